@@ -1,0 +1,459 @@
+//! The idempotent consumer.
+//!
+//! Deliveries are taken in batches (what the prefetch already holds, up to `batch_max`) and
+//! applied in one database transaction with a savepoint per message: the inbox row
+//! `(consumer, message id)` and the handler's writes commit together, a duplicate id is acked
+//! with no effect, and a failing message rolls back only its own savepoint. Acks go out only
+//! after the commit. A message that fails transiently is re-published to the queue's retry tier
+//! (a TTL'd queue that dead-letters back), and to the dead-letter queue after the last tier; a
+//! message that cannot be parsed or applied goes to the dead-letter queue at once. The
+//! consumer never stops because of one message. If the database is away, the batch waits and is
+//! tried again, unacked.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::{FutureExt, StreamExt};
+use kummerer_contracts::topology::QueueSpec;
+use kummerer_contracts::{Envelope, Event};
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions,
+    BasicPublishOptions, BasicQosOptions, BasicRejectOptions, ConfirmSelectOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, ShortString};
+use lapin::{Channel, Confirmation};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, Statement,
+    TransactionTrait,
+};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::broker::{Backoff, BrokerConfig};
+use crate::metrics as m;
+use crate::{ATTEMPT_HEADER, ERROR_HEADER, TRACEPARENT_HEADER};
+
+/// A received message, parsed as far as the envelope.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub envelope: Envelope<serde_json::Value>,
+    pub routing_key: String,
+    /// 0 on the first delivery, n after the n-th retry tier.
+    pub attempt: u32,
+}
+
+impl Incoming {
+    /// The event the envelope's `type` names; data that does not fit is a permanent failure.
+    pub fn decode<E: Event>(&self) -> Result<Envelope<E>, HandleError> {
+        self.envelope.decode::<E>().map_err(|e| {
+            HandleError::Permanent(format!("{} data does not parse: {e}", self.envelope.ty))
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HandleError {
+    /// Can never be applied (unknown type, data that does not fit): dead-lettered at once.
+    #[error("{0}")]
+    Permanent(String),
+    /// May work later: retried with backoff, then dead-lettered.
+    #[error(transparent)]
+    Transient(#[from] anyhow::Error),
+}
+
+impl From<DbErr> for HandleError {
+    fn from(e: DbErr) -> Self {
+        HandleError::Transient(e.into())
+    }
+}
+
+/// Applies one message inside the consumer's transaction (already a savepoint of its own).
+pub trait Handler: Send + Sync + 'static {
+    fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        msg: &Incoming,
+    ) -> impl Future<Output = Result<(), HandleError>> + Send;
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    pub prefetch: u16,
+    pub batch_max: usize,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        Self {
+            prefetch: 128,
+            batch_max: 64,
+        }
+    }
+}
+
+enum Outcome {
+    Ack { duplicate: bool },
+    Retry(String),
+    Dead(String),
+}
+
+/// Consumes `spec`'s queue until `cancel` fires; the batch in flight is finished first.
+pub async fn run<H: Handler>(
+    db: DatabaseConnection,
+    broker: BrokerConfig,
+    spec: &'static QueueSpec,
+    handler: Arc<H>,
+    config: ConsumerConfig,
+    cancel: CancellationToken,
+) {
+    let mut backoff = Backoff::default();
+    let purpose = format!("consumer {}", spec.name);
+    loop {
+        let Some(conn) = broker.connect_with_retry(&purpose, &cancel).await else {
+            return;
+        };
+        let session = Session {
+            db: &db,
+            broker: &broker,
+            spec,
+            handler: &*handler,
+            config: &config,
+        };
+        let outcome = session.consume(&conn, &cancel, &mut backoff).await;
+        match outcome {
+            Ok(()) => {
+                let _ = conn.close(200, "shutting down".into()).await;
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, queue = spec.name, "consumer lost the broker; reconnecting");
+                let _ = conn.close(320, "reconnecting".into()).await;
+                tokio::select! {
+                    _ = cancel.cancelled() => return,
+                    _ = tokio::time::sleep(backoff.next_delay()) => {}
+                }
+            }
+        }
+    }
+}
+
+struct Session<'a, H> {
+    db: &'a DatabaseConnection,
+    broker: &'a BrokerConfig,
+    spec: &'static QueueSpec,
+    handler: &'a H,
+    config: &'a ConsumerConfig,
+}
+
+impl<H: Handler> Session<'_, H> {
+    async fn consume(
+        &self,
+        conn: &lapin::Connection,
+        cancel: &CancellationToken,
+        backoff: &mut Backoff,
+    ) -> anyhow::Result<()> {
+        let queue = self.broker.names.queue(self.spec);
+        let channel = conn.create_channel().await?;
+        channel
+            .basic_qos(self.config.prefetch, BasicQosOptions::default())
+            .await?;
+        let publisher = conn.create_channel().await?;
+        publisher
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        crate::topology::declare(&channel, self.broker).await?;
+        let tag = format!("{}-{}", self.broker.service.name(), uuid::Uuid::now_v7());
+        let mut consumer = channel
+            .basic_consume(
+                queue.as_str().into(),
+                tag.as_str().into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        tracing::info!(queue, "consuming");
+        backoff.reset();
+        loop {
+            let first = tokio::select! {
+                _ = cancel.cancelled() => {
+                    let _ = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
+                    return Ok(());
+                }
+                next = consumer.next() => next,
+            };
+            let first = match first {
+                Some(Ok(delivery)) => delivery,
+                Some(Err(error)) => {
+                    tracing::warn!(%error, queue, "consumer interrupted; waiting for recovery");
+                    channel.wait_for_recovery(error).await?;
+                    continue;
+                }
+                None => anyhow::bail!("the broker ended the consumer"),
+            };
+            let mut batch = vec![first];
+            while batch.len() < self.config.batch_max {
+                match consumer.next().now_or_never() {
+                    Some(Some(Ok(delivery))) => batch.push(delivery),
+                    _ => break,
+                }
+            }
+            self.process(&publisher, &queue, batch, cancel).await?;
+        }
+    }
+
+    /// Applies the batch (retrying in place while the database is away), then settles each
+    /// delivery with the broker.
+    async fn process(
+        &self,
+        publisher: &Channel,
+        queue: &str,
+        batch: Vec<Delivery>,
+        cancel: &CancellationToken,
+    ) -> Result<(), lapin::Error> {
+        let mut backoff = Backoff::default();
+        let outcomes = loop {
+            match self.apply(&batch).await {
+                Ok(outcomes) => break outcomes,
+                Err(error) => {
+                    let delay = backoff.next_delay();
+                    tracing::warn!(%error, queue, retry_in_ms = delay.as_millis() as u64, "database unavailable; batch held");
+                    tokio::select! {
+                        // Unacked deliveries go back to the queue when the channel closes.
+                        _ = cancel.cancelled() => return Ok(()),
+                        _ = tokio::time::sleep(delay) => {}
+                    }
+                }
+            }
+        };
+        let all_acked = outcomes.iter().all(|o| matches!(o, Outcome::Ack { .. }));
+        if all_acked {
+            if let Some(last) = batch.last() {
+                last.acker.ack(BasicAckOptions { multiple: true }).await?;
+            }
+            return Ok(());
+        }
+        for (delivery, outcome) in batch.iter().zip(outcomes) {
+            match outcome {
+                Outcome::Ack { .. } => {
+                    delivery.acker.ack(BasicAckOptions::default()).await?;
+                }
+                Outcome::Retry(reason) => {
+                    let attempt = attempt_of(delivery) + 1;
+                    if attempt as usize > self.broker.retry_delays.len() {
+                        self.dead_letter(
+                            publisher,
+                            queue,
+                            delivery,
+                            &format!("gave up after {} retries: {reason}", attempt - 1),
+                        )
+                        .await?;
+                    } else {
+                        let retry_queue =
+                            self.broker.names.retry_queue(self.spec, attempt as usize);
+                        let mut extra = FieldTable::default();
+                        extra.insert(ATTEMPT_HEADER.into(), AMQPValue::LongInt(attempt as i32));
+                        extra.insert(
+                            ERROR_HEADER.into(),
+                            AMQPValue::LongString(truncate(&reason).into()),
+                        );
+                        if republish(publisher, "", &retry_queue, delivery, extra).await {
+                            delivery.acker.ack(BasicAckOptions::default()).await?;
+                        } else {
+                            delivery
+                                .acker
+                                .nack(BasicNackOptions {
+                                    multiple: false,
+                                    requeue: true,
+                                })
+                                .await?;
+                        }
+                    }
+                }
+                Outcome::Dead(reason) => {
+                    self.dead_letter(publisher, queue, delivery, &reason)
+                        .await?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn dead_letter(
+        &self,
+        publisher: &Channel,
+        queue: &str,
+        delivery: &Delivery,
+        reason: &str,
+    ) -> Result<(), lapin::Error> {
+        tracing::error!(queue, reason, message.id = ?delivery.properties.message_id(), "message dead-lettered");
+        let mut extra = FieldTable::default();
+        extra.insert(
+            ERROR_HEADER.into(),
+            AMQPValue::LongString(truncate(reason).into()),
+        );
+        let dlx = self.broker.names.dead_letter_exchange();
+        if republish(publisher, &dlx, queue, delivery, extra).await {
+            delivery.acker.ack(BasicAckOptions::default()).await?;
+        } else {
+            // The queue's own dead-letter exchange routes it to the same place.
+            delivery
+                .acker
+                .reject(BasicRejectOptions { requeue: false })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// One transaction for the batch, a savepoint per message. `Err` only when the database
+    /// itself failed (nothing is committed then).
+    async fn apply(&self, batch: &[Delivery]) -> Result<Vec<Outcome>, DbErr> {
+        let txn = self.db.begin().await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for delivery in batch {
+            let routing_key = delivery.routing_key.to_string();
+            let envelope: Envelope<serde_json::Value> = match serde_json::from_slice(&delivery.data)
+            {
+                Ok(envelope) => envelope,
+                Err(e) => {
+                    metrics::counter!(m::MESSAGES_CONSUMED, "queue" => self.spec.name, "type" => "unknown", "outcome" => "dead").increment(1);
+                    outcomes.push(Outcome::Dead(format!("malformed envelope: {e}")));
+                    continue;
+                }
+            };
+            let traceparent = header_str(delivery, TRACEPARENT_HEADER);
+            let span = tracing::info_span!(
+                "message receive",
+                otel.name = format!("{} receive", envelope.ty),
+                otel.kind = "consumer",
+                messaging.system = "rabbitmq",
+                messaging.operation.type = "process",
+                messaging.destination.name = self.spec.name,
+                messaging.message.id = %envelope.id,
+                messaging.rabbitmq.destination.routing_key = %routing_key,
+            );
+            crate::trace::set_remote_parent(&span, traceparent.as_deref());
+            let msg = Incoming {
+                envelope,
+                routing_key,
+                attempt: attempt_of(delivery),
+            };
+            let started = Instant::now();
+            let outcome = self.apply_one(&txn, &msg).instrument(span).await?;
+            let label = match &outcome {
+                Outcome::Ack { duplicate: false } => "ack",
+                Outcome::Ack { duplicate: true } => "duplicate",
+                Outcome::Retry(_) => "retry",
+                Outcome::Dead(_) => "dead",
+            };
+            metrics::histogram!(m::HANDLER_DURATION, "queue" => self.spec.name, "type" => msg.envelope.ty.clone())
+                .record(started.elapsed().as_secs_f64());
+            metrics::counter!(m::MESSAGES_CONSUMED, "queue" => self.spec.name, "type" => msg.envelope.ty.clone(), "outcome" => label)
+                .increment(1);
+            outcomes.push(outcome);
+        }
+        txn.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn apply_one(&self, txn: &DatabaseTransaction, msg: &Incoming) -> Result<Outcome, DbErr> {
+        let savepoint = txn.begin().await?;
+        let inserted = savepoint
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO inbox (consumer, message_id, message_type, trace_id) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT DO NOTHING",
+                [
+                    self.spec.name.into(),
+                    msg.envelope.id.into(),
+                    msg.envelope.ty.clone().into(),
+                    crate::trace::current_trace_id().into(),
+                ],
+            ))
+            .await?
+            .rows_affected();
+        if inserted == 0 {
+            savepoint.rollback().await?;
+            tracing::debug!(message.id = %msg.envelope.id, "duplicate delivery; already applied");
+            return Ok(Outcome::Ack { duplicate: true });
+        }
+        match self.handler.handle(&savepoint, msg).await {
+            Ok(()) => {
+                savepoint.commit().await?;
+                Ok(Outcome::Ack { duplicate: false })
+            }
+            Err(HandleError::Permanent(reason)) => {
+                savepoint.rollback().await?;
+                Ok(Outcome::Dead(reason))
+            }
+            Err(HandleError::Transient(error)) => {
+                savepoint.rollback().await?;
+                tracing::warn!(error = %format!("{error:#}"), message.id = %msg.envelope.id, "handler failed; will retry");
+                Ok(Outcome::Retry(format!("{error:#}")))
+            }
+        }
+    }
+}
+
+fn attempt_of(delivery: &Delivery) -> u32 {
+    match delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get(ATTEMPT_HEADER))
+    {
+        Some(AMQPValue::LongInt(n)) => (*n).max(0) as u32,
+        Some(AMQPValue::LongLongInt(n)) => (*n).clamp(0, i64::from(u32::MAX)) as u32,
+        Some(AMQPValue::ShortInt(n)) => (*n).max(0) as u32,
+        _ => 0,
+    }
+}
+
+fn header_str(delivery: &Delivery, key: &str) -> Option<String> {
+    match delivery.properties.headers().as_ref()?.inner().get(key)? {
+        AMQPValue::LongString(s) => Some(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+        AMQPValue::ShortString(s) => Some(s.as_str().to_owned()),
+        _ => None,
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(1000).collect()
+}
+
+/// Publishes a copy of `delivery` (same body and properties, `extra` headers merged) and waits
+/// for the broker's confirm. `true` only on a positive, routed confirm.
+pub(crate) async fn republish(
+    channel: &Channel,
+    exchange: &str,
+    routing_key: &str,
+    delivery: &Delivery,
+    extra: FieldTable,
+) -> bool {
+    let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+    for (k, v) in extra.inner() {
+        headers.insert(k.clone(), v.clone());
+    }
+    let properties = delivery.properties.clone().with_headers(headers);
+    let options = BasicPublishOptions {
+        mandatory: true,
+        immediate: false,
+    };
+    let published = channel
+        .basic_publish(
+            ShortString::from(exchange),
+            ShortString::from(routing_key),
+            options,
+            &delivery.data,
+            properties,
+        )
+        .await;
+    match published {
+        Ok(confirm) => matches!(confirm.await, Ok(Confirmation::Ack(None))),
+        Err(error) => {
+            tracing::warn!(%error, exchange, routing_key, "re-publish failed");
+            false
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! RFC 9457 problem details (`application/problem+json`) for every error an API returns,
+//! with a stable machine-readable `code`.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use serde::{Deserialize, Serialize};
+
+pub const CONTENT_TYPE: &str = "application/problem+json";
+/// Largest JSON body an API accepts.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub ty: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Stable machine-readable code (`validation_failed`, `not_found`, …).
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.title, self.code)?;
+        if let Some(d) = &self.detail {
+            write!(f, ": {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, code: &str, title: &str, detail: Option<String>) -> Self {
+        Self {
+            ty: format!("https://kummerer.dev/problems/{code}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: code.to_owned(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Not found",
+            Some(format!("no such {what}")),
+        )
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let mut p = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "The request is not valid",
+            Some(
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        );
+        p.errors = errors;
+        p
+    }
+
+    pub fn conflict(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            code,
+            "Conflict with the current state",
+            Some(detail.into()),
+        )
+    }
+
+    pub fn bad_request(code: &str, detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            code,
+            "Bad request",
+            Some(detail.into()),
+        )
+    }
+
+    /// A server-side failure: logged here, once, with its cause chain; the client learns nothing
+    /// of the internals.
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %error, "request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            None,
+        )
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            Some(detail.into()),
+        )
+    }
+}
+
+impl ResponseError for Problem {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code())
+            .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
+            .json(self)
+    }
+}
+
+impl From<sea_orm::DbErr> for Problem {
+    fn from(e: sea_orm::DbErr) -> Self {
+        Problem::internal(format!("database: {e}"))
+    }
+}
+
+/// Collects field errors; `finish` turns them into one 422 problem.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+    /// A required text: trimmed, non-empty, at most `max` characters.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        let v = value.trim();
+        if v.is_empty() {
+            self.add(field, "must not be empty");
+        } else if v.chars().count() > max {
+            self.add(field, format!("must be at most {max} characters"));
+        }
+        v.to_owned()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn finish(self) -> Result<(), Problem> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Problem::validation(self.0))
+        }
+    }
+}
+
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let problem = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Request body too large",
+                Some(format!("the body must be at most {JSON_LIMIT} bytes")),
+            )
+        }
+        JsonPayloadError::ContentType => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Unsupported media type",
+            Some("send the body as application/json".to_owned()),
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            let mut p = Problem::validation(vec![FieldError {
+                field: "body".into(),
+                message: e.to_string(),
+            }]);
+            p.detail = Some(e.to_string());
+            p
+        }
+        other => Problem::bad_request("malformed_json", other.to_string()),
+    };
+    problem.into()
+}
+
+fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    Problem::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Not found",
+        Some(err.to_string()),
+    )
+    .into()
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    Problem::bad_request("bad_query", err.to_string()).into()
+}
+
+/// Extractor configuration that answers every malformed request with a problem.
+pub fn configure_extractors(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(JSON_LIMIT)
+            .error_handler(json_error),
+    )
+    .app_data(web::PathConfig::default().error_handler(path_error))
+    .app_data(web::QueryConfig::default().error_handler(query_error));
+}
+
+/// Fallback for unknown routes.
+pub async fn not_found() -> Result<HttpResponse, Problem> {
+    Err(Problem::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "Not found",
+        Some("no such resource".into()),
+    ))
+}
+
+/// For `ErrorHandlers`: an error response that is not already a problem (a 405 from the router,
+/// a bare 4xx from a middleware) becomes one.
+pub fn ensure_problem<B: MessageBody + 'static>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(CONTENT_TYPE.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let code = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let problem = Problem::new(
+        status,
+        code,
+        status.canonical_reason().unwrap_or("Error"),
+        None,
+    );
+    let (req, mut res) = res.into_parts();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let res = res.set_body(BoxBody::new(body));
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, res).map_into_right_body(),
+    ))
+}
