@@ -48,8 +48,15 @@ impl BrokerConfig {
             self.service.name(),
             purpose
         );
+        // lapin's own reconnects: quick and bounded (about a minute); past that the component's
+        // outer loop reconnects from scratch, with no limit.
         let props = ConnectionProperties::default()
             .with_connection_name(name.into())
+            .configure_backoff(|b| {
+                b.with_min_delay(Duration::from_millis(200))
+                    .with_max_delay(Duration::from_secs(2))
+                    .with_max_times(30)
+            })
             .enable_auto_recover();
         Connection::connect(&self.url, props).await
     }

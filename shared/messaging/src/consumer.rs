@@ -187,7 +187,10 @@ impl<H: Handler> Session<'_, H> {
                 Some(Ok(delivery)) => delivery,
                 Some(Err(error)) => {
                     tracing::warn!(%error, queue, "consumer interrupted; waiting for recovery");
-                    channel.wait_for_recovery(error).await?;
+                    tokio::select! {
+                        _ = cancel.cancelled() => return Ok(()),
+                        recovered = channel.wait_for_recovery(error) => recovered?,
+                    }
                     continue;
                 }
                 None => anyhow::bail!("the broker ended the consumer"),

@@ -2,7 +2,9 @@
 //! the cause is mended.
 
 use kummerer_contracts::topology::{QueueSpec, queues_of};
-use lapin::options::{BasicAckOptions, BasicGetOptions, BasicRejectOptions, ConfirmSelectOptions};
+use lapin::options::{
+    BasicAckOptions, BasicGetOptions, BasicRejectOptions, ConfirmSelectOptions, QueueDeclareOptions,
+};
 use lapin::types::{AMQPValue, FieldTable};
 
 use crate::broker::BrokerConfig;
@@ -90,6 +92,17 @@ async fn replay_queue(
 ) -> anyhow::Result<usize> {
     let dlq = broker.names.dead_letter_queue(spec);
     let queue = broker.names.queue(spec);
+    // Only what is there now: a replayed message that fails again comes back behind them.
+    let passive = QueueDeclareOptions {
+        passive: true,
+        durable: true,
+        ..Default::default()
+    };
+    let present = channel
+        .queue_declare(dlq.as_str().into(), passive, FieldTable::default())
+        .await?
+        .message_count();
+    let limit = limit.min(present as usize);
     let mut moved = 0;
     while moved < limit {
         let Some(msg) = channel

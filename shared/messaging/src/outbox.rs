@@ -158,6 +158,8 @@ impl Relay {
             if cancel.is_cancelled() {
                 return Ok(());
             }
+            // Readiness follows the connection even while there is nothing to publish.
+            self.status.set(channel.status().connected());
             if tokio::time::Instant::now() >= next_gauges {
                 self.refresh_gauges(channel).await;
                 next_gauges = tokio::time::Instant::now() + self.config.gauge_interval;
@@ -178,7 +180,10 @@ impl Relay {
                 Err(RelayError::Broker(error)) => {
                     tracing::warn!(%error, "publishing failed; waiting for broker recovery");
                     self.status.set(false);
-                    channel.wait_for_recovery(error).await?;
+                    tokio::select! {
+                        _ = cancel.cancelled() => return Ok(()),
+                        recovered = channel.wait_for_recovery(error) => recovered?,
+                    }
                     self.status.set(true);
                 }
                 Err(error) => {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 pub mod process;
+pub mod proxy;
 pub mod service;
 
 pub const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
