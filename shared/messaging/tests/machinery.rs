@@ -49,15 +49,13 @@ impl Handler for Scripted {
         if subject == "broken" {
             return Err(HandleError::Transient(anyhow::anyhow!("still broken")));
         }
-        if let Some(n) = subject
+        let flaky = subject
             .strip_prefix("flaky-")
-            .and_then(|n| n.parse::<u32>().ok())
-        {
-            if failed_so_far < n {
-                return Err(HandleError::Transient(anyhow::anyhow!(
-                    "flaky {failed_so_far}"
-                )));
-            }
+            .and_then(|n| n.parse::<u32>().ok());
+        if flaky.is_some_and(|n| failed_so_far < n) {
+            return Err(HandleError::Transient(anyhow::anyhow!(
+                "flaky {failed_so_far}"
+            )));
         }
         txn.execute_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
