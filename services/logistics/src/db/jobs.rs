@@ -1,0 +1,43 @@
+//! `jobs`: one delivery-and-collection visit per approved swap.
+
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "jobs")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub deliver_sku: String,
+    pub deliver_name: String,
+    pub collect_serial: String,
+    pub collect_sku: String,
+    pub address_name: String,
+    pub address_phone: String,
+    pub address_street: String,
+    pub address_postcode: String,
+    pub address_city: String,
+    pub address_country: String,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub status: String,
+    pub attempts: i32,
+    pub delivered_serial: Option<String>,
+    pub collected_serial: Option<String>,
+    pub collected_serial_matches: Option<bool>,
+    pub recipient_name: Option<String>,
+    pub failure_reason: Option<String>,
+    pub failure_note: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

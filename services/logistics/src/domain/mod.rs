@@ -1,0 +1,9 @@
+//! The rules of a delivery-and-collection job, free of I/O: which states a job can be in, which
+//! outcomes a crew may record in which state, and how a collected serial is checked.
+
+pub mod job;
+
+pub use job::{
+    Completion, FailedAttempt, InvalidSwap, JobStatus, LIST_LIMIT, NOTE_MAX, SERIAL_MAX,
+    TransitionError, check_swap, parse_failure_reason, serial_matches,
+};
