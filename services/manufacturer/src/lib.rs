@@ -1,1 +1,42 @@
+//! The manufacturer service: manufacturers, their agreements with retailers, and the warranty
+//! claims retailers file against them. A claim arrives as `retailer.claim.submitted.v1`, is
+//! judged against the agreement at once (what the rules allow is accepted automatically), and
+//! the rest is decided through the API; every decision leaves as
+//! `manufacturer.claim.decided.v1` through the outbox.
 
+use std::sync::Arc;
+
+use kummerer_contracts::topology::MANUFACTURER_CLAIMS;
+use kummerer_messaging::ConsumerConfig;
+use kummerer_service::config::Service;
+use kummerer_service::{Context, Parts};
+
+pub mod consumers;
+pub mod db;
+pub mod domain;
+pub mod http;
+
+pub use manufacturer_migration::Migrator;
+
+pub const SERVICE: Service = Service::Manufacturer;
+pub const DEFAULT_PORT: u16 = 8082;
+
+/// Wires the service: its routes and the consumer of `manufacturer.claims`.
+pub fn build(ctx: &Context) -> Parts {
+    let claims = kummerer_messaging::consumer::run(
+        ctx.db.clone(),
+        ctx.broker.clone(),
+        &MANUFACTURER_CLAIMS,
+        Arc::new(consumers::claims::ClaimsHandler),
+        ConsumerConfig::default(),
+        ctx.cancel.clone(),
+    );
+    Parts {
+        routes: Arc::new(http::routes),
+        workers: vec![Box::pin(claims)],
+    }
+}
+
+pub fn main() -> std::process::ExitCode {
+    kummerer_service::main::<Migrator>(SERVICE, DEFAULT_PORT, build)
+}

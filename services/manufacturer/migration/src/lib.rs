@@ -1,1 +1,18 @@
+//! The manufacturer service's schema: the outbox and inbox of the message machinery, then
+//! manufacturers, their agreements with retailers, and the claims filed against them.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000002_manufacturer;
+
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(kummerer_messaging::migration::OutboxInbox),
+            Box::new(m20261123_000002_manufacturer::Migration),
+        ]
+    }
+}

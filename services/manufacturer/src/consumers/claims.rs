@@ -1,0 +1,180 @@
+//! `manufacturer.claims`: a retailer's recourse claim arrives, is recorded once, and is judged
+//! against the agreement in the same transaction. What the rules accept is announced at once
+//! (`manufacturer.claim.decided.v1`, through the outbox); the rest waits for the manufacturer.
+
+use chrono::TimeDelta;
+use kummerer_contracts::{
+    ClaimDecidedV1, ClaimOutcome, ClaimSubmittedV1, DecidedBy, Envelope, Event,
+};
+use kummerer_messaging::{HandleError, Handler, Incoming};
+use sea_orm::DatabaseTransaction;
+use serde_json::json;
+
+use crate::db::{agreement, claim, claim_event, manufacturer};
+use crate::domain::claim::rule_decider;
+use crate::domain::{Adjudication, ClaimFacts, ClaimStatus, adjudicate};
+
+/// The handler of the `MANUFACTURER_CLAIMS` queue.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ClaimsHandler;
+
+impl Handler for ClaimsHandler {
+    async fn handle(&self, txn: &DatabaseTransaction, msg: &Incoming) -> Result<(), HandleError> {
+        match msg.envelope.ty.as_str() {
+            ClaimSubmittedV1::TYPE => {
+                let env = msg.decode::<ClaimSubmittedV1>()?;
+                claim_submitted(txn, &env).await
+            }
+            other => Err(HandleError::Permanent(format!("unexpected type {other}"))),
+        }
+    }
+}
+
+async fn claim_submitted(
+    txn: &DatabaseTransaction,
+    env: &Envelope<ClaimSubmittedV1>,
+) -> Result<(), HandleError> {
+    let event = &env.data;
+    let claim_id = event.claim_id;
+    if !manufacturer::exists(txn, event.manufacturer_id).await? {
+        return Err(HandleError::Permanent(format!(
+            "claim {claim_id}: unknown manufacturer {}",
+            event.manufacturer_id
+        )));
+    }
+    if claim::exists(txn, claim_id).await? {
+        tracing::info!(claim.id = %claim_id, message.id = %env.id, "claim already recorded");
+        return Ok(());
+    }
+    let agreement = agreement::for_pair(txn, event.manufacturer_id, event.retailer_id).await?;
+    let terms = agreement.as_ref().map(|a| a.terms()).transpose()?;
+    let facts = ClaimFacts {
+        price_paid: event.price_paid.clone(),
+        sold_at: event.sold_at,
+        swapped_at: event.swapped_at,
+    };
+    let verdict = adjudicate(&facts, terms.as_ref());
+    let received_at = crate::db::now();
+    let currency = event.price_paid.currency.clone();
+
+    let mut row = claim::Model {
+        id: claim_id,
+        manufacturer_id: event.manufacturer_id,
+        retailer_id: event.retailer_id,
+        swap_id: event.swap_id,
+        case_id: event.case_id,
+        serial: event.serial.clone(),
+        product_sku: event.product.sku.clone(),
+        product_name: event.product.name.clone(),
+        currency: currency.to_string(),
+        price_paid: event.price_paid.amount,
+        sold_at: event.sold_at,
+        swapped_at: event.swapped_at,
+        defect_category: event.defect_category.clone(),
+        defect_description: event.defect_description.clone(),
+        agreement_id: agreement.as_ref().map(|a| a.id),
+        handling_fee: terms
+            .as_ref()
+            .filter(|t| t.handling_fee.currency == currency)
+            .map(|t| t.handling_fee.amount),
+        status: ClaimStatus::Pending.as_str().to_owned(),
+        pending_reason: None,
+        suggested_amount: None,
+        decided_amount: None,
+        reason_code: None,
+        decided_by: None,
+        received_at,
+        deadline_at: terms
+            .as_ref()
+            .map(|t| received_at + TimeDelta::days(i64::from(t.decision_deadline_days))),
+        decided_at: None,
+    };
+    match &verdict {
+        Adjudication::Accept { amount, rule } => {
+            row.status = ClaimStatus::Accepted.as_str().to_owned();
+            row.suggested_amount = Some(amount.amount);
+            row.decided_amount = Some(amount.amount);
+            row.decided_by = Some(rule_decider(rule));
+            row.decided_at = Some(received_at);
+        }
+        Adjudication::Pending {
+            reason,
+            suggested_amount,
+        } => {
+            row.pending_reason = Some(reason.as_str().to_owned());
+            row.suggested_amount = suggested_amount.as_ref().map(|m| m.amount);
+        }
+    }
+    if !claim::insert_new(txn, row).await? {
+        // Not the id (checked above, and this transaction holds no lock on it): another claim
+        // for the same swap, or the same claim committed by a concurrent consumer.
+        if claim::exists(txn, claim_id).await? {
+            return Ok(());
+        }
+        return Err(HandleError::Permanent(format!(
+            "claim {claim_id}: swap {} already has another claim",
+            event.swap_id
+        )));
+    }
+
+    let days_since_sale = facts.days_since_sale();
+    claim_event::append(
+        txn,
+        claim_id,
+        claim_event::RECEIVED,
+        received_at,
+        json!({
+            "message_id": env.id,
+            "price_paid": event.price_paid,
+            "days_since_sale": days_since_sale,
+            "agreement_id": agreement.as_ref().map(|a| a.id),
+        }),
+    )
+    .await?;
+    match verdict {
+        Adjudication::Accept { amount, rule } => {
+            claim_event::append(
+                txn,
+                claim_id,
+                claim_event::AUTO_ACCEPTED,
+                received_at,
+                json!({ "rule": rule, "amount": amount }),
+            )
+            .await?;
+            kummerer_messaging::enqueue(
+                txn,
+                ClaimDecidedV1 {
+                    claim_id,
+                    swap_id: event.swap_id,
+                    case_id: event.case_id,
+                    retailer_id: event.retailer_id,
+                    manufacturer_id: event.manufacturer_id,
+                    outcome: ClaimOutcome::Accepted,
+                    amount,
+                    reason_code: None,
+                    decided_by: DecidedBy::Rule {
+                        rule: rule.to_owned(),
+                    },
+                    decided_at: received_at,
+                },
+            )
+            .await?;
+            tracing::info!(claim.id = %claim_id, rule, "claim accepted by rule");
+        }
+        Adjudication::Pending {
+            reason,
+            suggested_amount,
+        } => {
+            claim_event::append(
+                txn,
+                claim_id,
+                claim_event::LEFT_PENDING,
+                received_at,
+                json!({ "reason": reason.as_str(), "suggested_amount": suggested_amount }),
+            )
+            .await?;
+            tracing::info!(claim.id = %claim_id, reason = reason.as_str(), "claim left pending");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! `claims`: one per swap, keyed by the retailer's claim id.
+
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect};
+
+use crate::domain::ClaimStatus;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "claims")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub manufacturer_id: Uuid,
+    pub retailer_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub serial: String,
+    pub product_sku: String,
+    pub product_name: String,
+    pub currency: String,
+    pub price_paid: Decimal,
+    pub sold_at: DateTimeUtc,
+    pub swapped_at: DateTimeUtc,
+    pub defect_category: String,
+    pub defect_description: String,
+    pub agreement_id: Option<Uuid>,
+    pub handling_fee: Option<Decimal>,
+    pub status: String,
+    pub pending_reason: Option<String>,
+    pub suggested_amount: Option<Decimal>,
+    pub decided_amount: Option<Decimal>,
+    pub reason_code: Option<String>,
+    pub decided_by: Option<String>,
+    pub received_at: DateTimeUtc,
+    pub deadline_at: Option<DateTimeUtc>,
+    pub decided_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// Most claims one list answer holds.
+pub const LIST_LIMIT: u64 = 200;
+
+/// Inserts a new claim; `false` when its id or its swap is already known.
+pub async fn insert_new<C: ConnectionTrait>(db: &C, claim: Model) -> Result<bool, DbErr> {
+    let active: ActiveModel = claim.into();
+    let inserted = Entity::insert(active.reset_all())
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    Ok(inserted == 1)
+}
+
+pub async fn exists<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<bool, DbErr> {
+    Ok(Entity::find_by_id(id).one(db).await?.is_some())
+}
+
+/// The manufacturer's claims, newest first, optionally of one status.
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    manufacturer_id: Uuid,
+    status: Option<ClaimStatus>,
+) -> Result<Vec<Model>, DbErr> {
+    let mut q = Entity::find().filter(Column::ManufacturerId.eq(manufacturer_id));
+    if let Some(status) = status {
+        q = q.filter(Column::Status.eq(status.as_str()));
+    }
+    q.order_by_desc(Column::ReceivedAt)
+        .order_by_desc(Column::Id)
+        .limit(LIST_LIMIT)
+        .all(db)
+        .await
+}
+
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    manufacturer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id)
+        .filter(Column::ManufacturerId.eq(manufacturer_id))
+        .one(db)
+        .await
+}
+
+/// The claim, locked for update until the caller's transaction ends.
+pub async fn lock<C: ConnectionTrait>(
+    db: &C,
+    manufacturer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id)
+        .filter(Column::ManufacturerId.eq(manufacturer_id))
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
+/// Records a decision on a claim the caller locked and found pending.
+pub async fn record_decision<C: ConnectionTrait>(
+    db: &C,
+    claim: Model,
+    status: ClaimStatus,
+    amount: Decimal,
+    reason_code: Option<String>,
+    decided_by: &str,
+    decided_at: DateTime<Utc>,
+) -> Result<Model, DbErr> {
+    let mut active: ActiveModel = claim.into();
+    active.status = Set(status.as_str().to_owned());
+    active.decided_amount = Set(Some(amount));
+    active.reason_code = Set(reason_code);
+    active.decided_by = Set(Some(decided_by.to_owned()));
+    active.decided_at = Set(Some(decided_at));
+    active.update(db).await
+}

@@ -1,0 +1,55 @@
+//! `claim_events`: the append-only history of a claim.
+
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
+
+pub const RECEIVED: &str = "received";
+pub const AUTO_ACCEPTED: &str = "auto_accepted";
+pub const LEFT_PENDING: &str = "left_pending";
+pub const DECIDED: &str = "decided";
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "claim_events")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub claim_id: Uuid,
+    pub kind: String,
+    pub occurred_at: DateTimeUtc,
+    pub details: Json,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+pub async fn append<C: ConnectionTrait>(
+    db: &C,
+    claim_id: Uuid,
+    kind: &str,
+    occurred_at: DateTime<Utc>,
+    details: serde_json::Value,
+) -> Result<(), DbErr> {
+    ActiveModel {
+        id: Set(Uuid::now_v7()),
+        claim_id: Set(claim_id),
+        kind: Set(kind.to_owned()),
+        occurred_at: Set(occurred_at),
+        details: Set(details),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// A claim's history, oldest first. The caller has checked that the claim is the tenant's.
+pub async fn of_claim<C: ConnectionTrait>(db: &C, claim_id: Uuid) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::ClaimId.eq(claim_id))
+        .order_by_asc(Column::OccurredAt)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await
+}

@@ -1,0 +1,24 @@
+//! Tables and queries. Every query on a manufacturer's data takes the manufacturer id and
+//! filters by it: another manufacturer's row is as absent as an unknown one.
+
+pub mod agreement;
+pub mod claim;
+pub mod claim_event;
+pub mod manufacturer;
+
+use sea_orm::DbErr;
+
+/// Whether `e` is a unique violation of `constraint`.
+pub fn is_unique_violation(e: &DbErr, constraint: &str) -> bool {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(msg)) => msg.contains(constraint),
+        _ => false,
+    }
+}
+
+/// The current time at the database's precision (microseconds), so that what a handler answers
+/// is exactly what a later read returns.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,204 @@
+//! An agreement between a manufacturer and a retailer: the terms a claim is judged against.
+
+use kummerer_contracts::{Currency, Money};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::input::{Invalid, parse_decimal, parse_money};
+
+pub const COVERAGE_MONTHS: (i64, i64) = (1, 120);
+pub const DOA_DAYS: (i64, i64) = (0, 365);
+pub const DECISION_DEADLINE_DAYS: (i64, i64) = (1, 365);
+
+/// The terms of an agreement, valid by construction (through [`AgreementInput::parse`] or from
+/// the database, whose checks say the same).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    pub currency: Currency,
+    /// Months after the sale in which the manufacturer's warranty covers the unit.
+    pub coverage_months: u32,
+    /// Days after the sale in which a defect counts as dead on arrival: refunded in full.
+    pub doa_days: u32,
+    /// Share of the price paid reimbursed after the DOA window (0 to 100, two decimals).
+    pub reimbursement_percent: Decimal,
+    /// Paid on top of every accepted claim, in `currency`.
+    pub handling_fee: Money,
+    /// Days the manufacturer has to decide a claim the rules left pending.
+    pub decision_deadline_days: u32,
+}
+
+/// An agreement as a client sends it, before validation. Numbers are as wide as JSON allows so
+/// that an out-of-range value is a field error, not a type error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementInput {
+    pub retailer_id: Uuid,
+    pub currency: String,
+    pub coverage_months: i64,
+    pub doa_days: i64,
+    /// As written: `"80"`, `"80.5"` or the text of a JSON number.
+    pub reimbursement_percent: String,
+    pub handling_fee_amount: String,
+    pub handling_fee_currency: String,
+    pub decision_deadline_days: i64,
+}
+
+fn in_range(errors: &mut Vec<Invalid>, field: &str, value: i64, (lo, hi): (i64, i64)) -> u32 {
+    if value < lo || value > hi {
+        errors.push(Invalid::new(field, format!("must be from {lo} to {hi}")));
+        return 0;
+    }
+    u32::try_from(value).unwrap_or(0)
+}
+
+/// A percentage from 0 to 100 with at most two decimal places.
+pub fn parse_percent(text: &str) -> Result<Decimal, String> {
+    let p = parse_decimal(text)?;
+    if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED {
+        return Err("must be from 0 to 100".to_owned());
+    }
+    if p.normalize().scale() > 2 {
+        return Err("must have at most 2 decimal places".to_owned());
+    }
+    let mut p = p;
+    p.rescale(2);
+    Ok(p)
+}
+
+impl AgreementInput {
+    /// Returns the retailer and the terms, or every field that is wrong.
+    pub fn parse(&self) -> Result<(Uuid, Terms), Vec<Invalid>> {
+        let mut errors = Vec::new();
+        let currency = Currency::parse(&self.currency)
+            .map_err(|e| errors.push(Invalid::new("currency", e.to_string())))
+            .ok();
+        let coverage_months = in_range(
+            &mut errors,
+            "coverage_months",
+            self.coverage_months,
+            COVERAGE_MONTHS,
+        );
+        let doa_days = in_range(&mut errors, "doa_days", self.doa_days, DOA_DAYS);
+        let decision_deadline_days = in_range(
+            &mut errors,
+            "decision_deadline_days",
+            self.decision_deadline_days,
+            DECISION_DEADLINE_DAYS,
+        );
+        let reimbursement_percent = parse_percent(&self.reimbursement_percent)
+            .map_err(|e| errors.push(Invalid::new("reimbursement_percent", e)))
+            .ok();
+        let handling_fee = parse_money(
+            "handling_fee",
+            &self.handling_fee_amount,
+            &self.handling_fee_currency,
+        )
+        .map_err(|e| errors.extend(e))
+        .ok();
+        if let (Some(c), Some(fee)) = (&currency, &handling_fee)
+            && fee.currency != *c
+        {
+            errors.push(Invalid::new(
+                "handling_fee.currency",
+                format!("must be the agreement's currency {c}"),
+            ));
+        }
+        match (currency, reimbursement_percent, handling_fee) {
+            (Some(currency), Some(reimbursement_percent), Some(handling_fee))
+                if errors.is_empty() =>
+            {
+                Ok((
+                    self.retailer_id,
+                    Terms {
+                        currency,
+                        coverage_months,
+                        doa_days,
+                        reimbursement_percent,
+                        handling_fee,
+                        decision_deadline_days,
+                    },
+                ))
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> AgreementInput {
+        AgreementInput {
+            retailer_id: Uuid::nil(),
+            currency: "EUR".into(),
+            coverage_months: 24,
+            doa_days: 14,
+            reimbursement_percent: "80".into(),
+            handling_fee_amount: "25".into(),
+            handling_fee_currency: "EUR".into(),
+            decision_deadline_days: 14,
+        }
+    }
+
+    #[test]
+    fn a_good_agreement_parses() {
+        let (_, t) = input().parse().unwrap();
+        assert_eq!(t.coverage_months, 24);
+        assert_eq!(t.reimbursement_percent.to_string(), "80.00");
+        assert_eq!(t.handling_fee.amount.to_string(), "25.00");
+    }
+
+    #[test]
+    fn percent_accepts_decimals_and_rejects_out_of_range() {
+        assert_eq!(parse_percent("80.5").unwrap().to_string(), "80.50");
+        assert_eq!(parse_percent("0").unwrap().to_string(), "0.00");
+        assert_eq!(parse_percent("100").unwrap().to_string(), "100.00");
+        assert!(parse_percent("-1").is_err());
+        assert!(parse_percent("100.01").is_err());
+        assert!(parse_percent("12.345").is_err());
+        assert!(parse_percent("abc").is_err());
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let mut i = input();
+        i.currency = "eur".into();
+        i.coverage_months = 0;
+        i.doa_days = 366;
+        i.decision_deadline_days = 0;
+        i.reimbursement_percent = "101".into();
+        i.handling_fee_amount = "-5".into();
+        let errors = i.parse().unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "currency",
+                "coverage_months",
+                "doa_days",
+                "decision_deadline_days",
+                "reimbursement_percent",
+                "handling_fee.amount"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_fee_is_in_the_agreement_currency() {
+        let mut i = input();
+        i.handling_fee_currency = "USD".into();
+        let errors = i.parse().unwrap_err();
+        assert_eq!(errors[0].field, "handling_fee.currency");
+    }
+
+    #[test]
+    fn bounds_are_inclusive() {
+        let mut i = input();
+        i.coverage_months = 120;
+        i.doa_days = 0;
+        i.decision_deadline_days = 365;
+        assert!(i.parse().is_ok());
+        i.coverage_months = 121;
+        assert!(i.parse().is_err());
+    }
+}

@@ -1,0 +1,95 @@
+//! A claim's lifecycle values.
+
+use std::fmt;
+
+/// Where a claim stands. `pending` until the rules or the manufacturer decide; the three
+/// decided states are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClaimStatus {
+    Pending,
+    Accepted,
+    PartlyAccepted,
+    Rejected,
+}
+
+impl ClaimStatus {
+    pub const ALL: [ClaimStatus; 4] = [
+        ClaimStatus::Pending,
+        ClaimStatus::Accepted,
+        ClaimStatus::PartlyAccepted,
+        ClaimStatus::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimStatus::Pending => "pending",
+            ClaimStatus::Accepted => "accepted",
+            ClaimStatus::PartlyAccepted => "partly_accepted",
+            ClaimStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+impl fmt::Display for ClaimStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why the rules left a claim for the manufacturer to decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PendingReason {
+    /// No agreement between this manufacturer and this retailer.
+    NoAgreement,
+    /// The price was paid in another currency than the agreement's.
+    CurrencyMismatch,
+    /// The claim says the unit was swapped before it was sold: never paid by rule.
+    SwappedBeforeSale,
+    /// Past the dead-on-arrival window but within coverage: a suggested amount waits.
+    OutsideDoa,
+    /// Past the coverage: the agreement pays nothing.
+    OutsideCoverage,
+}
+
+impl PendingReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PendingReason::NoAgreement => "no_agreement",
+            PendingReason::CurrencyMismatch => "currency_mismatch",
+            PendingReason::SwappedBeforeSale => "swapped_before_sale",
+            PendingReason::OutsideDoa => "outside_doa",
+            PendingReason::OutsideCoverage => "outside_coverage",
+        }
+    }
+}
+
+impl fmt::Display for PendingReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `decided_by` as stored: `rule:<name>` for auto-adjudication, `manufacturer` otherwise.
+pub fn rule_decider(rule: &str) -> String {
+    format!("rule:{rule}")
+}
+
+pub const MANUFACTURER_DECIDER: &str = "manufacturer";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_round_trips() {
+        for s in ClaimStatus::ALL {
+            assert_eq!(ClaimStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(ClaimStatus::parse("open"), None);
+        assert_eq!(rule_decider("doa_full_refund"), "rule:doa_full_refund");
+    }
+}

@@ -1,0 +1,177 @@
+//! Claims of the manufacturer of the path, and its decisions on them.
+
+use actix_web::{HttpResponse, web};
+use kummerer_contracts::{ClaimDecidedV1, DecidedBy};
+use kummerer_service::Problem;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::input::MoneyInput;
+use super::views::{ClaimView, Items, money_of};
+use super::{invalid, manufacturers::ensure_exists};
+use crate::db::{claim, claim_event};
+use crate::domain::claim::MANUFACTURER_DECIDER;
+use crate::domain::decision::check_input;
+use crate::domain::{
+    ClaimStatus, DecisionError, DecisionInput, DecisionOutcome, Invalid, OpenClaim, decide as rule,
+};
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusParam {
+    Pending,
+    Accepted,
+    PartlyAccepted,
+    Rejected,
+}
+
+impl From<StatusParam> for ClaimStatus {
+    fn from(s: StatusParam) -> Self {
+        match s {
+            StatusParam::Pending => ClaimStatus::Pending,
+            StatusParam::Accepted => ClaimStatus::Accepted,
+            StatusParam::PartlyAccepted => ClaimStatus::PartlyAccepted,
+            StatusParam::Rejected => ClaimStatus::Rejected,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    pub status: Option<StatusParam>,
+}
+
+/// `GET /api/manufacturers/{mid}/claims[?status=…]` → 200 `{"items": [...]}` newest first (at
+/// most 200), 400 on an unknown status, 404 on an unknown manufacturer.
+pub async fn list(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<Uuid>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, Problem> {
+    let mid = path.into_inner();
+    ensure_exists(db.get_ref(), mid).await?;
+    let items = claim::list(db.get_ref(), mid, query.status.map(ClaimStatus::from))
+        .await?
+        .into_iter()
+        .map(|c| ClaimView::new(c, None))
+        .collect();
+    Ok(HttpResponse::Ok().json(Items { items }))
+}
+
+/// `GET /api/manufacturers/{mid}/claims/{id}` → 200 with `events`, 404.
+pub async fn get(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (mid, id) = path.into_inner();
+    let c = claim::find(db.get_ref(), mid, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("claim"))?;
+    let events = claim_event::of_claim(db.get_ref(), c.id).await?;
+    Ok(HttpResponse::Ok().json(ClaimView::new(c, Some(events))))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecisionBody {
+    /// `accept`, `partly_accept` or `reject` (text, so that anything else is a field error).
+    pub outcome: String,
+    #[serde(default)]
+    pub amount: Option<MoneyInput>,
+    #[serde(default)]
+    pub reason_code: Option<String>,
+}
+
+/// `POST /api/manufacturers/{mid}/claims/{id}/decision` → 200 claim, 404, 409
+/// `claim_already_decided`, 422. Locks the claim; of two concurrent decisions one wins.
+pub async fn decide(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<DecisionBody>,
+) -> Result<HttpResponse, Problem> {
+    let (mid, id) = path.into_inner();
+    let outcome = match body.outcome.as_str() {
+        "accept" => DecisionOutcome::Accept,
+        "partly_accept" => DecisionOutcome::PartlyAccept,
+        "reject" => DecisionOutcome::Reject,
+        _ => {
+            return Err(invalid(vec![Invalid::new(
+                "outcome",
+                "must be accept, partly_accept or reject",
+            )]));
+        }
+    };
+    let input = DecisionInput {
+        outcome,
+        amount: body.amount.as_ref().map(MoneyInput::parts),
+        reason_code: body.reason_code.clone(),
+    };
+    check_input(&input).map_err(invalid)?;
+
+    let txn = db.begin().await?;
+    let c = claim::lock(&txn, mid, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("claim"))?;
+    let status = ClaimStatus::parse(&c.status)
+        .ok_or_else(|| Problem::internal(format!("claim {id}: unknown status {}", c.status)))?;
+    let price_paid = money_of(c.price_paid, &c.currency)
+        .ok_or_else(|| Problem::internal(format!("claim {id}: bad price_paid")))?;
+    let open = OpenClaim {
+        status,
+        handling_fee: c.handling_fee.and_then(|a| money_of(a, &c.currency)),
+        suggested_amount: c.suggested_amount.and_then(|a| money_of(a, &c.currency)),
+        price_paid,
+    };
+    let decision = rule(&open, &input).map_err(|e| match e {
+        DecisionError::AlreadyDecided(s) => {
+            Problem::conflict("claim_already_decided", format!("the claim is already {s}"))
+        }
+        DecisionError::Invalid(errors) => invalid(errors),
+    })?;
+
+    let decided_at = crate::db::now();
+    let updated = claim::record_decision(
+        &txn,
+        c,
+        decision.status(),
+        decision.amount.amount,
+        decision.reason_code.clone(),
+        MANUFACTURER_DECIDER,
+        decided_at,
+    )
+    .await?;
+    claim_event::append(
+        &txn,
+        id,
+        claim_event::DECIDED,
+        decided_at,
+        json!({
+            "outcome": decision.outcome.as_str(),
+            "amount": decision.amount,
+            "reason_code": decision.reason_code,
+            "decided_by": MANUFACTURER_DECIDER,
+        }),
+    )
+    .await?;
+    kummerer_messaging::enqueue(
+        &txn,
+        ClaimDecidedV1 {
+            claim_id: id,
+            swap_id: updated.swap_id,
+            case_id: updated.case_id,
+            retailer_id: updated.retailer_id,
+            manufacturer_id: mid,
+            outcome: decision.outcome,
+            amount: decision.amount.clone(),
+            reason_code: decision.reason_code.clone(),
+            decided_by: DecidedBy::Manufacturer,
+            decided_at,
+        },
+    )
+    .await?;
+    let events = claim_event::of_claim(&txn, id).await?;
+    txn.commit().await?;
+    tracing::info!(claim.id = %id, manufacturer.id = %mid, outcome = decision.outcome.as_str(), "claim decided");
+    Ok(HttpResponse::Ok().json(ClaimView::new(updated, Some(events))))
+}

@@ -1,0 +1,1150 @@
+//! The manufacturer service end to end within itself: its HTTP API, its consumer of
+//! `manufacturer.claims`, and its outbox, against a real PostgreSQL and RabbitMQ.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use kummerer_contracts::topology::{MANUFACTURER_CLAIMS, RETAILER_CASE_EVENTS, Service};
+use kummerer_contracts::{ClaimSubmittedV1, Currency, Event, Money, ProductRef};
+use kummerer_testkit::eventually;
+use kummerer_testkit::service::{TestService, publish_envelope, publish_event, publish_raw};
+use manufacturer::{Migrator, SERVICE, build};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value as DbValue};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const DEADLINE: Duration = Duration::from_secs(15);
+const PROBLEM: &str = "application/problem+json";
+
+async fn start() -> TestService {
+    TestService::start::<Migrator>(SERVICE, build).await
+}
+
+struct Answer {
+    status: u16,
+    content_type: String,
+    body: Value,
+}
+
+async fn answer(res: reqwest::Response) -> Answer {
+    let status = res.status().as_u16();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = res.json().await.unwrap_or(Value::Null);
+    Answer {
+        status,
+        content_type,
+        body,
+    }
+}
+
+async fn post(svc: &TestService, path: &str, body: &Value) -> Answer {
+    answer(
+        svc.client
+            .post(svc.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn post_raw(svc: &TestService, path: &str, body: impl Into<reqwest::Body>) -> Answer {
+    answer(
+        svc.client
+            .post(svc.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn get(svc: &TestService, path: &str) -> Answer {
+    answer(svc.client.get(svc.url(path)).send().await.unwrap()).await
+}
+
+async fn count(db: &DatabaseConnection, sql: &str, values: Vec<DbValue>) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+/// Rows in every table a request or message could change.
+async fn table_counts(db: &DatabaseConnection) -> Vec<(&'static str, i64)> {
+    let mut counts = Vec::new();
+    for table in [
+        "manufacturers",
+        "agreements",
+        "claims",
+        "claim_events",
+        "outbox",
+        "inbox",
+    ] {
+        let n = count(db, &format!("SELECT count(*) FROM {table}"), vec![]).await;
+        counts.push((table, n));
+    }
+    counts
+}
+
+async fn create_manufacturer(svc: &TestService, name: &str) -> Uuid {
+    let a = post(svc, "/api/manufacturers", &json!({ "name": name })).await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    assert_eq!(a.body["name"], name);
+    serde_json::from_value(a.body["id"].clone()).unwrap()
+}
+
+fn agreement_body(retailer_id: Uuid) -> Value {
+    json!({
+        "retailer_id": retailer_id, "currency": "EUR", "coverage_months": 24, "doa_days": 14,
+        "reimbursement_percent": "80",
+        "handling_fee": {"amount": "25.00", "currency": "EUR"},
+        "decision_deadline_days": 14
+    })
+}
+
+async fn create_agreement(svc: &TestService, mid: Uuid, retailer_id: Uuid) -> Value {
+    let a = post(
+        svc,
+        &format!("/api/manufacturers/{mid}/agreements"),
+        &agreement_body(retailer_id),
+    )
+    .await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    a.body
+}
+
+fn eur(amount: &str) -> Money {
+    Money::new(amount.parse().unwrap(), Currency::parse("EUR").unwrap()).unwrap()
+}
+
+/// A claim for a unit sold `days_before_swap` days before it was swapped (now), for 499.00 EUR.
+fn claim(mid: Uuid, retailer_id: Uuid, days_before_swap: i64) -> ClaimSubmittedV1 {
+    let swapped_at: DateTime<Utc> = Utc::now();
+    ClaimSubmittedV1 {
+        claim_id: Uuid::now_v7(),
+        swap_id: Uuid::now_v7(),
+        case_id: Uuid::now_v7(),
+        retailer_id,
+        manufacturer_id: mid,
+        serial: format!("SN-{}", Uuid::now_v7().simple()),
+        product: ProductRef {
+            sku: "WM-100".into(),
+            name: "Washing machine WM 100".into(),
+            manufacturer_id: mid,
+        },
+        price_paid: eur("499.00"),
+        sold_at: swapped_at - TimeDelta::days(days_before_swap),
+        swapped_at,
+        defect_category: "does_not_start".into(),
+        defect_description: "Drum does not turn".into(),
+    }
+}
+
+/// Waits until the claim is visible through the API; returns it.
+async fn wait_claim(svc: &TestService, mid: Uuid, claim_id: Uuid) -> Value {
+    let path = format!("/api/manufacturers/{mid}/claims/{claim_id}");
+    eventually(&format!("claim {claim_id}"), DEADLINE, || async {
+        let a = get(svc, &path).await;
+        (a.status == 200).then_some(a.body)
+    })
+    .await
+}
+
+/// The `manufacturer.claim.decided.v1` payloads in the outbox for `claim_id`.
+async fn decided_events(db: &DatabaseConnection, claim_id: Uuid) -> Vec<Value> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT payload FROM outbox WHERE routing_key = $1 \
+             AND payload->'data'->>'claim_id' = $2 ORDER BY created_at",
+            [
+                "manufacturer.claim.decided.v1".into(),
+                claim_id.to_string().into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    rows.into_iter()
+        .map(|r| r.try_get::<Value>("", "payload").unwrap())
+        .collect()
+}
+
+/// Waits until the claim's decided event was published (confirmed by the broker).
+async fn wait_sent(svc: &TestService, claim_id: Uuid) {
+    eventually(
+        &format!("decided event of {claim_id} sent"),
+        DEADLINE,
+        || async {
+            let n = count(
+                &svc.db,
+                "SELECT count(*) FROM outbox WHERE payload->'data'->>'claim_id' = $1 \
+             AND sent_at IS NOT NULL",
+                vec![claim_id.to_string().into()],
+            )
+            .await;
+            (n == 1).then_some(())
+        },
+    )
+    .await;
+}
+
+fn event_kinds(claim: &Value) -> Vec<String> {
+    claim["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn assert_problem(a: &Answer, status: u16, what: &str) {
+    assert_eq!(a.status, status, "{what}: {}", a.body);
+    assert!(
+        a.content_type.starts_with(PROBLEM),
+        "{what}: content-type {}",
+        a.content_type
+    );
+    assert_eq!(a.body["status"], status, "{what}: {}", a.body);
+    assert!(a.body["code"].is_string(), "{what}: {}", a.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manufacturers_and_agreements_are_created_and_listed() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let m = get(&svc, &format!("/api/manufacturers/{mid}")).await;
+    assert_eq!(m.status, 200);
+    assert_eq!(m.body["name"], "Waschwerk AG");
+
+    let retailer = Uuid::now_v7();
+    let a = create_agreement(&svc, mid, retailer).await;
+    assert_eq!(a["manufacturer_id"], mid.to_string());
+    assert_eq!(a["retailer_id"], retailer.to_string());
+    assert_eq!(a["currency"], "EUR");
+    assert_eq!(a["coverage_months"], 24);
+    assert_eq!(a["doa_days"], 14);
+    assert_eq!(a["reimbursement_percent"], "80.00");
+    assert_eq!(
+        a["handling_fee"],
+        json!({"amount": "25.00", "currency": "EUR"})
+    );
+    assert_eq!(a["decision_deadline_days"], 14);
+
+    // The percentage as a JSON number or a decimal string, the fee amount as a number.
+    let other = Uuid::now_v7();
+    let mut body = agreement_body(other);
+    body["reimbursement_percent"] = json!(80.5);
+    body["handling_fee"]["amount"] = json!(10);
+    let b = post(&svc, &format!("/api/manufacturers/{mid}/agreements"), &body).await;
+    assert_eq!(b.status, 201, "{}", b.body);
+    assert_eq!(b.body["reimbursement_percent"], "80.50");
+    assert_eq!(b.body["handling_fee"]["amount"], "10.00");
+    let third = Uuid::now_v7();
+    let mut body = agreement_body(third);
+    body["reimbursement_percent"] = json!("80.5");
+    let c = post(&svc, &format!("/api/manufacturers/{mid}/agreements"), &body).await;
+    assert_eq!(c.status, 201, "{}", c.body);
+    assert_eq!(c.body["reimbursement_percent"], "80.50");
+
+    let list = get(&svc, &format!("/api/manufacturers/{mid}/agreements")).await;
+    assert_eq!(list.status, 200);
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["id"], a["id"]);
+
+    let one = get(
+        &svc,
+        &format!(
+            "/api/manufacturers/{mid}/agreements/{}",
+            a["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(one.status, 200);
+    assert_eq!(one.body, a);
+
+    // One agreement per pair: a second one is a conflict and changes nothing.
+    let before = table_counts(&svc.db).await;
+    let dup = post(
+        &svc,
+        &format!("/api/manufacturers/{mid}/agreements"),
+        &agreement_body(retailer),
+    )
+    .await;
+    assert_problem(&dup, 409, "second agreement");
+    assert_eq!(dup.body["code"], "agreement_exists");
+    assert_eq!(table_counts(&svc.db).await, before);
+
+    // An unknown manufacturer.
+    let ghost = Uuid::now_v7();
+    let none = post(
+        &svc,
+        &format!("/api/manufacturers/{ghost}/agreements"),
+        &agreement_body(retailer),
+    )
+    .await;
+    assert_problem(&none, 404, "agreement for unknown manufacturer");
+    assert_problem(
+        &get(&svc, &format!("/api/manufacturers/{ghost}/agreements")).await,
+        404,
+        "agreements of unknown manufacturer",
+    );
+    assert_problem(
+        &get(&svc, &format!("/api/manufacturers/{ghost}")).await,
+        404,
+        "unknown manufacturer",
+    );
+    assert_eq!(table_counts(&svc.db).await, before);
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_inside_doa_is_accepted_by_rule_and_announced() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    let agreement = create_agreement(&svc, mid, retailer).await;
+
+    let event = claim(mid, retailer, 3);
+    let env = publish_event(&svc.names, event.clone()).await;
+    let c = wait_claim(&svc, mid, event.claim_id).await;
+    assert_eq!(c["status"], "accepted");
+    assert_eq!(c["decided_by"], "rule:doa_full_refund");
+    assert_eq!(
+        c["decided_amount"],
+        json!({"amount": "524.00", "currency": "EUR"})
+    );
+    assert_eq!(
+        c["price_paid"],
+        json!({"amount": "499.00", "currency": "EUR"})
+    );
+    assert_eq!(c["agreement_id"], agreement["id"]);
+    assert_eq!(c["swap_id"], event.swap_id.to_string());
+    assert_eq!(c["case_id"], event.case_id.to_string());
+    assert_eq!(c["serial"], event.serial);
+    assert_eq!(c["product"]["sku"], "WM-100");
+    assert_eq!(c["pending_reason"], Value::Null);
+    assert!(c["decided_at"].is_string());
+    assert_eq!(event_kinds(&c), ["received", "auto_accepted"]);
+    assert_eq!(c["events"][0]["details"]["message_id"], env.id.to_string());
+    assert_eq!(c["events"][1]["details"]["rule"], "doa_full_refund");
+
+    let events = decided_events(&svc.db, event.claim_id).await;
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert_eq!(e["type"], "manufacturer.claim.decided.v1");
+    assert_eq!(e["source"], "/kummerer/manufacturer");
+    assert_eq!(e["data"]["outcome"], "accepted");
+    assert_eq!(
+        e["data"]["amount"],
+        json!({"amount": "524.00", "currency": "EUR"})
+    );
+    assert_eq!(
+        e["data"]["decided_by"],
+        json!({"kind": "rule", "rule": "doa_full_refund"})
+    );
+    assert_eq!(e["data"]["swap_id"], event.swap_id.to_string());
+    assert_eq!(e["data"]["retailer_id"], retailer.to_string());
+    assert_eq!(e["data"]["manufacturer_id"], mid.to_string());
+
+    // The relay publishes it; the retailer's queue receives it.
+    wait_sent(&svc, event.claim_id).await;
+    let retailer_queue = svc.names.queue(&RETAILER_CASE_EVENTS);
+    eventually(
+        "decided event in the retailer's queue",
+        DEADLINE,
+        || async { (svc.broker.depth(&retailer_queue).await == 1).then_some(()) },
+    )
+    .await;
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
+
+    // Outside DOA, within coverage: 80 % of 499.00 = 399.20, plus 25.00.
+    let mut claims = Vec::new();
+    for _ in 0..3 {
+        let event = claim(mid, retailer, 60);
+        publish_event(&svc.names, event.clone()).await;
+        let c = wait_claim(&svc, mid, event.claim_id).await;
+        assert_eq!(c["status"], "pending");
+        assert_eq!(c["pending_reason"], "outside_doa");
+        assert_eq!(
+            c["suggested_amount"],
+            json!({"amount": "424.20", "currency": "EUR"})
+        );
+        assert_eq!(c["decided_amount"], Value::Null);
+        assert_eq!(event_kinds(&c), ["received", "left_pending"]);
+        let received: DateTime<Utc> = serde_json::from_value(c["received_at"].clone()).unwrap();
+        let deadline: DateTime<Utc> = serde_json::from_value(c["deadline_at"].clone()).unwrap();
+        assert_eq!(deadline - received, TimeDelta::days(14));
+        claims.push(event);
+    }
+    // Outside coverage: nothing suggested. Without an agreement: flagged, no suggestion.
+    let old = claim(mid, retailer, 3 * 365);
+    publish_event(&svc.names, old.clone()).await;
+    let c = wait_claim(&svc, mid, old.claim_id).await;
+    assert_eq!(c["pending_reason"], "outside_coverage");
+    assert_eq!(
+        c["suggested_amount"],
+        json!({"amount": "0.00", "currency": "EUR"})
+    );
+    let stranger = claim(mid, Uuid::now_v7(), 3);
+    publish_event(&svc.names, stranger.clone()).await;
+    let c = wait_claim(&svc, mid, stranger.claim_id).await;
+    assert_eq!(c["status"], "pending");
+    assert_eq!(c["pending_reason"], "no_agreement");
+    assert_eq!(c["suggested_amount"], Value::Null);
+    assert_eq!(c["deadline_at"], Value::Null);
+    assert_eq!(c["agreement_id"], Value::Null);
+    assert_eq!(
+        count(&svc.db, "SELECT count(*) FROM outbox", vec![]).await,
+        0
+    );
+
+    // The pending list, newest first.
+    let list = get(
+        &svc,
+        &format!("/api/manufacturers/{mid}/claims?status=pending"),
+    )
+    .await;
+    assert_eq!(list.status, 200);
+    let ids: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    let mut expected: Vec<String> = claims
+        .iter()
+        .chain([&old, &stranger])
+        .map(|c| c.claim_id.to_string())
+        .collect();
+    expected.reverse();
+    assert_eq!(ids, expected);
+    assert!(list.body["items"][0].get("events").is_none());
+
+    let decide = |claim_id: Uuid, body: Value| {
+        let svc = &svc;
+        async move {
+            post(
+                svc,
+                &format!("/api/manufacturers/{mid}/claims/{claim_id}/decision"),
+                &body,
+            )
+            .await
+        }
+    };
+
+    // Accept without an amount: the suggested amount.
+    let a = decide(claims[0].claim_id, json!({"outcome": "accept"})).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["status"], "accepted");
+    assert_eq!(a.body["decided_by"], "manufacturer");
+    assert_eq!(
+        a.body["decided_amount"],
+        json!({"amount": "424.20", "currency": "EUR"})
+    );
+    assert_eq!(
+        event_kinds(&a.body),
+        ["received", "left_pending", "decided"]
+    );
+
+    // Partly accept with an amount and a reason.
+    let p = decide(
+        claims[1].claim_id,
+        json!({"outcome": "partly_accept", "amount": {"amount": "200", "currency": "EUR"},
+               "reason_code": "cosmetic_damage"}),
+    )
+    .await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert_eq!(p.body["status"], "partly_accepted");
+    assert_eq!(p.body["reason_code"], "cosmetic_damage");
+    assert_eq!(
+        p.body["decided_amount"],
+        json!({"amount": "200.00", "currency": "EUR"})
+    );
+
+    // Reject with a reason.
+    let r = decide(
+        claims[2].claim_id,
+        json!({"outcome": "reject", "reason_code": "no_defect_found"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "rejected");
+    assert_eq!(
+        r.body["decided_amount"],
+        json!({"amount": "0.00", "currency": "EUR"})
+    );
+
+    // Accepting a claim without an agreement: the price alone, given explicitly.
+    let s = decide(
+        stranger.claim_id,
+        json!({"outcome": "accept", "amount": {"amount": "499.00", "currency": "EUR"}}),
+    )
+    .await;
+    assert_eq!(s.status, 200, "{}", s.body);
+
+    for (event, outcome, amount, reason) in [
+        (&claims[0], "accepted", "424.20", Value::Null),
+        (
+            &claims[1],
+            "partly_accepted",
+            "200.00",
+            json!("cosmetic_damage"),
+        ),
+        (&claims[2], "rejected", "0.00", json!("no_defect_found")),
+        (&stranger, "accepted", "499.00", Value::Null),
+    ] {
+        let events = decided_events(&svc.db, event.claim_id).await;
+        assert_eq!(events.len(), 1, "{outcome}");
+        let data = &events[0]["data"];
+        assert_eq!(data["outcome"], outcome);
+        assert_eq!(data["amount"], json!({"amount": amount, "currency": "EUR"}));
+        assert_eq!(data["reason_code"], reason);
+        assert_eq!(data["decided_by"], json!({"kind": "manufacturer"}));
+        assert_eq!(data["case_id"], event.case_id.to_string());
+        wait_sent(&svc, event.claim_id).await;
+    }
+
+    // A decided claim stays decided.
+    let before = table_counts(&svc.db).await;
+    let again = decide(claims[2].claim_id, json!({"outcome": "accept"})).await;
+    assert_problem(&again, 409, "second decision");
+    assert_eq!(again.body["code"], "claim_already_decided");
+    assert_eq!(table_counts(&svc.db).await, before);
+
+    // Lists by status.
+    for (status, n) in [
+        ("pending", 1),
+        ("accepted", 2),
+        ("partly_accepted", 1),
+        ("rejected", 1),
+    ] {
+        let l = get(
+            &svc,
+            &format!("/api/manufacturers/{mid}/claims?status={status}"),
+        )
+        .await;
+        assert_eq!(l.body["items"].as_array().unwrap().len(), n, "{status}");
+    }
+    let all = get(&svc, &format!("/api/manufacturers/{mid}/claims")).await;
+    assert_eq!(all.body["items"].as_array().unwrap().len(), 5);
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_claim_is_applied_once() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
+
+    let event = claim(mid, retailer, 3);
+    let env = publish_event(&svc.names, event.clone()).await;
+    wait_claim(&svc, mid, event.claim_id).await;
+    // The same envelope again (a redelivery), and the same claim in a new envelope (a producer
+    // that published twice).
+    publish_envelope(&svc.names, &env).await;
+    publish_event(&svc.names, event.clone()).await;
+    // A later claim: once it is in, the duplicates before it were handled.
+    let later = claim(mid, retailer, 3);
+    publish_event(&svc.names, later.clone()).await;
+    wait_claim(&svc, mid, later.claim_id).await;
+
+    assert_eq!(
+        count(&svc.db, "SELECT count(*) FROM claims", vec![]).await,
+        2
+    );
+    let c = wait_claim(&svc, mid, event.claim_id).await;
+    assert_eq!(event_kinds(&c), ["received", "auto_accepted"]);
+    assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+    assert_eq!(
+        count(&svc.db, "SELECT count(*) FROM outbox", vec![]).await,
+        2
+    );
+    let dlq = svc.names.dead_letter_queue(&MANUFACTURER_CLAIMS);
+    assert_eq!(svc.broker.depth(&dlq).await, 0);
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_messages_are_dead_lettered_and_the_next_good_one_is_applied() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
+    let dlq = svc.names.dead_letter_queue(&MANUFACTURER_CLAIMS);
+
+    // Not JSON at all.
+    publish_raw(
+        &svc.names,
+        Service::Retailer,
+        ClaimSubmittedV1::TYPE,
+        b"{not json",
+    )
+    .await;
+    eventually("malformed body dead-lettered", DEADLINE, || async {
+        (svc.broker.depth(&dlq).await == 1).then_some(())
+    })
+    .await;
+
+    // A valid envelope whose data is not a claim.
+    let mut env =
+        serde_json::to_value(kummerer_contracts::Envelope::new(claim(mid, retailer, 3))).unwrap();
+    env["data"] = json!({"claim_id": "nope"});
+    publish_raw(
+        &svc.names,
+        Service::Retailer,
+        ClaimSubmittedV1::TYPE,
+        &serde_json::to_vec(&env).unwrap(),
+    )
+    .await;
+    eventually("bad data dead-lettered", DEADLINE, || async {
+        (svc.broker.depth(&dlq).await == 2).then_some(())
+    })
+    .await;
+
+    // A claim against a manufacturer this service does not know: nobody can ever decide it.
+    let orphan = claim(Uuid::now_v7(), retailer, 3);
+    publish_event(&svc.names, orphan.clone()).await;
+    eventually("unknown manufacturer dead-lettered", DEADLINE, || async {
+        (svc.broker.depth(&dlq).await == 3).then_some(())
+    })
+    .await;
+
+    // The consumer goes on.
+    let good = claim(mid, retailer, 3);
+    publish_event(&svc.names, good.clone()).await;
+    let c = wait_claim(&svc, mid, good.claim_id).await;
+    assert_eq!(c["status"], "accepted");
+    assert_eq!(
+        count(&svc.db, "SELECT count(*) FROM claims", vec![]).await,
+        1
+    );
+    assert_eq!(
+        count(&svc.db, "SELECT count(*) FROM outbox", vec![]).await,
+        1
+    );
+    assert_eq!(svc.broker.depth(&dlq).await, 3);
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manufacturer_sees_and_decides_only_its_own_claims() {
+    let svc = start().await;
+    let a = create_manufacturer(&svc, "Waschwerk AG").await;
+    let b = create_manufacturer(&svc, "Kühlhaus GmbH").await;
+    let retailer = Uuid::now_v7();
+    let agreement = create_agreement(&svc, a, retailer).await;
+    let agreement_id = agreement["id"].as_str().unwrap().to_owned();
+    let event = claim(a, retailer, 60);
+    publish_event(&svc.names, event.clone()).await;
+    wait_claim(&svc, a, event.claim_id).await;
+    let id = event.claim_id;
+    let before = table_counts(&svc.db).await;
+
+    // B reads A's claim: exactly like a claim that does not exist.
+    let theirs = get(&svc, &format!("/api/manufacturers/{b}/claims/{id}")).await;
+    let unknown = get(
+        &svc,
+        &format!("/api/manufacturers/{b}/claims/{}", Uuid::now_v7()),
+    )
+    .await;
+    assert_problem(&theirs, 404, "B reads A's claim");
+    assert_eq!(theirs.body, unknown.body);
+
+    // B decides A's claim.
+    for body in [
+        json!({"outcome": "accept"}),
+        json!({"outcome": "reject", "reason_code": "no_defect_found"}),
+    ] {
+        let d = post(
+            &svc,
+            &format!("/api/manufacturers/{b}/claims/{id}/decision"),
+            &body,
+        )
+        .await;
+        assert_problem(&d, 404, "B decides A's claim");
+        assert_eq!(d.body, unknown.body);
+    }
+
+    // B's lists hold nothing of A's.
+    for path in [
+        format!("/api/manufacturers/{b}/claims"),
+        format!("/api/manufacturers/{b}/claims?status=pending"),
+        format!("/api/manufacturers/{b}/agreements"),
+    ] {
+        let l = get(&svc, &path).await;
+        assert_eq!(l.status, 200, "{path}");
+        assert_eq!(l.body, json!({"items": []}), "{path}");
+    }
+    let their_agreement = get(
+        &svc,
+        &format!("/api/manufacturers/{b}/agreements/{agreement_id}"),
+    )
+    .await;
+    assert_problem(&their_agreement, 404, "B reads A's agreement");
+    let unknown_agreement = get(
+        &svc,
+        &format!("/api/manufacturers/{b}/agreements/{}", Uuid::now_v7()),
+    )
+    .await;
+    assert_eq!(their_agreement.body, unknown_agreement.body);
+
+    // Nothing changed; A still sees and decides its claim.
+    assert_eq!(table_counts(&svc.db).await, before);
+    let mine = get(&svc, &format!("/api/manufacturers/{a}/claims/{id}")).await;
+    assert_eq!(mine.status, 200);
+    assert_eq!(mine.body["status"], "pending");
+    let l = get(&svc, &format!("/api/manufacturers/{a}/agreements")).await;
+    assert_eq!(l.body["items"].as_array().unwrap().len(), 1);
+    let d = post(
+        &svc,
+        &format!("/api/manufacturers/{a}/claims/{id}/decision"),
+        &json!({"outcome": "accept"}),
+    )
+    .await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_two_concurrent_decisions_exactly_one_wins() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
+    let mut events = Vec::new();
+    for _ in 0..5 {
+        let event = claim(mid, retailer, 60);
+        publish_event(&svc.names, event.clone()).await;
+        events.push(event);
+    }
+    for event in &events {
+        wait_claim(&svc, mid, event.claim_id).await;
+    }
+
+    for event in &events {
+        let path = format!(
+            "/api/manufacturers/{mid}/claims/{}/decision",
+            event.claim_id
+        );
+        let accept = json!({"outcome": "accept"});
+        let reject = json!({"outcome": "reject", "reason_code": "no_defect_found"});
+        let (x, y) = tokio::join!(post(&svc, &path, &accept), post(&svc, &path, &reject));
+        let mut statuses = [x.status, y.status];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "{} / {}", x.body, y.body);
+        let loser = if x.status == 409 { &x } else { &y };
+        assert_eq!(loser.body["code"], "claim_already_decided");
+        assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+        let decided = count(
+            &svc.db,
+            "SELECT count(*) FROM claim_events WHERE claim_id = $1 AND kind = 'decided'",
+            vec![event.claim_id.into()],
+        )
+        .await;
+        assert_eq!(decided, 1);
+    }
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_a_problem_and_changes_nothing() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
+    let event = claim(mid, retailer, 60);
+    publish_event(&svc.names, event.clone()).await;
+    wait_claim(&svc, mid, event.claim_id).await;
+    let id = event.claim_id;
+    let before = table_counts(&svc.db).await;
+    let ghost = Uuid::now_v7();
+    let huge = "x".repeat(70 * 1024);
+
+    // Manufacturers.
+    let manufacturers = "/api/manufacturers";
+    for (body, status, what) in [
+        (json!({}), 422, "no name"),
+        (json!({"name": "  "}), 422, "blank name"),
+        (json!({"name": 5}), 422, "name of the wrong type"),
+        (json!({"name": "x".repeat(201)}), 422, "name too long"),
+        (json!({ "name": huge }), 413, "huge body"),
+    ] {
+        assert_problem(&post(&svc, manufacturers, &body).await, status, what);
+    }
+    assert_problem(
+        &post_raw(&svc, manufacturers, "{\"name\": ").await,
+        400,
+        "syntax error",
+    );
+
+    // Agreements.
+    let agreements = format!("/api/manufacturers/{mid}/agreements");
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut body = agreement_body(Uuid::now_v7());
+        f(&mut body);
+        body
+    };
+    let cases: Vec<(Value, u16, &str, Option<&str>)> = vec![
+        (json!({}), 422, "empty body", None),
+        (
+            with(&|b| {
+                b.as_object_mut().unwrap().remove("currency");
+            }),
+            422,
+            "missing currency",
+            None,
+        ),
+        (
+            with(&|b| {
+                b.as_object_mut().unwrap().remove("handling_fee");
+            }),
+            422,
+            "missing fee",
+            None,
+        ),
+        (
+            with(&|b| b["retailer_id"] = json!("nope")),
+            422,
+            "bad retailer id",
+            None,
+        ),
+        (
+            with(&|b| b["coverage_months"] = json!("24")),
+            422,
+            "months as text",
+            None,
+        ),
+        (
+            with(&|b| b["coverage_months"] = json!(24.5)),
+            422,
+            "fractional months",
+            None,
+        ),
+        (
+            with(&|b| b["coverage_months"] = json!(0)),
+            422,
+            "no coverage",
+            Some("coverage_months"),
+        ),
+        (
+            with(&|b| b["coverage_months"] = json!(121)),
+            422,
+            "too much coverage",
+            Some("coverage_months"),
+        ),
+        (
+            with(&|b| b["doa_days"] = json!(-1)),
+            422,
+            "negative DOA",
+            Some("doa_days"),
+        ),
+        (
+            with(&|b| b["doa_days"] = json!(366)),
+            422,
+            "DOA too long",
+            Some("doa_days"),
+        ),
+        (
+            with(&|b| b["decision_deadline_days"] = json!(0)),
+            422,
+            "no deadline",
+            Some("decision_deadline_days"),
+        ),
+        (
+            with(&|b| b["reimbursement_percent"] = json!("100.01")),
+            422,
+            "percent over 100",
+            Some("reimbursement_percent"),
+        ),
+        (
+            with(&|b| b["reimbursement_percent"] = json!(101)),
+            422,
+            "percent over 100 as a number",
+            Some("reimbursement_percent"),
+        ),
+        (
+            with(&|b| b["reimbursement_percent"] = json!("-5")),
+            422,
+            "negative percent",
+            Some("reimbursement_percent"),
+        ),
+        (
+            with(&|b| b["reimbursement_percent"] = json!("eighty")),
+            422,
+            "percent not a number",
+            Some("reimbursement_percent"),
+        ),
+        (
+            with(&|b| b["reimbursement_percent"] = json!(true)),
+            422,
+            "percent of the wrong type",
+            None,
+        ),
+        (
+            with(&|b| b["handling_fee"]["amount"] = json!("-1.00")),
+            422,
+            "negative fee",
+            Some("handling_fee.amount"),
+        ),
+        (
+            with(&|b| b["handling_fee"]["amount"] = json!("1.001")),
+            422,
+            "fee too precise",
+            Some("handling_fee.amount"),
+        ),
+        (
+            with(&|b| b["handling_fee"]["currency"] = json!("eur")),
+            422,
+            "fee currency lower case",
+            Some("handling_fee.currency"),
+        ),
+        (
+            with(&|b| b["handling_fee"]["currency"] = json!("USD")),
+            422,
+            "fee in another currency",
+            Some("handling_fee.currency"),
+        ),
+        (
+            with(&|b| b["currency"] = json!("eur")),
+            422,
+            "currency lower case",
+            Some("currency"),
+        ),
+        (
+            with(&|b| b["currency"] = json!("EURO")),
+            422,
+            "currency too long",
+            Some("currency"),
+        ),
+        (
+            with(&|b| b["padding"] = json!(huge)),
+            413,
+            "huge body",
+            None,
+        ),
+        // A retailer that already has an agreement.
+        (agreement_body(retailer), 409, "second agreement", None),
+    ];
+    for (body, status, what, field) in cases {
+        let a = post(&svc, &agreements, &body).await;
+        assert_problem(&a, status, what);
+        if let Some(field) = field {
+            let fields: Vec<&str> = a.body["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["field"].as_str().unwrap())
+                .collect();
+            assert!(fields.contains(&field), "{what}: {}", a.body);
+        }
+    }
+    assert_problem(
+        &post(
+            &svc,
+            &format!("/api/manufacturers/{ghost}/agreements"),
+            &agreement_body(Uuid::now_v7()),
+        )
+        .await,
+        404,
+        "unknown manufacturer",
+    );
+    assert_problem(
+        &post(
+            &svc,
+            "/api/manufacturers/not-a-uuid/agreements",
+            &agreement_body(Uuid::now_v7()),
+        )
+        .await,
+        404,
+        "malformed manufacturer id",
+    );
+
+    // Claims.
+    for (path, status, what) in [
+        (
+            format!("/api/manufacturers/{mid}/claims?status=open"),
+            400,
+            "unknown status",
+        ),
+        (
+            format!("/api/manufacturers/{ghost}/claims"),
+            404,
+            "unknown manufacturer",
+        ),
+        (
+            format!("/api/manufacturers/{mid}/claims/{ghost}"),
+            404,
+            "unknown claim",
+        ),
+        (
+            format!("/api/manufacturers/{mid}/claims/nope"),
+            404,
+            "malformed claim id",
+        ),
+    ] {
+        assert_problem(&get(&svc, &path).await, status, what);
+    }
+
+    // Decisions.
+    let decision = format!("/api/manufacturers/{mid}/claims/{id}/decision");
+    let money = |amount: Value, currency: &str| json!({"amount": amount, "currency": currency});
+    let cases: Vec<(String, Value, u16, &str)> = vec![
+        (decision.clone(), json!({}), 422, "no outcome"),
+        (
+            decision.clone(),
+            json!({"outcome": "maybe"}),
+            422,
+            "unknown outcome",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": 1}),
+            422,
+            "outcome of the wrong type",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "partly_accept", "reason_code": "wear"}),
+            422,
+            "partly without amount",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "partly_accept", "amount": money(json!("100"), "EUR")}),
+            422,
+            "partly without reason",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "partly_accept", "amount": money(json!("524.00"), "EUR"),
+                   "reason_code": "wear"}),
+            422,
+            "partly at the maximum",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "reject"}),
+            422,
+            "reject without reason",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "reject", "reason_code": 7}),
+            422,
+            "reason of the wrong type",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "reject", "reason_code": "no defect found"}),
+            422,
+            "reason with spaces",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "reject", "reason_code": "misuse",
+                   "amount": money(json!("10"), "EUR")}),
+            422,
+            "reject with an amount",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "accept", "amount": money(json!("-1"), "EUR")}),
+            422,
+            "negative amount",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "accept", "amount": money(json!("1.001"), "EUR")}),
+            422,
+            "amount too precise",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "accept", "amount": money(json!("abc"), "EUR")}),
+            422,
+            "amount not a number",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "accept", "amount": money(json!("10"), "eur")}),
+            422,
+            "currency lower case",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "accept", "amount": money(json!("10"), "USD")}),
+            422,
+            "another currency",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "accept", "amount": money(json!("524.01"), "EUR")}),
+            422,
+            "more than price and fee",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "accept", "amount": {"amount": "10"}}),
+            422,
+            "amount without currency",
+        ),
+        (
+            decision.clone(),
+            json!({"outcome": "accept", "padding": huge}),
+            413,
+            "huge body",
+        ),
+        (
+            format!("/api/manufacturers/{mid}/claims/{ghost}/decision"),
+            json!({"outcome": "accept"}),
+            404,
+            "unknown claim",
+        ),
+        (
+            format!("/api/manufacturers/{ghost}/claims/{id}/decision"),
+            json!({"outcome": "accept"}),
+            404,
+            "unknown manufacturer",
+        ),
+    ];
+    for (path, body, status, what) in cases {
+        assert_problem(&post(&svc, &path, &body).await, status, what);
+    }
+    assert_problem(
+        &post_raw(&svc, &decision, "{\"outcome\": \"accept\"").await,
+        400,
+        "syntax error",
+    );
+
+    assert_eq!(table_counts(&svc.db).await, before);
+    let c = get(&svc, &format!("/api/manufacturers/{mid}/claims/{id}")).await;
+    assert_eq!(c.body["status"], "pending");
+    assert_eq!(event_kinds(&c.body), ["received", "left_pending"]);
+    svc.stop().await;
+}
