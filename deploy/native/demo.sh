@@ -96,7 +96,7 @@ api POST "$RETAILER_URL/api/retailers/$rid/sales" "$(jq -nc \
 
 say "case: the machine washes badly"
 case_id="$(api POST "$RETAILER_URL/api/retailers/$rid/cases" "$(jq -nc --arg s "$serial" '{
-  serial: $s, defect_category: "malfunction",
+  serial: $s, defect_category: "does_not_start",
   defect_description: "Washes badly since the second day, drum barely turns."}')" | jq -r .id)"
 echo "case id: $case_id"
 

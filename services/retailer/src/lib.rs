@@ -1,1 +1,39 @@
+//! The retailer service: staff open a warranty case on a sold unit and approve a swap on the
+//! spot; the swap goes to logistics and the recourse claim to the manufacturer in the same
+//! transaction (outbox), and what they report back lands on the case timeline.
 
+pub mod consumers;
+pub mod db;
+pub mod domain;
+pub mod http;
+
+use std::sync::Arc;
+
+use kummerer_contracts::topology::{RETAILER_CASE_EVENTS, Service};
+use kummerer_messaging::ConsumerConfig;
+use kummerer_service::{Context, Parts};
+
+pub use retailer_migration::Migrator;
+
+pub const SERVICE: Service = Service::Retailer;
+pub const DEFAULT_PORT: u16 = 8081;
+
+/// Wires the service: the desk API and the consumer of case events.
+pub fn build(ctx: &Context) -> Parts {
+    let case_events = kummerer_messaging::consumer::run(
+        ctx.db.clone(),
+        ctx.broker.clone(),
+        &RETAILER_CASE_EVENTS,
+        Arc::new(consumers::case_events::CaseEventsConsumer),
+        ConsumerConfig::default(),
+        ctx.cancel.clone(),
+    );
+    Parts {
+        routes: Arc::new(http::routes),
+        workers: vec![Box::pin(case_events)],
+    }
+}
+
+pub fn main() -> std::process::ExitCode {
+    kummerer_service::main::<Migrator>(SERVICE, DEFAULT_PORT, build)
+}

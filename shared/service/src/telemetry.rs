@@ -27,6 +27,8 @@ impl Drop for TelemetryGuard {
 /// Installs the global subscriber. Spans always carry OpenTelemetry ids (so that trace context
 /// propagates); they leave the process only when an OTLP endpoint is configured.
 pub fn init(config: &Config) -> TelemetryGuard {
+    // The metrics recorder first, so nothing recorded before the first scrape is lost.
+    prometheus();
     let service_name =
         std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| config.service.name().to_owned());
     let resource = Resource::builder().with_service_name(service_name).build();
@@ -59,11 +61,14 @@ pub fn init(config: &Config) -> TelemetryGuard {
             .boxed(),
         LogFormat::Text => tracing_subscriber::fmt::layer().with_target(false).boxed(),
     };
-    let otel = tracing_opentelemetry::layer().with_tracer(tracer);
+    // RUST_LOG filters what is logged, never which spans exist: the info-level request and
+    // message spans carry the trace context across services whatever the log level.
+    let otel = tracing_opentelemetry::layer()
+        .with_tracer(tracer)
+        .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
     // A second init in one process (in-process tests) keeps the first subscriber.
     let _ = tracing_subscriber::registry()
-        .with(filter)
-        .with(fmt)
+        .with(fmt.with_filter(filter))
         .with(otel)
         .try_init();
     if let Some(e) = export_error {

@@ -1,1 +1,18 @@
+//! The retailer service's schema: the shared outbox and inbox tables, then retailers, products,
+//! sales, cases, swaps, claims and the case timeline.
 
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000002_retailer;
+
+pub struct Migrator;
+
+#[sea_orm_migration::async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(kummerer_messaging::migration::OutboxInbox),
+            Box::new(m20261123_000002_retailer::Migration),
+        ]
+    }
+}

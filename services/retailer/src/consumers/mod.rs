@@ -1,0 +1,3 @@
+//! One module per consumed queue.
+
+pub mod case_events;

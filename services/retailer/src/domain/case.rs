@@ -1,0 +1,187 @@
+//! A warranty case: a defect reported on a sold unit.
+//!
+//! ```text
+//! open ──approve swap──▶ swap_approved ──job completed──▶ delivered
+//!   │                                                        │
+//!   └───────────────(later: closing)──▶ closed ◀─────────────┘
+//! ```
+//!
+//! A swap is approved once per case: a second approval (a double click, a colleague at the next
+//! till) is refused, never a second swap and a second claim.
+
+/// What the customer reports, in categories the manufacturers' claim rules can rely on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefectCategory {
+    DoesNotStart,
+    Noise,
+    Leak,
+    Display,
+    Performance,
+    DamagedOnArrival,
+    Other,
+}
+
+impl DefectCategory {
+    pub const ALL: [DefectCategory; 7] = [
+        DefectCategory::DoesNotStart,
+        DefectCategory::Noise,
+        DefectCategory::Leak,
+        DefectCategory::Display,
+        DefectCategory::Performance,
+        DefectCategory::DamagedOnArrival,
+        DefectCategory::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefectCategory::DoesNotStart => "does_not_start",
+            DefectCategory::Noise => "noise",
+            DefectCategory::Leak => "leak",
+            DefectCategory::Display => "display",
+            DefectCategory::Performance => "performance",
+            DefectCategory::DamagedOnArrival => "damaged_on_arrival",
+            DefectCategory::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DefectCategory> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The accepted values, for error messages.
+    pub fn list() -> String {
+        Self::ALL.map(DefectCategory::as_str).join(", ")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseStatus {
+    Open,
+    SwapApproved,
+    Delivered,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ApprovalRefused {
+    #[error("a swap is already approved for this case")]
+    AlreadyApproved,
+    #[error("the case is closed")]
+    Closed,
+}
+
+impl ApprovalRefused {
+    /// The problem code the API answers with.
+    pub fn code(self) -> &'static str {
+        match self {
+            ApprovalRefused::AlreadyApproved => "swap_already_approved",
+            ApprovalRefused::Closed => "case_closed",
+        }
+    }
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 4] = [
+        CaseStatus::Open,
+        CaseStatus::SwapApproved,
+        CaseStatus::Delivered,
+        CaseStatus::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Open => "open",
+            CaseStatus::SwapApproved => "swap_approved",
+            CaseStatus::Delivered => "delivered",
+            CaseStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CaseStatus> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The status after approving a swap, if this case may still get one.
+    pub fn approve_swap(self) -> Result<CaseStatus, ApprovalRefused> {
+        match self {
+            CaseStatus::Open => Ok(CaseStatus::SwapApproved),
+            CaseStatus::SwapApproved | CaseStatus::Delivered => {
+                Err(ApprovalRefused::AlreadyApproved)
+            }
+            CaseStatus::Closed => Err(ApprovalRefused::Closed),
+        }
+    }
+
+    /// The status after the crew delivered the replacement and collected the defective unit;
+    /// `None` when the case does not move (already delivered, or closed meanwhile).
+    pub fn after_delivery(self) -> Option<CaseStatus> {
+        match self {
+            CaseStatus::Open | CaseStatus::SwapApproved => Some(CaseStatus::Delivered),
+            CaseStatus::Delivered | CaseStatus::Closed => None,
+        }
+    }
+
+    /// Whether a case in this status keeps another case on the same sale from being opened
+    /// (the database enforces it with a partial unique index).
+    pub fn is_active(self) -> bool {
+        self != CaseStatus::Closed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn categories_round_trip_and_reject_others() {
+        for c in DefectCategory::ALL {
+            assert_eq!(DefectCategory::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(DefectCategory::parse("malfunction"), None);
+        assert_eq!(DefectCategory::parse("Noise"), None);
+        assert!(DefectCategory::list().contains("damaged_on_arrival"));
+    }
+
+    #[test]
+    fn a_swap_is_approved_once() {
+        assert_eq!(
+            CaseStatus::Open.approve_swap(),
+            Ok(CaseStatus::SwapApproved)
+        );
+        assert_eq!(
+            CaseStatus::SwapApproved.approve_swap(),
+            Err(ApprovalRefused::AlreadyApproved)
+        );
+        assert_eq!(
+            CaseStatus::Delivered.approve_swap(),
+            Err(ApprovalRefused::AlreadyApproved)
+        );
+        assert_eq!(
+            CaseStatus::Closed.approve_swap(),
+            Err(ApprovalRefused::Closed)
+        );
+        assert_eq!(
+            ApprovalRefused::AlreadyApproved.code(),
+            "swap_already_approved"
+        );
+    }
+
+    #[test]
+    fn delivery_moves_an_approved_case_only_once() {
+        assert_eq!(
+            CaseStatus::SwapApproved.after_delivery(),
+            Some(CaseStatus::Delivered)
+        );
+        assert_eq!(CaseStatus::Delivered.after_delivery(), None);
+        assert_eq!(CaseStatus::Closed.after_delivery(), None);
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Some(s));
+        }
+        assert!(CaseStatus::Delivered.is_active());
+        assert!(!CaseStatus::Closed.is_active());
+    }
+}

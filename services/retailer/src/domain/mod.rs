@@ -1,0 +1,24 @@
+//! The retailer's rules, free of I/O: what a case, a swap and a claim can be and how they move,
+//! which inputs are acceptable (defect categories, delivery windows, sale dates), and how facts
+//! reported by the other services land on a case.
+
+pub mod case;
+pub mod claim;
+pub mod sale;
+pub mod swap;
+pub mod timeline;
+
+pub use case::{ApprovalRefused, CaseStatus, DefectCategory};
+pub use claim::{ClaimStatus, decision_applies};
+pub use sale::{SaleDateError, check_sold_at, parse_country};
+pub use swap::{DeliveryWindow, SwapStatus, WindowError, status_follows};
+pub use timeline::{Source, kind};
+
+/// Longest SKU, receipt number or serial number.
+pub const CODE_MAX: usize = 100;
+/// Longest name, street, city or similar line of text.
+pub const TEXT_MAX: usize = 200;
+/// Longest defect description.
+pub const DESCRIPTION_MAX: usize = 4000;
+/// Most rows one list answer holds.
+pub const LIST_LIMIT: u64 = 200;

@@ -1,0 +1,353 @@
+//! Warranty cases and the swap approval: parse → domain → persist (one transaction, with the
+//! outbox rows) → respond.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{Address, ClaimSubmittedV1, SwapApprovedV1, TimeWindow};
+use kummerer_messaging::enqueue;
+use kummerer_service::{FieldErrors, Problem};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::db::{self, Entry, cases, claims, swaps};
+use crate::domain::{
+    CODE_MAX, CaseStatus, ClaimStatus, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, Source,
+    SwapStatus, TEXT_MAX, kind,
+};
+use crate::http::input::{AddressBody, invalid};
+use crate::http::retailers::existing;
+use crate::http::view::{
+    CaseParts, CaseView, ClaimView, SaleView, SwapApproved, SwapView, customer_of, money,
+    product_ref,
+};
+
+#[derive(Debug, Deserialize)]
+pub struct NewCase {
+    pub serial: String,
+    pub defect_category: String,
+    pub defect_description: String,
+}
+
+/// `POST /api/retailers/{rid}/cases` → 201 with the case. The case is about the latest sale of
+/// the serial; no sale of it → 422 (`serial`); a case already in progress for that sale → 409
+/// `case_exists`.
+pub async fn open(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<Uuid>,
+    body: web::Json<NewCase>,
+) -> Result<HttpResponse, Problem> {
+    let retailer_id = path.into_inner();
+    let mut v = FieldErrors::new();
+    let serial = v.text("serial", &body.serial, CODE_MAX);
+    let category = DefectCategory::parse(body.defect_category.trim());
+    if category.is_none() {
+        v.add(
+            "defect_category",
+            format!("must be one of {}", DefectCategory::list()),
+        );
+    }
+    let description = v.text(
+        "defect_description",
+        &body.defect_description,
+        DESCRIPTION_MAX,
+    );
+    v.finish()?;
+    let category = category.ok_or_else(|| Problem::internal("category vanished"))?;
+    existing(db.get_ref(), retailer_id).await?;
+    let sale = db::latest_sale_of_serial(db.get_ref(), retailer_id, &serial)
+        .await?
+        .ok_or_else(|| invalid("serial", "no sale of this unit"))?;
+    let case = cases::Model {
+        id: Uuid::now_v7(),
+        retailer_id,
+        sale_id: sale.id,
+        defect_category: category.as_str().to_owned(),
+        defect_description: description,
+        status: CaseStatus::Open.as_str().to_owned(),
+        opened_at: Utc::now(),
+    };
+    if !db::insert_case(db.get_ref(), case.clone()).await? {
+        return Err(Problem::conflict(
+            "case_exists",
+            format!("the sale of {serial:?} already has a case in progress"),
+        ));
+    }
+    tracing::info!(
+        retailer.id = %retailer_id, case.id = %case.id, sale.id = %sale.id,
+        "case opened"
+    );
+    let product = db::product_of(db.get_ref(), retailer_id, sale.product_id).await?;
+    let view = CaseView::from(CaseParts {
+        case,
+        sale: SaleView::new(sale, &product)?,
+        swap: None,
+        claim: None,
+        timeline: Vec::new(),
+    });
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// `GET /api/retailers/{rid}/cases/{case_id}`: the case with its sale, swap, claim and timeline.
+pub async fn get(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (retailer_id, case_id) = path.into_inner();
+    let db = db.get_ref();
+    let case = db::find_case(db, retailer_id, case_id)
+        .await?
+        .ok_or_else(|| Problem::not_found("case"))?;
+    Ok(HttpResponse::Ok().json(case_view(db, case).await?))
+}
+
+async fn case_view<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<CaseView, Problem> {
+    let retailer_id = case.retailer_id;
+    let sale = db::sale_of(db, retailer_id, case.sale_id).await?;
+    let product = db::product_of(db, retailer_id, sale.product_id).await?;
+    let (swap, claim) = match db::swap_of_case(db, retailer_id, case.id).await? {
+        None => (None, None),
+        Some(swap) => {
+            let claim = db::claim_of_swap(db, retailer_id, swap.id).await?;
+            let replacement = if swap.replacement_product_id == product.id {
+                product.clone()
+            } else {
+                db::product_of(db, retailer_id, swap.replacement_product_id).await?
+            };
+            (
+                Some(SwapView::new(swap, &replacement)),
+                claim.map(ClaimView::new).transpose()?,
+            )
+        }
+    };
+    let timeline = db::timeline_of(db, retailer_id, case.id).await?;
+    Ok(CaseView::from(CaseParts {
+        case,
+        sale: SaleView::new(sale, &product)?,
+        swap,
+        claim,
+        timeline,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApproveSwap {
+    /// Another model than the one sold; the same model when absent.
+    #[serde(default)]
+    pub replacement_sku: Option<String>,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub approved_by: String,
+    /// Where the crew goes; the sale's customer address when absent.
+    #[serde(default)]
+    pub delivery_address: Option<AddressBody>,
+}
+
+struct Approval {
+    replacement_sku: Option<String>,
+    window: DeliveryWindow,
+    approved_by: String,
+    delivery_address: Option<Address>,
+}
+
+impl ApproveSwap {
+    fn parse(&self, now: DateTime<Utc>) -> Result<Approval, Problem> {
+        let mut v = FieldErrors::new();
+        let replacement_sku = self
+            .replacement_sku
+            .as_deref()
+            .map(|sku| v.text("replacement_sku", sku, CODE_MAX));
+        let approved_by = v.text("approved_by", &self.approved_by, TEXT_MAX);
+        let delivery_address = self
+            .delivery_address
+            .as_ref()
+            .map(|a| a.parse("delivery_address", &mut v));
+        let window = match DeliveryWindow::new(self.window_start, self.window_end, now) {
+            Ok(window) => Some(window),
+            Err(errors) => {
+                for e in errors {
+                    v.add(e.field(), e.to_string());
+                }
+                None
+            }
+        };
+        v.finish()?;
+        let window = window.ok_or_else(|| Problem::internal("window vanished"))?;
+        Ok(Approval {
+            replacement_sku,
+            window,
+            approved_by,
+            delivery_address,
+        })
+    }
+}
+
+fn refused(case_id: Uuid, e: crate::domain::ApprovalRefused) -> Problem {
+    Problem::conflict(e.code(), format!("case {case_id}: {e}"))
+}
+
+/// `POST /api/retailers/{rid}/cases/{case_id}/swap` → 201 `{swap_id, claim_id, case_id}`.
+///
+/// One transaction: the case row is locked, so of two approvals at once exactly one creates the
+/// swap and the claim, and the other waits, sees the case approved, and answers 409
+/// `swap_already_approved`. The swap, the claim (for the price paid), two timeline entries, the
+/// case's new status and both events (`retailer.swap.approved.v1`,
+/// `retailer.claim.submitted.v1`) commit together.
+pub async fn approve_swap(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<ApproveSwap>,
+) -> Result<HttpResponse, Problem> {
+    let (retailer_id, case_id) = path.into_inner();
+    let now = Utc::now();
+    let approval = body.parse(now)?;
+    let txn = db.begin().await?;
+    let case = db::lock_case(&txn, retailer_id, case_id)
+        .await?
+        .ok_or_else(|| Problem::not_found("case"))?;
+    let next = db::case_status(&case)?
+        .approve_swap()
+        .map_err(|e| refused(case_id, e))?;
+    let sale = db::sale_of(&txn, retailer_id, case.sale_id).await?;
+    let product = db::product_of(&txn, retailer_id, sale.product_id).await?;
+    let replacement = match &approval.replacement_sku {
+        None => product.clone(),
+        Some(sku) => db::product_by_sku(&txn, retailer_id, sku)
+            .await?
+            .ok_or_else(|| invalid("replacement_sku", "no product with this SKU"))?,
+    };
+    let address = approval
+        .delivery_address
+        .unwrap_or_else(|| customer_of(&sale));
+    let price_paid = money(sale.price_paid, &sale.currency)?;
+    let window = approval.window;
+
+    let swap = swaps::Model {
+        id: Uuid::now_v7(),
+        case_id,
+        retailer_id,
+        replacement_product_id: replacement.id,
+        window_start: window.start,
+        window_end: window.end,
+        address_name: address.name.clone(),
+        address_phone: address.phone.clone(),
+        street: address.street.clone(),
+        postcode: address.postcode.clone(),
+        city: address.city.clone(),
+        country: address.country.clone(),
+        approved_by: approval.approved_by.clone(),
+        approved_at: now,
+        status: SwapStatus::Approved.as_str().to_owned(),
+        status_changed_at: now,
+    };
+    if !db::insert_swap(&txn, swap.clone()).await? {
+        // The lock makes this unreachable; the unique key is the second line of defence.
+        return Err(refused(
+            case_id,
+            crate::domain::ApprovalRefused::AlreadyApproved,
+        ));
+    }
+    let claim = claims::Model {
+        id: Uuid::now_v7(),
+        swap_id: swap.id,
+        case_id,
+        retailer_id,
+        manufacturer_id: product.manufacturer_id,
+        amount_claimed: price_paid.amount,
+        currency: price_paid.currency.to_string(),
+        status: ClaimStatus::Submitted.as_str().to_owned(),
+        decided_amount: None,
+        reason_code: None,
+        submitted_at: now,
+        decided_at: None,
+    };
+    if !db::insert_claim(&txn, claim.clone()).await? {
+        return Err(Problem::internal(format!(
+            "claim for the new swap {} already exists",
+            swap.id
+        )));
+    }
+    let entry = |kind, details| Entry {
+        case_id,
+        retailer_id,
+        kind,
+        occurred_at: now,
+        source: Source::Retailer,
+        message_id: None,
+        details,
+    };
+    db::insert_timeline(
+        &txn,
+        entry(
+            kind::SWAP_APPROVED,
+            json!({
+                "swap_id": swap.id,
+                "replacement_sku": replacement.sku,
+                "window": { "start": window.start, "end": window.end },
+                "approved_by": approval.approved_by,
+            }),
+        ),
+    )
+    .await?;
+    db::insert_timeline(
+        &txn,
+        entry(
+            kind::CLAIM_SUBMITTED,
+            json!({
+                "claim_id": claim.id,
+                "manufacturer_id": claim.manufacturer_id,
+                "amount_claimed": price_paid,
+            }),
+        ),
+    )
+    .await?;
+    db::set_case_status(&txn, retailer_id, case_id, next).await?;
+    enqueue(
+        &txn,
+        SwapApprovedV1 {
+            swap_id: swap.id,
+            case_id,
+            retailer_id,
+            defective_serial: sale.serial.clone(),
+            defective_product: product_ref(&product),
+            replacement_product: product_ref(&replacement),
+            delivery_address: address,
+            window: TimeWindow {
+                start: window.start,
+                end: window.end,
+            },
+            approved_by: approval.approved_by,
+            approved_at: now,
+        },
+    )
+    .await?;
+    enqueue(
+        &txn,
+        ClaimSubmittedV1 {
+            claim_id: claim.id,
+            swap_id: swap.id,
+            case_id,
+            retailer_id,
+            manufacturer_id: claim.manufacturer_id,
+            serial: sale.serial.clone(),
+            product: product_ref(&product),
+            price_paid,
+            sold_at: sale.sold_at,
+            swapped_at: now,
+            defect_category: case.defect_category.clone(),
+            defect_description: case.defect_description.clone(),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(
+        retailer.id = %retailer_id, case.id = %case_id, swap.id = %swap.id, claim.id = %claim.id,
+        "swap approved, claim submitted"
+    );
+    Ok(HttpResponse::Created().json(SwapApproved {
+        swap_id: swap.id,
+        claim_id: claim.id,
+        case_id,
+    }))
+}

@@ -1,0 +1,52 @@
+//! Request parts several handlers share.
+
+use kummerer_contracts::Address;
+use kummerer_service::problem::FieldError;
+use kummerer_service::{FieldErrors, Problem};
+use serde::Deserialize;
+
+use crate::domain::{CODE_MAX, TEXT_MAX, parse_country};
+
+/// A person at an address: the customer of a sale, or where a swap is delivered.
+#[derive(Debug, Deserialize)]
+pub struct AddressBody {
+    pub name: String,
+    pub phone: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    pub country: String,
+}
+
+impl AddressBody {
+    /// Checks every line (field names prefixed with `prefix`, e.g. `customer.city`).
+    pub fn parse(&self, prefix: &str, v: &mut FieldErrors) -> Address {
+        let field = |name: &str| format!("{prefix}.{name}");
+        let country = match parse_country(&self.country) {
+            Some(c) => c,
+            None => {
+                v.add(
+                    &field("country"),
+                    "must be a two-letter ISO 3166 country code",
+                );
+                String::new()
+            }
+        };
+        Address {
+            name: v.text(&field("name"), &self.name, TEXT_MAX),
+            phone: v.text(&field("phone"), &self.phone, CODE_MAX),
+            street: v.text(&field("street"), &self.street, TEXT_MAX),
+            postcode: v.text(&field("postcode"), &self.postcode, CODE_MAX),
+            city: v.text(&field("city"), &self.city, TEXT_MAX),
+            country,
+        }
+    }
+}
+
+/// A 422 about one field.
+pub fn invalid(field: &str, message: impl Into<String>) -> Problem {
+    Problem::validation(vec![FieldError {
+        field: field.to_owned(),
+        message: message.into(),
+    }])
+}

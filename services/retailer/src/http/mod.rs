@@ -1,0 +1,30 @@
+//! The JSON API for the retailer's desk (the staff web pages with sign-in come later). Every
+//! route under `/api/retailers/{rid}` works on that retailer's data only; another retailer's ids
+//! answer 404, as unknown ones do.
+
+pub mod cases;
+pub mod input;
+pub mod products;
+pub mod retailers;
+pub mod sales;
+pub mod view;
+
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/retailers")
+            .route("", web::post().to(retailers::create))
+            .route("/{rid}", web::get().to(retailers::get))
+            .route("/{rid}/products", web::post().to(products::create))
+            .route("/{rid}/products", web::get().to(products::list))
+            .route("/{rid}/sales", web::post().to(sales::create))
+            .route("/{rid}/sales", web::get().to(sales::search))
+            .route("/{rid}/cases", web::post().to(cases::open))
+            .route("/{rid}/cases/{case_id}", web::get().to(cases::get))
+            .route(
+                "/{rid}/cases/{case_id}/swap",
+                web::post().to(cases::approve_swap),
+            ),
+    );
+}

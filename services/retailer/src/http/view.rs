@@ -1,0 +1,261 @@
+//! What the API shows: products, sales, cases with their swap, claim and timeline.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{Address, Currency, Money, ProductRef, TimeWindow};
+use rust_decimal::Decimal;
+use sea_orm::DbErr;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db::{cases, claims, products, retailers, sales, swaps, timeline};
+
+/// Money as stored (amount + `char(3)` currency); a bad stored currency is a broken invariant.
+pub fn money(amount: Decimal, currency: &str) -> Result<Money, DbErr> {
+    let currency = Currency::parse(currency.trim())
+        .map_err(|e| DbErr::Custom(format!("stored currency: {e}")))?;
+    Money::new(amount, currency).map_err(|e| DbErr::Custom(format!("stored amount: {e}")))
+}
+
+#[derive(Debug, Serialize)]
+pub struct List<T> {
+    pub items: Vec<T>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RetailerView {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<retailers::Model> for RetailerView {
+    fn from(r: retailers::Model) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProductView {
+    pub id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub manufacturer_id: Uuid,
+    pub price: Money,
+    pub created_at: DateTime<Utc>,
+}
+
+impl ProductView {
+    pub fn new(p: products::Model) -> Result<Self, DbErr> {
+        Ok(Self {
+            price: money(p.price, &p.currency)?,
+            id: p.id,
+            sku: p.sku,
+            name: p.name,
+            manufacturer_id: p.manufacturer_id,
+            created_at: p.created_at,
+        })
+    }
+}
+
+pub fn product_ref(p: &products::Model) -> ProductRef {
+    ProductRef {
+        sku: p.sku.clone(),
+        name: p.name.clone(),
+        manufacturer_id: p.manufacturer_id,
+    }
+}
+
+pub fn customer_of(s: &sales::Model) -> Address {
+    Address {
+        name: s.customer_name.clone(),
+        phone: s.customer_phone.clone(),
+        street: s.street.clone(),
+        postcode: s.postcode.clone(),
+        city: s.city.clone(),
+        country: s.country.clone(),
+    }
+}
+
+pub fn address_of(s: &swaps::Model) -> Address {
+    Address {
+        name: s.address_name.clone(),
+        phone: s.address_phone.clone(),
+        street: s.street.clone(),
+        postcode: s.postcode.clone(),
+        city: s.city.clone(),
+        country: s.country.clone(),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SaleView {
+    pub id: Uuid,
+    pub receipt_no: String,
+    pub serial: String,
+    pub product: ProductRef,
+    pub price_paid: Money,
+    pub sold_at: DateTime<Utc>,
+    pub customer: Address,
+    pub created_at: DateTime<Utc>,
+}
+
+impl SaleView {
+    pub fn new(s: sales::Model, product: &products::Model) -> Result<Self, DbErr> {
+        Ok(Self {
+            price_paid: money(s.price_paid, &s.currency)?,
+            customer: customer_of(&s),
+            product: product_ref(product),
+            id: s.id,
+            receipt_no: s.receipt_no,
+            serial: s.serial,
+            sold_at: s.sold_at,
+            created_at: s.created_at,
+        })
+    }
+
+    /// Sales with their products (looked up by id in `products`).
+    pub fn many(
+        sales: Vec<sales::Model>,
+        products: Vec<products::Model>,
+    ) -> Result<Vec<Self>, DbErr> {
+        let by_id: HashMap<Uuid, products::Model> =
+            products.into_iter().map(|p| (p.id, p)).collect();
+        sales
+            .into_iter()
+            .map(|s| {
+                let product = by_id.get(&s.product_id).ok_or_else(|| {
+                    DbErr::RecordNotFound(format!("product {} of sale {}", s.product_id, s.id))
+                })?;
+                SaleView::new(s, product)
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SwapView {
+    pub id: Uuid,
+    pub status: String,
+    pub replacement: ProductRef,
+    pub window: TimeWindow,
+    pub delivery_address: Address,
+    pub approved_by: String,
+    pub approved_at: DateTime<Utc>,
+}
+
+impl SwapView {
+    pub fn new(s: swaps::Model, replacement: &products::Model) -> Self {
+        Self {
+            delivery_address: address_of(&s),
+            replacement: product_ref(replacement),
+            window: TimeWindow {
+                start: s.window_start,
+                end: s.window_end,
+            },
+            id: s.id,
+            status: s.status,
+            approved_by: s.approved_by,
+            approved_at: s.approved_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClaimView {
+    pub id: Uuid,
+    pub status: String,
+    pub manufacturer_id: Uuid,
+    pub amount_claimed: Money,
+    pub decided_amount: Option<Money>,
+    pub reason_code: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+impl ClaimView {
+    pub fn new(c: claims::Model) -> Result<Self, DbErr> {
+        Ok(Self {
+            amount_claimed: money(c.amount_claimed, &c.currency)?,
+            decided_amount: c
+                .decided_amount
+                .map(|a| money(a, &c.currency))
+                .transpose()?,
+            id: c.id,
+            status: c.status,
+            manufacturer_id: c.manufacturer_id,
+            reason_code: c.reason_code,
+            submitted_at: c.submitted_at,
+            decided_at: c.decided_at,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimelineView {
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    pub source: String,
+    pub details: serde_json::Value,
+}
+
+impl From<timeline::Model> for TimelineView {
+    fn from(t: timeline::Model) -> Self {
+        Self {
+            kind: t.kind,
+            occurred_at: t.occurred_at,
+            source: t.source,
+            details: t.details,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CaseView {
+    pub id: Uuid,
+    pub status: String,
+    pub defect_category: String,
+    pub defect_description: String,
+    pub opened_at: DateTime<Utc>,
+    pub sale: SaleView,
+    pub swap: Option<SwapView>,
+    pub claim: Option<ClaimView>,
+    pub timeline: Vec<TimelineView>,
+}
+
+/// Everything the case view shows, as loaded.
+pub struct CaseParts {
+    pub case: cases::Model,
+    pub sale: SaleView,
+    pub swap: Option<SwapView>,
+    pub claim: Option<ClaimView>,
+    pub timeline: Vec<timeline::Model>,
+}
+
+impl From<CaseParts> for CaseView {
+    fn from(p: CaseParts) -> Self {
+        Self {
+            id: p.case.id,
+            status: p.case.status,
+            defect_category: p.case.defect_category,
+            defect_description: p.case.defect_description,
+            opened_at: p.case.opened_at,
+            sale: p.sale,
+            swap: p.swap,
+            claim: p.claim,
+            timeline: p.timeline.into_iter().map(TimelineView::from).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SwapApproved {
+    pub swap_id: Uuid,
+    pub claim_id: Uuid,
+    pub case_id: Uuid,
+}

@@ -1,0 +1,5 @@
+//! The logistics service, built inside this package so that its end-to-end tests can start it as a
+//! real process (`CARGO_BIN_EXE_e2e-logistics`).
+fn main() -> std::process::ExitCode {
+    logistics::main()
+}

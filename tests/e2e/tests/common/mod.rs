@@ -1,0 +1,386 @@
+//! The whole system for one test: three service processes, three fresh databases, one broker
+//! prefix, and a TCP proxy in front of RabbitMQ and of PostgreSQL so a test can cut connections.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use chrono::{Duration as Days, Utc};
+use kummerer_messaging::Names;
+use kummerer_testkit::process::ServiceProcess;
+use kummerer_testkit::proxy::TcpProxy;
+use kummerer_testkit::service::cleanup_broker;
+use kummerer_testkit::{TestBroker, TestDb, eventually, free_port, unique, wait_ready};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Svc {
+    Retailer,
+    Manufacturer,
+    Logistics,
+}
+
+pub struct System {
+    pub retailer: ServiceProcess,
+    pub manufacturer: ServiceProcess,
+    pub logistics: ServiceProcess,
+    pub dbs: Vec<TestDb>,
+    pub broker: TestBroker,
+    pub names: Names,
+    pub amqp_proxy: TcpProxy,
+    pub pg_proxy: TcpProxy,
+    pub client: reqwest::Client,
+}
+
+pub struct Seed {
+    pub retailer_id: Uuid,
+    pub manufacturer_id: Uuid,
+    pub sku: String,
+}
+
+pub struct Swap {
+    pub case_id: Uuid,
+    pub swap_id: Uuid,
+    pub claim_id: Uuid,
+    pub serial: String,
+}
+
+fn bin(svc: Svc) -> &'static str {
+    match svc {
+        Svc::Retailer => env!("CARGO_BIN_EXE_e2e-retailer"),
+        Svc::Manufacturer => env!("CARGO_BIN_EXE_e2e-manufacturer"),
+        Svc::Logistics => env!("CARGO_BIN_EXE_e2e-logistics"),
+    }
+}
+
+impl System {
+    pub async fn start() -> System {
+        let broker = TestBroker::new();
+        let amqp_proxy = TcpProxy::start(SocketAddr::from(([127, 0, 0, 1], 5672))).await;
+        let pg_proxy = TcpProxy::start(SocketAddr::from(([127, 0, 0, 1], 5432))).await;
+        let mut dbs = Vec::new();
+        let mut procs = Vec::new();
+        for (svc, name) in [
+            (Svc::Retailer, "retailer"),
+            (Svc::Manufacturer, "manufacturer"),
+            (Svc::Logistics, "logistics"),
+        ] {
+            let db = TestDb::create(name).await;
+            let url = format!(
+                "postgres://postgres@127.0.0.1:{}/{}",
+                pg_proxy.port, db.name
+            );
+            let env = HashMap::from([
+                ("DATABASE_URL".to_owned(), url),
+                (
+                    "AMQP_URL".to_owned(),
+                    format!("amqp://guest:guest@127.0.0.1:{}/%2f", amqp_proxy.port),
+                ),
+                ("KUMMERER_BROKER_PREFIX".to_owned(), broker.prefix.clone()),
+                ("KUMMERER_RETRY_DELAYS_MS".to_owned(), "200,400".to_owned()),
+                ("KUMMERER_SHUTDOWN_TIMEOUT_S".to_owned(), "10".to_owned()),
+                (
+                    "RUST_LOG".to_owned(),
+                    std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+                ),
+            ]);
+            let mut p = ServiceProcess::new(name, bin(svc), env, free_port());
+            p.start();
+            procs.push(p);
+            dbs.push(db);
+        }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap();
+        for p in &procs {
+            wait_ready(&client, &format!("{}/ready", p.base_url()), DEADLINE).await;
+        }
+        let logistics = procs.pop().unwrap();
+        let manufacturer = procs.pop().unwrap();
+        let retailer = procs.pop().unwrap();
+        let names = Names::new(broker.prefix.clone());
+        System {
+            retailer,
+            manufacturer,
+            logistics,
+            dbs,
+            broker,
+            names,
+            amqp_proxy,
+            pg_proxy,
+            client,
+        }
+    }
+
+    pub fn process(&mut self, svc: Svc) -> &mut ServiceProcess {
+        match svc {
+            Svc::Retailer => &mut self.retailer,
+            Svc::Manufacturer => &mut self.manufacturer,
+            Svc::Logistics => &mut self.logistics,
+        }
+    }
+
+    pub async fn restart(&mut self, svc: Svc) {
+        let p = self.process(svc);
+        p.start();
+        let url = format!("{}/ready", p.base_url());
+        wait_ready(&self.client, &url, DEADLINE).await;
+    }
+
+    /// A direct connection to a service's database (not through the proxy).
+    pub async fn db(&self, svc: Svc) -> DatabaseConnection {
+        let i = match svc {
+            Svc::Retailer => 0,
+            Svc::Manufacturer => 1,
+            Svc::Logistics => 2,
+        };
+        self.dbs[i].connect().await
+    }
+
+    /// SIGTERM to every service (each must exit cleanly), then removes the test's queues,
+    /// exchanges and databases.
+    pub async fn stop(mut self) {
+        for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+            let p = self.process(svc);
+            if p.pid().is_some() {
+                let name = p.name.clone();
+                assert!(
+                    p.terminate().await,
+                    "{name} did not shut down cleanly on SIGTERM"
+                );
+            }
+        }
+        cleanup_broker(&self.broker, &self.names).await;
+        for db in self.dbs.drain(..) {
+            db.drop_db().await;
+        }
+    }
+
+    pub fn url(&self, svc: Svc, path: &str) -> String {
+        let base = match svc {
+            Svc::Retailer => self.retailer.base_url(),
+            Svc::Manufacturer => self.manufacturer.base_url(),
+            Svc::Logistics => self.logistics.base_url(),
+        };
+        format!("{base}{path}")
+    }
+
+    pub async fn post(&self, svc: Svc, path: &str, body: Value) -> Value {
+        let res = self
+            .client
+            .post(self.url(svc, path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "POST {path} answered {status}: {body}");
+        body
+    }
+
+    pub async fn get(&self, svc: Svc, path: &str) -> Value {
+        let res = self.client.get(self.url(svc, path)).send().await.unwrap();
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "GET {path} answered {status}: {body}");
+        body
+    }
+
+    /// A manufacturer, a retailer, their agreement (DOA 14 days: a swap 3 days after the sale
+    /// is accepted by rule), and a product.
+    pub async fn seed(&self) -> Seed {
+        let m = self
+            .post(
+                Svc::Manufacturer,
+                "/api/manufacturers",
+                json!({"name": "Waschwerk AG"}),
+            )
+            .await;
+        let manufacturer_id: Uuid = serde_json::from_value(m["id"].clone()).unwrap();
+        let r = self
+            .post(
+                Svc::Retailer,
+                "/api/retailers",
+                json!({"name": "Elektro Maier"}),
+            )
+            .await;
+        let retailer_id: Uuid = serde_json::from_value(r["id"].clone()).unwrap();
+        self.post(
+            Svc::Manufacturer,
+            &format!("/api/manufacturers/{manufacturer_id}/agreements"),
+            json!({
+                "retailer_id": retailer_id, "currency": "EUR", "coverage_months": 24,
+                "doa_days": 14, "reimbursement_percent": "80",
+                "handling_fee": {"amount": "25.00", "currency": "EUR"},
+                "decision_deadline_days": 14
+            }),
+        )
+        .await;
+        let sku = "WM-100".to_owned();
+        self.post(
+            Svc::Retailer,
+            &format!("/api/retailers/{retailer_id}/products"),
+            json!({"sku": sku, "name": "Washing machine WM 100", "manufacturer_id": manufacturer_id,
+                   "price": {"amount": "499.00", "currency": "EUR"}}),
+        )
+        .await;
+        Seed {
+            retailer_id,
+            manufacturer_id,
+            sku,
+        }
+    }
+
+    /// A sale three days ago and a case for it; returns the case id and the serial.
+    pub async fn open_case(&self, seed: &Seed, n: usize) -> (Uuid, String) {
+        let rid = seed.retailer_id;
+        let serial = format!("SN-{n}-{}", unique());
+        self.post(
+            Svc::Retailer,
+            &format!("/api/retailers/{rid}/sales"),
+            json!({
+                "receipt_no": format!("R-{n}-{}", unique()), "sku": seed.sku, "serial": serial,
+                "price_paid": {"amount": "499.00", "currency": "EUR"},
+                "sold_at": (Utc::now() - Days::days(3)).to_rfc3339(),
+                "customer": {"name": "Erika Mustermann", "phone": "+49 30 1234567",
+                             "street": "Hauptstr. 1", "postcode": "10115", "city": "Berlin",
+                             "country": "DE"}
+            }),
+        )
+        .await;
+        let case = self
+            .post(
+                Svc::Retailer,
+                &format!("/api/retailers/{rid}/cases"),
+                json!({"serial": serial, "defect_category": "does_not_start",
+                       "defect_description": "Drum does not turn"}),
+            )
+            .await;
+        (serde_json::from_value(case["id"].clone()).unwrap(), serial)
+    }
+
+    /// Approves a swap of the same model, delivered tomorrow.
+    pub async fn approve(
+        &self,
+        seed: &Seed,
+        case_id: Uuid,
+        traceparent: Option<&str>,
+    ) -> reqwest::Result<(u16, Value)> {
+        let start = Utc::now() + Days::days(1);
+        let body = json!({
+            "window_start": start.to_rfc3339(), "window_end": (start + Days::hours(4)).to_rfc3339(),
+            "approved_by": "clerk.anna"
+        });
+        let path = format!("/api/retailers/{}/cases/{case_id}/swap", seed.retailer_id);
+        let mut req = self.client.post(self.url(Svc::Retailer, &path)).json(&body);
+        if let Some(tp) = traceparent {
+            req = req.header("traceparent", tp);
+        }
+        let res = req.send().await?;
+        let status = res.status().as_u16();
+        Ok((status, res.json().await.unwrap_or(Value::Null)))
+    }
+
+    pub async fn swap(&self, seed: &Seed, n: usize) -> Swap {
+        let (case_id, serial) = self.open_case(seed, n).await;
+        let (status, body) = self.approve(seed, case_id, None).await.unwrap();
+        assert_eq!(status, 201, "approval answered {status}: {body}");
+        Swap {
+            case_id,
+            swap_id: serde_json::from_value(body["swap_id"].clone()).unwrap(),
+            claim_id: serde_json::from_value(body["claim_id"].clone()).unwrap(),
+            serial,
+        }
+    }
+
+    pub async fn case(&self, seed: &Seed, case_id: Uuid) -> Value {
+        self.get(
+            Svc::Retailer,
+            &format!("/api/retailers/{}/cases/{case_id}", seed.retailer_id),
+        )
+        .await
+    }
+
+    /// Waits until the case's timeline holds every one of `kinds`.
+    pub async fn wait_timeline(&self, seed: &Seed, case_id: Uuid, kinds: &[&str]) -> Value {
+        let path = format!("/api/retailers/{}/cases/{case_id}", seed.retailer_id);
+        eventually(
+            &format!("case {case_id} timeline to show {kinds:?}"),
+            DEADLINE,
+            || async {
+                let res = self
+                    .client
+                    .get(self.url(Svc::Retailer, &path))
+                    .send()
+                    .await
+                    .ok()?;
+                let case: Value = res.json().await.ok()?;
+                let have = timeline_kinds(&case);
+                kinds
+                    .iter()
+                    .all(|k| have.iter().any(|h| h == k))
+                    .then_some(case)
+            },
+        )
+        .await
+    }
+
+    /// The logistics job of a swap.
+    pub async fn job_of(&self, seed: &Seed, swap_id: Uuid) -> Value {
+        let jobs = self
+            .get(
+                Svc::Logistics,
+                &format!("/api/jobs?retailer_id={}", seed.retailer_id),
+            )
+            .await;
+        jobs["items"]
+            .as_array()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .find(|j| j["swap_id"].as_str() == Some(&swap_id.to_string()))
+                    .cloned()
+            })
+            .unwrap_or_else(|| panic!("no job for swap {swap_id} in {jobs}"))
+    }
+}
+
+pub fn timeline_kinds(case: &Value) -> Vec<String> {
+    case["timeline"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+pub async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<String> {
+    db.query_all_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .map(|r| {
+            r.try_get_by_index::<Option<String>>(0)
+                .unwrap()
+                .unwrap_or_default()
+        })
+        .collect()
+}
