@@ -114,3 +114,44 @@ impl BrokerStatus {
         self.0.load(Ordering::Relaxed)
     }
 }
+
+/// How long lapin's automatic recovery may take before a component gives up on the connection
+/// and reconnects from scratch.
+pub const RECOVERY_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Waits for lapin to recover `channel` after `error`. `Ok(true)`: recovered; `Ok(false)`:
+/// cancelled; `Err`: recovery failed or took longer than [`RECOVERY_TIMEOUT`] — reconnect.
+pub async fn recover(
+    channel: &lapin::Channel,
+    error: lapin::Error,
+    cancel: &CancellationToken,
+) -> anyhow::Result<bool> {
+    tokio::select! {
+        _ = cancel.cancelled() => Ok(false),
+        recovered = tokio::time::timeout(RECOVERY_TIMEOUT, channel.wait_for_recovery(error)) => match recovered {
+            Ok(Ok(())) => Ok(true),
+            Ok(Err(e)) => Err(e.into()),
+            Err(_) => anyhow::bail!("no recovery within {RECOVERY_TIMEOUT:?}"),
+        },
+    }
+}
+
+/// Notices a channel that stays disconnected (a recovery that never finishes, or never
+/// surfaces as an error): `expired` after [`RECOVERY_TIMEOUT`] without a connection.
+#[derive(Debug, Default)]
+pub struct Watchdog {
+    down_since: Option<tokio::time::Instant>,
+}
+
+impl Watchdog {
+    pub fn expired(&mut self, connected: bool) -> bool {
+        if connected {
+            self.down_since = None;
+            return false;
+        }
+        let since = *self
+            .down_since
+            .get_or_insert_with(tokio::time::Instant::now);
+        since.elapsed() > RECOVERY_TIMEOUT
+    }
+}

@@ -175,11 +175,19 @@ impl<H: Handler> Session<'_, H> {
             .await?;
         tracing::info!(queue, "consuming");
         backoff.reset();
+        let mut watchdog = crate::broker::Watchdog::default();
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
             let first = tokio::select! {
                 _ = cancel.cancelled() => {
                     let _ = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
                     return Ok(());
+                }
+                _ = tick.tick() => {
+                    if watchdog.expired(channel.status().connected()) {
+                        anyhow::bail!("the channel stayed disconnected");
+                    }
+                    continue;
                 }
                 next = consumer.next() => next,
             };
@@ -187,9 +195,8 @@ impl<H: Handler> Session<'_, H> {
                 Some(Ok(delivery)) => delivery,
                 Some(Err(error)) => {
                     tracing::warn!(%error, queue, "consumer interrupted; waiting for recovery");
-                    tokio::select! {
-                        _ = cancel.cancelled() => return Ok(()),
-                        recovered = channel.wait_for_recovery(error) => recovered?,
+                    if !crate::broker::recover(&channel, error, cancel).await? {
+                        return Ok(());
                     }
                     continue;
                 }

@@ -137,7 +137,7 @@ impl Relay {
         listener.abort();
     }
 
-    async fn open_channel(&self, conn: &lapin::Connection) -> Result<Channel, lapin::Error> {
+    async fn open_channel(&self, conn: &lapin::Connection) -> anyhow::Result<Channel> {
         let channel = conn.create_channel().await?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
@@ -151,15 +151,20 @@ impl Relay {
         channel: &Channel,
         wake: &Notify,
         cancel: &CancellationToken,
-    ) -> Result<(), lapin::Error> {
+    ) -> anyhow::Result<()> {
         let mut db_backoff = Backoff::default();
+        let mut watchdog = crate::broker::Watchdog::default();
         let mut next_gauges = tokio::time::Instant::now();
         loop {
             if cancel.is_cancelled() {
                 return Ok(());
             }
             // Readiness follows the connection even while there is nothing to publish.
-            self.status.set(channel.status().connected());
+            let connected = channel.status().connected();
+            self.status.set(connected);
+            if watchdog.expired(connected) {
+                anyhow::bail!("the channel stayed disconnected");
+            }
             if tokio::time::Instant::now() >= next_gauges {
                 self.refresh_gauges(channel).await;
                 next_gauges = tokio::time::Instant::now() + self.config.gauge_interval;
@@ -180,9 +185,8 @@ impl Relay {
                 Err(RelayError::Broker(error)) => {
                     tracing::warn!(%error, "publishing failed; waiting for broker recovery");
                     self.status.set(false);
-                    tokio::select! {
-                        _ = cancel.cancelled() => return Ok(()),
-                        recovered = channel.wait_for_recovery(error) => recovered?,
+                    if !crate::broker::recover(channel, error, cancel).await? {
+                        return Ok(());
                     }
                     self.status.set(true);
                 }
