@@ -108,10 +108,10 @@ echo "$swap" | jq .
 swap_id="$(echo "$swap" | jq -r .swap_id)"
 
 case_url="$RETAILER_URL/api/retailers/$rid/cases/$case_id"
-# The timeline entry names are matched loosely (job.scheduled / job_scheduled / ...).
-timeline_has() { jq -c '.timeline' <<<"$1" | grep -Eiq "$2"; }
+# timeline_has CASE_JSON KIND: the case's timeline has an entry of that kind.
+timeline_has() { jq -e --arg k "$2" '.timeline | any(.kind == $k)' <<<"$1" >/dev/null; }
 
-# wait_for LABEL REGEX...: poll the case until its timeline matches every REGEX.
+# wait_for LABEL KIND...: poll the case until its timeline has an entry of every KIND.
 wait_for() {
   local label="$1"; shift
   local deadline=$((SECONDS + DEMO_TIMEOUT)) case_json ok re
@@ -129,8 +129,7 @@ wait_for() {
   done
 }
 
-wait_for "delivery job scheduled and claim decided" \
-  'job[._ -]?scheduled' 'claim[._ -]?(decided|accepted|partly_accepted|rejected)'
+wait_for "delivery job scheduled and claim decided" job_scheduled claim_decided
 
 say "the crew's job"
 job_id="$(jq -r '[.. | objects | .job_id? // empty] | first // empty' <<<"$CASE_JSON")"
@@ -149,7 +148,7 @@ api POST "$LOGISTICS_URL/api/jobs/$job_id/complete" "$(jq -nc \
   --arg d "SN-WM8-$run-R" --arg c "$serial" --arg n "$customer_name" '{
   delivered_serial: $d, collected_serial: $c, recipient_name: $n}')" | jq .
 
-wait_for "job completed on the case timeline" 'job[._ -]?completed'
+wait_for "replacement delivered and defective unit collected" delivered_and_collected
 
 say "final case timeline"
 jq '.timeline' <<<"$CASE_JSON"

@@ -40,11 +40,14 @@ struct Args {
     raw_messages: usize,
     raw_workers: usize,
     skip_raw: bool,
+    /// Open loop: start this many approvals per second (at most `concurrency` in flight);
+    /// latencies count from the planned start, so a stall is not hidden. None: closed loop.
+    rate: Option<f64>,
 }
 
 const USAGE: &str = "usage: bench [--swaps N] [--concurrency C] [--retailer URL] [--manufacturer URL] \
 [--logistics URL] [--pg postgres://…/ (server, databases kummerer_<service>)] [--amqp URL] \
-[--raw-messages N] [--raw-workers N] [--skip-raw]";
+[--raw-messages N] [--raw-workers N] [--skip-raw] [--rate SWAPS_PER_S (open loop)]";
 
 fn parse_args() -> anyhow::Result<Args> {
     let mut a = Args {
@@ -58,6 +61,7 @@ fn parse_args() -> anyhow::Result<Args> {
         raw_messages: 5000,
         raw_workers: 8,
         skip_raw: false,
+        rate: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -86,6 +90,15 @@ fn parse_args() -> anyhow::Result<Args> {
             "--amqp" => a.amqp = value,
             "--raw-messages" => a.raw_messages = num(&value)?,
             "--raw-workers" => a.raw_workers = num(&value)?.max(1),
+            "--rate" => {
+                let r: f64 = value
+                    .parse()
+                    .map_err(|_| anyhow!("--rate takes swaps per second, got {value:?}"))?;
+                if r.is_nan() || r <= 0.0 {
+                    bail!("--rate must be positive");
+                }
+                a.rate = Some(r);
+            }
             other => bail!("unknown flag {other}\n{USAGE}"),
         }
     }
@@ -303,10 +316,16 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
     })
     .await?;
 
-    println!(
-        "run: {} swap approvals at concurrency {}",
-        a.swaps, a.concurrency
-    );
+    match a.rate {
+        Some(r) => println!(
+            "run: {} swap approvals, open loop at {r}/s, at most {} in flight",
+            a.swaps, a.concurrency
+        ),
+        None => println!(
+            "run: {} swap approvals, closed loop at concurrency {}",
+            a.swaps, a.concurrency
+        ),
+    }
     let window_start = (Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let window_end =
         (Utc::now() + chrono::Duration::days(1) + chrono::Duration::hours(4)).to_rfc3339();
@@ -318,8 +337,12 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
         |i| {
             let (client, base, cases, ws, we) =
                 (&client, &a.retailer, &cases, &window_start, &window_end);
+            let planned = a.rate.map(|r| started + Duration::from_secs_f64(i as f64 / r));
             async move {
-                let t = Instant::now();
+                if let Some(at) = planned {
+                    tokio::time::sleep_until(at.into()).await;
+                }
+                let t = planned.unwrap_or_else(Instant::now);
                 let body = post(
                     client,
                     &format!("{base}/api/retailers/{rid}/cases/{}/swap", cases[i]),

@@ -394,3 +394,67 @@ async fn every_swap_completes_once_when_the_databases_go_away_mid_run() {
     assert_each_exactly_once(&system, &seed, &cases).await;
     system.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binaries_migrate_on_request_and_name_a_bad_variable() {
+    for (name, bin, table) in [
+        ("retailer", env!("CARGO_BIN_EXE_e2e-retailer"), "timeline"),
+        (
+            "manufacturer",
+            env!("CARGO_BIN_EXE_e2e-manufacturer"),
+            "claims",
+        ),
+        ("logistics", env!("CARGO_BIN_EXE_e2e-logistics"), "jobs"),
+    ] {
+        let db = kummerer_testkit::TestDb::create(name).await;
+        let out = tokio::process::Command::new(bin)
+            .arg("migrate")
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name} migrate: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let conn = db.connect().await;
+        for t in [table, "outbox", "inbox"] {
+            let sql =
+                format!("SELECT count(*) FROM information_schema.tables WHERE table_name = '{t}'");
+            assert_eq!(count(&conn, &sql).await, 1, "{name}: table {t}");
+        }
+        // Twice is harmless.
+        let again = tokio::process::Command::new(bin)
+            .arg("migrate")
+            .env("DATABASE_URL", &db.url)
+            .output()
+            .await
+            .unwrap();
+        assert!(again.status.success());
+        let _ = conn.close().await;
+        db.drop_db().await;
+
+        let bad = tokio::process::Command::new(bin)
+            .env("KUMMERER_BIND", "not-an-address")
+            .output()
+            .await
+            .unwrap();
+        assert_eq!(
+            bad.status.code(),
+            Some(2),
+            "{name}: a bad variable is a usage error"
+        );
+        assert!(
+            String::from_utf8_lossy(&bad.stderr).contains("KUMMERER_BIND"),
+            "{name}: names the variable"
+        );
+        let unknown = tokio::process::Command::new(bin)
+            .arg("frobnicate")
+            .output()
+            .await
+            .unwrap();
+        assert!(!unknown.status.success());
+        assert!(String::from_utf8_lossy(&unknown.stderr).contains("usage"));
+    }
+}
