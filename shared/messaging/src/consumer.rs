@@ -1,9 +1,10 @@
 //! The idempotent consumer.
 //!
 //! Deliveries are taken in batches (what the prefetch already holds, up to `batch_max`) and
-//! applied in one database transaction with a savepoint per message: the inbox row
-//! `(consumer, message id)` and the handler's writes commit together, a duplicate id is acked
-//! with no effect, and a failing message rolls back only its own savepoint. Acks go out only
+//! applied in one database transaction: the inbox row `(consumer, message id)` and the
+//! handler's writes commit together, and a duplicate id is acked with no effect. If a handler
+//! fails, the batch is applied again with a savepoint per message, so a failing message rolls
+//! back only its own savepoint. Acks go out only
 //! after the commit. A message that fails transiently is re-published to the queue's retry tier
 //! (a TTL'd queue that dead-letters back), and to the dead-letter queue after the last tier; a
 //! message that cannot be parsed or applied goes to the dead-letter queue at once. The
@@ -69,7 +70,9 @@ impl From<DbErr> for HandleError {
     }
 }
 
-/// Applies one message inside the consumer's transaction (already a savepoint of its own).
+/// Applies one message inside the consumer's transaction (the batch's, or a savepoint of it).
+/// It may run more than once for a message before one run commits: it must only write through
+/// `txn` (never to the outside world).
 pub trait Handler: Send + Sync + 'static {
     fn handle(
         &self,
@@ -316,60 +319,93 @@ impl<H: Handler> Session<'_, H> {
         Ok(())
     }
 
-    /// One transaction for the batch, a savepoint per message. `Err` only when the database
-    /// itself failed (nothing is committed then).
+    /// One transaction for the batch. First without savepoints (the common case: every message
+    /// applies); if a handler fails, that transaction is rolled back and the batch is applied
+    /// again with a savepoint per message, so only the failing message is undone. `Err` only
+    /// when the database itself failed (nothing is committed then).
     async fn apply(&self, batch: &[Delivery]) -> Result<Vec<Outcome>, DbErr> {
+        let parsed: Vec<Result<(Incoming, Option<String>), String>> =
+            batch.iter().map(parse).collect();
+        if batch.len() > 1 {
+            if let Some(applied) = self.apply_pass(&parsed, false).await? {
+                return Ok(applied);
+            }
+        }
+        Ok(self.apply_pass(&parsed, true).await?.unwrap_or_default())
+    }
+
+    /// `Ok(None)`: without savepoints a handler failed; the transaction was rolled back.
+    async fn apply_pass(
+        &self,
+        parsed: &[Result<(Incoming, Option<String>), String>],
+        savepoints: bool,
+    ) -> Result<Option<Vec<Outcome>>, DbErr> {
         let txn = self.db.begin().await?;
-        let mut outcomes = Vec::with_capacity(batch.len());
-        for delivery in batch {
-            let routing_key = delivery.routing_key.to_string();
-            let envelope: Envelope<serde_json::Value> = match serde_json::from_slice(&delivery.data)
-            {
-                Ok(envelope) => envelope,
-                Err(e) => {
-                    metrics::counter!(m::MESSAGES_CONSUMED, "queue" => self.spec.name, "type" => "unknown", "outcome" => "dead").increment(1);
-                    outcomes.push(Outcome::Dead(format!("malformed envelope: {e}")));
+        let mut outcomes = Vec::with_capacity(parsed.len());
+        let mut observed = Vec::with_capacity(parsed.len());
+        for item in parsed {
+            let (msg, traceparent) = match item {
+                Ok(ok) => ok,
+                Err(reason) => {
+                    observed.push(("unknown".to_owned(), "dead", None));
+                    outcomes.push(Outcome::Dead(reason.clone()));
                     continue;
                 }
             };
-            let traceparent = header_str(delivery, TRACEPARENT_HEADER);
             let span = tracing::info_span!(
                 "message receive",
-                otel.name = format!("{} receive", envelope.ty),
+                otel.name = format!("{} receive", msg.envelope.ty),
                 otel.kind = "consumer",
                 messaging.system = "rabbitmq",
                 messaging.operation.type = "process",
                 messaging.destination.name = self.spec.name,
-                messaging.message.id = %envelope.id,
-                messaging.rabbitmq.destination.routing_key = %routing_key,
+                messaging.message.id = %msg.envelope.id,
+                messaging.rabbitmq.destination.routing_key = %msg.routing_key,
             );
             crate::trace::set_remote_parent(&span, traceparent.as_deref());
-            let msg = Incoming {
-                envelope,
-                routing_key,
-                attempt: attempt_of(delivery),
-            };
             let started = Instant::now();
-            let outcome = self.apply_one(&txn, &msg).instrument(span).await?;
+            let outcome = if savepoints {
+                let savepoint = txn.begin().await?;
+                let outcome = self.apply_one(&savepoint, msg).instrument(span).await?;
+                match outcome {
+                    Outcome::Ack { duplicate: false } => savepoint.commit().await?,
+                    _ => savepoint.rollback().await?,
+                }
+                outcome
+            } else {
+                let outcome = self.apply_one(&txn, msg).instrument(span).await?;
+                if !matches!(outcome, Outcome::Ack { .. }) {
+                    txn.rollback().await?;
+                    return Ok(None);
+                }
+                outcome
+            };
             let label = match &outcome {
                 Outcome::Ack { duplicate: false } => "ack",
                 Outcome::Ack { duplicate: true } => "duplicate",
                 Outcome::Retry(_) => "retry",
                 Outcome::Dead(_) => "dead",
             };
-            metrics::histogram!(m::HANDLER_DURATION, "queue" => self.spec.name, "type" => msg.envelope.ty.clone())
-                .record(started.elapsed().as_secs_f64());
-            metrics::counter!(m::MESSAGES_CONSUMED, "queue" => self.spec.name, "type" => msg.envelope.ty.clone(), "outcome" => label)
-                .increment(1);
+            observed.push((msg.envelope.ty.clone(), label, Some(started.elapsed())));
             outcomes.push(outcome);
         }
         txn.commit().await?;
-        Ok(outcomes)
+        // Counted once, for the pass that committed.
+        for (ty, label, took) in observed {
+            if let Some(took) = took {
+                metrics::histogram!(m::HANDLER_DURATION, "queue" => self.spec.name, "type" => ty.clone())
+                    .record(took.as_secs_f64());
+            }
+            metrics::counter!(m::MESSAGES_CONSUMED, "queue" => self.spec.name, "type" => ty, "outcome" => label)
+                .increment(1);
+        }
+        Ok(Some(outcomes))
     }
 
+    /// The inbox row, then the handler, in `txn` (the batch's transaction or a savepoint of it).
+    /// The caller commits or rolls back according to the outcome.
     async fn apply_one(&self, txn: &DatabaseTransaction, msg: &Incoming) -> Result<Outcome, DbErr> {
-        let savepoint = txn.begin().await?;
-        let inserted = savepoint
+        let inserted = txn
             .execute_raw(Statement::from_sql_and_values(
                 DbBackend::Postgres,
                 "INSERT INTO inbox (consumer, message_id, message_type, trace_id) VALUES ($1, $2, $3, $4) \
@@ -384,26 +420,30 @@ impl<H: Handler> Session<'_, H> {
             .await?
             .rows_affected();
         if inserted == 0 {
-            savepoint.rollback().await?;
             tracing::debug!(message.id = %msg.envelope.id, "duplicate delivery; already applied");
             return Ok(Outcome::Ack { duplicate: true });
         }
-        match self.handler.handle(&savepoint, msg).await {
-            Ok(()) => {
-                savepoint.commit().await?;
-                Ok(Outcome::Ack { duplicate: false })
-            }
-            Err(HandleError::Permanent(reason)) => {
-                savepoint.rollback().await?;
-                Ok(Outcome::Dead(reason))
-            }
+        match self.handler.handle(txn, msg).await {
+            Ok(()) => Ok(Outcome::Ack { duplicate: false }),
+            Err(HandleError::Permanent(reason)) => Ok(Outcome::Dead(reason)),
             Err(HandleError::Transient(error)) => {
-                savepoint.rollback().await?;
                 tracing::warn!(error = %format!("{error:#}"), message.id = %msg.envelope.id, "handler failed; will retry");
                 Ok(Outcome::Retry(format!("{error:#}")))
             }
         }
     }
+}
+
+/// The envelope and trace context of a delivery, or why it cannot be read.
+fn parse(delivery: &Delivery) -> Result<(Incoming, Option<String>), String> {
+    let envelope: Envelope<serde_json::Value> =
+        serde_json::from_slice(&delivery.data).map_err(|e| format!("malformed envelope: {e}"))?;
+    let msg = Incoming {
+        envelope,
+        routing_key: delivery.routing_key.to_string(),
+        attempt: attempt_of(delivery),
+    };
+    Ok((msg, header_str(delivery, TRACEPARENT_HEADER)))
 }
 
 fn attempt_of(delivery: &Delivery) -> u32 {

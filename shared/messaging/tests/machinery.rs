@@ -368,3 +368,29 @@ async fn outbox_rows_wait_while_the_broker_is_away() {
     .await;
     rig.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_message_in_a_batch_undoes_only_itself() {
+    let mut rig = Rig::new().await;
+    let names = rig.config.names.clone();
+    // Queued before the consumer starts, so they arrive as one batch.
+    for i in 0..21 {
+        let subject = if i == 10 { "poison" } else { "ok" };
+        publish_envelope(&names, &scripted(subject)).await;
+    }
+    let dup = scripted("ok");
+    publish_envelope(&names, &dup).await;
+    publish_envelope(&names, &dup).await;
+    rig.consume(Arc::new(Scripted::default()));
+    let dlq = names.dead_letter_queue(&LOGISTICS_SWAPS);
+    eventually("the poison dead-lettered", DEADLINE, || async {
+        (rig.broker.depth(&dlq).await == 1).then_some(())
+    })
+    .await;
+    eventually("the 21 good ones applied", DEADLINE, || async {
+        (rig.count("SELECT count(*) FROM applied").await == 21).then_some(())
+    })
+    .await;
+    assert_eq!(rig.count("SELECT count(*) FROM inbox").await, 21);
+    rig.stop().await;
+}
