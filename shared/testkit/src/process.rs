@@ -78,6 +78,13 @@ impl ServiceProcess {
         }
     }
 
+    /// SIGKILL without waiting (usable from `Drop`).
+    pub fn kill_now(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.start_kill();
+        }
+    }
+
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().and_then(|c| c.id())
     }

@@ -110,6 +110,47 @@ impl TestService {
     }
 }
 
+impl Drop for TestService {
+    /// A test that panicked never reached `stop`: remove its queues and database anyway.
+    fn drop(&mut self) {
+        self.cancel.cancel();
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        if let Some(db) = self.test_db.take() {
+            cleanup_in_background(self.broker.prefix.clone(), vec![db.name]);
+        }
+    }
+}
+
+/// Removes a test's broker objects and database from a thread of its own (usable from `Drop`,
+/// where nothing can be awaited). Waits for it, so the clean-up is done when the test ends.
+pub fn cleanup_in_background(prefix: String, databases: Vec<String>) {
+    let work = std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async move {
+            let broker = TestBroker {
+                prefix: prefix.clone(),
+            };
+            cleanup_broker(&broker, &Names::new(prefix)).await;
+            for name in databases {
+                TestDb {
+                    url: String::new(),
+                    name,
+                }
+                .drop_db()
+                .await;
+            }
+        });
+    });
+    let _ = work.join();
+}
+
 /// Deletes every queue and exchange of the topology under `names`' prefix.
 pub async fn cleanup_broker(broker: &TestBroker, names: &Names) {
     let mut queues = Vec::new();

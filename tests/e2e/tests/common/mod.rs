@@ -58,6 +58,21 @@ fn bin(svc: Svc) -> &'static str {
     }
 }
 
+impl Drop for System {
+    /// A test that panicked never reached `stop`: kill its processes and remove its queues and
+    /// databases anyway.
+    fn drop(&mut self) {
+        if self.dbs.is_empty() {
+            return;
+        }
+        for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+            self.process(svc).kill_now();
+        }
+        let databases = self.dbs.drain(..).map(|db| db.name).collect();
+        kummerer_testkit::service::cleanup_in_background(self.broker.prefix.clone(), databases);
+    }
+}
+
 impl System {
     pub async fn start() -> System {
         let broker = TestBroker::new();
