@@ -326,10 +326,10 @@ impl<H: Handler> Session<'_, H> {
     async fn apply(&self, batch: &[Delivery]) -> Result<Vec<Outcome>, DbErr> {
         let parsed: Vec<Result<(Incoming, Option<String>), String>> =
             batch.iter().map(parse).collect();
-        if batch.len() > 1 {
-            if let Some(applied) = self.apply_pass(&parsed, false).await? {
-                return Ok(applied);
-            }
+        if batch.len() > 1
+            && let Some(applied) = self.apply_pass(&parsed, false).await?
+        {
+            return Ok(applied);
         }
         Ok(self.apply_pass(&parsed, true).await?.unwrap_or_default())
     }
