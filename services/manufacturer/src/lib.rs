@@ -13,6 +13,7 @@ use kummerer_service::{Context, Parts};
 
 pub mod consumers;
 pub mod db;
+pub mod deadlines;
 pub mod domain;
 pub mod http;
 
@@ -21,7 +22,7 @@ pub use manufacturer_migration::Migrator;
 pub const SERVICE: Service = Service::Manufacturer;
 pub const DEFAULT_PORT: u16 = 8082;
 
-/// Wires the service: its routes and the consumer of `manufacturer.claims`.
+/// Wires the service: its routes, the consumer of `manufacturer.claims` and the deadline sweep.
 pub fn build(ctx: &Context) -> Parts {
     let claims = kummerer_messaging::consumer::run(
         ctx.db.clone(),
@@ -31,9 +32,10 @@ pub fn build(ctx: &Context) -> Parts {
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
+    let deadlines = deadlines::worker(ctx.db.clone(), ctx.cancel.clone());
     Parts {
         routes: Arc::new(http::routes),
-        workers: vec![Box::pin(claims)],
+        workers: vec![Box::pin(claims), Box::pin(deadlines)],
     }
 }
 

@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use kummerer_contracts::topology::{MANUFACTURER_CLAIMS, RETAILER_CASE_EVENTS, Service};
 use kummerer_contracts::{ClaimSubmittedV1, Currency, Event, Money, ProductRef};
 use kummerer_testkit::eventually;
 use kummerer_testkit::service::{TestService, publish_envelope, publish_event, publish_raw};
+use manufacturer::deadlines::fire_deadlines;
 use manufacturer::{Migrator, SERVICE, build};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value as DbValue};
 use serde_json::{Value, json};
@@ -25,6 +26,8 @@ struct Answer {
     status: u16,
     content_type: String,
     body: Value,
+    /// `Idempotent-Replayed: true`: the answer is a stored one.
+    replayed: bool,
 }
 
 async fn answer(res: reqwest::Response) -> Answer {
@@ -35,11 +38,16 @@ async fn answer(res: reqwest::Response) -> Answer {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
+    let replayed = res
+        .headers()
+        .get("idempotent-replayed")
+        .is_some_and(|v| v == "true");
     let body = res.json().await.unwrap_or(Value::Null);
     Answer {
         status,
         content_type,
         body,
+        replayed,
     }
 }
 
@@ -95,6 +103,8 @@ async fn table_counts(db: &DatabaseConnection) -> Vec<(&'static str, i64)> {
         "claim_events",
         "outbox",
         "inbox",
+        "serial_registry",
+        "idempotency_keys",
     ] {
         let n = count(db, &format!("SELECT count(*) FROM {table}"), vec![]).await;
         counts.push((table, n));
@@ -1146,5 +1156,611 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
     let c = get(&svc, &format!("/api/manufacturers/{mid}/claims/{id}")).await;
     assert_eq!(c.body["status"], "pending");
     assert_eq!(event_kinds(&c.body), ["received", "left_pending"]);
+    svc.stop().await;
+}
+
+async fn post_keyed(svc: &TestService, path: &str, body: &Value, key: &str) -> Answer {
+    answer(
+        svc.client
+            .post(svc.url(path))
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+/// Publishes the claims and waits until each is visible; returns them as the API shows them.
+async fn arrive(svc: &TestService, mid: Uuid, events: &[ClaimSubmittedV1]) -> Vec<Value> {
+    for event in events {
+        publish_event(&svc.names, event.clone()).await;
+    }
+    let mut out = Vec::new();
+    for event in events {
+        out.push(wait_claim(svc, mid, event.claim_id).await);
+    }
+    out
+}
+
+async fn claim_of(svc: &TestService, mid: Uuid, id: Uuid) -> Value {
+    let a = get(svc, &format!("/api/manufacturers/{mid}/claims/{id}")).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.body
+}
+
+fn at(v: &Value) -> DateTime<Utc> {
+    serde_json::from_value(v.clone()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_past_its_deadline_is_deemed_accepted_once() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    let agreement = create_agreement(&svc, mid, retailer).await;
+    assert_eq!(agreement["default_outcome"], "accept");
+
+    // Five pending claims within coverage, one past coverage, one decided by the manufacturer,
+    // one accepted by rule, one without agreement (no deadline).
+    let pending: Vec<ClaimSubmittedV1> = (0..5).map(|_| claim(mid, retailer, 60)).collect();
+    let old = claim(mid, retailer, 3 * 365);
+    let decided = claim(mid, retailer, 60);
+    let doa = claim(mid, retailer, 3);
+    let stranger = claim(mid, Uuid::now_v7(), 60);
+    let mut all = pending.clone();
+    all.extend([old.clone(), decided.clone(), doa.clone(), stranger.clone()]);
+    let shown = arrive(&svc, mid, &all).await;
+    let deadline = at(&shown[0]["deadline_at"]);
+    let r = post(
+        &svc,
+        &format!(
+            "/api/manufacturers/{mid}/claims/{}/decision",
+            decided.claim_id
+        ),
+        &json!({"outcome": "reject", "reason_code": "no_defect_found"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let before = table_counts(&svc.db).await;
+
+    // Before the deadline nothing happens.
+    assert_eq!(fire_deadlines(&svc.db, Utc::now()).await.unwrap(), 0);
+    assert_eq!(
+        fire_deadlines(&svc.db, deadline - TimeDelta::seconds(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(table_counts(&svc.db).await, before);
+    for event in &pending {
+        assert_eq!(
+            claim_of(&svc, mid, event.claim_id).await["status"],
+            "pending"
+        );
+    }
+
+    // Two sweeps at once, a day after every deadline: each claim is decided exactly once.
+    let later = deadline + TimeDelta::days(1);
+    let (x, y) = {
+        let (a, b) = (svc.db.clone(), svc.db.clone());
+        let x = tokio::spawn(async move { fire_deadlines(&a, later).await });
+        let y = tokio::spawn(async move { fire_deadlines(&b, later).await });
+        (x.await.unwrap().unwrap(), y.await.unwrap().unwrap())
+    };
+    assert_eq!(x + y, 6, "{x} + {y}");
+    for event in &pending {
+        let c = claim_of(&svc, mid, event.claim_id).await;
+        assert_eq!(c["status"], "accepted");
+        assert_eq!(c["decided_by"], "rule:deadline_deemed_accepted");
+        assert_eq!(
+            c["decided_amount"],
+            json!({"amount": "424.20", "currency": "EUR"})
+        );
+        assert_eq!(at(&c["decided_at"]), later.trunc_subsecs(6));
+        assert_eq!(event_kinds(&c), ["received", "left_pending", "decided"]);
+        assert_eq!(
+            c["events"][2]["details"]["rule"],
+            "deadline_deemed_accepted"
+        );
+        let events = decided_events(&svc.db, event.claim_id).await;
+        assert_eq!(events.len(), 1);
+        let data = &events[0]["data"];
+        assert_eq!(data["outcome"], "accepted");
+        assert_eq!(
+            data["decided_by"],
+            json!({"kind": "rule", "rule": "deadline_deemed_accepted"})
+        );
+        assert_eq!(
+            data["amount"],
+            json!({"amount": "424.20", "currency": "EUR"})
+        );
+        assert_eq!(data["reason_code"], Value::Null);
+    }
+    // Past coverage the suggestion is zero: deemed accepted for price plus fee.
+    let c = claim_of(&svc, mid, old.claim_id).await;
+    assert_eq!(c["status"], "accepted");
+    assert_eq!(
+        c["decided_amount"],
+        json!({"amount": "524.00", "currency": "EUR"})
+    );
+
+    // The decided claims are untouched: still one decision each.
+    let c = claim_of(&svc, mid, decided.claim_id).await;
+    assert_eq!(c["status"], "rejected");
+    assert_eq!(c["decided_by"], "manufacturer");
+    assert_eq!(decided_events(&svc.db, decided.claim_id).await.len(), 1);
+    let c = claim_of(&svc, mid, doa.claim_id).await;
+    assert_eq!(c["decided_by"], "rule:doa_full_refund");
+    assert_eq!(event_kinds(&c), ["received", "auto_accepted"]);
+    assert_eq!(decided_events(&svc.db, doa.claim_id).await.len(), 1);
+    // Without an agreement there is no deadline.
+    let c = claim_of(&svc, mid, stranger.claim_id).await;
+    assert_eq!(c["status"], "pending");
+    assert!(decided_events(&svc.db, stranger.claim_id).await.is_empty());
+
+    // Again, much later: nothing left to do.
+    let after = table_counts(&svc.db).await;
+    assert_eq!(
+        fire_deadlines(&svc.db, later + TimeDelta::days(400))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(table_counts(&svc.db).await, after);
+    // The retailer is told.
+    for event in &pending {
+        wait_sent(&svc, event.claim_id).await;
+    }
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agreement_may_reject_by_default() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    let path = format!("/api/manufacturers/{mid}/agreements");
+
+    // A default outcome that is neither: a field error, nothing changed.
+    let before = table_counts(&svc.db).await;
+    let mut body = agreement_body(retailer);
+    body["default_outcome"] = json!("ignore");
+    let bad = post(&svc, &path, &body).await;
+    assert_problem(&bad, 422, "unknown default outcome");
+    assert_eq!(bad.body["errors"][0]["field"], "default_outcome");
+    body["default_outcome"] = json!(false);
+    assert_problem(
+        &post(&svc, &path, &body).await,
+        422,
+        "outcome of the wrong type",
+    );
+    assert_eq!(table_counts(&svc.db).await, before);
+
+    body["default_outcome"] = json!("reject");
+    let a = post(&svc, &path, &body).await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    assert_eq!(a.body["default_outcome"], "reject");
+    let id = a.body["id"].as_str().unwrap();
+    let one = get(&svc, &format!("{path}/{id}")).await;
+    assert_eq!(one.body["default_outcome"], "reject");
+
+    let event = claim(mid, retailer, 60);
+    let c = &arrive(&svc, mid, std::slice::from_ref(&event)).await[0];
+    let deadline = at(&c["deadline_at"]);
+    assert_eq!(fire_deadlines(&svc.db, deadline).await.unwrap(), 1);
+    let c = claim_of(&svc, mid, event.claim_id).await;
+    assert_eq!(c["status"], "rejected");
+    assert_eq!(c["decided_by"], "rule:deadline_deemed_rejected");
+    assert_eq!(c["reason_code"], "deadline_passed");
+    assert_eq!(
+        c["decided_amount"],
+        json!({"amount": "0.00", "currency": "EUR"})
+    );
+    let events = decided_events(&svc.db, event.claim_id).await;
+    assert_eq!(events.len(), 1);
+    let data = &events[0]["data"];
+    assert_eq!(data["outcome"], "rejected");
+    assert_eq!(data["reason_code"], "deadline_passed");
+    assert_eq!(
+        data["decided_by"],
+        json!({"kind": "rule", "rule": "deadline_deemed_rejected"})
+    );
+    assert_eq!(data["amount"], json!({"amount": "0.00", "currency": "EUR"}));
+    wait_sent(&svc, event.claim_id).await;
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_serial_claimed_twice_is_flagged_and_never_accepted_by_rule() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let other = create_manufacturer(&svc, "Kühlhaus GmbH").await;
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
+    create_agreement(&svc, other, retailer).await;
+
+    let first = claim(mid, retailer, 3);
+    let c = &arrive(&svc, mid, std::slice::from_ref(&first)).await[0];
+    assert_eq!(c["status"], "accepted");
+    assert_eq!(c["flags"], json!([]));
+
+    // The same serial again, inside DOA: it waits, flagged, with what the rule would pay.
+    let mut second = claim(mid, retailer, 3);
+    second.serial = first.serial.clone();
+    let c = &arrive(&svc, mid, std::slice::from_ref(&second)).await[0];
+    assert_eq!(c["status"], "pending");
+    assert_eq!(c["pending_reason"], "flagged");
+    assert_eq!(c["flags"], json!(["duplicate_serial"]));
+    assert_eq!(
+        c["suggested_amount"],
+        json!({"amount": "524.00", "currency": "EUR"})
+    );
+    assert_eq!(
+        c["events"][0]["details"]["flags"],
+        json!(["duplicate_serial"])
+    );
+    assert!(decided_events(&svc.db, second.claim_id).await.is_empty());
+    // In the list too.
+    let l = get(
+        &svc,
+        &format!("/api/manufacturers/{mid}/claims?status=pending"),
+    )
+    .await;
+    assert_eq!(l.body["items"][0]["flags"], json!(["duplicate_serial"]));
+
+    // A third one outside DOA: flagged as well, and keeps its reason.
+    let mut third = claim(mid, retailer, 60);
+    third.serial = first.serial.clone();
+    let c = &arrive(&svc, mid, std::slice::from_ref(&third)).await[0];
+    assert_eq!(c["pending_reason"], "outside_doa");
+    assert_eq!(c["flags"], json!(["duplicate_serial"]));
+
+    // The same serial at another manufacturer is another unit.
+    let mut theirs = claim(other, retailer, 3);
+    theirs.serial = first.serial.clone();
+    let c = &arrive(&svc, other, std::slice::from_ref(&theirs)).await[0];
+    assert_eq!(c["status"], "accepted");
+    assert_eq!(c["flags"], json!([]));
+
+    // Silence does not accept a flagged claim either.
+    let deadline = at(&c["deadline_at"]);
+    fire_deadlines(&svc.db, deadline + TimeDelta::days(30))
+        .await
+        .unwrap();
+    for event in [&second, &third] {
+        let c = claim_of(&svc, mid, event.claim_id).await;
+        assert_eq!(c["status"], "pending");
+        assert!(decided_events(&svc.db, event.claim_id).await.is_empty());
+    }
+    // The manufacturer decides it.
+    let d = post(
+        &svc,
+        &format!(
+            "/api/manufacturers/{mid}/claims/{}/decision",
+            second.claim_id
+        ),
+        &json!({"outcome": "reject", "reason_code": "duplicate_claim"}),
+    )
+    .await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    assert_eq!(d.body["flags"], json!(["duplicate_serial"]));
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_serial_outside_the_uploaded_registry_is_flagged() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
+    let path = format!("/api/manufacturers/{mid}/serials");
+
+    // Without a registry no serial is unknown.
+    let free = claim(mid, retailer, 3);
+    let c = &arrive(&svc, mid, std::slice::from_ref(&free)).await[0];
+    assert_eq!(c["flags"], json!([]));
+
+    // Bad uploads change nothing.
+    let before = table_counts(&svc.db).await;
+    let too_many: Vec<String> = (0..10_001).map(|i| format!("SN-{i}")).collect();
+    for (body, status, what) in [
+        (json!({}), 422, "no serials"),
+        (json!({"serials": []}), 422, "empty list"),
+        (json!({"serials": "SN-1"}), 422, "not a list"),
+        (json!({"serials": [1, 2]}), 422, "numbers"),
+        (json!({"serials": ["SN-1", "  "]}), 422, "blank serial"),
+        (
+            json!({"serials": ["x".repeat(101)]}),
+            422,
+            "serial too long",
+        ),
+        (json!({"serials": ["SN\n1"]}), 422, "control character"),
+        (json!({ "serials": too_many }), 422, "more than 10,000"),
+        (
+            json!({"serials": ["x".repeat(3 * 1024 * 1024)]}),
+            413,
+            "huge body",
+        ),
+    ] {
+        assert_problem(&post(&svc, &path, &body).await, status, what);
+    }
+    assert_problem(
+        &post(
+            &svc,
+            &format!("/api/manufacturers/{}/serials", Uuid::now_v7()),
+            &json!({"serials": ["SN-1"]}),
+        )
+        .await,
+        404,
+        "unknown manufacturer",
+    );
+    assert_problem(
+        &post_raw(&svc, &path, "{\"serials\": [").await,
+        400,
+        "syntax error",
+    );
+    assert_eq!(table_counts(&svc.db).await, before);
+
+    // 10,000 at once (a body beyond the usual 64 KiB), then more; duplicates are merged.
+    let many: Vec<String> = (0..10_000).map(|i| format!("SN-BULK-{i:06}")).collect();
+    let u = post(&svc, &path, &json!({ "serials": many })).await;
+    assert_eq!(u.status, 200, "{}", u.body);
+    assert_eq!(
+        u.body,
+        json!({"received": 10_000, "added": 10_000, "registry_size": 10_000})
+    );
+    let u = post(
+        &svc,
+        &path,
+        &json!({"serials": [" SN-KNOWN ", "SN-BULK-000001", "SN-KNOWN"]}),
+    )
+    .await;
+    assert_eq!(u.status, 200, "{}", u.body);
+    assert_eq!(
+        u.body,
+        json!({"received": 3, "added": 1, "registry_size": 10_001})
+    );
+
+    let mut known = claim(mid, retailer, 3);
+    known.serial = "SN-KNOWN".into();
+    let unknown = claim(mid, retailer, 3);
+    let shown = arrive(&svc, mid, &[known.clone(), unknown.clone()]).await;
+    assert_eq!(shown[0]["status"], "accepted");
+    assert_eq!(shown[0]["flags"], json!([]));
+    assert_eq!(shown[1]["status"], "pending");
+    assert_eq!(shown[1]["pending_reason"], "flagged");
+    assert_eq!(shown[1]["flags"], json!(["unknown_serial"]));
+
+    // Both checks at once.
+    let mut twice = claim(mid, retailer, 3);
+    twice.serial = unknown.serial.clone();
+    let c = &arrive(&svc, mid, std::slice::from_ref(&twice)).await[0];
+    assert_eq!(c["flags"], json!(["duplicate_serial", "unknown_serial"]));
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idempotency_key_replays_the_first_answer() {
+    let svc = start().await;
+    let a = create_manufacturer(&svc, "Waschwerk AG").await;
+    let b = create_manufacturer(&svc, "Kühlhaus GmbH").await;
+    let retailer = Uuid::now_v7();
+    let agreements = format!("/api/manufacturers/{a}/agreements");
+
+    // An agreement: the retry answers the same 201 and creates nothing more.
+    let first = post_keyed(&svc, &agreements, &agreement_body(retailer), "agr-1").await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert!(!first.replayed);
+    let counts = table_counts(&svc.db).await;
+    let again = post_keyed(&svc, &agreements, &agreement_body(retailer), "agr-1").await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    assert!(again.replayed);
+    assert_eq!(again.body, first.body);
+    assert_eq!(table_counts(&svc.db).await, counts);
+    // The same key with another body.
+    let mut other = agreement_body(retailer);
+    other["doa_days"] = json!(30);
+    let reused = post_keyed(&svc, &agreements, &other, "agr-1").await;
+    assert_problem(&reused, 422, "key reused");
+    assert_eq!(reused.body["code"], "idempotency_key_reused");
+    // Without a key: as before.
+    let dup = post(&svc, &agreements, &agreement_body(retailer)).await;
+    assert_problem(&dup, 409, "second agreement without a key");
+    assert_eq!(dup.body["code"], "agreement_exists");
+    assert_eq!(table_counts(&svc.db).await, counts);
+    // The same key at another manufacturer is another key.
+    let theirs = post_keyed(
+        &svc,
+        &format!("/api/manufacturers/{b}/agreements"),
+        &agreement_body(retailer),
+        "agr-1",
+    )
+    .await;
+    assert_eq!(theirs.status, 201, "{}", theirs.body);
+    assert!(!theirs.replayed);
+    assert_eq!(theirs.body["manufacturer_id"], b.to_string());
+    assert_ne!(theirs.body["id"], first.body["id"]);
+    // A request that fails stores nothing: the key stays free.
+    let ghost = post_keyed(
+        &svc,
+        &format!("/api/manufacturers/{a}/claims/{}/decision", Uuid::now_v7()),
+        &json!({"outcome": "accept"}),
+        "dec-1",
+    )
+    .await;
+    assert_problem(&ghost, 404, "unknown claim with a key");
+    assert_eq!(
+        count(
+            &svc.db,
+            "SELECT count(*) FROM idempotency_keys WHERE key = 'dec-1'",
+            vec![]
+        )
+        .await,
+        0
+    );
+
+    // A decision: the retry answers the same 200; one decision, one event.
+    let event = claim(a, retailer, 60);
+    arrive(&svc, a, std::slice::from_ref(&event)).await;
+    let decision = format!("/api/manufacturers/{a}/claims/{}/decision", event.claim_id);
+    let accept = json!({"outcome": "accept"});
+    let d = post_keyed(&svc, &decision, &accept, "dec-1").await;
+    assert_eq!(d.status, 200, "{}", d.body);
+    assert_eq!(d.body["status"], "accepted");
+    let counts = table_counts(&svc.db).await;
+    let again = post_keyed(&svc, &decision, &accept, "dec-1").await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(again.replayed);
+    assert_eq!(again.body, d.body);
+    assert_eq!(table_counts(&svc.db).await, counts);
+    assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+    let reject = json!({"outcome": "reject", "reason_code": "no_defect_found"});
+    let reused = post_keyed(&svc, &decision, &reject, "dec-1").await;
+    assert_problem(&reused, 422, "decision key reused");
+    assert_eq!(reused.body["code"], "idempotency_key_reused");
+    // The same key on another path is another request.
+    let other_claim = claim(a, retailer, 60);
+    arrive(&svc, a, std::slice::from_ref(&other_claim)).await;
+    let counts = table_counts(&svc.db).await;
+    let elsewhere = post_keyed(
+        &svc,
+        &format!(
+            "/api/manufacturers/{a}/claims/{}/decision",
+            other_claim.claim_id
+        ),
+        &accept,
+        "dec-1",
+    )
+    .await;
+    assert_problem(&elsewhere, 422, "key reused on another claim");
+    let fresh = post_keyed(&svc, &decision, &reject, "dec-2").await;
+    assert_problem(&fresh, 409, "a new key on a decided claim");
+    assert_eq!(fresh.body["code"], "claim_already_decided");
+    assert_eq!(table_counts(&svc.db).await, counts);
+
+    // Serials.
+    let serials = format!("/api/manufacturers/{a}/serials");
+    let body = json!({"serials": ["SN-1", "SN-2"]});
+    let u = post_keyed(&svc, &serials, &body, "ser-1").await;
+    assert_eq!(u.status, 200, "{}", u.body);
+    assert_eq!(u.body["added"], 2);
+    let again = post_keyed(&svc, &serials, &body, "ser-1").await;
+    assert!(again.replayed);
+    assert_eq!(again.body, u.body);
+    let reused = post_keyed(&svc, &serials, &json!({"serials": ["SN-3"]}), "ser-1").await;
+    assert_problem(&reused, 422, "serials key reused");
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_idempotency_key_is_a_bad_request() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let path = format!("/api/manufacturers/{mid}/agreements");
+    let before = table_counts(&svc.db).await;
+    let long = "k".repeat(256);
+    for (key, what) in [
+        (reqwest::header::HeaderValue::from_static(""), "empty"),
+        (
+            reqwest::header::HeaderValue::from_str(&long).unwrap(),
+            "too long",
+        ),
+        (reqwest::header::HeaderValue::from_static("a key"), "space"),
+        (
+            reqwest::header::HeaderValue::from_bytes("schlüssel".as_bytes()).unwrap(),
+            "not ASCII",
+        ),
+    ] {
+        let a = answer(
+            svc.client
+                .post(svc.url(&path))
+                .header("Idempotency-Key", key)
+                .json(&agreement_body(Uuid::now_v7()))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_problem(&a, 400, what);
+        assert_eq!(a.body["code"], "invalid_idempotency_key", "{what}");
+    }
+    // Two of them.
+    let a = answer(
+        svc.client
+            .post(svc.url(&path))
+            .header("Idempotency-Key", "one")
+            .header("Idempotency-Key", "two")
+            .json(&agreement_body(Uuid::now_v7()))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_problem(&a, 400, "two keys");
+    assert_eq!(table_counts(&svc.db).await, before);
+    // The longest key is fine.
+    let ok = post_keyed(
+        &svc,
+        &path,
+        &agreement_body(Uuid::now_v7()),
+        &"k".repeat(255),
+    )
+    .await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_with_one_key_do_the_work_once() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    let agreements = format!("/api/manufacturers/{mid}/agreements");
+
+    // Two agreement requests at once (without a key one of them would be a 409).
+    let body = agreement_body(retailer);
+    let (x, y) = tokio::join!(
+        post_keyed(&svc, &agreements, &body, "same"),
+        post_keyed(&svc, &agreements, &body, "same")
+    );
+    assert_eq!((x.status, y.status), (201, 201), "{} / {}", x.body, y.body);
+    assert_eq!(x.body, y.body);
+    assert!(x.replayed != y.replayed);
+    assert_eq!(
+        count(&svc.db, "SELECT count(*) FROM agreements", vec![]).await,
+        1
+    );
+
+    // Two decisions at once, several times.
+    let events: Vec<ClaimSubmittedV1> = (0..5).map(|_| claim(mid, retailer, 60)).collect();
+    arrive(&svc, mid, &events).await;
+    for (i, event) in events.iter().enumerate() {
+        let path = format!(
+            "/api/manufacturers/{mid}/claims/{}/decision",
+            event.claim_id
+        );
+        let key = format!("decide-{i}");
+        let body = json!({"outcome": "accept"});
+        let (x, y) = tokio::join!(
+            post_keyed(&svc, &path, &body, &key),
+            post_keyed(&svc, &path, &body, &key)
+        );
+        assert_eq!((x.status, y.status), (200, 200), "{} / {}", x.body, y.body);
+        assert_eq!(x.body, y.body);
+        assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+        let decided = count(
+            &svc.db,
+            "SELECT count(*) FROM claim_events WHERE claim_id = $1 AND kind = 'decided'",
+            vec![event.claim_id.into()],
+        )
+        .await;
+        assert_eq!(decided, 1);
+    }
+    assert_eq!(
+        count(&svc.db, "SELECT count(*) FROM idempotency_keys", vec![]).await,
+        6
+    );
     svc.stop().await;
 }

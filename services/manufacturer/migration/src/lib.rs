@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000002_manufacturer;
+mod m20261123_000003_deadlines_flags_idempotency;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(kummerer_messaging::migration::OutboxInbox),
             Box::new(m20261123_000002_manufacturer::Migration),
+            Box::new(m20261123_000003_deadlines_flags_idempotency::Migration),
         ]
     }
 }

@@ -10,8 +10,9 @@ use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
 
-use crate::db::{agreement, claim, claim_event, manufacturer};
+use crate::db::{agreement, claim, claim_event, manufacturer, serial};
 use crate::domain::claim::rule_decider;
+use crate::domain::flags::{flags, hold_flagged};
 use crate::domain::{Adjudication, ClaimFacts, ClaimStatus, adjudicate};
 
 /// The handler of the `MANUFACTURER_CLAIMS` queue.
@@ -42,6 +43,8 @@ async fn claim_submitted(
             event.manufacturer_id
         )));
     }
+    // Claims on one serial arrive one after another, so that the duplicate check sees them all.
+    serial::lock(txn, event.manufacturer_id, &event.serial).await?;
     if claim::exists(txn, claim_id).await? {
         tracing::info!(claim.id = %claim_id, message.id = %env.id, "claim already recorded");
         return Ok(());
@@ -53,7 +56,9 @@ async fn claim_submitted(
         sold_at: event.sold_at,
         swapped_at: event.swapped_at,
     };
-    let verdict = adjudicate(&facts, terms.as_ref());
+    let raised = flags(serial::facts(txn, event.manufacturer_id, &event.serial, claim_id).await?);
+    let verdict = hold_flagged(adjudicate(&facts, terms.as_ref()), &raised);
+    let flag_codes: Vec<&str> = raised.iter().map(|f| f.as_str()).collect();
     let received_at = crate::db::now();
     let currency = event.price_paid.currency.clone();
 
@@ -88,6 +93,7 @@ async fn claim_submitted(
             .as_ref()
             .map(|t| received_at + TimeDelta::days(i64::from(t.decision_deadline_days))),
         decided_at: None,
+        flags: json!(flag_codes),
     };
     match &verdict {
         Adjudication::Accept { amount, rule } => {
@@ -128,6 +134,7 @@ async fn claim_submitted(
             "price_paid": event.price_paid,
             "days_since_sale": days_since_sale,
             "agreement_id": agreement.as_ref().map(|a| a.id),
+            "flags": flag_codes,
         }),
     )
     .await?;

@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
 
-use crate::domain::Terms;
+use crate::domain::{DefaultOutcome, Terms};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "agreements")]
@@ -21,6 +21,8 @@ pub struct Model {
     pub handling_fee: Decimal,
     pub decision_deadline_days: i32,
     pub created_at: DateTimeUtc,
+    /// `accept` or `reject`.
+    pub default_outcome: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -44,6 +46,8 @@ impl Model {
             reimbursement_percent: self.reimbursement_percent,
             decision_deadline_days: u32::try_from(self.decision_deadline_days)
                 .map_err(|_| bad("decision_deadline_days"))?,
+            default_outcome: DefaultOutcome::parse(&self.default_outcome)
+                .ok_or_else(|| bad("default_outcome"))?,
         })
     }
 }
@@ -66,6 +70,7 @@ pub async fn insert<C: ConnectionTrait>(
         handling_fee: terms.handling_fee.amount,
         decision_deadline_days: terms.decision_deadline_days as i32,
         created_at: super::now(),
+        default_outcome: terms.default_outcome.as_str().to_owned(),
     };
     let active = ActiveModel {
         id: Set(model.id),
@@ -78,6 +83,7 @@ pub async fn insert<C: ConnectionTrait>(
         handling_fee: Set(model.handling_fee),
         decision_deadline_days: Set(model.decision_deadline_days),
         created_at: Set(model.created_at),
+        default_outcome: Set(model.default_outcome.clone()),
     };
     let inserted = Entity::insert(active)
         .on_conflict(

@@ -36,6 +36,8 @@ pub struct Model {
     pub received_at: DateTimeUtc,
     pub deadline_at: Option<DateTimeUtc>,
     pub decided_at: Option<DateTimeUtc>,
+    /// A JSON array of flag codes (`duplicate_serial`, `unknown_serial`).
+    pub flags: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,7 +4,10 @@
 pub mod agreement;
 pub mod claim;
 pub mod claim_event;
+pub mod deadlines;
+pub mod idempotency;
 pub mod manufacturer;
+pub mod serial;
 
 use sea_orm::DbErr;
 

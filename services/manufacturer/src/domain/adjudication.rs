@@ -121,6 +121,7 @@ mod tests {
             reimbursement_percent: Decimal::from_str("80").unwrap(),
             handling_fee: eur("25"),
             decision_deadline_days: 14,
+            default_outcome: Default::default(),
         }
     }
 

@@ -4,6 +4,7 @@ use kummerer_contracts::{Currency, Money};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use super::deadline::DefaultOutcome;
 use super::input::{Invalid, parse_decimal, parse_money};
 
 pub const COVERAGE_MONTHS: (i64, i64) = (1, 120);
@@ -25,6 +26,8 @@ pub struct Terms {
     pub handling_fee: Money,
     /// Days the manufacturer has to decide a claim the rules left pending.
     pub decision_deadline_days: u32,
+    /// What a claim left undecided past its deadline becomes.
+    pub default_outcome: DefaultOutcome,
 }
 
 /// An agreement as a client sends it, before validation. Numbers are as wide as JSON allows so
@@ -40,6 +43,8 @@ pub struct AgreementInput {
     pub handling_fee_amount: String,
     pub handling_fee_currency: String,
     pub decision_deadline_days: i64,
+    /// `accept` or `reject`; `None` means `accept`.
+    pub default_outcome: Option<String>,
 }
 
 fn in_range(errors: &mut Vec<Invalid>, field: &str, value: i64, (lo, hi): (i64, i64)) -> u32 {
@@ -102,6 +107,13 @@ impl AgreementInput {
                 format!("must be the agreement's currency {c}"),
             ));
         }
+        let default_outcome = match self.default_outcome.as_deref() {
+            None => DefaultOutcome::default(),
+            Some(text) => DefaultOutcome::parse(text).unwrap_or_else(|| {
+                errors.push(Invalid::new("default_outcome", "must be accept or reject"));
+                DefaultOutcome::default()
+            }),
+        };
         match (currency, reimbursement_percent, handling_fee) {
             (Some(currency), Some(reimbursement_percent), Some(handling_fee))
                 if errors.is_empty() =>
@@ -115,6 +127,7 @@ impl AgreementInput {
                         reimbursement_percent,
                         handling_fee,
                         decision_deadline_days,
+                        default_outcome,
                     },
                 ))
             }
@@ -137,6 +150,7 @@ mod tests {
             handling_fee_amount: "25".into(),
             handling_fee_currency: "EUR".into(),
             decision_deadline_days: 14,
+            default_outcome: None,
         }
     }
 
@@ -181,6 +195,19 @@ mod tests {
                 "handling_fee.amount"
             ]
         );
+    }
+
+    #[test]
+    fn the_default_outcome_is_accept_unless_reject_is_asked() {
+        assert_eq!(
+            input().parse().unwrap().1.default_outcome,
+            DefaultOutcome::Accept
+        );
+        let mut i = input();
+        i.default_outcome = Some("reject".into());
+        assert_eq!(i.parse().unwrap().1.default_outcome, DefaultOutcome::Reject);
+        i.default_outcome = Some("ignore".into());
+        assert_eq!(i.parse().unwrap_err()[0].field, "default_outcome");
     }
 
     #[test]

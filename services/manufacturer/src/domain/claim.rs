@@ -53,6 +53,8 @@ pub enum PendingReason {
     OutsideDoa,
     /// Past the coverage: the agreement pays nothing.
     OutsideCoverage,
+    /// The rules would have accepted it, but a duplicate or fraud check flagged it.
+    Flagged,
 }
 
 impl PendingReason {
@@ -63,6 +65,7 @@ impl PendingReason {
             PendingReason::SwappedBeforeSale => "swapped_before_sale",
             PendingReason::OutsideDoa => "outside_doa",
             PendingReason::OutsideCoverage => "outside_coverage",
+            PendingReason::Flagged => "flagged",
         }
     }
 }

@@ -4,11 +4,15 @@
 pub mod adjudication;
 pub mod agreement;
 pub mod claim;
+pub mod deadline;
 pub mod decision;
+pub mod flags;
 pub mod input;
 
 pub use adjudication::{Adjudication, ClaimFacts, adjudicate};
 pub use agreement::{AgreementInput, Terms};
 pub use claim::{ClaimStatus, PendingReason};
+pub use deadline::{DefaultOutcome, deem};
 pub use decision::{Decision, DecisionError, DecisionInput, DecisionOutcome, OpenClaim, decide};
+pub use flags::{ClaimFlag, SerialFacts};
 pub use input::Invalid;

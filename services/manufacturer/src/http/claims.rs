@@ -1,13 +1,15 @@
 //! Claims of the manufacturer of the path, and its decisions on them.
 
-use actix_web::{HttpResponse, web};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use kummerer_contracts::{ClaimDecidedV1, DecidedBy};
 use kummerer_service::Problem;
 use sea_orm::{DatabaseConnection, TransactionTrait};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::idempotency::Idempotent;
 use super::input::MoneyInput;
 use super::views::{ClaimView, Items, money_of};
 use super::{invalid, manufacturers::ensure_exists};
@@ -73,7 +75,7 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(ClaimView::new(c, Some(events))))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 pub struct DecisionBody {
     /// `accept`, `partly_accept` or `reject` (text, so that anything else is a field error).
     pub outcome: String,
@@ -84,13 +86,16 @@ pub struct DecisionBody {
 }
 
 /// `POST /api/manufacturers/{mid}/claims/{id}/decision` → 200 claim, 404, 409
-/// `claim_already_decided`, 422. Locks the claim; of two concurrent decisions one wins.
+/// `claim_already_decided`, 422, 400 (idempotency key). Locks the claim; of two concurrent
+/// decisions one wins.
 pub async fn decide(
+    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<DecisionBody>,
 ) -> Result<HttpResponse, Problem> {
     let (mid, id) = path.into_inner();
+    let idem = Idempotent::new(&req, mid, &*body)?;
     let outcome = match body.outcome.as_str() {
         "accept" => DecisionOutcome::Accept,
         "partly_accept" => DecisionOutcome::PartlyAccept,
@@ -110,6 +115,9 @@ pub async fn decide(
     check_input(&input).map_err(invalid)?;
 
     let txn = db.begin().await?;
+    if let Some(replay) = idem.begin(&txn).await? {
+        return Ok(replay);
+    }
     let c = claim::lock(&txn, mid, id)
         .await?
         .ok_or_else(|| Problem::not_found("claim"))?;
@@ -171,7 +179,10 @@ pub async fn decide(
     )
     .await?;
     let events = claim_event::of_claim(&txn, id).await?;
+    let res = idem
+        .respond(&txn, StatusCode::OK, &ClaimView::new(updated, Some(events)))
+        .await?;
     txn.commit().await?;
     tracing::info!(claim.id = %id, manufacturer.id = %mid, outcome = decision.outcome.as_str(), "claim decided");
-    Ok(HttpResponse::Ok().json(ClaimView::new(updated, Some(events))))
+    Ok(res)
 }

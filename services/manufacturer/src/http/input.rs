@@ -1,9 +1,9 @@
 //! Request body pieces shared by the handlers.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A decimal as a JSON string (`"80.5"`, preferred) or a JSON number (`80.5`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum DecimalInput {
     Text(String),
@@ -21,7 +21,7 @@ impl DecimalInput {
 
 /// `{"amount": "25.00", "currency": "EUR"}`, validated by the domain so that each part gets
 /// its own field error.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct MoneyInput {
     pub amount: DecimalInput,
     pub currency: String,

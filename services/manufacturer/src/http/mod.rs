@@ -1,12 +1,17 @@
 //! The JSON API. Everything below `/api/manufacturers/{mid}` is scoped by that manufacturer:
 //! an agreement or claim of another manufacturer answers 404 exactly like an unknown one.
-//! Handlers stay thin: parse → domain → persist (one transaction) → respond.
+//! Handlers stay thin: parse → domain → persist (one transaction) → respond. Every POST under
+//! `/api/manufacturers/{mid}` takes an `Idempotency-Key` (see [`idempotency`]).
 
 mod agreements;
 mod claims;
+mod idempotency;
 mod input;
 mod manufacturers;
+mod serials;
 mod views;
+
+pub use views::money_of;
 
 use actix_web::web;
 use kummerer_service::{FieldErrors, Problem};
@@ -42,6 +47,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/api/manufacturers/{mid}/claims/{id}/decision",
             web::post().to(claims::decide),
+        )
+        .service(
+            web::resource("/api/manufacturers/{mid}/serials")
+                .app_data(serials::json_config())
+                .route(web::post().to(serials::upload)),
         );
 }
 

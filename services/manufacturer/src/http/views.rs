@@ -63,6 +63,8 @@ pub struct AgreementView {
     pub reimbursement_percent: String,
     pub handling_fee: MoneyView,
     pub decision_deadline_days: i32,
+    /// `accept` or `reject`: what a claim left undecided past its deadline becomes.
+    pub default_outcome: String,
     pub created_at: DateTime<Utc>,
 }
 
@@ -80,6 +82,7 @@ impl From<agreement::Model> for AgreementView {
             doa_days: a.doa_days,
             reimbursement_percent: percent.to_string(),
             decision_deadline_days: a.decision_deadline_days,
+            default_outcome: a.default_outcome,
             created_at: a.created_at,
         }
     }
@@ -132,6 +135,8 @@ pub struct ClaimView {
     pub received_at: DateTime<Utc>,
     pub deadline_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// Duplicate and fraud flags (`duplicate_serial`, `unknown_serial`); empty when none.
+    pub flags: Vec<String>,
     /// The claim's history, oldest first (only on the single-claim answers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<ClaimEventView>>,
@@ -166,7 +171,20 @@ impl ClaimView {
             received_at: c.received_at,
             deadline_at: c.deadline_at,
             decided_at: c.decided_at,
+            flags: flag_list(&c.flags),
             events: events.map(|es| es.into_iter().map(ClaimEventView::from).collect()),
         }
     }
+}
+
+/// The codes of a `flags` column (a JSON array of strings).
+fn flag_list(flags: &serde_json::Value) -> Vec<String> {
+    flags
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }

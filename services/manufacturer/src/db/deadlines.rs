@@ -1,0 +1,43 @@
+//! The claims whose decision deadline passed.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement};
+
+use super::claim;
+use crate::domain::DefaultOutcome;
+
+/// Most claims one sweep decides in one transaction.
+pub const BATCH: u64 = 100;
+
+/// Pending claims with `deadline_at <= now`, oldest deadline first, with their agreement's
+/// default outcome; locked until the caller's transaction ends, skipping any another sweep
+/// holds. A flagged claim is never accepted by a rule: one whose default is to accept stays for
+/// the manufacturer.
+pub async fn claim_due<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> Result<Vec<(claim::Model, DefaultOutcome)>, DbErr> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT c.*, a.default_outcome AS agreement_default_outcome \
+             FROM claims c JOIN agreements a ON a.id = c.agreement_id \
+             WHERE c.status = 'pending' AND c.deadline_at <= $1 \
+               AND NOT (a.default_outcome = 'accept' AND c.flags <> '[]'::jsonb) \
+             ORDER BY c.deadline_at, c.id \
+             LIMIT $2 \
+             FOR UPDATE OF c SKIP LOCKED",
+            [now.into(), (BATCH as i64).into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let c = claim::Model::from_query_result(row, "")?;
+            let text: String = row.try_get("", "agreement_default_outcome")?;
+            let outcome = DefaultOutcome::parse(&text).ok_or_else(|| {
+                DbErr::Custom(format!("claim {}: bad default outcome {text}", c.id))
+            })?;
+            Ok((c, outcome))
+        })
+        .collect()
+}

@@ -1,0 +1,126 @@
+//! Deadlines with a default outcome. A claim left pending past its `deadline_at` gets its
+//! agreement's default outcome, decided by the rule `deadline_deemed_accepted` or
+//! `deadline_deemed_rejected`, and the retailer is told (`manufacturer.claim.decided.v1`).
+//!
+//! The timer is the `deadline_at` column itself, so it survives a restart; the sweep claims due
+//! claims with `FOR UPDATE SKIP LOCKED`, so replicas side by side decide each claim once. The
+//! sweep is idempotent: a decided claim is no longer due. Time is a parameter of
+//! [`fire_deadlines`], so that tests run a step at any instant without sleeping.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use kummerer_contracts::{ClaimDecidedV1, DecidedBy};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::db::{claim, claim_event, deadlines};
+use crate::domain::claim::rule_decider;
+use crate::domain::{ClaimStatus, DecisionError, OpenClaim, deem};
+use crate::http::money_of;
+
+/// How often the worker looks for due claims.
+pub const INTERVAL: Duration = Duration::from_secs(5);
+
+/// Decides every claim due at `now` (at most one batch); returns how many it decided.
+pub async fn fire_deadlines(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
+    let now = now.trunc_subsecs(6);
+    let txn = db.begin().await?;
+    let due = deadlines::claim_due(&txn, now).await?;
+    let mut decided = 0;
+    for (c, outcome) in due {
+        let id = c.id;
+        let bad = |what: &str| DbErr::Custom(format!("claim {id}: bad {what}"));
+        let status = ClaimStatus::parse(&c.status).ok_or_else(|| bad("status"))?;
+        let open = OpenClaim {
+            status,
+            price_paid: money_of(c.price_paid, &c.currency).ok_or_else(|| bad("price_paid"))?,
+            handling_fee: c.handling_fee.and_then(|a| money_of(a, &c.currency)),
+            suggested_amount: c.suggested_amount.and_then(|a| money_of(a, &c.currency)),
+        };
+        let decision = match deem(&open, outcome) {
+            Ok(d) => d,
+            Err(DecisionError::AlreadyDecided(_)) => continue,
+            Err(DecisionError::Invalid(errors)) => {
+                // A claim the default cannot decide (e.g. nothing to pay): left for the
+                // manufacturer, said once per sweep.
+                tracing::warn!(claim.id = %id, ?errors, "deadline passed but no default applies");
+                continue;
+            }
+        };
+        let rule = outcome.rule();
+        let decided_by = rule_decider(rule);
+        let updated = claim::record_decision(
+            &txn,
+            c,
+            decision.status(),
+            decision.amount.amount,
+            decision.reason_code.clone(),
+            &decided_by,
+            now,
+        )
+        .await?;
+        claim_event::append(
+            &txn,
+            id,
+            claim_event::DECIDED,
+            now,
+            json!({
+                "outcome": decision.outcome.as_str(),
+                "amount": decision.amount,
+                "reason_code": decision.reason_code,
+                "decided_by": decided_by,
+                "rule": rule,
+                "deadline_at": updated.deadline_at,
+            }),
+        )
+        .await?;
+        kummerer_messaging::enqueue(
+            &txn,
+            ClaimDecidedV1 {
+                claim_id: id,
+                swap_id: updated.swap_id,
+                case_id: updated.case_id,
+                retailer_id: updated.retailer_id,
+                manufacturer_id: updated.manufacturer_id,
+                outcome: decision.outcome,
+                amount: decision.amount.clone(),
+                reason_code: decision.reason_code.clone(),
+                decided_by: DecidedBy::Rule {
+                    rule: rule.to_owned(),
+                },
+                decided_at: now,
+            },
+        )
+        .await?;
+        tracing::info!(claim.id = %id, rule, "claim decided by its deadline");
+        decided += 1;
+    }
+    txn.commit().await?;
+    Ok(decided)
+}
+
+/// The background worker: a sweep every [`INTERVAL`] (at once again after a full batch) until
+/// `cancel` fires.
+pub async fn worker(db: DatabaseConnection, cancel: CancellationToken) {
+    loop {
+        let full = match fire_deadlines(&db, Utc::now()).await {
+            Ok(n) => n as u64 >= deadlines::BATCH,
+            Err(e) => {
+                tracing::error!(error = %e, "deadline sweep failed");
+                false
+            }
+        };
+        if full {
+            if cancel.is_cancelled() {
+                return;
+            }
+            continue;
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(INTERVAL) => {}
+        }
+    }
+}
