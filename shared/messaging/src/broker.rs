@@ -155,3 +155,23 @@ impl Watchdog {
         since.elapsed() > RECOVERY_TIMEOUT
     }
 }
+
+/// Watches a channel while a component works on it: keeps `status` (if any) in step with the
+/// connection every half second, and fails once the channel has stayed disconnected longer than
+/// [`RECOVERY_TIMEOUT`] — whatever the component is waiting on meanwhile (a confirm, an ack).
+/// Run it in a `select!` beside the work: when it fails, the work is dropped (its database
+/// transaction rolls back, unacked messages return to the queue) and the component reconnects.
+pub async fn monitor(channel: &lapin::Channel, status: Option<&BrokerStatus>) -> anyhow::Error {
+    let mut watchdog = Watchdog::default();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let connected = channel.status().connected();
+        if let Some(status) = status {
+            status.set(connected);
+        }
+        if watchdog.expired(connected) {
+            return anyhow::anyhow!("the channel stayed disconnected for {RECOVERY_TIMEOUT:?}");
+        }
+    }
+}

@@ -178,41 +178,39 @@ impl<H: Handler> Session<'_, H> {
             .await?;
         tracing::info!(queue, "consuming");
         backoff.reset();
-        let mut watchdog = crate::broker::Watchdog::default();
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
-        loop {
-            let first = tokio::select! {
-                _ = cancel.cancelled() => {
-                    let _ = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
-                    return Ok(());
-                }
-                _ = tick.tick() => {
-                    if watchdog.expired(channel.status().connected()) {
-                        anyhow::bail!("the channel stayed disconnected");
-                    }
-                    continue;
-                }
-                next = consumer.next() => next,
-            };
-            let first = match first {
-                Some(Ok(delivery)) => delivery,
-                Some(Err(error)) => {
-                    tracing::warn!(%error, queue, "consumer interrupted; waiting for recovery");
-                    if !crate::broker::recover(&channel, error, cancel).await? {
+        let work = async {
+            loop {
+                let first = tokio::select! {
+                    _ = cancel.cancelled() => {
+                        let _ = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
                         return Ok(());
                     }
-                    continue;
+                    next = consumer.next() => next,
+                };
+                let first = match first {
+                    Some(Ok(delivery)) => delivery,
+                    Some(Err(error)) => {
+                        tracing::warn!(%error, queue, "consumer interrupted; waiting for recovery");
+                        if !crate::broker::recover(&channel, error, cancel).await? {
+                            return Ok(());
+                        }
+                        continue;
+                    }
+                    None => anyhow::bail!("the broker ended the consumer"),
+                };
+                let mut batch = vec![first];
+                while batch.len() < self.config.batch_max {
+                    match consumer.next().now_or_never() {
+                        Some(Some(Ok(delivery))) => batch.push(delivery),
+                        _ => break,
+                    }
                 }
-                None => anyhow::bail!("the broker ended the consumer"),
-            };
-            let mut batch = vec![first];
-            while batch.len() < self.config.batch_max {
-                match consumer.next().now_or_never() {
-                    Some(Some(Ok(delivery))) => batch.push(delivery),
-                    _ => break,
-                }
+                self.process(&publisher, &queue, batch, cancel).await?;
             }
-            self.process(&publisher, &queue, batch, cancel).await?;
+        };
+        tokio::select! {
+            done = work => done,
+            stuck = crate::broker::monitor(&channel, None) => Err(stuck),
         }
     }
 

@@ -114,7 +114,10 @@ impl Relay {
                 Ok(channel) => {
                     self.status.set(true);
                     backoff.reset();
-                    self.pump(&channel, &wake, &cancel).await
+                    tokio::select! {
+                        done = self.pump(&channel, &wake, &cancel) => done,
+                        stuck = crate::broker::monitor(&channel, Some(&self.status)) => Err(stuck),
+                    }
                 }
                 Err(e) => Err(e),
             };
@@ -153,17 +156,10 @@ impl Relay {
         cancel: &CancellationToken,
     ) -> anyhow::Result<()> {
         let mut db_backoff = Backoff::default();
-        let mut watchdog = crate::broker::Watchdog::default();
         let mut next_gauges = tokio::time::Instant::now();
         loop {
             if cancel.is_cancelled() {
                 return Ok(());
-            }
-            // Readiness follows the connection even while there is nothing to publish.
-            let connected = channel.status().connected();
-            self.status.set(connected);
-            if watchdog.expired(connected) {
-                anyhow::bail!("the channel stayed disconnected");
             }
             if tokio::time::Instant::now() >= next_gauges {
                 self.refresh_gauges(channel).await;
