@@ -1,8 +1,10 @@
-//! The logistics service's schema: the shared outbox and inbox tables, then the jobs.
+//! The logistics service's schema: the shared outbox and inbox tables, then the jobs, then carriers,
+//! crews and the assignment of jobs to crews.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000002_logistics;
+mod m20261123_000003_dispatch;
 
 pub struct Migrator;
 
@@ -12,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(kummerer_messaging::migration::OutboxInbox),
             Box::new(m20261123_000002_logistics::Migration),
+            Box::new(m20261123_000003_dispatch::Migration),
         ]
     }
 }

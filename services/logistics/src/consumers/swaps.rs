@@ -3,15 +3,20 @@
 //! Idempotent twice over: the machinery's inbox drops a redelivered message (same id), and the
 //! unique `swap_id` drops a swap published again under a new id. Only a newly created job is
 //! announced (`logistics.job.scheduled.v1`, in the same transaction).
+//!
+//! In the same transaction the job is assigned to a crew with room that day (see
+//! [`crate::domain::dispatch::choose_crew`]), the candidate crews locked while their day is
+//! counted; with no crew free it stays unassigned for the dispatcher.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use kummerer_contracts::{Event, JobScheduledV1, SwapApprovedV1, TimeWindow};
 use kummerer_messaging::{HandleError, Handler, Incoming, enqueue};
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
 
-use crate::db;
+use crate::db::{self, dispatch};
 use crate::domain;
+use crate::domain::dispatch::{choose_crew, postcode_key};
 
 pub struct SwapsConsumer;
 
@@ -27,7 +32,9 @@ impl Handler for SwapsConsumer {
     }
 }
 
-async fn swap_approved(
+/// Turns one approved swap into its job (public so tests can run two at once on their own
+/// transactions).
+pub async fn swap_approved(
     txn: &DatabaseTransaction,
     swap: &SwapApprovedV1,
 ) -> Result<(), HandleError> {
@@ -61,6 +68,40 @@ async fn swap_approved(
         },
     )
     .await?;
-    tracing::info!(job.id = %job.id, swap.id = %swap.swap_id, "job scheduled");
+    match auto_assign(txn, &job, now).await? {
+        Some(crew) => {
+            tracing::info!(job.id = %job.id, swap.id = %swap.swap_id, crew.id = %crew.id, "job scheduled and assigned");
+        }
+        None => {
+            tracing::info!(job.id = %job.id, swap.id = %swap.swap_id, "job scheduled; no crew has room, left for the dispatcher");
+        }
+    }
     Ok(())
+}
+
+/// Assigns a new job to the best crew with room on its day, if there is one.
+async fn auto_assign(
+    txn: &DatabaseTransaction,
+    job: &db::jobs::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<dispatch::Crew>, HandleError> {
+    let key = postcode_key(&job.address_postcode);
+    let date = dispatch::day_of(job);
+    let crews = dispatch::lock_region_crews(txn, &key).await?;
+    let candidates = dispatch::candidates(txn, &crews, date, job.id).await?;
+    let Some(crew) =
+        choose_crew(&candidates, &key).and_then(|id| crews.into_iter().find(|c| c.id == id))
+    else {
+        return Ok(None);
+    };
+    dispatch::place(txn, job.id, Some(&crew), date).await?;
+    db::insert_event(
+        txn,
+        job.id,
+        db::kind::ASSIGNED,
+        now,
+        json!({ "crew_id": crew.id, "carrier_id": crew.carrier_id, "reason": "auto" }),
+    )
+    .await?;
+    Ok(Some(crew))
 }

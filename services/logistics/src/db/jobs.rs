@@ -35,6 +35,13 @@ pub struct Model {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// The carrier of the crew the job is assigned to.
+    pub carrier_id: Option<Uuid>,
+    pub crew_id: Option<Uuid>,
+    /// The date of `window_start` in UTC.
+    pub visit_date: Option<Date>,
+    /// Order of the visit within its crew's day, from 1.
+    pub position: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

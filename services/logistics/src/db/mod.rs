@@ -1,5 +1,7 @@
 //! The logistics database: entities and the queries the handlers and consumers use.
 
+pub mod carriers;
+pub mod dispatch;
 pub mod job_events;
 pub mod jobs;
 
@@ -18,6 +20,9 @@ pub mod kind {
     pub const SCHEDULED: &str = "scheduled";
     pub const COMPLETED: &str = "completed";
     pub const FAILED: &str = "failed";
+    pub const ASSIGNED: &str = "assigned";
+    pub const REASSIGNED: &str = "reassigned";
+    pub const RESCHEDULED: &str = "rescheduled";
 }
 
 /// Creates the job for `swap` unless the swap already has one (`ON CONFLICT (swap_id) DO
@@ -56,6 +61,10 @@ pub async fn insert_job_for_swap<C: ConnectionTrait>(
         created_at: now,
         updated_at: now,
         completed_at: None,
+        carrier_id: None,
+        crew_id: None,
+        visit_date: Some(crate::domain::dispatch::visit_date(swap.window.start)),
+        position: None,
     };
     let active: jobs::ActiveModel = job.clone().into();
     let result = jobs::Entity::insert(active)

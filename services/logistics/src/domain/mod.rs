@@ -1,6 +1,8 @@
 //! The rules of a delivery-and-collection job, free of I/O: which states a job can be in, which
-//! outcomes a crew may record in which state, and how a collected serial is checked.
+//! outcomes a crew may record in which state, how a collected serial is checked, and which crew
+//! takes a visit.
 
+pub mod dispatch;
 pub mod job;
 
 pub use job::{

@@ -1,5 +1,6 @@
-//! The JSON API for crews (the crew web page comes later).
+//! The JSON API for crews and dispatchers (the crew and dispatcher web pages come later).
 
+pub mod dispatch;
 pub mod jobs;
 pub mod view;
 
@@ -12,5 +13,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{id}", web::get().to(jobs::get))
             .route("/{id}/complete", web::post().to(jobs::complete))
             .route("/{id}/fail", web::post().to(jobs::fail)),
+    )
+    .service(
+        web::scope("/api/carriers")
+            .route("", web::post().to(dispatch::create_carrier))
+            .route("/{cid}/crews", web::post().to(dispatch::create_crew))
+            .route("/{cid}/crews", web::get().to(dispatch::list_crews))
+            .route("/{cid}/dispatch", web::get().to(dispatch::day))
+            .route("/{cid}/jobs/{id}/assign", web::post().to(dispatch::assign))
+            .route(
+                "/{cid}/jobs/{id}/reschedule",
+                web::post().to(dispatch::reschedule),
+            ),
+    )
+    .service(
+        web::scope("/api/crews").route("/{crew_id}/visits", web::get().to(dispatch::crew_visits)),
     );
 }

@@ -1,11 +1,12 @@
 //! What the API shows of a job.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kummerer_contracts::{Address, TimeWindow};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::db::{job_events, jobs};
+use crate::db::dispatch::Crew;
+use crate::db::{carriers, job_events, jobs};
 
 #[derive(Debug, Serialize)]
 pub struct JobView {
@@ -33,6 +34,13 @@ pub struct JobView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// The carrier of the crew the job is assigned to; `null` while unassigned.
+    pub carrier_id: Option<Uuid>,
+    pub crew_id: Option<Uuid>,
+    /// The day of the visit (the date of the window start in UTC).
+    pub visit_date: Option<NaiveDate>,
+    /// Order of the visit within its crew's day, from 1; `null` while unassigned.
+    pub position: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventView>>,
 }
@@ -79,6 +87,10 @@ impl JobView {
             created_at: job.created_at,
             updated_at: job.updated_at,
             completed_at: job.completed_at,
+            carrier_id: job.carrier_id,
+            crew_id: job.crew_id,
+            visit_date: job.visit_date,
+            position: job.position,
             events: events.map(|evs| {
                 evs.into_iter()
                     .map(|e| EventView {
@@ -96,4 +108,115 @@ impl JobView {
 #[derive(Debug, Serialize)]
 pub struct JobList {
     pub items: Vec<JobView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CarrierView {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<carriers::Model> for CarrierView {
+    fn from(c: carriers::Model) -> Self {
+        Self {
+            id: c.id,
+            name: c.name,
+            created_at: c.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CrewList {
+    pub items: Vec<Crew>,
+}
+
+/// One crew's day on the dispatcher's board.
+#[derive(Debug, Serialize)]
+pub struct CrewJobs {
+    pub crew: Crew,
+    pub jobs: Vec<JobView>,
+}
+
+/// The dispatcher's board for a day: the carrier's crews with their visits in order, and the
+/// unassigned jobs in the carrier's regions.
+#[derive(Debug, Serialize)]
+pub struct DispatchDay {
+    pub carrier_id: Uuid,
+    pub date: NaiveDate,
+    pub crews: Vec<CrewJobs>,
+    pub unassigned: Vec<JobView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Deliver {
+    pub sku: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Collect {
+    pub sku: String,
+    /// The serial the case names; the crew checks the unit against it.
+    pub serial: String,
+}
+
+/// One visit as the crew sees it.
+#[derive(Debug, Serialize)]
+pub struct VisitView {
+    pub job_id: Uuid,
+    pub position: Option<i32>,
+    pub status: String,
+    pub window: TimeWindow,
+    pub address: Address,
+    pub phone: String,
+    pub deliver: Deliver,
+    pub collect: Collect,
+    pub attempts: i32,
+    pub failure_reason: Option<String>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl From<jobs::Model> for VisitView {
+    fn from(job: jobs::Model) -> Self {
+        Self {
+            job_id: job.id,
+            position: job.position,
+            status: job.status,
+            window: TimeWindow {
+                start: job.window_start,
+                end: job.window_end,
+            },
+            phone: job.address_phone.clone(),
+            address: Address {
+                name: job.address_name,
+                phone: job.address_phone,
+                street: job.address_street,
+                postcode: job.address_postcode,
+                city: job.address_city,
+                country: job.address_country,
+            },
+            deliver: Deliver {
+                sku: job.deliver_sku,
+                name: job.deliver_name,
+            },
+            collect: Collect {
+                sku: job.collect_sku,
+                serial: job.collect_serial,
+            },
+            attempts: job.attempts,
+            failure_reason: job.failure_reason,
+            completed_at: job.completed_at,
+        }
+    }
+}
+
+/// A crew's visits of a day, in order.
+#[derive(Debug, Serialize)]
+pub struct CrewVisits {
+    pub crew_id: Uuid,
+    pub crew_name: String,
+    pub date: NaiveDate,
+    pub visits: Vec<VisitView>,
 }

@@ -1,0 +1,259 @@
+//! Crews, their home regions and capacity, and the choice of a crew for a visit — free of I/O.
+//!
+//! A crew covers the postcodes that start with one of its `home_postcode_prefixes` and makes at
+//! most `visits_per_day` visits a day. A new visit goes to an active crew with room that day:
+//! the longest matching prefix first (the most local crew), then the crew with the fewest visits
+//! that day, then the smallest crew id (so the choice is deterministic).
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use uuid::Uuid;
+
+use crate::domain::JobStatus;
+
+/// Longest carrier or crew name.
+pub const NAME_MAX: usize = 200;
+/// Longest postcode prefix.
+pub const PREFIX_MAX: usize = 10;
+/// Most prefixes one crew may list.
+pub const PREFIXES_MAX: usize = 100;
+/// Most visits a crew can make a day.
+pub const VISITS_PER_DAY_MAX: i32 = 50;
+/// Longest reason a dispatcher gives for a reassignment or reschedule.
+pub const REASON_MAX: usize = 500;
+/// How far ahead a dispatcher may reschedule a visit.
+pub const RESCHEDULE_DAYS_AHEAD: i64 = 60;
+
+/// The statuses that take a slot of a crew's day.
+pub const COUNTED_STATUSES: [JobStatus; 3] = [
+    JobStatus::Scheduled,
+    JobStatus::Failed,
+    JobStatus::Completed,
+];
+
+/// The day a visit belongs to: the date of its window start in UTC.
+pub fn visit_date(window_start: DateTime<Utc>) -> NaiveDate {
+    window_start.date_naive()
+}
+
+/// A postcode as it is matched against prefixes: without whitespace, letters upper-cased.
+pub fn postcode_key(postcode: &str) -> String {
+    postcode
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+/// The home postcode prefixes of a crew, normalised (upper-cased, duplicates dropped, in the
+/// given order); or what is wrong with them.
+pub fn parse_prefixes(raw: &[String]) -> Result<Vec<String>, String> {
+    if raw.is_empty() {
+        return Err("must list at least one postcode prefix".into());
+    }
+    if raw.len() > PREFIXES_MAX {
+        return Err(format!("must list at most {PREFIXES_MAX} prefixes"));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for p in raw {
+        let p = p.trim();
+        let len = p.chars().count();
+        if len == 0 || len > PREFIX_MAX || !p.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!(
+                "{p:?}: each prefix is 1 to {PREFIX_MAX} letters or digits"
+            ));
+        }
+        let p = p.to_ascii_uppercase();
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// The length of the longest of `prefixes` that starts `postcode_key`, if any does.
+pub fn longest_match(prefixes: &[String], postcode_key: &str) -> Option<usize> {
+    prefixes
+        .iter()
+        .filter(|p| postcode_key.starts_with(p.as_str()))
+        .map(String::len)
+        .max()
+}
+
+/// A crew that might take a visit, with what it already has that day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub crew_id: Uuid,
+    pub active: bool,
+    pub prefixes: Vec<String>,
+    pub visits_per_day: i32,
+    /// Visits the crew has that day, not counting the one being placed.
+    pub visits_that_day: i64,
+}
+
+impl Candidate {
+    pub fn has_room(&self) -> bool {
+        self.active && self.visits_that_day < i64::from(self.visits_per_day)
+    }
+}
+
+/// The crew for a visit at `postcode_key`: among the active candidates with room whose region
+/// covers the postcode, the longest prefix match, then the fewest visits that day, then the
+/// smallest id. `None` when no crew has room: the visit waits for the dispatcher.
+pub fn choose_crew(candidates: &[Candidate], postcode_key: &str) -> Option<Uuid> {
+    candidates
+        .iter()
+        .filter(|c| c.has_room())
+        .filter_map(|c| longest_match(&c.prefixes, postcode_key).map(|len| (c, len)))
+        .min_by(|(a, a_len), (b, b_len)| {
+            b_len
+                .cmp(a_len)
+                .then(a.visits_that_day.cmp(&b.visits_that_day))
+                .then(a.crew_id.cmp(&b.crew_id))
+        })
+        .map(|(c, _)| c.crew_id)
+}
+
+/// What is wrong with a new window a dispatcher proposes at `now`, if anything.
+pub fn check_reschedule(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<(&'static str, String)> {
+    let mut errors = Vec::new();
+    if end <= start {
+        errors.push(("window_end", "must be after window_start".to_owned()));
+    }
+    if start < now {
+        errors.push(("window_start", "must not be in the past".to_owned()));
+    } else if start > now + Duration::days(RESCHEDULE_DAYS_AHEAD) {
+        errors.push((
+            "window_start",
+            format!("must be at most {RESCHEDULE_DAYS_AHEAD} days ahead"),
+        ));
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use chrono::TimeZone;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    fn crew(n: u128, prefixes: &[&str], per_day: i32, that_day: i64) -> Candidate {
+        Candidate {
+            crew_id: id(n),
+            active: true,
+            prefixes: prefixes.iter().map(|p| (*p).to_owned()).collect(),
+            visits_per_day: per_day,
+            visits_that_day: that_day,
+        }
+    }
+
+    #[test]
+    fn the_visit_date_is_the_utc_date_of_the_window_start() {
+        let late = Utc.with_ymd_and_hms(2026, 3, 1, 23, 30, 0).unwrap();
+        assert_eq!(
+            visit_date(late),
+            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn postcodes_are_matched_without_spaces_and_case() {
+        assert_eq!(postcode_key(" sw1a 1aa "), "SW1A1AA");
+        assert_eq!(postcode_key("10115"), "10115");
+    }
+
+    #[test]
+    fn prefixes_are_checked_and_normalised() {
+        let p = |v: &[&str]| parse_prefixes(&v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>());
+        assert_eq!(p(&["10", " sw1 ", "10"]).unwrap(), ["10", "SW1"]);
+        assert!(p(&[]).is_err());
+        assert!(p(&[""]).is_err());
+        assert!(p(&["12345678901"]).is_err());
+        assert!(p(&["1234567890"]).is_ok());
+        assert!(p(&["10-1"]).is_err());
+        assert!(p(&["1 0"]).is_err());
+        assert!(p(&["ü1"]).is_err());
+        let many: Vec<String> = (0..=PREFIXES_MAX).map(|i| i.to_string()).collect();
+        assert!(parse_prefixes(&many).is_err());
+    }
+
+    #[test]
+    fn the_longest_prefix_wins() {
+        let key = "10115";
+        assert_eq!(longest_match(&["1".into(), "101".into()], key), Some(3));
+        assert_eq!(longest_match(&["2".into()], key), None);
+        let crews = [crew(1, &["1"], 5, 0), crew(2, &["101"], 5, 4)];
+        assert_eq!(choose_crew(&crews, key), Some(id(2)));
+    }
+
+    #[test]
+    fn then_the_fewest_visits_then_the_smallest_id() {
+        let key = "10115";
+        let crews = [
+            crew(3, &["10"], 5, 2),
+            crew(2, &["10"], 5, 1),
+            crew(1, &["10"], 5, 2),
+        ];
+        assert_eq!(choose_crew(&crews, key), Some(id(2)));
+        let crews = [crew(3, &["10"], 5, 1), crew(1, &["10"], 5, 1)];
+        assert_eq!(choose_crew(&crews, key), Some(id(1)));
+    }
+
+    #[test]
+    fn full_inactive_or_foreign_crews_are_passed_over() {
+        let key = "10115";
+        let mut inactive = crew(1, &["1011"], 5, 0);
+        inactive.active = false;
+        let full = crew(2, &["101"], 2, 2);
+        let foreign = crew(3, &["2"], 5, 0);
+        let fallback = crew(4, &["1"], 1, 0);
+        assert_eq!(
+            choose_crew(
+                &[inactive.clone(), full.clone(), foreign.clone(), fallback],
+                key
+            ),
+            Some(id(4))
+        );
+        assert_eq!(choose_crew(&[inactive, full, foreign], key), None);
+        assert_eq!(choose_crew(&[], key), None);
+    }
+
+    #[test]
+    fn a_reschedule_needs_a_future_window_within_sixty_days() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+        let h = Duration::hours;
+        assert!(check_reschedule(now + h(1), now + h(3), now).is_empty());
+        assert_eq!(
+            check_reschedule(now + h(3), now + h(3), now)[0].0,
+            "window_end"
+        );
+        assert_eq!(
+            check_reschedule(now - h(1), now + h(3), now)[0].0,
+            "window_start"
+        );
+        assert!(
+            check_reschedule(
+                now + Duration::days(60),
+                now + Duration::days(60) + h(2),
+                now
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            check_reschedule(
+                now + Duration::days(61),
+                now + Duration::days(61) + h(2),
+                now
+            )[0]
+            .0,
+            "window_start"
+        );
+    }
+}
