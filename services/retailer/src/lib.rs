@@ -18,7 +18,7 @@ pub use retailer_migration::Migrator;
 pub const SERVICE: Service = Service::Retailer;
 pub const DEFAULT_PORT: u16 = 8081;
 
-/// Wires the service: the desk API and the consumer of case events.
+/// Wires the service: the desk API, the staff desk pages and the consumer of case events.
 pub fn build(ctx: &Context) -> Parts {
     let case_events = kummerer_messaging::consumer::run(
         ctx.db.clone(),
@@ -28,8 +28,12 @@ pub fn build(ctx: &Context) -> Parts {
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
+    let desk = http::desk::DeskConfig::from_env();
     Parts {
-        routes: Arc::new(http::routes),
+        routes: Arc::new(move |cfg| {
+            http::routes(cfg);
+            http::desk::routes(cfg, desk.clone());
+        }),
         workers: vec![Box::pin(case_events)],
     }
 }

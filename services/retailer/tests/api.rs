@@ -1207,3 +1207,6 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
     approve(&svc, &shop).await;
     svc.stop().await;
 }
+
+#[path = "api/desk.rs"]
+mod desk;

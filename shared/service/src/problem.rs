@@ -244,11 +244,13 @@ pub async fn not_found() -> Result<HttpResponse, Problem> {
 pub fn ensure_problem<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(CONTENT_TYPE.as_bytes()));
-    if is_problem {
+    // Problems stay as they are, and so do pages: an HTML error page (the staff desk's 404 or
+    // 403) is for a person, not an API client.
+    let keep = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes();
+        v.starts_with(CONTENT_TYPE.as_bytes()) || v.starts_with(b"text/html")
+    });
+    if keep {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

@@ -337,7 +337,9 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
         |i| {
             let (client, base, cases, ws, we) =
                 (&client, &a.retailer, &cases, &window_start, &window_end);
-            let planned = a.rate.map(|r| started + Duration::from_secs_f64(i as f64 / r));
+            let planned = a
+                .rate
+                .map(|r| started + Duration::from_secs_f64(i as f64 / r));
             async move {
                 if let Some(at) = planned {
                     tokio::time::sleep_until(at.into()).await;

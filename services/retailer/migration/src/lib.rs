@@ -1,9 +1,10 @@
 //! The retailer service's schema: the shared outbox and inbox tables, then retailers, products,
-//! sales, cases, swaps, claims and the case timeline.
+//! sales, cases, swaps, claims and the case timeline; then the staff desk's accounts and sessions.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000002_retailer;
+mod m20261123_000003_desk;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(kummerer_messaging::migration::OutboxInbox),
             Box::new(m20261123_000002_retailer::Migration),
+            Box::new(m20261123_000003_desk::Migration),
         ]
     }
 }

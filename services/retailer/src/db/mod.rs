@@ -6,9 +6,12 @@
 
 pub mod cases;
 pub mod claims;
+pub mod desk;
 pub mod products;
 pub mod retailers;
 pub mod sales;
+pub mod sessions;
+pub mod staff;
 pub mod swaps;
 pub mod timeline;
 

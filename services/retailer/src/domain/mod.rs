@@ -5,12 +5,14 @@
 pub mod case;
 pub mod claim;
 pub mod sale;
+pub mod staff;
 pub mod swap;
 pub mod timeline;
 
 pub use case::{ApprovalRefused, CaseStatus, DefectCategory};
 pub use claim::{ClaimStatus, decision_applies};
-pub use sale::{SaleDateError, check_sold_at, parse_country};
+pub use sale::{Entitlement, SaleDateError, check_sold_at, parse_country};
+pub use staff::Role;
 pub use swap::{DeliveryWindow, SwapStatus, WindowError, status_follows};
 pub use timeline::{Source, kind};
 

@@ -1,6 +1,9 @@
 //! A sale: one unit (by serial number) on a receipt, with the customer it went to.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Months, Utc};
+
+/// The seller's legal guarantee (EU): two years from the sale.
+pub const LEGAL_GUARANTEE_MONTHS: u32 = 24;
 
 /// Clock difference between a till and this service that is still "now", not "the future".
 pub const CLOCK_SKEW_MINUTES: i64 = 5;
@@ -26,9 +29,54 @@ pub fn parse_country(s: &str) -> Option<String> {
     (s.len() == 2 && s.bytes().all(|b| b.is_ascii_alphabetic())).then(|| s.to_ascii_uppercase())
 }
 
+/// Where a sold unit stands on the day a customer comes back with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entitlement {
+    /// Whole days since the sale.
+    pub days_since_sale: i64,
+    /// When the legal guarantee ends.
+    pub guarantee_ends: DateTime<Utc>,
+    /// Whole days of legal guarantee left (0 once it ended).
+    pub guarantee_days_left: i64,
+}
+
+impl Entitlement {
+    pub fn at(sold_at: DateTime<Utc>, now: DateTime<Utc>) -> Entitlement {
+        let guarantee_ends = sold_at
+            .checked_add_months(Months::new(LEGAL_GUARANTEE_MONTHS))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        Entitlement {
+            days_since_sale: (now - sold_at).num_days().max(0),
+            guarantee_ends,
+            guarantee_days_left: (guarantee_ends - now).num_days().max(0),
+        }
+    }
+
+    pub fn under_guarantee(&self, now: DateTime<Utc>) -> bool {
+        now < self.guarantee_ends
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_legal_guarantee_runs_two_years_from_the_sale() {
+        let sold = DateTime::parse_from_rfc3339("2026-02-10T10:00:00Z")
+            .unwrap_or_default()
+            .to_utc();
+        let now = sold + Duration::days(3) + Duration::hours(2);
+        let e = Entitlement::at(sold, now);
+        assert_eq!(e.days_since_sale, 3);
+        assert_eq!(e.guarantee_ends.to_rfc3339(), "2028-02-10T10:00:00+00:00");
+        assert_eq!(e.guarantee_days_left, 730 - 3 - 1);
+        assert!(e.under_guarantee(now));
+        let later = sold + Duration::days(800);
+        let e = Entitlement::at(sold, later);
+        assert_eq!(e.guarantee_days_left, 0);
+        assert!(!e.under_guarantee(later));
+    }
 
     #[test]
     fn a_sale_is_not_in_the_future() {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::db::{self, Entry, cases, claims, swaps};
+use crate::db::{self, Entry, cases, claims, sales, swaps};
 use crate::domain::{
     CODE_MAX, CaseStatus, ClaimStatus, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, Source,
     SwapStatus, TEXT_MAX, kind,
@@ -59,25 +59,7 @@ pub async fn open(
     let sale = db::latest_sale_of_serial(db.get_ref(), retailer_id, &serial)
         .await?
         .ok_or_else(|| invalid("serial", "no sale of this unit"))?;
-    let case = cases::Model {
-        id: Uuid::now_v7(),
-        retailer_id,
-        sale_id: sale.id,
-        defect_category: category.as_str().to_owned(),
-        defect_description: description,
-        status: CaseStatus::Open.as_str().to_owned(),
-        opened_at: Utc::now(),
-    };
-    if !db::insert_case(db.get_ref(), case.clone()).await? {
-        return Err(Problem::conflict(
-            "case_exists",
-            format!("the sale of {serial:?} already has a case in progress"),
-        ));
-    }
-    tracing::info!(
-        retailer.id = %retailer_id, case.id = %case.id, sale.id = %sale.id,
-        "case opened"
-    );
+    let case = open_case(db.get_ref(), &sale, category, description).await?;
     let product = db::product_of(db.get_ref(), retailer_id, sale.product_id).await?;
     let view = CaseView::from(CaseParts {
         case,
@@ -87,6 +69,39 @@ pub async fn open(
         timeline: Vec::new(),
     });
     Ok(HttpResponse::Created().json(view))
+}
+
+/// Opens a case on `sale` (the JSON API and the desk): a case already in progress for that sale
+/// → 409 `case_exists`.
+pub async fn open_case<C: ConnectionTrait>(
+    db: &C,
+    sale: &sales::Model,
+    category: DefectCategory,
+    description: String,
+) -> Result<cases::Model, Problem> {
+    let case = cases::Model {
+        id: Uuid::now_v7(),
+        retailer_id: sale.retailer_id,
+        sale_id: sale.id,
+        defect_category: category.as_str().to_owned(),
+        defect_description: description,
+        status: CaseStatus::Open.as_str().to_owned(),
+        opened_at: Utc::now(),
+    };
+    if !db::insert_case(db, case.clone()).await? {
+        return Err(Problem::conflict(
+            "case_exists",
+            format!(
+                "the sale of {:?} already has a case in progress",
+                sale.serial
+            ),
+        ));
+    }
+    tracing::info!(
+        retailer.id = %sale.retailer_id, case.id = %case.id, sale.id = %sale.id,
+        "case opened"
+    );
+    Ok(case)
 }
 
 /// `GET /api/retailers/{rid}/cases/{case_id}`: the case with its sale, swap, claim and timeline.
@@ -102,7 +117,11 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(case_view(db, case).await?))
 }
 
-async fn case_view<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<CaseView, Problem> {
+/// The case with its sale, swap, claim and timeline (the JSON API and the desk).
+pub async fn case_view<C: ConnectionTrait>(
+    db: &C,
+    case: cases::Model,
+) -> Result<CaseView, Problem> {
     let retailer_id = case.retailer_id;
     let sale = db::sale_of(db, retailer_id, case.sale_id).await?;
     let product = db::product_of(db, retailer_id, sale.product_id).await?;
@@ -144,11 +163,15 @@ pub struct ApproveSwap {
     pub delivery_address: Option<AddressBody>,
 }
 
-struct Approval {
-    replacement_sku: Option<String>,
-    window: DeliveryWindow,
-    approved_by: String,
-    delivery_address: Option<Address>,
+/// A checked swap approval, from the JSON API or the desk form.
+pub struct Approval {
+    /// Another model than the one sold; the same model when `None`.
+    pub replacement_sku: Option<String>,
+    pub window: DeliveryWindow,
+    /// Who approved: the API's `approved_by`, the desk's signed-in staff member.
+    pub approved_by: String,
+    /// The sale's customer address when `None`.
+    pub delivery_address: Option<Address>,
 }
 
 impl ApproveSwap {
@@ -202,6 +225,20 @@ pub async fn approve_swap(
     let (retailer_id, case_id) = path.into_inner();
     let now = Utc::now();
     let approval = body.parse(now)?;
+    let approved = approve(db.get_ref(), retailer_id, case_id, approval, now).await?;
+    Ok(HttpResponse::Created().json(approved))
+}
+
+/// Approves the swap of a case (the JSON API and the desk): one transaction, see
+/// [`approve_swap`]. Unknown case (or another retailer's) → 404; already approved or closed →
+/// 409; unknown replacement SKU → 422 (`replacement_sku`). Nothing is saved on any error.
+pub async fn approve(
+    db: &DatabaseConnection,
+    retailer_id: Uuid,
+    case_id: Uuid,
+    approval: Approval,
+    now: DateTime<Utc>,
+) -> Result<SwapApproved, Problem> {
     let txn = db.begin().await?;
     let case = db::lock_case(&txn, retailer_id, case_id)
         .await?
@@ -345,9 +382,9 @@ pub async fn approve_swap(
         retailer.id = %retailer_id, case.id = %case_id, swap.id = %swap.id, claim.id = %claim.id,
         "swap approved, claim submitted"
     );
-    Ok(HttpResponse::Created().json(SwapApproved {
+    Ok(SwapApproved {
         swap_id: swap.id,
         claim_id: claim.id,
         case_id,
-    }))
+    })
 }

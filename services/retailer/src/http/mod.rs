@@ -1,12 +1,14 @@
-//! The JSON API for the retailer's desk (the staff web pages with sign-in come later). Every
-//! route under `/api/retailers/{rid}` works on that retailer's data only; another retailer's ids
-//! answer 404, as unknown ones do.
+//! The JSON API for the retailer's desk, and the staff desk's pages ([`desk`], under `/desk`).
+//! Every route under `/api/retailers/{rid}` works on that retailer's data only; another
+//! retailer's ids answer 404, as unknown ones do.
 
 pub mod cases;
+pub mod desk;
 pub mod input;
 pub mod products;
 pub mod retailers;
 pub mod sales;
+pub mod staff;
 pub mod view;
 
 use actix_web::web;
@@ -20,6 +22,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{rid}/products", web::get().to(products::list))
             .route("/{rid}/sales", web::post().to(sales::create))
             .route("/{rid}/sales", web::get().to(sales::search))
+            .route("/{rid}/staff", web::post().to(staff::create))
             .route("/{rid}/cases", web::post().to(cases::open))
             .route("/{rid}/cases/{case_id}", web::get().to(cases::get))
             .route(

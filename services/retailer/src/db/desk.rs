@@ -1,0 +1,155 @@
+//! Queries of the staff desk: accounts, sessions, the search for a sold unit.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    Statement,
+};
+use uuid::Uuid;
+
+use super::{cases, insert_new, sales, sessions, staff};
+
+/// `false` when the e-mail is taken.
+pub async fn insert_staff<C: ConnectionTrait>(db: &C, row: staff::Model) -> Result<bool, DbErr> {
+    let row: staff::ActiveModel = row.into();
+    insert_new(db, sea_orm::ActiveModelTrait::reset_all(row)).await
+}
+
+/// The account with this (lower-case) e-mail, locked until the caller's transaction ends, so
+/// that concurrent sign-ins count every failure.
+pub async fn lock_staff_by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> Result<Option<staff::Model>, DbErr> {
+    staff::Entity::find()
+        .filter(staff::Column::Email.eq(email))
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
+pub async fn set_failures<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    failed_attempts: i32,
+    locked_until: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    staff::Entity::update_many()
+        .col_expr(staff::Column::FailedAttempts, Expr::value(failed_attempts))
+        .col_expr(staff::Column::LockedUntil, Expr::value(locked_until))
+        .filter(staff::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_session<C: ConnectionTrait>(db: &C, row: sessions::Model) -> Result<(), DbErr> {
+    let row: sessions::ActiveModel = row.into();
+    sessions::Entity::insert(sea_orm::ActiveModelTrait::reset_all(row))
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// The unexpired session with this token hash and its staff member.
+pub async fn live_session<C: ConnectionTrait>(
+    db: &C,
+    id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(sessions::Model, staff::Model)>, DbErr> {
+    let Some(session) = sessions::Entity::find_by_id(id.to_owned())
+        .filter(sessions::Column::ExpiresAt.gt(now))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let member = staff::Entity::find_by_id(session.staff_id)
+        .filter(staff::Column::RetailerId.eq(session.retailer_id))
+        .one(db)
+        .await?;
+    Ok(member.map(|m| (session, m)))
+}
+
+pub async fn delete_session<C: ConnectionTrait>(db: &C, id: &str) -> Result<(), DbErr> {
+    sessions::Entity::delete_by_id(id.to_owned())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// `%`, `_` and `\` taken literally in a `LIKE` pattern.
+fn like_literal(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A retailer's sales matching the desk's one search box: the receipt number or serial exactly,
+/// the start of the customer's name (any case), or the start of the phone number's digits
+/// (at least 4). Latest sale first, at most `limit`.
+pub async fn search_sales<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    q: &str,
+    limit: u64,
+) -> Result<Vec<sales::Model>, DbErr> {
+    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
+    let phone_like = q
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-/()".contains(c));
+    let phone = if phone_like && digits.len() >= 4 {
+        format!("{digits}%")
+    } else {
+        // Digits only: matches no phone.
+        "x".to_owned()
+    };
+    let name = format!("{}%", like_literal(&q.to_lowercase()));
+    let sql = r"SELECT * FROM sales
+        WHERE retailer_id = $1
+          AND (receipt_no = $2 OR serial = $2
+               OR lower(customer_name) LIKE $3
+               OR regexp_replace(customer_phone, '[^0-9]', '', 'g') LIKE $4)
+        ORDER BY sold_at DESC, id DESC
+        LIMIT $5";
+    sales::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            [
+                retailer_id.into(),
+                q.into(),
+                name.into(),
+                phone.into(),
+                (limit as i64).into(),
+            ],
+        ))
+        .all(db)
+        .await
+}
+
+pub async fn find_sale<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<sales::Model>, DbErr> {
+    sales::Entity::find_by_id(id)
+        .filter(sales::Column::RetailerId.eq(retailer_id))
+        .one(db)
+        .await
+}
+
+/// The case in progress (not closed) on a sale, if any.
+pub async fn active_case_of_sale<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    sale_id: Uuid,
+) -> Result<Option<cases::Model>, DbErr> {
+    cases::Entity::find()
+        .filter(cases::Column::RetailerId.eq(retailer_id))
+        .filter(cases::Column::SaleId.eq(sale_id))
+        .filter(cases::Column::Status.ne("closed"))
+        .one(db)
+        .await
+}

@@ -1,0 +1,578 @@
+//! The desk pages: find the sold unit, see what the customer is entitled to, open a case,
+//! approve the swap.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
+use kummerer_service::{FieldErrors, Problem};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::db::{self, desk, products, sales};
+use crate::domain::{
+    CODE_MAX, CaseStatus, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, Entitlement,
+};
+use crate::http::cases::{Approval, approve, case_view, open_case as open_case_on};
+use crate::http::desk::auth::{Signed, guard_post, signed_in};
+use crate::http::desk::{Errors, Me, not_found, render, see_other};
+use crate::http::input::AddressBody;
+use crate::http::view::{CaseView, money};
+
+/// Most search results shown.
+const RESULTS_MAX: u64 = 50;
+const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
+
+fn when(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn day(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// A path id; anything that is not a UUID is as unknown as an unknown one.
+fn path_id(raw: &str) -> Option<Uuid> {
+    Uuid::parse_str(raw).ok()
+}
+
+/// The signed-in staff member, or the redirect to the sign-in page.
+async fn me_or_sign_in(
+    req: &HttpRequest,
+    db: &DatabaseConnection,
+) -> Result<Result<Signed, HttpResponse>, Problem> {
+    Ok(signed_in(req, db)
+        .await?
+        .ok_or_else(|| see_other("/desk/sign-in")))
+}
+
+// --- search -------------------------------------------------------------------------------------
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchQuery {
+    pub q: String,
+}
+
+pub struct SaleRow {
+    pub id: Uuid,
+    pub receipt_no: String,
+    pub serial: String,
+    pub product: String,
+    pub customer: String,
+    pub sold_on: String,
+    pub price_paid: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk/home.html")]
+pub struct Home {
+    pub me: Me,
+    pub q: String,
+    pub searched: bool,
+    pub message: Option<String>,
+    pub results: Vec<SaleRow>,
+}
+
+/// `GET /desk?q=…`: one search box for a receipt number, a serial number, or the start of the
+/// customer's name or phone number.
+pub async fn home(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, Problem> {
+    let me = match me_or_sign_in(&req, db.get_ref()).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let retailer_id = me.staff.retailer_id;
+    let q = query.q.trim().to_owned();
+    let mut page = Home {
+        me: Me::from(&me),
+        q: q.clone(),
+        searched: !q.is_empty(),
+        message: None,
+        results: Vec::new(),
+    };
+    if q.chars().count() > CODE_MAX {
+        page.message = Some(format!("Search for at most {CODE_MAX} characters."));
+    } else if q.chars().count() == 1 {
+        page.message = Some("Type at least two characters.".to_owned());
+    } else if !q.is_empty() {
+        let found = desk::search_sales(db.get_ref(), retailer_id, &q, RESULTS_MAX).await?;
+        let ids = found.iter().map(|s| s.product_id).collect();
+        let by_id: HashMap<Uuid, products::Model> =
+            db::products_by_ids(db.get_ref(), retailer_id, ids)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect();
+        for s in found {
+            page.results.push(SaleRow {
+                product: by_id
+                    .get(&s.product_id)
+                    .map(|p| format!("{} ({})", p.name, p.sku))
+                    .unwrap_or_default(),
+                price_paid: money(s.price_paid, &s.currency)?.to_string(),
+                sold_on: day(s.sold_at),
+                id: s.id,
+                receipt_no: s.receipt_no,
+                serial: s.serial,
+                customer: s.customer_name,
+            });
+        }
+    }
+    render(&page)
+}
+
+// --- a sale -------------------------------------------------------------------------------------
+
+pub struct CategoryOption {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn category_options(selected: &str) -> Vec<CategoryOption> {
+    DefectCategory::ALL
+        .into_iter()
+        .map(|c| CategoryOption {
+            value: c.as_str(),
+            label: c.as_str().replace('_', " "),
+            selected: c.as_str() == selected,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "desk/sale.html")]
+pub struct SalePage {
+    pub me: Me,
+    pub sale_id: Uuid,
+    pub receipt_no: String,
+    pub serial: String,
+    pub product: String,
+    pub price_paid: String,
+    pub sold_at: String,
+    pub customer: String,
+    pub days_since_sale: i64,
+    pub guarantee_ends: String,
+    pub guarantee_days_left: i64,
+    pub under_guarantee: bool,
+    /// The case in progress on this unit: `(id, status)`.
+    pub active_case: Option<(Uuid, String)>,
+    pub categories: Vec<CategoryOption>,
+    pub description: String,
+    pub errors: Errors,
+}
+
+async fn sale_page(
+    db: &DatabaseConnection,
+    me: &Signed,
+    sale: sales::Model,
+    category: &str,
+    description: String,
+    errors: Errors,
+) -> Result<SalePage, Problem> {
+    let retailer_id = me.staff.retailer_id;
+    let now = Utc::now();
+    let product = db::product_of(db, retailer_id, sale.product_id).await?;
+    let entitlement = Entitlement::at(sale.sold_at, now);
+    let active_case = desk::active_case_of_sale(db, retailer_id, sale.id)
+        .await?
+        .map(|c| (c.id, c.status));
+    Ok(SalePage {
+        me: Me::from(me),
+        sale_id: sale.id,
+        price_paid: money(sale.price_paid, &sale.currency)?.to_string(),
+        product: format!("{} ({})", product.name, product.sku),
+        sold_at: when(sale.sold_at),
+        customer: format!(
+            "{}, {}, {} {} {}",
+            sale.customer_name, sale.customer_phone, sale.postcode, sale.city, sale.country
+        ),
+        days_since_sale: entitlement.days_since_sale,
+        guarantee_ends: day(entitlement.guarantee_ends),
+        guarantee_days_left: entitlement.guarantee_days_left,
+        under_guarantee: entitlement.under_guarantee(now),
+        active_case,
+        categories: category_options(category),
+        description,
+        errors,
+        receipt_no: sale.receipt_no,
+        serial: sale.serial,
+    })
+}
+
+/// `GET /desk/sales/{id}`: the sold unit at a glance, and the form to open a case on it (or the
+/// link to the case already in progress).
+pub async fn sale(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let me = match me_or_sign_in(&req, db.get_ref()).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let Some(sale) = desk::find_sale(db.get_ref(), me.staff.retailer_id, id).await? else {
+        return not_found();
+    };
+    let page = sale_page(
+        db.get_ref(),
+        &me,
+        sale,
+        "",
+        String::new(),
+        Errors::default(),
+    )
+    .await?;
+    render(&page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CaseForm {
+    pub csrf: String,
+    pub defect_category: String,
+    pub defect_description: String,
+}
+
+/// `POST /desk/sales/{id}/cases` → 303 to the new case; bad fields, or a case already in
+/// progress, → the sale page again with the errors (nothing saved).
+pub async fn open_case(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+    form: web::Form<CaseForm>,
+) -> Result<HttpResponse, Problem> {
+    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let Some(sale) = desk::find_sale(db.get_ref(), me.staff.retailer_id, id).await? else {
+        return not_found();
+    };
+    let form = form.into_inner();
+    let mut v = FieldErrors::new();
+    let category = DefectCategory::parse(form.defect_category.trim());
+    if category.is_none() {
+        v.add("defect_category", "choose what is wrong with the unit");
+    }
+    let description = v.text(
+        "defect_description",
+        &form.defect_description,
+        DESCRIPTION_MAX,
+    );
+    let result = match (v.finish(), category) {
+        (Ok(()), Some(category)) => {
+            open_case_on(db.get_ref(), &sale, category, description.clone()).await
+        }
+        (Err(p), _) => Err(p),
+        (Ok(()), None) => Err(Problem::internal("category vanished")),
+    };
+    match result {
+        Ok(case) => Ok(see_other(&format!("/desk/cases/{}", case.id))),
+        Err(p) if p.status < 500 => {
+            let page = sale_page(
+                db.get_ref(),
+                &me,
+                sale,
+                &form.defect_category,
+                form.defect_description,
+                Errors::from_problem(&p),
+            )
+            .await?;
+            render(&page)
+        }
+        Err(p) => Err(p),
+    }
+}
+
+// --- a case -------------------------------------------------------------------------------------
+
+pub struct ProductOption {
+    pub sku: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct TimelineRow {
+    pub kind: String,
+    pub at: String,
+    pub source: String,
+    pub details: String,
+}
+
+/// What the swap form shows (as typed, or the defaults).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct SwapForm {
+    pub csrf: String,
+    pub replacement_sku: String,
+    pub window_start: String,
+    pub window_end: String,
+    pub name: String,
+    pub phone: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    pub country: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk/case.html")]
+pub struct CasePage {
+    pub me: Me,
+    pub case: CaseView,
+    pub opened_at: String,
+    pub sold_at: String,
+    pub swap_window: String,
+    pub timeline: Vec<TimelineRow>,
+    /// The approve-swap form, while the case is open.
+    pub can_approve: bool,
+    pub products: Vec<ProductOption>,
+    pub form: SwapForm,
+    pub errors: Errors,
+}
+
+/// `"a: 1, b: x"` for a JSON object, compactly.
+fn details_text(details: &serde_json::Value) -> String {
+    match details {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => format!("{k}: {s}"),
+                other => format!("{k}: {other}"),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+fn default_swap_form(view: &CaseView, now: DateTime<Utc>) -> SwapForm {
+    let start = (now + Duration::days(1))
+        .with_hour(8)
+        .and_then(|t| t.with_minute(0))
+        .unwrap_or(now);
+    let c = &view.sale.customer;
+    SwapForm {
+        csrf: String::new(),
+        replacement_sku: view.sale.product.sku.clone(),
+        window_start: start.format(DATETIME_LOCAL).to_string(),
+        window_end: (start + Duration::hours(4))
+            .format(DATETIME_LOCAL)
+            .to_string(),
+        name: c.name.clone(),
+        phone: c.phone.clone(),
+        street: c.street.clone(),
+        postcode: c.postcode.clone(),
+        city: c.city.clone(),
+        country: c.country.clone(),
+    }
+}
+
+async fn case_page(
+    db: &DatabaseConnection,
+    me: &Signed,
+    case: db::cases::Model,
+    form: Option<SwapForm>,
+    errors: Errors,
+) -> Result<CasePage, Problem> {
+    let retailer_id = me.staff.retailer_id;
+    let can_approve = db::case_status(&case)? == CaseStatus::Open;
+    let view = case_view(db, case).await?;
+    let form = form.unwrap_or_else(|| default_swap_form(&view, Utc::now()));
+    let products = if can_approve {
+        let paid = &view.sale.price_paid;
+        db::list_products(db, retailer_id)
+            .await?
+            .into_iter()
+            .map(|p| {
+                let price = money(p.price, &p.currency)?;
+                let difference = if price.currency == paid.currency {
+                    let d = price.amount - paid.amount;
+                    let sign = if d.is_sign_negative() { "" } else { "+" };
+                    format!("{sign}{} {} vs. price paid", d.round_dp(2), price.currency)
+                } else {
+                    "other currency".to_owned()
+                };
+                Ok(ProductOption {
+                    selected: p.sku == form.replacement_sku,
+                    label: format!("{} ({}) — {price}, {difference}", p.name, p.sku),
+                    sku: p.sku,
+                })
+            })
+            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?
+    } else {
+        Vec::new()
+    };
+    Ok(CasePage {
+        me: Me::from(me),
+        opened_at: when(view.opened_at),
+        sold_at: when(view.sale.sold_at),
+        swap_window: view
+            .swap
+            .as_ref()
+            .map(|s| format!("{} – {}", when(s.window.start), when(s.window.end)))
+            .unwrap_or_default(),
+        timeline: view
+            .timeline
+            .iter()
+            .map(|t| TimelineRow {
+                kind: t.kind.clone(),
+                at: when(t.occurred_at),
+                source: t.source.clone(),
+                details: details_text(&t.details),
+            })
+            .collect(),
+        case: view,
+        can_approve,
+        products,
+        form,
+        errors,
+    })
+}
+
+/// `GET /desk/cases/{id}`: the case, its timeline and, while open, the approve-swap form.
+pub async fn case(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let me = match me_or_sign_in(&req, db.get_ref()).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let Some(case) = db::find_case(db.get_ref(), me.staff.retailer_id, id).await? else {
+        return not_found();
+    };
+    let page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
+    render(&page)
+}
+
+fn parse_local(field: &str, raw: &str, v: &mut FieldErrors) -> Option<DateTime<Utc>> {
+    let raw = raw.trim();
+    let parsed = NaiveDateTime::parse_from_str(raw, DATETIME_LOCAL)
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"));
+    match parsed {
+        Ok(t) => Some(t.and_utc()),
+        Err(_) => {
+            v.add(field, "enter a date and time (UTC)");
+            None
+        }
+    }
+}
+
+impl SwapForm {
+    /// The approval this form asks for, by `approved_by`; every field error at once.
+    fn parse(&self, approved_by: &str, now: DateTime<Utc>) -> Result<Approval, Problem> {
+        let mut v = FieldErrors::new();
+        let sku = self.replacement_sku.trim();
+        if sku.chars().count() > CODE_MAX {
+            v.add(
+                "replacement_sku",
+                format!("must be at most {CODE_MAX} characters"),
+            );
+        }
+        let start = parse_local("window_start", &self.window_start, &mut v);
+        let end = parse_local("window_end", &self.window_end, &mut v);
+        let address = AddressBody {
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            street: self.street.clone(),
+            postcode: self.postcode.clone(),
+            city: self.city.clone(),
+            country: self.country.clone(),
+        }
+        .parse("delivery_address", &mut v);
+        let window = match (start, end) {
+            (Some(start), Some(end)) => match DeliveryWindow::new(start, end, now) {
+                Ok(w) => Some(w),
+                Err(errors) => {
+                    for e in errors {
+                        v.add(e.field(), e.to_string());
+                    }
+                    None
+                }
+            },
+            _ => None,
+        };
+        v.finish()?;
+        let window = window.ok_or_else(|| Problem::internal("window vanished"))?;
+        Ok(Approval {
+            replacement_sku: (!sku.is_empty()).then(|| sku.to_owned()),
+            window,
+            approved_by: approved_by.to_owned(),
+            delivery_address: Some(address),
+        })
+    }
+}
+
+/// `POST /desk/cases/{id}/swap`: the same approval as the JSON API (one transaction: swap,
+/// claim, timeline, both events), approved by the signed-in staff member → 303 to the case;
+/// any error → the case page again with the errors on the form, nothing saved.
+pub async fn approve_swap(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+    form: web::Form<SwapForm>,
+) -> Result<HttpResponse, Problem> {
+    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let retailer_id = me.staff.retailer_id;
+    if db::find_case(db.get_ref(), retailer_id, id)
+        .await?
+        .is_none()
+    {
+        return not_found();
+    }
+    let now = Utc::now();
+    let form = form.into_inner();
+    let result = match form.parse(&me.staff.email, now) {
+        Ok(approval) => approve(db.get_ref(), retailer_id, id, approval, now).await,
+        Err(p) => Err(p),
+    };
+    match result {
+        Ok(done) => {
+            tracing::info!(staff.id = %me.staff.id, case.id = %id, swap.id = %done.swap_id,
+                "swap approved at the desk");
+            Ok(see_other(&format!("/desk/cases/{id}")))
+        }
+        Err(p) if p.status == StatusCode::NOT_FOUND.as_u16() => not_found(),
+        Err(p) if p.status < 500 => {
+            // Reload: a concurrent approval may have moved the case on meanwhile.
+            let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
+                return not_found();
+            };
+            let page = case_page(
+                db.get_ref(),
+                &me,
+                case,
+                Some(form),
+                Errors::from_problem(&p),
+            )
+            .await?;
+            render(&page)
+        }
+        Err(p) => Err(p),
+    }
+}

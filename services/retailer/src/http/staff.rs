@@ -1,0 +1,89 @@
+//! Staff accounts over the JSON API. Creating the first admin of a retailer goes through here
+//! (later issues protect this route).
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use kummerer_service::{FieldErrors, Problem};
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::db::{desk, staff};
+use crate::domain::staff::{check_password, parse_email};
+use crate::domain::{Role, TEXT_MAX};
+use crate::http::desk::auth::hash_password;
+use crate::http::retailers::existing;
+
+#[derive(Debug, Deserialize)]
+pub struct NewStaff {
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StaffView {
+    pub id: Uuid,
+    pub retailer_id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /api/retailers/{rid}/staff` `{email, name, role, password}` → 201 (without the
+/// password); bad fields → 422; an e-mail already in use → 409 `staff_exists`.
+pub async fn create(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<Uuid>,
+    body: web::Json<NewStaff>,
+) -> Result<HttpResponse, Problem> {
+    let retailer_id = path.into_inner();
+    let mut v = FieldErrors::new();
+    let email = parse_email(&body.email);
+    if email.is_none() {
+        v.add("email", "must be an e-mail address");
+    }
+    let name = v.text("name", &body.name, TEXT_MAX);
+    let role = Role::parse(body.role.trim());
+    if role.is_none() {
+        v.add("role", "must be one of clerk, manager, admin");
+    }
+    if let Err(e) = check_password(&body.password) {
+        v.add("password", e.to_string());
+    }
+    v.finish()?;
+    let (Some(email), Some(role)) = (email, role) else {
+        return Err(Problem::internal("checked fields vanished"));
+    };
+    existing(db.get_ref(), retailer_id).await?;
+    let password_hash = hash_password(body.password.clone()).await?;
+    let member = staff::Model {
+        id: Uuid::now_v7(),
+        retailer_id,
+        email,
+        name,
+        role: role.as_str().to_owned(),
+        password_hash,
+        failed_attempts: 0,
+        locked_until: None,
+        created_at: Utc::now(),
+    };
+    if !desk::insert_staff(db.get_ref(), member.clone()).await? {
+        return Err(Problem::conflict(
+            "staff_exists",
+            format!("{:?} already has an account", member.email),
+        ));
+    }
+    tracing::info!(retailer.id = %retailer_id, staff.id = %member.id, staff.role = %member.role,
+        "staff account created");
+    Ok(HttpResponse::Created().json(StaffView {
+        id: member.id,
+        retailer_id,
+        email: member.email,
+        name: member.name,
+        role: member.role,
+        created_at: member.created_at,
+    }))
+}

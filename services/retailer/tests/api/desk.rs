@@ -1,0 +1,807 @@
+//! The staff desk: sign-in, lock-out, sign-out, CSRF, the tenant walls URL by URL, the forms'
+//! errors, and one run through the desk in a real headless Chromium.
+
+use std::path::Path;
+
+use fantoccini::{ClientBuilder, Locator};
+use reqwest::redirect::Policy;
+
+use super::*;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A browser-like client: keeps cookies, does not follow redirects (the tests look at them).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A retailer with two products, one sale of `serial` to `customer_name`, and a clerk.
+struct Desk {
+    retailer_id: Uuid,
+    sale_id: Uuid,
+    email: String,
+}
+
+async fn desk_shop(svc: &TestService, name: &str, serial: &str, customer_name: &str) -> Desk {
+    let retailer_id = id_of(&created(svc, "/api/retailers", json!({"name": name})).await);
+    let path = |rest: &str| format!("/api/retailers/{retailer_id}{rest}");
+    for (sku, product, price) in [
+        ("WM-100", "Washing machine WM 100", "549.00"),
+        ("WM-200", "Washing machine WM 200", "599.00"),
+    ] {
+        created(
+            svc,
+            &path("/products"),
+            json!({"sku": sku, "name": product, "manufacturer_id": Uuid::now_v7(),
+                   "price": eur(price)}),
+        )
+        .await;
+    }
+    let mut sale = sale_body("R-1", "WM-100", serial);
+    sale["customer"]["name"] = json!(customer_name);
+    let sale_id = id_of(&created(svc, &path("/sales"), sale).await);
+    let email = format!("clerk@{}.example", serial.to_lowercase());
+    let staff = created(
+        svc,
+        &path("/staff"),
+        json!({"email": email, "name": "Anna Clerk", "role": "clerk", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(staff["role"], "clerk");
+    assert!(staff.get("password").is_none() && staff.get("password_hash").is_none());
+    Desk {
+        retailer_id,
+        sale_id,
+        email,
+    }
+}
+
+async fn sign_in(
+    svc: &TestService,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> (u16, String) {
+    let res = client
+        .post(svc.url("/desk/sign-in"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    let body = res.text().await.unwrap();
+    (status, location.unwrap_or(body))
+}
+
+async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, String) {
+    let res = client.get(svc.url(path)).send().await.unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    let body = res.text().await.unwrap();
+    (status, location.unwrap_or(body))
+}
+
+async fn post_form(
+    svc: &TestService,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let res = client.post(svc.url(path)).form(form).send().await.unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    let body = res.text().await.unwrap();
+    (status, location.unwrap_or(body))
+}
+
+/// The CSRF token in a page's forms.
+fn csrf_of(html: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    html[start..start + 64].to_owned()
+}
+
+/// Signs in as `email` and returns the session's CSRF token (from the desk page).
+async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
+    let (status, location) = sign_in(svc, client, email, PASSWORD).await;
+    assert_eq!((status, location.as_str()), (303, "/desk"));
+    let (status, html) = page(svc, client, "/desk").await;
+    assert_eq!(status, 200, "{html}");
+    csrf_of(&html)
+}
+
+const DESK_TABLES: [&str; 2] = ["staff", "sessions"];
+
+async fn desk_snapshot(db: &DatabaseConnection) -> Vec<(String, String)> {
+    let mut out = snapshot(db).await;
+    for table in DESK_TABLES {
+        let n = count(db, &format!("SELECT 1 FROM {table}"), vec![]).await;
+        out.push((table.to_owned(), n.to_string()));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_sign_in_lock_out_and_sign_out() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let staff_path = format!("/api/retailers/{}/staff", desk.retailer_id);
+
+    // The bootstrap API checks what it stores.
+    let good = json!({"email": "boss@maier.example", "name": "Bea Boss", "role": "admin",
+                      "password": PASSWORD});
+    let before = desk_snapshot(&svc.db).await;
+    for (key, value, expect) in [
+        ("password", json!("short"), "422 password"),
+        ("email", json!("not-an-email"), "422 email"),
+        ("role", json!("owner"), "422 role"),
+        ("name", json!(" "), "422 name"),
+        ("password", Json::Null, "422"),
+        ("email", json!(desk.email), "409 staff_exists"),
+    ] {
+        let mut body = good.clone();
+        set(&mut body, key, value);
+        rejects(&svc, &staff_path, body, expect).await;
+    }
+    let mut upper = good.clone();
+    set(&mut upper, "email", json!(desk.email.to_uppercase()));
+    rejects(&svc, &staff_path, upper, "409 staff_exists").await;
+    rejects(
+        &svc,
+        &format!("/api/retailers/{}/staff", Uuid::now_v7()),
+        good.clone(),
+        "404",
+    )
+    .await;
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+    let stored = one_string(
+        &svc.db,
+        "SELECT password_hash FROM staff WHERE email = $1",
+        vec![desk.email.clone().into()],
+    )
+    .await;
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+
+    let client = browser();
+    // No session: every desk page sends to the sign-in page.
+    for path in ["/desk", &format!("/desk/sales/{}", desk.sale_id)] {
+        assert_eq!(
+            page(&svc, &client, path).await,
+            (303, "/desk/sign-in".to_owned())
+        );
+    }
+    let (status, html) = page(&svc, &client, "/desk/sign-in").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"name="password""#), "{html}");
+
+    // A wrong password or an unknown account: the form again, with a message, no session.
+    for (email, password) in [
+        (desk.email.as_str(), "wrong password!"),
+        ("nobody@nowhere.example", PASSWORD),
+    ] {
+        let (status, html) = sign_in(&svc, &client, email, password).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("The e-mail or the password is wrong."),
+            "{html}"
+        );
+    }
+    assert_eq!(page(&svc, &client, "/desk").await.0, 303);
+    assert_eq!(count(&svc.db, "SELECT 1 FROM sessions", vec![]).await, 0);
+
+    // The right one: a session cookie that scripts and other sites never see.
+    let res = client
+        .post(svc.url("/desk/sign-in"))
+        .form(&[("email", desk.email.as_str()), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for attribute in [
+        "kummerer_session=",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Secure",
+        "Path=/desk",
+    ] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    let token = cookie["kummerer_session=".len()..]
+        .split(';')
+        .next()
+        .unwrap();
+    assert_eq!(token.len(), 64);
+    // Only the token's hash is stored.
+    assert_eq!(
+        count(
+            &svc.db,
+            "SELECT 1 FROM sessions WHERE id = $1",
+            vec![token.into()]
+        )
+        .await,
+        0
+    );
+    assert_eq!(count(&svc.db, "SELECT 1 FROM sessions", vec![]).await, 1);
+    let (status, html) = page(&svc, &client, "/desk").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Anna Clerk"), "{html}");
+    assert_eq!(
+        page(&svc, &client, "/desk/sign-in").await,
+        (303, "/desk".to_owned())
+    );
+    // The failures before the success are forgotten.
+    assert_eq!(
+        count(
+            &svc.db,
+            "SELECT 1 FROM staff WHERE failed_attempts = 0",
+            vec![]
+        )
+        .await,
+        1
+    );
+
+    // Sign-out needs the CSRF token; then the session is gone.
+    let csrf = csrf_of(&html);
+    let (status, _) = post_form(&svc, &client, "/desk/sign-out", &[("csrf", "nope")]).await;
+    assert_eq!(status, 403);
+    assert_eq!(page(&svc, &client, "/desk").await.0, 200);
+    assert_eq!(
+        post_form(&svc, &client, "/desk/sign-out", &[("csrf", &csrf)]).await,
+        (303, "/desk/sign-in".to_owned())
+    );
+    assert_eq!(page(&svc, &client, "/desk").await.0, 303);
+    assert_eq!(count(&svc.db, "SELECT 1 FROM sessions", vec![]).await, 0);
+
+    // Five failures in a row lock the account for 15 minutes, even against the right password.
+    let other = browser();
+    for attempt in 1..=5 {
+        let (status, html) = sign_in(&svc, &other, &desk.email, "wrong password!").await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            html.contains("locked"),
+            attempt == 5,
+            "attempt {attempt}: {html}"
+        );
+    }
+    let (status, html) = sign_in(&svc, &other, &desk.email, PASSWORD).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("locked until"), "{html}");
+    assert_eq!(page(&svc, &other, "/desk").await.0, 303);
+    assert_eq!(
+        count(
+            &svc.db,
+            "SELECT 1 FROM staff WHERE locked_until BETWEEN now() + interval '14 minutes' \
+             AND now() + interval '15 minutes'",
+            vec![]
+        )
+        .await,
+        1
+    );
+    // Once the lock has run out, the right password works again.
+    svc.db
+        .execute_unprepared("UPDATE staff SET locked_until = now() - interval '1 second'")
+        .await
+        .unwrap();
+    assert_eq!(
+        sign_in(&svc, &other, &desk.email, PASSWORD).await,
+        (303, "/desk".to_owned())
+    );
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn desk_forms_check_csrf_explain_errors_and_approve_once() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let client = browser();
+    let csrf = signed_in(&svc, &client, &desk.email).await;
+
+    // The search finds the unit by receipt, serial, customer name or phone digits.
+    for q in ["R-1", "SN-1", "erika", "Mustermann", "+49 30 123", "4930"] {
+        let (status, html) = page(&svc, &client, &format!("/desk?q={}", urlencode(q))).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains(&format!("/desk/sales/{}", desk.sale_id)) == (q != "Mustermann"),
+            "search {q:?}: {html}"
+        );
+    }
+    let (_, html) = page(&svc, &client, "/desk?q=SN-404").await;
+    assert!(html.contains("No sale matches"), "{html}");
+    let (_, html) = page(&svc, &client, "/desk?q=%25").await;
+    assert!(
+        !html.contains("/desk/sales/"),
+        "a LIKE wildcard is literal: {html}"
+    );
+
+    // The sale at a glance.
+    let sale_path = format!("/desk/sales/{}", desk.sale_id);
+    let (status, html) = page(&svc, &client, &sale_path).await;
+    assert_eq!(status, 200);
+    for fact in [
+        "Washing machine WM 100",
+        "499.00 EUR",
+        "id=\"days-since-sale\">3<",
+        "days left",
+    ] {
+        assert!(html.contains(fact), "{fact}: {html}");
+    }
+    assert_eq!(csrf_of(&html), csrf);
+
+    // Opening a case: the CSRF token and our own origin are required; errors are explained.
+    let cases_path = format!("{sale_path}/cases");
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("defect_category", "noise"),
+        ("defect_description", "Loud banging when spinning"),
+    ];
+    let before = desk_snapshot(&svc.db).await;
+    let (status, _) = post_form(
+        &svc,
+        &client,
+        &cases_path,
+        &[("csrf", "x"), good[1], good[2]],
+    )
+    .await;
+    assert_eq!(status, 403, "wrong token");
+    let (status, _) = post_form(&svc, &client, &cases_path, &good[1..]).await;
+    assert_eq!(status, 403, "no token");
+    let res = client
+        .post(svc.url(&cases_path))
+        .header("origin", "https://evil.example")
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403, "another site's form");
+    let (status, html) = post_form(
+        &svc,
+        &client,
+        &cases_path,
+        &[
+            good[0],
+            ("defect_category", "exploded"),
+            ("defect_description", "  "),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("choose what is wrong with the unit"),
+        "{html}"
+    );
+    assert!(html.contains("must not be empty"), "{html}");
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+
+    let (status, location) = post_form(&svc, &client, &cases_path, &good).await;
+    assert_eq!(status, 303);
+    let case_id: Uuid = location
+        .strip_prefix("/desk/cases/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    // A second case on the same unit: the sale page links the case instead.
+    let before = desk_snapshot(&svc.db).await;
+    let (status, html) = post_form(&svc, &client, &cases_path, &good).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("already has a case"), "{html}");
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+    let (_, html) = page(&svc, &client, &sale_path).await;
+    assert!(
+        html.contains(&format!("href=\"/desk/cases/{case_id}\"")),
+        "{html}"
+    );
+    assert!(!html.contains("case-form"), "{html}");
+
+    // The case with the swap form, prefilled.
+    let case_path = format!("/desk/cases/{case_id}");
+    let (status, html) = page(&svc, &client, &case_path).await;
+    assert_eq!(status, 200);
+    for shown in [
+        "swap-form",
+        r#"<option value="WM-100" selected>"#,
+        "+50.00 EUR vs. price paid",
+        "+100.00 EUR vs. price paid",
+        r#"name="street" value="Hauptstraße 1""#,
+    ] {
+        assert!(html.contains(shown), "{shown}: {html}");
+    }
+    let swap_path = format!("{case_path}/swap");
+    let start = (Utc::now() + Span::days(1))
+        .format("%Y-%m-%dT09:00")
+        .to_string();
+    let end = (Utc::now() + Span::days(1))
+        .format("%Y-%m-%dT13:00")
+        .to_string();
+    let form = |changes: &[(&'static str, &str)]| {
+        let mut f: Vec<(&'static str, String)> = vec![
+            ("csrf", csrf.clone()),
+            ("replacement_sku", "WM-200".into()),
+            ("window_start", start.clone()),
+            ("window_end", end.clone()),
+            ("name", "Erika Mustermann".into()),
+            ("phone", "+49 30 1234567".into()),
+            ("street", "Nebenstraße 2".into()),
+            ("postcode", "10117".into()),
+            ("city", "Berlin".into()),
+            ("country", "de".into()),
+        ];
+        for (k, v) in changes {
+            f.iter_mut().find(|(key, _)| key == k).unwrap().1 = (*v).to_owned();
+        }
+        f
+    };
+    let send = |f: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let url = svc.url(&swap_path);
+        async move {
+            let res = client.post(url).form(&f).send().await.unwrap();
+            let status = res.status().as_u16();
+            let location = res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            (status, location.unwrap_or(res.text().await.unwrap()))
+        }
+    };
+    let before = desk_snapshot(&svc.db).await;
+    assert_eq!(send(form(&[("csrf", "forged")])).await.0, 403);
+    for (changes, message) in [
+        (
+            vec![("window_end", start.as_str())],
+            "must be after window_start",
+        ),
+        (
+            vec![("window_start", "tomorrow")],
+            "enter a date and time (UTC)",
+        ),
+        (
+            vec![("country", "Germany")],
+            "two-letter ISO 3166 country code",
+        ),
+        (vec![("city", " ")], "must not be empty"),
+        (
+            vec![("replacement_sku", "NOPE-1")],
+            "no product with this SKU",
+        ),
+    ] {
+        let (status, html) = send(form(&changes)).await;
+        assert_eq!(status, 200, "{changes:?}");
+        assert!(html.contains(message), "{changes:?} → {message}: {html}");
+        // What was typed stays on the form.
+        assert!(html.contains("Nebenstraße 2"), "{html}");
+    }
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+
+    // The approval: the same swap, claim, timeline and events as the JSON API, by the clerk.
+    assert_eq!(send(form(&[])).await, (303, case_path.clone()));
+    let (_, case) = get_json(
+        &svc,
+        &format!("/api/retailers/{}/cases/{case_id}", desk.retailer_id),
+    )
+    .await;
+    assert_eq!(case["status"], "swap_approved");
+    assert_eq!(case["swap"]["approved_by"], desk.email);
+    assert_eq!(case["swap"]["replacement"]["sku"], "WM-200");
+    assert_eq!(case["swap"]["delivery_address"]["street"], "Nebenstraße 2");
+    assert_eq!(case["swap"]["delivery_address"]["country"], "DE");
+    assert_eq!(case["claim"]["status"], "submitted");
+    assert_eq!(outbox(&svc.db, SWAP_APPROVED).await.len(), 1);
+    assert_eq!(outbox(&svc.db, CLAIM_SUBMITTED).await.len(), 1);
+    let (_, html) = page(&svc, &client, &case_path).await;
+    assert!(html.contains("swap_approved"), "{html}");
+    assert!(html.contains("claim_submitted"), "{html}");
+    assert!(!html.contains("swap-form"), "{html}");
+
+    // A second approval (a double click, a colleague): explained, nothing more happens.
+    let before = desk_snapshot(&svc.db).await;
+    let (status, html) = send(form(&[])).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("a swap is already approved for this case"),
+        "{html}"
+    );
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+    svc.stop().await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn desk_staff_see_only_their_own_retailer() {
+    let svc = start().await;
+    let a = desk_shop(&svc, "Elektro Maier", "SN-A", "Erika Mustermann").await;
+    let b = desk_shop(&svc, "Technik Huber", "SN-B", "Max Meier").await;
+    // A's case, opened through the API.
+    let a_case = id_of(
+        &created(
+            &svc,
+            &format!("/api/retailers/{}/cases", a.retailer_id),
+            json!({"serial": "SN-A", "defect_category": "leak", "defect_description": "Water"}),
+        )
+        .await,
+    );
+    let client = browser();
+    let csrf = signed_in(&svc, &client, &b.email).await;
+    let before = desk_snapshot(&svc.db).await;
+
+    // Every page and form with A's ids, an unknown id, or no id at all: 404, nothing of A shown.
+    for path in [
+        format!("/desk/sales/{}", a.sale_id),
+        format!("/desk/cases/{a_case}"),
+        format!("/desk/sales/{}", Uuid::now_v7()),
+        format!("/desk/cases/{}", Uuid::now_v7()),
+        "/desk/sales/not-a-uuid".to_owned(),
+        "/desk/cases/not-a-uuid".to_owned(),
+    ] {
+        let (status, body) = page(&svc, &client, &path).await;
+        assert_eq!(status, 404, "GET {path}: {body}");
+        assert!(
+            !body.contains("SN-A") && !body.contains("Erika"),
+            "{path}: {body}"
+        );
+    }
+    for path in [
+        format!("/desk/sales/{}/cases", a.sale_id),
+        format!("/desk/sales/{}/cases", Uuid::now_v7()),
+    ] {
+        let (status, body) = post_form(
+            &svc,
+            &client,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("defect_category", "noise"),
+                ("defect_description", "x"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 404, "POST {path}: {body}");
+    }
+    let start = (Utc::now() + Span::days(1))
+        .format("%Y-%m-%dT09:00")
+        .to_string();
+    let end = (Utc::now() + Span::days(1))
+        .format("%Y-%m-%dT13:00")
+        .to_string();
+    for path in [
+        format!("/desk/cases/{a_case}/swap"),
+        format!("/desk/cases/{}/swap", Uuid::now_v7()),
+    ] {
+        let (status, body) = post_form(
+            &svc,
+            &client,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("replacement_sku", "WM-100"),
+                ("window_start", &start),
+                ("window_end", &end),
+                ("name", "Intruder"),
+                ("phone", "1"),
+                ("street", "x"),
+                ("postcode", "1"),
+                ("city", "x"),
+                ("country", "DE"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 404, "POST {path}: {body}");
+    }
+    // The search never finds A's sale, whatever B types.
+    for q in ["R-1", "SN-A", "Erika", "+49 30"] {
+        let (status, html) = page(&svc, &client, &format!("/desk?q={}", urlencode(q))).await;
+        assert_eq!(status, 200);
+        assert!(!html.contains(&a.sale_id.to_string()), "{q}: {html}");
+        // B sold with the same receipt number and to the same phone number: those are B's.
+        let bs_too = matches!(q, "R-1" | "+49 30");
+        assert_eq!(html.contains("No sale matches"), !bs_too, "{q}: {html}");
+    }
+    // B's own sale with the same receipt number is found.
+    let (_, html) = page(&svc, &client, "/desk?q=R-1").await;
+    assert!(html.contains(&b.sale_id.to_string()), "{html}");
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+    svc.stop().await;
+}
+
+// --- the browser --------------------------------------------------------------------------------
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+struct Driver {
+    child: tokio::process::Child,
+    url: String,
+    _profile: TempDir,
+}
+
+/// A directory removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn chromedriver() -> Driver {
+    let port = kummerer_testkit::free_port();
+    let profile = std::env::temp_dir().join(format!("kummerer-chromium-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&profile).unwrap();
+    let child = tokio::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let status = format!("{url}/status");
+    eventually("chromedriver up", DEADLINE, || {
+        let status = status.clone();
+        async move {
+            reqwest::get(&status)
+                .await
+                .ok()
+                .filter(|r| r.status().is_success())
+                .map(|_| ())
+        }
+    })
+    .await;
+    Driver {
+        child,
+        url,
+        _profile: TempDir(profile),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_approves_a_swap_in_a_real_browser() {
+    if !Path::new(CHROMEDRIVER).exists() {
+        eprintln!(
+            "SKIPPED: {CHROMEDRIVER} is absent (apt-get install chromium chromium-driver); \
+             CI installs it"
+        );
+        return;
+    }
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-BROWSER", "Erika Mustermann").await;
+    let mut driver = chromedriver().await;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                format!("--user-data-dir={}", driver._profile.0.display()),
+            ],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let c = ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .unwrap();
+
+    let run = async {
+        c.goto(&svc.url("/desk")).await?;
+        // Not signed in: the sign-in page.
+        c.wait()
+            .for_element(Locator::Css("input[name=email]"))
+            .await?
+            .send_keys(&desk.email)
+            .await?;
+        c.find(Locator::Css("input[name=password]"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        c.find(Locator::Css("form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        // The desk: find the unit by its serial.
+        c.wait()
+            .for_element(Locator::Css("input[name=q]"))
+            .await?
+            .send_keys("SN-BROWSER")
+            .await?;
+        c.find(Locator::Css("form.search button"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .for_element(Locator::Css("#results a"))
+            .await?
+            .click()
+            .await?;
+        // The sale: open a case.
+        c.wait()
+            .for_element(Locator::Css(
+                "select[name=defect_category] option[value=does_not_start]",
+            ))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("textarea[name=defect_description]"))
+            .await?
+            .send_keys("Drum does not turn")
+            .await?;
+        c.find(Locator::Css("#case-form button"))
+            .await?
+            .click()
+            .await?;
+        // The case: approve the swap as prefilled (same model, tomorrow, customer's address).
+        c.wait()
+            .for_element(Locator::Css("#swap-form button"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .for_element(Locator::XPath(
+                "//td[@class='kind'][text()='swap_approved']",
+            ))
+            .await?;
+        let status = c.find(Locator::Id("case-status")).await?.text().await?;
+        assert_eq!(status, "swap_approved");
+        // A 1280x900 viewport for the screenshot (the window's frame takes some height).
+        let inner = c.execute("return window.innerHeight", vec![]).await?;
+        let (_, outer) = c.get_window_size().await?;
+        let frame = outer.saturating_sub(inner.as_u64().unwrap_or(outer));
+        c.set_window_size(1280, u32::try_from(900 + frame).unwrap())
+            .await?;
+        let png = c.screenshot().await?;
+        Ok::<_, fantoccini::error::CmdError>((c.current_url().await?, png))
+    };
+    let outcome = run.await;
+    let source = c.source().await.unwrap_or_default();
+    let _ = c.close().await;
+    let _ = driver.child.kill().await;
+    let (url, png) = outcome.unwrap_or_else(|e| panic!("browser run failed: {e}\n{source}"));
+    assert!(url.path().starts_with("/desk/cases/"), "{url}");
+    assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
+    if let Ok(dir) = std::env::var("KUMMERER_SCREENSHOT_DIR") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join("desk-case.png"), &png).unwrap();
+    }
+    // What the browser did is in the database: one swap, approved by the clerk.
+    assert_eq!(
+        one_string(
+            &svc.db,
+            "SELECT approved_by FROM swaps WHERE retailer_id = $1",
+            vec![desk.retailer_id.into()]
+        )
+        .await,
+        desk.email
+    );
+    svc.stop().await;
+}
