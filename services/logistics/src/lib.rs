@@ -18,7 +18,7 @@ pub use logistics_migration::Migrator;
 pub const SERVICE: Service = Service::Logistics;
 pub const DEFAULT_PORT: u16 = 8083;
 
-/// Wires the service: the job API and the consumer of approved swaps.
+/// Wires the service: the job API, the crew's page and the consumer of approved swaps.
 pub fn build(ctx: &Context) -> Parts {
     let swaps = kummerer_messaging::consumer::run(
         ctx.db.clone(),
@@ -28,8 +28,9 @@ pub fn build(ctx: &Context) -> Parts {
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
+    let crew_config = http::crew::CrewConfig::from_env();
     Parts {
-        routes: Arc::new(http::routes),
+        routes: Arc::new(move |cfg| http::routes(cfg, crew_config.clone())),
         workers: vec![Box::pin(swaps)],
     }
 }

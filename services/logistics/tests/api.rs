@@ -2072,3 +2072,6 @@ async fn a_crew_sees_its_visits_of_the_day_in_order_with_what_to_deliver_and_col
     assert_eq!(board(&svc.db).await, before);
     svc.stop().await;
 }
+
+#[path = "api/crew.rs"]
+mod crew;

@@ -1,10 +1,11 @@
 //! The logistics service's schema: the shared outbox and inbox tables, then the jobs, then carriers,
-//! crews and the assignment of jobs to crews.
+//! crews and the assignment of jobs to crews, then crew accounts and their sessions.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000002_logistics;
 mod m20261123_000003_dispatch;
+mod m20261123_000004_crew_accounts;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(kummerer_messaging::migration::OutboxInbox),
             Box::new(m20261123_000002_logistics::Migration),
             Box::new(m20261123_000003_dispatch::Migration),
+            Box::new(m20261123_000004_crew_accounts::Migration),
         ]
     }
 }

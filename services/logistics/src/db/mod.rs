@@ -1,6 +1,9 @@
 //! The logistics database: entities and the queries the handlers and consumers use.
 
 pub mod carriers;
+pub mod crew;
+pub mod crew_members;
+pub mod crew_sessions;
 pub mod dispatch;
 pub mod job_events;
 pub mod jobs;

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::db::{self, jobs};
+use crate::db::{self, job_events, jobs};
 use crate::domain::{
     Completion, FailedAttempt, JobStatus, NOTE_MAX, SERIAL_MAX, TransitionError,
     parse_failure_reason,
@@ -70,7 +70,7 @@ pub struct CompleteBody {
 }
 
 impl CompleteBody {
-    fn parse(&self) -> Result<Completion, Problem> {
+    pub fn parse(&self) -> Result<Completion, Problem> {
         let mut v = FieldErrors::new();
         let delivered_serial = v.text("delivered_serial", &self.delivered_serial, SERIAL_MAX);
         let collected_serial = v.text("collected_serial", &self.collected_serial, SERIAL_MAX);
@@ -98,11 +98,25 @@ pub async fn complete(
     path: web::Path<Uuid>,
     body: web::Json<CompleteBody>,
 ) -> Result<HttpResponse, Problem> {
-    let id = path.into_inner();
     let completion = body.parse()?;
+    let (job, events) =
+        record_completion(db.get_ref(), path.into_inner(), None, completion).await?;
+    Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
+}
+
+/// Records a completed visit on job `id` in one transaction (the job locked, its history, the
+/// `JobCompletedV1` in the outbox). With `crew` set, a job on another crew is unknown (404).
+/// The JSON API and the crew's page both come here.
+pub async fn record_completion(
+    db: &DatabaseConnection,
+    id: Uuid,
+    crew: Option<Uuid>,
+    completion: Completion,
+) -> Result<(jobs::Model, Vec<job_events::Model>), Problem> {
     let txn = db.begin().await?;
     let job = db::lock_job(&txn, id)
         .await?
+        .filter(|job| crew.is_none() || job.crew_id == crew)
         .ok_or_else(|| Problem::not_found("job"))?;
     let matches = completion
         .apply(db::status_of(&job)?, &job.collect_serial)
@@ -152,7 +166,7 @@ pub async fn complete(
     } else {
         tracing::warn!(job.id = %id, swap.id = %job.swap_id, "job completed; collected serial does not match the case");
     }
-    Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
+    Ok((job, events))
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,7 +177,7 @@ pub struct FailBody {
 }
 
 impl FailBody {
-    fn parse(&self) -> Result<FailedAttempt, Problem> {
+    pub fn parse(&self) -> Result<FailedAttempt, Problem> {
         let mut v = FieldErrors::new();
         let reason = parse_failure_reason(self.reason.trim());
         if reason.is_none() {
@@ -197,11 +211,24 @@ pub async fn fail(
     path: web::Path<Uuid>,
     body: web::Json<FailBody>,
 ) -> Result<HttpResponse, Problem> {
-    let id = path.into_inner();
     let attempt = body.parse()?;
+    let (job, events) = record_failure(db.get_ref(), path.into_inner(), None, attempt).await?;
+    Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
+}
+
+/// Records a failed attempt on job `id` in one transaction (the job locked, its history, the
+/// `JobFailedV1` in the outbox). With `crew` set, a job on another crew is unknown (404).
+/// The JSON API and the crew's page both come here.
+pub async fn record_failure(
+    db: &DatabaseConnection,
+    id: Uuid,
+    crew: Option<Uuid>,
+    attempt: FailedAttempt,
+) -> Result<(jobs::Model, Vec<job_events::Model>), Problem> {
     let txn = db.begin().await?;
     let job = db::lock_job(&txn, id)
         .await?
+        .filter(|job| crew.is_none() || job.crew_id == crew)
         .ok_or_else(|| Problem::not_found("job"))?;
     let so_far = u32::try_from(job.attempts).unwrap_or(0);
     let attempts = attempt
@@ -244,5 +271,5 @@ pub async fn fail(
     let events = db::events_of(&txn, id).await?;
     txn.commit().await?;
     tracing::info!(job.id = %id, swap.id = %job.swap_id, attempt = attempts, reason = attempt.reason.as_str(), "job attempt failed");
-    Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
+    Ok((job, events))
 }

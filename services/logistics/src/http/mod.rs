@@ -1,12 +1,15 @@
-//! The JSON API for crews and dispatchers (the crew and dispatcher web pages come later).
+//! The JSON API for crews and dispatchers, and the crew's page (`/crew`, server-rendered).
 
+pub mod crew;
 pub mod dispatch;
 pub mod jobs;
+pub mod members;
 pub mod view;
 
 use actix_web::web;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut web::ServiceConfig, crew_config: crew::CrewConfig) {
+    crew::routes(cfg, crew_config);
     cfg.service(
         web::scope("/api/jobs")
             .route("", web::get().to(jobs::list))
@@ -19,6 +22,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("", web::post().to(dispatch::create_carrier))
             .route("/{cid}/crews", web::post().to(dispatch::create_crew))
             .route("/{cid}/crews", web::get().to(dispatch::list_crews))
+            .route(
+                "/{cid}/crews/{crew_id}/members",
+                web::post().to(members::create),
+            )
             .route("/{cid}/dispatch", web::get().to(dispatch::day))
             .route("/{cid}/jobs/{id}/assign", web::post().to(dispatch::assign))
             .route(

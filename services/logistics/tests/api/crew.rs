@@ -1,0 +1,688 @@
+//! The crew's page: crew accounts, sign-in, lock-out, sign-out, CSRF, the crew wall URL by URL,
+//! the forms (same code as the JSON API), the double tap on *delivered*, and one run through the
+//! page in a real headless Chromium at a phone viewport.
+
+use std::path::Path;
+
+use fantoccini::{ClientBuilder, Locator};
+use reqwest::redirect::Policy;
+
+use super::*;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A browser-like client: keeps cookies, does not follow redirects (the tests look at them).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn new_member(svc: &TestService, carrier: Uuid, crew: Uuid, email: &str) -> Json {
+    let (status, body) = post_json(
+        svc,
+        &format!("/api/carriers/{carrier}/crews/{crew}/members"),
+        json!({ "email": email, "name": "Kai Fahrer", "password": PASSWORD }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body
+}
+
+/// Status and the `Location` header (or the body when there is none).
+async fn answer(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    let body = res.text().await.unwrap();
+    (status, location.unwrap_or(body))
+}
+
+async fn sign_in(
+    svc: &TestService,
+    client: &reqwest::Client,
+    email: &str,
+    password: &str,
+) -> (u16, String) {
+    answer(
+        client
+            .post(svc.url("/crew/sign-in"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, String) {
+    answer(client.get(svc.url(path)).send().await.unwrap()).await
+}
+
+async fn post_form(
+    svc: &TestService,
+    client: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    answer(client.post(svc.url(path)).form(form).send().await.unwrap()).await
+}
+
+/// The CSRF token in a page's forms.
+fn csrf_of(html: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
+    html[start..start + 64].to_owned()
+}
+
+/// Signs in as `email`; returns the session's CSRF token (from the crew page).
+async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
+    let (status, location) = sign_in(svc, client, email, PASSWORD).await;
+    assert_eq!((status, location.as_str()), (303, "/crew"));
+    let (status, html) = page(svc, client, "/crew").await;
+    assert_eq!(status, 200, "{html}");
+    csrf_of(&html)
+}
+
+async fn crew_snapshot(db: &DatabaseConnection) -> (i64, i64, i64) {
+    (
+        count(db, "SELECT 1 FROM crew_members", vec![]).await,
+        count(db, "SELECT 1 FROM crew_sessions", vec![]).await,
+        count(db, "SELECT 1 FROM outbox", vec![]).await,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crew_accounts_sign_in_lock_out_and_sign_out() {
+    let svc = start().await;
+    let a = new_carrier(&svc, "A").await;
+    let b = new_carrier(&svc, "B").await;
+    let van = new_crew(&svc, a, "Van", &["10"], 5).await;
+    let other = new_crew(&svc, b, "Other", &["30"], 5).await;
+    let member = new_member(&svc, a, van, " Kai@Example.com ").await;
+    assert_eq!(member["email"], "kai@example.com");
+    assert_eq!(member["crew_id"], van.to_string());
+    assert!(member.get("password_hash").is_none());
+
+    // Bad accounts: nothing stored.
+    let before = crew_snapshot(&svc.db).await;
+    for (what, path, body, status, code) in [
+        (
+            "short password",
+            format!("/api/carriers/{a}/crews/{van}/members"),
+            json!({"email": "x@example.com", "name": "X", "password": "elevenchars"}),
+            422,
+            "validation_failed",
+        ),
+        (
+            "bad e-mail",
+            format!("/api/carriers/{a}/crews/{van}/members"),
+            json!({"email": "x", "name": "X", "password": PASSWORD}),
+            422,
+            "validation_failed",
+        ),
+        (
+            "e-mail taken",
+            format!("/api/carriers/{a}/crews/{van}/members"),
+            json!({"email": "KAI@example.com", "name": "X", "password": PASSWORD}),
+            409,
+            "email_taken",
+        ),
+        (
+            "another carrier's crew",
+            format!("/api/carriers/{a}/crews/{other}/members"),
+            json!({"email": "y@example.com", "name": "Y", "password": PASSWORD}),
+            404,
+            "not_found",
+        ),
+        (
+            "missing field",
+            format!("/api/carriers/{a}/crews/{van}/members"),
+            json!({"email": "z@example.com", "name": "Z"}),
+            422,
+            "",
+        ),
+    ] {
+        let res = svc
+            .client
+            .post(svc.url(&path))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), status, "{what}");
+        let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(ct.starts_with("application/problem+json"), "{what}: {ct}");
+        let problem: Json = res.json().await.unwrap();
+        if !code.is_empty() {
+            assert_eq!(problem["code"], code, "{what}: {problem}");
+        }
+    }
+    assert_eq!(crew_snapshot(&svc.db).await, before);
+
+    let client = browser();
+    // Not signed in: every page sends to the sign-in page.
+    for path in ["/crew", &format!("/crew/visits/{}", Uuid::now_v7())] {
+        let (status, location) = page(&svc, &client, path).await;
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/crew/sign-in"),
+            "{path}"
+        );
+    }
+    let (status, html) = page(&svc, &client, "/crew/sign-in").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"name="password""#));
+
+    // Wrong password and unknown account: the same message.
+    let (status, html) = sign_in(&svc, &client, "kai@example.com", "wrong password!").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("The e-mail or the password is wrong."),
+        "{html}"
+    );
+    let (_, html2) = sign_in(&svc, &client, "nobody@example.com", PASSWORD).await;
+    assert!(html2.contains("The e-mail or the password is wrong."));
+
+    // The right password: a session cookie as strict as the desk's.
+    let res = client
+        .post(svc.url("/crew/sign-in"))
+        .form(&[("email", "KAI@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    for part in [
+        "kummerer_crew_session=",
+        "HttpOnly",
+        "SameSite=Strict",
+        "Secure",
+        "Path=/crew",
+        "Max-Age=43200",
+    ] {
+        assert!(cookie.contains(part), "{cookie}");
+    }
+    let token = cookie
+        .trim_start_matches("kummerer_crew_session=")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(token.len(), 64);
+    // Only the token's hash is stored.
+    assert_eq!(
+        count(
+            &svc.db,
+            "SELECT 1 FROM crew_sessions WHERE id = $1",
+            vec![token.clone().into()]
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(&svc.db, "SELECT 1 FROM crew_sessions", vec![]).await,
+        1
+    );
+    let res = client.get(svc.url("/crew")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Kai Fahrer · Van"), "{html}");
+    assert!(html.contains("No visits today."));
+    let csrf = csrf_of(&html);
+
+    // Sign-out needs the CSRF token (and a same-origin form).
+    let (status, html) = post_form(&svc, &client, "/crew/sign-out", &[("csrf", "nope")]).await;
+    assert_eq!(status, 403);
+    assert!(html.contains("Form expired"));
+    let res = client
+        .post(svc.url("/crew/sign-out"))
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    let (status, location) = post_form(&svc, &client, "/crew/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!((status, location.as_str()), (303, "/crew/sign-in"));
+    assert_eq!(
+        count(&svc.db, "SELECT 1 FROM crew_sessions", vec![]).await,
+        0
+    );
+    let (status, _) = page(&svc, &client, "/crew").await;
+    assert_eq!(status, 303);
+
+    // Five failures in a row lock the account; then even the right password is refused.
+    let fresh = browser();
+    for i in 0..5 {
+        let (status, html) = sign_in(&svc, &fresh, "kai@example.com", "wrong password!").await;
+        assert_eq!(status, 200);
+        if i == 4 {
+            assert!(html.contains("now locked for 15 minutes"), "{html}");
+        }
+    }
+    let (status, html) = sign_in(&svc, &fresh, "kai@example.com", PASSWORD).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("locked until"), "{html}");
+    assert_eq!(
+        count(&svc.db, "SELECT 1 FROM crew_sessions", vec![]).await,
+        0
+    );
+    assert_eq!(
+        count(
+            &svc.db,
+            "SELECT 1 FROM crew_members WHERE locked_until > now()",
+            vec![]
+        )
+        .await,
+        1
+    );
+    svc.stop().await;
+}
+
+/// A carrier with two crews and another carrier, today's jobs on all three crews, and a member
+/// of the first crew.
+struct Day {
+    van_jobs: [String; 2],
+    truck_job: String,
+    other_carrier_job: String,
+    email: String,
+}
+
+async fn todays_jobs(svc: &TestService, tag: &str) -> Day {
+    let a = new_carrier(svc, "A").await;
+    let b = new_carrier(svc, "B").await;
+    let van = new_crew(svc, a, "Van", &["10"], 5).await;
+    let truck = new_crew(svc, a, "Truck", &["20"], 5).await;
+    let other = new_crew(svc, b, "Other", &["30"], 5).await;
+    let retailer = Uuid::now_v7();
+    let d = day(0);
+    let second = job_for(svc, &swap_on(retailer, "SN-2", "10117", at(d, 14))).await;
+    let first = job_for(svc, &swap_on(retailer, "SN-1", "10115", at(d, 9))).await;
+    let truck_job = job_for(svc, &swap_on(retailer, "SN-3", "20095", at(d, 9))).await;
+    let other_job = job_for(svc, &swap_on(retailer, "SN-4", "30159", at(d, 9))).await;
+    for (job, crew) in [
+        (&first, van),
+        (&second, van),
+        (&truck_job, truck),
+        (&other_job, other),
+    ] {
+        assert_eq!(job["crew_id"], crew.to_string(), "{job}");
+    }
+    let email = format!("{tag}@example.com");
+    new_member(svc, a, van, &email).await;
+    Day {
+        van_jobs: [id_of(&first), id_of(&second)],
+        truck_job: id_of(&truck_job),
+        other_carrier_job: id_of(&other_job),
+        email,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_crew_page_shows_only_the_crews_visits_and_records_each_once() {
+    let svc = start().await;
+    let day = todays_jobs(&svc, "van").await;
+    let [first, second] = &day.van_jobs;
+    let client = browser();
+    let csrf = signed_in(&svc, &client, &day.email).await;
+
+    // Today's visits in order, with what the crew needs.
+    let (_, html) = page(&svc, &client, "/crew").await;
+    let (p1, p2) = (
+        html.find(&format!("/crew/visits/{first}")).unwrap(),
+        html.find(&format!("/crew/visits/{second}")).unwrap(),
+    );
+    assert!(p1 < p2, "in order of the day");
+    for text in [
+        "href=\"tel:+49301234567\"",
+        "Hauptstraße 1",
+        "10115 Berlin",
+        "09:00–11:00 UTC",
+        "Waschmaschine 8 kg (2026) (WM-8-NEW)",
+        "SN-1",
+        "to do",
+    ] {
+        assert!(html.contains(text), "{text} in {html}");
+    }
+    assert!(!html.contains(&day.truck_job) && !html.contains("SN-3"));
+    assert!(!html.contains(&day.other_carrier_job) && !html.contains("SN-4"));
+
+    // The crew wall, URL by URL: another crew's job (same carrier or not), an unknown one, a
+    // malformed id → the same 404 page, and nothing changes.
+    let before = snapshot(&svc.db).await;
+    let unknown = Uuid::now_v7().to_string();
+    for job in [
+        &day.truck_job,
+        &day.other_carrier_job,
+        &unknown,
+        &"not-a-uuid".to_owned(),
+    ] {
+        let res = client
+            .get(svc.url(&format!("/crew/visits/{job}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 404, "{job}");
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("There is no such visit for your crew.")
+        );
+        for (action, form) in [
+            (
+                "complete",
+                vec![
+                    ("csrf", csrf.as_str()),
+                    ("delivered_serial", "NEW-1"),
+                    ("collected_serial", "SN-3"),
+                    ("recipient_name", "Erika"),
+                ],
+            ),
+            (
+                "fail",
+                vec![("csrf", csrf.as_str()), ("reason", "not_home")],
+            ),
+        ] {
+            let (status, html) = post_form(
+                &svc,
+                &client,
+                &format!("/crew/visits/{job}/{action}"),
+                &form,
+            )
+            .await;
+            assert_eq!(status, 404, "{action} {job}: {html}");
+        }
+    }
+    assert_eq!(snapshot(&svc.db).await, before);
+
+    // A form without the session's CSRF token → 403; a form with errors → the errors, readable.
+    let (status, html) = post_form(
+        &svc,
+        &client,
+        &format!("/crew/visits/{first}/complete"),
+        &[
+            ("csrf", &"0".repeat(64)),
+            ("delivered_serial", "NEW-1"),
+            ("collected_serial", "SN-1"),
+            ("recipient_name", "Erika"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403, "{html}");
+    let (status, html) = post_form(
+        &svc,
+        &client,
+        &format!("/crew/visits/{first}/complete"),
+        &[
+            ("csrf", &csrf),
+            ("delivered_serial", " "),
+            ("collected_serial", "SN-1"),
+            ("recipient_name", "Erika"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Please correct the marked fields."), "{html}");
+    assert!(html.contains("class=\"field-error\""), "{html}");
+    assert!(
+        html.contains(r#"value="SN-1""#),
+        "what was typed stays: {html}"
+    );
+    let (status, html) = post_form(
+        &svc,
+        &client,
+        &format!("/crew/visits/{second}/fail"),
+        &[("csrf", &csrf), ("reason", "bored")],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert_eq!(snapshot(&svc.db).await, before);
+
+    // A double tap on *delivered*: one delivery, the other tap sees "already completed".
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("delivered_serial", "NEW-1"),
+        ("collected_serial", "SN-WRONG"),
+        ("recipient_name", "Erika Mustermann"),
+    ];
+    let path = format!("/crew/visits/{first}/complete");
+    let (one, two) = tokio::join!(
+        post_form(&svc, &client, &path, &form),
+        post_form(&svc, &client, &path, &form)
+    );
+    let mut statuses = [one.0, two.0];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [303, 409], "{one:?} {two:?}");
+    let loser = if one.0 == 409 { &one.1 } else { &two.1 };
+    assert!(loser.contains("already completed"), "{loser}");
+    let winner = if one.0 == 303 { &one.1 } else { &two.1 };
+    assert_eq!(winner, &format!("/crew/visits/{first}?saved=delivered"));
+    let (status, html) = page(&svc, &client, winner).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Saved: delivered and collected."), "{html}");
+    assert!(
+        html.contains("id=\"serial-flag\""),
+        "mismatch flagged: {html}"
+    );
+    assert!(
+        !html.contains("id=\"complete-form\""),
+        "no form on a completed visit"
+    );
+    let job_id: Uuid = first.parse().unwrap();
+    assert_eq!(
+        count(
+            &svc.db,
+            "SELECT 1 FROM job_events WHERE job_id = $1 AND kind = 'completed'",
+            vec![job_id.into()]
+        )
+        .await,
+        1
+    );
+    let completed = outbox(&svc.db, COMPLETED).await;
+    assert_eq!(completed.len(), 1);
+    assert_eq!(completed[0]["data"]["collected_serial_matches"], false);
+    // Same code as the JSON API: it sees the completion, and refuses a second one.
+    let (status, job) = get_json(&svc, &format!("/api/jobs/{first}")).await;
+    assert_eq!((status, job["status"].as_str()), (200, Some("completed")));
+    assert_eq!(job["recipient_name"], "Erika Mustermann");
+
+    // A failed attempt on the second visit.
+    let (status, location) = post_form(
+        &svc,
+        &client,
+        &format!("/crew/visits/{second}/fail"),
+        &[
+            ("csrf", &csrf),
+            ("reason", "not_home"),
+            ("note", "rang twice"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, &*format!("/crew/visits/{second}?saved=failed"))
+    );
+    let (_, job) = get_json(&svc, &format!("/api/jobs/{second}")).await;
+    assert_eq!(job["status"], "failed");
+    assert_eq!(job["attempts"], 1);
+    assert_eq!(outbox(&svc.db, FAILED).await.len(), 1);
+    let (_, html) = page(&svc, &client, "/crew").await;
+    assert!(
+        html.contains("failed attempt") && html.contains("completed"),
+        "{html}"
+    );
+    svc.stop().await;
+}
+
+// --- the browser --------------------------------------------------------------------------------
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A directory removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crew_completes_a_visit_on_a_phone_in_a_real_browser() {
+    if !Path::new(CHROMEDRIVER).exists() {
+        eprintln!(
+            "SKIPPED: {CHROMEDRIVER} is absent (apt-get install chromium chromium-driver); \
+             CI installs it"
+        );
+        return;
+    }
+    let svc = start().await;
+    let day = todays_jobs(&svc, "phone").await;
+    let [first, _] = &day.van_jobs;
+
+    let port = kummerer_testkit::free_port();
+    let profile = TempDir(std::env::temp_dir().join(format!("kummerer-crew-{}", Uuid::now_v7())));
+    std::fs::create_dir_all(&profile.0).unwrap();
+    let mut child = tokio::process::Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let driver_url = format!("http://127.0.0.1:{port}");
+    let status_url = format!("{driver_url}/status");
+    eventually("chromedriver up", DEADLINE, || {
+        let status_url = status_url.clone();
+        async move {
+            reqwest::get(&status_url)
+                .await
+                .ok()
+                .filter(|r| r.status().is_success())
+                .map(|_| ())
+        }
+    })
+    .await;
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=390,844",
+                format!("--user-data-dir={}", profile.0.display()),
+            ],
+            "mobileEmulation": {
+                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 2.0, "mobile": true, "touch": true }
+            },
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let c = ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .unwrap();
+
+    let run = async {
+        c.goto(&svc.url("/crew")).await?;
+        c.wait()
+            .for_element(Locator::Css("input[name=email]"))
+            .await?
+            .send_keys(&day.email)
+            .await?;
+        c.find(Locator::Css("input[name=password]"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        c.find(Locator::Css("#sign-in button"))
+            .await?
+            .click()
+            .await?;
+        // Today's visits: both of the crew's, in order.
+        c.wait().for_element(Locator::Css("#visits")).await?;
+        let width = c.execute("return window.innerWidth", vec![]).await?;
+        let overflow = c
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth",
+                vec![],
+            )
+            .await?;
+        let list_png = c.screenshot().await?;
+        let visits = c.find_all(Locator::Css("#visits > li")).await?.len();
+        c.find(Locator::Css(&format!("a[href='/crew/visits/{first}']")))
+            .await?
+            .click()
+            .await?;
+        // The visit: the serials and the recipient, then *delivered and collected*.
+        c.wait()
+            .for_element(Locator::Css("input[name=delivered_serial]"))
+            .await?
+            .send_keys("NEW-777")
+            .await?;
+        c.find(Locator::Css("input[name=collected_serial]"))
+            .await?
+            .send_keys("SN-1")
+            .await?;
+        c.find(Locator::Css("input[name=recipient_name]"))
+            .await?
+            .send_keys("Erika Mustermann")
+            .await?;
+        c.find(Locator::Css("#complete-form button"))
+            .await?
+            .click()
+            .await?;
+        c.wait().for_element(Locator::Id("outcome")).await?;
+        let status = c.find(Locator::Id("visit-status")).await?.text().await?;
+        let done_png = c.screenshot().await?;
+        Ok::<_, fantoccini::error::CmdError>((width, overflow, visits, status, list_png, done_png))
+    };
+    let outcome = run.await;
+    let source = c.source().await.unwrap_or_default();
+    let _ = c.close().await;
+    let _ = child.kill().await;
+    let (width, overflow, visits, status, list_png, done_png) =
+        outcome.unwrap_or_else(|e| panic!("browser run failed: {e}\n{source}"));
+    assert_eq!(width.as_u64(), Some(390), "a phone viewport");
+    assert_eq!(
+        overflow.as_bool(),
+        Some(false),
+        "no sideways scrolling on a phone"
+    );
+    assert_eq!(visits, 2);
+    assert_eq!(status, "completed");
+    assert!(list_png.starts_with(b"\x89PNG") && done_png.starts_with(b"\x89PNG"));
+    if let Ok(dir) = std::env::var("KUMMERER_SCREENSHOT_DIR") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join("crew-visits.png"), &list_png).unwrap();
+        std::fs::write(Path::new(&dir).join("crew-visit-done.png"), &done_png).unwrap();
+    }
+    // What the browser did is in the database: the delivery, with a matching serial.
+    let (_, job) = get_json(&svc, &format!("/api/jobs/{first}")).await;
+    assert_eq!(job["status"], "completed");
+    assert_eq!(job["delivered_serial"], "NEW-777");
+    assert_eq!(job["collected_serial_matches"], true);
+    svc.stop().await;
+}
