@@ -1,10 +1,11 @@
 //! The retailer service's schema: the shared outbox and inbox tables, then retailers, products,
-//! sales, cases, swaps, claims and the case timeline; then the staff desk's accounts and sessions.
+//! sales, cases, swaps, claims and the case timeline; then the staff desk's accounts and sessions; then the authority limits.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000002_retailer;
 mod m20261123_000003_desk;
+mod m20261123_000004_desk_decisions;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(kummerer_messaging::migration::OutboxInbox),
             Box::new(m20261123_000002_retailer::Migration),
             Box::new(m20261123_000003_desk::Migration),
+            Box::new(m20261123_000004_desk_decisions::Migration),
         ]
     }
 }

@@ -13,6 +13,8 @@ pub struct Model {
     pub defect_description: String,
     pub status: String,
     pub opened_at: DateTimeUtc,
+    /// Hex SHA-256 of the customer's status-link token, once a link was created.
+    pub status_token_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

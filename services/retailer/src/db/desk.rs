@@ -140,7 +140,7 @@ pub async fn find_sale<C: ConnectionTrait>(
         .await
 }
 
-/// The case in progress (not closed) on a sale, if any.
+/// The case in progress (not closed, not refused) on a sale, if any.
 pub async fn active_case_of_sale<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
@@ -149,7 +149,7 @@ pub async fn active_case_of_sale<C: ConnectionTrait>(
     cases::Entity::find()
         .filter(cases::Column::RetailerId.eq(retailer_id))
         .filter(cases::Column::SaleId.eq(sale_id))
-        .filter(cases::Column::Status.ne("closed"))
+        .filter(cases::Column::Status.is_not_in(["closed", "refused"]))
         .one(db)
         .await
 }

@@ -4,10 +4,12 @@
 //! reaches another retailer's rows (and the composite foreign keys keep references inside one
 //! tenant as well).
 
+pub mod authority;
 pub mod cases;
 pub mod claims;
 pub mod desk;
 pub mod products;
+pub mod refusals;
 pub mod retailers;
 pub mod sales;
 pub mod sessions;

@@ -20,6 +20,8 @@ pub struct Model {
     pub country: String,
     pub approved_by: String,
     pub approved_at: DateTimeUtc,
+    /// The manager who authorized a swap above the approver's limit.
+    pub authorized_by: Option<String>,
     pub status: String,
     pub status_changed_at: DateTimeUtc,
 }

@@ -3,7 +3,8 @@
 //! ```text
 //! open ──approve swap──▶ swap_approved ──job completed──▶ delivered
 //!   │                                                        │
-//!   └───────────────(later: closing)──▶ closed ◀─────────────┘
+//!   ├───────────────(later: closing)──▶ closed ◀─────────────┘
+//!   └──refuse (reason code + text)──▶ refused (closed)
 //! ```
 //!
 //! A swap is approved once per case: a second approval (a double click, a colleague at the next
@@ -60,6 +61,8 @@ pub enum CaseStatus {
     SwapApproved,
     Delivered,
     Closed,
+    /// Refused at the desk with a reason: closed, nothing sent to the other services.
+    Refused,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -81,11 +84,12 @@ impl ApprovalRefused {
 }
 
 impl CaseStatus {
-    pub const ALL: [CaseStatus; 4] = [
+    pub const ALL: [CaseStatus; 5] = [
         CaseStatus::Open,
         CaseStatus::SwapApproved,
         CaseStatus::Delivered,
         CaseStatus::Closed,
+        CaseStatus::Refused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +98,7 @@ impl CaseStatus {
             CaseStatus::SwapApproved => "swap_approved",
             CaseStatus::Delivered => "delivered",
             CaseStatus::Closed => "closed",
+            CaseStatus::Refused => "refused",
         }
     }
 
@@ -108,7 +113,18 @@ impl CaseStatus {
             CaseStatus::SwapApproved | CaseStatus::Delivered => {
                 Err(ApprovalRefused::AlreadyApproved)
             }
-            CaseStatus::Closed => Err(ApprovalRefused::Closed),
+            CaseStatus::Closed | CaseStatus::Refused => Err(ApprovalRefused::Closed),
+        }
+    }
+
+    /// The status after refusing the case at the desk: only an open case (no swap yet).
+    pub fn refuse(self) -> Result<CaseStatus, ApprovalRefused> {
+        match self {
+            CaseStatus::Open => Ok(CaseStatus::Refused),
+            CaseStatus::SwapApproved | CaseStatus::Delivered => {
+                Err(ApprovalRefused::AlreadyApproved)
+            }
+            CaseStatus::Closed | CaseStatus::Refused => Err(ApprovalRefused::Closed),
         }
     }
 
@@ -117,14 +133,14 @@ impl CaseStatus {
     pub fn after_delivery(self) -> Option<CaseStatus> {
         match self {
             CaseStatus::Open | CaseStatus::SwapApproved => Some(CaseStatus::Delivered),
-            CaseStatus::Delivered | CaseStatus::Closed => None,
+            CaseStatus::Delivered | CaseStatus::Closed | CaseStatus::Refused => None,
         }
     }
 
     /// Whether a case in this status keeps another case on the same sale from being opened
     /// (the database enforces it with a partial unique index).
     pub fn is_active(self) -> bool {
-        self != CaseStatus::Closed
+        !matches!(self, CaseStatus::Closed | CaseStatus::Refused)
     }
 }
 
@@ -183,5 +199,20 @@ mod tests {
         }
         assert!(CaseStatus::Delivered.is_active());
         assert!(!CaseStatus::Closed.is_active());
+        assert!(!CaseStatus::Refused.is_active());
+    }
+
+    #[test]
+    fn only_an_open_case_is_refused() {
+        assert_eq!(CaseStatus::Open.refuse(), Ok(CaseStatus::Refused));
+        assert_eq!(
+            CaseStatus::SwapApproved.refuse(),
+            Err(ApprovalRefused::AlreadyApproved)
+        );
+        assert_eq!(CaseStatus::Refused.refuse(), Err(ApprovalRefused::Closed));
+        assert_eq!(
+            CaseStatus::Refused.approve_swap(),
+            Err(ApprovalRefused::Closed)
+        );
     }
 }

@@ -2,15 +2,21 @@
 //! which inputs are acceptable (defect categories, delivery windows, sale dates), and how facts
 //! reported by the other services land on a case.
 
+pub mod authority;
 pub mod case;
 pub mod claim;
+pub mod customer_status;
+pub mod refusal;
 pub mod sale;
 pub mod staff;
 pub mod swap;
 pub mod timeline;
 
+pub use authority::Limit;
 pub use case::{ApprovalRefused, CaseStatus, DefectCategory};
 pub use claim::{ClaimStatus, decision_applies};
+pub use customer_status::Step;
+pub use refusal::{REFUSAL_TEXT_MAX, RefusalReason};
 pub use sale::{Entitlement, SaleDateError, check_sold_at, parse_country};
 pub use staff::Role;
 pub use swap::{DeliveryWindow, SwapStatus, WindowError, status_follows};

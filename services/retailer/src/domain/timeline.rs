@@ -30,4 +30,5 @@ pub mod kind {
     pub const COLLECTED_SERIAL_MISMATCH: &str = "collected_serial_mismatch";
     pub const DELIVERY_FAILED: &str = "delivery_failed";
     pub const CLAIM_DECIDED: &str = "claim_decided";
+    pub const CASE_REFUSED: &str = "case_refused";
 }

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::db::{self, Entry, cases, claims, sales, swaps};
 use crate::domain::{
-    CODE_MAX, CaseStatus, ClaimStatus, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, Source,
-    SwapStatus, TEXT_MAX, kind,
+    CODE_MAX, CaseStatus, ClaimStatus, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, Limit,
+    Source, SwapStatus, TEXT_MAX, kind,
 };
 use crate::http::input::{AddressBody, invalid};
 use crate::http::retailers::existing;
@@ -87,6 +87,7 @@ pub async fn open_case<C: ConnectionTrait>(
         defect_description: description,
         status: CaseStatus::Open.as_str().to_owned(),
         opened_at: Utc::now(),
+        status_token_hash: None,
     };
     if !db::insert_case(db, case.clone()).await? {
         return Err(Problem::conflict(
@@ -172,6 +173,11 @@ pub struct Approval {
     pub approved_by: String,
     /// The sale's customer address when `None`.
     pub delivery_address: Option<Address>,
+    /// The manager who authorized a swap above the approver's limit (the desk).
+    pub authorized_by: Option<String>,
+    /// The limit the swap's value (the replacement's price) must be within: at the desk, the
+    /// approver's — or the authorizing manager's; `None` = no check (the JSON API).
+    pub limit: Option<Limit>,
 }
 
 impl ApproveSwap {
@@ -202,15 +208,24 @@ impl ApproveSwap {
             window,
             approved_by,
             delivery_address,
+            authorized_by: None,
+            limit: None,
         })
     }
 }
+
+/// The problem code of a swap above the approver's authority limit.
+pub const NEEDS_MANAGER: &str = "needs_manager";
 
 fn refused(case_id: Uuid, e: crate::domain::ApprovalRefused) -> Problem {
     Problem::conflict(e.code(), format!("case {case_id}: {e}"))
 }
 
 /// `POST /api/retailers/{rid}/cases/{case_id}/swap` → 201 `{swap_id, claim_id, case_id}`.
+///
+/// This is the integration path (a POS or another system that has made its own decision): it
+/// records `approved_by` as given and checks no authority limit. Staff approve at the desk,
+/// where the limits apply (see `desk::pages::approve_swap`).
 ///
 /// One transaction: the case row is locked, so of two approvals at once exactly one creates the
 /// swap and the claim, and the other waits, sees the case approved, and answers 409
@@ -254,6 +269,20 @@ pub async fn approve(
             .await?
             .ok_or_else(|| invalid("replacement_sku", "no product with this SKU"))?,
     };
+    if let Some(limit) = &approval.limit {
+        // The value of a swap: what the retailer gives away, the replacement.
+        let value = money(replacement.price, &replacement.currency)?;
+        if !limit.allows(&value) {
+            return Err(Problem::conflict(
+                NEEDS_MANAGER,
+                format!(
+                    "this swap is worth {value}, above your authority limit ({}): it needs a \
+                     manager",
+                    limit.describe()
+                ),
+            ));
+        }
+    }
     let address = approval
         .delivery_address
         .unwrap_or_else(|| customer_of(&sale));
@@ -275,6 +304,7 @@ pub async fn approve(
         country: address.country.clone(),
         approved_by: approval.approved_by.clone(),
         approved_at: now,
+        authorized_by: approval.authorized_by.clone(),
         status: SwapStatus::Approved.as_str().to_owned(),
         status_changed_at: now,
     };
@@ -314,19 +344,16 @@ pub async fn approve(
         message_id: None,
         details,
     };
-    db::insert_timeline(
-        &txn,
-        entry(
-            kind::SWAP_APPROVED,
-            json!({
-                "swap_id": swap.id,
-                "replacement_sku": replacement.sku,
-                "window": { "start": window.start, "end": window.end },
-                "approved_by": approval.approved_by,
-            }),
-        ),
-    )
-    .await?;
+    let mut approved = json!({
+        "swap_id": swap.id,
+        "replacement_sku": replacement.sku,
+        "window": { "start": window.start, "end": window.end },
+        "approved_by": approval.approved_by,
+    });
+    if let Some(by) = &approval.authorized_by {
+        approved["authorized_by"] = json!(by);
+    }
+    db::insert_timeline(&txn, entry(kind::SWAP_APPROVED, approved)).await?;
     db::insert_timeline(
         &txn,
         entry(

@@ -2,6 +2,7 @@
 //! Every route under `/api/retailers/{rid}` works on that retailer's data only; another
 //! retailer's ids answer 404, as unknown ones do.
 
+pub mod authority;
 pub mod cases;
 pub mod desk;
 pub mod input;
@@ -9,11 +10,13 @@ pub mod products;
 pub mod retailers;
 pub mod sales;
 pub mod staff;
+pub mod status;
 pub mod view;
 
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/status/{token}", web::get().to(status::page));
     cfg.service(
         web::scope("/api/retailers")
             .route("", web::post().to(retailers::create))
@@ -23,6 +26,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{rid}/sales", web::post().to(sales::create))
             .route("/{rid}/sales", web::get().to(sales::search))
             .route("/{rid}/staff", web::post().to(staff::create))
+            .route(
+                "/{rid}/authority-limits/{role}",
+                web::put().to(authority::set),
+            )
             .route("/{rid}/cases", web::post().to(cases::open))
             .route("/{rid}/cases/{case_id}", web::get().to(cases::get))
             .route(

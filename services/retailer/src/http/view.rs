@@ -146,6 +146,9 @@ pub struct SwapView {
     pub window: TimeWindow,
     pub delivery_address: Address,
     pub approved_by: String,
+    /// The manager who authorized a swap above the approver's limit (desk only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorized_by: Option<String>,
     pub approved_at: DateTime<Utc>,
 }
 
@@ -161,6 +164,7 @@ impl SwapView {
             id: s.id,
             status: s.status,
             approved_by: s.approved_by,
+            authorized_by: s.authorized_by,
             approved_at: s.approved_at,
         }
     }

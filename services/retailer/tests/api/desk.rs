@@ -53,11 +53,28 @@ async fn desk_shop(svc: &TestService, name: &str, serial: &str, customer_name: &
     .await;
     assert_eq!(staff["role"], "clerk");
     assert!(staff.get("password").is_none() && staff.get("password_hash").is_none());
+    // The clerk may swap up to 1000 EUR alone (the default, 0, needs a manager for every swap).
+    let (status, limit) = put_limit(svc, retailer_id, "clerk", eur("1000.00")).await;
+    assert_eq!(status, 200, "{limit}");
     Desk {
         retailer_id,
         sale_id,
         email,
     }
+}
+
+async fn put_limit(svc: &TestService, retailer_id: Uuid, role: &str, amount: Json) -> (u16, Json) {
+    let res = svc
+        .client
+        .put(svc.url(&format!(
+            "/api/retailers/{retailer_id}/authority-limits/{role}"
+        )))
+        .json(&json!({ "amount": amount }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Json::Null))
 }
 
 async fn sign_in(
@@ -124,7 +141,7 @@ async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> 
     csrf_of(&html)
 }
 
-const DESK_TABLES: [&str; 2] = ["staff", "sessions"];
+const DESK_TABLES: [&str; 4] = ["staff", "sessions", "authority_limits", "refusals"];
 
 async fn desk_snapshot(db: &DatabaseConnection) -> Vec<(String, String)> {
     let mut out = snapshot(db).await;
@@ -692,6 +709,19 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
     }
     let svc = start().await;
     let desk = desk_shop(&svc, "Elektro Maier", "SN-BROWSER", "Erika Mustermann").await;
+    // A second unit, whose swap to WM-200 (599.00) is above the clerk's limit (550.00).
+    let (status, _) = put_limit(&svc, desk.retailer_id, "clerk", eur("550.00")).await;
+    assert_eq!(status, 200);
+    let second_sale = id_of(
+        &created(
+            &svc,
+            &format!("/api/retailers/{}/sales", desk.retailer_id),
+            sale_body("R-2", "WM-100", "SN-BROWSER-2"),
+        )
+        .await,
+    );
+    let manager = "manager@sn-browser.example";
+    add_staff(&svc, desk.retailer_id, manager, "manager").await;
     let mut driver = chromedriver().await;
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -780,28 +810,895 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
         c.set_window_size(1280, u32::try_from(900 + frame).unwrap())
             .await?;
         let png = c.screenshot().await?;
-        Ok::<_, fantoccini::error::CmdError>((c.current_url().await?, png))
+
+        // Above the limit: the same form asks for a manager, who signs on this screen.
+        c.goto(&svc.url(&format!("/desk/sales/{second_sale}")))
+            .await?;
+        c.wait()
+            .for_element(Locator::Css(
+                "select[name=defect_category] option[value=noise]",
+            ))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("textarea[name=defect_description]"))
+            .await?
+            .send_keys("Loud banging")
+            .await?;
+        c.find(Locator::Css("#case-form button"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .for_element(Locator::Css(
+                "select[name=replacement_sku] option[value=WM-200]",
+            ))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("#swap-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        c.wait().for_element(Locator::Id("needs-manager")).await?;
+        let needs_manager_png = c.screenshot().await?;
+        c.find(Locator::Css("input[name=manager_email]"))
+            .await?
+            .send_keys(manager)
+            .await?;
+        c.find(Locator::Css("input[name=manager_password]"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        c.find(Locator::Css("#swap-form button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .for_element(Locator::XPath(
+                "//td[@class='kind'][text()='swap_approved']",
+            ))
+            .await?;
+        let status = c.find(Locator::Id("case-status")).await?.text().await?;
+        assert_eq!(status, "swap_approved");
+        Ok::<_, fantoccini::error::CmdError>((c.current_url().await?, png, needs_manager_png))
     };
     let outcome = run.await;
     let source = c.source().await.unwrap_or_default();
     let _ = c.close().await;
     let _ = driver.child.kill().await;
-    let (url, png) = outcome.unwrap_or_else(|e| panic!("browser run failed: {e}\n{source}"));
+    let (url, png, needs_manager_png) =
+        outcome.unwrap_or_else(|e| panic!("browser run failed: {e}\n{source}"));
     assert!(url.path().starts_with("/desk/cases/"), "{url}");
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     if let Ok(dir) = std::env::var("KUMMERER_SCREENSHOT_DIR") {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(Path::new(&dir).join("desk-case.png"), &png).unwrap();
+        std::fs::write(
+            Path::new(&dir).join("desk-needs-manager.png"),
+            &needs_manager_png,
+        )
+        .unwrap();
     }
-    // What the browser did is in the database: one swap, approved by the clerk.
+    // What the browser did is in the database: two swaps approved by the clerk, the one above
+    // the limit authorized by the manager.
     assert_eq!(
         one_string(
             &svc.db,
-            "SELECT approved_by FROM swaps WHERE retailer_id = $1",
+            "SELECT string_agg(approved_by || '/' || coalesce(authorized_by, '-'), ',' \
+             ORDER BY approved_at) FROM swaps WHERE retailer_id = $1",
             vec![desk.retailer_id.into()]
         )
         .await,
-        desk.email
+        format!("{0}/-,{0}/{manager}", desk.email)
     );
+    svc.stop().await;
+}
+
+async fn failed_attempts(db: &DatabaseConnection, email: &str) -> i64 {
+    count(
+        db,
+        "SELECT generate_series(1, failed_attempts) FROM staff WHERE email = $1",
+        vec![email.into()],
+    )
+    .await
+}
+
+async fn add_staff(svc: &TestService, retailer_id: Uuid, email: &str, role: &str) {
+    created(
+        svc,
+        &format!("/api/retailers/{retailer_id}/staff"),
+        json!({"email": email, "name": format!("{role} person"), "role": role,
+               "password": PASSWORD}),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authority_limits_are_set_per_role_and_checked() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let limits =
+        |rid: Uuid, role: &str| svc.url(&format!("/api/retailers/{rid}/authority-limits/{role}"));
+    let (status, body) = put_limit(&svc, desk.retailer_id, "manager", eur("5000.00")).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["role"], "manager");
+    assert_eq!(body["amount"], eur("5000.00"));
+    // Setting it again replaces it.
+    let (status, _) = put_limit(&svc, desk.retailer_id, "manager", eur("6000.00")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        one_string(
+            &svc.db,
+            "SELECT amount::text FROM authority_limits WHERE retailer_id = $1 AND role = 'manager'",
+            vec![desk.retailer_id.into()],
+        )
+        .await,
+        "6000.00"
+    );
+
+    let before = desk_snapshot(&svc.db).await;
+    let limit_before = one_string(
+        &svc.db,
+        "SELECT string_agg(role || amount::text, ',' ORDER BY role) FROM authority_limits",
+        vec![],
+    )
+    .await;
+    for (url, body, status) in [
+        (
+            limits(desk.retailer_id, "owner"),
+            json!({"amount": eur("1.00")}),
+            404,
+        ),
+        (
+            limits(Uuid::now_v7(), "clerk"),
+            json!({"amount": eur("1.00")}),
+            404,
+        ),
+        (
+            limits(desk.retailer_id, "clerk"),
+            json!({"amount": eur("-1.00")}),
+            422,
+        ),
+        (
+            limits(desk.retailer_id, "clerk"),
+            json!({"amount": {"amount": "1.00"}}),
+            422,
+        ),
+        (
+            limits(desk.retailer_id, "clerk"),
+            json!({"amount": "lots"}),
+            422,
+        ),
+        (limits(desk.retailer_id, "clerk"), json!({}), 422),
+    ] {
+        let res = svc.client.put(url).json(&body).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), status, "{body}");
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/problem+json",
+            "{body}"
+        );
+    }
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+    assert_eq!(
+        one_string(
+            &svc.db,
+            "SELECT string_agg(role || amount::text, ',' ORDER BY role) FROM authority_limits",
+            vec![],
+        )
+        .await,
+        limit_before
+    );
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_above_the_clerks_limit_needs_a_manager_on_the_same_screen() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let other = desk_shop(&svc, "Elektro Huber", "SN-2", "Max Muster").await;
+    // WM-100 (549.00) is within the clerk's limit, WM-200 (599.00) above it.
+    let (status, _) = put_limit(&svc, desk.retailer_id, "clerk", eur("550.00")).await;
+    assert_eq!(status, 200);
+    let manager = "manager@sn-1.example";
+    let other_manager = "manager@sn-2.example";
+    add_staff(&svc, desk.retailer_id, manager, "manager").await;
+    add_staff(&svc, other.retailer_id, other_manager, "manager").await;
+
+    let client = browser();
+    let csrf = signed_in(&svc, &client, &desk.email).await;
+    let (status, location) = post_form(
+        &svc,
+        &client,
+        &format!("/desk/sales/{}/cases", desk.sale_id),
+        &[
+            ("csrf", csrf.as_str()),
+            ("defect_category", "noise"),
+            ("defect_description", "Loud banging when spinning"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let case_path = location;
+    let case_id: Uuid = case_path
+        .strip_prefix("/desk/cases/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, html) = page(&svc, &client, &case_path).await;
+    assert!(
+        html.contains("Your authority limit is 550.00 EUR"),
+        "{html}"
+    );
+    assert!(
+        html.contains("+100.00 EUR vs. price paid · needs a manager"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("+50.00 EUR vs. price paid · needs a manager"),
+        "{html}"
+    );
+
+    let start = (Utc::now() + Span::days(1))
+        .format("%Y-%m-%dT09:00")
+        .to_string();
+    let end = (Utc::now() + Span::days(1))
+        .format("%Y-%m-%dT13:00")
+        .to_string();
+    let swap = |manager_email: &str, manager_password: &str| {
+        let form: Vec<(&str, String)> = vec![
+            ("csrf", csrf.clone()),
+            ("replacement_sku", "WM-200".into()),
+            ("window_start", start.clone()),
+            ("window_end", end.clone()),
+            ("name", "Erika Mustermann".into()),
+            ("phone", "+49 30 1234567".into()),
+            ("street", "Hauptstraße 1".into()),
+            ("postcode", "10115".into()),
+            ("city", "Berlin".into()),
+            ("country", "DE".into()),
+            ("manager_email", manager_email.into()),
+            ("manager_password", manager_password.into()),
+        ];
+        let client = client.clone();
+        let url = svc.url(&format!("{case_path}/swap"));
+        async move {
+            let res = client.post(url).form(&form).send().await.unwrap();
+            let status = res.status().as_u16();
+            let location = res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_owned());
+            (status, location.unwrap_or(res.text().await.unwrap()))
+        }
+    };
+    let before = desk_snapshot(&svc.db).await;
+
+    // Above the limit: neither refused nor queued — the same form asks for a manager.
+    let (status, html) = swap("", "").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("This swap needs a manager"), "{html}");
+    assert!(
+        html.contains("599.00 EUR, above your authority limit"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Hauptstraße 1"),
+        "what was typed stays: {html}"
+    );
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+
+    // A wrong manager password: nothing happens, and it counts toward the manager's lock-out.
+    let (status, html) = swap(manager, "wrong password!").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("e-mail or password is wrong"), "{html}");
+    assert!(html.contains("This swap needs a manager"), "{html}");
+    assert!(
+        !html.contains("wrong password!"),
+        "the password is not echoed: {html}"
+    );
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+    assert_eq!(failed_attempts(&svc.db, manager).await, 1);
+
+    // Another retailer's manager (right password), a clerk, an unknown e-mail: the same answer,
+    // nothing happens, and another retailer's account is never counted against.
+    for (email, password) in [
+        (other_manager, PASSWORD),
+        (desk.email.as_str(), PASSWORD),
+        ("nobody@sn-1.example", PASSWORD),
+        ("not an e-mail", PASSWORD),
+    ] {
+        let (status, html) = swap(email, password).await;
+        assert_eq!(status, 200, "{email}");
+        assert!(
+            html.contains("This swap needs a manager"),
+            "{email}: {html}"
+        );
+        assert!(html.contains("manager"), "{email}: {html}");
+        assert_eq!(desk_snapshot(&svc.db).await, before, "{email}");
+    }
+    assert_eq!(failed_attempts(&svc.db, other_manager).await, 0);
+
+    // Five failures in a row lock the manager: then even the right password is refused.
+    for _ in 0..4 {
+        assert_eq!(swap(manager, "wrong password!").await.0, 200);
+    }
+    let (status, html) = swap(manager, PASSWORD).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("is locked until"), "{html}");
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE staff SET locked_until = NULL, failed_attempts = 3 WHERE email = $1",
+            [manager.into()],
+        ))
+        .await
+        .unwrap();
+
+    // The manager signs on the clerk's screen: approved, both recorded.
+    assert_eq!(swap(manager, PASSWORD).await, (303, case_path.clone()));
+    assert_eq!(failed_attempts(&svc.db, manager).await, 0);
+    let (_, case) = get_json(
+        &svc,
+        &format!("/api/retailers/{}/cases/{case_id}", desk.retailer_id),
+    )
+    .await;
+    assert_eq!(case["status"], "swap_approved");
+    assert_eq!(case["swap"]["approved_by"], desk.email);
+    assert_eq!(case["swap"]["authorized_by"], manager);
+    let approved = case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "swap_approved")
+        .unwrap()
+        .clone();
+    assert_eq!(approved["details"]["approved_by"], desk.email, "{approved}");
+    assert_eq!(approved["details"]["authorized_by"], manager, "{approved}");
+    assert_eq!(outbox(&svc.db, SWAP_APPROVED).await.len(), 1);
+    let (_, html) = page(&svc, &client, &case_path).await;
+    assert!(html.contains(&format!("authorized by {manager}")), "{html}");
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_swap_within_the_limit_needs_no_manager_and_a_manager_is_unlimited() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let manager = "manager@sn-1.example";
+    add_staff(&svc, desk.retailer_id, manager, "manager").await;
+    let client = browser();
+    let csrf = signed_in(&svc, &client, manager).await;
+    let (status, case_path) = post_form(
+        &svc,
+        &client,
+        &format!("/desk/sales/{}/cases", desk.sale_id),
+        &[
+            ("csrf", csrf.as_str()),
+            ("defect_category", "noise"),
+            ("defect_description", "Loud banging when spinning"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, html) = page(&svc, &client, &case_path).await;
+    assert!(!html.contains("needs a manager"), "{html}");
+    assert!(
+        !html.contains("manager_email"),
+        "unlimited: no manager fields: {html}"
+    );
+    let start = (Utc::now() + Span::days(1))
+        .format("%Y-%m-%dT09:00")
+        .to_string();
+    let end = (Utc::now() + Span::days(1))
+        .format("%Y-%m-%dT13:00")
+        .to_string();
+    let (status, location) = post_form(
+        &svc,
+        &client,
+        &format!("{case_path}/swap"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("replacement_sku", "WM-200"),
+            ("window_start", start.as_str()),
+            ("window_end", end.as_str()),
+            ("name", "Erika Mustermann"),
+            ("phone", "+49 30 1234567"),
+            ("street", "Hauptstraße 1"),
+            ("postcode", "10115"),
+            ("city", "Berlin"),
+            ("country", "DE"),
+        ],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (303, case_path.as_str()));
+    let case_id = case_path.strip_prefix("/desk/cases/").unwrap();
+    let (_, case) = get_json(
+        &svc,
+        &format!("/api/retailers/{}/cases/{case_id}", desk.retailer_id),
+    )
+    .await;
+    assert_eq!(case["swap"]["approved_by"], manager);
+    assert!(case["swap"].get("authorized_by").is_none(), "{case}");
+    svc.stop().await;
+}
+
+/// Opens a case on the desk's sale as the signed-in person; its page path.
+async fn open_desk_case(
+    svc: &TestService,
+    client: &reqwest::Client,
+    csrf: &str,
+    sale_id: Uuid,
+) -> String {
+    let (status, location) = post_form(
+        svc,
+        client,
+        &format!("/desk/sales/{sale_id}/cases"),
+        &[
+            ("csrf", csrf),
+            ("defect_category", "noise"),
+            ("defect_description", "Loud banging when spinning"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{location}");
+    location
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_is_refused_with_a_reason_and_a_text_and_reported_to_managers() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let other = desk_shop(&svc, "Elektro Huber", "SN-2", "Max Muster").await;
+    let manager = "manager@sn-1.example";
+    add_staff(&svc, desk.retailer_id, manager, "manager").await;
+
+    let client = browser();
+    let csrf = signed_in(&svc, &client, &desk.email).await;
+    let other_client = browser();
+    let other_csrf = signed_in(&svc, &other_client, &other.email).await;
+    let case_path = open_desk_case(&svc, &client, &csrf, desk.sale_id).await;
+    let case_id: Uuid = case_path
+        .strip_prefix("/desk/cases/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let refuse_path = format!("{case_path}/refuse");
+    let (_, html) = page(&svc, &client, &case_path).await;
+    assert!(html.contains("refuse-form"), "{html}");
+    for code in [
+        "outside_warranty",
+        "damage_by_customer",
+        "no_defect_found",
+        "not_sold_here",
+        "other",
+    ] {
+        assert!(
+            html.contains(&format!("value=\"{code}\"")),
+            "{code}: {html}"
+        );
+    }
+
+    // Every refusal needs a reason code from the list and a text of at most 1000 characters.
+    let long = "x".repeat(1001);
+    let before = desk_snapshot(&svc.db).await;
+    assert_eq!(
+        post_form(
+            &svc,
+            &client,
+            &refuse_path,
+            &[
+                ("csrf", "forged"),
+                ("reason_code", "other"),
+                ("reason_text", "no")
+            ]
+        )
+        .await
+        .0,
+        403
+    );
+    for (reason, text, message) in [
+        (
+            "",
+            "The drum was dented by a fall",
+            "choose the reason for the refusal",
+        ),
+        (
+            "our_regulations",
+            "Because",
+            "choose the reason for the refusal",
+        ),
+        ("other", "   ", "must not be empty"),
+        ("other", long.as_str(), "must be at most 1000 characters"),
+    ] {
+        let (status, html) = post_form(
+            &svc,
+            &client,
+            &refuse_path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("reason_code", reason),
+                ("reason_text", text),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{reason} {text}");
+        assert!(html.contains(message), "{message}: {html}");
+        assert!(html.contains("refuse-form"), "{html}");
+    }
+    // Another retailer's case: the same 404 as an unknown one.
+    let (status, _) = post_form(
+        &svc,
+        &other_client,
+        &refuse_path,
+        &[
+            ("csrf", other_csrf.as_str()),
+            ("reason_code", "other"),
+            ("reason_text", "Not ours"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+
+    let (_, html) = post_form(
+        &svc,
+        &client,
+        &format!("{case_path}/status-link"),
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    let link = status_link_of(&html);
+
+    // The refusal: the case is closed as refused, the timeline says who and why, nothing is sent.
+    let text = "Cable cut through; damage by the customer, not a defect.";
+    assert_eq!(
+        post_form(
+            &svc,
+            &client,
+            &refuse_path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("reason_code", "damage_by_customer"),
+                ("reason_text", text)
+            ],
+        )
+        .await,
+        (303, case_path.clone())
+    );
+    let (_, case) = get_json(
+        &svc,
+        &format!("/api/retailers/{}/cases/{case_id}", desk.retailer_id),
+    )
+    .await;
+    assert_eq!(case["status"], "refused");
+    assert!(case["swap"].is_null(), "{case}");
+    let refused = case["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "case_refused")
+        .unwrap()
+        .clone();
+    assert_eq!(refused["details"]["reason_code"], "damage_by_customer");
+    assert_eq!(refused["details"]["reason_text"], text);
+    assert_eq!(refused["details"]["refused_by"], desk.email);
+    assert_eq!(count(&svc.db, "SELECT 1 FROM outbox", vec![]).await, 0);
+    let (_, html) = page(&svc, &client, &case_path).await;
+    assert!(
+        !html.contains("refuse-form") && !html.contains("swap-form"),
+        "{html}"
+    );
+    assert!(html.contains("case_refused"), "{html}");
+    // The customer's link says "refused" — and not why or by whom.
+    let res = reqwest::get(svc.url(&link)).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"data-step="refused""#), "{html}");
+    assert!(
+        !html.contains("Cable cut") && !html.contains(&desk.email),
+        "{html}"
+    );
+
+    // Refused is closed: no second refusal, no swap; a new case on the unit may be opened.
+    let before = desk_snapshot(&svc.db).await;
+    let (status, html) = post_form(
+        &svc,
+        &client,
+        &refuse_path,
+        &[
+            ("csrf", csrf.as_str()),
+            ("reason_code", "other"),
+            ("reason_text", "again"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("this case cannot be refused: the case is closed"),
+        "{html}"
+    );
+    let (status, html) = post_form(
+        &svc,
+        &client,
+        &format!("{case_path}/swap"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("replacement_sku", "WM-100"),
+            (
+                "window_start",
+                &(Utc::now() + Span::days(1))
+                    .format("%Y-%m-%dT09:00")
+                    .to_string(),
+            ),
+            (
+                "window_end",
+                &(Utc::now() + Span::days(1))
+                    .format("%Y-%m-%dT13:00")
+                    .to_string(),
+            ),
+            ("name", "E"),
+            ("phone", "1"),
+            ("street", "S"),
+            ("postcode", "1"),
+            ("city", "B"),
+            ("country", "DE"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("the case is closed"), "{html}");
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+    let second = open_desk_case(&svc, &client, &csrf, desk.sale_id).await;
+    assert_ne!(second, case_path);
+
+    // The other retailer refuses one too; it never shows in this retailer's report.
+    let other_case = open_desk_case(&svc, &other_client, &other_csrf, other.sale_id).await;
+    assert_eq!(
+        post_form(
+            &svc,
+            &other_client,
+            &format!("{other_case}/refuse"),
+            &[
+                ("csrf", other_csrf.as_str()),
+                ("reason_code", "not_sold_here"),
+                ("reason_text", "Elsewhere")
+            ],
+        )
+        .await
+        .0,
+        303
+    );
+
+    // The report: managers and admins only.
+    let (status, html) = page(&svc, &client, "/desk/reports/refusals").await;
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("Managers only"), "{html}");
+    let boss = browser();
+    signed_in(&svc, &boss, manager).await;
+    let (status, html) = page(&svc, &boss, "/desk/reports/refusals").await;
+    assert_eq!(status, 200, "{html}");
+    for shown in [
+        "id=\"total\">1<",
+        "data-reason=\"damage_by_customer\">1<",
+        "data-reason=\"not_sold_here\">0<",
+        &format!("Anna Clerk ({})", desk.email),
+        "no stores",
+    ] {
+        assert!(html.contains(shown), "{shown}: {html}");
+    }
+    assert!(!html.contains(&other.email), "{html}");
+    let (_, html) = page(
+        &svc,
+        &boss,
+        "/desk/reports/refusals?from=2020-01-01&to=2020-01-31",
+    )
+    .await;
+    assert!(html.contains("id=\"total\">0<"), "{html}");
+    assert!(html.contains("Nobody refused a case"), "{html}");
+    let (status, html) = page(&svc, &boss, "/desk/reports/refusals?from=yesterday").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Enter the days as YYYY-MM-DD"), "{html}");
+    let (_, html) = page(
+        &svc,
+        &boss,
+        "/desk/reports/refusals?from=2026-02-01&to=2026-01-01",
+    )
+    .await;
+    assert!(html.contains("must not end before it starts"), "{html}");
+    // Without a session: to the sign-in page.
+    let (status, location) = page(&svc, &browser(), "/desk/reports/refusals").await;
+    assert_eq!((status, location.as_str()), (303, "/desk/sign-in"));
+    svc.stop().await;
+}
+
+/// The link the case page shows once after creating it.
+fn status_link_of(html: &str) -> String {
+    let marker = r#"id="new-status-link" href=""#;
+    let start = html.find(marker).expect("a new status link") + marker.len();
+    html[start..start + "/status/".len() + 64].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_customer_status_link_shows_the_step_and_window_and_nothing_else() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let other = desk_shop(&svc, "Elektro Huber", "SN-2", "Max Muster").await;
+    let client = browser();
+    let csrf = signed_in(&svc, &client, &desk.email).await;
+    let case_path = open_desk_case(&svc, &client, &csrf, desk.sale_id).await;
+    let case_id: Uuid = case_path
+        .strip_prefix("/desk/cases/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let link_path = format!("{case_path}/status-link");
+
+    // Another retailer's staff cannot make a link for this case.
+    let other_client = browser();
+    let other_csrf = signed_in(&svc, &other_client, &other.email).await;
+    let (status, _) = post_form(
+        &svc,
+        &other_client,
+        &link_path,
+        &[("csrf", other_csrf.as_str())],
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        post_form(&svc, &client, &link_path, &[("csrf", "forged")])
+            .await
+            .0,
+        403
+    );
+    assert_eq!(
+        count(
+            &svc.db,
+            "SELECT 1 FROM cases WHERE status_token_hash IS NOT NULL",
+            vec![]
+        )
+        .await,
+        0
+    );
+
+    let (status, html) = post_form(&svc, &client, &link_path, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(status, 200, "{html}");
+    let old_link = status_link_of(&html);
+    // A new link replaces the old one.
+    let (_, html) = post_form(&svc, &client, &link_path, &[("csrf", csrf.as_str())]).await;
+    let link = status_link_of(&html);
+    assert_ne!(link, old_link);
+    let token = link.strip_prefix("/status/").unwrap();
+    let stored = one_string(
+        &svc.db,
+        "SELECT status_token_hash FROM cases WHERE id = $1",
+        vec![case_id.into()],
+    )
+    .await;
+    assert_eq!(stored.len(), 64);
+    assert_ne!(stored, token, "only the hash is stored");
+    let (_, html) = page(&svc, &client, &case_path).await;
+    assert!(!html.contains(token), "shown only once: {html}");
+    assert!(html.contains("The customer has a link"), "{html}");
+
+    // Without a session, no cookies at all.
+    let anonymous = reqwest::Client::new();
+    let status_page = |path: String| {
+        let anonymous = anonymous.clone();
+        let url = svc.url(&path);
+        async move {
+            let res = anonymous.get(url).send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.text().await.unwrap())
+        }
+    };
+    let leaks = |html: &str| {
+        for secret in [
+            "499.00",
+            "549.00",
+            "599.00",
+            "EUR",
+            "Erika",
+            "Mustermann",
+            "1234567",
+            "Hauptstraße",
+            "SN-1",
+            "R-1",
+            "Anna Clerk",
+            desk.email.as_str(),
+            "Loud banging",
+            "noise",
+        ] {
+            assert!(!html.contains(secret), "{secret} leaks: {html}");
+        }
+    };
+    let (status, html) = status_page(old_link.clone()).await;
+    assert_eq!(status, 404, "the replaced link: {html}");
+    for bad in [
+        "/status/abc".to_owned(),
+        format!("/status/{}", "ab".repeat(32)),
+    ] {
+        let (status, html) = status_page(bad.clone()).await;
+        assert_eq!(status, 404, "{bad}");
+        assert!(html.contains("There is no swap under this link"), "{html}");
+    }
+    let (status, html) = status_page(link.clone()).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Washing machine WM 100"), "{html}");
+    assert!(html.contains(r#"data-step="case_opened""#), "{html}");
+    assert!(!html.contains("id=\"window\""), "{html}");
+    leaks(&html);
+
+    // The swap approved (to WM-200, within the clerk's limit).
+    let start = (Utc::now() + Span::days(1))
+        .format("%Y-%m-%dT09:00")
+        .to_string();
+    let end = (Utc::now() + Span::days(1))
+        .format("%Y-%m-%dT13:00")
+        .to_string();
+    let (status, _) = post_form(
+        &svc,
+        &client,
+        &format!("{case_path}/swap"),
+        &[
+            ("csrf", csrf.as_str()),
+            ("replacement_sku", "WM-200"),
+            ("window_start", start.as_str()),
+            ("window_end", end.as_str()),
+            ("name", "Erika Mustermann"),
+            ("phone", "+49 30 1234567"),
+            ("street", "Hauptstraße 1"),
+            ("postcode", "10115"),
+            ("city", "Berlin"),
+            ("country", "DE"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, html) = status_page(link.clone()).await;
+    assert!(html.contains(r#"data-step="swap_approved""#), "{html}");
+    leaks(&html);
+
+    // Logistics schedules the crew: the window shows.
+    let (_, case) = get_json(
+        &svc,
+        &format!("/api/retailers/{}/cases/{case_id}", desk.retailer_id),
+    )
+    .await;
+    let swap_id: Uuid = case["swap"]["id"].as_str().unwrap().parse().unwrap();
+    let window_start = (Utc::now() + Span::days(2))
+        .date_naive()
+        .and_hms_opt(8, 0, 0)
+        .unwrap()
+        .and_utc();
+    publish_event(
+        &svc.names,
+        JobScheduledV1 {
+            job_id: Uuid::now_v7(),
+            swap_id,
+            case_id,
+            retailer_id: desk.retailer_id,
+            window: TimeWindow {
+                start: window_start,
+                end: window_start + Span::hours(4),
+            },
+            scheduled_at: Utc::now(),
+        },
+    )
+    .await;
+    let expected = format!("{} 08:00 – 12:00 UTC", window_start.format("%Y-%m-%d"));
+    let html = eventually("the scheduled window on the status page", DEADLINE, || {
+        let fetch = status_page(link.clone());
+        let expected = expected.clone();
+        async move {
+            let (_, html) = fetch.await;
+            html.contains(&expected).then_some(html)
+        }
+    })
+    .await;
+    assert!(html.contains(r#"data-step="delivery_scheduled""#), "{html}");
+    leaks(&html);
     svc.stop().await;
 }

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::db::{desk, sessions, staff};
+use crate::domain::Role;
 use crate::domain::staff::{
     LOCK_MINUTES, PASSWORD_MAX, SESSION_HOURS, after_failure, is_locked, parse_email,
 };
@@ -41,7 +42,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// 256 random bits, hex.
-fn random_token() -> Result<String, Problem> {
+pub(crate) fn random_token() -> Result<String, Problem> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| Problem::internal(format!("random: {e}")))?;
     Ok(hex(&bytes))
@@ -281,6 +282,66 @@ pub async fn sign_in(
     ))
     .map_err(Problem::internal)?;
     Ok(res)
+}
+
+/// A manager (or admin) of `retailer_id` authorizing a swap on a colleague's screen with their
+/// e-mail and password: `Ok(manager)`, or `Err(message)` for the form. The same checks as the
+/// sign-in: a wrong password counts toward the manager's lock-out, a locked account is refused.
+/// Another retailer's account, a clerk's account and an unknown e-mail all get the same answer
+/// (and take as long), and failures are never counted on another retailer's account.
+pub async fn authorize_manager(
+    db: &DatabaseConnection,
+    retailer_id: uuid::Uuid,
+    email: &str,
+    password: String,
+) -> Result<Result<staff::Model, String>, Problem> {
+    let wrong = || {
+        "The manager's e-mail or password is wrong (only a manager or admin of this store can \
+         authorize)."
+            .to_owned()
+    };
+    let Some(email) = parse_email(email) else {
+        return Ok(Err("Enter the manager's e-mail and password.".to_owned()));
+    };
+    if password.is_empty() || password.chars().count() > PASSWORD_MAX {
+        return Ok(Err(wrong()));
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let member = desk::lock_staff_by_email(&txn, &email)
+        .await?
+        .filter(|m| m.retailer_id == retailer_id);
+    let Some(member) = member else {
+        txn.rollback().await?;
+        verify_password(password, DUMMY_HASH.to_owned()).await?;
+        return Ok(Err(wrong()));
+    };
+    let may_authorize = matches!(Role::parse(&member.role), Some(Role::Manager | Role::Admin));
+    if is_locked(member.locked_until, now) {
+        txn.rollback().await?;
+        return Ok(Err(format!(
+            "Too many failed attempts: the account {email} is locked until {} UTC.",
+            member
+                .locked_until
+                .map(|t| t.format("%H:%M").to_string())
+                .unwrap_or_default()
+        )));
+    }
+    if !verify_password(password, member.password_hash.clone()).await? {
+        let (failed, locked_until) = after_failure(member.failed_attempts, now);
+        desk::set_failures(&txn, member.id, failed, locked_until).await?;
+        txn.commit().await?;
+        tracing::info!(staff.id = %member.id, locked = locked_until.is_some(),
+            "desk manager authorization failed");
+        return Ok(Err(wrong()));
+    }
+    if !may_authorize {
+        txn.rollback().await?;
+        return Ok(Err(wrong()));
+    }
+    desk::set_failures(&txn, member.id, 0, None).await?;
+    txn.commit().await?;
+    Ok(Ok(member))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod pages;
+pub mod refusals;
 
 use std::collections::HashMap;
 
@@ -49,7 +50,13 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: DeskConfig) {
             .route("/sales/{id}", web::get().to(pages::sale))
             .route("/sales/{id}/cases", web::post().to(pages::open_case))
             .route("/cases/{id}", web::get().to(pages::case))
-            .route("/cases/{id}/swap", web::post().to(pages::approve_swap)),
+            .route("/cases/{id}/swap", web::post().to(pages::approve_swap))
+            .route("/cases/{id}/refuse", web::post().to(refusals::refuse))
+            .route(
+                "/cases/{id}/status-link",
+                web::post().to(crate::http::status::create_link),
+            )
+            .route("/reports/refusals", web::get().to(refusals::report)),
     );
 }
 
@@ -137,6 +144,8 @@ impl From<&auth::Signed> for Me {
 pub struct Errors {
     pub fields: HashMap<String, String>,
     pub general: Option<String>,
+    /// The swap form asks for a manager (above the limit, or the manager's sign-in failed).
+    pub needs_manager: bool,
 }
 
 impl Errors {
@@ -151,7 +160,11 @@ impl Errors {
         } else {
             Some("Please correct the marked fields.".to_owned())
         };
-        Errors { fields, general }
+        Errors {
+            fields,
+            general,
+            needs_manager: false,
+        }
     }
 
     /// The message about `field`, or an empty string.

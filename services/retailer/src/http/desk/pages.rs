@@ -14,19 +14,20 @@ use uuid::Uuid;
 
 use crate::db::{self, desk, products, sales};
 use crate::domain::{
-    CODE_MAX, CaseStatus, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, Entitlement,
+    CODE_MAX, CaseStatus, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, Entitlement, Limit, Role,
 };
-use crate::http::cases::{Approval, approve, case_view, open_case as open_case_on};
-use crate::http::desk::auth::{Signed, guard_post, signed_in};
+use crate::http::cases::{Approval, NEEDS_MANAGER, approve, case_view, open_case as open_case_on};
+use crate::http::desk::auth::{Signed, authorize_manager, guard_post, signed_in};
+use crate::http::desk::refusals::{RefuseForm, reason_options};
 use crate::http::desk::{Errors, Me, not_found, render, see_other};
-use crate::http::input::AddressBody;
+use crate::http::input::{AddressBody, invalid};
 use crate::http::view::{CaseView, money};
 
 /// Most search results shown.
 const RESULTS_MAX: u64 = 50;
 const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
 
-fn when(t: DateTime<Utc>) -> String {
+pub(crate) fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
@@ -35,12 +36,12 @@ fn day(t: DateTime<Utc>) -> String {
 }
 
 /// A path id; anything that is not a UUID is as unknown as an unknown one.
-fn path_id(raw: &str) -> Option<Uuid> {
+pub(crate) fn path_id(raw: &str) -> Option<Uuid> {
     Uuid::parse_str(raw).ok()
 }
 
 /// The signed-in staff member, or the redirect to the sign-in page.
-async fn me_or_sign_in(
+pub(crate) async fn me_or_sign_in(
     req: &HttpRequest,
     db: &DatabaseConnection,
 ) -> Result<Result<Signed, HttpResponse>, Problem> {
@@ -327,6 +328,16 @@ pub struct SwapForm {
     pub postcode: String,
     pub city: String,
     pub country: String,
+    /// A manager authorizing a swap above the approver's limit, on the same screen.
+    pub manager_email: String,
+    pub manager_password: String,
+}
+
+/// The signed-in staff member's authority limit.
+async fn my_limit(db: &DatabaseConnection, me: &Signed) -> Result<Limit, Problem> {
+    let role = Role::parse(&me.staff.role)
+        .ok_or_else(|| Problem::internal(format!("staff {} has no known role", me.staff.id)))?;
+    Ok(db::authority::limit_of(db, me.staff.retailer_id, role).await?)
 }
 
 #[derive(Template)]
@@ -343,6 +354,20 @@ pub struct CasePage {
     pub products: Vec<ProductOption>,
     pub form: SwapForm,
     pub errors: Errors,
+    /// The signed-in staff member's authority limit, as text.
+    pub limit: String,
+    /// The manager's sign-in on the swap form (for anyone whose limit is not unlimited).
+    pub show_manager: bool,
+    /// The last attempt was above the limit (or the manager's sign-in failed).
+    pub needs_manager: bool,
+    /// The refusal form (while the case is open), as typed, and its errors.
+    pub refusal: RefuseForm,
+    pub reasons: Vec<CategoryOption>,
+    pub refuse_errors: Errors,
+    /// Whether the case has a customer status link (its token is not stored, only its hash).
+    pub has_status_link: bool,
+    /// The link just created: shown this once.
+    pub new_status_link: Option<String>,
 }
 
 /// `"a: 1, b: x"` for a JSON object, compactly.
@@ -379,10 +404,12 @@ fn default_swap_form(view: &CaseView, now: DateTime<Utc>) -> SwapForm {
         postcode: c.postcode.clone(),
         city: c.city.clone(),
         country: c.country.clone(),
+        manager_email: String::new(),
+        manager_password: String::new(),
     }
 }
 
-async fn case_page(
+pub(crate) async fn case_page(
     db: &DatabaseConnection,
     me: &Signed,
     case: db::cases::Model,
@@ -391,7 +418,10 @@ async fn case_page(
 ) -> Result<CasePage, Problem> {
     let retailer_id = me.staff.retailer_id;
     let can_approve = db::case_status(&case)? == CaseStatus::Open;
+    let has_status_link = case.status_token_hash.is_some();
     let view = case_view(db, case).await?;
+    let limit = my_limit(db, me).await?;
+    let needs_manager = errors.needs_manager;
     let form = form.unwrap_or_else(|| default_swap_form(&view, Utc::now()));
     let products = if can_approve {
         let paid = &view.sale.price_paid;
@@ -407,9 +437,14 @@ async fn case_page(
                 } else {
                     "other currency".to_owned()
                 };
+                let manager = if limit.allows(&price) {
+                    ""
+                } else {
+                    " · needs a manager"
+                };
                 Ok(ProductOption {
                     selected: p.sku == form.replacement_sku,
-                    label: format!("{} ({}) — {price}, {difference}", p.name, p.sku),
+                    label: format!("{} ({}) — {price}, {difference}{manager}", p.name, p.sku),
                     sku: p.sku,
                 })
             })
@@ -441,6 +476,14 @@ async fn case_page(
         products,
         form,
         errors,
+        refusal: RefuseForm::default(),
+        reasons: reason_options(""),
+        refuse_errors: Errors::default(),
+        has_status_link,
+        new_status_link: None,
+        show_manager: limit != Limit::Unlimited,
+        limit: limit.describe(),
+        needs_manager,
     })
 }
 
@@ -518,6 +561,8 @@ impl SwapForm {
             window,
             approved_by: approved_by.to_owned(),
             delivery_address: Some(address),
+            authorized_by: None,
+            limit: None,
         })
     }
 }
@@ -546,11 +591,8 @@ pub async fn approve_swap(
         return not_found();
     }
     let now = Utc::now();
-    let form = form.into_inner();
-    let result = match form.parse(&me.staff.email, now) {
-        Ok(approval) => approve(db.get_ref(), retailer_id, id, approval, now).await,
-        Err(p) => Err(p),
-    };
+    let mut form = form.into_inner();
+    let result = approve_at_desk(db.get_ref(), &me, id, &mut form, now).await;
     match result {
         Ok(done) => {
             tracing::info!(staff.id = %me.staff.id, case.id = %id, swap.id = %done.swap_id,
@@ -563,16 +605,41 @@ pub async fn approve_swap(
             let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
                 return not_found();
             };
-            let page = case_page(
-                db.get_ref(),
-                &me,
-                case,
-                Some(form),
-                Errors::from_problem(&p),
-            )
-            .await?;
+            let mut errors = Errors::from_problem(&p);
+            errors.needs_manager =
+                p.code == NEEDS_MANAGER || p.errors.iter().any(|e| e.field.starts_with("manager_"));
+            let page = case_page(db.get_ref(), &me, case, Some(form), errors).await?;
             render(&page)
         }
         Err(p) => Err(p),
     }
+}
+
+/// The desk's approval: the form's fields, the signed-in person's authority limit and, when a
+/// manager's e-mail and password are on the form, the manager's authorization (then the
+/// manager's limit applies and the swap records both). The password never goes back into the
+/// form.
+async fn approve_at_desk(
+    db: &DatabaseConnection,
+    me: &Signed,
+    case_id: Uuid,
+    form: &mut SwapForm,
+    now: DateTime<Utc>,
+) -> Result<crate::http::view::SwapApproved, Problem> {
+    let password = std::mem::take(&mut form.manager_password);
+    let mut approval = form.parse(&me.staff.email, now)?;
+    approval.limit = Some(my_limit(db, me).await?);
+    if !form.manager_email.trim().is_empty() || !password.is_empty() {
+        let manager =
+            match authorize_manager(db, me.staff.retailer_id, &form.manager_email, password).await?
+            {
+                Ok(manager) => manager,
+                Err(message) => return Err(invalid("manager_password", message)),
+            };
+        let role = Role::parse(&manager.role)
+            .ok_or_else(|| Problem::internal(format!("staff {} has no known role", manager.id)))?;
+        approval.limit = Some(db::authority::limit_of(db, me.staff.retailer_id, role).await?);
+        approval.authorized_by = Some(manager.email);
+    }
+    approve(db, me.staff.retailer_id, case_id, approval, now).await
 }
