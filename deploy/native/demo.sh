@@ -22,11 +22,15 @@ for tool in curl jq; do
   command -v "$tool" >/dev/null || die "$tool not found in PATH (apt-get install $tool)"
 done
 
-# api METHOD URL [JSON-BODY]: prints the response body; fails on a non-2xx status and shows
-# the problem+json document the service returned.
+# api METHOD URL [JSON-BODY [API-KEY]]: prints the response body; fails on a non-2xx status and
+# shows the problem+json document the service returned. With an API key, sends it as
+# `Authorization: Bearer <key>` (the manufacturer API wants one).
 api() {
-  local method="$1" url="$2" body="${3:-}" out status
+  local method="$1" url="$2" body="${3:-}" key="${4:-}" out status
   local args=(-sS -X "$method" -H 'Accept: application/json' -w '\n%{http_code}' --max-time 10)
+  if [[ -n "$key" ]]; then
+    args+=(-H "Authorization: Bearer $key")
+  fi
   if [[ -n "$body" ]]; then
     args+=(-H 'Content-Type: application/json' --data "$body")
   fi
@@ -65,9 +69,13 @@ for url in "$RETAILER_URL" "$MANUFACTURER_URL" "$LOGISTICS_URL"; do
 done
 
 say "manufacturer"
-mid="$(api POST "$MANUFACTURER_URL/api/manufacturers" \
-  "$(jq -nc --arg n "Waschwerk GmbH $run" '{name: $n}')" | jq -r .id)"
-echo "manufacturer id: $mid"
+# The answer holds the manufacturer's first API key, shown this once.
+manufacturer="$(api POST "$MANUFACTURER_URL/api/manufacturers" \
+  "$(jq -nc --arg n "Waschwerk GmbH $run" '{name: $n}')")"
+mid="$(echo "$manufacturer" | jq -r .id)"
+mkey="$(echo "$manufacturer" | jq -r .api_key)"
+[[ "$mkey" == kmr_* ]] || die "no api_key in the manufacturer's answer: $manufacturer"
+echo "manufacturer id: $mid (API key ${mkey:0:12}…)"
 
 say "retailer"
 rid="$(api POST "$RETAILER_URL/api/retailers" \
@@ -78,7 +86,7 @@ say "agreement between them (24 months coverage, 14 days DOA, 100 %, 25.00 EUR h
 api POST "$MANUFACTURER_URL/api/manufacturers/$mid/agreements" "$(jq -nc --arg r "$rid" '{
   retailer_id: $r, currency: "EUR", coverage_months: 24, doa_days: 14,
   reimbursement_percent: 100, handling_fee: {amount: "25.00", currency: "EUR"},
-  decision_deadline_days: 14}')" | jq .
+  decision_deadline_days: 14}')" "$mkey" | jq .
 
 say "product"
 api POST "$RETAILER_URL/api/retailers/$rid/products" "$(jq -nc --arg m "$mid" '{

@@ -2,6 +2,8 @@
 //! `manufacturer.claims`, and its outbox, against a real PostgreSQL and RabbitMQ.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
@@ -17,6 +19,61 @@ use uuid::Uuid;
 
 const DEADLINE: Duration = Duration::from_secs(15);
 const PROBLEM: &str = "application/problem+json";
+
+/// The API keys the tests hold: per service (its base URL), the key of each manufacturer made
+/// through [`create_manufacturer`], and the key of the one made last.
+#[derive(Default)]
+struct Keys {
+    of: HashMap<(String, Uuid), String>,
+    last: HashMap<String, String>,
+}
+
+static KEYS: Mutex<Option<Keys>> = Mutex::new(None);
+
+fn remember_key(svc: &TestService, mid: Uuid, key: &str) {
+    let mut keys = KEYS.lock().unwrap();
+    let keys = keys.get_or_insert_with(Keys::default);
+    keys.of.insert((svc.url(""), mid), key.to_owned());
+    keys.last.insert(svc.url(""), key.to_owned());
+}
+
+/// The key a test request to `path` goes with: the key of the path's manufacturer when the test
+/// made it, else the key of the manufacturer made last (an authenticated caller asking about an
+/// unknown or another manufacturer: a 404).
+fn key_for(svc: &TestService, path: &str) -> Option<String> {
+    let keys = KEYS.lock().unwrap();
+    let keys = keys.as_ref()?;
+    let mid = path
+        .strip_prefix("/api/manufacturers/")?
+        .split(['/', '?'])
+        .next()
+        .and_then(|s| Uuid::parse_str(s).ok());
+    mid.and_then(|mid| keys.of.get(&(svc.url(""), mid)).cloned())
+        .or_else(|| keys.last.get(&svc.url("")).cloned())
+}
+
+/// A request to `path`, authenticated as [`key_for`] says.
+fn request(svc: &TestService, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    let req = svc.client.request(method, svc.url(path));
+    match key_for(svc, path) {
+        Some(key) => req.bearer_auth(key),
+        None => req,
+    }
+}
+
+/// A request to `path` with exactly this key (or none).
+fn request_as(
+    svc: &TestService,
+    method: reqwest::Method,
+    path: &str,
+    key: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let req = svc.client.request(method, svc.url(path));
+    match key {
+        Some(key) => req.bearer_auth(key),
+        None => req,
+    }
+}
 
 async fn start() -> TestService {
     TestService::start::<Migrator>(SERVICE, build).await
@@ -53,8 +110,7 @@ async fn answer(res: reqwest::Response) -> Answer {
 
 async fn post(svc: &TestService, path: &str, body: &Value) -> Answer {
     answer(
-        svc.client
-            .post(svc.url(path))
+        request(svc, reqwest::Method::POST, path)
             .json(body)
             .send()
             .await
@@ -65,8 +121,7 @@ async fn post(svc: &TestService, path: &str, body: &Value) -> Answer {
 
 async fn post_raw(svc: &TestService, path: &str, body: impl Into<reqwest::Body>) -> Answer {
     answer(
-        svc.client
-            .post(svc.url(path))
+        request(svc, reqwest::Method::POST, path)
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -77,7 +132,13 @@ async fn post_raw(svc: &TestService, path: &str, body: impl Into<reqwest::Body>)
 }
 
 async fn get(svc: &TestService, path: &str) -> Answer {
-    answer(svc.client.get(svc.url(path)).send().await.unwrap()).await
+    answer(
+        request(svc, reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 async fn count(db: &DatabaseConnection, sql: &str, values: Vec<DbValue>) -> i64 {
@@ -105,6 +166,7 @@ async fn table_counts(db: &DatabaseConnection) -> Vec<(&'static str, i64)> {
         "inbox",
         "serial_registry",
         "idempotency_keys",
+        "api_keys",
     ] {
         let n = count(db, &format!("SELECT count(*) FROM {table}"), vec![]).await;
         counts.push((table, n));
@@ -116,7 +178,9 @@ async fn create_manufacturer(svc: &TestService, name: &str) -> Uuid {
     let a = post(svc, "/api/manufacturers", &json!({ "name": name })).await;
     assert_eq!(a.status, 201, "{}", a.body);
     assert_eq!(a.body["name"], name);
-    serde_json::from_value(a.body["id"].clone()).unwrap()
+    let mid = serde_json::from_value(a.body["id"].clone()).unwrap();
+    remember_key(svc, mid, a.body["api_key"].as_str().unwrap());
+    mid
 }
 
 fn agreement_body(retailer_id: Uuid) -> Value {
@@ -1161,8 +1225,7 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
 
 async fn post_keyed(svc: &TestService, path: &str, body: &Value, key: &str) -> Answer {
     answer(
-        svc.client
-            .post(svc.url(path))
+        request(svc, reqwest::Method::POST, path)
             .header("Idempotency-Key", key)
             .json(body)
             .send()
@@ -1674,8 +1737,7 @@ async fn a_malformed_idempotency_key_is_a_bad_request() {
         ),
     ] {
         let a = answer(
-            svc.client
-                .post(svc.url(&path))
+            request(&svc, reqwest::Method::POST, &path)
                 .header("Idempotency-Key", key)
                 .json(&agreement_body(Uuid::now_v7()))
                 .send()
@@ -1688,8 +1750,7 @@ async fn a_malformed_idempotency_key_is_a_bad_request() {
     }
     // Two of them.
     let a = answer(
-        svc.client
-            .post(svc.url(&path))
+        request(&svc, reqwest::Method::POST, &path)
             .header("Idempotency-Key", "one")
             .header("Idempotency-Key", "two")
             .json(&agreement_body(Uuid::now_v7()))
@@ -1762,5 +1823,547 @@ async fn concurrent_requests_with_one_key_do_the_work_once() {
         count(&svc.db, "SELECT count(*) FROM idempotency_keys", vec![]).await,
         6
     );
+    svc.stop().await;
+}
+
+/// Sends `method path` with exactly `key` (or none), with a JSON body for the writes.
+async fn call_as(
+    svc: &TestService,
+    method: &reqwest::Method,
+    path: &str,
+    body: &Value,
+    key: Option<&str>,
+) -> Answer {
+    let req = request_as(svc, method.clone(), path, key);
+    let req = if *method == reqwest::Method::POST {
+        req.json(body)
+    } else {
+        req
+    };
+    answer(req.send().await.unwrap()).await
+}
+
+/// Creates a manufacturer; returns its id, its key and the key's id.
+async fn manufacturer_with_key(svc: &TestService, name: &str) -> (Uuid, String, Uuid) {
+    let a = post(svc, "/api/manufacturers", &json!({ "name": name })).await;
+    assert_eq!(a.status, 201, "{}", a.body);
+    let mid = serde_json::from_value(a.body["id"].clone()).unwrap();
+    let key = a.body["api_key"].as_str().unwrap().to_owned();
+    remember_key(svc, mid, &key);
+    let key_id = serde_json::from_value(a.body["api_key_id"].clone()).unwrap();
+    (mid, key, key_id)
+}
+
+/// Every route under the manufacturer `mid`, with an agreement and a claim of it, and a body
+/// that would be valid.
+fn routes_of(
+    mid: Uuid,
+    agreement: &str,
+    claim: Uuid,
+    key_id: Uuid,
+) -> Vec<(reqwest::Method, String, Value)> {
+    use reqwest::Method;
+    let m = format!("/api/manufacturers/{mid}");
+    vec![
+        (Method::GET, m.clone(), Value::Null),
+        (Method::GET, format!("{m}/agreements"), Value::Null),
+        (
+            Method::POST,
+            format!("{m}/agreements"),
+            agreement_body(Uuid::now_v7()),
+        ),
+        (
+            Method::GET,
+            format!("{m}/agreements/{agreement}"),
+            Value::Null,
+        ),
+        (Method::GET, format!("{m}/claims"), Value::Null),
+        (
+            Method::GET,
+            format!("{m}/claims?status=pending"),
+            Value::Null,
+        ),
+        (Method::GET, format!("{m}/claims/{claim}"), Value::Null),
+        (
+            Method::POST,
+            format!("{m}/claims/{claim}/decision"),
+            json!({"outcome": "accept"}),
+        ),
+        (
+            Method::POST,
+            format!("{m}/serials"),
+            json!({"serials": ["SN-1"]}),
+        ),
+        (Method::GET, format!("{m}/api-keys"), Value::Null),
+        (
+            Method::POST,
+            format!("{m}/api-keys"),
+            json!({"label": "ci"}),
+        ),
+        (
+            Method::DELETE,
+            format!("{m}/api-keys/{key_id}"),
+            Value::Null,
+        ),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_without_a_valid_key_are_unauthorized_and_change_nothing() {
+    let svc = start().await;
+    let (mid, key, key_id) = manufacturer_with_key(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    let agreement = create_agreement(&svc, mid, retailer).await;
+    let event = claim(mid, retailer, 60);
+    arrive(&svc, mid, std::slice::from_ref(&event)).await;
+    let agreement_id = agreement["id"].as_str().unwrap();
+    let unknown = format!("kmr_{}", "0".repeat(64));
+    let before = table_counts(&svc.db).await;
+
+    for (method, path, body) in routes_of(mid, agreement_id, event.claim_id, key_id) {
+        let what = format!("{method} {path}");
+        // No credentials, an unknown key of the right shape.
+        for key in [None, Some(unknown.as_str())] {
+            let a = call_as(&svc, &method, &path, &body, key).await;
+            assert_problem(&a, 401, &what);
+            assert_eq!(a.body["code"], "unauthorized", "{what}");
+        }
+        // Malformed credentials.
+        for header in [
+            format!("Basic {key}"),
+            "Bearer".to_owned(),
+            format!("Bearer {}", &key[..20]),
+            format!("Bearer {key}x"),
+            key.clone(),
+        ] {
+            let res = svc
+                .client
+                .request(method.clone(), svc.url(&path))
+                .header("authorization", &header)
+                .send()
+                .await
+                .unwrap();
+            let challenge = res
+                .headers()
+                .get("www-authenticate")
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default();
+            assert!(
+                challenge.starts_with("Bearer"),
+                "{what} {header}: {challenge}"
+            );
+            let a = answer(res).await;
+            assert_problem(&a, 401, &format!("{what} with {header}"));
+        }
+    }
+    // Authentication comes first, whatever else is wrong with the request.
+    for key in [None, Some(unknown.as_str())] {
+        let bad_body = answer(
+            request_as(
+                &svc,
+                reqwest::Method::POST,
+                &format!("/api/manufacturers/{mid}/agreements"),
+                key,
+            )
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_problem(&bad_body, 401, "malformed body, no valid key");
+        let bad_path = call_as(
+            &svc,
+            &reqwest::Method::GET,
+            &format!("/api/manufacturers/{mid}/claims/not-a-uuid"),
+            &Value::Null,
+            key,
+        )
+        .await;
+        assert_problem(&bad_path, 401, "malformed path, no valid key");
+    }
+    // With the key, an unknown route below the manufacturer is the usual 404 problem.
+    let nope = call_as(
+        &svc,
+        &reqwest::Method::GET,
+        &format!("/api/manufacturers/{mid}/nope"),
+        &Value::Null,
+        Some(&key),
+    )
+    .await;
+    assert_problem(&nope, 404, "unknown route");
+    let res = request_as(
+        &svc,
+        reqwest::Method::GET,
+        &format!("/api/manufacturers/{mid}"),
+        None,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert!(
+        res.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("Bearer")
+    );
+    assert_eq!(table_counts(&svc.db).await, before);
+
+    // The key itself is stored only as its SHA-256.
+    let stored = count(
+        &svc.db,
+        "SELECT count(*) FROM api_keys WHERE id = $1 AND secret_hash = sha256(convert_to($2, 'UTF8')) \
+         AND prefix = $3",
+        vec![key_id.into(), key.clone().into(), key[..12].to_owned().into()],
+    )
+    .await;
+    assert_eq!(stored, 1);
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_manufacturers_key_finds_nothing_of_it() {
+    let svc = start().await;
+    let (a, a_key, a_key_id) = manufacturer_with_key(&svc, "Waschwerk AG").await;
+    let (b, b_key, b_key_id) = manufacturer_with_key(&svc, "Kühlhaus GmbH").await;
+    let retailer = Uuid::now_v7();
+    let a_agreement = create_agreement(&svc, a, retailer).await;
+    let b_agreement = create_agreement(&svc, b, retailer).await;
+    let a_claim = claim(a, retailer, 60);
+    let b_claim = claim(b, retailer, 60);
+    arrive(&svc, a, std::slice::from_ref(&a_claim)).await;
+    arrive(&svc, b, std::slice::from_ref(&b_claim)).await;
+    let ghost = Uuid::now_v7();
+    let unknown = get(&svc, &format!("/api/manufacturers/{ghost}")).await;
+    assert_problem(&unknown, 404, "unknown manufacturer");
+    let before = table_counts(&svc.db).await;
+
+    // A's key on every route of B: the same 404 as an unknown manufacturer.
+    let b_routes = routes_of(
+        b,
+        b_agreement["id"].as_str().unwrap(),
+        b_claim.claim_id,
+        b_key_id,
+    );
+    for (method, path, body) in &b_routes {
+        let x = call_as(&svc, method, path, body, Some(&a_key)).await;
+        assert_problem(&x, 404, &format!("A's key on {method} {path}"));
+        assert_eq!(x.body, unknown.body, "{method} {path}");
+        assert!(!x.body.to_string().contains(&b.to_string()));
+    }
+    // A's key on A's routes with B's agreement, claim and key: 404 too.
+    for (method, path, body) in routes_of(
+        a,
+        b_agreement["id"].as_str().unwrap(),
+        b_claim.claim_id,
+        b_key_id,
+    ) {
+        if !path.contains(&b_agreement["id"].as_str().unwrap().to_owned())
+            && !path.contains(&b_claim.claim_id.to_string())
+            && !path.contains(&b_key_id.to_string())
+        {
+            continue;
+        }
+        let x = call_as(&svc, &method, &path, &body, Some(&a_key)).await;
+        assert_problem(&x, 404, &format!("A's key on {method} {path}"));
+    }
+    // A's lists hold nothing of B.
+    for path in [
+        format!("/api/manufacturers/{a}/claims"),
+        format!("/api/manufacturers/{a}/claims?status=pending"),
+        format!("/api/manufacturers/{a}/agreements"),
+        format!("/api/manufacturers/{a}/api-keys"),
+    ] {
+        let l = call_as(
+            &svc,
+            &reqwest::Method::GET,
+            &path,
+            &Value::Null,
+            Some(&a_key),
+        )
+        .await;
+        assert_eq!(l.status, 200, "{path}: {}", l.body);
+        let text = l.body.to_string();
+        assert_eq!(
+            l.body["items"].as_array().unwrap().len(),
+            1,
+            "{path}: {text}"
+        );
+        for theirs in [
+            b_claim.claim_id.to_string(),
+            b_agreement["id"].as_str().unwrap().to_owned(),
+            b_key_id.to_string(),
+        ] {
+            assert!(!text.contains(&theirs), "{path}: {text}");
+        }
+    }
+    assert_eq!(table_counts(&svc.db).await, before);
+    // B's key still works, and B's claim is still pending; A's things are untouched.
+    let mine = call_as(
+        &svc,
+        &reqwest::Method::GET,
+        &format!("/api/manufacturers/{b}/claims/{}", b_claim.claim_id),
+        &Value::Null,
+        Some(&b_key),
+    )
+    .await;
+    assert_eq!(mine.status, 200, "{}", mine.body);
+    assert_eq!(mine.body["status"], "pending");
+    let theirs = claim_of(&svc, a, a_claim.claim_id).await;
+    assert_eq!(theirs["status"], "pending");
+    assert_eq!(
+        get(
+            &svc,
+            &format!(
+                "/api/manufacturers/{a}/agreements/{}",
+                a_agreement["id"].as_str().unwrap()
+            )
+        )
+        .await
+        .status,
+        200
+    );
+    let _ = a_key_id;
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_rotate_and_a_revoked_key_stops_at_once() {
+    use reqwest::Method;
+    let svc = start().await;
+    let (mid, first, first_id) = manufacturer_with_key(&svc, "Waschwerk AG").await;
+    let keys = format!("/api/manufacturers/{mid}/api-keys");
+    let me = format!("/api/manufacturers/{mid}");
+
+    // A second key, shown once.
+    let made = call_as(
+        &svc,
+        &Method::POST,
+        &keys,
+        &json!({"label": "erp 2027"}),
+        Some(&first),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let second = made.body["api_key"].as_str().unwrap().to_owned();
+    assert!(second.starts_with("kmr_") && second.len() == 68, "{second}");
+    assert_ne!(second, first);
+    assert_eq!(made.body["prefix"], second[..12]);
+    assert_eq!(made.body["label"], "erp 2027");
+    assert!(made.body["revoked_at"].is_null());
+    let second_id: Uuid = serde_json::from_value(made.body["id"].clone()).unwrap();
+
+    // Both work at once.
+    for key in [&first, &second] {
+        let a = call_as(&svc, &Method::GET, &me, &Value::Null, Some(key)).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    // The listing has both, with no secret.
+    let l = call_as(&svc, &Method::GET, &keys, &Value::Null, Some(&second)).await;
+    assert_eq!(l.status, 200, "{}", l.body);
+    let items = l.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["id"], first_id.to_string());
+    assert_eq!(items[0]["label"], "initial");
+    assert_eq!(items[1]["id"], second_id.to_string());
+    for item in items {
+        assert!(item["last_used_at"].is_string(), "{item}");
+        let mut fields: Vec<&str> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            [
+                "created_at",
+                "id",
+                "label",
+                "last_used_at",
+                "prefix",
+                "revoked_at"
+            ]
+        );
+    }
+    let text = l.body.to_string();
+    assert!(!text.contains(&first) && !text.contains(&second));
+
+    // Bad labels.
+    let before = table_counts(&svc.db).await;
+    for body in [
+        json!({"label": ""}),
+        json!({"label": "x".repeat(101)}),
+        json!({}),
+    ] {
+        let a = call_as(&svc, &Method::POST, &keys, &body, Some(&first)).await;
+        assert!(a.status == 422 || a.status == 400, "{body}: {}", a.status);
+        assert_problem(&a, a.status, &format!("label {body}"));
+    }
+    assert_eq!(table_counts(&svc.db).await, before);
+
+    // Revoke the first with the second: the first stops, the second goes on.
+    let gone = call_as(
+        &svc,
+        &Method::DELETE,
+        &format!("{keys}/{first_id}"),
+        &Value::Null,
+        Some(&second),
+    )
+    .await;
+    assert_eq!(gone.status, 204);
+    let a = call_as(&svc, &Method::GET, &me, &Value::Null, Some(&first)).await;
+    assert_problem(&a, 401, "revoked key");
+    assert_eq!(a.body["code"], "unauthorized");
+    let a = call_as(&svc, &Method::GET, &me, &Value::Null, Some(&second)).await;
+    assert_eq!(a.status, 200);
+    // Revoking again is no error; an unknown key id is a 404.
+    let again = call_as(
+        &svc,
+        &Method::DELETE,
+        &format!("{keys}/{first_id}"),
+        &Value::Null,
+        Some(&second),
+    )
+    .await;
+    assert_eq!(again.status, 204);
+    let none = call_as(
+        &svc,
+        &Method::DELETE,
+        &format!("{keys}/{}", Uuid::now_v7()),
+        &Value::Null,
+        Some(&second),
+    )
+    .await;
+    assert_problem(&none, 404, "unknown key id");
+    let l = call_as(&svc, &Method::GET, &keys, &Value::Null, Some(&second)).await;
+    let items = l.body["items"].as_array().unwrap();
+    assert!(items[0]["revoked_at"].is_string());
+    assert!(items[1]["revoked_at"].is_null());
+
+    // A third key; then the second revokes itself and stops at once.
+    let made = call_as(
+        &svc,
+        &Method::POST,
+        &keys,
+        &json!({"label": "erp 2028"}),
+        Some(&second),
+    )
+    .await;
+    assert_eq!(made.status, 201);
+    let third = made.body["api_key"].as_str().unwrap().to_owned();
+    let own = call_as(
+        &svc,
+        &Method::DELETE,
+        &format!("{keys}/{second_id}"),
+        &Value::Null,
+        Some(&second),
+    )
+    .await;
+    assert_eq!(own.status, 204);
+    let a = call_as(&svc, &Method::GET, &keys, &Value::Null, Some(&second)).await;
+    assert_problem(&a, 401, "self-revoked key");
+    let a = call_as(&svc, &Method::GET, &keys, &Value::Null, Some(&third)).await;
+    assert_eq!(a.status, 200);
+    assert_eq!(a.body["items"].as_array().unwrap().len(), 3);
+    svc.stop().await;
+}
+
+/// The committed spec file.
+const OPENAPI_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+
+#[test]
+fn the_committed_openapi_document_is_the_generated_one() {
+    let generated = manufacturer::http::openapi::document_json().unwrap();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(OPENAPI_FILE, &generated).unwrap();
+        return;
+    }
+    // Every schema the document refers to is in it.
+    let spec: Value = serde_json::from_str(&generated).unwrap();
+    for name in generated
+        .split("\"#/components/schemas/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+    {
+        assert!(
+            spec["components"]["schemas"][name].is_object(),
+            "no schema {name}"
+        );
+    }
+    let committed = std::fs::read_to_string(OPENAPI_FILE).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "services/manufacturer/openapi.json differs from the document the code generates; \
+         regenerate it with `UPDATE_OPENAPI=1 cargo nextest run -p manufacturer openapi` \
+         and commit it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_and_docs_page_are_served_and_every_operation_is_routed() {
+    let svc = start().await;
+    let res = svc
+        .client
+        .get(svc.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let served = res.text().await.unwrap();
+    assert_eq!(
+        served,
+        manufacturer::http::openapi::document_json().unwrap()
+    );
+    let spec: Value = serde_json::from_str(&served).unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(
+        spec["components"]["securitySchemes"]["api_key"]["scheme"],
+        "bearer"
+    );
+    assert!(spec["components"]["schemas"]["Problem"].is_object());
+
+    let docs = svc.client.get(svc.url("/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(
+        docs.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = docs.text().await.unwrap();
+    assert!(page.contains("/openapi.json"));
+    assert!(
+        !page.contains("https://"),
+        "the docs page loads nothing from elsewhere"
+    );
+
+    // Every documented operation exists: without a key the authenticated ones answer 401 (not
+    // the router's 404 or 405), and each authenticated one says so in the document.
+    let ghost = Uuid::now_v7();
+    let mut operations = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let url = path
+                .replace("{mid}", &ghost.to_string())
+                .replace("{id}", &Uuid::now_v7().to_string())
+                .replace("{key_id}", &Uuid::now_v7().to_string());
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let a = call_as(&svc, &method, &url, &json!({}), None).await;
+            let what = format!("{method} {path}");
+            if path.starts_with("/api/manufacturers/{mid}") {
+                assert_problem(&a, 401, &what);
+                assert!(op["security"].is_array(), "{what}: no security");
+                assert!(op["responses"]["401"].is_object(), "{what}");
+            } else {
+                assert_problem(&a, 422, &what);
+            }
+            assert!(op["responses"]["500"].is_object(), "{what}");
+        }
+    }
+    assert_eq!(operations, 12);
     svc.stop().await;
 }

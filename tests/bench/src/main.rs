@@ -161,12 +161,21 @@ impl Progress {
 }
 
 async fn post(client: &reqwest::Client, url: &str, body: Value) -> anyhow::Result<Value> {
-    let res = client
-        .post(url)
-        .json(&body)
-        .send()
-        .await
-        .with_context(|| format!("POST {url}"))?;
+    post_as(client, url, body, None).await
+}
+
+/// A POST with an API key (`Authorization: Bearer <key>`), if given.
+async fn post_as(
+    client: &reqwest::Client,
+    url: &str,
+    body: Value,
+    key: Option<&str>,
+) -> anyhow::Result<Value> {
+    let mut req = client.post(url).json(&body);
+    if let Some(key) = key {
+        req = req.bearer_auth(key);
+    }
+    let res = req.send().await.with_context(|| format!("POST {url}"))?;
     let status = res.status();
     let body: Value = res.json().await.unwrap_or(Value::Null);
     if !status.is_success() {
@@ -270,6 +279,10 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
     )
     .await?;
     let mid = id(&m)?;
+    let manufacturer_key = m["api_key"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no api_key in {m}"))?
+        .to_owned();
     let r = post(
         &client,
         &format!("{}/api/retailers", a.retailer),
@@ -277,12 +290,13 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
     )
     .await?;
     let rid = id(&r)?;
-    post(
+    post_as(
         &client,
         &format!("{}/api/manufacturers/{mid}/agreements", a.manufacturer),
         json!({"retailer_id": rid, "currency": "EUR", "coverage_months": 24, "doa_days": 14,
                "reimbursement_percent": "80", "handling_fee": {"amount": "25.00", "currency": "EUR"},
                "decision_deadline_days": 14}),
+        Some(&manufacturer_key),
     )
     .await?;
     post(

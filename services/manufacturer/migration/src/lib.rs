@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000002_manufacturer;
 mod m20261123_000003_deadlines_flags_idempotency;
+mod m20261123_000004_api_keys;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(kummerer_messaging::migration::OutboxInbox),
             Box::new(m20261123_000002_manufacturer::Migration),
             Box::new(m20261123_000003_deadlines_flags_idempotency::Migration),
+            Box::new(m20261123_000004_api_keys::Migration),
         ]
     }
 }

@@ -7,14 +7,15 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::auth::Manufacturer;
 use super::idempotency::Idempotent;
 use super::input::{DecimalInput, MoneyInput};
+use super::invalid;
 use super::views::{AgreementView, Items};
-use super::{invalid, manufacturers::ensure_exists};
-use crate::db::{agreement, manufacturer};
+use crate::db::agreement;
 use crate::domain::AgreementInput;
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct NewAgreement {
     pub retailer_id: Uuid,
     pub currency: String,
@@ -28,15 +29,27 @@ pub struct NewAgreement {
     pub default_outcome: Option<String>,
 }
 
-/// `POST /api/manufacturers/{mid}/agreements` → 201, 400 (idempotency key), 404
-/// (manufacturer), 409 `agreement_exists`, 422.
+/// Make an agreement with a retailer
+#[utoipa::path(
+    post, path = "/api/manufacturers/{mid}/agreements", tag = "agreements", operation_id = "create_agreement",
+    params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a retry with the same key and body answers the first answer")),
+    request_body = NewAgreement,
+    responses(
+        (status = 201, description = "Created", body = AgreementView),
+        (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "`agreement_exists` (one per retailer), `request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+// `POST /api/manufacturers/{mid}/agreements` → 201, 400 (idempotency key), 404
+// (manufacturer), 409 `agreement_exists`, 422.
 pub async fn create(
+    me: Manufacturer,
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<Uuid>,
     body: web::Json<NewAgreement>,
 ) -> Result<HttpResponse, Problem> {
-    let mid = path.into_inner();
+    let mid = me.id;
     let idem = Idempotent::new(&req, mid, &*body)?;
     let (fee_amount, fee_currency) = body.handling_fee.parts();
     let input = AgreementInput {
@@ -55,9 +68,6 @@ pub async fn create(
     if let Some(replay) = idem.begin(&txn).await? {
         return Ok(replay);
     }
-    if !manufacturer::exists(&txn, mid).await? {
-        return Err(Problem::not_found("manufacturer"));
-    }
     let Some(created) = agreement::insert(&txn, mid, retailer_id, &terms).await? else {
         return Err(Problem::conflict(
             "agreement_exists",
@@ -73,13 +83,18 @@ pub async fn create(
     Ok(res)
 }
 
-/// `GET /api/manufacturers/{mid}/agreements` → 200 `{"items": [...]}`, 404.
+/// List the agreements
+#[utoipa::path(
+    get, path = "/api/manufacturers/{mid}/agreements", tag = "agreements", operation_id = "list_agreements",
+    params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)")),
+    responses((status = 200, description = "The agreements", body = Items<AgreementView>))
+)]
+// `GET /api/manufacturers/{mid}/agreements` → 200 `{"items": [...]}`, 404.
 pub async fn list(
+    me: Manufacturer,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    let mid = path.into_inner();
-    ensure_exists(db.get_ref(), mid).await?;
+    let mid = me.id;
     let items = agreement::list(db.get_ref(), mid)
         .await?
         .into_iter()
@@ -88,12 +103,19 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
-/// `GET /api/manufacturers/{mid}/agreements/{id}` → 200, 404.
+/// One agreement
+#[utoipa::path(
+    get, path = "/api/manufacturers/{mid}/agreements/{id}", tag = "agreements", operation_id = "get_agreement",
+    params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("id" = Uuid, Path, description = "The agreement")),
+    responses((status = 200, description = "The agreement", body = AgreementView))
+)]
+// `GET /api/manufacturers/{mid}/agreements/{id}` → 200, 404.
 pub async fn get(
+    me: Manufacturer,
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, Problem> {
-    let (mid, id) = path.into_inner();
+    let (mid, id) = (me.id, path.into_inner().1);
     let a = agreement::find(db.get_ref(), mid, id)
         .await?
         .ok_or_else(|| Problem::not_found("agreement"))?;

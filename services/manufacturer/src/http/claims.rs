@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::auth::Manufacturer;
 use super::idempotency::Idempotent;
 use super::input::MoneyInput;
+use super::invalid;
 use super::views::{ClaimView, Items, money_of};
-use super::{invalid, manufacturers::ensure_exists};
 use crate::db::{claim, claim_event};
 use crate::domain::claim::MANUFACTURER_DECIDER;
 use crate::domain::decision::check_input;
@@ -20,7 +21,7 @@ use crate::domain::{
     ClaimStatus, DecisionError, DecisionInput, DecisionOutcome, Invalid, OpenClaim, decide as rule,
 };
 
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StatusParam {
     Pending,
@@ -40,20 +41,33 @@ impl From<StatusParam> for ClaimStatus {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only claims in this status.
+    #[param(inline)]
     pub status: Option<StatusParam>,
 }
 
-/// `GET /api/manufacturers/{mid}/claims[?status=…]` → 200 `{"items": [...]}` newest first (at
-/// most 200), 400 on an unknown status, 404 on an unknown manufacturer.
+/// List the claims
+///
+/// Newest first, at most 200.
+#[utoipa::path(
+    get, path = "/api/manufacturers/{mid}/claims", tag = "claims", operation_id = "list_claims",
+    params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ListQuery),
+    responses(
+        (status = 200, description = "The claims (without their events)", body = Items<ClaimView>),
+        (status = 400, description = "`bad_query`: an unknown status", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+// `GET /api/manufacturers/{mid}/claims[?status=…]` → 200 `{"items": [...]}` newest first (at
+// most 200), 400 on an unknown status, 404 on an unknown manufacturer.
 pub async fn list(
+    me: Manufacturer,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<Uuid>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let mid = path.into_inner();
-    ensure_exists(db.get_ref(), mid).await?;
+    let mid = me.id;
     let items = claim::list(db.get_ref(), mid, query.status.map(ClaimStatus::from))
         .await?
         .into_iter()
@@ -62,12 +76,19 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
-/// `GET /api/manufacturers/{mid}/claims/{id}` → 200 with `events`, 404.
+/// One claim, with its history
+#[utoipa::path(
+    get, path = "/api/manufacturers/{mid}/claims/{id}", tag = "claims", operation_id = "get_claim",
+    params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("id" = Uuid, Path, description = "The claim")),
+    responses((status = 200, description = "The claim with its `events`", body = ClaimView))
+)]
+// `GET /api/manufacturers/{mid}/claims/{id}` → 200 with `events`, 404.
 pub async fn get(
+    me: Manufacturer,
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, Problem> {
-    let (mid, id) = path.into_inner();
+    let (mid, id) = (me.id, path.into_inner().1);
     let c = claim::find(db.get_ref(), mid, id)
         .await?
         .ok_or_else(|| Problem::not_found("claim"))?;
@@ -75,7 +96,7 @@ pub async fn get(
     Ok(HttpResponse::Ok().json(ClaimView::new(c, Some(events))))
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct DecisionBody {
     /// `accept`, `partly_accept` or `reject` (text, so that anything else is a field error).
     pub outcome: String,
@@ -85,16 +106,33 @@ pub struct DecisionBody {
     pub reason_code: Option<String>,
 }
 
-/// `POST /api/manufacturers/{mid}/claims/{id}/decision` → 200 claim, 404, 409
-/// `claim_already_decided`, 422, 400 (idempotency key). Locks the claim; of two concurrent
-/// decisions one wins.
+/// Decide a pending claim
+///
+/// `accept` (optionally with an `amount` up to the agreement's maximum), `partly_accept`
+/// (`amount` below the maximum and a `reason_code`) or `reject` (`reason_code`). Of two
+/// concurrent decisions one wins; the other is a 409.
+#[utoipa::path(
+    post, path = "/api/manufacturers/{mid}/claims/{id}/decision", tag = "claims", operation_id = "decide_claim",
+    params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("id" = Uuid, Path, description = "The claim"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a retry with the same key and body answers the first answer")),
+    request_body = DecisionBody,
+    responses(
+        (status = 200, description = "The decided claim", body = ClaimView),
+        (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "`claim_already_decided`, `request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+// `POST /api/manufacturers/{mid}/claims/{id}/decision` → 200 claim, 404, 409
+// `claim_already_decided`, 422, 400 (idempotency key). Locks the claim; of two concurrent
+// decisions one wins.
 pub async fn decide(
+    me: Manufacturer,
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<DecisionBody>,
 ) -> Result<HttpResponse, Problem> {
-    let (mid, id) = path.into_inner();
+    let (mid, id) = (me.id, path.into_inner().1);
     let idem = Idempotent::new(&req, mid, &*body)?;
     let outcome = match body.outcome.as_str() {
         "accept" => DecisionOutcome::Accept,

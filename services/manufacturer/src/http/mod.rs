@@ -1,57 +1,50 @@
-//! The JSON API. Everything below `/api/manufacturers/{mid}` is scoped by that manufacturer:
-//! an agreement or claim of another manufacturer answers 404 exactly like an unknown one.
+//! The JSON API. Everything below `/api/manufacturers/{mid}` needs an API key of that
+//! manufacturer (`Authorization: Bearer <key>`, see [`auth`]) and is scoped by it: an agreement
+//! or claim of another manufacturer answers 404 exactly like an unknown one.
 //! Handlers stay thin: parse → domain → persist (one transaction) → respond. Every POST under
 //! `/api/manufacturers/{mid}` takes an `Idempotency-Key` (see [`idempotency`]).
 
 mod agreements;
+mod api_keys;
+pub mod auth;
 mod claims;
 mod idempotency;
 mod input;
 mod manufacturers;
+pub mod openapi;
 mod serials;
 mod views;
 
 pub use views::money_of;
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 use kummerer_service::{FieldErrors, Problem};
 
 use crate::domain::Invalid;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/manufacturers", web::post().to(manufacturers::create))
-        .route(
-            "/api/manufacturers/{mid}",
-            web::get().to(manufacturers::get),
-        )
-        .route(
-            "/api/manufacturers/{mid}/agreements",
-            web::post().to(agreements::create),
-        )
-        .route(
-            "/api/manufacturers/{mid}/agreements",
-            web::get().to(agreements::list),
-        )
-        .route(
-            "/api/manufacturers/{mid}/agreements/{id}",
-            web::get().to(agreements::get),
-        )
-        .route(
-            "/api/manufacturers/{mid}/claims",
-            web::get().to(claims::list),
-        )
-        .route(
-            "/api/manufacturers/{mid}/claims/{id}",
-            web::get().to(claims::get),
-        )
-        .route(
-            "/api/manufacturers/{mid}/claims/{id}/decision",
-            web::post().to(claims::decide),
-        )
+    cfg.route("/openapi.json", web::get().to(openapi::serve))
+        .route("/docs", web::get().to(openapi::docs))
+        .route("/api/manufacturers", web::post().to(manufacturers::create))
         .service(
-            web::resource("/api/manufacturers/{mid}/serials")
-                .app_data(serials::json_config())
-                .route(web::post().to(serials::upload)),
+            web::scope("/api/manufacturers/{mid}")
+                .wrap(from_fn(auth::require))
+                .route("", web::get().to(manufacturers::get))
+                .route("/agreements", web::post().to(agreements::create))
+                .route("/agreements", web::get().to(agreements::list))
+                .route("/agreements/{id}", web::get().to(agreements::get))
+                .route("/claims", web::get().to(claims::list))
+                .route("/claims/{id}", web::get().to(claims::get))
+                .route("/claims/{id}/decision", web::post().to(claims::decide))
+                .route("/api-keys", web::post().to(api_keys::create))
+                .route("/api-keys", web::get().to(api_keys::list))
+                .route("/api-keys/{key_id}", web::delete().to(api_keys::revoke))
+                .service(
+                    web::resource("/serials")
+                        .app_data(serials::json_config())
+                        .route(web::post().to(serials::upload)),
+                ),
         );
 }
 

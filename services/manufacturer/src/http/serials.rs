@@ -7,10 +7,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
+use super::auth::Manufacturer;
 use super::idempotency::Idempotent;
-use crate::db::{manufacturer, serial};
+use crate::db::serial;
 
 /// Longest serial accepted.
 pub const SERIAL_MAX: usize = 100;
@@ -19,12 +19,12 @@ pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// Field errors reported at most per upload.
 const ERRORS_MAX: usize = 20;
 
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct SerialUpload {
     pub serials: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UploadView {
     /// Serials in the request.
     pub received: usize,
@@ -107,23 +107,35 @@ fn check(upload: &SerialUpload) -> Result<Vec<String>, Problem> {
     Ok(out)
 }
 
-/// `POST /api/manufacturers/{mid}/serials` `{"serials": [...]}` (1 to 10,000) → 200
-/// `{"received", "added", "registry_size"}`, 400 (idempotency key), 404, 413, 422.
+/// Upload serials to the registry
+///
+/// Once a manufacturer uploaded a registry, a claim on a serial not in it is flagged
+/// `unknown_serial`. 1 to 10,000 serials a call, body up to 2 MiB.
+#[utoipa::path(
+    post, path = "/api/manufacturers/{mid}/serials", tag = "serials", operation_id = "upload_serials",
+    params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a retry with the same key and body answers the first answer")),
+    request_body = SerialUpload,
+    responses(
+        (status = 200, description = "Registered", body = UploadView),
+        (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+// `POST /api/manufacturers/{mid}/serials` `{"serials": [...]}` (1 to 10,000) → 200
+// `{"received", "added", "registry_size"}`, 400 (idempotency key), 404, 413, 422.
 pub async fn upload(
+    me: Manufacturer,
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<Uuid>,
     body: web::Json<SerialUpload>,
 ) -> Result<HttpResponse, Problem> {
-    let mid = path.into_inner();
+    let mid = me.id;
     let idem = Idempotent::new(&req, mid, &*body)?;
     let serials = check(&body)?;
     let txn = db.begin().await?;
     if let Some(replay) = idem.begin(&txn).await? {
         return Ok(replay);
-    }
-    if !manufacturer::exists(&txn, mid).await? {
-        return Err(Problem::not_found("manufacturer"));
     }
     let added = serial::register(&txn, mid, &serials).await?;
     let registry_size = serial::registry_size(&txn, mid).await?;

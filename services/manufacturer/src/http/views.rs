@@ -4,16 +4,17 @@ use chrono::{DateTime, Utc};
 use kummerer_contracts::{Currency, Money};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::db::{agreement, claim, claim_event, manufacturer};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Items<T> {
     pub items: Vec<T>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ManufacturerView {
     pub id: Uuid,
     pub name: String,
@@ -31,9 +32,13 @@ impl From<manufacturer::Model> for ManufacturerView {
 }
 
 /// Money as the contracts serialize it; the currency comes from a checked column.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MoneyView {
+    /// A decimal string with two places, e.g. `"499.00"`.
+    #[schema(example = "499.00")]
     pub amount: String,
+    /// ISO 4217, e.g. `EUR`.
+    #[schema(example = "EUR")]
     pub currency: String,
 }
 
@@ -51,7 +56,7 @@ pub fn money_of(amount: Decimal, currency: &str) -> Option<Money> {
     Money::new(amount, Currency::parse(currency.trim()).ok()?).ok()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementView {
     pub id: Uuid,
     pub manufacturer_id: Uuid,
@@ -88,16 +93,18 @@ impl From<agreement::Model> for AgreementView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ProductView {
     pub sku: String,
     pub name: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClaimEventView {
+    /// `received`, `accepted_by_rule`, `left_pending`, `decided`, `deemed_decided`, …
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
+    #[schema(value_type = Object)]
     pub details: serde_json::Value,
 }
 
@@ -111,7 +118,7 @@ impl From<claim_event::Model> for ClaimEventView {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClaimView {
     pub id: Uuid,
     pub manufacturer_id: Uuid,
@@ -125,6 +132,7 @@ pub struct ClaimView {
     pub swapped_at: DateTime<Utc>,
     pub defect_category: String,
     pub defect_description: String,
+    /// `pending`, `accepted`, `partly_accepted` or `rejected`.
     pub status: String,
     pub pending_reason: Option<String>,
     pub agreement_id: Option<Uuid>,

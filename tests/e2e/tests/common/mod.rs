@@ -40,6 +40,8 @@ pub struct System {
 pub struct Seed {
     pub retailer_id: Uuid,
     pub manufacturer_id: Uuid,
+    /// The manufacturer's API key (from its creation): its API wants `Authorization: Bearer`.
+    pub manufacturer_key: String,
     pub sku: String,
 }
 
@@ -187,13 +189,16 @@ impl System {
     }
 
     pub async fn post(&self, svc: Svc, path: &str, body: Value) -> Value {
-        let res = self
-            .client
-            .post(self.url(svc, path))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        self.post_as(svc, path, body, None).await
+    }
+
+    /// A POST with an API key (`Authorization: Bearer <key>`), if given.
+    pub async fn post_as(&self, svc: Svc, path: &str, body: Value, key: Option<&str>) -> Value {
+        let mut req = self.client.post(self.url(svc, path)).json(&body);
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        let res = req.send().await.unwrap();
         let status = res.status();
         let body: Value = res.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "POST {path} answered {status}: {body}");
@@ -219,6 +224,7 @@ impl System {
             )
             .await;
         let manufacturer_id: Uuid = serde_json::from_value(m["id"].clone()).unwrap();
+        let manufacturer_key = m["api_key"].as_str().unwrap().to_owned();
         let r = self
             .post(
                 Svc::Retailer,
@@ -227,7 +233,7 @@ impl System {
             )
             .await;
         let retailer_id: Uuid = serde_json::from_value(r["id"].clone()).unwrap();
-        self.post(
+        self.post_as(
             Svc::Manufacturer,
             &format!("/api/manufacturers/{manufacturer_id}/agreements"),
             json!({
@@ -236,6 +242,7 @@ impl System {
                 "handling_fee": {"amount": "25.00", "currency": "EUR"},
                 "decision_deadline_days": 14
             }),
+            Some(&manufacturer_key),
         )
         .await;
         let sku = "WM-100".to_owned();
@@ -249,6 +256,7 @@ impl System {
         Seed {
             retailer_id,
             manufacturer_id,
+            manufacturer_key,
             sku,
         }
     }
