@@ -115,8 +115,8 @@ done
 cat <<EOT
 
 Kümmerer is up ($PROFILE build):
-  retailer      http://$KUMMERER_HOST:8081   (/health /ready /metrics, /api/retailers)
-  manufacturer  http://$KUMMERER_HOST:8082   (/health /ready /metrics, /api/manufacturers)
-  logistics     http://$KUMMERER_HOST:8083   (/health /ready /metrics, /api/jobs)
+  retailer      http://$KUMMERER_HOST:8081   (/health /ready /metrics, /api/retailers, /desk)
+  manufacturer  http://$KUMMERER_HOST:8082   (/health /ready /metrics, /api/manufacturers, /docs, /openapi.json)
+  logistics     http://$KUMMERER_HOST:8083   (/health /ready /metrics, /api/jobs, /crew)
 Logs: $RUN_DIR/<service>.log    Demo: deploy/native/demo.sh    Stop: deploy/native/down.sh
 EOT
