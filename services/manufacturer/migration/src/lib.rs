@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000002_manufacturer;
 mod m20261123_000003_deadlines_flags_idempotency;
 mod m20261123_000004_api_keys;
+mod m20261123_000005_claim_listing;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_manufacturer::Migration),
             Box::new(m20261123_000003_deadlines_flags_idempotency::Migration),
             Box::new(m20261123_000004_api_keys::Migration),
+            Box::new(m20261123_000005_claim_listing::Migration),
         ]
     }
 }

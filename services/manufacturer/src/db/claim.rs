@@ -2,10 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect};
 
 use crate::domain::ClaimStatus;
+use crate::domain::listing::Cursor;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "claims")]
@@ -45,9 +46,6 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-/// Most claims one list answer holds.
-pub const LIST_LIMIT: u64 = 200;
-
 /// Inserts a new claim; `false` when its id or its swap is already known.
 pub async fn insert_new<C: ConnectionTrait>(db: &C, claim: Model) -> Result<bool, DbErr> {
     let active: ActiveModel = claim.into();
@@ -62,19 +60,55 @@ pub async fn exists<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<bool, DbErr>
     Ok(Entity::find_by_id(id).one(db).await?.is_some())
 }
 
-/// The manufacturer's claims, newest first, optionally of one status.
-pub async fn list<C: ConnectionTrait>(
+/// What a claim listing asks for: the manufacturer's claims, optionally narrowed.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<ClaimStatus>,
+    pub retailer_id: Option<Uuid>,
+    pub sku: Option<String>,
+    /// `received_at >= from`.
+    pub from: Option<DateTime<Utc>>,
+    /// `received_at < to`.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// One page of the manufacturer's claims, newest first (`received_at`, then `id`, both
+/// descending), starting after `after`; at most `limit` claims plus one to tell whether more
+/// follow (the caller drops it).
+pub async fn page<C: ConnectionTrait>(
     db: &C,
     manufacturer_id: Uuid,
-    status: Option<ClaimStatus>,
+    filter: &Filter,
+    after: Option<Cursor>,
+    limit: u64,
 ) -> Result<Vec<Model>, DbErr> {
     let mut q = Entity::find().filter(Column::ManufacturerId.eq(manufacturer_id));
-    if let Some(status) = status {
+    if let Some(status) = filter.status {
         q = q.filter(Column::Status.eq(status.as_str()));
+    }
+    if let Some(retailer_id) = filter.retailer_id {
+        q = q.filter(Column::RetailerId.eq(retailer_id));
+    }
+    if let Some(sku) = &filter.sku {
+        q = q.filter(Column::ProductSku.eq(sku.as_str()));
+    }
+    if let Some(from) = filter.from {
+        q = q.filter(Column::ReceivedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        q = q.filter(Column::ReceivedAt.lt(to));
+    }
+    if let Some(c) = after {
+        // A row comparison, so that the page is one range of the (…, received_at DESC, id DESC)
+        // indexes.
+        q = q.filter(ExprTrait::lt(
+            Expr::tuple([Expr::col(Column::ReceivedAt), Expr::col(Column::Id)]),
+            Expr::tuple([Expr::val(c.received_at), Expr::val(c.id)]),
+        ));
     }
     q.order_by_desc(Column::ReceivedAt)
         .order_by_desc(Column::Id)
-        .limit(LIST_LIMIT)
+        .limit(limit + 1)
         .all(db)
         .await
 }

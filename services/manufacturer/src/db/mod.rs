@@ -2,6 +2,7 @@
 //! filters by it: another manufacturer's row is as absent as an unknown one.
 
 pub mod agreement;
+pub mod analytics;
 pub mod api_key;
 pub mod claim;
 pub mod claim_event;

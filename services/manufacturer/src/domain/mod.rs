@@ -3,11 +3,13 @@
 
 pub mod adjudication;
 pub mod agreement;
+pub mod analytics;
 pub mod claim;
 pub mod deadline;
 pub mod decision;
 pub mod flags;
 pub mod input;
+pub mod listing;
 
 pub use adjudication::{Adjudication, ClaimFacts, adjudicate};
 pub use agreement::{AgreementInput, Terms};

@@ -13,10 +13,11 @@ use super::auth::Manufacturer;
 use super::idempotency::Idempotent;
 use super::input::MoneyInput;
 use super::invalid;
-use super::views::{ClaimView, Items, money_of};
+use super::views::{ClaimView, money_of};
 use crate::db::{claim, claim_event};
 use crate::domain::claim::MANUFACTURER_DECIDER;
 use crate::domain::decision::check_input;
+use crate::domain::listing;
 use crate::domain::{
     ClaimStatus, DecisionError, DecisionInput, DecisionOutcome, Invalid, OpenClaim, decide as rule,
 };
@@ -47,33 +48,85 @@ pub struct ListQuery {
     /// Only claims in this status.
     #[param(inline)]
     pub status: Option<StatusParam>,
+    /// Only claims of this retailer.
+    pub retailer_id: Option<Uuid>,
+    /// Only claims of this product (its SKU, exactly).
+    pub sku: Option<String>,
+    /// Only claims received at or after this: an RFC 3339 time, or a date (`YYYY-MM-DD`, from
+    /// its first instant, UTC).
+    pub from: Option<String>,
+    /// Only claims received before this: an RFC 3339 time, or a date (`YYYY-MM-DD`, the whole
+    /// day included, UTC).
+    pub to: Option<String>,
+    /// Claims per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page, as it came; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+/// A page of claims.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClaimPage {
+    /// Newest first (`received_at`, then `id`, descending).
+    pub items: Vec<ClaimView>,
+    /// Pass as `cursor` (with the same filters) for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn bad_query(detail: String) -> Problem {
+    Problem::bad_request("bad_query", detail)
 }
 
 /// List the claims
 ///
-/// Newest first, at most 200.
+/// Newest first, a page at a time: the answer's `next_cursor`, passed as `cursor` with the
+/// same filters, gives the next page; it is `null` on the last page. Filters combine.
 #[utoipa::path(
     get, path = "/api/manufacturers/{mid}/claims", tag = "claims", operation_id = "list_claims",
     params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ListQuery),
     responses(
-        (status = 200, description = "The claims (without their events)", body = Items<ClaimView>),
-        (status = 400, description = "`bad_query`: an unknown status", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 200, description = "A page of claims (without their events)", body = ClaimPage),
+        (status = 400, description = "`bad_query`: an unknown status, a malformed retailer id, time or date, `from` not before `to`, a `limit` outside 1–200, or a cursor this API did not hand out", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
-// `GET /api/manufacturers/{mid}/claims[?status=…]` → 200 `{"items": [...]}` newest first (at
-// most 200), 400 on an unknown status, 404 on an unknown manufacturer.
+// `GET /api/manufacturers/{mid}/claims[?status=…&retailer_id=…&sku=…&from=…&to=…&limit=…
+// &cursor=…]` → 200 `{"items": [...], "next_cursor": …}` newest first, 400 `bad_query`.
 pub async fn list(
     me: Manufacturer,
     db: web::Data<DatabaseConnection>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Problem> {
     let mid = me.id;
-    let items = claim::list(db.get_ref(), mid, query.status.map(ClaimStatus::from))
-        .await?
-        .into_iter()
-        .map(|c| ClaimView::new(c, None))
-        .collect();
-    Ok(HttpResponse::Ok().json(Items { items }))
+    let q = query.into_inner();
+    let limit = listing::limit(q.limit).map_err(bad_query)?;
+    let listing::Range { from, to } =
+        listing::range(q.from.as_deref(), q.to.as_deref()).map_err(bad_query)?;
+    let after = q
+        .cursor
+        .as_deref()
+        .map(listing::Cursor::decode)
+        .transpose()
+        .map_err(bad_query)?;
+    let filter = claim::Filter {
+        status: q.status.map(ClaimStatus::from),
+        retailer_id: q.retailer_id,
+        sku: q.sku,
+        from,
+        to,
+    };
+    let mut rows = claim::page(db.get_ref(), mid, &filter, after, limit).await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = rows.last().filter(|_| more).map(|c| {
+        listing::Cursor {
+            received_at: c.received_at,
+            id: c.id,
+        }
+        .encode()
+    });
+    let items = rows.into_iter().map(|c| ClaimView::new(c, None)).collect();
+    Ok(HttpResponse::Ok().json(ClaimPage { items, next_cursor }))
 }
 
 /// One claim, with its history

@@ -5,6 +5,7 @@
 //! `/api/manufacturers/{mid}` takes an `Idempotency-Key` (see [`idempotency`]).
 
 mod agreements;
+mod analytics;
 mod api_keys;
 pub mod auth;
 mod claims;
@@ -37,6 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/claims", web::get().to(claims::list))
                 .route("/claims/{id}", web::get().to(claims::get))
                 .route("/claims/{id}/decision", web::post().to(claims::decide))
+                .route("/analytics", web::get().to(analytics::get))
                 .route("/api-keys", web::post().to(api_keys::create))
                 .route("/api-keys", web::get().to(api_keys::list))
                 .route("/api-keys/{key_id}", web::delete().to(api_keys::revoke))

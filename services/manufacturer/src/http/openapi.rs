@@ -11,7 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{agreements, api_keys, claims, manufacturers, serials};
+use super::{agreements, analytics, api_keys, claims, manufacturers, serials};
 
 /// Name of the bearer scheme in the document.
 pub const BEARER: &str = "api_key";
@@ -74,6 +74,7 @@ pub struct FieldErrorDoc {
         claims::list,
         claims::get,
         claims::decide,
+        analytics::get,
         serials::upload,
     ),
     components(schemas(ProblemDoc, FieldErrorDoc)),
