@@ -796,6 +796,159 @@ async fn case_events_land_on_the_timeline_in_the_order_they_happened() {
     svc.stop().await;
 }
 
+/// A time in the JSON (stored to the microsecond).
+fn time_of(v: &Json) -> DateTime<Utc> {
+    serde_json::from_value(v.clone()).unwrap()
+}
+
+/// Whether two times are the same instant, to the microsecond the database keeps.
+fn same_instant(a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
+    (a - b).num_microseconds().unwrap().abs() < 1
+}
+
+/// The case's `ball`, once `ready` holds for it.
+async fn ball_when(
+    svc: &TestService,
+    shop: &Shop,
+    what: &str,
+    ready: impl Fn(&Json) -> bool,
+) -> Json {
+    eventually(what, DEADLINE, || async {
+        let (status, case) = get_json(svc, &shop.case_path()).await;
+        assert_eq!(status, 200, "{case}");
+        ready(&case["ball"]).then(|| case["ball"].clone())
+    })
+    .await
+}
+
+/// `[(party, holds)]` of the ball's holders.
+fn holders(ball: &Json) -> Vec<(String, String)> {
+    ball["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["party"].as_str().unwrap().to_owned(),
+                h["holds"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ball_passes_between_retailer_crew_and_manufacturer() {
+    let svc = start().await;
+    let shop = shop(&svc, "Elektro Maier", "SN-1").await;
+    let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+
+    // An open case waits for the store, since it was opened.
+    let (_, case) = get_json(&svc, &shop.case_path()).await;
+    let ball = &case["ball"];
+    assert_eq!(ball["party"], "retailer", "{case}");
+    assert_eq!(time_of(&ball["since"]), time_of(&case["opened_at"]));
+    assert!(ball["held_for_seconds"].as_i64().unwrap() >= 0, "{ball}");
+    assert_eq!(ball["handovers"], 0);
+    assert_eq!(holders(ball), [pair("retailer", "decision")]);
+
+    // The approval gives the delivery to the crew and the claim to the manufacturer: one handover,
+    // the crew shown (the customer waits for it), both listed.
+    let (swap_id, claim_id) = approve(&svc, &shop).await;
+    let (_, case) = get_json(&svc, &shop.case_path()).await;
+    let approved_at = time_of(&case["swap"]["approved_at"]);
+    let ball = &case["ball"];
+    assert_eq!(ball["party"], "crew", "{case}");
+    assert_eq!(time_of(&ball["since"]), approved_at);
+    assert_eq!(ball["handovers"], 1);
+    assert_eq!(
+        holders(ball),
+        [pair("crew", "delivery"), pair("manufacturer", "claim")]
+    );
+    let t0 = Utc::now();
+
+    // Scheduled: still the crew, since the approval.
+    let scheduled = publish_event(
+        &svc.names,
+        job_scheduled(&shop, swap_id, t0 + Span::minutes(1)),
+    )
+    .await;
+    wait_kind(&svc, shop.case_id, "job_scheduled", 1).await;
+    let ball = ball_when(&svc, &shop, "scheduled", |b| b["party"] == "crew").await;
+    assert_eq!(time_of(&ball["since"]), approved_at);
+    assert_eq!(ball["handovers"], 1);
+
+    // A failed visit hands the delivery back to the store; the manufacturer has waited longer
+    // (since the approval), so it is shown, and both are listed.
+    let failed_at = t0 + Span::minutes(2);
+    publish_event(&svc.names, job_failed(&shop, swap_id, 1, failed_at)).await;
+    let ball = ball_when(&svc, &shop, "failed", |b| b["handovers"] == 2).await;
+    assert_eq!(ball["party"], "manufacturer", "{ball}");
+    assert_eq!(time_of(&ball["since"]), approved_at);
+    assert_eq!(
+        holders(&ball),
+        [pair("manufacturer", "claim"), pair("retailer", "delivery")]
+    );
+    assert!(same_instant(
+        time_of(&ball["holders"][1]["since"]),
+        failed_at
+    ));
+
+    // The manufacturer decides: only the store holds it, since the failure.
+    publish_event(
+        &svc.names,
+        claim_decided(&shop, swap_id, claim_id, t0 + Span::minutes(3)),
+    )
+    .await;
+    let ball = ball_when(&svc, &shop, "decided", |b| b["party"] == "retailer").await;
+    assert!(same_instant(time_of(&ball["since"]), failed_at), "{ball}");
+    assert_eq!(ball["handovers"], 2);
+    assert_eq!(holders(&ball), [pair("retailer", "delivery")]);
+
+    // A new visit is scheduled: the crew again.
+    let rescheduled_at = t0 + Span::minutes(4);
+    publish_event(&svc.names, job_scheduled(&shop, swap_id, rescheduled_at)).await;
+    let ball = ball_when(&svc, &shop, "rescheduled", |b| b["party"] == "crew").await;
+    assert!(
+        same_instant(time_of(&ball["since"]), rescheduled_at),
+        "{ball}"
+    );
+    assert_eq!(ball["handovers"], 3);
+    assert_eq!(holders(&ball), [pair("crew", "delivery")]);
+
+    // Delivered and collected, the claim decided: settled, nobody holds it.
+    let completed_at = t0 + Span::minutes(5);
+    publish_event(
+        &svc.names,
+        JobCompletedV1 {
+            job_id: scheduled.data.job_id,
+            swap_id,
+            case_id: shop.case_id,
+            retailer_id: shop.retailer_id,
+            delivered_serial: "SN-NEW-1".into(),
+            collected_serial: shop.serial.clone(),
+            collected_serial_matches: true,
+            recipient_name: "Erika Mustermann".into(),
+            completed_at,
+        },
+    )
+    .await;
+    let ball = ball_when(&svc, &shop, "delivered", |b| b["party"].is_null()).await;
+    assert!(
+        same_instant(time_of(&ball["since"]), completed_at),
+        "{ball}"
+    );
+    assert!(ball["held_for_seconds"].is_null(), "{ball}");
+    assert_eq!(ball["handovers"], 3);
+    assert!(holders(&ball).is_empty());
+    assert_eq!(
+        svc.broker
+            .depth(&svc.names.dead_letter_queue(&RETAILER_CASE_EVENTS))
+            .await,
+        0
+    );
+    svc.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_matching_collection_is_not_flagged_and_a_message_twice_has_one_effect() {
     let svc = start().await;

@@ -1,8 +1,9 @@
 //! The retailer's rules, free of I/O: what a case, a swap and a claim can be and how they move,
 //! which inputs are acceptable (defect categories, delivery windows, sale dates), and how facts
-//! reported by the other services land on a case.
+//! reported by the other services land on a case, and who holds the ball.
 
 pub mod authority;
+pub mod ball;
 pub mod case;
 pub mod claim;
 pub mod customer_status;
@@ -13,6 +14,7 @@ pub mod swap;
 pub mod timeline;
 
 pub use authority::Limit;
+pub use ball::{Ball, Fact, Holding, Party, ball};
 pub use case::{ApprovalRefused, CaseStatus, DefectCategory};
 pub use claim::{ClaimStatus, decision_applies};
 pub use customer_status::Step;

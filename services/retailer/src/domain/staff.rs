@@ -1,16 +1,6 @@
-//! Retailer staff: roles, what an account needs, and the lock-out after repeated failed
-//! sign-ins.
+//! Retailer staff: roles and how long a desk session lasts. Passwords, e-mail sign-in names and
+//! the lock-out after repeated failed sign-ins follow the shared rules of `kummerer_web`.
 
-use chrono::{DateTime, Duration, Utc};
-
-/// Failed sign-ins in a row that lock an account.
-pub const MAX_FAILED_SIGN_INS: i32 = 5;
-/// How long a locked account stays locked.
-pub const LOCK_MINUTES: i64 = 15;
-/// Shortest password.
-pub const PASSWORD_MIN: usize = 12;
-/// Longest password (hashing cost stays bounded).
-pub const PASSWORD_MAX: usize = 256;
 /// How long a desk session lasts (a long shift).
 pub const SESSION_HOURS: i64 = 12;
 
@@ -37,58 +27,14 @@ impl Role {
     }
 }
 
-/// An e-mail address as the sign-in name: trimmed, lower-case, `local@domain` with a dot in the
-/// domain and no spaces.
-pub fn parse_email(s: &str) -> Option<String> {
-    let s = s.trim().to_lowercase();
-    let (local, domain) = s.split_once('@')?;
-    let ok = !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && s.len() <= 200
-        && !s.chars().any(char::is_whitespace);
-    ok.then_some(s)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum PasswordError {
-    #[error("must be at least {PASSWORD_MIN} characters")]
-    TooShort,
-    #[error("must be at most {PASSWORD_MAX} characters")]
-    TooLong,
-}
-
-pub fn check_password(password: &str) -> Result<(), PasswordError> {
-    let n = password.chars().count();
-    if n < PASSWORD_MIN {
-        Err(PasswordError::TooShort)
-    } else if n > PASSWORD_MAX {
-        Err(PasswordError::TooLong)
-    } else {
-        Ok(())
-    }
-}
-
-/// Whether an account is locked at `now`.
-pub fn is_locked(locked_until: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
-    locked_until.is_some_and(|until| until > now)
-}
-
-/// The account after one more failed sign-in: `(failed_attempts, locked_until)`. The fifth
-/// failure in a row locks it for 15 minutes and starts the count again.
-pub fn after_failure(failed_attempts: i32, now: DateTime<Utc>) -> (i32, Option<DateTime<Utc>>) {
-    let failed = failed_attempts.saturating_add(1);
-    if failed >= MAX_FAILED_SIGN_INS {
-        (0, Some(now + Duration::minutes(LOCK_MINUTES)))
-    } else {
-        (failed, None)
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use chrono::{Duration, Utc};
+    // The sign-in rules the desk relies on, as the shared crate gives them.
+    use kummerer_web::{
+        PASSWORD_MAX, PasswordError, after_failure, check_password, is_locked, parse_email,
+    };
+
     use super::*;
 
     #[test]

@@ -4,14 +4,14 @@
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
+use kummerer_web::{check_password, hash_password, parse_email};
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::{desk, staff};
-use crate::domain::staff::{check_password, parse_email};
 use crate::domain::{Role, TEXT_MAX};
-use crate::http::desk::auth::hash_password;
+use crate::http::desk::auth::web_error;
 use crate::http::retailers::existing;
 
 #[derive(Debug, Deserialize)]
@@ -58,7 +58,9 @@ pub async fn create(
         return Err(Problem::internal("checked fields vanished"));
     };
     existing(db.get_ref(), retailer_id).await?;
-    let password_hash = hash_password(body.password.clone()).await?;
+    let password_hash = hash_password(body.password.clone())
+        .await
+        .map_err(web_error)?;
     let member = staff::Model {
         id: Uuid::now_v7(),
         retailer_id,

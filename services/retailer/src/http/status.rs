@@ -15,7 +15,9 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::db::{self, cases};
 use crate::domain::{Step, kind};
-use crate::http::desk::auth::{CsrfForm, guard_post, random_token, token_hash};
+use kummerer_web::{looks_like_token, random_token, token_hash};
+
+use crate::http::desk::auth::{CsrfForm, guard_post, web_error};
 use crate::http::desk::pages::{case_page, path_id};
 use crate::http::desk::{Errors, not_found, render, render_status};
 
@@ -80,7 +82,7 @@ pub async fn page(
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
     let token = path.into_inner();
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !looks_like_token(&token) {
         return unknown();
     }
     let db = db.get_ref();
@@ -144,7 +146,7 @@ pub async fn create_link(
         return not_found();
     };
     let retailer_id = me.staff.retailer_id;
-    let token = random_token()?;
+    let token = random_token().map_err(web_error)?;
     let updated = cases::Entity::update_many()
         .col_expr(
             cases::Column::StatusTokenHash,

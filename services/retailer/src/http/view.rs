@@ -10,6 +10,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::{cases, claims, products, retailers, sales, swaps, timeline};
+use crate::domain::{Ball, Fact, Holding, ball};
 
 /// Money as stored (amount + `char(3)` currency); a bad stored currency is a broken invariant.
 pub fn money(amount: Decimal, currency: &str) -> Result<Money, DbErr> {
@@ -229,7 +230,50 @@ pub struct CaseView {
     pub sale: SaleView,
     pub swap: Option<SwapView>,
     pub claim: Option<ClaimView>,
+    /// Who holds the ball now (see [`crate::domain::ball`]).
+    pub ball: BallView,
     pub timeline: Vec<TimelineView>,
+}
+
+/// One party holding one thing.
+#[derive(Debug, Serialize)]
+pub struct HolderView {
+    /// `retailer`, `crew` or `manufacturer`.
+    pub party: &'static str,
+    /// `decision`, `delivery` or `claim`.
+    pub holds: &'static str,
+    pub since: DateTime<Utc>,
+    pub held_for_seconds: i64,
+}
+
+/// Who holds the ball: the party waited on longest (`null` when the case waits for nobody),
+/// since when (when nobody: since when the case rests), for how long, how many times it changed
+/// hands, and everyone holding something.
+#[derive(Debug, Serialize)]
+pub struct BallView {
+    pub party: Option<&'static str>,
+    pub since: DateTime<Utc>,
+    pub held_for_seconds: Option<i64>,
+    pub handovers: u32,
+    pub holders: Vec<HolderView>,
+}
+
+impl BallView {
+    pub fn new(ball: &Ball, now: DateTime<Utc>) -> Self {
+        let holder = |h: &Holding| HolderView {
+            party: h.party.as_str(),
+            holds: h.holds.as_str(),
+            since: h.since,
+            held_for_seconds: now.signed_duration_since(h.since).num_seconds().max(0),
+        };
+        Self {
+            party: ball.party.map(|p| p.as_str()),
+            since: ball.since,
+            held_for_seconds: ball.held_for_seconds(now),
+            handovers: ball.handovers,
+            holders: ball.holders.iter().map(holder).collect(),
+        }
+    }
 }
 
 /// Everything the case view shows, as loaded.
@@ -243,7 +287,17 @@ pub struct CaseParts {
 
 impl From<CaseParts> for CaseView {
     fn from(p: CaseParts) -> Self {
+        let facts: Vec<Fact<'_>> = p
+            .timeline
+            .iter()
+            .map(|t| Fact {
+                kind: t.kind.as_str(),
+                at: t.occurred_at,
+            })
+            .collect();
+        let ball = BallView::new(&ball(p.case.opened_at, &facts), Utc::now());
         Self {
+            ball,
             id: p.case.id,
             status: p.case.status,
             defect_category: p.case.defect_category,

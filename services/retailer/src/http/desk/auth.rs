@@ -7,84 +7,27 @@
 //! reached over plain HTTP under another host name needs `KUMMERER_INSECURE_COOKIES=1`, which
 //! drops `Secure` (never do that on a network you do not trust).
 
-use actix_web::cookie::{Cookie, SameSite, time};
-use actix_web::http::header;
+use actix_web::cookie::{Cookie, time};
 use actix_web::{HttpRequest, HttpResponse, web};
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::{Duration, Utc};
 use kummerer_service::Problem;
+use kummerer_web::{
+    DUMMY_HASH, LOCK_MINUTES, PASSWORD_MAX, after_failure, is_locked, looks_like_token,
+    parse_email, random_token, same, same_origin, session_cookie, token_hash, verify_password,
+};
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::db::{desk, sessions, staff};
 use crate::domain::Role;
-use crate::domain::staff::{
-    LOCK_MINUTES, PASSWORD_MAX, SESSION_HOURS, after_failure, is_locked, parse_email,
-};
+use crate::domain::staff::SESSION_HOURS;
 use crate::http::desk::{DeskConfig, SignIn, message_page, render, see_other};
 
 pub const COOKIE: &str = "kummerer_session";
 
-/// A hash to verify against when the e-mail is unknown, so that an unknown account takes as
-/// long as a wrong password (no account enumeration by timing).
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$\
-                          7Fy4b0cTf+rXh8o1Y0yVQ3QO2e8f0wRrQm7r8yN5b3Y";
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
-/// 256 random bits, hex.
-pub(crate) fn random_token() -> Result<String, Problem> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| Problem::internal(format!("random: {e}")))?;
-    Ok(hex(&bytes))
-}
-
-/// What the database stores for a session token.
-pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-/// Equal strings, compared in time independent of where they differ.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-/// argon2id (default parameters) in a PHC string, off the async threads.
-pub async fn hash_password(password: String) -> Result<String, Problem> {
-    web::block(move || {
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).map_err(|e| format!("random: {e}"))?;
-        Argon2::default()
-            .hash_password_with_salt(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| format!("hashing: {e}"))
-    })
-    .await
-    .map_err(Problem::internal)?
-    .map_err(Problem::internal)
-}
-
-async fn verify_password(password: String, hash: String) -> Result<bool, Problem> {
-    web::block(move || {
-        Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok()
-    })
-    .await
-    .map_err(Problem::internal)
+/// A failure of the shared sign-in pieces (randomness, hashing, the blocking pool): a logged 500.
+pub fn web_error(e: kummerer_web::Error) -> Problem {
+    Problem::internal(e)
 }
 
 /// A signed-in staff member.
@@ -104,7 +47,7 @@ pub async fn signed_in(
         return Ok(None);
     };
     let token = cookie.value();
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !looks_like_token(token) {
         return Ok(None);
     }
     let id = token_hash(token);
@@ -115,24 +58,6 @@ pub async fn signed_in(
             csrf: session.csrf_token,
             staff,
         }))
-}
-
-/// A form POST from our own pages: the `Origin` header (when the browser sends one) names this
-/// host. Blocks cross-site form posts, including to the sign-in form.
-fn same_origin(req: &HttpRequest) -> bool {
-    let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return true;
-    };
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .is_some_and(|(_, authority)| !host.is_empty() && authority == host)
 }
 
 pub fn forbidden() -> Result<HttpResponse, Problem> {
@@ -161,14 +86,8 @@ pub async fn guard_post(
     Ok(Ok(me))
 }
 
-fn session_cookie(config: &DeskConfig, value: String, max_age: time::Duration) -> Cookie<'static> {
-    Cookie::build(COOKIE, value)
-        .path("/desk")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(config.secure_cookies)
-        .max_age(max_age)
-        .finish()
+fn desk_cookie(config: &DeskConfig, value: String, max_age: time::Duration) -> Cookie<'static> {
+    session_cookie(COOKIE, "/desk", value, max_age, config.secure_cookies)
 }
 
 /// `GET /desk/sign-in`.
@@ -226,7 +145,9 @@ pub async fn sign_in(
     let txn = db.begin().await?;
     let Some(member) = desk::lock_staff_by_email(&txn, &email).await? else {
         txn.rollback().await?;
-        verify_password(form.password, DUMMY_HASH.to_owned()).await?;
+        verify_password(form.password, DUMMY_HASH.to_owned())
+            .await
+            .map_err(web_error)?;
         return sign_in_again(&email, wrong());
     };
     if is_locked(member.locked_until, now) {
@@ -243,7 +164,10 @@ pub async fn sign_in(
             ),
         );
     }
-    if !verify_password(form.password, member.password_hash.clone()).await? {
+    if !verify_password(form.password, member.password_hash.clone())
+        .await
+        .map_err(web_error)?
+    {
         let (failed, locked_until) = after_failure(member.failed_attempts, now);
         desk::set_failures(&txn, member.id, failed, locked_until).await?;
         txn.commit().await?;
@@ -259,14 +183,14 @@ pub async fn sign_in(
         return sign_in_again(&email, message);
     }
     desk::set_failures(&txn, member.id, 0, None).await?;
-    let token = random_token()?;
+    let token = random_token().map_err(web_error)?;
     desk::insert_session(
         &txn,
         sessions::Model {
             id: token_hash(&token),
             staff_id: member.id,
             retailer_id: member.retailer_id,
-            csrf_token: random_token()?,
+            csrf_token: random_token().map_err(web_error)?,
             created_at: now,
             expires_at: now + Duration::hours(SESSION_HOURS),
         },
@@ -275,7 +199,7 @@ pub async fn sign_in(
     txn.commit().await?;
     tracing::info!(staff.id = %member.id, retailer.id = %member.retailer_id, "desk sign-in");
     let mut res = see_other("/desk");
-    res.add_cookie(&session_cookie(
+    res.add_cookie(&desk_cookie(
         &config,
         token,
         time::Duration::hours(SESSION_HOURS),
@@ -313,7 +237,9 @@ pub async fn authorize_manager(
         .filter(|m| m.retailer_id == retailer_id);
     let Some(member) = member else {
         txn.rollback().await?;
-        verify_password(password, DUMMY_HASH.to_owned()).await?;
+        verify_password(password, DUMMY_HASH.to_owned())
+            .await
+            .map_err(web_error)?;
         return Ok(Err(wrong()));
     };
     let may_authorize = matches!(Role::parse(&member.role), Some(Role::Manager | Role::Admin));
@@ -327,7 +253,10 @@ pub async fn authorize_manager(
                 .unwrap_or_default()
         )));
     }
-    if !verify_password(password, member.password_hash.clone()).await? {
+    if !verify_password(password, member.password_hash.clone())
+        .await
+        .map_err(web_error)?
+    {
         let (failed, locked_until) = after_failure(member.failed_attempts, now);
         desk::set_failures(&txn, member.id, failed, locked_until).await?;
         txn.commit().await?;
@@ -364,18 +293,15 @@ pub async fn sign_out(
     desk::delete_session(db.get_ref(), &me.session_id).await?;
     tracing::info!(staff.id = %me.staff.id, "desk sign-out");
     let mut res = see_other("/desk/sign-in");
-    res.add_cookie(&session_cookie(
-        &config,
-        String::new(),
-        time::Duration::ZERO,
-    ))
-    .map_err(Problem::internal)?;
+    res.add_cookie(&desk_cookie(&config, String::new(), time::Duration::ZERO))
+        .map_err(Problem::internal)?;
     Ok(res)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    // The desk's tokens, as the shared crate gives them (its own tests check the dummy hash).
+    use kummerer_web::{same, token_hash};
 
     #[test]
     fn tokens_are_hashed_and_compared_whole() {
@@ -386,10 +312,5 @@ mod tests {
         assert!(!same("abc", "abd"));
         assert!(!same("abc", "abcd"));
         assert!(!same("", "a"));
-    }
-
-    #[test]
-    fn the_dummy_hash_is_a_valid_phc_string() {
-        assert!(argon2::password_hash::phc::PasswordHash::new(DUMMY_HASH).is_ok());
     }
 }

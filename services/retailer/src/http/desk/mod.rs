@@ -26,7 +26,7 @@ pub struct DeskConfig {
 impl DeskConfig {
     /// From the environment: `KUMMERER_INSECURE_COOKIES=1` drops `Secure`.
     pub fn from_env() -> DeskConfig {
-        let insecure = std::env::var("KUMMERER_INSECURE_COOKIES").is_ok_and(|v| v == "1");
+        let insecure = kummerer_web::insecure_cookies_from_env();
         if insecure {
             tracing::warn!("KUMMERER_INSECURE_COOKIES=1: the desk session cookie is not Secure");
         }
@@ -72,11 +72,7 @@ fn html(status: StatusCode, body: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
-             frame-ancestors 'none'; base-uri 'none'",
-        ))
+        .insert_header((header::CONTENT_SECURITY_POLICY, kummerer_web::PAGE_CSP))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::REFERRER_POLICY, "same-origin"))
         .body(body)

@@ -21,7 +21,7 @@ use crate::http::desk::auth::{Signed, authorize_manager, guard_post, signed_in};
 use crate::http::desk::refusals::{RefuseForm, reason_options};
 use crate::http::desk::{Errors, Me, not_found, render, see_other};
 use crate::http::input::{AddressBody, invalid};
-use crate::http::view::{CaseView, money};
+use crate::http::view::{BallView, CaseView, money};
 
 /// Most search results shown.
 const RESULTS_MAX: u64 = 50;
@@ -349,6 +349,8 @@ pub struct CasePage {
     pub sold_at: String,
     pub swap_window: String,
     pub timeline: Vec<TimelineRow>,
+    /// Who holds the ball, shown above the timeline.
+    pub ball: BallBox,
     /// The approve-swap form, while the case is open.
     pub can_approve: bool,
     pub products: Vec<ProductOption>,
@@ -368,6 +370,73 @@ pub struct CasePage {
     pub has_status_link: bool,
     /// The link just created: shown this once.
     pub new_status_link: Option<String>,
+}
+
+/// Who holds the ball, as the case page says it.
+#[derive(Debug, Clone)]
+pub struct BallBox {
+    /// `retailer`, `crew`, `manufacturer`, or `nobody`.
+    pub party: &'static str,
+    /// Who and what, in words: "The crew — delivering the replacement, collecting the unit".
+    pub text: String,
+    pub held_for: String,
+    pub since: String,
+    /// The others holding something at the same time, in words.
+    pub also: Vec<String>,
+    pub handovers: u32,
+}
+
+/// `"3 d 4 h"`, `"2 h 5 min"`, `"12 min"`, `"under a minute"`.
+fn duration_text(seconds: i64) -> String {
+    let minutes = seconds / 60;
+    let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    if d > 0 {
+        format!("{d} d {h} h")
+    } else if h > 0 {
+        format!("{h} h {m} min")
+    } else if m > 0 {
+        format!("{m} min")
+    } else {
+        "under a minute".to_owned()
+    }
+}
+
+fn holding_text(party: &str, holds: &str) -> String {
+    match (party, holds) {
+        ("retailer", "decision") => "Your store — to decide: swap or refuse".to_owned(),
+        ("retailer", "delivery") => {
+            "Your store — a visit failed: agree a new one with the customer".to_owned()
+        }
+        ("crew", _) => "The crew — delivering the replacement, collecting the unit".to_owned(),
+        ("manufacturer", _) => "The manufacturer — deciding the claim".to_owned(),
+        (party, holds) => format!("{party} — {holds}"),
+    }
+}
+
+fn ball_box(ball: &BallView) -> BallBox {
+    let first = ball.holders.first();
+    BallBox {
+        party: ball.party.unwrap_or("nobody"),
+        text: first.map_or_else(
+            || "Nobody — the case waits for no one".to_owned(),
+            |h| holding_text(h.party, h.holds),
+        ),
+        held_for: ball.held_for_seconds.map(duration_text).unwrap_or_default(),
+        since: when(ball.since),
+        also: ball
+            .holders
+            .iter()
+            .skip(1)
+            .map(|h| {
+                format!(
+                    "{}, for {}",
+                    holding_text(h.party, h.holds),
+                    duration_text(h.held_for_seconds)
+                )
+            })
+            .collect(),
+        handovers: ball.handovers,
+    }
 }
 
 /// `"a: 1, b: x"` for a JSON object, compactly.
@@ -471,6 +540,7 @@ pub(crate) async fn case_page(
                 details: details_text(&t.details),
             })
             .collect(),
+        ball: ball_box(&view.ball),
         case: view,
         can_approve,
         products,
@@ -642,4 +712,18 @@ async fn approve_at_desk(
         approval.authorized_by = Some(manager.email);
     }
     approve(db, me.staff.retailer_id, case_id, approval, now).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_plainly() {
+        assert_eq!(duration_text(0), "under a minute");
+        assert_eq!(duration_text(59), "under a minute");
+        assert_eq!(duration_text(12 * 60 + 5), "12 min");
+        assert_eq!(duration_text(2 * 3600 + 5 * 60), "2 h 5 min");
+        assert_eq!(duration_text(3 * 86_400 + 4 * 3600 + 59), "3 d 4 h");
+    }
 }

@@ -1,0 +1,358 @@
+//! Who holds the ball on a case: whom the case waits for now, since when, and how often it has
+//! been handed on — derived from the timeline alone.
+//!
+//! A case is two things that can be waited on at once, the delivery and the claim:
+//!
+//! - an open case waits for the retailer's decision (since it was opened);
+//! - `swap_approved` gives the delivery to the crew, `claim_submitted` the claim to the
+//!   manufacturer;
+//! - `delivery_failed` hands the delivery back to the retailer (to agree on a new visit), and a
+//!   later `job_scheduled` gives it to the crew again;
+//! - `delivered_and_collected` ends the delivery, `claim_decided` the claim;
+//! - a refused case, and a settled one (delivered and the claim decided), waits for nobody.
+//!
+//! When two parties hold something at once, the one waited on longest is shown (on a tie, the
+//! delivery before the claim: the customer waits for it), and both are listed. The facts are
+//! taken in the order they happened; a fact that makes no sense in the state it arrives in (a
+//! failure after the delivery, a second decision) changes nothing. A handover is a moment at
+//! which a party receives something it did not hold just before (facts at the same instant — the
+//! approval with its claim — count once); the ball coming to rest is no handover.
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::kind;
+
+/// Who can hold the ball.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Retailer,
+    Crew,
+    Manufacturer,
+}
+
+impl Party {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Retailer => "retailer",
+            Party::Crew => "crew",
+            Party::Manufacturer => "manufacturer",
+        }
+    }
+}
+
+/// What a party holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holds {
+    /// The open case: swap or refuse.
+    Decision,
+    /// The replacement to deliver and the defective unit to collect.
+    Delivery,
+    /// The recourse claim.
+    Claim,
+}
+
+impl Holds {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Holds::Decision => "decision",
+            Holds::Delivery => "delivery",
+            Holds::Claim => "claim",
+        }
+    }
+}
+
+/// One party holding one thing, since a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holding {
+    pub party: Party,
+    pub holds: Holds,
+    pub since: DateTime<Utc>,
+}
+
+/// A fact from the timeline: its kind and when it happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fact<'a> {
+    pub kind: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Who holds the ball.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ball {
+    /// The party waited on longest; `None` when the case waits for nobody.
+    pub party: Option<Party>,
+    /// Since when `party` holds it; when nobody does, since when the case rests.
+    pub since: DateTime<Utc>,
+    /// Everyone holding something, waited on longest first.
+    pub holders: Vec<Holding>,
+    /// How many times the ball changed hands.
+    pub handovers: u32,
+}
+
+impl Ball {
+    /// How long `party` has held it at `now` (never negative); `None` when nobody holds it.
+    pub fn held_for_seconds(&self, now: DateTime<Utc>) -> Option<i64> {
+        self.party
+            .map(|_| now.signed_duration_since(self.since).num_seconds().max(0))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    /// No swap yet: the retailer decides.
+    Undecided(DateTime<Utc>),
+    WithCrew(DateTime<Utc>),
+    /// A failed visit: back with the retailer.
+    BackWithRetailer(DateTime<Utc>),
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    NotFiled,
+    WithManufacturer(DateTime<Utc>),
+    Decided,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct State {
+    delivery: Delivery,
+    claim: Claim,
+    refused: bool,
+}
+
+impl State {
+    fn apply(&mut self, fact: &Fact<'_>) {
+        let at = fact.at;
+        match fact.kind {
+            kind::SWAP_APPROVED if matches!(self.delivery, Delivery::Undecided(_)) => {
+                self.delivery = Delivery::WithCrew(at);
+            }
+            kind::CLAIM_SUBMITTED if self.claim == Claim::NotFiled => {
+                self.claim = Claim::WithManufacturer(at);
+            }
+            kind::JOB_SCHEDULED if matches!(self.delivery, Delivery::BackWithRetailer(_)) => {
+                self.delivery = Delivery::WithCrew(at);
+            }
+            kind::DELIVERY_FAILED if matches!(self.delivery, Delivery::WithCrew(_)) => {
+                self.delivery = Delivery::BackWithRetailer(at);
+            }
+            kind::DELIVERED_AND_COLLECTED => self.delivery = Delivery::Done,
+            kind::CLAIM_DECIDED => self.claim = Claim::Decided,
+            kind::CASE_REFUSED => self.refused = true,
+            _ => {}
+        }
+    }
+
+    /// Who holds what, waited on longest first (the delivery first on a tie).
+    fn holders(&self) -> Vec<Holding> {
+        if self.refused {
+            return Vec::new();
+        }
+        let delivery = match self.delivery {
+            Delivery::Undecided(since) => Some((Party::Retailer, Holds::Decision, since)),
+            Delivery::WithCrew(since) => Some((Party::Crew, Holds::Delivery, since)),
+            Delivery::BackWithRetailer(since) => Some((Party::Retailer, Holds::Delivery, since)),
+            Delivery::Done => None,
+        };
+        let claim = match self.claim {
+            Claim::WithManufacturer(since) => Some((Party::Manufacturer, Holds::Claim, since)),
+            Claim::NotFiled | Claim::Decided => None,
+        };
+        let mut holders: Vec<Holding> = [delivery, claim]
+            .into_iter()
+            .flatten()
+            .map(|(party, holds, since)| Holding {
+                party,
+                holds,
+                since,
+            })
+            .collect();
+        holders.sort_by_key(|h| h.since);
+        holders
+    }
+}
+
+/// Who holds the ball on a case opened at `opened_at` with these timeline facts (in any order).
+pub fn ball(opened_at: DateTime<Utc>, facts: &[Fact<'_>]) -> Ball {
+    let mut facts = facts.to_vec();
+    facts.sort_by_key(|f| f.at);
+    let mut state = State {
+        delivery: Delivery::Undecided(opened_at),
+        claim: Claim::NotFiled,
+        refused: false,
+    };
+    let mut holders = state.holders();
+    let mut rests_since = opened_at;
+    let mut handovers = 0u32;
+    for group in facts.chunk_by(|a, b| a.at == b.at) {
+        for fact in group {
+            state.apply(fact);
+        }
+        let now = state.holders();
+        if now
+            .iter()
+            .any(|h| !holders.iter().any(|before| before.party == h.party))
+        {
+            handovers = handovers.saturating_add(1);
+        }
+        if now.is_empty() && !holders.is_empty() {
+            rests_since = group.first().map_or(rests_since, |f| f.at);
+        }
+        holders = now;
+    }
+    Ball {
+        party: holders.first().map(|h| h.party),
+        since: holders.first().map_or(rests_since, |h| h.since),
+        holders,
+        handovers,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+
+    use super::*;
+
+    fn at(minutes: i64) -> DateTime<Utc> {
+        DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_000) + Duration::minutes(minutes)
+    }
+
+    fn fact(kind: &str, minutes: i64) -> Fact<'_> {
+        Fact {
+            kind,
+            at: at(minutes),
+        }
+    }
+
+    fn approved(minutes: i64) -> [Fact<'static>; 2] {
+        [
+            fact(kind::SWAP_APPROVED, minutes),
+            fact(kind::CLAIM_SUBMITTED, minutes),
+        ]
+    }
+
+    fn parties(b: &Ball) -> Vec<(&'static str, &'static str)> {
+        b.holders
+            .iter()
+            .map(|h| (h.party.as_str(), h.holds.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn an_open_case_waits_for_the_retailer_since_it_was_opened() {
+        let b = ball(at(0), &[]);
+        assert_eq!(b.party, Some(Party::Retailer));
+        assert_eq!(b.since, at(0));
+        assert_eq!(parties(&b), [("retailer", "decision")]);
+        assert_eq!(b.handovers, 0);
+        assert_eq!(b.held_for_seconds(at(3)), Some(180));
+        // A clock a little behind never shows a negative time.
+        assert_eq!(b.held_for_seconds(at(-1)), Some(0));
+    }
+
+    #[test]
+    fn the_approval_gives_the_delivery_to_the_crew_and_the_claim_to_the_manufacturer() {
+        let b = ball(at(0), &approved(5));
+        assert_eq!(b.party, Some(Party::Crew));
+        assert_eq!(b.since, at(5));
+        assert_eq!(
+            parties(&b),
+            [("crew", "delivery"), ("manufacturer", "claim")]
+        );
+        // The approval and its claim are one handover.
+        assert_eq!(b.handovers, 1);
+        // Scheduling the visit keeps it with the crew, since the approval.
+        let mut facts = approved(5).to_vec();
+        facts.push(fact(kind::JOB_SCHEDULED, 6));
+        let b = ball(at(0), &facts);
+        assert_eq!(
+            (b.party, b.since, b.handovers),
+            (Some(Party::Crew), at(5), 1)
+        );
+    }
+
+    #[test]
+    fn a_failed_visit_hands_the_delivery_back_and_the_longest_wait_is_shown() {
+        let mut facts = approved(5).to_vec();
+        facts.extend([fact(kind::JOB_SCHEDULED, 6), fact(kind::DELIVERY_FAILED, 9)]);
+        let b = ball(at(0), &facts);
+        // The manufacturer has waited on the claim since the approval, longer than the retailer
+        // on the delivery: shown first, both listed.
+        assert_eq!(b.party, Some(Party::Manufacturer));
+        assert_eq!(b.since, at(5));
+        assert_eq!(
+            parties(&b),
+            [("manufacturer", "claim"), ("retailer", "delivery")]
+        );
+        assert_eq!(b.handovers, 2);
+
+        // With the claim decided, only the retailer holds it.
+        facts.push(fact(kind::CLAIM_DECIDED, 10));
+        let b = ball(at(0), &facts);
+        assert_eq!((b.party, b.since), (Some(Party::Retailer), at(9)));
+        assert_eq!(parties(&b), [("retailer", "delivery")]);
+        assert_eq!(b.handovers, 2);
+
+        // A second failure leaves it with the retailer since the first.
+        facts.push(fact(kind::DELIVERY_FAILED, 11));
+        assert_eq!(ball(at(0), &facts).since, at(9));
+
+        // A new visit gives it back to the crew.
+        facts.push(fact(kind::JOB_SCHEDULED, 12));
+        let b = ball(at(0), &facts);
+        assert_eq!((b.party, b.since), (Some(Party::Crew), at(12)));
+        assert_eq!(b.handovers, 3);
+
+        // Delivered: settled, nobody holds it, since the delivery.
+        facts.push(fact(kind::DELIVERED_AND_COLLECTED, 20));
+        let b = ball(at(0), &facts);
+        assert_eq!(b.party, None);
+        assert!(b.holders.is_empty());
+        assert_eq!(b.since, at(20));
+        assert_eq!(b.handovers, 3);
+        assert_eq!(b.held_for_seconds(at(30)), None);
+    }
+
+    #[test]
+    fn a_delivery_before_the_decision_leaves_the_manufacturer() {
+        let mut facts = approved(5).to_vec();
+        facts.push(fact(kind::DELIVERED_AND_COLLECTED, 8));
+        facts.push(fact(kind::COLLECTED_SERIAL_MISMATCH, 8));
+        let b = ball(at(0), &facts);
+        assert_eq!((b.party, b.since), (Some(Party::Manufacturer), at(5)));
+        assert_eq!(parties(&b), [("manufacturer", "claim")]);
+        assert_eq!(b.handovers, 1);
+        facts.push(fact(kind::CLAIM_DECIDED, 30));
+        let b = ball(at(0), &facts);
+        assert_eq!((b.party, b.since, b.handovers), (None, at(30), 1));
+    }
+
+    #[test]
+    fn a_refused_case_waits_for_nobody() {
+        let b = ball(at(0), &[fact(kind::CASE_REFUSED, 4)]);
+        assert_eq!((b.party, b.since, b.handovers), (None, at(4), 0));
+        assert!(b.holders.is_empty());
+    }
+
+    #[test]
+    fn facts_count_in_the_order_they_happened_and_late_nonsense_changes_nothing() {
+        // Reported out of order: the decision (taken before the visit) arrives last.
+        let facts = [
+            fact(kind::DELIVERED_AND_COLLECTED, 20),
+            fact(kind::DELIVERY_FAILED, 25),
+            fact(kind::CLAIM_DECIDED, 7),
+            fact(kind::JOB_SCHEDULED, 6),
+            fact(kind::SWAP_APPROVED, 5),
+            fact(kind::CLAIM_SUBMITTED, 5),
+            fact(kind::CLAIM_DECIDED, 40),
+        ];
+        let b = ball(at(0), &facts);
+        assert_eq!((b.party, b.since, b.handovers), (None, at(20), 1));
+        // Up to the delivery, the crew held it alone after the decision.
+        let b = ball(at(0), &facts[2..]);
+        assert_eq!((b.party, b.since), (Some(Party::Crew), at(5)));
+        assert_eq!(parties(&b), [("crew", "delivery")]);
+    }
+}
