@@ -6,20 +6,40 @@ pub mod consumers;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod photos;
 
 use std::sync::Arc;
 
 use kummerer_contracts::topology::{LOGISTICS_SWAPS, Service};
 use kummerer_messaging::ConsumerConfig;
 use kummerer_service::{Context, Parts};
+use photos::{DiskPhotoStore, PhotoStore};
 
 pub use logistics_migration::Migrator;
 
 pub const SERVICE: Service = Service::Logistics;
 pub const DEFAULT_PORT: u16 = 8083;
 
-/// Wires the service: the job API, the crew's page and the consumer of approved swaps.
+/// Wires the service: the job API, the crew's page and the consumer of approved swaps, with the
+/// photos on disk in `$KUMMERER_PHOTO_DIR` (default `./data/photos`, created at start).
 pub fn build(ctx: &Context) -> Parts {
+    let photos: Arc<dyn PhotoStore> = match DiskPhotoStore::from_env() {
+        Ok(store) => {
+            tracing::info!(photos.dir = %store.dir().display(), "photo store on disk");
+            Arc::new(store)
+        }
+        Err(e) => {
+            // Not fatal: the store creates the directory again on the first upload, and the
+            // error shows there if it persists.
+            tracing::error!(error = %e, "could not create the photo directory");
+            Arc::new(DiskPhotoStore::unchecked(photos::photo_dir_from_env()))
+        }
+    };
+    build_with_photos(ctx, photos)
+}
+
+/// [`build`] with a given photo store (tests use a directory of their own).
+pub fn build_with_photos(ctx: &Context, photos: Arc<dyn PhotoStore>) -> Parts {
     let swaps = kummerer_messaging::consumer::run(
         ctx.db.clone(),
         ctx.broker.clone(),
@@ -30,7 +50,7 @@ pub fn build(ctx: &Context) -> Parts {
     );
     let crew_config = http::crew::CrewConfig::from_env();
     Parts {
-        routes: Arc::new(move |cfg| http::routes(cfg, crew_config.clone())),
+        routes: Arc::new(move |cfg| http::routes(cfg, crew_config.clone(), photos.clone())),
         workers: vec![Box::pin(swaps)],
     }
 }

@@ -9,7 +9,7 @@ use kummerer_contracts::topology::{LOGISTICS_SWAPS, Service};
 use kummerer_contracts::{Address, Event, ProductRef, SwapApprovedV1, TimeWindow};
 use kummerer_testkit::eventually;
 use kummerer_testkit::service::{TestService, publish_envelope, publish_event, publish_raw};
-use logistics::{Migrator, SERVICE, build};
+use logistics::{Migrator, SERVICE};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
@@ -20,7 +20,7 @@ const COMPLETED: &str = "logistics.job.completed.v1";
 const FAILED: &str = "logistics.job.failed.v1";
 
 async fn start() -> TestService {
-    TestService::start::<Migrator>(SERVICE, build).await
+    TestService::start::<Migrator>(SERVICE, photos::build_for_tests).await
 }
 
 fn swap(retailer_id: Uuid, defective_serial: &str) -> SwapApprovedV1 {
@@ -2075,3 +2075,6 @@ async fn a_crew_sees_its_visits_of_the_day_in_order_with_what_to_deliver_and_col
 
 #[path = "api/crew.rs"]
 mod crew;
+
+#[path = "api/photos.rs"]
+mod photos;

@@ -1,11 +1,13 @@
 //! The logistics service's schema: the shared outbox and inbox tables, then the jobs, then carriers,
-//! crews and the assignment of jobs to crews, then crew accounts and their sessions.
+//! crews and the assignment of jobs to crews, then crew accounts and their sessions, then the
+//! photos of a visit.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000002_logistics;
 mod m20261123_000003_dispatch;
 mod m20261123_000004_crew_accounts;
+mod m20261123_000005_photos;
 
 pub struct Migrator;
 
@@ -17,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_logistics::Migration),
             Box::new(m20261123_000003_dispatch::Migration),
             Box::new(m20261123_000004_crew_accounts::Migration),
+            Box::new(m20261123_000005_photos::Migration),
         ]
     }
 }

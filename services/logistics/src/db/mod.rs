@@ -6,6 +6,7 @@ pub mod crew_members;
 pub mod crew_sessions;
 pub mod dispatch;
 pub mod job_events;
+pub mod job_photos;
 pub mod jobs;
 
 use chrono::{DateTime, Utc};

@@ -4,6 +4,7 @@
 
 pub mod dispatch;
 pub mod job;
+pub mod photo;
 
 pub use job::{
     Completion, FailedAttempt, InvalidSwap, JobStatus, LIST_LIMIT, NOTE_MAX, SERIAL_MAX,

@@ -15,6 +15,7 @@ use crate::domain::{
     Completion, FailedAttempt, JobStatus, NOTE_MAX, SERIAL_MAX, TransitionError,
     parse_failure_reason,
 };
+use crate::http::photos::{StoredPhoto, insert_photo};
 use crate::http::view::{JobList, JobView};
 
 #[derive(Debug, Deserialize)]
@@ -100,18 +101,20 @@ pub async fn complete(
 ) -> Result<HttpResponse, Problem> {
     let completion = body.parse()?;
     let (job, events) =
-        record_completion(db.get_ref(), path.into_inner(), None, completion).await?;
+        record_completion(db.get_ref(), path.into_inner(), None, completion, &[]).await?;
     Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
 }
 
 /// Records a completed visit on job `id` in one transaction (the job locked, its history, the
-/// `JobCompletedV1` in the outbox). With `crew` set, a job on another crew is unknown (404).
-/// The JSON API and the crew's page both come here.
+/// `JobCompletedV1` in the outbox, the rows of `photos` already in the photo store). With `crew`
+/// set, a job on another crew is unknown (404). The JSON API and the crew's page both come here;
+/// on an error the caller removes the photos' bytes again.
 pub async fn record_completion(
     db: &DatabaseConnection,
     id: Uuid,
     crew: Option<Uuid>,
     completion: Completion,
+    photos: &[StoredPhoto],
 ) -> Result<(jobs::Model, Vec<job_events::Model>), Problem> {
     let txn = db.begin().await?;
     let job = db::lock_job(&txn, id)
@@ -144,6 +147,9 @@ pub async fn record_completion(
         }),
     )
     .await?;
+    for photo in photos {
+        insert_photo(&txn, id, photo, now).await?;
+    }
     enqueue(
         &txn,
         JobCompletedV1 {

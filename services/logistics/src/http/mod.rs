@@ -4,18 +4,31 @@ pub mod crew;
 pub mod dispatch;
 pub mod jobs;
 pub mod members;
+pub mod photos;
 pub mod view;
+
+use std::sync::Arc;
 
 use actix_web::web;
 
-pub fn routes(cfg: &mut web::ServiceConfig, crew_config: crew::CrewConfig) {
+use crate::photos::PhotoStore;
+
+pub fn routes(
+    cfg: &mut web::ServiceConfig,
+    crew_config: crew::CrewConfig,
+    photos: Arc<dyn PhotoStore>,
+) {
+    cfg.app_data(web::Data::from(photos));
     crew::routes(cfg, crew_config);
     cfg.service(
         web::scope("/api/jobs")
             .route("", web::get().to(jobs::list))
             .route("/{id}", web::get().to(jobs::get))
             .route("/{id}/complete", web::post().to(jobs::complete))
-            .route("/{id}/fail", web::post().to(jobs::fail)),
+            .route("/{id}/fail", web::post().to(jobs::fail))
+            .route("/{id}/photos", web::post().to(photos::upload))
+            .route("/{id}/photos", web::get().to(photos::list))
+            .route("/{id}/photos/{photo_id}", web::get().to(photos::get)),
     )
     .service(
         web::scope("/api/carriers")

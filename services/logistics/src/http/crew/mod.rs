@@ -6,12 +6,13 @@
 //! as an unknown one. Every POST carries the session's CSRF token (else 403).
 
 pub mod auth;
+pub mod form_data;
 pub mod pages;
 
 use std::collections::HashMap;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, guard, web};
 use askama::Template;
 use kummerer_service::Problem;
 
@@ -48,9 +49,32 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: CrewConfig) {
             .route("/sign-in", web::post().to(auth::sign_in))
             .route("/sign-out", web::post().to(auth::sign_out))
             .route("/visits/{id}", web::get().to(pages::visit))
+            .route(
+                "/visits/{id}/complete",
+                web::post()
+                    .guard(guard::fn_guard(is_multipart))
+                    .to(pages::complete_with_photos),
+            )
             .route("/visits/{id}/complete", web::post().to(pages::complete))
+            .route(
+                "/visits/{id}/photos/{photo_id}",
+                web::get().to(pages::photo),
+            )
             .route("/visits/{id}/fail", web::post().to(pages::fail)),
     );
+}
+
+/// A `multipart/form-data` request (the visit form with its photos).
+fn is_multipart(ctx: &guard::GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        })
 }
 
 async fn css() -> HttpResponse {

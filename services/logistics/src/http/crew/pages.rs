@@ -2,20 +2,26 @@
 //! collected*, *failed attempt*). The forms record through the same code as the JSON API
 //! ([`crate::http::jobs::record_completion`], [`crate::http::jobs::record_failure`]).
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{NaiveDate, Utc};
 use kummerer_service::Problem;
+use kummerer_service::problem::FieldError;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::db::{self, dispatch, jobs};
+use crate::db::{self, dispatch, job_photos, jobs};
 use crate::domain::JobStatus;
+use crate::domain::photo::{MAX_PHOTO_BYTES, PhotoKind, check_photo};
 use crate::http::crew::auth::{Signed, guard_post, signed_in};
-use crate::http::crew::{Errors, not_found, render, render_status, see_other};
+use crate::http::crew::{
+    Errors, form_data, message_page, not_found, render, render_status, see_other,
+};
 use crate::http::jobs::{CompleteBody, FailBody, record_completion, record_failure};
+use crate::http::photos::{discard, photo_response, put_photo, refused};
+use crate::photos::PhotoStore;
 
 /// Who is signed in, for the page header and the sign-out form.
 #[derive(Debug, Clone)]
@@ -165,6 +171,27 @@ pub struct Visit {
     pub errors: Errors,
     pub form: VisitForm,
     pub reasons: Vec<(&'static str, &'static str, bool)>,
+    pub photos: Vec<PhotoRow>,
+}
+
+/// A photo of the visit as the page links it.
+#[derive(Debug, Clone)]
+pub struct PhotoRow {
+    pub url: String,
+    pub label: &'static str,
+}
+
+impl From<job_photos::Model> for PhotoRow {
+    fn from(p: job_photos::Model) -> Self {
+        PhotoRow {
+            url: format!("/crew/visits/{}/photos/{}", p.job_id, p.id),
+            label: match PhotoKind::parse(&p.kind) {
+                Some(PhotoKind::Delivered) => "Delivered",
+                Some(PhotoKind::Collected) => "Collected unit",
+                None => "Photo",
+            },
+        }
+    }
 }
 
 impl Visit {
@@ -177,6 +204,7 @@ impl Visit {
             errors: Errors::default(),
             form: VisitForm::default(),
             reasons: Vec::new(),
+            photos: Vec::new(),
         }
         .with_reasons()
     }
@@ -246,7 +274,9 @@ pub async fn visit(
     let Some(job) = job_of_crew(db, &signed, &path).await? else {
         return not_found();
     };
+    let photos = job_photos::of_job(db, job.id).await?;
     let mut page = Visit::new(me_of(db, &signed).await?, job);
+    page.photos = photos.into_iter().map(PhotoRow::from).collect();
     page.notice = match query.saved.as_str() {
         "delivered" => Some("Saved: delivered and collected.".to_owned()),
         "failed" => Some("Saved: failed attempt. The dispatcher will reschedule.".to_owned()),
@@ -280,22 +310,129 @@ async fn visit_again(
     render_status(status, &page)
 }
 
-/// `POST /crew/visits/{id}/complete`: delivered and collected; then back to the visit (303),
-/// where a serial mismatch shows as flagged. A second submit → the visit, "already completed"
-/// (409), one delivery recorded.
+/// A photo chosen on the *delivered and collected* form.
+#[derive(Debug)]
+pub struct PhotoInput {
+    /// The form field (`delivered_photo`, `collected_photo`).
+    pub field: &'static str,
+    pub kind: PhotoKind,
+    /// The type the browser declared.
+    pub declared: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The file inputs of the form: field, kind.
+const PHOTO_FIELDS: [(&str, PhotoKind); 2] = [
+    ("delivered_photo", PhotoKind::Delivered),
+    ("collected_photo", PhotoKind::Collected),
+];
+
+/// Largest *delivered and collected* form with its photos: two photos and the fields.
+const PHOTO_FORM_LIMIT: usize = 2 * MAX_PHOTO_BYTES + 64 * 1024;
+
+/// `POST /crew/visits/{id}/complete` (`application/x-www-form-urlencoded`, no photos).
 pub async fn complete(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
+    store: web::Data<dyn PhotoStore>,
     path: web::Path<String>,
     form: web::Form<VisitForm>,
 ) -> Result<HttpResponse, Problem> {
-    let db = db.get_ref();
-    let form = form.into_inner();
-    let signed = match guard_post(&req, db, &form.csrf).await? {
+    complete_visit(
+        &req,
+        db.get_ref(),
+        store.get_ref(),
+        &path,
+        form.into_inner(),
+        Vec::new(),
+    )
+    .await
+}
+
+/// `POST /crew/visits/{id}/complete` (`multipart/form-data`, what the page sends): the fields
+/// and up to two optional photos (`delivered_photo`, `collected_photo`).
+pub async fn complete_with_photos(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    store: web::Data<dyn PhotoStore>,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, Problem> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let unreadable = || {
+        message_page(
+            StatusCode::BAD_REQUEST,
+            "Form not readable",
+            "The form could not be read. Go back, reload the page and send it again.",
+        )
+    };
+    let Ok(boundary) = form_data::boundary(content_type) else {
+        return unreadable();
+    };
+    let body = match payload.to_bytes_limited(PHOTO_FORM_LIMIT).await {
+        Ok(Ok(body)) => body,
+        Err(_limit) => {
+            return message_page(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Photo too large",
+                "A photo may be at most 5 MiB. Go back and choose a smaller photo (or take it at \
+                 a lower resolution); nothing was saved.",
+            );
+        }
+        Ok(Err(_)) => return unreadable(),
+    };
+    let Ok(parts) = form_data::parse(&body, &boundary) else {
+        return unreadable();
+    };
+    let mut form = VisitForm::default();
+    let mut photos = Vec::new();
+    for part in parts {
+        let text = || String::from_utf8_lossy(part.data).into_owned();
+        match part.name.as_str() {
+            "csrf" => form.csrf = text(),
+            "delivered_serial" => form.delivered_serial = text(),
+            "collected_serial" => form.collected_serial = text(),
+            "recipient_name" => form.recipient_name = text(),
+            name => {
+                let Some((field, kind)) = PHOTO_FIELDS.iter().find(|(f, _)| *f == name) else {
+                    continue;
+                };
+                let chosen = part.filename.as_deref().is_some_and(|f| !f.is_empty());
+                if !chosen && part.data.is_empty() {
+                    continue;
+                }
+                photos.push(PhotoInput {
+                    field,
+                    kind: *kind,
+                    declared: part.content_type.clone().unwrap_or_default(),
+                    bytes: part.data.to_vec(),
+                });
+            }
+        }
+    }
+    complete_visit(&req, db.get_ref(), store.get_ref(), &path, form, photos).await
+}
+
+/// Delivered and collected, with the photos; then back to the visit (303), where a serial
+/// mismatch shows as flagged. A second submit → the visit, "already completed" (409), one
+/// delivery recorded. A refused photo → the form again with the reason (413/415), nothing saved.
+async fn complete_visit(
+    req: &HttpRequest,
+    db: &DatabaseConnection,
+    store: &dyn PhotoStore,
+    path: &str,
+    form: VisitForm,
+    photos: Vec<PhotoInput>,
+) -> Result<HttpResponse, Problem> {
+    let signed = match guard_post(req, db, &form.csrf).await? {
         Ok(s) => s,
         Err(res) => return Ok(res),
     };
-    let Some(job) = job_of_crew(db, &signed, &path).await? else {
+    let Some(job) = job_of_crew(db, &signed, path).await? else {
         return not_found();
     };
     let body = CompleteBody {
@@ -303,12 +440,39 @@ pub async fn complete(
         collected_serial: form.collected_serial.clone(),
         recipient_name: form.recipient_name.clone(),
     };
-    let outcome = match body.parse() {
-        Ok(completion) => {
-            record_completion(db, job.id, Some(signed.member.crew_id), completion).await
-        }
-        Err(p) => Err(p),
+    let completion = match body.parse() {
+        Ok(completion) => completion,
+        Err(p) => return visit_again(db, &signed, job.id, "complete", form, &p).await,
     };
+    let mut checked = Vec::new();
+    for photo in photos {
+        match check_photo(&photo.declared, &photo.bytes) {
+            Ok(image) => checked.push((photo.kind, image, photo.bytes)),
+            Err(e) => {
+                let mut problem = refused(e);
+                problem.errors = vec![FieldError {
+                    field: photo.field.to_owned(),
+                    message: format!("{e}: choose a JPEG, PNG or WebP photo of at most 5 MiB"),
+                }];
+                return visit_again(db, &signed, job.id, "complete", form, &problem).await;
+            }
+        }
+    }
+    let mut stored = Vec::new();
+    for (kind, image, bytes) in checked {
+        match put_photo(store, kind, image, bytes).await {
+            Ok(photo) => stored.push(photo),
+            Err(p) => {
+                discard(store, &stored).await;
+                return Err(p);
+            }
+        }
+    }
+    let outcome =
+        record_completion(db, job.id, Some(signed.member.crew_id), completion, &stored).await;
+    if outcome.is_err() {
+        discard(store, &stored).await;
+    }
     match outcome {
         Ok(_) => Ok(see_other(&format!(
             "/crew/visits/{}?saved=delivered",
@@ -318,6 +482,30 @@ pub async fn complete(
         Err(p) if p.status < 500 => visit_again(db, &signed, job.id, "complete", form, &p).await,
         Err(p) => Err(p),
     }
+}
+
+/// `GET /crew/visits/{id}/photos/{photo_id}`: a photo of one of the crew's visits.
+pub async fn photo(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    store: web::Data<dyn PhotoStore>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    let Some(signed) = signed_in(&req, db).await? else {
+        return Ok(see_other("/crew/sign-in"));
+    };
+    let (job, photo_id) = path.into_inner();
+    let Some(job) = job_of_crew(db, &signed, &job).await? else {
+        return not_found();
+    };
+    let Ok(photo_id) = photo_id.parse::<Uuid>() else {
+        return not_found();
+    };
+    let Some(photo) = job_photos::find(db, job.id, photo_id).await? else {
+        return not_found();
+    };
+    photo_response(store.get_ref(), &photo).await
 }
 
 /// `POST /crew/visits/{id}/fail`: a failed attempt with a reason and an optional note.

@@ -1,0 +1,47 @@
+//! `job_photos`: which photo (by its key in the photo store) belongs to which job.
+
+use chrono::{DateTime, Utc};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "job_photos")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub job_id: Uuid,
+    /// `delivered` or `collected`.
+    pub kind: String,
+    /// What the bytes are (by their magic numbers), not what the client declared.
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub storage_key: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
+
+/// A job's photos, oldest first.
+pub async fn of_job<C: ConnectionTrait>(db: &C, job_id: Uuid) -> Result<Vec<Model>, DbErr> {
+    use sea_orm::QueryOrder;
+    Entity::find()
+        .filter(Column::JobId.eq(job_id))
+        .order_by_asc(Column::CreatedAt)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await
+}
+
+/// Photo `id` if it belongs to job `job_id` (another job's photo is unknown).
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    job_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id)
+        .filter(Column::JobId.eq(job_id))
+        .one(db)
+        .await
+}

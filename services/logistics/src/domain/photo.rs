@@ -1,0 +1,152 @@
+//! The rules of a visit's photo: what it shows, how large it may be, and which bytes count as an
+//! image (by their magic numbers, whatever the client declared).
+
+/// Largest photo accepted: 5 MiB.
+pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
+
+/// What a photo shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoKind {
+    /// The replacement, delivered.
+    Delivered,
+    /// The defective unit, collected.
+    Collected,
+}
+
+impl PhotoKind {
+    pub fn parse(s: &str) -> Option<PhotoKind> {
+        match s {
+            "delivered" => Some(PhotoKind::Delivered),
+            "collected" => Some(PhotoKind::Collected),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhotoKind::Delivered => "delivered",
+            PhotoKind::Collected => "collected",
+        }
+    }
+}
+
+/// The image formats a photo may be in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageType {
+    Jpeg,
+    Png,
+    Webp,
+}
+
+impl ImageType {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            ImageType::Jpeg => "image/jpeg",
+            ImageType::Png => "image/png",
+            ImageType::Webp => "image/webp",
+        }
+    }
+
+    /// A declared media type (parameters and case ignored) as one of ours.
+    pub fn from_content_type(declared: &str) -> Option<ImageType> {
+        let essence = declared.split(';').next().unwrap_or("").trim();
+        [ImageType::Jpeg, ImageType::Png, ImageType::Webp]
+            .into_iter()
+            .find(|t| t.content_type().eq_ignore_ascii_case(essence))
+    }
+
+    /// What the bytes really are, by their magic numbers: JPEG `FF D8 FF`, PNG `89 50 4E 47 0D 0A
+    /// 1A 0A`, WebP `RIFF????WEBP`. Anything else is not a photo.
+    pub fn sniff(bytes: &[u8]) -> Option<ImageType> {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Some(ImageType::Jpeg)
+        } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Some(ImageType::Png)
+        } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+            Some(ImageType::Webp)
+        } else {
+            None
+        }
+    }
+}
+
+/// Why an upload is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    #[error("the photo is empty")]
+    Empty,
+    #[error("the photo is larger than 5 MiB")]
+    TooLarge,
+    #[error("the declared type is not image/jpeg, image/png or image/webp")]
+    DeclaredTypeNotAccepted,
+    #[error("the file is not a JPEG, PNG or WebP image")]
+    NotAnImage,
+}
+
+/// Checks an upload: declared as one of our image types, not empty, at most
+/// [`MAX_PHOTO_BYTES`], and really an image. Returns the type the bytes are (which is stored,
+/// not the declared one).
+pub fn check_photo(declared: &str, bytes: &[u8]) -> Result<ImageType, PhotoError> {
+    if bytes.len() > MAX_PHOTO_BYTES {
+        return Err(PhotoError::TooLarge);
+    }
+    if ImageType::from_content_type(declared).is_none() {
+        return Err(PhotoError::DeclaredTypeNotAccepted);
+    }
+    if bytes.is_empty() {
+        return Err(PhotoError::Empty);
+    }
+    ImageType::sniff(bytes).ok_or(PhotoError::NotAnImage)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F'];
+    const WEBP: &[u8] = b"RIFF\x24\0\0\0WEBPVP8 ";
+
+    #[test]
+    fn images_are_known_by_their_bytes() {
+        assert_eq!(ImageType::sniff(PNG), Some(ImageType::Png));
+        assert_eq!(ImageType::sniff(JPEG), Some(ImageType::Jpeg));
+        assert_eq!(ImageType::sniff(WEBP), Some(ImageType::Webp));
+        assert_eq!(ImageType::sniff(b"RIFF\0\0\0\0WAVE"), None);
+        assert_eq!(ImageType::sniff(b"<svg></svg>"), None);
+        assert_eq!(ImageType::sniff(b""), None);
+        assert_eq!(ImageType::sniff(&PNG[..4]), None);
+    }
+
+    #[test]
+    fn the_declared_type_is_not_trusted() {
+        assert_eq!(check_photo("image/png", JPEG), Ok(ImageType::Jpeg));
+        assert_eq!(check_photo("IMAGE/PNG; q=1", PNG), Ok(ImageType::Png));
+        assert_eq!(
+            check_photo("image/jpeg", b"MZ\x90\0 not a photo"),
+            Err(PhotoError::NotAnImage)
+        );
+        assert_eq!(
+            check_photo("image/svg+xml", PNG),
+            Err(PhotoError::DeclaredTypeNotAccepted)
+        );
+        assert_eq!(check_photo("image/png", b""), Err(PhotoError::Empty));
+    }
+
+    #[test]
+    fn at_most_five_mebibytes() {
+        let mut big = PNG.to_vec();
+        big.resize(MAX_PHOTO_BYTES, 0);
+        assert_eq!(check_photo("image/png", &big), Ok(ImageType::Png));
+        big.push(0);
+        assert_eq!(check_photo("image/png", &big), Err(PhotoError::TooLarge));
+    }
+
+    #[test]
+    fn kinds() {
+        for kind in [PhotoKind::Delivered, PhotoKind::Collected] {
+            assert_eq!(PhotoKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(PhotoKind::parse("selfie"), None);
+    }
+}
