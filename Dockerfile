@@ -26,7 +26,9 @@ RUN set -eux; \
     apt-get install -y --no-install-recommends ca-certificates; \
     rm -rf /var/lib/apt/lists/*; \
     groupadd --system --gid 10001 kummerer; \
-    useradd --system --uid 10001 --gid kummerer --no-create-home --shell /usr/sbin/nologin kummerer
+    useradd --system --uid 10001 --gid kummerer --no-create-home --shell /usr/sbin/nologin kummerer; \
+    mkdir -p /var/lib/kummerer/photos; \
+    chown -R 10001:10001 /var/lib/kummerer
 COPY --from=builder /service /usr/local/bin/service
 LABEL org.opencontainers.image.title="kummerer-${SERVICE}"
 ENV LOG_FORMAT=json \
