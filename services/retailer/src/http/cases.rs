@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use kummerer_contracts::{Address, ClaimSubmittedV1, SwapApprovedV1, TimeWindow};
 use kummerer_messaging::enqueue;
 use kummerer_service::{FieldErrors, Problem};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{AccessMode, ConnectionTrait, DatabaseConnection, IsolationLevel, TransactionTrait};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -119,10 +119,25 @@ pub async fn get(
 }
 
 /// The case with its sale, swap, claim and timeline (the JSON API and the desk).
-pub async fn case_view<C: ConnectionTrait>(
-    db: &C,
-    case: cases::Model,
-) -> Result<CaseView, Problem> {
+///
+/// Read in one REPEATABLE READ snapshot: a consumer commits the claim's decision and its
+/// timeline entry together, so the view must never show one without the other.
+pub async fn case_view(db: &DatabaseConnection, case: cases::Model) -> Result<CaseView, Problem> {
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let case = db::find_case(&txn, case.retailer_id, case.id)
+        .await?
+        .unwrap_or(case);
+    let view = case_view_in(&txn, case).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+async fn case_view_in<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<CaseView, Problem> {
     let retailer_id = case.retailer_id;
     let sale = db::sale_of(db, retailer_id, case.sale_id).await?;
     let product = db::product_of(db, retailer_id, sale.product_id).await?;
