@@ -198,6 +198,34 @@ pub fn session_cookie(
 pub const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
                             form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// A page with the headers every signed-in page gets: no caching of personal data, the strict
+/// [`PAGE_CSP`] (no framing, only our own resources and forms), no sniffing, same-origin referrer.
+pub fn html_page(status: actix_web::http::StatusCode, body: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::REFERRER_POLICY, "same-origin"))
+        .body(body)
+}
+
+/// 303 to `location` (after a form POST the browser GETs it).
+pub fn see_other(location: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// A page's stylesheet, served by the service itself (no CDN), cached for an hour.
+pub fn stylesheet(css: &'static str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(css)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

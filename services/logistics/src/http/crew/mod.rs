@@ -78,39 +78,19 @@ fn is_multipart(ctx: &guard::GuardContext<'_>) -> bool {
 }
 
 async fn css() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(CSS)
-}
-
-/// A page's headers: no caching of the crew's data, no framing, only our own resources and forms.
-fn html(status: StatusCode, body: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, kummerer_web::PAGE_CSP))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::REFERRER_POLICY, "same-origin"))
-        .body(body)
+    kummerer_web::stylesheet(CSS)
 }
 
 pub fn render_status(status: StatusCode, page: &impl Template) -> Result<HttpResponse, Problem> {
     let body = page.render().map_err(Problem::internal)?;
-    Ok(html(status, body))
+    Ok(kummerer_web::html_page(status, body))
 }
 
 pub fn render(page: &impl Template) -> Result<HttpResponse, Problem> {
     render_status(StatusCode::OK, page)
 }
 
-/// 303 to `location` (after a form POST the browser GETs it).
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
-}
+pub use kummerer_web::see_other;
 
 pub fn message_page(status: StatusCode, title: &str, text: &str) -> Result<HttpResponse, Problem> {
     render_status(
