@@ -4,14 +4,20 @@
 //! Serde only, no I/O. Adding a field: make it `Option` or `#[serde(default)]`. Breaking a field:
 //! a new `…V2` type and routing key, published beside V1 until every consumer has moved.
 
+pub mod agreement;
+pub mod claims;
 pub mod envelope;
 pub mod events;
 pub mod money;
 pub mod topology;
+pub mod visits;
 
+pub use agreement::*;
+pub use claims::*;
 pub use envelope::Envelope;
 pub use events::*;
 pub use money::{Currency, Money, MoneyError};
+pub use visits::*;
 
 /// An event that crosses a service boundary. `TYPE` is both the CloudEvents `type` and the
 /// RabbitMQ routing key: `<producer>.<aggregate>.<event>.v<N>`.

@@ -44,9 +44,15 @@ pub struct QueueSpec {
 }
 
 use crate::Event;
+use crate::agreement::AgreementPublishedV1;
+use crate::claims::{
+    ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInspectedV1, CreditNoteIssuedV1, ReturnArrivedV1,
+    ReturnRequestedV1,
+};
 use crate::events::{
     ClaimDecidedV1, ClaimSubmittedV1, JobCompletedV1, JobFailedV1, JobScheduledV1, SwapApprovedV1,
 };
+use crate::visits::{JobDeliveredV1, JobOnTheWayV1, UnitCollectedV1};
 
 pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
     name: "logistics.swaps",
@@ -54,28 +60,82 @@ pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
     bindings: &[(Service::Retailer, SwapApprovedV1::TYPE)],
 };
 
+/// Units the manufacturer wants back: logistics adds them to a return shipment.
+pub const LOGISTICS_RETURNS: QueueSpec = QueueSpec {
+    name: "logistics.returns",
+    consumer: Service::Logistics,
+    bindings: &[(Service::Manufacturer, ReturnRequestedV1::TYPE)],
+};
+
+/// Everything that happens to a claim on the manufacturer's side comes through here, so one
+/// consumer sees a claim's messages in order of arrival.
 pub const MANUFACTURER_CLAIMS: QueueSpec = QueueSpec {
     name: "manufacturer.claims",
     consumer: Service::Manufacturer,
-    bindings: &[(Service::Retailer, ClaimSubmittedV1::TYPE)],
+    bindings: &[
+        (Service::Retailer, ClaimSubmittedV1::TYPE),
+        (Service::Retailer, ClaimEvidenceAddedV1::TYPE),
+        (Service::Retailer, ClaimDisputedV1::TYPE),
+        (Service::Logistics, ReturnArrivedV1::TYPE),
+    ],
 };
 
+/// What the case timeline shows: every step of the visit and of the claim.
 pub const RETAILER_CASE_EVENTS: QueueSpec = QueueSpec {
     name: "retailer.case-events",
     consumer: Service::Retailer,
     bindings: &[
         (Service::Logistics, JobScheduledV1::TYPE),
+        (Service::Logistics, JobOnTheWayV1::TYPE),
+        (Service::Logistics, JobDeliveredV1::TYPE),
+        (Service::Logistics, UnitCollectedV1::TYPE),
         (Service::Logistics, JobCompletedV1::TYPE),
         (Service::Logistics, JobFailedV1::TYPE),
+        (Service::Logistics, ReturnArrivedV1::TYPE),
         (Service::Manufacturer, ClaimDecidedV1::TYPE),
+        (Service::Manufacturer, ReturnRequestedV1::TYPE),
+        (Service::Manufacturer, ClaimInspectedV1::TYPE),
+    ],
+};
+
+/// The retailer's side of the business relationship: agreement versions (for the desk's
+/// entitlement view) and credit notes (for the recovery ledger).
+pub const RETAILER_SETTLEMENT: QueueSpec = QueueSpec {
+    name: "retailer.settlement",
+    consumer: Service::Retailer,
+    bindings: &[
+        (Service::Manufacturer, AgreementPublishedV1::TYPE),
+        (Service::Manufacturer, CreditNoteIssuedV1::TYPE),
     ],
 };
 
 /// Every queue of the system. Each service declares all of them at start, so that a message
 /// published before its consumer ever ran is still routed (publishes are `mandatory`).
-pub const QUEUES: [QueueSpec; 3] = [LOGISTICS_SWAPS, MANUFACTURER_CLAIMS, RETAILER_CASE_EVENTS];
+pub const QUEUES: [QueueSpec; 5] = [
+    LOGISTICS_SWAPS,
+    LOGISTICS_RETURNS,
+    MANUFACTURER_CLAIMS,
+    RETAILER_CASE_EVENTS,
+    RETAILER_SETTLEMENT,
+];
 
 /// The queues one service consumes.
 pub fn queues_of(service: Service) -> impl Iterator<Item = &'static QueueSpec> {
     QUEUES.iter().filter(move |q| q.consumer == service)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_routing_key_names_its_producer_and_is_bound_once_per_queue() {
+        for q in QUEUES {
+            let mut seen = std::collections::HashSet::new();
+            for (producer, key) in q.bindings {
+                assert!(key.starts_with(&format!("{}.", producer.name())), "{key}");
+                assert!(seen.insert(*key), "{key} bound twice to {}", q.name);
+            }
+        }
+    }
 }
