@@ -54,6 +54,7 @@ fn swap(retailer_id: Uuid, defective_serial: &str) -> SwapApprovedV1 {
         },
         approved_by: "clerk@example".into(),
         approved_at: Utc::now(),
+        replacement_from: None,
     }
 }
 

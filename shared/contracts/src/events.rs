@@ -49,6 +49,18 @@ pub struct SwapApprovedV1 {
     pub window: TimeWindow,
     pub approved_by: String,
     pub approved_at: DateTime<Utc>,
+    /// Where the crew picks the replacement up (the stock location it was reserved at), where
+    /// the retailer keeps stock in Kümmerer.
+    #[serde(default)]
+    pub replacement_from: Option<StockPickup>,
+}
+
+/// A retailer's stock location the replacement is reserved at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockPickup {
+    pub location_id: Uuid,
+    pub name: String,
+    pub address: Address,
 }
 
 impl Event for SwapApprovedV1 {

@@ -398,6 +398,7 @@ pub async fn approve(
             },
             approved_by: approval.approved_by,
             approved_at: now,
+            replacement_from: None,
         },
     )
     .await?;
