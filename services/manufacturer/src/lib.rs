@@ -11,6 +11,7 @@ use kummerer_messaging::ConsumerConfig;
 use kummerer_service::config::Service;
 use kummerer_service::{Context, Parts};
 
+pub mod announce;
 pub mod consumers;
 pub mod db;
 pub mod deadlines;
