@@ -10,7 +10,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kummerer_contracts::AgreementPublishedV1;
 use kummerer_service::Problem;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+use sea_orm::{
+    AccessMode, DatabaseConnection, DatabaseTransaction, IsolationLevel, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -256,9 +258,16 @@ pub async fn list(
     db: web::Data<DatabaseConnection>,
 ) -> Result<HttpResponse, Problem> {
     let mid = me.id;
-    let agreements = agreement::list(db.get_ref(), mid).await?;
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let agreements = agreement::list(&txn, mid).await?;
     let ids: Vec<Uuid> = agreements.iter().map(|a| a.id).collect();
-    let mut versions = agreement_version::of_agreements(db.get_ref(), &ids).await?;
+    let mut versions = agreement_version::of_agreements(&txn, &ids).await?;
+    txn.commit().await?;
     let items = agreements
         .into_iter()
         .map(|a| {
@@ -282,9 +291,17 @@ pub async fn get(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, Problem> {
     let (mid, id) = (me.id, path.into_inner().1);
-    let a = agreement::find(db.get_ref(), mid, id)
+    // One snapshot: the latest terms on top are those of the last version listed.
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let a = agreement::find(&txn, mid, id)
         .await?
         .ok_or_else(|| Problem::not_found("agreement"))?;
-    let versions = agreement_version::of_agreement(db.get_ref(), a.id).await?;
+    let versions = agreement_version::of_agreement(&txn, a.id).await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(AgreementView::new(a, versions, true)))
 }

@@ -4,7 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use kummerer_contracts::DecidedBy;
 use kummerer_service::Problem;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseConnection, DbErr, IsolationLevel, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -161,10 +163,19 @@ pub async fn get(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, Problem> {
     let (mid, id) = (me.id, path.into_inner().1);
-    let c = claim::find(db.get_ref(), mid, id)
+    // One snapshot, so that the claim, its history and its evidence agree with each other.
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let c = claim::find(&txn, mid, id)
         .await?
         .ok_or_else(|| Problem::not_found("claim"))?;
-    Ok(HttpResponse::Ok().json(claim_answer(db.get_ref(), c).await?))
+    let view = claim_answer(&txn, c).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]

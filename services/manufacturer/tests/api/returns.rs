@@ -255,5 +255,29 @@ async fn an_arrived_unit_left_undecided_gets_the_default_from_its_arrival() {
     assert_eq!(c["decided_by"], "rule:deadline_deemed_accepted");
     assert_eq!(c["decided_amount"]["amount"], "424.20");
     assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+
+    // Where the agreement scraps units on site, a unit cannot be asked back.
+    let scrapper = Uuid::now_v7();
+    agreement_with(
+        &svc,
+        mid,
+        scrapper,
+        json!({"unit_disposition": "scrap_on_site"}),
+    )
+    .await;
+    let scrapped = claim(mid, scrapper, 60);
+    arrive(&svc, mid, std::slice::from_ref(&scrapped)).await;
+    let before = table_counts(&svc.db).await;
+    let x = post(
+        &svc,
+        &format!("{}/decision", claim_path(mid, scrapped.claim_id)),
+        &json!({"outcome": "request_return", "depot_id": depot,
+                "return_by": (Utc::now() + TimeDelta::days(3)).to_rfc3339(),
+                "freight_paid_by": "retailer"}),
+    )
+    .await;
+    assert_problem(&x, 422, "return under scrap_on_site");
+    assert_eq!(x.body["errors"][0]["field"], "outcome");
+    assert_eq!(table_counts(&svc.db).await, before);
     svc.stop().await;
 }
