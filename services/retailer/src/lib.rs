@@ -34,7 +34,13 @@ pub fn build(ctx: &Context) -> Parts {
             http::routes(cfg);
             http::desk::routes(cfg, desk.clone());
         }),
-        workers: vec![Box::pin(case_events)],
+        workers: vec![
+            Box::pin(case_events),
+            Box::pin(http::desk::sweep_sessions(
+                ctx.db.clone(),
+                ctx.cancel.clone(),
+            )),
+        ],
     }
 }
 

@@ -71,6 +71,8 @@ pub async fn create(
         failed_attempts: 0,
         locked_until: None,
         created_at: Utc::now(),
+        store_id: None,
+        disabled_at: None,
     };
     if !desk::insert_staff(db.get_ref(), member.clone()).await? {
         return Err(Problem::conflict(

@@ -1779,3 +1779,16 @@ async fn the_case_page_shows_who_holds_the_ball() {
     assert_eq!(case["ball"]["handovers"], 0);
     svc.stop().await;
 }
+
+// Stores and stock, the managers' approval requests, the admin pages and the sales import, the
+// dashboard: one module each, sharing the helpers above and in `setup`.
+#[path = "desk/admin.rs"]
+mod admin;
+#[path = "desk/dashboard.rs"]
+mod dashboard;
+#[path = "desk/requests.rs"]
+mod requests;
+#[path = "desk/setup.rs"]
+mod setup;
+#[path = "desk/stock.rs"]
+mod stock;
