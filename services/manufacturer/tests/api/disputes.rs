@@ -74,6 +74,11 @@ async fn a_rejected_claim_is_disputed_once_and_decided_again() {
             "disputed"
         ]
     );
+    // Open again: counted with the undecided claims.
+    let stats = get(&svc, &format!("/api/manufacturers/{mid}/analytics")).await;
+    assert_eq!(stats.body["outcomes"]["pending"], 1, "{}", stats.body);
+    assert_eq!(stats.body["outcomes"]["rejected"], 0);
+    assert_eq!(stats.body["outcomes"]["accepted"], 1);
 
     // A second dispute: recorded, nothing else.
     publish_event(&svc.names, disputed(&event, "Again!", vec![])).await;
