@@ -133,6 +133,16 @@ pub fn swap_form(changes: &[(&'static str, &str)]) -> Vec<(&'static str, String)
 }
 
 impl Session {
+    pub async fn post_owned(
+        &self,
+        svc: &TestService,
+        path: &str,
+        form: &[(&'static str, String)],
+    ) -> (u16, String) {
+        let f: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.post(svc, path, &f).await
+    }
+
     pub async fn post_swap(
         &self,
         svc: &TestService,
