@@ -1,6 +1,10 @@
 //! `manufacturer.claims`: a retailer's recourse claim arrives, is recorded once, and is judged
-//! against the agreement in the same transaction. What the rules accept is announced at once
-//! (`manufacturer.claim.decided.v1`, through the outbox); the rest waits for the manufacturer.
+//! in the same transaction against the version of the agreement in force on its swap date. What
+//! the rules accept is announced at once (`manufacturer.claim.decided.v1`, through the outbox);
+//! the rest waits for the manufacturer. The queue also carries what happens to a claim later,
+//! each type handled in its own module: evidence ([`super::evidence`]), disputes
+//! ([`super::disputes`]) and returned units arriving at a depot ([`super::returns`]). Any other
+//! type is dead-lettered.
 
 use chrono::TimeDelta;
 use kummerer_contracts::{

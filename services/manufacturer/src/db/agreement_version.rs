@@ -155,3 +155,29 @@ pub async fn in_force<C: ConnectionTrait>(
         .await?;
     row.map(|r| Model::from_query_result(&r, "")).transpose()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_terms_the_migration_writes_for_old_agreements_parse() {
+        // As `m20261123_000006` builds them from an agreement's columns.
+        let v = Model {
+            agreement_id: Uuid::nil(),
+            version: 1,
+            valid_from: Utc::now(),
+            terms: serde_json::json!({"currency": "EUR", "doa_days": 14,
+                "handling_fee": {"amount": "25.00", "currency": "EUR"}, "coverage_months": 24,
+                "default_outcome": "reject", "unit_disposition": "on_request",
+                "evidence_required": [], "reimbursement_percent": "80.00",
+                "decision_deadline_days": 14, "depreciation_percent_per_month": "0"}),
+            created_at: Utc::now(),
+        };
+        let t = v.domain_terms().unwrap();
+        assert_eq!(t.reimbursement_percent.to_string(), "80.00");
+        assert_eq!(t.handling_fee.amount.to_string(), "25.00");
+        assert_eq!(t.default_outcome, crate::domain::DefaultOutcome::Reject);
+        assert!(t.evidence_required.is_empty());
+    }
+}
