@@ -145,3 +145,43 @@ async fn a_disputed_claim_left_undecided_gets_the_default_again() {
     assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 2);
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_that_can_never_apply_are_dead_lettered() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
+    let dlq = svc.names.dead_letter_queue(&MANUFACTURER_CLAIMS);
+    let known = claim(mid, retailer, 60);
+    arrive(&svc, mid, std::slice::from_ref(&known)).await;
+    let before = table_counts(&svc.db).await;
+    let unknown = claim(mid, retailer, 60);
+
+    // A dispute or an arrival for a claim never filed: the retailer and logistics only speak of
+    // claims this service told them about.
+    publish_event(&svc.names, disputed(&unknown, "Why?", vec![])).await;
+    publish_event(
+        &svc.names,
+        arrived(&unknown, Uuid::now_v7(), &unknown.serial),
+    )
+    .await;
+    // Evidence for a manufacturer this service does not know.
+    let stranger = claim(Uuid::now_v7(), retailer, 3);
+    let e = evidence(
+        kummerer_contracts::agreement::EvidenceKind::Receipt,
+        None,
+        None,
+    );
+    publish_event(&svc.names, evidence_added(&stranger, e.clone())).await;
+    // Evidence naming another retailer than the claim's.
+    let mut wrong = evidence_added(&known, e);
+    wrong.retailer_id = Uuid::now_v7();
+    publish_event(&svc.names, wrong).await;
+    eventually("four messages dead-lettered", DEADLINE, || async {
+        (svc.broker.depth(&dlq).await == 4).then_some(())
+    })
+    .await;
+    assert_eq!(table_counts(&svc.db).await, before);
+    svc.stop().await;
+}
