@@ -9,10 +9,10 @@ use reqwest::redirect::Policy;
 
 use super::*;
 
-const PASSWORD: &str = "correct horse battery";
+pub(super) const PASSWORD: &str = "correct horse battery";
 
 /// A browser-like client: keeps cookies, does not follow redirects (the tests look at them).
-fn browser() -> reqwest::Client {
+pub(super) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -20,7 +20,7 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-async fn new_member(svc: &TestService, carrier: Uuid, crew: Uuid, email: &str) -> Json {
+pub(super) async fn new_member(svc: &TestService, carrier: Uuid, crew: Uuid, email: &str) -> Json {
     let (status, body) = post_json(
         svc,
         &format!("/api/carriers/{carrier}/crews/{crew}/members"),
@@ -59,7 +59,7 @@ async fn sign_in(
     .await
 }
 
-async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, String) {
+pub(super) async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, String) {
     answer(client.get(svc.url(path)).send().await.unwrap()).await
 }
 
@@ -80,7 +80,7 @@ fn csrf_of(html: &str) -> String {
 }
 
 /// Signs in as `email`; returns the session's CSRF token (from the crew page).
-async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
+pub(super) async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
     let (status, location) = sign_in(svc, client, email, PASSWORD).await;
     assert_eq!((status, location.as_str()), (303, "/crew"));
     let (status, html) = page(svc, client, "/crew").await;
@@ -919,8 +919,15 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
             .await?
             .click()
             .await?;
-        c.wait().for_element(Locator::Id("collected-form")).await?;
-        let delivered = c.find(Locator::Id("notice")).await?.text().await?;
+        // The next page (the old one has the collected form too): its notice names the step.
+        let delivered = c
+            .wait()
+            .for_element(Locator::XPath(
+                "//p[@id='notice' and contains(., 'delivered')]",
+            ))
+            .await?
+            .text()
+            .await?;
         // Collected: the defective unit's serial and a photo chosen in the file input.
         c.find(Locator::Css("#collected-form input[name=collected_serial]"))
             .await?
@@ -935,7 +942,14 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
             .click()
             .await?;
         c.wait().for_element(Locator::Id("outcome")).await?;
-        let collected = c.find(Locator::Id("notice")).await?.text().await?;
+        let collected = c
+            .wait()
+            .for_element(Locator::XPath(
+                "//p[@id='notice' and contains(., 'collected')]",
+            ))
+            .await?
+            .text()
+            .await?;
         let status = c.find(Locator::Id("visit-status")).await?.text().await?;
         // The photo is shown, loaded through the crew's session.
         c.wait().for_element(Locator::Css("#photos img")).await?;
