@@ -698,6 +698,42 @@ async fn chromedriver() -> Driver {
     }
 }
 
+/// A `width`×`height` viewport (the window's frame takes some height).
+async fn set_viewport(
+    c: &fantoccini::Client,
+    width: u32,
+    height: u32,
+) -> Result<(), fantoccini::error::CmdError> {
+    let inner = c.execute("return window.innerHeight", vec![]).await?;
+    let (_, outer) = c.get_window_size().await?;
+    let frame = outer.saturating_sub(inner.as_u64().unwrap_or(outer));
+    c.set_window_size(width, u32::try_from(u64::from(height) + frame).unwrap())
+        .await
+}
+
+/// A headless Chromium session on `driver` with its own profile directory.
+async fn browser_session(driver: &Driver, profile: &Path) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_approves_a_swap_in_a_real_browser() {
     if !Path::new(CHROMEDRIVER).exists() {
@@ -723,25 +759,7 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
     let manager = "manager@sn-browser.example";
     add_staff(&svc, desk.retailer_id, manager, "manager").await;
     let mut driver = chromedriver().await;
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                format!("--user-data-dir={}", driver._profile.0.display()),
-            ],
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let c = ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .unwrap();
+    let c = browser_session(&driver, &driver._profile.0).await;
 
     let run = async {
         c.goto(&svc.url("/desk")).await?;
@@ -769,19 +787,19 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
             .await?
             .click()
             .await?;
-        c.wait()
-            .for_element(Locator::Css("#results a"))
-            .await?
-            .click()
-            .await?;
+        let result = c.wait().for_element(Locator::Css("#results a")).await?;
+        set_viewport(&c, 1280, 900).await?;
+        let search_png = c.screenshot().await?;
+        result.click().await?;
         // The sale: open a case.
-        c.wait()
+        let category = c
+            .wait()
             .for_element(Locator::Css(
                 "select[name=defect_category] option[value=does_not_start]",
             ))
-            .await?
-            .click()
             .await?;
+        let sale_png = c.screenshot().await?;
+        category.click().await?;
         c.find(Locator::Css("textarea[name=defect_description]"))
             .await?
             .send_keys("Drum does not turn")
@@ -803,12 +821,6 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
             .await?;
         let status = c.find(Locator::Id("case-status")).await?.text().await?;
         assert_eq!(status, "swap_approved");
-        // A 1280x900 viewport for the screenshot (the window's frame takes some height).
-        let inner = c.execute("return window.innerHeight", vec![]).await?;
-        let (_, outer) = c.get_window_size().await?;
-        let frame = outer.saturating_sub(inner.as_u64().unwrap_or(outer));
-        c.set_window_size(1280, u32::try_from(900 + frame).unwrap())
-            .await?;
         let png = c.screenshot().await?;
 
         // Above the limit: the same form asks for a manager, who signs on this screen.
@@ -861,24 +873,32 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
             .await?;
         let status = c.find(Locator::Id("case-status")).await?.text().await?;
         assert_eq!(status, "swap_approved");
-        Ok::<_, fantoccini::error::CmdError>((c.current_url().await?, png, needs_manager_png))
+        Ok::<_, fantoccini::error::CmdError>((
+            c.current_url().await?,
+            png,
+            needs_manager_png,
+            search_png,
+            sale_png,
+        ))
     };
     let outcome = run.await;
     let source = c.source().await.unwrap_or_default();
     let _ = c.close().await;
     let _ = driver.child.kill().await;
-    let (url, png, needs_manager_png) =
+    let (url, png, needs_manager_png, search_png, sale_png) =
         outcome.unwrap_or_else(|e| panic!("browser run failed: {e}\n{source}"));
     assert!(url.path().starts_with("/desk/cases/"), "{url}");
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     if let Ok(dir) = std::env::var("KUMMERER_SCREENSHOT_DIR") {
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(Path::new(&dir).join("desk-case.png"), &png).unwrap();
-        std::fs::write(
-            Path::new(&dir).join("desk-needs-manager.png"),
-            &needs_manager_png,
-        )
-        .unwrap();
+        for (name, png) in [
+            ("desk-case.png", &png),
+            ("desk-swap-needs-manager.png", &needs_manager_png),
+            ("desk-search.png", &search_png),
+            ("desk-sale.png", &sale_png),
+        ] {
+            std::fs::write(Path::new(&dir).join(name), png).unwrap();
+        }
     }
     // What the browser did is in the database: two swaps approved by the clerk, the one above
     // the limit authorized by the manager.
@@ -1784,6 +1804,8 @@ async fn the_case_page_shows_who_holds_the_ball() {
 // dashboard: one module each, sharing the helpers above and in `setup`.
 #[path = "desk/admin.rs"]
 mod admin;
+#[path = "desk/browser.rs"]
+mod browser;
 #[path = "desk/dashboard.rs"]
 mod dashboard;
 #[path = "desk/requests.rs"]
