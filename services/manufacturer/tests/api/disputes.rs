@@ -79,6 +79,14 @@ async fn a_rejected_claim_is_disputed_once_and_decided_again() {
     assert_eq!(stats.body["outcomes"]["pending"], 1, "{}", stats.body);
     assert_eq!(stats.body["outcomes"]["rejected"], 0);
     assert_eq!(stats.body["outcomes"]["accepted"], 1);
+    let listed = get(
+        &svc,
+        &format!("/api/manufacturers/{mid}/claims?status=disputed"),
+    )
+    .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(listed.body["items"][0]["id"], event.claim_id.to_string());
 
     // A second dispute: recorded, nothing else.
     publish_event(&svc.names, disputed(&event, "Again!", vec![])).await;
