@@ -63,7 +63,7 @@ pub(super) async fn page(svc: &TestService, client: &reqwest::Client, path: &str
     answer(client.get(svc.url(path)).send().await.unwrap()).await
 }
 
-async fn post_form(
+pub(super) async fn post_form(
     svc: &TestService,
     client: &reqwest::Client,
     path: &str,
@@ -294,14 +294,14 @@ async fn crew_accounts_sign_in_lock_out_and_sign_out() {
 
 /// A carrier with two crews and another carrier, today's jobs on all three crews, and a member
 /// of the first crew.
-struct Day {
-    van_jobs: [String; 2],
-    truck_job: String,
-    other_carrier_job: String,
-    email: String,
+pub(super) struct Day {
+    pub(super) van_jobs: [String; 2],
+    pub(super) truck_job: String,
+    pub(super) other_carrier_job: String,
+    pub(super) email: String,
 }
 
-async fn todays_jobs(svc: &TestService, tag: &str) -> Day {
+pub(super) async fn todays_jobs(svc: &TestService, tag: &str) -> Day {
     let a = new_carrier(svc, "A").await;
     let b = new_carrier(svc, "B").await;
     let van = new_crew(svc, a, "Van", &["10"], 5).await;
@@ -574,7 +574,7 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> (S
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn post_multipart(
+pub(super) async fn post_multipart(
     svc: &TestService,
     client: &reqwest::Client,
     path: &str,

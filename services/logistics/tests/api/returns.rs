@@ -134,14 +134,15 @@ async fn returned_units_are_batched_dispatched_when_collected_and_arrive_at_the_
     let today = d.to_string();
     let before = return_rows(&svc.db).await;
     let dispatch_path = format!("/api/carriers/{a}/return-shipments/{sid}/dispatch");
-    let res = svc
-        .client
-        .post(svc.url(&dispatch_path))
-        .json(&json!({"crew_id": van, "date": today}))
-        .send()
-        .await
-        .unwrap();
-    let problem = assert_problem(res, 409, "unit_not_collected", "dispatch too early").await;
+    let problem = post_expect_problem(
+        &svc,
+        &dispatch_path,
+        json!({"crew_id": van, "date": today}),
+        409,
+        "unit_not_collected",
+        "dispatch too early",
+    )
+    .await;
     assert!(
         problem["detail"].as_str().unwrap().contains("SN-R1"),
         "{problem}"
@@ -208,22 +209,16 @@ async fn returned_units_are_batched_dispatched_when_collected_and_arrive_at_the_
             "not_found",
         ),
     ] {
-        let res = svc
-            .client
-            .post(svc.url(&path))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_problem(res, status, code, what).await;
+        post_expect_problem(&svc, &path, body.clone(), status, code, what).await;
     }
-    let res = svc
-        .client
-        .get(svc.url(&format!("/api/carriers/{b}/return-shipments/{sid}")))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 404, "not_found", "another carrier's shipment").await;
+    get_expect_problem(
+        &svc,
+        &format!("/api/carriers/{b}/return-shipments/{sid}"),
+        404,
+        "not_found",
+        "another carrier's shipment",
+    )
+    .await;
     assert!(shipments(&svc, b).await.is_empty());
     assert_eq!(return_rows(&svc.db).await, before);
 
@@ -270,22 +265,24 @@ async fn returned_units_are_batched_dispatched_when_collected_and_arrive_at_the_
 
     // Arrived at the depot: one message per unit, in the same transaction.
     let arrived_path = format!("/api/carriers/{a}/return-shipments/{sid}/arrived");
-    let res = svc
-        .client
-        .post(svc.url(&arrived_path))
-        .json(&json!({"received_by": "  "}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 422, "validation_failed", "nobody signed").await;
-    let res = svc
-        .client
-        .post(svc.url(&format!("/api/carriers/{b}/return-shipments/{sid}/arrived")))
-        .json(&json!({"received_by": "Pförtner"}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 404, "not_found", "arrived through another carrier").await;
+    post_expect_problem(
+        &svc,
+        &arrived_path,
+        json!({"received_by": "  "}),
+        422,
+        "validation_failed",
+        "nobody signed",
+    )
+    .await;
+    post_expect_problem(
+        &svc,
+        &format!("/api/carriers/{b}/return-shipments/{sid}/arrived"),
+        json!({"received_by": "Pförtner"}),
+        404,
+        "not_found",
+        "arrived through another carrier",
+    )
+    .await;
     assert!(outbox(&svc.db, ARRIVED).await.is_empty());
     let (status, done) =
         post_json(&svc, &arrived_path, json!({"received_by": "Frau Pförtner"})).await;
@@ -316,22 +313,24 @@ async fn returned_units_are_batched_dispatched_when_collected_and_arrive_at_the_
 
     // Once arrived: neither again nor a dispatch.
     let before = return_rows(&svc.db).await;
-    let res = svc
-        .client
-        .post(svc.url(&arrived_path))
-        .json(&json!({"received_by": "X"}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 409, "shipment_not_dispatched", "arrived twice").await;
-    let res = svc
-        .client
-        .post(svc.url(&dispatch_path))
-        .json(&json!({"crew_id": van, "date": today}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 409, "shipment_not_open", "dispatch after arrival").await;
+    post_expect_problem(
+        &svc,
+        &arrived_path,
+        json!({"received_by": "X"}),
+        409,
+        "shipment_not_dispatched",
+        "arrived twice",
+    )
+    .await;
+    post_expect_problem(
+        &svc,
+        &dispatch_path,
+        json!({"crew_id": van, "date": today}),
+        409,
+        "shipment_not_open",
+        "dispatch after arrival",
+    )
+    .await;
     assert_eq!(return_rows(&svc.db).await, before);
     assert_eq!(outbox(&svc.db, ARRIVED).await.len(), 2);
     let (_, html) = page(&svc, &client, "/crew").await;

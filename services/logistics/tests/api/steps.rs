@@ -118,14 +118,15 @@ async fn a_visit_in_steps_records_each_once_and_completes_when_delivered_and_col
 
     // Collected with another serial than the case's: refused until confirmed, nothing saved.
     let before = snapshot(&svc.db).await;
-    let res = svc
-        .client
-        .post(svc.url(&format!("/api/jobs/{id}/collected")))
-        .json(&json!({"collected_serial": "SN-0LD-1"}))
-        .send()
-        .await
-        .unwrap();
-    let problem = assert_problem(res, 422, "serial_mismatch", "unconfirmed mismatch").await;
+    let problem = post_expect_problem(
+        &svc,
+        &format!("/api/jobs/{id}/collected"),
+        json!({"collected_serial": "SN-0LD-1"}),
+        422,
+        "serial_mismatch",
+        "unconfirmed mismatch",
+    )
+    .await;
     assert_eq!(
         problem["errors"][0]["field"], "collected_serial",
         "{problem}"
@@ -220,14 +221,15 @@ async fn a_visit_in_steps_records_each_once_and_completes_when_delivered_and_col
             "job_already_completed",
         ),
     ] {
-        let res = svc
-            .client
-            .post(svc.url(&format!("/api/jobs/{id}/{path}")))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_problem(res, 409, code, path).await;
+        post_expect_problem(
+            &svc,
+            &format!("/api/jobs/{id}/{path}"),
+            body.clone(),
+            409,
+            code,
+            path,
+        )
+        .await;
     }
     assert_eq!(snapshot(&svc.db).await, before);
 
@@ -270,15 +272,10 @@ async fn completing_at_once_announces_every_step_and_a_visit_in_steps_cannot_be_
     let collected = &outbox(&svc.db, COLLECTED).await[0]["data"];
     assert_eq!(collected["serial_matches"], true);
     assert_eq!(collected["photo"], Json::Null);
-    let res = svc
-        .client
-        .post(svc.url(&format!("/api/jobs/{at_once}/on-the-way")))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(
-        res,
+    post_expect_problem(
+        &svc,
+        &format!("/api/jobs/{at_once}/on-the-way"),
+        json!({}),
         409,
         "job_already_completed",
         "on the way after completion",
@@ -295,15 +292,10 @@ async fn completing_at_once_announces_every_step_and_a_visit_in_steps_cannot_be_
     .await;
     assert_eq!(status, 200, "{body}");
     let before = snapshot(&svc.db).await;
-    let res = svc
-        .client
-        .post(svc.url(&format!("/api/jobs/{in_steps}/complete")))
-        .json(&json!({"delivered_serial": "NEW-B", "collected_serial": "SN-B", "recipient_name": "Max"}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(
-        res,
+    post_expect_problem(
+        &svc,
+        &format!("/api/jobs/{in_steps}/complete"),
+        json!({"delivered_serial": "NEW-B", "collected_serial": "SN-B", "recipient_name": "Max"}),
         409,
         "visit_partly_recorded",
         "complete after delivered",
@@ -426,16 +418,208 @@ async fn bad_steps_get_a_problem_and_change_nothing() {
             "not_found",
         ),
     ] {
-        let res = svc
-            .client
-            .post(svc.url(&path))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_problem(res, status, code, what).await;
+        post_expect_problem(&svc, &path, body, status, code, what).await;
     }
     assert_eq!(snapshot(&svc.db).await, before);
     assert_eq!(steps_in_outbox(&svc.db).await, [0, 0, 0, 0]);
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_crew_page_records_each_step_once_and_only_on_the_crews_own_visits() {
+    use super::crew::{browser, page, post_form, post_multipart, signed_in, todays_jobs};
+    let svc = start().await;
+    let day = todays_jobs(&svc, "steps").await;
+    let [first, _] = &day.van_jobs;
+    let client = browser();
+    let csrf = signed_in(&svc, &client, &day.email).await;
+    let (_, html) = page(&svc, &client, "/crew").await;
+    assert!(
+        html.contains("Pick up") && html.contains("Lager Mitte"),
+        "{html}"
+    );
+
+    // The crew wall for every step, URL by URL: another crew's visit (same carrier or not), an
+    // unknown one, a malformed id → the same 404 page; a form without the session's token → 403.
+    // Nothing changes.
+    let before = snapshot(&svc.db).await;
+    let unknown = Uuid::now_v7().to_string();
+    let step_forms: [(&str, Vec<(&str, &str)>); 3] = [
+        (
+            "on-the-way",
+            vec![("csrf", csrf.as_str()), ("eta_minutes", "30")],
+        ),
+        (
+            "delivered",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("delivered_serial", "N"),
+                ("recipient_name", "E"),
+            ],
+        ),
+        (
+            "collected",
+            vec![
+                ("csrf", csrf.as_str()),
+                ("collected_serial", "SN-3"),
+                ("confirm_mismatch", "yes"),
+            ],
+        ),
+    ];
+    for job in [
+        &day.truck_job,
+        &day.other_carrier_job,
+        &unknown,
+        &"not-a-uuid".to_owned(),
+    ] {
+        for (step, form) in &step_forms {
+            let (status, html) =
+                post_form(&svc, &client, &format!("/crew/visits/{job}/{step}"), form).await;
+            assert_eq!(status, 404, "{step} {job}: {html}");
+            assert!(
+                html.contains("There is no such visit for your crew."),
+                "{step} {job}"
+            );
+        }
+    }
+    for (step, _) in &step_forms {
+        let (status, _) = post_form(
+            &svc,
+            &client,
+            &format!("/crew/visits/{first}/{step}"),
+            &[("csrf", &"0".repeat(64)), ("collected_serial", "SN-1")],
+        )
+        .await;
+        assert_eq!(status, 403, "{step}");
+    }
+    // Refused forms: a readable message, what was typed stays, nothing saved.
+    let (status, html) = post_form(
+        &svc,
+        &client,
+        &format!("/crew/visits/{first}/on-the-way"),
+        &[("csrf", &csrf), ("eta_minutes", "7")],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("choose one of the estimates"), "{html}");
+    let (status, html) = post_form(
+        &svc,
+        &client,
+        &format!("/crew/visits/{first}/delivered"),
+        &[
+            ("csrf", &csrf),
+            ("delivered_serial", "NEW-9"),
+            ("recipient_name", " "),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("Please correct the marked fields."), "{html}");
+    assert!(html.contains(r#"value="NEW-9""#), "{html}");
+    // A serial that is not the case's: asked about (the checkbox), nothing recorded.
+    let (status, html) = post_multipart(
+        &svc,
+        &client,
+        &format!("/crew/visits/{first}/collected"),
+        &[("csrf", &csrf), ("collected_serial", "SN-I")],
+        &[("collected_photo", "unit.png", "image/png", photos::PNG)],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("is not the one the case names"), "{html}");
+    assert!(html.contains(r#"name="confirm_mismatch""#), "{html}");
+    assert!(html.contains(r#"value="SN-I""#), "{html}");
+    assert_eq!(snapshot(&svc.db).await, before);
+    assert_eq!(photos::photo_rows(&svc.db).await, 0);
+
+    // On the way, then a double tap on *delivered*: one delivery; the other tap is told.
+    let (status, location) = post_form(
+        &svc,
+        &client,
+        &format!("/crew/visits/{first}/on-the-way"),
+        &[("csrf", &csrf), ("eta_minutes", "")],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, &*format!("/crew/visits/{first}?saved=on-the-way"))
+    );
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("delivered_serial", "NEW-1"),
+        ("recipient_name", "Erika Mustermann"),
+    ];
+    let path = format!("/crew/visits/{first}/delivered");
+    let (one, two) = tokio::join!(
+        post_form(&svc, &client, &path, &form),
+        post_form(&svc, &client, &path, &form)
+    );
+    let mut locations = [one.1.clone(), two.1.clone()];
+    locations.sort();
+    assert_eq!((one.0, two.0), (303, 303));
+    assert_eq!(
+        locations,
+        [
+            format!("/crew/visits/{first}?again=step-delivered"),
+            format!("/crew/visits/{first}?saved=step-delivered"),
+        ]
+    );
+    let (_, html) = page(&svc, &client, &locations[0]).await;
+    assert!(
+        html.contains("The delivery was already recorded at"),
+        "{html}"
+    );
+    assert!(html.contains("nothing was changed"), "{html}");
+    assert!(
+        !html.contains(r#"id="delivered-form""#),
+        "no second delivery form"
+    );
+    assert!(
+        !html.contains(r#"id="complete-form""#),
+        "no completion at once half-way"
+    );
+    assert_eq!(outbox(&svc.db, DELIVERED).await.len(), 1);
+
+    // Confirmed mismatch with the photo: recorded, flagged, completed.
+    let (status, location) = post_multipart(
+        &svc,
+        &client,
+        &format!("/crew/visits/{first}/collected"),
+        &[
+            ("csrf", &csrf),
+            ("collected_serial", "SN-I"),
+            ("confirm_mismatch", "yes"),
+        ],
+        &[("collected_photo", "unit.png", "image/png", photos::PNG)],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, &*format!("/crew/visits/{first}?saved=step-collected"))
+    );
+    let (_, html) = page(&svc, &client, &location).await;
+    assert!(
+        html.contains("Both steps are done: the visit is completed."),
+        "{html}"
+    );
+    assert!(html.contains(r#"id="serial-flag""#), "{html}");
+    assert_eq!(steps_in_outbox(&svc.db).await, [1, 1, 1, 1]);
+    let collected = &outbox(&svc.db, COLLECTED).await[0]["data"];
+    assert_eq!(collected["serial_matches"], false);
+    assert_eq!(collected["photo"]["size_bytes"], photos::PNG.len());
+    assert_eq!(photos::photo_rows(&svc.db).await, 1);
+    // Another tap on *collected* (a stale page): nothing changes, and it says so.
+    let (status, location) = post_form(
+        &svc,
+        &client,
+        &format!("/crew/visits/{first}/collected"),
+        &[("csrf", &csrf), ("collected_serial", "SN-1")],
+    )
+    .await;
+    assert_eq!(
+        (status, location.as_str()),
+        (303, &*format!("/crew/visits/{first}?again=step-collected"))
+    );
+    assert_eq!(steps_in_outbox(&svc.db).await, [1, 1, 1, 1]);
     svc.stop().await;
 }
