@@ -472,3 +472,86 @@ async fn a_sales_file_with_errors_imports_nothing_unless_the_admin_chooses_its_v
     assert_eq!(upload(&svc, &clerk, "good.csv", &good).await.0, 403);
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_admin_is_created_on_the_command_line() {
+    let svc = start().await;
+    let url = svc.test_db.as_ref().unwrap().url.clone();
+    let run = |args: &[&str], password: Option<&str>| {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_retailer"));
+        cmd.arg("create-admin")
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env_remove("KUMMERER_ADMIN_PASSWORD");
+        if let Some(p) = password {
+            cmd.env("KUMMERER_ADMIN_PASSWORD", p);
+        }
+        async move {
+            let out = cmd.output().await.unwrap();
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        }
+    };
+    let new = [
+        "--email",
+        "Bea@Nord.example",
+        "--name",
+        "Bea Boss",
+        "--new-retailer",
+        "Kaufhaus Nord",
+    ];
+    for (args, password, message) in [
+        (&new[..], None, "KUMMERER_ADMIN_PASSWORD"),
+        (&new[..], Some("short"), "password"),
+        (&new[..4], Some(PASSWORD), "--retailer or --new-retailer"),
+        (
+            &[
+                "--email",
+                "x@nord.example",
+                "--name",
+                "X",
+                "--retailer",
+                "0197a1c4-0000-7000-8000-000000000000",
+            ][..],
+            Some(PASSWORD),
+            "there is no retailer",
+        ),
+    ] {
+        let (ok, _, stderr) = run(args, password).await;
+        assert!(!ok && stderr.contains(message), "{args:?}: {stderr}");
+    }
+    assert_eq!(count(&svc.db, "SELECT 1 FROM staff", vec![]).await, 0);
+    assert_eq!(count(&svc.db, "SELECT 1 FROM retailers", vec![]).await, 0);
+
+    let (ok, stdout, stderr) = run(&new, Some(PASSWORD)).await;
+    assert!(ok, "{stderr}");
+    let retailer_id = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("retailer "))
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        one_string(&svc.db, "SELECT r.id::text || '/' || r.name || '/' || s.role FROM staff s JOIN retailers r ON r.id = s.retailer_id WHERE s.email = 'bea@nord.example'", vec![]).await,
+        format!("{retailer_id}/Kaufhaus Nord/admin")
+    );
+    // The admin signs in at the desk and reaches the admin pages.
+    let client = browser();
+    signed_in(&svc, &client, "bea@nord.example").await;
+    assert_eq!(page(&svc, &client, "/desk/admin").await.0, 200);
+    // Once per e-mail.
+    let again = [
+        "--email",
+        "bea@nord.example",
+        "--name",
+        "Bea",
+        "--retailer",
+        retailer_id.as_str(),
+    ];
+    let (ok, _, stderr) = run(&again, Some(PASSWORD)).await;
+    assert!(!ok && stderr.contains("already has an account"), "{stderr}");
+    assert_eq!(count(&svc.db, "SELECT 1 FROM staff", vec![]).await, 1);
+    svc.stop().await;
+}
