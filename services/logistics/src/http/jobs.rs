@@ -319,14 +319,20 @@ async fn begin_step(
     }
 }
 
-/// Commits a recorded step.
+/// Commits a recorded step and counts it (`logistics_visit_steps_total{step}`, and
+/// `logistics_visits_completed_total` when it completed the visit).
 async fn finish_step(
     txn: DatabaseTransaction,
     job: jobs::Model,
+    step: Step,
     completed: bool,
 ) -> Result<StepDone, Problem> {
     let events = db::events_of(&txn, job.id).await?;
     txn.commit().await?;
+    metrics::counter!("logistics_visit_steps_total", "step" => step.as_str()).increment(1);
+    if completed {
+        metrics::counter!("logistics_visits_completed_total").increment(1);
+    }
     Ok(StepDone {
         job,
         events,
@@ -414,7 +420,7 @@ pub async fn record_on_the_way(
     )
     .await?;
     tracing::info!(job.id = %id, swap.id = %job.swap_id, "crew on the way");
-    finish_step(txn, job, completes).await
+    finish_step(txn, job, Step::OnTheWay, completes).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -549,7 +555,7 @@ pub async fn record_delivered(
         announce_completion(&txn, &job, now).await?;
     }
     tracing::info!(job.id = %id, swap.id = %job.swap_id, completed = completes, "replacement delivered");
-    finish_step(txn, job, completes).await
+    finish_step(txn, job, Step::Delivered, completes).await
 }
 
 /// After a step: completed when it was the last one, else open (a failed job takes up again).
@@ -671,7 +677,7 @@ pub async fn record_collected(
     } else {
         tracing::warn!(job.id = %id, swap.id = %job.swap_id, completed = completes, "unit collected; its serial does not match the case (flagged)");
     }
-    finish_step(txn, job, completes).await
+    finish_step(txn, job, Step::Collected, completes).await
 }
 
 /// `POST /api/jobs/{id}/complete`: the replacement was delivered and the defective unit collected.

@@ -384,3 +384,54 @@ async fn a_return_for_a_swap_not_yet_known_waits_for_its_job_and_other_types_are
     assert_eq!(return_rows(&svc.db).await, before);
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_returns_at_once_share_one_open_shipment() {
+    use logistics::consumers::returns::return_requested;
+    use sea_orm::TransactionTrait;
+    let svc = start().await;
+    let a = new_carrier(&svc, "A").await;
+    new_crew(&svc, a, "Van", &["10"], 5).await;
+    let retailer = Uuid::now_v7();
+    let maker = Uuid::now_v7();
+    let nord = depot("Depot Nord");
+    let s1 = swap_on(retailer, "SN-C1", "10115", at(day(0), 9));
+    let s2 = swap_on(retailer, "SN-C2", "10117", at(day(0), 11));
+    job_for(&svc, &s1).await;
+    job_for(&svc, &s2).await;
+
+    // Deterministic interleaving: the first request has created the open shipment but not
+    // committed; the second waits on it, then joins it instead of opening a second one.
+    let t1 = svc.db.begin().await.unwrap();
+    return_requested(&t1, &request(&s1, maker, &nord))
+        .await
+        .unwrap();
+    let db = svc.db.clone();
+    let second_request = request(&s2, maker, &nord);
+    let second = tokio::spawn(async move {
+        let t2 = db.begin().await.unwrap();
+        return_requested(&t2, &second_request).await.unwrap();
+        t2.commit().await.unwrap();
+    });
+    eventually(
+        "the second request to wait for the first",
+        DEADLINE,
+        || async {
+            let waiting = count(
+                &svc.db,
+                "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
+             AND wait_event_type = 'Lock'",
+                vec![],
+            )
+            .await;
+            (waiting == 1).then_some(())
+        },
+    )
+    .await;
+    t1.commit().await.unwrap();
+    second.await.unwrap();
+    let list = shipments(&svc, a).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["items"].as_array().unwrap().len(), 2);
+    svc.stop().await;
+}
