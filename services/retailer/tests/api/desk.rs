@@ -44,11 +44,15 @@ async fn desk_shop(svc: &TestService, name: &str, serial: &str, customer_name: &
     let mut sale = sale_body("R-1", "WM-100", serial);
     sale["customer"]["name"] = json!(customer_name);
     let sale_id = id_of(&created(svc, &path("/sales"), sale).await);
+    bootstrap_admin(svc, retailer_id).await;
     let email = format!("clerk@{}.example", serial.to_lowercase());
-    let staff = created(
+    let staff = as_root(
         svc,
-        &path("/staff"),
-        json!({"email": email, "name": "Anna Clerk", "role": "clerk", "password": PASSWORD}),
+        retailer_id,
+        svc.client.post(svc.url(&path("/staff"))).json(
+            &json!({"email": email, "name": "Anna Clerk", "role": "clerk", "password": PASSWORD}),
+        ),
+        201,
     )
     .await;
     assert_eq!(staff["role"], "clerk");
@@ -63,12 +67,58 @@ async fn desk_shop(svc: &TestService, name: &str, serial: &str, customer_name: &
     }
 }
 
+/// The e-mail of the admin [`bootstrap_admin`] makes for a retailer.
+fn root_of(retailer_id: Uuid) -> String {
+    format!("root@{}.example", retailer_id.simple())
+}
+
+/// The retailer's first admin, as `retailer create-admin` makes it (written here directly, to
+/// spare every test a process): the JSON staff and limit routes need an admin's credentials.
+async fn bootstrap_admin(svc: &TestService, retailer_id: Uuid) {
+    let hash = kummerer_web::hash_password(PASSWORD.to_owned())
+        .await
+        .unwrap();
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO staff (id, retailer_id, email, name, role, password_hash) \
+             VALUES ($1, $2, $3, 'Root Admin', 'admin', $4)",
+            [
+                Uuid::now_v7().into(),
+                retailer_id.into(),
+                root_of(retailer_id).into(),
+                hash.into(),
+            ],
+        ))
+        .await
+        .unwrap();
+}
+
+/// Sends `req` with the retailer's root admin's credentials; expects `status`; the body.
+async fn as_root(
+    _svc: &TestService,
+    retailer_id: Uuid,
+    req: reqwest::RequestBuilder,
+    status: u16,
+) -> Json {
+    let res = req
+        .basic_auth(root_of(retailer_id), Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    let got = res.status().as_u16();
+    let body: Json = res.json().await.unwrap_or(Json::Null);
+    assert_eq!(got, status, "{body}");
+    body
+}
+
 async fn put_limit(svc: &TestService, retailer_id: Uuid, role: &str, amount: Json) -> (u16, Json) {
     let res = svc
         .client
         .put(svc.url(&format!(
             "/api/retailers/{retailer_id}/authority-limits/{role}"
         )))
+        .basic_auth(root_of(retailer_id), Some(PASSWORD))
         .json(&json!({ "amount": amount }))
         .send()
         .await
@@ -157,8 +207,10 @@ async fn staff_sign_in_lock_out_and_sign_out() {
     let svc = start().await;
     let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
     let staff_path = format!("/api/retailers/{}/staff", desk.retailer_id);
+    let root = root_of(desk.retailer_id);
+    let root = Some((root.as_str(), PASSWORD));
 
-    // The bootstrap API checks what it stores.
+    // The staff API checks what it stores.
     let good = json!({"email": "boss@maier.example", "name": "Bea Boss", "role": "admin",
                       "password": PASSWORD});
     let before = desk_snapshot(&svc.db).await;
@@ -172,16 +224,24 @@ async fn staff_sign_in_lock_out_and_sign_out() {
     ] {
         let mut body = good.clone();
         set(&mut body, key, value);
-        rejects(&svc, &staff_path, body, expect).await;
+        rejects_as(&svc, root, &staff_path, body, expect).await;
     }
     let mut upper = good.clone();
     set(&mut upper, "email", json!(desk.email.to_uppercase()));
-    rejects(&svc, &staff_path, upper, "409 staff_exists").await;
-    rejects(
+    rejects_as(&svc, root, &staff_path, upper, "409 staff_exists").await;
+    // Only an admin of this retailer: no credentials, wrong ones, a clerk's, or another (or an
+    // unknown) retailer's — the same 401.
+    let clerk = Some((desk.email.as_str(), PASSWORD));
+    let wrong = root.map(|(user, _)| (user, "wrong password!"));
+    for credentials in [None, wrong, clerk] {
+        rejects_as(&svc, credentials, &staff_path, good.clone(), "401").await;
+    }
+    rejects_as(
         &svc,
+        root,
         &format!("/api/retailers/{}/staff", Uuid::now_v7()),
         good.clone(),
-        "404",
+        "401",
     )
     .await;
     assert_eq!(desk_snapshot(&svc.db).await, before);
@@ -271,7 +331,7 @@ async fn staff_sign_in_lock_out_and_sign_out() {
     assert_eq!(
         count(
             &svc.db,
-            "SELECT 1 FROM staff WHERE failed_attempts = 0",
+            "SELECT 1 FROM staff WHERE failed_attempts = 0 AND role = 'clerk'",
             vec![]
         )
         .await,
@@ -925,11 +985,16 @@ async fn failed_attempts(db: &DatabaseConnection, email: &str) -> i64 {
 }
 
 async fn add_staff(svc: &TestService, retailer_id: Uuid, email: &str, role: &str) {
-    created(
+    as_root(
         svc,
-        &format!("/api/retailers/{retailer_id}/staff"),
-        json!({"email": email, "name": format!("{role} person"), "role": role,
-               "password": PASSWORD}),
+        retailer_id,
+        svc.client
+            .post(svc.url(&format!("/api/retailers/{retailer_id}/staff")))
+            .json(
+                &json!({"email": email, "name": format!("{role} person"), "role": role,
+                          "password": PASSWORD}),
+            ),
+        201,
     )
     .await;
 }
@@ -973,7 +1038,7 @@ async fn authority_limits_are_set_per_role_and_checked() {
         (
             limits(Uuid::now_v7(), "clerk"),
             json!({"amount": eur("1.00")}),
-            404,
+            401,
         ),
         (
             limits(desk.retailer_id, "clerk"),
@@ -992,12 +1057,39 @@ async fn authority_limits_are_set_per_role_and_checked() {
         ),
         (limits(desk.retailer_id, "clerk"), json!({}), 422),
     ] {
-        let res = svc.client.put(url).json(&body).send().await.unwrap();
+        let res = svc
+            .client
+            .put(url)
+            .basic_auth(root_of(desk.retailer_id), Some(PASSWORD))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status().as_u16(), status, "{body}");
         assert_eq!(
             res.headers()["content-type"],
             "application/problem+json",
             "{body}"
+        );
+    }
+    // Without an admin's credentials: 401, with a challenge.
+    for req in [
+        svc.client.put(limits(desk.retailer_id, "clerk")),
+        svc.client
+            .put(limits(desk.retailer_id, "clerk"))
+            .basic_auth(&desk.email, Some(PASSWORD)),
+    ] {
+        let res = req
+            .json(&json!({"amount": eur("9999.00")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 401);
+        assert!(
+            res.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Basic")
         );
     }
     assert_eq!(desk_snapshot(&svc.db).await, before);
