@@ -1597,7 +1597,7 @@ async fn a_case_is_refused_with_a_reason_and_a_text_and_reported_to_managers() {
         "data-reason=\"damage_by_customer\">1<",
         "data-reason=\"not_sold_here\">0<",
         &format!("Anna Clerk ({})", desk.email),
-        "no stores",
+        r#"<td>No store</td><td class="n">1</td>"#,
     ] {
         assert!(html.contains(shown), "{shown}: {html}");
     }
