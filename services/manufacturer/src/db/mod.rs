@@ -6,10 +6,12 @@ pub mod analytics;
 pub mod api_key;
 pub mod claim;
 pub mod claim_event;
+pub mod credit_note;
 pub mod deadlines;
 pub mod idempotency;
 pub mod manufacturer;
 pub mod serial;
+pub mod webhook;
 
 use sea_orm::DbErr;
 

@@ -269,6 +269,7 @@ pub async fn decide(
         },
     )
     .await?;
+    crate::webhooks::claim_updated(&txn, id, "decided").await?;
     let events = claim_event::of_claim(&txn, id).await?;
     let res = idem
         .respond(&txn, StatusCode::OK, &ClaimView::new(updated, Some(events)))

@@ -9,12 +9,15 @@ mod analytics;
 mod api_keys;
 pub mod auth;
 mod claims;
+mod credit_notes;
 mod idempotency;
 mod input;
 mod manufacturers;
 pub mod openapi;
+pub mod operator;
 mod serials;
 mod views;
+mod webhooks;
 
 pub use views::money_of;
 
@@ -38,6 +41,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/claims", web::get().to(claims::list))
                 .route("/claims/{id}", web::get().to(claims::get))
                 .route("/claims/{id}/decision", web::post().to(claims::decide))
+                .route("/credit-notes", web::post().to(credit_notes::issue))
+                .route("/credit-notes", web::get().to(credit_notes::list))
+                .route("/credit-notes/{id}", web::get().to(credit_notes::get))
+                .route("/webhooks", web::post().to(webhooks::create))
+                .route("/webhooks", web::get().to(webhooks::list))
+                .route("/webhooks/{id}", web::delete().to(webhooks::delete))
                 .route("/analytics", web::get().to(analytics::get))
                 .route("/api-keys", web::post().to(api_keys::create))
                 .route("/api-keys", web::get().to(api_keys::list))

@@ -11,10 +11,14 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{agreements, analytics, api_keys, claims, manufacturers, serials};
+use super::{
+    agreements, analytics, api_keys, claims, credit_notes, manufacturers, serials, webhooks,
+};
 
 /// Name of the bearer scheme in the document.
 pub const BEARER: &str = "api_key";
+/// Name of the operator's bearer scheme (`KUMMERER_OPERATOR_TOKEN`).
+pub const OPERATOR: &str = "operator_token";
 
 /// An error as every route answers it: RFC 9457 problem details, `application/problem+json`.
 #[derive(ToSchema)]
@@ -33,7 +37,9 @@ pub struct ProblemDoc {
     /// Stable machine-readable code: `unauthorized`, `not_found`, `validation_failed`,
     /// `malformed_json`, `payload_too_large`, `bad_query`, `method_not_allowed`, `conflict`
     /// codes such as `claim_already_decided`, `invalid_idempotency_key`,
-    /// `idempotency_key_reused`, `request_in_progress`, `internal`, `unavailable`.
+    /// `idempotency_key_reused`, `request_in_progress`, `claim_already_credited`,
+    /// `claim_not_creditable`, `nothing_to_credit`, `operator_token_not_configured`, `internal`,
+    /// `unavailable`.
     #[schema(example = "not_found")]
     code: String,
     /// Per-field errors of a 422 `validation_failed`.
@@ -74,6 +80,12 @@ pub struct FieldErrorDoc {
         claims::list,
         claims::get,
         claims::decide,
+        credit_notes::issue,
+        credit_notes::list,
+        credit_notes::get,
+        webhooks::create,
+        webhooks::list,
+        webhooks::delete,
         analytics::get,
         serials::upload,
     ),
@@ -85,6 +97,8 @@ pub struct FieldErrorDoc {
         (name = "agreements", description = "Agreements between the manufacturer and retailers"),
         (name = "claims", description = "Warranty claims and the manufacturer's decisions"),
         (name = "serials", description = "The manufacturer's serial registry"),
+        (name = "credit-notes", description = "Credit notes for accepted claim amounts"),
+        (name = "webhooks", description = "Signed webhooks (Standard Webhooks) to the manufacturer's endpoints"),
     )
 )]
 struct ApiDoc;
@@ -105,6 +119,18 @@ impl Modify for Conventions {
                     .description(Some(
                         "An API key of the manufacturer of the path, as shown once when it \
                          was made.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            OPERATOR,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The operator token of the service (`KUMMERER_OPERATOR_TOKEN`), for \
+                         operator-level routes such as creating a manufacturer.",
                     ))
                     .build(),
             ),
