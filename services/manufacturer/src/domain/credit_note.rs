@@ -101,7 +101,8 @@ pub struct Creditable {
     pub amount: Decimal,
 }
 
-/// One note to issue: its currency, its lines (claim order kept) and their sum.
+/// One note to issue: its currency, its lines (by claim id, the order a note shows them in)
+/// and their sum.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draft {
     pub currency: String,
@@ -110,7 +111,7 @@ pub struct Draft {
 }
 
 /// The notes a set of claims makes: one per currency, currencies in alphabetical order (so
-/// that numbers follow a stable order).
+/// that numbers follow a stable order), lines by claim id.
 pub fn drafts(claims: Vec<Creditable>) -> Vec<Draft> {
     let mut by_currency: BTreeMap<String, Vec<Creditable>> = BTreeMap::new();
     for c in claims {
@@ -121,10 +122,13 @@ pub fn drafts(claims: Vec<Creditable>) -> Vec<Draft> {
     }
     by_currency
         .into_iter()
-        .map(|(currency, lines)| Draft {
-            total: lines.iter().map(|l| l.amount).sum(),
-            currency,
-            lines,
+        .map(|(currency, mut lines)| {
+            lines.sort_by_key(|l| l.claim_id);
+            Draft {
+                total: lines.iter().map(|l| l.amount).sum(),
+                currency,
+                lines,
+            }
         })
         .collect()
 }
@@ -226,18 +230,20 @@ mod tests {
 
     #[test]
     fn a_batch_makes_one_note_per_currency_with_its_sum() {
-        let claims = vec![
+        let mut claims = vec![
             line("EUR", "100.00"),
             line("CHF", "50.00"),
             line("EUR", "24.50"),
         ];
+        // Lines come by claim id, whatever the order they came in.
+        claims.swap(0, 2);
         let d = drafts(claims.clone());
         assert_eq!(d.len(), 2);
         assert_eq!(d[0].currency, "CHF");
         assert_eq!(d[0].total, "50.00".parse().unwrap());
         assert_eq!(d[1].currency, "EUR");
         assert_eq!(d[1].total, "124.50".parse().unwrap());
-        assert_eq!(d[1].lines, vec![claims[0].clone(), claims[2].clone()]);
+        assert_eq!(d[1].lines, vec![claims[2].clone(), claims[0].clone()]);
         assert!(drafts(vec![]).is_empty());
     }
 }

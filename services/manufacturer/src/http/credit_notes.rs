@@ -268,17 +268,20 @@ pub async fn issue(
             },
         )
         .await?;
-    txn.commit().await.map_err(|e| {
-        if crate::db::is_unique_violation(&e, "credit_note_lines_claim") {
-            Problem::conflict(
-                "claim_already_credited",
-                "a claim is on a credit note already",
-            )
-        } else {
-            Problem::from(e)
-        }
-    })?;
+    txn.commit().await.map_err(credited_meanwhile)?;
     Ok(res)
+}
+
+/// The unique line per claim, hit (a last guard behind the claim locks): 409.
+fn credited_meanwhile(e: sea_orm::DbErr) -> Problem {
+    if crate::db::is_unique_violation(&e, "credit_note_lines_claim") {
+        Problem::conflict(
+            "claim_already_credited",
+            "a claim is on a credit note already",
+        )
+    } else {
+        Problem::from(e)
+    }
 }
 
 async fn issue_one(
@@ -301,16 +304,7 @@ async fn issue_one(
     );
     let lines = credit_note::insert(txn, note.clone(), &draft.lines)
         .await
-        .map_err(|e| {
-            if crate::db::is_unique_violation(&e, "credit_note_lines_claim") {
-                Problem::conflict(
-                    "claim_already_credited",
-                    "a claim is on a credit note already",
-                )
-            } else {
-                Problem::from(e)
-            }
-        })?;
+        .map_err(credited_meanwhile)?;
     let bad_money = || Problem::internal(format!("credit note {}: bad amount", note.id));
     let event = CreditNoteIssuedV1 {
         credit_note_id: note.id,

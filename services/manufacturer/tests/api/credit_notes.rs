@@ -333,6 +333,10 @@ async fn a_batch_makes_one_note_per_currency_of_the_period_only() {
         json!({"from": t0, "to": t0 + TimeDelta::days(1)})
     );
     assert_eq!(issued_events(db).await.len(), 2);
+    // Shown as it was answered, lines in the same order.
+    let id = notes[1]["id"].as_str().unwrap();
+    let shown = get(&svc, &format!("{}/{id}", notes_path(mid))).await;
+    assert_eq!(shown.body, notes[1]);
     svc.stop().await;
 }
 
