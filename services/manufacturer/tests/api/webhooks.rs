@@ -273,6 +273,22 @@ async fn claim_changes_reach_the_endpoint_signed() {
     assert_eq!(updated["data"]["change"], "decided");
     assert_eq!(updated["data"]["status"], "rejected");
     assert_eq!(updated["data"]["reason_code"], "misuse");
+    // A decision that fails changes nothing, so it queues nothing either.
+    let queued = count(&svc.db, "SELECT count(*) FROM webhook_deliveries", vec![]).await;
+    let again = post(
+        &svc,
+        &format!(
+            "/api/manufacturers/{mid}/claims/{}/decision",
+            event.claim_id
+        ),
+        &json!({"outcome": "accept"}),
+    )
+    .await;
+    assert_problem(&again, 409, "decided twice");
+    assert_eq!(
+        count(&svc.db, "SELECT count(*) FROM webhook_deliveries", vec![]).await,
+        queued
+    );
     let only_updates = rx.wait_for("/updates", 1).await;
     assert_eq!(only_updates[0].json()["type"], "claim.updated");
     assert!(signed_with(
@@ -299,13 +315,27 @@ async fn claim_changes_reach_the_endpoint_signed() {
     );
     rx.wait_for("/updates", 2).await;
 
+    // Its credit note: credit_note.issued, with the note as the API shows it.
+    let note = post(
+        &svc,
+        &format!("/api/manufacturers/{mid}/credit-notes"),
+        &json!({"claim_id": late.claim_id}),
+    )
+    .await;
+    assert_eq!(note.status, 201, "{}", note.body);
+    let got = rx.wait_for("/all", 5).await;
+    let issued = got[4].json();
+    assert!(signed_with(&got[4], &secret));
+    assert_eq!(issued["type"], "credit_note.issued");
+    assert_eq!(issued["data"], note.body["credit_notes"][0]);
+
     // Nothing else: no created to /updates, nothing to the other manufacturer.
     assert!(rx.got("/other").is_empty());
     assert_eq!(rx.got("/updates").len(), 2);
     let all_id = all["id"].as_str().unwrap();
     assert_eq!(
         deliveries(&svc.db, all_id).await,
-        vec![("delivered".to_owned(), 1); 4]
+        vec![("delivered".to_owned(), 1); 5]
     );
     assert!(
         attempts(&svc.db, all_id)
@@ -596,5 +626,56 @@ async fn endpoints_are_checked_listed_deleted_and_walled_off() {
         count(&svc.db, "SELECT count(*) FROM webhook_deliveries", vec![]).await,
         0
     );
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_side_by_side_send_each_delivery_once() {
+    let svc = start().await;
+    let rx = Receiver::start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    add_endpoint(&svc, mid, &rx.url("/many"), &[]).await;
+    for i in 0..40 {
+        manufacturer::webhooks::enqueue(&svc.db, mid, "claim.updated", json!({ "n": i }))
+            .await
+            .unwrap();
+    }
+    // Two more workers beside the service's own, all at once until nothing is due.
+    let client = delivery::client().unwrap();
+    let settings = Settings {
+        batch: 4,
+        ..Settings::default()
+    };
+    let drain = || async {
+        while deliver_due(&svc.db, &client, Utc::now(), &settings)
+            .await
+            .unwrap()
+            > 0
+        {}
+    };
+    tokio::join!(drain(), drain());
+    rx.wait_for("/many", 40).await;
+    eventually("all delivered", DEADLINE, || async {
+        let n = count(
+            &svc.db,
+            "SELECT count(*) FROM webhook_deliveries WHERE status = 'delivered' AND attempts = 1",
+            vec![],
+        )
+        .await;
+        (n == 40).then_some(())
+    })
+    .await;
+    assert_eq!(rx.got("/many").len(), 40, "each delivery sent once");
+    let ids: std::collections::HashSet<String> = rx
+        .got("/many")
+        .iter()
+        .map(|r| r.headers["webhook-id"].clone())
+        .collect();
+    assert_eq!(ids.len(), 40);
+    assert_eq!(
+        count(&svc.db, "SELECT count(*) FROM webhook_attempts", vec![]).await,
+        40
+    );
+    rx.stop().await;
     svc.stop().await;
 }
