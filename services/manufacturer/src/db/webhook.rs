@@ -288,3 +288,69 @@ pub async fn disable<C: ConnectionTrait>(
     give_up_pending(db, endpoint_id, now).await?;
     Ok(())
 }
+
+/// A delivery as the API lists it, with its last attempt.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct DeliveryRow {
+    pub id: Uuid,
+    pub event_type: String,
+    pub status: String,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    pub next_attempt_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub last_attempted_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<i16>,
+    pub last_error: Option<String>,
+    pub last_duration_ms: Option<i32>,
+}
+
+/// Whether the manufacturer has this endpoint (deleted ones too: their history stays readable).
+pub async fn exists<C: ConnectionTrait>(
+    db: &C,
+    manufacturer_id: Uuid,
+    id: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(Entity::find_by_id(id)
+        .filter(Column::ManufacturerId.eq(manufacturer_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// One page of an endpoint's deliveries, newest first (`created_at`, then `id`, descending),
+/// after `after`; at most `limit` plus one.
+pub async fn deliveries_page<C: ConnectionTrait>(
+    db: &C,
+    endpoint_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: u64,
+) -> Result<Vec<DeliveryRow>, DbErr> {
+    let (after_at, after_id) = after.unzip();
+    let rows = db
+        .query_all_raw(stmt(
+            "SELECT d.id, d.event_type, d.status, d.attempts, d.created_at, d.next_attempt_at, \
+                    d.finished_at, a.attempted_at AS last_attempted_at, \
+                    a.status_code AS last_status_code, a.error AS last_error, \
+                    a.duration_ms AS last_duration_ms \
+             FROM webhook_deliveries d \
+             LEFT JOIN LATERAL (SELECT * FROM webhook_attempts x WHERE x.delivery_id = d.id \
+                                ORDER BY x.attempted_at DESC, x.id DESC LIMIT 1) a ON true \
+             WHERE d.endpoint_id = $1 \
+               AND ($2::timestamptz IS NULL OR (d.created_at, d.id) < ($2, $3)) \
+             ORDER BY d.created_at DESC, d.id DESC \
+             LIMIT $4",
+            vec![
+                endpoint_id.into(),
+                after_at.into(),
+                after_id.into(),
+                i64::try_from(limit.saturating_add(1))
+                    .unwrap_or(i64::MAX)
+                    .into(),
+            ],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| DeliveryRow::from_query_result(r, ""))
+        .collect()
+}

@@ -47,6 +47,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/webhooks", web::post().to(webhooks::create))
                 .route("/webhooks", web::get().to(webhooks::list))
                 .route("/webhooks/{id}", web::delete().to(webhooks::delete))
+                .route(
+                    "/webhooks/{id}/deliveries",
+                    web::get().to(webhooks::deliveries),
+                )
                 .route("/analytics", web::get().to(analytics::get))
                 .route("/api-keys", web::post().to(api_keys::create))
                 .route("/api-keys", web::get().to(api_keys::list))

@@ -86,6 +86,7 @@ pub struct FieldErrorDoc {
         webhooks::create,
         webhooks::list,
         webhooks::delete,
+        webhooks::deliveries,
         analytics::get,
         serials::upload,
     ),

@@ -15,8 +15,8 @@ use super::idempotency::Idempotent;
 use super::invalid;
 use super::views::Items;
 use crate::db::webhook;
-use crate::domain::Invalid;
 use crate::domain::webhook::{EndpointInput, SECRET_BYTES, check_endpoint, secret_from};
+use crate::domain::{Invalid, listing};
 
 /// Longest description accepted.
 const MAX_DESCRIPTION: usize = 500;
@@ -203,4 +203,122 @@ pub async fn delete(
     txn.commit().await?;
     tracing::info!(manufacturer.id = %me.id, webhook.endpoint_id = %id, "webhook endpoint deleted");
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveriesQuery {
+    /// Deliveries per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page, as it came; absent for the first page.
+    pub cursor: Option<String>,
+}
+
+/// The last attempt of a delivery.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptView {
+    pub attempted_at: DateTime<Utc>,
+    /// The endpoint's HTTP status; `null` when it did not answer (see `error`).
+    pub status_code: Option<i16>,
+    /// `HTTP <status>`, `timeout`, or the connection error; `null` when delivered.
+    pub error: Option<String>,
+    pub duration_ms: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryView {
+    /// Also the `webhook-id` header of every attempt.
+    pub id: Uuid,
+    pub event_type: String,
+    /// `pending` (waiting for its next attempt), `delivered` or `failed` (given up).
+    pub status: String,
+    pub attempts: i32,
+    pub created_at: DateTime<Utc>,
+    /// When a pending delivery is tried next.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub last_attempt: Option<AttemptView>,
+}
+
+impl From<webhook::DeliveryRow> for DeliveryView {
+    fn from(d: webhook::DeliveryRow) -> Self {
+        let last_attempt = d.last_attempted_at.map(|attempted_at| AttemptView {
+            attempted_at,
+            status_code: d.last_status_code,
+            error: d.last_error.clone(),
+            duration_ms: d.last_duration_ms.unwrap_or(0),
+        });
+        Self {
+            id: d.id,
+            next_attempt_at: (d.status == webhook::PENDING).then_some(d.next_attempt_at),
+            event_type: d.event_type,
+            status: d.status,
+            attempts: d.attempts,
+            created_at: d.created_at,
+            finished_at: d.finished_at,
+            last_attempt,
+        }
+    }
+}
+
+/// A page of deliveries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryPage {
+    /// Newest first.
+    pub items: Vec<DeliveryView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// An endpoint's deliveries
+///
+/// What was sent to the endpoint (or waits to be), newest first, each with its last attempt:
+/// for finding out why an integration misses events.
+#[utoipa::path(
+    get, path = "/api/manufacturers/{mid}/webhooks/{id}/deliveries", tag = "webhooks", operation_id = "list_webhook_deliveries",
+    params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("id" = Uuid, Path, description = "The endpoint"), DeliveriesQuery),
+    responses(
+        (status = 200, description = "A page of deliveries", body = DeliveryPage),
+        (status = 400, description = "`bad_query`: a `limit` outside 1–200, or a cursor this API did not hand out", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+// `GET /api/manufacturers/{mid}/webhooks/{id}/deliveries[?limit=…&cursor=…]` → 200, 400, 404.
+pub async fn deliveries(
+    me: Manufacturer,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<(Uuid, Uuid)>,
+    query: web::Query<DeliveriesQuery>,
+) -> Result<HttpResponse, Problem> {
+    let id = path.into_inner().1;
+    let q = query.into_inner();
+    let bad = |detail: String| Problem::bad_request("bad_query", detail);
+    let limit = listing::limit(q.limit).map_err(bad)?;
+    let after = q
+        .cursor
+        .as_deref()
+        .map(listing::Cursor::decode)
+        .transpose()
+        .map_err(bad)?;
+    if !webhook::exists(db.get_ref(), me.id, id).await? {
+        return Err(Problem::not_found("webhook endpoint"));
+    }
+    let mut rows = webhook::deliveries_page(
+        db.get_ref(),
+        id,
+        after.map(|c| (c.received_at, c.id)),
+        limit,
+    )
+    .await?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = rows.last().filter(|_| more).map(|d| {
+        listing::Cursor {
+            received_at: d.created_at,
+            id: d.id,
+        }
+        .encode()
+    });
+    let items = rows.into_iter().map(DeliveryView::from).collect();
+    Ok(HttpResponse::Ok().json(DeliveryPage { items, next_cursor }))
 }

@@ -424,6 +424,22 @@ async fn failures_are_retried_with_backoff_and_a_410_disables_the_endpoint() {
     );
     assert_eq!(tries[0].1.as_deref(), Some("HTTP 500"));
     assert_eq!(endpoint_row(&svc.db, id).await, (None, 0));
+    // The API shows the delivery with its last attempt.
+    let listed = get(
+        &svc,
+        &format!("/api/manufacturers/{mid}/webhooks/{id}/deliveries"),
+    )
+    .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    let d = &listed.body["items"][0];
+    assert_eq!(d["id"], got[0].headers["webhook-id"].as_str());
+    assert_eq!(d["event_type"], "claim.created");
+    assert_eq!(d["status"], "delivered");
+    assert_eq!(d["attempts"], 3);
+    assert!(d["next_attempt_at"].is_null());
+    assert_eq!(d["last_attempt"]["status_code"], 200);
+    assert!(d["last_attempt"]["error"].is_null());
+    assert_eq!(at(&d["last_attempt"]["attempted_at"]), t2.trunc_subsecs(6));
 
     // A 410: disabled at once, and what still waited for it is given up.
     rx.script("/flaky", &[410, 410]);
@@ -445,6 +461,16 @@ async fn failures_are_retried_with_backoff_and_a_410_disables_the_endpoint() {
     assert!(listed.body["items"][0].get("secret").is_none());
     let states = deliveries(&svc.db, id).await;
     assert_eq!(states.len(), 3);
+    let path = format!("/api/manufacturers/{mid}/webhooks/{id}/deliveries");
+    let page = get(&svc, &format!("{path}?limit=2")).await;
+    let items = page.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items.iter().all(|d| d["status"] == "failed"));
+    let cursor = page.body["next_cursor"].as_str().unwrap();
+    let rest = get(&svc, &format!("{path}?limit=2&cursor={cursor}")).await;
+    assert_eq!(rest.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(rest.body["items"][0]["status"], "delivered");
+    assert!(rest.body["next_cursor"].is_null());
     assert!(states[1..].iter().all(|(s, _)| s == "failed"), "{states:?}");
     // Nothing more is sent or queued for it.
     let sent = rx.got("/flaky").len();
@@ -585,6 +611,18 @@ async fn endpoints_are_checked_listed_deleted_and_walled_off() {
         ),
         (Method::DELETE, format!("{path}/{id}"), Value::Null, &b_key),
         (
+            Method::GET,
+            format!("{path}/{id}/deliveries"),
+            Value::Null,
+            &b_key,
+        ),
+        (
+            Method::GET,
+            format!("/api/manufacturers/{b}/webhooks/{id}/deliveries"),
+            Value::Null,
+            &b_key,
+        ),
+        (
             Method::DELETE,
             format!("/api/manufacturers/{b}/webhooks/{id}"),
             Value::Null,
@@ -620,6 +658,25 @@ async fn endpoints_are_checked_listed_deleted_and_walled_off() {
         let x = call_as(&svc, &Method::DELETE, &p, &Value::Null, Some(&a_key)).await;
         assert_problem(&x, 404, &p);
     }
+    // Its history stays readable; an unknown endpoint has none.
+    let history = call_as(
+        &svc,
+        &Method::GET,
+        &format!("{path}/{id}/deliveries"),
+        &Value::Null,
+        Some(&a_key),
+    )
+    .await;
+    assert_eq!(history.status, 200, "{}", history.body);
+    let x = call_as(
+        &svc,
+        &Method::GET,
+        &format!("{path}/{}/deliveries", Uuid::now_v7()),
+        &Value::Null,
+        Some(&a_key),
+    )
+    .await;
+    assert_problem(&x, 404, "deliveries of an unknown endpoint");
     // A deleted endpoint gets nothing.
     arrive(&svc, a, &[claim(a, Uuid::now_v7(), 60)]).await;
     assert_eq!(
