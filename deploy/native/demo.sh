@@ -7,6 +7,8 @@
 #   RETAILER_URL      default http://127.0.0.1:8081
 #   MANUFACTURER_URL  default http://127.0.0.1:8082
 #   LOGISTICS_URL     default http://127.0.0.1:8083
+#   KUMMERER_OPERATOR_TOKEN  the manufacturer service's operator token (creates the
+#                     manufacturer), default dev-operator-token as up.sh and docker compose set it
 #   DEMO_TIMEOUT      seconds to wait for each asynchronous step, default 30
 # Needs curl and jq.
 set -euo pipefail
@@ -15,6 +17,7 @@ RETAILER_URL="${RETAILER_URL:-http://127.0.0.1:8081}"
 MANUFACTURER_URL="${MANUFACTURER_URL:-http://127.0.0.1:8082}"
 LOGISTICS_URL="${LOGISTICS_URL:-http://127.0.0.1:8083}"
 DEMO_TIMEOUT="${DEMO_TIMEOUT:-30}"
+KUMMERER_OPERATOR_TOKEN="${KUMMERER_OPERATOR_TOKEN:-dev-operator-token}"
 
 say() { printf '\n==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -69,9 +72,10 @@ for url in "$RETAILER_URL" "$MANUFACTURER_URL" "$LOGISTICS_URL"; do
 done
 
 say "manufacturer"
-# The answer holds the manufacturer's first API key, shown this once.
+# An operator's action (the operator token); the answer holds the manufacturer's first API key,
+# shown this once.
 manufacturer="$(api POST "$MANUFACTURER_URL/api/manufacturers" \
-  "$(jq -nc --arg n "Waschwerk GmbH $run" '{name: $n}')")"
+  "$(jq -nc --arg n "Waschwerk GmbH $run" '{name: $n}')" "$KUMMERER_OPERATOR_TOKEN")"
 mid="$(echo "$manufacturer" | jq -r .id)"
 mkey="$(echo "$manufacturer" | jq -r .api_key)"
 [[ "$mkey" == kmr_* ]] || die "no api_key in the manufacturer's answer: $manufacturer"

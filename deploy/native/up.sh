@@ -86,6 +86,7 @@ for svc in "${SERVICES[@]}"; do
   say "starting $svc on $KUMMERER_HOST:${PORT[$svc]} (log: .run/$svc.log)"
   KUMMERER_BIND="$KUMMERER_HOST:${PORT[$svc]}" \
   DATABASE_URL="$KUMMERER_PG_URL/kummerer_$svc" \
+  KUMMERER_OPERATOR_TOKEN="${KUMMERER_OPERATOR_TOKEN:-dev-operator-token}" \
   OTEL_SERVICE_NAME="$svc" \
     nohup "$BIN_DIR/$svc" >>"$RUN_DIR/$svc.log" 2>&1 </dev/null &
   echo $! >"$pidfile"

@@ -87,6 +87,7 @@ pub async fn fire_deadlines(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
             now,
         )
         .await?;
+        crate::webhooks::claim_updated(&txn, id, "decided").await?;
         tracing::info!(claim.id = %id, rule, "claim decided by its deadline");
         decided += 1;
     }
@@ -98,6 +99,7 @@ pub async fn fire_deadlines(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
 /// `cancel` fires.
 pub async fn worker(db: DatabaseConnection, cancel: CancellationToken) {
     loop {
+        sweep_idempotency_keys(&db).await;
         let full = match fire_deadlines(&db, Utc::now()).await {
             Ok(n) => n as u64 >= deadlines::BATCH,
             Err(e) => {
@@ -115,5 +117,15 @@ pub async fn worker(db: DatabaseConnection, cancel: CancellationToken) {
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(INTERVAL) => {}
         }
+    }
+}
+
+/// Idempotency keys older than a day go (part of the sweep, so that it needs no worker of its
+/// own).
+async fn sweep_idempotency_keys(db: &DatabaseConnection) {
+    match crate::db::idempotency::purge_expired(db, Utc::now()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(keys = n, "expired idempotency keys purged"),
+        Err(e) => tracing::error!(error = %e, "idempotency key purge failed"),
     }
 }

@@ -19,13 +19,15 @@ pub mod db;
 pub mod deadlines;
 pub mod domain;
 pub mod http;
+pub mod webhooks;
 
 pub use manufacturer_migration::Migrator;
 
 pub const SERVICE: Service = Service::Manufacturer;
 pub const DEFAULT_PORT: u16 = 8082;
 
-/// Wires the service: its routes, the consumer of `manufacturer.claims` and the deadline sweep.
+/// Wires the service: its routes, the consumer of `manufacturer.claims`, the deadline sweep and
+/// the webhook delivery worker.
 pub fn build(ctx: &Context) -> Parts {
     let claims = kummerer_messaging::consumer::run(
         ctx.db.clone(),
@@ -36,12 +38,30 @@ pub fn build(ctx: &Context) -> Parts {
         ctx.cancel.clone(),
     );
     let deadlines = deadlines::worker(ctx.db.clone(), ctx.cancel.clone());
+    // Checked in `main` before the start; the defaults only where it did not run (tests).
+    let webhook_settings = webhook_settings().unwrap_or_default();
+    let webhooks = webhooks::delivery::worker(ctx.db.clone(), webhook_settings, ctx.cancel.clone());
+    let operator = actix_web::web::Data::new(http::operator::OperatorToken(
+        ctx.config.operator_token.clone(),
+    ));
     Parts {
-        routes: Arc::new(http::routes),
-        workers: vec![Box::pin(claims), Box::pin(deadlines)],
+        routes: Arc::new(move |cfg| {
+            cfg.app_data(operator.clone());
+            http::routes(cfg);
+        }),
+        workers: vec![Box::pin(claims), Box::pin(deadlines), Box::pin(webhooks)],
     }
 }
 
+/// The webhook worker's settings from the environment.
+fn webhook_settings() -> Result<webhooks::delivery::Settings, String> {
+    webhooks::delivery::Settings::from_lookup(|k| std::env::var(k).ok())
+}
+
 pub fn main() -> std::process::ExitCode {
+    if let Err(e) = webhook_settings() {
+        eprintln!("configuration: {e}");
+        return std::process::ExitCode::FAILURE;
+    }
     kummerer_service::main::<Migrator>(SERVICE, DEFAULT_PORT, build)
 }

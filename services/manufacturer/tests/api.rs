@@ -10,7 +10,9 @@ use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use kummerer_contracts::topology::{MANUFACTURER_CLAIMS, RETAILER_CASE_EVENTS, Service};
 use kummerer_contracts::{ClaimSubmittedV1, Currency, Event, Money, ProductRef};
 use kummerer_testkit::eventually;
-use kummerer_testkit::service::{TestService, publish_envelope, publish_event, publish_raw};
+use kummerer_testkit::service::{
+    TEST_OPERATOR_TOKEN, TestService, publish_envelope, publish_event, publish_raw,
+};
 use manufacturer::deadlines::fire_deadlines;
 use manufacturer::{Migrator, SERVICE, build};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value as DbValue};
@@ -66,9 +68,13 @@ fn key_for(svc: &TestService, path: &str) -> Option<String> {
         .or_else(|| keys.last.get(&svc.url("")).cloned())
 }
 
-/// A request to `path`, authenticated as [`key_for`] says.
+/// A request to `path`, authenticated as [`key_for`] says (the operator's routes with the
+/// operator token).
 fn request(svc: &TestService, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
     let req = svc.client.request(method, svc.url(path));
+    if path == "/api/manufacturers" {
+        return req.bearer_auth(TEST_OPERATOR_TOKEN);
+    }
     match key_for(svc, path) {
         Some(key) => req.bearer_auth(key),
         None => req,
@@ -184,6 +190,11 @@ async fn table_counts(db: &DatabaseConnection) -> Vec<(&'static str, i64)> {
         "agreement_versions",
         "depots",
         "claim_evidence",
+        "credit_notes",
+        "credit_note_lines",
+        "credit_note_counters",
+        "webhook_endpoints",
+        "webhook_deliveries",
     ] {
         let n = count(db, &format!("SELECT count(*) FROM {table}"), vec![]).await;
         counts.push((table, n));
@@ -1951,6 +1962,18 @@ fn routes_of(
             format!("{m}/claims/{claim}/evidence/{}/photo", Uuid::now_v7()),
             Value::Null,
         ),
+        (Method::GET, format!("{m}/credit-notes"), Value::Null),
+        (
+            Method::POST,
+            format!("{m}/credit-notes"),
+            json!({"claim_id": claim}),
+        ),
+        (Method::GET, format!("{m}/webhooks"), Value::Null),
+        (
+            Method::POST,
+            format!("{m}/webhooks"),
+            json!({"url": "http://127.0.0.1:9/hooks"}),
+        ),
     ]
 }
 
@@ -2408,12 +2431,14 @@ async fn the_openapi_document_and_docs_page_are_served_and_every_operation_is_ro
                 assert!(op["security"].is_array(), "{what}: no security");
                 assert!(op["responses"]["401"].is_object(), "{what}");
             } else {
-                assert_problem(&a, 422, &what);
+                // The operator's routes: no operator token.
+                assert_problem(&a, 401, &what);
+                assert!(op["security"].is_array(), "{what}: no security");
             }
             assert!(op["responses"]["500"].is_object(), "{what}");
         }
     }
-    assert_eq!(operations, 18);
+    assert_eq!(operations, 25);
     svc.stop().await;
 }
 
@@ -2762,3 +2787,12 @@ async fn analytics_count_only_the_manufacturers_claims() {
     }
     svc.stop().await;
 }
+
+#[path = "api/credit_notes.rs"]
+mod credit_notes;
+
+#[path = "api/webhooks.rs"]
+mod webhooks;
+
+#[path = "api/operator.rs"]
+mod operator;

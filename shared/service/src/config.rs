@@ -26,6 +26,9 @@ pub struct Config {
     pub log_format: LogFormat,
     pub otlp_endpoint: Option<String>,
     pub shutdown_timeout: Duration,
+    /// `KUMMERER_OPERATOR_TOKEN`: the bearer token of operator-level routes (e.g. creating a
+    /// manufacturer); `None` (unset or empty) closes them (503).
+    pub operator_token: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +134,7 @@ impl Config {
             ),
             None => Duration::from_secs(20),
         };
+        let operator_token = lookup("KUMMERER_OPERATOR_TOKEN").filter(|t| !t.trim().is_empty());
         Ok(Self {
             service,
             bind,
@@ -142,6 +146,7 @@ impl Config {
             log_format,
             otlp_endpoint,
             shutdown_timeout,
+            operator_token,
         })
     }
 

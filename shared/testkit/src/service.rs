@@ -15,6 +15,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{TestBroker, TestDb, free_port, wait_ready};
 
+/// The operator token a test service is started with (`KUMMERER_OPERATOR_TOKEN`); a test
+/// closes the operator routes by passing an empty one in `extra_env`.
+pub const TEST_OPERATOR_TOKEN: &str = "test-operator-token";
+
 /// Retry tiers short enough for tests.
 pub const TEST_RETRY_DELAYS_MS: &str = "200,400";
 
@@ -59,6 +63,7 @@ impl TestService {
             ("KUMMERER_BROKER_PREFIX", broker.prefix.clone()),
             ("KUMMERER_RETRY_DELAYS_MS", TEST_RETRY_DELAYS_MS.to_owned()),
             ("KUMMERER_SHUTDOWN_TIMEOUT_S", "5".to_owned()),
+            ("KUMMERER_OPERATOR_TOKEN", TEST_OPERATOR_TOKEN.to_owned()),
         ]);
         env.extend(extra_env);
         let config =

@@ -34,6 +34,8 @@ struct Args {
     concurrency: usize,
     retailer: String,
     manufacturer: String,
+    /// The manufacturer service's operator token (it creates the manufacturer).
+    operator_token: String,
     logistics: String,
     pg: String,
     amqp: String,
@@ -46,6 +48,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: bench [--swaps N] [--concurrency C] [--retailer URL] [--manufacturer URL] \
+[--operator-token TOKEN (default $KUMMERER_OPERATOR_TOKEN or dev-operator-token)] \
 [--logistics URL] [--pg postgres://…/ (server, databases kummerer_<service>)] [--amqp URL] \
 [--raw-messages N] [--raw-workers N] [--skip-raw] [--rate SWAPS_PER_S (open loop)]";
 
@@ -55,6 +58,8 @@ fn parse_args() -> anyhow::Result<Args> {
         concurrency: 32,
         retailer: "http://127.0.0.1:8081".into(),
         manufacturer: "http://127.0.0.1:8082".into(),
+        operator_token: std::env::var("KUMMERER_OPERATOR_TOKEN")
+            .unwrap_or_else(|_| "dev-operator-token".into()),
         logistics: "http://127.0.0.1:8083".into(),
         pg: "postgres://postgres@127.0.0.1:5432".into(),
         amqp: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
@@ -85,6 +90,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--concurrency" => a.concurrency = num(&value)?.max(1),
             "--retailer" => a.retailer = value,
             "--manufacturer" => a.manufacturer = value,
+            "--operator-token" => a.operator_token = value,
             "--logistics" => a.logistics = value,
             "--pg" => a.pg = value.trim_end_matches('/').to_owned(),
             "--amqp" => a.amqp = value,
@@ -272,10 +278,11 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
         "setup: a manufacturer, a retailer, their agreement, a product, {} sales and cases",
         a.swaps
     );
-    let m = post(
+    let m = post_as(
         &client,
         &format!("{}/api/manufacturers", a.manufacturer),
         json!({"name": "Bench Werke"}),
+        Some(&a.operator_token),
     )
     .await?;
     let mid = id(&m)?;

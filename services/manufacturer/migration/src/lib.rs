@@ -8,6 +8,7 @@ mod m20261123_000003_deadlines_flags_idempotency;
 mod m20261123_000004_api_keys;
 mod m20261123_000005_claim_listing;
 mod m20261123_000006_versions_evidence_returns_disputes;
+mod m20261123_000007_credit_notes_webhooks;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_api_keys::Migration),
             Box::new(m20261123_000005_claim_listing::Migration),
             Box::new(m20261123_000006_versions_evidence_returns_disputes::Migration),
+            Box::new(m20261123_000007_credit_notes_webhooks::Migration),
         ]
     }
 }

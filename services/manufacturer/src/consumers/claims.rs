@@ -229,5 +229,6 @@ async fn claim_submitted(
             tracing::info!(claim.id = %claim_id, reason = reason.as_str(), "claim left pending");
         }
     }
+    crate::webhooks::claim_created(txn, claim_id).await?;
     Ok(())
 }

@@ -94,6 +94,7 @@ pub async fn claim_disputed(
         }),
     )
     .await?;
+    crate::webhooks::claim_updated(txn, c.id, "disputed").await?;
     metrics::counter!("manufacturer_disputes_total").increment(1);
     tracing::info!(claim.id = %c.id, "claim disputed");
     Ok(())

@@ -53,11 +53,13 @@ pub async fn evidence_added(
     metrics::counter!("manufacturer_claim_evidence_total").increment(1);
     let waiting = c.status == ClaimStatus::Pending.as_str()
         && c.pending_reason.as_deref() == Some(PendingReason::EvidenceMissing.as_str());
+    let id = c.id;
     if waiting {
         readjudicate(txn, c, now, env.id).await?;
     } else {
         claim::save(txn, c).await?;
     }
+    crate::webhooks::claim_updated(txn, id, "evidence_added").await?;
     Ok(())
 }
 

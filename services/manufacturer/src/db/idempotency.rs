@@ -97,3 +97,20 @@ pub async fn finish<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// How long a key is kept: a retry after that is a new request.
+pub const KEEP: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Deletes the keys older than [`KEEP`] at `now`; returns how many. Run by the deadline sweep.
+pub async fn purge_expired<C: ConnectionTrait>(
+    db: &C,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, DbErr> {
+    let done = db
+        .execute_raw(stmt(
+            "DELETE FROM idempotency_keys WHERE created_at < $1",
+            vec![(now - KEEP).into()],
+        ))
+        .await?;
+    Ok(done.rows_affected())
+}

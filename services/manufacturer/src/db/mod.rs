@@ -8,11 +8,13 @@ pub mod api_key;
 pub mod claim;
 pub mod claim_event;
 pub mod claim_evidence;
+pub mod credit_note;
 pub mod deadlines;
 pub mod depot;
 pub mod idempotency;
 pub mod manufacturer;
 pub mod serial;
+pub mod webhook;
 
 use sea_orm::DbErr;
 

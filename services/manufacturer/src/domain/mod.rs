@@ -5,6 +5,7 @@ pub mod adjudication;
 pub mod agreement;
 pub mod analytics;
 pub mod claim;
+pub mod credit_note;
 pub mod deadline;
 pub mod decision;
 pub mod evidence;
@@ -12,6 +13,7 @@ pub mod flags;
 pub mod input;
 pub mod listing;
 pub mod returns;
+pub mod webhook;
 
 pub use adjudication::{Adjudication, ClaimFacts, adjudicate};
 pub use agreement::{AgreementInput, Terms};

@@ -312,6 +312,7 @@ pub async fn decide(
         decided_at,
     )
     .await?;
+    crate::webhooks::claim_updated(&txn, id, "decided").await?;
     let view = claim_answer(&txn, updated).await?;
     let res = idem.respond(&txn, StatusCode::OK, &view).await?;
     txn.commit().await?;

@@ -6,6 +6,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Manufacturer;
+use super::operator::Operator;
 use super::views::ManufacturerView;
 use crate::db::{api_key, manufacturer};
 
@@ -28,19 +29,23 @@ const FIRST_KEY_LABEL: &str = "initial";
 
 /// Create a manufacturer
 ///
-/// An operator's action (no API key). The answer holds the manufacturer's first API key in
-/// `api_key`, shown this once.
+/// An operator's action: `Authorization: Bearer <KUMMERER_OPERATOR_TOKEN>` (no API key). The
+/// answer holds the manufacturer's first API key in `api_key`, shown this once.
 #[utoipa::path(
     post, path = "/api/manufacturers", tag = "manufacturers", operation_id = "create_manufacturer",
     request_body = NewManufacturer,
     responses(
         (status = 201, description = "Created, with its first API key", body = CreatedManufacturer),
+        (status = 401, description = "No or a wrong operator token (`unauthorized`)", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-    )
+        (status = 503, description = "`operator_token_not_configured`: the service has no operator token", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    ),
+    security(("operator_token" = []))
 )]
 // `POST /api/manufacturers {"name"}` → 201 the manufacturer with `api_key` (shown this once)
-// and `api_key_id`, 422. An operator's action: not authenticated.
+// and `api_key_id`, 401, 422, 503. An operator's action: the operator token.
 pub async fn create(
+    _operator: Operator,
     db: web::Data<DatabaseConnection>,
     body: web::Json<NewManufacturer>,
 ) -> Result<HttpResponse, Problem> {

@@ -9,15 +9,18 @@ mod analytics;
 mod api_keys;
 pub mod auth;
 mod claims;
+mod credit_notes;
 mod depots;
 mod evidence;
 mod idempotency;
 mod input;
 mod manufacturers;
 pub mod openapi;
+pub mod operator;
 mod returns;
 mod serials;
 mod views;
+mod webhooks;
 
 pub use views::money_of;
 
@@ -51,6 +54,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/claims/{id}/evidence/{evidence_id}/photo",
                     web::get().to(evidence::photo),
+                )
+                .route("/credit-notes", web::post().to(credit_notes::issue))
+                .route("/credit-notes", web::get().to(credit_notes::list))
+                .route("/credit-notes/{id}", web::get().to(credit_notes::get))
+                .route("/webhooks", web::post().to(webhooks::create))
+                .route("/webhooks", web::get().to(webhooks::list))
+                .route("/webhooks/{id}", web::delete().to(webhooks::delete))
+                .route(
+                    "/webhooks/{id}/deliveries",
+                    web::get().to(webhooks::deliveries),
                 )
                 .route("/analytics", web::get().to(analytics::get))
                 .route("/api-keys", web::post().to(api_keys::create))

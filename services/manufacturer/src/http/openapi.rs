@@ -12,11 +12,14 @@ use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi as Document, Ref, R
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{
-    agreements, analytics, api_keys, claims, depots, evidence, manufacturers, returns, serials,
+    agreements, analytics, api_keys, claims, credit_notes, depots, evidence, manufacturers,
+    returns, serials, webhooks,
 };
 
 /// Name of the bearer scheme in the document.
 pub const BEARER: &str = "api_key";
+/// Name of the operator's bearer scheme (`KUMMERER_OPERATOR_TOKEN`).
+pub const OPERATOR: &str = "operator_token";
 
 /// An error as every route answers it: RFC 9457 problem details, `application/problem+json`.
 #[derive(ToSchema)]
@@ -37,7 +40,9 @@ pub struct ProblemDoc {
     /// codes such as `claim_already_decided`, `claim_awaiting_return`, `claim_not_pending`,
     /// `claim_unit_not_arrived`, `claim_already_inspected`, `agreement_exists`,
     /// `valid_from_before_latest_version`, `invalid_idempotency_key`,
-    /// `idempotency_key_reused`, `request_in_progress`, `internal`, `unavailable`.
+    /// `idempotency_key_reused`, `request_in_progress`, `claim_already_credited`,
+    /// `claim_not_creditable`, `nothing_to_credit`, `operator_token_not_configured`, `internal`,
+    /// `unavailable`.
     #[schema(example = "not_found")]
     code: String,
     /// Per-field errors of a 422 `validation_failed`.
@@ -83,6 +88,13 @@ pub struct FieldErrorDoc {
         returns::inspect,
         depots::create,
         depots::list,
+        credit_notes::issue,
+        credit_notes::list,
+        credit_notes::get,
+        webhooks::create,
+        webhooks::list,
+        webhooks::delete,
+        webhooks::deliveries,
         analytics::get,
         serials::upload,
     ),
@@ -95,6 +107,8 @@ pub struct FieldErrorDoc {
         (name = "claims", description = "Warranty claims and the manufacturer's decisions"),
         (name = "returns", description = "Depots, units requested back, and their inspection"),
         (name = "serials", description = "The manufacturer's serial registry"),
+        (name = "credit-notes", description = "Credit notes for accepted claim amounts"),
+        (name = "webhooks", description = "Signed webhooks (Standard Webhooks) to the manufacturer's endpoints"),
     )
 )]
 struct ApiDoc;
@@ -115,6 +129,18 @@ impl Modify for Conventions {
                     .description(Some(
                         "An API key of the manufacturer of the path, as shown once when it \
                          was made.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            OPERATOR,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The operator token of the service (`KUMMERER_OPERATOR_TOKEN`), for \
+                         operator-level routes such as creating a manufacturer.",
                     ))
                     .build(),
             ),

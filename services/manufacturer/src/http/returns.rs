@@ -92,6 +92,7 @@ pub async fn request_return(
         }),
     )
     .await?;
+    crate::webhooks::claim_updated(&txn, id, "return_requested").await?;
     kummerer_messaging::enqueue(
         &txn,
         ReturnRequestedV1 {
@@ -188,6 +189,7 @@ pub async fn inspect(
         json!({ "result": result.as_str(), "note": note }),
     )
     .await?;
+    crate::webhooks::claim_updated(&txn, id, "inspected").await?;
     kummerer_messaging::enqueue(
         &txn,
         ClaimInspectedV1 {

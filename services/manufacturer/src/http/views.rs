@@ -42,7 +42,7 @@ pub struct MoneyView {
     pub currency: String,
 }
 
-fn money(amount: Decimal, currency: &str) -> MoneyView {
+pub(super) fn money(amount: Decimal, currency: &str) -> MoneyView {
     let mut amount = amount;
     amount.rescale(2);
     MoneyView {

@@ -102,6 +102,10 @@ impl System {
                 ("KUMMERER_RETRY_DELAYS_MS".to_owned(), "200,400".to_owned()),
                 ("KUMMERER_SHUTDOWN_TIMEOUT_S".to_owned(), "10".to_owned()),
                 (
+                    "KUMMERER_OPERATOR_TOKEN".to_owned(),
+                    kummerer_testkit::service::TEST_OPERATOR_TOKEN.to_owned(),
+                ),
+                (
                     "RUST_LOG".to_owned(),
                     std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
                 ),
@@ -217,10 +221,11 @@ impl System {
     /// is accepted by rule), and a product.
     pub async fn seed(&self) -> Seed {
         let m = self
-            .post(
+            .post_as(
                 Svc::Manufacturer,
                 "/api/manufacturers",
                 json!({"name": "Waschwerk AG"}),
+                Some(kummerer_testkit::service::TEST_OPERATOR_TOKEN),
             )
             .await;
         let manufacturer_id: Uuid = serde_json::from_value(m["id"].clone()).unwrap();

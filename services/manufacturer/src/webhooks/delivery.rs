@@ -1,0 +1,356 @@
+//! The delivery worker: sends queued webhooks to their endpoints.
+//!
+//! Each round takes the due deliveries with `FOR UPDATE SKIP LOCKED` and leases them (moves
+//! `next_attempt_at` past the request timeout) in one short transaction, so replicas side by
+//! side never send one delivery at the same time; then it POSTs them (concurrently, each with a
+//! timeout) and records each attempt. A 2xx is delivered; a 410 disables the endpoint at once;
+//! anything else is tried again after an exponential backoff, and an endpoint that failed
+//! `max_failures` times in a row is disabled. Time is a parameter of [`deliver_due`], so that
+//! tests try again "an hour later" without waiting.
+//!
+//! HTTP: a hyper client over rustls, given the ring provider (the one sea-orm already brings)
+//! and the webpki roots explicitly: no process-wide provider is needed or installed, no second
+//! provider is compiled in, and nothing can panic at the first `https://` call. (Not reqwest's
+//! TLS feature: feature unification would hand it to every reqwest client in the workspace,
+//! which would then panic when built without a process-wide provider.)
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use tokio_util::sync::CancellationToken;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+
+use crate::db::webhook::{self, Attempt, Due};
+use crate::domain::webhook::{Retry, Verdict, sign, verdict};
+
+/// What delivery may be tuned by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Consecutive failed attempts after which an endpoint is disabled.
+    pub max_failures: u32,
+    /// Timeout of one request (connect to last byte).
+    pub timeout: Duration,
+    /// Backoff and giving up of one delivery.
+    pub retry: Retry,
+    /// Deliveries taken per round.
+    pub batch: u64,
+    /// Pause between rounds when nothing was due.
+    pub interval: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_failures: 10,
+            timeout: Duration::from_secs(10),
+            retry: Retry::default(),
+            batch: 32,
+            interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Environment variables of the worker.
+pub const MAX_FAILURES_VAR: &str = "KUMMERER_WEBHOOK_MAX_FAILURES";
+pub const TIMEOUT_VAR: &str = "KUMMERER_WEBHOOK_TIMEOUT_MS";
+
+impl Settings {
+    /// The defaults, changed by `KUMMERER_WEBHOOK_MAX_FAILURES` (1–1000) and
+    /// `KUMMERER_WEBHOOK_TIMEOUT_MS` (100–120000) as `lookup` has them; a bad value is an error
+    /// naming the variable.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let mut s = Self::default();
+        let number =
+            |var: &str, range: std::ops::RangeInclusive<u64>| -> Result<Option<u64>, String> {
+                match lookup(var).filter(|v| !v.trim().is_empty()) {
+                    None => Ok(None),
+                    Some(v) => v
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| range.contains(n))
+                        .map(Some)
+                        .ok_or_else(|| {
+                            format!(
+                                "{var}={v:?} is not valid: expected {} to {}",
+                                range.start(),
+                                range.end()
+                            )
+                        }),
+                }
+            };
+        if let Some(n) = number(MAX_FAILURES_VAR, 1..=1000)? {
+            s.max_failures = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+        if let Some(ms) = number(TIMEOUT_VAR, 100..=120_000)? {
+            s.timeout = Duration::from_millis(ms);
+        }
+        Ok(s)
+    }
+
+    /// How long a taken delivery stays out of other workers' reach: the timeout and a margin.
+    fn lease(&self) -> TimeDelta {
+        TimeDelta::from_std(self.timeout).unwrap_or(TimeDelta::MAX) + TimeDelta::seconds(30)
+    }
+}
+
+/// The HTTP client of the deliveries.
+pub type Client = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+    Full<Bytes>,
+>;
+
+/// The client: `http` and `https` (rustls with the ring provider and the webpki roots), HTTP/1.1,
+/// no redirects followed (a redirect is a failed attempt).
+pub fn client() -> Result<Client, rustls::Error> {
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())?
+        .https_or_http()
+        .enable_http1()
+        .build();
+    Ok(
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build(https),
+    )
+}
+
+/// What one attempt came to.
+struct Outcome {
+    status: Option<u16>,
+    error: Option<String>,
+    elapsed: Duration,
+}
+
+impl Outcome {
+    fn error(error: String, started: Instant) -> Self {
+        Self {
+            status: None,
+            error: Some(error.chars().take(500).collect()),
+            elapsed: started.elapsed(),
+        }
+    }
+}
+
+async fn send(client: &Client, d: &Due, now: DateTime<Utc>, timeout: Duration) -> Outcome {
+    let started = Instant::now();
+    let id = d.id.to_string();
+    let timestamp = now.timestamp();
+    let Some(signature) = sign(&d.secret, &id, timestamp, &d.body) else {
+        return Outcome::error(
+            "the endpoint's secret is not whsec_<base64>".to_owned(),
+            started,
+        );
+    };
+    let req = hyper::Request::post(d.url.as_str())
+        .header("content-type", "application/json")
+        .header(
+            "user-agent",
+            concat!("kummerer-webhooks/", env!("CARGO_PKG_VERSION")),
+        )
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(Full::new(Bytes::from(d.body.clone())));
+    let req = match req {
+        Ok(req) => req,
+        Err(e) => return Outcome::error(format!("request: {e}"), started),
+    };
+    let res = match tokio::time::timeout(timeout, client.request(req)).await {
+        Err(_) => return Outcome::error("timeout".to_owned(), started),
+        Ok(Err(e)) => return Outcome::error(error_text(&e), started),
+        Ok(Ok(res)) => res,
+    };
+    let status = res.status().as_u16();
+    // Only the status counts; the body is read (within the timeout) so that the connection can
+    // be reused, and dropped.
+    let _ = tokio::time::timeout(timeout, res.into_body().collect()).await;
+    Outcome {
+        status: Some(status),
+        error: (!(200..300).contains(&status)).then(|| format!("HTTP {status}")),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// The error with its causes.
+fn error_text(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Sends every delivery due at `now` (at most one batch); returns how many it attempted.
+pub async fn deliver_due(
+    db: &DatabaseConnection,
+    client: &Client,
+    now: DateTime<Utc>,
+    settings: &Settings,
+) -> Result<usize, DbErr> {
+    let now = now.trunc_subsecs(6);
+    let txn = db.begin().await?;
+    let due = webhook::take_due(&txn, now, settings.lease(), settings.batch).await?;
+    txn.commit().await?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let outcomes =
+        futures_util::future::join_all(due.iter().map(|d| send(client, d, now, settings.timeout)))
+            .await;
+    let n = due.len();
+    for (d, outcome) in due.iter().zip(outcomes) {
+        record(db, d, outcome, now, settings).await?;
+    }
+    Ok(n)
+}
+
+async fn record(
+    db: &DatabaseConnection,
+    d: &Due,
+    o: Outcome,
+    now: DateTime<Utc>,
+    settings: &Settings,
+) -> Result<(), DbErr> {
+    let v = verdict(o.status);
+    let txn = db.begin().await?;
+    webhook::record_attempt(
+        &txn,
+        &Attempt {
+            delivery_id: d.id,
+            attempted_at: now,
+            status_code: o.status,
+            error: o.error.clone(),
+            duration_ms: i32::try_from(o.elapsed.as_millis()).unwrap_or(i32::MAX),
+        },
+    )
+    .await?;
+    let attempts = u32::try_from(d.attempts).unwrap_or(0).saturating_add(1);
+    match v {
+        Verdict::Delivered => webhook::delivered(&txn, d, now).await?,
+        Verdict::Gone => {
+            webhook::failed(&txn, d, now, None).await?;
+            webhook::disable(&txn, d.endpoint_id, webhook::GONE, now).await?;
+            tracing::warn!(webhook.endpoint_id = %d.endpoint_id, "webhook endpoint answered 410 Gone: disabled");
+        }
+        Verdict::Failed => {
+            let retry_at = settings
+                .retry
+                .next_after(attempts)
+                .and_then(|wait| TimeDelta::from_std(wait).ok())
+                .map(|wait| now + wait);
+            let failures = webhook::failed(&txn, d, now, retry_at).await?;
+            if u32::try_from(failures).unwrap_or(0) >= settings.max_failures {
+                webhook::disable(&txn, d.endpoint_id, webhook::TOO_MANY_FAILURES, now).await?;
+                tracing::warn!(webhook.endpoint_id = %d.endpoint_id, failures, "webhook endpoint disabled after consecutive failures");
+            }
+        }
+    }
+    txn.commit().await?;
+    let outcome = match v {
+        Verdict::Delivered => "delivered",
+        Verdict::Gone => "gone",
+        Verdict::Failed => "failed",
+    };
+    metrics::counter!("webhook_attempts_total", "outcome" => outcome).increment(1);
+    metrics::histogram!("webhook_attempt_duration_seconds").record(o.elapsed.as_secs_f64());
+    if v == Verdict::Failed {
+        tracing::info!(webhook.delivery_id = %d.id, webhook.endpoint_id = %d.endpoint_id, attempts, error = o.error.as_deref().unwrap_or(""), "webhook attempt failed");
+    }
+    Ok(())
+}
+
+/// The background worker: a round every `interval` (at once again after a full batch) until
+/// `cancel` fires.
+pub async fn worker(db: DatabaseConnection, settings: Settings, cancel: CancellationToken) {
+    let client = match client() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook client could not be built: no webhooks are sent");
+            return;
+        }
+    };
+    loop {
+        let full = match deliver_due(&db, &client, Utc::now(), &settings).await {
+            Ok(n) => n as u64 >= settings.batch,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook delivery round failed");
+                false
+            }
+        };
+        if full {
+            if cancel.is_cancelled() {
+                return;
+            }
+            continue;
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(settings.interval) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn settings_come_from_the_environment_or_the_defaults() {
+        assert_eq!(
+            Settings::from_lookup(lookup(&[])).unwrap(),
+            Settings::default()
+        );
+        let s = Settings::from_lookup(lookup(&[(MAX_FAILURES_VAR, "3"), (TIMEOUT_VAR, "2500")]))
+            .unwrap();
+        assert_eq!(s.max_failures, 3);
+        assert_eq!(s.timeout, Duration::from_millis(2500));
+        for (var, bad) in [
+            (MAX_FAILURES_VAR, "0"),
+            (MAX_FAILURES_VAR, "ten"),
+            (TIMEOUT_VAR, "5"),
+        ] {
+            let e = Settings::from_lookup(lookup(&[(var, bad)])).unwrap_err();
+            assert!(e.contains(var), "{e}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_client_speaks_tls_without_a_second_crypto_provider() {
+        // Building the client is where a missing provider would panic; the handshake is where
+        // two providers would. A listener that answers the ClientHello with plain text makes
+        // the handshake fail as an error, not a panic.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            if let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = [0u8; 512];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").await;
+            }
+        });
+        let client = client().unwrap();
+        let req = hyper::Request::post(format!("https://127.0.0.1:{port}/"))
+            .body(Full::new(Bytes::from_static(b"{}")))
+            .unwrap();
+        let e = client.request(req).await.unwrap_err();
+        assert!(e.is_connect(), "{}", error_text(&e));
+    }
+}
