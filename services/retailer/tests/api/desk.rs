@@ -913,6 +913,12 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
             .click()
             .await?;
         c.wait().for_element(Locator::Id("needs-manager")).await?;
+        // The manager's part of the form, in view.
+        c.execute(
+            "document.getElementById('manager').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await?;
         let needs_manager_png = c.screenshot().await?;
         c.find(Locator::Css("input[name=manager_email]"))
             .await?
