@@ -19,8 +19,29 @@ const SCHEDULED: &str = "logistics.job.scheduled.v1";
 const COMPLETED: &str = "logistics.job.completed.v1";
 const FAILED: &str = "logistics.job.failed.v1";
 
+/// The operator's token in the tests' services.
+const OPERATOR: &str = "operator-token-of-the-tests-0123456789abcdef";
+
+fn http_config() -> logistics::http::HttpConfig {
+    logistics::http::HttpConfig::with_operator(Some(OPERATOR.to_owned()))
+}
+
+/// The service's client sends the operator's token (a request's own `Authorization` wins).
+fn as_operator(mut svc: TestService) -> TestService {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {OPERATOR}").parse().unwrap(),
+    );
+    svc.client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    svc
+}
+
 async fn start() -> TestService {
-    TestService::start::<Migrator>(SERVICE, photos::build_for_tests).await
+    as_operator(TestService::start::<Migrator>(SERVICE, photos::build_for_tests).await)
 }
 
 fn swap(retailer_id: Uuid, defective_serial: &str) -> SwapApprovedV1 {
@@ -2079,3 +2100,9 @@ mod crew;
 
 #[path = "api/photos.rs"]
 mod photos;
+
+#[path = "api/auth.rs"]
+mod auth;
+
+#[path = "api/dispatcher.rs"]
+mod dispatcher;

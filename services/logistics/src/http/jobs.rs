@@ -15,6 +15,7 @@ use crate::domain::{
     Completion, FailedAttempt, JobStatus, NOTE_MAX, SERIAL_MAX, TransitionError,
     parse_failure_reason,
 };
+use crate::http::auth::Caller;
 use crate::http::photos::{StoredPhoto, insert_photo};
 use crate::http::view::{JobList, JobView};
 
@@ -24,8 +25,10 @@ pub struct ListQuery {
     pub retailer_id: Option<Uuid>,
 }
 
-/// `GET /api/jobs?status=&retailer_id=`
+/// `GET /api/jobs?status=&retailer_id=`: a carrier sees only the jobs on its crews and the
+/// unassigned ones in its regions.
 pub async fn list(
+    caller: Caller,
     db: web::Data<DatabaseConnection>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Problem> {
@@ -42,7 +45,7 @@ pub async fn list(
             }
         },
     };
-    let items = db::list_jobs(db.get_ref(), status, query.retailer_id)
+    let items = db::list_jobs(db.get_ref(), status, query.retailer_id, caller.carrier())
         .await?
         .into_iter()
         .map(|job| JobView::new(job, None))
