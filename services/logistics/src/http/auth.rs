@@ -223,3 +223,25 @@ pub async fn require_operator(
     req.extensions_mut().insert(caller);
     next.call(req).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operator_token_is_set_only_when_not_blank_and_matches_only_itself() {
+        assert!(OperatorToken::new(None).0.is_none());
+        assert!(OperatorToken::new(Some("   ".into())).0.is_none());
+        let t = OperatorToken::new(Some(" secret-operator-token ".into()));
+        assert!(t.matches("secret-operator-token"));
+        assert!(!t.matches("secret-operator-token "));
+        assert!(!t.matches("secret-operator-tokeN"));
+        assert!(!t.matches(""));
+        assert!(!OperatorToken::new(None).matches(""));
+        assert_eq!(
+            format!("{t:?}"),
+            "OperatorToken(set)",
+            "never the token in logs"
+        );
+    }
+}

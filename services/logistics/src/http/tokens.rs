@@ -63,12 +63,16 @@ pub async fn create(
 }
 
 /// `GET /api/carriers/{cid}/tokens` → `{items}` oldest first, revoked ones included, never the
-/// secrets.
+/// secrets; 404 for an unknown carrier.
 pub async fn list(
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    let items = carrier_tokens::list(db.get_ref(), path.into_inner()).await?;
+    let carrier_id = path.into_inner();
+    dispatch::find_carrier(db.get_ref(), carrier_id)
+        .await?
+        .ok_or_else(|| Problem::not_found("carrier"))?;
+    let items = carrier_tokens::list(db.get_ref(), carrier_id).await?;
     Ok(HttpResponse::Ok().json(TokenList { items }))
 }
 

@@ -370,6 +370,14 @@ async fn tokens_are_shown_once_listed_without_secrets_and_revoked_at_once() {
         "unknown carrier",
     )
     .await;
+    get_expect_problem(
+        &svc,
+        &format!("/api/carriers/{}/tokens", Uuid::now_v7()),
+        404,
+        "not_found",
+        "the tokens of an unknown carrier",
+    )
+    .await;
 
     // The carrier lists its tokens: no secret, no hash.
     let get = reqwest::Method::GET;
