@@ -197,6 +197,22 @@ async fn may_reach(req: &HttpRequest, caller: Caller) -> Result<(), actix_web::E
     Ok(())
 }
 
+/// The crew a carrier's action on job `id` must still find the job on, checked again under the
+/// job's lock by `record_completion` / `record_failure` (so a job moved to another carrier's
+/// crew meanwhile is a 404); `None` for the operator and for an unassigned job.
+pub async fn crew_held(
+    db: &DatabaseConnection,
+    caller: Caller,
+    id: Uuid,
+) -> Result<Option<Uuid>, Problem> {
+    match caller.carrier() {
+        None => Ok(None),
+        Some(carrier) => Ok(crate::http::dispatch::peek_job(db, carrier, id)
+            .await?
+            .crew_id),
+    }
+}
+
 /// Middleware: authenticates the request and holds a carrier to its own carrier, jobs and
 /// crews, before the handler's extractors run.
 pub async fn require(

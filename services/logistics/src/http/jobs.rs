@@ -15,7 +15,7 @@ use crate::domain::{
     Completion, FailedAttempt, JobStatus, NOTE_MAX, SERIAL_MAX, TransitionError,
     parse_failure_reason,
 };
-use crate::http::auth::Caller;
+use crate::http::auth::{Caller, crew_held};
 use crate::http::photos::{StoredPhoto, insert_photo};
 use crate::http::view::{JobList, JobView};
 
@@ -98,13 +98,15 @@ fn already_completed(id: Uuid, e: TransitionError) -> Problem {
 
 /// `POST /api/jobs/{id}/complete`: the replacement was delivered and the defective unit collected.
 pub async fn complete(
+    caller: Caller,
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
     body: web::Json<CompleteBody>,
 ) -> Result<HttpResponse, Problem> {
     let completion = body.parse()?;
-    let (job, events) =
-        record_completion(db.get_ref(), path.into_inner(), None, completion, &[]).await?;
+    let id = path.into_inner();
+    let crew = crew_held(db.get_ref(), caller, id).await?;
+    let (job, events) = record_completion(db.get_ref(), id, crew, completion, &[]).await?;
     Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
 }
 
@@ -216,12 +218,15 @@ impl FailBody {
 
 /// `POST /api/jobs/{id}/fail`: a visit that did not work out; the job waits for another attempt.
 pub async fn fail(
+    caller: Caller,
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
     body: web::Json<FailBody>,
 ) -> Result<HttpResponse, Problem> {
     let attempt = body.parse()?;
-    let (job, events) = record_failure(db.get_ref(), path.into_inner(), None, attempt).await?;
+    let id = path.into_inner();
+    let crew = crew_held(db.get_ref(), caller, id).await?;
+    let (job, events) = record_failure(db.get_ref(), id, crew, attempt).await?;
     Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
 }
 
