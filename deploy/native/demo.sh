@@ -10,6 +10,8 @@
 #   KUMMERER_OPERATOR_TOKEN  the manufacturer service's operator token (creates the
 #                     manufacturer), default dev-operator-token as up.sh and docker compose set it
 #   DEMO_TIMEOUT      seconds to wait for each asynchronous step, default 30
+#   KUMMERER_OPERATOR_TOKEN  the operator's token the logistics service was started with
+#                     (its JSON API wants a bearer token; the operator's reaches every job)
 # Needs curl and jq.
 set -euo pipefail
 
@@ -18,12 +20,15 @@ MANUFACTURER_URL="${MANUFACTURER_URL:-http://127.0.0.1:8082}"
 LOGISTICS_URL="${LOGISTICS_URL:-http://127.0.0.1:8083}"
 DEMO_TIMEOUT="${DEMO_TIMEOUT:-30}"
 KUMMERER_OPERATOR_TOKEN="${KUMMERER_OPERATOR_TOKEN:-dev-operator-token}"
+OPERATOR_TOKEN="$KUMMERER_OPERATOR_TOKEN"
 
 say() { printf '\n==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 for tool in curl jq; do
   command -v "$tool" >/dev/null || die "$tool not found in PATH (apt-get install $tool)"
 done
+[[ -n "$OPERATOR_TOKEN" ]] \
+  || die "set KUMMERER_OPERATOR_TOKEN to the token the logistics service was started with"
 
 # api METHOD URL [JSON-BODY [API-KEY]]: prints the response body; fails on a non-2xx status and
 # shows the problem+json document the service returned. With an API key, sends it as
@@ -146,19 +151,19 @@ wait_for "delivery job scheduled and claim decided" job_scheduled claim_decided
 say "the crew's job"
 job_id="$(jq -r '[.. | objects | .job_id? // empty] | first // empty' <<<"$CASE_JSON")"
 if [[ -z "$job_id" ]]; then
-  job_id="$(api GET "$LOGISTICS_URL/api/jobs?status=scheduled" | jq -r \
+  job_id="$(api GET "$LOGISTICS_URL/api/jobs?status=scheduled" "" "$OPERATOR_TOKEN" | jq -r \
     --arg swap "$swap_id" --arg case "$case_id" --arg serial "$serial" '
     (if type == "array" then . else (.items // .jobs // .data // []) end)
     | map(select(.swap_id == $swap or .case_id == $case or (tostring | contains($serial))))
     | .[0].id // empty')"
 fi
 [[ -n "$job_id" ]] || die "no scheduled logistics job found for swap $swap_id"
-api GET "$LOGISTICS_URL/api/jobs/$job_id" | jq .
+api GET "$LOGISTICS_URL/api/jobs/$job_id" "" "$OPERATOR_TOKEN" | jq .
 
 say "crew delivers the replacement and collects $serial"
 api POST "$LOGISTICS_URL/api/jobs/$job_id/complete" "$(jq -nc \
   --arg d "SN-WM8-$run-R" --arg c "$serial" --arg n "$customer_name" '{
-  delivered_serial: $d, collected_serial: $c, recipient_name: $n}')" | jq .
+  delivered_serial: $d, collected_serial: $c, recipient_name: $n}')" "$OPERATOR_TOKEN" | jq .
 
 wait_for "replacement delivered and defective unit collected" delivered_and_collected
 

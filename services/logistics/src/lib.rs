@@ -41,6 +41,11 @@ pub fn build(ctx: &Context) -> Parts {
 
 /// [`build`] with a given photo store (tests use a directory of their own).
 pub fn build_with_photos(ctx: &Context, photos: Arc<dyn PhotoStore>) -> Parts {
+    build_with(ctx, photos, http::HttpConfig::from_env())
+}
+
+/// [`build`] with a given photo store and HTTP configuration (tests set the operator's token).
+pub fn build_with(ctx: &Context, photos: Arc<dyn PhotoStore>, config: http::HttpConfig) -> Parts {
     let swaps = kummerer_messaging::consumer::run(
         ctx.db.clone(),
         ctx.broker.clone(),
@@ -57,9 +62,8 @@ pub fn build_with_photos(ctx: &Context, photos: Arc<dyn PhotoStore>) -> Parts {
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
-    let crew_config = http::crew::CrewConfig::from_env();
     Parts {
-        routes: Arc::new(move |cfg| http::routes(cfg, crew_config.clone(), photos.clone())),
+        routes: Arc::new(move |cfg| http::routes(cfg, config.clone(), photos.clone())),
         workers: vec![Box::pin(swaps), Box::pin(returns)],
     }
 }

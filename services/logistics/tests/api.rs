@@ -22,8 +22,29 @@ const ON_THE_WAY: &str = "logistics.job.on_the_way.v1";
 const DELIVERED: &str = "logistics.job.delivered.v1";
 const COLLECTED: &str = "logistics.job.collected.v1";
 
+/// The operator's token in the tests' services.
+const OPERATOR: &str = "operator-token-of-the-tests-0123456789abcdef";
+
+fn http_config() -> logistics::http::HttpConfig {
+    logistics::http::HttpConfig::with_operator(Some(OPERATOR.to_owned()))
+}
+
+/// The service's client sends the operator's token (a request's own `Authorization` wins).
+fn as_operator(mut svc: TestService) -> TestService {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {OPERATOR}").parse().unwrap(),
+    );
+    svc.client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    svc
+}
+
 async fn start() -> TestService {
-    TestService::start::<Migrator>(SERVICE, photos::build_for_tests).await
+    as_operator(TestService::start::<Migrator>(SERVICE, photos::build_for_tests).await)
 }
 
 fn swap(retailer_id: Uuid, defective_serial: &str) -> SwapApprovedV1 {
@@ -2088,3 +2109,9 @@ mod steps;
 
 #[path = "api/returns.rs"]
 mod returns;
+
+#[path = "api/auth.rs"]
+mod auth;
+
+#[path = "api/dispatcher.rs"]
+mod dispatcher;

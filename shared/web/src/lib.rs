@@ -1,7 +1,8 @@
 //! Generic pieces of Kümmerer's server-rendered pages with a sign-in: argon2id password hashing
 //! and verification off the async threads, random session tokens stored only as their SHA-256,
 //! constant-time token comparison (CSRF), the same-origin check of form posts, the session
-//! cookie, and the lock-out after repeated failed sign-ins.
+//! cookie, the lock-out after repeated failed sign-ins, and the sign-in flow itself ([`signin`]:
+//! a page keeps only its tables and templates).
 //!
 //! Session cookies are `HttpOnly`, `SameSite=Strict` and `Secure`. Browsers (and reqwest's
 //! cookie store) treat `http://localhost` and `http://127.0.0.1` as secure origins, so local
@@ -14,6 +15,8 @@ use actix_web::http::header;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
+
+pub mod signin;
 
 /// Failed sign-ins in a row that lock an account.
 pub const MAX_FAILED_SIGN_INS: i32 = 5;
@@ -54,6 +57,46 @@ pub fn random_token() -> Result<String, Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| Error::Random(e.to_string()))?;
     Ok(hex(&bytes))
+}
+
+/// An API token: `prefix` (`kcr_`, so a leaked one is recognisable) and 256 random bits as 64
+/// hex digits.
+pub fn prefixed_token(prefix: &str) -> Result<String, Error> {
+    Ok(format!("{prefix}{}", random_token()?))
+}
+
+/// Whether `s` has the shape of a [`prefixed_token`] (checked before any database work).
+pub fn is_prefixed_token(s: &str, prefix: &str) -> bool {
+    s.strip_prefix(prefix).is_some_and(|rest| {
+        rest.len() == 64 && rest.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    })
+}
+
+/// Why a request carries no usable bearer token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BearerError {
+    #[error("send the token as Authorization: Bearer <token>")]
+    Missing,
+    #[error("send one Authorization header")]
+    Several,
+    #[error("the Authorization header must be Bearer <token>")]
+    Malformed,
+}
+
+/// The token of the request's one `Authorization: Bearer <token>` header.
+pub fn bearer(req: &HttpRequest) -> Result<&str, BearerError> {
+    let mut values = req.headers().get_all(header::AUTHORIZATION);
+    let value = values.next().ok_or(BearerError::Missing)?;
+    if values.next().is_some() {
+        return Err(BearerError::Several);
+    }
+    let value = value.to_str().map_err(|_| BearerError::Malformed)?;
+    let (scheme, token) = value.split_once(' ').ok_or(BearerError::Malformed)?;
+    let token = token.trim();
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return Err(BearerError::Malformed);
+    }
+    Ok(token)
 }
 
 /// What the database stores for a session token: its SHA-256, hex.
@@ -218,6 +261,22 @@ pub fn see_other(location: &str) -> actix_web::HttpResponse {
         .finish()
 }
 
+/// An askama page with [`html_page`]'s headers; a template that fails to render is a logged 500.
+pub fn render_status(
+    status: actix_web::http::StatusCode,
+    page: &impl askama::Template,
+) -> Result<actix_web::HttpResponse, kummerer_service::Problem> {
+    let body = page.render().map_err(kummerer_service::Problem::internal)?;
+    Ok(html_page(status, body))
+}
+
+/// [`render_status`] with 200.
+pub fn render(
+    page: &impl askama::Template,
+) -> Result<actix_web::HttpResponse, kummerer_service::Problem> {
+    render_status(actix_web::http::StatusCode::OK, page)
+}
+
 /// A page's stylesheet, served by the service itself (no CDN), cached for an hour.
 pub fn stylesheet(css: &'static str) -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok()
@@ -243,6 +302,11 @@ mod tests {
         assert!(!same("abc", "abd"));
         assert!(!same("abc", "abcd"));
         assert!(!same("", "a"));
+        let k = prefixed_token("kcr_").unwrap();
+        assert!(is_prefixed_token(&k, "kcr_"), "{k}");
+        assert!(!is_prefixed_token(&k, "kmr_"));
+        assert!(!is_prefixed_token(&k[..k.len() - 1], "kcr_"));
+        assert!(!is_prefixed_token(&k.to_uppercase(), "kcr_"));
     }
 
     #[test]

@@ -373,6 +373,23 @@ pub async fn carrier_day<C: ConnectionTrait>(
         .await
 }
 
+/// The jobs a carrier may see: on one of its crews, or on none and in one of its regions.
+pub fn visible_to_carrier(carrier_id: Uuid) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(jobs::Column::CarrierId.eq(carrier_id))
+        .add(
+            sea_orm::Condition::all()
+                .add(jobs::Column::CrewId.is_null())
+                .add(sea_orm::sea_query::Expr::cust_with_values(
+                    format!(
+                        "EXISTS (SELECT 1 FROM crews c, unnest(c.home_postcode_prefixes) p \
+                         WHERE c.carrier_id = $1 AND starts_with({POSTCODE_KEY_SQL}, p))"
+                    ),
+                    [carrier_id],
+                )),
+        )
+}
+
 /// The day's unassigned jobs whose postcode one of the carrier's crews covers; at most
 /// [`LIST_LIMIT`], by window.
 pub async fn unassigned_for_carrier<C: ConnectionTrait>(

@@ -1,10 +1,14 @@
 //! The logistics database: entities and the queries the handlers and consumers use.
 
+pub mod carrier_tokens;
 pub mod carriers;
 pub mod crew;
 pub mod crew_members;
 pub mod crew_sessions;
 pub mod dispatch;
+pub mod dispatcher;
+pub mod dispatcher_sessions;
+pub mod dispatchers;
 pub mod job_events;
 pub mod job_photos;
 pub mod jobs;
@@ -115,13 +119,18 @@ pub async fn insert_event<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Jobs by window, optionally of one status and/or one retailer; at most [`LIST_LIMIT`].
+/// Jobs by window, optionally of one status and/or one retailer, and only those `carrier` may
+/// see when given; at most [`LIST_LIMIT`].
 pub async fn list_jobs<C: ConnectionTrait>(
     db: &C,
     status: Option<JobStatus>,
     retailer_id: Option<Uuid>,
+    carrier: Option<Uuid>,
 ) -> Result<Vec<jobs::Model>, DbErr> {
     let mut query = jobs::Entity::find();
+    if let Some(carrier) = carrier {
+        query = query.filter(dispatch::visible_to_carrier(carrier));
+    }
     if let Some(status) = status {
         query = query.filter(jobs::Column::Status.eq(status.as_str()));
     }

@@ -2,8 +2,8 @@
 //!
 //! Every dispatcher route is scoped by the carrier in its path: a job on another carrier's crew,
 //! or another carrier's crew, answers 404 exactly like an unknown id. An unassigned job belongs to
-//! every carrier whose crews cover its postcode. (Sign-in comes later: it will only have to check
-//! that the signed-in dispatcher works for the carrier in the path.)
+//! every carrier whose crews cover its postcode. The JSON routes and the dispatcher's pages
+//! (`http::dispatcher`) call the same [`board`], [`reassign`] and [`reschedule_job`].
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,13 +11,14 @@ use kummerer_contracts::{JobScheduledV1, TimeWindow};
 use kummerer_messaging::enqueue;
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DatabaseConnection, DatabaseTransaction, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    TransactionTrait,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::db::{self, dispatch, jobs};
+use crate::db::{self, carrier_tokens, dispatch, job_events, jobs};
 use crate::domain::JobStatus;
 use crate::domain::dispatch::{
     NAME_MAX, REASON_MAX, VISITS_PER_DAY_MAX, check_reschedule, choose_crew, parse_prefixes,
@@ -36,7 +37,16 @@ pub struct CarrierBody {
     pub name: String,
 }
 
-/// `POST /api/carriers {name}` → 201 with the carrier.
+/// A carrier just made, with its first API token in `api_token` (shown this once).
+#[derive(Debug, Serialize)]
+pub struct CreatedCarrier {
+    #[serde(flatten)]
+    pub carrier: CarrierView,
+    pub api_token: String,
+    pub api_token_id: Uuid,
+}
+
+/// `POST /api/carriers {name}` (the operator) → 201 with the carrier and its first API token.
 pub async fn create_carrier(
     db: web::Data<DatabaseConnection>,
     body: web::Json<CarrierBody>,
@@ -44,9 +54,17 @@ pub async fn create_carrier(
     let mut v = FieldErrors::new();
     let name = v.text("name", &body.name, NAME_MAX);
     v.finish()?;
-    let carrier = dispatch::insert_carrier(db.get_ref(), &name, Utc::now()).await?;
-    tracing::info!(carrier.id = %carrier.id, "carrier created");
-    Ok(HttpResponse::Created().json(CarrierView::from(carrier)))
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let carrier = dispatch::insert_carrier(&txn, &name, now).await?;
+    let (token, secret) = carrier_tokens::create(&txn, carrier.id, "first token", now).await?;
+    txn.commit().await?;
+    tracing::info!(carrier.id = %carrier.id, token.id = %token.id, "carrier created");
+    Ok(HttpResponse::Created().json(CreatedCarrier {
+        carrier: CarrierView::from(carrier),
+        api_token: secret,
+        api_token_id: token.id,
+    }))
 }
 
 #[derive(Debug, Deserialize)]
@@ -134,9 +152,16 @@ pub async fn day(
     path: web::Path<Uuid>,
     query: web::Query<DateQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let carrier_id = path.into_inner();
-    let date = query.date;
-    let db = db.get_ref();
+    Ok(HttpResponse::Ok().json(board(db.get_ref(), path.into_inner(), query.date).await?))
+}
+
+/// The carrier's day: its crews with their jobs in order, and the unassigned jobs in the
+/// carrier's regions. The JSON board and the dispatcher's page both come here.
+pub async fn board(
+    db: &DatabaseConnection,
+    carrier_id: Uuid,
+    date: NaiveDate,
+) -> Result<DispatchDay, Problem> {
     dispatch::find_carrier(db, carrier_id)
         .await?
         .ok_or_else(|| Problem::not_found("carrier"))?;
@@ -156,7 +181,7 @@ pub async fn day(
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(DispatchDay {
+    Ok(DispatchDay {
         carrier_id,
         date,
         crews,
@@ -164,13 +189,13 @@ pub async fn day(
             .into_iter()
             .map(|j| JobView::new(j, None))
             .collect(),
-    }))
+    })
 }
 
 /// Whether the carrier may see and act on the job: it is on one of the carrier's crews, or on
 /// none and in one of the carrier's regions.
-async fn visible_to(
-    txn: &DatabaseTransaction,
+async fn visible_to<C: ConnectionTrait>(
+    txn: &C,
     carrier_id: Uuid,
     job: &jobs::Model,
 ) -> Result<bool, Problem> {
@@ -182,9 +207,10 @@ async fn visible_to(
     })
 }
 
-/// The job as the carrier may see it (unlocked, a first look), or 404.
-async fn peek_job(
-    txn: &DatabaseTransaction,
+/// The job as the carrier may see it (unlocked, a first look), or 404. The API's carrier
+/// tokens and the dispatcher's pages check a job here.
+pub async fn peek_job<C: ConnectionTrait>(
+    txn: &C,
     carrier_id: Uuid,
     job_id: Uuid,
 ) -> Result<jobs::Model, Problem> {
@@ -231,22 +257,38 @@ pub struct AssignBody {
     pub reason: String,
 }
 
-/// `POST /api/carriers/{cid}/jobs/{id}/assign {crew_id, reason}`: puts the job on one of the
-/// carrier's crews (which must have room that day); records `reassigned` with from, to and
-/// reason. Assigning a job to the crew it is on changes nothing.
+/// `POST /api/carriers/{cid}/jobs/{id}/assign {crew_id, reason}`: see [`reassign`].
 pub async fn assign(
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<AssignBody>,
 ) -> Result<HttpResponse, Problem> {
     let (carrier_id, job_id) = path.into_inner();
+    let (job, events) =
+        reassign(db.get_ref(), carrier_id, job_id, body.crew_id, &body.reason).await?;
+    Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
+}
+
+/// A job and its history, as an action leaves them.
+pub type Outcome = (jobs::Model, Vec<job_events::Model>);
+
+/// Puts the job on one of the carrier's crews (which must have room that day); records
+/// `reassigned` with from, to and reason. Assigning a job to the crew it is on changes nothing.
+/// The JSON API and the dispatcher's page both come here.
+pub async fn reassign(
+    db: &DatabaseConnection,
+    carrier_id: Uuid,
+    job_id: Uuid,
+    crew_id: Uuid,
+    reason: &str,
+) -> Result<Outcome, Problem> {
     let mut v = FieldErrors::new();
-    let reason = v.text("reason", &body.reason, REASON_MAX);
+    let reason = v.text("reason", reason, REASON_MAX);
     v.finish()?;
     for _ in 0..ATTEMPTS {
         let txn = db.begin().await?;
         let seen = peek_job(&txn, carrier_id, job_id).await?;
-        let target = dispatch::find_crew_of(&txn, carrier_id, body.crew_id)
+        let target = dispatch::find_crew_of(&txn, carrier_id, crew_id)
             .await?
             .ok_or_else(|| Problem::not_found("crew"))?;
         let ids: Vec<Uuid> = seen.crew_id.into_iter().chain([target.id]).collect();
@@ -258,7 +300,7 @@ pub async fn assign(
         let date = dispatch::day_of(&job);
         if job.crew_id == Some(target.id) {
             let events = db::events_of(&txn, job_id).await?;
-            return Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))));
+            return Ok((job, events));
         }
         let target = locked
             .into_iter()
@@ -310,7 +352,7 @@ pub async fn assign(
         let events = db::events_of(&txn, job_id).await?;
         txn.commit().await?;
         tracing::info!(job.id = %job_id, carrier.id = %carrier_id, crew.id = %target.id, "job reassigned");
-        return Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))));
+        return Ok((job, events));
     }
     Err(busy(job_id))
 }
@@ -322,24 +364,44 @@ pub struct RescheduleBody {
     pub reason: String,
 }
 
-/// `POST /api/carriers/{cid}/jobs/{id}/reschedule {window_start, window_end, reason}`: moves the
-/// visit to a new window. It stays with its crew when the crew has room on the new day; else it
-/// goes to the carrier's best crew with room there, or to none. A failed job is scheduled again;
-/// the retailer learns the new window (`logistics.job.scheduled.v1`).
+/// `POST /api/carriers/{cid}/jobs/{id}/reschedule {window_start, window_end, reason}`: see
+/// [`reschedule_job`].
 pub async fn reschedule(
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<RescheduleBody>,
 ) -> Result<HttpResponse, Problem> {
     let (carrier_id, job_id) = path.into_inner();
+    let body = body.into_inner();
+    let (job, events) = reschedule_job(
+        db.get_ref(),
+        carrier_id,
+        job_id,
+        (body.window_start, body.window_end),
+        &body.reason,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
+}
+
+/// Moves the visit to a new window. It stays with its crew when the crew has room on the new
+/// day; else it goes to the carrier's best crew with room there, or to none. A failed job is
+/// scheduled again; the retailer learns the new window (`logistics.job.scheduled.v1`). The JSON
+/// API and the dispatcher's page both come here.
+pub async fn reschedule_job(
+    db: &DatabaseConnection,
+    carrier_id: Uuid,
+    job_id: Uuid,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    reason: &str,
+) -> Result<Outcome, Problem> {
     let now = Utc::now();
     let mut v = FieldErrors::new();
-    let reason = v.text("reason", &body.reason, REASON_MAX);
-    for (field, message) in check_reschedule(body.window_start, body.window_end, now) {
+    let reason = v.text("reason", reason, REASON_MAX);
+    for (field, message) in check_reschedule(start, end, now) {
         v.add(field, message);
     }
     v.finish()?;
-    let (start, end) = (body.window_start, body.window_end);
     let new_date = visit_date(start);
     for _ in 0..ATTEMPTS {
         let txn = db.begin().await?;
@@ -413,7 +475,7 @@ pub async fn reschedule(
         let events = db::events_of(&txn, job_id).await?;
         txn.commit().await?;
         tracing::info!(job.id = %job_id, carrier.id = %carrier_id, crew.id = ?crew_id, "job rescheduled");
-        return Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))));
+        return Ok((job, events));
     }
     Err(busy(job_id))
 }

@@ -21,6 +21,7 @@ use crate::domain::{
     Collection, Completion, Delivery, FailedAttempt, JobStatus, NOTE_MAX, SERIAL_MAX, Step,
     StepOutcome, TransitionError, parse_failure_reason,
 };
+use crate::http::auth::{Caller, crew_held};
 use crate::http::photos::{StoredPhoto, insert_photo};
 use crate::http::view::{JobList, JobView};
 use crate::photos::PhotoStore;
@@ -31,8 +32,10 @@ pub struct ListQuery {
     pub retailer_id: Option<Uuid>,
 }
 
-/// `GET /api/jobs?status=&retailer_id=`
+/// `GET /api/jobs?status=&retailer_id=`: a carrier sees only the jobs on its crews and the
+/// unassigned ones in its regions.
 pub async fn list(
+    caller: Caller,
     db: web::Data<DatabaseConnection>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Problem> {
@@ -49,7 +52,7 @@ pub async fn list(
             }
         },
     };
-    let items = db::list_jobs(db.get_ref(), status, query.retailer_id)
+    let items = db::list_jobs(db.get_ref(), status, query.retailer_id, caller.carrier())
         .await?
         .into_iter()
         .map(|job| JobView::new(job, None))
@@ -371,12 +374,15 @@ pub fn check_eta(eta: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<(), P
 /// (`JobOnTheWayV1`; the customer's status page shows it). A second call records nothing and
 /// says so.
 pub async fn on_the_way(
+    caller: Caller,
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
     body: web::Json<OnTheWayBody>,
 ) -> Result<HttpResponse, Problem> {
     check_eta(body.eta, Utc::now())?;
-    let done = record_on_the_way(db.get_ref(), path.into_inner(), None, body.eta).await?;
+    let id = path.into_inner();
+    let crew = crew_held(db.get_ref(), caller, id).await?;
+    let done = record_on_the_way(db.get_ref(), id, crew, body.eta).await?;
     Ok(step_answer(Step::OnTheWay, done))
 }
 
@@ -498,14 +504,16 @@ async fn uploaded_photo(
 /// `POST /api/jobs/{id}/delivered {delivered_serial, recipient_name, photo_id?}`: the
 /// replacement was handed over (`JobDeliveredV1`). A second call records nothing and says so.
 pub async fn delivered(
+    caller: Caller,
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
     body: web::Json<DeliveredBody>,
 ) -> Result<HttpResponse, Problem> {
     let id = path.into_inner();
+    let crew = crew_held(db.get_ref(), caller, id).await?;
     let delivery = body.parse()?;
     let photo = uploaded_photo(db.get_ref(), id, body.photo_id, PhotoKind::Delivered).await?;
-    let done = record_delivered(db.get_ref(), id, None, delivery, &[], photo.is_some()).await?;
+    let done = record_delivered(db.get_ref(), id, crew, delivery, &[], photo.is_some()).await?;
     Ok(step_answer(Step::Delivered, done))
 }
 
@@ -574,19 +582,21 @@ fn set_open_or_completed(active: &mut jobs::ActiveModel, completes: bool, now: D
 /// is not the case's needs `confirm_mismatch` and is then flagged. A second call records nothing
 /// and says so.
 pub async fn collected(
+    caller: Caller,
     db: web::Data<DatabaseConnection>,
     store: web::Data<dyn PhotoStore>,
     path: web::Path<Uuid>,
     body: web::Json<CollectedBody>,
 ) -> Result<HttpResponse, Problem> {
     let id = path.into_inner();
+    let crew = crew_held(db.get_ref(), caller, id).await?;
     let collection = body.parse()?;
     let photo = uploaded_photo(db.get_ref(), id, body.photo_id, PhotoKind::Collected).await?;
     let evidence = match photo {
         None => None,
         Some(photo) => Some(stored_evidence(store.get_ref(), &photo).await?),
     };
-    let done = record_collected(db.get_ref(), id, None, collection, &[], evidence).await?;
+    let done = record_collected(db.get_ref(), id, crew, collection, &[], evidence).await?;
     Ok(step_answer(Step::Collected, done))
 }
 
@@ -682,13 +692,15 @@ pub async fn record_collected(
 
 /// `POST /api/jobs/{id}/complete`: the replacement was delivered and the defective unit collected.
 pub async fn complete(
+    caller: Caller,
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
     body: web::Json<CompleteBody>,
 ) -> Result<HttpResponse, Problem> {
     let completion = body.parse()?;
-    let (job, events) =
-        record_completion(db.get_ref(), path.into_inner(), None, completion, &[], None).await?;
+    let id = path.into_inner();
+    let crew = crew_held(db.get_ref(), caller, id).await?;
+    let (job, events) = record_completion(db.get_ref(), id, crew, completion, &[], None).await?;
     Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
 }
 
@@ -776,12 +788,15 @@ impl FailBody {
 
 /// `POST /api/jobs/{id}/fail`: a visit that did not work out; the job waits for another attempt.
 pub async fn fail(
+    caller: Caller,
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
     body: web::Json<FailBody>,
 ) -> Result<HttpResponse, Problem> {
     let attempt = body.parse()?;
-    let (job, events) = record_failure(db.get_ref(), path.into_inner(), None, attempt).await?;
+    let id = path.into_inner();
+    let crew = crew_held(db.get_ref(), caller, id).await?;
+    let (job, events) = record_failure(db.get_ref(), id, crew, attempt).await?;
     Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
 }
 

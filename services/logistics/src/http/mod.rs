@@ -1,66 +1,110 @@
-//! The JSON API for crews and dispatchers, and the crew's page (`/crew`, server-rendered).
+//! The JSON API for carriers, crews and dispatchers (authenticated by [`auth`]), the crew's
+//! page (`/crew`) and the dispatcher's pages (`/dispatch`), both server-rendered.
 
+pub mod auth;
 pub mod crew;
 pub mod dispatch;
+pub mod dispatcher;
 pub mod jobs;
 pub mod members;
 pub mod photos;
 pub mod returns;
+pub mod tokens;
 pub mod view;
 
 use std::sync::Arc;
 
+use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::photos::PhotoStore;
 
-pub fn routes(
-    cfg: &mut web::ServiceConfig,
-    crew_config: crew::CrewConfig,
-    photos: Arc<dyn PhotoStore>,
-) {
-    cfg.app_data(web::Data::from(photos));
-    crew::routes(cfg, crew_config);
+/// How the HTTP side runs.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The session cookies of the pages.
+    pub pages: kummerer_web::signin::PageConfig,
+    pub operator: auth::OperatorToken,
+}
+
+impl HttpConfig {
+    /// `Secure` session cookies and the given operator's token (tests).
+    pub fn with_operator(token: Option<String>) -> HttpConfig {
+        HttpConfig {
+            pages: kummerer_web::signin::PageConfig {
+                secure_cookies: true,
+            },
+            operator: auth::OperatorToken::new(token),
+        }
+    }
+
+    /// From the environment (`KUMMERER_INSECURE_COOKIES`, `KUMMERER_OPERATOR_TOKEN`).
+    pub fn from_env() -> HttpConfig {
+        HttpConfig {
+            pages: kummerer_web::signin::PageConfig::from_env(),
+            operator: auth::OperatorToken::from_env(),
+        }
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig, config: HttpConfig, photos: Arc<dyn PhotoStore>) {
+    cfg.app_data(web::Data::from(photos))
+        .app_data(web::Data::new(config.operator));
+    crew::routes(cfg, config.pages.clone());
+    dispatcher::routes(cfg, config.pages);
     cfg.service(
-        web::scope("/api/jobs")
-            .route("", web::get().to(jobs::list))
-            .route("/{id}", web::get().to(jobs::get))
-            .route("/{id}/complete", web::post().to(jobs::complete))
-            .route("/{id}/on-the-way", web::post().to(jobs::on_the_way))
-            .route("/{id}/delivered", web::post().to(jobs::delivered))
-            .route("/{id}/collected", web::post().to(jobs::collected))
-            .route("/{id}/fail", web::post().to(jobs::fail))
-            .route("/{id}/photos", web::post().to(photos::upload))
-            .route("/{id}/photos", web::get().to(photos::list))
-            .route("/{id}/photos/{photo_id}", web::get().to(photos::get)),
+        web::resource("/api/jobs")
+            .wrap(from_fn(auth::require))
+            .route(web::get().to(jobs::list)),
     )
     .service(
-        web::scope("/api/carriers")
-            .route("", web::post().to(dispatch::create_carrier))
-            .route("/{cid}/crews", web::post().to(dispatch::create_crew))
-            .route("/{cid}/crews", web::get().to(dispatch::list_crews))
+        web::scope("/api/jobs/{id}")
+            .wrap(from_fn(auth::require))
+            .route("", web::get().to(jobs::get))
+            .route("/complete", web::post().to(jobs::complete))
+            .route("/on-the-way", web::post().to(jobs::on_the_way))
+            .route("/delivered", web::post().to(jobs::delivered))
+            .route("/collected", web::post().to(jobs::collected))
+            .route("/fail", web::post().to(jobs::fail))
+            .route("/photos", web::post().to(photos::upload))
+            .route("/photos", web::get().to(photos::list))
+            .route("/photos/{photo_id}", web::get().to(photos::get)),
+    )
+    .service(
+        web::resource("/api/carriers")
+            .wrap(from_fn(auth::require_operator))
+            .route(web::post().to(dispatch::create_carrier)),
+    )
+    .service(
+        web::scope("/api/carriers/{cid}")
+            .wrap(from_fn(auth::require))
+            .route("/tokens", web::post().to(tokens::create))
+            .route("/tokens", web::get().to(tokens::list))
+            .route("/tokens/{token_id}", web::delete().to(tokens::revoke))
+            .route("/dispatchers", web::post().to(members::create_dispatcher))
+            .route("/crews", web::post().to(dispatch::create_crew))
+            .route("/crews", web::get().to(dispatch::list_crews))
+            .route("/crews/{crew_id}/members", web::post().to(members::create))
+            .route("/dispatch", web::get().to(dispatch::day))
+            .route("/jobs/{id}/assign", web::post().to(dispatch::assign))
             .route(
-                "/{cid}/crews/{crew_id}/members",
-                web::post().to(members::create),
-            )
-            .route("/{cid}/dispatch", web::get().to(dispatch::day))
-            .route("/{cid}/jobs/{id}/assign", web::post().to(dispatch::assign))
-            .route(
-                "/{cid}/jobs/{id}/reschedule",
+                "/jobs/{id}/reschedule",
                 web::post().to(dispatch::reschedule),
             )
-            .route("/{cid}/return-shipments", web::get().to(returns::list))
-            .route("/{cid}/return-shipments/{sid}", web::get().to(returns::get))
+            .route("/return-shipments", web::get().to(returns::list))
+            .route("/return-shipments/{sid}", web::get().to(returns::get))
             .route(
-                "/{cid}/return-shipments/{sid}/dispatch",
+                "/return-shipments/{sid}/dispatch",
                 web::post().to(returns::dispatch),
             )
             .route(
-                "/{cid}/return-shipments/{sid}/arrived",
+                "/return-shipments/{sid}/arrived",
                 web::post().to(returns::arrived),
             ),
     )
     .service(
-        web::scope("/api/crews").route("/{crew_id}/visits", web::get().to(dispatch::crew_visits)),
+        web::scope("/api/crews/{crew_id}")
+            .wrap(from_fn(auth::require))
+            .route("/visits", web::get().to(dispatch::crew_visits)),
     );
 }

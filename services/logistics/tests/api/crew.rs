@@ -9,10 +9,10 @@ use reqwest::redirect::Policy;
 
 use super::*;
 
-pub(super) const PASSWORD: &str = "correct horse battery";
+pub const PASSWORD: &str = "correct horse battery";
 
 /// A browser-like client: keeps cookies, does not follow redirects (the tests look at them).
-pub(super) fn browser() -> reqwest::Client {
+pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -32,7 +32,7 @@ pub(super) async fn new_member(svc: &TestService, carrier: Uuid, crew: Uuid, ema
 }
 
 /// Status and the `Location` header (or the body when there is none).
-async fn answer(res: reqwest::Response) -> (u16, String) {
+pub async fn answer(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
     let location = res
         .headers()
@@ -59,11 +59,11 @@ async fn sign_in(
     .await
 }
 
-pub(super) async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, String) {
+pub async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, String) {
     answer(client.get(svc.url(path)).send().await.unwrap()).await
 }
 
-pub(super) async fn post_form(
+pub async fn post_form(
     svc: &TestService,
     client: &reqwest::Client,
     path: &str,
@@ -73,7 +73,7 @@ pub(super) async fn post_form(
 }
 
 /// The CSRF token in a page's forms.
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     let marker = r#"name="csrf" value=""#;
     let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
     html[start..start + 64].to_owned()
@@ -786,10 +786,10 @@ async fn the_crew_adds_photos_to_delivered_and_collected_and_bad_ones_save_nothi
 
 // --- the browser --------------------------------------------------------------------------------
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// A directory removed on drop.
-struct TempDir(std::path::PathBuf);
+pub struct TempDir(pub std::path::PathBuf);
 
 impl Drop for TempDir {
     fn drop(&mut self) {

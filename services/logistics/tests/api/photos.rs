@@ -33,17 +33,18 @@ fn photo_dir(prefix: &str) -> PathBuf {
 /// repository's `./data/photos`).
 pub fn build_for_tests(ctx: &Context) -> Parts {
     let dir = std::env::temp_dir().join("kummerer-photos-unused");
-    logistics::build_with_photos(ctx, Arc::new(DiskPhotoStore::open(dir).unwrap()))
+    let store = Arc::new(DiskPhotoStore::open(dir).unwrap());
+    logistics::build_with(ctx, store, http_config())
 }
 
 fn build_with_temp_photos(ctx: &Context) -> Parts {
     let store = DiskPhotoStore::open(photo_dir(&ctx.config.broker_prefix)).unwrap();
-    logistics::build_with_photos(ctx, Arc::new(store))
+    logistics::build_with(ctx, Arc::new(store), http_config())
 }
 
 /// The service with a photo directory of its own (removed on drop).
 pub async fn start_with_photos() -> (TestService, PhotoDir) {
-    let svc = TestService::start::<Migrator>(SERVICE, build_with_temp_photos).await;
+    let svc = as_operator(TestService::start::<Migrator>(SERVICE, build_with_temp_photos).await);
     let dir = PhotoDir(photo_dir(&svc.broker.prefix));
     assert!(dir.0.is_dir(), "the store creates its directory at start");
     (svc, dir)

@@ -18,6 +18,10 @@ use uuid::Uuid;
 
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
+/// The operator's token of the logistics service (`KUMMERER_OPERATOR_TOKEN`): its JSON API
+/// wants a bearer token, and the operator's reaches everything.
+pub const OPERATOR_TOKEN: &str = "e2e-operator-token-0123456789abcdef0123";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Svc {
     Retailer,
@@ -103,7 +107,7 @@ impl System {
                 ("KUMMERER_SHUTDOWN_TIMEOUT_S".to_owned(), "10".to_owned()),
                 (
                     "KUMMERER_OPERATOR_TOKEN".to_owned(),
-                    kummerer_testkit::service::TEST_OPERATOR_TOKEN.to_owned(),
+                    OPERATOR_TOKEN.to_owned(),
                 ),
                 (
                     "RUST_LOG".to_owned(),
@@ -196,10 +200,17 @@ impl System {
         self.post_as(svc, path, body, None).await
     }
 
-    /// A POST with an API key (`Authorization: Bearer <key>`), if given.
+    /// The token a request to `svc` carries without an explicit one: the operator's, for
+    /// logistics.
+    fn default_token(svc: Svc) -> Option<&'static str> {
+        (svc == Svc::Logistics).then_some(OPERATOR_TOKEN)
+    }
+
+    /// A POST with an API key (`Authorization: Bearer <key>`), if given (else the operator's
+    /// token for logistics).
     pub async fn post_as(&self, svc: Svc, path: &str, body: Value, key: Option<&str>) -> Value {
         let mut req = self.client.post(self.url(svc, path)).json(&body);
-        if let Some(key) = key {
+        if let Some(key) = key.or(Self::default_token(svc)) {
             req = req.bearer_auth(key);
         }
         let res = req.send().await.unwrap();
@@ -210,7 +221,11 @@ impl System {
     }
 
     pub async fn get(&self, svc: Svc, path: &str) -> Value {
-        let res = self.client.get(self.url(svc, path)).send().await.unwrap();
+        let mut req = self.client.get(self.url(svc, path));
+        if let Some(key) = Self::default_token(svc) {
+            req = req.bearer_auth(key);
+        }
+        let res = req.send().await.unwrap();
         let status = res.status();
         let body: Value = res.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "GET {path} answered {status}: {body}");
@@ -225,7 +240,7 @@ impl System {
                 Svc::Manufacturer,
                 "/api/manufacturers",
                 json!({"name": "Waschwerk AG"}),
-                Some(kummerer_testkit::service::TEST_OPERATOR_TOKEN),
+                Some(OPERATOR_TOKEN),
             )
             .await;
         let manufacturer_id: Uuid = serde_json::from_value(m["id"].clone()).unwrap();

@@ -1,30 +1,106 @@
-//! Crew sign-in, modelled on the retailer desk: argon2id passwords, sessions by a random 256-bit
-//! token (only its SHA-256 is stored), the session cookie `kummerer_crew_session` (`HttpOnly`,
-//! `SameSite=Strict`, `Secure`, `Path=/crew`, 12 h), a CSRF token per session, and the lock-out
-//! after five failures in a row (15 minutes).
+//! Crew sign-in: the shared flow of [`kummerer_web::signin`] over the crew's tables
+//! (`crew_members`, `crew_sessions`) and templates. The session cookie is
+//! `kummerer_crew_session` (`HttpOnly`, `SameSite=Strict`, `Secure`, `Path=/crew`, 12 h).
 
-use actix_web::cookie::time;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Duration, Utc};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
 use kummerer_service::Problem;
-use kummerer_web::{
-    DUMMY_HASH, LOCK_MINUTES, PASSWORD_MAX, after_failure, is_locked, looks_like_token,
-    parse_email, random_token, same, same_origin, session_cookie, token_hash, verify_password,
-};
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
-use serde::Deserialize;
+use kummerer_web::signin::{self, Accounts, Credentials, NewSession, Site};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
+use uuid::Uuid;
 
 use crate::db::{crew, crew_members, crew_sessions};
-use crate::http::crew::{CrewConfig, SignIn, message_page, render, see_other};
+use crate::http::crew::{SignIn, message_page, render};
+
+pub use kummerer_web::signin::CsrfForm;
 
 pub const COOKIE: &str = "kummerer_crew_session";
-const COOKIE_PATH: &str = "/crew";
 /// How long a crew session lasts (a long day in the van).
 pub const SESSION_HOURS: i64 = 12;
 
-fn internal(e: kummerer_web::Error) -> Problem {
-    Problem::internal(e)
+/// The crew's accounts, for the shared sign-in flow.
+pub struct CrewAccounts;
+
+impl Accounts for CrewAccounts {
+    type Account = crew_members::Model;
+    const SITE: Site = Site {
+        name: "crew",
+        cookie: COOKIE,
+        root: "/crew",
+        sign_in: "/crew/sign-in",
+        session_hours: SESSION_HOURS,
+        locked_hint: "call your dispatcher",
+    };
+
+    fn credentials(m: &crew_members::Model) -> Credentials<'_> {
+        Credentials {
+            id: m.id,
+            password_hash: &m.password_hash,
+            failed_attempts: m.failed_attempts,
+            locked_until: m.locked_until,
+        }
+    }
+
+    async fn lock_by_login(
+        txn: &DatabaseTransaction,
+        login: &str,
+    ) -> Result<Option<crew_members::Model>, DbErr> {
+        crew::lock_member_by_email(txn, login).await
+    }
+
+    async fn set_failures(
+        txn: &DatabaseTransaction,
+        id: Uuid,
+        failed_attempts: i32,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<(), DbErr> {
+        crew::set_failures(txn, id, failed_attempts, locked_until).await
+    }
+
+    async fn insert_session(
+        txn: &DatabaseTransaction,
+        m: &crew_members::Model,
+        s: NewSession,
+    ) -> Result<(), DbErr> {
+        crew::insert_session(
+            txn,
+            crew_sessions::Model {
+                id: s.id,
+                member_id: m.id,
+                crew_id: m.crew_id,
+                csrf_token: s.csrf,
+                created_at: s.created_at,
+                expires_at: s.expires_at,
+            },
+        )
+        .await
+    }
+
+    async fn live_session(
+        db: &DatabaseConnection,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, crew_members::Model)>, DbErr> {
+        Ok(crew::live_session(db, id, now)
+            .await?
+            .map(|(s, m)| (s.csrf_token, m)))
+    }
+
+    async fn delete_session(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
+        crew::delete_session(db, id).await
+    }
+
+    fn sign_in_form(email: &str, message: Option<String>) -> Result<HttpResponse, Problem> {
+        render(&SignIn {
+            email: email.to_owned(),
+            message,
+        })
+    }
+
+    fn forbidden() -> Result<HttpResponse, Problem> {
+        forbidden()
+    }
 }
 
 /// A signed-in crew member.
@@ -35,34 +111,24 @@ pub struct Signed {
     pub member: crew_members::Model,
 }
 
+impl From<signin::Signed<crew_members::Model>> for Signed {
+    fn from(s: signin::Signed<crew_members::Model>) -> Self {
+        Signed {
+            session_id: s.session_id,
+            csrf: s.csrf,
+            member: s.account,
+        }
+    }
+}
+
 /// The crew member whose live session the request's cookie names.
 pub async fn signed_in(
     req: &HttpRequest,
     db: &DatabaseConnection,
 ) -> Result<Option<Signed>, DbErr> {
-    let Some(cookie) = req.cookie(COOKIE) else {
-        return Ok(None);
-    };
-    if !looks_like_token(cookie.value()) {
-        return Ok(None);
-    }
-    let id = token_hash(cookie.value());
-    Ok(crew::live_session(db, &id, Utc::now())
+    Ok(signin::signed_in::<CrewAccounts>(req, db)
         .await?
-        .map(|(session, member)| Signed {
-            session_id: session.id,
-            csrf: session.csrf_token,
-            member,
-        }))
-}
-
-pub fn forbidden() -> Result<HttpResponse, Problem> {
-    message_page(
-        StatusCode::FORBIDDEN,
-        "Form expired",
-        "This form was not sent from your open crew page (or your session changed). Go back, \
-         reload the page and send it again.",
-    )
+        .map(Signed::from))
 }
 
 /// The guard of every crew POST: a live session (else to the sign-in page) and the session's
@@ -72,163 +138,16 @@ pub async fn guard_post(
     db: &DatabaseConnection,
     csrf: &str,
 ) -> Result<Result<Signed, HttpResponse>, Problem> {
-    let Some(me) = signed_in(req, db).await? else {
-        return Ok(Err(see_other("/crew/sign-in")));
-    };
-    if !same_origin(req) || !same(&me.csrf, csrf) {
-        tracing::warn!(member.id = %me.member.id, "crew form rejected: CSRF token or origin");
-        return Ok(Err(forbidden()?));
-    }
-    Ok(Ok(me))
+    Ok(signin::guard_post::<CrewAccounts>(req, db, csrf)
+        .await?
+        .map(Signed::from))
 }
 
-fn cookie(
-    config: &CrewConfig,
-    value: String,
-    max_age: time::Duration,
-) -> actix_web::cookie::Cookie<'static> {
-    session_cookie(COOKIE, COOKIE_PATH, value, max_age, config.secure_cookies)
-}
-
-/// `GET /crew/sign-in`.
-pub async fn sign_in_page(
-    req: HttpRequest,
-    db: web::Data<DatabaseConnection>,
-) -> Result<HttpResponse, Problem> {
-    if signed_in(&req, db.get_ref()).await?.is_some() {
-        return Ok(see_other("/crew"));
-    }
-    render(&SignIn {
-        email: String::new(),
-        message: None,
-    })
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SignInForm {
-    pub email: String,
-    pub password: String,
-}
-
-fn sign_in_again(email: &str, message: String) -> Result<HttpResponse, Problem> {
-    render(&SignIn {
-        email: email.to_owned(),
-        message: Some(message),
-    })
-}
-
-/// `POST /crew/sign-in`: the right password → a new session and to `/crew` (303); a wrong one
-/// (or an unknown e-mail) → the form again with a message (200); the fifth failure in a row
-/// locks the account for 15 minutes, during which even the right password is refused.
-pub async fn sign_in(
-    req: HttpRequest,
-    db: web::Data<DatabaseConnection>,
-    config: web::Data<CrewConfig>,
-    form: web::Form<SignInForm>,
-) -> Result<HttpResponse, Problem> {
-    if !same_origin(&req) {
-        return forbidden();
-    }
-    let form = form.into_inner();
-    let wrong = || "The e-mail or the password is wrong.".to_owned();
-    let Some(email) = parse_email(&form.email) else {
-        return sign_in_again(
-            &form.email,
-            "Enter the e-mail address of your account.".into(),
-        );
-    };
-    if form.password.is_empty() || form.password.chars().count() > PASSWORD_MAX {
-        return sign_in_again(&email, wrong());
-    }
-    let now = Utc::now();
-    let txn = db.begin().await?;
-    let Some(member) = crew::lock_member_by_email(&txn, &email).await? else {
-        txn.rollback().await?;
-        verify_password(form.password, DUMMY_HASH.to_owned())
-            .await
-            .map_err(internal)?;
-        return sign_in_again(&email, wrong());
-    };
-    if is_locked(member.locked_until, now) {
-        txn.rollback().await?;
-        return sign_in_again(
-            &email,
-            format!(
-                "Too many failed attempts: this account is locked until {} UTC. Try again \
-                 then, or call your dispatcher.",
-                member
-                    .locked_until
-                    .map(|t| t.format("%H:%M").to_string())
-                    .unwrap_or_default()
-            ),
-        );
-    }
-    if !verify_password(form.password, member.password_hash.clone())
-        .await
-        .map_err(internal)?
-    {
-        let (failed, locked_until) = after_failure(member.failed_attempts, now);
-        crew::set_failures(&txn, member.id, failed, locked_until).await?;
-        txn.commit().await?;
-        tracing::info!(member.id = %member.id, locked = locked_until.is_some(), "crew sign-in failed");
-        let message = if locked_until.is_some() {
-            format!(
-                "The password is wrong. After too many failed attempts this account is now \
-                 locked for {LOCK_MINUTES} minutes."
-            )
-        } else {
-            wrong()
-        };
-        return sign_in_again(&email, message);
-    }
-    crew::set_failures(&txn, member.id, 0, None).await?;
-    let token = random_token().map_err(internal)?;
-    crew::insert_session(
-        &txn,
-        crew_sessions::Model {
-            id: token_hash(&token),
-            member_id: member.id,
-            crew_id: member.crew_id,
-            csrf_token: random_token().map_err(internal)?,
-            created_at: now,
-            expires_at: now + Duration::hours(SESSION_HOURS),
-        },
+pub fn forbidden() -> Result<HttpResponse, Problem> {
+    message_page(
+        StatusCode::FORBIDDEN,
+        "Form expired",
+        "This form was not sent from your open crew page (or your session changed). Go back, \
+         reload the page and send it again.",
     )
-    .await?;
-    txn.commit().await?;
-    tracing::info!(member.id = %member.id, crew.id = %member.crew_id, "crew sign-in");
-    let mut res = see_other("/crew");
-    res.add_cookie(&cookie(
-        &config,
-        token,
-        time::Duration::hours(SESSION_HOURS),
-    ))
-    .map_err(Problem::internal)?;
-    Ok(res)
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CsrfForm {
-    pub csrf: String,
-}
-
-/// `POST /crew/sign-out`: ends the session (the row is deleted, the cookie cleared).
-pub async fn sign_out(
-    req: HttpRequest,
-    db: web::Data<DatabaseConnection>,
-    config: web::Data<CrewConfig>,
-    form: web::Form<CsrfForm>,
-) -> Result<HttpResponse, Problem> {
-    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    crew::delete_session(db.get_ref(), &me.session_id).await?;
-    tracing::info!(member.id = %me.member.id, "crew sign-out");
-    let mut res = see_other("/crew/sign-in");
-    res.add_cookie(&cookie(&config, String::new(), time::Duration::ZERO))
-        .map_err(Problem::internal)?;
-    Ok(res)
 }

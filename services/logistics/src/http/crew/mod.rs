@@ -16,38 +16,17 @@ use actix_web::{HttpResponse, guard, web};
 use askama::Template;
 use kummerer_service::Problem;
 
-/// How the crew's page runs.
-#[derive(Debug, Clone)]
-pub struct CrewConfig {
-    /// `Secure` on the session cookie.
-    pub secure_cookies: bool,
-}
-
-impl CrewConfig {
-    /// From the environment: `KUMMERER_INSECURE_COOKIES=1` drops `Secure`.
-    pub fn from_env() -> CrewConfig {
-        let insecure = kummerer_web::insecure_cookies_from_env();
-        if insecure {
-            tracing::warn!("KUMMERER_INSECURE_COOKIES=1: the crew session cookie is not Secure");
-        }
-        CrewConfig {
-            secure_cookies: !insecure,
-        }
-    }
-}
+/// How the crew's page runs (`Secure` on the session cookie).
+pub type CrewConfig = kummerer_web::signin::PageConfig;
 
 const CSS: &str = include_str!("../../../static/crew.css");
 
 pub fn routes(cfg: &mut web::ServiceConfig, config: CrewConfig) {
     cfg.service(
-        web::scope("/crew")
-            .app_data(web::Data::new(config))
+        kummerer_web::signin::routes::<auth::CrewAccounts>(web::scope("/crew"), config)
             .app_data(web::FormConfig::default().limit(16 * 1024))
             .route("", web::get().to(pages::today))
             .route("/crew.css", web::get().to(css))
-            .route("/sign-in", web::get().to(auth::sign_in_page))
-            .route("/sign-in", web::post().to(auth::sign_in))
-            .route("/sign-out", web::post().to(auth::sign_out))
             .route("/visits/{id}", web::get().to(pages::visit))
             .route(
                 "/visits/{id}/complete",
@@ -96,16 +75,7 @@ async fn css() -> HttpResponse {
     kummerer_web::stylesheet(CSS)
 }
 
-pub fn render_status(status: StatusCode, page: &impl Template) -> Result<HttpResponse, Problem> {
-    let body = page.render().map_err(Problem::internal)?;
-    Ok(kummerer_web::html_page(status, body))
-}
-
-pub fn render(page: &impl Template) -> Result<HttpResponse, Problem> {
-    render_status(StatusCode::OK, page)
-}
-
-pub use kummerer_web::see_other;
+pub use kummerer_web::{render, render_status, see_other};
 
 pub fn message_page(status: StatusCode, title: &str, text: &str) -> Result<HttpResponse, Problem> {
     render_status(

@@ -1,5 +1,6 @@
-//! Desk sign-in: argon2id passwords, sessions by a random 256-bit token (only its SHA-256 is
-//! stored), the session cookie, CSRF tokens, and the lock-out after repeated failures.
+//! Desk sign-in: the shared flow of [`kummerer_web::signin`] over the desk's tables (`staff`,
+//! `sessions`) and templates, and the manager's signature on a colleague's screen, which checks
+//! the password the same way.
 //!
 //! The cookie `kummerer_session` is `HttpOnly`, `SameSite=Strict`, `Path=/desk` and `Secure`.
 //! Browsers (and reqwest's cookie store) treat `http://localhost` and `http://127.0.0.1` as
@@ -7,27 +8,111 @@
 //! reached over plain HTTP under another host name needs `KUMMERER_INSECURE_COOKIES=1`, which
 //! drops `Secure` (never do that on a network you do not trust).
 
-use actix_web::cookie::{Cookie, time};
-use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Duration, Utc};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
 use kummerer_service::Problem;
-use kummerer_web::{
-    DUMMY_HASH, LOCK_MINUTES, PASSWORD_MAX, after_failure, is_locked, looks_like_token,
-    parse_email, random_token, same, same_origin, session_cookie, token_hash, verify_password,
+use kummerer_web::signin::{
+    self, Accounts, Check, Credentials, NewSession, Refusal, Site, check_password, until_text,
 };
-use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
-use serde::Deserialize;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
+use uuid::Uuid;
 
 use crate::db::{desk, sessions, staff};
 use crate::domain::Role;
 use crate::domain::staff::SESSION_HOURS;
-use crate::http::desk::{DeskConfig, SignIn, message_page, render, see_other};
+use crate::http::desk::{SignIn, message_page, render};
+
+pub use kummerer_web::signin::CsrfForm;
 
 pub const COOKIE: &str = "kummerer_session";
 
 /// A failure of the shared sign-in pieces (randomness, hashing, the blocking pool): a logged 500.
 pub fn web_error(e: kummerer_web::Error) -> Problem {
     Problem::internal(e)
+}
+
+/// The staff accounts, for the shared sign-in flow.
+pub struct StaffAccounts;
+
+impl Accounts for StaffAccounts {
+    type Account = staff::Model;
+    const SITE: Site = Site {
+        name: "desk",
+        cookie: COOKIE,
+        root: "/desk",
+        sign_in: "/desk/sign-in",
+        session_hours: SESSION_HOURS,
+        locked_hint: "ask a manager",
+    };
+
+    fn credentials(m: &staff::Model) -> Credentials<'_> {
+        Credentials {
+            id: m.id,
+            password_hash: &m.password_hash,
+            failed_attempts: m.failed_attempts,
+            locked_until: m.locked_until,
+        }
+    }
+
+    async fn lock_by_login(
+        txn: &DatabaseTransaction,
+        login: &str,
+    ) -> Result<Option<staff::Model>, DbErr> {
+        desk::lock_staff_by_email(txn, login).await
+    }
+
+    async fn set_failures(
+        txn: &DatabaseTransaction,
+        id: Uuid,
+        failed_attempts: i32,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<(), DbErr> {
+        desk::set_failures(txn, id, failed_attempts, locked_until).await
+    }
+
+    async fn insert_session(
+        txn: &DatabaseTransaction,
+        m: &staff::Model,
+        s: NewSession,
+    ) -> Result<(), DbErr> {
+        desk::insert_session(
+            txn,
+            sessions::Model {
+                id: s.id,
+                staff_id: m.id,
+                retailer_id: m.retailer_id,
+                csrf_token: s.csrf,
+                created_at: s.created_at,
+                expires_at: s.expires_at,
+            },
+        )
+        .await
+    }
+
+    async fn live_session(
+        db: &DatabaseConnection,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, staff::Model)>, DbErr> {
+        Ok(desk::live_session(db, id, now)
+            .await?
+            .map(|(s, m)| (s.csrf_token, m)))
+    }
+
+    async fn delete_session(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
+        desk::delete_session(db, id).await
+    }
+
+    fn sign_in_form(email: &str, message: Option<String>) -> Result<HttpResponse, Problem> {
+        render(&SignIn {
+            email: email.to_owned(),
+            message,
+        })
+    }
+
+    fn forbidden() -> Result<HttpResponse, Problem> {
+        forbidden()
+    }
 }
 
 /// A signed-in staff member.
@@ -38,26 +123,24 @@ pub struct Signed {
     pub staff: staff::Model,
 }
 
+impl From<signin::Signed<staff::Model>> for Signed {
+    fn from(s: signin::Signed<staff::Model>) -> Self {
+        Signed {
+            session_id: s.session_id,
+            csrf: s.csrf,
+            staff: s.account,
+        }
+    }
+}
+
 /// The staff member whose live session the request's cookie names.
 pub async fn signed_in(
     req: &HttpRequest,
     db: &DatabaseConnection,
 ) -> Result<Option<Signed>, DbErr> {
-    let Some(cookie) = req.cookie(COOKIE) else {
-        return Ok(None);
-    };
-    let token = cookie.value();
-    if !looks_like_token(token) {
-        return Ok(None);
-    }
-    let id = token_hash(token);
-    Ok(desk::live_session(db, &id, Utc::now())
+    Ok(signin::signed_in::<StaffAccounts>(req, db)
         .await?
-        .map(|(session, staff)| Signed {
-            session_id: session.id,
-            csrf: session.csrf_token,
-            staff,
-        }))
+        .map(Signed::from))
 }
 
 pub fn forbidden() -> Result<HttpResponse, Problem> {
@@ -76,136 +159,9 @@ pub async fn guard_post(
     db: &DatabaseConnection,
     csrf: &str,
 ) -> Result<Result<Signed, HttpResponse>, Problem> {
-    let Some(me) = signed_in(req, db).await? else {
-        return Ok(Err(see_other("/desk/sign-in")));
-    };
-    if !same_origin(req) || !same(&me.csrf, csrf) {
-        tracing::warn!(staff.id = %me.staff.id, "desk form rejected: CSRF token or origin");
-        return Ok(Err(forbidden()?));
-    }
-    Ok(Ok(me))
-}
-
-fn desk_cookie(config: &DeskConfig, value: String, max_age: time::Duration) -> Cookie<'static> {
-    session_cookie(COOKIE, "/desk", value, max_age, config.secure_cookies)
-}
-
-/// `GET /desk/sign-in`.
-pub async fn sign_in_page(
-    req: HttpRequest,
-    db: web::Data<DatabaseConnection>,
-) -> Result<HttpResponse, Problem> {
-    if signed_in(&req, db.get_ref()).await?.is_some() {
-        return Ok(see_other("/desk"));
-    }
-    render(&SignIn {
-        email: String::new(),
-        message: None,
-    })
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SignInForm {
-    pub email: String,
-    pub password: String,
-}
-
-fn sign_in_again(email: &str, message: String) -> Result<HttpResponse, Problem> {
-    render(&SignIn {
-        email: email.to_owned(),
-        message: Some(message),
-    })
-}
-
-/// `POST /desk/sign-in`: the right password → a new session and to `/desk` (303); a wrong one
-/// (or an unknown e-mail) → the form again with a message (200); the fifth failure in a row
-/// locks the account for 15 minutes, during which even the right password is refused.
-pub async fn sign_in(
-    req: HttpRequest,
-    db: web::Data<DatabaseConnection>,
-    config: web::Data<DeskConfig>,
-    form: web::Form<SignInForm>,
-) -> Result<HttpResponse, Problem> {
-    if !same_origin(&req) {
-        return forbidden();
-    }
-    let form = form.into_inner();
-    let wrong = || "The e-mail or the password is wrong.".to_owned();
-    let Some(email) = parse_email(&form.email) else {
-        return sign_in_again(
-            &form.email,
-            "Enter the e-mail address of your account.".into(),
-        );
-    };
-    if form.password.is_empty() || form.password.chars().count() > PASSWORD_MAX {
-        return sign_in_again(&email, wrong());
-    }
-    let now = Utc::now();
-    let txn = db.begin().await?;
-    let Some(member) = desk::lock_staff_by_email(&txn, &email).await? else {
-        txn.rollback().await?;
-        verify_password(form.password, DUMMY_HASH.to_owned())
-            .await
-            .map_err(web_error)?;
-        return sign_in_again(&email, wrong());
-    };
-    if is_locked(member.locked_until, now) {
-        txn.rollback().await?;
-        return sign_in_again(
-            &email,
-            format!(
-                "Too many failed attempts: this account is locked until {} UTC. Try again \
-                 then, or ask a manager.",
-                member
-                    .locked_until
-                    .map(|t| t.format("%H:%M").to_string())
-                    .unwrap_or_default()
-            ),
-        );
-    }
-    if !verify_password(form.password, member.password_hash.clone())
-        .await
-        .map_err(web_error)?
-    {
-        let (failed, locked_until) = after_failure(member.failed_attempts, now);
-        desk::set_failures(&txn, member.id, failed, locked_until).await?;
-        txn.commit().await?;
-        tracing::info!(staff.id = %member.id, locked = locked_until.is_some(), "desk sign-in failed");
-        let message = if locked_until.is_some() {
-            format!(
-                "The password is wrong. After too many failed attempts this account is now \
-                 locked for {LOCK_MINUTES} minutes."
-            )
-        } else {
-            wrong()
-        };
-        return sign_in_again(&email, message);
-    }
-    desk::set_failures(&txn, member.id, 0, None).await?;
-    let token = random_token().map_err(web_error)?;
-    desk::insert_session(
-        &txn,
-        sessions::Model {
-            id: token_hash(&token),
-            staff_id: member.id,
-            retailer_id: member.retailer_id,
-            csrf_token: random_token().map_err(web_error)?,
-            created_at: now,
-            expires_at: now + Duration::hours(SESSION_HOURS),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    tracing::info!(staff.id = %member.id, retailer.id = %member.retailer_id, "desk sign-in");
-    let mut res = see_other("/desk");
-    res.add_cookie(&desk_cookie(
-        &config,
-        token,
-        time::Duration::hours(SESSION_HOURS),
-    ))
-    .map_err(Problem::internal)?;
-    Ok(res)
+    Ok(signin::guard_post::<StaffAccounts>(req, db, csrf)
+        .await?
+        .map(Signed::from))
 }
 
 /// A manager (or admin) of `retailer_id` authorizing a swap on a colleague's screen with their
@@ -224,78 +180,29 @@ pub async fn authorize_manager(
          authorize)."
             .to_owned()
     };
-    let Some(email) = parse_email(email) else {
-        return Ok(Err("Enter the manager's e-mail and password.".to_owned()));
-    };
-    if password.is_empty() || password.chars().count() > PASSWORD_MAX {
-        return Ok(Err(wrong()));
+    let check =
+        check_password::<StaffAccounts>(db, email, password, |m| m.retailer_id == retailer_id)
+            .await?;
+    match check {
+        Check::Right(member, txn) => {
+            if matches!(Role::parse(&member.role), Some(Role::Manager | Role::Admin)) {
+                txn.commit().await?;
+                Ok(Ok(member))
+            } else {
+                txn.rollback().await?;
+                Ok(Err(wrong()))
+            }
+        }
+        Check::Refused(Refusal::NoEmail) => {
+            Ok(Err("Enter the manager's e-mail and password.".to_owned()))
+        }
+        Check::Refused(Refusal::Locked(until)) => Ok(Err(format!(
+            "Too many failed attempts: the account {} is locked until {} UTC.",
+            email.trim().to_lowercase(),
+            until_text(until)
+        ))),
+        Check::Refused(Refusal::Wrong | Refusal::NowLocked) => Ok(Err(wrong())),
     }
-    let now = Utc::now();
-    let txn = db.begin().await?;
-    let member = desk::lock_staff_by_email(&txn, &email)
-        .await?
-        .filter(|m| m.retailer_id == retailer_id);
-    let Some(member) = member else {
-        txn.rollback().await?;
-        verify_password(password, DUMMY_HASH.to_owned())
-            .await
-            .map_err(web_error)?;
-        return Ok(Err(wrong()));
-    };
-    let may_authorize = matches!(Role::parse(&member.role), Some(Role::Manager | Role::Admin));
-    if is_locked(member.locked_until, now) {
-        txn.rollback().await?;
-        return Ok(Err(format!(
-            "Too many failed attempts: the account {email} is locked until {} UTC.",
-            member
-                .locked_until
-                .map(|t| t.format("%H:%M").to_string())
-                .unwrap_or_default()
-        )));
-    }
-    if !verify_password(password, member.password_hash.clone())
-        .await
-        .map_err(web_error)?
-    {
-        let (failed, locked_until) = after_failure(member.failed_attempts, now);
-        desk::set_failures(&txn, member.id, failed, locked_until).await?;
-        txn.commit().await?;
-        tracing::info!(staff.id = %member.id, locked = locked_until.is_some(),
-            "desk manager authorization failed");
-        return Ok(Err(wrong()));
-    }
-    if !may_authorize {
-        txn.rollback().await?;
-        return Ok(Err(wrong()));
-    }
-    desk::set_failures(&txn, member.id, 0, None).await?;
-    txn.commit().await?;
-    Ok(Ok(member))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CsrfForm {
-    pub csrf: String,
-}
-
-/// `POST /desk/sign-out`: ends the session (the row is deleted, the cookie cleared).
-pub async fn sign_out(
-    req: HttpRequest,
-    db: web::Data<DatabaseConnection>,
-    config: web::Data<DeskConfig>,
-    form: web::Form<CsrfForm>,
-) -> Result<HttpResponse, Problem> {
-    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    desk::delete_session(db.get_ref(), &me.session_id).await?;
-    tracing::info!(staff.id = %me.staff.id, "desk sign-out");
-    let mut res = see_other("/desk/sign-in");
-    res.add_cookie(&desk_cookie(&config, String::new(), time::Duration::ZERO))
-        .map_err(Problem::internal)?;
-    Ok(res)
 }
 
 #[cfg(test)]

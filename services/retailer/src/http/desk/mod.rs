@@ -21,37 +21,16 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use kummerer_service::Problem;
 
-/// How the desk runs.
-#[derive(Debug, Clone)]
-pub struct DeskConfig {
-    /// `Secure` on the session cookie (see [`auth`]).
-    pub secure_cookies: bool,
-}
-
-impl DeskConfig {
-    /// From the environment: `KUMMERER_INSECURE_COOKIES=1` drops `Secure`.
-    pub fn from_env() -> DeskConfig {
-        let insecure = kummerer_web::insecure_cookies_from_env();
-        if insecure {
-            tracing::warn!("KUMMERER_INSECURE_COOKIES=1: the desk session cookie is not Secure");
-        }
-        DeskConfig {
-            secure_cookies: !insecure,
-        }
-    }
-}
+/// How the desk runs (`Secure` on the session cookie, see [`auth`]).
+pub type DeskConfig = kummerer_web::signin::PageConfig;
 
 const CSS: &str = include_str!("../../../static/desk.css");
 
 pub fn routes(cfg: &mut web::ServiceConfig, config: DeskConfig) {
     cfg.service(
-        web::scope("/desk")
-            .app_data(web::Data::new(config))
+        kummerer_web::signin::routes::<auth::StaffAccounts>(web::scope("/desk"), config)
             .route("", web::get().to(pages::home))
             .route("/desk.css", web::get().to(css))
-            .route("/sign-in", web::get().to(auth::sign_in_page))
-            .route("/sign-in", web::post().to(auth::sign_in))
-            .route("/sign-out", web::post().to(auth::sign_out))
             .route("/sales/{id}", web::get().to(pages::sale))
             .route("/sales/{id}/cases", web::post().to(pages::open_case))
             .route("/cases/{id}", web::get().to(pages::case))
@@ -139,16 +118,7 @@ pub const SCRIPT_PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src
     script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
     base-uri 'none'";
 
-pub fn render_status(status: StatusCode, page: &impl Template) -> Result<HttpResponse, Problem> {
-    let body = page.render().map_err(Problem::internal)?;
-    Ok(kummerer_web::html_page(status, body))
-}
-
-pub fn render(page: &impl Template) -> Result<HttpResponse, Problem> {
-    render_status(StatusCode::OK, page)
-}
-
-pub use kummerer_web::see_other;
+pub use kummerer_web::{render, render_status, see_other};
 
 pub fn message_page(status: StatusCode, title: &str, text: &str) -> Result<HttpResponse, Problem> {
     render_status(

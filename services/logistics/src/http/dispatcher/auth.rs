@@ -1,0 +1,106 @@
+//! Dispatcher sign-in: the shared flow of [`kummerer_web::signin`] over `dispatchers` and
+//! `dispatcher_sessions`. The session cookie is `kummerer_dispatch_session` (`HttpOnly`,
+//! `SameSite=Strict`, `Secure`, `Path=/dispatch`, 10 h).
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
+use kummerer_service::Problem;
+use kummerer_web::signin::{Accounts, Credentials, NewSession, Site};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
+use uuid::Uuid;
+
+use super::{SignIn, message_page};
+use crate::db::{dispatcher, dispatcher_sessions, dispatchers};
+
+pub const COOKIE: &str = "kummerer_dispatch_session";
+/// How long a dispatcher's session lasts (a working day at the desk).
+pub const SESSION_HOURS: i64 = 10;
+
+/// The dispatchers' accounts, for the shared sign-in flow.
+pub struct DispatcherAccounts;
+
+/// A signed-in dispatcher.
+pub type Signed = kummerer_web::signin::Signed<dispatchers::Model>;
+
+impl Accounts for DispatcherAccounts {
+    type Account = dispatchers::Model;
+    const SITE: Site = Site {
+        name: "dispatch",
+        cookie: COOKIE,
+        root: "/dispatch",
+        sign_in: "/dispatch/sign-in",
+        session_hours: SESSION_HOURS,
+        locked_hint: "ask your carrier's administrator",
+    };
+
+    fn credentials(d: &dispatchers::Model) -> Credentials<'_> {
+        Credentials {
+            id: d.id,
+            password_hash: &d.password_hash,
+            failed_attempts: d.failed_attempts,
+            locked_until: d.locked_until,
+        }
+    }
+
+    async fn lock_by_login(
+        txn: &DatabaseTransaction,
+        login: &str,
+    ) -> Result<Option<dispatchers::Model>, DbErr> {
+        dispatcher::lock_by_email(txn, login).await
+    }
+
+    async fn set_failures(
+        txn: &DatabaseTransaction,
+        id: Uuid,
+        failed_attempts: i32,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<(), DbErr> {
+        dispatcher::set_failures(txn, id, failed_attempts, locked_until).await
+    }
+
+    async fn insert_session(
+        txn: &DatabaseTransaction,
+        d: &dispatchers::Model,
+        s: NewSession,
+    ) -> Result<(), DbErr> {
+        let row = dispatcher_sessions::Model {
+            id: s.id,
+            dispatcher_id: d.id,
+            carrier_id: d.carrier_id,
+            csrf_token: s.csrf,
+            created_at: s.created_at,
+            expires_at: s.expires_at,
+        };
+        dispatcher::insert_session(txn, row).await
+    }
+
+    async fn live_session(
+        db: &DatabaseConnection,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, dispatchers::Model)>, DbErr> {
+        let found = dispatcher::live_session(db, id, now).await?;
+        Ok(found.map(|(s, d)| (s.csrf_token, d)))
+    }
+
+    async fn delete_session(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
+        dispatcher::delete_session(db, id).await
+    }
+
+    fn sign_in_form(email: &str, message: Option<String>) -> Result<HttpResponse, Problem> {
+        super::render(&SignIn {
+            email: email.to_owned(),
+            message,
+        })
+    }
+
+    fn forbidden() -> Result<HttpResponse, Problem> {
+        message_page(
+            StatusCode::FORBIDDEN,
+            "Form expired",
+            "This form was not sent from your open dispatch page (or your session changed). Go \
+             back, reload the page and send it again.",
+        )
+    }
+}

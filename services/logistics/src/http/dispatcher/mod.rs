@@ -1,0 +1,179 @@
+//! The dispatcher's pages (`/dispatch`): desk-sized, server-rendered (askama templates compiled
+//! in), plain forms that work without JavaScript, one small stylesheet served from here, a
+//! strict CSP.
+//!
+//! A dispatcher signs in with an account of one carrier and sees only that carrier: its board
+//! (every crew's jobs of a day, and the unassigned jobs in its regions), its crews' days, and
+//! the jobs it may see; another carrier's job or crew answers the same 404 page as an unknown
+//! one. Reassigning and rescheduling call the same [`crate::http::dispatch::reassign`] and
+//! [`crate::http::dispatch::reschedule_job`] as the JSON API. Every POST carries the session's
+//! CSRF token (else 403).
+
+pub mod auth;
+pub mod pages;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use kummerer_service::Problem;
+use kummerer_web::signin::PageConfig;
+use uuid::Uuid;
+
+use crate::http::crew::Errors;
+
+pub use kummerer_web::{render, render_status};
+
+const CSS: &str = include_str!("../../../static/dispatch.css");
+
+pub fn routes(cfg: &mut web::ServiceConfig, config: PageConfig) {
+    cfg.service(
+        kummerer_web::signin::routes::<auth::DispatcherAccounts>(web::scope("/dispatch"), config)
+            .app_data(web::FormConfig::default().limit(16 * 1024))
+            .route("", web::get().to(pages::board))
+            .route("/dispatch.css", web::get().to(css))
+            .route("/crews/{id}", web::get().to(pages::crew))
+            .route("/jobs/{id}", web::get().to(pages::job))
+            .route("/jobs/{id}/assign", web::post().to(pages::assign))
+            .route("/jobs/{id}/reschedule", web::post().to(pages::reschedule)),
+    );
+}
+
+async fn css() -> HttpResponse {
+    kummerer_web::stylesheet(CSS)
+}
+
+pub fn message_page(status: StatusCode, title: &str, text: &str) -> Result<HttpResponse, Problem> {
+    render_status(
+        status,
+        &Message {
+            title: title.to_owned(),
+            text: text.to_owned(),
+        },
+    )
+}
+
+pub fn not_found(what: &str) -> Result<HttpResponse, Problem> {
+    message_page(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        &format!("There is no such {what} at your carrier."),
+    )
+}
+
+// --- templates ----------------------------------------------------------------------------------
+
+/// Who is signed in, for the page header and the sign-out form.
+#[derive(Debug, Clone)]
+pub struct Me {
+    pub name: String,
+    pub carrier: String,
+    pub csrf: String,
+}
+
+/// A job in a table of the board or of a crew's day.
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    pub id: Uuid,
+    pub position: String,
+    pub window: String,
+    pub customer: String,
+    pub place: String,
+    pub deliver: String,
+    pub status: String,
+}
+
+/// A crew on the board.
+#[derive(Debug, Clone)]
+pub struct CrewBlock {
+    pub id: Uuid,
+    pub name: String,
+    pub capacity: i32,
+    pub active: bool,
+    pub jobs: Vec<JobRow>,
+}
+
+#[derive(Template)]
+#[template(path = "dispatch/board.html")]
+pub struct Board {
+    pub me: Me,
+    pub date: String,
+    pub prev: String,
+    pub next: String,
+    pub crews: Vec<CrewBlock>,
+    pub unassigned: Vec<JobRow>,
+}
+
+#[derive(Template)]
+#[template(path = "dispatch/crew.html")]
+pub struct CrewDay {
+    pub me: Me,
+    pub date: String,
+    pub name: String,
+    pub capacity: i32,
+    pub regions: String,
+    pub active: bool,
+    pub jobs: Vec<JobRow>,
+}
+
+/// One job as its page shows it.
+#[derive(Debug, Clone)]
+pub struct JobDetail {
+    pub id: Uuid,
+    pub customer: String,
+    pub status: String,
+    pub attempts: i32,
+    pub completed: bool,
+    pub date: String,
+    pub window: String,
+    /// The window's times for the reschedule form (`HH:MM`, UTC).
+    pub start: String,
+    pub end: String,
+    pub position: Option<i32>,
+    pub street: String,
+    pub place: String,
+    pub phone: String,
+    pub deliver: String,
+    pub collect: String,
+}
+
+/// A crew to reassign to.
+#[derive(Debug, Clone)]
+pub struct CrewOption {
+    pub id: Uuid,
+    pub name: String,
+    pub selected: bool,
+}
+
+/// An entry of a job's history.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub at: String,
+    pub kind: String,
+    pub reason: String,
+}
+
+#[derive(Template)]
+#[template(path = "dispatch/job.html")]
+pub struct JobPage {
+    pub me: Me,
+    pub job: JobDetail,
+    pub crew_name: String,
+    pub crews: Vec<CrewOption>,
+    pub history: Vec<HistoryRow>,
+    pub notice: Option<String>,
+    pub errors: Errors,
+}
+
+#[derive(Template)]
+#[template(path = "dispatch/sign_in.html")]
+pub struct SignIn {
+    pub email: String,
+    pub message: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dispatch/message.html")]
+pub struct Message {
+    pub title: String,
+    pub text: String,
+}
