@@ -117,19 +117,14 @@ async fn create_admin(args: &[String]) -> anyhow::Result<(Uuid, Uuid)> {
             retailer.id
         }
     };
-    let member = staff::Model {
-        id: Uuid::now_v7(),
+    let member = staff::Model::new_account(
         retailer_id,
-        email: args.email,
-        name: args.name,
-        role: Role::Admin.as_str().to_owned(),
+        args.email,
+        args.name,
+        Role::Admin,
         password_hash,
-        failed_attempts: 0,
-        locked_until: None,
-        created_at: Utc::now(),
-        store_id: None,
-        disabled_at: None,
-    };
+        None,
+    );
     if !desk::insert_staff(&txn, member.clone()).await? {
         bail!("{} already has an account", member.email);
     }

@@ -25,3 +25,29 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+impl Model {
+    /// A new account: no failed sign-ins, not locked, not disabled.
+    pub fn new_account(
+        retailer_id: Uuid,
+        email: String,
+        name: String,
+        role: crate::domain::Role,
+        password_hash: String,
+        store_id: Option<Uuid>,
+    ) -> Model {
+        Model {
+            id: Uuid::now_v7(),
+            retailer_id,
+            email,
+            name,
+            role: role.as_str().to_owned(),
+            password_hash,
+            failed_attempts: 0,
+            locked_until: None,
+            created_at: chrono::Utc::now(),
+            store_id,
+            disabled_at: None,
+        }
+    }
+}

@@ -68,19 +68,7 @@ pub async fn create(
     let password_hash = hash_password(body.password.clone())
         .await
         .map_err(web_error)?;
-    let member = staff::Model {
-        id: Uuid::now_v7(),
-        retailer_id,
-        email,
-        name,
-        role: role.as_str().to_owned(),
-        password_hash,
-        failed_attempts: 0,
-        locked_until: None,
-        created_at: Utc::now(),
-        store_id: None,
-        disabled_at: None,
-    };
+    let member = staff::Model::new_account(retailer_id, email, name, role, password_hash, None);
     if !desk::insert_staff(db.get_ref(), member.clone()).await? {
         return Err(Problem::conflict(
             "staff_exists",

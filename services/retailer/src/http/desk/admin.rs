@@ -351,19 +351,9 @@ pub async fn create_staff(
         let (Some(email), Some(role), Ok(store_id)) = (email, role, store) else {
             return Err(Problem::internal("checked fields vanished"));
         };
-        let member = staff::Model {
-            id: Uuid::now_v7(),
-            retailer_id,
-            email,
-            name,
-            role: role.as_str().to_owned(),
-            password_hash: hash_password(password).await.map_err(web_error)?,
-            failed_attempts: 0,
-            locked_until: None,
-            created_at: Utc::now(),
-            store_id,
-            disabled_at: None,
-        };
+        let password_hash = hash_password(password).await.map_err(web_error)?;
+        let member =
+            staff::Model::new_account(retailer_id, email, name, role, password_hash, store_id);
         if !desk::insert_staff(db, member.clone()).await? {
             return Err(Problem::conflict(
                 "staff_exists",

@@ -12,14 +12,7 @@ async fn admin_pages_are_for_admins_and_manage_staff_limits_stores_and_products(
     let other = desk_shop(&svc, "Technik Huber", "SN-X", "Max Meier").await;
     let admin = session_of(&svc, desk.retailer_id, "admin@maier.example", "admin").await;
     let manager = session_of(&svc, desk.retailer_id, "anna@maier.example", "manager").await;
-    let clerk = Session {
-        client: browser(),
-        csrf: String::new(),
-    };
-    let clerk = Session {
-        csrf: signed_in(&svc, &clerk.client, &desk.email).await,
-        ..clerk
-    };
+    let clerk = session_as(&svc, &desk.email).await;
 
     // Only admins: pages and forms.
     let before = desk_snapshot(&svc.db).await;
@@ -461,14 +454,7 @@ async fn a_sales_file_with_errors_imports_nothing_unless_the_admin_chooses_its_v
     assert!(html.contains("never closed"), "{html}");
     assert_eq!(sales(desk.retailer_id).await, 6);
     // A clerk's upload is refused.
-    let clerk = Session {
-        client: browser(),
-        csrf: String::new(),
-    };
-    let clerk = Session {
-        csrf: signed_in(&svc, &clerk.client, &desk.email).await,
-        ..clerk
-    };
+    let clerk = session_as(&svc, &desk.email).await;
     assert_eq!(upload(&svc, &clerk, "good.csv", &good).await.0, 403);
     svc.stop().await;
 }

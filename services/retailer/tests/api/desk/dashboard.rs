@@ -27,12 +27,7 @@ async fn the_dashboard_shows_time_to_swap_per_store_the_ball_and_refusals() {
         )
         .await;
     assert_eq!(status, 303);
-    let clerk_client = browser();
-    let csrf = signed_in(&svc, &clerk_client, &desk.email).await;
-    let clerk = Session {
-        client: clerk_client,
-        csrf,
-    };
+    let clerk = session_as(&svc, &desk.email).await;
     let sale2 = another_sale(&svc, desk.retailer_id, "R-2", "SN-2").await;
     let sale3 = another_sale(&svc, desk.retailer_id, "R-3", "SN-3").await;
     // Case 1 at Mitte: swapped, and delivered three hours after it was opened.

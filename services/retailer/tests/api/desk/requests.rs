@@ -19,14 +19,7 @@ async fn a_clerk_asks_and_a_manager_approves_from_their_own_desk_once() {
     let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
     // WM-200 (599.00) is above the clerk's 550.00.
     put_limit(&svc, desk.retailer_id, "clerk", eur("550.00")).await;
-    let clerk = Session {
-        client: browser(),
-        csrf: String::new(),
-    };
-    let clerk = Session {
-        csrf: signed_in(&svc, &clerk.client, &desk.email).await,
-        ..clerk
-    };
+    let clerk = session_as(&svc, &desk.email).await;
     let anna = session_of(&svc, desk.retailer_id, "anna@maier.example", "manager").await;
     let bert = session_of(&svc, desk.retailer_id, "bert@maier.example", "manager").await;
     let case_path = open_desk_case(&svc, &clerk.client, &clerk.csrf, desk.sale_id).await;
@@ -186,14 +179,7 @@ async fn a_manager_declines_with_a_reason_within_their_own_limit_and_tenant() {
     let other = desk_shop(&svc, "Technik Huber", "SN-X", "Max Meier").await;
     put_limit(&svc, desk.retailer_id, "clerk", eur("100.00")).await;
     put_limit(&svc, desk.retailer_id, "manager", eur("560.00")).await;
-    let clerk = Session {
-        client: browser(),
-        csrf: String::new(),
-    };
-    let clerk = Session {
-        csrf: signed_in(&svc, &clerk.client, &desk.email).await,
-        ..clerk
-    };
+    let clerk = session_as(&svc, &desk.email).await;
     let anna = session_of(&svc, desk.retailer_id, "anna@maier.example", "manager").await;
     let stranger = session_of(&svc, other.retailer_id, "boss@huber.example", "manager").await;
     let case_path = open_desk_case(&svc, &clerk.client, &clerk.csrf, desk.sale_id).await;

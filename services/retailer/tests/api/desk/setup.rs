@@ -11,6 +11,11 @@ pub struct Session {
 /// Adds a staff member of `role` through the API and signs them in.
 pub async fn session_of(svc: &TestService, retailer_id: Uuid, email: &str, role: &str) -> Session {
     add_staff(svc, retailer_id, email, role).await;
+    session_as(svc, email).await
+}
+
+/// Signs in an existing account (e.g. the clerk `desk_shop` makes).
+pub async fn session_as(svc: &TestService, email: &str) -> Session {
     let client = browser();
     let csrf = signed_in(svc, &client, email).await;
     Session { client, csrf }

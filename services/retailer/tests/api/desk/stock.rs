@@ -24,14 +24,7 @@ async fn a_swap_reserves_the_replacement_at_a_stock_location_that_has_it() {
         assert!(html.contains(shown), "{shown}: {html}");
     }
 
-    let clerk = Session {
-        client: browser(),
-        csrf: String::new(),
-    };
-    let clerk = Session {
-        csrf: signed_in(&svc, &clerk.client, &desk.email).await,
-        ..clerk
-    };
+    let clerk = session_as(&svc, &desk.email).await;
     let case_path = open_desk_case(&svc, &clerk.client, &clerk.csrf, desk.sale_id).await;
     // The form offers the locations that have the replacement (WM-100): the shop, with 1.
     let (_, html) = clerk.get(&svc, &case_path).await;
