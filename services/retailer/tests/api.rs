@@ -1363,3 +1363,5 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
 
 #[path = "api/desk.rs"]
 mod desk;
+#[path = "api/visits.rs"]
+mod visits;

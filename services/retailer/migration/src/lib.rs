@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000002_retailer;
 mod m20261123_000003_desk;
 mod m20261123_000004_desk_decisions;
+mod m20261123_000006_settlement;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_retailer::Migration),
             Box::new(m20261123_000003_desk::Migration),
             Box::new(m20261123_000004_desk_decisions::Migration),
+            Box::new(m20261123_000006_settlement::Migration),
         ]
     }
 }

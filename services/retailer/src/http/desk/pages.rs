@@ -309,6 +309,8 @@ pub struct ProductOption {
 
 pub struct TimelineRow {
     pub kind: String,
+    /// What happened, in words (see [`crate::domain::describe`]).
+    pub what: String,
     pub at: String,
     pub source: String,
     pub details: String,
@@ -439,21 +441,6 @@ fn ball_box(ball: &BallView) -> BallBox {
     }
 }
 
-/// `"a: 1, b: x"` for a JSON object, compactly.
-fn details_text(details: &serde_json::Value) -> String {
-    match details {
-        serde_json::Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}: {s}"),
-                other => format!("{k}: {other}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
-    }
-}
-
 fn default_swap_form(view: &CaseView, now: DateTime<Utc>) -> SwapForm {
     let start = (now + Duration::days(1))
         .with_hour(8)
@@ -533,11 +520,15 @@ pub(crate) async fn case_page(
         timeline: view
             .timeline
             .iter()
-            .map(|t| TimelineRow {
-                kind: t.kind.clone(),
-                at: when(t.occurred_at),
-                source: t.source.clone(),
-                details: details_text(&t.details),
+            .map(|t| {
+                let said = crate::domain::describe(&t.kind, &t.details);
+                TimelineRow {
+                    kind: t.kind.clone(),
+                    what: said.what,
+                    at: when(t.occurred_at),
+                    source: t.source.clone(),
+                    details: said.details,
+                }
             })
             .collect(),
         ball: ball_box(&view.ball),
