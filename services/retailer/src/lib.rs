@@ -9,7 +9,7 @@ pub mod http;
 
 use std::sync::Arc;
 
-use kummerer_contracts::topology::{RETAILER_CASE_EVENTS, Service};
+use kummerer_contracts::topology::{RETAILER_CASE_EVENTS, RETAILER_SETTLEMENT, Service};
 use kummerer_messaging::ConsumerConfig;
 use kummerer_service::{Context, Parts};
 
@@ -18,7 +18,8 @@ pub use retailer_migration::Migrator;
 pub const SERVICE: Service = Service::Retailer;
 pub const DEFAULT_PORT: u16 = 8081;
 
-/// Wires the service: the desk API, the staff desk pages and the consumer of case events.
+/// Wires the service: the desk API, the staff desk pages, the consumer of case events and the
+/// consumer of the settlement queue (agreements, credit notes).
 pub fn build(ctx: &Context) -> Parts {
     let case_events = kummerer_messaging::consumer::run(
         ctx.db.clone(),
@@ -28,13 +29,21 @@ pub fn build(ctx: &Context) -> Parts {
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
+    let settlement = kummerer_messaging::consumer::run(
+        ctx.db.clone(),
+        ctx.broker.clone(),
+        &RETAILER_SETTLEMENT,
+        Arc::new(consumers::settlement::SettlementConsumer),
+        ConsumerConfig::default(),
+        ctx.cancel.clone(),
+    );
     let desk = http::desk::DeskConfig::from_env();
     Parts {
         routes: Arc::new(move |cfg| {
             http::routes(cfg);
             http::desk::routes(cfg, desk.clone());
         }),
-        workers: vec![Box::pin(case_events)],
+        workers: vec![Box::pin(case_events), Box::pin(settlement)],
     }
 }
 

@@ -1363,5 +1363,7 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
 
 #[path = "api/desk.rs"]
 mod desk;
+#[path = "api/settlement.rs"]
+mod settlement;
 #[path = "api/visits.rs"]
 mod visits;

@@ -13,6 +13,7 @@ pub mod refusals;
 pub mod retailers;
 pub mod sales;
 pub mod sessions;
+pub mod settlement;
 pub mod staff;
 pub mod swaps;
 pub mod timeline;

@@ -5,6 +5,7 @@
 pub mod authority;
 pub mod cases;
 pub mod desk;
+pub mod entitlement;
 pub mod input;
 pub mod products;
 pub mod retailers;
@@ -25,6 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{rid}/products", web::get().to(products::list))
             .route("/{rid}/sales", web::post().to(sales::create))
             .route("/{rid}/sales", web::get().to(sales::search))
+            .route("/{rid}/sales/{sale_id}", web::get().to(entitlement::get))
             .route("/{rid}/staff", web::post().to(staff::create))
             .route(
                 "/{rid}/authority-limits/{role}",
