@@ -1363,6 +1363,8 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
 
 #[path = "api/desk.rs"]
 mod desk;
+#[path = "api/disputes.rs"]
+mod disputes;
 #[path = "api/settlement.rs"]
 mod settlement;
 #[path = "api/visits.rs"]

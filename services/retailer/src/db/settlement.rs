@@ -255,3 +255,18 @@ pub async fn ledger<C: ConnectionTrait>(
     .map(ledger_row)
     .collect()
 }
+
+/// A claim of the retailer (not locked).
+pub async fn find_claim<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    claim_id: Uuid,
+) -> Result<Option<crate::db::claims::Model>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    use crate::db::claims;
+    claims::Entity::find_by_id(claim_id)
+        .filter(claims::Column::RetailerId.eq(retailer_id))
+        .one(db)
+        .await
+}

@@ -5,6 +5,7 @@
 pub mod authority;
 pub mod cases;
 pub mod desk;
+pub mod disputes;
 pub mod entitlement;
 pub mod input;
 pub mod products;
@@ -37,6 +38,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/{rid}/cases/{case_id}/swap",
                 web::post().to(cases::approve_swap),
+            )
+            .route(
+                "/{rid}/claims/{claim_id}/dispute",
+                web::post().to(disputes::create),
             ),
     );
 }

@@ -82,7 +82,7 @@ async fn put_limit(svc: &TestService, retailer_id: Uuid, role: &str, amount: Jso
     (status, res.json().await.unwrap_or(Json::Null))
 }
 
-async fn sign_in(
+pub(super) async fn sign_in(
     svc: &TestService,
     client: &reqwest::Client,
     email: &str,
@@ -131,7 +131,7 @@ pub(super) async fn post_form(
 }
 
 /// The CSRF token in a page's forms.
-fn csrf_of(html: &str) -> String {
+pub(super) fn csrf_of(html: &str) -> String {
     let marker = r#"name="csrf" value=""#;
     let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
     html[start..start + 64].to_owned()

@@ -6,6 +6,7 @@
 //! unknown one. Every POST carries the session's CSRF token (else 403).
 
 pub mod auth;
+pub mod disputes;
 pub mod pages;
 pub mod refusals;
 
@@ -56,7 +57,9 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: DeskConfig) {
                 "/cases/{id}/status-link",
                 web::post().to(crate::http::status::create_link),
             )
-            .route("/reports/refusals", web::get().to(refusals::report)),
+            .route("/reports/refusals", web::get().to(refusals::report))
+            .route("/claims/{id}/dispute", web::get().to(disputes::page))
+            .route("/claims/{id}/dispute", web::post().to(disputes::submit)),
     );
 }
 
