@@ -38,8 +38,15 @@ pub fn build(ctx: &Context) -> Parts {
         ctx.cancel.clone(),
     );
     let desk = http::desk::DeskConfig::from_env();
+    let ledger = http::ledger::LedgerConfig::from_env().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "bad ledger configuration; using the default tolerance");
+        http::ledger::LedgerConfig {
+            tolerance: domain::ledger::DEFAULT_TOLERANCE,
+        }
+    });
     Parts {
         routes: Arc::new(move |cfg| {
+            cfg.app_data(actix_web::web::Data::new(ledger));
             http::routes(cfg);
             http::desk::routes(cfg, desk.clone());
         }),

@@ -1365,6 +1365,8 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
 mod desk;
 #[path = "api/disputes.rs"]
 mod disputes;
+#[path = "api/ledger.rs"]
+mod ledger;
 #[path = "api/settlement.rs"]
 mod settlement;
 #[path = "api/visits.rs"]

@@ -8,6 +8,7 @@ pub mod ball;
 pub mod case;
 pub mod claim;
 pub mod customer_status;
+pub mod ledger;
 pub mod refusal;
 pub mod sale;
 pub mod staff;

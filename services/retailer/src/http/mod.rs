@@ -8,6 +8,7 @@ pub mod desk;
 pub mod disputes;
 pub mod entitlement;
 pub mod input;
+pub mod ledger;
 pub mod products;
 pub mod retailers;
 pub mod sales;
@@ -42,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/{rid}/claims/{claim_id}/dispute",
                 web::post().to(disputes::create),
-            ),
+            )
+            .route("/{rid}/ledger", web::get().to(ledger::get)),
     );
 }

@@ -25,6 +25,8 @@ pub struct DisputeForm {
     pub note: String,
 }
 
+const DISPUTERS: &str = "A rejected claim is disputed by a manager or an admin.";
+
 #[derive(Template)]
 #[template(path = "desk/dispute.html")]
 pub struct DisputePage {
@@ -39,15 +41,13 @@ pub struct DisputePage {
     pub errors: Errors,
 }
 
-fn managers_only() -> Result<HttpResponse, Problem> {
-    message_page(
-        StatusCode::FORBIDDEN,
-        "Managers only",
-        "A rejected claim is disputed by a manager or an admin.",
-    )
+/// The 403 page for a clerk on a managers' page, saying `why`.
+pub(crate) fn managers_only(why: &str) -> Result<HttpResponse, Problem> {
+    message_page(StatusCode::FORBIDDEN, "Managers only", why)
 }
 
-fn is_manager(me: &Signed) -> bool {
+/// Whether the signed-in person is a manager or an admin.
+pub(crate) fn is_manager(me: &Signed) -> bool {
     matches!(
         Role::parse(&me.staff.role),
         Some(Role::Manager | Role::Admin)
@@ -102,7 +102,7 @@ pub async fn page(
     .await?;
     match page {
         None => not_found(),
-        Some(_) if !is_manager(&me) => managers_only(),
+        Some(_) if !is_manager(&me) => managers_only(DISPUTERS),
         Some(page) => render_status(StatusCode::OK, &page),
     }
 }
@@ -130,7 +130,7 @@ pub async fn submit(
         return not_found();
     }
     if !is_manager(&me) {
-        return managers_only();
+        return managers_only(DISPUTERS);
     }
     let form = form.into_inner();
     let body = DisputeBody {

@@ -59,7 +59,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: DeskConfig) {
             )
             .route("/reports/refusals", web::get().to(refusals::report))
             .route("/claims/{id}/dispute", web::get().to(disputes::page))
-            .route("/claims/{id}/dispute", web::post().to(disputes::submit)),
+            .route("/claims/{id}/dispute", web::post().to(disputes::submit))
+            .route("/ledger", web::get().to(crate::http::ledger::page)),
     );
 }
 
