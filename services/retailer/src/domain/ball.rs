@@ -55,6 +55,8 @@ pub enum Holds {
     Delivery,
     /// The recourse claim.
     Claim,
+    /// A decided claim whose unit the manufacturer asked back: its return and inspection.
+    Return,
 }
 
 impl Holds {
@@ -63,6 +65,7 @@ impl Holds {
             Holds::Decision => "decision",
             Holds::Delivery => "delivery",
             Holds::Claim => "claim",
+            Holds::Return => "return",
         }
     }
 }
@@ -200,10 +203,15 @@ impl State {
             Delivery::BackWithRetailer(since) => Some((Party::Retailer, Holds::Delivery, since)),
             Delivery::Done => None,
         };
+        let what = if self.claim.decided {
+            Holds::Return
+        } else {
+            Holds::Claim
+        };
         let claim = self
             .claim
             .held_since
-            .map(|since| (Party::Manufacturer, Holds::Claim, since));
+            .map(|since| (Party::Manufacturer, what, since));
         let mut holders: Vec<Holding> = [delivery, claim]
             .into_iter()
             .flatten()
@@ -413,6 +421,7 @@ mod tests {
         // Decided while the unit travels: still the manufacturer, without a break.
         facts.extend([fact(kind::CLAIM_DECIDED, 8), fact(kind::RETURN_ARRIVED, 9)]);
         let b = ball(at(0), &facts);
+        assert_eq!(parties(&b), [("manufacturer", "return")]);
         assert_eq!(
             (b.party, b.since, b.handovers),
             (Some(Party::Manufacturer), at(5), 1)

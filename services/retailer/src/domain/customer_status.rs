@@ -51,7 +51,7 @@ impl Step {
             }
             Step::DeliveryScheduled => "Delivery scheduled: the crew comes in this window.",
             Step::OnTheWay => "On the way: the crew has set off to you with the replacement.",
-            Step::Delivered => "Delivered: the replacement is with you, the old unit collected.",
+            Step::Delivered => "Delivered: the replacement is with you.",
             Step::Refused => "Refused: please contact the store.",
             Step::Closed => "Closed.",
         }

@@ -240,7 +240,7 @@ pub struct CaseView {
 pub struct HolderView {
     /// `retailer`, `crew` or `manufacturer`.
     pub party: &'static str,
-    /// `decision`, `delivery` or `claim`.
+    /// `decision`, `delivery`, `claim` or `return`.
     pub holds: &'static str,
     pub since: DateTime<Utc>,
     pub held_for_seconds: i64,

@@ -228,6 +228,7 @@ async fn the_visit_and_the_return_land_on_the_timeline_and_the_evidence_goes_on_
     // Decided, but the return is pending: still the manufacturer, since the claim was filed.
     let (_, case) = get_json(&svc, &shop.case_path()).await;
     assert_eq!(case["ball"]["party"], "manufacturer", "{case}");
+    assert_eq!(case["ball"]["holders"][0]["holds"], "return", "{case}");
     assert_eq!(
         time_of(&case["ball"]["since"]),
         time_of(&case["swap"]["approved_at"])

@@ -453,6 +453,9 @@ fn holding_text(party: &str, holds: &str) -> String {
             "Your store — a visit failed: agree a new one with the customer".to_owned()
         }
         ("crew", _) => "The crew — delivering the replacement, collecting the unit".to_owned(),
+        ("manufacturer", "return") => {
+            "The manufacturer — the unit it asked back, and its inspection".to_owned()
+        }
         ("manufacturer", _) => "The manufacturer — deciding the claim".to_owned(),
         (party, holds) => format!("{party} — {holds}"),
     }
