@@ -229,13 +229,19 @@ fn ledger_row(r: &QueryResult) -> Result<LedgerRow, DbErr> {
     })
 }
 
-/// Every claim of the retailer (one per swap) with its credits, oldest first (at most `limit`).
+/// The retailer's claims (one per swap) with their credits, oldest first: a page of at most
+/// `limit` after the claim `after` (`(submitted_at, id)` of the last one seen).
 pub async fn ledger<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
     limit: u64,
 ) -> Result<Vec<LedgerRow>, DbErr> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let (after_at, after_id) = match after {
+        Some((at, id)) => (Some(at), Some(id)),
+        None => (None, None),
+    };
     db.query_all_raw(stmt(
         "SELECT c.id, c.swap_id, c.case_id, c.manufacturer_id, c.status, c.currency, \
          c.amount_claimed, c.decided_amount, c.submitted_at, c.decided_at, \
@@ -247,8 +253,15 @@ pub async fn ledger<C: ConnectionTrait>(
              FROM credit_lines l JOIN credit_notes n ON n.id = l.credit_note_id \
              WHERE l.retailer_id = c.retailer_id AND l.claim_id = c.id \
              HAVING count(*) > 0) cr ON true \
-         WHERE c.retailer_id = $1 ORDER BY c.submitted_at, c.id LIMIT $2",
-        vec![retailer_id.into(), limit.into()],
+         WHERE c.retailer_id = $1 \
+           AND ($3::timestamptz IS NULL OR (c.submitted_at, c.id) > ($3, $4::uuid)) \
+         ORDER BY c.submitted_at, c.id LIMIT $2",
+        vec![
+            retailer_id.into(),
+            limit.into(),
+            after_at.into(),
+            after_id.into(),
+        ],
     ))
     .await?
     .iter()

@@ -22,7 +22,9 @@ use crate::http::input::invalid;
 use crate::http::retailers::existing;
 
 /// Most claims one ledger answer holds.
-const LEDGER_LIMIT: u64 = LIST_LIMIT * 5;
+const LEDGER_LIMIT: usize = 1000;
+/// Claims read per query while filtering.
+const PAGE: u64 = LIST_LIMIT * 5;
 
 /// The ledger's tolerance for differences.
 #[derive(Debug, Clone, Copy)]
@@ -110,20 +112,35 @@ fn item(row: LedgerRow, tolerance: Decimal, now: DateTime<Utc>) -> LedgerItem {
     }
 }
 
-/// The retailer's ledger, filtered by `status` when given.
+/// The retailer's ledger, filtered by `status` when given: the oldest [`LEDGER_LIMIT`] items,
+/// and whether more matched. The claims are read page by page (the status is the domain's
+/// rule, applied here), so a rare status deep in the ledger is still found.
 async fn items(
     db: &DatabaseConnection,
     retailer_id: Uuid,
     status: Option<LedgerStatus>,
     tolerance: Decimal,
-) -> Result<Vec<LedgerItem>, Problem> {
+) -> Result<(Vec<LedgerItem>, bool), Problem> {
     let now = Utc::now();
-    Ok(settlement::ledger(db, retailer_id, LEDGER_LIMIT)
-        .await?
-        .into_iter()
-        .map(|r| item(r, tolerance, now))
-        .filter(|i| status.is_none_or(|s| i.status == s.as_str()))
-        .collect())
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let rows = settlement::ledger(db, retailer_id, after, PAGE).await?;
+        let full = u64::try_from(rows.len()).unwrap_or(u64::MAX) == PAGE;
+        after = rows.last().map(|r| (r.submitted_at, r.claim_id));
+        for row in rows {
+            let i = item(row, tolerance, now);
+            if status.is_none_or(|s| i.status == s.as_str()) {
+                if out.len() == LEDGER_LIMIT {
+                    return Ok((out, true));
+                }
+                out.push(i);
+            }
+        }
+        if !full {
+            return Ok((out, false));
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -144,6 +161,8 @@ fn parse_status(raw: &str) -> Result<Option<LedgerStatus>, ()> {
 pub struct LedgerView {
     pub tolerance: Decimal,
     pub items: Vec<LedgerItem>,
+    /// More claims matched than the answer holds (the oldest are shown).
+    pub truncated: bool,
 }
 
 /// `GET /api/retailers/{rid}/ledger?status=…` → `{tolerance, items}`, oldest claim first.
@@ -161,10 +180,11 @@ pub async fn get(
         )
     })?;
     existing(db.get_ref(), retailer_id).await?;
-    let items = items(db.get_ref(), retailer_id, status, config.tolerance).await?;
+    let (items, truncated) = items(db.get_ref(), retailer_id, status, config.tolerance).await?;
     Ok(HttpResponse::Ok().json(LedgerView {
         tolerance: config.tolerance,
         items,
+        truncated,
     }))
 }
 
@@ -194,6 +214,8 @@ pub struct LedgerPage {
     pub me: Me,
     pub filters: Vec<Filter>,
     pub message: Option<String>,
+    /// More matched than shown.
+    pub truncated: Option<String>,
     pub tolerance: String,
     pub lines: Vec<LedgerLine>,
 }
@@ -238,14 +260,21 @@ pub async fn page(
         me: Me::from(&me),
         filters,
         message: None,
+        truncated: None,
         tolerance: config.tolerance.to_string(),
         lines: Vec::new(),
     };
     match status {
         Err(()) => page.message = Some("Choose one of the filters above.".to_owned()),
         Ok(status) => {
-            page.lines = items(db.get_ref(), me.staff.retailer_id, status, config.tolerance)
-                .await?
+            let (items, truncated) =
+                items(db.get_ref(), me.staff.retailer_id, status, config.tolerance).await?;
+            if truncated {
+                page.truncated = Some(format!(
+                    "Showing the oldest {LEDGER_LIMIT}; narrow the list with a filter."
+                ));
+            }
+            page.lines = items
                 .into_iter()
                 .map(|i| LedgerLine {
                     case_id: i.case_id,

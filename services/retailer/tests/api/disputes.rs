@@ -83,8 +83,17 @@ async fn a_rejected_claim_is_disputed_once_and_decided_again() {
     }
     assert_eq!(dispute_snapshot(db).await, before);
 
-    // The dispute: the claim goes back to the manufacturer, with the statement and the note.
-    let res = created(&svc, &dispute_path, body.clone()).await;
+    // Two disputes at once (a double click): exactly one is taken, the other told why. The
+    // claim goes back to the manufacturer, with the statement and the note.
+    let (one, two) = tokio::join!(
+        post_json(&svc, &dispute_path, body.clone()),
+        post_json(&svc, &dispute_path, body.clone())
+    );
+    let (res, refused) = if one.0 == 201 { (one, two) } else { (two, one) };
+    assert_eq!(res.0, 201, "{}", res.1);
+    assert_eq!(refused.0, 409, "{}", refused.1);
+    assert_eq!(refused.1["code"], "claim_already_disputed");
+    let res = res.1;
     assert_eq!(res["status"], "disputed");
     assert_eq!(res["case_id"], shop.case_id.to_string());
     assert_eq!(claim_status(db, claim_id).await, "disputed");

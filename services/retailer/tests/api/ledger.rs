@@ -215,6 +215,22 @@ async fn the_ledger_matches_each_swap_to_its_decision_and_credit() {
     assert_eq!(it(a)["case_id"], shop.case_id.to_string());
     assert_eq!(it(a)["swap_id"], swap_a.to_string());
 
+    // Read page by page (keyset on the claim's filing time and id): every claim once, in order.
+    let mut after = None;
+    let mut seen = Vec::new();
+    loop {
+        let rows = retailer::db::settlement::ledger(db, shop.retailer_id, after, 2)
+            .await
+            .unwrap();
+        assert!(rows.len() <= 2);
+        after = rows.last().map(|r| (r.submitted_at, r.claim_id));
+        seen.extend(rows.iter().map(|r| r.claim_id));
+        if rows.len() < 2 {
+            break;
+        }
+    }
+    assert_eq!(seen, [a.2, b.2, c.2, d.2, e.2]);
+
     // Filtered.
     assert_eq!(
         ledger_claims(&svc, &shop, "?status=open").await,
