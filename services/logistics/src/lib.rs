@@ -10,7 +10,7 @@ pub mod photos;
 
 use std::sync::Arc;
 
-use kummerer_contracts::topology::{LOGISTICS_SWAPS, Service};
+use kummerer_contracts::topology::{LOGISTICS_RETURNS, LOGISTICS_SWAPS, Service};
 use kummerer_messaging::ConsumerConfig;
 use kummerer_service::{Context, Parts};
 use photos::{DiskPhotoStore, PhotoStore};
@@ -20,7 +20,8 @@ pub use logistics_migration::Migrator;
 pub const SERVICE: Service = Service::Logistics;
 pub const DEFAULT_PORT: u16 = 8083;
 
-/// Wires the service: the job API, the crew's page and the consumer of approved swaps, with the
+/// Wires the service: the job API, the crew's page, the consumers of approved swaps and of
+/// return requests, with the
 /// photos on disk in `$KUMMERER_PHOTO_DIR` (default `./data/photos`, created at start).
 pub fn build(ctx: &Context) -> Parts {
     let photos: Arc<dyn PhotoStore> = match DiskPhotoStore::from_env() {
@@ -48,10 +49,18 @@ pub fn build_with_photos(ctx: &Context, photos: Arc<dyn PhotoStore>) -> Parts {
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
+    let returns = kummerer_messaging::consumer::run(
+        ctx.db.clone(),
+        ctx.broker.clone(),
+        &LOGISTICS_RETURNS,
+        Arc::new(consumers::returns::ReturnsConsumer),
+        ConsumerConfig::default(),
+        ctx.cancel.clone(),
+    );
     let crew_config = http::crew::CrewConfig::from_env();
     Parts {
         routes: Arc::new(move |cfg| http::routes(cfg, crew_config.clone(), photos.clone())),
-        workers: vec![Box::pin(swaps)],
+        workers: vec![Box::pin(swaps), Box::pin(returns)],
     }
 }
 

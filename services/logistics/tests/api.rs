@@ -18,6 +18,9 @@ const DEADLINE: Duration = Duration::from_secs(15);
 const SCHEDULED: &str = "logistics.job.scheduled.v1";
 const COMPLETED: &str = "logistics.job.completed.v1";
 const FAILED: &str = "logistics.job.failed.v1";
+const ON_THE_WAY: &str = "logistics.job.on_the_way.v1";
+const DELIVERED: &str = "logistics.job.delivered.v1";
+const COLLECTED: &str = "logistics.job.collected.v1";
 
 async fn start() -> TestService {
     TestService::start::<Migrator>(SERVICE, photos::build_for_tests).await
@@ -2079,3 +2082,9 @@ mod crew;
 
 #[path = "api/photos.rs"]
 mod photos;
+
+#[path = "api/steps.rs"]
+mod steps;
+
+#[path = "api/returns.rs"]
+mod returns;

@@ -1,5 +1,6 @@
-//! Deadlines with a default outcome. A claim left pending past its `deadline_at` gets its
-//! agreement's default outcome, decided by the rule `deadline_deemed_accepted` or
+//! Deadlines with a default outcome. A claim left open (pending, its returned unit arrived, or
+//! disputed) past its `deadline_at` gets the default outcome of the agreement version that
+//! judged it, decided by the rule `deadline_deemed_accepted` or
 //! `deadline_deemed_rejected`, and the retailer is told (`manufacturer.claim.decided.v1`).
 //!
 //! The timer is the `deadline_at` column itself, so it survives a restart; the sweep claims due
@@ -10,7 +11,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use kummerer_contracts::{ClaimDecidedV1, DecidedBy};
+use kummerer_contracts::DecidedBy;
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
@@ -76,22 +77,14 @@ pub async fn fire_deadlines(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
             }),
         )
         .await?;
-        kummerer_messaging::enqueue(
+        crate::announce::decided(
             &txn,
-            ClaimDecidedV1 {
-                claim_id: id,
-                swap_id: updated.swap_id,
-                case_id: updated.case_id,
-                retailer_id: updated.retailer_id,
-                manufacturer_id: updated.manufacturer_id,
-                outcome: decision.outcome,
-                amount: decision.amount.clone(),
-                reason_code: decision.reason_code.clone(),
-                decided_by: DecidedBy::Rule {
-                    rule: rule.to_owned(),
-                },
-                decided_at: now,
+            &updated,
+            &decision,
+            DecidedBy::Rule {
+                rule: rule.to_owned(),
             },
+            now,
         )
         .await?;
         tracing::info!(claim.id = %id, rule, "claim decided by its deadline");

@@ -1,8 +1,10 @@
-//! The manufacturer service: manufacturers, their agreements with retailers, and the warranty
-//! claims retailers file against them. A claim arrives as `retailer.claim.submitted.v1`, is
-//! judged against the agreement at once (what the rules allow is accepted automatically), and
-//! the rest is decided through the API; every decision leaves as
-//! `manufacturer.claim.decided.v1` through the outbox.
+//! The manufacturer service: manufacturers, their versioned agreements with retailers, and the
+//! warranty claims retailers file against them. A claim arrives as `retailer.claim.submitted.v1`,
+//! is judged against the agreement version in force on its swap date (what the rules allow is
+//! accepted automatically, unless evidence the agreement requires is missing), and the rest is
+//! decided through the API, possibly after asking for the unit back and inspecting it; a
+//! rejection may be disputed once. Every decision leaves as `manufacturer.claim.decided.v1`
+//! through the outbox.
 
 use std::sync::Arc;
 
@@ -11,6 +13,7 @@ use kummerer_messaging::ConsumerConfig;
 use kummerer_service::config::Service;
 use kummerer_service::{Context, Parts};
 
+pub mod announce;
 pub mod consumers;
 pub mod db;
 pub mod deadlines;

@@ -17,7 +17,21 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value a
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+#[path = "api/disputes.rs"]
+mod disputes;
+#[path = "api/evidence.rs"]
+mod evidence;
+#[path = "api/flow.rs"]
+mod flow;
+#[path = "api/returns.rs"]
+mod returns;
+#[path = "api/versions.rs"]
+mod versions;
+
 const DEADLINE: Duration = Duration::from_secs(15);
+/// The decisions in the outbox (an agreement publishes its versions there too).
+const DECIDED_IN_OUTBOX: &str =
+    "SELECT count(*) FROM outbox WHERE routing_key = 'manufacturer.claim.decided.v1'";
 const PROBLEM: &str = "application/problem+json";
 
 /// The API keys the tests hold: per service (its base URL), the key of each manufacturer made
@@ -167,6 +181,9 @@ async fn table_counts(db: &DatabaseConnection) -> Vec<(&'static str, i64)> {
         "serial_registry",
         "idempotency_keys",
         "api_keys",
+        "agreement_versions",
+        "depots",
+        "claim_evidence",
     ] {
         let n = count(db, &format!("SELECT count(*) FROM {table}"), vec![]).await;
         counts.push((table, n));
@@ -492,10 +509,7 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
     assert_eq!(c["suggested_amount"], Value::Null);
     assert_eq!(c["deadline_at"], Value::Null);
     assert_eq!(c["agreement_id"], Value::Null);
-    assert_eq!(
-        count(&svc.db, "SELECT count(*) FROM outbox", vec![]).await,
-        0
-    );
+    assert_eq!(count(&svc.db, DECIDED_IN_OUTBOX, vec![]).await, 0);
 
     // The pending list, newest first.
     let list = get(
@@ -655,10 +669,7 @@ async fn a_duplicate_claim_is_applied_once() {
     let c = wait_claim(&svc, mid, event.claim_id).await;
     assert_eq!(event_kinds(&c), ["received", "auto_accepted"]);
     assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
-    assert_eq!(
-        count(&svc.db, "SELECT count(*) FROM outbox", vec![]).await,
-        2
-    );
+    assert_eq!(count(&svc.db, DECIDED_IN_OUTBOX, vec![]).await, 2);
     let dlq = svc.names.dead_letter_queue(&MANUFACTURER_CLAIMS);
     assert_eq!(svc.broker.depth(&dlq).await, 0);
     svc.stop().await;
@@ -718,10 +729,7 @@ async fn bad_messages_are_dead_lettered_and_the_next_good_one_is_applied() {
         count(&svc.db, "SELECT count(*) FROM claims", vec![]).await,
         1
     );
-    assert_eq!(
-        count(&svc.db, "SELECT count(*) FROM outbox", vec![]).await,
-        1
-    );
+    assert_eq!(count(&svc.db, DECIDED_IN_OUTBOX, vec![]).await, 1);
     assert_eq!(svc.broker.depth(&dlq).await, 3);
     svc.stop().await;
 }
@@ -1916,6 +1924,33 @@ fn routes_of(
             format!("{m}/api-keys/{key_id}"),
             Value::Null,
         ),
+        (
+            Method::POST,
+            format!("{m}/agreements/{agreement}/versions"),
+            agreement_body(Uuid::now_v7()),
+        ),
+        (Method::GET, format!("{m}/depots"), Value::Null),
+        (
+            Method::POST,
+            format!("{m}/depots"),
+            flow::depot_body("Lager"),
+        ),
+        (
+            Method::POST,
+            format!("{m}/claims/{claim}/decision"),
+            json!({"outcome": "request_return", "depot_id": Uuid::now_v7(),
+                   "return_by": "2100-01-01T00:00:00Z", "freight_paid_by": "retailer"}),
+        ),
+        (
+            Method::POST,
+            format!("{m}/claims/{claim}/inspection"),
+            json!({"result": "no_fault_found"}),
+        ),
+        (
+            Method::GET,
+            format!("{m}/claims/{claim}/evidence/{}/photo", Uuid::now_v7()),
+            Value::Null,
+        ),
     ]
 }
 
@@ -2363,7 +2398,8 @@ async fn the_openapi_document_and_docs_page_are_served_and_every_operation_is_ro
             let url = path
                 .replace("{mid}", &ghost.to_string())
                 .replace("{id}", &Uuid::now_v7().to_string())
-                .replace("{key_id}", &Uuid::now_v7().to_string());
+                .replace("{key_id}", &Uuid::now_v7().to_string())
+                .replace("{evidence_id}", &Uuid::now_v7().to_string());
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let a = call_as(&svc, &method, &url, &json!({}), None).await;
             let what = format!("{method} {path}");
@@ -2377,7 +2413,7 @@ async fn the_openapi_document_and_docs_page_are_served_and_every_operation_is_ro
             assert!(op["responses"]["500"].is_object(), "{what}");
         }
     }
-    assert_eq!(operations, 13);
+    assert_eq!(operations, 18);
     svc.stop().await;
 }
 

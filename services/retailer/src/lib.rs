@@ -2,6 +2,7 @@
 //! spot; the swap goes to logistics and the recourse claim to the manufacturer in the same
 //! transaction (outbox), and what they report back lands on the case timeline.
 
+pub mod admin_cli;
 pub mod consumers;
 pub mod db;
 pub mod domain;
@@ -50,10 +51,23 @@ pub fn build(ctx: &Context) -> Parts {
             http::routes(cfg);
             http::desk::routes(cfg, desk.clone());
         }),
-        workers: vec![Box::pin(case_events), Box::pin(settlement)],
+        workers: vec![
+            Box::pin(case_events),
+            Box::pin(settlement),
+            Box::pin(http::desk::sweep_sessions(
+                ctx.db.clone(),
+                ctx.cancel.clone(),
+            )),
+        ],
     }
 }
 
+/// The service (`serve`, `migrate`, `dlq …`), and `create-admin` for a retailer's first admin
+/// (see [`admin_cli`]).
 pub fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("create-admin") {
+        return admin_cli::run(&args[1..]);
+    }
     kummerer_service::main::<Migrator>(SERVICE, DEFAULT_PORT, build)
 }

@@ -126,15 +126,31 @@ fn set(body: &mut Json, key: &str, value: Json) {
 /// POSTs `body` and expects a problem: `expect` is `"<status>"`, `"<status> <code>"`, or for a 422
 /// `"422 <field>,<field>"` (exactly the fields named, in order).
 async fn rejects(svc: &TestService, path: &str, body: Json, expect: &str) {
+    rejects_as(svc, None, path, body, expect).await;
+}
+
+/// [`rejects`], with HTTP Basic credentials (`(email, password)`) when given.
+async fn rejects_as(
+    svc: &TestService,
+    credentials: Option<(&str, &str)>,
+    path: &str,
+    body: Json,
+    expect: &str,
+) {
     let what = format!("POST {path} {body} (expecting {expect})");
     let (status, rest) = expect.split_once(' ').unwrap_or((expect, ""));
     let status: u16 = status.parse().unwrap();
     let code = match (status, rest) {
         (422, _) => "validation_failed",
         (404, _) => "not_found",
+        (401, _) => "unauthorized",
         (_, code) => code,
     };
-    let problem = post_problem(svc, path, body, status, code, &what).await;
+    let mut req = svc.client.post(svc.url(path)).json(&body);
+    if let Some((user, password)) = credentials {
+        req = req.basic_auth(user, Some(password));
+    }
+    let problem = assert_problem(req.send().await.unwrap(), status, code, &what).await;
     if status == 422 && !rest.is_empty() {
         assert_eq!(
             fields(&problem),

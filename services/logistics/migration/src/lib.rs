@@ -1,6 +1,6 @@
 //! The logistics service's schema: the shared outbox and inbox tables, then the jobs, then carriers,
 //! crews and the assignment of jobs to crews, then crew accounts and their sessions, then the
-//! photos of a visit.
+//! photos of a visit, then the visit in steps and the return shipments.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -8,6 +8,7 @@ mod m20261123_000002_logistics;
 mod m20261123_000003_dispatch;
 mod m20261123_000004_crew_accounts;
 mod m20261123_000005_photos;
+mod m20261123_000006_visit_steps_returns;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_dispatch::Migration),
             Box::new(m20261123_000004_crew_accounts::Migration),
             Box::new(m20261123_000005_photos::Migration),
+            Box::new(m20261123_000006_visit_steps_returns::Migration),
         ]
     }
 }

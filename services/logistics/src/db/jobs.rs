@@ -42,6 +42,15 @@ pub struct Model {
     pub visit_date: Option<Date>,
     /// Order of the visit within its crew's day, from 1.
     pub position: Option<i32>,
+    /// Set off to the customer on the current attempt (cleared by a failed attempt).
+    pub on_the_way_at: Option<DateTime<Utc>>,
+    /// The crew's estimate of its arrival, where it gave one.
+    pub eta: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub collected_at: Option<DateTime<Utc>>,
+    /// Where the crew picks the replacement up (`kummerer_contracts::StockPickup`), if given.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub replacement_from: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

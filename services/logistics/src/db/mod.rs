@@ -8,6 +8,7 @@ pub mod dispatch;
 pub mod job_events;
 pub mod job_photos;
 pub mod jobs;
+pub mod returns;
 
 use chrono::{DateTime, Utc};
 use kummerer_contracts::SwapApprovedV1;
@@ -27,6 +28,9 @@ pub mod kind {
     pub const ASSIGNED: &str = "assigned";
     pub const REASSIGNED: &str = "reassigned";
     pub const RESCHEDULED: &str = "rescheduled";
+    pub const ON_THE_WAY: &str = "on_the_way";
+    pub const DELIVERED: &str = "delivered";
+    pub const COLLECTED: &str = "collected";
 }
 
 /// Creates the job for `swap` unless the swap already has one (`ON CONFLICT (swap_id) DO
@@ -69,6 +73,16 @@ pub async fn insert_job_for_swap<C: ConnectionTrait>(
         crew_id: None,
         visit_date: Some(crate::domain::dispatch::visit_date(swap.window.start)),
         position: None,
+        on_the_way_at: None,
+        eta: None,
+        delivered_at: None,
+        collected_at: None,
+        replacement_from: swap
+            .replacement_from
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| DbErr::Custom(format!("replacement_from: {e}")))?,
     };
     let active: jobs::ActiveModel = job.clone().into();
     let result = jobs::Entity::insert(active)
@@ -143,6 +157,16 @@ pub async fn events_of<C: ConnectionTrait>(
         .order_by_asc(job_events::Column::Id)
         .all(db)
         .await
+}
+
+/// What is recorded of the job's visit, for the rules.
+pub fn progress_of(job: &jobs::Model) -> Result<crate::domain::Progress, DbErr> {
+    Ok(crate::domain::Progress {
+        status: status_of(job)?,
+        on_the_way: job.on_the_way_at.is_some(),
+        delivered: job.delivered_at.is_some(),
+        collected: job.collected_at.is_some(),
+    })
 }
 
 /// The stored status as the domain type.

@@ -1,15 +1,23 @@
 //! A job: deliver the replacement and collect the defective unit in one visit.
 //!
+//! The visit is recorded in steps — *on the way*, *delivered*, *collected* — or at once
+//! (*delivered and collected*). The job is completed when both the delivery and the collection
+//! are recorded; a failed attempt (not home, refused, …) leaves it open for another visit.
+//!
 //! ```text
-//! scheduled ──complete──▶ completed
-//!     │                      ▲
-//!    fail                 complete
-//!     ▼                      │
-//!   failed ───fail (again)───┘ (a new attempt after a failure)
+//!              on the way / delivered / collected (each once)
+//!            ┌──────────┐
+//!            ▼          │            both delivered and collected
+//!        scheduled ─────┴───────────────────────────────────────▶ completed
+//!          │   ▲                                                    ▲
+//!         fail │ any step, or the dispatcher reschedules            │
+//!          ▼   │                                                    │
+//!         failed ───────────────────────────────────────────────────┘
 //! ```
 //!
-//! A completed job is final: a second "delivered" (a double tap, a retried request) is refused,
-//! so one visit records one delivery.
+//! A step already recorded is not recorded again (a double tap, a retried request): the answer
+//! says so and nothing changes. A completed job is final. A failed attempt keeps what was
+//! already delivered or collected (the next visit does the rest) and clears *on the way*.
 
 use kummerer_contracts::{FailureReason, SwapApprovedV1};
 
@@ -51,13 +59,111 @@ impl JobStatus {
 pub enum TransitionError {
     #[error("the job is already completed; a visit records one delivery")]
     AlreadyCompleted,
+    #[error(
+        "part of the visit is already recorded in steps; record the remaining step \
+         (delivered or collected) instead"
+    )]
+    PartlyRecorded,
 }
 
-/// Whether a crew may still record an outcome (a delivery or a failed attempt).
+/// What is recorded of a job's visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub status: JobStatus,
+    /// Set off to the customer on the current attempt.
+    pub on_the_way: bool,
+    pub delivered: bool,
+    pub collected: bool,
+}
+
+/// A step of the visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    OnTheWay,
+    Delivered,
+    Collected,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::OnTheWay => "on_the_way",
+            Step::Delivered => "delivered",
+            Step::Collected => "collected",
+        }
+    }
+}
+
+/// What recording a step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// The step is recorded; `completes` when it finishes the visit (the other of delivered and
+    /// collected is already recorded).
+    Recorded { completes: bool },
+    /// The step was recorded before: nothing changes.
+    AlreadyRecorded,
+}
+
+impl Progress {
+    /// Whether `step` may be recorded now, and what it does.
+    pub fn record(&self, step: Step) -> Result<StepOutcome, TransitionError> {
+        let (done, other) = match step {
+            Step::OnTheWay => (self.on_the_way, false),
+            Step::Delivered => (self.delivered, self.collected),
+            Step::Collected => (self.collected, self.delivered),
+        };
+        if done {
+            return Ok(StepOutcome::AlreadyRecorded);
+        }
+        ensure_open(self.status)?;
+        Ok(StepOutcome::Recorded { completes: other })
+    }
+}
+
+/// Whether a crew may still record an outcome (a step or a failed attempt).
 fn ensure_open(status: JobStatus) -> Result<(), TransitionError> {
     match status {
         JobStatus::Scheduled | JobStatus::Failed => Ok(()),
         JobStatus::Completed => Err(TransitionError::AlreadyCompleted),
+    }
+}
+
+/// What the crew reports on a delivery (already checked for presence and length).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub delivered_serial: String,
+    pub recipient_name: String,
+}
+
+/// What the crew reports on a collection (already checked for presence and length).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    pub collected_serial: String,
+    /// The crew confirmed a serial that is not the case's (else a mismatch is refused, so a typo
+    /// is caught before anything is recorded).
+    pub confirm_mismatch: bool,
+}
+
+/// A collected serial that is not the case's, not confirmed by the crew.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the collected serial {collected} is not the case's serial {expected}")]
+pub struct UnconfirmedMismatch {
+    pub expected: String,
+    pub collected: String,
+}
+
+impl Collection {
+    /// Whether the serial matches the case's `expected` one; a mismatch needs the crew's
+    /// confirmation and is then recorded as flagged.
+    pub fn check(&self, expected: &str) -> Result<bool, UnconfirmedMismatch> {
+        let matches = serial_matches(expected, &self.collected_serial);
+        if !matches && !self.confirm_mismatch {
+            return Err(UnconfirmedMismatch {
+                expected: expected.to_owned(),
+                collected: self.collected_serial.clone(),
+            });
+        }
+        Ok(matches)
     }
 }
 
@@ -76,10 +182,14 @@ pub struct Completion {
 }
 
 impl Completion {
-    /// Records the delivery on a job in `status` that expects `collect_serial`; returns whether
-    /// the collected serial matches.
-    pub fn apply(&self, status: JobStatus, collect_serial: &str) -> Result<bool, TransitionError> {
-        ensure_open(status)?;
+    /// Records delivery and collection at once on a job that expects `collect_serial`; returns
+    /// whether the collected serial matches (a mismatch is recorded and flagged). Refused on a
+    /// completed job, and on one whose delivery or collection is already recorded as a step.
+    pub fn apply(&self, progress: Progress, collect_serial: &str) -> Result<bool, TransitionError> {
+        ensure_open(progress.status)?;
+        if progress.delivered || progress.collected {
+            return Err(TransitionError::PartlyRecorded);
+        }
         Ok(serial_matches(collect_serial, &self.collected_serial))
     }
 }
@@ -164,21 +274,143 @@ mod tests {
         assert!(!serial_matches("SN-OLD-1", "SN-OLD-1X"));
     }
 
+    fn progress(status: JobStatus) -> Progress {
+        Progress {
+            status,
+            on_the_way: false,
+            delivered: false,
+            collected: false,
+        }
+    }
+
     #[test]
     fn completion_is_allowed_when_scheduled_or_after_a_failure() {
         let c = completion("sn-old-1");
-        assert_eq!(c.apply(JobStatus::Scheduled, "SN-OLD-1"), Ok(true));
-        assert_eq!(c.apply(JobStatus::Failed, "SN-OLD-1"), Ok(true));
         assert_eq!(
-            completion("other").apply(JobStatus::Scheduled, "SN-OLD-1"),
+            c.apply(progress(JobStatus::Scheduled), "SN-OLD-1"),
+            Ok(true)
+        );
+        assert_eq!(c.apply(progress(JobStatus::Failed), "SN-OLD-1"), Ok(true));
+        assert_eq!(
+            completion("other").apply(progress(JobStatus::Scheduled), "SN-OLD-1"),
             Ok(false)
         );
+        let on_the_way = Progress {
+            on_the_way: true,
+            ..progress(JobStatus::Scheduled)
+        };
+        assert_eq!(c.apply(on_the_way, "SN-OLD-1"), Ok(true));
+    }
+
+    #[test]
+    fn completion_at_once_is_refused_once_a_step_is_recorded() {
+        for (delivered, collected) in [(true, false), (false, true)] {
+            let p = Progress {
+                delivered,
+                collected,
+                ..progress(JobStatus::Scheduled)
+            };
+            assert_eq!(
+                completion("SN-OLD-1").apply(p, "SN-OLD-1"),
+                Err(TransitionError::PartlyRecorded)
+            );
+        }
+    }
+
+    #[test]
+    fn steps_are_recorded_once_and_the_second_of_delivered_and_collected_completes() {
+        let open = progress(JobStatus::Scheduled);
+        for step in [Step::OnTheWay, Step::Delivered, Step::Collected] {
+            assert_eq!(
+                open.record(step),
+                Ok(StepOutcome::Recorded { completes: false }),
+                "{step:?}"
+            );
+        }
+        let delivered = Progress {
+            on_the_way: true,
+            delivered: true,
+            ..open
+        };
+        assert_eq!(
+            delivered.record(Step::Delivered),
+            Ok(StepOutcome::AlreadyRecorded)
+        );
+        assert_eq!(
+            delivered.record(Step::OnTheWay),
+            Ok(StepOutcome::AlreadyRecorded)
+        );
+        assert_eq!(
+            delivered.record(Step::Collected),
+            Ok(StepOutcome::Recorded { completes: true })
+        );
+        let collected = Progress {
+            collected: true,
+            ..open
+        };
+        assert_eq!(
+            collected.record(Step::Delivered),
+            Ok(StepOutcome::Recorded { completes: true })
+        );
+        // After a failed attempt (on the way cleared, the delivery kept) the next visit goes on.
+        let after_failure = Progress {
+            delivered: true,
+            ..progress(JobStatus::Failed)
+        };
+        assert_eq!(
+            after_failure.record(Step::OnTheWay),
+            Ok(StepOutcome::Recorded { completes: false })
+        );
+        assert_eq!(
+            after_failure.record(Step::Collected),
+            Ok(StepOutcome::Recorded { completes: true })
+        );
+    }
+
+    #[test]
+    fn a_completed_job_takes_no_new_step_but_a_repeated_one_is_harmless() {
+        let done = Progress {
+            status: JobStatus::Completed,
+            on_the_way: false,
+            delivered: true,
+            collected: true,
+        };
+        assert_eq!(
+            done.record(Step::Delivered),
+            Ok(StepOutcome::AlreadyRecorded)
+        );
+        assert_eq!(
+            done.record(Step::Collected),
+            Ok(StepOutcome::AlreadyRecorded)
+        );
+        assert_eq!(
+            done.record(Step::OnTheWay),
+            Err(TransitionError::AlreadyCompleted)
+        );
+    }
+
+    #[test]
+    fn a_collected_serial_that_differs_needs_the_crews_confirmation() {
+        let c = |serial: &str, confirm_mismatch| Collection {
+            collected_serial: serial.into(),
+            confirm_mismatch,
+        };
+        assert_eq!(c(" sn-old-1", false).check("SN-OLD-1"), Ok(true));
+        assert_eq!(c("SN-OLD-1", true).check("SN-OLD-1"), Ok(true));
+        assert_eq!(
+            c("SN-0LD-1", false).check("SN-OLD-1"),
+            Err(UnconfirmedMismatch {
+                expected: "SN-OLD-1".into(),
+                collected: "SN-0LD-1".into()
+            })
+        );
+        assert_eq!(c("SN-0LD-1", true).check("SN-OLD-1"), Ok(false));
     }
 
     #[test]
     fn a_completed_job_is_final() {
         assert_eq!(
-            completion("x").apply(JobStatus::Completed, "x"),
+            completion("x").apply(progress(JobStatus::Completed), "x"),
             Err(TransitionError::AlreadyCompleted)
         );
         let f = FailedAttempt {

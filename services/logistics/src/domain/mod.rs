@@ -6,7 +6,10 @@ pub mod dispatch;
 pub mod job;
 pub mod photo;
 
+pub mod returns;
+
 pub use job::{
-    Completion, FailedAttempt, InvalidSwap, JobStatus, LIST_LIMIT, NOTE_MAX, SERIAL_MAX,
-    TransitionError, check_swap, parse_failure_reason, serial_matches,
+    Collection, Completion, Delivery, FailedAttempt, InvalidSwap, JobStatus, LIST_LIMIT, NOTE_MAX,
+    Progress, SERIAL_MAX, Step, StepOutcome, TransitionError, UnconfirmedMismatch, check_swap,
+    parse_failure_reason, serial_matches,
 };

@@ -99,9 +99,36 @@ pub fn check_photo(declared: &str, bytes: &[u8]) -> Result<ImageType, PhotoError
     ImageType::sniff(bytes).ok_or(PhotoError::NotAnImage)
 }
 
+/// A checked photo as evidence inside a message (`kummerer_contracts::Photo`): its type, the
+/// SHA-256 of the bytes (lower-case hex), the size and the bytes in standard base64.
+pub fn evidence(image: ImageType, bytes: &[u8]) -> kummerer_contracts::Photo {
+    use base64::Engine as _;
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+    kummerer_contracts::Photo {
+        content_type: image.content_type().to_owned(),
+        sha256,
+        size_bytes: bytes.len() as u64,
+        data_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evidence_carries_the_bytes_with_their_digest() {
+        let e = evidence(ImageType::Png, b"abc");
+        assert_eq!(e.content_type, "image/png");
+        assert_eq!(
+            e.sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(e.size_bytes, 3);
+        assert_eq!(e.data_base64, "YWJj");
+    }
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
     const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F'];

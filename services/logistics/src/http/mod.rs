@@ -5,6 +5,7 @@ pub mod dispatch;
 pub mod jobs;
 pub mod members;
 pub mod photos;
+pub mod returns;
 pub mod view;
 
 use std::sync::Arc;
@@ -25,6 +26,9 @@ pub fn routes(
             .route("", web::get().to(jobs::list))
             .route("/{id}", web::get().to(jobs::get))
             .route("/{id}/complete", web::post().to(jobs::complete))
+            .route("/{id}/on-the-way", web::post().to(jobs::on_the_way))
+            .route("/{id}/delivered", web::post().to(jobs::delivered))
+            .route("/{id}/collected", web::post().to(jobs::collected))
             .route("/{id}/fail", web::post().to(jobs::fail))
             .route("/{id}/photos", web::post().to(photos::upload))
             .route("/{id}/photos", web::get().to(photos::list))
@@ -44,6 +48,16 @@ pub fn routes(
             .route(
                 "/{cid}/jobs/{id}/reschedule",
                 web::post().to(dispatch::reschedule),
+            )
+            .route("/{cid}/return-shipments", web::get().to(returns::list))
+            .route("/{cid}/return-shipments/{sid}", web::get().to(returns::get))
+            .route(
+                "/{cid}/return-shipments/{sid}/dispatch",
+                web::post().to(returns::dispatch),
+            )
+            .route(
+                "/{cid}/return-shipments/{sid}/arrived",
+                web::post().to(returns::arrived),
             ),
     )
     .service(

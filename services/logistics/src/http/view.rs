@@ -1,7 +1,7 @@
 //! What the API shows of a job.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use kummerer_contracts::{Address, TimeWindow};
+use kummerer_contracts::{Address, StockPickup, TimeWindow};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -41,8 +41,22 @@ pub struct JobView {
     pub visit_date: Option<NaiveDate>,
     /// Order of the visit within its crew's day, from 1; `null` while unassigned.
     pub position: Option<i32>,
+    /// The crew set off on the current attempt (cleared by a failed attempt), with its estimate.
+    pub on_the_way_at: Option<DateTime<Utc>>,
+    pub eta: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub collected_at: Option<DateTime<Utc>>,
+    /// Where the crew picks the replacement up, when the retailer said.
+    pub replacement_from: Option<StockPickup>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventView>>,
+}
+
+/// The stored pickup place (`None` when absent or unreadable).
+pub fn pickup_of(job: &jobs::Model) -> Option<StockPickup> {
+    job.replacement_from
+        .clone()
+        .and_then(|v| serde_json::from_value(v).ok())
 }
 
 #[derive(Debug, Serialize)]
@@ -55,7 +69,13 @@ pub struct EventView {
 
 impl JobView {
     pub fn new(job: jobs::Model, events: Option<Vec<job_events::Model>>) -> Self {
+        let replacement_from = pickup_of(&job);
         Self {
+            on_the_way_at: job.on_the_way_at,
+            eta: job.eta,
+            delivered_at: job.delivered_at,
+            collected_at: job.collected_at,
+            replacement_from,
             id: job.id,
             swap_id: job.swap_id,
             case_id: job.case_id,
@@ -176,11 +196,21 @@ pub struct VisitView {
     pub attempts: i32,
     pub failure_reason: Option<String>,
     pub completed_at: Option<DateTime<Utc>>,
+    pub on_the_way_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub collected_at: Option<DateTime<Utc>>,
+    /// Where to pick the replacement up, when the retailer said.
+    pub replacement_from: Option<StockPickup>,
 }
 
 impl From<jobs::Model> for VisitView {
     fn from(job: jobs::Model) -> Self {
+        let replacement_from = pickup_of(&job);
         Self {
+            on_the_way_at: job.on_the_way_at,
+            delivered_at: job.delivered_at,
+            collected_at: job.collected_at,
+            replacement_from,
             job_id: job.id,
             position: job.position,
             status: job.status,

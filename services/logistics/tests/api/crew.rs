@@ -9,10 +9,10 @@ use reqwest::redirect::Policy;
 
 use super::*;
 
-const PASSWORD: &str = "correct horse battery";
+pub(super) const PASSWORD: &str = "correct horse battery";
 
 /// A browser-like client: keeps cookies, does not follow redirects (the tests look at them).
-fn browser() -> reqwest::Client {
+pub(super) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -20,7 +20,7 @@ fn browser() -> reqwest::Client {
         .unwrap()
 }
 
-async fn new_member(svc: &TestService, carrier: Uuid, crew: Uuid, email: &str) -> Json {
+pub(super) async fn new_member(svc: &TestService, carrier: Uuid, crew: Uuid, email: &str) -> Json {
     let (status, body) = post_json(
         svc,
         &format!("/api/carriers/{carrier}/crews/{crew}/members"),
@@ -59,11 +59,11 @@ async fn sign_in(
     .await
 }
 
-async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, String) {
+pub(super) async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, String) {
     answer(client.get(svc.url(path)).send().await.unwrap()).await
 }
 
-async fn post_form(
+pub(super) async fn post_form(
     svc: &TestService,
     client: &reqwest::Client,
     path: &str,
@@ -80,7 +80,7 @@ fn csrf_of(html: &str) -> String {
 }
 
 /// Signs in as `email`; returns the session's CSRF token (from the crew page).
-async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
+pub(super) async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
     let (status, location) = sign_in(svc, client, email, PASSWORD).await;
     assert_eq!((status, location.as_str()), (303, "/crew"));
     let (status, html) = page(svc, client, "/crew").await;
@@ -294,14 +294,14 @@ async fn crew_accounts_sign_in_lock_out_and_sign_out() {
 
 /// A carrier with two crews and another carrier, today's jobs on all three crews, and a member
 /// of the first crew.
-struct Day {
-    van_jobs: [String; 2],
-    truck_job: String,
-    other_carrier_job: String,
-    email: String,
+pub(super) struct Day {
+    pub(super) van_jobs: [String; 2],
+    pub(super) truck_job: String,
+    pub(super) other_carrier_job: String,
+    pub(super) email: String,
 }
 
-async fn todays_jobs(svc: &TestService, tag: &str) -> Day {
+pub(super) async fn todays_jobs(svc: &TestService, tag: &str) -> Day {
     let a = new_carrier(svc, "A").await;
     let b = new_carrier(svc, "B").await;
     let van = new_crew(svc, a, "Van", &["10"], 5).await;
@@ -310,7 +310,20 @@ async fn todays_jobs(svc: &TestService, tag: &str) -> Day {
     let retailer = Uuid::now_v7();
     let d = day(0);
     let second = job_for(svc, &swap_on(retailer, "SN-2", "10117", at(d, 14))).await;
-    let first = job_for(svc, &swap_on(retailer, "SN-1", "10115", at(d, 9))).await;
+    let mut with_pickup = swap_on(retailer, "SN-1", "10115", at(d, 9));
+    with_pickup.replacement_from = Some(kummerer_contracts::StockPickup {
+        location_id: Uuid::now_v7(),
+        name: "Lager Mitte".into(),
+        address: Address {
+            name: "Lager Mitte".into(),
+            phone: "+49 30 999".into(),
+            street: "Lagerweg 5".into(),
+            postcode: "10117".into(),
+            city: "Berlin".into(),
+            country: "DE".into(),
+        },
+    });
+    let first = job_for(svc, &with_pickup).await;
     let truck_job = job_for(svc, &swap_on(retailer, "SN-3", "20095", at(d, 9))).await;
     let other_job = job_for(svc, &swap_on(retailer, "SN-4", "30159", at(d, 9))).await;
     for (job, crew) in [
@@ -561,7 +574,7 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &str, &[u8])]) -> (S
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-async fn post_multipart(
+pub(super) async fn post_multipart(
     svc: &TestService,
     client: &reqwest::Client,
     path: &str,
@@ -785,7 +798,7 @@ impl Drop for TempDir {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_crew_completes_a_visit_on_a_phone_in_a_real_browser() {
+async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_in_a_real_browser() {
     if !Path::new(CHROMEDRIVER).exists() {
         eprintln!(
             "SKIPPED: {CHROMEDRIVER} is absent (apt-get install chromium chromium-driver); \
@@ -795,7 +808,7 @@ async fn a_crew_completes_a_visit_on_a_phone_in_a_real_browser() {
     }
     let (svc, photo_dir) = photos::start_with_photos().await;
     let day = todays_jobs(&svc, "phone").await;
-    let [first, _] = &day.van_jobs;
+    let [first, second] = &day.van_jobs;
 
     let port = kummerer_testkit::free_port();
     let profile = TempDir(std::env::temp_dir().join(format!("kummerer-crew-{}", Uuid::now_v7())));
@@ -875,30 +888,68 @@ async fn a_crew_completes_a_visit_on_a_phone_in_a_real_browser() {
             .await?
             .click()
             .await?;
-        // The visit: the serials and the recipient, then *delivered and collected*.
+        // On the way, arriving in about 30 minutes.
         c.wait()
-            .for_element(Locator::Css("input[name=delivered_serial]"))
+            .for_element(Locator::Css("#on-the-way-form select[name=eta_minutes]"))
+            .await?
+            .select_by_value("30")
+            .await?;
+        c.find(Locator::Css("#on-the-way-form button"))
+            .await?
+            .click()
+            .await?;
+        let on_the_way = c
+            .wait()
+            .for_element(Locator::Id("notice"))
+            .await?
+            .text()
+            .await?;
+        let on_the_way_status = c.find(Locator::Id("visit-status")).await?.text().await?;
+        let on_the_way_png = c.screenshot().await?;
+        // Delivered: the replacement's serial and who took it.
+        c.find(Locator::Css("#delivered-form input[name=delivered_serial]"))
             .await?
             .send_keys("NEW-777")
             .await?;
-        c.find(Locator::Css("input[name=collected_serial]"))
-            .await?
-            .send_keys("SN-1")
-            .await?;
-        c.find(Locator::Css("input[name=recipient_name]"))
+        c.find(Locator::Css("#delivered-form input[name=recipient_name]"))
             .await?
             .send_keys("Erika Mustermann")
             .await?;
-        // A photo of the collected unit, chosen in the file input.
-        c.find(Locator::Css("input[name=collected_photo]"))
+        c.find(Locator::Css("#delivered-form button"))
+            .await?
+            .click()
+            .await?;
+        // The next page (the old one has the collected form too): its notice names the step.
+        let delivered = c
+            .wait()
+            .for_element(Locator::XPath(
+                "//p[@id='notice' and contains(., 'delivered')]",
+            ))
+            .await?
+            .text()
+            .await?;
+        // Collected: the defective unit's serial and a photo chosen in the file input.
+        c.find(Locator::Css("#collected-form input[name=collected_serial]"))
+            .await?
+            .send_keys("SN-1")
+            .await?;
+        c.find(Locator::Css("#collected-form input[name=collected_photo]"))
             .await?
             .send_keys(&unit_png.display().to_string())
             .await?;
-        c.find(Locator::Css("#complete-form button"))
+        c.find(Locator::Css("#collected-form button"))
             .await?
             .click()
             .await?;
         c.wait().for_element(Locator::Id("outcome")).await?;
+        let collected = c
+            .wait()
+            .for_element(Locator::XPath(
+                "//p[@id='notice' and contains(., 'collected')]",
+            ))
+            .await?
+            .text()
+            .await?;
         let status = c.find(Locator::Id("visit-status")).await?.text().await?;
         // The photo is shown, loaded through the crew's session.
         c.wait().for_element(Locator::Css("#photos img")).await?;
@@ -909,37 +960,113 @@ async fn a_crew_completes_a_visit_on_a_phone_in_a_real_browser() {
                 vec![],
             )
             .await?;
+        let done_overflow = c
+            .execute(
+                "return document.documentElement.scrollWidth > window.innerWidth",
+                vec![],
+            )
+            .await?;
         let done_png = c.screenshot().await?;
+        // The other visit: nobody home.
+        c.goto(&svc.url(&format!("/crew/visits/{second}"))).await?;
+        c.wait()
+            .for_element(Locator::Css("#fail-form select[name=reason]"))
+            .await?
+            .select_by_value("not_home")
+            .await?;
+        c.find(Locator::Css("#fail-form textarea[name=note]"))
+            .await?
+            .send_keys("rang twice")
+            .await?;
+        c.find(Locator::Css("#fail-form button"))
+            .await?
+            .click()
+            .await?;
+        let failed = c
+            .wait()
+            .for_element(Locator::Id("notice"))
+            .await?
+            .text()
+            .await?;
+        let failed_status = c.find(Locator::Id("visit-status")).await?.text().await?;
         Ok::<_, fantoccini::error::CmdError>((
-            width, overflow, visits, status, loaded, list_png, done_png,
+            (width, overflow, visits, list_png),
+            (on_the_way, on_the_way_status, on_the_way_png, delivered),
+            (collected, status, loaded, done_overflow, done_png),
+            (failed, failed_status),
         ))
     };
     let outcome = run.await;
     let source = c.source().await.unwrap_or_default();
     let _ = c.close().await;
     let _ = child.kill().await;
-    let (width, overflow, visits, status, loaded, list_png, done_png) =
-        outcome.unwrap_or_else(|e| panic!("browser run failed: {e}\n{source}"));
+    let (
+        (width, overflow, visits, list_png),
+        (on_the_way, on_the_way_status, on_the_way_png, delivered),
+        (collected, status, loaded, done_overflow, done_png),
+        (failed, failed_status),
+    ) = outcome.unwrap_or_else(|e| panic!("browser run failed: {e}\n{source}"));
     assert_eq!(width.as_u64(), Some(390), "a phone viewport");
-    assert_eq!(
-        overflow.as_bool(),
-        Some(false),
-        "no sideways scrolling on a phone"
-    );
+    for overflow in [overflow, done_overflow] {
+        assert_eq!(
+            overflow.as_bool(),
+            Some(false),
+            "no sideways scrolling on a phone"
+        );
+    }
     assert_eq!(visits, 2);
+    assert_eq!(on_the_way, "Saved: on the way. The customer sees it.");
+    assert_eq!(on_the_way_status, "on the way");
+    assert_eq!(
+        delivered,
+        "Saved: delivered. Now collect the defective unit."
+    );
+    assert_eq!(
+        collected,
+        "Saved: collected. Both steps are done: the visit is completed."
+    );
     assert_eq!(status, "completed");
     assert_eq!(loaded.as_bool(), Some(true), "the photo shows on the visit");
-    assert!(list_png.starts_with(b"\x89PNG") && done_png.starts_with(b"\x89PNG"));
+    assert_eq!(
+        failed,
+        "Saved: failed attempt. The dispatcher will reschedule."
+    );
+    assert_eq!(failed_status, "failed attempt");
+    for png in [&list_png, &on_the_way_png, &done_png] {
+        assert!(png.starts_with(b"\x89PNG"));
+    }
     if let Ok(dir) = std::env::var("KUMMERER_SCREENSHOT_DIR") {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(Path::new(&dir).join("crew-visits.png"), &list_png).unwrap();
+        std::fs::write(Path::new(&dir).join("crew-on-the-way.png"), &on_the_way_png).unwrap();
         std::fs::write(Path::new(&dir).join("crew-visit-done.png"), &done_png).unwrap();
     }
-    // What the browser did is in the database: the delivery, with a matching serial.
+    // What the browser did is in the database and the outbox: each step once, the photo as
+    // evidence on the collection, the visit completed, the other visit failed.
     let (_, job) = get_json(&svc, &format!("/api/jobs/{first}")).await;
     assert_eq!(job["status"], "completed");
     assert_eq!(job["delivered_serial"], "NEW-777");
+    assert_eq!(job["recipient_name"], "Erika Mustermann");
     assert_eq!(job["collected_serial_matches"], true);
+    assert!(job["eta"].is_string(), "{job}");
+    assert_eq!(
+        kinds(&job)[2..],
+        ["on_the_way", "delivered", "collected", "completed"]
+    );
+    for key in [ON_THE_WAY, DELIVERED, COLLECTED, COMPLETED] {
+        let sent = outbox(&svc.db, key).await;
+        assert_eq!(sent.len(), 1, "{key}");
+        assert_eq!(sent[0]["data"]["job_id"], first.as_str(), "{key}");
+    }
+    let collected = &outbox(&svc.db, COLLECTED).await[0]["data"];
+    assert_eq!(collected["photo"]["content_type"], "image/png");
+    assert_eq!(collected["photo"]["size_bytes"], photos::PNG.len());
+    let (_, job) = get_json(&svc, &format!("/api/jobs/{second}")).await;
+    assert_eq!(
+        (job["status"].as_str(), job["attempts"].as_i64()),
+        (Some("failed"), Some(1))
+    );
+    assert_eq!(outbox(&svc.db, FAILED).await.len(), 1);
     let (_, list) = get_json(&svc, &format!("/api/jobs/{first}/photos")).await;
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{list}");

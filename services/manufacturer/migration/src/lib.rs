@@ -7,6 +7,7 @@ mod m20261123_000002_manufacturer;
 mod m20261123_000003_deadlines_flags_idempotency;
 mod m20261123_000004_api_keys;
 mod m20261123_000005_claim_listing;
+mod m20261123_000006_versions_evidence_returns_disputes;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_deadlines_flags_idempotency::Migration),
             Box::new(m20261123_000004_api_keys::Migration),
             Box::new(m20261123_000005_claim_listing::Migration),
+            Box::new(m20261123_000006_versions_evidence_returns_disputes::Migration),
         ]
     }
 }

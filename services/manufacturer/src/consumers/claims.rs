@@ -1,16 +1,22 @@
 //! `manufacturer.claims`: a retailer's recourse claim arrives, is recorded once, and is judged
-//! against the agreement in the same transaction. What the rules accept is announced at once
-//! (`manufacturer.claim.decided.v1`, through the outbox); the rest waits for the manufacturer.
+//! in the same transaction against the version of the agreement in force on its swap date. What
+//! the rules accept is announced at once (`manufacturer.claim.decided.v1`, through the outbox);
+//! the rest waits for the manufacturer. The queue also carries what happens to a claim later,
+//! each type handled in its own module: evidence ([`super::evidence`]), disputes
+//! ([`super::disputes`]) and returned units arriving at a depot ([`super::returns`]). Any other
+//! type is dead-lettered.
 
 use chrono::TimeDelta;
 use kummerer_contracts::{
-    ClaimDecidedV1, ClaimOutcome, ClaimSubmittedV1, DecidedBy, Envelope, Event,
+    ClaimDecidedV1, ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimOutcome, ClaimSubmittedV1,
+    DecidedBy, Envelope, Event, ReturnArrivedV1,
 };
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
 
-use crate::db::{agreement, claim, claim_event, manufacturer, serial};
+use crate::db::{agreement_version, claim, claim_event, manufacturer, serial};
+use crate::domain::adjudication::hold_for_evidence;
 use crate::domain::claim::rule_decider;
 use crate::domain::flags::{flags, hold_flagged};
 use crate::domain::{Adjudication, ClaimFacts, ClaimStatus, adjudicate};
@@ -25,6 +31,18 @@ impl Handler for ClaimsHandler {
             ClaimSubmittedV1::TYPE => {
                 let env = msg.decode::<ClaimSubmittedV1>()?;
                 claim_submitted(txn, &env).await
+            }
+            ClaimEvidenceAddedV1::TYPE => {
+                let env = msg.decode::<ClaimEvidenceAddedV1>()?;
+                super::evidence::evidence_added(txn, &env).await
+            }
+            ClaimDisputedV1::TYPE => {
+                let env = msg.decode::<ClaimDisputedV1>()?;
+                super::disputes::claim_disputed(txn, &env).await
+            }
+            ReturnArrivedV1::TYPE => {
+                let env = msg.decode::<ReturnArrivedV1>()?;
+                super::returns::return_arrived(txn, &env).await
             }
             other => Err(HandleError::Permanent(format!("unexpected type {other}"))),
         }
@@ -49,15 +67,30 @@ async fn claim_submitted(
         tracing::info!(claim.id = %claim_id, message.id = %env.id, "claim already recorded");
         return Ok(());
     }
-    let agreement = agreement::for_pair(txn, event.manufacturer_id, event.retailer_id).await?;
-    let terms = agreement.as_ref().map(|a| a.terms()).transpose()?;
+    // Judged by the version of the agreement in force on the swap date.
+    let version = agreement_version::in_force(
+        txn,
+        event.manufacturer_id,
+        event.retailer_id,
+        event.swapped_at,
+    )
+    .await?;
+    let terms = version.as_ref().map(|v| v.domain_terms()).transpose()?;
     let facts = ClaimFacts {
         price_paid: event.price_paid.clone(),
         sold_at: event.sold_at,
         swapped_at: event.swapped_at,
     };
     let raised = flags(serial::facts(txn, event.manufacturer_id, &event.serial, claim_id).await?);
-    let verdict = hold_flagged(adjudicate(&facts, terms.as_ref()), &raised);
+    // Nothing is known of the claim's evidence yet: all the agreement requires is missing.
+    let missing = terms
+        .as_ref()
+        .map(|t| t.evidence_required.clone())
+        .unwrap_or_default();
+    let verdict = hold_for_evidence(
+        hold_flagged(adjudicate(&facts, terms.as_ref()), &raised),
+        &missing,
+    );
     let flag_codes: Vec<&str> = raised.iter().map(|f| f.as_str()).collect();
     let received_at = crate::db::now();
     let currency = event.price_paid.currency.clone();
@@ -77,7 +110,7 @@ async fn claim_submitted(
         swapped_at: event.swapped_at,
         defect_category: event.defect_category.clone(),
         defect_description: event.defect_description.clone(),
-        agreement_id: agreement.as_ref().map(|a| a.id),
+        agreement_id: version.as_ref().map(|v| v.agreement_id),
         handling_fee: terms
             .as_ref()
             .filter(|t| t.handling_fee.currency == currency)
@@ -94,6 +127,18 @@ async fn claim_submitted(
             .map(|t| received_at + TimeDelta::days(i64::from(t.decision_deadline_days))),
         decided_at: None,
         flags: json!(flag_codes),
+        agreement_version: version.as_ref().map(|v| v.version),
+        return_depot_id: None,
+        return_by: None,
+        freight_paid_by: None,
+        return_requested_at: None,
+        arrived_at: None,
+        inspection_result: None,
+        inspection_note: None,
+        inspected_at: None,
+        dispute_statement: None,
+        disputed_by: None,
+        disputed_at: None,
     };
     match &verdict {
         Adjudication::Accept { amount, rule } => {
@@ -133,7 +178,8 @@ async fn claim_submitted(
             "message_id": env.id,
             "price_paid": event.price_paid,
             "days_since_sale": days_since_sale,
-            "agreement_id": agreement.as_ref().map(|a| a.id),
+            "agreement_id": version.as_ref().map(|v| v.agreement_id),
+            "agreement_version": version.as_ref().map(|v| v.version),
             "flags": flag_codes,
         }),
     )

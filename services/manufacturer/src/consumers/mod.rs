@@ -1,3 +1,7 @@
-//! One module per consumed queue.
+//! One module per consumed queue; `manufacturer.claims` carries several message types, each
+//! handled in its own module.
 
 pub mod claims;
+pub mod disputes;
+pub mod evidence;
+pub mod returns;

@@ -1,11 +1,13 @@
-//! `agreements`: one per manufacturer and retailer.
+//! `agreements`: one per manufacturer and retailer. Its term columns mirror the agreement's
+//! latest version (see [`super::agreement_version`]), which a claim is never judged by: a claim
+//! is judged by the version in force on its swap date.
 
-use kummerer_contracts::{Currency, Money};
 use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, QueryOrder, QuerySelect};
 
-use crate::domain::{DefaultOutcome, Terms};
+use crate::domain::Terms;
+use crate::domain::agreement::disposition_str;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "agreements")]
@@ -23,6 +25,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// `accept` or `reject`.
     pub default_outcome: String,
+    pub depreciation_percent_per_month: Decimal,
+    /// `on_request`, `must_return` or `scrap_on_site`.
+    pub unit_disposition: String,
+    /// A JSON array of evidence kinds.
+    pub evidence_required: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -30,26 +37,23 @@ pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
 
-impl Model {
-    /// The terms as the domain reads them. The table's checks guarantee what `Terms` needs; a
-    /// row that breaks them anyway is reported, not guessed at.
-    pub fn terms(&self) -> Result<Terms, DbErr> {
-        let bad = |what: &str| DbErr::Custom(format!("agreement {}: bad {what}", self.id));
-        let currency = Currency::parse(&self.currency).map_err(|_| bad("currency"))?;
-        Ok(Terms {
-            handling_fee: Money::new(self.handling_fee, currency.clone())
-                .map_err(|_| bad("handling_fee"))?,
-            currency,
-            coverage_months: u32::try_from(self.coverage_months)
-                .map_err(|_| bad("coverage_months"))?,
-            doa_days: u32::try_from(self.doa_days).map_err(|_| bad("doa_days"))?,
-            reimbursement_percent: self.reimbursement_percent,
-            decision_deadline_days: u32::try_from(self.decision_deadline_days)
-                .map_err(|_| bad("decision_deadline_days"))?,
-            default_outcome: DefaultOutcome::parse(&self.default_outcome)
-                .ok_or_else(|| bad("default_outcome"))?,
-        })
-    }
+fn mirror(model: &mut Model, terms: &Terms) {
+    model.currency = terms.currency.to_string();
+    model.coverage_months = terms.coverage_months as i32;
+    model.doa_days = terms.doa_days as i32;
+    model.reimbursement_percent = terms.reimbursement_percent;
+    model.handling_fee = terms.handling_fee.amount;
+    model.decision_deadline_days = terms.decision_deadline_days as i32;
+    model.default_outcome = terms.default_outcome.as_str().to_owned();
+    model.depreciation_percent_per_month = terms.depreciation_percent_per_month;
+    model.unit_disposition = disposition_str(terms.unit_disposition).to_owned();
+    model.evidence_required = serde_json::json!(
+        terms
+            .evidence_required
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+    );
 }
 
 /// Inserts the agreement; `None` when the pair already has one.
@@ -59,33 +63,25 @@ pub async fn insert<C: ConnectionTrait>(
     retailer_id: Uuid,
     terms: &Terms,
 ) -> Result<Option<Model>, DbErr> {
-    let model = Model {
+    let mut model = Model {
         id: Uuid::now_v7(),
         manufacturer_id,
         retailer_id,
-        currency: terms.currency.to_string(),
-        coverage_months: terms.coverage_months as i32,
-        doa_days: terms.doa_days as i32,
-        reimbursement_percent: terms.reimbursement_percent,
-        handling_fee: terms.handling_fee.amount,
-        decision_deadline_days: terms.decision_deadline_days as i32,
+        currency: String::new(),
+        coverage_months: 0,
+        doa_days: 0,
+        reimbursement_percent: Decimal::ZERO,
+        handling_fee: Decimal::ZERO,
+        decision_deadline_days: 0,
         created_at: super::now(),
-        default_outcome: terms.default_outcome.as_str().to_owned(),
+        default_outcome: String::new(),
+        depreciation_percent_per_month: Decimal::ZERO,
+        unit_disposition: String::new(),
+        evidence_required: serde_json::json!([]),
     };
-    let active = ActiveModel {
-        id: Set(model.id),
-        manufacturer_id: Set(model.manufacturer_id),
-        retailer_id: Set(model.retailer_id),
-        currency: Set(model.currency.clone()),
-        coverage_months: Set(model.coverage_months),
-        doa_days: Set(model.doa_days),
-        reimbursement_percent: Set(model.reimbursement_percent),
-        handling_fee: Set(model.handling_fee),
-        decision_deadline_days: Set(model.decision_deadline_days),
-        created_at: Set(model.created_at),
-        default_outcome: Set(model.default_outcome.clone()),
-    };
-    let inserted = Entity::insert(active)
+    mirror(&mut model, terms);
+    let active: ActiveModel = model.clone().into();
+    let inserted = Entity::insert(active.reset_all())
         .on_conflict(
             OnConflict::columns([Column::ManufacturerId, Column::RetailerId])
                 .do_nothing()
@@ -127,4 +123,30 @@ pub async fn for_pair<C: ConnectionTrait>(
         .filter(Column::RetailerId.eq(retailer_id))
         .one(db)
         .await
+}
+
+/// The agreement, locked for update until the caller's transaction ends (new versions of one
+/// agreement are numbered one after another).
+pub async fn lock<C: ConnectionTrait>(
+    db: &C,
+    manufacturer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id)
+        .filter(Column::ManufacturerId.eq(manufacturer_id))
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
+/// Makes the agreement's columns mirror `terms` (its new latest version).
+pub async fn set_latest<C: ConnectionTrait>(
+    db: &C,
+    agreement: Model,
+    terms: &Terms,
+) -> Result<Model, DbErr> {
+    let mut model = agreement;
+    mirror(&mut model, terms);
+    let active: ActiveModel = model.into();
+    active.reset_all().update(db).await
 }

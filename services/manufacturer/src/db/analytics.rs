@@ -65,7 +65,8 @@ pub async fn outcomes<C: ConnectionTrait>(
 ) -> Result<Outcomes, DbErr> {
     let sql = format!(
         "SELECT \
-           count(*) FILTER (WHERE status = 'pending') AS pending, \
+           count(*) FILTER (WHERE status IN ('pending', 'return_requested', 'unit_arrived', \
+                                             'disputed')) AS pending, \
            count(*) FILTER (WHERE status = 'accepted') AS accepted, \
            count(*) FILTER (WHERE status = 'partly_accepted') AS partly_accepted, \
            count(*) FILTER (WHERE status = 'rejected') AS rejected, \

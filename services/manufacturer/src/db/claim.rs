@@ -37,8 +37,21 @@ pub struct Model {
     pub received_at: DateTimeUtc,
     pub deadline_at: Option<DateTimeUtc>,
     pub decided_at: Option<DateTimeUtc>,
-    /// A JSON array of flag codes (`duplicate_serial`, `unknown_serial`).
+    /// A JSON array of flag codes (`duplicate_serial`, `unknown_serial`, `serial_mismatch`).
     pub flags: Json,
+    /// With `agreement_id`: the version in force on the swap date that judged the claim.
+    pub agreement_version: Option<i32>,
+    pub return_depot_id: Option<Uuid>,
+    pub return_by: Option<DateTimeUtc>,
+    pub freight_paid_by: Option<String>,
+    pub return_requested_at: Option<DateTimeUtc>,
+    pub arrived_at: Option<DateTimeUtc>,
+    pub inspection_result: Option<String>,
+    pub inspection_note: Option<String>,
+    pub inspected_at: Option<DateTimeUtc>,
+    pub dispute_statement: Option<String>,
+    pub disputed_by: Option<String>,
+    pub disputed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -137,7 +150,19 @@ pub async fn lock<C: ConnectionTrait>(
         .await
 }
 
-/// Records a decision on a claim the caller locked and found pending.
+/// The claim by id alone (a message names it), locked for update until the caller's
+/// transaction ends.
+pub async fn lock_any<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id).lock_exclusive().one(db).await
+}
+
+/// Writes every column of a claim the caller locked and changed.
+pub async fn save<C: ConnectionTrait>(db: &C, claim: Model) -> Result<Model, DbErr> {
+    let active: ActiveModel = claim.into();
+    active.reset_all().update(db).await
+}
+
+/// Records a decision on a claim the caller locked and found decidable.
 pub async fn record_decision<C: ConnectionTrait>(
     db: &C,
     claim: Model,

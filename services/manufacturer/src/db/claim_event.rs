@@ -8,6 +8,15 @@ pub const RECEIVED: &str = "received";
 pub const AUTO_ACCEPTED: &str = "auto_accepted";
 pub const LEFT_PENDING: &str = "left_pending";
 pub const DECIDED: &str = "decided";
+pub const EVIDENCE_ADDED: &str = "evidence_added";
+/// Judged again by the rules (e.g. when missing evidence arrived) and still pending.
+pub const READJUDICATED: &str = "readjudicated";
+pub const RETURN_REQUESTED: &str = "return_requested";
+pub const UNIT_ARRIVED: &str = "unit_arrived";
+pub const INSPECTED: &str = "inspected";
+pub const DISPUTED: &str = "disputed";
+/// A message that could not change the claim (e.g. a second dispute), kept for the record.
+pub const IGNORED: &str = "ignored";
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "claim_events")]

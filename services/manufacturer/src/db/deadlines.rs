@@ -9,10 +9,11 @@ use crate::domain::DefaultOutcome;
 /// Most claims one sweep decides in one transaction.
 pub const BATCH: u64 = 100;
 
-/// Pending claims with `deadline_at <= now`, oldest deadline first, with their agreement's
-/// default outcome; locked until the caller's transaction ends, skipping any another sweep
-/// holds. A flagged claim is never accepted by a rule: one whose default is to accept stays for
-/// the manufacturer.
+/// Open claims (pending, their unit arrived, or disputed) with `deadline_at <= now`, oldest
+/// deadline first, with the default outcome of the agreement version that judged them; locked
+/// until the caller's transaction ends, skipping any another sweep holds. A flagged claim is
+/// never accepted by a rule, nor one still missing evidence its agreement requires: one whose
+/// default is to accept stays for the manufacturer.
 pub async fn claim_due<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
@@ -20,10 +21,14 @@ pub async fn claim_due<C: ConnectionTrait>(
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT c.*, a.default_outcome AS agreement_default_outcome \
-             FROM claims c JOIN agreements a ON a.id = c.agreement_id \
-             WHERE c.status = 'pending' AND c.deadline_at <= $1 \
-               AND NOT (a.default_outcome = 'accept' AND c.flags <> '[]'::jsonb) \
+            "SELECT c.*, v.terms->>'default_outcome' AS agreement_default_outcome \
+             FROM claims c JOIN agreement_versions v \
+               ON v.agreement_id = c.agreement_id AND v.version = c.agreement_version \
+             WHERE c.status IN ('pending', 'unit_arrived', 'disputed') AND c.deadline_at <= $1 \
+               AND NOT (v.terms->>'default_outcome' = 'accept' \
+                        AND (c.flags <> '[]'::jsonb \
+                             OR (c.status = 'pending' \
+                                 AND c.pending_reason = 'evidence_missing'))) \
              ORDER BY c.deadline_at, c.id \
              LIMIT $2 \
              FOR UPDATE OF c SKIP LOCKED",

@@ -2,11 +2,14 @@
 //! filters by it: another manufacturer's row is as absent as an unknown one.
 
 pub mod agreement;
+pub mod agreement_version;
 pub mod analytics;
 pub mod api_key;
 pub mod claim;
 pub mod claim_event;
+pub mod claim_evidence;
 pub mod deadlines;
+pub mod depot;
 pub mod idempotency;
 pub mod manufacturer;
 pub mod serial;
@@ -24,6 +27,11 @@ pub fn is_unique_violation(e: &DbErr, constraint: &str) -> bool {
 /// The current time at the database's precision (microseconds), so that what a handler answers
 /// is exactly what a later read returns.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
+    truncate(chrono::Utc::now())
+}
+
+/// `t` at the database's precision (microseconds).
+pub fn truncate(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
     use chrono::SubsecRound;
-    chrono::Utc::now().trunc_subsecs(6)
+    t.trunc_subsecs(6)
 }

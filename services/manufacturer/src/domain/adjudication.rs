@@ -1,13 +1,17 @@
 //! Auto-adjudication: what the agreement decides about a claim the moment it arrives.
 //!
-//! In order: without an agreement, or with a price in another currency, or with a swap dated
-//! before the sale, the claim waits for the manufacturer (flagged). A swap within the DOA window
-//! is accepted at once for the price paid plus the handling fee (rule `doa_full_refund`). Within
-//! the coverage it waits with a suggested amount (the agreed percentage of the price, rounded to
-//! cents, plus the fee); past the coverage it waits with a suggested amount of zero.
+//! The amounts come from the rule retailer and manufacturer share,
+//! [`AgreementTermsV1::recovery`](kummerer_contracts::agreement::AgreementTermsV1::recovery),
+//! applied to the version of the agreement in force on the swap date. Without an agreement, or
+//! with a price in another currency, or with a swap dated before the sale, the claim waits for
+//! the manufacturer. A swap within the DOA window is accepted at once for the price paid plus
+//! the handling fee (rule `doa_full_refund`). Within the coverage it waits with a suggested
+//! amount (the agreed percentage after depreciation, rounded to cents, plus the fee); past the
+//! coverage it waits with a suggested amount of zero.
 
 use chrono::{DateTime, Months, Utc};
 use kummerer_contracts::Money;
+use kummerer_contracts::agreement::{EvidenceKind, Recovery};
 
 use super::agreement::Terms;
 use super::claim::PendingReason;
@@ -58,39 +62,49 @@ fn pending(reason: PendingReason, suggested_amount: Option<Money>) -> Adjudicati
     }
 }
 
-/// Judges `claim` against the agreement between its manufacturer and retailer, if any.
+/// Judges `claim` against the terms of the agreement version in force on its swap date, if any.
 pub fn adjudicate(claim: &ClaimFacts, agreement: Option<&Terms>) -> Adjudication {
     let Some(terms) = agreement else {
         return pending(PendingReason::NoAgreement, None);
     };
-    if claim.price_paid.currency != terms.currency {
-        return pending(PendingReason::CurrencyMismatch, None);
-    }
-    if claim.swapped_at < claim.sold_at {
-        return pending(PendingReason::SwappedBeforeSale, None);
-    }
-    let full = match claim.price_paid.checked_add(&terms.handling_fee) {
-        Ok(full) => full,
-        // Unreachable after the currency check; never pay by rule on a surprise.
-        Err(_) => return pending(PendingReason::CurrencyMismatch, None),
-    };
-    if claim.days_since_sale() <= i64::from(terms.doa_days) {
-        return Adjudication::Accept {
-            amount: full,
+    match terms
+        .to_contract()
+        .recovery(&claim.price_paid, claim.sold_at, claim.swapped_at)
+    {
+        Recovery::Doa { amount } => Adjudication::Accept {
+            amount,
             rule: DOA_FULL_REFUND,
-        };
+        },
+        Recovery::Covered { amount, .. } => pending(PendingReason::OutsideDoa, Some(amount)),
+        Recovery::OutsideCoverage => pending(
+            PendingReason::OutsideCoverage,
+            Some(Money::zero(terms.currency.clone())),
+        ),
+        Recovery::CurrencyMismatch => pending(PendingReason::CurrencyMismatch, None),
+        Recovery::SwappedBeforeSale => pending(PendingReason::SwappedBeforeSale, None),
     }
-    if claim.within_months(terms.coverage_months) {
-        let share = claim.price_paid.percent(terms.reimbursement_percent);
-        return match share.checked_add(&terms.handling_fee) {
-            Ok(suggested) => pending(PendingReason::OutsideDoa, Some(suggested)),
-            Err(_) => pending(PendingReason::CurrencyMismatch, None),
-        };
+}
+
+/// The evidence `required` that is not among `present`, in the order required.
+pub fn missing_evidence(required: &[EvidenceKind], present: &[EvidenceKind]) -> Vec<EvidenceKind> {
+    required
+        .iter()
+        .copied()
+        .filter(|k| !present.contains(k))
+        .collect()
+}
+
+/// The verdict once required evidence is taken into account: a claim whose required evidence is
+/// missing is never accepted by rule; it waits (`evidence_missing`) with the amount the rule
+/// would pay as the suggestion, and is judged again when the evidence arrives.
+pub fn hold_for_evidence(verdict: Adjudication, missing: &[EvidenceKind]) -> Adjudication {
+    match verdict {
+        Adjudication::Accept { amount, .. } if !missing.is_empty() => Adjudication::Pending {
+            reason: PendingReason::EvidenceMissing,
+            suggested_amount: Some(amount),
+        },
+        other => other,
     }
-    pending(
-        PendingReason::OutsideCoverage,
-        Some(Money::zero(terms.currency.clone())),
-    )
 }
 
 #[cfg(test)]
@@ -119,9 +133,12 @@ mod tests {
             coverage_months: 24,
             doa_days: 14,
             reimbursement_percent: Decimal::from_str("80").unwrap(),
+            depreciation_percent_per_month: Decimal::ZERO,
             handling_fee: eur("25"),
+            unit_disposition: Default::default(),
             decision_deadline_days: 14,
             default_outcome: Default::default(),
+            evidence_required: vec![],
         }
     }
 
@@ -242,6 +259,42 @@ mod tests {
         let short = claim(sold, at(2024, 2, 29, 12));
         assert!(short.within_months(1));
         assert!(!claim(sold, at(2024, 3, 1, 0)).within_months(1));
+    }
+
+    #[test]
+    fn depreciation_lowers_the_suggestion() {
+        let mut t = terms();
+        t.depreciation_percent_per_month = Decimal::from(2);
+        // 2 whole months: 80 - 4 = 76 % of 499.00 = 379.24, plus 25.00.
+        let c = claim(at(2026, 1, 1, 10), at(2026, 3, 1, 10));
+        assert_eq!(
+            adjudicate(&c, Some(&t)),
+            Adjudication::Pending {
+                reason: PendingReason::OutsideDoa,
+                suggested_amount: Some(eur("404.24")),
+            }
+        );
+    }
+
+    #[test]
+    fn missing_evidence_holds_what_the_rule_would_accept() {
+        let c = claim(at(2026, 1, 1, 10), at(2026, 1, 4, 9));
+        let required = [EvidenceKind::CollectedSerial, EvidenceKind::CollectedPhoto];
+        let missing = missing_evidence(&required, &[EvidenceKind::CollectedPhoto]);
+        assert_eq!(missing, [EvidenceKind::CollectedSerial]);
+        assert_eq!(
+            hold_for_evidence(adjudicate(&c, Some(&terms())), &missing),
+            Adjudication::Pending {
+                reason: PendingReason::EvidenceMissing,
+                suggested_amount: Some(eur("524.00")),
+            }
+        );
+        let all = missing_evidence(&required, &required);
+        assert!(all.is_empty());
+        assert!(matches!(
+            hold_for_evidence(adjudicate(&c, Some(&terms())), &all),
+            Adjudication::Accept { .. }
+        ));
     }
 
     #[test]

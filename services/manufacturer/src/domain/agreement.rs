@@ -1,5 +1,9 @@
 //! An agreement between a manufacturer and a retailer: the terms a claim is judged against.
 
+use chrono::{DateTime, Utc};
+use kummerer_contracts::agreement::{
+    AgreementTermsV1, DeadlineDefault, EvidenceKind, UnitDisposition,
+};
 use kummerer_contracts::{Currency, Money};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -22,12 +26,92 @@ pub struct Terms {
     pub doa_days: u32,
     /// Share of the price paid reimbursed after the DOA window (0 to 100, two decimals).
     pub reimbursement_percent: Decimal,
+    /// Percentage points taken off `reimbursement_percent` per whole month since the sale.
+    pub depreciation_percent_per_month: Decimal,
     /// Paid on top of every accepted claim, in `currency`.
     pub handling_fee: Money,
+    /// What happens to the collected unit.
+    pub unit_disposition: UnitDisposition,
     /// Days the manufacturer has to decide a claim the rules left pending.
     pub decision_deadline_days: u32,
     /// What a claim left undecided past its deadline becomes.
     pub default_outcome: DefaultOutcome,
+    /// Evidence a claim needs before a rule may accept it (no duplicates, in the order given).
+    pub evidence_required: Vec<EvidenceKind>,
+}
+
+impl Terms {
+    /// The terms as published to the retailer (and stored with each version).
+    pub fn to_contract(&self) -> AgreementTermsV1 {
+        AgreementTermsV1 {
+            currency: self.currency.clone(),
+            coverage_months: self.coverage_months,
+            doa_days: self.doa_days,
+            reimbursement_percent: self.reimbursement_percent,
+            depreciation_percent_per_month: self.depreciation_percent_per_month,
+            handling_fee: self.handling_fee.clone(),
+            unit_disposition: self.unit_disposition,
+            decision_deadline_days: self.decision_deadline_days,
+            default_outcome: match self.default_outcome {
+                DefaultOutcome::Accept => DeadlineDefault::Accept,
+                DefaultOutcome::Reject => DeadlineDefault::Reject,
+            },
+            evidence_required: self.evidence_required.clone(),
+        }
+    }
+
+    /// The terms of a stored version.
+    pub fn from_contract(t: AgreementTermsV1) -> Self {
+        Self {
+            currency: t.currency,
+            coverage_months: t.coverage_months,
+            doa_days: t.doa_days,
+            reimbursement_percent: t.reimbursement_percent,
+            depreciation_percent_per_month: t.depreciation_percent_per_month,
+            handling_fee: t.handling_fee,
+            unit_disposition: t.unit_disposition,
+            decision_deadline_days: t.decision_deadline_days,
+            default_outcome: match t.default_outcome {
+                DeadlineDefault::Accept => DefaultOutcome::Accept,
+                DeadlineDefault::Reject => DefaultOutcome::Reject,
+            },
+            evidence_required: t.evidence_required,
+        }
+    }
+}
+
+/// `on_request`, `must_return` or `scrap_on_site`.
+pub fn disposition_str(d: UnitDisposition) -> &'static str {
+    match d {
+        UnitDisposition::OnRequest => "on_request",
+        UnitDisposition::MustReturn => "must_return",
+        UnitDisposition::ScrapOnSite => "scrap_on_site",
+    }
+}
+
+fn parse_disposition(s: &str) -> Option<UnitDisposition> {
+    [
+        UnitDisposition::OnRequest,
+        UnitDisposition::MustReturn,
+        UnitDisposition::ScrapOnSite,
+    ]
+    .into_iter()
+    .find(|d| disposition_str(*d) == s)
+}
+
+/// Whether a new version valid from `valid_from` may follow one valid from `latest`: versions
+/// are in force one after another, so a later version never starts before the latest one.
+pub fn check_valid_from(
+    valid_from: DateTime<Utc>,
+    latest: Option<DateTime<Utc>>,
+) -> Result<(), String> {
+    match latest {
+        Some(latest) if valid_from < latest => Err(format!(
+            "must not be before the latest version's valid_from {}",
+            latest.to_rfc3339()
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// An agreement as a client sends it, before validation. Numbers are as wide as JSON allows so
@@ -45,6 +129,12 @@ pub struct AgreementInput {
     pub decision_deadline_days: i64,
     /// `accept` or `reject`; `None` means `accept`.
     pub default_outcome: Option<String>,
+    /// As written; `None` means no depreciation.
+    pub depreciation_percent_per_month: Option<String>,
+    /// `on_request` (the default), `must_return` or `scrap_on_site`.
+    pub unit_disposition: Option<String>,
+    /// Evidence kinds as written; `None` means none required.
+    pub evidence_required: Option<Vec<String>>,
 }
 
 fn in_range(errors: &mut Vec<Invalid>, field: &str, value: i64, (lo, hi): (i64, i64)) -> u32 {
@@ -114,6 +204,38 @@ impl AgreementInput {
                 DefaultOutcome::default()
             }),
         };
+        let depreciation_percent_per_month = match &self.depreciation_percent_per_month {
+            None => Decimal::new(0, 2),
+            Some(text) => parse_percent(text).unwrap_or_else(|e| {
+                errors.push(Invalid::new("depreciation_percent_per_month", e));
+                Decimal::ZERO
+            }),
+        };
+        let unit_disposition = match self.unit_disposition.as_deref() {
+            None => UnitDisposition::default(),
+            Some(text) => parse_disposition(text).unwrap_or_else(|| {
+                errors.push(Invalid::new(
+                    "unit_disposition",
+                    "must be on_request, must_return or scrap_on_site",
+                ));
+                UnitDisposition::default()
+            }),
+        };
+        let mut evidence_required = Vec::new();
+        for (i, text) in self.evidence_required.iter().flatten().enumerate() {
+            match EvidenceKind::parse(text) {
+                Some(k) if !evidence_required.contains(&k) => evidence_required.push(k),
+                Some(_) => errors.push(Invalid::new(
+                    format!("evidence_required[{i}]"),
+                    "is listed twice",
+                )),
+                None => errors.push(Invalid::new(
+                    format!("evidence_required[{i}]"),
+                    "must be collected_serial, collected_photo, delivered_photo, receipt or \
+                     statement",
+                )),
+            }
+        }
         match (currency, reimbursement_percent, handling_fee) {
             (Some(currency), Some(reimbursement_percent), Some(handling_fee))
                 if errors.is_empty() =>
@@ -125,9 +247,12 @@ impl AgreementInput {
                         coverage_months,
                         doa_days,
                         reimbursement_percent,
+                        depreciation_percent_per_month,
                         handling_fee,
+                        unit_disposition,
                         decision_deadline_days,
                         default_outcome,
+                        evidence_required,
                     },
                 ))
             }
@@ -151,7 +276,50 @@ mod tests {
             handling_fee_currency: "EUR".into(),
             decision_deadline_days: 14,
             default_outcome: None,
+            depreciation_percent_per_month: None,
+            unit_disposition: None,
+            evidence_required: None,
         }
+    }
+
+    #[test]
+    fn the_new_terms_parse_and_round_trip_through_the_contract() {
+        let mut i = input();
+        i.depreciation_percent_per_month = Some("1.5".into());
+        i.unit_disposition = Some("must_return".into());
+        i.evidence_required = Some(vec!["collected_serial".into(), "receipt".into()]);
+        let (_, t) = i.parse().unwrap();
+        assert_eq!(t.depreciation_percent_per_month.to_string(), "1.50");
+        assert_eq!(t.unit_disposition, UnitDisposition::MustReturn);
+        assert_eq!(
+            t.evidence_required,
+            [EvidenceKind::CollectedSerial, EvidenceKind::Receipt]
+        );
+        assert_eq!(Terms::from_contract(t.to_contract()), t);
+        i.unit_disposition = Some("burn".into());
+        i.evidence_required = Some(vec!["receipt".into(), "receipt".into(), "x".into()]);
+        let fields: Vec<String> = i
+            .parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "unit_disposition",
+                "evidence_required[1]",
+                "evidence_required[2]"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_version_never_starts_before_the_latest() {
+        let t = chrono::Utc::now();
+        assert!(check_valid_from(t, None).is_ok());
+        assert!(check_valid_from(t, Some(t)).is_ok());
+        assert!(check_valid_from(t - chrono::TimeDelta::seconds(1), Some(t)).is_err());
     }
 
     #[test]

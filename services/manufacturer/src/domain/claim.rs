@@ -2,22 +2,30 @@
 
 use std::fmt;
 
-/// Where a claim stands. `pending` until the rules or the manufacturer decide; the three
-/// decided states are final.
+/// Where a claim stands. `pending` until the rules or the manufacturer decide. The manufacturer
+/// may first ask for the unit back (`return_requested`, then `unit_arrived` when it reached the
+/// depot). A rejection may be disputed once by the retailer (`disputed`), which opens it again.
+/// `accepted` and `partly_accepted` are final; `rejected` is final unless disputed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ClaimStatus {
     Pending,
     Accepted,
     PartlyAccepted,
     Rejected,
+    ReturnRequested,
+    UnitArrived,
+    Disputed,
 }
 
 impl ClaimStatus {
-    pub const ALL: [ClaimStatus; 4] = [
+    pub const ALL: [ClaimStatus; 7] = [
         ClaimStatus::Pending,
         ClaimStatus::Accepted,
         ClaimStatus::PartlyAccepted,
         ClaimStatus::Rejected,
+        ClaimStatus::ReturnRequested,
+        ClaimStatus::UnitArrived,
+        ClaimStatus::Disputed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -26,7 +34,19 @@ impl ClaimStatus {
             ClaimStatus::Accepted => "accepted",
             ClaimStatus::PartlyAccepted => "partly_accepted",
             ClaimStatus::Rejected => "rejected",
+            ClaimStatus::ReturnRequested => "return_requested",
+            ClaimStatus::UnitArrived => "unit_arrived",
+            ClaimStatus::Disputed => "disputed",
         }
+    }
+
+    /// Whether the manufacturer (or its deadline) may decide the claim now: pending, its unit
+    /// arrived, or disputed. A claim waiting for its unit is not decided until it arrives.
+    pub fn is_decidable(self) -> bool {
+        matches!(
+            self,
+            ClaimStatus::Pending | ClaimStatus::UnitArrived | ClaimStatus::Disputed
+        )
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -55,6 +75,8 @@ pub enum PendingReason {
     OutsideCoverage,
     /// The rules would have accepted it, but a duplicate or fraud check flagged it.
     Flagged,
+    /// The rules would have accepted it, but evidence the agreement requires is missing.
+    EvidenceMissing,
 }
 
 impl PendingReason {
@@ -66,6 +88,7 @@ impl PendingReason {
             PendingReason::OutsideDoa => "outside_doa",
             PendingReason::OutsideCoverage => "outside_coverage",
             PendingReason::Flagged => "flagged",
+            PendingReason::EvidenceMissing => "evidence_missing",
         }
     }
 }

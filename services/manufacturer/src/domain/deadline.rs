@@ -9,7 +9,6 @@ use std::fmt;
 
 use kummerer_contracts::{ClaimOutcome, Money};
 
-use super::claim::ClaimStatus;
 use super::decision::{Decision, DecisionError, DecisionInput, DecisionOutcome, OpenClaim, decide};
 
 /// The rule that accepts a claim whose deadline passed.
@@ -59,7 +58,7 @@ impl fmt::Display for DefaultOutcome {
 
 /// The decision the deadline makes on `claim`.
 pub fn deem(claim: &OpenClaim, outcome: DefaultOutcome) -> Result<Decision, DecisionError> {
-    if claim.status != ClaimStatus::Pending {
+    if !claim.status.is_decidable() {
         return Err(DecisionError::AlreadyDecided(claim.status));
     }
     let input = match outcome {
@@ -88,6 +87,7 @@ pub fn deem(claim: &OpenClaim, outcome: DefaultOutcome) -> Result<Decision, Deci
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ClaimStatus;
     use kummerer_contracts::Currency;
     use rust_decimal::Decimal;
     use std::str::FromStr;

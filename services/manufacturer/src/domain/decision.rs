@@ -71,7 +71,8 @@ impl Decision {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecisionError {
-    /// Only a pending claim can be decided.
+    /// Only a decidable claim (pending, its unit arrived, or disputed) can be decided; this is
+    /// its status.
     AlreadyDecided(ClaimStatus),
     Invalid(Vec<Invalid>),
 }
@@ -114,7 +115,7 @@ pub fn check_input(input: &DecisionInput) -> Result<(), Vec<Invalid>> {
 
 /// Decides `claim` as `input` asks, or says why it cannot.
 pub fn decide(claim: &OpenClaim, input: &DecisionInput) -> Result<Decision, DecisionError> {
-    if claim.status != ClaimStatus::Pending {
+    if !claim.status.is_decidable() {
         return Err(DecisionError::AlreadyDecided(claim.status));
     }
     check_input(input).map_err(DecisionError::Invalid)?;

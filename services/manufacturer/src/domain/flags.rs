@@ -13,6 +13,8 @@ pub enum ClaimFlag {
     DuplicateSerial,
     /// The manufacturer uploaded a serial registry and this serial is not in it.
     UnknownSerial,
+    /// The serial the crew read off the collected unit is not the serial the claim names.
+    SerialMismatch,
 }
 
 impl ClaimFlag {
@@ -20,7 +22,20 @@ impl ClaimFlag {
         match self {
             ClaimFlag::DuplicateSerial => "duplicate_serial",
             ClaimFlag::UnknownSerial => "unknown_serial",
+            ClaimFlag::SerialMismatch => "serial_mismatch",
         }
+    }
+}
+
+impl ClaimFlag {
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            ClaimFlag::DuplicateSerial,
+            ClaimFlag::UnknownSerial,
+            ClaimFlag::SerialMismatch,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == s)
     }
 }
 

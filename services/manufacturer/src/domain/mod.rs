@@ -7,9 +7,11 @@ pub mod analytics;
 pub mod claim;
 pub mod deadline;
 pub mod decision;
+pub mod evidence;
 pub mod flags;
 pub mod input;
 pub mod listing;
+pub mod returns;
 
 pub use adjudication::{Adjudication, ClaimFacts, adjudicate};
 pub use agreement::{AgreementInput, Terms};

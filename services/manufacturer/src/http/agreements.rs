@@ -1,9 +1,18 @@
-//! Agreements between the manufacturer of the path and its retailers.
+//! Agreements between the manufacturer of the path and its retailers, and their versions.
+//!
+//! Making an agreement writes its version 1; `POST …/agreements/{id}/versions` writes the next
+//! one. Each version is in force from its `valid_from` (default: now; never before the latest
+//! version's) until the next version's, and is published to the retailer
+//! (`manufacturer.agreement.published.v1`) in the same transaction.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use kummerer_contracts::AgreementPublishedV1;
 use kummerer_service::Problem;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{
+    AccessMode, DatabaseConnection, DatabaseTransaction, IsolationLevel, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -12,32 +21,139 @@ use super::idempotency::Idempotent;
 use super::input::{DecimalInput, MoneyInput};
 use super::invalid;
 use super::views::{AgreementView, Items};
-use crate::db::agreement;
-use crate::domain::AgreementInput;
+use crate::db::{agreement, agreement_version, manufacturer};
+use crate::domain::agreement::check_valid_from;
+use crate::domain::{AgreementInput, Invalid, Terms};
 
+/// The terms of an agreement version, as a client sends them.
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct NewAgreement {
-    pub retailer_id: Uuid,
+pub struct TermsBody {
     pub currency: String,
     pub coverage_months: i64,
     pub doa_days: i64,
     pub reimbursement_percent: DecimalInput,
+    /// Percentage points off `reimbursement_percent` per whole month since the sale (default 0).
+    #[serde(default)]
+    pub depreciation_percent_per_month: Option<DecimalInput>,
     pub handling_fee: MoneyInput,
     pub decision_deadline_days: i64,
     /// `accept` (the default) or `reject`.
     #[serde(default)]
     pub default_outcome: Option<String>,
+    /// `on_request` (the default), `must_return` or `scrap_on_site`.
+    #[serde(default)]
+    pub unit_disposition: Option<String>,
+    /// Evidence a claim needs before a rule may accept it: `collected_serial`,
+    /// `collected_photo`, `delivered_photo`, `receipt`, `statement` (default none).
+    #[serde(default)]
+    pub evidence_required: Option<Vec<String>>,
+    /// When the version comes into force, RFC 3339 (default: now). A later version must not
+    /// start before the latest one.
+    #[serde(default)]
+    pub valid_from: Option<String>,
+}
+
+impl TermsBody {
+    fn input(&self, retailer_id: Uuid) -> AgreementInput {
+        let (fee_amount, fee_currency) = self.handling_fee.parts();
+        AgreementInput {
+            retailer_id,
+            currency: self.currency.clone(),
+            coverage_months: self.coverage_months,
+            doa_days: self.doa_days,
+            reimbursement_percent: self.reimbursement_percent.text(),
+            handling_fee_amount: fee_amount,
+            handling_fee_currency: fee_currency,
+            decision_deadline_days: self.decision_deadline_days,
+            default_outcome: self.default_outcome.clone(),
+            depreciation_percent_per_month: self
+                .depreciation_percent_per_month
+                .as_ref()
+                .map(DecimalInput::text),
+            unit_disposition: self.unit_disposition.clone(),
+            evidence_required: self.evidence_required.clone(),
+        }
+    }
+
+    /// The terms and `valid_from` (`now` when absent), or every field that is wrong.
+    fn parse(
+        &self,
+        retailer_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<(Terms, DateTime<Utc>), Problem> {
+        let parsed = self.input(retailer_id).parse();
+        let valid_from = match self.valid_from.as_deref() {
+            None => Ok(now),
+            Some(t) => DateTime::parse_from_rfc3339(t.trim())
+                .map(|t| crate::db::truncate(t.with_timezone(&Utc)))
+                .map_err(|_| Invalid::new("valid_from", "must be an RFC 3339 time")),
+        };
+        match (parsed, valid_from) {
+            (Ok((_, terms)), Ok(valid_from)) => Ok((terms, valid_from)),
+            (parsed, valid_from) => {
+                let mut errors = parsed.err().unwrap_or_default();
+                errors.extend(valid_from.err());
+                Err(invalid(errors))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct NewAgreement {
+    pub retailer_id: Uuid,
+    #[serde(flatten)]
+    pub terms: TermsBody,
+}
+
+/// Writes version `number` of the locked or new agreement `a`, mirrors it on the agreement, and
+/// publishes it to the retailer, all in `txn`; returns the agreement with all its versions.
+async fn write_version(
+    txn: &DatabaseTransaction,
+    a: agreement::Model,
+    number: i32,
+    valid_from: DateTime<Utc>,
+    terms: &Terms,
+    now: DateTime<Utc>,
+) -> Result<AgreementView, Problem> {
+    let m = manufacturer::find(txn, a.manufacturer_id)
+        .await?
+        .ok_or_else(|| Problem::not_found("manufacturer"))?;
+    agreement_version::insert(txn, a.id, number, valid_from, terms, now).await?;
+    let a = if number == 1 {
+        a
+    } else {
+        agreement::set_latest(txn, a, terms).await?
+    };
+    kummerer_messaging::enqueue(
+        txn,
+        AgreementPublishedV1 {
+            agreement_id: a.id,
+            version: u32::try_from(number).unwrap_or(0),
+            manufacturer_id: a.manufacturer_id,
+            manufacturer_name: m.name,
+            retailer_id: a.retailer_id,
+            valid_from,
+            terms: terms.to_contract(),
+            published_at: now,
+        },
+    )
+    .await?;
+    let versions = agreement_version::of_agreement(txn, a.id).await?;
+    Ok(AgreementView::new(a, versions, true))
 }
 
 /// Make an agreement with a retailer
+///
+/// Writes its version 1 and publishes it to the retailer (`manufacturer.agreement.published.v1`).
 #[utoipa::path(
     post, path = "/api/manufacturers/{mid}/agreements", tag = "agreements", operation_id = "create_agreement",
     params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a retry with the same key and body answers the first answer")),
     request_body = NewAgreement,
     responses(
-        (status = 201, description = "Created", body = AgreementView),
+        (status = 201, description = "Created, with its version 1", body = AgreementView),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "`agreement_exists` (one per retailer), `request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "`agreement_exists` (one per retailer: change it with a new version), `request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
@@ -51,19 +167,9 @@ pub async fn create(
 ) -> Result<HttpResponse, Problem> {
     let mid = me.id;
     let idem = Idempotent::new(&req, mid, &*body)?;
-    let (fee_amount, fee_currency) = body.handling_fee.parts();
-    let input = AgreementInput {
-        retailer_id: body.retailer_id,
-        currency: body.currency.clone(),
-        coverage_months: body.coverage_months,
-        doa_days: body.doa_days,
-        reimbursement_percent: body.reimbursement_percent.text(),
-        handling_fee_amount: fee_amount,
-        handling_fee_currency: fee_currency,
-        decision_deadline_days: body.decision_deadline_days,
-        default_outcome: body.default_outcome.clone(),
-    };
-    let (retailer_id, terms) = input.parse().map_err(invalid)?;
+    let retailer_id = body.retailer_id;
+    let now = crate::db::now();
+    let (terms, valid_from) = body.terms.parse(retailer_id, now)?;
     let txn = db.begin().await?;
     if let Some(replay) = idem.begin(&txn).await? {
         return Ok(replay);
@@ -71,15 +177,72 @@ pub async fn create(
     let Some(created) = agreement::insert(&txn, mid, retailer_id, &terms).await? else {
         return Err(Problem::conflict(
             "agreement_exists",
-            format!("the manufacturer already has an agreement with retailer {retailer_id}"),
+            format!(
+                "the manufacturer already has an agreement with retailer {retailer_id}; \
+                 change it with a new version"
+            ),
         ));
     };
     let id = created.id;
-    let res = idem
-        .respond(&txn, StatusCode::CREATED, &AgreementView::from(created))
-        .await?;
+    let view = write_version(&txn, created, 1, valid_from, &terms, now).await?;
+    let res = idem.respond(&txn, StatusCode::CREATED, &view).await?;
     txn.commit().await?;
     tracing::info!(manufacturer.id = %mid, agreement.id = %id, retailer.id = %retailer_id, "agreement created");
+    Ok(res)
+}
+
+/// Change an agreement: its next version
+///
+/// The full terms of the next version, in force from `valid_from` (default: now), which must
+/// not be before the latest version's. Claims swapped from then on are judged by it; earlier
+/// claims keep the version in force on their swap date. Published to the retailer in the same
+/// transaction.
+#[utoipa::path(
+    post, path = "/api/manufacturers/{mid}/agreements/{id}/versions", tag = "agreements", operation_id = "create_agreement_version",
+    params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("id" = Uuid, Path, description = "The agreement"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a retry with the same key and body answers the first answer")),
+    request_body = TermsBody,
+    responses(
+        (status = 201, description = "The agreement with its new version and history", body = AgreementView),
+        (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "`request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `valid_from_before_latest_version`, `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+    )
+)]
+// `POST /api/manufacturers/{mid}/agreements/{id}/versions` → 201, 404, 422. Locks the
+// agreement, so that two new versions get consecutive numbers.
+pub async fn create_version(
+    me: Manufacturer,
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<TermsBody>,
+) -> Result<HttpResponse, Problem> {
+    let (mid, id) = (me.id, path.into_inner().1);
+    let idem = Idempotent::new(&req, mid, &*body)?;
+    let now = crate::db::now();
+    // The retailer is the agreement's; the terms do not depend on it.
+    let (terms, valid_from) = body.parse(Uuid::nil(), now)?;
+    let txn = db.begin().await?;
+    if let Some(replay) = idem.begin(&txn).await? {
+        return Ok(replay);
+    }
+    let a = agreement::lock(&txn, mid, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("agreement"))?;
+    let latest = agreement_version::latest(&txn, id).await?;
+    check_valid_from(valid_from, latest.as_ref().map(|v| v.valid_from)).map_err(|detail| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "valid_from_before_latest_version",
+            "valid_from is before the latest version's",
+            Some(format!("valid_from {detail}")),
+        )
+    })?;
+    let number = latest.map_or(1, |v| v.version + 1);
+    let view = write_version(&txn, a, number, valid_from, &terms, now).await?;
+    let res = idem.respond(&txn, StatusCode::CREATED, &view).await?;
+    txn.commit().await?;
+    tracing::info!(manufacturer.id = %mid, agreement.id = %id, version = number, "agreement version published");
     Ok(res)
 }
 
@@ -87,7 +250,7 @@ pub async fn create(
 #[utoipa::path(
     get, path = "/api/manufacturers/{mid}/agreements", tag = "agreements", operation_id = "list_agreements",
     params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)")),
-    responses((status = 200, description = "The agreements", body = Items<AgreementView>))
+    responses((status = 200, description = "The agreements with their latest terms (without the version history)", body = Items<AgreementView>))
 )]
 // `GET /api/manufacturers/{mid}/agreements` → 200 `{"items": [...]}`, 404.
 pub async fn list(
@@ -95,19 +258,31 @@ pub async fn list(
     db: web::Data<DatabaseConnection>,
 ) -> Result<HttpResponse, Problem> {
     let mid = me.id;
-    let items = agreement::list(db.get_ref(), mid)
-        .await?
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let agreements = agreement::list(&txn, mid).await?;
+    let ids: Vec<Uuid> = agreements.iter().map(|a| a.id).collect();
+    let mut versions = agreement_version::of_agreements(&txn, &ids).await?;
+    txn.commit().await?;
+    let items = agreements
         .into_iter()
-        .map(AgreementView::from)
+        .map(|a| {
+            let mine = versions.remove(&a.id).unwrap_or_default();
+            AgreementView::new(a, mine, false)
+        })
         .collect();
     Ok(HttpResponse::Ok().json(Items { items }))
 }
 
-/// One agreement
+/// One agreement, with its version history
 #[utoipa::path(
     get, path = "/api/manufacturers/{mid}/agreements/{id}", tag = "agreements", operation_id = "get_agreement",
     params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("id" = Uuid, Path, description = "The agreement")),
-    responses((status = 200, description = "The agreement", body = AgreementView))
+    responses((status = 200, description = "The agreement with its `versions`", body = AgreementView))
 )]
 // `GET /api/manufacturers/{mid}/agreements/{id}` → 200, 404.
 pub async fn get(
@@ -116,8 +291,17 @@ pub async fn get(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, Problem> {
     let (mid, id) = (me.id, path.into_inner().1);
-    let a = agreement::find(db.get_ref(), mid, id)
+    // One snapshot: the latest terms on top are those of the last version listed.
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let a = agreement::find(&txn, mid, id)
         .await?
         .ok_or_else(|| Problem::not_found("agreement"))?;
-    Ok(HttpResponse::Ok().json(AgreementView::from(a)))
+    let versions = agreement_version::of_agreement(&txn, a.id).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(AgreementView::new(a, versions, true)))
 }

@@ -58,6 +58,7 @@ pub struct ProductStats {
 /// How the claims in the range stand.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutcomeStats {
+    /// Still open: `pending`, `return_requested`, `unit_arrived` or `disputed`.
     pub pending: i64,
     pub accepted: i64,
     pub partly_accepted: i64,

@@ -2,9 +2,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use kummerer_contracts::{ClaimDecidedV1, DecidedBy};
+use kummerer_contracts::DecidedBy;
 use kummerer_service::Problem;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseConnection, DbErr, IsolationLevel, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -14,7 +16,7 @@ use super::idempotency::Idempotent;
 use super::input::MoneyInput;
 use super::invalid;
 use super::views::{ClaimView, money_of};
-use crate::db::{claim, claim_event};
+use crate::db::{claim, claim_event, claim_evidence};
 use crate::domain::claim::MANUFACTURER_DECIDER;
 use crate::domain::decision::check_input;
 use crate::domain::listing;
@@ -29,6 +31,9 @@ pub enum StatusParam {
     Accepted,
     PartlyAccepted,
     Rejected,
+    ReturnRequested,
+    UnitArrived,
+    Disputed,
 }
 
 impl From<StatusParam> for ClaimStatus {
@@ -38,6 +43,9 @@ impl From<StatusParam> for ClaimStatus {
             StatusParam::Accepted => ClaimStatus::Accepted,
             StatusParam::PartlyAccepted => ClaimStatus::PartlyAccepted,
             StatusParam::Rejected => ClaimStatus::Rejected,
+            StatusParam::ReturnRequested => ClaimStatus::ReturnRequested,
+            StatusParam::UnitArrived => ClaimStatus::UnitArrived,
+            StatusParam::Disputed => ClaimStatus::Disputed,
         }
     }
 }
@@ -129,11 +137,24 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(ClaimPage { items, next_cursor }))
 }
 
-/// One claim, with its history
+/// The claim's status as the domain reads it.
+pub fn status_of(c: &claim::Model) -> Result<ClaimStatus, Problem> {
+    ClaimStatus::parse(&c.status)
+        .ok_or_else(|| Problem::internal(format!("claim {}: unknown status {}", c.id, c.status)))
+}
+
+/// The single-claim answer: the claim with its history and evidence.
+pub async fn claim_answer<C: ConnectionTrait>(db: &C, c: claim::Model) -> Result<ClaimView, DbErr> {
+    let events = claim_event::of_claim(db, c.id).await?;
+    let evidence = claim_evidence::of_claim(db, c.id).await?;
+    Ok(ClaimView::with_evidence(c, Some(events), Some(evidence)))
+}
+
+/// One claim, with its history and evidence
 #[utoipa::path(
     get, path = "/api/manufacturers/{mid}/claims/{id}", tag = "claims", operation_id = "get_claim",
     params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("id" = Uuid, Path, description = "The claim")),
-    responses((status = 200, description = "The claim with its `events`", body = ClaimView))
+    responses((status = 200, description = "The claim with its `events` and `evidence`", body = ClaimView))
 )]
 // `GET /api/manufacturers/{mid}/claims/{id}` → 200 with `events`, 404.
 pub async fn get(
@@ -142,27 +163,48 @@ pub async fn get(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, Problem> {
     let (mid, id) = (me.id, path.into_inner().1);
-    let c = claim::find(db.get_ref(), mid, id)
+    // One snapshot, so that the claim, its history and its evidence agree with each other.
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let c = claim::find(&txn, mid, id)
         .await?
         .ok_or_else(|| Problem::not_found("claim"))?;
-    let events = claim_event::of_claim(db.get_ref(), c.id).await?;
-    Ok(HttpResponse::Ok().json(ClaimView::new(c, Some(events))))
+    let view = claim_answer(&txn, c).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct DecisionBody {
-    /// `accept`, `partly_accept` or `reject` (text, so that anything else is a field error).
+    /// `accept`, `partly_accept`, `reject` or `request_return` (text, so that anything else is
+    /// a field error).
     pub outcome: String,
     #[serde(default)]
     pub amount: Option<MoneyInput>,
     #[serde(default)]
     pub reason_code: Option<String>,
+    /// `request_return`: one of the manufacturer's depots.
+    #[serde(default)]
+    pub depot_id: Option<Uuid>,
+    /// `request_return`: the unit is due at the depot by then (RFC 3339, in the future).
+    #[serde(default)]
+    pub return_by: Option<String>,
+    /// `request_return`: `manufacturer` or `retailer`.
+    #[serde(default)]
+    pub freight_paid_by: Option<String>,
 }
 
-/// Decide a pending claim
+/// Decide a claim, or ask for its unit back
 ///
 /// `accept` (optionally with an `amount` up to the agreement's maximum), `partly_accept`
-/// (`amount` below the maximum and a `reason_code`) or `reject` (`reason_code`). Of two
+/// (`amount` below the maximum and a `reason_code`) or `reject` (`reason_code`) decide a claim
+/// that is `pending`, `unit_arrived` or `disputed` (a disputed claim is decided again and the
+/// retailer told again). `request_return` (`depot_id`, `return_by`, `freight_paid_by`) asks for a
+/// pending claim's unit back: the claim is `return_requested` until the unit arrives. Of two
 /// concurrent decisions one wins; the other is a 409.
 #[utoipa::path(
     post, path = "/api/manufacturers/{mid}/claims/{id}/decision", tag = "claims", operation_id = "decide_claim",
@@ -171,7 +213,7 @@ pub struct DecisionBody {
     responses(
         (status = 200, description = "The decided claim", body = ClaimView),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "`claim_already_decided`, `request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "`claim_already_decided`, `claim_awaiting_return` (its unit was requested back and has not arrived), `claim_not_pending` (`request_return` on a claim that is not pending), `request_in_progress`; the detail names the claim's status", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
@@ -191,10 +233,13 @@ pub async fn decide(
         "accept" => DecisionOutcome::Accept,
         "partly_accept" => DecisionOutcome::PartlyAccept,
         "reject" => DecisionOutcome::Reject,
+        "request_return" => {
+            return super::returns::request_return(mid, idem, db.get_ref(), id, &body).await;
+        }
         _ => {
             return Err(invalid(vec![Invalid::new(
                 "outcome",
-                "must be accept, partly_accept or reject",
+                "must be accept, partly_accept, reject or request_return",
             )]));
         }
     };
@@ -212,8 +257,7 @@ pub async fn decide(
     let c = claim::lock(&txn, mid, id)
         .await?
         .ok_or_else(|| Problem::not_found("claim"))?;
-    let status = ClaimStatus::parse(&c.status)
-        .ok_or_else(|| Problem::internal(format!("claim {id}: unknown status {}", c.status)))?;
+    let status = status_of(&c)?;
     let price_paid = money_of(c.price_paid, &c.currency)
         .ok_or_else(|| Problem::internal(format!("claim {id}: bad price_paid")))?;
     let open = OpenClaim {
@@ -223,6 +267,13 @@ pub async fn decide(
         price_paid,
     };
     let decision = rule(&open, &input).map_err(|e| match e {
+        DecisionError::AlreadyDecided(s @ ClaimStatus::ReturnRequested) => {
+            super::returns::wrong_status(
+                "claim_awaiting_return",
+                s,
+                "it is decided once its unit arrived",
+            )
+        }
         DecisionError::AlreadyDecided(s) => {
             Problem::conflict("claim_already_decided", format!("the claim is already {s}"))
         }
@@ -253,26 +304,16 @@ pub async fn decide(
         }),
     )
     .await?;
-    kummerer_messaging::enqueue(
+    crate::announce::decided(
         &txn,
-        ClaimDecidedV1 {
-            claim_id: id,
-            swap_id: updated.swap_id,
-            case_id: updated.case_id,
-            retailer_id: updated.retailer_id,
-            manufacturer_id: mid,
-            outcome: decision.outcome,
-            amount: decision.amount.clone(),
-            reason_code: decision.reason_code.clone(),
-            decided_by: DecidedBy::Manufacturer,
-            decided_at,
-        },
+        &updated,
+        &decision,
+        DecidedBy::Manufacturer,
+        decided_at,
     )
     .await?;
-    let events = claim_event::of_claim(&txn, id).await?;
-    let res = idem
-        .respond(&txn, StatusCode::OK, &ClaimView::new(updated, Some(events)))
-        .await?;
+    let view = claim_answer(&txn, updated).await?;
+    let res = idem.respond(&txn, StatusCode::OK, &view).await?;
     txn.commit().await?;
     tracing::info!(claim.id = %id, manufacturer.id = %mid, outcome = decision.outcome.as_str(), "claim decided");
     Ok(res)

@@ -9,10 +9,13 @@ mod analytics;
 mod api_keys;
 pub mod auth;
 mod claims;
+mod depots;
+mod evidence;
 mod idempotency;
 mod input;
 mod manufacturers;
 pub mod openapi;
+mod returns;
 mod serials;
 mod views;
 
@@ -35,9 +38,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/agreements", web::post().to(agreements::create))
                 .route("/agreements", web::get().to(agreements::list))
                 .route("/agreements/{id}", web::get().to(agreements::get))
+                .route(
+                    "/agreements/{id}/versions",
+                    web::post().to(agreements::create_version),
+                )
+                .route("/depots", web::post().to(depots::create))
+                .route("/depots", web::get().to(depots::list))
                 .route("/claims", web::get().to(claims::list))
                 .route("/claims/{id}", web::get().to(claims::get))
                 .route("/claims/{id}/decision", web::post().to(claims::decide))
+                .route("/claims/{id}/inspection", web::post().to(returns::inspect))
+                .route(
+                    "/claims/{id}/evidence/{evidence_id}/photo",
+                    web::get().to(evidence::photo),
+                )
                 .route("/analytics", web::get().to(analytics::get))
                 .route("/api-keys", web::post().to(api_keys::create))
                 .route("/api-keys", web::get().to(api_keys::list))

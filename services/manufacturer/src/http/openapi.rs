@@ -11,7 +11,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{agreements, analytics, api_keys, claims, manufacturers, serials};
+use super::{
+    agreements, analytics, api_keys, claims, depots, evidence, manufacturers, returns, serials,
+};
 
 /// Name of the bearer scheme in the document.
 pub const BEARER: &str = "api_key";
@@ -32,7 +34,9 @@ pub struct ProblemDoc {
     detail: Option<String>,
     /// Stable machine-readable code: `unauthorized`, `not_found`, `validation_failed`,
     /// `malformed_json`, `payload_too_large`, `bad_query`, `method_not_allowed`, `conflict`
-    /// codes such as `claim_already_decided`, `invalid_idempotency_key`,
+    /// codes such as `claim_already_decided`, `claim_awaiting_return`, `claim_not_pending`,
+    /// `claim_unit_not_arrived`, `claim_already_inspected`, `agreement_exists`,
+    /// `valid_from_before_latest_version`, `invalid_idempotency_key`,
     /// `idempotency_key_reused`, `request_in_progress`, `internal`, `unavailable`.
     #[schema(example = "not_found")]
     code: String,
@@ -71,9 +75,14 @@ pub struct FieldErrorDoc {
         agreements::create,
         agreements::list,
         agreements::get,
+        agreements::create_version,
         claims::list,
         claims::get,
         claims::decide,
+        evidence::photo,
+        returns::inspect,
+        depots::create,
+        depots::list,
         analytics::get,
         serials::upload,
     ),
@@ -84,6 +93,7 @@ pub struct FieldErrorDoc {
         (name = "api-keys", description = "A manufacturer's API keys: rotation and revocation"),
         (name = "agreements", description = "Agreements between the manufacturer and retailers"),
         (name = "claims", description = "Warranty claims and the manufacturer's decisions"),
+        (name = "returns", description = "Depots, units requested back, and their inspection"),
         (name = "serials", description = "The manufacturer's serial registry"),
     )
 )]

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::db::{agreement, claim, claim_event, manufacturer};
+use crate::db::{agreement, agreement_version, claim, claim_event, claim_evidence, manufacturer};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Items<T> {
@@ -56,6 +56,8 @@ pub fn money_of(amount: Decimal, currency: &str) -> Option<Money> {
     Money::new(amount, Currency::parse(currency.trim()).ok()?).ok()
 }
 
+/// An agreement: its latest terms at the top, and (on the single-agreement answers) every
+/// version. A claim is judged by the version in force on its swap date.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgreementView {
     pub id: Uuid,
@@ -66,17 +68,63 @@ pub struct AgreementView {
     pub doa_days: i32,
     /// A decimal string such as `"80.00"`.
     pub reimbursement_percent: String,
+    /// Percentage points off `reimbursement_percent` per whole month since the sale, e.g.
+    /// `"0.00"`.
+    pub depreciation_percent_per_month: String,
     pub handling_fee: MoneyView,
+    /// `on_request`, `must_return` or `scrap_on_site`.
+    pub unit_disposition: String,
     pub decision_deadline_days: i32,
     /// `accept` or `reject`: what a claim left undecided past its deadline becomes.
     pub default_outcome: String,
+    /// Evidence kinds a claim needs before a rule may accept it.
+    pub evidence_required: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    /// The latest version's number (the terms above are its terms).
+    pub version: i32,
+    /// When the latest version comes (or came) into force.
+    pub valid_from: Option<DateTime<Utc>>,
+    /// Every version, oldest first (only on the single-agreement answers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<AgreementVersionView>>,
+}
+
+/// One version of an agreement.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgreementVersionView {
+    pub version: i32,
+    pub valid_from: DateTime<Utc>,
+    /// The terms as published to the retailer (`AgreementTermsV1`).
+    #[schema(value_type = Object)]
+    pub terms: serde_json::Value,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<agreement::Model> for AgreementView {
-    fn from(a: agreement::Model) -> Self {
-        let mut percent = a.reimbursement_percent;
-        percent.rescale(2);
+impl From<agreement_version::Model> for AgreementVersionView {
+    fn from(v: agreement_version::Model) -> Self {
+        Self {
+            version: v.version,
+            valid_from: v.valid_from,
+            terms: v.terms,
+            created_at: v.created_at,
+        }
+    }
+}
+
+fn percent(p: Decimal) -> String {
+    let mut p = p;
+    p.rescale(2);
+    p.to_string()
+}
+
+impl AgreementView {
+    /// The agreement with its versions (oldest first); `with_history` lists them all.
+    pub fn new(
+        a: agreement::Model,
+        versions: Vec<agreement_version::Model>,
+        with_history: bool,
+    ) -> Self {
+        let latest = versions.last();
         Self {
             id: a.id,
             manufacturer_id: a.manufacturer_id,
@@ -85,10 +133,21 @@ impl From<agreement::Model> for AgreementView {
             currency: a.currency.trim().to_owned(),
             coverage_months: a.coverage_months,
             doa_days: a.doa_days,
-            reimbursement_percent: percent.to_string(),
+            reimbursement_percent: percent(a.reimbursement_percent),
+            depreciation_percent_per_month: percent(a.depreciation_percent_per_month),
+            unit_disposition: a.unit_disposition,
             decision_deadline_days: a.decision_deadline_days,
             default_outcome: a.default_outcome,
+            evidence_required: string_list(&a.evidence_required),
             created_at: a.created_at,
+            version: latest.map_or(0, |v| v.version),
+            valid_from: latest.map(|v| v.valid_from),
+            versions: with_history.then(|| {
+                versions
+                    .into_iter()
+                    .map(AgreementVersionView::from)
+                    .collect()
+            }),
         }
     }
 }
@@ -132,10 +191,15 @@ pub struct ClaimView {
     pub swapped_at: DateTime<Utc>,
     pub defect_category: String,
     pub defect_description: String,
-    /// `pending`, `accepted`, `partly_accepted` or `rejected`.
+    /// `pending`, `accepted`, `partly_accepted`, `rejected`, `return_requested`,
+    /// `unit_arrived` or `disputed`.
     pub status: String,
+    /// `no_agreement`, `currency_mismatch`, `swapped_before_sale`, `outside_doa`,
+    /// `outside_coverage`, `flagged` or `evidence_missing`.
     pub pending_reason: Option<String>,
     pub agreement_id: Option<Uuid>,
+    /// The version of the agreement (in force on the swap date) that judged the claim.
+    pub agreement_version: Option<i32>,
     pub suggested_amount: Option<MoneyView>,
     pub decided_amount: Option<MoneyView>,
     pub reason_code: Option<String>,
@@ -143,16 +207,126 @@ pub struct ClaimView {
     pub received_at: DateTime<Utc>,
     pub deadline_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
-    /// Duplicate and fraud flags (`duplicate_serial`, `unknown_serial`); empty when none.
+    /// Duplicate and fraud flags (`duplicate_serial`, `unknown_serial`, `serial_mismatch`);
+    /// empty when none.
     pub flags: Vec<String>,
+    /// The unit requested back, once it was.
+    pub return_request: Option<ReturnView>,
+    /// The returned unit's inspection, once done.
+    pub inspection: Option<InspectionView>,
+    /// The retailer's dispute of a rejection, once disputed.
+    pub dispute: Option<DisputeView>,
     /// The claim's history, oldest first (only on the single-claim answers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<ClaimEventView>>,
+    /// The claim's evidence without photo bytes, oldest first (only on the single-claim
+    /// answers); a photo is at `…/claims/{id}/evidence/{evidence_id}/photo`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Vec<EvidenceView>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnView {
+    pub depot_id: Option<Uuid>,
+    pub return_by: Option<DateTime<Utc>>,
+    /// `manufacturer` or `retailer`.
+    pub freight_paid_by: Option<String>,
+    pub requested_at: DateTime<Utc>,
+    /// When the unit reached the depot; the decision deadline counts from then.
+    pub arrived_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InspectionView {
+    /// `defect_confirmed`, `no_fault_found`, `customer_damage` or `not_the_claimed_unit`.
+    pub result: String,
+    pub note: Option<String>,
+    pub inspected_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisputeView {
+    pub statement: Option<String>,
+    pub disputed_by: Option<String>,
+    pub disputed_at: DateTime<Utc>,
+}
+
+/// One piece of evidence (without the photo's bytes).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceView {
+    pub evidence_id: Uuid,
+    /// `collected_serial`, `collected_photo`, `delivered_photo`, `receipt` or `statement`.
+    pub kind: String,
+    pub serial: Option<String>,
+    pub serial_matches: Option<bool>,
+    pub note: Option<String>,
+    pub photo: Option<PhotoView>,
+    pub observed_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    /// `evidence` (forwarded on its own) or `dispute` (came with the dispute).
+    pub source: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhotoView {
+    pub content_type: String,
+    /// Lower-case hex sha256 of the bytes.
+    pub sha256: String,
+    pub size_bytes: i64,
+}
+
+impl From<claim_evidence::Model> for EvidenceView {
+    fn from(e: claim_evidence::Model) -> Self {
+        let photo = match (e.photo_content_type, e.photo_sha256, e.photo_size_bytes) {
+            (Some(content_type), Some(sha256), Some(size_bytes)) => Some(PhotoView {
+                content_type,
+                sha256,
+                size_bytes,
+            }),
+            _ => None,
+        };
+        Self {
+            evidence_id: e.evidence_id,
+            kind: e.kind,
+            serial: e.serial,
+            serial_matches: e.serial_matches,
+            note: e.note,
+            photo,
+            observed_at: e.observed_at,
+            received_at: e.received_at,
+            source: e.source,
+        }
+    }
 }
 
 impl ClaimView {
     pub fn new(c: claim::Model, events: Option<Vec<claim_event::Model>>) -> Self {
+        Self::with_evidence(c, events, None)
+    }
+
+    pub fn with_evidence(
+        c: claim::Model,
+        events: Option<Vec<claim_event::Model>>,
+        evidence: Option<Vec<claim_evidence::Model>>,
+    ) -> Self {
         let cur = c.currency.clone();
+        let return_request = c.return_requested_at.map(|requested_at| ReturnView {
+            depot_id: c.return_depot_id,
+            return_by: c.return_by,
+            freight_paid_by: c.freight_paid_by.clone(),
+            requested_at,
+            arrived_at: c.arrived_at,
+        });
+        let inspection = c.inspection_result.clone().map(|result| InspectionView {
+            result,
+            note: c.inspection_note.clone(),
+            inspected_at: c.inspected_at,
+        });
+        let dispute = c.disputed_at.map(|disputed_at| DisputeView {
+            statement: c.dispute_statement.clone(),
+            disputed_by: c.disputed_by.clone(),
+            disputed_at,
+        });
         Self {
             id: c.id,
             manufacturer_id: c.manufacturer_id,
@@ -172,6 +346,7 @@ impl ClaimView {
             status: c.status,
             pending_reason: c.pending_reason,
             agreement_id: c.agreement_id,
+            agreement_version: c.agreement_version,
             suggested_amount: c.suggested_amount.map(|a| money(a, &cur)),
             decided_amount: c.decided_amount.map(|a| money(a, &cur)),
             reason_code: c.reason_code,
@@ -179,16 +354,19 @@ impl ClaimView {
             received_at: c.received_at,
             deadline_at: c.deadline_at,
             decided_at: c.decided_at,
-            flags: flag_list(&c.flags),
+            flags: string_list(&c.flags),
+            return_request,
+            inspection,
+            dispute,
             events: events.map(|es| es.into_iter().map(ClaimEventView::from).collect()),
+            evidence: evidence.map(|es| es.into_iter().map(EvidenceView::from).collect()),
         }
     }
 }
 
-/// The codes of a `flags` column (a JSON array of strings).
-fn flag_list(flags: &serde_json::Value) -> Vec<String> {
-    flags
-        .as_array()
+/// The strings of a JSON array column (`flags`, `evidence_required`).
+fn string_list(list: &serde_json::Value) -> Vec<String> {
+    list.as_array()
         .map(|a| {
             a.iter()
                 .filter_map(|f| f.as_str().map(str::to_owned))

@@ -1,11 +1,13 @@
 //! The retailer service's schema: the shared outbox and inbox tables, then retailers, products,
-//! sales, cases, swaps, claims and the case timeline; then the staff desk's accounts and sessions; then the authority limits.
+//! sales, cases, swaps, claims and the case timeline; then the staff desk's accounts and sessions; then the authority limits;
+//! then stores, stock, approval requests and sales imports.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000002_retailer;
 mod m20261123_000003_desk;
 mod m20261123_000004_desk_decisions;
+mod m20261123_000005_stores_admin;
 mod m20261123_000006_settlement;
 
 pub struct Migrator;
@@ -18,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_retailer::Migration),
             Box::new(m20261123_000003_desk::Migration),
             Box::new(m20261123_000004_desk_decisions::Migration),
+            Box::new(m20261123_000005_stores_admin::Migration),
             Box::new(m20261123_000006_settlement::Migration),
         ]
     }

@@ -15,6 +15,8 @@ pub struct Model {
     pub opened_at: DateTimeUtc,
     /// Hex SHA-256 of the customer's status-link token, once a link was created.
     pub status_token_hash: Option<String>,
+    /// The store the case was opened at (the desk: the staff member's store).
+    pub store_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,13 +17,14 @@ pub async fn insert_staff<C: ConnectionTrait>(db: &C, row: staff::Model) -> Resu
 }
 
 /// The account with this (lower-case) e-mail, locked until the caller's transaction ends, so
-/// that concurrent sign-ins count every failure.
+/// that concurrent sign-ins count every failure. A disabled account is as unknown as none.
 pub async fn lock_staff_by_email<C: ConnectionTrait>(
     db: &C,
     email: &str,
 ) -> Result<Option<staff::Model>, DbErr> {
     staff::Entity::find()
         .filter(staff::Column::Email.eq(email))
+        .filter(staff::Column::DisabledAt.is_null())
         .lock_exclusive()
         .one(db)
         .await
@@ -67,9 +68,62 @@ pub async fn live_session<C: ConnectionTrait>(
     };
     let member = staff::Entity::find_by_id(session.staff_id)
         .filter(staff::Column::RetailerId.eq(session.retailer_id))
+        .filter(staff::Column::DisabledAt.is_null())
         .one(db)
         .await?;
     Ok(member.map(|m| (session, m)))
+}
+
+/// Disables (`Some(at)`) or enables (`None`) an account; disabling ends its sessions.
+pub async fn set_disabled<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    at: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    staff::Entity::update_many()
+        .col_expr(staff::Column::DisabledAt, Expr::value(at))
+        .filter(staff::Column::Id.eq(id))
+        .filter(staff::Column::RetailerId.eq(retailer_id))
+        .exec(db)
+        .await?;
+    if at.is_some() {
+        sessions::Entity::delete_many()
+            .filter(sessions::Column::StaffId.eq(id))
+            .filter(sessions::Column::RetailerId.eq(retailer_id))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn set_role_and_store<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    role: crate::domain::Role,
+    store_id: Option<Uuid>,
+) -> Result<(), DbErr> {
+    staff::Entity::update_many()
+        .col_expr(staff::Column::Role, Expr::value(role.as_str()))
+        .col_expr(staff::Column::StoreId, Expr::value(store_id))
+        .filter(staff::Column::Id.eq(id))
+        .filter(staff::Column::RetailerId.eq(retailer_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the sessions that have expired (the periodic sweep); how many.
+pub async fn purge_expired_sessions<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let done = sessions::Entity::delete_many()
+        .filter(sessions::Column::ExpiresAt.lte(now))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
 }
 
 pub async fn delete_session<C: ConnectionTrait>(db: &C, id: &str) -> Result<(), DbErr> {

@@ -7,14 +7,17 @@
 pub mod authority;
 pub mod cases;
 pub mod claims;
+pub mod dashboard;
 pub mod desk;
 pub mod products;
 pub mod refusals;
+pub mod requests;
 pub mod retailers;
 pub mod sales;
 pub mod sessions;
 pub mod settlement;
 pub mod staff;
+pub mod stock;
 pub mod swaps;
 pub mod timeline;
 

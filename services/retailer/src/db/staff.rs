@@ -15,6 +15,10 @@ pub struct Model {
     pub failed_attempts: i32,
     pub locked_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    /// The store the person works at (`None`: no store, e.g. head office).
+    pub store_id: Option<Uuid>,
+    /// Set when an admin disabled the account: it cannot sign in.
+    pub disabled_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

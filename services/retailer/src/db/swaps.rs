@@ -24,6 +24,8 @@ pub struct Model {
     pub authorized_by: Option<String>,
     pub status: String,
     pub status_changed_at: DateTimeUtc,
+    /// Where the replacement was reserved (`None`: no reservation).
+    pub stock_location_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

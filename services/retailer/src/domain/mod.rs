@@ -7,6 +7,7 @@ pub mod authority;
 pub mod ball;
 pub mod case;
 pub mod claim;
+pub mod csv;
 pub mod customer_status;
 pub mod ledger;
 pub mod refusal;

@@ -1,6 +1,8 @@
 //! Authority limits over the JSON API (the admin sets them; the desk applies them).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+use crate::http::admin_auth::require_admin;
 use kummerer_contracts::Money;
 use kummerer_service::Problem;
 use sea_orm::DatabaseConnection;
@@ -23,16 +25,20 @@ pub struct LimitView {
     pub amount: Money,
 }
 
-/// `PUT /api/retailers/{rid}/authority-limits/{role}` `{amount: {amount, currency}}` → 200 with
-/// the limit. The role is `clerk`, `manager` or `admin` (else 404); a negative or malformed
+/// `PUT /api/retailers/{rid}/authority-limits/{role}` `{amount: {amount, currency}}` with an
+/// admin's Basic credentials (else 401) → 200 with the limit. The role is `clerk`, `manager` or `admin` (else 404); a negative or malformed
 /// amount → 422; an unknown retailer → 404. Replaces the role's limit (or its default: clerk 0,
 /// manager and admin unlimited).
 pub async fn set(
+    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, String)>,
     body: web::Json<SetLimit>,
 ) -> Result<HttpResponse, Problem> {
     let (retailer_id, role) = path.into_inner();
+    if let Err(res) = require_admin(&req, db.get_ref(), retailer_id).await? {
+        return Ok(res);
+    }
     let role = Role::parse(&role).ok_or_else(|| Problem::not_found("role"))?;
     existing(db.get_ref(), retailer_id).await?;
     let amount = body.into_inner().amount;

@@ -79,6 +79,17 @@ pub async fn open_case<C: ConnectionTrait>(
     category: DefectCategory,
     description: String,
 ) -> Result<cases::Model, Problem> {
+    open_case_at(db, sale, category, description, None).await
+}
+
+/// [`open_case`] at a store (the desk: the staff member's store, for the dashboard).
+pub async fn open_case_at<C: ConnectionTrait>(
+    db: &C,
+    sale: &sales::Model,
+    category: DefectCategory,
+    description: String,
+    store_id: Option<Uuid>,
+) -> Result<cases::Model, Problem> {
     let case = cases::Model {
         id: Uuid::now_v7(),
         retailer_id: sale.retailer_id,
@@ -88,6 +99,7 @@ pub async fn open_case<C: ConnectionTrait>(
         status: CaseStatus::Open.as_str().to_owned(),
         opened_at: Utc::now(),
         status_token_hash: None,
+        store_id,
     };
     if !db::insert_case(db, case.clone()).await? {
         return Err(Problem::conflict(
@@ -177,6 +189,10 @@ pub struct ApproveSwap {
     /// Where the crew goes; the sale's customer address when absent.
     #[serde(default)]
     pub delivery_address: Option<AddressBody>,
+    /// Reserve the replacement at this stock location (one unit, in the same transaction);
+    /// absent: no reservation.
+    #[serde(default)]
+    pub stock_location_id: Option<Uuid>,
 }
 
 /// A checked swap approval, from the JSON API or the desk form.
@@ -193,6 +209,8 @@ pub struct Approval {
     /// The limit the swap's value (the replacement's price) must be within: at the desk, the
     /// approver's — or the authorizing manager's; `None` = no check (the JSON API).
     pub limit: Option<Limit>,
+    /// The stock location one unit of the replacement is reserved at; `None`: no reservation.
+    pub stock_location_id: Option<Uuid>,
 }
 
 impl ApproveSwap {
@@ -225,6 +243,7 @@ impl ApproveSwap {
             delivery_address,
             authorized_by: None,
             limit: None,
+            stock_location_id: self.stock_location_id,
         })
     }
 }
@@ -270,17 +289,38 @@ pub async fn approve(
     now: DateTime<Utc>,
 ) -> Result<SwapApproved, Problem> {
     let txn = db.begin().await?;
-    let case = db::lock_case(&txn, retailer_id, case_id)
+    let approved = approve_in(&txn, retailer_id, case_id, approval, now).await?;
+    txn.commit().await?;
+    tracing::info!(
+        retailer.id = %retailer_id, case.id = %case_id, swap.id = %approved.swap_id,
+        claim.id = %approved.claim_id, "swap approved, claim submitted"
+    );
+    Ok(approved)
+}
+
+/// The problem code of a replacement the chosen stock location does not have.
+pub const OUT_OF_STOCK: &str = "out_of_stock";
+
+/// [`approve`] inside the caller's transaction (a manager approving a clerk's request records
+/// the decision in the same one). On an error the caller must roll back.
+pub async fn approve_in<C: ConnectionTrait>(
+    txn: &C,
+    retailer_id: Uuid,
+    case_id: Uuid,
+    approval: Approval,
+    now: DateTime<Utc>,
+) -> Result<SwapApproved, Problem> {
+    let case = db::lock_case(txn, retailer_id, case_id)
         .await?
         .ok_or_else(|| Problem::not_found("case"))?;
     let next = db::case_status(&case)?
         .approve_swap()
         .map_err(|e| refused(case_id, e))?;
-    let sale = db::sale_of(&txn, retailer_id, case.sale_id).await?;
-    let product = db::product_of(&txn, retailer_id, sale.product_id).await?;
+    let sale = db::sale_of(txn, retailer_id, case.sale_id).await?;
+    let product = db::product_of(txn, retailer_id, sale.product_id).await?;
     let replacement = match &approval.replacement_sku {
         None => product.clone(),
-        Some(sku) => db::product_by_sku(&txn, retailer_id, sku)
+        Some(sku) => db::product_by_sku(txn, retailer_id, sku)
             .await?
             .ok_or_else(|| invalid("replacement_sku", "no product with this SKU"))?,
     };
@@ -298,6 +338,27 @@ pub async fn approve(
             ));
         }
     }
+    let pickup = match approval.stock_location_id {
+        None => None,
+        Some(location_id) => {
+            let location = db::stock::location(txn, retailer_id, location_id)
+                .await?
+                .ok_or_else(|| invalid("stock_location_id", "no such stock location"))?;
+            if db::stock::reserve(txn, retailer_id, location_id, replacement.id)
+                .await?
+                .is_none()
+            {
+                return Err(Problem::conflict(
+                    OUT_OF_STOCK,
+                    format!(
+                        "{} ({}) is not in stock at {}: nothing was saved",
+                        replacement.name, replacement.sku, location.name
+                    ),
+                ));
+            }
+            Some(location)
+        }
+    };
     let address = approval
         .delivery_address
         .unwrap_or_else(|| customer_of(&sale));
@@ -322,8 +383,9 @@ pub async fn approve(
         authorized_by: approval.authorized_by.clone(),
         status: SwapStatus::Approved.as_str().to_owned(),
         status_changed_at: now,
+        stock_location_id: pickup.as_ref().map(|l| l.id),
     };
-    if !db::insert_swap(&txn, swap.clone()).await? {
+    if !db::insert_swap(txn, swap.clone()).await? {
         // The lock makes this unreachable; the unique key is the second line of defence.
         return Err(refused(
             case_id,
@@ -344,7 +406,7 @@ pub async fn approve(
         submitted_at: now,
         decided_at: None,
     };
-    if !db::insert_claim(&txn, claim.clone()).await? {
+    if !db::insert_claim(txn, claim.clone()).await? {
         return Err(Problem::internal(format!(
             "claim for the new swap {} already exists",
             swap.id
@@ -368,9 +430,12 @@ pub async fn approve(
     if let Some(by) = &approval.authorized_by {
         approved["authorized_by"] = json!(by);
     }
-    db::insert_timeline(&txn, entry(kind::SWAP_APPROVED, approved)).await?;
+    if let Some(location) = &pickup {
+        approved["stock_location"] = json!(location.name);
+    }
+    db::insert_timeline(txn, entry(kind::SWAP_APPROVED, approved)).await?;
     db::insert_timeline(
-        &txn,
+        txn,
         entry(
             kind::CLAIM_SUBMITTED,
             json!({
@@ -381,9 +446,9 @@ pub async fn approve(
         ),
     )
     .await?;
-    db::set_case_status(&txn, retailer_id, case_id, next).await?;
+    db::set_case_status(txn, retailer_id, case_id, next).await?;
     enqueue(
-        &txn,
+        txn,
         SwapApprovedV1 {
             swap_id: swap.id,
             case_id,
@@ -398,12 +463,12 @@ pub async fn approve(
             },
             approved_by: approval.approved_by,
             approved_at: now,
-            replacement_from: None,
+            replacement_from: pickup.as_ref().map(db::stock::Location::pickup),
         },
     )
     .await?;
     enqueue(
-        &txn,
+        txn,
         ClaimSubmittedV1 {
             claim_id: claim.id,
             swap_id: swap.id,
@@ -420,11 +485,6 @@ pub async fn approve(
         },
     )
     .await?;
-    txn.commit().await?;
-    tracing::info!(
-        retailer.id = %retailer_id, case.id = %case_id, swap.id = %swap.id, claim.id = %claim.id,
-        "swap approved, claim submitted"
-    );
     Ok(SwapApproved {
         swap_id: swap.id,
         claim_id: claim.id,

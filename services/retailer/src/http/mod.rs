@@ -2,6 +2,7 @@
 //! Every route under `/api/retailers/{rid}` works on that retailer's data only; another
 //! retailer's ids answer 404, as unknown ones do.
 
+pub mod admin_auth;
 pub mod authority;
 pub mod cases;
 pub mod desk;

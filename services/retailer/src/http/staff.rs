@@ -1,7 +1,7 @@
-//! Staff accounts over the JSON API. Creating the first admin of a retailer goes through here
-//! (later issues protect this route).
+//! Staff accounts over the JSON API, for an admin of the retailer (HTTP Basic, see
+//! [`crate::http::admin_auth`]); the first admin is made with `retailer create-admin`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
 use kummerer_web::{check_password, hash_password, parse_email};
@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::db::{desk, staff};
 use crate::domain::{Role, TEXT_MAX};
+use crate::http::admin_auth::require_admin;
 use crate::http::desk::auth::web_error;
 use crate::http::retailers::existing;
 
@@ -32,14 +33,20 @@ pub struct StaffView {
     pub created_at: DateTime<Utc>,
 }
 
-/// `POST /api/retailers/{rid}/staff` `{email, name, role, password}` → 201 (without the
-/// password); bad fields → 422; an e-mail already in use → 409 `staff_exists`.
+/// `POST /api/retailers/{rid}/staff` `{email, name, role, password}` with an admin's Basic
+/// credentials → 201 (without the password); no admin's credentials → 401; bad fields → 422; an
+/// e-mail already in use → 409 `staff_exists`.
 pub async fn create(
+    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
     body: web::Json<NewStaff>,
 ) -> Result<HttpResponse, Problem> {
     let retailer_id = path.into_inner();
+    let admin = match require_admin(&req, db.get_ref(), retailer_id).await? {
+        Ok(admin) => admin,
+        Err(res) => return Ok(res),
+    };
     let mut v = FieldErrors::new();
     let email = parse_email(&body.email);
     if email.is_none() {
@@ -71,6 +78,8 @@ pub async fn create(
         failed_attempts: 0,
         locked_until: None,
         created_at: Utc::now(),
+        store_id: None,
+        disabled_at: None,
     };
     if !desk::insert_staff(db.get_ref(), member.clone()).await? {
         return Err(Problem::conflict(
@@ -79,7 +88,7 @@ pub async fn create(
         ));
     }
     tracing::info!(retailer.id = %retailer_id, staff.id = %member.id, staff.role = %member.role,
-        "staff account created");
+        admin.id = %admin.id, "staff account created");
     Ok(HttpResponse::Created().json(StaffView {
         id: member.id,
         retailer_id,

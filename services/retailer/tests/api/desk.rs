@@ -49,11 +49,15 @@ pub(super) async fn desk_shop(
     let mut sale = sale_body("R-1", "WM-100", serial);
     sale["customer"]["name"] = json!(customer_name);
     let sale_id = id_of(&created(svc, &path("/sales"), sale).await);
+    bootstrap_admin(svc, retailer_id).await;
     let email = format!("clerk@{}.example", serial.to_lowercase());
-    let staff = created(
+    let staff = as_root(
         svc,
-        &path("/staff"),
-        json!({"email": email, "name": "Anna Clerk", "role": "clerk", "password": PASSWORD}),
+        retailer_id,
+        svc.client.post(svc.url(&path("/staff"))).json(
+            &json!({"email": email, "name": "Anna Clerk", "role": "clerk", "password": PASSWORD}),
+        ),
+        201,
     )
     .await;
     assert_eq!(staff["role"], "clerk");
@@ -68,12 +72,58 @@ pub(super) async fn desk_shop(
     }
 }
 
+/// The e-mail of the admin [`bootstrap_admin`] makes for a retailer.
+fn root_of(retailer_id: Uuid) -> String {
+    format!("root@{}.example", retailer_id.simple())
+}
+
+/// The retailer's first admin, as `retailer create-admin` makes it (written here directly, to
+/// spare every test a process): the JSON staff and limit routes need an admin's credentials.
+pub(super) async fn bootstrap_admin(svc: &TestService, retailer_id: Uuid) {
+    let hash = kummerer_web::hash_password(PASSWORD.to_owned())
+        .await
+        .unwrap();
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO staff (id, retailer_id, email, name, role, password_hash) \
+             VALUES ($1, $2, $3, 'Root Admin', 'admin', $4)",
+            [
+                Uuid::now_v7().into(),
+                retailer_id.into(),
+                root_of(retailer_id).into(),
+                hash.into(),
+            ],
+        ))
+        .await
+        .unwrap();
+}
+
+/// Sends `req` with the retailer's root admin's credentials; expects `status`; the body.
+async fn as_root(
+    _svc: &TestService,
+    retailer_id: Uuid,
+    req: reqwest::RequestBuilder,
+    status: u16,
+) -> Json {
+    let res = req
+        .basic_auth(root_of(retailer_id), Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    let got = res.status().as_u16();
+    let body: Json = res.json().await.unwrap_or(Json::Null);
+    assert_eq!(got, status, "{body}");
+    body
+}
+
 async fn put_limit(svc: &TestService, retailer_id: Uuid, role: &str, amount: Json) -> (u16, Json) {
     let res = svc
         .client
         .put(svc.url(&format!(
             "/api/retailers/{retailer_id}/authority-limits/{role}"
         )))
+        .basic_auth(root_of(retailer_id), Some(PASSWORD))
         .json(&json!({ "amount": amount }))
         .send()
         .await
@@ -162,8 +212,10 @@ async fn staff_sign_in_lock_out_and_sign_out() {
     let svc = start().await;
     let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
     let staff_path = format!("/api/retailers/{}/staff", desk.retailer_id);
+    let root = root_of(desk.retailer_id);
+    let root = Some((root.as_str(), PASSWORD));
 
-    // The bootstrap API checks what it stores.
+    // The staff API checks what it stores.
     let good = json!({"email": "boss@maier.example", "name": "Bea Boss", "role": "admin",
                       "password": PASSWORD});
     let before = desk_snapshot(&svc.db).await;
@@ -177,16 +229,24 @@ async fn staff_sign_in_lock_out_and_sign_out() {
     ] {
         let mut body = good.clone();
         set(&mut body, key, value);
-        rejects(&svc, &staff_path, body, expect).await;
+        rejects_as(&svc, root, &staff_path, body, expect).await;
     }
     let mut upper = good.clone();
     set(&mut upper, "email", json!(desk.email.to_uppercase()));
-    rejects(&svc, &staff_path, upper, "409 staff_exists").await;
-    rejects(
+    rejects_as(&svc, root, &staff_path, upper, "409 staff_exists").await;
+    // Only an admin of this retailer: no credentials, wrong ones, a clerk's, or another (or an
+    // unknown) retailer's — the same 401.
+    let clerk = Some((desk.email.as_str(), PASSWORD));
+    let wrong = root.map(|(user, _)| (user, "wrong password!"));
+    for credentials in [None, wrong, clerk] {
+        rejects_as(&svc, credentials, &staff_path, good.clone(), "401").await;
+    }
+    rejects_as(
         &svc,
+        root,
         &format!("/api/retailers/{}/staff", Uuid::now_v7()),
         good.clone(),
-        "404",
+        "401",
     )
     .await;
     assert_eq!(desk_snapshot(&svc.db).await, before);
@@ -276,7 +336,7 @@ async fn staff_sign_in_lock_out_and_sign_out() {
     assert_eq!(
         count(
             &svc.db,
-            "SELECT 1 FROM staff WHERE failed_attempts = 0",
+            "SELECT 1 FROM staff WHERE failed_attempts = 0 AND role = 'clerk'",
             vec![]
         )
         .await,
@@ -703,6 +763,42 @@ async fn chromedriver() -> Driver {
     }
 }
 
+/// A `width`×`height` viewport (the window's frame takes some height).
+async fn set_viewport(
+    c: &fantoccini::Client,
+    width: u32,
+    height: u32,
+) -> Result<(), fantoccini::error::CmdError> {
+    let inner = c.execute("return window.innerHeight", vec![]).await?;
+    let (_, outer) = c.get_window_size().await?;
+    let frame = outer.saturating_sub(inner.as_u64().unwrap_or(outer));
+    c.set_window_size(width, u32::try_from(u64::from(height) + frame).unwrap())
+        .await
+}
+
+/// A headless Chromium session on `driver` with its own profile directory.
+async fn browser_session(driver: &Driver, profile: &Path) -> fantoccini::Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".to_owned(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&driver.url)
+        .await
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_approves_a_swap_in_a_real_browser() {
     if !Path::new(CHROMEDRIVER).exists() {
@@ -728,25 +824,7 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
     let manager = "manager@sn-browser.example";
     add_staff(&svc, desk.retailer_id, manager, "manager").await;
     let mut driver = chromedriver().await;
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                format!("--user-data-dir={}", driver._profile.0.display()),
-            ],
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let c = ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .unwrap();
+    let c = browser_session(&driver, &driver._profile.0).await;
 
     let run = async {
         c.goto(&svc.url("/desk")).await?;
@@ -774,19 +852,19 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
             .await?
             .click()
             .await?;
-        c.wait()
-            .for_element(Locator::Css("#results a"))
-            .await?
-            .click()
-            .await?;
+        let result = c.wait().for_element(Locator::Css("#results a")).await?;
+        set_viewport(&c, 1280, 900).await?;
+        let search_png = c.screenshot().await?;
+        result.click().await?;
         // The sale: open a case.
-        c.wait()
+        let category = c
+            .wait()
             .for_element(Locator::Css(
                 "select[name=defect_category] option[value=does_not_start]",
             ))
-            .await?
-            .click()
             .await?;
+        let sale_png = c.screenshot().await?;
+        category.click().await?;
         c.find(Locator::Css("textarea[name=defect_description]"))
             .await?
             .send_keys("Drum does not turn")
@@ -808,12 +886,6 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
             .await?;
         let status = c.find(Locator::Id("case-status")).await?.text().await?;
         assert_eq!(status, "swap_approved");
-        // A 1280x900 viewport for the screenshot (the window's frame takes some height).
-        let inner = c.execute("return window.innerHeight", vec![]).await?;
-        let (_, outer) = c.get_window_size().await?;
-        let frame = outer.saturating_sub(inner.as_u64().unwrap_or(outer));
-        c.set_window_size(1280, u32::try_from(900 + frame).unwrap())
-            .await?;
         let png = c.screenshot().await?;
 
         // Above the limit: the same form asks for a manager, who signs on this screen.
@@ -866,24 +938,32 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
             .await?;
         let status = c.find(Locator::Id("case-status")).await?.text().await?;
         assert_eq!(status, "swap_approved");
-        Ok::<_, fantoccini::error::CmdError>((c.current_url().await?, png, needs_manager_png))
+        Ok::<_, fantoccini::error::CmdError>((
+            c.current_url().await?,
+            png,
+            needs_manager_png,
+            search_png,
+            sale_png,
+        ))
     };
     let outcome = run.await;
     let source = c.source().await.unwrap_or_default();
     let _ = c.close().await;
     let _ = driver.child.kill().await;
-    let (url, png, needs_manager_png) =
+    let (url, png, needs_manager_png, search_png, sale_png) =
         outcome.unwrap_or_else(|e| panic!("browser run failed: {e}\n{source}"));
     assert!(url.path().starts_with("/desk/cases/"), "{url}");
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     if let Ok(dir) = std::env::var("KUMMERER_SCREENSHOT_DIR") {
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(Path::new(&dir).join("desk-case.png"), &png).unwrap();
-        std::fs::write(
-            Path::new(&dir).join("desk-needs-manager.png"),
-            &needs_manager_png,
-        )
-        .unwrap();
+        for (name, png) in [
+            ("desk-case.png", &png),
+            ("desk-swap-needs-manager.png", &needs_manager_png),
+            ("desk-search.png", &search_png),
+            ("desk-sale.png", &sale_png),
+        ] {
+            std::fs::write(Path::new(&dir).join(name), png).unwrap();
+        }
     }
     // What the browser did is in the database: two swaps approved by the clerk, the one above
     // the limit authorized by the manager.
@@ -910,11 +990,16 @@ async fn failed_attempts(db: &DatabaseConnection, email: &str) -> i64 {
 }
 
 pub(super) async fn add_staff(svc: &TestService, retailer_id: Uuid, email: &str, role: &str) {
-    created(
+    as_root(
         svc,
-        &format!("/api/retailers/{retailer_id}/staff"),
-        json!({"email": email, "name": format!("{role} person"), "role": role,
-               "password": PASSWORD}),
+        retailer_id,
+        svc.client
+            .post(svc.url(&format!("/api/retailers/{retailer_id}/staff")))
+            .json(
+                &json!({"email": email, "name": format!("{role} person"), "role": role,
+                          "password": PASSWORD}),
+            ),
+        201,
     )
     .await;
 }
@@ -958,7 +1043,7 @@ async fn authority_limits_are_set_per_role_and_checked() {
         (
             limits(Uuid::now_v7(), "clerk"),
             json!({"amount": eur("1.00")}),
-            404,
+            401,
         ),
         (
             limits(desk.retailer_id, "clerk"),
@@ -977,12 +1062,39 @@ async fn authority_limits_are_set_per_role_and_checked() {
         ),
         (limits(desk.retailer_id, "clerk"), json!({}), 422),
     ] {
-        let res = svc.client.put(url).json(&body).send().await.unwrap();
+        let res = svc
+            .client
+            .put(url)
+            .basic_auth(root_of(desk.retailer_id), Some(PASSWORD))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status().as_u16(), status, "{body}");
         assert_eq!(
             res.headers()["content-type"],
             "application/problem+json",
             "{body}"
+        );
+    }
+    // Without an admin's credentials: 401, with a challenge.
+    for req in [
+        svc.client.put(limits(desk.retailer_id, "clerk")),
+        svc.client
+            .put(limits(desk.retailer_id, "clerk"))
+            .basic_auth(&desk.email, Some(PASSWORD)),
+    ] {
+        let res = req
+            .json(&json!({"amount": eur("9999.00")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 401);
+        assert!(
+            res.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Basic")
         );
     }
     assert_eq!(desk_snapshot(&svc.db).await, before);
@@ -1784,3 +1896,18 @@ async fn the_case_page_shows_who_holds_the_ball() {
     assert_eq!(case["ball"]["handovers"], 0);
     svc.stop().await;
 }
+
+// Stores and stock, the managers' approval requests, the admin pages and the sales import, the
+// dashboard: one module each, sharing the helpers above and in `setup`.
+#[path = "desk/admin.rs"]
+mod admin;
+#[path = "desk/browser.rs"]
+mod browser;
+#[path = "desk/dashboard.rs"]
+mod dashboard;
+#[path = "desk/requests.rs"]
+mod requests;
+#[path = "desk/setup.rs"]
+mod setup;
+#[path = "desk/stock.rs"]
+mod stock;

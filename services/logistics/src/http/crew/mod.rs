@@ -56,6 +56,21 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: CrewConfig) {
                     .to(pages::complete_with_photos),
             )
             .route("/visits/{id}/complete", web::post().to(pages::complete))
+            .route("/visits/{id}/on-the-way", web::post().to(pages::on_the_way))
+            .route(
+                "/visits/{id}/delivered",
+                web::post()
+                    .guard(guard::fn_guard(is_multipart))
+                    .to(pages::delivered_with_photo),
+            )
+            .route("/visits/{id}/delivered", web::post().to(pages::delivered))
+            .route(
+                "/visits/{id}/collected",
+                web::post()
+                    .guard(guard::fn_guard(is_multipart))
+                    .to(pages::collected_with_photo),
+            )
+            .route("/visits/{id}/collected", web::post().to(pages::collected))
             .route(
                 "/visits/{id}/photos/{photo_id}",
                 web::get().to(pages::photo),

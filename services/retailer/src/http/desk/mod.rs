@@ -5,10 +5,15 @@
 //! staff member's retailer: another retailer's sale or case answers the same 404 page as an
 //! unknown one. Every POST carries the session's CSRF token (else 403).
 
+pub mod admin;
 pub mod auth;
+pub mod dashboard;
 pub mod disputes;
+pub mod import;
 pub mod pages;
 pub mod refusals;
+pub mod requests;
+pub mod roles;
 
 use std::collections::HashMap;
 
@@ -60,13 +65,83 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: DeskConfig) {
             .route("/reports/refusals", web::get().to(refusals::report))
             .route("/claims/{id}/dispute", web::get().to(disputes::page))
             .route("/claims/{id}/dispute", web::post().to(disputes::submit))
-            .route("/ledger", web::get().to(crate::http::ledger::page)),
+            .route("/ledger", web::get().to(crate::http::ledger::page))
+            .route("/desk.js", web::get().to(script))
+            .route("/requests", web::get().to(requests::list))
+            .route("/requests/open", web::get().to(requests::open_fragment))
+            .route("/requests/{id}", web::get().to(requests::show))
+            .route("/requests/{id}/approve", web::post().to(requests::approve))
+            .route("/requests/{id}/decline", web::post().to(requests::decline))
+            .route("/dashboard", web::get().to(dashboard::page))
+            .route("/admin", web::get().to(admin::page))
+            .route("/admin/staff", web::post().to(admin::create_staff))
+            .route("/admin/staff/{id}", web::post().to(admin::update_staff))
+            .route("/admin/limits/{role}", web::post().to(admin::set_limit))
+            .route("/admin/stores", web::post().to(admin::create_store))
+            .route("/admin/locations", web::post().to(admin::create_location))
+            .route("/admin/stock", web::post().to(admin::set_stock))
+            .route("/admin/products", web::post().to(admin::create_product))
+            .service(
+                web::resource("/admin/import")
+                    .app_data(web::PayloadConfig::new(import::MAX_BYTES + 64 * 1024))
+                    .route(web::get().to(import::page))
+                    .route(web::post().to(import::upload)),
+            )
+            .route(
+                "/admin/import/{id}/valid",
+                web::post().to(import::import_valid),
+            ),
     );
+}
+
+/// How often expired desk sessions are deleted.
+const SESSION_SWEEP: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The worker that deletes expired desk sessions (at start, then every 10 minutes), so the
+/// table holds live sessions only. Idempotent: two replicas sweeping at once delete each row once.
+pub async fn sweep_sessions(
+    db: sea_orm::DatabaseConnection,
+    cancel: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        match crate::db::desk::purge_expired_sessions(&db, chrono::Utc::now()).await {
+            Ok(n) => {
+                metrics::counter!("desk_sessions_purged_total").increment(n);
+                if n > 0 {
+                    tracing::info!(sessions = n, "expired desk sessions deleted");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "expired desk sessions: sweep failed"),
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(SESSION_SWEEP) => {}
+        }
+    }
 }
 
 async fn css() -> HttpResponse {
     kummerer_web::stylesheet(CSS)
 }
+
+const SCRIPT: &str = include_str!("../../../static/desk.js");
+
+/// The desk's one script: it refreshes the managers' list of approval requests (the pages work
+/// without it).
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "public, max-age=3600",
+        ))
+        .body(SCRIPT)
+}
+
+/// The page CSP plus our own script and its fetches (the desk page with the managers' list).
+pub const SCRIPT_PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+    script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+    base-uri 'none'";
 
 pub fn render_status(status: StatusCode, page: &impl Template) -> Result<HttpResponse, Problem> {
     let body = page.render().map_err(Problem::internal)?;

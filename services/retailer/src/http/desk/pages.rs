@@ -16,9 +16,10 @@ use crate::db::{self, desk, products, sales};
 use crate::domain::{
     CODE_MAX, CaseStatus, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, Entitlement, Limit, Role,
 };
-use crate::http::cases::{Approval, NEEDS_MANAGER, approve, case_view, open_case as open_case_on};
+use crate::http::cases::{Approval, NEEDS_MANAGER, approve, case_view, open_case_at};
 use crate::http::desk::auth::{Signed, authorize_manager, guard_post, signed_in};
 use crate::http::desk::refusals::{RefuseForm, reason_options};
+use crate::http::desk::requests;
 use crate::http::desk::{Errors, Me, not_found, render, see_other};
 use crate::http::input::{AddressBody, invalid};
 use crate::http::view::{BallView, CaseView, money};
@@ -31,7 +32,7 @@ pub(crate) fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-fn day(t: DateTime<Utc>) -> String {
+pub(crate) fn day(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d").to_string()
 }
 
@@ -76,6 +77,8 @@ pub struct Home {
     pub searched: bool,
     pub message: Option<String>,
     pub results: Vec<SaleRow>,
+    /// For managers and admins: the swaps waiting for them (refreshed by the desk's script).
+    pub approvals: Option<Vec<super::requests::RequestRow>>,
 }
 
 /// `GET /desk?q=…`: one search box for a receipt number, a serial number, or the start of the
@@ -97,6 +100,7 @@ pub async fn home(
         searched: !q.is_empty(),
         message: None,
         results: Vec::new(),
+        approvals: requests::open_rows(db.get_ref(), &me).await?,
     };
     if q.chars().count() > CODE_MAX {
         page.message = Some(format!("Search for at most {CODE_MAX} characters."));
@@ -126,7 +130,14 @@ pub async fn home(
             });
         }
     }
-    render(&page)
+    let mut res = render(&page)?;
+    if page.approvals.is_some() {
+        res.headers_mut().insert(
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            actix_web::http::header::HeaderValue::from_static(super::SCRIPT_PAGE_CSP),
+        );
+    }
+    Ok(res)
 }
 
 // --- a sale -------------------------------------------------------------------------------------
@@ -319,7 +330,14 @@ pub async fn open_case(
     );
     let result = match (v.finish(), category) {
         (Ok(()), Some(category)) => {
-            open_case_on(db.get_ref(), &sale, category, description.clone()).await
+            open_case_at(
+                db.get_ref(),
+                &sale,
+                category,
+                description.clone(),
+                me.staff.store_id,
+            )
+            .await
         }
         (Err(p), _) => Err(p),
         (Ok(()), None) => Err(Problem::internal("category vanished")),
@@ -360,7 +378,7 @@ pub struct TimelineRow {
 }
 
 /// What the swap form shows (as typed, or the defaults).
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct SwapForm {
     pub csrf: String,
@@ -376,6 +394,17 @@ pub struct SwapForm {
     /// A manager authorizing a swap above the approver's limit, on the same screen.
     pub manager_email: String,
     pub manager_password: String,
+    /// The stock location the replacement is reserved at (where the retailer keeps stock).
+    pub stock_location_id: String,
+    /// `ask`: send the form to the managers' desks instead of approving it here.
+    pub action: String,
+}
+
+/// A stock location that has the chosen replacement, for the swap form.
+pub struct LocationOption {
+    pub id: Uuid,
+    pub label: String,
+    pub selected: bool,
 }
 
 /// The signed-in staff member's authority limit.
@@ -411,6 +440,12 @@ pub struct CasePage {
     pub refusal: RefuseForm,
     pub reasons: Vec<CategoryOption>,
     pub refuse_errors: Errors,
+    /// Whether the retailer keeps stock in Kümmerer: then the form asks where the replacement
+    /// comes from, offering the locations that have it.
+    pub stock_kept: bool,
+    pub locations: Vec<LocationOption>,
+    /// The request waiting for a manager on this case, if any.
+    pub open_request: Option<Uuid>,
     /// Whether the case has a customer status link (its token is not stored, only its hash).
     pub has_status_link: bool,
     /// The link just created: shown this once.
@@ -432,7 +467,7 @@ pub struct BallBox {
 }
 
 /// `"3 d 4 h"`, `"2 h 5 min"`, `"12 min"`, `"under a minute"`.
-fn duration_text(seconds: i64) -> String {
+pub(crate) fn duration_text(seconds: i64) -> String {
     let minutes = seconds / 60;
     let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
     if d > 0 {
@@ -508,6 +543,8 @@ fn default_swap_form(view: &CaseView, now: DateTime<Utc>) -> SwapForm {
         country: c.country.clone(),
         manager_email: String::new(),
         manager_password: String::new(),
+        stock_location_id: String::new(),
+        action: String::new(),
     }
 }
 
@@ -554,7 +591,39 @@ pub(crate) async fn case_page(
     } else {
         Vec::new()
     };
+    let stock_kept = can_approve && db::stock::has_locations(db, retailer_id).await?;
+    let locations = if stock_kept {
+        let sku = if form.replacement_sku.trim().is_empty() {
+            view.sale.product.sku.as_str()
+        } else {
+            form.replacement_sku.trim()
+        };
+        match db::product_by_sku(db, retailer_id, sku).await? {
+            None => Vec::new(),
+            Some(p) => db::stock::in_stock(db, retailer_id, p.id)
+                .await?
+                .into_iter()
+                .map(|s| LocationOption {
+                    selected: s.location_id.to_string() == form.stock_location_id,
+                    label: s.label(),
+                    id: s.location_id,
+                })
+                .collect(),
+        }
+    } else {
+        Vec::new()
+    };
+    let open_request = if can_approve {
+        db::requests::open_of_case(db, retailer_id, view.id)
+            .await?
+            .map(|r| r.id)
+    } else {
+        None
+    };
     Ok(CasePage {
+        open_request,
+        stock_kept,
+        locations,
         me: Me::from(me),
         opened_at: when(view.opened_at),
         sold_at: when(view.sale.sold_at),
@@ -629,7 +698,7 @@ fn parse_local(field: &str, raw: &str, v: &mut FieldErrors) -> Option<DateTime<U
 
 impl SwapForm {
     /// The approval this form asks for, by `approved_by`; every field error at once.
-    fn parse(&self, approved_by: &str, now: DateTime<Utc>) -> Result<Approval, Problem> {
+    pub(crate) fn parse(&self, approved_by: &str, now: DateTime<Utc>) -> Result<Approval, Problem> {
         let mut v = FieldErrors::new();
         let sku = self.replacement_sku.trim();
         if sku.chars().count() > CODE_MAX {
@@ -638,6 +707,16 @@ impl SwapForm {
                 format!("must be at most {CODE_MAX} characters"),
             );
         }
+        let stock_location_id = match self.stock_location_id.trim() {
+            "" => None,
+            raw => {
+                let id = Uuid::parse_str(raw).ok();
+                if id.is_none() {
+                    v.add("stock_location_id", "no such stock location");
+                }
+                id
+            }
+        };
         let start = parse_local("window_start", &self.window_start, &mut v);
         let end = parse_local("window_end", &self.window_end, &mut v);
         let address = AddressBody {
@@ -670,6 +749,7 @@ impl SwapForm {
             delivery_address: Some(address),
             authorized_by: None,
             limit: None,
+            stock_location_id,
         })
     }
 }
@@ -699,6 +779,23 @@ pub async fn approve_swap(
     }
     let now = Utc::now();
     let mut form = form.into_inner();
+    if form.action == "ask" {
+        form.manager_password.clear();
+        match requests::ask(db.get_ref(), &me, id, &form, now).await {
+            Ok(request_id) => return Ok(see_other(&format!("/desk/requests/{request_id}"))),
+            Err(p) if p.status == StatusCode::NOT_FOUND.as_u16() => return not_found(),
+            Err(p) if p.status < 500 => {
+                let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
+                    return not_found();
+                };
+                let mut errors = Errors::from_problem(&p);
+                errors.needs_manager = true;
+                let page = case_page(db.get_ref(), &me, case, Some(form), errors).await?;
+                return render(&page);
+            }
+            Err(p) => return Err(p),
+        }
+    }
     let result = approve_at_desk(db.get_ref(), &me, id, &mut form, now).await;
     match result {
         Ok(done) => {
@@ -722,6 +819,26 @@ pub async fn approve_swap(
     }
 }
 
+/// The approval a desk swap form asks for, by `approved_by`: every field checked, and a stock
+/// location chosen where the retailer keeps stock in Kümmerer.
+pub(crate) async fn checked_form(
+    db: &DatabaseConnection,
+    retailer_id: Uuid,
+    form: &SwapForm,
+    approved_by: &str,
+    now: DateTime<Utc>,
+) -> Result<Approval, Problem> {
+    let approval = form.parse(approved_by, now)?;
+    if approval.stock_location_id.is_none() && db::stock::has_locations(db, retailer_id).await? {
+        return Err(invalid(
+            "stock_location_id",
+            "choose the stock location the replacement comes from (only those that have it are \
+             listed; none listed: it is out of stock everywhere)",
+        ));
+    }
+    Ok(approval)
+}
+
 /// The desk's approval: the form's fields, the signed-in person's authority limit and, when a
 /// manager's e-mail and password are on the form, the manager's authorization (then the
 /// manager's limit applies and the swap records both). The password never goes back into the
@@ -734,7 +851,7 @@ async fn approve_at_desk(
     now: DateTime<Utc>,
 ) -> Result<crate::http::view::SwapApproved, Problem> {
     let password = std::mem::take(&mut form.manager_password);
-    let mut approval = form.parse(&me.staff.email, now)?;
+    let mut approval = checked_form(db, me.staff.retailer_id, form, &me.staff.email, now).await?;
     approval.limit = Some(my_limit(db, me).await?);
     if !form.manager_email.trim().is_empty() || !password.is_empty() {
         let manager =

@@ -1,0 +1,370 @@
+//! Return items (units the manufacturer wants back) and the return shipments they travel in.
+//!
+//! Locking order: the job first, then the shipment. The consumer of a return request locks the
+//! unit's job before it adds the item, and a collection holds the job's lock while it places
+//! the job's items, so an item is never missed between the two; placing an item locks its open
+//! shipment, and dispatching locks the shipment, so an item never joins a shipment that has
+//! just left.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use kummerer_contracts::ReturnRequestedV1;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TryInsertResult,
+};
+use uuid::Uuid;
+
+use crate::db::jobs;
+use crate::domain::LIST_LIMIT;
+use crate::domain::returns::ShipmentStatus;
+
+pub mod shipments {
+    //! `return_shipments`: one trip from a carrier's depot to a manufacturer's depot.
+    use chrono::{DateTime, Utc};
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "return_shipments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub carrier_id: Uuid,
+        pub manufacturer_id: Uuid,
+        pub depot_id: Uuid,
+        pub depot_name: String,
+        /// `kummerer_contracts::Address`.
+        #[sea_orm(column_type = "JsonBinary")]
+        pub depot_address: Json,
+        pub status: String,
+        pub crew_id: Option<Uuid>,
+        pub ship_date: Option<Date>,
+        pub dispatched_at: Option<DateTime<Utc>>,
+        pub arrived_at: Option<DateTime<Utc>>,
+        pub received_by: Option<String>,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod items {
+    //! `return_items`: one unit the manufacturer wants back (one per claim).
+    use chrono::{DateTime, Utc};
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "return_items")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        #[sea_orm(unique)]
+        pub claim_id: Uuid,
+        pub swap_id: Uuid,
+        pub case_id: Uuid,
+        pub retailer_id: Uuid,
+        pub manufacturer_id: Uuid,
+        pub job_id: Uuid,
+        pub serial: String,
+        pub product_sku: String,
+        pub product_name: String,
+        pub depot_id: Uuid,
+        pub depot_name: String,
+        #[sea_orm(column_type = "JsonBinary")]
+        pub depot_address: Json,
+        pub return_by: DateTime<Utc>,
+        pub freight_paid_by: String,
+        pub requested_at: DateTime<Utc>,
+        pub shipment_id: Option<Uuid>,
+        pub created_at: DateTime<Utc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The job of a swap, locked until the caller's transaction ends.
+pub async fn lock_job_of_swap<C: ConnectionTrait>(
+    db: &C,
+    swap_id: Uuid,
+) -> Result<Option<jobs::Model>, DbErr> {
+    jobs::Entity::find()
+        .filter(jobs::Column::SwapId.eq(swap_id))
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
+/// Adds the return item of a request for the unit of `job`, unless the claim has one already.
+/// Returns the new item.
+pub async fn insert_item<C: ConnectionTrait>(
+    db: &C,
+    req: &ReturnRequestedV1,
+    job: &jobs::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<items::Model>, DbErr> {
+    let address = serde_json::to_value(&req.depot.address)
+        .map_err(|e| DbErr::Custom(format!("depot address: {e}")))?;
+    let item = items::Model {
+        id: Uuid::now_v7(),
+        claim_id: req.claim_id,
+        swap_id: req.swap_id,
+        case_id: req.case_id,
+        retailer_id: req.retailer_id,
+        manufacturer_id: req.manufacturer_id,
+        job_id: job.id,
+        serial: req.serial.clone(),
+        product_sku: req.product.sku.clone(),
+        product_name: req.product.name.clone(),
+        depot_id: req.depot.depot_id,
+        depot_name: req.depot.name.clone(),
+        depot_address: address,
+        return_by: req.return_by,
+        freight_paid_by: req.freight_paid_by.as_str().to_owned(),
+        requested_at: req.requested_at,
+        shipment_id: None,
+        created_at: now,
+    };
+    let active: items::ActiveModel = item.clone().into();
+    let result = items::Entity::insert(active)
+        .on_conflict_do_nothing_on([items::Column::ClaimId])
+        .exec_without_returning(db)
+        .await?;
+    Ok(match result {
+        TryInsertResult::Inserted(n) if n > 0 => Some(item),
+        _ => None,
+    })
+}
+
+/// The open shipment of the carrier for the item's manufacturer and depot, created if there is
+/// none, and locked until the caller's transaction ends.
+async fn lock_open_shipment<C: ConnectionTrait>(
+    db: &C,
+    carrier_id: Uuid,
+    item: &items::Model,
+    now: DateTime<Utc>,
+) -> Result<Uuid, DbErr> {
+    // A shipment dispatched between the insert and the lock is skipped: then try again.
+    for _ in 0..3 {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO return_shipments (id, carrier_id, manufacturer_id, depot_id, depot_name, \
+             depot_address, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $7) \
+             ON CONFLICT (carrier_id, manufacturer_id, depot_id) WHERE status = 'open' DO NOTHING",
+            [
+                Uuid::now_v7().into(),
+                carrier_id.into(),
+                item.manufacturer_id.into(),
+                item.depot_id.into(),
+                item.depot_name.clone().into(),
+                item.depot_address.clone().into(),
+                now.into(),
+            ],
+        ))
+        .await?;
+        let open = shipments::Entity::find()
+            .filter(shipments::Column::CarrierId.eq(carrier_id))
+            .filter(shipments::Column::ManufacturerId.eq(item.manufacturer_id))
+            .filter(shipments::Column::DepotId.eq(item.depot_id))
+            .filter(shipments::Column::Status.eq(ShipmentStatus::Open.as_str()))
+            .lock_exclusive()
+            .one(db)
+            .await?;
+        if let Some(open) = open {
+            return Ok(open.id);
+        }
+    }
+    Err(DbErr::Custom(format!(
+        "no open return shipment could be taken for carrier {carrier_id}"
+    )))
+}
+
+/// Puts the return items of `job` (held locked by the caller) into the open shipment of the
+/// job's carrier for their manufacturer and depot: the items not in a shipment yet, and those
+/// in another carrier's open shipment (the job was moved to another carrier). Returns how many
+/// items moved. A job without a carrier keeps its items waiting.
+pub async fn place_items_of_job<C: ConnectionTrait>(
+    db: &C,
+    job: &jobs::Model,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let Some(carrier_id) = job.carrier_id else {
+        return Ok(0);
+    };
+    let items = items::Entity::find()
+        .filter(items::Column::JobId.eq(job.id))
+        .order_by_asc(items::Column::Id)
+        .all(db)
+        .await?;
+    let mut moved = 0;
+    for item in items {
+        if let Some(current) = item.shipment_id {
+            let shipment = shipments::Entity::find_by_id(current).one(db).await?;
+            let stays = shipment.is_none_or(|s| {
+                s.status != ShipmentStatus::Open.as_str() || s.carrier_id == carrier_id
+            });
+            if stays {
+                continue;
+            }
+        }
+        let shipment_id = lock_open_shipment(db, carrier_id, &item, now).await?;
+        items::Entity::update_many()
+            .col_expr(
+                items::Column::ShipmentId,
+                sea_orm::sea_query::Expr::value(shipment_id),
+            )
+            .filter(items::Column::Id.eq(item.id))
+            .exec(db)
+            .await?;
+        if let Some(left) = item.shipment_id {
+            // The shipment the item left: dropped when it holds nothing more.
+            db.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "DELETE FROM return_shipments s WHERE s.id = $1 AND s.status = 'open' \
+                 AND NOT EXISTS (SELECT 1 FROM return_items i WHERE i.shipment_id = s.id)",
+                [left.into()],
+            ))
+            .await?;
+        }
+        moved += 1;
+    }
+    Ok(moved)
+}
+
+/// A unit of a shipment with whether its job collected it.
+#[derive(Debug, Clone)]
+pub struct ItemRow {
+    pub item: items::Model,
+    pub collected_at: Option<DateTime<Utc>>,
+}
+
+/// The items of the shipments, with their collection time, in the order they were requested.
+pub async fn items_of<C: ConnectionTrait>(
+    db: &C,
+    shipment_ids: &[Uuid],
+) -> Result<Vec<ItemRow>, DbErr> {
+    if shipment_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let items = items::Entity::find()
+        .filter(items::Column::ShipmentId.is_in(shipment_ids.iter().copied()))
+        .order_by_asc(items::Column::CreatedAt)
+        .order_by_asc(items::Column::Id)
+        .all(db)
+        .await?;
+    let job_ids: Vec<Uuid> = items.iter().map(|i| i.job_id).collect();
+    let jobs: std::collections::HashMap<Uuid, Option<DateTime<Utc>>> = jobs::Entity::find()
+        .filter(jobs::Column::Id.is_in(job_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|j| (j.id, j.collected_at))
+        .collect();
+    Ok(items
+        .into_iter()
+        .map(|item| ItemRow {
+            collected_at: jobs.get(&item.job_id).copied().flatten(),
+            item,
+        })
+        .collect())
+}
+
+/// A carrier's shipments, optionally of one status, newest first; at most [`LIST_LIMIT`].
+pub async fn shipments_of_carrier<C: ConnectionTrait>(
+    db: &C,
+    carrier_id: Uuid,
+    status: Option<ShipmentStatus>,
+) -> Result<Vec<shipments::Model>, DbErr> {
+    let mut query = shipments::Entity::find().filter(shipments::Column::CarrierId.eq(carrier_id));
+    if let Some(status) = status {
+        query = query.filter(shipments::Column::Status.eq(status.as_str()));
+    }
+    query
+        .order_by_desc(shipments::Column::CreatedAt)
+        .order_by_desc(shipments::Column::Id)
+        .limit(LIST_LIMIT)
+        .all(db)
+        .await
+}
+
+/// The carrier's shipment `id`, locked until the caller's transaction ends (another carrier's
+/// is unknown).
+pub async fn lock_shipment_of<C: ConnectionTrait>(
+    db: &C,
+    carrier_id: Uuid,
+    id: Uuid,
+) -> Result<Option<shipments::Model>, DbErr> {
+    shipments::Entity::find_by_id(id)
+        .filter(shipments::Column::CarrierId.eq(carrier_id))
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
+/// The carrier's shipment `id` (another carrier's is unknown).
+pub async fn find_shipment_of<C: ConnectionTrait>(
+    db: &C,
+    carrier_id: Uuid,
+    id: Uuid,
+) -> Result<Option<shipments::Model>, DbErr> {
+    shipments::Entity::find_by_id(id)
+        .filter(shipments::Column::CarrierId.eq(carrier_id))
+        .one(db)
+        .await
+}
+
+/// Sends the shipment with `crew_id` on `date`.
+pub async fn set_dispatched<C: ConnectionTrait>(
+    db: &C,
+    shipment: shipments::Model,
+    crew_id: Uuid,
+    date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<shipments::Model, DbErr> {
+    use sea_orm::ActiveModelTrait;
+    let mut active: shipments::ActiveModel = shipment.into();
+    active.status = Set(ShipmentStatus::Dispatched.as_str().to_owned());
+    active.crew_id = Set(Some(crew_id));
+    active.ship_date = Set(Some(date));
+    active.dispatched_at = Set(Some(now));
+    active.updated_at = Set(now);
+    active.update(db).await
+}
+
+/// Records the shipment's arrival at the depot.
+pub async fn set_arrived<C: ConnectionTrait>(
+    db: &C,
+    shipment: shipments::Model,
+    received_by: &str,
+    now: DateTime<Utc>,
+) -> Result<shipments::Model, DbErr> {
+    use sea_orm::ActiveModelTrait;
+    let mut active: shipments::ActiveModel = shipment.into();
+    active.status = Set(ShipmentStatus::Arrived.as_str().to_owned());
+    active.arrived_at = Set(Some(now));
+    active.received_by = Set(Some(received_by.to_owned()));
+    active.updated_at = Set(now);
+    active.update(db).await
+}
+
+/// The shipments a crew takes to a manufacturer's depot on `date` (dispatched or arrived).
+pub async fn crew_trips<C: ConnectionTrait>(
+    db: &C,
+    crew_id: Uuid,
+    date: NaiveDate,
+) -> Result<Vec<shipments::Model>, DbErr> {
+    shipments::Entity::find()
+        .filter(shipments::Column::CrewId.eq(crew_id))
+        .filter(shipments::Column::ShipDate.eq(date))
+        .order_by_asc(shipments::Column::DispatchedAt)
+        .order_by_asc(shipments::Column::Id)
+        .limit(LIST_LIMIT)
+        .all(db)
+        .await
+}

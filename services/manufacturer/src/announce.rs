@@ -1,0 +1,36 @@
+//! What the manufacturer tells the retailer about a claim, through the outbox in the caller's
+//! transaction.
+
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{ClaimDecidedV1, DecidedBy};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::db::claim;
+use crate::domain::decision::Decision;
+
+/// `manufacturer.claim.decided.v1` for `decision` on claim `c`.
+pub async fn decided<C: ConnectionTrait>(
+    txn: &C,
+    c: &claim::Model,
+    decision: &Decision,
+    decided_by: DecidedBy,
+    decided_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    kummerer_messaging::enqueue(
+        txn,
+        ClaimDecidedV1 {
+            claim_id: c.id,
+            swap_id: c.swap_id,
+            case_id: c.case_id,
+            retailer_id: c.retailer_id,
+            manufacturer_id: c.manufacturer_id,
+            outcome: decision.outcome,
+            amount: decision.amount.clone(),
+            reason_code: decision.reason_code.clone(),
+            decided_by,
+            decided_at,
+        },
+    )
+    .await?;
+    Ok(())
+}

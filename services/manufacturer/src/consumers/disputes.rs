@@ -1,0 +1,100 @@
+//! `retailer.claim.disputed.v1`: the retailer disputes a rejected claim, once. The claim opens
+//! again (`disputed`) with the statement and evidence stored and a new deadline (the agreement
+//! version's `decision_deadline_days` from now), and the manufacturer decides it again.
+//!
+//! A dispute of a claim that is not rejected, or a second dispute, changes nothing: it is
+//! recorded in the claim's history (`ignored`) and acknowledged, neither retried nor
+//! dead-lettered, since no delivery could ever apply it and the retailer's own case already
+//! knows the claim's state. A dispute of an unknown claim is dead-lettered: the retailer can
+//! only dispute a rejection it was told of, so the claim cannot arrive later.
+
+use chrono::TimeDelta;
+use kummerer_contracts::{ClaimDisputedV1, Envelope};
+use kummerer_messaging::HandleError;
+use sea_orm::DatabaseTransaction;
+use serde_json::json;
+
+use super::evidence::{known_claim, note_evidence};
+use crate::db::{agreement_version, claim, claim_event, claim_evidence};
+use crate::domain::ClaimStatus;
+use crate::domain::evidence::check_photo;
+
+pub async fn claim_disputed(
+    txn: &DatabaseTransaction,
+    env: &Envelope<ClaimDisputedV1>,
+) -> Result<(), HandleError> {
+    let d = &env.data;
+    let mut c = known_claim(txn, d.claim_id, d.manufacturer_id, d.retailer_id, "dispute").await?;
+    let now = crate::db::now();
+    let first_dispute_of_a_rejection =
+        c.status == ClaimStatus::Rejected.as_str() && c.disputed_at.is_none();
+    if !first_dispute_of_a_rejection {
+        let why = if c.disputed_at.is_some() {
+            "the claim was disputed before; a claim is disputed once"
+        } else {
+            "only a rejected claim can be disputed"
+        };
+        claim_event::append(
+            txn,
+            c.id,
+            claim_event::IGNORED,
+            now,
+            json!({
+                "message": "dispute",
+                "message_id": env.id,
+                "reason": why,
+                "status": c.status,
+                "statement": d.statement,
+                "disputed_by": d.disputed_by,
+                "disputed_at": d.disputed_at,
+            }),
+        )
+        .await?;
+        tracing::warn!(claim.id = %c.id, status = %c.status, why, "dispute ignored");
+        metrics::counter!("manufacturer_disputes_ignored_total").increment(1);
+        return Ok(());
+    }
+    // Nothing is stored unless every photo is good.
+    for e in &d.evidence {
+        if let Some(p) = &e.photo {
+            check_photo(p).map_err(|why| {
+                HandleError::Permanent(format!("dispute of claim {}: {why}", c.id))
+            })?;
+        }
+    }
+    let mut added = Vec::new();
+    for e in &d.evidence {
+        if note_evidence(txn, &mut c, e, claim_evidence::FROM_DISPUTE, now).await? {
+            added.push(e.evidence_id);
+        }
+    }
+    let days = agreement_version::judging(txn, &c)
+        .await?
+        .map(|t| t.decision_deadline_days);
+    c.status = ClaimStatus::Disputed.as_str().to_owned();
+    c.dispute_statement = Some(d.statement.clone());
+    c.disputed_by = Some(d.disputed_by.clone());
+    c.disputed_at = Some(d.disputed_at);
+    c.deadline_at = days.map(|days| now + TimeDelta::days(i64::from(days)));
+    let c = claim::save(txn, c).await?;
+    claim_event::append(
+        txn,
+        c.id,
+        claim_event::DISPUTED,
+        now,
+        json!({
+            "message_id": env.id,
+            "statement": d.statement,
+            "disputed_by": d.disputed_by,
+            "disputed_at": d.disputed_at,
+            "evidence_ids": added,
+            "deadline_at": c.deadline_at,
+            "rejected_by": c.decided_by,
+            "reason_code": c.reason_code,
+        }),
+    )
+    .await?;
+    metrics::counter!("manufacturer_disputes_total").increment(1);
+    tracing::info!(claim.id = %c.id, "claim disputed");
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! `approval_requests`: a swap form a clerk sent to the managers' desks, and its outcome.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
+use uuid::Uuid;
+
+fn stmt(sql: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Request {
+    pub id: Uuid,
+    pub retailer_id: Uuid,
+    pub case_id: Uuid,
+    pub requested_by: Uuid,
+    pub requester_name: String,
+    pub requester_email: String,
+    pub form: serde_json::Value,
+    pub status: String,
+    pub decided_by_email: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decline_reason: Option<String>,
+    pub swap_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "r.id, r.retailer_id, r.case_id, r.requested_by, q.name AS requester_name, \
+    q.email AS requester_email, r.form, r.status, d.email AS decided_by_email, r.decided_at, \
+    r.decline_reason, r.swap_id, r.created_at";
+const FROM: &str = "FROM approval_requests r JOIN staff q ON q.id = r.requested_by \
+    LEFT JOIN staff d ON d.id = r.decided_by";
+
+/// `false` when the case already has an open request.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    retailer_id: Uuid,
+    case_id: Uuid,
+    requested_by: Uuid,
+    form: serde_json::Value,
+) -> Result<bool, DbErr> {
+    let done = db
+        .execute_raw(stmt(
+            "INSERT INTO approval_requests (id, retailer_id, case_id, requested_by, form) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            vec![
+                id.into(),
+                retailer_id.into(),
+                case_id.into(),
+                requested_by.into(),
+                form.into(),
+            ],
+        ))
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Request>, DbErr> {
+    Request::find_by_statement(stmt(
+        &format!("SELECT {COLUMNS} {FROM} WHERE r.retailer_id = $1 AND r.id = $2"),
+        vec![retailer_id.into(), id.into()],
+    ))
+    .one(db)
+    .await
+}
+
+/// The request, locked until the caller's transaction ends: of two managers deciding at once,
+/// the second waits here and then sees the first one's decision.
+pub async fn lock<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Request>, DbErr> {
+    Request::find_by_statement(stmt(
+        &format!("SELECT {COLUMNS} {FROM} WHERE r.retailer_id = $1 AND r.id = $2 FOR UPDATE OF r"),
+        vec![retailer_id.into(), id.into()],
+    ))
+    .one(db)
+    .await
+}
+
+/// The open request of a case, if any.
+pub async fn open_of_case<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    case_id: Uuid,
+) -> Result<Option<Request>, DbErr> {
+    Request::find_by_statement(stmt(
+        &format!(
+            "SELECT {COLUMNS} {FROM} WHERE r.retailer_id = $1 AND r.case_id = $2 \
+             AND r.status = 'open'"
+        ),
+        vec![retailer_id.into(), case_id.into()],
+    ))
+    .one(db)
+    .await
+}
+
+/// The retailer's open requests, oldest first.
+pub async fn open<C: ConnectionTrait>(db: &C, retailer_id: Uuid) -> Result<Vec<Request>, DbErr> {
+    Request::find_by_statement(stmt(
+        &format!(
+            "SELECT {COLUMNS} {FROM} WHERE r.retailer_id = $1 AND r.status = 'open' \
+             ORDER BY r.created_at, r.id LIMIT 100"
+        ),
+        vec![retailer_id.into()],
+    ))
+    .all(db)
+    .await
+}
+
+/// Records the outcome of an open request: `false` when it was no longer open.
+pub async fn decide<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    outcome: Outcome,
+    decided_by: Option<Uuid>,
+    at: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let (status, reason, swap_id) = match outcome {
+        Outcome::Approved(swap_id) => ("approved", None, Some(swap_id)),
+        Outcome::Declined(reason) => ("declined", Some(reason), None),
+        Outcome::Withdrawn => ("withdrawn", None, None),
+    };
+    let done = db
+        .execute_raw(stmt(
+            "UPDATE approval_requests SET status = $3, decline_reason = $4, swap_id = $5, \
+             decided_by = $6, decided_at = $7 \
+             WHERE retailer_id = $1 AND id = $2 AND status = 'open'",
+            vec![
+                retailer_id.into(),
+                id.into(),
+                status.into(),
+                reason.into(),
+                swap_id.into(),
+                decided_by.into(),
+                at.into(),
+            ],
+        ))
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub enum Outcome {
+    Approved(Uuid),
+    Declined(String),
+    /// The case was decided otherwise meanwhile (approved on the clerk's screen, refused).
+    Withdrawn,
+}

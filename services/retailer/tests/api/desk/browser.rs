@@ -1,0 +1,212 @@
+//! Two real Chromium sessions at once: an admin imports sales from a CSV file (choosing the
+//! valid rows), a clerk asks for a manager's approval, and the admin — whose desk list refreshes
+//! itself — approves it; the clerk's waiting page shows it. Also takes the import and dashboard
+//! screenshots (with `KUMMERER_SCREENSHOT_DIR`).
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clerk_asks_and_the_admin_approves_from_the_open_desk_in_a_real_browser() {
+    if !Path::new(CHROMEDRIVER).exists() {
+        eprintln!("SKIPPED: {CHROMEDRIVER} is absent (apt-get install chromium chromium-driver)");
+        return;
+    }
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-B", "Erika Mustermann").await;
+    let (status, _) = put_limit(&svc, desk.retailer_id, "clerk", eur("550.00")).await;
+    assert_eq!(status, 200);
+    let admin = "admin@maier.example";
+    add_staff(&svc, desk.retailer_id, admin, "admin").await;
+    let day = (Utc::now() - Span::days(1)).format("%Y-%m-%d").to_string();
+    let csv_path = std::env::temp_dir().join(format!("kummerer-pos-{}.csv", Uuid::now_v7()));
+    std::fs::write(
+        &csv_path,
+        format!(
+            "receipt_no,sku,serial,price_paid,currency,sold_at,customer_name,customer_phone,\
+             street,postcode,city,country\n\
+             POS-77,WM-100,SN-IMPORT-1,529.00,EUR,{day},Jonas Weber,+49 30 555 0101,\
+             Torstraße 12,10119,Berlin,DE\n\
+             POS-77,DW-900,SN-IMPORT-2,399.00,EUR,{day},Jonas Weber,+49 30 555 0101,\
+             Torstraße 12,10119,Berlin,DE\n\
+             POS-78,WM-200,SN-IMPORT-3,599.00,EUR,tomorrow,Lea Kaya,+49 30 555 0202,\
+             Kastanienallee 3,10435,Berlin,DE\n\
+             POS-79,WM-200,SN-IMPORT-4,589.00,EUR,{day},Lea Kaya,+49 30 555 0202,\
+             Kastanienallee 3,10435,Berlin,DE\n"
+        ),
+    )
+    .unwrap();
+    let mut driver = chromedriver().await;
+    let profile = std::env::temp_dir().join(format!("kummerer-chromium-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&profile).unwrap();
+    let _profile = TempDir(profile.clone());
+    let m = browser_session(&driver, &driver._profile.0).await;
+    let c = browser_session(&driver, &profile).await;
+
+    let sign_in_as = |b: &fantoccini::Client, email: String| {
+        let b = b.clone();
+        let url = svc.url("/desk");
+        async move {
+            b.goto(&url).await?;
+            b.wait()
+                .for_element(Locator::Css("input[name=email]"))
+                .await?
+                .send_keys(&email)
+                .await?;
+            b.find(Locator::Css("input[name=password]"))
+                .await?
+                .send_keys(PASSWORD)
+                .await?;
+            b.find(Locator::Css("form button[type=submit]"))
+                .await?
+                .click()
+                .await?;
+            b.wait().for_element(Locator::Css("input[name=q]")).await?;
+            Ok::<_, fantoccini::error::CmdError>(())
+        }
+    };
+    let run = async {
+        // The admin imports the POS file: errors listed, nothing imported, then the valid rows.
+        sign_in_as(&m, admin.to_owned()).await?;
+        set_viewport(&m, 1280, 900).await?;
+        m.goto(&svc.url("/desk/admin/import")).await?;
+        m.wait()
+            .for_element(Locator::Css("input[name=file]"))
+            .await?
+            .send_keys(&csv_path.display().to_string())
+            .await?;
+        m.find(Locator::Css("#import-form button"))
+            .await?
+            .click()
+            .await?;
+        m.wait().for_element(Locator::Id("import-errors")).await?;
+        let import_png = m.screenshot().await?;
+        m.find(Locator::Css("#import-valid button"))
+            .await?
+            .click()
+            .await?;
+        let imported = m
+            .wait()
+            .for_element(Locator::Id("imported"))
+            .await?
+            .text()
+            .await?;
+        assert_eq!(imported, "2");
+        // The admin's desk, open before the clerk asks.
+        m.goto(&svc.url("/desk")).await?;
+        m.wait().for_element(Locator::Id("no-approvals")).await?;
+
+        // The clerk finds the imported sale, and asks for WM-200 above the limit.
+        sign_in_as(&c, desk.email.clone()).await?;
+        c.find(Locator::Css("input[name=q]"))
+            .await?
+            .send_keys("SN-IMPORT-1")
+            .await?;
+        c.find(Locator::Css("form.search button"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .for_element(Locator::Css("#results a"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .for_element(Locator::Css(
+                "select[name=defect_category] option[value=leak]",
+            ))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("textarea[name=defect_description]"))
+            .await?
+            .send_keys("Water under the machine")
+            .await?;
+        c.find(Locator::Css("#case-form button"))
+            .await?
+            .click()
+            .await?;
+        c.wait()
+            .for_element(Locator::Css(
+                "select[name=replacement_sku] option[value=WM-200]",
+            ))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Id("approve-swap")).await?.click().await?;
+        c.wait()
+            .for_element(Locator::Id("ask-manager"))
+            .await?
+            .click()
+            .await?;
+        c.wait().for_element(Locator::Id("waiting")).await?;
+
+        // The admin's open desk shows the request without a reload; the admin approves.
+        m.wait()
+            .for_element(Locator::Css("#approvals a.decide"))
+            .await?
+            .click()
+            .await?;
+        m.wait()
+            .for_element(Locator::Css("#approve-request button"))
+            .await?
+            .click()
+            .await?;
+        m.wait().for_element(Locator::Id("outcome")).await?;
+
+        // The clerk's waiting page shows it within seconds.
+        let outcome = c
+            .wait()
+            .for_element(Locator::Id("outcome"))
+            .await?
+            .text()
+            .await?;
+        assert!(
+            outcome.contains(&format!("Approved by {admin}")),
+            "{outcome}"
+        );
+
+        m.goto(&svc.url("/desk/dashboard")).await?;
+        m.wait().for_element(Locator::Id("ball-counts")).await?;
+        let dashboard_png = m.screenshot().await?;
+        Ok::<_, fantoccini::error::CmdError>((import_png, dashboard_png))
+    };
+    let outcome = run.await;
+    let sources = (
+        m.source().await.unwrap_or_default(),
+        c.source().await.unwrap_or_default(),
+    );
+    let _ = m.close().await;
+    let _ = c.close().await;
+    let _ = driver.child.kill().await;
+    let _ = std::fs::remove_file(&csv_path);
+    let (import_png, dashboard_png) = outcome.unwrap_or_else(|e| {
+        panic!(
+            "browser run failed: {e}\nadmin:\n{}\nclerk:\n{}",
+            sources.0, sources.1
+        )
+    });
+    if let Ok(dir) = std::env::var("KUMMERER_SCREENSHOT_DIR") {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(Path::new(&dir).join("desk-admin-import.png"), &import_png).unwrap();
+        std::fs::write(Path::new(&dir).join("desk-dashboard.png"), &dashboard_png).unwrap();
+    }
+    assert_eq!(
+        one_string(
+            &svc.db,
+            "SELECT approved_by || '/' || authorized_by FROM swaps",
+            vec![]
+        )
+        .await,
+        format!("{}/{admin}", desk.email)
+    );
+    assert_eq!(
+        count(
+            &svc.db,
+            "SELECT 1 FROM sales WHERE receipt_no LIKE 'POS-%'",
+            vec![]
+        )
+        .await,
+        2
+    );
+    svc.stop().await;
+}
