@@ -30,6 +30,8 @@ ALTER TABLE claims DROP CONSTRAINT claims_status_check;
 ALTER TABLE claims ADD CONSTRAINT claims_status_check
     CHECK (status IN ('submitted', 'accepted', 'partly_accepted', 'rejected', 'disputed'));
 ALTER TABLE claims ADD CONSTRAINT claims_tenant UNIQUE (retailer_id, id);
+-- The recovery ledger reads a retailer's claims oldest first, page by page.
+CREATE INDEX claims_ledger ON claims (retailer_id, submitted_at, id);
 
 -- One dispute per claim, ever.
 CREATE TABLE claim_disputes (
@@ -96,7 +98,7 @@ CREATE INDEX credit_lines_by_claim ON credit_lines (retailer_id, claim_id);
             .get_connection()
             .execute_unprepared(
                 "DROP TABLE credit_lines; DROP TABLE credit_notes; DROP TABLE agreements; \
-                 DROP TABLE claim_disputes; \
+                 DROP TABLE claim_disputes; DROP INDEX claims_ledger; \
                  ALTER TABLE claims DROP CONSTRAINT claims_tenant; \
                  ALTER TABLE claims DROP CONSTRAINT claims_status_check; \
                  ALTER TABLE claims ADD CONSTRAINT claims_status_check \

@@ -5,7 +5,7 @@
 use kummerer_contracts::topology::RETAILER_SETTLEMENT;
 use kummerer_contracts::{CreditLine, CreditNoteIssuedV1};
 
-use super::desk::{add_staff, browser, page, signed_in};
+use super::desk::{add_staff, bootstrap_admin, browser, page, signed_in};
 use super::*;
 
 fn eur_money(amount: &str) -> Money {
@@ -267,6 +267,8 @@ async fn the_ledger_matches_each_swap_to_its_decision_and_credit() {
     assert_problem(res, 404, "not_found", "unknown retailer").await;
 
     // The desk page: managers only; each retailer's own claims.
+    bootstrap_admin(&svc, shop.retailer_id).await;
+    bootstrap_admin(&svc, other.retailer_id).await;
     let clerk = "clerk@maier.example";
     add_staff(&svc, shop.retailer_id, clerk, "clerk").await;
     let manager = "manager@maier.example";
