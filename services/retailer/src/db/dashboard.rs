@@ -58,8 +58,9 @@ pub struct BallCount {
 }
 
 /// Open cases by who holds the ball: the retailer (an open case to decide, or a failed visit to
-/// agree again), the crew (a swap not delivered yet), the manufacturer (a claim not decided). A
-/// case waiting on the crew and the manufacturer at once counts for both.
+/// agree again), the crew (a swap not delivered yet), the manufacturer (a claim not decided, or
+/// disputed and waiting for the new decision). A case waiting on the crew and the manufacturer
+/// at once counts for both.
 pub async fn ball_counts<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
@@ -79,7 +80,7 @@ pub async fn ball_counts<C: ConnectionTrait>(
            UNION ALL \
            SELECT 'manufacturer', k.case_id, k.submitted_at FROM claims k \
            JOIN cases c ON c.id = k.case_id \
-           WHERE k.retailer_id = $1 AND k.status = 'submitted' \
+           WHERE k.retailer_id = $1 AND k.status IN ('submitted', 'disputed') \
              AND c.status NOT IN ('refused', 'closed') \
          ) h GROUP BY party",
         [retailer_id.into()],

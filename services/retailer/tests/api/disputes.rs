@@ -265,7 +265,12 @@ async fn a_manager_disputes_a_rejection_at_the_desk() {
         ("statement", "The bearing was broken on delivery"),
         ("note", ""),
     ];
+    // Rejected: the manufacturer holds nothing on the dashboard; disputed, it does again.
+    let (_, html) = page(&svc, &mine, "/desk/dashboard").await;
+    assert!(!html.contains(r#"data-party="manufacturer">1<"#), "{html}");
     let (status, location) = post_form(&svc, &mine, &dispute_path, &form).await;
+    let (_, html) = page(&svc, &mine, "/desk/dashboard").await;
+    assert!(html.contains(r#"data-party="manufacturer">1<"#), "{html}");
     assert_eq!(
         (status, location.as_str()),
         (303, format!("/desk/cases/{case_id}").as_str())
