@@ -953,10 +953,14 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
         let status = c.find(Locator::Id("visit-status")).await?.text().await?;
         // The photo is shown, loaded through the crew's session.
         c.wait().for_element(Locator::Css("#photos img")).await?;
+        // Waits for the image's load (or error) event rather than looking once.
         let loaded = c
-            .execute(
-                "const i = document.querySelector('#photos img'); \
-                 return i.complete && i.naturalWidth === 1;",
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 const i = document.querySelector('#photos img'); \
+                 if (i.complete) { done(i.naturalWidth === 1); } else { \
+                   i.addEventListener('load', () => done(i.naturalWidth === 1)); \
+                   i.addEventListener('error', () => done(false)); }",
                 vec![],
             )
             .await?;

@@ -83,6 +83,12 @@ ALTER TABLE cases ADD COLUMN store_id uuid,
     ADD CONSTRAINT cases_store FOREIGN KEY (retailer_id, store_id)
         REFERENCES stores (retailer_id, id);
 
+-- The dashboard: deliveries per retailer (time to swap), and the open work (who holds the ball).
+CREATE INDEX timeline_deliveries ON timeline (retailer_id, case_id, occurred_at)
+    WHERE kind IN ('delivered', 'delivered_and_collected');
+CREATE INDEX swaps_undelivered ON swaps (retailer_id) WHERE status <> 'delivered';
+CREATE INDEX cases_open ON cases (retailer_id) WHERE status = 'open';
+
 -- A clerk above their limit asks the managers: the whole swap form waits here until a manager
 -- approves it (the swap is made in that transaction) or declines it with a reason.
 CREATE TABLE approval_requests (
@@ -145,6 +151,8 @@ CREATE TABLE sales_imports (
             .get_connection()
             .execute_unprepared(
                 "DROP TABLE sales_imports; DROP TABLE approval_requests; \
+                 DROP INDEX cases_open; DROP INDEX swaps_undelivered; \
+                 DROP INDEX timeline_deliveries; \
                  ALTER TABLE cases DROP COLUMN store_id; \
                  ALTER TABLE swaps DROP COLUMN stock_location_id; \
                  ALTER TABLE staff DROP COLUMN disabled_at; ALTER TABLE staff DROP COLUMN store_id; \

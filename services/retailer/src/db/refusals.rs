@@ -84,3 +84,27 @@ pub async fn per_person<C: ConnectionTrait>(
         })
         .collect()
 }
+
+/// How many refusals per store where the case was opened (`None`: no store) in `[from, to)`,
+/// most first.
+pub async fn per_store<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<(Option<String>, i64)>, DbErr> {
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT st.name, count(*) AS n FROM refusals r \
+             JOIN cases c ON c.retailer_id = r.retailer_id AND c.id = r.case_id \
+             LEFT JOIN stores st ON st.id = c.store_id \
+             WHERE r.retailer_id = $1 AND r.refused_at >= $2 AND r.refused_at < $3 \
+             GROUP BY st.id, st.name ORDER BY n DESC, st.name NULLS LAST",
+            [retailer_id.into(), from.into(), to.into()],
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|r| Ok((r.try_get("", "name")?, r.try_get("", "n")?)))
+        .collect()
+}

@@ -162,10 +162,16 @@ async fn case_view_in<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<
             } else {
                 db::product_of(db, retailer_id, swap.replacement_product_id).await?
             };
-            (
-                Some(SwapView::new(swap, &replacement)),
-                claim.map(ClaimView::new).transpose()?,
-            )
+            let location = match swap.stock_location_id {
+                Some(id) => db::stock::location(db, retailer_id, id).await?,
+                None => None,
+            };
+            let mut view = SwapView::new(swap, &replacement);
+            view.stock_location = location.map(|l| crate::http::view::StockLocationRef {
+                id: l.id,
+                name: l.label(),
+            });
+            (Some(view), claim.map(ClaimView::new).transpose()?)
         }
     };
     let timeline = db::timeline_of(db, retailer_id, case.id).await?;
@@ -256,6 +262,10 @@ fn refused(case_id: Uuid, e: crate::domain::ApprovalRefused) -> Problem {
 }
 
 /// `POST /api/retailers/{rid}/cases/{case_id}/swap` → 201 `{swap_id, claim_id, case_id}`.
+///
+/// With `stock_location_id`, one unit of the replacement is reserved there in the same
+/// transaction (and named in the event's `replacement_from`); none left there → 409
+/// `out_of_stock`, a location that is not the retailer's → 422 (`stock_location_id`).
 ///
 /// This is the integration path (a POS or another system that has made its own decision): it
 /// records `approved_by` as given and checks no authority limit. Staff approve at the desk,

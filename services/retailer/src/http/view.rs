@@ -151,6 +151,15 @@ pub struct SwapView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authorized_by: Option<String>,
     pub approved_at: DateTime<Utc>,
+    /// Where the replacement was reserved (`None`: no reservation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stock_location: Option<StockLocationRef>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StockLocationRef {
+    pub id: Uuid,
+    pub name: String,
 }
 
 impl SwapView {
@@ -167,6 +176,7 @@ impl SwapView {
             approved_by: s.approved_by,
             authorized_by: s.authorized_by,
             approved_at: s.approved_at,
+            stock_location: None,
         }
     }
 }

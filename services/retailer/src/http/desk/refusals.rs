@@ -179,6 +179,8 @@ pub struct RefusalReport {
     pub total: i64,
     pub per_reason: Vec<ReasonCount>,
     pub per_person: Vec<PersonCount>,
+    /// Per store where the case was opened: `(store, count)`.
+    pub per_store: Vec<(String, i64)>,
 }
 
 fn parse_day(raw: &str, default: NaiveDate) -> Option<NaiveDate> {
@@ -191,8 +193,8 @@ fn parse_day(raw: &str, default: NaiveDate) -> Option<NaiveDate> {
 }
 
 /// `GET /desk/reports/refusals?from=YYYY-MM-DD&to=YYYY-MM-DD` (both days included, UTC; the
-/// last 30 days by default): refusals per reason and per person. Managers and admins only (a
-/// clerk gets the 403 page). There are no stores yet, so nothing is counted per store.
+/// last 30 days by default): refusals per reason, per person and per store (where the case was
+/// opened). Managers and admins only (a clerk gets the 403 page).
 pub async fn report(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
@@ -227,6 +229,7 @@ pub async fn report(
         total: 0,
         per_reason: Vec::new(),
         per_person: Vec::new(),
+        per_store: Vec::new(),
     };
     match (from, to) {
         (Some(from), Some(to)) if from <= to => {
@@ -255,6 +258,11 @@ pub async fn report(
                 .await?
                 .into_iter()
                 .map(|(name, email, count)| PersonCount { name, email, count })
+                .collect();
+            page.per_store = refusals::per_store(db.get_ref(), retailer_id, start, end)
+                .await?
+                .into_iter()
+                .map(|(store, n)| (store.unwrap_or_else(|| "No store".to_owned()), n))
                 .collect();
         }
         (Some(_), Some(_)) => {

@@ -15,10 +15,34 @@ async fn a_clerk_asks_and_the_admin_approves_from_the_open_desk_in_a_real_browse
     let desk = desk_shop(&svc, "Elektro Maier", "SN-B", "Erika Mustermann").await;
     let (status, _) = put_limit(&svc, desk.retailer_id, "clerk", eur("550.00")).await;
     assert_eq!(status, 200);
+    let second_sale = id_of(
+        &created(
+            &svc,
+            &format!("/api/retailers/{}/sales", desk.retailer_id),
+            sale_body("R-2", "WM-100", "SN-B-2"),
+        )
+        .await,
+    );
     let admin = "admin@maier.example";
     add_staff(&svc, desk.retailer_id, admin, "admin").await;
     let day = (Utc::now() - Span::days(1)).format("%Y-%m-%d").to_string();
-    let csv_path = std::env::temp_dir().join(format!("kummerer-pos-{}.csv", Uuid::now_v7()));
+    // The clerk works at the store Mitte (for the dashboard's time to swap per store).
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "WITH s AS (INSERT INTO stores (id, retailer_id, name) VALUES ($1, $2, 'Mitte') \
+             RETURNING id) UPDATE staff SET store_id = (SELECT id FROM s) WHERE email = $3",
+            [
+                Uuid::now_v7().into(),
+                desk.retailer_id.into(),
+                desk.email.clone().into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    let csv_dir = TempDir(std::env::temp_dir().join(format!("kummerer-pos-{}", Uuid::now_v7())));
+    std::fs::create_dir_all(&csv_dir.0).unwrap();
+    let csv_path = csv_dir.0.join("pos-export-november.csv");
     std::fs::write(
         &csv_path,
         format!(
@@ -165,6 +189,61 @@ async fn a_clerk_asks_and_the_admin_approves_from_the_open_desk_in_a_real_browse
             "{outcome}"
         );
 
+        // Some history for the dashboard: the swap delivered 2 h 35 min after the case was
+        // opened, and two refusals.
+        let case_id: Uuid = one_string(&svc.db, "SELECT case_id::text FROM swaps", vec![])
+            .await
+            .parse()
+            .unwrap();
+        let swap_id: Uuid = one_string(&svc.db, "SELECT id::text FROM swaps", vec![])
+            .await
+            .parse()
+            .unwrap();
+        let opened = Utc::now() - Span::minutes(155);
+        svc.db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "UPDATE cases SET opened_at = $1 WHERE id = $2",
+                [opened.into(), case_id.into()],
+            ))
+            .await
+            .unwrap();
+        publish_event(
+            &svc.names,
+            JobCompletedV1 {
+                job_id: Uuid::now_v7(),
+                swap_id,
+                case_id,
+                retailer_id: desk.retailer_id,
+                delivered_serial: "SN-NEW-77".into(),
+                collected_serial: "SN-IMPORT-1".into(),
+                collected_serial_matches: true,
+                recipient_name: "Jonas Weber".into(),
+                completed_at: Utc::now(),
+            },
+        )
+        .await;
+        wait_kind(&svc, case_id, "delivered_and_collected", 1).await;
+        let clerk = browser();
+        let csrf = signed_in(&svc, &clerk, &desk.email).await;
+        for (sale, reason) in [
+            (desk.sale_id, "outside_warranty"),
+            (second_sale, "damage_by_customer"),
+        ] {
+            let case = open_desk_case(&svc, &clerk, &csrf, sale).await;
+            let (status, _) = post_form(
+                &svc,
+                &clerk,
+                &format!("{case}/refuse"),
+                &[
+                    ("csrf", &csrf),
+                    ("reason_code", reason),
+                    ("reason_text", "Explained to the customer"),
+                ],
+            )
+            .await;
+            assert_eq!(status, 303);
+        }
         m.goto(&svc.url("/desk/dashboard")).await?;
         m.wait().for_element(Locator::Id("ball-counts")).await?;
         let dashboard_png = m.screenshot().await?;
@@ -178,7 +257,6 @@ async fn a_clerk_asks_and_the_admin_approves_from_the_open_desk_in_a_real_browse
     let _ = m.close().await;
     let _ = c.close().await;
     let _ = driver.child.kill().await;
-    let _ = std::fs::remove_file(&csv_path);
     let (import_png, dashboard_png) = outcome.unwrap_or_else(|e| {
         panic!(
             "browser run failed: {e}\nadmin:\n{}\nclerk:\n{}",

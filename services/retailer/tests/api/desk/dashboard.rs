@@ -115,6 +115,12 @@ async fn the_dashboard_shows_time_to_swap_per_store_the_ball_and_refusals() {
     );
     assert!(html.contains(r#"data-reason="other">0<"#), "{html}");
     assert!(html.contains("1 in the period"), "{html}");
+    // The refusal report counts it for the store where the case was opened.
+    let (_, html) = manager.get(&svc, "/desk/reports/refusals").await;
+    assert!(
+        html.contains(r#"<td>Mitte</td><td class="n">1</td>"#),
+        "{html}"
+    );
     let _ = case2;
     svc.stop().await;
 }

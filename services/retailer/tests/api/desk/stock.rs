@@ -87,6 +87,11 @@ async fn a_swap_reserves_the_replacement_at_a_stock_location_that_has_it() {
     assert_eq!(event["replacement_from"]["name"], "Filiale Mitte");
     assert_eq!(event["replacement_from"]["address"]["street"], "Lagerweg 5");
     assert_eq!(event["replacement_from"]["address"]["city"], "Berlin");
+    let (_, html) = clerk.get(&svc, &case_path).await;
+    assert!(
+        html.contains(r#"from <span id="stock-from">Filiale Mitte (Mitte)</span>"#),
+        "{html}"
+    );
     // The case was opened by a clerk without a store.
     assert_eq!(
         count(
