@@ -159,6 +159,24 @@ pub async fn insert_dispute<C: ConnectionTrait>(db: &C, d: NewDispute<'_>) -> Re
     Ok(done.rows_affected() == 1)
 }
 
+/// When the claim was disputed, if it was.
+pub async fn disputed_at<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    claim_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    match db
+        .query_one_raw(stmt(
+            "SELECT disputed_at FROM claim_disputes WHERE retailer_id = $1 AND claim_id = $2",
+            vec![retailer_id.into(), claim_id.into()],
+        ))
+        .await?
+    {
+        Some(row) => Ok(Some(row.try_get("", "disputed_at")?)),
+        None => Ok(None),
+    }
+}
+
 pub async fn was_disputed<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,

@@ -6,7 +6,7 @@
 //! nothing. The manufacturer's new decision comes back as `manufacturer.claim.decided.v1`.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use kummerer_contracts::{ClaimDisputedV1, ClaimEvidence, EvidenceKind};
 use kummerer_messaging::enqueue;
 use kummerer_service::{FieldErrors, Problem};
@@ -83,6 +83,8 @@ pub async fn dispute(
     d: Dispute,
     now: DateTime<Utc>,
 ) -> Result<Disputed, Problem> {
+    // To the microsecond the database keeps, so the answer and the stored time agree.
+    let now = now.trunc_subsecs(6);
     let txn = db.begin().await?;
     let claim = db::lock_claim(&txn, retailer_id, claim_id)
         .await?

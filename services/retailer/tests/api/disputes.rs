@@ -113,6 +113,7 @@ async fn a_rejected_claim_is_disputed_once_and_decided_again() {
     assert_eq!(timeline_count(db, shop.case_id, "claim_disputed").await, 1);
     let (_, case) = get_json(&svc, &shop.case_path()).await;
     assert_eq!(case["claim"]["status"], "disputed");
+    assert_eq!(case["claim"]["disputed_at"], res["disputed_at"], "{case}");
     assert_eq!(case["ball"]["party"], "crew", "{case}");
     assert_eq!(
         holders(&case["ball"]),
@@ -277,6 +278,11 @@ async fn a_manager_disputes_a_rejection_at_the_desk() {
     );
     let (_, html) = page(&svc, &mine, &location).await;
     assert!(html.contains("Rejection disputed"), "{html}");
+    assert!(html.contains(r#"id="disputed""#), "{html}");
+    assert!(
+        !html.contains(&format!(r#"href="{dispute_path}""#)),
+        "{html}"
+    );
     assert!(html.contains(&format!(
         "“The bearing was broken on delivery”, by {manager}."
     )));
