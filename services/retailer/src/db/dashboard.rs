@@ -54,35 +54,34 @@ pub async fn time_to_swap<C: ConnectionTrait>(
 pub struct BallCount {
     pub party: String,
     pub cases: i64,
-    pub oldest: DateTime<Utc>,
+    /// `None` when the party holds nothing.
+    pub oldest: Option<DateTime<Utc>>,
 }
 
 /// Open cases by who holds the ball: the retailer (an open case to decide, or a failed visit to
 /// agree again), the crew (a swap not delivered yet), the manufacturer (a claim not decided, or
 /// disputed and waiting for the new decision). A case waiting on the crew and the manufacturer
-/// at once counts for both.
+/// at once counts for both. Swaps and claims exist only on approved cases (a refused case has
+/// neither), so they are counted without looking at the case: one aggregate per party, no sort.
 pub async fn ball_counts<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
 ) -> Result<Vec<BallCount>, DbErr> {
     BallCount::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT party, count(DISTINCT case_id) AS cases, min(since) AS oldest FROM ( \
-           SELECT 'retailer' AS party, c.id AS case_id, c.opened_at AS since FROM cases c \
-           WHERE c.retailer_id = $1 AND c.status = 'open' \
+        "SELECT 'retailer' AS party, count(*) AS cases, min(since) AS oldest FROM ( \
+           SELECT opened_at AS since FROM cases WHERE retailer_id = $1 AND status = 'open' \
            UNION ALL \
-           SELECT CASE WHEN w.status = 'failed_attempt' THEN 'retailer' ELSE 'crew' END, \
-             w.case_id, CASE WHEN w.status = 'approved' THEN w.approved_at \
-                             ELSE w.status_changed_at END \
-           FROM swaps w JOIN cases c ON c.id = w.case_id \
-           WHERE w.retailer_id = $1 AND w.status <> 'delivered' \
-             AND c.status NOT IN ('refused', 'closed') \
-           UNION ALL \
-           SELECT 'manufacturer', k.case_id, k.submitted_at FROM claims k \
-           JOIN cases c ON c.id = k.case_id \
-           WHERE k.retailer_id = $1 AND k.status IN ('submitted', 'disputed') \
-             AND c.status NOT IN ('refused', 'closed') \
-         ) h GROUP BY party",
+           SELECT status_changed_at FROM swaps \
+           WHERE retailer_id = $1 AND status = 'failed_attempt' \
+         ) r \
+         UNION ALL \
+         SELECT 'crew', count(*), min(CASE WHEN status = 'approved' THEN approved_at \
+                                          ELSE status_changed_at END) \
+         FROM swaps WHERE retailer_id = $1 AND status NOT IN ('delivered', 'failed_attempt') \
+         UNION ALL \
+         SELECT 'manufacturer', count(*), min(submitted_at) FROM claims \
+         WHERE retailer_id = $1 AND status IN ('submitted', 'disputed')",
         [retailer_id.into()],
     ))
     .all(db)

@@ -113,7 +113,7 @@ pub async fn page(
                 party,
                 label,
                 cases: row.map_or(0, |b| b.cases),
-                oldest: row.map(|b| when(b.oldest)).unwrap_or_default(),
+                oldest: row.and_then(|b| b.oldest).map(when).unwrap_or_default(),
             }
         })
         .collect(),

@@ -555,3 +555,29 @@ async fn the_first_admin_is_created_on_the_command_line() {
     assert_eq!(count(&svc.db, "SELECT 1 FROM staff", vec![]).await, 1);
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_sessions_are_swept_and_live_ones_kept() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let old = browser();
+    signed_in(&svc, &old, &desk.email).await;
+    let live = browser();
+    signed_in(&svc, &live, &desk.email).await;
+    svc.db
+        .execute_unprepared(
+            "UPDATE sessions SET expires_at = now() - interval '1 minute' \
+             WHERE id = (SELECT id FROM sessions ORDER BY created_at LIMIT 1)",
+        )
+        .await
+        .unwrap();
+    // The sweep the service runs every 10 minutes (and at start).
+    let purged = retailer::db::desk::purge_expired_sessions(&svc.db, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert_eq!(count(&svc.db, "SELECT 1 FROM sessions", vec![]).await, 1);
+    assert_eq!(page(&svc, &old, "/desk").await.0, 303);
+    assert_eq!(page(&svc, &live, "/desk").await.0, 200);
+    svc.stop().await;
+}
