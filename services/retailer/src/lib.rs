@@ -10,7 +10,7 @@ pub mod http;
 
 use std::sync::Arc;
 
-use kummerer_contracts::topology::{RETAILER_CASE_EVENTS, Service};
+use kummerer_contracts::topology::{RETAILER_CASE_EVENTS, RETAILER_SETTLEMENT, Service};
 use kummerer_messaging::ConsumerConfig;
 use kummerer_service::{Context, Parts};
 
@@ -19,7 +19,8 @@ pub use retailer_migration::Migrator;
 pub const SERVICE: Service = Service::Retailer;
 pub const DEFAULT_PORT: u16 = 8081;
 
-/// Wires the service: the desk API, the staff desk pages and the consumer of case events.
+/// Wires the service: the desk API, the staff desk pages, the consumer of case events and the
+/// consumer of the settlement queue (agreements, credit notes).
 pub fn build(ctx: &Context) -> Parts {
     let case_events = kummerer_messaging::consumer::run(
         ctx.db.clone(),
@@ -29,14 +30,30 @@ pub fn build(ctx: &Context) -> Parts {
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
+    let settlement = kummerer_messaging::consumer::run(
+        ctx.db.clone(),
+        ctx.broker.clone(),
+        &RETAILER_SETTLEMENT,
+        Arc::new(consumers::settlement::SettlementConsumer),
+        ConsumerConfig::default(),
+        ctx.cancel.clone(),
+    );
     let desk = http::desk::DeskConfig::from_env();
+    let ledger = http::ledger::LedgerConfig::from_env().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "bad ledger configuration; using the default tolerance");
+        http::ledger::LedgerConfig {
+            tolerance: domain::ledger::DEFAULT_TOLERANCE,
+        }
+    });
     Parts {
         routes: Arc::new(move |cfg| {
+            cfg.app_data(actix_web::web::Data::new(ledger));
             http::routes(cfg);
             http::desk::routes(cfg, desk.clone());
         }),
         workers: vec![
             Box::pin(case_events),
+            Box::pin(settlement),
             Box::pin(http::desk::sweep_sessions(
                 ctx.db.clone(),
                 ctx.cancel.clone(),

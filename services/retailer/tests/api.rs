@@ -1379,3 +1379,11 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
 
 #[path = "api/desk.rs"]
 mod desk;
+#[path = "api/disputes.rs"]
+mod disputes;
+#[path = "api/ledger.rs"]
+mod ledger;
+#[path = "api/settlement.rs"]
+mod settlement;
+#[path = "api/visits.rs"]
+mod visits;

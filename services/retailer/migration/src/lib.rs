@@ -8,6 +8,7 @@ mod m20261123_000002_retailer;
 mod m20261123_000003_desk;
 mod m20261123_000004_desk_decisions;
 mod m20261123_000005_stores_admin;
+mod m20261123_000006_settlement;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_desk::Migration),
             Box::new(m20261123_000004_desk_decisions::Migration),
             Box::new(m20261123_000005_stores_admin::Migration),
+            Box::new(m20261123_000006_settlement::Migration),
         ]
     }
 }

@@ -1,3 +1,4 @@
 //! One module per consumed queue.
 
 pub mod case_events;
+pub mod settlement;

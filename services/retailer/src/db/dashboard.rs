@@ -42,7 +42,7 @@ pub async fn time_to_swap<C: ConnectionTrait>(
             retailer_id.into(),
             from.into(),
             to.into(),
-            "delivered".into(),
+            kind::DELIVERED.into(),
             kind::DELIVERED_AND_COLLECTED.into(),
         ],
     ))

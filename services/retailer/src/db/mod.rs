@@ -15,6 +15,7 @@ pub mod requests;
 pub mod retailers;
 pub mod sales;
 pub mod sessions;
+pub mod settlement;
 pub mod staff;
 pub mod stock;
 pub mod swaps;

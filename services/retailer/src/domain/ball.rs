@@ -7,9 +7,15 @@
 //! - `swap_approved` gives the delivery to the crew, `claim_submitted` the claim to the
 //!   manufacturer;
 //! - `delivery_failed` hands the delivery back to the retailer (to agree on a new visit), and a
-//!   later `job_scheduled` gives it to the crew again;
-//! - `delivered_and_collected` ends the delivery, `claim_decided` the claim;
-//! - a refused case, and a settled one (delivered and the claim decided), waits for nobody.
+//!   later `job_scheduled` (or the crew setting off, `on_the_way`) gives it to the crew again;
+//! - the visit ends with `delivered_and_collected`, or once both `delivered` and `collected`
+//!   were reported: until both, the crew holds it;
+//! - the manufacturer holds the claim while a decision is pending (from `claim_submitted` to
+//!   `claim_decided`, and again from `claim_disputed` to the new decision) and while a unit it
+//!   asked back is pending (from `return_requested` through `return_arrived` to
+//!   `claim_inspected`), even when it already decided;
+//! - a refused case, and a settled one (visit done, claim decided, no return pending), waits for
+//!   nobody.
 //!
 //! When two parties hold something at once, the one waited on longest is shown (on a tie, the
 //! delivery before the claim: the customer waits for it), and both are listed. The facts are
@@ -49,6 +55,8 @@ pub enum Holds {
     Delivery,
     /// The recourse claim.
     Claim,
+    /// A decided claim whose unit the manufacturer asked back: its return and inspection.
+    Return,
 }
 
 impl Holds {
@@ -57,6 +65,7 @@ impl Holds {
             Holds::Decision => "decision",
             Holds::Delivery => "delivery",
             Holds::Claim => "claim",
+            Holds::Return => "return",
         }
     }
 }
@@ -108,15 +117,36 @@ enum Delivery {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Claim {
-    NotFiled,
-    WithManufacturer(DateTime<Utc>),
-    Decided,
+enum Return {
+    NotRequested,
+    /// Asked back, on its way to the depot.
+    Requested,
+    /// At the depot, waiting for the inspection.
+    Arrived,
+    Inspected,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Claim {
+    filed: bool,
+    decided: bool,
+    unit: Return,
+    /// Since when the manufacturer holds it without a break.
+    held_since: Option<DateTime<Utc>>,
+}
+
+impl Claim {
+    fn held(&self) -> bool {
+        self.filed && (!self.decided || matches!(self.unit, Return::Requested | Return::Arrived))
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
 struct State {
     delivery: Delivery,
+    /// The two halves of the visit, when reported one by one.
+    delivered: bool,
+    collected: bool,
     claim: Claim,
     refused: bool,
 }
@@ -128,19 +158,37 @@ impl State {
             kind::SWAP_APPROVED if matches!(self.delivery, Delivery::Undecided(_)) => {
                 self.delivery = Delivery::WithCrew(at);
             }
-            kind::CLAIM_SUBMITTED if self.claim == Claim::NotFiled => {
-                self.claim = Claim::WithManufacturer(at);
-            }
-            kind::JOB_SCHEDULED if matches!(self.delivery, Delivery::BackWithRetailer(_)) => {
+            kind::CLAIM_SUBMITTED => self.claim.filed = true,
+            kind::JOB_SCHEDULED | kind::ON_THE_WAY
+                if matches!(self.delivery, Delivery::BackWithRetailer(_)) =>
+            {
                 self.delivery = Delivery::WithCrew(at);
             }
             kind::DELIVERY_FAILED if matches!(self.delivery, Delivery::WithCrew(_)) => {
                 self.delivery = Delivery::BackWithRetailer(at);
             }
+            kind::DELIVERED => self.delivered = true,
+            kind::COLLECTED => self.collected = true,
             kind::DELIVERED_AND_COLLECTED => self.delivery = Delivery::Done,
-            kind::CLAIM_DECIDED => self.claim = Claim::Decided,
+            kind::CLAIM_DECIDED => self.claim.decided = true,
+            kind::CLAIM_DISPUTED if self.claim.decided => self.claim.decided = false,
+            kind::RETURN_REQUESTED if self.claim.unit == Return::NotRequested => {
+                self.claim.unit = Return::Requested;
+            }
+            kind::RETURN_ARRIVED if self.claim.unit != Return::Inspected => {
+                self.claim.unit = Return::Arrived;
+            }
+            kind::CLAIM_INSPECTED => self.claim.unit = Return::Inspected,
             kind::CASE_REFUSED => self.refused = true,
             _ => {}
+        }
+        if self.delivered && self.collected {
+            self.delivery = Delivery::Done;
+        }
+        if !self.claim.held() {
+            self.claim.held_since = None;
+        } else if self.claim.held_since.is_none() {
+            self.claim.held_since = Some(at);
         }
     }
 
@@ -155,10 +203,15 @@ impl State {
             Delivery::BackWithRetailer(since) => Some((Party::Retailer, Holds::Delivery, since)),
             Delivery::Done => None,
         };
-        let claim = match self.claim {
-            Claim::WithManufacturer(since) => Some((Party::Manufacturer, Holds::Claim, since)),
-            Claim::NotFiled | Claim::Decided => None,
+        let what = if self.claim.decided {
+            Holds::Return
+        } else {
+            Holds::Claim
         };
+        let claim = self
+            .claim
+            .held_since
+            .map(|since| (Party::Manufacturer, what, since));
         let mut holders: Vec<Holding> = [delivery, claim]
             .into_iter()
             .flatten()
@@ -179,7 +232,14 @@ pub fn ball(opened_at: DateTime<Utc>, facts: &[Fact<'_>]) -> Ball {
     facts.sort_by_key(|f| f.at);
     let mut state = State {
         delivery: Delivery::Undecided(opened_at),
-        claim: Claim::NotFiled,
+        delivered: false,
+        collected: false,
+        claim: Claim {
+            filed: false,
+            decided: false,
+            unit: Return::NotRequested,
+            held_since: None,
+        },
         refused: false,
     };
     let mut holders = state.holders();
@@ -327,6 +387,59 @@ mod tests {
         facts.push(fact(kind::CLAIM_DECIDED, 30));
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since, b.handovers), (None, at(30), 1));
+    }
+
+    #[test]
+    fn the_visit_ends_once_delivered_and_collected_are_both_reported() {
+        let mut facts = approved(5).to_vec();
+        facts.extend([fact(kind::CLAIM_DECIDED, 6), fact(kind::ON_THE_WAY, 7)]);
+        facts.push(fact(kind::DELIVERED, 8));
+        let b = ball(at(0), &facts);
+        assert_eq!((b.party, b.since), (Some(Party::Crew), at(5)));
+        facts.push(fact(kind::COLLECTED, 9));
+        let b = ball(at(0), &facts);
+        assert_eq!((b.party, b.since, b.handovers), (None, at(9), 1));
+        // After a failed visit, the crew setting off takes the delivery back.
+        let mut facts = approved(5).to_vec();
+        facts.extend([fact(kind::DELIVERY_FAILED, 6), fact(kind::ON_THE_WAY, 8)]);
+        let b = ball(at(0), &facts);
+        assert_eq!(b.holders[1].party, Party::Crew);
+        assert_eq!(b.holders[1].since, at(8));
+        assert_eq!(b.handovers, 3);
+    }
+
+    #[test]
+    fn the_manufacturer_holds_a_return_its_inspection_and_a_disputed_claim() {
+        let mut facts = approved(5).to_vec();
+        facts.extend([
+            fact(kind::DELIVERED_AND_COLLECTED, 6),
+            fact(kind::RETURN_REQUESTED, 7),
+        ]);
+        // Undecided, a return asked: the manufacturer, since the claim was filed.
+        let b = ball(at(0), &facts);
+        assert_eq!((b.party, b.since), (Some(Party::Manufacturer), at(5)));
+        // Decided while the unit travels: still the manufacturer, without a break.
+        facts.extend([fact(kind::CLAIM_DECIDED, 8), fact(kind::RETURN_ARRIVED, 9)]);
+        let b = ball(at(0), &facts);
+        assert_eq!(parties(&b), [("manufacturer", "return")]);
+        assert_eq!(
+            (b.party, b.since, b.handovers),
+            (Some(Party::Manufacturer), at(5), 1)
+        );
+        // Inspected: settled.
+        facts.push(fact(kind::CLAIM_INSPECTED, 10));
+        let b = ball(at(0), &facts);
+        assert_eq!((b.party, b.since), (None, at(10)));
+        // A dispute hands the claim back to the manufacturer; the new decision settles it.
+        facts.push(fact(kind::CLAIM_DISPUTED, 11));
+        let b = ball(at(0), &facts);
+        assert_eq!(
+            (b.party, b.since, b.handovers),
+            (Some(Party::Manufacturer), at(11), 2)
+        );
+        facts.push(fact(kind::CLAIM_DECIDED, 12));
+        let b = ball(at(0), &facts);
+        assert_eq!((b.party, b.since, b.handovers), (None, at(12), 2));
     }
 
     #[test]

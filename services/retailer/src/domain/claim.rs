@@ -3,7 +3,23 @@
 //! handling fee, or less after a partial acceptance).
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::ClaimOutcome;
+use kummerer_contracts::{ClaimOutcome, EvidenceKind};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// The stable id of a piece of evidence taken from one message: the same message (redelivered,
+/// or handled again) always gives the same id, so the manufacturer stores it once. A name-based
+/// UUID (version 8: the first 16 bytes of SHA-256 over the message id and the kind).
+pub fn evidence_id(message_id: Uuid, kind: EvidenceKind) -> Uuid {
+    let mut hasher = Sha256::new();
+    hasher.update(b"kummerer.retailer.evidence:");
+    hasher.update(message_id.as_bytes());
+    hasher.update(kind.as_str().as_bytes());
+    let digest = hasher.finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClaimStatus {
@@ -11,6 +27,27 @@ pub enum ClaimStatus {
     Accepted,
     PartlyAccepted,
     Rejected,
+    /// A rejection the retailer disputed: the manufacturer decides again.
+    Disputed,
+}
+
+/// Why a claim cannot be disputed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DisputeRefused {
+    #[error("only a rejected claim can be disputed")]
+    NotRejected,
+    #[error("this claim was disputed already; a claim is disputed once")]
+    AlreadyDisputed,
+}
+
+impl DisputeRefused {
+    /// The problem code the API answers with.
+    pub fn code(self) -> &'static str {
+        match self {
+            DisputeRefused::NotRejected => "claim_not_rejected",
+            DisputeRefused::AlreadyDisputed => "claim_already_disputed",
+        }
+    }
 }
 
 impl ClaimStatus {
@@ -20,6 +57,31 @@ impl ClaimStatus {
             ClaimStatus::Accepted => "accepted",
             ClaimStatus::PartlyAccepted => "partly_accepted",
             ClaimStatus::Rejected => "rejected",
+            ClaimStatus::Disputed => "disputed",
+        }
+    }
+
+    pub const ALL: [ClaimStatus; 5] = [
+        ClaimStatus::Submitted,
+        ClaimStatus::Accepted,
+        ClaimStatus::PartlyAccepted,
+        ClaimStatus::Rejected,
+        ClaimStatus::Disputed,
+    ];
+
+    pub fn parse(s: &str) -> Option<ClaimStatus> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The status after the retailer disputes the claim: a rejected claim, once
+    /// (`disputed_before` says whether it ever was).
+    pub fn dispute(self, disputed_before: bool) -> Result<ClaimStatus, DisputeRefused> {
+        if disputed_before {
+            return Err(DisputeRefused::AlreadyDisputed);
+        }
+        match self {
+            ClaimStatus::Rejected => Ok(ClaimStatus::Disputed),
+            _ => Err(DisputeRefused::NotRejected),
         }
     }
 }
@@ -60,6 +122,45 @@ mod tests {
             ClaimStatus::from(ClaimOutcome::Rejected).as_str(),
             "rejected"
         );
+    }
+
+    #[test]
+    fn evidence_ids_are_stable_per_message_and_kind() {
+        let m = Uuid::now_v7();
+        let serial = evidence_id(m, EvidenceKind::CollectedSerial);
+        assert_eq!(serial, evidence_id(m, EvidenceKind::CollectedSerial));
+        assert_ne!(serial, evidence_id(m, EvidenceKind::CollectedPhoto));
+        assert_ne!(
+            serial,
+            evidence_id(Uuid::now_v7(), EvidenceKind::CollectedSerial)
+        );
+        assert_eq!(serial.get_version_num(), 8);
+    }
+
+    #[test]
+    fn a_rejection_is_disputed_once() {
+        assert_eq!(
+            ClaimStatus::Rejected.dispute(false),
+            Ok(ClaimStatus::Disputed)
+        );
+        assert_eq!(
+            ClaimStatus::Rejected.dispute(true),
+            Err(DisputeRefused::AlreadyDisputed)
+        );
+        assert_eq!(
+            ClaimStatus::Disputed.dispute(true),
+            Err(DisputeRefused::AlreadyDisputed)
+        );
+        for s in [
+            ClaimStatus::Submitted,
+            ClaimStatus::Accepted,
+            ClaimStatus::PartlyAccepted,
+        ] {
+            assert_eq!(s.dispute(false), Err(DisputeRefused::NotRejected));
+        }
+        for s in ClaimStatus::ALL {
+            assert_eq!(ClaimStatus::parse(s.as_str()), Some(s));
+        }
     }
 
     #[test]

@@ -8,6 +8,8 @@ pub enum Step {
     SwapApproved,
     /// The crew has a date: the page shows the delivery window.
     DeliveryScheduled,
+    /// The crew set off: the page shows the window and the crew's estimate.
+    OnTheWay,
     Delivered,
     Refused,
     Closed,
@@ -20,6 +22,7 @@ impl Step {
             (CaseStatus::Refused, _) => Step::Refused,
             (_, Some(SwapStatus::Delivered)) | (CaseStatus::Delivered, _) => Step::Delivered,
             (_, Some(SwapStatus::Scheduled)) => Step::DeliveryScheduled,
+            (_, Some(SwapStatus::OnTheWay)) => Step::OnTheWay,
             // After a failed attempt the crew arranges a new date: back to "approved".
             (_, Some(SwapStatus::Approved | SwapStatus::FailedAttempt)) => Step::SwapApproved,
             (CaseStatus::Closed, None) => Step::Closed,
@@ -32,6 +35,7 @@ impl Step {
             Step::CaseOpened => "case_opened",
             Step::SwapApproved => "swap_approved",
             Step::DeliveryScheduled => "delivery_scheduled",
+            Step::OnTheWay => "on_the_way",
             Step::Delivered => "delivered",
             Step::Refused => "refused",
             Step::Closed => "closed",
@@ -46,7 +50,8 @@ impl Step {
                 "Swap approved: a replacement is on its way; the crew will arrange a date."
             }
             Step::DeliveryScheduled => "Delivery scheduled: the crew comes in this window.",
-            Step::Delivered => "Delivered: the replacement is with you, the old unit collected.",
+            Step::OnTheWay => "On the way: the crew has set off to you with the replacement.",
+            Step::Delivered => "Delivered: the replacement is with you.",
             Step::Refused => "Refused: please contact the store.",
             Step::Closed => "Closed.",
         }
@@ -69,6 +74,11 @@ mod tests {
             Step::of(CaseStatus::SwapApproved, Some(SwapStatus::Scheduled)),
             Step::DeliveryScheduled
         );
+        assert_eq!(
+            Step::of(CaseStatus::SwapApproved, Some(SwapStatus::OnTheWay)),
+            Step::OnTheWay
+        );
+        assert_eq!(Step::OnTheWay.as_str(), "on_the_way");
         assert_eq!(
             Step::of(CaseStatus::SwapApproved, Some(SwapStatus::FailedAttempt)),
             Step::SwapApproved

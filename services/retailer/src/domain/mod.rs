@@ -2,28 +2,31 @@
 //! which inputs are acceptable (defect categories, delivery windows, sale dates), and how facts
 //! reported by the other services land on a case, and who holds the ball.
 
+pub mod agreement;
 pub mod authority;
 pub mod ball;
 pub mod case;
 pub mod claim;
 pub mod csv;
 pub mod customer_status;
+pub mod ledger;
 pub mod refusal;
 pub mod sale;
 pub mod staff;
 pub mod swap;
 pub mod timeline;
 
+pub use agreement::{Warranty, recovery_text, warranty};
 pub use authority::Limit;
 pub use ball::{Ball, Fact, Holding, Party, ball};
 pub use case::{ApprovalRefused, CaseStatus, DefectCategory};
-pub use claim::{ClaimStatus, decision_applies};
+pub use claim::{ClaimStatus, DisputeRefused, decision_applies, evidence_id};
 pub use customer_status::Step;
 pub use refusal::{REFUSAL_TEXT_MAX, RefusalReason};
 pub use sale::{Entitlement, SaleDateError, check_sold_at, parse_country};
 pub use staff::Role;
 pub use swap::{DeliveryWindow, SwapStatus, WindowError, status_follows};
-pub use timeline::{Source, kind};
+pub use timeline::{Described, Source, describe, kind, window_text};
 
 /// Longest SKU, receipt number or serial number.
 pub const CODE_MAX: usize = 100;

@@ -7,6 +7,11 @@
 //!     └───────────────────────────┴──job completed──▶ delivered ◀┘
 //! ```
 //!
+//! `on_the_way` (the crew set off) sits between `scheduled` and `delivered`: it moves on to
+//! `delivered`, or to `failed_attempt` and back to `scheduled` like a scheduled visit.
+//! `job delivered` (the replacement handed over) makes the swap `delivered` as the completed
+//! job does.
+//!
 //! The logistics events may arrive out of order (retries, redeliveries), so the swap follows the
 //! fact that *happened* last, not the message that arrived last: each status remembers when its
 //! fact happened, and an older fact does not overwrite a newer one. `delivered` is final.
@@ -74,14 +79,17 @@ impl DeliveryWindow {
 pub enum SwapStatus {
     Approved,
     Scheduled,
+    /// The crew set off to the customer.
+    OnTheWay,
     Delivered,
     FailedAttempt,
 }
 
 impl SwapStatus {
-    pub const ALL: [SwapStatus; 4] = [
+    pub const ALL: [SwapStatus; 5] = [
         SwapStatus::Approved,
         SwapStatus::Scheduled,
+        SwapStatus::OnTheWay,
         SwapStatus::Delivered,
         SwapStatus::FailedAttempt,
     ];
@@ -90,6 +98,7 @@ impl SwapStatus {
         match self {
             SwapStatus::Approved => "approved",
             SwapStatus::Scheduled => "scheduled",
+            SwapStatus::OnTheWay => "on_the_way",
             SwapStatus::Delivered => "delivered",
             SwapStatus::FailedAttempt => "failed_attempt",
         }
@@ -118,7 +127,7 @@ pub fn status_follows(
     match current {
         SwapStatus::Delivered => false,
         SwapStatus::Approved => true,
-        SwapStatus::Scheduled | SwapStatus::FailedAttempt => {
+        SwapStatus::Scheduled | SwapStatus::OnTheWay | SwapStatus::FailedAttempt => {
             next == SwapStatus::Delivered || at >= current_at
         }
     }
@@ -185,6 +194,11 @@ mod tests {
         assert!(status_follows(FailedAttempt, t(9), Delivered, t(1)));
         assert!(!status_follows(Delivered, t(1), Scheduled, t(2)));
         assert!(!status_follows(Delivered, t(1), FailedAttempt, t(2)));
+        // On the way: after the schedule, before the delivery; an older schedule keeps it.
+        assert!(status_follows(Scheduled, t(1), OnTheWay, t(2)));
+        assert!(!status_follows(OnTheWay, t(2), Scheduled, t(1)));
+        assert!(status_follows(OnTheWay, t(2), Delivered, t(1)));
+        assert!(!status_follows(Delivered, t(1), OnTheWay, t(2)));
     }
 
     #[test]

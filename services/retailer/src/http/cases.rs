@@ -171,7 +171,11 @@ async fn case_view_in<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<
                 id: l.id,
                 name: l.label(),
             });
-            (Some(view), claim.map(ClaimView::new).transpose()?)
+            let mut claim = claim.map(ClaimView::new).transpose()?;
+            if let Some(c) = claim.as_mut() {
+                c.disputed_at = db::settlement::disputed_at(db, retailer_id, c.id).await?;
+            }
+            (Some(view), claim)
         }
     };
     let timeline = db::timeline_of(db, retailer_id, case.id).await?;

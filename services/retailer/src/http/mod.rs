@@ -6,7 +6,10 @@ pub mod admin_auth;
 pub mod authority;
 pub mod cases;
 pub mod desk;
+pub mod disputes;
+pub mod entitlement;
 pub mod input;
+pub mod ledger;
 pub mod products;
 pub mod retailers;
 pub mod sales;
@@ -26,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/{rid}/products", web::get().to(products::list))
             .route("/{rid}/sales", web::post().to(sales::create))
             .route("/{rid}/sales", web::get().to(sales::search))
+            .route("/{rid}/sales/{sale_id}", web::get().to(entitlement::get))
             .route("/{rid}/staff", web::post().to(staff::create))
             .route(
                 "/{rid}/authority-limits/{role}",
@@ -36,6 +40,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/{rid}/cases/{case_id}/swap",
                 web::post().to(cases::approve_swap),
-            ),
+            )
+            .route(
+                "/{rid}/claims/{claim_id}/dispute",
+                web::post().to(disputes::create),
+            )
+            .route("/{rid}/ledger", web::get().to(ledger::get)),
     );
 }

@@ -29,24 +29,12 @@ pub struct StatusPage {
     pub step: &'static str,
     pub label: &'static str,
     pub window: Option<String>,
+    /// The crew's estimated arrival, once it is on the way and gave one.
+    pub eta: Option<String>,
 }
 
 fn window_text(w: &TimeWindow) -> String {
-    let day = |t: DateTime<Utc>| t.format("%Y-%m-%d").to_string();
-    if day(w.start) == day(w.end) {
-        format!(
-            "{} {} – {} UTC",
-            day(w.start),
-            w.start.format("%H:%M"),
-            w.end.format("%H:%M")
-        )
-    } else {
-        format!(
-            "{} – {} UTC",
-            w.start.format("%Y-%m-%d %H:%M"),
-            w.end.format("%Y-%m-%d %H:%M")
-        )
-    }
+    crate::domain::window_text(w.start, w.end)
 }
 
 /// No caching, no referrer (the token is in the URL), not indexed.
@@ -72,6 +60,7 @@ fn unknown() -> Result<HttpResponse, Problem> {
             step: "",
             label: "",
             window: None,
+            eta: None,
         },
     )?))
 }
@@ -99,24 +88,30 @@ pub async fn page(
     let swap = db::swap_of_case(db, retailer_id, case.id).await?;
     let swap_status = swap.as_ref().map(db::swap_status).transpose()?;
     let step = Step::of(db::case_status(&case)?, swap_status);
-    let window = if step == Step::DeliveryScheduled {
-        // The crew's window: the latest `job_scheduled`, else the one approved.
-        let scheduled = db::timeline_of(db, retailer_id, case.id)
-            .await?
-            .into_iter()
+    let (window, eta) = if matches!(step, Step::DeliveryScheduled | Step::OnTheWay) {
+        // The crew's window: from the latest `on_the_way` or `job_scheduled`, else the one
+        // approved; the estimate from the latest `on_the_way`.
+        let timeline = db::timeline_of(db, retailer_id, case.id).await?;
+        let latest = timeline
+            .iter()
             .rev()
-            .find(|t| t.kind == kind::JOB_SCHEDULED)
-            .and_then(|t| serde_json::from_value::<TimeWindow>(t.details["window"].clone()).ok());
-        scheduled
+            .find(|t| t.kind == kind::JOB_SCHEDULED || t.kind == kind::ON_THE_WAY);
+        let eta = latest
+            .filter(|t| t.kind == kind::ON_THE_WAY && step == Step::OnTheWay)
+            .and_then(|t| serde_json::from_value::<DateTime<Utc>>(t.details["eta"].clone()).ok())
+            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+        let window = latest
+            .and_then(|t| serde_json::from_value::<TimeWindow>(t.details["window"].clone()).ok())
             .or_else(|| {
                 swap.as_ref().map(|s| TimeWindow {
                     start: s.window_start,
                     end: s.window_end,
                 })
             })
-            .map(|w| window_text(&w))
+            .map(|w| window_text(&w));
+        (window, eta)
     } else {
-        None
+        (None, None)
     };
     Ok(private(render_status(
         StatusCode::OK,
@@ -126,6 +121,7 @@ pub async fn page(
             step: step.as_str(),
             label: step.label(),
             window,
+            eta,
         },
     )?))
 }

@@ -191,6 +191,9 @@ pub struct ClaimView {
     pub reason_code: Option<String>,
     pub submitted_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
+    /// When the retailer disputed a rejection (a claim is disputed once); absent if never.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disputed_at: Option<DateTime<Utc>>,
 }
 
 impl ClaimView {
@@ -207,6 +210,7 @@ impl ClaimView {
             reason_code: c.reason_code,
             submitted_at: c.submitted_at,
             decided_at: c.decided_at,
+            disputed_at: None,
         })
     }
 }
@@ -250,7 +254,7 @@ pub struct CaseView {
 pub struct HolderView {
     /// `retailer`, `crew` or `manufacturer`.
     pub party: &'static str,
-    /// `decision`, `delivery` or `claim`.
+    /// `decision`, `delivery`, `claim` or `return`.
     pub holds: &'static str,
     pub since: DateTime<Utc>,
     pub held_for_seconds: i64,

@@ -8,10 +8,10 @@ use reqwest::redirect::Policy;
 
 use super::*;
 
-const PASSWORD: &str = "correct horse battery";
+pub(super) const PASSWORD: &str = "correct horse battery";
 
 /// A browser-like client: keeps cookies, does not follow redirects (the tests look at them).
-fn browser() -> reqwest::Client {
+pub(super) fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -20,13 +20,18 @@ fn browser() -> reqwest::Client {
 }
 
 /// A retailer with two products, one sale of `serial` to `customer_name`, and a clerk.
-struct Desk {
-    retailer_id: Uuid,
-    sale_id: Uuid,
-    email: String,
+pub(super) struct Desk {
+    pub(super) retailer_id: Uuid,
+    pub(super) sale_id: Uuid,
+    pub(super) email: String,
 }
 
-async fn desk_shop(svc: &TestService, name: &str, serial: &str, customer_name: &str) -> Desk {
+pub(super) async fn desk_shop(
+    svc: &TestService,
+    name: &str,
+    serial: &str,
+    customer_name: &str,
+) -> Desk {
     let retailer_id = id_of(&created(svc, "/api/retailers", json!({"name": name})).await);
     let path = |rest: &str| format!("/api/retailers/{retailer_id}{rest}");
     for (sku, product, price) in [
@@ -74,7 +79,7 @@ fn root_of(retailer_id: Uuid) -> String {
 
 /// The retailer's first admin, as `retailer create-admin` makes it (written here directly, to
 /// spare every test a process): the JSON staff and limit routes need an admin's credentials.
-async fn bootstrap_admin(svc: &TestService, retailer_id: Uuid) {
+pub(super) async fn bootstrap_admin(svc: &TestService, retailer_id: Uuid) {
     let hash = kummerer_web::hash_password(PASSWORD.to_owned())
         .await
         .unwrap();
@@ -127,7 +132,7 @@ async fn put_limit(svc: &TestService, retailer_id: Uuid, role: &str, amount: Jso
     (status, res.json().await.unwrap_or(Json::Null))
 }
 
-async fn sign_in(
+pub(super) async fn sign_in(
     svc: &TestService,
     client: &reqwest::Client,
     email: &str,
@@ -148,7 +153,7 @@ async fn sign_in(
     (status, location.unwrap_or(body))
 }
 
-async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, String) {
+pub(super) async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, String) {
     let res = client.get(svc.url(path)).send().await.unwrap();
     let status = res.status().as_u16();
     let location = res
@@ -159,7 +164,7 @@ async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, 
     (status, location.unwrap_or(body))
 }
 
-async fn post_form(
+pub(super) async fn post_form(
     svc: &TestService,
     client: &reqwest::Client,
     path: &str,
@@ -176,14 +181,14 @@ async fn post_form(
 }
 
 /// The CSRF token in a page's forms.
-fn csrf_of(html: &str) -> String {
+pub(super) fn csrf_of(html: &str) -> String {
     let marker = r#"name="csrf" value=""#;
     let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
     html[start..start + 64].to_owned()
 }
 
 /// Signs in as `email` and returns the session's CSRF token (from the desk page).
-async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
+pub(super) async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
     let (status, location) = sign_in(svc, client, email, PASSWORD).await;
     assert_eq!((status, location.as_str()), (303, "/desk"));
     let (status, html) = page(svc, client, "/desk").await;
@@ -876,7 +881,7 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
             .await?;
         c.wait()
             .for_element(Locator::XPath(
-                "//td[@class='kind'][text()='swap_approved']",
+                "//td[@class='kind'][@data-kind='swap_approved']",
             ))
             .await?;
         let status = c.find(Locator::Id("case-status")).await?.text().await?;
@@ -934,7 +939,7 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
             .await?;
         c.wait()
             .for_element(Locator::XPath(
-                "//td[@class='kind'][text()='swap_approved']",
+                "//td[@class='kind'][@data-kind='swap_approved']",
             ))
             .await?;
         let status = c.find(Locator::Id("case-status")).await?.text().await?;
@@ -990,7 +995,7 @@ async fn failed_attempts(db: &DatabaseConnection, email: &str) -> i64 {
     .await
 }
 
-async fn add_staff(svc: &TestService, retailer_id: Uuid, email: &str, role: &str) {
+pub(super) async fn add_staff(svc: &TestService, retailer_id: Uuid, email: &str, role: &str) {
     as_root(
         svc,
         retailer_id,
@@ -1344,7 +1349,7 @@ async fn a_swap_within_the_limit_needs_no_manager_and_a_manager_is_unlimited() {
 }
 
 /// Opens a case on the desk's sale as the signed-in person; its page path.
-async fn open_desk_case(
+pub(super) async fn open_desk_case(
     svc: &TestService,
     client: &reqwest::Client,
     csrf: &str,
@@ -1633,7 +1638,7 @@ async fn a_case_is_refused_with_a_reason_and_a_text_and_reported_to_managers() {
 }
 
 /// The link the case page shows once after creating it.
-fn status_link_of(html: &str) -> String {
+pub(super) fn status_link_of(html: &str) -> String {
     let marker = r#"id="new-status-link" href=""#;
     let start = html.find(marker).expect("a new status link") + marker.len();
     html[start..start + "/status/".len() + 64].to_owned()

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod auth;
 pub mod dashboard;
+pub mod disputes;
 pub mod import;
 pub mod pages;
 pub mod refusals;
@@ -41,6 +42,9 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: DeskConfig) {
                 web::post().to(crate::http::status::create_link),
             )
             .route("/reports/refusals", web::get().to(refusals::report))
+            .route("/claims/{id}/dispute", web::get().to(disputes::page))
+            .route("/claims/{id}/dispute", web::post().to(disputes::submit))
+            .route("/ledger", web::get().to(crate::http::ledger::page))
             .route("/desk.js", web::get().to(script))
             .route("/requests", web::get().to(requests::list))
             .route("/requests/open", web::get().to(requests::open_fragment))

@@ -174,11 +174,48 @@ pub struct SalePage {
     pub guarantee_ends: String,
     pub guarantee_days_left: i64,
     pub under_guarantee: bool,
+    /// The manufacturer's warranty by the agreement in force today; `None`: no agreement.
+    pub warranty: Option<WarrantyBox>,
     /// The case in progress on this unit: `(id, status)`.
     pub active_case: Option<(Uuid, String)>,
     pub categories: Vec<CategoryOption>,
     pub description: String,
     pub errors: Errors,
+}
+
+/// The manufacturer's warranty, as the sale page says it.
+pub struct WarrantyBox {
+    /// "Miele, agreement version 2 (in force since 2026-01-01)".
+    pub agreement: String,
+    pub coverage: String,
+    pub under_coverage: bool,
+    pub doa: String,
+    pub within_doa: bool,
+    pub recovery: String,
+}
+
+fn warranty_box(w: &crate::http::entitlement::WarrantyView) -> WarrantyBox {
+    WarrantyBox {
+        agreement: format!(
+            "{}, agreement version {} (in force since {})",
+            w.manufacturer_name,
+            w.version,
+            day(w.valid_from)
+        ),
+        coverage: match (w.coverage_ends, w.under_coverage) {
+            (None, _) => "covered, without an end".to_owned(),
+            (Some(end), true) => format!("covered until {}", day(end)),
+            (Some(end), false) => format!("ended on {}", day(end)),
+        },
+        under_coverage: w.under_coverage,
+        doa: if w.within_doa {
+            format!("dead on arrival until {}: full refund", when(w.doa_ends))
+        } else {
+            format!("ended on {}", when(w.doa_ends))
+        },
+        within_doa: w.within_doa,
+        recovery: crate::domain::recovery_text(&w.recovery_today),
+    }
 }
 
 async fn sale_page(
@@ -193,6 +230,11 @@ async fn sale_page(
     let now = Utc::now();
     let product = db::product_of(db, retailer_id, sale.product_id).await?;
     let entitlement = Entitlement::at(sale.sold_at, now);
+    let warranty = crate::http::entitlement::entitlement_of(db, &sale, &product, now)
+        .await?
+        .manufacturer_warranty
+        .as_ref()
+        .map(warranty_box);
     let active_case = desk::active_case_of_sale(db, retailer_id, sale.id)
         .await?
         .map(|c| (c.id, c.status));
@@ -210,6 +252,7 @@ async fn sale_page(
         guarantee_ends: day(entitlement.guarantee_ends),
         guarantee_days_left: entitlement.guarantee_days_left,
         under_guarantee: entitlement.under_guarantee(now),
+        warranty,
         active_case,
         categories: category_options(category),
         description,
@@ -327,6 +370,8 @@ pub struct ProductOption {
 
 pub struct TimelineRow {
     pub kind: String,
+    /// What happened, in words (see [`crate::domain::describe`]).
+    pub what: String,
     pub at: String,
     pub source: String,
     pub details: String,
@@ -443,6 +488,9 @@ fn holding_text(party: &str, holds: &str) -> String {
             "Your store — a visit failed: agree a new one with the customer".to_owned()
         }
         ("crew", _) => "The crew — delivering the replacement, collecting the unit".to_owned(),
+        ("manufacturer", "return") => {
+            "The manufacturer — the unit it asked back, and its inspection".to_owned()
+        }
         ("manufacturer", _) => "The manufacturer — deciding the claim".to_owned(),
         (party, holds) => format!("{party} — {holds}"),
     }
@@ -471,21 +519,6 @@ fn ball_box(ball: &BallView) -> BallBox {
             })
             .collect(),
         handovers: ball.handovers,
-    }
-}
-
-/// `"a: 1, b: x"` for a JSON object, compactly.
-fn details_text(details: &serde_json::Value) -> String {
-    match details {
-        serde_json::Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => format!("{k}: {s}"),
-                other => format!("{k}: {other}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
     }
 }
 
@@ -602,11 +635,15 @@ pub(crate) async fn case_page(
         timeline: view
             .timeline
             .iter()
-            .map(|t| TimelineRow {
-                kind: t.kind.clone(),
-                at: when(t.occurred_at),
-                source: t.source.clone(),
-                details: details_text(&t.details),
+            .map(|t| {
+                let said = crate::domain::describe(&t.kind, &t.details);
+                TimelineRow {
+                    kind: t.kind.clone(),
+                    what: said.what,
+                    at: when(t.occurred_at),
+                    source: t.source.clone(),
+                    details: said.details,
+                }
             })
             .collect(),
         ball: ball_box(&view.ball),

@@ -1,0 +1,146 @@
+//! `retailer.settlement`: the retailer's side of the business with each manufacturer.
+//!
+//! - `manufacturer.agreement.published.v1` → every version is stored (`agreement_id`,
+//!   `version` unique; a redelivered version changes nothing). The desk shows the version in
+//!   force today. An agreement for a retailer this service does not know can never be applied:
+//!   dead-lettered.
+//! - `manufacturer.credit_note.issued.v1` → the note and its lines are stored (once per credit
+//!   note id), and each credited claim gets a `credited` timeline entry. A note for an unknown
+//!   retailer, a line for a claim this retailer never filed (claims are filed by this service
+//!   before any message about them can exist), lines in several currencies or a total that is
+//!   not their sum → dead-lettered, nothing stored.
+
+use kummerer_contracts::{AgreementPublishedV1, CreditNoteIssuedV1, Event};
+use kummerer_messaging::{HandleError, Handler, Incoming};
+use sea_orm::DatabaseTransaction;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::db::{self, Entry, settlement};
+use crate::domain::{Source, kind};
+
+pub struct SettlementConsumer;
+
+impl Handler for SettlementConsumer {
+    async fn handle(&self, txn: &DatabaseTransaction, msg: &Incoming) -> Result<(), HandleError> {
+        match msg.envelope.ty.as_str() {
+            AgreementPublishedV1::TYPE => {
+                let env = msg.decode::<AgreementPublishedV1>()?;
+                agreement_published(txn, &env.data).await
+            }
+            CreditNoteIssuedV1::TYPE => {
+                let env = msg.decode::<CreditNoteIssuedV1>()?;
+                credit_note_issued(txn, &env.data).await
+            }
+            other => Err(HandleError::Permanent(format!("unexpected type {other}"))),
+        }
+    }
+}
+
+async fn known_retailer(txn: &DatabaseTransaction, retailer_id: Uuid) -> Result<(), HandleError> {
+    match db::find_retailer(txn, retailer_id).await? {
+        Some(_) => Ok(()),
+        None => Err(HandleError::Permanent(format!("no retailer {retailer_id}"))),
+    }
+}
+
+async fn agreement_published(
+    txn: &DatabaseTransaction,
+    ev: &AgreementPublishedV1,
+) -> Result<(), HandleError> {
+    known_retailer(txn, ev.retailer_id).await?;
+    if ev.version == 0 {
+        return Err(HandleError::Permanent(format!(
+            "agreement {} has version 0; versions start at 1",
+            ev.agreement_id
+        )));
+    }
+    if settlement::insert_agreement(txn, ev).await? {
+        metrics::counter!("retailer_agreement_versions_stored_total").increment(1);
+        tracing::info!(
+            retailer.id = %ev.retailer_id, agreement.id = %ev.agreement_id,
+            agreement.version = ev.version, manufacturer.id = %ev.manufacturer_id,
+            "agreement version stored"
+        );
+    } else {
+        tracing::info!(
+            agreement.id = %ev.agreement_id, agreement.version = ev.version,
+            "agreement version already stored; the first copy stands"
+        );
+    }
+    Ok(())
+}
+
+async fn credit_note_issued(
+    txn: &DatabaseTransaction,
+    ev: &CreditNoteIssuedV1,
+) -> Result<(), HandleError> {
+    known_retailer(txn, ev.retailer_id).await?;
+    let mut sum = rust_decimal::Decimal::ZERO;
+    let mut claims = Vec::with_capacity(ev.lines.len());
+    for line in &ev.lines {
+        if line.amount.currency != ev.total.currency {
+            return Err(HandleError::Permanent(format!(
+                "credit note {}: a line in {}, the total in {}",
+                ev.credit_note_id, line.amount.currency, ev.total.currency
+            )));
+        }
+        sum += line.amount.amount;
+        let claim = db::lock_claim(txn, ev.retailer_id, line.claim_id)
+            .await?
+            .ok_or_else(|| {
+                HandleError::Permanent(format!(
+                    "credit note {}: no claim {} of retailer {}",
+                    ev.credit_note_id, line.claim_id, ev.retailer_id
+                ))
+            })?;
+        if claim.swap_id != line.swap_id
+            || claim.case_id != line.case_id
+            || claim.manufacturer_id != ev.manufacturer_id
+            || claim.currency.trim() != ev.total.currency.as_str()
+        {
+            return Err(HandleError::Permanent(format!(
+                "credit note {}: the line for claim {} does not fit it (swap, case, \
+                 manufacturer or currency)",
+                ev.credit_note_id, claim.id
+            )));
+        }
+        claims.push((claim, line));
+    }
+    if sum != ev.total.amount {
+        return Err(HandleError::Permanent(format!(
+            "credit note {}: the total {} is not the sum of the lines {sum}",
+            ev.credit_note_id, ev.total
+        )));
+    }
+    if !settlement::insert_credit_note(txn, ev).await? {
+        tracing::info!(credit_note.id = %ev.credit_note_id, "credit note already stored");
+        return Ok(());
+    }
+    for (claim, line) in claims {
+        db::insert_timeline(
+            txn,
+            Entry {
+                case_id: claim.case_id,
+                retailer_id: claim.retailer_id,
+                kind: kind::CREDITED,
+                occurred_at: ev.issued_at,
+                source: Source::Manufacturer,
+                message_id: None,
+                details: json!({
+                    "claim_id": claim.id,
+                    "credit_note_id": ev.credit_note_id,
+                    "number": ev.number,
+                    "amount": line.amount,
+                }),
+            },
+        )
+        .await?;
+    }
+    metrics::counter!("retailer_credit_notes_stored_total").increment(1);
+    tracing::info!(
+        retailer.id = %ev.retailer_id, credit_note.id = %ev.credit_note_id,
+        lines = ev.lines.len(), total = %ev.total, "credit note stored"
+    );
+    Ok(())
+}

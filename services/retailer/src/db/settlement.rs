@@ -1,0 +1,303 @@
+//! The retailer's side of the business with each manufacturer: the agreements as published
+//! (every version), the credit notes and their lines, disputes of rejected claims, and the rows
+//! of the recovery ledger.
+
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{AgreementPublishedV1, AgreementTermsV1, CreditNoteIssuedV1};
+use rust_decimal::Decimal;
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
+use uuid::Uuid;
+
+fn stmt(sql: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+// --- agreements ---------------------------------------------------------------------------------
+
+/// Stores one version of an agreement; `false` when that version is already stored (a
+/// redelivery — the first copy stands).
+pub async fn insert_agreement<C: ConnectionTrait>(
+    db: &C,
+    a: &AgreementPublishedV1,
+) -> Result<bool, DbErr> {
+    let terms = serde_json::to_value(&a.terms).map_err(|e| DbErr::Custom(format!("terms: {e}")))?;
+    let done = db
+        .execute_raw(stmt(
+            "INSERT INTO agreements (agreement_id, version, retailer_id, manufacturer_id, \
+             manufacturer_name, valid_from, terms, published_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            vec![
+                a.agreement_id.into(),
+                i64::from(a.version).into(),
+                a.retailer_id.into(),
+                a.manufacturer_id.into(),
+                a.manufacturer_name.clone().into(),
+                a.valid_from.into(),
+                terms.into(),
+                a.published_at.into(),
+            ],
+        ))
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The version of an agreement in force at a moment.
+#[derive(Debug, Clone)]
+pub struct AgreementInForce {
+    pub agreement_id: Uuid,
+    pub version: i32,
+    pub manufacturer_name: String,
+    pub valid_from: DateTime<Utc>,
+    pub terms: AgreementTermsV1,
+}
+
+/// The agreement between the retailer and the manufacturer in force `at`: the version with the
+/// latest `valid_from` not after `at` (the highest version number on a tie).
+pub async fn agreement_in_force<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    manufacturer_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<Option<AgreementInForce>, DbErr> {
+    let Some(row) = db
+        .query_one_raw(stmt(
+            "SELECT agreement_id, version, manufacturer_name, valid_from, terms FROM agreements \
+             WHERE retailer_id = $1 AND manufacturer_id = $2 AND valid_from <= $3 \
+             ORDER BY valid_from DESC, version DESC LIMIT 1",
+            vec![retailer_id.into(), manufacturer_id.into(), at.into()],
+        ))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let terms: serde_json::Value = row.try_get("", "terms")?;
+    Ok(Some(AgreementInForce {
+        agreement_id: row.try_get("", "agreement_id")?,
+        version: row.try_get("", "version")?,
+        manufacturer_name: row.try_get("", "manufacturer_name")?,
+        valid_from: row.try_get("", "valid_from")?,
+        terms: serde_json::from_value(terms)
+            .map_err(|e| DbErr::Custom(format!("stored terms: {e}")))?,
+    }))
+}
+
+// --- credit notes -------------------------------------------------------------------------------
+
+/// Stores a credit note and its lines; `false` when the note is already stored (nothing is
+/// written then).
+pub async fn insert_credit_note<C: ConnectionTrait>(
+    db: &C,
+    n: &CreditNoteIssuedV1,
+) -> Result<bool, DbErr> {
+    let done = db
+        .execute_raw(stmt(
+            "INSERT INTO credit_notes (id, retailer_id, manufacturer_id, number, total, currency, \
+             period_from, period_to, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT DO NOTHING",
+            vec![
+                n.credit_note_id.into(),
+                n.retailer_id.into(),
+                n.manufacturer_id.into(),
+                n.number.clone().into(),
+                n.total.amount.into(),
+                n.total.currency.to_string().into(),
+                n.period.as_ref().map(|p| p.from).into(),
+                n.period.as_ref().map(|p| p.to).into(),
+                n.issued_at.into(),
+            ],
+        ))
+        .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    for (i, line) in n.lines.iter().enumerate() {
+        let line_no = i64::try_from(i + 1).map_err(|e| DbErr::Custom(e.to_string()))?;
+        db.execute_raw(stmt(
+            "INSERT INTO credit_lines (credit_note_id, line_no, retailer_id, claim_id, amount, \
+             currency) VALUES ($1, $2, $3, $4, $5, $6)",
+            vec![
+                n.credit_note_id.into(),
+                line_no.into(),
+                n.retailer_id.into(),
+                line.claim_id.into(),
+                line.amount.amount.into(),
+                line.amount.currency.to_string().into(),
+            ],
+        ))
+        .await?;
+    }
+    Ok(true)
+}
+
+// --- disputes -----------------------------------------------------------------------------------
+
+pub struct NewDispute<'a> {
+    pub claim_id: Uuid,
+    pub retailer_id: Uuid,
+    pub statement: &'a str,
+    pub note: Option<&'a str>,
+    pub disputed_by: &'a str,
+    pub disputed_at: DateTime<Utc>,
+}
+
+/// `false` when the claim was disputed before (once per claim).
+pub async fn insert_dispute<C: ConnectionTrait>(db: &C, d: NewDispute<'_>) -> Result<bool, DbErr> {
+    let done = db
+        .execute_raw(stmt(
+            "INSERT INTO claim_disputes (claim_id, retailer_id, statement, note, disputed_by, \
+             disputed_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            vec![
+                d.claim_id.into(),
+                d.retailer_id.into(),
+                d.statement.into(),
+                d.note.map(str::to_owned).into(),
+                d.disputed_by.into(),
+                d.disputed_at.into(),
+            ],
+        ))
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// When the claim was disputed, if it was.
+pub async fn disputed_at<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    claim_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    match db
+        .query_one_raw(stmt(
+            "SELECT disputed_at FROM claim_disputes WHERE retailer_id = $1 AND claim_id = $2",
+            vec![retailer_id.into(), claim_id.into()],
+        ))
+        .await?
+    {
+        Some(row) => Ok(Some(row.try_get("", "disputed_at")?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn was_disputed<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    claim_id: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(db
+        .query_one_raw(stmt(
+            "SELECT 1 AS one FROM claim_disputes WHERE retailer_id = $1 AND claim_id = $2",
+            vec![retailer_id.into(), claim_id.into()],
+        ))
+        .await?
+        .is_some())
+}
+
+pub async fn set_claim_status<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    claim_id: Uuid,
+    status: &str,
+) -> Result<(), DbErr> {
+    db.execute_raw(stmt(
+        "UPDATE claims SET status = $3 WHERE retailer_id = $1 AND id = $2",
+        vec![retailer_id.into(), claim_id.into(), status.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+// --- the ledger ---------------------------------------------------------------------------------
+
+/// One swap's claim with what was decided and what was credited.
+#[derive(Debug, Clone)]
+pub struct LedgerRow {
+    pub claim_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub manufacturer_id: Uuid,
+    pub status: String,
+    pub currency: String,
+    pub amount_claimed: Decimal,
+    pub decided_amount: Option<Decimal>,
+    pub submitted_at: DateTime<Utc>,
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Sum of the credit lines for the claim; `None` when none.
+    pub credited: Option<Decimal>,
+    pub credit_notes: Vec<String>,
+    pub last_credited_at: Option<DateTime<Utc>>,
+}
+
+fn ledger_row(r: &QueryResult) -> Result<LedgerRow, DbErr> {
+    let currency: String = r.try_get("", "currency")?;
+    Ok(LedgerRow {
+        claim_id: r.try_get("", "id")?,
+        swap_id: r.try_get("", "swap_id")?,
+        case_id: r.try_get("", "case_id")?,
+        manufacturer_id: r.try_get("", "manufacturer_id")?,
+        status: r.try_get("", "status")?,
+        currency: currency.trim().to_owned(),
+        amount_claimed: r.try_get("", "amount_claimed")?,
+        decided_amount: r.try_get("", "decided_amount")?,
+        submitted_at: r.try_get("", "submitted_at")?,
+        decided_at: r.try_get("", "decided_at")?,
+        credited: r.try_get("", "credited")?,
+        credit_notes: r
+            .try_get::<Option<Vec<String>>>("", "credit_notes")?
+            .unwrap_or_default(),
+        last_credited_at: r.try_get("", "last_credited_at")?,
+    })
+}
+
+/// The retailer's claims (one per swap) with their credits, oldest first: a page of at most
+/// `limit` after the claim `after` (`(submitted_at, id)` of the last one seen).
+pub async fn ledger<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: u64,
+) -> Result<Vec<LedgerRow>, DbErr> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let (after_at, after_id) = match after {
+        Some((at, id)) => (Some(at), Some(id)),
+        None => (None, None),
+    };
+    db.query_all_raw(stmt(
+        "SELECT c.id, c.swap_id, c.case_id, c.manufacturer_id, c.status, c.currency, \
+         c.amount_claimed, c.decided_amount, c.submitted_at, c.decided_at, \
+         cr.credited, cr.credit_notes, cr.last_credited_at \
+         FROM claims c LEFT JOIN LATERAL ( \
+             SELECT sum(l.amount) AS credited, \
+                    array_agg(DISTINCT n.number ORDER BY n.number) AS credit_notes, \
+                    max(n.issued_at) AS last_credited_at \
+             FROM credit_lines l JOIN credit_notes n ON n.id = l.credit_note_id \
+             WHERE l.retailer_id = c.retailer_id AND l.claim_id = c.id \
+             HAVING count(*) > 0) cr ON true \
+         WHERE c.retailer_id = $1 \
+           AND ($3::timestamptz IS NULL OR (c.submitted_at, c.id) > ($3, $4::uuid)) \
+         ORDER BY c.submitted_at, c.id LIMIT $2",
+        vec![
+            retailer_id.into(),
+            limit.into(),
+            after_at.into(),
+            after_id.into(),
+        ],
+    ))
+    .await?
+    .iter()
+    .map(ledger_row)
+    .collect()
+}
+
+/// A claim of the retailer (not locked).
+pub async fn find_claim<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    claim_id: Uuid,
+) -> Result<Option<crate::db::claims::Model>, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    use crate::db::claims;
+    claims::Entity::find_by_id(claim_id)
+        .filter(claims::Column::RetailerId.eq(retailer_id))
+        .one(db)
+        .await
+}

@@ -1,0 +1,309 @@
+//! Credit notes and the recovery ledger: each swap's claim matched against its decision and its
+//! credits, open items aged, differences beyond the tolerance flagged; hopeless credit notes
+//! dead-lettered with nothing stored; the walls between retailers.
+
+use kummerer_contracts::topology::RETAILER_SETTLEMENT;
+use kummerer_contracts::{CreditLine, CreditNoteIssuedV1};
+
+use super::desk::{add_staff, bootstrap_admin, browser, page, signed_in};
+use super::*;
+
+fn eur_money(amount: &str) -> Money {
+    Money::new(amount.parse().unwrap(), Currency::parse("EUR").unwrap()).unwrap()
+}
+
+/// One more sold unit of the shop with its case and approved swap: `(case, swap, claim)`.
+async fn another_swap(svc: &TestService, shop: &Shop, serial: &str) -> (Uuid, Uuid, Uuid) {
+    created(
+        svc,
+        &shop.path("/sales"),
+        sale_body(&format!("R-{serial}"), "WM-100", serial),
+    )
+    .await;
+    let case = created(
+        svc,
+        &shop.path("/cases"),
+        json!({"serial": serial, "defect_category": "leak", "defect_description": "Water"}),
+    )
+    .await;
+    let case_id = id_of(&case);
+    let swap = created(
+        svc,
+        &shop.path(&format!("/cases/{case_id}/swap")),
+        window_body("clerk"),
+    )
+    .await;
+    let id = |k: &str| swap[k].as_str().unwrap().parse::<Uuid>().unwrap();
+    (case_id, id("swap_id"), id("claim_id"))
+}
+
+fn decision(
+    shop: &Shop,
+    (case_id, swap_id, claim_id): (Uuid, Uuid, Uuid),
+    outcome: ClaimOutcome,
+    amount: &str,
+    at: DateTime<Utc>,
+) -> ClaimDecidedV1 {
+    ClaimDecidedV1 {
+        claim_id,
+        swap_id,
+        case_id,
+        retailer_id: shop.retailer_id,
+        manufacturer_id: shop.manufacturer_id,
+        outcome,
+        amount: eur_money(amount),
+        reason_code: None,
+        decided_by: DecidedBy::Manufacturer,
+        decided_at: at,
+    }
+}
+
+fn line((case_id, swap_id, claim_id): (Uuid, Uuid, Uuid), amount: &str) -> CreditLine {
+    CreditLine {
+        claim_id,
+        swap_id,
+        case_id,
+        amount: eur_money(amount),
+    }
+}
+
+fn note(shop: &Shop, number: &str, lines: Vec<CreditLine>, total: &str) -> CreditNoteIssuedV1 {
+    CreditNoteIssuedV1 {
+        credit_note_id: Uuid::now_v7(),
+        number: number.into(),
+        manufacturer_id: shop.manufacturer_id,
+        retailer_id: shop.retailer_id,
+        period: None,
+        lines,
+        total: eur_money(total),
+        issued_at: Utc::now(),
+    }
+}
+
+/// `{claim_id: item}` of a ledger answer.
+fn by_claim(ledger: &Json) -> std::collections::HashMap<String, Json> {
+    ledger["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["claim_id"].as_str().unwrap().to_owned(), i.clone()))
+        .collect()
+}
+
+async fn ledger_claims(svc: &TestService, shop: &Shop, query: &str) -> Vec<String> {
+    let (status, ledger) = get_json(svc, &shop.path(&format!("/ledger{query}"))).await;
+    assert_eq!(status, 200, "{ledger}");
+    let mut ids: Vec<String> = by_claim(&ledger).into_keys().collect();
+    ids.sort();
+    ids
+}
+
+fn sorted(ids: &[Uuid]) -> Vec<String> {
+    let mut v: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    v.sort();
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_matches_each_swap_to_its_decision_and_credit() {
+    let svc = start().await;
+    let shop = shop(&svc, "Elektro Maier", "SN-1").await;
+    let (swap_a, claim_a) = approve(&svc, &shop).await;
+    let a = (shop.case_id, swap_a, claim_a);
+    let b = another_swap(&svc, &shop, "SN-2").await;
+    let c = another_swap(&svc, &shop, "SN-3").await;
+    let d = another_swap(&svc, &shop, "SN-4").await;
+    let e = another_swap(&svc, &shop, "SN-5").await;
+    let other = self::shop(&svc, "Elektro Huber", "SN-9").await;
+    let (other_swap, other_claim) = approve(&svc, &other).await;
+    let db = &svc.db;
+    let now = Utc::now();
+
+    // a accepted 524.00, b partly 399.20, c accepted 100.00 three days ago, e rejected; d waits.
+    for ev in [
+        decision(&shop, a, ClaimOutcome::Accepted, "524.00", now),
+        decision(&shop, b, ClaimOutcome::PartlyAccepted, "399.20", now),
+        decision(
+            &shop,
+            c,
+            ClaimOutcome::Accepted,
+            "100.00",
+            now - Span::days(3),
+        ),
+        decision(&shop, e, ClaimOutcome::Rejected, "0", now),
+    ] {
+        publish_event(&svc.names, ev).await;
+    }
+    eventually("four decisions", DEADLINE, || async {
+        (count(
+            db,
+            "SELECT 1 FROM claims WHERE decided_at IS NOT NULL",
+            vec![],
+        )
+        .await
+            == 4)
+            .then_some(())
+    })
+    .await;
+
+    // One batched credit note: a within the tolerance (a cent short), b short by 99.20.
+    let batch = note(
+        &shop,
+        "CN-2026-001",
+        vec![line(a, "523.99"), line(b, "300.00")],
+        "823.99",
+    );
+    let sent = publish_event(&svc.names, batch).await;
+    eventually("the credit note stored", DEADLINE, || async {
+        (count(db, "SELECT 1 FROM credit_lines", vec![]).await == 2).then_some(())
+    })
+    .await;
+    assert_eq!(timeline_count(db, shop.case_id, "credited").await, 1);
+    assert_eq!(timeline_count(db, b.0, "credited").await, 1);
+
+    // Stored once: the same note again, even once the inbox forgot it.
+    db.execute_unprepared("DELETE FROM inbox").await.unwrap();
+    publish_envelope(&svc.names, &sent).await;
+    // Hopeless notes: a line for another retailer's claim, for an unknown claim, a wrong total.
+    let theirs = (other.case_id, other_swap, other_claim);
+    publish_event(
+        &svc.names,
+        note(&shop, "CN-X1", vec![line(theirs, "10.00")], "10.00"),
+    )
+    .await;
+    let unknown = (c.0, c.1, Uuid::now_v7());
+    publish_event(
+        &svc.names,
+        note(&shop, "CN-X2", vec![line(unknown, "10.00")], "10.00"),
+    )
+    .await;
+    publish_event(
+        &svc.names,
+        note(&shop, "CN-X3", vec![line(c, "10.00")], "11.00"),
+    )
+    .await;
+    let dlq = svc.names.dead_letter_queue(&RETAILER_SETTLEMENT);
+    eventually("three hopeless notes in the DLQ", DEADLINE, || async {
+        (svc.broker.depth(&dlq).await == 3).then_some(())
+    })
+    .await;
+    assert_eq!(count(db, "SELECT 1 FROM credit_notes", vec![]).await, 1);
+    assert_eq!(count(db, "SELECT 1 FROM credit_lines", vec![]).await, 2);
+    assert_eq!(timeline_count(db, shop.case_id, "credited").await, 1);
+
+    // The whole ledger.
+    let (status, ledger) = get_json(&svc, &shop.path("/ledger")).await;
+    assert_eq!(status, 200, "{ledger}");
+    assert_eq!(ledger["tolerance"], "0.01");
+    let items = by_claim(&ledger);
+    assert_eq!(items.len(), 5, "{ledger}");
+    let it = |id: (Uuid, Uuid, Uuid)| items[&id.2.to_string()].clone();
+    assert_eq!(it(a)["status"], "credited");
+    assert_eq!(it(a)["expected"], "524.00");
+    assert_eq!(it(a)["credited"], "523.99");
+    assert_eq!(it(a)["difference"], "-0.01");
+    assert_eq!(it(a)["credit_notes"], json!(["CN-2026-001"]));
+    assert_eq!(it(b)["status"], "difference");
+    assert_eq!(it(b)["difference"], "-99.20");
+    assert_eq!(it(c)["status"], "open");
+    assert_eq!(it(c)["age_days"], 3);
+    assert_eq!(it(c)["credited"], "0");
+    assert_eq!(it(d)["status"], "open");
+    assert!(it(d)["expected"].is_null());
+    assert_eq!(it(d)["age_days"], 0);
+    assert_eq!(it(e)["status"], "nothing_due");
+    assert_eq!(it(a)["case_id"], shop.case_id.to_string());
+    assert_eq!(it(a)["swap_id"], swap_a.to_string());
+
+    // Read page by page (keyset on the claim's filing time and id): every claim once, in order.
+    let mut after = None;
+    let mut seen = Vec::new();
+    loop {
+        let rows = retailer::db::settlement::ledger(db, shop.retailer_id, after, 2)
+            .await
+            .unwrap();
+        assert!(rows.len() <= 2);
+        after = rows.last().map(|r| (r.submitted_at, r.claim_id));
+        seen.extend(rows.iter().map(|r| r.claim_id));
+        if rows.len() < 2 {
+            break;
+        }
+    }
+    assert_eq!(seen, [a.2, b.2, c.2, d.2, e.2]);
+
+    // Filtered.
+    assert_eq!(
+        ledger_claims(&svc, &shop, "?status=open").await,
+        sorted(&[c.2, d.2])
+    );
+    assert_eq!(
+        ledger_claims(&svc, &shop, "?status=credited").await,
+        sorted(&[a.2])
+    );
+    assert_eq!(
+        ledger_claims(&svc, &shop, "?status=difference").await,
+        sorted(&[b.2])
+    );
+    let res = svc
+        .client
+        .get(svc.url(&shop.path("/ledger?status=lost")))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(res, 422, "validation_failed", "bad status").await;
+    assert_eq!(fields(&problem), ["status"]);
+
+    // The walls: the other retailer sees only its own claim; an unknown retailer is 404.
+    assert_eq!(
+        ledger_claims(&svc, &other, "").await,
+        sorted(&[other_claim])
+    );
+    let res = svc
+        .client
+        .get(svc.url(&format!("/api/retailers/{}/ledger", Uuid::now_v7())))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 404, "not_found", "unknown retailer").await;
+
+    // The desk page: managers only; each retailer's own claims.
+    bootstrap_admin(&svc, shop.retailer_id).await;
+    bootstrap_admin(&svc, other.retailer_id).await;
+    let clerk = "clerk@maier.example";
+    add_staff(&svc, shop.retailer_id, clerk, "clerk").await;
+    let manager = "manager@maier.example";
+    add_staff(&svc, shop.retailer_id, manager, "manager").await;
+    let their_manager = "manager@huber.example";
+    add_staff(&svc, other.retailer_id, their_manager, "manager").await;
+    let client = browser();
+    signed_in(&svc, &client, clerk).await;
+    assert_eq!(page(&svc, &client, "/desk/ledger").await.0, 403);
+    let client = browser();
+    signed_in(&svc, &client, manager).await;
+    let (status, html) = page(&svc, &client, "/desk/ledger").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(r#"href="/desk/ledger""#), "the link: {html}");
+    for id in [a.0, b.0, c.0, d.0, e.0] {
+        assert!(
+            html.contains(&format!(r#"data-case="{id}""#)),
+            "{id}: {html}"
+        );
+    }
+    assert!(!html.contains(&other.case_id.to_string()), "{html}");
+    assert!(html.contains("-99.20 EUR"), "{html}");
+    let (_, html) = page(&svc, &client, "/desk/ledger?status=difference").await;
+    assert!(html.contains(&format!(r#"data-case="{}""#, b.0)), "{html}");
+    assert!(!html.contains(&format!(r#"data-case="{}""#, a.0)), "{html}");
+    let (status, html) = page(&svc, &client, "/desk/ledger?status=lost").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Choose one of the filters"), "{html}");
+    let client = browser();
+    signed_in(&svc, &client, their_manager).await;
+    let (_, html) = page(&svc, &client, "/desk/ledger").await;
+    assert!(
+        html.contains(&format!(r#"data-case="{}""#, other.case_id)),
+        "{html}"
+    );
+    assert!(!html.contains(&shop.case_id.to_string()), "{html}");
+    svc.stop().await;
+}
