@@ -66,7 +66,32 @@ pub enum HandleError {
 
 impl From<DbErr> for HandleError {
     fn from(e: DbErr) -> Self {
+        if unstorable_text(&e) {
+            // Text the database can never store (a NUL character): retrying cannot help.
+            return HandleError::Permanent(format!(
+                "the message holds text the database cannot store: {e}"
+            ));
+        }
         HandleError::Transient(e.into())
+    }
+}
+
+/// Whether the database refused a text it cannot store (SQLSTATE 22021
+/// `character_not_in_repertoire`, e.g. a NUL character, or 22P05 `untranslatable_character`).
+pub fn unstorable_text(e: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    let runtime = match e {
+        DbErr::Query(r) | DbErr::Exec(r) | DbErr::Conn(r) => r,
+        _ => return false,
+    };
+    match runtime {
+        RuntimeErr::SqlxError(err) => match err.as_ref() {
+            sqlx::Error::Database(db) => {
+                matches!(db.code().as_deref(), Some("22021") | Some("22P05"))
+            }
+            _ => false,
+        },
+        _ => false,
     }
 }
 

@@ -135,6 +135,16 @@ impl ResponseError for Problem {
 
 impl From<sea_orm::DbErr> for Problem {
     fn from(e: sea_orm::DbErr) -> Self {
+        if kummerer_messaging::consumer::unstorable_text(&e) {
+            // PostgreSQL cannot store a NUL character in text: the client's mistake, and the
+            // transaction it failed in is rolled back.
+            return Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unstorable_text",
+                "The request is not valid",
+                Some("text must not contain NUL characters".to_owned()),
+            );
+        }
         Problem::internal(format!("database: {e}"))
     }
 }
@@ -153,13 +163,19 @@ impl FieldErrors {
             message: message.into(),
         });
     }
-    /// A required text: trimmed, non-empty, at most `max` characters.
+    /// A required text: trimmed, non-empty, at most `max` characters, no control characters
+    /// but tab and line breaks (PostgreSQL cannot store NUL at all).
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
         let v = value.trim();
         if v.is_empty() {
             self.add(field, "must not be empty");
         } else if v.chars().count() > max {
             self.add(field, format!("must be at most {max} characters"));
+        } else if v
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        {
+            self.add(field, "must not contain control characters");
         }
         v.to_owned()
     }
@@ -275,4 +291,24 @@ pub fn ensure_problem<B: MessageBody + 'static>(
     Ok(ErrorHandlerResponse::Response(
         ServiceResponse::new(req, res).map_into_right_body(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_bounded_and_free_of_control_characters() {
+        let mut e = FieldErrors::new();
+        assert_eq!(e.text("a", "  Lager Nord ", 20), "Lager Nord");
+        assert!(e.is_empty());
+        e.text("b", "Zeile 1\nZeile 2\tmit Tab", 40);
+        assert!(e.is_empty(), "line breaks and tabs are text");
+        e.text("c", "Lager\u{0}Nord", 20);
+        e.text("d", "Lager\u{1b}[31m", 20);
+        e.text("e", "   ", 20);
+        e.text("f", "zu lang", 3);
+        let fields: Vec<String> = e.0.iter().map(|f| f.field.clone()).collect();
+        assert_eq!(fields, ["c", "d", "e", "f"]);
+    }
 }

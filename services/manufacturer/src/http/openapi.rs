@@ -114,7 +114,7 @@ pub struct FieldErrorDoc {
 struct ApiDoc;
 
 /// What every operation shares: the bearer scheme, the problem answers (401 and 404 on the
-/// authenticated routes, 500 everywhere).
+/// authenticated routes, 400 and 415 where a body is taken, 500 everywhere).
 struct Conventions;
 
 impl Modify for Conventions {
@@ -177,6 +177,14 @@ impl Modify for Conventions {
                 "Internal",
                 problem("A server-side failure (`internal`).").build(),
             ),
+            (
+                "MalformedJson",
+                problem("The body is not JSON of the documented shape (`malformed_json`).").build(),
+            ),
+            (
+                "UnsupportedMediaType",
+                problem("The body is not `application/json` (`unsupported_media_type`).").build(),
+            ),
         ];
         for (name, response) in shared {
             components
@@ -187,7 +195,16 @@ impl Modify for Conventions {
             let authenticated = path.starts_with("/api/manufacturers/{mid}");
             for op in operations(item) {
                 let responses = std::mem::take(&mut op.responses);
+                let documents_400 = responses.responses.contains_key("400");
                 let mut builder = ResponsesBuilder::new().responses_from_iter(responses.responses);
+                // Every JSON body can be malformed or of another media type.
+                if op.request_body.is_some() {
+                    if !documents_400 {
+                        builder = builder.response("400", Ref::from_response_name("MalformedJson"));
+                    }
+                    builder = builder
+                        .response("415", Ref::from_response_name("UnsupportedMediaType"));
+                }
                 if authenticated {
                     builder = builder
                         .response("401", Ref::from_response_name("Unauthorized"))
