@@ -6,7 +6,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{DEADLINE, Svc, System, count, strings, timeline_kinds};
+use common::{
+    DEADLINE, Svc, System, count, counts_by, expect, inbox_counts, outbox_counts, strings,
+    timeline_kinds,
+};
 use kummerer_contracts::topology::{LOGISTICS_SWAPS, MANUFACTURER_CLAIMS, Service};
 use kummerer_testkit::eventually;
 use kummerer_testkit::service::publish_raw;
@@ -69,22 +72,42 @@ async fn a_swap_travels_through_all_three_services_in_one_trace() {
         "{case}"
     );
 
-    // The crew delivers and collects.
+    // The crew delivers and collects in one go, in a trace of its own.
     let job = system.job_of(&seed, swap_id.parse().unwrap()).await;
     let job_id = job["id"].as_str().unwrap();
+    let crew_trace = uuid::Uuid::new_v4().simple().to_string();
     system
-        .post(
+        .post_traced(
             Svc::Logistics,
             &format!("/api/jobs/{job_id}/complete"),
             json!({"delivered_serial": "SN-NEW-1", "collected_serial": serial, "recipient_name": "Erika Mustermann"}),
+            None,
+            Some(&format!("00-{crew_trace}-00f067aa0ba902b8-01")),
         )
         .await;
     let case = system
-        .wait_timeline(&seed, case_id, &["delivered_and_collected"])
+        .wait_timeline(
+            &seed,
+            case_id,
+            &["delivered", "collected", "delivered_and_collected"],
+        )
         .await;
     assert!(!timeline_kinds(&case).contains(&"collected_serial_mismatch".to_owned()));
+    // The collected serial went on to the manufacturer's claim as evidence.
+    let manufacturer = system.db(Svc::Manufacturer).await;
+    eventually(
+        "the collected serial at the manufacturer",
+        DEADLINE,
+        || async {
+            (count(&manufacturer, "SELECT count(*) FROM claim_evidence").await == 1).then_some(())
+        },
+    )
+    .await;
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        all_sent(&system, svc).await;
+    }
 
-    // Every service's database.
+    // Every service's database: exactly what one swap completed in one visit produces.
     let logistics = system.db(Svc::Logistics).await;
     assert_eq!(count(&logistics, "SELECT count(*) FROM jobs").await, 1);
     assert_eq!(
@@ -95,7 +118,15 @@ async fn a_swap_travels_through_all_three_services_in_one_trace() {
         .await,
         1
     );
-    let manufacturer = system.db(Svc::Manufacturer).await;
+    assert_eq!(
+        outbox_counts(&logistics).await,
+        expect(&[
+            ("logistics.job.scheduled.v1", 1),
+            ("logistics.job.delivered.v1", 1),
+            ("logistics.job.collected.v1", 1),
+            ("logistics.job.completed.v1", 1),
+        ])
+    );
     assert_eq!(
         count(
             &manufacturer,
@@ -103,6 +134,24 @@ async fn a_swap_travels_through_all_three_services_in_one_trace() {
         )
         .await,
         1
+    );
+    assert_eq!(
+        count(
+            &manufacturer,
+            &format!(
+                "SELECT count(*) FROM claim_evidence WHERE kind = 'collected_serial' \
+                 AND serial = '{serial}' AND serial_matches AND source = 'evidence'"
+            )
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        outbox_counts(&manufacturer).await,
+        expect(&[
+            ("manufacturer.agreement.published.v1", 1),
+            ("manufacturer.claim.decided.v1", 1),
+        ])
     );
     let retailer = system.db(Svc::Retailer).await;
     assert_eq!(
@@ -121,29 +170,81 @@ async fn a_swap_travels_through_all_three_services_in_one_trace() {
         .await,
         1
     );
-    assert_eq!(count(&retailer, "SELECT count(*) FROM inbox").await, 3);
-    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
-        all_sent(&system, svc).await;
-    }
+    assert_eq!(count(&retailer, "SELECT count(*) FROM agreements").await, 1);
+    assert_eq!(
+        inbox_counts(&retailer).await,
+        expect(&[
+            ("manufacturer.agreement.published.v1", 1),
+            ("logistics.job.scheduled.v1", 1),
+            ("manufacturer.claim.decided.v1", 1),
+            ("logistics.job.delivered.v1", 1),
+            ("logistics.job.collected.v1", 1),
+            ("logistics.job.completed.v1", 1),
+        ])
+    );
+    assert_eq!(
+        outbox_counts(&retailer).await,
+        expect(&[
+            ("retailer.swap.approved.v1", 1),
+            ("retailer.claim.submitted.v1", 1),
+            ("retailer.claim.evidence_added.v1", 1),
+        ])
+    );
+    assert_eq!(
+        counts_by(&retailer, "SELECT kind, count(*) FROM timeline GROUP BY 1").await,
+        expect(&[
+            ("swap_approved", 1),
+            ("claim_submitted", 1),
+            ("job_scheduled", 1),
+            ("claim_decided", 1),
+            ("delivered", 1),
+            ("collected", 1),
+            ("delivered_and_collected", 1),
+        ])
+    );
 
-    // One trace: the approval request's trace id is on the spans that applied the swap in
-    // logistics, the claim in the manufacturer, and their answers back in the retailer.
+    // Two traces: the approval request's trace id is on the spans that applied the swap in
+    // logistics, the claim in the manufacturer, and their answers back in the retailer; the
+    // crew's request's trace id on the visit's messages in the retailer and on the evidence the
+    // retailer forwarded to the manufacturer.
     let traces = strings(
         &logistics,
         "SELECT trace_id FROM inbox WHERE message_type = 'retailer.swap.approved.v1'",
     )
     .await;
     assert_eq!(traces, vec![trace_id.clone()]);
-    let traces = strings(&manufacturer, "SELECT trace_id FROM inbox").await;
-    assert_eq!(traces, vec![trace_id.clone()]);
+    let traces = strings(
+        &manufacturer,
+        "SELECT trace_id FROM inbox ORDER BY message_type DESC",
+    )
+    .await;
+    assert_eq!(traces, vec![trace_id.clone(), crew_trace.clone()]);
     let traces = strings(
         &retailer,
         "SELECT trace_id FROM inbox WHERE message_type IN ('logistics.job.scheduled.v1', 'manufacturer.claim.decided.v1')",
     )
     .await;
     assert_eq!(traces, vec![trace_id.clone(), trace_id.clone()]);
-    let parents = strings(&retailer, "SELECT traceparent FROM outbox").await;
+    let traces = strings(
+        &retailer,
+        "SELECT trace_id FROM inbox WHERE message_type IN ('logistics.job.delivered.v1', 'logistics.job.collected.v1', 'logistics.job.completed.v1')",
+    )
+    .await;
+    assert_eq!(traces, vec![crew_trace.clone(); 3]);
+    let parents = strings(
+        &retailer,
+        "SELECT traceparent FROM outbox WHERE routing_key <> 'retailer.claim.evidence_added.v1'",
+    )
+    .await;
+    assert_eq!(parents.len(), 2);
     assert!(parents.iter().all(|p| p.contains(&trace_id)), "{parents:?}");
+    let parents = strings(
+        &retailer,
+        "SELECT traceparent FROM outbox WHERE routing_key = 'retailer.claim.evidence_added.v1'",
+    )
+    .await;
+    assert_eq!(parents.len(), 1);
+    assert!(parents[0].contains(&crew_trace), "{parents:?}");
 
     system.stop().await;
 }
@@ -183,7 +284,14 @@ async fn a_message_delivered_twice_has_one_effect() {
     assert_eq!(count(&logistics, "SELECT count(*) FROM outbox").await, 1);
     let manufacturer = system.db(Svc::Manufacturer).await;
     assert_eq!(count(&manufacturer, "SELECT count(*) FROM claims").await, 1);
-    assert_eq!(count(&manufacturer, "SELECT count(*) FROM outbox").await, 1);
+    // The agreement's publication and the claim's decision, each once.
+    assert_eq!(
+        outbox_counts(&manufacturer).await,
+        expect(&[
+            ("manufacturer.agreement.published.v1", 1),
+            ("manufacturer.claim.decided.v1", 1),
+        ])
+    );
     assert_eq!(count(&retailer, "SELECT count(*) FROM timeline").await, 4);
     system.stop().await;
 }
@@ -291,7 +399,24 @@ async fn assert_each_exactly_once(system: &System, seed: &common::Seed, cases: &
         .await,
         n
     );
-    assert_eq!(count(&manufacturer, "SELECT count(*) FROM outbox").await, n);
+    // One decision per swap, and the seed's agreement published once.
+    assert_eq!(
+        outbox_counts(&manufacturer).await,
+        expect(&[
+            ("manufacturer.agreement.published.v1", 1),
+            ("manufacturer.claim.decided.v1", n),
+        ])
+    );
+    assert_eq!(count(&manufacturer, "SELECT count(*) FROM inbox").await, n);
+    assert_eq!(count(&retailer, "SELECT count(*) FROM agreements").await, 1);
+    assert_eq!(
+        inbox_counts(&retailer).await,
+        expect(&[
+            ("manufacturer.agreement.published.v1", 1),
+            ("logistics.job.scheduled.v1", n),
+            ("manufacturer.claim.decided.v1", n),
+        ])
+    );
     for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
         all_sent(system, svc).await;
     }

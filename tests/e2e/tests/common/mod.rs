@@ -209,9 +209,24 @@ impl System {
     /// A POST with an API key (`Authorization: Bearer <key>`), if given (else the operator's
     /// token for logistics).
     pub async fn post_as(&self, svc: Svc, path: &str, body: Value, key: Option<&str>) -> Value {
+        self.post_traced(svc, path, body, key, None).await
+    }
+
+    /// [`System::post_as`], the request carrying a W3C `traceparent` if given.
+    pub async fn post_traced(
+        &self,
+        svc: Svc,
+        path: &str,
+        body: Value,
+        key: Option<&str>,
+        traceparent: Option<&str>,
+    ) -> Value {
         let mut req = self.client.post(self.url(svc, path)).json(&body);
         if let Some(key) = key.or(Self::default_token(svc)) {
             req = req.bearer_auth(key);
+        }
+        if let Some(tp) = traceparent {
+            req = req.header("traceparent", tp);
         }
         let res = req.send().await.unwrap();
         let status = res.status();
@@ -233,8 +248,14 @@ impl System {
     }
 
     /// A manufacturer, a retailer, their agreement (DOA 14 days: a swap 3 days after the sale
-    /// is accepted by rule), and a product.
+    /// is accepted by rule) once the retailer holds it, and a product.
     pub async fn seed(&self) -> Seed {
+        self.seed_with(json!({})).await
+    }
+
+    /// [`System::seed`] with the agreement's fields replaced by `changes` (e.g.
+    /// `evidence_required`).
+    pub async fn seed_with(&self, changes: Value) -> Seed {
         let m = self
             .post_as(
                 Svc::Manufacturer,
@@ -253,17 +274,27 @@ impl System {
             )
             .await;
         let retailer_id: Uuid = serde_json::from_value(r["id"].clone()).unwrap();
+        let mut agreement = json!({
+            "retailer_id": retailer_id, "currency": "EUR", "coverage_months": 24,
+            "doa_days": 14, "reimbursement_percent": "80",
+            "handling_fee": {"amount": "25.00", "currency": "EUR"},
+            "decision_deadline_days": 14
+        });
+        for (k, v) in changes.as_object().into_iter().flatten() {
+            agreement[k] = v.clone();
+        }
         self.post_as(
             Svc::Manufacturer,
             &format!("/api/manufacturers/{manufacturer_id}/agreements"),
-            json!({
-                "retailer_id": retailer_id, "currency": "EUR", "coverage_months": 24,
-                "doa_days": 14, "reimbursement_percent": "80",
-                "handling_fee": {"amount": "25.00", "currency": "EUR"},
-                "decision_deadline_days": 14
-            }),
+            agreement,
             Some(&manufacturer_key),
         )
+        .await;
+        // The agreement is published to the retailer (it shows the entitlement at the counter).
+        let retailer = self.db(Svc::Retailer).await;
+        eventually("the retailer to hold the agreement", DEADLINE, || async {
+            (count(&retailer, "SELECT count(*) FROM agreements").await == 1).then_some(())
+        })
         .await;
         let sku = "WM-100".to_owned();
         self.post(
@@ -426,4 +457,40 @@ pub async fn strings(db: &DatabaseConnection, sql: &str) -> Vec<String> {
                 .unwrap_or_default()
         })
         .collect()
+}
+
+/// `(first column, count)` rows of a `SELECT x, count(*) … GROUP BY x`, ordered by `x`: what a
+/// table holds per kind, to compare with exactly what the flow must have produced.
+pub async fn counts_by(db: &DatabaseConnection, sql: &str) -> Vec<(String, i64)> {
+    let mut rows: Vec<(String, i64)> = db
+        .query_all_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .map(|r| {
+            (
+                r.try_get_by_index::<String>(0).unwrap(),
+                r.try_get_by_index::<i64>(1).unwrap(),
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// `[(key, n)]` as owned rows, sorted like [`counts_by`]'s answer.
+pub fn expect(rows: &[(&str, i64)]) -> Vec<(String, i64)> {
+    let mut v: Vec<(String, i64)> = rows.iter().map(|(k, n)| ((*k).to_owned(), *n)).collect();
+    v.sort();
+    v
+}
+
+/// What a service's outbox holds, per routing key.
+pub async fn outbox_counts(db: &DatabaseConnection) -> Vec<(String, i64)> {
+    counts_by(db, "SELECT routing_key, count(*) FROM outbox GROUP BY 1").await
+}
+
+/// What a service's inbox holds (the messages it applied), per message type.
+pub async fn inbox_counts(db: &DatabaseConnection) -> Vec<(String, i64)> {
+    counts_by(db, "SELECT message_type, count(*) FROM inbox GROUP BY 1").await
 }
