@@ -6,14 +6,19 @@ mod common;
 
 use std::time::Duration;
 
+use chrono::Utc;
 use common::{
-    DEADLINE, Svc, System, count, counts_by, expect, inbox_counts, outbox_counts, strings,
-    timeline_kinds,
+    DEADLINE, Svc, System, assert_counts, assert_messages, count, counts_by, expect, inbox_counts,
+    outbox_counts, strings, timeline_kinds,
 };
-use kummerer_contracts::topology::{LOGISTICS_SWAPS, MANUFACTURER_CLAIMS, Service};
+use kummerer_contracts::topology::{
+    LOGISTICS_RETURNS, LOGISTICS_SWAPS, MANUFACTURER_CLAIMS, RETAILER_CASE_EVENTS,
+    RETAILER_SETTLEMENT, Service,
+};
 use kummerer_testkit::eventually;
 use kummerer_testkit::service::publish_raw;
-use serde_json::json;
+use serde_json::{Value, json};
+use uuid::Uuid;
 
 const FLOW: [&str; 4] = [
     "swap_approved",
@@ -171,25 +176,24 @@ async fn a_swap_travels_through_all_three_services_in_one_trace() {
         1
     );
     assert_eq!(count(&retailer, "SELECT count(*) FROM agreements").await, 1);
-    assert_eq!(
-        inbox_counts(&retailer).await,
-        expect(&[
+    assert_messages(
+        &retailer,
+        "retailer",
+        &[
             ("manufacturer.agreement.published.v1", 1),
             ("logistics.job.scheduled.v1", 1),
             ("manufacturer.claim.decided.v1", 1),
             ("logistics.job.delivered.v1", 1),
             ("logistics.job.collected.v1", 1),
             ("logistics.job.completed.v1", 1),
-        ])
-    );
-    assert_eq!(
-        outbox_counts(&retailer).await,
-        expect(&[
+        ],
+        &[
             ("retailer.swap.approved.v1", 1),
             ("retailer.claim.submitted.v1", 1),
             ("retailer.claim.evidence_added.v1", 1),
-        ])
-    );
+        ],
+    )
+    .await;
     assert_eq!(
         counts_by(&retailer, "SELECT kind, count(*) FROM timeline GROUP BY 1").await,
         expect(&[
@@ -246,6 +250,472 @@ async fn a_swap_travels_through_all_three_services_in_one_trace() {
     assert_eq!(parents.len(), 1);
     assert!(parents[0].contains(&crew_trace), "{parents:?}");
 
+    system.stop().await;
+}
+
+/// Every step the retailer's timeline must show for a swap whose unit went back to the
+/// manufacturer, in the order they happen.
+const AFTER_SWAP: [&str; 12] = [
+    "swap_approved",
+    "claim_submitted",
+    "job_scheduled",
+    "on_the_way",
+    "delivered",
+    "collected",
+    "delivered_and_collected",
+    "return_requested",
+    "return_arrived",
+    "claim_inspected",
+    "claim_decided",
+    "credited",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_returned_unit_is_inspected_decided_and_credited_across_all_three_services() {
+    let system = System::start().await;
+    // The agreement wants the collected unit's serial as evidence; the unit was sold 60 days
+    // ago, past the DOA window, so its claim waits for the manufacturer (80 % of 499.00 plus the
+    // 25.00 handling fee suggested).
+    let seed = system
+        .seed_with(json!({"evidence_required": ["collected_serial"]}))
+        .await;
+    let carrier = system.carrier("Kurier Nord", "10").await;
+    let (case_id, serial) = system.open_case_sold(&seed, 1, 60).await;
+    let (status, approved) = system.approve(&seed, case_id, None).await.unwrap();
+    assert_eq!(status, 201, "{approved}");
+    let swap_id: Uuid = serde_json::from_value(approved["swap_id"].clone()).unwrap();
+    let claim_id: Uuid = serde_json::from_value(approved["claim_id"].clone()).unwrap();
+    let mid = seed.manufacturer_id;
+    let key = Some(seed.manufacturer_key.as_str());
+    let claim_path = format!("/api/manufacturers/{mid}/claims/{claim_id}");
+    let claim_when = |what: &'static str, ok: fn(&Value) -> bool| {
+        let path = claim_path.clone();
+        let system = &system;
+        async move {
+            eventually(
+                &format!("the manufacturer's claim {what}"),
+                DEADLINE,
+                || async {
+                    // Not known until the claim's message arrived.
+                    let (status, c) = system.fetch(Svc::Manufacturer, &path, key).await;
+                    (status.is_success() && ok(&c)).then_some(c)
+                },
+            )
+            .await
+        }
+    };
+    let c = claim_when("received", |c| c["status"] == "pending").await;
+    assert_eq!(c["pending_reason"], "outside_doa", "{c}");
+    assert_eq!(c["suggested_amount"]["amount"], "424.20", "{c}");
+    assert_eq!(c["evidence"], json!([]), "{c}");
+
+    // The job went to the carrier's crew covering the customer's postcode; the crew reports its
+    // steps with the carrier's own token.
+    system
+        .wait_timeline(&seed, case_id, &["job_scheduled"])
+        .await;
+    let job = system.job_of(&seed, swap_id).await;
+    assert_eq!(job["crew_id"], carrier.crew_id.to_string(), "{job}");
+    let job_id = job["id"].as_str().unwrap().to_owned();
+    let step = |step: &str, body: Value| {
+        let path = format!("/api/jobs/{job_id}/{step}");
+        let system = &system;
+        let token = carrier.token.clone();
+        async move {
+            system
+                .post_as(Svc::Logistics, &path, body, Some(&token))
+                .await
+        }
+    };
+    let on_the_way = step(
+        "on-the-way",
+        json!({"eta": (Utc::now() + chrono::Duration::minutes(30)).to_rfc3339()}),
+    )
+    .await;
+    assert_eq!(on_the_way["recorded"], true, "{on_the_way}");
+    system.wait_timeline(&seed, case_id, &["on_the_way"]).await;
+    let delivered = step(
+        "delivered",
+        json!({"delivered_serial": "SN-NEW-1", "recipient_name": "Erika Mustermann"}),
+    )
+    .await;
+    assert_eq!(
+        (&delivered["recorded"], &delivered["completed"]),
+        (&json!(true), &json!(false)),
+        "{delivered}"
+    );
+    system.wait_timeline(&seed, case_id, &["delivered"]).await;
+    let collected = step("collected", json!({ "collected_serial": serial })).await;
+    assert_eq!(
+        (&collected["recorded"], &collected["completed"]),
+        (&json!(true), &json!(true)),
+        "{collected}"
+    );
+    let case = system
+        .wait_timeline(&seed, case_id, &["collected", "delivered_and_collected"])
+        .await;
+    assert!(!timeline_kinds(&case).contains(&"collected_serial_mismatch".to_owned()));
+    let entry = |case: &Value, kind: &str| -> Value {
+        case["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["kind"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind} in {case}"))
+    };
+    assert_eq!(
+        entry(&case, "collected")["details"]["evidence_forwarded"],
+        true,
+        "{case}"
+    );
+
+    // The collected serial reaches the claim as evidence; past DOA the claim still waits.
+    let c = claim_when("with the collected serial", |c| {
+        c["evidence"].as_array().is_some_and(|e| !e.is_empty())
+    })
+    .await;
+    let evidence = c["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 1, "{c}");
+    assert_eq!(evidence[0]["kind"], "collected_serial");
+    assert_eq!(evidence[0]["serial"], serial.as_str());
+    assert_eq!(c["status"], "pending", "{c}");
+    assert_eq!(c["flags"], json!([]), "{c}");
+
+    // The manufacturer asks for the unit back at its depot.
+    let depot = system
+        .post_as(
+            Svc::Manufacturer,
+            &format!("/api/manufacturers/{mid}/depots"),
+            json!({"name": "Retourenlager Hamburg",
+                   "address": {"name": "Waschwerk Retouren", "phone": "+49 40 1234",
+                               "street": "Hafenstr. 1", "postcode": "20457", "city": "Hamburg",
+                               "country": "DE"}}),
+            key,
+        )
+        .await;
+    let depot_id = depot["id"].as_str().unwrap().to_owned();
+    let asked = system
+        .post_as(
+            Svc::Manufacturer,
+            &format!("{claim_path}/decision"),
+            json!({"outcome": "request_return", "depot_id": depot_id,
+                   "return_by": (Utc::now() + chrono::Duration::days(10)).to_rfc3339(),
+                   "freight_paid_by": "manufacturer"}),
+            key,
+        )
+        .await;
+    assert_eq!(asked["status"], "return_requested", "{asked}");
+    system
+        .wait_timeline(&seed, case_id, &["return_requested"])
+        .await;
+
+    // Logistics: the unit joins an open shipment of the carrier for that depot, ready at once
+    // (the crew collected it); the carrier dispatches it today and marks it arrived.
+    let shipments = format!("/api/carriers/{}/return-shipments", carrier.id);
+    let list = eventually("the return shipment", DEADLINE, || async {
+        let list = system
+            .get_as(Svc::Logistics, &shipments, Some(&carrier.token))
+            .await;
+        (list["items"].as_array().map(Vec::len) == Some(1)).then_some(list)
+    })
+    .await;
+    let shipment = &list["items"][0];
+    assert_eq!(shipment["status"], "open", "{list}");
+    assert_eq!(shipment["ready"], true, "{list}");
+    assert_eq!(shipment["manufacturer_id"], mid.to_string());
+    assert_eq!(shipment["depot"]["depot_id"], depot_id.as_str());
+    assert_eq!(shipment["depot"]["address"]["city"], "Hamburg");
+    let units = shipment["items"].as_array().unwrap();
+    assert_eq!(units.len(), 1, "{list}");
+    assert_eq!(units[0]["claim_id"], claim_id.to_string());
+    assert_eq!(units[0]["job_id"], job_id.as_str());
+    assert_eq!(units[0]["serial"], serial.as_str());
+    assert_eq!(units[0]["collected"], true);
+    let sid = shipment["id"].as_str().unwrap().to_owned();
+    let sent = system
+        .post_as(
+            Svc::Logistics,
+            &format!("{shipments}/{sid}/dispatch"),
+            json!({"crew_id": carrier.crew_id, "date": Utc::now().date_naive().to_string()}),
+            Some(&carrier.token),
+        )
+        .await;
+    assert_eq!(sent["status"], "dispatched", "{sent}");
+    let arrived = system
+        .post_as(
+            Svc::Logistics,
+            &format!("{shipments}/{sid}/arrived"),
+            json!({"received_by": "Lager Hamburg, Frau Pförtner"}),
+            Some(&carrier.token),
+        )
+        .await;
+    assert_eq!(arrived["status"], "arrived", "{arrived}");
+
+    // The manufacturer sees the unit at its depot, inspects it and accepts what the agreement
+    // suggests; then credits it.
+    let c = claim_when("with its unit back", |c| c["status"] == "unit_arrived").await;
+    assert!(c["return_request"]["arrived_at"].is_string(), "{c}");
+    let inspected = system
+        .post_as(
+            Svc::Manufacturer,
+            &format!("{claim_path}/inspection"),
+            json!({"result": "defect_confirmed", "note": "Motor control board burnt"}),
+            key,
+        )
+        .await;
+    assert_eq!(inspected["inspection"]["result"], "defect_confirmed");
+    let decided = system
+        .post_as(
+            Svc::Manufacturer,
+            &format!("{claim_path}/decision"),
+            json!({"outcome": "accept"}),
+            key,
+        )
+        .await;
+    assert_eq!(decided["status"], "accepted", "{decided}");
+    assert_eq!(decided["decided_amount"]["amount"], "424.20", "{decided}");
+    assert_eq!(
+        decided["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [
+            "received",
+            "left_pending",
+            "evidence_added",
+            "return_requested",
+            "unit_arrived",
+            "inspected",
+            "decided"
+        ],
+        "{decided}"
+    );
+    let notes = system
+        .post_as(
+            Svc::Manufacturer,
+            &format!("/api/manufacturers/{mid}/credit-notes"),
+            json!({ "claim_id": claim_id }),
+            key,
+        )
+        .await;
+    let note = &notes["credit_notes"][0];
+    assert_eq!(
+        notes["credit_notes"].as_array().unwrap().len(),
+        1,
+        "{notes}"
+    );
+    assert_eq!(
+        note["total"],
+        json!({"amount": "424.20", "currency": "EUR"})
+    );
+    let number = note["number"].as_str().unwrap().to_owned();
+
+    // The retailer: the ledger shows the swap credited, the timeline every step, in order.
+    let ledger_path = format!("/api/retailers/{}/ledger", seed.retailer_id);
+    let ledger = eventually("the ledger to show the credit", DEADLINE, || async {
+        let ledger = system.get(Svc::Retailer, &ledger_path).await;
+        (ledger["items"][0]["status"] == "credited").then_some(ledger)
+    })
+    .await;
+    let items = ledger["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{ledger}");
+    assert_eq!(items[0]["claim_id"], claim_id.to_string());
+    assert_eq!(items[0]["swap_id"], swap_id.to_string());
+    assert_eq!(items[0]["expected"], "424.20", "{ledger}");
+    assert_eq!(items[0]["credited"], "424.20", "{ledger}");
+    assert_eq!(items[0]["difference"], "0.00", "{ledger}");
+    assert_eq!(items[0]["credit_notes"], json!([number]), "{ledger}");
+    let case = system.wait_timeline(&seed, case_id, &AFTER_SWAP).await;
+    assert_eq!(case["claim"]["status"], "accepted", "{case}");
+    assert_eq!(case["claim"]["decided_amount"]["amount"], "424.20");
+    assert_eq!(case["swap"]["status"], "delivered", "{case}");
+    let at = |kind: &str| -> chrono::DateTime<Utc> {
+        serde_json::from_value(entry(&case, kind)["occurred_at"].clone()).unwrap()
+    };
+    for pair in AFTER_SWAP.windows(2) {
+        assert!(
+            at(pair[0]) <= at(pair[1]),
+            "{} after {}: {case}",
+            pair[1],
+            pair[0]
+        );
+    }
+    assert_eq!(
+        entry(&case, "return_arrived")["details"]["serial"],
+        serial.as_str()
+    );
+    assert_eq!(
+        entry(&case, "claim_inspected")["details"]["result"],
+        "defect_confirmed"
+    );
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        all_sent(&system, svc).await;
+    }
+
+    // Every service's database: exactly what this one swap must have produced.
+    let retailer = system.db(Svc::Retailer).await;
+    assert_eq!(
+        counts_by(&retailer, "SELECT kind, count(*) FROM timeline GROUP BY 1").await,
+        expect(&AFTER_SWAP.map(|k| (k, 1)))
+    );
+    assert_messages(
+        &retailer,
+        "retailer",
+        &[
+            ("manufacturer.agreement.published.v1", 1),
+            ("logistics.job.scheduled.v1", 1),
+            ("logistics.job.on_the_way.v1", 1),
+            ("logistics.job.delivered.v1", 1),
+            ("logistics.job.collected.v1", 1),
+            ("logistics.job.completed.v1", 1),
+            ("manufacturer.claim.return_requested.v1", 1),
+            ("logistics.return.arrived.v1", 1),
+            ("manufacturer.claim.inspected.v1", 1),
+            ("manufacturer.claim.decided.v1", 1),
+            ("manufacturer.credit_note.issued.v1", 1),
+        ],
+        &[
+            ("retailer.swap.approved.v1", 1),
+            ("retailer.claim.submitted.v1", 1),
+            ("retailer.claim.evidence_added.v1", 1),
+        ],
+    )
+    .await;
+    let note_of_claim =
+        format!("SELECT count(*) FROM credit_notes WHERE number = '{number}' AND total = 424.20");
+    let line_of_claim = format!(
+        "SELECT count(*) FROM credit_lines WHERE claim_id = '{claim_id}' AND amount = 424.20"
+    );
+    assert_counts(
+        &retailer,
+        "retailer",
+        &[
+            ("SELECT count(*) FROM agreements", 1),
+            (
+                "SELECT count(*) FROM claims WHERE status = 'accepted' AND decided_amount = 424.20",
+                1,
+            ),
+            ("SELECT count(*) FROM claims", 1),
+            ("SELECT count(*) FROM swaps WHERE status = 'delivered'", 1),
+            (&note_of_claim, 1),
+            ("SELECT count(*) FROM credit_notes", 1),
+            (&line_of_claim, 1),
+            ("SELECT count(*) FROM credit_lines", 1),
+        ],
+    )
+    .await;
+
+    let manufacturer = system.db(Svc::Manufacturer).await;
+    assert_messages(
+        &manufacturer,
+        "manufacturer",
+        &[
+            ("retailer.claim.submitted.v1", 1),
+            ("retailer.claim.evidence_added.v1", 1),
+            ("logistics.return.arrived.v1", 1),
+        ],
+        &[
+            ("manufacturer.agreement.published.v1", 1),
+            ("manufacturer.claim.return_requested.v1", 1),
+            ("manufacturer.claim.inspected.v1", 1),
+            ("manufacturer.claim.decided.v1", 1),
+            ("manufacturer.credit_note.issued.v1", 1),
+        ],
+    )
+    .await;
+    let serial_evidence = format!(
+        "SELECT count(*) FROM claim_evidence WHERE kind = 'collected_serial' \
+         AND serial = '{serial}' AND serial_matches"
+    );
+    assert_counts(
+        &manufacturer,
+        "manufacturer",
+        &[
+            (
+                "SELECT count(*) FROM claims WHERE status = 'accepted' \
+                 AND decided_amount = 424.20 AND decided_by = 'manufacturer'",
+                1,
+            ),
+            ("SELECT count(*) FROM claims", 1),
+            ("SELECT count(*) FROM claim_events", 7),
+            (&serial_evidence, 1),
+            ("SELECT count(*) FROM claim_evidence", 1),
+            ("SELECT count(*) FROM depots", 1),
+            ("SELECT count(*) FROM credit_notes", 1),
+            ("SELECT count(*) FROM credit_note_lines", 1),
+        ],
+    )
+    .await;
+
+    let logistics = system.db(Svc::Logistics).await;
+    assert_messages(
+        &logistics,
+        "logistics",
+        &[
+            ("retailer.swap.approved.v1", 1),
+            ("manufacturer.claim.return_requested.v1", 1),
+        ],
+        &[
+            ("logistics.job.scheduled.v1", 1),
+            ("logistics.job.on_the_way.v1", 1),
+            ("logistics.job.delivered.v1", 1),
+            ("logistics.job.collected.v1", 1),
+            ("logistics.job.completed.v1", 1),
+            ("logistics.return.arrived.v1", 1),
+        ],
+    )
+    .await;
+    assert_eq!(
+        counts_by(
+            &logistics,
+            "SELECT kind, count(*) FROM job_events GROUP BY 1"
+        )
+        .await,
+        expect(&[
+            ("scheduled", 1),
+            ("assigned", 1),
+            ("on_the_way", 1),
+            ("delivered", 1),
+            ("collected", 1),
+            ("completed", 1),
+        ])
+    );
+    assert_counts(
+        &logistics,
+        "logistics",
+        &[
+            (
+                "SELECT count(*) FROM jobs WHERE status = 'completed' AND collected_serial_matches",
+                1,
+            ),
+            ("SELECT count(*) FROM jobs", 1),
+            (
+                "SELECT count(*) FROM return_shipments WHERE status = 'arrived'",
+                1,
+            ),
+            ("SELECT count(*) FROM return_shipments", 1),
+            (
+                &format!("SELECT count(*) FROM return_items WHERE claim_id = '{claim_id}'"),
+                1,
+            ),
+            ("SELECT count(*) FROM return_items", 1),
+        ],
+    )
+    .await;
+    // Nothing was refused on the way.
+    for queue in [
+        LOGISTICS_SWAPS,
+        LOGISTICS_RETURNS,
+        MANUFACTURER_CLAIMS,
+        RETAILER_CASE_EVENTS,
+        RETAILER_SETTLEMENT,
+    ] {
+        let dlq = system.names.dead_letter_queue(&queue);
+        assert_eq!(system.broker.depth(&dlq).await, 0, "{dlq}");
+    }
     system.stop().await;
 }
 

@@ -56,6 +56,13 @@ pub struct Swap {
     pub serial: String,
 }
 
+/// A carrier the operator made, with its API token (`kcr_…`) and one crew.
+pub struct Carrier {
+    pub id: Uuid,
+    pub token: String,
+    pub crew_id: Uuid,
+}
+
 fn bin(svc: Svc) -> &'static str {
     match svc {
         Svc::Retailer => env!("CARGO_BIN_EXE_e2e-retailer"),
@@ -236,15 +243,31 @@ impl System {
     }
 
     pub async fn get(&self, svc: Svc, path: &str) -> Value {
+        self.get_as(svc, path, None).await
+    }
+
+    /// A GET with an API key (`Authorization: Bearer <key>`), if given (else the operator's
+    /// token for logistics).
+    pub async fn get_as(&self, svc: Svc, path: &str, key: Option<&str>) -> Value {
+        let (status, body) = self.fetch(svc, path, key).await;
+        assert!(status.is_success(), "GET {path} answered {status}: {body}");
+        body
+    }
+
+    /// A GET like [`System::get_as`] that may fail: its status and body (`Null` if not JSON).
+    pub async fn fetch(
+        &self,
+        svc: Svc,
+        path: &str,
+        key: Option<&str>,
+    ) -> (reqwest::StatusCode, Value) {
         let mut req = self.client.get(self.url(svc, path));
-        if let Some(key) = Self::default_token(svc) {
+        if let Some(key) = key.or(Self::default_token(svc)) {
             req = req.bearer_auth(key);
         }
         let res = req.send().await.unwrap();
         let status = res.status();
-        let body: Value = res.json().await.unwrap_or(Value::Null);
-        assert!(status.is_success(), "GET {path} answered {status}: {body}");
-        body
+        (status, res.json().await.unwrap_or(Value::Null))
     }
 
     /// A manufacturer, a retailer, their agreement (DOA 14 days: a swap 3 days after the sale
@@ -314,6 +337,11 @@ impl System {
 
     /// A sale three days ago and a case for it; returns the case id and the serial.
     pub async fn open_case(&self, seed: &Seed, n: usize) -> (Uuid, String) {
+        self.open_case_sold(seed, n, 3).await
+    }
+
+    /// A sale `days_ago` and a case for it; returns the case id and the serial.
+    pub async fn open_case_sold(&self, seed: &Seed, n: usize, days_ago: i64) -> (Uuid, String) {
         let rid = seed.retailer_id;
         let serial = format!("SN-{n}-{}", unique());
         self.post(
@@ -322,7 +350,7 @@ impl System {
             json!({
                 "receipt_no": format!("R-{n}-{}", unique()), "sku": seed.sku, "serial": serial,
                 "price_paid": {"amount": "499.00", "currency": "EUR"},
-                "sold_at": (Utc::now() - Days::days(3)).to_rfc3339(),
+                "sold_at": (Utc::now() - Days::days(days_ago)).to_rfc3339(),
                 "customer": {"name": "Erika Mustermann", "phone": "+49 30 1234567",
                              "street": "Hauptstr. 1", "postcode": "10115", "city": "Berlin",
                              "country": "DE"}
@@ -404,6 +432,31 @@ impl System {
             },
         )
         .await
+    }
+
+    /// A carrier made with the operator's token, and one crew of it (made with the carrier's
+    /// own token) covering the postcodes starting with `prefix`: new jobs there are assigned to
+    /// it.
+    pub async fn carrier(&self, name: &str, prefix: &str) -> Carrier {
+        let c = self
+            .post(Svc::Logistics, "/api/carriers", json!({ "name": name }))
+            .await;
+        let id: Uuid = serde_json::from_value(c["id"].clone()).unwrap();
+        let token = c["api_token"].as_str().unwrap().to_owned();
+        let crew = self
+            .post_as(
+                Svc::Logistics,
+                &format!("/api/carriers/{id}/crews"),
+                json!({"name": format!("{name} 1"), "home_postcode_prefixes": [prefix],
+                       "visits_per_day": 5}),
+                Some(&token),
+            )
+            .await;
+        Carrier {
+            id,
+            token,
+            crew_id: serde_json::from_value(crew["id"].clone()).unwrap(),
+        }
     }
 
     /// The logistics job of a swap.
@@ -493,4 +546,24 @@ pub async fn outbox_counts(db: &DatabaseConnection) -> Vec<(String, i64)> {
 /// What a service's inbox holds (the messages it applied), per message type.
 pub async fn inbox_counts(db: &DatabaseConnection) -> Vec<(String, i64)> {
     counts_by(db, "SELECT message_type, count(*) FROM inbox GROUP BY 1").await
+}
+
+/// Asserts that each `SELECT count(*) …` of `expected` answers its number in `db` (the database
+/// of `service`, named in the failure).
+pub async fn assert_counts(db: &DatabaseConnection, service: &str, expected: &[(&str, i64)]) {
+    for (sql, n) in expected {
+        assert_eq!(count(db, sql).await, *n, "{service}: {sql}");
+    }
+}
+
+/// Asserts exactly which messages a service applied (its inbox, per message type) and sent (its
+/// outbox, per routing key).
+pub async fn assert_messages(
+    db: &DatabaseConnection,
+    service: &str,
+    applied: &[(&str, i64)],
+    sent: &[(&str, i64)],
+) {
+    assert_eq!(inbox_counts(db).await, expect(applied), "{service}: inbox");
+    assert_eq!(outbox_counts(db).await, expect(sent), "{service}: outbox");
 }
