@@ -799,6 +799,76 @@ async fn browser_session(driver: &Driver, profile: &Path) -> fantoccini::Client 
         .unwrap()
 }
 
+/// Signs `email` in on the desk's sign-in page in the browser `b`; waits for the search box.
+async fn sign_in_in_browser(
+    b: &fantoccini::Client,
+    svc: &TestService,
+    email: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    b.goto(&svc.url("/desk")).await?;
+    b.wait()
+        .for_element(Locator::Css("input[name=email]"))
+        .await?
+        .send_keys(email)
+        .await?;
+    b.find(Locator::Css("input[name=password]"))
+        .await?
+        .send_keys(PASSWORD)
+        .await?;
+    b.find(Locator::Css("form button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    b.wait().for_element(Locator::Css("input[name=q]")).await?;
+    Ok(())
+}
+
+/// On the sale's page: opens a case (`category`, `description`); waits for the case page.
+async fn open_case_in_browser(
+    b: &fantoccini::Client,
+    category: &str,
+    description: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    b.wait()
+        .for_element(Locator::Css(&format!(
+            "select[name=defect_category] option[value={category}]"
+        )))
+        .await?
+        .click()
+        .await?;
+    b.find(Locator::Css("textarea[name=defect_description]"))
+        .await?
+        .send_keys(description)
+        .await?;
+    b.find(Locator::Css("#case-form button"))
+        .await?
+        .click()
+        .await?;
+    b.wait().for_element(Locator::Id("case-status")).await?;
+    Ok(())
+}
+
+/// On the desk: searches for `q` and opens the first sale found.
+async fn find_sale_in_browser(
+    b: &fantoccini::Client,
+    q: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    b.find(Locator::Css("input[name=q]"))
+        .await?
+        .send_keys(q)
+        .await?;
+    b.find(Locator::Css("form.search button"))
+        .await?
+        .click()
+        .await?;
+    b.wait()
+        .for_element(Locator::Css("#results a"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_approves_a_swap_in_a_real_browser() {
     if !Path::new(CHROMEDRIVER).exists() {
@@ -827,24 +897,10 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
     let c = browser_session(&driver, &driver._profile.0).await;
 
     let run = async {
-        c.goto(&svc.url("/desk")).await?;
         // Not signed in: the sign-in page.
-        c.wait()
-            .for_element(Locator::Css("input[name=email]"))
-            .await?
-            .send_keys(&desk.email)
-            .await?;
-        c.find(Locator::Css("input[name=password]"))
-            .await?
-            .send_keys(PASSWORD)
-            .await?;
-        c.find(Locator::Css("form button[type=submit]"))
-            .await?
-            .click()
-            .await?;
+        sign_in_in_browser(&c, &svc, &desk.email).await?;
         // The desk: find the unit by its serial.
-        c.wait()
-            .for_element(Locator::Css("input[name=q]"))
+        c.find(Locator::Css("input[name=q]"))
             .await?
             .send_keys("SN-BROWSER")
             .await?;
@@ -891,21 +947,7 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
         // Above the limit: the same form asks for a manager, who signs on this screen.
         c.goto(&svc.url(&format!("/desk/sales/{second_sale}")))
             .await?;
-        c.wait()
-            .for_element(Locator::Css(
-                "select[name=defect_category] option[value=noise]",
-            ))
-            .await?
-            .click()
-            .await?;
-        c.find(Locator::Css("textarea[name=defect_description]"))
-            .await?
-            .send_keys("Loud banging")
-            .await?;
-        c.find(Locator::Css("#case-form button"))
-            .await?
-            .click()
-            .await?;
+        open_case_in_browser(&c, "noise", "Loud banging").await?;
         c.wait()
             .for_element(Locator::Css(
                 "select[name=replacement_sku] option[value=WM-200]",
@@ -1644,6 +1686,37 @@ pub(super) fn status_link_of(html: &str) -> String {
     html[start..start + "/status/".len() + 64].to_owned()
 }
 
+/// Logistics schedules the crew for the swap, the day after tomorrow 08:00–12:00 UTC; the window
+/// as the customer's status page shows it.
+pub(super) async fn crew_scheduled(
+    svc: &TestService,
+    retailer_id: Uuid,
+    case_id: Uuid,
+    swap_id: Uuid,
+) -> String {
+    let start = (Utc::now() + Span::days(2))
+        .date_naive()
+        .and_hms_opt(8, 0, 0)
+        .unwrap()
+        .and_utc();
+    publish_event(
+        &svc.names,
+        JobScheduledV1 {
+            job_id: Uuid::now_v7(),
+            swap_id,
+            case_id,
+            retailer_id,
+            window: TimeWindow {
+                start,
+                end: start + Span::hours(4),
+            },
+            scheduled_at: Utc::now(),
+        },
+    )
+    .await;
+    format!("{} 08:00 – 12:00 UTC", start.format("%Y-%m-%d"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_customer_status_link_shows_the_step_and_window_and_nothing_else() {
     let svc = start().await;
@@ -1791,27 +1864,7 @@ async fn the_customer_status_link_shows_the_step_and_window_and_nothing_else() {
     )
     .await;
     let swap_id: Uuid = case["swap"]["id"].as_str().unwrap().parse().unwrap();
-    let window_start = (Utc::now() + Span::days(2))
-        .date_naive()
-        .and_hms_opt(8, 0, 0)
-        .unwrap()
-        .and_utc();
-    publish_event(
-        &svc.names,
-        JobScheduledV1 {
-            job_id: Uuid::now_v7(),
-            swap_id,
-            case_id,
-            retailer_id: desk.retailer_id,
-            window: TimeWindow {
-                start: window_start,
-                end: window_start + Span::hours(4),
-            },
-            scheduled_at: Utc::now(),
-        },
-    )
-    .await;
-    let expected = format!("{} 08:00 – 12:00 UTC", window_start.format("%Y-%m-%d"));
+    let expected = crew_scheduled(&svc, desk.retailer_id, case_id, swap_id).await;
     let html = eventually("the scheduled window on the status page", DEADLINE, || {
         let fetch = status_page(link.clone());
         let expected = expected.clone();
@@ -1909,6 +1962,8 @@ async fn the_case_page_shows_who_holds_the_ball() {
 mod admin;
 #[path = "desk/browser.rs"]
 mod browser;
+#[path = "desk/browser_decisions.rs"]
+mod browser_decisions;
 #[path = "desk/dashboard.rs"]
 mod dashboard;
 #[path = "desk/requests.rs"]

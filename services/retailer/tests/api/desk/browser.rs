@@ -66,31 +66,9 @@ async fn a_clerk_asks_and_the_admin_approves_from_the_open_desk_in_a_real_browse
     let m = browser_session(&driver, &driver._profile.0).await;
     let c = browser_session(&driver, &profile).await;
 
-    let sign_in_as = |b: &fantoccini::Client, email: String| {
-        let b = b.clone();
-        let url = svc.url("/desk");
-        async move {
-            b.goto(&url).await?;
-            b.wait()
-                .for_element(Locator::Css("input[name=email]"))
-                .await?
-                .send_keys(&email)
-                .await?;
-            b.find(Locator::Css("input[name=password]"))
-                .await?
-                .send_keys(PASSWORD)
-                .await?;
-            b.find(Locator::Css("form button[type=submit]"))
-                .await?
-                .click()
-                .await?;
-            b.wait().for_element(Locator::Css("input[name=q]")).await?;
-            Ok::<_, fantoccini::error::CmdError>(())
-        }
-    };
     let run = async {
         // The admin imports the POS file: errors listed, nothing imported, then the valid rows.
-        sign_in_as(&m, admin.to_owned()).await?;
+        sign_in_in_browser(&m, &svc, admin).await?;
         set_viewport(&m, 1280, 900).await?;
         m.goto(&svc.url("/desk/admin/import")).await?;
         m.wait()
@@ -120,35 +98,9 @@ async fn a_clerk_asks_and_the_admin_approves_from_the_open_desk_in_a_real_browse
         m.wait().for_element(Locator::Id("no-approvals")).await?;
 
         // The clerk finds the imported sale, and asks for WM-200 above the limit.
-        sign_in_as(&c, desk.email.clone()).await?;
-        c.find(Locator::Css("input[name=q]"))
-            .await?
-            .send_keys("SN-IMPORT-1")
-            .await?;
-        c.find(Locator::Css("form.search button"))
-            .await?
-            .click()
-            .await?;
-        c.wait()
-            .for_element(Locator::Css("#results a"))
-            .await?
-            .click()
-            .await?;
-        c.wait()
-            .for_element(Locator::Css(
-                "select[name=defect_category] option[value=leak]",
-            ))
-            .await?
-            .click()
-            .await?;
-        c.find(Locator::Css("textarea[name=defect_description]"))
-            .await?
-            .send_keys("Water under the machine")
-            .await?;
-        c.find(Locator::Css("#case-form button"))
-            .await?
-            .click()
-            .await?;
+        sign_in_in_browser(&c, &svc, &desk.email).await?;
+        find_sale_in_browser(&c, "SN-IMPORT-1").await?;
+        open_case_in_browser(&c, "leak", "Water under the machine").await?;
         c.wait()
             .for_element(Locator::Css(
                 "select[name=replacement_sku] option[value=WM-200]",
