@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::{
-    DEADLINE, Svc, System, assert_counts, assert_messages, count, counts_by, expect, inbox_counts,
-    outbox_counts, strings, timeline_kinds,
+    DEADLINE, Svc, System, assert_counts, assert_messages, count, counts_by, entry, event_kinds,
+    expect, inbox_counts, outbox_counts, strings, timeline_kinds,
 };
 use kummerer_contracts::topology::{
     LOGISTICS_RETURNS, LOGISTICS_SWAPS, MANUFACTURER_CLAIMS, RETAILER_CASE_EVENTS,
@@ -288,23 +288,9 @@ async fn a_returned_unit_is_inspected_decided_and_credited_across_all_three_serv
     let mid = seed.manufacturer_id;
     let key = Some(seed.manufacturer_key.as_str());
     let claim_path = format!("/api/manufacturers/{mid}/claims/{claim_id}");
-    let claim_when = |what: &'static str, ok: fn(&Value) -> bool| {
-        let path = claim_path.clone();
-        let system = &system;
-        async move {
-            eventually(
-                &format!("the manufacturer's claim {what}"),
-                DEADLINE,
-                || async {
-                    // Not known until the claim's message arrived.
-                    let (status, c) = system.fetch(Svc::Manufacturer, &path, key).await;
-                    (status.is_success() && ok(&c)).then_some(c)
-                },
-            )
-            .await
-        }
-    };
-    let c = claim_when("received", |c| c["status"] == "pending").await;
+    let c = system
+        .claim_when(&seed, claim_id, "received", |c| c["status"] == "pending")
+        .await;
     assert_eq!(c["pending_reason"], "outside_doa", "{c}");
     assert_eq!(c["suggested_amount"]["amount"], "424.20", "{c}");
     assert_eq!(c["evidence"], json!([]), "{c}");
@@ -355,15 +341,6 @@ async fn a_returned_unit_is_inspected_decided_and_credited_across_all_three_serv
         .wait_timeline(&seed, case_id, &["collected", "delivered_and_collected"])
         .await;
     assert!(!timeline_kinds(&case).contains(&"collected_serial_mismatch".to_owned()));
-    let entry = |case: &Value, kind: &str| -> Value {
-        case["timeline"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["kind"] == kind)
-            .cloned()
-            .unwrap_or_else(|| panic!("no {kind} in {case}"))
-    };
     assert_eq!(
         entry(&case, "collected")["details"]["evidence_forwarded"],
         true,
@@ -371,10 +348,11 @@ async fn a_returned_unit_is_inspected_decided_and_credited_across_all_three_serv
     );
 
     // The collected serial reaches the claim as evidence; past DOA the claim still waits.
-    let c = claim_when("with the collected serial", |c| {
-        c["evidence"].as_array().is_some_and(|e| !e.is_empty())
-    })
-    .await;
+    let c = system
+        .claim_when(&seed, claim_id, "with the collected serial", |c| {
+            c["evidence"].as_array().is_some_and(|e| !e.is_empty())
+        })
+        .await;
     let evidence = c["evidence"].as_array().unwrap();
     assert_eq!(evidence.len(), 1, "{c}");
     assert_eq!(evidence[0]["kind"], "collected_serial");
@@ -454,7 +432,11 @@ async fn a_returned_unit_is_inspected_decided_and_credited_across_all_three_serv
 
     // The manufacturer sees the unit at its depot, inspects it and accepts what the agreement
     // suggests; then credits it.
-    let c = claim_when("with its unit back", |c| c["status"] == "unit_arrived").await;
+    let c = system
+        .claim_when(&seed, claim_id, "with its unit back", |c| {
+            c["status"] == "unit_arrived"
+        })
+        .await;
     assert!(c["return_request"]["arrived_at"].is_string(), "{c}");
     let inspected = system
         .post_as(
@@ -476,12 +458,7 @@ async fn a_returned_unit_is_inspected_decided_and_credited_across_all_three_serv
     assert_eq!(decided["status"], "accepted", "{decided}");
     assert_eq!(decided["decided_amount"]["amount"], "424.20", "{decided}");
     assert_eq!(
-        decided["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["kind"].as_str().unwrap())
-            .collect::<Vec<_>>(),
+        event_kinds(&decided),
         [
             "received",
             "left_pending",
@@ -716,6 +693,328 @@ async fn a_returned_unit_is_inspected_decided_and_credited_across_all_three_serv
         let dlq = system.names.dead_letter_queue(&queue);
         assert_eq!(system.broker.depth(&dlq).await, 0, "{dlq}");
     }
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_doa_claim_waits_for_the_collected_serial_and_is_accepted_once_it_arrives() {
+    let system = System::start().await;
+    // Dead on arrival (sold 3 days ago), but the agreement wants the collected unit's serial.
+    let seed = system
+        .seed_with(json!({"evidence_required": ["collected_serial"]}))
+        .await;
+    let swap = system.swap(&seed, 1).await;
+    let c = system
+        .claim_when(&seed, swap.claim_id, "held", |c| c["status"] == "pending")
+        .await;
+    assert_eq!(c["pending_reason"], "evidence_missing", "{c}");
+    assert_eq!(c["suggested_amount"]["amount"], "524.00", "{c}");
+    let case = system
+        .wait_timeline(&seed, swap.case_id, &["job_scheduled"])
+        .await;
+    assert!(
+        !timeline_kinds(&case).contains(&"claim_decided".to_owned()),
+        "{case}"
+    );
+    assert_eq!(case["claim"]["status"], "submitted", "{case}");
+
+    // The crew delivers and collects in one go; the serial travels through the retailer to the
+    // claim, which the DOA rule then accepts and announces.
+    let job = system.job_of(&seed, swap.swap_id).await;
+    let job_id = job["id"].as_str().unwrap();
+    system
+        .post(
+            Svc::Logistics,
+            &format!("/api/jobs/{job_id}/complete"),
+            json!({"delivered_serial": "SN-NEW-1", "collected_serial": swap.serial,
+                   "recipient_name": "Erika Mustermann"}),
+        )
+        .await;
+    let case = system
+        .wait_timeline(&seed, swap.case_id, &["collected", "claim_decided"])
+        .await;
+    assert_eq!(case["claim"]["status"], "accepted", "{case}");
+    assert_eq!(case["claim"]["decided_amount"]["amount"], "524.00");
+    let at = |kind: &str| -> chrono::DateTime<Utc> {
+        serde_json::from_value(entry(&case, kind)["occurred_at"].clone()).unwrap()
+    };
+    assert!(at("collected") <= at("claim_decided"), "{case}");
+    let c = system
+        .claim_when(&seed, swap.claim_id, "accepted", |c| {
+            c["status"] == "accepted"
+        })
+        .await;
+    assert_eq!(c["decided_by"], "rule:doa_full_refund", "{c}");
+    assert_eq!(
+        event_kinds(&c),
+        [
+            "received",
+            "left_pending",
+            "evidence_added",
+            "auto_accepted"
+        ]
+    );
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        all_sent(&system, svc).await;
+    }
+
+    let retailer = system.db(Svc::Retailer).await;
+    assert_eq!(
+        counts_by(&retailer, "SELECT kind, count(*) FROM timeline GROUP BY 1").await,
+        expect(&[
+            ("swap_approved", 1),
+            ("claim_submitted", 1),
+            ("job_scheduled", 1),
+            ("delivered", 1),
+            ("collected", 1),
+            ("delivered_and_collected", 1),
+            ("claim_decided", 1),
+        ])
+    );
+    assert_messages(
+        &retailer,
+        "retailer",
+        &[
+            ("manufacturer.agreement.published.v1", 1),
+            ("logistics.job.scheduled.v1", 1),
+            ("logistics.job.delivered.v1", 1),
+            ("logistics.job.collected.v1", 1),
+            ("logistics.job.completed.v1", 1),
+            ("manufacturer.claim.decided.v1", 1),
+        ],
+        &[
+            ("retailer.swap.approved.v1", 1),
+            ("retailer.claim.submitted.v1", 1),
+            ("retailer.claim.evidence_added.v1", 1),
+        ],
+    )
+    .await;
+    let manufacturer = system.db(Svc::Manufacturer).await;
+    assert_messages(
+        &manufacturer,
+        "manufacturer",
+        &[
+            ("retailer.claim.submitted.v1", 1),
+            ("retailer.claim.evidence_added.v1", 1),
+        ],
+        &[
+            ("manufacturer.agreement.published.v1", 1),
+            ("manufacturer.claim.decided.v1", 1),
+        ],
+    )
+    .await;
+    assert_counts(
+        &manufacturer,
+        "manufacturer",
+        &[
+            (
+                "SELECT count(*) FROM claims WHERE status = 'accepted' \
+                 AND decided_amount = 524.00 AND decided_by = 'rule:doa_full_refund'",
+                1,
+            ),
+            ("SELECT count(*) FROM claims", 1),
+            ("SELECT count(*) FROM claim_events", 4),
+            ("SELECT count(*) FROM claim_evidence", 1),
+        ],
+    )
+    .await;
+    let logistics = system.db(Svc::Logistics).await;
+    assert_messages(
+        &logistics,
+        "logistics",
+        &[("retailer.swap.approved.v1", 1)],
+        &[
+            ("logistics.job.scheduled.v1", 1),
+            ("logistics.job.delivered.v1", 1),
+            ("logistics.job.collected.v1", 1),
+            ("logistics.job.completed.v1", 1),
+        ],
+    )
+    .await;
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_claim_disputed_at_the_retailer_is_decided_again_by_the_manufacturer() {
+    let system = System::start().await;
+    let seed = system.seed().await;
+    // Past the DOA window: the claim waits for the manufacturer, who rejects it.
+    let (case_id, _) = system.open_case_sold(&seed, 1, 60).await;
+    let (status, approved) = system.approve(&seed, case_id, None).await.unwrap();
+    assert_eq!(status, 201, "{approved}");
+    let claim_id: Uuid = serde_json::from_value(approved["claim_id"].clone()).unwrap();
+    let key = Some(seed.manufacturer_key.as_str());
+    let decision = format!(
+        "/api/manufacturers/{}/claims/{claim_id}/decision",
+        seed.manufacturer_id
+    );
+    system
+        .claim_when(&seed, claim_id, "pending", |c| c["status"] == "pending")
+        .await;
+    let rejected = system
+        .post_as(
+            Svc::Manufacturer,
+            &decision,
+            json!({"outcome": "reject", "reason_code": "no_fault_found"}),
+            key,
+        )
+        .await;
+    assert_eq!(rejected["status"], "rejected", "{rejected}");
+    let path = format!("/api/retailers/{}/cases/{case_id}", seed.retailer_id);
+    eventually("the retailer to see the rejection", DEADLINE, || async {
+        let case = system.get(Svc::Retailer, &path).await;
+        (case["claim"]["status"] == "rejected").then_some(())
+    })
+    .await;
+
+    // The retailer disputes it once, with a note that reaches the claim as evidence.
+    let disputed = system
+        .post(
+            Svc::Retailer,
+            &format!(
+                "/api/retailers/{}/claims/{claim_id}/dispute",
+                seed.retailer_id
+            ),
+            json!({"statement": "The drum bearing was broken on delivery",
+                   "note": "Photo of the bearing in the case file", "disputed_by": "m.meier"}),
+        )
+        .await;
+    assert_eq!(disputed["claim_id"], claim_id.to_string(), "{disputed}");
+    let c = system
+        .claim_when(&seed, claim_id, "disputed", |c| c["status"] == "disputed")
+        .await;
+    let evidence = c["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 1, "{c}");
+    assert_eq!(evidence[0]["kind"], "statement");
+    assert_eq!(evidence[0]["source"], "dispute");
+    assert_eq!(evidence[0]["note"], "Photo of the bearing in the case file");
+
+    // Decided again: accepted for what the agreement suggests, and the retailer takes it.
+    let accepted = system
+        .post_as(
+            Svc::Manufacturer,
+            &decision,
+            json!({"outcome": "accept"}),
+            key,
+        )
+        .await;
+    assert_eq!(accepted["status"], "accepted", "{accepted}");
+    assert_eq!(
+        event_kinds(&accepted),
+        [
+            "received",
+            "left_pending",
+            "decided",
+            "evidence_added",
+            "disputed",
+            "decided"
+        ]
+    );
+    let case = eventually(
+        "the retailer to take the new decision",
+        DEADLINE,
+        || async {
+            let case = system.get(Svc::Retailer, &path).await;
+            (case["claim"]["status"] == "accepted").then_some(case)
+        },
+    )
+    .await;
+    assert_eq!(
+        case["claim"]["decided_amount"]["amount"], "424.20",
+        "{case}"
+    );
+    assert!(case["claim"]["disputed_at"].is_string(), "{case}");
+    // Nothing credited yet: the ledger shows the swap open for the new amount.
+    let ledger = system
+        .get(
+            Svc::Retailer,
+            &format!("/api/retailers/{}/ledger", seed.retailer_id),
+        )
+        .await;
+    assert_eq!(ledger["items"][0]["status"], "open", "{ledger}");
+    assert_eq!(ledger["items"][0]["expected"], "424.20", "{ledger}");
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        all_sent(&system, svc).await;
+    }
+
+    let retailer = system.db(Svc::Retailer).await;
+    assert_eq!(
+        counts_by(&retailer, "SELECT kind, count(*) FROM timeline GROUP BY 1").await,
+        expect(&[
+            ("swap_approved", 1),
+            ("claim_submitted", 1),
+            ("job_scheduled", 1),
+            ("claim_decided", 2),
+            ("claim_disputed", 1),
+        ])
+    );
+    assert_messages(
+        &retailer,
+        "retailer",
+        &[
+            ("manufacturer.agreement.published.v1", 1),
+            ("logistics.job.scheduled.v1", 1),
+            ("manufacturer.claim.decided.v1", 2),
+        ],
+        &[
+            ("retailer.swap.approved.v1", 1),
+            ("retailer.claim.submitted.v1", 1),
+            ("retailer.claim.disputed.v1", 1),
+        ],
+    )
+    .await;
+    assert_counts(
+        &retailer,
+        "retailer",
+        &[
+            ("SELECT count(*) FROM claim_disputes", 1),
+            (
+                "SELECT count(*) FROM claims WHERE status = 'accepted' AND decided_amount = 424.20",
+                1,
+            ),
+            ("SELECT count(*) FROM claims", 1),
+        ],
+    )
+    .await;
+    let manufacturer = system.db(Svc::Manufacturer).await;
+    assert_messages(
+        &manufacturer,
+        "manufacturer",
+        &[
+            ("retailer.claim.submitted.v1", 1),
+            ("retailer.claim.disputed.v1", 1),
+        ],
+        &[
+            ("manufacturer.agreement.published.v1", 1),
+            ("manufacturer.claim.decided.v1", 2),
+        ],
+    )
+    .await;
+    assert_counts(
+        &manufacturer,
+        "manufacturer",
+        &[
+            (
+                "SELECT count(*) FROM claims WHERE status = 'accepted' \
+                 AND decided_amount = 424.20 AND disputed_at IS NOT NULL",
+                1,
+            ),
+            ("SELECT count(*) FROM claims", 1),
+            (
+                "SELECT count(*) FROM claim_evidence WHERE source = 'dispute'",
+                1,
+            ),
+        ],
+    )
+    .await;
+    let logistics = system.db(Svc::Logistics).await;
+    assert_messages(
+        &logistics,
+        "logistics",
+        &[("retailer.swap.approved.v1", 1)],
+        &[("logistics.job.scheduled.v1", 1)],
+    )
+    .await;
     system.stop().await;
 }
 

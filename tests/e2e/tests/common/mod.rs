@@ -459,6 +459,32 @@ impl System {
         }
     }
 
+    /// The manufacturer's view of a claim (with its events and evidence) once `ok` holds for
+    /// it; `what` names the awaited state.
+    pub async fn claim_when(
+        &self,
+        seed: &Seed,
+        claim_id: Uuid,
+        what: &str,
+        ok: fn(&Value) -> bool,
+    ) -> Value {
+        let path = format!(
+            "/api/manufacturers/{}/claims/{claim_id}",
+            seed.manufacturer_id
+        );
+        let key = Some(seed.manufacturer_key.as_str());
+        eventually(
+            &format!("the manufacturer's claim {claim_id} {what}"),
+            DEADLINE,
+            || async {
+                // Not known until the claim's message arrived.
+                let (status, c) = self.fetch(Svc::Manufacturer, &path, key).await;
+                (status.is_success() && ok(&c)).then_some(c)
+            },
+        )
+        .await
+    }
+
     /// The logistics job of a swap.
     pub async fn job_of(&self, seed: &Seed, swap_id: Uuid) -> Value {
         let jobs = self
@@ -477,6 +503,27 @@ impl System {
             })
             .unwrap_or_else(|| panic!("no job for swap {swap_id} in {jobs}"))
     }
+}
+
+/// The (first) timeline entry of `kind` in a case.
+pub fn entry(case: &Value, kind: &str) -> Value {
+    case["timeline"]
+        .as_array()
+        .and_then(|t| t.iter().find(|e| e["kind"] == kind))
+        .cloned()
+        .unwrap_or_else(|| panic!("no {kind} in {case}"))
+}
+
+/// The kinds of the claim's history at the manufacturer, in order.
+pub fn event_kinds(claim: &Value) -> Vec<String> {
+    claim["events"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .filter_map(|e| e["kind"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub fn timeline_kinds(case: &Value) -> Vec<String> {
