@@ -1019,6 +1019,108 @@ async fn a_rejected_claim_disputed_at_the_retailer_is_decided_again_by_the_manuf
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_collected_with_another_serial_is_flagged_once_in_every_service() {
+    let system = System::start().await;
+    let seed = system.seed().await;
+    let swap = system.swap(&seed, 1).await;
+    system.wait_timeline(&seed, swap.case_id, &FLOW).await;
+
+    // The crew delivers, then collects a unit with another serial than the case names and
+    // confirms it when asked.
+    let job = system.job_of(&seed, swap.swap_id).await;
+    let job_id = job["id"].as_str().unwrap();
+    system
+        .post(
+            Svc::Logistics,
+            &format!("/api/jobs/{job_id}/delivered"),
+            json!({"delivered_serial": "SN-NEW-1", "recipient_name": "Erika Mustermann"}),
+        )
+        .await;
+    let collected = system
+        .post(
+            Svc::Logistics,
+            &format!("/api/jobs/{job_id}/collected"),
+            json!({"collected_serial": "SN-ELSE", "confirm_mismatch": true}),
+        )
+        .await;
+    assert_eq!(collected["completed"], true, "{collected}");
+    assert_eq!(collected["job"]["collected_serial_matches"], false);
+    let case = system
+        .wait_timeline(
+            &seed,
+            swap.case_id,
+            &["collected", "delivered_and_collected"],
+        )
+        .await;
+    assert_eq!(
+        entry(&case, "collected_serial_mismatch")["details"]["collected_serial"],
+        "SN-ELSE"
+    );
+    // The manufacturer's claim gets the serial as evidence and is flagged.
+    let c = system
+        .claim_when(&seed, swap.claim_id, "flagged", |c| {
+            c["flags"] == json!(["serial_mismatch"])
+        })
+        .await;
+    assert_eq!(c["evidence"][0]["serial"], "SN-ELSE", "{c}");
+    assert_eq!(c["evidence"][0]["serial_matches"], false, "{c}");
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        all_sent(&system, svc).await;
+    }
+
+    let logistics = system.db(Svc::Logistics).await;
+    assert_counts(
+        &logistics,
+        "logistics",
+        &[(
+            "SELECT count(*) FROM jobs WHERE status = 'completed' \
+             AND collected_serial = 'SN-ELSE' AND NOT collected_serial_matches",
+            1,
+        )],
+    )
+    .await;
+    let manufacturer = system.db(Svc::Manufacturer).await;
+    assert_counts(
+        &manufacturer,
+        "manufacturer",
+        &[(
+            "SELECT count(*) FROM claim_evidence WHERE serial = 'SN-ELSE' AND NOT serial_matches",
+            1,
+        )],
+    )
+    .await;
+    // One visit, one mismatch: the retailer's timeline says so once, although both the
+    // collection and the completion report it.
+    let retailer = system.db(Svc::Retailer).await;
+    assert_eq!(
+        count(
+            &retailer,
+            "SELECT count(*) FROM timeline WHERE kind = 'collected_serial_mismatch'"
+        )
+        .await,
+        1,
+        "retailer: one collected unit with another serial must be on the case's timeline once; \
+         the retailer writes `collected_serial_mismatch` both for logistics.job.collected.v1 \
+         (consumers/case_events.rs unit_collected) and again for logistics.job.completed.v1 \
+         (job_completed), and logistics now sends both for every visit: {case}"
+    );
+    assert_eq!(
+        counts_by(&retailer, "SELECT kind, count(*) FROM timeline GROUP BY 1").await,
+        expect(&[
+            ("swap_approved", 1),
+            ("claim_submitted", 1),
+            ("job_scheduled", 1),
+            ("claim_decided", 1),
+            ("delivered", 1),
+            ("collected", 1),
+            ("delivered_and_collected", 1),
+            ("collected_serial_mismatch", 1),
+        ])
+    );
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_delivered_twice_has_one_effect() {
     let system = System::start().await;
     let seed = system.seed().await;
