@@ -1167,6 +1167,129 @@ async fn a_message_delivered_twice_has_one_effect() {
     system.stop().await;
 }
 
+/// Publishes every row of a service's outbox again, as the broker would redeliver it (same
+/// message ids); returns how many.
+async fn republish_outbox(system: &System, svc: Svc, producer: Service) -> usize {
+    let db = system.db(svc).await;
+    let order = "ORDER BY created_at, id";
+    let keys = strings(&db, &format!("SELECT routing_key FROM outbox {order}")).await;
+    let payloads = strings(&db, &format!("SELECT payload::text FROM outbox {order}")).await;
+    for (key, payload) in keys.iter().zip(&payloads) {
+        publish_raw(&system.names, producer, key, payload.as_bytes()).await;
+    }
+    keys.len()
+}
+
+/// Row counts of the tables a message could change, per service.
+async fn table_counts(system: &System) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for (svc, tables) in [
+        (
+            Svc::Retailer,
+            &[
+                "timeline",
+                "claims",
+                "swaps",
+                "agreements",
+                "inbox",
+                "outbox",
+            ][..],
+        ),
+        (
+            Svc::Manufacturer,
+            &[
+                "claims",
+                "claim_events",
+                "claim_evidence",
+                "inbox",
+                "outbox",
+            ][..],
+        ),
+        (
+            Svc::Logistics,
+            &["jobs", "job_events", "inbox", "outbox"][..],
+        ),
+    ] {
+        let db = system.db(svc).await;
+        for t in tables {
+            let n = count(&db, &format!("SELECT count(*) FROM {t}")).await;
+            out.push((format!("{svc:?}.{t}"), n));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_message_of_a_completed_swap_delivered_twice_has_one_effect() {
+    let system = System::start().await;
+    let seed = system.seed().await;
+    let swap = system.swap(&seed, 1).await;
+    system.wait_timeline(&seed, swap.case_id, &FLOW).await;
+    let job = system.job_of(&seed, swap.swap_id).await;
+    system
+        .post(
+            Svc::Logistics,
+            &format!("/api/jobs/{}/complete", job["id"].as_str().unwrap()),
+            json!({"delivered_serial": "SN-NEW-1", "collected_serial": swap.serial,
+                   "recipient_name": "Erika Mustermann"}),
+        )
+        .await;
+    system
+        .wait_timeline(&seed, swap.case_id, &["delivered_and_collected"])
+        .await;
+    system
+        .claim_when(&seed, swap.claim_id, "with its evidence", |c| {
+            c["evidence"].as_array().is_some_and(|e| e.len() == 1)
+        })
+        .await;
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        all_sent(&system, svc).await;
+    }
+    let before = table_counts(&system).await;
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        assert_eq!(consumed(&system, svc, "duplicate").await, 0, "{svc:?}");
+    }
+
+    // Every message any service sent arrives once more, with its id.
+    assert_eq!(
+        republish_outbox(&system, Svc::Retailer, Service::Retailer).await,
+        3,
+        "swap approved, claim submitted, evidence added"
+    );
+    assert_eq!(
+        republish_outbox(&system, Svc::Logistics, Service::Logistics).await,
+        4,
+        "job scheduled, delivered, collected, completed"
+    );
+    assert_eq!(
+        republish_outbox(&system, Svc::Manufacturer, Service::Manufacturer).await,
+        2,
+        "agreement published, claim decided"
+    );
+    eventually("every copy seen as a duplicate", DEADLINE, || async {
+        let l = consumed(&system, Svc::Logistics, "duplicate").await;
+        let m = consumed(&system, Svc::Manufacturer, "duplicate").await;
+        let r = consumed(&system, Svc::Retailer, "duplicate").await;
+        (l == 1 && m == 2 && r == 6).then_some(())
+    })
+    .await;
+    // Nothing changed anywhere, and nothing was sent again.
+    assert_eq!(table_counts(&system).await, before);
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        all_sent(&system, svc).await;
+    }
+    for queue in [
+        LOGISTICS_SWAPS,
+        MANUFACTURER_CLAIMS,
+        RETAILER_CASE_EVENTS,
+        RETAILER_SETTLEMENT,
+    ] {
+        let dlq = system.names.dead_letter_queue(&queue);
+        assert_eq!(system.broker.depth(&dlq).await, 0, "{dlq}");
+    }
+    system.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_malformed_message_is_dead_lettered_and_the_next_one_still_flows() {
     let system = System::start().await;
