@@ -11,10 +11,7 @@ use common::{
     DEADLINE, Svc, System, assert_counts, assert_messages, count, counts_by, entry, event_kinds,
     expect, inbox_counts, outbox_counts, strings, timeline_kinds,
 };
-use kummerer_contracts::topology::{
-    LOGISTICS_RETURNS, LOGISTICS_SWAPS, MANUFACTURER_CLAIMS, RETAILER_CASE_EVENTS,
-    RETAILER_SETTLEMENT, Service,
-};
+use kummerer_contracts::topology::{LOGISTICS_SWAPS, MANUFACTURER_CLAIMS, Service};
 use kummerer_testkit::eventually;
 use kummerer_testkit::service::publish_raw;
 use serde_json::{Value, json};
@@ -682,17 +679,7 @@ async fn a_returned_unit_is_inspected_decided_and_credited_across_all_three_serv
         ],
     )
     .await;
-    // Nothing was refused on the way.
-    for queue in [
-        LOGISTICS_SWAPS,
-        LOGISTICS_RETURNS,
-        MANUFACTURER_CLAIMS,
-        RETAILER_CASE_EVENTS,
-        RETAILER_SETTLEMENT,
-    ] {
-        let dlq = system.names.dead_letter_queue(&queue);
-        assert_eq!(system.broker.depth(&dlq).await, 0, "{dlq}");
-    }
+    system.assert_no_dead_letters().await;
     system.stop().await;
 }
 
@@ -831,6 +818,7 @@ async fn a_doa_claim_waits_for_the_collected_serial_and_is_accepted_once_it_arri
         ],
     )
     .await;
+    system.assert_no_dead_letters().await;
     system.stop().await;
 }
 
@@ -1015,6 +1003,7 @@ async fn a_rejected_claim_disputed_at_the_retailer_is_decided_again_by_the_manuf
         &[("logistics.job.scheduled.v1", 1)],
     )
     .await;
+    system.assert_no_dead_letters().await;
     system.stop().await;
 }
 
@@ -1278,15 +1267,7 @@ async fn every_message_of_a_completed_swap_delivered_twice_has_one_effect() {
     for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
         all_sent(&system, svc).await;
     }
-    for queue in [
-        LOGISTICS_SWAPS,
-        MANUFACTURER_CLAIMS,
-        RETAILER_CASE_EVENTS,
-        RETAILER_SETTLEMENT,
-    ] {
-        let dlq = system.names.dead_letter_queue(&queue);
-        assert_eq!(system.broker.depth(&dlq).await, 0, "{dlq}");
-    }
+    system.assert_no_dead_letters().await;
     system.stop().await;
 }
 

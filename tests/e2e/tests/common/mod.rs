@@ -485,6 +485,14 @@ impl System {
         .await
     }
 
+    /// Asserts that no consumer queue dead-lettered anything: nothing was refused on the way.
+    pub async fn assert_no_dead_letters(&self) {
+        for queue in kummerer_contracts::topology::QUEUES {
+            let dlq = self.names.dead_letter_queue(&queue);
+            assert_eq!(self.broker.depth(&dlq).await, 0, "{dlq}");
+        }
+    }
+
     /// The logistics job of a swap.
     pub async fn job_of(&self, seed: &Seed, swap_id: Uuid) -> Value {
         let jobs = self
