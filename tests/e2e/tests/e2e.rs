@@ -823,6 +823,137 @@ async fn a_doa_claim_waits_for_the_collected_serial_and_is_accepted_once_it_arri
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_collected_serial_reaches_the_claim_once_when_retailer_and_manufacturer_are_killed() {
+    let mut system = System::start().await;
+    let seed = system
+        .seed_with(json!({"evidence_required": ["collected_serial"]}))
+        .await;
+    let swap = system.swap(&seed, 1).await;
+    system
+        .wait_timeline(&seed, swap.case_id, &["job_scheduled"])
+        .await;
+    system
+        .claim_when(&seed, swap.claim_id, "held for its evidence", |c| {
+            c["pending_reason"] == "evidence_missing"
+        })
+        .await;
+
+    // The visit is reported while the retailer is gone: its messages wait in the queue.
+    system.process(Svc::Retailer).kill().await;
+    let job = system.job_of(&seed, swap.swap_id).await;
+    system
+        .post(
+            Svc::Logistics,
+            &format!("/api/jobs/{}/complete", job["id"].as_str().unwrap()),
+            json!({"delivered_serial": "SN-NEW-1", "collected_serial": swap.serial,
+                   "recipient_name": "Erika Mustermann"}),
+        )
+        .await;
+    all_sent(&system, Svc::Logistics).await;
+    // The manufacturer goes too; the retailer comes back and forwards the serial meanwhile.
+    system.process(Svc::Manufacturer).kill().await;
+    system.restart(Svc::Retailer).await;
+    system
+        .wait_timeline(&seed, swap.case_id, &["delivered_and_collected"])
+        .await;
+    all_sent(&system, Svc::Retailer).await;
+    system.restart(Svc::Manufacturer).await;
+
+    // The claim is accepted by rule once, and the retailer hears it once.
+    let case = system
+        .wait_timeline(&seed, swap.case_id, &["claim_decided"])
+        .await;
+    assert_eq!(case["claim"]["status"], "accepted", "{case}");
+    assert_eq!(case["claim"]["decided_amount"]["amount"], "524.00");
+    let c = system
+        .claim_when(&seed, swap.claim_id, "accepted", |c| {
+            c["status"] == "accepted"
+        })
+        .await;
+    assert_eq!(
+        event_kinds(&c),
+        [
+            "received",
+            "left_pending",
+            "evidence_added",
+            "auto_accepted"
+        ]
+    );
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        all_sent(&system, svc).await;
+    }
+    let retailer = system.db(Svc::Retailer).await;
+    assert_eq!(
+        counts_by(&retailer, "SELECT kind, count(*) FROM timeline GROUP BY 1").await,
+        expect(&[
+            ("swap_approved", 1),
+            ("claim_submitted", 1),
+            ("job_scheduled", 1),
+            ("delivered", 1),
+            ("collected", 1),
+            ("delivered_and_collected", 1),
+            ("claim_decided", 1),
+        ])
+    );
+    assert_messages(
+        &retailer,
+        "retailer",
+        &[
+            ("manufacturer.agreement.published.v1", 1),
+            ("logistics.job.scheduled.v1", 1),
+            ("logistics.job.delivered.v1", 1),
+            ("logistics.job.collected.v1", 1),
+            ("logistics.job.completed.v1", 1),
+            ("manufacturer.claim.decided.v1", 1),
+        ],
+        &[
+            ("retailer.swap.approved.v1", 1),
+            ("retailer.claim.submitted.v1", 1),
+            ("retailer.claim.evidence_added.v1", 1),
+        ],
+    )
+    .await;
+    let manufacturer = system.db(Svc::Manufacturer).await;
+    assert_messages(
+        &manufacturer,
+        "manufacturer",
+        &[
+            ("retailer.claim.submitted.v1", 1),
+            ("retailer.claim.evidence_added.v1", 1),
+        ],
+        &[
+            ("manufacturer.agreement.published.v1", 1),
+            ("manufacturer.claim.decided.v1", 1),
+        ],
+    )
+    .await;
+    assert_counts(
+        &manufacturer,
+        "manufacturer",
+        &[
+            ("SELECT count(*) FROM claim_evidence", 1),
+            ("SELECT count(*) FROM claim_events", 4),
+        ],
+    )
+    .await;
+    let logistics = system.db(Svc::Logistics).await;
+    assert_messages(
+        &logistics,
+        "logistics",
+        &[("retailer.swap.approved.v1", 1)],
+        &[
+            ("logistics.job.scheduled.v1", 1),
+            ("logistics.job.delivered.v1", 1),
+            ("logistics.job.collected.v1", 1),
+            ("logistics.job.completed.v1", 1),
+        ],
+    )
+    .await;
+    system.assert_no_dead_letters().await;
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_claim_disputed_at_the_retailer_is_decided_again_by_the_manufacturer() {
     let system = System::start().await;
     let seed = system.seed().await;
