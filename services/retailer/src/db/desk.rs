@@ -207,3 +207,25 @@ pub async fn active_case_of_sale<C: ConnectionTrait>(
         .one(db)
         .await
 }
+
+/// The unit's earlier cases, newest first: every case on any of the retailer's sales of
+/// `serial` (a unit resold is the same unit), at most `limit`.
+pub async fn cases_of_unit<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    serial: &str,
+    limit: u64,
+) -> Result<Vec<cases::Model>, DbErr> {
+    let sql = r"SELECT c.* FROM cases c JOIN sales s ON s.id = c.sale_id
+        WHERE s.retailer_id = $1 AND s.serial = $2 AND c.retailer_id = $1
+        ORDER BY c.opened_at DESC, c.id DESC
+        LIMIT $3";
+    cases::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            [retailer_id.into(), serial.into(), (limit as i64).into()],
+        ))
+        .all(db)
+        .await
+}

@@ -7,7 +7,7 @@ use kummerer_contracts::{Address, ClaimSubmittedV1, SwapApprovedV1, TimeWindow};
 use kummerer_messaging::enqueue;
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::{AccessMode, ConnectionTrait, DatabaseConnection, IsolationLevel, TransactionTrait};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -30,9 +30,56 @@ pub struct NewCase {
     pub defect_description: String,
 }
 
-/// `POST /api/retailers/{rid}/cases` → 201 with the case. The case is about the latest sale of
-/// the serial; no sale of it → 422 (`serial`); a case already in progress for that sale → 409
-/// `case_exists`.
+/// Earlier cases of a unit listed at most (the desk and the JSON answer).
+pub const EARLIER_CASES_MAX: u64 = 20;
+
+/// An earlier case of the same unit: the warning when another case is opened on it.
+#[derive(Debug, Serialize)]
+pub struct EarlierCase {
+    pub id: Uuid,
+    pub status: String,
+    pub opened_at: DateTime<Utc>,
+}
+
+impl From<cases::Model> for EarlierCase {
+    fn from(c: cases::Model) -> Self {
+        EarlierCase {
+            id: c.id,
+            status: c.status,
+            opened_at: c.opened_at,
+        }
+    }
+}
+
+/// The answer to opening a case: the case, and the unit's earlier cases (a warning: the same
+/// complaint may have been decided before).
+#[derive(Debug, Serialize)]
+struct OpenedCase {
+    #[serde(flatten)]
+    case: CaseView,
+    earlier_cases: Vec<EarlierCase>,
+}
+
+/// The 409 `case_exists` problem, naming the case in progress (`case_id`).
+pub fn case_exists(serial: &str, case_id: Uuid) -> Result<HttpResponse, Problem> {
+    let problem = Problem::conflict(
+        "case_exists",
+        format!("the sale of {serial:?} already has a case in progress: case {case_id}"),
+    );
+    let mut body = serde_json::to_value(&problem).map_err(Problem::internal)?;
+    body["case_id"] = json!(case_id);
+    Ok(HttpResponse::Conflict()
+        .insert_header((
+            actix_web::http::header::CONTENT_TYPE,
+            kummerer_service::problem::CONTENT_TYPE,
+        ))
+        .json(body))
+}
+
+/// `POST /api/retailers/{rid}/cases` → 201 with the case and `earlier_cases`, the unit's
+/// earlier (closed or refused) cases, newest first — a warning, not a refusal. The case is
+/// about the latest sale of the serial; no sale of it → 422 (`serial`); a case already in
+/// progress for that sale → 409 `case_exists` with its `case_id`.
 pub async fn open(
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
@@ -59,7 +106,22 @@ pub async fn open(
     let sale = db::latest_sale_of_serial(db.get_ref(), retailer_id, &serial)
         .await?
         .ok_or_else(|| invalid("serial", "no sale of this unit"))?;
-    let case = open_case(db.get_ref(), &sale, category, description).await?;
+    if let Some(active) = db::desk::active_case_of_sale(db.get_ref(), retailer_id, sale.id).await? {
+        return case_exists(&sale.serial, active.id);
+    }
+    let earlier =
+        db::desk::cases_of_unit(db.get_ref(), retailer_id, &sale.serial, EARLIER_CASES_MAX).await?;
+    let case = match open_case(db.get_ref(), &sale, category, description).await {
+        Ok(case) => case,
+        // Opened by someone else meanwhile: name that case too.
+        Err(p) if p.code == "case_exists" => {
+            return match db::desk::active_case_of_sale(db.get_ref(), retailer_id, sale.id).await? {
+                Some(active) => case_exists(&sale.serial, active.id),
+                None => Err(p),
+            };
+        }
+        Err(p) => return Err(p),
+    };
     let product = db::product_of(db.get_ref(), retailer_id, sale.product_id).await?;
     let view = CaseView::from(CaseParts {
         case,
@@ -68,7 +130,10 @@ pub async fn open(
         claim: None,
         timeline: Vec::new(),
     });
-    Ok(HttpResponse::Created().json(view))
+    Ok(HttpResponse::Created().json(OpenedCase {
+        case: view,
+        earlier_cases: earlier.into_iter().map(EarlierCase::from).collect(),
+    }))
 }
 
 /// Opens a case on `sale` (the JSON API and the desk): a case already in progress for that sale

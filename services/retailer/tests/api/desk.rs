@@ -1397,19 +1397,38 @@ pub(super) async fn open_desk_case(
     csrf: &str,
     sale_id: Uuid,
 ) -> String {
-    let (status, location) = post_form(
+    let (status, location) = post_case(
         svc,
         client,
-        &format!("/desk/sales/{sale_id}/cases"),
-        &[
-            ("csrf", csrf),
-            ("defect_category", "noise"),
-            ("defect_description", "Loud banging when spinning"),
-        ],
+        csrf,
+        sale_id,
+        "Loud banging when spinning",
+        false,
     )
     .await;
     assert_eq!(status, 303, "{location}");
     location
+}
+
+/// Sends the desk's case form (a noise; `tick`: "a new complaint" on a unit with earlier
+/// cases); the status and the redirect or the page.
+pub(super) async fn post_case(
+    svc: &TestService,
+    client: &reqwest::Client,
+    csrf: &str,
+    sale_id: Uuid,
+    description: &str,
+    tick: bool,
+) -> (u16, String) {
+    let mut form = vec![
+        ("csrf", csrf),
+        ("defect_category", "noise"),
+        ("defect_description", description),
+    ];
+    if tick {
+        form.push(("confirm_duplicate", "yes"));
+    }
+    post_form(svc, client, &format!("/desk/sales/{sale_id}/cases"), &form).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1616,7 +1635,16 @@ async fn a_case_is_refused_with_a_reason_and_a_text_and_reported_to_managers() {
     assert_eq!(status, 200);
     assert!(html.contains("the case is closed"), "{html}");
     assert_eq!(desk_snapshot(&svc.db).await, before);
-    let second = open_desk_case(&svc, &client, &csrf, desk.sale_id).await;
+    let (status, second) = post_case(
+        &svc,
+        &client,
+        &csrf,
+        desk.sale_id,
+        "Loud banging again",
+        true,
+    )
+    .await;
+    assert_eq!(status, 303, "{second}");
     assert_ne!(second, case_path);
 
     // The other retailer refuses one too; it never shows in this retailer's report.
@@ -1966,6 +1994,8 @@ mod browser;
 mod browser_decisions;
 #[path = "desk/dashboard.rs"]
 mod dashboard;
+#[path = "desk/duplicates.rs"]
+mod duplicates;
 #[path = "desk/requests.rs"]
 mod requests;
 #[path = "desk/setup.rs"]

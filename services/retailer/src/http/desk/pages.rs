@@ -16,7 +16,9 @@ use crate::db::{self, desk, products, sales};
 use crate::domain::{
     CODE_MAX, CaseStatus, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, Entitlement, Limit, Role,
 };
-use crate::http::cases::{Approval, NEEDS_MANAGER, approve, case_view, open_case_at};
+use crate::http::cases::{
+    Approval, EARLIER_CASES_MAX, NEEDS_MANAGER, approve, case_view, open_case_at,
+};
 use crate::http::desk::auth::{Signed, authorize_manager, guard_post, signed_in};
 use crate::http::desk::refusals::{RefuseForm, reason_options};
 use crate::http::desk::requests;
@@ -178,9 +180,20 @@ pub struct SalePage {
     pub warranty: Option<WarrantyBox>,
     /// The case in progress on this unit: `(id, status)`.
     pub active_case: Option<(Uuid, String)>,
+    /// The unit's earlier cases (closed or refused), newest first: a second case asks for a tick.
+    pub earlier_cases: Vec<EarlierCaseRow>,
+    /// The tick "this is a new complaint", as sent.
+    pub confirm_duplicate: bool,
     pub categories: Vec<CategoryOption>,
     pub description: String,
     pub errors: Errors,
+}
+
+/// An earlier case of the unit, on the sale page.
+pub struct EarlierCaseRow {
+    pub id: Uuid,
+    pub status: String,
+    pub opened: String,
 }
 
 /// The manufacturer's warranty, as the sale page says it.
@@ -222,8 +235,7 @@ async fn sale_page(
     db: &DatabaseConnection,
     me: &Signed,
     sale: sales::Model,
-    category: &str,
-    description: String,
+    form: &CaseForm,
     errors: Errors,
 ) -> Result<SalePage, Problem> {
     let retailer_id = me.staff.retailer_id;
@@ -238,6 +250,15 @@ async fn sale_page(
     let active_case = desk::active_case_of_sale(db, retailer_id, sale.id)
         .await?
         .map(|c| (c.id, c.status));
+    let earlier_cases = desk::cases_of_unit(db, retailer_id, &sale.serial, EARLIER_CASES_MAX)
+        .await?
+        .into_iter()
+        .map(|c| EarlierCaseRow {
+            id: c.id,
+            opened: when(c.opened_at),
+            status: c.status,
+        })
+        .collect();
     Ok(SalePage {
         me: Me::from(me),
         sale_id: sale.id,
@@ -254,8 +275,10 @@ async fn sale_page(
         under_guarantee: entitlement.under_guarantee(now),
         warranty,
         active_case,
-        categories: category_options(category),
-        description,
+        earlier_cases,
+        confirm_duplicate: form.confirmed(),
+        categories: category_options(&form.defect_category),
+        description: form.defect_description.clone(),
         errors,
         receipt_no: sale.receipt_no,
         serial: sale.serial,
@@ -283,8 +306,7 @@ pub async fn sale(
         db.get_ref(),
         &me,
         sale,
-        "",
-        String::new(),
+        &CaseForm::default(),
         Errors::default(),
     )
     .await?;
@@ -297,10 +319,19 @@ pub struct CaseForm {
     pub csrf: String,
     pub defect_category: String,
     pub defect_description: String,
+    /// `yes`: opening a case on a unit that had one before is meant (a new complaint).
+    pub confirm_duplicate: String,
 }
 
-/// `POST /desk/sales/{id}/cases` → 303 to the new case; bad fields, or a case already in
-/// progress, → the sale page again with the errors (nothing saved).
+impl CaseForm {
+    fn confirmed(&self) -> bool {
+        self.confirm_duplicate == "yes"
+    }
+}
+
+/// `POST /desk/sales/{id}/cases` → 303 to the new case; bad fields, a case already in progress,
+/// or an earlier case of the unit without the tick "a new complaint", → the sale page again
+/// with the errors (nothing saved).
 pub async fn open_case(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
@@ -328,6 +359,16 @@ pub async fn open_case(
         &form.defect_description,
         DESCRIPTION_MAX,
     );
+    if !form.confirmed()
+        && !desk::cases_of_unit(db.get_ref(), me.staff.retailer_id, &sale.serial, 1)
+            .await?
+            .is_empty()
+    {
+        v.add(
+            "confirm_duplicate",
+            "this unit had a case before: look at it, and tick the box if this is a new complaint",
+        );
+    }
     let result = match (v.finish(), category) {
         (Ok(()), Some(category)) => {
             open_case_at(
@@ -345,15 +386,7 @@ pub async fn open_case(
     match result {
         Ok(case) => Ok(see_other(&format!("/desk/cases/{}", case.id))),
         Err(p) if p.status < 500 => {
-            let page = sale_page(
-                db.get_ref(),
-                &me,
-                sale,
-                &form.defect_category,
-                form.defect_description,
-                Errors::from_problem(&p),
-            )
-            .await?;
+            let page = sale_page(db.get_ref(), &me, sale, &form, Errors::from_problem(&p)).await?;
             render(&page)
         }
         Err(p) => Err(p),

@@ -109,11 +109,9 @@ async fn a_clerk_asks_and_the_admin_approves_from_the_open_desk_in_a_real_browse
             .click()
             .await?;
         c.find(Locator::Id("approve-swap")).await?.click().await?;
-        c.wait()
-            .for_element(Locator::Id("ask-manager"))
-            .await?
-            .click()
-            .await?;
+        // The answer (not the form it was sent from, which may offer "Ask a manager" too).
+        c.wait().for_element(Locator::Id("needs-manager")).await?;
+        c.find(Locator::Id("ask-manager")).await?.click().await?;
         c.wait().for_element(Locator::Id("waiting")).await?;
 
         // The admin's open desk shows the request without a reload; the admin approves.
