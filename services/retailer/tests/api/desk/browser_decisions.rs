@@ -106,6 +106,50 @@ async fn a_clerk_refuses_a_case_and_the_manager_sees_it_in_the_report_in_a_real_
         assert!(c.find(Locator::Id("refuse-form")).await.is_err());
         let refused_png = c.screenshot().await?;
 
+        // The customer comes back: the sale page warns about the refused case, links it, and
+        // opens another only with the tick.
+        c.goto(&svc.url(&format!("/desk/sales/{}", desk.sale_id)))
+            .await?;
+        let earlier = c
+            .wait()
+            .for_element(Locator::Css("#earlier-cases a.earlier-case"))
+            .await?
+            .prop("href")
+            .await?;
+        assert_eq!(earlier.as_deref(), Some(case_url.as_str()));
+        c.find(Locator::Css(
+            "select[name=defect_category] option[value=leak]",
+        ))
+        .await?
+        .click()
+        .await?;
+        c.find(Locator::Css("textarea[name=defect_description]"))
+            .await?
+            .send_keys("Now it leaks")
+            .await?;
+        c.find(Locator::Css("#case-form button"))
+            .await?
+            .click()
+            .await?;
+        let untick = c
+            .wait()
+            .for_element(Locator::Css("#case-form .field-error"))
+            .await?
+            .text()
+            .await?;
+        assert!(untick.contains("tick the box"), "{untick}");
+        let earlier_png = c.screenshot().await?;
+        c.find(Locator::Id("confirm-duplicate"))
+            .await?
+            .click()
+            .await?;
+        c.find(Locator::Css("#case-form button"))
+            .await?
+            .click()
+            .await?;
+        c.wait().for_element(Locator::Id("case-status")).await?;
+        assert_ne!(c.current_url().await?, case_url);
+
         // The manager's report, in another browser.
         sign_in_in_browser(&m, &svc, manager).await?;
         m.goto(&svc.url("/desk/reports/refusals")).await?;
@@ -133,7 +177,7 @@ async fn a_clerk_refuses_a_case_and_the_manager_sees_it_in_the_report_in_a_real_
             "{per_person}"
         );
         let report_png = m.screenshot().await?;
-        Ok::<_, fantoccini::error::CmdError>((case_url, refused_png, report_png))
+        Ok::<_, fantoccini::error::CmdError>((case_url, refused_png, report_png, earlier_png))
     };
     let outcome = run.await;
     let sources = (
@@ -143,7 +187,7 @@ async fn a_clerk_refuses_a_case_and_the_manager_sees_it_in_the_report_in_a_real_
     let _ = c.close().await;
     let _ = m.close().await;
     let _ = driver.child.kill().await;
-    let (case_url, refused_png, report_png) = outcome.unwrap_or_else(|e| {
+    let (case_url, refused_png, report_png, earlier_png) = outcome.unwrap_or_else(|e| {
         panic!(
             "browser run failed: {e}\nclerk:\n{}\nmanager:\n{}",
             sources.0, sources.1
@@ -153,6 +197,11 @@ async fn a_clerk_refuses_a_case_and_the_manager_sees_it_in_the_report_in_a_real_
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(Path::new(&dir).join("desk-refused.png"), &refused_png).unwrap();
         std::fs::write(Path::new(&dir).join("desk-refusal-report.png"), &report_png).unwrap();
+        std::fs::write(
+            Path::new(&dir).join("desk-sale-earlier-case.png"),
+            &earlier_png,
+        )
+        .unwrap();
     }
     // In the database: one refusal, by the clerk, with the code and the text; the case refused;
     // nothing sent to anyone.
@@ -174,6 +223,16 @@ async fn a_clerk_refuses_a_case_and_the_manager_sees_it_in_the_report_in_a_real_
         format!("refused|damage_by_customer|{text}|{}", desk.email)
     );
     assert_eq!(count(&svc.db, "SELECT 1 FROM refusals", vec![]).await, 1);
+    assert_eq!(
+        one_string(
+            &svc.db,
+            "SELECT string_agg(status || ':' || defect_category, ',' ORDER BY opened_at) \
+             FROM cases",
+            vec![]
+        )
+        .await,
+        "refused:does_not_start,open:leak"
+    );
     assert_eq!(count(&svc.db, "SELECT 1 FROM swaps", vec![]).await, 0);
     assert_eq!(count(&svc.db, "SELECT 1 FROM outbox", vec![]).await, 0);
     svc.stop().await;
