@@ -881,6 +881,95 @@ async fn the_collected_serial_reaches_the_claim_once_when_retailer_and_manufactu
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_counter_shows_what_the_manufacturer_then_decides_under_each_agreement_version() {
+    let system = System::start().await;
+    let seed = system.seed().await;
+    let (case_id, _) = system.open_case(&seed, 1).await;
+    let case = system.case(&seed, case_id).await;
+    let sale_path = format!(
+        "/api/retailers/{}/sales/{}",
+        seed.retailer_id,
+        case["sale"]["id"].as_str().unwrap()
+    );
+    // Version 1 (DOA 14 days): a unit sold 3 days ago is a full refund plus the fee.
+    let sale = system.get(Svc::Retailer, &sale_path).await;
+    let w = &sale["entitlement"]["manufacturer_warranty"];
+    assert_eq!(w["version"], 1, "{sale}");
+    assert_eq!(w["within_doa"], true, "{sale}");
+    assert_eq!(w["recovery_today"]["kind"], "doa", "{sale}");
+    assert_eq!(w["recovery_today"]["amount"]["amount"], "524.00", "{sale}");
+
+    // Version 2 from now on: no DOA window, 50 % plus the fee.
+    let mid = seed.manufacturer_id;
+    let key = Some(seed.manufacturer_key.as_str());
+    let agreements = system
+        .get_as(
+            Svc::Manufacturer,
+            &format!("/api/manufacturers/{mid}/agreements"),
+            key,
+        )
+        .await;
+    let agreement_id = agreements["items"][0]["id"].as_str().unwrap().to_owned();
+    system
+        .post_as(
+            Svc::Manufacturer,
+            &format!("/api/manufacturers/{mid}/agreements/{agreement_id}/versions"),
+            json!({"currency": "EUR", "coverage_months": 24, "doa_days": 0,
+                   "reimbursement_percent": "50",
+                   "handling_fee": {"amount": "25.00", "currency": "EUR"},
+                   "decision_deadline_days": 14}),
+            key,
+        )
+        .await;
+    let retailer = system.db(Svc::Retailer).await;
+    eventually("the retailer to hold version 2", DEADLINE, || async {
+        (count(&retailer, "SELECT count(*) FROM agreements").await == 2).then_some(())
+    })
+    .await;
+    let sale = system.get(Svc::Retailer, &sale_path).await;
+    let w = &sale["entitlement"]["manufacturer_warranty"];
+    assert_eq!(w["version"], 2, "{sale}");
+    assert_eq!(w["agreement_id"], agreement_id.as_str());
+    assert_eq!(w["within_doa"], false, "{sale}");
+    assert_eq!(w["recovery_today"]["kind"], "covered", "{sale}");
+    // 50 % of 499.00 = 249.50, plus the 25.00 fee.
+    assert_eq!(w["recovery_today"]["amount"]["amount"], "274.50", "{sale}");
+
+    // A swap now is judged by version 2 at the manufacturer: what the counter showed.
+    let (status, approved) = system.approve(&seed, case_id, None).await.unwrap();
+    assert_eq!(status, 201, "{approved}");
+    let claim_id: Uuid = serde_json::from_value(approved["claim_id"].clone()).unwrap();
+    let c = system
+        .claim_when(&seed, claim_id, "judged", |c| c["status"] == "pending")
+        .await;
+    assert_eq!(c["agreement_version"], 2, "{c}");
+    assert_eq!(c["pending_reason"], "outside_doa", "{c}");
+    assert_eq!(c["suggested_amount"]["amount"], "274.50", "{c}");
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        all_sent(&system, svc).await;
+    }
+    let manufacturer = system.db(Svc::Manufacturer).await;
+    assert_messages(
+        &manufacturer,
+        "manufacturer",
+        &[("retailer.claim.submitted.v1", 1)],
+        &[("manufacturer.agreement.published.v1", 2)],
+    )
+    .await;
+    assert_counts(
+        &retailer,
+        "retailer",
+        &[
+            ("SELECT count(*) FROM agreements WHERE version IN (1, 2)", 2),
+            ("SELECT count(*) FROM claims WHERE status = 'submitted'", 1),
+        ],
+    )
+    .await;
+    system.assert_no_dead_letters().await;
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_claim_disputed_at_the_retailer_is_decided_again_by_the_manufacturer() {
     let system = System::start().await;
     let seed = system.seed().await;
