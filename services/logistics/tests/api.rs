@@ -1786,14 +1786,16 @@ async fn rescheduling_moves_the_visit_and_finds_it_a_crew_on_the_new_day() {
     assert_eq!(status, 200, "{moved}");
     assert_eq!(moved["crew_id"], spare.to_string());
     assert_eq!(moved["carrier_id"], a.to_string());
-    // A failed visit rescheduled is scheduled again; with no room anywhere of A's it waits.
+    // A failed visit (refused: not revisited on its own) rescheduled by the dispatcher is
+    // scheduled again; with no room anywhere of A's it waits.
     let (status, failed) = post_json(
         &svc,
         &format!("/api/jobs/{}/fail", id_of(&job)),
-        json!({"reason": "not_home"}),
+        json!({"reason": "refused"}),
     )
     .await;
     assert_eq!(status, 200, "{failed}");
+    assert_eq!(failed["status"], "failed");
     job_for(&svc, &swap_on(retailer, "N", "10777", at(d1, 15))).await; // Main's d1 slot is taken back
     let (_, d1_main) = get_json(&svc, &format!("/api/crews/{main}/visits?date={d1}")).await;
     assert_eq!(d1_main["visits"].as_array().unwrap().len(), 1);
@@ -2115,3 +2117,6 @@ mod auth;
 
 #[path = "api/dispatcher.rs"]
 mod dispatcher;
+
+#[path = "api/revisit.rs"]
+mod revisit;

@@ -9,8 +9,8 @@
 //! counted; with no crew free it stays unassigned for the dispatcher.
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{Event, JobScheduledV1, SwapApprovedV1, TimeWindow};
-use kummerer_messaging::{HandleError, Handler, Incoming, enqueue};
+use kummerer_contracts::{Event, SwapApprovedV1, TimeWindow};
+use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
 
@@ -53,21 +53,11 @@ pub async fn swap_approved(
         json!({ "window": { "start": job.window_start, "end": job.window_end } }),
     )
     .await?;
-    enqueue(
-        txn,
-        JobScheduledV1 {
-            job_id: job.id,
-            swap_id: job.swap_id,
-            case_id: job.case_id,
-            retailer_id: job.retailer_id,
-            window: TimeWindow {
-                start: job.window_start,
-                end: job.window_end,
-            },
-            scheduled_at: now,
-        },
-    )
-    .await?;
+    let window = TimeWindow {
+        start: job.window_start,
+        end: job.window_end,
+    };
+    db::announce_scheduled(txn, &job, window, now).await?;
     match auto_assign(txn, &job, now).await? {
         Some(crew) => {
             tracing::info!(job.id = %job.id, swap.id = %swap.swap_id, crew.id = %crew.id, "job scheduled and assigned");

@@ -248,8 +248,23 @@ pub async fn candidates<C: ConnectionTrait>(
     date: NaiveDate,
     job_id: Uuid,
 ) -> Result<Vec<Candidate>, DbErr> {
-    if crews.is_empty() {
-        return Ok(Vec::new());
+    Ok(candidates_on_days(db, crews, &[date], job_id)
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or_default())
+}
+
+/// The crews as candidates on each of `dates` (in that order), counted in one query; see
+/// [`candidates`].
+pub async fn candidates_on_days<C: ConnectionTrait>(
+    db: &C,
+    crews: &[Crew],
+    dates: &[NaiveDate],
+    job_id: Uuid,
+) -> Result<Vec<Vec<Candidate>>, DbErr> {
+    if crews.is_empty() || dates.is_empty() {
+        return Ok(vec![Vec::new(); dates.len()]);
     }
     let ids: Vec<Uuid> = crews.iter().map(|c| c.id).collect();
     let statuses = COUNTED_STATUSES
@@ -257,16 +272,22 @@ pub async fn candidates<C: ConnectionTrait>(
         .map(|s| s.as_str())
         .collect::<Vec<_>>()
         .join(",");
+    let days = dates
+        .iter()
+        .map(NaiveDate::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT crew_id, count(*) AS n FROM jobs \
-             WHERE crew_id = ANY(string_to_array($1, ',')::uuid[]) AND visit_date = $2 \
+            "SELECT crew_id, visit_date, count(*) AS n FROM jobs \
+             WHERE crew_id = ANY(string_to_array($1, ',')::uuid[]) \
+               AND visit_date = ANY(string_to_array($2, ',')::date[]) \
                AND status = ANY(string_to_array($3, ',')) AND id <> $4 \
-             GROUP BY crew_id",
+             GROUP BY crew_id, visit_date",
             [
                 id_list(&ids).into(),
-                date.into(),
+                days.into(),
                 statuses.into(),
                 job_id.into(),
             ],
@@ -275,18 +296,26 @@ pub async fn candidates<C: ConnectionTrait>(
     let mut counts = HashMap::with_capacity(rows.len());
     for row in rows {
         counts.insert(
-            row.try_get::<Uuid>("", "crew_id")?,
+            (
+                row.try_get::<Uuid>("", "crew_id")?,
+                row.try_get::<NaiveDate>("", "visit_date")?,
+            ),
             row.try_get::<i64>("", "n")?,
         );
     }
-    Ok(crews
+    Ok(dates
         .iter()
-        .map(|c| Candidate {
-            crew_id: c.id,
-            active: c.active,
-            prefixes: c.home_postcode_prefixes.clone(),
-            visits_per_day: c.visits_per_day,
-            visits_that_day: counts.get(&c.id).copied().unwrap_or(0),
+        .map(|date| {
+            crews
+                .iter()
+                .map(|c| Candidate {
+                    crew_id: c.id,
+                    active: c.active,
+                    prefixes: c.home_postcode_prefixes.clone(),
+                    visits_per_day: c.visits_per_day,
+                    visits_that_day: counts.get(&(c.id, *date)).copied().unwrap_or(0),
+                })
+                .collect()
         })
         .collect())
 }

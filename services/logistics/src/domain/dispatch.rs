@@ -113,6 +113,65 @@ pub fn choose_crew(candidates: &[Candidate], postcode_key: &str) -> Option<Uuid>
         .map(|(c, _)| c.crew_id)
 }
 
+/// The crew for a visit that moves to another day: the crew it is on (`current`) when that one
+/// has room there, else the best crew by [`choose_crew`].
+pub fn keep_or_choose_crew(
+    candidates: &[Candidate],
+    postcode_key: &str,
+    current: Option<Uuid>,
+) -> Option<Uuid> {
+    current
+        .filter(|cur| candidates.iter().any(|c| c.crew_id == *cur && c.has_room()))
+        .or_else(|| choose_crew(candidates, postcode_key))
+}
+
+/// How many days ahead of a failed visit a revisit is looked for; with no crew free on any of
+/// them the job waits for the dispatcher.
+pub const REVISIT_DAYS_AHEAD: i64 = 14;
+
+/// A visit's window on another day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayWindow {
+    pub date: NaiveDate,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// The windows a revisit after a failed attempt (at `failed_at`) may take, earliest first: the
+/// same hours (and length) as the window `start`–`end`, on each of the [`REVISIT_DAYS_AHEAD`]
+/// days after the later of the visit's own day and the day of the failure.
+pub fn revisit_windows(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    failed_at: DateTime<Utc>,
+) -> Vec<DayWindow> {
+    let from = visit_date(start).max(failed_at.date_naive());
+    let skip = (from - visit_date(start)).num_days();
+    (1..=REVISIT_DAYS_AHEAD)
+        .map(|n| {
+            let shift = Duration::days(skip + n);
+            DayWindow {
+                date: visit_date(start + shift),
+                start: start + shift,
+                end: end + shift,
+            }
+        })
+        .collect()
+}
+
+/// The revisit: the first of the `days` (each with the candidate crews that day, in the order of
+/// [`revisit_windows`]) on which a crew has room, and that crew ([`keep_or_choose_crew`]); its
+/// index in `days`. `None`: no crew has room on any of them.
+pub fn choose_revisit(
+    days: &[Vec<Candidate>],
+    postcode_key: &str,
+    current: Option<Uuid>,
+) -> Option<(usize, Uuid)> {
+    days.iter().enumerate().find_map(|(i, candidates)| {
+        keep_or_choose_crew(candidates, postcode_key, current).map(|crew| (i, crew))
+    })
+}
+
 /// What is wrong with a new window a dispatcher proposes at `now`, if anything.
 pub fn check_reschedule(
     start: DateTime<Utc>,
@@ -223,6 +282,75 @@ mod tests {
         );
         assert_eq!(choose_crew(&[inactive, full, foreign], key), None);
         assert_eq!(choose_crew(&[], key), None);
+    }
+
+    #[test]
+    fn a_moved_visit_stays_with_its_crew_when_it_has_room() {
+        let key = "10115";
+        let crews = [crew(1, &["101"], 5, 0), crew(2, &["1"], 5, 3)];
+        assert_eq!(keep_or_choose_crew(&crews, key, Some(id(2))), Some(id(2)));
+        assert_eq!(keep_or_choose_crew(&crews, key, None), Some(id(1)));
+        let full = [crew(1, &["101"], 5, 0), crew(2, &["1"], 3, 3)];
+        assert_eq!(keep_or_choose_crew(&full, key, Some(id(2))), Some(id(1)));
+        // A crew not among the candidates (another carrier's, say) is not kept.
+        assert_eq!(keep_or_choose_crew(&crews, key, Some(id(9))), Some(id(1)));
+        assert_eq!(keep_or_choose_crew(&[], key, Some(id(1))), None);
+    }
+
+    #[test]
+    fn a_revisit_keeps_the_window_hours_on_the_days_after() {
+        let at = |d, h, m| Utc.with_ymd_and_hms(2026, 3, d, h, m, 0).unwrap();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+        // Failed during the visit's own day: from the next day on.
+        let w = revisit_windows(at(2, 10, 30), at(2, 12, 30), at(2, 11, 0));
+        assert_eq!(w.len(), REVISIT_DAYS_AHEAD as usize);
+        assert_eq!(
+            w[0],
+            DayWindow {
+                date: day(3),
+                start: at(3, 10, 30),
+                end: at(3, 12, 30)
+            }
+        );
+        assert_eq!(w[1].date, day(4));
+        assert_eq!(w[13].start, at(16, 10, 30));
+        // Recorded a day late: still the day after the failure, never the past.
+        let w = revisit_windows(at(2, 10, 0), at(2, 12, 0), at(3, 8, 0));
+        assert_eq!(w[0].start, at(4, 10, 0));
+        // Recorded ahead of the visit's day: the day after the visit.
+        let w = revisit_windows(at(5, 10, 0), at(5, 12, 0), at(2, 8, 0));
+        assert_eq!(w[0].start, at(6, 10, 0));
+        // A window across midnight keeps its length.
+        let w = revisit_windows(at(2, 23, 0), at(3, 1, 0), at(2, 23, 30));
+        assert_eq!(w[0].date, day(3));
+        assert_eq!((w[0].start, w[0].end), (at(3, 23, 0), at(4, 1, 0)));
+    }
+
+    #[test]
+    fn a_revisit_takes_the_first_day_with_room_keeping_the_crew_if_it_can() {
+        let key = "10115";
+        let full = vec![crew(1, &["10"], 2, 2), crew(2, &["10"], 1, 1)];
+        let only_two = vec![crew(1, &["10"], 2, 2), crew(2, &["10"], 1, 0)];
+        let both = vec![crew(1, &["10"], 2, 0), crew(2, &["10"], 1, 0)];
+        assert_eq!(
+            choose_revisit(std::slice::from_ref(&both), key, Some(id(2))),
+            Some((0, id(2)))
+        );
+        assert_eq!(
+            choose_revisit(
+                &[full.clone(), only_two.clone(), both.clone()],
+                key,
+                Some(id(1))
+            ),
+            Some((1, id(2))),
+            "the earliest day wins over the crew"
+        );
+        assert_eq!(
+            choose_revisit(&[full.clone(), full.clone()], key, None),
+            None
+        );
+        assert_eq!(choose_revisit(&[], key, Some(id(1))), None);
+        assert_eq!(choose_revisit(&[full, both], key, None), Some((1, id(1))));
     }
 
     #[test]

@@ -15,6 +15,11 @@
 //!         failed ───────────────────────────────────────────────────┘
 //! ```
 //!
+//! A failed attempt for which another visit makes sense (not home, unit not ready) is rescheduled
+//! in the same transaction ([`AfterFailure::Revisit`]): the job is `scheduled` again, on a new
+//! day. One that would fail again as it stands (refused, wrong address) stays `failed` until the
+//! dispatcher acts.
+//!
 //! A step already recorded is not recorded again (a double tap, a retried request): the answer
 //! says so and nothing changes. A completed job is final. A failed attempt keeps what was
 //! already delivered or collected (the next visit does the rest) and clears *on the way*.
@@ -201,7 +206,31 @@ pub struct FailedAttempt {
     pub note: Option<String>,
 }
 
+/// What follows a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Another visit makes sense (nobody home, the unit was not ready): the visit is rescheduled
+    /// at once, to the next day a crew has room, in the same window hours.
+    Revisit,
+    /// Another visit as it stands would fail again (refused, wrong address): the job waits for
+    /// the dispatcher, and the retailer (told of the failure) must sort it out with the customer.
+    Dispatcher,
+}
+
+/// Which failed attempts are rescheduled on their own.
+pub fn after_failure(reason: FailureReason) -> AfterFailure {
+    match reason {
+        FailureReason::NotHome | FailureReason::UnitNotReady => AfterFailure::Revisit,
+        FailureReason::WrongAddress | FailureReason::Refused => AfterFailure::Dispatcher,
+    }
+}
+
 impl FailedAttempt {
+    /// What follows this attempt.
+    pub fn after(&self) -> AfterFailure {
+        after_failure(self.reason)
+    }
+
     /// Records the failed attempt on a job in `status` with `attempts` failures so far; returns
     /// the new number of failed attempts (this attempt's number).
     pub fn apply(&self, status: JobStatus, attempts: u32) -> Result<u32, TransitionError> {
@@ -432,6 +461,28 @@ mod tests {
         assert_eq!(f.apply(JobStatus::Scheduled, 0), Ok(1));
         assert_eq!(f.apply(JobStatus::Failed, 1), Ok(2));
         assert_eq!(f.apply(JobStatus::Failed, u32::MAX), Ok(u32::MAX));
+    }
+
+    #[test]
+    fn not_home_and_unit_not_ready_are_revisited_refused_and_wrong_address_wait() {
+        assert_eq!(after_failure(FailureReason::NotHome), AfterFailure::Revisit);
+        assert_eq!(
+            after_failure(FailureReason::UnitNotReady),
+            AfterFailure::Revisit
+        );
+        assert_eq!(
+            after_failure(FailureReason::Refused),
+            AfterFailure::Dispatcher
+        );
+        assert_eq!(
+            after_failure(FailureReason::WrongAddress),
+            AfterFailure::Dispatcher
+        );
+        let f = FailedAttempt {
+            reason: FailureReason::NotHome,
+            note: None,
+        };
+        assert_eq!(f.after(), AfterFailure::Revisit);
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub mod photo;
 pub mod returns;
 
 pub use job::{
-    Collection, Completion, Delivery, FailedAttempt, InvalidSwap, JobStatus, LIST_LIMIT, NOTE_MAX,
-    Progress, SERIAL_MAX, Step, StepOutcome, TransitionError, UnconfirmedMismatch, check_swap,
-    parse_failure_reason, serial_matches,
+    AfterFailure, Collection, Completion, Delivery, FailedAttempt, InvalidSwap, JobStatus,
+    LIST_LIMIT, NOTE_MAX, Progress, SERIAL_MAX, Step, StepOutcome, TransitionError,
+    UnconfirmedMismatch, after_failure, check_swap, parse_failure_reason, serial_matches,
 };

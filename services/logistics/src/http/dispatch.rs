@@ -7,8 +7,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDate, Utc};
-use kummerer_contracts::{JobScheduledV1, TimeWindow};
-use kummerer_messaging::enqueue;
+use kummerer_contracts::TimeWindow;
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -21,8 +20,8 @@ use uuid::Uuid;
 use crate::db::{self, carrier_tokens, dispatch, job_events, jobs};
 use crate::domain::JobStatus;
 use crate::domain::dispatch::{
-    NAME_MAX, REASON_MAX, VISITS_PER_DAY_MAX, check_reschedule, choose_crew, parse_prefixes,
-    postcode_key, visit_date,
+    NAME_MAX, REASON_MAX, VISITS_PER_DAY_MAX, check_reschedule, keep_or_choose_crew,
+    parse_prefixes, postcode_key, visit_date,
 };
 use crate::http::view::{
     CarrierView, CrewJobs, CrewList, CrewVisits, DispatchDay, JobView, VisitView,
@@ -30,7 +29,7 @@ use crate::http::view::{
 
 /// How often a dispatcher action starts over when the job moved to another crew between the
 /// first look and the lock.
-const ATTEMPTS: usize = 5;
+pub(crate) const ATTEMPTS: usize = 5;
 
 #[derive(Debug, Deserialize)]
 pub struct CarrierBody {
@@ -244,7 +243,7 @@ fn refuse_completed(job: &jobs::Model) -> Result<(), Problem> {
     Ok(())
 }
 
-fn busy(job_id: Uuid) -> Problem {
+pub(crate) fn busy(job_id: Uuid) -> Problem {
     Problem::conflict(
         "job_busy",
         format!("job {job_id} kept moving while this request waited; reload and try again"),
@@ -413,11 +412,7 @@ pub async fn reschedule_job(
             continue;
         };
         refuse_completed(&job)?;
-        let old_date = dispatch::day_of(&job);
         let candidates = dispatch::candidates(&txn, &locked, new_date, job.id).await?;
-        let stays = job
-            .crew_id
-            .filter(|cur| candidates.iter().any(|c| c.crew_id == *cur && c.has_room()));
         let own: Vec<_> = candidates
             .into_iter()
             .filter(|c| {
@@ -426,46 +421,17 @@ pub async fn reschedule_job(
                     .any(|l| l.id == c.crew_id && l.carrier_id == carrier_id)
             })
             .collect();
-        let crew_id = stays.or_else(|| choose_crew(&own, &key));
+        let crew_id = keep_or_choose_crew(&own, &key, job.crew_id);
         let crew = crew_id.and_then(|id| locked.iter().find(|c| c.id == id));
-
-        let mut active: jobs::ActiveModel = job.clone().into();
-        active.window_start = Set(start);
-        active.window_end = Set(end);
-        active.visit_date = Set(Some(new_date));
-        if db::status_of(&job)? == JobStatus::Failed {
-            active.status = Set(JobStatus::Scheduled.as_str().to_owned());
-        }
-        active.updated_at = Set(now);
-        active.update(&txn).await?;
-        dispatch::place(&txn, job.id, crew, new_date).await?;
-        if let Some(old) = job.crew_id {
-            dispatch::renumber(&txn, old, old_date).await?;
-        }
-        db::insert_event(
+        move_visit(
             &txn,
-            job_id,
-            db::kind::RESCHEDULED,
-            now,
-            json!({
-                "from": { "start": job.window_start, "end": job.window_end },
-                "to": { "start": start, "end": end },
-                "crew_from": job.crew_id,
-                "crew_to": crew_id,
-                "carrier_id": carrier_id,
-                "reason": reason,
-            }),
-        )
-        .await?;
-        enqueue(
-            &txn,
-            JobScheduledV1 {
-                job_id,
-                swap_id: job.swap_id,
-                case_id: job.case_id,
-                retailer_id: job.retailer_id,
-                window: TimeWindow { start, end },
-                scheduled_at: now,
+            &job,
+            Move {
+                window: (start, end),
+                crew,
+                carrier_id,
+                reason: &reason,
+                at: now,
             },
         )
         .await?;
@@ -478,6 +444,62 @@ pub async fn reschedule_job(
         return Ok((job, events));
     }
     Err(busy(job_id))
+}
+
+/// A visit moving to another window: where to, onto which crew (or none), why and when.
+pub struct Move<'a> {
+    pub window: (DateTime<Utc>, DateTime<Utc>),
+    pub crew: Option<&'a dispatch::Crew>,
+    /// The carrier on whose behalf it moves (the history's `carrier_id`).
+    pub carrier_id: Uuid,
+    pub reason: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Moves the locked `job` to a new window and onto `crew` (or none), in the caller's
+/// transaction: the window and its day, a failed job `scheduled` again, its place on the new
+/// day and the old day renumbered, the history entry `rescheduled`, and
+/// `logistics.job.scheduled.v1` with the new window for the retailer. The caller holds the locks
+/// of the job's current crew and of `crew` (crews before the job).
+pub async fn move_visit(
+    txn: &DatabaseTransaction,
+    job: &jobs::Model,
+    mv: Move<'_>,
+) -> Result<(), Problem> {
+    let (start, end) = mv.window;
+    let new_date = visit_date(start);
+    let old_date = dispatch::day_of(job);
+    let mut active: jobs::ActiveModel = job.clone().into();
+    active.window_start = Set(start);
+    active.window_end = Set(end);
+    active.visit_date = Set(Some(new_date));
+    if db::status_of(job)? == JobStatus::Failed {
+        active.status = Set(JobStatus::Scheduled.as_str().to_owned());
+    }
+    active.updated_at = Set(mv.at);
+    active.update(txn).await?;
+    dispatch::place(txn, job.id, mv.crew, new_date).await?;
+    if let Some(old) = job.crew_id {
+        dispatch::renumber(txn, old, old_date).await?;
+    }
+    let crew_to = mv.crew.map(|c| c.id);
+    db::insert_event(
+        txn,
+        job.id,
+        db::kind::RESCHEDULED,
+        mv.at,
+        json!({
+            "from": { "start": job.window_start, "end": job.window_end },
+            "to": { "start": start, "end": end },
+            "crew_from": job.crew_id,
+            "crew_to": crew_to,
+            "carrier_id": mv.carrier_id,
+            "reason": mv.reason,
+        }),
+    )
+    .await?;
+    db::announce_scheduled(txn, job, TimeWindow { start, end }, mv.at).await?;
+    Ok(())
 }
 
 /// `GET /api/crews/{crew_id}/visits?date=YYYY-MM-DD`: the crew's visits of the day in order,

@@ -15,13 +15,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::db::{self, job_events, job_photos, jobs};
+use crate::db::{self, dispatch, job_events, job_photos, jobs};
+use crate::domain::dispatch::{DayWindow, choose_revisit, postcode_key, revisit_windows};
 use crate::domain::photo::{ImageType, PhotoKind, evidence};
 use crate::domain::{
-    Collection, Completion, Delivery, FailedAttempt, JobStatus, NOTE_MAX, SERIAL_MAX, Step,
-    StepOutcome, TransitionError, parse_failure_reason,
+    AfterFailure, Collection, Completion, Delivery, FailedAttempt, JobStatus, NOTE_MAX, SERIAL_MAX,
+    Step, StepOutcome, TransitionError, parse_failure_reason,
 };
 use crate::http::auth::{Caller, crew_held};
+use crate::http::dispatch::{ATTEMPTS, Move, busy, move_visit};
 use crate::http::photos::{StoredPhoto, insert_photo};
 use crate::http::view::{JobList, JobView};
 use crate::photos::PhotoStore;
@@ -786,7 +788,9 @@ impl FailBody {
     }
 }
 
-/// `POST /api/jobs/{id}/fail`: a visit that did not work out; the job waits for another attempt.
+/// `POST /api/jobs/{id}/fail`: a visit that did not work out. Not home or unit not ready: the
+/// visit is rescheduled at once (see [`record_failure`]); refused or wrong address: the job
+/// waits for the dispatcher.
 pub async fn fail(
     caller: Caller,
     db: web::Data<DatabaseConnection>,
@@ -800,8 +804,18 @@ pub async fn fail(
     Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
 }
 
-/// Records a failed attempt on job `id` in one transaction (the job locked, its history, the
-/// `JobFailedV1` in the outbox). With `crew` set, a job on another crew is unknown (404).
+/// Records a failed attempt on job `id` in one transaction: the job locked, its history, the
+/// `JobFailedV1` in the outbox. With `crew` set, a job on another crew is unknown (404).
+///
+/// When another visit makes sense ([`AfterFailure::Revisit`]) the same transaction moves the
+/// visit to the first of the next days ([`revisit_windows`]) on which a crew of the job's
+/// carrier (of any carrier covering the postcode, for a job on no crew) has room, the same
+/// window hours, keeping its crew when that one has room; it is `scheduled` again and
+/// `JobScheduledV1` with the new window follows the `JobFailedV1`. The crews that may take it
+/// are locked before the job (the order of [`crate::db::dispatch`]). With no crew free on any of
+/// those days, or for a refusal or a wrong address, the job stays `failed` for the dispatcher;
+/// the retailer, told of the failure, sees that it needs attention.
+///
 /// The JSON API and the crew's page both come here.
 pub async fn record_failure(
     db: &DatabaseConnection,
@@ -809,8 +823,67 @@ pub async fn record_failure(
     crew: Option<Uuid>,
     attempt: FailedAttempt,
 ) -> Result<(jobs::Model, Vec<job_events::Model>), Problem> {
-    let txn = db.begin().await?;
-    let job = lock_for(&txn, id, crew).await?;
+    let revisit = attempt.after() == AfterFailure::Revisit;
+    for _ in 0..ATTEMPTS {
+        let txn = db.begin().await?;
+        let (seen, crews) = if revisit {
+            let seen = db::find_job(&txn, id)
+                .await?
+                .ok_or_else(|| Problem::not_found("job"))?;
+            let key = postcode_key(&seen.address_postcode);
+            let crews = match seen.carrier_id {
+                Some(carrier) => {
+                    dispatch::lock_carrier_region_crews(&txn, carrier, &key, seen.crew_id).await?
+                }
+                None => dispatch::lock_region_crews(&txn, &key).await?,
+            };
+            (Some(seen), crews)
+        } else {
+            (None, Vec::new())
+        };
+        let job = lock_for(&txn, id, crew).await?;
+        if seen
+            .as_ref()
+            .is_some_and(|s| (s.crew_id, s.carrier_id) != (job.crew_id, job.carrier_id))
+        {
+            // Moved to another crew between the first look and the lock: other crews to lock.
+            continue;
+        }
+        let (job, revisit) =
+            fail_locked(&txn, job, &attempt, revisit.then_some(&crews[..])).await?;
+        let events = db::events_of(&txn, id).await?;
+        txn.commit().await?;
+        metrics::counter!(
+            "logistics_failed_attempts_total",
+            "reason" => attempt.reason.as_str(),
+            "rescheduled" => if revisit.is_some() { "yes" } else { "no" },
+        )
+        .increment(1);
+        match revisit {
+            Some(w) => tracing::info!(
+                job.id = %id, swap.id = %job.swap_id, attempt = job.attempts,
+                reason = attempt.reason.as_str(), crew.id = ?job.crew_id, revisit.date = %w.date,
+                "job attempt failed; visit rescheduled"
+            ),
+            None => tracing::info!(
+                job.id = %id, swap.id = %job.swap_id, attempt = job.attempts,
+                reason = attempt.reason.as_str(), "job attempt failed; waits for the dispatcher"
+            ),
+        }
+        return Ok((job, events));
+    }
+    Err(busy(id))
+}
+
+/// The failed attempt on the locked `job`, and with `crews` (locked) the revisit: the job as it
+/// is now and the revisit's window, if there is one.
+async fn fail_locked(
+    txn: &DatabaseTransaction,
+    job: jobs::Model,
+    attempt: &FailedAttempt,
+    crews: Option<&[dispatch::Crew]>,
+) -> Result<(jobs::Model, Option<DayWindow>), Problem> {
+    let id = job.id;
     let so_far = u32::try_from(job.attempts).unwrap_or(0);
     let attempts = attempt
         .apply(db::status_of(&job)?, so_far)
@@ -825,9 +898,9 @@ pub async fn record_failure(
     active.on_the_way_at = Set(None);
     active.eta = Set(None);
     active.updated_at = Set(now);
-    let job = active.update(&txn).await?;
+    let job = active.update(txn).await?;
     db::insert_event(
-        &txn,
+        txn,
         id,
         db::kind::FAILED,
         now,
@@ -839,21 +912,53 @@ pub async fn record_failure(
     )
     .await?;
     enqueue(
-        &txn,
+        txn,
         JobFailedV1 {
             job_id: id,
             swap_id: job.swap_id,
             case_id: job.case_id,
             retailer_id: job.retailer_id,
             reason: attempt.reason,
-            note: attempt.note,
+            note: attempt.note.clone(),
             attempt: attempts,
             failed_at: now,
         },
     )
     .await?;
-    let events = db::events_of(&txn, id).await?;
-    txn.commit().await?;
-    tracing::info!(job.id = %id, swap.id = %job.swap_id, attempt = attempts, reason = attempt.reason.as_str(), "job attempt failed");
-    Ok((job, events))
+    let Some(crews) = crews else {
+        return Ok((job, None));
+    };
+    let key = postcode_key(&job.address_postcode);
+    let windows = revisit_windows(job.window_start, job.window_end, now);
+    let dates: Vec<_> = windows.iter().map(|w| w.date).collect();
+    let days = dispatch::candidates_on_days(txn, crews, &dates, id).await?;
+    let chosen = choose_revisit(&days, &key, job.crew_id).and_then(|(day, crew_id)| {
+        let window = windows.get(day)?;
+        let crew = crews.iter().find(|c| c.id == crew_id)?;
+        Some((*window, crew))
+    });
+    let Some((window, crew)) = chosen else {
+        return Ok((job, None));
+    };
+    // The revisit follows the failure: strictly later, so every reader orders them so.
+    let at = now + Duration::microseconds(1);
+    move_visit(
+        txn,
+        &job,
+        Move {
+            window: (window.start, window.end),
+            crew: Some(crew),
+            carrier_id: crew.carrier_id,
+            reason: &format!(
+                "revisit after a failed attempt ({})",
+                attempt.reason.as_str()
+            ),
+            at,
+        },
+    )
+    .await?;
+    let job = db::find_job(txn, id)
+        .await?
+        .ok_or_else(|| Problem::not_found("job"))?;
+    Ok((job, Some(window)))
 }

@@ -519,7 +519,9 @@ async fn the_crew_page_shows_only_the_crews_visits_and_records_each_once() {
     assert_eq!((status, job["status"].as_str()), (200, Some("completed")));
     assert_eq!(job["recipient_name"], "Erika Mustermann");
 
-    // A failed attempt on the second visit.
+    // A failed attempt on the second visit: nobody home, so it is revisited tomorrow in the
+    // same hours, on the same crew (it has room), and the retailer hears of the new window.
+    let scheduled_before = outbox(&svc.db, SCHEDULED).await.len();
     let (status, location) = post_form(
         &svc,
         &client,
@@ -535,16 +537,57 @@ async fn the_crew_page_shows_only_the_crews_visits_and_records_each_once() {
         (status, location.as_str()),
         (303, &*format!("/crew/visits/{second}?saved=failed"))
     );
+    let tomorrow = (Utc::now() + Span::days(1)).date_naive();
     let (_, job) = get_json(&svc, &format!("/api/jobs/{second}")).await;
-    assert_eq!(job["status"], "failed");
+    assert_eq!(job["status"], "scheduled", "{job}");
     assert_eq!(job["attempts"], 1);
+    assert_eq!(job["failure_reason"], "not_home");
+    assert_eq!(job["visit_date"], tomorrow.to_string());
+    assert_eq!(job["crew_id"], job_van_crew(&svc, &day.van_jobs[0]).await);
     assert_eq!(outbox(&svc.db, FAILED).await.len(), 1);
+    let scheduled = outbox(&svc.db, SCHEDULED).await;
+    assert_eq!(scheduled.len(), scheduled_before + 1);
+    let last = &scheduled.last().unwrap()["data"];
+    assert_eq!(last["job_id"], second.as_str());
+    let start: chrono::DateTime<Utc> =
+        serde_json::from_value(last["window"]["start"].clone()).unwrap();
+    assert_eq!(start, at(tomorrow, 14));
+    let (_, html) = page(
+        &svc,
+        &client,
+        &format!("/crew/visits/{second}?saved=failed"),
+    )
+    .await;
+    let notice = format!(
+        "Saved: failed attempt. The visit is rescheduled to {}, 14:00–16:00 UTC.",
+        tomorrow.format("%A %Y-%m-%d")
+    );
+    assert!(html.contains(&notice), "{html}");
+    // Today's list keeps the completed visit; the revisit is on tomorrow's list.
     let (_, html) = page(&svc, &client, "/crew").await;
+    assert!(html.contains("completed"), "{html}");
+    assert!(!html.contains(&format!("/crew/visits/{second}")), "{html}");
     assert!(
-        html.contains("failed attempt") && html.contains("completed"),
+        html.contains(&format!("href=\"/crew?date={tomorrow}\"")),
         "{html}"
     );
+    let (status, html) = page(&svc, &client, &format!("/crew?date={tomorrow}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("Tomorrow, {tomorrow}")), "{html}");
+    assert!(html.contains(&format!("/crew/visits/{second}")), "{html}");
+    assert!(html.contains("14:00–16:00 UTC"), "{html}");
+    let too_far = (Utc::now() + Span::days(61)).date_naive().to_string();
+    for bad in ["yesterday", "2020-01-01", &too_far] {
+        let (status, html) = page(&svc, &client, &format!("/crew?date={bad}")).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(html.contains("No such day"), "{html}");
+    }
     svc.stop().await;
+}
+
+/// The crew a job is on (as JSON).
+async fn job_van_crew(svc: &TestService, job: &str) -> Json {
+    get_json(svc, &format!("/api/jobs/{job}")).await.1["crew_id"].clone()
 }
 
 /// A `multipart/form-data` body as a browser sends it: text fields, then file inputs
@@ -993,11 +1036,40 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
             .text()
             .await?;
         let failed_status = c.find(Locator::Id("visit-status")).await?.text().await?;
+        // Revisited tomorrow: off today's list, on tomorrow's.
+        c.goto(&svc.url("/crew")).await?;
+        let today_left = c
+            .wait()
+            .for_element(Locator::Css("#visits"))
+            .await?
+            .find_all(Locator::Css("li"))
+            .await?
+            .len();
+        c.find(Locator::Id("next-day")).await?.click().await?;
+        let tomorrow_heading = c
+            .wait()
+            .for_element(Locator::Id("day"))
+            .await?
+            .text()
+            .await?;
+        let tomorrow_links = c
+            .execute(
+                "return Array.from(document.querySelectorAll('#visits li a.button')) \
+                 .map(a => a.getAttribute('href'))",
+                vec![],
+            )
+            .await?;
         Ok::<_, fantoccini::error::CmdError>((
             (width, overflow, visits, list_png),
             (on_the_way, on_the_way_status, on_the_way_png, delivered),
             (collected, status, loaded, done_overflow, done_png),
-            (failed, failed_status),
+            (
+                failed,
+                failed_status,
+                today_left,
+                tomorrow_heading,
+                tomorrow_links,
+            ),
         ))
     };
     let outcome = run.await;
@@ -1008,7 +1080,7 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
         (width, overflow, visits, list_png),
         (on_the_way, on_the_way_status, on_the_way_png, delivered),
         (collected, status, loaded, done_overflow, done_png),
-        (failed, failed_status),
+        (failed, failed_status, today_left, tomorrow_heading, tomorrow_links),
     ) = outcome.unwrap_or_else(|e| panic!("browser run failed: {e}\n{source}"));
     assert_eq!(width.as_u64(), Some(390), "a phone viewport");
     for overflow in [overflow, done_overflow] {
@@ -1031,11 +1103,18 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
     );
     assert_eq!(status, "completed");
     assert_eq!(loaded.as_bool(), Some(true), "the photo shows on the visit");
+    let tomorrow = (Utc::now() + Span::days(1)).date_naive();
     assert_eq!(
         failed,
-        "Saved: failed attempt. The dispatcher will reschedule."
+        format!(
+            "Saved: failed attempt. The visit is rescheduled to {}, 14:00–16:00 UTC.",
+            tomorrow.format("%A %Y-%m-%d")
+        )
     );
-    assert_eq!(failed_status, "failed attempt");
+    assert_eq!(failed_status, "to do");
+    assert_eq!(today_left, 1, "only the completed visit stays today");
+    assert_eq!(tomorrow_heading, format!("Tomorrow, {tomorrow}"));
+    assert_eq!(tomorrow_links, json!([format!("/crew/visits/{second}")]));
     for png in [&list_png, &on_the_way_png, &done_png] {
         assert!(png.starts_with(b"\x89PNG"));
     }
@@ -1068,9 +1147,12 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
     let (_, job) = get_json(&svc, &format!("/api/jobs/{second}")).await;
     assert_eq!(
         (job["status"].as_str(), job["attempts"].as_i64()),
-        (Some("failed"), Some(1))
+        (Some("scheduled"), Some(1))
     );
+    assert_eq!(job["visit_date"], tomorrow.to_string());
     assert_eq!(outbox(&svc.db, FAILED).await.len(), 1);
+    let last = outbox(&svc.db, SCHEDULED).await.pop().unwrap();
+    assert_eq!(last["data"]["job_id"], second.as_str());
     let (_, list) = get_json(&svc, &format!("/api/jobs/{first}/photos")).await;
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{list}");

@@ -182,9 +182,36 @@ impl From<jobs::Model> for VisitRow {
 #[template(path = "crew/today.html")]
 pub struct Today {
     pub me: Me,
+    /// `Today`, `Tomorrow`, or the weekday.
+    pub heading: String,
     pub date: NaiveDate,
+    /// The day before (not before today) and after, for the links.
+    pub prev: Option<NaiveDate>,
+    pub next: NaiveDate,
+    pub notice: Option<String>,
     pub visits: Vec<VisitRow>,
     pub trips: Vec<TripRow>,
+}
+
+/// How far ahead a crew may look at its days.
+pub const DAYS_AHEAD: i64 = 60;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DayQuery {
+    /// The day to show (`YYYY-MM-DD`); today when empty.
+    pub date: String,
+    /// `revisit-moved`: a failed visit was rescheduled onto another crew.
+    pub saved: String,
+}
+
+/// The heading of a day's list seen on `today`.
+fn day_heading(date: NaiveDate, today: NaiveDate) -> String {
+    match (date - today).num_days() {
+        0 => "Today".to_owned(),
+        1 => "Tomorrow".to_owned(),
+        _ => date.format("%A").to_string(),
+    }
 }
 
 /// A return trip of the day: a shipment to a manufacturer's depot.
@@ -319,16 +346,33 @@ pub const ETAS: [(&str, &str); 7] = [
     ("120", "about 2 hours"),
 ];
 
-/// `GET /crew`: today's visits of the signed-in member's crew, in order.
+/// `GET /crew?date=`: the visits of the signed-in member's crew on a day (today by default, up
+/// to [`DAYS_AHEAD`] days ahead), in order, and that day's return trips.
 pub async fn today(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
+    query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
     let Some(signed) = signed_in(&req, db).await? else {
         return Ok(see_other("/crew/sign-in"));
     };
-    let date = Utc::now().date_naive();
+    let today = Utc::now().date_naive();
+    let date = match query.date.trim() {
+        "" => today,
+        raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
+            Ok(d) if d >= today && d <= today + Duration::days(DAYS_AHEAD) => d,
+            _ => {
+                return message_page(
+                    StatusCode::BAD_REQUEST,
+                    "No such day",
+                    &format!(
+                        "Choose a day from today to {DAYS_AHEAD} days ahead, written YYYY-MM-DD."
+                    ),
+                );
+            }
+        },
+    };
     let visits = dispatch::crew_day(db, signed.member.crew_id, date)
         .await?
         .into_iter()
@@ -340,9 +384,16 @@ pub async fn today(
         .into_iter()
         .map(TripRow::from)
         .collect();
+    let notice = (query.saved == "revisit-moved").then(|| {
+        "Saved: failed attempt. The visit is rescheduled onto another crew with room.".to_owned()
+    });
     render(&Today {
         me: me_of(db, &signed).await?,
+        heading: day_heading(date, today),
         date,
+        prev: date.pred_opt().filter(|d| *d >= today),
+        next: date.succ_opt().unwrap_or(date),
+        notice,
         visits,
         trips,
     })
@@ -395,8 +446,23 @@ fn notice(query: &VisitQuery, job: &jobs::Model) -> Option<String> {
     }
     match query.saved.as_str() {
         "delivered" => Some("Saved: delivered and collected.".to_owned()),
-        "failed" => Some("Saved: failed attempt. The dispatcher will reschedule.".to_owned()),
+        "failed" => Some(failure_notice(job)),
         other => step_of(other).map(|step| step_message(step, true, job)),
+    }
+}
+
+/// What a failed attempt led to: a revisit (the job is scheduled again, on its new day) or the
+/// dispatcher's turn.
+fn failure_notice(job: &jobs::Model) -> String {
+    if job.status == JobStatus::Scheduled.as_str() {
+        format!(
+            "Saved: failed attempt. The visit is rescheduled to {}, {}–{} UTC.",
+            job.window_start.format("%A %Y-%m-%d"),
+            job.window_start.format("%H:%M"),
+            job.window_end.format("%H:%M"),
+        )
+    } else {
+        "Saved: failed attempt. The dispatcher will reschedule.".to_owned()
     }
 }
 
@@ -725,6 +791,10 @@ pub async fn fail(
         Err(p) => Err(p),
     };
     match outcome {
+        // Rescheduled onto another crew: the visit is no longer this crew's to show.
+        Ok((job, _)) if job.crew_id != Some(signed.member.crew_id) => {
+            Ok(see_other("/crew?saved=revisit-moved"))
+        }
         Ok(_) => Ok(see_other(&format!("/crew/visits/{}?saved=failed", job.id))),
         Err(p) if p.status == 404 => not_found(),
         Err(p) if p.status < 500 => visit_again(db, &signed, job.id, "fail", form, &p).await,
