@@ -4,6 +4,9 @@
 //! the job. A crew's row is locked while its day is counted and its visits renumbered, so two
 //! assignments to one crew are serialised and cannot overfill its day; taking crews before jobs
 //! keeps a dispatcher's action and a consumer's assignment from waiting on each other in a circle.
+//! A crew's failed attempt that is revisited (`http::jobs::record_failure`) takes the same order:
+//! it looks at the job unlocked, locks the crews that may take the revisit, then the job, and
+//! starts over if the job changed crew in between.
 //!
 //! `crews.home_postcode_prefixes` is a `text[]`; it is written from a comma-joined string (the
 //! prefixes are letters and digits only) and read as JSON, which spares the array feature.

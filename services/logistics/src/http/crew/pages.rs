@@ -1,7 +1,9 @@
 //! The crew's pages: today's visits in order (and the day's return trips to a manufacturer's
-//! depot), and one visit with its forms: *on the way*, *delivered*, *collected* (each a step of
-//! its own), *both at once*, and *failed attempt*. The forms record through the same code as the
-//! JSON API ([`crate::http::jobs`]: `record_on_the_way`, `record_delivered`, `record_collected`,
+//! depot; `?date=` shows a later day, e.g. tomorrow's list with a revisit on it), and one visit
+//! with its forms: *on the way*, *delivered*, *collected* (each a step of its own), *both at
+//! once*, and *failed attempt* (the notice says whether the visit was rescheduled, and to when,
+//! or waits for the dispatcher). The forms record through the same code as the JSON API
+//! ([`crate::http::jobs`]: `record_on_the_way`, `record_delivered`, `record_collected`,
 //! `record_completion`, `record_failure`).
 
 use actix_web::http::{StatusCode, header};
