@@ -166,6 +166,35 @@ async fn logistics_entry(
     .await?)
 }
 
+/// Writes `collected_serial_mismatch` for the visit `job_id` unless the case has it already:
+/// both `job.collected` and `job.completed` report the collected serial, and the fact is one.
+/// The caller holds the swap's row lock, so the check and the insert are not raced.
+async fn flag_mismatch_once(
+    txn: &DatabaseTransaction,
+    swap: &swaps::Model,
+    job_id: Uuid,
+    at: DateTime<Utc>,
+    details: serde_json::Value,
+) -> Result<(), HandleError> {
+    let job = job_id.to_string();
+    let known = db::timeline_of(txn, swap.retailer_id, swap.case_id)
+        .await?
+        .iter()
+        .any(|e| {
+            e.kind == kind::COLLECTED_SERIAL_MISMATCH
+                && e.details["job_id"].as_str() == Some(job.as_str())
+        });
+    if known {
+        return Ok(());
+    }
+    logistics_entry(txn, swap, None, kind::COLLECTED_SERIAL_MISMATCH, at, details).await?;
+    tracing::warn!(
+        case.id = %swap.case_id, swap.id = %swap.id,
+        "the crew collected a unit with another serial than the case names"
+    );
+    Ok(())
+}
+
 /// Moves the swap to `next` if the fact (at `at`) is newer than what it shows.
 async fn move_swap(
     txn: &DatabaseTransaction,
@@ -238,20 +267,14 @@ async fn job_completed(
         return Ok(());
     }
     if !ev.collected_serial_matches {
-        // Written only with the entry above, so it is deduplicated with it.
-        logistics_entry(
+        flag_mismatch_once(
             txn,
             &swap,
-            None,
-            kind::COLLECTED_SERIAL_MISMATCH,
+            ev.job_id,
             ev.completed_at,
             json!({ "job_id": ev.job_id, "collected_serial": ev.collected_serial }),
         )
         .await?;
-        tracing::warn!(
-            case.id = %swap.case_id, swap.id = %swap.id, collected_serial = %ev.collected_serial,
-            "the crew collected a unit with another serial than the case names"
-        );
     }
     mark_delivered(txn, &swap, ev.completed_at).await?;
     tracing::info!(case.id = %swap.case_id, swap.id = %swap.id, "delivered and collected");
@@ -448,12 +471,10 @@ async fn unit_collected(
         return Ok(());
     }
     if !ev.serial_matches {
-        // Written only with the entry above, so it is deduplicated with it.
-        logistics_entry(
+        flag_mismatch_once(
             txn,
             &swap,
-            None,
-            kind::COLLECTED_SERIAL_MISMATCH,
+            ev.job_id,
             at,
             json!({
                 "job_id": ev.job_id,
@@ -462,10 +483,6 @@ async fn unit_collected(
             }),
         )
         .await?;
-        tracing::warn!(
-            case.id = %swap.case_id, swap.id = %swap.id, collected_serial = %ev.collected_serial,
-            "the crew collected a unit with another serial than the case names"
-        );
     }
     let mut evidence = vec![ClaimEvidence {
         evidence_id: evidence_id(message_id, EvidenceKind::CollectedSerial),
