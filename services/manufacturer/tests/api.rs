@@ -891,7 +891,11 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
         (json!({"name": "  "}), 422, "blank name"),
         (json!({"name": 5}), 422, "name of the wrong type"),
         (json!({"name": "x".repeat(201)}), 422, "name too long"),
-        (json!({"name": "Wasch\u{0}werk"}), 422, "a NUL character in the name"),
+        (
+            json!({"name": "Wasch\u{0}werk"}),
+            422,
+            "a NUL character in the name",
+        ),
         (json!({ "name": huge }), 413, "huge body"),
     ] {
         assert_problem(&post(&svc, manufacturers, &body).await, status, what);

@@ -199,7 +199,10 @@ async fn the_manufacturer_api_holds_to_its_openapi_document_under_schemathesis()
         ("KUMMERER_BROKER_PREFIX".to_owned(), broker.prefix.clone()),
         ("KUMMERER_RETRY_DELAYS_MS".to_owned(), "200,400".to_owned()),
         ("KUMMERER_SHUTDOWN_TIMEOUT_S".to_owned(), "10".to_owned()),
-        ("KUMMERER_OPERATOR_TOKEN".to_owned(), OPERATOR_TOKEN.to_owned()),
+        (
+            "KUMMERER_OPERATOR_TOKEN".to_owned(),
+            OPERATOR_TOKEN.to_owned(),
+        ),
         (
             "RUST_LOG".to_owned(),
             std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),

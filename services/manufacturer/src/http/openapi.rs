@@ -202,8 +202,8 @@ impl Modify for Conventions {
                     if !documents_400 {
                         builder = builder.response("400", Ref::from_response_name("MalformedJson"));
                     }
-                    builder = builder
-                        .response("415", Ref::from_response_name("UnsupportedMediaType"));
+                    builder =
+                        builder.response("415", Ref::from_response_name("UnsupportedMediaType"));
                 }
                 if authenticated {
                     builder = builder

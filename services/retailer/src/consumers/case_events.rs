@@ -187,7 +187,15 @@ async fn flag_mismatch_once(
     if known {
         return Ok(());
     }
-    logistics_entry(txn, swap, None, kind::COLLECTED_SERIAL_MISMATCH, at, details).await?;
+    logistics_entry(
+        txn,
+        swap,
+        None,
+        kind::COLLECTED_SERIAL_MISMATCH,
+        at,
+        details,
+    )
+    .await?;
     tracing::warn!(
         case.id = %swap.case_id, swap.id = %swap.id,
         "the crew collected a unit with another serial than the case names"

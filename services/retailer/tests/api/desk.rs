@@ -871,13 +871,10 @@ async fn find_sale_in_browser(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_approves_a_swap_in_a_real_browser() {
-    if !Path::new(CHROMEDRIVER).exists() {
-        eprintln!(
-            "SKIPPED: {CHROMEDRIVER} is absent (apt-get install chromium chromium-driver); \
-             CI installs it"
-        );
-        return;
-    }
+    assert!(
+        Path::new(CHROMEDRIVER).exists(),
+        "{CHROMEDRIVER} is absent: `bash .ci/run` installs Debian's chromium and chromium-driver"
+    );
     let svc = start().await;
     let desk = desk_shop(&svc, "Elektro Maier", "SN-BROWSER", "Erika Mustermann").await;
     // A second unit, whose swap to WM-200 (599.00) is above the clerk's limit (550.00).
