@@ -161,7 +161,9 @@ impl FailureReason {
     }
 }
 
-/// `logistics.job.failed.v1`: a visit failed; the job waits to be rescheduled.
+/// `logistics.job.failed.v1`: a visit failed. For not home or unit not ready logistics has
+/// already rescheduled it (a `logistics.job.scheduled.v1` with the new window follows); for a
+/// refusal or a wrong address the job waits for the dispatcher.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobFailedV1 {
     pub job_id: Uuid,
