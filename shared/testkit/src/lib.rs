@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
+pub mod browser;
 pub mod process;
 pub mod proxy;
 pub mod service;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use reqwest::redirect::Policy;
 
 use super::*;
@@ -829,16 +829,7 @@ async fn the_crew_adds_photos_to_delivered_and_collected_and_bad_ones_save_nothi
 
 // --- the browser --------------------------------------------------------------------------------
 
-pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// A directory removed on drop.
-pub struct TempDir(pub std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+pub use kummerer_testkit::browser::{CHROMEDRIVER, TempDir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_in_a_real_browser() {
@@ -850,53 +841,22 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
     let day = todays_jobs(&svc, "phone").await;
     let [first, second] = &day.van_jobs;
 
-    let port = kummerer_testkit::free_port();
-    let profile = TempDir(std::env::temp_dir().join(format!("kummerer-crew-{}", Uuid::now_v7())));
-    std::fs::create_dir_all(&profile.0).unwrap();
+    let profile = TempDir::new("crew");
     let unit_png = profile.0.join("unit.png");
     std::fs::write(&unit_png, photos::PNG).unwrap();
-    let mut child = tokio::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let driver_url = format!("http://127.0.0.1:{port}");
-    let status_url = format!("{driver_url}/status");
-    eventually("chromedriver up", DEADLINE, || {
-        let status_url = status_url.clone();
-        async move {
-            reqwest::get(&status_url)
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-                .map(|_| ())
-        }
-    })
-    .await;
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=390,844",
-                format!("--user-data-dir={}", profile.0.display()),
-            ],
-            "mobileEmulation": {
-                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 2.0, "mobile": true, "touch": true }
-            },
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let c = ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&driver_url)
-        .await
-        .unwrap();
+    let mut driver = kummerer_testkit::browser::chromedriver().await;
+    let c = driver
+        .session(
+            &profile.0,
+            (390, 844),
+            json!({
+                "mobileEmulation": {
+                    "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 2.0,
+                                       "mobile": true, "touch": true }
+                },
+            }),
+        )
+        .await;
 
     let run = async {
         c.goto(&svc.url("/crew")).await?;
@@ -1072,7 +1032,7 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
     let outcome = run.await;
     let source = c.source().await.unwrap_or_default();
     let _ = c.close().await;
-    let _ = child.kill().await;
+    let _ = driver.child.kill().await;
     let (
         (width, overflow, visits, list_png),
         (on_the_way, on_the_way_status, on_the_way_png, delivered),

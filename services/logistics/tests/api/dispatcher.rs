@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 
 use super::crew::{CHROMEDRIVER, PASSWORD, TempDir, browser, csrf_of, page, post_form};
 use super::*;
@@ -481,51 +481,10 @@ pub async fn chromium(
     width: u32,
     height: u32,
 ) -> (fantoccini::Client, tokio::process::Child, TempDir) {
-    let port = kummerer_testkit::free_port();
-    let profile =
-        TempDir(std::env::temp_dir().join(format!("kummerer-chromium-{}", Uuid::now_v7())));
-    std::fs::create_dir_all(&profile.0).unwrap();
-    let child = tokio::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let driver_url = format!("http://127.0.0.1:{port}");
-    let status_url = format!("{driver_url}/status");
-    eventually("chromedriver up", DEADLINE, || {
-        let status_url = status_url.clone();
-        async move {
-            reqwest::get(&status_url)
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-                .map(|_| ())
-        }
-    })
-    .await;
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                format!("--window-size={width},{height}"),
-                format!("--user-data-dir={}", profile.0.display()),
-            ],
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let c = ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&driver_url)
-        .await
-        .unwrap();
-    (c, child, profile)
+    let profile = TempDir::new("chromium");
+    let driver = kummerer_testkit::browser::chromedriver().await;
+    let c = driver.session(&profile.0, (width, height), json!({})).await;
+    (c, driver.child, profile)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use reqwest::redirect::Policy;
 
 use super::*;
@@ -715,51 +715,18 @@ async fn desk_staff_see_only_their_own_retailer() {
 
 // --- the browser --------------------------------------------------------------------------------
 
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub(super) use kummerer_testkit::browser::{CHROMEDRIVER, TempDir};
 
-struct Driver {
-    child: tokio::process::Child,
-    url: String,
-    _profile: TempDir,
+/// chromedriver with a profile directory for the first session (removed on drop).
+pub(super) struct Driver {
+    pub(super) driver: kummerer_testkit::browser::Driver,
+    pub(super) _profile: TempDir,
 }
 
-/// A directory removed on drop.
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-async fn chromedriver() -> Driver {
-    let port = kummerer_testkit::free_port();
-    let profile = std::env::temp_dir().join(format!("kummerer-chromium-{}", Uuid::now_v7()));
-    std::fs::create_dir_all(&profile).unwrap();
-    let child = tokio::process::Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    let status = format!("{url}/status");
-    eventually("chromedriver up", DEADLINE, || {
-        let status = status.clone();
-        async move {
-            reqwest::get(&status)
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-                .map(|_| ())
-        }
-    })
-    .await;
+pub(super) async fn chromedriver() -> Driver {
     Driver {
-        child,
-        url,
-        _profile: TempDir(profile),
+        driver: kummerer_testkit::browser::chromedriver().await,
+        _profile: TempDir::new("chromium"),
     }
 }
 
@@ -777,26 +744,8 @@ async fn set_viewport(
 }
 
 /// A headless Chromium session on `driver` with its own profile directory.
-async fn browser_session(driver: &Driver, profile: &Path) -> fantoccini::Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".to_owned(),
-        json!({
-            "binary": "/usr/bin/chromium",
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .unwrap()
+pub(super) async fn browser_session(driver: &Driver, profile: &Path) -> fantoccini::Client {
+    driver.driver.session(profile, (1280, 900), json!({})).await
 }
 
 /// Signs `email` in on the desk's sign-in page in the browser `b`; waits for the search box.
@@ -994,7 +943,7 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
     let outcome = run.await;
     let source = c.source().await.unwrap_or_default();
     let _ = c.close().await;
-    let _ = driver.child.kill().await;
+    let _ = driver.driver.child.kill().await;
     let (url, png, needs_manager_png, search_png, sale_png) =
         outcome.unwrap_or_else(|e| panic!("browser run failed: {e}\n{source}"));
     assert!(url.path().starts_with("/desk/cases/"), "{url}");

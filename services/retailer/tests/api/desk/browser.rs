@@ -206,7 +206,7 @@ async fn a_clerk_asks_and_the_admin_approves_from_the_open_desk_in_a_real_browse
     );
     let _ = m.close().await;
     let _ = c.close().await;
-    let _ = driver.child.kill().await;
+    let _ = driver.driver.child.kill().await;
     let (import_png, dashboard_png) = outcome.unwrap_or_else(|e| {
         panic!(
             "browser run failed: {e}\nadmin:\n{}\nclerk:\n{}",

@@ -187,7 +187,7 @@ async fn a_clerk_refuses_a_case_and_the_manager_sees_it_in_the_report_in_a_real_
     );
     let _ = c.close().await;
     let _ = m.close().await;
-    let _ = driver.child.kill().await;
+    let _ = driver.driver.child.kill().await;
     let (case_url, refused_png, report_png, earlier_png) = outcome.unwrap_or_else(|e| {
         panic!(
             "browser run failed: {e}\nclerk:\n{}\nmanager:\n{}",
@@ -341,7 +341,7 @@ async fn the_customer_opens_the_status_link_without_signing_in_in_a_real_browser
     );
     let _ = c.close().await;
     let _ = customer.close().await;
-    let _ = driver.child.kill().await;
+    let _ = driver.driver.child.kill().await;
     let (link, expected_window, window, step, product, status_html, status_png) = outcome
         .unwrap_or_else(|e| {
             panic!(
