@@ -8,6 +8,7 @@ pub mod agreement;
 pub mod claims;
 pub mod envelope;
 pub mod events;
+pub mod ids;
 pub mod money;
 pub mod topology;
 pub mod visits;
@@ -16,6 +17,7 @@ pub use agreement::*;
 pub use claims::*;
 pub use envelope::Envelope;
 pub use events::*;
+pub use ids::*;
 pub use money::{Currency, Money, MoneyError};
 pub use visits::*;
 
