@@ -19,6 +19,7 @@ pub mod db;
 pub mod deadlines;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 pub mod settings;
 pub mod webhooks;
 
@@ -30,6 +31,7 @@ pub const DEFAULT_PORT: u16 = 8082;
 /// Wires the service: its routes, the consumer of `manufacturer.claims`, the deadline sweep and
 /// the webhook delivery worker.
 pub fn build(ctx: &Context) -> Parts {
+    crate::metrics::describe();
     let claims = kummerer_messaging::consumer::run(
         ctx.db.clone(),
         ctx.broker.clone(),

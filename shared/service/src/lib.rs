@@ -5,6 +5,7 @@
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod metrics;
 pub mod problem;
 pub mod run;
 pub mod telemetry;

@@ -180,6 +180,8 @@ pub async fn serve<M: MigratorTrait>(
         return Ok(());
     };
     db::migrate::<M>(&db).await?;
+    telemetry::prometheus();
+    crate::metrics::describe(config.service);
     let broker = config.broker();
     let broker_status = BrokerStatus::default();
     broker_status.set(false);

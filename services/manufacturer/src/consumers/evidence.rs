@@ -49,7 +49,7 @@ pub async fn evidence_added(
         tracing::info!(claim.id = %c.id, evidence.id = %e.evidence.evidence_id, "evidence already stored");
         return Ok(());
     }
-    metrics::counter!("manufacturer_claim_evidence_total").increment(1);
+    metrics::counter!(crate::metrics::CLAIM_EVIDENCE).increment(1);
     let waiting = c.status == ClaimStatus::Pending.as_str()
         && c.pending_reason.as_deref() == Some(PendingReason::EvidenceMissing.as_str());
     let id = c.id;

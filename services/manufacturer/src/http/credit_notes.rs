@@ -336,7 +336,7 @@ async fn issue_one(
     )
     .await?;
     tracing::info!(credit_note.id = %view.id, credit_note.number = %view.number, manufacturer.id = %mid, lines = draft.lines.len(), "credit note issued");
-    metrics::counter!("credit_notes_issued_total").increment(1);
+    metrics::counter!(crate::metrics::CREDIT_NOTES_ISSUED).increment(1);
     Ok(view)
 }
 

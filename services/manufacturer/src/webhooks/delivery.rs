@@ -220,8 +220,8 @@ async fn record(
         Verdict::Gone => "gone",
         Verdict::Failed => "failed",
     };
-    metrics::counter!("webhook_attempts_total", "outcome" => outcome).increment(1);
-    metrics::histogram!("webhook_attempt_duration_seconds").record(o.elapsed.as_secs_f64());
+    metrics::counter!(crate::metrics::WEBHOOK_ATTEMPTS, "outcome" => outcome).increment(1);
+    metrics::histogram!(crate::metrics::WEBHOOK_ATTEMPT_DURATION).record(o.elapsed.as_secs_f64());
     if v == Verdict::Failed {
         tracing::info!(webhook.delivery_id = %d.id, webhook.endpoint_id = %d.endpoint_id, attempts, error = o.error.as_deref().unwrap_or(""), "webhook attempt failed");
     }
