@@ -2,6 +2,7 @@
 //! traces, Prometheus metrics), RFC 9457 problem responses, health and readiness, and the
 //! process lifecycle (`migrate`, `dlq`, serve with graceful shutdown).
 
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;
@@ -12,4 +13,4 @@ pub mod telemetry;
 
 pub use config::{Config, ConfigError};
 pub use problem::{FieldErrors, Problem};
-pub use run::{Context, Parts, main};
+pub use run::{Context, Parts, main, run};
