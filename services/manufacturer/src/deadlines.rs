@@ -18,8 +18,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::db::{claim, claim_event, deadlines};
 use crate::domain::claim::rule_decider;
-use crate::domain::{ClaimStatus, DecisionError, OpenClaim, deem};
-use crate::http::money_of;
+use crate::domain::{DecisionError, deem};
 
 /// How often the worker looks for due claims.
 pub const INTERVAL: Duration = Duration::from_secs(5);
@@ -32,14 +31,7 @@ pub async fn fire_deadlines(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
     let mut decided = 0;
     for (c, outcome) in due {
         let id = c.id;
-        let bad = |what: &str| DbErr::Custom(format!("claim {id}: bad {what}"));
-        let status = ClaimStatus::parse(&c.status).ok_or_else(|| bad("status"))?;
-        let open = OpenClaim {
-            status,
-            price_paid: money_of(c.price_paid, &c.currency).ok_or_else(|| bad("price_paid"))?,
-            handling_fee: c.handling_fee.and_then(|a| money_of(a, &c.currency)),
-            suggested_amount: c.suggested_amount.and_then(|a| money_of(a, &c.currency)),
-        };
+        let open = c.open_claim()?;
         let decision = match deem(&open, outcome) {
             Ok(d) => d,
             Err(DecisionError::AlreadyDecided(_)) => continue,

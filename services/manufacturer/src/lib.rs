@@ -19,6 +19,8 @@ pub mod db;
 pub mod deadlines;
 pub mod domain;
 pub mod http;
+pub mod metrics;
+pub mod settings;
 pub mod webhooks;
 
 pub use manufacturer_migration::Migrator;
@@ -29,6 +31,7 @@ pub const DEFAULT_PORT: u16 = 8082;
 /// Wires the service: its routes, the consumer of `manufacturer.claims`, the deadline sweep and
 /// the webhook delivery worker.
 pub fn build(ctx: &Context) -> Parts {
+    crate::metrics::describe();
     let claims = kummerer_messaging::consumer::run(
         ctx.db.clone(),
         ctx.broker.clone(),
@@ -38,12 +41,12 @@ pub fn build(ctx: &Context) -> Parts {
         ctx.cancel.clone(),
     );
     let deadlines = deadlines::worker(ctx.db.clone(), ctx.cancel.clone());
-    // Checked in `main` before the start; the defaults only where it did not run (tests).
-    let webhook_settings = webhook_settings().unwrap_or_default();
-    let webhooks = webhooks::delivery::worker(ctx.db.clone(), webhook_settings, ctx.cancel.clone());
-    let operator = actix_web::web::Data::new(http::operator::OperatorToken(
-        ctx.config.operator_token.clone(),
-    ));
+    // Read and checked in `main` before the start; the defaults where it did not run (tests).
+    let settings = settings::Settings::of(&ctx.config);
+    let webhooks =
+        webhooks::delivery::worker(ctx.db.clone(), settings.webhooks, ctx.cancel.clone());
+    let operator =
+        actix_web::web::Data::new(http::operator::OperatorToken(settings.operator_token));
     Parts {
         routes: Arc::new(move |cfg| {
             cfg.app_data(operator.clone());
@@ -53,15 +56,10 @@ pub fn build(ctx: &Context) -> Parts {
     }
 }
 
-/// The webhook worker's settings from the environment.
-fn webhook_settings() -> Result<webhooks::delivery::Settings, String> {
-    webhooks::delivery::Settings::from_lookup(|k| std::env::var(k).ok())
-}
-
 pub fn main() -> std::process::ExitCode {
-    if let Err(e) = webhook_settings() {
-        eprintln!("configuration: {e}");
-        return std::process::ExitCode::FAILURE;
+    if let Err(e) = settings::Settings::load_env() {
+        eprintln!("{SERVICE}: {e}");
+        return std::process::ExitCode::from(2);
     }
     kummerer_service::main::<Migrator>(SERVICE, DEFAULT_PORT, build)
 }

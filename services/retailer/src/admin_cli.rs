@@ -17,8 +17,27 @@ use uuid::Uuid;
 use crate::db::{self, desk, retailers, staff};
 use crate::domain::{Role, TEXT_MAX};
 
-pub const USAGE: &str = "KUMMERER_ADMIN_PASSWORD=… retailer create-admin --email EMAIL --name NAME \
-                         (--retailer RETAILER_ID | --new-retailer RETAILER_NAME)";
+/// `create-admin`'s options (the password is not one of them: see the module).
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "The password comes from KUMMERER_ADMIN_PASSWORD (never from the arguments, which \
+                  other users of the machine can see); the database is DATABASE_URL, migrated \
+                  already (`retailer migrate`). Prints the retailer's and the admin's ids."
+)]
+pub struct CreateAdmin {
+    /// The admin's e-mail address (their sign-in name)
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// The admin's name as the desk shows it
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// The existing retailer the admin belongs to
+    #[arg(long, value_name = "RETAILER_ID", conflicts_with = "new_retailer")]
+    pub retailer: Option<Uuid>,
+    /// A new retailer of this name, created for the admin
+    #[arg(long, value_name = "RETAILER_NAME")]
+    pub new_retailer: Option<String>,
+}
 
 struct Args {
     email: String,
@@ -26,36 +45,18 @@ struct Args {
     retailer: Result<Uuid, String>,
 }
 
-fn parse(args: &[String]) -> anyhow::Result<Args> {
-    let mut email = None;
-    let mut name = None;
-    let mut retailer = None;
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let value = it
-            .next()
-            .ok_or_else(|| anyhow!("{flag} needs a value\n{USAGE}"))?;
-        match flag.as_str() {
-            "--email" => email = Some(value.clone()),
-            "--name" => name = Some(value.clone()),
-            "--retailer" => {
-                retailer = Some(Ok(Uuid::parse_str(value).map_err(|_| {
-                    anyhow!("--retailer must be the retailer's id (a UUID)")
-                })?))
-            }
-            "--new-retailer" => retailer = Some(Err(value.clone())),
-            other => bail!("unknown argument {other:?}\n{USAGE}"),
-        }
-    }
-    let email =
-        kummerer_web::parse_email(&email.ok_or_else(|| anyhow!("--email is missing\n{USAGE}"))?)
-            .ok_or_else(|| anyhow!("--email must be an e-mail address"))?;
-    let name = name
-        .map(|n| n.trim().to_owned())
+/// The options checked as the desk checks them.
+fn parse(args: CreateAdmin) -> anyhow::Result<Args> {
+    let email = kummerer_web::parse_email(&args.email)
+        .ok_or_else(|| anyhow!("--email must be an e-mail address"))?;
+    let name = Some(args.name.trim().to_owned())
         .filter(|n| !n.is_empty() && n.chars().count() <= TEXT_MAX)
-        .ok_or_else(|| anyhow!("--name must be 1 to {TEXT_MAX} characters\n{USAGE}"))?;
-    let retailer =
-        retailer.ok_or_else(|| anyhow!("--retailer or --new-retailer is missing\n{USAGE}"))?;
+        .ok_or_else(|| anyhow!("--name must be 1 to {TEXT_MAX} characters"))?;
+    let retailer = match (args.retailer, args.new_retailer) {
+        (Some(id), _) => Ok(id),
+        (None, Some(name)) => Err(name),
+        (None, None) => bail!("--retailer or --new-retailer is missing"),
+    };
     if let Err(n) = &retailer
         && (n.trim().is_empty() || n.chars().count() > TEXT_MAX)
     {
@@ -69,7 +70,7 @@ fn parse(args: &[String]) -> anyhow::Result<Args> {
 }
 
 /// Runs the command; the process's exit code follows.
-pub fn run(args: &[String]) -> std::process::ExitCode {
+pub fn run(args: CreateAdmin) -> std::process::ExitCode {
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -87,7 +88,7 @@ pub fn run(args: &[String]) -> std::process::ExitCode {
     }
 }
 
-async fn create_admin(args: &[String]) -> anyhow::Result<(Uuid, Uuid)> {
+async fn create_admin(args: CreateAdmin) -> anyhow::Result<(Uuid, Uuid)> {
     let args = parse(args)?;
     let password = std::env::var("KUMMERER_ADMIN_PASSWORD")
         .map_err(|_| anyhow!("set KUMMERER_ADMIN_PASSWORD to the admin's first password"))?;

@@ -64,10 +64,32 @@ pub fn build(ctx: &Context) -> Parts {
 
 /// The service (`serve`, `migrate`, `dlq …`), and `create-admin` for a retailer's first admin
 /// (see [`admin_cli`]).
+/// The retailer's command line: the shared commands (`serve`, `migrate`, `dlq …`) and
+/// `create-admin`.
+#[derive(Debug, clap::Parser)]
+#[command(version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    #[command(flatten)]
+    Service(kummerer_service::cli::Command),
+    /// Create the first admin of a retailer (the password from KUMMERER_ADMIN_PASSWORD)
+    CreateAdmin(admin_cli::CreateAdmin),
+}
+
 pub fn main() -> std::process::ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("create-admin") {
-        return admin_cli::run(&args[1..]);
-    }
-    kummerer_service::main::<Migrator>(SERVICE, DEFAULT_PORT, build)
+    let cli = match kummerer_service::cli::parse::<Cli>(SERVICE) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let command = match cli.command {
+        Some(Command::CreateAdmin(args)) => return admin_cli::run(args),
+        Some(Command::Service(command)) => command,
+        None => kummerer_service::cli::Command::Serve,
+    };
+    kummerer_service::run::<Migrator>(SERVICE, DEFAULT_PORT, build, command)
 }

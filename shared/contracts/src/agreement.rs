@@ -1,15 +1,16 @@
-//! Agreements between a manufacturer and a retailer, as the manufacturer publishes them to the
-//! retailer, and the reimbursement rule both sides compute the same way: the manufacturer when it
-//! judges a claim, the retailer's desk when it tells staff what a swap today will recover.
+//! The terms of an agreement between a manufacturer and a retailer, as the manufacturer publishes
+//! them to the retailer (in [`AgreementPublishedV1`](crate::AgreementPublishedV1)), and the
+//! reimbursement rule both sides compute the same way: the manufacturer when it judges a claim,
+//! the retailer's desk when it tells staff what a swap today will recover.
 
 use chrono::{DateTime, Months, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
-use crate::Event;
 use crate::money::{Currency, Money};
-use crate::topology::Service;
+
+/// Its former path (`kummerer_contracts::agreement::AgreementPublishedV1`), kept.
+pub use crate::manufacturer::AgreementPublishedV1;
 
 /// What happens to the defective unit once the crew has collected it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -184,29 +185,6 @@ impl AgreementTermsV1 {
             Ok(amount) => Recovery::Covered { amount, percent },
             Err(_) => Recovery::CurrencyMismatch,
         }
-    }
-}
-
-/// `manufacturer.agreement.published.v1`: a version of an agreement, in force from `valid_from`
-/// until a later version's `valid_from`. Versions are numbered from 1 per agreement; a consumer
-/// keeps every version, since a claim is judged by the version in force on the swap date.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AgreementPublishedV1 {
-    pub agreement_id: Uuid,
-    pub version: u32,
-    pub manufacturer_id: Uuid,
-    pub manufacturer_name: String,
-    pub retailer_id: Uuid,
-    pub valid_from: DateTime<Utc>,
-    pub terms: AgreementTermsV1,
-    pub published_at: DateTime<Utc>,
-}
-
-impl Event for AgreementPublishedV1 {
-    const TYPE: &'static str = "manufacturer.agreement.published.v1";
-    const PRODUCER: Service = Service::Manufacturer;
-    fn subject(&self) -> String {
-        self.agreement_id.to_string()
     }
 }
 

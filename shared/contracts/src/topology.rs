@@ -44,15 +44,14 @@ pub struct QueueSpec {
 }
 
 use crate::Event;
-use crate::agreement::AgreementPublishedV1;
-use crate::claims::{
-    ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInspectedV1, CreditNoteIssuedV1, ReturnArrivedV1,
-    ReturnRequestedV1,
+use crate::logistics::{
+    JobCompletedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1,
+    UnitCollectedV1,
 };
-use crate::events::{
-    ClaimDecidedV1, ClaimSubmittedV1, JobCompletedV1, JobFailedV1, JobScheduledV1, SwapApprovedV1,
+use crate::manufacturer::{
+    AgreementPublishedV1, ClaimDecidedV1, ClaimInspectedV1, CreditNoteIssuedV1, ReturnRequestedV1,
 };
-use crate::visits::{JobDeliveredV1, JobOnTheWayV1, UnitCollectedV1};
+use crate::retailer::{ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimSubmittedV1, SwapApprovedV1};
 
 pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
     name: "logistics.swaps",

@@ -51,8 +51,8 @@ pub async fn observe(
         ("route", route),
         ("status", status.as_u16().to_string()),
     ];
-    metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels[..2])
+    metrics::counter!(crate::metrics::HTTP_REQUESTS, &labels).increment(1);
+    metrics::histogram!(crate::metrics::HTTP_REQUEST_DURATION, &labels[..2])
         .record(started.elapsed().as_secs_f64());
     res
 }
@@ -82,8 +82,8 @@ pub async fn ready(
 
 pub async fn metrics_endpoint() -> HttpResponse {
     if let Some((rss, peak)) = crate::telemetry::memory_bytes() {
-        metrics::gauge!("process_resident_memory_bytes").set(rss as f64);
-        metrics::gauge!("process_peak_resident_memory_bytes").set(peak as f64);
+        metrics::gauge!(crate::metrics::RESIDENT_MEMORY).set(rss as f64);
+        metrics::gauge!(crate::metrics::PEAK_RESIDENT_MEMORY).set(peak as f64);
     }
     let handle = crate::telemetry::prometheus();
     handle.run_upkeep();

@@ -1,5 +1,32 @@
 //! RFC 9457 problem details (`application/problem+json`) for every error an API returns,
 //! with a stable machine-readable `code`.
+//!
+//! # Error policy: which error type belongs in which layer
+//!
+//! - **Domain and use cases** (`src/domain/`, `src/app/`) return a typed error enum per module
+//!   (`thiserror`), one variant per outcome a caller decides on, e.g.
+//!   `ApproveError { NotFound, Refused(..), NeedsManager { .. }, OutOfStock { .. }, Db(DbErr) }`.
+//!   They know nothing of HTTP: no `Problem`, no status codes, no problem codes. Data that is
+//!   parsed at the door (`TryFrom<Form> for NewThing`) or read from a row
+//!   (`claim::Model::open_claim() -> Result<OpenClaim, CorruptClaim>`) is parsed once into a
+//!   typed value; a case the parser excluded is not checked again with a
+//!   `Problem::internal("… vanished")`.
+//! - **The HTTP edge** (`src/http/api/`, `src/http/pages/`) maps those errors: the JSON API
+//!   through `impl From<XError> for Problem` (status and `code` exactly as the OpenAPI document
+//!   and the README list them), so a handler is `app::x(..).await?`; a page matches the variants
+//!   into form errors or a redirect, never by reading a problem's `status` or `code`. `Problem`
+//!   is only built here and by the shared extractors/middleware of this module.
+//! - **Consumers** (`src/consumers/`) map the same errors to
+//!   [`HandleError`](kummerer_messaging::HandleError): `Permanent` for a message that can never
+//!   succeed (bad data, an unknown aggregate that will not appear: dead-lettered at once),
+//!   `Transient` for what may pass later (database or broker down, an aggregate not arrived yet:
+//!   retried by the delay tiers). `From<DbErr> for HandleError` already sorts database errors.
+//! - **Who logs.** An error is logged once, where it is handled: a server fault when it
+//!   becomes a response ([`Problem::internal`] logs the cause, the client sees only
+//!   `internal`); a consumer's error by the consumer machinery with the message's id and
+//!   routing key; a worker's error by the worker loop. Domain and use-case code returns
+//!   errors and does not log them; 4xx outcomes are not errors of the service and are not
+//!   logged above `debug`. Fields use dotted names (`claim.id`, `swap.id`).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;

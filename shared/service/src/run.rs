@@ -1,8 +1,9 @@
 //! The process lifecycle every service shares:
-//! `<service>` (or `serve`) runs it, `migrate` applies migrations and exits, `dlq list` and
-//! `dlq replay` work on its dead-letter queues. Serving migrates first, starts the outbox relay,
-//! the service's workers (consumers) and the HTTP server, and on SIGTERM/SIGINT stops taking
-//! requests and messages, finishes what is in flight, and exits 0.
+//! `<service>` (or `<service> serve`) runs it, `migrate` applies migrations and exits, `dlq list`
+//! and `dlq replay` work on its dead-letter queues (the command line: [`crate::cli`]). Serving
+//! migrates first, starts the outbox relay, the service's workers (consumers) and the HTTP
+//! server, and on SIGTERM/SIGINT stops taking requests and messages, finishes what is in
+//! flight, and exits 0.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,6 +20,7 @@ use kummerer_contracts::topology::Service;
 use kummerer_messaging::outbox::{Relay, RelayConfig};
 use kummerer_messaging::{BrokerConfig, BrokerStatus};
 
+use crate::cli::{self, Command, Dlq};
 use crate::config::Config;
 use crate::{db, http, problem, telemetry};
 
@@ -42,15 +44,32 @@ pub struct Parts {
     pub workers: Vec<Worker>,
 }
 
-const USAGE: &str = "usage: <service> [serve | migrate | dlq list [LIMIT] | dlq replay [LIMIT]]";
-
-/// The whole `main` of a service binary.
+/// The whole `main` of a service binary with only the shared commands: parses the command line
+/// (see [`crate::cli`]) and runs the command.
 pub fn main<M: MigratorTrait>(
     service: Service,
     default_port: u16,
     build: fn(&Context) -> Parts,
 ) -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    match cli::parse::<cli::Cli>(service) {
+        Ok(cli) => run::<M>(
+            service,
+            default_port,
+            build,
+            cli.command.unwrap_or(Command::Serve),
+        ),
+        Err(code) => code,
+    }
+}
+
+/// Runs one of the shared commands: reads the configuration (a bad variable is exit code 2,
+/// named), starts the runtime and telemetry, and serves, migrates or works on the DLQs.
+pub fn run<M: MigratorTrait>(
+    service: Service,
+    default_port: u16,
+    build: fn(&Context) -> Parts,
+    command: Command,
+) -> ExitCode {
     let config = match Config::from_env(service, default_port) {
         Ok(c) => c,
         Err(e) => {
@@ -68,19 +87,13 @@ pub fn main<M: MigratorTrait>(
             return ExitCode::FAILURE;
         }
     };
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = runtime.block_on(async {
         let _telemetry = telemetry::init(&config);
-        match args.as_slice() {
-            [] | ["serve"] => serve::<M>(config, build, shutdown_signal()).await,
-            ["migrate"] => migrate::<M>(&config).await,
-            ["dlq", "list", rest @ ..] => dlq_list(&config, limit(rest)?).await,
-            ["dlq", "replay", rest @ ..] => dlq_replay(&config, limit(rest)?).await,
-            ["-h" | "--help" | "help"] => {
-                println!("{USAGE}");
-                Ok(())
-            }
-            _ => Err(anyhow::anyhow!("unknown arguments {args:?}\n{USAGE}")),
+        match command {
+            Command::Serve => serve::<M>(config, build, shutdown_signal()).await,
+            Command::Migrate => migrate::<M>(&config).await,
+            Command::Dlq(Dlq::List { limit }) => dlq_list(&config, limit).await,
+            Command::Dlq(Dlq::Replay { limit }) => dlq_replay(&config, limit).await,
         }
     });
     match result {
@@ -90,16 +103,6 @@ pub fn main<M: MigratorTrait>(
             eprintln!("{service}: {e:#}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn limit(rest: &[&str]) -> anyhow::Result<usize> {
-    match rest {
-        [] => Ok(100),
-        [n] => n
-            .parse()
-            .map_err(|_| anyhow::anyhow!("LIMIT must be a number, got {n:?}\n{USAGE}")),
-        _ => Err(anyhow::anyhow!(USAGE)),
     }
 }
 
@@ -180,6 +183,8 @@ pub async fn serve<M: MigratorTrait>(
         return Ok(());
     };
     db::migrate::<M>(&db).await?;
+    telemetry::prometheus();
+    crate::metrics::describe(config.service);
     let broker = config.broker();
     let broker_status = BrokerStatus::default();
     broker_status.set(false);

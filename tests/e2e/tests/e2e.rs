@@ -45,7 +45,7 @@ async fn consumed(system: &System, svc: Svc, outcome: &str) -> u64 {
         .unwrap();
     text.lines()
         .filter(|l| {
-            l.starts_with("messages_consumed_total{")
+            l.starts_with("kummerer_messages_consumed_total{")
                 && l.contains(&format!("outcome=\"{outcome}\""))
         })
         .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))

@@ -51,7 +51,7 @@ pub async fn claim_disputed(
         )
         .await?;
         tracing::warn!(claim.id = %c.id, status = %c.status, why, "dispute ignored");
-        metrics::counter!("manufacturer_disputes_ignored_total").increment(1);
+        metrics::counter!(crate::metrics::DISPUTES_IGNORED).increment(1);
         return Ok(());
     }
     // Nothing is stored unless every photo is good.
@@ -95,7 +95,7 @@ pub async fn claim_disputed(
     )
     .await?;
     crate::webhooks::claim_updated(txn, c.id, "disputed").await?;
-    metrics::counter!("manufacturer_disputes_total").increment(1);
+    metrics::counter!(crate::metrics::DISPUTES).increment(1);
     tracing::info!(claim.id = %c.id, "claim disputed");
     Ok(())
 }

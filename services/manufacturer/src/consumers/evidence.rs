@@ -22,7 +22,6 @@ use crate::domain::decision::Decision;
 use crate::domain::evidence::{check_photo, serial_mismatch};
 use crate::domain::flags::{ClaimFlag, hold_flagged};
 use crate::domain::{Adjudication, ClaimFacts, ClaimStatus, PendingReason, Terms, adjudicate};
-use crate::http::money_of;
 
 pub async fn evidence_added(
     txn: &DatabaseTransaction,
@@ -50,7 +49,7 @@ pub async fn evidence_added(
         tracing::info!(claim.id = %c.id, evidence.id = %e.evidence.evidence_id, "evidence already stored");
         return Ok(());
     }
-    metrics::counter!("manufacturer_claim_evidence_total").increment(1);
+    metrics::counter!(crate::metrics::CLAIM_EVIDENCE).increment(1);
     let waiting = c.status == ClaimStatus::Pending.as_str()
         && c.pending_reason.as_deref() == Some(PendingReason::EvidenceMissing.as_str());
     let id = c.id;
@@ -176,12 +175,11 @@ pub async fn readjudicate(
     message_id: Uuid,
 ) -> Result<claim::Model, HandleError> {
     let id = c.id;
-    let bad = |what: &str| HandleError::Permanent(format!("claim {id}: bad {what}"));
     let terms = agreement_version::judging(txn, &c)
         .await?
         .map(Terms::from_contract);
     let facts = ClaimFacts {
-        price_paid: money_of(c.price_paid, &c.currency).ok_or_else(|| bad("price_paid"))?,
+        price_paid: c.price_paid_money()?,
         sold_at: c.sold_at,
         swapped_at: c.swapped_at,
     };

@@ -66,7 +66,7 @@ pub async fn return_arrived(
     details["serial_mismatch"] = json!(mismatch);
     claim_event::append(txn, c.id, claim_event::UNIT_ARRIVED, now, details).await?;
     crate::webhooks::claim_updated(txn, c.id, "unit_arrived").await?;
-    metrics::counter!("manufacturer_returns_arrived_total").increment(1);
+    metrics::counter!(crate::metrics::RETURNS_ARRIVED).increment(1);
     tracing::info!(claim.id = %c.id, "returned unit arrived");
     Ok(())
 }

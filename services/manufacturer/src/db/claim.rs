@@ -5,8 +5,11 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::{ExprTrait, OnConflict};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder, QuerySelect};
 
-use crate::domain::ClaimStatus;
+use kummerer_contracts::Money;
+
 use crate::domain::listing::Cursor;
+use crate::domain::money::money_of;
+use crate::domain::{ClaimStatus, OpenClaim};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "claims")]
@@ -58,6 +61,65 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// A stored claim whose columns do not parse into the domain's types (a status or an amount
+/// the checks on the way in exclude): a fault of the data, never of the caller.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("claim {claim_id}: bad {what} in the stored row")]
+pub struct CorruptClaim {
+    pub claim_id: Uuid,
+    pub what: &'static str,
+}
+
+impl Model {
+    fn corrupt(&self, what: &'static str) -> CorruptClaim {
+        CorruptClaim {
+            claim_id: self.id,
+            what,
+        }
+    }
+
+    /// The claim's status as the domain reads it.
+    pub fn claim_status(&self) -> Result<ClaimStatus, CorruptClaim> {
+        ClaimStatus::parse(&self.status).ok_or_else(|| self.corrupt("status"))
+    }
+
+    /// What the retailer paid for the unit, typed.
+    pub fn price_paid_money(&self) -> Result<Money, CorruptClaim> {
+        money_of(self.price_paid, &self.currency).ok_or_else(|| self.corrupt("price_paid"))
+    }
+
+    /// The decided amount of a decided claim, typed; an error when a decided claim has none.
+    pub fn decided_money(&self) -> Result<Money, CorruptClaim> {
+        self.decided_amount
+            .and_then(|a| money_of(a, &self.currency))
+            .ok_or_else(|| self.corrupt("decided_amount"))
+    }
+
+    /// The open claim a decision (the manufacturer's or a deadline's) is taken on.
+    pub fn open_claim(&self) -> Result<OpenClaim, CorruptClaim> {
+        Ok(OpenClaim {
+            status: self.claim_status()?,
+            price_paid: self.price_paid_money()?,
+            handling_fee: self.handling_fee.and_then(|a| money_of(a, &self.currency)),
+            suggested_amount: self
+                .suggested_amount
+                .and_then(|a| money_of(a, &self.currency)),
+        })
+    }
+}
+
+impl From<CorruptClaim> for DbErr {
+    fn from(e: CorruptClaim) -> Self {
+        DbErr::Custom(e.to_string())
+    }
+}
+
+impl From<CorruptClaim> for kummerer_messaging::HandleError {
+    fn from(e: CorruptClaim) -> Self {
+        kummerer_messaging::HandleError::Permanent(e.to_string())
+    }
+}
 
 /// Inserts a new claim; `false` when its id or its swap is already known.
 pub async fn insert_new<C: ConnectionTrait>(db: &C, claim: Model) -> Result<bool, DbErr> {

@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod flags;
 pub mod input;
 pub mod listing;
+pub mod money;
 pub mod returns;
 pub mod webhook;
 

@@ -15,13 +15,13 @@ use super::auth::Manufacturer;
 use super::idempotency::Idempotent;
 use super::input::MoneyInput;
 use super::invalid;
-use super::views::{ClaimView, money_of};
+use super::views::ClaimView;
 use crate::db::{claim, claim_event, claim_evidence};
 use crate::domain::claim::MANUFACTURER_DECIDER;
 use crate::domain::decision::check_input;
 use crate::domain::listing;
 use crate::domain::{
-    ClaimStatus, DecisionError, DecisionInput, DecisionOutcome, Invalid, OpenClaim, decide as rule,
+    ClaimStatus, DecisionError, DecisionInput, DecisionOutcome, Invalid, decide as rule,
 };
 
 #[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
@@ -139,8 +139,7 @@ pub async fn list(
 
 /// The claim's status as the domain reads it.
 pub fn status_of(c: &claim::Model) -> Result<ClaimStatus, Problem> {
-    ClaimStatus::parse(&c.status)
-        .ok_or_else(|| Problem::internal(format!("claim {}: unknown status {}", c.id, c.status)))
+    Ok(c.claim_status()?)
 }
 
 /// The single-claim answer: the claim with its history and evidence.
@@ -257,15 +256,7 @@ pub async fn decide(
     let c = claim::lock(&txn, mid, id)
         .await?
         .ok_or_else(|| Problem::not_found("claim"))?;
-    let status = status_of(&c)?;
-    let price_paid = money_of(c.price_paid, &c.currency)
-        .ok_or_else(|| Problem::internal(format!("claim {id}: bad price_paid")))?;
-    let open = OpenClaim {
-        status,
-        handling_fee: c.handling_fee.and_then(|a| money_of(a, &c.currency)),
-        suggested_amount: c.suggested_amount.and_then(|a| money_of(a, &c.currency)),
-        price_paid,
-    };
+    let open = c.open_claim()?;
     let decision = rule(&open, &input).map_err(|e| match e {
         DecisionError::AlreadyDecided(s @ ClaimStatus::ReturnRequested) => {
             super::returns::wrong_status(

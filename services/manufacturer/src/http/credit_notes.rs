@@ -16,12 +16,13 @@ use uuid::Uuid;
 use super::auth::Manufacturer;
 use super::idempotency::Idempotent;
 use super::invalid;
-use super::views::{MoneyView, money, money_of};
+use super::views::{MoneyView, money};
 use crate::db::{claim, credit_note};
 use crate::domain::credit_note::{
     Creditable, Draft, Scope, ScopeInput, drafts, number, scope, series,
 };
 use crate::domain::listing;
+use crate::domain::money::money_of;
 use crate::domain::webhook::CREDIT_NOTE_ISSUED;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -206,9 +207,7 @@ pub async fn issue(
                     ),
                 ));
             }
-            let amount = c
-                .decided_amount
-                .ok_or_else(|| Problem::internal(format!("claim {id}: decided without amount")))?;
+            let amount = c.decided_money()?.amount;
             let line = Creditable {
                 claim_id: c.id,
                 swap_id: c.swap_id,
@@ -337,7 +336,7 @@ async fn issue_one(
     )
     .await?;
     tracing::info!(credit_note.id = %view.id, credit_note.number = %view.number, manufacturer.id = %mid, lines = draft.lines.len(), "credit note issued");
-    metrics::counter!("credit_notes_issued_total").increment(1);
+    metrics::counter!(crate::metrics::CREDIT_NOTES_ISSUED).increment(1);
     Ok(view)
 }
 

@@ -22,13 +22,19 @@ mod serials;
 mod views;
 mod webhooks;
 
-pub use views::money_of;
-
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use kummerer_service::{FieldErrors, Problem};
 
+use crate::db::claim::CorruptClaim;
 use crate::domain::Invalid;
+
+/// A stored claim that does not parse is the service's fault: 500 `internal`, logged there.
+impl From<CorruptClaim> for Problem {
+    fn from(e: CorruptClaim) -> Self {
+        Problem::internal(e)
+    }
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi::serve))

@@ -11,6 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use kummerer_service::Problem;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -18,7 +19,7 @@ use super::auth::unauthorized;
 
 /// The configured operator token (`None`: not configured), registered as app data.
 #[derive(Clone)]
-pub struct OperatorToken(pub Option<String>);
+pub struct OperatorToken(pub Option<SecretString>);
 
 impl std::fmt::Debug for OperatorToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -64,7 +65,7 @@ fn check(req: &HttpRequest) -> Result<Operator, actix_web::Error> {
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim());
     match token {
-        Some(token) if same_token(token, &expected) => Ok(Operator),
+        Some(token) if same_token(token, expected.expose_secret()) => Ok(Operator),
         _ => Err(unauthorized("wrong operator token")),
     }
 }
@@ -89,7 +90,7 @@ mod tests {
         assert!(!same_token("s3cret ", "s3cret"));
         assert!(!same_token("", "s3cret"));
         assert_eq!(
-            format!("{:?}", OperatorToken(Some("s3cret".into()))),
+            format!("{:?}", OperatorToken(Some(SecretString::from("s3cret")))),
             "OperatorToken(\"<set>\")"
         );
     }

@@ -1,7 +1,6 @@
 //! Response bodies.
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{Currency, Money};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -49,11 +48,6 @@ pub(super) fn money(amount: Decimal, currency: &str) -> MoneyView {
         amount: amount.to_string(),
         currency: currency.trim().to_owned(),
     }
-}
-
-/// Typed money from a row, for the domain.
-pub fn money_of(amount: Decimal, currency: &str) -> Option<Money> {
-    Money::new(amount, Currency::parse(currency.trim()).ok()?).ok()
 }
 
 /// An agreement: its latest terms at the top, and (on the single-agreement answers) every

@@ -53,44 +53,7 @@ impl Default for Settings {
     }
 }
 
-/// Environment variables of the worker.
-pub const MAX_FAILURES_VAR: &str = "KUMMERER_WEBHOOK_MAX_FAILURES";
-pub const TIMEOUT_VAR: &str = "KUMMERER_WEBHOOK_TIMEOUT_MS";
-
 impl Settings {
-    /// The defaults, changed by `KUMMERER_WEBHOOK_MAX_FAILURES` (1–1000) and
-    /// `KUMMERER_WEBHOOK_TIMEOUT_MS` (100–120000) as `lookup` has them; a bad value is an error
-    /// naming the variable.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let mut s = Self::default();
-        let number =
-            |var: &str, range: std::ops::RangeInclusive<u64>| -> Result<Option<u64>, String> {
-                match lookup(var).filter(|v| !v.trim().is_empty()) {
-                    None => Ok(None),
-                    Some(v) => v
-                        .trim()
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|n| range.contains(n))
-                        .map(Some)
-                        .ok_or_else(|| {
-                            format!(
-                                "{var}={v:?} is not valid: expected {} to {}",
-                                range.start(),
-                                range.end()
-                            )
-                        }),
-                }
-            };
-        if let Some(n) = number(MAX_FAILURES_VAR, 1..=1000)? {
-            s.max_failures = u32::try_from(n).unwrap_or(u32::MAX);
-        }
-        if let Some(ms) = number(TIMEOUT_VAR, 100..=120_000)? {
-            s.timeout = Duration::from_millis(ms);
-        }
-        Ok(s)
-    }
-
     /// How long a taken delivery stays out of other workers' reach: the timeout and a margin.
     fn lease(&self) -> TimeDelta {
         TimeDelta::from_std(self.timeout).unwrap_or(TimeDelta::MAX) + TimeDelta::seconds(30)
@@ -257,8 +220,8 @@ async fn record(
         Verdict::Gone => "gone",
         Verdict::Failed => "failed",
     };
-    metrics::counter!("webhook_attempts_total", "outcome" => outcome).increment(1);
-    metrics::histogram!("webhook_attempt_duration_seconds").record(o.elapsed.as_secs_f64());
+    metrics::counter!(crate::metrics::WEBHOOK_ATTEMPTS, "outcome" => outcome).increment(1);
+    metrics::histogram!(crate::metrics::WEBHOOK_ATTEMPT_DURATION).record(o.elapsed.as_secs_f64());
     if v == Verdict::Failed {
         tracing::info!(webhook.delivery_id = %d.id, webhook.endpoint_id = %d.endpoint_id, attempts, error = o.error.as_deref().unwrap_or(""), "webhook attempt failed");
     }
@@ -299,37 +262,7 @@ pub async fn worker(db: DatabaseConnection, settings: Settings, cancel: Cancella
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use std::collections::HashMap;
-
     use super::*;
-
-    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |k| map.get(k).cloned()
-    }
-
-    #[test]
-    fn settings_come_from_the_environment_or_the_defaults() {
-        assert_eq!(
-            Settings::from_lookup(lookup(&[])).unwrap(),
-            Settings::default()
-        );
-        let s = Settings::from_lookup(lookup(&[(MAX_FAILURES_VAR, "3"), (TIMEOUT_VAR, "2500")]))
-            .unwrap();
-        assert_eq!(s.max_failures, 3);
-        assert_eq!(s.timeout, Duration::from_millis(2500));
-        for (var, bad) in [
-            (MAX_FAILURES_VAR, "0"),
-            (MAX_FAILURES_VAR, "ten"),
-            (TIMEOUT_VAR, "5"),
-        ] {
-            let e = Settings::from_lookup(lookup(&[(var, bad)])).unwrap_err();
-            assert!(e.contains(var), "{e}");
-        }
-    }
 
     #[tokio::test]
     async fn the_client_speaks_tls_without_a_second_crypto_provider() {

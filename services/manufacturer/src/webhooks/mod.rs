@@ -33,7 +33,7 @@ pub async fn enqueue<C: ConnectionTrait>(
     let now = crate::db::now();
     let body = body(event_type, now, data);
     webhook::enqueue(db, manufacturer_id, &endpoints, event_type, &body, now).await?;
-    metrics::counter!("webhook_events_queued_total", "event_type" => event_type.to_owned())
+    metrics::counter!(crate::metrics::WEBHOOK_EVENTS_QUEUED, "event_type" => event_type.to_owned())
         .increment(endpoints.len() as u64);
     Ok(())
 }

@@ -1,87 +1,88 @@
-//! What happens to a claim after the swap: evidence from the visit, the unit requested back and
-//! arriving at the manufacturer's depot, its inspection, a dispute, and the credit note.
+//! What the manufacturer publishes (`manufacturer.*`): its agreements' versions, its decision on
+//! a claim, a unit requested back and its inspection, and the credit note.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::Event;
-use crate::agreement::EvidenceKind;
-use crate::events::{Address, ProductRef};
+use crate::address::Address;
+use crate::agreement::AgreementTermsV1;
 use crate::money::Money;
+use crate::retailer::ProductRef;
 use crate::topology::Service;
 
-/// A photo carried inside a message (services share no storage). At most 5 MiB before encoding;
-/// `sha256` (lower-case hex) is of the decoded bytes, so a receiver can check what it got.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Photo {
-    /// `image/jpeg`, `image/png` or `image/webp`.
-    pub content_type: String,
-    pub sha256: String,
-    pub size_bytes: u64,
-    /// The bytes, standard base64 with padding.
-    pub data_base64: String,
-}
-
-/// One piece of evidence on a claim.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClaimEvidence {
-    /// Stable id: the same evidence forwarded twice is stored once.
-    pub evidence_id: Uuid,
-    pub kind: EvidenceKind,
-    /// The serial read off the unit, where the evidence is about one.
-    #[serde(default)]
-    pub serial: Option<String>,
-    /// Whether `serial` is the serial the claim names.
-    #[serde(default)]
-    pub serial_matches: Option<bool>,
-    #[serde(default)]
-    pub note: Option<String>,
-    #[serde(default)]
-    pub photo: Option<Photo>,
-    /// When it was observed (e.g. when the crew collected the unit).
-    pub observed_at: DateTime<Utc>,
-}
-
-/// `retailer.claim.evidence_added.v1`: evidence for a claim, forwarded by the retailer's case
-/// (e.g. the collected unit's serial, photo and time from the crew).
+/// `manufacturer.agreement.published.v1`: a version of an agreement, in force from `valid_from`
+/// until a later version's `valid_from`. Versions are numbered from 1 per agreement; a consumer
+/// keeps every version, since a claim is judged by the version in force on the swap date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClaimEvidenceAddedV1 {
-    pub claim_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
+pub struct AgreementPublishedV1 {
+    pub agreement_id: Uuid,
+    pub version: u32,
     pub manufacturer_id: Uuid,
-    pub evidence: ClaimEvidence,
+    pub manufacturer_name: String,
+    pub retailer_id: Uuid,
+    pub valid_from: DateTime<Utc>,
+    pub terms: AgreementTermsV1,
+    pub published_at: DateTime<Utc>,
 }
 
-impl Event for ClaimEvidenceAddedV1 {
-    const TYPE: &'static str = "retailer.claim.evidence_added.v1";
-    const PRODUCER: Service = Service::Retailer;
+impl Event for AgreementPublishedV1 {
+    const TYPE: &'static str = "manufacturer.agreement.published.v1";
+    const PRODUCER: Service = Service::Manufacturer;
     fn subject(&self) -> String {
-        self.claim_id.to_string()
+        self.agreement_id.to_string()
     }
 }
 
-/// `retailer.claim.disputed.v1`: the retailer disputes a rejected claim (once), with a statement
-/// and any evidence; the manufacturer decides it again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimOutcome {
+    Accepted,
+    PartlyAccepted,
+    Rejected,
+}
+
+impl ClaimOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClaimOutcome::Accepted => "accepted",
+            ClaimOutcome::PartlyAccepted => "partly_accepted",
+            ClaimOutcome::Rejected => "rejected",
+        }
+    }
+}
+
+/// Who decided a claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DecidedBy {
+    /// Auto-adjudication by a rule of the agreement.
+    Rule { rule: String },
+    /// The manufacturer's system (or a person there).
+    Manufacturer,
+}
+
+/// `manufacturer.claim.decided.v1`: the manufacturer's decision with the amount it will credit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClaimDisputedV1 {
+pub struct ClaimDecidedV1 {
     pub claim_id: Uuid,
     pub swap_id: Uuid,
     pub case_id: Uuid,
     pub retailer_id: Uuid,
     pub manufacturer_id: Uuid,
-    pub statement: String,
+    pub outcome: ClaimOutcome,
+    /// What the manufacturer will credit (zero for a rejection).
+    pub amount: Money,
     #[serde(default)]
-    pub evidence: Vec<ClaimEvidence>,
-    pub disputed_by: String,
-    pub disputed_at: DateTime<Utc>,
+    pub reason_code: Option<String>,
+    pub decided_by: DecidedBy,
+    pub decided_at: DateTime<Utc>,
 }
 
-impl Event for ClaimDisputedV1 {
-    const TYPE: &'static str = "retailer.claim.disputed.v1";
-    const PRODUCER: Service = Service::Retailer;
+impl Event for ClaimDecidedV1 {
+    const TYPE: &'static str = "manufacturer.claim.decided.v1";
+    const PRODUCER: Service = Service::Manufacturer;
     fn subject(&self) -> String {
         self.claim_id.to_string()
     }
@@ -132,30 +133,6 @@ pub struct ReturnRequestedV1 {
 impl Event for ReturnRequestedV1 {
     const TYPE: &'static str = "manufacturer.claim.return_requested.v1";
     const PRODUCER: Service = Service::Manufacturer;
-    fn subject(&self) -> String {
-        self.claim_id.to_string()
-    }
-}
-
-/// `logistics.return.arrived.v1`: a unit requested back arrived at the manufacturer's depot.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReturnArrivedV1 {
-    pub claim_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
-    pub manufacturer_id: Uuid,
-    pub depot_id: Uuid,
-    /// The return shipment (one trip per manufacturer and depot) it travelled in.
-    pub shipment_id: Uuid,
-    pub serial: String,
-    pub received_by: String,
-    pub arrived_at: DateTime<Utc>,
-}
-
-impl Event for ReturnArrivedV1 {
-    const TYPE: &'static str = "logistics.return.arrived.v1";
-    const PRODUCER: Service = Service::Logistics;
     fn subject(&self) -> String {
         self.claim_id.to_string()
     }

@@ -1,0 +1,166 @@
+//! The manufacturer's settings: everything the service reads from its environment beyond the
+//! shared [`Config`], read and checked once at start. A bad value stops the start with a
+//! [`ConfigError`] naming its variable (exit code 2, like the shared variables); secrets are
+//! held as [`SecretString`], so no `Debug` or log line shows them.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `KUMMERER_OPERATOR_TOKEN` | bearer token of the operator routes (read by the shared [`Config`]); unset closes them (503) | unset |
+//! | `KUMMERER_WEBHOOK_MAX_FAILURES` | failed attempts in a row after which an endpoint is disabled, 1–1000 | 10 |
+//! | `KUMMERER_WEBHOOK_TIMEOUT_MS` | timeout of one webhook request, 100–120000 ms | 10000 |
+
+use std::ops::RangeInclusive;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use kummerer_service::{Config, ConfigError};
+use secrecy::SecretString;
+
+use crate::webhooks::delivery;
+
+pub const WEBHOOK_MAX_FAILURES_VAR: &str = "KUMMERER_WEBHOOK_MAX_FAILURES";
+pub const WEBHOOK_TIMEOUT_VAR: &str = "KUMMERER_WEBHOOK_TIMEOUT_MS";
+
+/// What the manufacturer is tuned and secured by.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The operator routes' bearer token; `None` closes them.
+    pub operator_token: Option<SecretString>,
+    /// The webhook delivery worker's tuning.
+    pub webhooks: delivery::Settings,
+}
+
+/// The service's own variables as `main` read them (unset in tests, which start the service
+/// in-process and take the defaults).
+static FROM_ENV: OnceLock<delivery::Settings> = OnceLock::new();
+
+impl Settings {
+    /// Reads the service's own variables through `lookup` (the environment, or a map in tests);
+    /// the operator token comes from the shared `config`.
+    pub fn from_lookup(
+        config: &Config,
+        lookup: impl Fn(&'static str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Ok(Self {
+            operator_token: operator_token(config),
+            webhooks: webhook_settings(lookup)?,
+        })
+    }
+
+    /// Reads and checks the process environment once; `main` calls it before the start.
+    pub fn load_env() -> Result<(), ConfigError> {
+        let webhooks = webhook_settings(|k| std::env::var(k).ok())?;
+        let _ = FROM_ENV.set(webhooks);
+        Ok(())
+    }
+
+    /// The settings of a starting service: what [`Settings::load_env`] read (the defaults where
+    /// it did not run) with the operator token of `config`.
+    pub fn of(config: &Config) -> Self {
+        Self {
+            operator_token: operator_token(config),
+            webhooks: FROM_ENV.get().copied().unwrap_or_default(),
+        }
+    }
+}
+
+fn operator_token(config: &Config) -> Option<SecretString> {
+    config
+        .operator_token
+        .as_deref()
+        .map(|t| SecretString::from(t.to_owned()))
+}
+
+fn invalid(var: &'static str, value: &str, reason: String) -> ConfigError {
+    ConfigError {
+        var,
+        value: value.to_owned(),
+        reason,
+    }
+}
+
+fn number(
+    lookup: &impl Fn(&'static str) -> Option<String>,
+    var: &'static str,
+    range: RangeInclusive<u64>,
+) -> Result<Option<u64>, ConfigError> {
+    let Some(v) = lookup(var).filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    v.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| range.contains(n))
+        .map(Some)
+        .ok_or_else(|| {
+            invalid(
+                var,
+                &v,
+                format!("expected {} to {}", range.start(), range.end()),
+            )
+        })
+}
+
+/// The webhook worker's defaults, changed by `KUMMERER_WEBHOOK_MAX_FAILURES` (1–1000) and
+/// `KUMMERER_WEBHOOK_TIMEOUT_MS` (100–120000).
+fn webhook_settings(
+    lookup: impl Fn(&'static str) -> Option<String>,
+) -> Result<delivery::Settings, ConfigError> {
+    let mut s = delivery::Settings::default();
+    if let Some(n) = number(&lookup, WEBHOOK_MAX_FAILURES_VAR, 1..=1000)? {
+        s.max_failures = u32::try_from(n).unwrap_or(u32::MAX);
+    }
+    if let Some(ms) = number(&lookup, WEBHOOK_TIMEOUT_VAR, 100..=120_000)? {
+        s.timeout = Duration::from_millis(ms);
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::collections::HashMap;
+
+    use kummerer_service::config::Service;
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn with(pairs: &[(&'static str, &str)]) -> Result<Settings, ConfigError> {
+        let map: HashMap<&'static str, String> =
+            pairs.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
+        let config = Config::from_lookup(Service::Manufacturer, 8082, |k| map.get(k).cloned())?;
+        Settings::from_lookup(&config, |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn settings_come_from_the_environment_or_the_defaults() {
+        let s = with(&[]).unwrap();
+        assert_eq!(s.webhooks, delivery::Settings::default());
+        assert!(s.operator_token.is_none());
+        let s = with(&[
+            (WEBHOOK_MAX_FAILURES_VAR, "3"),
+            (WEBHOOK_TIMEOUT_VAR, "2500"),
+            ("KUMMERER_OPERATOR_TOKEN", "s3cret-token"),
+        ])
+        .unwrap();
+        assert_eq!(s.webhooks.max_failures, 3);
+        assert_eq!(s.webhooks.timeout, Duration::from_millis(2500));
+        let token = s.operator_token.as_ref().unwrap();
+        assert_eq!(token.expose_secret(), "s3cret-token");
+        assert!(!format!("{s:?}").contains("s3cret"), "{s:?}");
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        for (var, bad) in [
+            (WEBHOOK_MAX_FAILURES_VAR, "0"),
+            (WEBHOOK_MAX_FAILURES_VAR, "ten"),
+            (WEBHOOK_TIMEOUT_VAR, "5"),
+        ] {
+            let e = with(&[(var, bad)]).unwrap_err();
+            assert_eq!(e.var, var);
+            assert!(e.to_string().contains(var), "{e}");
+        }
+    }
+}

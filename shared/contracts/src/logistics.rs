@@ -1,0 +1,197 @@
+//! What logistics publishes (`logistics.*`): the visit scheduled, the steps of a crew's visit one
+//! message each (on the way, delivered, collected), the visit completed or failed, and a unit
+//! requested back arriving at the manufacturer's depot. (`logistics.job.completed.v1` follows
+//! once both the delivery and the collection are done; `logistics.job.failed.v1` reports a
+//! failed attempt.)
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Event;
+use crate::address::TimeWindow;
+use crate::retailer::Photo;
+use crate::topology::Service;
+
+/// `logistics.job.scheduled.v1`: the visit exists and waits for a crew.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobScheduledV1 {
+    pub job_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub window: TimeWindow,
+    pub scheduled_at: DateTime<Utc>,
+}
+
+impl Event for JobScheduledV1 {
+    const TYPE: &'static str = "logistics.job.scheduled.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.job_id.to_string()
+    }
+}
+
+/// `logistics.job.on_the_way.v1`: the crew set off to the customer; the status page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobOnTheWayV1 {
+    pub job_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub window: TimeWindow,
+    /// The crew's estimate, where it gave one.
+    #[serde(default)]
+    pub eta: Option<DateTime<Utc>>,
+    pub departed_at: DateTime<Utc>,
+}
+
+impl Event for JobOnTheWayV1 {
+    const TYPE: &'static str = "logistics.job.on_the_way.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.job_id.to_string()
+    }
+}
+
+/// `logistics.job.delivered.v1`: the replacement was handed over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobDeliveredV1 {
+    pub job_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub delivered_serial: String,
+    pub recipient_name: String,
+    /// Whether the crew took a photo (kept by logistics).
+    #[serde(default)]
+    pub photo_taken: bool,
+    pub delivered_at: DateTime<Utc>,
+}
+
+impl Event for JobDeliveredV1 {
+    const TYPE: &'static str = "logistics.job.delivered.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.job_id.to_string()
+    }
+}
+
+/// `logistics.job.collected.v1`: the defective unit was collected. Its serial, photo and time are
+/// evidence for the manufacturer's claim; the retailer's case forwards them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitCollectedV1 {
+    pub job_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub collected_serial: String,
+    /// The serial the case names.
+    pub expected_serial: String,
+    /// A mismatch is flagged, never silently accepted.
+    pub serial_matches: bool,
+    #[serde(default)]
+    pub photo: Option<Photo>,
+    pub collected_at: DateTime<Utc>,
+}
+
+impl Event for UnitCollectedV1 {
+    const TYPE: &'static str = "logistics.job.collected.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.job_id.to_string()
+    }
+}
+
+/// `logistics.job.completed.v1`: the replacement was delivered and the defective unit collected.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobCompletedV1 {
+    pub job_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub delivered_serial: String,
+    pub collected_serial: String,
+    /// Whether the collected serial is the one the case names. A mismatch is flagged, never
+    /// silently accepted.
+    pub collected_serial_matches: bool,
+    pub recipient_name: String,
+    pub completed_at: DateTime<Utc>,
+}
+
+impl Event for JobCompletedV1 {
+    const TYPE: &'static str = "logistics.job.completed.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.job_id.to_string()
+    }
+}
+
+/// Why a crew could not complete a visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureReason {
+    NotHome,
+    WrongAddress,
+    Refused,
+    UnitNotReady,
+}
+
+impl FailureReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureReason::NotHome => "not_home",
+            FailureReason::WrongAddress => "wrong_address",
+            FailureReason::Refused => "refused",
+            FailureReason::UnitNotReady => "unit_not_ready",
+        }
+    }
+}
+
+/// `logistics.job.failed.v1`: a visit failed. For not home or unit not ready logistics has
+/// already rescheduled it (a `logistics.job.scheduled.v1` with the new window follows); for a
+/// refusal or a wrong address the job waits for the dispatcher.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobFailedV1 {
+    pub job_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub reason: FailureReason,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub attempt: u32,
+    pub failed_at: DateTime<Utc>,
+}
+
+impl Event for JobFailedV1 {
+    const TYPE: &'static str = "logistics.job.failed.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.job_id.to_string()
+    }
+}
+
+/// `logistics.return.arrived.v1`: a unit requested back arrived at the manufacturer's depot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReturnArrivedV1 {
+    pub claim_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub manufacturer_id: Uuid,
+    pub depot_id: Uuid,
+    /// The return shipment (one trip per manufacturer and depot) it travelled in.
+    pub shipment_id: Uuid,
+    pub serial: String,
+    pub received_by: String,
+    pub arrived_at: DateTime<Utc>,
+}
+
+impl Event for ReturnArrivedV1 {
+    const TYPE: &'static str = "logistics.return.arrived.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.claim_id.to_string()
+    }
+}

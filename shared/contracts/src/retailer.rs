@@ -1,0 +1,160 @@
+//! What the retailer publishes (`retailer.*`): the approved swap, the recourse claim filed with
+//! it, evidence forwarded from the visit, and a dispute of a rejected claim. Events carry ids and
+//! the facts a consumer needs to act without calling back (services never call each other), not
+//! whole aggregates.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Event;
+use crate::address::{Address, TimeWindow};
+use crate::agreement::EvidenceKind;
+use crate::money::Money;
+use crate::topology::Service;
+
+/// A product as the retailer sells it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductRef {
+    pub sku: String,
+    pub name: String,
+    pub manufacturer_id: Uuid,
+}
+
+/// `retailer.swap.approved.v1`: staff approved swapping a defective unit. Logistics turns it into
+/// one visit: deliver the replacement, collect the defective unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SwapApprovedV1 {
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub defective_serial: String,
+    pub defective_product: ProductRef,
+    pub replacement_product: ProductRef,
+    pub delivery_address: Address,
+    pub window: TimeWindow,
+    pub approved_by: String,
+    pub approved_at: DateTime<Utc>,
+    /// Where the crew picks the replacement up (the stock location it was reserved at), where
+    /// the retailer keeps stock in Kümmerer.
+    #[serde(default)]
+    pub replacement_from: Option<StockPickup>,
+}
+
+impl Event for SwapApprovedV1 {
+    const TYPE: &'static str = "retailer.swap.approved.v1";
+    const PRODUCER: Service = Service::Retailer;
+    fn subject(&self) -> String {
+        self.swap_id.to_string()
+    }
+}
+
+/// A retailer's stock location the replacement is reserved at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockPickup {
+    pub location_id: Uuid,
+    pub name: String,
+    pub address: Address,
+}
+
+/// `retailer.claim.submitted.v1`: the recourse claim against the manufacturer, filed in the same
+/// transaction as the swap approval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimSubmittedV1 {
+    pub claim_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub manufacturer_id: Uuid,
+    pub serial: String,
+    pub product: ProductRef,
+    pub price_paid: Money,
+    pub sold_at: DateTime<Utc>,
+    pub swapped_at: DateTime<Utc>,
+    pub defect_category: String,
+    pub defect_description: String,
+}
+
+impl Event for ClaimSubmittedV1 {
+    const TYPE: &'static str = "retailer.claim.submitted.v1";
+    const PRODUCER: Service = Service::Retailer;
+    fn subject(&self) -> String {
+        self.claim_id.to_string()
+    }
+}
+
+/// A photo carried inside a message (services share no storage). At most 5 MiB before encoding;
+/// `sha256` (lower-case hex) is of the decoded bytes, so a receiver can check what it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Photo {
+    /// `image/jpeg`, `image/png` or `image/webp`.
+    pub content_type: String,
+    pub sha256: String,
+    pub size_bytes: u64,
+    /// The bytes, standard base64 with padding.
+    pub data_base64: String,
+}
+
+/// One piece of evidence on a claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimEvidence {
+    /// Stable id: the same evidence forwarded twice is stored once.
+    pub evidence_id: Uuid,
+    pub kind: EvidenceKind,
+    /// The serial read off the unit, where the evidence is about one.
+    #[serde(default)]
+    pub serial: Option<String>,
+    /// Whether `serial` is the serial the claim names.
+    #[serde(default)]
+    pub serial_matches: Option<bool>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub photo: Option<Photo>,
+    /// When it was observed (e.g. when the crew collected the unit).
+    pub observed_at: DateTime<Utc>,
+}
+
+/// `retailer.claim.evidence_added.v1`: evidence for a claim, forwarded by the retailer's case
+/// (e.g. the collected unit's serial, photo and time from the crew).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimEvidenceAddedV1 {
+    pub claim_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub manufacturer_id: Uuid,
+    pub evidence: ClaimEvidence,
+}
+
+impl Event for ClaimEvidenceAddedV1 {
+    const TYPE: &'static str = "retailer.claim.evidence_added.v1";
+    const PRODUCER: Service = Service::Retailer;
+    fn subject(&self) -> String {
+        self.claim_id.to_string()
+    }
+}
+
+/// `retailer.claim.disputed.v1`: the retailer disputes a rejected claim (once), with a statement
+/// and any evidence; the manufacturer decides it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimDisputedV1 {
+    pub claim_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub manufacturer_id: Uuid,
+    pub statement: String,
+    #[serde(default)]
+    pub evidence: Vec<ClaimEvidence>,
+    pub disputed_by: String,
+    pub disputed_at: DateTime<Utc>,
+}
+
+impl Event for ClaimDisputedV1 {
+    const TYPE: &'static str = "retailer.claim.disputed.v1";
+    const PRODUCER: Service = Service::Retailer;
+    fn subject(&self) -> String {
+        self.claim_id.to_string()
+    }
+}
