@@ -181,8 +181,9 @@ pub async fn serve<M: MigratorTrait>(
     };
     db::migrate::<M>(&db).await?;
     let broker = config.broker();
-    let broker_status = BrokerStatus::default();
-    broker_status.set(false);
+    // The relay and every consumer report into the status their `BrokerConfig` carries.
+    let broker_status: BrokerStatus = broker.status.clone();
+    kummerer_messaging::broker::describe_metrics();
     let ctx = Context {
         config: config.clone(),
         db: db.clone(),
