@@ -369,8 +369,9 @@ pub struct Approved {
 
 /// Swaps at a steady rate, recording what was acknowledged, what was refused (by status) and
 /// the cases whose approval got no answer (it may or may not have committed).
-#[derive(Default)]
 pub struct Load {
+    /// Its own client with a generous timeout: a slow 503 is a 503, not "no answer".
+    client: reqwest::Client,
     stop: AtomicBool,
     approved: Mutex<Vec<Approved>>,
     unanswered: Mutex<Vec<String>>,
@@ -379,7 +380,16 @@ pub struct Load {
 
 impl Load {
     pub fn new() -> Load {
-        Load::default()
+        Load {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            stop: AtomicBool::default(),
+            approved: Mutex::default(),
+            unanswered: Mutex::default(),
+            refused: Mutex::default(),
+        }
     }
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
@@ -428,7 +438,7 @@ impl Load {
                          "country": "DE"}
         });
         let post = |path: String, body: Value| async move {
-            match system
+            match self
                 .client
                 .post(system.url(Svc::Retailer, &path))
                 .json(&body)
