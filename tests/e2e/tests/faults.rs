@@ -198,3 +198,73 @@ async fn a_write_while_the_database_is_away_is_answered_503_with_retry_after() {
     assert_eq!(status, 201, "{body}");
     system.stop().await;
 }
+
+/// Swaps at a steady rate; the broker's memory alarm raised (every publisher blocked) for 20 s,
+/// then cleared: the relays resume by themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swaps_survive_a_broker_memory_alarm() {
+    if !enabled("swaps_survive_a_broker_memory_alarm") {
+        return;
+    }
+    let node = RabbitNode::start().await;
+    let system = start_system(Some(&node), None).await;
+    let seed = system.seed().await;
+    let load = Load::new();
+    let faults = async {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        node.ctl(&["set_vm_memory_high_watermark", "0.0000001"]);
+        let raised = Instant::now();
+        tokio::time::sleep(Duration::from_secs(20)).await;
+        node.ctl(&["set_vm_memory_high_watermark", "0.4"]);
+        eprintln!("faults: memory alarm raised for {:?}", raised.elapsed());
+        for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+            wait_ready_state(&system, svc, 200, Duration::from_secs(60)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        load.stop();
+        Instant::now()
+    };
+    let (ended, ()) = tokio::join!(faults, load.run(&system, &seed, Duration::from_millis(250)));
+    let took = recovered(&system, &seed, &load, Some(&node), ended, RECOVERY_BOUND).await;
+    eprintln!("faults: broker memory alarm (20 s): recovered {took:?} after the alarm cleared");
+    system.stop().await;
+    node.remove();
+}
+
+/// Swaps at a steady rate; every packet between the services and the broker dropped for 45 s
+/// (half-open connections: nothing is refused, nothing arrives). Heartbeats notice, /ready says
+/// so, and once packets flow again everything heals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swaps_survive_half_open_broker_connections() {
+    if !enabled("swaps_survive_half_open_broker_connections") {
+        return;
+    }
+    let node = RabbitNode::start().await;
+    let system = start_system(Some(&node), None).await;
+    let seed = system.seed().await;
+    let load = Load::new();
+    let faults = async {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let hole = faults_support::Blackhole::start(node.port);
+        let cut = Instant::now();
+        for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+            wait_ready_state(&system, svc, 503, Duration::from_secs(60)).await;
+        }
+        eprintln!("faults: half-open noticed after {:?}", cut.elapsed());
+        tokio::time::sleep(Duration::from_secs(45).saturating_sub(cut.elapsed())).await;
+        drop(hole);
+        for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+            wait_ready_state(&system, svc, 200, Duration::from_secs(60)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        load.stop();
+        Instant::now()
+    };
+    let (ended, ()) = tokio::join!(faults, load.run(&system, &seed, Duration::from_millis(250)));
+    let took = recovered(&system, &seed, &load, Some(&node), ended, RECOVERY_BOUND).await;
+    eprintln!(
+        "faults: half-open broker connections (45 s): recovered {took:?} after the fault ended"
+    );
+    system.stop().await;
+    node.remove();
+}

@@ -675,3 +675,32 @@ pub async fn recovered(
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
+
+/// Drops (not refuses) every packet to and from a TCP port on this machine while alive
+/// (`iptables -I INPUT … -j DROP`): connections become half-open, as behind a dead link.
+pub struct Blackhole {
+    port: String,
+}
+
+impl Blackhole {
+    pub fn start(port: u16) -> Blackhole {
+        let b = Blackhole {
+            port: port.to_string(),
+        };
+        for dir in ["--dport", "--sport"] {
+            let (ok, out) = run(Command::new("iptables")
+                .args(["-I", "INPUT", "-p", "tcp", dir, &b.port, "-j", "DROP"]));
+            assert!(ok, "iptables failed: {out}");
+        }
+        b
+    }
+}
+
+impl Drop for Blackhole {
+    fn drop(&mut self) {
+        for dir in ["--dport", "--sport"] {
+            let _ = run(Command::new("iptables")
+                .args(["-D", "INPUT", "-p", "tcp", dir, &self.port, "-j", "DROP"]));
+        }
+    }
+}
