@@ -683,6 +683,11 @@ pub struct Blackhole {
 }
 
 impl Blackhole {
+    /// Whether `iptables` can be used here (root, the tool installed).
+    pub fn available() -> bool {
+        run(Command::new("iptables").args(["-S", "INPUT"])).0
+    }
+
     pub fn start(port: u16) -> Blackhole {
         let b = Blackhole {
             port: port.to_string(),
