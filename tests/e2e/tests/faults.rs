@@ -272,3 +272,50 @@ async fn swaps_survive_half_open_broker_connections() {
     system.stop().await;
     node.remove();
 }
+
+/// Two replicas of every service (two relays, two consumers per queue) under a steady load; one
+/// replica of each is killed (SIGKILL) mid-run: what it held unacked or had claimed in the
+/// outbox goes to the survivor, and the queues end with exactly one consumer each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn swaps_survive_a_replica_of_each_service_killed() {
+    if !enabled("swaps_survive_a_replica_of_each_service_killed") {
+        return;
+    }
+    let node = RabbitNode::start().await;
+    let mut system = start_system(Some(&node), None).await;
+    let mut replicas = Vec::new();
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        let p = system.process(svc);
+        let mut replica = kummerer_testkit::process::ServiceProcess::new(
+            &format!("{}-2", p.name),
+            p.bin.clone(),
+            p.env.clone(),
+            kummerer_testkit::free_port(),
+        );
+        replica.start();
+        kummerer_testkit::wait_ready(
+            &system.client,
+            &format!("{}/ready", replica.base_url()),
+            common::DEADLINE,
+        )
+        .await;
+        replicas.push(replica);
+    }
+    let seed = system.seed().await;
+    let load = Load::new();
+    let faults = async {
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        for replica in &mut replicas {
+            replica.kill().await;
+        }
+        eprintln!("faults: one replica of each service killed");
+        tokio::time::sleep(Duration::from_secs(8)).await;
+        load.stop();
+        Instant::now()
+    };
+    let (ended, ()) = tokio::join!(faults, load.run(&system, &seed, Duration::from_millis(250)));
+    let took = recovered(&system, &seed, &load, Some(&node), ended, RECOVERY_BOUND).await;
+    eprintln!("faults: a replica of each service killed: recovered {took:?} after the load ended");
+    system.stop().await;
+    node.remove();
+}
