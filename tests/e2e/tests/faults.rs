@@ -181,6 +181,26 @@ async fn swaps_survive_postgres_stopped_immediately() {
 async fn a_write_while_the_database_is_away_is_answered_503_with_retry_after() {
     let system = System::start().await;
     let seed = system.seed().await;
+    // The reliability series are there: each consumer subscribed, every component connected.
+    let metrics = system
+        .client
+        .get(system.url(Svc::Retailer, "/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "kummerer_consumers_active{queue=\"retailer.case-events\"} 1",
+        "kummerer_consumers_active{queue=\"retailer.settlement\"} 1",
+        "broker_connected{component=\"relay\"} 1",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "/metrics lacks {line:?}:\n{metrics}"
+        );
+    }
     let path = format!("/api/retailers/{}/products", seed.retailer_id);
     let product = serde_json::json!({"sku": "WM-300", "name": "Washing machine WM 300",
         "manufacturer_id": seed.manufacturer_id,
