@@ -95,6 +95,32 @@ pub fn unstorable_text(e: &DbErr) -> bool {
     }
 }
 
+/// Whether the database is away rather than the statement wrong: the pool timed out or was
+/// closed, the connection was refused, reset or lost, or the server is shutting down or starting
+/// (SQLSTATE class 08, 57P01–57P03, 53300). Such a failure heals by itself: retry later.
+pub fn database_unavailable(e: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    let runtime = match e {
+        DbErr::ConnectionAcquire(_) => return true,
+        DbErr::Query(r) | DbErr::Exec(r) | DbErr::Conn(r) => r,
+        _ => return false,
+    };
+    match runtime {
+        RuntimeErr::SqlxError(err) => match err.as_ref() {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+            }),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Applies one message inside the consumer's transaction (the batch's, or a savepoint of it).
 /// It may run more than once for a message before one run commits: it must only write through
 /// `txn` (never to the outside world).
@@ -138,6 +164,7 @@ pub async fn run<H: Handler>(
 ) {
     let mut backoff = Backoff::default();
     let purpose = format!("consumer {}", spec.name);
+    let status = broker.status.component(&purpose);
     loop {
         let Some(conn) = broker.connect_with_retry(&purpose, &cancel).await else {
             return;
@@ -149,21 +176,53 @@ pub async fn run<H: Handler>(
             handler: &*handler,
             config: &config,
         };
-        let outcome = session.consume(&conn, &cancel, &mut backoff).await;
+        let outcome = session.consume(&conn, &cancel, &mut backoff, &status).await;
+        status.set(false);
         match outcome {
             Ok(()) => {
-                let _ = conn.close(200, "shutting down".into()).await;
+                crate::broker::close_for_good(conn, 200, "shutting down").await;
                 return;
             }
             Err(error) => {
-                tracing::warn!(%error, queue = spec.name, "consumer lost the broker; reconnecting");
-                let _ = conn.close(320, "reconnecting".into()).await;
+                tracing::warn!(error = %format!("{error:#}"), queue = spec.name, "consumer lost the broker; reconnecting");
+                // Closed for good before a new one opens: no consumer of ours stays behind.
+                crate::broker::close_for_good(conn, 320, "reconnecting").await;
+                crate::broker::count_reconnect(&purpose);
                 tokio::select! {
                     _ = cancel.cancelled() => return,
                     _ = tokio::time::sleep(backoff.next_delay()) => {}
                 }
             }
         }
+    }
+}
+
+/// Keeps a gauge raised by `n` while alive (a consumer subscribed, deliveries held).
+struct GaugeHold {
+    gauge: metrics::Gauge,
+    n: f64,
+}
+
+impl GaugeHold {
+    fn new(gauge: metrics::Gauge, n: f64) -> Self {
+        gauge.increment(n);
+        Self { gauge, n }
+    }
+}
+
+impl Drop for GaugeHold {
+    fn drop(&mut self) {
+        self.gauge.decrement(self.n);
+    }
+}
+
+/// A settlement (ack, nack, reject) the broker must have taken: an `Acker` from a dead channel
+/// answers `Ok(false)`, which means the connection is gone and the message will come again.
+async fn settled(settle: impl Future<Output = Result<bool, lapin::Error>>) -> anyhow::Result<()> {
+    if settle.await? {
+        Ok(())
+    } else {
+        anyhow::bail!("the channel closed before the message was settled")
     }
 }
 
@@ -181,6 +240,7 @@ impl<H: Handler> Session<'_, H> {
         conn: &lapin::Connection,
         cancel: &CancellationToken,
         backoff: &mut Backoff,
+        status: &crate::broker::ComponentStatus,
     ) -> anyhow::Result<()> {
         let queue = self.broker.names.queue(self.spec);
         let channel = conn.create_channel().await?;
@@ -202,6 +262,11 @@ impl<H: Handler> Session<'_, H> {
             )
             .await?;
         tracing::info!(queue, "consuming");
+        status.set(true);
+        let _subscribed = GaugeHold::new(
+            metrics::gauge!(m::CONSUMERS_ACTIVE, "queue" => self.spec.name),
+            1.0,
+        );
         backoff.reset();
         let work = async {
             loop {
@@ -215,11 +280,7 @@ impl<H: Handler> Session<'_, H> {
                 let first = match first {
                     Some(Ok(delivery)) => delivery,
                     Some(Err(error)) => {
-                        tracing::warn!(%error, queue, "consumer interrupted; waiting for recovery");
-                        if !crate::broker::recover(&channel, error, cancel).await? {
-                            return Ok(());
-                        }
-                        continue;
+                        return Err(anyhow::Error::from(error).context("the consumer stream failed"));
                     }
                     None => anyhow::bail!("the broker ended the consumer"),
                 };
@@ -233,9 +294,10 @@ impl<H: Handler> Session<'_, H> {
                 self.process(&publisher, &queue, batch, cancel).await?;
             }
         };
+        let watched = [&channel, &publisher];
         tokio::select! {
             done = work => done,
-            stuck = crate::broker::monitor(&channel, None) => Err(stuck),
+            lost = crate::broker::monitor(conn, &watched, status) => Err(lost),
         }
     }
 
@@ -247,7 +309,11 @@ impl<H: Handler> Session<'_, H> {
         queue: &str,
         batch: Vec<Delivery>,
         cancel: &CancellationToken,
-    ) -> Result<(), lapin::Error> {
+    ) -> anyhow::Result<()> {
+        let _held = GaugeHold::new(
+            metrics::gauge!(m::CONSUMER_UNACKED, "queue" => self.spec.name),
+            batch.len() as f64,
+        );
         let mut backoff = Backoff::default();
         let outcomes = loop {
             match self.apply(&batch).await {
@@ -266,14 +332,15 @@ impl<H: Handler> Session<'_, H> {
         let all_acked = outcomes.iter().all(|o| matches!(o, Outcome::Ack { .. }));
         if all_acked {
             if let Some(last) = batch.last() {
-                last.acker.ack(BasicAckOptions { multiple: true }).await?;
+                settled(last.acker.ack(BasicAckOptions { multiple: true })).await?;
             }
+            self.applied_now();
             return Ok(());
         }
         for (delivery, outcome) in batch.iter().zip(outcomes) {
             match outcome {
                 Outcome::Ack { .. } => {
-                    delivery.acker.ack(BasicAckOptions::default()).await?;
+                    settled(delivery.acker.ack(BasicAckOptions::default())).await?;
                 }
                 Outcome::Retry(reason) => {
                     let attempt = attempt_of(delivery) + 1;
@@ -295,15 +362,13 @@ impl<H: Handler> Session<'_, H> {
                             AMQPValue::LongString(truncate(&reason).into()),
                         );
                         if republish(publisher, "", &retry_queue, delivery, extra).await {
-                            delivery.acker.ack(BasicAckOptions::default()).await?;
+                            settled(delivery.acker.ack(BasicAckOptions::default())).await?;
                         } else {
-                            delivery
-                                .acker
-                                .nack(BasicNackOptions {
-                                    multiple: false,
-                                    requeue: true,
-                                })
-                                .await?;
+                            settled(delivery.acker.nack(BasicNackOptions {
+                                multiple: false,
+                                requeue: true,
+                            }))
+                            .await?;
                         }
                     }
                 }
@@ -313,7 +378,17 @@ impl<H: Handler> Session<'_, H> {
                 }
             }
         }
+        self.applied_now();
         Ok(())
+    }
+
+    /// Records that the queue made progress (a batch settled).
+    fn applied_now(&self) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or_default();
+        metrics::gauge!(m::CONSUMER_LAST_APPLIED, "queue" => self.spec.name).set(now);
     }
 
     async fn dead_letter(
@@ -322,7 +397,7 @@ impl<H: Handler> Session<'_, H> {
         queue: &str,
         delivery: &Delivery,
         reason: &str,
-    ) -> Result<(), lapin::Error> {
+    ) -> anyhow::Result<()> {
         tracing::error!(queue, reason, message.id = ?delivery.properties.message_id(), "message dead-lettered");
         let mut extra = FieldTable::default();
         extra.insert(
@@ -331,13 +406,10 @@ impl<H: Handler> Session<'_, H> {
         );
         let dlx = self.broker.names.dead_letter_exchange();
         if republish(publisher, &dlx, queue, delivery, extra).await {
-            delivery.acker.ack(BasicAckOptions::default()).await?;
+            settled(delivery.acker.ack(BasicAckOptions::default())).await?;
         } else {
             // The queue's own dead-letter exchange routes it to the same place.
-            delivery
-                .acker
-                .reject(BasicRejectOptions { requeue: false })
-                .await?;
+            settled(delivery.acker.reject(BasicRejectOptions { requeue: false })).await?;
         }
         Ok(())
     }

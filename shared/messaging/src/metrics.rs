@@ -10,6 +10,14 @@ pub const OUTBOX_BACKLOG: &str = "kummerer_outbox_backlog";
 pub const OUTBOX_OLDEST_AGE: &str = "kummerer_outbox_oldest_unsent_age_seconds";
 pub const DEAD_LETTER_DEPTH: &str = "kummerer_dead_letter_depth";
 pub const BROKER_CONNECTED: &str = "kummerer_broker_connected";
+/// Reconnects to the broker, by `component` (counter).
+pub const BROKER_RECONNECTS: &str = "kummerer_broker_reconnects_total";
+/// Consumers subscribed per `queue` in this process (gauge).
+pub const CONSUMERS_ACTIVE: &str = "kummerer_consumers_active";
+/// Deliveries taken and not yet settled per consumer `queue` (gauge).
+pub const CONSUMER_UNACKED: &str = "kummerer_consumer_unacked_messages";
+/// Unix time of the last message applied per `queue` (gauge; `time() - x` = seconds since).
+pub const CONSUMER_LAST_APPLIED: &str = "kummerer_consumer_last_applied_timestamp_seconds";
 
 /// Gives the machinery's series their HELP text (and units); call once the recorder is
 /// installed.
@@ -47,6 +55,23 @@ pub fn describe() {
     );
     describe_gauge!(
         BROKER_CONNECTED,
-        "1 while the service holds a connection to the broker, else 0."
+        "1 while the component (relay, consumer <queue>) holds a working RabbitMQ connection, else 0."
+    );
+    describe_counter!(
+        BROKER_RECONNECTS,
+        "Broker connections given up and opened afresh, by component."
+    );
+    describe_gauge!(
+        CONSUMERS_ACTIVE,
+        "Consumers this process currently runs on the queue (1 per consumer task while subscribed)."
+    );
+    describe_gauge!(
+        CONSUMER_UNACKED,
+        "Messages of the queue this process holds unacknowledged (taken and not yet settled)."
+    );
+    describe_gauge!(
+        CONSUMER_LAST_APPLIED,
+        Unit::Seconds,
+        "Unix time of the last message of the queue this process applied and acknowledged; time() minus it is the seconds since."
     );
 }

@@ -101,10 +101,13 @@ impl Relay {
         }
     }
 
-    /// Runs until `cancel` fires; the batch in flight is finished first.
+    /// Runs until `cancel` fires; the batch in flight is finished first. Whenever the
+    /// connection fails it is closed for good and a fresh one opened, however long the broker
+    /// stays away; the rows wait in the outbox meanwhile.
     pub async fn run(self, cancel: CancellationToken) {
         let wake = Arc::new(Notify::new());
         let listener = tokio::spawn(listen(self.db.clone(), wake.clone(), cancel.clone()));
+        let status = self.status.component("relay");
         let mut backoff = Backoff::default();
         loop {
             let Some(conn) = self.broker.connect_with_retry("relay", &cancel).await else {
@@ -112,24 +115,26 @@ impl Relay {
             };
             let outcome = match self.open_channel(&conn).await {
                 Ok(channel) => {
-                    self.status.set(true);
+                    status.set(true);
                     backoff.reset();
+                    let watched = [&channel];
                     tokio::select! {
                         done = self.pump(&channel, &wake, &cancel) => done,
-                        stuck = crate::broker::monitor(&channel, Some(&self.status)) => Err(stuck),
+                        lost = crate::broker::monitor(&conn, &watched, &status) => Err(lost),
                     }
                 }
                 Err(e) => Err(e),
             };
-            self.status.set(false);
+            status.set(false);
             match outcome {
                 Ok(()) => {
-                    let _ = conn.close(200, "shutting down".into()).await;
+                    crate::broker::close_for_good(conn, 200, "shutting down").await;
                     break;
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "outbox relay lost the broker; reconnecting");
-                    let _ = conn.close(320, "reconnecting".into()).await;
+                    tracing::warn!(error = %format!("{error:#}"), "outbox relay lost the broker; reconnecting");
+                    crate::broker::close_for_good(conn, 320, "reconnecting").await;
+                    crate::broker::count_reconnect("relay");
                     tokio::select! {
                         _ = cancel.cancelled() => break,
                         _ = tokio::time::sleep(backoff.next_delay()) => {}
@@ -179,12 +184,9 @@ impl Relay {
                     }
                 }
                 Err(RelayError::Broker(error)) => {
-                    tracing::warn!(%error, "publishing failed; waiting for broker recovery");
-                    self.status.set(false);
-                    if !crate::broker::recover(channel, error, cancel).await? {
-                        return Ok(());
-                    }
-                    self.status.set(true);
+                    // The rows stay unsent (or were marked with their error): a fresh
+                    // connection publishes them again.
+                    return Err(anyhow::Error::from(error).context("publishing failed"));
                 }
                 Err(error) => {
                     let delay = db_backoff.next_delay();

@@ -13,7 +13,7 @@ fn options(url: &str) -> ConnectOptions {
     opt.max_connections(16)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(3))
         .sqlx_logging(false);
     opt
 }

@@ -61,19 +61,33 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "alive"}))
 }
 
+/// How long `/ready` waits for the database to answer `SELECT 1`.
+const READY_DB_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub async fn ready(
     db: web::Data<DatabaseConnection>,
     broker: web::Data<BrokerStatus>,
 ) -> Result<HttpResponse, Problem> {
-    let db_ok = crate::db::ping(&db).await.is_ok();
+    // Bounded: while the database is away the pool would wait its whole acquire timeout.
+    let db_ok = matches!(
+        tokio::time::timeout(READY_DB_TIMEOUT, crate::db::ping(&db)).await,
+        Ok(Ok(()))
+    );
+    // Up only while the relay and every consumer hold a working connection.
     let broker_ok = broker.is_up();
     if db_ok && broker_ok {
         Ok(HttpResponse::Ok().json(json!({"status": "ready", "database": "up", "broker": "up"})))
     } else {
+        let down = broker.down();
         let mut p = Problem::unavailable(format!(
-            "database {}, broker {}",
+            "database {}, broker {}{}",
             if db_ok { "up" } else { "down" },
-            if broker_ok { "up" } else { "down" }
+            if broker_ok { "up" } else { "down" },
+            if down.is_empty() {
+                String::new()
+            } else {
+                format!(" (disconnected: {})", down.join(", "))
+            }
         ));
         p.status = StatusCode::SERVICE_UNAVAILABLE.as_u16();
         Err(p)

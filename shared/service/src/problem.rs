@@ -59,6 +59,9 @@ pub struct Problem {
     pub code: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Seconds after which the client may try again (the `Retry-After` header; not in the body).
+    #[serde(skip)]
+    pub retry_after: Option<u32>,
 }
 
 impl std::fmt::Display for Problem {
@@ -80,6 +83,7 @@ impl Problem {
             detail,
             code: code.to_owned(),
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -149,14 +153,38 @@ impl Problem {
     }
 }
 
+/// What a client is told to wait before retrying while a dependency is away.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+impl Problem {
+    /// The database or the broker is away for now: `503` with `Retry-After`, code
+    /// `service_unavailable`. Logged here, once, as a warning (it heals by itself).
+    pub fn dependency_unavailable(what: &str, error: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %error, dependency = what, "request refused: dependency unavailable");
+        let mut p = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service_unavailable",
+            "Service temporarily unavailable",
+            Some(format!(
+                "the {what} is not reachable right now; nothing was changed, retry later"
+            )),
+        );
+        p.retry_after = Some(RETRY_AFTER_SECS);
+        p
+    }
+}
+
 impl ResponseError for Problem {
     fn status_code(&self) -> StatusCode {
         StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status_code())
-            .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
-            .json(self)
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, CONTENT_TYPE));
+        if let Some(secs) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        res.json(self)
     }
 }
 
@@ -171,6 +199,11 @@ impl From<sea_orm::DbErr> for Problem {
                 "The request is not valid",
                 Some("text must not contain NUL characters".to_owned()),
             );
+        }
+        if kummerer_messaging::consumer::database_unavailable(&e) {
+            // A connection-class failure (pool timeout, refused, reset, server shutting down):
+            // the database is away, not the request wrong; the client may retry.
+            return Problem::dependency_unavailable("database", e);
         }
         Problem::internal(format!("database: {e}"))
     }

@@ -186,8 +186,8 @@ pub async fn serve<M: MigratorTrait>(
     telemetry::prometheus();
     crate::metrics::describe(config.service);
     let broker = config.broker();
-    let broker_status = BrokerStatus::default();
-    broker_status.set(false);
+    // The relay and every consumer report into the status their `BrokerConfig` carries.
+    let broker_status: BrokerStatus = broker.status.clone();
     let ctx = Context {
         config: config.clone(),
         db: db.clone(),

@@ -234,7 +234,7 @@ async fn peak_rss(client: &reqwest::Client, base: &str) -> Option<f64> {
         .await
         .ok()?;
     text.lines()
-        .find(|l| l.starts_with("process_peak_resident_memory_bytes"))
+        .find(|l| l.starts_with("kummerer_process_peak_resident_memory_bytes"))
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse::<f64>().ok())
         .map(|b| b / 1024.0 / 1024.0)

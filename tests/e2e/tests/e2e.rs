@@ -32,7 +32,7 @@ async fn all_sent(system: &System, svc: Svc) {
     .await;
 }
 
-/// The counter `messages_consumed_total` of one outcome, from a service's /metrics.
+/// The counter `kummerer_messages_consumed_total` of one outcome, from a service's /metrics.
 async fn consumed(system: &System, svc: Svc, outcome: &str) -> u64 {
     let text = system
         .client

@@ -1,0 +1,711 @@
+//! The fault tests' own infrastructure: a RabbitMQ node and a PostgreSQL cluster the test starts,
+//! breaks and removes, a steady swap load that records what was acknowledged, and the
+//! classification of every swap across the three databases.
+#![allow(dead_code)]
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{Duration as Days, Utc};
+use kummerer_messaging::Names;
+use kummerer_testkit::process::ServiceProcess;
+use kummerer_testkit::proxy::TcpProxy;
+use kummerer_testkit::{TestBroker, TestDb, free_port, unique, wait_ready};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+use crate::common::{DEADLINE, OPERATOR_TOKEN, Seed, Svc, System, count, counts_by};
+
+/// Whether the slow fault scenarios run (`KUMMERER_FAULT_TESTS=1`); says so when skipped.
+pub fn enabled(test: &str) -> bool {
+    let on = std::env::var("KUMMERER_FAULT_TESTS").is_ok_and(|v| v == "1");
+    if !on {
+        eprintln!("{test}: skipped (set KUMMERER_FAULT_TESTS=1 to run the fault scenarios)");
+    }
+    on
+}
+
+fn run(cmd: &mut Command) -> (bool, String) {
+    match cmd.output() {
+        Ok(out) => (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        ),
+        Err(e) => (false, format!("cannot run {cmd:?}: {e}")),
+    }
+}
+
+/// A RabbitMQ node of the test's own: its own node name, AMQP and distribution ports, data and
+/// log directories under a temp dir. Stopped and removed at the end (or on drop).
+pub struct RabbitNode {
+    pub name: String,
+    pub port: u16,
+    dist_port: u16,
+    dir: PathBuf,
+    removed: bool,
+}
+
+impl RabbitNode {
+    pub async fn start() -> RabbitNode {
+        let id = unique();
+        let dir = std::env::temp_dir().join(format!("kummerer-rmq-{id}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        // The server runs as the `rabbitmq` user: it must be able to write there.
+        let _ = run(Command::new("chmod").arg("777").arg(&dir));
+        std::fs::write(dir.join("rabbitmq.conf"), "").unwrap();
+        std::fs::write(dir.join("enabled_plugins"), "[].\n").unwrap();
+        let _ = run(Command::new("chmod")
+            .arg("644")
+            .arg(dir.join("rabbitmq.conf"))
+            .arg(dir.join("enabled_plugins")));
+        let port = free_port();
+        let mut dist_port = free_port();
+        while dist_port == port {
+            dist_port = free_port();
+        }
+        let node = RabbitNode {
+            name: format!("kt{id}@localhost"),
+            port,
+            dist_port,
+            dir,
+            removed: false,
+        };
+        node.boot();
+        node.await_startup();
+        node
+    }
+
+    pub fn amqp_url(&self) -> String {
+        format!("amqp://guest:guest@127.0.0.1:{}/%2f", self.port)
+    }
+
+    /// `rabbitmq-server -detached` with this node's environment.
+    pub fn boot(&self) {
+        let d = |p: &str| self.dir.join(p).display().to_string();
+        let (ok, out) = run(Command::new("rabbitmq-server")
+            .arg("-detached")
+            .env("RABBITMQ_NODENAME", &self.name)
+            .env("RABBITMQ_NODE_IP_ADDRESS", "127.0.0.1")
+            .env("RABBITMQ_NODE_PORT", self.port.to_string())
+            .env("RABBITMQ_DIST_PORT", self.dist_port.to_string())
+            .env("RABBITMQ_CONFIG_FILE", d("rabbitmq.conf"))
+            .env("RABBITMQ_ENABLED_PLUGINS_FILE", d("enabled_plugins"))
+            .env("RABBITMQ_MNESIA_BASE", d("mnesia"))
+            .env("RABBITMQ_LOG_BASE", d("log")));
+        assert!(ok, "rabbitmq-server -detached failed: {out}");
+    }
+
+    /// Waits until the node's application runs (the node may not be reachable at first).
+    pub fn await_startup(&self) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let (ok, out) = run(Command::new("rabbitmqctl").args([
+                "-n",
+                &self.name,
+                "await_startup",
+                "--timeout",
+                "60",
+            ]));
+            if ok {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "RabbitMQ node {} did not start: {out}",
+                self.name
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    /// `rabbitmqctl -n <node> <args>`, which must succeed.
+    pub fn ctl(&self, args: &[&str]) {
+        let (ok, out) = run(Command::new("rabbitmqctl")
+            .arg("-n")
+            .arg(&self.name)
+            .args(args));
+        assert!(ok, "rabbitmqctl {args:?} failed: {out}");
+    }
+
+    pub fn remove(mut self) {
+        self.cleanup();
+    }
+
+    fn cleanup(&mut self) {
+        if self.removed {
+            return;
+        }
+        self.removed = true;
+        let _ = run(Command::new("rabbitmqctl").args(["-n", &self.name, "stop"]));
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Drop for RabbitNode {
+    fn drop(&mut self) {
+        self.cleanup();
+    }
+}
+
+/// One queue as `rabbitmqctl list_queues` shows it.
+#[derive(Debug, Clone)]
+pub struct QueueState {
+    pub name: String,
+    pub ready: u64,
+    pub unacked: u64,
+    pub consumers: u64,
+}
+
+/// The queues of `node` whose names start with `prefix`.
+pub fn queues(node: &str, prefix: &str) -> Vec<QueueState> {
+    let (ok, out) = run(Command::new("rabbitmqctl").args([
+        "-n",
+        node,
+        "list_queues",
+        "name",
+        "messages_ready",
+        "messages_unacknowledged",
+        "consumers",
+        "--no-table-headers",
+        "--quiet",
+    ]));
+    assert!(ok, "list_queues failed: {out}");
+    out.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            match f.as_slice() {
+                [name, ready, unacked, consumers] if name.starts_with(prefix) => Some(QueueState {
+                    name: (*name).to_owned(),
+                    ready: ready.parse().ok()?,
+                    unacked: unacked.parse().ok()?,
+                    consumers: consumers.parse().ok()?,
+                }),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// A PostgreSQL cluster of the test's own (`pg_createcluster <version> <name> --port <free>`,
+/// trust for local and 127.0.0.1), dropped with `pg_dropcluster --stop` at the end.
+pub struct PgCluster {
+    pub version: String,
+    pub name: String,
+    pub port: u16,
+}
+
+impl PgCluster {
+    pub fn create() -> PgCluster {
+        let version = std::fs::read_dir("/etc/postgresql")
+            .ok()
+            .and_then(|d| {
+                d.filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .max()
+            })
+            .unwrap_or_else(|| "15".to_owned());
+        let cluster = PgCluster {
+            version,
+            name: format!("kt{}", unique().replace('-', "")),
+            port: free_port(),
+        };
+        let port = cluster.port.to_string();
+        let (ok, out) = run(Command::new("pg_createcluster").args([
+            &cluster.version,
+            &cluster.name,
+            "--port",
+            &port,
+            "--",
+            "--auth-local=trust",
+            "--auth-host=trust",
+        ]));
+        assert!(ok, "pg_createcluster failed: {out}");
+        cluster.ctl(&["start"]);
+        cluster
+    }
+
+    pub fn admin_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// `pg_ctlcluster <version> <name> <args>`, which must succeed.
+    pub fn ctl(&self, args: &[&str]) {
+        let (ok, out) = run(Command::new("pg_ctlcluster")
+            .arg("--skip-systemctl-redirect")
+            .args([&self.version, &self.name])
+            .args(args));
+        assert!(ok, "pg_ctlcluster {args:?} failed: {out}");
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let _ = run(Command::new("pg_dropcluster").args([&self.version, &self.name, "--stop"]));
+    }
+}
+
+fn bin(svc: Svc) -> &'static str {
+    match svc {
+        Svc::Retailer => env!("CARGO_BIN_EXE_e2e-retailer"),
+        Svc::Manufacturer => env!("CARGO_BIN_EXE_e2e-manufacturer"),
+        Svc::Logistics => env!("CARGO_BIN_EXE_e2e-logistics"),
+    }
+}
+
+/// The three services against `node` (else the shared broker) and `cluster` (else the shared
+/// PostgreSQL), connected directly (the proxies of [`System`] stand unused).
+pub async fn start_system(node: Option<&RabbitNode>, cluster: Option<&PgCluster>) -> System {
+    let broker = TestBroker::new();
+    let amqp_url = node.map_or_else(
+        || "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
+        RabbitNode::amqp_url,
+    );
+    let amqp_proxy = TcpProxy::start(SocketAddr::from(([127, 0, 0, 1], 5672))).await;
+    let pg_proxy = TcpProxy::start(SocketAddr::from(([127, 0, 0, 1], 5432))).await;
+    let mut dbs = Vec::new();
+    let mut procs = Vec::new();
+    for (svc, name) in [
+        (Svc::Retailer, "retailer"),
+        (Svc::Manufacturer, "manufacturer"),
+        (Svc::Logistics, "logistics"),
+    ] {
+        let db = match cluster {
+            None => TestDb::create(name).await,
+            Some(c) => {
+                let admin = Database::connect(c.admin_url()).await.unwrap();
+                let db_name = format!("kt_fault_{}_{name}", unique().replace('-', ""));
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{db_name}\""))
+                    .await
+                    .unwrap();
+                let _ = admin.close().await;
+                TestDb {
+                    url: format!("postgres://postgres@127.0.0.1:{}/{db_name}", c.port),
+                    name: db_name,
+                }
+            }
+        };
+        let env = HashMap::from([
+            ("DATABASE_URL".to_owned(), db.url.clone()),
+            ("AMQP_URL".to_owned(), amqp_url.clone()),
+            ("KUMMERER_BROKER_PREFIX".to_owned(), broker.prefix.clone()),
+            ("KUMMERER_RETRY_DELAYS_MS".to_owned(), "200,400".to_owned()),
+            ("KUMMERER_SHUTDOWN_TIMEOUT_S".to_owned(), "10".to_owned()),
+            (
+                "KUMMERER_OPERATOR_TOKEN".to_owned(),
+                OPERATOR_TOKEN.to_owned(),
+            ),
+            (
+                "RUST_LOG".to_owned(),
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            ),
+        ]);
+        let mut p = ServiceProcess::new(name, bin(svc), env, free_port());
+        p.start();
+        procs.push(p);
+        dbs.push(db);
+    }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    for p in &procs {
+        wait_ready(&client, &format!("{}/ready", p.base_url()), DEADLINE).await;
+    }
+    let logistics = procs.pop().unwrap();
+    let manufacturer = procs.pop().unwrap();
+    let retailer = procs.pop().unwrap();
+    let names = Names::new(broker.prefix.clone());
+    System {
+        retailer,
+        manufacturer,
+        logistics,
+        dbs,
+        broker,
+        names,
+        amqp_proxy,
+        pg_proxy,
+        client,
+    }
+}
+
+/// A POST that may fail: status, `Retry-After`, body.
+pub async fn post_raw(
+    system: &System,
+    svc: Svc,
+    path: &str,
+    body: Value,
+) -> (u16, Option<String>, Value) {
+    let res = system
+        .client
+        .post(system.url(svc, path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (status, retry_after, res.json().await.unwrap_or(Value::Null))
+}
+
+/// An approval the retailer acknowledged (201).
+#[derive(Debug, Clone)]
+pub struct Approved {
+    pub case_id: String,
+    pub swap_id: String,
+}
+
+/// Swaps at a steady rate, recording what was acknowledged, what was refused (by status) and
+/// the cases whose approval got no answer (it may or may not have committed).
+pub struct Load {
+    /// Its own client with a generous timeout: a slow 503 is a 503, not "no answer".
+    client: reqwest::Client,
+    stop: AtomicBool,
+    approved: Mutex<Vec<Approved>>,
+    unanswered: Mutex<Vec<String>>,
+    refused: Mutex<HashMap<u16, u64>>,
+}
+
+impl Load {
+    pub fn new() -> Load {
+        Load {
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .unwrap(),
+            stop: AtomicBool::default(),
+            approved: Mutex::default(),
+            unanswered: Mutex::default(),
+            refused: Mutex::default(),
+        }
+    }
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+    pub fn approved(&self) -> Vec<Approved> {
+        self.approved.lock().unwrap().clone()
+    }
+    /// Refusals by status (status, how many), sorted.
+    pub fn refused(&self) -> Vec<(u16, u64)> {
+        let mut v: Vec<(u16, u64)> = self
+            .refused
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(s, n)| (*s, *n))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn refuse(&self, status: u16) {
+        *self.refused.lock().unwrap().entry(status).or_default() += 1;
+    }
+
+    pub async fn run(&self, system: &System, seed: &Seed, every: Duration) {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut n = 0;
+        while !self.stop.load(Ordering::Relaxed) {
+            tick.tick().await;
+            n += 1;
+            self.one(system, seed, n).await;
+        }
+    }
+
+    /// A sale, a case and its approval; any refusal ends this round.
+    async fn one(&self, system: &System, seed: &Seed, n: usize) {
+        let rid = seed.retailer_id;
+        let serial = format!("SN-F{n}-{}", unique());
+        let sale = json!({
+            "receipt_no": format!("R-F{n}-{}", unique()), "sku": seed.sku, "serial": serial,
+            "price_paid": {"amount": "499.00", "currency": "EUR"},
+            "sold_at": (Utc::now() - Days::days(3)).to_rfc3339(),
+            "customer": {"name": "Erika Mustermann", "phone": "+49 30 1234567",
+                         "street": "Hauptstr. 1", "postcode": "10115", "city": "Berlin",
+                         "country": "DE"}
+        });
+        let post = |path: String, body: Value| async move {
+            match self
+                .client
+                .post(system.url(Svc::Retailer, &path))
+                .json(&body)
+                .send()
+                .await
+            {
+                Ok(res) => {
+                    let status = res.status().as_u16();
+                    Some((status, res.json::<Value>().await.unwrap_or(Value::Null)))
+                }
+                Err(_) => None,
+            }
+        };
+        match post(format!("/api/retailers/{rid}/sales"), sale).await {
+            Some((s, _)) if (200..300).contains(&s) => {}
+            Some((s, _)) => return self.refuse(s),
+            None => return self.refuse(0),
+        }
+        let case = json!({"serial": serial, "defect_category": "does_not_start",
+                          "defect_description": "Drum does not turn"});
+        let case_id = match post(format!("/api/retailers/{rid}/cases"), case).await {
+            Some((s, body)) if (200..300).contains(&s) => {
+                body["id"].as_str().unwrap_or_default().to_owned()
+            }
+            Some((s, _)) => return self.refuse(s),
+            None => return self.refuse(0),
+        };
+        let start = Utc::now() + Days::days(1);
+        let approval = json!({
+            "window_start": start.to_rfc3339(), "window_end": (start + Days::hours(4)).to_rfc3339(),
+            "approved_by": "clerk.anna"
+        });
+        match post(
+            format!("/api/retailers/{rid}/cases/{case_id}/swap"),
+            approval,
+        )
+        .await
+        {
+            Some((201, body)) => self.approved.lock().unwrap().push(Approved {
+                case_id,
+                swap_id: body["swap_id"].as_str().unwrap_or_default().to_owned(),
+            }),
+            Some((s, _)) => self.refuse(s),
+            None => {
+                self.refuse(0);
+                self.unanswered.lock().unwrap().push(case_id);
+            }
+        }
+    }
+}
+
+const FLOW: [&str; 4] = [
+    "swap_approved",
+    "claim_submitted",
+    "job_scheduled",
+    "claim_decided",
+];
+
+/// Every acknowledged swap classified across the three databases.
+#[derive(Debug, Default)]
+pub struct Classified {
+    pub ok: usize,
+    pub lost: Vec<String>,
+    pub duplicated: Vec<String>,
+    pub unexpected: Vec<String>,
+}
+
+pub async fn classify(system: &System, load: &Load) -> Classified {
+    let approved = load.approved();
+    let unanswered: HashSet<String> = load.unanswered.lock().unwrap().iter().cloned().collect();
+    let retailer = system.db(Svc::Retailer).await;
+    let manufacturer = system.db(Svc::Manufacturer).await;
+    let logistics = system.db(Svc::Logistics).await;
+    let map = |rows: Vec<(String, i64)>| rows.into_iter().collect::<HashMap<String, i64>>();
+    let kinds = FLOW.map(|k| format!("'{k}'")).join(", ");
+    let timeline = map(counts_by(
+        &retailer,
+        &format!(
+            "SELECT case_id::text || ' ' || kind, count(*) FROM timeline WHERE kind IN ({kinds}) GROUP BY 1"
+        ),
+    )
+    .await);
+    let accepted = map(counts_by(
+        &retailer,
+        "SELECT swap_id::text, count(*) FROM claims WHERE status = 'accepted' GROUP BY 1",
+    )
+    .await);
+    let swaps = map(counts_by(
+        &retailer,
+        "SELECT case_id::text, count(*) FROM swaps GROUP BY 1",
+    )
+    .await);
+    let claims = map(counts_by(
+        &manufacturer,
+        "SELECT swap_id::text, count(*) FROM claims WHERE status = 'accepted' GROUP BY 1",
+    )
+    .await);
+    let all_claims = map(counts_by(
+        &manufacturer,
+        "SELECT swap_id::text, count(*) FROM claims GROUP BY 1",
+    )
+    .await);
+    let jobs = map(counts_by(
+        &logistics,
+        "SELECT swap_id::text, count(*) FROM jobs GROUP BY 1",
+    )
+    .await);
+    let mut out = Classified::default();
+    let mut known_swaps = HashSet::new();
+    let mut known_cases = HashSet::new();
+    for a in &approved {
+        known_swaps.insert(a.swap_id.clone());
+        known_cases.insert(a.case_id.clone());
+        let mut counts: Vec<i64> = FLOW
+            .iter()
+            .map(|k| {
+                timeline
+                    .get(&format!("{} {k}", a.case_id))
+                    .copied()
+                    .unwrap_or(0)
+            })
+            .collect();
+        counts.push(accepted.get(&a.swap_id).copied().unwrap_or(0));
+        counts.push(claims.get(&a.swap_id).copied().unwrap_or(0));
+        counts.push(jobs.get(&a.swap_id).copied().unwrap_or(0));
+        if counts.iter().any(|&c| c > 1) {
+            out.duplicated.push(format!("{} {counts:?}", a.swap_id));
+        } else if counts.contains(&0) {
+            out.lost.push(format!("{} {counts:?}", a.swap_id));
+        } else {
+            out.ok += 1;
+        }
+    }
+    // A swap nobody acknowledged (an approval with no answer may have committed: only its case
+    // is known, so it is not counted as unexpected).
+    for (case_id, n) in &swaps {
+        if !known_cases.contains(case_id) && !unanswered.contains(case_id) || *n > 1 {
+            out.unexpected
+                .push(format!("retailer swap of case {case_id}"));
+        }
+    }
+    if unanswered.is_empty() {
+        for swap_id in all_claims.keys() {
+            if !known_swaps.contains(swap_id) {
+                out.unexpected
+                    .push(format!("manufacturer claim of swap {swap_id}"));
+            }
+        }
+        for swap_id in jobs.keys() {
+            if !known_swaps.contains(swap_id) {
+                out.unexpected
+                    .push(format!("logistics job of swap {swap_id}"));
+            }
+        }
+    }
+    out
+}
+
+/// What still stands between the system and "recovered" (empty: recovered).
+async fn pending(system: &System, load: &Load, node: &str) -> (Classified, Vec<String>) {
+    let c = classify(system, load).await;
+    let mut waiting = Vec::new();
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        let db = system.db(svc).await;
+        let unsent = count(&db, "SELECT count(*) FROM outbox WHERE sent_at IS NULL").await;
+        if unsent > 0 {
+            waiting.push(format!("{svc:?} outbox holds {unsent} unsent"));
+        }
+    }
+    let main: HashSet<String> = kummerer_contracts::topology::QUEUES
+        .iter()
+        .map(|q| system.names.queue(q))
+        .collect();
+    let queues = queues(node, system.names.prefix());
+    for m in &main {
+        if !queues.iter().any(|q| &q.name == m) {
+            waiting.push(format!("queue {m} missing"));
+        }
+    }
+    for q in queues {
+        let want_consumers = u64::from(main.contains(&q.name));
+        if q.ready > 0 || q.unacked > 0 || q.consumers != want_consumers {
+            waiting.push(format!("{q:?} (want {want_consumers} consumer(s), empty)"));
+        }
+    }
+    if !c.lost.is_empty() {
+        waiting.push(format!("{} swap(s) not complete yet", c.lost.len()));
+    }
+    (c, waiting)
+}
+
+/// Waits (at most `bound` after `ended`) until every acknowledged swap completed exactly once,
+/// every queue is empty with one consumer per consumer queue, and every outbox is drained; then
+/// asserts 0 lost, 0 duplicated, 0 unexpected. Returns the time from `ended` to recovery.
+pub async fn recovered(
+    system: &System,
+    _seed: &Seed,
+    load: &Load,
+    node: Option<&RabbitNode>,
+    ended: Instant,
+    bound: Duration,
+) -> Duration {
+    let node_name = node.map_or("rabbit@localhost", |n| n.name.as_str());
+    let approved = load.approved().len();
+    assert!(approved > 0, "no approval was acknowledged");
+    loop {
+        let (c, waiting) = pending(system, load, node_name).await;
+        assert!(
+            c.duplicated.is_empty(),
+            "duplicated swaps: {:?}",
+            c.duplicated
+        );
+        assert!(
+            c.unexpected.is_empty(),
+            "unexpected swaps: {:?}",
+            c.unexpected
+        );
+        if waiting.is_empty() {
+            let took = ended.elapsed();
+            eprintln!(
+                "faults: {approved} acknowledged swaps: {} ok, 0 lost, 0 duplicated, 0 unexpected; refused {:?}",
+                c.ok,
+                load.refused()
+            );
+            assert_eq!(c.ok, approved);
+            return took;
+        }
+        assert!(
+            ended.elapsed() < bound,
+            "not recovered {bound:?} after the fault ended: {} ok of {approved}; lost {:?}; waiting for {waiting:?}",
+            c.ok,
+            c.lost
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// Drops (not refuses) every packet to and from a TCP port on this machine while alive
+/// (`iptables -I INPUT … -j DROP`): connections become half-open, as behind a dead link.
+pub struct Blackhole {
+    port: String,
+}
+
+impl Blackhole {
+    /// Whether `iptables` can be used here (root, the tool installed).
+    pub fn available() -> bool {
+        run(Command::new("iptables").args(["-S", "INPUT"])).0
+    }
+
+    pub fn start(port: u16) -> Blackhole {
+        let b = Blackhole {
+            port: port.to_string(),
+        };
+        for dir in ["--dport", "--sport"] {
+            let (ok, out) = run(Command::new("iptables")
+                .args(["-I", "INPUT", "-p", "tcp", dir, &b.port, "-j", "DROP"]));
+            assert!(ok, "iptables failed: {out}");
+        }
+        b
+    }
+}
+
+impl Drop for Blackhole {
+    fn drop(&mut self) {
+        for dir in ["--dport", "--sport"] {
+            let _ = run(Command::new("iptables")
+                .args(["-D", "INPUT", "-p", "tcp", dir, &self.port, "-j", "DROP"]));
+        }
+    }
+}
