@@ -3,10 +3,12 @@
 //! transaction (outbox), and what they report back lands on the case timeline.
 
 pub mod admin_cli;
+pub mod app;
 pub mod consumers;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod outbound;
 
 use std::sync::Arc;
 

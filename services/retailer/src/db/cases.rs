@@ -1,6 +1,7 @@
 //! `cases`: a defect reported on a sold unit.
 
 use sea_orm::entity::prelude::*;
+use sea_orm::sea_query::Expr;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "cases")]
@@ -23,3 +24,30 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The case whose status link has this token hash.
+pub async fn by_status_token<C: ConnectionTrait>(
+    db: &C,
+    token_hash: &str,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::StatusTokenHash.eq(token_hash))
+        .one(db)
+        .await
+}
+
+/// Stores the case's new status-link hash: `false` when the retailer has no such case.
+pub async fn set_status_token<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    token_hash: String,
+) -> Result<bool, DbErr> {
+    let updated = Entity::update_many()
+        .col_expr(Column::StatusTokenHash, Expr::value(token_hash))
+        .filter(Column::Id.eq(id))
+        .filter(Column::RetailerId.eq(retailer_id))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}

@@ -22,6 +22,7 @@ pub mod swaps;
 pub mod timeline;
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -43,6 +44,14 @@ where
         .exec_without_returning(db)
         .await?;
     Ok(inserted == 1)
+}
+
+/// A stored amount and currency as `Money`: a bad one is a broken invariant.
+pub fn money(amount: Decimal, currency: &str) -> Result<kummerer_contracts::Money, DbErr> {
+    let currency = kummerer_contracts::Currency::parse(currency.trim())
+        .map_err(|e| DbErr::Custom(format!("stored currency: {e}")))?;
+    kummerer_contracts::Money::new(amount, currency)
+        .map_err(|e| DbErr::Custom(format!("stored amount: {e}")))
 }
 
 // --- retailers ----------------------------------------------------------------------------------

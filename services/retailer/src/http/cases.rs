@@ -3,52 +3,27 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{Address, ClaimSubmittedV1, SwapApprovedV1, TimeWindow};
-use kummerer_messaging::enqueue;
+use kummerer_contracts::{CaseId, RetailerId};
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::{AccessMode, ConnectionTrait, DatabaseConnection, IsolationLevel, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::db::{self, Entry, cases, claims, sales, swaps};
-use crate::domain::{
-    CODE_MAX, CaseStatus, ClaimStatus, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, Limit,
-    Source, SwapStatus, TEXT_MAX, kind,
-};
+pub use crate::app::approve::{Approval, approve, approve_in};
+use crate::app::approve::{ApproveError, SwapApproved};
+pub use crate::app::cases::{EARLIER_CASES_MAX, EarlierCase};
+use crate::app::cases::{NewCase as CheckedCase, OpenCaseError};
+use crate::db::{self, cases};
+use crate::domain::{CODE_MAX, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, TEXT_MAX};
 use crate::http::input::{AddressBody, invalid};
-use crate::http::retailers::existing;
-use crate::http::view::{
-    CaseParts, CaseView, ClaimView, SaleView, SwapApproved, SwapView, customer_of, money,
-    product_ref,
-};
+use crate::http::view::{CaseParts, CaseView, ClaimView, SaleView, SwapView};
 
 #[derive(Debug, Deserialize)]
 pub struct NewCase {
     pub serial: String,
     pub defect_category: String,
     pub defect_description: String,
-}
-
-/// Earlier cases of a unit listed at most (the desk and the JSON answer).
-pub const EARLIER_CASES_MAX: u64 = 20;
-
-/// An earlier case of the same unit: the warning when another case is opened on it.
-#[derive(Debug, Serialize)]
-pub struct EarlierCase {
-    pub id: Uuid,
-    pub status: String,
-    pub opened_at: DateTime<Utc>,
-}
-
-impl From<cases::Model> for EarlierCase {
-    fn from(c: cases::Model) -> Self {
-        EarlierCase {
-            id: c.id,
-            status: c.status,
-            opened_at: c.opened_at,
-        }
-    }
 }
 
 /// The answer to opening a case: the case, and the unit's earlier cases (a warning: the same
@@ -61,7 +36,7 @@ struct OpenedCase {
 }
 
 /// The 409 `case_exists` problem, naming the case in progress (`case_id`).
-pub fn case_exists(serial: &str, case_id: Uuid) -> Result<HttpResponse, Problem> {
+pub fn case_exists(serial: &str, case_id: CaseId) -> Result<HttpResponse, Problem> {
     let problem = Problem::conflict(
         "case_exists",
         format!("the sale of {serial:?} already has a case in progress: case {case_id}"),
@@ -85,7 +60,7 @@ pub async fn open(
     path: web::Path<Uuid>,
     body: web::Json<NewCase>,
 ) -> Result<HttpResponse, Problem> {
-    let retailer_id = path.into_inner();
+    let retailer_id = RetailerId(path.into_inner());
     let mut v = FieldErrors::new();
     let serial = v.text("serial", &body.serial, CODE_MAX);
     let category = DefectCategory::parse(body.defect_category.trim());
@@ -101,85 +76,47 @@ pub async fn open(
         DESCRIPTION_MAX,
     );
     v.finish()?;
-    let category = category.ok_or_else(|| Problem::internal("category vanished"))?;
-    existing(db.get_ref(), retailer_id).await?;
-    let sale = db::latest_sale_of_serial(db.get_ref(), retailer_id, &serial)
-        .await?
-        .ok_or_else(|| invalid("serial", "no sale of this unit"))?;
-    if let Some(active) = db::desk::active_case_of_sale(db.get_ref(), retailer_id, sale.id).await? {
-        return case_exists(&sale.serial, active.id);
-    }
-    let earlier =
-        db::desk::cases_of_unit(db.get_ref(), retailer_id, &sale.serial, EARLIER_CASES_MAX).await?;
-    let case = match open_case(db.get_ref(), &sale, category, description).await {
-        Ok(case) => case,
-        // Opened by someone else meanwhile: name that case too.
-        Err(p) if p.code == "case_exists" => {
-            return match db::desk::active_case_of_sale(db.get_ref(), retailer_id, sale.id).await? {
-                Some(active) => case_exists(&sale.serial, active.id),
-                None => Err(p),
-            };
-        }
-        Err(p) => return Err(p),
+    let Some(category) = category else {
+        return Err(invalid(
+            "defect_category",
+            format!("must be one of {}", DefectCategory::list()),
+        ));
     };
-    let product = db::product_of(db.get_ref(), retailer_id, sale.product_id).await?;
+    let new = CheckedCase {
+        serial,
+        category,
+        description,
+    };
+    let opened = match crate::app::cases::open(db.get_ref(), retailer_id, new).await {
+        Ok(opened) => opened,
+        Err(OpenCaseError::CaseExists {
+            serial,
+            case_id: Some(case_id),
+        }) => return case_exists(&serial, case_id),
+        Err(e) => return Err(e.into()),
+    };
     let view = CaseView::from(CaseParts {
-        case,
-        sale: SaleView::new(sale, &product)?,
+        case: opened.case,
+        sale: SaleView::new(opened.sale, &opened.product)?,
         swap: None,
         claim: None,
         timeline: Vec::new(),
     });
     Ok(HttpResponse::Created().json(OpenedCase {
         case: view,
-        earlier_cases: earlier.into_iter().map(EarlierCase::from).collect(),
+        earlier_cases: opened.earlier.into_iter().map(EarlierCase::from).collect(),
     }))
 }
 
-/// Opens a case on `sale` (the JSON API and the desk): a case already in progress for that sale
-/// → 409 `case_exists`.
-pub async fn open_case<C: ConnectionTrait>(
-    db: &C,
-    sale: &sales::Model,
-    category: DefectCategory,
-    description: String,
-) -> Result<cases::Model, Problem> {
-    open_case_at(db, sale, category, description, None).await
-}
-
-/// [`open_case`] at a store (the desk: the staff member's store, for the dashboard).
-pub async fn open_case_at<C: ConnectionTrait>(
-    db: &C,
-    sale: &sales::Model,
-    category: DefectCategory,
-    description: String,
-    store_id: Option<Uuid>,
-) -> Result<cases::Model, Problem> {
-    let case = cases::Model {
-        id: Uuid::now_v7(),
-        retailer_id: sale.retailer_id,
-        sale_id: sale.id,
-        defect_category: category.as_str().to_owned(),
-        defect_description: description,
-        status: CaseStatus::Open.as_str().to_owned(),
-        opened_at: Utc::now(),
-        status_token_hash: None,
-        store_id,
-    };
-    if !db::insert_case(db, case.clone()).await? {
-        return Err(Problem::conflict(
-            "case_exists",
-            format!(
-                "the sale of {:?} already has a case in progress",
-                sale.serial
-            ),
-        ));
+impl From<OpenCaseError> for Problem {
+    fn from(e: OpenCaseError) -> Self {
+        match e {
+            OpenCaseError::RetailerNotFound => Problem::not_found("retailer"),
+            OpenCaseError::NoSale => invalid("serial", e.to_string()),
+            OpenCaseError::CaseExists { .. } => Problem::conflict("case_exists", e.to_string()),
+            OpenCaseError::Db(e) => e.into(),
+        }
     }
-    tracing::info!(
-        retailer.id = %sale.retailer_id, case.id = %case.id, sale.id = %sale.id,
-        "case opened"
-    );
-    Ok(case)
 }
 
 /// `GET /api/retailers/{rid}/cases/{case_id}`: the case with its sale, swap, claim and timeline.
@@ -270,24 +207,6 @@ pub struct ApproveSwap {
     pub stock_location_id: Option<Uuid>,
 }
 
-/// A checked swap approval, from the JSON API or the desk form.
-pub struct Approval {
-    /// Another model than the one sold; the same model when `None`.
-    pub replacement_sku: Option<String>,
-    pub window: DeliveryWindow,
-    /// Who approved: the API's `approved_by`, the desk's signed-in staff member.
-    pub approved_by: String,
-    /// The sale's customer address when `None`.
-    pub delivery_address: Option<Address>,
-    /// The manager who authorized a swap above the approver's limit (the desk).
-    pub authorized_by: Option<String>,
-    /// The limit the swap's value (the replacement's price) must be within: at the desk, the
-    /// approver's — or the authorizing manager's; `None` = no check (the JSON API).
-    pub limit: Option<Limit>,
-    /// The stock location one unit of the replacement is reserved at; `None`: no reservation.
-    pub stock_location_id: Option<Uuid>,
-}
-
 impl ApproveSwap {
     fn parse(&self, now: DateTime<Utc>) -> Result<Approval, Problem> {
         let mut v = FieldErrors::new();
@@ -310,7 +229,9 @@ impl ApproveSwap {
             }
         };
         v.finish()?;
-        let window = window.ok_or_else(|| Problem::internal("window vanished"))?;
+        let Some(window) = window else {
+            return Err(invalid("window_start", "enter the delivery window"));
+        };
         Ok(Approval {
             replacement_sku,
             window,
@@ -326,8 +247,21 @@ impl ApproveSwap {
 /// The problem code of a swap above the approver's authority limit.
 pub const NEEDS_MANAGER: &str = "needs_manager";
 
-fn refused(case_id: Uuid, e: crate::domain::ApprovalRefused) -> Problem {
-    Problem::conflict(e.code(), format!("case {case_id}: {e}"))
+/// The problem code of a replacement the chosen stock location does not have.
+pub const OUT_OF_STOCK: &str = "out_of_stock";
+
+impl From<ApproveError> for Problem {
+    fn from(e: ApproveError) -> Self {
+        match e {
+            ApproveError::NotFound => Problem::not_found("case"),
+            ApproveError::Refused { reason, .. } => Problem::conflict(reason.code(), e.to_string()),
+            ApproveError::UnknownReplacement => invalid("replacement_sku", e.to_string()),
+            ApproveError::UnknownLocation => invalid("stock_location_id", e.to_string()),
+            ApproveError::NeedsManager { .. } => Problem::conflict(NEEDS_MANAGER, e.to_string()),
+            ApproveError::OutOfStock { .. } => Problem::conflict(OUT_OF_STOCK, e.to_string()),
+            ApproveError::Db(e) => e.into(),
+        }
+    }
 }
 
 /// `POST /api/retailers/{rid}/cases/{case_id}/swap` → 201 `{swap_id, claim_id, case_id}`.
@@ -338,13 +272,8 @@ fn refused(case_id: Uuid, e: crate::domain::ApprovalRefused) -> Problem {
 ///
 /// This is the integration path (a POS or another system that has made its own decision): it
 /// records `approved_by` as given and checks no authority limit. Staff approve at the desk,
-/// where the limits apply (see `desk::pages::approve_swap`).
-///
-/// One transaction: the case row is locked, so of two approvals at once exactly one creates the
-/// swap and the claim, and the other waits, sees the case approved, and answers 409
-/// `swap_already_approved`. The swap, the claim (for the price paid), two timeline entries, the
-/// case's new status and both events (`retailer.swap.approved.v1`,
-/// `retailer.claim.submitted.v1`) commit together.
+/// where the limits apply. Of two approvals at once exactly one makes the swap; the other
+/// answers 409 `swap_already_approved` (see [`crate::app::approve`]).
 pub async fn approve_swap(
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, Uuid)>,
@@ -353,220 +282,13 @@ pub async fn approve_swap(
     let (retailer_id, case_id) = path.into_inner();
     let now = Utc::now();
     let approval = body.parse(now)?;
-    let approved = approve(db.get_ref(), retailer_id, case_id, approval, now).await?;
+    let approved: SwapApproved = approve(
+        db.get_ref(),
+        RetailerId(retailer_id),
+        CaseId(case_id),
+        approval,
+        now,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(approved))
-}
-
-/// Approves the swap of a case (the JSON API and the desk): one transaction, see
-/// [`approve_swap`]. Unknown case (or another retailer's) → 404; already approved or closed →
-/// 409; unknown replacement SKU → 422 (`replacement_sku`). Nothing is saved on any error.
-pub async fn approve(
-    db: &DatabaseConnection,
-    retailer_id: Uuid,
-    case_id: Uuid,
-    approval: Approval,
-    now: DateTime<Utc>,
-) -> Result<SwapApproved, Problem> {
-    let txn = db.begin().await?;
-    let approved = approve_in(&txn, retailer_id, case_id, approval, now).await?;
-    txn.commit().await?;
-    tracing::info!(
-        retailer.id = %retailer_id, case.id = %case_id, swap.id = %approved.swap_id,
-        claim.id = %approved.claim_id, "swap approved, claim submitted"
-    );
-    Ok(approved)
-}
-
-/// The problem code of a replacement the chosen stock location does not have.
-pub const OUT_OF_STOCK: &str = "out_of_stock";
-
-/// [`approve`] inside the caller's transaction (a manager approving a clerk's request records
-/// the decision in the same one). On an error the caller must roll back.
-pub async fn approve_in<C: ConnectionTrait>(
-    txn: &C,
-    retailer_id: Uuid,
-    case_id: Uuid,
-    approval: Approval,
-    now: DateTime<Utc>,
-) -> Result<SwapApproved, Problem> {
-    let case = db::lock_case(txn, retailer_id, case_id)
-        .await?
-        .ok_or_else(|| Problem::not_found("case"))?;
-    let next = db::case_status(&case)?
-        .approve_swap()
-        .map_err(|e| refused(case_id, e))?;
-    let sale = db::sale_of(txn, retailer_id, case.sale_id).await?;
-    let product = db::product_of(txn, retailer_id, sale.product_id).await?;
-    let replacement = match &approval.replacement_sku {
-        None => product.clone(),
-        Some(sku) => db::product_by_sku(txn, retailer_id, sku)
-            .await?
-            .ok_or_else(|| invalid("replacement_sku", "no product with this SKU"))?,
-    };
-    if let Some(limit) = &approval.limit {
-        // The value of a swap: what the retailer gives away, the replacement.
-        let value = money(replacement.price, &replacement.currency)?;
-        if !limit.allows(&value) {
-            return Err(Problem::conflict(
-                NEEDS_MANAGER,
-                format!(
-                    "this swap is worth {value}, above your authority limit ({}): it needs a \
-                     manager",
-                    limit.describe()
-                ),
-            ));
-        }
-    }
-    let pickup = match approval.stock_location_id {
-        None => None,
-        Some(location_id) => {
-            let location = db::stock::location(txn, retailer_id, location_id)
-                .await?
-                .ok_or_else(|| invalid("stock_location_id", "no such stock location"))?;
-            if db::stock::reserve(txn, retailer_id, location_id, replacement.id)
-                .await?
-                .is_none()
-            {
-                return Err(Problem::conflict(
-                    OUT_OF_STOCK,
-                    format!(
-                        "{} ({}) is not in stock at {}: nothing was saved",
-                        replacement.name, replacement.sku, location.name
-                    ),
-                ));
-            }
-            Some(location)
-        }
-    };
-    let address = approval
-        .delivery_address
-        .unwrap_or_else(|| customer_of(&sale));
-    let price_paid = money(sale.price_paid, &sale.currency)?;
-    let window = approval.window;
-
-    let swap = swaps::Model {
-        id: Uuid::now_v7(),
-        case_id,
-        retailer_id,
-        replacement_product_id: replacement.id,
-        window_start: window.start,
-        window_end: window.end,
-        address_name: address.name.clone(),
-        address_phone: address.phone.clone(),
-        street: address.street.clone(),
-        postcode: address.postcode.clone(),
-        city: address.city.clone(),
-        country: address.country.clone(),
-        approved_by: approval.approved_by.clone(),
-        approved_at: now,
-        authorized_by: approval.authorized_by.clone(),
-        status: SwapStatus::Approved.as_str().to_owned(),
-        status_changed_at: now,
-        stock_location_id: pickup.as_ref().map(|l| l.id),
-    };
-    if !db::insert_swap(txn, swap.clone()).await? {
-        // The lock makes this unreachable; the unique key is the second line of defence.
-        return Err(refused(
-            case_id,
-            crate::domain::ApprovalRefused::AlreadyApproved,
-        ));
-    }
-    let claim = claims::Model {
-        id: Uuid::now_v7(),
-        swap_id: swap.id,
-        case_id,
-        retailer_id,
-        manufacturer_id: product.manufacturer_id,
-        amount_claimed: price_paid.amount,
-        currency: price_paid.currency.to_string(),
-        status: ClaimStatus::Submitted.as_str().to_owned(),
-        decided_amount: None,
-        reason_code: None,
-        submitted_at: now,
-        decided_at: None,
-    };
-    if !db::insert_claim(txn, claim.clone()).await? {
-        return Err(Problem::internal(format!(
-            "claim for the new swap {} already exists",
-            swap.id
-        )));
-    }
-    let entry = |kind, details| Entry {
-        case_id,
-        retailer_id,
-        kind,
-        occurred_at: now,
-        source: Source::Retailer,
-        message_id: None,
-        details,
-    };
-    let mut approved = json!({
-        "swap_id": swap.id,
-        "replacement_sku": replacement.sku,
-        "window": { "start": window.start, "end": window.end },
-        "approved_by": approval.approved_by,
-    });
-    if let Some(by) = &approval.authorized_by {
-        approved["authorized_by"] = json!(by);
-    }
-    if let Some(location) = &pickup {
-        approved["stock_location"] = json!(location.name);
-    }
-    db::insert_timeline(txn, entry(kind::SWAP_APPROVED, approved)).await?;
-    db::insert_timeline(
-        txn,
-        entry(
-            kind::CLAIM_SUBMITTED,
-            json!({
-                "claim_id": claim.id,
-                "manufacturer_id": claim.manufacturer_id,
-                "amount_claimed": price_paid,
-            }),
-        ),
-    )
-    .await?;
-    db::set_case_status(txn, retailer_id, case_id, next).await?;
-    enqueue(
-        txn,
-        SwapApprovedV1 {
-            swap_id: swap.id,
-            case_id,
-            retailer_id,
-            defective_serial: sale.serial.clone(),
-            defective_product: product_ref(&product),
-            replacement_product: product_ref(&replacement),
-            delivery_address: address,
-            window: TimeWindow {
-                start: window.start,
-                end: window.end,
-            },
-            approved_by: approval.approved_by,
-            approved_at: now,
-            replacement_from: pickup.as_ref().map(db::stock::Location::pickup),
-        },
-    )
-    .await?;
-    enqueue(
-        txn,
-        ClaimSubmittedV1 {
-            claim_id: claim.id,
-            swap_id: swap.id,
-            case_id,
-            retailer_id,
-            manufacturer_id: claim.manufacturer_id,
-            serial: sale.serial.clone(),
-            product: product_ref(&product),
-            price_paid,
-            sold_at: sale.sold_at,
-            swapped_at: now,
-            defect_category: case.defect_category.clone(),
-            defect_description: case.defect_description.clone(),
-        },
-    )
-    .await?;
-    Ok(SwapApproved {
-        swap_id: swap.id,
-        claim_id: claim.id,
-        case_id,
-    })
 }

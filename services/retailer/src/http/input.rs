@@ -50,3 +50,9 @@ pub fn invalid(field: &str, message: impl Into<String>) -> Problem {
         message: message.into(),
     }])
 }
+
+/// The field errors collected, as a typed list (a page shows them on its form; the JSON API
+/// answers them as one 422 with [`Problem::validation`]).
+pub fn checked(v: FieldErrors) -> Result<(), Vec<FieldError>> {
+    v.finish().map_err(|p| p.errors)
+}

@@ -7,14 +7,12 @@
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, Utc};
-use kummerer_contracts::TimeWindow;
+use kummerer_contracts::{CaseId, RetailerId, TimeWindow};
 use kummerer_service::Problem;
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 
-use crate::db::{self, cases};
-use crate::domain::{Step, kind};
+use crate::app::status_link::{self, StatusLinkError};
+use crate::db;
 use kummerer_web::{looks_like_token, random_token, token_hash};
 
 use crate::http::desk::auth::{CsrfForm, guard_post, web_error};
@@ -74,54 +72,21 @@ pub async fn page(
     if !looks_like_token(&token) {
         return unknown();
     }
-    let db = db.get_ref();
-    let Some(case) = cases::Entity::find()
-        .filter(cases::Column::StatusTokenHash.eq(token_hash(&token.to_ascii_lowercase())))
-        .one(db)
-        .await?
-    else {
+    let hash = token_hash(&token.to_ascii_lowercase());
+    let Some(facts) = status_link::status(db.get_ref(), &hash).await? else {
         return unknown();
-    };
-    let retailer_id = case.retailer_id;
-    let sale = db::sale_of(db, retailer_id, case.sale_id).await?;
-    let product = db::product_of(db, retailer_id, sale.product_id).await?;
-    let swap = db::swap_of_case(db, retailer_id, case.id).await?;
-    let swap_status = swap.as_ref().map(db::swap_status).transpose()?;
-    let step = Step::of(db::case_status(&case)?, swap_status);
-    let (window, eta) = if matches!(step, Step::DeliveryScheduled | Step::OnTheWay) {
-        // The crew's window: from the latest `on_the_way` or `job_scheduled`, else the one
-        // approved; the estimate from the latest `on_the_way`.
-        let timeline = db::timeline_of(db, retailer_id, case.id).await?;
-        let latest = timeline
-            .iter()
-            .rev()
-            .find(|t| t.kind == kind::JOB_SCHEDULED || t.kind == kind::ON_THE_WAY);
-        let eta = latest
-            .filter(|t| t.kind == kind::ON_THE_WAY && step == Step::OnTheWay)
-            .and_then(|t| serde_json::from_value::<DateTime<Utc>>(t.details["eta"].clone()).ok())
-            .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
-        let window = latest
-            .and_then(|t| serde_json::from_value::<TimeWindow>(t.details["window"].clone()).ok())
-            .or_else(|| {
-                swap.as_ref().map(|s| TimeWindow {
-                    start: s.window_start,
-                    end: s.window_end,
-                })
-            })
-            .map(|w| window_text(&w));
-        (window, eta)
-    } else {
-        (None, None)
     };
     Ok(private(render_status(
         StatusCode::OK,
         &StatusPage {
             found: true,
-            product: product.name,
-            step: step.as_str(),
-            label: step.label(),
-            window,
-            eta,
+            product: facts.product,
+            step: facts.step.as_str(),
+            label: facts.step.label(),
+            window: facts.window.as_ref().map(window_text),
+            eta: facts
+                .eta
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
         },
     )?))
 }
@@ -143,17 +108,11 @@ pub async fn create_link(
     };
     let retailer_id = me.staff.retailer_id;
     let token = random_token().map_err(web_error)?;
-    let updated = cases::Entity::update_many()
-        .col_expr(
-            cases::Column::StatusTokenHash,
-            Expr::value(token_hash(&token)),
-        )
-        .filter(cases::Column::Id.eq(id))
-        .filter(cases::Column::RetailerId.eq(retailer_id))
-        .exec(db.get_ref())
-        .await?;
-    if updated.rows_affected != 1 {
-        return not_found();
+    let (rid, cid) = (RetailerId(retailer_id), CaseId(id));
+    match status_link::create(db.get_ref(), rid, cid, token_hash(&token)).await {
+        Ok(()) => {}
+        Err(StatusLinkError::NotFound) => return not_found(),
+        Err(StatusLinkError::Db(e)) => return Err(e.into()),
     }
     let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
         return not_found();

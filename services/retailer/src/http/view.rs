@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{Address, Currency, Money, ProductRef, TimeWindow};
-use rust_decimal::Decimal;
+use kummerer_contracts::{Address, Money, ProductRef, TimeWindow};
 use sea_orm::DbErr;
 use serde::Serialize;
 use uuid::Uuid;
@@ -13,11 +12,8 @@ use crate::db::{cases, claims, products, retailers, sales, swaps, timeline};
 use crate::domain::{Ball, Fact, Holding, ball};
 
 /// Money as stored (amount + `char(3)` currency); a bad stored currency is a broken invariant.
-pub fn money(amount: Decimal, currency: &str) -> Result<Money, DbErr> {
-    let currency = Currency::parse(currency.trim())
-        .map_err(|e| DbErr::Custom(format!("stored currency: {e}")))?;
-    Money::new(amount, currency).map_err(|e| DbErr::Custom(format!("stored amount: {e}")))
-}
+pub use crate::db::money;
+pub use crate::outbound::{customer_of, product_ref};
 
 #[derive(Debug, Serialize)]
 pub struct List<T> {
@@ -61,25 +57,6 @@ impl ProductView {
             manufacturer_id: p.manufacturer_id,
             created_at: p.created_at,
         })
-    }
-}
-
-pub fn product_ref(p: &products::Model) -> ProductRef {
-    ProductRef {
-        sku: p.sku.clone(),
-        name: p.name.clone(),
-        manufacturer_id: p.manufacturer_id,
-    }
-}
-
-pub fn customer_of(s: &sales::Model) -> Address {
-    Address {
-        name: s.customer_name.clone(),
-        phone: s.customer_phone.clone(),
-        street: s.street.clone(),
-        postcode: s.postcode.clone(),
-        city: s.city.clone(),
-        country: s.country.clone(),
     }
 }
 
@@ -325,9 +302,4 @@ impl From<CaseParts> for CaseView {
     }
 }
 
-#[derive(Debug, Serialize)]
-pub struct SwapApproved {
-    pub swap_id: Uuid,
-    pub claim_id: Uuid,
-    pub case_id: Uuid,
-}
+pub use crate::app::approve::SwapApproved;

@@ -15,7 +15,8 @@ use crate::domain::Role;
 use crate::http::desk::auth::{Signed, guard_post};
 use crate::http::desk::pages::{me_or_sign_in, path_id};
 use crate::http::desk::{Errors, Me, message_page, not_found, render_status, see_other};
-use crate::http::disputes::{DisputeBody, dispute};
+use crate::http::disputes::{DisputeBody, DisputeError, dispute};
+use kummerer_contracts::{ClaimId, RetailerId};
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 #[serde(default)]
@@ -138,23 +139,22 @@ pub async fn submit(
         note: Some(form.note.clone()),
         disputed_by: String::new(),
     };
-    let result = match body.parse(&me.staff.email) {
-        Ok(d) => dispute(db.get_ref(), retailer_id, id, d, Utc::now()).await,
-        Err(p) => Err(p),
-    };
-    match result {
-        Ok(done) => Ok(see_other(&format!("/desk/cases/{}", done.case_id))),
-        Err(p) if p.status < 500 => {
-            let status = if p.status == 409 {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            match dispute_page(db.get_ref(), &me, id, form, Errors::from_problem(&p)).await? {
-                Some(page) => render_status(status, &page),
-                None => not_found(),
+    let (status, errors) = match body.parse(&me.staff.email) {
+        Err(fields) => (StatusCode::UNPROCESSABLE_ENTITY, Errors::fields(fields)),
+        Ok(d) => {
+            let (rid, cid) = (RetailerId(retailer_id), ClaimId(id));
+            match dispute(db.get_ref(), rid, cid, d, Utc::now()).await {
+                Ok(done) => return Ok(see_other(&format!("/desk/cases/{}", done.case_id))),
+                Err(DisputeError::NotFound) => return not_found(),
+                Err(DisputeError::Db(e)) => return Err(e.into()),
+                Err(e @ DisputeError::Refused { .. }) => {
+                    (StatusCode::CONFLICT, Errors::general(e.to_string()))
+                }
             }
         }
-        Err(p) => Err(p),
+    };
+    match dispute_page(db.get_ref(), &me, id, form, errors).await? {
+        Some(page) => render_status(status, &page),
+        None => not_found(),
     }
 }

@@ -36,7 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: DeskConfig) {
             .route("/sales/{id}/cases", web::post().to(pages::open_case))
             .route("/cases/{id}", web::get().to(pages::case))
             .route("/cases/{id}/swap", web::post().to(pages::approve_swap))
-            .route("/cases/{id}/refuse", web::post().to(refusals::refuse))
+            .route("/cases/{id}/refuse", web::post().to(refusals::refuse_form))
             .route(
                 "/cases/{id}/status-link",
                 web::post().to(crate::http::status::create_link),
@@ -188,6 +188,34 @@ impl Errors {
         Errors {
             fields,
             general,
+            needs_manager: false,
+        }
+    }
+
+    /// The errors of the fields `errors`, in the order found.
+    pub fn fields(errors: Vec<kummerer_service::problem::FieldError>) -> Errors {
+        let fields: HashMap<String, String> =
+            errors.into_iter().map(|e| (e.field, e.message)).collect();
+        Errors {
+            general: Some("Please correct the marked fields.".to_owned()),
+            fields,
+            needs_manager: false,
+        }
+    }
+
+    /// One field's error.
+    pub fn field(field: &str, message: impl Into<String>) -> Errors {
+        Errors::fields(vec![kummerer_service::problem::FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    /// An error about the whole form.
+    pub fn general(message: impl Into<String>) -> Errors {
+        Errors {
+            fields: HashMap::new(),
+            general: Some(message.into()),
             needs_manager: false,
         }
     }

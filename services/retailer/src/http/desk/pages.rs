@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
@@ -12,19 +11,22 @@ use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::app::approve::{Approval, ApproveError, SwapApproved, approve};
+use crate::app::cases::{EARLIER_CASES_MAX, OpenCaseError, open_on_sale};
+use crate::app::requests::AskError;
 use crate::db::{self, desk, products, sales};
 use crate::domain::{
     CODE_MAX, CaseStatus, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, Entitlement, Limit, Role,
 };
-use crate::http::cases::{
-    Approval, EARLIER_CASES_MAX, NEEDS_MANAGER, approve, case_view, open_case_at,
-};
+use crate::http::cases::case_view;
 use crate::http::desk::auth::{Signed, authorize_manager, guard_post, signed_in};
 use crate::http::desk::refusals::{RefuseForm, reason_options};
 use crate::http::desk::requests;
 use crate::http::desk::{Errors, Me, not_found, render, see_other};
-use crate::http::input::{AddressBody, invalid};
+use crate::http::input::{AddressBody, checked};
 use crate::http::view::{BallView, CaseView, money};
+use kummerer_contracts::{CaseId, RetailerId, StoreId};
+use kummerer_service::problem::FieldError;
 
 /// Most search results shown.
 const RESULTS_MAX: u64 = 50;
@@ -369,27 +371,27 @@ pub async fn open_case(
             "this unit had a case before: look at it, and tick the box if this is a new complaint",
         );
     }
-    let result = match (v.finish(), category) {
-        (Ok(()), Some(category)) => {
-            open_case_at(
-                db.get_ref(),
-                &sale,
-                category,
-                description.clone(),
-                me.staff.store_id,
-            )
-            .await
+    let category = match (checked(v), category) {
+        (Ok(()), Some(category)) => category,
+        (Err(fields), _) => {
+            let page = sale_page(db.get_ref(), &me, sale, &form, Errors::fields(fields)).await?;
+            return render(&page);
         }
-        (Err(p), _) => Err(p),
-        (Ok(()), None) => Err(Problem::internal("category vanished")),
+        (Ok(()), None) => {
+            let errors = Errors::field("defect_category", "choose what is wrong with the unit");
+            let page = sale_page(db.get_ref(), &me, sale, &form, errors).await?;
+            return render(&page);
+        }
     };
-    match result {
+    let store_id = me.staff.store_id.map(StoreId);
+    match open_on_sale(db.get_ref(), &sale, category, description, store_id).await {
         Ok(case) => Ok(see_other(&format!("/desk/cases/{}", case.id))),
-        Err(p) if p.status < 500 => {
-            let page = sale_page(db.get_ref(), &me, sale, &form, Errors::from_problem(&p)).await?;
+        Err(OpenCaseError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let errors = Errors::general(e.to_string());
+            let page = sale_page(db.get_ref(), &me, sale, &form, errors).await?;
             render(&page)
         }
-        Err(p) => Err(p),
     }
 }
 
@@ -731,7 +733,11 @@ fn parse_local(field: &str, raw: &str, v: &mut FieldErrors) -> Option<DateTime<U
 
 impl SwapForm {
     /// The approval this form asks for, by `approved_by`; every field error at once.
-    pub(crate) fn parse(&self, approved_by: &str, now: DateTime<Utc>) -> Result<Approval, Problem> {
+    pub(crate) fn parse(
+        &self,
+        approved_by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Approval, Vec<FieldError>> {
         let mut v = FieldErrors::new();
         let sku = self.replacement_sku.trim();
         if sku.chars().count() > CODE_MAX {
@@ -773,8 +779,13 @@ impl SwapForm {
             },
             _ => None,
         };
-        v.finish()?;
-        let window = window.ok_or_else(|| Problem::internal("window vanished"))?;
+        checked(v)?;
+        let Some(window) = window else {
+            return Err(vec![FieldError {
+                field: "window_start".to_owned(),
+                message: "enter a date and time (UTC)".to_owned(),
+            }]);
+        };
         Ok(Approval {
             replacement_sku: (!sku.is_empty()).then(|| sku.to_owned()),
             window,
@@ -784,6 +795,51 @@ impl SwapForm {
             limit: None,
             stock_location_id,
         })
+    }
+}
+
+/// Why the desk's swap form did not go through (shown on the form, nothing saved).
+pub(crate) enum Rejected {
+    /// Fields of the form.
+    Fields(Vec<FieldError>),
+    /// The manager's sign-in on the same screen failed.
+    Manager(String),
+    Approve(ApproveError),
+    Ask(AskError),
+}
+
+impl Rejected {
+    /// The form's errors, by variant; `needs_manager` when the form should show the manager's
+    /// part (above the limit, or the manager's sign-in failed).
+    fn errors(self) -> Errors {
+        match self {
+            Rejected::Fields(fields) => Errors::fields(fields),
+            Rejected::Manager(message) => Errors {
+                needs_manager: true,
+                ..Errors::field("manager_password", message)
+            },
+            Rejected::Approve(e) => approve_errors(&e),
+            Rejected::Ask(e) => Errors {
+                needs_manager: true,
+                ..Errors::general(e.to_string())
+            },
+        }
+    }
+}
+
+/// An approval's error on the swap form.
+pub(crate) fn approve_errors(e: &ApproveError) -> Errors {
+    match e {
+        ApproveError::UnknownReplacement => Errors::field("replacement_sku", e.to_string()),
+        ApproveError::UnknownLocation => Errors::field("stock_location_id", e.to_string()),
+        ApproveError::NeedsManager { .. } => Errors {
+            needs_manager: true,
+            ..Errors::general(e.to_string())
+        },
+        ApproveError::NotFound
+        | ApproveError::Refused { .. }
+        | ApproveError::OutOfStock { .. }
+        | ApproveError::Db(_) => Errors::general(e.to_string()),
     }
 }
 
@@ -812,44 +868,32 @@ pub async fn approve_swap(
     }
     let now = Utc::now();
     let mut form = form.into_inner();
-    if form.action == "ask" {
+    let rejected = if form.action == "ask" {
         form.manager_password.clear();
-        match requests::ask(db.get_ref(), &me, id, &form, now).await {
+        match requests::ask(db.get_ref(), &me, id, &form, now).await? {
             Ok(request_id) => return Ok(see_other(&format!("/desk/requests/{request_id}"))),
-            Err(p) if p.status == StatusCode::NOT_FOUND.as_u16() => return not_found(),
-            Err(p) if p.status < 500 => {
-                let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
-                    return not_found();
-                };
-                let mut errors = Errors::from_problem(&p);
-                errors.needs_manager = true;
-                let page = case_page(db.get_ref(), &me, case, Some(form), errors).await?;
-                return render(&page);
+            Err(Rejected::Ask(AskError::CaseNotFound)) => return not_found(),
+            Err(Rejected::Ask(AskError::Db(e))) => return Err(e.into()),
+            Err(rejected) => rejected,
+        }
+    } else {
+        match approve_at_desk(db.get_ref(), &me, id, &mut form, now).await? {
+            Ok(done) => {
+                tracing::info!(staff.id = %me.staff.id, case.id = %id, swap.id = %done.swap_id,
+                    "swap approved at the desk");
+                return Ok(see_other(&format!("/desk/cases/{id}")));
             }
-            Err(p) => return Err(p),
+            Err(Rejected::Approve(ApproveError::NotFound)) => return not_found(),
+            Err(Rejected::Approve(ApproveError::Db(e))) => return Err(e.into()),
+            Err(rejected) => rejected,
         }
-    }
-    let result = approve_at_desk(db.get_ref(), &me, id, &mut form, now).await;
-    match result {
-        Ok(done) => {
-            tracing::info!(staff.id = %me.staff.id, case.id = %id, swap.id = %done.swap_id,
-                "swap approved at the desk");
-            Ok(see_other(&format!("/desk/cases/{id}")))
-        }
-        Err(p) if p.status == StatusCode::NOT_FOUND.as_u16() => not_found(),
-        Err(p) if p.status < 500 => {
-            // Reload: a concurrent approval may have moved the case on meanwhile.
-            let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
-                return not_found();
-            };
-            let mut errors = Errors::from_problem(&p);
-            errors.needs_manager =
-                p.code == NEEDS_MANAGER || p.errors.iter().any(|e| e.field.starts_with("manager_"));
-            let page = case_page(db.get_ref(), &me, case, Some(form), errors).await?;
-            render(&page)
-        }
-        Err(p) => Err(p),
-    }
+    };
+    // Reload: a concurrent approval may have moved the case on meanwhile.
+    let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
+        return not_found();
+    };
+    let page = case_page(db.get_ref(), &me, case, Some(form), rejected.errors()).await?;
+    render(&page)
 }
 
 /// The approval a desk swap form asks for, by `approved_by`: every field checked, and a stock
@@ -860,16 +904,20 @@ pub(crate) async fn checked_form(
     form: &SwapForm,
     approved_by: &str,
     now: DateTime<Utc>,
-) -> Result<Approval, Problem> {
-    let approval = form.parse(approved_by, now)?;
+) -> Result<Result<Approval, Vec<FieldError>>, sea_orm::DbErr> {
+    let approval = match form.parse(approved_by, now) {
+        Ok(approval) => approval,
+        Err(fields) => return Ok(Err(fields)),
+    };
     if approval.stock_location_id.is_none() && db::stock::has_locations(db, retailer_id).await? {
-        return Err(invalid(
-            "stock_location_id",
-            "choose the stock location the replacement comes from (only those that have it are \
-             listed; none listed: it is out of stock everywhere)",
-        ));
+        return Ok(Err(vec![FieldError {
+            field: "stock_location_id".to_owned(),
+            message: "choose the stock location the replacement comes from (only those that \
+                      have it are listed; none listed: it is out of stock everywhere)"
+                .to_owned(),
+        }]));
     }
-    Ok(approval)
+    Ok(Ok(approval))
 }
 
 /// The desk's approval: the form's fields, the signed-in person's authority limit and, when a
@@ -882,23 +930,30 @@ async fn approve_at_desk(
     case_id: Uuid,
     form: &mut SwapForm,
     now: DateTime<Utc>,
-) -> Result<crate::http::view::SwapApproved, Problem> {
+) -> Result<Result<SwapApproved, Rejected>, Problem> {
     let password = std::mem::take(&mut form.manager_password);
-    let mut approval = checked_form(db, me.staff.retailer_id, form, &me.staff.email, now).await?;
+    let mut approval =
+        match checked_form(db, me.staff.retailer_id, form, &me.staff.email, now).await? {
+            Ok(approval) => approval,
+            Err(fields) => return Ok(Err(Rejected::Fields(fields))),
+        };
     approval.limit = Some(my_limit(db, me).await?);
     if !form.manager_email.trim().is_empty() || !password.is_empty() {
         let manager =
             match authorize_manager(db, me.staff.retailer_id, &form.manager_email, password).await?
             {
                 Ok(manager) => manager,
-                Err(message) => return Err(invalid("manager_password", message)),
+                Err(message) => return Ok(Err(Rejected::Manager(message))),
             };
         let role = Role::parse(&manager.role)
             .ok_or_else(|| Problem::internal(format!("staff {} has no known role", manager.id)))?;
         approval.limit = Some(db::authority::limit_of(db, me.staff.retailer_id, role).await?);
         approval.authorized_by = Some(manager.email);
     }
-    approve(db, me.staff.retailer_id, case_id, approval, now).await
+    let (rid, cid) = (RetailerId(me.staff.retailer_id), CaseId(case_id));
+    Ok(approve(db, rid, cid, approval, now)
+        .await
+        .map_err(Rejected::Approve))
 }
 
 #[cfg(test)]

@@ -6,16 +6,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{Duration, NaiveDate, Utc};
 use kummerer_service::{FieldErrors, Problem};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
-use serde_json::json;
-use uuid::Uuid;
 
-use crate::db::{self, Entry, refusals};
-use crate::domain::{REFUSAL_TEXT_MAX, RefusalReason, Role, Source, kind};
-use crate::http::desk::auth::{Signed, guard_post};
+use crate::app::refusals::{Refusal, RefuseError, refuse};
+use crate::db::{self, refusals};
+use crate::domain::{REFUSAL_TEXT_MAX, RefusalReason, Role};
+use crate::http::desk::auth::guard_post;
 use crate::http::desk::pages::{CategoryOption, case_page, me_or_sign_in, path_id};
 use crate::http::desk::{Errors, Me, message_page, not_found, render, see_other};
+use crate::http::input::checked;
+use kummerer_contracts::{CaseId, RetailerId, StaffId};
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
@@ -40,7 +41,7 @@ pub fn reason_options(selected: &str) -> Vec<CategoryOption> {
 /// `refused` (closed), with a `case_refused` timeline entry (who, why). Nothing is sent to the
 /// other services. Bad fields, or a case no longer open → the case page with the errors,
 /// nothing saved.
-pub async fn refuse(
+pub async fn refuse_form(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     path: web::Path<String>,
@@ -61,88 +62,45 @@ pub async fn refuse(
         return not_found();
     }
     let form = form.into_inner();
-    match refuse_case(db.get_ref(), &me, id, &form).await {
-        Ok(()) => {
-            tracing::info!(staff.id = %me.staff.id, case.id = %id, reason = %form.reason_code,
-                "case refused at the desk");
-            Ok(see_other(&format!("/desk/cases/{id}")))
-        }
-        Err(p) if p.status == StatusCode::NOT_FOUND.as_u16() => not_found(),
-        Err(p) if p.status < 500 => {
-            let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
-                return not_found();
-            };
-            let mut page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
-            page.reasons = reason_options(&form.reason_code);
-            page.refuse_errors = Errors::from_problem(&p);
-            page.refusal = form;
-            render(&page)
-        }
-        Err(p) => Err(p),
-    }
-}
-
-async fn refuse_case(
-    db: &DatabaseConnection,
-    me: &Signed,
-    case_id: Uuid,
-    form: &RefuseForm,
-) -> Result<(), Problem> {
     let mut v = FieldErrors::new();
     let reason = RefusalReason::parse(form.reason_code.trim());
     if reason.is_none() {
         v.add("reason_code", "choose the reason for the refusal");
     }
     let text = v.text("reason_text", &form.reason_text, REFUSAL_TEXT_MAX);
-    v.finish()?;
-    let reason = reason.ok_or_else(|| Problem::internal("reason vanished"))?;
-    let retailer_id = me.staff.retailer_id;
-    let now = Utc::now();
-    let txn = db.begin().await?;
-    let case = db::lock_case(&txn, retailer_id, case_id)
-        .await?
-        .ok_or_else(|| Problem::not_found("case"))?;
-    let next = db::case_status(&case)?
-        .refuse()
-        .map_err(|e| Problem::conflict(e.code(), format!("this case cannot be refused: {e}")))?;
-    let inserted = refusals::insert(
-        &txn,
-        refusals::NewRefusal {
-            case_id,
-            retailer_id,
-            reason,
-            text: &text,
-            refused_by: me.staff.id,
-            refused_at: now,
-        },
-    )
-    .await?;
-    if !inserted {
-        return Err(Problem::conflict(
-            "case_closed",
-            "this case is already refused",
-        ));
-    }
-    db::set_case_status(&txn, retailer_id, case_id, next).await?;
-    db::insert_timeline(
-        &txn,
-        Entry {
-            case_id,
-            retailer_id,
-            kind: kind::CASE_REFUSED,
-            occurred_at: now,
-            source: Source::Retailer,
-            message_id: None,
-            details: json!({
-                "reason_code": reason.as_str(),
-                "reason_text": text,
-                "refused_by": me.staff.email,
-            }),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    let errors = match (checked(v), reason) {
+        (Err(fields), _) => Errors::fields(fields),
+        (Ok(()), None) => Errors::field("reason_code", "choose the reason for the refusal"),
+        (Ok(()), Some(reason)) => {
+            let refusal = Refusal {
+                reason,
+                text,
+                refused_by: StaffId(me.staff.id),
+                refused_by_email: me.staff.email.clone(),
+            };
+            let (rid, cid) = (RetailerId(retailer_id), CaseId(id));
+            match refuse(db.get_ref(), rid, cid, refusal, Utc::now()).await {
+                Ok(()) => {
+                    tracing::info!(staff.id = %me.staff.id, case.id = %id,
+                        reason = %form.reason_code, "case refused at the desk");
+                    return Ok(see_other(&format!("/desk/cases/{id}")));
+                }
+                Err(RefuseError::NotFound) => return not_found(),
+                Err(RefuseError::Db(e)) => return Err(e.into()),
+                Err(e @ (RefuseError::Refused(_) | RefuseError::AlreadyRefused)) => {
+                    Errors::general(e.to_string())
+                }
+            }
+        }
+    };
+    let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
+        return not_found();
+    };
+    let mut page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
+    page.reasons = reason_options(&form.reason_code);
+    page.refuse_errors = errors;
+    page.refusal = form;
+    render(&page)
 }
 
 // --- the report ---------------------------------------------------------------------------------

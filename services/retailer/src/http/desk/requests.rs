@@ -10,16 +10,19 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
+use kummerer_contracts::{CaseId, RetailerId, StaffId};
+use kummerer_service::problem::FieldError;
 use kummerer_service::{FieldErrors, Problem};
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::app::approve::ApproveError;
+use crate::app::requests::{self as app, DecideError};
 use crate::db::{self, requests};
 use crate::domain::REFUSAL_TEXT_MAX;
-use crate::http::cases::approve_in;
 use crate::http::desk::auth::Signed;
-use crate::http::desk::pages::{SwapForm, checked_form, me_or_sign_in, path_id, when};
+use crate::http::desk::pages::{Rejected, SwapForm, checked_form, me_or_sign_in, path_id, when};
 use crate::http::desk::roles::{is_manager, manager_page, manager_post, role_of};
 use crate::http::desk::{Me, not_found, render, see_other};
 
@@ -28,39 +31,32 @@ pub const REQUEST_OPEN: &str = "approval_request_open";
 
 /// Stores the clerk's swap form as a request to the managers (after checking every field, so a
 /// manager never gets a form that cannot work); the case must be open and have no open request.
-pub async fn ask(
+pub(crate) async fn ask(
     db: &DatabaseConnection,
     me: &Signed,
     case_id: Uuid,
     form: &SwapForm,
     now: DateTime<Utc>,
-) -> Result<Uuid, Problem> {
+) -> Result<Result<Uuid, Rejected>, Problem> {
     let retailer_id = me.staff.retailer_id;
-    checked_form(db, retailer_id, form, &me.staff.email, now).await?;
+    if let Err(fields) = checked_form(db, retailer_id, form, &me.staff.email, now).await? {
+        return Ok(Err(Rejected::Fields(fields)));
+    }
     let mut stored = form.clone();
     stored.csrf.clear();
     stored.manager_email.clear();
     stored.manager_password.clear();
     stored.action.clear();
     let stored = serde_json::to_value(&stored).map_err(Problem::internal)?;
-    let txn = db.begin().await?;
-    let case = db::lock_case(&txn, retailer_id, case_id)
-        .await?
-        .ok_or_else(|| Problem::not_found("case"))?;
-    db::case_status(&case)?
-        .approve_swap()
-        .map_err(|e| Problem::conflict(e.code(), format!("this case cannot be swapped: {e}")))?;
-    let id = Uuid::now_v7();
-    if !requests::insert(&txn, id, retailer_id, case_id, me.staff.id, stored).await? {
-        return Err(Problem::conflict(
-            REQUEST_OPEN,
-            "a manager has already been asked about this case: see the open desk list",
-        ));
-    }
-    txn.commit().await?;
-    tracing::info!(staff.id = %me.staff.id, case.id = %case_id, request.id = %id,
-        "swap sent to the managers");
-    Ok(id)
+    let asked = app::ask(
+        db,
+        RetailerId(retailer_id),
+        CaseId(case_id),
+        StaffId(me.staff.id),
+        stored,
+    )
+    .await;
+    Ok(asked.map_err(Rejected::Ask))
 }
 
 // --- the managers' list -------------------------------------------------------------------------
@@ -280,76 +276,77 @@ pub async fn approve(
     let retailer_id = me.staff.retailer_id;
     let db = db.get_ref();
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let Some(r) = requests::lock(&txn, retailer_id, id).await? else {
-        txn.rollback().await?;
+    let Some(r) = requests::find(db, retailer_id, id).await? else {
         return not_found();
     };
     if r.status != "open" {
-        txn.rollback().await?;
         let page = request_page(db, &me, r, None, String::new()).await?;
         return render(&page);
     }
+    // The stored form never changes after it was asked: parse it before deciding.
     let stored: SwapForm = serde_json::from_value(r.form.clone()).map_err(Problem::internal)?;
-    let result = async {
-        let mut approval = checked_form(db, retailer_id, &stored, &r.requester_email, now).await?;
-        let role = role_of(&me.staff)
-            .ok_or_else(|| Problem::internal(format!("staff {} has no role", me.staff.id)))?;
-        approval.limit = Some(db::authority::limit_of(db, retailer_id, role).await?);
-        approval.authorized_by = Some(me.staff.email.clone());
-        approve_in(&txn, retailer_id, r.case_id, approval, now).await
-    }
-    .await;
-    match result {
-        Ok(done) => {
-            requests::decide(
-                &txn,
-                retailer_id,
-                id,
-                requests::Outcome::Approved(done.swap_id),
-                Some(me.staff.id),
-                now,
-            )
-            .await?;
-            txn.commit().await?;
-            tracing::info!(staff.id = %me.staff.id, request.id = %id, swap.id = %done.swap_id,
-                "swap request approved from the manager's desk");
-            Ok(see_other(&format!("/desk/requests/{id}")))
+    let rid = RetailerId(retailer_id);
+    let failed = match checked_form(db, retailer_id, &stored, &r.requester_email, now).await? {
+        Err(fields) => {
+            app::withdraw_if_moot(db, rid, id, now).await?;
+            Failure::Fields(fields)
         }
-        Err(p) if p.status < 500 => {
-            txn.rollback().await?;
-            // The case was decided otherwise meanwhile: the request is moot.
-            if let Some(case) = db::find_case(db, retailer_id, r.case_id).await?
-                && db::case_status(&case)?.approve_swap().is_err()
-            {
-                requests::decide(db, retailer_id, id, requests::Outcome::Withdrawn, None, now)
-                    .await?;
+        Ok(mut approval) => {
+            let role = role_of(&me.staff)
+                .ok_or_else(|| Problem::internal(format!("staff {} has no role", me.staff.id)))?;
+            approval.limit = Some(db::authority::limit_of(db, retailer_id, role).await?);
+            approval.authorized_by = Some(me.staff.email.clone());
+            match app::approve(db, rid, id, StaffId(me.staff.id), approval, now).await {
+                Ok(_) => return Ok(see_other(&format!("/desk/requests/{id}"))),
+                Err(DecideError::NotFound) => return not_found(),
+                Err(DecideError::AlreadyDecided) => Failure::Decided,
+                Err(DecideError::Approve(e)) => Failure::Approve(e),
+                Err(DecideError::Db(e)) => return Err(e.into()),
             }
-            let Some(r) = requests::find(db, retailer_id, id).await? else {
-                return not_found();
-            };
-            let message = p.detail.clone().unwrap_or_else(|| p.title.clone());
-            let detail = p
-                .errors
+        }
+    };
+    let Some(r) = requests::find(db, retailer_id, id).await? else {
+        return not_found();
+    };
+    let message = match failed {
+        Failure::Decided => {
+            let page = request_page(db, &me, r, None, String::new()).await?;
+            return render(&page);
+        }
+        Failure::Fields(fields) => {
+            let detail = fields
                 .iter()
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect::<Vec<_>>()
                 .join("; ");
-            let message = if detail.is_empty() {
-                message
-            } else {
-                format!(
-                    "{message} ({detail}). Decline it with the reason, so the clerk can fix the form."
-                )
+            fix_the_form(&detail, detail.clone())
+        }
+        Failure::Approve(
+            e @ (ApproveError::UnknownReplacement | ApproveError::UnknownLocation),
+        ) => {
+            let field = match e {
+                ApproveError::UnknownReplacement => "replacement_sku",
+                _ => "stock_location_id",
             };
-            let page = request_page(db, &me, r, Some(message), String::new()).await?;
-            crate::http::desk::render_status(StatusCode::CONFLICT, &page)
+            let detail = format!("{field}: {e}");
+            fix_the_form(&detail, detail.clone())
         }
-        Err(p) => {
-            txn.rollback().await?;
-            Err(p)
-        }
-    }
+        Failure::Approve(e) => e.to_string(),
+    };
+    let page = request_page(db, &me, r, Some(message), String::new()).await?;
+    crate::http::desk::render_status(StatusCode::CONFLICT, &page)
+}
+
+/// Why a manager's approval of a request did not go through.
+enum Failure {
+    Fields(Vec<FieldError>),
+    Decided,
+    Approve(ApproveError),
+}
+
+/// The message for a stored form that does not work any more (the fields named in `detail`).
+fn fix_the_form(message: &str, detail: String) -> String {
+    format!("{message} ({detail}). Decline it with the reason, so the clerk can fix the form.")
 }
 
 /// `POST /desk/requests/{id}/decline` `{csrf, reason}` (managers and admins): the request is
@@ -385,18 +382,14 @@ pub async fn decline(
         .await?;
         return crate::http::desk::render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let now = Utc::now();
-    let declined = requests::decide(
+    app::decline(
         db,
-        retailer_id,
+        RetailerId(retailer_id),
         id,
-        requests::Outcome::Declined(reason),
-        Some(me.staff.id),
-        now,
+        StaffId(me.staff.id),
+        reason,
+        Utc::now(),
     )
     .await?;
-    if declined {
-        tracing::info!(staff.id = %me.staff.id, request.id = %id, "swap request declined");
-    }
     Ok(see_other(&format!("/desk/requests/{id}")))
 }
