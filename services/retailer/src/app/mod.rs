@@ -10,7 +10,10 @@
 
 pub mod approve;
 pub mod cases;
+pub mod catalogue;
 pub mod disputes;
 pub mod refusals;
 pub mod requests;
+pub mod staff;
 pub mod status_link;
+pub mod stock;

@@ -51,3 +51,15 @@ impl Model {
         }
     }
 }
+
+/// The retailer's staff member `id` (disabled or not).
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id)
+        .filter(Column::RetailerId.eq(retailer_id))
+        .one(db)
+        .await
+}

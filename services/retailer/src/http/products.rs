@@ -1,17 +1,18 @@
 //! A retailer's catalogue.
 
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
 use kummerer_contracts::Money;
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::db::{self, products};
+use crate::app::catalogue::{self, ProductError, create_product};
+use crate::db;
 use crate::domain::{CODE_MAX, TEXT_MAX};
 use crate::http::retailers::existing;
 use crate::http::view::{List, ProductView};
+use kummerer_contracts::{ManufacturerId, RetailerId};
 
 #[derive(Debug, Deserialize)]
 pub struct NewProduct {
@@ -34,23 +35,13 @@ pub async fn create(
     let name = v.text("name", &body.name, TEXT_MAX);
     v.finish()?;
     existing(db.get_ref(), retailer_id).await?;
-    let product = products::Model {
-        id: Uuid::now_v7(),
-        retailer_id,
+    let new = catalogue::NewProduct {
         sku,
         name,
-        manufacturer_id: body.manufacturer_id,
-        price: body.price.amount,
-        currency: body.price.currency.to_string(),
-        created_at: Utc::now(),
+        manufacturer_id: ManufacturerId(body.manufacturer_id),
+        price: body.price.clone(),
     };
-    if !db::insert_product(db.get_ref(), product.clone()).await? {
-        return Err(Problem::conflict(
-            "product_exists",
-            format!("a product with SKU {:?} already exists", product.sku),
-        ));
-    }
-    tracing::info!(retailer.id = %retailer_id, product.id = %product.id, "product created");
+    let product = create_product(db.get_ref(), RetailerId(retailer_id), new).await?;
     Ok(HttpResponse::Created().json(ProductView::new(product)?))
 }
 
@@ -67,4 +58,13 @@ pub async fn list(
         .map(ProductView::new)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(List { items }))
+}
+
+impl From<ProductError> for Problem {
+    fn from(e: ProductError) -> Self {
+        match e {
+            ProductError::Exists(_) => Problem::conflict("product_exists", e.to_string()),
+            ProductError::Db(e) => e.into(),
+        }
+    }
 }

@@ -1,7 +1,6 @@
 //! Retailers (the tenants).
 
 use actix_web::{HttpResponse, web};
-use chrono::Utc;
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
@@ -24,13 +23,7 @@ pub async fn create(
     let mut v = FieldErrors::new();
     let name = v.text("name", &body.name, TEXT_MAX);
     v.finish()?;
-    let retailer = retailers::Model {
-        id: Uuid::now_v7(),
-        name,
-        created_at: Utc::now(),
-    };
-    db::insert_retailer(db.get_ref(), retailer.clone()).await?;
-    tracing::info!(retailer.id = %retailer.id, "retailer created");
+    let retailer = crate::app::catalogue::create_retailer(db.get_ref(), name).await?;
     Ok(HttpResponse::Created().json(RetailerView::from(retailer)))
 }
 

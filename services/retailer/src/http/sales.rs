@@ -8,11 +8,13 @@ use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::db::{self, sales};
+use crate::app::catalogue::{self, SaleError, record_sale};
+use crate::db;
 use crate::domain::{CODE_MAX, check_sold_at};
 use crate::http::input::{AddressBody, invalid};
 use crate::http::retailers::existing;
 use crate::http::view::{List, SaleView};
+use kummerer_contracts::RetailerId;
 
 #[derive(Debug, Deserialize)]
 pub struct NewSale {
@@ -42,37 +44,15 @@ pub async fn create(
     }
     let customer = body.customer.parse("customer", &mut v);
     v.finish()?;
-    existing(db.get_ref(), retailer_id).await?;
-    let product = db::product_by_sku(db.get_ref(), retailer_id, &sku)
-        .await?
-        .ok_or_else(|| invalid("sku", "no product with this SKU"))?;
-    let sale = sales::Model {
-        id: Uuid::now_v7(),
-        retailer_id,
+    let new = catalogue::NewSale {
         receipt_no,
-        product_id: product.id,
+        sku,
         serial,
-        price_paid: body.price_paid.amount,
-        currency: body.price_paid.currency.to_string(),
+        price_paid: body.price_paid.clone(),
         sold_at: body.sold_at,
-        customer_name: customer.name,
-        customer_phone: customer.phone,
-        street: customer.street,
-        postcode: customer.postcode,
-        city: customer.city,
-        country: customer.country,
-        created_at: now,
+        customer,
     };
-    if !db::insert_sale(db.get_ref(), sale.clone()).await? {
-        return Err(Problem::conflict(
-            "sale_exists",
-            format!(
-                "receipt {:?} already lists serial {:?}",
-                sale.receipt_no, sale.serial
-            ),
-        ));
-    }
-    tracing::info!(retailer.id = %retailer_id, sale.id = %sale.id, "sale recorded");
+    let (sale, product) = record_sale(db.get_ref(), RetailerId(retailer_id), new, now).await?;
     Ok(HttpResponse::Created().json(SaleView::new(sale, &product)?))
 }
 
@@ -113,4 +93,15 @@ pub async fn search(
     let products = db::products_by_ids(db.get_ref(), retailer_id, product_ids).await?;
     let items = SaleView::many(found, products)?;
     Ok(HttpResponse::Ok().json(List { items }))
+}
+
+impl From<SaleError> for Problem {
+    fn from(e: SaleError) -> Self {
+        match e {
+            SaleError::RetailerNotFound => Problem::not_found("retailer"),
+            SaleError::UnknownSku => invalid("sku", e.to_string()),
+            SaleError::Exists { .. } => Problem::conflict("sale_exists", e.to_string()),
+            SaleError::Db(e) => e.into(),
+        }
+    }
 }

@@ -9,11 +9,12 @@ use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::db::{desk, staff};
+use crate::app::staff::{AccountError, NewAccount, create_account};
 use crate::domain::{Role, TEXT_MAX};
 use crate::http::admin_auth::require_admin;
 use crate::http::desk::auth::web_error;
 use crate::http::retailers::existing;
+use kummerer_contracts::RetailerId;
 
 #[derive(Debug, Deserialize)]
 pub struct NewStaff {
@@ -68,13 +69,14 @@ pub async fn create(
     let password_hash = hash_password(body.password.clone())
         .await
         .map_err(web_error)?;
-    let member = staff::Model::new_account(retailer_id, email, name, role, password_hash, None);
-    if !desk::insert_staff(db.get_ref(), member.clone()).await? {
-        return Err(Problem::conflict(
-            "staff_exists",
-            format!("{:?} already has an account", member.email),
-        ));
-    }
+    let new = NewAccount {
+        email,
+        name,
+        role,
+        password_hash,
+        store_id: None,
+    };
+    let member = create_account(db.get_ref(), RetailerId(retailer_id), new).await?;
     tracing::info!(retailer.id = %retailer_id, staff.id = %member.id, staff.role = %member.role,
         admin.id = %admin.id, "staff account created");
     Ok(HttpResponse::Created().json(StaffView {
@@ -85,4 +87,13 @@ pub async fn create(
         role: member.role,
         created_at: member.created_at,
     }))
+}
+
+impl From<AccountError> for Problem {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Exists(_) => Problem::conflict("staff_exists", e.to_string()),
+            AccountError::Db(e) => e.into(),
+        }
+    }
 }

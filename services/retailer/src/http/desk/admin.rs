@@ -10,7 +10,6 @@ use std::str::FromStr;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
 use kummerer_contracts::{Currency, Money};
 use kummerer_service::{FieldErrors, Problem};
 use kummerer_web::{check_password, hash_password, parse_email};
@@ -19,14 +18,23 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::db::{self, desk, products, staff, stock};
+use crate::app::catalogue::{self, ProductError};
+use crate::app::staff::{
+    self as staff_app, AccountError, Change, ChangeError, NewAccount, create_account,
+};
+use crate::app::stock::{self as stock_app, StockError};
+use crate::db::{self, staff, stock};
 use crate::domain::{CODE_MAX, Role, TEXT_MAX};
 use crate::http::desk::auth::{Signed, web_error};
 use crate::http::desk::pages::path_id;
 use crate::http::desk::roles::{admin_page, admin_post};
 use crate::http::desk::{Errors, Me, not_found, render_status, see_other};
 use crate::http::input::AddressBody;
+use crate::http::input::checked;
 use crate::http::view::money;
+use kummerer_contracts::{LocationId, ManufacturerId, ProductId, RetailerId, StaffId, StoreId};
+use kummerer_service::problem::FieldError;
+use sea_orm::DbErr;
 
 /// A money amount typed into a form (`"549.00"`, `"549,00"`) with its currency.
 pub(crate) fn parse_money(
@@ -262,12 +270,12 @@ async fn failed(
     db: &DatabaseConnection,
     me: &Signed,
     form: &str,
-    p: &Problem,
+    errors: Errors,
     typed: HashMap<String, String>,
 ) -> Result<HttpResponse, Problem> {
     let mut page = admin_view(db, me, None).await?;
     page.failed = form.to_owned();
-    page.errors = Errors::from_problem(p);
+    page.errors = errors;
     if let Some(general) = &page.errors.general
         && !page.errors.fields.is_empty()
     {
@@ -293,8 +301,32 @@ fn field<'a>(form: &'a HashMap<String, String>, key: &str) -> &'a str {
     form.get(key).map(String::as_str).unwrap_or("")
 }
 
-/// Runs an admin form: the admin guard (CSRF first), then `work`; a 4xx problem re-renders the
-/// page with the errors and what was typed, a 404 is the 404 page.
+/// Why an admin form did not go through.
+enum Failure {
+    /// The thing the form is about does not exist (the 404 page).
+    NotFound,
+    /// Fields of the form (the page again, the fields marked).
+    Fields(Vec<FieldError>),
+    /// Refused as a whole, saying why (the page again with the message).
+    Refused(String),
+    /// The server failed.
+    Internal(Problem),
+}
+
+impl From<DbErr> for Failure {
+    fn from(e: DbErr) -> Self {
+        Failure::Internal(e.into())
+    }
+}
+
+impl From<Problem> for Failure {
+    fn from(p: Problem) -> Self {
+        Failure::Internal(p)
+    }
+}
+
+/// Runs an admin form: the admin guard (CSRF first), then `work`; a failure re-renders the
+/// page with the errors and what was typed, a missing thing is the 404 page.
 macro_rules! admin_form {
     ($req:expr, $db:expr, $form:expr, $name:literal, |$me:ident, $f:ident| $work:expr) => {{
         let $f: HashMap<String, String> = $form.into_inner();
@@ -302,18 +334,18 @@ macro_rules! admin_form {
             Ok(me) => me,
             Err(res) => return Ok(res),
         };
-        let result: Result<(), Problem> = $work;
-        match result {
-            Ok(()) => Ok(done($name)),
-            Err(p) if p.status == StatusCode::NOT_FOUND.as_u16() => not_found(),
-            Err(p) if p.status < 500 => {
-                let mut typed = $f.clone();
-                typed.remove("password");
-                typed.remove("csrf");
-                failed($db, &$me, $name, &p, typed).await
-            }
-            Err(p) => Err(p),
-        }
+        let result: Result<(), Failure> = $work;
+        let errors = match result {
+            Ok(()) => return Ok(done($name)),
+            Err(Failure::NotFound) => return not_found(),
+            Err(Failure::Internal(p)) => return Err(p),
+            Err(Failure::Fields(fields)) => Errors::fields(fields),
+            Err(Failure::Refused(message)) => Errors::general(message),
+        };
+        let mut typed = $f.clone();
+        typed.remove("password");
+        typed.remove("csrf");
+        failed($db, &$me, $name, errors, typed).await
     }};
 }
 
@@ -347,19 +379,25 @@ pub async fn create_staff(
         if store.is_err() {
             v.add("store_id", "no such store");
         }
-        v.finish()?;
+        checked(v).map_err(Failure::Fields)?;
         let (Some(email), Some(role), Ok(store_id)) = (email, role, store) else {
-            return Err(Problem::internal("checked fields vanished"));
+            return Err(Problem::internal("checked fields vanished").into());
         };
         let password_hash = hash_password(password).await.map_err(web_error)?;
-        let member =
-            staff::Model::new_account(retailer_id, email, name, role, password_hash, store_id);
-        if !desk::insert_staff(db, member.clone()).await? {
-            return Err(Problem::conflict(
-                "staff_exists",
-                format!("{} already has an account", member.email),
-            ));
-        }
+        let new = NewAccount {
+            email,
+            name,
+            role,
+            password_hash,
+            store_id: store_id.map(StoreId),
+        };
+        let member = match create_account(db, RetailerId(retailer_id), new).await {
+            Ok(member) => member,
+            Err(AccountError::Exists(email)) => {
+                return Err(Failure::Refused(format!("{email} already has an account")));
+            }
+            Err(AccountError::Db(e)) => return Err(e.into()),
+        };
         tracing::info!(admin.id = %me.staff.id, staff.id = %member.id, staff.role = %member.role,
             "staff account created by an admin");
         Ok(())
@@ -379,34 +417,23 @@ pub async fn update_staff(
     let db = db.get_ref();
     admin_form!(req, db, form, "staff", |me, f| async {
         let retailer_id = me.staff.retailer_id;
-        let member = match path_id(&path) {
-            Some(id) => {
-                staff::Entity::find_by_id(id)
-                    .filter(staff::Column::RetailerId.eq(retailer_id))
-                    .one(db)
-                    .await?
-            }
-            None => None,
-        }
-        .ok_or_else(|| Problem::not_found("staff"))?;
-        if member.id == me.staff.id {
-            return Err(Problem::conflict(
-                "own_account",
-                "you cannot change or disable your own account: ask another admin",
-            ));
-        }
+        let rid = RetailerId(retailer_id);
+        let admin = StaffId(me.staff.id);
+        let Some(member) = path_id(&path).map(StaffId) else {
+            return Err(Failure::NotFound);
+        };
+        let refused = |e: ChangeError| match e {
+            ChangeError::NotFound => Failure::NotFound,
+            ChangeError::OwnAccount => Failure::Refused(e.to_string()),
+            ChangeError::Db(e) => e.into(),
+        };
+        staff_app::changeable(db, rid, admin, member)
+            .await
+            .map_err(refused)?;
         let mut v = FieldErrors::new();
-        match field(&f, "action") {
-            "disable" => {
-                v.finish()?;
-                desk::set_disabled(db, retailer_id, member.id, Some(Utc::now())).await?;
-                tracing::info!(admin.id = %me.staff.id, staff.id = %member.id, "staff disabled");
-            }
-            "enable" => {
-                v.finish()?;
-                desk::set_disabled(db, retailer_id, member.id, None).await?;
-                tracing::info!(admin.id = %me.staff.id, staff.id = %member.id, "staff enabled");
-            }
+        let change = match field(&f, "action") {
+            "disable" => Change::Disable,
+            "enable" => Change::Enable,
             _ => {
                 let role = Role::parse(field(&f, "role"));
                 if role.is_none() {
@@ -416,15 +443,19 @@ pub async fn update_staff(
                 if store.is_err() {
                     v.add("store_id", "no such store");
                 }
-                v.finish()?;
-                let (Some(role), Ok(store_id)) = (role, store) else {
-                    return Err(Problem::internal("checked fields vanished"));
+                checked(v).map_err(Failure::Fields)?;
+                let (Some(role), Ok(store)) = (role, store) else {
+                    return Err(Problem::internal("checked fields vanished").into());
                 };
-                desk::set_role_and_store(db, retailer_id, member.id, role, store_id).await?;
-                tracing::info!(admin.id = %me.staff.id, staff.id = %member.id,
-                    staff.role = role.as_str(), "staff role and store set");
+                Change::RoleAndStore {
+                    role,
+                    store: store.map(StoreId),
+                }
             }
-        }
+        };
+        staff_app::change(db, rid, admin, member, change)
+            .await
+            .map_err(refused)?;
         Ok(())
     }
     .await)
@@ -441,10 +472,10 @@ pub async fn set_limit(
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
     admin_form!(req, db, form, "limits", |me, f| async {
-        let role = Role::parse(&path).ok_or_else(|| Problem::not_found("role"))?;
+        let role = Role::parse(&path).ok_or(Failure::NotFound)?;
         let mut v = FieldErrors::new();
         let amount = parse_money(&mut v, "amount", field(&f, "amount"), field(&f, "currency"));
-        v.finish()?;
+        checked(v).map_err(Failure::Fields)?;
         let amount = amount.ok_or_else(|| Problem::internal("amount vanished"))?;
         db::authority::set_limit(db, me.staff.retailer_id, role, &amount).await?;
         tracing::info!(admin.id = %me.staff.id, role = role.as_str(), limit = %amount,
@@ -466,12 +497,11 @@ pub async fn create_store(
     admin_form!(req, db, form, "stores", |me, f| async {
         let mut v = FieldErrors::new();
         let name = v.text("name", field(&f, "name"), TEXT_MAX);
-        v.finish()?;
-        if !stock::insert_store(db, me.staff.retailer_id, Uuid::now_v7(), &name).await? {
-            return Err(Problem::conflict(
-                "store_exists",
-                format!("there is already a store called {name}"),
-            ));
+        checked(v).map_err(Failure::Fields)?;
+        match stock_app::create_store(db, RetailerId(me.staff.retailer_id), name).await {
+            Ok(_) => {}
+            Err(StockError::Db(e)) => return Err(e.into()),
+            Err(e) => return Err(Failure::Refused(e.to_string())),
         }
         Ok(())
     }
@@ -504,26 +534,19 @@ pub async fn create_location(
         if store.is_err() {
             v.add("store_id", "no such store");
         }
-        v.finish()?;
+        checked(v).map_err(Failure::Fields)?;
         let store_id = store.map_err(|()| Problem::internal("store vanished"))?;
         let mut address = address;
         address.phone = phone.to_owned();
-        let inserted = stock::insert_location(
-            db,
-            retailer_id,
-            stock::NewLocation {
-                id: Uuid::now_v7(),
-                store_id,
-                name: &name,
-                address: &address,
-            },
-        )
-        .await?;
-        if !inserted {
-            return Err(Problem::conflict(
-                "location_exists",
-                format!("there is already a stock location called {name}"),
-            ));
+        let new = stock_app::NewLocation {
+            name,
+            store: store_id.map(StoreId),
+            address,
+        };
+        match stock_app::create_location(db, RetailerId(retailer_id), new).await {
+            Ok(_) => {}
+            Err(StockError::Db(e)) => return Err(e.into()),
+            Err(e) => return Err(Failure::Refused(e.to_string())),
         }
         Ok(())
     }
@@ -559,11 +582,19 @@ pub async fn set_stock(
         if quantity.is_none() {
             v.add("quantity", "must be a whole number, 0 or more");
         }
-        v.finish()?;
+        checked(v).map_err(Failure::Fields)?;
         let (Some(location), Some(product), Some(quantity)) = (location, product, quantity) else {
-            return Err(Problem::internal("checked fields vanished"));
+            return Err(Problem::internal("checked fields vanished").into());
         };
-        stock::set_level(db, retailer_id, location.id, product.id, quantity).await?;
+        let (location_id, product_id) = (LocationId(location.id), ProductId(product.id));
+        stock_app::set_level(
+            db,
+            RetailerId(retailer_id),
+            location_id,
+            product_id,
+            quantity,
+        )
+        .await?;
         tracing::info!(admin.id = %me.staff.id, location.id = %location.id,
             product.id = %product.id, quantity, "stock level set");
         Ok(())
@@ -589,25 +620,24 @@ pub async fn create_product(
             v.add("manufacturer_id", "must be the manufacturer's id (a UUID)");
         }
         let price = parse_money(&mut v, "price", field(&f, "price"), field(&f, "currency"));
-        v.finish()?;
+        checked(v).map_err(Failure::Fields)?;
         let (Some(manufacturer_id), Some(price)) = (manufacturer_id, price) else {
-            return Err(Problem::internal("checked fields vanished"));
+            return Err(Problem::internal("checked fields vanished").into());
         };
-        let product = products::Model {
-            id: Uuid::now_v7(),
-            retailer_id: me.staff.retailer_id,
+        let new = catalogue::NewProduct {
             sku,
             name,
-            manufacturer_id,
-            price: price.amount,
-            currency: price.currency.to_string(),
-            created_at: Utc::now(),
+            manufacturer_id: ManufacturerId(manufacturer_id),
+            price,
         };
-        if !db::insert_product(db, product.clone()).await? {
-            return Err(Problem::conflict(
-                "product_exists",
-                format!("a product with SKU {} already exists", product.sku),
-            ));
+        match catalogue::create_product(db, RetailerId(me.staff.retailer_id), new).await {
+            Ok(_) => {}
+            Err(ProductError::Exists(sku)) => {
+                return Err(Failure::Refused(format!(
+                    "a product with SKU {sku} already exists"
+                )));
+            }
+            Err(ProductError::Db(e)) => return Err(e.into()),
         }
         Ok(())
     }
