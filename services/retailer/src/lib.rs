@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod http;
 pub mod outbound;
+pub mod settings;
 
 use std::sync::Arc;
 
@@ -40,10 +41,10 @@ pub fn build(ctx: &Context) -> Parts {
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
-    let desk = http::desk::DeskConfig::from_env();
-    let ledger = http::ledger::LedgerConfig::from_env().unwrap_or_else(|e| {
+    let desk = http::pages::DeskConfig::from_env();
+    let ledger = settings::LedgerConfig::from_env().unwrap_or_else(|e| {
         tracing::error!(error = %e, "bad ledger configuration; using the default tolerance");
-        http::ledger::LedgerConfig {
+        settings::LedgerConfig {
             tolerance: domain::ledger::DEFAULT_TOLERANCE,
         }
     });
@@ -51,12 +52,12 @@ pub fn build(ctx: &Context) -> Parts {
         routes: Arc::new(move |cfg| {
             cfg.app_data(actix_web::web::Data::new(ledger));
             http::routes(cfg);
-            http::desk::routes(cfg, desk.clone());
+            http::pages::routes(cfg, desk.clone());
         }),
         workers: vec![
             Box::pin(case_events),
             Box::pin(settlement),
-            Box::pin(http::desk::sweep_sessions(
+            Box::pin(http::pages::sweep_sessions(
                 ctx.db.clone(),
                 ctx.cancel.clone(),
             )),

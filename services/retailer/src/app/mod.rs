@@ -1,5 +1,5 @@
 //! The use cases: one transaction each, typed input, a typed error enum per module, typed facts
-//! out. The JSON API (`http::api`), the desk pages (`http::desk`) and the consumers all call
+//! out. The JSON API (`http::api`), the desk pages (`http::pages`) and the consumers all call
 //! these; nothing here knows HTTP.
 //!
 //! The error policy: the domain and the app layer return typed enums (`ApproveError`,
@@ -12,6 +12,8 @@ pub mod approve;
 pub mod cases;
 pub mod catalogue;
 pub mod disputes;
+pub mod entitlement;
+pub mod ledger;
 pub mod refusals;
 pub mod requests;
 pub mod staff;

@@ -1,5 +1,5 @@
 //! Staff accounts over the JSON API, for an admin of the retailer (HTTP Basic, see
-//! [`crate::http::admin_auth`]); the first admin is made with `retailer create-admin`.
+//! [`crate::http::api::admin_auth`]); the first admin is made with `retailer create-admin`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use crate::app::staff::{AccountError, NewAccount, create_account};
 use crate::domain::{Role, TEXT_MAX};
-use crate::http::admin_auth::require_admin;
-use crate::http::desk::auth::web_error;
-use crate::http::retailers::existing;
+use crate::http::api::admin_auth::require_admin;
+use crate::http::api::retailers::existing;
+use crate::http::pages::auth::web_error;
 use kummerer_contracts::RetailerId;
 
 #[derive(Debug, Deserialize)]

@@ -8,14 +8,13 @@
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use kummerer_contracts::{ClaimId, RetailerId};
-use kummerer_service::{FieldErrors, Problem};
+use kummerer_service::Problem;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
 
 pub use crate::app::disputes::{Dispute, DisputeError, Disputed, dispute};
-use crate::domain::{DESCRIPTION_MAX, TEXT_MAX};
-use crate::http::input::checked;
+use crate::http::input::checked_dispute;
 use kummerer_service::problem::FieldError;
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -29,21 +28,7 @@ pub struct DisputeBody {
 impl DisputeBody {
     /// Every field error at once; `disputed_by` comes from the body (API) or the session (desk).
     pub fn parse(&self, disputed_by: &str) -> Result<Dispute, Vec<FieldError>> {
-        let mut v = FieldErrors::new();
-        let statement = v.text("statement", &self.statement, DESCRIPTION_MAX);
-        let note = self
-            .note
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(|n| v.text("note", n, DESCRIPTION_MAX));
-        let disputed_by = v.text("disputed_by", disputed_by, TEXT_MAX);
-        checked(v)?;
-        Ok(Dispute {
-            statement,
-            note,
-            disputed_by,
-        })
+        checked_dispute(&self.statement, self.note.as_deref(), disputed_by)
     }
 }
 

@@ -7,9 +7,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::db::staff;
 use crate::domain::Role;
-use crate::http::desk::auth::{Signed, guard_post};
-use crate::http::desk::message_page;
-use crate::http::desk::pages::me_or_sign_in;
+use crate::http::pages::auth::{Signed, guard_post};
+use crate::http::pages::me_or_sign_in;
+use crate::http::pages::message_page;
 
 pub fn role_of(member: &staff::Model) -> Option<Role> {
     Role::parse(&member.role)

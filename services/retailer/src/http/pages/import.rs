@@ -21,12 +21,12 @@ use uuid::Uuid;
 
 use crate::domain::csv::{self, Record};
 use crate::domain::{CODE_MAX, check_sold_at};
-use crate::http::desk::admin::parse_money;
-use crate::http::desk::auth::{Signed, guard_post};
-use crate::http::desk::pages::path_id;
-use crate::http::desk::roles::{admin_page, admin_post, admins_only, is_admin};
-use crate::http::desk::{Me, not_found, render_status};
 use crate::http::input::AddressBody;
+use crate::http::pages::admin::parse_money;
+use crate::http::pages::auth::{Signed, guard_post};
+use crate::http::pages::path_id;
+use crate::http::pages::roles::{admin_page, admin_post, admins_only, is_admin};
+use crate::http::pages::{Me, not_found, render_status};
 
 /// The columns of the file, in this order, named in its first line.
 pub const COLUMNS: [&str; 12] = [

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::app::catalogue::{self, SaleError, record_sale};
 use crate::db;
 use crate::domain::{CODE_MAX, check_sold_at};
+use crate::http::api::retailers::existing;
 use crate::http::input::{AddressBody, invalid};
-use crate::http::retailers::existing;
 use crate::http::view::{List, SaleView};
 use kummerer_contracts::RetailerId;
 

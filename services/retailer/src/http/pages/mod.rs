@@ -6,14 +6,19 @@
 //! unknown one. Every POST carries the session's CSRF token (else 403).
 
 pub mod admin;
+pub mod approve;
 pub mod auth;
+pub mod case;
 pub mod dashboard;
 pub mod disputes;
+pub mod home;
 pub mod import;
-pub mod pages;
+pub mod ledger;
 pub mod refusals;
 pub mod requests;
 pub mod roles;
+pub mod sale;
+pub mod status;
 
 use std::collections::HashMap;
 
@@ -30,21 +35,21 @@ const CSS: &str = include_str!("../../../static/desk.css");
 pub fn routes(cfg: &mut web::ServiceConfig, config: DeskConfig) {
     cfg.service(
         kummerer_web::signin::routes::<auth::StaffAccounts>(web::scope("/desk"), config)
-            .route("", web::get().to(pages::home))
+            .route("", web::get().to(home::home))
             .route("/desk.css", web::get().to(css))
-            .route("/sales/{id}", web::get().to(pages::sale))
-            .route("/sales/{id}/cases", web::post().to(pages::open_case))
-            .route("/cases/{id}", web::get().to(pages::case))
-            .route("/cases/{id}/swap", web::post().to(pages::approve_swap))
+            .route("/sales/{id}", web::get().to(sale::sale))
+            .route("/sales/{id}/cases", web::post().to(sale::open_case))
+            .route("/cases/{id}", web::get().to(case::case))
+            .route("/cases/{id}/swap", web::post().to(approve::approve_swap))
             .route("/cases/{id}/refuse", web::post().to(refusals::refuse_form))
             .route(
                 "/cases/{id}/status-link",
-                web::post().to(crate::http::status::create_link),
+                web::post().to(crate::http::pages::status::create_link),
             )
             .route("/reports/refusals", web::get().to(refusals::report))
             .route("/claims/{id}/dispute", web::get().to(disputes::page))
             .route("/claims/{id}/dispute", web::post().to(disputes::submit))
-            .route("/ledger", web::get().to(crate::http::ledger::page))
+            .route("/ledger", web::get().to(crate::http::pages::ledger::page))
             .route("/desk.js", web::get().to(script))
             .route("/requests", web::get().to(requests::list))
             .route("/requests/open", web::get().to(requests::open_fragment))
@@ -124,6 +129,43 @@ pub const SCRIPT_PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src
 
 pub use kummerer_web::{render, render_status, see_other};
 
+// --- what every page shares ---------------------------------------------------------------------
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use actix_web::HttpRequest;
+
+use crate::http::pages::auth::{Signed, signed_in};
+
+/// Most search results shown.
+pub(crate) const RESULTS_MAX: u64 = 50;
+pub(crate) const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
+
+pub(crate) fn when(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub(crate) fn day(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// A path id; anything that is not a UUID is as unknown as an unknown one.
+pub(crate) fn path_id(raw: &str) -> Option<Uuid> {
+    Uuid::parse_str(raw).ok()
+}
+
+/// The signed-in staff member, or the redirect to the sign-in page.
+pub(crate) async fn me_or_sign_in(
+    req: &HttpRequest,
+    db: &DatabaseConnection,
+) -> Result<Result<Signed, HttpResponse>, Problem> {
+    Ok(signed_in(req, db)
+        .await?
+        .ok_or_else(|| see_other("/desk/sign-in")))
+}
+
 pub fn message_page(status: StatusCode, title: &str, text: &str) -> Result<HttpResponse, Problem> {
     render_status(
         status,
@@ -174,24 +216,6 @@ pub struct Errors {
 }
 
 impl Errors {
-    pub fn from_problem(p: &Problem) -> Errors {
-        let fields: HashMap<String, String> = p
-            .errors
-            .iter()
-            .map(|e| (e.field.clone(), e.message.clone()))
-            .collect();
-        let general = if fields.is_empty() {
-            Some(p.detail.clone().unwrap_or_else(|| p.title.clone()))
-        } else {
-            Some("Please correct the marked fields.".to_owned())
-        };
-        Errors {
-            fields,
-            general,
-            needs_manager: false,
-        }
-    }
-
     /// The errors of the fields `errors`, in the order found.
     pub fn fields(errors: Vec<kummerer_service::problem::FieldError>) -> Errors {
         let fields: HashMap<String, String> =

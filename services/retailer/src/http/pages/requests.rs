@@ -21,10 +21,12 @@ use crate::app::approve::ApproveError;
 use crate::app::requests::{self as app, DecideError};
 use crate::db::{self, requests};
 use crate::domain::REFUSAL_TEXT_MAX;
-use crate::http::desk::auth::Signed;
-use crate::http::desk::pages::{Rejected, SwapForm, checked_form, me_or_sign_in, path_id, when};
-use crate::http::desk::roles::{is_manager, manager_page, manager_post, role_of};
-use crate::http::desk::{Me, not_found, render, see_other};
+use crate::http::pages::approve::{Rejected, checked_form};
+use crate::http::pages::auth::Signed;
+use crate::http::pages::case::SwapForm;
+use crate::http::pages::roles::{is_manager, manager_page, manager_post, role_of};
+use crate::http::pages::{Me, not_found, render, see_other};
+use crate::http::pages::{me_or_sign_in, path_id, when};
 
 /// The problem code of a case that already has a request waiting.
 pub const REQUEST_OPEN: &str = "approval_request_open";
@@ -334,7 +336,7 @@ pub async fn approve(
         Failure::Approve(e) => e.to_string(),
     };
     let page = request_page(db, &me, r, Some(message), String::new()).await?;
-    crate::http::desk::render_status(StatusCode::CONFLICT, &page)
+    crate::http::pages::render_status(StatusCode::CONFLICT, &page)
 }
 
 /// Why a manager's approval of a request did not go through.
@@ -380,7 +382,7 @@ pub async fn decline(
             form.reason.clone(),
         )
         .await?;
-        return crate::http::desk::render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        return crate::http::pages::render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     app::decline(
         db,

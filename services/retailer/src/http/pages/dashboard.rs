@@ -10,9 +10,10 @@ use serde::Deserialize;
 
 use crate::db::{dashboard, refusals};
 use crate::domain::RefusalReason;
-use crate::http::desk::pages::{duration_text, when};
-use crate::http::desk::roles::manager_page;
-use crate::http::desk::{Me, render};
+use crate::http::pages::case::duration_text;
+use crate::http::pages::roles::manager_page;
+use crate::http::pages::when;
+use crate::http::pages::{Me, render};
 
 /// Days the dashboard covers when none are asked for; most it covers.
 const DEFAULT_DAYS: i64 = 30;

@@ -1,6 +1,6 @@
 //! The desk's dispute page (`/desk/claims/{id}/dispute`, linked from the case page while the
 //! claim is rejected): managers and admins dispute a rejection once, with a statement and an
-//! optional note; the same [`crate::http::disputes::dispute`] as the JSON API.
+//! optional note; the same [`crate::app::disputes::dispute`] as the JSON API.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -10,12 +10,13 @@ use kummerer_service::Problem;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use crate::app::disputes::{DisputeError, dispute};
 use crate::db;
 use crate::domain::Role;
-use crate::http::desk::auth::{Signed, guard_post};
-use crate::http::desk::pages::{me_or_sign_in, path_id};
-use crate::http::desk::{Errors, Me, message_page, not_found, render_status, see_other};
-use crate::http::disputes::{DisputeBody, DisputeError, dispute};
+use crate::http::input::checked_dispute;
+use crate::http::pages::auth::{Signed, guard_post};
+use crate::http::pages::{Errors, Me, message_page, not_found, render_status, see_other};
+use crate::http::pages::{me_or_sign_in, path_id};
 use kummerer_contracts::{ClaimId, RetailerId};
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -134,12 +135,8 @@ pub async fn submit(
         return managers_only(DISPUTERS);
     }
     let form = form.into_inner();
-    let body = DisputeBody {
-        statement: form.statement.clone(),
-        note: Some(form.note.clone()),
-        disputed_by: String::new(),
-    };
-    let (status, errors) = match body.parse(&me.staff.email) {
+    let checked = checked_dispute(&form.statement, Some(&form.note), &me.staff.email);
+    let (status, errors) = match checked {
         Err(fields) => (StatusCode::UNPROCESSABLE_ENTITY, Errors::fields(fields)),
         Ok(d) => {
             let (rid, cid) = (RetailerId(retailer_id), ClaimId(id));

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::db::staff;
 use crate::domain::Role;
-use crate::http::desk::auth::authorize_manager;
+use crate::http::pages::auth::authorize_manager;
 
 /// Standard base64 (with or without padding); `None` if it is not.
 fn base64_decode(s: &str) -> Option<Vec<u8>> {

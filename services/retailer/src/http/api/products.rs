@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::app::catalogue::{self, ProductError, create_product};
 use crate::db;
 use crate::domain::{CODE_MAX, TEXT_MAX};
-use crate::http::retailers::existing;
+use crate::http::api::retailers::existing;
 use crate::http::view::{List, ProductView};
 use kummerer_contracts::{ManufacturerId, RetailerId};
 

@@ -12,10 +12,12 @@ use serde::Deserialize;
 use crate::app::refusals::{Refusal, RefuseError, refuse};
 use crate::db::{self, refusals};
 use crate::domain::{REFUSAL_TEXT_MAX, RefusalReason, Role};
-use crate::http::desk::auth::guard_post;
-use crate::http::desk::pages::{CategoryOption, case_page, me_or_sign_in, path_id};
-use crate::http::desk::{Errors, Me, message_page, not_found, render, see_other};
 use crate::http::input::checked;
+use crate::http::pages::auth::guard_post;
+use crate::http::pages::case::case_page;
+use crate::http::pages::sale::CategoryOption;
+use crate::http::pages::{Errors, Me, message_page, not_found, render, see_other};
+use crate::http::pages::{me_or_sign_in, path_id};
 use kummerer_contracts::{CaseId, RetailerId, StaffId};
 
 #[derive(Debug, Default, Clone, Deserialize)]

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{CaseId, RetailerId};
 use kummerer_service::{FieldErrors, Problem};
-use sea_orm::{AccessMode, ConnectionTrait, DatabaseConnection, IsolationLevel, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
@@ -14,10 +14,10 @@ pub use crate::app::approve::{Approval, approve, approve_in};
 use crate::app::approve::{ApproveError, SwapApproved};
 pub use crate::app::cases::{EARLIER_CASES_MAX, EarlierCase};
 use crate::app::cases::{NewCase as CheckedCase, OpenCaseError};
-use crate::db::{self, cases};
+use crate::db;
 use crate::domain::{CODE_MAX, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, TEXT_MAX};
 use crate::http::input::{AddressBody, invalid};
-use crate::http::view::{CaseParts, CaseView, ClaimView, SaleView, SwapView};
+use crate::http::view::{CaseParts, CaseView, SaleView, case_view};
 
 #[derive(Debug, Deserialize)]
 pub struct NewCase {
@@ -130,64 +130,6 @@ pub async fn get(
         .await?
         .ok_or_else(|| Problem::not_found("case"))?;
     Ok(HttpResponse::Ok().json(case_view(db, case).await?))
-}
-
-/// The case with its sale, swap, claim and timeline (the JSON API and the desk).
-///
-/// Read in one REPEATABLE READ snapshot: a consumer commits the claim's decision and its
-/// timeline entry together, so the view must never show one without the other.
-pub async fn case_view(db: &DatabaseConnection, case: cases::Model) -> Result<CaseView, Problem> {
-    let txn = db
-        .begin_with_config(
-            Some(IsolationLevel::RepeatableRead),
-            Some(AccessMode::ReadOnly),
-        )
-        .await?;
-    let case = db::find_case(&txn, case.retailer_id, case.id)
-        .await?
-        .unwrap_or(case);
-    let view = case_view_in(&txn, case).await?;
-    txn.commit().await?;
-    Ok(view)
-}
-
-async fn case_view_in<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<CaseView, Problem> {
-    let retailer_id = case.retailer_id;
-    let sale = db::sale_of(db, retailer_id, case.sale_id).await?;
-    let product = db::product_of(db, retailer_id, sale.product_id).await?;
-    let (swap, claim) = match db::swap_of_case(db, retailer_id, case.id).await? {
-        None => (None, None),
-        Some(swap) => {
-            let claim = db::claim_of_swap(db, retailer_id, swap.id).await?;
-            let replacement = if swap.replacement_product_id == product.id {
-                product.clone()
-            } else {
-                db::product_of(db, retailer_id, swap.replacement_product_id).await?
-            };
-            let location = match swap.stock_location_id {
-                Some(id) => db::stock::location(db, retailer_id, id).await?,
-                None => None,
-            };
-            let mut view = SwapView::new(swap, &replacement);
-            view.stock_location = location.map(|l| crate::http::view::StockLocationRef {
-                id: l.id,
-                name: l.label(),
-            });
-            let mut claim = claim.map(ClaimView::new).transpose()?;
-            if let Some(c) = claim.as_mut() {
-                c.disputed_at = db::settlement::disputed_at(db, retailer_id, c.id).await?;
-            }
-            (Some(view), claim)
-        }
-    };
-    let timeline = db::timeline_of(db, retailer_id, case.id).await?;
-    Ok(CaseView::from(CaseParts {
-        case,
-        sale: SaleView::new(sale, &product)?,
-        swap,
-        claim,
-        timeline,
-    }))
 }
 
 #[derive(Debug, Deserialize)]

@@ -15,9 +15,10 @@ use crate::app::status_link::{self, StatusLinkError};
 use crate::db;
 use kummerer_web::{looks_like_token, random_token, token_hash};
 
-use crate::http::desk::auth::{CsrfForm, guard_post, web_error};
-use crate::http::desk::pages::{case_page, path_id};
-use crate::http::desk::{Errors, not_found, render, render_status};
+use crate::http::pages::auth::{CsrfForm, guard_post, web_error};
+use crate::http::pages::case::case_page;
+use crate::http::pages::path_id;
+use crate::http::pages::{Errors, not_found, render, render_status};
 
 #[derive(Template)]
 #[template(path = "status.html")]

@@ -17,10 +17,10 @@ use kummerer_web::signin::{
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
-use crate::db::{desk, sessions, staff};
+use crate::db::{desk, staff};
 use crate::domain::Role;
 use crate::domain::staff::SESSION_HOURS;
-use crate::http::desk::{SignIn, message_page, render};
+use crate::http::pages::{SignIn, message_page, render};
 
 pub use kummerer_web::signin::CsrfForm;
 
@@ -75,18 +75,7 @@ impl Accounts for StaffAccounts {
         m: &staff::Model,
         s: NewSession,
     ) -> Result<(), DbErr> {
-        desk::insert_session(
-            txn,
-            sessions::Model {
-                id: s.id,
-                staff_id: m.id,
-                retailer_id: m.retailer_id,
-                csrf_token: s.csrf,
-                created_at: s.created_at,
-                expires_at: s.expires_at,
-            },
-        )
-        .await
+        desk::insert_session(txn, m, s).await
     }
 
     async fn live_session(

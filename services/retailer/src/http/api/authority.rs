@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::http::admin_auth::require_admin;
+use crate::http::api::admin_auth::require_admin;
 use kummerer_contracts::Money;
 use kummerer_service::Problem;
 use sea_orm::DatabaseConnection;
@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::domain::Role;
-use crate::http::retailers::existing;
+use crate::http::api::retailers::existing;
 
 #[derive(Debug, Deserialize)]
 pub struct SetLimit {
