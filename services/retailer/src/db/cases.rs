@@ -1,7 +1,6 @@
 //! `cases`: a defect reported on a sold unit.
 
 use sea_orm::entity::prelude::*;
-use sea_orm::sea_query::Expr;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "cases")]
@@ -50,4 +49,71 @@ pub async fn set_status_token<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(updated.rows_affected == 1)
+}
+
+// --- queries ---
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{cases, insert_new};
+use crate::domain::CaseStatus;
+
+/// `false` when the sale already has a case in progress.
+pub async fn insert_case<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<bool, DbErr> {
+    let row: cases::ActiveModel = case.into();
+    insert_new(db, row.reset_all()).await
+}
+
+pub async fn find_case<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<cases::Model>, DbErr> {
+    cases::Entity::find_by_id(id)
+        .filter(cases::Column::RetailerId.eq(retailer_id))
+        .one(db)
+        .await
+}
+
+/// The case, locked (`FOR UPDATE`) until the caller's transaction ends: a second approval of the
+/// same case waits here and then sees the first one's outcome.
+pub async fn lock_case<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<cases::Model>, DbErr> {
+    cases::Entity::find_by_id(id)
+        .filter(cases::Column::RetailerId.eq(retailer_id))
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
+pub async fn set_case_status<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    status: CaseStatus,
+) -> Result<(), DbErr> {
+    cases::Entity::update_many()
+        .col_expr(cases::Column::Status, Expr::value(status.as_str()))
+        .filter(cases::Column::Id.eq(id))
+        .filter(cases::Column::RetailerId.eq(retailer_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The stored status as the domain type.
+pub fn case_status(case: &cases::Model) -> Result<CaseStatus, DbErr> {
+    CaseStatus::parse(&case.status).ok_or_else(|| {
+        DbErr::Custom(format!(
+            "case {} has unknown status {:?}",
+            case.id, case.status
+        ))
+    })
 }
