@@ -1,4 +1,9 @@
-//! The retailer's settings, read from the environment and checked once at start.
+//! The retailer's settings, read from the environment and checked once at start (beside the
+//! shared `Config` every service has: database, broker, port). A bad value stops the start with
+//! a message naming the variable, instead of falling back silently.
+//!
+//! Nothing here is a secret: the database and broker URLs live in the shared `Config`, and the
+//! first admin's password (`KUMMERER_ADMIN_PASSWORD`) is read by `create-admin` only.
 
 use rust_decimal::Decimal;
 
@@ -12,7 +17,7 @@ pub struct LedgerConfig {
 
 impl LedgerConfig {
     /// `KUMMERER_LEDGER_TOLERANCE` (a non-negative decimal); unset → 0.01. A bad value is an
-    /// error (the service logs it at start and keeps the default).
+    /// error naming the variable: the service does not start.
     pub fn from_env() -> anyhow::Result<LedgerConfig> {
         match std::env::var("KUMMERER_LEDGER_TOLERANCE") {
             Err(_) => Ok(LedgerConfig {
@@ -29,5 +34,23 @@ impl LedgerConfig {
                 Ok(LedgerConfig { tolerance })
             }
         }
+    }
+}
+
+/// Everything the retailer reads from the environment, checked.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The recovery ledger's tolerance for differences.
+    pub ledger: LedgerConfig,
+    /// The desk's pages (`KUMMERER_INSECURE_COOKIES=1` drops `Secure` on the session cookie).
+    pub desk: crate::http::pages::DeskConfig,
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Settings> {
+        Ok(Settings {
+            ledger: LedgerConfig::from_env()?,
+            desk: crate::http::pages::DeskConfig::from_env(),
+        })
     }
 }

@@ -210,3 +210,48 @@ mod tests {
         assert!(!same("", "a"));
     }
 }
+
+/// The signed-in staff member as an extractor (zero2prod's `reject_anonymous_users`): a desk
+/// page takes `SignedIn(me)` instead of checking the session itself; without a live session the
+/// request is answered with the redirect to the sign-in page and the handler never runs. (A POST
+/// also checks the form's CSRF token, so POSTs keep [`guard_post`].)
+pub struct SignedIn(pub Signed);
+
+/// No live session: 303 to the sign-in page.
+#[derive(Debug)]
+pub struct SignInFirst;
+
+impl std::fmt::Display for SignInFirst {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not signed in")
+    }
+}
+
+impl actix_web::ResponseError for SignInFirst {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::SEE_OTHER
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        super::see_other("/desk/sign-in")
+    }
+}
+
+impl actix_web::FromRequest for SignedIn {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let db = req
+                .app_data::<actix_web::web::Data<DatabaseConnection>>()
+                .cloned()
+                .ok_or_else(|| Problem::internal("the desk has no database"))?;
+            match signed_in(&req, db.get_ref()).await.map_err(Problem::from)? {
+                Some(me) => Ok(SignedIn(me)),
+                None => Err(SignInFirst.into()),
+            }
+        })
+    }
+}

@@ -1,7 +1,7 @@
 //! The case page: the case, who holds the ball, its timeline and, while open, the approve-swap
 //! and refuse forms.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use kummerer_service::Problem;
@@ -12,10 +12,9 @@ use uuid::Uuid;
 use crate::db::{self};
 use crate::domain::{CaseStatus, Limit, Role};
 use crate::http::pages::auth::Signed;
+use crate::http::pages::auth::SignedIn;
 use crate::http::pages::refusals::{RefuseForm, reason_options};
-use crate::http::pages::{
-    DATETIME_LOCAL, Errors, Me, me_or_sign_in, not_found, path_id, render, when,
-};
+use crate::http::pages::{DATETIME_LOCAL, Errors, Me, not_found, path_id, render, when};
 use crate::http::view::case_view;
 use crate::http::view::{BallView, CaseView, money};
 
@@ -326,14 +325,10 @@ pub(crate) async fn case_page(
 
 /// `GET /desk/cases/{id}`: the case, its timeline and, while open, the approve-swap form.
 pub async fn case(
-    req: HttpRequest,
+    SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match me_or_sign_in(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     let Some(id) = path_id(&path) else {
         return not_found();
     };

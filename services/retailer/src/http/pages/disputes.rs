@@ -14,9 +14,10 @@ use crate::app::disputes::{DisputeError, dispute};
 use crate::db;
 use crate::domain::Role;
 use crate::http::input::checked_dispute;
+use crate::http::pages::auth::SignedIn;
 use crate::http::pages::auth::{Signed, guard_post};
+use crate::http::pages::path_id;
 use crate::http::pages::{Errors, Me, message_page, not_found, render_status, see_other};
-use crate::http::pages::{me_or_sign_in, path_id};
 use kummerer_contracts::{ClaimId, RetailerId};
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -83,14 +84,10 @@ async fn dispute_page(
 
 /// `GET /desk/claims/{id}/dispute`.
 pub async fn page(
-    req: HttpRequest,
+    SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match me_or_sign_in(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     let Some(id) = path_id(&path) else {
         return not_found();
     };

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use kummerer_service::Problem;
 use sea_orm::DatabaseConnection;
@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 use crate::db::{self, desk, products};
 use crate::domain::CODE_MAX;
+use crate::http::pages::auth::SignedIn;
 use crate::http::pages::requests;
-use crate::http::pages::{Me, RESULTS_MAX, day, me_or_sign_in, render};
+use crate::http::pages::{Me, RESULTS_MAX, day, render};
 use crate::http::view::money;
 
 // --- search -------------------------------------------------------------------------------------
@@ -49,14 +50,10 @@ pub struct Home {
 /// `GET /desk?q=…`: one search box for a receipt number, a serial number, or the start of the
 /// customer's name or phone number.
 pub async fn home(
-    req: HttpRequest,
+    SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match me_or_sign_in(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     let retailer_id = me.staff.retailer_id;
     let q = query.q.trim().to_owned();
     let mut page = Home {

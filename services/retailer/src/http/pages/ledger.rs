@@ -1,7 +1,7 @@
 //! The desk's recovery ledger `/desk/ledger?status=…` (managers and admins; a clerk gets the
 //! 403 page): the same items as the JSON API, from [`crate::app::ledger`].
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use kummerer_contracts::RetailerId;
 use kummerer_service::Problem;
@@ -12,9 +12,10 @@ use uuid::Uuid;
 
 use crate::app::ledger::{LEDGER_LIMIT, items};
 use crate::domain::ledger::LedgerStatus;
+use crate::http::pages::auth::SignedIn;
 use crate::http::pages::disputes::{is_manager, managers_only};
+use crate::http::pages::when;
 use crate::http::pages::{Me, render};
-use crate::http::pages::{me_or_sign_in, when};
 use crate::settings::LedgerConfig;
 
 #[derive(Debug, Default, Deserialize)]
@@ -70,15 +71,11 @@ fn amount(a: Option<Decimal>, currency: &str) -> String {
 
 /// `GET /desk/ledger?status=…`: the ledger for managers and admins (a clerk gets the 403 page).
 pub async fn page(
-    req: HttpRequest,
+    SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
     config: web::Data<LedgerConfig>,
     query: web::Query<LedgerQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match me_or_sign_in(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     if !is_manager(&me) {
         return managers_only("The recovery ledger is for managers and admins.");
     }

@@ -13,11 +13,12 @@ use crate::app::refusals::{Refusal, RefuseError, refuse};
 use crate::db::{self, refusals};
 use crate::domain::{REFUSAL_TEXT_MAX, RefusalReason, Role};
 use crate::http::input::checked;
+use crate::http::pages::auth::SignedIn;
 use crate::http::pages::auth::guard_post;
 use crate::http::pages::case::case_page;
+use crate::http::pages::path_id;
 use crate::http::pages::sale::CategoryOption;
 use crate::http::pages::{Errors, Me, message_page, not_found, render, see_other};
-use crate::http::pages::{me_or_sign_in, path_id};
 use kummerer_contracts::{CaseId, RetailerId, StaffId};
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -156,14 +157,10 @@ fn parse_day(raw: &str, default: NaiveDate) -> Option<NaiveDate> {
 /// last 30 days by default): refusals per reason, per person and per store (where the case was
 /// opened). Managers and admins only (a clerk gets the 403 page).
 pub async fn report(
-    req: HttpRequest,
+    SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
     query: web::Query<Period>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match me_or_sign_in(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     if !matches!(
         Role::parse(&me.staff.role),
         Some(Role::Manager | Role::Admin)

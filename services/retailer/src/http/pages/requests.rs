@@ -23,10 +23,11 @@ use crate::db::{self, requests};
 use crate::domain::REFUSAL_TEXT_MAX;
 use crate::http::pages::approve::{Rejected, checked_form};
 use crate::http::pages::auth::Signed;
+use crate::http::pages::auth::SignedIn;
 use crate::http::pages::case::SwapForm;
 use crate::http::pages::roles::{is_manager, manager_page, manager_post, role_of};
 use crate::http::pages::{Me, not_found, render, see_other};
-use crate::http::pages::{me_or_sign_in, path_id, when};
+use crate::http::pages::{path_id, when};
 
 /// The problem code of a case that already has a request waiting.
 pub const REQUEST_OPEN: &str = "approval_request_open";
@@ -234,14 +235,10 @@ async fn request_page(
 /// `GET /desk/requests/{id}`: for the clerk, the waiting page (it reloads itself every 2 s
 /// while the request is open); for a manager, the request with Approve and Decline.
 pub async fn show(
-    req: HttpRequest,
+    SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match me_or_sign_in(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     let Some(id) = path_id(&path) else {
         return not_found();
     };

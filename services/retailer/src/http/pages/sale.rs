@@ -12,10 +12,9 @@ use crate::app::cases::{EARLIER_CASES_MAX, OpenCaseError, open_on_sale};
 use crate::db::{self, desk, sales};
 use crate::domain::{DESCRIPTION_MAX, DefectCategory, Entitlement};
 use crate::http::input::checked;
+use crate::http::pages::auth::SignedIn;
 use crate::http::pages::auth::{Signed, guard_post};
-use crate::http::pages::{
-    Errors, Me, day, me_or_sign_in, not_found, path_id, render, see_other, when,
-};
+use crate::http::pages::{Errors, Me, day, not_found, path_id, render, see_other, when};
 use crate::http::view::money;
 use kummerer_contracts::StoreId;
 
@@ -165,14 +164,10 @@ async fn sale_page(
 /// `GET /desk/sales/{id}`: the sold unit at a glance, and the form to open a case on it (or the
 /// link to the case already in progress).
 pub async fn sale(
-    req: HttpRequest,
+    SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match me_or_sign_in(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     let Some(id) = path_id(&path) else {
         return not_found();
     };
