@@ -10,6 +10,7 @@ pub mod cases;
 pub mod claims;
 pub mod dashboard;
 pub mod desk;
+pub mod imports;
 pub mod products;
 pub mod refusals;
 pub mod requests;

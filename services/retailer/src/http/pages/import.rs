@@ -5,20 +5,19 @@
 //! line already imported (same receipt number and serial) is a duplicate error, never a second
 //! sale. The file is kept (`sales_imports`) so the second step imports exactly what was checked.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbBackend, FromQueryResult, Statement, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::db::imports;
 use crate::domain::csv::{self, Record};
 use crate::domain::{CODE_MAX, check_sold_at};
 use crate::http::input::AddressBody;
@@ -93,18 +92,6 @@ fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-#[derive(FromQueryResult)]
-struct Known {
-    receipt_no: String,
-    serial: String,
-}
-
-#[derive(FromQueryResult)]
-struct Sku {
-    id: Uuid,
-    sku: String,
-}
-
 /// Every row of the file checked: the valid rows and every error. `Err` is a problem with the
 /// file itself (not CSV, wrong columns, too many rows), which imports nothing and offers nothing.
 async fn check<C: ConnectionTrait>(
@@ -142,29 +129,8 @@ async fn check<C: ConnectionTrait>(
     let column = |r: &Record, i: usize| r.fields.get(i).map(|f| f.trim().to_owned());
     let skus: Vec<String> = rows.iter().filter_map(|r| column(r, 1)).collect();
     let receipts: Vec<String> = rows.iter().filter_map(|r| column(r, 0)).collect();
-    let products: HashMap<String, Uuid> = Sku::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT id, sku FROM products WHERE retailer_id = $1 \
-         AND sku IN (SELECT jsonb_array_elements_text($2::jsonb))",
-        [retailer_id.into(), json!(skus).into()],
-    ))
-    .all(db)
-    .await?
-    .into_iter()
-    .map(|p| (p.sku, p.id))
-    .collect();
-    let known: HashSet<(String, String)> =
-        Known::find_by_statement(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT receipt_no, serial FROM sales WHERE retailer_id = $1 \
-         AND receipt_no IN (SELECT jsonb_array_elements_text($2::jsonb))",
-            [retailer_id.into(), json!(receipts).into()],
-        ))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|k| (k.receipt_no, k.serial))
-        .collect();
+    let products = imports::products_by_sku(db, retailer_id, skus).await?;
+    let known = imports::known_lines(db, retailer_id, receipts).await?;
 
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let mut valid = Vec::new();
@@ -276,20 +242,7 @@ async fn insert<C: ConnectionTrait>(
             })
         })
         .collect();
-    let done = db
-        .execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "INSERT INTO sales (id, retailer_id, receipt_no, product_id, serial, price_paid, \
-             currency, sold_at, customer_name, customer_phone, street, postcode, city, country) \
-             SELECT (r->>'id')::uuid, $1, r->>'receipt_no', (r->>'product_id')::uuid, \
-             r->>'serial', (r->>'price_paid')::numeric, r->>'currency', \
-             (r->>'sold_at')::timestamptz, r->>'customer_name', r->>'customer_phone', \
-             r->>'street', r->>'postcode', r->>'city', r->>'country' \
-             FROM jsonb_array_elements($2::jsonb) AS r ON CONFLICT DO NOTHING",
-            [retailer_id.into(), serde_json::Value::Array(data).into()],
-        ))
-        .await?;
-    Ok(done.rows_affected() == rows.len() as u64)
+    Ok(imports::insert_sales(db, retailer_id, data).await?)
 }
 
 // --- the page -----------------------------------------------------------------------------------
@@ -437,21 +390,19 @@ pub async fn upload(
             Some("Some of these sales were imported meanwhile: upload the file again.".to_owned());
         return render_status(StatusCode::CONFLICT, &page);
     }
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "INSERT INTO sales_imports (id, retailer_id, uploaded_by, file_name, content, status, \
-         imported, skipped) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        [
-            import_id.into(),
-            retailer_id.into(),
-            me.staff.id.into(),
-            file_name.chars().take(200).collect::<String>().into(),
-            text.into(),
-            (if all_valid { "imported" } else { "checked" }).into(),
-            (all_valid.then_some(valid.len() as i32)).into(),
-            (all_valid.then_some(0)).into(),
-        ],
-    ))
+    imports::insert(
+        &txn,
+        imports::NewImport {
+            id: import_id,
+            retailer_id,
+            uploaded_by: me.staff.id,
+            file_name,
+            content: &text,
+            status: if all_valid { "imported" } else { "checked" },
+            imported: all_valid.then_some(valid.len() as i32),
+            skipped: all_valid.then_some(0),
+        },
+    )
     .await?;
     txn.commit().await?;
     if all_valid {
@@ -471,13 +422,6 @@ pub async fn upload(
 #[serde(default)]
 pub struct CsrfOnly {
     pub csrf: String,
-}
-
-#[derive(FromQueryResult)]
-struct Stored {
-    file_name: String,
-    content: String,
-    status: String,
 }
 
 /// `POST /desk/admin/import/{id}/valid`: the admin chose to import the valid rows of a checked
@@ -500,15 +444,7 @@ pub async fn import_valid(
     };
     let retailer_id = me.staff.retailer_id;
     let txn = db.begin().await?;
-    let Some(stored) = Stored::find_by_statement(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT file_name, content, status FROM sales_imports \
-         WHERE retailer_id = $1 AND id = $2 FOR UPDATE",
-        [retailer_id.into(), id.into()],
-    ))
-    .one(&txn)
-    .await?
-    else {
+    let Some(stored) = imports::lock(&txn, retailer_id, id).await? else {
         txn.rollback().await?;
         return not_found();
     };
@@ -535,18 +471,8 @@ pub async fn import_valid(
         return render_status(StatusCode::CONFLICT, &page);
     }
     let skipped = total - valid.len();
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "UPDATE sales_imports SET status = 'imported', imported = $3, skipped = $4 \
-         WHERE retailer_id = $1 AND id = $2",
-        [
-            retailer_id.into(),
-            id.into(),
-            (valid.len() as i32).into(),
-            (skipped as i32).into(),
-        ],
-    ))
-    .await?;
+    let (imported, skipped_rows) = (valid.len() as i32, skipped as i32);
+    imports::mark_imported(&txn, retailer_id, id, imported, skipped_rows).await?;
     txn.commit().await?;
     tracing::info!(admin.id = %me.staff.id, import.id = %id, rows = valid.len(), skipped,
         "valid rows of a sales file imported");
