@@ -3,10 +3,13 @@
 //! transaction (outbox), and what they report back lands on the case timeline.
 
 pub mod admin_cli;
+pub mod app;
 pub mod consumers;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod outbound;
+pub mod settings;
 
 use std::sync::Arc;
 
@@ -15,13 +18,27 @@ use kummerer_messaging::ConsumerConfig;
 use kummerer_service::{Context, Parts};
 
 pub use retailer_migration::Migrator;
+pub use settings::Settings;
 
 pub const SERVICE: Service = Service::Retailer;
 pub const DEFAULT_PORT: u16 = 8081;
 
+/// Wires the service with the settings from the environment (see [`build_with`]). A bad setting
+/// stops the start: the error names the variable, and the process exits with status 2.
+pub fn build(ctx: &Context) -> Parts {
+    match Settings::from_env() {
+        Ok(settings) => build_with(ctx, settings),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "bad retailer settings: not starting");
+            eprintln!("retailer: bad settings: {e:#}");
+            std::process::exit(2)
+        }
+    }
+}
+
 /// Wires the service: the desk API, the staff desk pages, the consumer of case events and the
 /// consumer of the settlement queue (agreements, credit notes).
-pub fn build(ctx: &Context) -> Parts {
+pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
     let case_events = kummerer_messaging::consumer::run(
         ctx.db.clone(),
         ctx.broker.clone(),
@@ -38,23 +55,17 @@ pub fn build(ctx: &Context) -> Parts {
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
-    let desk = http::desk::DeskConfig::from_env();
-    let ledger = http::ledger::LedgerConfig::from_env().unwrap_or_else(|e| {
-        tracing::error!(error = %e, "bad ledger configuration; using the default tolerance");
-        http::ledger::LedgerConfig {
-            tolerance: domain::ledger::DEFAULT_TOLERANCE,
-        }
-    });
+    let Settings { ledger, desk } = settings;
     Parts {
         routes: Arc::new(move |cfg| {
             cfg.app_data(actix_web::web::Data::new(ledger));
             http::routes(cfg);
-            http::desk::routes(cfg, desk.clone());
+            http::pages::routes(cfg, desk.clone());
         }),
         workers: vec![
             Box::pin(case_events),
             Box::pin(settlement),
-            Box::pin(http::desk::sweep_sessions(
+            Box::pin(http::pages::sweep_sessions(
                 ctx.db.clone(),
                 ctx.cancel.clone(),
             )),

@@ -29,11 +29,11 @@
 
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{
-    ClaimDecidedV1, ClaimEvidence, ClaimEvidenceAddedV1, ClaimInspectedV1, Event, EvidenceKind,
-    JobCompletedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1,
-    ReturnRequestedV1, UnitCollectedV1,
+    ClaimDecidedV1, ClaimEvidence, ClaimInspectedV1, Event, EvidenceKind, JobCompletedV1,
+    JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1, ReturnRequestedV1,
+    UnitCollectedV1,
 };
-use kummerer_messaging::{HandleError, Handler, Incoming, enqueue};
+use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
 use uuid::Uuid;
@@ -512,20 +512,7 @@ async fn unit_collected(
             observed_at: at,
         });
     }
-    for evidence in evidence {
-        enqueue(
-            txn,
-            ClaimEvidenceAddedV1 {
-                claim_id: claim.id,
-                swap_id: swap.id,
-                case_id: swap.case_id,
-                retailer_id: swap.retailer_id,
-                manufacturer_id: claim.manufacturer_id,
-                evidence,
-            },
-        )
-        .await?;
-    }
+    crate::outbound::evidence_added(txn, &swap, &claim, evidence).await?;
     metrics::counter!("retailer_evidence_forwarded_total").increment(1);
     tracing::info!(
         case.id = %swap.case_id, swap.id = %swap.id, claim.id = %claim.id,

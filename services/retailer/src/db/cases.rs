@@ -23,3 +23,97 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The case whose status link has this token hash.
+pub async fn by_status_token<C: ConnectionTrait>(
+    db: &C,
+    token_hash: &str,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::StatusTokenHash.eq(token_hash))
+        .one(db)
+        .await
+}
+
+/// Stores the case's new status-link hash: `false` when the retailer has no such case.
+pub async fn set_status_token<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    token_hash: String,
+) -> Result<bool, DbErr> {
+    let updated = Entity::update_many()
+        .col_expr(Column::StatusTokenHash, Expr::value(token_hash))
+        .filter(Column::Id.eq(id))
+        .filter(Column::RetailerId.eq(retailer_id))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+// --- queries ---
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{cases, insert_new};
+use crate::domain::CaseStatus;
+
+/// `false` when the sale already has a case in progress.
+pub async fn insert_case<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<bool, DbErr> {
+    let row: cases::ActiveModel = case.into();
+    insert_new(db, row.reset_all()).await
+}
+
+pub async fn find_case<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<cases::Model>, DbErr> {
+    cases::Entity::find_by_id(id)
+        .filter(cases::Column::RetailerId.eq(retailer_id))
+        .one(db)
+        .await
+}
+
+/// The case, locked (`FOR UPDATE`) until the caller's transaction ends: a second approval of the
+/// same case waits here and then sees the first one's outcome.
+pub async fn lock_case<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<cases::Model>, DbErr> {
+    cases::Entity::find_by_id(id)
+        .filter(cases::Column::RetailerId.eq(retailer_id))
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
+pub async fn set_case_status<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    status: CaseStatus,
+) -> Result<(), DbErr> {
+    cases::Entity::update_many()
+        .col_expr(cases::Column::Status, Expr::value(status.as_str()))
+        .filter(cases::Column::Id.eq(id))
+        .filter(cases::Column::RetailerId.eq(retailer_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The stored status as the domain type.
+pub fn case_status(case: &cases::Model) -> Result<CaseStatus, DbErr> {
+    CaseStatus::parse(&case.status).ok_or_else(|| {
+        DbErr::Custom(format!(
+            "case {} has unknown status {:?}",
+            case.id, case.status
+        ))
+    })
+}

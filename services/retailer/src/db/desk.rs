@@ -45,8 +45,21 @@ pub async fn set_failures<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn insert_session<C: ConnectionTrait>(db: &C, row: sessions::Model) -> Result<(), DbErr> {
-    let row: sessions::ActiveModel = row.into();
+/// Stores a new desk session of `staff`.
+pub async fn insert_session<C: ConnectionTrait>(
+    db: &C,
+    staff: &staff::Model,
+    s: kummerer_web::signin::NewSession,
+) -> Result<(), DbErr> {
+    let row: sessions::ActiveModel = sessions::Model {
+        id: s.id,
+        staff_id: staff.id,
+        retailer_id: staff.retailer_id,
+        csrf_token: s.csrf,
+        created_at: s.created_at,
+        expires_at: s.expires_at,
+    }
+    .into();
     sessions::Entity::insert(sea_orm::ActiveModelTrait::reset_all(row))
         .exec_without_returning(db)
         .await?;

@@ -15,3 +15,28 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// --- queries ---
+
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait};
+use uuid::Uuid;
+
+use super::retailers;
+
+pub async fn insert_retailer<C: ConnectionTrait>(
+    db: &C,
+    retailer: retailers::Model,
+) -> Result<(), DbErr> {
+    let row: retailers::ActiveModel = retailer.into();
+    retailers::Entity::insert(row.reset_all())
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn find_retailer<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> Result<Option<retailers::Model>, DbErr> {
+    retailers::Entity::find_by_id(id).one(db).await
+}

@@ -27,3 +27,70 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// --- queries ---
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{insert_new, sales};
+use crate::domain::LIST_LIMIT;
+
+/// `false` when the receipt already lists this serial.
+pub async fn insert_sale<C: ConnectionTrait>(db: &C, sale: sales::Model) -> Result<bool, DbErr> {
+    let row: sales::ActiveModel = sale.into();
+    insert_new(db, row.reset_all()).await
+}
+
+/// A retailer's sales by serial and/or receipt number, latest first.
+pub async fn find_sales<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    serial: Option<&str>,
+    receipt_no: Option<&str>,
+) -> Result<Vec<sales::Model>, DbErr> {
+    let mut query = sales::Entity::find().filter(sales::Column::RetailerId.eq(retailer_id));
+    if let Some(serial) = serial {
+        query = query.filter(sales::Column::Serial.eq(serial));
+    }
+    if let Some(receipt_no) = receipt_no {
+        query = query.filter(sales::Column::ReceiptNo.eq(receipt_no));
+    }
+    query
+        .order_by_desc(sales::Column::SoldAt)
+        .order_by_desc(sales::Column::Id)
+        .limit(LIST_LIMIT)
+        .all(db)
+        .await
+}
+
+/// The latest sale of a unit (a unit sold, returned and sold again has several).
+pub async fn latest_sale_of_serial<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    serial: &str,
+) -> Result<Option<sales::Model>, DbErr> {
+    sales::Entity::find()
+        .filter(sales::Column::RetailerId.eq(retailer_id))
+        .filter(sales::Column::Serial.eq(serial))
+        .order_by_desc(sales::Column::SoldAt)
+        .order_by_desc(sales::Column::Id)
+        .one(db)
+        .await
+}
+
+/// The sale a stored case refers to.
+pub async fn sale_of<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<sales::Model, DbErr> {
+    sales::Entity::find_by_id(id)
+        .filter(sales::Column::RetailerId.eq(retailer_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("sale {id} of retailer {retailer_id}")))
+}

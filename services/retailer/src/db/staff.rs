@@ -1,5 +1,6 @@
 //! `staff`: the retailer's people who sign in to the desk.
 
+use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -50,4 +51,28 @@ impl Model {
             disabled_at: None,
         }
     }
+}
+
+/// The retailer's staff member `id` (disabled or not).
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id)
+        .filter(Column::RetailerId.eq(retailer_id))
+        .one(db)
+        .await
+}
+
+/// The retailer's staff, by e-mail.
+pub async fn of_retailer<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::RetailerId.eq(retailer_id))
+        .order_by_asc(Column::Email)
+        .all(db)
+        .await
 }

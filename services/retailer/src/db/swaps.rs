@@ -32,3 +32,72 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// --- queries ---
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{insert_new, swaps};
+use crate::domain::SwapStatus;
+
+/// `false` when the case already has its swap.
+pub async fn insert_swap<C: ConnectionTrait>(db: &C, swap: swaps::Model) -> Result<bool, DbErr> {
+    let row: swaps::ActiveModel = swap.into();
+    insert_new(db, row.reset_all()).await
+}
+
+pub async fn swap_of_case<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    case_id: Uuid,
+) -> Result<Option<swaps::Model>, DbErr> {
+    swaps::Entity::find()
+        .filter(swaps::Column::RetailerId.eq(retailer_id))
+        .filter(swaps::Column::CaseId.eq(case_id))
+        .one(db)
+        .await
+}
+
+/// The swap, locked until the caller's transaction ends.
+pub async fn lock_swap<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<swaps::Model>, DbErr> {
+    swaps::Entity::find_by_id(id)
+        .filter(swaps::Column::RetailerId.eq(retailer_id))
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
+pub async fn set_swap_status<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    status: SwapStatus,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    swaps::Entity::update_many()
+        .col_expr(swaps::Column::Status, Expr::value(status.as_str()))
+        .col_expr(swaps::Column::StatusChangedAt, Expr::value(at))
+        .filter(swaps::Column::Id.eq(id))
+        .filter(swaps::Column::RetailerId.eq(retailer_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub fn swap_status(swap: &swaps::Model) -> Result<SwapStatus, DbErr> {
+    SwapStatus::parse(&swap.status).ok_or_else(|| {
+        DbErr::Custom(format!(
+            "swap {} has unknown status {:?}",
+            swap.id, swap.status
+        ))
+    })
+}

@@ -22,3 +22,58 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+// --- queries ---
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::{insert_new, timeline};
+use crate::domain::Source;
+
+/// A new timeline entry.
+pub struct Entry {
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub kind: &'static str,
+    pub occurred_at: DateTime<Utc>,
+    pub source: Source,
+    /// The message the entry comes from (`None` for the retailer's own entries).
+    pub message_id: Option<Uuid>,
+    pub details: serde_json::Value,
+}
+
+/// Appends an entry; `false` when an entry from the same message is already there.
+pub async fn insert_timeline<C: ConnectionTrait>(db: &C, entry: Entry) -> Result<bool, DbErr> {
+    let row: timeline::ActiveModel = timeline::Model {
+        id: Uuid::now_v7(),
+        case_id: entry.case_id,
+        retailer_id: entry.retailer_id,
+        kind: entry.kind.to_owned(),
+        occurred_at: entry.occurred_at,
+        source: entry.source.as_str().to_owned(),
+        message_id: entry.message_id,
+        details: entry.details,
+        recorded_at: Utc::now(),
+    }
+    .into();
+    insert_new(db, row.reset_all()).await
+}
+
+/// A case's timeline in the order things happened.
+pub async fn timeline_of<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    case_id: Uuid,
+) -> Result<Vec<timeline::Model>, DbErr> {
+    timeline::Entity::find()
+        .filter(timeline::Column::RetailerId.eq(retailer_id))
+        .filter(timeline::Column::CaseId.eq(case_id))
+        .order_by_asc(timeline::Column::OccurredAt)
+        .order_by_asc(timeline::Column::Id)
+        .all(db)
+        .await
+}

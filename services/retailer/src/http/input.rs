@@ -50,3 +50,31 @@ pub fn invalid(field: &str, message: impl Into<String>) -> Problem {
         message: message.into(),
     }])
 }
+
+/// The field errors collected, as a typed list (a page shows them on its form; the JSON API
+/// answers them as one 422 with [`Problem::validation`]).
+pub fn checked(v: FieldErrors) -> Result<(), Vec<FieldError>> {
+    v.finish().map_err(|p| p.errors)
+}
+
+/// A dispute's fields checked, every error at once (the JSON API and the desk form).
+pub fn checked_dispute(
+    statement: &str,
+    note: Option<&str>,
+    disputed_by: &str,
+) -> Result<crate::app::disputes::Dispute, Vec<FieldError>> {
+    use crate::domain::DESCRIPTION_MAX;
+    let mut v = FieldErrors::new();
+    let statement = v.text("statement", statement, DESCRIPTION_MAX);
+    let note = note
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| v.text("note", n, DESCRIPTION_MAX));
+    let disputed_by = v.text("disputed_by", disputed_by, TEXT_MAX);
+    checked(v)?;
+    Ok(crate::app::disputes::Dispute {
+        statement,
+        note,
+        disputed_by,
+    })
+}

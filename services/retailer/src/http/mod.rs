@@ -1,23 +1,18 @@
-//! The JSON API for the retailer's desk, and the staff desk's pages ([`desk`], under `/desk`).
+//! The HTTP edge: thin JSON adapters ([`api`], under `/api`) and thin page adapters ([`pages`]:
+//! the staff desk under `/desk`, the customer's status page). Both parse, call [`crate::app`],
+//! and map its typed errors (to a `Problem`, or to a form's errors).
 //! Every route under `/api/retailers/{rid}` works on that retailer's data only; another
 //! retailer's ids answer 404, as unknown ones do.
 
-pub mod admin_auth;
-pub mod authority;
-pub mod cases;
-pub mod desk;
-pub mod disputes;
-pub mod entitlement;
+pub mod api;
 pub mod input;
-pub mod ledger;
-pub mod products;
-pub mod retailers;
-pub mod sales;
-pub mod staff;
-pub mod status;
+pub mod pages;
 pub mod view;
 
 use actix_web::web;
+
+use api::{authority, cases, disputes, entitlement, ledger, products, retailers, sales, staff};
+use pages::status;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/status/{token}", web::get().to(status::page));

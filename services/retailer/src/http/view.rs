@@ -3,21 +3,19 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{Address, Currency, Money, ProductRef, TimeWindow};
-use rust_decimal::Decimal;
-use sea_orm::DbErr;
+use kummerer_contracts::{Address, Money, ProductRef, TimeWindow};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseConnection, DbErr, IsolationLevel, TransactionTrait,
+};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::db::{cases, claims, products, retailers, sales, swaps, timeline};
+use crate::db::{self, cases, claims, products, retailers, sales, swaps, timeline};
 use crate::domain::{Ball, Fact, Holding, ball};
 
 /// Money as stored (amount + `char(3)` currency); a bad stored currency is a broken invariant.
-pub fn money(amount: Decimal, currency: &str) -> Result<Money, DbErr> {
-    let currency = Currency::parse(currency.trim())
-        .map_err(|e| DbErr::Custom(format!("stored currency: {e}")))?;
-    Money::new(amount, currency).map_err(|e| DbErr::Custom(format!("stored amount: {e}")))
-}
+pub use crate::db::money;
+pub use crate::outbound::{customer_of, product_ref};
 
 #[derive(Debug, Serialize)]
 pub struct List<T> {
@@ -61,25 +59,6 @@ impl ProductView {
             manufacturer_id: p.manufacturer_id,
             created_at: p.created_at,
         })
-    }
-}
-
-pub fn product_ref(p: &products::Model) -> ProductRef {
-    ProductRef {
-        sku: p.sku.clone(),
-        name: p.name.clone(),
-        manufacturer_id: p.manufacturer_id,
-    }
-}
-
-pub fn customer_of(s: &sales::Model) -> Address {
-    Address {
-        name: s.customer_name.clone(),
-        phone: s.customer_phone.clone(),
-        street: s.street.clone(),
-        postcode: s.postcode.clone(),
-        city: s.city.clone(),
-        country: s.country.clone(),
     }
 }
 
@@ -325,9 +304,64 @@ impl From<CaseParts> for CaseView {
     }
 }
 
-#[derive(Debug, Serialize)]
-pub struct SwapApproved {
-    pub swap_id: Uuid,
-    pub claim_id: Uuid,
-    pub case_id: Uuid,
+pub use crate::app::approve::SwapApproved;
+
+// --- a case, read in one snapshot ---
+
+/// The case with its sale, swap, claim and timeline (the JSON API and the desk).
+///
+/// Read in one REPEATABLE READ snapshot: a consumer commits the claim's decision and its
+/// timeline entry together, so the view must never show one without the other.
+pub async fn case_view(db: &DatabaseConnection, case: cases::Model) -> Result<CaseView, DbErr> {
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let case = db::find_case(&txn, case.retailer_id, case.id)
+        .await?
+        .unwrap_or(case);
+    let view = case_view_in(&txn, case).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+async fn case_view_in<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<CaseView, DbErr> {
+    let retailer_id = case.retailer_id;
+    let sale = db::sale_of(db, retailer_id, case.sale_id).await?;
+    let product = db::product_of(db, retailer_id, sale.product_id).await?;
+    let (swap, claim) = match db::swap_of_case(db, retailer_id, case.id).await? {
+        None => (None, None),
+        Some(swap) => {
+            let claim = db::claim_of_swap(db, retailer_id, swap.id).await?;
+            let replacement = if swap.replacement_product_id == product.id {
+                product.clone()
+            } else {
+                db::product_of(db, retailer_id, swap.replacement_product_id).await?
+            };
+            let location = match swap.stock_location_id {
+                Some(id) => db::stock::location(db, retailer_id, id).await?,
+                None => None,
+            };
+            let mut view = SwapView::new(swap, &replacement);
+            view.stock_location = location.map(|l| StockLocationRef {
+                id: l.id,
+                name: l.label(),
+            });
+            let mut claim = claim.map(ClaimView::new).transpose()?;
+            if let Some(c) = claim.as_mut() {
+                c.disputed_at = db::settlement::disputed_at(db, retailer_id, c.id).await?;
+            }
+            (Some(view), claim)
+        }
+    };
+    let timeline = db::timeline_of(db, retailer_id, case.id).await?;
+    Ok(CaseView::from(CaseParts {
+        case,
+        sale: SaleView::new(sale, &product)?,
+        swap,
+        claim,
+        timeline,
+    }))
 }

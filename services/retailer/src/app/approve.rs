@@ -1,0 +1,253 @@
+//! Approving the swap of a case: the swap, the claim (for the price paid), two timeline entries,
+//! the case's new status and both events commit together, or nothing does.
+
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{Address, CaseId, ClaimId, Money, RetailerId, SwapId};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::db::{self, Entry, claims, swaps};
+use crate::domain::{
+    ApprovalRefused, ClaimStatus, DeliveryWindow, Limit, Source, SwapStatus, kind,
+};
+use crate::outbound::{self, customer_of};
+
+/// A checked swap approval, from the JSON API, the desk form or a manager's request.
+#[derive(Debug, Clone)]
+pub struct Approval {
+    /// Another model than the one sold; the same model when `None`.
+    pub replacement_sku: Option<String>,
+    pub window: DeliveryWindow,
+    /// Who approved: the API's `approved_by`, the desk's signed-in staff member.
+    pub approved_by: String,
+    /// The sale's customer address when `None`.
+    pub delivery_address: Option<Address>,
+    /// The manager who authorized a swap above the approver's limit (the desk).
+    pub authorized_by: Option<String>,
+    /// The limit the swap's value (the replacement's price) must be within: at the desk, the
+    /// approver's — or the authorizing manager's; `None` = no check (the JSON API).
+    pub limit: Option<Limit>,
+    /// The stock location one unit of the replacement is reserved at; `None`: no reservation.
+    pub stock_location_id: Option<Uuid>,
+}
+
+/// What an approval made.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SwapApproved {
+    pub swap_id: SwapId,
+    pub claim_id: ClaimId,
+    pub case_id: CaseId,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApproveError {
+    /// No such case at this retailer.
+    #[error("no such case")]
+    NotFound,
+    /// The case may not get a swap (any more).
+    #[error("case {case_id}: {reason}")]
+    Refused {
+        case_id: CaseId,
+        reason: ApprovalRefused,
+    },
+    /// The replacement SKU is not in the catalogue.
+    #[error("no product with this SKU")]
+    UnknownReplacement,
+    /// The chosen stock location is not the retailer's.
+    #[error("no such stock location")]
+    UnknownLocation,
+    /// The swap is worth more than the limit allows.
+    #[error("this swap is worth {value}, above your authority limit ({limit}): it needs a manager")]
+    NeedsManager { value: Money, limit: String },
+    /// The stock location has no unit of the replacement left.
+    #[error("{product} ({sku}) is not in stock at {location}: nothing was saved")]
+    OutOfStock {
+        product: String,
+        sku: String,
+        location: String,
+    },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Approves the swap of a case, in its own transaction (see [`approve_in`]).
+pub async fn approve(
+    db: &DatabaseConnection,
+    retailer_id: RetailerId,
+    case_id: CaseId,
+    approval: Approval,
+    now: DateTime<Utc>,
+) -> Result<SwapApproved, ApproveError> {
+    let txn = db.begin().await?;
+    let approved = approve_in(&txn, retailer_id, case_id, approval, now).await?;
+    txn.commit().await?;
+    tracing::info!(
+        retailer.id = %retailer_id, case.id = %case_id, swap.id = %approved.swap_id,
+        claim.id = %approved.claim_id, "swap approved, claim submitted"
+    );
+    Ok(approved)
+}
+
+/// [`approve`] inside the caller's transaction (a manager approving a clerk's request records
+/// the decision in the same one). On an error the caller must roll back.
+///
+/// The case row is locked, so of two approvals at once exactly one creates the swap and the
+/// claim, and the other waits, sees the case approved, and is refused.
+pub async fn approve_in<C: ConnectionTrait>(
+    txn: &C,
+    retailer_id: RetailerId,
+    case_id: CaseId,
+    approval: Approval,
+    now: DateTime<Utc>,
+) -> Result<SwapApproved, ApproveError> {
+    let refused = |reason| ApproveError::Refused { case_id, reason };
+    let (rid, cid) = (retailer_id.as_uuid(), case_id.as_uuid());
+    let case = db::lock_case(txn, rid, cid)
+        .await?
+        .ok_or(ApproveError::NotFound)?;
+    let next = db::case_status(&case)?.approve_swap().map_err(refused)?;
+    let sale = db::sale_of(txn, rid, case.sale_id).await?;
+    let product = db::product_of(txn, rid, sale.product_id).await?;
+    let replacement = match &approval.replacement_sku {
+        None => product.clone(),
+        Some(sku) => db::product_by_sku(txn, rid, sku)
+            .await?
+            .ok_or(ApproveError::UnknownReplacement)?,
+    };
+    if let Some(limit) = &approval.limit {
+        // The value of a swap: what the retailer gives away, the replacement.
+        let value = db::money(replacement.price, &replacement.currency)?;
+        if !limit.allows(&value) {
+            return Err(ApproveError::NeedsManager {
+                value,
+                limit: limit.describe(),
+            });
+        }
+    }
+    let pickup = match approval.stock_location_id {
+        None => None,
+        Some(location_id) => {
+            let location = db::stock::location(txn, rid, location_id)
+                .await?
+                .ok_or(ApproveError::UnknownLocation)?;
+            if db::stock::reserve(txn, rid, location_id, replacement.id)
+                .await?
+                .is_none()
+            {
+                return Err(ApproveError::OutOfStock {
+                    product: replacement.name.clone(),
+                    sku: replacement.sku.clone(),
+                    location: location.name.clone(),
+                });
+            }
+            Some(location)
+        }
+    };
+    let address = approval
+        .delivery_address
+        .unwrap_or_else(|| customer_of(&sale));
+    let price_paid = db::money(sale.price_paid, &sale.currency)?;
+    let window = approval.window;
+
+    let swap = swaps::Model {
+        id: Uuid::now_v7(),
+        case_id: cid,
+        retailer_id: rid,
+        replacement_product_id: replacement.id,
+        window_start: window.start,
+        window_end: window.end,
+        address_name: address.name.clone(),
+        address_phone: address.phone.clone(),
+        street: address.street.clone(),
+        postcode: address.postcode.clone(),
+        city: address.city.clone(),
+        country: address.country.clone(),
+        approved_by: approval.approved_by.clone(),
+        approved_at: now,
+        authorized_by: approval.authorized_by.clone(),
+        status: SwapStatus::Approved.as_str().to_owned(),
+        status_changed_at: now,
+        stock_location_id: pickup.as_ref().map(|l| l.id),
+    };
+    if !db::insert_swap(txn, swap.clone()).await? {
+        // The lock makes this unreachable; the unique key is the second line of defence.
+        return Err(refused(ApprovalRefused::AlreadyApproved));
+    }
+    let claim = claims::Model {
+        id: Uuid::now_v7(),
+        swap_id: swap.id,
+        case_id: cid,
+        retailer_id: rid,
+        manufacturer_id: product.manufacturer_id,
+        amount_claimed: price_paid.amount,
+        currency: price_paid.currency.to_string(),
+        status: ClaimStatus::Submitted.as_str().to_owned(),
+        decided_amount: None,
+        reason_code: None,
+        submitted_at: now,
+        decided_at: None,
+    };
+    if !db::insert_claim(txn, claim.clone()).await? {
+        return Err(ApproveError::Db(DbErr::Custom(format!(
+            "claim for the new swap {} already exists",
+            swap.id
+        ))));
+    }
+    let entry = |kind, details| Entry {
+        case_id: cid,
+        retailer_id: rid,
+        kind,
+        occurred_at: now,
+        source: Source::Retailer,
+        message_id: None,
+        details,
+    };
+    let mut approved = json!({
+        "swap_id": swap.id,
+        "replacement_sku": replacement.sku,
+        "window": { "start": window.start, "end": window.end },
+        "approved_by": approval.approved_by,
+    });
+    if let Some(by) = &approval.authorized_by {
+        approved["authorized_by"] = json!(by);
+    }
+    if let Some(location) = &pickup {
+        approved["stock_location"] = json!(location.name);
+    }
+    db::insert_timeline(txn, entry(kind::SWAP_APPROVED, approved)).await?;
+    db::insert_timeline(
+        txn,
+        entry(
+            kind::CLAIM_SUBMITTED,
+            json!({
+                "claim_id": claim.id,
+                "manufacturer_id": claim.manufacturer_id,
+                "amount_claimed": price_paid,
+            }),
+        ),
+    )
+    .await?;
+    db::set_case_status(txn, rid, cid, next).await?;
+    outbound::swap_approved(
+        txn,
+        outbound::SwapFacts {
+            swap: &swap,
+            claim: &claim,
+            case: &case,
+            sale: &sale,
+            product: &product,
+            replacement: &replacement,
+            delivery_address: address,
+            pickup: pickup.as_ref(),
+            price_paid,
+        },
+    )
+    .await?;
+    Ok(SwapApproved {
+        swap_id: SwapId(swap.id),
+        claim_id: ClaimId(claim.id),
+        case_id,
+    })
+}

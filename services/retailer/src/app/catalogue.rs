@@ -1,0 +1,129 @@
+//! The retailer's master data: the retailer itself, its products and the sales it records.
+
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{Address, ManufacturerId, Money, RetailerId};
+use sea_orm::{DatabaseConnection, DbErr};
+use uuid::Uuid;
+
+use crate::db::{self, products, retailers, sales};
+
+/// Creates a retailer.
+pub async fn create_retailer(
+    db: &DatabaseConnection,
+    name: String,
+) -> Result<retailers::Model, DbErr> {
+    let retailer = retailers::Model {
+        id: Uuid::now_v7(),
+        name,
+        created_at: Utc::now(),
+    };
+    db::insert_retailer(db, retailer.clone()).await?;
+    tracing::info!(retailer.id = %retailer.id, "retailer created");
+    Ok(retailer)
+}
+
+/// A checked new product.
+#[derive(Debug, Clone)]
+pub struct NewProduct {
+    pub sku: String,
+    pub name: String,
+    pub manufacturer_id: ManufacturerId,
+    pub price: Money,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProductError {
+    /// The retailer has a product with this SKU already.
+    #[error("a product with SKU {0:?} already exists")]
+    Exists(String),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Adds a product to the retailer's catalogue.
+pub async fn create_product(
+    db: &DatabaseConnection,
+    retailer_id: RetailerId,
+    new: NewProduct,
+) -> Result<products::Model, ProductError> {
+    let product = products::Model {
+        id: Uuid::now_v7(),
+        retailer_id: retailer_id.as_uuid(),
+        sku: new.sku,
+        name: new.name,
+        manufacturer_id: new.manufacturer_id.as_uuid(),
+        price: new.price.amount,
+        currency: new.price.currency.to_string(),
+        created_at: Utc::now(),
+    };
+    if !db::insert_product(db, product.clone()).await? {
+        return Err(ProductError::Exists(product.sku));
+    }
+    tracing::info!(retailer.id = %retailer_id, product.id = %product.id, "product created");
+    Ok(product)
+}
+
+/// A checked sale.
+#[derive(Debug, Clone)]
+pub struct NewSale {
+    pub receipt_no: String,
+    pub sku: String,
+    pub serial: String,
+    pub price_paid: Money,
+    pub sold_at: DateTime<Utc>,
+    pub customer: Address,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SaleError {
+    #[error("no such retailer")]
+    RetailerNotFound,
+    #[error("no product with this SKU")]
+    UnknownSku,
+    #[error("receipt {receipt_no:?} already lists serial {serial:?}")]
+    Exists { receipt_no: String, serial: String },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Records a sale of a catalogue product; the sale and its product.
+pub async fn record_sale(
+    db: &DatabaseConnection,
+    retailer_id: RetailerId,
+    new: NewSale,
+    now: DateTime<Utc>,
+) -> Result<(sales::Model, products::Model), SaleError> {
+    let rid = retailer_id.as_uuid();
+    db::find_retailer(db, rid)
+        .await?
+        .ok_or(SaleError::RetailerNotFound)?;
+    let product = db::product_by_sku(db, rid, &new.sku)
+        .await?
+        .ok_or(SaleError::UnknownSku)?;
+    let customer = new.customer;
+    let sale = sales::Model {
+        id: Uuid::now_v7(),
+        retailer_id: rid,
+        receipt_no: new.receipt_no,
+        product_id: product.id,
+        serial: new.serial,
+        price_paid: new.price_paid.amount,
+        currency: new.price_paid.currency.to_string(),
+        sold_at: new.sold_at,
+        customer_name: customer.name,
+        customer_phone: customer.phone,
+        street: customer.street,
+        postcode: customer.postcode,
+        city: customer.city,
+        country: customer.country,
+        created_at: now,
+    };
+    if !db::insert_sale(db, sale.clone()).await? {
+        return Err(SaleError::Exists {
+            receipt_no: sale.receipt_no,
+            serial: sale.serial,
+        });
+    }
+    tracing::info!(retailer.id = %retailer_id, sale.id = %sale.id, "sale recorded");
+    Ok((sale, product))
+}

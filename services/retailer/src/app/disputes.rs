@@ -1,0 +1,124 @@
+//! Disputing a rejected claim — once, by staff, with a statement and an optional note that goes
+//! to the manufacturer as evidence. One transaction writes the dispute, the claim's status
+//! `disputed`, a `claim_disputed` timeline entry and `retailer.claim.disputed.v1`.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use kummerer_contracts::{CaseId, ClaimId, RetailerId};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::db::{self, Entry, settlement};
+use crate::domain::{ClaimStatus, DisputeRefused, Source, kind};
+use crate::outbound;
+
+/// A checked dispute.
+#[derive(Debug, Clone)]
+pub struct Dispute {
+    pub statement: String,
+    pub note: Option<String>,
+    pub disputed_by: String,
+}
+
+/// What a dispute did.
+#[derive(Debug, Serialize)]
+pub struct Disputed {
+    pub claim_id: ClaimId,
+    pub case_id: CaseId,
+    pub status: &'static str,
+    pub disputed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DisputeError {
+    #[error("no such claim")]
+    NotFound,
+    #[error("claim {claim_id}: {reason}")]
+    Refused {
+        claim_id: ClaimId,
+        reason: DisputeRefused,
+    },
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Disputes the claim; unknown claim or another retailer's → [`DisputeError::NotFound`].
+pub async fn dispute(
+    db: &DatabaseConnection,
+    retailer_id: RetailerId,
+    claim_id: ClaimId,
+    d: Dispute,
+    now: DateTime<Utc>,
+) -> Result<Disputed, DisputeError> {
+    let (rid, id) = (retailer_id.as_uuid(), claim_id.as_uuid());
+    // To the microsecond the database keeps, so the answer and the stored time agree.
+    let now = now.trunc_subsecs(6);
+    let txn = db.begin().await?;
+    let claim = db::lock_claim(&txn, rid, id)
+        .await?
+        .ok_or(DisputeError::NotFound)?;
+    let status = ClaimStatus::parse(&claim.status).ok_or_else(|| {
+        DbErr::Custom(format!(
+            "claim {claim_id} has unknown status {}",
+            claim.status
+        ))
+    })?;
+    let refused = |reason| DisputeError::Refused { claim_id, reason };
+    let before = settlement::was_disputed(&txn, rid, id).await?;
+    let next = status.dispute(before).map_err(refused)?;
+    let inserted = settlement::insert_dispute(
+        &txn,
+        settlement::NewDispute {
+            claim_id: id,
+            retailer_id: rid,
+            statement: &d.statement,
+            note: d.note.as_deref(),
+            disputed_by: &d.disputed_by,
+            disputed_at: now,
+        },
+    )
+    .await?;
+    if !inserted {
+        // The claim lock makes this unreachable; the key is the second line of defence.
+        return Err(refused(DisputeRefused::AlreadyDisputed));
+    }
+    settlement::set_claim_status(&txn, rid, id, next.as_str()).await?;
+    db::insert_timeline(
+        &txn,
+        Entry {
+            case_id: claim.case_id,
+            retailer_id: rid,
+            kind: kind::CLAIM_DISPUTED,
+            occurred_at: now,
+            source: Source::Retailer,
+            message_id: None,
+            details: json!({
+                "claim_id": id,
+                "statement": d.statement,
+                "note": d.note,
+                "disputed_by": d.disputed_by,
+            }),
+        },
+    )
+    .await?;
+    outbound::claim_disputed(
+        &txn,
+        &claim,
+        d.statement,
+        d.note,
+        d.disputed_by.clone(),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(
+        retailer.id = %retailer_id, claim.id = %claim_id, case.id = %claim.case_id,
+        disputed_by = %d.disputed_by, "claim disputed"
+    );
+    Ok(Disputed {
+        claim_id,
+        case_id: CaseId(claim.case_id),
+        status: next.as_str(),
+        disputed_at: now,
+    })
+}

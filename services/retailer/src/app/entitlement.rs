@@ -1,0 +1,77 @@
+//! What a sold unit is entitled to today: the legal guarantee (the retailer's, two years) and
+//! the manufacturer's warranty from the agreement in force today (coverage end, DOA window) with
+//! the recovery a swap today can expect — the same numbers for the JSON API and the desk.
+
+use chrono::{DateTime, Utc};
+use kummerer_contracts::Recovery;
+use sea_orm::{ConnectionTrait, DbErr};
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::db::{self, products, sales, settlement};
+use crate::domain::{Entitlement, warranty};
+
+/// The manufacturer's warranty by the agreement version in force.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarrantyView {
+    pub agreement_id: Uuid,
+    pub version: i32,
+    pub manufacturer_id: Uuid,
+    pub manufacturer_name: String,
+    /// When this version came into force.
+    pub valid_from: DateTime<Utc>,
+    /// `null`: the coverage never ends.
+    pub coverage_ends: Option<DateTime<Utc>>,
+    pub under_coverage: bool,
+    pub doa_ends: DateTime<Utc>,
+    pub within_doa: bool,
+    /// What a swap today recovers from the manufacturer, by the shared rule
+    /// (`{"kind": "doa"|"covered"|"outside_coverage"|…, "amount"?, "percent"?}`).
+    pub recovery_today: Recovery,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntitlementView {
+    pub days_since_sale: i64,
+    pub legal_guarantee_ends: DateTime<Utc>,
+    pub legal_guarantee_days_left: i64,
+    pub under_legal_guarantee: bool,
+    /// `null` when no agreement with the product's manufacturer is in force.
+    pub manufacturer_warranty: Option<WarrantyView>,
+}
+
+/// The entitlement of `sale` (of `product`) at `now`.
+pub async fn entitlement_of<C: ConnectionTrait>(
+    db: &C,
+    sale: &sales::Model,
+    product: &products::Model,
+    now: DateTime<Utc>,
+) -> Result<EntitlementView, DbErr> {
+    let legal = Entitlement::at(sale.sold_at, now);
+    let price_paid = db::money(sale.price_paid, &sale.currency)?;
+    let manufacturer_warranty =
+        settlement::agreement_in_force(db, sale.retailer_id, product.manufacturer_id, now)
+            .await?
+            .map(|a| {
+                let w = warranty(&a.terms, &price_paid, sale.sold_at, now);
+                WarrantyView {
+                    agreement_id: a.agreement_id,
+                    version: a.version,
+                    manufacturer_id: product.manufacturer_id,
+                    manufacturer_name: a.manufacturer_name,
+                    valid_from: a.valid_from,
+                    coverage_ends: w.coverage_ends,
+                    under_coverage: w.under_coverage,
+                    doa_ends: w.doa_ends,
+                    within_doa: w.within_doa,
+                    recovery_today: w.recovery,
+                }
+            });
+    Ok(EntitlementView {
+        days_since_sale: legal.days_since_sale,
+        legal_guarantee_ends: legal.guarantee_ends,
+        legal_guarantee_days_left: legal.guarantee_days_left,
+        under_legal_guarantee: legal.under_guarantee(now),
+        manufacturer_warranty,
+    })
+}

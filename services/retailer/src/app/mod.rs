@@ -1,0 +1,21 @@
+//! The use cases: one transaction each, typed input, a typed error enum per module, typed facts
+//! out. The JSON API (`http::api`), the desk pages (`http::pages`) and the consumers all call
+//! these; nothing here knows HTTP.
+//!
+//! The error policy: the domain and the app layer return typed enums (`ApproveError`,
+//! `DisputeError`, …) that say what went wrong; only the HTTP edge turns them into a `Problem`
+//! (`impl From<…> for Problem` beside the JSON handlers) or into a form's errors (the pages match
+//! the variants); a consumer turns them into a `HandleError`. A `Db(DbErr)` variant is the
+//! database failing (or a stored row breaking an invariant), never the client's mistake.
+
+pub mod approve;
+pub mod cases;
+pub mod catalogue;
+pub mod disputes;
+pub mod entitlement;
+pub mod ledger;
+pub mod refusals;
+pub mod requests;
+pub mod staff;
+pub mod status_link;
+pub mod stock;

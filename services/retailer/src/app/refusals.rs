@@ -1,0 +1,85 @@
+//! Refusing a case at the desk: a reason code and a text, always; the case is closed as
+//! `refused` with a `case_refused` timeline entry. Nothing is sent to the other services.
+
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{CaseId, RetailerId, StaffId};
+use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
+use serde_json::json;
+
+use crate::db::{self, Entry, refusals};
+use crate::domain::{ApprovalRefused, RefusalReason, Source, kind};
+
+/// A checked refusal.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub reason: RefusalReason,
+    pub text: String,
+    pub refused_by: StaffId,
+    /// For the timeline: who refused, by e-mail.
+    pub refused_by_email: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RefuseError {
+    #[error("no such case")]
+    NotFound,
+    #[error("this case cannot be refused: {0}")]
+    Refused(ApprovalRefused),
+    #[error("this case is already refused")]
+    AlreadyRefused,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Refuses the case, in one transaction (the case row locked).
+pub async fn refuse(
+    db: &DatabaseConnection,
+    retailer_id: RetailerId,
+    case_id: CaseId,
+    r: Refusal,
+    now: DateTime<Utc>,
+) -> Result<(), RefuseError> {
+    let (rid, cid) = (retailer_id.as_uuid(), case_id.as_uuid());
+    let txn = db.begin().await?;
+    let case = db::lock_case(&txn, rid, cid)
+        .await?
+        .ok_or(RefuseError::NotFound)?;
+    let next = db::case_status(&case)?
+        .refuse()
+        .map_err(RefuseError::Refused)?;
+    let inserted = refusals::insert(
+        &txn,
+        refusals::NewRefusal {
+            case_id: cid,
+            retailer_id: rid,
+            reason: r.reason,
+            text: &r.text,
+            refused_by: r.refused_by.as_uuid(),
+            refused_at: now,
+        },
+    )
+    .await?;
+    if !inserted {
+        return Err(RefuseError::AlreadyRefused);
+    }
+    db::set_case_status(&txn, rid, cid, next).await?;
+    db::insert_timeline(
+        &txn,
+        Entry {
+            case_id: cid,
+            retailer_id: rid,
+            kind: kind::CASE_REFUSED,
+            occurred_at: now,
+            source: Source::Retailer,
+            message_id: None,
+            details: json!({
+                "reason_code": r.reason.as_str(),
+                "reason_text": r.text,
+                "refused_by": r.refused_by_email,
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! The customer's status link: staff create it on the case page (a new one replaces the old;
+//! only the token's SHA-256 is stored), and the customer reads where the swap stands with it.
+
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{CaseId, RetailerId, TimeWindow};
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::db;
+use crate::domain::{Step, kind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StatusLinkError {
+    #[error("no such case")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Stores `token_hash` as the case's status link (the older one stops working).
+pub async fn create(
+    db: &DatabaseConnection,
+    retailer_id: RetailerId,
+    case_id: CaseId,
+    token_hash: String,
+) -> Result<(), StatusLinkError> {
+    if !db::cases::set_status_token(db, retailer_id.as_uuid(), case_id.as_uuid(), token_hash)
+        .await?
+    {
+        return Err(StatusLinkError::NotFound);
+    }
+    Ok(())
+}
+
+/// What the customer's status page shows: nothing else of the case.
+pub struct CaseStatusFacts {
+    pub product: String,
+    pub step: Step,
+    /// The crew's window once it has one (else the one approved), while delivery is ahead.
+    pub window: Option<TimeWindow>,
+    /// The crew's estimated arrival, once it is on the way and gave one.
+    pub eta: Option<DateTime<Utc>>,
+}
+
+/// Where the case with the status link `token_hash` stands; `None` for an unknown link.
+pub async fn status(
+    db: &DatabaseConnection,
+    token_hash: &str,
+) -> Result<Option<CaseStatusFacts>, DbErr> {
+    let Some(case) = db::cases::by_status_token(db, token_hash).await? else {
+        return Ok(None);
+    };
+    let retailer_id = case.retailer_id;
+    let sale = db::sale_of(db, retailer_id, case.sale_id).await?;
+    let product = db::product_of(db, retailer_id, sale.product_id).await?;
+    let swap = db::swap_of_case(db, retailer_id, case.id).await?;
+    let swap_status = swap.as_ref().map(db::swap_status).transpose()?;
+    let step = Step::of(db::case_status(&case)?, swap_status);
+    let (window, eta) = if matches!(step, Step::DeliveryScheduled | Step::OnTheWay) {
+        // The crew's window: from the latest `on_the_way` or `job_scheduled`, else the one
+        // approved; the estimate from the latest `on_the_way`.
+        let timeline = db::timeline_of(db, retailer_id, case.id).await?;
+        let latest = timeline
+            .iter()
+            .rev()
+            .find(|t| t.kind == kind::JOB_SCHEDULED || t.kind == kind::ON_THE_WAY);
+        let eta = latest
+            .filter(|t| t.kind == kind::ON_THE_WAY && step == Step::OnTheWay)
+            .and_then(|t| serde_json::from_value::<DateTime<Utc>>(t.details["eta"].clone()).ok());
+        let window = latest
+            .and_then(|t| serde_json::from_value::<TimeWindow>(t.details["window"].clone()).ok())
+            .or_else(|| {
+                swap.as_ref().map(|s| TimeWindow {
+                    start: s.window_start,
+                    end: s.window_end,
+                })
+            });
+        (window, eta)
+    } else {
+        (None, None)
+    };
+    Ok(Some(CaseStatusFacts {
+        product: product.name,
+        step,
+        window,
+        eta,
+    }))
+}

@@ -1,0 +1,116 @@
+//! The guard of the JSON routes only an admin may use (creating staff, setting authority
+//! limits): HTTP Basic credentials of an active admin of the retailer in the path, checked like a
+//! desk sign-in (argon2id, failures count toward the lock-out). Anything else — no credentials,
+//! wrong ones, a clerk's or manager's, another retailer's admin, an unknown retailer — gets the
+//! same 401, so the answer tells nothing about other tenants. A retailer's first admin is made
+//! with `retailer create-admin` (see [`crate::admin_cli`]).
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use kummerer_service::Problem;
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::db::staff;
+use crate::domain::Role;
+use crate::http::pages::auth::authorize_manager;
+
+/// Standard base64 (with or without padding); `None` if it is not.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let bytes = s.trim_end_matches('=').as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        if chunk.len() == 1 {
+            return None;
+        }
+        let mut n = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            n |= value(*c)? << (18 - 6 * i);
+        }
+        let [_, a, b, c] = n.to_be_bytes();
+        out.push(a);
+        if chunk.len() > 2 {
+            out.push(b);
+        }
+        if chunk.len() > 3 {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
+/// `(e-mail, password)` of an `Authorization: Basic …` header.
+fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+    let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(base64_decode(encoded.trim())?).ok()?;
+    let (email, password) = decoded.split_once(':')?;
+    Some((email.to_owned(), password.to_owned()))
+}
+
+fn unauthorized() -> HttpResponse {
+    let problem = Problem::new(
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+        "Unauthorized",
+        Some(
+            "this route needs the e-mail and password of an admin of this retailer (HTTP Basic)"
+                .to_owned(),
+        ),
+    );
+    let mut res = problem.error_response();
+    res.headers_mut().insert(
+        WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"kummerer-retailer\", charset=\"UTF-8\""),
+    );
+    res
+}
+
+/// The admin of `retailer_id` whose credentials the request carries, or the 401 response.
+pub async fn require_admin(
+    req: &HttpRequest,
+    db: &DatabaseConnection,
+    retailer_id: Uuid,
+) -> Result<Result<staff::Model, HttpResponse>, Problem> {
+    let Some((email, password)) = basic_credentials(req) else {
+        return Ok(Err(unauthorized()));
+    };
+    Ok(
+        match authorize_manager(db, retailer_id, &email, password).await? {
+            Ok(member) if Role::parse(&member.role) == Some(Role::Admin) => Ok(member),
+            _ => Err(unauthorized()),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_decodes_with_and_without_padding() {
+        assert_eq!(
+            base64_decode("YWRtaW5AeC5kZTpzZWNyZXQ=").unwrap(),
+            b"admin@x.de:secret"
+        );
+        assert_eq!(base64_decode("YQ==").unwrap(), b"a");
+        assert_eq!(base64_decode("YWI").unwrap(), b"ab");
+        assert_eq!(base64_decode("YWJj").unwrap(), b"abc");
+        assert_eq!(base64_decode("Y"), None);
+        assert_eq!(base64_decode("Y!=="), None);
+    }
+}

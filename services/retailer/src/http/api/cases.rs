@@ -1,0 +1,236 @@
+//! Warranty cases and the swap approval: parse → domain → persist (one transaction, with the
+//! outbox rows) → respond.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{CaseId, RetailerId};
+use kummerer_service::{FieldErrors, Problem};
+use sea_orm::DatabaseConnection;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+pub use crate::app::approve::{Approval, approve, approve_in};
+use crate::app::approve::{ApproveError, SwapApproved};
+pub use crate::app::cases::{EARLIER_CASES_MAX, EarlierCase};
+use crate::app::cases::{NewCase as CheckedCase, OpenCaseError};
+use crate::db;
+use crate::domain::{CODE_MAX, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, TEXT_MAX};
+use crate::http::input::{AddressBody, invalid};
+use crate::http::view::{CaseParts, CaseView, SaleView, case_view};
+
+#[derive(Debug, Deserialize)]
+pub struct NewCase {
+    pub serial: String,
+    pub defect_category: String,
+    pub defect_description: String,
+}
+
+/// The answer to opening a case: the case, and the unit's earlier cases (a warning: the same
+/// complaint may have been decided before).
+#[derive(Debug, Serialize)]
+struct OpenedCase {
+    #[serde(flatten)]
+    case: CaseView,
+    earlier_cases: Vec<EarlierCase>,
+}
+
+/// The 409 `case_exists` problem, naming the case in progress (`case_id`).
+pub fn case_exists(serial: &str, case_id: CaseId) -> Result<HttpResponse, Problem> {
+    let problem = Problem::conflict(
+        "case_exists",
+        format!("the sale of {serial:?} already has a case in progress: case {case_id}"),
+    );
+    let mut body = serde_json::to_value(&problem).map_err(Problem::internal)?;
+    body["case_id"] = json!(case_id);
+    Ok(HttpResponse::Conflict()
+        .insert_header((
+            actix_web::http::header::CONTENT_TYPE,
+            kummerer_service::problem::CONTENT_TYPE,
+        ))
+        .json(body))
+}
+
+/// `POST /api/retailers/{rid}/cases` → 201 with the case and `earlier_cases`, the unit's
+/// earlier (closed or refused) cases, newest first — a warning, not a refusal. The case is
+/// about the latest sale of the serial; no sale of it → 422 (`serial`); a case already in
+/// progress for that sale → 409 `case_exists` with its `case_id`.
+pub async fn open(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<Uuid>,
+    body: web::Json<NewCase>,
+) -> Result<HttpResponse, Problem> {
+    let retailer_id = RetailerId(path.into_inner());
+    let mut v = FieldErrors::new();
+    let serial = v.text("serial", &body.serial, CODE_MAX);
+    let category = DefectCategory::parse(body.defect_category.trim());
+    if category.is_none() {
+        v.add(
+            "defect_category",
+            format!("must be one of {}", DefectCategory::list()),
+        );
+    }
+    let description = v.text(
+        "defect_description",
+        &body.defect_description,
+        DESCRIPTION_MAX,
+    );
+    v.finish()?;
+    let Some(category) = category else {
+        return Err(invalid(
+            "defect_category",
+            format!("must be one of {}", DefectCategory::list()),
+        ));
+    };
+    let new = CheckedCase {
+        serial,
+        category,
+        description,
+    };
+    let opened = match crate::app::cases::open(db.get_ref(), retailer_id, new).await {
+        Ok(opened) => opened,
+        Err(OpenCaseError::CaseExists {
+            serial,
+            case_id: Some(case_id),
+        }) => return case_exists(&serial, case_id),
+        Err(e) => return Err(e.into()),
+    };
+    let view = CaseView::from(CaseParts {
+        case: opened.case,
+        sale: SaleView::new(opened.sale, &opened.product)?,
+        swap: None,
+        claim: None,
+        timeline: Vec::new(),
+    });
+    Ok(HttpResponse::Created().json(OpenedCase {
+        case: view,
+        earlier_cases: opened.earlier.into_iter().map(EarlierCase::from).collect(),
+    }))
+}
+
+impl From<OpenCaseError> for Problem {
+    fn from(e: OpenCaseError) -> Self {
+        match e {
+            OpenCaseError::RetailerNotFound => Problem::not_found("retailer"),
+            OpenCaseError::NoSale => invalid("serial", e.to_string()),
+            OpenCaseError::CaseExists { .. } => Problem::conflict("case_exists", e.to_string()),
+            OpenCaseError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// `GET /api/retailers/{rid}/cases/{case_id}`: the case with its sale, swap, claim and timeline.
+pub async fn get(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (retailer_id, case_id) = path.into_inner();
+    let db = db.get_ref();
+    let case = db::find_case(db, retailer_id, case_id)
+        .await?
+        .ok_or_else(|| Problem::not_found("case"))?;
+    Ok(HttpResponse::Ok().json(case_view(db, case).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApproveSwap {
+    /// Another model than the one sold; the same model when absent.
+    #[serde(default)]
+    pub replacement_sku: Option<String>,
+    pub window_start: DateTime<Utc>,
+    pub window_end: DateTime<Utc>,
+    pub approved_by: String,
+    /// Where the crew goes; the sale's customer address when absent.
+    #[serde(default)]
+    pub delivery_address: Option<AddressBody>,
+    /// Reserve the replacement at this stock location (one unit, in the same transaction);
+    /// absent: no reservation.
+    #[serde(default)]
+    pub stock_location_id: Option<Uuid>,
+}
+
+impl ApproveSwap {
+    fn parse(&self, now: DateTime<Utc>) -> Result<Approval, Problem> {
+        let mut v = FieldErrors::new();
+        let replacement_sku = self
+            .replacement_sku
+            .as_deref()
+            .map(|sku| v.text("replacement_sku", sku, CODE_MAX));
+        let approved_by = v.text("approved_by", &self.approved_by, TEXT_MAX);
+        let delivery_address = self
+            .delivery_address
+            .as_ref()
+            .map(|a| a.parse("delivery_address", &mut v));
+        let window = match DeliveryWindow::new(self.window_start, self.window_end, now) {
+            Ok(window) => Some(window),
+            Err(errors) => {
+                for e in errors {
+                    v.add(e.field(), e.to_string());
+                }
+                None
+            }
+        };
+        v.finish()?;
+        let Some(window) = window else {
+            return Err(invalid("window_start", "enter the delivery window"));
+        };
+        Ok(Approval {
+            replacement_sku,
+            window,
+            approved_by,
+            delivery_address,
+            authorized_by: None,
+            limit: None,
+            stock_location_id: self.stock_location_id,
+        })
+    }
+}
+
+/// The problem code of a swap above the approver's authority limit.
+pub const NEEDS_MANAGER: &str = "needs_manager";
+
+/// The problem code of a replacement the chosen stock location does not have.
+pub const OUT_OF_STOCK: &str = "out_of_stock";
+
+impl From<ApproveError> for Problem {
+    fn from(e: ApproveError) -> Self {
+        match e {
+            ApproveError::NotFound => Problem::not_found("case"),
+            ApproveError::Refused { reason, .. } => Problem::conflict(reason.code(), e.to_string()),
+            ApproveError::UnknownReplacement => invalid("replacement_sku", e.to_string()),
+            ApproveError::UnknownLocation => invalid("stock_location_id", e.to_string()),
+            ApproveError::NeedsManager { .. } => Problem::conflict(NEEDS_MANAGER, e.to_string()),
+            ApproveError::OutOfStock { .. } => Problem::conflict(OUT_OF_STOCK, e.to_string()),
+            ApproveError::Db(e) => e.into(),
+        }
+    }
+}
+
+/// `POST /api/retailers/{rid}/cases/{case_id}/swap` → 201 `{swap_id, claim_id, case_id}`.
+///
+/// With `stock_location_id`, one unit of the replacement is reserved there in the same
+/// transaction (and named in the event's `replacement_from`); none left there → 409
+/// `out_of_stock`, a location that is not the retailer's → 422 (`stock_location_id`).
+///
+/// This is the integration path (a POS or another system that has made its own decision): it
+/// records `approved_by` as given and checks no authority limit. Staff approve at the desk,
+/// where the limits apply. Of two approvals at once exactly one makes the swap; the other
+/// answers 409 `swap_already_approved` (see [`crate::app::approve`]).
+pub async fn approve_swap(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<ApproveSwap>,
+) -> Result<HttpResponse, Problem> {
+    let (retailer_id, case_id) = path.into_inner();
+    let now = Utc::now();
+    let approval = body.parse(now)?;
+    let approved: SwapApproved = approve(
+        db.get_ref(),
+        RetailerId(retailer_id),
+        CaseId(case_id),
+        approval,
+        now,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(approved))
+}

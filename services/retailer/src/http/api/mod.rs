@@ -1,0 +1,13 @@
+//! The JSON API: extract, call [`crate::app`], map its error enum to a `Problem` (`impl From<…>
+//! for Problem` beside each handler, the problem codes exactly as documented).
+
+pub mod admin_auth;
+pub mod authority;
+pub mod cases;
+pub mod disputes;
+pub mod entitlement;
+pub mod ledger;
+pub mod products;
+pub mod retailers;
+pub mod sales;
+pub mod staff;

@@ -1,0 +1,107 @@
+//! Sales: units sold, by receipt and serial, with their customer.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use kummerer_contracts::Money;
+use kummerer_service::{FieldErrors, Problem};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::app::catalogue::{self, SaleError, record_sale};
+use crate::db;
+use crate::domain::{CODE_MAX, check_sold_at};
+use crate::http::api::retailers::existing;
+use crate::http::input::{AddressBody, invalid};
+use crate::http::view::{List, SaleView};
+use kummerer_contracts::RetailerId;
+
+#[derive(Debug, Deserialize)]
+pub struct NewSale {
+    pub receipt_no: String,
+    pub sku: String,
+    pub serial: String,
+    pub price_paid: Money,
+    pub sold_at: DateTime<Utc>,
+    pub customer: AddressBody,
+}
+
+/// `POST /api/retailers/{rid}/sales` → 201; unknown SKU → 422 (`sku`); the same serial on the
+/// same receipt again → 409 `sale_exists`.
+pub async fn create(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<Uuid>,
+    body: web::Json<NewSale>,
+) -> Result<HttpResponse, Problem> {
+    let retailer_id = path.into_inner();
+    let now = Utc::now();
+    let mut v = FieldErrors::new();
+    let receipt_no = v.text("receipt_no", &body.receipt_no, CODE_MAX);
+    let sku = v.text("sku", &body.sku, CODE_MAX);
+    let serial = v.text("serial", &body.serial, CODE_MAX);
+    if let Err(e) = check_sold_at(body.sold_at, now) {
+        v.add("sold_at", e.to_string());
+    }
+    let customer = body.customer.parse("customer", &mut v);
+    v.finish()?;
+    let new = catalogue::NewSale {
+        receipt_no,
+        sku,
+        serial,
+        price_paid: body.price_paid.clone(),
+        sold_at: body.sold_at,
+        customer,
+    };
+    let (sale, product) = record_sale(db.get_ref(), RetailerId(retailer_id), new, now).await?;
+    Ok(HttpResponse::Created().json(SaleView::new(sale, &product)?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SalesQuery {
+    pub serial: Option<String>,
+    pub receipt_no: Option<String>,
+}
+
+/// `GET /api/retailers/{rid}/sales?serial=…&receipt_no=…` (at least one) → `{items}`, latest
+/// sale first.
+pub async fn search(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<Uuid>,
+    query: web::Query<SalesQuery>,
+) -> Result<HttpResponse, Problem> {
+    let retailer_id = path.into_inner();
+    let given = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let serial = given(&query.serial);
+    let receipt_no = given(&query.receipt_no);
+    if serial.is_none() && receipt_no.is_none() {
+        return Err(invalid("serial", "give serial or receipt_no (or both)"));
+    }
+    existing(db.get_ref(), retailer_id).await?;
+    let found = db::find_sales(
+        db.get_ref(),
+        retailer_id,
+        serial.as_deref(),
+        receipt_no.as_deref(),
+    )
+    .await?;
+    let product_ids = found.iter().map(|s| s.product_id).collect();
+    let products = db::products_by_ids(db.get_ref(), retailer_id, product_ids).await?;
+    let items = SaleView::many(found, products)?;
+    Ok(HttpResponse::Ok().json(List { items }))
+}
+
+impl From<SaleError> for Problem {
+    fn from(e: SaleError) -> Self {
+        match e {
+            SaleError::RetailerNotFound => Problem::not_found("retailer"),
+            SaleError::UnknownSku => invalid("sku", e.to_string()),
+            SaleError::Exists { .. } => Problem::conflict("sale_exists", e.to_string()),
+            SaleError::Db(e) => e.into(),
+        }
+    }
+}

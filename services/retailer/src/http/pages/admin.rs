@@ -1,0 +1,343 @@
+//! The admin pages (role admin only; anyone else gets the 403 page, another retailer's ids the
+//! same 404 as unknown ones): staff and roles, authority limits, stores, stock locations and
+//! stock levels, products. The POS sales import is in [`super::import`].
+//!
+//! Every form checks every field and explains; nothing is saved on an error.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use kummerer_contracts::{Currency, Money};
+use kummerer_service::{FieldErrors, Problem};
+use rust_decimal::Decimal;
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::db::{self, staff, stock};
+use crate::domain::Role;
+use crate::http::pages::auth::Signed;
+use crate::http::pages::path_id;
+use crate::http::pages::roles::admin_page;
+use crate::http::pages::{Errors, Me, render_status, see_other};
+use crate::http::view::money;
+use kummerer_service::problem::FieldError;
+use sea_orm::DbErr;
+
+/// A money amount typed into a form (`"549.00"`, `"549,00"`) with its currency.
+pub(crate) fn parse_money(
+    v: &mut FieldErrors,
+    field: &str,
+    amount: &str,
+    currency: &str,
+) -> Option<Money> {
+    let amount = Decimal::from_str(&amount.trim().replace(',', "."));
+    let currency = Currency::parse(currency.trim().to_uppercase().as_str());
+    match (amount, currency) {
+        (Ok(amount), Ok(currency)) => match Money::new(amount, currency) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                v.add(field, e.to_string());
+                None
+            }
+        },
+        (Err(_), _) => {
+            v.add(field, "enter an amount like 549.00");
+            None
+        }
+        (_, Err(_)) => {
+            v.add(
+                &format!("{field}_currency"),
+                "must be an ISO 4217 code like EUR",
+            );
+            None
+        }
+    }
+}
+
+/// An optional store id from a form (`""` = none); `Err` = not one of the retailer's stores.
+async fn store_choice(
+    db: &DatabaseConnection,
+    retailer_id: Uuid,
+    raw: &str,
+) -> Result<Result<Option<Uuid>, ()>, Problem> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(Ok(None));
+    }
+    let Some(id) = path_id(raw) else {
+        return Ok(Err(()));
+    };
+    Ok(match stock::store(db, retailer_id, id).await? {
+        Some(s) => Ok(Some(s.id)),
+        None => Err(()),
+    })
+}
+
+// --- the page -----------------------------------------------------------------------------------
+
+pub struct StaffRow {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub store_id: Option<Uuid>,
+    pub store: String,
+    pub disabled: bool,
+    pub is_me: bool,
+}
+
+impl StaffRow {
+    pub fn in_store(&self, id: &Uuid) -> bool {
+        self.store_id.as_ref() == Some(id)
+    }
+}
+
+pub struct LimitRow {
+    pub role: &'static str,
+    pub current: String,
+}
+
+pub struct LocationRow {
+    pub id: Uuid,
+    pub label: String,
+    pub address: String,
+}
+
+pub struct ProductRow {
+    pub sku: String,
+    pub name: String,
+    pub price: String,
+    pub manufacturer_id: Uuid,
+}
+
+/// What a form on the page was sent with, to show it again with its errors.
+#[derive(Debug, Default, Clone)]
+pub struct Typed(pub HashMap<String, String>);
+
+impl Typed {
+    pub fn v(&self, key: &str) -> &str {
+        self.0.get(key).map(String::as_str).unwrap_or("")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk/admin.html")]
+pub struct AdminPage {
+    pub me: Me,
+    /// What was just saved.
+    pub saved: Option<String>,
+    /// The form that failed (`staff`, `limits`, `stores`, `locations`, `stock`, `products`).
+    pub failed: String,
+    pub errors: Errors,
+    pub typed: Typed,
+    pub staff: Vec<StaffRow>,
+    pub limits: Vec<LimitRow>,
+    pub stores: Vec<stock::Store>,
+    pub locations: Vec<LocationRow>,
+    pub levels: Vec<stock::Level>,
+    pub products: Vec<ProductRow>,
+}
+
+impl AdminPage {
+    pub fn error_of(&self, form: &str) -> Option<&str> {
+        if self.failed == form {
+            self.errors.general.as_deref()
+        } else {
+            None
+        }
+    }
+}
+
+async fn admin_view(
+    db: &DatabaseConnection,
+    me: &Signed,
+    saved: Option<String>,
+) -> Result<AdminPage, Problem> {
+    let retailer_id = me.staff.retailer_id;
+    let stores = stock::stores(db, retailer_id).await?;
+    let store_name = |id: Option<Uuid>| {
+        id.and_then(|id| stores.iter().find(|s| s.id == id))
+            .map(|s| s.name.clone())
+            .unwrap_or_default()
+    };
+    let staff_rows = staff::of_retailer(db, retailer_id)
+        .await?
+        .into_iter()
+        .map(|s| StaffRow {
+            store: store_name(s.store_id),
+            is_me: s.id == me.staff.id,
+            disabled: s.disabled_at.is_some(),
+            id: s.id,
+            name: s.name,
+            email: s.email,
+            role: s.role,
+            store_id: s.store_id,
+        })
+        .collect();
+    let mut limits = Vec::new();
+    for role in Role::ALL {
+        limits.push(LimitRow {
+            role: role.as_str(),
+            current: db::authority::limit_of(db, retailer_id, role)
+                .await?
+                .describe(),
+        });
+    }
+    let locations = stock::locations(db, retailer_id)
+        .await?
+        .into_iter()
+        .map(|l| LocationRow {
+            id: l.id,
+            address: format!("{}, {} {} {}", l.street, l.postcode, l.city, l.country),
+            label: l.label(),
+        })
+        .collect();
+    let products = db::list_products(db, retailer_id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            Ok(ProductRow {
+                price: money(p.price, &p.currency)?.to_string(),
+                sku: p.sku,
+                name: p.name,
+                manufacturer_id: p.manufacturer_id,
+            })
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+    Ok(AdminPage {
+        me: Me::from(me),
+        saved,
+        failed: String::new(),
+        errors: Errors::default(),
+        typed: Typed::default(),
+        staff: staff_rows,
+        limits,
+        stores,
+        locations,
+        levels: stock::levels(db, retailer_id).await?,
+        products,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Saved {
+    pub saved: String,
+}
+
+/// `GET /desk/admin`.
+pub async fn page(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    query: web::Query<Saved>,
+) -> Result<HttpResponse, Problem> {
+    let me = match admin_page(&req, db.get_ref()).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let saved = match query.saved.as_str() {
+        "" => None,
+        "staff" => Some("The staff member is saved."),
+        "limits" => Some("The authority limit is saved."),
+        "stores" => Some("The store is saved."),
+        "locations" => Some("The stock location is saved."),
+        "stock" => Some("The stock level is saved."),
+        "products" => Some("The product is saved."),
+        _ => None,
+    };
+    let page = admin_view(db.get_ref(), &me, saved.map(str::to_owned)).await?;
+    render_status(StatusCode::OK, &page)
+}
+
+/// The page again with one form's errors and what was typed into it (422).
+async fn failed(
+    db: &DatabaseConnection,
+    me: &Signed,
+    form: &str,
+    errors: Errors,
+    typed: HashMap<String, String>,
+) -> Result<HttpResponse, Problem> {
+    let mut page = admin_view(db, me, None).await?;
+    page.failed = form.to_owned();
+    page.errors = errors;
+    if let Some(general) = &page.errors.general
+        && !page.errors.fields.is_empty()
+    {
+        let details: Vec<String> = page
+            .errors
+            .fields
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        page.errors.general = Some(format!("{general} {}", details.join("; ")));
+    }
+    page.typed = Typed(typed);
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+fn done(form: &str) -> HttpResponse {
+    see_other(&format!("/desk/admin?saved={form}#{form}"))
+}
+
+type Form = web::Form<HashMap<String, String>>;
+
+fn field<'a>(form: &'a HashMap<String, String>, key: &str) -> &'a str {
+    form.get(key).map(String::as_str).unwrap_or("")
+}
+
+/// Why an admin form did not go through.
+enum Failure {
+    /// The thing the form is about does not exist (the 404 page).
+    NotFound,
+    /// Fields of the form (the page again, the fields marked).
+    Fields(Vec<FieldError>),
+    /// Refused as a whole, saying why (the page again with the message).
+    Refused(String),
+    /// The server failed.
+    Internal(Problem),
+}
+
+impl From<DbErr> for Failure {
+    fn from(e: DbErr) -> Self {
+        Failure::Internal(e.into())
+    }
+}
+
+impl From<Problem> for Failure {
+    fn from(p: Problem) -> Self {
+        Failure::Internal(p)
+    }
+}
+
+/// Runs an admin form: the admin guard (CSRF first), then `work`; a failure re-renders the
+/// page with the errors and what was typed, a missing thing is the 404 page.
+macro_rules! admin_form {
+    ($req:expr, $db:expr, $form:expr, $name:literal, |$me:ident, $f:ident| $work:expr) => {{
+        let $f: HashMap<String, String> = $form.into_inner();
+        let $me = match admin_post(&$req, $db, field(&$f, "csrf")).await? {
+            Ok(me) => me,
+            Err(res) => return Ok(res),
+        };
+        let result: Result<(), Failure> = $work;
+        let errors = match result {
+            Ok(()) => return Ok(done($name)),
+            Err(Failure::NotFound) => return not_found(),
+            Err(Failure::Internal(p)) => return Err(p),
+            Err(Failure::Fields(fields)) => Errors::fields(fields),
+            Err(Failure::Refused(message)) => Errors::general(message),
+        };
+        let mut typed = $f.clone();
+        typed.remove("password");
+        typed.remove("csrf");
+        failed($db, &$me, $name, errors, typed).await
+    }};
+}
+
+mod forms;
+pub use forms::{
+    create_location, create_product, create_staff, create_store, set_limit, set_stock, update_staff,
+};

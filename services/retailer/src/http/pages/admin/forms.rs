@@ -1,0 +1,322 @@
+//! The admin page's forms: each checks every field, calls the use case, and shows what went
+//! wrong on the page again (see `admin_form!`).
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use kummerer_service::{FieldErrors, Problem};
+use kummerer_web::{check_password, hash_password, parse_email};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::app::catalogue::{self, ProductError};
+use crate::app::staff::{
+    self as staff_app, AccountError, Change, ChangeError, NewAccount, create_account,
+};
+use crate::app::stock::{self as stock_app, StockError};
+use crate::db::{self, stock};
+use crate::domain::{CODE_MAX, Role, TEXT_MAX};
+use crate::http::input::AddressBody;
+use crate::http::input::checked;
+use crate::http::pages::auth::web_error;
+use crate::http::pages::path_id;
+use crate::http::pages::roles::admin_post;
+use crate::http::pages::{Errors, not_found};
+use kummerer_contracts::{LocationId, ManufacturerId, ProductId, RetailerId, StaffId, StoreId};
+
+use super::{Failure, Form, done, failed, field, parse_money, store_choice};
+
+// --- staff --------------------------------------------------------------------------------------
+
+/// `POST /desk/admin/staff` `{email, name, role, store_id, password}`: a new account with an
+/// initial password (the person changes nothing else here; sign-in is as usual).
+pub async fn create_staff(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    form: Form,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    admin_form!(req, db, form, "staff", |me, f| async {
+        let retailer_id = me.staff.retailer_id;
+        let mut v = FieldErrors::new();
+        let email = parse_email(field(&f, "email"));
+        if email.is_none() {
+            v.add("email", "must be an e-mail address");
+        }
+        let name = v.text("name", field(&f, "name"), TEXT_MAX);
+        let role = Role::parse(field(&f, "role"));
+        if role.is_none() {
+            v.add("role", "choose clerk, manager or admin");
+        }
+        let password = field(&f, "password").to_owned();
+        if let Err(e) = check_password(&password) {
+            v.add("password", e.to_string());
+        }
+        let store = store_choice(db, retailer_id, field(&f, "store_id")).await?;
+        if store.is_err() {
+            v.add("store_id", "no such store");
+        }
+        checked(v).map_err(Failure::Fields)?;
+        let (Some(email), Some(role), Ok(store_id)) = (email, role, store) else {
+            return Err(Problem::internal("checked fields vanished").into());
+        };
+        let password_hash = hash_password(password).await.map_err(web_error)?;
+        let new = NewAccount {
+            email,
+            name,
+            role,
+            password_hash,
+            store_id: store_id.map(StoreId),
+        };
+        let member = match create_account(db, RetailerId(retailer_id), new).await {
+            Ok(member) => member,
+            Err(AccountError::Exists(email)) => {
+                return Err(Failure::Refused(format!("{email} already has an account")));
+            }
+            Err(AccountError::Db(e)) => return Err(e.into()),
+        };
+        tracing::info!(admin.id = %me.staff.id, staff.id = %member.id, staff.role = %member.role,
+            "staff account created by an admin");
+        Ok(())
+    }
+    .await)
+}
+
+/// `POST /desk/admin/staff/{id}` `{role, store_id, action}`: `save` the role and store,
+/// `disable` (the account cannot sign in, its sessions end) or `enable`. Admins cannot change
+/// or disable their own account here (so a retailer never loses its last admin by a slip).
+pub async fn update_staff(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+    form: Form,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    admin_form!(req, db, form, "staff", |me, f| async {
+        let retailer_id = me.staff.retailer_id;
+        let rid = RetailerId(retailer_id);
+        let admin = StaffId(me.staff.id);
+        let Some(member) = path_id(&path).map(StaffId) else {
+            return Err(Failure::NotFound);
+        };
+        let refused = |e: ChangeError| match e {
+            ChangeError::NotFound => Failure::NotFound,
+            ChangeError::OwnAccount => Failure::Refused(e.to_string()),
+            ChangeError::Db(e) => e.into(),
+        };
+        staff_app::changeable(db, rid, admin, member)
+            .await
+            .map_err(refused)?;
+        let mut v = FieldErrors::new();
+        let change = match field(&f, "action") {
+            "disable" => Change::Disable,
+            "enable" => Change::Enable,
+            _ => {
+                let role = Role::parse(field(&f, "role"));
+                if role.is_none() {
+                    v.add("role", "choose clerk, manager or admin");
+                }
+                let store = store_choice(db, retailer_id, field(&f, "store_id")).await?;
+                if store.is_err() {
+                    v.add("store_id", "no such store");
+                }
+                checked(v).map_err(Failure::Fields)?;
+                let (Some(role), Ok(store)) = (role, store) else {
+                    return Err(Problem::internal("checked fields vanished").into());
+                };
+                Change::RoleAndStore {
+                    role,
+                    store: store.map(StoreId),
+                }
+            }
+        };
+        staff_app::change(db, rid, admin, member, change)
+            .await
+            .map_err(refused)?;
+        Ok(())
+    }
+    .await)
+}
+
+// --- authority limits ---------------------------------------------------------------------------
+
+/// `POST /desk/admin/limits/{role}` `{amount, currency}`.
+pub async fn set_limit(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+    form: Form,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    admin_form!(req, db, form, "limits", |me, f| async {
+        let role = Role::parse(&path).ok_or(Failure::NotFound)?;
+        let mut v = FieldErrors::new();
+        let amount = parse_money(&mut v, "amount", field(&f, "amount"), field(&f, "currency"));
+        checked(v).map_err(Failure::Fields)?;
+        let amount = amount.ok_or_else(|| Problem::internal("amount vanished"))?;
+        db::authority::set_limit(db, me.staff.retailer_id, role, &amount).await?;
+        tracing::info!(admin.id = %me.staff.id, role = role.as_str(), limit = %amount,
+            "authority limit set at the desk");
+        Ok(())
+    }
+    .await)
+}
+
+// --- stores and stock ---------------------------------------------------------------------------
+
+/// `POST /desk/admin/stores` `{name}`.
+pub async fn create_store(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    form: Form,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    admin_form!(req, db, form, "stores", |me, f| async {
+        let mut v = FieldErrors::new();
+        let name = v.text("name", field(&f, "name"), TEXT_MAX);
+        checked(v).map_err(Failure::Fields)?;
+        match stock_app::create_store(db, RetailerId(me.staff.retailer_id), name).await {
+            Ok(_) => {}
+            Err(StockError::Db(e)) => return Err(e.into()),
+            Err(e) => return Err(Failure::Refused(e.to_string())),
+        }
+        Ok(())
+    }
+    .await)
+}
+
+/// `POST /desk/admin/locations` `{name, store_id ("" = central warehouse), phone, street,
+/// postcode, city, country}`.
+pub async fn create_location(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    form: Form,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    admin_form!(req, db, form, "locations", |me, f| async {
+        let retailer_id = me.staff.retailer_id;
+        let mut v = FieldErrors::new();
+        let name = v.text("name", field(&f, "name"), TEXT_MAX);
+        let phone = field(&f, "phone").trim();
+        let address = AddressBody {
+            name: name.clone(),
+            phone: if phone.is_empty() { "-" } else { phone }.to_owned(),
+            street: field(&f, "street").to_owned(),
+            postcode: field(&f, "postcode").to_owned(),
+            city: field(&f, "city").to_owned(),
+            country: field(&f, "country").to_owned(),
+        }
+        .parse("address", &mut v);
+        let store = store_choice(db, retailer_id, field(&f, "store_id")).await?;
+        if store.is_err() {
+            v.add("store_id", "no such store");
+        }
+        checked(v).map_err(Failure::Fields)?;
+        let store_id = store.map_err(|()| Problem::internal("store vanished"))?;
+        let mut address = address;
+        address.phone = phone.to_owned();
+        let new = stock_app::NewLocation {
+            name,
+            store: store_id.map(StoreId),
+            address,
+        };
+        match stock_app::create_location(db, RetailerId(retailer_id), new).await {
+            Ok(_) => {}
+            Err(StockError::Db(e)) => return Err(e.into()),
+            Err(e) => return Err(Failure::Refused(e.to_string())),
+        }
+        Ok(())
+    }
+    .await)
+}
+
+/// `POST /desk/admin/stock` `{location_id, sku, quantity}`: sets the level (counted stock).
+pub async fn set_stock(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    form: Form,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    admin_form!(req, db, form, "stock", |me, f| async {
+        let retailer_id = me.staff.retailer_id;
+        let mut v = FieldErrors::new();
+        let location = match path_id(field(&f, "location_id").trim()) {
+            Some(id) => stock::location(db, retailer_id, id).await?,
+            None => None,
+        };
+        if location.is_none() {
+            v.add("location_id", "choose a stock location");
+        }
+        let product = db::product_by_sku(db, retailer_id, field(&f, "sku").trim()).await?;
+        if product.is_none() {
+            v.add("sku", "no product with this SKU");
+        }
+        let quantity = field(&f, "quantity")
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|q| *q >= 0);
+        if quantity.is_none() {
+            v.add("quantity", "must be a whole number, 0 or more");
+        }
+        checked(v).map_err(Failure::Fields)?;
+        let (Some(location), Some(product), Some(quantity)) = (location, product, quantity) else {
+            return Err(Problem::internal("checked fields vanished").into());
+        };
+        let (location_id, product_id) = (LocationId(location.id), ProductId(product.id));
+        stock_app::set_level(
+            db,
+            RetailerId(retailer_id),
+            location_id,
+            product_id,
+            quantity,
+        )
+        .await?;
+        tracing::info!(admin.id = %me.staff.id, location.id = %location.id,
+            product.id = %product.id, quantity, "stock level set");
+        Ok(())
+    }
+    .await)
+}
+
+// --- products -----------------------------------------------------------------------------------
+
+/// `POST /desk/admin/products` `{sku, name, manufacturer_id, price, currency}`.
+pub async fn create_product(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    form: Form,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    admin_form!(req, db, form, "products", |me, f| async {
+        let mut v = FieldErrors::new();
+        let sku = v.text("sku", field(&f, "sku"), CODE_MAX);
+        let name = v.text("name", field(&f, "name"), TEXT_MAX);
+        let manufacturer_id = Uuid::parse_str(field(&f, "manufacturer_id").trim()).ok();
+        if manufacturer_id.is_none() {
+            v.add("manufacturer_id", "must be the manufacturer's id (a UUID)");
+        }
+        let price = parse_money(&mut v, "price", field(&f, "price"), field(&f, "currency"));
+        checked(v).map_err(Failure::Fields)?;
+        let (Some(manufacturer_id), Some(price)) = (manufacturer_id, price) else {
+            return Err(Problem::internal("checked fields vanished").into());
+        };
+        let new = catalogue::NewProduct {
+            sku,
+            name,
+            manufacturer_id: ManufacturerId(manufacturer_id),
+            price,
+        };
+        match catalogue::create_product(db, RetailerId(me.staff.retailer_id), new).await {
+            Ok(_) => {}
+            Err(ProductError::Exists(sku)) => {
+                return Err(Failure::Refused(format!(
+                    "a product with SKU {sku} already exists"
+                )));
+            }
+            Err(ProductError::Db(e)) => return Err(e.into()),
+        }
+        Ok(())
+    }
+    .await)
+}

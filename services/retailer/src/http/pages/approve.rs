@@ -1,0 +1,259 @@
+//! Approving a swap from the case page (or asking a manager): the form parsed into an
+//! [`Approval`], the use case called, its error variants shown on the form.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use kummerer_service::{FieldErrors, Problem};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::app::approve::{Approval, ApproveError, SwapApproved, approve};
+use crate::app::requests::AskError;
+use crate::db::{self};
+use crate::domain::{CODE_MAX, DeliveryWindow, Role};
+use crate::http::input::{AddressBody, checked};
+use crate::http::pages::auth::{Signed, authorize_manager, guard_post};
+use crate::http::pages::requests;
+use crate::http::pages::{DATETIME_LOCAL, Errors, not_found, path_id, render, see_other};
+use kummerer_contracts::{CaseId, RetailerId};
+use kummerer_service::problem::FieldError;
+
+use crate::http::pages::case::{SwapForm, case_page, my_limit};
+
+fn parse_local(field: &str, raw: &str, v: &mut FieldErrors) -> Option<DateTime<Utc>> {
+    let raw = raw.trim();
+    let parsed = NaiveDateTime::parse_from_str(raw, DATETIME_LOCAL)
+        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"));
+    match parsed {
+        Ok(t) => Some(t.and_utc()),
+        Err(_) => {
+            v.add(field, "enter a date and time (UTC)");
+            None
+        }
+    }
+}
+
+impl SwapForm {
+    /// The approval this form asks for, by `approved_by`; every field error at once.
+    pub(crate) fn parse(
+        &self,
+        approved_by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Approval, Vec<FieldError>> {
+        let mut v = FieldErrors::new();
+        let sku = self.replacement_sku.trim();
+        if sku.chars().count() > CODE_MAX {
+            v.add(
+                "replacement_sku",
+                format!("must be at most {CODE_MAX} characters"),
+            );
+        }
+        let stock_location_id = match self.stock_location_id.trim() {
+            "" => None,
+            raw => {
+                let id = Uuid::parse_str(raw).ok();
+                if id.is_none() {
+                    v.add("stock_location_id", "no such stock location");
+                }
+                id
+            }
+        };
+        let start = parse_local("window_start", &self.window_start, &mut v);
+        let end = parse_local("window_end", &self.window_end, &mut v);
+        let address = AddressBody {
+            name: self.name.clone(),
+            phone: self.phone.clone(),
+            street: self.street.clone(),
+            postcode: self.postcode.clone(),
+            city: self.city.clone(),
+            country: self.country.clone(),
+        }
+        .parse("delivery_address", &mut v);
+        let window = match (start, end) {
+            (Some(start), Some(end)) => match DeliveryWindow::new(start, end, now) {
+                Ok(w) => Some(w),
+                Err(errors) => {
+                    for e in errors {
+                        v.add(e.field(), e.to_string());
+                    }
+                    None
+                }
+            },
+            _ => None,
+        };
+        checked(v)?;
+        let Some(window) = window else {
+            return Err(vec![FieldError {
+                field: "window_start".to_owned(),
+                message: "enter a date and time (UTC)".to_owned(),
+            }]);
+        };
+        Ok(Approval {
+            replacement_sku: (!sku.is_empty()).then(|| sku.to_owned()),
+            window,
+            approved_by: approved_by.to_owned(),
+            delivery_address: Some(address),
+            authorized_by: None,
+            limit: None,
+            stock_location_id,
+        })
+    }
+}
+
+/// Why the desk's swap form did not go through (shown on the form, nothing saved).
+pub(crate) enum Rejected {
+    /// Fields of the form.
+    Fields(Vec<FieldError>),
+    /// The manager's sign-in on the same screen failed.
+    Manager(String),
+    Approve(ApproveError),
+    Ask(AskError),
+}
+
+impl Rejected {
+    /// The form's errors, by variant; `needs_manager` when the form should show the manager's
+    /// part (above the limit, or the manager's sign-in failed).
+    fn errors(self) -> Errors {
+        match self {
+            Rejected::Fields(fields) => Errors::fields(fields),
+            Rejected::Manager(message) => Errors {
+                needs_manager: true,
+                ..Errors::field("manager_password", message)
+            },
+            Rejected::Approve(e) => approve_errors(&e),
+            Rejected::Ask(e) => Errors {
+                needs_manager: true,
+                ..Errors::general(e.to_string())
+            },
+        }
+    }
+}
+
+/// An approval's error on the swap form.
+pub(crate) fn approve_errors(e: &ApproveError) -> Errors {
+    match e {
+        ApproveError::UnknownReplacement => Errors::field("replacement_sku", e.to_string()),
+        ApproveError::UnknownLocation => Errors::field("stock_location_id", e.to_string()),
+        ApproveError::NeedsManager { .. } => Errors {
+            needs_manager: true,
+            ..Errors::general(e.to_string())
+        },
+        ApproveError::NotFound
+        | ApproveError::Refused { .. }
+        | ApproveError::OutOfStock { .. }
+        | ApproveError::Db(_) => Errors::general(e.to_string()),
+    }
+}
+
+/// `POST /desk/cases/{id}/swap`: the same approval as the JSON API (one transaction: swap,
+/// claim, timeline, both events), approved by the signed-in staff member → 303 to the case;
+/// any error → the case page again with the errors on the form, nothing saved.
+pub async fn approve_swap(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+    form: web::Form<SwapForm>,
+) -> Result<HttpResponse, Problem> {
+    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let retailer_id = me.staff.retailer_id;
+    if db::find_case(db.get_ref(), retailer_id, id)
+        .await?
+        .is_none()
+    {
+        return not_found();
+    }
+    let now = Utc::now();
+    let mut form = form.into_inner();
+    let rejected = if form.action == "ask" {
+        form.manager_password.clear();
+        match requests::ask(db.get_ref(), &me, id, &form, now).await? {
+            Ok(request_id) => return Ok(see_other(&format!("/desk/requests/{request_id}"))),
+            Err(Rejected::Ask(AskError::CaseNotFound)) => return not_found(),
+            Err(Rejected::Ask(AskError::Db(e))) => return Err(e.into()),
+            Err(rejected) => rejected,
+        }
+    } else {
+        match approve_at_desk(db.get_ref(), &me, id, &mut form, now).await? {
+            Ok(done) => {
+                tracing::info!(staff.id = %me.staff.id, case.id = %id, swap.id = %done.swap_id,
+                    "swap approved at the desk");
+                return Ok(see_other(&format!("/desk/cases/{id}")));
+            }
+            Err(Rejected::Approve(ApproveError::NotFound)) => return not_found(),
+            Err(Rejected::Approve(ApproveError::Db(e))) => return Err(e.into()),
+            Err(rejected) => rejected,
+        }
+    };
+    // Reload: a concurrent approval may have moved the case on meanwhile.
+    let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
+        return not_found();
+    };
+    let page = case_page(db.get_ref(), &me, case, Some(form), rejected.errors()).await?;
+    render(&page)
+}
+
+/// The approval a desk swap form asks for, by `approved_by`: every field checked, and a stock
+/// location chosen where the retailer keeps stock in Kümmerer.
+pub(crate) async fn checked_form(
+    db: &DatabaseConnection,
+    retailer_id: Uuid,
+    form: &SwapForm,
+    approved_by: &str,
+    now: DateTime<Utc>,
+) -> Result<Result<Approval, Vec<FieldError>>, sea_orm::DbErr> {
+    let approval = match form.parse(approved_by, now) {
+        Ok(approval) => approval,
+        Err(fields) => return Ok(Err(fields)),
+    };
+    if approval.stock_location_id.is_none() && db::stock::has_locations(db, retailer_id).await? {
+        return Ok(Err(vec![FieldError {
+            field: "stock_location_id".to_owned(),
+            message: "choose the stock location the replacement comes from (only those that \
+                      have it are listed; none listed: it is out of stock everywhere)"
+                .to_owned(),
+        }]));
+    }
+    Ok(Ok(approval))
+}
+
+/// The desk's approval: the form's fields, the signed-in person's authority limit and, when a
+/// manager's e-mail and password are on the form, the manager's authorization (then the
+/// manager's limit applies and the swap records both). The password never goes back into the
+/// form.
+async fn approve_at_desk(
+    db: &DatabaseConnection,
+    me: &Signed,
+    case_id: Uuid,
+    form: &mut SwapForm,
+    now: DateTime<Utc>,
+) -> Result<Result<SwapApproved, Rejected>, Problem> {
+    let password = std::mem::take(&mut form.manager_password);
+    let mut approval =
+        match checked_form(db, me.staff.retailer_id, form, &me.staff.email, now).await? {
+            Ok(approval) => approval,
+            Err(fields) => return Ok(Err(Rejected::Fields(fields))),
+        };
+    approval.limit = Some(my_limit(db, me).await?);
+    if !form.manager_email.trim().is_empty() || !password.is_empty() {
+        let manager =
+            match authorize_manager(db, me.staff.retailer_id, &form.manager_email, password).await?
+            {
+                Ok(manager) => manager,
+                Err(message) => return Ok(Err(Rejected::Manager(message))),
+            };
+        let role = Role::parse(&manager.role)
+            .ok_or_else(|| Problem::internal(format!("staff {} has no known role", manager.id)))?;
+        approval.limit = Some(db::authority::limit_of(db, me.staff.retailer_id, role).await?);
+        approval.authorized_by = Some(manager.email);
+    }
+    let (rid, cid) = (RetailerId(me.staff.retailer_id), CaseId(case_id));
+    Ok(approve(db, rid, cid, approval, now)
+        .await
+        .map_err(Rejected::Approve))
+}

@@ -1,0 +1,257 @@
+//! Desk sign-in: the shared flow of [`kummerer_web::signin`] over the desk's tables (`staff`,
+//! `sessions`) and templates, and the manager's signature on a colleague's screen, which checks
+//! the password the same way.
+//!
+//! The cookie `kummerer_session` is `HttpOnly`, `SameSite=Strict`, `Path=/desk` and `Secure`.
+//! Browsers (and reqwest's cookie store) treat `http://localhost` and `http://127.0.0.1` as
+//! secure origins, so local development and the tests work over plain HTTP. Only a deployment
+//! reached over plain HTTP under another host name needs `KUMMERER_INSECURE_COOKIES=1`, which
+//! drops `Secure` (never do that on a network you do not trust).
+
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use kummerer_service::Problem;
+use kummerer_web::signin::{
+    self, Accounts, Check, Credentials, NewSession, Refusal, Site, check_password, until_text,
+};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
+use uuid::Uuid;
+
+use crate::db::{desk, staff};
+use crate::domain::Role;
+use crate::domain::staff::SESSION_HOURS;
+use crate::http::pages::{SignIn, message_page, render};
+
+pub use kummerer_web::signin::CsrfForm;
+
+pub const COOKIE: &str = "kummerer_session";
+
+/// A failure of the shared sign-in pieces (randomness, hashing, the blocking pool): a logged 500.
+pub fn web_error(e: kummerer_web::Error) -> Problem {
+    Problem::internal(e)
+}
+
+/// The staff accounts, for the shared sign-in flow.
+pub struct StaffAccounts;
+
+impl Accounts for StaffAccounts {
+    type Account = staff::Model;
+    const SITE: Site = Site {
+        name: "desk",
+        cookie: COOKIE,
+        root: "/desk",
+        sign_in: "/desk/sign-in",
+        session_hours: SESSION_HOURS,
+        locked_hint: "ask a manager",
+    };
+
+    fn credentials(m: &staff::Model) -> Credentials<'_> {
+        Credentials {
+            id: m.id,
+            password_hash: &m.password_hash,
+            failed_attempts: m.failed_attempts,
+            locked_until: m.locked_until,
+        }
+    }
+
+    async fn lock_by_login(
+        txn: &DatabaseTransaction,
+        login: &str,
+    ) -> Result<Option<staff::Model>, DbErr> {
+        desk::lock_staff_by_email(txn, login).await
+    }
+
+    async fn set_failures(
+        txn: &DatabaseTransaction,
+        id: Uuid,
+        failed_attempts: i32,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<(), DbErr> {
+        desk::set_failures(txn, id, failed_attempts, locked_until).await
+    }
+
+    async fn insert_session(
+        txn: &DatabaseTransaction,
+        m: &staff::Model,
+        s: NewSession,
+    ) -> Result<(), DbErr> {
+        desk::insert_session(txn, m, s).await
+    }
+
+    async fn live_session(
+        db: &DatabaseConnection,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(String, staff::Model)>, DbErr> {
+        Ok(desk::live_session(db, id, now)
+            .await?
+            .map(|(s, m)| (s.csrf_token, m)))
+    }
+
+    async fn delete_session(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
+        desk::delete_session(db, id).await
+    }
+
+    fn sign_in_form(email: &str, message: Option<String>) -> Result<HttpResponse, Problem> {
+        render(&SignIn {
+            email: email.to_owned(),
+            message,
+        })
+    }
+
+    fn forbidden() -> Result<HttpResponse, Problem> {
+        forbidden()
+    }
+}
+
+/// A signed-in staff member.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub session_id: String,
+    pub csrf: String,
+    pub staff: staff::Model,
+}
+
+impl From<signin::Signed<staff::Model>> for Signed {
+    fn from(s: signin::Signed<staff::Model>) -> Self {
+        Signed {
+            session_id: s.session_id,
+            csrf: s.csrf,
+            staff: s.account,
+        }
+    }
+}
+
+/// The staff member whose live session the request's cookie names.
+pub async fn signed_in(
+    req: &HttpRequest,
+    db: &DatabaseConnection,
+) -> Result<Option<Signed>, DbErr> {
+    Ok(signin::signed_in::<StaffAccounts>(req, db)
+        .await?
+        .map(Signed::from))
+}
+
+pub fn forbidden() -> Result<HttpResponse, Problem> {
+    message_page(
+        actix_web::http::StatusCode::FORBIDDEN,
+        "Form expired",
+        "This form was not sent from your open desk page (or your session changed). Go back, \
+         reload the page and send it again.",
+    )
+}
+
+/// The guard of every desk POST: a live session (else to the sign-in page) and the session's
+/// CSRF token in the form (else 403).
+pub async fn guard_post(
+    req: &HttpRequest,
+    db: &DatabaseConnection,
+    csrf: &str,
+) -> Result<Result<Signed, HttpResponse>, Problem> {
+    Ok(signin::guard_post::<StaffAccounts>(req, db, csrf)
+        .await?
+        .map(Signed::from))
+}
+
+/// A manager (or admin) of `retailer_id` authorizing a swap on a colleague's screen with their
+/// e-mail and password: `Ok(manager)`, or `Err(message)` for the form. The same checks as the
+/// sign-in: a wrong password counts toward the manager's lock-out, a locked account is refused.
+/// Another retailer's account, a clerk's account and an unknown e-mail all get the same answer
+/// (and take as long), and failures are never counted on another retailer's account.
+pub async fn authorize_manager(
+    db: &DatabaseConnection,
+    retailer_id: uuid::Uuid,
+    email: &str,
+    password: String,
+) -> Result<Result<staff::Model, String>, Problem> {
+    let wrong = || {
+        "The manager's e-mail or password is wrong (only a manager or admin of this store can \
+         authorize)."
+            .to_owned()
+    };
+    let check =
+        check_password::<StaffAccounts>(db, email, password, |m| m.retailer_id == retailer_id)
+            .await?;
+    match check {
+        Check::Right(member, txn) => {
+            if matches!(Role::parse(&member.role), Some(Role::Manager | Role::Admin)) {
+                txn.commit().await?;
+                Ok(Ok(member))
+            } else {
+                txn.rollback().await?;
+                Ok(Err(wrong()))
+            }
+        }
+        Check::Refused(Refusal::NoEmail) => {
+            Ok(Err("Enter the manager's e-mail and password.".to_owned()))
+        }
+        Check::Refused(Refusal::Locked(until)) => Ok(Err(format!(
+            "Too many failed attempts: the account {} is locked until {} UTC.",
+            email.trim().to_lowercase(),
+            until_text(until)
+        ))),
+        Check::Refused(Refusal::Wrong | Refusal::NowLocked) => Ok(Err(wrong())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    // The desk's tokens, as the shared crate gives them (its own tests check the dummy hash).
+    use kummerer_web::{same, token_hash};
+
+    #[test]
+    fn tokens_are_hashed_and_compared_whole() {
+        let t = "ab".repeat(32);
+        assert_eq!(token_hash(&t).len(), 64);
+        assert_ne!(token_hash(&t), t);
+        assert!(same("abc", "abc"));
+        assert!(!same("abc", "abd"));
+        assert!(!same("abc", "abcd"));
+        assert!(!same("", "a"));
+    }
+}
+
+/// The signed-in staff member as an extractor (zero2prod's `reject_anonymous_users`): a desk
+/// page takes `SignedIn(me)` instead of checking the session itself; without a live session the
+/// request is answered with the redirect to the sign-in page and the handler never runs. (A POST
+/// also checks the form's CSRF token, so POSTs keep [`guard_post`].)
+pub struct SignedIn(pub Signed);
+
+/// No live session: 303 to the sign-in page.
+#[derive(Debug)]
+pub struct SignInFirst;
+
+impl std::fmt::Display for SignInFirst {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("not signed in")
+    }
+}
+
+impl actix_web::ResponseError for SignInFirst {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::SEE_OTHER
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        super::see_other("/desk/sign-in")
+    }
+}
+
+impl actix_web::FromRequest for SignedIn {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let db = req
+                .app_data::<actix_web::web::Data<DatabaseConnection>>()
+                .cloned()
+                .ok_or_else(|| Problem::internal("the desk has no database"))?;
+            match signed_in(&req, db.get_ref()).await.map_err(Problem::from)? {
+                Some(me) => Ok(SignedIn(me)),
+                None => Err(SignInFirst.into()),
+            }
+        })
+    }
+}

@@ -1,0 +1,354 @@
+//! The case page: the case, who holds the ball, its timeline and, while open, the approve-swap
+//! and refuse forms.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, Duration, Timelike, Utc};
+use kummerer_service::Problem;
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::db::{self};
+use crate::domain::{CaseStatus, Limit, Role};
+use crate::http::pages::auth::Signed;
+use crate::http::pages::auth::SignedIn;
+use crate::http::pages::refusals::{RefuseForm, reason_options};
+use crate::http::pages::{DATETIME_LOCAL, Errors, Me, not_found, path_id, render, when};
+use crate::http::view::case_view;
+use crate::http::view::{BallView, CaseView, money};
+
+use crate::http::pages::sale::CategoryOption;
+
+// --- a case -------------------------------------------------------------------------------------
+
+pub struct ProductOption {
+    pub sku: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub struct TimelineRow {
+    pub kind: String,
+    /// What happened, in words (see [`crate::domain::describe`]).
+    pub what: String,
+    pub at: String,
+    pub source: String,
+    pub details: String,
+}
+
+/// What the swap form shows (as typed, or the defaults).
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct SwapForm {
+    pub csrf: String,
+    pub replacement_sku: String,
+    pub window_start: String,
+    pub window_end: String,
+    pub name: String,
+    pub phone: String,
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+    pub country: String,
+    /// A manager authorizing a swap above the approver's limit, on the same screen.
+    pub manager_email: String,
+    pub manager_password: String,
+    /// The stock location the replacement is reserved at (where the retailer keeps stock).
+    pub stock_location_id: String,
+    /// `ask`: send the form to the managers' desks instead of approving it here.
+    pub action: String,
+}
+
+/// A stock location that has the chosen replacement, for the swap form.
+pub struct LocationOption {
+    pub id: Uuid,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The signed-in staff member's authority limit.
+pub(crate) async fn my_limit(db: &DatabaseConnection, me: &Signed) -> Result<Limit, Problem> {
+    let role = Role::parse(&me.staff.role)
+        .ok_or_else(|| Problem::internal(format!("staff {} has no known role", me.staff.id)))?;
+    Ok(db::authority::limit_of(db, me.staff.retailer_id, role).await?)
+}
+
+#[derive(Template)]
+#[template(path = "desk/case.html")]
+pub struct CasePage {
+    pub me: Me,
+    pub case: CaseView,
+    pub opened_at: String,
+    pub sold_at: String,
+    pub swap_window: String,
+    pub timeline: Vec<TimelineRow>,
+    /// Who holds the ball, shown above the timeline.
+    pub ball: BallBox,
+    /// The approve-swap form, while the case is open.
+    pub can_approve: bool,
+    pub products: Vec<ProductOption>,
+    pub form: SwapForm,
+    pub errors: Errors,
+    /// The signed-in staff member's authority limit, as text.
+    pub limit: String,
+    /// The manager's sign-in on the swap form (for anyone whose limit is not unlimited).
+    pub show_manager: bool,
+    /// The last attempt was above the limit (or the manager's sign-in failed).
+    pub needs_manager: bool,
+    /// The refusal form (while the case is open), as typed, and its errors.
+    pub refusal: RefuseForm,
+    pub reasons: Vec<CategoryOption>,
+    pub refuse_errors: Errors,
+    /// Whether the retailer keeps stock in Kümmerer: then the form asks where the replacement
+    /// comes from, offering the locations that have it.
+    pub stock_kept: bool,
+    pub locations: Vec<LocationOption>,
+    /// The request waiting for a manager on this case, if any.
+    pub open_request: Option<Uuid>,
+    /// Whether the case has a customer status link (its token is not stored, only its hash).
+    pub has_status_link: bool,
+    /// The link just created: shown this once.
+    pub new_status_link: Option<String>,
+}
+
+/// Who holds the ball, as the case page says it.
+#[derive(Debug, Clone)]
+pub struct BallBox {
+    /// `retailer`, `crew`, `manufacturer`, or `nobody`.
+    pub party: &'static str,
+    /// Who and what, in words: "The crew — delivering the replacement, collecting the unit".
+    pub text: String,
+    pub held_for: String,
+    pub since: String,
+    /// The others holding something at the same time, in words.
+    pub also: Vec<String>,
+    pub handovers: u32,
+}
+
+/// `"3 d 4 h"`, `"2 h 5 min"`, `"12 min"`, `"under a minute"`.
+pub(crate) fn duration_text(seconds: i64) -> String {
+    let minutes = seconds / 60;
+    let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    if d > 0 {
+        format!("{d} d {h} h")
+    } else if h > 0 {
+        format!("{h} h {m} min")
+    } else if m > 0 {
+        format!("{m} min")
+    } else {
+        "under a minute".to_owned()
+    }
+}
+
+fn holding_text(party: &str, holds: &str) -> String {
+    match (party, holds) {
+        ("retailer", "decision") => "Your store — to decide: swap or refuse".to_owned(),
+        ("retailer", "delivery") => {
+            "Your store — a visit failed: agree a new one with the customer".to_owned()
+        }
+        ("crew", _) => "The crew — delivering the replacement, collecting the unit".to_owned(),
+        ("manufacturer", "return") => {
+            "The manufacturer — the unit it asked back, and its inspection".to_owned()
+        }
+        ("manufacturer", _) => "The manufacturer — deciding the claim".to_owned(),
+        (party, holds) => format!("{party} — {holds}"),
+    }
+}
+
+fn ball_box(ball: &BallView) -> BallBox {
+    let first = ball.holders.first();
+    BallBox {
+        party: ball.party.unwrap_or("nobody"),
+        text: first.map_or_else(
+            || "Nobody — the case waits for no one".to_owned(),
+            |h| holding_text(h.party, h.holds),
+        ),
+        held_for: ball.held_for_seconds.map(duration_text).unwrap_or_default(),
+        since: when(ball.since),
+        also: ball
+            .holders
+            .iter()
+            .skip(1)
+            .map(|h| {
+                format!(
+                    "{}, for {}",
+                    holding_text(h.party, h.holds),
+                    duration_text(h.held_for_seconds)
+                )
+            })
+            .collect(),
+        handovers: ball.handovers,
+    }
+}
+
+fn default_swap_form(view: &CaseView, now: DateTime<Utc>) -> SwapForm {
+    let start = (now + Duration::days(1))
+        .with_hour(8)
+        .and_then(|t| t.with_minute(0))
+        .unwrap_or(now);
+    let c = &view.sale.customer;
+    SwapForm {
+        csrf: String::new(),
+        replacement_sku: view.sale.product.sku.clone(),
+        window_start: start.format(DATETIME_LOCAL).to_string(),
+        window_end: (start + Duration::hours(4))
+            .format(DATETIME_LOCAL)
+            .to_string(),
+        name: c.name.clone(),
+        phone: c.phone.clone(),
+        street: c.street.clone(),
+        postcode: c.postcode.clone(),
+        city: c.city.clone(),
+        country: c.country.clone(),
+        manager_email: String::new(),
+        manager_password: String::new(),
+        stock_location_id: String::new(),
+        action: String::new(),
+    }
+}
+
+pub(crate) async fn case_page(
+    db: &DatabaseConnection,
+    me: &Signed,
+    case: db::cases::Model,
+    form: Option<SwapForm>,
+    errors: Errors,
+) -> Result<CasePage, Problem> {
+    let retailer_id = me.staff.retailer_id;
+    let can_approve = db::case_status(&case)? == CaseStatus::Open;
+    let has_status_link = case.status_token_hash.is_some();
+    let view = case_view(db, case).await?;
+    let limit = my_limit(db, me).await?;
+    let needs_manager = errors.needs_manager;
+    let form = form.unwrap_or_else(|| default_swap_form(&view, Utc::now()));
+    let products = if can_approve {
+        let paid = &view.sale.price_paid;
+        db::list_products(db, retailer_id)
+            .await?
+            .into_iter()
+            .map(|p| {
+                let price = money(p.price, &p.currency)?;
+                let difference = if price.currency == paid.currency {
+                    let d = price.amount - paid.amount;
+                    let sign = if d.is_sign_negative() { "" } else { "+" };
+                    format!("{sign}{} {} vs. price paid", d.round_dp(2), price.currency)
+                } else {
+                    "other currency".to_owned()
+                };
+                let manager = if limit.allows(&price) {
+                    ""
+                } else {
+                    " · needs a manager"
+                };
+                Ok(ProductOption {
+                    selected: p.sku == form.replacement_sku,
+                    label: format!("{} ({}) — {price}, {difference}{manager}", p.name, p.sku),
+                    sku: p.sku,
+                })
+            })
+            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?
+    } else {
+        Vec::new()
+    };
+    let stock_kept = can_approve && db::stock::has_locations(db, retailer_id).await?;
+    let locations = if stock_kept {
+        let sku = if form.replacement_sku.trim().is_empty() {
+            view.sale.product.sku.as_str()
+        } else {
+            form.replacement_sku.trim()
+        };
+        match db::product_by_sku(db, retailer_id, sku).await? {
+            None => Vec::new(),
+            Some(p) => db::stock::in_stock(db, retailer_id, p.id)
+                .await?
+                .into_iter()
+                .map(|s| LocationOption {
+                    selected: s.location_id.to_string() == form.stock_location_id,
+                    label: s.label(),
+                    id: s.location_id,
+                })
+                .collect(),
+        }
+    } else {
+        Vec::new()
+    };
+    let open_request = if can_approve {
+        db::requests::open_of_case(db, retailer_id, view.id)
+            .await?
+            .map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(CasePage {
+        open_request,
+        stock_kept,
+        locations,
+        me: Me::from(me),
+        opened_at: when(view.opened_at),
+        sold_at: when(view.sale.sold_at),
+        swap_window: view
+            .swap
+            .as_ref()
+            .map(|s| format!("{} – {}", when(s.window.start), when(s.window.end)))
+            .unwrap_or_default(),
+        timeline: view
+            .timeline
+            .iter()
+            .map(|t| {
+                let said = crate::domain::describe(&t.kind, &t.details);
+                TimelineRow {
+                    kind: t.kind.clone(),
+                    what: said.what,
+                    at: when(t.occurred_at),
+                    source: t.source.clone(),
+                    details: said.details,
+                }
+            })
+            .collect(),
+        ball: ball_box(&view.ball),
+        case: view,
+        can_approve,
+        products,
+        form,
+        errors,
+        refusal: RefuseForm::default(),
+        reasons: reason_options(""),
+        refuse_errors: Errors::default(),
+        has_status_link,
+        new_status_link: None,
+        show_manager: limit != Limit::Unlimited,
+        limit: limit.describe(),
+        needs_manager,
+    })
+}
+
+/// `GET /desk/cases/{id}`: the case, its timeline and, while open, the approve-swap form.
+pub async fn case(
+    SignedIn(me): SignedIn,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let Some(case) = db::find_case(db.get_ref(), me.staff.retailer_id, id).await? else {
+        return not_found();
+    };
+    let page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
+    render(&page)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_plainly() {
+        assert_eq!(duration_text(0), "under a minute");
+        assert_eq!(duration_text(59), "under a minute");
+        assert_eq!(duration_text(12 * 60 + 5), "12 min");
+        assert_eq!(duration_text(2 * 3600 + 5 * 60), "2 h 5 min");
+        assert_eq!(duration_text(3 * 86_400 + 4 * 3600 + 59), "3 d 4 h");
+    }
+}

@@ -1,0 +1,144 @@
+//! The dashboard (managers and admins): time to swap per store (median and p90), open cases by
+//! who holds the ball, refusals by reason — all computed in SQL and read in one snapshot.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{Duration, Utc};
+use kummerer_service::Problem;
+use sea_orm::{AccessMode, DatabaseConnection, IsolationLevel, TransactionTrait};
+use serde::Deserialize;
+
+use crate::db::{dashboard, refusals};
+use crate::domain::RefusalReason;
+use crate::http::pages::case::duration_text;
+use crate::http::pages::roles::manager_page;
+use crate::http::pages::when;
+use crate::http::pages::{Me, render};
+
+/// Days the dashboard covers when none are asked for; most it covers.
+const DEFAULT_DAYS: i64 = 30;
+const MAX_DAYS: i64 = 366;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Days {
+    pub days: Option<i64>,
+}
+
+pub struct StoreRow {
+    pub store: String,
+    pub swaps: i64,
+    pub median: String,
+    pub p90: String,
+}
+
+pub struct BallRow {
+    pub party: &'static str,
+    pub label: &'static str,
+    pub cases: i64,
+    pub oldest: String,
+}
+
+pub struct ReasonRow {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+    /// Share of all refusals, in percent (for the bar).
+    pub percent: i64,
+}
+
+#[derive(Template)]
+#[template(path = "desk/dashboard.html")]
+pub struct DashboardPage {
+    pub me: Me,
+    pub days: i64,
+    pub stores: Vec<StoreRow>,
+    pub ball: Vec<BallRow>,
+    pub reasons: Vec<ReasonRow>,
+    pub refusals: i64,
+    pub as_of: String,
+}
+
+/// `GET /desk/dashboard?days=30`.
+pub async fn page(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    query: web::Query<Days>,
+) -> Result<HttpResponse, Problem> {
+    let me = match manager_page(&req, db.get_ref()).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let days = query.days.unwrap_or(DEFAULT_DAYS).clamp(1, MAX_DAYS);
+    let retailer_id = me.staff.retailer_id;
+    let now = Utc::now();
+    let from = now - Duration::days(days);
+    let txn = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await?;
+    let times = dashboard::time_to_swap(&txn, retailer_id, from, now).await?;
+    let ball = dashboard::ball_counts(&txn, retailer_id).await?;
+    let counts = refusals::per_reason(&txn, retailer_id, from, now).await?;
+    txn.commit().await?;
+    let secs = |s: f64| duration_text(s.round() as i64);
+    let refusals_total: i64 = counts.iter().map(|(_, n)| n).sum();
+    let page = DashboardPage {
+        me: Me::from(&me),
+        days,
+        stores: times
+            .into_iter()
+            .map(|t| StoreRow {
+                store: t
+                    .store
+                    .unwrap_or_else(|| "No store (API, or staff without one)".into()),
+                swaps: t.swaps,
+                median: secs(t.median_seconds),
+                p90: secs(t.p90_seconds),
+            })
+            .collect(),
+        ball: [
+            (
+                "retailer",
+                "Your stores (to decide, or a visit to agree again)",
+            ),
+            ("crew", "The crews (delivering and collecting)"),
+            ("manufacturer", "The manufacturers (deciding claims)"),
+        ]
+        .into_iter()
+        .map(|(party, label)| {
+            let row = ball.iter().find(|b| b.party == party);
+            BallRow {
+                party,
+                label,
+                cases: row.map_or(0, |b| b.cases),
+                oldest: row.and_then(|b| b.oldest).map(when).unwrap_or_default(),
+            }
+        })
+        .collect(),
+        reasons: RefusalReason::ALL
+            .into_iter()
+            .map(|r| {
+                let count = counts
+                    .iter()
+                    .find(|(code, _)| code == r.as_str())
+                    .map_or(0, |(_, n)| *n);
+                ReasonRow {
+                    code: r.as_str(),
+                    label: r.label(),
+                    count,
+                    percent: if refusals_total > 0 {
+                        count * 100 / refusals_total
+                    } else {
+                        0
+                    },
+                }
+            })
+            .collect(),
+        refusals: refusals_total,
+        as_of: when(now),
+    };
+    render(&page)
+}

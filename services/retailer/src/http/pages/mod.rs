@@ -1,0 +1,265 @@
+//! The staff desk: server-rendered pages (askama templates compiled in), plain forms that work
+//! without JavaScript, one small stylesheet served from here.
+//!
+//! Every page needs a session (else a redirect to the sign-in page) and shows only the signed-in
+//! staff member's retailer: another retailer's sale or case answers the same 404 page as an
+//! unknown one. Every POST carries the session's CSRF token (else 403).
+
+pub mod admin;
+pub mod approve;
+pub mod auth;
+pub mod case;
+pub mod dashboard;
+pub mod disputes;
+pub mod home;
+pub mod import;
+pub mod ledger;
+pub mod refusals;
+pub mod requests;
+pub mod roles;
+pub mod sale;
+pub mod status;
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use kummerer_service::Problem;
+
+/// How the desk runs (`Secure` on the session cookie, see [`auth`]).
+pub type DeskConfig = kummerer_web::signin::PageConfig;
+
+const CSS: &str = include_str!("../../../static/desk.css");
+
+pub fn routes(cfg: &mut web::ServiceConfig, config: DeskConfig) {
+    cfg.service(
+        kummerer_web::signin::routes::<auth::StaffAccounts>(web::scope("/desk"), config)
+            .route("", web::get().to(home::home))
+            .route("/desk.css", web::get().to(css))
+            .route("/sales/{id}", web::get().to(sale::sale))
+            .route("/sales/{id}/cases", web::post().to(sale::open_case))
+            .route("/cases/{id}", web::get().to(case::case))
+            .route("/cases/{id}/swap", web::post().to(approve::approve_swap))
+            .route("/cases/{id}/refuse", web::post().to(refusals::refuse_form))
+            .route(
+                "/cases/{id}/status-link",
+                web::post().to(crate::http::pages::status::create_link),
+            )
+            .route("/reports/refusals", web::get().to(refusals::report))
+            .route("/claims/{id}/dispute", web::get().to(disputes::page))
+            .route("/claims/{id}/dispute", web::post().to(disputes::submit))
+            .route("/ledger", web::get().to(crate::http::pages::ledger::page))
+            .route("/desk.js", web::get().to(script))
+            .route("/requests", web::get().to(requests::list))
+            .route("/requests/open", web::get().to(requests::open_fragment))
+            .route("/requests/{id}", web::get().to(requests::show))
+            .route("/requests/{id}/approve", web::post().to(requests::approve))
+            .route("/requests/{id}/decline", web::post().to(requests::decline))
+            .route("/dashboard", web::get().to(dashboard::page))
+            .route("/admin", web::get().to(admin::page))
+            .route("/admin/staff", web::post().to(admin::create_staff))
+            .route("/admin/staff/{id}", web::post().to(admin::update_staff))
+            .route("/admin/limits/{role}", web::post().to(admin::set_limit))
+            .route("/admin/stores", web::post().to(admin::create_store))
+            .route("/admin/locations", web::post().to(admin::create_location))
+            .route("/admin/stock", web::post().to(admin::set_stock))
+            .route("/admin/products", web::post().to(admin::create_product))
+            .service(
+                web::resource("/admin/import")
+                    .app_data(web::PayloadConfig::new(import::MAX_BYTES + 64 * 1024))
+                    .route(web::get().to(import::page))
+                    .route(web::post().to(import::upload)),
+            )
+            .route(
+                "/admin/import/{id}/valid",
+                web::post().to(import::import_valid),
+            ),
+    );
+}
+
+/// How often expired desk sessions are deleted.
+const SESSION_SWEEP: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The worker that deletes expired desk sessions (at start, then every 10 minutes), so the
+/// table holds live sessions only. Idempotent: two replicas sweeping at once delete each row once.
+pub async fn sweep_sessions(
+    db: sea_orm::DatabaseConnection,
+    cancel: tokio_util::sync::CancellationToken,
+) {
+    loop {
+        match crate::db::desk::purge_expired_sessions(&db, chrono::Utc::now()).await {
+            Ok(n) => {
+                metrics::counter!("desk_sessions_purged_total").increment(n);
+                if n > 0 {
+                    tracing::info!(sessions = n, "expired desk sessions deleted");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "expired desk sessions: sweep failed"),
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(SESSION_SWEEP) => {}
+        }
+    }
+}
+
+async fn css() -> HttpResponse {
+    kummerer_web::stylesheet(CSS)
+}
+
+const SCRIPT: &str = include_str!("../../../static/desk.js");
+
+/// The desk's one script: it refreshes the managers' list of approval requests (the pages work
+/// without it).
+async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "public, max-age=3600",
+        ))
+        .body(SCRIPT)
+}
+
+/// The page CSP plus our own script and its fetches (the desk page with the managers' list).
+pub const SCRIPT_PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+    script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+    base-uri 'none'";
+
+pub use kummerer_web::{render, render_status, see_other};
+
+// --- what every page shares ---------------------------------------------------------------------
+
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use actix_web::HttpRequest;
+
+use crate::http::pages::auth::{Signed, signed_in};
+
+/// Most search results shown.
+pub(crate) const RESULTS_MAX: u64 = 50;
+pub(crate) const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
+
+pub(crate) fn when(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+pub(crate) fn day(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d").to_string()
+}
+
+/// A path id; anything that is not a UUID is as unknown as an unknown one.
+pub(crate) fn path_id(raw: &str) -> Option<Uuid> {
+    Uuid::parse_str(raw).ok()
+}
+
+/// The signed-in staff member, or the redirect to the sign-in page.
+pub(crate) async fn me_or_sign_in(
+    req: &HttpRequest,
+    db: &DatabaseConnection,
+) -> Result<Result<Signed, HttpResponse>, Problem> {
+    Ok(signed_in(req, db)
+        .await?
+        .ok_or_else(|| see_other("/desk/sign-in")))
+}
+
+pub fn message_page(status: StatusCode, title: &str, text: &str) -> Result<HttpResponse, Problem> {
+    render_status(
+        status,
+        &Message {
+            title: title.to_owned(),
+            text: text.to_owned(),
+        },
+    )
+}
+
+pub fn not_found() -> Result<HttpResponse, Problem> {
+    message_page(
+        StatusCode::NOT_FOUND,
+        "Not found",
+        "There is no such sale or case at your store.",
+    )
+}
+
+// --- templates ----------------------------------------------------------------------------------
+
+/// Who is signed in, for the page header and the sign-out form.
+#[derive(Debug, Clone)]
+pub struct Me {
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub csrf: String,
+}
+
+impl From<&auth::Signed> for Me {
+    fn from(s: &auth::Signed) -> Self {
+        Me {
+            name: s.staff.name.clone(),
+            email: s.staff.email.clone(),
+            role: s.staff.role.clone(),
+            csrf: s.csrf.clone(),
+        }
+    }
+}
+
+/// A form's errors: by field, and one for the whole form.
+#[derive(Debug, Default, Clone)]
+pub struct Errors {
+    pub fields: HashMap<String, String>,
+    pub general: Option<String>,
+    /// The swap form asks for a manager (above the limit, or the manager's sign-in failed).
+    pub needs_manager: bool,
+}
+
+impl Errors {
+    /// The errors of the fields `errors`, in the order found.
+    pub fn fields(errors: Vec<kummerer_service::problem::FieldError>) -> Errors {
+        let fields: HashMap<String, String> =
+            errors.into_iter().map(|e| (e.field, e.message)).collect();
+        Errors {
+            general: Some("Please correct the marked fields.".to_owned()),
+            fields,
+            needs_manager: false,
+        }
+    }
+
+    /// One field's error.
+    pub fn field(field: &str, message: impl Into<String>) -> Errors {
+        Errors::fields(vec![kummerer_service::problem::FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    /// An error about the whole form.
+    pub fn general(message: impl Into<String>) -> Errors {
+        Errors {
+            fields: HashMap::new(),
+            general: Some(message.into()),
+            needs_manager: false,
+        }
+    }
+
+    /// The message about `field`, or an empty string.
+    pub fn of(&self, field: &str) -> &str {
+        self.fields.get(field).map(String::as_str).unwrap_or("")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "desk/sign_in.html")]
+pub struct SignIn {
+    pub email: String,
+    pub message: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "desk/message.html")]
+pub struct Message {
+    pub title: String,
+    pub text: String,
+}

@@ -1,0 +1,233 @@
+//! Refusing a case at the desk (a reason code and a text, always), and the refusal report for
+//! managers and admins.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{Duration, NaiveDate, Utc};
+use kummerer_service::{FieldErrors, Problem};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+
+use crate::app::refusals::{Refusal, RefuseError, refuse};
+use crate::db::{self, refusals};
+use crate::domain::{REFUSAL_TEXT_MAX, RefusalReason, Role};
+use crate::http::input::checked;
+use crate::http::pages::auth::SignedIn;
+use crate::http::pages::auth::guard_post;
+use crate::http::pages::case::case_page;
+use crate::http::pages::path_id;
+use crate::http::pages::sale::CategoryOption;
+use crate::http::pages::{Errors, Me, message_page, not_found, render, see_other};
+use kummerer_contracts::{CaseId, RetailerId, StaffId};
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct RefuseForm {
+    pub csrf: String,
+    pub reason_code: String,
+    pub reason_text: String,
+}
+
+pub fn reason_options(selected: &str) -> Vec<CategoryOption> {
+    RefusalReason::ALL
+        .into_iter()
+        .map(|r| CategoryOption {
+            value: r.as_str(),
+            label: r.label().to_owned(),
+            selected: r.as_str() == selected,
+        })
+        .collect()
+}
+
+/// `POST /desk/cases/{id}/refuse` `{csrf, reason_code, reason_text}` → 303 to the case, now
+/// `refused` (closed), with a `case_refused` timeline entry (who, why). Nothing is sent to the
+/// other services. Bad fields, or a case no longer open → the case page with the errors,
+/// nothing saved.
+pub async fn refuse_form(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+    form: web::Form<RefuseForm>,
+) -> Result<HttpResponse, Problem> {
+    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let retailer_id = me.staff.retailer_id;
+    if db::find_case(db.get_ref(), retailer_id, id)
+        .await?
+        .is_none()
+    {
+        return not_found();
+    }
+    let form = form.into_inner();
+    let mut v = FieldErrors::new();
+    let reason = RefusalReason::parse(form.reason_code.trim());
+    if reason.is_none() {
+        v.add("reason_code", "choose the reason for the refusal");
+    }
+    let text = v.text("reason_text", &form.reason_text, REFUSAL_TEXT_MAX);
+    let errors = match (checked(v), reason) {
+        (Err(fields), _) => Errors::fields(fields),
+        (Ok(()), None) => Errors::field("reason_code", "choose the reason for the refusal"),
+        (Ok(()), Some(reason)) => {
+            let refusal = Refusal {
+                reason,
+                text,
+                refused_by: StaffId(me.staff.id),
+                refused_by_email: me.staff.email.clone(),
+            };
+            let (rid, cid) = (RetailerId(retailer_id), CaseId(id));
+            match refuse(db.get_ref(), rid, cid, refusal, Utc::now()).await {
+                Ok(()) => {
+                    tracing::info!(staff.id = %me.staff.id, case.id = %id,
+                        reason = %form.reason_code, "case refused at the desk");
+                    return Ok(see_other(&format!("/desk/cases/{id}")));
+                }
+                Err(RefuseError::NotFound) => return not_found(),
+                Err(RefuseError::Db(e)) => return Err(e.into()),
+                Err(e @ (RefuseError::Refused(_) | RefuseError::AlreadyRefused)) => {
+                    Errors::general(e.to_string())
+                }
+            }
+        }
+    };
+    let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
+        return not_found();
+    };
+    let mut page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
+    page.reasons = reason_options(&form.reason_code);
+    page.refuse_errors = errors;
+    page.refusal = form;
+    render(&page)
+}
+
+// --- the report ---------------------------------------------------------------------------------
+
+/// Days the report covers when no period is given (up to today).
+const DEFAULT_DAYS: i64 = 30;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Period {
+    pub from: String,
+    pub to: String,
+}
+
+pub struct ReasonCount {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+}
+
+pub struct PersonCount {
+    pub name: String,
+    pub email: String,
+    pub count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "desk/refusals.html")]
+pub struct RefusalReport {
+    pub me: Me,
+    pub from: String,
+    pub to: String,
+    pub message: Option<String>,
+    pub total: i64,
+    pub per_reason: Vec<ReasonCount>,
+    pub per_person: Vec<PersonCount>,
+    /// Per store where the case was opened: `(store, count)`.
+    pub per_store: Vec<(String, i64)>,
+}
+
+fn parse_day(raw: &str, default: NaiveDate) -> Option<NaiveDate> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        Some(default)
+    } else {
+        NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()
+    }
+}
+
+/// `GET /desk/reports/refusals?from=YYYY-MM-DD&to=YYYY-MM-DD` (both days included, UTC; the
+/// last 30 days by default): refusals per reason, per person and per store (where the case was
+/// opened). Managers and admins only (a clerk gets the 403 page).
+pub async fn report(
+    SignedIn(me): SignedIn,
+    db: web::Data<DatabaseConnection>,
+    query: web::Query<Period>,
+) -> Result<HttpResponse, Problem> {
+    if !matches!(
+        Role::parse(&me.staff.role),
+        Some(Role::Manager | Role::Admin)
+    ) {
+        return message_page(
+            StatusCode::FORBIDDEN,
+            "Managers only",
+            "The refusal report is for managers and admins.",
+        );
+    }
+    let today = Utc::now().date_naive();
+    let from = parse_day(&query.from, today - Duration::days(DEFAULT_DAYS - 1));
+    let to = parse_day(&query.to, today);
+    let mut page = RefusalReport {
+        me: Me::from(&me),
+        from: from
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| query.from.clone()),
+        to: to
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| query.to.clone()),
+        message: None,
+        total: 0,
+        per_reason: Vec::new(),
+        per_person: Vec::new(),
+        per_store: Vec::new(),
+    };
+    match (from, to) {
+        (Some(from), Some(to)) if from <= to => {
+            let start = from.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+            let end = (to + Duration::days(1))
+                .and_hms_opt(0, 0, 0)
+                .map(|t| t.and_utc());
+            let (Some(start), Some(end)) = (start, end) else {
+                return Err(Problem::internal("midnight vanished"));
+            };
+            let retailer_id = me.staff.retailer_id;
+            let counts = refusals::per_reason(db.get_ref(), retailer_id, start, end).await?;
+            page.per_reason = RefusalReason::ALL
+                .into_iter()
+                .map(|r| ReasonCount {
+                    code: r.as_str(),
+                    label: r.label(),
+                    count: counts
+                        .iter()
+                        .find(|(code, _)| code == r.as_str())
+                        .map_or(0, |(_, n)| *n),
+                })
+                .collect();
+            page.total = counts.iter().map(|(_, n)| n).sum();
+            page.per_person = refusals::per_person(db.get_ref(), retailer_id, start, end)
+                .await?
+                .into_iter()
+                .map(|(name, email, count)| PersonCount { name, email, count })
+                .collect();
+            page.per_store = refusals::per_store(db.get_ref(), retailer_id, start, end)
+                .await?
+                .into_iter()
+                .map(|(store, n)| (store.unwrap_or_else(|| "No store".to_owned()), n))
+                .collect();
+        }
+        (Some(_), Some(_)) => {
+            page.message = Some("The period must not end before it starts.".to_owned());
+        }
+        _ => {
+            page.message = Some("Enter the days as YYYY-MM-DD.".to_owned());
+        }
+    }
+    render(&page)
+}

@@ -1,0 +1,394 @@
+//! "Ask a manager": above their limit a clerk can, besides the manager signing on the same
+//! screen, send the whole swap form to the managers' desks. Every manager of the retailer sees
+//! the open requests (the desk's list refreshes itself); one approves — the swap is made in that
+//! transaction, `approved_by` the clerk and `authorized_by` the manager, with the manager's
+//! limit — or declines with a reason. The clerk's waiting page reloads itself and shows the
+//! outcome. Two managers at once: the request row is locked, so one swap, and the other sees
+//! who decided.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{CaseId, RetailerId, StaffId};
+use kummerer_service::problem::FieldError;
+use kummerer_service::{FieldErrors, Problem};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::app::approve::ApproveError;
+use crate::app::requests::{self as app, DecideError};
+use crate::db::{self, requests};
+use crate::domain::REFUSAL_TEXT_MAX;
+use crate::http::pages::approve::{Rejected, checked_form};
+use crate::http::pages::auth::Signed;
+use crate::http::pages::auth::SignedIn;
+use crate::http::pages::case::SwapForm;
+use crate::http::pages::roles::{is_manager, manager_page, manager_post, role_of};
+use crate::http::pages::{Me, not_found, render, see_other};
+use crate::http::pages::{path_id, when};
+
+/// The problem code of a case that already has a request waiting.
+pub const REQUEST_OPEN: &str = "approval_request_open";
+
+/// Stores the clerk's swap form as a request to the managers (after checking every field, so a
+/// manager never gets a form that cannot work); the case must be open and have no open request.
+pub(crate) async fn ask(
+    db: &DatabaseConnection,
+    me: &Signed,
+    case_id: Uuid,
+    form: &SwapForm,
+    now: DateTime<Utc>,
+) -> Result<Result<Uuid, Rejected>, Problem> {
+    let retailer_id = me.staff.retailer_id;
+    if let Err(fields) = checked_form(db, retailer_id, form, &me.staff.email, now).await? {
+        return Ok(Err(Rejected::Fields(fields)));
+    }
+    let mut stored = form.clone();
+    stored.csrf.clear();
+    stored.manager_email.clear();
+    stored.manager_password.clear();
+    stored.action.clear();
+    let stored = serde_json::to_value(&stored).map_err(Problem::internal)?;
+    let asked = app::ask(
+        db,
+        RetailerId(retailer_id),
+        CaseId(case_id),
+        StaffId(me.staff.id),
+        stored,
+    )
+    .await;
+    Ok(asked.map_err(Rejected::Ask))
+}
+
+// --- the managers' list -------------------------------------------------------------------------
+
+pub struct RequestRow {
+    pub id: Uuid,
+    pub requester: String,
+    pub replacement_sku: String,
+    pub asked_at: String,
+}
+
+fn rows(open: Vec<requests::Request>) -> Vec<RequestRow> {
+    open.into_iter()
+        .map(|r| RequestRow {
+            id: r.id,
+            requester: r.requester_name,
+            replacement_sku: r.form["replacement_sku"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            asked_at: when(r.created_at),
+        })
+        .collect()
+}
+
+/// The open requests of the signed-in manager's retailer (`None` for a clerk).
+pub async fn open_rows(
+    db: &DatabaseConnection,
+    me: &Signed,
+) -> Result<Option<Vec<RequestRow>>, Problem> {
+    if !is_manager(&me.staff) {
+        return Ok(None);
+    }
+    Ok(Some(rows(requests::open(db, me.staff.retailer_id).await?)))
+}
+
+#[derive(Template)]
+#[template(path = "desk/approvals_list.html")]
+pub struct ApprovalsFragment {
+    pub approvals: Vec<RequestRow>,
+}
+
+/// `GET /desk/requests/open`: the list alone (an HTML fragment), for the desk's script that
+/// refreshes it every few seconds.
+pub async fn open_fragment(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+) -> Result<HttpResponse, Problem> {
+    let me = match manager_page(&req, db.get_ref()).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let approvals = rows(requests::open(db.get_ref(), me.staff.retailer_id).await?);
+    render(&ApprovalsFragment { approvals })
+}
+
+#[derive(Template)]
+#[template(path = "desk/approvals.html")]
+pub struct ApprovalsPage {
+    pub me: Me,
+    pub approvals: Vec<RequestRow>,
+}
+
+/// `GET /desk/requests`: the list on a page of its own that reloads itself (no script needed).
+pub async fn list(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+) -> Result<HttpResponse, Problem> {
+    let me = match manager_page(&req, db.get_ref()).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let approvals = rows(requests::open(db.get_ref(), me.staff.retailer_id).await?);
+    render(&ApprovalsPage {
+        me: Me::from(&me),
+        approvals,
+    })
+}
+
+// --- one request --------------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "desk/request.html")]
+pub struct RequestPage {
+    pub me: Me,
+    pub id: Uuid,
+    pub case_id: Uuid,
+    pub status: String,
+    pub requester: String,
+    pub asked_at: String,
+    pub unit: String,
+    pub defect: String,
+    pub replacement: String,
+    pub pickup: String,
+    pub window: String,
+    pub deliver_to: String,
+    pub decided_by: String,
+    pub decided_at: String,
+    pub decline_reason: String,
+    /// The signed-in person may decide (a manager or admin, while the request is open).
+    pub can_decide: bool,
+    /// Why the last decision did not go through.
+    pub error: Option<String>,
+    pub reason: String,
+}
+
+async fn request_page(
+    db: &DatabaseConnection,
+    me: &Signed,
+    r: requests::Request,
+    error: Option<String>,
+    reason: String,
+) -> Result<RequestPage, Problem> {
+    let retailer_id = me.staff.retailer_id;
+    let form: SwapForm = serde_json::from_value(r.form.clone()).unwrap_or_default();
+    let case = db::find_case(db, retailer_id, r.case_id)
+        .await?
+        .ok_or_else(|| Problem::internal(format!("request {} without its case", r.id)))?;
+    let sale = db::sale_of(db, retailer_id, case.sale_id).await?;
+    let product = db::product_of(db, retailer_id, sale.product_id).await?;
+    let replacement = match db::product_by_sku(db, retailer_id, form.replacement_sku.trim()).await?
+    {
+        Some(p) => format!(
+            "{} ({}) — {}",
+            p.name,
+            p.sku,
+            crate::http::view::money(p.price, &p.currency)?
+        ),
+        None => format!("{} (no longer in the catalogue)", form.replacement_sku),
+    };
+    let pickup = match Uuid::parse_str(form.stock_location_id.trim()).ok() {
+        Some(id) => db::stock::location(db, retailer_id, id)
+            .await?
+            .map(|l| l.label())
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(RequestPage {
+        me: Me::from(me),
+        id: r.id,
+        case_id: r.case_id,
+        can_decide: r.status == "open" && is_manager(&me.staff),
+        status: r.status,
+        requester: format!("{} ({})", r.requester_name, r.requester_email),
+        asked_at: when(r.created_at),
+        unit: format!(
+            "{} ({}), serial {}, paid {}",
+            product.name,
+            product.sku,
+            sale.serial,
+            crate::http::view::money(sale.price_paid, &sale.currency)?
+        ),
+        defect: format!("{}: {}", case.defect_category, case.defect_description),
+        replacement,
+        pickup,
+        window: format!(
+            "{} – {} (UTC)",
+            form.window_start.replace('T', " "),
+            form.window_end.replace('T', " ")
+        ),
+        deliver_to: format!(
+            "{}, {}, {}, {} {} {}",
+            form.name, form.phone, form.street, form.postcode, form.city, form.country
+        ),
+        decided_by: r.decided_by_email.unwrap_or_default(),
+        decided_at: r.decided_at.map(when).unwrap_or_default(),
+        decline_reason: r.decline_reason.unwrap_or_default(),
+        error,
+        reason,
+    })
+}
+
+/// `GET /desk/requests/{id}`: for the clerk, the waiting page (it reloads itself every 2 s
+/// while the request is open); for a manager, the request with Approve and Decline.
+pub async fn show(
+    SignedIn(me): SignedIn,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let Some(r) = requests::find(db.get_ref(), me.staff.retailer_id, id).await? else {
+        return not_found();
+    };
+    let page = request_page(db.get_ref(), &me, r, None, String::new()).await?;
+    render(&page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DecideForm {
+    pub csrf: String,
+    pub reason: String,
+}
+
+/// `POST /desk/requests/{id}/approve` (managers and admins): the swap, exactly as the clerk
+/// filled it in, approved by the clerk and authorized by this manager, within this manager's
+/// limit — in the transaction that closes the request. Already decided → the page says by whom.
+pub async fn approve(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+    form: web::Form<DecideForm>,
+) -> Result<HttpResponse, Problem> {
+    let me = match manager_post(&req, db.get_ref(), &form.csrf).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let retailer_id = me.staff.retailer_id;
+    let db = db.get_ref();
+    let now = Utc::now();
+    let Some(r) = requests::find(db, retailer_id, id).await? else {
+        return not_found();
+    };
+    if r.status != "open" {
+        let page = request_page(db, &me, r, None, String::new()).await?;
+        return render(&page);
+    }
+    // The stored form never changes after it was asked: parse it before deciding.
+    let stored: SwapForm = serde_json::from_value(r.form.clone()).map_err(Problem::internal)?;
+    let rid = RetailerId(retailer_id);
+    let failed = match checked_form(db, retailer_id, &stored, &r.requester_email, now).await? {
+        Err(fields) => {
+            app::withdraw_if_moot(db, rid, id, now).await?;
+            Failure::Fields(fields)
+        }
+        Ok(mut approval) => {
+            let role = role_of(&me.staff)
+                .ok_or_else(|| Problem::internal(format!("staff {} has no role", me.staff.id)))?;
+            approval.limit = Some(db::authority::limit_of(db, retailer_id, role).await?);
+            approval.authorized_by = Some(me.staff.email.clone());
+            match app::approve(db, rid, id, StaffId(me.staff.id), approval, now).await {
+                Ok(_) => return Ok(see_other(&format!("/desk/requests/{id}"))),
+                Err(DecideError::NotFound) => return not_found(),
+                Err(DecideError::AlreadyDecided) => Failure::Decided,
+                Err(DecideError::Approve(e)) => Failure::Approve(e),
+                Err(DecideError::Db(e)) => return Err(e.into()),
+            }
+        }
+    };
+    let Some(r) = requests::find(db, retailer_id, id).await? else {
+        return not_found();
+    };
+    let message = match failed {
+        Failure::Decided => {
+            let page = request_page(db, &me, r, None, String::new()).await?;
+            return render(&page);
+        }
+        Failure::Fields(fields) => {
+            let detail = fields
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            fix_the_form(&detail, detail.clone())
+        }
+        Failure::Approve(
+            e @ (ApproveError::UnknownReplacement | ApproveError::UnknownLocation),
+        ) => {
+            let field = match e {
+                ApproveError::UnknownReplacement => "replacement_sku",
+                _ => "stock_location_id",
+            };
+            let detail = format!("{field}: {e}");
+            fix_the_form(&detail, detail.clone())
+        }
+        Failure::Approve(e) => e.to_string(),
+    };
+    let page = request_page(db, &me, r, Some(message), String::new()).await?;
+    crate::http::pages::render_status(StatusCode::CONFLICT, &page)
+}
+
+/// Why a manager's approval of a request did not go through.
+enum Failure {
+    Fields(Vec<FieldError>),
+    Decided,
+    Approve(ApproveError),
+}
+
+/// The message for a stored form that does not work any more (the fields named in `detail`).
+fn fix_the_form(message: &str, detail: String) -> String {
+    format!("{message} ({detail}). Decline it with the reason, so the clerk can fix the form.")
+}
+
+/// `POST /desk/requests/{id}/decline` `{csrf, reason}` (managers and admins): the request is
+/// closed with the reason; the case stays open for the clerk.
+pub async fn decline(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+    form: web::Form<DecideForm>,
+) -> Result<HttpResponse, Problem> {
+    let me = match manager_post(&req, db.get_ref(), &form.csrf).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let retailer_id = me.staff.retailer_id;
+    let db = db.get_ref();
+    let Some(r) = requests::find(db, retailer_id, id).await? else {
+        return not_found();
+    };
+    let mut v = FieldErrors::new();
+    let reason = v.text("reason", &form.reason, REFUSAL_TEXT_MAX);
+    if v.finish().is_err() {
+        let page = request_page(
+            db,
+            &me,
+            r,
+            Some("Say why (the clerk reads it).".to_owned()),
+            form.reason.clone(),
+        )
+        .await?;
+        return crate::http::pages::render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    app::decline(
+        db,
+        RetailerId(retailer_id),
+        id,
+        StaffId(me.staff.id),
+        reason,
+        Utc::now(),
+    )
+    .await?;
+    Ok(see_other(&format!("/desk/requests/{id}")))
+}

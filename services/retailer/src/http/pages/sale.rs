@@ -1,0 +1,266 @@
+//! A sold unit at a glance (guarantee, warranty, earlier cases), and opening a case on it.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use kummerer_service::{FieldErrors, Problem};
+use sea_orm::DatabaseConnection;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::app::cases::{EARLIER_CASES_MAX, OpenCaseError, open_on_sale};
+use crate::db::{self, desk, sales};
+use crate::domain::{DESCRIPTION_MAX, DefectCategory, Entitlement};
+use crate::http::input::checked;
+use crate::http::pages::auth::SignedIn;
+use crate::http::pages::auth::{Signed, guard_post};
+use crate::http::pages::{Errors, Me, day, not_found, path_id, render, see_other, when};
+use crate::http::view::money;
+use kummerer_contracts::StoreId;
+
+// --- a sale -------------------------------------------------------------------------------------
+
+pub struct CategoryOption {
+    pub value: &'static str,
+    pub label: String,
+    pub selected: bool,
+}
+
+fn category_options(selected: &str) -> Vec<CategoryOption> {
+    DefectCategory::ALL
+        .into_iter()
+        .map(|c| CategoryOption {
+            value: c.as_str(),
+            label: c.as_str().replace('_', " "),
+            selected: c.as_str() == selected,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "desk/sale.html")]
+pub struct SalePage {
+    pub me: Me,
+    pub sale_id: Uuid,
+    pub receipt_no: String,
+    pub serial: String,
+    pub product: String,
+    pub price_paid: String,
+    pub sold_at: String,
+    pub customer: String,
+    pub days_since_sale: i64,
+    pub guarantee_ends: String,
+    pub guarantee_days_left: i64,
+    pub under_guarantee: bool,
+    /// The manufacturer's warranty by the agreement in force today; `None`: no agreement.
+    pub warranty: Option<WarrantyBox>,
+    /// The case in progress on this unit: `(id, status)`.
+    pub active_case: Option<(Uuid, String)>,
+    /// The unit's earlier cases (closed or refused), newest first: a second case asks for a tick.
+    pub earlier_cases: Vec<EarlierCaseRow>,
+    /// The tick "this is a new complaint", as sent.
+    pub confirm_duplicate: bool,
+    pub categories: Vec<CategoryOption>,
+    pub description: String,
+    pub errors: Errors,
+}
+
+/// An earlier case of the unit, on the sale page.
+pub struct EarlierCaseRow {
+    pub id: Uuid,
+    pub status: String,
+    pub opened: String,
+}
+
+/// The manufacturer's warranty, as the sale page says it.
+pub struct WarrantyBox {
+    /// "Miele, agreement version 2 (in force since 2026-01-01)".
+    pub agreement: String,
+    pub coverage: String,
+    pub under_coverage: bool,
+    pub doa: String,
+    pub within_doa: bool,
+    pub recovery: String,
+}
+
+fn warranty_box(w: &crate::app::entitlement::WarrantyView) -> WarrantyBox {
+    WarrantyBox {
+        agreement: format!(
+            "{}, agreement version {} (in force since {})",
+            w.manufacturer_name,
+            w.version,
+            day(w.valid_from)
+        ),
+        coverage: match (w.coverage_ends, w.under_coverage) {
+            (None, _) => "covered, without an end".to_owned(),
+            (Some(end), true) => format!("covered until {}", day(end)),
+            (Some(end), false) => format!("ended on {}", day(end)),
+        },
+        under_coverage: w.under_coverage,
+        doa: if w.within_doa {
+            format!("dead on arrival until {}: full refund", when(w.doa_ends))
+        } else {
+            format!("ended on {}", when(w.doa_ends))
+        },
+        within_doa: w.within_doa,
+        recovery: crate::domain::recovery_text(&w.recovery_today),
+    }
+}
+
+async fn sale_page(
+    db: &DatabaseConnection,
+    me: &Signed,
+    sale: sales::Model,
+    form: &CaseForm,
+    errors: Errors,
+) -> Result<SalePage, Problem> {
+    let retailer_id = me.staff.retailer_id;
+    let now = Utc::now();
+    let product = db::product_of(db, retailer_id, sale.product_id).await?;
+    let entitlement = Entitlement::at(sale.sold_at, now);
+    let warranty = crate::app::entitlement::entitlement_of(db, &sale, &product, now)
+        .await?
+        .manufacturer_warranty
+        .as_ref()
+        .map(warranty_box);
+    let active_case = desk::active_case_of_sale(db, retailer_id, sale.id)
+        .await?
+        .map(|c| (c.id, c.status));
+    let earlier_cases = desk::cases_of_unit(db, retailer_id, &sale.serial, EARLIER_CASES_MAX)
+        .await?
+        .into_iter()
+        .map(|c| EarlierCaseRow {
+            id: c.id,
+            opened: when(c.opened_at),
+            status: c.status,
+        })
+        .collect();
+    Ok(SalePage {
+        me: Me::from(me),
+        sale_id: sale.id,
+        price_paid: money(sale.price_paid, &sale.currency)?.to_string(),
+        product: format!("{} ({})", product.name, product.sku),
+        sold_at: when(sale.sold_at),
+        customer: format!(
+            "{}, {}, {} {} {}",
+            sale.customer_name, sale.customer_phone, sale.postcode, sale.city, sale.country
+        ),
+        days_since_sale: entitlement.days_since_sale,
+        guarantee_ends: day(entitlement.guarantee_ends),
+        guarantee_days_left: entitlement.guarantee_days_left,
+        under_guarantee: entitlement.under_guarantee(now),
+        warranty,
+        active_case,
+        earlier_cases,
+        confirm_duplicate: form.confirmed(),
+        categories: category_options(&form.defect_category),
+        description: form.defect_description.clone(),
+        errors,
+        receipt_no: sale.receipt_no,
+        serial: sale.serial,
+    })
+}
+
+/// `GET /desk/sales/{id}`: the sold unit at a glance, and the form to open a case on it (or the
+/// link to the case already in progress).
+pub async fn sale(
+    SignedIn(me): SignedIn,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let Some(sale) = desk::find_sale(db.get_ref(), me.staff.retailer_id, id).await? else {
+        return not_found();
+    };
+    let page = sale_page(
+        db.get_ref(),
+        &me,
+        sale,
+        &CaseForm::default(),
+        Errors::default(),
+    )
+    .await?;
+    render(&page)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CaseForm {
+    pub csrf: String,
+    pub defect_category: String,
+    pub defect_description: String,
+    /// `yes`: opening a case on a unit that had one before is meant (a new complaint).
+    pub confirm_duplicate: String,
+}
+
+impl CaseForm {
+    fn confirmed(&self) -> bool {
+        self.confirm_duplicate == "yes"
+    }
+}
+
+/// `POST /desk/sales/{id}/cases` → 303 to the new case; bad fields, a case already in progress,
+/// or an earlier case of the unit without the tick "a new complaint", → the sale page again
+/// with the errors (nothing saved).
+pub async fn open_case(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+    form: web::Form<CaseForm>,
+) -> Result<HttpResponse, Problem> {
+    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let Some(sale) = desk::find_sale(db.get_ref(), me.staff.retailer_id, id).await? else {
+        return not_found();
+    };
+    let form = form.into_inner();
+    let mut v = FieldErrors::new();
+    let category = DefectCategory::parse(form.defect_category.trim());
+    if category.is_none() {
+        v.add("defect_category", "choose what is wrong with the unit");
+    }
+    let description = v.text(
+        "defect_description",
+        &form.defect_description,
+        DESCRIPTION_MAX,
+    );
+    if !form.confirmed()
+        && !desk::cases_of_unit(db.get_ref(), me.staff.retailer_id, &sale.serial, 1)
+            .await?
+            .is_empty()
+    {
+        v.add(
+            "confirm_duplicate",
+            "this unit had a case before: look at it, and tick the box if this is a new complaint",
+        );
+    }
+    let category = match (checked(v), category) {
+        (Ok(()), Some(category)) => category,
+        (Err(fields), _) => {
+            let page = sale_page(db.get_ref(), &me, sale, &form, Errors::fields(fields)).await?;
+            return render(&page);
+        }
+        (Ok(()), None) => {
+            let errors = Errors::field("defect_category", "choose what is wrong with the unit");
+            let page = sale_page(db.get_ref(), &me, sale, &form, errors).await?;
+            return render(&page);
+        }
+    };
+    let store_id = me.staff.store_id.map(StoreId);
+    match open_on_sale(db.get_ref(), &sale, category, description, store_id).await {
+        Ok(case) => Ok(see_other(&format!("/desk/cases/{}", case.id))),
+        Err(OpenCaseError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let errors = Errors::general(e.to_string());
+            let page = sale_page(db.get_ref(), &me, sale, &form, errors).await?;
+            render(&page)
+        }
+    }
+}

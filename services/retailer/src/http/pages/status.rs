@@ -1,0 +1,125 @@
+//! The customer's status link: `GET /status/{token}` without sign-in shows where the swap
+//! stands — the product's name, the step, and the delivery window once the crew has one —
+//! and nothing else of the case (no prices, no customer data, no staff). The token is 256
+//! random bits; only its SHA-256 is stored. Staff create the link on the case page
+//! (`POST /desk/cases/{id}/status-link`); it is shown once, and a new one replaces the old.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use kummerer_contracts::{CaseId, RetailerId, TimeWindow};
+use kummerer_service::Problem;
+use sea_orm::DatabaseConnection;
+
+use crate::app::status_link::{self, StatusLinkError};
+use crate::db;
+use kummerer_web::{looks_like_token, random_token, token_hash};
+
+use crate::http::pages::auth::{CsrfForm, guard_post, web_error};
+use crate::http::pages::case::case_page;
+use crate::http::pages::path_id;
+use crate::http::pages::{Errors, not_found, render, render_status};
+
+#[derive(Template)]
+#[template(path = "status.html")]
+pub struct StatusPage {
+    pub found: bool,
+    pub product: String,
+    pub step: &'static str,
+    pub label: &'static str,
+    pub window: Option<String>,
+    /// The crew's estimated arrival, once it is on the way and gave one.
+    pub eta: Option<String>,
+}
+
+fn window_text(w: &TimeWindow) -> String {
+    crate::domain::window_text(w.start, w.end)
+}
+
+/// No caching, no referrer (the token is in the URL), not indexed.
+fn private(mut res: HttpResponse) -> HttpResponse {
+    let h = res.headers_mut();
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        header::HeaderValue::from_static("noindex, nofollow"),
+    );
+    res
+}
+
+fn unknown() -> Result<HttpResponse, Problem> {
+    Ok(private(render_status(
+        StatusCode::NOT_FOUND,
+        &StatusPage {
+            found: false,
+            product: String::new(),
+            step: "",
+            label: "",
+            window: None,
+            eta: None,
+        },
+    )?))
+}
+
+/// `GET /status/{token}` → 200 with the step; an unknown or malformed token → the 404 page.
+pub async fn page(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let token = path.into_inner();
+    if !looks_like_token(&token) {
+        return unknown();
+    }
+    let hash = token_hash(&token.to_ascii_lowercase());
+    let Some(facts) = status_link::status(db.get_ref(), &hash).await? else {
+        return unknown();
+    };
+    Ok(private(render_status(
+        StatusCode::OK,
+        &StatusPage {
+            found: true,
+            product: facts.product,
+            step: facts.step.as_str(),
+            label: facts.step.label(),
+            window: facts.window.as_ref().map(window_text),
+            eta: facts
+                .eta
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+        },
+    )?))
+}
+
+/// `POST /desk/cases/{id}/status-link` `{csrf}` → the case page with the new link, shown this
+/// once (only its hash is stored); an older link stops working.
+pub async fn create_link(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, Problem> {
+    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
+        Ok(me) => me,
+        Err(res) => return Ok(res),
+    };
+    let Some(id) = path_id(&path) else {
+        return not_found();
+    };
+    let retailer_id = me.staff.retailer_id;
+    let token = random_token().map_err(web_error)?;
+    let (rid, cid) = (RetailerId(retailer_id), CaseId(id));
+    match status_link::create(db.get_ref(), rid, cid, token_hash(&token)).await {
+        Ok(()) => {}
+        Err(StatusLinkError::NotFound) => return not_found(),
+        Err(StatusLinkError::Db(e)) => return Err(e.into()),
+    }
+    let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
+        return not_found();
+    };
+    tracing::info!(staff.id = %me.staff.id, case.id = %id, "customer status link created");
+    let mut page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
+    page.new_status_link = Some(format!("/status/{token}"));
+    render(&page)
+}

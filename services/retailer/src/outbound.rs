@@ -1,0 +1,166 @@
+//! Every event the retailer publishes, built in one place and written to the outbox in the
+//! caller's transaction (the manufacturer's `announce.rs` is the model). The use cases in
+//! [`crate::app`] and the case-events consumer call these; nothing else builds an event.
+
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{
+    Address, ClaimDisputedV1, ClaimEvidence, ClaimEvidenceAddedV1, ClaimSubmittedV1, EvidenceKind,
+    Money, ProductRef, SwapApprovedV1, TimeWindow,
+};
+use kummerer_messaging::enqueue;
+use sea_orm::{ConnectionTrait, DbErr};
+
+use crate::db::{cases, claims, products, sales, stock, swaps};
+use crate::domain::evidence_id;
+
+/// How an event names a product of the catalogue.
+pub fn product_ref(p: &products::Model) -> ProductRef {
+    ProductRef {
+        sku: p.sku.clone(),
+        name: p.name.clone(),
+        manufacturer_id: p.manufacturer_id,
+    }
+}
+
+/// The customer of a sale, at the address the sale recorded.
+pub fn customer_of(s: &sales::Model) -> Address {
+    Address {
+        name: s.customer_name.clone(),
+        phone: s.customer_phone.clone(),
+        street: s.street.clone(),
+        postcode: s.postcode.clone(),
+        city: s.city.clone(),
+        country: s.country.clone(),
+    }
+}
+
+/// What a new swap is about: the rows the approval wrote and read.
+pub struct SwapFacts<'a> {
+    pub swap: &'a swaps::Model,
+    pub claim: &'a claims::Model,
+    pub case: &'a cases::Model,
+    pub sale: &'a sales::Model,
+    pub product: &'a products::Model,
+    pub replacement: &'a products::Model,
+    pub delivery_address: Address,
+    pub pickup: Option<&'a stock::Location>,
+    pub price_paid: Money,
+}
+
+/// `retailer.swap.approved.v1` (to logistics) and `retailer.claim.submitted.v1` (to the
+/// manufacturer) for a swap just approved.
+pub async fn swap_approved<C: ConnectionTrait>(txn: &C, f: SwapFacts<'_>) -> Result<(), DbErr> {
+    let SwapFacts {
+        swap,
+        claim,
+        case,
+        sale,
+        product,
+        replacement,
+        delivery_address,
+        pickup,
+        price_paid,
+    } = f;
+    enqueue(
+        txn,
+        SwapApprovedV1 {
+            swap_id: swap.id,
+            case_id: case.id,
+            retailer_id: swap.retailer_id,
+            defective_serial: sale.serial.clone(),
+            defective_product: product_ref(product),
+            replacement_product: product_ref(replacement),
+            delivery_address,
+            window: TimeWindow {
+                start: swap.window_start,
+                end: swap.window_end,
+            },
+            approved_by: swap.approved_by.clone(),
+            approved_at: swap.approved_at,
+            replacement_from: pickup.map(stock::Location::pickup),
+        },
+    )
+    .await?;
+    enqueue(
+        txn,
+        ClaimSubmittedV1 {
+            claim_id: claim.id,
+            swap_id: swap.id,
+            case_id: case.id,
+            retailer_id: swap.retailer_id,
+            manufacturer_id: claim.manufacturer_id,
+            serial: sale.serial.clone(),
+            product: product_ref(product),
+            price_paid,
+            sold_at: sale.sold_at,
+            swapped_at: swap.approved_at,
+            defect_category: case.defect_category.clone(),
+            defect_description: case.defect_description.clone(),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `retailer.claim.disputed.v1`: the statement, and the note (if any) as evidence.
+pub async fn claim_disputed<C: ConnectionTrait>(
+    txn: &C,
+    claim: &claims::Model,
+    statement: String,
+    note: Option<String>,
+    disputed_by: String,
+    disputed_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let evidence = note
+        .into_iter()
+        .map(|note| ClaimEvidence {
+            evidence_id: evidence_id(claim.id, EvidenceKind::Statement),
+            kind: EvidenceKind::Statement,
+            serial: None,
+            serial_matches: None,
+            note: Some(note),
+            photo: None,
+            observed_at: disputed_at,
+        })
+        .collect();
+    enqueue(
+        txn,
+        ClaimDisputedV1 {
+            claim_id: claim.id,
+            swap_id: claim.swap_id,
+            case_id: claim.case_id,
+            retailer_id: claim.retailer_id,
+            manufacturer_id: claim.manufacturer_id,
+            statement,
+            evidence,
+            disputed_by,
+            disputed_at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `retailer.claim.evidence.added.v1`, once per piece of evidence.
+pub async fn evidence_added<C: ConnectionTrait>(
+    txn: &C,
+    swap: &swaps::Model,
+    claim: &claims::Model,
+    evidence: Vec<ClaimEvidence>,
+) -> Result<(), DbErr> {
+    for evidence in evidence {
+        enqueue(
+            txn,
+            ClaimEvidenceAddedV1 {
+                claim_id: claim.id,
+                swap_id: swap.id,
+                case_id: swap.case_id,
+                retailer_id: swap.retailer_id,
+                manufacturer_id: claim.manufacturer_id,
+                evidence,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
