@@ -2,10 +2,12 @@
 //! the defective unit — and the crew's outcome (completed, or a failed attempt) goes back to the
 //! retailer as events.
 
+pub mod app;
 pub mod consumers;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod outbound;
 pub mod photos;
 
 use std::sync::Arc;

@@ -9,6 +9,8 @@ use std::pin::Pin;
 
 use uuid::Uuid;
 
+use crate::domain::photo::{ImageType, PhotoKind};
+
 /// The environment variable naming the photo directory.
 pub const PHOTO_DIR_VAR: &str = "KUMMERER_PHOTO_DIR";
 /// The photo directory when [`PHOTO_DIR_VAR`] is unset.
@@ -21,6 +23,15 @@ pub fn photo_dir_from_env() -> PathBuf {
         .filter(|d| !d.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_PHOTO_DIR.to_owned())
         .into()
+}
+
+/// A checked photo whose bytes are in the store, not yet recorded in `job_photos`.
+#[derive(Debug, Clone)]
+pub struct StoredPhoto {
+    pub key: String,
+    pub kind: PhotoKind,
+    pub image: ImageType,
+    pub size_bytes: i64,
 }
 
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = io::Result<T>> + Send + 'a>>;

@@ -57,7 +57,7 @@ pub async fn swap_approved(
         start: job.window_start,
         end: job.window_end,
     };
-    db::announce_scheduled(txn, &job, window, now).await?;
+    crate::outbound::scheduled(txn, &job, window, now).await?;
     match auto_assign(txn, &job, now).await? {
         Some(crew) => {
             tracing::info!(job.id = %job.id, swap.id = %swap.swap_id, crew.id = %crew.id, "job scheduled and assigned");

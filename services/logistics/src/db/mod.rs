@@ -15,7 +15,7 @@ pub mod jobs;
 pub mod returns;
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{JobScheduledV1, SwapApprovedV1, TimeWindow};
+use kummerer_contracts::SwapApprovedV1;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TryInsertResult,
@@ -115,29 +115,6 @@ pub async fn insert_event<C: ConnectionTrait>(
         details: Set(details),
     })
     .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
-/// Puts `logistics.job.scheduled.v1` for `job` with `window` (its new one, when it moves) in
-/// the outbox of the caller's transaction.
-pub async fn announce_scheduled<C: ConnectionTrait>(
-    db: &C,
-    job: &jobs::Model,
-    window: TimeWindow,
-    at: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    kummerer_messaging::enqueue(
-        db,
-        JobScheduledV1 {
-            job_id: job.id,
-            swap_id: job.swap_id,
-            case_id: job.case_id,
-            retailer_id: job.retailer_id,
-            window,
-            scheduled_at: at,
-        },
-    )
     .await?;
     Ok(())
 }

@@ -186,7 +186,10 @@ async fn may_reach(req: &HttpRequest, caller: Caller) -> Result<(), actix_web::E
         }
     } else if req.match_info().get("id").is_some() {
         let job = path_id(req, "id", "job")?;
-        crate::http::dispatch::peek_job(db_of(req)?, carrier, job).await?;
+        crate::app::dispatch::visible_job(db_of(req)?, carrier.into(), job.into())
+            .await
+            .map_err(Problem::from)?
+            .ok_or_else(|| Problem::not_found("job"))?;
     } else if req.match_info().get("crew_id").is_some() {
         let crew = path_id(req, "crew_id", "crew")?;
         dispatch::find_crew_of(db_of(req)?, carrier, crew)
@@ -207,9 +210,12 @@ pub async fn crew_held(
 ) -> Result<Option<Uuid>, Problem> {
     match caller.carrier() {
         None => Ok(None),
-        Some(carrier) => Ok(crate::http::dispatch::peek_job(db, carrier, id)
-            .await?
-            .crew_id),
+        Some(carrier) => Ok(
+            crate::app::dispatch::visible_job(db, carrier.into(), id.into())
+                .await?
+                .ok_or_else(|| Problem::not_found("job"))?
+                .crew_id,
+        ),
     }
 }
 

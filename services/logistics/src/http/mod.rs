@@ -1,16 +1,13 @@
 //! The JSON API for carriers, crews and dispatchers (authenticated by [`auth`]), the crew's
 //! page (`/crew`) and the dispatcher's pages (`/dispatch`), both server-rendered.
 
+pub mod api;
 pub mod auth;
-pub mod crew;
-pub mod dispatch;
-pub mod dispatcher;
-pub mod jobs;
-pub mod members;
-pub mod photos;
-pub mod returns;
-pub mod tokens;
+pub mod pages;
 pub mod view;
+
+use api::{dispatch, jobs, members, photos, returns, tokens};
+use pages::{crew, dispatcher};
 
 use std::sync::Arc;
 
