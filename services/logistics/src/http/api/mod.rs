@@ -15,6 +15,7 @@ use kummerer_service::problem::FieldError;
 
 use crate::app::Invalid;
 use crate::app::dispatch::DispatchError;
+use crate::app::members::AccountError;
 use crate::app::photos::PhotoError;
 use crate::app::returns::ReturnError;
 use crate::app::visits::StepError;
@@ -73,6 +74,17 @@ impl From<DispatchError> for Problem {
             DispatchError::CrewNameTaken(_) => Problem::conflict("crew_name_taken", e.to_string()),
             DispatchError::Busy(_) => Problem::conflict("job_busy", e.to_string()),
             DispatchError::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<AccountError> for Problem {
+    fn from(e: AccountError) -> Problem {
+        match e {
+            AccountError::NotFound(what) => Problem::not_found(what),
+            AccountError::EmailTaken(_) => Problem::conflict("email_taken", e.to_string()),
+            AccountError::Hash(_) => Problem::internal(e),
+            AccountError::Db(e) => e.into(),
         }
     }
 }
