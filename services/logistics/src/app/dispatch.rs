@@ -78,7 +78,7 @@ pub fn carrier_name(name: &str) -> Result<String, Invalid> {
 pub async fn create_carrier(db: &DatabaseConnection, name: &str) -> Result<NewCarrier, DbErr> {
     let now = Utc::now();
     let txn = db.begin().await?;
-    let carrier = dispatch::insert_carrier(&txn, name, now).await?;
+    let carrier = crate::db::carriers::insert(&txn, name, now).await?;
     let (token, secret) = carrier_tokens::create(&txn, carrier.id, "first token", now).await?;
     txn.commit().await?;
     tracing::info!(carrier.id = %carrier.id, token.id = %token.id, "carrier created");
@@ -126,7 +126,7 @@ pub async fn create_crew(
     new: &NewCrew,
 ) -> Result<Crew, DispatchError> {
     let txn = db.begin().await?;
-    dispatch::find_carrier(&txn, carrier_id.0)
+    crate::db::carriers::find(&txn, carrier_id.0)
         .await?
         .ok_or(DispatchError::NotFound("carrier"))?;
     let crew = dispatch::insert_crew(&txn, carrier_id.0, new, Utc::now())
@@ -153,7 +153,7 @@ pub async fn board(
     carrier_id: CarrierId,
     date: NaiveDate,
 ) -> Result<Board, DispatchError> {
-    dispatch::find_carrier(db, carrier_id.0)
+    crate::db::carriers::find(db, carrier_id.0)
         .await?
         .ok_or(DispatchError::NotFound("carrier"))?;
     let crews = dispatch::crews_of(db, carrier_id.0).await?;
@@ -200,7 +200,7 @@ pub async fn visible_job<C: ConnectionTrait>(
     carrier_id: CarrierId,
     job_id: JobId,
 ) -> Result<Option<jobs::Model>, DbErr> {
-    match db::find_job(txn, job_id.0).await? {
+    match db::jobs::find(txn, job_id.0).await? {
         Some(job) if visible_to(txn, carrier_id, &job).await? => Ok(Some(job)),
         _ => Ok(None),
     }
@@ -221,14 +221,14 @@ async fn relock_job(
     txn: &DatabaseTransaction,
     seen: &jobs::Model,
 ) -> Result<Option<jobs::Model>, DispatchError> {
-    let job = db::lock_job(txn, seen.id)
+    let job = db::jobs::lock(txn, seen.id)
         .await?
         .ok_or(DispatchError::NotFound("job"))?;
     Ok((job.crew_id == seen.crew_id).then_some(job))
 }
 
 fn refuse_completed(job: &jobs::Model) -> Result<(), DispatchError> {
-    if db::status_of(job)? == JobStatus::Completed {
+    if db::jobs::status_of(job)? == JobStatus::Completed {
         return Err(DispatchError::AlreadyCompleted(JobId(job.id)));
     }
     Ok(())
@@ -266,7 +266,7 @@ pub async fn reassign(
         refuse_completed(&job)?;
         let date = dispatch::day_of(&job);
         if job.crew_id == Some(target.id) {
-            let events = db::events_of(&txn, job_id.0).await?;
+            let events = db::job_events::of_job(&txn, job_id.0).await?;
             return Ok((job, events));
         }
         let target = locked
@@ -295,10 +295,10 @@ pub async fn reassign(
         let mut active: jobs::ActiveModel = job.clone().into();
         active.updated_at = Set(now);
         active.update(&txn).await?;
-        db::insert_event(
+        db::job_events::insert(
             &txn,
             job_id.0,
-            db::kind::REASSIGNED,
+            db::job_events::kind::REASSIGNED,
             now,
             json!({
                 "from": job.crew_id,
@@ -308,10 +308,10 @@ pub async fn reassign(
             }),
         )
         .await?;
-        let job = db::find_job(&txn, job_id.0)
+        let job = db::jobs::find(&txn, job_id.0)
             .await?
             .ok_or(DispatchError::NotFound("job"))?;
-        let events = db::events_of(&txn, job_id.0).await?;
+        let events = db::job_events::of_job(&txn, job_id.0).await?;
         txn.commit().await?;
         tracing::info!(job.id = %job_id, carrier.id = %carrier_id, crew.id = %target.id, "job reassigned");
         return Ok((job, events));
@@ -370,10 +370,10 @@ pub async fn reschedule(
             },
         )
         .await?;
-        let job = db::find_job(&txn, job_id.0)
+        let job = db::jobs::find(&txn, job_id.0)
             .await?
             .ok_or(DispatchError::NotFound("job"))?;
-        let events = db::events_of(&txn, job_id.0).await?;
+        let events = db::job_events::of_job(&txn, job_id.0).await?;
         txn.commit().await?;
         tracing::info!(job.id = %job_id, carrier.id = %carrier_id, crew.id = ?crew_id, "job rescheduled");
         return Ok((job, events));
@@ -408,7 +408,7 @@ pub async fn move_visit(
     active.window_start = Set(start);
     active.window_end = Set(end);
     active.visit_date = Set(Some(new_date));
-    if db::status_of(job)? == JobStatus::Failed {
+    if db::jobs::status_of(job)? == JobStatus::Failed {
         active.status = Set(JobStatus::Scheduled.as_str().to_owned());
     }
     active.updated_at = Set(mv.at);
@@ -418,10 +418,10 @@ pub async fn move_visit(
         dispatch::renumber(txn, old, old_date).await?;
     }
     let crew_to = mv.crew.map(|c| c.id);
-    db::insert_event(
+    db::job_events::insert(
         txn,
         job.id,
-        db::kind::RESCHEDULED,
+        db::job_events::kind::RESCHEDULED,
         mv.at,
         json!({
             "from": { "start": job.window_start, "end": job.window_end },

@@ -7,7 +7,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
 use super::{Fields, Invalid};
-use crate::db::{crew, crew_members, dispatch, dispatcher, dispatchers};
+use crate::db::{crew_members, dispatch, dispatchers};
 use crate::domain::dispatch::NAME_MAX;
 
 /// Why an account was not created.
@@ -82,7 +82,7 @@ pub async fn create_member(
         locked_until: None,
         created_at: Utc::now(),
     };
-    if !crew::insert_member(db, member.clone()).await? {
+    if !crew_members::insert(db, member.clone()).await? {
         return Err(AccountError::EmailTaken(member.email));
     }
     tracing::info!(carrier.id = %carrier_id, crew.id = %crew_id, member.id = %member.id, "crew account created");
@@ -95,7 +95,7 @@ pub async fn create_dispatcher(
     carrier_id: CarrierId,
     account: NewAccount,
 ) -> Result<dispatchers::Model, AccountError> {
-    dispatch::find_carrier(db, carrier_id.0)
+    crate::db::carriers::find(db, carrier_id.0)
         .await?
         .ok_or(AccountError::NotFound("carrier"))?;
     let password_hash = kummerer_web::hash_password(account.password).await?;
@@ -109,7 +109,7 @@ pub async fn create_dispatcher(
         locked_until: None,
         created_at: Utc::now(),
     };
-    if !dispatcher::insert(db, row.clone()).await? {
+    if !dispatchers::insert(db, row.clone()).await? {
         return Err(AccountError::EmailTaken(row.email));
     }
     tracing::info!(carrier.id = %carrier_id, dispatcher.id = %row.id, "dispatcher account created");

@@ -67,7 +67,7 @@ pub async fn upload(
     declared: &str,
     bytes: Vec<u8>,
 ) -> Result<job_photos::Model, PhotoError> {
-    db::find_job(db, job_id.0)
+    db::jobs::find(db, job_id.0)
         .await?
         .ok_or(PhotoError::JobNotFound)?;
     let image = check_photo(declared, &bytes)?;

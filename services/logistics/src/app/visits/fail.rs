@@ -35,7 +35,9 @@ pub async fn fail(
     for _ in 0..ATTEMPTS {
         let txn = db.begin().await?;
         let (seen, crews) = if revisit {
-            let seen = db::find_job(&txn, id.0).await?.ok_or(StepError::NotFound)?;
+            let seen = db::jobs::find(&txn, id.0)
+                .await?
+                .ok_or(StepError::NotFound)?;
             let key = postcode_key(&seen.address_postcode);
             let crews = match seen.carrier_id {
                 Some(carrier) => {
@@ -57,7 +59,7 @@ pub async fn fail(
         }
         let (job, revisit) =
             fail_locked(&txn, job, &attempt, revisit.then_some(&crews[..])).await?;
-        let events = db::events_of(&txn, id.0).await?;
+        let events = db::job_events::of_job(&txn, id.0).await?;
         txn.commit().await?;
         metrics::counter!(
             "logistics_failed_attempts_total",
@@ -92,7 +94,7 @@ async fn fail_locked(
     let id = JobId(job.id);
     let so_far = u32::try_from(job.attempts).unwrap_or(0);
     let attempts = attempt
-        .apply(db::status_of(&job)?, so_far)
+        .apply(db::jobs::status_of(&job)?, so_far)
         .map_err(refused(id))?;
     let now = Utc::now();
     let mut active: jobs::ActiveModel = job.into();
@@ -105,10 +107,10 @@ async fn fail_locked(
     active.eta = Set(None);
     active.updated_at = Set(now);
     let job = active.update(txn).await?;
-    db::insert_event(
+    db::job_events::insert(
         txn,
         id.0,
-        db::kind::FAILED,
+        db::job_events::kind::FAILED,
         now,
         json!({
             "reason": attempt.reason.as_str(),
@@ -150,6 +152,8 @@ async fn fail_locked(
         },
     )
     .await?;
-    let job = db::find_job(txn, id.0).await?.ok_or(StepError::NotFound)?;
+    let job = db::jobs::find(txn, id.0)
+        .await?
+        .ok_or(StepError::NotFound)?;
     Ok((job, Some(window)))
 }

@@ -116,7 +116,7 @@ pub(super) async fn lock_for(
     id: JobId,
     crew: Option<CrewId>,
 ) -> Result<jobs::Model, StepError> {
-    db::lock_job(txn, id.0)
+    db::jobs::lock(txn, id.0)
         .await?
         .filter(|job| crew.is_none() || job.crew_id == crew.map(|c| c.0))
         .ok_or(StepError::NotFound)
@@ -141,7 +141,9 @@ async fn begin_step(
 ) -> Result<Begun, StepError> {
     let txn = db.begin().await?;
     let job = lock_for(&txn, id, crew).await?;
-    let outcome = db::progress_of(&job)?.record(step).map_err(refused(id))?;
+    let outcome = db::jobs::progress_of(&job)?
+        .record(step)
+        .map_err(refused(id))?;
     match outcome {
         StepOutcome::Recorded { completes } => Ok(Begun::Record {
             txn,
@@ -149,7 +151,7 @@ async fn begin_step(
             completes,
         }),
         StepOutcome::AlreadyRecorded => {
-            let events = db::events_of(&txn, id.0).await?;
+            let events = db::job_events::of_job(&txn, id.0).await?;
             txn.commit().await?;
             Ok(Begun::Unchanged(StepDone {
                 job,
@@ -169,7 +171,7 @@ async fn finish_step(
     step: Step,
     completed: bool,
 ) -> Result<StepDone, StepError> {
-    let events = db::events_of(&txn, job.id).await?;
+    let events = db::job_events::of_job(&txn, job.id).await?;
     txn.commit().await?;
     metrics::counter!("logistics_visit_steps_total", "step" => step.as_str()).increment(1);
     if completed {
@@ -201,10 +203,10 @@ async fn complete_job(
     job: &jobs::Model,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    db::insert_event(
+    db::job_events::insert(
         txn,
         job.id,
-        db::kind::COMPLETED,
+        db::job_events::kind::COMPLETED,
         now,
         json!({
             "delivered_serial": job.delivered_serial.clone().unwrap_or_default(),
@@ -239,7 +241,14 @@ pub async fn on_the_way(
     active.status = Set(JobStatus::Scheduled.as_str().to_owned());
     active.updated_at = Set(now);
     let job = active.update(&txn).await?;
-    db::insert_event(&txn, id.0, db::kind::ON_THE_WAY, now, json!({ "eta": eta })).await?;
+    db::job_events::insert(
+        &txn,
+        id.0,
+        db::job_events::kind::ON_THE_WAY,
+        now,
+        json!({ "eta": eta }),
+    )
+    .await?;
     outbound::on_the_way(&txn, &job, now).await?;
     tracing::info!(job.id = %id, swap.id = %job.swap_id, "crew on the way");
     finish_step(txn, job, Step::OnTheWay, completes).await
@@ -272,10 +281,10 @@ pub async fn delivered(
     active.delivered_at = Set(Some(now));
     set_open_or_completed(&mut active, completes, now);
     let job = active.update(&txn).await?;
-    db::insert_event(
+    db::job_events::insert(
         &txn,
         id.0,
-        db::kind::DELIVERED,
+        db::job_events::kind::DELIVERED,
         now,
         json!({
             "delivered_serial": delivery.delivered_serial,
@@ -324,10 +333,10 @@ pub async fn collected(
     active.collected_at = Set(Some(now));
     set_open_or_completed(&mut active, completes, now);
     let job = active.update(&txn).await?;
-    db::insert_event(
+    db::job_events::insert(
         &txn,
         id.0,
-        db::kind::COLLECTED,
+        db::job_events::kind::COLLECTED,
         now,
         json!({
             "collected_serial": collection.collected_serial,
@@ -368,7 +377,7 @@ pub async fn complete(
     let txn = db.begin().await?;
     let job = lock_for(&txn, id, crew).await?;
     let matches = completion
-        .apply(db::progress_of(&job)?, &job.collect_serial)
+        .apply(db::jobs::progress_of(&job)?, &job.collect_serial)
         .map_err(refused(id))?;
     let now = Utc::now();
     let mut active: jobs::ActiveModel = job.into();
@@ -388,7 +397,7 @@ pub async fn complete(
     outbound::collected(&txn, &job, evidence, now).await?;
     complete_job(&txn, &job, now).await?;
     db::returns::place_items_of_job(&txn, &job, now).await?;
-    let events = db::events_of(&txn, id.0).await?;
+    let events = db::job_events::of_job(&txn, id.0).await?;
     txn.commit().await?;
     if matches {
         tracing::info!(job.id = %id, swap.id = %job.swap_id, "job completed");

@@ -75,7 +75,7 @@ pub async fn list_crews(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let carrier_id = path.into_inner();
-    dispatch::find_carrier(db.get_ref(), carrier_id)
+    crate::db::carriers::find(db.get_ref(), carrier_id)
         .await?
         .ok_or_else(|| Problem::not_found("carrier"))?;
     let items = dispatch::crews_of(db.get_ref(), carrier_id).await?;

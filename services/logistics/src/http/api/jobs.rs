@@ -44,7 +44,7 @@ pub async fn list(
             }
         },
     };
-    let items = db::list_jobs(db.get_ref(), status, query.retailer_id, caller.carrier())
+    let items = db::jobs::list(db.get_ref(), status, query.retailer_id, caller.carrier())
         .await?
         .into_iter()
         .map(|job| JobView::new(job, None))
@@ -58,10 +58,10 @@ pub async fn get(
     path: web::Path<JobId>,
 ) -> Result<HttpResponse, Problem> {
     let id = path.into_inner();
-    let job = db::find_job(db.get_ref(), id.0)
+    let job = db::jobs::find(db.get_ref(), id.0)
         .await?
         .ok_or_else(|| Problem::not_found("job"))?;
-    let events = db::events_of(db.get_ref(), id.0).await?;
+    let events = db::job_events::of_job(db.get_ref(), id.0).await?;
     Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
 }
 

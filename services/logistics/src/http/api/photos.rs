@@ -75,7 +75,7 @@ pub async fn upload(
 ) -> Result<HttpResponse, Problem> {
     let job_id = path.into_inner();
     let kind = kind_of(query.kind.as_deref())?;
-    db::find_job(db.get_ref(), job_id)
+    db::jobs::find(db.get_ref(), job_id)
         .await?
         .ok_or_else(|| Problem::not_found("job"))?;
     let declared = req
@@ -118,7 +118,7 @@ pub async fn list(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let job_id = path.into_inner();
-    db::find_job(db.get_ref(), job_id)
+    db::jobs::find(db.get_ref(), job_id)
         .await?
         .ok_or_else(|| Problem::not_found("job"))?;
     let items = job_photos::of_job(db.get_ref(), job_id)

@@ -12,7 +12,6 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::app::returns as app;
-use crate::db::dispatch;
 use crate::db::returns;
 use crate::domain::returns::ShipmentStatus;
 use crate::http::view::{ShipmentList, ShipmentView, with_items};
@@ -30,7 +29,7 @@ pub async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, Problem> {
     let carrier_id = path.into_inner();
-    dispatch::find_carrier(db.get_ref(), carrier_id)
+    crate::db::carriers::find(db.get_ref(), carrier_id)
         .await?
         .ok_or_else(|| Problem::not_found("carrier"))?;
     let status = match query.status.as_deref() {

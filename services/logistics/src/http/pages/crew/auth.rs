@@ -16,7 +16,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::{SignIn, message_page, render, see_other};
-use crate::db::{crew, crew_members, crew_sessions};
+use crate::db::{crew_members, crew_sessions};
 
 pub use kummerer_web::signin::CsrfForm;
 
@@ -51,7 +51,7 @@ impl Accounts for CrewAccounts {
         txn: &DatabaseTransaction,
         login: &str,
     ) -> Result<Option<crew_members::Model>, DbErr> {
-        crew::lock_member_by_email(txn, login).await
+        crew_members::lock_by_email(txn, login).await
     }
 
     async fn set_failures(
@@ -60,7 +60,7 @@ impl Accounts for CrewAccounts {
         failed_attempts: i32,
         locked_until: Option<DateTime<Utc>>,
     ) -> Result<(), DbErr> {
-        crew::set_failures(txn, id, failed_attempts, locked_until).await
+        crew_members::set_failures(txn, id, failed_attempts, locked_until).await
     }
 
     async fn insert_session(
@@ -68,7 +68,7 @@ impl Accounts for CrewAccounts {
         m: &crew_members::Model,
         s: NewSession,
     ) -> Result<(), DbErr> {
-        crew::insert_session(
+        crew_sessions::insert(
             txn,
             crew_sessions::Model {
                 id: s.id,
@@ -87,13 +87,13 @@ impl Accounts for CrewAccounts {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(String, crew_members::Model)>, DbErr> {
-        Ok(crew::live_session(db, id, now)
+        Ok(crew_sessions::live(db, id, now)
             .await?
             .map(|(s, m)| (s.csrf_token, m)))
     }
 
     async fn delete_session(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
-        crew::delete_session(db, id).await
+        crew_sessions::delete(db, id).await
     }
 
     fn sign_in_form(email: &str, message: Option<String>) -> Result<HttpResponse, Problem> {

@@ -95,7 +95,7 @@ pub async fn job_of_crew(
     let super::super::PathId(Some(id)) = id else {
         return Ok(None);
     };
-    Ok(db::find_job(db, id.0)
+    Ok(db::jobs::find(db, id.0)
         .await?
         .filter(|j| j.crew_id == Some(signed.member.crew_id)))
 }

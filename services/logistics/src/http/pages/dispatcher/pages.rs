@@ -31,7 +31,7 @@ use crate::http::view::{DispatchDay, JobView};
 type Dispatcher = Signed<dispatchers::Model>;
 
 async fn me_of(db: &DatabaseConnection, s: &Dispatcher) -> Result<Me, Problem> {
-    let carrier = dispatch::find_carrier(db, s.account.carrier_id)
+    let carrier = crate::db::carriers::find(db, s.account.carrier_id)
         .await?
         .map(|c| c.name)
         .unwrap_or_default();
@@ -198,7 +198,7 @@ async fn job_page(
             selected: i == 0,
         })
         .collect();
-    let history = db::events_of(db, id.0)
+    let history = db::job_events::of_job(db, id.0)
         .await?
         .into_iter()
         .map(|e| HistoryRow {
@@ -207,7 +207,7 @@ async fn job_page(
             kind: e.kind,
         })
         .collect();
-    let completed = db::status_of(&job)? == JobStatus::Completed;
+    let completed = db::jobs::status_of(&job)? == JobStatus::Completed;
     let detail = JobDetail {
         id: job.id,
         customer: job.address_name.clone(),
