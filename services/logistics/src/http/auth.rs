@@ -27,13 +27,15 @@ use chrono::Utc;
 use kummerer_service::Problem;
 use kummerer_web::{bearer, same, token_hash};
 use sea_orm::DatabaseConnection;
+use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use crate::db::{carrier_tokens, dispatch};
 
-/// The operator's token (`$KUMMERER_OPERATOR_TOKEN`); `None` when it is not set.
+/// The operator's token (`$KUMMERER_OPERATOR_TOKEN`, see [`crate::settings`]); `None` when it
+/// is not set.
 #[derive(Clone)]
-pub struct OperatorToken(Option<String>);
+pub struct OperatorToken(Option<SecretString>);
 
 impl std::fmt::Debug for OperatorToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -47,31 +49,24 @@ impl std::fmt::Debug for OperatorToken {
 
 impl OperatorToken {
     pub fn new(token: Option<String>) -> OperatorToken {
-        OperatorToken(token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()))
+        OperatorToken(
+            token
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .map(SecretString::from),
+        )
     }
 
-    /// From `KUMMERER_OPERATOR_TOKEN`.
-    pub fn from_env() -> OperatorToken {
-        let token = OperatorToken::new(std::env::var("KUMMERER_OPERATOR_TOKEN").ok());
-        match &token.0 {
-            None => tracing::warn!(
-                "KUMMERER_OPERATOR_TOKEN is not set: creating carriers and tokens answers 503"
-            ),
-            Some(t) if t.len() < 32 => {
-                tracing::warn!(
-                    "KUMMERER_OPERATOR_TOKEN is short: use at least 32 random characters"
-                )
-            }
-            Some(_) => {}
-        }
-        token
+    /// A token already read and checked (the settings').
+    pub fn from_secret(token: Option<SecretString>) -> OperatorToken {
+        OperatorToken(token)
     }
 
     /// Whether `token` is the operator's (the hashes are compared, in constant time).
     fn matches(&self, token: &str) -> bool {
         self.0
-            .as_deref()
-            .is_some_and(|mine| same(&token_hash(mine), &token_hash(token)))
+            .as_ref()
+            .is_some_and(|mine| same(&token_hash(mine.expose_secret()), &token_hash(token)))
     }
 }
 

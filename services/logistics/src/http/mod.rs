@@ -15,6 +15,7 @@ use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::photos::PhotoStore;
+use crate::settings::Settings;
 
 /// How the HTTP side runs.
 #[derive(Debug, Clone)]
@@ -35,11 +36,13 @@ impl HttpConfig {
         }
     }
 
-    /// From the environment (`KUMMERER_INSECURE_COOKIES`, `KUMMERER_OPERATOR_TOKEN`).
-    pub fn from_env() -> HttpConfig {
+    /// From the service's [`Settings`].
+    pub fn from_settings(settings: &Settings) -> HttpConfig {
         HttpConfig {
-            pages: kummerer_web::signin::PageConfig::from_env(),
-            operator: auth::OperatorToken::from_env(),
+            pages: kummerer_web::signin::PageConfig {
+                secure_cookies: !settings.insecure_cookies,
+            },
+            operator: auth::OperatorToken::from_secret(settings.operator_token.clone()),
         }
     }
 }
