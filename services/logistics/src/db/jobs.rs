@@ -179,3 +179,15 @@ pub fn status_of(job: &Model) -> Result<JobStatus, DbErr> {
         ))
     })
 }
+
+/// The job of a swap, locked until the caller's transaction ends.
+pub async fn lock_of_swap<C: ConnectionTrait>(
+    db: &C,
+    swap_id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::SwapId.eq(swap_id))
+        .lock_exclusive()
+        .one(db)
+        .await
+}
