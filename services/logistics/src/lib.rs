@@ -2,11 +2,14 @@
 //! the defective unit — and the crew's outcome (completed, or a failed attempt) goes back to the
 //! retailer as events.
 
+pub mod app;
 pub mod consumers;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod outbound;
 pub mod photos;
+pub mod settings;
 
 use std::sync::Arc;
 
@@ -14,6 +17,7 @@ use kummerer_contracts::topology::{LOGISTICS_RETURNS, LOGISTICS_SWAPS, Service};
 use kummerer_messaging::ConsumerConfig;
 use kummerer_service::{Context, Parts};
 use photos::{DiskPhotoStore, PhotoStore};
+use settings::Settings;
 
 pub use logistics_migration::Migrator;
 
@@ -21,10 +25,29 @@ pub const SERVICE: Service = Service::Logistics;
 pub const DEFAULT_PORT: u16 = 8083;
 
 /// Wires the service: the job API, the crew's page, the consumers of approved swaps and of
-/// return requests, with the
-/// photos on disk in `$KUMMERER_PHOTO_DIR` (default `./data/photos`, created at start).
+/// return requests, with its [`Settings`] from the environment (a bad value stops the start,
+/// naming the variable) and the photos on disk in `$KUMMERER_PHOTO_DIR` (created at start).
 pub fn build(ctx: &Context) -> Parts {
-    let photos: Arc<dyn PhotoStore> = match DiskPhotoStore::from_env() {
+    build_with_settings(ctx, settings_or_exit())
+}
+
+/// The settings from the environment; a bad value ends the process with a message naming the
+/// variable (the service must not start half-configured).
+fn settings_or_exit() -> Settings {
+    match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            eprintln!("logistics: {e}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// [`build`] with given settings.
+pub fn build_with_settings(ctx: &Context, settings: Settings) -> Parts {
+    settings.warn_about();
+    let photos: Arc<dyn PhotoStore> = match DiskPhotoStore::open(&settings.photo_dir) {
         Ok(store) => {
             tracing::info!(photos.dir = %store.dir().display(), "photo store on disk");
             Arc::new(store)
@@ -32,16 +55,18 @@ pub fn build(ctx: &Context) -> Parts {
         Err(e) => {
             // Not fatal: the store creates the directory again on the first upload, and the
             // error shows there if it persists.
-            tracing::error!(error = %e, "could not create the photo directory");
-            Arc::new(DiskPhotoStore::unchecked(photos::photo_dir_from_env()))
+            tracing::error!(error = %e, photos.dir = %settings.photo_dir.display(), "could not create the photo directory");
+            Arc::new(DiskPhotoStore::unchecked(settings.photo_dir.clone()))
         }
     };
-    build_with_photos(ctx, photos)
+    build_with(ctx, photos, http::HttpConfig::from_settings(&settings))
 }
 
 /// [`build`] with a given photo store (tests use a directory of their own).
 pub fn build_with_photos(ctx: &Context, photos: Arc<dyn PhotoStore>) -> Parts {
-    build_with(ctx, photos, http::HttpConfig::from_env())
+    let settings = settings_or_exit();
+    settings.warn_about();
+    build_with(ctx, photos, http::HttpConfig::from_settings(&settings))
 }
 
 /// [`build`] with a given photo store and HTTP configuration (tests set the operator's token).

@@ -9,18 +9,20 @@ use std::pin::Pin;
 
 use uuid::Uuid;
 
+use crate::domain::photo::{ImageType, PhotoKind};
+
 /// The environment variable naming the photo directory.
 pub const PHOTO_DIR_VAR: &str = "KUMMERER_PHOTO_DIR";
 /// The photo directory when [`PHOTO_DIR_VAR`] is unset.
 pub const DEFAULT_PHOTO_DIR: &str = "./data/photos";
 
-/// `$KUMMERER_PHOTO_DIR`, or [`DEFAULT_PHOTO_DIR`].
-pub fn photo_dir_from_env() -> PathBuf {
-    std::env::var(PHOTO_DIR_VAR)
-        .ok()
-        .filter(|d| !d.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_PHOTO_DIR.to_owned())
-        .into()
+/// A checked photo whose bytes are in the store, not yet recorded in `job_photos`.
+#[derive(Debug, Clone)]
+pub struct StoredPhoto {
+    pub key: String,
+    pub kind: PhotoKind,
+    pub image: ImageType,
+    pub size_bytes: i64,
 }
 
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = io::Result<T>> + Send + 'a>>;
@@ -66,11 +68,6 @@ impl DiskPhotoStore {
     /// A store in `dir`, which is created on the first upload.
     pub fn unchecked(dir: impl Into<PathBuf>) -> DiskPhotoStore {
         DiskPhotoStore { dir: dir.into() }
-    }
-
-    /// The store in `$KUMMERER_PHOTO_DIR` (default `./data/photos`), created if missing.
-    pub fn from_env() -> io::Result<DiskPhotoStore> {
-        DiskPhotoStore::open(photo_dir_from_env())
     }
 
     pub fn dir(&self) -> &Path {

@@ -41,14 +41,14 @@ pub async fn swap_approved(
     domain::check_swap(swap)
         .map_err(|e| HandleError::Permanent(format!("swap {}: {e}", swap.swap_id)))?;
     let now = Utc::now();
-    let Some(job) = db::insert_job_for_swap(txn, swap, now).await? else {
+    let Some(job) = db::jobs::insert_for_swap(txn, swap, now).await? else {
         tracing::info!(swap.id = %swap.swap_id, "swap already has its job; nothing to do");
         return Ok(());
     };
-    db::insert_event(
+    db::job_events::insert(
         txn,
         job.id,
-        db::kind::SCHEDULED,
+        db::job_events::kind::SCHEDULED,
         now,
         json!({ "window": { "start": job.window_start, "end": job.window_end } }),
     )
@@ -57,7 +57,7 @@ pub async fn swap_approved(
         start: job.window_start,
         end: job.window_end,
     };
-    db::announce_scheduled(txn, &job, window, now).await?;
+    crate::outbound::scheduled(txn, &job, window, now).await?;
     match auto_assign(txn, &job, now).await? {
         Some(crew) => {
             tracing::info!(job.id = %job.id, swap.id = %swap.swap_id, crew.id = %crew.id, "job scheduled and assigned");
@@ -85,10 +85,10 @@ async fn auto_assign(
         return Ok(None);
     };
     dispatch::place(txn, job.id, Some(&crew), date).await?;
-    db::insert_event(
+    db::job_events::insert(
         txn,
         job.id,
-        db::kind::ASSIGNED,
+        db::job_events::kind::ASSIGNED,
         now,
         json!({ "crew_id": crew.id, "carrier_id": crew.carrier_id, "reason": "auto" }),
     )

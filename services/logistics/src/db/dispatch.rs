@@ -4,7 +4,7 @@
 //! the job. A crew's row is locked while its day is counted and its visits renumbered, so two
 //! assignments to one crew are serialised and cannot overfill its day; taking crews before jobs
 //! keeps a dispatcher's action and a consumer's assignment from waiting on each other in a circle.
-//! A crew's failed attempt that is revisited (`http::jobs::record_failure`) takes the same order:
+//! A crew's failed attempt that is revisited (`app::visits::fail`) takes the same order:
 //! it looks at the job unlocked, locks the crews that may take the revisit, then the job, and
 //! starts over if the job changed crew in between.
 //!
@@ -15,13 +15,13 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, Statement, Value,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, Statement, Value,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::db::{carriers, jobs};
+use crate::db::jobs;
 use crate::domain::LIST_LIMIT;
 use crate::domain::dispatch::{COUNTED_STATUSES, Candidate, visit_date};
 
@@ -79,33 +79,6 @@ fn id_list(ids: &[Uuid]) -> String {
         .map(Uuid::to_string)
         .collect::<Vec<_>>()
         .join(",")
-}
-
-pub async fn insert_carrier<C: ConnectionTrait>(
-    db: &C,
-    name: &str,
-    now: DateTime<Utc>,
-) -> Result<carriers::Model, DbErr> {
-    let carrier = carriers::Model {
-        id: Uuid::now_v7(),
-        name: name.to_owned(),
-        created_at: now,
-    };
-    carriers::Entity::insert(carriers::ActiveModel {
-        id: Set(carrier.id),
-        name: Set(carrier.name.clone()),
-        created_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(carrier)
-}
-
-pub async fn find_carrier<C: ConnectionTrait>(
-    db: &C,
-    id: Uuid,
-) -> Result<Option<carriers::Model>, DbErr> {
-    carriers::Entity::find_by_id(id).one(db).await
 }
 
 /// What a new crew is made of (already checked).

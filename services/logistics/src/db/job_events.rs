@@ -1,6 +1,8 @@
 //! `job_events`: a job's own history (scheduled, completed, failed), append-only.
 
 use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::QueryOrder;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -19,3 +21,46 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// The kinds of `job_events` rows.
+pub mod kind {
+    pub const SCHEDULED: &str = "scheduled";
+    pub const COMPLETED: &str = "completed";
+    pub const FAILED: &str = "failed";
+    pub const ASSIGNED: &str = "assigned";
+    pub const REASSIGNED: &str = "reassigned";
+    pub const RESCHEDULED: &str = "rescheduled";
+    pub const ON_THE_WAY: &str = "on_the_way";
+    pub const DELIVERED: &str = "delivered";
+    pub const COLLECTED: &str = "collected";
+}
+
+/// Appends an entry to a job's history.
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    job_id: Uuid,
+    kind: &str,
+    at: DateTime<Utc>,
+    details: serde_json::Value,
+) -> Result<(), DbErr> {
+    Entity::insert(ActiveModel {
+        id: Set(Uuid::now_v7()),
+        job_id: Set(job_id),
+        kind: Set(kind.to_owned()),
+        occurred_at: Set(at),
+        details: Set(details),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// A job's history, oldest first.
+pub async fn of_job<C: ConnectionTrait>(db: &C, job_id: Uuid) -> Result<Vec<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::JobId.eq(job_id))
+        .order_by_asc(Column::OccurredAt)
+        .order_by_asc(Column::Id)
+        .all(db)
+        .await
+}

@@ -1,6 +1,7 @@
 //! `job_photos`: which photo (by its key in the photo store) belongs to which job.
 
 use chrono::{DateTime, Utc};
+use sea_orm::ActiveValue::Set;
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -44,4 +45,26 @@ pub async fn find<C: ConnectionTrait>(
         .filter(Column::JobId.eq(job_id))
         .one(db)
         .await
+}
+
+/// Records a stored photo for job `job_id` (in the caller's transaction).
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    job_id: Uuid,
+    photo: &crate::photos::StoredPhoto,
+    now: DateTime<Utc>,
+) -> Result<Model, DbErr> {
+    let photo = ActiveModel {
+        id: Set(Uuid::now_v7()),
+        job_id: Set(job_id),
+        kind: Set(photo.kind.as_str().to_owned()),
+        content_type: Set(photo.image.content_type().to_owned()),
+        size_bytes: Set(photo.size_bytes),
+        storage_key: Set(photo.key.clone()),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    tracing::info!(job.id = %job_id, photo.id = %photo.id, photo.kind = %photo.kind, photo.size = photo.size_bytes, "photo stored");
+    Ok(photo)
 }

@@ -1,7 +1,11 @@
 //! `jobs`: one delivery-and-collection visit per approved swap.
 
 use chrono::{DateTime, Utc};
+use kummerer_contracts::SwapApprovedV1;
 use sea_orm::entity::prelude::*;
+use sea_orm::{QueryOrder, QuerySelect, TryInsertResult};
+
+use crate::domain::{JobStatus, LIST_LIMIT};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "jobs")]
@@ -57,3 +61,133 @@ pub struct Model {
 pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
+
+/// Creates the job for `swap` unless the swap already has one (`ON CONFLICT (swap_id) DO
+/// NOTHING`). Returns the new job, or `None` when it existed.
+pub async fn insert_for_swap<C: ConnectionTrait>(
+    db: &C,
+    swap: &SwapApprovedV1,
+    now: DateTime<Utc>,
+) -> Result<Option<Model>, DbErr> {
+    let addr = &swap.delivery_address;
+    let job = Model {
+        id: Uuid::now_v7(),
+        swap_id: swap.swap_id,
+        case_id: swap.case_id,
+        retailer_id: swap.retailer_id,
+        deliver_sku: swap.replacement_product.sku.clone(),
+        deliver_name: swap.replacement_product.name.clone(),
+        collect_serial: swap.defective_serial.clone(),
+        collect_sku: swap.defective_product.sku.clone(),
+        address_name: addr.name.clone(),
+        address_phone: addr.phone.clone(),
+        address_street: addr.street.clone(),
+        address_postcode: addr.postcode.clone(),
+        address_city: addr.city.clone(),
+        address_country: addr.country.clone(),
+        window_start: swap.window.start,
+        window_end: swap.window.end,
+        status: JobStatus::Scheduled.as_str().to_owned(),
+        attempts: 0,
+        delivered_serial: None,
+        collected_serial: None,
+        collected_serial_matches: None,
+        recipient_name: None,
+        failure_reason: None,
+        failure_note: None,
+        created_at: now,
+        updated_at: now,
+        completed_at: None,
+        carrier_id: None,
+        crew_id: None,
+        visit_date: Some(crate::domain::dispatch::visit_date(swap.window.start)),
+        position: None,
+        on_the_way_at: None,
+        eta: None,
+        delivered_at: None,
+        collected_at: None,
+        replacement_from: swap
+            .replacement_from
+            .as_ref()
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| DbErr::Custom(format!("replacement_from: {e}")))?,
+    };
+    let active: ActiveModel = job.clone().into();
+    let result = Entity::insert(active)
+        .on_conflict_do_nothing_on([Column::SwapId])
+        .exec_without_returning(db)
+        .await?;
+    Ok(match result {
+        TryInsertResult::Inserted(n) if n > 0 => Some(job),
+        _ => None,
+    })
+}
+
+/// Jobs by window, optionally of one status and/or one retailer, and only those `carrier` may
+/// see when given; at most [`LIST_LIMIT`].
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    status: Option<JobStatus>,
+    retailer_id: Option<Uuid>,
+    carrier: Option<Uuid>,
+) -> Result<Vec<Model>, DbErr> {
+    let mut query = Entity::find();
+    if let Some(carrier) = carrier {
+        query = query.filter(super::dispatch::visible_to_carrier(carrier));
+    }
+    if let Some(status) = status {
+        query = query.filter(Column::Status.eq(status.as_str()));
+    }
+    if let Some(retailer_id) = retailer_id {
+        query = query.filter(Column::RetailerId.eq(retailer_id));
+    }
+    query
+        .order_by_asc(Column::WindowStart)
+        .order_by_asc(Column::Id)
+        .limit(LIST_LIMIT)
+        .all(db)
+        .await
+}
+
+pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id).one(db).await
+}
+
+/// The job, locked (`FOR UPDATE`) until the caller's transaction ends: a second request for the
+/// same job waits here and then sees the first one's outcome.
+pub async fn lock<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id).lock_exclusive().one(db).await
+}
+
+/// What is recorded of the job's visit, for the rules.
+pub fn progress_of(job: &Model) -> Result<crate::domain::Progress, DbErr> {
+    Ok(crate::domain::Progress {
+        status: status_of(job)?,
+        on_the_way: job.on_the_way_at.is_some(),
+        delivered: job.delivered_at.is_some(),
+        collected: job.collected_at.is_some(),
+    })
+}
+
+/// The stored status as the domain type.
+pub fn status_of(job: &Model) -> Result<JobStatus, DbErr> {
+    JobStatus::parse(&job.status).ok_or_else(|| {
+        DbErr::Custom(format!(
+            "job {} has unknown status {:?}",
+            job.id, job.status
+        ))
+    })
+}
+
+/// The job of a swap, locked until the caller's transaction ends.
+pub async fn lock_of_swap<C: ConnectionTrait>(
+    db: &C,
+    swap_id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::SwapId.eq(swap_id))
+        .lock_exclusive()
+        .one(db)
+        .await
+}

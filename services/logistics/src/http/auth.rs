@@ -27,13 +27,15 @@ use chrono::Utc;
 use kummerer_service::Problem;
 use kummerer_web::{bearer, same, token_hash};
 use sea_orm::DatabaseConnection;
+use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use crate::db::{carrier_tokens, dispatch};
 
-/// The operator's token (`$KUMMERER_OPERATOR_TOKEN`); `None` when it is not set.
+/// The operator's token (`$KUMMERER_OPERATOR_TOKEN`, see [`crate::settings`]); `None` when it
+/// is not set.
 #[derive(Clone)]
-pub struct OperatorToken(Option<String>);
+pub struct OperatorToken(Option<SecretString>);
 
 impl std::fmt::Debug for OperatorToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -47,31 +49,24 @@ impl std::fmt::Debug for OperatorToken {
 
 impl OperatorToken {
     pub fn new(token: Option<String>) -> OperatorToken {
-        OperatorToken(token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()))
+        OperatorToken(
+            token
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .map(SecretString::from),
+        )
     }
 
-    /// From `KUMMERER_OPERATOR_TOKEN`.
-    pub fn from_env() -> OperatorToken {
-        let token = OperatorToken::new(std::env::var("KUMMERER_OPERATOR_TOKEN").ok());
-        match &token.0 {
-            None => tracing::warn!(
-                "KUMMERER_OPERATOR_TOKEN is not set: creating carriers and tokens answers 503"
-            ),
-            Some(t) if t.len() < 32 => {
-                tracing::warn!(
-                    "KUMMERER_OPERATOR_TOKEN is short: use at least 32 random characters"
-                )
-            }
-            Some(_) => {}
-        }
-        token
+    /// A token already read and checked (the settings').
+    pub fn from_secret(token: Option<SecretString>) -> OperatorToken {
+        OperatorToken(token)
     }
 
     /// Whether `token` is the operator's (the hashes are compared, in constant time).
     fn matches(&self, token: &str) -> bool {
         self.0
-            .as_deref()
-            .is_some_and(|mine| same(&token_hash(mine), &token_hash(token)))
+            .as_ref()
+            .is_some_and(|mine| same(&token_hash(mine.expose_secret()), &token_hash(token)))
     }
 }
 
@@ -186,7 +181,10 @@ async fn may_reach(req: &HttpRequest, caller: Caller) -> Result<(), actix_web::E
         }
     } else if req.match_info().get("id").is_some() {
         let job = path_id(req, "id", "job")?;
-        crate::http::dispatch::peek_job(db_of(req)?, carrier, job).await?;
+        crate::app::dispatch::visible_job(db_of(req)?, carrier.into(), job.into())
+            .await
+            .map_err(Problem::from)?
+            .ok_or_else(|| Problem::not_found("job"))?;
     } else if req.match_info().get("crew_id").is_some() {
         let crew = path_id(req, "crew_id", "crew")?;
         dispatch::find_crew_of(db_of(req)?, carrier, crew)
@@ -207,9 +205,12 @@ pub async fn crew_held(
 ) -> Result<Option<Uuid>, Problem> {
     match caller.carrier() {
         None => Ok(None),
-        Some(carrier) => Ok(crate::http::dispatch::peek_job(db, carrier, id)
-            .await?
-            .crew_id),
+        Some(carrier) => Ok(
+            crate::app::dispatch::visible_job(db, carrier.into(), id.into())
+                .await?
+                .ok_or_else(|| Problem::not_found("job"))?
+                .crew_id,
+        ),
     }
 }
 

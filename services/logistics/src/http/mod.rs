@@ -1,16 +1,13 @@
 //! The JSON API for carriers, crews and dispatchers (authenticated by [`auth`]), the crew's
 //! page (`/crew`) and the dispatcher's pages (`/dispatch`), both server-rendered.
 
+pub mod api;
 pub mod auth;
-pub mod crew;
-pub mod dispatch;
-pub mod dispatcher;
-pub mod jobs;
-pub mod members;
-pub mod photos;
-pub mod returns;
-pub mod tokens;
+pub mod pages;
 pub mod view;
+
+use api::{dispatch, jobs, members, photos, returns, tokens};
+use pages::{crew, dispatcher};
 
 use std::sync::Arc;
 
@@ -18,6 +15,7 @@ use actix_web::middleware::from_fn;
 use actix_web::web;
 
 use crate::photos::PhotoStore;
+use crate::settings::Settings;
 
 /// How the HTTP side runs.
 #[derive(Debug, Clone)]
@@ -38,11 +36,13 @@ impl HttpConfig {
         }
     }
 
-    /// From the environment (`KUMMERER_INSECURE_COOKIES`, `KUMMERER_OPERATOR_TOKEN`).
-    pub fn from_env() -> HttpConfig {
+    /// From the service's [`Settings`].
+    pub fn from_settings(settings: &Settings) -> HttpConfig {
         HttpConfig {
-            pages: kummerer_web::signin::PageConfig::from_env(),
-            operator: auth::OperatorToken::from_env(),
+            pages: kummerer_web::signin::PageConfig {
+                secure_cookies: !settings.insecure_cookies,
+            },
+            operator: auth::OperatorToken::from_secret(settings.operator_token.clone()),
         }
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::dispatch::Crew;
+use crate::db::returns::{ItemRow, shipments};
 use crate::db::{carriers, job_events, jobs};
 
 #[derive(Debug, Serialize)]
@@ -169,6 +170,28 @@ pub struct DispatchDay {
     pub unassigned: Vec<JobView>,
 }
 
+impl From<crate::app::dispatch::Board> for DispatchDay {
+    fn from(b: crate::app::dispatch::Board) -> Self {
+        DispatchDay {
+            carrier_id: b.carrier_id.0,
+            date: b.date,
+            crews: b
+                .crews
+                .into_iter()
+                .map(|(crew, jobs)| CrewJobs {
+                    crew,
+                    jobs: jobs.into_iter().map(|j| JobView::new(j, None)).collect(),
+                })
+                .collect(),
+            unassigned: b
+                .unassigned
+                .into_iter()
+                .map(|j| JobView::new(j, None))
+                .collect(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct Deliver {
     pub sku: String,
@@ -249,4 +272,143 @@ pub struct CrewVisits {
     pub crew_name: String,
     pub date: NaiveDate,
     pub visits: Vec<VisitView>,
+}
+
+/// The stored bytes of a photo as a response: its stored type, never sniffed by the browser.
+pub async fn photo_response(
+    store: &dyn crate::photos::PhotoStore,
+    photo: &crate::db::job_photos::Model,
+) -> Result<actix_web::HttpResponse, kummerer_service::Problem> {
+    let bytes = crate::app::photos::bytes_of(store, photo).await?;
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type(photo.content_type.clone())
+        .insert_header((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "private, max-age=86400, immutable",
+        ))
+        .insert_header((
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ))
+        .body(bytes))
+}
+
+// --- Return shipments ---
+
+#[derive(Debug, Serialize)]
+pub struct DepotView {
+    pub depot_id: Uuid,
+    pub name: String,
+    pub address: Option<Address>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReturnItemView {
+    pub id: Uuid,
+    pub claim_id: Uuid,
+    pub swap_id: Uuid,
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    /// The visit that collects (or collected) the unit from the customer.
+    pub job_id: Uuid,
+    pub serial: String,
+    pub product_sku: String,
+    pub product_name: String,
+    pub return_by: DateTime<Utc>,
+    pub freight_paid_by: String,
+    pub requested_at: DateTime<Utc>,
+    /// Collected from the customer (so at the carrier's depot); only then can it travel.
+    pub collected: bool,
+    pub collected_at: Option<DateTime<Utc>>,
+}
+
+impl From<ItemRow> for ReturnItemView {
+    fn from(row: ItemRow) -> Self {
+        let i = row.item;
+        ReturnItemView {
+            id: i.id,
+            claim_id: i.claim_id,
+            swap_id: i.swap_id,
+            case_id: i.case_id,
+            retailer_id: i.retailer_id,
+            job_id: i.job_id,
+            serial: i.serial,
+            product_sku: i.product_sku,
+            product_name: i.product_name,
+            return_by: i.return_by,
+            freight_paid_by: i.freight_paid_by,
+            requested_at: i.requested_at,
+            collected: row.collected_at.is_some(),
+            collected_at: row.collected_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShipmentView {
+    pub id: Uuid,
+    pub carrier_id: Uuid,
+    pub manufacturer_id: Uuid,
+    pub depot: DepotView,
+    /// `open`, `dispatched` or `arrived`.
+    pub status: String,
+    /// Every unit collected: it can be dispatched (while open).
+    pub ready: bool,
+    pub crew_id: Option<Uuid>,
+    pub ship_date: Option<NaiveDate>,
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub arrived_at: Option<DateTime<Utc>>,
+    pub received_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub items: Vec<ReturnItemView>,
+}
+
+impl ShipmentView {
+    pub fn new(s: shipments::Model, rows: Vec<ItemRow>) -> Self {
+        let items: Vec<ReturnItemView> = rows.into_iter().map(ReturnItemView::from).collect();
+        ShipmentView {
+            ready: !items.is_empty() && items.iter().all(|i| i.collected),
+            id: s.id,
+            carrier_id: s.carrier_id,
+            manufacturer_id: s.manufacturer_id,
+            depot: DepotView {
+                depot_id: s.depot_id,
+                name: s.depot_name,
+                address: serde_json::from_value(s.depot_address).ok(),
+            },
+            status: s.status,
+            crew_id: s.crew_id,
+            ship_date: s.ship_date,
+            dispatched_at: s.dispatched_at,
+            arrived_at: s.arrived_at,
+            received_by: s.received_by,
+            created_at: s.created_at,
+            items,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ShipmentList {
+    pub items: Vec<ShipmentView>,
+}
+
+/// The shipments with their items.
+pub async fn with_items<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    list: Vec<shipments::Model>,
+) -> Result<Vec<ShipmentView>, sea_orm::DbErr> {
+    let ids: Vec<Uuid> = list.iter().map(|s| s.id).collect();
+    let mut rows = crate::db::returns::items_of(db, &ids).await?;
+    Ok(list
+        .into_iter()
+        .map(|s| {
+            let (mine, rest): (Vec<_>, Vec<_>) = rows
+                .drain(..)
+                .partition(|r| r.item.shipment_id == Some(s.id));
+            rows = rest;
+            ShipmentView::new(s, mine)
+        })
+        .collect())
 }

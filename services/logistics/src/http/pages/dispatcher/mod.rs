@@ -23,7 +23,7 @@ use crate::http::crew::Errors;
 
 pub use kummerer_web::{render, render_status};
 
-const CSS: &str = include_str!("../../../static/dispatch.css");
+const CSS: &str = include_str!("../../../../static/dispatch.css");
 
 pub fn routes(cfg: &mut web::ServiceConfig, config: PageConfig) {
     cfg.service(

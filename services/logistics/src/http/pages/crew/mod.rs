@@ -6,55 +6,60 @@
 //! as an unknown one. Every POST carries the session's CSRF token (else 403).
 
 pub mod auth;
+pub mod complete;
 pub mod form_data;
-pub mod pages;
-
-use std::collections::HashMap;
+pub mod multipart;
+pub mod photo;
+pub mod rows;
+pub mod steps;
+pub mod today;
+pub mod visit;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, guard, web};
 use askama::Template;
+use kummerer_contracts::ids::JobId;
 use kummerer_service::Problem;
 
 /// How the crew's page runs (`Secure` on the session cookie).
 pub type CrewConfig = kummerer_web::signin::PageConfig;
 
-const CSS: &str = include_str!("../../../static/crew.css");
+const CSS: &str = include_str!("../../../../static/crew.css");
 
 pub fn routes(cfg: &mut web::ServiceConfig, config: CrewConfig) {
     cfg.service(
         kummerer_web::signin::routes::<auth::CrewAccounts>(web::scope("/crew"), config)
             .app_data(web::FormConfig::default().limit(16 * 1024))
-            .route("", web::get().to(pages::today))
+            .route("", web::get().to(today::today))
             .route("/crew.css", web::get().to(css))
-            .route("/visits/{id}", web::get().to(pages::visit))
+            .route("/visits/{id}", web::get().to(visit::visit))
             .route(
                 "/visits/{id}/complete",
                 web::post()
                     .guard(guard::fn_guard(is_multipart))
-                    .to(pages::complete_with_photos),
+                    .to(complete::complete_with_photos),
             )
-            .route("/visits/{id}/complete", web::post().to(pages::complete))
-            .route("/visits/{id}/on-the-way", web::post().to(pages::on_the_way))
+            .route("/visits/{id}/complete", web::post().to(complete::complete))
+            .route("/visits/{id}/on-the-way", web::post().to(steps::on_the_way))
             .route(
                 "/visits/{id}/delivered",
                 web::post()
                     .guard(guard::fn_guard(is_multipart))
-                    .to(pages::delivered_with_photo),
+                    .to(steps::delivered_with_photo),
             )
-            .route("/visits/{id}/delivered", web::post().to(pages::delivered))
+            .route("/visits/{id}/delivered", web::post().to(steps::delivered))
             .route(
                 "/visits/{id}/collected",
                 web::post()
                     .guard(guard::fn_guard(is_multipart))
-                    .to(pages::collected_with_photo),
+                    .to(steps::collected_with_photo),
             )
-            .route("/visits/{id}/collected", web::post().to(pages::collected))
+            .route("/visits/{id}/collected", web::post().to(steps::collected))
             .route(
                 "/visits/{id}/photos/{photo_id}",
-                web::get().to(pages::photo),
+                web::get().to(photo::photo),
             )
-            .route("/visits/{id}/fail", web::post().to(pages::fail)),
+            .route("/visits/{id}/fail", web::post().to(steps::fail)),
     );
 }
 
@@ -95,33 +100,10 @@ pub fn not_found() -> Result<HttpResponse, Problem> {
     )
 }
 
-/// A form's errors: by field, and one for the whole form.
-#[derive(Debug, Default, Clone)]
-pub struct Errors {
-    pub fields: HashMap<String, String>,
-    pub general: Option<String>,
-}
+/// The `{id}` of a visit in the path, parsed once.
+pub type VisitPath = super::PathId<JobId>;
 
-impl Errors {
-    pub fn from_problem(p: &Problem) -> Errors {
-        let fields: HashMap<String, String> = p
-            .errors
-            .iter()
-            .map(|e| (e.field.clone(), e.message.clone()))
-            .collect();
-        let general = if fields.is_empty() {
-            Some(p.detail.clone().unwrap_or_else(|| p.title.clone()))
-        } else {
-            Some("Please correct the marked fields.".to_owned())
-        };
-        Errors { fields, general }
-    }
-
-    /// The message about `field`, or an empty string.
-    pub fn of(&self, field: &str) -> &str {
-        self.fields.get(field).map(String::as_str).unwrap_or("")
-    }
-}
+pub use super::Errors;
 
 #[derive(Template)]
 #[template(path = "crew/sign_in.html")]

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::carrier_tokens::{self, CarrierToken};
-use crate::db::dispatch;
 use crate::http::auth::{Caller, operator_only};
 
 /// Longest label.
@@ -48,7 +47,7 @@ pub async fn create(
     let mut v = FieldErrors::new();
     let label = v.text("label", &body.label, LABEL_MAX);
     v.finish()?;
-    dispatch::find_carrier(db.get_ref(), carrier_id)
+    crate::db::carriers::find(db.get_ref(), carrier_id)
         .await
         .map_err(Problem::from)?
         .ok_or_else(|| Problem::not_found("carrier"))?;
@@ -69,7 +68,7 @@ pub async fn list(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let carrier_id = path.into_inner();
-    dispatch::find_carrier(db.get_ref(), carrier_id)
+    crate::db::carriers::find(db.get_ref(), carrier_id)
         .await?
         .ok_or_else(|| Problem::not_found("carrier"))?;
     let items = carrier_tokens::list(db.get_ref(), carrier_id).await?;

@@ -11,7 +11,7 @@ use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::{SignIn, message_page};
-use crate::db::{dispatcher, dispatcher_sessions, dispatchers};
+use crate::db::{dispatcher_sessions, dispatchers};
 
 pub const COOKIE: &str = "kummerer_dispatch_session";
 /// How long a dispatcher's session lasts (a working day at the desk).
@@ -47,7 +47,7 @@ impl Accounts for DispatcherAccounts {
         txn: &DatabaseTransaction,
         login: &str,
     ) -> Result<Option<dispatchers::Model>, DbErr> {
-        dispatcher::lock_by_email(txn, login).await
+        dispatchers::lock_by_email(txn, login).await
     }
 
     async fn set_failures(
@@ -56,7 +56,7 @@ impl Accounts for DispatcherAccounts {
         failed_attempts: i32,
         locked_until: Option<DateTime<Utc>>,
     ) -> Result<(), DbErr> {
-        dispatcher::set_failures(txn, id, failed_attempts, locked_until).await
+        dispatchers::set_failures(txn, id, failed_attempts, locked_until).await
     }
 
     async fn insert_session(
@@ -72,7 +72,7 @@ impl Accounts for DispatcherAccounts {
             created_at: s.created_at,
             expires_at: s.expires_at,
         };
-        dispatcher::insert_session(txn, row).await
+        dispatcher_sessions::insert(txn, row).await
     }
 
     async fn live_session(
@@ -80,12 +80,12 @@ impl Accounts for DispatcherAccounts {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(String, dispatchers::Model)>, DbErr> {
-        let found = dispatcher::live_session(db, id, now).await?;
+        let found = dispatcher_sessions::live(db, id, now).await?;
         Ok(found.map(|(s, d)| (s.csrf_token, d)))
     }
 
     async fn delete_session(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
-        dispatcher::delete_session(db, id).await
+        dispatcher_sessions::delete(db, id).await
     }
 
     fn sign_in_form(email: &str, message: Option<String>) -> Result<HttpResponse, Problem> {

@@ -1,32 +1,37 @@
 //! The dispatcher's pages: the board of a day, a crew's day, a job with its two forms
 //! (*reassign*, *reschedule*). Every query is scoped to the signed-in dispatcher's carrier.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
+use kummerer_contracts::ids::{CarrierId, CrewId, JobId};
 use kummerer_service::Problem;
-use kummerer_service::problem::FieldError;
 use kummerer_web::see_other;
 use kummerer_web::signin::{self, Signed};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
-use uuid::Uuid;
 
+use super::super::{Errors, PathId};
 use super::auth::DispatcherAccounts;
 use super::{
     Board, CrewBlock, CrewDay, CrewOption, HistoryRow, JobDetail, JobPage, JobRow, Me, not_found,
     render, render_status,
 };
+use crate::app::Invalid;
+use crate::app::dispatch::{self as app, DispatchError};
 use crate::db::{self, dispatch, dispatchers};
 use crate::domain::JobStatus;
-use crate::http::crew::Errors;
-use crate::http::dispatch::{peek_job, reassign, reschedule_job};
-use crate::http::view::JobView;
+use crate::http::view::{DispatchDay, JobView};
 
 type Dispatcher = Signed<dispatchers::Model>;
 
 async fn me_of(db: &DatabaseConnection, s: &Dispatcher) -> Result<Me, Problem> {
-    let carrier = dispatch::find_carrier(db, s.account.carrier_id)
+    let carrier = crate::db::carriers::find(db, s.account.carrier_id)
         .await?
         .map(|c| c.name)
         .unwrap_or_default();
@@ -37,16 +42,38 @@ async fn me_of(db: &DatabaseConnection, s: &Dispatcher) -> Result<Me, Problem> {
     })
 }
 
-/// The signed-in dispatcher, or the redirect to the sign-in page.
-async fn signed(
-    req: &HttpRequest,
-    db: &DatabaseConnection,
-) -> Result<Result<(Dispatcher, Me), HttpResponse>, Problem> {
-    let Some(s) = signin::signed_in::<DispatcherAccounts>(req, db).await? else {
-        return Ok(Err(see_other("/dispatch/sign-in")));
-    };
-    let me = me_of(db, &s).await?;
-    Ok(Ok((s, me)))
+/// The signed-in dispatcher with the page header, as an extractor: without a live session the
+/// request is answered with the redirect to the sign-in page before the handler runs.
+pub struct SignedDispatcher(pub Dispatcher, pub Me);
+
+impl FromRequest for SignedDispatcher {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let db = req
+                .app_data::<web::Data<DatabaseConnection>>()
+                .ok_or_else(|| Problem::internal("no database connection registered"))?;
+            let Some(s) = signin::signed_in::<DispatcherAccounts>(&req, db.get_ref())
+                .await
+                .map_err(Problem::from)?
+            else {
+                return Err(InternalError::from_response(
+                    "not signed in",
+                    see_other("/dispatch/sign-in"),
+                )
+                .into());
+            };
+            let me = me_of(db.get_ref(), &s).await?;
+            Ok(SignedDispatcher(s, me))
+        })
+    }
+}
+
+fn carrier_of(s: &Dispatcher) -> CarrierId {
+    CarrierId(s.account.carrier_id)
 }
 
 fn row(j: &JobView) -> JobRow {
@@ -80,16 +107,16 @@ fn day_of(q: &DayQuery) -> NaiveDate {
 /// `GET /dispatch?date=YYYY-MM-DD`: every crew of the carrier with its jobs of the day in order,
 /// and the unassigned jobs in the carrier's regions.
 pub async fn board(
-    req: HttpRequest,
+    SignedDispatcher(s, me): SignedDispatcher,
     db: web::Data<DatabaseConnection>,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let (s, me) = match signed(&req, db.get_ref()).await? {
-        Ok(signed) => signed,
-        Err(res) => return Ok(res),
-    };
     let date = day_of(&query);
-    let day = crate::http::dispatch::board(db.get_ref(), s.account.carrier_id, date).await?;
+    let day = match app::board(db.get_ref(), carrier_of(&s), date).await {
+        Ok(board) => DispatchDay::from(board),
+        Err(DispatchError::NotFound(what)) => return not_found(what),
+        Err(e) => return Err(Problem::internal(e)),
+    };
     let around = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     render(&Board {
         me,
@@ -113,23 +140,19 @@ pub async fn board(
 
 /// `GET /dispatch/crews/{id}?date=`: one crew's day; another carrier's crew is not found.
 pub async fn crew(
-    req: HttpRequest,
+    SignedDispatcher(s, me): SignedDispatcher,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
+    path: PathId<CrewId>,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let (s, me) = match signed(&req, db.get_ref()).await? {
-        Ok(signed) => signed,
-        Err(res) => return Ok(res),
-    };
-    let Ok(id) = Uuid::parse_str(&path) else {
+    let PathId(Some(id)) = path else {
         return not_found("crew");
     };
-    let Some(crew) = dispatch::find_crew_of(db.get_ref(), s.account.carrier_id, id).await? else {
+    let Some(crew) = dispatch::find_crew_of(db.get_ref(), s.account.carrier_id, id.0).await? else {
         return not_found("crew");
     };
     let date = day_of(&query);
-    let jobs = dispatch::crew_day(db.get_ref(), id, date)
+    let jobs = dispatch::crew_day(db.get_ref(), id.0, date)
         .await?
         .into_iter()
         .map(|j| row(&JobView::new(j, None)))
@@ -150,16 +173,14 @@ async fn job_page(
     db: &DatabaseConnection,
     s: &Dispatcher,
     me: Me,
-    id: Uuid,
+    id: JobId,
     status: StatusCode,
     notice: Option<String>,
     errors: Errors,
 ) -> Result<HttpResponse, Problem> {
     let carrier_id = s.account.carrier_id;
-    let job = match peek_job(db, carrier_id, id).await {
-        Ok(job) => job,
-        Err(p) if p.status == StatusCode::NOT_FOUND.as_u16() => return not_found("job"),
-        Err(p) => return Err(p),
+    let Some(job) = app::visible_job(db, carrier_of(s), id).await? else {
+        return not_found("job");
     };
     let crews = dispatch::crews_of(db, carrier_id).await?;
     let crew_name = crews
@@ -177,7 +198,7 @@ async fn job_page(
             selected: i == 0,
         })
         .collect();
-    let history = db::events_of(db, id)
+    let history = db::job_events::of_job(db, id.0)
         .await?
         .into_iter()
         .map(|e| HistoryRow {
@@ -186,7 +207,7 @@ async fn job_page(
             kind: e.kind,
         })
         .collect();
-    let completed = db::status_of(&job)? == JobStatus::Completed;
+    let completed = db::jobs::status_of(&job)? == JobStatus::Completed;
     let detail = JobDetail {
         id: job.id,
         customer: job.address_name.clone(),
@@ -220,16 +241,12 @@ async fn job_page(
 
 /// `GET /dispatch/jobs/{id}`: the job, its history and the two forms.
 pub async fn job(
-    req: HttpRequest,
+    SignedDispatcher(s, me): SignedDispatcher,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
+    path: PathId<JobId>,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let (s, me) = match signed(&req, db.get_ref()).await? {
-        Ok(signed) => signed,
-        Err(res) => return Ok(res),
-    };
-    let Ok(id) = Uuid::parse_str(&path) else {
+    let PathId(Some(id)) = path else {
         return not_found("job");
     };
     let notice = match query.done.as_str() {
@@ -249,23 +266,30 @@ pub async fn job(
     .await
 }
 
-/// What a refused action shows: the 404 page, or the job's page with the problem (a 5xx stays
-/// an error).
+/// What a refused action shows: the 404 page, or the job's page with the form's errors (a
+/// failure of ours stays an error).
 async fn refused(
     db: &DatabaseConnection,
     s: &Dispatcher,
-    id: Uuid,
-    p: Problem,
+    id: JobId,
+    e: DispatchError,
 ) -> Result<HttpResponse, Problem> {
-    let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if status == StatusCode::NOT_FOUND {
-        return not_found("job or crew");
-    }
-    if !status.is_client_error() {
-        return Err(p);
-    }
+    let (status, errors) = match e {
+        DispatchError::NotFound(_) => return not_found("job or crew"),
+        DispatchError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, Errors::of_invalid(i)),
+        DispatchError::AlreadyCompleted(_)
+        | DispatchError::CrewInactive(_)
+        | DispatchError::CrewFull { .. }
+        | DispatchError::CrewNameTaken(_)
+        | DispatchError::Busy(_) => (StatusCode::CONFLICT, Errors::general(e.to_string())),
+        DispatchError::Db(e) if crate::app::unstorable(&e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Errors::general("text must not contain NUL characters"),
+        ),
+        DispatchError::Db(e) => return Err(e.into()),
+    };
     let me = me_of(db, s).await?;
-    job_page(db, s, me, id, status, None, Errors::from_problem(&p)).await
+    job_page(db, s, me, id, status, None, errors).await
 }
 
 /// The guard of a job's form (session, CSRF token, origin) and the job's id from the path;
@@ -274,15 +298,15 @@ async fn guarded(
     req: &HttpRequest,
     db: &DatabaseConnection,
     csrf: &str,
-    path: &str,
-) -> Result<Result<(Dispatcher, Uuid), HttpResponse>, Problem> {
+    path: PathId<JobId>,
+) -> Result<Result<(Dispatcher, JobId), HttpResponse>, Problem> {
     let s = match signin::guard_post::<DispatcherAccounts>(req, db, csrf).await? {
         Ok(s) => s,
         Err(res) => return Ok(Err(res)),
     };
-    match Uuid::parse_str(path) {
-        Ok(id) => Ok(Ok((s, id))),
-        Err(_) => Ok(Err(not_found("job")?)),
+    match path {
+        PathId(Some(id)) => Ok(Ok((s, id))),
+        PathId(None) => Ok(Err(not_found("job")?)),
     }
 }
 
@@ -298,28 +322,25 @@ pub struct AssignForm {
 pub async fn assign(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
+    path: PathId<JobId>,
     form: web::Form<AssignForm>,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    let (s, id) = match guarded(&req, db, &form.csrf, &path).await? {
+    let (s, id) = match guarded(&req, db, &form.csrf, path).await? {
         Ok(guarded) => guarded,
         Err(res) => return Ok(res),
     };
-    let Ok(crew_id) = Uuid::parse_str(form.crew_id.trim()) else {
-        let p = Problem::validation(vec![FieldError {
-            field: "crew_id".into(),
-            message: "choose a crew".into(),
-        }]);
-        return refused(db, &s, id, p).await;
+    let Ok(crew_id) = form.crew_id.trim().parse::<CrewId>() else {
+        let e = Invalid::field("crew_id", "choose a crew");
+        return refused(db, &s, id, e.into()).await;
     };
-    match reassign(db, s.account.carrier_id, id, crew_id, &form.reason).await {
+    match app::reassign(db, carrier_of(&s), id, crew_id, &form.reason).await {
         Ok(_) => {
             tracing::info!(dispatcher.id = %s.account.id, job.id = %id, crew.id = %crew_id,
                 "job reassigned at the dispatcher's page");
             Ok(see_other(&format!("/dispatch/jobs/{id}?done=reassigned")))
         }
-        Err(p) => refused(db, &s, id, p).await,
+        Err(e) => refused(db, &s, id, e).await,
     }
 }
 
@@ -335,7 +356,7 @@ pub struct RescheduleForm {
 
 impl RescheduleForm {
     /// The window the form names (UTC), or the fields that are no date or time.
-    fn window(&self) -> Result<(DateTime<Utc>, DateTime<Utc>), Problem> {
+    fn window(&self) -> Result<(DateTime<Utc>, DateTime<Utc>), Invalid> {
         let mut errors = Vec::new();
         let date = NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d").ok();
         if date.is_none() {
@@ -353,10 +374,10 @@ impl RescheduleForm {
             (Some(d), Some(s), Some(e)) if errors.is_empty() => {
                 Ok((d.and_time(s).and_utc(), d.and_time(e).and_utc()))
             }
-            _ => Err(Problem::validation(
+            _ => Err(Invalid(
                 errors
                     .into_iter()
-                    .map(|(field, message)| FieldError {
+                    .map(|(field, message)| kummerer_service::problem::FieldError {
                         field: field.into(),
                         message: message.into(),
                     })
@@ -370,24 +391,24 @@ impl RescheduleForm {
 pub async fn reschedule(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
+    path: PathId<JobId>,
     form: web::Form<RescheduleForm>,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    let (s, id) = match guarded(&req, db, &form.csrf, &path).await? {
+    let (s, id) = match guarded(&req, db, &form.csrf, path).await? {
         Ok(guarded) => guarded,
         Err(res) => return Ok(res),
     };
     let window = match form.window() {
         Ok(window) => window,
-        Err(p) => return refused(db, &s, id, p).await,
+        Err(e) => return refused(db, &s, id, e.into()).await,
     };
-    match reschedule_job(db, s.account.carrier_id, id, window, &form.reason).await {
+    match app::reschedule(db, carrier_of(&s), id, window, &form.reason).await {
         Ok(_) => {
             tracing::info!(dispatcher.id = %s.account.id, job.id = %id,
                 "job rescheduled at the dispatcher's page");
             Ok(see_other(&format!("/dispatch/jobs/{id}?done=rescheduled")))
         }
-        Err(p) => refused(db, &s, id, p).await,
+        Err(e) => refused(db, &s, id, e).await,
     }
 }

@@ -2,16 +2,21 @@
 //! (`crew_members`, `crew_sessions`) and templates. The session cookie is
 //! `kummerer_crew_session` (`HttpOnly`, `SameSite=Strict`, `Secure`, `Path=/crew`, 12 h).
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::InternalError;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kummerer_service::Problem;
 use kummerer_web::signin::{self, Accounts, Credentials, NewSession, Site};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
-use crate::db::{crew, crew_members, crew_sessions};
-use crate::http::crew::{SignIn, message_page, render};
+use super::{SignIn, message_page, render, see_other};
+use crate::db::{crew_members, crew_sessions};
 
 pub use kummerer_web::signin::CsrfForm;
 
@@ -46,7 +51,7 @@ impl Accounts for CrewAccounts {
         txn: &DatabaseTransaction,
         login: &str,
     ) -> Result<Option<crew_members::Model>, DbErr> {
-        crew::lock_member_by_email(txn, login).await
+        crew_members::lock_by_email(txn, login).await
     }
 
     async fn set_failures(
@@ -55,7 +60,7 @@ impl Accounts for CrewAccounts {
         failed_attempts: i32,
         locked_until: Option<DateTime<Utc>>,
     ) -> Result<(), DbErr> {
-        crew::set_failures(txn, id, failed_attempts, locked_until).await
+        crew_members::set_failures(txn, id, failed_attempts, locked_until).await
     }
 
     async fn insert_session(
@@ -63,7 +68,7 @@ impl Accounts for CrewAccounts {
         m: &crew_members::Model,
         s: NewSession,
     ) -> Result<(), DbErr> {
-        crew::insert_session(
+        crew_sessions::insert(
             txn,
             crew_sessions::Model {
                 id: s.id,
@@ -82,13 +87,13 @@ impl Accounts for CrewAccounts {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<(String, crew_members::Model)>, DbErr> {
-        Ok(crew::live_session(db, id, now)
+        Ok(crew_sessions::live(db, id, now)
             .await?
             .map(|(s, m)| (s.csrf_token, m)))
     }
 
     async fn delete_session(db: &DatabaseConnection, id: &str) -> Result<(), DbErr> {
-        crew::delete_session(db, id).await
+        crew_sessions::delete(db, id).await
     }
 
     fn sign_in_form(email: &str, message: Option<String>) -> Result<HttpResponse, Problem> {
@@ -129,6 +134,34 @@ pub async fn signed_in(
     Ok(signin::signed_in::<CrewAccounts>(req, db)
         .await?
         .map(Signed::from))
+}
+
+/// The signed-in crew member, as an extractor (zero2prod's `reject_anonymous_users`): without a
+/// live session the request is answered with the redirect to the sign-in page before the
+/// handler runs.
+#[derive(Debug, Clone)]
+pub struct CrewMember(pub Signed);
+
+impl FromRequest for CrewMember {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let db = req
+                .app_data::<web::Data<DatabaseConnection>>()
+                .ok_or_else(|| Problem::internal("no database connection registered"))?;
+            match signed_in(&req, db.get_ref()).await.map_err(Problem::from)? {
+                Some(signed) => Ok(CrewMember(signed)),
+                None => Err(InternalError::from_response(
+                    "not signed in",
+                    see_other("/crew/sign-in"),
+                )
+                .into()),
+            }
+        })
+    }
 }
 
 /// The guard of every crew POST: a live session (else to the sign-in page) and the session's

@@ -1,0 +1,190 @@
+//! Every event logistics publishes, built in one place and put in the outbox of the caller's
+//! transaction (the relay publishes it after the commit). The use cases in [`crate::app`] and
+//! the consumers call these; nothing else builds a `logistics.*` message.
+
+use chrono::{DateTime, Utc};
+use kummerer_contracts::{
+    JobCompletedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, Photo,
+    ReturnArrivedV1, TimeWindow, UnitCollectedV1,
+};
+use kummerer_messaging::enqueue;
+use sea_orm::{ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+use crate::db::jobs;
+use crate::db::returns::items;
+use crate::domain::FailedAttempt;
+
+/// `logistics.job.scheduled.v1` for `job` with `window` (its new one, when it moves).
+pub async fn scheduled<C: ConnectionTrait>(
+    txn: &C,
+    job: &jobs::Model,
+    window: TimeWindow,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        JobScheduledV1 {
+            job_id: job.id,
+            swap_id: job.swap_id,
+            case_id: job.case_id,
+            retailer_id: job.retailer_id,
+            window,
+            scheduled_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `logistics.job.on_the_way.v1`: the crew set off to `job` (as it is now, with its `eta`).
+pub async fn on_the_way<C: ConnectionTrait>(
+    txn: &C,
+    job: &jobs::Model,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        JobOnTheWayV1 {
+            job_id: job.id,
+            swap_id: job.swap_id,
+            case_id: job.case_id,
+            retailer_id: job.retailer_id,
+            window: TimeWindow {
+                start: job.window_start,
+                end: job.window_end,
+            },
+            eta: job.eta,
+            departed_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `logistics.job.delivered.v1`: the replacement of `job` (as it is now) was handed over.
+pub async fn delivered<C: ConnectionTrait>(
+    txn: &C,
+    job: &jobs::Model,
+    photo_taken: bool,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        JobDeliveredV1 {
+            job_id: job.id,
+            swap_id: job.swap_id,
+            case_id: job.case_id,
+            retailer_id: job.retailer_id,
+            delivered_serial: job.delivered_serial.clone().unwrap_or_default(),
+            recipient_name: job.recipient_name.clone().unwrap_or_default(),
+            photo_taken,
+            delivered_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `logistics.job.collected.v1`: the defective unit of `job` (as it is now) was collected, with
+/// the photo as evidence.
+pub async fn collected<C: ConnectionTrait>(
+    txn: &C,
+    job: &jobs::Model,
+    photo: Option<Photo>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        UnitCollectedV1 {
+            job_id: job.id,
+            swap_id: job.swap_id,
+            case_id: job.case_id,
+            retailer_id: job.retailer_id,
+            collected_serial: job.collected_serial.clone().unwrap_or_default(),
+            expected_serial: job.collect_serial.clone(),
+            serial_matches: job.collected_serial_matches.unwrap_or(false),
+            photo,
+            collected_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `logistics.job.completed.v1`: both steps of `job`'s visit are recorded.
+pub async fn completed<C: ConnectionTrait>(
+    txn: &C,
+    job: &jobs::Model,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        JobCompletedV1 {
+            job_id: job.id,
+            swap_id: job.swap_id,
+            case_id: job.case_id,
+            retailer_id: job.retailer_id,
+            delivered_serial: job.delivered_serial.clone().unwrap_or_default(),
+            collected_serial: job.collected_serial.clone().unwrap_or_default(),
+            collected_serial_matches: job.collected_serial_matches.unwrap_or(false),
+            recipient_name: job.recipient_name.clone().unwrap_or_default(),
+            completed_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `logistics.job.failed.v1`: attempt number `attempt` at `job`'s visit did not work out.
+pub async fn failed<C: ConnectionTrait>(
+    txn: &C,
+    job: &jobs::Model,
+    failure: &FailedAttempt,
+    attempt: u32,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        JobFailedV1 {
+            job_id: job.id,
+            swap_id: job.swap_id,
+            case_id: job.case_id,
+            retailer_id: job.retailer_id,
+            reason: failure.reason,
+            note: failure.note.clone(),
+            attempt,
+            failed_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `logistics.return.arrived.v1`: the unit of return item `item` reached its depot in
+/// shipment `shipment_id`.
+pub async fn return_arrived<C: ConnectionTrait>(
+    txn: &C,
+    item: &items::Model,
+    shipment_id: Uuid,
+    received_by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        ReturnArrivedV1 {
+            claim_id: item.claim_id,
+            swap_id: item.swap_id,
+            case_id: item.case_id,
+            retailer_id: item.retailer_id,
+            manufacturer_id: item.manufacturer_id,
+            depot_id: item.depot_id,
+            shipment_id,
+            serial: item.serial.clone(),
+            received_by: received_by.to_owned(),
+            arrived_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}

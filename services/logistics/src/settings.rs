@@ -1,0 +1,153 @@
+//! Logistics' own settings, read from the environment and checked once at start (beside the
+//! shared `kummerer_service::Config`): a bad value stops the start with a message naming the
+//! variable. Secrets are wrapped ([`SecretString`]): they never show in `Debug` or in logs.
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `KUMMERER_OPERATOR_TOKEN` | the operator's bearer token (creating carriers and their tokens); unset or empty: those routes answer 503 |
+//! | `KUMMERER_PHOTO_DIR` | where the photos' bytes are kept (default `./data/photos`, created at start) |
+//! | `KUMMERER_INSECURE_COOKIES` | `1`: the pages' session cookies are not `Secure` (plain HTTP under another host name); `0` or unset: they are |
+
+use std::path::PathBuf;
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::photos::{DEFAULT_PHOTO_DIR, PHOTO_DIR_VAR};
+
+pub const OPERATOR_TOKEN_VAR: &str = "KUMMERER_OPERATOR_TOKEN";
+pub const INSECURE_COOKIES_VAR: &str = "KUMMERER_INSECURE_COOKIES";
+
+/// Shortest operator token that does not draw a warning at start.
+const OPERATOR_TOKEN_ADVISED: usize = 32;
+
+/// What logistics reads from its environment, checked.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The operator's token; `None` closes the operator's routes (503).
+    pub operator_token: Option<SecretString>,
+    /// Where the photos' bytes are kept.
+    pub photo_dir: PathBuf,
+    /// The pages' session cookies without `Secure`.
+    pub insecure_cookies: bool,
+}
+
+/// A variable whose value cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {var} is not valid: {reason}")]
+pub struct SettingsError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+impl Settings {
+    /// From the process environment.
+    pub fn from_env() -> Result<Settings, SettingsError> {
+        Settings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// From `lookup` (a variable's value, `None` when unset): tests pass a map.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
+        let operator_token = lookup(OPERATOR_TOKEN_VAR)
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty());
+        if operator_token
+            .as_ref()
+            .is_some_and(|t| t.chars().any(char::is_control))
+        {
+            return Err(SettingsError {
+                var: OPERATOR_TOKEN_VAR,
+                reason: "must not contain control characters".to_owned(),
+            });
+        }
+        let photo_dir = lookup(PHOTO_DIR_VAR)
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_PHOTO_DIR.to_owned())
+            .into();
+        let insecure_cookies = match lookup(INSECURE_COOKIES_VAR).as_deref().map(str::trim) {
+            None | Some("" | "0") => false,
+            Some("1") => true,
+            Some(other) => {
+                return Err(SettingsError {
+                    var: INSECURE_COOKIES_VAR,
+                    reason: format!("expected 1 or 0, not {other:?}"),
+                });
+            }
+        };
+        Ok(Settings {
+            operator_token: operator_token.map(SecretString::from),
+            photo_dir,
+            insecure_cookies,
+        })
+    }
+
+    /// Says at start what the settings leave closed or weak.
+    pub fn warn_about(&self) {
+        match &self.operator_token {
+            None => tracing::warn!(
+                "KUMMERER_OPERATOR_TOKEN is not set: creating carriers and tokens answers 503"
+            ),
+            Some(t) if t.expose_secret().chars().count() < OPERATOR_TOKEN_ADVISED => {
+                tracing::warn!(
+                    "KUMMERER_OPERATOR_TOKEN is short: use at least 32 random characters"
+                )
+            }
+            Some(_) => {}
+        }
+        if self.insecure_cookies {
+            tracing::warn!("KUMMERER_INSECURE_COOKIES=1: the session cookies are not Secure");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Settings::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_when_nothing_is_set() {
+        let s = settings(&[]).unwrap();
+        assert!(s.operator_token.is_none());
+        assert_eq!(s.photo_dir, PathBuf::from(DEFAULT_PHOTO_DIR));
+        assert!(!s.insecure_cookies);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let e = settings(&[(INSECURE_COOKIES_VAR, "yes")]).unwrap_err();
+        assert_eq!(e.var, INSECURE_COOKIES_VAR);
+        assert!(e.to_string().contains("KUMMERER_INSECURE_COOKIES"));
+    }
+
+    #[test]
+    fn the_token_is_trimmed_and_never_shown() {
+        let s = settings(&[
+            (OPERATOR_TOKEN_VAR, "  secret-token  "),
+            (INSECURE_COOKIES_VAR, "1"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.operator_token
+                .as_ref()
+                .map(|t| t.expose_secret().to_owned()),
+            Some("secret-token".to_owned())
+        );
+        assert!(!format!("{s:?}").contains("secret-token"));
+        assert!(s.insecure_cookies);
+        assert!(
+            settings(&[(OPERATOR_TOKEN_VAR, "   ")])
+                .unwrap()
+                .operator_token
+                .is_none()
+        );
+    }
+}
