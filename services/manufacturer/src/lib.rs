@@ -29,6 +29,19 @@ pub const DEFAULT_PORT: u16 = 8082;
 /// Wires the service: its routes, the consumer of `manufacturer.claims`, the deadline sweep and
 /// the webhook delivery worker.
 pub fn build(ctx: &Context) -> Parts {
+    // Checked in `main` before the start; the defaults only where it did not run (tests).
+    build_with(ctx, webhook_settings().unwrap_or_default())
+}
+
+/// [`build`] for tests and local development: webhook receivers on this machine (loopback)
+/// are allowed, as if `KUMMERER_WEBHOOK_ALLOW_HOSTS=127.0.0.0/8,::1` were set.
+pub fn build_local(ctx: &Context) -> Parts {
+    build_with(ctx, webhooks::delivery::Settings::local())
+}
+
+/// [`build`] with the webhook settings given (a test passes `Settings::local()` to let its
+/// receivers on 127.0.0.1 in).
+pub fn build_with(ctx: &Context, webhook_settings: webhooks::delivery::Settings) -> Parts {
     let claims = kummerer_messaging::consumer::run(
         ctx.db.clone(),
         ctx.broker.clone(),
@@ -38,8 +51,8 @@ pub fn build(ctx: &Context) -> Parts {
         ctx.cancel.clone(),
     );
     let deadlines = deadlines::worker(ctx.db.clone(), ctx.cancel.clone());
-    // Checked in `main` before the start; the defaults only where it did not run (tests).
-    let webhook_settings = webhook_settings().unwrap_or_default();
+    // Registration checks URLs against the same egress policy as the worker's sends.
+    let egress = actix_web::web::Data::new(webhook_settings.egress.clone());
     let webhooks = webhooks::delivery::worker(ctx.db.clone(), webhook_settings, ctx.cancel.clone());
     let operator = actix_web::web::Data::new(http::operator::OperatorToken(
         ctx.config.operator_token.clone(),
@@ -47,6 +60,7 @@ pub fn build(ctx: &Context) -> Parts {
     Parts {
         routes: Arc::new(move |cfg| {
             cfg.app_data(operator.clone());
+            cfg.app_data(egress.clone());
             http::routes(cfg);
         }),
         workers: vec![Box::pin(claims), Box::pin(deadlines), Box::pin(webhooks)],

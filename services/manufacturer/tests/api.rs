@@ -96,7 +96,7 @@ fn request_as(
 }
 
 async fn start() -> TestService {
-    TestService::start::<Migrator>(SERVICE, build).await
+    TestService::start::<Migrator>(SERVICE, manufacturer::build_local).await
 }
 
 struct Answer {

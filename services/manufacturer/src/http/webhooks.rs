@@ -94,7 +94,7 @@ pub struct CreatedEndpoint {
     responses(
         (status = 201, description = "Created, with its signing `secret` (shown this once)", body = CreatedEndpoint),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (URL, event types), `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (URL, event types), `webhook_url_forbidden` (the host is, or resolves to, a loopback, private, link-local or other internal address), `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
 // `POST /api/manufacturers/{mid}/webhooks {"url", "event_types"?, "description"?}` → 201 with
@@ -103,6 +103,7 @@ pub async fn create(
     me: Manufacturer,
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
+    egress: Option<web::Data<crate::webhooks::egress::Policy>>,
     body: web::Json<NewEndpoint>,
 ) -> Result<HttpResponse, Problem> {
     let mid = me.id;
@@ -121,6 +122,14 @@ pub async fn create(
     }
     if !errors.is_empty() {
         return Err(invalid(errors));
+    }
+    // Never inward: the host is resolved and every address checked (again at every send). A
+    // name that does not resolve (yet) is taken: it reaches nothing, and every send checks it.
+    let strict = crate::webhooks::egress::Policy::default();
+    let policy = egress.as_ref().map_or(&strict, |p| p.get_ref());
+    match crate::webhooks::egress::check(&input.url, policy).await {
+        Ok(_) | Err(crate::webhooks::egress::Refusal::Unresolvable { .. }) => {}
+        Err(refusal) => return Err(refused_url(&refusal)),
     }
     let mut bytes = [0u8; SECRET_BYTES];
     getrandom::fill(&mut bytes).map_err(Problem::internal)?;
@@ -160,6 +169,23 @@ pub async fn create(
     txn.commit().await?;
     tracing::info!(manufacturer.id = %mid, webhook.endpoint_id = %endpoint.id, "webhook endpoint created");
     Ok(res)
+}
+
+/// A URL the egress check refused: 422 `webhook_url_forbidden` (an internal address), naming
+/// the field `url`.
+fn refused_url(refusal: &crate::webhooks::egress::Refusal) -> Problem {
+    let detail = refusal.to_string();
+    let mut p = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        refusal.code(),
+        "Webhook URL refused",
+        Some(detail.clone()),
+    );
+    p.errors = vec![kummerer_service::problem::FieldError {
+        field: "url".to_owned(),
+        message: detail,
+    }];
+    p
 }
 
 /// The webhook endpoints
