@@ -47,8 +47,11 @@ pub struct EndpointView {
     /// `active` or `disabled`.
     pub status: String,
     pub disabled_at: Option<DateTime<Utc>>,
-    /// `gone` (the endpoint answered 410) or `too_many_failures`.
+    /// `gone` (the endpoint answered 410) or `too_many_failures` (it failed continuously for
+    /// longer than the service allows, 3 days by default).
     pub disabled_reason: Option<String>,
+    /// Since when every attempt has failed; `null` while it delivers.
+    pub failing_since: Option<DateTime<Utc>>,
 }
 
 impl From<webhook::Model> for EndpointView {
@@ -68,6 +71,7 @@ impl From<webhook::Model> for EndpointView {
             .to_owned(),
             disabled_at: e.disabled_at,
             disabled_reason: e.disabled_reason,
+            failing_since: e.failing_since,
         }
     }
 }
@@ -86,7 +90,8 @@ pub struct CreatedEndpoint {
 /// Events are POSTed to `url` with the headers `webhook-id`, `webhook-timestamp` (Unix
 /// seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">`
 /// with the secret's key). Any 2xx is delivered; anything else is retried with exponential
-/// backoff; 410 disables the endpoint at once, and so do too many failures in a row.
+/// backoff; 410 disables the endpoint at once, and so does failing continuously for too long
+/// (3 days by default); `POST …/enable` and `POST …/replay` get it going again.
 #[utoipa::path(
     post, path = "/api/manufacturers/{mid}/webhooks", tag = "webhooks", operation_id = "create_webhook",
     params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a retry with the same key and body answers the first answer")),
@@ -153,6 +158,7 @@ pub async fn create(
             disabled_at: None,
             disabled_reason: None,
             deleted_at: None,
+            failing_since: None,
         },
     )
     .await?;

@@ -4,8 +4,10 @@
 //! `next_attempt_at` past the request timeout) in one short transaction, so replicas side by
 //! side never send one delivery at the same time; then it POSTs them (concurrently, each with a
 //! timeout) and records each attempt. A 2xx is delivered; a 410 disables the endpoint at once;
-//! anything else is tried again after an exponential backoff, and an endpoint that failed
-//! `max_failures` times in a row is disabled. Time is a parameter of [`deliver_due`], so that
+//! anything else is tried again after an exponential backoff, and an endpoint that has failed
+//! continuously (no delivered attempt) for `disable_after` is disabled — a time, not a count,
+//! so a burst of events to an endpoint down for a minute does not disable it. The manufacturer
+//! enables it again and replays what was given up through the API. Time is a parameter of [`deliver_due`], so that
 //! tests try again "an hour later" without waiting.
 //!
 //! Egress: every send checks the endpoint's URL again ([`super::egress`]) and connects only to
@@ -34,8 +36,9 @@ use crate::domain::webhook::{Retry, Verdict, sign, verdict};
 /// What delivery may be tuned by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// Consecutive failed attempts after which an endpoint is disabled.
-    pub max_failures: u32,
+    /// How long an endpoint may fail continuously (every attempt since the first failure
+    /// failed) before it is disabled, at its next failed attempt.
+    pub disable_after: Duration,
     /// Timeout of one request (connect to last byte).
     pub timeout: Duration,
     /// Backoff and giving up of one delivery.
@@ -52,7 +55,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            max_failures: 10,
+            disable_after: Duration::from_secs(3 * 24 * 3600),
             timeout: Duration::from_secs(10),
             retry: Retry::default(),
             batch: 32,
@@ -63,11 +66,11 @@ impl Default for Settings {
 }
 
 /// Environment variables of the worker.
-pub const MAX_FAILURES_VAR: &str = "KUMMERER_WEBHOOK_MAX_FAILURES";
+pub const DISABLE_AFTER_VAR: &str = "KUMMERER_WEBHOOK_DISABLE_AFTER_S";
 pub const TIMEOUT_VAR: &str = "KUMMERER_WEBHOOK_TIMEOUT_MS";
 
 impl Settings {
-    /// The defaults, changed by `KUMMERER_WEBHOOK_MAX_FAILURES` (1–1000) and
+    /// The defaults, changed by `KUMMERER_WEBHOOK_DISABLE_AFTER_S` (60 s – 30 days) and
     /// `KUMMERER_WEBHOOK_TIMEOUT_MS` (100–120000) as `lookup` has them; a bad value is an error
     /// naming the variable.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
@@ -91,8 +94,8 @@ impl Settings {
                         }),
                 }
             };
-        if let Some(n) = number(MAX_FAILURES_VAR, 1..=1000)? {
-            s.max_failures = u32::try_from(n).unwrap_or(u32::MAX);
+        if let Some(secs) = number(DISABLE_AFTER_VAR, 60..=30 * 24 * 3600)? {
+            s.disable_after = Duration::from_secs(secs);
         }
         if let Some(ms) = number(TIMEOUT_VAR, 100..=120_000)? {
             s.timeout = Duration::from_millis(ms);
@@ -135,8 +138,9 @@ pub struct Client {
 }
 
 /// The client: `http` and `https` (rustls with the ring provider and the webpki roots), HTTP/1.1,
-/// no redirects followed (a redirect is a failed attempt), no pooled connections (every send
-/// connects anew, to addresses checked for it).
+/// no redirects followed (a redirect is a failed attempt). A pooled connection is reused only
+/// for the same host and port, and goes to an address checked when it was opened; every send
+/// is checked again before it is made (a refused one never reaches the pool).
 pub fn client() -> Result<Client, rustls::Error> {
     let resolver = PinnedResolver::default();
     let mut http =
@@ -148,7 +152,6 @@ pub fn client() -> Result<Client, rustls::Error> {
         .enable_http1()
         .wrap_connector(http);
     let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .pool_max_idle_per_host(0)
         .build(https);
     Ok(Client { http, resolver })
 }
@@ -290,10 +293,11 @@ async fn record(
                 .next_after(attempts)
                 .and_then(|wait| TimeDelta::from_std(wait).ok())
                 .map(|wait| now + wait);
-            let failures = webhook::failed(&txn, d, now, retry_at).await?;
-            if u32::try_from(failures).unwrap_or(0) >= settings.max_failures {
+            let (failures, since) = webhook::failed(&txn, d, now, retry_at).await?;
+            let limit = TimeDelta::from_std(settings.disable_after).unwrap_or(TimeDelta::MAX);
+            if now - since >= limit {
                 webhook::disable(&txn, d.endpoint_id, webhook::TOO_MANY_FAILURES, now).await?;
-                tracing::warn!(webhook.endpoint_id = %d.endpoint_id, failures, "webhook endpoint disabled after consecutive failures");
+                tracing::warn!(webhook.endpoint_id = %d.endpoint_id, failures, failing_since = %since, "webhook endpoint disabled: failing continuously for too long");
             }
         }
     }
@@ -363,13 +367,19 @@ mod tests {
             Settings::from_lookup(lookup(&[])).unwrap(),
             Settings::default()
         );
-        let s = Settings::from_lookup(lookup(&[(MAX_FAILURES_VAR, "3"), (TIMEOUT_VAR, "2500")]))
-            .unwrap();
-        assert_eq!(s.max_failures, 3);
+        let s = Settings::from_lookup(lookup(&[
+            (DISABLE_AFTER_VAR, "3600"),
+            (TIMEOUT_VAR, "2500"),
+            (super::egress::ALLOW_HOSTS_VAR, "127.0.0.1 localhost:9000"),
+        ]))
+        .unwrap();
+        assert_eq!(s.disable_after, Duration::from_secs(3600));
+        assert!(!s.egress.is_empty());
         assert_eq!(s.timeout, Duration::from_millis(2500));
         for (var, bad) in [
-            (MAX_FAILURES_VAR, "0"),
-            (MAX_FAILURES_VAR, "ten"),
+            (DISABLE_AFTER_VAR, "59"),
+            (DISABLE_AFTER_VAR, "ten"),
+            (super::egress::ALLOW_HOSTS_VAR, "not a host"),
             (TIMEOUT_VAR, "5"),
         ] {
             let e = Settings::from_lookup(lookup(&[(var, bad)])).unwrap_err();

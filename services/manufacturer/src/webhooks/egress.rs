@@ -17,8 +17,9 @@
 //! - at a send, the client connects only to the addresses that were just checked
 //!   ([`PinnedResolver`]): the name is resolved once, by the check, and the connection goes to
 //!   that IP with the name kept for the `Host` header and TLS SNI. There is no second lookup a
-//!   DNS-rebinding server could answer differently. Connections are not pooled, so every send
-//!   is checked anew.
+//!   DNS-rebinding server could answer differently. A pooled connection is reused only for the
+//!   same host and port and goes to an address checked when it was opened, and each send is
+//!   checked anew before it is made: a name that now resolves inward is refused, no request.
 //!
 //! An explicit allow-list ([`ALLOW_HOSTS_VAR`], empty by default) lets tests and development
 //! send to receivers on their own machine: CIDRs or addresses (`127.0.0.1`, `10.1.0.0/16`,

@@ -490,7 +490,7 @@ async fn an_endpoint_failing_again_and_again_is_disabled() {
     let rx = Receiver::start().await;
     let client = delivery::client().unwrap();
     let settings = Settings {
-        max_failures: 3,
+        disable_after: Duration::from_secs(4 * 3600), // failing for 4 h: the third attempt
         ..Settings::local()
     };
     let mid = create_manufacturer(&svc, "Waschwerk AG").await;
