@@ -32,6 +32,21 @@ pub const DEFAULT_PORT: u16 = 8082;
 /// the webhook delivery worker.
 pub fn build(ctx: &Context) -> Parts {
     crate::metrics::describe();
+    // Read and checked in `main` before the start; the defaults where it did not run (tests).
+    build_with(ctx, settings::Settings::of(&ctx.config))
+}
+
+/// [`build`] for tests and local development: webhook receivers on this machine (loopback)
+/// are allowed, as if `KUMMERER_WEBHOOK_ALLOW_HOSTS=127.0.0.0/8,::1` were set.
+pub fn build_local(ctx: &Context) -> Parts {
+    let mut settings = settings::Settings::of(&ctx.config);
+    settings.webhooks = webhooks::delivery::Settings::local();
+    build_with(ctx, settings)
+}
+
+/// [`build`] with the settings given (a test passes `webhooks::delivery::Settings::local()` to
+/// let its receivers on 127.0.0.1 in).
+pub fn build_with(ctx: &Context, settings: settings::Settings) -> Parts {
     let claims = kummerer_messaging::consumer::run(
         ctx.db.clone(),
         ctx.broker.clone(),
@@ -41,8 +56,8 @@ pub fn build(ctx: &Context) -> Parts {
         ctx.cancel.clone(),
     );
     let deadlines = deadlines::worker(ctx.db.clone(), ctx.cancel.clone());
-    // Read and checked in `main` before the start; the defaults where it did not run (tests).
-    let settings = settings::Settings::of(&ctx.config);
+    // Registration checks URLs against the same egress policy as the worker's sends.
+    let egress = actix_web::web::Data::new(settings.webhooks.egress.clone());
     let webhooks =
         webhooks::delivery::worker(ctx.db.clone(), settings.webhooks, ctx.cancel.clone());
     let operator =
@@ -50,6 +65,7 @@ pub fn build(ctx: &Context) -> Parts {
     Parts {
         routes: Arc::new(move |cfg| {
             cfg.app_data(operator.clone());
+            cfg.app_data(egress.clone());
             http::routes(cfg);
         }),
         workers: vec![Box::pin(claims), Box::pin(deadlines), Box::pin(webhooks)],

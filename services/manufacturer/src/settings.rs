@@ -6,7 +6,8 @@
 //! | variable | meaning | default |
 //! |---|---|---|
 //! | `KUMMERER_OPERATOR_TOKEN` | bearer token of the operator routes (read by the shared [`Config`]); unset closes them (503) | unset |
-//! | `KUMMERER_WEBHOOK_MAX_FAILURES` | failed attempts in a row after which an endpoint is disabled, 1–1000 | 10 |
+//! | `KUMMERER_WEBHOOK_DISABLE_AFTER_S` | seconds an endpoint may fail continuously before it is disabled, 60 s – 30 days | 259200 (3 days) |
+//! | `KUMMERER_WEBHOOK_ALLOW_HOSTS` | receivers beyond public addresses a webhook may reach (CIDRs, addresses, `host:port`; for tests and development) | none |
 //! | `KUMMERER_WEBHOOK_TIMEOUT_MS` | timeout of one webhook request, 100–120000 ms | 10000 |
 
 use std::ops::RangeInclusive;
@@ -16,9 +17,9 @@ use std::time::Duration;
 use kummerer_service::{Config, ConfigError};
 use secrecy::SecretString;
 
-use crate::webhooks::delivery;
+use crate::webhooks::{delivery, egress};
 
-pub const WEBHOOK_MAX_FAILURES_VAR: &str = "KUMMERER_WEBHOOK_MAX_FAILURES";
+pub const WEBHOOK_DISABLE_AFTER_VAR: &str = "KUMMERER_WEBHOOK_DISABLE_AFTER_S";
 pub const WEBHOOK_TIMEOUT_VAR: &str = "KUMMERER_WEBHOOK_TIMEOUT_MS";
 
 /// What the manufacturer is tuned and secured by.
@@ -59,7 +60,7 @@ impl Settings {
     pub fn of(config: &Config) -> Self {
         Self {
             operator_token: operator_token(config),
-            webhooks: FROM_ENV.get().copied().unwrap_or_default(),
+            webhooks: FROM_ENV.get().cloned().unwrap_or_default(),
         }
     }
 }
@@ -101,17 +102,21 @@ fn number(
         })
 }
 
-/// The webhook worker's defaults, changed by `KUMMERER_WEBHOOK_MAX_FAILURES` (1–1000) and
-/// `KUMMERER_WEBHOOK_TIMEOUT_MS` (100–120000).
+/// The webhook worker's defaults, changed by `KUMMERER_WEBHOOK_DISABLE_AFTER_S` (60 s – 30
+/// days), `KUMMERER_WEBHOOK_TIMEOUT_MS` (100–120000) and `KUMMERER_WEBHOOK_ALLOW_HOSTS`.
 fn webhook_settings(
     lookup: impl Fn(&'static str) -> Option<String>,
 ) -> Result<delivery::Settings, ConfigError> {
     let mut s = delivery::Settings::default();
-    if let Some(n) = number(&lookup, WEBHOOK_MAX_FAILURES_VAR, 1..=1000)? {
-        s.max_failures = u32::try_from(n).unwrap_or(u32::MAX);
+    if let Some(secs) = number(&lookup, WEBHOOK_DISABLE_AFTER_VAR, 60..=30 * 24 * 3600)? {
+        s.disable_after = Duration::from_secs(secs);
     }
     if let Some(ms) = number(&lookup, WEBHOOK_TIMEOUT_VAR, 100..=120_000)? {
         s.timeout = Duration::from_millis(ms);
+    }
+    if let Some(list) = lookup(egress::ALLOW_HOSTS_VAR) {
+        s.egress = egress::Policy::parse(&list)
+            .map_err(|e| invalid(egress::ALLOW_HOSTS_VAR, &list, e.to_string()))?;
     }
     Ok(s)
 }
@@ -139,12 +144,12 @@ mod tests {
         assert_eq!(s.webhooks, delivery::Settings::default());
         assert!(s.operator_token.is_none());
         let s = with(&[
-            (WEBHOOK_MAX_FAILURES_VAR, "3"),
+            (WEBHOOK_DISABLE_AFTER_VAR, "3600"),
             (WEBHOOK_TIMEOUT_VAR, "2500"),
             ("KUMMERER_OPERATOR_TOKEN", "s3cret-token"),
         ])
         .unwrap();
-        assert_eq!(s.webhooks.max_failures, 3);
+        assert_eq!(s.webhooks.disable_after, Duration::from_secs(3600));
         assert_eq!(s.webhooks.timeout, Duration::from_millis(2500));
         let token = s.operator_token.as_ref().unwrap();
         assert_eq!(token.expose_secret(), "s3cret-token");
@@ -154,8 +159,10 @@ mod tests {
     #[test]
     fn a_bad_value_names_its_variable() {
         for (var, bad) in [
-            (WEBHOOK_MAX_FAILURES_VAR, "0"),
-            (WEBHOOK_MAX_FAILURES_VAR, "ten"),
+            (WEBHOOK_DISABLE_AFTER_VAR, "0"),
+            (WEBHOOK_DISABLE_AFTER_VAR, "ten"),
+            (WEBHOOK_DISABLE_AFTER_VAR, "59"),
+            (egress::ALLOW_HOSTS_VAR, "not a host"),
             (WEBHOOK_TIMEOUT_VAR, "5"),
         ] {
             let e = with(&[(var, bad)]).unwrap_err();

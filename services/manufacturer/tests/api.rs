@@ -96,7 +96,7 @@ fn request_as(
 }
 
 async fn start() -> TestService {
-    TestService::start::<Migrator>(SERVICE, build).await
+    TestService::start::<Migrator>(SERVICE, manufacturer::build_local).await
 }
 
 struct Answer {
@@ -2457,7 +2457,7 @@ async fn the_openapi_document_and_docs_page_are_served_and_every_operation_is_ro
             assert!(op["responses"]["500"].is_object(), "{what}");
         }
     }
-    assert_eq!(operations, 25);
+    assert_eq!(operations, 27);
     svc.stop().await;
 }
 

@@ -8,6 +8,13 @@ use std::fmt;
 pub enum MoneyError {
     #[error("currency must be three upper-case letters (ISO 4217), got {0:?}")]
     BadCurrency(String),
+    #[error("{0:?} is not an ISO 4217 currency code")]
+    UnknownCurrency(String),
+    /// An ISO 4217 code that is not money a price can be paid in: a special code (`XXX` "no
+    /// currency", `XTS` testing, metals, `XDR`), a fund (`BOV`, `CLF`, `USN`, …) or a code
+    /// superseded by another (`HRK` by `EUR`).
+    #[error("{0:?} is an ISO 4217 code but not a currency prices are paid in ({1})")]
+    NotATenderCurrency(String, String),
     #[error("currencies differ: {0} and {1}")]
     CurrencyMismatch(Currency, Currency),
     #[error("amount must not be negative")]
@@ -16,18 +23,32 @@ pub enum MoneyError {
     TooPrecise,
 }
 
-/// An ISO 4217 alphabetic currency code such as `EUR`.
+/// An ISO 4217 alphabetic currency code such as `EUR`: one of the current currencies of the
+/// ISO 4217 list (the `iso_currency` crate's table), never a special code, a fund or a
+/// superseded code. On the wire it stays the bare code, `"EUR"`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Currency(String);
 
 impl Currency {
     pub fn parse(code: &str) -> Result<Self, MoneyError> {
-        if code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()) {
-            Ok(Self(code.to_owned()))
-        } else {
-            Err(MoneyError::BadCurrency(code.to_owned()))
+        if !(code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())) {
+            return Err(MoneyError::BadCurrency(code.to_owned()));
         }
+        let Some(iso) = iso_currency::Currency::from_code(code) else {
+            return Err(MoneyError::UnknownCurrency(code.to_owned()));
+        };
+        let not_tender = |why: String| Err(MoneyError::NotATenderCurrency(code.to_owned(), why));
+        if let Some(successor) = iso.is_superseded() {
+            return not_tender(format!("superseded by {}", successor.code()));
+        }
+        if iso.is_special() {
+            return not_tender(format!("special code: {}", iso.name()));
+        }
+        if iso.is_fund() {
+            return not_tender(format!("fund code: {}", iso.name()));
+        }
+        Ok(Self(code.to_owned()))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -142,6 +163,58 @@ mod tests {
         assert!(serde_json::from_str::<Money>(r#"{"amount":"-1.00","currency":"EUR"}"#).is_err());
         assert!(serde_json::from_str::<Money>(r#"{"amount":"1.001","currency":"EUR"}"#).is_err());
         assert!(serde_json::from_str::<Money>(r#"{"amount":"1.00","currency":"eur"}"#).is_err());
+    }
+
+    #[test]
+    fn only_current_iso_4217_currencies() {
+        for code in ["EUR", "USD", "CHF", "GBP", "SEK", "PLN", "JPY", "VED"] {
+            assert_eq!(Currency::parse(code).map(String::from), Ok(code.to_owned()));
+        }
+        for code in ["ZZZ", "AAA", "EUX", "ABC"] {
+            assert_eq!(
+                Currency::parse(code),
+                Err(MoneyError::UnknownCurrency(code.to_owned())),
+                "{code}"
+            );
+        }
+        // `XXX` is ISO 4217's "no currency": a price is never paid in it, so it is refused
+        // like the other special codes (testing, metals, SDR), funds and superseded codes.
+        for code in ["XXX", "XTS", "XAU", "XDR", "BOV", "USN", "HRK", "DEM"] {
+            let err = Currency::parse(code);
+            assert!(
+                matches!(err, Err(MoneyError::NotATenderCurrency(ref c, _)) if c == code)
+                    || err == Err(MoneyError::UnknownCurrency(code.to_owned())),
+                "{code}: {err:?}"
+            );
+        }
+        assert!(
+            Currency::parse("HRK")
+                .unwrap_err()
+                .to_string()
+                .contains("superseded by EUR")
+        );
+        for code in ["eur", "EU", "EURO", "", "E1R", "ÉUR"] {
+            assert_eq!(
+                Currency::parse(code),
+                Err(MoneyError::BadCurrency(code.to_owned()))
+            );
+        }
+    }
+
+    #[test]
+    fn wire_format_is_the_bare_code() {
+        let m: Money = serde_json::from_str(r#"{"amount":"1","currency":"CHF"}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&m).unwrap(),
+            r#"{"amount":"1.00","currency":"CHF"}"#
+        );
+        let err = serde_json::from_str::<Money>(r#"{"amount":"1.00","currency":"ZZZ"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"ZZZ\" is not an ISO 4217 currency code"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 pub mod signin;
+pub mod throttle;
 
 /// Failed sign-ins in a row that lock an account.
 pub const MAX_FAILED_SIGN_INS: i32 = 5;

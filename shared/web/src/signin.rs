@@ -7,6 +7,11 @@
 //! Sessions are a random 256-bit token in the cookie, stored only as its SHA-256, each with its
 //! own CSRF token; the account row is locked while a password is checked, so concurrent sign-ins
 //! count every failure, and the fifth failure in a row locks the account for 15 minutes.
+//!
+//! Sign-in abuse: failed sign-ins are throttled per client address too ([`crate::throttle`]),
+//! and an anonymous caller never learns whether an account exists or is locked: an unknown
+//! e-mail, a wrong password and a locked account get the same page ([`wrong_message`]) after
+//! the same work (one argon2 verification each).
 
 use actix_web::cookie::{Cookie, time};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -260,6 +265,10 @@ pub async fn check_password<A: Accounts>(
     let id = c.id;
     if let Some(until) = c.locked_until.filter(|_| is_locked(c.locked_until, now)) {
         txn.rollback().await?;
+        // As long as a wrong password takes: the answer's timing tells nothing either.
+        verify_password(password, c.password_hash.to_owned())
+            .await
+            .map_err(internal)?;
         return Ok(Check::Refused(Refusal::Locked(until)));
     }
     if !verify_password(password, c.password_hash.to_owned())
@@ -286,9 +295,33 @@ pub fn until_text(until: DateTime<Utc>) -> String {
     until.format("%H:%M").to_string()
 }
 
-/// `POST {root}/sign-in`: the right password → a new session and home (303); a wrong one (or
-/// an unknown e-mail) → the form again with a message (200); the fifth failure in a row locks
-/// the account for 15 minutes, during which even the right password is refused.
+/// What an anonymous caller is told of an unknown e-mail, a wrong password and a locked
+/// account alike: never whether the account exists or is locked.
+pub fn wrong_message(site: &Site) -> String {
+    format!(
+        "The e-mail or the password is wrong. After repeated failures, sign-in pauses for a \
+         while: if you are sure of your password, try again in {LOCK_MINUTES} minutes, or {}.",
+        site.locked_hint
+    )
+}
+
+/// What a throttled address is told.
+pub const THROTTLED_MESSAGE: &str =
+    "Too many failed sign-ins from your network. Wait a few minutes, then try again.";
+
+/// The client's address as the throttle counts it: the TCP peer's.
+fn client_address(req: &HttpRequest) -> std::net::IpAddr {
+    req.peer_addr()
+        .map_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |a| {
+            a.ip()
+        })
+}
+
+/// `POST {root}/sign-in`: the right password → a new session and home (303); a wrong one, an
+/// unknown e-mail or a locked account → the form again with one and the same message (200);
+/// the fifth failure in a row locks the account for 15 minutes, during which even the right
+/// password is refused. An address with too many failures on this page is refused (429)
+/// before anything is checked.
 pub async fn sign_in<A: Accounts>(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
@@ -300,25 +333,29 @@ pub async fn sign_in<A: Accounts>(
     }
     let SignInForm { email, password } = form.into_inner();
     let shown = parse_email(&email).unwrap_or_else(|| email.clone());
+    let address = client_address(&req);
+    let throttle = &crate::throttle::SIGN_INS;
+    if let Some(until) = throttle.blocked_until(A::SITE.name, address, Utc::now()) {
+        tracing::warn!(page = A::SITE.name, client.address = %address, "sign-in throttled");
+        let mut res = A::sign_in_form(&shown, Some(THROTTLED_MESSAGE.to_owned()))?;
+        *res.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
+        let wait = (until - Utc::now()).num_seconds().max(1);
+        res.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(wait),
+        );
+        return Ok(res);
+    }
     let (account, txn) = match check_password::<A>(db.get_ref(), &email, password, |_| true).await?
     {
         Check::Right(account, txn) => (account, txn),
-        Check::Refused(why) => {
-            let message = match why {
-                Refusal::NoEmail => "Enter the e-mail address of your account.".to_owned(),
-                Refusal::Wrong => "The e-mail or the password is wrong.".to_owned(),
-                Refusal::NowLocked => format!(
-                    "The password is wrong. After too many failed attempts this account is now \
-                     locked for {LOCK_MINUTES} minutes."
-                ),
-                Refusal::Locked(until) => format!(
-                    "Too many failed attempts: this account is locked until {} UTC. Try again \
-                     then, or {}.",
-                    until_text(until),
-                    A::SITE.locked_hint
-                ),
-            };
+        Check::Refused(Refusal::NoEmail) => {
+            let message = "Enter the e-mail address of your account.".to_owned();
             return A::sign_in_form(&shown, Some(message));
+        }
+        Check::Refused(Refusal::Wrong | Refusal::NowLocked | Refusal::Locked(_)) => {
+            throttle.failed(A::SITE.name, address, Utc::now());
+            return A::sign_in_form(&shown, Some(wrong_message(&A::SITE)));
         }
     };
     let now = Utc::now();

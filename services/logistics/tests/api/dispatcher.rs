@@ -185,7 +185,10 @@ async fn dispatcher_accounts_sign_in_lock_out_and_sign_out() {
     }
     let (status, html) = sign_in(&svc, &client, "dana@example.com", PASSWORD).await;
     assert_eq!(status, 200);
-    assert!(html.contains("locked until"), "{html}");
+    assert!(
+        html.contains("password is wrong") && !html.contains("locked"),
+        "{html}"
+    );
     assert_eq!(accounts(&svc.db).await, (1, 0));
     svc.db
         .execute_unprepared("UPDATE dispatchers SET locked_until = now() - interval '1 second'")

@@ -10,6 +10,8 @@ pub const FAILED: &str = "failed";
 
 /// Why an endpoint was disabled.
 pub const GONE: &str = "gone";
+/// It failed continuously for longer than the configured time (the code predates that rule,
+/// when it was a count of failures; kept for the API's clients).
 pub const TOO_MANY_FAILURES: &str = "too_many_failures";
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -28,6 +30,8 @@ pub struct Model {
     pub disabled_at: Option<DateTimeUtc>,
     pub disabled_reason: Option<String>,
     pub deleted_at: Option<DateTimeUtc>,
+    /// The first failed attempt of the current run of failures; `None` while it delivers.
+    pub failing_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -227,7 +231,8 @@ pub async fn delivered<C: ConnectionTrait>(
     ))
     .await?;
     db.execute_raw(stmt(
-        "UPDATE webhook_endpoints SET consecutive_failures = 0 WHERE id = $1",
+        "UPDATE webhook_endpoints SET consecutive_failures = 0, failing_since = NULL \
+         WHERE id = $1",
         vec![d.endpoint_id.into()],
     ))
     .await?;
@@ -235,14 +240,15 @@ pub async fn delivered<C: ConnectionTrait>(
 }
 
 /// A failed attempt: counts it on the delivery and, as one more consecutive failure, on the
-/// endpoint; the delivery waits until `retry_at`, or is given up when `None`. Returns the
-/// endpoint's consecutive failures now.
+/// endpoint (whose run of failures starts now if it was delivering); the delivery waits until
+/// `retry_at`, or is given up when `None`. Returns the endpoint's consecutive failures and
+/// since when it has been failing.
 pub async fn failed<C: ConnectionTrait>(
     db: &C,
     d: &Due,
     now: DateTime<Utc>,
     retry_at: Option<DateTime<Utc>>,
-) -> Result<i32, DbErr> {
+) -> Result<(i32, DateTime<Utc>), DbErr> {
     match retry_at {
         Some(at) => {
             db.execute_raw(stmt(
@@ -263,13 +269,71 @@ pub async fn failed<C: ConnectionTrait>(
     };
     let row = db
         .query_one_raw(stmt(
-            "UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1 \
-             WHERE id = $1 RETURNING consecutive_failures",
-            vec![d.endpoint_id.into()],
+            "UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1, \
+             failing_since = coalesce(failing_since, $2) \
+             WHERE id = $1 RETURNING consecutive_failures, failing_since",
+            vec![d.endpoint_id.into(), now.into()],
         ))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("webhook endpoint {}", d.endpoint_id)))?;
-    row.try_get("", "consecutive_failures")
+    Ok((
+        row.try_get("", "consecutive_failures")?,
+        row.try_get("", "failing_since")?,
+    ))
+}
+
+/// Enables a disabled endpoint of the manufacturer again, with a fresh run (no failures);
+/// `None` when there is no such endpoint (or it is deleted).
+pub async fn enable<C: ConnectionTrait>(
+    db: &C,
+    manufacturer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    db.execute_raw(stmt(
+        "UPDATE webhook_endpoints SET disabled_at = NULL, disabled_reason = NULL, \
+         consecutive_failures = 0, failing_since = NULL \
+         WHERE id = $1 AND manufacturer_id = $2 AND deleted_at IS NULL",
+        vec![id.into(), manufacturer_id.into()],
+    ))
+    .await?;
+    Entity::find_by_id(id)
+        .filter(Column::ManufacturerId.eq(manufacturer_id))
+        .filter(Column::DeletedAt.is_null())
+        .one(db)
+        .await
+}
+
+/// The manufacturer's endpoint (not deleted).
+pub async fn find<C: ConnectionTrait>(
+    db: &C,
+    manufacturer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find_by_id(id)
+        .filter(Column::ManufacturerId.eq(manufacturer_id))
+        .filter(Column::DeletedAt.is_null())
+        .one(db)
+        .await
+}
+
+/// Queues the endpoint's given-up (`failed`) deliveries created at or after `since` again, due
+/// at `now`, with a fresh retry schedule (their attempts stay on record); returns how many.
+pub async fn replay_failed<C: ConnectionTrait>(
+    db: &C,
+    endpoint_id: Uuid,
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let done = db
+        .execute_raw(stmt(
+            "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, \
+             next_attempt_at = $3, finished_at = NULL \
+             WHERE endpoint_id = $1 AND status = 'failed' \
+               AND ($2::timestamptz IS NULL OR created_at >= $2)",
+            vec![endpoint_id.into(), since.into(), now.into()],
+        ))
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// Disables the endpoint (if it is not already) and gives up its waiting deliveries.

@@ -20,6 +20,7 @@ pub mod operator;
 mod returns;
 mod serials;
 mod views;
+mod webhook_recovery;
 mod webhooks;
 
 use actix_web::middleware::from_fn;
@@ -70,6 +71,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/webhooks/{id}/deliveries",
                     web::get().to(webhooks::deliveries),
+                )
+                .route(
+                    "/webhooks/{id}/enable",
+                    web::post().to(webhook_recovery::enable),
+                )
+                .route(
+                    "/webhooks/{id}/replay",
+                    web::post().to(webhook_recovery::replay),
                 )
                 .route("/analytics", web::get().to(analytics::get))
                 .route("/api-keys", web::post().to(api_keys::create))

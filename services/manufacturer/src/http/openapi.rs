@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{
     agreements, analytics, api_keys, claims, credit_notes, depots, evidence, manufacturers,
-    returns, serials, webhooks,
+    returns, serials, webhook_recovery, webhooks,
 };
 
 /// Name of the bearer scheme in the document.
@@ -95,6 +95,8 @@ pub struct FieldErrorDoc {
         webhooks::list,
         webhooks::delete,
         webhooks::deliveries,
+        webhook_recovery::enable,
+        webhook_recovery::replay,
         analytics::get,
         serials::upload,
     ),

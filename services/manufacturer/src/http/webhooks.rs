@@ -47,8 +47,11 @@ pub struct EndpointView {
     /// `active` or `disabled`.
     pub status: String,
     pub disabled_at: Option<DateTime<Utc>>,
-    /// `gone` (the endpoint answered 410) or `too_many_failures`.
+    /// `gone` (the endpoint answered 410) or `too_many_failures` (it failed continuously for
+    /// longer than the service allows, 3 days by default).
     pub disabled_reason: Option<String>,
+    /// Since when every attempt has failed; `null` while it delivers.
+    pub failing_since: Option<DateTime<Utc>>,
 }
 
 impl From<webhook::Model> for EndpointView {
@@ -68,6 +71,7 @@ impl From<webhook::Model> for EndpointView {
             .to_owned(),
             disabled_at: e.disabled_at,
             disabled_reason: e.disabled_reason,
+            failing_since: e.failing_since,
         }
     }
 }
@@ -86,7 +90,8 @@ pub struct CreatedEndpoint {
 /// Events are POSTed to `url` with the headers `webhook-id`, `webhook-timestamp` (Unix
 /// seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">`
 /// with the secret's key). Any 2xx is delivered; anything else is retried with exponential
-/// backoff; 410 disables the endpoint at once, and so do too many failures in a row.
+/// backoff; 410 disables the endpoint at once, and so does failing continuously for too long
+/// (3 days by default); `POST …/enable` and `POST …/replay` get it going again.
 #[utoipa::path(
     post, path = "/api/manufacturers/{mid}/webhooks", tag = "webhooks", operation_id = "create_webhook",
     params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a retry with the same key and body answers the first answer")),
@@ -94,7 +99,7 @@ pub struct CreatedEndpoint {
     responses(
         (status = 201, description = "Created, with its signing `secret` (shown this once)", body = CreatedEndpoint),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (URL, event types), `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (URL, event types), `webhook_url_forbidden` (the host is, or resolves to, a loopback, private, link-local or other internal address), `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
 // `POST /api/manufacturers/{mid}/webhooks {"url", "event_types"?, "description"?}` → 201 with
@@ -103,6 +108,7 @@ pub async fn create(
     me: Manufacturer,
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
+    egress: Option<web::Data<crate::webhooks::egress::Policy>>,
     body: web::Json<NewEndpoint>,
 ) -> Result<HttpResponse, Problem> {
     let mid = me.id;
@@ -121,6 +127,14 @@ pub async fn create(
     }
     if !errors.is_empty() {
         return Err(invalid(errors));
+    }
+    // Never inward: the host is resolved and every address checked (again at every send). A
+    // name that does not resolve (yet) is taken: it reaches nothing, and every send checks it.
+    let strict = crate::webhooks::egress::Policy::default();
+    let policy = egress.as_ref().map_or(&strict, |p| p.get_ref());
+    match crate::webhooks::egress::check(&input.url, policy).await {
+        Ok(_) | Err(crate::webhooks::egress::Refusal::Unresolvable { .. }) => {}
+        Err(refusal) => return Err(refused_url(&refusal)),
     }
     let mut bytes = [0u8; SECRET_BYTES];
     getrandom::fill(&mut bytes).map_err(Problem::internal)?;
@@ -144,6 +158,7 @@ pub async fn create(
             disabled_at: None,
             disabled_reason: None,
             deleted_at: None,
+            failing_since: None,
         },
     )
     .await?;
@@ -160,6 +175,23 @@ pub async fn create(
     txn.commit().await?;
     tracing::info!(manufacturer.id = %mid, webhook.endpoint_id = %endpoint.id, "webhook endpoint created");
     Ok(res)
+}
+
+/// A URL the egress check refused: 422 `webhook_url_forbidden` (an internal address), naming
+/// the field `url`.
+fn refused_url(refusal: &crate::webhooks::egress::Refusal) -> Problem {
+    let detail = refusal.to_string();
+    let mut p = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        refusal.code(),
+        "Webhook URL refused",
+        Some(detail.clone()),
+    );
+    p.errors = vec![kummerer_service::problem::FieldError {
+        field: "url".to_owned(),
+        message: detail,
+    }];
+    p
 }
 
 /// The webhook endpoints

@@ -4,9 +4,15 @@
 //! `next_attempt_at` past the request timeout) in one short transaction, so replicas side by
 //! side never send one delivery at the same time; then it POSTs them (concurrently, each with a
 //! timeout) and records each attempt. A 2xx is delivered; a 410 disables the endpoint at once;
-//! anything else is tried again after an exponential backoff, and an endpoint that failed
-//! `max_failures` times in a row is disabled. Time is a parameter of [`deliver_due`], so that
+//! anything else is tried again after an exponential backoff, and an endpoint that has failed
+//! continuously (no delivered attempt) for `disable_after` is disabled — a time, not a count,
+//! so a burst of events to an endpoint down for a minute does not disable it. The manufacturer
+//! enables it again and replays what was given up through the API. Time is a parameter of [`deliver_due`], so that
 //! tests try again "an hour later" without waiting.
+//!
+//! Egress: every send checks the endpoint's URL again ([`super::egress`]) and connects only to
+//! the addresses that check approved; a refused URL is a failed attempt with the reason as its
+//! error, and no request is made.
 //!
 //! HTTP: a hyper client over rustls, given the ring provider (the one sea-orm already brings)
 //! and the webpki roots explicitly: no process-wide provider is needed or installed, no second
@@ -23,14 +29,16 @@ use tokio_util::sync::CancellationToken;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 
+use super::egress::{self, PinnedResolver};
 use crate::db::webhook::{self, Attempt, Due};
 use crate::domain::webhook::{Retry, Verdict, sign, verdict};
 
 /// What delivery may be tuned by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
-    /// Consecutive failed attempts after which an endpoint is disabled.
-    pub max_failures: u32,
+    /// How long an endpoint may fail continuously (every attempt since the first failure
+    /// failed) before it is disabled, at its next failed attempt.
+    pub disable_after: Duration,
     /// Timeout of one request (connect to last byte).
     pub timeout: Duration,
     /// Backoff and giving up of one delivery.
@@ -39,45 +47,72 @@ pub struct Settings {
     pub batch: u64,
     /// Pause between rounds when nothing was due.
     pub interval: Duration,
+    /// What the deliveries may reach beyond public addresses (`KUMMERER_WEBHOOK_ALLOW_HOSTS`);
+    /// nothing by default.
+    pub egress: egress::Policy,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            max_failures: 10,
+            disable_after: Duration::from_secs(3 * 24 * 3600),
             timeout: Duration::from_secs(10),
             retry: Retry::default(),
             batch: 32,
             interval: Duration::from_secs(1),
+            egress: egress::Policy::default(),
         }
     }
 }
 
 impl Settings {
+    /// The defaults, with receivers on this machine (loopback) allowed: for tests and local
+    /// development.
+    pub fn local() -> Self {
+        Self {
+            egress: egress::Policy::loopback(),
+            ..Self::default()
+        }
+    }
+
     /// How long a taken delivery stays out of other workers' reach: the timeout and a margin.
     fn lease(&self) -> TimeDelta {
         TimeDelta::from_std(self.timeout).unwrap_or(TimeDelta::MAX) + TimeDelta::seconds(30)
     }
 }
 
-/// The HTTP client of the deliveries.
-pub type Client = hyper_util::client::legacy::Client<
-    hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
+type Http = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<
+        hyper_util::client::legacy::connect::HttpConnector<PinnedResolver>,
+    >,
     Full<Bytes>,
 >;
 
+/// The HTTP client of the deliveries: it connects a name only to the addresses the send's
+/// egress check approved (pinned in its resolver).
+#[derive(Clone)]
+pub struct Client {
+    http: Http,
+    resolver: PinnedResolver,
+}
+
 /// The client: `http` and `https` (rustls with the ring provider and the webpki roots), HTTP/1.1,
-/// no redirects followed (a redirect is a failed attempt).
+/// no redirects followed (a redirect is a failed attempt). A pooled connection is reused only
+/// for the same host and port, and goes to an address checked when it was opened; every send
+/// is checked again before it is made (a refused one never reaches the pool).
 pub fn client() -> Result<Client, rustls::Error> {
+    let resolver = PinnedResolver::default();
+    let mut http =
+        hyper_util::client::legacy::connect::HttpConnector::new_with_resolver(resolver.clone());
+    http.enforce_http(false);
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())?
         .https_or_http()
         .enable_http1()
-        .build();
-    Ok(
-        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-            .build(https),
-    )
+        .wrap_connector(http);
+    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build(https);
+    Ok(Client { http, resolver })
 }
 
 /// What one attempt came to.
@@ -97,8 +132,19 @@ impl Outcome {
     }
 }
 
-async fn send(client: &Client, d: &Due, now: DateTime<Utc>, timeout: Duration) -> Outcome {
+async fn send(client: &Client, d: &Due, now: DateTime<Utc>, settings: &Settings) -> Outcome {
+    let timeout = settings.timeout;
     let started = Instant::now();
+    // Checked again at every send: the name may resolve elsewhere now, or the policy changed.
+    let target = match tokio::time::timeout(timeout, egress::check(&d.url, &settings.egress)).await
+    {
+        Err(_) => return Outcome::error("timeout resolving the host".to_owned(), started),
+        Ok(Err(refusal)) => return Outcome::error(format!("refused: {refusal}"), started),
+        Ok(Ok(target)) => target,
+    };
+    if let Some((name, addresses)) = target.pinned {
+        client.resolver.pin(&name, addresses);
+    }
     let id = d.id.to_string();
     let timestamp = now.timestamp();
     let Some(signature) = sign(&d.secret, &id, timestamp, &d.body) else {
@@ -107,7 +153,7 @@ async fn send(client: &Client, d: &Due, now: DateTime<Utc>, timeout: Duration) -
             started,
         );
     };
-    let req = hyper::Request::post(d.url.as_str())
+    let req = hyper::Request::post(target.url.as_str())
         .header("content-type", "application/json")
         .header(
             "user-agent",
@@ -121,7 +167,7 @@ async fn send(client: &Client, d: &Due, now: DateTime<Utc>, timeout: Duration) -
         Ok(req) => req,
         Err(e) => return Outcome::error(format!("request: {e}"), started),
     };
-    let res = match tokio::time::timeout(timeout, client.request(req)).await {
+    let res = match tokio::time::timeout(timeout, client.http.request(req)).await {
         Err(_) => return Outcome::error("timeout".to_owned(), started),
         Ok(Err(e)) => return Outcome::error(error_text(&e), started),
         Ok(Ok(res)) => res,
@@ -164,8 +210,7 @@ pub async fn deliver_due(
         return Ok(0);
     }
     let outcomes =
-        futures_util::future::join_all(due.iter().map(|d| send(client, d, now, settings.timeout)))
-            .await;
+        futures_util::future::join_all(due.iter().map(|d| send(client, d, now, settings))).await;
     let n = due.len();
     for (d, outcome) in due.iter().zip(outcomes) {
         record(db, d, outcome, now, settings).await?;
@@ -207,10 +252,11 @@ async fn record(
                 .next_after(attempts)
                 .and_then(|wait| TimeDelta::from_std(wait).ok())
                 .map(|wait| now + wait);
-            let failures = webhook::failed(&txn, d, now, retry_at).await?;
-            if u32::try_from(failures).unwrap_or(0) >= settings.max_failures {
+            let (failures, since) = webhook::failed(&txn, d, now, retry_at).await?;
+            let limit = TimeDelta::from_std(settings.disable_after).unwrap_or(TimeDelta::MAX);
+            if now - since >= limit {
                 webhook::disable(&txn, d.endpoint_id, webhook::TOO_MANY_FAILURES, now).await?;
-                tracing::warn!(webhook.endpoint_id = %d.endpoint_id, failures, "webhook endpoint disabled after consecutive failures");
+                tracing::warn!(webhook.endpoint_id = %d.endpoint_id, failures, failing_since = %since, "webhook endpoint disabled: failing continuously for too long");
             }
         }
     }
@@ -283,7 +329,7 @@ mod tests {
         let req = hyper::Request::post(format!("https://127.0.0.1:{port}/"))
             .body(Full::new(Bytes::from_static(b"{}")))
             .unwrap();
-        let e = client.request(req).await.unwrap_err();
+        let e = client.http.request(req).await.unwrap_err();
         assert!(e.is_connect(), "{}", error_text(&e));
     }
 }

@@ -9,6 +9,7 @@
 //! The body of every event: `{"type": "<event type>", "timestamp": "<RFC 3339>", "data": {…}}`.
 
 pub mod delivery;
+pub mod egress;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait};

@@ -352,7 +352,7 @@ async fn failures_are_retried_with_backoff_and_a_410_disables_the_endpoint() {
     let svc = start().await;
     let rx = Receiver::start().await;
     let client = delivery::client().unwrap();
-    let settings = Settings::default();
+    let settings = Settings::local();
     let mid = create_manufacturer(&svc, "Waschwerk AG").await;
     let retailer = Uuid::now_v7();
     let endpoint = add_endpoint(&svc, mid, &rx.url("/flaky"), &["claim.created"]).await;
@@ -490,8 +490,8 @@ async fn an_endpoint_failing_again_and_again_is_disabled() {
     let rx = Receiver::start().await;
     let client = delivery::client().unwrap();
     let settings = Settings {
-        max_failures: 3,
-        ..Settings::default()
+        disable_after: Duration::from_secs(4 * 3600), // failing for 4 h: the third attempt
+        ..Settings::local()
     };
     let mid = create_manufacturer(&svc, "Waschwerk AG").await;
     let endpoint = add_endpoint(&svc, mid, &rx.url("/down"), &["claim.created"]).await;
@@ -701,7 +701,7 @@ async fn workers_side_by_side_send_each_delivery_once() {
     let client = delivery::client().unwrap();
     let settings = Settings {
         batch: 4,
-        ..Settings::default()
+        ..Settings::local()
     };
     let drain = || async {
         while deliver_due(&svc.db, &client, Utc::now(), &settings)

@@ -1,0 +1,229 @@
+//! Webhook URLs cannot be turned inward: hostile URLs are refused at registration, and a send
+//! to an internal address is a failed attempt that never reaches the listener. Against a real
+//! PostgreSQL and RabbitMQ, with the service as production runs it (no allow-list).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{TimeDelta, Utc};
+use kummerer_testkit::service::{TEST_OPERATOR_TOKEN, TestService};
+use manufacturer::webhooks::delivery::{self, Settings, deliver_due};
+use manufacturer::{Migrator, SERVICE, build};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+async fn manufacturer(svc: &TestService) -> (Uuid, String) {
+    let res = svc
+        .client
+        .post(svc.url("/api/manufacturers"))
+        .bearer_auth(TEST_OPERATOR_TOKEN)
+        .json(&json!({"name": "Waschwerk AG"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    (
+        serde_json::from_value(body["id"].clone()).unwrap(),
+        body["api_key"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn register(svc: &TestService, mid: Uuid, key: &str, url: &str) -> (u16, Value) {
+    let res = svc
+        .client
+        .post(svc.url(&format!("/api/manufacturers/{mid}/webhooks")))
+        .bearer_auth(key)
+        .json(&json!({"url": url}))
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
+}
+
+/// A listener on 127.0.0.1 that counts the connections it accepts.
+async fn internal_listener() -> (u16, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            use tokio::io::AsyncWriteExt;
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    (port, hits)
+}
+
+async fn scalar(db: &DatabaseConnection, sql: &str, id: Uuid) -> Option<String> {
+    db.query_one_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        vec![id.into()],
+    ))
+    .await
+    .unwrap()
+    .and_then(|r| r.try_get_by_index::<Option<String>>(0).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_webhook_urls_are_refused_at_registration() {
+    let svc = TestService::start::<Migrator>(SERVICE, build).await;
+    let (mid, key) = manufacturer(&svc).await;
+    let (port, hits) = internal_listener().await;
+    let forbidden = [
+        "http://127.0.0.1/".to_owned(),
+        format!("http://127.0.0.1:{port}/hook"),
+        "http://2130706433/".to_owned(),
+        "http://0x7f000001/".to_owned(),
+        "http://0x7f.0.0.1/".to_owned(),
+        "http://0177.0.0.1/".to_owned(),
+        "http://127.1/".to_owned(),
+        "http://[::1]/".to_owned(),
+        "http://[::ffff:127.0.0.1]/".to_owned(),
+        "http://[::ffff:7f00:1]/".to_owned(),
+        "http://[::127.0.0.1]/".to_owned(),
+        "http://169.254.169.254/latest/meta-data/".to_owned(),
+        "http://[::ffff:169.254.169.254]/".to_owned(),
+        "http://10.0.0.1/".to_owned(),
+        "http://172.16.0.1/".to_owned(),
+        "https://192.168.1.1/".to_owned(),
+        "http://100.64.0.1/".to_owned(),
+        "http://[fc00::1]/".to_owned(),
+        "http://[fd00:ec2::254]/".to_owned(),
+        "http://[fe80::1]/".to_owned(),
+        "http://0.0.0.0/".to_owned(),
+        "http://0/".to_owned(),
+        "http://[::]/".to_owned(),
+        "http://224.0.0.1/".to_owned(),
+        "http://255.255.255.255/".to_owned(),
+        // A name that resolves to loopback, not allow-listed here.
+        format!("http://localhost:{port}/hook"),
+        "http://LOCALHOST./".to_owned(),
+    ];
+    for url in &forbidden {
+        let (status, body) = register(&svc, mid, &key, url).await;
+        assert_eq!(status, 422, "{url}: {body}");
+        assert_eq!(body["code"], "webhook_url_forbidden", "{url}: {body}");
+        assert_eq!(body["errors"][0]["field"], "url", "{url}: {body}");
+    }
+    // Malformed ones stay plain validation errors.
+    for url in [
+        "ftp://8.8.8.8/",
+        "https://user:secret@hooks.example.com/",
+        "file:///etc/passwd",
+        "gopher://127.0.0.1:6379/_INFO",
+    ] {
+        let (status, body) = register(&svc, mid, &key, url).await;
+        assert_eq!(status, 422, "{url}: {body}");
+        assert_eq!(body["code"], "validation_failed", "{url}: {body}");
+    }
+    // A public address is accepted (nothing is sent to it here: no event is queued).
+    let (status, body) = register(&svc, mid, &key, "https://93.184.216.34/hooks").await;
+    assert_eq!(status, 201, "{body}");
+    // A name that does not resolve (yet) reaches nothing: taken, and checked at every send.
+    let (status, body) = register(&svc, mid, &key, "https://hooks.invalid/x").await;
+    assert_eq!(status, 201, "{body}");
+    let listed: Value = svc
+        .client
+        .get(svc.url(&format!("/api/manufacturers/{mid}/webhooks")))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "{listed}");
+    assert_eq!(hits.load(Ordering::SeqCst), 0);
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_never_reach_an_internal_listener() {
+    let svc = TestService::start::<Migrator>(SERVICE, build).await;
+    let (mid, _) = manufacturer(&svc).await;
+    let (port, hits) = internal_listener().await;
+    // Endpoints that point inward by the time of the send: allowed when they were made (an
+    // allow-list since emptied), or a name that now resolves to loopback. Written directly:
+    // the API refuses them.
+    let mut endpoints = Vec::new();
+    for url in [
+        format!("http://127.0.0.1:{port}/hook"),
+        format!("http://localhost:{port}/hook"),
+        format!("http://2130706433:{port}/hook"),
+        format!("http://[::ffff:127.0.0.1]:{port}/hook"),
+    ] {
+        let id = Uuid::now_v7();
+        svc.db
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO webhook_endpoints (id, manufacturer_id, url, event_types, \
+                 description, secret, consecutive_failures, created_at) \
+                 VALUES ($1, $2, $3, '[]'::jsonb, '', 'whsec_AQIDBA==', 0, now())",
+                vec![id.into(), mid.into(), url.clone().into()],
+            ))
+            .await
+            .unwrap();
+        endpoints.push((id, url));
+    }
+    manufacturer::webhooks::enqueue(&svc.db, mid, "claim.created", json!({"claim_id": 1}))
+        .await
+        .unwrap();
+    // The service's own worker (no allow-list) and one more, an hour later for the retries.
+    let client = delivery::client().unwrap();
+    let settings = Settings::default();
+    let later = Utc::now() + TimeDelta::hours(1);
+    for _ in 0..3 {
+        deliver_due(&svc.db, &client, later, &settings)
+            .await
+            .unwrap();
+    }
+    for (id, url) in &endpoints {
+        let error = scalar(
+            &svc.db,
+            "SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d \
+             ON d.id = a.delivery_id WHERE d.endpoint_id = $1 \
+             ORDER BY a.attempted_at DESC LIMIT 1",
+            *id,
+        )
+        .await
+        .unwrap_or_else(|| panic!("{url}: no attempt recorded"));
+        assert!(error.starts_with("refused: "), "{url}: {error}");
+        assert!(error.contains("loopback"), "{url}: {error}");
+        let status = scalar(
+            &svc.db,
+            "SELECT a.status_code::text FROM webhook_attempts a JOIN webhook_deliveries d \
+             ON d.id = a.delivery_id WHERE d.endpoint_id = $1 AND a.status_code IS NOT NULL \
+             LIMIT 1",
+            *id,
+        )
+        .await;
+        assert_eq!(status, None, "{url}: an attempt got an answer");
+    }
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the internal listener was reached"
+    );
+
+    // The same delivery with loopback allow-listed does reach it: the listener works.
+    manufacturer::webhooks::enqueue(&svc.db, mid, "claim.created", json!({"claim_id": 2}))
+        .await
+        .unwrap();
+    let local = Settings::local();
+    deliver_due(&svc.db, &client, later + TimeDelta::days(1), &local)
+        .await
+        .unwrap();
+    assert!(hits.load(Ordering::SeqCst) > 0);
+    svc.stop().await;
+}
