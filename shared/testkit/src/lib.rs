@@ -8,9 +8,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 pub mod browser;
+pub mod forms;
+pub mod http;
 pub mod process;
 pub mod proxy;
 pub mod service;
+pub mod sql;
 
 pub const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
