@@ -216,10 +216,10 @@ impl TestBroker {
     /// Deletes the queues and exchanges a test declared under its prefix (names from
     /// `queues` and `exchanges`); names that do not exist are fine.
     ///
-    /// One channel, closed explicitly before the connection. (It used to open a channel per
-    /// name and drop it: each dropped channel queues an automatic `channel.close` in lapin, and
-    /// closing the connection at once raced them — the late ones failed with "invalid channel
-    /// state: Closing (channel.close)", which lapin reports as a connection error.)
+    /// One channel, held until the connection is closed. (It used to open a channel per name and
+    /// drop it: each dropped channel queues an automatic `channel.close` in lapin, and closing
+    /// the connection at once raced them — the late ones failed with "invalid channel state:
+    /// Closing (channel.close)", which lapin reports as a connection error.)
     pub async fn cleanup(&self, queues: &[String], exchanges: &[String]) {
         let Ok(conn) = step(
             "connecting to RabbitMQ for the clean-up",
@@ -292,20 +292,11 @@ pub async fn connect_broker() -> lapin::Connection {
     .expect("RabbitMQ at 127.0.0.1:5672 (start it: see README)")
 }
 
-/// Closes `channel` (awaited, so no automatic close of a dropped channel races the connection's
-/// close), then the connection; each bounded by [`STEP_LIMIT`]. Errors are ignored: the
-/// connection may already be gone.
+/// Closes the connection while `channel` is still held, then drops the channel: closing the
+/// connection marks its channels Closing at once, so the dropped channel queues no automatic
+/// `channel.close` to race the connection's close (the broker closes the channels with the
+/// connection). Bounded by [`STEP_LIMIT`]; errors are ignored (the connection may be gone).
 pub async fn close_broker(conn: lapin::Connection, channel: Option<lapin::Channel>) {
-    if let Some(ch) = channel
-        && ch.status().connected()
-    {
-        let _ = step(
-            "closing a RabbitMQ channel",
-            STEP_LIMIT,
-            ch.close(200, "done".into()),
-        )
-        .await;
-    }
     if conn.status().connected() {
         let _ = step(
             "closing a RabbitMQ connection",
@@ -314,6 +305,7 @@ pub async fn close_broker(conn: lapin::Connection, channel: Option<lapin::Channe
         )
         .await;
     }
+    drop(channel);
 }
 
 /// A TCP port that was free a moment ago.
