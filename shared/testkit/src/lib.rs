@@ -8,12 +8,38 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 pub mod browser;
+pub mod forms;
+pub mod http;
 pub mod process;
 pub mod proxy;
 pub mod service;
+pub mod sql;
 
 pub const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 pub const AMQP_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+/// How long one step of a test's set-up or teardown may take: a connect, a `CREATE DATABASE`, a
+/// queue delete, a channel or connection close, a pool close. Each takes milliseconds on an idle
+/// machine and seconds on a loaded one; a step that takes longer has hung.
+pub const STEP_LIMIT: Duration = Duration::from_secs(30);
+
+/// How long `DROP DATABASE … WITH (FORCE)` may take (it terminates the database's sessions and
+/// waits for a checkpoint, slow on a loaded machine).
+pub const DROP_LIMIT: Duration = Duration::from_secs(60);
+
+/// Awaits `fut`, one step of a test's set-up or teardown; panics naming the step when it has
+/// not finished within `limit`, so a hung step fails its test at once instead of waiting for
+/// nextest's slow-timeout (or forever).
+pub async fn step<T>(
+    what: impl std::fmt::Display,
+    limit: Duration,
+    fut: impl Future<Output = T>,
+) -> T {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(value) => value,
+        Err(_) => panic!("test harness step hung: {what} did not finish within {limit:?}"),
+    }
+}
 
 /// Waits until `check` returns `Some`, polling every 50 ms; panics with `what` after `deadline`.
 pub async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
@@ -47,20 +73,32 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn create(label: &str) -> TestDb {
-        let admin = Database::connect(ADMIN_URL)
-            .await
-            .expect("PostgreSQL at 127.0.0.1:5432 (start it: see README)");
+        let admin = step(
+            "connecting to PostgreSQL (admin)",
+            STEP_LIMIT,
+            Database::connect(ADMIN_URL),
+        )
+        .await
+        .expect("PostgreSQL at 127.0.0.1:5432 (start it: see README)");
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_secs();
-        drop_stale(&admin, now).await;
+        step(
+            "dropping stale test databases",
+            DROP_LIMIT,
+            drop_stale(&admin, now),
+        )
+        .await;
         let name = format!("kt_{now}_{}_{label}", unique());
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .unwrap();
-        let _ = admin.close().await;
+        step(
+            format_args!("CREATE DATABASE {name}"),
+            STEP_LIMIT,
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")),
+        )
+        .await
+        .unwrap();
+        let _ = step("closing the admin connection", STEP_LIMIT, admin.close()).await;
         TestDb {
             url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
             name,
@@ -68,18 +106,35 @@ impl TestDb {
     }
 
     pub async fn connect(&self) -> DatabaseConnection {
-        Database::connect(&self.url).await.unwrap()
+        step(
+            format_args!("connecting to database {}", self.name),
+            STEP_LIMIT,
+            Database::connect(&self.url),
+        )
+        .await
+        .unwrap()
     }
 
+    /// Drops the database, ending its sessions. A failure is ignored (a database left behind is
+    /// dropped by a later run); a step that hangs panics.
     pub async fn drop_db(self) {
-        if let Ok(admin) = Database::connect(ADMIN_URL).await {
-            let _ = admin
-                .execute_unprepared(&format!(
+        let admin = step(
+            "connecting to PostgreSQL (admin) to drop a test database",
+            STEP_LIMIT,
+            Database::connect(ADMIN_URL),
+        )
+        .await;
+        if let Ok(admin) = admin {
+            let _ = step(
+                format_args!("DROP DATABASE {} WITH (FORCE)", self.name),
+                DROP_LIMIT,
+                admin.execute_unprepared(&format!(
                     "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
                     self.name
-                ))
-                .await;
-            let _ = admin.close().await;
+                )),
+            )
+            .await;
+            let _ = step("closing the admin connection", STEP_LIMIT, admin.close()).await;
         }
     }
 }
@@ -123,11 +178,16 @@ impl TestBroker {
         }
     }
 
+    /// A connection and a channel; every step bounded by [`STEP_LIMIT`].
     pub async fn channel(&self) -> (lapin::Connection, lapin::Channel) {
-        let conn = lapin::Connection::connect(AMQP_URL, lapin::ConnectionProperties::default())
-            .await
-            .expect("RabbitMQ at 127.0.0.1:5672 (start it: see README)");
-        let ch = conn.create_channel().await.unwrap();
+        let conn = connect_broker().await;
+        let ch = step(
+            "opening a RabbitMQ channel",
+            STEP_LIMIT,
+            conn.create_channel(),
+        )
+        .await
+        .unwrap();
         (conn, ch)
     }
 
@@ -139,47 +199,113 @@ impl TestBroker {
             durable: true,
             ..Default::default()
         };
-        let n = match ch
-            .queue_declare(queue.into(), opts, lapin::types::FieldTable::default())
-            .await
+        let n = match step(
+            format_args!("declaring queue {queue} passively"),
+            STEP_LIMIT,
+            ch.queue_declare(queue.into(), opts, lapin::types::FieldTable::default()),
+        )
+        .await
         {
             Ok(q) => q.message_count(),
             Err(_) => 0,
         };
-        let _ = conn.close(200, "done".into()).await;
+        close_broker(conn, Some(ch)).await;
         n
     }
 
     /// Deletes the queues and exchanges a test declared under its prefix (names from
-    /// `queues` and `exchanges`).
+    /// `queues` and `exchanges`); names that do not exist are fine.
+    ///
+    /// One channel, held until the connection is closed. (It used to open a channel per name and
+    /// drop it: each dropped channel queues an automatic `channel.close` in lapin, and closing
+    /// the connection at once raced them — the late ones failed with "invalid channel state:
+    /// Closing (channel.close)", which lapin reports as a connection error.)
     pub async fn cleanup(&self, queues: &[String], exchanges: &[String]) {
-        let Ok(conn) =
-            lapin::Connection::connect(AMQP_URL, lapin::ConnectionProperties::default()).await
+        let Ok(conn) = step(
+            "connecting to RabbitMQ for the clean-up",
+            STEP_LIMIT,
+            lapin::Connection::connect(AMQP_URL, lapin::ConnectionProperties::default()),
+        )
+        .await
         else {
             return;
         };
-        for q in queues {
-            if let Ok(ch) = conn.create_channel().await {
-                let _ = ch
-                    .queue_delete(
-                        q.as_str().into(),
+        let mut channel: Option<lapin::Channel> = None;
+        for (kind, name) in queues
+            .iter()
+            .map(|q| ("queue", q))
+            .chain(exchanges.iter().map(|e| ("exchange", e)))
+        {
+            // A failed delete closes its channel (server side): open another for the next.
+            let ch = match channel.take() {
+                Some(ch) if ch.status().connected() => ch,
+                _ => {
+                    match step(
+                        "opening a RabbitMQ channel for the clean-up",
+                        STEP_LIMIT,
+                        conn.create_channel(),
+                    )
+                    .await
+                    {
+                        Ok(ch) => ch,
+                        Err(_) => break,
+                    }
+                }
+            };
+            let what = format!("deleting {kind} {name}");
+            let _ = if kind == "queue" {
+                step(
+                    what,
+                    STEP_LIMIT,
+                    ch.queue_delete(
+                        name.as_str().into(),
                         lapin::options::QueueDeleteOptions::default(),
-                    )
-                    .await;
-            }
-        }
-        for e in exchanges {
-            if let Ok(ch) = conn.create_channel().await {
-                let _ = ch
-                    .exchange_delete(
-                        e.as_str().into(),
+                    ),
+                )
+                .await
+                .map(|_| ())
+            } else {
+                step(
+                    what,
+                    STEP_LIMIT,
+                    ch.exchange_delete(
+                        name.as_str().into(),
                         lapin::options::ExchangeDeleteOptions::default(),
-                    )
-                    .await;
-            }
+                    ),
+                )
+                .await
+            };
+            channel = Some(ch);
         }
-        let _ = conn.close(200, "done".into()).await;
+        close_broker(conn, channel).await;
     }
+}
+
+/// Connects to the test broker; panics when it is absent or the connect hangs.
+pub async fn connect_broker() -> lapin::Connection {
+    step(
+        "connecting to RabbitMQ",
+        STEP_LIMIT,
+        lapin::Connection::connect(AMQP_URL, lapin::ConnectionProperties::default()),
+    )
+    .await
+    .expect("RabbitMQ at 127.0.0.1:5672 (start it: see README)")
+}
+
+/// Closes the connection while `channel` is still held, then drops the channel: closing the
+/// connection marks its channels Closing at once, so the dropped channel queues no automatic
+/// `channel.close` to race the connection's close (the broker closes the channels with the
+/// connection). Bounded by [`STEP_LIMIT`]; errors are ignored (the connection may be gone).
+pub async fn close_broker(conn: lapin::Connection, channel: Option<lapin::Channel>) {
+    if conn.status().connected() {
+        let _ = step(
+            "closing a RabbitMQ connection",
+            STEP_LIMIT,
+            conn.close(200, "done".into()),
+        )
+        .await;
+    }
+    drop(channel);
 }
 
 /// A TCP port that was free a moment ago.

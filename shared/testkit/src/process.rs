@@ -54,7 +54,12 @@ impl ServiceProcess {
     /// SIGKILL: no chance to finish anything.
     pub async fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill().await;
+            let _ = crate::step(
+                format_args!("killing {} and waiting for its exit", self.name),
+                crate::STEP_LIMIT,
+                child.kill(),
+            )
+            .await;
         }
     }
 
@@ -72,7 +77,12 @@ impl ServiceProcess {
         match tokio::time::timeout(std::time::Duration::from_secs(30), child.wait()).await {
             Ok(Ok(status)) => status.success(),
             _ => {
-                let _ = child.kill().await;
+                let _ = crate::step(
+                    format_args!("killing {} after SIGTERM went unheeded", self.name),
+                    crate::STEP_LIMIT,
+                    child.kill(),
+                )
+                .await;
                 false
             }
         }

@@ -13,7 +13,9 @@ use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
 use tokio_util::sync::CancellationToken;
 
-use crate::{TestBroker, TestDb, free_port, wait_ready};
+use crate::{
+    STEP_LIMIT, TestBroker, TestDb, close_broker, connect_broker, free_port, step, wait_ready,
+};
 
 /// The operator token a test service is started with (`KUMMERER_OPERATOR_TOKEN`); a test
 /// closes the operator routes by passing an empty one in `extra_env`.
@@ -21,6 +23,14 @@ pub const TEST_OPERATOR_TOKEN: &str = "test-operator-token";
 
 /// Retry tiers short enough for tests.
 pub const TEST_RETRY_DELAYS_MS: &str = "200,400";
+
+/// How long a stopped service may take to return from `serve`: its shutdown timeout
+/// (`KUMMERER_SHUTDOWN_TIMEOUT_S`, 5 s) for requests, then again for background work, and a
+/// margin for a loaded machine.
+pub const STOP_LIMIT: Duration = Duration::from_secs(20);
+
+/// How long the clean-up of a test that did not reach `stop` may take, in all.
+const BACKGROUND_CLEANUP_LIMIT: Duration = Duration::from_secs(120);
 
 pub struct TestService {
     pub base_url: String,
@@ -101,14 +111,32 @@ impl TestService {
         format!("{}{path}", self.base_url)
     }
 
-    /// Stops the service, deletes its queues and exchanges, drops its database.
+    /// Stops the service, deletes its queues and exchanges, drops its database. Every step is
+    /// bounded: one that hangs panics naming itself (and `Drop` then cleans up).
     pub async fn stop(mut self) {
         self.cancel.cancel();
-        if let Some(task) = self.task.take() {
-            let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+        if let Some(mut task) = self.task.take() {
+            match tokio::time::timeout(STOP_LIMIT, &mut task).await {
+                Ok(Ok(Ok(()))) => {}
+                // As before: reported, not failed (a test that broke the service says so itself).
+                Ok(Ok(Err(e))) => eprintln!("the service under test ended with an error: {e:#}"),
+                Ok(Err(e)) => eprintln!("the service under test ended abnormally: {e}"),
+                Err(_) => {
+                    task.abort();
+                    panic!(
+                        "test harness step hung: the service under test did not stop within \
+                         {STOP_LIMIT:?} of its cancellation"
+                    );
+                }
+            }
         }
         cleanup_broker(&self.broker, &self.names).await;
-        let _ = self.db.clone().close().await;
+        let _ = step(
+            "closing the test's database pool",
+            STEP_LIMIT,
+            self.db.clone().close(),
+        )
+        .await;
         if let Some(db) = self.test_db.take() {
             db.drop_db().await;
         }
@@ -129,9 +157,12 @@ impl Drop for TestService {
 }
 
 /// Removes a test's broker objects and database from a thread of its own (usable from `Drop`,
-/// where nothing can be awaited). Waits for it, so the clean-up is done when the test ends.
+/// where nothing can be awaited). Waits for it, so the clean-up is done when the test ends —
+/// but at most [`BACKGROUND_CLEANUP_LIMIT`]: then it says so on stderr and leaves the thread
+/// (it runs in `Drop`, often while a panic unwinds, where panicking again would abort).
 pub fn cleanup_in_background(prefix: String, databases: Vec<String>) {
-    let work = std::thread::spawn(move || {
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let _work = std::thread::spawn(move || {
         let Ok(rt) = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -152,8 +183,21 @@ pub fn cleanup_in_background(prefix: String, databases: Vec<String>) {
                 .await;
             }
         });
+        let _ = done.send(());
     });
-    let _ = work.join();
+    match finished.recv_timeout(BACKGROUND_CLEANUP_LIMIT) {
+        Ok(()) => {}
+        // The thread ended without sending: a clean-up step panicked (its message is printed).
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            eprintln!(
+                "test clean-up failed (see the panic above); stale databases are dropped later"
+            )
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => eprintln!(
+            "test harness step hung: the clean-up after a failed test did not finish within \
+             {BACKGROUND_CLEANUP_LIMIT:?}; leaving it"
+        ),
+    }
 }
 
 /// Deletes every queue and exchange of the topology under `names`' prefix.
@@ -174,34 +218,48 @@ pub async fn cleanup_broker(broker: &TestBroker, names: &Names) {
 /// Publishes raw bytes on `producer`'s exchange with `routing_key` (waits for the confirm).
 pub async fn publish_raw(names: &Names, producer: Service, routing_key: &str, body: &[u8]) {
     use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-    let conn = lapin::Connection::connect(crate::AMQP_URL, lapin::ConnectionProperties::default())
-        .await
-        .unwrap();
-    let ch = conn.create_channel().await.unwrap();
-    ch.confirm_select(ConfirmSelectOptions::default())
-        .await
-        .unwrap();
+    let conn = connect_broker().await;
+    let ch = step(
+        "opening a RabbitMQ channel",
+        STEP_LIMIT,
+        conn.create_channel(),
+    )
+    .await
+    .unwrap();
+    step(
+        "selecting publisher confirms",
+        STEP_LIMIT,
+        ch.confirm_select(ConfirmSelectOptions::default()),
+    )
+    .await
+    .unwrap();
     let props = lapin::BasicProperties::default().with_delivery_mode(2);
-    let confirm = ch
-        .basic_publish(
-            names.exchange(producer).as_str().into(),
-            routing_key.into(),
-            BasicPublishOptions {
-                mandatory: true,
-                immediate: false,
-            },
-            body,
-            props,
-        )
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    let confirm = step(
+        format_args!("publishing {routing_key} and waiting for its confirm"),
+        STEP_LIMIT,
+        async {
+            ch.basic_publish(
+                names.exchange(producer).as_str().into(),
+                routing_key.into(),
+                BasicPublishOptions {
+                    mandatory: true,
+                    immediate: false,
+                },
+                body,
+                props,
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap()
+        },
+    )
+    .await;
     assert!(
         matches!(confirm, lapin::Confirmation::Ack(None)),
         "message to {routing_key} was not routed: {confirm:?}"
     );
-    let _ = conn.close(200, "done".into()).await;
+    close_broker(conn, Some(ch)).await;
 }
 
 /// Publishes `event` in a fresh envelope; returns the envelope (its id is the message id).

@@ -2,7 +2,7 @@
 //! revocable) held to their own carrier URL by URL, and the operator's token for the
 //! operator's routes (503 when unset, 401 when wrong).
 
-use super::*;
+use crate::support::*;
 
 /// A carrier made by the operator: its id and its first API token.
 pub async fn carrier_with_token(svc: &TestService, name: &str) -> (Uuid, String) {

@@ -5,20 +5,14 @@
 use std::path::Path;
 
 use fantoccini::Locator;
-use reqwest::redirect::Policy;
 
-use super::*;
+pub use kummerer_testkit::forms::{
+    answer, browser, csrf_of, page, post_form, sign_in_at, signed_in_at,
+};
+
+use crate::support::*;
 
 pub const PASSWORD: &str = "correct horse battery";
-
-/// A browser-like client: keeps cookies, does not follow redirects (the tests look at them).
-pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
 
 pub(super) async fn new_member(svc: &TestService, carrier: Uuid, crew: Uuid, email: &str) -> Json {
     let (status, body) = post_json(
@@ -31,61 +25,18 @@ pub(super) async fn new_member(svc: &TestService, carrier: Uuid, crew: Uuid, ema
     body
 }
 
-/// Status and the `Location` header (or the body when there is none).
-pub async fn answer(res: reqwest::Response) -> (u16, String) {
-    let status = res.status().as_u16();
-    let location = res
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned());
-    let body = res.text().await.unwrap();
-    (status, location.unwrap_or(body))
-}
-
 async fn sign_in(
     svc: &TestService,
     client: &reqwest::Client,
     email: &str,
     password: &str,
 ) -> (u16, String) {
-    answer(
-        client
-            .post(svc.url("/crew/sign-in"))
-            .form(&[("email", email), ("password", password)])
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-}
-
-pub async fn page(svc: &TestService, client: &reqwest::Client, path: &str) -> (u16, String) {
-    answer(client.get(svc.url(path)).send().await.unwrap()).await
-}
-
-pub async fn post_form(
-    svc: &TestService,
-    client: &reqwest::Client,
-    path: &str,
-    form: &[(&str, &str)],
-) -> (u16, String) {
-    answer(client.post(svc.url(path)).form(form).send().await.unwrap()).await
-}
-
-/// The CSRF token in a page's forms.
-pub fn csrf_of(html: &str) -> String {
-    let marker = r#"name="csrf" value=""#;
-    let start = html.find(marker).expect("a form with a CSRF token") + marker.len();
-    html[start..start + 64].to_owned()
+    sign_in_at(svc, client, "/crew/sign-in", email, password).await
 }
 
 /// Signs in as `email`; returns the session's CSRF token (from the crew page).
 pub(super) async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
-    let (status, location) = sign_in(svc, client, email, PASSWORD).await;
-    assert_eq!((status, location.as_str()), (303, "/crew"));
-    let (status, html) = page(svc, client, "/crew").await;
-    assert_eq!(status, 200, "{html}");
-    csrf_of(&html)
+    signed_in_at(svc, client, "/crew/sign-in", "/crew", email, PASSWORD).await
 }
 
 async fn crew_snapshot(db: &DatabaseConnection) -> (i64, i64, i64) {

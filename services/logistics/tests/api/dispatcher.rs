@@ -6,8 +6,10 @@ use std::path::Path;
 
 use fantoccini::Locator;
 
-use super::crew::{CHROMEDRIVER, PASSWORD, TempDir, browser, csrf_of, page, post_form};
-use super::*;
+use super::crew::{
+    CHROMEDRIVER, PASSWORD, TempDir, browser, page, post_form, sign_in_at, signed_in_at,
+};
+use crate::support::*;
 
 async fn new_dispatcher(svc: &TestService, carrier: Uuid, email: &str) -> Json {
     let (status, body) = post_json(
@@ -26,22 +28,20 @@ async fn sign_in(
     email: &str,
     password: &str,
 ) -> (u16, String) {
-    post_form(
-        svc,
-        client,
-        "/dispatch/sign-in",
-        &[("email", email), ("password", password)],
-    )
-    .await
+    sign_in_at(svc, client, "/dispatch/sign-in", email, password).await
 }
 
 /// Signs in as `email`; returns the session's CSRF token (from the board).
 async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
-    let (status, location) = sign_in(svc, client, email, PASSWORD).await;
-    assert_eq!((status, location.as_str()), (303, "/dispatch"));
-    let (status, html) = page(svc, client, "/dispatch").await;
-    assert_eq!(status, 200, "{html}");
-    csrf_of(&html)
+    signed_in_at(
+        svc,
+        client,
+        "/dispatch/sign-in",
+        "/dispatch",
+        email,
+        PASSWORD,
+    )
+    .await
 }
 
 async fn accounts(db: &DatabaseConnection) -> (i64, i64) {

@@ -8,7 +8,7 @@ use kummerer_contracts::topology::LOGISTICS_RETURNS;
 use kummerer_contracts::{Depot, FreightPayer, ReturnRequestedV1};
 
 use super::crew::{browser, new_member, page, signed_in};
-use super::*;
+use crate::support::*;
 
 const ARRIVED: &str = "logistics.return.arrived.v1";
 

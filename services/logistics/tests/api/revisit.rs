@@ -4,7 +4,7 @@
 //! *wrong address* leave it failed for the dispatcher.
 
 use super::crew::{browser, new_member, page, post_form, signed_in};
-use super::*;
+use crate::support::*;
 
 /// The outbox rows about `job`, oldest first: (routing key, data).
 async fn messages_of(db: &DatabaseConnection, job: &str) -> Vec<(String, Json)> {

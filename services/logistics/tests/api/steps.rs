@@ -6,7 +6,7 @@
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use super::*;
+use crate::support::*;
 
 /// Every routing key of a visit.
 const STEPS: [&str; 4] = [ON_THE_WAY, DELIVERED, COLLECTED, COMPLETED];

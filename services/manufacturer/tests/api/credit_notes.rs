@@ -1,7 +1,7 @@
 //! Credit notes: accepted and partly accepted amounts credited once, numbered without gaps,
 //! announced through the outbox, listed and shown with their lines, walled per manufacturer.
 
-use super::*;
+use crate::support::*;
 
 /// A decided claim written straight into the table: `status` with `amount` in `currency`,
 /// decided at `decided_at`; returns its id.

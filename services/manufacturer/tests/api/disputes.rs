@@ -2,7 +2,7 @@
 //! again; any other dispute is kept in the history and changes nothing.
 
 use super::flow::*;
-use super::*;
+use crate::support::*;
 use kummerer_contracts::agreement::EvidenceKind;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

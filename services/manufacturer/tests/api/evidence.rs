@@ -2,7 +2,7 @@
 //! evidence holding a claim until it is all there, and a serial that does not match.
 
 use super::flow::*;
-use super::*;
+use crate::support::*;
 use kummerer_contracts::agreement::EvidenceKind;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n fake image bytes for the test";

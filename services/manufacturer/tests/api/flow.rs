@@ -1,7 +1,7 @@
 //! Helpers for the claim's life after its arrival: agreement versions, evidence, returns and
 //! disputes.
 
-use super::*;
+use crate::support::*;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use kummerer_contracts::agreement::EvidenceKind;

@@ -4,7 +4,7 @@
 use kummerer_testkit::{TestBroker, TestDb};
 use manufacturer::db::idempotency::purge_expired;
 
-use super::*;
+use crate::support::*;
 
 async fn create_with(svc: &TestService, authorization: Option<&str>, body: &Value) -> Answer {
     let mut req = svc.client.post(svc.url("/api/manufacturers")).json(body);

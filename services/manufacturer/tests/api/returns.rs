@@ -1,7 +1,7 @@
 //! A unit requested back to a depot: the request, its arrival, the inspection and the decision.
 
 use super::flow::*;
-use super::*;
+use crate::support::*;
 
 const RETURN_REQUESTED: &str = "manufacturer.claim.return_requested.v1";
 const INSPECTED: &str = "manufacturer.claim.inspected.v1";

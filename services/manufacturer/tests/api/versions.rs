@@ -2,7 +2,7 @@
 //! by the version in force on its swap date with the rule both sides share.
 
 use super::flow::*;
-use super::*;
+use crate::support::*;
 use kummerer_contracts::AgreementTermsV1;
 
 const PUBLISHED: &str = "manufacturer.agreement.published.v1";

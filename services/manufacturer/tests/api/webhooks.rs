@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use hmac::{KeyInit, Mac};
 use manufacturer::webhooks::delivery::{self, Settings, deliver_due};
 
-use super::*;
+use crate::support::*;
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]

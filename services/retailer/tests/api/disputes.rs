@@ -3,7 +3,7 @@
 //! saved.
 
 use super::desk::{PASSWORD, add_staff, browser, desk_shop, page, post_form, signed_in};
-use super::*;
+use crate::support::*;
 
 const DISPUTED: &str = "retailer.claim.disputed.v1";
 

@@ -6,7 +6,7 @@ use kummerer_contracts::topology::RETAILER_SETTLEMENT;
 use kummerer_contracts::{CreditLine, CreditNoteIssuedV1};
 
 use super::desk::{add_staff, bootstrap_admin, browser, page, signed_in};
-use super::*;
+use crate::support::*;
 
 fn eur_money(amount: &str) -> Money {
     Money::new(amount.parse().unwrap(), Currency::parse("EUR").unwrap()).unwrap()

@@ -8,7 +8,7 @@ use kummerer_contracts::{
 };
 
 use super::desk::{browser, desk_shop, page, signed_in};
-use super::*;
+use crate::support::*;
 
 fn money(amount: &str) -> Money {
     Money::new(amount.parse().unwrap(), Currency::parse("EUR").unwrap()).unwrap()

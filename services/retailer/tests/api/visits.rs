@@ -9,7 +9,7 @@ use kummerer_contracts::{
 };
 
 use super::desk::{browser, desk_shop, open_desk_case, page, post_form, signed_in, status_link_of};
-use super::*;
+use crate::support::*;
 
 const EVIDENCE_ADDED: &str = "retailer.claim.evidence_added.v1";
 

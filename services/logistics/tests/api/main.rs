@@ -1,0 +1,20 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The logistics service against the real PostgreSQL and RabbitMQ: approved swaps become jobs,
+//! crews complete them or record failed attempts, and every change is in the outbox.
+
+mod support;
+
+mod auth;
+mod bad_input;
+mod carriers;
+mod crew;
+mod crew_day;
+mod dispatch;
+mod dispatcher;
+mod jobs;
+mod photos;
+mod returns;
+mod revisit;
+mod steps;
+mod tenancy;
+mod visits;

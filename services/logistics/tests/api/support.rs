@@ -1,0 +1,245 @@
+//! What the tests of this binary share: the service under test, requests, rows, bodies.
+
+/// The photo tests' service and image, used by the crew's page tests too.
+pub(crate) use crate::photos;
+pub(crate) use chrono::{Duration as Span, Utc};
+pub(crate) use kummerer_contracts::topology::{LOGISTICS_SWAPS, Service};
+pub(crate) use kummerer_contracts::{Address, Event, ProductRef, SwapApprovedV1, TimeWindow};
+pub(crate) use kummerer_testkit::eventually;
+pub(crate) use kummerer_testkit::http::{assert_problem, get_json, post_json};
+pub(crate) use kummerer_testkit::service::{
+    TestService, publish_envelope, publish_event, publish_raw,
+};
+pub(crate) use kummerer_testkit::sql::{count, outbox};
+pub(crate) use logistics::{Migrator, SERVICE};
+pub(crate) use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+pub(crate) use serde_json::{Value as Json, json};
+pub(crate) use std::time::Duration;
+pub(crate) use uuid::Uuid;
+
+pub(crate) const DEADLINE: Duration = Duration::from_secs(15);
+
+pub(crate) const SCHEDULED: &str = "logistics.job.scheduled.v1";
+
+pub(crate) const COMPLETED: &str = "logistics.job.completed.v1";
+
+pub(crate) const FAILED: &str = "logistics.job.failed.v1";
+
+pub(crate) const ON_THE_WAY: &str = "logistics.job.on_the_way.v1";
+
+pub(crate) const DELIVERED: &str = "logistics.job.delivered.v1";
+
+pub(crate) const COLLECTED: &str = "logistics.job.collected.v1";
+
+/// The operator's token in the tests' services.
+pub(crate) const OPERATOR: &str = "operator-token-of-the-tests-0123456789abcdef";
+
+pub(crate) fn http_config() -> logistics::http::HttpConfig {
+    logistics::http::HttpConfig::with_operator(Some(OPERATOR.to_owned()))
+}
+
+/// The service's client sends the operator's token (a request's own `Authorization` wins).
+pub(crate) fn as_operator(mut svc: TestService) -> TestService {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {OPERATOR}").parse().unwrap(),
+    );
+    svc.client = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    svc
+}
+
+pub(crate) async fn start() -> TestService {
+    as_operator(TestService::start::<Migrator>(SERVICE, photos::build_for_tests).await)
+}
+
+pub(crate) fn swap(retailer_id: Uuid, defective_serial: &str) -> SwapApprovedV1 {
+    let start = Utc::now() + Span::days(1);
+    SwapApprovedV1 {
+        swap_id: Uuid::now_v7(),
+        case_id: Uuid::now_v7(),
+        retailer_id,
+        defective_serial: defective_serial.to_owned(),
+        defective_product: ProductRef {
+            sku: "WM-8-OLD".into(),
+            name: "Waschmaschine 8 kg".into(),
+            manufacturer_id: Uuid::now_v7(),
+        },
+        replacement_product: ProductRef {
+            sku: "WM-8-NEW".into(),
+            name: "Waschmaschine 8 kg (2026)".into(),
+            manufacturer_id: Uuid::now_v7(),
+        },
+        delivery_address: Address {
+            name: "Erika Mustermann".into(),
+            phone: "+49 30 1234567".into(),
+            street: "Hauptstraße 1".into(),
+            postcode: "10115".into(),
+            city: "Berlin".into(),
+            country: "DE".into(),
+        },
+        window: TimeWindow {
+            start,
+            end: start + Span::hours(2),
+        },
+        approved_by: "clerk@example".into(),
+        approved_at: Utc::now(),
+        replacement_from: None,
+    }
+}
+
+/// Row counts of everything a request could change.
+pub(crate) async fn snapshot(db: &DatabaseConnection) -> (i64, i64, i64, String) {
+    let jobs = count(db, "SELECT 1 FROM jobs", vec![]).await;
+    let events = count(db, "SELECT 1 FROM job_events", vec![]).await;
+    let outbox = count(db, "SELECT 1 FROM outbox", vec![]).await;
+    let state = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT coalesce(string_agg(id::text || status || attempts || updated_at::text, ',' ORDER BY id), '') AS s FROM jobs",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<String>("", "s")
+        .unwrap();
+    (jobs, events, outbox, state)
+}
+
+/// Waits until the job of `swap_id` is listed for its retailer; returns it.
+pub(crate) async fn job_of(svc: &TestService, retailer_id: Uuid, swap_id: Uuid) -> Json {
+    eventually(&format!("a job for swap {swap_id}"), DEADLINE, || async {
+        let (status, body) = get_json(svc, &format!("/api/jobs?retailer_id={retailer_id}")).await;
+        assert_eq!(status, 200, "{body}");
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["swap_id"] == swap_id.to_string())
+            .cloned()
+    })
+    .await
+}
+
+// Carriers, crews, automatic assignment, the dispatcher and the crew's day.
+
+/// A day safely in the future, and a time on it (UTC).
+pub(crate) fn day(offset: i64) -> chrono::NaiveDate {
+    (Utc::now() + Span::days(offset)).date_naive()
+}
+
+pub(crate) fn at(date: chrono::NaiveDate, hour: u32) -> chrono::DateTime<Utc> {
+    date.and_hms_opt(hour, 0, 0).unwrap().and_utc()
+}
+
+pub(crate) fn swap_on(
+    retailer: Uuid,
+    serial: &str,
+    postcode: &str,
+    start: chrono::DateTime<Utc>,
+) -> SwapApprovedV1 {
+    let mut s = swap(retailer, serial);
+    s.delivery_address.postcode = postcode.to_owned();
+    s.window = TimeWindow {
+        start,
+        end: start + Span::hours(2),
+    };
+    s
+}
+
+pub(crate) async fn new_carrier(svc: &TestService, name: &str) -> Uuid {
+    let (status, body) = post_json(svc, "/api/carriers", json!({ "name": name })).await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap().parse().unwrap()
+}
+
+pub(crate) async fn new_crew(
+    svc: &TestService,
+    carrier: Uuid,
+    name: &str,
+    prefixes: &[&str],
+    per_day: i64,
+) -> Uuid {
+    let (status, body) = post_json(
+        svc,
+        &format!("/api/carriers/{carrier}/crews"),
+        json!({ "name": name, "home_postcode_prefixes": prefixes, "visits_per_day": per_day }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// Publishes the swap and waits for its job.
+pub(crate) async fn job_for(svc: &TestService, event: &SwapApprovedV1) -> Json {
+    publish_event(&svc.names, event.clone()).await;
+    job_of(svc, event.retailer_id, event.swap_id).await
+}
+
+pub(crate) fn id_of(job: &Json) -> String {
+    job["id"].as_str().unwrap().to_owned()
+}
+
+/// Everything a dispatcher or crew request could change.
+pub(crate) async fn board(db: &DatabaseConnection) -> (i64, i64, i64, i64, String) {
+    let carriers = count(db, "SELECT 1 FROM carriers", vec![]).await;
+    let crews = count(db, "SELECT 1 FROM crews", vec![]).await;
+    let events = count(db, "SELECT 1 FROM job_events", vec![]).await;
+    let outbox = count(db, "SELECT 1 FROM outbox", vec![]).await;
+    let state = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT coalesce(string_agg(concat_ws('|', id, status, attempts, crew_id, carrier_id, \
+             position, visit_date, window_start, window_end, updated_at), ',' ORDER BY id), '') \
+             || ';' || (SELECT coalesce(string_agg(concat_ws('|', id, carrier_id, name, \
+             home_postcode_prefixes, visits_per_day, active), ',' ORDER BY id), '') FROM crews) \
+             AS s FROM jobs",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<String>("", "s")
+        .unwrap();
+    (carriers, crews, events, outbox, state)
+}
+
+pub(crate) async fn post_expect_problem(
+    svc: &TestService,
+    path: &str,
+    body: Json,
+    status: u16,
+    code: &str,
+    what: &str,
+) -> Json {
+    let res = svc
+        .client
+        .post(svc.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, status, code, what).await
+}
+
+pub(crate) async fn get_expect_problem(
+    svc: &TestService,
+    path: &str,
+    status: u16,
+    code: &str,
+    what: &str,
+) {
+    let res = svc.client.get(svc.url(path)).send().await.unwrap();
+    assert_problem(res, status, code, what).await;
+}
+
+pub(crate) fn kinds(job: &Json) -> Vec<String> {
+    job["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -1,0 +1,24 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The manufacturer service end to end within itself: its HTTP API, its consumer of
+//! `manufacturer.claims`, and its outbox, against a real PostgreSQL and RabbitMQ.
+
+mod support;
+
+mod agreements;
+mod api_keys;
+mod bad_input;
+mod claims;
+mod credit_notes;
+mod deadlines;
+mod disputes;
+mod evidence;
+mod flow;
+mod idempotency;
+mod listing;
+mod openapi;
+mod operator;
+mod returns;
+mod serials;
+mod tenancy;
+mod versions;
+mod webhooks;

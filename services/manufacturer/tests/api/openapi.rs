@@ -1,0 +1,104 @@
+//! The OpenAPI document: the committed one is the generated one, and it is served with its
+//! docs page, every operation routed.
+
+use crate::support::*;
+
+/// The committed spec file.
+const OPENAPI_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+
+#[test]
+fn the_committed_openapi_document_is_the_generated_one() {
+    let generated = manufacturer::http::openapi::document_json().unwrap();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(OPENAPI_FILE, &generated).unwrap();
+        return;
+    }
+    // Every schema the document refers to is in it.
+    let spec: Value = serde_json::from_str(&generated).unwrap();
+    for name in generated
+        .split("\"#/components/schemas/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+    {
+        assert!(
+            spec["components"]["schemas"][name].is_object(),
+            "no schema {name}"
+        );
+    }
+    let committed = std::fs::read_to_string(OPENAPI_FILE).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "services/manufacturer/openapi.json differs from the document the code generates; \
+         regenerate it with `UPDATE_OPENAPI=1 cargo nextest run -p manufacturer openapi` \
+         and commit it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_and_docs_page_are_served_and_every_operation_is_routed() {
+    let svc = start().await;
+    let res = svc
+        .client
+        .get(svc.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let served = res.text().await.unwrap();
+    assert_eq!(
+        served,
+        manufacturer::http::openapi::document_json().unwrap()
+    );
+    let spec: Value = serde_json::from_str(&served).unwrap();
+    assert!(spec["openapi"].as_str().unwrap().starts_with("3.1"));
+    assert_eq!(
+        spec["components"]["securitySchemes"]["api_key"]["scheme"],
+        "bearer"
+    );
+    assert!(spec["components"]["schemas"]["Problem"].is_object());
+
+    let docs = svc.client.get(svc.url("/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(
+        docs.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = docs.text().await.unwrap();
+    assert!(page.contains("/openapi.json"));
+    assert!(
+        !page.contains("https://"),
+        "the docs page loads nothing from elsewhere"
+    );
+
+    // Every documented operation exists: without a key the authenticated ones answer 401 (not
+    // the router's 404 or 405), and each authenticated one says so in the document.
+    let ghost = Uuid::now_v7();
+    let mut operations = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let url = path
+                .replace("{mid}", &ghost.to_string())
+                .replace("{id}", &Uuid::now_v7().to_string())
+                .replace("{key_id}", &Uuid::now_v7().to_string())
+                .replace("{evidence_id}", &Uuid::now_v7().to_string());
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let a = call_as(&svc, &method, &url, &json!({}), None).await;
+            let what = format!("{method} {path}");
+            if path.starts_with("/api/manufacturers/{mid}") {
+                assert_problem(&a, 401, &what);
+                assert!(op["security"].is_array(), "{what}: no security");
+                assert!(op["responses"]["401"].is_object(), "{what}");
+            } else {
+                // The operator's routes: no operator token.
+                assert_problem(&a, 401, &what);
+                assert!(op["security"].is_array(), "{what}: no security");
+            }
+            assert!(op["responses"]["500"].is_object(), "{what}");
+        }
+    }
+    assert_eq!(operations, 27);
+    svc.stop().await;
+}

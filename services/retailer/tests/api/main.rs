@@ -1,0 +1,17 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The retailer service against the real PostgreSQL and RabbitMQ: the desk flow (retailer,
+//! product, sale, case, swap) with its outbox rows, concurrent approvals, the case events from
+//! logistics and the manufacturer landing on the timeline, the tenant wall, and bad input that
+//! changes nothing.
+
+mod support;
+
+mod bad_input;
+mod case_events;
+mod desk;
+mod disputes;
+mod ledger;
+mod settlement;
+mod swaps;
+mod tenancy;
+mod visits;

@@ -1,0 +1,361 @@
+//! What the tests of this binary share: the service under test, requests, rows, bodies.
+
+pub(crate) use chrono::{DateTime, Duration as Span, Utc};
+pub(crate) use kummerer_contracts::topology::{RETAILER_CASE_EVENTS, Service};
+pub(crate) use kummerer_contracts::{
+    ClaimDecidedV1, ClaimOutcome, Currency, DecidedBy, Event, FailureReason, JobCompletedV1,
+    JobFailedV1, JobScheduledV1, Money, TimeWindow,
+};
+pub(crate) use kummerer_testkit::eventually;
+pub(crate) use kummerer_testkit::http::{assert_problem, get_json, post_json};
+pub(crate) use kummerer_testkit::service::{
+    TestService, publish_envelope, publish_event, publish_raw,
+};
+pub(crate) use kummerer_testkit::sql::{count, outbox};
+pub(crate) use retailer::{Migrator, SERVICE, build};
+pub(crate) use rust_decimal::Decimal;
+pub(crate) use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
+pub(crate) use serde_json::{Value as Json, json};
+pub(crate) use std::time::Duration;
+pub(crate) use uuid::Uuid;
+
+pub(crate) const DEADLINE: Duration = Duration::from_secs(15);
+
+pub(crate) const SWAP_APPROVED: &str = "retailer.swap.approved.v1";
+
+pub(crate) const CLAIM_SUBMITTED: &str = "retailer.claim.submitted.v1";
+
+pub(crate) async fn start() -> TestService {
+    TestService::start::<Migrator>(SERVICE, build).await
+}
+
+/// POSTs and expects `201`; returns the body.
+pub(crate) async fn created(svc: &TestService, path: &str, body: Json) -> Json {
+    let (status, body) = post_json(svc, path, body).await;
+    assert_eq!(status, 201, "POST {path}: {body}");
+    body
+}
+
+/// POSTs `body` and expects a problem.
+pub(crate) async fn post_problem(
+    svc: &TestService,
+    path: &str,
+    body: Json,
+    status: u16,
+    code: &str,
+    what: &str,
+) -> Json {
+    let res = svc
+        .client
+        .post(svc.url(path))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, status, code, what).await
+}
+
+/// The fields a 422 names.
+pub(crate) fn fields(problem: &Json) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|e| e["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Sets `key` (dotted for nested objects) in `body`; `null` removes it (a missing field).
+pub(crate) fn set(body: &mut Json, key: &str, value: Json) {
+    let (parents, last) = match key.rsplit_once('.') {
+        Some((parents, last)) => (parents.split('.').collect::<Vec<_>>(), last),
+        None => (Vec::new(), key),
+    };
+    let mut target = body;
+    for p in parents {
+        target = &mut target[p];
+    }
+    let object = target.as_object_mut().unwrap();
+    if value.is_null() {
+        object.remove(last);
+    } else {
+        object.insert(last.to_owned(), value);
+    }
+}
+
+/// POSTs `body` and expects a problem: `expect` is `"<status>"`, `"<status> <code>"`, or for a 422
+/// `"422 <field>,<field>"` (exactly the fields named, in order).
+pub(crate) async fn rejects(svc: &TestService, path: &str, body: Json, expect: &str) {
+    rejects_as(svc, None, path, body, expect).await;
+}
+
+/// [`rejects`], with HTTP Basic credentials (`(email, password)`) when given.
+pub(crate) async fn rejects_as(
+    svc: &TestService,
+    credentials: Option<(&str, &str)>,
+    path: &str,
+    body: Json,
+    expect: &str,
+) {
+    let what = format!("POST {path} {body} (expecting {expect})");
+    let (status, rest) = expect.split_once(' ').unwrap_or((expect, ""));
+    let status: u16 = status.parse().unwrap();
+    let code = match (status, rest) {
+        (422, _) => "validation_failed",
+        (404, _) => "not_found",
+        (401, _) => "unauthorized",
+        (_, code) => code,
+    };
+    let mut req = svc.client.post(svc.url(path)).json(&body);
+    if let Some((user, password)) = credentials {
+        req = req.basic_auth(user, Some(password));
+    }
+    let problem = assert_problem(req.send().await.unwrap(), status, code, &what).await;
+    if status == 422 && !rest.is_empty() {
+        assert_eq!(
+            fields(&problem),
+            rest.split(',').collect::<Vec<_>>(),
+            "{what}: {problem}"
+        );
+    }
+}
+
+pub(crate) async fn one_string(db: &DatabaseConnection, sql: &str, values: Vec<Value>) -> String {
+    db.query_one_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        values,
+    ))
+    .await
+    .unwrap()
+    .unwrap_or_else(|| panic!("no row: {sql}"))
+    .try_get_by_index::<String>(0)
+    .unwrap()
+}
+
+pub(crate) const TABLES: [&str; 8] = [
+    "retailers",
+    "products",
+    "sales",
+    "cases",
+    "swaps",
+    "claims",
+    "timeline",
+    "outbox",
+];
+
+/// Row counts of every table a request could change, and the states that could move.
+pub(crate) async fn snapshot(db: &DatabaseConnection) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for table in TABLES {
+        let n = count(db, &format!("SELECT 1 FROM {table}"), vec![]).await;
+        out.push((table.to_owned(), n.to_string()));
+    }
+    let states = one_string(
+        db,
+        "SELECT coalesce((SELECT string_agg(id::text || status, ',' ORDER BY id) \
+         FROM cases), '') || '|' || \
+         coalesce((SELECT string_agg(id::text || status, ',' ORDER BY id) FROM swaps), '')",
+        vec![],
+    )
+    .await;
+    out.push(("states".to_owned(), states));
+    out
+}
+
+pub(crate) async fn timeline_count(db: &DatabaseConnection, case_id: Uuid, kind: &str) -> i64 {
+    count(
+        db,
+        "SELECT 1 FROM timeline WHERE case_id = $1 AND kind = $2",
+        vec![case_id.into(), kind.into()],
+    )
+    .await
+}
+
+pub(crate) fn eur(amount: &str) -> Json {
+    json!({"amount": amount, "currency": "EUR"})
+}
+
+pub(crate) fn customer() -> Json {
+    json!({"name": "Erika Mustermann", "phone": "+49 30 1234567", "street": "Hauptstraße 1",
+           "postcode": "10115", "city": "Berlin", "country": "DE"})
+}
+
+pub(crate) fn sale_body(receipt_no: &str, sku: &str, serial: &str) -> Json {
+    json!({
+        "receipt_no": receipt_no, "sku": sku, "serial": serial,
+        "price_paid": eur("499.00"),
+        "sold_at": (Utc::now() - Span::days(3)).to_rfc3339(),
+        "customer": customer(),
+    })
+}
+
+pub(crate) fn window_body(approved_by: &str) -> Json {
+    let start = Utc::now() + Span::days(1);
+    json!({
+        "window_start": start.to_rfc3339(),
+        "window_end": (start + Span::hours(4)).to_rfc3339(),
+        "approved_by": approved_by,
+    })
+}
+
+/// One retailer with one product (`WM-100`) sold once, and a case on that unit.
+pub(crate) struct Shop {
+    pub(crate) retailer_id: Uuid,
+    pub(crate) manufacturer_id: Uuid,
+    pub(crate) product_id: Uuid,
+    pub(crate) serial: String,
+    pub(crate) sale_id: Uuid,
+    pub(crate) case_id: Uuid,
+}
+
+impl Shop {
+    pub(crate) fn path(&self, rest: &str) -> String {
+        format!("/api/retailers/{}{rest}", self.retailer_id)
+    }
+    pub(crate) fn case_path(&self) -> String {
+        self.path(&format!("/cases/{}", self.case_id))
+    }
+    pub(crate) fn swap_path(&self) -> String {
+        self.path(&format!("/cases/{}/swap", self.case_id))
+    }
+}
+
+pub(crate) fn id_of(body: &Json) -> Uuid {
+    body["id"].as_str().unwrap().parse().unwrap()
+}
+
+pub(crate) async fn shop(svc: &TestService, name: &str, serial: &str) -> Shop {
+    let retailer = created(svc, "/api/retailers", json!({"name": name})).await;
+    assert_eq!(retailer["name"], name);
+    let retailer_id = id_of(&retailer);
+    let manufacturer_id = Uuid::now_v7();
+    let product = created(
+        svc,
+        &format!("/api/retailers/{retailer_id}/products"),
+        json!({"sku": "WM-100", "name": "Washing machine WM 100",
+               "manufacturer_id": manufacturer_id, "price": eur("549.00")}),
+    )
+    .await;
+    assert_eq!(product["sku"], "WM-100");
+    assert_eq!(product["price"], eur("549.00"));
+    let sale = created(
+        svc,
+        &format!("/api/retailers/{retailer_id}/sales"),
+        sale_body("R-1", "WM-100", serial),
+    )
+    .await;
+    assert_eq!(sale["serial"], serial);
+    assert_eq!(sale["product"]["sku"], "WM-100");
+    assert_eq!(sale["price_paid"], eur("499.00"));
+    assert_eq!(sale["customer"]["city"], "Berlin");
+    let case = created(
+        svc,
+        &format!("/api/retailers/{retailer_id}/cases"),
+        json!({"serial": serial, "defect_category": "does_not_start",
+               "defect_description": "Drum does not turn"}),
+    )
+    .await;
+    assert_eq!(case["status"], "open");
+    assert_eq!(case["sale"]["id"], sale["id"]);
+    assert!(case["swap"].is_null() && case["claim"].is_null(), "{case}");
+    Shop {
+        retailer_id,
+        manufacturer_id,
+        product_id: id_of(&product),
+        serial: serial.to_owned(),
+        sale_id: id_of(&sale),
+        case_id: id_of(&case),
+    }
+}
+
+/// Approves the shop's case (same model, tomorrow); returns `(swap_id, claim_id)`.
+pub(crate) async fn approve(svc: &TestService, shop: &Shop) -> (Uuid, Uuid) {
+    let body = created(svc, &shop.swap_path(), window_body("clerk.anna")).await;
+    assert_eq!(body["case_id"], shop.case_id.to_string());
+    (
+        body["swap_id"].as_str().unwrap().parse().unwrap(),
+        body["claim_id"].as_str().unwrap().parse().unwrap(),
+    )
+}
+
+pub(crate) fn job_scheduled(shop: &Shop, swap_id: Uuid, at: DateTime<Utc>) -> JobScheduledV1 {
+    JobScheduledV1 {
+        job_id: Uuid::now_v7(),
+        swap_id,
+        case_id: shop.case_id,
+        retailer_id: shop.retailer_id,
+        window: TimeWindow {
+            start: at + Span::days(1),
+            end: at + Span::days(1) + Span::hours(4),
+        },
+        scheduled_at: at,
+    }
+}
+
+pub(crate) fn claim_decided(
+    shop: &Shop,
+    swap_id: Uuid,
+    claim_id: Uuid,
+    at: DateTime<Utc>,
+) -> ClaimDecidedV1 {
+    ClaimDecidedV1 {
+        claim_id,
+        swap_id,
+        case_id: shop.case_id,
+        retailer_id: shop.retailer_id,
+        manufacturer_id: shop.manufacturer_id,
+        outcome: ClaimOutcome::PartlyAccepted,
+        amount: Money::new(Decimal::new(39920, 2), Currency::parse("EUR").unwrap()).unwrap(),
+        reason_code: Some("wear_and_tear".into()),
+        decided_by: DecidedBy::Manufacturer,
+        decided_at: at,
+    }
+}
+
+pub(crate) async fn swap_status(db: &DatabaseConnection, swap_id: Uuid) -> String {
+    one_string(
+        db,
+        "SELECT status FROM swaps WHERE id = $1",
+        vec![swap_id.into()],
+    )
+    .await
+}
+
+/// Waits until the case has `n` timeline entries of `kind`.
+pub(crate) async fn wait_kind(svc: &TestService, case_id: Uuid, kind: &str, n: i64) {
+    eventually(
+        &format!("{n} timeline entries {kind}"),
+        DEADLINE,
+        || async { (timeline_count(&svc.db, case_id, kind).await == n).then_some(()) },
+    )
+    .await;
+}
+
+/// A time in the JSON (stored to the microsecond).
+pub(crate) fn time_of(v: &Json) -> DateTime<Utc> {
+    serde_json::from_value(v.clone()).unwrap()
+}
+
+/// Whether two times are the same instant, to the microsecond the database keeps.
+pub(crate) fn same_instant(a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
+    (a - b).num_microseconds().unwrap().abs() < 1
+}
+
+/// `[(party, holds)]` of the ball's holders.
+pub(crate) fn holders(ball: &Json) -> Vec<(String, String)> {
+    ball["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["party"].as_str().unwrap().to_owned(),
+                h["holds"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
