@@ -33,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::broker::{Backoff, BrokerConfig};
+pub use crate::db_errors::{database_unavailable, unstorable_text};
 use crate::metrics as m;
 use crate::{ATTEMPT_HEADER, ERROR_HEADER, TRACEPARENT_HEADER};
 
@@ -73,51 +74,6 @@ impl From<DbErr> for HandleError {
             ));
         }
         HandleError::Transient(e.into())
-    }
-}
-
-/// Whether the database refused a text it cannot store (SQLSTATE 22021
-/// `character_not_in_repertoire`, e.g. a NUL character, or 22P05 `untranslatable_character`).
-pub fn unstorable_text(e: &DbErr) -> bool {
-    use sea_orm::{RuntimeErr, sqlx};
-    let runtime = match e {
-        DbErr::Query(r) | DbErr::Exec(r) | DbErr::Conn(r) => r,
-        _ => return false,
-    };
-    match runtime {
-        RuntimeErr::SqlxError(err) => match err.as_ref() {
-            sqlx::Error::Database(db) => {
-                matches!(db.code().as_deref(), Some("22021") | Some("22P05"))
-            }
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-/// Whether the database is away rather than the statement wrong: the pool timed out or was
-/// closed, the connection was refused, reset or lost, or the server is shutting down or starting
-/// (SQLSTATE class 08, 57P01–57P03, 53300). Such a failure heals by itself: retry later.
-pub fn database_unavailable(e: &DbErr) -> bool {
-    use sea_orm::{RuntimeErr, sqlx};
-    let runtime = match e {
-        DbErr::ConnectionAcquire(_) => return true,
-        DbErr::Query(r) | DbErr::Exec(r) | DbErr::Conn(r) => r,
-        _ => return false,
-    };
-    match runtime {
-        RuntimeErr::SqlxError(err) => match err.as_ref() {
-            sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed => true,
-            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
-                code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
-            }),
-            _ => false,
-        },
-        _ => false,
     }
 }
 

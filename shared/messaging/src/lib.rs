@@ -13,6 +13,7 @@
 
 pub mod broker;
 pub mod consumer;
+pub mod db_errors;
 pub mod dlq;
 pub mod metrics;
 pub mod migration;

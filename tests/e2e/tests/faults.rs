@@ -194,7 +194,7 @@ async fn a_write_while_the_database_is_away_is_answered_503_with_retry_after() {
     for line in [
         "kummerer_consumers_active{queue=\"retailer.case-events\"} 1",
         "kummerer_consumers_active{queue=\"retailer.settlement\"} 1",
-        "broker_connected{component=\"relay\"} 1",
+        "kummerer_broker_connected{component=\"relay\"} 1",
     ] {
         assert!(
             metrics.lines().any(|l| l == line),

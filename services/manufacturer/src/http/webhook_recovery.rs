@@ -71,18 +71,19 @@ pub struct Replayed {
         (status = 202, description = "Queued again", body = Replayed),
         (status = 404, description = "No such endpoint (or deleted)", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "`webhook_endpoint_disabled`: enable it first", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: the body is not a replay request object", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
-// `POST /api/manufacturers/{mid}/webhooks/{id}/replay {"since"?}` → 202 `{"replayed": n}`, 404,
-// 409.
+// `POST /api/manufacturers/{mid}/webhooks/{id}/replay {"since"?}` → 202 `{"replayed": n}`, 400,
+// 404, 409, 422.
 pub async fn replay(
     me: Manufacturer,
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, Uuid)>,
-    body: Option<web::Json<ReplayRequest>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let id = path.into_inner().1;
-    let since = body.and_then(|b| b.into_inner().since);
+    let since = replay_request(&body)?.since;
     let txn = db.begin().await?;
     let Some(endpoint) = webhook::find(&txn, me.id, id).await? else {
         return Err(Problem::not_found("webhook endpoint"));
@@ -97,4 +98,45 @@ pub async fn replay(
     txn.commit().await?;
     tracing::info!(manufacturer.id = %me.id, webhook.endpoint_id = %id, replayed, "webhook deliveries replayed");
     Ok(HttpResponse::Accepted().json(Replayed { replayed }))
+}
+
+/// The optional body of a replay: nothing (or only white space) means every given-up delivery;
+/// anything else must be a `ReplayRequest` object — `[null]` or `"x"` is refused, not taken as
+/// "no body" (what `Option<Json<_>>` would silently do).
+fn replay_request(body: &[u8]) -> Result<ReplayRequest, Problem> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(ReplayRequest::default());
+    }
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Problem::bad_request("malformed_json", e.to_string()))?;
+    let invalid = |message: String| {
+        let mut p = Problem::validation(vec![kummerer_service::problem::FieldError {
+            field: "body".into(),
+            message: message.clone(),
+        }]);
+        p.detail = Some(message);
+        p
+    };
+    if !value.is_object() {
+        return Err(invalid("the body must be a JSON object (or empty)".to_owned()));
+    }
+    serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_replay_body_is_nothing_or_an_object() {
+        assert!(replay_request(b"").unwrap().since.is_none());
+        assert!(replay_request(b" \n").unwrap().since.is_none());
+        assert!(replay_request(b"{}").unwrap().since.is_none());
+        let r = replay_request(br#"{"since":"2026-12-01T10:00:00Z"}"#).unwrap();
+        assert!(r.since.is_some());
+        assert_eq!(replay_request(b"[null, null]").unwrap_err().status, 422);
+        assert_eq!(replay_request(br#"{"until":"x"}"#).unwrap_err().status, 422);
+        assert_eq!(replay_request(b"{").unwrap_err().status, 400);
+    }
 }

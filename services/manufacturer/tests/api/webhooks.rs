@@ -245,15 +245,19 @@ async fn claim_changes_reach_the_endpoint_signed() {
     assert_eq!(body["data"]["status"], "pending");
     assert_eq!(body["data"]["pending_reason"], "outside_doa");
     assert_eq!(body["data"]["change"], "created");
-    // The webhook-id is the delivery's id.
-    let n = count(
-        &svc.db,
-        "SELECT count(*) FROM webhook_deliveries WHERE id = $1::uuid AND status = 'delivered' \
-         AND event_type = 'claim.created'",
-        vec![created.headers["webhook-id"].clone().into()],
-    )
+    // The webhook-id is the delivery's id (recorded as delivered once the worker has the answer).
+    let webhook_id = created.headers["webhook-id"].clone();
+    eventually("the claim.created delivery recorded as delivered", DEADLINE, || async {
+        let n = count(
+            &svc.db,
+            "SELECT count(*) FROM webhook_deliveries WHERE id = $1::uuid AND status = 'delivered' \
+             AND event_type = 'claim.created'",
+            vec![webhook_id.clone().into()],
+        )
+        .await;
+        (n == 1).then_some(())
+    })
     .await;
-    assert_eq!(n, 1);
 
     // The manufacturer decides it: claim.updated to both endpoints.
     let d = post(
@@ -333,10 +337,12 @@ async fn claim_changes_reach_the_endpoint_signed() {
     assert!(rx.got("/other").is_empty());
     assert_eq!(rx.got("/updates").len(), 2);
     let all_id = all["id"].as_str().unwrap();
-    assert_eq!(
-        deliveries(&svc.db, all_id).await,
-        vec![("delivered".to_owned(), 1); 5]
-    );
+    // The receiver answers before the worker records the attempt: wait for the record.
+    eventually("the five deliveries recorded as delivered", DEADLINE, || async {
+        let d = deliveries(&svc.db, all_id).await;
+        (d == vec![("delivered".to_owned(), 1); 5]).then_some(())
+    })
+    .await;
     assert!(
         attempts(&svc.db, all_id)
             .await
