@@ -1,7 +1,7 @@
 //! The retailer service's schema: the shared outbox and inbox tables, then retailers, products,
 //! sales, cases, swaps, claims and the case timeline; then the staff desk's accounts and sessions; then the authority limits;
 //! then stores, stock, approval requests and sales imports; then settlement; then the index that
-//! finds a unit's earlier cases.
+//! finds a unit's earlier cases; then the timeline's dedup key.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -11,6 +11,7 @@ mod m20261123_000004_desk_decisions;
 mod m20261123_000005_stores_admin;
 mod m20261123_000006_settlement;
 mod m20261123_000007_cases_by_unit;
+mod m20261123_000008_timeline_dedup;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_stores_admin::Migration),
             Box::new(m20261123_000006_settlement::Migration),
             Box::new(m20261123_000007_cases_by_unit::Migration),
+            Box::new(m20261123_000008_timeline_dedup::Migration),
         ]
     }
 }

@@ -203,6 +203,7 @@ pub async fn approve_in<C: ConnectionTrait>(
         source: Source::Retailer,
         message_id: None,
         details,
+        dedup_key: None,
     };
     let mut approved = json!({
         "swap_id": swap.id,

@@ -98,6 +98,7 @@ pub async fn dispute(
                 "note": d.note,
                 "disputed_by": d.disputed_by,
             }),
+            dedup_key: None,
         },
     )
     .await?;

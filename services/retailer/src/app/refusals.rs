@@ -77,6 +77,7 @@ pub async fn refuse(
                 "reason_text": r.text,
                 "refused_by": r.refused_by_email,
             }),
+            dedup_key: None,
         },
     )
     .await?;

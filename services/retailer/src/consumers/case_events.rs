@@ -161,6 +161,7 @@ async fn logistics_entry(
             source: Source::Logistics,
             message_id,
             details,
+            dedup_key: None,
         },
     )
     .await?)
@@ -168,7 +169,7 @@ async fn logistics_entry(
 
 /// Writes `collected_serial_mismatch` for the visit `job_id` unless the case has it already:
 /// both `job.collected` and `job.completed` report the collected serial, and the fact is one.
-/// The caller holds the swap's row lock, so the check and the insert are not raced.
+/// The entry's dedup key (unique per case) makes the second insert a no-op.
 async fn flag_mismatch_once(
     txn: &DatabaseTransaction,
     swap: &swaps::Model,
@@ -176,30 +177,26 @@ async fn flag_mismatch_once(
     at: DateTime<Utc>,
     details: serde_json::Value,
 ) -> Result<(), HandleError> {
-    let job = job_id.to_string();
-    let known = db::timeline_of(txn, swap.retailer_id, swap.case_id)
-        .await?
-        .iter()
-        .any(|e| {
-            e.kind == kind::COLLECTED_SERIAL_MISMATCH
-                && e.details["job_id"].as_str() == Some(job.as_str())
-        });
-    if known {
-        return Ok(());
-    }
-    logistics_entry(
+    let inserted = db::insert_timeline(
         txn,
-        swap,
-        None,
-        kind::COLLECTED_SERIAL_MISMATCH,
-        at,
-        details,
+        Entry {
+            case_id: swap.case_id,
+            retailer_id: swap.retailer_id,
+            kind: kind::COLLECTED_SERIAL_MISMATCH,
+            occurred_at: at,
+            source: Source::Logistics,
+            message_id: None,
+            details,
+            dedup_key: Some(format!("{}:{job_id}", kind::COLLECTED_SERIAL_MISMATCH)),
+        },
     )
     .await?;
-    tracing::warn!(
-        case.id = %swap.case_id, swap.id = %swap.id,
-        "the crew collected a unit with another serial than the case names"
-    );
+    if inserted {
+        tracing::warn!(
+            case.id = %swap.case_id, swap.id = %swap.id,
+            "the crew collected a unit with another serial than the case names"
+        );
+    }
     Ok(())
 }
 
@@ -387,6 +384,7 @@ async fn claim_entry(
             source,
             message_id: Some(message_id),
             details,
+            dedup_key: None,
         },
     )
     .await?;
@@ -557,6 +555,7 @@ async fn claim_decided(
             source: Source::Manufacturer,
             message_id: Some(message_id),
             details,
+            dedup_key: None,
         },
     )
     .await?;

@@ -133,6 +133,7 @@ async fn credit_note_issued(
                     "number": ev.number,
                     "amount": line.amount,
                 }),
+                dedup_key: None,
             },
         )
         .await?;

@@ -30,6 +30,18 @@ pub async fn lock_staff_by_email<C: ConnectionTrait>(
         .await
 }
 
+/// The active account with this (lower-case) e-mail, read without a lock.
+pub async fn staff_by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &str,
+) -> Result<Option<staff::Model>, DbErr> {
+    staff::Entity::find()
+        .filter(staff::Column::Email.eq(email))
+        .filter(staff::Column::DisabledAt.is_null())
+        .one(db)
+        .await
+}
+
 pub async fn set_failures<C: ConnectionTrait>(
     db: &C,
     id: Uuid,

@@ -16,6 +16,8 @@ pub struct Model {
     #[sea_orm(column_type = "JsonBinary")]
     pub details: Json,
     pub recorded_at: DateTimeUtc,
+    /// Unique per case when set: a fact written once per something other than a message.
+    pub dedup_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -44,9 +46,12 @@ pub struct Entry {
     /// The message the entry comes from (`None` for the retailer's own entries).
     pub message_id: Option<Uuid>,
     pub details: serde_json::Value,
+    /// A fact that must be on the case once (per this key), whichever message brings it.
+    pub dedup_key: Option<String>,
 }
 
-/// Appends an entry; `false` when an entry from the same message is already there.
+/// Appends an entry; `false` when an entry from the same message, or with the same dedup key
+/// on the case, is already there.
 pub async fn insert_timeline<C: ConnectionTrait>(db: &C, entry: Entry) -> Result<bool, DbErr> {
     let row: timeline::ActiveModel = timeline::Model {
         id: Uuid::now_v7(),
@@ -58,6 +63,7 @@ pub async fn insert_timeline<C: ConnectionTrait>(db: &C, entry: Entry) -> Result
         message_id: entry.message_id,
         details: entry.details,
         recorded_at: Utc::now(),
+        dedup_key: entry.dedup_key,
     }
     .into();
     insert_new(db, row.reset_all()).await

@@ -57,6 +57,54 @@ pub fn checked(v: FieldErrors) -> Result<(), Vec<FieldError>> {
     v.finish().map_err(|p| p.errors)
 }
 
+/// A field that did not parse: its error is already in the form's [`FieldErrors`] (only
+/// [`required`] makes one).
+#[derive(Debug)]
+pub struct Missing(());
+
+/// `value`, or — when there is none — `message` recorded for `field`, in the order the fields
+/// are checked (so the errors come out in the form's order).
+pub fn required<T>(
+    v: &mut FieldErrors,
+    field: &str,
+    value: Option<T>,
+    message: impl Into<String>,
+) -> Result<T, Missing> {
+    value.ok_or_else(|| missing(v, field, message))
+}
+
+/// `message` recorded for `field`, and the [`Missing`] that says so.
+pub fn missing(v: &mut FieldErrors, field: &str, message: impl Into<String>) -> Missing {
+    v.add(field, message);
+    Missing(())
+}
+
+/// A form's required fields, each parsed with [`required`], taken together (zero2prod's
+/// `TryFrom<FormData>`): all the values when every one parsed and no other field failed, else
+/// every error — so a handler never has a "checked but missing" case to handle.
+pub trait AllParsed {
+    type Values;
+    fn all_parsed(self, v: FieldErrors) -> Result<Self::Values, Vec<FieldError>>;
+}
+
+macro_rules! all_parsed {
+    ($($t:ident $x:ident),+) => {
+        impl<$($t),+> AllParsed for ($(Result<$t, Missing>,)+) {
+            type Values = ($($t,)+);
+            fn all_parsed(self, v: FieldErrors) -> Result<Self::Values, Vec<FieldError>> {
+                match self {
+                    ($(Ok($x),)+) => checked(v).map(|()| ($($x,)+)),
+                    // A `Missing` means `v` holds its error.
+                    _ => Err(checked(v).err().unwrap_or_default()),
+                }
+            }
+        }
+    };
+}
+all_parsed!(A a);
+all_parsed!(A a, B b);
+all_parsed!(A a, B b, C c);
+
 /// A dispute's fields checked, every error at once (the JSON API and the desk form).
 pub fn checked_dispute(
     statement: &str,

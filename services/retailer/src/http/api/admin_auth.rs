@@ -1,20 +1,30 @@
 //! The guard of the JSON routes only an admin may use (creating staff, setting authority
 //! limits): HTTP Basic credentials of an active admin of the retailer in the path, checked like a
-//! desk sign-in (argon2id, failures count toward the lock-out). Anything else — no credentials,
-//! wrong ones, a clerk's or manager's, another retailer's admin, an unknown retailer — gets the
-//! same 401, so the answer tells nothing about other tenants. A retailer's first admin is made
+//! manager's signature on the desk ([`check_manager`]: argon2id, a locked account refused).
+//! Anything else — no credentials, wrong ones, a clerk's or manager's, a locked account, another
+//! retailer's admin, an unknown retailer — gets the same 401, so the answer tells nothing about
+//! other tenants or accounts. Wrong credentials do not count toward the account's lock-out
+//! (anyone could otherwise lock an admin out with five guesses); they count per client address
+//! in [`kummerer_web::throttle::SIGN_INS`] (page `admin-api`), and a throttled address gets 429
+//! with `Retry-After` before any account is looked up. A retailer's first admin is made
 //! with `retailer create-admin` (see [`crate::admin_cli`]).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
+use std::net::{IpAddr, Ipv4Addr};
+
+use actix_web::http::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use kummerer_service::Problem;
+use kummerer_web::throttle::SIGN_INS;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::db::staff;
 use crate::domain::Role;
-use crate::http::pages::auth::authorize_manager;
+use crate::http::pages::auth::check_manager;
+
+/// The throttle's page name of the admin routes.
+const THROTTLE_PAGE: &str = "admin-api";
 
 /// Standard base64 (with or without padding); `None` if it is not.
 fn base64_decode(s: &str) -> Option<Vec<u8>> {
@@ -80,21 +90,50 @@ fn unauthorized() -> HttpResponse {
     res
 }
 
-/// The admin of `retailer_id` whose credentials the request carries, or the 401 response.
+/// 429 with `Retry-After` (seconds until `until`).
+fn throttled(until: chrono::DateTime<chrono::Utc>) -> HttpResponse {
+    let problem = Problem::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_requests",
+        "Too Many Requests",
+        Some(kummerer_web::signin::THROTTLED_MESSAGE.to_owned()),
+    );
+    let mut res = problem.error_response();
+    let wait = (until - chrono::Utc::now()).num_seconds().max(1);
+    res.headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(wait));
+    res
+}
+
+/// The client's address as the throttle counts it: the TCP peer's.
+fn client_address(req: &HttpRequest) -> IpAddr {
+    req.peer_addr()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip())
+}
+
+/// The admin of `retailer_id` whose credentials the request carries, or the 401 (429 when the
+/// client's address failed too often) response.
 pub async fn require_admin(
     req: &HttpRequest,
     db: &DatabaseConnection,
     retailer_id: Uuid,
 ) -> Result<Result<staff::Model, HttpResponse>, Problem> {
+    let address = client_address(req);
+    let throttle = &SIGN_INS;
+    if let Some(until) = throttle.blocked_until(THROTTLE_PAGE, address, chrono::Utc::now()) {
+        tracing::warn!(client.address = %address, "admin sign-in throttled");
+        return Ok(Err(throttled(until)));
+    }
     let Some((email, password)) = basic_credentials(req) else {
         return Ok(Err(unauthorized()));
     };
-    Ok(
-        match authorize_manager(db, retailer_id, &email, password).await? {
-            Ok(member) if Role::parse(&member.role) == Some(Role::Admin) => Ok(member),
-            _ => Err(unauthorized()),
-        },
-    )
+    match check_manager(db, retailer_id, &email, password).await? {
+        Some(member) if Role::parse(&member.role) == Some(Role::Admin) => Ok(Ok(member)),
+        _ => {
+            throttle.failed(THROTTLE_PAGE, address, chrono::Utc::now());
+            Ok(Err(unauthorized()))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use crate::app::staff::{AccountError, NewAccount, create_account};
 use crate::domain::{Role, TEXT_MAX};
 use crate::http::api::admin_auth::require_admin;
 use crate::http::api::retailers::existing;
+use crate::http::input::{AllParsed, required};
 use crate::http::pages::auth::web_error;
 use kummerer_contracts::RetailerId;
 
@@ -49,22 +50,23 @@ pub async fn create(
         Err(res) => return Ok(res),
     };
     let mut v = FieldErrors::new();
-    let email = parse_email(&body.email);
-    if email.is_none() {
-        v.add("email", "must be an e-mail address");
-    }
+    let email = required(
+        &mut v,
+        "email",
+        parse_email(&body.email),
+        "must be an e-mail address",
+    );
     let name = v.text("name", &body.name, TEXT_MAX);
-    let role = Role::parse(body.role.trim());
-    if role.is_none() {
-        v.add("role", "must be one of clerk, manager, admin");
-    }
+    let role = required(
+        &mut v,
+        "role",
+        Role::parse(body.role.trim()),
+        "must be one of clerk, manager, admin",
+    );
     if let Err(e) = check_password(&body.password) {
         v.add("password", e.to_string());
     }
-    v.finish()?;
-    let (Some(email), Some(role)) = (email, role) else {
-        return Err(Problem::internal("checked fields vanished"));
-    };
+    let (email, role) = (email, role).all_parsed(v).map_err(Problem::validation)?;
     existing(db.get_ref(), retailer_id).await?;
     let password_hash = hash_password(body.password.clone())
         .await

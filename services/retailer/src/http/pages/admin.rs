@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::db::{self, staff, stock};
 use crate::domain::Role;
+use crate::http::input::{Missing, missing};
 use crate::http::pages::auth::Signed;
 use crate::http::pages::path_id;
 use crate::http::pages::roles::admin_page;
@@ -33,28 +34,20 @@ pub(crate) fn parse_money(
     field: &str,
     amount: &str,
     currency: &str,
-) -> Option<Money> {
+) -> Result<Money, Missing> {
     let amount = Decimal::from_str(&amount.trim().replace(',', "."));
     let currency = Currency::parse(currency.trim().to_uppercase().as_str());
     match (amount, currency) {
         (Ok(amount), Ok(currency)) => match Money::new(amount, currency) {
-            Ok(m) => Some(m),
-            Err(e) => {
-                v.add(field, e.to_string());
-                None
-            }
+            Ok(m) => Ok(m),
+            Err(e) => Err(missing(v, field, e.to_string())),
         },
-        (Err(_), _) => {
-            v.add(field, "enter an amount like 549.00");
-            None
-        }
-        (_, Err(_)) => {
-            v.add(
-                &format!("{field}_currency"),
-                "must be an ISO 4217 code like EUR",
-            );
-            None
-        }
+        (Err(_), _) => Err(missing(v, field, "enter an amount like 549.00")),
+        (_, Err(_)) => Err(missing(
+            v,
+            &format!("{field}_currency"),
+            "must be an ISO 4217 code like EUR",
+        )),
     }
 }
 

@@ -241,12 +241,10 @@ async fn approve_at_desk(
         };
     approval.limit = Some(my_limit(db, me).await?);
     if !form.manager_email.trim().is_empty() || !password.is_empty() {
-        let manager =
-            match authorize_manager(db, me.staff.retailer_id, &form.manager_email, password).await?
-            {
-                Ok(manager) => manager,
-                Err(message) => return Ok(Err(Rejected::Manager(message))),
-            };
+        let manager = match authorize_manager(db, me, &form.manager_email, password).await? {
+            Ok(manager) => manager,
+            Err(message) => return Ok(Err(Rejected::Manager(message))),
+        };
         let role = Role::parse(&manager.role)
             .ok_or_else(|| Problem::internal(format!("staff {} has no known role", manager.id)))?;
         approval.limit = Some(db::authority::limit_of(db, me.staff.retailer_id, role).await?);

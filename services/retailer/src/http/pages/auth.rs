@@ -11,9 +11,7 @@
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kummerer_service::Problem;
-use kummerer_web::signin::{
-    self, Accounts, Check, Credentials, NewSession, Refusal, Site, check_password, until_text,
-};
+use kummerer_web::signin::{self, Accounts, Credentials, NewSession, Site, until_text};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
@@ -153,44 +151,118 @@ pub async fn guard_post(
         .map(Signed::from))
 }
 
-/// A manager (or admin) of `retailer_id` authorizing a swap on a colleague's screen with their
-/// e-mail and password: `Ok(manager)`, or `Err(message)` for the form. The same checks as the
-/// sign-in: a wrong password counts toward the manager's lock-out, a locked account is refused.
-/// Another retailer's account, a clerk's account and an unknown e-mail all get the same answer
-/// (and take as long), and failures are never counted on another retailer's account.
+/// The active manager or admin of `retailer_id` with this e-mail and password, checked
+/// without touching the account: a wrong password is not counted toward the account's lock-out
+/// (so a form anyone can reach cannot lock a manager out), and a locked account is refused like
+/// a wrong password (so the answer never tells that an account exists or is locked). An
+/// unknown, foreign or clerk's account takes as long as a wrong password. The caller limits
+/// the guesses (per clerk session, per client address).
+pub async fn check_manager(
+    db: &DatabaseConnection,
+    retailer_id: Uuid,
+    email: &str,
+    password: String,
+) -> Result<Option<staff::Model>, Problem> {
+    let Some(email) = kummerer_web::parse_email(email) else {
+        return Ok(None);
+    };
+    if password.is_empty() || password.chars().count() > kummerer_web::PASSWORD_MAX {
+        return Ok(None);
+    }
+    let member = desk::staff_by_email(db, &email).await?.filter(|m| {
+        m.retailer_id == retailer_id
+            && matches!(Role::parse(&m.role), Some(Role::Manager | Role::Admin))
+    });
+    let hash = member
+        .as_ref()
+        .map_or(kummerer_web::DUMMY_HASH.to_owned(), |m| {
+            m.password_hash.clone()
+        });
+    let right = kummerer_web::verify_password(password, hash)
+        .await
+        .map_err(web_error)?;
+    Ok(member.filter(|m| right && !kummerer_web::is_locked(m.locked_until, Utc::now())))
+}
+
+/// Wrong manager entries on one clerk session within [`MANAGER_WINDOW_MINUTES`] before the
+/// swap form refuses further ones (even right ones) until the oldest leaves the window.
+pub const MANAGER_MAX_FAILURES: usize = 5;
+/// The window of [`MANAGER_MAX_FAILURES`].
+pub const MANAGER_WINDOW_MINUTES: i64 = 15;
+/// Sessions remembered at most; past it, the ones with no failure in the window are dropped.
+const MANAGER_MAX_TRACKED: usize = 100_000;
+
+/// Failed manager signatures per clerk session (the session's id, a token hash), in process:
+/// each replica counts its own, and a restart forgets them — a bound on guessing, not an
+/// account lock.
+static MANAGER_FAILURES: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::collections::VecDeque<DateTime<Utc>>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// When the clerk session `session_id` may next try a manager's signature, if not at `now`.
+fn manager_blocked_until(session_id: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let window = chrono::Duration::minutes(MANAGER_WINDOW_MINUTES);
+    let mut map = MANAGER_FAILURES.lock().unwrap_or_else(|p| p.into_inner());
+    let times = map.get_mut(session_id)?;
+    while times.front().is_some_and(|t| *t + window <= now) {
+        times.pop_front();
+    }
+    if times.is_empty() {
+        map.remove(session_id);
+        return None;
+    }
+    (times.len() >= MANAGER_MAX_FAILURES)
+        .then(|| times.front().map(|t| *t + window))
+        .flatten()
+}
+
+/// Counts one failed manager signature on the clerk session `session_id`.
+fn manager_failed(session_id: &str, now: DateTime<Utc>) {
+    let window = chrono::Duration::minutes(MANAGER_WINDOW_MINUTES);
+    let mut map = MANAGER_FAILURES.lock().unwrap_or_else(|p| p.into_inner());
+    if map.len() >= MANAGER_MAX_TRACKED {
+        map.retain(|_, times| times.back().is_some_and(|t| *t + window > now));
+    }
+    let times = map.entry(session_id.to_owned()).or_default();
+    times.push_back(now);
+    while times.len() > MANAGER_MAX_FAILURES {
+        times.pop_front();
+    }
+}
+
+/// A manager (or admin) of the clerk's retailer authorizing a swap on the clerk's screen with
+/// their e-mail and password: `Ok(manager)`, or `Err(message)` for the form. Checked by
+/// [`check_manager`] (nothing counted on the manager's account; a wrong, unknown, foreign,
+/// clerk's or locked account all get the same message); the failures are counted per clerk
+/// session instead, and after [`MANAGER_MAX_FAILURES`] of them the form refuses for a while.
 pub async fn authorize_manager(
     db: &DatabaseConnection,
-    retailer_id: uuid::Uuid,
+    clerk: &Signed,
     email: &str,
     password: String,
 ) -> Result<Result<staff::Model, String>, Problem> {
-    let wrong = || {
-        "The manager's e-mail or password is wrong (only a manager or admin of this store can \
-         authorize)."
-            .to_owned()
-    };
-    let check =
-        check_password::<StaffAccounts>(db, email, password, |m| m.retailer_id == retailer_id)
-            .await?;
-    match check {
-        Check::Right(member, txn) => {
-            if matches!(Role::parse(&member.role), Some(Role::Manager | Role::Admin)) {
-                txn.commit().await?;
-                Ok(Ok(member))
-            } else {
-                txn.rollback().await?;
-                Ok(Err(wrong()))
-            }
-        }
-        Check::Refused(Refusal::NoEmail) => {
-            Ok(Err("Enter the manager's e-mail and password.".to_owned()))
-        }
-        Check::Refused(Refusal::Locked(until)) => Ok(Err(format!(
-            "Too many failed attempts: the account {} is locked until {} UTC.",
-            email.trim().to_lowercase(),
+    let now = Utc::now();
+    if let Some(until) = manager_blocked_until(&clerk.session_id, now) {
+        tracing::warn!(staff.id = %clerk.staff.id, "manager signature throttled");
+        return Ok(Err(format!(
+            "Too many wrong manager entries on this screen: try again after {} UTC.",
             until_text(until)
-        ))),
-        Check::Refused(Refusal::Wrong | Refusal::NowLocked) => Ok(Err(wrong())),
+        )));
+    }
+    if kummerer_web::parse_email(email).is_none() {
+        return Ok(Err("Enter the manager's e-mail and password.".to_owned()));
+    }
+    match check_manager(db, clerk.staff.retailer_id, email, password).await? {
+        Some(manager) => Ok(Ok(manager)),
+        None => {
+            manager_failed(&clerk.session_id, now);
+            tracing::info!(staff.id = %clerk.staff.id, "manager signature refused");
+            Ok(Err(
+                "The manager's e-mail or password is wrong (only a manager or admin of this \
+                 store can authorize)."
+                    .to_owned(),
+            ))
+        }
     }
 }
 

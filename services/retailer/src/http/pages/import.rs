@@ -150,7 +150,7 @@ async fn check<C: ConnectionTrait>(
         let receipt_no = v.text("receipt_no", f(0), CODE_MAX);
         let sku = v.text("sku", f(1), CODE_MAX);
         let serial = v.text("serial", f(2), CODE_MAX);
-        let price = parse_money(&mut v, "price_paid", f(3), f(4));
+        let price = parse_money(&mut v, "price_paid", f(3), f(4)).ok();
         let sold_at = parse_time(f(5));
         match sold_at {
             None => v.add(

@@ -17,7 +17,7 @@ use crate::app::stock::{self as stock_app, StockError};
 use crate::db::{self, stock};
 use crate::domain::{CODE_MAX, Role, TEXT_MAX};
 use crate::http::input::AddressBody;
-use crate::http::input::checked;
+use crate::http::input::{AllParsed, checked, required};
 use crate::http::pages::auth::web_error;
 use crate::http::pages::path_id;
 use crate::http::pages::roles::admin_post;
@@ -40,26 +40,19 @@ pub async fn create_staff(
         let retailer_id = me.staff.retailer_id;
         let mut v = FieldErrors::new();
         let email = parse_email(field(&f, "email"));
-        if email.is_none() {
-            v.add("email", "must be an e-mail address");
-        }
+        let email = required(&mut v, "email", email, "must be an e-mail address");
         let name = v.text("name", field(&f, "name"), TEXT_MAX);
         let role = Role::parse(field(&f, "role"));
-        if role.is_none() {
-            v.add("role", "choose clerk, manager or admin");
-        }
+        let role = required(&mut v, "role", role, "choose clerk, manager or admin");
         let password = field(&f, "password").to_owned();
         if let Err(e) = check_password(&password) {
             v.add("password", e.to_string());
         }
         let store = store_choice(db, retailer_id, field(&f, "store_id")).await?;
-        if store.is_err() {
-            v.add("store_id", "no such store");
-        }
-        checked(v).map_err(Failure::Fields)?;
-        let (Some(email), Some(role), Ok(store_id)) = (email, role, store) else {
-            return Err(Problem::internal("checked fields vanished").into());
-        };
+        let store = required(&mut v, "store_id", store.ok(), "no such store");
+        let (email, role, store_id) = (email, role, store)
+            .all_parsed(v)
+            .map_err(Failure::Fields)?;
         let password_hash = hash_password(password).await.map_err(web_error)?;
         let new = NewAccount {
             email,
@@ -113,17 +106,10 @@ pub async fn update_staff(
             "enable" => Change::Enable,
             _ => {
                 let role = Role::parse(field(&f, "role"));
-                if role.is_none() {
-                    v.add("role", "choose clerk, manager or admin");
-                }
+                let role = required(&mut v, "role", role, "choose clerk, manager or admin");
                 let store = store_choice(db, retailer_id, field(&f, "store_id")).await?;
-                if store.is_err() {
-                    v.add("store_id", "no such store");
-                }
-                checked(v).map_err(Failure::Fields)?;
-                let (Some(role), Ok(store)) = (role, store) else {
-                    return Err(Problem::internal("checked fields vanished").into());
-                };
+                let store = required(&mut v, "store_id", store.ok(), "no such store");
+                let (role, store) = (role, store).all_parsed(v).map_err(Failure::Fields)?;
                 Change::RoleAndStore {
                     role,
                     store: store.map(StoreId),
@@ -152,8 +138,7 @@ pub async fn set_limit(
         let role = Role::parse(&path).ok_or(Failure::NotFound)?;
         let mut v = FieldErrors::new();
         let amount = parse_money(&mut v, "amount", field(&f, "amount"), field(&f, "currency"));
-        checked(v).map_err(Failure::Fields)?;
-        let amount = amount.ok_or_else(|| Problem::internal("amount vanished"))?;
+        let (amount,) = (amount,).all_parsed(v).map_err(Failure::Fields)?;
         db::authority::set_limit(db, me.staff.retailer_id, role, &amount).await?;
         tracing::info!(admin.id = %me.staff.id, role = role.as_str(), limit = %amount,
             "authority limit set at the desk");
@@ -208,11 +193,8 @@ pub async fn create_location(
         }
         .parse("address", &mut v);
         let store = store_choice(db, retailer_id, field(&f, "store_id")).await?;
-        if store.is_err() {
-            v.add("store_id", "no such store");
-        }
-        checked(v).map_err(Failure::Fields)?;
-        let store_id = store.map_err(|()| Problem::internal("store vanished"))?;
+        let store = required(&mut v, "store_id", store.ok(), "no such store");
+        let (store_id,) = (store,).all_parsed(v).map_err(Failure::Fields)?;
         let mut address = address;
         address.phone = phone.to_owned();
         let new = stock_app::NewLocation {
@@ -244,25 +226,23 @@ pub async fn set_stock(
             Some(id) => stock::location(db, retailer_id, id).await?,
             None => None,
         };
-        if location.is_none() {
-            v.add("location_id", "choose a stock location");
-        }
+        let location = required(&mut v, "location_id", location, "choose a stock location");
         let product = db::product_by_sku(db, retailer_id, field(&f, "sku").trim()).await?;
-        if product.is_none() {
-            v.add("sku", "no product with this SKU");
-        }
+        let product = required(&mut v, "sku", product, "no product with this SKU");
         let quantity = field(&f, "quantity")
             .trim()
             .parse::<i32>()
             .ok()
             .filter(|q| *q >= 0);
-        if quantity.is_none() {
-            v.add("quantity", "must be a whole number, 0 or more");
-        }
-        checked(v).map_err(Failure::Fields)?;
-        let (Some(location), Some(product), Some(quantity)) = (location, product, quantity) else {
-            return Err(Problem::internal("checked fields vanished").into());
-        };
+        let quantity = required(
+            &mut v,
+            "quantity",
+            quantity,
+            "must be a whole number, 0 or more",
+        );
+        let (location, product, quantity) = (location, product, quantity)
+            .all_parsed(v)
+            .map_err(Failure::Fields)?;
         let (location_id, product_id) = (LocationId(location.id), ProductId(product.id));
         stock_app::set_level(
             db,
@@ -293,14 +273,16 @@ pub async fn create_product(
         let sku = v.text("sku", field(&f, "sku"), CODE_MAX);
         let name = v.text("name", field(&f, "name"), TEXT_MAX);
         let manufacturer_id = Uuid::parse_str(field(&f, "manufacturer_id").trim()).ok();
-        if manufacturer_id.is_none() {
-            v.add("manufacturer_id", "must be the manufacturer's id (a UUID)");
-        }
+        let manufacturer_id = required(
+            &mut v,
+            "manufacturer_id",
+            manufacturer_id,
+            "must be the manufacturer's id (a UUID)",
+        );
         let price = parse_money(&mut v, "price", field(&f, "price"), field(&f, "currency"));
-        checked(v).map_err(Failure::Fields)?;
-        let (Some(manufacturer_id), Some(price)) = (manufacturer_id, price) else {
-            return Err(Problem::internal("checked fields vanished").into());
-        };
+        let (manufacturer_id, price) = (manufacturer_id, price)
+            .all_parsed(v)
+            .map_err(Failure::Fields)?;
         let new = catalogue::NewProduct {
             sku,
             name,
