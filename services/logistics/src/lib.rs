@@ -28,13 +28,13 @@ pub const DEFAULT_PORT: u16 = 8083;
 /// return requests, with its [`Settings`] from the environment (a bad value stops the start,
 /// naming the variable) and the photos on disk in `$KUMMERER_PHOTO_DIR` (created at start).
 pub fn build(ctx: &Context) -> Parts {
-    build_with_settings(ctx, settings_or_exit())
+    build_with_settings(ctx, settings_or_exit(&ctx.config))
 }
 
 /// The settings from the environment; a bad value ends the process with a message naming the
 /// variable (the service must not start half-configured).
-fn settings_or_exit() -> Settings {
-    match Settings::from_env() {
+fn settings_or_exit(config: &kummerer_service::config::Config) -> Settings {
+    match Settings::from_env(config) {
         Ok(settings) => settings,
         Err(e) => {
             tracing::error!(error = %e, "cannot start");
@@ -64,7 +64,7 @@ pub fn build_with_settings(ctx: &Context, settings: Settings) -> Parts {
 
 /// [`build`] with a given photo store (tests use a directory of their own).
 pub fn build_with_photos(ctx: &Context, photos: Arc<dyn PhotoStore>) -> Parts {
-    let settings = settings_or_exit();
+    let settings = settings_or_exit(&ctx.config);
     settings.warn_about();
     build_with(ctx, photos, http::HttpConfig::from_settings(&settings))
 }

@@ -4,17 +4,17 @@
 //!
 //! | variable | meaning |
 //! |---|---|
-//! | `KUMMERER_OPERATOR_TOKEN` | the operator's bearer token (creating carriers and their tokens); unset or empty: those routes answer 503 |
+//! | `KUMMERER_OPERATOR_TOKEN` | the operator's bearer token (creating carriers and their tokens), read by the shared [`Config`]; unset or empty: those routes answer 503 |
 //! | `KUMMERER_PHOTO_DIR` | where the photos' bytes are kept (default `./data/photos`, created at start) |
 //! | `KUMMERER_INSECURE_COOKIES` | `1`: the pages' session cookies are not `Secure` (plain HTTP under another host name); `0` or unset: they are |
 
 use std::path::PathBuf;
 
+use kummerer_service::config::Config;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::photos::{DEFAULT_PHOTO_DIR, PHOTO_DIR_VAR};
 
-pub const OPERATOR_TOKEN_VAR: &str = "KUMMERER_OPERATOR_TOKEN";
 pub const INSECURE_COOKIES_VAR: &str = "KUMMERER_INSECURE_COOKIES";
 
 /// Shortest operator token that does not draw a warning at start.
@@ -40,25 +40,17 @@ pub struct SettingsError {
 }
 
 impl Settings {
-    /// From the process environment.
-    pub fn from_env() -> Result<Settings, SettingsError> {
-        Settings::from_lookup(|name| std::env::var(name).ok())
+    /// From the process environment; the operator's token from the shared `config`.
+    pub fn from_env(config: &Config) -> Result<Settings, SettingsError> {
+        Settings::from_lookup(config, |name| std::env::var(name).ok())
     }
 
-    /// From `lookup` (a variable's value, `None` when unset): tests pass a map.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
-        let operator_token = lookup(OPERATOR_TOKEN_VAR)
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty());
-        if operator_token
-            .as_ref()
-            .is_some_and(|t| t.chars().any(char::is_control))
-        {
-            return Err(SettingsError {
-                var: OPERATOR_TOKEN_VAR,
-                reason: "must not contain control characters".to_owned(),
-            });
-        }
+    /// From `lookup` (a variable's value, `None` when unset; tests pass a map) and the
+    /// operator's token of the shared `config`.
+    pub fn from_lookup(
+        config: &Config,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingsError> {
         let photo_dir = lookup(PHOTO_DIR_VAR)
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_PHOTO_DIR.to_owned())
@@ -74,7 +66,7 @@ impl Settings {
             }
         };
         Ok(Settings {
-            operator_token: operator_token.map(SecretString::from),
+            operator_token: config.operator_token.clone(),
             photo_dir,
             insecure_cookies,
         })
@@ -103,14 +95,20 @@ impl Settings {
 mod tests {
     use std::collections::HashMap;
 
+    use kummerer_service::config::Service;
+
     use super::*;
+
+    const OPERATOR_TOKEN_VAR: &str = "KUMMERER_OPERATOR_TOKEN";
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
         let vars: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        Settings::from_lookup(|name| vars.get(name).cloned())
+        let config = Config::from_lookup(Service::Logistics, 8083, |name| vars.get(name).cloned())
+            .expect("the shared configuration");
+        Settings::from_lookup(&config, |name| vars.get(name).cloned())
     }
 
     #[test]

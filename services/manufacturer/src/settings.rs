@@ -66,10 +66,7 @@ impl Settings {
 }
 
 fn operator_token(config: &Config) -> Option<SecretString> {
-    config
-        .operator_token
-        .as_deref()
-        .map(|t| SecretString::from(t.to_owned()))
+    config.operator_token.clone()
 }
 
 fn invalid(var: &'static str, value: &str, reason: String) -> ConfigError {

@@ -27,6 +27,14 @@ macro_rules! id_type {
             }
         }
 
+        /// So that an entity's primary key may be the id (a UUID is never auto-incremented).
+        #[cfg(feature = "sea-orm")]
+        impl sea_orm::TryFromU64 for $name {
+            fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+                Err(sea_orm::DbErr::ConvertFromU64(stringify!($name)))
+            }
+        }
+
         impl From<Uuid> for $name {
             fn from(u: Uuid) -> Self {
                 Self(u)

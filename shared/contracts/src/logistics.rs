@@ -128,7 +128,14 @@ impl Event for JobCompletedV1 {
 }
 
 /// Why a crew could not complete a visit.
+///
+/// With the `sea-orm` feature it is also a column value (text, the same snake_case names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "sea-orm",
+    derive(sea_orm::EnumIter, sea_orm::DeriveActiveEnum),
+    sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")
+)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureReason {
     NotHome,

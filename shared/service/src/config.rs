@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use kummerer_messaging::BrokerConfig;
+use secrecy::SecretString;
 
 pub use kummerer_contracts::topology::Service;
 
@@ -27,8 +28,9 @@ pub struct Config {
     pub otlp_endpoint: Option<String>,
     pub shutdown_timeout: Duration,
     /// `KUMMERER_OPERATOR_TOKEN`: the bearer token of operator-level routes (e.g. creating a
-    /// manufacturer); `None` (unset or empty) closes them (503).
-    pub operator_token: Option<String>,
+    /// manufacturer or a carrier), trimmed; `None` (unset or blank) closes them (503). Wrapped,
+    /// so it never shows in `Debug` or in logs.
+    pub operator_token: Option<SecretString>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +136,18 @@ impl Config {
             ),
             None => Duration::from_secs(20),
         };
-        let operator_token = lookup("KUMMERER_OPERATOR_TOKEN").filter(|t| !t.trim().is_empty());
+        let operator_token = match lookup("KUMMERER_OPERATOR_TOKEN").as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(t) if t.chars().any(char::is_control) => {
+                // The value is a secret: the message does not repeat it.
+                return Err(invalid(
+                    "KUMMERER_OPERATOR_TOKEN",
+                    "(hidden)",
+                    "must not contain control characters",
+                ));
+            }
+            Some(t) => Some(SecretString::from(t.to_owned())),
+        };
         Ok(Self {
             service,
             bind,

@@ -228,7 +228,7 @@ async fn relock_job(
 }
 
 fn refuse_completed(job: &jobs::Model) -> Result<(), DispatchError> {
-    if db::jobs::status_of(job)? == JobStatus::Completed {
+    if job.status == JobStatus::Completed {
         return Err(DispatchError::AlreadyCompleted(JobId(job.id)));
     }
     Ok(())
@@ -408,8 +408,8 @@ pub async fn move_visit(
     active.window_start = Set(start);
     active.window_end = Set(end);
     active.visit_date = Set(Some(new_date));
-    if db::jobs::status_of(job)? == JobStatus::Failed {
-        active.status = Set(JobStatus::Scheduled.as_str().to_owned());
+    if job.status == JobStatus::Failed {
+        active.status = Set(JobStatus::Scheduled);
     }
     active.updated_at = Set(mv.at);
     active.update(txn).await?;

@@ -118,12 +118,12 @@ pub async fn uploaded_for_step(
     };
     let photo = job_photos::find(db, job_id.0, photo_id)
         .await?
-        .filter(|p| p.kind == kind.as_str());
+        .filter(|p| p.kind == kind);
     Ok(match photo {
         Some(photo) => Ok(Some(photo)),
         None => Err(Invalid::field(
             "photo_id",
-            format!("must be a {} photo uploaded for this job", kind.as_str()),
+            format!("must be a {} photo uploaded for this job", kind.as_string()),
         )),
     })
 }

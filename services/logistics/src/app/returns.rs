@@ -12,9 +12,7 @@ use super::{Fields, Invalid};
 use crate::db::dispatch;
 use crate::db::returns::{self, ItemRow, shipments};
 use crate::domain::dispatch::RESCHEDULE_DAYS_AHEAD;
-use crate::domain::returns::{
-    RECEIVED_BY_MAX, ShipmentError, ShipmentStatus, Unit, check_arrival, check_dispatch,
-};
+use crate::domain::returns::{RECEIVED_BY_MAX, ShipmentError, Unit, check_arrival, check_dispatch};
 use crate::outbound;
 
 /// Why a shipment could not be dispatched or marked arrived.
@@ -37,16 +35,6 @@ pub enum ReturnError {
 
 /// A shipment with its units, as an action leaves it.
 pub type Shipment = (shipments::Model, Vec<ItemRow>);
-
-/// The stored status as the domain type.
-pub fn status_of(s: &shipments::Model) -> Result<ShipmentStatus, DbErr> {
-    ShipmentStatus::parse(&s.status).ok_or_else(|| {
-        DbErr::Custom(format!(
-            "shipment {} has unknown status {:?}",
-            s.id, s.status
-        ))
-    })
-}
 
 /// One of the carrier's crews takes shipment `id` to the depot on `date` (from today to
 /// [`RESCHEDULE_DAYS_AHEAD`] days ahead); refused while a unit is still at the customer's and
@@ -85,7 +73,7 @@ pub async fn dispatch(
             collected: r.collected_at.is_some(),
         })
         .collect();
-    check_dispatch(status_of(&shipment)?, &units).map_err(|reason| ReturnError::Refused {
+    check_dispatch(shipment.status, &units).map_err(|reason| ReturnError::Refused {
         shipment: id,
         reason,
     })?;
@@ -112,7 +100,7 @@ pub async fn arrived(
     let shipment = returns::lock_shipment_of(&txn, carrier_id.0, id.0)
         .await?
         .ok_or(ReturnError::NotFound("return shipment"))?;
-    check_arrival(status_of(&shipment)?).map_err(|reason| ReturnError::Refused {
+    check_arrival(shipment.status).map_err(|reason| ReturnError::Refused {
         shipment: id,
         reason,
     })?;

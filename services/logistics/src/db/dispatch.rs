@@ -245,7 +245,7 @@ pub async fn candidates_on_days<C: ConnectionTrait>(
     let ids: Vec<Uuid> = crews.iter().map(|c| c.id).collect();
     let statuses = COUNTED_STATUSES
         .iter()
-        .map(|s| s.as_str())
+        .map(|s| s.as_string())
         .collect::<Vec<_>>()
         .join(",");
     let days = dates

@@ -11,7 +11,7 @@ pub struct Model {
     pub id: Uuid,
     pub job_id: Uuid,
     /// `delivered` or `collected`.
-    pub kind: String,
+    pub kind: crate::domain::photo::PhotoKind,
     /// What the bytes are (by their magic numbers), not what the client declared.
     pub content_type: String,
     pub size_bytes: i64,
@@ -57,7 +57,7 @@ pub async fn insert<C: ConnectionTrait>(
     let photo = ActiveModel {
         id: Set(Uuid::now_v7()),
         job_id: Set(job_id),
-        kind: Set(photo.kind.as_str().to_owned()),
+        kind: Set(photo.kind),
         content_type: Set(photo.image.content_type().to_owned()),
         size_bytes: Set(photo.size_bytes),
         storage_key: Set(photo.key.clone()),
@@ -65,6 +65,6 @@ pub async fn insert<C: ConnectionTrait>(
     }
     .insert(db)
     .await?;
-    tracing::info!(job.id = %job_id, photo.id = %photo.id, photo.kind = %photo.kind, photo.size = photo.size_bytes, "photo stored");
+    tracing::info!(job.id = %job_id, photo.id = %photo.id, photo.kind = %photo.kind.as_string(), photo.size = photo.size_bytes, "photo stored");
     Ok(photo)
 }

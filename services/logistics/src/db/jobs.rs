@@ -28,13 +28,13 @@ pub struct Model {
     pub address_country: String,
     pub window_start: DateTime<Utc>,
     pub window_end: DateTime<Utc>,
-    pub status: String,
+    pub status: crate::domain::JobStatus,
     pub attempts: i32,
     pub delivered_serial: Option<String>,
     pub collected_serial: Option<String>,
     pub collected_serial_matches: Option<bool>,
     pub recipient_name: Option<String>,
-    pub failure_reason: Option<String>,
+    pub failure_reason: Option<kummerer_contracts::FailureReason>,
     pub failure_note: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -87,7 +87,7 @@ pub async fn insert_for_swap<C: ConnectionTrait>(
         address_country: addr.country.clone(),
         window_start: swap.window.start,
         window_end: swap.window.end,
-        status: JobStatus::Scheduled.as_str().to_owned(),
+        status: JobStatus::Scheduled,
         attempts: 0,
         delivered_serial: None,
         collected_serial: None,
@@ -137,7 +137,7 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(super::dispatch::visible_to_carrier(carrier));
     }
     if let Some(status) = status {
-        query = query.filter(Column::Status.eq(status.as_str()));
+        query = query.filter(Column::Status.eq(status));
     }
     if let Some(retailer_id) = retailer_id {
         query = query.filter(Column::RetailerId.eq(retailer_id));
@@ -161,23 +161,13 @@ pub async fn lock<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<Model>,
 }
 
 /// What is recorded of the job's visit, for the rules.
-pub fn progress_of(job: &Model) -> Result<crate::domain::Progress, DbErr> {
-    Ok(crate::domain::Progress {
-        status: status_of(job)?,
+pub fn progress_of(job: &Model) -> crate::domain::Progress {
+    crate::domain::Progress {
+        status: job.status,
         on_the_way: job.on_the_way_at.is_some(),
         delivered: job.delivered_at.is_some(),
         collected: job.collected_at.is_some(),
-    })
-}
-
-/// The stored status as the domain type.
-pub fn status_of(job: &Model) -> Result<JobStatus, DbErr> {
-    JobStatus::parse(&job.status).ok_or_else(|| {
-        DbErr::Custom(format!(
-            "job {} has unknown status {:?}",
-            job.id, job.status
-        ))
-    })
+    }
 }
 
 /// The job of a swap, locked until the caller's transaction ends.

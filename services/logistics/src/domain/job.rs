@@ -33,7 +33,9 @@ pub const NOTE_MAX: usize = 500;
 /// Most jobs one list answer holds.
 pub const LIST_LIMIT: u64 = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Stored in `jobs.status` (text) as `scheduled`, `completed`, `failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
 pub enum JobStatus {
     Scheduled,
     Completed,
@@ -41,22 +43,13 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
-    pub const ALL: [JobStatus; 3] = [
-        JobStatus::Scheduled,
-        JobStatus::Completed,
-        JobStatus::Failed,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobStatus::Scheduled => "scheduled",
-            JobStatus::Completed => "completed",
-            JobStatus::Failed => "failed",
-        }
+    /// The stored value (`scheduled`, …), as a filter's query parameter names it.
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        <Self as sea_orm::ActiveEnum>::try_from_value(&s.to_owned()).ok()
     }
 
-    pub fn parse(s: &str) -> Option<JobStatus> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    pub fn as_string(self) -> String {
+        sea_orm::ActiveEnum::to_value(&self)
     }
 }
 
@@ -240,14 +233,7 @@ impl FailedAttempt {
 }
 
 pub fn parse_failure_reason(s: &str) -> Option<FailureReason> {
-    [
-        FailureReason::NotHome,
-        FailureReason::WrongAddress,
-        FailureReason::Refused,
-        FailureReason::UnitNotReady,
-    ]
-    .into_iter()
-    .find(|r| r.as_str() == s)
+    <FailureReason as sea_orm::ActiveEnum>::try_from_value(&s.to_owned()).ok()
 }
 
 /// A swap that can never become a visit.
@@ -288,9 +274,11 @@ mod tests {
 
     #[test]
     fn status_round_trips_and_rejects_unknown() {
-        for s in JobStatus::ALL {
-            assert_eq!(JobStatus::parse(s.as_str()), Some(s));
+        use sea_orm::Iterable;
+        for s in JobStatus::iter() {
+            assert_eq!(JobStatus::parse(&s.as_string()), Some(s));
         }
+        assert_eq!(JobStatus::Scheduled.as_string(), "scheduled");
         assert_eq!(JobStatus::parse("done"), None);
         assert_eq!(JobStatus::parse("Scheduled"), None);
     }

@@ -4,8 +4,9 @@
 /// Largest photo accepted: 5 MiB.
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 
-/// What a photo shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a photo shows; stored in `job_photos.kind` (text) as `delivered` or `collected`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
 pub enum PhotoKind {
     /// The replacement, delivered.
     Delivered,
@@ -14,19 +15,13 @@ pub enum PhotoKind {
 }
 
 impl PhotoKind {
+    /// The stored value (`delivered`, `collected`), as a form or query names it.
     pub fn parse(s: &str) -> Option<PhotoKind> {
-        match s {
-            "delivered" => Some(PhotoKind::Delivered),
-            "collected" => Some(PhotoKind::Collected),
-            _ => None,
-        }
+        <Self as sea_orm::ActiveEnum>::try_from_value(&s.to_owned()).ok()
     }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PhotoKind::Delivered => "delivered",
-            PhotoKind::Collected => "collected",
-        }
+    pub fn as_string(self) -> String {
+        sea_orm::ActiveEnum::to_value(&self)
     }
 }
 
@@ -172,7 +167,7 @@ mod tests {
     #[test]
     fn kinds() {
         for kind in [PhotoKind::Delivered, PhotoKind::Collected] {
-            assert_eq!(PhotoKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(PhotoKind::parse(&kind.as_string()), Some(kind));
         }
         assert_eq!(PhotoKind::parse("selfie"), None);
     }

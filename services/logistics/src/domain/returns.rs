@@ -11,7 +11,9 @@
 /// Longest name of whoever signed for a shipment at the depot.
 pub const RECEIVED_BY_MAX: usize = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Stored in `return_shipments.status` (text) as `open`, `dispatched`, `arrived`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
 pub enum ShipmentStatus {
     Open,
     Dispatched,
@@ -19,22 +21,13 @@ pub enum ShipmentStatus {
 }
 
 impl ShipmentStatus {
-    pub const ALL: [ShipmentStatus; 3] = [
-        ShipmentStatus::Open,
-        ShipmentStatus::Dispatched,
-        ShipmentStatus::Arrived,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ShipmentStatus::Open => "open",
-            ShipmentStatus::Dispatched => "dispatched",
-            ShipmentStatus::Arrived => "arrived",
-        }
+    /// The stored value (`open`, …), as a filter's query parameter names it.
+    pub fn parse(s: &str) -> Option<ShipmentStatus> {
+        <Self as sea_orm::ActiveEnum>::try_from_value(&s.to_owned()).ok()
     }
 
-    pub fn parse(s: &str) -> Option<ShipmentStatus> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    pub fn as_string(self) -> String {
+        sea_orm::ActiveEnum::to_value(&self)
     }
 }
 
@@ -42,9 +35,9 @@ impl ShipmentStatus {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ShipmentError {
     #[error("the shipment is {0}, not open: it was dispatched already")]
-    NotOpen(&'static str),
+    NotOpen(String),
     #[error("the shipment is {0}, not dispatched")]
-    NotDispatched(&'static str),
+    NotDispatched(String),
     #[error("the shipment holds no unit")]
     Empty,
     #[error("not collected from the customer yet, so not at the depot: {}", .0.join(", "))]
@@ -61,7 +54,7 @@ pub struct Unit {
 /// Whether a shipment in `status` holding `units` may be dispatched.
 pub fn check_dispatch(status: ShipmentStatus, units: &[Unit]) -> Result<(), ShipmentError> {
     if status != ShipmentStatus::Open {
-        return Err(ShipmentError::NotOpen(status.as_str()));
+        return Err(ShipmentError::NotOpen(status.as_string()));
     }
     if units.is_empty() {
         return Err(ShipmentError::Empty);
@@ -81,7 +74,7 @@ pub fn check_dispatch(status: ShipmentStatus, units: &[Unit]) -> Result<(), Ship
 pub fn check_arrival(status: ShipmentStatus) -> Result<(), ShipmentError> {
     match status {
         ShipmentStatus::Dispatched => Ok(()),
-        other => Err(ShipmentError::NotDispatched(other.as_str())),
+        other => Err(ShipmentError::NotDispatched(other.as_string())),
     }
 }
 
@@ -98,8 +91,9 @@ mod tests {
 
     #[test]
     fn status_round_trips() {
-        for s in ShipmentStatus::ALL {
-            assert_eq!(ShipmentStatus::parse(s.as_str()), Some(s));
+        use sea_orm::Iterable;
+        for s in ShipmentStatus::iter() {
+            assert_eq!(ShipmentStatus::parse(&s.as_string()), Some(s));
         }
         assert_eq!(ShipmentStatus::parse("lost"), None);
     }
@@ -118,11 +112,11 @@ mod tests {
         );
         assert_eq!(
             check_dispatch(ShipmentStatus::Dispatched, &ready),
-            Err(ShipmentError::NotOpen("dispatched"))
+            Err(ShipmentError::NotOpen("dispatched".into()))
         );
         assert_eq!(
             check_dispatch(ShipmentStatus::Arrived, &ready),
-            Err(ShipmentError::NotOpen("arrived"))
+            Err(ShipmentError::NotOpen("arrived".into()))
         );
     }
 
@@ -131,11 +125,11 @@ mod tests {
         assert_eq!(check_arrival(ShipmentStatus::Dispatched), Ok(()));
         assert_eq!(
             check_arrival(ShipmentStatus::Open),
-            Err(ShipmentError::NotDispatched("open"))
+            Err(ShipmentError::NotDispatched("open".into()))
         );
         assert_eq!(
             check_arrival(ShipmentStatus::Arrived),
-            Err(ShipmentError::NotDispatched("arrived"))
+            Err(ShipmentError::NotDispatched("arrived".into()))
         );
     }
 }

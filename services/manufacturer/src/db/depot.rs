@@ -2,6 +2,7 @@
 
 use kummerer_contracts::claims::Depot;
 use kummerer_contracts::events::Address;
+use kummerer_contracts::ids::{DepotId, ManufacturerId};
 use sea_orm::entity::prelude::*;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
 
@@ -9,8 +10,8 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
 #[sea_orm(table_name = "depots")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub manufacturer_id: Uuid,
+    pub id: DepotId,
+    pub manufacturer_id: ManufacturerId,
     pub name: String,
     pub address: Json,
     pub created_at: DateTimeUtc,
@@ -30,7 +31,7 @@ impl Model {
     /// The depot as the messages carry it.
     pub fn contract(&self) -> Result<Depot, DbErr> {
         Ok(Depot {
-            depot_id: self.id,
+            depot_id: self.id.as_uuid(),
             name: self.name.clone(),
             address: self.address()?,
         })
@@ -39,13 +40,13 @@ impl Model {
 
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
-    manufacturer_id: Uuid,
+    manufacturer_id: ManufacturerId,
     name: &str,
     address: &Address,
 ) -> Result<Model, DbErr> {
     let address = serde_json::to_value(address).map_err(|e| DbErr::Custom(e.to_string()))?;
     ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(DepotId::new_v7()),
         manufacturer_id: Set(manufacturer_id),
         name: Set(name.to_owned()),
         address: Set(address),
@@ -55,7 +56,10 @@ pub async fn insert<C: ConnectionTrait>(
     .await
 }
 
-pub async fn list<C: ConnectionTrait>(db: &C, manufacturer_id: Uuid) -> Result<Vec<Model>, DbErr> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    manufacturer_id: ManufacturerId,
+) -> Result<Vec<Model>, DbErr> {
     Entity::find()
         .filter(Column::ManufacturerId.eq(manufacturer_id))
         .order_by_asc(Column::CreatedAt)
@@ -66,8 +70,8 @@ pub async fn list<C: ConnectionTrait>(db: &C, manufacturer_id: Uuid) -> Result<V
 
 pub async fn find<C: ConnectionTrait>(
     db: &C,
-    manufacturer_id: Uuid,
-    id: Uuid,
+    manufacturer_id: ManufacturerId,
+    id: DepotId,
 ) -> Result<Option<Model>, DbErr> {
     Entity::find_by_id(id)
         .filter(Column::ManufacturerId.eq(manufacturer_id))

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use kummerer_contracts::agreement::UnitDisposition;
 use kummerer_contracts::claims::{FreightPayer, InspectionResult};
 use kummerer_contracts::events::Address;
+use kummerer_contracts::ids::DepotId;
 use uuid::Uuid;
 
 use super::input::Invalid;
@@ -67,7 +68,7 @@ pub struct ReturnInput {
 /// A valid return request (the depot still to be found among the manufacturer's).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReturnRequest {
-    pub depot_id: Uuid,
+    pub depot_id: DepotId,
     pub return_by: DateTime<Utc>,
     pub freight_paid_by: FreightPayer,
 }
@@ -110,7 +111,7 @@ impl ReturnInput {
         match (self.depot_id, return_by, freight) {
             (Some(depot_id), Some(return_by), Some(freight_paid_by)) if errors.is_empty() => {
                 Ok(ReturnRequest {
-                    depot_id,
+                    depot_id: DepotId(depot_id),
                     return_by,
                     freight_paid_by,
                 })

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kummerer_contracts::events::Address;
+use kummerer_contracts::ids::ManufacturerId;
 use kummerer_service::Problem;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde::{Deserialize, Serialize};
@@ -82,7 +83,7 @@ impl TryFrom<depot::Model> for DepotView {
     fn try_from(d: depot::Model) -> Result<Self, Self::Error> {
         Ok(DepotView {
             address: d.address()?.into(),
-            id: d.id,
+            id: d.id.as_uuid(),
             name: d.name,
             created_at: d.created_at,
         })
@@ -120,7 +121,7 @@ pub async fn create(
     if let Some(replay) = idem.begin(&txn).await? {
         return Ok(replay);
     }
-    let d = depot::insert(&txn, mid, &input.name, &input.address).await?;
+    let d = depot::insert(&txn, ManufacturerId(mid), &input.name, &input.address).await?;
     let id = d.id;
     let res = idem
         .respond(&txn, StatusCode::CREATED, &DepotView::try_from(d)?)
@@ -141,7 +142,7 @@ pub async fn list(
     me: Manufacturer,
     db: web::Data<DatabaseConnection>,
 ) -> Result<HttpResponse, Problem> {
-    let items = depot::list(db.get_ref(), me.id)
+    let items = depot::list(db.get_ref(), ManufacturerId(me.id))
         .await?
         .into_iter()
         .map(DepotView::try_from)

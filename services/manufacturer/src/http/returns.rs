@@ -10,6 +10,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use kummerer_contracts::ids::ManufacturerId;
 use kummerer_contracts::{ClaimInspectedV1, ProductRef, ReturnRequestedV1};
 use kummerer_service::Problem;
 use sea_orm::{DatabaseConnection, TransactionTrait};
@@ -61,7 +62,7 @@ pub async fn request_return(
             "only a pending claim's unit can be requested back",
         ));
     }
-    let Some(depot) = depot::find(&txn, mid, request.depot_id).await? else {
+    let Some(depot) = depot::find(&txn, ManufacturerId(mid), request.depot_id).await? else {
         return Err(invalid(vec![Invalid::new(
             "depot_id",
             "is not one of the manufacturer's depots",
@@ -73,7 +74,7 @@ pub async fn request_return(
     may_request_return(disposition).map_err(|e| invalid(vec![e]))?;
 
     c.status = ClaimStatus::ReturnRequested.as_str().to_owned();
-    c.return_depot_id = Some(depot.id);
+    c.return_depot_id = Some(depot.id.as_uuid());
     c.return_by = Some(request.return_by);
     c.freight_paid_by = Some(request.freight_paid_by.as_str().to_owned());
     c.return_requested_at = Some(now);

@@ -93,14 +93,12 @@ async fn fail_locked(
 ) -> Result<(jobs::Model, Option<DayWindow>), StepError> {
     let id = JobId(job.id);
     let so_far = u32::try_from(job.attempts).unwrap_or(0);
-    let attempts = attempt
-        .apply(db::jobs::status_of(&job)?, so_far)
-        .map_err(refused(id))?;
+    let attempts = attempt.apply(job.status, so_far).map_err(refused(id))?;
     let now = Utc::now();
     let mut active: jobs::ActiveModel = job.into();
-    active.status = Set(JobStatus::Failed.as_str().to_owned());
+    active.status = Set(JobStatus::Failed);
     active.attempts = Set(i32::try_from(attempts).unwrap_or(i32::MAX));
-    active.failure_reason = Set(Some(attempt.reason.as_str().to_owned()));
+    active.failure_reason = Set(Some(attempt.reason));
     active.failure_note = Set(attempt.note.clone());
     // The next attempt sets off again; what was delivered or collected stays done.
     active.on_the_way_at = Set(None);

@@ -79,7 +79,7 @@ pub fn step_message(step: Step, recorded: bool, job: &jobs::Model) -> String {
         at.map(|t| format!(" at {} UTC", t.format("%H:%M")))
             .unwrap_or_default()
     };
-    let completed = job.status == JobStatus::Completed.as_str();
+    let completed = job.status == JobStatus::Completed;
     match (step, recorded) {
         (Step::OnTheWay, true) => "Saved: on the way. The customer sees it.".to_owned(),
         (Step::OnTheWay, false) => format!(
@@ -141,7 +141,7 @@ async fn begin_step(
 ) -> Result<Begun, StepError> {
     let txn = db.begin().await?;
     let job = lock_for(&txn, id, crew).await?;
-    let outcome = db::jobs::progress_of(&job)?
+    let outcome = db::jobs::progress_of(&job)
         .record(step)
         .map_err(refused(id))?;
     match outcome {
@@ -188,10 +188,10 @@ async fn finish_step(
 /// After a step: completed when it was the last one, else open (a failed job takes up again).
 fn set_open_or_completed(active: &mut jobs::ActiveModel, completes: bool, now: DateTime<Utc>) {
     if completes {
-        active.status = Set(JobStatus::Completed.as_str().to_owned());
+        active.status = Set(JobStatus::Completed);
         active.completed_at = Set(Some(now));
     } else {
-        active.status = Set(JobStatus::Scheduled.as_str().to_owned());
+        active.status = Set(JobStatus::Scheduled);
     }
     active.updated_at = Set(now);
 }
@@ -238,7 +238,7 @@ pub async fn on_the_way(
     let mut active: jobs::ActiveModel = job.into();
     active.on_the_way_at = Set(Some(now));
     active.eta = Set(eta);
-    active.status = Set(JobStatus::Scheduled.as_str().to_owned());
+    active.status = Set(JobStatus::Scheduled);
     active.updated_at = Set(now);
     let job = active.update(&txn).await?;
     db::job_events::insert(
@@ -377,7 +377,7 @@ pub async fn complete(
     let txn = db.begin().await?;
     let job = lock_for(&txn, id, crew).await?;
     let matches = completion
-        .apply(db::jobs::progress_of(&job)?, &job.collect_serial)
+        .apply(db::jobs::progress_of(&job), &job.collect_serial)
         .map_err(refused(id))?;
     let now = Utc::now();
     let mut active: jobs::ActiveModel = job.into();

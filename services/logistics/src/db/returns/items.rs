@@ -101,9 +101,8 @@ pub async fn place_items_of_job<C: ConnectionTrait>(
     for item in items {
         if let Some(current) = item.shipment_id {
             let shipment = shipments::Entity::find_by_id(current).one(db).await?;
-            let stays = shipment.is_none_or(|s| {
-                s.status != ShipmentStatus::Open.as_str() || s.carrier_id == carrier_id
-            });
+            let stays = shipment
+                .is_none_or(|s| s.status != ShipmentStatus::Open || s.carrier_id == carrier_id);
             if stays {
                 continue;
             }

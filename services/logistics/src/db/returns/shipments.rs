@@ -20,7 +20,7 @@ pub struct Model {
     /// `kummerer_contracts::Address`.
     #[sea_orm(column_type = "JsonBinary")]
     pub depot_address: Json,
-    pub status: String,
+    pub status: crate::domain::returns::ShipmentStatus,
     pub crew_id: Option<Uuid>,
     pub ship_date: Option<Date>,
     pub dispatched_at: Option<DateTime<Utc>>,
@@ -66,7 +66,7 @@ pub(super) async fn lock_open_shipment<C: ConnectionTrait>(
             .filter(shipments::Column::CarrierId.eq(carrier_id))
             .filter(shipments::Column::ManufacturerId.eq(item.manufacturer_id))
             .filter(shipments::Column::DepotId.eq(item.depot_id))
-            .filter(shipments::Column::Status.eq(ShipmentStatus::Open.as_str()))
+            .filter(shipments::Column::Status.eq(ShipmentStatus::Open))
             .lock_exclusive()
             .one(db)
             .await?;
@@ -87,7 +87,7 @@ pub async fn shipments_of_carrier<C: ConnectionTrait>(
 ) -> Result<Vec<shipments::Model>, DbErr> {
     let mut query = shipments::Entity::find().filter(shipments::Column::CarrierId.eq(carrier_id));
     if let Some(status) = status {
-        query = query.filter(shipments::Column::Status.eq(status.as_str()));
+        query = query.filter(shipments::Column::Status.eq(status));
     }
     query
         .order_by_desc(shipments::Column::CreatedAt)
@@ -133,7 +133,7 @@ pub async fn set_dispatched<C: ConnectionTrait>(
 ) -> Result<shipments::Model, DbErr> {
     use sea_orm::ActiveModelTrait;
     let mut active: shipments::ActiveModel = shipment.into();
-    active.status = Set(ShipmentStatus::Dispatched.as_str().to_owned());
+    active.status = Set(ShipmentStatus::Dispatched);
     active.crew_id = Set(Some(crew_id));
     active.ship_date = Set(Some(date));
     active.dispatched_at = Set(Some(now));
@@ -150,7 +150,7 @@ pub async fn set_arrived<C: ConnectionTrait>(
 ) -> Result<shipments::Model, DbErr> {
     use sea_orm::ActiveModelTrait;
     let mut active: shipments::ActiveModel = shipment.into();
-    active.status = Set(ShipmentStatus::Arrived.as_str().to_owned());
+    active.status = Set(ShipmentStatus::Arrived);
     active.arrived_at = Set(Some(now));
     active.received_by = Set(Some(received_by.to_owned()));
     active.updated_at = Set(now);

@@ -36,7 +36,7 @@ impl From<job_photos::Model> for PhotoView {
             url: format!("/api/jobs/{}/photos/{}", p.job_id, p.id),
             id: p.id,
             job_id: p.job_id,
-            kind: p.kind,
+            kind: p.kind.as_string(),
             content_type: p.content_type,
             size_bytes: p.size_bytes,
             created_at: p.created_at,

@@ -68,16 +68,15 @@ pub struct VisitRow {
 }
 
 fn status_label(j: &jobs::Model) -> &'static str {
-    match JobStatus::parse(&j.status) {
-        Some(JobStatus::Completed) => "completed",
-        Some(JobStatus::Failed) => "failed attempt",
-        Some(JobStatus::Scheduled) => match (j.delivered_at, j.collected_at) {
+    match j.status {
+        JobStatus::Completed => "completed",
+        JobStatus::Failed => "failed attempt",
+        JobStatus::Scheduled => match (j.delivered_at, j.collected_at) {
             (Some(_), None) => "delivered · to collect",
             (None, Some(_)) => "collected · to deliver",
             _ if j.on_the_way_at.is_some() => "on the way",
             _ => "to do",
         },
-        None => "unknown",
     }
 }
 
@@ -127,13 +126,13 @@ impl From<jobs::Model> for VisitRow {
             delivered: j.delivered_at.is_some(),
             collected: j.collected_at.is_some(),
             pickup,
-            open: j.status != JobStatus::Completed.as_str(),
+            open: j.status != JobStatus::Completed,
             window: format!(
                 "{}–{} UTC",
                 j.window_start.format("%H:%M"),
                 j.window_end.format("%H:%M")
             ),
-            status: j.status,
+            status: j.status.as_string(),
             name: j.address_name,
             street: j.address_street,
             place: format!(
@@ -149,8 +148,7 @@ impl From<jobs::Model> for VisitRow {
             attempts: j.attempts,
             failure_reason: j
                 .failure_reason
-                .as_deref()
-                .map(reason_label)
+                .map(|r| reason_label(r.as_str()))
                 .unwrap_or_default()
                 .to_owned(),
             delivered_serial: j.delivered_serial.unwrap_or_default(),
@@ -191,7 +189,7 @@ impl From<ShipmentView> for TripRow {
             depot: s.depot.name,
             street,
             place,
-            arrived: s.status == crate::domain::returns::ShipmentStatus::Arrived.as_str(),
+            arrived: s.status == crate::domain::returns::ShipmentStatus::Arrived.as_string(),
             received_by: s.received_by.unwrap_or_default(),
             units: s
                 .items
@@ -213,10 +211,9 @@ impl From<job_photos::Model> for PhotoRow {
     fn from(p: job_photos::Model) -> Self {
         PhotoRow {
             url: format!("/crew/visits/{}/photos/{}", p.job_id, p.id),
-            label: match PhotoKind::parse(&p.kind) {
-                Some(PhotoKind::Delivered) => "Delivered",
-                Some(PhotoKind::Collected) => "Collected unit",
-                None => "Photo",
+            label: match p.kind {
+                PhotoKind::Delivered => "Delivered",
+                PhotoKind::Collected => "Collected unit",
             },
         }
     }

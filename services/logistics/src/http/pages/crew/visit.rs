@@ -141,7 +141,7 @@ fn notice(query: &VisitQuery, job: &jobs::Model) -> Option<String> {
 /// What a failed attempt led to: a revisit (the job is scheduled again, on its new day) or the
 /// dispatcher's turn.
 fn failure_notice(job: &jobs::Model) -> String {
-    if job.status == JobStatus::Scheduled.as_str() {
+    if job.status == JobStatus::Scheduled {
         format!(
             "Saved: failed attempt. The visit is rescheduled to {}, {}–{} UTC.",
             job.window_start.format("%A %Y-%m-%d"),

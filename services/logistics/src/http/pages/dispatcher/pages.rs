@@ -207,11 +207,11 @@ async fn job_page(
             kind: e.kind,
         })
         .collect();
-    let completed = db::jobs::status_of(&job)? == JobStatus::Completed;
+    let completed = job.status == JobStatus::Completed;
     let detail = JobDetail {
         id: job.id,
         customer: job.address_name.clone(),
-        status: job.status.clone(),
+        status: job.status.as_string(),
         attempts: job.attempts,
         completed,
         date: dispatch::day_of(&job).to_string(),
