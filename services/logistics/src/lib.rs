@@ -7,6 +7,7 @@ pub mod consumers;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 pub mod outbound;
 pub mod photos;
 pub mod settings;
@@ -71,6 +72,7 @@ pub fn build_with_photos(ctx: &Context, photos: Arc<dyn PhotoStore>) -> Parts {
 
 /// [`build`] with a given photo store and HTTP configuration (tests set the operator's token).
 pub fn build_with(ctx: &Context, photos: Arc<dyn PhotoStore>, config: http::HttpConfig) -> Parts {
+    crate::metrics::describe();
     let swaps = kummerer_messaging::consumer::run(
         ctx.db.clone(),
         ctx.broker.clone(),

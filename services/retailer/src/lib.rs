@@ -8,6 +8,7 @@ pub mod consumers;
 pub mod db;
 pub mod domain;
 pub mod http;
+pub mod metrics;
 pub mod outbound;
 pub mod settings;
 
@@ -39,6 +40,7 @@ pub fn build(ctx: &Context) -> Parts {
 /// Wires the service: the desk API, the staff desk pages, the consumer of case events and the
 /// consumer of the settlement queue (agreements, credit notes).
 pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
+    crate::metrics::describe();
     let case_events = kummerer_messaging::consumer::run(
         ctx.db.clone(),
         ctx.broker.clone(),

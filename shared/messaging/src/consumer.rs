@@ -236,7 +236,9 @@ impl<H: Handler> Session<'_, H> {
                 let first = match first {
                     Some(Ok(delivery)) => delivery,
                     Some(Err(error)) => {
-                        return Err(anyhow::Error::from(error).context("the consumer stream failed"));
+                        return Err(
+                            anyhow::Error::from(error).context("the consumer stream failed")
+                        );
                     }
                     None => anyhow::bail!("the broker ended the consumer"),
                 };

@@ -80,7 +80,7 @@ pub async fn dispatch(
     let shipment = returns::set_dispatched(&txn, shipment, crew.id, date, now).await?;
     txn.commit().await?;
     tracing::info!(shipment.id = %id, carrier.id = %carrier_id, crew.id = %crew.id, units = rows.len(), "return shipment dispatched");
-    metrics::counter!("logistics_return_shipments_dispatched_total").increment(1);
+    metrics::counter!(crate::metrics::RETURN_SHIPMENTS_DISPATCHED).increment(1);
     Ok((shipment, rows))
 }
 
@@ -111,6 +111,6 @@ pub async fn arrived(
     }
     txn.commit().await?;
     tracing::info!(shipment.id = %id, carrier.id = %carrier_id, units = rows.len(), "return shipment arrived at the depot");
-    metrics::counter!("logistics_return_units_arrived_total").increment(rows.len() as u64);
+    metrics::counter!(crate::metrics::RETURN_UNITS_ARRIVED).increment(rows.len() as u64);
     Ok((shipment, rows))
 }

@@ -52,7 +52,7 @@ pub async fn return_requested(
         return Ok(());
     };
     let placed = returns::place_items_of_job(txn, &job, now).await?;
-    metrics::counter!("logistics_return_items_total").increment(1);
+    metrics::counter!(crate::metrics::RETURN_ITEMS).increment(1);
     tracing::info!(
         claim.id = %req.claim_id, swap.id = %req.swap_id, job.id = %job.id, item.id = %item.id,
         collected = job.collected_at.is_some(), in_shipment = placed > 0,

@@ -118,7 +118,9 @@ fn replay_request(body: &[u8]) -> Result<ReplayRequest, Problem> {
         p
     };
     if !value.is_object() {
-        return Err(invalid("the body must be a JSON object (or empty)".to_owned()));
+        return Err(invalid(
+            "the body must be a JSON object (or empty)".to_owned(),
+        ));
     }
     serde_json::from_value(value).map_err(|e| invalid(e.to_string()))
 }

@@ -247,16 +247,20 @@ async fn claim_changes_reach_the_endpoint_signed() {
     assert_eq!(body["data"]["change"], "created");
     // The webhook-id is the delivery's id (recorded as delivered once the worker has the answer).
     let webhook_id = created.headers["webhook-id"].clone();
-    eventually("the claim.created delivery recorded as delivered", DEADLINE, || async {
-        let n = count(
+    eventually(
+        "the claim.created delivery recorded as delivered",
+        DEADLINE,
+        || async {
+            let n = count(
             &svc.db,
             "SELECT count(*) FROM webhook_deliveries WHERE id = $1::uuid AND status = 'delivered' \
              AND event_type = 'claim.created'",
             vec![webhook_id.clone().into()],
         )
         .await;
-        (n == 1).then_some(())
-    })
+            (n == 1).then_some(())
+        },
+    )
     .await;
 
     // The manufacturer decides it: claim.updated to both endpoints.
@@ -338,10 +342,14 @@ async fn claim_changes_reach_the_endpoint_signed() {
     assert_eq!(rx.got("/updates").len(), 2);
     let all_id = all["id"].as_str().unwrap();
     // The receiver answers before the worker records the attempt: wait for the record.
-    eventually("the five deliveries recorded as delivered", DEADLINE, || async {
-        let d = deliveries(&svc.db, all_id).await;
-        (d == vec![("delivered".to_owned(), 1); 5]).then_some(())
-    })
+    eventually(
+        "the five deliveries recorded as delivered",
+        DEADLINE,
+        || async {
+            let d = deliveries(&svc.db, all_id).await;
+            (d == vec![("delivered".to_owned(), 1); 5]).then_some(())
+        },
+    )
     .await;
     assert!(
         attempts(&svc.db, all_id)

@@ -511,7 +511,7 @@ async fn unit_collected(
         });
     }
     crate::outbound::evidence_added(txn, &swap, &claim, evidence).await?;
-    metrics::counter!("retailer_evidence_forwarded_total").increment(1);
+    metrics::counter!(crate::metrics::EVIDENCE_FORWARDED).increment(1);
     tracing::info!(
         case.id = %swap.case_id, swap.id = %swap.id, claim.id = %claim.id,
         serial_matches = ev.serial_matches, "unit collected, evidence forwarded"

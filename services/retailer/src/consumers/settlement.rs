@@ -56,7 +56,7 @@ async fn agreement_published(
         )));
     }
     if settlement::insert_agreement(txn, ev).await? {
-        metrics::counter!("retailer_agreement_versions_stored_total").increment(1);
+        metrics::counter!(crate::metrics::AGREEMENT_VERSIONS_STORED).increment(1);
         tracing::info!(
             retailer.id = %ev.retailer_id, agreement.id = %ev.agreement_id,
             agreement.version = ev.version, manufacturer.id = %ev.manufacturer_id,
@@ -138,7 +138,7 @@ async fn credit_note_issued(
         )
         .await?;
     }
-    metrics::counter!("retailer_credit_notes_stored_total").increment(1);
+    metrics::counter!(crate::metrics::CREDIT_NOTES_STORED).increment(1);
     tracing::info!(
         retailer.id = %ev.retailer_id, credit_note.id = %ev.credit_note_id,
         lines = ev.lines.len(), total = %ev.total, "credit note stored"

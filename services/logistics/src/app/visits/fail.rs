@@ -62,7 +62,7 @@ pub async fn fail(
         let events = db::job_events::of_job(&txn, id.0).await?;
         txn.commit().await?;
         metrics::counter!(
-            "logistics_failed_attempts_total",
+            crate::metrics::FAILED_ATTEMPTS,
             "reason" => attempt.reason.as_str(),
             "rescheduled" => if revisit.is_some() { "yes" } else { "no" },
         )

@@ -173,9 +173,9 @@ async fn finish_step(
 ) -> Result<StepDone, StepError> {
     let events = db::job_events::of_job(&txn, job.id).await?;
     txn.commit().await?;
-    metrics::counter!("logistics_visit_steps_total", "step" => step.as_str()).increment(1);
+    metrics::counter!(crate::metrics::VISIT_STEPS, "step" => step.as_str()).increment(1);
     if completed {
-        metrics::counter!("logistics_visits_completed_total").increment(1);
+        metrics::counter!(crate::metrics::VISITS_COMPLETED).increment(1);
     }
     Ok(StepDone {
         job,

@@ -90,7 +90,7 @@ pub async fn sweep_sessions(
     loop {
         match crate::db::desk::purge_expired_sessions(&db, chrono::Utc::now()).await {
             Ok(n) => {
-                metrics::counter!("desk_sessions_purged_total").increment(n);
+                metrics::counter!(crate::metrics::SESSIONS_PURGED).increment(n);
                 if n > 0 {
                     tracing::info!(sessions = n, "expired desk sessions deleted");
                 }

@@ -1,0 +1,29 @@
+//! The retailer's own series (the shared ones are in `kummerer_service::metrics`), named
+//! `kummerer_retailer_…`, each described by [`describe`] when the service is built.
+
+use metrics::describe_counter;
+
+pub const SESSIONS_PURGED: &str = "kummerer_retailer_desk_sessions_purged_total";
+pub const EVIDENCE_FORWARDED: &str = "kummerer_retailer_evidence_forwarded_total";
+pub const AGREEMENT_VERSIONS_STORED: &str = "kummerer_retailer_agreement_versions_stored_total";
+pub const CREDIT_NOTES_STORED: &str = "kummerer_retailer_credit_notes_stored_total";
+
+/// Gives the retailer's series their HELP text.
+pub fn describe() {
+    describe_counter!(
+        SESSIONS_PURGED,
+        "Expired desk sessions removed by the sweep."
+    );
+    describe_counter!(
+        EVIDENCE_FORWARDED,
+        "Collected units' evidence (serial, photo) forwarded to the manufacturer's claim."
+    );
+    describe_counter!(
+        AGREEMENT_VERSIONS_STORED,
+        "Agreement versions received from manufacturers and stored for the counter."
+    );
+    describe_counter!(
+        CREDIT_NOTES_STORED,
+        "Credit notes received from manufacturers and entered in the recovery ledger."
+    );
+}
