@@ -25,12 +25,15 @@ pub fn unstorable_text(e: &DbErr) -> bool {
 
 /// Whether the database is away rather than the statement wrong: the pool timed out or was
 /// closed, the connection was refused, reset or lost, or the server is shutting down or starting
-/// (SQLSTATE class 08, 57P01–57P03, 53300). Such a failure heals by itself: retry later.
+/// (SQLSTATE class 08, 57P01–57P03, 53300), or a new connection could not be established. Such a failure heals by itself: retry later.
 pub fn database_unavailable(e: &DbErr) -> bool {
     use sea_orm::{RuntimeErr, sqlx};
     let runtime = match e {
-        DbErr::ConnectionAcquire(_) => return true,
-        DbErr::Query(r) | DbErr::Exec(r) | DbErr::Conn(r) => r,
+        // Establishing a connection failed, whatever the reason the driver gives (refused,
+        // reset, or a peer that answers the TLS/startup exchange with garbage while it goes
+        // down): the database is not reachable, not the statement wrong.
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Query(r) | DbErr::Exec(r) => r,
         _ => return false,
     };
     match runtime {
