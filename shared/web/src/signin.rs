@@ -409,12 +409,30 @@ pub async fn sign_out<A: Accounts>(
     Ok(res)
 }
 
-/// The sign-in routes of a page's scope: `GET`/`POST /sign-in`, `POST /sign-out`, with the
-/// [`PageConfig`] they need.
-pub fn routes<A: Accounts>(scope: actix_web::Scope, config: PageConfig) -> actix_web::Scope {
+/// The sign-in routes of a page's scope: `GET`/`POST /sign-in` (open doors), `POST /sign-out`
+/// (signed in), with the [`PageConfig`] they need; `doors` is the scope's recorder.
+pub fn routes<A: Accounts>(
+    scope: actix_web::Scope,
+    config: PageConfig,
+    doors: &crate::doors::Doors,
+) -> actix_web::Scope {
+    use crate::doors::{Access, DoorsExt};
+    use actix_web::http::Method;
     scope
         .app_data(web::Data::new(config))
-        .route("/sign-in", web::get().to(sign_in_page::<A>))
-        .route("/sign-in", web::post().to(sign_in::<A>))
-        .route("/sign-out", web::post().to(sign_out::<A>))
+        .door(
+            doors,
+            Method::GET,
+            "/sign-in",
+            Access::Open,
+            sign_in_page::<A>,
+        )
+        .door(doors, Method::POST, "/sign-in", Access::Open, sign_in::<A>)
+        .door(
+            doors,
+            Method::POST,
+            "/sign-out",
+            Access::SignedIn,
+            sign_out::<A>,
+        )
 }

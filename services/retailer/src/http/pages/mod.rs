@@ -34,47 +34,51 @@ const CSS: &str = include_str!("../../../static/desk.css");
 
 pub fn routes(cfg: &mut web::ServiceConfig, config: DeskConfig) {
     cfg.service(
-        kummerer_web::signin::routes::<auth::StaffAccounts>(web::scope("/desk"), config)
-            .route("", web::get().to(home::home))
-            .route("/desk.css", web::get().to(css))
-            .route("/sales/{id}", web::get().to(sale::sale))
-            .route("/sales/{id}/cases", web::post().to(sale::open_case))
-            .route("/cases/{id}", web::get().to(case::case))
-            .route("/cases/{id}/swap", web::post().to(approve::approve_swap))
-            .route("/cases/{id}/refuse", web::post().to(refusals::refuse_form))
-            .route(
-                "/cases/{id}/status-link",
-                web::post().to(crate::http::pages::status::create_link),
-            )
-            .route("/reports/refusals", web::get().to(refusals::report))
-            .route("/claims/{id}/dispute", web::get().to(disputes::page))
-            .route("/claims/{id}/dispute", web::post().to(disputes::submit))
-            .route("/ledger", web::get().to(crate::http::pages::ledger::page))
-            .route("/desk.js", web::get().to(script))
-            .route("/requests", web::get().to(requests::list))
-            .route("/requests/open", web::get().to(requests::open_fragment))
-            .route("/requests/{id}", web::get().to(requests::show))
-            .route("/requests/{id}/approve", web::post().to(requests::approve))
-            .route("/requests/{id}/decline", web::post().to(requests::decline))
-            .route("/dashboard", web::get().to(dashboard::page))
-            .route("/admin", web::get().to(admin::page))
-            .route("/admin/staff", web::post().to(admin::create_staff))
-            .route("/admin/staff/{id}", web::post().to(admin::update_staff))
-            .route("/admin/limits/{role}", web::post().to(admin::set_limit))
-            .route("/admin/stores", web::post().to(admin::create_store))
-            .route("/admin/locations", web::post().to(admin::create_location))
-            .route("/admin/stock", web::post().to(admin::set_stock))
-            .route("/admin/products", web::post().to(admin::create_product))
-            .service(
-                web::resource("/admin/import")
-                    .app_data(web::PayloadConfig::new(import::MAX_BYTES + 64 * 1024))
-                    .route(web::get().to(import::page))
-                    .route(web::post().to(import::upload)),
-            )
-            .route(
-                "/admin/import/{id}/valid",
-                web::post().to(import::import_valid),
-            ),
+        kummerer_web::signin::routes::<auth::StaffAccounts>(
+            web::scope("/desk"),
+            config,
+            &kummerer_web::doors::Doors::new().under("/desk"),
+        )
+        .route("", web::get().to(home::home))
+        .route("/desk.css", web::get().to(css))
+        .route("/sales/{id}", web::get().to(sale::sale))
+        .route("/sales/{id}/cases", web::post().to(sale::open_case))
+        .route("/cases/{id}", web::get().to(case::case))
+        .route("/cases/{id}/swap", web::post().to(approve::approve_swap))
+        .route("/cases/{id}/refuse", web::post().to(refusals::refuse_form))
+        .route(
+            "/cases/{id}/status-link",
+            web::post().to(crate::http::pages::status::create_link),
+        )
+        .route("/reports/refusals", web::get().to(refusals::report))
+        .route("/claims/{id}/dispute", web::get().to(disputes::page))
+        .route("/claims/{id}/dispute", web::post().to(disputes::submit))
+        .route("/ledger", web::get().to(crate::http::pages::ledger::page))
+        .route("/desk.js", web::get().to(script))
+        .route("/requests", web::get().to(requests::list))
+        .route("/requests/open", web::get().to(requests::open_fragment))
+        .route("/requests/{id}", web::get().to(requests::show))
+        .route("/requests/{id}/approve", web::post().to(requests::approve))
+        .route("/requests/{id}/decline", web::post().to(requests::decline))
+        .route("/dashboard", web::get().to(dashboard::page))
+        .route("/admin", web::get().to(admin::page))
+        .route("/admin/staff", web::post().to(admin::create_staff))
+        .route("/admin/staff/{id}", web::post().to(admin::update_staff))
+        .route("/admin/limits/{role}", web::post().to(admin::set_limit))
+        .route("/admin/stores", web::post().to(admin::create_store))
+        .route("/admin/locations", web::post().to(admin::create_location))
+        .route("/admin/stock", web::post().to(admin::set_stock))
+        .route("/admin/products", web::post().to(admin::create_product))
+        .service(
+            web::resource("/admin/import")
+                .app_data(web::PayloadConfig::new(import::MAX_BYTES + 64 * 1024))
+                .route(web::get().to(import::page))
+                .route(web::post().to(import::upload)),
+        )
+        .route(
+            "/admin/import/{id}/valid",
+            web::post().to(import::import_valid),
+        ),
     );
 }
 

@@ -28,38 +28,42 @@ const CSS: &str = include_str!("../../../../static/crew.css");
 
 pub fn routes(cfg: &mut web::ServiceConfig, config: CrewConfig) {
     cfg.service(
-        kummerer_web::signin::routes::<auth::CrewAccounts>(web::scope("/crew"), config)
-            .app_data(web::FormConfig::default().limit(16 * 1024))
-            .route("", web::get().to(today::today))
-            .route("/crew.css", web::get().to(css))
-            .route("/visits/{id}", web::get().to(visit::visit))
-            .route(
-                "/visits/{id}/complete",
-                web::post()
-                    .guard(guard::fn_guard(is_multipart))
-                    .to(complete::complete_with_photos),
-            )
-            .route("/visits/{id}/complete", web::post().to(complete::complete))
-            .route("/visits/{id}/on-the-way", web::post().to(steps::on_the_way))
-            .route(
-                "/visits/{id}/delivered",
-                web::post()
-                    .guard(guard::fn_guard(is_multipart))
-                    .to(steps::delivered_with_photo),
-            )
-            .route("/visits/{id}/delivered", web::post().to(steps::delivered))
-            .route(
-                "/visits/{id}/collected",
-                web::post()
-                    .guard(guard::fn_guard(is_multipart))
-                    .to(steps::collected_with_photo),
-            )
-            .route("/visits/{id}/collected", web::post().to(steps::collected))
-            .route(
-                "/visits/{id}/photos/{photo_id}",
-                web::get().to(photo::photo),
-            )
-            .route("/visits/{id}/fail", web::post().to(steps::fail)),
+        kummerer_web::signin::routes::<auth::CrewAccounts>(
+            web::scope("/crew"),
+            config,
+            &kummerer_web::doors::Doors::new().under("/crew"),
+        )
+        .app_data(web::FormConfig::default().limit(16 * 1024))
+        .route("", web::get().to(today::today))
+        .route("/crew.css", web::get().to(css))
+        .route("/visits/{id}", web::get().to(visit::visit))
+        .route(
+            "/visits/{id}/complete",
+            web::post()
+                .guard(guard::fn_guard(is_multipart))
+                .to(complete::complete_with_photos),
+        )
+        .route("/visits/{id}/complete", web::post().to(complete::complete))
+        .route("/visits/{id}/on-the-way", web::post().to(steps::on_the_way))
+        .route(
+            "/visits/{id}/delivered",
+            web::post()
+                .guard(guard::fn_guard(is_multipart))
+                .to(steps::delivered_with_photo),
+        )
+        .route("/visits/{id}/delivered", web::post().to(steps::delivered))
+        .route(
+            "/visits/{id}/collected",
+            web::post()
+                .guard(guard::fn_guard(is_multipart))
+                .to(steps::collected_with_photo),
+        )
+        .route("/visits/{id}/collected", web::post().to(steps::collected))
+        .route(
+            "/visits/{id}/photos/{photo_id}",
+            web::get().to(photo::photo),
+        )
+        .route("/visits/{id}/fail", web::post().to(steps::fail)),
     );
 }
 

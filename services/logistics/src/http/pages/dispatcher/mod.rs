@@ -27,14 +27,18 @@ const CSS: &str = include_str!("../../../../static/dispatch.css");
 
 pub fn routes(cfg: &mut web::ServiceConfig, config: PageConfig) {
     cfg.service(
-        kummerer_web::signin::routes::<auth::DispatcherAccounts>(web::scope("/dispatch"), config)
-            .app_data(web::FormConfig::default().limit(16 * 1024))
-            .route("", web::get().to(pages::board))
-            .route("/dispatch.css", web::get().to(css))
-            .route("/crews/{id}", web::get().to(pages::crew))
-            .route("/jobs/{id}", web::get().to(pages::job))
-            .route("/jobs/{id}/assign", web::post().to(pages::assign))
-            .route("/jobs/{id}/reschedule", web::post().to(pages::reschedule)),
+        kummerer_web::signin::routes::<auth::DispatcherAccounts>(
+            web::scope("/dispatch"),
+            config,
+            &kummerer_web::doors::Doors::new().under("/dispatch"),
+        )
+        .app_data(web::FormConfig::default().limit(16 * 1024))
+        .route("", web::get().to(pages::board))
+        .route("/dispatch.css", web::get().to(css))
+        .route("/crews/{id}", web::get().to(pages::crew))
+        .route("/jobs/{id}", web::get().to(pages::job))
+        .route("/jobs/{id}/assign", web::post().to(pages::assign))
+        .route("/jobs/{id}/reschedule", web::post().to(pages::reschedule)),
     );
 }
 
