@@ -320,6 +320,13 @@ pub async fn not_found() -> Result<HttpResponse, Problem> {
 pub fn ensure_problem<B: MessageBody + 'static>(
     res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    // A dependency away (503) on a page a person looks at: a readable page, not JSON; the
+    // `Retry-After` header stays.
+    if res.status() == StatusCode::SERVICE_UNAVAILABLE && wants_html(res.request()) {
+        return Ok(ErrorHandlerResponse::Response(
+            unavailable_page(res).map_into_right_body(),
+        ));
+    }
     // Problems stay as they are, and so do pages: an HTML error page (the staff desk's 404 or
     // 403) is for a person, not an API client.
     let keep = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
@@ -353,9 +360,71 @@ pub fn ensure_problem<B: MessageBody + 'static>(
     ))
 }
 
+/// A browser asking for a page (`Accept` names `text/html`), not an API client.
+fn wants_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// The "try again in a moment" page for a 503, keeping its status and headers.
+fn unavailable_page<B>(res: ServiceResponse<B>) -> ServiceResponse<BoxBody> {
+    const PAGE: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+        <title>Try again in a moment</title></head><body>\
+        <h1>Try again in a moment</h1>\
+        <p>A part of the system is not reachable right now. Nothing was changed. \
+        Please wait a moment and try again (reload the page, or send the form once more).</p>\
+        </body></html>\n";
+    let (req, mut res) = res.into_parts();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    ServiceResponse::new(req, res.set_body(BoxBody::new(PAGE)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    async fn away() -> Result<HttpResponse, Problem> {
+        Err(Problem::dependency_unavailable("database", "connection refused"))
+    }
+
+    /// The database away: an API client gets problem+json, a browser a readable page; both 503
+    /// with `Retry-After`.
+    #[actix_web::test]
+    async fn a_dependency_away_is_a_page_for_a_browser_and_a_problem_for_an_api() {
+        use actix_web::{App, test};
+        let app = test::init_service(
+            App::new()
+                .route("/", web::get().to(away))
+                .wrap(actix_web::middleware::ErrorHandlers::new().default_handler(ensure_problem)),
+        )
+        .await;
+        for (accept, content_type) in [
+            ("application/json", CONTENT_TYPE),
+            ("text/html,application/xhtml+xml,*/*;q=0.8", "text/html"),
+        ] {
+            let req = test::TestRequest::get()
+                .uri("/")
+                .insert_header((header::ACCEPT, accept))
+                .to_request();
+            let res = test::call_service(&app, req).await;
+            assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(res.headers().get(header::RETRY_AFTER).unwrap(), "5");
+            let ct = res.headers().get(header::CONTENT_TYPE).unwrap().clone();
+            let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+            assert!(ct.to_str().unwrap().starts_with(content_type), "{ct:?}");
+            if content_type == "text/html" {
+                assert!(body.contains("Try again in a moment"), "{body}");
+            } else {
+                assert!(body.contains("service_unavailable"), "{body}");
+            }
+        }
+    }
 
     #[test]
     fn text_is_trimmed_bounded_and_free_of_control_characters() {

@@ -24,6 +24,9 @@ use crate::cli::{self, Command, Dlq};
 use crate::config::Config;
 use crate::{db, http, problem, telemetry};
 
+/// How long `serve` waits for the database pool to close on the way out.
+const DB_CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// What a service's builder gets to wire itself up.
 #[derive(Clone)]
 pub struct Context {
@@ -244,7 +247,17 @@ pub async fn serve<M: MigratorTrait>(
     {
         tracing::warn!("background work did not finish in time");
     }
-    let _ = db.close().await;
+    // Closing waits for every pooled connection to be given back and closed: with the database
+    // away (or a connection stuck in a half-open socket) that could take forever.
+    if tokio::time::timeout(DB_CLOSE_TIMEOUT, db.close())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            timeout_s = DB_CLOSE_TIMEOUT.as_secs(),
+            "the database pool did not close in time; leaving it to the process exit"
+        );
+    }
     tracing::info!("stopped");
     Ok(())
 }

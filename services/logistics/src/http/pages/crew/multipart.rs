@@ -144,7 +144,7 @@ pub async fn store_inputs(
             Ok(photo) => stored.push(photo),
             Err(e) => {
                 app::photos::discard(store, &stored).await;
-                return Err(Problem::internal(e));
+                return Err(e.into());
             }
         }
     }

@@ -115,6 +115,8 @@ pub async fn board(
     let day = match app::board(db.get_ref(), carrier_of(&s), date).await {
         Ok(board) => DispatchDay::from(board),
         Err(DispatchError::NotFound(what)) => return not_found(what),
+        // The database away: 503 with Retry-After (a page saying so), not a 500.
+        Err(DispatchError::Db(e)) => return Err(e.into()),
         Err(e) => return Err(Problem::internal(e)),
     };
     let around = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
