@@ -86,11 +86,33 @@ impl Drop for System {
     }
 }
 
+/// Where a system's services find their broker and databases: by default the shared ones,
+/// through the proxies; the fault tests bring a broker node and databases of their own (used
+/// directly, the proxies stand unused).
+#[derive(Default)]
+pub struct Backends {
+    /// The broker's AMQP URL, instead of the shared broker behind the proxy.
+    pub amqp_url: Option<String>,
+    /// The retailer's, manufacturer's and logistics' databases (in that order), instead of
+    /// fresh ones on the shared PostgreSQL behind the proxy.
+    pub databases: Vec<TestDb>,
+    /// More environment for every service.
+    pub env: Vec<(String, String)>,
+}
+
 impl System {
     pub async fn start() -> System {
+        System::start_with(Backends::default()).await
+    }
+
+    pub async fn start_with(backends: Backends) -> System {
         let broker = TestBroker::new();
         let amqp_proxy = TcpProxy::start(SocketAddr::from(([127, 0, 0, 1], 5672))).await;
         let pg_proxy = TcpProxy::start(SocketAddr::from(([127, 0, 0, 1], 5432))).await;
+        let amqp_url = backends.amqp_url.unwrap_or_else(|| {
+            format!("amqp://guest:guest@127.0.0.1:{}/%2f", amqp_proxy.port)
+        });
+        let mut own_dbs = backends.databases.into_iter();
         let mut dbs = Vec::new();
         let mut procs = Vec::new();
         for (svc, name) in [
@@ -98,17 +120,23 @@ impl System {
             (Svc::Manufacturer, "manufacturer"),
             (Svc::Logistics, "logistics"),
         ] {
-            let db = TestDb::create(name).await;
-            let url = format!(
-                "postgres://postgres@127.0.0.1:{}/{}",
-                pg_proxy.port, db.name
-            );
-            let env = HashMap::from([
+            let (db, url) = match own_dbs.next() {
+                Some(db) => {
+                    let url = db.url.clone();
+                    (db, url)
+                }
+                None => {
+                    let db = TestDb::create(name).await;
+                    let url = format!(
+                        "postgres://postgres@127.0.0.1:{}/{}",
+                        pg_proxy.port, db.name
+                    );
+                    (db, url)
+                }
+            };
+            let mut env = HashMap::from([
                 ("DATABASE_URL".to_owned(), url),
-                (
-                    "AMQP_URL".to_owned(),
-                    format!("amqp://guest:guest@127.0.0.1:{}/%2f", amqp_proxy.port),
-                ),
+                ("AMQP_URL".to_owned(), amqp_url.clone()),
                 ("KUMMERER_BROKER_PREFIX".to_owned(), broker.prefix.clone()),
                 ("KUMMERER_RETRY_DELAYS_MS".to_owned(), "200,400".to_owned()),
                 ("KUMMERER_SHUTDOWN_TIMEOUT_S".to_owned(), "10".to_owned()),
@@ -121,6 +149,7 @@ impl System {
                     std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
                 ),
             ]);
+            env.extend(backends.env.iter().cloned());
             let mut p = ServiceProcess::new(name, bin(svc), env, free_port());
             p.start();
             procs.push(p);

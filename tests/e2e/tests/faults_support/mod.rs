@@ -3,8 +3,9 @@
 //! classification of every swap across the three databases.
 #![allow(dead_code)]
 
+pub mod scenario;
+
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
@@ -12,14 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{Duration as Days, Utc};
-use kummerer_messaging::Names;
 use kummerer_testkit::process::ServiceProcess;
-use kummerer_testkit::proxy::TcpProxy;
-use kummerer_testkit::{TestBroker, TestDb, free_port, unique, wait_ready};
+use kummerer_testkit::{TestDb, free_port, unique, wait_ready};
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
-use crate::common::{DEADLINE, OPERATOR_TOKEN, Seed, Svc, System, count, counts_by};
+use crate::common::{Backends, DEADLINE, Seed, Svc, System, count, counts_by};
 
 /// Whether the slow fault scenarios run (`KUMMERER_FAULT_TESTS=1`); says so when skipped.
 pub fn enabled(test: &str) -> bool {
@@ -56,16 +55,23 @@ pub struct RabbitNode {
 
 impl RabbitNode {
     pub async fn start() -> RabbitNode {
+        RabbitNode::start_with("", "[].").await
+    }
+
+    /// A node with `conf` as its `rabbitmq.conf` and `advanced` as its `advanced.config`.
+    pub async fn start_with(conf: &str, advanced: &str) -> RabbitNode {
         let id = unique();
         let dir = std::env::temp_dir().join(format!("kummerer-rmq-{id}"));
         std::fs::create_dir_all(&dir).unwrap();
         // The server runs as the `rabbitmq` user: it must be able to write there.
         let _ = run(Command::new("chmod").arg("777").arg(&dir));
-        std::fs::write(dir.join("rabbitmq.conf"), "").unwrap();
+        std::fs::write(dir.join("rabbitmq.conf"), conf).unwrap();
+        std::fs::write(dir.join("advanced.config"), format!("{advanced}\n")).unwrap();
         std::fs::write(dir.join("enabled_plugins"), "[].\n").unwrap();
         let _ = run(Command::new("chmod")
             .arg("644")
             .arg(dir.join("rabbitmq.conf"))
+            .arg(dir.join("advanced.config"))
             .arg(dir.join("enabled_plugins")));
         let port = free_port();
         let mut dist_port = free_port();
@@ -98,6 +104,7 @@ impl RabbitNode {
             .env("RABBITMQ_NODE_PORT", self.port.to_string())
             .env("RABBITMQ_DIST_PORT", self.dist_port.to_string())
             .env("RABBITMQ_CONFIG_FILE", d("rabbitmq.conf"))
+            .env("RABBITMQ_ADVANCED_CONFIG_FILE", d("advanced.config"))
             .env("RABBITMQ_ENABLED_PLUGINS_FILE", d("enabled_plugins"))
             .env("RABBITMQ_MNESIA_BASE", d("mnesia"))
             .env("RABBITMQ_LOG_BASE", d("log")));
@@ -125,6 +132,16 @@ impl RabbitNode {
             );
             std::thread::sleep(Duration::from_millis(500));
         }
+    }
+
+    /// Everything the node logged so far.
+    pub fn log(&self) -> String {
+        let Ok(entries) = std::fs::read_dir(self.dir.join("log")) else {
+            return String::new();
+        };
+        entries
+            .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .collect()
     }
 
     /// `rabbitmqctl -n <node> <args>`, which must succeed.
@@ -252,89 +269,58 @@ impl Drop for PgCluster {
     }
 }
 
-fn bin(svc: Svc) -> &'static str {
-    match svc {
-        Svc::Retailer => env!("CARGO_BIN_EXE_e2e-retailer"),
-        Svc::Manufacturer => env!("CARGO_BIN_EXE_e2e-manufacturer"),
-        Svc::Logistics => env!("CARGO_BIN_EXE_e2e-logistics"),
+/// The three services against `node` (else the shared broker) and `cluster` (else the shared
+/// PostgreSQL), connected directly (the proxies of [`System`] stand unused). Webhooks may reach
+/// receivers on this machine.
+pub async fn start_system(node: Option<&RabbitNode>, cluster: Option<&PgCluster>) -> System {
+    let mut databases = Vec::new();
+    if let Some(c) = cluster {
+        let admin = Database::connect(c.admin_url()).await.unwrap();
+        for name in ["retailer", "manufacturer", "logistics"] {
+            let db_name = format!("kt_fault_{}_{name}", unique().replace('-', ""));
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{db_name}\""))
+                .await
+                .unwrap();
+            databases.push(TestDb {
+                url: format!("postgres://postgres@127.0.0.1:{}/{db_name}", c.port),
+                name: db_name,
+            });
+        }
+        let _ = admin.close().await;
     }
+    System::start_with(Backends {
+        amqp_url: Some(node.map_or_else(
+            || "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
+            RabbitNode::amqp_url,
+        )),
+        databases,
+        env: vec![(
+            "KUMMERER_WEBHOOK_ALLOW_HOSTS".to_owned(),
+            "127.0.0.1/32".to_owned(),
+        )],
+    })
+    .await
 }
 
-/// The three services against `node` (else the shared broker) and `cluster` (else the shared
-/// PostgreSQL), connected directly (the proxies of [`System`] stand unused).
-pub async fn start_system(node: Option<&RabbitNode>, cluster: Option<&PgCluster>) -> System {
-    let broker = TestBroker::new();
-    let amqp_url = node.map_or_else(
-        || "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned(),
-        RabbitNode::amqp_url,
+/// Another process of `svc` beside the system's own (same database, broker and prefix: its own
+/// relay and consumers), started and ready.
+pub async fn replica(system: &mut System, svc: Svc, n: usize) -> ServiceProcess {
+    let p = system.process(svc);
+    let mut replica = ServiceProcess::new(
+        &format!("{}-{n}", p.name),
+        p.bin.clone(),
+        p.env.clone(),
+        free_port(),
     );
-    let amqp_proxy = TcpProxy::start(SocketAddr::from(([127, 0, 0, 1], 5672))).await;
-    let pg_proxy = TcpProxy::start(SocketAddr::from(([127, 0, 0, 1], 5432))).await;
-    let mut dbs = Vec::new();
-    let mut procs = Vec::new();
-    for (svc, name) in [
-        (Svc::Retailer, "retailer"),
-        (Svc::Manufacturer, "manufacturer"),
-        (Svc::Logistics, "logistics"),
-    ] {
-        let db = match cluster {
-            None => TestDb::create(name).await,
-            Some(c) => {
-                let admin = Database::connect(c.admin_url()).await.unwrap();
-                let db_name = format!("kt_fault_{}_{name}", unique().replace('-', ""));
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE \"{db_name}\""))
-                    .await
-                    .unwrap();
-                let _ = admin.close().await;
-                TestDb {
-                    url: format!("postgres://postgres@127.0.0.1:{}/{db_name}", c.port),
-                    name: db_name,
-                }
-            }
-        };
-        let env = HashMap::from([
-            ("DATABASE_URL".to_owned(), db.url.clone()),
-            ("AMQP_URL".to_owned(), amqp_url.clone()),
-            ("KUMMERER_BROKER_PREFIX".to_owned(), broker.prefix.clone()),
-            ("KUMMERER_RETRY_DELAYS_MS".to_owned(), "200,400".to_owned()),
-            ("KUMMERER_SHUTDOWN_TIMEOUT_S".to_owned(), "10".to_owned()),
-            (
-                "KUMMERER_OPERATOR_TOKEN".to_owned(),
-                OPERATOR_TOKEN.to_owned(),
-            ),
-            (
-                "RUST_LOG".to_owned(),
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
-            ),
-        ]);
-        let mut p = ServiceProcess::new(name, bin(svc), env, free_port());
-        p.start();
-        procs.push(p);
-        dbs.push(db);
-    }
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    for p in &procs {
-        wait_ready(&client, &format!("{}/ready", p.base_url()), DEADLINE).await;
-    }
-    let logistics = procs.pop().unwrap();
-    let manufacturer = procs.pop().unwrap();
-    let retailer = procs.pop().unwrap();
-    let names = Names::new(broker.prefix.clone());
-    System {
-        retailer,
-        manufacturer,
-        logistics,
-        dbs,
-        broker,
-        names,
-        amqp_proxy,
-        pg_proxy,
-        client,
-    }
+    replica.start();
+    wait_ready(
+        &system.client,
+        &format!("{}/ready", replica.base_url()),
+        DEADLINE,
+    )
+    .await;
+    replica
 }
 
 /// A POST that may fail: status, `Retry-After`, body.
@@ -344,20 +330,99 @@ pub async fn post_raw(
     path: &str,
     body: Value,
 ) -> (u16, Option<String>, Value) {
-    let res = system
-        .client
-        .post(system.url(svc, path))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    let retry_after = res
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    (status, retry_after, res.json().await.unwrap_or(Value::Null))
+    let req = system.client.post(system.url(svc, path)).json(&body);
+    let answer = send_raw(req).await;
+    let body = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+    (answer.status, answer.retry_after, body)
+}
+
+/// What a request that may fail was answered.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub content_type: String,
+    pub body: String,
+}
+
+pub async fn send_raw(req: reqwest::RequestBuilder) -> Answer {
+    let res = req.send().await.unwrap();
+    let header = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let retry_after = header("retry-after");
+    let content_type = header("content-type").unwrap_or_default();
+    Answer {
+        status: res.status().as_u16(),
+        retry_after,
+        content_type,
+        body: res.text().await.unwrap_or_default(),
+    }
+}
+
+/// While the services' database is away: a JSON API route and a page of each service (the
+/// manufacturer has no pages) answer 503 with `Retry-After`: problem+json for the API, a
+/// readable page for a browser. Never 500.
+pub async fn assert_503_while_the_database_is_away(system: &System, seed: &Seed) {
+    let browser = |svc: Svc, path: &str, cookie: &str| {
+        system
+            .client
+            .get(system.url(svc, path))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+            // A session cookie: the page must look the session up in the database.
+            .header("cookie", format!("{cookie}={}", "ab".repeat(32)))
+    };
+    let api = [
+        (
+            "retailer POST products",
+            system
+                .client
+                .post(system.url(Svc::Retailer, &format!("/api/retailers/{}/products", seed.retailer_id)))
+                .json(&json!({"sku": "WM-200", "name": "Washing machine WM 200",
+                    "manufacturer_id": seed.manufacturer_id,
+                    "price": {"amount": "599.00", "currency": "EUR"}})),
+        ),
+        (
+            "manufacturer GET claims",
+            system
+                .client
+                .get(system.url(Svc::Manufacturer, &format!("/api/manufacturers/{}/claims", seed.manufacturer_id)))
+                .bearer_auth(&seed.manufacturer_key),
+        ),
+        (
+            "logistics POST carriers",
+            system
+                .client
+                .post(system.url(Svc::Logistics, "/api/carriers"))
+                .bearer_auth(crate::common::OPERATOR_TOKEN)
+                .json(&json!({"name": "Spedition Outage"})),
+        ),
+    ];
+    for (what, req) in api {
+        let a = send_raw(req).await;
+        assert_eq!(a.status, 503, "{what} while the database is away: {a:?}");
+        assert!(a.content_type.starts_with("application/problem+json"), "{what}: {a:?}");
+        assert!(a.body.contains("service_unavailable"), "{what}: {a:?}");
+        assert!(a.retry_after.is_some(), "{what}: 503 without Retry-After: {a:?}");
+    }
+    let pages = [
+        ("retailer desk page", browser(Svc::Retailer, "/desk/sign-in", "kummerer_session")),
+        ("logistics crew page", browser(Svc::Logistics, "/crew/sign-in", "kummerer_crew_session")),
+        (
+            "logistics dispatch page",
+            browser(Svc::Logistics, "/dispatch/sign-in", "kummerer_dispatch_session"),
+        ),
+    ];
+    for (what, req) in pages {
+        let a = send_raw(req).await;
+        assert_eq!(a.status, 503, "{what} while the database is away: {a:?}");
+        assert!(a.content_type.starts_with("text/html"), "{what}: {a:?}");
+        assert!(a.body.contains("Try again in a moment"), "{what}: {a:?}");
+        assert!(a.retry_after.is_some(), "{what}: 503 without Retry-After: {a:?}");
+    }
 }
 
 /// An approval the retailer acknowledged (201).
@@ -598,7 +663,12 @@ pub async fn classify(system: &System, load: &Load) -> Classified {
 }
 
 /// What still stands between the system and "recovered" (empty: recovered).
-async fn pending(system: &System, load: &Load, node: &str) -> (Classified, Vec<String>) {
+async fn pending(
+    system: &System,
+    load: &Load,
+    node: &str,
+    consumers: u64,
+) -> (Classified, Vec<String>) {
     let c = classify(system, load).await;
     let mut waiting = Vec::new();
     for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
@@ -619,7 +689,7 @@ async fn pending(system: &System, load: &Load, node: &str) -> (Classified, Vec<S
         }
     }
     for q in queues {
-        let want_consumers = u64::from(main.contains(&q.name));
+        let want_consumers = if main.contains(&q.name) { consumers } else { 0 };
         if q.ready > 0 || q.unacked > 0 || q.consumers != want_consumers {
             waiting.push(format!("{q:?} (want {want_consumers} consumer(s), empty)"));
         }
@@ -631,13 +701,14 @@ async fn pending(system: &System, load: &Load, node: &str) -> (Classified, Vec<S
 }
 
 /// Waits (at most `bound` after `ended`) until every acknowledged swap completed exactly once,
-/// every queue is empty with one consumer per consumer queue, and every outbox is drained; then
-/// asserts 0 lost, 0 duplicated, 0 unexpected. Returns the time from `ended` to recovery.
+/// every queue is empty with `consumers` consumers per consumer queue (one per live process of
+/// its service), and every outbox is drained; then asserts 0 lost, 0 duplicated, 0 unexpected.
+/// Returns the time from `ended` to recovery.
 pub async fn recovered(
     system: &System,
-    _seed: &Seed,
     load: &Load,
     node: Option<&RabbitNode>,
+    consumers: u64,
     ended: Instant,
     bound: Duration,
 ) -> Duration {
@@ -645,7 +716,7 @@ pub async fn recovered(
     let approved = load.approved().len();
     assert!(approved > 0, "no approval was acknowledged");
     loop {
-        let (c, waiting) = pending(system, load, node_name).await;
+        let (c, waiting) = pending(system, load, node_name, consumers).await;
         assert!(
             c.duplicated.is_empty(),
             "duplicated swaps: {:?}",
