@@ -390,7 +390,10 @@ mod tests {
     use super::*;
 
     async fn away() -> Result<HttpResponse, Problem> {
-        Err(Problem::dependency_unavailable("database", "connection refused"))
+        Err(Problem::dependency_unavailable(
+            "database",
+            "connection refused",
+        ))
     }
 
     /// The database away: an API client gets problem+json, a browser a readable page; both 503

@@ -260,7 +260,10 @@ async fn swaps_survive_half_open_broker_connections() {
             let noticed = cut.elapsed();
             tokio::time::sleep(Duration::from_secs(45).saturating_sub(cut.elapsed())).await;
             drop(hole);
-            format!("half-open for {:?} (noticed after {noticed:?})", cut.elapsed())
+            format!(
+                "half-open for {:?} (noticed after {noticed:?})",
+                cut.elapsed()
+            )
         },
     )
     .await;

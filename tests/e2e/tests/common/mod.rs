@@ -109,9 +109,9 @@ impl System {
         let broker = TestBroker::new();
         let amqp_proxy = TcpProxy::start(SocketAddr::from(([127, 0, 0, 1], 5672))).await;
         let pg_proxy = TcpProxy::start(SocketAddr::from(([127, 0, 0, 1], 5432))).await;
-        let amqp_url = backends.amqp_url.unwrap_or_else(|| {
-            format!("amqp://guest:guest@127.0.0.1:{}/%2f", amqp_proxy.port)
-        });
+        let amqp_url = backends
+            .amqp_url
+            .unwrap_or_else(|| format!("amqp://guest:guest@127.0.0.1:{}/%2f", amqp_proxy.port));
         let mut own_dbs = backends.databases.into_iter();
         let mut dbs = Vec::new();
         let mut procs = Vec::new();

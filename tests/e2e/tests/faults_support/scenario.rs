@@ -55,7 +55,9 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn node(&self) -> &RabbitNode {
-        self.node.as_ref().expect("the scenario has no broker node of its own")
+        self.node
+            .as_ref()
+            .expect("the scenario has no broker node of its own")
     }
 
     pub fn cluster(&self) -> &PgCluster {
@@ -252,33 +254,27 @@ impl Ctx {
         .await
         .unwrap();
         let since = since.to_rfc3339();
-        kummerer_testkit::eventually(
+        let until = async |what: &str, within: u64, sql: String, done: fn(i64) -> bool| {
+            kummerer_testkit::eventually(what, Duration::from_secs(within), || async {
+                done(crate::common::count(&db, &sql).await).then_some(())
+            })
+            .await;
+        };
+        until(
             "a webhook delivered after the outage",
-            Duration::from_secs(90),
-            || async {
-                let n = crate::common::count(
-                    &db,
-                    &format!(
-                        "SELECT count(*) FROM webhook_deliveries \
-                         WHERE status = 'delivered' AND created_at > '{since}'"
-                    ),
-                )
-                .await;
-                (n > 0).then_some(())
-            },
+            90,
+            format!(
+                "SELECT count(*) FROM webhook_deliveries \
+                 WHERE status = 'delivered' AND created_at > '{since}'"
+            ),
+            |n| n > 0,
         )
         .await;
-        kummerer_testkit::eventually(
+        until(
             "the deadline sweep to run after the outage",
-            Duration::from_secs(60),
-            || async {
-                let n = crate::common::count(
-                    &db,
-                    &format!("SELECT count(*) FROM idempotency_keys WHERE key = '{key}'"),
-                )
-                .await;
-                (n == 0).then_some(())
-            },
+            60,
+            format!("SELECT count(*) FROM idempotency_keys WHERE key = '{key}'"),
+            |n| n == 0,
         )
         .await;
         let _ = db.close().await;
