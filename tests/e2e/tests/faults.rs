@@ -109,11 +109,9 @@ async fn swaps_survive_the_broker_stopped_for_five_minutes() {
             ..Setup::default()
         },
         async |ctx| {
-            let _receiver = ctx.webhook_receiver().await;
-            let down = stop_broker_app(ctx, BROKER_OUTAGE_5_MIN).await;
-            let back = chrono::Utc::now();
-            ctx.all_ready(200, Duration::from_secs(60)).await;
-            ctx.assert_workers_run_after(back).await;
+            let down = ctx
+                .then_workers_run(stop_broker_app(ctx, BROKER_OUTAGE_5_MIN))
+                .await;
             format!("broker stop_app for {down:?}")
         },
     )
@@ -154,11 +152,9 @@ async fn swaps_survive_postgres_stopped_for_minutes() {
             ..Setup::default()
         },
         async |ctx| {
-            let _receiver = ctx.webhook_receiver().await;
-            let down = stop_postgres(ctx, DATABASE_OUTAGE_LONG).await;
-            let back = chrono::Utc::now();
-            ctx.all_ready(200, Duration::from_secs(60)).await;
-            ctx.assert_workers_run_after(back).await;
+            let down = ctx
+                .then_workers_run(stop_postgres(ctx, DATABASE_OUTAGE_LONG))
+                .await;
             format!("PostgreSQL stopped -m immediate for {down:?}")
         },
     )

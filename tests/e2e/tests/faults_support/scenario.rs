@@ -236,6 +236,18 @@ impl Ctx {
         WebhookReceiver { task }
     }
 
+    /// Runs `outage` (a fault that returns once its dependency is back) with a webhook receiver
+    /// registered, waits for every service to be ready, and asserts the manufacturer's workers
+    /// run after it ([`Ctx::assert_workers_run_after`]). Returns what `outage` returned.
+    pub async fn then_workers_run<T>(&self, outage: impl Future<Output = T>) -> T {
+        let _receiver = self.webhook_receiver().await;
+        let out = outage.await;
+        let back = chrono::Utc::now();
+        self.all_ready(200, Duration::from_secs(60)).await;
+        self.assert_workers_run_after(back).await;
+        out
+    }
+
     /// The manufacturer's background workers run after an outage that ended at `since`: the
     /// webhook worker delivers (to [`Ctx::webhook_receiver`]) an event of a claim made after it,
     /// and the deadline worker's sweep (which also purges day-old idempotency keys) removes a
