@@ -150,6 +150,7 @@ async fn a_carrier_cannot_grab_another_carriers_region_or_its_customers() {
         }
     }
     // B cannot fail it, nor reschedule or take it onto its crew.
+    let later = chrono::Utc::now() + chrono::Duration::days(3);
     for (path, body) in [
         (
             format!("/api/jobs/{job_id}/fail"),
@@ -162,7 +163,7 @@ async fn a_carrier_cannot_grab_another_carriers_region_or_its_customers() {
         ),
         (
             format!("/api/carriers/{}/jobs/{job_id}/reschedule", b.id),
-            json!({"window_start": "2099-01-01T08:00:00Z", "window_end": "2099-01-01T10:00:00Z",
+            json!({"window_start": later, "window_end": later + chrono::Duration::hours(2),
                    "reason": "later"}),
         ),
     ] {
