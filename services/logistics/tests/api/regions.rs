@@ -232,7 +232,7 @@ async fn jobs_are_routed_and_shown_only_inside_the_grant() {
     };
     assert_eq!(
         unassigned(&board_of(a, a_token.clone()).await),
-        [waiting.clone()]
+        std::slice::from_ref(&waiting)
     );
     assert!(unassigned(&board_of(b, b_token.clone()).await).is_empty());
     // The carrier's job list and job routes hold only the jobs on its crews.
@@ -282,7 +282,7 @@ async fn jobs_are_routed_and_shown_only_inside_the_grant() {
     // Granted 20 now, B's dispatcher sees the job there and may take it onto its crew.
     assert_eq!(
         unassigned(&board_of(b, b_token.clone()).await),
-        [nowhere.clone()]
+        std::slice::from_ref(&nowhere)
     );
     let (status, job) = send(
         &svc,
