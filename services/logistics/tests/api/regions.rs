@@ -91,44 +91,45 @@ async fn the_operator_grants_regions_and_a_carrier_declares_none_beyond_them() {
     let (status, _) = send(&svc, get.clone(), &path, &b_token, None).await;
     assert_eq!(status, 404);
     // Bad grants change nothing.
-    for (what, body, status, code) in [
+    let unknown = format!("/api/carriers/{}/regions", Uuid::now_v7());
+    for (what, path, prefixes, status, code) in [
         (
             "odd prefix",
-            json!({"postcode_prefixes": ["1 0"]}),
+            &path,
+            json!(["1 0"]),
             422,
             "validation_failed",
         ),
-        (
-            "empty prefix",
-            json!({"postcode_prefixes": [""]}),
-            422,
-            "validation_failed",
-        ),
+        ("empty prefix", &path, json!([""]), 422, "validation_failed"),
         (
             "long prefix",
-            json!({"postcode_prefixes": ["12345678901"]}),
+            &path,
+            json!(["12345678901"]),
             422,
             "validation_failed",
         ),
-        ("no list", json!({}), 422, "validation_failed"),
+        ("no list", &path, Json::Null, 422, "validation_failed"),
+        (
+            "an unknown carrier",
+            &unknown,
+            json!(["1"]),
+            404,
+            "not_found",
+        ),
     ] {
+        let body = match prefixes {
+            Json::Null => json!({}),
+            prefixes => json!({ "postcode_prefixes": prefixes }),
+        };
         let res = svc
             .client
-            .put(svc.url(&path))
+            .put(svc.url(path))
             .json(&body)
             .send()
             .await
             .unwrap();
         assert_problem(res, status, code, what).await;
     }
-    let res = svc
-        .client
-        .put(svc.url(&format!("/api/carriers/{}/regions", Uuid::now_v7())))
-        .json(&json!({"postcode_prefixes": ["1"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 404, "not_found", "an unknown carrier").await;
     assert_eq!(regions_of(&svc.db, a).await, ["10", "SW1"]);
 
     // A's crews cover parts of its regions, never more; B, granted nothing, declares nothing.
