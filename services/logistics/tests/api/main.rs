@@ -13,6 +13,7 @@ mod dispatch;
 mod dispatcher;
 mod doors;
 mod jobs;
+mod migration;
 mod photos;
 mod regions;
 mod returns;
