@@ -54,24 +54,9 @@ async fn existing_carriers_are_granted_the_prefixes_their_crews_cover() {
         .await;
     }
     Migrator::up(&db, None).await.unwrap();
-    let granted = |carrier: Uuid| {
-        let db = db.clone();
-        async move {
-            db.query_all_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT postcode_prefix FROM carrier_regions WHERE carrier_id = $1 ORDER BY 1",
-                [carrier.into()],
-            ))
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.try_get::<String>("", "postcode_prefix").unwrap())
-            .collect::<Vec<_>>()
-        }
-    };
-    assert_eq!(granted(a).await, ["10", "101", "SW1A"]);
-    assert_eq!(granted(b).await, ["20"]);
-    assert!(granted(idle).await.is_empty());
+    assert_eq!(granted_regions(&db, a).await, ["10", "101", "SW1A"]);
+    assert_eq!(granted_regions(&db, b).await, ["20"]);
+    assert!(granted_regions(&db, idle).await.is_empty());
     drop(db);
     test_db.drop_db().await;
 }

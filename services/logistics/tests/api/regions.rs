@@ -39,19 +39,6 @@ fn crew_body(name: &str, prefixes: &[&str], active: bool) -> Json {
     json!({"name": name, "home_postcode_prefixes": prefixes, "visits_per_day": 5, "active": active})
 }
 
-async fn regions_of(db: &DatabaseConnection, carrier: Uuid) -> Vec<String> {
-    db.query_all_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT postcode_prefix FROM carrier_regions WHERE carrier_id = $1 ORDER BY 1",
-        [carrier.into()],
-    ))
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.try_get::<String>("", "postcode_prefix").unwrap())
-    .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operator_grants_regions_and_a_carrier_declares_none_beyond_them() {
     let svc = start().await;
@@ -76,8 +63,8 @@ async fn the_operator_grants_regions_and_a_carrier_declares_none_beyond_them() {
     let b_path = format!("/api/carriers/{b}/regions");
     let (status, _) = send(&svc, put.clone(), &b_path, &b_token, grab).await;
     assert_eq!(status, 401);
-    assert!(regions_of(&svc.db, a).await.is_empty());
-    assert!(regions_of(&svc.db, b).await.is_empty());
+    assert!(granted_regions(&svc.db, a).await.is_empty());
+    assert!(granted_regions(&svc.db, b).await.is_empty());
 
     // The operator's grant, normalised; the carrier reads its own, not another's.
     let granted = set_regions(&svc, a, &["10", " sw1 ", "10"]).await;
@@ -130,7 +117,7 @@ async fn the_operator_grants_regions_and_a_carrier_declares_none_beyond_them() {
             .unwrap();
         assert_problem(res, status, code, what).await;
     }
-    assert_eq!(regions_of(&svc.db, a).await, ["10", "SW1"]);
+    assert_eq!(granted_regions(&svc.db, a).await, ["10", "SW1"]);
 
     // A's crews cover parts of its regions, never more; B, granted nothing, declares nothing.
     let crews = format!("/api/carriers/{a}/crews");

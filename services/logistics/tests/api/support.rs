@@ -171,6 +171,20 @@ pub(crate) async fn set_regions(svc: &TestService, carrier: Uuid, prefixes: &[&s
     body
 }
 
+/// The carrier's granted regions as stored.
+pub(crate) async fn granted_regions(db: &DatabaseConnection, carrier: Uuid) -> Vec<String> {
+    db.query_all_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT postcode_prefix FROM carrier_regions WHERE carrier_id = $1 ORDER BY 1",
+        [carrier.into()],
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get::<String>("", "postcode_prefix").unwrap())
+    .collect()
+}
+
 /// The operator adds `prefixes` to the carrier's granted regions.
 pub(crate) async fn grant(svc: &TestService, carrier: Uuid, prefixes: &[&str]) {
     let (status, body) = get_json(svc, &format!("/api/carriers/{carrier}/regions")).await;
