@@ -1,7 +1,8 @@
 //! The logistics service's schema: the shared outbox and inbox tables, then the jobs, then carriers,
 //! crews and the assignment of jobs to crews, then crew accounts and their sessions, then the
 //! photos of a visit, then the visit in steps and the return shipments, then dispatcher
-//! accounts and the carriers' API tokens.
+//! accounts and the carriers' API tokens, then the postcode regions the operator grants each
+//! carrier.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -11,6 +12,7 @@ mod m20261123_000004_crew_accounts;
 mod m20261123_000005_photos;
 mod m20261123_000006_visit_steps_returns;
 mod m20261123_000007_dispatchers_tokens;
+mod m20261202_000008_carrier_regions;
 
 pub struct Migrator;
 
@@ -25,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_photos::Migration),
             Box::new(m20261123_000006_visit_steps_returns::Migration),
             Box::new(m20261123_000007_dispatchers_tokens::Migration),
+            Box::new(m20261202_000008_carrier_regions::Migration),
         ]
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! Everything is scoped by the carrier: a job on another carrier's crew, or another carrier's
 //! crew, is unknown ([`DispatchError::NotFound`]) exactly like an unknown id. An unassigned job
-//! belongs to every carrier whose crews cover its postcode.
+//! is the operator's and the dispatchers' of every carrier the operator granted its postcode
+//! ([`grant_regions`]); a carrier's crews cover only parts of its granted regions.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use kummerer_contracts::TimeWindow;
@@ -16,11 +17,11 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{Fields, Invalid};
-use crate::db::{self, carrier_tokens, carriers, dispatch, jobs};
+use crate::db::{self, carrier_regions, carrier_tokens, carriers, dispatch, jobs};
 use crate::domain::JobStatus;
 use crate::domain::dispatch::{
     NAME_MAX, REASON_MAX, VISITS_PER_DAY_MAX, check_reschedule, keep_or_choose_crew,
-    parse_prefixes, postcode_key, visit_date,
+    outside_regions, parse_prefixes, parse_regions, postcode_key, visit_date,
 };
 use crate::outbound;
 
@@ -51,6 +52,12 @@ pub enum DispatchError {
     },
     #[error("the carrier already has a crew named {0:?}")]
     CrewNameTaken(String),
+    /// Crew prefixes outside the regions the operator granted the carrier.
+    #[error(
+        "postcode prefixes outside the carrier's granted regions: {}; the operator grants regions",
+        .0.join(", ")
+    )]
+    OutsideRegions(Vec<String>),
     /// The job kept moving between crews while the request waited.
     #[error("job {0} kept moving while this request waited; reload and try again")]
     Busy(JobId),
@@ -119,16 +126,22 @@ pub fn new_crew(
     })
 }
 
-/// Makes a crew of the carrier; its name must be new for the carrier.
+/// Makes a crew of the carrier; its name must be new for the carrier, and its prefixes must lie
+/// inside the regions the operator granted the carrier (each starts with a granted prefix).
 pub async fn create_crew(
     db: &DatabaseConnection,
     carrier_id: CarrierId,
     new: &NewCrew,
 ) -> Result<Crew, DispatchError> {
     let txn = db.begin().await?;
-    crate::db::carriers::find(&txn, carrier_id.0)
+    crate::db::carriers::lock(&txn, carrier_id.0)
         .await?
         .ok_or(DispatchError::NotFound("carrier"))?;
+    let granted = carrier_regions::of(&txn, carrier_id.0).await?;
+    let outside = outside_regions(&new.prefixes, &granted);
+    if !outside.is_empty() {
+        return Err(DispatchError::OutsideRegions(outside));
+    }
     let crew = dispatch::insert_crew(&txn, carrier_id.0, new, Utc::now())
         .await?
         .ok_or_else(|| DispatchError::CrewNameTaken(new.name.clone()))?;
@@ -137,8 +150,39 @@ pub async fn create_crew(
     Ok(crew)
 }
 
+/// The regions (postcode prefixes) granted to the carrier, in order.
+pub async fn regions(
+    db: &DatabaseConnection,
+    carrier_id: CarrierId,
+) -> Result<Vec<String>, DispatchError> {
+    crate::db::carriers::find(db, carrier_id.0)
+        .await?
+        .ok_or(DispatchError::NotFound("carrier"))?;
+    Ok(carrier_regions::of(db, carrier_id.0).await?)
+}
+
+/// The operator grants the carrier exactly `raw` as its regions (an empty list takes them all
+/// away); answers the grant as stored. Crews keep their prefixes, but a prefix outside the new
+/// grant no longer routes jobs to them, and the region's unassigned jobs no longer show.
+pub async fn grant_regions(
+    db: &DatabaseConnection,
+    carrier_id: CarrierId,
+    raw: &[String],
+) -> Result<Vec<String>, DispatchError> {
+    let prefixes = parse_regions(raw).map_err(|e| Invalid::field("postcode_prefixes", e))?;
+    let txn = db.begin().await?;
+    crate::db::carriers::lock(&txn, carrier_id.0)
+        .await?
+        .ok_or(DispatchError::NotFound("carrier"))?;
+    carrier_regions::replace(&txn, carrier_id.0, &prefixes, Utc::now()).await?;
+    let granted = carrier_regions::of(&txn, carrier_id.0).await?;
+    txn.commit().await?;
+    tracing::info!(carrier.id = %carrier_id, regions = ?granted, "carrier's regions granted");
+    Ok(granted)
+}
+
 /// The carrier's day: its crews with their jobs in order, and the unassigned jobs in the
-/// carrier's regions.
+/// carrier's granted regions.
 #[derive(Debug)]
 pub struct Board {
     pub carrier_id: CarrierId,
@@ -177,9 +221,9 @@ pub async fn board(
     })
 }
 
-/// Whether the carrier may see and act on the job: it is on one of the carrier's crews, or on
-/// none and in one of the carrier's regions.
-async fn visible_to<C: ConnectionTrait>(
+/// Whether the carrier's dispatcher may see and act on the job: it is on one of the carrier's
+/// crews, or on none and in one of the regions granted to the carrier.
+async fn dispatchable<C: ConnectionTrait>(
     txn: &C,
     carrier_id: CarrierId,
     job: &jobs::Model,
@@ -193,17 +237,30 @@ async fn visible_to<C: ConnectionTrait>(
     })
 }
 
-/// The job as the carrier may see it (unlocked, a first look); `None` when it is unknown or
-/// not the carrier's. The API's carrier tokens and the dispatcher's pages check a job here.
+/// The job as the carrier's dispatcher may see it (unlocked, a first look); `None` when it is
+/// unknown, on another carrier's crew, or unassigned outside the carrier's granted regions. The
+/// dispatcher's routes (board, assign, reschedule) and pages check a job here.
 pub async fn visible_job<C: ConnectionTrait>(
     txn: &C,
     carrier_id: CarrierId,
     job_id: JobId,
 ) -> Result<Option<jobs::Model>, DbErr> {
     match db::jobs::find(txn, job_id.0).await? {
-        Some(job) if visible_to(txn, carrier_id, &job).await? => Ok(Some(job)),
+        Some(job) if dispatchable(txn, carrier_id, &job).await? => Ok(Some(job)),
         _ => Ok(None),
     }
+}
+
+/// The job if it is on one of the carrier's crews (unlocked, a first look); `None` otherwise,
+/// unassigned jobs included. A carrier's token reaches a job under `/api/jobs/{id}` only so.
+pub async fn assigned_job<C: ConnectionTrait>(
+    txn: &C,
+    carrier_id: CarrierId,
+    job_id: JobId,
+) -> Result<Option<jobs::Model>, DbErr> {
+    Ok(db::jobs::find(txn, job_id.0)
+        .await?
+        .filter(|job| job.crew_id.is_some() && job.carrier_id == Some(carrier_id.0)))
 }
 
 async fn peek_job<C: ConnectionTrait>(

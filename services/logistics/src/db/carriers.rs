@@ -42,3 +42,10 @@ pub async fn insert<C: ConnectionTrait>(
 pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<Model>, DbErr> {
     Entity::find_by_id(id).one(db).await
 }
+
+/// The carrier, locked until the caller's transaction ends (its grant and its crews change one
+/// at a time).
+pub async fn lock<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<Model>, DbErr> {
+    use sea_orm::QuerySelect;
+    Entity::find_by_id(id).lock_exclusive().one(db).await
+}

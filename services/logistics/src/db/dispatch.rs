@@ -21,7 +21,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::db::jobs;
+use crate::db::{carrier_regions, jobs};
 use crate::domain::LIST_LIMIT;
 use crate::domain::dispatch::{COUNTED_STATUSES, Candidate, visit_date};
 
@@ -152,7 +152,7 @@ pub async fn find_crew_of<C: ConnectionTrait>(
     .next())
 }
 
-/// Whether one of the carrier's crews covers the postcode (`postcode_key`, already normalised).
+/// Whether the operator granted the carrier the postcode (`postcode_key`, already normalised).
 pub async fn carrier_covers<C: ConnectionTrait>(
     db: &C,
     carrier_id: Uuid,
@@ -161,8 +161,10 @@ pub async fn carrier_covers<C: ConnectionTrait>(
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT EXISTS (SELECT 1 FROM crews c, unnest(c.home_postcode_prefixes) p \
-             WHERE c.carrier_id = $1 AND starts_with($2, p)) AS covers",
+            format!(
+                "SELECT {} AS covers",
+                carrier_regions::granted_sql("$1", "$2")
+            ),
             [carrier_id.into(), postcode_key.into()],
         ))
         .await?;
@@ -172,23 +174,32 @@ pub async fn carrier_covers<C: ConnectionTrait>(
     }
 }
 
-const MATCHES: &str = "EXISTS (SELECT 1 FROM unnest(crews.home_postcode_prefixes) p \
-                       WHERE starts_with($1, p))";
+/// SQL: the crew covers the postcode `$1` and its carrier is granted it (a crew's prefixes count
+/// only inside its carrier's grant, which the operator may have narrowed since).
+fn matches() -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM unnest(crews.home_postcode_prefixes) p WHERE starts_with($1, p)) \
+         AND {}",
+        carrier_regions::granted_sql("crews.carrier_id", "$1")
+    )
+}
 
-/// Locks (in id order) every active crew, of any carrier, whose region covers the postcode.
+/// Locks (in id order) every active crew, of any carrier, whose region covers the postcode
+/// inside its carrier's grant.
 pub async fn lock_region_crews<C: ConnectionTrait>(
     db: &C,
     postcode_key: &str,
 ) -> Result<Vec<Crew>, DbErr> {
     crews_where(
         db,
-        &format!("WHERE active AND {MATCHES} ORDER BY id FOR UPDATE"),
+        &format!("WHERE active AND {} ORDER BY id FOR UPDATE", matches()),
         vec![postcode_key.into()],
     )
     .await
 }
 
-/// Locks (in id order) the carrier's active crews whose region covers the postcode, and the crew
+/// Locks (in id order) the carrier's active crews whose region covers the postcode (inside the
+/// carrier's grant), and the crew
 /// `also` (the job's current crew) whatever its region or state.
 pub async fn lock_carrier_region_crews<C: ConnectionTrait>(
     db: &C,
@@ -199,7 +210,8 @@ pub async fn lock_carrier_region_crews<C: ConnectionTrait>(
     crews_where(
         db,
         &format!(
-            "WHERE (carrier_id = $2 AND active AND {MATCHES}) OR id = $3 ORDER BY id FOR UPDATE"
+            "WHERE (carrier_id = $2 AND active AND {}) OR id = $3 ORDER BY id FOR UPDATE",
+            matches()
         ),
         vec![postcode_key.into(), carrier_id.into(), also.into()],
     )
@@ -378,25 +390,15 @@ pub async fn carrier_day<C: ConnectionTrait>(
         .await
 }
 
-/// The jobs a carrier may see: on one of its crews, or on none and in one of its regions.
-pub fn visible_to_carrier(carrier_id: Uuid) -> sea_orm::Condition {
-    sea_orm::Condition::any()
+/// The jobs on the carrier's crews: all a carrier's token sees under `/api/jobs`.
+pub fn assigned_to_carrier(carrier_id: Uuid) -> sea_orm::Condition {
+    sea_orm::Condition::all()
         .add(jobs::Column::CarrierId.eq(carrier_id))
-        .add(
-            sea_orm::Condition::all()
-                .add(jobs::Column::CrewId.is_null())
-                .add(sea_orm::sea_query::Expr::cust_with_values(
-                    format!(
-                        "EXISTS (SELECT 1 FROM crews c, unnest(c.home_postcode_prefixes) p \
-                         WHERE c.carrier_id = $1 AND starts_with({POSTCODE_KEY_SQL}, p))"
-                    ),
-                    [carrier_id],
-                )),
-        )
+        .add(jobs::Column::CrewId.is_not_null())
 }
 
-/// The day's unassigned jobs whose postcode one of the carrier's crews covers; at most
-/// [`LIST_LIMIT`], by window.
+/// The day's unassigned jobs in the regions granted to the carrier; at most [`LIST_LIMIT`], by
+/// window.
 pub async fn unassigned_for_carrier<C: ConnectionTrait>(
     db: &C,
     carrier_id: Uuid,
@@ -407,9 +409,8 @@ pub async fn unassigned_for_carrier<C: ConnectionTrait>(
             DbBackend::Postgres,
             format!(
                 "SELECT jobs.* FROM jobs WHERE jobs.visit_date = $2 AND jobs.crew_id IS NULL \
-                 AND EXISTS (SELECT 1 FROM crews c, unnest(c.home_postcode_prefixes) p \
-                             WHERE c.carrier_id = $1 AND starts_with({POSTCODE_KEY_SQL}, p)) \
-                 ORDER BY jobs.window_start, jobs.id LIMIT {LIST_LIMIT}"
+                 AND {} ORDER BY jobs.window_start, jobs.id LIMIT {LIST_LIMIT}",
+                carrier_regions::granted_sql("$1", POSTCODE_KEY_SQL)
             ),
             [carrier_id.into(), date.into()],
         ))

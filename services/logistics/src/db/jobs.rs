@@ -124,8 +124,8 @@ pub async fn insert_for_swap<C: ConnectionTrait>(
     })
 }
 
-/// Jobs by window, optionally of one status and/or one retailer, and only those `carrier` may
-/// see when given; at most [`LIST_LIMIT`].
+/// Jobs by window, optionally of one status and/or one retailer, and only those on the crews of
+/// `carrier` when given; at most [`LIST_LIMIT`].
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     status: Option<JobStatus>,
@@ -134,7 +134,7 @@ pub async fn list<C: ConnectionTrait>(
 ) -> Result<Vec<Model>, DbErr> {
     let mut query = Entity::find();
     if let Some(carrier) = carrier {
-        query = query.filter(super::dispatch::visible_to_carrier(carrier));
+        query = query.filter(super::dispatch::assigned_to_carrier(carrier));
     }
     if let Some(status) = status {
         query = query.filter(Column::Status.eq(status));

@@ -16,6 +16,8 @@ pub const NAME_MAX: usize = 200;
 pub const PREFIX_MAX: usize = 10;
 /// Most prefixes one crew may list.
 pub const PREFIXES_MAX: usize = 100;
+/// Most postcode prefixes the operator may grant one carrier.
+pub const REGIONS_MAX: usize = 1000;
 /// Most visits a crew can make a day.
 pub const VISITS_PER_DAY_MAX: i32 = 50;
 /// Longest reason a dispatcher gives for a reassignment or reschedule.
@@ -50,8 +52,18 @@ pub fn parse_prefixes(raw: &[String]) -> Result<Vec<String>, String> {
     if raw.is_empty() {
         return Err("must list at least one postcode prefix".into());
     }
-    if raw.len() > PREFIXES_MAX {
-        return Err(format!("must list at most {PREFIXES_MAX} prefixes"));
+    normalise_prefixes(raw, PREFIXES_MAX)
+}
+
+/// The postcode regions the operator grants a carrier, normalised like a crew's prefixes; an
+/// empty list takes every region away.
+pub fn parse_regions(raw: &[String]) -> Result<Vec<String>, String> {
+    normalise_prefixes(raw, REGIONS_MAX)
+}
+
+fn normalise_prefixes(raw: &[String], max: usize) -> Result<Vec<String>, String> {
+    if raw.len() > max {
+        return Err(format!("must list at most {max} prefixes"));
     }
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for p in raw {
@@ -68,6 +80,16 @@ pub fn parse_prefixes(raw: &[String]) -> Result<Vec<String>, String> {
         }
     }
     Ok(out)
+}
+
+/// The crew prefixes that lie outside the carrier's granted regions: a crew prefix is inside
+/// when it starts with a granted prefix (a crew may cover part of a granted region, never more).
+pub fn outside_regions(prefixes: &[String], granted: &[String]) -> Vec<String> {
+    prefixes
+        .iter()
+        .filter(|p| !granted.iter().any(|g| p.starts_with(g.as_str())))
+        .cloned()
+        .collect()
 }
 
 /// The length of the longest of `prefixes` that starts `postcode_key`, if any does.
@@ -241,6 +263,20 @@ mod tests {
         assert!(p(&["ü1"]).is_err());
         let many: Vec<String> = (0..=PREFIXES_MAX).map(|i| i.to_string()).collect();
         assert!(parse_prefixes(&many).is_err());
+        assert_eq!(parse_regions(&[]), Ok(vec![]));
+        assert!(parse_regions(&["1".to_owned(), "x y".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn a_crew_covers_only_parts_of_its_carriers_regions() {
+        let v = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let granted = v(&["10", "SW1"]);
+        assert!(outside_regions(&v(&["10", "101", "SW1A"]), &granted).is_empty());
+        assert_eq!(
+            outside_regions(&v(&["1", "20", "101"]), &granted),
+            ["1", "20"]
+        );
+        assert_eq!(outside_regions(&v(&["10"]), &[]), ["10"]);
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! Authentication of the JSON API. Two kinds of callers send `Authorization: Bearer <token>`:
 //!
 //! - a carrier's system, with a carrier API token (`kcr_` and 64 hex digits, stored as SHA-256,
-//!   shown once, revocable): it reaches `/api/carriers/{cid}/…` of its own carrier, the jobs
-//!   it may see (on its crews, or unassigned in its regions) under `/api/jobs/…`, and its crews'
-//!   visits under `/api/crews/{id}/visits`. Another carrier's carrier, job or crew answers 404,
-//!   exactly as an unknown id does;
+//!   shown once, revocable): it reaches `/api/carriers/{cid}/…` of its own carrier (where its
+//!   dispatcher's routes also see the unassigned jobs in the regions the operator granted it),
+//!   the jobs on its crews under `/api/jobs/…` (never an unassigned one), and its crews' visits
+//!   under `/api/crews/{id}/visits`. Another carrier's carrier, job or crew answers 404, exactly
+//!   as an unknown id does; so does a job on no crew;
 //! - the operator, with `$KUMMERER_OPERATOR_TOKEN` (compared in constant time): everything,
-//!   and alone the operator's routes (creating carriers and their tokens). Without the variable
+//!   and alone the operator's routes (creating carriers and their tokens, granting a carrier its
+//!   postcode regions). Without the variable
 //!   those routes answer 503; the others still take carrier tokens.
 //!
 //! Missing or malformed credentials and an unknown, revoked or wrong token answer 401
@@ -151,6 +153,25 @@ pub fn operator_only(req: &HttpRequest, caller: Caller) -> Result<(), actix_web:
     }
 }
 
+/// The operator, as an extractor for the operator's routes inside a carrier's scope (behind
+/// [`require`]): listed first among a handler's arguments, it refuses a carrier's token before
+/// any body is read, so the answer is 401 whatever the body.
+#[derive(Debug, Clone, Copy)]
+pub struct Operator;
+
+impl FromRequest for Operator {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let caller = req.extensions().get::<Caller>().copied();
+        std::future::ready(match caller {
+            Some(caller) => operator_only(req, caller).map(|()| Operator),
+            None => Err(unauthorized("this route takes the operator's token")),
+        })
+    }
+}
+
 impl FromRequest for Caller {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -181,7 +202,7 @@ async fn may_reach(req: &HttpRequest, caller: Caller) -> Result<(), actix_web::E
         }
     } else if req.match_info().get("id").is_some() {
         let job = path_id(req, "id", "job")?;
-        crate::app::dispatch::visible_job(db_of(req)?, carrier.into(), job.into())
+        crate::app::dispatch::assigned_job(db_of(req)?, carrier.into(), job.into())
             .await
             .map_err(Problem::from)?
             .ok_or_else(|| Problem::not_found("job"))?;
@@ -196,8 +217,8 @@ async fn may_reach(req: &HttpRequest, caller: Caller) -> Result<(), actix_web::E
 }
 
 /// The crew a carrier's action on job `id` must still find the job on, checked again under the
-/// job's lock by `record_completion` / `record_failure` (so a job moved to another carrier's
-/// crew meanwhile is a 404); `None` for the operator and for an unassigned job.
+/// job's lock by the visit's use cases (so a job moved to another carrier's crew meanwhile is a
+/// 404); `None` for the operator. A carrier reaches only the jobs on its crews.
 pub async fn crew_held(
     db: &DatabaseConnection,
     caller: Caller,
@@ -206,7 +227,7 @@ pub async fn crew_held(
     match caller.carrier() {
         None => Ok(None),
         Some(carrier) => Ok(
-            crate::app::dispatch::visible_job(db, carrier.into(), id.into())
+            crate::app::dispatch::assigned_job(db, carrier.into(), id.into())
                 .await?
                 .ok_or_else(|| Problem::not_found("job"))?
                 .crew_id,

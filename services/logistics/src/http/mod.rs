@@ -11,8 +11,10 @@ use pages::{crew, dispatcher};
 
 use std::sync::Arc;
 
+use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::web;
+use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use crate::photos::PhotoStore;
 use crate::settings::Settings;
@@ -47,64 +49,136 @@ impl HttpConfig {
     }
 }
 
+/// The service's routes (see [`routes_with`]).
 pub fn routes(cfg: &mut web::ServiceConfig, config: HttpConfig, photos: Arc<dyn PhotoStore>) {
+    routes_with(cfg, config, photos, &Doors::new());
+}
+
+/// The service's route table: every door [`routes_with`] registers, with who may pass. Tests
+/// walk it (no credential, another carrier's credential, another carrier's ids).
+pub fn doors() -> Vec<Door> {
+    let doors = Doors::new();
+    let photos: Arc<dyn PhotoStore> = Arc::new(crate::photos::DiskPhotoStore::unchecked(
+        std::env::temp_dir().join("kummerer-logistics-doors"),
+    ));
+    let _app = actix_web::App::new().configure(|cfg| {
+        routes_with(cfg, HttpConfig::with_operator(None), photos, &doors);
+    });
+    doors.table()
+}
+
+/// Registers every route, recording each door in `doors`: the crew's and the dispatcher's pages,
+/// then the JSON API, each scope behind its authentication middleware.
+pub fn routes_with(
+    cfg: &mut web::ServiceConfig,
+    config: HttpConfig,
+    photos: Arc<dyn PhotoStore>,
+    doors: &Doors,
+) {
     cfg.app_data(web::Data::from(photos))
         .app_data(web::Data::new(config.operator));
-    crew::routes(cfg, config.pages.clone());
-    dispatcher::routes(cfg, config.pages);
+    crew::routes(cfg, config.pages.clone(), doors);
+    dispatcher::routes(cfg, config.pages, doors);
+    let (get, post, put, delete) = (Method::GET, Method::POST, Method::PUT, Method::DELETE);
+    let tenant = Access::Tenant;
+    let operator = Access::Operator;
+    cfg.service(doors.resource_door(
+        web::resource("/api/jobs").wrap(from_fn(auth::require)),
+        "/api/jobs",
+        get.clone(),
+        tenant,
+        jobs::list,
+    ));
+    let (scope, d) = doors.scope("/api/jobs/{id}");
     cfg.service(
-        web::resource("/api/jobs")
+        scope
             .wrap(from_fn(auth::require))
-            .route(web::get().to(jobs::list)),
-    )
-    .service(
-        web::scope("/api/jobs/{id}")
-            .wrap(from_fn(auth::require))
-            .route("", web::get().to(jobs::get))
-            .route("/complete", web::post().to(jobs::complete))
-            .route("/on-the-way", web::post().to(jobs::on_the_way))
-            .route("/delivered", web::post().to(jobs::delivered))
-            .route("/collected", web::post().to(jobs::collected))
-            .route("/fail", web::post().to(jobs::fail))
-            .route("/photos", web::post().to(photos::upload))
-            .route("/photos", web::get().to(photos::list))
-            .route("/photos/{photo_id}", web::get().to(photos::get)),
-    )
-    .service(
-        web::resource("/api/carriers")
-            .wrap(from_fn(auth::require_operator))
-            .route(web::post().to(dispatch::create_carrier)),
-    )
-    .service(
-        web::scope("/api/carriers/{cid}")
-            .wrap(from_fn(auth::require))
-            .route("/tokens", web::post().to(tokens::create))
-            .route("/tokens", web::get().to(tokens::list))
-            .route("/tokens/{token_id}", web::delete().to(tokens::revoke))
-            .route("/dispatchers", web::post().to(members::create_dispatcher))
-            .route("/crews", web::post().to(dispatch::create_crew))
-            .route("/crews", web::get().to(dispatch::list_crews))
-            .route("/crews/{crew_id}/members", web::post().to(members::create))
-            .route("/dispatch", web::get().to(dispatch::day))
-            .route("/jobs/{id}/assign", web::post().to(dispatch::assign))
-            .route(
-                "/jobs/{id}/reschedule",
-                web::post().to(dispatch::reschedule),
-            )
-            .route("/return-shipments", web::get().to(returns::list))
-            .route("/return-shipments/{sid}", web::get().to(returns::get))
-            .route(
-                "/return-shipments/{sid}/dispatch",
-                web::post().to(returns::dispatch),
-            )
-            .route(
-                "/return-shipments/{sid}/arrived",
-                web::post().to(returns::arrived),
-            ),
-    )
-    .service(
-        web::scope("/api/crews/{crew_id}")
-            .wrap(from_fn(auth::require))
-            .route("/visits", web::get().to(dispatch::crew_visits)),
+            .door(&d, get.clone(), "", tenant, jobs::get)
+            .door(&d, post.clone(), "/complete", tenant, jobs::complete)
+            .door(&d, post.clone(), "/on-the-way", tenant, jobs::on_the_way)
+            .door(&d, post.clone(), "/delivered", tenant, jobs::delivered)
+            .door(&d, post.clone(), "/collected", tenant, jobs::collected)
+            .door(&d, post.clone(), "/fail", tenant, jobs::fail)
+            .door(&d, post.clone(), "/photos", tenant, photos::upload)
+            .door(&d, get.clone(), "/photos", tenant, photos::list)
+            .door(&d, get.clone(), "/photos/{photo_id}", tenant, photos::get),
     );
+    cfg.service(doors.resource_door(
+        web::resource("/api/carriers").wrap(from_fn(auth::require_operator)),
+        "/api/carriers",
+        post.clone(),
+        operator,
+        dispatch::create_carrier,
+    ));
+    let (scope, d) = doors.scope("/api/carriers/{cid}");
+    cfg.service(
+        scope
+            .wrap(from_fn(auth::require))
+            .door(&d, post.clone(), "/tokens", operator, tokens::create)
+            .door(&d, get.clone(), "/tokens", tenant, tokens::list)
+            .door(&d, delete, "/tokens/{token_id}", tenant, tokens::revoke)
+            .door(&d, put, "/regions", operator, dispatch::grant_regions)
+            .door(&d, get.clone(), "/regions", tenant, dispatch::regions)
+            .door(
+                &d,
+                post.clone(),
+                "/dispatchers",
+                tenant,
+                members::create_dispatcher,
+            )
+            .door(&d, post.clone(), "/crews", tenant, dispatch::create_crew)
+            .door(&d, get.clone(), "/crews", tenant, dispatch::list_crews)
+            .door(
+                &d,
+                post.clone(),
+                "/crews/{crew_id}/members",
+                tenant,
+                members::create,
+            )
+            .door(&d, get.clone(), "/dispatch", tenant, dispatch::day)
+            .door(
+                &d,
+                post.clone(),
+                "/jobs/{id}/assign",
+                tenant,
+                dispatch::assign,
+            )
+            .door(
+                &d,
+                post.clone(),
+                "/jobs/{id}/reschedule",
+                tenant,
+                dispatch::reschedule,
+            )
+            .door(&d, get.clone(), "/return-shipments", tenant, returns::list)
+            .door(
+                &d,
+                get.clone(),
+                "/return-shipments/{sid}",
+                tenant,
+                returns::get,
+            )
+            .door(
+                &d,
+                post.clone(),
+                "/return-shipments/{sid}/dispatch",
+                tenant,
+                returns::dispatch,
+            )
+            .door(
+                &d,
+                post,
+                "/return-shipments/{sid}/arrived",
+                tenant,
+                returns::arrived,
+            ),
+    );
+    let (scope, d) = doors.scope("/api/crews/{crew_id}");
+    cfg.service(scope.wrap(from_fn(auth::require)).door(
+        &d,
+        get,
+        "/visits",
+        tenant,
+        dispatch::crew_visits,
+    ));
 }

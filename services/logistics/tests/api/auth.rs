@@ -275,7 +275,8 @@ async fn a_carrier_token_reaches_only_its_own_carrier_url_by_url() {
     );
     assert_eq!(count(&svc.db, "SELECT 1 FROM dispatchers", vec![]).await, 0);
 
-    // The list holds the carrier's own jobs only (and the unassigned ones in its regions).
+    // The list holds the jobs on the carrier's crews only: the unassigned ones in its regions
+    // are on its dispatcher's board, never under `/api/jobs`.
     let ids = |list: &Json| -> Vec<String> {
         list["items"]
             .as_array()
@@ -291,14 +292,38 @@ async fn a_carrier_token_reaches_only_its_own_carrier_url_by_url() {
     let (_, list) =
         status_and_json(call(&svc, get.clone(), "/api/jobs", Some(&b_token), None).await).await;
     let b_ids = ids(&list);
+    assert!(b_ids.contains(&b_job), "{list}");
     assert!(
-        b_ids.contains(&b_job) && b_ids.contains(&b_waiting),
+        !b_ids.contains(&a_job) && !b_ids.contains(&nowhere) && !b_ids.contains(&b_waiting),
         "{list}"
     );
-    assert!(
-        !b_ids.contains(&a_job) && !b_ids.contains(&nowhere),
-        "{list}"
-    );
+    let (_, b_board) = status_and_json(
+        call(
+            &svc,
+            get.clone(),
+            &format!("/api/carriers/{b}/dispatch?date={d}"),
+            Some(&b_token),
+            None,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(b_board["unassigned"][0]["id"], b_waiting, "{b_board}");
+    let res = call(
+        &svc,
+        get.clone(),
+        &format!("/api/jobs/{b_waiting}"),
+        Some(&b_token),
+        None,
+    )
+    .await;
+    assert_problem(
+        res,
+        404,
+        "not_found",
+        "B: an unassigned job under /api/jobs",
+    )
+    .await;
     let (_, list) = get_json(&svc, "/api/jobs").await;
     assert_eq!(ids(&list).len(), 5, "the operator sees every job");
 

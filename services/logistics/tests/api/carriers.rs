@@ -12,6 +12,7 @@ async fn carriers_and_crews_are_created_and_listed_and_bad_input_changes_nothing
     assert_eq!(carrier["name"], "Blitz Logistik");
     assert!(carrier["created_at"].is_string());
     let cid = carrier["id"].as_str().unwrap().to_owned();
+    grant(&svc, cid.parse().unwrap(), &["1", "2", "SW1A"]).await;
 
     let (status, crew) = post_json(
         &svc,

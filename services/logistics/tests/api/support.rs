@@ -156,6 +156,46 @@ pub(crate) async fn new_carrier(svc: &TestService, name: &str) -> Uuid {
     body["id"].as_str().unwrap().parse().unwrap()
 }
 
+/// The operator replaces the carrier's granted regions with `prefixes`; answers the grant.
+pub(crate) async fn set_regions(svc: &TestService, carrier: Uuid, prefixes: &[&str]) -> Json {
+    let res = svc
+        .client
+        .put(svc.url(&format!("/api/carriers/{carrier}/regions")))
+        .json(&json!({ "postcode_prefixes": prefixes }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let body: Json = res.json().await.unwrap_or(Json::Null);
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// The carrier's granted regions as stored.
+pub(crate) async fn granted_regions(db: &DatabaseConnection, carrier: Uuid) -> Vec<String> {
+    db.query_all_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT postcode_prefix FROM carrier_regions WHERE carrier_id = $1 ORDER BY 1",
+        [carrier.into()],
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get::<String>("", "postcode_prefix").unwrap())
+    .collect()
+}
+
+/// The operator adds `prefixes` to the carrier's granted regions.
+pub(crate) async fn grant(svc: &TestService, carrier: Uuid, prefixes: &[&str]) {
+    let (status, body) = get_json(svc, &format!("/api/carriers/{carrier}/regions")).await;
+    assert_eq!(status, 200, "{body}");
+    let mut all: Vec<String> = serde_json::from_value(body["postcode_prefixes"].clone()).unwrap();
+    all.extend(prefixes.iter().map(|p| (*p).to_owned()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    set_regions(svc, carrier, &all).await;
+}
+
+/// A crew of the carrier covering `prefixes`, which the operator grants the carrier first.
 pub(crate) async fn new_crew(
     svc: &TestService,
     carrier: Uuid,
@@ -163,6 +203,7 @@ pub(crate) async fn new_crew(
     prefixes: &[&str],
     per_day: i64,
 ) -> Uuid {
+    grant(svc, carrier, prefixes).await;
     let (status, body) = post_json(
         svc,
         &format!("/api/carriers/{carrier}/crews"),

@@ -271,6 +271,19 @@ impl System {
         body
     }
 
+    /// A PUT with the default token (the operator's, for logistics); it must succeed.
+    pub async fn put(&self, svc: Svc, path: &str, body: Value) -> Value {
+        let mut req = self.client.put(self.url(svc, path)).json(&body);
+        if let Some(key) = Self::default_token(svc) {
+            req = req.bearer_auth(key);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let body: Value = res.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "PUT {path} answered {status}: {body}");
+        body
+    }
+
     pub async fn get(&self, svc: Svc, path: &str) -> Value {
         self.get_as(svc, path, None).await
     }
@@ -463,15 +476,21 @@ impl System {
         .await
     }
 
-    /// A carrier made with the operator's token, and one crew of it (made with the carrier's
-    /// own token) covering the postcodes starting with `prefix`: new jobs there are assigned to
-    /// it.
+    /// A carrier made with the operator's token and granted the region `prefix` by the
+    /// operator, and one crew of it (made with the carrier's own token) covering the postcodes
+    /// starting with `prefix`: new jobs there are assigned to it.
     pub async fn carrier(&self, name: &str, prefix: &str) -> Carrier {
         let c = self
             .post(Svc::Logistics, "/api/carriers", json!({ "name": name }))
             .await;
         let id: Uuid = serde_json::from_value(c["id"].clone()).unwrap();
         let token = c["api_token"].as_str().unwrap().to_owned();
+        self.put(
+            Svc::Logistics,
+            &format!("/api/carriers/{id}/regions"),
+            json!({ "postcode_prefixes": [prefix] }),
+        )
+        .await;
         let crew = self
             .post_as(
                 Svc::Logistics,

@@ -110,12 +110,20 @@ pub(super) fn refused(job: JobId) -> impl Fn(TransitionError) -> StepError {
 }
 
 /// The job, locked until the transaction ends; with `crew` set, a job of another crew is
-/// unknown.
+/// unknown, and so is every job while that crew is inactive (an inactive crew cannot act).
 pub(super) async fn lock_for(
     txn: &DatabaseTransaction,
     id: JobId,
     crew: Option<CrewId>,
 ) -> Result<jobs::Model, StepError> {
+    if let Some(crew) = crew {
+        let active = db::dispatch::find_crew(txn, crew.0)
+            .await?
+            .is_some_and(|c| c.active);
+        if !active {
+            return Err(StepError::NotFound);
+        }
+    }
     db::jobs::lock(txn, id.0)
         .await?
         .filter(|job| crew.is_none() || job.crew_id == crew.map(|c| c.0))

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::app::dispatch as app;
 use crate::db::dispatch;
+use crate::http::auth::Operator;
 use crate::http::view::{CarrierView, CrewList, CrewVisits, DispatchDay, JobView, VisitView};
 
 #[derive(Debug, Deserialize)]
@@ -45,6 +46,52 @@ pub async fn create_carrier(
 }
 
 #[derive(Debug, Deserialize)]
+pub struct RegionsBody {
+    pub postcode_prefixes: Vec<String>,
+}
+
+/// The postcode regions granted to a carrier.
+#[derive(Debug, Serialize)]
+pub struct Regions {
+    pub carrier_id: CarrierId,
+    /// Upper-case prefixes in order; a postcode is in a region when it starts with one
+    /// (whitespace removed, letters upper-cased).
+    pub postcode_prefixes: Vec<String>,
+}
+
+/// `GET /api/carriers/{cid}/regions` (the operator, or the carrier itself) → the regions the
+/// operator granted the carrier.
+pub async fn regions(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<CarrierId>,
+) -> Result<HttpResponse, Problem> {
+    let carrier_id = path.into_inner();
+    let postcode_prefixes = app::regions(db.get_ref(), carrier_id).await?;
+    Ok(HttpResponse::Ok().json(Regions {
+        carrier_id,
+        postcode_prefixes,
+    }))
+}
+
+/// `PUT /api/carriers/{cid}/regions {postcode_prefixes}` (the operator only) → 200 with the
+/// grant as stored: it replaces the carrier's regions (`[]` takes them all away). 422 for a bad
+/// prefix, 404 for an unknown carrier, 401 for a carrier's token.
+pub async fn grant_regions(
+    _: Operator,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<CarrierId>,
+    body: web::Json<RegionsBody>,
+) -> Result<HttpResponse, Problem> {
+    let carrier_id = path.into_inner();
+    let postcode_prefixes =
+        app::grant_regions(db.get_ref(), carrier_id, &body.postcode_prefixes).await?;
+    Ok(HttpResponse::Ok().json(Regions {
+        carrier_id,
+        postcode_prefixes,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
 pub struct CrewBody {
     pub name: String,
     pub home_postcode_prefixes: Vec<String>,
@@ -53,7 +100,9 @@ pub struct CrewBody {
     pub active: Option<bool>,
 }
 
-/// `POST /api/carriers/{cid}/crews {name, home_postcode_prefixes, visits_per_day, active?}` → 201.
+/// `POST /api/carriers/{cid}/crews {name, home_postcode_prefixes, visits_per_day, active?}` →
+/// 201. Each prefix must start with one of the carrier's granted regions, else 422
+/// `prefix_outside_regions` (the carrier picks its crews' areas inside its grant, never beyond).
 pub async fn create_crew(
     db: web::Data<DatabaseConnection>,
     path: web::Path<CarrierId>,
@@ -88,7 +137,7 @@ pub struct DateQuery {
 }
 
 /// `GET /api/carriers/{cid}/dispatch?date=YYYY-MM-DD`: the day's jobs by crew, and the
-/// unassigned ones in the carrier's regions.
+/// unassigned ones in the carrier's granted regions.
 pub async fn day(
     db: web::Data<DatabaseConnection>,
     path: web::Path<CarrierId>,

@@ -24,8 +24,8 @@ pub struct ListQuery {
     pub retailer_id: Option<Uuid>,
 }
 
-/// `GET /api/jobs?status=&retailer_id=`: a carrier sees only the jobs on its crews and the
-/// unassigned ones in its regions.
+/// `GET /api/jobs?status=&retailer_id=`: a carrier sees only the jobs on its crews (the
+/// unassigned ones in its granted regions are on its dispatcher's board).
 pub async fn list(
     caller: Caller,
     db: web::Data<DatabaseConnection>,

@@ -29,6 +29,21 @@ impl From<Invalid> for Problem {
     }
 }
 
+/// 422 with `code` and the message about one field.
+fn unprocessable(code: &str, title: &str, field: &str, message: String) -> Problem {
+    let mut p = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        code,
+        title,
+        Some(message.clone()),
+    );
+    p.errors = vec![FieldError {
+        field: field.to_owned(),
+        message,
+    }];
+    p
+}
+
 impl From<StepError> for Problem {
     fn from(e: StepError) -> Problem {
         match e {
@@ -41,20 +56,12 @@ impl From<StepError> for Problem {
                 reason: TransitionError::PartlyRecorded,
                 ..
             } => Problem::conflict("visit_partly_recorded", e.to_string()),
-            StepError::SerialMismatch(m) => {
-                let message = crate::app::visits::mismatch_advice(&m);
-                let mut p = Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "serial_mismatch",
-                    "The collected serial is not the case's",
-                    Some(message.clone()),
-                );
-                p.errors = vec![FieldError {
-                    field: "collected_serial".to_owned(),
-                    message,
-                }];
-                p
-            }
+            StepError::SerialMismatch(m) => unprocessable(
+                "serial_mismatch",
+                "The collected serial is not the case's",
+                "collected_serial",
+                crate::app::visits::mismatch_advice(&m),
+            ),
             StepError::Busy(_) => Problem::conflict("job_busy", e.to_string()),
             StepError::Db(e) => e.into(),
         }
@@ -72,6 +79,12 @@ impl From<DispatchError> for Problem {
             DispatchError::CrewInactive(_) => Problem::conflict("crew_inactive", e.to_string()),
             DispatchError::CrewFull { .. } => Problem::conflict("crew_full", e.to_string()),
             DispatchError::CrewNameTaken(_) => Problem::conflict("crew_name_taken", e.to_string()),
+            DispatchError::OutsideRegions(_) => unprocessable(
+                "prefix_outside_regions",
+                "Postcode prefixes outside the carrier's regions",
+                "home_postcode_prefixes",
+                e.to_string(),
+            ),
             DispatchError::Busy(_) => Problem::conflict("job_busy", e.to_string()),
             DispatchError::Db(e) => e.into(),
         }

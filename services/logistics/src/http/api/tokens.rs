@@ -2,7 +2,7 @@
 //! the operator or the carrier lists them without their secrets and revokes one. Revoking the
 //! token the request came with is allowed; it stops working at once.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::DatabaseConnection;
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::carrier_tokens::{self, CarrierToken};
-use crate::http::auth::{Caller, operator_only};
+use crate::http::auth::Operator;
 
 /// Longest label.
 pub const LABEL_MAX: usize = 100;
@@ -36,13 +36,11 @@ pub struct TokenList {
 /// `POST /api/carriers/{cid}/tokens {label}` (the operator) → 201 with `api_token`, shown this
 /// once; 404 for an unknown carrier; 422 for a bad label.
 pub async fn create(
-    req: HttpRequest,
-    caller: Caller,
+    _: Operator,
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
     body: web::Json<NewToken>,
 ) -> Result<HttpResponse, actix_web::Error> {
-    operator_only(&req, caller)?;
     let carrier_id = path.into_inner();
     let mut v = FieldErrors::new();
     let label = v.text("label", &body.label, LABEL_MAX);

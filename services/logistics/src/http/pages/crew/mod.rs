@@ -15,55 +15,84 @@ pub mod steps;
 pub mod today;
 pub mod visit;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpResponse, guard, web};
 use askama::Template;
 use kummerer_contracts::ids::JobId;
 use kummerer_service::Problem;
+use kummerer_web::doors::{Access, Doors, DoorsExt};
 
 /// How the crew's page runs (`Secure` on the session cookie).
 pub type CrewConfig = kummerer_web::signin::PageConfig;
 
 const CSS: &str = include_str!("../../../../static/crew.css");
 
-pub fn routes(cfg: &mut web::ServiceConfig, config: CrewConfig) {
+pub fn routes(cfg: &mut web::ServiceConfig, config: CrewConfig, doors: &Doors) {
+    let d = doors.under("/crew");
+    let (get, post) = (Method::GET, Method::POST);
+    let signed = Access::SignedIn;
+    // The forms with photos are multipart: a guarded route before the plain one, which records
+    // the door they share.
     cfg.service(
-        kummerer_web::signin::routes::<auth::CrewAccounts>(
-            web::scope("/crew"),
-            config,
-            &kummerer_web::doors::Doors::new().under("/crew"),
-        )
-        .app_data(web::FormConfig::default().limit(16 * 1024))
-        .route("", web::get().to(today::today))
-        .route("/crew.css", web::get().to(css))
-        .route("/visits/{id}", web::get().to(visit::visit))
-        .route(
-            "/visits/{id}/complete",
-            web::post()
-                .guard(guard::fn_guard(is_multipart))
-                .to(complete::complete_with_photos),
-        )
-        .route("/visits/{id}/complete", web::post().to(complete::complete))
-        .route("/visits/{id}/on-the-way", web::post().to(steps::on_the_way))
-        .route(
-            "/visits/{id}/delivered",
-            web::post()
-                .guard(guard::fn_guard(is_multipart))
-                .to(steps::delivered_with_photo),
-        )
-        .route("/visits/{id}/delivered", web::post().to(steps::delivered))
-        .route(
-            "/visits/{id}/collected",
-            web::post()
-                .guard(guard::fn_guard(is_multipart))
-                .to(steps::collected_with_photo),
-        )
-        .route("/visits/{id}/collected", web::post().to(steps::collected))
-        .route(
-            "/visits/{id}/photos/{photo_id}",
-            web::get().to(photo::photo),
-        )
-        .route("/visits/{id}/fail", web::post().to(steps::fail)),
+        kummerer_web::signin::routes::<auth::CrewAccounts>(web::scope("/crew"), config, &d)
+            .app_data(web::FormConfig::default().limit(16 * 1024))
+            .door(&d, get.clone(), "", signed, today::today)
+            .door(&d, get.clone(), "/crew.css", Access::Open, css)
+            .door(&d, get.clone(), "/visits/{id}", signed, visit::visit)
+            .route(
+                "/visits/{id}/complete",
+                web::post()
+                    .guard(guard::fn_guard(is_multipart))
+                    .to(complete::complete_with_photos),
+            )
+            .door(
+                &d,
+                post.clone(),
+                "/visits/{id}/complete",
+                signed,
+                complete::complete,
+            )
+            .door(
+                &d,
+                post.clone(),
+                "/visits/{id}/on-the-way",
+                signed,
+                steps::on_the_way,
+            )
+            .route(
+                "/visits/{id}/delivered",
+                web::post()
+                    .guard(guard::fn_guard(is_multipart))
+                    .to(steps::delivered_with_photo),
+            )
+            .door(
+                &d,
+                post.clone(),
+                "/visits/{id}/delivered",
+                signed,
+                steps::delivered,
+            )
+            .route(
+                "/visits/{id}/collected",
+                web::post()
+                    .guard(guard::fn_guard(is_multipart))
+                    .to(steps::collected_with_photo),
+            )
+            .door(
+                &d,
+                post.clone(),
+                "/visits/{id}/collected",
+                signed,
+                steps::collected,
+            )
+            .door(
+                &d,
+                get,
+                "/visits/{id}/photos/{photo_id}",
+                signed,
+                photo::photo,
+            )
+            .door(&d, post, "/visits/{id}/fail", signed, steps::fail),
     );
 }
 

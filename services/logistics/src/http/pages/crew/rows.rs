@@ -32,6 +32,14 @@ pub async fn me_of(db: &DatabaseConnection, s: &Signed) -> Result<Me, Problem> {
     })
 }
 
+/// Whether the signed-in member's crew is active: an inactive crew's page shows no visits and
+/// no trips, and its forms reach nothing.
+pub async fn crew_active(db: &DatabaseConnection, s: &Signed) -> Result<bool, Problem> {
+    Ok(dispatch::find_crew(db, s.member.crew_id)
+        .await?
+        .is_some_and(|c| c.active))
+}
+
 /// A visit as the page shows it.
 #[derive(Debug, Clone)]
 pub struct VisitRow {

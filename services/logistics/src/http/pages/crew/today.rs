@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
 use super::auth::CrewMember;
-use super::rows::{Me, TripRow, VisitRow, me_of};
+use super::rows::{Me, TripRow, VisitRow, crew_active, me_of};
 use super::{message_page, render};
 use crate::db::dispatch;
 use crate::http::view::with_items;
@@ -74,12 +74,19 @@ pub async fn today(
             }
         },
     };
-    let visits = dispatch::crew_day(db, signed.member.crew_id, date)
-        .await?
-        .into_iter()
-        .map(VisitRow::from)
-        .collect();
-    let trips = crate::db::returns::crew_trips(db, signed.member.crew_id, date).await?;
+    // An inactive crew sees nothing.
+    let active = crew_active(db, &signed).await?;
+    let visits = if active {
+        dispatch::crew_day(db, signed.member.crew_id, date).await?
+    } else {
+        Vec::new()
+    };
+    let visits = visits.into_iter().map(VisitRow::from).collect();
+    let trips = if active {
+        crate::db::returns::crew_trips(db, signed.member.crew_id, date).await?
+    } else {
+        Vec::new()
+    };
     let trips = with_items(db, trips)
         .await?
         .into_iter()

@@ -95,6 +95,9 @@ pub async fn job_of_crew(
     let super::super::PathId(Some(id)) = id else {
         return Ok(None);
     };
+    if !super::rows::crew_active(db, signed).await? {
+        return Ok(None);
+    }
     Ok(db::jobs::find(db, id.0)
         .await?
         .filter(|j| j.crew_id == Some(signed.member.crew_id)))

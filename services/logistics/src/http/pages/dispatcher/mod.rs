@@ -3,7 +3,7 @@
 //! strict CSP.
 //!
 //! A dispatcher signs in with an account of one carrier and sees only that carrier: its board
-//! (every crew's jobs of a day, and the unassigned jobs in its regions), its crews' days, and
+//! (every crew's jobs of a day, and the unassigned jobs in the regions the operator granted it), its crews' days, and
 //! the jobs it may see; another carrier's job or crew answers the same 404 page as an unknown
 //! one. Reassigning and rescheduling call the same [`crate::http::dispatch::reassign`] and
 //! [`crate::http::dispatch::reschedule_job`] as the JSON API. Every POST carries the session's
@@ -12,10 +12,11 @@
 pub mod auth;
 pub mod pages;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use kummerer_service::Problem;
+use kummerer_web::doors::{Access, Doors, DoorsExt};
 use kummerer_web::signin::PageConfig;
 use uuid::Uuid;
 
@@ -25,20 +26,23 @@ pub use kummerer_web::{render, render_status};
 
 const CSS: &str = include_str!("../../../../static/dispatch.css");
 
-pub fn routes(cfg: &mut web::ServiceConfig, config: PageConfig) {
+pub fn routes(cfg: &mut web::ServiceConfig, config: PageConfig, doors: &Doors) {
+    let d = doors.under("/dispatch");
+    let (get, post) = (Method::GET, Method::POST);
+    let signed = Access::SignedIn;
     cfg.service(
         kummerer_web::signin::routes::<auth::DispatcherAccounts>(
             web::scope("/dispatch"),
             config,
-            &kummerer_web::doors::Doors::new().under("/dispatch"),
+            &d,
         )
         .app_data(web::FormConfig::default().limit(16 * 1024))
-        .route("", web::get().to(pages::board))
-        .route("/dispatch.css", web::get().to(css))
-        .route("/crews/{id}", web::get().to(pages::crew))
-        .route("/jobs/{id}", web::get().to(pages::job))
-        .route("/jobs/{id}/assign", web::post().to(pages::assign))
-        .route("/jobs/{id}/reschedule", web::post().to(pages::reschedule)),
+        .door(&d, get.clone(), "", signed, pages::board)
+        .door(&d, get.clone(), "/dispatch.css", Access::Open, css)
+        .door(&d, get.clone(), "/crews/{id}", signed, pages::crew)
+        .door(&d, get, "/jobs/{id}", signed, pages::job)
+        .door(&d, post.clone(), "/jobs/{id}/assign", signed, pages::assign)
+        .door(&d, post, "/jobs/{id}/reschedule", signed, pages::reschedule),
     );
 }
 

@@ -279,6 +279,10 @@ async fn refused(
     let (status, errors) = match e {
         DispatchError::NotFound(_) => return not_found("job or crew"),
         DispatchError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, Errors::of_invalid(i)),
+        DispatchError::OutsideRegions(_) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Errors::general(e.to_string()),
+        ),
         DispatchError::AlreadyCompleted(_)
         | DispatchError::CrewInactive(_)
         | DispatchError::CrewFull { .. }
