@@ -98,6 +98,21 @@ pub struct AgreementTermsV1 {
     pub default_outcome: DeadlineDefault,
     #[serde(default)]
     pub evidence_required: Vec<EvidenceKind>,
+    /// The most a rule (DOA, the deadline's default outcome) accepts for one claim, handling
+    /// fee included, in `currency`; above it the claim waits for a person (`amount_above_cap`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_cap: Option<Money>,
+    /// The manufacturer's own list prices by SKU, in `currency`: where it names the claimed
+    /// product, it wins over the list price the retailer's claim carries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub price_list: Vec<ListPrice>,
+}
+
+/// One line of an agreement's price list: the manufacturer's list price of a SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPrice {
+    pub sku: String,
+    pub price: Money,
 }
 
 /// What the agreement pays for a swap, by the rule both sides share.
@@ -140,6 +155,14 @@ pub fn whole_months(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
 }
 
 impl AgreementTermsV1 {
+    /// The manufacturer's list price of `sku`, where its price list names it.
+    pub fn list_price(&self, sku: &str) -> Option<&Money> {
+        self.price_list
+            .iter()
+            .find(|l| l.sku == sku)
+            .map(|l| &l.price)
+    }
+
     /// The last moment of the DOA window for a unit sold at `sold_at`.
     pub fn doa_ends(&self, sold_at: DateTime<Utc>) -> DateTime<Utc> {
         sold_at + chrono::Duration::days(i64::from(self.doa_days) + 1)
@@ -214,6 +237,8 @@ mod tests {
             decision_deadline_days: 14,
             default_outcome: DeadlineDefault::Accept,
             evidence_required: vec![],
+            claim_cap: None,
+            price_list: vec![],
         }
     }
 

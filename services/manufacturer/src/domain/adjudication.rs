@@ -139,6 +139,8 @@ mod tests {
             decision_deadline_days: 14,
             default_outcome: Default::default(),
             evidence_required: vec![],
+            claim_cap: None,
+            price_list: vec![],
         }
     }
 
