@@ -254,6 +254,23 @@ impl System {
         body
     }
 
+    /// A POST like [`System::post_as`] that may fail: its status and body (`Null` if not JSON).
+    pub async fn try_post(
+        &self,
+        svc: Svc,
+        path: &str,
+        body: Value,
+        key: Option<&str>,
+    ) -> (reqwest::StatusCode, Value) {
+        let mut req = self.client.post(self.url(svc, path)).json(&body);
+        if let Some(key) = key.or(Self::default_token(svc)) {
+            req = req.bearer_auth(key);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// A GET like [`System::get_as`] that may fail: its status and body (`Null` if not JSON).
     pub async fn fetch(
         &self,
