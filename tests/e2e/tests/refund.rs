@@ -95,14 +95,7 @@ async fn a_refund_cannot_be_bought() {
     assert_eq!(c["decided_by"], "rule:doa_full_refund", "{c}");
 
     // 3. Version 2 caps a claim at 400.00 EUR: the next DOA claim (499.00) waits for a person.
-    let agreements = system
-        .get_as(
-            Svc::Manufacturer,
-            &format!("/api/manufacturers/{mid}/agreements"),
-            key,
-        )
-        .await;
-    let agreement_id = agreements["items"][0]["id"].as_str().unwrap().to_owned();
+    let agreement_id = system.agreement_id(&seed).await;
     let version = system
         .post_as(
             Svc::Manufacturer,

@@ -372,6 +372,15 @@ impl AgreementInput {
 mod tests {
     use super::*;
 
+    /// The fields `i` is refused for.
+    fn error_fields(i: &AgreementInput) -> Vec<String> {
+        i.parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
     fn input() -> AgreementInput {
         AgreementInput {
             retailer_id: Uuid::nil(),
@@ -407,12 +416,7 @@ mod tests {
         assert_eq!(Terms::from_contract(t.to_contract()), t);
         i.unit_disposition = Some("burn".into());
         i.evidence_required = Some(vec!["receipt".into(), "receipt".into(), "x".into()]);
-        let fields: Vec<String> = i
-            .parse()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
+        let fields = error_fields(&i);
         assert_eq!(
             fields,
             [
@@ -522,12 +526,7 @@ mod tests {
             line("", "x", "EUR"),
             line("B", "3", "CHF"),
         ]);
-        let fields: Vec<String> = i
-            .parse()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
+        let fields = error_fields(&i);
         assert_eq!(
             fields,
             [

@@ -155,21 +155,11 @@ mod tests {
         Money::new(amount.parse().unwrap(), Currency::parse("EUR").unwrap()).unwrap()
     }
 
+    /// The rule tests' terms, depreciating 2 points a month.
     fn terms() -> Terms {
-        Terms {
-            currency: Currency::parse("EUR").unwrap(),
-            coverage_months: 24,
-            doa_days: 14,
-            reimbursement_percent: Decimal::from(80),
-            depreciation_percent_per_month: Decimal::from(2),
-            handling_fee: eur("25"),
-            unit_disposition: Default::default(),
-            decision_deadline_days: 14,
-            default_outcome: Default::default(),
-            evidence_required: vec![],
-            claim_cap: None,
-            price_list: vec![],
-        }
+        let mut t = crate::domain::adjudication::tests::terms();
+        t.depreciation_percent_per_month = Decimal::from(2);
+        t
     }
 
     fn facts(price_paid: &str, days: i64) -> ClaimFacts {

@@ -352,6 +352,18 @@ impl System {
         }
     }
 
+    /// The id of the seed's agreement, as the manufacturer lists it.
+    pub async fn agreement_id(&self, seed: &Seed) -> String {
+        let agreements = self
+            .get_as(
+                Svc::Manufacturer,
+                &format!("/api/manufacturers/{}/agreements", seed.manufacturer_id),
+                Some(&seed.manufacturer_key),
+            )
+            .await;
+        agreements["items"][0]["id"].as_str().unwrap().to_owned()
+    }
+
     /// A sale three days ago and a case for it; returns the case id and the serial.
     pub async fn open_case(&self, seed: &Seed, n: usize) -> (Uuid, String) {
         self.open_case_sold(seed, n, 3).await
