@@ -247,6 +247,27 @@ mod tests {
     }
 
     #[test]
+    fn terms_without_a_cap_or_price_list_still_parse_and_with_them_round_trip() {
+        let old = serde_json::to_value(terms()).unwrap();
+        assert!(old.get("claim_cap").is_none() && old.get("price_list").is_none());
+        let parsed: AgreementTermsV1 = serde_json::from_value(old).unwrap();
+        assert_eq!(parsed, terms());
+        let mut t = terms();
+        t.claim_cap = Some(eur("1500"));
+        t.price_list = vec![ListPrice {
+            sku: "WM-100".into(),
+            price: eur("499"),
+        }];
+        let wire = serde_json::to_value(&t).unwrap();
+        assert_eq!(wire["claim_cap"]["amount"], "1500.00");
+        assert_eq!(wire["price_list"][0]["sku"], "WM-100");
+        let back: AgreementTermsV1 = serde_json::from_value(wire).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.list_price("WM-100"), Some(&eur("499")));
+        assert_eq!(back.list_price("WM-200"), None);
+    }
+
+    #[test]
     fn doa_pays_price_and_fee() {
         let r = terms().recovery(&eur("499"), day(2026, 1, 1), day(2026, 1, 15));
         assert_eq!(r, Recovery::Doa { amount: eur("524") });
