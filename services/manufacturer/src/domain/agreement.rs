@@ -191,7 +191,8 @@ fn parse_cap(
 }
 
 /// The price list: at most [`PRICE_LIST_MAX`] lines, each SKU once (1 to [`SKU_MAX`]
-/// characters), each price in the agreement's `currency`.
+/// characters, no control characters: the terms are stored as `jsonb`, which refuses NUL),
+/// each price in the agreement's `currency`.
 fn parse_price_list(
     errors: &mut Vec<Invalid>,
     lines: &[ListPriceInput],
@@ -211,6 +212,11 @@ fn parse_price_list(
             errors.push(Invalid::new(
                 format!("price_list[{i}].sku"),
                 format!("must be 1 to {SKU_MAX} characters"),
+            ));
+        } else if sku.chars().any(char::is_control) {
+            errors.push(Invalid::new(
+                format!("price_list[{i}].sku"),
+                "must not contain control characters",
             ));
         } else if out.iter().any(|l| l.sku == sku) {
             errors.push(Invalid::new(
@@ -525,6 +531,7 @@ mod tests {
             line("A", "2", "EUR"),
             line("", "x", "EUR"),
             line("B", "3", "CHF"),
+            line("C\u{0}", "4", "EUR"),
         ]);
         let fields = error_fields(&i);
         assert_eq!(
@@ -534,7 +541,8 @@ mod tests {
                 "price_list[1].sku",
                 "price_list[2].sku",
                 "price_list[2].price.amount",
-                "price_list[3].price.currency"
+                "price_list[3].price.currency",
+                "price_list[4].sku"
             ]
         );
     }
