@@ -57,10 +57,15 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
-    let Settings { ledger, desk } = settings;
+    let Settings {
+        ledger,
+        sales,
+        desk,
+    } = settings;
     Parts {
         routes: Arc::new(move |cfg| {
             cfg.app_data(actix_web::web::Data::new(ledger));
+            cfg.app_data(actix_web::web::Data::new(sales));
             http::routes(cfg);
             http::pages::routes(cfg, desk.clone());
         }),

@@ -92,6 +92,7 @@ pub async fn swap_approved<C: ConnectionTrait>(txn: &C, f: SwapFacts<'_>) -> Res
             serial: sale.serial.clone(),
             product: product_ref(product),
             price_paid,
+            list_price: crate::db::money(product.price, &product.currency).ok(),
             sold_at: sale.sold_at,
             swapped_at: swap.approved_at,
             defect_category: case.defect_category.clone(),

@@ -37,11 +37,55 @@ impl LedgerConfig {
     }
 }
 
+/// How far a sale's price paid may lie above the product's list price.
+#[derive(Debug, Clone, Copy)]
+pub struct SalesConfig {
+    /// Percent of the list price a price paid may exceed it by (0: never above the list price).
+    pub price_tolerance_percent: Decimal,
+}
+
+impl SalesConfig {
+    /// The tolerance when `KUMMERER_PRICE_TOLERANCE_PERCENT` is unset: none.
+    pub const DEFAULT_TOLERANCE_PERCENT: Decimal = Decimal::ZERO;
+
+    /// `KUMMERER_PRICE_TOLERANCE_PERCENT` (a decimal from 0 to 100); unset → 0. A bad value is
+    /// an error naming the variable: the service does not start.
+    pub fn from_env() -> anyhow::Result<SalesConfig> {
+        match std::env::var("KUMMERER_PRICE_TOLERANCE_PERCENT") {
+            Err(_) => Ok(SalesConfig::default()),
+            Ok(raw) => SalesConfig::parse(&raw),
+        }
+    }
+
+    fn parse(raw: &str) -> anyhow::Result<SalesConfig> {
+        let percent: Decimal = raw.trim().parse().map_err(|e| {
+            anyhow::anyhow!("KUMMERER_PRICE_TOLERANCE_PERCENT={raw:?} is not a decimal: {e}")
+        })?;
+        anyhow::ensure!(
+            !percent.is_sign_negative() && percent <= Decimal::ONE_HUNDRED,
+            "KUMMERER_PRICE_TOLERANCE_PERCENT={raw:?} must be from 0 to 100"
+        );
+        Ok(SalesConfig {
+            price_tolerance_percent: percent,
+        })
+    }
+}
+
+impl Default for SalesConfig {
+    fn default() -> Self {
+        SalesConfig {
+            price_tolerance_percent: Self::DEFAULT_TOLERANCE_PERCENT,
+        }
+    }
+}
+
 /// Everything the retailer reads from the environment, checked.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The recovery ledger's tolerance for differences.
     pub ledger: LedgerConfig,
+    /// The tolerance of a sale's price paid above the list price.
+    pub sales: SalesConfig,
     /// The desk's pages (`KUMMERER_INSECURE_COOKIES=1` drops `Secure` on the session cookie).
     pub desk: crate::http::pages::DeskConfig,
 }
@@ -50,7 +94,26 @@ impl Settings {
     pub fn from_env() -> anyhow::Result<Settings> {
         Ok(Settings {
             ledger: LedgerConfig::from_env()?,
+            sales: SalesConfig::from_env()?,
             desk: crate::http::pages::DeskConfig::from_env(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_price_tolerance_is_a_percentage() {
+        assert_eq!(
+            SalesConfig::parse(" 5 ").unwrap().price_tolerance_percent,
+            Decimal::from(5)
+        );
+        assert!(SalesConfig::parse("0").is_ok());
+        for bad in ["-1", "100.01", "five", ""] {
+            let e = SalesConfig::parse(bad).unwrap_err().to_string();
+            assert!(e.contains("KUMMERER_PRICE_TOLERANCE_PERCENT"), "{e}");
+        }
     }
 }

@@ -98,6 +98,21 @@ pub struct AgreementTermsV1 {
     pub default_outcome: DeadlineDefault,
     #[serde(default)]
     pub evidence_required: Vec<EvidenceKind>,
+    /// The most a rule (DOA, the deadline's default outcome) accepts for one claim, handling
+    /// fee included, in `currency`; above it the claim waits for a person (`amount_above_cap`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claim_cap: Option<Money>,
+    /// The manufacturer's own list prices by SKU, in `currency`: where it names the claimed
+    /// product, it wins over the list price the retailer's claim carries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub price_list: Vec<ListPrice>,
+}
+
+/// One line of an agreement's price list: the manufacturer's list price of a SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPrice {
+    pub sku: String,
+    pub price: Money,
 }
 
 /// What the agreement pays for a swap, by the rule both sides share.
@@ -140,6 +155,14 @@ pub fn whole_months(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
 }
 
 impl AgreementTermsV1 {
+    /// The manufacturer's list price of `sku`, where its price list names it.
+    pub fn list_price(&self, sku: &str) -> Option<&Money> {
+        self.price_list
+            .iter()
+            .find(|l| l.sku == sku)
+            .map(|l| &l.price)
+    }
+
     /// The last moment of the DOA window for a unit sold at `sold_at`.
     pub fn doa_ends(&self, sold_at: DateTime<Utc>) -> DateTime<Utc> {
         sold_at + chrono::Duration::days(i64::from(self.doa_days) + 1)
@@ -214,11 +237,34 @@ mod tests {
             decision_deadline_days: 14,
             default_outcome: DeadlineDefault::Accept,
             evidence_required: vec![],
+            claim_cap: None,
+            price_list: vec![],
         }
     }
 
     fn day(y: i32, m: u32, d: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn terms_without_a_cap_or_price_list_still_parse_and_with_them_round_trip() {
+        let old = serde_json::to_value(terms()).unwrap();
+        assert!(old.get("claim_cap").is_none() && old.get("price_list").is_none());
+        let parsed: AgreementTermsV1 = serde_json::from_value(old).unwrap();
+        assert_eq!(parsed, terms());
+        let mut t = terms();
+        t.claim_cap = Some(eur("1500"));
+        t.price_list = vec![ListPrice {
+            sku: "WM-100".into(),
+            price: eur("499"),
+        }];
+        let wire = serde_json::to_value(&t).unwrap();
+        assert_eq!(wire["claim_cap"]["amount"], "1500.00");
+        assert_eq!(wire["price_list"][0]["sku"], "WM-100");
+        let back: AgreementTermsV1 = serde_json::from_value(wire).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.list_price("WM-100"), Some(&eur("499")));
+        assert_eq!(back.list_price("WM-200"), None);
     }
 
     #[test]

@@ -111,6 +111,15 @@ mod wire {
                    "price_paid": money, "sold_at": AT, "swapped_at": AT,
                    "defect_category": "c", "defect_description": "d"}),
         );
+        // The list price rides beside the price paid; a message without it (above) still parses.
+        same::<ClaimSubmittedV1>(
+            "retailer.claim.submitted.v1",
+            Retailer,
+            json!({"claim_id": ID, "swap_id": ID, "case_id": ID, "retailer_id": ID,
+                   "manufacturer_id": ID, "serial": "X", "product": product,
+                   "price_paid": money, "list_price": money, "sold_at": AT, "swapped_at": AT,
+                   "defect_category": "c", "defect_description": "d"}),
+        );
         same::<JobFailedV1>(
             "logistics.job.failed.v1",
             Logistics,

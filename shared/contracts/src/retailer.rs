@@ -69,6 +69,10 @@ pub struct ClaimSubmittedV1 {
     pub serial: String,
     pub product: ProductRef,
     pub price_paid: Money,
+    /// The product's list price in the retailer's catalogue when the claim was filed (absent
+    /// in messages from before it was carried: read as unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_price: Option<Money>,
     pub sold_at: DateTime<Utc>,
     pub swapped_at: DateTime<Utc>,
     pub defect_category: String,

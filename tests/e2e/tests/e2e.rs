@@ -902,14 +902,7 @@ async fn the_counter_shows_what_the_manufacturer_then_decides_under_each_agreeme
     // Version 2 from now on: no DOA window, 50 % plus the fee.
     let mid = seed.manufacturer_id;
     let key = Some(seed.manufacturer_key.as_str());
-    let agreements = system
-        .get_as(
-            Svc::Manufacturer,
-            &format!("/api/manufacturers/{mid}/agreements"),
-            key,
-        )
-        .await;
-    let agreement_id = agreements["items"][0]["id"].as_str().unwrap().to_owned();
+    let agreement_id = system.agreement_id(&seed).await;
     system
         .post_as(
             Svc::Manufacturer,

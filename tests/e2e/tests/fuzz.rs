@@ -73,6 +73,7 @@ fn claim(mid: Uuid, retailer_id: Uuid, days_before_swap: i64, n: usize) -> Claim
             manufacturer_id: mid,
         },
         price_paid: eur("499.00"),
+        list_price: Some(eur("499.00")),
         sold_at: swapped_at - TimeDelta::days(days_before_swap),
         swapped_at,
         defect_category: "does_not_start".into(),

@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::db::{agreement_version, claim, claim_event, manufacturer, serial};
 use crate::domain::adjudication::hold_for_evidence;
 use crate::domain::claim::rule_decider;
-use crate::domain::flags::{flags, hold_flagged};
+use crate::domain::flags::{ClaimFlag, above_cap, flags, hold_flagged};
 use crate::domain::{Adjudication, ClaimFacts, ClaimStatus, adjudicate};
 
 /// The handler of the `MANUFACTURER_CLAIMS` queue.
@@ -81,7 +81,17 @@ async fn claim_submitted(
         sold_at: event.sold_at,
         swapped_at: event.swapped_at,
     };
-    let raised = flags(serial::facts(txn, event.manufacturer_id, &event.serial, claim_id).await?);
+    let mut raised =
+        flags(serial::facts(txn, event.manufacturer_id, &event.serial, claim_id).await?);
+    // Never accepted by a rule above the cap or the list price: it waits for a person.
+    if above_cap(
+        &facts,
+        terms.as_ref(),
+        &event.product.sku,
+        event.list_price.as_ref(),
+    ) {
+        raised.push(ClaimFlag::AmountAboveCap);
+    }
     // Nothing is known of the claim's evidence yet: all the agreement requires is missing.
     let missing = terms
         .as_ref()
@@ -139,6 +149,8 @@ async fn claim_submitted(
         dispute_statement: None,
         disputed_by: None,
         disputed_at: None,
+        list_price: event.list_price.as_ref().map(|m| m.amount),
+        list_price_currency: event.list_price.as_ref().map(|m| m.currency.to_string()),
     };
     match &verdict {
         Adjudication::Accept { amount, rule } => {
@@ -177,6 +189,7 @@ async fn claim_submitted(
         json!({
             "message_id": env.id,
             "price_paid": event.price_paid,
+            "list_price": event.list_price,
             "days_since_sale": days_since_sale,
             "agreement_id": version.as_ref().map(|v| v.agreement_id),
             "agreement_version": version.as_ref().map(|v| v.version),

@@ -9,7 +9,7 @@ use kummerer_contracts::Money;
 
 use crate::domain::listing::Cursor;
 use crate::domain::money::money_of;
-use crate::domain::{ClaimStatus, OpenClaim};
+use crate::domain::{ClaimFlag, ClaimStatus, OpenClaim};
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "claims")]
@@ -40,7 +40,8 @@ pub struct Model {
     pub received_at: DateTimeUtc,
     pub deadline_at: Option<DateTimeUtc>,
     pub decided_at: Option<DateTimeUtc>,
-    /// A JSON array of flag codes (`duplicate_serial`, `unknown_serial`, `serial_mismatch`).
+    /// A JSON array of flag codes (`duplicate_serial`, `unknown_serial`, `serial_mismatch`,
+    /// `amount_above_cap`).
     pub flags: Json,
     /// With `agreement_id`: the version in force on the swap date that judged the claim.
     pub agreement_version: Option<i32>,
@@ -55,6 +56,9 @@ pub struct Model {
     pub dispute_statement: Option<String>,
     pub disputed_by: Option<String>,
     pub disputed_at: Option<DateTimeUtc>,
+    /// The list price the retailer's claim carried (`None` for older claims).
+    pub list_price: Option<Decimal>,
+    pub list_price_currency: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -141,6 +145,8 @@ pub struct Filter {
     pub status: Option<ClaimStatus>,
     pub retailer_id: Option<Uuid>,
     pub sku: Option<String>,
+    /// Claims carrying this flag.
+    pub flag: Option<ClaimFlag>,
     /// `received_at >= from`.
     pub from: Option<DateTime<Utc>>,
     /// `received_at < to`.
@@ -166,6 +172,12 @@ pub async fn page<C: ConnectionTrait>(
     }
     if let Some(sku) = &filter.sku {
         q = q.filter(Column::ProductSku.eq(sku.as_str()));
+    }
+    if let Some(flag) = filter.flag {
+        q = q.filter(Expr::cust_with_values(
+            "flags @> jsonb_build_array($1::text)",
+            [flag.as_str()],
+        ));
     }
     if let Some(from) = filter.from {
         q = q.filter(Column::ReceivedAt.gte(from));

@@ -108,7 +108,7 @@ pub fn hold_for_evidence(verdict: Adjudication, missing: &[EvidenceKind]) -> Adj
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
     use kummerer_contracts::Currency;
@@ -127,7 +127,8 @@ mod tests {
         money(amount, "EUR")
     }
 
-    fn terms() -> Terms {
+    /// Terms for the rule tests: EUR, 24 months, DOA 14 days, 80 %, fee 25.00.
+    pub(crate) fn terms() -> Terms {
         Terms {
             currency: Currency::parse("EUR").unwrap(),
             coverage_months: 24,
@@ -139,6 +140,8 @@ mod tests {
             decision_deadline_days: 14,
             default_outcome: Default::default(),
             evidence_required: vec![],
+            claim_cap: None,
+            price_list: vec![],
         }
     }
 

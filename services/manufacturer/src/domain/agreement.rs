@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use kummerer_contracts::agreement::{
-    AgreementTermsV1, DeadlineDefault, EvidenceKind, UnitDisposition,
+    AgreementTermsV1, DeadlineDefault, EvidenceKind, ListPrice, UnitDisposition,
 };
 use kummerer_contracts::{Currency, Money};
 use rust_decimal::Decimal;
@@ -14,6 +14,10 @@ use super::input::{Invalid, parse_decimal, parse_money};
 pub const COVERAGE_MONTHS: (i64, i64) = (1, 120);
 pub const DOA_DAYS: (i64, i64) = (0, 365);
 pub const DECISION_DEADLINE_DAYS: (i64, i64) = (1, 365);
+/// Longest SKU on a price list.
+pub const SKU_MAX: usize = 64;
+/// Most lines on one version's price list.
+pub const PRICE_LIST_MAX: usize = 1_000;
 
 /// The terms of an agreement, valid by construction (through [`AgreementInput::parse`] or from
 /// the database, whose checks say the same).
@@ -38,9 +42,21 @@ pub struct Terms {
     pub default_outcome: DefaultOutcome,
     /// Evidence a claim needs before a rule may accept it (no duplicates, in the order given).
     pub evidence_required: Vec<EvidenceKind>,
+    /// The most a rule accepts for one claim (fee included), in `currency`.
+    pub claim_cap: Option<Money>,
+    /// The manufacturer's list prices by SKU (unique SKUs), in `currency`.
+    pub price_list: Vec<ListPrice>,
 }
 
 impl Terms {
+    /// The manufacturer's own list price of `sku`, where its price list names it.
+    pub fn list_price(&self, sku: &str) -> Option<&Money> {
+        self.price_list
+            .iter()
+            .find(|l| l.sku == sku)
+            .map(|l| &l.price)
+    }
+
     /// The terms as published to the retailer (and stored with each version).
     pub fn to_contract(&self) -> AgreementTermsV1 {
         AgreementTermsV1 {
@@ -57,6 +73,8 @@ impl Terms {
                 DefaultOutcome::Reject => DeadlineDefault::Reject,
             },
             evidence_required: self.evidence_required.clone(),
+            claim_cap: self.claim_cap.clone(),
+            price_list: self.price_list.clone(),
         }
     }
 
@@ -76,6 +94,8 @@ impl Terms {
                 DeadlineDefault::Reject => DefaultOutcome::Reject,
             },
             evidence_required: t.evidence_required,
+            claim_cap: t.claim_cap,
+            price_list: t.price_list,
         }
     }
 }
@@ -135,6 +155,91 @@ pub struct AgreementInput {
     pub unit_disposition: Option<String>,
     /// Evidence kinds as written; `None` means none required.
     pub evidence_required: Option<Vec<String>>,
+    /// `(amount, currency)` as written; `None` means no cap.
+    pub claim_cap: Option<(String, String)>,
+    /// The price list as written; `None` means none.
+    pub price_list: Option<Vec<ListPriceInput>>,
+}
+
+/// One line of a price list as a client sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPriceInput {
+    pub sku: String,
+    pub amount: String,
+    pub currency: String,
+}
+
+/// The cap: in the agreement's `currency`.
+fn parse_cap(
+    errors: &mut Vec<Invalid>,
+    cap: Option<&(String, String)>,
+    currency: Option<&Currency>,
+) -> Option<Money> {
+    let (amount, cap_currency) = cap?;
+    let cap = parse_money("claim_cap", amount, cap_currency)
+        .map_err(|e| errors.extend(e))
+        .ok()?;
+    if let Some(c) = currency
+        && cap.currency != *c
+    {
+        errors.push(Invalid::new(
+            "claim_cap.currency",
+            format!("must be the agreement's currency {c}"),
+        ));
+    }
+    Some(cap)
+}
+
+/// The price list: at most [`PRICE_LIST_MAX`] lines, each SKU once (1 to [`SKU_MAX`]
+/// characters, no control characters: the terms are stored as `jsonb`, which refuses NUL),
+/// each price in the agreement's `currency`.
+fn parse_price_list(
+    errors: &mut Vec<Invalid>,
+    lines: &[ListPriceInput],
+    currency: Option<&Currency>,
+) -> Vec<ListPrice> {
+    if lines.len() > PRICE_LIST_MAX {
+        errors.push(Invalid::new(
+            "price_list",
+            format!("must have at most {PRICE_LIST_MAX} lines"),
+        ));
+        return Vec::new();
+    }
+    let mut out: Vec<ListPrice> = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let sku = line.sku.trim();
+        if sku.is_empty() || sku.chars().count() > SKU_MAX {
+            errors.push(Invalid::new(
+                format!("price_list[{i}].sku"),
+                format!("must be 1 to {SKU_MAX} characters"),
+            ));
+        } else if sku.chars().any(char::is_control) {
+            errors.push(Invalid::new(
+                format!("price_list[{i}].sku"),
+                "must not contain control characters",
+            ));
+        } else if out.iter().any(|l| l.sku == sku) {
+            errors.push(Invalid::new(
+                format!("price_list[{i}].sku"),
+                "is listed twice",
+            ));
+        }
+        let field = format!("price_list[{i}].price");
+        match parse_money(&field, &line.amount, &line.currency) {
+            Err(e) => errors.extend(e),
+            Ok(price) => match currency {
+                Some(c) if price.currency != *c => errors.push(Invalid::new(
+                    format!("{field}.currency"),
+                    format!("must be the agreement's currency {c}"),
+                )),
+                _ => out.push(ListPrice {
+                    sku: sku.to_owned(),
+                    price,
+                }),
+            },
+        }
+    }
+    out
 }
 
 fn in_range(errors: &mut Vec<Invalid>, field: &str, value: i64, (lo, hi): (i64, i64)) -> u32 {
@@ -236,6 +341,12 @@ impl AgreementInput {
                 )),
             }
         }
+        let claim_cap = parse_cap(&mut errors, self.claim_cap.as_ref(), currency.as_ref());
+        let price_list = parse_price_list(
+            &mut errors,
+            self.price_list.as_deref().unwrap_or_default(),
+            currency.as_ref(),
+        );
         match (currency, reimbursement_percent, handling_fee) {
             (Some(currency), Some(reimbursement_percent), Some(handling_fee))
                 if errors.is_empty() =>
@@ -253,6 +364,8 @@ impl AgreementInput {
                         decision_deadline_days,
                         default_outcome,
                         evidence_required,
+                        claim_cap,
+                        price_list,
                     },
                 ))
             }
@@ -264,6 +377,15 @@ impl AgreementInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fields `i` is refused for.
+    fn error_fields(i: &AgreementInput) -> Vec<String> {
+        i.parse()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
 
     fn input() -> AgreementInput {
         AgreementInput {
@@ -279,6 +401,8 @@ mod tests {
             depreciation_percent_per_month: None,
             unit_disposition: None,
             evidence_required: None,
+            claim_cap: None,
+            price_list: None,
         }
     }
 
@@ -298,12 +422,7 @@ mod tests {
         assert_eq!(Terms::from_contract(t.to_contract()), t);
         i.unit_disposition = Some("burn".into());
         i.evidence_required = Some(vec!["receipt".into(), "receipt".into(), "x".into()]);
-        let fields: Vec<String> = i
-            .parse()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
+        let fields = error_fields(&i);
         assert_eq!(
             fields,
             [
@@ -384,6 +503,48 @@ mod tests {
         i.handling_fee_currency = "USD".into();
         let errors = i.parse().unwrap_err();
         assert_eq!(errors[0].field, "handling_fee.currency");
+    }
+
+    #[test]
+    fn the_cap_and_the_price_list_are_in_the_agreement_currency() {
+        let mut i = input();
+        i.claim_cap = Some(("400".into(), "EUR".into()));
+        i.price_list = Some(vec![ListPriceInput {
+            sku: " WM-100 ".into(),
+            amount: "499".into(),
+            currency: "EUR".into(),
+        }]);
+        let (_, t) = i.parse().unwrap();
+        assert_eq!(t.claim_cap.as_ref().unwrap().amount.to_string(), "400.00");
+        assert_eq!(t.list_price("WM-100").unwrap().amount.to_string(), "499.00");
+        assert_eq!(t.list_price("WM-200"), None);
+        assert_eq!(Terms::from_contract(t.to_contract()), t);
+
+        i.claim_cap = Some(("-1".into(), "USD".into()));
+        let line = |sku: &str, amount: &str, currency: &str| ListPriceInput {
+            sku: sku.into(),
+            amount: amount.into(),
+            currency: currency.into(),
+        };
+        i.price_list = Some(vec![
+            line("A", "1", "EUR"),
+            line("A", "2", "EUR"),
+            line("", "x", "EUR"),
+            line("B", "3", "CHF"),
+            line("C\u{0}", "4", "EUR"),
+        ]);
+        let fields = error_fields(&i);
+        assert_eq!(
+            fields,
+            [
+                "claim_cap.amount",
+                "price_list[1].sku",
+                "price_list[2].sku",
+                "price_list[2].price.amount",
+                "price_list[3].price.currency",
+                "price_list[4].sku"
+            ]
+        );
     }
 
     #[test]

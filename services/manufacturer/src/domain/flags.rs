@@ -1,10 +1,13 @@
-//! Duplicate and fraud checks on a claim's arrival. A flagged claim is never accepted by a rule:
+//! Duplicate, fraud and amount checks on a claim's arrival. A flagged claim is never accepted by a rule:
 //! what the agreement would have accepted waits for the manufacturer (pending reason `flagged`)
 //! with the amount the rule would have paid as the suggestion.
 
 use std::fmt;
 
-use super::adjudication::Adjudication;
+use kummerer_contracts::Money;
+
+use super::adjudication::{Adjudication, ClaimFacts};
+use super::agreement::Terms;
 use super::claim::PendingReason;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -15,6 +18,9 @@ pub enum ClaimFlag {
     UnknownSerial,
     /// The serial the crew read off the collected unit is not the serial the claim names.
     SerialMismatch,
+    /// What the rule would pay is above the agreement's per-claim cap, or above what it would
+    /// pay on the list price (the manufacturer's own, else the one the retailer sent).
+    AmountAboveCap,
 }
 
 impl ClaimFlag {
@@ -23,6 +29,7 @@ impl ClaimFlag {
             ClaimFlag::DuplicateSerial => "duplicate_serial",
             ClaimFlag::UnknownSerial => "unknown_serial",
             ClaimFlag::SerialMismatch => "serial_mismatch",
+            ClaimFlag::AmountAboveCap => "amount_above_cap",
         }
     }
 }
@@ -33,6 +40,7 @@ impl ClaimFlag {
             ClaimFlag::DuplicateSerial,
             ClaimFlag::UnknownSerial,
             ClaimFlag::SerialMismatch,
+            ClaimFlag::AmountAboveCap,
         ]
         .into_iter()
         .find(|f| f.as_str() == s)
@@ -64,6 +72,40 @@ pub fn flags(facts: SerialFacts) -> Vec<ClaimFlag> {
         out.push(ClaimFlag::UnknownSerial);
     }
     out
+}
+
+/// Whether the amount the agreement's rule gives for `claim` (DOA or covered, depreciation
+/// applied) is above the version's per-claim cap, or above what the same rule gives on the
+/// product's list price: the manufacturer's own price list for `sku` wins over
+/// `retailer_list_price`. A list price that cannot be compared (another currency) counts as
+/// above. Without terms, or where the rule gives no amount, nothing is checked.
+pub fn above_cap(
+    claim: &ClaimFacts,
+    terms: Option<&Terms>,
+    sku: &str,
+    retailer_list_price: Option<&Money>,
+) -> bool {
+    let Some(terms) = terms else {
+        return false;
+    };
+    let rule = terms.to_contract();
+    let recovery = |price: &Money| {
+        rule.recovery(price, claim.sold_at, claim.swapped_at)
+            .amount()
+            .cloned()
+    };
+    let Some(amount) = recovery(&claim.price_paid) else {
+        return false;
+    };
+    if let Some(cap) = &terms.claim_cap
+        && (cap.currency != amount.currency || amount.amount > cap.amount)
+    {
+        return true;
+    }
+    match terms.list_price(sku).or(retailer_list_price) {
+        None => false,
+        Some(list) => recovery(list).is_none_or(|on_list| amount.amount > on_list.amount),
+    }
 }
 
 /// The verdict once flags are taken into account: a flagged claim is never accepted by rule.
@@ -106,6 +148,68 @@ mod tests {
                 in_registry: Some(false)
             }),
             [ClaimFlag::DuplicateSerial, ClaimFlag::UnknownSerial]
+        );
+    }
+
+    fn eur(amount: &str) -> Money {
+        Money::new(amount.parse().unwrap(), Currency::parse("EUR").unwrap()).unwrap()
+    }
+
+    /// The rule tests' terms, depreciating 2 points a month.
+    fn terms() -> Terms {
+        let mut t = crate::domain::adjudication::tests::terms();
+        t.depreciation_percent_per_month = Decimal::from(2);
+        t
+    }
+
+    fn facts(price_paid: &str, days: i64) -> ClaimFacts {
+        let sold_at = chrono::Utc::now() - chrono::TimeDelta::days(days);
+        ClaimFacts {
+            price_paid: eur(price_paid),
+            sold_at,
+            swapped_at: sold_at + chrono::TimeDelta::days(days),
+        }
+    }
+
+    #[test]
+    fn the_amount_is_checked_against_the_cap_and_the_list_price() {
+        let t = terms();
+        let doa = facts("499.00", 3);
+        // Nothing to compare with: no check.
+        assert!(!above_cap(&doa, Some(&t), "WM-100", None));
+        assert!(!above_cap(&doa, None, "WM-100", Some(&eur("1"))));
+        // The retailer's list price: the price paid is at it, or above it.
+        assert!(!above_cap(&doa, Some(&t), "WM-100", Some(&eur("499"))));
+        let bought = facts("99999.99", 3);
+        assert!(above_cap(&bought, Some(&t), "WM-100", Some(&eur("499"))));
+        // The manufacturer's price list wins over the retailer's list price.
+        let mut listed = t.clone();
+        listed.price_list = vec![kummerer_contracts::ListPrice {
+            sku: "WM-100".into(),
+            price: eur("449"),
+        }];
+        assert!(above_cap(&doa, Some(&listed), "WM-100", Some(&eur("999"))));
+        assert!(!above_cap(&doa, Some(&listed), "WM-200", Some(&eur("999"))));
+        // Depreciation applies to both sides: covered after 2 months, 76 % either way.
+        let covered = facts("499.00", 70);
+        assert!(!above_cap(&covered, Some(&t), "WM-100", Some(&eur("499"))));
+        assert!(above_cap(&covered, Some(&t), "WM-100", Some(&eur("498"))));
+        // A list price in another currency cannot be checked: held.
+        let chf = Money::new(Decimal::from(499), Currency::parse("CHF").unwrap()).unwrap();
+        assert!(above_cap(&doa, Some(&t), "WM-100", Some(&chf)));
+        // The cap: fee included (499 + 25 = 524).
+        let mut capped = t.clone();
+        capped.claim_cap = Some(eur("524"));
+        assert!(!above_cap(&doa, Some(&capped), "WM-100", None));
+        capped.claim_cap = Some(eur("523.99"));
+        assert!(above_cap(&doa, Some(&capped), "WM-100", None));
+        // Covered: 76 % of 499.00 = 379.24, plus 25.00 = 404.24.
+        assert!(!above_cap(&covered, Some(&capped), "WM-100", None));
+        capped.claim_cap = Some(eur("404.23"));
+        assert!(above_cap(&covered, Some(&capped), "WM-100", None));
+        assert_eq!(
+            ClaimFlag::parse("amount_above_cap"),
+            Some(ClaimFlag::AmountAboveCap)
         );
     }
 

@@ -22,7 +22,7 @@ use super::input::{DecimalInput, MoneyInput};
 use super::invalid;
 use super::views::{AgreementView, Items};
 use crate::db::{agreement, agreement_version, manufacturer};
-use crate::domain::agreement::check_valid_from;
+use crate::domain::agreement::{ListPriceInput, check_valid_from};
 use crate::domain::{AgreementInput, Invalid, Terms};
 
 /// The terms of an agreement version, as a client sends them.
@@ -47,10 +47,29 @@ pub struct TermsBody {
     /// `collected_photo`, `delivered_photo`, `receipt`, `statement` (default none).
     #[serde(default)]
     pub evidence_required: Option<Vec<String>>,
+    /// The most a rule (DOA, the deadline's default outcome) accepts for one claim, handling
+    /// fee included, in the agreement's currency (default: no cap). A claim above it waits for
+    /// the manufacturer, flagged `amount_above_cap`.
+    #[serde(default)]
+    pub claim_cap: Option<MoneyInput>,
+    /// The manufacturer's list prices by SKU, in the agreement's currency (default none): a
+    /// claim whose price paid is above its product's list price waits, flagged
+    /// `amount_above_cap`. Where a SKU is listed here, it wins over the list price the
+    /// retailer's claim carries.
+    #[serde(default)]
+    pub price_list: Option<Vec<ListPriceBody>>,
     /// When the version comes into force, RFC 3339 (default: now). A later version must not
     /// start before the latest one.
     #[serde(default)]
     pub valid_from: Option<String>,
+}
+
+/// One line of a price list.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct ListPriceBody {
+    #[schema(example = "WM-100")]
+    pub sku: String,
+    pub price: MoneyInput,
 }
 
 impl TermsBody {
@@ -72,6 +91,20 @@ impl TermsBody {
                 .map(DecimalInput::text),
             unit_disposition: self.unit_disposition.clone(),
             evidence_required: self.evidence_required.clone(),
+            claim_cap: self.claim_cap.as_ref().map(MoneyInput::parts),
+            price_list: self.price_list.as_ref().map(|lines| {
+                lines
+                    .iter()
+                    .map(|l| {
+                        let (amount, currency) = l.price.parts();
+                        ListPriceInput {
+                            sku: l.sku.clone(),
+                            amount,
+                            currency,
+                        }
+                    })
+                    .collect()
+            }),
         }
     }
 

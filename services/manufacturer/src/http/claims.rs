@@ -21,7 +21,7 @@ use crate::domain::claim::MANUFACTURER_DECIDER;
 use crate::domain::decision::check_input;
 use crate::domain::listing;
 use crate::domain::{
-    ClaimStatus, DecisionError, DecisionInput, DecisionOutcome, Invalid, decide as rule,
+    ClaimFlag, ClaimStatus, DecisionError, DecisionInput, DecisionOutcome, Invalid, decide as rule,
 };
 
 #[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
@@ -50,6 +50,26 @@ impl From<StatusParam> for ClaimStatus {
     }
 }
 
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagParam {
+    DuplicateSerial,
+    UnknownSerial,
+    SerialMismatch,
+    AmountAboveCap,
+}
+
+impl From<FlagParam> for ClaimFlag {
+    fn from(f: FlagParam) -> Self {
+        match f {
+            FlagParam::DuplicateSerial => ClaimFlag::DuplicateSerial,
+            FlagParam::UnknownSerial => ClaimFlag::UnknownSerial,
+            FlagParam::SerialMismatch => ClaimFlag::SerialMismatch,
+            FlagParam::AmountAboveCap => ClaimFlag::AmountAboveCap,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
@@ -60,6 +80,10 @@ pub struct ListQuery {
     pub retailer_id: Option<Uuid>,
     /// Only claims of this product (its SKU, exactly).
     pub sku: Option<String>,
+    /// Only claims carrying this flag (e.g. `amount_above_cap`: the rules held them above the
+    /// agreement's cap or the list price).
+    #[param(inline)]
+    pub flag: Option<FlagParam>,
     /// Only claims received at or after this: an RFC 3339 time, or a date (`YYYY-MM-DD`, from
     /// its first instant, UTC).
     pub from: Option<String>,
@@ -95,10 +119,10 @@ fn bad_query(detail: String) -> Problem {
     params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ListQuery),
     responses(
         (status = 200, description = "A page of claims (without their events)", body = ClaimPage),
-        (status = 400, description = "`bad_query`: an unknown status, a malformed retailer id, time or date, `from` not before `to`, a `limit` outside 1–200, or a cursor this API did not hand out", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 400, description = "`bad_query`: an unknown status or flag, a malformed retailer id, time or date, `from` not before `to`, a `limit` outside 1–200, or a cursor this API did not hand out", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
-// `GET /api/manufacturers/{mid}/claims[?status=…&retailer_id=…&sku=…&from=…&to=…&limit=…
+// `GET /api/manufacturers/{mid}/claims[?status=…&retailer_id=…&sku=…&flag=…&from=…&to=…&limit=…
 // &cursor=…]` → 200 `{"items": [...], "next_cursor": …}` newest first, 400 `bad_query`.
 pub async fn list(
     me: Manufacturer,
@@ -120,6 +144,7 @@ pub async fn list(
         status: q.status.map(ClaimStatus::from),
         retailer_id: q.retailer_id,
         sku: q.sku,
+        flag: q.flag.map(ClaimFlag::from),
         from,
         to,
     };

@@ -73,6 +73,10 @@ pub struct AgreementView {
     pub default_outcome: String,
     /// Evidence kinds a claim needs before a rule may accept it.
     pub evidence_required: Vec<String>,
+    /// The latest version's per-claim cap for rules (fee included), if any.
+    pub claim_cap: Option<MoneyView>,
+    /// The latest version's price list (SKU → list price).
+    pub price_list: Vec<ListPriceView>,
     pub created_at: DateTime<Utc>,
     /// The latest version's number (the terms above are its terms).
     pub version: i32,
@@ -81,6 +85,13 @@ pub struct AgreementView {
     /// Every version, oldest first (only on the single-agreement answers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub versions: Option<Vec<AgreementVersionView>>,
+}
+
+/// One line of a price list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ListPriceView {
+    pub sku: String,
+    pub price: MoneyView,
 }
 
 /// One version of an agreement.
@@ -119,6 +130,19 @@ impl AgreementView {
         with_history: bool,
     ) -> Self {
         let latest = versions.last();
+        let terms = latest.and_then(|v| {
+            serde_json::from_value::<kummerer_contracts::AgreementTermsV1>(v.terms.clone()).ok()
+        });
+        let (claim_cap, price_list) = terms
+            .map(|t| {
+                let lines = t.price_list.into_iter().map(|l| ListPriceView {
+                    sku: l.sku,
+                    price: money(l.price.amount, l.price.currency.as_str()),
+                });
+                let cap = t.claim_cap.map(|c| money(c.amount, c.currency.as_str()));
+                (cap, lines.collect())
+            })
+            .unwrap_or_default();
         Self {
             id: a.id,
             manufacturer_id: a.manufacturer_id,
@@ -133,6 +157,8 @@ impl AgreementView {
             decision_deadline_days: a.decision_deadline_days,
             default_outcome: a.default_outcome,
             evidence_required: string_list(&a.evidence_required),
+            claim_cap,
+            price_list,
             created_at: a.created_at,
             version: latest.map_or(0, |v| v.version),
             valid_from: latest.map(|v| v.valid_from),
@@ -181,6 +207,8 @@ pub struct ClaimView {
     pub serial: String,
     pub product: ProductView,
     pub price_paid: MoneyView,
+    /// The product's list price the retailer's claim carried (absent on older claims).
+    pub list_price: Option<MoneyView>,
     pub sold_at: DateTime<Utc>,
     pub swapped_at: DateTime<Utc>,
     pub defect_category: String,
@@ -201,8 +229,8 @@ pub struct ClaimView {
     pub received_at: DateTime<Utc>,
     pub deadline_at: Option<DateTime<Utc>>,
     pub decided_at: Option<DateTime<Utc>>,
-    /// Duplicate and fraud flags (`duplicate_serial`, `unknown_serial`, `serial_mismatch`);
-    /// empty when none.
+    /// Duplicate, fraud and amount flags (`duplicate_serial`, `unknown_serial`,
+    /// `serial_mismatch`, `amount_above_cap`); empty when none.
     pub flags: Vec<String>,
     /// The unit requested back, once it was.
     pub return_request: Option<ReturnView>,
@@ -333,6 +361,10 @@ impl ClaimView {
                 name: c.product_name,
             },
             price_paid: money(c.price_paid, &cur),
+            list_price: c
+                .list_price
+                .zip(c.list_price_currency.as_deref())
+                .map(|(a, lc)| money(a, lc)),
             sold_at: c.sold_at,
             swapped_at: c.swapped_at,
             defect_category: c.defect_category,

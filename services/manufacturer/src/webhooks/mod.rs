@@ -98,6 +98,11 @@ fn claim_data(c: &claim::Model, change: &str) -> Value {
         "status": c.status,
         "pending_reason": c.pending_reason,
         "price_paid": money(Some(c.price_paid)),
+        "list_price": c.list_price.zip(c.list_price_currency.as_deref()).map(|(a, lc)| {
+            let mut a = a;
+            a.rescale(2);
+            json!({ "amount": a.to_string(), "currency": lc.trim() })
+        }),
         "suggested_amount": money(c.suggested_amount),
         "decided_amount": money(c.decided_amount),
         "reason_code": c.reason_code,

@@ -5,6 +5,7 @@
 mod support;
 
 mod agreements;
+mod amounts;
 mod api_keys;
 mod bad_input;
 mod claims;

@@ -6,6 +6,8 @@ use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
 use crate::db::{self, products, retailers, sales};
+use crate::domain::{PriceError, check_price_paid};
+use crate::settings::SalesConfig;
 
 /// Creates a retailer.
 pub async fn create_retailer(
@@ -82,15 +84,21 @@ pub enum SaleError {
     UnknownSku,
     #[error("receipt {receipt_no:?} already lists serial {serial:?}")]
     Exists { receipt_no: String, serial: String },
+    /// The price paid is above the product's list price (beyond the tolerance) or in another
+    /// currency: nothing is stored.
+    #[error(transparent)]
+    Price(#[from] PriceError),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
 
-/// Records a sale of a catalogue product; the sale and its product.
+/// Records a sale of a catalogue product; the sale and its product. A price paid above the
+/// product's list price beyond `config`'s tolerance, or in another currency, is refused.
 pub async fn record_sale(
     db: &DatabaseConnection,
     retailer_id: RetailerId,
     new: NewSale,
+    config: SalesConfig,
     now: DateTime<Utc>,
 ) -> Result<(sales::Model, products::Model), SaleError> {
     let rid = retailer_id.as_uuid();
@@ -100,6 +108,8 @@ pub async fn record_sale(
     let product = db::product_by_sku(db, rid, &new.sku)
         .await?
         .ok_or(SaleError::UnknownSku)?;
+    let list_price = db::money(product.price, &product.currency)?;
+    check_price_paid(&new.price_paid, &list_price, config.price_tolerance_percent)?;
     let customer = new.customer;
     let sale = sales::Model {
         id: Uuid::now_v7(),

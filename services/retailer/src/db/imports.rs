@@ -18,25 +18,27 @@ struct Known {
 struct Sku {
     id: Uuid,
     sku: String,
+    price: rust_decimal::Decimal,
+    currency: String,
 }
 
-/// The retailer's products among `skus`: SKU → product id.
+/// The retailer's products among `skus`: SKU → (product id, list price).
 pub async fn products_by_sku<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
     skus: Vec<String>,
-) -> Result<HashMap<String, Uuid>, DbErr> {
-    Ok(Sku::find_by_statement(Statement::from_sql_and_values(
+) -> Result<HashMap<String, (Uuid, kummerer_contracts::Money)>, DbErr> {
+    Sku::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT id, sku FROM products WHERE retailer_id = $1 \
+        "SELECT id, sku, price, currency FROM products WHERE retailer_id = $1 \
          AND sku IN (SELECT jsonb_array_elements_text($2::jsonb))",
         [retailer_id.into(), json!(skus).into()],
     ))
     .all(db)
     .await?
     .into_iter()
-    .map(|p| (p.sku, p.id))
-    .collect())
+    .map(|p| Ok((p.sku, (p.id, super::money(p.price, &p.currency)?))))
+    .collect()
 }
 
 /// The `(receipt_no, serial)` lines already recorded on the receipts `receipts`.

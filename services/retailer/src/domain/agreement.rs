@@ -84,6 +84,8 @@ mod tests {
             decision_deadline_days: 14,
             default_outcome: DeadlineDefault::Accept,
             evidence_required: vec![],
+            claim_cap: None,
+            price_list: vec![],
         }
     }
 

@@ -23,7 +23,9 @@ pub use case::{ApprovalRefused, CaseStatus, DefectCategory};
 pub use claim::{ClaimStatus, DisputeRefused, decision_applies, evidence_id};
 pub use customer_status::Step;
 pub use refusal::{REFUSAL_TEXT_MAX, RefusalReason};
-pub use sale::{Entitlement, SaleDateError, check_sold_at, parse_country};
+pub use sale::{
+    Entitlement, PriceError, SaleDateError, check_price_paid, check_sold_at, parse_country,
+};
 pub use staff::Role;
 pub use swap::{DeliveryWindow, SwapStatus, WindowError, status_follows};
 pub use timeline::{Described, Source, describe, kind, window_text};

@@ -1,6 +1,8 @@
 //! A sale: one unit (by serial number) on a receipt, with the customer it went to.
 
 use chrono::{DateTime, Duration, Months, Utc};
+use kummerer_contracts::{Currency, Money};
+use rust_decimal::Decimal;
 
 /// The seller's legal guarantee (EU): two years from the sale.
 pub const LEGAL_GUARANTEE_MONTHS: u32 = 24;
@@ -21,6 +23,62 @@ pub fn check_sold_at(sold_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), S
     } else {
         Ok(())
     }
+}
+
+/// Why a price paid is refused against the product's list price.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PriceError {
+    /// More than the list price plus the tolerance: a refund could be bought with it.
+    #[error(
+        "the price paid {paid} is above the product's list price {list} (tolerance {tolerance_percent} %, so at most {ceiling})"
+    )]
+    AboveList {
+        paid: Money,
+        list: Money,
+        tolerance_percent: Decimal,
+        ceiling: Money,
+    },
+    /// Another currency than the list price's.
+    #[error("the price paid is in {paid}, the product's list price in {list}")]
+    OtherCurrency { paid: Currency, list: Currency },
+}
+
+impl PriceError {
+    /// The stable code an API answers with.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PriceError::AboveList { .. } => "price_above_list",
+            PriceError::OtherCurrency { .. } => "price_currency_not_list",
+        }
+    }
+}
+
+/// A price paid is in the list price's currency and no more than the list price plus
+/// `tolerance_percent` % of it (a sale below the list price, a discount, is always fine).
+pub fn check_price_paid(
+    paid: &Money,
+    list: &Money,
+    tolerance_percent: Decimal,
+) -> Result<(), PriceError> {
+    if paid.currency != list.currency {
+        return Err(PriceError::OtherCurrency {
+            paid: paid.currency.clone(),
+            list: list.currency.clone(),
+        });
+    }
+    // Rounded up to the cent: the tolerance never refuses a price it names.
+    let mut top = (list.amount * (Decimal::ONE_HUNDRED + tolerance_percent) / Decimal::ONE_HUNDRED)
+        .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::AwayFromZero);
+    top.rescale(2);
+    if paid.amount > top {
+        return Err(PriceError::AboveList {
+            paid: paid.clone(),
+            list: list.clone(),
+            tolerance_percent,
+            ceiling: Money::new(top, list.currency.clone()).unwrap_or_else(|_| list.clone()),
+        });
+    }
+    Ok(())
 }
 
 /// An ISO 3166-1 alpha-2 country code (`de` is read as `DE`).
@@ -87,6 +145,30 @@ mod tests {
             check_sold_at(now + Duration::days(1), now),
             Err(SaleDateError::InTheFuture)
         );
+    }
+
+    fn money(amount: &str, currency: &str) -> Money {
+        Money::new(amount.parse().unwrap(), Currency::parse(currency).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_price_paid_above_the_list_price_is_refused() {
+        let list = money("499.00", "EUR");
+        let zero = Decimal::ZERO;
+        assert!(check_price_paid(&money("499.00", "EUR"), &list, zero).is_ok());
+        assert!(check_price_paid(&money("449.00", "EUR"), &list, zero).is_ok());
+        let e = check_price_paid(&money("499.01", "EUR"), &list, zero).unwrap_err();
+        assert_eq!(e.code(), "price_above_list");
+        assert!(e.to_string().contains("499.00 EUR"), "{e}");
+        let e = check_price_paid(&money("99999.99", "EUR"), &list, zero).unwrap_err();
+        assert_eq!(e.code(), "price_above_list");
+        // 5 %: 523.95 is the most.
+        let five = Decimal::from(5);
+        assert!(check_price_paid(&money("523.95", "EUR"), &list, five).is_ok());
+        assert!(check_price_paid(&money("523.96", "EUR"), &list, five).is_err());
+        // Another currency, even a smaller amount.
+        let e = check_price_paid(&money("1.00", "CHF"), &list, five).unwrap_err();
+        assert_eq!(e.code(), "price_currency_not_list");
     }
 
     #[test]

@@ -26,6 +26,8 @@ fn terms(doa_days: u32, percent: u32) -> AgreementTermsV1 {
         decision_deadline_days: 14,
         default_outcome: DeadlineDefault::Accept,
         evidence_required: vec![],
+        claim_cap: None,
+        price_list: vec![],
     }
 }
 

@@ -112,6 +112,8 @@ async fn a_swap_is_approved_with_its_claim_timeline_and_events() {
     assert_eq!(data["serial"], "SN-1");
     assert_eq!(data["product"]["sku"], "WM-100");
     assert_eq!(data["price_paid"], eur("499.00"));
+    // The product's list price rides along: the manufacturer checks the claim against it.
+    assert_eq!(data["list_price"], eur("549.00"));
     assert_eq!(data["defect_category"], "does_not_start");
     assert_eq!(data["defect_description"], "Drum does not turn");
     assert_eq!(data["swapped_at"], swaps[0]["data"]["approved_at"]);

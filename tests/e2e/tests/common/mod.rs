@@ -296,6 +296,23 @@ impl System {
         body
     }
 
+    /// A POST like [`System::post_as`] that may fail: its status and body (`Null` if not JSON).
+    pub async fn try_post(
+        &self,
+        svc: Svc,
+        path: &str,
+        body: Value,
+        key: Option<&str>,
+    ) -> (reqwest::StatusCode, Value) {
+        let mut req = self.client.post(self.url(svc, path)).json(&body);
+        if let Some(key) = key.or(Self::default_token(svc)) {
+            req = req.bearer_auth(key);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// A GET like [`System::get_as`] that may fail: its status and body (`Null` if not JSON).
     pub async fn fetch(
         &self,
@@ -375,6 +392,18 @@ impl System {
             manufacturer_key,
             sku,
         }
+    }
+
+    /// The id of the seed's agreement, as the manufacturer lists it.
+    pub async fn agreement_id(&self, seed: &Seed) -> String {
+        let agreements = self
+            .get_as(
+                Svc::Manufacturer,
+                &format!("/api/manufacturers/{}/agreements", seed.manufacturer_id),
+                Some(&seed.manufacturer_key),
+            )
+            .await;
+        agreements["items"][0]["id"].as_str().unwrap().to_owned()
     }
 
     /// A sale three days ago and a case for it; returns the case id and the serial.

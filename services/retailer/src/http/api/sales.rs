@@ -1,8 +1,10 @@
 //! Sales: units sold, by receipt and serial, with their customer.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kummerer_contracts::Money;
+use kummerer_service::problem::FieldError;
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
@@ -10,10 +12,11 @@ use uuid::Uuid;
 
 use crate::app::catalogue::{self, SaleError, record_sale};
 use crate::db;
-use crate::domain::{CODE_MAX, check_sold_at};
+use crate::domain::{CODE_MAX, PriceError, check_sold_at};
 use crate::http::api::retailers::existing;
 use crate::http::input::{AddressBody, invalid};
 use crate::http::view::{List, SaleView};
+use crate::settings::SalesConfig;
 use kummerer_contracts::RetailerId;
 
 #[derive(Debug, Deserialize)]
@@ -27,9 +30,11 @@ pub struct NewSale {
 }
 
 /// `POST /api/retailers/{rid}/sales` → 201; unknown SKU → 422 (`sku`); the same serial on the
-/// same receipt again → 409 `sale_exists`.
+/// same receipt again → 409 `sale_exists`; a price paid above the product's list price beyond
+/// the tolerance → 422 `price_above_list`, in another currency → 422 `price_currency_not_list`.
 pub async fn create(
     db: web::Data<DatabaseConnection>,
+    config: web::Data<SalesConfig>,
     path: web::Path<Uuid>,
     body: web::Json<NewSale>,
 ) -> Result<HttpResponse, Problem> {
@@ -52,7 +57,8 @@ pub async fn create(
         sold_at: body.sold_at,
         customer,
     };
-    let (sale, product) = record_sale(db.get_ref(), RetailerId(retailer_id), new, now).await?;
+    let (sale, product) =
+        record_sale(db.get_ref(), RetailerId(retailer_id), new, **config, now).await?;
     Ok(HttpResponse::Created().json(SaleView::new(sale, &product)?))
 }
 
@@ -101,7 +107,28 @@ impl From<SaleError> for Problem {
             SaleError::RetailerNotFound => Problem::not_found("retailer"),
             SaleError::UnknownSku => invalid("sku", e.to_string()),
             SaleError::Exists { .. } => Problem::conflict("sale_exists", e.to_string()),
+            SaleError::Price(e) => price_problem(&e),
             SaleError::Db(e) => e.into(),
         }
     }
+}
+
+/// A refused price paid: 422 with the error's code, the list price and tolerance in `detail`,
+/// and the field it is about.
+fn price_problem(e: &PriceError) -> Problem {
+    let mut p = Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        e.code(),
+        "The price paid does not match the product's list price",
+        Some(e.to_string()),
+    );
+    let field = match e {
+        PriceError::AboveList { .. } => "price_paid.amount",
+        PriceError::OtherCurrency { .. } => "price_paid.currency",
+    };
+    p.errors = vec![FieldError {
+        field: field.to_owned(),
+        message: e.to_string(),
+    }];
+    p
 }

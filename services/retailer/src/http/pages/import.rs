@@ -3,7 +3,8 @@
 //! page lists every error (line, field, message) and offers to import only the valid rows, which
 //! the admin must choose explicitly (the page then says how many rows were skipped). A receipt
 //! line already imported (same receipt number and serial) is a duplicate error, never a second
-//! sale. The file is kept (`sales_imports`) so the second step imports exactly what was checked.
+//! sale. A price paid above the product's list price (beyond `KUMMERER_PRICE_TOLERANCE_PERCENT`)
+//! or in another currency is a `price_paid` error of its row. The file is kept (`sales_imports`) so the second step imports exactly what was checked.
 
 use std::collections::HashMap;
 
@@ -19,13 +20,14 @@ use uuid::Uuid;
 
 use crate::db::imports;
 use crate::domain::csv::{self, Record};
-use crate::domain::{CODE_MAX, check_sold_at};
+use crate::domain::{CODE_MAX, check_price_paid, check_sold_at};
 use crate::http::input::AddressBody;
 use crate::http::pages::admin::parse_money;
 use crate::http::pages::auth::{Signed, guard_post};
 use crate::http::pages::path_id;
 use crate::http::pages::roles::{admin_page, admin_post, admins_only, is_admin};
 use crate::http::pages::{Me, not_found, render_status};
+use crate::settings::SalesConfig;
 
 /// The columns of the file, in this order, named in its first line.
 pub const COLUMNS: [&str; 12] = [
@@ -98,6 +100,7 @@ async fn check<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
     text: &str,
+    config: SalesConfig,
     now: DateTime<Utc>,
 ) -> Result<Result<(Vec<Row>, Vec<RowError>, usize), RowError>, Problem> {
     let records = match csv::parse(text) {
@@ -172,9 +175,15 @@ async fn check<C: ConnectionTrait>(
             country: f(11).to_owned(),
         }
         .parse("customer", &mut v);
-        let product = products.get(&sku).copied();
-        if product.is_none() && !sku.is_empty() {
-            v.add("sku", "no product with this SKU");
+        let product = products.get(&sku).map(|(id, _)| *id);
+        match (products.get(&sku), &price) {
+            (None, _) if !sku.is_empty() => v.add("sku", "no product with this SKU"),
+            (Some((_, list)), Some(paid)) => {
+                if let Err(e) = check_price_paid(paid, list, config.price_tolerance_percent) {
+                    v.add("price_paid", e.to_string());
+                }
+            }
+            _ => {}
         }
         let key = (receipt_no.clone(), serial.clone());
         if !receipt_no.is_empty() && !serial.is_empty() {
@@ -343,6 +352,7 @@ fn multipart(req: &HttpRequest, body: &[u8]) -> Option<HashMap<String, (String, 
 pub async fn upload(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
+    config: web::Data<SalesConfig>,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
@@ -369,7 +379,7 @@ pub async fn upload(
     };
     let now = Utc::now();
     let txn = db.begin().await?;
-    let (valid, errors, total) = match check(&txn, retailer_id, &text, now).await? {
+    let (valid, errors, total) = match check(&txn, retailer_id, &text, **config, now).await? {
         Ok(checked) => checked,
         Err(e) => {
             txn.rollback().await?;
@@ -431,6 +441,7 @@ pub struct CsrfOnly {
 pub async fn import_valid(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
+    config: web::Data<SalesConfig>,
     path: web::Path<String>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, Problem> {
@@ -455,15 +466,15 @@ pub async fn import_valid(
         page.file_error = Some("This file is imported already; nothing more was imported.".into());
         return render_status(StatusCode::CONFLICT, &page);
     }
-    let (valid, errors, total) = match check(&txn, retailer_id, &stored.content, Utc::now()).await?
-    {
-        Ok(checked) => checked,
-        Err(e) => {
-            txn.rollback().await?;
-            page.file_error = Some(format!("Line {}: {}", e.line, e.message));
-            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-        }
-    };
+    let (valid, errors, total) =
+        match check(&txn, retailer_id, &stored.content, **config, Utc::now()).await? {
+            Ok(checked) => checked,
+            Err(e) => {
+                txn.rollback().await?;
+                page.file_error = Some(format!("Line {}: {}", e.line, e.message));
+                return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+            }
+        };
     if valid.is_empty() || !insert(&txn, retailer_id, &valid).await? {
         txn.rollback().await?;
         page.file_error = Some("No row of this file can be imported now.".into());

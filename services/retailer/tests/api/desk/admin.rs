@@ -460,6 +460,42 @@ async fn a_sales_file_with_errors_imports_nothing_unless_the_admin_chooses_its_v
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sales_file_with_a_price_above_the_list_price_imports_nothing() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let admin = session_of(&svc, desk.retailer_id, "admin@maier.example", "admin").await;
+    let day = (Utc::now() - Span::days(2)).format("%Y-%m-%d").to_string();
+    let priced = |receipt: &str, serial: &str, price: &str, currency: &str| {
+        line(receipt, "WM-100", serial, &day).replacen(
+            ",499.00,EUR,",
+            &format!(",{price},{currency},"),
+            1,
+        )
+    };
+    let file = [
+        HEADER.to_owned(),
+        line("P-1", "WM-100", "SN-P1", &day),      // 2: valid
+        priced("P-2", "SN-P2", "99999.99", "EUR"), // 3: a bought refund
+        priced("P-3", "SN-P3", "100.00", "CHF"),   // 4: another currency
+    ]
+    .join("\r\n");
+    let before = desk_snapshot(&svc.db).await;
+    let (status, html) = upload(&svc, &admin, "pos.csv", &file).await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("nothing was imported"), "{html}");
+    for (line_no, message) in [
+        (3, "the price paid 99999.99 EUR is above the product"),
+        (4, "the price paid is in CHF, the product"),
+    ] {
+        let row = format!(r#"<tr><td class="num">{line_no}</td><td>price_paid</td><td>"#);
+        assert!(html.contains(&row), "{row}: {html}");
+        assert!(html.contains(message), "{message}: {html}");
+    }
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_admin_is_created_on_the_command_line() {
     let svc = start().await;
     let url = svc.test_db.as_ref().unwrap().url.clone();
