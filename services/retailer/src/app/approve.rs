@@ -2,15 +2,16 @@
 //! the case's new status and both events commit together, or nothing does.
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{Address, CaseId, ClaimId, Money, RetailerId, SwapId};
+use kummerer_contracts::{
+    Address, CaseId, ClaimId, ManufacturerId, Money, RetailerId, SwapId, TimeWindow,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use serde::Serialize;
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::db::{self, Entry, claims, swaps};
 use crate::domain::{
-    ApprovalRefused, ClaimStatus, DeliveryWindow, Limit, Source, SwapStatus, kind,
+    ApprovalRefused, ClaimStatus, DeliveryWindow, Limit, SwapStatus, TimelineEntry,
 };
 use crate::outbound::{self, customer_of};
 
@@ -195,41 +196,32 @@ pub async fn approve_in<C: ConnectionTrait>(
             swap.id
         ))));
     }
-    let entry = |kind, details| Entry {
+    let entry = |entry| Entry {
         case_id: cid,
         retailer_id: rid,
-        kind,
+        entry,
         occurred_at: now,
-        source: Source::Retailer,
         message_id: None,
-        details,
         dedup_key: None,
     };
-    let mut approved = json!({
-        "swap_id": swap.id,
-        "replacement_sku": replacement.sku,
-        "window": { "start": window.start, "end": window.end },
-        "approved_by": approval.approved_by,
-    });
-    if let Some(by) = &approval.authorized_by {
-        approved["authorized_by"] = json!(by);
-    }
-    if let Some(location) = &pickup {
-        approved["stock_location"] = json!(location.name);
-    }
-    db::insert_timeline(txn, entry(kind::SWAP_APPROVED, approved)).await?;
-    db::insert_timeline(
-        txn,
-        entry(
-            kind::CLAIM_SUBMITTED,
-            json!({
-                "claim_id": claim.id,
-                "manufacturer_id": claim.manufacturer_id,
-                "amount_claimed": price_paid,
-            }),
-        ),
-    )
-    .await?;
+    let approved = TimelineEntry::SwapApproved {
+        swap_id: SwapId(swap.id),
+        replacement_sku: replacement.sku.clone(),
+        window: TimeWindow {
+            start: window.start,
+            end: window.end,
+        },
+        approved_by: approval.approved_by.clone(),
+        authorized_by: approval.authorized_by.clone(),
+        stock_location: pickup.as_ref().map(|location| location.name.clone()),
+    };
+    db::insert_timeline(txn, entry(approved)).await?;
+    let submitted = TimelineEntry::ClaimSubmitted {
+        claim_id: ClaimId(claim.id),
+        manufacturer_id: ManufacturerId(claim.manufacturer_id),
+        amount_claimed: price_paid.clone(),
+    };
+    db::insert_timeline(txn, entry(submitted)).await?;
     db::set_case_status(txn, rid, cid, next).await?;
     outbound::swap_approved(
         txn,

@@ -6,10 +6,9 @@ use chrono::{DateTime, SubsecRound, Utc};
 use kummerer_contracts::{CaseId, ClaimId, RetailerId};
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::db::{self, Entry, settlement};
-use crate::domain::{ClaimStatus, DisputeRefused, Source, kind};
+use crate::domain::{ClaimStatus, DisputeRefused, TimelineEntry};
 use crate::outbound;
 
 /// A checked dispute.
@@ -88,16 +87,14 @@ pub async fn dispute(
         Entry {
             case_id: claim.case_id,
             retailer_id: rid,
-            kind: kind::CLAIM_DISPUTED,
+            entry: TimelineEntry::ClaimDisputed {
+                claim_id,
+                statement: d.statement.clone(),
+                note: d.note.clone(),
+                disputed_by: d.disputed_by.clone(),
+            },
             occurred_at: now,
-            source: Source::Retailer,
             message_id: None,
-            details: json!({
-                "claim_id": id,
-                "statement": d.statement,
-                "note": d.note,
-                "disputed_by": d.disputed_by,
-            }),
             dedup_key: None,
         },
     )

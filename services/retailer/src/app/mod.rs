@@ -9,6 +9,7 @@
 //! database failing (or a stored row breaking an invariant), never the client's mistake.
 
 pub mod approve;
+pub mod case_events;
 pub mod cases;
 pub mod catalogue;
 pub mod disputes;

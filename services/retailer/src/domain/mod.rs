@@ -26,7 +26,9 @@ pub use refusal::{REFUSAL_TEXT_MAX, RefusalReason};
 pub use sale::{Entitlement, SaleDateError, check_sold_at, parse_country};
 pub use staff::Role;
 pub use swap::{DeliveryWindow, SwapStatus, WindowError, status_follows};
-pub use timeline::{Described, Source, describe, kind, window_text};
+pub use timeline::{
+    Described, Source, TimelineEntry, TimelineKind, describe, describe_stored, window_text,
+};
 
 /// Longest SKU, receipt number or serial number.
 pub const CODE_MAX: usize = 100;

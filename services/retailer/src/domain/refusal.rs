@@ -4,7 +4,8 @@
 /// Longest refusal text.
 pub const REFUSAL_TEXT_MAX: usize = 1000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RefusalReason {
     OutsideWarranty,
     DamageByCustomer,

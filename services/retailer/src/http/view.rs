@@ -280,12 +280,14 @@ pub struct CaseParts {
 
 impl From<CaseParts> for CaseView {
     fn from(p: CaseParts) -> Self {
-        let facts: Vec<Fact<'_>> = p
+        let facts: Vec<Fact> = p
             .timeline
             .iter()
-            .map(|t| Fact {
-                kind: t.kind.as_str(),
-                at: t.occurred_at,
+            .filter_map(|t| {
+                Some(Fact {
+                    kind: t.known_kind()?,
+                    at: t.occurred_at,
+                })
             })
             .collect();
         let ball = BallView::new(&ball(p.case.opened_at, &facts), Utc::now());

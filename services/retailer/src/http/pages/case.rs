@@ -296,7 +296,7 @@ pub(crate) async fn case_page(
             .timeline
             .iter()
             .map(|t| {
-                let said = crate::domain::describe(&t.kind, &t.details);
+                let said = crate::domain::describe_stored(&t.kind, &t.details);
                 TimelineRow {
                     kind: t.kind.clone(),
                     what: said.what,
