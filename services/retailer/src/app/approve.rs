@@ -108,7 +108,7 @@ pub async fn approve_in<C: ConnectionTrait>(
     let case = db::lock_case(txn, rid, cid)
         .await?
         .ok_or(ApproveError::NotFound)?;
-    let next = db::case_status(&case)?.approve_swap().map_err(refused)?;
+    let next = case.status.approve_swap().map_err(refused)?;
     let sale = db::sale_of(txn, rid, case.sale_id).await?;
     let product = db::product_of(txn, rid, sale.product_id).await?;
     let replacement = match &approval.replacement_sku {
@@ -168,7 +168,7 @@ pub async fn approve_in<C: ConnectionTrait>(
         approved_by: approval.approved_by.clone(),
         approved_at: now,
         authorized_by: approval.authorized_by.clone(),
-        status: SwapStatus::Approved.as_str().to_owned(),
+        status: SwapStatus::Approved,
         status_changed_at: now,
         stock_location_id: pickup.as_ref().map(|l| l.id),
     };
@@ -184,7 +184,7 @@ pub async fn approve_in<C: ConnectionTrait>(
         manufacturer_id: product.manufacturer_id,
         amount_claimed: price_paid.amount,
         currency: price_paid.currency.to_string(),
-        status: ClaimStatus::Submitted.as_str().to_owned(),
+        status: ClaimStatus::Submitted,
         decided_amount: None,
         reason_code: None,
         submitted_at: now,

@@ -233,12 +233,12 @@ async fn move_swap(
     next: SwapStatus,
     at: DateTime<Utc>,
 ) -> Result<(), CaseEventError> {
-    let current = db::swap_status(swap)?;
+    let current = swap.status;
     if status_follows(current, swap.status_changed_at, next, at) {
         db::set_swap_status(txn, swap.retailer_id, swap.id, next, at).await?;
     } else {
         tracing::info!(
-            swap.id = %swap.id, current = current.as_str(), reported = next.as_str(),
+            swap.id = %swap.id, current = current.as_string(), reported = next.as_string(),
             "older fact; swap status kept"
         );
     }
@@ -371,7 +371,7 @@ async fn claim_entry(
     at: DateTime<Utc>,
 ) -> Result<(), CaseEventError> {
     let claim = claim_for(txn, ids).await?;
-    let kind = entry.kind().stored();
+    let kind = entry.kind().as_string();
     let inserted = db::insert_timeline(
         txn,
         Entry {
@@ -425,7 +425,7 @@ async fn mark_delivered(
             case_id: CaseId(swap.case_id),
             swap_id: SwapId(swap.id),
         })?;
-    if let Some(next) = db::case_status(&case)?.after_delivery() {
+    if let Some(next) = case.status.after_delivery() {
         db::set_case_status(txn, swap.retailer_id, swap.case_id, next).await?;
     }
     Ok(())
@@ -556,7 +556,7 @@ async fn claim_decided(
             claim.retailer_id,
             claim.id,
             ClaimDecision {
-                status: status.as_str(),
+                status,
                 amount: ev.amount.amount,
                 reason_code: ev.reason_code.as_deref(),
                 decided_at: ev.decided_at,

@@ -43,9 +43,7 @@ pub async fn refuse(
     let case = db::lock_case(&txn, rid, cid)
         .await?
         .ok_or(RefuseError::NotFound)?;
-    let next = db::case_status(&case)?
-        .refuse()
-        .map_err(RefuseError::Refused)?;
+    let next = case.status.refuse().map_err(RefuseError::Refused)?;
     let inserted = refusals::insert(
         &txn,
         refusals::NewRefusal {

@@ -53,8 +53,8 @@ pub async fn status(
     let sale = db::sale_of(db, retailer_id, case.sale_id).await?;
     let product = db::product_of(db, retailer_id, sale.product_id).await?;
     let swap = db::swap_of_case(db, retailer_id, case.id).await?;
-    let swap_status = swap.as_ref().map(db::swap_status).transpose()?;
-    let step = Step::of(db::case_status(&case)?, swap_status);
+    let swap_status = swap.as_ref().map(|s| s.status);
+    let step = Step::of(case.status, swap_status);
     let (window, eta) = if matches!(step, Step::DeliveryScheduled | Step::OnTheWay) {
         // The crew's window: from the latest `on_the_way` or `job_scheduled`, else the one
         // approved; the estimate from the latest `on_the_way`.

@@ -42,8 +42,8 @@ pub async fn time_to_swap<C: ConnectionTrait>(
             retailer_id.into(),
             from.into(),
             to.into(),
-            TimelineKind::Delivered.stored().into(),
-            TimelineKind::DeliveredAndCollected.stored().into(),
+            TimelineKind::Delivered.as_string().into(),
+            TimelineKind::DeliveredAndCollected.as_string().into(),
         ],
     ))
     .all(db)

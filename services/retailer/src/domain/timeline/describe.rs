@@ -220,7 +220,7 @@ pub fn describe(entry: &TimelineEntry) -> Described {
         } => (
             "Case refused",
             sentence(vec![
-                Some(words(reason_code.as_str())),
+                Some(words(&reason_code.as_string())),
                 text(reason_text).map(|s| format!("“{s}”")),
                 text(refused_by).map(|s| format!("by {s}")),
             ]),

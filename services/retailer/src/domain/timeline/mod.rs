@@ -16,8 +16,9 @@ use serde_json::Value;
 
 use crate::domain::RefusalReason;
 
-/// Which party an entry comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which party an entry comes from; stored in `timeline.source` (text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
 pub enum Source {
     Retailer,
     Logistics,
@@ -25,12 +26,9 @@ pub enum Source {
 }
 
 impl Source {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::Retailer => "retailer",
-            Source::Logistics => "logistics",
-            Source::Manufacturer => "manufacturer",
-        }
+    /// The stored value, as the column holds it.
+    pub fn as_string(self) -> String {
+        sea_orm::ActiveEnum::to_value(&self)
     }
 }
 
@@ -185,7 +183,7 @@ pub enum TimelineKind {
 
 impl TimelineKind {
     /// The stored value (`swap_approved`, …).
-    pub fn stored(self) -> String {
+    pub fn as_string(self) -> String {
         sea_orm::ActiveEnum::to_value(&self)
     }
 
@@ -273,7 +271,7 @@ impl TimelineEntry {
     pub fn mismatch_key(job_id: JobId) -> String {
         format!(
             "{}:{job_id}",
-            TimelineKind::CollectedSerialMismatch.stored()
+            TimelineKind::CollectedSerialMismatch.as_string()
         )
     }
 }
@@ -299,7 +297,7 @@ mod tests {
         };
         let (kind, details) = entry.to_stored();
         assert_eq!(kind, TimelineKind::SwapApproved);
-        assert_eq!(kind.stored(), "swap_approved");
+        assert_eq!(kind.as_string(), "swap_approved");
         // Absent optional facts are left out, as before the enum.
         assert_eq!(
             details,
@@ -307,7 +305,7 @@ mod tests {
                    "window": {"start": "1970-01-01T00:00:00Z", "end": "1970-01-01T00:00:00Z"},
                    "approved_by": "clerk@x.de", "stock_location": "Lager"})
         );
-        let back = TimelineEntry::from_stored(&kind.stored(), &details).unwrap();
+        let back = TimelineEntry::from_stored(&kind.as_string(), &details).unwrap();
         assert_eq!(back, entry);
         assert_eq!(TimelineKind::parse("swap_approved"), Some(kind));
         assert_eq!(TimelineKind::parse("teleported"), None);

@@ -90,7 +90,7 @@ impl StaffRow {
 }
 
 pub struct LimitRow {
-    pub role: &'static str,
+    pub role: String,
     pub current: String,
 }
 
@@ -167,14 +167,14 @@ async fn admin_view(
             id: s.id,
             name: s.name,
             email: s.email,
-            role: s.role,
+            role: s.role.as_string(),
             store_id: s.store_id,
         })
         .collect();
     let mut limits = Vec::new();
     for role in Role::ALL {
         limits.push(LimitRow {
-            role: role.as_str(),
+            role: role.as_string(),
             current: db::authority::limit_of(db, retailer_id, role)
                 .await?
                 .describe(),

@@ -169,10 +169,9 @@ pub async fn check_manager(
     if password.is_empty() || password.chars().count() > kummerer_web::PASSWORD_MAX {
         return Ok(None);
     }
-    let member = desk::staff_by_email(db, &email).await?.filter(|m| {
-        m.retailer_id == retailer_id
-            && matches!(Role::parse(&m.role), Some(Role::Manager | Role::Admin))
-    });
+    let member = desk::staff_by_email(db, &email)
+        .await?
+        .filter(|m| m.retailer_id == retailer_id && matches!(m.role, Role::Manager | Role::Admin));
     let hash = member
         .as_ref()
         .map_or(kummerer_web::DUMMY_HASH.to_owned(), |m| {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::db::{self};
-use crate::domain::{CaseStatus, Limit, Role};
+use crate::domain::{CaseStatus, Limit};
 use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::refusals::{RefuseForm, reason_options};
@@ -69,9 +69,7 @@ pub struct LocationOption {
 
 /// The signed-in staff member's authority limit.
 pub(crate) async fn my_limit(db: &DatabaseConnection, me: &Signed) -> Result<Limit, Problem> {
-    let role = Role::parse(&me.staff.role)
-        .ok_or_else(|| Problem::internal(format!("staff {} has no known role", me.staff.id)))?;
-    Ok(db::authority::limit_of(db, me.staff.retailer_id, role).await?)
+    Ok(db::authority::limit_of(db, me.staff.retailer_id, me.staff.role).await?)
 }
 
 #[derive(Template)]
@@ -216,7 +214,7 @@ pub(crate) async fn case_page(
     errors: Errors,
 ) -> Result<CasePage, Problem> {
     let retailer_id = me.staff.retailer_id;
-    let can_approve = db::case_status(&case)? == CaseStatus::Open;
+    let can_approve = case.status == CaseStatus::Open;
     let has_status_link = case.status_token_hash.is_some();
     let view = case_view(db, case).await?;
     let limit = my_limit(db, me).await?;

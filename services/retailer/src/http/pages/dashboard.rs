@@ -40,7 +40,7 @@ pub struct BallRow {
 }
 
 pub struct ReasonRow {
-    pub code: &'static str,
+    pub code: String,
     pub label: &'static str,
     pub count: i64,
     /// Share of all refusals, in percent (for the bar).
@@ -123,10 +123,10 @@ pub async fn page(
             .map(|r| {
                 let count = counts
                     .iter()
-                    .find(|(code, _)| code == r.as_str())
+                    .find(|(code, _)| *code == r.as_string())
                     .map_or(0, |(_, n)| *n);
                 ReasonRow {
-                    code: r.as_str(),
+                    code: r.as_string(),
                     label: r.label(),
                     count,
                     percent: if refusals_total > 0 {

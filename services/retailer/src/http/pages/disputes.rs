@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::app::disputes::{DisputeError, dispute};
 use crate::db;
-use crate::domain::Role;
+use crate::domain::{ClaimStatus, Role};
 use crate::http::input::checked_dispute;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::auth::{Signed, guard_post};
@@ -51,10 +51,7 @@ pub(crate) fn managers_only(why: &str) -> Result<HttpResponse, Problem> {
 
 /// Whether the signed-in person is a manager or an admin.
 pub(crate) fn is_manager(me: &Signed) -> bool {
-    matches!(
-        Role::parse(&me.staff.role),
-        Some(Role::Manager | Role::Admin)
-    )
+    matches!(me.staff.role, Role::Manager | Role::Admin)
 }
 
 /// The page for the claim, or `None` when the retailer has no such claim.
@@ -74,8 +71,8 @@ async fn dispute_page(
         me: Me::from(me),
         claim_id,
         case_id: claim.case_id,
-        can_dispute: claim.status == "rejected" && !disputed,
-        status: claim.status,
+        can_dispute: claim.status == ClaimStatus::Rejected && !disputed,
+        status: claim.status.as_string(),
         reason_code: claim.reason_code.unwrap_or_default().replace('_', " "),
         form,
         errors,

@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::db::imports;
 use crate::domain::csv::{self, Record};
-use crate::domain::{CODE_MAX, check_sold_at};
+use crate::domain::{CODE_MAX, ImportStatus, check_sold_at};
 use crate::http::input::AddressBody;
 use crate::http::pages::admin::parse_money;
 use crate::http::pages::auth::{Signed, guard_post};
@@ -398,7 +398,11 @@ pub async fn upload(
             uploaded_by: me.staff.id,
             file_name,
             content: &text,
-            status: if all_valid { "imported" } else { "checked" },
+            status: if all_valid {
+                ImportStatus::Imported
+            } else {
+                ImportStatus::Checked
+            },
             imported: all_valid.then_some(valid.len() as i32),
             skipped: all_valid.then_some(0),
         },
@@ -450,7 +454,7 @@ pub async fn import_valid(
     };
     let mut page = empty_page(&me);
     page.file_name = stored.file_name.clone();
-    if stored.status != "checked" {
+    if stored.status != ImportStatus::Checked {
         txn.rollback().await?;
         page.file_error = Some("This file is imported already; nothing more was imported.".into());
         return render_status(StatusCode::CONFLICT, &page);

@@ -204,7 +204,7 @@ impl From<&auth::Signed> for Me {
         Me {
             name: s.staff.name.clone(),
             email: s.staff.email.clone(),
-            role: s.staff.role.clone(),
+            role: s.staff.role.as_string(),
             csrf: s.csrf.clone(),
         }
     }

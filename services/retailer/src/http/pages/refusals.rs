@@ -33,9 +33,9 @@ pub fn reason_options(selected: &str) -> Vec<CategoryOption> {
     RefusalReason::ALL
         .into_iter()
         .map(|r| CategoryOption {
-            value: r.as_str(),
+            value: r.as_string(),
             label: r.label().to_owned(),
-            selected: r.as_str() == selected,
+            selected: r.as_string() == selected,
         })
         .collect()
 }
@@ -119,7 +119,7 @@ pub struct Period {
 }
 
 pub struct ReasonCount {
-    pub code: &'static str,
+    pub code: String,
     pub label: &'static str,
     pub count: i64,
 }
@@ -161,10 +161,7 @@ pub async fn report(
     db: web::Data<DatabaseConnection>,
     query: web::Query<Period>,
 ) -> Result<HttpResponse, Problem> {
-    if !matches!(
-        Role::parse(&me.staff.role),
-        Some(Role::Manager | Role::Admin)
-    ) {
+    if !matches!(me.staff.role, Role::Manager | Role::Admin) {
         return message_page(
             StatusCode::FORBIDDEN,
             "Managers only",
@@ -202,11 +199,11 @@ pub async fn report(
             page.per_reason = RefusalReason::ALL
                 .into_iter()
                 .map(|r| ReasonCount {
-                    code: r.as_str(),
+                    code: r.as_string(),
                     label: r.label(),
                     count: counts
                         .iter()
-                        .find(|(code, _)| code == r.as_str())
+                        .find(|(code, _)| *code == r.as_string())
                         .map_or(0, |(_, n)| *n),
                 })
                 .collect();

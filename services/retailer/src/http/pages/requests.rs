@@ -20,12 +20,12 @@ use uuid::Uuid;
 use crate::app::approve::ApproveError;
 use crate::app::requests::{self as app, DecideError};
 use crate::db::{self, requests};
-use crate::domain::REFUSAL_TEXT_MAX;
+use crate::domain::{REFUSAL_TEXT_MAX, RequestStatus};
 use crate::http::pages::approve::{Rejected, checked_form};
 use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::case::SwapForm;
-use crate::http::pages::roles::{is_manager, manager_page, manager_post, role_of};
+use crate::http::pages::roles::{is_manager, manager_page, manager_post};
 use crate::http::pages::{Me, not_found, render, see_other};
 use crate::http::pages::{path_id, when};
 
@@ -201,8 +201,8 @@ async fn request_page(
         me: Me::from(me),
         id: r.id,
         case_id: r.case_id,
-        can_decide: r.status == "open" && is_manager(&me.staff),
-        status: r.status,
+        can_decide: r.status == RequestStatus::Open && is_manager(&me.staff),
+        status: r.status.as_string(),
         requester: format!("{} ({})", r.requester_name, r.requester_email),
         asked_at: when(r.created_at),
         unit: format!(
@@ -212,7 +212,11 @@ async fn request_page(
             sale.serial,
             crate::http::view::money(sale.price_paid, &sale.currency)?
         ),
-        defect: format!("{}: {}", case.defect_category, case.defect_description),
+        defect: format!(
+            "{}: {}",
+            case.defect_category.as_string(),
+            case.defect_description
+        ),
         replacement,
         pickup,
         window: format!(
@@ -278,7 +282,7 @@ pub async fn approve(
     let Some(r) = requests::find(db, retailer_id, id).await? else {
         return not_found();
     };
-    if r.status != "open" {
+    if r.status != RequestStatus::Open {
         let page = request_page(db, &me, r, None, String::new()).await?;
         return render(&page);
     }
@@ -291,8 +295,7 @@ pub async fn approve(
             Failure::Fields(fields)
         }
         Ok(mut approval) => {
-            let role = role_of(&me.staff)
-                .ok_or_else(|| Problem::internal(format!("staff {} has no role", me.staff.id)))?;
+            let role = me.staff.role;
             approval.limit = Some(db::authority::limit_of(db, retailer_id, role).await?);
             approval.authorized_by = Some(me.staff.email.clone());
             match app::approve(db, rid, id, StaffId(me.staff.id), approval, now).await {

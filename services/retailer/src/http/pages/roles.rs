@@ -11,16 +11,12 @@ use crate::http::pages::auth::{Signed, guard_post};
 use crate::http::pages::me_or_sign_in;
 use crate::http::pages::message_page;
 
-pub fn role_of(member: &staff::Model) -> Option<Role> {
-    Role::parse(&member.role)
-}
-
 pub fn is_manager(member: &staff::Model) -> bool {
-    matches!(role_of(member), Some(Role::Manager | Role::Admin))
+    matches!(member.role, Role::Manager | Role::Admin)
 }
 
 pub fn is_admin(member: &staff::Model) -> bool {
-    role_of(member) == Some(Role::Admin)
+    member.role == Role::Admin
 }
 
 pub fn managers_only() -> Result<HttpResponse, Problem> {

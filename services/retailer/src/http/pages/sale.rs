@@ -21,7 +21,7 @@ use kummerer_contracts::StoreId;
 // --- a sale -------------------------------------------------------------------------------------
 
 pub struct CategoryOption {
-    pub value: &'static str,
+    pub value: String,
     pub label: String,
     pub selected: bool,
 }
@@ -30,9 +30,9 @@ fn category_options(selected: &str) -> Vec<CategoryOption> {
     DefectCategory::ALL
         .into_iter()
         .map(|c| CategoryOption {
-            value: c.as_str(),
-            label: c.as_str().replace('_', " "),
-            selected: c.as_str() == selected,
+            value: c.as_string(),
+            label: c.as_string().replace('_', " "),
+            selected: c.as_string() == selected,
         })
         .collect()
 }
@@ -125,14 +125,14 @@ async fn sale_page(
         .map(warranty_box);
     let active_case = desk::active_case_of_sale(db, retailer_id, sale.id)
         .await?
-        .map(|c| (c.id, c.status));
+        .map(|c| (c.id, c.status.as_string()));
     let earlier_cases = desk::cases_of_unit(db, retailer_id, &sale.serial, EARLIER_CASES_MAX)
         .await?
         .into_iter()
         .map(|c| EarlierCaseRow {
             id: c.id,
             opened: when(c.opened_at),
-            status: c.status,
+            status: c.status.as_string(),
         })
         .collect();
     Ok(SalePage {

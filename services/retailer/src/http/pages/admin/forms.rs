@@ -36,7 +36,8 @@ pub async fn create_staff(
     form: Form,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    admin_form!(req, db, form, "staff", |me, f| async {
+    admin_form!(req, db, form, "staff", |me, f| {
+        async {
         let retailer_id = me.staff.retailer_id;
         let mut v = FieldErrors::new();
         let email = parse_email(field(&f, "email"));
@@ -68,11 +69,12 @@ pub async fn create_staff(
             }
             Err(AccountError::Db(e)) => return Err(e.into()),
         };
-        tracing::info!(admin.id = %me.staff.id, staff.id = %member.id, staff.role = %member.role,
+        tracing::info!(admin.id = %me.staff.id, staff.id = %member.id, staff.role = member.role.as_string(),
             "staff account created by an admin");
         Ok(())
     }
-    .await)
+    .await
+    })
 }
 
 /// `POST /desk/admin/staff/{id}` `{role, store_id, action}`: `save` the role and store,
@@ -140,7 +142,7 @@ pub async fn set_limit(
         let amount = parse_money(&mut v, "amount", field(&f, "amount"), field(&f, "currency"));
         let (amount,) = (amount,).all_parsed(v).map_err(Failure::Fields)?;
         db::authority::set_limit(db, me.staff.retailer_id, role, &amount).await?;
-        tracing::info!(admin.id = %me.staff.id, role = role.as_str(), limit = %amount,
+        tracing::info!(admin.id = %me.staff.id, role = role.as_string(), limit = %amount,
             "authority limit set at the desk");
         Ok(())
     }
