@@ -285,7 +285,8 @@ mod tests {
 /// The signed-in staff member as an extractor (zero2prod's `reject_anonymous_users`): a desk
 /// page takes `SignedIn(me)` instead of checking the session itself; without a live session the
 /// request is answered with the redirect to the sign-in page and the handler never runs. (A POST
-/// also checks the form's CSRF token, so POSTs keep [`guard_post`].)
+/// also checks the form's CSRF token: it takes [`super::roles::Posted`]; the manager and admin
+/// pages take [`super::roles::SignedManager`] and [`super::roles::SignedAdmin`].)
 pub struct SignedIn(pub Signed);
 
 /// No live session: 303 to the sign-in page.

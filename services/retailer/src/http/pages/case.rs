@@ -4,6 +4,7 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Duration, Timelike, Utc};
+use kummerer_contracts::CaseId;
 use kummerer_service::Problem;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
@@ -11,10 +12,11 @@ use uuid::Uuid;
 
 use crate::db::{self};
 use crate::domain::{CaseStatus, Limit};
+use crate::http::pages::PathId;
 use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::refusals::{RefuseForm, reason_options};
-use crate::http::pages::{DATETIME_LOCAL, Errors, Me, not_found, path_id, render, when};
+use crate::http::pages::{DATETIME_LOCAL, Errors, Me, not_found, render, when};
 use crate::http::view::case_view;
 use crate::http::view::{BallView, CaseView, money};
 
@@ -325,9 +327,9 @@ pub(crate) async fn case_page(
 pub async fn case(
     SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
+    PathId(path): PathId<CaseId>,
 ) -> Result<HttpResponse, Problem> {
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path.map(Uuid::from) else {
         return not_found();
     };
     let Some(case) = db::find_case(db.get_ref(), me.staff.retailer_id, id).await? else {

@@ -13,7 +13,6 @@ use askama::Template;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
-use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -21,10 +20,10 @@ use crate::db::imports;
 use crate::domain::csv::{self, Record};
 use crate::domain::{CODE_MAX, ImportStatus, check_sold_at};
 use crate::http::input::AddressBody;
+use crate::http::pages::PathId;
 use crate::http::pages::admin::parse_money;
-use crate::http::pages::auth::{Signed, guard_post};
-use crate::http::pages::path_id;
-use crate::http::pages::roles::{admin_page, admin_post, admins_only, is_admin};
+use crate::http::pages::auth::{CsrfForm, Signed, guard_post};
+use crate::http::pages::roles::{Admins, Posted, SignedAdmin, admins_only, is_admin};
 use crate::http::pages::{Me, not_found, render_status};
 
 /// The columns of the file, in this order, named in its first line.
@@ -281,14 +280,7 @@ fn empty_page(me: &Signed) -> ImportPage {
 }
 
 /// `GET /desk/admin/import`.
-pub async fn page(
-    req: HttpRequest,
-    db: web::Data<DatabaseConnection>,
-) -> Result<HttpResponse, Problem> {
-    let me = match admin_page(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
+pub async fn page(SignedAdmin(me): SignedAdmin) -> Result<HttpResponse, Problem> {
     render_status(StatusCode::OK, &empty_page(&me))
 }
 
@@ -422,28 +414,17 @@ pub async fn upload(
     render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CsrfOnly {
-    pub csrf: String,
-}
-
 /// `POST /desk/admin/import/{id}/valid`: the admin chose to import the valid rows of a checked
 /// file: they are checked again (the database may have moved on) and imported in one
 /// transaction; the page says how many rows were skipped and lists them. A file imported
 /// already is not imported twice.
 pub async fn import_valid(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
-    form: web::Form<CsrfOnly>,
+    PathId(path): PathId<Uuid>,
+    Posted { me, .. }: Posted<CsrfForm, Admins>,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    let me = match admin_post(&req, db, &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path else {
         return not_found();
     };
     let retailer_id = me.staff.retailer_id;

@@ -2,7 +2,7 @@
 //! managers and admins.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{Duration, NaiveDate, Utc};
 use kummerer_service::{FieldErrors, Problem};
@@ -13,13 +13,14 @@ use crate::app::refusals::{Refusal, RefuseError, refuse};
 use crate::db::{self, refusals};
 use crate::domain::{REFUSAL_TEXT_MAX, RefusalReason, Role};
 use crate::http::input::checked;
+use crate::http::pages::PathId;
 use crate::http::pages::auth::SignedIn;
-use crate::http::pages::auth::guard_post;
 use crate::http::pages::case::case_page;
-use crate::http::pages::path_id;
+use crate::http::pages::roles::Posted;
 use crate::http::pages::sale::CategoryOption;
 use crate::http::pages::{Errors, Me, message_page, not_found, render, see_other};
 use kummerer_contracts::{CaseId, RetailerId, StaffId};
+use uuid::Uuid;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
@@ -45,16 +46,11 @@ pub fn reason_options(selected: &str) -> Vec<CategoryOption> {
 /// other services. Bad fields, or a case no longer open → the case page with the errors,
 /// nothing saved.
 pub async fn refuse_form(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
-    form: web::Form<RefuseForm>,
+    PathId(path): PathId<CaseId>,
+    Posted { me, form, .. }: Posted<RefuseForm>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path.map(Uuid::from) else {
         return not_found();
     };
     let retailer_id = me.staff.retailer_id;
@@ -64,7 +60,6 @@ pub async fn refuse_form(
     {
         return not_found();
     }
-    let form = form.into_inner();
     let mut v = FieldErrors::new();
     let reason = RefusalReason::parse(form.reason_code.trim());
     if reason.is_none() {
