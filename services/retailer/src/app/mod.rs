@@ -14,6 +14,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod disputes;
 pub mod entitlement;
+pub mod import;
 pub mod ledger;
 pub mod refusals;
 pub mod requests;

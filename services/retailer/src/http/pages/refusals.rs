@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
@@ -148,6 +148,34 @@ fn parse_day(raw: &str, default: NaiveDate) -> Option<NaiveDate> {
     }
 }
 
+/// The instants a report's days span: from the first day's midnight to the midnight after the
+/// last day (UTC).
+struct Span {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+enum SpanError {
+    /// A day that is not `YYYY-MM-DD` (or has no day after it).
+    Malformed,
+    /// The period ends before it starts.
+    Backwards,
+}
+
+fn span(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Span, SpanError> {
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(SpanError::Malformed);
+    };
+    if from > to {
+        return Err(SpanError::Backwards);
+    }
+    let after = to.succ_opt().ok_or(SpanError::Malformed)?;
+    Ok(Span {
+        start: from.and_time(NaiveTime::MIN).and_utc(),
+        end: after.and_time(NaiveTime::MIN).and_utc(),
+    })
+}
+
 /// `GET /desk/reports/refusals?from=YYYY-MM-DD&to=YYYY-MM-DD` (both days included, UTC; the
 /// last 30 days by default): refusals per reason, per person and per store (where the case was
 /// opened). Managers and admins only (a clerk gets the 403 page).
@@ -180,15 +208,8 @@ pub async fn report(
         per_person: Vec::new(),
         per_store: Vec::new(),
     };
-    match (from, to) {
-        (Some(from), Some(to)) if from <= to => {
-            let start = from.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-            let end = (to + Duration::days(1))
-                .and_hms_opt(0, 0, 0)
-                .map(|t| t.and_utc());
-            let (Some(start), Some(end)) = (start, end) else {
-                return Err(Problem::internal("midnight vanished"));
-            };
+    match span(from, to) {
+        Ok(Span { start, end }) => {
             let retailer_id = me.staff.retailer_id;
             let counts = refusals::per_reason(db.get_ref(), retailer_id, start, end).await?;
             page.per_reason = RefusalReason::ALL
@@ -214,10 +235,10 @@ pub async fn report(
                 .map(|(store, n)| (store.unwrap_or_else(|| "No store".to_owned()), n))
                 .collect();
         }
-        (Some(_), Some(_)) => {
+        Err(SpanError::Backwards) => {
             page.message = Some("The period must not end before it starts.".to_owned());
         }
-        _ => {
+        Err(SpanError::Malformed) => {
             page.message = Some("Enter the days as YYYY-MM-DD.".to_owned());
         }
     }
