@@ -95,7 +95,7 @@ pub async fn swap_approved<C: ConnectionTrait>(txn: &C, f: SwapFacts<'_>) -> Res
             list_price: crate::db::money(product.price, &product.currency).ok(),
             sold_at: sale.sold_at,
             swapped_at: swap.approved_at,
-            defect_category: case.defect_category.clone(),
+            defect_category: case.defect_category.as_string(),
             defect_description: case.defect_description.clone(),
         },
     )

@@ -2,15 +2,16 @@
 //! the case's new status and both events commit together, or nothing does.
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{Address, CaseId, ClaimId, Money, RetailerId, SwapId};
+use kummerer_contracts::{
+    Address, CaseId, ClaimId, ManufacturerId, Money, RetailerId, SwapId, TimeWindow,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use serde::Serialize;
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::db::{self, Entry, claims, swaps};
 use crate::domain::{
-    ApprovalRefused, ClaimStatus, DeliveryWindow, Limit, Source, SwapStatus, kind,
+    ApprovalRefused, ClaimStatus, DeliveryWindow, Limit, SwapStatus, TimelineEntry,
 };
 use crate::outbound::{self, customer_of};
 
@@ -107,7 +108,7 @@ pub async fn approve_in<C: ConnectionTrait>(
     let case = db::lock_case(txn, rid, cid)
         .await?
         .ok_or(ApproveError::NotFound)?;
-    let next = db::case_status(&case)?.approve_swap().map_err(refused)?;
+    let next = case.status.approve_swap().map_err(refused)?;
     let sale = db::sale_of(txn, rid, case.sale_id).await?;
     let product = db::product_of(txn, rid, sale.product_id).await?;
     let replacement = match &approval.replacement_sku {
@@ -167,7 +168,7 @@ pub async fn approve_in<C: ConnectionTrait>(
         approved_by: approval.approved_by.clone(),
         approved_at: now,
         authorized_by: approval.authorized_by.clone(),
-        status: SwapStatus::Approved.as_str().to_owned(),
+        status: SwapStatus::Approved,
         status_changed_at: now,
         stock_location_id: pickup.as_ref().map(|l| l.id),
     };
@@ -183,7 +184,7 @@ pub async fn approve_in<C: ConnectionTrait>(
         manufacturer_id: product.manufacturer_id,
         amount_claimed: price_paid.amount,
         currency: price_paid.currency.to_string(),
-        status: ClaimStatus::Submitted.as_str().to_owned(),
+        status: ClaimStatus::Submitted,
         decided_amount: None,
         reason_code: None,
         submitted_at: now,
@@ -195,41 +196,32 @@ pub async fn approve_in<C: ConnectionTrait>(
             swap.id
         ))));
     }
-    let entry = |kind, details| Entry {
+    let entry = |entry| Entry {
         case_id: cid,
         retailer_id: rid,
-        kind,
+        entry,
         occurred_at: now,
-        source: Source::Retailer,
         message_id: None,
-        details,
         dedup_key: None,
     };
-    let mut approved = json!({
-        "swap_id": swap.id,
-        "replacement_sku": replacement.sku,
-        "window": { "start": window.start, "end": window.end },
-        "approved_by": approval.approved_by,
-    });
-    if let Some(by) = &approval.authorized_by {
-        approved["authorized_by"] = json!(by);
-    }
-    if let Some(location) = &pickup {
-        approved["stock_location"] = json!(location.name);
-    }
-    db::insert_timeline(txn, entry(kind::SWAP_APPROVED, approved)).await?;
-    db::insert_timeline(
-        txn,
-        entry(
-            kind::CLAIM_SUBMITTED,
-            json!({
-                "claim_id": claim.id,
-                "manufacturer_id": claim.manufacturer_id,
-                "amount_claimed": price_paid,
-            }),
-        ),
-    )
-    .await?;
+    let approved = TimelineEntry::SwapApproved {
+        swap_id: SwapId(swap.id),
+        replacement_sku: replacement.sku.clone(),
+        window: TimeWindow {
+            start: window.start,
+            end: window.end,
+        },
+        approved_by: approval.approved_by.clone(),
+        authorized_by: approval.authorized_by.clone(),
+        stock_location: pickup.as_ref().map(|location| location.name.clone()),
+    };
+    db::insert_timeline(txn, entry(approved)).await?;
+    let submitted = TimelineEntry::ClaimSubmitted {
+        claim_id: ClaimId(claim.id),
+        manufacturer_id: ManufacturerId(claim.manufacturer_id),
+        amount_claimed: price_paid.clone(),
+    };
+    db::insert_timeline(txn, entry(submitted)).await?;
     db::set_case_status(txn, rid, cid, next).await?;
     outbound::swap_approved(
         txn,

@@ -41,7 +41,7 @@ impl From<cases::Model> for EarlierCase {
     fn from(c: cases::Model) -> Self {
         EarlierCase {
             id: c.id,
-            status: c.status,
+            status: c.status.as_string(),
             opened_at: c.opened_at,
         }
     }
@@ -116,9 +116,9 @@ pub async fn open_on_sale<C: ConnectionTrait>(
         id: Uuid::now_v7(),
         retailer_id: sale.retailer_id,
         sale_id: sale.id,
-        defect_category: category.as_str().to_owned(),
+        defect_category: category,
         defect_description: description,
-        status: CaseStatus::Open.as_str().to_owned(),
+        status: CaseStatus::Open,
         opened_at: Utc::now(),
         status_token_hash: None,
         store_id: store_id.map(Uuid::from),

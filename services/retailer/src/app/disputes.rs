@@ -6,10 +6,9 @@ use chrono::{DateTime, SubsecRound, Utc};
 use kummerer_contracts::{CaseId, ClaimId, RetailerId};
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use serde::Serialize;
-use serde_json::json;
 
 use crate::db::{self, Entry, settlement};
-use crate::domain::{ClaimStatus, DisputeRefused, Source, kind};
+use crate::domain::{DisputeRefused, TimelineEntry};
 use crate::outbound;
 
 /// A checked dispute.
@@ -25,7 +24,7 @@ pub struct Dispute {
 pub struct Disputed {
     pub claim_id: ClaimId,
     pub case_id: CaseId,
-    pub status: &'static str,
+    pub status: String,
     pub disputed_at: DateTime<Utc>,
 }
 
@@ -57,12 +56,7 @@ pub async fn dispute(
     let claim = db::lock_claim(&txn, rid, id)
         .await?
         .ok_or(DisputeError::NotFound)?;
-    let status = ClaimStatus::parse(&claim.status).ok_or_else(|| {
-        DbErr::Custom(format!(
-            "claim {claim_id} has unknown status {}",
-            claim.status
-        ))
-    })?;
+    let status = claim.status;
     let refused = |reason| DisputeError::Refused { claim_id, reason };
     let before = settlement::was_disputed(&txn, rid, id).await?;
     let next = status.dispute(before).map_err(refused)?;
@@ -82,22 +76,20 @@ pub async fn dispute(
         // The claim lock makes this unreachable; the key is the second line of defence.
         return Err(refused(DisputeRefused::AlreadyDisputed));
     }
-    settlement::set_claim_status(&txn, rid, id, next.as_str()).await?;
+    settlement::set_claim_status(&txn, rid, id, next).await?;
     db::insert_timeline(
         &txn,
         Entry {
             case_id: claim.case_id,
             retailer_id: rid,
-            kind: kind::CLAIM_DISPUTED,
+            entry: TimelineEntry::ClaimDisputed {
+                claim_id,
+                statement: d.statement.clone(),
+                note: d.note.clone(),
+                disputed_by: d.disputed_by.clone(),
+            },
             occurred_at: now,
-            source: Source::Retailer,
             message_id: None,
-            details: json!({
-                "claim_id": id,
-                "statement": d.statement,
-                "note": d.note,
-                "disputed_by": d.disputed_by,
-            }),
             dedup_key: None,
         },
     )
@@ -119,7 +111,7 @@ pub async fn dispute(
     Ok(Disputed {
         claim_id,
         case_id: CaseId(claim.case_id),
-        status: next.as_str(),
+        status: next.as_string(),
         disputed_at: now,
     })
 }

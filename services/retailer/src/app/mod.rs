@@ -9,10 +9,12 @@
 //! database failing (or a stored row breaking an invariant), never the client's mistake.
 
 pub mod approve;
+pub mod case_events;
 pub mod cases;
 pub mod catalogue;
 pub mod disputes;
 pub mod entitlement;
+pub mod import;
 pub mod ledger;
 pub mod refusals;
 pub mod requests;

@@ -4,10 +4,9 @@
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{CaseId, RetailerId, StaffId};
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
-use serde_json::json;
 
 use crate::db::{self, Entry, refusals};
-use crate::domain::{ApprovalRefused, RefusalReason, Source, kind};
+use crate::domain::{ApprovalRefused, RefusalReason, TimelineEntry};
 
 /// A checked refusal.
 #[derive(Debug, Clone)]
@@ -44,9 +43,7 @@ pub async fn refuse(
     let case = db::lock_case(&txn, rid, cid)
         .await?
         .ok_or(RefuseError::NotFound)?;
-    let next = db::case_status(&case)?
-        .refuse()
-        .map_err(RefuseError::Refused)?;
+    let next = case.status.refuse().map_err(RefuseError::Refused)?;
     let inserted = refusals::insert(
         &txn,
         refusals::NewRefusal {
@@ -68,15 +65,13 @@ pub async fn refuse(
         Entry {
             case_id: cid,
             retailer_id: rid,
-            kind: kind::CASE_REFUSED,
+            entry: TimelineEntry::CaseRefused {
+                reason_code: r.reason,
+                reason_text: r.text,
+                refused_by: r.refused_by_email,
+            },
             occurred_at: now,
-            source: Source::Retailer,
             message_id: None,
-            details: json!({
-                "reason_code": r.reason.as_str(),
-                "reason_text": r.text,
-                "refused_by": r.refused_by_email,
-            }),
             dedup_key: None,
         },
     )

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::app::approve::{Approval, ApproveError, SwapApproved, approve_in};
 use crate::db::{self, requests};
-use crate::domain::ApprovalRefused;
+use crate::domain::{ApprovalRefused, RequestStatus};
 
 /// The id of an approval request.
 pub type RequestId = Uuid;
@@ -41,9 +41,7 @@ pub async fn ask(
     let case = db::lock_case(&txn, rid, cid)
         .await?
         .ok_or(AskError::CaseNotFound)?;
-    db::case_status(&case)?
-        .approve_swap()
-        .map_err(AskError::Refused)?;
+    case.status.approve_swap().map_err(AskError::Refused)?;
     let id = Uuid::now_v7();
     if !requests::insert(&txn, id, rid, cid, requested_by.as_uuid(), form).await? {
         return Err(AskError::AlreadyAsked);
@@ -83,7 +81,7 @@ pub async fn approve(
     let Some(r) = requests::lock(&txn, rid, request_id).await? else {
         return Err(DecideError::NotFound);
     };
-    if r.status != "open" {
+    if r.status != RequestStatus::Open {
         return Err(DecideError::AlreadyDecided);
     }
     match approve_in(&txn, retailer_id, CaseId(r.case_id), approval, now).await {
@@ -124,7 +122,7 @@ pub async fn withdraw_if_moot(
         return Ok(());
     };
     if let Some(case) = db::find_case(db, rid, r.case_id).await?
-        && db::case_status(&case)?.approve_swap().is_err()
+        && case.status.approve_swap().is_err()
     {
         requests::decide(db, rid, request_id, requests::Outcome::Withdrawn, None, now).await?;
     }

@@ -102,7 +102,7 @@ pub async fn change(
         Change::RoleAndStore { role, store } => {
             desk::set_role_and_store(db, rid, member.id, role, store.map(StoreId::into)).await?;
             tracing::info!(admin.id = %admin, staff.id = %member.id,
-                staff.role = role.as_str(), "staff role and store set");
+                staff.role = role.as_string(), "staff role and store set");
         }
     }
     Ok(())

@@ -6,7 +6,7 @@ use kummerer_contracts::{CaseId, RetailerId, TimeWindow};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::db;
-use crate::domain::{Step, kind};
+use crate::domain::{Step, TimelineEntry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StatusLinkError {
@@ -53,27 +53,27 @@ pub async fn status(
     let sale = db::sale_of(db, retailer_id, case.sale_id).await?;
     let product = db::product_of(db, retailer_id, sale.product_id).await?;
     let swap = db::swap_of_case(db, retailer_id, case.id).await?;
-    let swap_status = swap.as_ref().map(db::swap_status).transpose()?;
-    let step = Step::of(db::case_status(&case)?, swap_status);
+    let swap_status = swap.as_ref().map(|s| s.status);
+    let step = Step::of(case.status, swap_status);
     let (window, eta) = if matches!(step, Step::DeliveryScheduled | Step::OnTheWay) {
         // The crew's window: from the latest `on_the_way` or `job_scheduled`, else the one
         // approved; the estimate from the latest `on_the_way`.
         let timeline = db::timeline_of(db, retailer_id, case.id).await?;
-        let latest = timeline
-            .iter()
-            .rev()
-            .find(|t| t.kind == kind::JOB_SCHEDULED || t.kind == kind::ON_THE_WAY);
+        let latest = timeline.iter().rev().find_map(|t| match t.entry() {
+            Ok(TimelineEntry::JobScheduled { window, .. }) => Some((window, None)),
+            Ok(TimelineEntry::OnTheWay { window, eta, .. }) => Some((window, eta)),
+            _ => None,
+        });
         let eta = latest
-            .filter(|t| t.kind == kind::ON_THE_WAY && step == Step::OnTheWay)
-            .and_then(|t| serde_json::from_value::<DateTime<Utc>>(t.details["eta"].clone()).ok());
-        let window = latest
-            .and_then(|t| serde_json::from_value::<TimeWindow>(t.details["window"].clone()).ok())
-            .or_else(|| {
-                swap.as_ref().map(|s| TimeWindow {
-                    start: s.window_start,
-                    end: s.window_end,
-                })
-            });
+            .as_ref()
+            .and_then(|(_, eta)| *eta)
+            .filter(|_| step == Step::OnTheWay);
+        let window = latest.map(|(window, _)| window).or_else(|| {
+            swap.as_ref().map(|s| TimeWindow {
+                start: s.window_start,
+                end: s.window_end,
+            })
+        });
         (window, eta)
     } else {
         (None, None)

@@ -10,14 +10,13 @@
 //!   before any message about them can exist), lines in several currencies or a total that is
 //!   not their sum → dead-lettered, nothing stored.
 
-use kummerer_contracts::{AgreementPublishedV1, CreditNoteIssuedV1, Event};
+use kummerer_contracts::{AgreementPublishedV1, ClaimId, CreditNoteId, CreditNoteIssuedV1, Event};
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::db::{self, Entry, settlement};
-use crate::domain::{Source, kind};
+use crate::domain::TimelineEntry;
 
 pub struct SettlementConsumer;
 
@@ -123,16 +122,14 @@ async fn credit_note_issued(
             Entry {
                 case_id: claim.case_id,
                 retailer_id: claim.retailer_id,
-                kind: kind::CREDITED,
+                entry: TimelineEntry::Credited {
+                    claim_id: ClaimId(claim.id),
+                    credit_note_id: CreditNoteId(ev.credit_note_id),
+                    number: ev.number.clone(),
+                    amount: line.amount.clone(),
+                },
                 occurred_at: ev.issued_at,
-                source: Source::Manufacturer,
                 message_id: None,
-                details: json!({
-                    "claim_id": claim.id,
-                    "credit_note_id": ev.credit_note_id,
-                    "number": ev.number,
-                    "amount": line.amount,
-                }),
                 dedup_key: None,
             },
         )

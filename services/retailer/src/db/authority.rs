@@ -19,7 +19,7 @@ pub async fn limit_of<C: ConnectionTrait>(
             DbBackend::Postgres,
             "SELECT amount, currency::text AS currency FROM authority_limits \
              WHERE retailer_id = $1 AND role = $2",
-            [retailer_id.into(), role.as_str().into()],
+            [retailer_id.into(), role.as_string().into()],
         ))
         .await?;
     match row {
@@ -47,7 +47,7 @@ pub async fn set_limit<C: ConnectionTrait>(
          DO UPDATE SET amount = EXCLUDED.amount, currency = EXCLUDED.currency, updated_at = now()",
         [
             retailer_id.into(),
-            role.as_str().into(),
+            role.as_string().into(),
             amount.amount.into(),
             amount.currency.as_str().into(),
         ],

@@ -9,9 +9,9 @@ pub struct Model {
     pub id: Uuid,
     pub retailer_id: Uuid,
     pub sale_id: Uuid,
-    pub defect_category: String,
+    pub defect_category: crate::domain::DefectCategory,
     pub defect_description: String,
-    pub status: String,
+    pub status: crate::domain::CaseStatus,
     pub opened_at: DateTimeUtc,
     /// Hex SHA-256 of the customer's status-link token, once a link was created.
     pub status_token_hash: Option<String>,
@@ -100,20 +100,10 @@ pub async fn set_case_status<C: ConnectionTrait>(
     status: CaseStatus,
 ) -> Result<(), DbErr> {
     cases::Entity::update_many()
-        .col_expr(cases::Column::Status, Expr::value(status.as_str()))
+        .col_expr(cases::Column::Status, Expr::value(status))
         .filter(cases::Column::Id.eq(id))
         .filter(cases::Column::RetailerId.eq(retailer_id))
         .exec(db)
         .await?;
     Ok(())
-}
-
-/// The stored status as the domain type.
-pub fn case_status(case: &cases::Model) -> Result<CaseStatus, DbErr> {
-    CaseStatus::parse(&case.status).ok_or_else(|| {
-        DbErr::Custom(format!(
-            "case {} has unknown status {:?}",
-            case.id, case.status
-        ))
-    })
 }

@@ -13,7 +13,7 @@ pub struct Model {
     pub manufacturer_id: Uuid,
     pub amount_claimed: Decimal,
     pub currency: String,
-    pub status: String,
+    pub status: crate::domain::ClaimStatus,
     pub decided_amount: Option<Decimal>,
     pub reason_code: Option<String>,
     pub submitted_at: DateTimeUtc,
@@ -90,7 +90,7 @@ pub async fn decide_claim<C: ConnectionTrait>(
 }
 
 pub struct ClaimDecision<'a> {
-    pub status: &'a str,
+    pub status: crate::domain::ClaimStatus,
     pub amount: rust_decimal::Decimal,
     pub reason_code: Option<&'a str>,
     pub decided_at: DateTime<Utc>,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement};
 use uuid::Uuid;
 
-use crate::domain::kind;
+use crate::domain::TimelineKind;
 
 #[derive(Debug, Clone, FromQueryResult)]
 pub struct TimeToSwap {
@@ -42,8 +42,8 @@ pub async fn time_to_swap<C: ConnectionTrait>(
             retailer_id.into(),
             from.into(),
             to.into(),
-            kind::DELIVERED.into(),
-            kind::DELIVERED_AND_COLLECTED.into(),
+            TimelineKind::Delivered.as_string().into(),
+            TimelineKind::DeliveredAndCollected.as_string().into(),
         ],
     ))
     .all(db)

@@ -130,7 +130,7 @@ pub async fn set_role_and_store<C: ConnectionTrait>(
     store_id: Option<Uuid>,
 ) -> Result<(), DbErr> {
     staff::Entity::update_many()
-        .col_expr(staff::Column::Role, Expr::value(role.as_str()))
+        .col_expr(staff::Column::Role, Expr::value(role.as_string()))
         .col_expr(staff::Column::StoreId, Expr::value(store_id))
         .filter(staff::Column::Id.eq(id))
         .filter(staff::Column::RetailerId.eq(retailer_id))

@@ -8,6 +8,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::domain::ImportStatus;
+
 #[derive(FromQueryResult)]
 struct Known {
     receipt_no: String,
@@ -92,7 +94,7 @@ pub struct NewImport<'a> {
     pub file_name: &'a str,
     pub content: &'a str,
     /// `imported` (every row was valid and is in) or `checked` (errors: nothing imported yet).
-    pub status: &'static str,
+    pub status: ImportStatus,
     pub imported: Option<i32>,
     pub skipped: Option<i32>,
 }
@@ -108,7 +110,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, i: NewImport<'_>) -> Result<(), 
             i.uploaded_by.into(),
             i.file_name.chars().take(200).collect::<String>().into(),
             i.content.to_owned().into(),
-            i.status.into(),
+            sea_orm::ActiveEnum::to_value(&i.status).into(),
             i.imported.into(),
             i.skipped.into(),
         ],
@@ -122,7 +124,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, i: NewImport<'_>) -> Result<(), 
 pub struct Stored {
     pub file_name: String,
     pub content: String,
-    pub status: String,
+    pub status: ImportStatus,
 }
 
 /// The stored file, locked until the caller's transaction ends.

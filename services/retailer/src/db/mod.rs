@@ -49,12 +49,12 @@ pub fn money(amount: Decimal, currency: &str) -> Result<kummerer_contracts::Mone
         .map_err(|e| DbErr::Custom(format!("stored amount: {e}")))
 }
 
-pub use cases::{case_status, find_case, insert_case, lock_case, set_case_status};
+pub use cases::{find_case, insert_case, lock_case, set_case_status};
 pub use claims::{ClaimDecision, claim_of_swap, decide_claim, insert_claim, lock_claim};
 pub use products::{
     insert_product, list_products, product, product_by_sku, product_of, products_by_ids,
 };
 pub use retailers::{find_retailer, insert_retailer};
 pub use sales::{find_sales, insert_sale, latest_sale_of_serial, sale_of};
-pub use swaps::{insert_swap, lock_swap, set_swap_status, swap_of_case, swap_status};
+pub use swaps::{insert_swap, lock_swap, set_swap_status, swap_of_case};
 pub use timeline::{Entry, insert_timeline, timeline_of};

@@ -26,7 +26,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, r: NewRefusal<'_>) -> Result<boo
             [
                 r.case_id.into(),
                 r.retailer_id.into(),
-                r.reason.as_str().into(),
+                r.reason.as_string().into(),
                 r.text.into(),
                 r.refused_by.into(),
                 r.refused_at.into(),

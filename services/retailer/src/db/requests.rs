@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
 use uuid::Uuid;
 
+use crate::domain::RequestStatus;
+
 fn stmt(sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
@@ -17,7 +19,7 @@ pub struct Request {
     pub requester_name: String,
     pub requester_email: String,
     pub form: serde_json::Value,
-    pub status: String,
+    pub status: crate::domain::RequestStatus,
     pub decided_by_email: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub decline_reason: Option<String>,
@@ -124,9 +126,9 @@ pub async fn decide<C: ConnectionTrait>(
     at: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let (status, reason, swap_id) = match outcome {
-        Outcome::Approved(swap_id) => ("approved", None, Some(swap_id)),
-        Outcome::Declined(reason) => ("declined", Some(reason), None),
-        Outcome::Withdrawn => ("withdrawn", None, None),
+        Outcome::Approved(swap_id) => (RequestStatus::Approved, None, Some(swap_id)),
+        Outcome::Declined(reason) => (RequestStatus::Declined, Some(reason), None),
+        Outcome::Withdrawn => (RequestStatus::Withdrawn, None, None),
     };
     let done = db
         .execute_raw(stmt(
@@ -136,7 +138,7 @@ pub async fn decide<C: ConnectionTrait>(
             vec![
                 retailer_id.into(),
                 id.into(),
-                status.into(),
+                status.as_string().into(),
                 reason.into(),
                 swap_id.into(),
                 decided_by.into(),

@@ -8,6 +8,8 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Statement, Value};
 use uuid::Uuid;
 
+use crate::domain::ClaimStatus;
+
 fn stmt(sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
 }
@@ -195,11 +197,15 @@ pub async fn set_claim_status<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
     claim_id: Uuid,
-    status: &str,
+    status: ClaimStatus,
 ) -> Result<(), DbErr> {
     db.execute_raw(stmt(
         "UPDATE claims SET status = $3 WHERE retailer_id = $1 AND id = $2",
-        vec![retailer_id.into(), claim_id.into(), status.into()],
+        vec![
+            retailer_id.into(),
+            claim_id.into(),
+            status.as_string().into(),
+        ],
     ))
     .await?;
     Ok(())

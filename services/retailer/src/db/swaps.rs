@@ -22,7 +22,7 @@ pub struct Model {
     pub approved_at: DateTimeUtc,
     /// The manager who authorized a swap above the approver's limit.
     pub authorized_by: Option<String>,
-    pub status: String,
+    pub status: crate::domain::SwapStatus,
     pub status_changed_at: DateTimeUtc,
     /// Where the replacement was reserved (`None`: no reservation).
     pub stock_location_id: Option<Uuid>,
@@ -84,20 +84,11 @@ pub async fn set_swap_status<C: ConnectionTrait>(
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     swaps::Entity::update_many()
-        .col_expr(swaps::Column::Status, Expr::value(status.as_str()))
+        .col_expr(swaps::Column::Status, Expr::value(status))
         .col_expr(swaps::Column::StatusChangedAt, Expr::value(at))
         .filter(swaps::Column::Id.eq(id))
         .filter(swaps::Column::RetailerId.eq(retailer_id))
         .exec(db)
         .await?;
     Ok(())
-}
-
-pub fn swap_status(swap: &swaps::Model) -> Result<SwapStatus, DbErr> {
-    SwapStatus::parse(&swap.status).ok_or_else(|| {
-        DbErr::Custom(format!(
-            "swap {} has unknown status {:?}",
-            swap.id, swap.status
-        ))
-    })
 }

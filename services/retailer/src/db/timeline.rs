@@ -34,34 +34,46 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::{insert_new, timeline};
-use crate::domain::Source;
+use crate::domain::{TimelineEntry, TimelineKind, timeline::UnreadableEntry};
 
 /// A new timeline entry.
 pub struct Entry {
     pub case_id: Uuid,
     pub retailer_id: Uuid,
-    pub kind: &'static str,
+    /// What happened: stored as its kind and its details.
+    pub entry: TimelineEntry,
     pub occurred_at: DateTime<Utc>,
-    pub source: Source,
     /// The message the entry comes from (`None` for the retailer's own entries).
     pub message_id: Option<Uuid>,
-    pub details: serde_json::Value,
     /// A fact that must be on the case once (per this key), whichever message brings it.
     pub dedup_key: Option<String>,
+}
+
+impl Model {
+    /// What the row says, typed; an error for a kind or details this version does not read.
+    pub fn entry(&self) -> Result<TimelineEntry, UnreadableEntry> {
+        TimelineEntry::from_stored(&self.kind, &self.details)
+    }
+
+    /// The row's kind; `None` for a kind this version does not know.
+    pub fn known_kind(&self) -> Option<TimelineKind> {
+        TimelineKind::parse(&self.kind)
+    }
 }
 
 /// Appends an entry; `false` when an entry from the same message, or with the same dedup key
 /// on the case, is already there.
 pub async fn insert_timeline<C: ConnectionTrait>(db: &C, entry: Entry) -> Result<bool, DbErr> {
+    let (kind, details) = entry.entry.to_stored();
     let row: timeline::ActiveModel = timeline::Model {
         id: Uuid::now_v7(),
         case_id: entry.case_id,
         retailer_id: entry.retailer_id,
-        kind: entry.kind.to_owned(),
+        kind: kind.as_string(),
         occurred_at: entry.occurred_at,
-        source: entry.source.as_str().to_owned(),
+        source: entry.entry.source().as_string(),
         message_id: entry.message_id,
-        details: entry.details,
+        details,
         recorded_at: Utc::now(),
         dedup_key: entry.dedup_key,
     }

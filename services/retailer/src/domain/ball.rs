@@ -26,7 +26,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::kind;
+use crate::domain::TimelineKind;
 
 /// Who can hold the ball.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,8 +80,8 @@ pub struct Holding {
 
 /// A fact from the timeline: its kind and when it happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fact<'a> {
-    pub kind: &'a str,
+pub struct Fact {
+    pub kind: TimelineKind,
     pub at: DateTime<Utc>,
 }
 
@@ -152,35 +152,48 @@ struct State {
 }
 
 impl State {
-    fn apply(&mut self, fact: &Fact<'_>) {
+    fn apply(&mut self, fact: &Fact) {
         let at = fact.at;
         match fact.kind {
-            kind::SWAP_APPROVED if matches!(self.delivery, Delivery::Undecided(_)) => {
-                self.delivery = Delivery::WithCrew(at);
+            TimelineKind::SwapApproved => {
+                if matches!(self.delivery, Delivery::Undecided(_)) {
+                    self.delivery = Delivery::WithCrew(at);
+                }
             }
-            kind::CLAIM_SUBMITTED => self.claim.filed = true,
-            kind::JOB_SCHEDULED | kind::ON_THE_WAY
-                if matches!(self.delivery, Delivery::BackWithRetailer(_)) =>
-            {
-                self.delivery = Delivery::WithCrew(at);
+            TimelineKind::ClaimSubmitted => self.claim.filed = true,
+            TimelineKind::JobScheduled | TimelineKind::OnTheWay => {
+                if matches!(self.delivery, Delivery::BackWithRetailer(_)) {
+                    self.delivery = Delivery::WithCrew(at);
+                }
             }
-            kind::DELIVERY_FAILED if matches!(self.delivery, Delivery::WithCrew(_)) => {
-                self.delivery = Delivery::BackWithRetailer(at);
+            TimelineKind::DeliveryFailed => {
+                if matches!(self.delivery, Delivery::WithCrew(_)) {
+                    self.delivery = Delivery::BackWithRetailer(at);
+                }
             }
-            kind::DELIVERED => self.delivered = true,
-            kind::COLLECTED => self.collected = true,
-            kind::DELIVERED_AND_COLLECTED => self.delivery = Delivery::Done,
-            kind::CLAIM_DECIDED => self.claim.decided = true,
-            kind::CLAIM_DISPUTED if self.claim.decided => self.claim.decided = false,
-            kind::RETURN_REQUESTED if self.claim.unit == Return::NotRequested => {
-                self.claim.unit = Return::Requested;
+            TimelineKind::Delivered => self.delivered = true,
+            TimelineKind::Collected => self.collected = true,
+            TimelineKind::DeliveredAndCollected => self.delivery = Delivery::Done,
+            TimelineKind::ClaimDecided => self.claim.decided = true,
+            TimelineKind::ClaimDisputed => {
+                if self.claim.decided {
+                    self.claim.decided = false;
+                }
             }
-            kind::RETURN_ARRIVED if self.claim.unit != Return::Inspected => {
-                self.claim.unit = Return::Arrived;
+            TimelineKind::ReturnRequested => {
+                if self.claim.unit == Return::NotRequested {
+                    self.claim.unit = Return::Requested;
+                }
             }
-            kind::CLAIM_INSPECTED => self.claim.unit = Return::Inspected,
-            kind::CASE_REFUSED => self.refused = true,
-            _ => {}
+            TimelineKind::ReturnArrived => {
+                if self.claim.unit != Return::Inspected {
+                    self.claim.unit = Return::Arrived;
+                }
+            }
+            TimelineKind::ClaimInspected => self.claim.unit = Return::Inspected,
+            TimelineKind::CaseRefused => self.refused = true,
+            // Flags and money move nobody.
+            TimelineKind::CollectedSerialMismatch | TimelineKind::Credited => {}
         }
         if self.delivered && self.collected {
             self.delivery = Delivery::Done;
@@ -227,7 +240,7 @@ impl State {
 }
 
 /// Who holds the ball on a case opened at `opened_at` with these timeline facts (in any order).
-pub fn ball(opened_at: DateTime<Utc>, facts: &[Fact<'_>]) -> Ball {
+pub fn ball(opened_at: DateTime<Utc>, facts: &[Fact]) -> Ball {
     let mut facts = facts.to_vec();
     facts.sort_by_key(|f| f.at);
     let mut state = State {
@@ -279,17 +292,17 @@ mod tests {
         DateTime::<Utc>::UNIX_EPOCH + Duration::days(20_000) + Duration::minutes(minutes)
     }
 
-    fn fact(kind: &str, minutes: i64) -> Fact<'_> {
+    fn fact(kind: TimelineKind, minutes: i64) -> Fact {
         Fact {
             kind,
             at: at(minutes),
         }
     }
 
-    fn approved(minutes: i64) -> [Fact<'static>; 2] {
+    fn approved(minutes: i64) -> [Fact; 2] {
         [
-            fact(kind::SWAP_APPROVED, minutes),
-            fact(kind::CLAIM_SUBMITTED, minutes),
+            fact(TimelineKind::SwapApproved, minutes),
+            fact(TimelineKind::ClaimSubmitted, minutes),
         ]
     }
 
@@ -325,7 +338,7 @@ mod tests {
         assert_eq!(b.handovers, 1);
         // Scheduling the visit keeps it with the crew, since the approval.
         let mut facts = approved(5).to_vec();
-        facts.push(fact(kind::JOB_SCHEDULED, 6));
+        facts.push(fact(TimelineKind::JobScheduled, 6));
         let b = ball(at(0), &facts);
         assert_eq!(
             (b.party, b.since, b.handovers),
@@ -336,7 +349,10 @@ mod tests {
     #[test]
     fn a_failed_visit_hands_the_delivery_back_and_the_longest_wait_is_shown() {
         let mut facts = approved(5).to_vec();
-        facts.extend([fact(kind::JOB_SCHEDULED, 6), fact(kind::DELIVERY_FAILED, 9)]);
+        facts.extend([
+            fact(TimelineKind::JobScheduled, 6),
+            fact(TimelineKind::DeliveryFailed, 9),
+        ]);
         let b = ball(at(0), &facts);
         // The manufacturer has waited on the claim since the approval, longer than the retailer
         // on the delivery: shown first, both listed.
@@ -349,24 +365,24 @@ mod tests {
         assert_eq!(b.handovers, 2);
 
         // With the claim decided, only the retailer holds it.
-        facts.push(fact(kind::CLAIM_DECIDED, 10));
+        facts.push(fact(TimelineKind::ClaimDecided, 10));
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since), (Some(Party::Retailer), at(9)));
         assert_eq!(parties(&b), [("retailer", "delivery")]);
         assert_eq!(b.handovers, 2);
 
         // A second failure leaves it with the retailer since the first.
-        facts.push(fact(kind::DELIVERY_FAILED, 11));
+        facts.push(fact(TimelineKind::DeliveryFailed, 11));
         assert_eq!(ball(at(0), &facts).since, at(9));
 
         // A new visit gives it back to the crew.
-        facts.push(fact(kind::JOB_SCHEDULED, 12));
+        facts.push(fact(TimelineKind::JobScheduled, 12));
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since), (Some(Party::Crew), at(12)));
         assert_eq!(b.handovers, 3);
 
         // Delivered: settled, nobody holds it, since the delivery.
-        facts.push(fact(kind::DELIVERED_AND_COLLECTED, 20));
+        facts.push(fact(TimelineKind::DeliveredAndCollected, 20));
         let b = ball(at(0), &facts);
         assert_eq!(b.party, None);
         assert!(b.holders.is_empty());
@@ -378,13 +394,13 @@ mod tests {
     #[test]
     fn a_delivery_before_the_decision_leaves_the_manufacturer() {
         let mut facts = approved(5).to_vec();
-        facts.push(fact(kind::DELIVERED_AND_COLLECTED, 8));
-        facts.push(fact(kind::COLLECTED_SERIAL_MISMATCH, 8));
+        facts.push(fact(TimelineKind::DeliveredAndCollected, 8));
+        facts.push(fact(TimelineKind::CollectedSerialMismatch, 8));
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since), (Some(Party::Manufacturer), at(5)));
         assert_eq!(parties(&b), [("manufacturer", "claim")]);
         assert_eq!(b.handovers, 1);
-        facts.push(fact(kind::CLAIM_DECIDED, 30));
+        facts.push(fact(TimelineKind::ClaimDecided, 30));
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since, b.handovers), (None, at(30), 1));
     }
@@ -392,16 +408,22 @@ mod tests {
     #[test]
     fn the_visit_ends_once_delivered_and_collected_are_both_reported() {
         let mut facts = approved(5).to_vec();
-        facts.extend([fact(kind::CLAIM_DECIDED, 6), fact(kind::ON_THE_WAY, 7)]);
-        facts.push(fact(kind::DELIVERED, 8));
+        facts.extend([
+            fact(TimelineKind::ClaimDecided, 6),
+            fact(TimelineKind::OnTheWay, 7),
+        ]);
+        facts.push(fact(TimelineKind::Delivered, 8));
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since), (Some(Party::Crew), at(5)));
-        facts.push(fact(kind::COLLECTED, 9));
+        facts.push(fact(TimelineKind::Collected, 9));
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since, b.handovers), (None, at(9), 1));
         // After a failed visit, the crew setting off takes the delivery back.
         let mut facts = approved(5).to_vec();
-        facts.extend([fact(kind::DELIVERY_FAILED, 6), fact(kind::ON_THE_WAY, 8)]);
+        facts.extend([
+            fact(TimelineKind::DeliveryFailed, 6),
+            fact(TimelineKind::OnTheWay, 8),
+        ]);
         let b = ball(at(0), &facts);
         assert_eq!(b.holders[1].party, Party::Crew);
         assert_eq!(b.holders[1].since, at(8));
@@ -412,14 +434,17 @@ mod tests {
     fn the_manufacturer_holds_a_return_its_inspection_and_a_disputed_claim() {
         let mut facts = approved(5).to_vec();
         facts.extend([
-            fact(kind::DELIVERED_AND_COLLECTED, 6),
-            fact(kind::RETURN_REQUESTED, 7),
+            fact(TimelineKind::DeliveredAndCollected, 6),
+            fact(TimelineKind::ReturnRequested, 7),
         ]);
         // Undecided, a return asked: the manufacturer, since the claim was filed.
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since), (Some(Party::Manufacturer), at(5)));
         // Decided while the unit travels: still the manufacturer, without a break.
-        facts.extend([fact(kind::CLAIM_DECIDED, 8), fact(kind::RETURN_ARRIVED, 9)]);
+        facts.extend([
+            fact(TimelineKind::ClaimDecided, 8),
+            fact(TimelineKind::ReturnArrived, 9),
+        ]);
         let b = ball(at(0), &facts);
         assert_eq!(parties(&b), [("manufacturer", "return")]);
         assert_eq!(
@@ -427,24 +452,24 @@ mod tests {
             (Some(Party::Manufacturer), at(5), 1)
         );
         // Inspected: settled.
-        facts.push(fact(kind::CLAIM_INSPECTED, 10));
+        facts.push(fact(TimelineKind::ClaimInspected, 10));
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since), (None, at(10)));
         // A dispute hands the claim back to the manufacturer; the new decision settles it.
-        facts.push(fact(kind::CLAIM_DISPUTED, 11));
+        facts.push(fact(TimelineKind::ClaimDisputed, 11));
         let b = ball(at(0), &facts);
         assert_eq!(
             (b.party, b.since, b.handovers),
             (Some(Party::Manufacturer), at(11), 2)
         );
-        facts.push(fact(kind::CLAIM_DECIDED, 12));
+        facts.push(fact(TimelineKind::ClaimDecided, 12));
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since, b.handovers), (None, at(12), 2));
     }
 
     #[test]
     fn a_refused_case_waits_for_nobody() {
-        let b = ball(at(0), &[fact(kind::CASE_REFUSED, 4)]);
+        let b = ball(at(0), &[fact(TimelineKind::CaseRefused, 4)]);
         assert_eq!((b.party, b.since, b.handovers), (None, at(4), 0));
         assert!(b.holders.is_empty());
     }
@@ -453,13 +478,13 @@ mod tests {
     fn facts_count_in_the_order_they_happened_and_late_nonsense_changes_nothing() {
         // Reported out of order: the decision (taken before the visit) arrives last.
         let facts = [
-            fact(kind::DELIVERED_AND_COLLECTED, 20),
-            fact(kind::DELIVERY_FAILED, 25),
-            fact(kind::CLAIM_DECIDED, 7),
-            fact(kind::JOB_SCHEDULED, 6),
-            fact(kind::SWAP_APPROVED, 5),
-            fact(kind::CLAIM_SUBMITTED, 5),
-            fact(kind::CLAIM_DECIDED, 40),
+            fact(TimelineKind::DeliveredAndCollected, 20),
+            fact(TimelineKind::DeliveryFailed, 25),
+            fact(TimelineKind::ClaimDecided, 7),
+            fact(TimelineKind::JobScheduled, 6),
+            fact(TimelineKind::SwapApproved, 5),
+            fact(TimelineKind::ClaimSubmitted, 5),
+            fact(TimelineKind::ClaimDecided, 40),
         ];
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since, b.handovers), (None, at(20), 1));

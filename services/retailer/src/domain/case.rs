@@ -11,7 +11,8 @@
 //! till) is refused, never a second swap and a second claim.
 
 /// What the customer reports, in categories the manufacturers' claim rules can rely on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
 pub enum DefectCategory {
     DoesNotStart,
     Noise,
@@ -33,29 +34,24 @@ impl DefectCategory {
         DefectCategory::Other,
     ];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DefectCategory::DoesNotStart => "does_not_start",
-            DefectCategory::Noise => "noise",
-            DefectCategory::Leak => "leak",
-            DefectCategory::Display => "display",
-            DefectCategory::Performance => "performance",
-            DefectCategory::DamagedOnArrival => "damaged_on_arrival",
-            DefectCategory::Other => "other",
-        }
+    /// The stored value, as the column holds it.
+    pub fn as_string(self) -> String {
+        sea_orm::ActiveEnum::to_value(&self)
     }
 
+    /// A stored (or submitted) value; `None` for one this version does not know.
     pub fn parse(s: &str) -> Option<DefectCategory> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+        <Self as sea_orm::ActiveEnum>::try_from_value(&s.to_owned()).ok()
     }
 
     /// The accepted values, for error messages.
     pub fn list() -> String {
-        Self::ALL.map(DefectCategory::as_str).join(", ")
+        Self::ALL.map(DefectCategory::as_string).join(", ")
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
 pub enum CaseStatus {
     Open,
     SwapApproved,
@@ -92,18 +88,14 @@ impl CaseStatus {
         CaseStatus::Refused,
     ];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseStatus::Open => "open",
-            CaseStatus::SwapApproved => "swap_approved",
-            CaseStatus::Delivered => "delivered",
-            CaseStatus::Closed => "closed",
-            CaseStatus::Refused => "refused",
-        }
+    /// The stored value, as the column holds it.
+    pub fn as_string(self) -> String {
+        sea_orm::ActiveEnum::to_value(&self)
     }
 
+    /// A stored (or submitted) value; `None` for one this version does not know.
     pub fn parse(s: &str) -> Option<CaseStatus> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+        <Self as sea_orm::ActiveEnum>::try_from_value(&s.to_owned()).ok()
     }
 
     /// The status after approving a swap, if this case may still get one.
@@ -151,7 +143,7 @@ mod tests {
     #[test]
     fn categories_round_trip_and_reject_others() {
         for c in DefectCategory::ALL {
-            assert_eq!(DefectCategory::parse(c.as_str()), Some(c));
+            assert_eq!(DefectCategory::parse(&c.as_string()), Some(c));
         }
         assert_eq!(DefectCategory::parse("malfunction"), None);
         assert_eq!(DefectCategory::parse("Noise"), None);
@@ -195,7 +187,7 @@ mod tests {
     #[test]
     fn statuses_round_trip() {
         for s in CaseStatus::ALL {
-            assert_eq!(CaseStatus::parse(s.as_str()), Some(s));
+            assert_eq!(CaseStatus::parse(&s.as_string()), Some(s));
         }
         assert!(CaseStatus::Delivered.is_active());
         assert!(!CaseStatus::Closed.is_active());

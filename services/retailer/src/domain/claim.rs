@@ -21,7 +21,8 @@ pub fn evidence_id(message_id: Uuid, kind: EvidenceKind) -> Uuid {
     uuid::Builder::from_custom_bytes(bytes).into_uuid()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
 pub enum ClaimStatus {
     Submitted,
     Accepted,
@@ -51,14 +52,9 @@ impl DisputeRefused {
 }
 
 impl ClaimStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClaimStatus::Submitted => "submitted",
-            ClaimStatus::Accepted => "accepted",
-            ClaimStatus::PartlyAccepted => "partly_accepted",
-            ClaimStatus::Rejected => "rejected",
-            ClaimStatus::Disputed => "disputed",
-        }
+    /// The stored value, as the column holds it.
+    pub fn as_string(self) -> String {
+        sea_orm::ActiveEnum::to_value(&self)
     }
 
     pub const ALL: [ClaimStatus; 5] = [
@@ -69,8 +65,9 @@ impl ClaimStatus {
         ClaimStatus::Disputed,
     ];
 
+    /// A stored (or submitted) value; `None` for one this version does not know.
     pub fn parse(s: &str) -> Option<ClaimStatus> {
-        Self::ALL.into_iter().find(|c| c.as_str() == s)
+        <Self as sea_orm::ActiveEnum>::try_from_value(&s.to_owned()).ok()
     }
 
     /// The status after the retailer disputes the claim: a rejected claim, once
@@ -111,15 +108,15 @@ mod tests {
     #[test]
     fn outcomes_map_to_statuses() {
         assert_eq!(
-            ClaimStatus::from(ClaimOutcome::Accepted).as_str(),
+            ClaimStatus::from(ClaimOutcome::Accepted).as_string(),
             "accepted"
         );
         assert_eq!(
-            ClaimStatus::from(ClaimOutcome::PartlyAccepted).as_str(),
+            ClaimStatus::from(ClaimOutcome::PartlyAccepted).as_string(),
             "partly_accepted"
         );
         assert_eq!(
-            ClaimStatus::from(ClaimOutcome::Rejected).as_str(),
+            ClaimStatus::from(ClaimOutcome::Rejected).as_string(),
             "rejected"
         );
     }
@@ -159,7 +156,7 @@ mod tests {
             assert_eq!(s.dispute(false), Err(DisputeRefused::NotRejected));
         }
         for s in ClaimStatus::ALL {
-            assert_eq!(ClaimStatus::parse(s.as_str()), Some(s));
+            assert_eq!(ClaimStatus::parse(&s.as_string()), Some(s));
         }
     }
 

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod customer_status;
 pub mod ledger;
 pub mod refusal;
+pub mod request;
 pub mod sale;
 pub mod staff;
 pub mod swap;
@@ -23,12 +24,15 @@ pub use case::{ApprovalRefused, CaseStatus, DefectCategory};
 pub use claim::{ClaimStatus, DisputeRefused, decision_applies, evidence_id};
 pub use customer_status::Step;
 pub use refusal::{REFUSAL_TEXT_MAX, RefusalReason};
+pub use request::{ImportStatus, RequestStatus};
 pub use sale::{
     Entitlement, PriceError, SaleDateError, check_price_paid, check_sold_at, parse_country,
 };
 pub use staff::Role;
 pub use swap::{DeliveryWindow, SwapStatus, WindowError, status_follows};
-pub use timeline::{Described, Source, describe, kind, window_text};
+pub use timeline::{
+    Described, Source, TimelineEntry, TimelineKind, describe, describe_stored, window_text,
+};
 
 /// Longest SKU, receipt number or serial number.
 pub const CODE_MAX: usize = 100;

@@ -4,7 +4,19 @@
 /// Longest refusal text.
 pub const REFUSAL_TEXT_MAX: usize = 1000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    sea_orm::EnumIter,
+    sea_orm::DeriveActiveEnum,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum RefusalReason {
     OutsideWarranty,
     DamageByCustomer,
@@ -22,14 +34,9 @@ impl RefusalReason {
         RefusalReason::Other,
     ];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefusalReason::OutsideWarranty => "outside_warranty",
-            RefusalReason::DamageByCustomer => "damage_by_customer",
-            RefusalReason::NoDefectFound => "no_defect_found",
-            RefusalReason::NotSoldHere => "not_sold_here",
-            RefusalReason::Other => "other",
-        }
+    /// The stored value, as the column holds it.
+    pub fn as_string(self) -> String {
+        sea_orm::ActiveEnum::to_value(&self)
     }
 
     /// For people.
@@ -43,8 +50,9 @@ impl RefusalReason {
         }
     }
 
+    /// A stored (or submitted) value; `None` for one this version does not know.
     pub fn parse(s: &str) -> Option<RefusalReason> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+        <Self as sea_orm::ActiveEnum>::try_from_value(&s.to_owned()).ok()
     }
 }
 
@@ -55,7 +63,7 @@ mod tests {
     #[test]
     fn reasons_round_trip_and_reject_others() {
         for r in RefusalReason::ALL {
-            assert_eq!(RefusalReason::parse(r.as_str()), Some(r));
+            assert_eq!(RefusalReason::parse(&r.as_string()), Some(r));
             assert!(!r.label().is_empty());
         }
         assert_eq!(RefusalReason::parse("our_regulations"), None);

@@ -4,7 +4,8 @@
 /// How long a desk session lasts (a long shift).
 pub const SESSION_HOURS: i64 = 12;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
 pub enum Role {
     Clerk,
     Manager,
@@ -14,16 +15,14 @@ pub enum Role {
 impl Role {
     pub const ALL: [Role; 3] = [Role::Clerk, Role::Manager, Role::Admin];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Clerk => "clerk",
-            Role::Manager => "manager",
-            Role::Admin => "admin",
-        }
+    /// The stored value, as the column holds it.
+    pub fn as_string(self) -> String {
+        sea_orm::ActiveEnum::to_value(&self)
     }
 
+    /// A stored (or submitted) value; `None` for one this version does not know.
     pub fn parse(s: &str) -> Option<Role> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s)
+        <Self as sea_orm::ActiveEnum>::try_from_value(&s.to_owned()).ok()
     }
 }
 
@@ -40,7 +39,7 @@ mod tests {
     #[test]
     fn roles_round_trip() {
         for r in Role::ALL {
-            assert_eq!(Role::parse(r.as_str()), Some(r));
+            assert_eq!(Role::parse(&r.as_string()), Some(r));
         }
         assert_eq!(Role::parse("Admin"), None);
         assert_eq!(Role::parse("owner"), None);

@@ -75,7 +75,8 @@ impl DeliveryWindow {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
 pub enum SwapStatus {
     Approved,
     Scheduled,
@@ -94,18 +95,14 @@ impl SwapStatus {
         SwapStatus::FailedAttempt,
     ];
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SwapStatus::Approved => "approved",
-            SwapStatus::Scheduled => "scheduled",
-            SwapStatus::OnTheWay => "on_the_way",
-            SwapStatus::Delivered => "delivered",
-            SwapStatus::FailedAttempt => "failed_attempt",
-        }
+    /// The stored value, as the column holds it.
+    pub fn as_string(self) -> String {
+        sea_orm::ActiveEnum::to_value(&self)
     }
 
+    /// A stored (or submitted) value; `None` for one this version does not know.
     pub fn parse(s: &str) -> Option<SwapStatus> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
+        <Self as sea_orm::ActiveEnum>::try_from_value(&s.to_owned()).ok()
     }
 }
 
@@ -204,7 +201,7 @@ mod tests {
     #[test]
     fn statuses_round_trip() {
         for s in SwapStatus::ALL {
-            assert_eq!(SwapStatus::parse(s.as_str()), Some(s));
+            assert_eq!(SwapStatus::parse(&s.as_string()), Some(s));
         }
         assert_eq!(SwapStatus::parse("lost"), None);
     }

@@ -151,7 +151,7 @@ impl SwapView {
                 end: s.window_end,
             },
             id: s.id,
-            status: s.status,
+            status: s.status.as_string(),
             approved_by: s.approved_by,
             authorized_by: s.authorized_by,
             approved_at: s.approved_at,
@@ -184,7 +184,7 @@ impl ClaimView {
                 .map(|a| money(a, &c.currency))
                 .transpose()?,
             id: c.id,
-            status: c.status,
+            status: c.status.as_string(),
             manufacturer_id: c.manufacturer_id,
             reason_code: c.reason_code,
             submitted_at: c.submitted_at,
@@ -280,20 +280,22 @@ pub struct CaseParts {
 
 impl From<CaseParts> for CaseView {
     fn from(p: CaseParts) -> Self {
-        let facts: Vec<Fact<'_>> = p
+        let facts: Vec<Fact> = p
             .timeline
             .iter()
-            .map(|t| Fact {
-                kind: t.kind.as_str(),
-                at: t.occurred_at,
+            .filter_map(|t| {
+                Some(Fact {
+                    kind: t.known_kind()?,
+                    at: t.occurred_at,
+                })
             })
             .collect();
         let ball = BallView::new(&ball(p.case.opened_at, &facts), Utc::now());
         Self {
             ball,
             id: p.case.id,
-            status: p.case.status,
-            defect_category: p.case.defect_category,
+            status: p.case.status.as_string(),
+            defect_category: p.case.defect_category.as_string(),
             defect_description: p.case.defect_description,
             opened_at: p.case.opened_at,
             sale: p.sale,

@@ -128,7 +128,7 @@ pub async fn require_admin(
         return Ok(Err(unauthorized()));
     };
     match check_manager(db, retailer_id, &email, password).await? {
-        Some(member) if Role::parse(&member.role) == Some(Role::Admin) => Ok(Ok(member)),
+        Some(member) if member.role == Role::Admin => Ok(Ok(member)),
         _ => {
             throttle.failed(THROTTLE_PAGE, address, chrono::Utc::now());
             Ok(Err(unauthorized()))

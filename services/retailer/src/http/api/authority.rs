@@ -21,7 +21,7 @@ pub struct SetLimit {
 #[derive(Debug, Serialize)]
 pub struct LimitView {
     pub retailer_id: Uuid,
-    pub role: &'static str,
+    pub role: String,
     pub amount: Money,
 }
 
@@ -43,11 +43,11 @@ pub async fn set(
     existing(db.get_ref(), retailer_id).await?;
     let amount = body.into_inner().amount;
     db::authority::set_limit(db.get_ref(), retailer_id, role, &amount).await?;
-    tracing::info!(retailer.id = %retailer_id, role = role.as_str(), limit = %amount,
+    tracing::info!(retailer.id = %retailer_id, role = role.as_string(), limit = %amount,
         "authority limit set");
     Ok(HttpResponse::Ok().json(LimitView {
         retailer_id,
-        role: role.as_str(),
+        role: role.as_string(),
         amount,
     }))
 }

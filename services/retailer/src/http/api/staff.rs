@@ -79,14 +79,14 @@ pub async fn create(
         store_id: None,
     };
     let member = create_account(db.get_ref(), RetailerId(retailer_id), new).await?;
-    tracing::info!(retailer.id = %retailer_id, staff.id = %member.id, staff.role = %member.role,
+    tracing::info!(retailer.id = %retailer_id, staff.id = %member.id, staff.role = member.role.as_string(),
         admin.id = %admin.id, "staff account created");
     Ok(HttpResponse::Created().json(StaffView {
         id: member.id,
         retailer_id,
         email: member.email,
         name: member.name,
-        role: member.role,
+        role: member.role.as_string(),
         created_at: member.created_at,
     }))
 }

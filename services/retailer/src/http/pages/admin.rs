@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use kummerer_contracts::{Currency, Money};
 use kummerer_service::{FieldErrors, Problem};
@@ -22,7 +22,7 @@ use crate::domain::Role;
 use crate::http::input::{Missing, missing};
 use crate::http::pages::auth::Signed;
 use crate::http::pages::path_id;
-use crate::http::pages::roles::admin_page;
+use crate::http::pages::roles::{Admins, Posted, SignedAdmin};
 use crate::http::pages::{Errors, Me, render_status, see_other};
 use crate::http::view::money;
 use kummerer_service::problem::FieldError;
@@ -90,7 +90,7 @@ impl StaffRow {
 }
 
 pub struct LimitRow {
-    pub role: &'static str,
+    pub role: String,
     pub current: String,
 }
 
@@ -167,14 +167,14 @@ async fn admin_view(
             id: s.id,
             name: s.name,
             email: s.email,
-            role: s.role,
+            role: s.role.as_string(),
             store_id: s.store_id,
         })
         .collect();
     let mut limits = Vec::new();
     for role in Role::ALL {
         limits.push(LimitRow {
-            role: role.as_str(),
+            role: role.as_string(),
             current: db::authority::limit_of(db, retailer_id, role)
                 .await?
                 .describe(),
@@ -224,14 +224,10 @@ pub struct Saved {
 
 /// `GET /desk/admin`.
 pub async fn page(
-    req: HttpRequest,
+    SignedAdmin(me): SignedAdmin,
     db: web::Data<DatabaseConnection>,
     query: web::Query<Saved>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match admin_page(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     let saved = match query.saved.as_str() {
         "" => None,
         "staff" => Some("The staff member is saved."),
@@ -276,7 +272,8 @@ fn done(form: &str) -> HttpResponse {
     see_other(&format!("/desk/admin?saved={form}#{form}"))
 }
 
-type Form = web::Form<HashMap<String, String>>;
+/// An admin form as posted: the signed-in admin (CSRF checked) and the fields by name.
+type Form = Posted<HashMap<String, String>, Admins>;
 
 fn field<'a>(form: &'a HashMap<String, String>, key: &str) -> &'a str {
     form.get(key).map(String::as_str).unwrap_or("")
@@ -306,15 +303,13 @@ impl From<Problem> for Failure {
     }
 }
 
-/// Runs an admin form: the admin guard (CSRF first), then `work`; a failure re-renders the
+/// Runs an admin form (the admin and the CSRF token already checked by [`Posted`]): `work`; a failure re-renders the
 /// page with the errors and what was typed, a missing thing is the 404 page.
 macro_rules! admin_form {
-    ($req:expr, $db:expr, $form:expr, $name:literal, |$me:ident, $f:ident| $work:expr) => {{
-        let $f: HashMap<String, String> = $form.into_inner();
-        let $me = match admin_post(&$req, $db, field(&$f, "csrf")).await? {
-            Ok(me) => me,
-            Err(res) => return Ok(res),
-        };
+    ($db:expr, $form:expr, $name:literal, |$me:ident, $f:ident| $work:expr) => {{
+        let Posted {
+            me: $me, form: $f, ..
+        } = $form;
         let result: Result<(), Failure> = $work;
         let errors = match result {
             Ok(()) => return Ok(done($name)),

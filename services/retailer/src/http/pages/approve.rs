@@ -1,7 +1,7 @@
 //! Approving a swap from the case page (or asking a manager): the form parsed into an
 //! [`Approval`], the use case called, its error variants shown on the form.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::DatabaseConnection;
@@ -10,11 +10,13 @@ use uuid::Uuid;
 use crate::app::approve::{Approval, ApproveError, SwapApproved, approve};
 use crate::app::requests::AskError;
 use crate::db::{self};
-use crate::domain::{CODE_MAX, DeliveryWindow, Role};
+use crate::domain::{CODE_MAX, DeliveryWindow};
 use crate::http::input::{AddressBody, checked};
-use crate::http::pages::auth::{Signed, authorize_manager, guard_post};
+use crate::http::pages::PathId;
+use crate::http::pages::auth::{Signed, authorize_manager};
 use crate::http::pages::requests;
-use crate::http::pages::{DATETIME_LOCAL, Errors, not_found, path_id, render, see_other};
+use crate::http::pages::roles::Posted;
+use crate::http::pages::{DATETIME_LOCAL, Errors, not_found, render, see_other};
 use kummerer_contracts::{CaseId, RetailerId};
 use kummerer_service::problem::FieldError;
 
@@ -149,16 +151,11 @@ pub(crate) fn approve_errors(e: &ApproveError) -> Errors {
 /// claim, timeline, both events), approved by the signed-in staff member → 303 to the case;
 /// any error → the case page again with the errors on the form, nothing saved.
 pub async fn approve_swap(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
-    form: web::Form<SwapForm>,
+    PathId(path): PathId<CaseId>,
+    Posted { me, mut form, .. }: Posted<SwapForm>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path.map(Uuid::from) else {
         return not_found();
     };
     let retailer_id = me.staff.retailer_id;
@@ -169,7 +166,6 @@ pub async fn approve_swap(
         return not_found();
     }
     let now = Utc::now();
-    let mut form = form.into_inner();
     let rejected = if form.action == "ask" {
         form.manager_password.clear();
         match requests::ask(db.get_ref(), &me, id, &form, now).await? {
@@ -245,8 +241,7 @@ async fn approve_at_desk(
             Ok(manager) => manager,
             Err(message) => return Ok(Err(Rejected::Manager(message))),
         };
-        let role = Role::parse(&manager.role)
-            .ok_or_else(|| Problem::internal(format!("staff {} has no known role", manager.id)))?;
+        let role = manager.role;
         approval.limit = Some(db::authority::limit_of(db, me.staff.retailer_id, role).await?);
         approval.authorized_by = Some(manager.email);
     }

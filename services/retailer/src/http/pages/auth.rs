@@ -169,10 +169,9 @@ pub async fn check_manager(
     if password.is_empty() || password.chars().count() > kummerer_web::PASSWORD_MAX {
         return Ok(None);
     }
-    let member = desk::staff_by_email(db, &email).await?.filter(|m| {
-        m.retailer_id == retailer_id
-            && matches!(Role::parse(&m.role), Some(Role::Manager | Role::Admin))
-    });
+    let member = desk::staff_by_email(db, &email)
+        .await?
+        .filter(|m| m.retailer_id == retailer_id && matches!(m.role, Role::Manager | Role::Admin));
     let hash = member
         .as_ref()
         .map_or(kummerer_web::DUMMY_HASH.to_owned(), |m| {
@@ -286,7 +285,8 @@ mod tests {
 /// The signed-in staff member as an extractor (zero2prod's `reject_anonymous_users`): a desk
 /// page takes `SignedIn(me)` instead of checking the session itself; without a live session the
 /// request is answered with the redirect to the sign-in page and the handler never runs. (A POST
-/// also checks the form's CSRF token, so POSTs keep [`guard_post`].)
+/// also checks the form's CSRF token: it takes [`super::roles::Posted`]; the manager and admin
+/// pages take [`super::roles::SignedManager`] and [`super::roles::SignedAdmin`].)
 pub struct SignedIn(pub Signed);
 
 /// No live session: 303 to the sign-in page.

@@ -4,17 +4,19 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Duration, Timelike, Utc};
+use kummerer_contracts::CaseId;
 use kummerer_service::Problem;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::db::{self};
-use crate::domain::{CaseStatus, Limit, Role};
+use crate::domain::{CaseStatus, Limit};
+use crate::http::pages::PathId;
 use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::refusals::{RefuseForm, reason_options};
-use crate::http::pages::{DATETIME_LOCAL, Errors, Me, not_found, path_id, render, when};
+use crate::http::pages::{DATETIME_LOCAL, Errors, Me, not_found, render, when};
 use crate::http::view::case_view;
 use crate::http::view::{BallView, CaseView, money};
 
@@ -69,9 +71,7 @@ pub struct LocationOption {
 
 /// The signed-in staff member's authority limit.
 pub(crate) async fn my_limit(db: &DatabaseConnection, me: &Signed) -> Result<Limit, Problem> {
-    let role = Role::parse(&me.staff.role)
-        .ok_or_else(|| Problem::internal(format!("staff {} has no known role", me.staff.id)))?;
-    Ok(db::authority::limit_of(db, me.staff.retailer_id, role).await?)
+    Ok(db::authority::limit_of(db, me.staff.retailer_id, me.staff.role).await?)
 }
 
 #[derive(Template)]
@@ -216,7 +216,7 @@ pub(crate) async fn case_page(
     errors: Errors,
 ) -> Result<CasePage, Problem> {
     let retailer_id = me.staff.retailer_id;
-    let can_approve = db::case_status(&case)? == CaseStatus::Open;
+    let can_approve = case.status == CaseStatus::Open;
     let has_status_link = case.status_token_hash.is_some();
     let view = case_view(db, case).await?;
     let limit = my_limit(db, me).await?;
@@ -296,7 +296,7 @@ pub(crate) async fn case_page(
             .timeline
             .iter()
             .map(|t| {
-                let said = crate::domain::describe(&t.kind, &t.details);
+                let said = crate::domain::describe_stored(&t.kind, &t.details);
                 TimelineRow {
                     kind: t.kind.clone(),
                     what: said.what,
@@ -327,9 +327,9 @@ pub(crate) async fn case_page(
 pub async fn case(
     SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
+    PathId(path): PathId<CaseId>,
 ) -> Result<HttpResponse, Problem> {
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path.map(Uuid::from) else {
         return not_found();
     };
     let Some(case) = db::find_case(db.get_ref(), me.staff.retailer_id, id).await? else {

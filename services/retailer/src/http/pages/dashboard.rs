@@ -1,7 +1,7 @@
 //! The dashboard (managers and admins): time to swap per store (median and p90), open cases by
 //! who holds the ball, refusals by reason — all computed in SQL and read in one snapshot.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{Duration, Utc};
 use kummerer_service::Problem;
@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::db::{dashboard, refusals};
 use crate::domain::RefusalReason;
 use crate::http::pages::case::duration_text;
-use crate::http::pages::roles::manager_page;
+use crate::http::pages::roles::SignedManager;
 use crate::http::pages::when;
 use crate::http::pages::{Me, render};
 
@@ -40,7 +40,7 @@ pub struct BallRow {
 }
 
 pub struct ReasonRow {
-    pub code: &'static str,
+    pub code: String,
     pub label: &'static str,
     pub count: i64,
     /// Share of all refusals, in percent (for the bar).
@@ -61,14 +61,10 @@ pub struct DashboardPage {
 
 /// `GET /desk/dashboard?days=30`.
 pub async fn page(
-    req: HttpRequest,
+    SignedManager(me): SignedManager,
     db: web::Data<DatabaseConnection>,
     query: web::Query<Days>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match manager_page(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     let days = query.days.unwrap_or(DEFAULT_DAYS).clamp(1, MAX_DAYS);
     let retailer_id = me.staff.retailer_id;
     let now = Utc::now();
@@ -123,10 +119,10 @@ pub async fn page(
             .map(|r| {
                 let count = counts
                     .iter()
-                    .find(|(code, _)| code == r.as_str())
+                    .find(|(code, _)| *code == r.as_string())
                     .map_or(0, |(_, n)| *n);
                 ReasonRow {
-                    code: r.as_str(),
+                    code: r.as_string(),
                     label: r.label(),
                     count,
                     percent: if refusals_total > 0 {

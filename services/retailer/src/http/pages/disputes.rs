@@ -3,7 +3,7 @@
 //! optional note; the same [`crate::app::disputes::dispute`] as the JSON API.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use kummerer_service::Problem;
@@ -12,11 +12,12 @@ use uuid::Uuid;
 
 use crate::app::disputes::{DisputeError, dispute};
 use crate::db;
-use crate::domain::Role;
+use crate::domain::{ClaimStatus, Role};
 use crate::http::input::checked_dispute;
+use crate::http::pages::PathId;
+use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
-use crate::http::pages::auth::{Signed, guard_post};
-use crate::http::pages::path_id;
+use crate::http::pages::roles::Posted;
 use crate::http::pages::{Errors, Me, message_page, not_found, render_status, see_other};
 use kummerer_contracts::{ClaimId, RetailerId};
 
@@ -51,10 +52,7 @@ pub(crate) fn managers_only(why: &str) -> Result<HttpResponse, Problem> {
 
 /// Whether the signed-in person is a manager or an admin.
 pub(crate) fn is_manager(me: &Signed) -> bool {
-    matches!(
-        Role::parse(&me.staff.role),
-        Some(Role::Manager | Role::Admin)
-    )
+    matches!(me.staff.role, Role::Manager | Role::Admin)
 }
 
 /// The page for the claim, or `None` when the retailer has no such claim.
@@ -74,8 +72,8 @@ async fn dispute_page(
         me: Me::from(me),
         claim_id,
         case_id: claim.case_id,
-        can_dispute: claim.status == "rejected" && !disputed,
-        status: claim.status,
+        can_dispute: claim.status == ClaimStatus::Rejected && !disputed,
+        status: claim.status.as_string(),
         reason_code: claim.reason_code.unwrap_or_default().replace('_', " "),
         form,
         errors,
@@ -86,9 +84,9 @@ async fn dispute_page(
 pub async fn page(
     SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
+    PathId(path): PathId<ClaimId>,
 ) -> Result<HttpResponse, Problem> {
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path.map(Uuid::from) else {
         return not_found();
     };
     let page = dispute_page(
@@ -109,16 +107,11 @@ pub async fn page(
 /// `POST /desk/claims/{id}/dispute` `{csrf, statement, note}` → 303 to the case; errors (and a
 /// claim that cannot be disputed) → the page again with the message, nothing saved.
 pub async fn submit(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
-    form: web::Form<DisputeForm>,
+    PathId(path): PathId<ClaimId>,
+    Posted { me, form, .. }: Posted<DisputeForm>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path.map(Uuid::from) else {
         return not_found();
     };
     let retailer_id = me.staff.retailer_id;
@@ -131,7 +124,6 @@ pub async fn submit(
     if !is_manager(&me) {
         return managers_only(DISPUTERS);
     }
-    let form = form.into_inner();
     let checked = checked_dispute(&form.statement, Some(&form.note), &me.staff.email);
     let (status, errors) = match checked {
         Err(fields) => (StatusCode::UNPROCESSABLE_ENTITY, Errors::fields(fields)),

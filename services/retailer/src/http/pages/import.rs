@@ -3,8 +3,7 @@
 //! page lists every error (line, field, message) and offers to import only the valid rows, which
 //! the admin must choose explicitly (the page then says how many rows were skipped). A receipt
 //! line already imported (same receipt number and serial) is a duplicate error, never a second
-//! sale. A price paid above the product's list price (beyond `KUMMERER_PRICE_TOLERANCE_PERCENT`)
-//! or in another currency is a `price_paid` error of its row. The file is kept (`sales_imports`) so the second step imports exactly what was checked.
+//! sale. The file is kept (`sales_imports`) so the second step imports exactly what was checked.
 
 use std::collections::HashMap;
 
@@ -13,19 +12,19 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
-use serde::Deserialize;
-use serde_json::json;
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::db::imports;
+use crate::app::import::{
+    self as app, CsvRow, ImportError, RowError, RowValues, Upload, UploadError, row_error,
+};
 use crate::domain::csv::{self, Record};
-use crate::domain::{CODE_MAX, check_price_paid, check_sold_at};
+use crate::domain::{CODE_MAX, check_sold_at};
 use crate::http::input::AddressBody;
+use crate::http::pages::PathId;
 use crate::http::pages::admin::parse_money;
-use crate::http::pages::auth::{Signed, guard_post};
-use crate::http::pages::path_id;
-use crate::http::pages::roles::{admin_page, admin_post, admins_only, is_admin};
+use crate::http::pages::auth::{CsrfForm, Signed, guard_post};
+use crate::http::pages::roles::{Admins, Posted, SignedAdmin, admins_only, is_admin};
 use crate::http::pages::{Me, not_found, render_status};
 use crate::settings::SalesConfig;
 
@@ -49,32 +48,6 @@ pub const MAX_ROWS: usize = 10_000;
 /// Largest file.
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 
-#[derive(Debug, Clone)]
-pub struct RowError {
-    pub line: usize,
-    pub field: String,
-    pub message: String,
-}
-
-fn row_error(line: usize, field: &str, message: impl Into<String>) -> RowError {
-    RowError {
-        line,
-        field: field.to_owned(),
-        message: message.into(),
-    }
-}
-
-/// A checked row, ready to insert.
-struct Row {
-    receipt_no: String,
-    serial: String,
-    product_id: Uuid,
-    amount: rust_decimal::Decimal,
-    currency: String,
-    sold_at: DateTime<Utc>,
-    customer: kummerer_contracts::Address,
-}
-
 /// `2026-11-20T10:15:00Z` (RFC 3339), `2026-11-20 10:15` or `2026-11-20` (UTC).
 fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
@@ -94,164 +67,105 @@ fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-/// Every row of the file checked: the valid rows and every error. `Err` is a problem with the
-/// file itself (not CSV, wrong columns, too many rows), which imports nothing and offers nothing.
-async fn check<C: ConnectionTrait>(
-    db: &C,
-    retailer_id: Uuid,
-    text: &str,
-    config: SalesConfig,
-    now: DateTime<Utc>,
-) -> Result<Result<(Vec<Row>, Vec<RowError>, usize), RowError>, Problem> {
-    let records = match csv::parse(text) {
-        Ok(r) => r,
-        Err(e) => return Ok(Err(row_error(e.line, "file", e.message))),
-    };
+/// The file's lines parsed (the checks against the database are [`app::import`]'s). `Err` is a
+/// problem with the file itself (not CSV, wrong columns, too many rows).
+fn parse_file(text: &str, now: DateTime<Utc>) -> Result<Vec<CsvRow>, RowError> {
+    let records = csv::parse(text).map_err(|e| row_error(e.line, "file", e.message))?;
     let Some((header, rows)) = records.split_first() else {
-        return Ok(Err(row_error(1, "file", "the file is empty")));
+        return Err(row_error(1, "file", "the file is empty"));
     };
     let names: Vec<String> = header.fields.iter().map(|f| f.trim().to_owned()).collect();
     if names != COLUMNS {
-        return Ok(Err(row_error(
+        return Err(row_error(
             header.line,
             "file",
             format!("the first line must name the columns {}", COLUMNS.join(",")),
-        )));
+        ));
     }
     if rows.is_empty() {
-        return Ok(Err(row_error(2, "file", "the file has no sales")));
+        return Err(row_error(2, "file", "the file has no sales"));
     }
     if rows.len() > MAX_ROWS {
-        return Ok(Err(row_error(
+        return Err(row_error(
             rows.get(MAX_ROWS).map_or(0, |r| r.line),
             "file",
             format!("at most {MAX_ROWS} sales per file: split it"),
-        )));
+        ));
     }
-    // What the database knows: the SKUs and the receipt lines already imported.
-    let column = |r: &Record, i: usize| r.fields.get(i).map(|f| f.trim().to_owned());
-    let skus: Vec<String> = rows.iter().filter_map(|r| column(r, 1)).collect();
-    let receipts: Vec<String> = rows.iter().filter_map(|r| column(r, 0)).collect();
-    let products = imports::products_by_sku(db, retailer_id, skus).await?;
-    let known = imports::known_lines(db, retailer_id, receipts).await?;
+    Ok(rows.iter().map(|r| parse_row(r, now)).collect())
+}
 
-    let mut seen: HashMap<(String, String), usize> = HashMap::new();
-    let mut valid = Vec::new();
-    let mut errors = Vec::new();
-    for r in rows {
-        let line = r.line;
-        if r.fields.len() != COLUMNS.len() {
-            errors.push(row_error(
+/// One line: its keys as typed, and its values or what is wrong with them.
+fn parse_row(r: &Record, now: DateTime<Utc>) -> CsvRow {
+    let line = r.line;
+    if r.fields.len() != COLUMNS.len() {
+        let column = |i: usize| r.fields.get(i).map(|f| f.trim().to_owned());
+        return CsvRow {
+            line,
+            receipt_no: String::new(),
+            sku: column(1).unwrap_or_default(),
+            serial: String::new(),
+            values: Err(vec![row_error(
                 line,
                 "row",
                 format!("has {} fields, not {}", r.fields.len(), COLUMNS.len()),
-            ));
-            continue;
-        }
-        let f = |i: usize| r.fields[i].as_str();
-        let mut v = FieldErrors::new();
-        let receipt_no = v.text("receipt_no", f(0), CODE_MAX);
-        let sku = v.text("sku", f(1), CODE_MAX);
-        let serial = v.text("serial", f(2), CODE_MAX);
-        let price = parse_money(&mut v, "price_paid", f(3), f(4)).ok();
-        let sold_at = parse_time(f(5));
-        match sold_at {
-            None => v.add(
-                "sold_at",
-                "enter a date like 2026-11-20 or 2026-11-20T10:15:00Z",
-            ),
-            Some(t) => {
-                if let Err(e) = check_sold_at(t, now) {
-                    v.add("sold_at", e.to_string());
-                }
-            }
-        }
-        let customer = AddressBody {
-            name: f(6).to_owned(),
-            phone: f(7).to_owned(),
-            street: f(8).to_owned(),
-            postcode: f(9).to_owned(),
-            city: f(10).to_owned(),
-            country: f(11).to_owned(),
-        }
-        .parse("customer", &mut v);
-        let product = products.get(&sku).map(|(id, _)| *id);
-        match (products.get(&sku), &price) {
-            (None, _) if !sku.is_empty() => v.add("sku", "no product with this SKU"),
-            (Some((_, list)), Some(paid)) => {
-                if let Err(e) = check_price_paid(paid, list, config.price_tolerance_percent) {
-                    v.add("price_paid", e.to_string());
-                }
-            }
-            _ => {}
-        }
-        let key = (receipt_no.clone(), serial.clone());
-        if !receipt_no.is_empty() && !serial.is_empty() {
-            if known.contains(&key) {
-                v.add(
-                    "receipt_no",
-                    format!("receipt {receipt_no} with serial {serial} is already imported"),
-                );
-            } else if let Some(first) = seen.get(&key) {
-                v.add(
-                    "receipt_no",
-                    format!("the same receipt and serial as line {first}"),
-                );
-            } else {
-                seen.insert(key, line);
-            }
-        }
-        match v.finish() {
-            Err(p) => {
-                for e in p.errors {
-                    let field = e.field.replace("customer.name", "customer_name");
-                    let field = field.replace("customer.phone", "customer_phone");
-                    let field = field.strip_prefix("customer.").unwrap_or(&field).to_owned();
-                    errors.push(row_error(line, &field, e.message));
-                }
-            }
-            Ok(()) => {
-                let (Some(product_id), Some(price), Some(sold_at)) = (product, price, sold_at)
-                else {
-                    return Err(Problem::internal("checked fields vanished"));
-                };
-                valid.push(Row {
-                    receipt_no,
-                    serial,
-                    product_id,
-                    amount: price.amount,
-                    currency: price.currency.to_string(),
-                    sold_at,
-                    customer,
-                });
+            )]),
+        };
+    }
+    let f = |i: usize| r.fields[i].as_str();
+    let mut v = FieldErrors::new();
+    let receipt_no = v.text("receipt_no", f(0), CODE_MAX);
+    let sku = v.text("sku", f(1), CODE_MAX);
+    let serial = v.text("serial", f(2), CODE_MAX);
+    let price = parse_money(&mut v, "price_paid", f(3), f(4)).ok();
+    let sold_at = parse_time(f(5));
+    match sold_at {
+        None => v.add(
+            "sold_at",
+            "enter a date like 2026-11-20 or 2026-11-20T10:15:00Z",
+        ),
+        Some(t) => {
+            if let Err(e) = check_sold_at(t, now) {
+                v.add("sold_at", e.to_string());
             }
         }
     }
-    let total = rows.len();
-    Ok(Ok((valid, errors, total)))
-}
-
-/// Inserts the rows in the caller's transaction, in one statement: `false` if any of them
-/// collided with a sale imported meanwhile (the caller rolls back).
-async fn insert<C: ConnectionTrait>(
-    db: &C,
-    retailer_id: Uuid,
-    rows: &[Row],
-) -> Result<bool, Problem> {
-    let data: Vec<serde_json::Value> = rows
-        .iter()
-        .map(|r| {
-            json!({
-                "id": Uuid::now_v7(), "receipt_no": r.receipt_no, "product_id": r.product_id,
-                "serial": r.serial, "price_paid": r.amount, "currency": r.currency,
-                "sold_at": r.sold_at, "customer_name": r.customer.name,
-                "customer_phone": r.customer.phone, "street": r.customer.street,
-                "postcode": r.customer.postcode, "city": r.customer.city,
-                "country": r.customer.country,
+    let customer = AddressBody {
+        name: f(6).to_owned(),
+        phone: f(7).to_owned(),
+        street: f(8).to_owned(),
+        postcode: f(9).to_owned(),
+        city: f(10).to_owned(),
+        country: f(11).to_owned(),
+    }
+    .parse("customer", &mut v);
+    let values = match (v.finish(), price, sold_at) {
+        (Ok(()), Some(price), Some(sold_at)) => Ok(RowValues {
+            price,
+            sold_at,
+            customer,
+        }),
+        // Both missing values were reported as field errors; this arm names them anyway.
+        (Ok(()), None, _) => Err(vec![row_error(line, "price_paid", "enter the price")]),
+        (Ok(()), _, None) => Err(vec![row_error(line, "sold_at", "enter the date of sale")]),
+        (Err(p), _, _) => Err(p
+            .errors
+            .into_iter()
+            .map(|e| {
+                let field = e.field.replace("customer.name", "customer_name");
+                let field = field.replace("customer.phone", "customer_phone");
+                let field = field.strip_prefix("customer.").unwrap_or(&field).to_owned();
+                row_error(line, &field, e.message)
             })
-        })
-        .collect();
-    Ok(imports::insert_sales(db, retailer_id, data).await?)
+            .collect()),
+    };
+    CsvRow {
+        line,
+        receipt_no,
+        sku,
+        serial,
+        values,
+    }
 }
 
 // --- the page -----------------------------------------------------------------------------------
@@ -290,14 +204,7 @@ fn empty_page(me: &Signed) -> ImportPage {
 }
 
 /// `GET /desk/admin/import`.
-pub async fn page(
-    req: HttpRequest,
-    db: web::Data<DatabaseConnection>,
-) -> Result<HttpResponse, Problem> {
-    let me = match admin_page(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
+pub async fn page(SignedAdmin(me): SignedAdmin) -> Result<HttpResponse, Problem> {
     render_status(StatusCode::OK, &empty_page(&me))
 }
 
@@ -352,7 +259,7 @@ fn multipart(req: &HttpRequest, body: &[u8]) -> Option<HashMap<String, (String, 
 pub async fn upload(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    config: web::Data<SalesConfig>,
+    sales: web::Data<SalesConfig>,
     body: web::Bytes,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
@@ -377,61 +284,44 @@ pub async fn upload(
         page.file_error = Some("The file is not UTF-8 text: export it as CSV (UTF-8).".to_owned());
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    let now = Utc::now();
-    let txn = db.begin().await?;
-    let (valid, errors, total) = match check(&txn, retailer_id, &text, **config, now).await? {
-        Ok(checked) => checked,
-        Err(e) => {
-            txn.rollback().await?;
+    let upload = Upload {
+        retailer_id,
+        uploaded_by: me.staff.id,
+        file_name,
+        text: &text,
+        sales: **sales,
+    };
+    let done = match app::upload(db, parse_file, upload, Utc::now()).await {
+        Ok(done) => done,
+        Err(UploadError::File(e)) => {
             page.file_error = Some(format!(
                 "Line {}: {}. Nothing was imported.",
                 e.line, e.message
             ));
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
+        Err(UploadError::Collided) => {
+            page.file_error = Some(
+                "Some of these sales were imported meanwhile: upload the file again.".to_owned(),
+            );
+            return render_status(StatusCode::CONFLICT, &page);
+        }
+        Err(UploadError::Db(e)) => return Err(e.into()),
     };
-    page.rows = total;
-    page.valid = valid.len();
-    let import_id = Uuid::now_v7();
-    let all_valid = errors.is_empty();
-    if all_valid && !insert(&txn, retailer_id, &valid).await? {
-        txn.rollback().await?;
-        page.file_error =
-            Some("Some of these sales were imported meanwhile: upload the file again.".to_owned());
-        return render_status(StatusCode::CONFLICT, &page);
-    }
-    imports::insert(
-        &txn,
-        imports::NewImport {
-            id: import_id,
-            retailer_id,
-            uploaded_by: me.staff.id,
-            file_name,
-            content: &text,
-            status: if all_valid { "imported" } else { "checked" },
-            imported: all_valid.then_some(valid.len() as i32),
-            skipped: all_valid.then_some(0),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    if all_valid {
-        tracing::info!(admin.id = %me.staff.id, import.id = %import_id, rows = valid.len(),
+    page.rows = done.total;
+    page.valid = done.valid;
+    let import_id = done.import_id;
+    if done.errors.is_empty() {
+        tracing::info!(admin.id = %me.staff.id, import.id = %import_id, rows = done.valid,
             "sales imported");
-        page.imported = Some(valid.len());
+        page.imported = Some(done.valid);
         return render_status(StatusCode::OK, &page);
     }
-    tracing::info!(admin.id = %me.staff.id, import.id = %import_id, errors = errors.len(),
+    tracing::info!(admin.id = %me.staff.id, import.id = %import_id, errors = done.errors.len(),
         "sales file with errors: nothing imported");
-    page.errors = errors;
-    page.import_id = (!valid.is_empty()).then_some(import_id);
+    page.errors = done.errors;
+    page.import_id = (done.valid > 0).then_some(import_id);
     render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CsrfOnly {
-    pub csrf: String,
 }
 
 /// `POST /desk/admin/import/{id}/valid`: the admin chose to import the valid rows of a checked
@@ -439,58 +329,43 @@ pub struct CsrfOnly {
 /// transaction; the page says how many rows were skipped and lists them. A file imported
 /// already is not imported twice.
 pub async fn import_valid(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    config: web::Data<SalesConfig>,
-    path: web::Path<String>,
-    form: web::Form<CsrfOnly>,
+    sales: web::Data<SalesConfig>,
+    PathId(path): PathId<Uuid>,
+    Posted { me, .. }: Posted<CsrfForm, Admins>,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    let me = match admin_post(&req, db, &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path else {
         return not_found();
     };
     let retailer_id = me.staff.retailer_id;
-    let txn = db.begin().await?;
-    let Some(stored) = imports::lock(&txn, retailer_id, id).await? else {
-        txn.rollback().await?;
-        return not_found();
-    };
+    let (file_name, done) = app::import_valid(db, parse_file, (retailer_id, id), **sales, Utc::now()).await?;
     let mut page = empty_page(&me);
-    page.file_name = stored.file_name.clone();
-    if stored.status != "checked" {
-        txn.rollback().await?;
-        page.file_error = Some("This file is imported already; nothing more was imported.".into());
-        return render_status(StatusCode::CONFLICT, &page);
-    }
-    let (valid, errors, total) =
-        match check(&txn, retailer_id, &stored.content, **config, Utc::now()).await? {
-            Ok(checked) => checked,
-            Err(e) => {
-                txn.rollback().await?;
-                page.file_error = Some(format!("Line {}: {}", e.line, e.message));
-                return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-            }
-        };
-    if valid.is_empty() || !insert(&txn, retailer_id, &valid).await? {
-        txn.rollback().await?;
-        page.file_error = Some("No row of this file can be imported now.".into());
-        page.errors = errors;
-        return render_status(StatusCode::CONFLICT, &page);
-    }
-    let skipped = total - valid.len();
-    let (imported, skipped_rows) = (valid.len() as i32, skipped as i32);
-    imports::mark_imported(&txn, retailer_id, id, imported, skipped_rows).await?;
-    txn.commit().await?;
-    tracing::info!(admin.id = %me.staff.id, import.id = %id, rows = valid.len(), skipped,
-        "valid rows of a sales file imported");
-    page.rows = total;
-    page.valid = valid.len();
-    page.imported = Some(valid.len());
-    page.skipped = skipped;
-    page.errors = errors;
+    page.file_name = file_name.unwrap_or_default();
+    let done = match done {
+        Ok(done) => done,
+        Err(ImportError::NotFound) => return not_found(),
+        Err(ImportError::AlreadyImported) => {
+            page.file_error =
+                Some("This file is imported already; nothing more was imported.".into());
+            return render_status(StatusCode::CONFLICT, &page);
+        }
+        Err(ImportError::File(e)) => {
+            page.file_error = Some(format!("Line {}: {}", e.line, e.message));
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
+        Err(ImportError::NothingImportable(errors)) => {
+            page.file_error = Some("No row of this file can be imported now.".into());
+            page.errors = errors;
+            return render_status(StatusCode::CONFLICT, &page);
+        }
+    };
+    tracing::info!(admin.id = %me.staff.id, import.id = %id, rows = done.imported,
+        skipped = done.skipped, "valid rows of a sales file imported");
+    page.rows = done.total;
+    page.valid = done.imported;
+    page.imported = Some(done.imported);
+    page.skipped = done.skipped;
+    page.errors = done.errors;
     render_status(StatusCode::OK, &page)
 }

@@ -160,6 +160,22 @@ pub(crate) fn path_id(raw: &str) -> Option<Uuid> {
     Uuid::parse_str(raw).ok()
 }
 
+/// The `{id}` of the path, parsed once into a typed id (as logistics' pages do): `None` when it
+/// is no id (then what it names is as unknown as an absent one, and the page answers its 404).
+#[derive(Debug, Clone, Copy)]
+pub struct PathId<T>(pub Option<T>);
+
+impl<T: std::str::FromStr + 'static> actix_web::FromRequest for PathId<T> {
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(Ok(PathId(
+            req.match_info().get("id").and_then(|s| s.parse().ok()),
+        )))
+    }
+}
+
 /// The signed-in staff member, or the redirect to the sign-in page.
 pub(crate) async fn me_or_sign_in(
     req: &HttpRequest,
@@ -204,7 +220,7 @@ impl From<&auth::Signed> for Me {
         Me {
             name: s.staff.name.clone(),
             email: s.staff.email.clone(),
-            role: s.staff.role.clone(),
+            role: s.staff.role.as_string(),
             csrf: s.csrf.clone(),
         }
     }

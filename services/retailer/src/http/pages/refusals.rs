@@ -2,9 +2,9 @@
 //! managers and admins.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
@@ -13,13 +13,14 @@ use crate::app::refusals::{Refusal, RefuseError, refuse};
 use crate::db::{self, refusals};
 use crate::domain::{REFUSAL_TEXT_MAX, RefusalReason, Role};
 use crate::http::input::checked;
+use crate::http::pages::PathId;
 use crate::http::pages::auth::SignedIn;
-use crate::http::pages::auth::guard_post;
 use crate::http::pages::case::case_page;
-use crate::http::pages::path_id;
+use crate::http::pages::roles::Posted;
 use crate::http::pages::sale::CategoryOption;
 use crate::http::pages::{Errors, Me, message_page, not_found, render, see_other};
 use kummerer_contracts::{CaseId, RetailerId, StaffId};
+use uuid::Uuid;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
@@ -33,9 +34,9 @@ pub fn reason_options(selected: &str) -> Vec<CategoryOption> {
     RefusalReason::ALL
         .into_iter()
         .map(|r| CategoryOption {
-            value: r.as_str(),
+            value: r.as_string(),
             label: r.label().to_owned(),
-            selected: r.as_str() == selected,
+            selected: r.as_string() == selected,
         })
         .collect()
 }
@@ -45,16 +46,11 @@ pub fn reason_options(selected: &str) -> Vec<CategoryOption> {
 /// other services. Bad fields, or a case no longer open → the case page with the errors,
 /// nothing saved.
 pub async fn refuse_form(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
-    form: web::Form<RefuseForm>,
+    PathId(path): PathId<CaseId>,
+    Posted { me, form, .. }: Posted<RefuseForm>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path.map(Uuid::from) else {
         return not_found();
     };
     let retailer_id = me.staff.retailer_id;
@@ -64,7 +60,6 @@ pub async fn refuse_form(
     {
         return not_found();
     }
-    let form = form.into_inner();
     let mut v = FieldErrors::new();
     let reason = RefusalReason::parse(form.reason_code.trim());
     if reason.is_none() {
@@ -119,7 +114,7 @@ pub struct Period {
 }
 
 pub struct ReasonCount {
-    pub code: &'static str,
+    pub code: String,
     pub label: &'static str,
     pub count: i64,
 }
@@ -153,6 +148,34 @@ fn parse_day(raw: &str, default: NaiveDate) -> Option<NaiveDate> {
     }
 }
 
+/// The instants a report's days span: from the first day's midnight to the midnight after the
+/// last day (UTC).
+struct Span {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+}
+
+enum SpanError {
+    /// A day that is not `YYYY-MM-DD` (or has no day after it).
+    Malformed,
+    /// The period ends before it starts.
+    Backwards,
+}
+
+fn span(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Span, SpanError> {
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(SpanError::Malformed);
+    };
+    if from > to {
+        return Err(SpanError::Backwards);
+    }
+    let after = to.succ_opt().ok_or(SpanError::Malformed)?;
+    Ok(Span {
+        start: from.and_time(NaiveTime::MIN).and_utc(),
+        end: after.and_time(NaiveTime::MIN).and_utc(),
+    })
+}
+
 /// `GET /desk/reports/refusals?from=YYYY-MM-DD&to=YYYY-MM-DD` (both days included, UTC; the
 /// last 30 days by default): refusals per reason, per person and per store (where the case was
 /// opened). Managers and admins only (a clerk gets the 403 page).
@@ -161,10 +184,7 @@ pub async fn report(
     db: web::Data<DatabaseConnection>,
     query: web::Query<Period>,
 ) -> Result<HttpResponse, Problem> {
-    if !matches!(
-        Role::parse(&me.staff.role),
-        Some(Role::Manager | Role::Admin)
-    ) {
+    if !matches!(me.staff.role, Role::Manager | Role::Admin) {
         return message_page(
             StatusCode::FORBIDDEN,
             "Managers only",
@@ -188,25 +208,18 @@ pub async fn report(
         per_person: Vec::new(),
         per_store: Vec::new(),
     };
-    match (from, to) {
-        (Some(from), Some(to)) if from <= to => {
-            let start = from.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-            let end = (to + Duration::days(1))
-                .and_hms_opt(0, 0, 0)
-                .map(|t| t.and_utc());
-            let (Some(start), Some(end)) = (start, end) else {
-                return Err(Problem::internal("midnight vanished"));
-            };
+    match span(from, to) {
+        Ok(Span { start, end }) => {
             let retailer_id = me.staff.retailer_id;
             let counts = refusals::per_reason(db.get_ref(), retailer_id, start, end).await?;
             page.per_reason = RefusalReason::ALL
                 .into_iter()
                 .map(|r| ReasonCount {
-                    code: r.as_str(),
+                    code: r.as_string(),
                     label: r.label(),
                     count: counts
                         .iter()
-                        .find(|(code, _)| code == r.as_str())
+                        .find(|(code, _)| *code == r.as_string())
                         .map_or(0, |(_, n)| *n),
                 })
                 .collect();
@@ -222,10 +235,10 @@ pub async fn report(
                 .map(|(store, n)| (store.unwrap_or_else(|| "No store".to_owned()), n))
                 .collect();
         }
-        (Some(_), Some(_)) => {
+        Err(SpanError::Backwards) => {
             page.message = Some("The period must not end before it starts.".to_owned());
         }
-        _ => {
+        Err(SpanError::Malformed) => {
             page.message = Some("Enter the days as YYYY-MM-DD.".to_owned());
         }
     }

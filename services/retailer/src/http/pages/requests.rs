@@ -7,7 +7,7 @@
 //! who decided.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{CaseId, RetailerId, StaffId};
@@ -20,14 +20,15 @@ use uuid::Uuid;
 use crate::app::approve::ApproveError;
 use crate::app::requests::{self as app, DecideError};
 use crate::db::{self, requests};
-use crate::domain::REFUSAL_TEXT_MAX;
+use crate::domain::{REFUSAL_TEXT_MAX, RequestStatus};
+use crate::http::pages::PathId;
 use crate::http::pages::approve::{Rejected, checked_form};
 use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::case::SwapForm;
-use crate::http::pages::roles::{is_manager, manager_page, manager_post, role_of};
+use crate::http::pages::roles::{Managers, Posted, SignedManager, is_manager};
+use crate::http::pages::when;
 use crate::http::pages::{Me, not_found, render, see_other};
-use crate::http::pages::{path_id, when};
 
 /// The problem code of a case that already has a request waiting.
 pub const REQUEST_OPEN: &str = "approval_request_open";
@@ -105,13 +106,9 @@ pub struct ApprovalsFragment {
 /// `GET /desk/requests/open`: the list alone (an HTML fragment), for the desk's script that
 /// refreshes it every few seconds.
 pub async fn open_fragment(
-    req: HttpRequest,
+    SignedManager(me): SignedManager,
     db: web::Data<DatabaseConnection>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match manager_page(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     let approvals = rows(requests::open(db.get_ref(), me.staff.retailer_id).await?);
     render(&ApprovalsFragment { approvals })
 }
@@ -125,13 +122,9 @@ pub struct ApprovalsPage {
 
 /// `GET /desk/requests`: the list on a page of its own that reloads itself (no script needed).
 pub async fn list(
-    req: HttpRequest,
+    SignedManager(me): SignedManager,
     db: web::Data<DatabaseConnection>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match manager_page(&req, db.get_ref()).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     let approvals = rows(requests::open(db.get_ref(), me.staff.retailer_id).await?);
     render(&ApprovalsPage {
         me: Me::from(&me),
@@ -201,8 +194,8 @@ async fn request_page(
         me: Me::from(me),
         id: r.id,
         case_id: r.case_id,
-        can_decide: r.status == "open" && is_manager(&me.staff),
-        status: r.status,
+        can_decide: r.status == RequestStatus::Open && is_manager(&me.staff),
+        status: r.status.as_string(),
         requester: format!("{} ({})", r.requester_name, r.requester_email),
         asked_at: when(r.created_at),
         unit: format!(
@@ -212,7 +205,11 @@ async fn request_page(
             sale.serial,
             crate::http::view::money(sale.price_paid, &sale.currency)?
         ),
-        defect: format!("{}: {}", case.defect_category, case.defect_description),
+        defect: format!(
+            "{}: {}",
+            case.defect_category.as_string(),
+            case.defect_description
+        ),
         replacement,
         pickup,
         window: format!(
@@ -237,9 +234,9 @@ async fn request_page(
 pub async fn show(
     SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
+    PathId(path): PathId<Uuid>,
 ) -> Result<HttpResponse, Problem> {
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path else {
         return not_found();
     };
     let Some(r) = requests::find(db.get_ref(), me.staff.retailer_id, id).await? else {
@@ -260,16 +257,11 @@ pub struct DecideForm {
 /// filled it in, approved by the clerk and authorized by this manager, within this manager's
 /// limit — in the transaction that closes the request. Already decided → the page says by whom.
 pub async fn approve(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
-    form: web::Form<DecideForm>,
+    PathId(path): PathId<Uuid>,
+    Posted { me, form: _, .. }: Posted<DecideForm, Managers>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match manager_post(&req, db.get_ref(), &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path else {
         return not_found();
     };
     let retailer_id = me.staff.retailer_id;
@@ -278,7 +270,7 @@ pub async fn approve(
     let Some(r) = requests::find(db, retailer_id, id).await? else {
         return not_found();
     };
-    if r.status != "open" {
+    if r.status != RequestStatus::Open {
         let page = request_page(db, &me, r, None, String::new()).await?;
         return render(&page);
     }
@@ -291,8 +283,7 @@ pub async fn approve(
             Failure::Fields(fields)
         }
         Ok(mut approval) => {
-            let role = role_of(&me.staff)
-                .ok_or_else(|| Problem::internal(format!("staff {} has no role", me.staff.id)))?;
+            let role = me.staff.role;
             approval.limit = Some(db::authority::limit_of(db, retailer_id, role).await?);
             approval.authorized_by = Some(me.staff.email.clone());
             match app::approve(db, rid, id, StaffId(me.staff.id), approval, now).await {
@@ -351,16 +342,11 @@ fn fix_the_form(message: &str, detail: String) -> String {
 /// `POST /desk/requests/{id}/decline` `{csrf, reason}` (managers and admins): the request is
 /// closed with the reason; the case stays open for the clerk.
 pub async fn decline(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
-    form: web::Form<DecideForm>,
+    PathId(path): PathId<Uuid>,
+    Posted { me, form, .. }: Posted<DecideForm, Managers>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match manager_post(&req, db.get_ref(), &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path else {
         return not_found();
     };
     let retailer_id = me.staff.retailer_id;

@@ -1,6 +1,6 @@
 //! A sold unit at a glance (guarantee, warranty, earlier cases), and opening a case on it.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use kummerer_service::{FieldErrors, Problem};
@@ -12,16 +12,18 @@ use crate::app::cases::{EARLIER_CASES_MAX, OpenCaseError, open_on_sale};
 use crate::db::{self, desk, sales};
 use crate::domain::{DESCRIPTION_MAX, DefectCategory, Entitlement};
 use crate::http::input::checked;
+use crate::http::pages::PathId;
+use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
-use crate::http::pages::auth::{Signed, guard_post};
-use crate::http::pages::{Errors, Me, day, not_found, path_id, render, see_other, when};
+use crate::http::pages::roles::Posted;
+use crate::http::pages::{Errors, Me, day, not_found, render, see_other, when};
 use crate::http::view::money;
-use kummerer_contracts::StoreId;
+use kummerer_contracts::{SaleId, StoreId};
 
 // --- a sale -------------------------------------------------------------------------------------
 
 pub struct CategoryOption {
-    pub value: &'static str,
+    pub value: String,
     pub label: String,
     pub selected: bool,
 }
@@ -30,9 +32,9 @@ fn category_options(selected: &str) -> Vec<CategoryOption> {
     DefectCategory::ALL
         .into_iter()
         .map(|c| CategoryOption {
-            value: c.as_str(),
-            label: c.as_str().replace('_', " "),
-            selected: c.as_str() == selected,
+            value: c.as_string(),
+            label: c.as_string().replace('_', " "),
+            selected: c.as_string() == selected,
         })
         .collect()
 }
@@ -125,14 +127,14 @@ async fn sale_page(
         .map(warranty_box);
     let active_case = desk::active_case_of_sale(db, retailer_id, sale.id)
         .await?
-        .map(|c| (c.id, c.status));
+        .map(|c| (c.id, c.status.as_string()));
     let earlier_cases = desk::cases_of_unit(db, retailer_id, &sale.serial, EARLIER_CASES_MAX)
         .await?
         .into_iter()
         .map(|c| EarlierCaseRow {
             id: c.id,
             opened: when(c.opened_at),
-            status: c.status,
+            status: c.status.as_string(),
         })
         .collect();
     Ok(SalePage {
@@ -166,9 +168,9 @@ async fn sale_page(
 pub async fn sale(
     SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
+    PathId(path): PathId<SaleId>,
 ) -> Result<HttpResponse, Problem> {
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path.map(Uuid::from) else {
         return not_found();
     };
     let Some(sale) = desk::find_sale(db.get_ref(), me.staff.retailer_id, id).await? else {
@@ -205,22 +207,16 @@ impl CaseForm {
 /// or an earlier case of the unit without the tick "a new complaint", → the sale page again
 /// with the errors (nothing saved).
 pub async fn open_case(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
-    form: web::Form<CaseForm>,
+    PathId(path): PathId<SaleId>,
+    Posted { me, form, .. }: Posted<CaseForm>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path.map(Uuid::from) else {
         return not_found();
     };
     let Some(sale) = desk::find_sale(db.get_ref(), me.staff.retailer_id, id).await? else {
         return not_found();
     };
-    let form = form.into_inner();
     let mut v = FieldErrors::new();
     let category = DefectCategory::parse(form.defect_category.trim());
     if category.is_none() {

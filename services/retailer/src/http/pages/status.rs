@@ -5,19 +5,21 @@
 //! (`POST /desk/cases/{id}/status-link`); it is shown once, and a new one replaces the old.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use kummerer_contracts::{CaseId, RetailerId, TimeWindow};
 use kummerer_service::Problem;
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
 use crate::app::status_link::{self, StatusLinkError};
 use crate::db;
+use crate::http::pages::PathId;
+use crate::http::pages::roles::Posted;
 use kummerer_web::{looks_like_token, random_token, token_hash};
 
-use crate::http::pages::auth::{CsrfForm, guard_post, web_error};
+use crate::http::pages::auth::{CsrfForm, web_error};
 use crate::http::pages::case::case_page;
-use crate::http::pages::path_id;
 use crate::http::pages::{Errors, not_found, render, render_status};
 
 #[derive(Template)]
@@ -95,16 +97,11 @@ pub async fn page(
 /// `POST /desk/cases/{id}/status-link` `{csrf}` → the case page with the new link, shown this
 /// once (only its hash is stored); an older link stops working.
 pub async fn create_link(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    PathId(path): PathId<CaseId>,
+    Posted { me, form: _, .. }: Posted<CsrfForm>,
 ) -> Result<HttpResponse, Problem> {
-    let me = match guard_post(&req, db.get_ref(), &form.csrf).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
-    let Some(id) = path_id(&path) else {
+    let Some(id) = path.map(Uuid::from) else {
         return not_found();
     };
     let retailer_id = me.staff.retailer_id;

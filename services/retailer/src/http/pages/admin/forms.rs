@@ -1,9 +1,7 @@
 //! The admin page's forms: each checks every field, calls the use case, and shows what went
 //! wrong on the page again (see `admin_form!`).
 
-use std::collections::HashMap;
-
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use kummerer_service::{FieldErrors, Problem};
 use kummerer_web::{check_password, hash_password, parse_email};
 use sea_orm::DatabaseConnection;
@@ -18,9 +16,10 @@ use crate::db::{self, stock};
 use crate::domain::{CODE_MAX, Role, TEXT_MAX};
 use crate::http::input::AddressBody;
 use crate::http::input::{AllParsed, checked, required};
+use crate::http::pages::PathId;
 use crate::http::pages::auth::web_error;
 use crate::http::pages::path_id;
-use crate::http::pages::roles::admin_post;
+use crate::http::pages::roles::Posted;
 use crate::http::pages::{Errors, not_found};
 use kummerer_contracts::{LocationId, ManufacturerId, ProductId, RetailerId, StaffId, StoreId};
 
@@ -31,12 +30,12 @@ use super::{Failure, Form, done, failed, field, parse_money, store_choice};
 /// `POST /desk/admin/staff` `{email, name, role, store_id, password}`: a new account with an
 /// initial password (the person changes nothing else here; sign-in is as usual).
 pub async fn create_staff(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     form: Form,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    admin_form!(req, db, form, "staff", |me, f| async {
+    admin_form!(db, form, "staff", |me, f| {
+        async {
         let retailer_id = me.staff.retailer_id;
         let mut v = FieldErrors::new();
         let email = parse_email(field(&f, "email"));
@@ -68,28 +67,28 @@ pub async fn create_staff(
             }
             Err(AccountError::Db(e)) => return Err(e.into()),
         };
-        tracing::info!(admin.id = %me.staff.id, staff.id = %member.id, staff.role = %member.role,
+        tracing::info!(admin.id = %me.staff.id, staff.id = %member.id, staff.role = member.role.as_string(),
             "staff account created by an admin");
         Ok(())
     }
-    .await)
+    .await
+    })
 }
 
 /// `POST /desk/admin/staff/{id}` `{role, store_id, action}`: `save` the role and store,
 /// `disable` (the account cannot sign in, its sessions end) or `enable`. Admins cannot change
 /// or disable their own account here (so a retailer never loses its last admin by a slip).
 pub async fn update_staff(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    path: web::Path<String>,
+    PathId(path): PathId<StaffId>,
     form: Form,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    admin_form!(req, db, form, "staff", |me, f| async {
+    admin_form!(db, form, "staff", |me, f| async {
         let retailer_id = me.staff.retailer_id;
         let rid = RetailerId(retailer_id);
         let admin = StaffId(me.staff.id);
-        let Some(member) = path_id(&path).map(StaffId) else {
+        let Some(member) = path else {
             return Err(Failure::NotFound);
         };
         let refused = |e: ChangeError| match e {
@@ -128,19 +127,18 @@ pub async fn update_staff(
 
 /// `POST /desk/admin/limits/{role}` `{amount, currency}`.
 pub async fn set_limit(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     path: web::Path<String>,
     form: Form,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    admin_form!(req, db, form, "limits", |me, f| async {
+    admin_form!(db, form, "limits", |me, f| async {
         let role = Role::parse(&path).ok_or(Failure::NotFound)?;
         let mut v = FieldErrors::new();
         let amount = parse_money(&mut v, "amount", field(&f, "amount"), field(&f, "currency"));
         let (amount,) = (amount,).all_parsed(v).map_err(Failure::Fields)?;
         db::authority::set_limit(db, me.staff.retailer_id, role, &amount).await?;
-        tracing::info!(admin.id = %me.staff.id, role = role.as_str(), limit = %amount,
+        tracing::info!(admin.id = %me.staff.id, role = role.as_string(), limit = %amount,
             "authority limit set at the desk");
         Ok(())
     }
@@ -151,12 +149,11 @@ pub async fn set_limit(
 
 /// `POST /desk/admin/stores` `{name}`.
 pub async fn create_store(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     form: Form,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    admin_form!(req, db, form, "stores", |me, f| async {
+    admin_form!(db, form, "stores", |me, f| async {
         let mut v = FieldErrors::new();
         let name = v.text("name", field(&f, "name"), TEXT_MAX);
         checked(v).map_err(Failure::Fields)?;
@@ -173,12 +170,11 @@ pub async fn create_store(
 /// `POST /desk/admin/locations` `{name, store_id ("" = central warehouse), phone, street,
 /// postcode, city, country}`.
 pub async fn create_location(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     form: Form,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    admin_form!(req, db, form, "locations", |me, f| async {
+    admin_form!(db, form, "locations", |me, f| async {
         let retailer_id = me.staff.retailer_id;
         let mut v = FieldErrors::new();
         let name = v.text("name", field(&f, "name"), TEXT_MAX);
@@ -214,12 +210,11 @@ pub async fn create_location(
 
 /// `POST /desk/admin/stock` `{location_id, sku, quantity}`: sets the level (counted stock).
 pub async fn set_stock(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     form: Form,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    admin_form!(req, db, form, "stock", |me, f| async {
+    admin_form!(db, form, "stock", |me, f| async {
         let retailer_id = me.staff.retailer_id;
         let mut v = FieldErrors::new();
         let location = match path_id(field(&f, "location_id").trim()) {
@@ -263,12 +258,11 @@ pub async fn set_stock(
 
 /// `POST /desk/admin/products` `{sku, name, manufacturer_id, price, currency}`.
 pub async fn create_product(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     form: Form,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    admin_form!(req, db, form, "products", |me, f| async {
+    admin_form!(db, form, "products", |me, f| async {
         let mut v = FieldErrors::new();
         let sku = v.text("sku", field(&f, "sku"), CODE_MAX);
         let name = v.text("name", field(&f, "name"), TEXT_MAX);
