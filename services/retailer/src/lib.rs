@@ -58,11 +58,14 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         ctx.cancel.clone(),
     );
     let Settings { ledger, desk } = settings;
+    let operator = actix_web::web::Data::new(kummerer_web::operator::OperatorToken(
+        ctx.config.operator_token.clone(),
+    ));
     Parts {
         routes: Arc::new(move |cfg| {
             cfg.app_data(actix_web::web::Data::new(ledger));
-            http::routes(cfg);
-            http::pages::routes(cfg, desk.clone());
+            cfg.app_data(operator.clone());
+            http::routes(cfg, desk.clone());
         }),
         workers: vec![
             Box::pin(case_events),

@@ -8,11 +8,13 @@
 //! the variants); a consumer turns them into a `HandleError`. A `Db(DbErr)` variant is the
 //! database failing (or a stored row breaking an invariant), never the client's mistake.
 
+pub mod actor;
 pub mod approve;
 pub mod cases;
 pub mod catalogue;
 pub mod disputes;
 pub mod entitlement;
+pub mod keys;
 pub mod ledger;
 pub mod refusals;
 pub mod requests;

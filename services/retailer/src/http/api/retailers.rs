@@ -6,6 +6,8 @@ use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use kummerer_web::operator::Operator;
+
 use crate::db::{self, retailers};
 use crate::domain::TEXT_MAX;
 use crate::http::view::RetailerView;
@@ -15,8 +17,9 @@ pub struct NewRetailer {
     pub name: String,
 }
 
-/// `POST /api/retailers` `{name}` → 201 `{id, name, created_at}`.
+/// `POST /api/retailers` `{name}` with the operator token → 201 `{id, name, created_at}`.
 pub async fn create(
+    _operator: Operator,
     db: web::Data<DatabaseConnection>,
     body: web::Json<NewRetailer>,
 ) -> Result<HttpResponse, Problem> {

@@ -8,9 +8,12 @@ use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::app::actor;
 use crate::app::catalogue::{self, SaleError, record_sale};
 use crate::db;
+use crate::db::integration_keys::Made;
 use crate::domain::{CODE_MAX, check_sold_at};
+use crate::http::api::key_auth::ApiKey;
 use crate::http::api::retailers::existing;
 use crate::http::input::{AddressBody, invalid};
 use crate::http::view::{List, SaleView};
@@ -29,6 +32,7 @@ pub struct NewSale {
 /// `POST /api/retailers/{rid}/sales` → 201; unknown SKU → 422 (`sku`); the same serial on the
 /// same receipt again → 409 `sale_exists`.
 pub async fn create(
+    key: ApiKey,
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
     body: web::Json<NewSale>,
@@ -53,6 +57,7 @@ pub async fn create(
         customer,
     };
     let (sale, product) = record_sale(db.get_ref(), RetailerId(retailer_id), new, now).await?;
+    actor::record(db.get_ref(), Made::Sale, retailer_id, sale.id, &key.actor()).await?;
     Ok(HttpResponse::Created().json(SaleView::new(sale, &product)?))
 }
 
