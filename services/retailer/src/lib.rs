@@ -80,8 +80,8 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
 
 /// The service (`serve`, `migrate`, `dlq …`), and `create-admin` for a retailer's first admin
 /// (see [`admin_cli`]).
-/// The retailer's command line: the shared commands (`serve`, `migrate`, `dlq …`) and
-/// `create-admin`.
+/// The retailer's command line: the shared commands (`serve`, `migrate`, `dlq …`),
+/// `create-admin` and `create-key`.
 #[derive(Debug, clap::Parser)]
 #[command(version)]
 pub struct Cli {
@@ -95,6 +95,8 @@ pub enum Command {
     Service(kummerer_service::cli::Command),
     /// Create the first admin of a retailer (the password from KUMMERER_ADMIN_PASSWORD)
     CreateAdmin(admin_cli::CreateAdmin),
+    /// Make an integration key of a retailer (prints the secret, shown this once)
+    CreateKey(admin_cli::CreateKey),
 }
 
 pub fn main() -> std::process::ExitCode {
@@ -104,6 +106,7 @@ pub fn main() -> std::process::ExitCode {
     };
     let command = match cli.command {
         Some(Command::CreateAdmin(args)) => return admin_cli::run(args),
+        Some(Command::CreateKey(args)) => return admin_cli::run_create_key(args),
         Some(Command::Service(command)) => command,
         None => kummerer_service::cli::Command::Serve,
     };

@@ -8,8 +8,8 @@ use uuid::Uuid;
 use crate::db::{self, products, retailers, sales};
 
 /// Creates a retailer.
-pub async fn create_retailer(
-    db: &DatabaseConnection,
+pub async fn create_retailer<C: sea_orm::ConnectionTrait>(
+    db: &C,
     name: String,
 ) -> Result<retailers::Model, DbErr> {
     let retailer = retailers::Model {

@@ -344,13 +344,11 @@ pub async fn post_raw(
     path: &str,
     body: Value,
 ) -> (u16, Option<String>, Value) {
-    let res = system
-        .client
-        .post(system.url(svc, path))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let mut req = system.client.post(system.url(svc, path)).json(&body);
+    if let Some(key) = System::default_token(svc, path) {
+        req = req.bearer_auth(key);
+    }
+    let res = req.send().await.unwrap();
     let status = res.status().as_u16();
     let retry_after = res
         .headers()
@@ -438,13 +436,14 @@ impl Load {
                          "country": "DE"}
         });
         let post = |path: String, body: Value| async move {
-            match self
+            let mut req = self
                 .client
                 .post(system.url(Svc::Retailer, &path))
-                .json(&body)
-                .send()
-                .await
-            {
+                .json(&body);
+            if let Some(key) = System::default_token(Svc::Retailer, &path) {
+                req = req.bearer_auth(key);
+            }
+            match req.send().await {
                 Ok(res) => {
                     let status = res.status().as_u16();
                     Some((status, res.json::<Value>().await.unwrap_or(Value::Null)))

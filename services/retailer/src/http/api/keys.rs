@@ -33,6 +33,18 @@ pub struct CreatedKey {
     pub created_at: DateTime<Utc>,
 }
 
+impl From<keys::NewKey> for CreatedKey {
+    fn from(made: keys::NewKey) -> Self {
+        CreatedKey {
+            id: made.key.id,
+            name: made.key.name,
+            secret: made.secret,
+            approval_limit: made.key.approval_limit,
+            created_at: made.key.created_at,
+        }
+    }
+}
+
 impl From<KeyError> for Problem {
     fn from(e: KeyError) -> Self {
         match e {
@@ -63,13 +75,7 @@ pub async fn create(
     )
     .await?;
     tracing::info!(admin.id = %admin.id, key.id = %made.key.id, "integration key made over the API");
-    Ok(HttpResponse::Created().json(CreatedKey {
-        id: made.key.id,
-        name: made.key.name,
-        secret: made.secret,
-        approval_limit: made.key.approval_limit,
-        created_at: made.key.created_at,
-    }))
+    Ok(HttpResponse::Created().json(CreatedKey::from(made)))
 }
 
 /// `GET /api/retailers/{rid}/keys` → `[{id, name, prefix, approval_limit, created_at,
