@@ -6,7 +6,7 @@ use super::*;
 
 async fn open_by_api(svc: &TestService, retailer_id: Uuid, serial: &str) -> reqwest::Response {
     request(
-        &svc,
+        svc,
         reqwest::Method::POST,
         &format!("/api/retailers/{retailer_id}/cases"),
     )
