@@ -90,31 +90,51 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
     pages::routes_with(cfg, desk, doors);
 }
 
-/// A route that needs an integration key of the path's retailer, checked before its extractors.
+/// A route that needs an integration key of the path's retailer ([`Access::Tenant`]) or an
+/// admin's credentials ([`Access::TenantAdmin`]), checked by a middleware on the route before
+/// its extractors run.
+fn guarded<F, Args>(
+    scope: Scope,
+    d: &Doors,
+    (method, path, access): (Method, &str, Access),
+    handler: F,
+) -> Scope
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let resource = web::resource(path).guard(guard::Method(method.clone()));
+    match access {
+        Access::TenantAdmin => {
+            let resource = resource.wrap(from_fn(admin_auth::require));
+            scope.service(d.resource_door(resource, path, method, access, handler))
+        }
+        _ => {
+            let resource = resource.wrap(from_fn(key_auth::require));
+            scope.service(d.resource_door(resource, path, method, Access::Tenant, handler))
+        }
+    }
+}
+
+/// [`guarded`] by an integration key.
 fn keyed<F, Args>(scope: Scope, d: &Doors, method: Method, path: &str, handler: F) -> Scope
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    let resource = web::resource(path)
-        .guard(guard::Method(method.clone()))
-        .wrap(from_fn(key_auth::require));
-    scope.service(d.resource_door(resource, path, method, Access::Tenant, handler))
+    guarded(scope, d, (method, path, Access::Tenant), handler)
 }
 
-/// A route that needs the credentials of an admin of the path's retailer, checked before its
-/// extractors.
+/// [`guarded`] by an admin's credentials.
 fn admin<F, Args>(scope: Scope, d: &Doors, method: Method, path: &str, handler: F) -> Scope
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    let resource = web::resource(path)
-        .guard(guard::Method(method.clone()))
-        .wrap(from_fn(admin_auth::require));
-    scope.service(d.resource_door(resource, path, method, Access::TenantAdmin, handler))
+    guarded(scope, d, (method, path, Access::TenantAdmin), handler)
 }
 
 /// The service's route table (every door with who may pass), as [`routes_with`] registers it.
