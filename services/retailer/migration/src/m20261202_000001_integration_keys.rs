@@ -25,7 +25,7 @@ impl MigrationTrait for Migration {
 CREATE TABLE integration_keys (
     id                uuid PRIMARY KEY,
     retailer_id       uuid NOT NULL REFERENCES retailers (id),
-    name              text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    name              text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
     -- `krt_` and the first characters, to tell keys apart in listings.
     prefix            text NOT NULL,
     secret_hash       bytea NOT NULL UNIQUE,

@@ -9,8 +9,8 @@ use crate::db::{self, integration_keys};
 
 pub use crate::db::integration_keys::{IntegrationKey, NewKey};
 
-/// Longest key name.
-pub const NAME_MAX: usize = 200;
+/// Longest key name (so that "API key «name»" fits the actor fields, 200 characters).
+pub const NAME_MAX: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
