@@ -313,3 +313,93 @@ async fn the_key_is_the_actor_and_above_its_limit_a_manager_decides() {
     );
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_is_made_on_the_command_line_and_works_at_once() {
+    let svc = start().await;
+    let retailer = created(&svc, "/api/retailers", json!({"name": "Kaufhaus Nord"})).await;
+    let rid = id_of(&retailer).to_string();
+    let url = svc.test_db.as_ref().unwrap().url.clone();
+    let run = |args: Vec<&str>| {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_retailer"));
+        cmd.arg("create-key").args(args).env("DATABASE_URL", &url);
+        async move {
+            let out = cmd.output().await.unwrap();
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        }
+    };
+    let before = count(&svc.db, "SELECT 1 FROM integration_keys", vec![]).await;
+    for (args, message) in [
+        (vec!["--retailer", &rid, "--name", " "], "--name"),
+        (
+            vec![
+                "--retailer",
+                &rid,
+                "--name",
+                "POS",
+                "--approval-limit",
+                "5",
+                "--currency",
+                "ZZZ",
+            ],
+            "--currency",
+        ),
+        (
+            vec![
+                "--retailer",
+                "0197a1c4-0000-7000-8000-000000000000",
+                "--name",
+                "POS",
+            ],
+            "there is no retailer",
+        ),
+    ] {
+        let (ok, _, stderr) = run(args.clone()).await;
+        assert!(!ok && stderr.contains(message), "{args:?}: {stderr}");
+    }
+    assert_eq!(
+        count(&svc.db, "SELECT 1 FROM integration_keys", vec![]).await,
+        before
+    );
+    let (ok, stdout, stderr) = run(vec![
+        "--retailer",
+        &rid,
+        "--name",
+        "Shop",
+        "--approval-limit",
+        "500.00",
+        "--currency",
+        "EUR",
+    ])
+    .await;
+    assert!(ok, "{stderr}");
+    let secret = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("secret "))
+        .unwrap()
+        .to_owned();
+    assert!(secret.starts_with("krt_"), "{stdout}");
+    let res = svc
+        .client
+        .get(svc.url(&format!("/api/retailers/{rid}")))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(
+        one_string(
+            &svc.db,
+            "SELECT name || ' ' || approval_limit::text || ' ' || approval_currency \
+             FROM integration_keys WHERE retailer_id = $1 AND name = 'Shop'",
+            vec![id_of(&retailer).into()],
+        )
+        .await,
+        "Shop 500.00 EUR"
+    );
+    svc.stop().await;
+}
