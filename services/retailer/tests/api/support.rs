@@ -17,8 +17,6 @@ pub(crate) use retailer::{Migrator, SERVICE, build};
 pub(crate) use rust_decimal::Decimal;
 pub(crate) use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 pub(crate) use serde_json::{Value as Json, json};
-pub(crate) use std::collections::HashMap;
-pub(crate) use std::sync::Mutex;
 pub(crate) use std::time::Duration;
 pub(crate) use uuid::Uuid;
 
@@ -34,15 +32,6 @@ pub(crate) async fn start() -> TestService {
 
 /// The name of the integration key every test retailer gets.
 pub(crate) const TEST_KEY: &str = "tests";
-
-/// The keys the tests made: per service and retailer, and the last one per service.
-#[derive(Default)]
-struct Keys {
-    of: HashMap<(String, Uuid), String>,
-    last: HashMap<String, String>,
-}
-
-static KEYS: Mutex<Option<Keys>> = Mutex::new(None);
 
 /// Makes an integration key of `retailer_id` (as `retailer create-key` does) and remembers it as
 /// the key of that retailer's requests; `limit`: its approval limit.
@@ -66,25 +55,14 @@ pub(crate) async fn make_key(
 
 /// Makes `key` the one the tests send for `retailer_id` (and the last one).
 pub(crate) fn set_key(svc: &TestService, retailer_id: Uuid, key: &str) {
-    let mut keys = KEYS.lock().unwrap();
-    let keys = keys.get_or_insert_with(Keys::default);
-    keys.of.insert((svc.url(""), retailer_id), key.to_owned());
-    keys.last.insert(svc.url(""), key.to_owned());
+    kummerer_testkit::keys::remember_key(svc, retailer_id, key);
 }
 
 /// The key a test request to `path` goes with: the key of the path's retailer when the test
 /// made one, else the last key made (an authenticated caller asking about an unknown or another
 /// retailer: a 404).
 pub(crate) fn key_for(svc: &TestService, path: &str) -> Option<String> {
-    let keys = KEYS.lock().unwrap();
-    let keys = keys.as_ref()?;
-    let rid = path
-        .strip_prefix("/api/retailers/")?
-        .split(['/', '?'])
-        .next()
-        .and_then(|s| Uuid::parse_str(s).ok());
-    rid.and_then(|rid| keys.of.get(&(svc.url(""), rid)).cloned())
-        .or_else(|| keys.last.get(&svc.url("")).cloned())
+    kummerer_testkit::keys::key_for(svc, "/api/retailers/", path)
 }
 
 /// A request to `path` with the credential the tests use there: the operator token for
