@@ -40,3 +40,22 @@ pub fn key_for(svc: &TestService, prefix: &str, path: &str) -> Option<String> {
         .and_then(|t| keys.of.get(&(svc.url(""), t)).cloned())
         .or_else(|| keys.last.get(&svc.url("")).cloned())
 }
+
+/// A request to `path` with the credential a test sends there: the operator token for `POST`
+/// to `tenants` itself (`/api/retailers`: making a tenant), else the key [`key_for`] picks for
+/// the tenant under `tenants`.
+pub fn request(
+    svc: &TestService,
+    method: reqwest::Method,
+    path: &str,
+    tenants: &str,
+) -> reqwest::RequestBuilder {
+    let req = svc.client.request(method, svc.url(path));
+    if path == tenants {
+        return req.bearer_auth(crate::service::TEST_OPERATOR_TOKEN);
+    }
+    match key_for(svc, &format!("{tenants}/"), path) {
+        Some(key) => req.bearer_auth(key),
+        None => req,
+    }
+}

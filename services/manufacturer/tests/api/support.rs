@@ -24,28 +24,15 @@ pub(crate) const PROBLEM: &str = "application/problem+json";
 
 pub(crate) use kummerer_testkit::keys::remember_key;
 
-/// The key a test request to `path` goes with: the key of the path's manufacturer when the test
-/// made it, else the key of the manufacturer made last (an authenticated caller asking about an
-/// unknown or another manufacturer: a 404).
-pub(crate) fn key_for(svc: &TestService, path: &str) -> Option<String> {
-    kummerer_testkit::keys::key_for(svc, "/api/manufacturers/", path)
-}
-
-/// A request to `path`, authenticated as [`key_for`] says (the operator's routes with the
-/// operator token).
+/// A request to `path` with the key of the path's manufacturer when the test made it, else the
+/// key of the manufacturer made last (an authenticated caller asking about an unknown or another
+/// manufacturer: a 404); the operator's routes with the operator token.
 pub(crate) fn request(
     svc: &TestService,
     method: reqwest::Method,
     path: &str,
 ) -> reqwest::RequestBuilder {
-    let req = svc.client.request(method, svc.url(path));
-    if path == "/api/manufacturers" {
-        return req.bearer_auth(TEST_OPERATOR_TOKEN);
-    }
-    match key_for(svc, path) {
-        Some(key) => req.bearer_auth(key),
-        None => req,
-    }
+    kummerer_testkit::keys::request(svc, method, path, "/api/manufacturers")
 }
 
 /// A request to `path` with exactly this key (or none).

@@ -72,14 +72,7 @@ pub(crate) fn request(
     method: reqwest::Method,
     path: &str,
 ) -> reqwest::RequestBuilder {
-    let req = svc.client.request(method, svc.url(path));
-    if path == "/api/retailers" {
-        return req.bearer_auth(TEST_OPERATOR_TOKEN);
-    }
-    match key_for(svc, path) {
-        Some(key) => req.bearer_auth(key),
-        None => req,
-    }
+    kummerer_testkit::keys::request(svc, method, path, "/api/retailers")
 }
 
 /// `GET path` with the tests' credential; the status and the JSON body.
