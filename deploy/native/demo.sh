@@ -7,8 +7,8 @@
 #   RETAILER_URL      default http://127.0.0.1:8081
 #   MANUFACTURER_URL  default http://127.0.0.1:8082
 #   LOGISTICS_URL     default http://127.0.0.1:8083
-#   KUMMERER_OPERATOR_TOKEN  the manufacturer service's operator token (creates the
-#                     manufacturer), default dev-operator-token as up.sh and docker compose set it
+#   KUMMERER_OPERATOR_TOKEN  the services' operator token (creates the manufacturer and the
+#                     retailer), default dev-operator-token as up.sh and docker compose set it
 #   DEMO_TIMEOUT      seconds to wait for each asynchronous step, default 30
 #   KUMMERER_OPERATOR_TOKEN  the operator's token the logistics service was started with
 #                     (its JSON API wants a bearer token; the operator's reaches every job)
@@ -87,9 +87,15 @@ mkey="$(echo "$manufacturer" | jq -r .api_key)"
 echo "manufacturer id: $mid (API key ${mkey:0:12}…)"
 
 say "retailer"
-rid="$(api POST "$RETAILER_URL/api/retailers" \
-  "$(jq -nc --arg n "Elektro Kaiser $run" '{name: $n}')" | jq -r .id)"
-echo "retailer id: $rid"
+# An operator's action too; the answer holds the retailer's first integration key (krt_…, shown
+# this once), which approves swaps up to 1000.00 EUR alone (above: a manager on the desk).
+retailer="$(api POST "$RETAILER_URL/api/retailers" "$(jq -nc --arg n "Elektro Kaiser $run" '{
+  name: $n, first_key: {name: "demo", approval_limit: {amount: "1000.00", currency: "EUR"}}}')" \
+  "$KUMMERER_OPERATOR_TOKEN")"
+rid="$(echo "$retailer" | jq -r .id)"
+rkey="$(echo "$retailer" | jq -r .first_key.secret)"
+[[ "$rkey" == krt_* ]] || die "no first_key in the retailer's answer: $retailer"
+echo "retailer id: $rid (integration key ${rkey:0:12}…)"
 
 say "agreement between them (24 months coverage, 14 days DOA, 100 %, 25.00 EUR handling fee)"
 api POST "$MANUFACTURER_URL/api/manufacturers/$mid/agreements" "$(jq -nc --arg r "$rid" '{
@@ -100,7 +106,7 @@ api POST "$MANUFACTURER_URL/api/manufacturers/$mid/agreements" "$(jq -nc --arg r
 say "product"
 api POST "$RETAILER_URL/api/retailers/$rid/products" "$(jq -nc --arg m "$mid" '{
   sku: "WM-8000", name: "Waschmaschine 8000", manufacturer_id: $m,
-  price: {amount: "499.00", currency: "EUR"}}')" | jq .
+  price: {amount: "499.00", currency: "EUR"}}')" "$rkey" | jq .
 
 say "sale, three days ago (serial $serial)"
 api POST "$RETAILER_URL/api/retailers/$rid/sales" "$(jq -nc \
@@ -109,18 +115,18 @@ api POST "$RETAILER_URL/api/retailers/$rid/sales" "$(jq -nc \
   receipt_no: $receipt, sku: "WM-8000", serial: $serial,
   price_paid: {amount: "499.00", currency: "EUR"}, sold_at: $sold,
   customer: {name: $cust, phone: "+49 30 1234567", street: "Hauptstraße 1",
-             postcode: "10115", city: "Berlin", country: "DE"}}')" | jq .
+             postcode: "10115", city: "Berlin", country: "DE"}}')" "$rkey" | jq .
 
 say "case: the machine washes badly"
 case_id="$(api POST "$RETAILER_URL/api/retailers/$rid/cases" "$(jq -nc --arg s "$serial" '{
   serial: $s, defect_category: "does_not_start",
-  defect_description: "Washes badly since the second day, drum barely turns."}')" | jq -r .id)"
+  defect_description: "Washes badly since the second day, drum barely turns."}')" "$rkey" | jq -r .id)"
 echo "case id: $case_id"
 
 say "swap approved at the counter (same model, delivery tomorrow 08:00-12:00 UTC)"
 swap="$(api POST "$RETAILER_URL/api/retailers/$rid/cases/$case_id/swap" "$(jq -nc \
   --arg ws "$(ts 'tomorrow 08:00')" --arg we "$(ts 'tomorrow 12:00')" '{
-  window_start: $ws, window_end: $we, approved_by: "demo-clerk"}')")"
+  window_start: $ws, window_end: $we}')" "$rkey")"
 echo "$swap" | jq .
 swap_id="$(echo "$swap" | jq -r .swap_id)"
 
@@ -134,7 +140,7 @@ wait_for() {
   local deadline=$((SECONDS + DEMO_TIMEOUT)) case_json ok re
   say "waiting (up to ${DEMO_TIMEOUT}s) for: $label"
   while :; do
-    case_json="$(api GET "$case_url")"
+    case_json="$(api GET "$case_url" "" "$rkey")"
     ok=1
     for re in "$@"; do timeline_has "$case_json" "$re" || ok=0; done
     if ((ok)); then CASE_JSON="$case_json"; echo "seen after $((SECONDS - deadline + DEMO_TIMEOUT))s"; return 0; fi

@@ -8,6 +8,10 @@
 //! The password comes from `KUMMERER_ADMIN_PASSWORD` (never from the arguments, which other
 //! users of the machine can see) and follows the desk's rules; the database is `DATABASE_URL`,
 //! migrated already (`retailer migrate`). Prints the retailer's and the admin's ids.
+//!
+//! `retailer create-key --retailer ID --name NAME [--approval-limit 500.00 --currency EUR]`
+//! makes an integration key of the retailer for its own systems and prints its id and the
+//! secret (`krt_…`), which is shown this once (see [`crate::db::integration_keys`]).
 
 use anyhow::{Context as _, anyhow, bail};
 use chrono::Utc;
@@ -67,6 +71,92 @@ fn parse(args: CreateAdmin) -> anyhow::Result<Args> {
         name,
         retailer,
     })
+}
+
+/// `create-key`'s options.
+#[derive(Debug, Clone, clap::Args)]
+#[command(
+    after_help = "The database is DATABASE_URL, migrated already (`retailer migrate`). Prints the \
+                  key's id and its secret (krt_…), shown this once. Without --approval-limit every \
+                  swap the key approves waits for a manager on the desk."
+)]
+pub struct CreateKey {
+    /// The retailer the key belongs to
+    #[arg(long, value_name = "RETAILER_ID")]
+    pub retailer: Uuid,
+    /// The key's name: the timeline shows what it did as "API key «NAME»"
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// Swaps worth at most this much (the replacement's price) the key approves alone
+    #[arg(long, value_name = "AMOUNT")]
+    pub approval_limit: Option<rust_decimal::Decimal>,
+    /// The approval limit's currency (ISO 4217)
+    #[arg(
+        long,
+        value_name = "CODE",
+        default_value = "EUR",
+        requires = "approval_limit"
+    )]
+    pub currency: String,
+}
+
+/// Runs `create-key`; the process's exit code follows.
+pub fn run_create_key(args: CreateKey) -> std::process::ExitCode {
+    let result = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|rt| rt.block_on(create_key(args)));
+    match result {
+        Ok((key_id, secret)) => {
+            println!("key {key_id}\nsecret {secret}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("retailer create-key: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn create_key(args: CreateKey) -> anyhow::Result<(Uuid, String)> {
+    let name = Some(args.name.trim().to_owned())
+        .filter(|n| !n.is_empty() && n.chars().count() <= crate::app::keys::NAME_MAX)
+        .ok_or_else(|| {
+            anyhow!(
+                "--name must be 1 to {} characters",
+                crate::app::keys::NAME_MAX
+            )
+        })?;
+    let limit = match args.approval_limit {
+        None => None,
+        Some(amount) => {
+            let currency = kummerer_contracts::Currency::parse(args.currency.trim())
+                .map_err(|e| anyhow!("--currency: {e}"))?;
+            Some(
+                kummerer_contracts::Money::new(amount, currency)
+                    .map_err(|e| anyhow!("--approval-limit: {e}"))?,
+            )
+        }
+    };
+    let url = std::env::var("DATABASE_URL").context("DATABASE_URL is not set")?;
+    let db = Database::connect(&url)
+        .await
+        .context("connecting to the database")?;
+    let made = crate::app::keys::create(
+        &db,
+        kummerer_contracts::RetailerId(args.retailer),
+        &name,
+        limit.as_ref(),
+    )
+    .await
+    .map_err(|e| match e {
+        crate::app::keys::KeyError::RetailerNotFound => {
+            anyhow!("there is no retailer {}", args.retailer)
+        }
+        e => anyhow!(e),
+    })?;
+    Ok((made.key.id, made.secret))
 }
 
 /// Runs the command; the process's exit code follows.

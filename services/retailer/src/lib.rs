@@ -62,12 +62,15 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         sales,
         desk,
     } = settings;
+    let operator = actix_web::web::Data::new(kummerer_web::operator::OperatorToken(
+        ctx.config.operator_token.clone(),
+    ));
     Parts {
         routes: Arc::new(move |cfg| {
             cfg.app_data(actix_web::web::Data::new(ledger));
             cfg.app_data(actix_web::web::Data::new(sales));
-            http::routes(cfg);
-            http::pages::routes(cfg, desk.clone());
+            cfg.app_data(operator.clone());
+            http::routes(cfg, desk.clone());
         }),
         workers: vec![
             Box::pin(case_events),
@@ -82,8 +85,8 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
 
 /// The service (`serve`, `migrate`, `dlq …`), and `create-admin` for a retailer's first admin
 /// (see [`admin_cli`]).
-/// The retailer's command line: the shared commands (`serve`, `migrate`, `dlq …`) and
-/// `create-admin`.
+/// The retailer's command line: the shared commands (`serve`, `migrate`, `dlq …`),
+/// `create-admin` and `create-key`.
 #[derive(Debug, clap::Parser)]
 #[command(version)]
 pub struct Cli {
@@ -97,6 +100,8 @@ pub enum Command {
     Service(kummerer_service::cli::Command),
     /// Create the first admin of a retailer (the password from KUMMERER_ADMIN_PASSWORD)
     CreateAdmin(admin_cli::CreateAdmin),
+    /// Make an integration key of a retailer (prints the secret, shown this once)
+    CreateKey(admin_cli::CreateKey),
 }
 
 pub fn main() -> std::process::ExitCode {
@@ -106,6 +111,7 @@ pub fn main() -> std::process::ExitCode {
     };
     let command = match cli.command {
         Some(Command::CreateAdmin(args)) => return admin_cli::run(args),
+        Some(Command::CreateKey(args)) => return admin_cli::run_create_key(args),
         Some(Command::Service(command)) => command,
         None => kummerer_service::cli::Command::Serve,
     };

@@ -166,10 +166,6 @@ impl Progress {
     }
 }
 
-async fn post(client: &reqwest::Client, url: &str, body: Value) -> anyhow::Result<Value> {
-    post_as(client, url, body, None).await
-}
-
 /// A POST with an API key (`Authorization: Bearer <key>`), if given.
 async fn post_as(
     client: &reqwest::Client,
@@ -290,13 +286,21 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
         .as_str()
         .ok_or_else(|| anyhow!("no api_key in {m}"))?
         .to_owned();
-    let r = post(
+    // The operator makes the retailer with its first integration key (approving up to any
+    // bench swap alone: the run measures approvals, not managers).
+    let r = post_as(
         &client,
         &format!("{}/api/retailers", a.retailer),
-        json!({"name": "Bench Markt"}),
+        json!({"name": "Bench Markt", "first_key": {"name": "bench",
+               "approval_limit": {"amount": "1000000.00", "currency": "EUR"}}}),
+        Some(&a.operator_token),
     )
     .await?;
     let rid = id(&r)?;
+    let retailer_key = r["first_key"]["secret"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no first_key in {r}"))?
+        .to_owned();
     post_as(
         &client,
         &format!("{}/api/manufacturers/{mid}/agreements", a.manufacturer),
@@ -306,30 +310,34 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
         Some(&manufacturer_key),
     )
     .await?;
-    post(
+    post_as(
         &client,
         &format!("{}/api/retailers/{rid}/products", a.retailer),
         json!({"sku": "B-1", "name": "Bench washer", "manufacturer_id": mid, "price": {"amount": "499.00", "currency": "EUR"}}),
+        Some(&retailer_key),
     )
     .await?;
     let run = Uuid::now_v7().simple().to_string();
     let sold_at = (Utc::now() - chrono::Duration::days(3)).to_rfc3339();
     let cases = for_each(a.swaps, a.concurrency, Progress::new("cases", a.swaps), |i| {
-        let (client, base, run, sold_at) = (&client, &a.retailer, &run, &sold_at);
+        let (client, base, run, sold_at, key) =
+            (&client, &a.retailer, &run, &sold_at, &retailer_key);
         async move {
             let serial = format!("B-{run}-{i}");
-            post(
+            post_as(
                 client,
                 &format!("{base}/api/retailers/{rid}/sales"),
                 json!({"receipt_no": format!("R-{run}-{i}"), "sku": "B-1", "serial": serial,
                        "price_paid": {"amount": "499.00", "currency": "EUR"}, "sold_at": sold_at,
                        "customer": {"name": "Kundin", "phone": "+49 1", "street": "Weg 1", "postcode": "10115", "city": "Berlin", "country": "DE"}}),
+                Some(key),
             )
             .await?;
-            let case = post(
+            let case = post_as(
                 client,
                 &format!("{base}/api/retailers/{rid}/cases"),
                 json!({"serial": serial, "defect_category": "does_not_start", "defect_description": "bench"}),
+                Some(key),
             )
             .await?;
             id(&case)
@@ -356,8 +364,14 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
         a.concurrency,
         Progress::new("approved", a.swaps),
         |i| {
-            let (client, base, cases, ws, we) =
-                (&client, &a.retailer, &cases, &window_start, &window_end);
+            let (client, base, cases, ws, we, key) = (
+                &client,
+                &a.retailer,
+                &cases,
+                &window_start,
+                &window_end,
+                &retailer_key,
+            );
             let planned = a
                 .rate
                 .map(|r| started + Duration::from_secs_f64(i as f64 / r));
@@ -366,10 +380,11 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
                     tokio::time::sleep_until(at.into()).await;
                 }
                 let t = planned.unwrap_or_else(Instant::now);
-                let body = post(
+                let body = post_as(
                     client,
                     &format!("{base}/api/retailers/{rid}/cases/{}/swap", cases[i]),
-                    json!({"window_start": ws, "window_end": we, "approved_by": "bench"}),
+                    json!({"window_start": ws, "window_end": we}),
+                    Some(key),
                 )
                 .await?;
                 let swap_id: Uuid = body["swap_id"]

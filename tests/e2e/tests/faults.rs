@@ -242,10 +242,16 @@ async fn swaps_survive_a_broker_memory_alarm() {
 /// flow again everything heals.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swaps_survive_half_open_broker_connections() {
-    if !faults_support::Blackhole::available() {
-        eprintln!("swaps_survive_half_open_broker_connections: skipped (needs iptables as root)");
+    let name = "swaps_survive_half_open_broker_connections";
+    if !faults_support::enabled(name) {
         return;
     }
+    // With the fault scenarios on, a missing iptables is a failure, not a quiet skip: `.ci/run`
+    // installs it, and a scenario that silently never runs proves nothing.
+    assert!(
+        faults_support::Blackhole::available(),
+        "{name} needs iptables as root (Debian's iptables package; .ci/run installs it)"
+    );
     scenario::run(
         "swaps_survive_half_open_broker_connections",
         Setup::default(),

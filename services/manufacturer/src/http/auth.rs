@@ -14,11 +14,9 @@ use std::pin::Pin;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::error::InternalError;
-use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use kummerer_service::Problem;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -35,18 +33,7 @@ pub struct Manufacturer {
 
 /// 401 `unauthorized` with the challenge.
 pub fn unauthorized(detail: &str) -> actix_web::Error {
-    let problem = Problem::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "Unauthorized",
-        Some(detail.to_owned()),
-    );
-    let mut res = problem.error_response();
-    res.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"kummerer-manufacturer\""),
-    );
-    InternalError::from_response(problem, res).into()
+    kummerer_web::operator::unauthorized("kummerer-manufacturer", detail)
 }
 
 /// The key of `Authorization: Bearer <key>`, if the request has exactly one such header with a

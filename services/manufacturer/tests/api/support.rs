@@ -22,53 +22,17 @@ pub(crate) const DEADLINE: Duration = Duration::from_secs(15);
 
 pub(crate) const PROBLEM: &str = "application/problem+json";
 
-/// The API keys the tests hold: per service (its base URL), the key of each manufacturer made
-/// through [`create_manufacturer`], and the key of the one made last.
-#[derive(Default)]
-pub(crate) struct Keys {
-    pub(crate) of: HashMap<(String, Uuid), String>,
-    pub(crate) last: HashMap<String, String>,
-}
+pub(crate) use kummerer_testkit::keys::remember_key;
 
-pub(crate) static KEYS: Mutex<Option<Keys>> = Mutex::new(None);
-
-pub(crate) fn remember_key(svc: &TestService, mid: Uuid, key: &str) {
-    let mut keys = KEYS.lock().unwrap();
-    let keys = keys.get_or_insert_with(Keys::default);
-    keys.of.insert((svc.url(""), mid), key.to_owned());
-    keys.last.insert(svc.url(""), key.to_owned());
-}
-
-/// The key a test request to `path` goes with: the key of the path's manufacturer when the test
-/// made it, else the key of the manufacturer made last (an authenticated caller asking about an
-/// unknown or another manufacturer: a 404).
-pub(crate) fn key_for(svc: &TestService, path: &str) -> Option<String> {
-    let keys = KEYS.lock().unwrap();
-    let keys = keys.as_ref()?;
-    let mid = path
-        .strip_prefix("/api/manufacturers/")?
-        .split(['/', '?'])
-        .next()
-        .and_then(|s| Uuid::parse_str(s).ok());
-    mid.and_then(|mid| keys.of.get(&(svc.url(""), mid)).cloned())
-        .or_else(|| keys.last.get(&svc.url("")).cloned())
-}
-
-/// A request to `path`, authenticated as [`key_for`] says (the operator's routes with the
-/// operator token).
+/// A request to `path` with the key of the path's manufacturer when the test made it, else the
+/// key of the manufacturer made last (an authenticated caller asking about an unknown or another
+/// manufacturer: a 404); the operator's routes with the operator token.
 pub(crate) fn request(
     svc: &TestService,
     method: reqwest::Method,
     path: &str,
 ) -> reqwest::RequestBuilder {
-    let req = svc.client.request(method, svc.url(path));
-    if path == "/api/manufacturers" {
-        return req.bearer_auth(TEST_OPERATOR_TOKEN);
-    }
-    match key_for(svc, path) {
-        Some(key) => req.bearer_auth(key),
-        None => req,
-    }
+    kummerer_testkit::keys::request(svc, method, path, "/api/manufacturers")
 }
 
 /// A request to `path` with exactly this key (or none).

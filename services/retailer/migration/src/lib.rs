@@ -1,7 +1,8 @@
 //! The retailer service's schema: the shared outbox and inbox tables, then retailers, products,
 //! sales, cases, swaps, claims and the case timeline; then the staff desk's accounts and sessions; then the authority limits;
 //! then stores, stock, approval requests and sales imports; then settlement; then the index that
-//! finds a unit's earlier cases; then the timeline's dedup key.
+//! finds a unit's earlier cases; then the timeline's dedup key; then the retailer's integration
+//! keys and the key recorded as the actor of what it did.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -12,6 +13,7 @@ mod m20261123_000005_stores_admin;
 mod m20261123_000006_settlement;
 mod m20261123_000007_cases_by_unit;
 mod m20261123_000008_timeline_dedup;
+mod m20261202_000001_integration_keys;
 
 pub struct Migrator;
 
@@ -27,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_settlement::Migration),
             Box::new(m20261123_000007_cases_by_unit::Migration),
             Box::new(m20261123_000008_timeline_dedup::Migration),
+            Box::new(m20261202_000001_integration_keys::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::db::integration_keys::{self, Made};
 use crate::db::{self, Entry, claims, swaps};
 use crate::domain::{
     ApprovalRefused, ClaimStatus, DeliveryWindow, Limit, SwapStatus, TimelineEntry,
@@ -21,14 +22,17 @@ pub struct Approval {
     /// Another model than the one sold; the same model when `None`.
     pub replacement_sku: Option<String>,
     pub window: DeliveryWindow,
-    /// Who approved: the API's `approved_by`, the desk's signed-in staff member.
+    /// Who approved, as shown: the desk's signed-in staff member, or `API key «name»`.
     pub approved_by: String,
+    /// The integration key that approved (the JSON API), recorded on the swap.
+    pub by_key: Option<Uuid>,
     /// The sale's customer address when `None`.
     pub delivery_address: Option<Address>,
     /// The manager who authorized a swap above the approver's limit (the desk).
     pub authorized_by: Option<String>,
     /// The limit the swap's value (the replacement's price) must be within: at the desk, the
-    /// approver's — or the authorizing manager's; `None` = no check (the JSON API).
+    /// approver's — or the authorizing manager's; through the JSON API, the key's approval limit;
+    /// `None` = no check.
     pub limit: Option<Limit>,
     /// The stock location one unit of the replacement is reserved at; `None`: no reservation.
     pub stock_location_id: Option<Uuid>,
@@ -175,6 +179,9 @@ pub async fn approve_in<C: ConnectionTrait>(
     if !db::insert_swap(txn, swap.clone()).await? {
         // The lock makes this unreachable; the unique key is the second line of defence.
         return Err(refused(ApprovalRefused::AlreadyApproved));
+    }
+    if let Some(key_id) = approval.by_key {
+        integration_keys::record_maker(txn, Made::Swap, rid, swap.id, key_id).await?;
     }
     let claim = claims::Model {
         id: Uuid::now_v7(),

@@ -10,8 +10,8 @@ use crate::domain::{PriceError, check_price_paid};
 use crate::settings::SalesConfig;
 
 /// Creates a retailer.
-pub async fn create_retailer(
-    db: &DatabaseConnection,
+pub async fn create_retailer<C: sea_orm::ConnectionTrait>(
+    db: &C,
     name: String,
 ) -> Result<retailers::Model, DbErr> {
     let retailer = retailers::Model {

@@ -7,6 +7,7 @@ use kummerer_contracts::{CaseId, ClaimId, RetailerId};
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use serde::Serialize;
 
+use crate::db::integration_keys::{self, Made};
 use crate::db::{self, Entry, settlement};
 use crate::domain::{DisputeRefused, TimelineEntry};
 use crate::outbound;
@@ -16,7 +17,10 @@ use crate::outbound;
 pub struct Dispute {
     pub statement: String,
     pub note: Option<String>,
+    /// Who disputes, as shown: the staff member's e-mail, or `API key «name»`.
     pub disputed_by: String,
+    /// The integration key that disputes (the JSON API), recorded on the dispute.
+    pub by_key: Option<uuid::Uuid>,
 }
 
 /// What a dispute did.
@@ -75,6 +79,9 @@ pub async fn dispute(
     if !inserted {
         // The claim lock makes this unreachable; the key is the second line of defence.
         return Err(refused(DisputeRefused::AlreadyDisputed));
+    }
+    if let Some(key_id) = d.by_key {
+        integration_keys::record_maker(&txn, Made::Dispute, rid, id, key_id).await?;
     }
     settlement::set_claim_status(&txn, rid, id, next).await?;
     db::insert_timeline(

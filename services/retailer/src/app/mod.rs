@@ -8,6 +8,7 @@
 //! the variants); a consumer turns them into a `HandleError`. A `Db(DbErr)` variant is the
 //! database failing (or a stored row breaking an invariant), never the client's mistake.
 
+pub mod actor;
 pub mod approve;
 pub mod case_events;
 pub mod cases;
@@ -15,6 +16,7 @@ pub mod catalogue;
 pub mod disputes;
 pub mod entitlement;
 pub mod import;
+pub mod keys;
 pub mod ledger;
 pub mod refusals;
 pub mod requests;

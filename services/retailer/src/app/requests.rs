@@ -9,6 +9,8 @@ use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use uuid::Uuid;
 
 use crate::app::approve::{Approval, ApproveError, SwapApproved, approve_in};
+use crate::db::integration_keys::{self, Made};
+use crate::db::requests::Requester;
 use crate::db::{self, requests};
 use crate::domain::{ApprovalRefused, RequestStatus};
 
@@ -36,6 +38,25 @@ pub async fn ask(
     requested_by: StaffId,
     form: serde_json::Value,
 ) -> Result<RequestId, AskError> {
+    ask_by(
+        db,
+        retailer_id,
+        case_id,
+        Requester::Staff(requested_by.as_uuid()),
+        form,
+    )
+    .await
+}
+
+/// [`ask`] by a clerk or an integration key (a swap above the key's approval limit waits for a
+/// manager exactly like a clerk's).
+pub async fn ask_by(
+    db: &DatabaseConnection,
+    retailer_id: RetailerId,
+    case_id: CaseId,
+    requested_by: Requester,
+    form: serde_json::Value,
+) -> Result<RequestId, AskError> {
     let (rid, cid) = (retailer_id.as_uuid(), case_id.as_uuid());
     let txn = db.begin().await?;
     let case = db::lock_case(&txn, rid, cid)
@@ -43,11 +64,11 @@ pub async fn ask(
         .ok_or(AskError::CaseNotFound)?;
     case.status.approve_swap().map_err(AskError::Refused)?;
     let id = Uuid::now_v7();
-    if !requests::insert(&txn, id, rid, cid, requested_by.as_uuid(), form).await? {
+    if !requests::insert(&txn, id, rid, cid, requested_by, form).await? {
         return Err(AskError::AlreadyAsked);
     }
     txn.commit().await?;
-    tracing::info!(staff.id = %requested_by, case.id = %case_id, request.id = %id,
+    tracing::info!(requester = ?requested_by, case.id = %case_id, request.id = %id,
         "swap sent to the managers");
     Ok(id)
 }
@@ -86,6 +107,10 @@ pub async fn approve(
     }
     match approve_in(&txn, retailer_id, CaseId(r.case_id), approval, now).await {
         Ok(done) => {
+            if let Some(key_id) = r.requested_by_key {
+                let swap_id = done.swap_id.as_uuid();
+                integration_keys::record_maker(&txn, Made::Swap, rid, swap_id, key_id).await?;
+            }
             requests::decide(
                 &txn,
                 rid,

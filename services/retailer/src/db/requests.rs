@@ -15,7 +15,9 @@ pub struct Request {
     pub id: Uuid,
     pub retailer_id: Uuid,
     pub case_id: Uuid,
-    pub requested_by: Uuid,
+    /// The staff member who asked, or the integration key (`requested_by_key`).
+    pub requested_by: Option<Uuid>,
+    pub requested_by_key: Option<Uuid>,
     pub requester_name: String,
     pub requester_email: String,
     pub form: serde_json::Value,
@@ -27,11 +29,21 @@ pub struct Request {
     pub created_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "r.id, r.retailer_id, r.case_id, r.requested_by, q.name AS requester_name, \
-    q.email AS requester_email, r.form, r.status, d.email AS decided_by_email, r.decided_at, \
-    r.decline_reason, r.swap_id, r.created_at";
-const FROM: &str = "FROM approval_requests r JOIN staff q ON q.id = r.requested_by \
+// A key's request shows the key as the requester: `API key «name»` (as `app::actor` writes it).
+const COLUMNS: &str = "r.id, r.retailer_id, r.case_id, r.requested_by, r.requested_by_key, \
+    coalesce(q.name, 'API key «' || k.name || '»') AS requester_name, \
+    coalesce(q.email, 'API key «' || k.name || '»') AS requester_email, r.form, r.status, \
+    d.email AS decided_by_email, r.decided_at, r.decline_reason, r.swap_id, r.created_at";
+const FROM: &str = "FROM approval_requests r LEFT JOIN staff q ON q.id = r.requested_by \
+    LEFT JOIN integration_keys k ON k.id = r.requested_by_key \
     LEFT JOIN staff d ON d.id = r.decided_by";
+
+/// Who asks the managers: a clerk at the desk, or an integration key above its approval limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requester {
+    Staff(Uuid),
+    Key(Uuid),
+}
 
 /// `false` when the case already has an open request.
 pub async fn insert<C: ConnectionTrait>(
@@ -39,18 +51,23 @@ pub async fn insert<C: ConnectionTrait>(
     id: Uuid,
     retailer_id: Uuid,
     case_id: Uuid,
-    requested_by: Uuid,
+    requested_by: Requester,
     form: serde_json::Value,
 ) -> Result<bool, DbErr> {
+    let (staff, key) = match requested_by {
+        Requester::Staff(id) => (Some(id), None),
+        Requester::Key(id) => (None, Some(id)),
+    };
     let done = db
         .execute_raw(stmt(
-            "INSERT INTO approval_requests (id, retailer_id, case_id, requested_by, form) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            "INSERT INTO approval_requests (id, retailer_id, case_id, requested_by, \
+             requested_by_key, form) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
             vec![
                 id.into(),
                 retailer_id.into(),
                 case_id.into(),
-                requested_by.into(),
+                staff.into(),
+                key.into(),
                 form.into(),
             ],
         ))

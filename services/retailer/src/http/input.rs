@@ -124,5 +124,6 @@ pub fn checked_dispute(
         statement,
         note,
         disputed_by,
+        by_key: None,
     })
 }

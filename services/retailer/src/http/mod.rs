@@ -9,37 +9,145 @@ pub mod input;
 pub mod pages;
 pub mod view;
 
-use actix_web::web;
+use actix_web::http::Method;
+use actix_web::middleware::from_fn;
+use actix_web::{FromRequest, Handler, Responder, Scope, guard, web};
+use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
-use api::{authority, cases, disputes, entitlement, ledger, products, retailers, sales, staff};
+use api::{
+    admin_auth, authority, cases, disputes, entitlement, key_auth, keys, ledger, products,
+    retailers, sales, staff,
+};
 use pages::status;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/status/{token}", web::get().to(status::page));
-    cfg.service(
-        web::scope("/api/retailers")
-            .route("", web::post().to(retailers::create))
-            .route("/{rid}", web::get().to(retailers::get))
-            .route("/{rid}/products", web::post().to(products::create))
-            .route("/{rid}/products", web::get().to(products::list))
-            .route("/{rid}/sales", web::post().to(sales::create))
-            .route("/{rid}/sales", web::get().to(sales::search))
-            .route("/{rid}/sales/{sale_id}", web::get().to(entitlement::get))
-            .route("/{rid}/staff", web::post().to(staff::create))
-            .route(
-                "/{rid}/authority-limits/{role}",
-                web::put().to(authority::set),
-            )
-            .route("/{rid}/cases", web::post().to(cases::open))
-            .route("/{rid}/cases/{case_id}", web::get().to(cases::get))
-            .route(
-                "/{rid}/cases/{case_id}/swap",
-                web::post().to(cases::approve_swap),
-            )
-            .route(
-                "/{rid}/claims/{claim_id}/dispute",
-                web::post().to(disputes::create),
-            )
-            .route("/{rid}/ledger", web::get().to(ledger::get)),
+/// Registers the JSON API and the pages (see [`routes_with`]), recording into a throwaway table.
+pub fn routes(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig) {
+    routes_with(cfg, desk, &Doors::new());
+}
+
+/// Registers every route of the service and records each door in `doors`: the customer's
+/// status link (open), `POST /api/retailers` (the operator token), the admin's routes (an
+/// admin's HTTP Basic credentials, [`admin_auth`]), every other `/api/retailers/{rid}/…` route
+/// (an integration key of that retailer, [`key_auth`]) and the desk's pages.
+pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors: &Doors) {
+    kummerer_web::doors::door(
+        cfg,
+        doors,
+        Method::GET,
+        "/status/{token}",
+        Access::Open,
+        status::page,
     );
+    let (scope, d) = doors.scope("/api/retailers");
+    let scope = scope.door(&d, Method::POST, "", Access::Operator, retailers::create);
+    let scope = admin(scope, &d, Method::POST, "/{rid}/staff", staff::create);
+    let scope = admin(
+        scope,
+        &d,
+        Method::PUT,
+        "/{rid}/authority-limits/{role}",
+        authority::set,
+    );
+    let scope = admin(scope, &d, Method::POST, "/{rid}/keys", keys::create);
+    let scope = admin(scope, &d, Method::GET, "/{rid}/keys", keys::list);
+    let scope = admin(
+        scope,
+        &d,
+        Method::DELETE,
+        "/{rid}/keys/{key_id}",
+        keys::revoke,
+    );
+    let scope = keyed(scope, &d, Method::GET, "/{rid}", retailers::get);
+    let scope = keyed(scope, &d, Method::POST, "/{rid}/products", products::create);
+    let scope = keyed(scope, &d, Method::GET, "/{rid}/products", products::list);
+    let scope = keyed(scope, &d, Method::POST, "/{rid}/sales", sales::create);
+    let scope = keyed(scope, &d, Method::GET, "/{rid}/sales", sales::search);
+    let scope = keyed(
+        scope,
+        &d,
+        Method::GET,
+        "/{rid}/sales/{sale_id}",
+        entitlement::get,
+    );
+    let scope = keyed(scope, &d, Method::POST, "/{rid}/cases", cases::open);
+    let scope = keyed(scope, &d, Method::GET, "/{rid}/cases/{case_id}", cases::get);
+    let scope = keyed(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/cases/{case_id}/swap",
+        cases::approve_swap,
+    );
+    let scope = keyed(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/claims/{claim_id}/dispute",
+        disputes::create,
+    );
+    let scope = keyed(scope, &d, Method::GET, "/{rid}/ledger", ledger::get);
+    cfg.service(scope);
+    pages::routes_with(cfg, desk, doors);
+}
+
+/// A route that needs an integration key of the path's retailer ([`Access::Tenant`]) or an
+/// admin's credentials ([`Access::TenantAdmin`]), checked by a middleware on the route before
+/// its extractors run.
+fn guarded<F, Args>(
+    scope: Scope,
+    d: &Doors,
+    (method, path, access): (Method, &str, Access),
+    handler: F,
+) -> Scope
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    let resource = web::resource(path).guard(guard::Method(method.clone()));
+    match access {
+        Access::TenantAdmin => {
+            let resource = resource.wrap(from_fn(admin_auth::require));
+            scope.service(d.resource_door(resource, path, method, access, handler))
+        }
+        _ => {
+            let resource = resource.wrap(from_fn(key_auth::require));
+            scope.service(d.resource_door(resource, path, method, Access::Tenant, handler))
+        }
+    }
+}
+
+/// [`guarded`] by an integration key.
+fn keyed<F, Args>(scope: Scope, d: &Doors, method: Method, path: &str, handler: F) -> Scope
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    guarded(scope, d, (method, path, Access::Tenant), handler)
+}
+
+/// [`guarded`] by an admin's credentials.
+fn admin<F, Args>(scope: Scope, d: &Doors, method: Method, path: &str, handler: F) -> Scope
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    guarded(scope, d, (method, path, Access::TenantAdmin), handler)
+}
+
+/// The service's route table (every door with who may pass), as [`routes_with`] registers it.
+pub fn doors() -> Vec<Door> {
+    let doors = Doors::new();
+    let _app = actix_web::App::new().configure(|cfg| {
+        routes_with(
+            cfg,
+            pages::DeskConfig {
+                secure_cookies: true,
+            },
+            &doors,
+        )
+    });
+    doors.table()
 }

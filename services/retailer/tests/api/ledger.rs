@@ -244,12 +244,14 @@ async fn the_ledger_matches_each_swap_to_its_decision_and_credit() {
         ledger_claims(&svc, &shop, "?status=difference").await,
         sorted(&[b.2])
     );
-    let res = svc
-        .client
-        .get(svc.url(&shop.path("/ledger?status=lost")))
-        .send()
-        .await
-        .unwrap();
+    let res = request(
+        &svc,
+        reqwest::Method::GET,
+        &shop.path("/ledger?status=lost"),
+    )
+    .send()
+    .await
+    .unwrap();
     let problem = assert_problem(res, 422, "validation_failed", "bad status").await;
     assert_eq!(fields(&problem), ["status"]);
 
@@ -258,12 +260,14 @@ async fn the_ledger_matches_each_swap_to_its_decision_and_credit() {
         ledger_claims(&svc, &other, "").await,
         sorted(&[other_claim])
     );
-    let res = svc
-        .client
-        .get(svc.url(&format!("/api/retailers/{}/ledger", Uuid::now_v7())))
-        .send()
-        .await
-        .unwrap();
+    let res = request(
+        &svc,
+        reqwest::Method::GET,
+        &format!("/api/retailers/{}/ledger", Uuid::now_v7()),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_problem(res, 404, "not_found", "unknown retailer").await;
 
     // The desk page: managers only; each retailer's own claims.

@@ -10,6 +10,8 @@ mod bad_input;
 mod case_events;
 mod desk;
 mod disputes;
+mod doors;
+mod keys;
 mod ledger;
 mod prices;
 mod settlement;

@@ -234,7 +234,10 @@ async fn agreements_are_kept_per_version_and_the_sale_shows_the_one_in_force() {
             Uuid::now_v7()
         ),
     ] {
-        let res = svc.client.get(svc.url(&path)).send().await.unwrap();
+        let res = request(&svc, reqwest::Method::GET, &path)
+            .send()
+            .await
+            .unwrap();
         assert_problem(res, 404, "not_found", &path).await;
     }
     let other_client = browser();

@@ -7,7 +7,8 @@ pub(crate) use kummerer_contracts::{
     JobFailedV1, JobScheduledV1, Money, TimeWindow,
 };
 pub(crate) use kummerer_testkit::eventually;
-pub(crate) use kummerer_testkit::http::{assert_problem, get_json, post_json};
+pub(crate) use kummerer_testkit::http::assert_problem;
+pub(crate) use kummerer_testkit::service::TEST_OPERATOR_TOKEN;
 pub(crate) use kummerer_testkit::service::{
     TestService, publish_envelope, publish_event, publish_raw,
 };
@@ -29,6 +30,81 @@ pub(crate) async fn start() -> TestService {
     TestService::start::<Migrator>(SERVICE, build).await
 }
 
+/// The name of the integration key every test retailer gets.
+pub(crate) const TEST_KEY: &str = "tests";
+
+/// Makes an integration key of `retailer_id` (as `retailer create-key` does) and remembers it as
+/// the key of that retailer's requests; `limit`: its approval limit.
+pub(crate) async fn make_key(
+    svc: &TestService,
+    retailer_id: Uuid,
+    name: &str,
+    limit: Option<Money>,
+) -> String {
+    let made = retailer::app::keys::create(
+        &svc.db,
+        kummerer_contracts::RetailerId(retailer_id),
+        name,
+        limit.as_ref(),
+    )
+    .await
+    .unwrap();
+    set_key(svc, retailer_id, &made.secret);
+    made.secret
+}
+
+/// Makes `key` the one the tests send for `retailer_id` (and the last one).
+pub(crate) fn set_key(svc: &TestService, retailer_id: Uuid, key: &str) {
+    kummerer_testkit::keys::remember_key(svc, retailer_id, key);
+}
+
+/// The key a test request to `path` goes with: the key of the path's retailer when the test
+/// made one, else the last key made (an authenticated caller asking about an unknown or another
+/// retailer: a 404).
+pub(crate) fn key_for(svc: &TestService, path: &str) -> Option<String> {
+    kummerer_testkit::keys::key_for(svc, "/api/retailers/", path)
+}
+
+/// A request to `path` with the credential the tests use there: the operator token for
+/// `POST /api/retailers`, else [`key_for`].
+pub(crate) fn request(
+    svc: &TestService,
+    method: reqwest::Method,
+    path: &str,
+) -> reqwest::RequestBuilder {
+    kummerer_testkit::keys::request(svc, method, path, "/api/retailers")
+}
+
+/// `GET path` with the tests' credential; the status and the JSON body.
+pub(crate) async fn get_json(svc: &TestService, path: &str) -> (u16, Json) {
+    let res = request(svc, reqwest::Method::GET, path)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap())
+}
+
+/// `POST path` with a JSON `body` and the tests' credential; the status and the JSON body. A
+/// retailer made here gets an integration key ([`TEST_KEY`], approval limit 1,000,000.00 EUR).
+pub(crate) async fn post_json(svc: &TestService, path: &str, body: Json) -> (u16, Json) {
+    let res = request(svc, reqwest::Method::POST, path)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let body: Json = res.json().await.unwrap();
+    if path == "/api/retailers" && status == 201 {
+        let limit = Money::new(
+            Decimal::new(100_000_000, 2),
+            Currency::parse("EUR").unwrap(),
+        );
+        make_key(svc, id_of(&body), TEST_KEY, Some(limit.unwrap())).await;
+    }
+    (status, body)
+}
+
 /// POSTs and expects `201`; returns the body.
 pub(crate) async fn created(svc: &TestService, path: &str, body: Json) -> Json {
     let (status, body) = post_json(svc, path, body).await;
@@ -45,9 +121,7 @@ pub(crate) async fn post_problem(
     code: &str,
     what: &str,
 ) -> Json {
-    let res = svc
-        .client
-        .post(svc.url(path))
+    let res = request(svc, reqwest::Method::POST, path)
         .json(&body)
         .send()
         .await
@@ -109,10 +183,14 @@ pub(crate) async fn rejects_as(
         (401, _) => "unauthorized",
         (_, code) => code,
     };
-    let mut req = svc.client.post(svc.url(path)).json(&body);
-    if let Some((user, password)) = credentials {
-        req = req.basic_auth(user, Some(password));
-    }
+    let req = match credentials {
+        Some((user, password)) => svc
+            .client
+            .post(svc.url(path))
+            .basic_auth(user, Some(password)),
+        None => request(svc, reqwest::Method::POST, path),
+    };
+    let req = req.json(&body);
     let problem = assert_problem(req.send().await.unwrap(), status, code, &what).await;
     if status == 422 && !rest.is_empty() {
         assert_eq!(

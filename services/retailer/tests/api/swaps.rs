@@ -33,7 +33,7 @@ async fn a_swap_is_approved_with_its_claim_timeline_and_events() {
             db,
             "SELECT 1 FROM swaps WHERE id = $1 AND case_id = $2 AND retailer_id = $3 \
              AND replacement_product_id = $4 AND status = 'approved' \
-             AND approved_by = 'clerk.anna' AND street = 'Hauptstraße 1' AND city = 'Berlin' \
+             AND approved_by = 'API key «tests»' AND street = 'Hauptstraße 1' AND city = 'Berlin' \
              AND address_name = 'Erika Mustermann'",
             vec![
                 swap_id.into(),
@@ -98,7 +98,7 @@ async fn a_swap_is_approved_with_its_claim_timeline_and_events() {
         shop.manufacturer_id.to_string()
     );
     assert_eq!(data["delivery_address"], customer());
-    assert_eq!(data["approved_by"], "clerk.anna");
+    assert_eq!(data["approved_by"], "API key «tests»");
     let approved_at: DateTime<Utc> = serde_json::from_value(data["approved_at"].clone()).unwrap();
     assert!(approved_at >= before);
 
@@ -156,7 +156,8 @@ async fn a_swap_is_approved_with_its_claim_timeline_and_events() {
         .find(|e| e["kind"] == "swap_approved")
         .unwrap();
     assert_eq!(approved["details"]["swap_id"], swap_id.to_string());
-    assert_eq!(approved["details"]["approved_by"], "clerk.anna");
+    // The approver is the key the request came with, never the body's `approved_by`.
+    assert_eq!(approved["details"]["approved_by"], "API key «tests»");
 
     // A second case on the same unit while this one is in progress: refused.
     post_problem(
@@ -218,8 +219,7 @@ async fn two_approvals_at_once_make_one_swap() {
     let shop = shop(&svc, "Elektro Maier", "SN-1").await;
     let path = shop.swap_path();
     let send = |who: &'static str| {
-        svc.client
-            .post(svc.url(&path))
+        request(&svc, reqwest::Method::POST, &path)
             .json(&window_body(who))
             .send()
     };

@@ -17,7 +17,10 @@ async fn one_retailer_never_sees_another_ones_data() {
         format!("/api/retailers/{}/cases/{}", Uuid::now_v7(), a.case_id),
         a.path(&format!("/cases/{}", Uuid::now_v7())),
     ] {
-        let res = svc.client.get(svc.url(&path)).send().await.unwrap();
+        let res = request(&svc, reqwest::Method::GET, &path)
+            .send()
+            .await
+            .unwrap();
         assert_problem(res, 404, "not_found", &path).await;
     }
     let before = snapshot(&svc.db).await;

@@ -41,6 +41,20 @@ pub struct System {
     pub client: reqwest::Client,
 }
 
+/// The integration keys of the retailers the tests made (`krt_…`, the retailer's API wants one).
+static RETAILER_KEYS: std::sync::Mutex<Option<std::collections::HashMap<Uuid, String>>> =
+    std::sync::Mutex::new(None);
+
+/// The integration key of a retailer the tests made.
+pub fn retailer_key(retailer_id: Uuid) -> Option<String> {
+    RETAILER_KEYS
+        .lock()
+        .unwrap()
+        .as_ref()?
+        .get(&retailer_id)
+        .cloned()
+}
+
 pub struct Seed {
     pub retailer_id: Uuid,
     pub manufacturer_id: Uuid,
@@ -237,9 +251,19 @@ impl System {
     }
 
     /// The token a request to `svc` carries without an explicit one: the operator's, for
-    /// logistics.
-    fn default_token(svc: Svc) -> Option<&'static str> {
-        (svc == Svc::Logistics).then_some(OPERATOR_TOKEN)
+    /// logistics and for making a retailer; the retailer's integration key (made with it, see
+    /// [`System::seed_with`]) under `/api/retailers/{rid}`.
+    pub fn default_token(svc: Svc, path: &str) -> Option<String> {
+        match svc {
+            Svc::Logistics => Some(OPERATOR_TOKEN.to_owned()),
+            Svc::Retailer if path == "/api/retailers" => Some(OPERATOR_TOKEN.to_owned()),
+            Svc::Retailer => path
+                .strip_prefix("/api/retailers/")
+                .and_then(|rest| rest.split(['/', '?']).next())
+                .and_then(|rid| Uuid::parse_str(rid).ok())
+                .and_then(retailer_key),
+            Svc::Manufacturer => None,
+        }
     }
 
     /// A POST with an API key (`Authorization: Bearer <key>`), if given (else the operator's
@@ -258,7 +282,10 @@ impl System {
         traceparent: Option<&str>,
     ) -> Value {
         let mut req = self.client.post(self.url(svc, path)).json(&body);
-        if let Some(key) = key.or(Self::default_token(svc)) {
+        if let Some(key) = key
+            .map(str::to_owned)
+            .or_else(|| Self::default_token(svc, path))
+        {
             req = req.bearer_auth(key);
         }
         if let Some(tp) = traceparent {
@@ -321,7 +348,10 @@ impl System {
         key: Option<&str>,
     ) -> (reqwest::StatusCode, Value) {
         let mut req = self.client.get(self.url(svc, path));
-        if let Some(key) = key.or(Self::default_token(svc)) {
+        if let Some(key) = key
+            .map(str::to_owned)
+            .or_else(|| Self::default_token(svc, path))
+        {
             req = req.bearer_auth(key);
         }
         let res = req.send().await.unwrap();
@@ -352,10 +382,17 @@ impl System {
             .post(
                 Svc::Retailer,
                 "/api/retailers",
-                json!({"name": "Elektro Maier"}),
+                json!({"name": "Elektro Maier", "first_key": {
+                    "name": "e2e", "approval_limit": {"amount": "1000000.00", "currency": "EUR"}}}),
             )
             .await;
         let retailer_id: Uuid = serde_json::from_value(r["id"].clone()).unwrap();
+        let key = r["first_key"]["secret"].as_str().unwrap().to_owned();
+        RETAILER_KEYS
+            .lock()
+            .unwrap()
+            .get_or_insert_with(Default::default)
+            .insert(retailer_id, key);
         let mut agreement = json!({
             "retailer_id": retailer_id, "currency": "EUR", "coverage_months": 24,
             "doa_days": 14, "reimbursement_percent": "80",
@@ -453,6 +490,9 @@ impl System {
         });
         let path = format!("/api/retailers/{}/cases/{case_id}/swap", seed.retailer_id);
         let mut req = self.client.post(self.url(Svc::Retailer, &path)).json(&body);
+        if let Some(key) = retailer_key(seed.retailer_id) {
+            req = req.bearer_auth(key);
+        }
         if let Some(tp) = traceparent {
             req = req.header("traceparent", tp);
         }
@@ -491,6 +531,7 @@ impl System {
                 let res = self
                     .client
                     .get(self.url(Svc::Retailer, &path))
+                    .bearer_auth(retailer_key(seed.retailer_id)?)
                     .send()
                     .await
                     .ok()?;

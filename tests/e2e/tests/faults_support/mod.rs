@@ -330,7 +330,10 @@ pub async fn post_raw(
     path: &str,
     body: Value,
 ) -> (u16, Option<String>, Value) {
-    let req = system.client.post(system.url(svc, path)).json(&body);
+    let mut req = system.client.post(system.url(svc, path)).json(&body);
+    if let Some(key) = System::default_token(svc, path) {
+        req = req.bearer_auth(key);
+    }
     let answer = send_raw(req).await;
     let body = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
     (answer.status, answer.retry_after, body)
@@ -384,6 +387,7 @@ pub async fn assert_503_while_the_database_is_away(system: &System, seed: &Seed)
                     Svc::Retailer,
                     &format!("/api/retailers/{}/products", seed.retailer_id),
                 ))
+                .bearer_auth(crate::common::retailer_key(seed.retailer_id).unwrap_or_default())
                 .json(&json!({"sku": "WM-200", "name": "Washing machine WM 200",
                     "manufacturer_id": seed.manufacturer_id,
                     "price": {"amount": "599.00", "currency": "EUR"}})),
@@ -521,13 +525,14 @@ impl Load {
                          "country": "DE"}
         });
         let post = |path: String, body: Value| async move {
-            match self
+            let mut req = self
                 .client
                 .post(system.url(Svc::Retailer, &path))
-                .json(&body)
-                .send()
-                .await
-            {
+                .json(&body);
+            if let Some(key) = System::default_token(Svc::Retailer, &path) {
+                req = req.bearer_auth(key);
+            }
+            match req.send().await {
                 Ok(res) => {
                     let status = res.status().as_u16();
                     Some((status, res.json::<Value>().await.unwrap_or(Value::Null)))

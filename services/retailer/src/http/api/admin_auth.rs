@@ -8,12 +8,22 @@
 //! in [`kummerer_web::throttle::SIGN_INS`] (page `admin-api`), and a throttled address gets 429
 //! with `Retry-After` before any account is looked up. A retailer's first admin is made
 //! with `retailer create-admin` (see [`crate::admin_cli`]).
+//!
+//! The admin's routes run [`require`] before their extractors (a request without the admin's
+//! credentials is a 401 whatever its body holds) and take the admin from the [`Admin`]
+//! extractor.
 
 use actix_web::http::StatusCode;
 use std::net::{IpAddr, Ipv4Addr};
 
+use std::future::{Ready, ready};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::InternalError;
 use actix_web::http::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use kummerer_service::Problem;
 use kummerer_web::throttle::SIGN_INS;
 use sea_orm::DatabaseConnection;
@@ -133,6 +143,53 @@ pub async fn require_admin(
             throttle.failed(THROTTLE_PAGE, address, chrono::Utc::now());
             Ok(Err(unauthorized()))
         }
+    }
+}
+
+/// The admin of the path's retailer a request was made by (on routes behind [`require`]).
+#[derive(Debug, Clone)]
+pub struct Admin(pub staff::Model);
+
+/// Middleware: the admin's credentials checked before the handler's extractors run.
+pub async fn require(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let retailer_id = req
+        .match_info()
+        .get("rid")
+        .and_then(|s| Uuid::parse_str(s).ok());
+    let db = req
+        .app_data::<web::Data<DatabaseConnection>>()
+        .cloned()
+        .ok_or_else(|| Problem::internal("no database connection registered"))?;
+    let checked = match retailer_id {
+        // No retailer has that id: the same 401 as any other wrong credentials.
+        None => Err(unauthorized()),
+        Some(rid) => require_admin(req.request(), db.get_ref(), rid).await?,
+    };
+    match checked {
+        Ok(admin) => {
+            req.extensions_mut().insert(Admin(admin));
+            next.call(req).await
+        }
+        Err(res) => {
+            let status = res.status();
+            Err(InternalError::from_response(status.to_string(), res).into())
+        }
+    }
+}
+
+impl FromRequest for Admin {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let found = req.extensions().get::<Admin>().cloned();
+        ready(found.ok_or_else(|| {
+            let res = unauthorized();
+            InternalError::from_response("unauthorized", res).into()
+        }))
     }
 }
 

@@ -1,8 +1,8 @@
 //! Authority limits over the JSON API (the admin sets them; the desk applies them).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 
-use crate::http::api::admin_auth::require_admin;
+use crate::http::api::admin_auth::Admin;
 use kummerer_contracts::Money;
 use kummerer_service::Problem;
 use sea_orm::DatabaseConnection;
@@ -30,15 +30,12 @@ pub struct LimitView {
 /// amount → 422; an unknown retailer → 404. Replaces the role's limit (or its default: clerk 0,
 /// manager and admin unlimited).
 pub async fn set(
-    req: HttpRequest,
+    _admin: Admin,
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, String)>,
     body: web::Json<SetLimit>,
 ) -> Result<HttpResponse, Problem> {
     let (retailer_id, role) = path.into_inner();
-    if let Err(res) = require_admin(&req, db.get_ref(), retailer_id).await? {
-        return Ok(res);
-    }
     let role = Role::parse(&role).ok_or_else(|| Problem::not_found("role"))?;
     existing(db.get_ref(), retailer_id).await?;
     let amount = body.into_inner().amount;

@@ -10,14 +10,22 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::app::actor::{self, Actor};
 pub use crate::app::approve::{Approval, approve, approve_in};
 use crate::app::approve::{ApproveError, SwapApproved};
 pub use crate::app::cases::{EARLIER_CASES_MAX, EarlierCase};
 use crate::app::cases::{NewCase as CheckedCase, OpenCaseError};
+use crate::app::requests::{AskError, ask_by};
 use crate::db;
-use crate::domain::{CODE_MAX, DESCRIPTION_MAX, DefectCategory, DeliveryWindow, TEXT_MAX};
+use crate::db::integration_keys::Made;
+use crate::db::requests::Requester;
+use crate::domain::{CODE_MAX, DESCRIPTION_MAX, DefectCategory, DeliveryWindow};
+use crate::http::api::key_auth::ApiKey;
 use crate::http::input::{AddressBody, invalid};
+use crate::http::pages::case::SwapForm;
+use crate::http::pages::requests::REQUEST_OPEN;
 use crate::http::view::{CaseParts, CaseView, SaleView, case_view};
+use crate::outbound::customer_of;
 
 #[derive(Debug, Deserialize)]
 pub struct NewCase {
@@ -56,6 +64,7 @@ pub fn case_exists(serial: &str, case_id: CaseId) -> Result<HttpResponse, Proble
 /// about the latest sale of the serial; no sale of it → 422 (`serial`); a case already in
 /// progress for that sale → 409 `case_exists` with its `case_id`.
 pub async fn open(
+    key: ApiKey,
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
     body: web::Json<NewCase>,
@@ -95,6 +104,8 @@ pub async fn open(
         }) => return case_exists(&serial, case_id),
         Err(e) => return Err(e.into()),
     };
+    let rid = retailer_id.as_uuid();
+    actor::record(db.get_ref(), Made::Case, rid, opened.case.id, &key.actor()).await?;
     let view = CaseView::from(CaseParts {
         case: opened.case,
         sale: SaleView::new(opened.sale, &opened.product)?,
@@ -139,7 +150,9 @@ pub struct ApproveSwap {
     pub replacement_sku: Option<String>,
     pub window_start: DateTime<Utc>,
     pub window_end: DateTime<Utc>,
-    pub approved_by: String,
+    /// Accepted and ignored: the approver is the integration key the request came with.
+    #[serde(default)]
+    pub approved_by: Option<serde_json::Value>,
     /// Where the crew goes; the sale's customer address when absent.
     #[serde(default)]
     pub delivery_address: Option<AddressBody>,
@@ -150,13 +163,18 @@ pub struct ApproveSwap {
 }
 
 impl ApproveSwap {
-    fn parse(&self, now: DateTime<Utc>) -> Result<Approval, Problem> {
+    /// The approval by `actor`, within `limit`.
+    fn parse(
+        &self,
+        actor: &Actor,
+        limit: crate::domain::Limit,
+        now: DateTime<Utc>,
+    ) -> Result<Approval, Problem> {
         let mut v = FieldErrors::new();
         let replacement_sku = self
             .replacement_sku
             .as_deref()
             .map(|sku| v.text("replacement_sku", sku, CODE_MAX));
-        let approved_by = v.text("approved_by", &self.approved_by, TEXT_MAX);
         let delivery_address = self
             .delivery_address
             .as_ref()
@@ -177,10 +195,11 @@ impl ApproveSwap {
         Ok(Approval {
             replacement_sku,
             window,
-            approved_by,
+            approved_by: actor.label(),
+            by_key: actor.key_id(),
             delivery_address,
             authorized_by: None,
-            limit: None,
+            limit: Some(limit),
             stock_location_id: self.stock_location_id,
         })
     }
@@ -212,25 +231,90 @@ impl From<ApproveError> for Problem {
 /// transaction (and named in the event's `replacement_from`); none left there → 409
 /// `out_of_stock`, a location that is not the retailer's → 422 (`stock_location_id`).
 ///
-/// This is the integration path (a POS or another system that has made its own decision): it
-/// records `approved_by` as given and checks no authority limit. Staff approve at the desk,
-/// where the limits apply. Of two approvals at once exactly one makes the swap; the other
-/// answers 409 `swap_already_approved` (see [`crate::app::approve`]).
+/// The approver is the integration key (recorded on the swap, `approved_by` "API key «name»";
+/// a body's `approved_by` is accepted and ignored), and the key's approval limit applies like a
+/// clerk's: a swap worth more (the replacement's price; a key without a limit: any swap) is not
+/// approved but sent to the managers' desks, exactly like a clerk's request — 202
+/// `{request_id, case_id, status: "open"}`; a manager approves or declines it on the desk. A
+/// request already waiting for the case → 409 `approval_request_open`. Of two approvals at once
+/// exactly one makes the swap; the other answers 409 `swap_already_approved` (see
+/// [`crate::app::approve`]).
 pub async fn approve_swap(
+    key: ApiKey,
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<ApproveSwap>,
 ) -> Result<HttpResponse, Problem> {
     let (retailer_id, case_id) = path.into_inner();
+    let (rid, cid) = (RetailerId(retailer_id), CaseId(case_id));
     let now = Utc::now();
-    let approval = body.parse(now)?;
-    let approved: SwapApproved = approve(
-        db.get_ref(),
-        RetailerId(retailer_id),
-        CaseId(case_id),
-        approval,
-        now,
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(approved))
+    let approval = body.parse(&key.actor(), key.0.limit(), now)?;
+    match approve(db.get_ref(), rid, cid, approval.clone(), now).await {
+        Ok(approved) => {
+            let approved: SwapApproved = approved;
+            Ok(HttpResponse::Created().json(approved))
+        }
+        Err(ApproveError::NeedsManager { value, limit }) => {
+            let request_id = ask_a_manager(db.get_ref(), rid, cid, &key, &approval).await?;
+            Ok(HttpResponse::Accepted().json(json!({
+                "request_id": request_id,
+                "case_id": case_id,
+                "status": "open",
+                "detail": format!(
+                    "this swap is worth {value}, above the key's approval limit ({limit}): \
+                     it waits for a manager on the desk"
+                ),
+            })))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sends the key's approval to the managers' desks as the swap form a clerk would have sent.
+async fn ask_a_manager(
+    db: &DatabaseConnection,
+    retailer_id: RetailerId,
+    case_id: CaseId,
+    key: &ApiKey,
+    approval: &Approval,
+) -> Result<Uuid, Problem> {
+    let address = match &approval.delivery_address {
+        Some(address) => address.clone(),
+        None => {
+            let case = db::find_case(db, retailer_id.as_uuid(), case_id.as_uuid())
+                .await?
+                .ok_or_else(|| Problem::not_found("case"))?;
+            customer_of(&db::sale_of(db, retailer_id.as_uuid(), case.sale_id).await?)
+        }
+    };
+    let at = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    let form = SwapForm {
+        replacement_sku: approval.replacement_sku.clone().unwrap_or_default(),
+        window_start: at(approval.window.start),
+        window_end: at(approval.window.end),
+        name: address.name,
+        phone: address.phone,
+        street: address.street,
+        postcode: address.postcode,
+        city: address.city,
+        country: address.country,
+        stock_location_id: approval
+            .stock_location_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        ..SwapForm::default()
+    };
+    let form = serde_json::to_value(&form).map_err(Problem::internal)?;
+    Ok(ask_by(db, retailer_id, case_id, Requester::Key(key.0.id), form).await?)
+}
+
+impl From<AskError> for Problem {
+    fn from(e: AskError) -> Self {
+        match e {
+            AskError::CaseNotFound => Problem::not_found("case"),
+            AskError::Refused(reason) => Problem::conflict(reason.code(), e.to_string()),
+            AskError::AlreadyAsked => Problem::conflict(REQUEST_OPEN, e.to_string()),
+            AskError::Db(e) => e.into(),
+        }
+    }
 }

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 pub use crate::app::disputes::{Dispute, DisputeError, Disputed, dispute};
+use crate::http::api::key_auth::ApiKey;
 use crate::http::input::checked_dispute;
 use kummerer_service::problem::FieldError;
 
@@ -22,11 +23,13 @@ use kummerer_service::problem::FieldError;
 pub struct DisputeBody {
     pub statement: String,
     pub note: Option<String>,
-    pub disputed_by: String,
+    /// Accepted and ignored: who disputes is the credential (the key, the staff member).
+    pub disputed_by: Option<serde_json::Value>,
 }
 
 impl DisputeBody {
-    /// Every field error at once; `disputed_by` comes from the body (API) or the session (desk).
+    /// Every field error at once; `disputed_by` comes from the credential (the API's key, the
+    /// desk's session).
     pub fn parse(&self, disputed_by: &str) -> Result<Dispute, Vec<FieldError>> {
         checked_dispute(&self.statement, self.note.as_deref(), disputed_by)
     }
@@ -42,15 +45,19 @@ impl From<DisputeError> for Problem {
     }
 }
 
-/// `POST /api/retailers/{rid}/claims/{claim_id}/dispute` `{statement, note?, disputed_by}` →
-/// 201; see the module.
+/// `POST /api/retailers/{rid}/claims/{claim_id}/dispute` `{statement, note?}` → 201; see the
+/// module. The key disputes (recorded with the dispute, shown as "API key «name»"); a body's
+/// `disputed_by` is accepted and ignored.
 pub async fn create(
+    key: ApiKey,
     db: web::Data<DatabaseConnection>,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<DisputeBody>,
 ) -> Result<HttpResponse, Problem> {
     let (retailer_id, claim_id) = path.into_inner();
-    let d = body.parse(&body.disputed_by).map_err(Problem::validation)?;
+    let actor = key.actor();
+    let mut d = body.parse(&actor.label()).map_err(Problem::validation)?;
+    d.by_key = actor.key_id();
     let done = dispute(
         db.get_ref(),
         RetailerId(retailer_id),

@@ -6,6 +6,8 @@ pub mod authority;
 pub mod cases;
 pub mod disputes;
 pub mod entitlement;
+pub mod key_auth;
+pub mod keys;
 pub mod ledger;
 pub mod products;
 pub mod retailers;

@@ -1,30 +1,69 @@
 //! Retailers (the tenants).
 
 use actix_web::{HttpResponse, web};
+use kummerer_contracts::RetailerId;
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::DatabaseConnection;
-use serde::Deserialize;
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use kummerer_web::operator::Operator;
+
+use crate::app::keys::{self, NAME_MAX};
 use crate::db::{self, retailers};
 use crate::domain::TEXT_MAX;
+use crate::http::api::keys::{CreatedKey, NewKeyBody};
 use crate::http::view::RetailerView;
 
 #[derive(Debug, Deserialize)]
 pub struct NewRetailer {
     pub name: String,
+    /// The retailer's first integration key, handed to whoever connects its systems (as the
+    /// manufacturer's first API key is); absent: the retailer's admin makes keys.
+    #[serde(default)]
+    pub first_key: Option<NewKeyBody>,
 }
 
-/// `POST /api/retailers` `{name}` → 201 `{id, name, created_at}`.
+/// A retailer just made, with its first key when one was asked for.
+#[derive(Debug, Serialize)]
+struct CreatedRetailer {
+    #[serde(flatten)]
+    retailer: RetailerView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_key: Option<CreatedKey>,
+}
+
+/// `POST /api/retailers` `{name, first_key?: {name, approval_limit?}}` with the operator token
+/// → 201 `{id, name, created_at, first_key?: {id, name, secret, approval_limit, created_at}}`
+/// (the key's secret shown this once).
 pub async fn create(
+    _operator: Operator,
     db: web::Data<DatabaseConnection>,
     body: web::Json<NewRetailer>,
 ) -> Result<HttpResponse, Problem> {
     let mut v = FieldErrors::new();
     let name = v.text("name", &body.name, TEXT_MAX);
+    let key_name = body
+        .first_key
+        .as_ref()
+        .map(|k| v.text("first_key.name", &k.name, NAME_MAX));
     v.finish()?;
-    let retailer = crate::app::catalogue::create_retailer(db.get_ref(), name).await?;
-    Ok(HttpResponse::Created().json(RetailerView::from(retailer)))
+    let txn = db.begin().await?;
+    let retailer = crate::app::catalogue::create_retailer(&txn, name).await?;
+    let first_key = match (key_name, &body.first_key) {
+        (Some(key_name), Some(k)) => {
+            let rid = RetailerId(retailer.id);
+            let made = keys::create(&txn, rid, &key_name, k.approval_limit.as_ref()).await?;
+            Some(CreatedKey::from(made))
+        }
+        _ => None,
+    };
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(CreatedRetailer {
+        retailer: RetailerView::from(retailer),
+        first_key,
+    }))
 }
 
 /// `GET /api/retailers/{rid}`.

@@ -10,9 +10,12 @@ use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
 
+use crate::app::actor;
 use crate::app::catalogue::{self, SaleError, record_sale};
 use crate::db;
+use crate::db::integration_keys::Made;
 use crate::domain::{CODE_MAX, PriceError, check_sold_at};
+use crate::http::api::key_auth::ApiKey;
 use crate::http::api::retailers::existing;
 use crate::http::input::{AddressBody, invalid};
 use crate::http::view::{List, SaleView};
@@ -33,6 +36,7 @@ pub struct NewSale {
 /// same receipt again → 409 `sale_exists`; a price paid above the product's list price beyond
 /// the tolerance → 422 `price_above_list`, in another currency → 422 `price_currency_not_list`.
 pub async fn create(
+    key: ApiKey,
     db: web::Data<DatabaseConnection>,
     config: web::Data<SalesConfig>,
     path: web::Path<Uuid>,
@@ -59,6 +63,7 @@ pub async fn create(
     };
     let (sale, product) =
         record_sale(db.get_ref(), RetailerId(retailer_id), new, **config, now).await?;
+    actor::record(db.get_ref(), Made::Sale, retailer_id, sale.id, &key.actor()).await?;
     Ok(HttpResponse::Created().json(SaleView::new(sale, &product)?))
 }
 

@@ -1,7 +1,7 @@
 //! Staff accounts over the JSON API, for an admin of the retailer (HTTP Basic, see
 //! [`crate::http::api::admin_auth`]); the first admin is made with `retailer create-admin`.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
 use kummerer_web::{check_password, hash_password, parse_email};
@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::app::staff::{AccountError, NewAccount, create_account};
 use crate::domain::{Role, TEXT_MAX};
-use crate::http::api::admin_auth::require_admin;
+use crate::http::api::admin_auth::Admin;
 use crate::http::api::retailers::existing;
 use crate::http::input::{AllParsed, required};
 use crate::http::pages::auth::web_error;
@@ -39,16 +39,12 @@ pub struct StaffView {
 /// credentials → 201 (without the password); no admin's credentials → 401; bad fields → 422; an
 /// e-mail already in use → 409 `staff_exists`.
 pub async fn create(
-    req: HttpRequest,
+    Admin(admin): Admin,
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
     body: web::Json<NewStaff>,
 ) -> Result<HttpResponse, Problem> {
     let retailer_id = path.into_inner();
-    let admin = match require_admin(&req, db.get_ref(), retailer_id).await? {
-        Ok(admin) => admin,
-        Err(res) => return Ok(res),
-    };
     let mut v = FieldErrors::new();
     let email = required(
         &mut v,

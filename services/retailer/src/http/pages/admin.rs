@@ -1,6 +1,7 @@
 //! The admin pages (role admin only; anyone else gets the 403 page, another retailer's ids the
 //! same 404 as unknown ones): staff and roles, authority limits, stores, stock locations and
-//! stock levels, products. The POS sales import is in [`super::import`].
+//! stock levels, products, integration keys ([`keys`]). The POS sales import is in
+//! [`super::import`].
 //!
 //! Every form checks every field and explains; nothing is saved on an error.
 
@@ -133,6 +134,10 @@ pub struct AdminPage {
     pub locations: Vec<LocationRow>,
     pub levels: Vec<stock::Level>,
     pub products: Vec<ProductRow>,
+    /// The retailer's integration keys.
+    pub keys: Vec<keys::KeyRow>,
+    /// A key just made: its name and secret, shown this once.
+    pub new_key: Option<keys::Shown>,
 }
 
 impl AdminPage {
@@ -213,6 +218,8 @@ async fn admin_view(
         locations,
         levels: stock::levels(db, retailer_id).await?,
         products,
+        keys: keys::rows(db, retailer_id).await?,
+        new_key: None,
     })
 }
 
@@ -236,6 +243,7 @@ pub async fn page(
         "locations" => Some("The stock location is saved."),
         "stock" => Some("The stock level is saved."),
         "products" => Some("The product is saved."),
+        "keys" => Some("The integration key is revoked."),
         _ => None,
     };
     let page = admin_view(db.get_ref(), &me, saved.map(str::to_owned)).await?;
@@ -326,6 +334,8 @@ macro_rules! admin_form {
 }
 
 mod forms;
+pub mod keys;
 pub use forms::{
     create_location, create_product, create_staff, create_store, set_limit, set_stock, update_staff,
 };
+pub use keys::{create_key, revoke_key};

@@ -94,6 +94,7 @@ impl SwapForm {
             replacement_sku: (!sku.is_empty()).then(|| sku.to_owned()),
             window,
             approved_by: approved_by.to_owned(),
+            by_key: None,
             delivery_address: Some(address),
             authorized_by: None,
             limit: None,

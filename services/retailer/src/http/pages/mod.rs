@@ -22,64 +22,218 @@ pub mod status;
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use kummerer_service::Problem;
+use kummerer_web::doors::{Access, Doors, DoorsExt};
 
 /// How the desk runs (`Secure` on the session cookie, see [`auth`]).
 pub type DeskConfig = kummerer_web::signin::PageConfig;
 
 const CSS: &str = include_str!("../../../static/desk.css");
 
+/// Registers the desk's pages (see [`routes_with`]), recording into a throwaway table.
 pub fn routes(cfg: &mut web::ServiceConfig, config: DeskConfig) {
-    cfg.service(
-        kummerer_web::signin::routes::<auth::StaffAccounts>(
-            web::scope("/desk"),
-            config,
-            &kummerer_web::doors::Doors::new().under("/desk"),
+    routes_with(cfg, config, &Doors::new());
+}
+
+/// Registers the desk's pages under `/desk`, recording each door in `doors`: the sign-in page
+/// and the stylesheet and script are open, every other page needs a signed-in staff member.
+pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doors) {
+    let (scope, d) = doors.scope("/desk");
+    let scope = kummerer_web::signin::routes::<auth::StaffAccounts>(scope, config, &d)
+        .door(&d, Method::GET, "", Access::SignedIn, home::home)
+        .door(&d, Method::GET, "/desk.css", Access::Open, css)
+        .door(&d, Method::GET, "/sales/{id}", Access::SignedIn, sale::sale)
+        .door(
+            &d,
+            Method::POST,
+            "/sales/{id}/cases",
+            Access::SignedIn,
+            sale::open_case,
         )
-        .route("", web::get().to(home::home))
-        .route("/desk.css", web::get().to(css))
-        .route("/sales/{id}", web::get().to(sale::sale))
-        .route("/sales/{id}/cases", web::post().to(sale::open_case))
-        .route("/cases/{id}", web::get().to(case::case))
-        .route("/cases/{id}/swap", web::post().to(approve::approve_swap))
-        .route("/cases/{id}/refuse", web::post().to(refusals::refuse_form))
-        .route(
+        .door(&d, Method::GET, "/cases/{id}", Access::SignedIn, case::case)
+        .door(
+            &d,
+            Method::POST,
+            "/cases/{id}/swap",
+            Access::SignedIn,
+            approve::approve_swap,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/cases/{id}/refuse",
+            Access::SignedIn,
+            refusals::refuse_form,
+        )
+        .door(
+            &d,
+            Method::POST,
             "/cases/{id}/status-link",
-            web::post().to(crate::http::pages::status::create_link),
+            Access::SignedIn,
+            crate::http::pages::status::create_link,
         )
-        .route("/reports/refusals", web::get().to(refusals::report))
-        .route("/claims/{id}/dispute", web::get().to(disputes::page))
-        .route("/claims/{id}/dispute", web::post().to(disputes::submit))
-        .route("/ledger", web::get().to(crate::http::pages::ledger::page))
-        .route("/desk.js", web::get().to(script))
-        .route("/requests", web::get().to(requests::list))
-        .route("/requests/open", web::get().to(requests::open_fragment))
-        .route("/requests/{id}", web::get().to(requests::show))
-        .route("/requests/{id}/approve", web::post().to(requests::approve))
-        .route("/requests/{id}/decline", web::post().to(requests::decline))
-        .route("/dashboard", web::get().to(dashboard::page))
-        .route("/admin", web::get().to(admin::page))
-        .route("/admin/staff", web::post().to(admin::create_staff))
-        .route("/admin/staff/{id}", web::post().to(admin::update_staff))
-        .route("/admin/limits/{role}", web::post().to(admin::set_limit))
-        .route("/admin/stores", web::post().to(admin::create_store))
-        .route("/admin/locations", web::post().to(admin::create_location))
-        .route("/admin/stock", web::post().to(admin::set_stock))
-        .route("/admin/products", web::post().to(admin::create_product))
+        .door(
+            &d,
+            Method::GET,
+            "/reports/refusals",
+            Access::SignedIn,
+            refusals::report,
+        )
+        .door(
+            &d,
+            Method::GET,
+            "/claims/{id}/dispute",
+            Access::SignedIn,
+            disputes::page,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/claims/{id}/dispute",
+            Access::SignedIn,
+            disputes::submit,
+        )
+        .door(
+            &d,
+            Method::GET,
+            "/ledger",
+            Access::SignedIn,
+            crate::http::pages::ledger::page,
+        )
+        .door(&d, Method::GET, "/desk.js", Access::Open, script)
+        .door(
+            &d,
+            Method::GET,
+            "/requests",
+            Access::SignedIn,
+            requests::list,
+        )
+        .door(
+            &d,
+            Method::GET,
+            "/requests/open",
+            Access::SignedIn,
+            requests::open_fragment,
+        )
+        .door(
+            &d,
+            Method::GET,
+            "/requests/{id}",
+            Access::SignedIn,
+            requests::show,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/requests/{id}/approve",
+            Access::SignedIn,
+            requests::approve,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/requests/{id}/decline",
+            Access::SignedIn,
+            requests::decline,
+        )
+        .door(
+            &d,
+            Method::GET,
+            "/dashboard",
+            Access::SignedIn,
+            dashboard::page,
+        )
+        .door(&d, Method::GET, "/admin", Access::SignedIn, admin::page)
+        .door(
+            &d,
+            Method::POST,
+            "/admin/staff",
+            Access::SignedIn,
+            admin::create_staff,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/staff/{id}",
+            Access::SignedIn,
+            admin::update_staff,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/limits/{role}",
+            Access::SignedIn,
+            admin::set_limit,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/stores",
+            Access::SignedIn,
+            admin::create_store,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/locations",
+            Access::SignedIn,
+            admin::create_location,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/stock",
+            Access::SignedIn,
+            admin::set_stock,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/products",
+            Access::SignedIn,
+            admin::create_product,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/keys",
+            Access::SignedIn,
+            admin::create_key,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/keys/{id}/revoke",
+            Access::SignedIn,
+            admin::revoke_key,
+        )
         .service(
-            web::resource("/admin/import")
-                .app_data(web::PayloadConfig::new(import::MAX_BYTES + 64 * 1024))
-                .route(web::get().to(import::page))
-                .route(web::post().to(import::upload)),
+            d.resource_door(
+                d.resource_door(
+                    web::resource("/admin/import")
+                        .app_data(web::PayloadConfig::new(import::MAX_BYTES + 64 * 1024)),
+                    "/admin/import",
+                    Method::GET,
+                    Access::SignedIn,
+                    import::page,
+                ),
+                "/admin/import",
+                Method::POST,
+                Access::SignedIn,
+                import::upload,
+            ),
         )
-        .route(
+        .door(
+            &d,
+            Method::POST,
             "/admin/import/{id}/valid",
-            web::post().to(import::import_valid),
-        ),
-    );
+            Access::SignedIn,
+            import::import_valid,
+        );
+    cfg.service(scope);
 }
 
 /// How often expired desk sessions are deleted.

@@ -5,13 +5,16 @@
 use super::*;
 
 async fn open_by_api(svc: &TestService, retailer_id: Uuid, serial: &str) -> reqwest::Response {
-    svc.client
-        .post(svc.url(&format!("/api/retailers/{retailer_id}/cases")))
-        .json(&json!({"serial": serial, "defect_category": "leak",
+    request(
+        svc,
+        reqwest::Method::POST,
+        &format!("/api/retailers/{retailer_id}/cases"),
+    )
+    .json(&json!({"serial": serial, "defect_category": "leak",
                       "defect_description": "Water under the machine"}))
-        .send()
-        .await
-        .unwrap()
+    .send()
+    .await
+    .unwrap()
 }
 
 async fn refuse(svc: &TestService, client: &reqwest::Client, csrf: &str, case_path: &str) {

@@ -152,8 +152,7 @@ async fn two_approvals_racing_for_the_last_unit_make_one_swap() {
     assert_eq!(stock_of(&svc.db, foreign, "WM-200").await, 5);
 
     let send = |case: Uuid| {
-        svc.client
-            .post(svc.url(&swap(case)))
+        request(&svc, reqwest::Method::POST, &swap(case))
             .json(&body(warehouse))
             .send()
     };
