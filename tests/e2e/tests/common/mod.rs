@@ -301,7 +301,7 @@ impl System {
     /// A PUT with the default token (the operator's, for logistics); it must succeed.
     pub async fn put(&self, svc: Svc, path: &str, body: Value) -> Value {
         let mut req = self.client.put(self.url(svc, path)).json(&body);
-        if let Some(key) = Self::default_token(svc) {
+        if let Some(key) = Self::default_token(svc, path) {
             req = req.bearer_auth(key);
         }
         let res = req.send().await.unwrap();
@@ -332,7 +332,10 @@ impl System {
         key: Option<&str>,
     ) -> (reqwest::StatusCode, Value) {
         let mut req = self.client.post(self.url(svc, path)).json(&body);
-        if let Some(key) = key.or(Self::default_token(svc)) {
+        if let Some(key) = key
+            .map(str::to_owned)
+            .or_else(|| Self::default_token(svc, path))
+        {
             req = req.bearer_auth(key);
         }
         let res = req.send().await.unwrap();

@@ -1,10 +1,8 @@
 //! The admin page's integration keys: make one (its secret is shown on the page this once, never
 //! again), list them, revoke one. The same use cases as the JSON API ([`crate::app::keys`]).
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use kummerer_contracts::RetailerId;
 use kummerer_service::{FieldErrors, Problem};
 use sea_orm::{DatabaseConnection, DbErr};
@@ -12,7 +10,7 @@ use uuid::Uuid;
 
 use crate::app::keys::{self as keys_app, KeyError, NAME_MAX};
 use crate::http::input::checked;
-use crate::http::pages::roles::admin_post;
+use crate::http::pages::roles::Posted;
 use crate::http::pages::{Errors, not_found, path_id, render_status, when};
 
 use super::{Failure, Form, admin_view, done, failed, field, parse_money};
@@ -62,16 +60,10 @@ pub(super) async fn rows(db: &DatabaseConnection, retailer_id: Uuid) -> Result<V
 /// `POST /desk/admin/keys` `{name, approval_limit ("" = none), currency}`: the page again with
 /// the new key's secret, shown this once.
 pub async fn create_key(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
-    form: Form,
+    Posted { me, form: f, .. }: Form,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    let f = form.into_inner();
-    let me = match admin_post(&req, db, field(&f, "csrf")).await? {
-        Ok(me) => me,
-        Err(res) => return Ok(res),
-    };
     let mut v = FieldErrors::new();
     let name = v.text("name", field(&f, "name"), NAME_MAX);
     let limit = match field(&f, "approval_limit").trim() {
@@ -98,13 +90,12 @@ pub async fn create_key(
 
 /// `POST /desk/admin/keys/{id}/revoke`: from then on the key answers 401.
 pub async fn revoke_key(
-    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     path: web::Path<String>,
     form: Form,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    admin_form!(req, db, form, "keys", |me, f| async {
+    admin_form!(db, form, "keys", |me, f| async {
         let id = path_id(&path).ok_or(Failure::NotFound)?;
         match keys_app::revoke(db, RetailerId(me.staff.retailer_id), id).await {
             Ok(()) => Ok(()),
