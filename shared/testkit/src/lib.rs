@@ -10,6 +10,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 pub mod browser;
 pub mod forms;
 pub mod http;
+pub mod openapi;
 pub mod process;
 pub mod proxy;
 pub mod service;

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod openapi;
 pub mod pages;
 pub mod view;
 
@@ -50,6 +51,8 @@ impl HttpConfig {
 pub fn routes(cfg: &mut web::ServiceConfig, config: HttpConfig, photos: Arc<dyn PhotoStore>) {
     cfg.app_data(web::Data::from(photos))
         .app_data(web::Data::new(config.operator));
+    cfg.route("/openapi.json", web::get().to(openapi::serve))
+        .route("/docs", web::get().to(openapi::docs));
     crew::routes(cfg, config.pages.clone());
     dispatcher::routes(cfg, config.pages);
     cfg.service(

@@ -12,6 +12,7 @@ mod crew_day;
 mod dispatch;
 mod dispatcher;
 mod jobs;
+mod openapi;
 mod photos;
 mod returns;
 mod revisit;

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod input;
+pub mod openapi;
 pub mod pages;
 pub mod view;
 
@@ -16,6 +17,8 @@ use pages::status;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/status/{token}", web::get().to(status::page));
+    cfg.route("/openapi.json", web::get().to(openapi::serve))
+        .route("/docs", web::get().to(openapi::docs));
     cfg.service(
         web::scope("/api/retailers")
             .route("", web::post().to(retailers::create))

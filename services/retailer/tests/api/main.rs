@@ -11,6 +11,7 @@ mod case_events;
 mod desk;
 mod disputes;
 mod ledger;
+mod openapi;
 mod settlement;
 mod swaps;
 mod tenancy;
