@@ -180,3 +180,10 @@ async fn the_docs_page_renders_paths_and_schemas_in_a_real_browser() {
     assert!(links > 0, "no link to the Problem schema");
     svc.stop().await;
 }
+
+#[test]
+fn the_openapi_document_keeps_the_shared_conventions() {
+    let spec: Value =
+        serde_json::from_str(&manufacturer::http::openapi::document_json().unwrap()).unwrap();
+    kummerer_testkit::openapi::check_document(&spec);
+}
