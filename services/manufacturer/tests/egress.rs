@@ -75,6 +75,46 @@ async fn scalar(db: &DatabaseConnection, sql: &str, id: Uuid) -> Option<String> 
     .and_then(|r| r.try_get_by_index::<Option<String>>(0).unwrap())
 }
 
+/// An endpoint written straight into the table (the API refuses such URLs).
+async fn insert_endpoint(db: &DatabaseConnection, mid: Uuid, url: &str, description: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO webhook_endpoints (id, manufacturer_id, url, event_types, \
+         description, secret, consecutive_failures, created_at) \
+         VALUES ($1, $2, $3, '[]'::jsonb, $4, 'whsec_AQIDBA==', 0, now())",
+        vec![id.into(), mid.into(), url.into(), description.into()],
+    ))
+    .await
+    .unwrap();
+    id
+}
+
+/// The error of the endpoint's last attempt, which must be a refusal; no attempt has a status
+/// code (nothing answered, so the deliveries listing cannot report an internal answer).
+async fn refused_without_answer(db: &DatabaseConnection, id: Uuid, what: &str) -> String {
+    let error = scalar(
+        db,
+        "SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d \
+         ON d.id = a.delivery_id WHERE d.endpoint_id = $1 \
+         ORDER BY a.attempted_at DESC LIMIT 1",
+        id,
+    )
+    .await
+    .unwrap_or_else(|| panic!("{what}: no attempt recorded"));
+    assert!(error.starts_with("refused: "), "{what}: {error}");
+    let status = scalar(
+        db,
+        "SELECT a.status_code::text FROM webhook_attempts a JOIN webhook_deliveries d \
+         ON d.id = a.delivery_id WHERE d.endpoint_id = $1 AND a.status_code IS NOT NULL \
+         LIMIT 1",
+        id,
+    )
+    .await;
+    assert_eq!(status, None, "{what}: an attempt got an answer");
+    error
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_webhook_urls_are_refused_at_registration() {
     let svc = TestService::start::<Migrator>(SERVICE, build).await;
@@ -163,17 +203,7 @@ async fn deliveries_never_reach_an_internal_listener() {
         format!("http://2130706433:{port}/hook"),
         format!("http://[::ffff:127.0.0.1]:{port}/hook"),
     ] {
-        let id = Uuid::now_v7();
-        svc.db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "INSERT INTO webhook_endpoints (id, manufacturer_id, url, event_types, \
-                 description, secret, consecutive_failures, created_at) \
-                 VALUES ($1, $2, $3, '[]'::jsonb, '', 'whsec_AQIDBA==', 0, now())",
-                vec![id.into(), mid.into(), url.clone().into()],
-            ))
-            .await
-            .unwrap();
+        let id = insert_endpoint(&svc.db, mid, &url, "").await;
         endpoints.push((id, url));
     }
     manufacturer::webhooks::enqueue(&svc.db, mid, "claim.created", json!({"claim_id": 1}))
@@ -189,26 +219,8 @@ async fn deliveries_never_reach_an_internal_listener() {
             .unwrap();
     }
     for (id, url) in &endpoints {
-        let error = scalar(
-            &svc.db,
-            "SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d \
-             ON d.id = a.delivery_id WHERE d.endpoint_id = $1 \
-             ORDER BY a.attempted_at DESC LIMIT 1",
-            *id,
-        )
-        .await
-        .unwrap_or_else(|| panic!("{url}: no attempt recorded"));
-        assert!(error.starts_with("refused: "), "{url}: {error}");
+        let error = refused_without_answer(&svc.db, *id, url).await;
         assert!(error.contains("loopback"), "{url}: {error}");
-        let status = scalar(
-            &svc.db,
-            "SELECT a.status_code::text FROM webhook_attempts a JOIN webhook_deliveries d \
-             ON d.id = a.delivery_id WHERE d.endpoint_id = $1 AND a.status_code IS NOT NULL \
-             LIMIT 1",
-            *id,
-        )
-        .await;
-        assert_eq!(status, None, "{url}: an attempt got an answer");
     }
     assert_eq!(
         hits.load(Ordering::SeqCst),
@@ -291,17 +303,7 @@ async fn eighteen_hostile_webhook_urls_do_no_harm_end_to_end() {
         let (status, body) = register(&svc, mid, &key, &url).await;
         assert_eq!(status, 422, "{name} ({url}): {body}");
         assert_eq!(body["code"], "webhook_url_forbidden", "{name}: {body}");
-        let id = Uuid::now_v7();
-        svc.db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "INSERT INTO webhook_endpoints (id, manufacturer_id, url, event_types, \
-                 description, secret, consecutive_failures, created_at) \
-                 VALUES ($1, $2, $3, '[]'::jsonb, $4, 'whsec_AQIDBA==', 0, now())",
-                vec![id.into(), mid.into(), url.clone().into(), name.into()],
-            ))
-            .await
-            .unwrap();
+        let id = insert_endpoint(&svc.db, mid, &url, name).await;
         endpoints.push((id, name, url));
     }
     manufacturer::webhooks::enqueue(&svc.db, mid, "claim.created", json!({"claim_id": 1}))
@@ -315,25 +317,7 @@ async fn eighteen_hostile_webhook_urls_do_no_harm_end_to_end() {
             .unwrap();
     }
     for (id, name, url) in &endpoints {
-        let error = scalar(
-            &svc.db,
-            "SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d \
-             ON d.id = a.delivery_id WHERE d.endpoint_id = $1 \
-             ORDER BY a.attempted_at DESC LIMIT 1",
-            *id,
-        )
-        .await
-        .unwrap_or_else(|| panic!("{name} ({url}): no attempt recorded"));
-        assert!(error.starts_with("refused: "), "{name} ({url}): {error}");
-        let answered = scalar(
-            &svc.db,
-            "SELECT a.status_code::text FROM webhook_attempts a JOIN webhook_deliveries d \
-             ON d.id = a.delivery_id WHERE d.endpoint_id = $1 AND a.status_code IS NOT NULL \
-             LIMIT 1",
-            *id,
-        )
-        .await;
-        assert_eq!(answered, None, "{name} ({url}): an attempt got an answer");
+        refused_without_answer(&svc.db, *id, &format!("{name} ({url})")).await;
     }
     assert_eq!(
         hits.load(Ordering::SeqCst),

@@ -152,3 +152,27 @@ pub async fn check_routed(svc: &TestService, spec: &Value, pending: &[(&str, &st
         "documented but not routed: {unrouted:#?}"
     );
 }
+
+/// The service serves `document` at `/openapi.json` and the docs page at `/docs` (loading nothing
+/// from elsewhere), and routes every documented operation ([`check_routed`]).
+pub async fn check_served(svc: &TestService, document: &str, pending: &[(&str, &str)]) {
+    let res = svc
+        .client
+        .get(svc.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{content_type}"
+    );
+    let spec: Value = res.json().await.unwrap();
+    assert_eq!(spec, serde_json::from_str::<Value>(document).unwrap());
+    let docs = svc.client.get(svc.url("/docs")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    let page = docs.text().await.unwrap();
+    assert!(page.contains("/openapi.json") && !page.contains("https://"));
+    check_routed(svc, &spec, pending).await;
+}

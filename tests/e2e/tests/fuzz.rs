@@ -433,6 +433,15 @@ async fn expect_clean(run: &mut tokio::process::Command, what: &str) {
     );
 }
 
+/// A checksum per table of every row whose text mentions `id`.
+async fn rows_of(db: &DatabaseConnection, tables: &[&str], id: Uuid) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in tables {
+        out.push(rows_mentioning(db, table, id).await);
+    }
+    out
+}
+
 /// A checksum of every row of `table` whose text mentions `id`.
 async fn rows_mentioning(db: &DatabaseConnection, table: &str, id: Uuid) -> String {
     db.query_one_raw(Statement::from_string(
@@ -559,10 +568,8 @@ async fn the_retailer_api_answers_no_5xx_under_schemathesis() {
     let case = retailer_data(&f, a, &a_auth, 1).await;
     retailer_data(&f, b, &b_auth, 2).await;
     let conn = f.db.connect().await;
-    let mut b_before = Vec::new();
-    for table in ["retailers", "products", "sales", "cases", "staff"] {
-        b_before.push(rows_mentioning(&conn, table, b).await);
-    }
+    let tables = ["retailers", "products", "sales", "cases", "staff"];
+    let b_before = rows_of(&conn, &tables, b).await;
 
     let work = f.cleanup.work.clone();
     let document = work.join("openapi.json");
@@ -585,10 +592,7 @@ async fn the_retailer_api_answers_no_5xx_under_schemathesis() {
     }
     expect_clean(&mut run, "retailer").await;
 
-    let mut b_after = Vec::new();
-    for table in ["retailers", "products", "sales", "cases", "staff"] {
-        b_after.push(rows_mentioning(&conn, table, b).await);
-    }
+    let b_after = rows_of(&conn, &tables, b).await;
     let _ = conn.close().await;
     let mut f = f;
     let stopped = f.service.terminate().await;
@@ -654,10 +658,7 @@ async fn the_logistics_api_answers_no_5xx_under_schemathesis() {
     let b = carriers[1].0;
     let conn = f.db.connect().await;
     let tables = ["carriers", "carrier_tokens", "crews", "dispatchers"];
-    let mut b_before = Vec::new();
-    for table in tables {
-        b_before.push(rows_mentioning(&conn, table, b).await);
-    }
+    let b_before = rows_of(&conn, &tables, b).await;
 
     let work = f.cleanup.work.clone();
     let document = work.join("openapi.json");
@@ -690,10 +691,7 @@ async fn the_logistics_api_answers_no_5xx_under_schemathesis() {
         ]);
     expect_clean(&mut run, "logistics, operator token").await;
 
-    let mut b_after = Vec::new();
-    for table in tables {
-        b_after.push(rows_mentioning(&conn, table, b).await);
-    }
+    let b_after = rows_of(&conn, &tables, b).await;
     let _ = conn.close().await;
     let mut f = f;
     let stopped = f.service.terminate().await;
