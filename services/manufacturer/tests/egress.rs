@@ -75,6 +75,46 @@ async fn scalar(db: &DatabaseConnection, sql: &str, id: Uuid) -> Option<String> 
     .and_then(|r| r.try_get_by_index::<Option<String>>(0).unwrap())
 }
 
+/// An endpoint written straight into the table (the API refuses such URLs).
+async fn insert_endpoint(db: &DatabaseConnection, mid: Uuid, url: &str, description: &str) -> Uuid {
+    let id = Uuid::now_v7();
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO webhook_endpoints (id, manufacturer_id, url, event_types, \
+         description, secret, consecutive_failures, created_at) \
+         VALUES ($1, $2, $3, '[]'::jsonb, $4, 'whsec_AQIDBA==', 0, now())",
+        vec![id.into(), mid.into(), url.into(), description.into()],
+    ))
+    .await
+    .unwrap();
+    id
+}
+
+/// The error of the endpoint's last attempt, which must be a refusal; no attempt has a status
+/// code (nothing answered, so the deliveries listing cannot report an internal answer).
+async fn refused_without_answer(db: &DatabaseConnection, id: Uuid, what: &str) -> String {
+    let error = scalar(
+        db,
+        "SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d \
+         ON d.id = a.delivery_id WHERE d.endpoint_id = $1 \
+         ORDER BY a.attempted_at DESC LIMIT 1",
+        id,
+    )
+    .await
+    .unwrap_or_else(|| panic!("{what}: no attempt recorded"));
+    assert!(error.starts_with("refused: "), "{what}: {error}");
+    let status = scalar(
+        db,
+        "SELECT a.status_code::text FROM webhook_attempts a JOIN webhook_deliveries d \
+         ON d.id = a.delivery_id WHERE d.endpoint_id = $1 AND a.status_code IS NOT NULL \
+         LIMIT 1",
+        id,
+    )
+    .await;
+    assert_eq!(status, None, "{what}: an attempt got an answer");
+    error
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_webhook_urls_are_refused_at_registration() {
     let svc = TestService::start::<Migrator>(SERVICE, build).await;
@@ -163,17 +203,7 @@ async fn deliveries_never_reach_an_internal_listener() {
         format!("http://2130706433:{port}/hook"),
         format!("http://[::ffff:127.0.0.1]:{port}/hook"),
     ] {
-        let id = Uuid::now_v7();
-        svc.db
-            .execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "INSERT INTO webhook_endpoints (id, manufacturer_id, url, event_types, \
-                 description, secret, consecutive_failures, created_at) \
-                 VALUES ($1, $2, $3, '[]'::jsonb, '', 'whsec_AQIDBA==', 0, now())",
-                vec![id.into(), mid.into(), url.clone().into()],
-            ))
-            .await
-            .unwrap();
+        let id = insert_endpoint(&svc.db, mid, &url, "").await;
         endpoints.push((id, url));
     }
     manufacturer::webhooks::enqueue(&svc.db, mid, "claim.created", json!({"claim_id": 1}))
@@ -189,26 +219,8 @@ async fn deliveries_never_reach_an_internal_listener() {
             .unwrap();
     }
     for (id, url) in &endpoints {
-        let error = scalar(
-            &svc.db,
-            "SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d \
-             ON d.id = a.delivery_id WHERE d.endpoint_id = $1 \
-             ORDER BY a.attempted_at DESC LIMIT 1",
-            *id,
-        )
-        .await
-        .unwrap_or_else(|| panic!("{url}: no attempt recorded"));
-        assert!(error.starts_with("refused: "), "{url}: {error}");
+        let error = refused_without_answer(&svc.db, *id, url).await;
         assert!(error.contains("loopback"), "{url}: {error}");
-        let status = scalar(
-            &svc.db,
-            "SELECT a.status_code::text FROM webhook_attempts a JOIN webhook_deliveries d \
-             ON d.id = a.delivery_id WHERE d.endpoint_id = $1 AND a.status_code IS NOT NULL \
-             LIMIT 1",
-            *id,
-        )
-        .await;
-        assert_eq!(status, None, "{url}: an attempt got an answer");
     }
     assert_eq!(
         hits.load(Ordering::SeqCst),
@@ -225,5 +237,92 @@ async fn deliveries_never_reach_an_internal_listener() {
         .await
         .unwrap();
     assert!(hits.load(Ordering::SeqCst) > 0);
+    svc.stop().await;
+}
+
+/// The issue's hostile webhook URLs, named: every encoding of loopback, the metadata address,
+/// private, shared, link-local, unique-local and unspecified ranges, and a name that resolves
+/// inward. `{port}` is the internal listener's.
+const HOSTILE: [(&str, &str); 18] = [
+    ("loopback", "http://127.0.0.1:{port}/hook"),
+    (
+        "loopback as one decimal number",
+        "http://2130706433:{port}/hook",
+    ),
+    ("loopback in dotted hex", "http://0x7f.0.0.1:{port}/hook"),
+    (
+        "loopback as one hex number",
+        "http://0x7f000001:{port}/hook",
+    ),
+    ("loopback in octal", "http://0177.0.0.1:{port}/hook"),
+    ("loopback shortened", "http://127.1:{port}/hook"),
+    ("IPv6 loopback", "http://[::1]:{port}/hook"),
+    (
+        "IPv4-mapped IPv6 loopback",
+        "http://[::ffff:127.0.0.1]:{port}/hook",
+    ),
+    (
+        "cloud metadata",
+        "http://169.254.169.254:{port}/latest/meta-data/",
+    ),
+    (
+        "IPv4-mapped metadata",
+        "http://[::ffff:169.254.169.254]:{port}/",
+    ),
+    ("private 10/8", "http://10.0.0.1:{port}/hook"),
+    ("private 172.16/12", "http://172.16.0.1:{port}/hook"),
+    ("private 192.168/16", "https://192.168.1.1:{port}/hook"),
+    (
+        "IPv6 unique-local (metadata)",
+        "http://[fd00:ec2::254]:{port}/",
+    ),
+    ("IPv6 link-local", "http://[fe80::1]:{port}/hook"),
+    (
+        "unspecified (reaches this host)",
+        "http://0.0.0.0:{port}/hook",
+    ),
+    ("IPv6 unspecified", "http://[::]:{port}/hook"),
+    (
+        "a name resolving to loopback",
+        "http://localhost:{port}/hook",
+    ),
+];
+
+/// The 18 hostile URLs end to end: each is refused at registration (422
+/// `webhook_url_forbidden`), and each, written straight into the table as if it had been let in
+/// (an allow-list since emptied, a name that resolved elsewhere then), is refused at every send
+/// before any connection: no attempt has a status code to report, the listener sees nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eighteen_hostile_webhook_urls_do_no_harm_end_to_end() {
+    let svc = TestService::start::<Migrator>(SERVICE, build).await;
+    let (mid, key) = manufacturer(&svc).await;
+    let (port, hits) = internal_listener().await;
+    let mut endpoints = Vec::new();
+    for (name, url) in HOSTILE {
+        let url = url.replace("{port}", &port.to_string());
+        let (status, body) = register(&svc, mid, &key, &url).await;
+        assert_eq!(status, 422, "{name} ({url}): {body}");
+        assert_eq!(body["code"], "webhook_url_forbidden", "{name}: {body}");
+        let id = insert_endpoint(&svc.db, mid, &url, name).await;
+        endpoints.push((id, name, url));
+    }
+    manufacturer::webhooks::enqueue(&svc.db, mid, "claim.created", json!({"claim_id": 1}))
+        .await
+        .unwrap();
+    let client = delivery::client().unwrap();
+    let later = Utc::now() + TimeDelta::hours(1);
+    for _ in 0..3 {
+        deliver_due(&svc.db, &client, later, &Settings::default())
+            .await
+            .unwrap();
+    }
+    for (id, name, url) in &endpoints {
+        refused_without_answer(&svc.db, *id, &format!("{name} ({url})")).await;
+    }
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "the internal listener was reached"
+    );
     svc.stop().await;
 }

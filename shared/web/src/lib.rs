@@ -16,6 +16,7 @@ use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
+pub mod apidocs;
 pub mod doors;
 pub mod operator;
 pub mod signin;

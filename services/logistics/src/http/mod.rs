@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod openapi;
 pub mod pages;
 pub mod view;
 
@@ -77,6 +78,8 @@ pub fn routes_with(
 ) {
     cfg.app_data(web::Data::from(photos))
         .app_data(web::Data::new(config.operator));
+    kummerer_web::doors::door(cfg, doors, Method::GET, "/openapi.json", Access::Open, openapi::serve);
+    kummerer_web::doors::door(cfg, doors, Method::GET, "/docs", Access::Open, openapi::docs);
     crew::routes(cfg, config.pages.clone(), doors);
     dispatcher::routes(cfg, config.pages, doors);
     let (get, post, put, delete) = (Method::GET, Method::POST, Method::PUT, Method::DELETE);

@@ -14,6 +14,7 @@ mod dispatcher;
 mod doors;
 mod jobs;
 mod migration;
+mod openapi;
 mod photos;
 mod regions;
 mod returns;

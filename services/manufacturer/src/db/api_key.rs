@@ -140,6 +140,18 @@ pub async fn authenticate<C: ConnectionTrait>(
 }
 
 /// The manufacturer's keys, oldest first, revoked ones included.
+/// The label of key `id` (revoked or not), to record which key made a decision.
+pub async fn label<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<String>, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT label FROM api_keys WHERE id = $1",
+            [id.into()],
+        ))
+        .await?;
+    row.map(|r| r.try_get::<String>("", "label")).transpose()
+}
+
 pub async fn list<C: ConnectionTrait>(db: &C, manufacturer_id: Uuid) -> Result<Vec<ApiKey>, DbErr> {
     db.query_all_raw(stmt(
         &format!(

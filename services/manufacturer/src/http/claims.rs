@@ -296,6 +296,7 @@ pub async fn decide(
         DecisionError::Invalid(errors) => invalid(errors),
     })?;
 
+    let key_label = crate::db::api_key::label(&txn, me.key_id).await?;
     let decided_at = crate::db::now();
     let updated = claim::record_decision(
         &txn,
@@ -317,6 +318,8 @@ pub async fn decide(
             "amount": decision.amount,
             "reason_code": decision.reason_code,
             "decided_by": MANUFACTURER_DECIDER,
+            // Which of the manufacturer's keys decided (shown in the claim's events).
+            "key": {"id": me.key_id, "label": key_label},
         }),
     )
     .await?;

@@ -23,9 +23,11 @@ mod views;
 mod webhook_recovery;
 mod webhooks;
 
+use actix_web::http::Method;
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use kummerer_service::{FieldErrors, Problem};
+use kummerer_web::doors::{Access, Door, Doors, DoorsExt, door};
 
 use crate::db::claim::CorruptClaim;
 use crate::domain::Invalid;
@@ -38,58 +40,110 @@ impl From<CorruptClaim> for Problem {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(openapi::serve))
-        .route("/docs", web::get().to(openapi::docs))
-        .route("/api/manufacturers", web::post().to(manufacturers::create))
-        .service(
-            web::scope("/api/manufacturers/{mid}")
-                .wrap(from_fn(auth::require))
-                .route("", web::get().to(manufacturers::get))
-                .route("/agreements", web::post().to(agreements::create))
-                .route("/agreements", web::get().to(agreements::list))
-                .route("/agreements/{id}", web::get().to(agreements::get))
-                .route(
-                    "/agreements/{id}/versions",
-                    web::post().to(agreements::create_version),
-                )
-                .route("/depots", web::post().to(depots::create))
-                .route("/depots", web::get().to(depots::list))
-                .route("/claims", web::get().to(claims::list))
-                .route("/claims/{id}", web::get().to(claims::get))
-                .route("/claims/{id}/decision", web::post().to(claims::decide))
-                .route("/claims/{id}/inspection", web::post().to(returns::inspect))
-                .route(
-                    "/claims/{id}/evidence/{evidence_id}/photo",
-                    web::get().to(evidence::photo),
-                )
-                .route("/credit-notes", web::post().to(credit_notes::issue))
-                .route("/credit-notes", web::get().to(credit_notes::list))
-                .route("/credit-notes/{id}", web::get().to(credit_notes::get))
-                .route("/webhooks", web::post().to(webhooks::create))
-                .route("/webhooks", web::get().to(webhooks::list))
-                .route("/webhooks/{id}", web::delete().to(webhooks::delete))
-                .route(
-                    "/webhooks/{id}/deliveries",
-                    web::get().to(webhooks::deliveries),
-                )
-                .route(
-                    "/webhooks/{id}/enable",
-                    web::post().to(webhook_recovery::enable),
-                )
-                .route(
-                    "/webhooks/{id}/replay",
-                    web::post().to(webhook_recovery::replay),
-                )
-                .route("/analytics", web::get().to(analytics::get))
-                .route("/api-keys", web::post().to(api_keys::create))
-                .route("/api-keys", web::get().to(api_keys::list))
-                .route("/api-keys/{key_id}", web::delete().to(api_keys::revoke))
-                .service(
-                    web::resource("/serials")
-                        .app_data(serials::json_config())
-                        .route(web::post().to(serials::upload)),
-                ),
-        );
+    routes_with(cfg, &Doors::new());
+}
+
+/// The routes, each recorded in `doors` with who may pass (see [`kummerer_web::doors`]).
+pub fn routes_with(cfg: &mut web::ServiceConfig, doors: &Doors) {
+    use Access::{Open, Operator, Tenant};
+    use Method as M;
+    door(cfg, doors, M::GET, "/openapi.json", Open, openapi::serve);
+    door(cfg, doors, M::GET, "/docs", Open, openapi::docs);
+    door(
+        cfg,
+        doors,
+        M::POST,
+        "/api/manufacturers",
+        Operator,
+        manufacturers::create,
+    );
+    let (scope, d) = doors.scope("/api/manufacturers/{mid}");
+    let serials = d.resource_door(
+        web::resource("/serials").app_data(serials::json_config()),
+        "/serials",
+        M::POST,
+        Tenant,
+        serials::upload,
+    );
+    cfg.service(
+        scope
+            .wrap(from_fn(auth::require))
+            .door(&d, M::GET, "", Tenant, manufacturers::get)
+            .door(&d, M::POST, "/agreements", Tenant, agreements::create)
+            .door(&d, M::GET, "/agreements", Tenant, agreements::list)
+            .door(&d, M::GET, "/agreements/{id}", Tenant, agreements::get)
+            .door(
+                &d,
+                M::POST,
+                "/agreements/{id}/versions",
+                Tenant,
+                agreements::create_version,
+            )
+            .door(&d, M::POST, "/depots", Tenant, depots::create)
+            .door(&d, M::GET, "/depots", Tenant, depots::list)
+            .door(&d, M::GET, "/claims", Tenant, claims::list)
+            .door(&d, M::GET, "/claims/{id}", Tenant, claims::get)
+            .door(&d, M::POST, "/claims/{id}/decision", Tenant, claims::decide)
+            .door(
+                &d,
+                M::POST,
+                "/claims/{id}/inspection",
+                Tenant,
+                returns::inspect,
+            )
+            .door(
+                &d,
+                M::GET,
+                "/claims/{id}/evidence/{evidence_id}/photo",
+                Tenant,
+                evidence::photo,
+            )
+            .door(&d, M::POST, "/credit-notes", Tenant, credit_notes::issue)
+            .door(&d, M::GET, "/credit-notes", Tenant, credit_notes::list)
+            .door(&d, M::GET, "/credit-notes/{id}", Tenant, credit_notes::get)
+            .door(&d, M::POST, "/webhooks", Tenant, webhooks::create)
+            .door(&d, M::GET, "/webhooks", Tenant, webhooks::list)
+            .door(&d, M::DELETE, "/webhooks/{id}", Tenant, webhooks::delete)
+            .door(
+                &d,
+                M::GET,
+                "/webhooks/{id}/deliveries",
+                Tenant,
+                webhooks::deliveries,
+            )
+            .door(
+                &d,
+                M::POST,
+                "/webhooks/{id}/enable",
+                Tenant,
+                webhook_recovery::enable,
+            )
+            .door(
+                &d,
+                M::POST,
+                "/webhooks/{id}/replay",
+                Tenant,
+                webhook_recovery::replay,
+            )
+            .door(&d, M::GET, "/analytics", Tenant, analytics::get)
+            .door(&d, M::POST, "/api-keys", Tenant, api_keys::create)
+            .door(&d, M::GET, "/api-keys", Tenant, api_keys::list)
+            .door(
+                &d,
+                M::DELETE,
+                "/api-keys/{key_id}",
+                Tenant,
+                api_keys::revoke,
+            )
+            .service(serials),
+    );
+}
+
+/// Every door of the service's routes, as [`routes_with`] records them.
+pub fn doors() -> Vec<Door> {
+    let doors = Doors::new();
+    let _app = actix_web::App::new().configure(|cfg| routes_with(cfg, &doors));
+    doors.table()
 }
 
 /// Domain field errors as one 422 problem.

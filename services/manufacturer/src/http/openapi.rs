@@ -262,17 +262,7 @@ pub async fn serve() -> HttpResponse {
     }
 }
 
-/// `GET /docs`: a page that renders `/openapi.json` in the browser with a few lines of script
-/// of its own (no CDN, nothing downloaded at build time).
+/// `GET /docs`: the shared docs page ([`kummerer_web::apidocs`]), rendering `/openapi.json`.
 pub async fn docs() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(header::ContentType::html())
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; \
-             connect-src 'self'",
-        ))
-        .body(DOCS_PAGE)
+    kummerer_web::apidocs::page().await
 }
-
-const DOCS_PAGE: &str = include_str!("docs.html");

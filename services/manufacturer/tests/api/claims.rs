@@ -376,3 +376,41 @@ async fn of_two_concurrent_decisions_exactly_one_wins() {
     }
     svc.stop().await;
 }
+
+/// A decision records which of the manufacturer's keys made it: the key's id and label on the
+/// claim's `decided` event, shown in the claim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_decision_records_which_key_decided() {
+    let svc = start().await;
+    let (mid, _, _) = manufacturer_with_key(&svc, "Waschwerk AG").await;
+    let made = post(
+        &svc,
+        &format!("/api/manufacturers/{mid}/api-keys"),
+        &json!({"label": "ERP claims desk"}),
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let erp_key = made.body["api_key"].as_str().unwrap().to_owned();
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
+    // Sold 100 days before the swap: outside DOA, left pending for a person.
+    let event = claim(mid, retailer, 100);
+    publish_event(&svc.names, event.clone()).await;
+    wait_claim(&svc, mid, event.claim_id).await;
+    let path = format!("/api/manufacturers/{mid}/claims/{}", event.claim_id);
+    let decided = call_as(
+        &svc,
+        &reqwest::Method::POST,
+        &format!("{path}/decision"),
+        &json!({"outcome": "reject", "reason_code": "misuse"}),
+        Some(&erp_key),
+    )
+    .await;
+    assert_eq!(decided.status, 200, "{}", decided.body);
+    let c = claim_of(&svc, mid, event.claim_id).await;
+    let events = c["events"].as_array().unwrap();
+    let last = events.iter().rfind(|e| e["kind"] == "decided").unwrap();
+    assert_eq!(last["details"]["key"]["id"], made.body["id"], "{c}");
+    assert_eq!(last["details"]["key"]["label"], "ERP claims desk", "{c}");
+    svc.stop().await;
+}

@@ -12,6 +12,7 @@ mod claims;
 mod credit_notes;
 mod deadlines;
 mod disputes;
+mod doors;
 mod evidence;
 mod flow;
 mod idempotency;

@@ -102,3 +102,88 @@ async fn the_openapi_document_and_docs_page_are_served_and_every_operation_is_ro
     assert_eq!(operations, 27);
     svc.stop().await;
 }
+
+/// Every `/api` door of the route table is documented, and every documented operation is a door
+/// (same method, same path pattern).
+#[test]
+fn every_api_door_is_documented_and_every_documented_path_is_a_door() {
+    let spec: Value =
+        serde_json::from_str(&manufacturer::http::openapi::document_json().unwrap()).unwrap();
+    let mut documented: Vec<(String, String)> = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    let mut doors: Vec<(String, String)> = manufacturer::http::doors()
+        .into_iter()
+        .filter(|d| d.path.starts_with("/api"))
+        .map(|d| (d.method.as_str().to_owned(), d.path))
+        .collect();
+    documented.sort();
+    doors.sort();
+    let undocumented: Vec<_> = doors.iter().filter(|d| !documented.contains(d)).collect();
+    let no_door: Vec<_> = documented.iter().filter(|d| !doors.contains(d)).collect();
+    assert!(
+        undocumented.is_empty(),
+        "doors not in openapi.json: {undocumented:?}"
+    );
+    assert!(
+        no_door.is_empty(),
+        "documented but no such door: {no_door:?}"
+    );
+    assert!(doors.len() > 20);
+}
+
+/// The docs page renders the document in a real headless Chromium: the operations with their
+/// paths, the security schemes, and each schema as a table of its fields.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_docs_page_renders_paths_and_schemas_in_a_real_browser() {
+    use fantoccini::Locator;
+    let svc = start().await;
+    let profile = kummerer_testkit::browser::TempDir::new("apidocs");
+    let mut driver = kummerer_testkit::browser::chromedriver().await;
+    let c = driver.session(&profile.0, (1280, 900), json!({})).await;
+    let run = async {
+        c.goto(&svc.url("/docs")).await?;
+        c.wait().for_element(Locator::Id("schema-Problem")).await?;
+        let text = c.find(Locator::Css("main")).await?.text().await?;
+        let fields = c
+            .find_all(Locator::Css("#schema-Problem table tr td code"))
+            .await?;
+        let mut names = Vec::new();
+        for f in fields {
+            names.push(f.text().await?);
+        }
+        let links = c
+            .find_all(Locator::Css("a[href='#schema-Problem']"))
+            .await?
+            .len();
+        Ok::<_, fantoccini::error::CmdError>((text, names, links))
+    };
+    let result = run.await;
+    c.close().await.ok();
+    driver.child.kill().await.ok();
+    let (text, names, links) = result.unwrap();
+    assert!(text.contains("Kümmerer manufacturer API"), "{text}");
+    assert!(text.contains("/api/manufacturers/{mid}/claims/{id}/decision"));
+    assert!(text.contains("api_key") && text.contains("operator_token"));
+    for name in ["Problem", "FieldError"] {
+        assert!(text.contains(name), "schema {name} not shown");
+    }
+    for field in ["type", "title", "status", "code", "errors"] {
+        assert!(
+            names.iter().any(|n| n == field),
+            "Problem field {field}: {names:?}"
+        );
+    }
+    assert!(links > 0, "no link to the Problem schema");
+    svc.stop().await;
+}
+
+#[test]
+fn the_openapi_document_keeps_the_shared_conventions() {
+    let spec: Value =
+        serde_json::from_str(&manufacturer::http::openapi::document_json().unwrap()).unwrap();
+    kummerer_testkit::openapi::check_document(&spec);
+}

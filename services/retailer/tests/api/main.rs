@@ -14,6 +14,7 @@ mod doors;
 mod keys;
 mod ledger;
 mod prices;
+mod openapi;
 mod settlement;
 mod swaps;
 mod tenancy;
