@@ -176,3 +176,27 @@ pub async fn check_served(svc: &TestService, document: &str, pending: &[(&str, &
     assert!(page.contains("/openapi.json") && !page.contains("https://"));
     check_routed(svc, &spec, pending).await;
 }
+
+/// Every `/api` door of the service's route table (`(METHOD, path pattern)`, as
+/// `kummerer_web::doors` records them) is documented, and every documented operation is such a
+/// door: the document cannot fall behind the routes, nor describe a route that does not exist.
+pub fn check_doors_documented(spec: &Value, doors: impl IntoIterator<Item = (String, String)>) {
+    let mut documented = operations(spec);
+    let mut doors: Vec<(String, String)> = doors
+        .into_iter()
+        .filter(|(_, path)| path.starts_with("/api"))
+        .collect();
+    documented.sort();
+    doors.sort();
+    let undocumented: Vec<_> = doors.iter().filter(|d| !documented.contains(d)).collect();
+    let no_door: Vec<_> = documented.iter().filter(|d| !doors.contains(d)).collect();
+    assert!(
+        undocumented.is_empty(),
+        "doors not in openapi.json: {undocumented:?}"
+    );
+    assert!(
+        no_door.is_empty(),
+        "documented but no such door: {no_door:?}"
+    );
+    assert!(!doors.is_empty(), "the route table has no /api door");
+}

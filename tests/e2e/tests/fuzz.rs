@@ -1,7 +1,7 @@
 //! The retailer and logistics APIs are fuzzed the same way from their committed documents
-//! (`services/*/openapi.json`), looking for 5xx: the retailer as retailer A (with what
-//! `retailer_credentials` gives), logistics as carrier A's token and as the operator on the
-//! operator's routes; B's rows must come out untouched.
+//! (`services/*/openapi.json`), looking for 5xx: the retailer with an integration key of
+//! retailer A (and its admin's credentials on the admin's routes), logistics as carrier A's token
+//! and as the operator on the operator's routes; B's rows must come out untouched.
 //!
 //! The manufacturer API fuzzed by schemathesis from its own OpenAPI document: the service runs
 //! as a real process against its own database and broker prefix, holds the data of two
@@ -459,17 +459,47 @@ async fn rows_mentioning(db: &DatabaseConnection, table: &str, id: Uuid) -> Stri
     .unwrap()
 }
 
-/// What the retailer fuzz run authenticates with, as `Authorization` header values, given the
-/// retailer's admin (e-mail, password). Today the retailer's API routes are open and only the
-/// admin's routes (staff, authority limits) take credentials: the admin's HTTP Basic ones.
-/// Once retailer integration keys exist, this returns the key (`Bearer krt_…`) made for the
-/// run — the one place to change.
-fn retailer_credentials(admin: (&str, &str)) -> Option<String> {
+/// The retailer admin's HTTP Basic credentials (e-mail, password) as an `Authorization` value:
+/// the admin's routes (staff, authority limits, integration keys) take these.
+fn admin_basic(admin: (&str, &str)) -> String {
     use base64::Engine as _;
     let basic =
         base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", admin.0, admin.1));
-    Some(format!("Basic {basic}"))
+    format!("Basic {basic}")
 }
+
+/// An integration key of the retailer, made with `retailer create-key` as its admin would (with
+/// an approval limit, so the fuzzer's approvals exercise both answers): `Bearer krt_…`.
+fn retailer_credentials(db: &TestDb, retailer: Uuid) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_e2e-retailer"))
+        .args([
+            "create-key",
+            "--retailer",
+            &retailer.to_string(),
+            "--name",
+            "fuzz",
+        ])
+        .args(["--approval-limit", "300.00", "--currency", "EUR"])
+        .env("DATABASE_URL", &db.url)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "create-key: {stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let secret = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("secret "))
+        .unwrap()
+        .trim();
+    format!("Bearer {secret}")
+}
+
+/// The admin's routes of the retailer API (HTTP Basic); every other route takes a key.
+const RETAILER_ADMIN_PATHS: &str = "/(staff|authority-limits|keys)";
 
 const FUZZ_ADMIN_PASSWORD: &str = "fuzz-admin-password-0123";
 
@@ -564,12 +594,19 @@ async fn the_retailer_api_answers_no_5xx_under_schemathesis() {
     let f = start_fuzzed("retailer", env!("CARGO_BIN_EXE_e2e-retailer"), &[]).await;
     let a = create_retailer(&f.db, "Elektro Nord", "admin-a@fuzz.test");
     let b = create_retailer(&f.db, "Technik Süd", "admin-b@fuzz.test");
-    let a_auth = retailer_credentials(("admin-a@fuzz.test", FUZZ_ADMIN_PASSWORD));
-    let b_auth = retailer_credentials(("admin-b@fuzz.test", FUZZ_ADMIN_PASSWORD));
+    let a_auth = Some(retailer_credentials(&f.db, a));
+    let b_auth = Some(retailer_credentials(&f.db, b));
     let case = retailer_data(&f, a, &a_auth, 1).await;
     retailer_data(&f, b, &b_auth, 2).await;
     let conn = f.db.connect().await;
-    let tables = ["retailers", "products", "sales", "cases", "staff"];
+    let tables = [
+        "retailers",
+        "products",
+        "sales",
+        "cases",
+        "staff",
+        "integration_keys",
+    ];
     let b_before = rows_of(&conn, &tables, b).await;
 
     let work = f.cleanup.work.clone();
@@ -586,12 +623,25 @@ async fn the_retailer_api_answers_no_5xx_under_schemathesis() {
     .unwrap();
     let mut run = schemathesis_run(&st, &config, &document, &f.base, &work, FEW_EXAMPLES);
     run.args(["--checks", SERVER_ERRORS])
-        // The operator's route: its own tests cover it (and the operator token's run below).
-        .args(["--exclude-path", "/api/retailers"]);
+        // The operator's route: its own tests cover it.
+        .args(["--exclude-path", "/api/retailers"])
+        .args(["--exclude-path-regex", RETAILER_ADMIN_PATHS]);
     if let Some(auth) = &a_auth {
         run.args(["--header", &format!("Authorization: {auth}")]);
     }
-    expect_clean(&mut run, "retailer").await;
+    expect_clean(&mut run, "retailer (integration key)").await;
+    // The admin's routes, with retailer A's admin's credentials.
+    let mut run = schemathesis_run(&st, &config, &document, &f.base, &work, FEW_EXAMPLES);
+    run.args(["--checks", SERVER_ERRORS])
+        .args(["--include-path-regex", RETAILER_ADMIN_PATHS])
+        .args([
+            "--header",
+            &format!(
+                "Authorization: {}",
+                admin_basic(("admin-a@fuzz.test", FUZZ_ADMIN_PASSWORD))
+            ),
+        ]);
+    expect_clean(&mut run, "retailer (admin)").await;
 
     let b_after = rows_of(&conn, &tables, b).await;
     let _ = conn.close().await;
@@ -637,6 +687,16 @@ async fn the_logistics_api_answers_no_5xx_under_schemathesis() {
             .parse()
             .unwrap();
         let token = c["api_token"].as_str().unwrap().to_owned();
+        // The operator grants the carrier its region first: crews live inside it.
+        let granted = f
+            .client
+            .put(format!("{}/api/carriers/{cid}/regions", f.base))
+            .bearer_auth(OPERATOR_TOKEN)
+            .json(&json!({"postcode_prefixes": [format!("{}", n + 2)]}))
+            .send()
+            .await
+            .unwrap();
+        assert!(granted.status().is_success(), "grant: {}", granted.status());
         let crew = post(
             &format!("/api/carriers/{cid}/crews"),
             &token,

@@ -78,8 +78,22 @@ pub fn routes_with(
 ) {
     cfg.app_data(web::Data::from(photos))
         .app_data(web::Data::new(config.operator));
-    kummerer_web::doors::door(cfg, doors, Method::GET, "/openapi.json", Access::Open, openapi::serve);
-    kummerer_web::doors::door(cfg, doors, Method::GET, "/docs", Access::Open, openapi::docs);
+    kummerer_web::doors::door(
+        cfg,
+        doors,
+        Method::GET,
+        "/openapi.json",
+        Access::Open,
+        openapi::serve,
+    );
+    kummerer_web::doors::door(
+        cfg,
+        doors,
+        Method::GET,
+        "/docs",
+        Access::Open,
+        openapi::docs,
+    );
     crew::routes(cfg, config.pages.clone(), doors);
     dispatcher::routes(cfg, config.pages, doors);
     let (get, post, put, delete) = (Method::GET, Method::POST, Method::PUT, Method::DELETE);

@@ -93,8 +93,7 @@ async fn check<C: ConnectionTrait>(
                 found.push(row_error(line, "sku", "no product with this SKU"))
             }
             (Some((_, list)), Ok(values)) => {
-                if let Err(e) =
-                    check_price_paid(&values.price, list, sales.price_tolerance_percent)
+                if let Err(e) = check_price_paid(&values.price, list, sales.price_tolerance_percent)
                 {
                     found.push(row_error(line, "price_paid", e.to_string()));
                 }

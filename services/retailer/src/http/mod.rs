@@ -39,8 +39,22 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         Access::Open,
         status::page,
     );
-    kummerer_web::doors::door(cfg, doors, Method::GET, "/openapi.json", Access::Open, openapi::serve);
-    kummerer_web::doors::door(cfg, doors, Method::GET, "/docs", Access::Open, openapi::docs);
+    kummerer_web::doors::door(
+        cfg,
+        doors,
+        Method::GET,
+        "/openapi.json",
+        Access::Open,
+        openapi::serve,
+    );
+    kummerer_web::doors::door(
+        cfg,
+        doors,
+        Method::GET,
+        "/docs",
+        Access::Open,
+        openapi::docs,
+    );
     let (scope, d) = doors.scope("/api/retailers");
     let scope = scope.door(&d, Method::POST, "", Access::Operator, retailers::create);
     let scope = admin(scope, &d, Method::POST, "/{rid}/staff", staff::create);

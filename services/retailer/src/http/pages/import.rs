@@ -339,7 +339,8 @@ pub async fn import_valid(
         return not_found();
     };
     let retailer_id = me.staff.retailer_id;
-    let (file_name, done) = app::import_valid(db, parse_file, (retailer_id, id), **sales, Utc::now()).await?;
+    let (file_name, done) =
+        app::import_valid(db, parse_file, (retailer_id, id), **sales, Utc::now()).await?;
     let mut page = empty_page(&me);
     page.file_name = file_name.unwrap_or_default();
     let done = match done {
