@@ -8,6 +8,7 @@
 //! | `KUMMERER_OPERATOR_TOKEN` | bearer token of the operator routes (read by the shared [`Config`]); unset closes them (503) | unset |
 //! | `KUMMERER_WEBHOOK_DISABLE_AFTER_S` | seconds an endpoint may fail continuously before it is disabled, 60 s – 30 days | 259200 (3 days) |
 //! | `KUMMERER_WEBHOOK_ALLOW_HOSTS` | receivers beyond public addresses a webhook may reach (CIDRs, addresses, `host:port`; for tests and development) | none |
+//! | `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` (or lower-case) | the proxy webhooks go through (an HTTP `CONNECT` tunnel), and the hosts that go direct | none |
 //! | `KUMMERER_WEBHOOK_TIMEOUT_MS` | timeout of one webhook request, 100–120000 ms | 10000 |
 
 use std::ops::RangeInclusive;
@@ -115,6 +116,7 @@ fn webhook_settings(
         s.egress = egress::Policy::parse(&list)
             .map_err(|e| invalid(egress::ALLOW_HOSTS_VAR, &list, e.to_string()))?;
     }
+    s.proxy = delivery::Proxy::from_lookup(&lookup);
     Ok(s)
 }
 
@@ -151,6 +153,29 @@ mod tests {
         let token = s.operator_token.as_ref().unwrap();
         assert_eq!(token.expose_secret(), "s3cret-token");
         assert!(!format!("{s:?}").contains("s3cret"), "{s:?}");
+    }
+
+    #[test]
+    fn the_webhook_proxy_comes_from_the_usual_variables_and_hides_its_password() {
+        let s = with(&[
+            ("https_proxy", "http://hooks:pr0xy-pass@proxy.example:3128"),
+            ("NO_PROXY", "internal.example, 10.0.0.0/8"),
+        ])
+        .unwrap();
+        let p = &s.webhooks.proxy;
+        assert_eq!(
+            p.https.as_deref(),
+            Some("http://hooks:pr0xy-pass@proxy.example:3128")
+        );
+        assert_eq!(p.http, None);
+        assert_eq!(p.no, "internal.example, 10.0.0.0/8");
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("pr0xy-pass"), "{shown}");
+        assert!(shown.contains("proxy.example:3128"), "{shown}");
+        assert_eq!(
+            with(&[("HTTPS_PROXY", " ")]).unwrap().webhooks.proxy,
+            Default::default()
+        );
     }
 
     #[test]

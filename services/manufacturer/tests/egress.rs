@@ -326,3 +326,214 @@ async fn eighteen_hostile_webhook_urls_do_no_harm_end_to_end() {
     );
     svc.stop().await;
 }
+
+/// A `CONNECT` proxy on 127.0.0.1: records each request head's first line and its
+/// `Proxy-Authorization`, and tunnels to the target — only ever to 127.0.0.1 (anything else is
+/// refused with 403, so the test cannot reach beyond this machine).
+async fn connect_proxy() -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && head.len() < 8192 {
+                    if client.read_exact(&mut byte).await.is_err() {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                let first = head.lines().next().unwrap_or_default().to_owned();
+                let auth = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .starts_with("proxy-authorization:")
+                            .then(|| l["proxy-authorization:".len()..].trim().to_owned())
+                    })
+                    .unwrap_or_default();
+                log.lock().unwrap().push(format!("{first} | {auth}"));
+                let target = first.split(' ').nth(1).unwrap_or_default().to_owned();
+                if !first.starts_with("CONNECT ") || !target.starts_with("127.0.0.1:") {
+                    let _ = client.write_all(b"HTTP/1.1 403 Forbidden\r\n\r\n").await;
+                    return;
+                }
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(&target).await else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
+                    return;
+                };
+                if client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await
+                    .is_ok()
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                }
+            });
+        }
+    });
+    (port, seen)
+}
+
+/// A webhook receiver on 127.0.0.1 that reads each request whole before it answers 200, and
+/// counts them.
+async fn receiver() -> (u16, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if s.read_exact(&mut byte).await.is_err() {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let length = String::from_utf8_lossy(&head)
+                    .lines()
+                    .find_map(|l| {
+                        let l = l.to_ascii_lowercase();
+                        l.strip_prefix("content-length:")
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                    })
+                    .unwrap_or(0);
+                let mut body = vec![0u8; length];
+                if s.read_exact(&mut body).await.is_err() {
+                    return;
+                }
+                counted.fetch_add(1, Ordering::SeqCst);
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                    .await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    (port, hits)
+}
+
+/// The status code of the endpoint's last attempt.
+async fn last_status(db: &DatabaseConnection, id: Uuid) -> Option<String> {
+    scalar(
+        db,
+        "SELECT a.status_code::text FROM webhook_attempts a JOIN webhook_deliveries d \
+         ON d.id = a.delivery_id WHERE d.endpoint_id = $1 \
+         ORDER BY a.attempted_at DESC LIMIT 1",
+        id,
+    )
+    .await
+}
+
+/// With `HTTPS_PROXY`/`HTTP_PROXY` set, a delivery goes through the proxy as a `CONNECT`
+/// tunnel (with the proxy's credentials); `NO_PROXY` sends a host direct; and the egress check
+/// still runs first, on the receiver: a URL that points inward never reaches the proxy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhooks_go_through_the_proxy_and_the_egress_check_still_comes_first() {
+    let svc = TestService::start::<Migrator>(SERVICE, build).await;
+    let (mid, _) = manufacturer(&svc).await;
+    let (port, hits) = receiver().await;
+    let (proxy_port, proxied) = connect_proxy().await;
+    let endpoint =
+        insert_endpoint(&svc.db, mid, &format!("http://127.0.0.1:{port}/hook"), "").await;
+    let proxy_url = format!("http://hook-user:s3cret@127.0.0.1:{proxy_port}");
+    let proxy = delivery::Proxy::from_lookup(|k| match k {
+        "HTTPS_PROXY" | "http_proxy" => Some(proxy_url.clone()),
+        _ => None,
+    });
+    assert_eq!(proxy.http.as_deref(), Some(proxy_url.as_str()));
+    assert_eq!(proxy.https.as_deref(), Some(proxy_url.as_str()));
+    let settings = Settings {
+        proxy: proxy.clone(),
+        ..Settings::local()
+    };
+    let client = delivery::client_with(&settings.proxy).unwrap();
+    let enqueue = |n: i32| {
+        manufacturer::webhooks::enqueue(&svc.db, mid, "claim.created", json!({"claim_id": n}))
+    };
+
+    // Through the proxy: one CONNECT to the receiver, with the proxy's credentials.
+    enqueue(1).await.unwrap();
+    deliver_due(&svc.db, &client, Utc::now(), &settings)
+        .await
+        .unwrap();
+    let error = scalar(
+        &svc.db,
+        "SELECT coalesce(a.error, '') FROM webhook_attempts a JOIN webhook_deliveries d \
+         ON d.id = a.delivery_id WHERE d.endpoint_id = $1 \
+         ORDER BY a.attempted_at DESC LIMIT 1",
+        endpoint,
+    )
+    .await;
+    assert_eq!(
+        last_status(&svc.db, endpoint).await.as_deref(),
+        Some("200"),
+        "{error:?} {:?}",
+        proxied.lock().unwrap()
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        proxied.lock().unwrap().clone(),
+        vec![format!(
+            "CONNECT 127.0.0.1:{port} HTTP/1.1 | Basic aG9vay11c2VyOnMzY3JldA=="
+        )]
+    );
+
+    // NO_PROXY: the same receiver direct, the proxy not asked.
+    let direct = Settings {
+        proxy: delivery::Proxy {
+            no: "127.0.0.1".to_owned(),
+            ..proxy.clone()
+        },
+        ..Settings::local()
+    };
+    let direct_client = delivery::client_with(&direct.proxy).unwrap();
+    enqueue(2).await.unwrap();
+    deliver_due(&svc.db, &direct_client, Utc::now(), &direct)
+        .await
+        .unwrap();
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        proxied.lock().unwrap().len(),
+        1,
+        "NO_PROXY went through the proxy"
+    );
+
+    // Without the allow-list the receiver is inward: refused before the proxy is asked.
+    let strict = Settings {
+        proxy,
+        ..Settings::default()
+    };
+    enqueue(3).await.unwrap();
+    deliver_due(&svc.db, &client, Utc::now() + TimeDelta::hours(1), &strict)
+        .await
+        .unwrap();
+    let error = scalar(
+        &svc.db,
+        "SELECT a.error FROM webhook_attempts a JOIN webhook_deliveries d \
+         ON d.id = a.delivery_id WHERE d.endpoint_id = $1 \
+         ORDER BY a.attempted_at DESC LIMIT 1",
+        endpoint,
+    )
+    .await
+    .unwrap_or_default();
+    assert!(error.starts_with("refused: "), "{error}");
+    assert_eq!(
+        proxied.lock().unwrap().len(),
+        1,
+        "an inward URL reached the proxy"
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 2);
+    svc.stop().await;
+}

@@ -14,6 +14,13 @@
 //! the addresses that check approved; a refused URL is a failed attempt with the reason as its
 //! error, and no request is made.
 //!
+//! Proxy: with `HTTPS_PROXY`/`HTTP_PROXY` set (or lower-case; `NO_PROXY` exempts hosts, the
+//! usual syntax), a send goes through that proxy as an HTTP `CONNECT` tunnel (TLS end to end
+//! with the receiver; `user:password@` in the proxy URL is sent as `Proxy-Authorization`). The
+//! egress check still runs first, against the receiver's host: a URL that points inward is
+//! refused before the proxy is asked. The proxy then resolves the name itself; where egress
+//! must go through a proxy, that proxy is the second place to enforce the same rules.
+//!
 //! HTTP: a hyper client over rustls, given the ring provider (the one sea-orm already brings)
 //! and the webpki roots explicitly: no process-wide provider is needed or installed, no second
 //! provider is compiled in, and nothing can panic at the first `https://` call. (Not reqwest's
@@ -28,6 +35,14 @@ use tokio_util::sync::CancellationToken;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+
+use std::sync::Arc;
+
+use hyper::Uri;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::TokioExecutor;
 
 use super::egress::{self, PinnedResolver};
 use crate::db::webhook::{self, Attempt, Due};
@@ -50,6 +65,72 @@ pub struct Settings {
     /// What the deliveries may reach beyond public addresses (`KUMMERER_WEBHOOK_ALLOW_HOSTS`);
     /// nothing by default.
     pub egress: egress::Policy,
+    /// The proxy the deliveries go through (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`); none by
+    /// default.
+    pub proxy: Proxy,
+}
+
+/// The outgoing proxy of the deliveries, as the environment names it. Its `Debug` leaves out
+/// credentials in the proxy URLs.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Proxy {
+    /// For `http://` receivers (`HTTP_PROXY`).
+    pub http: Option<String>,
+    /// For `https://` receivers (`HTTPS_PROXY`).
+    pub https: Option<String>,
+    /// Hosts that go direct (`NO_PROXY`: names, `.domain`, addresses, CIDRs, `*`).
+    pub no: String,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = |url: &Option<String>| {
+            url.as_deref().map(|u| match (u.find("://"), u.rfind('@')) {
+                (Some(scheme), Some(at)) if at > scheme => {
+                    format!("{}://…@{}", &u[..scheme], &u[at + 1..])
+                }
+                _ => u.to_owned(),
+            })
+        };
+        f.debug_struct("Proxy")
+            .field("http", &shown(&self.http))
+            .field("https", &shown(&self.https))
+            .field("no", &self.no)
+            .finish()
+    }
+}
+
+impl Proxy {
+    /// `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY` (upper- or lower-case, upper first); empty
+    /// values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&'static str) -> Option<String>) -> Proxy {
+        let var = |upper: &'static str, lower: &'static str| {
+            lookup(upper)
+                .or_else(|| lookup(lower))
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        Proxy {
+            http: var("HTTP_PROXY", "http_proxy"),
+            https: var("HTTPS_PROXY", "https_proxy"),
+            no: var("NO_PROXY", "no_proxy").unwrap_or_default(),
+        }
+    }
+
+    fn is_set(&self) -> bool {
+        self.http.is_some() || self.https.is_some()
+    }
+
+    fn matcher(&self) -> Matcher {
+        let mut b = Matcher::builder().no(self.no.as_str());
+        if let Some(http) = &self.http {
+            b = b.http(http.as_str());
+        }
+        if let Some(https) = &self.https {
+            b = b.https(https.as_str());
+        }
+        b.build()
+    }
 }
 
 impl Default for Settings {
@@ -61,6 +142,7 @@ impl Default for Settings {
             batch: 32,
             interval: Duration::from_secs(1),
             egress: egress::Policy::default(),
+            proxy: Proxy::default(),
         }
     }
 }
@@ -81,6 +163,18 @@ impl Settings {
     }
 }
 
+type Tunneled = hyper_util::client::legacy::Client<
+    hyper_rustls::HttpsConnector<Tunnel<HttpConnector>>,
+    Full<Bytes>,
+>;
+
+/// The tunnels through the proxy, per receiver scheme.
+struct Proxied {
+    matcher: Matcher,
+    http: Option<Tunneled>,
+    https: Option<Tunneled>,
+}
+
 type Http = hyper_util::client::legacy::Client<
     hyper_rustls::HttpsConnector<
         hyper_util::client::legacy::connect::HttpConnector<PinnedResolver>,
@@ -94,6 +188,20 @@ type Http = hyper_util::client::legacy::Client<
 pub struct Client {
     http: Http,
     resolver: PinnedResolver,
+    proxied: Option<Arc<Proxied>>,
+}
+
+impl Client {
+    /// The tunnel a request to `uri` goes through, if a proxy is set and `NO_PROXY` does not
+    /// exempt the host.
+    fn tunnel(&self, uri: &Uri) -> Option<&Tunneled> {
+        let p = self.proxied.as_deref()?;
+        p.matcher.intercept(uri)?;
+        match uri.scheme_str() {
+            Some("https") => p.https.as_ref(),
+            _ => p.http.as_ref(),
+        }
+    }
 }
 
 /// The client: `http` and `https` (rustls with the ring provider and the webpki roots), HTTP/1.1,
@@ -101,18 +209,69 @@ pub struct Client {
 /// for the same host and port, and goes to an address checked when it was opened; every send
 /// is checked again before it is made (a refused one never reaches the pool).
 pub fn client() -> Result<Client, rustls::Error> {
+    client_with(&Proxy::default())
+}
+
+/// [`client`], going through `proxy` where one is set.
+pub fn client_with(proxy: &Proxy) -> Result<Client, rustls::Error> {
     let resolver = PinnedResolver::default();
-    let mut http =
-        hyper_util::client::legacy::connect::HttpConnector::new_with_resolver(resolver.clone());
+    let mut http = HttpConnector::new_with_resolver(resolver.clone());
     http.enforce_http(false);
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
+    let http = hyper_util::client::legacy::Client::builder(TokioExecutor::new()).build(tls(http)?);
+    let proxied = if proxy.is_set() {
+        let matcher = proxy.matcher();
+        let tunnel = |probe: &str| -> Result<Option<Tunneled>, rustls::Error> {
+            let Some(via) = matcher.intercept(&Uri::from_static(if probe == "https" {
+                "https://kummerer.invalid/"
+            } else {
+                "http://kummerer.invalid/"
+            })) else {
+                return Ok(None);
+            };
+            let mut direct = HttpConnector::new();
+            direct.enforce_http(false);
+            let mut tunnel = Tunnel::new(via.uri().clone(), direct);
+            if let Some(auth) = via.basic_auth() {
+                tunnel = tunnel.with_auth(auth.clone());
+            }
+            Ok(Some(
+                hyper_util::client::legacy::Client::builder(TokioExecutor::new())
+                    .build(tls(tunnel)?),
+            ))
+        };
+        Some(Arc::new(Proxied {
+            http: tunnel("http")?,
+            https: tunnel("https")?,
+            matcher,
+        }))
+    } else {
+        None
+    };
+    Ok(Client {
+        http,
+        resolver,
+        proxied,
+    })
+}
+
+/// `http` and `https` over `connector`: rustls with the ring provider and the webpki roots.
+fn tls<C>(connector: C) -> Result<hyper_rustls::HttpsConnector<C>, rustls::Error> {
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
         .with_provider_and_webpki_roots(rustls::crypto::ring::default_provider())?
         .https_or_http()
         .enable_http1()
-        .wrap_connector(http);
-    let http = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-        .build(https);
-    Ok(Client { http, resolver })
+        .wrap_connector(connector))
+}
+
+/// The URI of a request through a tunnel: the port always written out (the tunnel asks the
+/// proxy for `host:443` when none is).
+fn tunnel_uri(url: &url::Url) -> Option<Uri> {
+    let host = url.host_str()?;
+    let port = url.port_or_known_default()?;
+    let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+    format!("{}://{host}:{port}{}{query}", url.scheme(), url.path())
+        .parse()
+        .ok()
 }
 
 /// What one attempt came to.
@@ -142,9 +301,20 @@ async fn send(client: &Client, d: &Due, now: DateTime<Utc>, settings: &Settings)
         Ok(Err(refusal)) => return Outcome::error(format!("refused: {refusal}"), started),
         Ok(Ok(target)) => target,
     };
-    if let Some((name, addresses)) = target.pinned {
+    let direct_uri: Option<Uri> = target.url.as_str().parse().ok();
+    let tunnel = direct_uri.as_ref().and_then(|u| client.tunnel(u));
+    if tunnel.is_none()
+        && let Some((name, addresses)) = target.pinned
+    {
         client.resolver.pin(&name, addresses);
     }
+    let uri = match tunnel {
+        Some(_) => tunnel_uri(&target.url),
+        None => direct_uri,
+    };
+    let Some(uri) = uri else {
+        return Outcome::error("the URL is not a valid request URI".to_owned(), started);
+    };
     let id = d.id.to_string();
     let timestamp = now.timestamp();
     let Some(signature) = sign(&d.secret, &id, timestamp, &d.body) else {
@@ -153,7 +323,7 @@ async fn send(client: &Client, d: &Due, now: DateTime<Utc>, settings: &Settings)
             started,
         );
     };
-    let req = hyper::Request::post(target.url.as_str())
+    let req = hyper::Request::post(uri)
         .header("content-type", "application/json")
         .header(
             "user-agent",
@@ -167,7 +337,11 @@ async fn send(client: &Client, d: &Due, now: DateTime<Utc>, settings: &Settings)
         Ok(req) => req,
         Err(e) => return Outcome::error(format!("request: {e}"), started),
     };
-    let res = match tokio::time::timeout(timeout, client.http.request(req)).await {
+    let sent = match tunnel {
+        Some(t) => t.request(req),
+        None => client.http.request(req),
+    };
+    let res = match tokio::time::timeout(timeout, sent).await {
         Err(_) => return Outcome::error("timeout".to_owned(), started),
         Ok(Err(e)) => return Outcome::error(error_text(&e), started),
         Ok(Ok(res)) => res,
@@ -277,7 +451,7 @@ async fn record(
 /// The background worker: a round every `interval` (at once again after a full batch) until
 /// `cancel` fires.
 pub async fn worker(db: DatabaseConnection, settings: Settings, cancel: CancellationToken) {
-    let client = match client() {
+    let client = match client_with(&settings.proxy) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "webhook client could not be built: no webhooks are sent");

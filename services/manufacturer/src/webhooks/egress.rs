@@ -27,9 +27,10 @@
 //! `hooks.internal:443`, `[::1]:8080`) allows exactly that host name and port, whatever it
 //! resolves to.
 //!
-//! Proxies: the deliveries connect directly; `HTTPS_PROXY`/`HTTP_PROXY` are not honoured (the
-//! hyper client has no proxy support of its own). Where egress must go through a proxy, that
-//! proxy is the place to enforce the same rules.
+//! Proxies: with `HTTPS_PROXY`/`HTTP_PROXY` set, the deliveries go through that proxy as a
+//! `CONNECT` tunnel ([`super::delivery`]); this check still runs first, on the receiver's host,
+//! and a refused URL never reaches the proxy. The proxy resolves the name again, so where egress
+//! must go through a proxy, that proxy is the second place to enforce the same rules.
 
 use std::collections::HashMap;
 use std::fmt;
