@@ -11,6 +11,7 @@ mod m20261123_000006_versions_evidence_returns_disputes;
 mod m20261123_000007_credit_notes_webhooks;
 mod m20261202_000008_webhook_failing_since;
 mod m20261202_000009_claim_list_price;
+mod m20261202_000010_credit_note_issued_by;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_credit_notes_webhooks::Migration),
             Box::new(m20261202_000008_webhook_failing_since::Migration),
             Box::new(m20261202_000009_claim_list_price::Migration),
+            Box::new(m20261202_000010_credit_note_issued_by::Migration),
         ]
     }
 }

@@ -45,6 +45,8 @@ pub struct Model {
     pub period_from: Option<DateTimeUtc>,
     pub period_to: Option<DateTimeUtc>,
     pub issued_at: DateTimeUtc,
+    /// The API key that issued the note (`None` before this was recorded).
+    pub issued_by_key: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -236,5 +238,6 @@ pub fn new_note(
         period_from: period.map(|p| p.0),
         period_to: period.map(|p| p.1),
         issued_at,
+        issued_by_key: None,
     }
 }

@@ -73,6 +73,9 @@ pub struct CreditNoteView {
     pub period: Option<PeriodView>,
     pub total: MoneyView,
     pub issued_at: DateTime<Utc>,
+    /// The API key that issued the note (its id); `null` for notes issued before keys were
+    /// recorded.
+    pub issued_by_key: Option<Uuid>,
     /// In the listing: `null` (fetch the note for its lines).
     pub lines: Option<Vec<CreditLineView>>,
 }
@@ -91,6 +94,7 @@ impl CreditNoteView {
                 .map(|(from, to)| PeriodView { from, to }),
             total: money(n.total, &currency),
             issued_at: n.issued_at,
+            issued_by_key: n.issued_by_key,
             lines: lines.map(|lines| {
                 lines
                     .into_iter()
@@ -256,7 +260,17 @@ pub async fn issue(
     }
     let mut notes = Vec::new();
     for draft in drafts(claims) {
-        notes.push(issue_one(&txn, mid, retailer_id, period, draft, issued_at).await?);
+        notes.push(
+            issue_one(
+                &txn,
+                (mid, me.key_id),
+                retailer_id,
+                period,
+                draft,
+                issued_at,
+            )
+            .await?,
+        );
     }
     let res = idem
         .respond(
@@ -285,7 +299,7 @@ fn credited_meanwhile(e: sea_orm::DbErr) -> Problem {
 
 async fn issue_one(
     txn: &DatabaseTransaction,
-    mid: Uuid,
+    (mid, key_id): (Uuid, Uuid),
     retailer_id: Uuid,
     period: Option<(DateTime<Utc>, DateTime<Utc>)>,
     draft: Draft,
@@ -301,6 +315,10 @@ async fn issue_one(
         period,
         issued_at,
     );
+    let note = credit_note::Model {
+        issued_by_key: Some(key_id),
+        ..note
+    };
     let lines = credit_note::insert(txn, note.clone(), &draft.lines)
         .await
         .map_err(credited_meanwhile)?;

@@ -71,7 +71,7 @@ fn batch(retailer: Uuid, from: DateTime<Utc>, to: DateTime<Utc>) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accepted_amounts_become_credit_notes_once_and_are_announced() {
     let svc = start().await;
-    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let (mid, _, key_id) = manufacturer_with_key(&svc, "Waschwerk AG").await;
     let retailer = Uuid::now_v7();
     create_agreement(&svc, mid, retailer).await;
     // Through the real path: one accepted by rule (inside DOA), one partly accepted through
@@ -122,6 +122,8 @@ async fn accepted_amounts_become_credit_notes_once_and_are_announced() {
     assert_eq!(first["number"], format!("CN-{}-000001", year()));
     assert_eq!(first["retailer_id"], retailer.to_string());
     assert_eq!(first["manufacturer_id"], mid.to_string());
+    // The actor is the credential: the key that issued the note.
+    assert_eq!(first["issued_by_key"], json!(key_id));
     assert!(first["period"].is_null());
     // 499.00 paid and 25.00 handling fee: the DOA rule's full refund.
     assert_eq!(
