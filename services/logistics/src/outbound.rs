@@ -25,10 +25,10 @@ pub async fn scheduled<C: ConnectionTrait>(
     enqueue(
         txn,
         JobScheduledV1 {
-            job_id: job.id,
-            swap_id: job.swap_id,
-            case_id: job.case_id,
-            retailer_id: job.retailer_id,
+            job_id: job.id.into(),
+            swap_id: job.swap_id.into(),
+            case_id: job.case_id.into(),
+            retailer_id: job.retailer_id.into(),
             window,
             scheduled_at: at,
         },
@@ -46,10 +46,10 @@ pub async fn on_the_way<C: ConnectionTrait>(
     enqueue(
         txn,
         JobOnTheWayV1 {
-            job_id: job.id,
-            swap_id: job.swap_id,
-            case_id: job.case_id,
-            retailer_id: job.retailer_id,
+            job_id: job.id.into(),
+            swap_id: job.swap_id.into(),
+            case_id: job.case_id.into(),
+            retailer_id: job.retailer_id.into(),
             window: TimeWindow {
                 start: job.window_start,
                 end: job.window_end,
@@ -72,10 +72,10 @@ pub async fn delivered<C: ConnectionTrait>(
     enqueue(
         txn,
         JobDeliveredV1 {
-            job_id: job.id,
-            swap_id: job.swap_id,
-            case_id: job.case_id,
-            retailer_id: job.retailer_id,
+            job_id: job.id.into(),
+            swap_id: job.swap_id.into(),
+            case_id: job.case_id.into(),
+            retailer_id: job.retailer_id.into(),
             delivered_serial: job.delivered_serial.clone().unwrap_or_default(),
             recipient_name: job.recipient_name.clone().unwrap_or_default(),
             photo_taken,
@@ -97,10 +97,10 @@ pub async fn collected<C: ConnectionTrait>(
     enqueue(
         txn,
         UnitCollectedV1 {
-            job_id: job.id,
-            swap_id: job.swap_id,
-            case_id: job.case_id,
-            retailer_id: job.retailer_id,
+            job_id: job.id.into(),
+            swap_id: job.swap_id.into(),
+            case_id: job.case_id.into(),
+            retailer_id: job.retailer_id.into(),
             collected_serial: job.collected_serial.clone().unwrap_or_default(),
             expected_serial: job.collect_serial.clone(),
             serial_matches: job.collected_serial_matches.unwrap_or(false),
@@ -121,10 +121,10 @@ pub async fn completed<C: ConnectionTrait>(
     enqueue(
         txn,
         JobCompletedV1 {
-            job_id: job.id,
-            swap_id: job.swap_id,
-            case_id: job.case_id,
-            retailer_id: job.retailer_id,
+            job_id: job.id.into(),
+            swap_id: job.swap_id.into(),
+            case_id: job.case_id.into(),
+            retailer_id: job.retailer_id.into(),
             delivered_serial: job.delivered_serial.clone().unwrap_or_default(),
             collected_serial: job.collected_serial.clone().unwrap_or_default(),
             collected_serial_matches: job.collected_serial_matches.unwrap_or(false),
@@ -147,10 +147,10 @@ pub async fn failed<C: ConnectionTrait>(
     enqueue(
         txn,
         JobFailedV1 {
-            job_id: job.id,
-            swap_id: job.swap_id,
-            case_id: job.case_id,
-            retailer_id: job.retailer_id,
+            job_id: job.id.into(),
+            swap_id: job.swap_id.into(),
+            case_id: job.case_id.into(),
+            retailer_id: job.retailer_id.into(),
             reason: failure.reason,
             note: failure.note.clone(),
             attempt,
@@ -173,13 +173,13 @@ pub async fn return_arrived<C: ConnectionTrait>(
     enqueue(
         txn,
         ReturnArrivedV1 {
-            claim_id: item.claim_id,
-            swap_id: item.swap_id,
-            case_id: item.case_id,
-            retailer_id: item.retailer_id,
-            manufacturer_id: item.manufacturer_id,
-            depot_id: item.depot_id,
-            shipment_id,
+            claim_id: item.claim_id.into(),
+            swap_id: item.swap_id.into(),
+            case_id: item.case_id.into(),
+            retailer_id: item.retailer_id.into(),
+            manufacturer_id: item.manufacturer_id.into(),
+            depot_id: item.depot_id.into(),
+            shipment_id: shipment_id.into(),
             serial: item.serial.clone(),
             received_by: received_by.to_owned(),
             arrived_at: at,

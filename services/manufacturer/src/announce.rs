@@ -19,11 +19,11 @@ pub async fn decided<C: ConnectionTrait>(
     kummerer_messaging::enqueue(
         txn,
         ClaimDecidedV1 {
-            claim_id: c.id,
-            swap_id: c.swap_id,
-            case_id: c.case_id,
-            retailer_id: c.retailer_id,
-            manufacturer_id: c.manufacturer_id,
+            claim_id: c.id.into(),
+            swap_id: c.swap_id.into(),
+            case_id: c.case_id.into(),
+            retailer_id: c.retailer_id.into(),
+            manufacturer_id: c.manufacturer_id.into(),
             outcome: decision.outcome,
             amount: decision.amount.clone(),
             reason_code: decision.reason_code.clone(),

@@ -18,7 +18,7 @@ pub fn product_ref(p: &products::Model) -> ProductRef {
     ProductRef {
         sku: p.sku.clone(),
         name: p.name.clone(),
-        manufacturer_id: p.manufacturer_id,
+        manufacturer_id: p.manufacturer_id.into(),
     }
 }
 
@@ -64,9 +64,9 @@ pub async fn swap_approved<C: ConnectionTrait>(txn: &C, f: SwapFacts<'_>) -> Res
     enqueue(
         txn,
         SwapApprovedV1 {
-            swap_id: swap.id,
-            case_id: case.id,
-            retailer_id: swap.retailer_id,
+            swap_id: swap.id.into(),
+            case_id: case.id.into(),
+            retailer_id: swap.retailer_id.into(),
             defective_serial: sale.serial.clone(),
             defective_product: product_ref(product),
             replacement_product: product_ref(replacement),
@@ -84,11 +84,11 @@ pub async fn swap_approved<C: ConnectionTrait>(txn: &C, f: SwapFacts<'_>) -> Res
     enqueue(
         txn,
         ClaimSubmittedV1 {
-            claim_id: claim.id,
-            swap_id: swap.id,
-            case_id: case.id,
-            retailer_id: swap.retailer_id,
-            manufacturer_id: claim.manufacturer_id,
+            claim_id: claim.id.into(),
+            swap_id: swap.id.into(),
+            case_id: case.id.into(),
+            retailer_id: swap.retailer_id.into(),
+            manufacturer_id: claim.manufacturer_id.into(),
             serial: sale.serial.clone(),
             product: product_ref(product),
             price_paid,
@@ -127,11 +127,11 @@ pub async fn claim_disputed<C: ConnectionTrait>(
     enqueue(
         txn,
         ClaimDisputedV1 {
-            claim_id: claim.id,
-            swap_id: claim.swap_id,
-            case_id: claim.case_id,
-            retailer_id: claim.retailer_id,
-            manufacturer_id: claim.manufacturer_id,
+            claim_id: claim.id.into(),
+            swap_id: claim.swap_id.into(),
+            case_id: claim.case_id.into(),
+            retailer_id: claim.retailer_id.into(),
+            manufacturer_id: claim.manufacturer_id.into(),
             statement,
             evidence,
             disputed_by,
@@ -153,11 +153,11 @@ pub async fn evidence_added<C: ConnectionTrait>(
         enqueue(
             txn,
             ClaimEvidenceAddedV1 {
-                claim_id: claim.id,
-                swap_id: swap.id,
-                case_id: swap.case_id,
-                retailer_id: swap.retailer_id,
-                manufacturer_id: claim.manufacturer_id,
+                claim_id: claim.id.into(),
+                swap_id: swap.id.into(),
+                case_id: swap.case_id.into(),
+                retailer_id: swap.retailer_id.into(),
+                manufacturer_id: claim.manufacturer_id.into(),
                 evidence,
             },
         )

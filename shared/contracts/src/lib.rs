@@ -150,6 +150,78 @@ mod wire {
         );
     }
 
+    /// The typed ids changed no byte on the wire: one event of each producer, built with typed
+    /// ids, serialises to exactly the JSON it had with bare `Uuid` fields (each id its own UUID,
+    /// so a swapped pair would show), and that JSON reads back to the same event.
+    #[test]
+    fn typed_ids_leave_the_wire_byte_identical() {
+        fn id(n: u8) -> uuid::Uuid {
+            format!("0197a1c4-0000-7000-8000-0000000000{n:02}")
+                .parse()
+                .unwrap()
+        }
+        fn byte_identical<E: Event + PartialEq + std::fmt::Debug>(event: E, wire: &str) {
+            assert_eq!(serde_json::to_string(&event).unwrap(), wire, "{}", E::TYPE);
+            assert_eq!(
+                serde_json::from_str::<E>(wire).unwrap(),
+                event,
+                "{}",
+                E::TYPE
+            );
+        }
+        let at: chrono::DateTime<chrono::Utc> = AT.parse().unwrap();
+        let money: Money =
+            serde_json::from_value(json!({"amount": "49.90", "currency": "EUR"})).unwrap();
+
+        byte_identical(
+            ClaimDisputedV1 {
+                claim_id: ClaimId(id(1)),
+                swap_id: SwapId(id(2)),
+                case_id: CaseId(id(3)),
+                retailer_id: RetailerId(id(4)),
+                manufacturer_id: ManufacturerId(id(5)),
+                statement: "s".into(),
+                evidence: vec![],
+                disputed_by: "bea".into(),
+                disputed_at: at,
+            },
+            r#"{"claim_id":"0197a1c4-0000-7000-8000-000000000001","swap_id":"0197a1c4-0000-7000-8000-000000000002","case_id":"0197a1c4-0000-7000-8000-000000000003","retailer_id":"0197a1c4-0000-7000-8000-000000000004","manufacturer_id":"0197a1c4-0000-7000-8000-000000000005","statement":"s","evidence":[],"disputed_by":"bea","disputed_at":"2026-11-02T10:00:00Z"}"#,
+        );
+        byte_identical(
+            ReturnArrivedV1 {
+                claim_id: ClaimId(id(1)),
+                swap_id: SwapId(id(2)),
+                case_id: CaseId(id(3)),
+                retailer_id: RetailerId(id(4)),
+                manufacturer_id: ManufacturerId(id(5)),
+                depot_id: DepotId(id(6)),
+                shipment_id: ShipmentId(id(7)),
+                serial: "X".into(),
+                received_by: "r".into(),
+                arrived_at: at,
+            },
+            r#"{"claim_id":"0197a1c4-0000-7000-8000-000000000001","swap_id":"0197a1c4-0000-7000-8000-000000000002","case_id":"0197a1c4-0000-7000-8000-000000000003","retailer_id":"0197a1c4-0000-7000-8000-000000000004","manufacturer_id":"0197a1c4-0000-7000-8000-000000000005","depot_id":"0197a1c4-0000-7000-8000-000000000006","shipment_id":"0197a1c4-0000-7000-8000-000000000007","serial":"X","received_by":"r","arrived_at":"2026-11-02T10:00:00Z"}"#,
+        );
+        byte_identical(
+            CreditNoteIssuedV1 {
+                credit_note_id: CreditNoteId(id(8)),
+                number: "CN-1".into(),
+                manufacturer_id: ManufacturerId(id(5)),
+                retailer_id: RetailerId(id(4)),
+                period: None,
+                lines: vec![CreditLine {
+                    claim_id: ClaimId(id(1)),
+                    swap_id: SwapId(id(2)),
+                    case_id: CaseId(id(3)),
+                    amount: money.clone(),
+                }],
+                total: money,
+                issued_at: at,
+            },
+            r#"{"credit_note_id":"0197a1c4-0000-7000-8000-000000000008","number":"CN-1","manufacturer_id":"0197a1c4-0000-7000-8000-000000000005","retailer_id":"0197a1c4-0000-7000-8000-000000000004","period":null,"lines":[{"claim_id":"0197a1c4-0000-7000-8000-000000000001","swap_id":"0197a1c4-0000-7000-8000-000000000002","case_id":"0197a1c4-0000-7000-8000-000000000003","amount":{"amount":"49.90","currency":"EUR"}}],"total":{"amount":"49.90","currency":"EUR"},"issued_at":"2026-11-02T10:00:00Z"}"#,
+        );
+    }
+
     #[test]
     fn the_former_paths_name_the_same_types() {
         let a: events::Address = address::Address {

@@ -4,9 +4,9 @@
 //! once both the delivery and the collection are done; `logistics.job.failed.v1` reports a
 //! failed attempt.)
 
+use crate::ids::{CaseId, ClaimId, DepotId, JobId, ManufacturerId, RetailerId, ShipmentId, SwapId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::Event;
 use crate::address::TimeWindow;
@@ -16,10 +16,10 @@ use crate::topology::Service;
 /// `logistics.job.scheduled.v1`: the visit exists and waits for a crew.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobScheduledV1 {
-    pub job_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
+    pub job_id: JobId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
     pub window: TimeWindow,
     pub scheduled_at: DateTime<Utc>,
 }
@@ -35,10 +35,10 @@ impl Event for JobScheduledV1 {
 /// `logistics.job.on_the_way.v1`: the crew set off to the customer; the status page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobOnTheWayV1 {
-    pub job_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
+    pub job_id: JobId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
     pub window: TimeWindow,
     /// The crew's estimate, where it gave one.
     #[serde(default)]
@@ -57,10 +57,10 @@ impl Event for JobOnTheWayV1 {
 /// `logistics.job.delivered.v1`: the replacement was handed over.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobDeliveredV1 {
-    pub job_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
+    pub job_id: JobId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
     pub delivered_serial: String,
     pub recipient_name: String,
     /// Whether the crew took a photo (kept by logistics).
@@ -81,10 +81,10 @@ impl Event for JobDeliveredV1 {
 /// evidence for the manufacturer's claim; the retailer's case forwards them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitCollectedV1 {
-    pub job_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
+    pub job_id: JobId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
     pub collected_serial: String,
     /// The serial the case names.
     pub expected_serial: String,
@@ -106,10 +106,10 @@ impl Event for UnitCollectedV1 {
 /// `logistics.job.completed.v1`: the replacement was delivered and the defective unit collected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobCompletedV1 {
-    pub job_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
+    pub job_id: JobId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
     pub delivered_serial: String,
     pub collected_serial: String,
     /// Whether the collected serial is the one the case names. A mismatch is flagged, never
@@ -160,10 +160,10 @@ impl FailureReason {
 /// refusal or a wrong address the job waits for the dispatcher.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobFailedV1 {
-    pub job_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
+    pub job_id: JobId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
     pub reason: FailureReason,
     #[serde(default)]
     pub note: Option<String>,
@@ -182,14 +182,14 @@ impl Event for JobFailedV1 {
 /// `logistics.return.arrived.v1`: a unit requested back arrived at the manufacturer's depot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReturnArrivedV1 {
-    pub claim_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
-    pub manufacturer_id: Uuid,
-    pub depot_id: Uuid,
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
+    pub depot_id: DepotId,
     /// The return shipment (one trip per manufacturer and depot) it travelled in.
-    pub shipment_id: Uuid,
+    pub shipment_id: ShipmentId,
     pub serial: String,
     pub received_by: String,
     pub arrived_at: DateTime<Utc>,

@@ -1,9 +1,11 @@
 //! What the manufacturer publishes (`manufacturer.*`): its agreements' versions, its decision on
 //! a claim, a unit requested back and its inspection, and the credit note.
 
+use crate::ids::{
+    AgreementId, CaseId, ClaimId, CreditNoteId, DepotId, ManufacturerId, RetailerId, SwapId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::Event;
 use crate::address::Address;
@@ -17,11 +19,11 @@ use crate::topology::Service;
 /// keeps every version, since a claim is judged by the version in force on the swap date.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgreementPublishedV1 {
-    pub agreement_id: Uuid,
+    pub agreement_id: AgreementId,
     pub version: u32,
-    pub manufacturer_id: Uuid,
+    pub manufacturer_id: ManufacturerId,
     pub manufacturer_name: String,
-    pub retailer_id: Uuid,
+    pub retailer_id: RetailerId,
     pub valid_from: DateTime<Utc>,
     pub terms: AgreementTermsV1,
     pub published_at: DateTime<Utc>,
@@ -66,11 +68,11 @@ pub enum DecidedBy {
 /// `manufacturer.claim.decided.v1`: the manufacturer's decision with the amount it will credit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimDecidedV1 {
-    pub claim_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
-    pub manufacturer_id: Uuid,
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
     pub outcome: ClaimOutcome,
     /// What the manufacturer will credit (zero for a rejection).
     pub amount: Money,
@@ -108,7 +110,7 @@ impl FreightPayer {
 /// A manufacturer's depot that takes units back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Depot {
-    pub depot_id: Uuid,
+    pub depot_id: DepotId,
     pub name: String,
     pub address: Address,
 }
@@ -117,11 +119,11 @@ pub struct Depot {
 /// depot by a deadline. Logistics adds it to a return shipment for that manufacturer and depot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReturnRequestedV1 {
-    pub claim_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
-    pub manufacturer_id: Uuid,
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
     pub serial: String,
     pub product: ProductRef,
     pub depot: Depot,
@@ -173,11 +175,11 @@ impl InspectionResult {
 /// `manufacturer.claim.inspected.v1`: the inspection result of a returned unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimInspectedV1 {
-    pub claim_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
-    pub manufacturer_id: Uuid,
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
     pub result: InspectionResult,
     #[serde(default)]
     pub note: Option<String>,
@@ -195,9 +197,9 @@ impl Event for ClaimInspectedV1 {
 /// One claim credited on a credit note.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreditLine {
-    pub claim_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
     pub amount: Money,
 }
 
@@ -212,11 +214,11 @@ pub struct Period {
 /// period's batch. `total` is the sum of the lines, all in one currency.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreditNoteIssuedV1 {
-    pub credit_note_id: Uuid,
+    pub credit_note_id: CreditNoteId,
     /// The manufacturer's document number, unique per manufacturer.
     pub number: String,
-    pub manufacturer_id: Uuid,
-    pub retailer_id: Uuid,
+    pub manufacturer_id: ManufacturerId,
+    pub retailer_id: RetailerId,
     #[serde(default)]
     pub period: Option<Period>,
     pub lines: Vec<CreditLine>,

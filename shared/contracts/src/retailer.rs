@@ -3,6 +3,7 @@
 //! the facts a consumer needs to act without calling back (services never call each other), not
 //! whole aggregates.
 
+use crate::ids::{CaseId, ClaimId, LocationId, ManufacturerId, RetailerId, SwapId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -18,16 +19,16 @@ use crate::topology::Service;
 pub struct ProductRef {
     pub sku: String,
     pub name: String,
-    pub manufacturer_id: Uuid,
+    pub manufacturer_id: ManufacturerId,
 }
 
 /// `retailer.swap.approved.v1`: staff approved swapping a defective unit. Logistics turns it into
 /// one visit: deliver the replacement, collect the defective unit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SwapApprovedV1 {
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
     pub defective_serial: String,
     pub defective_product: ProductRef,
     pub replacement_product: ProductRef,
@@ -52,7 +53,7 @@ impl Event for SwapApprovedV1 {
 /// A retailer's stock location the replacement is reserved at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockPickup {
-    pub location_id: Uuid,
+    pub location_id: LocationId,
     pub name: String,
     pub address: Address,
 }
@@ -61,11 +62,11 @@ pub struct StockPickup {
 /// transaction as the swap approval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimSubmittedV1 {
-    pub claim_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
-    pub manufacturer_id: Uuid,
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
     pub serial: String,
     pub product: ProductRef,
     pub price_paid: Money,
@@ -123,11 +124,11 @@ pub struct ClaimEvidence {
 /// (e.g. the collected unit's serial, photo and time from the crew).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimEvidenceAddedV1 {
-    pub claim_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
-    pub manufacturer_id: Uuid,
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
     pub evidence: ClaimEvidence,
 }
 
@@ -143,11 +144,11 @@ impl Event for ClaimEvidenceAddedV1 {
 /// and any evidence; the manufacturer decides it again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimDisputedV1 {
-    pub claim_id: Uuid,
-    pub swap_id: Uuid,
-    pub case_id: Uuid,
-    pub retailer_id: Uuid,
-    pub manufacturer_id: Uuid,
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
     pub statement: String,
     #[serde(default)]
     pub evidence: Vec<ClaimEvidence>,

@@ -162,13 +162,13 @@ fn swap(subject_tag: &str) -> SwapApprovedV1 {
     let product = ProductRef {
         sku: "WM-1".into(),
         name: "WM".into(),
-        manufacturer_id: Uuid::now_v7(),
+        manufacturer_id: Uuid::now_v7().into(),
     };
     let _ = subject_tag;
     SwapApprovedV1 {
-        swap_id: Uuid::now_v7(),
-        case_id: Uuid::now_v7(),
-        retailer_id: Uuid::now_v7(),
+        swap_id: Uuid::now_v7().into(),
+        case_id: Uuid::now_v7().into(),
+        retailer_id: Uuid::now_v7().into(),
         defective_serial: "SN-1".into(),
         defective_product: product.clone(),
         replacement_product: product,

@@ -69,16 +69,16 @@ fn eur(amount: &str) -> Money {
 fn claim(mid: Uuid, retailer_id: Uuid, days_before_swap: i64, n: usize) -> ClaimSubmittedV1 {
     let swapped_at = Utc::now();
     ClaimSubmittedV1 {
-        claim_id: Uuid::now_v7(),
-        swap_id: Uuid::now_v7(),
-        case_id: Uuid::now_v7(),
-        retailer_id,
-        manufacturer_id: mid,
+        claim_id: Uuid::now_v7().into(),
+        swap_id: Uuid::now_v7().into(),
+        case_id: Uuid::now_v7().into(),
+        retailer_id: retailer_id.into(),
+        manufacturer_id: mid.into(),
         serial: format!("SN-FUZZ-{n}-{}", Uuid::now_v7().simple()),
         product: ProductRef {
             sku: format!("WM-{}", 100 + n % 3),
             name: "Washing machine".into(),
-            manufacturer_id: mid,
+            manufacturer_id: mid.into(),
         },
         price_paid: eur("499.00"),
         list_price: Some(eur("499.00")),

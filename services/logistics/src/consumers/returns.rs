@@ -39,7 +39,7 @@ pub async fn return_requested(
             req.claim_id
         )));
     }
-    let Some(job) = crate::db::jobs::lock_of_swap(txn, req.swap_id).await? else {
+    let Some(job) = crate::db::jobs::lock_of_swap(txn, req.swap_id.as_uuid()).await? else {
         return Err(HandleError::Transient(anyhow::anyhow!(
             "return of claim {}: no job for swap {} (yet)",
             req.claim_id,

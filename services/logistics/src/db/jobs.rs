@@ -72,9 +72,9 @@ pub async fn insert_for_swap<C: ConnectionTrait>(
     let addr = &swap.delivery_address;
     let job = Model {
         id: Uuid::now_v7(),
-        swap_id: swap.swap_id,
-        case_id: swap.case_id,
-        retailer_id: swap.retailer_id,
+        swap_id: swap.swap_id.as_uuid(),
+        case_id: swap.case_id.as_uuid(),
+        retailer_id: swap.retailer_id.as_uuid(),
         deliver_sku: swap.replacement_product.sku.clone(),
         deliver_name: swap.replacement_product.name.clone(),
         collect_serial: swap.defective_serial.clone(),

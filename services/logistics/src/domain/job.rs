@@ -499,13 +499,13 @@ mod tests {
         let product = ProductRef {
             sku: "WM-8".into(),
             name: "Washer 8 kg".into(),
-            manufacturer_id: Uuid::now_v7(),
+            manufacturer_id: Uuid::now_v7().into(),
         };
         let start = Utc::now();
         SwapApprovedV1 {
-            swap_id: Uuid::now_v7(),
-            case_id: Uuid::now_v7(),
-            retailer_id: Uuid::now_v7(),
+            swap_id: Uuid::now_v7().into(),
+            case_id: Uuid::now_v7().into(),
+            retailer_id: Uuid::now_v7().into(),
             defective_serial: "SN-OLD-1".into(),
             defective_product: product.clone(),
             replacement_product: product,

@@ -8,7 +8,7 @@ async fn bad_requests_get_a_problem_and_change_nothing() {
     let retailer = Uuid::now_v7();
     let event = swap(retailer, "SN-OLD-1");
     publish_event(&svc.names, event.clone()).await;
-    let job_id = job_of(&svc, retailer, event.swap_id).await["id"]
+    let job_id = job_of(&svc, retailer, event.swap_id.as_uuid()).await["id"]
         .as_str()
         .unwrap()
         .to_owned();

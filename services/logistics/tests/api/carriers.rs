@@ -363,8 +363,8 @@ async fn concurrent_assignments_cannot_overfill_a_crew() {
             .await
         }
     };
-    assert_eq!(assigned(a.swap_id).await, 1);
-    assert_eq!(assigned(b.swap_id).await, 0);
+    assert_eq!(assigned(a.swap_id.as_uuid()).await, 1);
+    assert_eq!(assigned(b.swap_id.as_uuid()).await, 0);
 
     // Truly at once, several rounds on fresh days: exactly one of the two gets the slot.
     for round in 0..5 {
@@ -406,8 +406,8 @@ async fn concurrent_assignments_cannot_overfill_a_crew() {
     let b = swap_on(retailer, "B", "10115", at(d, 10));
     publish_event(&svc.names, a.clone()).await;
     publish_event(&svc.names, b.clone()).await;
-    let ja = job_of(&svc, retailer, a.swap_id).await;
-    let jb = job_of(&svc, retailer, b.swap_id).await;
+    let ja = job_of(&svc, retailer, a.swap_id.as_uuid()).await;
+    let jb = job_of(&svc, retailer, b.swap_id.as_uuid()).await;
     let crews = [ja["crew_id"].clone(), jb["crew_id"].clone()];
     assert_eq!(
         crews

@@ -271,7 +271,7 @@ pub(super) async fn todays_jobs(svc: &TestService, tag: &str) -> Day {
     let second = job_for(svc, &swap_on(retailer, "SN-2", "10117", at(d, 14))).await;
     let mut with_pickup = swap_on(retailer, "SN-1", "10115", at(d, 9));
     with_pickup.replacement_from = Some(kummerer_contracts::StockPickup {
-        location_id: Uuid::now_v7(),
+        location_id: Uuid::now_v7().into(),
         name: "Lager Mitte".into(),
         address: Address {
             name: "Lager Mitte".into(),

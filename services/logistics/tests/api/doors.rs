@@ -99,15 +99,15 @@ fn return_request(swap: &SwapApprovedV1) -> ReturnRequestedV1 {
         country: "DE".into(),
     };
     ReturnRequestedV1 {
-        claim_id: Uuid::now_v7(),
+        claim_id: Uuid::now_v7().into(),
         swap_id: swap.swap_id,
         case_id: swap.case_id,
         retailer_id: swap.retailer_id,
-        manufacturer_id: Uuid::now_v7(),
+        manufacturer_id: Uuid::now_v7().into(),
         serial: swap.defective_serial.clone(),
         product: swap.defective_product.clone(),
         depot: Depot {
-            depot_id: Uuid::now_v7(),
+            depot_id: Uuid::now_v7().into(),
             name: "Depot".into(),
             address,
         },

@@ -9,7 +9,7 @@ async fn an_approved_swap_becomes_one_job_and_is_announced() {
     let event = swap(retailer, "SN-OLD-1");
     publish_event(&svc.names, event.clone()).await;
 
-    let job = job_of(&svc, retailer, event.swap_id).await;
+    let job = job_of(&svc, retailer, event.swap_id.as_uuid()).await;
     assert_eq!(job["case_id"], event.case_id.to_string());
     assert_eq!(job["retailer_id"], retailer.to_string());
     assert_eq!(job["status"], "scheduled");
@@ -79,8 +79,8 @@ async fn the_list_is_ordered_by_window() {
     let early = swap(retailer, "SN-E");
     publish_event(&svc.names, late.clone()).await;
     publish_event(&svc.names, early.clone()).await;
-    job_of(&svc, retailer, late.swap_id).await;
-    job_of(&svc, retailer, early.swap_id).await;
+    job_of(&svc, retailer, late.swap_id.as_uuid()).await;
+    job_of(&svc, retailer, early.swap_id.as_uuid()).await;
     let (_, list) = get_json(&svc, &format!("/api/jobs?retailer_id={retailer}")).await;
     let swaps: Vec<&str> = list["items"]
         .as_array()
@@ -105,7 +105,7 @@ async fn a_swap_delivered_twice_makes_one_job() {
     // A marker behind them: once it is applied, the ones before it were too.
     let marker = swap(retailer, "SN-MARK");
     publish_event(&svc.names, marker.clone()).await;
-    job_of(&svc, retailer, marker.swap_id).await;
+    job_of(&svc, retailer, marker.swap_id.as_uuid()).await;
     eventually("every delivery to be settled", DEADLINE, || async {
         let depth = svc.broker.depth(&svc.names.queue(&LOGISTICS_SWAPS)).await;
         (depth == 0).then_some(())
@@ -190,7 +190,7 @@ async fn malformed_messages_are_dead_lettered_and_the_next_swap_still_becomes_a_
 
     let good = swap(retailer, "SN-OLD-1");
     publish_event(&svc.names, good.clone()).await;
-    job_of(&svc, retailer, good.swap_id).await;
+    job_of(&svc, retailer, good.swap_id.as_uuid()).await;
     assert_eq!(count(&svc.db, "SELECT 1 FROM jobs", vec![]).await, 1);
     assert_eq!(count(&svc.db, "SELECT 1 FROM outbox", vec![]).await, 1);
     assert_eq!(svc.broker.depth(&dlq).await, 3);

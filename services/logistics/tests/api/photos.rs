@@ -84,7 +84,7 @@ async fn new_job(svc: &TestService, serial: &str) -> String {
     let retailer = Uuid::now_v7();
     let event = swap(retailer, serial);
     publish_event(&svc.names, event.clone()).await;
-    job_of(svc, retailer, event.swap_id).await["id"]
+    job_of(svc, retailer, event.swap_id.as_uuid()).await["id"]
         .as_str()
         .unwrap()
         .to_owned()

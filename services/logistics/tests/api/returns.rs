@@ -14,7 +14,7 @@ const ARRIVED: &str = "logistics.return.arrived.v1";
 
 fn depot(name: &str) -> Depot {
     Depot {
-        depot_id: Uuid::now_v7(),
+        depot_id: Uuid::now_v7().into(),
         name: name.to_owned(),
         address: Address {
             name: name.to_owned(),
@@ -29,11 +29,11 @@ fn depot(name: &str) -> Depot {
 
 fn request(swap: &SwapApprovedV1, manufacturer: Uuid, depot: &Depot) -> ReturnRequestedV1 {
     ReturnRequestedV1 {
-        claim_id: Uuid::now_v7(),
+        claim_id: Uuid::now_v7().into(),
         swap_id: swap.swap_id,
         case_id: swap.case_id,
         retailer_id: swap.retailer_id,
-        manufacturer_id: manufacturer,
+        manufacturer_id: manufacturer.into(),
         serial: swap.defective_serial.clone(),
         product: swap.defective_product.clone(),
         depot: depot.clone(),

@@ -21,7 +21,7 @@ async fn steps_in_outbox(db: &DatabaseConnection) -> [usize; 4] {
 
 fn pickup() -> kummerer_contracts::StockPickup {
     kummerer_contracts::StockPickup {
-        location_id: Uuid::now_v7(),
+        location_id: Uuid::now_v7().into(),
         name: "Lager Nord".into(),
         address: Address {
             name: "Lager Nord".into(),

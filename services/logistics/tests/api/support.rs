@@ -59,19 +59,19 @@ pub(crate) async fn start() -> TestService {
 pub(crate) fn swap(retailer_id: Uuid, defective_serial: &str) -> SwapApprovedV1 {
     let start = Utc::now() + Span::days(1);
     SwapApprovedV1 {
-        swap_id: Uuid::now_v7(),
-        case_id: Uuid::now_v7(),
-        retailer_id,
+        swap_id: Uuid::now_v7().into(),
+        case_id: Uuid::now_v7().into(),
+        retailer_id: retailer_id.into(),
         defective_serial: defective_serial.to_owned(),
         defective_product: ProductRef {
             sku: "WM-8-OLD".into(),
             name: "Waschmaschine 8 kg".into(),
-            manufacturer_id: Uuid::now_v7(),
+            manufacturer_id: Uuid::now_v7().into(),
         },
         replacement_product: ProductRef {
             sku: "WM-8-NEW".into(),
             name: "Waschmaschine 8 kg (2026)".into(),
-            manufacturer_id: Uuid::now_v7(),
+            manufacturer_id: Uuid::now_v7().into(),
         },
         delivery_address: Address {
             name: "Erika Mustermann".into(),
@@ -217,7 +217,7 @@ pub(crate) async fn new_crew(
 /// Publishes the swap and waits for its job.
 pub(crate) async fn job_for(svc: &TestService, event: &SwapApprovedV1) -> Json {
     publish_event(&svc.names, event.clone()).await;
-    job_of(svc, event.retailer_id, event.swap_id).await
+    job_of(svc, event.retailer_id.as_uuid(), event.swap_id.as_uuid()).await
 }
 
 pub(crate) fn id_of(job: &Json) -> String {

@@ -11,11 +11,11 @@ async fn completing_a_job_records_the_visit_and_flags_a_serial_mismatch() {
     let odd = swap(retailer, "SN-OLD-2");
     publish_event(&svc.names, good.clone()).await;
     publish_event(&svc.names, odd.clone()).await;
-    let good_job = job_of(&svc, retailer, good.swap_id).await["id"]
+    let good_job = job_of(&svc, retailer, good.swap_id.as_uuid()).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let odd_job = job_of(&svc, retailer, odd.swap_id).await["id"]
+    let odd_job = job_of(&svc, retailer, odd.swap_id.as_uuid()).await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -97,7 +97,7 @@ async fn a_double_tap_on_delivered_records_one_delivery() {
     for round in 0..3 {
         let event = swap(retailer, &format!("SN-OLD-{round}"));
         publish_event(&svc.names, event.clone()).await;
-        let job_id = job_of(&svc, retailer, event.swap_id).await["id"]
+        let job_id = job_of(&svc, retailer, event.swap_id.as_uuid()).await["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -138,7 +138,7 @@ async fn failed_attempts_are_counted_and_a_later_visit_completes_the_job() {
     let retailer = Uuid::now_v7();
     let event = swap(retailer, "SN-OLD-1");
     publish_event(&svc.names, event.clone()).await;
-    let job_id = job_of(&svc, retailer, event.swap_id).await["id"]
+    let job_id = job_of(&svc, retailer, event.swap_id.as_uuid()).await["id"]
         .as_str()
         .unwrap()
         .to_owned();

@@ -55,23 +55,23 @@ async fn claim_submitted(
 ) -> Result<(), HandleError> {
     let event = &env.data;
     let claim_id = event.claim_id;
-    if !manufacturer::exists(txn, event.manufacturer_id).await? {
+    if !manufacturer::exists(txn, event.manufacturer_id.as_uuid()).await? {
         return Err(HandleError::Permanent(format!(
             "claim {claim_id}: unknown manufacturer {}",
             event.manufacturer_id
         )));
     }
     // Claims on one serial arrive one after another, so that the duplicate check sees them all.
-    serial::lock(txn, event.manufacturer_id, &event.serial).await?;
-    if claim::exists(txn, claim_id).await? {
+    serial::lock(txn, event.manufacturer_id.as_uuid(), &event.serial).await?;
+    if claim::exists(txn, claim_id.as_uuid()).await? {
         tracing::info!(claim.id = %claim_id, message.id = %env.id, "claim already recorded");
         return Ok(());
     }
     // Judged by the version of the agreement in force on the swap date.
     let version = agreement_version::in_force(
         txn,
-        event.manufacturer_id,
-        event.retailer_id,
+        event.manufacturer_id.as_uuid(),
+        event.retailer_id.as_uuid(),
         event.swapped_at,
     )
     .await?;
@@ -81,8 +81,15 @@ async fn claim_submitted(
         sold_at: event.sold_at,
         swapped_at: event.swapped_at,
     };
-    let mut raised =
-        flags(serial::facts(txn, event.manufacturer_id, &event.serial, claim_id).await?);
+    let mut raised = flags(
+        serial::facts(
+            txn,
+            event.manufacturer_id.as_uuid(),
+            &event.serial,
+            claim_id.as_uuid(),
+        )
+        .await?,
+    );
     // Never accepted by a rule above the cap or the list price: it waits for a person.
     if above_cap(
         &facts,
@@ -106,11 +113,11 @@ async fn claim_submitted(
     let currency = event.price_paid.currency.clone();
 
     let mut row = claim::Model {
-        id: claim_id,
-        manufacturer_id: event.manufacturer_id,
-        retailer_id: event.retailer_id,
-        swap_id: event.swap_id,
-        case_id: event.case_id,
+        id: claim_id.as_uuid(),
+        manufacturer_id: event.manufacturer_id.as_uuid(),
+        retailer_id: event.retailer_id.as_uuid(),
+        swap_id: event.swap_id.as_uuid(),
+        case_id: event.case_id.as_uuid(),
         serial: event.serial.clone(),
         product_sku: event.product.sku.clone(),
         product_name: event.product.name.clone(),
@@ -171,7 +178,7 @@ async fn claim_submitted(
     if !claim::insert_new(txn, row).await? {
         // Not the id (checked above, and this transaction holds no lock on it): another claim
         // for the same swap, or the same claim committed by a concurrent consumer.
-        if claim::exists(txn, claim_id).await? {
+        if claim::exists(txn, claim_id.as_uuid()).await? {
             return Ok(());
         }
         return Err(HandleError::Permanent(format!(
@@ -183,7 +190,7 @@ async fn claim_submitted(
     let days_since_sale = facts.days_since_sale();
     claim_event::append(
         txn,
-        claim_id,
+        claim_id.as_uuid(),
         claim_event::RECEIVED,
         received_at,
         json!({
@@ -201,7 +208,7 @@ async fn claim_submitted(
         Adjudication::Accept { amount, rule } => {
             claim_event::append(
                 txn,
-                claim_id,
+                claim_id.as_uuid(),
                 claim_event::AUTO_ACCEPTED,
                 received_at,
                 json!({ "rule": rule, "amount": amount }),
@@ -233,7 +240,7 @@ async fn claim_submitted(
         } => {
             claim_event::append(
                 txn,
-                claim_id,
+                claim_id.as_uuid(),
                 claim_event::LEFT_PENDING,
                 received_at,
                 json!({ "reason": reason.as_str(), "suggested_amount": suggested_amount }),
@@ -242,6 +249,6 @@ async fn claim_submitted(
             tracing::info!(claim.id = %claim_id, reason = reason.as_str(), "claim left pending");
         }
     }
-    crate::webhooks::claim_created(txn, claim_id).await?;
+    crate::webhooks::claim_created(txn, claim_id.as_uuid()).await?;
     Ok(())
 }

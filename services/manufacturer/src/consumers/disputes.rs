@@ -24,7 +24,14 @@ pub async fn claim_disputed(
     env: &Envelope<ClaimDisputedV1>,
 ) -> Result<(), HandleError> {
     let d = &env.data;
-    let mut c = known_claim(txn, d.claim_id, d.manufacturer_id, d.retailer_id, "dispute").await?;
+    let mut c = known_claim(
+        txn,
+        d.claim_id.as_uuid(),
+        d.manufacturer_id.as_uuid(),
+        d.retailer_id.as_uuid(),
+        "dispute",
+    )
+    .await?;
     let now = crate::db::now();
     let first_dispute_of_a_rejection =
         c.status == ClaimStatus::Rejected.as_str() && c.disputed_at.is_none();

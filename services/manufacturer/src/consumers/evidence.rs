@@ -28,8 +28,8 @@ pub async fn evidence_added(
     env: &Envelope<ClaimEvidenceAddedV1>,
 ) -> Result<(), HandleError> {
     let e = &env.data;
-    let Some(c) = claim::lock_any(txn, e.claim_id).await? else {
-        if !manufacturer::exists(txn, e.manufacturer_id).await? {
+    let Some(c) = claim::lock_any(txn, e.claim_id.as_uuid()).await? else {
+        if !manufacturer::exists(txn, e.manufacturer_id.as_uuid()).await? {
             return Err(HandleError::Permanent(format!(
                 "evidence for claim {}: unknown manufacturer {}",
                 e.claim_id, e.manufacturer_id
@@ -42,7 +42,7 @@ pub async fn evidence_added(
             e.claim_id
         )));
     };
-    same_parties(&c, e.manufacturer_id, e.retailer_id)?;
+    same_parties(&c, e.manufacturer_id.as_uuid(), e.retailer_id.as_uuid())?;
     let now = crate::db::now();
     let mut c = c;
     if !note_evidence(txn, &mut c, &e.evidence, claim_evidence::FROM_EVIDENCE, now).await? {

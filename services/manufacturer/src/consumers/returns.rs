@@ -25,9 +25,9 @@ pub async fn return_arrived(
     let r = &env.data;
     let mut c = known_claim(
         txn,
-        r.claim_id,
-        r.manufacturer_id,
-        r.retailer_id,
+        r.claim_id.as_uuid(),
+        r.manufacturer_id.as_uuid(),
+        r.retailer_id.as_uuid(),
         "return arrival",
     )
     .await?;

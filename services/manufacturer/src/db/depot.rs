@@ -31,7 +31,7 @@ impl Model {
     /// The depot as the messages carry it.
     pub fn contract(&self) -> Result<Depot, DbErr> {
         Ok(Depot {
-            depot_id: self.id.as_uuid(),
+            depot_id: self.id,
             name: self.name.clone(),
             address: self.address()?,
         })

@@ -161,11 +161,11 @@ async fn write_version(
     kummerer_messaging::enqueue(
         txn,
         AgreementPublishedV1 {
-            agreement_id: a.id,
+            agreement_id: a.id.into(),
             version: u32::try_from(number).unwrap_or(0),
-            manufacturer_id: a.manufacturer_id,
+            manufacturer_id: a.manufacturer_id.into(),
             manufacturer_name: m.name,
-            retailer_id: a.retailer_id,
+            retailer_id: a.retailer_id.into(),
             valid_from,
             terms: terms.to_contract(),
             published_at: now,

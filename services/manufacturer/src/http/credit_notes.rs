@@ -324,19 +324,19 @@ async fn issue_one(
         .map_err(credited_meanwhile)?;
     let bad_money = || Problem::internal(format!("credit note {}: bad amount", note.id));
     let event = CreditNoteIssuedV1 {
-        credit_note_id: note.id,
+        credit_note_id: note.id.into(),
         number: note.number.clone(),
-        manufacturer_id: mid,
-        retailer_id,
+        manufacturer_id: mid.into(),
+        retailer_id: retailer_id.into(),
         period: period.map(|(from, to)| Period { from, to }),
         lines: draft
             .lines
             .iter()
             .map(|l| {
                 Ok(CreditLine {
-                    claim_id: l.claim_id,
-                    swap_id: l.swap_id,
-                    case_id: l.case_id,
+                    claim_id: l.claim_id.into(),
+                    swap_id: l.swap_id.into(),
+                    case_id: l.case_id.into(),
                     amount: money_of(l.amount, &draft.currency).ok_or_else(bad_money)?,
                 })
             })

@@ -126,7 +126,7 @@ async fn an_agreement_may_reject_by_default() {
     let c = &arrive(&svc, mid, std::slice::from_ref(&event)).await[0];
     let deadline = at(&c["deadline_at"]);
     assert_eq!(fire_deadlines(&svc.db, deadline).await.unwrap(), 1);
-    let c = claim_of(&svc, mid, event.claim_id).await;
+    let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
     assert_eq!(c["status"], "rejected");
     assert_eq!(c["decided_by"], "rule:deadline_deemed_rejected");
     assert_eq!(c["reason_code"], "deadline_passed");
@@ -134,7 +134,7 @@ async fn an_agreement_may_reject_by_default() {
         c["decided_amount"],
         json!({"amount": "0.00", "currency": "EUR"})
     );
-    let events = decided_events(&svc.db, event.claim_id).await;
+    let events = decided_events(&svc.db, event.claim_id.as_uuid()).await;
     assert_eq!(events.len(), 1);
     let data = &events[0]["data"];
     assert_eq!(data["outcome"], "rejected");
@@ -144,6 +144,6 @@ async fn an_agreement_may_reject_by_default() {
         json!({"kind": "rule", "rule": "deadline_deemed_rejected"})
     );
     assert_eq!(data["amount"], json!({"amount": "0.00", "currency": "EUR"}));
-    wait_sent(&svc, event.claim_id).await;
+    wait_sent(&svc, event.claim_id.as_uuid()).await;
     svc.stop().await;
 }

@@ -78,7 +78,7 @@ async fn claims_above_the_cap_or_the_list_price_wait_flagged() {
     ];
     for (event, accepted) in &cases {
         publish_event(&svc.names, event.clone()).await;
-        let c = wait_claim(&svc, mid, event.claim_id).await;
+        let c = wait_claim(&svc, mid, event.claim_id.as_uuid()).await;
         match accepted {
             Some(amount) => {
                 assert_eq!(c["status"], "accepted", "{c}");
@@ -108,20 +108,20 @@ async fn claims_above_the_cap_or_the_list_price_wait_flagged() {
     let under = priced(mid, retailer, 60, "WM-200", "499.00", Some("499.00"));
     for event in [&over, &under] {
         publish_event(&svc.names, event.clone()).await;
-        let c = wait_claim(&svc, mid, event.claim_id).await;
+        let c = wait_claim(&svc, mid, event.claim_id.as_uuid()).await;
         assert_eq!(c["pending_reason"], "outside_doa", "{c}");
     }
-    let c = claim_of(&svc, mid, over.claim_id).await;
+    let c = claim_of(&svc, mid, over.claim_id.as_uuid()).await;
     assert_eq!(c["flags"], json!(["amount_above_cap"]), "{c}");
     assert_eq!(c["suggested_amount"]["amount"], "585.00", "{c}");
     let later = at(&c["deadline_at"]) + TimeDelta::days(1);
     assert_eq!(fire_deadlines(&svc.db, later).await.unwrap(), 1);
     assert_eq!(
-        claim_of(&svc, mid, over.claim_id).await["status"],
+        claim_of(&svc, mid, over.claim_id.as_uuid()).await["status"],
         "pending"
     );
     assert_eq!(
-        claim_of(&svc, mid, under.claim_id).await["status"],
+        claim_of(&svc, mid, under.claim_id.as_uuid()).await["status"],
         "accepted"
     );
 

@@ -115,7 +115,7 @@ async fn requests_without_a_valid_key_are_unauthorized_and_change_nothing() {
     let unknown = format!("kmr_{}", "0".repeat(64));
     let before = table_counts(&svc.db).await;
 
-    for (method, path, body) in routes_of(mid, agreement_id, event.claim_id, key_id) {
+    for (method, path, body) in routes_of(mid, agreement_id, event.claim_id.as_uuid(), key_id) {
         let what = format!("{method} {path}");
         // No credentials, an unknown key of the right shape.
         for key in [None, Some(unknown.as_str())] {
@@ -238,7 +238,7 @@ async fn another_manufacturers_key_finds_nothing_of_it() {
     let b_routes = routes_of(
         b,
         b_agreement["id"].as_str().unwrap(),
-        b_claim.claim_id,
+        b_claim.claim_id.as_uuid(),
         b_key_id,
     );
     for (method, path, body) in &b_routes {
@@ -251,7 +251,7 @@ async fn another_manufacturers_key_finds_nothing_of_it() {
     for (method, path, body) in routes_of(
         a,
         b_agreement["id"].as_str().unwrap(),
-        b_claim.claim_id,
+        b_claim.claim_id.as_uuid(),
         b_key_id,
     ) {
         if !path.contains(&b_agreement["id"].as_str().unwrap().to_owned())
@@ -307,7 +307,7 @@ async fn another_manufacturers_key_finds_nothing_of_it() {
     .await;
     assert_eq!(mine.status, 200, "{}", mine.body);
     assert_eq!(mine.body["status"], "pending");
-    let theirs = claim_of(&svc, a, a_claim.claim_id).await;
+    let theirs = claim_of(&svc, a, a_claim.claim_id.as_uuid()).await;
     assert_eq!(theirs["status"], "pending");
     assert_eq!(
         get(

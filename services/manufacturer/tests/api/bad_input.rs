@@ -11,7 +11,7 @@ async fn bad_input_is_a_problem_and_changes_nothing() {
     create_agreement(&svc, mid, retailer).await;
     let event = claim(mid, retailer, 60);
     publish_event(&svc.names, event.clone()).await;
-    wait_claim(&svc, mid, event.claim_id).await;
+    wait_claim(&svc, mid, event.claim_id.as_uuid()).await;
     let id = event.claim_id;
     let before = table_counts(&svc.db).await;
     let ghost = Uuid::now_v7();

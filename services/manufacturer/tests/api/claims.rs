@@ -16,7 +16,7 @@ async fn a_claim_inside_doa_is_accepted_by_rule_and_announced() {
 
     let event = claim(mid, retailer, 3);
     let env = publish_event(&svc.names, event.clone()).await;
-    let c = wait_claim(&svc, mid, event.claim_id).await;
+    let c = wait_claim(&svc, mid, event.claim_id.as_uuid()).await;
     assert_eq!(c["status"], "accepted");
     assert_eq!(c["decided_by"], "rule:doa_full_refund");
     assert_eq!(
@@ -38,7 +38,7 @@ async fn a_claim_inside_doa_is_accepted_by_rule_and_announced() {
     assert_eq!(c["events"][0]["details"]["message_id"], env.id.to_string());
     assert_eq!(c["events"][1]["details"]["rule"], "doa_full_refund");
 
-    let events = decided_events(&svc.db, event.claim_id).await;
+    let events = decided_events(&svc.db, event.claim_id.as_uuid()).await;
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(e["type"], "manufacturer.claim.decided.v1");
@@ -57,7 +57,7 @@ async fn a_claim_inside_doa_is_accepted_by_rule_and_announced() {
     assert_eq!(e["data"]["manufacturer_id"], mid.to_string());
 
     // The relay publishes it; the retailer's queue receives it.
-    wait_sent(&svc, event.claim_id).await;
+    wait_sent(&svc, event.claim_id.as_uuid()).await;
     let retailer_queue = svc.names.queue(&RETAILER_CASE_EVENTS);
     eventually(
         "decided event in the retailer's queue",
@@ -80,7 +80,7 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
     for _ in 0..3 {
         let event = claim(mid, retailer, 60);
         publish_event(&svc.names, event.clone()).await;
-        let c = wait_claim(&svc, mid, event.claim_id).await;
+        let c = wait_claim(&svc, mid, event.claim_id.as_uuid()).await;
         assert_eq!(c["status"], "pending");
         assert_eq!(c["pending_reason"], "outside_doa");
         assert_eq!(
@@ -97,7 +97,7 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
     // Outside coverage: nothing suggested. Without an agreement: flagged, no suggestion.
     let old = claim(mid, retailer, 3 * 365);
     publish_event(&svc.names, old.clone()).await;
-    let c = wait_claim(&svc, mid, old.claim_id).await;
+    let c = wait_claim(&svc, mid, old.claim_id.as_uuid()).await;
     assert_eq!(c["pending_reason"], "outside_coverage");
     assert_eq!(
         c["suggested_amount"],
@@ -105,7 +105,7 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
     );
     let stranger = claim(mid, Uuid::now_v7(), 3);
     publish_event(&svc.names, stranger.clone()).await;
-    let c = wait_claim(&svc, mid, stranger.claim_id).await;
+    let c = wait_claim(&svc, mid, stranger.claim_id.as_uuid()).await;
     assert_eq!(c["status"], "pending");
     assert_eq!(c["pending_reason"], "no_agreement");
     assert_eq!(c["suggested_amount"], Value::Null);
@@ -148,7 +148,7 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
     };
 
     // Accept without an amount: the suggested amount.
-    let a = decide(claims[0].claim_id, json!({"outcome": "accept"})).await;
+    let a = decide(claims[0].claim_id.as_uuid(), json!({"outcome": "accept"})).await;
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(a.body["status"], "accepted");
     assert_eq!(a.body["decided_by"], "manufacturer");
@@ -163,7 +163,7 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
 
     // Partly accept with an amount and a reason.
     let p = decide(
-        claims[1].claim_id,
+        claims[1].claim_id.as_uuid(),
         json!({"outcome": "partly_accept", "amount": {"amount": "200", "currency": "EUR"},
                "reason_code": "cosmetic_damage"}),
     )
@@ -178,7 +178,7 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
 
     // Reject with a reason.
     let r = decide(
-        claims[2].claim_id,
+        claims[2].claim_id.as_uuid(),
         json!({"outcome": "reject", "reason_code": "no_defect_found"}),
     )
     .await;
@@ -191,7 +191,7 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
 
     // Accepting a claim without an agreement: the price alone, given explicitly.
     let s = decide(
-        stranger.claim_id,
+        stranger.claim_id.as_uuid(),
         json!({"outcome": "accept", "amount": {"amount": "499.00", "currency": "EUR"}}),
     )
     .await;
@@ -208,7 +208,7 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
         (&claims[2], "rejected", "0.00", json!("no_defect_found")),
         (&stranger, "accepted", "499.00", Value::Null),
     ] {
-        let events = decided_events(&svc.db, event.claim_id).await;
+        let events = decided_events(&svc.db, event.claim_id.as_uuid()).await;
         assert_eq!(events.len(), 1, "{outcome}");
         let data = &events[0]["data"];
         assert_eq!(data["outcome"], outcome);
@@ -216,12 +216,12 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
         assert_eq!(data["reason_code"], reason);
         assert_eq!(data["decided_by"], json!({"kind": "manufacturer"}));
         assert_eq!(data["case_id"], event.case_id.to_string());
-        wait_sent(&svc, event.claim_id).await;
+        wait_sent(&svc, event.claim_id.as_uuid()).await;
     }
 
     // A decided claim stays decided.
     let before = table_counts(&svc.db).await;
-    let again = decide(claims[2].claim_id, json!({"outcome": "accept"})).await;
+    let again = decide(claims[2].claim_id.as_uuid(), json!({"outcome": "accept"})).await;
     assert_problem(&again, 409, "second decision");
     assert_eq!(again.body["code"], "claim_already_decided");
     assert_eq!(table_counts(&svc.db).await, before);
@@ -254,7 +254,7 @@ async fn a_duplicate_claim_is_applied_once() {
 
     let event = claim(mid, retailer, 3);
     let env = publish_event(&svc.names, event.clone()).await;
-    wait_claim(&svc, mid, event.claim_id).await;
+    wait_claim(&svc, mid, event.claim_id.as_uuid()).await;
     // The same envelope again (a redelivery), and the same claim in a new envelope (a producer
     // that published twice).
     publish_envelope(&svc.names, &env).await;
@@ -262,15 +262,20 @@ async fn a_duplicate_claim_is_applied_once() {
     // A later claim: once it is in, the duplicates before it were handled.
     let later = claim(mid, retailer, 3);
     publish_event(&svc.names, later.clone()).await;
-    wait_claim(&svc, mid, later.claim_id).await;
+    wait_claim(&svc, mid, later.claim_id.as_uuid()).await;
 
     assert_eq!(
         count(&svc.db, "SELECT count(*) FROM claims", vec![]).await,
         2
     );
-    let c = wait_claim(&svc, mid, event.claim_id).await;
+    let c = wait_claim(&svc, mid, event.claim_id.as_uuid()).await;
     assert_eq!(event_kinds(&c), ["received", "auto_accepted"]);
-    assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+    assert_eq!(
+        decided_events(&svc.db, event.claim_id.as_uuid())
+            .await
+            .len(),
+        1
+    );
     assert_eq!(count(&svc.db, DECIDED_IN_OUTBOX, vec![]).await, 2);
     let dlq = svc.names.dead_letter_queue(&MANUFACTURER_CLAIMS);
     assert_eq!(svc.broker.depth(&dlq).await, 0);
@@ -325,7 +330,7 @@ async fn bad_messages_are_dead_lettered_and_the_next_good_one_is_applied() {
     // The consumer goes on.
     let good = claim(mid, retailer, 3);
     publish_event(&svc.names, good.clone()).await;
-    let c = wait_claim(&svc, mid, good.claim_id).await;
+    let c = wait_claim(&svc, mid, good.claim_id.as_uuid()).await;
     assert_eq!(c["status"], "accepted");
     assert_eq!(
         count(&svc.db, "SELECT count(*) FROM claims", vec![]).await,
@@ -349,7 +354,7 @@ async fn of_two_concurrent_decisions_exactly_one_wins() {
         events.push(event);
     }
     for event in &events {
-        wait_claim(&svc, mid, event.claim_id).await;
+        wait_claim(&svc, mid, event.claim_id.as_uuid()).await;
     }
 
     for event in &events {
@@ -365,7 +370,12 @@ async fn of_two_concurrent_decisions_exactly_one_wins() {
         assert_eq!(statuses, [200, 409], "{} / {}", x.body, y.body);
         let loser = if x.status == 409 { &x } else { &y };
         assert_eq!(loser.body["code"], "claim_already_decided");
-        assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+        assert_eq!(
+            decided_events(&svc.db, event.claim_id.as_uuid())
+                .await
+                .len(),
+            1
+        );
         let decided = count(
             &svc.db,
             "SELECT count(*) FROM claim_events WHERE claim_id = $1 AND kind = 'decided'",
@@ -396,7 +406,7 @@ async fn a_decision_records_which_key_decided() {
     // Sold 100 days before the swap: outside DOA, left pending for a person.
     let event = claim(mid, retailer, 100);
     publish_event(&svc.names, event.clone()).await;
-    wait_claim(&svc, mid, event.claim_id).await;
+    wait_claim(&svc, mid, event.claim_id.as_uuid()).await;
     let path = format!("/api/manufacturers/{mid}/claims/{}", event.claim_id);
     let decided = call_as(
         &svc,
@@ -407,7 +417,7 @@ async fn a_decision_records_which_key_decided() {
     )
     .await;
     assert_eq!(decided.status, 200, "{}", decided.body);
-    let c = claim_of(&svc, mid, event.claim_id).await;
+    let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
     let events = c["events"].as_array().unwrap();
     let last = events.iter().rfind(|e| e["kind"] == "decided").unwrap();
     assert_eq!(last["details"]["key"]["id"], made.body["id"], "{c}");

@@ -194,8 +194,8 @@ async fn accepted_amounts_become_credit_notes_once_and_are_announced() {
     let data: kummerer_contracts::CreditNoteIssuedV1 =
         serde_json::from_value(e["data"].clone()).unwrap();
     assert_eq!(data.number, format!("CN-{}-000001", year()));
-    assert_eq!(data.retailer_id, retailer);
-    assert_eq!(data.manufacturer_id, mid);
+    assert_eq!(data.retailer_id, retailer.into());
+    assert_eq!(data.manufacturer_id, mid.into());
     assert_eq!(data.total, eur("524.00"));
     assert_eq!(data.lines.len(), 1);
     assert_eq!(data.lines[0].claim_id, doa.claim_id);

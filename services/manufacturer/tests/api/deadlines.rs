@@ -44,7 +44,7 @@ async fn a_claim_past_its_deadline_is_deemed_accepted_once() {
     assert_eq!(table_counts(&svc.db).await, before);
     for event in &pending {
         assert_eq!(
-            claim_of(&svc, mid, event.claim_id).await["status"],
+            claim_of(&svc, mid, event.claim_id.as_uuid()).await["status"],
             "pending"
         );
     }
@@ -59,7 +59,7 @@ async fn a_claim_past_its_deadline_is_deemed_accepted_once() {
     };
     assert_eq!(x + y, 6, "{x} + {y}");
     for event in &pending {
-        let c = claim_of(&svc, mid, event.claim_id).await;
+        let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
         assert_eq!(c["status"], "accepted");
         assert_eq!(c["decided_by"], "rule:deadline_deemed_accepted");
         assert_eq!(
@@ -72,7 +72,7 @@ async fn a_claim_past_its_deadline_is_deemed_accepted_once() {
             c["events"][2]["details"]["rule"],
             "deadline_deemed_accepted"
         );
-        let events = decided_events(&svc.db, event.claim_id).await;
+        let events = decided_events(&svc.db, event.claim_id.as_uuid()).await;
         assert_eq!(events.len(), 1);
         let data = &events[0]["data"];
         assert_eq!(data["outcome"], "accepted");
@@ -87,7 +87,7 @@ async fn a_claim_past_its_deadline_is_deemed_accepted_once() {
         assert_eq!(data["reason_code"], Value::Null);
     }
     // Past coverage the suggestion is zero: deemed accepted for price plus fee.
-    let c = claim_of(&svc, mid, old.claim_id).await;
+    let c = claim_of(&svc, mid, old.claim_id.as_uuid()).await;
     assert_eq!(c["status"], "accepted");
     assert_eq!(
         c["decided_amount"],
@@ -95,18 +95,30 @@ async fn a_claim_past_its_deadline_is_deemed_accepted_once() {
     );
 
     // The decided claims are untouched: still one decision each.
-    let c = claim_of(&svc, mid, decided.claim_id).await;
+    let c = claim_of(&svc, mid, decided.claim_id.as_uuid()).await;
     assert_eq!(c["status"], "rejected");
     assert_eq!(c["decided_by"], "manufacturer");
-    assert_eq!(decided_events(&svc.db, decided.claim_id).await.len(), 1);
-    let c = claim_of(&svc, mid, doa.claim_id).await;
+    assert_eq!(
+        decided_events(&svc.db, decided.claim_id.as_uuid())
+            .await
+            .len(),
+        1
+    );
+    let c = claim_of(&svc, mid, doa.claim_id.as_uuid()).await;
     assert_eq!(c["decided_by"], "rule:doa_full_refund");
     assert_eq!(event_kinds(&c), ["received", "auto_accepted"]);
-    assert_eq!(decided_events(&svc.db, doa.claim_id).await.len(), 1);
+    assert_eq!(
+        decided_events(&svc.db, doa.claim_id.as_uuid()).await.len(),
+        1
+    );
     // Without an agreement there is no deadline.
-    let c = claim_of(&svc, mid, stranger.claim_id).await;
+    let c = claim_of(&svc, mid, stranger.claim_id.as_uuid()).await;
     assert_eq!(c["status"], "pending");
-    assert!(decided_events(&svc.db, stranger.claim_id).await.is_empty());
+    assert!(
+        decided_events(&svc.db, stranger.claim_id.as_uuid())
+            .await
+            .is_empty()
+    );
 
     // Again, much later: nothing left to do.
     let after = table_counts(&svc.db).await;
@@ -119,7 +131,7 @@ async fn a_claim_past_its_deadline_is_deemed_accepted_once() {
     assert_eq!(table_counts(&svc.db).await, after);
     // The retailer is told.
     for event in &pending {
-        wait_sent(&svc, event.claim_id).await;
+        wait_sent(&svc, event.claim_id.as_uuid()).await;
     }
     svc.stop().await;
 }

@@ -15,11 +15,11 @@ async fn a_rejected_claim_is_disputed_once_and_decided_again() {
     let event = claim(mid, retailer, 60);
     let doa = claim(mid, retailer, 3);
     arrive(&svc, mid, &[event.clone(), doa.clone()]).await;
-    let decision = format!("{}/decision", claim_path(mid, event.claim_id));
+    let decision = format!("{}/decision", claim_path(mid, event.claim_id.as_uuid()));
 
     // A dispute of a claim that is not rejected (here: accepted by rule) changes nothing.
     publish_event(&svc.names, disputed(&doa, "Too little", vec![])).await;
-    let c = wait_events(&svc, mid, doa.claim_id, 3).await;
+    let c = wait_events(&svc, mid, doa.claim_id.as_uuid(), 3).await;
     assert_eq!(c["events"][2]["kind"], "ignored");
     assert_eq!(c["events"][2]["details"]["message"], "dispute");
     assert_eq!(c["status"], "accepted");
@@ -47,7 +47,7 @@ async fn a_rejected_claim_is_disputed_once_and_decided_again() {
     let received = Utc::now();
     publish_event(&svc.names, dispute.clone()).await;
     let c = eventually("claim disputed", DEADLINE, || async {
-        let c = claim_of(&svc, mid, event.claim_id).await;
+        let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
         (c["status"] == "disputed").then_some(c)
     })
     .await;
@@ -90,7 +90,7 @@ async fn a_rejected_claim_is_disputed_once_and_decided_again() {
 
     // A second dispute: recorded, nothing else.
     publish_event(&svc.names, disputed(&event, "Again!", vec![])).await;
-    let c = wait_events(&svc, mid, event.claim_id, 6).await;
+    let c = wait_events(&svc, mid, event.claim_id.as_uuid(), 6).await;
     assert_eq!(c["events"][5]["kind"], "ignored");
     assert_eq!(c["status"], "disputed");
     assert_eq!(c["dispute"]["statement"], dispute.statement);
@@ -100,7 +100,7 @@ async fn a_rejected_claim_is_disputed_once_and_decided_again() {
     assert_eq!(d.status, 200, "{}", d.body);
     assert_eq!(d.body["status"], "accepted");
     assert_eq!(d.body["decided_amount"]["amount"], "424.20");
-    let decided = decided_events(&svc.db, event.claim_id).await;
+    let decided = decided_events(&svc.db, event.claim_id.as_uuid()).await;
     assert_eq!(decided.len(), 2);
     assert_eq!(decided[0]["data"]["outcome"], "rejected");
     assert_eq!(decided[1]["data"]["outcome"], "accepted");
@@ -128,14 +128,14 @@ async fn a_disputed_claim_left_undecided_gets_the_default_again() {
     arrive(&svc, mid, std::slice::from_ref(&event)).await;
     let r = post(
         &svc,
-        &format!("{}/decision", claim_path(mid, event.claim_id)),
+        &format!("{}/decision", claim_path(mid, event.claim_id.as_uuid())),
         &json!({"outcome": "reject", "reason_code": "misuse"}),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
     publish_event(&svc.names, disputed(&event, "It was not misuse.", vec![])).await;
     let c = eventually("claim disputed", DEADLINE, || async {
-        let c = claim_of(&svc, mid, event.claim_id).await;
+        let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
         (c["status"] == "disputed").then_some(c)
     })
     .await;
@@ -147,10 +147,15 @@ async fn a_disputed_claim_left_undecided_gets_the_default_again() {
         0
     );
     assert_eq!(fire_deadlines(&svc.db, due).await.unwrap(), 1);
-    let c = claim_of(&svc, mid, event.claim_id).await;
+    let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
     assert_eq!(c["status"], "accepted");
     assert_eq!(c["decided_by"], "rule:deadline_deemed_accepted");
-    assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 2);
+    assert_eq!(
+        decided_events(&svc.db, event.claim_id.as_uuid())
+            .await
+            .len(),
+        2
+    );
     svc.stop().await;
 }
 
@@ -184,7 +189,7 @@ async fn messages_that_can_never_apply_are_dead_lettered() {
     publish_event(&svc.names, evidence_added(&stranger, e.clone())).await;
     // Evidence naming another retailer than the claim's.
     let mut wrong = evidence_added(&known, e);
-    wrong.retailer_id = Uuid::now_v7();
+    wrong.retailer_id = Uuid::now_v7().into();
     publish_event(&svc.names, wrong).await;
     eventually("four messages dead-lettered", DEADLINE, || async {
         (svc.broker.depth(&dlq).await == 4).then_some(())

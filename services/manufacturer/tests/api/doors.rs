@@ -36,7 +36,7 @@ async fn tenant(svc: &TestService, name: &str) -> Tenant {
     // Sold 3 days before the swap: accepted by the DOA rule, so a credit note can be issued.
     let event = claim(mid, retailer, 3);
     publish_event(&svc.names, event.clone()).await;
-    wait_claim(svc, mid, event.claim_id).await;
+    wait_claim(svc, mid, event.claim_id.as_uuid()).await;
     let photo = evidence(
         EvidenceKind::CollectedPhoto,
         None,
@@ -81,7 +81,7 @@ async fn tenant(svc: &TestService, name: &str) -> Tenant {
         key,
         spare_key: id_of(&spare, "/id"),
         agreement,
-        claim: event.claim_id,
+        claim: event.claim_id.as_uuid(),
         evidence: evidence_id,
         credit_note: id_of(&note, "/credit_notes/0/id"),
         webhook: id_of(&webhook, "/id"),

@@ -34,12 +34,16 @@ async fn required_evidence_holds_a_doa_claim_until_it_arrives() {
     assert_eq!(c["pending_reason"], "evidence_missing");
     assert_eq!(c["suggested_amount"]["amount"], "524.00");
     assert_eq!(c["evidence"], json!([]));
-    assert!(decided_events(&svc.db, event.claim_id).await.is_empty());
+    assert!(
+        decided_events(&svc.db, event.claim_id.as_uuid())
+            .await
+            .is_empty()
+    );
 
     // The serial arrives: still waiting for the photo.
     let serial = evidence(EvidenceKind::CollectedSerial, Some(&event.serial), None);
     publish_event(&svc.names, evidence_added(&event, serial.clone())).await;
-    let c = wait_events(&svc, mid, event.claim_id, 4).await;
+    let c = wait_events(&svc, mid, event.claim_id.as_uuid(), 4).await;
     assert_eq!(
         event_kinds(&c),
         [
@@ -65,26 +69,26 @@ async fn required_evidence_holds_a_doa_claim_until_it_arrives() {
     publish_event(&svc.names, evidence_added(&event, photo.clone())).await;
     publish_event(&svc.names, evidence_added(&event, photo.clone())).await;
     let c = eventually("claim accepted after its evidence", DEADLINE, || async {
-        let c = claim_of(&svc, mid, event.claim_id).await;
+        let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
         (c["status"] == "accepted").then_some(c)
     })
     .await;
     assert_eq!(c["decided_by"], "rule:doa_full_refund");
     assert_eq!(c["decided_amount"]["amount"], "524.00");
-    wait_sent(&svc, event.claim_id).await;
+    wait_sent(&svc, event.claim_id.as_uuid()).await;
     eventually("both photo messages handled", DEADLINE, || async {
         let n = count(&svc.db, "SELECT count(*) FROM inbox", vec![]).await;
         (n == 4).then_some(())
     })
     .await;
-    let decided = decided_events(&svc.db, event.claim_id).await;
+    let decided = decided_events(&svc.db, event.claim_id.as_uuid()).await;
     assert_eq!(decided.len(), 1);
     assert_eq!(decided[0]["data"]["decided_by"]["rule"], "doa_full_refund");
     assert_eq!(
         count(&svc.db, "SELECT count(*) FROM claim_evidence", vec![]).await,
         2
     );
-    let c = claim_of(&svc, mid, event.claim_id).await;
+    let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
     assert_eq!(
         event_kinds(&c),
         [
@@ -113,7 +117,7 @@ async fn required_evidence_holds_a_doa_claim_until_it_arrives() {
     // The photo itself, with its content type.
     let photo_path = format!(
         "{}/evidence/{}/photo",
-        claim_path(mid, event.claim_id),
+        claim_path(mid, event.claim_id.as_uuid()),
         photo.evidence_id
     );
     let res = request(&svc, reqwest::Method::GET, &photo_path)
@@ -127,13 +131,13 @@ async fn required_evidence_holds_a_doa_claim_until_it_arrives() {
     // Evidence without a photo, and unknown evidence: 404.
     let no_photo = format!(
         "{}/evidence/{}/photo",
-        claim_path(mid, event.claim_id),
+        claim_path(mid, event.claim_id.as_uuid()),
         serial.evidence_id
     );
     assert_problem(&get(&svc, &no_photo).await, 404, "evidence without photo");
     let unknown = format!(
         "{}/evidence/{}/photo",
-        claim_path(mid, event.claim_id),
+        claim_path(mid, event.claim_id.as_uuid()),
         Uuid::now_v7()
     );
     assert_problem(&get(&svc, &unknown).await, 404, "unknown evidence");
@@ -141,7 +145,7 @@ async fn required_evidence_holds_a_doa_claim_until_it_arrives() {
     let other = create_manufacturer(&svc, "Kühlhaus GmbH").await;
     let theirs = format!(
         "{}/evidence/{}/photo",
-        claim_path(other, event.claim_id),
+        claim_path(other, event.claim_id.as_uuid()),
         photo.evidence_id
     );
     let x = get(&svc, &theirs).await;
@@ -179,13 +183,17 @@ async fn a_serial_that_does_not_match_flags_the_claim_and_a_bad_photo_is_dead_le
         None,
     );
     publish_event(&svc.names, evidence_added(&event, wrong)).await;
-    let c = wait_events(&svc, mid, event.claim_id, 4).await;
+    let c = wait_events(&svc, mid, event.claim_id.as_uuid(), 4).await;
     assert_eq!(c["flags"], json!(["serial_mismatch"]), "{c}");
     assert_eq!(c["status"], "pending");
     assert_eq!(c["pending_reason"], "flagged");
     assert_eq!(c["events"][2]["details"]["serial_mismatch"], true);
     assert_eq!(c["events"][3]["kind"], "readjudicated");
-    assert!(decided_events(&svc.db, event.claim_id).await.is_empty());
+    assert!(
+        decided_events(&svc.db, event.claim_id.as_uuid())
+            .await
+            .is_empty()
+    );
     // Nor by its deadline.
     assert_eq!(
         fire_deadlines(&svc.db, Utc::now() + TimeDelta::days(30))
@@ -219,7 +227,7 @@ async fn evidence_that_overtakes_its_claim_is_retried_until_the_claim_arrives() 
         "claim accepted once the evidence is retried",
         DEADLINE,
         || async {
-            let a = get(&svc, &claim_path(mid, event.claim_id)).await;
+            let a = get(&svc, &claim_path(mid, event.claim_id.as_uuid())).await;
             (a.status == 200 && a.body["status"] == "accepted").then_some(a.body)
         },
     )
@@ -233,7 +241,12 @@ async fn evidence_that_overtakes_its_claim_is_retried_until_the_claim_arrives() 
             "auto_accepted"
         ]
     );
-    assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+    assert_eq!(
+        decided_events(&svc.db, event.claim_id.as_uuid())
+            .await
+            .len(),
+        1
+    );
     let dlq = svc.names.dead_letter_queue(&MANUFACTURER_CLAIMS);
     assert_eq!(svc.broker.depth(&dlq).await, 0);
     svc.stop().await;

@@ -77,7 +77,12 @@ async fn an_idempotency_key_replays_the_first_answer() {
     assert!(again.replayed);
     assert_eq!(again.body, d.body);
     assert_eq!(table_counts(&svc.db).await, counts);
-    assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+    assert_eq!(
+        decided_events(&svc.db, event.claim_id.as_uuid())
+            .await
+            .len(),
+        1
+    );
     let reject = json!({"outcome": "reject", "reason_code": "no_defect_found"});
     let reused = post_keyed(&svc, &decision, &reject, "dec-1").await;
     assert_problem(&reused, 422, "decision key reused");
@@ -209,7 +214,12 @@ async fn concurrent_requests_with_one_key_do_the_work_once() {
         );
         assert_eq!((x.status, y.status), (200, 200), "{} / {}", x.body, y.body);
         assert_eq!(x.body, y.body);
-        assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+        assert_eq!(
+            decided_events(&svc.db, event.claim_id.as_uuid())
+                .await
+                .len(),
+            1
+        );
         let decided = count(
             &svc.db,
             "SELECT count(*) FROM claim_events WHERE claim_id = $1 AND kind = 'decided'",

@@ -44,8 +44,8 @@ async fn a_unit_is_requested_back_arrives_is_inspected_and_decided() {
     let event = claim(mid, retailer, 60);
     let pending = claim(mid, retailer, 60);
     arrive(&svc, mid, &[event.clone(), pending.clone()]).await;
-    let decision = format!("{}/decision", claim_path(mid, event.claim_id));
-    let inspection = format!("{}/inspection", claim_path(mid, event.claim_id));
+    let decision = format!("{}/decision", claim_path(mid, event.claim_id.as_uuid()));
+    let inspection = format!("{}/inspection", claim_path(mid, event.claim_id.as_uuid()));
     let return_by = (Utc::now() + TimeDelta::days(10)).trunc_subsecs(0);
     let ask = |depot: Uuid| {
         json!({"outcome": "request_return", "depot_id": depot,
@@ -129,7 +129,7 @@ async fn a_unit_is_requested_back_arrives_is_inspected_and_decided() {
     let arrival = arrived(&event, depot, &event.serial);
     publish_event(&svc.names, arrival.clone()).await;
     let c = eventually("unit arrived", DEADLINE, || async {
-        let c = claim_of(&svc, mid, event.claim_id).await;
+        let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
         (c["status"] == "unit_arrived").then_some(c)
     })
     .await;
@@ -170,7 +170,12 @@ async fn a_unit_is_requested_back_arrives_is_inspected_and_decided() {
     .await;
     assert_eq!(d.status, 200, "{}", d.body);
     assert_eq!(d.body["status"], "partly_accepted");
-    assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+    assert_eq!(
+        decided_events(&svc.db, event.claim_id.as_uuid())
+            .await
+            .len(),
+        1
+    );
     assert_eq!(
         event_kinds(&d.body),
         [
@@ -184,17 +189,17 @@ async fn a_unit_is_requested_back_arrives_is_inspected_and_decided() {
     );
     // A late second arrival report changes nothing but is kept in the history.
     publish_event(&svc.names, arrived(&event, depot, &event.serial)).await;
-    let c = wait_events(&svc, mid, event.claim_id, 7).await;
+    let c = wait_events(&svc, mid, event.claim_id.as_uuid(), 7).await;
     assert_eq!(c["events"][6]["kind"], "ignored");
     assert_eq!(c["status"], "partly_accepted");
 
     // A unit that arrives with another serial is flagged; past its deadline (from the arrival)
     // an agreement that accepts by default does not accept a flagged claim.
-    let p = format!("{}/decision", claim_path(mid, pending.claim_id));
+    let p = format!("{}/decision", claim_path(mid, pending.claim_id.as_uuid()));
     assert_eq!(post(&svc, &p, &ask(depot)).await.status, 200);
     publish_event(&svc.names, arrived(&pending, depot, "SN-NOT-IT")).await;
     let c = eventually("other unit arrived", DEADLINE, || async {
-        let c = claim_of(&svc, mid, pending.claim_id).await;
+        let c = claim_of(&svc, mid, pending.claim_id.as_uuid()).await;
         (c["status"] == "unit_arrived").then_some(c)
     })
     .await;
@@ -221,7 +226,7 @@ async fn an_arrived_unit_left_undecided_gets_the_default_from_its_arrival() {
     arrive(&svc, mid, std::slice::from_ref(&event)).await;
     let r = post(
         &svc,
-        &format!("{}/decision", claim_path(mid, event.claim_id)),
+        &format!("{}/decision", claim_path(mid, event.claim_id.as_uuid())),
         &json!({"outcome": "request_return", "depot_id": depot,
                 "return_by": (Utc::now() + TimeDelta::days(3)).to_rfc3339(),
                 "freight_paid_by": "retailer"}),
@@ -238,7 +243,7 @@ async fn an_arrived_unit_left_undecided_gets_the_default_from_its_arrival() {
     let arrival = arrived(&event, depot, &event.serial);
     publish_event(&svc.names, arrival.clone()).await;
     eventually("unit arrived", DEADLINE, || async {
-        let c = claim_of(&svc, mid, event.claim_id).await;
+        let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
         (c["status"] == "unit_arrived").then_some(())
     })
     .await;
@@ -250,11 +255,16 @@ async fn an_arrived_unit_left_undecided_gets_the_default_from_its_arrival() {
         0
     );
     assert_eq!(fire_deadlines(&svc.db, due).await.unwrap(), 1);
-    let c = claim_of(&svc, mid, event.claim_id).await;
+    let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
     assert_eq!(c["status"], "accepted");
     assert_eq!(c["decided_by"], "rule:deadline_deemed_accepted");
     assert_eq!(c["decided_amount"]["amount"], "424.20");
-    assert_eq!(decided_events(&svc.db, event.claim_id).await.len(), 1);
+    assert_eq!(
+        decided_events(&svc.db, event.claim_id.as_uuid())
+            .await
+            .len(),
+        1
+    );
 
     // Where the agreement scraps units on site, a unit cannot be asked back.
     let scrapper = Uuid::now_v7();
@@ -270,7 +280,7 @@ async fn an_arrived_unit_left_undecided_gets_the_default_from_its_arrival() {
     let before = table_counts(&svc.db).await;
     let x = post(
         &svc,
-        &format!("{}/decision", claim_path(mid, scrapped.claim_id)),
+        &format!("{}/decision", claim_path(mid, scrapped.claim_id.as_uuid())),
         &json!({"outcome": "request_return", "depot_id": depot,
                 "return_by": (Utc::now() + TimeDelta::days(3)).to_rfc3339(),
                 "freight_paid_by": "retailer"}),

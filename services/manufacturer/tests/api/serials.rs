@@ -31,7 +31,11 @@ async fn a_serial_claimed_twice_is_flagged_and_never_accepted_by_rule() {
         c["events"][0]["details"]["flags"],
         json!(["duplicate_serial"])
     );
-    assert!(decided_events(&svc.db, second.claim_id).await.is_empty());
+    assert!(
+        decided_events(&svc.db, second.claim_id.as_uuid())
+            .await
+            .is_empty()
+    );
     // In the list too.
     let l = get(
         &svc,
@@ -60,9 +64,13 @@ async fn a_serial_claimed_twice_is_flagged_and_never_accepted_by_rule() {
         .await
         .unwrap();
     for event in [&second, &third] {
-        let c = claim_of(&svc, mid, event.claim_id).await;
+        let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
         assert_eq!(c["status"], "pending");
-        assert!(decided_events(&svc.db, event.claim_id).await.is_empty());
+        assert!(
+            decided_events(&svc.db, event.claim_id.as_uuid())
+                .await
+                .is_empty()
+        );
     }
     // The manufacturer decides it.
     let d = post(

@@ -199,16 +199,16 @@ pub(crate) fn eur(amount: &str) -> Money {
 pub(crate) fn claim(mid: Uuid, retailer_id: Uuid, days_before_swap: i64) -> ClaimSubmittedV1 {
     let swapped_at: DateTime<Utc> = Utc::now();
     ClaimSubmittedV1 {
-        claim_id: Uuid::now_v7(),
-        swap_id: Uuid::now_v7(),
-        case_id: Uuid::now_v7(),
-        retailer_id,
-        manufacturer_id: mid,
+        claim_id: Uuid::now_v7().into(),
+        swap_id: Uuid::now_v7().into(),
+        case_id: Uuid::now_v7().into(),
+        retailer_id: retailer_id.into(),
+        manufacturer_id: mid.into(),
         serial: format!("SN-{}", Uuid::now_v7().simple()),
         product: ProductRef {
             sku: "WM-100".into(),
             name: "Washing machine WM 100".into(),
-            manufacturer_id: mid,
+            manufacturer_id: mid.into(),
         },
         price_paid: eur("499.00"),
         list_price: Some(eur("499.00")),
@@ -310,7 +310,7 @@ pub(crate) async fn arrive(
     }
     let mut out = Vec::new();
     for event in events {
-        out.push(wait_claim(svc, mid, event.claim_id).await);
+        out.push(wait_claim(svc, mid, event.claim_id.as_uuid()).await);
     }
     out
 }

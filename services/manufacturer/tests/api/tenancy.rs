@@ -12,7 +12,7 @@ async fn a_manufacturer_sees_and_decides_only_its_own_claims() {
     let agreement_id = agreement["id"].as_str().unwrap().to_owned();
     let event = claim(a, retailer, 60);
     publish_event(&svc.names, event.clone()).await;
-    wait_claim(&svc, a, event.claim_id).await;
+    wait_claim(&svc, a, event.claim_id.as_uuid()).await;
     let id = event.claim_id;
     let before = table_counts(&svc.db).await;
 

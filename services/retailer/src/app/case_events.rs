@@ -29,9 +29,9 @@
 
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{
-    CaseId, ClaimDecidedV1, ClaimEvidence, ClaimId, ClaimInspectedV1, DepotId, EvidenceKind,
-    JobCompletedV1, JobDeliveredV1, JobFailedV1, JobId, JobOnTheWayV1, JobScheduledV1, RetailerId,
-    ReturnArrivedV1, ReturnRequestedV1, ShipmentId, SwapId, UnitCollectedV1,
+    CaseId, ClaimDecidedV1, ClaimEvidence, ClaimId, ClaimInspectedV1, EvidenceKind, JobCompletedV1,
+    JobDeliveredV1, JobFailedV1, JobId, JobOnTheWayV1, JobScheduledV1, RetailerId, ReturnArrivedV1,
+    ReturnRequestedV1, SwapId, UnitCollectedV1,
 };
 use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
@@ -121,32 +121,47 @@ pub async fn apply(
         CaseEvent::ClaimDecided(ev) => claim_decided(txn, message_id, ev).await,
         CaseEvent::ReturnRequested(ev) => {
             let entry = TimelineEntry::ReturnRequested {
-                claim_id: ClaimId(ev.claim_id),
+                claim_id: ev.claim_id,
                 depot: ev.depot.clone(),
                 return_by: ev.return_by,
                 freight_paid_by: ev.freight_paid_by,
             };
-            let ids = ClaimIds::of(ev.retailer_id, ev.claim_id, ev.swap_id, ev.case_id);
+            let ids = ClaimIds::of(
+                ev.retailer_id.as_uuid(),
+                ev.claim_id.as_uuid(),
+                ev.swap_id.as_uuid(),
+                ev.case_id.as_uuid(),
+            );
             claim_entry(txn, message_id, ids, entry, ev.requested_at).await
         }
         CaseEvent::ReturnArrived(ev) => {
             let entry = TimelineEntry::ReturnArrived {
-                claim_id: ClaimId(ev.claim_id),
-                depot_id: DepotId(ev.depot_id),
-                shipment_id: ShipmentId(ev.shipment_id),
+                claim_id: ev.claim_id,
+                depot_id: ev.depot_id,
+                shipment_id: ev.shipment_id,
                 serial: ev.serial.clone(),
                 received_by: ev.received_by.clone(),
             };
-            let ids = ClaimIds::of(ev.retailer_id, ev.claim_id, ev.swap_id, ev.case_id);
+            let ids = ClaimIds::of(
+                ev.retailer_id.as_uuid(),
+                ev.claim_id.as_uuid(),
+                ev.swap_id.as_uuid(),
+                ev.case_id.as_uuid(),
+            );
             claim_entry(txn, message_id, ids, entry, ev.arrived_at).await
         }
         CaseEvent::ClaimInspected(ev) => {
             let entry = TimelineEntry::ClaimInspected {
-                claim_id: ClaimId(ev.claim_id),
+                claim_id: ev.claim_id,
                 result: ev.result,
                 note: ev.note.clone(),
             };
-            let ids = ClaimIds::of(ev.retailer_id, ev.claim_id, ev.swap_id, ev.case_id);
+            let ids = ClaimIds::of(
+                ev.retailer_id.as_uuid(),
+                ev.claim_id.as_uuid(),
+                ev.swap_id.as_uuid(),
+                ev.case_id.as_uuid(),
+            );
             claim_entry(txn, message_id, ids, entry, ev.inspected_at).await
         }
     }
@@ -250,9 +265,15 @@ async fn job_scheduled(
     message_id: Uuid,
     ev: &JobScheduledV1,
 ) -> Result<(), CaseEventError> {
-    let swap = swap_for(txn, ev.retailer_id, ev.swap_id, ev.case_id).await?;
+    let swap = swap_for(
+        txn,
+        ev.retailer_id.as_uuid(),
+        ev.swap_id.as_uuid(),
+        ev.case_id.as_uuid(),
+    )
+    .await?;
     let entry = TimelineEntry::JobScheduled {
-        job_id: JobId(ev.job_id),
+        job_id: ev.job_id,
         window: ev.window.clone(),
     };
     let at = ev.scheduled_at;
@@ -272,9 +293,15 @@ async fn job_completed(
     message_id: Uuid,
     ev: &JobCompletedV1,
 ) -> Result<(), CaseEventError> {
-    let swap = swap_for(txn, ev.retailer_id, ev.swap_id, ev.case_id).await?;
+    let swap = swap_for(
+        txn,
+        ev.retailer_id.as_uuid(),
+        ev.swap_id.as_uuid(),
+        ev.case_id.as_uuid(),
+    )
+    .await?;
     let entry = TimelineEntry::DeliveredAndCollected {
-        job_id: JobId(ev.job_id),
+        job_id: ev.job_id,
         delivered_serial: ev.delivered_serial.clone(),
         collected_serial: ev.collected_serial.clone(),
         collected_serial_matches: ev.collected_serial_matches,
@@ -285,7 +312,7 @@ async fn job_completed(
         return Ok(());
     }
     if !ev.collected_serial_matches {
-        let job_id = JobId(ev.job_id);
+        let job_id = ev.job_id;
         flag_mismatch_once(txn, &swap, job_id, at, &ev.collected_serial, None).await?;
     }
     mark_delivered(txn, &swap, at).await?;
@@ -298,9 +325,15 @@ async fn job_failed(
     message_id: Uuid,
     ev: &JobFailedV1,
 ) -> Result<(), CaseEventError> {
-    let swap = swap_for(txn, ev.retailer_id, ev.swap_id, ev.case_id).await?;
+    let swap = swap_for(
+        txn,
+        ev.retailer_id.as_uuid(),
+        ev.swap_id.as_uuid(),
+        ev.case_id.as_uuid(),
+    )
+    .await?;
     let entry = TimelineEntry::DeliveryFailed {
-        job_id: JobId(ev.job_id),
+        job_id: ev.job_id,
         reason: ev.reason,
         note: ev.note.clone(),
         attempt: ev.attempt,
@@ -395,9 +428,15 @@ async fn on_the_way(
     message_id: Uuid,
     ev: &JobOnTheWayV1,
 ) -> Result<(), CaseEventError> {
-    let swap = swap_for(txn, ev.retailer_id, ev.swap_id, ev.case_id).await?;
+    let swap = swap_for(
+        txn,
+        ev.retailer_id.as_uuid(),
+        ev.swap_id.as_uuid(),
+        ev.case_id.as_uuid(),
+    )
+    .await?;
     let entry = TimelineEntry::OnTheWay {
-        job_id: JobId(ev.job_id),
+        job_id: ev.job_id,
         window: ev.window.clone(),
         eta: ev.eta,
         departed_at: ev.departed_at,
@@ -436,9 +475,15 @@ async fn job_delivered(
     message_id: Uuid,
     ev: &JobDeliveredV1,
 ) -> Result<(), CaseEventError> {
-    let swap = swap_for(txn, ev.retailer_id, ev.swap_id, ev.case_id).await?;
+    let swap = swap_for(
+        txn,
+        ev.retailer_id.as_uuid(),
+        ev.swap_id.as_uuid(),
+        ev.case_id.as_uuid(),
+    )
+    .await?;
     let entry = TimelineEntry::Delivered {
-        job_id: JobId(ev.job_id),
+        job_id: ev.job_id,
         delivered_serial: ev.delivered_serial.clone(),
         recipient_name: ev.recipient_name.clone(),
         photo_taken: ev.photo_taken,
@@ -459,12 +504,18 @@ async fn unit_collected(
     message_id: Uuid,
     ev: &UnitCollectedV1,
 ) -> Result<(), CaseEventError> {
-    let swap = swap_for(txn, ev.retailer_id, ev.swap_id, ev.case_id).await?;
+    let swap = swap_for(
+        txn,
+        ev.retailer_id.as_uuid(),
+        ev.swap_id.as_uuid(),
+        ev.case_id.as_uuid(),
+    )
+    .await?;
     let claim = db::claim_of_swap(txn, swap.retailer_id, swap.id)
         .await?
         .ok_or(CaseEventError::SwapWithoutClaim(SwapId(swap.id)))?;
     let at = ev.collected_at;
-    let job_id = JobId(ev.job_id);
+    let job_id = ev.job_id;
     let entry = TimelineEntry::Collected {
         job_id,
         collected_serial: ev.collected_serial.clone(),
@@ -517,7 +568,12 @@ async fn claim_decided(
 ) -> Result<(), CaseEventError> {
     let claim = claim_for(
         txn,
-        ClaimIds::of(ev.retailer_id, ev.claim_id, ev.swap_id, ev.case_id),
+        ClaimIds::of(
+            ev.retailer_id.as_uuid(),
+            ev.claim_id.as_uuid(),
+            ev.swap_id.as_uuid(),
+            ev.case_id.as_uuid(),
+        ),
     )
     .await?;
     if claim.currency.trim() != ev.amount.currency.as_str() {

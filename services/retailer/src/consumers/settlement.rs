@@ -10,7 +10,7 @@
 //!   before any message about them can exist), lines in several currencies or a total that is
 //!   not their sum → dead-lettered, nothing stored.
 
-use kummerer_contracts::{AgreementPublishedV1, ClaimId, CreditNoteId, CreditNoteIssuedV1, Event};
+use kummerer_contracts::{AgreementPublishedV1, ClaimId, CreditNoteIssuedV1, Event};
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
@@ -47,7 +47,7 @@ async fn agreement_published(
     txn: &DatabaseTransaction,
     ev: &AgreementPublishedV1,
 ) -> Result<(), HandleError> {
-    known_retailer(txn, ev.retailer_id).await?;
+    known_retailer(txn, ev.retailer_id.as_uuid()).await?;
     if ev.version == 0 {
         return Err(HandleError::Permanent(format!(
             "agreement {} has version 0; versions start at 1",
@@ -74,7 +74,7 @@ async fn credit_note_issued(
     txn: &DatabaseTransaction,
     ev: &CreditNoteIssuedV1,
 ) -> Result<(), HandleError> {
-    known_retailer(txn, ev.retailer_id).await?;
+    known_retailer(txn, ev.retailer_id.as_uuid()).await?;
     let mut sum = rust_decimal::Decimal::ZERO;
     let mut claims = Vec::with_capacity(ev.lines.len());
     for line in &ev.lines {
@@ -85,7 +85,7 @@ async fn credit_note_issued(
             )));
         }
         sum += line.amount.amount;
-        let claim = db::lock_claim(txn, ev.retailer_id, line.claim_id)
+        let claim = db::lock_claim(txn, ev.retailer_id.as_uuid(), line.claim_id.as_uuid())
             .await?
             .ok_or_else(|| {
                 HandleError::Permanent(format!(
@@ -93,9 +93,9 @@ async fn credit_note_issued(
                     ev.credit_note_id, line.claim_id, ev.retailer_id
                 ))
             })?;
-        if claim.swap_id != line.swap_id
-            || claim.case_id != line.case_id
-            || claim.manufacturer_id != ev.manufacturer_id
+        if claim.swap_id != line.swap_id.as_uuid()
+            || claim.case_id != line.case_id.as_uuid()
+            || claim.manufacturer_id != ev.manufacturer_id.as_uuid()
             || claim.currency.trim() != ev.total.currency.as_str()
         {
             return Err(HandleError::Permanent(format!(
@@ -124,7 +124,7 @@ async fn credit_note_issued(
                 retailer_id: claim.retailer_id,
                 entry: TimelineEntry::Credited {
                     claim_id: ClaimId(claim.id),
-                    credit_note_id: CreditNoteId(ev.credit_note_id),
+                    credit_note_id: ev.credit_note_id,
                     number: ev.number.clone(),
                     amount: line.amount.clone(),
                 },

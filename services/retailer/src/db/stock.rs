@@ -71,7 +71,7 @@ impl Location {
     /// What the crew needs to pick the replacement up.
     pub fn pickup(&self) -> StockPickup {
         StockPickup {
-            location_id: self.id,
+            location_id: self.id.into(),
             name: self.name.clone(),
             address: Address {
                 name: self.name.clone(),

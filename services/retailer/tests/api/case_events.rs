@@ -20,10 +20,10 @@ async fn ball_when(
 
 fn job_failed(shop: &Shop, swap_id: Uuid, attempt: u32, at: DateTime<Utc>) -> JobFailedV1 {
     JobFailedV1 {
-        job_id: Uuid::now_v7(),
-        swap_id,
-        case_id: shop.case_id,
-        retailer_id: shop.retailer_id,
+        job_id: Uuid::now_v7().into(),
+        swap_id: swap_id.into(),
+        case_id: shop.case_id.into(),
+        retailer_id: shop.retailer_id.into(),
         reason: FailureReason::NotHome,
         note: Some("nobody opened".into()),
         attempt,
@@ -70,9 +70,9 @@ async fn case_events_land_on_the_timeline_in_the_order_they_happened() {
     // Delivered and collected, but another unit than the case names.
     let completed = JobCompletedV1 {
         job_id: scheduled.data.job_id,
-        swap_id,
-        case_id: shop.case_id,
-        retailer_id: shop.retailer_id,
+        swap_id: swap_id.into(),
+        case_id: shop.case_id.into(),
+        retailer_id: shop.retailer_id.into(),
         delivered_serial: "SN-NEW-1".into(),
         collected_serial: "SN-ELSE".into(),
         collected_serial_matches: false,
@@ -266,9 +266,9 @@ async fn the_ball_passes_between_retailer_crew_and_manufacturer() {
         &svc.names,
         JobCompletedV1 {
             job_id: scheduled.data.job_id,
-            swap_id,
-            case_id: shop.case_id,
-            retailer_id: shop.retailer_id,
+            swap_id: swap_id.into(),
+            case_id: shop.case_id.into(),
+            retailer_id: shop.retailer_id.into(),
             delivered_serial: "SN-NEW-1".into(),
             collected_serial: shop.serial.clone(),
             collected_serial_matches: true,
@@ -330,9 +330,9 @@ async fn a_matching_collection_is_not_flagged_and_a_message_twice_has_one_effect
         &svc.names,
         JobCompletedV1 {
             job_id: envelope.data.job_id,
-            swap_id,
-            case_id: shop.case_id,
-            retailer_id: shop.retailer_id,
+            swap_id: swap_id.into(),
+            case_id: shop.case_id.into(),
+            retailer_id: shop.retailer_id.into(),
             delivered_serial: "SN-NEW-1".into(),
             collected_serial: shop.serial.clone(),
             collected_serial_matches: true,
@@ -408,10 +408,10 @@ async fn malformed_and_unknown_events_are_dead_lettered_and_the_next_still_appli
     )
     .await;
     let mut other_retailer = job_failed(&shop, swap_id, 1, now);
-    other_retailer.retailer_id = Uuid::now_v7();
+    other_retailer.retailer_id = Uuid::now_v7().into();
     publish_event(&svc.names, other_retailer).await;
     let mut other_case = job_failed(&shop, swap_id, 1, now);
-    other_case.case_id = Uuid::now_v7();
+    other_case.case_id = Uuid::now_v7().into();
     publish_event(&svc.names, other_case).await;
     let mut other_currency = claim_decided(&shop, swap_id, claim_id, now);
     other_currency.amount = Money::zero(Currency::parse("USD").unwrap());

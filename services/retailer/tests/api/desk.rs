@@ -346,10 +346,10 @@ pub(super) async fn crew_scheduled(
     publish_event(
         &svc.names,
         JobScheduledV1 {
-            job_id: Uuid::now_v7(),
-            swap_id,
-            case_id,
-            retailer_id,
+            job_id: Uuid::now_v7().into(),
+            swap_id: swap_id.into(),
+            case_id: case_id.into(),
+            retailer_id: retailer_id.into(),
             window: TimeWindow {
                 start,
                 end: start + Span::hours(4),

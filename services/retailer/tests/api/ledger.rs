@@ -45,11 +45,11 @@ fn decision(
     at: DateTime<Utc>,
 ) -> ClaimDecidedV1 {
     ClaimDecidedV1 {
-        claim_id,
-        swap_id,
-        case_id,
-        retailer_id: shop.retailer_id,
-        manufacturer_id: shop.manufacturer_id,
+        claim_id: claim_id.into(),
+        swap_id: swap_id.into(),
+        case_id: case_id.into(),
+        retailer_id: shop.retailer_id.into(),
+        manufacturer_id: shop.manufacturer_id.into(),
         outcome,
         amount: eur_money(amount),
         reason_code: None,
@@ -60,19 +60,19 @@ fn decision(
 
 fn line((case_id, swap_id, claim_id): (Uuid, Uuid, Uuid), amount: &str) -> CreditLine {
     CreditLine {
-        claim_id,
-        swap_id,
-        case_id,
+        claim_id: claim_id.into(),
+        swap_id: swap_id.into(),
+        case_id: case_id.into(),
         amount: eur_money(amount),
     }
 }
 
 fn note(shop: &Shop, number: &str, lines: Vec<CreditLine>, total: &str) -> CreditNoteIssuedV1 {
     CreditNoteIssuedV1 {
-        credit_note_id: Uuid::now_v7(),
+        credit_note_id: Uuid::now_v7().into(),
         number: number.into(),
-        manufacturer_id: shop.manufacturer_id,
-        retailer_id: shop.retailer_id,
+        manufacturer_id: shop.manufacturer_id.into(),
+        retailer_id: shop.retailer_id.into(),
         period: None,
         lines,
         total: eur_money(total),

@@ -40,11 +40,11 @@ pub(super) fn agreement(
     terms: AgreementTermsV1,
 ) -> AgreementPublishedV1 {
     AgreementPublishedV1 {
-        agreement_id,
+        agreement_id: agreement_id.into(),
         version,
-        manufacturer_id,
+        manufacturer_id: manufacturer_id.into(),
         manufacturer_name: "Waschwerk AG".into(),
-        retailer_id,
+        retailer_id: retailer_id.into(),
         valid_from,
         terms,
         published_at: Utc::now(),

@@ -362,10 +362,10 @@ pub(crate) async fn approve(svc: &TestService, shop: &Shop) -> (Uuid, Uuid) {
 
 pub(crate) fn job_scheduled(shop: &Shop, swap_id: Uuid, at: DateTime<Utc>) -> JobScheduledV1 {
     JobScheduledV1 {
-        job_id: Uuid::now_v7(),
-        swap_id,
-        case_id: shop.case_id,
-        retailer_id: shop.retailer_id,
+        job_id: Uuid::now_v7().into(),
+        swap_id: swap_id.into(),
+        case_id: shop.case_id.into(),
+        retailer_id: shop.retailer_id.into(),
         window: TimeWindow {
             start: at + Span::days(1),
             end: at + Span::days(1) + Span::hours(4),
@@ -381,11 +381,11 @@ pub(crate) fn claim_decided(
     at: DateTime<Utc>,
 ) -> ClaimDecidedV1 {
     ClaimDecidedV1 {
-        claim_id,
-        swap_id,
-        case_id: shop.case_id,
-        retailer_id: shop.retailer_id,
-        manufacturer_id: shop.manufacturer_id,
+        claim_id: claim_id.into(),
+        swap_id: swap_id.into(),
+        case_id: shop.case_id.into(),
+        retailer_id: shop.retailer_id.into(),
+        manufacturer_id: shop.manufacturer_id.into(),
         outcome: ClaimOutcome::PartlyAccepted,
         amount: Money::new(Decimal::new(39920, 2), Currency::parse("EUR").unwrap()).unwrap(),
         reason_code: Some("wear_and_tear".into()),

@@ -22,10 +22,10 @@ fn window_at(at: DateTime<Utc>) -> TimeWindow {
 
 fn on_the_way(ids: &Ids, at: DateTime<Utc>) -> JobOnTheWayV1 {
     JobOnTheWayV1 {
-        job_id: ids.job_id,
-        swap_id: ids.swap_id,
-        case_id: ids.case_id,
-        retailer_id: ids.retailer_id,
+        job_id: ids.job_id.into(),
+        swap_id: ids.swap_id.into(),
+        case_id: ids.case_id.into(),
+        retailer_id: ids.retailer_id.into(),
         window: window_at(at),
         eta: Some(at + Span::minutes(90)),
         departed_at: at,
@@ -34,10 +34,10 @@ fn on_the_way(ids: &Ids, at: DateTime<Utc>) -> JobOnTheWayV1 {
 
 fn delivered(ids: &Ids, at: DateTime<Utc>) -> JobDeliveredV1 {
     JobDeliveredV1 {
-        job_id: ids.job_id,
-        swap_id: ids.swap_id,
-        case_id: ids.case_id,
-        retailer_id: ids.retailer_id,
+        job_id: ids.job_id.into(),
+        swap_id: ids.swap_id.into(),
+        case_id: ids.case_id.into(),
+        retailer_id: ids.retailer_id.into(),
         delivered_serial: "SN-NEW-1".into(),
         recipient_name: "Erika Mustermann".into(),
         photo_taken: false,
@@ -47,10 +47,10 @@ fn delivered(ids: &Ids, at: DateTime<Utc>) -> JobDeliveredV1 {
 
 fn collected(ids: &Ids, serial: &str, expected: &str, at: DateTime<Utc>) -> UnitCollectedV1 {
     UnitCollectedV1 {
-        job_id: ids.job_id,
-        swap_id: ids.swap_id,
-        case_id: ids.case_id,
-        retailer_id: ids.retailer_id,
+        job_id: ids.job_id.into(),
+        swap_id: ids.swap_id.into(),
+        case_id: ids.case_id.into(),
+        retailer_id: ids.retailer_id.into(),
         collected_serial: serial.into(),
         expected_serial: expected.into(),
         serial_matches: serial == expected,
@@ -89,19 +89,19 @@ impl Ids {
 
 fn return_requested(ids: &Ids, at: DateTime<Utc>) -> ReturnRequestedV1 {
     ReturnRequestedV1 {
-        claim_id: ids.claim_id,
-        swap_id: ids.swap_id,
-        case_id: ids.case_id,
-        retailer_id: ids.retailer_id,
-        manufacturer_id: ids.manufacturer_id,
+        claim_id: ids.claim_id.into(),
+        swap_id: ids.swap_id.into(),
+        case_id: ids.case_id.into(),
+        retailer_id: ids.retailer_id.into(),
+        manufacturer_id: ids.manufacturer_id.into(),
         serial: "SN-1".into(),
         product: kummerer_contracts::ProductRef {
             sku: "WM-100".into(),
             name: "Washing machine WM 100".into(),
-            manufacturer_id: ids.manufacturer_id,
+            manufacturer_id: ids.manufacturer_id.into(),
         },
         depot: Depot {
-            depot_id: Uuid::now_v7(),
+            depot_id: Uuid::now_v7().into(),
             name: "Depot Nord".into(),
             address: Address {
                 name: "Depot Nord".into(),
@@ -120,13 +120,13 @@ fn return_requested(ids: &Ids, at: DateTime<Utc>) -> ReturnRequestedV1 {
 
 fn return_arrived(ids: &Ids, at: DateTime<Utc>) -> ReturnArrivedV1 {
     ReturnArrivedV1 {
-        claim_id: ids.claim_id,
-        swap_id: ids.swap_id,
-        case_id: ids.case_id,
-        retailer_id: ids.retailer_id,
-        manufacturer_id: ids.manufacturer_id,
-        depot_id: Uuid::now_v7(),
-        shipment_id: Uuid::now_v7(),
+        claim_id: ids.claim_id.into(),
+        swap_id: ids.swap_id.into(),
+        case_id: ids.case_id.into(),
+        retailer_id: ids.retailer_id.into(),
+        manufacturer_id: ids.manufacturer_id.into(),
+        depot_id: Uuid::now_v7().into(),
+        shipment_id: Uuid::now_v7().into(),
         serial: "SN-1".into(),
         received_by: "Lager Nord".into(),
         arrived_at: at,
@@ -135,11 +135,11 @@ fn return_arrived(ids: &Ids, at: DateTime<Utc>) -> ReturnArrivedV1 {
 
 fn inspected(ids: &Ids, at: DateTime<Utc>) -> ClaimInspectedV1 {
     ClaimInspectedV1 {
-        claim_id: ids.claim_id,
-        swap_id: ids.swap_id,
-        case_id: ids.case_id,
-        retailer_id: ids.retailer_id,
-        manufacturer_id: ids.manufacturer_id,
+        claim_id: ids.claim_id.into(),
+        swap_id: ids.swap_id.into(),
+        case_id: ids.case_id.into(),
+        retailer_id: ids.retailer_id.into(),
+        manufacturer_id: ids.manufacturer_id.into(),
         result: InspectionResult::DefectConfirmed,
         note: Some("bearing worn".into()),
         inspected_at: at,

@@ -161,10 +161,10 @@ async fn a_clerk_asks_and_the_admin_approves_from_the_open_desk_in_a_real_browse
         publish_event(
             &svc.names,
             JobCompletedV1 {
-                job_id: Uuid::now_v7(),
-                swap_id,
-                case_id,
-                retailer_id: desk.retailer_id,
+                job_id: Uuid::now_v7().into(),
+                swap_id: swap_id.into(),
+                case_id: case_id.into(),
+                retailer_id: desk.retailer_id.into(),
                 delivered_serial: "SN-NEW-77".into(),
                 collected_serial: "SN-IMPORT-1".into(),
                 collected_serial_matches: true,

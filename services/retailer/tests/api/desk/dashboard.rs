@@ -70,10 +70,10 @@ async fn the_dashboard_shows_time_to_swap_per_store_the_ball_and_refusals() {
     publish_event(
         &svc.names,
         JobCompletedV1 {
-            job_id: Uuid::now_v7(),
-            swap_id,
-            case_id: case1,
-            retailer_id: desk.retailer_id,
+            job_id: Uuid::now_v7().into(),
+            swap_id: swap_id.into(),
+            case_id: case1.into(),
+            retailer_id: desk.retailer_id.into(),
             delivered_serial: "SN-NEW".into(),
             collected_serial: "SN-1".into(),
             collected_serial_matches: true,
