@@ -71,8 +71,8 @@ async fn main() -> anyhow::Result<()> {
                  collect_serial, collect_sku, address_name, address_phone, address_street, \
                  address_postcode, address_city, address_country, window_start, window_end, \
                  status, attempts, delivered_serial, collected_serial, collected_serial_matches, \
-                 recipient_name, failure_reason, completed_at, carrier_id, crew_id, visit_date, \
-                 position) \
+                 recipient_name, failure_reason, completed_at, delivered_at, collected_at, \
+                 carrier_id, crew_id, visit_date, position) \
              SELECT {id}, {swap}, {case}, {retailer}, 'SKU-' || (g % 50), 'Product ' || (g % 50), \
                  'SN-OLD-' || g, 'SKU-' || (g % 50), 'Customer ' || g, '+49 30 1234567', \
                  'Hauptstr. ' || (1 + g % 200), (10 + crew)::text || '115', 'Berlin', 'DE', \
@@ -83,6 +83,8 @@ async fn main() -> anyhow::Result<()> {
                  CASE st WHEN 'completed' THEN true END, \
                  CASE st WHEN 'completed' THEN 'Customer ' || g END, \
                  CASE st WHEN 'failed' THEN 'not_home' END, \
+                 CASE st WHEN 'completed' THEN start + interval '1 hour' END, \
+                 CASE st WHEN 'completed' THEN start + interval '50 minutes' END, \
                  CASE st WHEN 'completed' THEN start + interval '1 hour' END, \
                  {carrier}, {crew_id}, day, pos \
              FROM (SELECT g, crew, day, pos, \
