@@ -14,6 +14,8 @@
 # finds the demo admin signing in and only prints what the first run saved.
 #
 #   RETAILER_URL, MANUFACTURER_URL, LOGISTICS_URL  default http://localhost:8081, :8082, :8083
+#   DEMO_SHOW_RETAILER_URL, DEMO_SHOW_MANUFACTURER_URL, DEMO_SHOW_LOGISTICS_URL  the URLs to
+#                    print, where they differ from those the seed calls (compose: localhost)
 #   KUMMERER_OPERATOR_TOKEN  the services' operator token (default dev-operator-token, as
 #                    deploy/native/up.sh and docker compose set it)
 #   RETAILER_BIN     the retailer binary, for `create-admin` (default: target/debug/retailer,
@@ -29,6 +31,9 @@ set -euo pipefail
 RETAILER_URL="${RETAILER_URL:-http://localhost:8081}"
 MANUFACTURER_URL="${MANUFACTURER_URL:-http://localhost:8082}"
 LOGISTICS_URL="${LOGISTICS_URL:-http://localhost:8083}"
+SHOW_RETAILER_URL="${DEMO_SHOW_RETAILER_URL:-$RETAILER_URL}"
+SHOW_MANUFACTURER_URL="${DEMO_SHOW_MANUFACTURER_URL:-$MANUFACTURER_URL}"
+SHOW_LOGISTICS_URL="${DEMO_SHOW_LOGISTICS_URL:-$LOGISTICS_URL}"
 OPERATOR_TOKEN="${KUMMERER_OPERATOR_TOKEN:-dev-operator-token}"
 RETAILER_DATABASE_URL="${RETAILER_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kummerer_retailer}"
 PASSWORD="${DEMO_PASSWORD:-kummerer-demo}"
@@ -132,7 +137,9 @@ if [[ -n "$(sign_in "$RETAILER_URL" /desk "$ADMIN")" ]]; then
   if [[ -f "$DEMO_STATE" ]]; then
     cat "$DEMO_STATE"
   else
-    echo "Its accounts (password $PASSWORD) were printed by the first run; the keys are shown once."
+    echo "Its accounts were printed by the run that seeded it, but are not saved in $DEMO_STATE"
+    echo "(another machine or container ran it, or it stopped half-way). Every account's password"
+    echo "is $PASSWORD; the keys were shown once. To seed afresh, start with empty databases."
   fi
   exit 0
 fi
@@ -309,22 +316,22 @@ mkdir -p "$(dirname "$DEMO_STATE")"
 cat >"$DEMO_STATE" <<EOF
 Kümmerer demo, seeded $(date -u +%Y-%m-%dT%H:%M:%SZ). Every account's password: $PASSWORD
 
-Retailer desk        $RETAILER_URL/desk
+Retailer desk        $SHOW_RETAILER_URL/desk
   admin              $ADMIN        (Anna Kaiser: staff, limits, stores, stock, keys)
   manager            $MANAGER      (Murat Yilmaz, Kaiser Mitte: approves up to 2500.00 EUR)
   clerk              $CLERK        (Clara Becker, Kaiser Neukölln: approves up to 600.00 EUR)
   cases (desk pages, signed in)
-    open                      $RETAILER_URL/desk/cases/$case_open   (Erika Mustermann)
-    waiting for a manager     $RETAILER_URL/desk/cases/$case_wait   (Hans Meier, 1299.00 EUR)
-    visit today               $RETAILER_URL/desk/cases/$case_today   (Sabine Braun)
-    crew on the way           $RETAILER_URL/desk/cases/$case_way   (Ali Kaya)
-    delivered, claim decided  $RETAILER_URL/desk/cases/$case_done   (Jana Novak)
-    refused                   $RETAILER_URL/desk/cases/$case_refused   (Peter Lang)
-  ledger             $RETAILER_URL/desk/ledger
-Crew page            $LOGISTICS_URL/crew
+    open                      $SHOW_RETAILER_URL/desk/cases/$case_open   (Erika Mustermann)
+    waiting for a manager     $SHOW_RETAILER_URL/desk/cases/$case_wait   (Hans Meier, 1299.00 EUR)
+    visit today               $SHOW_RETAILER_URL/desk/cases/$case_today   (Sabine Braun)
+    crew on the way           $SHOW_RETAILER_URL/desk/cases/$case_way   (Ali Kaya)
+    delivered, claim decided  $SHOW_RETAILER_URL/desk/cases/$case_done   (Jana Novak)
+    refused                   $SHOW_RETAILER_URL/desk/cases/$case_refused   (Peter Lang)
+  ledger             $SHOW_RETAILER_URL/desk/ledger
+Crew page            $SHOW_LOGISTICS_URL/crew
   Team Mitte         $CREW_NORTH    (Jonas Wolf: Sabine Braun today)
   Team Neukölln      $CREW_SOUTH    (Leyla Demir: Ali Kaya today, on the way)
-Dispatcher's board   $LOGISTICS_URL/dispatch
+Dispatcher's board   $SHOW_LOGISTICS_URL/dispatch
   dispatcher         $DISPATCHER    (Paula Schmidt)
 
 Keys (shown this once; keep them)
@@ -337,6 +344,6 @@ Keys (shown this once; keep them)
     API token        $ctoken
   operator token     $OPERATOR_TOKEN   (all three services)
 
-API documents: $RETAILER_URL/docs  $MANUFACTURER_URL/docs  $LOGISTICS_URL/docs
+API documents: $SHOW_RETAILER_URL/docs  $SHOW_MANUFACTURER_URL/docs  $SHOW_LOGISTICS_URL/docs
 EOF
 cat "$DEMO_STATE"
