@@ -4,8 +4,8 @@
 # seed printed (signed in, their content checked). Prints one line per step and the total after
 # the build (the goal: under five minutes).
 #
-#   MODE     native (deploy/native/up.sh; the default where no `docker` is installed) or
-#            compose (docker compose --profile demo up --build)
+#   MODE     compose (docker compose --profile demo up --build; the default where Docker
+#            Compose and a Docker engine answer) or native (deploy/native/up.sh)
 #   REPO     what to clone (default: this checkout's committed HEAD)
 #   KEEP=1   leave the clone and the running system (else stopped and removed at the end)
 # native only:
@@ -19,7 +19,11 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 REPO="${REPO:-$here}"
 if [[ -z "${MODE:-}" ]]; then
-  if command -v docker >/dev/null; then MODE=compose; else MODE=native; fi
+  if docker compose version >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+    MODE=compose
+  else
+    MODE=native
+  fi
 fi
 PASSWORD="${DEMO_PASSWORD:-kummerer-demo}"
 export DEMO_PASSWORD="$PASSWORD"
