@@ -13,7 +13,7 @@
 #            unset: the clone's own target/, a cold build)
 #   KUMMERER_PORTS    default "18081 18082 18083", so as not to clash with a running system
 #   KUMMERER_PG_URL, AMQP_URL  as for deploy/native/up.sh
-# Its databases (kummerer_timing_<n>_<service>) and broker prefix are its own and removed after.
+# Its databases (kummerer_timing_<n>_<service>) and broker queues are its own and removed after.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -55,10 +55,11 @@ cleanup() {
       done
       if command -v rabbitmqctl >/dev/null; then
         rabbitmqctl -q list_queues name 2>/dev/null | grep "^kummerer_${run_id}\." \
-          | while read -r q; do rabbitmqctl -q delete_queue "$q" >/dev/null 2>&1 || true; done
+          | while read -r q; do rabbitmqctl -q delete_queue "$q" </dev/null >/dev/null 2>&1 || true; done
+        # Exchanges need the management plugin's rabbitmqadmin; without it they stay (empty).
         rabbitmqctl -q list_exchanges name 2>/dev/null | grep "^kummerer_${run_id}\." \
           | while read -r x; do
-              rabbitmqadmin delete exchange name="$x" >/dev/null 2>&1 || true
+              rabbitmqadmin delete exchange name="$x" </dev/null >/dev/null 2>&1 || true
             done
       fi
       ;;

@@ -212,7 +212,10 @@ pub async fn sign_in_page<A: Accounts>(
         return A::sign_in_form("", None);
     }
     let message = crate::cookie_check::message(&req, &config);
-    tracing::warn!(page = A::SITE.name, "session cookie not kept by the browser after a sign-in");
+    tracing::warn!(
+        page = A::SITE.name,
+        "session cookie not kept by the browser after a sign-in"
+    );
     let mut res = A::sign_in_form("", Some(message))?;
     res.add_cookie(&crate::cookie_check::cleared(&A::SITE))
         .map_err(Problem::internal)?;

@@ -56,7 +56,11 @@ async fn sign_in(client: &reqwest::Client, base: &str, root: &str, email: &str) 
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "{email} signs in on {root}");
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{email} signs in on {root}"
+    );
     assert_eq!(res.headers()[LOCATION], root);
     res.headers()
         .get_all(SET_COOKIE)
@@ -84,10 +88,8 @@ fn printed<'a>(out: &'a str, label: &str) -> &'a str {
 #[tokio::test]
 async fn the_demo_seed_prints_accounts_that_sign_in_and_pages_that_show_its_cases() {
     let sys = System::start().await;
-    let state = std::env::temp_dir().join(format!(
-        "kummerer-demo-{}.txt",
-        kummerer_testkit::unique()
-    ));
+    let state =
+        std::env::temp_dir().join(format!("kummerer-demo-{}.txt", kummerer_testkit::unique()));
     let out = run_seed(&sys, &state).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -123,7 +125,13 @@ async fn the_demo_seed_prints_accounts_that_sign_in_and_pages_that_show_its_case
         );
         assert!(html.contains(customer), "{url} shows {customer}");
     }
-    let manager = sign_in(&client, &retailer, "/desk", "manager@elektro-kaiser.example").await;
+    let manager = sign_in(
+        &client,
+        &retailer,
+        "/desk",
+        "manager@elektro-kaiser.example",
+    )
+    .await;
     let home = page(&client, &format!("{retailer}/desk"), &manager).await;
     assert!(
         home.contains("Look and decide"),
@@ -182,7 +190,10 @@ async fn the_demo_seed_prints_accounts_that_sign_in_and_pages_that_show_its_case
 
     // A second run fails nothing and says so.
     let again = run_seed(&sys, &state).await;
-    assert!(again.contains(mkey), "the second run prints the saved accounts:\n{again}");
+    assert!(
+        again.contains(mkey),
+        "the second run prints the saved accounts:\n{again}"
+    );
     let _ = std::fs::remove_file(&state);
     sys.stop().await;
 }
