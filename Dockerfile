@@ -19,6 +19,21 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     cargo build --release --locked -p "${SERVICE}"; \
     install -m 0755 "target/release/${SERVICE}" /service
 
+# The demo seed (deploy/demo/seed.sh) with what it needs: curl, jq and the retailer binary (for
+# `create-admin`). Built only on request: docker build --target demo-seed --build-arg
+# SERVICE=retailer (docker compose --profile demo does it).
+FROM debian:bookworm-slim AS demo-seed
+ARG SERVICE
+RUN set -eux; \
+    test "${SERVICE}" = retailer || { echo "build the demo seed with --build-arg SERVICE=retailer" >&2; exit 1; }; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends ca-certificates curl jq; \
+    rm -rf /var/lib/apt/lists/*; \
+    mkdir -p /var/lib/kummerer-demo
+COPY --from=builder /service /usr/local/bin/retailer
+COPY deploy/demo/seed.sh /usr/local/bin/kummerer-demo-seed
+ENTRYPOINT ["bash", "/usr/local/bin/kummerer-demo-seed"]
+
 FROM debian:bookworm-slim AS runtime
 ARG SERVICE
 RUN set -eux; \

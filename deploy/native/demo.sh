@@ -84,7 +84,7 @@ manufacturer="$(api POST "$MANUFACTURER_URL/api/manufacturers" \
 mid="$(echo "$manufacturer" | jq -r .id)"
 mkey="$(echo "$manufacturer" | jq -r .api_key)"
 [[ "$mkey" == kmr_* ]] || die "no api_key in the manufacturer's answer: $manufacturer"
-echo "manufacturer id: $mid (API key ${mkey:0:12}…)"
+echo "manufacturer id: $mid"; echo "manufacturer API key: $mkey"
 
 say "retailer"
 # An operator's action too; the answer holds the retailer's first integration key (krt_…, shown
@@ -95,7 +95,7 @@ retailer="$(api POST "$RETAILER_URL/api/retailers" "$(jq -nc --arg n "Elektro Ka
 rid="$(echo "$retailer" | jq -r .id)"
 rkey="$(echo "$retailer" | jq -r .first_key.secret)"
 [[ "$rkey" == krt_* ]] || die "no first_key in the retailer's answer: $retailer"
-echo "retailer id: $rid (integration key ${rkey:0:12}…)"
+echo "retailer id: $rid"; echo "retailer integration key: $rkey"
 
 say "agreement between them (24 months coverage, 14 days DOA, 100 %, 25.00 EUR handling fee)"
 api POST "$MANUFACTURER_URL/api/manufacturers/$mid/agreements" "$(jq -nc --arg r "$rid" '{

@@ -7,9 +7,11 @@
 # Environment (all optional):
 #   PROFILE            debug (default) | release
 #   KUMMERER_PG_URL    server URL without database, default postgres://postgres@127.0.0.1:5432
-#                      (each service gets DATABASE_URL=$KUMMERER_PG_URL/kummerer_<service>)
+#                      (each service gets DATABASE_URL=$KUMMERER_PG_URL/$KUMMERER_DB_PREFIX_<service>)
 #   AMQP_URL           default amqp://guest:guest@127.0.0.1:5672/%2f
 #   KUMMERER_HOST      address the services bind to, default 127.0.0.1
+#   KUMMERER_PORTS     the retailer's, manufacturer's and logistics' ports, default "8081 8082 8083"
+#   KUMMERER_DB_PREFIX the databases' names are <prefix>_<service>, default kummerer
 #   READY_TIMEOUT      seconds to wait for every /ready, default 120
 #   any other service variable (KUMMERER_BROKER_PREFIX, LOG_FORMAT, RUST_LOG,
 #   OTEL_EXPORTER_OTLP_ENDPOINT, ...) is passed through unchanged.
@@ -26,10 +28,14 @@ KUMMERER_HOST="${KUMMERER_HOST:-127.0.0.1}"
 READY_TIMEOUT="${READY_TIMEOUT:-120}"
 
 SERVICES=(retailer manufacturer logistics)
-declare -A PORT=([retailer]=8081 [manufacturer]=8082 [logistics]=8083)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+KUMMERER_DB_PREFIX="${KUMMERER_DB_PREFIX:-kummerer}"
+[[ "$KUMMERER_DB_PREFIX" =~ ^[a-z_][a-z0-9_]*$ ]] || die "KUMMERER_DB_PREFIX must be a lower-case SQL name"
+read -r -a ports <<<"${KUMMERER_PORTS:-8081 8082 8083}"
+((${#ports[@]} == 3)) || die "KUMMERER_PORTS must name three ports"
+declare -A PORT=([retailer]=${ports[0]} [manufacturer]=${ports[1]} [logistics]=${ports[2]})
 
 for tool in psql pg_isready curl cargo; do
   command -v "$tool" >/dev/null || die "$tool not found in PATH"
@@ -47,7 +53,7 @@ pg_isready -q -d "$KUMMERER_PG_URL/postgres" \
   || die "PostgreSQL is not accepting connections at $KUMMERER_PG_URL (start it, or set KUMMERER_PG_URL)"
 
 for svc in "${SERVICES[@]}"; do
-  db="kummerer_$svc"
+  db="${KUMMERER_DB_PREFIX}_$svc"
   exists="$(psql "$KUMMERER_PG_URL/postgres" -XtAq -v ON_ERROR_STOP=1 \
     -c "SELECT 1 FROM pg_database WHERE datname = '$db'")"
   if [[ "$exists" != "1" ]]; then
@@ -85,7 +91,7 @@ for svc in "${SERVICES[@]}"; do
   [[ -x "$BIN_DIR/$svc" ]] || die "binary $BIN_DIR/$svc not found after the build"
   say "starting $svc on $KUMMERER_HOST:${PORT[$svc]} (log: .run/$svc.log)"
   KUMMERER_BIND="$KUMMERER_HOST:${PORT[$svc]}" \
-  DATABASE_URL="$KUMMERER_PG_URL/kummerer_$svc" \
+  DATABASE_URL="$KUMMERER_PG_URL/${KUMMERER_DB_PREFIX}_$svc" \
   KUMMERER_OPERATOR_TOKEN="${KUMMERER_OPERATOR_TOKEN:-dev-operator-token}" \
   OTEL_SERVICE_NAME="$svc" \
     nohup "$BIN_DIR/$svc" >>"$RUN_DIR/$svc.log" 2>&1 </dev/null &
@@ -116,8 +122,9 @@ done
 cat <<EOT
 
 Kümmerer is up ($PROFILE build):
-  retailer      http://$KUMMERER_HOST:8081   (/health /ready /metrics, /api/retailers, /desk)
-  manufacturer  http://$KUMMERER_HOST:8082   (/health /ready /metrics, /api/manufacturers, /docs, /openapi.json)
-  logistics     http://$KUMMERER_HOST:8083   (/health /ready /metrics, /api/jobs, /crew)
-Logs: $RUN_DIR/<service>.log    Demo: deploy/native/demo.sh    Stop: deploy/native/down.sh
+  retailer      http://$KUMMERER_HOST:${PORT[retailer]}   (/health /ready /metrics, /api/retailers, /desk)
+  manufacturer  http://$KUMMERER_HOST:${PORT[manufacturer]}   (/health /ready /metrics, /api/manufacturers, /docs, /openapi.json)
+  logistics     http://$KUMMERER_HOST:${PORT[logistics]}   (/health /ready /metrics, /api/jobs, /crew, /dispatch)
+Logs: $RUN_DIR/<service>.log    Stop: deploy/native/down.sh
+Demo cast with accounts to sign in: deploy/demo/seed.sh    One swap walked through: deploy/native/demo.sh
 EOT

@@ -17,6 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
 pub mod apidocs;
+pub mod cookie_check;
 pub mod doors;
 pub mod operator;
 pub mod signin;

@@ -195,15 +195,31 @@ fn cookie<A: Accounts>(
     )
 }
 
-/// `GET {root}/sign-in`: the form, or home when already signed in.
+/// `GET {root}/sign-in`: the form, or home when already signed in. Right after a sign-in whose
+/// session cookie the browser did not keep (the probe came back, the session cookie not at all),
+/// the form says why and what to do ([`crate::cookie_check`]).
 pub async fn sign_in_page<A: Accounts>(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
+    config: web::Data<PageConfig>,
 ) -> Result<HttpResponse, Problem> {
     if signed_in::<A>(&req, db.get_ref()).await?.is_some() {
         return Ok(see_other(A::SITE.root));
     }
-    A::sign_in_form("", None)
+    // A session cookie that came back but names no live session (signed out elsewhere, the
+    // account deactivated) is not the browser's doing: the plain form.
+    if !crate::cookie_check::came_back(&req, &A::SITE) || req.cookie(A::SITE.cookie).is_some() {
+        return A::sign_in_form("", None);
+    }
+    let message = crate::cookie_check::message(&req, &config);
+    tracing::warn!(
+        page = A::SITE.name,
+        "session cookie not kept by the browser after a sign-in"
+    );
+    let mut res = A::sign_in_form("", Some(message))?;
+    res.add_cookie(&crate::cookie_check::cleared(&A::SITE))
+        .map_err(Problem::internal)?;
+    Ok(res)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -380,6 +396,8 @@ pub async fn sign_in<A: Accounts>(
         time::Duration::hours(A::SITE.session_hours),
     ))
     .map_err(Problem::internal)?;
+    res.add_cookie(&crate::cookie_check::probe(&A::SITE))
+        .map_err(Problem::internal)?;
     Ok(res)
 }
 
@@ -405,6 +423,8 @@ pub async fn sign_out<A: Accounts>(
     tracing::info!(page = A::SITE.name, account.id = %A::credentials(&me.account).id, "signed out");
     let mut res = see_other(A::SITE.sign_in);
     res.add_cookie(&cookie::<A>(&config, String::new(), time::Duration::ZERO))
+        .map_err(Problem::internal)?;
+    res.add_cookie(&crate::cookie_check::cleared(&A::SITE))
         .map_err(Problem::internal)?;
     Ok(res)
 }

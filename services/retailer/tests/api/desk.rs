@@ -195,6 +195,16 @@ pub(crate) async fn sign_in_in_browser(
     email: &str,
 ) -> Result<(), fantoccini::error::CmdError> {
     b.goto(&svc.url("/desk")).await?;
+    submit_sign_in(b, email).await?;
+    b.wait().for_element(Locator::Css("input[name=q]")).await?;
+    Ok(())
+}
+
+/// On the desk's sign-in page in the browser `b`: types `email` and the password and submits.
+pub(crate) async fn submit_sign_in(
+    b: &fantoccini::Client,
+    email: &str,
+) -> Result<(), fantoccini::error::CmdError> {
     b.wait()
         .for_element(Locator::Css("input[name=email]"))
         .await?
@@ -208,7 +218,6 @@ pub(crate) async fn sign_in_in_browser(
         .await?
         .click()
         .await?;
-    b.wait().for_element(Locator::Css("input[name=q]")).await?;
     Ok(())
 }
 
@@ -366,6 +375,7 @@ mod approval_in_browser;
 mod ball;
 mod browser;
 mod browser_decisions;
+mod cookie_check;
 mod dashboard;
 mod duplicates;
 mod forms;
