@@ -60,7 +60,12 @@ pub fn build_with_settings(ctx: &Context, settings: Settings) -> Parts {
             Arc::new(DiskPhotoStore::unchecked(settings.photo_dir.clone()))
         }
     };
-    build_with(ctx, photos, http::HttpConfig::from_settings(&settings))
+    let mut parts = build_with(ctx, photos, http::HttpConfig::from_settings(&settings));
+    if let Some(every) = settings.overdue_sweep {
+        let sweep = app::overdue::worker(ctx.db.clone(), every, ctx.cancel.clone());
+        parts.workers.push(Box::pin(sweep));
+    }
+    parts
 }
 
 /// [`build`] with a given photo store (tests use a directory of their own).

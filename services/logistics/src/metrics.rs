@@ -1,7 +1,7 @@
 //! Logistics' own series (the shared ones are in `kummerer_service::metrics`), named
 //! `kummerer_logistics_…`, each described by [`describe`] when the service is built.
 
-use metrics::describe_counter;
+use metrics::{describe_counter, describe_gauge};
 
 pub const VISIT_STEPS: &str = "kummerer_logistics_visit_steps_total";
 pub const VISITS_COMPLETED: &str = "kummerer_logistics_visits_completed_total";
@@ -10,6 +10,7 @@ pub const RETURN_ITEMS: &str = "kummerer_logistics_return_items_total";
 pub const RETURN_SHIPMENTS_DISPATCHED: &str =
     "kummerer_logistics_return_shipments_dispatched_total";
 pub const RETURN_UNITS_ARRIVED: &str = "kummerer_logistics_return_units_arrived_total";
+pub const JOBS_OVERDUE: &str = "kummerer_logistics_jobs_overdue";
 
 /// Gives logistics' series their HELP text.
 pub fn describe() {
@@ -37,4 +38,14 @@ pub fn describe() {
         RETURN_UNITS_ARRIVED,
         "Returned units that arrived at a manufacturer's depot."
     );
+    describe_gauge!(
+        JOBS_OVERDUE,
+        "Jobs overdue at the last sweep: unassigned a day before their window, their window \
+         passed without a completed visit, or a failed attempt nobody rescheduled in 48 h."
+    );
+}
+
+/// The overdue jobs the last sweep counted.
+pub fn jobs_overdue(n: i64) {
+    metrics::gauge!(JOBS_OVERDUE).set(n as f64);
 }

@@ -7,6 +7,7 @@
 //! | `KUMMERER_OPERATOR_TOKEN` | the operator's bearer token (creating carriers and their tokens), read by the shared [`Config`]; unset or empty: those routes answer 503 |
 //! | `KUMMERER_PHOTO_DIR` | where the photos' bytes are kept (default `./data/photos`, created at start) |
 //! | `KUMMERER_INSECURE_COOKIES` | `1`: the pages' session cookies are not `Secure` (plain HTTP under another host name); `0` or unset: they are |
+//! | `KUMMERER_OVERDUE_SWEEP_SECONDS` | how often overdue jobs are looked for and escalated (default 30; `0`: never, e.g. in a test that counts a job's history) |
 
 use std::path::PathBuf;
 
@@ -16,6 +17,7 @@ use secrecy::{ExposeSecret, SecretString};
 use crate::photos::{DEFAULT_PHOTO_DIR, PHOTO_DIR_VAR};
 
 pub const INSECURE_COOKIES_VAR: &str = "KUMMERER_INSECURE_COOKIES";
+pub const OVERDUE_SWEEP_VAR: &str = "KUMMERER_OVERDUE_SWEEP_SECONDS";
 
 /// Shortest operator token that does not draw a warning at start.
 const OPERATOR_TOKEN_ADVISED: usize = 32;
@@ -29,6 +31,8 @@ pub struct Settings {
     pub photo_dir: PathBuf,
     /// The pages' session cookies without `Secure`.
     pub insecure_cookies: bool,
+    /// How often the overdue jobs' sweep runs; `None`: never.
+    pub overdue_sweep: Option<std::time::Duration>,
 }
 
 /// A variable whose value cannot be used.
@@ -65,10 +69,24 @@ impl Settings {
                 });
             }
         };
+        let overdue_sweep = match lookup(OVERDUE_SWEEP_VAR).as_deref().map(str::trim) {
+            None | Some("") => Some(crate::app::overdue::INTERVAL),
+            Some(raw) => match raw.parse::<u64>() {
+                Ok(0) => None,
+                Ok(n) if n <= 86_400 => Some(std::time::Duration::from_secs(n)),
+                _ => {
+                    return Err(SettingsError {
+                        var: OVERDUE_SWEEP_VAR,
+                        reason: format!("expected whole seconds from 0 to 86400, not {raw:?}"),
+                    });
+                }
+            },
+        };
         Ok(Settings {
             operator_token: config.operator_token.clone(),
             photo_dir,
             insecure_cookies,
+            overdue_sweep,
         })
     }
 

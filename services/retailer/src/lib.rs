@@ -61,6 +61,7 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         ledger,
         sales,
         desk,
+        requests,
     } = settings;
     let operator = actix_web::web::Data::new(kummerer_web::operator::OperatorToken(
         ctx.config.operator_token.clone(),
@@ -69,6 +70,7 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         routes: Arc::new(move |cfg| {
             cfg.app_data(actix_web::web::Data::new(ledger));
             cfg.app_data(actix_web::web::Data::new(sales));
+            cfg.app_data(actix_web::web::Data::new(requests));
             cfg.app_data(operator.clone());
             http::routes(cfg, desk.clone());
         }),
@@ -76,6 +78,10 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
             Box::pin(case_events),
             Box::pin(settlement),
             Box::pin(http::pages::sweep_sessions(
+                ctx.db.clone(),
+                ctx.cancel.clone(),
+            )),
+            Box::pin(app::request_deadlines::worker(
                 ctx.db.clone(),
                 ctx.cancel.clone(),
             )),

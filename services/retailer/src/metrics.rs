@@ -7,6 +7,8 @@ pub const SESSIONS_PURGED: &str = "kummerer_retailer_desk_sessions_purged_total"
 pub const EVIDENCE_FORWARDED: &str = "kummerer_retailer_evidence_forwarded_total";
 pub const AGREEMENT_VERSIONS_STORED: &str = "kummerer_retailer_agreement_versions_stored_total";
 pub const CREDIT_NOTES_STORED: &str = "kummerer_retailer_credit_notes_stored_total";
+pub const REQUESTS_ESCALATED: &str = "kummerer_retailer_approval_requests_escalated_total";
+pub const REQUESTS_EXPIRED: &str = "kummerer_retailer_approval_requests_expired_total";
 
 /// Gives the retailer's series their HELP text.
 pub fn describe() {
@@ -26,4 +28,22 @@ pub fn describe() {
         CREDIT_NOTES_STORED,
         "Credit notes received from manufacturers and entered in the recovery ledger."
     );
+    describe_counter!(
+        REQUESTS_ESCALATED,
+        "Approval requests past their due time, escalated to every manager and admin."
+    );
+    describe_counter!(
+        REQUESTS_EXPIRED,
+        "Approval requests no manager decided before they expired (the case is open again)."
+    );
+}
+
+/// Counts what one sweep of the approval requests did.
+pub fn requests_swept(escalated: usize, expired: usize) {
+    if escalated > 0 {
+        metrics::counter!(REQUESTS_ESCALATED).increment(escalated as u64);
+    }
+    if expired > 0 {
+        metrics::counter!(REQUESTS_EXPIRED).increment(expired as u64);
+    }
 }

@@ -79,6 +79,84 @@ impl Default for SalesConfig {
     }
 }
 
+/// How long a clerk's approval request waits for a manager: past `escalate_after` it is
+/// escalated to every manager and admin, past `expire_after` it expires and the case is open
+/// again for a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestsConfig {
+    pub escalate_after: chrono::Duration,
+    pub expire_after: chrono::Duration,
+}
+
+impl RequestsConfig {
+    pub const DEFAULT_ESCALATE_MINUTES: i64 = 30;
+    pub const DEFAULT_EXPIRE_MINUTES: i64 = 8 * 60;
+
+    /// `KUMMERER_REQUEST_ESCALATE_MINUTES` (unset → 30) and `KUMMERER_REQUEST_EXPIRE_MINUTES`
+    /// (unset → 480), whole minutes above 0, the expiry not before the escalation. A bad value is
+    /// an error naming the variable: the service does not start.
+    pub fn from_env() -> anyhow::Result<RequestsConfig> {
+        let var = |name| std::env::var(name).ok();
+        RequestsConfig::parse(
+            var("KUMMERER_REQUEST_ESCALATE_MINUTES").as_deref(),
+            var("KUMMERER_REQUEST_EXPIRE_MINUTES").as_deref(),
+        )
+    }
+
+    fn parse(escalate: Option<&str>, expire: Option<&str>) -> anyhow::Result<RequestsConfig> {
+        fn minutes(name: &str, raw: Option<&str>, default: i64) -> anyhow::Result<i64> {
+            let Some(raw) = raw else {
+                return Ok(default);
+            };
+            let n: i64 = raw
+                .trim()
+                .parse()
+                .map_err(|e| anyhow::anyhow!("{name}={raw:?} is not a whole number: {e}"))?;
+            anyhow::ensure!(
+                (1..=60 * 24 * 30).contains(&n),
+                "{name}={raw:?} must be from 1 to 43200 minutes"
+            );
+            Ok(n)
+        }
+        let escalate = minutes(
+            "KUMMERER_REQUEST_ESCALATE_MINUTES",
+            escalate,
+            Self::DEFAULT_ESCALATE_MINUTES,
+        )?;
+        let expire = minutes(
+            "KUMMERER_REQUEST_EXPIRE_MINUTES",
+            expire,
+            Self::DEFAULT_EXPIRE_MINUTES.max(escalate),
+        )?;
+        anyhow::ensure!(
+            expire >= escalate,
+            "KUMMERER_REQUEST_EXPIRE_MINUTES={expire} must not be below \
+             KUMMERER_REQUEST_ESCALATE_MINUTES={escalate}"
+        );
+        Ok(RequestsConfig {
+            escalate_after: chrono::Duration::minutes(escalate),
+            expire_after: chrono::Duration::minutes(expire),
+        })
+    }
+
+    /// When a request asked at `now` is due and when it expires.
+    pub fn due(&self, now: chrono::DateTime<chrono::Utc>) -> crate::db::requests::Due {
+        crate::db::requests::Due {
+            due_at: now + self.escalate_after,
+            expires_at: now + self.expire_after,
+        }
+    }
+}
+
+impl Default for RequestsConfig {
+    fn default() -> Self {
+        RequestsConfig {
+            escalate_after: chrono::Duration::minutes(Self::DEFAULT_ESCALATE_MINUTES),
+            expire_after: chrono::Duration::minutes(Self::DEFAULT_EXPIRE_MINUTES),
+        }
+    }
+}
+
 /// Everything the retailer reads from the environment, checked.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -88,6 +166,8 @@ pub struct Settings {
     pub sales: SalesConfig,
     /// The desk's pages (`KUMMERER_INSECURE_COOKIES=1` drops `Secure` on the session cookie).
     pub desk: crate::http::pages::DeskConfig,
+    /// How long an approval request waits for a manager.
+    pub requests: RequestsConfig,
 }
 
 impl Settings {
@@ -96,6 +176,7 @@ impl Settings {
             ledger: LedgerConfig::from_env()?,
             sales: SalesConfig::from_env()?,
             desk: crate::http::pages::DeskConfig::from_env(),
+            requests: RequestsConfig::from_env()?,
         })
     }
 }
@@ -114,6 +195,29 @@ mod tests {
         for bad in ["-1", "100.01", "five", ""] {
             let e = SalesConfig::parse(bad).unwrap_err().to_string();
             assert!(e.contains("KUMMERER_PRICE_TOLERANCE_PERCENT"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_request_waits_minutes_and_expires_after_it_is_due() {
+        assert_eq!(
+            RequestsConfig::parse(None, None).unwrap(),
+            RequestsConfig::default()
+        );
+        let c = RequestsConfig::parse(Some("5"), Some(" 60 ")).unwrap();
+        assert_eq!(c.escalate_after, chrono::Duration::minutes(5));
+        assert_eq!(c.expire_after, chrono::Duration::minutes(60));
+        // A long escalation without an expiry moves the default expiry along.
+        let c = RequestsConfig::parse(Some("600"), None).unwrap();
+        assert_eq!(c.expire_after, chrono::Duration::minutes(600));
+        for (esc, exp) in [
+            (Some("0"), None),
+            (Some("x"), None),
+            (None, Some("10")),
+            (Some("60"), Some("30")),
+        ] {
+            let e = RequestsConfig::parse(esc, exp).unwrap_err().to_string();
+            assert!(e.contains("KUMMERER_REQUEST_"), "{e}");
         }
     }
 }

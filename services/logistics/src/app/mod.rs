@@ -8,6 +8,7 @@
 
 pub mod dispatch;
 pub mod members;
+pub mod overdue;
 pub mod photos;
 pub mod returns;
 pub mod visits;

@@ -55,6 +55,11 @@ pub struct Model {
     /// Where the crew picks the replacement up (`kummerer_contracts::StockPickup`), if given.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub replacement_from: Option<Json>,
+    /// The overdue wait escalated last (`crate::domain::overdue::OverdueKind`), when, and to
+    /// whom (`dispatchers`, `operator`).
+    pub escalated_for: Option<String>,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub escalated_to: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -112,6 +117,9 @@ pub async fn insert_for_swap<C: ConnectionTrait>(
             .map(serde_json::to_value)
             .transpose()
             .map_err(|e| DbErr::Custom(format!("replacement_from: {e}")))?,
+        escalated_for: None,
+        escalated_at: None,
+        escalated_to: None,
     };
     let active: ActiveModel = job.clone().into();
     let result = Entity::insert(active)

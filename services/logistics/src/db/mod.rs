@@ -11,4 +11,5 @@ pub mod dispatchers;
 pub mod job_events;
 pub mod job_photos;
 pub mod jobs;
+pub mod overdue;
 pub mod returns;

@@ -4,6 +4,7 @@
 
 pub mod dispatch;
 pub mod job;
+pub mod overdue;
 pub mod photo;
 
 pub mod returns;

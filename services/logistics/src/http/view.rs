@@ -49,6 +49,12 @@ pub struct JobView {
     pub collected_at: Option<DateTime<Utc>>,
     /// Where the crew picks the replacement up, when the retailer said.
     pub replacement_from: Option<StockPickup>,
+    /// Who must act next (`dispatcher`, `operator`, `crew`, `retailer`) and by when; `null`
+    /// once completed (see `domain::overdue`).
+    pub holder: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    /// The wait that ran out (`unassigned`, `window_passed`, `not_rescheduled`), if one did.
+    pub overdue: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<EventView>>,
 }
@@ -71,7 +77,13 @@ pub struct EventView {
 impl JobView {
     pub fn new(job: jobs::Model, events: Option<Vec<job_events::Model>>) -> Self {
         let replacement_from = pickup_of(&job);
+        let waiting = crate::app::overdue::waiting_of(&job, Utc::now());
         Self {
+            holder: waiting.map(|w| w.holder.as_str().to_owned()),
+            due_at: waiting.map(|w| w.due_at),
+            overdue: waiting
+                .and_then(|w| w.overdue)
+                .map(|k| k.as_str().to_owned()),
             on_the_way_at: job.on_the_way_at,
             eta: job.eta,
             delivered_at: job.delivered_at,

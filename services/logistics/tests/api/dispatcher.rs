@@ -11,7 +11,7 @@ use super::crew::{
 };
 use crate::support::*;
 
-async fn new_dispatcher(svc: &TestService, carrier: Uuid, email: &str) -> Json {
+pub(crate) async fn new_dispatcher(svc: &TestService, carrier: Uuid, email: &str) -> Json {
     let (status, body) = post_json(
         svc,
         &format!("/api/carriers/{carrier}/dispatchers"),
@@ -32,7 +32,7 @@ async fn sign_in(
 }
 
 /// Signs in as `email`; returns the session's CSRF token (from the board).
-async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
+pub(crate) async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
     signed_in_at(
         svc,
         client,

@@ -15,6 +15,7 @@ mod doors;
 mod jobs;
 mod migration;
 mod openapi;
+mod overdue;
 mod photos;
 mod regions;
 mod returns;

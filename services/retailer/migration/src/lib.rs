@@ -2,7 +2,8 @@
 //! sales, cases, swaps, claims and the case timeline; then the staff desk's accounts and sessions; then the authority limits;
 //! then stores, stock, approval requests and sales imports; then settlement; then the index that
 //! finds a unit's earlier cases; then the timeline's dedup key; then the retailer's integration
-//! keys and the key recorded as the actor of what it did.
+//! keys and the key recorded as the actor of what it did; then the replacement as the customer's
+//! unit (`sales.replaces_case_id`); then the approval requests' due and expiry times.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -14,6 +15,8 @@ mod m20261123_000006_settlement;
 mod m20261123_000007_cases_by_unit;
 mod m20261123_000008_timeline_dedup;
 mod m20261202_000001_integration_keys;
+mod m20261203_000060_replacement_units;
+mod m20261203_000061_request_deadlines;
 
 pub struct Migrator;
 
@@ -30,6 +33,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_cases_by_unit::Migration),
             Box::new(m20261123_000008_timeline_dedup::Migration),
             Box::new(m20261202_000001_integration_keys::Migration),
+            Box::new(m20261203_000060_replacement_units::Migration),
+            Box::new(m20261203_000061_request_deadlines::Migration),
         ]
     }
 }

@@ -12,6 +12,8 @@
 //!   from the message id ([`crate::domain::evidence_id`]), so nothing is forwarded twice;
 //! - `logistics.job.completed.v1` → `delivered_and_collected` (and `collected_serial_mismatch`
 //!   when the crew collected another unit than the case names), swap and case `delivered`;
+//! - both delivery events also record the delivered serial as the customer's unit
+//!   ([`replacement`]);
 //! - `logistics.job.failed.v1` → `delivery_failed`, swap `failed_attempt`;
 //! - `manufacturer.claim.decided.v1` → `claim_decided`, the claim's decision (a disputed claim
 //!   takes the new decision);
@@ -37,6 +39,7 @@ use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 mod claims;
+mod replacement;
 
 use crate::db::{self, Entry, swaps};
 use crate::domain::{SwapStatus, TimelineEntry, evidence_id, status_follows};
@@ -316,7 +319,8 @@ async fn job_completed(
         let job_id = ev.job_id;
         flag_mismatch_once(txn, &swap, job_id, at, &ev.collected_serial, None).await?;
     }
-    mark_delivered(txn, &swap, at).await?;
+    let sale_id = mark_delivered(txn, &swap, at).await?;
+    replacement::record_replacement(txn, &swap, sale_id, &ev.delivered_serial, at).await?;
     tracing::info!(case.id = %swap.case_id, swap.id = %swap.id, "delivered and collected");
     Ok(())
 }
@@ -378,12 +382,12 @@ async fn on_the_way(
     Ok(())
 }
 
-/// The swap and (if it still may move) the case are delivered.
+/// The swap and (if it still may move) the case are delivered; returns the case's sale.
 async fn mark_delivered(
     txn: &DatabaseTransaction,
     swap: &swaps::Model,
     at: DateTime<Utc>,
-) -> Result<(), CaseEventError> {
+) -> Result<Uuid, CaseEventError> {
     move_swap(txn, swap, SwapStatus::Delivered, at).await?;
     let case = db::lock_case(txn, swap.retailer_id, swap.case_id)
         .await?
@@ -395,7 +399,7 @@ async fn mark_delivered(
     if let Some(next) = case.status.after_delivery() {
         db::set_case_status(txn, swap.retailer_id, swap.case_id, next).await?;
     }
-    Ok(())
+    Ok(case.sale_id)
 }
 
 async fn job_delivered(
@@ -420,7 +424,8 @@ async fn job_delivered(
     if !case_entry(txn, &swap, Some(message_id), entry, at, None).await? {
         return Ok(());
     }
-    mark_delivered(txn, &swap, at).await?;
+    let sale_id = mark_delivered(txn, &swap, at).await?;
+    replacement::record_replacement(txn, &swap, sale_id, &ev.delivered_serial, at).await?;
     tracing::info!(case.id = %swap.case_id, swap.id = %swap.id, "replacement delivered");
     Ok(())
 }

@@ -127,6 +127,7 @@ pub async fn record_sale(
         city: customer.city,
         country: customer.country,
         created_at: now,
+        replaces_case_id: None,
     };
     if !db::insert_sale(db, sale.clone()).await? {
         return Err(SaleError::Exists {

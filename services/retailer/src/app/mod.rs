@@ -19,6 +19,7 @@ pub mod import;
 pub mod keys;
 pub mod ledger;
 pub mod refusals;
+pub mod request_deadlines;
 pub mod requests;
 pub mod staff;
 pub mod status_link;

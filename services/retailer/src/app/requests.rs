@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::app::approve::{Approval, ApproveError, SwapApproved, approve_in};
 use crate::db::integration_keys::{self, Made};
-use crate::db::requests::Requester;
+use crate::db::requests::{Due, Requester};
 use crate::db::{self, requests};
 use crate::domain::{ApprovalRefused, RequestStatus};
 
@@ -30,13 +30,15 @@ pub enum AskError {
 }
 
 /// Stores `form` (the clerk's swap form, already checked field by field) as a request to the
-/// managers; the case must be open and have no open request.
+/// managers, due and expiring at `due` (see [`crate::app::request_deadlines`]); the case must be
+/// open and have no open request.
 pub async fn ask(
     db: &DatabaseConnection,
     retailer_id: RetailerId,
     case_id: CaseId,
     requested_by: StaffId,
     form: serde_json::Value,
+    due: Due,
 ) -> Result<RequestId, AskError> {
     ask_by(
         db,
@@ -44,6 +46,7 @@ pub async fn ask(
         case_id,
         Requester::Staff(requested_by.as_uuid()),
         form,
+        due,
     )
     .await
 }
@@ -56,6 +59,7 @@ pub async fn ask_by(
     case_id: CaseId,
     requested_by: Requester,
     form: serde_json::Value,
+    due: Due,
 ) -> Result<RequestId, AskError> {
     let (rid, cid) = (retailer_id.as_uuid(), case_id.as_uuid());
     let txn = db.begin().await?;
@@ -64,7 +68,7 @@ pub async fn ask_by(
         .ok_or(AskError::CaseNotFound)?;
     case.status.approve_swap().map_err(AskError::Refused)?;
     let id = Uuid::now_v7();
-    if !requests::insert(&txn, id, rid, cid, requested_by, form).await? {
+    if !requests::insert(&txn, id, rid, cid, requested_by, form, due).await? {
         return Err(AskError::AlreadyAsked);
     }
     txn.commit().await?;

@@ -14,6 +14,7 @@ pub mod imports;
 pub mod integration_keys;
 pub mod products;
 pub mod refusals;
+pub mod request_deadlines;
 pub mod requests;
 pub mod retailers;
 pub mod sales;
@@ -56,6 +57,6 @@ pub use products::{
     insert_product, list_products, product, product_by_sku, product_of, products_by_ids,
 };
 pub use retailers::{find_retailer, insert_retailer};
-pub use sales::{find_sales, insert_sale, latest_sale_of_serial, sale_of};
+pub use sales::{find_sales, insert_sale, latest_sale_of_serial, replacement_of_case, sale_of};
 pub use swaps::{insert_swap, lock_swap, set_swap_status, swap_of_case};
 pub use timeline::{Entry, insert_timeline, timeline_of};

@@ -27,13 +27,19 @@ pub struct Request {
     pub decline_reason: Option<String>,
     pub swap_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// Past this, escalated once to every manager and admin (`escalated_at`).
+    pub due_at: DateTime<Utc>,
+    /// Past this, the request ends `expired`.
+    pub expires_at: DateTime<Utc>,
+    pub escalated_at: Option<DateTime<Utc>>,
 }
 
 // A key's request shows the key as the requester: `API key «name»` (as `app::actor` writes it).
 const COLUMNS: &str = "r.id, r.retailer_id, r.case_id, r.requested_by, r.requested_by_key, \
     coalesce(q.name, 'API key «' || k.name || '»') AS requester_name, \
     coalesce(q.email, 'API key «' || k.name || '»') AS requester_email, r.form, r.status, \
-    d.email AS decided_by_email, r.decided_at, r.decline_reason, r.swap_id, r.created_at";
+    d.email AS decided_by_email, r.decided_at, r.decline_reason, r.swap_id, r.created_at, \
+    r.due_at, r.expires_at, r.escalated_at";
 const FROM: &str = "FROM approval_requests r LEFT JOIN staff q ON q.id = r.requested_by \
     LEFT JOIN integration_keys k ON k.id = r.requested_by_key \
     LEFT JOIN staff d ON d.id = r.decided_by";
@@ -45,6 +51,13 @@ pub enum Requester {
     Key(Uuid),
 }
 
+/// When an open request is due and when it expires.
+#[derive(Debug, Clone, Copy)]
+pub struct Due {
+    pub due_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// `false` when the case already has an open request.
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
@@ -53,6 +66,7 @@ pub async fn insert<C: ConnectionTrait>(
     case_id: Uuid,
     requested_by: Requester,
     form: serde_json::Value,
+    due: Due,
 ) -> Result<bool, DbErr> {
     let (staff, key) = match requested_by {
         Requester::Staff(id) => (Some(id), None),
@@ -61,7 +75,8 @@ pub async fn insert<C: ConnectionTrait>(
     let done = db
         .execute_raw(stmt(
             "INSERT INTO approval_requests (id, retailer_id, case_id, requested_by, \
-             requested_by_key, form) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+             requested_by_key, form, due_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT DO NOTHING",
             vec![
                 id.into(),
                 retailer_id.into(),
@@ -69,6 +84,8 @@ pub async fn insert<C: ConnectionTrait>(
                 staff.into(),
                 key.into(),
                 form.into(),
+                due.due_at.into(),
+                due.expires_at.into(),
             ],
         ))
         .await?;

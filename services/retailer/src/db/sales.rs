@@ -21,6 +21,8 @@ pub struct Model {
     pub city: String,
     pub country: String,
     pub created_at: DateTimeUtc,
+    /// A replacement delivered for this case: the unit the customer now has.
+    pub replaces_case_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -93,4 +95,17 @@ pub async fn sale_of<C: ConnectionTrait>(
         .one(db)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("sale {id} of retailer {retailer_id}")))
+}
+
+/// The sale row of a unit delivered as the replacement for `case_id`, if any.
+pub async fn replacement_of_case<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    case_id: Uuid,
+) -> Result<Option<sales::Model>, DbErr> {
+    sales::Entity::find()
+        .filter(sales::Column::RetailerId.eq(retailer_id))
+        .filter(sales::Column::ReplacesCaseId.eq(case_id))
+        .one(db)
+        .await
 }

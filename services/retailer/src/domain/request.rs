@@ -11,6 +11,8 @@ pub enum RequestStatus {
     Declined,
     /// The case was decided otherwise meanwhile.
     Withdrawn,
+    /// No manager decided before it expired: the case is open again for a decision.
+    Expired,
 }
 
 impl RequestStatus {
@@ -38,6 +40,7 @@ mod tests {
     fn stored_values_stay_what_they_were() {
         assert_eq!(RequestStatus::Open.as_string(), "open");
         assert_eq!(RequestStatus::Withdrawn.as_string(), "withdrawn");
+        assert_eq!(RequestStatus::Expired.as_string(), "expired");
         assert_eq!(
             sea_orm::ActiveEnum::to_value(&ImportStatus::Checked),
             "checked"

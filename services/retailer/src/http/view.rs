@@ -83,6 +83,9 @@ pub struct SaleView {
     pub sold_at: DateTime<Utc>,
     pub customer: Address,
     pub created_at: DateTime<Utc>,
+    /// This unit is the replacement delivered for that case.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replaces_case_id: Option<Uuid>,
 }
 
 impl SaleView {
@@ -96,6 +99,7 @@ impl SaleView {
             serial: s.serial,
             sold_at: s.sold_at,
             created_at: s.created_at,
+            replaces_case_id: s.replaces_case_id,
         })
     }
 

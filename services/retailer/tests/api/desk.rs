@@ -381,6 +381,7 @@ mod duplicates;
 mod forms;
 mod limits;
 mod refusals;
+mod request_deadlines;
 mod requests;
 mod setup;
 mod sign_in;

@@ -154,6 +154,8 @@ impl System {
                 ("KUMMERER_BROKER_PREFIX".to_owned(), broker.prefix.clone()),
                 ("KUMMERER_RETRY_DELAYS_MS".to_owned(), "200,400".to_owned()),
                 ("KUMMERER_SHUTDOWN_TIMEOUT_S".to_owned(), "10".to_owned()),
+                // The tests count a job's history: no escalation of a job left unassigned.
+                ("KUMMERER_OVERDUE_SWEEP_SECONDS".to_owned(), "0".to_owned()),
                 (
                     "KUMMERER_OPERATOR_TOKEN".to_owned(),
                     OPERATOR_TOKEN.to_owned(),

@@ -18,7 +18,7 @@ use crate::app::cases::{NewCase as CheckedCase, OpenCaseError};
 use crate::app::requests::{AskError, ask_by};
 use crate::db;
 use crate::db::integration_keys::Made;
-use crate::db::requests::Requester;
+use crate::db::requests::{Due, Requester};
 use crate::domain::{CODE_MAX, DESCRIPTION_MAX, DefectCategory, DeliveryWindow};
 use crate::http::api::key_auth::ApiKey;
 use crate::http::input::{AddressBody, invalid};
@@ -26,6 +26,7 @@ use crate::http::pages::case::SwapForm;
 use crate::http::pages::requests::REQUEST_OPEN;
 use crate::http::view::{CaseParts, CaseView, SaleView, case_view};
 use crate::outbound::customer_of;
+use crate::settings::RequestsConfig;
 
 #[derive(Debug, Deserialize)]
 pub struct NewCase {
@@ -235,13 +236,14 @@ impl From<ApproveError> for Problem {
 /// a body's `approved_by` is accepted and ignored), and the key's approval limit applies like a
 /// clerk's: a swap worth more (the replacement's price; a key without a limit: any swap) is not
 /// approved but sent to the managers' desks, exactly like a clerk's request — 202
-/// `{request_id, case_id, status: "open"}`; a manager approves or declines it on the desk. A
+/// `{request_id, case_id, status: "open", due_at, expires_at}`; a manager approves or declines it on the desk. A
 /// request already waiting for the case → 409 `approval_request_open`. Of two approvals at once
 /// exactly one makes the swap; the other answers 409 `swap_already_approved` (see
 /// [`crate::app::approve`]).
 pub async fn approve_swap(
     key: ApiKey,
     db: web::Data<DatabaseConnection>,
+    requests: web::Data<RequestsConfig>,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Json<ApproveSwap>,
 ) -> Result<HttpResponse, Problem> {
@@ -255,11 +257,14 @@ pub async fn approve_swap(
             Ok(HttpResponse::Created().json(approved))
         }
         Err(ApproveError::NeedsManager { value, limit }) => {
-            let request_id = ask_a_manager(db.get_ref(), rid, cid, &key, &approval).await?;
+            let due = requests.due(now);
+            let request_id = ask_a_manager(db.get_ref(), rid, cid, &key, &approval, due).await?;
             Ok(HttpResponse::Accepted().json(json!({
                 "request_id": request_id,
                 "case_id": case_id,
                 "status": "open",
+                "due_at": due.due_at,
+                "expires_at": due.expires_at,
                 "detail": format!(
                     "this swap is worth {value}, above the key's approval limit ({limit}): \
                      it waits for a manager on the desk"
@@ -277,6 +282,7 @@ async fn ask_a_manager(
     case_id: CaseId,
     key: &ApiKey,
     approval: &Approval,
+    due: Due,
 ) -> Result<Uuid, Problem> {
     let address = match &approval.delivery_address {
         Some(address) => address.clone(),
@@ -305,7 +311,15 @@ async fn ask_a_manager(
         ..SwapForm::default()
     };
     let form = serde_json::to_value(&form).map_err(Problem::internal)?;
-    Ok(ask_by(db, retailer_id, case_id, Requester::Key(key.0.id), form).await?)
+    Ok(ask_by(
+        db,
+        retailer_id,
+        case_id,
+        Requester::Key(key.0.id),
+        form,
+        due,
+    )
+    .await?)
 }
 
 impl From<AskError> for Problem {

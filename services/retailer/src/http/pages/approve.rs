@@ -153,6 +153,7 @@ pub(crate) fn approve_errors(e: &ApproveError) -> Errors {
 /// any error → the case page again with the errors on the form, nothing saved.
 pub async fn approve_swap(
     db: web::Data<DatabaseConnection>,
+    requests_config: web::Data<crate::settings::RequestsConfig>,
     PathId(path): PathId<CaseId>,
     Posted { me, mut form, .. }: Posted<SwapForm>,
 ) -> Result<HttpResponse, Problem> {
@@ -169,7 +170,8 @@ pub async fn approve_swap(
     let now = Utc::now();
     let rejected = if form.action == "ask" {
         form.manager_password.clear();
-        match requests::ask(db.get_ref(), &me, id, &form, now).await? {
+        let due = requests_config.due(now);
+        match requests::ask(db.get_ref(), &me, id, &form, now, due).await? {
             Ok(request_id) => return Ok(see_other(&format!("/desk/requests/{request_id}"))),
             Err(Rejected::Ask(AskError::CaseNotFound)) => return not_found(),
             Err(Rejected::Ask(AskError::Db(e))) => return Err(e.into()),

@@ -57,6 +57,17 @@ pub struct DashboardPage {
     pub reasons: Vec<ReasonRow>,
     pub refusals: i64,
     pub as_of: String,
+    /// Approval requests past their due time, escalated to every manager and admin.
+    pub overdue_requests: Vec<OverdueRequestRow>,
+}
+
+/// An escalated approval request, as the dashboard lists it.
+pub struct OverdueRequestRow {
+    pub id: uuid::Uuid,
+    pub requester: String,
+    pub asked_at: String,
+    pub due_at: String,
+    pub expires_at: String,
 }
 
 /// `GET /desk/dashboard?days=30`.
@@ -78,10 +89,22 @@ pub async fn page(
     let times = dashboard::time_to_swap(&txn, retailer_id, from, now).await?;
     let ball = dashboard::ball_counts(&txn, retailer_id).await?;
     let counts = refusals::per_reason(&txn, retailer_id, from, now).await?;
+    let overdue = crate::db::request_deadlines::escalated(&txn, retailer_id).await?;
     txn.commit().await?;
+    let overdue_requests = overdue
+        .into_iter()
+        .map(|r| OverdueRequestRow {
+            id: r.id,
+            requester: r.requester_name,
+            asked_at: when(r.created_at),
+            due_at: when(r.due_at),
+            expires_at: when(r.expires_at),
+        })
+        .collect();
     let secs = |s: f64| duration_text(s.round() as i64);
     let refusals_total: i64 = counts.iter().map(|(_, n)| n).sum();
     let page = DashboardPage {
+        overdue_requests,
         me: Me::from(&me),
         days,
         stores: times

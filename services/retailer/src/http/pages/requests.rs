@@ -41,6 +41,7 @@ pub(crate) async fn ask(
     case_id: Uuid,
     form: &SwapForm,
     now: DateTime<Utc>,
+    due: requests::Due,
 ) -> Result<Result<Uuid, Rejected>, Problem> {
     let retailer_id = me.staff.retailer_id;
     if let Err(fields) = checked_form(db, retailer_id, form, &me.staff.email, now).await? {
@@ -58,6 +59,7 @@ pub(crate) async fn ask(
         CaseId(case_id),
         StaffId(me.staff.id),
         stored,
+        due,
     )
     .await;
     Ok(asked.map_err(Rejected::Ask))
@@ -152,6 +154,11 @@ pub struct RequestPage {
     pub decided_by: String,
     pub decided_at: String,
     pub decline_reason: String,
+    /// When the request is escalated to every manager and admin, and when it expires.
+    pub due_at: String,
+    pub expires_at: String,
+    /// Escalated already (past its due time, still open).
+    pub escalated: bool,
     /// The signed-in person may decide (a manager or admin, while the request is open).
     pub can_decide: bool,
     /// Why the last decision did not go through.
@@ -224,6 +231,9 @@ async fn request_page(
         decided_by: r.decided_by_email.unwrap_or_default(),
         decided_at: r.decided_at.map(when).unwrap_or_default(),
         decline_reason: r.decline_reason.unwrap_or_default(),
+        due_at: when(r.due_at),
+        expires_at: when(r.expires_at),
+        escalated: r.escalated_at.is_some(),
         error,
         reason,
     })

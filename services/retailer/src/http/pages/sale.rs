@@ -49,6 +49,8 @@ pub struct SalePage {
     pub product: String,
     pub price_paid: String,
     pub sold_at: String,
+    /// This unit is the replacement delivered for that case.
+    pub replaces_case_id: Option<Uuid>,
     pub customer: String,
     pub days_since_sale: i64,
     pub guarantee_ends: String,
@@ -143,6 +145,7 @@ async fn sale_page(
         price_paid: money(sale.price_paid, &sale.currency)?.to_string(),
         product: format!("{} ({})", product.name, product.sku),
         sold_at: when(sale.sold_at),
+        replaces_case_id: sale.replaces_case_id,
         customer: format!(
             "{}, {}, {} {} {}",
             sale.customer_name, sale.customer_phone, sale.postcode, sale.city, sale.country

@@ -88,6 +88,10 @@ pub struct JobRow {
     pub place: String,
     pub deliver: String,
     pub status: String,
+    /// Who must act next and by when (`holder · due`), empty once completed.
+    pub due: String,
+    /// The wait that ran out, if one did (`window_passed`, …).
+    pub overdue: Option<String>,
 }
 
 /// A crew on the board.
@@ -109,6 +113,8 @@ pub struct Board {
     pub next: String,
     pub crews: Vec<CrewBlock>,
     pub unassigned: Vec<JobRow>,
+    /// Every overdue job of the carrier, of any day, at the top of the board.
+    pub overdue: Vec<JobRow>,
 }
 
 #[derive(Template)]

@@ -85,6 +85,11 @@ fn row(j: &JobView) -> JobRow {
         place: format!("{} {}", j.address.postcode, j.address.city),
         deliver: j.deliver_name.clone(),
         status: j.status.clone(),
+        due: match (&j.holder, j.due_at) {
+            (Some(holder), Some(at)) => format!("{holder} · {}", at.format("%Y-%m-%d %H:%M")),
+            _ => String::new(),
+        },
+        overdue: j.overdue.clone(),
     }
 }
 
@@ -119,8 +124,14 @@ pub async fn board(
         Err(DispatchError::Db(e)) => return Err(e.into()),
         Err(e) => return Err(Problem::internal(e)),
     };
+    let overdue = crate::db::overdue::of_carrier(db.get_ref(), s.account.carrier_id, Utc::now())
+        .await?
+        .into_iter()
+        .map(|j| row(&JobView::new(j, None)))
+        .collect();
     let around = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     render(&Board {
+        overdue,
         me,
         date: date.to_string(),
         prev: around(date.checked_sub_days(Days::new(1))),
