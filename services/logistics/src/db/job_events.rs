@@ -33,6 +33,10 @@ pub mod kind {
     pub const ON_THE_WAY: &str = "on_the_way";
     pub const DELIVERED: &str = "delivered";
     pub const COLLECTED: &str = "collected";
+    pub const CANCELLED: &str = "cancelled";
+    pub const CANCEL_REFUSED: &str = "cancel_refused";
+    pub const CORRECTED: &str = "corrected";
+    pub const CORRECTION_REFUSED: &str = "correction_refused";
 }
 
 /// Appends an entry to a job's history.

@@ -55,6 +55,9 @@ pub struct Model {
     /// Where the crew picks the replacement up (`kummerer_contracts::StockPickup`), if given.
     #[sea_orm(column_type = "JsonBinary", nullable)]
     pub replacement_from: Option<Json>,
+    /// When the job was cancelled on the retailer's request (`status = cancelled`).
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -112,6 +115,8 @@ pub async fn insert_for_swap<C: ConnectionTrait>(
             .map(serde_json::to_value)
             .transpose()
             .map_err(|e| DbErr::Custom(format!("replacement_from: {e}")))?,
+        cancelled_at: None,
+        cancel_reason: None,
     };
     let active: ActiveModel = job.clone().into();
     let result = Entity::insert(active)
