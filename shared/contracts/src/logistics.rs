@@ -222,7 +222,8 @@ impl Event for JobCancelledV1 {
     }
 }
 
-/// Why logistics did not apply a cancellation or a correction: the visit has begun.
+/// Why logistics did not cancel a job: the visit has begun (kept general, so a correction of
+/// the address or window can answer with it too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VisitBegun {
@@ -232,7 +233,7 @@ pub enum VisitBegun {
     StepRecorded,
     /// The visit is completed.
     Completed,
-    /// The job was cancelled (a correction after a cancellation).
+    /// The job was cancelled (an amendment after a cancellation).
     Cancelled,
 }
 
@@ -261,49 +262,6 @@ pub struct JobCancelRefusedV1 {
 
 impl Event for JobCancelRefusedV1 {
     const TYPE: &'static str = "logistics.job.cancel_refused.v1";
-    const PRODUCER: Service = Service::Logistics;
-    fn subject(&self) -> String {
-        self.job_id.to_string()
-    }
-}
-
-/// `logistics.job.corrected.v1`: a correction of the address or the window was applied to the
-/// job (`reassigned`: the new postcode took it to another crew, or left it for the dispatcher).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JobCorrectedV1 {
-    pub job_id: JobId,
-    pub swap_id: SwapId,
-    pub case_id: CaseId,
-    pub retailer_id: RetailerId,
-    pub correction_id: uuid::Uuid,
-    pub window: TimeWindow,
-    pub postcode: String,
-    pub reassigned: bool,
-    pub corrected_at: DateTime<Utc>,
-}
-
-impl Event for JobCorrectedV1 {
-    const TYPE: &'static str = "logistics.job.corrected.v1";
-    const PRODUCER: Service = Service::Logistics;
-    fn subject(&self) -> String {
-        self.job_id.to_string()
-    }
-}
-
-/// `logistics.job.correction_refused.v1`: a correction came too late (the visit has begun).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct JobCorrectionRefusedV1 {
-    pub job_id: JobId,
-    pub swap_id: SwapId,
-    pub case_id: CaseId,
-    pub retailer_id: RetailerId,
-    pub correction_id: uuid::Uuid,
-    pub reason: VisitBegun,
-    pub refused_at: DateTime<Utc>,
-}
-
-impl Event for JobCorrectionRefusedV1 {
-    const TYPE: &'static str = "logistics.job.correction_refused.v1";
     const PRODUCER: Service = Service::Logistics;
     fn subject(&self) -> String {
         self.job_id.to_string()

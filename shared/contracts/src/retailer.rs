@@ -187,33 +187,6 @@ impl Event for SwapCancelRequestedV1 {
     }
 }
 
-/// `retailer.swap.corrected.v1`: the customer's address or the delivery window was corrected
-/// before the visit. Logistics applies it while the crew has not set off (re-assigning the job
-/// when the new postcode is another crew's) and answers `logistics.job.corrected.v1`, or
-/// refuses with `logistics.job.correction_refused.v1`. At least one of the two is set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SwapCorrectedV1 {
-    pub swap_id: SwapId,
-    pub case_id: CaseId,
-    pub retailer_id: RetailerId,
-    /// Names this correction in the answer (the retailer may correct twice).
-    pub correction_id: Uuid,
-    #[serde(default)]
-    pub delivery_address: Option<Address>,
-    #[serde(default)]
-    pub window: Option<TimeWindow>,
-    pub corrected_by: String,
-    pub corrected_at: DateTime<Utc>,
-}
-
-impl Event for SwapCorrectedV1 {
-    const TYPE: &'static str = "retailer.swap.corrected.v1";
-    const PRODUCER: Service = Service::Retailer;
-    fn subject(&self) -> String {
-        self.swap_id.to_string()
-    }
-}
-
 /// `retailer.claim.withdrawn.v1`: the swap behind the claim was cancelled, so the retailer claims
 /// nothing. The manufacturer closes an open claim without credit; a claim already decided is
 /// closed too, and one already credited keeps its credit note and is marked withdrawn for the

@@ -45,15 +45,15 @@ pub struct QueueSpec {
 
 use crate::Event;
 use crate::logistics::{
-    JobCancelRefusedV1, JobCancelledV1, JobCompletedV1, JobCorrectedV1, JobCorrectionRefusedV1,
-    JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1, UnitCollectedV1,
+    JobCancelRefusedV1, JobCancelledV1, JobCompletedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1,
+    JobScheduledV1, ReturnArrivedV1, UnitCollectedV1,
 };
 use crate::manufacturer::{
     AgreementPublishedV1, ClaimDecidedV1, ClaimInspectedV1, CreditNoteIssuedV1, ReturnRequestedV1,
 };
 use crate::retailer::{
     ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimSubmittedV1, ClaimWithdrawnV1, SwapApprovedV1,
-    SwapCancelRequestedV1, SwapCorrectedV1,
+    SwapCancelRequestedV1,
 };
 
 pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
@@ -61,9 +61,8 @@ pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
     consumer: Service::Logistics,
     bindings: &[
         (Service::Retailer, SwapApprovedV1::TYPE),
-        // Cancel and correct: on the swap's own queue, so they follow its approval.
+        // A cancellation travels on the swap's own queue, behind its approval.
         (Service::Retailer, SwapCancelRequestedV1::TYPE),
-        (Service::Retailer, SwapCorrectedV1::TYPE),
     ],
 };
 
@@ -105,8 +104,6 @@ pub const RETAILER_CASE_EVENTS: QueueSpec = QueueSpec {
         (Service::Manufacturer, ClaimInspectedV1::TYPE),
         (Service::Logistics, JobCancelledV1::TYPE),
         (Service::Logistics, JobCancelRefusedV1::TYPE),
-        (Service::Logistics, JobCorrectedV1::TYPE),
-        (Service::Logistics, JobCorrectionRefusedV1::TYPE),
     ],
 };
 

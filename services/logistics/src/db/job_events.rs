@@ -35,8 +35,6 @@ pub mod kind {
     pub const COLLECTED: &str = "collected";
     pub const CANCELLED: &str = "cancelled";
     pub const CANCEL_REFUSED: &str = "cancel_refused";
-    pub const CORRECTED: &str = "corrected";
-    pub const CORRECTION_REFUSED: &str = "correction_refused";
 }
 
 /// Appends an entry to a job's history.

@@ -338,6 +338,35 @@ mod tests {
     }
 
     #[test]
+    fn a_job_is_cancelled_only_before_the_crew_sets_off_and_then_takes_no_step() {
+        use kummerer_contracts::VisitBegun;
+        assert_eq!(progress(JobStatus::Scheduled).amend(true), Ok(Amend::Apply));
+        // A failed attempt before changed no hands.
+        assert_eq!(progress(JobStatus::Failed).amend(true), Ok(Amend::Apply));
+        let on_the_way = Progress {
+            on_the_way: true,
+            ..progress(JobStatus::Scheduled)
+        };
+        assert_eq!(on_the_way.amend(true), Err(VisitBegun::OnTheWay));
+        let delivered = Progress {
+            delivered: true,
+            ..progress(JobStatus::Scheduled)
+        };
+        assert_eq!(delivered.amend(true), Err(VisitBegun::StepRecorded));
+        assert_eq!(
+            progress(JobStatus::Completed).amend(true),
+            Err(VisitBegun::Completed)
+        );
+        let cancelled = progress(JobStatus::Cancelled);
+        assert_eq!(cancelled.amend(true), Ok(Amend::AlreadyCancelled));
+        assert_eq!(cancelled.amend(false), Err(VisitBegun::Cancelled));
+        assert_eq!(
+            cancelled.record(Step::OnTheWay),
+            Err(TransitionError::Cancelled)
+        );
+    }
+
+    #[test]
     fn completion_is_allowed_when_scheduled_or_after_a_failure() {
         let c = completion("sn-old-1");
         assert_eq!(

@@ -1,6 +1,6 @@
-//! Cancel and correct (issue 11): a job can be cancelled on the retailer's request before the
-//! crew sets off (`status = 'cancelled'`, with when and why), and its address or window
-//! corrected; both, and their refusals, are in the job's history.
+//! Cancel (issue 11): a job can be cancelled on the retailer's request before the crew sets off
+//! (`status = 'cancelled'`, with when and why); the cancellation and its refusal are in the
+//! job's history.
 
 use sea_orm_migration::prelude::*;
 
@@ -8,7 +8,7 @@ pub struct Migration;
 
 impl MigrationName for Migration {
     fn name(&self) -> &str {
-        "m20261203_000040_job_cancel_correct"
+        "m20261203_000040_job_cancel"
     }
 }
 
@@ -30,8 +30,7 @@ ALTER TABLE jobs
 ALTER TABLE job_events DROP CONSTRAINT job_events_kind_check;
 ALTER TABLE job_events ADD CONSTRAINT job_events_kind_check
     CHECK (kind IN ('scheduled', 'completed', 'failed', 'assigned', 'reassigned', 'rescheduled',
-                    'on_the_way', 'delivered', 'collected', 'cancelled', 'cancel_refused',
-                    'corrected', 'correction_refused'));
+                    'on_the_way', 'delivered', 'collected', 'cancelled', 'cancel_refused'));
 "#,
             )
             .await?;
@@ -43,8 +42,7 @@ ALTER TABLE job_events ADD CONSTRAINT job_events_kind_check
             .get_connection()
             .execute_unprepared(
                 r#"
-DELETE FROM job_events WHERE kind IN ('cancelled', 'cancel_refused', 'corrected',
-                                      'correction_refused');
+DELETE FROM job_events WHERE kind IN ('cancelled', 'cancel_refused');
 ALTER TABLE job_events DROP CONSTRAINT job_events_kind_check;
 ALTER TABLE job_events ADD CONSTRAINT job_events_kind_check
     CHECK (kind IN ('scheduled', 'completed', 'failed', 'assigned', 'reassigned', 'rescheduled',
