@@ -188,3 +188,41 @@ pub async fn return_arrived<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// `logistics.job.cancelled.v1`: `job` (as it is now, cancelled) will not be visited.
+pub async fn cancelled<C: ConnectionTrait>(txn: &C, job: &jobs::Model) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::JobCancelledV1 {
+            job_id: job.id.into(),
+            swap_id: job.swap_id.into(),
+            case_id: job.case_id.into(),
+            retailer_id: job.retailer_id.into(),
+            cancelled_at: job.cancelled_at.unwrap_or(job.updated_at),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `logistics.job.cancel_refused.v1`: the retailer asked too late to cancel `job`.
+pub async fn cancel_refused<C: ConnectionTrait>(
+    txn: &C,
+    job: &jobs::Model,
+    reason: kummerer_contracts::VisitBegun,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::JobCancelRefusedV1 {
+            job_id: job.id.into(),
+            swap_id: job.swap_id.into(),
+            case_id: job.case_id.into(),
+            retailer_id: job.retailer_id.into(),
+            reason,
+            refused_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -165,3 +165,49 @@ pub async fn evidence_added<C: ConnectionTrait>(
     }
     Ok(())
 }
+
+/// `retailer.swap.cancel_requested.v1`: asks logistics to cancel the swap's job.
+pub async fn swap_cancel_requested<C: ConnectionTrait>(
+    txn: &C,
+    swap: &crate::db::swaps::Model,
+    reason: &str,
+    requested_by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::SwapCancelRequestedV1 {
+            swap_id: swap.id.into(),
+            case_id: swap.case_id.into(),
+            retailer_id: swap.retailer_id.into(),
+            reason: reason.to_owned(),
+            requested_by: requested_by.to_owned(),
+            requested_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `retailer.claim.withdrawn.v1`: the swap behind `claim` was cancelled.
+pub async fn claim_withdrawn<C: ConnectionTrait>(
+    txn: &C,
+    claim: &claims::Model,
+    reason: String,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::ClaimWithdrawnV1 {
+            claim_id: claim.id.into(),
+            swap_id: claim.swap_id.into(),
+            case_id: claim.case_id.into(),
+            retailer_id: claim.retailer_id.into(),
+            manufacturer_id: claim.manufacturer_id.into(),
+            reason,
+            withdrawn_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}

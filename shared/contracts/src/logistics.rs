@@ -202,3 +202,68 @@ impl Event for ReturnArrivedV1 {
         self.claim_id.to_string()
     }
 }
+
+/// `logistics.job.cancelled.v1`: the job of a swap was cancelled on the retailer's request before
+/// the crew set off; no crew will go. (Sent again, unchanged, if the retailer asks again.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobCancelledV1 {
+    pub job_id: JobId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub cancelled_at: DateTime<Utc>,
+}
+
+impl Event for JobCancelledV1 {
+    const TYPE: &'static str = "logistics.job.cancelled.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.job_id.to_string()
+    }
+}
+
+/// Why logistics did not cancel a job: the visit has begun (kept general, so a correction of
+/// the address or window can answer with it too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitBegun {
+    /// The crew set off to the customer.
+    OnTheWay,
+    /// The replacement was delivered or the unit collected.
+    StepRecorded,
+    /// The visit is completed.
+    Completed,
+    /// The job was cancelled (an amendment after a cancellation).
+    Cancelled,
+}
+
+impl VisitBegun {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisitBegun::OnTheWay => "on_the_way",
+            VisitBegun::StepRecorded => "step_recorded",
+            VisitBegun::Completed => "completed",
+            VisitBegun::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// `logistics.job.cancel_refused.v1`: the job was not cancelled, the crew already set off (or the
+/// visit is done): the swap goes on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobCancelRefusedV1 {
+    pub job_id: JobId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub reason: VisitBegun,
+    pub refused_at: DateTime<Utc>,
+}
+
+impl Event for JobCancelRefusedV1 {
+    const TYPE: &'static str = "logistics.job.cancel_refused.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.job_id.to_string()
+    }
+}

@@ -163,3 +163,49 @@ impl Event for ClaimDisputedV1 {
         self.claim_id.to_string()
     }
 }
+
+/// `retailer.swap.cancel_requested.v1`: staff (a manager, or an integration key) asked to cancel
+/// a swap approved by mistake. Logistics cancels the job while the crew has not set off and
+/// answers `logistics.job.cancelled.v1`, or refuses with `logistics.job.cancel_refused.v1`. The
+/// first step of a saga: the retailer releases the stock and withdraws the claim only on the
+/// answer `cancelled`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SwapCancelRequestedV1 {
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub reason: String,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+}
+
+impl Event for SwapCancelRequestedV1 {
+    const TYPE: &'static str = "retailer.swap.cancel_requested.v1";
+    const PRODUCER: Service = Service::Retailer;
+    fn subject(&self) -> String {
+        self.swap_id.to_string()
+    }
+}
+
+/// `retailer.claim.withdrawn.v1`: the swap behind the claim was cancelled, so the retailer claims
+/// nothing. The manufacturer closes an open claim without credit; a claim already decided is
+/// closed too, and one already credited keeps its credit note and is marked withdrawn for the
+/// ledger (the credit is owed back).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimWithdrawnV1 {
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
+    pub reason: String,
+    pub withdrawn_at: DateTime<Utc>,
+}
+
+impl Event for ClaimWithdrawnV1 {
+    const TYPE: &'static str = "retailer.claim.withdrawn.v1";
+    const PRODUCER: Service = Service::Retailer;
+    fn subject(&self) -> String {
+        self.claim_id.to_string()
+    }
+}

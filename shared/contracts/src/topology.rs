@@ -45,18 +45,25 @@ pub struct QueueSpec {
 
 use crate::Event;
 use crate::logistics::{
-    JobCompletedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1,
-    UnitCollectedV1,
+    JobCancelRefusedV1, JobCancelledV1, JobCompletedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1,
+    JobScheduledV1, ReturnArrivedV1, UnitCollectedV1,
 };
 use crate::manufacturer::{
     AgreementPublishedV1, ClaimDecidedV1, ClaimInspectedV1, CreditNoteIssuedV1, ReturnRequestedV1,
 };
-use crate::retailer::{ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimSubmittedV1, SwapApprovedV1};
+use crate::retailer::{
+    ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimSubmittedV1, ClaimWithdrawnV1, SwapApprovedV1,
+    SwapCancelRequestedV1,
+};
 
 pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
     name: "logistics.swaps",
     consumer: Service::Logistics,
-    bindings: &[(Service::Retailer, SwapApprovedV1::TYPE)],
+    bindings: &[
+        (Service::Retailer, SwapApprovedV1::TYPE),
+        // A cancellation travels on the swap's own queue, behind its approval.
+        (Service::Retailer, SwapCancelRequestedV1::TYPE),
+    ],
 };
 
 /// Units the manufacturer wants back: logistics adds them to a return shipment.
@@ -76,6 +83,7 @@ pub const MANUFACTURER_CLAIMS: QueueSpec = QueueSpec {
         (Service::Retailer, ClaimEvidenceAddedV1::TYPE),
         (Service::Retailer, ClaimDisputedV1::TYPE),
         (Service::Logistics, ReturnArrivedV1::TYPE),
+        (Service::Retailer, ClaimWithdrawnV1::TYPE),
     ],
 };
 
@@ -94,6 +102,8 @@ pub const RETAILER_CASE_EVENTS: QueueSpec = QueueSpec {
         (Service::Manufacturer, ClaimDecidedV1::TYPE),
         (Service::Manufacturer, ReturnRequestedV1::TYPE),
         (Service::Manufacturer, ClaimInspectedV1::TYPE),
+        (Service::Logistics, JobCancelledV1::TYPE),
+        (Service::Logistics, JobCancelRefusedV1::TYPE),
     ],
 };
 

@@ -13,6 +13,7 @@ mod m20261123_000005_photos;
 mod m20261123_000006_visit_steps_returns;
 mod m20261123_000007_dispatchers_tokens;
 mod m20261202_000008_carrier_regions;
+mod m20261203_000040_job_cancel;
 mod m20261203_000062_job_overdue;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_visit_steps_returns::Migration),
             Box::new(m20261123_000007_dispatchers_tokens::Migration),
             Box::new(m20261202_000008_carrier_regions::Migration),
+            Box::new(m20261203_000040_job_cancel::Migration),
             Box::new(m20261203_000062_job_overdue::Migration),
         ]
     }

@@ -29,7 +29,7 @@ impl MigrationTrait for Migration {
                  ALTER TABLE job_events ADD CONSTRAINT job_events_kind_check
                      CHECK (kind IN ('scheduled', 'completed', 'failed', 'assigned', 'reassigned',
                                      'rescheduled', 'on_the_way', 'delivered', 'collected',
-                                     'escalated'));",
+                                     'cancelled', 'cancel_refused', 'escalated'));",
             )
             .await?;
         Ok(())
@@ -43,7 +43,8 @@ impl MigrationTrait for Migration {
                  ALTER TABLE job_events DROP CONSTRAINT job_events_kind_check;
                  ALTER TABLE job_events ADD CONSTRAINT job_events_kind_check
                      CHECK (kind IN ('scheduled', 'completed', 'failed', 'assigned', 'reassigned',
-                                     'rescheduled', 'on_the_way', 'delivered', 'collected'));
+                                     'rescheduled', 'on_the_way', 'delivered', 'collected',
+                                     'cancelled', 'cancel_refused'));
                  DROP INDEX jobs_waiting;
                  ALTER TABLE jobs DROP CONSTRAINT jobs_escalated, DROP COLUMN escalated_for,
                      DROP COLUMN escalated_at, DROP COLUMN escalated_to;",

@@ -63,6 +63,8 @@ pub enum DispatchError {
     Busy(JobId),
     #[error("database: {0}")]
     Db(#[from] DbErr),
+    #[error("job {0}: the retailer cancelled the visit")]
+    Cancelled(JobId),
 }
 
 /// A carrier just made, with its first API token (the secret shown this once).
@@ -287,6 +289,9 @@ async fn relock_job(
 fn refuse_completed(job: &jobs::Model) -> Result<(), DispatchError> {
     if job.status == JobStatus::Completed {
         return Err(DispatchError::AlreadyCompleted(JobId(job.id)));
+    }
+    if job.status == JobStatus::Cancelled {
+        return Err(DispatchError::Cancelled(JobId(job.id)));
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! `ShipmentActionError`, …) with a `Db` variant for what the database said; the HTTP edge maps
 //! them to problems (`impl From<…> for Problem` in `http::api`), the pages to form errors.
 
+pub mod cancel;
 pub mod dispatch;
 pub mod members;
 pub mod overdue;

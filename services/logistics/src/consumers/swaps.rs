@@ -9,7 +9,7 @@
 //! counted; with no crew free it stays unassigned for the dispatcher.
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{Event, SwapApprovedV1, TimeWindow};
+use kummerer_contracts::{Event, SwapApprovedV1, SwapCancelRequestedV1, TimeWindow};
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
@@ -26,6 +26,10 @@ impl Handler for SwapsConsumer {
             SwapApprovedV1::TYPE => {
                 let env = msg.decode::<SwapApprovedV1>()?;
                 swap_approved(txn, &env.data).await
+            }
+            SwapCancelRequestedV1::TYPE => {
+                let env = msg.decode::<SwapCancelRequestedV1>()?;
+                cancel_requested(txn, &env.data).await
             }
             other => Err(HandleError::Permanent(format!("unexpected type {other}"))),
         }
@@ -94,4 +98,25 @@ async fn auto_assign(
     )
     .await?;
     Ok(Some(crew))
+}
+
+/// A cancellation asked by the retailer ([`crate::app::cancel`]). A swap whose job does not
+/// exist yet is retried: its approval travels on this queue too and may be in a retry tier.
+pub async fn cancel_requested(
+    txn: &DatabaseTransaction,
+    req: &SwapCancelRequestedV1,
+) -> Result<(), HandleError> {
+    use crate::app::cancel::{CancelError, Cancelled, cancel};
+    match cancel(txn, req).await {
+        Ok(Cancelled::Cancelled { job, again }) => {
+            tracing::info!(job.id = %job.id, swap.id = %req.swap_id, again, "job cancelled");
+            Ok(())
+        }
+        Ok(Cancelled::Refused { job, reason }) => {
+            tracing::info!(job.id = %job.id, swap.id = %req.swap_id, reason = reason.as_str(), "cancellation refused");
+            Ok(())
+        }
+        Err(e @ CancelError::UnknownSwap(_)) => Err(HandleError::Transient(e.into())),
+        Err(CancelError::Db(e)) => Err(e.into()),
+    }
 }

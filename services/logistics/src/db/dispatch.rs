@@ -22,8 +22,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::{carrier_regions, jobs};
-use crate::domain::LIST_LIMIT;
 use crate::domain::dispatch::{COUNTED_STATUSES, Candidate, visit_date};
+use crate::domain::{JobStatus, LIST_LIMIT};
 
 /// A crew as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -384,6 +384,8 @@ pub async fn carrier_day<C: ConnectionTrait>(
         .filter(jobs::Column::CarrierId.eq(carrier_id))
         .filter(jobs::Column::VisitDate.eq(date))
         .filter(jobs::Column::CrewId.is_not_null())
+        // A cancelled job keeps its crew but is no visit any more.
+        .filter(jobs::Column::Status.ne(JobStatus::Cancelled))
         .order_by_asc(jobs::Column::CrewId)
         .order_by_asc(jobs::Column::Position)
         .order_by_asc(jobs::Column::Id)
@@ -410,7 +412,7 @@ pub async fn unassigned_for_carrier<C: ConnectionTrait>(
             DbBackend::Postgres,
             format!(
                 "SELECT jobs.* FROM jobs WHERE jobs.visit_date = $2 AND jobs.crew_id IS NULL \
-                 AND {} ORDER BY jobs.window_start, jobs.id LIMIT {LIST_LIMIT}",
+                 AND jobs.status <> 'cancelled' AND {} ORDER BY jobs.window_start, jobs.id LIMIT {LIST_LIMIT}",
                 carrier_regions::granted_sql("$1", POSTCODE_KEY_SQL)
             ),
             [carrier_id.into(), date.into()],
@@ -428,6 +430,7 @@ pub async fn crew_day<C: ConnectionTrait>(
     jobs::Entity::find()
         .filter(jobs::Column::CrewId.eq(crew_id))
         .filter(jobs::Column::VisitDate.eq(date))
+        .filter(jobs::Column::Status.ne(JobStatus::Cancelled))
         .order_by_asc(jobs::Column::Position)
         .order_by_asc(jobs::Column::Id)
         .limit(LIST_LIMIT)

@@ -33,6 +33,8 @@ pub mod kind {
     pub const ON_THE_WAY: &str = "on_the_way";
     pub const DELIVERED: &str = "delivered";
     pub const COLLECTED: &str = "collected";
+    pub const CANCELLED: &str = "cancelled";
+    pub const CANCEL_REFUSED: &str = "cancel_refused";
 }
 
 /// Appends an entry to a job's history.

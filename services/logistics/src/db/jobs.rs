@@ -60,6 +60,9 @@ pub struct Model {
     pub escalated_for: Option<String>,
     pub escalated_at: Option<DateTime<Utc>>,
     pub escalated_to: Option<String>,
+    /// When the job was cancelled on the retailer's request (`status = cancelled`).
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -120,6 +123,8 @@ pub async fn insert_for_swap<C: ConnectionTrait>(
         escalated_for: None,
         escalated_at: None,
         escalated_to: None,
+        cancelled_at: None,
+        cancel_reason: None,
     };
     let active: ActiveModel = job.clone().into();
     let result = Entity::insert(active)

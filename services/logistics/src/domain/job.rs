@@ -33,13 +33,15 @@ pub const NOTE_MAX: usize = 500;
 /// Most jobs one list answer holds.
 pub const LIST_LIMIT: u64 = 200;
 
-/// Stored in `jobs.status` (text) as `scheduled`, `completed`, `failed`.
+/// Stored in `jobs.status` (text) as `scheduled`, `completed`, `failed`, `cancelled`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
 pub enum JobStatus {
     Scheduled,
     Completed,
     Failed,
+    /// Cancelled on the retailer's request before the crew set off: final, no crew goes.
+    Cancelled,
 }
 
 impl JobStatus {
@@ -62,6 +64,8 @@ pub enum TransitionError {
          (delivered or collected) instead"
     )]
     PartlyRecorded,
+    #[error("the job was cancelled by the retailer; do not go")]
+    Cancelled,
 }
 
 /// What is recorded of a job's visit.
@@ -123,6 +127,39 @@ fn ensure_open(status: JobStatus) -> Result<(), TransitionError> {
     match status {
         JobStatus::Scheduled | JobStatus::Failed => Ok(()),
         JobStatus::Completed => Err(TransitionError::AlreadyCompleted),
+        JobStatus::Cancelled => Err(TransitionError::Cancelled),
+    }
+}
+
+/// What a cancellation or a correction asked by the retailer does to the job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Amend {
+    /// Apply it: the crew has not set off and nothing of the visit is recorded.
+    Apply,
+    /// A cancellation of a job already cancelled: nothing changes, the answer is sent again.
+    AlreadyCancelled,
+}
+
+impl Progress {
+    /// Whether the retailer may still cancel or correct the visit: only while no crew set off on
+    /// the current attempt and nothing was delivered or collected (a failed attempt before is
+    /// fine: nothing changed hands). The crew's steps take the same row lock, so a step racing
+    /// the cancellation either comes first (the cancellation is refused) or sees `Cancelled`.
+    pub fn amend(&self, cancel: bool) -> Result<Amend, kummerer_contracts::VisitBegun> {
+        use kummerer_contracts::VisitBegun;
+        match self.status {
+            JobStatus::Cancelled if cancel => return Ok(Amend::AlreadyCancelled),
+            JobStatus::Cancelled => return Err(VisitBegun::Cancelled),
+            JobStatus::Completed => return Err(VisitBegun::Completed),
+            JobStatus::Scheduled | JobStatus::Failed => {}
+        }
+        if self.delivered || self.collected {
+            Err(VisitBegun::StepRecorded)
+        } else if self.on_the_way {
+            Err(VisitBegun::OnTheWay)
+        } else {
+            Ok(Amend::Apply)
+        }
     }
 }
 
@@ -298,6 +335,35 @@ mod tests {
             delivered: false,
             collected: false,
         }
+    }
+
+    #[test]
+    fn a_job_is_cancelled_only_before_the_crew_sets_off_and_then_takes_no_step() {
+        use kummerer_contracts::VisitBegun;
+        assert_eq!(progress(JobStatus::Scheduled).amend(true), Ok(Amend::Apply));
+        // A failed attempt before changed no hands.
+        assert_eq!(progress(JobStatus::Failed).amend(true), Ok(Amend::Apply));
+        let on_the_way = Progress {
+            on_the_way: true,
+            ..progress(JobStatus::Scheduled)
+        };
+        assert_eq!(on_the_way.amend(true), Err(VisitBegun::OnTheWay));
+        let delivered = Progress {
+            delivered: true,
+            ..progress(JobStatus::Scheduled)
+        };
+        assert_eq!(delivered.amend(true), Err(VisitBegun::StepRecorded));
+        assert_eq!(
+            progress(JobStatus::Completed).amend(true),
+            Err(VisitBegun::Completed)
+        );
+        let cancelled = progress(JobStatus::Cancelled);
+        assert_eq!(cancelled.amend(true), Ok(Amend::AlreadyCancelled));
+        assert_eq!(cancelled.amend(false), Err(VisitBegun::Cancelled));
+        assert_eq!(
+            cancelled.record(Step::OnTheWay),
+            Err(TransitionError::Cancelled)
+        );
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub struct Waiting {
     pub overdue: Option<OverdueKind>,
 }
 
-/// The job's wait at `now`; `None` when it waits for nobody (completed).
+/// The job's wait at `now`; `None` when it waits for nobody (completed or cancelled).
 pub fn waiting(job: JobFacts, now: DateTime<Utc>) -> Option<Waiting> {
     let dispatch = if job.covered {
         Holder::Dispatcher
@@ -94,7 +94,7 @@ pub fn waiting(job: JobFacts, now: DateTime<Utc>) -> Option<Waiting> {
         Holder::Operator
     };
     let w = match job.status {
-        JobStatus::Completed => return None,
+        JobStatus::Completed | JobStatus::Cancelled => return None,
         JobStatus::Failed => {
             let due_at = job.changed_at + RESCHEDULE_WITHIN;
             Waiting {

@@ -44,6 +44,10 @@ impl Handler for ClaimsHandler {
                 let env = msg.decode::<ReturnArrivedV1>()?;
                 super::returns::return_arrived(txn, &env).await
             }
+            kummerer_contracts::ClaimWithdrawnV1::TYPE => {
+                let env = msg.decode::<kummerer_contracts::ClaimWithdrawnV1>()?;
+                super::withdrawals::claim_withdrawn(txn, &env).await
+            }
             other => Err(HandleError::Permanent(format!("unexpected type {other}"))),
         }
     }

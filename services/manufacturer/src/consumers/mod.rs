@@ -5,3 +5,4 @@ pub mod claims;
 pub mod disputes;
 pub mod evidence;
 pub mod returns;
+pub mod withdrawals;

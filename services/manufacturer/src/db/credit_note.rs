@@ -110,6 +110,7 @@ pub async fn lock_batch<C: ConnectionTrait>(
                AND c.status IN ('accepted', 'partly_accepted') \
                AND c.decided_at >= $3 AND c.decided_at < $4 \
                AND NOT EXISTS (SELECT 1 FROM credit_note_lines l WHERE l.claim_id = c.id) \
+               AND NOT EXISTS (SELECT 1 FROM claim_withdrawals w WHERE w.claim_id = c.id) \
              ORDER BY c.decided_at, c.id \
              FOR UPDATE OF c",
             vec![

@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod manufacturer;
 pub mod serial;
 pub mod webhook;
+pub mod withdrawal;
 
 use sea_orm::DbErr;
 

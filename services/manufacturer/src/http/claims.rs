@@ -237,7 +237,7 @@ pub struct DecisionBody {
     responses(
         (status = 200, description = "The decided claim", body = ClaimView),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "`claim_already_decided`, `claim_awaiting_return` (its unit was requested back and has not arrived), `claim_not_pending` (`request_return` on a claim that is not pending), `request_in_progress`; the detail names the claim's status", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "`claim_already_decided`, `claim_awaiting_return` (its unit was requested back and has not arrived), `claim_not_pending` (`request_return` on a claim that is not pending), `claim_withdrawn` (the retailer cancelled the swap), `request_in_progress`; the detail names the claim's status", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
@@ -281,6 +281,12 @@ pub async fn decide(
     let c = claim::lock(&txn, mid, id)
         .await?
         .ok_or_else(|| Problem::not_found("claim"))?;
+    if crate::db::withdrawal::exists(&txn, c.id).await? {
+        return Err(Problem::conflict(
+            "claim_withdrawn",
+            "the retailer withdrew the claim (its swap was cancelled): it is not decided",
+        ));
+    }
     let open = c.open_claim()?;
     let decision = rule(&open, &input).map_err(|e| match e {
         DecisionError::AlreadyDecided(s @ ClaimStatus::ReturnRequested) => {

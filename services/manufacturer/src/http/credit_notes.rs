@@ -177,7 +177,7 @@ fn parse_scope(body: &IssueBody) -> Result<Scope, Problem> {
     responses(
         (status = 201, description = "The notes issued", body = IssuedNotes),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "`claim_already_credited`, `claim_not_creditable` (not accepted or partly accepted), `request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "`claim_already_credited`, `claim_not_creditable` (not accepted or partly accepted), `claim_withdrawn` (the retailer cancelled the swap), `request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `nothing_to_credit` (an empty batch), `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
@@ -209,6 +209,12 @@ pub async fn issue(
                         "the claim is {}: only accepted or partly accepted claims are credited",
                         c.status
                     ),
+                ));
+            }
+            if crate::db::withdrawal::exists(&txn, c.id).await? {
+                return Err(Problem::conflict(
+                    "claim_withdrawn",
+                    "the retailer withdrew the claim (its swap was cancelled): it is not credited",
                 ));
             }
             let amount = c.decided_money()?.amount;

@@ -20,7 +20,9 @@
 //! - `manufacturer.claim.return_requested.v1` → `return_requested` (depot, deadline, who pays
 //!   the freight);
 //! - `logistics.return.arrived.v1` → `return_arrived`;
-//! - `manufacturer.claim.inspected.v1` → `claim_inspected`.
+//! - `manufacturer.claim.inspected.v1` → `claim_inspected`;
+//! - `logistics.job.cancelled.v1` / `job.cancel_refused.v1` → the cancellation saga's end
+//!   (`case_events/cancel.rs`).
 //!
 //! The swap or claim is looked up by its id *and* the event's retailer id; one that does not
 //! exist (or belongs to another retailer, or to another case than the event says) can never be
@@ -38,6 +40,7 @@ use kummerer_contracts::{
 use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
+mod cancel;
 mod claims;
 mod replacement;
 
@@ -58,6 +61,8 @@ pub enum CaseEvent {
     ReturnRequested(ReturnRequestedV1),
     ReturnArrived(ReturnArrivedV1),
     ClaimInspected(ClaimInspectedV1),
+    JobCancelled(kummerer_contracts::JobCancelledV1),
+    CancelRefused(kummerer_contracts::JobCancelRefusedV1),
 }
 
 /// Why an event cannot be applied. Every variant but `Db` is a fact that will never fit, however
@@ -168,6 +173,8 @@ pub async fn apply(
             );
             claim_entry(txn, message_id, ids, entry, ev.inspected_at).await
         }
+        CaseEvent::JobCancelled(ev) => cancel::job_cancelled(txn, message_id, ev).await,
+        CaseEvent::CancelRefused(ev) => cancel::cancel_refused(txn, message_id, ev).await,
     }
 }
 

@@ -8,8 +8,9 @@
 //! is retried.
 
 use kummerer_contracts::{
-    ClaimDecidedV1, ClaimInspectedV1, Event, JobCompletedV1, JobDeliveredV1, JobFailedV1,
-    JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1, ReturnRequestedV1, UnitCollectedV1,
+    ClaimDecidedV1, ClaimInspectedV1, Event, JobCancelRefusedV1, JobCancelledV1, JobCompletedV1,
+    JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1, ReturnRequestedV1,
+    UnitCollectedV1,
 };
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
@@ -50,6 +51,8 @@ fn decode(msg: &Incoming) -> Result<CaseEvent, HandleError> {
         ReturnRequestedV1::TYPE => CaseEvent::ReturnRequested(msg.decode()?.data),
         ReturnArrivedV1::TYPE => CaseEvent::ReturnArrived(msg.decode()?.data),
         ClaimInspectedV1::TYPE => CaseEvent::ClaimInspected(msg.decode()?.data),
+        JobCancelledV1::TYPE => CaseEvent::JobCancelled(msg.decode()?.data),
+        JobCancelRefusedV1::TYPE => CaseEvent::CancelRefused(msg.decode()?.data),
         other => return Err(HandleError::Permanent(format!("unexpected type {other}"))),
     })
 }

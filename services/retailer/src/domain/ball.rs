@@ -192,6 +192,10 @@ impl State {
             }
             TimelineKind::ClaimInspected => self.claim.unit = Return::Inspected,
             TimelineKind::CaseRefused => self.refused = true,
+            // A cancelled swap closes the case: nobody holds it any more.
+            TimelineKind::SwapCancelled => self.refused = true,
+            // The request waits for logistics' answer; a refusal leaves the visit as it was.
+            TimelineKind::SwapCancelRequested | TimelineKind::SwapCancelRefused => {}
             // Flags and money move nobody.
             TimelineKind::CollectedSerialMismatch | TimelineKind::Credited => {}
         }

@@ -20,6 +20,7 @@ impl Step {
     pub fn of(case: CaseStatus, swap: Option<SwapStatus>) -> Step {
         match (case, swap) {
             (CaseStatus::Refused, _) => Step::Refused,
+            (_, Some(SwapStatus::Cancelled)) => Step::Closed,
             (_, Some(SwapStatus::Delivered)) | (CaseStatus::Delivered, _) => Step::Delivered,
             (_, Some(SwapStatus::Scheduled)) => Step::DeliveryScheduled,
             (_, Some(SwapStatus::OnTheWay)) => Step::OnTheWay,

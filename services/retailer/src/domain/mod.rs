@@ -5,6 +5,7 @@
 pub mod agreement;
 pub mod authority;
 pub mod ball;
+pub mod cancel;
 pub mod case;
 pub mod claim;
 pub mod csv;

@@ -84,15 +84,18 @@ pub enum SwapStatus {
     OnTheWay,
     Delivered,
     FailedAttempt,
+    /// Cancelled before the crew set off (logistics confirmed it): final.
+    Cancelled,
 }
 
 impl SwapStatus {
-    pub const ALL: [SwapStatus; 5] = [
+    pub const ALL: [SwapStatus; 6] = [
         SwapStatus::Approved,
         SwapStatus::Scheduled,
         SwapStatus::OnTheWay,
         SwapStatus::Delivered,
         SwapStatus::FailedAttempt,
+        SwapStatus::Cancelled,
     ];
 
     /// The stored value, as the column holds it.
@@ -109,7 +112,7 @@ impl SwapStatus {
 /// Whether a logistics fact that happened `at` and puts the swap into `next` replaces the
 /// `current` status (whose fact happened `current_at`).
 ///
-/// - `delivered` is final;
+/// - `delivered` and `cancelled` are final;
 /// - `approved` is the retailer's own starting point: any logistics fact moves it on, whatever
 ///   the two services' clocks say;
 /// - a delivery always wins over an attempt or a schedule;
@@ -122,7 +125,7 @@ pub fn status_follows(
     at: DateTime<Utc>,
 ) -> bool {
     match current {
-        SwapStatus::Delivered => false,
+        SwapStatus::Delivered | SwapStatus::Cancelled => false,
         SwapStatus::Approved => true,
         SwapStatus::Scheduled | SwapStatus::OnTheWay | SwapStatus::FailedAttempt => {
             next == SwapStatus::Delivered || at >= current_at

@@ -16,7 +16,7 @@ use actix_web::{FromRequest, Handler, Responder, Scope, guard, web};
 use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use api::{
-    admin_auth, authority, cases, disputes, entitlement, key_auth, keys, ledger, products,
+    admin_auth, authority, cancel, cases, disputes, entitlement, key_auth, keys, ledger, products,
     retailers, sales, staff,
 };
 use pages::status;
@@ -94,6 +94,13 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         Method::POST,
         "/{rid}/cases/{case_id}/swap",
         cases::approve_swap,
+    );
+    let scope = keyed(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/cases/{case_id}/swap/cancel",
+        cancel::create,
     );
     let scope = keyed(
         scope,

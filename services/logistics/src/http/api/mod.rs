@@ -56,6 +56,10 @@ impl From<StepError> for Problem {
                 reason: TransitionError::PartlyRecorded,
                 ..
             } => Problem::conflict("visit_partly_recorded", e.to_string()),
+            StepError::Refused {
+                reason: TransitionError::Cancelled,
+                ..
+            } => Problem::conflict("job_cancelled", e.to_string()),
             StepError::SerialMismatch(m) => unprocessable(
                 "serial_mismatch",
                 "The collected serial is not the case's",
@@ -87,6 +91,7 @@ impl From<DispatchError> for Problem {
             ),
             DispatchError::Busy(_) => Problem::conflict("job_busy", e.to_string()),
             DispatchError::Db(e) => e.into(),
+            DispatchError::Cancelled(_) => Problem::conflict("job_cancelled", e.to_string()),
         }
     }
 }

@@ -276,6 +276,45 @@ pub fn describe(entry: &TimelineEntry) -> Described {
                 text(number).map(|n| format!("credit note {n}")),
             ]),
         ),
+        TimelineEntry::SwapCancelRequested {
+            reason,
+            requested_by,
+            ..
+        } => (
+            "Cancellation of the swap requested",
+            sentence(vec![
+                text(reason).map(|s| format!("“{s}”")),
+                text(requested_by).map(|s| format!("by {s}")),
+                Some("waiting for logistics".to_owned()),
+            ]),
+        ),
+        TimelineEntry::SwapCancelled {
+            stock_released,
+            claim_withdrawn,
+            ..
+        } => (
+            "Swap cancelled",
+            sentence(vec![
+                Some("no crew will go".to_owned()),
+                stock_released.then(|| "the replacement is back in stock".to_owned()),
+                claim_withdrawn.then(|| "the claim is withdrawn".to_owned()),
+                Some("the case is closed".to_owned()),
+            ]),
+        ),
+        TimelineEntry::SwapCancelRefused { reason, .. } => (
+            "Cancellation refused: the swap goes on",
+            sentence(vec![Some(
+                match reason {
+                    kummerer_contracts::VisitBegun::OnTheWay => "the crew is already on the way",
+                    kummerer_contracts::VisitBegun::StepRecorded => {
+                        "the crew already delivered or collected"
+                    }
+                    kummerer_contracts::VisitBegun::Completed => "the visit is done",
+                    kummerer_contracts::VisitBegun::Cancelled => "the visit is cancelled",
+                }
+                .to_owned(),
+            )]),
+        ),
     };
     Described {
         what: what.to_owned(),

@@ -9,7 +9,7 @@ pub use describe::{Described, describe, describe_stored, window_text};
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{
     ClaimId, ClaimOutcome, CreditNoteId, DecidedBy, Depot, DepotId, FailureReason, FreightPayer,
-    InspectionResult, JobId, ManufacturerId, Money, ShipmentId, SwapId, TimeWindow,
+    InspectionResult, JobId, ManufacturerId, Money, ShipmentId, SwapId, TimeWindow, VisitBegun,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -156,6 +156,27 @@ pub enum TimelineEntry {
         number: String,
         amount: Money,
     },
+    /// Staff asked to cancel the swap (approved by mistake); logistics answers.
+    SwapCancelRequested {
+        swap_id: SwapId,
+        reason: String,
+        requested_by: String,
+    },
+    /// Logistics cancelled the job before the crew set off: the swap is cancelled, the reserved
+    /// unit back in stock, the claim withdrawn and the case closed.
+    SwapCancelled {
+        swap_id: SwapId,
+        job_id: JobId,
+        stock_released: bool,
+        claim_withdrawn: bool,
+    },
+    /// Logistics refused to cancel: the crew already set off (or the visit is done); the swap
+    /// goes on.
+    SwapCancelRefused {
+        swap_id: SwapId,
+        job_id: JobId,
+        reason: VisitBegun,
+    },
 }
 
 /// The kind of a timeline entry alone, as stored in `timeline.kind` (what the ball and the
@@ -179,6 +200,9 @@ pub enum TimelineKind {
     ClaimInspected,
     ClaimDisputed,
     Credited,
+    SwapCancelRequested,
+    SwapCancelled,
+    SwapCancelRefused,
 }
 
 impl TimelineKind {
@@ -241,6 +265,9 @@ impl TimelineEntry {
             TimelineEntry::ClaimInspected { .. } => TimelineKind::ClaimInspected,
             TimelineEntry::ClaimDisputed { .. } => TimelineKind::ClaimDisputed,
             TimelineEntry::Credited { .. } => TimelineKind::Credited,
+            TimelineEntry::SwapCancelRequested { .. } => TimelineKind::SwapCancelRequested,
+            TimelineEntry::SwapCancelled { .. } => TimelineKind::SwapCancelled,
+            TimelineEntry::SwapCancelRefused { .. } => TimelineKind::SwapCancelRefused,
         }
     }
 
@@ -250,7 +277,8 @@ impl TimelineEntry {
             TimelineEntry::SwapApproved { .. }
             | TimelineEntry::ClaimSubmitted { .. }
             | TimelineEntry::CaseRefused { .. }
-            | TimelineEntry::ClaimDisputed { .. } => Source::Retailer,
+            | TimelineEntry::ClaimDisputed { .. }
+            | TimelineEntry::SwapCancelRequested { .. } => Source::Retailer,
             TimelineEntry::JobScheduled { .. }
             | TimelineEntry::OnTheWay { .. }
             | TimelineEntry::Delivered { .. }
@@ -258,12 +286,21 @@ impl TimelineEntry {
             | TimelineEntry::DeliveredAndCollected { .. }
             | TimelineEntry::CollectedSerialMismatch { .. }
             | TimelineEntry::DeliveryFailed { .. }
-            | TimelineEntry::ReturnArrived { .. } => Source::Logistics,
+            | TimelineEntry::ReturnArrived { .. }
+            | TimelineEntry::SwapCancelled { .. }
+            | TimelineEntry::SwapCancelRefused { .. } => Source::Logistics,
             TimelineEntry::ClaimDecided { .. }
             | TimelineEntry::ReturnRequested { .. }
             | TimelineEntry::ClaimInspected { .. }
             | TimelineEntry::Credited { .. } => Source::Manufacturer,
         }
+    }
+
+    /// The dedup key of the serial-mismatch flag of the visit `job_id`: one per visit, whether
+    /// `job.collected` or `job.completed` reports it (or both).
+    /// The dedup key of the swap's cancellation: once per swap, however often logistics says so.
+    pub fn cancelled_key(swap_id: SwapId) -> String {
+        format!("{}:{swap_id}", TimelineKind::SwapCancelled.as_string())
     }
 
     /// The dedup key of the serial-mismatch flag of the visit `job_id`: one per visit, whether

@@ -3,6 +3,7 @@
 
 pub mod admin_auth;
 pub mod authority;
+pub mod cancel;
 pub mod cases;
 pub mod disputes;
 pub mod entitlement;

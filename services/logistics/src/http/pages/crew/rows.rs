@@ -79,6 +79,7 @@ fn status_label(j: &jobs::Model) -> &'static str {
     match j.status {
         JobStatus::Completed => "completed",
         JobStatus::Failed => "failed attempt",
+        JobStatus::Cancelled => "cancelled by the retailer",
         JobStatus::Scheduled => match (j.delivered_at, j.collected_at) {
             (Some(_), None) => "delivered · to collect",
             (None, Some(_)) => "collected · to deliver",
@@ -134,7 +135,7 @@ impl From<jobs::Model> for VisitRow {
             delivered: j.delivered_at.is_some(),
             collected: j.collected_at.is_some(),
             pickup,
-            open: j.status != JobStatus::Completed,
+            open: !matches!(j.status, JobStatus::Completed | JobStatus::Cancelled),
             window: format!(
                 "{}–{} UTC",
                 j.window_start.format("%H:%M"),

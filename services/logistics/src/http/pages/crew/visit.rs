@@ -232,7 +232,7 @@ impl Refusal {
                 ..
             } => Refusal::AlreadyCompleted,
             StepError::Refused {
-                reason: TransitionError::PartlyRecorded,
+                reason: TransitionError::PartlyRecorded | TransitionError::Cancelled,
                 ..
             }
             | StepError::Busy(_) => {

@@ -220,7 +220,7 @@ async fn job_page(
             kind: e.kind,
         })
         .collect();
-    let completed = job.status == JobStatus::Completed;
+    let completed = matches!(job.status, JobStatus::Completed | JobStatus::Cancelled);
     let detail = JobDetail {
         id: job.id,
         customer: job.address_name.clone(),
@@ -298,7 +298,8 @@ async fn refused(
         | DispatchError::CrewInactive(_)
         | DispatchError::CrewFull { .. }
         | DispatchError::CrewNameTaken(_)
-        | DispatchError::Busy(_) => (StatusCode::CONFLICT, Errors::general(e.to_string())),
+        | DispatchError::Busy(_)
+        | DispatchError::Cancelled(_) => (StatusCode::CONFLICT, Errors::general(e.to_string())),
         DispatchError::Db(e) if crate::app::unstorable(&e) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Errors::general("text must not contain NUL characters"),
