@@ -10,6 +10,7 @@ pub const RETURN_ITEMS: &str = "kummerer_logistics_return_items_total";
 pub const RETURN_SHIPMENTS_DISPATCHED: &str =
     "kummerer_logistics_return_shipments_dispatched_total";
 pub const RETURN_UNITS_ARRIVED: &str = "kummerer_logistics_return_units_arrived_total";
+pub const RETURN_ITEMS_WITHDRAWN: &str = "kummerer_logistics_return_items_withdrawn_total";
 
 /// Gives logistics' series their HELP text.
 pub fn describe() {
@@ -28,6 +29,10 @@ pub fn describe() {
     describe_counter!(
         RETURN_ITEMS,
         "Units requested back by a manufacturer and placed in a return shipment."
+    );
+    describe_counter!(
+        RETURN_ITEMS_WITHDRAWN,
+        "Return items the manufacturer withdrew before their shipment left."
     );
     describe_counter!(
         RETURN_SHIPMENTS_DISPATCHED,

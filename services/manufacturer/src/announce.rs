@@ -34,3 +34,37 @@ pub async fn decided<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// The return of claim `c` (decided meanwhile) is withdrawn for `reason`: the history says so,
+/// and `manufacturer.claim.return_withdrawn.v1` tells logistics (which removes the item unless
+/// the unit travels) and the retailer.
+pub async fn return_withdrawn<C: ConnectionTrait>(
+    txn: &C,
+    c: &claim::Model,
+    reason: crate::domain::returns::WithdrawReason,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    crate::db::claim_event::append(
+        txn,
+        c.id,
+        crate::db::claim_event::RETURN_WITHDRAWN,
+        now,
+        serde_json::json!({ "reason": reason.as_str(), "return_by": c.return_by }),
+    )
+    .await?;
+    kummerer_messaging::enqueue(
+        txn,
+        kummerer_contracts::ReturnWithdrawnV1 {
+            claim_id: c.id.into(),
+            swap_id: c.swap_id.into(),
+            case_id: c.case_id.into(),
+            retailer_id: c.retailer_id.into(),
+            manufacturer_id: c.manufacturer_id.into(),
+            serial: c.serial.clone(),
+            reason: reason.as_str().to_owned(),
+            withdrawn_at: now,
+        },
+    )
+    .await?;
+    Ok(())
+}

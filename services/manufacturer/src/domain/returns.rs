@@ -8,7 +8,37 @@ use kummerer_contracts::events::Address;
 use kummerer_contracts::ids::DepotId;
 use uuid::Uuid;
 
+use super::claim::ClaimStatus;
+use super::decision::OpenClaim;
 use super::input::Invalid;
+
+/// Why a return is withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithdrawReason {
+    /// The manufacturer decided the claim without waiting for the unit.
+    Decided,
+    /// The unit was not at the depot by `return_by`: the agreement's default outcome applied.
+    ReturnByPassed,
+}
+
+impl WithdrawReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WithdrawReason::Decided => "decided",
+            WithdrawReason::ReturnByPassed => "return_by_passed",
+        }
+    }
+}
+
+/// A claim waiting for its unit (`return_requested`) may be decided without it — by the
+/// manufacturer, or by its `return_by` passing — exactly as a pending one; the return is then
+/// withdrawn. `None` for any other status (decided as it stands).
+pub fn decided_without_unit(claim: &OpenClaim) -> Option<OpenClaim> {
+    (claim.status == ClaimStatus::ReturnRequested).then(|| OpenClaim {
+        status: ClaimStatus::Pending,
+        ..claim.clone()
+    })
+}
 
 /// Longest name or address line a depot may have.
 pub const TEXT_MAX: usize = 200;

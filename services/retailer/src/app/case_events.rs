@@ -55,6 +55,7 @@ pub enum CaseEvent {
     ReturnRequested(ReturnRequestedV1),
     ReturnArrived(ReturnArrivedV1),
     ClaimInspected(ClaimInspectedV1),
+    ReturnWithdrawn(kummerer_contracts::ReturnWithdrawnV1),
 }
 
 /// Why an event cannot be applied. Every variant but `Db` is a fact that will never fit, however
@@ -134,6 +135,19 @@ pub async fn apply(
                 ev.case_id.as_uuid(),
             );
             claim_entry(txn, message_id, ids, entry, ev.requested_at).await
+        }
+        CaseEvent::ReturnWithdrawn(ev) => {
+            let entry = TimelineEntry::ReturnWithdrawn {
+                claim_id: ev.claim_id,
+                reason: ev.reason.clone(),
+            };
+            let ids = ClaimIds::of(
+                ev.retailer_id.as_uuid(),
+                ev.claim_id.as_uuid(),
+                ev.swap_id.as_uuid(),
+                ev.case_id.as_uuid(),
+            );
+            claim_entry(txn, message_id, ids, entry, ev.withdrawn_at).await
         }
         CaseEvent::ReturnArrived(ev) => {
             let entry = TimelineEntry::ReturnArrived {

@@ -156,6 +156,12 @@ pub enum TimelineEntry {
         number: String,
         amount: Money,
     },
+    /// The manufacturer no longer wants the unit back (`decided`: it decided without it;
+    /// `return_by_passed`: the unit was not at the depot in time).
+    ReturnWithdrawn {
+        claim_id: ClaimId,
+        reason: String,
+    },
 }
 
 /// The kind of a timeline entry alone, as stored in `timeline.kind` (what the ball and the
@@ -179,6 +185,7 @@ pub enum TimelineKind {
     ClaimInspected,
     ClaimDisputed,
     Credited,
+    ReturnWithdrawn,
 }
 
 impl TimelineKind {
@@ -241,6 +248,7 @@ impl TimelineEntry {
             TimelineEntry::ClaimInspected { .. } => TimelineKind::ClaimInspected,
             TimelineEntry::ClaimDisputed { .. } => TimelineKind::ClaimDisputed,
             TimelineEntry::Credited { .. } => TimelineKind::Credited,
+            TimelineEntry::ReturnWithdrawn { .. } => TimelineKind::ReturnWithdrawn,
         }
     }
 
@@ -262,7 +270,8 @@ impl TimelineEntry {
             TimelineEntry::ClaimDecided { .. }
             | TimelineEntry::ReturnRequested { .. }
             | TimelineEntry::ClaimInspected { .. }
-            | TimelineEntry::Credited { .. } => Source::Manufacturer,
+            | TimelineEntry::Credited { .. }
+            | TimelineEntry::ReturnWithdrawn { .. } => Source::Manufacturer,
         }
     }
 
