@@ -35,23 +35,16 @@ pub async fn decided<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The return of claim `c` (decided meanwhile) is withdrawn for `reason`: the history says so,
-/// and `manufacturer.claim.return_withdrawn.v1` tells logistics (which removes the item unless
-/// the unit travels) and the retailer.
+/// The return of claim `c` (decided meanwhile) is withdrawn for `reason`:
+/// `manufacturer.claim.return_withdrawn.v1` tells logistics (which removes the item unless the
+/// unit travels) and the retailer. The claim's history says so in the `decided` event
+/// (`return_withdrawn`: the reason; see [`crate::domain::returns::withdrawal_detail`]).
 pub async fn return_withdrawn<C: ConnectionTrait>(
     txn: &C,
     c: &claim::Model,
     reason: crate::domain::returns::WithdrawReason,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    crate::db::claim_event::append(
-        txn,
-        c.id,
-        crate::db::claim_event::RETURN_WITHDRAWN,
-        now,
-        serde_json::json!({ "reason": reason.as_str(), "return_by": c.return_by }),
-    )
-    .await?;
     kummerer_messaging::enqueue(
         txn,
         kummerer_contracts::ReturnWithdrawnV1 {

@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::db::{claim, claim_event, deadlines};
 use crate::domain::claim::rule_decider;
-use crate::domain::returns::{WithdrawReason, decided_without_unit};
+use crate::domain::returns::{WithdrawReason, decided_without_unit, withdrawal_detail};
 use crate::domain::{DecisionError, deem};
 
 /// How often the worker looks for due claims.
@@ -59,21 +59,17 @@ pub async fn fire_deadlines(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
             now,
         )
         .await?;
-        claim_event::append(
-            &txn,
-            id,
-            claim_event::DECIDED,
-            now,
-            json!({
-                "outcome": decision.outcome.as_str(),
-                "amount": decision.amount,
-                "reason_code": decision.reason_code,
-                "decided_by": decided_by,
-                "rule": rule,
-                "deadline_at": updated.deadline_at,
-            }),
-        )
-        .await?;
+        let mut details = json!({
+            "outcome": decision.outcome.as_str(),
+            "amount": decision.amount,
+            "reason_code": decision.reason_code,
+            "decided_by": decided_by,
+            "rule": rule,
+            "deadline_at": updated.deadline_at,
+        });
+        let withdrawn = without_unit.as_ref().map(|_| WithdrawReason::ReturnByPassed);
+        withdrawal_detail(&mut details, withdrawn);
+        claim_event::append(&txn, id, claim_event::DECIDED, now, details).await?;
         crate::announce::decided(
             &txn,
             &updated,
@@ -84,9 +80,8 @@ pub async fn fire_deadlines(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
             now,
         )
         .await?;
-        if without_unit.is_some() {
-            crate::announce::return_withdrawn(&txn, &updated, WithdrawReason::ReturnByPassed, now)
-                .await?;
+        if let Some(reason) = withdrawn {
+            crate::announce::return_withdrawn(&txn, &updated, reason, now).await?;
         }
         crate::webhooks::claim_updated(&txn, id, "decided").await?;
         tracing::info!(claim.id = %id, rule, return_withdrawn = without_unit.is_some(), "claim decided by its deadline");

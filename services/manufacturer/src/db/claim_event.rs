@@ -17,8 +17,6 @@ pub const INSPECTED: &str = "inspected";
 pub const DISPUTED: &str = "disputed";
 /// A message that could not change the claim (e.g. a second dispute), kept for the record.
 pub const IGNORED: &str = "ignored";
-/// The unit is no longer wanted back (decided without it, or `return_by` passed).
-pub const RETURN_WITHDRAWN: &str = "return_withdrawn";
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "claim_events")]

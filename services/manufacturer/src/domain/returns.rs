@@ -30,6 +30,14 @@ impl WithdrawReason {
     }
 }
 
+/// Adds to the details of a `decided` event that the decision withdrew the claim's return, and
+/// why (`"return_withdrawn": "decided"` or `"return_by_passed"`); nothing for `None`.
+pub fn withdrawal_detail(details: &mut serde_json::Value, reason: Option<WithdrawReason>) {
+    if let (Some(reason), Some(map)) = (reason, details.as_object_mut()) {
+        map.insert("return_withdrawn".to_owned(), reason.as_str().into());
+    }
+}
+
 /// A claim waiting for its unit (`return_requested`) may be decided without it — by the
 /// manufacturer, or by its `return_by` passing — exactly as a pending one; the return is then
 /// withdrawn. `None` for any other status (decided as it stands).

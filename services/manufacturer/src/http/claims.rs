@@ -20,6 +20,7 @@ use crate::db::{claim, claim_event, claim_evidence};
 use crate::domain::claim::MANUFACTURER_DECIDER;
 use crate::domain::decision::check_input;
 use crate::domain::listing;
+use crate::domain::returns::WithdrawReason;
 use crate::domain::{
     ClaimFlag, ClaimStatus, DecisionError, DecisionInput, DecisionOutcome, Invalid, decide as rule,
 };
@@ -231,7 +232,7 @@ pub struct DecisionBody {
 /// `freight_paid_by`) asks for a pending claim's unit back: the claim is `return_requested`
 /// until the unit arrives, due at `return_by` (then the agreement's default outcome applies).
 /// Deciding a `return_requested` claim without its unit withdraws the return
-/// (`return_withdrawn` in its events; logistics removes the unit from its shipment unless it
+/// (`return_withdrawn` in its `decided` event; logistics removes the unit from its shipment unless it
 /// already travels, then it simply arrives). Of two concurrent decisions one wins; the other
 /// is a 409.
 #[utoipa::path(
@@ -307,21 +308,17 @@ pub async fn decide(
         decided_at,
     )
     .await?;
-    claim_event::append(
-        &txn,
-        id,
-        claim_event::DECIDED,
-        decided_at,
-        json!({
-            "outcome": decision.outcome.as_str(),
-            "amount": decision.amount,
-            "reason_code": decision.reason_code,
-            "decided_by": MANUFACTURER_DECIDER,
-            // Which of the manufacturer's keys decided (shown in the claim's events).
-            "key": {"id": me.key_id, "label": key_label},
-        }),
-    )
-    .await?;
+    let mut details = json!({
+        "outcome": decision.outcome.as_str(),
+        "amount": decision.amount,
+        "reason_code": decision.reason_code,
+        "decided_by": MANUFACTURER_DECIDER,
+        // Which of the manufacturer's keys decided (shown in the claim's events).
+        "key": {"id": me.key_id, "label": key_label},
+    });
+    let withdrawn = without_unit.as_ref().map(|_| WithdrawReason::Decided);
+    crate::domain::returns::withdrawal_detail(&mut details, withdrawn);
+    claim_event::append(&txn, id, claim_event::DECIDED, decided_at, details).await?;
     crate::announce::decided(
         &txn,
         &updated,
@@ -330,14 +327,8 @@ pub async fn decide(
         decided_at,
     )
     .await?;
-    if without_unit.is_some() {
-        crate::announce::return_withdrawn(
-            &txn,
-            &updated,
-            crate::domain::returns::WithdrawReason::Decided,
-            decided_at,
-        )
-        .await?;
+    if let Some(reason) = withdrawn {
+        crate::announce::return_withdrawn(&txn, &updated, reason, decided_at).await?;
     }
     crate::webhooks::claim_updated(&txn, id, "decided").await?;
     let view = claim_answer(&txn, updated).await?;
