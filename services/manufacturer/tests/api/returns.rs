@@ -216,18 +216,18 @@ async fn an_arrived_unit_left_undecided_gets_the_default_from_its_arrival() {
     let depot = create_depot(&svc, mid, "Retourenlager").await;
     let event = claim(mid, retailer, 60);
     arrive(&svc, mid, std::slice::from_ref(&event)).await;
+    let return_by = Utc::now() + TimeDelta::days(3);
     let r = post(
         &svc,
         &format!("{}/decision", claim_path(mid, event.claim_id.as_uuid())),
         &json!({"outcome": "request_return", "depot_id": depot,
-                "return_by": (Utc::now() + TimeDelta::days(3)).to_rfc3339(),
-                "freight_paid_by": "retailer"}),
+                "return_by": return_by.to_rfc3339(), "freight_paid_by": "retailer"}),
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    // However long it travels, no deadline fires.
+    // While it travels, nothing fires before its `return_by`.
     assert_eq!(
-        fire_deadlines(&svc.db, Utc::now() + TimeDelta::days(100))
+        fire_deadlines(&svc.db, return_by - TimeDelta::seconds(1))
             .await
             .unwrap(),
         0
