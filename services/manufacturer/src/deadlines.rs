@@ -67,7 +67,9 @@ pub async fn fire_deadlines(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
             "rule": rule,
             "deadline_at": updated.deadline_at,
         });
-        let withdrawn = without_unit.as_ref().map(|_| WithdrawReason::ReturnByPassed);
+        let withdrawn = without_unit
+            .as_ref()
+            .map(|_| WithdrawReason::ReturnByPassed);
         withdrawal_detail(&mut details, withdrawn);
         claim_event::append(&txn, id, claim_event::DECIDED, now, details).await?;
         crate::announce::decided(

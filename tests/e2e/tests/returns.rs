@@ -35,7 +35,9 @@ async fn pending_claim(system: &System, seed: &common::Seed, n: usize) -> Claim 
     system
         .claim_when(seed, claim_id, "pending", |c| c["status"] == "pending")
         .await;
-    system.wait_timeline(seed, case_id, &["job_scheduled"]).await;
+    system
+        .wait_timeline(seed, case_id, &["job_scheduled"])
+        .await;
     Claim {
         case_id,
         swap_id: serde_json::from_value(approved["swap_id"].clone()).unwrap(),
@@ -235,7 +237,13 @@ async fn a_return_is_taken_from_the_pool_leaves_with_what_is_collected_and_is_wi
     assert_eq!(pool["items"], json!([]), "{pool}");
 
     // Claim 4 is decided without its unit: the return is withdrawn.
-    let decided = decide(&system, &seed, withdrawn.claim_id, json!({"outcome": "accept"})).await;
+    let decided = decide(
+        &system,
+        &seed,
+        withdrawn.claim_id,
+        json!({"outcome": "accept"}),
+    )
+    .await;
     assert_eq!(decided["status"], "accepted", "{decided}");
     assert_eq!(
         last_decided(&decided)["details"]["return_withdrawn"],
@@ -243,7 +251,11 @@ async fn a_return_is_taken_from_the_pool_leaves_with_what_is_collected_and_is_wi
         "{decided}"
     );
     let case = system
-        .wait_timeline(&seed, withdrawn.case_id, &["return_withdrawn", "claim_decided"])
+        .wait_timeline(
+            &seed,
+            withdrawn.case_id,
+            &["return_withdrawn", "claim_decided"],
+        )
         .await;
     let entry = common::entry(&case, "return_withdrawn");
     assert_eq!(entry["details"]["reason"], "decided", "{case}");
@@ -284,7 +296,10 @@ async fn a_return_is_taken_from_the_pool_leaves_with_what_is_collected_and_is_wi
         .await;
     assert_eq!(sent["status"], "dispatched", "{sent}");
     assert_eq!(sent["items"].as_array().unwrap().len(), 2, "{sent}");
-    assert!(item_of(&sent["items"], waiting.claim_id).is_none(), "{sent}");
+    assert!(
+        item_of(&sent["items"], waiting.claim_id).is_none(),
+        "{sent}"
+    );
     let next = open_shipment_when(&system, &carrier, "the next shipment", |_| true).await;
     assert_ne!(next["id"], sid.as_str(), "{next}");
     let rest = next["items"].as_array().unwrap();
@@ -293,7 +308,13 @@ async fn a_return_is_taken_from_the_pool_leaves_with_what_is_collected_and_is_wi
     assert_eq!(rest[0]["state"], "awaiting_collection", "{next}");
 
     // Claim 1 is decided while its unit travels: the withdrawal is refused, the unit arrives.
-    let decided = decide(&system, &seed, pooled.claim_id, json!({"outcome": "accept"})).await;
+    let decided = decide(
+        &system,
+        &seed,
+        pooled.claim_id,
+        json!({"outcome": "accept"}),
+    )
+    .await;
     assert_eq!(decided["status"], "accepted", "{decided}");
     eventually("the refused withdrawal", DEADLINE, || async {
         let n = count(
@@ -328,20 +349,28 @@ async fn a_return_is_taken_from_the_pool_leaves_with_what_is_collected_and_is_wi
         .await;
     assert!(c["deadline_at"].is_string(), "{c}");
     // The decided claim's unit arrives too; the arrival changes nothing there.
-    eventually("the arrival recorded on the decided claim", DEADLINE, || async {
-        let kinds = strings(
-            &manufacturer,
-            &format!(
-                "SELECT kind FROM claim_events WHERE claim_id = '{}' ORDER BY id",
-                pooled.claim_id
-            ),
-        )
-        .await;
-        kinds.contains(&"ignored".to_owned()).then_some(())
-    })
+    eventually(
+        "the arrival recorded on the decided claim",
+        DEADLINE,
+        || async {
+            let kinds = strings(
+                &manufacturer,
+                &format!(
+                    "SELECT kind FROM claim_events WHERE claim_id = '{}' ORDER BY id",
+                    pooled.claim_id
+                ),
+            )
+            .await;
+            kinds.contains(&"ignored".to_owned()).then_some(())
+        },
+    )
     .await;
     system
-        .wait_timeline(&seed, pooled.case_id, &["return_withdrawn", "return_arrived"])
+        .wait_timeline(
+            &seed,
+            pooled.case_id,
+            &["return_withdrawn", "return_arrived"],
+        )
         .await;
     let case = system.case(&seed, waiting.case_id).await;
     assert!(
@@ -374,9 +403,12 @@ async fn a_unit_not_at_the_depot_by_return_by_gets_the_default_outcome_and_its_r
 
     // `return_by` passes: the agreement's default (accept) decides it, by rule.
     let c = system
-        .claim_when(&seed, claim.claim_id, "decided by its return deadline", |c| {
-            c["status"] == "accepted"
-        })
+        .claim_when(
+            &seed,
+            claim.claim_id,
+            "decided by its return deadline",
+            |c| c["status"] == "accepted",
+        )
         .await;
     assert_eq!(c["decided_by"], "rule:deadline_deemed_accepted", "{c}");
     assert_eq!(c["decided_amount"]["amount"], "424.20", "{c}");

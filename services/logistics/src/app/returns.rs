@@ -80,10 +80,11 @@ pub async fn dispatch(
             collected: r.collected_at.is_some(),
         })
         .collect();
-    let behind = check_dispatch(shipment.status, &units).map_err(|reason| ReturnError::Refused {
-        shipment: id,
-        reason,
-    })?;
+    let behind =
+        check_dispatch(shipment.status, &units).map_err(|reason| ReturnError::Refused {
+            shipment: id,
+            reason,
+        })?;
     let shipment = returns::set_dispatched(&txn, shipment, crew.id, date, now).await?;
     // Dispatched, the shipment is no longer the open one: the units left behind start the next.
     for &i in &behind {

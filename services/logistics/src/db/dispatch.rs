@@ -42,7 +42,8 @@ const CREW_COLUMNS: &str = "id, carrier_id, name, array_to_json(home_postcode_pr
 
 /// The SQL that turns a postcode column into the key prefixes are matched against; the same
 /// rule as [`crate::domain::dispatch::postcode_key`].
-pub(crate) const POSTCODE_KEY_SQL: &str = r"upper(regexp_replace(jobs.address_postcode, '\s', '', 'g'))";
+pub(crate) const POSTCODE_KEY_SQL: &str =
+    r"upper(regexp_replace(jobs.address_postcode, '\s', '', 'g'))";
 
 fn crew_from_row(row: &QueryResult) -> Result<Crew, DbErr> {
     let prefixes: serde_json::Value = row.try_get("", "prefixes")?;

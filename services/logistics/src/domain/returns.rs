@@ -201,12 +201,48 @@ mod tests {
     fn an_item_is_withdrawn_until_its_shipment_leaves() {
         use ShipmentStatus::*;
         let cases = [
-            (false, None, false, ItemState::AwaitingCarrier, Withdrawal::Remove),
-            (false, Some(Open), false, ItemState::AwaitingCollection, Withdrawal::Remove),
-            (false, Some(Open), true, ItemState::Ready, Withdrawal::Remove),
-            (false, Some(Dispatched), true, ItemState::Travelling, Withdrawal::Refused),
-            (false, Some(Arrived), true, ItemState::Arrived, Withdrawal::Refused),
-            (true, None, true, ItemState::Withdrawn, Withdrawal::AlreadyWithdrawn),
+            (
+                false,
+                None,
+                false,
+                ItemState::AwaitingCarrier,
+                Withdrawal::Remove,
+            ),
+            (
+                false,
+                Some(Open),
+                false,
+                ItemState::AwaitingCollection,
+                Withdrawal::Remove,
+            ),
+            (
+                false,
+                Some(Open),
+                true,
+                ItemState::Ready,
+                Withdrawal::Remove,
+            ),
+            (
+                false,
+                Some(Dispatched),
+                true,
+                ItemState::Travelling,
+                Withdrawal::Refused,
+            ),
+            (
+                false,
+                Some(Arrived),
+                true,
+                ItemState::Arrived,
+                Withdrawal::Refused,
+            ),
+            (
+                true,
+                None,
+                true,
+                ItemState::Withdrawn,
+                Withdrawal::AlreadyWithdrawn,
+            ),
         ];
         for (withdrawn, shipment, collected, state, withdrawal) in cases {
             let got = ItemState::of(withdrawn, shipment, collected);

@@ -340,7 +340,11 @@ impl ReturnItemView {
     pub fn new(row: ItemRow, shipment: Option<crate::domain::returns::ShipmentStatus>) -> Self {
         use crate::domain::returns::ItemState;
         let i = row.item;
-        let state = ItemState::of(i.withdrawn_at.is_some(), shipment, row.collected_at.is_some());
+        let state = ItemState::of(
+            i.withdrawn_at.is_some(),
+            shipment,
+            row.collected_at.is_some(),
+        );
         let done = matches!(state, ItemState::Arrived | ItemState::Withdrawn);
         ReturnItemView {
             state: state.as_str(),

@@ -180,7 +180,10 @@ pub async fn lock_of_claim<C: ConnectionTrait>(
 }
 
 /// Return item `id`.
-pub async fn find_item<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<items::Model>, DbErr> {
+pub async fn find_item<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> Result<Option<items::Model>, DbErr> {
     items::Entity::find_by_id(id).one(db).await
 }
 

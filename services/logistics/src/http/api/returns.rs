@@ -113,7 +113,10 @@ pub async fn pool(
 ) -> Result<HttpResponse, Problem> {
     let carrier_id = path.into_inner();
     let rows = returns::pool_of_carrier(db.get_ref(), carrier_id.0).await?;
-    let items = rows.into_iter().map(|r| ReturnItemView::new(r, None)).collect();
+    let items = rows
+        .into_iter()
+        .map(|r| ReturnItemView::new(r, None))
+        .collect();
     Ok(HttpResponse::Ok().json(ReturnItemList { items }))
 }
 
