@@ -17,6 +17,7 @@ mod migration;
 mod openapi;
 mod photos;
 mod regions;
+mod return_pool;
 mod returns;
 mod revisit;
 mod steps;
