@@ -207,6 +207,30 @@ mod tests {
     }
 
     #[test]
+    fn only_a_claim_waiting_for_its_unit_is_decided_without_it() {
+        use kummerer_contracts::{Currency, Money};
+        let open = |status| OpenClaim {
+            status,
+            price_paid: Money::new(499.into(), Currency::parse("EUR").unwrap()).unwrap(),
+            handling_fee: None,
+            suggested_amount: None,
+        };
+        let without = decided_without_unit(&open(ClaimStatus::ReturnRequested)).unwrap();
+        assert_eq!(without.status, ClaimStatus::Pending);
+        assert_eq!(without.price_paid, open(ClaimStatus::Pending).price_paid);
+        for s in ClaimStatus::ALL {
+            if s != ClaimStatus::ReturnRequested {
+                assert_eq!(decided_without_unit(&open(s)), None, "{s}");
+            }
+        }
+        let mut details = serde_json::json!({"outcome": "accept"});
+        withdrawal_detail(&mut details, None);
+        assert_eq!(details, serde_json::json!({"outcome": "accept"}));
+        withdrawal_detail(&mut details, Some(WithdrawReason::ReturnByPassed));
+        assert_eq!(details["return_withdrawn"], "return_by_passed");
+    }
+
+    #[test]
     fn a_return_needs_a_depot_a_future_time_and_a_payer() {
         let now = Utc::now();
         let ok = ReturnInput {
