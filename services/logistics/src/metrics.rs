@@ -11,6 +11,7 @@ pub const RETURN_SHIPMENTS_DISPATCHED: &str =
     "kummerer_logistics_return_shipments_dispatched_total";
 pub const RETURN_UNITS_ARRIVED: &str = "kummerer_logistics_return_units_arrived_total";
 pub const JOBS_OVERDUE: &str = "kummerer_logistics_jobs_overdue";
+pub const RETURN_ITEMS_WITHDRAWN: &str = "kummerer_logistics_return_items_withdrawn_total";
 
 /// Gives logistics' series their HELP text.
 pub fn describe() {
@@ -29,6 +30,10 @@ pub fn describe() {
     describe_counter!(
         RETURN_ITEMS,
         "Units requested back by a manufacturer and placed in a return shipment."
+    );
+    describe_counter!(
+        RETURN_ITEMS_WITHDRAWN,
+        "Return items the manufacturer withdrew before their shipment left."
     );
     describe_counter!(
         RETURN_SHIPMENTS_DISPATCHED,

@@ -34,3 +34,30 @@ pub async fn decided<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// The return of claim `c` (decided meanwhile) is withdrawn for `reason`:
+/// `manufacturer.claim.return_withdrawn.v1` tells logistics (which removes the item unless the
+/// unit travels) and the retailer. The claim's history says so in the `decided` event
+/// (`return_withdrawn`: the reason; see [`crate::domain::returns::withdrawal_detail`]).
+pub async fn return_withdrawn<C: ConnectionTrait>(
+    txn: &C,
+    c: &claim::Model,
+    reason: crate::domain::returns::WithdrawReason,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    kummerer_messaging::enqueue(
+        txn,
+        kummerer_contracts::ReturnWithdrawnV1 {
+            claim_id: c.id.into(),
+            swap_id: c.swap_id.into(),
+            case_id: c.case_id.into(),
+            retailer_id: c.retailer_id.into(),
+            manufacturer_id: c.manufacturer_id.into(),
+            serial: c.serial.clone(),
+            reason: reason.as_str().to_owned(),
+            withdrawn_at: now,
+        },
+    )
+    .await?;
+    Ok(())
+}

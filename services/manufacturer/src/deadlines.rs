@@ -2,6 +2,9 @@
 //! disputed) past its `deadline_at` gets the default outcome of the agreement version that
 //! judged it, decided by the rule `deadline_deemed_accepted` or
 //! `deadline_deemed_rejected`, and the retailer is told (`manufacturer.claim.decided.v1`).
+//! A claim waiting for its unit (`return_requested`) is due at its `return_by`: the unit not at
+//! the depot by then, it gets the default outcome the same way and its return is withdrawn
+//! (`manufacturer.claim.return_withdrawn.v1`, see [`crate::domain::returns::decided_without_unit`]).
 //!
 //! The timer is the `deadline_at` column itself, so it survives a restart; the sweep claims due
 //! claims with `FOR UPDATE SKIP LOCKED`, so replicas side by side decide each claim once. The
@@ -18,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::db::{claim, claim_event, deadlines};
 use crate::domain::claim::rule_decider;
+use crate::domain::returns::{WithdrawReason, decided_without_unit, withdrawal_detail};
 use crate::domain::{DecisionError, deem};
 
 /// How often the worker looks for due claims.
@@ -32,7 +36,8 @@ pub async fn fire_deadlines(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
     for (c, outcome) in due {
         let id = c.id;
         let open = c.open_claim()?;
-        let decision = match deem(&open, outcome) {
+        let without_unit = decided_without_unit(&open);
+        let decision = match deem(without_unit.as_ref().unwrap_or(&open), outcome) {
             Ok(d) => d,
             Err(DecisionError::AlreadyDecided(_)) => continue,
             Err(DecisionError::Invalid(errors)) => {
@@ -54,21 +59,19 @@ pub async fn fire_deadlines(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
             now,
         )
         .await?;
-        claim_event::append(
-            &txn,
-            id,
-            claim_event::DECIDED,
-            now,
-            json!({
-                "outcome": decision.outcome.as_str(),
-                "amount": decision.amount,
-                "reason_code": decision.reason_code,
-                "decided_by": decided_by,
-                "rule": rule,
-                "deadline_at": updated.deadline_at,
-            }),
-        )
-        .await?;
+        let mut details = json!({
+            "outcome": decision.outcome.as_str(),
+            "amount": decision.amount,
+            "reason_code": decision.reason_code,
+            "decided_by": decided_by,
+            "rule": rule,
+            "deadline_at": updated.deadline_at,
+        });
+        let withdrawn = without_unit
+            .as_ref()
+            .map(|_| WithdrawReason::ReturnByPassed);
+        withdrawal_detail(&mut details, withdrawn);
+        claim_event::append(&txn, id, claim_event::DECIDED, now, details).await?;
         crate::announce::decided(
             &txn,
             &updated,
@@ -79,8 +82,11 @@ pub async fn fire_deadlines(db: &DatabaseConnection, now: DateTime<Utc>) -> Resu
             now,
         )
         .await?;
+        if let Some(reason) = withdrawn {
+            crate::announce::return_withdrawn(&txn, &updated, reason, now).await?;
+        }
         crate::webhooks::claim_updated(&txn, id, "decided").await?;
-        tracing::info!(claim.id = %id, rule, "claim decided by its deadline");
+        tracing::info!(claim.id = %id, rule, return_withdrawn = without_unit.is_some(), "claim decided by its deadline");
         decided += 1;
     }
     txn.commit().await?;

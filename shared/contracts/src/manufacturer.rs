@@ -140,6 +140,33 @@ impl Event for ReturnRequestedV1 {
     }
 }
 
+/// `manufacturer.claim.return_withdrawn.v1`: the manufacturer no longer wants the unit back (it
+/// decided the claim without it, or the claim's `return_by` passed before the unit reached the
+/// depot). Logistics removes the return item unless the unit already travels (then it simply
+/// arrives); the retailer's timeline shows it. A compensating event of
+/// [`ReturnRequestedV1`]: same claim, applied once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReturnWithdrawnV1 {
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
+    pub serial: String,
+    /// `decided` (the manufacturer decided without the unit) or `return_by_passed` (the unit
+    /// was not at the depot by its `return_by`; the agreement's default outcome was applied).
+    pub reason: String,
+    pub withdrawn_at: DateTime<Utc>,
+}
+
+impl Event for ReturnWithdrawnV1 {
+    const TYPE: &'static str = "manufacturer.claim.return_withdrawn.v1";
+    const PRODUCER: Service = Service::Manufacturer;
+    fn subject(&self) -> String {
+        self.claim_id.to_string()
+    }
+}
+
 /// What the manufacturer found when it inspected a returned unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -50,6 +50,7 @@ use crate::logistics::{
 };
 use crate::manufacturer::{
     AgreementPublishedV1, ClaimDecidedV1, ClaimInspectedV1, CreditNoteIssuedV1, ReturnRequestedV1,
+    ReturnWithdrawnV1,
 };
 use crate::retailer::{
     ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimSubmittedV1, ClaimWithdrawnV1, SwapApprovedV1,
@@ -70,7 +71,10 @@ pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
 pub const LOGISTICS_RETURNS: QueueSpec = QueueSpec {
     name: "logistics.returns",
     consumer: Service::Logistics,
-    bindings: &[(Service::Manufacturer, ReturnRequestedV1::TYPE)],
+    bindings: &[
+        (Service::Manufacturer, ReturnRequestedV1::TYPE),
+        (Service::Manufacturer, ReturnWithdrawnV1::TYPE),
+    ],
 };
 
 /// Everything that happens to a claim on the manufacturer's side comes through here, so one
@@ -104,6 +108,7 @@ pub const RETAILER_CASE_EVENTS: QueueSpec = QueueSpec {
         (Service::Manufacturer, ClaimInspectedV1::TYPE),
         (Service::Logistics, JobCancelledV1::TYPE),
         (Service::Logistics, JobCancelRefusedV1::TYPE),
+        (Service::Manufacturer, ReturnWithdrawnV1::TYPE),
     ],
 };
 

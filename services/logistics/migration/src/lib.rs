@@ -2,7 +2,7 @@
 //! crews and the assignment of jobs to crews, then crew accounts and their sessions, then the
 //! photos of a visit, then the visit in steps and the return shipments, then dispatcher
 //! accounts and the carriers' API tokens, then the postcode regions the operator grants each
-//! carrier.
+//! carrier, then the withdrawal of return items.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -13,6 +13,7 @@ mod m20261123_000005_photos;
 mod m20261123_000006_visit_steps_returns;
 mod m20261123_000007_dispatchers_tokens;
 mod m20261202_000008_carrier_regions;
+mod m20261203_000010_return_withdrawal;
 mod m20261203_000040_job_cancel;
 mod m20261203_000062_job_overdue;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_visit_steps_returns::Migration),
             Box::new(m20261123_000007_dispatchers_tokens::Migration),
             Box::new(m20261202_000008_carrier_regions::Migration),
+            Box::new(m20261203_000010_return_withdrawal::Migration),
             Box::new(m20261203_000040_job_cancel::Migration),
             Box::new(m20261203_000062_job_overdue::Migration),
         ]

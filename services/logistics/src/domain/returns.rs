@@ -1,12 +1,18 @@
 //! Units the manufacturer wants back, free of I/O. A return item is one unit (one claim); items
 //! travel in return shipments — one trip from a carrier's depot to a manufacturer's depot. While
 //! a shipment is open it collects the units requested for that manufacturer and depot; the
-//! carrier dispatches it (a crew and a day) once every unit in it has been collected from the
-//! customer, and marks it arrived when the depot signed for it.
+//! carrier dispatches it (a crew and a day) with the units collected from the customer so far —
+//! the others move to the next open shipment and follow — and marks it arrived when the depot
+//! signed for it.
 //!
 //! ```text
-//! open ──dispatch (crew, day; every unit collected)──▶ dispatched ──arrived (received by)──▶ arrived
+//! open ──dispatch (crew, day; ≥ 1 unit collected)──▶ dispatched ──arrived (received by)──▶ arrived
 //! ```
+//!
+//! An item the manufacturer withdraws (`manufacturer.claim.return_withdrawn.v1`) leaves its open
+//! shipment; once its shipment left, the withdrawal is refused and the unit simply arrives. An
+//! item whose job has no carrier (completed unassigned) waits in the pool of the carriers
+//! granted the job's postcode until one of them takes it.
 
 /// Longest name of whoever signed for a shipment at the depot.
 pub const RECEIVED_BY_MAX: usize = 200;
@@ -40,7 +46,7 @@ pub enum ShipmentError {
     NotDispatched(String),
     #[error("the shipment holds no unit")]
     Empty,
-    #[error("not collected from the customer yet, so not at the depot: {}", .0.join(", "))]
+    #[error("no unit collected from the customer yet, so none at the depot: {}", .0.join(", "))]
     NotCollected(Vec<String>),
 }
 
@@ -51,23 +57,87 @@ pub struct Unit {
     pub collected: bool,
 }
 
-/// Whether a shipment in `status` holding `units` may be dispatched.
-pub fn check_dispatch(status: ShipmentStatus, units: &[Unit]) -> Result<(), ShipmentError> {
+/// Whether a shipment in `status` holding `units` may be dispatched: open, with at least one
+/// unit collected. Returns the positions (in `units`) of the units not collected yet: they stay
+/// behind and move to the next open shipment.
+pub fn check_dispatch(status: ShipmentStatus, units: &[Unit]) -> Result<Vec<usize>, ShipmentError> {
     if status != ShipmentStatus::Open {
         return Err(ShipmentError::NotOpen(status.as_string()));
     }
     if units.is_empty() {
         return Err(ShipmentError::Empty);
     }
-    let waiting: Vec<String> = units
-        .iter()
-        .filter(|u| !u.collected)
-        .map(|u| u.serial.clone())
-        .collect();
-    if !waiting.is_empty() {
-        return Err(ShipmentError::NotCollected(waiting));
+    let behind: Vec<usize> = (0..units.len()).filter(|&i| !units[i].collected).collect();
+    if behind.len() == units.len() {
+        return Err(ShipmentError::NotCollected(
+            units.iter().map(|u| u.serial.clone()).collect(),
+        ));
     }
-    Ok(())
+    Ok(behind)
+}
+
+/// Where a return item stands, as the carrier's pages and API show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemState {
+    /// Its job has no carrier: it waits for a carrier granted the job's postcode to take it.
+    AwaitingCarrier,
+    /// In an open shipment, the unit still at the customer's.
+    AwaitingCollection,
+    /// In an open shipment, collected: it leaves with the next dispatch.
+    Ready,
+    /// Its shipment is on the way to the depot.
+    Travelling,
+    Arrived,
+    /// The manufacturer no longer wants it.
+    Withdrawn,
+}
+
+impl ItemState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemState::AwaitingCarrier => "awaiting_carrier",
+            ItemState::AwaitingCollection => "awaiting_collection",
+            ItemState::Ready => "ready",
+            ItemState::Travelling => "travelling",
+            ItemState::Arrived => "arrived",
+            ItemState::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The state of an item (withdrawn or not) in a shipment of `shipment` status (none: not
+    /// in a shipment) whose unit was `collected`.
+    pub fn of(withdrawn: bool, shipment: Option<ShipmentStatus>, collected: bool) -> ItemState {
+        match (withdrawn, shipment) {
+            (true, _) => ItemState::Withdrawn,
+            (false, None) => ItemState::AwaitingCarrier,
+            (false, Some(ShipmentStatus::Open)) if collected => ItemState::Ready,
+            (false, Some(ShipmentStatus::Open)) => ItemState::AwaitingCollection,
+            (false, Some(ShipmentStatus::Dispatched)) => ItemState::Travelling,
+            (false, Some(ShipmentStatus::Arrived)) => ItemState::Arrived,
+        }
+    }
+}
+
+/// What a withdrawal does to an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawal {
+    /// It leaves its open shipment (or the pool).
+    Remove,
+    /// Withdrawn before: nothing more to do.
+    AlreadyWithdrawn,
+    /// Its shipment left already: the unit arrives at the depot anyway.
+    Refused,
+}
+
+/// What withdrawing an item in `state` does.
+pub fn withdraw(state: ItemState) -> Withdrawal {
+    match state {
+        ItemState::Withdrawn => Withdrawal::AlreadyWithdrawn,
+        ItemState::Travelling | ItemState::Arrived => Withdrawal::Refused,
+        ItemState::AwaitingCarrier | ItemState::AwaitingCollection | ItemState::Ready => {
+            Withdrawal::Remove
+        }
+    }
 }
 
 /// Whether a shipment in `status` may be marked arrived at the depot.
@@ -99,12 +169,19 @@ mod tests {
     }
 
     #[test]
-    fn only_an_open_shipment_of_collected_units_is_dispatched() {
+    fn an_open_shipment_leaves_with_the_units_collected_and_the_rest_stay_behind() {
         let ready = [unit("A", true), unit("B", true)];
-        assert_eq!(check_dispatch(ShipmentStatus::Open, &ready), Ok(()));
+        assert_eq!(check_dispatch(ShipmentStatus::Open, &ready), Ok(vec![]));
         assert_eq!(
-            check_dispatch(ShipmentStatus::Open, &[unit("A", true), unit("B", false)]),
-            Err(ShipmentError::NotCollected(vec!["B".into()]))
+            check_dispatch(
+                ShipmentStatus::Open,
+                &[unit("A", false), unit("B", true), unit("C", false)]
+            ),
+            Ok(vec![0, 2])
+        );
+        assert_eq!(
+            check_dispatch(ShipmentStatus::Open, &[unit("A", false), unit("B", false)]),
+            Err(ShipmentError::NotCollected(vec!["A".into(), "B".into()]))
         );
         assert_eq!(
             check_dispatch(ShipmentStatus::Open, &[]),
@@ -118,6 +195,60 @@ mod tests {
             check_dispatch(ShipmentStatus::Arrived, &ready),
             Err(ShipmentError::NotOpen("arrived".into()))
         );
+    }
+
+    #[test]
+    fn an_item_is_withdrawn_until_its_shipment_leaves() {
+        use ShipmentStatus::*;
+        let cases = [
+            (
+                false,
+                None,
+                false,
+                ItemState::AwaitingCarrier,
+                Withdrawal::Remove,
+            ),
+            (
+                false,
+                Some(Open),
+                false,
+                ItemState::AwaitingCollection,
+                Withdrawal::Remove,
+            ),
+            (
+                false,
+                Some(Open),
+                true,
+                ItemState::Ready,
+                Withdrawal::Remove,
+            ),
+            (
+                false,
+                Some(Dispatched),
+                true,
+                ItemState::Travelling,
+                Withdrawal::Refused,
+            ),
+            (
+                false,
+                Some(Arrived),
+                true,
+                ItemState::Arrived,
+                Withdrawal::Refused,
+            ),
+            (
+                true,
+                None,
+                true,
+                ItemState::Withdrawn,
+                Withdrawal::AlreadyWithdrawn,
+            ),
+        ];
+        for (withdrawn, shipment, collected, state, withdrawal) in cases {
+            let got = ItemState::of(withdrawn, shipment, collected);
+            assert_eq!(got, state, "{withdrawn} {shipment:?} {collected}");
+            assert_eq!(withdraw(got), withdrawal, "{state:?}");
+        }
     }
 
     #[test]

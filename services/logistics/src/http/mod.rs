@@ -184,10 +184,18 @@ pub fn routes_with(
             )
             .door(
                 &d,
-                post,
+                post.clone(),
                 "/return-shipments/{sid}/arrived",
                 tenant,
                 returns::arrived,
+            )
+            .door(&d, get.clone(), "/return-pool", tenant, returns::pool)
+            .door(
+                &d,
+                post,
+                "/return-pool/{item_id}/take",
+                tenant,
+                returns::take,
             ),
     );
     let (scope, d) = doors.scope("/api/crews/{crew_id}");

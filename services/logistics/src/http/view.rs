@@ -333,12 +333,35 @@ pub struct ReturnItemView {
     /// Collected from the customer (so at the carrier's depot); only then can it travel.
     pub collected: bool,
     pub collected_at: Option<DateTime<Utc>>,
+    /// `awaiting_carrier` (in the pool), `awaiting_collection`, `ready`, `travelling`,
+    /// `arrived` or `withdrawn`.
+    pub state: &'static str,
+    /// The unit is due at the depot by `return_by` and not there yet.
+    pub overdue: bool,
+    /// The manufacturer withdrew it once it travelled: it arrives anyway.
+    pub withdrawal_refused_at: Option<DateTime<Utc>>,
 }
 
-impl From<ItemRow> for ReturnItemView {
-    fn from(row: ItemRow) -> Self {
+#[derive(Debug, Serialize)]
+pub struct ReturnItemList {
+    pub items: Vec<ReturnItemView>,
+}
+
+impl ReturnItemView {
+    /// The item as it stands in a shipment of `shipment` status (`None`: in no shipment).
+    pub fn new(row: ItemRow, shipment: Option<crate::domain::returns::ShipmentStatus>) -> Self {
+        use crate::domain::returns::ItemState;
         let i = row.item;
+        let state = ItemState::of(
+            i.withdrawn_at.is_some(),
+            shipment,
+            row.collected_at.is_some(),
+        );
+        let done = matches!(state, ItemState::Arrived | ItemState::Withdrawn);
         ReturnItemView {
+            state: state.as_str(),
+            overdue: !done && i.return_by <= Utc::now(),
+            withdrawal_refused_at: i.withdrawal_refused_at,
             id: i.id,
             claim_id: i.claim_id,
             swap_id: i.swap_id,
@@ -378,7 +401,10 @@ pub struct ShipmentView {
 
 impl ShipmentView {
     pub fn new(s: shipments::Model, rows: Vec<ItemRow>) -> Self {
-        let items: Vec<ReturnItemView> = rows.into_iter().map(ReturnItemView::from).collect();
+        let items: Vec<ReturnItemView> = rows
+            .into_iter()
+            .map(|r| ReturnItemView::new(r, Some(s.status)))
+            .collect();
         ShipmentView {
             ready: !items.is_empty() && items.iter().all(|i| i.collected),
             id: s.id,

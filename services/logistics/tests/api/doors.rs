@@ -131,10 +131,13 @@ fn value(door: &Door, name: &str, t: &Tenant) -> String {
         "cid" => t.carrier.to_string(),
         "crew_id" => t.crew.to_string(),
         "id" if door.path.contains("/crews/{id}") => t.crew.to_string(),
+        "id" if door.path.contains("/returns/{id}") => t.job.clone(),
         "id" => t.job.clone(),
         "token_id" => t.spare_token.to_string(),
         "photo_id" => t.photo.to_string(),
         "sid" => t.shipment.expect("a shipment").to_string(),
+        // No item in any pool: the take answers 404 to anyone.
+        "item_id" => t.job.clone(),
         other => panic!("{} {}: no value for {{{other}}}", door.method, door.path),
     }
 }

@@ -18,6 +18,7 @@ mod openapi;
 mod overdue;
 mod photos;
 mod regions;
+mod return_pool;
 mod returns;
 mod revisit;
 mod steps;

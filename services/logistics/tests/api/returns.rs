@@ -12,7 +12,7 @@ use crate::support::*;
 
 const ARRIVED: &str = "logistics.return.arrived.v1";
 
-fn depot(name: &str) -> Depot {
+pub(crate) fn depot(name: &str) -> Depot {
     Depot {
         depot_id: Uuid::now_v7().into(),
         name: name.to_owned(),
@@ -27,7 +27,11 @@ fn depot(name: &str) -> Depot {
     }
 }
 
-fn request(swap: &SwapApprovedV1, manufacturer: Uuid, depot: &Depot) -> ReturnRequestedV1 {
+pub(crate) fn request(
+    swap: &SwapApprovedV1,
+    manufacturer: Uuid,
+    depot: &Depot,
+) -> ReturnRequestedV1 {
     ReturnRequestedV1 {
         claim_id: Uuid::now_v7().into(),
         swap_id: swap.swap_id,

@@ -9,7 +9,8 @@ use crate::domain::DefaultOutcome;
 /// Most claims one sweep decides in one transaction.
 pub const BATCH: u64 = 100;
 
-/// Open claims (pending, their unit arrived, or disputed) with `deadline_at <= now`, oldest
+/// Open claims (pending, waiting for their unit — due at its `return_by` —, their unit arrived,
+/// or disputed) with `deadline_at <= now`, oldest
 /// deadline first, with the default outcome of the agreement version that judged them; locked
 /// until the caller's transaction ends, skipping any another sweep holds. A flagged claim is
 /// never accepted by a rule, nor one still missing evidence its agreement requires: one whose
@@ -24,7 +25,8 @@ pub async fn claim_due<C: ConnectionTrait>(
             "SELECT c.*, v.terms->>'default_outcome' AS agreement_default_outcome \
              FROM claims c JOIN agreement_versions v \
                ON v.agreement_id = c.agreement_id AND v.version = c.agreement_version \
-             WHERE c.status IN ('pending', 'unit_arrived', 'disputed') AND c.deadline_at <= $1 \
+             WHERE c.status IN ('pending', 'return_requested', 'unit_arrived', 'disputed') \
+               AND c.deadline_at <= $1 \
                AND NOT (v.terms->>'default_outcome' = 'accept' \
                         AND (c.flags <> '[]'::jsonb \
                              OR (c.status = 'pending' \

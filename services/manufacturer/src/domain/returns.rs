@@ -8,7 +8,45 @@ use kummerer_contracts::events::Address;
 use kummerer_contracts::ids::DepotId;
 use uuid::Uuid;
 
+use super::claim::ClaimStatus;
+use super::decision::OpenClaim;
 use super::input::Invalid;
+
+/// Why a return is withdrawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithdrawReason {
+    /// The manufacturer decided the claim without waiting for the unit.
+    Decided,
+    /// The unit was not at the depot by `return_by`: the agreement's default outcome applied.
+    ReturnByPassed,
+}
+
+impl WithdrawReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WithdrawReason::Decided => "decided",
+            WithdrawReason::ReturnByPassed => "return_by_passed",
+        }
+    }
+}
+
+/// Adds to the details of a `decided` event that the decision withdrew the claim's return, and
+/// why (`"return_withdrawn": "decided"` or `"return_by_passed"`); nothing for `None`.
+pub fn withdrawal_detail(details: &mut serde_json::Value, reason: Option<WithdrawReason>) {
+    if let (Some(reason), Some(map)) = (reason, details.as_object_mut()) {
+        map.insert("return_withdrawn".to_owned(), reason.as_str().into());
+    }
+}
+
+/// A claim waiting for its unit (`return_requested`) may be decided without it — by the
+/// manufacturer, or by its `return_by` passing — exactly as a pending one; the return is then
+/// withdrawn. `None` for any other status (decided as it stands).
+pub fn decided_without_unit(claim: &OpenClaim) -> Option<OpenClaim> {
+    (claim.status == ClaimStatus::ReturnRequested).then(|| OpenClaim {
+        status: ClaimStatus::Pending,
+        ..claim.clone()
+    })
+}
 
 /// Longest name or address line a depot may have.
 pub const TEXT_MAX: usize = 200;
@@ -166,6 +204,30 @@ mod tests {
 
     fn fields(e: Vec<Invalid>) -> Vec<String> {
         e.into_iter().map(|i| i.field).collect()
+    }
+
+    #[test]
+    fn only_a_claim_waiting_for_its_unit_is_decided_without_it() {
+        use kummerer_contracts::{Currency, Money};
+        let open = |status| OpenClaim {
+            status,
+            price_paid: Money::new(499.into(), Currency::parse("EUR").unwrap()).unwrap(),
+            handling_fee: None,
+            suggested_amount: None,
+        };
+        let without = decided_without_unit(&open(ClaimStatus::ReturnRequested)).unwrap();
+        assert_eq!(without.status, ClaimStatus::Pending);
+        assert_eq!(without.price_paid, open(ClaimStatus::Pending).price_paid);
+        for s in ClaimStatus::ALL {
+            if s != ClaimStatus::ReturnRequested {
+                assert_eq!(decided_without_unit(&open(s)), None, "{s}");
+            }
+        }
+        let mut details = serde_json::json!({"outcome": "accept"});
+        withdrawal_detail(&mut details, None);
+        assert_eq!(details, serde_json::json!({"outcome": "accept"}));
+        withdrawal_detail(&mut details, Some(WithdrawReason::ReturnByPassed));
+        assert_eq!(details["return_withdrawn"], "return_by_passed");
     }
 
     #[test]

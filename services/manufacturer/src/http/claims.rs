@@ -20,6 +20,7 @@ use crate::db::{claim, claim_event, claim_evidence};
 use crate::domain::claim::MANUFACTURER_DECIDER;
 use crate::domain::decision::check_input;
 use crate::domain::listing;
+use crate::domain::returns::WithdrawReason;
 use crate::domain::{
     ClaimFlag, ClaimStatus, DecisionError, DecisionInput, DecisionOutcome, Invalid, decide as rule,
 };
@@ -226,10 +227,14 @@ pub struct DecisionBody {
 ///
 /// `accept` (optionally with an `amount` up to the agreement's maximum), `partly_accept`
 /// (`amount` below the maximum and a `reason_code`) or `reject` (`reason_code`) decide a claim
-/// that is `pending`, `unit_arrived` or `disputed` (a disputed claim is decided again and the
-/// retailer told again). `request_return` (`depot_id`, `return_by`, `freight_paid_by`) asks for a
-/// pending claim's unit back: the claim is `return_requested` until the unit arrives. Of two
-/// concurrent decisions one wins; the other is a 409.
+/// that is `pending`, `return_requested`, `unit_arrived` or `disputed` (a disputed claim is
+/// decided again and the retailer told again). `request_return` (`depot_id`, `return_by`,
+/// `freight_paid_by`) asks for a pending claim's unit back: the claim is `return_requested`
+/// until the unit arrives, due at `return_by` (then the agreement's default outcome applies).
+/// Deciding a `return_requested` claim without its unit withdraws the return
+/// (`return_withdrawn` in its `decided` event; logistics removes the unit from its shipment unless it
+/// already travels, then it simply arrives). Of two concurrent decisions one wins; the other
+/// is a 409.
 #[utoipa::path(
     post, path = "/api/manufacturers/{mid}/claims/{id}/decision", tag = "claims", operation_id = "decide_claim",
     params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("id" = Uuid, Path, description = "The claim"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a retry with the same key and body answers the first answer")),
@@ -237,7 +242,7 @@ pub struct DecisionBody {
     responses(
         (status = 200, description = "The decided claim", body = ClaimView),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "`claim_already_decided`, `claim_awaiting_return` (its unit was requested back and has not arrived), `claim_not_pending` (`request_return` on a claim that is not pending), `claim_withdrawn` (the retailer cancelled the swap), `request_in_progress`; the detail names the claim's status", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "`claim_already_decided`, `claim_not_pending` (`request_return` on a claim that is not pending), `claim_withdrawn` (the retailer cancelled the swap), `request_in_progress`; the detail names the claim's status", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
@@ -288,14 +293,9 @@ pub async fn decide(
         ));
     }
     let open = c.open_claim()?;
-    let decision = rule(&open, &input).map_err(|e| match e {
-        DecisionError::AlreadyDecided(s @ ClaimStatus::ReturnRequested) => {
-            super::returns::wrong_status(
-                "claim_awaiting_return",
-                s,
-                "it is decided once its unit arrived",
-            )
-        }
+    // Waiting for its unit, it is decided without it (the return is withdrawn below).
+    let without_unit = crate::domain::returns::decided_without_unit(&open);
+    let decision = rule(without_unit.as_ref().unwrap_or(&open), &input).map_err(|e| match e {
         DecisionError::AlreadyDecided(s) => {
             Problem::conflict("claim_already_decided", format!("the claim is already {s}"))
         }
@@ -314,21 +314,17 @@ pub async fn decide(
         decided_at,
     )
     .await?;
-    claim_event::append(
-        &txn,
-        id,
-        claim_event::DECIDED,
-        decided_at,
-        json!({
-            "outcome": decision.outcome.as_str(),
-            "amount": decision.amount,
-            "reason_code": decision.reason_code,
-            "decided_by": MANUFACTURER_DECIDER,
-            // Which of the manufacturer's keys decided (shown in the claim's events).
-            "key": {"id": me.key_id, "label": key_label},
-        }),
-    )
-    .await?;
+    let mut details = json!({
+        "outcome": decision.outcome.as_str(),
+        "amount": decision.amount,
+        "reason_code": decision.reason_code,
+        "decided_by": MANUFACTURER_DECIDER,
+        // Which of the manufacturer's keys decided (shown in the claim's events).
+        "key": {"id": me.key_id, "label": key_label},
+    });
+    let withdrawn = without_unit.as_ref().map(|_| WithdrawReason::Decided);
+    crate::domain::returns::withdrawal_detail(&mut details, withdrawn);
+    claim_event::append(&txn, id, claim_event::DECIDED, decided_at, details).await?;
     crate::announce::decided(
         &txn,
         &updated,
@@ -337,6 +333,9 @@ pub async fn decide(
         decided_at,
     )
     .await?;
+    if let Some(reason) = withdrawn {
+        crate::announce::return_withdrawn(&txn, &updated, reason, decided_at).await?;
+    }
     crate::webhooks::claim_updated(&txn, id, "decided").await?;
     let view = claim_answer(&txn, updated).await?;
     let res = idem.respond(&txn, StatusCode::OK, &view).await?;

@@ -37,7 +37,7 @@ pub struct ProblemDoc {
     detail: Option<String>,
     /// Stable machine-readable code: `unauthorized`, `not_found`, `validation_failed`,
     /// `malformed_json`, `payload_too_large`, `bad_query`, `method_not_allowed`, `conflict`
-    /// codes such as `claim_already_decided`, `claim_awaiting_return`, `claim_not_pending`,
+    /// codes such as `claim_already_decided`, `claim_not_pending`,
     /// `claim_unit_not_arrived`, `claim_already_inspected`, `agreement_exists`,
     /// `valid_from_before_latest_version`, `invalid_idempotency_key`,
     /// `idempotency_key_reused`, `request_in_progress`, `claim_already_credited`,

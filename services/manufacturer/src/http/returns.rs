@@ -1,10 +1,11 @@
 //! Asking for a claim's unit back (the decision `request_return`), and the inspection of the
 //! unit once it arrived at the depot.
 //!
-//! `request_return` is allowed on a pending claim: it becomes `return_requested`, its decision
-//! deadline stops, and logistics is asked (`manufacturer.claim.return_requested.v1`) to bring
-//! the unit to one of the manufacturer's depots. When logistics reports the arrival the claim is
-//! `unit_arrived` and the deadline counts again from the arrival. The inspection is recorded
+//! `request_return` is allowed on a pending claim: it becomes `return_requested`, due at the
+//! return's `return_by` (its `deadline_at`; past it the sweep applies the agreement's default
+//! and withdraws the return), and logistics is asked (`manufacturer.claim.return_requested.v1`)
+//! to bring the unit to one of the manufacturer's depots. When logistics reports the arrival the
+//! claim is `unit_arrived` and the decision deadline counts again from the arrival. The inspection is recorded
 //! once, after the arrival (`manufacturer.claim.inspected.v1`); then the claim is decided as
 //! usual.
 
@@ -78,8 +79,9 @@ pub async fn request_return(
     c.return_by = Some(request.return_by);
     c.freight_paid_by = Some(request.freight_paid_by.as_str().to_owned());
     c.return_requested_at = Some(now);
-    // The decision deadline waits for the unit: it counts again from its arrival.
-    c.deadline_at = None;
+    // Due at `return_by`: the unit not at the depot by then, the agreement's default applies.
+    // The decision deadline counts again from its arrival.
+    c.deadline_at = Some(request.return_by);
     let c = claim::save(&txn, c).await?;
     claim_event::append(
         &txn,

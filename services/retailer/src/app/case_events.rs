@@ -63,6 +63,7 @@ pub enum CaseEvent {
     ClaimInspected(ClaimInspectedV1),
     JobCancelled(kummerer_contracts::JobCancelledV1),
     CancelRefused(kummerer_contracts::JobCancelRefusedV1),
+    ReturnWithdrawn(kummerer_contracts::ReturnWithdrawnV1),
 }
 
 /// Why an event cannot be applied. Every variant but `Db` is a fact that will never fit, however
@@ -142,6 +143,19 @@ pub async fn apply(
                 ev.case_id.as_uuid(),
             );
             claim_entry(txn, message_id, ids, entry, ev.requested_at).await
+        }
+        CaseEvent::ReturnWithdrawn(ev) => {
+            let entry = TimelineEntry::ReturnWithdrawn {
+                claim_id: ev.claim_id,
+                reason: ev.reason.clone(),
+            };
+            let ids = ClaimIds::of(
+                ev.retailer_id.as_uuid(),
+                ev.claim_id.as_uuid(),
+                ev.swap_id.as_uuid(),
+                ev.case_id.as_uuid(),
+            );
+            claim_entry(txn, message_id, ids, entry, ev.withdrawn_at).await
         }
         CaseEvent::ReturnArrived(ev) => {
             let entry = TimelineEntry::ReturnArrived {

@@ -53,6 +53,9 @@ fn decode(msg: &Incoming) -> Result<CaseEvent, HandleError> {
         ClaimInspectedV1::TYPE => CaseEvent::ClaimInspected(msg.decode()?.data),
         JobCancelledV1::TYPE => CaseEvent::JobCancelled(msg.decode()?.data),
         JobCancelRefusedV1::TYPE => CaseEvent::CancelRefused(msg.decode()?.data),
+        kummerer_contracts::ReturnWithdrawnV1::TYPE => {
+            CaseEvent::ReturnWithdrawn(msg.decode()?.data)
+        }
         other => return Err(HandleError::Permanent(format!("unexpected type {other}"))),
     })
 }

@@ -198,6 +198,11 @@ impl State {
             TimelineKind::SwapCancelRequested | TimelineKind::SwapCancelRefused => {}
             // Flags and money move nobody.
             TimelineKind::CollectedSerialMismatch | TimelineKind::Credited => {}
+            TimelineKind::ReturnWithdrawn => {
+                if self.claim.unit == Return::Requested {
+                    self.claim.unit = Return::NotRequested;
+                }
+            }
         }
         if self.delivered && self.collected {
             self.delivery = Delivery::Done;

@@ -32,6 +32,11 @@ pub struct Model {
     pub requested_at: DateTime<Utc>,
     pub shipment_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    /// The manufacturer withdrew it (then it is in no shipment).
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    pub withdrawal_reason: Option<String>,
+    /// A withdrawal came once the unit travelled: it arrives anyway.
+    pub withdrawal_refused_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -68,6 +73,9 @@ pub async fn insert_item<C: ConnectionTrait>(
         requested_at: req.requested_at,
         shipment_id: None,
         created_at: now,
+        withdrawn_at: None,
+        withdrawal_reason: None,
+        withdrawal_refused_at: None,
     };
     let active: items::ActiveModel = item.clone().into();
     let result = items::Entity::insert(active)
@@ -94,6 +102,7 @@ pub async fn place_items_of_job<C: ConnectionTrait>(
     };
     let items = items::Entity::find()
         .filter(items::Column::JobId.eq(job.id))
+        .filter(items::Column::WithdrawnAt.is_null())
         .order_by_asc(items::Column::Id)
         .all(db)
         .await?;
@@ -107,28 +116,169 @@ pub async fn place_items_of_job<C: ConnectionTrait>(
                 continue;
             }
         }
-        let shipment_id = shipments::lock_open_shipment(db, carrier_id, &item, now).await?;
-        items::Entity::update_many()
-            .col_expr(
-                items::Column::ShipmentId,
-                sea_orm::sea_query::Expr::value(shipment_id),
-            )
-            .filter(items::Column::Id.eq(item.id))
-            .exec(db)
-            .await?;
-        if let Some(left) = item.shipment_id {
-            // The shipment the item left: dropped when it holds nothing more.
-            db.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "DELETE FROM return_shipments s WHERE s.id = $1 AND s.status = 'open' \
-                 AND NOT EXISTS (SELECT 1 FROM return_items i WHERE i.shipment_id = s.id)",
-                [left.into()],
-            ))
-            .await?;
-        }
+        move_to_open_shipment(db, carrier_id, &item, now).await?;
         moved += 1;
     }
     Ok(moved)
+}
+
+/// Puts `item` into the open shipment of `carrier_id` for its manufacturer and depot (created
+/// if there is none); the open shipment it left is dropped when it holds nothing more.
+pub async fn move_to_open_shipment<C: ConnectionTrait>(
+    db: &C,
+    carrier_id: Uuid,
+    item: &items::Model,
+    now: DateTime<Utc>,
+) -> Result<Uuid, DbErr> {
+    let shipment_id = shipments::lock_open_shipment(db, carrier_id, item, now).await?;
+    set_shipment(db, item.id, Some(shipment_id)).await?;
+    if let Some(left) = item.shipment_id {
+        drop_if_empty(db, left).await?;
+    }
+    Ok(shipment_id)
+}
+
+async fn set_shipment<C: ConnectionTrait>(
+    db: &C,
+    item_id: Uuid,
+    shipment_id: Option<Uuid>,
+) -> Result<(), DbErr> {
+    items::Entity::update_many()
+        .col_expr(
+            items::Column::ShipmentId,
+            sea_orm::sea_query::Expr::value(shipment_id),
+        )
+        .filter(items::Column::Id.eq(item_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Drops the open shipment `id` when it holds no item.
+async fn drop_if_empty<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "DELETE FROM return_shipments s WHERE s.id = $1 AND s.status = 'open' \
+         AND NOT EXISTS (SELECT 1 FROM return_items i WHERE i.shipment_id = s.id)",
+        [id.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The return item of claim `claim_id`, locked until the caller's transaction ends.
+pub async fn lock_of_claim<C: ConnectionTrait>(
+    db: &C,
+    claim_id: Uuid,
+) -> Result<Option<items::Model>, DbErr> {
+    use sea_orm::QuerySelect;
+    items::Entity::find()
+        .filter(items::Column::ClaimId.eq(claim_id))
+        .lock_exclusive()
+        .one(db)
+        .await
+}
+
+/// Return item `id`.
+pub async fn find_item<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+) -> Result<Option<items::Model>, DbErr> {
+    items::Entity::find_by_id(id).one(db).await
+}
+
+/// The return item of claim `claim_id`.
+pub async fn find_of_claim<C: ConnectionTrait>(
+    db: &C,
+    claim_id: Uuid,
+) -> Result<Option<items::Model>, DbErr> {
+    items::Entity::find()
+        .filter(items::Column::ClaimId.eq(claim_id))
+        .one(db)
+        .await
+}
+
+/// Takes `item` (locked by the caller) out of its shipment as withdrawn for `reason`; the open
+/// shipment it left is dropped when it holds nothing more.
+pub async fn set_withdrawn<C: ConnectionTrait>(
+    db: &C,
+    item: items::Model,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<items::Model, DbErr> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let left = item.shipment_id;
+    let mut active: items::ActiveModel = item.into();
+    active.shipment_id = Set(None);
+    active.withdrawn_at = Set(Some(now));
+    active.withdrawal_reason = Set(Some(reason.to_owned()));
+    let item = active.update(db).await?;
+    if let Some(left) = left {
+        drop_if_empty(db, left).await?;
+    }
+    Ok(item)
+}
+
+/// Records that a withdrawal of `item` came once its unit travelled (the first time only).
+pub async fn set_withdrawal_refused<C: ConnectionTrait>(
+    db: &C,
+    item: items::Model,
+    now: DateTime<Utc>,
+) -> Result<items::Model, DbErr> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    if item.withdrawal_refused_at.is_some() {
+        return Ok(item);
+    }
+    let mut active: items::ActiveModel = item.into();
+    active.withdrawal_refused_at = Set(Some(now));
+    active.update(db).await
+}
+
+/// SQL: the pool — items in no shipment, not withdrawn, whose job has no carrier and was
+/// completed (the unit is collected), in a region granted to the carrier `$1`.
+fn pool_sql(extra: &str) -> String {
+    format!(
+        "SELECT i.* FROM return_items i JOIN jobs ON jobs.id = i.job_id \
+         WHERE i.shipment_id IS NULL AND i.withdrawn_at IS NULL AND jobs.carrier_id IS NULL \
+         AND jobs.collected_at IS NOT NULL AND {} {extra}",
+        crate::db::carrier_regions::granted_sql("$1", crate::db::dispatch::POSTCODE_KEY_SQL)
+    )
+}
+
+/// The pool of carrier `carrier_id`: the items waiting for a carrier granted their job's
+/// postcode, oldest request first; at most [`crate::domain::LIST_LIMIT`].
+pub async fn pool_of_carrier<C: ConnectionTrait>(
+    db: &C,
+    carrier_id: Uuid,
+) -> Result<Vec<ItemRow>, DbErr> {
+    let items = items::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            pool_sql(&format!(
+                "ORDER BY i.requested_at, i.id LIMIT {}",
+                crate::domain::LIST_LIMIT
+            )),
+            [carrier_id.into()],
+        ))
+        .all(db)
+        .await?;
+    with_collection(db, items).await
+}
+
+/// Item `id` of the pool of carrier `carrier_id`, locked until the caller's transaction ends.
+pub async fn lock_pool_item<C: ConnectionTrait>(
+    db: &C,
+    carrier_id: Uuid,
+    id: Uuid,
+) -> Result<Option<items::Model>, DbErr> {
+    items::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            pool_sql("AND i.id = $2 FOR UPDATE OF i"),
+            [carrier_id.into(), id.into()],
+        ))
+        .one(db)
+        .await
 }
 
 /// A unit of a shipment with whether its job collected it.
@@ -152,6 +302,14 @@ pub async fn items_of<C: ConnectionTrait>(
         .order_by_asc(items::Column::Id)
         .all(db)
         .await?;
+    with_collection(db, items).await
+}
+
+/// The items with their job's collection time.
+async fn with_collection<C: ConnectionTrait>(
+    db: &C,
+    items: Vec<items::Model>,
+) -> Result<Vec<ItemRow>, DbErr> {
     let job_ids: Vec<Uuid> = items.iter().map(|i| i.job_id).collect();
     let jobs: std::collections::HashMap<Uuid, Option<DateTime<Utc>>> = jobs::Entity::find()
         .filter(jobs::Column::Id.is_in(job_ids))

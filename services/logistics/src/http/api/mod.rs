@@ -126,6 +126,16 @@ impl From<ReturnError> for Problem {
     }
 }
 
+impl From<crate::app::returns::TakeError> for Problem {
+    fn from(e: crate::app::returns::TakeError) -> Problem {
+        use crate::app::returns::TakeError;
+        match e {
+            TakeError::NotFound => Problem::not_found("return item"),
+            TakeError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<PhotoError> for Problem {
     fn from(e: PhotoError) -> Problem {
         match e {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::app::returns as app;
 use crate::db::returns;
 use crate::domain::returns::ShipmentStatus;
-use crate::http::view::{ShipmentList, ShipmentView, with_items};
+use crate::http::view::{ReturnItemList, ReturnItemView, ShipmentList, ShipmentView, with_items};
 
 #[derive(Debug, Deserialize)]
 pub struct ListQuery {
@@ -73,8 +73,9 @@ pub struct DispatchBody {
 
 /// `POST /api/carriers/{cid}/return-shipments/{sid}/dispatch {crew_id, date}`: one of the
 /// carrier's crews takes the shipment to the depot that day (it shows on the crew's page).
-/// 409 `unit_not_collected` while a unit is still at the customer's; 409 `shipment_not_open`
-/// once dispatched.
+/// The units still at the customer's stay behind and move to the next open shipment (the answer
+/// lists the units that left). 409 `unit_not_collected` while no unit is collected; 409
+/// `shipment_not_open` once dispatched.
 pub async fn dispatch(
     db: web::Data<DatabaseConnection>,
     path: web::Path<(CarrierId, ShipmentId)>,
@@ -101,5 +102,32 @@ pub async fn arrived(
 ) -> Result<HttpResponse, Problem> {
     let (carrier_id, id) = path.into_inner();
     let (shipment, rows) = app::arrived(db.get_ref(), carrier_id, id, &body.received_by).await?;
+    Ok(HttpResponse::Ok().json(ShipmentView::new(shipment, rows)))
+}
+
+/// `GET /api/carriers/{cid}/return-pool`: the return items waiting for a carrier — their job
+/// was completed without one — in the regions granted to the carrier, oldest request first.
+pub async fn pool(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<CarrierId>,
+) -> Result<HttpResponse, Problem> {
+    let carrier_id = path.into_inner();
+    let rows = returns::pool_of_carrier(db.get_ref(), carrier_id.0).await?;
+    let items = rows
+        .into_iter()
+        .map(|r| ReturnItemView::new(r, None))
+        .collect();
+    Ok(HttpResponse::Ok().json(ReturnItemList { items }))
+}
+
+/// `POST /api/carriers/{cid}/return-pool/{item_id}/take`: the carrier carries the item; it
+/// joins the carrier's open shipment for its manufacturer and depot (the answer). 404 for an
+/// item not in the carrier's pool (another region's, taken or withdrawn already).
+pub async fn take(
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<(CarrierId, Uuid)>,
+) -> Result<HttpResponse, Problem> {
+    let (carrier_id, id) = path.into_inner();
+    let (shipment, rows) = app::take(db.get_ref(), carrier_id, id).await?;
     Ok(HttpResponse::Ok().json(ShipmentView::new(shipment, rows)))
 }

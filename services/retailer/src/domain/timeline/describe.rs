@@ -249,6 +249,14 @@ pub fn describe(entry: &TimelineEntry) -> Described {
                 text(received_by).map(|s| format!("received by {s}")),
             ]),
         ),
+        TimelineEntry::ReturnWithdrawn { reason, .. } => (
+            "Manufacturer no longer wants the unit back",
+            match reason.as_str() {
+                "return_by_passed" => "the unit was not at the depot in time".to_owned(),
+                "decided" => "the claim was decided without it".to_owned(),
+                other => words(other),
+            },
+        ),
         TimelineEntry::ClaimInspected { result, note, .. } => (
             "Unit inspected by the manufacturer",
             sentence(vec![

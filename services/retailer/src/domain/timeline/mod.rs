@@ -177,6 +177,12 @@ pub enum TimelineEntry {
         job_id: JobId,
         reason: VisitBegun,
     },
+    /// The manufacturer no longer wants the unit back (`decided`: it decided without it;
+    /// `return_by_passed`: the unit was not at the depot in time).
+    ReturnWithdrawn {
+        claim_id: ClaimId,
+        reason: String,
+    },
 }
 
 /// The kind of a timeline entry alone, as stored in `timeline.kind` (what the ball and the
@@ -203,6 +209,7 @@ pub enum TimelineKind {
     SwapCancelRequested,
     SwapCancelled,
     SwapCancelRefused,
+    ReturnWithdrawn,
 }
 
 impl TimelineKind {
@@ -268,6 +275,7 @@ impl TimelineEntry {
             TimelineEntry::SwapCancelRequested { .. } => TimelineKind::SwapCancelRequested,
             TimelineEntry::SwapCancelled { .. } => TimelineKind::SwapCancelled,
             TimelineEntry::SwapCancelRefused { .. } => TimelineKind::SwapCancelRefused,
+            TimelineEntry::ReturnWithdrawn { .. } => TimelineKind::ReturnWithdrawn,
         }
     }
 
@@ -292,7 +300,8 @@ impl TimelineEntry {
             TimelineEntry::ClaimDecided { .. }
             | TimelineEntry::ReturnRequested { .. }
             | TimelineEntry::ClaimInspected { .. }
-            | TimelineEntry::Credited { .. } => Source::Manufacturer,
+            | TimelineEntry::Credited { .. }
+            | TimelineEntry::ReturnWithdrawn { .. } => Source::Manufacturer,
         }
     }
 

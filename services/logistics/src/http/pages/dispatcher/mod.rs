@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod pages;
+pub mod returns;
 
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, web};
@@ -42,7 +43,15 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: PageConfig, doors: &Doors) {
         .door(&d, get.clone(), "/crews/{id}", signed, pages::crew)
         .door(&d, get, "/jobs/{id}", signed, pages::job)
         .door(&d, post.clone(), "/jobs/{id}/assign", signed, pages::assign)
-        .door(&d, post, "/jobs/{id}/reschedule", signed, pages::reschedule),
+        .door(
+            &d,
+            post.clone(),
+            "/jobs/{id}/reschedule",
+            signed,
+            pages::reschedule,
+        )
+        .door(&d, Method::GET, "/returns", signed, returns::page)
+        .door(&d, post, "/returns/{id}/take", signed, returns::take),
     );
 }
 
