@@ -49,9 +49,13 @@ use crate::logistics::{
     UnitCollectedV1,
 };
 use crate::manufacturer::{
-    AgreementPublishedV1, ClaimDecidedV1, ClaimInspectedV1, CreditNoteIssuedV1, ReturnRequestedV1,
+    AgreementPublishedV1, ClaimDecidedV1, ClaimInformationRequestedV1, ClaimInspectedV1,
+    CreditNoteIssuedV1, ReturnRequestedV1,
 };
-use crate::retailer::{ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimSubmittedV1, SwapApprovedV1};
+use crate::retailer::{
+    ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1, ClaimSubmittedV1,
+    SwapApprovedV1,
+};
 
 pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
     name: "logistics.swaps",
@@ -76,6 +80,7 @@ pub const MANUFACTURER_CLAIMS: QueueSpec = QueueSpec {
         (Service::Retailer, ClaimEvidenceAddedV1::TYPE),
         (Service::Retailer, ClaimDisputedV1::TYPE),
         (Service::Logistics, ReturnArrivedV1::TYPE),
+        (Service::Retailer, ClaimInformationProvidedV1::TYPE),
     ],
 };
 
@@ -94,6 +99,7 @@ pub const RETAILER_CASE_EVENTS: QueueSpec = QueueSpec {
         (Service::Manufacturer, ClaimDecidedV1::TYPE),
         (Service::Manufacturer, ReturnRequestedV1::TYPE),
         (Service::Manufacturer, ClaimInspectedV1::TYPE),
+        (Service::Manufacturer, ClaimInformationRequestedV1::TYPE),
     ],
 };
 

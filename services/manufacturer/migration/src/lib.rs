@@ -12,6 +12,7 @@ mod m20261123_000007_credit_notes_webhooks;
 mod m20261202_000008_webhook_failing_since;
 mod m20261202_000009_claim_list_price;
 mod m20261202_000010_credit_note_issued_by;
+mod m20261203_000030_information_requests;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_webhook_failing_since::Migration),
             Box::new(m20261202_000009_claim_list_price::Migration),
             Box::new(m20261202_000010_credit_note_issued_by::Migration),
+            Box::new(m20261203_000030_information_requests::Migration),
         ]
     }
 }

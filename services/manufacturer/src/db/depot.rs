@@ -78,3 +78,17 @@ pub async fn find<C: ConnectionTrait>(
         .one(db)
         .await
 }
+
+/// The manufacturer's default depot: its first (oldest) one, where a `must_return` agreement
+/// sends every unit. `None` while it has none (an agreement cannot say `must_return` then).
+pub async fn default_of<C: ConnectionTrait>(
+    db: &C,
+    manufacturer_id: ManufacturerId,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::ManufacturerId.eq(manufacturer_id))
+        .order_by_asc(Column::CreatedAt)
+        .order_by_asc(Column::Id)
+        .one(db)
+        .await
+}

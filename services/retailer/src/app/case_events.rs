@@ -18,7 +18,9 @@
 //! - `manufacturer.claim.return_requested.v1` → `return_requested` (depot, deadline, who pays
 //!   the freight);
 //! - `logistics.return.arrived.v1` → `return_arrived`;
-//! - `manufacturer.claim.inspected.v1` → `claim_inspected`.
+//! - `manufacturer.claim.inspected.v1` → `claim_inspected`;
+//! - `manufacturer.claim.information_requested.v1` → `information_requested` (question, answer
+//!   deadline), claim `information_requested` (see `information`).
 //!
 //! The swap or claim is looked up by its id *and* the event's retailer id; one that does not
 //! exist (or belongs to another retailer, or to another case than the event says) can never be
@@ -37,6 +39,7 @@ use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 mod claims;
+mod information;
 
 use crate::db::{self, Entry, swaps};
 use crate::domain::{SwapStatus, TimelineEntry, evidence_id, status_follows};
@@ -55,6 +58,7 @@ pub enum CaseEvent {
     ReturnRequested(ReturnRequestedV1),
     ReturnArrived(ReturnArrivedV1),
     ClaimInspected(ClaimInspectedV1),
+    InformationRequested(kummerer_contracts::ClaimInformationRequestedV1),
 }
 
 /// Why an event cannot be applied. Every variant but `Db` is a fact that will never fit, however
@@ -164,6 +168,9 @@ pub async fn apply(
                 ev.case_id.as_uuid(),
             );
             claim_entry(txn, message_id, ids, entry, ev.inspected_at).await
+        }
+        CaseEvent::InformationRequested(ev) => {
+            information::information_requested(txn, message_id, ev).await
         }
     }
 }

@@ -50,6 +50,9 @@ fn decode(msg: &Incoming) -> Result<CaseEvent, HandleError> {
         ReturnRequestedV1::TYPE => CaseEvent::ReturnRequested(msg.decode()?.data),
         ReturnArrivedV1::TYPE => CaseEvent::ReturnArrived(msg.decode()?.data),
         ClaimInspectedV1::TYPE => CaseEvent::ClaimInspected(msg.decode()?.data),
+        kummerer_contracts::ClaimInformationRequestedV1::TYPE => {
+            CaseEvent::InformationRequested(msg.decode()?.data)
+        }
         other => return Err(HandleError::Permanent(format!("unexpected type {other}"))),
     })
 }

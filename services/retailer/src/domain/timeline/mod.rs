@@ -156,6 +156,18 @@ pub enum TimelineEntry {
         number: String,
         amount: Money,
     },
+    /// The manufacturer sent the claim back with a question, to be answered by `answer_by`.
+    InformationRequested {
+        claim_id: ClaimId,
+        question: String,
+        answer_by: DateTime<Utc>,
+    },
+    /// The retailer answered the manufacturer's question.
+    InformationProvided {
+        claim_id: ClaimId,
+        answer: String,
+        answered_by: String,
+    },
 }
 
 /// The kind of a timeline entry alone, as stored in `timeline.kind` (what the ball and the
@@ -179,6 +191,8 @@ pub enum TimelineKind {
     ClaimInspected,
     ClaimDisputed,
     Credited,
+    InformationRequested,
+    InformationProvided,
 }
 
 impl TimelineKind {
@@ -241,6 +255,8 @@ impl TimelineEntry {
             TimelineEntry::ClaimInspected { .. } => TimelineKind::ClaimInspected,
             TimelineEntry::ClaimDisputed { .. } => TimelineKind::ClaimDisputed,
             TimelineEntry::Credited { .. } => TimelineKind::Credited,
+            TimelineEntry::InformationRequested { .. } => TimelineKind::InformationRequested,
+            TimelineEntry::InformationProvided { .. } => TimelineKind::InformationProvided,
         }
     }
 
@@ -250,7 +266,8 @@ impl TimelineEntry {
             TimelineEntry::SwapApproved { .. }
             | TimelineEntry::ClaimSubmitted { .. }
             | TimelineEntry::CaseRefused { .. }
-            | TimelineEntry::ClaimDisputed { .. } => Source::Retailer,
+            | TimelineEntry::ClaimDisputed { .. }
+            | TimelineEntry::InformationProvided { .. } => Source::Retailer,
             TimelineEntry::JobScheduled { .. }
             | TimelineEntry::OnTheWay { .. }
             | TimelineEntry::Delivered { .. }
@@ -262,7 +279,8 @@ impl TimelineEntry {
             TimelineEntry::ClaimDecided { .. }
             | TimelineEntry::ReturnRequested { .. }
             | TimelineEntry::ClaimInspected { .. }
-            | TimelineEntry::Credited { .. } => Source::Manufacturer,
+            | TimelineEntry::Credited { .. }
+            | TimelineEntry::InformationRequested { .. } => Source::Manufacturer,
         }
     }
 

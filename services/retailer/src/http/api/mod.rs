@@ -6,6 +6,7 @@ pub mod authority;
 pub mod cases;
 pub mod disputes;
 pub mod entitlement;
+pub mod information;
 pub mod key_auth;
 pub mod keys;
 pub mod ledger;
