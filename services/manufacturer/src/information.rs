@@ -41,16 +41,18 @@ pub async fn ask<C: ConnectionTrait>(
     key: serde_json::Value,
     now: DateTime<Utc>,
 ) -> Result<claim::Model, DbErr> {
-    information::insert(txn, c.id, &q.question, q.answer_by, now, &c.status).await?;
+    // At the database's precision, so the message says exactly what the claim stores.
+    let answer_by = crate::db::truncate(q.answer_by);
+    information::insert(txn, c.id, &q.question, answer_by, now, &c.status).await?;
     c.status = ClaimStatus::InformationRequested.as_str().to_owned();
-    c.deadline_at = Some(q.answer_by);
+    c.deadline_at = Some(answer_by);
     let c = claim::save(txn, c).await?;
     claim_event::append(
         txn,
         c.id,
         claim_event::INFORMATION_REQUESTED,
         now,
-        json!({ "question": q.question, "answer_by": q.answer_by, "key": key }),
+        json!({ "question": q.question, "answer_by": answer_by, "key": key }),
     )
     .await?;
     crate::webhooks::claim_updated(txn, c.id, "information_requested").await?;
@@ -63,12 +65,12 @@ pub async fn ask<C: ConnectionTrait>(
             retailer_id: c.retailer_id.into(),
             manufacturer_id: c.manufacturer_id.into(),
             question: q.question.clone(),
-            answer_by: q.answer_by,
+            answer_by,
             requested_at: now,
         },
     )
     .await?;
-    tracing::info!(claim.id = %c.id, answer_by = %q.answer_by, "information requested");
+    tracing::info!(claim.id = %c.id, %answer_by, "information requested");
     Ok(c)
 }
 

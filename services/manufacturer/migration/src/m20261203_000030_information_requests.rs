@@ -34,6 +34,15 @@ ALTER TABLE claims ADD CONSTRAINT claims_decided CHECK (
         AND decided_at IS NOT NULL AND decided_amount IS NOT NULL AND decided_by IS NOT NULL)
     OR status = 'information_requested');
 
+ALTER TABLE claim_events DROP CONSTRAINT claim_events_kind_check;
+ALTER TABLE claim_events ADD CONSTRAINT claim_events_kind_check
+    CHECK (kind IN ('received', 'auto_accepted', 'left_pending', 'decided', 'evidence_added',
+                    'readjudicated', 'return_requested', 'unit_arrived', 'inspected',
+                    'disputed', 'ignored', 'information_requested', 'information_provided'));
+-- The sweep of unanswered questions.
+CREATE INDEX claims_information_deadline ON claims (deadline_at)
+    WHERE status = 'information_requested';
+
 CREATE TABLE claim_information_requests (
     id            uuid PRIMARY KEY,
     claim_id      uuid NOT NULL REFERENCES claims (id),
@@ -65,6 +74,12 @@ CREATE INDEX claim_information_of_claim ON claim_information_requests (claim_id,
             .execute_unprepared(
                 r#"
 DROP TABLE claim_information_requests;
+DROP INDEX claims_information_deadline;
+ALTER TABLE claim_events DROP CONSTRAINT claim_events_kind_check;
+ALTER TABLE claim_events ADD CONSTRAINT claim_events_kind_check
+    CHECK (kind IN ('received', 'auto_accepted', 'left_pending', 'decided', 'evidence_added',
+                    'readjudicated', 'return_requested', 'unit_arrived', 'inspected',
+                    'disputed', 'ignored'));
 ALTER TABLE claims DROP CONSTRAINT claims_decided;
 ALTER TABLE claims ADD CONSTRAINT claims_decided CHECK (
     (status IN ('pending', 'return_requested', 'unit_arrived') AND decided_at IS NULL

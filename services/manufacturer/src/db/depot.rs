@@ -85,10 +85,6 @@ pub async fn default_of<C: ConnectionTrait>(
     db: &C,
     manufacturer_id: ManufacturerId,
 ) -> Result<Option<Model>, DbErr> {
-    Entity::find()
-        .filter(Column::ManufacturerId.eq(manufacturer_id))
-        .order_by_asc(Column::CreatedAt)
-        .order_by_asc(Column::Id)
-        .one(db)
-        .await
+    // A manufacturer has a handful of depots: the list, oldest first, is cheap.
+    Ok(list(db, manufacturer_id).await?.into_iter().next())
 }

@@ -24,6 +24,12 @@ ALTER TABLE claims DROP CONSTRAINT claims_status_check;
 ALTER TABLE claims ADD CONSTRAINT claims_status_check
     CHECK (status IN ('submitted', 'accepted', 'partly_accepted', 'rejected', 'disputed',
                       'information_requested'));
+-- Asked of a submitted claim (undecided) or of a disputed one (which keeps its rejection).
+ALTER TABLE claims DROP CONSTRAINT claims_decided;
+ALTER TABLE claims ADD CONSTRAINT claims_decided CHECK (
+    status = 'information_requested'
+    OR ((status = 'submitted') = (decided_at IS NULL)
+        AND (status = 'submitted') = (decided_amount IS NULL)));
 
 CREATE TABLE claim_information_requests (
     id              uuid PRIMARY KEY,
@@ -54,6 +60,10 @@ CREATE INDEX claim_information_of_claim
             .execute_unprepared(
                 r#"
 DROP TABLE claim_information_requests;
+ALTER TABLE claims DROP CONSTRAINT claims_decided;
+ALTER TABLE claims ADD CONSTRAINT claims_decided CHECK (
+    (status = 'submitted') = (decided_at IS NULL)
+    AND (status = 'submitted') = (decided_amount IS NULL));
 ALTER TABLE claims DROP CONSTRAINT claims_status_check;
 ALTER TABLE claims ADD CONSTRAINT claims_status_check
     CHECK (status IN ('submitted', 'accepted', 'partly_accepted', 'rejected', 'disputed'));
