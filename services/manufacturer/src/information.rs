@@ -23,9 +23,9 @@ use serde_json::json;
 
 use crate::consumers::evidence::known_claim;
 use crate::db::{agreement_version, claim, claim_event, information};
+use crate::domain::ClaimStatus;
 use crate::domain::claim::rule_decider;
 use crate::domain::decision::Decision;
-use crate::domain::ClaimStatus;
 use crate::domain::information::{NO_INFORMATION, Question, RULE, text};
 
 /// Most unanswered claims one sweep rejects.

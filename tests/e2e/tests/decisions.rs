@@ -103,7 +103,10 @@ async fn must_return_asks_for_the_unit_at_collection_and_an_accepted_claim_can_b
     })
     .await;
     for (step, body) in [
-        ("delivered", json!({"delivered_serial": "SN-NEW-1", "recipient_name": "Erika"})),
+        (
+            "delivered",
+            json!({"delivered_serial": "SN-NEW-1", "recipient_name": "Erika"}),
+        ),
         ("collected", json!({ "collected_serial": serial })),
     ] {
         let done = system
@@ -215,9 +218,11 @@ async fn must_return_asks_for_the_unit_at_collection_and_an_accepted_claim_can_b
         .await;
     assert_eq!(case["claim"]["status"], "accepted", "{case}");
     let items = format!("SELECT count(*) FROM return_items WHERE claim_id = '{claim_id}'");
-    eventually("the return item of the accepted claim", DEADLINE, || async {
-        (count(&logistics, &items).await == 1).then_some(())
-    })
+    eventually(
+        "the return item of the accepted claim",
+        DEADLINE,
+        || async { (count(&logistics, &items).await == 1).then_some(()) },
+    )
     .await;
     assert_eq!(
         count(
@@ -276,7 +281,12 @@ async fn the_manufacturer_asks_for_information_and_the_retailers_answer_gives_th
     assert_eq!(at(&asked["deadline_at"]), answer_by.trunc_subsecs(6));
     // Deciding now is 409: the ball is with the retailer.
     let (status, problem) = system
-        .try_post(Svc::Manufacturer, &decision, json!({"outcome": "accept"}), key)
+        .try_post(
+            Svc::Manufacturer,
+            &decision,
+            json!({"outcome": "accept"}),
+            key,
+        )
         .await;
     assert_eq!(status, 409, "{problem}");
     assert_eq!(problem["code"], "claim_awaiting_information", "{problem}");
@@ -296,7 +306,10 @@ async fn the_manufacturer_asks_for_information_and_the_retailers_answer_gives_th
         question["details"]["question"],
         "Which programme was running when it stopped?"
     );
-    assert_eq!(at(&question["details"]["answer_by"]), at(&asked["deadline_at"]));
+    assert_eq!(
+        at(&question["details"]["answer_by"]),
+        at(&asked["deadline_at"])
+    );
     let case = eventually("the claim to wait for the retailer", DEADLINE, || async {
         let case = system.case(&seed, case_id).await;
         (case["claim"]["status"] == "information_requested").then_some(case)
@@ -322,7 +335,10 @@ async fn the_manufacturer_asks_for_information_and_the_retailers_answer_gives_th
         .try_post(Svc::Retailer, &path, json!({"answer": "again"}), None)
         .await;
     assert_eq!(status, 409, "{problem}");
-    assert_eq!(problem["code"], "claim_not_awaiting_information", "{problem}");
+    assert_eq!(
+        problem["code"], "claim_not_awaiting_information",
+        "{problem}"
+    );
 
     // The claim is the manufacturer's again with a fresh decision deadline (14 days).
     let c = system
@@ -351,14 +367,23 @@ async fn the_manufacturer_asks_for_information_and_the_retailers_answer_gives_th
     assert_eq!(provided["details"]["answered_by"], "API key «e2e»");
     // The manufacturer decides; the retailer applies it.
     let decided = system
-        .post_as(Svc::Manufacturer, &decision, json!({"outcome": "accept"}), key)
+        .post_as(
+            Svc::Manufacturer,
+            &decision,
+            json!({"outcome": "accept"}),
+            key,
+        )
         .await;
     assert_eq!(decided["status"], "accepted", "{decided}");
     let case = system
         .wait_timeline(
             &seed,
             case_id,
-            &["information_requested", "information_provided", "claim_decided"],
+            &[
+                "information_requested",
+                "information_provided",
+                "claim_decided",
+            ],
         )
         .await;
     assert_eq!(case["claim"]["status"], "accepted", "{case}");

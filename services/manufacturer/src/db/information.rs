@@ -80,11 +80,7 @@ pub async fn answer<C: ConnectionTrait>(
 }
 
 /// Closes the open question `id` unanswered.
-pub async fn expire<C: ConnectionTrait>(
-    db: &C,
-    id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<(), DbErr> {
+pub async fn expire<C: ConnectionTrait>(db: &C, id: Uuid, at: DateTime<Utc>) -> Result<(), DbErr> {
     db.execute_raw(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "UPDATE claim_information_requests SET expired_at = $2 WHERE id = $1",

@@ -49,7 +49,9 @@ pub fn text(field: &str, value: &str) -> Result<String, Invalid> {
             format!("must be at most {TEXT_MAX} characters"),
         ));
     }
-    if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if v.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         return Err(Invalid::new(field, "must not contain control characters"));
     }
     Ok(v.to_owned())
@@ -137,7 +139,10 @@ mod tests {
             question: Some("a\u{0}b".into()),
             answer_by: Some((now - TimeDelta::hours(1)).to_rfc3339()),
         };
-        assert_eq!(fields(bad.parse(now).unwrap_err()), ["question", "answer_by"]);
+        assert_eq!(
+            fields(bad.parse(now).unwrap_err()),
+            ["question", "answer_by"]
+        );
         let far = QuestionInput {
             question: Some("?".into()),
             answer_by: Some((now + TimeDelta::days(MAX_ANSWER_DAYS + 1)).to_rfc3339()),

@@ -21,7 +21,12 @@ fn answer(c: &ClaimSubmittedV1, text: &str) -> ClaimInformationProvidedV1 {
     }
 }
 
-async fn ask(svc: &TestService, mid: Uuid, c: &ClaimSubmittedV1, answer_by: DateTime<Utc>) -> Value {
+async fn ask(
+    svc: &TestService,
+    mid: Uuid,
+    c: &ClaimSubmittedV1,
+    answer_by: DateTime<Utc>,
+) -> Value {
     let r = post(
         svc,
         &format!("{}/decision", claim_path(mid, c.claim_id.as_uuid())),
@@ -94,10 +99,16 @@ async fn a_question_is_answered_or_the_claim_is_rejected_for_no_information() {
         (c["status"] == "pending").then_some(c)
     })
     .await;
-    assert!(at(&c["deadline_at"]) > Utc::now() + TimeDelta::days(13), "{c}");
+    assert!(
+        at(&c["deadline_at"]) > Utc::now() + TimeDelta::days(13),
+        "{c}"
+    );
     let kinds = event_kinds(&c);
     assert_eq!(kinds[kinds.len() - 1], "information_provided", "{c}");
-    assert_eq!(c["events"][kinds.len() - 1]["details"]["answer"], "Eco 40-60");
+    assert_eq!(
+        c["events"][kinds.len() - 1]["details"]["answer"],
+        "Eco 40-60"
+    );
 
     // Two sweeps at once past the answer deadline: the silent claim is rejected once.
     let (x, y) = {

@@ -16,8 +16,8 @@ use actix_web::{FromRequest, Handler, Responder, Scope, guard, web};
 use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use api::{
-    admin_auth, authority, cases, disputes, entitlement, information, key_auth, keys, ledger, products,
-    retailers, sales, staff,
+    admin_auth, authority, cases, disputes, entitlement, information, key_auth, keys, ledger,
+    products, retailers, sales, staff,
 };
 use pages::status;
 

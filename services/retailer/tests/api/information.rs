@@ -87,7 +87,10 @@ async fn staff_answer_the_manufacturers_question_at_the_desk_once() {
     assert_eq!(post_form(&svc, &theirs, &form_path, &form).await.0, 404);
     rejects(
         &svc,
-        &format!("/api/retailers/{}/claims/{claim_id}/information", other.retailer_id),
+        &format!(
+            "/api/retailers/{}/claims/{claim_id}/information",
+            other.retailer_id
+        ),
         json!({"answer": "x"}),
         "404",
     )
@@ -105,7 +108,10 @@ async fn staff_answer_the_manufacturers_question_at_the_desk_once() {
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("must not be empty"), "{html}");
     assert_eq!(snapshot(&svc.db).await, before);
-    let form = [("csrf", csrf.as_str()), ("answer", "Eco 40-60, stopped after the spin")];
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("answer", "Eco 40-60, stopped after the spin"),
+    ];
     let (status, _) = post_form(&svc, &clerk, &form_path, &form).await;
     assert_eq!(status, 303);
 
@@ -115,8 +121,14 @@ async fn staff_answer_the_manufacturers_question_at_the_desk_once() {
         holders(&case["ball"]).contains(&("manufacturer".to_owned(), "claim".to_owned())),
         "{case}"
     );
-    assert_eq!(timeline_count(&svc.db, case_id, "information_requested").await, 1);
-    assert_eq!(timeline_count(&svc.db, case_id, "information_provided").await, 1);
+    assert_eq!(
+        timeline_count(&svc.db, case_id, "information_requested").await,
+        1
+    );
+    assert_eq!(
+        timeline_count(&svc.db, case_id, "information_provided").await,
+        1
+    );
     let sent = outbox(&svc.db, PROVIDED).await;
     assert_eq!(sent.len(), 1);
     let data = &sent[0]["data"];
