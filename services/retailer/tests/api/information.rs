@@ -4,6 +4,7 @@
 
 use super::desk::{browser, csrf_of, desk_shop, page, post_form, signed_in};
 use crate::support::*;
+use chrono::SubsecRound;
 use kummerer_contracts::{ClaimInformationRequestedV1, ManufacturerId};
 
 const PROVIDED: &str = "retailer.claim.information_provided.v1";

@@ -39,7 +39,12 @@ pub(super) async fn information_requested(
             },
             occurred_at: ev.requested_at,
             message_id: Some(message_id),
-            dedup_key: None,
+            // One question per claim and instant, whatever message carried it.
+            dedup_key: Some(format!(
+                "information_requested:{}:{}",
+                claim.id,
+                ev.requested_at.timestamp_micros()
+            )),
         },
     )
     .await?;
