@@ -105,6 +105,15 @@ pub async fn worker(db: DatabaseConnection, cancel: CancellationToken) {
                 false
             }
         };
+        // Questions the retailer left unanswered past their deadline.
+        let full = full
+            || match crate::information::fire_unanswered(&db, Utc::now()).await {
+                Ok(n) => n as u64 >= crate::information::BATCH,
+                Err(e) => {
+                    tracing::error!(error = %e, "unanswered-information sweep failed");
+                    false
+                }
+            };
         if full {
             if cancel.is_cancelled() {
                 return;

@@ -19,8 +19,10 @@ pub mod db;
 pub mod deadlines;
 pub mod domain;
 pub mod http;
+pub mod information;
 pub mod metrics;
 pub mod settings;
+pub mod unit_back;
 pub mod webhooks;
 
 pub use manufacturer_migration::Migrator;

@@ -211,3 +211,27 @@ pub async fn claim_withdrawn<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+/// `retailer.claim.information_provided.v1`: the answer to the manufacturer's question.
+pub async fn information_provided<C: ConnectionTrait>(
+    txn: &C,
+    claim: &claims::Model,
+    answer: String,
+    answered_by: String,
+    answered_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::ClaimInformationProvidedV1 {
+            claim_id: claim.id.into(),
+            swap_id: claim.swap_id.into(),
+            case_id: claim.case_id.into(),
+            retailer_id: claim.retailer_id.into(),
+            manufacturer_id: claim.manufacturer_id.into(),
+            answer,
+            answered_by,
+            answered_at,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -260,3 +260,27 @@ impl Event for CreditNoteIssuedV1 {
         self.credit_note_id.to_string()
     }
 }
+
+/// `manufacturer.claim.information_requested.v1`: the manufacturer sends the claim back to the
+/// retailer with a question; the retailer answers by `answer_by`
+/// ([`ClaimInformationProvidedV1`](crate::ClaimInformationProvidedV1)), else the manufacturer
+/// rejects the claim with reason `no_information`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimInformationRequestedV1 {
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
+    pub question: String,
+    pub answer_by: DateTime<Utc>,
+    pub requested_at: DateTime<Utc>,
+}
+
+impl Event for ClaimInformationRequestedV1 {
+    const TYPE: &'static str = "manufacturer.claim.information_requested.v1";
+    const PRODUCER: Service = Service::Manufacturer;
+    fn subject(&self) -> String {
+        self.claim_id.to_string()
+    }
+}

@@ -209,3 +209,26 @@ impl Event for ClaimWithdrawnV1 {
         self.claim_id.to_string()
     }
 }
+/// `retailer.claim.information_provided.v1`: the retailer's answer to the manufacturer's
+/// question ([`ClaimInformationRequestedV1`](crate::ClaimInformationRequestedV1)); the claim goes
+/// back to the manufacturer with a fresh decision deadline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimInformationProvidedV1 {
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
+    pub answer: String,
+    /// Who answered, as shown: the staff member's e-mail, or `API key «name»`.
+    pub answered_by: String,
+    pub answered_at: DateTime<Utc>,
+}
+
+impl Event for ClaimInformationProvidedV1 {
+    const TYPE: &'static str = "retailer.claim.information_provided.v1";
+    const PRODUCER: Service = Service::Retailer;
+    fn subject(&self) -> String {
+        self.claim_id.to_string()
+    }
+}

@@ -49,12 +49,12 @@ use crate::logistics::{
     JobScheduledV1, ReturnArrivedV1, UnitCollectedV1,
 };
 use crate::manufacturer::{
-    AgreementPublishedV1, ClaimDecidedV1, ClaimInspectedV1, CreditNoteIssuedV1, ReturnRequestedV1,
-    ReturnWithdrawnV1,
+    AgreementPublishedV1, ClaimDecidedV1, ClaimInformationRequestedV1, ClaimInspectedV1,
+    CreditNoteIssuedV1, ReturnRequestedV1, ReturnWithdrawnV1,
 };
 use crate::retailer::{
-    ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimSubmittedV1, ClaimWithdrawnV1, SwapApprovedV1,
-    SwapCancelRequestedV1,
+    ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1, ClaimSubmittedV1,
+    ClaimWithdrawnV1, SwapApprovedV1, SwapCancelRequestedV1,
 };
 
 pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
@@ -88,6 +88,7 @@ pub const MANUFACTURER_CLAIMS: QueueSpec = QueueSpec {
         (Service::Retailer, ClaimDisputedV1::TYPE),
         (Service::Logistics, ReturnArrivedV1::TYPE),
         (Service::Retailer, ClaimWithdrawnV1::TYPE),
+        (Service::Retailer, ClaimInformationProvidedV1::TYPE),
     ],
 };
 
@@ -109,6 +110,7 @@ pub const RETAILER_CASE_EVENTS: QueueSpec = QueueSpec {
         (Service::Logistics, JobCancelledV1::TYPE),
         (Service::Logistics, JobCancelRefusedV1::TYPE),
         (Service::Manufacturer, ReturnWithdrawnV1::TYPE),
+        (Service::Manufacturer, ClaimInformationRequestedV1::TYPE),
     ],
 };
 

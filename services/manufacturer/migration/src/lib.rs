@@ -13,6 +13,7 @@ mod m20261202_000008_webhook_failing_since;
 mod m20261202_000009_claim_list_price;
 mod m20261202_000010_credit_note_issued_by;
 mod m20261203_000011_return_due_at_return_by;
+mod m20261203_000030_information_requests;
 mod m20261203_000040_claim_withdrawals;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_claim_list_price::Migration),
             Box::new(m20261202_000010_credit_note_issued_by::Migration),
             Box::new(m20261203_000011_return_due_at_return_by::Migration),
+            Box::new(m20261203_000030_information_requests::Migration),
             Box::new(m20261203_000040_claim_withdrawals::Migration),
         ]
     }

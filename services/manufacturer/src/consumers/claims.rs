@@ -8,8 +8,8 @@
 
 use chrono::TimeDelta;
 use kummerer_contracts::{
-    ClaimDecidedV1, ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimOutcome, ClaimSubmittedV1,
-    DecidedBy, Envelope, Event, ReturnArrivedV1,
+    ClaimDecidedV1, ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1,
+    ClaimOutcome, ClaimSubmittedV1, DecidedBy, Envelope, Event, ReturnArrivedV1,
 };
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
@@ -47,6 +47,10 @@ impl Handler for ClaimsHandler {
             kummerer_contracts::ClaimWithdrawnV1::TYPE => {
                 let env = msg.decode::<kummerer_contracts::ClaimWithdrawnV1>()?;
                 super::withdrawals::claim_withdrawn(txn, &env).await
+            }
+            ClaimInformationProvidedV1::TYPE => {
+                let env = msg.decode::<ClaimInformationProvidedV1>()?;
+                crate::information::provided(txn, &env).await
             }
             other => Err(HandleError::Permanent(format!("unexpected type {other}"))),
         }
@@ -254,5 +258,15 @@ async fn claim_submitted(
         }
     }
     crate::webhooks::claim_created(txn, claim_id.as_uuid()).await?;
+    // `must_return`: the unit is asked back at once, whatever the decision.
+    if let Some(c) = claim::lock_any(txn, claim_id.as_uuid()).await? {
+        crate::unit_back::on_arrival(
+            txn,
+            c,
+            terms.as_ref().map(|t| t.unit_disposition),
+            received_at,
+        )
+        .await?;
+    }
     Ok(())
 }

@@ -41,6 +41,10 @@ pub async fn return_arrived(
         "arrived_at": r.arrived_at,
     });
     if c.status != ClaimStatus::ReturnRequested.as_str() {
+        // Asked back while its decision stood (`must_return`, after acceptance).
+        if crate::unit_back::arrived(txn, c.clone(), env).await? {
+            return Ok(());
+        }
         let mut details = details;
         details["message"] = json!("return_arrived");
         details["reason"] = json!("the claim is not waiting for its unit");

@@ -17,6 +17,10 @@ pub const INSPECTED: &str = "inspected";
 pub const DISPUTED: &str = "disputed";
 /// A message that could not change the claim (e.g. a second dispute), kept for the record.
 pub const IGNORED: &str = "ignored";
+/// Sent back to the retailer with a question (and the answer's deadline).
+pub const INFORMATION_REQUESTED: &str = "information_requested";
+/// The retailer's answer arrived; the claim is the manufacturer's again.
+pub const INFORMATION_PROVIDED: &str = "information_provided";
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "claim_events")]

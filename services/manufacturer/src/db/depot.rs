@@ -78,3 +78,13 @@ pub async fn find<C: ConnectionTrait>(
         .one(db)
         .await
 }
+
+/// The manufacturer's default depot: its first (oldest) one, where a `must_return` agreement
+/// sends every unit. `None` while it has none (an agreement cannot say `must_return` then).
+pub async fn default_of<C: ConnectionTrait>(
+    db: &C,
+    manufacturer_id: ManufacturerId,
+) -> Result<Option<Model>, DbErr> {
+    // A manufacturer has a handful of depots: the list, oldest first, is cheap.
+    Ok(list(db, manufacturer_id).await?.into_iter().next())
+}

@@ -12,6 +12,7 @@ pub mod credit_note;
 pub mod deadlines;
 pub mod depot;
 pub mod idempotency;
+pub mod information;
 pub mod manufacturer;
 pub mod serial;
 pub mod webhook;

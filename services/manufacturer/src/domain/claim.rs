@@ -15,10 +15,12 @@ pub enum ClaimStatus {
     ReturnRequested,
     UnitArrived,
     Disputed,
+    /// Sent back to the retailer with a question; its `deadline_at` is the answer's deadline.
+    InformationRequested,
 }
 
 impl ClaimStatus {
-    pub const ALL: [ClaimStatus; 7] = [
+    pub const ALL: [ClaimStatus; 8] = [
         ClaimStatus::Pending,
         ClaimStatus::Accepted,
         ClaimStatus::PartlyAccepted,
@@ -26,6 +28,7 @@ impl ClaimStatus {
         ClaimStatus::ReturnRequested,
         ClaimStatus::UnitArrived,
         ClaimStatus::Disputed,
+        ClaimStatus::InformationRequested,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +40,7 @@ impl ClaimStatus {
             ClaimStatus::ReturnRequested => "return_requested",
             ClaimStatus::UnitArrived => "unit_arrived",
             ClaimStatus::Disputed => "disputed",
+            ClaimStatus::InformationRequested => "information_requested",
         }
     }
 

@@ -10,6 +10,7 @@ pub mod deadline;
 pub mod decision;
 pub mod evidence;
 pub mod flags;
+pub mod information;
 pub mod input;
 pub mod listing;
 pub mod money;

@@ -9,6 +9,8 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kummerer_contracts::AgreementPublishedV1;
+use kummerer_contracts::agreement::UnitDisposition;
+use kummerer_contracts::ids::ManufacturerId;
 use kummerer_service::Problem;
 use sea_orm::{
     AccessMode, DatabaseConnection, DatabaseTransaction, IsolationLevel, TransactionTrait,
@@ -152,6 +154,22 @@ async fn write_version(
     let m = manufacturer::find(txn, a.manufacturer_id)
         .await?
         .ok_or_else(|| Problem::not_found("manufacturer"))?;
+    // `must_return` sends every unit to the manufacturer's default depot: there must be one.
+    if terms.unit_disposition == UnitDisposition::MustReturn
+        && crate::db::depot::default_of(txn, ManufacturerId(a.manufacturer_id))
+            .await?
+            .is_none()
+    {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "must_return_without_depot",
+            "must_return needs a depot",
+            Some(
+                "unit_disposition must_return sends every unit to the manufacturer's first depot;                  create a depot first"
+                    .to_owned(),
+            ),
+        ));
+    }
     agreement_version::insert(txn, a.id, number, valid_from, terms, now).await?;
     let a = if number == 1 {
         a
@@ -187,7 +205,7 @@ async fn write_version(
         (status = 201, description = "Created, with its version 1", body = AgreementView),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "`agreement_exists` (one per retailer: change it with a new version), `request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `must_return_without_depot` (`must_return` sends every unit to the manufacturer's first depot: create one first), `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
 // `POST /api/manufacturers/{mid}/agreements` → 201, 400 (idempotency key), 404
@@ -238,7 +256,7 @@ pub async fn create(
         (status = 201, description = "The agreement with its new version and history", body = AgreementView),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 409, description = "`request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`, `valid_from_before_latest_version`, `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`, `valid_from_before_latest_version`, `must_return_without_depot` (`must_return` sends every unit to the manufacturer's first depot: create one first), `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
 // `POST /api/manufacturers/{mid}/agreements/{id}/versions` → 201, 404, 422. Locks the

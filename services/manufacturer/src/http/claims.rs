@@ -35,6 +35,7 @@ pub enum StatusParam {
     ReturnRequested,
     UnitArrived,
     Disputed,
+    InformationRequested,
 }
 
 impl From<StatusParam> for ClaimStatus {
@@ -47,6 +48,7 @@ impl From<StatusParam> for ClaimStatus {
             StatusParam::ReturnRequested => ClaimStatus::ReturnRequested,
             StatusParam::UnitArrived => ClaimStatus::UnitArrived,
             StatusParam::Disputed => ClaimStatus::Disputed,
+            StatusParam::InformationRequested => ClaimStatus::InformationRequested,
         }
     }
 }
@@ -205,8 +207,8 @@ pub async fn get(
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct DecisionBody {
-    /// `accept`, `partly_accept`, `reject` or `request_return` (text, so that anything else is
-    /// a field error).
+    /// `accept`, `partly_accept`, `reject`, `request_return` or `request_information` (text, so
+    /// that anything else is a field error).
     pub outcome: String,
     #[serde(default)]
     pub amount: Option<MoneyInput>,
@@ -221,6 +223,14 @@ pub struct DecisionBody {
     /// `request_return`: `manufacturer` or `retailer`.
     #[serde(default)]
     pub freight_paid_by: Option<String>,
+    /// `request_information`: the question to the retailer (1 to 4000 characters).
+    #[serde(default)]
+    pub question: Option<String>,
+    /// `request_information`: the retailer answers by then (RFC 3339, in the future, at most 90
+    /// days ahead; default 14 days from now). Unanswered by then, the claim is rejected with
+    /// reason `no_information`.
+    #[serde(default)]
+    pub answer_by: Option<String>,
 }
 
 /// Decide a claim, or ask for its unit back
@@ -230,11 +240,15 @@ pub struct DecisionBody {
 /// that is `pending`, `return_requested`, `unit_arrived` or `disputed` (a disputed claim is
 /// decided again and the retailer told again). `request_return` (`depot_id`, `return_by`,
 /// `freight_paid_by`) asks for a pending claim's unit back: the claim is `return_requested`
-/// until the unit arrives, due at `return_by` (then the agreement's default outcome applies).
-/// Deciding a `return_requested` claim without its unit withdraws the return
-/// (`return_withdrawn` in its `decided` event; logistics removes the unit from its shipment unless it
-/// already travels, then it simply arrives). Of two concurrent decisions one wins; the other
-/// is a 409.
+/// until the unit arrives, due at `return_by` (then the agreement's default outcome applies);
+/// asked of an accepted or partly accepted claim (also one accepted by a rule), the decision
+/// stands and only the unit travels (it is inspected once it arrived). Deciding a
+/// `return_requested` claim without its unit withdraws the return (`return_withdrawn` in its
+/// `decided` event; logistics removes the unit from its shipment unless it already travels,
+/// then it simply arrives). `request_information` (`question`, `answer_by`) sends a decidable
+/// claim back to the retailer: `information_requested`, its `deadline_at` the answer's
+/// deadline; the answer brings it back with a fresh decision deadline, no answer in time
+/// rejects it (`no_information`). Of two concurrent decisions one wins; the other is a 409.
 #[utoipa::path(
     post, path = "/api/manufacturers/{mid}/claims/{id}/decision", tag = "claims", operation_id = "decide_claim",
     params(("mid" = Uuid, Path, description = "The manufacturer (the API key's)"), ("id" = Uuid, Path, description = "The claim"), ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters; a retry with the same key and body answers the first answer")),
@@ -242,7 +256,7 @@ pub struct DecisionBody {
     responses(
         (status = 200, description = "The decided claim", body = ClaimView),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "`claim_already_decided`, `claim_not_pending` (`request_return` on a claim that is not pending), `claim_withdrawn` (the retailer cancelled the swap), `request_in_progress`; the detail names the claim's status", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "`claim_already_decided`, `claim_not_pending` (`request_return` on a claim that is not pending nor accepted), `return_already_requested`, `claim_awaiting_information` (sent back to the retailer, not answered yet), `claim_not_decidable` (`request_information` on a claim that is not pending, unit_arrived or disputed), `claim_withdrawn` (the retailer cancelled the swap), `request_in_progress`; the detail names the claim's status", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
@@ -263,12 +277,20 @@ pub async fn decide(
         "partly_accept" => DecisionOutcome::PartlyAccept,
         "reject" => DecisionOutcome::Reject,
         "request_return" => {
+            if let Some(done) =
+                super::unit_back::request_return(&me, &idem, db.get_ref(), id, &body).await?
+            {
+                return Ok(done);
+            }
             return super::returns::request_return(mid, idem, db.get_ref(), id, &body).await;
+        }
+        "request_information" => {
+            return super::information::request(&me, idem, db.get_ref(), id, &body).await;
         }
         _ => {
             return Err(invalid(vec![Invalid::new(
                 "outcome",
-                "must be accept, partly_accept, reject or request_return",
+                "must be accept, partly_accept, reject, request_return or request_information",
             )]));
         }
     };
@@ -296,6 +318,9 @@ pub async fn decide(
     // Waiting for its unit, it is decided without it (the return is withdrawn below).
     let without_unit = crate::domain::returns::decided_without_unit(&open);
     let decision = rule(without_unit.as_ref().unwrap_or(&open), &input).map_err(|e| match e {
+        DecisionError::AlreadyDecided(s @ ClaimStatus::InformationRequested) => {
+            super::information::awaiting(s)
+        }
         DecisionError::AlreadyDecided(s) => {
             Problem::conflict("claim_already_decided", format!("the claim is already {s}"))
         }

@@ -167,7 +167,7 @@ pub async fn inspect(
         .await?
         .ok_or_else(|| Problem::not_found("claim"))?;
     let status = status_of(&c)?;
-    if status != ClaimStatus::UnitArrived {
+    if status != ClaimStatus::UnitArrived && !crate::unit_back::arrived_while_decided(&c) {
         return Err(wrong_status(
             "claim_unit_not_arrived",
             status,

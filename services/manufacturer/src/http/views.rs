@@ -214,7 +214,8 @@ pub struct ClaimView {
     pub defect_category: String,
     pub defect_description: String,
     /// `pending`, `accepted`, `partly_accepted`, `rejected`, `return_requested`,
-    /// `unit_arrived` or `disputed`.
+    /// `unit_arrived`, `disputed` or `information_requested` (sent back to the retailer with a
+    /// question: `deadline_at` is then the answer's deadline).
     pub status: String,
     /// `no_agreement`, `currency_mismatch`, `swapped_before_sale`, `outside_doa`,
     /// `outside_coverage`, `flagged` or `evidence_missing`.

@@ -16,6 +16,7 @@ mod doors;
 mod evidence;
 mod flow;
 mod idempotency;
+mod information;
 mod listing;
 mod openapi;
 mod operator;

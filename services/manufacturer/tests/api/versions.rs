@@ -37,6 +37,14 @@ async fn claims_are_judged_by_the_agreement_version_in_force_on_the_swap_date() 
     v2["reimbursement_percent"] = json!("50");
     v2["depreciation_percent_per_month"] = json!("2");
     v2["unit_disposition"] = json!("must_return");
+    // `must_return` sends every unit to the manufacturer's first depot: none yet, 422.
+    let e = post(&svc, &versions, &v2).await;
+    assert_problem(&e, 422, "must_return without a depot");
+    assert_eq!(e.body["code"], "must_return_without_depot");
+    let depot = json!({"name": "Retourenlager", "address": {"name": "Waschwerk", "phone": "",
+        "street": "Hafenstr. 1", "postcode": "20457", "city": "Hamburg", "country": "DE"}});
+    let d = post(&svc, &format!("/api/manufacturers/{mid}/depots"), &depot).await;
+    assert_eq!(d.status, 201, "{}", d.body);
     let b = post(&svc, &versions, &v2).await;
     assert_eq!(b.status, 201, "{}", b.body);
     assert_eq!(b.body["version"], 2);

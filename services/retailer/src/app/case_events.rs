@@ -23,6 +23,8 @@
 //! - `manufacturer.claim.inspected.v1` → `claim_inspected`;
 //! - `logistics.job.cancelled.v1` / `job.cancel_refused.v1` → the cancellation saga's end
 //!   (`case_events/cancel.rs`).
+//! - `manufacturer.claim.information_requested.v1` → `information_requested` (question, answer
+//!   deadline), claim `information_requested` (see `information`).
 //!
 //! The swap or claim is looked up by its id *and* the event's retailer id; one that does not
 //! exist (or belongs to another retailer, or to another case than the event says) can never be
@@ -43,6 +45,7 @@ use uuid::Uuid;
 mod cancel;
 mod claims;
 mod replacement;
+mod information;
 
 use crate::db::{self, Entry, swaps};
 use crate::domain::{SwapStatus, TimelineEntry, evidence_id, status_follows};
@@ -64,6 +67,7 @@ pub enum CaseEvent {
     JobCancelled(kummerer_contracts::JobCancelledV1),
     CancelRefused(kummerer_contracts::JobCancelRefusedV1),
     ReturnWithdrawn(kummerer_contracts::ReturnWithdrawnV1),
+    InformationRequested(kummerer_contracts::ClaimInformationRequestedV1),
 }
 
 /// Why an event cannot be applied. Every variant but `Db` is a fact that will never fit, however
@@ -189,6 +193,9 @@ pub async fn apply(
         }
         CaseEvent::JobCancelled(ev) => cancel::job_cancelled(txn, message_id, ev).await,
         CaseEvent::CancelRefused(ev) => cancel::cancel_refused(txn, message_id, ev).await,
+        CaseEvent::InformationRequested(ev) => {
+            information::information_requested(txn, message_id, ev).await
+        }
     }
 }
 

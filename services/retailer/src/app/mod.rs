@@ -17,6 +17,7 @@ pub mod catalogue;
 pub mod disputes;
 pub mod entitlement;
 pub mod import;
+pub mod information;
 pub mod keys;
 pub mod ledger;
 pub mod refusals;

@@ -56,6 +56,9 @@ fn decode(msg: &Incoming) -> Result<CaseEvent, HandleError> {
         kummerer_contracts::ReturnWithdrawnV1::TYPE => {
             CaseEvent::ReturnWithdrawn(msg.decode()?.data)
         }
+        kummerer_contracts::ClaimInformationRequestedV1::TYPE => {
+            CaseEvent::InformationRequested(msg.decode()?.data)
+        }
         other => return Err(HandleError::Permanent(format!("unexpected type {other}"))),
     })
 }

@@ -12,6 +12,7 @@ pub mod claims;
 pub mod dashboard;
 pub mod desk;
 pub mod imports;
+pub mod information;
 pub mod integration_keys;
 pub mod products;
 pub mod refusals;

@@ -133,11 +133,15 @@ struct Claim {
     unit: Return,
     /// Since when the manufacturer holds it without a break.
     held_since: Option<DateTime<Utc>>,
+    /// Sent back to the retailer with a question, since then (until answered or decided).
+    asked: Option<DateTime<Utc>>,
 }
 
 impl Claim {
     fn held(&self) -> bool {
-        self.filed && (!self.decided || matches!(self.unit, Return::Requested | Return::Arrived))
+        self.asked.is_none()
+            && self.filed
+            && (!self.decided || matches!(self.unit, Return::Requested | Return::Arrived))
     }
 }
 
@@ -174,7 +178,10 @@ impl State {
             TimelineKind::Delivered => self.delivered = true,
             TimelineKind::Collected => self.collected = true,
             TimelineKind::DeliveredAndCollected => self.delivery = Delivery::Done,
-            TimelineKind::ClaimDecided => self.claim.decided = true,
+            TimelineKind::ClaimDecided => {
+                self.claim.decided = true;
+                self.claim.asked = None;
+            }
             TimelineKind::ClaimDisputed => {
                 if self.claim.decided {
                     self.claim.decided = false;
@@ -203,6 +210,12 @@ impl State {
                     self.claim.unit = Return::NotRequested;
                 }
             }
+            TimelineKind::InformationRequested => {
+                if self.claim.asked.is_none() {
+                    self.claim.asked = Some(at);
+                }
+            }
+            TimelineKind::InformationProvided => self.claim.asked = None,
         }
         if self.delivered && self.collected {
             self.delivery = Delivery::Done;
@@ -230,10 +243,14 @@ impl State {
         } else {
             Holds::Claim
         };
-        let claim = self
-            .claim
-            .held_since
-            .map(|since| (Party::Manufacturer, what, since));
+        let claim = match self.claim.asked {
+            // The manufacturer's question: the retailer answers.
+            Some(since) => Some((Party::Retailer, Holds::Claim, since)),
+            None => self
+                .claim
+                .held_since
+                .map(|since| (Party::Manufacturer, what, since)),
+        };
         let mut holders: Vec<Holding> = [delivery, claim]
             .into_iter()
             .flatten()
@@ -261,6 +278,7 @@ pub fn ball(opened_at: DateTime<Utc>, facts: &[Fact]) -> Ball {
             decided: false,
             unit: Return::NotRequested,
             held_since: None,
+            asked: None,
         },
         refused: false,
     };

@@ -30,6 +30,8 @@ pub enum ClaimStatus {
     Rejected,
     /// A rejection the retailer disputed: the manufacturer decides again.
     Disputed,
+    /// The manufacturer sent the claim back with a question: the retailer answers.
+    InformationRequested,
 }
 
 /// Why a claim cannot be disputed.
@@ -57,12 +59,13 @@ impl ClaimStatus {
         sea_orm::ActiveEnum::to_value(&self)
     }
 
-    pub const ALL: [ClaimStatus; 5] = [
+    pub const ALL: [ClaimStatus; 6] = [
         ClaimStatus::Submitted,
         ClaimStatus::Accepted,
         ClaimStatus::PartlyAccepted,
         ClaimStatus::Rejected,
         ClaimStatus::Disputed,
+        ClaimStatus::InformationRequested,
     ];
 
     /// A stored (or submitted) value; `None` for one this version does not know.

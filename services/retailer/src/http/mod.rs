@@ -16,8 +16,8 @@ use actix_web::{FromRequest, Handler, Responder, Scope, guard, web};
 use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use api::{
-    admin_auth, authority, cancel, cases, disputes, entitlement, key_auth, keys, ledger, products,
-    retailers, sales, staff,
+    admin_auth, authority, cancel, cases, disputes, entitlement, information, key_auth, keys,
+    ledger, products, retailers, sales, staff,
 };
 use pages::status;
 
@@ -108,6 +108,13 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         Method::POST,
         "/{rid}/claims/{claim_id}/dispute",
         disputes::create,
+    );
+    let scope = keyed(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/claims/{claim_id}/information",
+        information::create,
     );
     let scope = keyed(scope, &d, Method::GET, "/{rid}/ledger", ledger::get);
     cfg.service(scope);

@@ -11,6 +11,7 @@ mod case_events;
 mod desk;
 mod disputes;
 mod doors;
+mod information;
 mod keys;
 mod ledger;
 mod openapi;

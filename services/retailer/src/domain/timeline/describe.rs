@@ -323,6 +323,28 @@ pub fn describe(entry: &TimelineEntry) -> Described {
                 .to_owned(),
             )]),
         ),
+        TimelineEntry::InformationRequested {
+            question,
+            answer_by,
+            ..
+        } => (
+            "Manufacturer asks for information",
+            sentence(vec![
+                text(question).map(|q| format!("“{q}”")),
+                Some(format!("answer by {}", time(*answer_by))),
+            ]),
+        ),
+        TimelineEntry::InformationProvided {
+            answer,
+            answered_by,
+            ..
+        } => (
+            "Information sent to the manufacturer",
+            sentence(vec![
+                text(answer).map(|a| format!("“{a}”")),
+                text(answered_by).map(|s| format!("by {s}")),
+            ]),
+        ),
     };
     Described {
         what: what.to_owned(),

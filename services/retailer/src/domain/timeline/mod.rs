@@ -183,6 +183,18 @@ pub enum TimelineEntry {
         claim_id: ClaimId,
         reason: String,
     },
+    /// The manufacturer sent the claim back with a question, to be answered by `answer_by`.
+    InformationRequested {
+        claim_id: ClaimId,
+        question: String,
+        answer_by: DateTime<Utc>,
+    },
+    /// The retailer answered the manufacturer's question.
+    InformationProvided {
+        claim_id: ClaimId,
+        answer: String,
+        answered_by: String,
+    },
 }
 
 /// The kind of a timeline entry alone, as stored in `timeline.kind` (what the ball and the
@@ -210,6 +222,8 @@ pub enum TimelineKind {
     SwapCancelled,
     SwapCancelRefused,
     ReturnWithdrawn,
+    InformationRequested,
+    InformationProvided,
 }
 
 impl TimelineKind {
@@ -276,6 +290,8 @@ impl TimelineEntry {
             TimelineEntry::SwapCancelled { .. } => TimelineKind::SwapCancelled,
             TimelineEntry::SwapCancelRefused { .. } => TimelineKind::SwapCancelRefused,
             TimelineEntry::ReturnWithdrawn { .. } => TimelineKind::ReturnWithdrawn,
+            TimelineEntry::InformationRequested { .. } => TimelineKind::InformationRequested,
+            TimelineEntry::InformationProvided { .. } => TimelineKind::InformationProvided,
         }
     }
 
@@ -286,7 +302,8 @@ impl TimelineEntry {
             | TimelineEntry::ClaimSubmitted { .. }
             | TimelineEntry::CaseRefused { .. }
             | TimelineEntry::ClaimDisputed { .. }
-            | TimelineEntry::SwapCancelRequested { .. } => Source::Retailer,
+            | TimelineEntry::SwapCancelRequested { .. }
+            | TimelineEntry::InformationProvided { .. } => Source::Retailer,
             TimelineEntry::JobScheduled { .. }
             | TimelineEntry::OnTheWay { .. }
             | TimelineEntry::Delivered { .. }
@@ -301,7 +318,8 @@ impl TimelineEntry {
             | TimelineEntry::ReturnRequested { .. }
             | TimelineEntry::ClaimInspected { .. }
             | TimelineEntry::Credited { .. }
-            | TimelineEntry::ReturnWithdrawn { .. } => Source::Manufacturer,
+            | TimelineEntry::ReturnWithdrawn { .. }
+            | TimelineEntry::InformationRequested { .. } => Source::Manufacturer,
         }
     }
 

@@ -13,6 +13,7 @@ pub mod dashboard;
 pub mod disputes;
 pub mod home;
 pub mod import;
+pub mod information;
 pub mod ledger;
 pub mod refusals;
 pub mod requests;
@@ -95,6 +96,20 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
             "/claims/{id}/dispute",
             Access::SignedIn,
             disputes::submit,
+        )
+        .door(
+            &d,
+            Method::GET,
+            "/claims/{id}/information",
+            Access::SignedIn,
+            information::page,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/claims/{id}/information",
+            Access::SignedIn,
+            information::submit,
         )
         .door(
             &d,
