@@ -4,4 +4,5 @@
 pub mod claims;
 pub mod disputes;
 pub mod evidence;
+pub mod not_accepted;
 pub mod returns;

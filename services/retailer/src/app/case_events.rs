@@ -18,7 +18,9 @@
 //! - `manufacturer.claim.return_requested.v1` → `return_requested` (depot, deadline, who pays
 //!   the freight);
 //! - `logistics.return.arrived.v1` → `return_arrived`;
-//! - `manufacturer.claim.inspected.v1` → `claim_inspected`.
+//! - `manufacturer.claim.inspected.v1` → `claim_inspected`;
+//! - `manufacturer.claim.not_accepted.v1` → `claim_not_accepted`, a claim waiting for its
+//!   decision `not_accepted` (back with the retailer; see `not_accepted.rs`).
 //!
 //! The swap or claim is looked up by its id *and* the event's retailer id; one that does not
 //! exist (or belongs to another retailer, or to another case than the event says) can never be
@@ -28,6 +30,7 @@
 //! [`crate::domain::status_follows`]).
 
 use chrono::{DateTime, Utc};
+use kummerer_contracts::ClaimNotAcceptedV1;
 use kummerer_contracts::{
     CaseId, ClaimDecidedV1, ClaimEvidence, ClaimId, ClaimInspectedV1, EvidenceKind, JobCompletedV1,
     JobDeliveredV1, JobFailedV1, JobId, JobOnTheWayV1, JobScheduledV1, RetailerId, ReturnArrivedV1,
@@ -37,6 +40,7 @@ use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 mod claims;
+mod not_accepted;
 
 use crate::db::{self, Entry, swaps};
 use crate::domain::{SwapStatus, TimelineEntry, evidence_id, status_follows};
@@ -55,6 +59,7 @@ pub enum CaseEvent {
     ReturnRequested(ReturnRequestedV1),
     ReturnArrived(ReturnArrivedV1),
     ClaimInspected(ClaimInspectedV1),
+    ClaimNotAccepted(ClaimNotAcceptedV1),
 }
 
 /// Why an event cannot be applied. Every variant but `Db` is a fact that will never fit, however
@@ -164,6 +169,9 @@ pub async fn apply(
                 ev.case_id.as_uuid(),
             );
             claim_entry(txn, message_id, ids, entry, ev.inspected_at).await
+        }
+        CaseEvent::ClaimNotAccepted(ev) => {
+            not_accepted::claim_not_accepted(txn, message_id, ev).await
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod keys;
 pub mod ledger;
 pub mod refusals;
 pub mod requests;
+pub mod resubmit;
 pub mod staff;
 pub mod status_link;
 pub mod stock;

@@ -7,6 +7,7 @@
 //! a swap or claim this retailer does not have) is dead-lettered at once; the database failing
 //! is retried.
 
+use kummerer_contracts::ClaimNotAcceptedV1;
 use kummerer_contracts::{
     ClaimDecidedV1, ClaimInspectedV1, Event, JobCompletedV1, JobDeliveredV1, JobFailedV1,
     JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1, ReturnRequestedV1, UnitCollectedV1,
@@ -50,6 +51,7 @@ fn decode(msg: &Incoming) -> Result<CaseEvent, HandleError> {
         ReturnRequestedV1::TYPE => CaseEvent::ReturnRequested(msg.decode()?.data),
         ReturnArrivedV1::TYPE => CaseEvent::ReturnArrived(msg.decode()?.data),
         ClaimInspectedV1::TYPE => CaseEvent::ClaimInspected(msg.decode()?.data),
+        ClaimNotAcceptedV1::TYPE => CaseEvent::ClaimNotAccepted(msg.decode()?.data),
         other => return Err(HandleError::Permanent(format!("unexpected type {other}"))),
     })
 }

@@ -30,6 +30,10 @@ pub enum ClaimStatus {
     Rejected,
     /// A rejection the retailer disputed: the manufacturer decides again.
     Disputed,
+    /// The manufacturer could not take the claim (it does not know the manufacturer, no
+    /// agreement was in force, it does not know the claim): back with the retailer, who
+    /// corrects and resubmits it.
+    NotAccepted,
 }
 
 /// Why a claim cannot be disputed.
@@ -57,12 +61,13 @@ impl ClaimStatus {
         sea_orm::ActiveEnum::to_value(&self)
     }
 
-    pub const ALL: [ClaimStatus; 5] = [
+    pub const ALL: [ClaimStatus; 6] = [
         ClaimStatus::Submitted,
         ClaimStatus::Accepted,
         ClaimStatus::PartlyAccepted,
         ClaimStatus::Rejected,
         ClaimStatus::Disputed,
+        ClaimStatus::NotAccepted,
     ];
 
     /// A stored (or submitted) value; `None` for one this version does not know.

@@ -33,7 +33,7 @@ impl ClaimIds {
 
 /// The claim an event is about, locked; it must exist for that retailer, swap and case (the
 /// claim is filed with the swap, so one that is missing can never arrive).
-async fn claim_for(
+pub(super) async fn claim_for(
     txn: &DatabaseTransaction,
     ids: ClaimIds,
 ) -> Result<claims::Model, CaseEventError> {

@@ -9,7 +9,8 @@ pub use describe::{Described, describe, describe_stored, window_text};
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{
     ClaimId, ClaimOutcome, CreditNoteId, DecidedBy, Depot, DepotId, FailureReason, FreightPayer,
-    InspectionResult, JobId, ManufacturerId, Money, ShipmentId, SwapId, TimeWindow,
+    InspectionResult, JobId, ManufacturerId, Money, NotAcceptedReason, ShipmentId, SwapId,
+    TimeWindow,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -156,6 +157,22 @@ pub enum TimelineEntry {
         number: String,
         amount: Money,
     },
+    /// The manufacturer could not take a message about the claim (the claim itself, its
+    /// evidence or its dispute): the claim is back with the retailer.
+    ClaimNotAccepted {
+        claim_id: ClaimId,
+        reason: NotAcceptedReason,
+        detail: String,
+        /// The type of the retailer's message answered.
+        answers: String,
+    },
+    /// The retailer submitted the claim again after a correction (the `submission`-th time).
+    ClaimResubmitted {
+        claim_id: ClaimId,
+        manufacturer_id: ManufacturerId,
+        resubmitted_by: String,
+        submission: u32,
+    },
 }
 
 /// The kind of a timeline entry alone, as stored in `timeline.kind` (what the ball and the
@@ -179,6 +196,8 @@ pub enum TimelineKind {
     ClaimInspected,
     ClaimDisputed,
     Credited,
+    ClaimNotAccepted,
+    ClaimResubmitted,
 }
 
 impl TimelineKind {
@@ -241,6 +260,8 @@ impl TimelineEntry {
             TimelineEntry::ClaimInspected { .. } => TimelineKind::ClaimInspected,
             TimelineEntry::ClaimDisputed { .. } => TimelineKind::ClaimDisputed,
             TimelineEntry::Credited { .. } => TimelineKind::Credited,
+            TimelineEntry::ClaimNotAccepted { .. } => TimelineKind::ClaimNotAccepted,
+            TimelineEntry::ClaimResubmitted { .. } => TimelineKind::ClaimResubmitted,
         }
     }
 
@@ -250,7 +271,8 @@ impl TimelineEntry {
             TimelineEntry::SwapApproved { .. }
             | TimelineEntry::ClaimSubmitted { .. }
             | TimelineEntry::CaseRefused { .. }
-            | TimelineEntry::ClaimDisputed { .. } => Source::Retailer,
+            | TimelineEntry::ClaimDisputed { .. }
+            | TimelineEntry::ClaimResubmitted { .. } => Source::Retailer,
             TimelineEntry::JobScheduled { .. }
             | TimelineEntry::OnTheWay { .. }
             | TimelineEntry::Delivered { .. }
@@ -262,7 +284,8 @@ impl TimelineEntry {
             TimelineEntry::ClaimDecided { .. }
             | TimelineEntry::ReturnRequested { .. }
             | TimelineEntry::ClaimInspected { .. }
-            | TimelineEntry::Credited { .. } => Source::Manufacturer,
+            | TimelineEntry::Credited { .. }
+            | TimelineEntry::ClaimNotAccepted { .. } => Source::Manufacturer,
         }
     }
 
