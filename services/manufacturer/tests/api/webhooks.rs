@@ -369,6 +369,7 @@ async fn failures_are_retried_with_backoff_and_a_410_disables_the_endpoint() {
     let settings = Settings::local();
     let mid = create_manufacturer(&svc, "Waschwerk AG").await;
     let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
     let endpoint = add_endpoint(&svc, mid, &rx.url("/flaky"), &["claim.created"]).await;
     let id = endpoint["id"].as_str().unwrap();
     let secret = endpoint["secret"].as_str().unwrap();
