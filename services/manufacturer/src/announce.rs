@@ -61,3 +61,13 @@ pub async fn return_withdrawn<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// `manufacturer.claim.not_accepted.v1`: the answer to a retailer's message about a claim that
+/// can never apply for a business reason (see [`crate::consumers::not_accepted`]).
+pub async fn not_accepted<C: ConnectionTrait>(
+    txn: &C,
+    event: kummerer_contracts::ClaimNotAcceptedV1,
+) -> Result<(), DbErr> {
+    kummerer_messaging::enqueue(txn, event).await?;
+    Ok(())
+}

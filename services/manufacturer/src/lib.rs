@@ -53,7 +53,10 @@ pub fn build_with(ctx: &Context, settings: settings::Settings) -> Parts {
         ctx.db.clone(),
         ctx.broker.clone(),
         &MANUFACTURER_CLAIMS,
-        Arc::new(consumers::claims::ClaimsHandler),
+        Arc::new(consumers::claims::ClaimsHandler {
+            // Evidence for a claim not known yet is retried; at the last tier it is answered.
+            last_attempt: u32::try_from(ctx.broker.retry_delays.len()).unwrap_or(u32::MAX),
+        }),
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );

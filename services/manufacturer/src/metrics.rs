@@ -7,6 +7,7 @@ pub const CREDIT_NOTES_ISSUED: &str = "kummerer_manufacturer_credit_notes_issued
 pub const DISPUTES: &str = "kummerer_manufacturer_disputes_total";
 pub const DISPUTES_IGNORED: &str = "kummerer_manufacturer_disputes_ignored_total";
 pub const CLAIM_EVIDENCE: &str = "kummerer_manufacturer_claim_evidence_total";
+pub const CLAIMS_NOT_ACCEPTED: &str = "kummerer_manufacturer_claims_not_accepted_total";
 pub const RETURNS_ARRIVED: &str = "kummerer_manufacturer_returns_arrived_total";
 pub const WEBHOOK_EVENTS_QUEUED: &str = "kummerer_manufacturer_webhook_events_queued_total";
 pub const WEBHOOK_ATTEMPTS: &str = "kummerer_manufacturer_webhook_attempts_total";
@@ -27,6 +28,10 @@ pub fn describe() {
         "Disputes ignored because the claim could not be disputed (not rejected, or disputed before)."
     );
     describe_counter!(CLAIM_EVIDENCE, "Pieces of claim evidence stored.");
+    describe_counter!(
+        CLAIMS_NOT_ACCEPTED,
+        "Messages about a claim answered as not accepted (unknown manufacturer, no agreement, unknown claim), by reason."
+    );
     describe_counter!(
         RETURNS_ARRIVED,
         "Units requested back that arrived at a depot."

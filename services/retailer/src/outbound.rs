@@ -81,6 +81,34 @@ pub async fn swap_approved<C: ConnectionTrait>(txn: &C, f: SwapFacts<'_>) -> Res
         },
     )
     .await?;
+    claim_submitted(
+        txn,
+        ClaimFacts {
+            swap,
+            claim,
+            case,
+            sale,
+            product,
+            price_paid,
+        },
+    )
+    .await
+}
+
+/// What a claim submission is about.
+pub struct ClaimFacts<'a> {
+    pub swap: &'a swaps::Model,
+    pub claim: &'a claims::Model,
+    pub case: &'a cases::Model,
+    pub sale: &'a sales::Model,
+    pub product: &'a products::Model,
+    pub price_paid: Money,
+}
+
+/// `retailer.claim.submitted.v1`: the claim filed with a swap, or submitted again after the
+/// manufacturer did not accept it (the same claim id, the product as it is now).
+pub async fn claim_submitted<C: ConnectionTrait>(txn: &C, f: ClaimFacts<'_>) -> Result<(), DbErr> {
+    let (swap, claim, case, sale, product) = (f.swap, f.claim, f.case, f.sale, f.product);
     enqueue(
         txn,
         ClaimSubmittedV1 {
@@ -91,7 +119,7 @@ pub async fn swap_approved<C: ConnectionTrait>(txn: &C, f: SwapFacts<'_>) -> Res
             manufacturer_id: claim.manufacturer_id.into(),
             serial: sale.serial.clone(),
             product: product_ref(product),
-            price_paid,
+            price_paid: f.price_paid,
             list_price: crate::db::money(product.price, &product.currency).ok(),
             sold_at: sale.sold_at,
             swapped_at: swap.approved_at,

@@ -59,6 +59,21 @@ impl EvidenceKind {
         EvidenceKind::Statement,
     ];
 
+    /// What the system itself produces for every claim, so what an agreement may require: the
+    /// collected unit's serial and photo (the crew, `job.collected`), the delivery photo (the
+    /// crew, `job.delivered`) and the receipt (the sale). A statement comes only with a dispute.
+    pub const PRODUCED: [EvidenceKind; 4] = [
+        EvidenceKind::CollectedSerial,
+        EvidenceKind::CollectedPhoto,
+        EvidenceKind::DeliveredPhoto,
+        EvidenceKind::Receipt,
+    ];
+
+    /// Whether an agreement may require this kind (see [`EvidenceKind::PRODUCED`]).
+    pub fn is_produced(self) -> bool {
+        Self::PRODUCED.contains(&self)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EvidenceKind::CollectedSerial => "collected_serial",

@@ -284,3 +284,56 @@ impl Event for ClaimInformationRequestedV1 {
         self.claim_id.to_string()
     }
 }
+/// Why the manufacturer could not take a message about a claim (a business reason: the message
+/// itself was well-formed). A reason this version does not know reads as `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotAcceptedReason {
+    /// The claim names a manufacturer the manufacturer service does not know.
+    UnknownManufacturer,
+    /// No agreement between the retailer and the manufacturer was in force on the swap date.
+    NoAgreement,
+    /// Evidence or a dispute for a claim the manufacturer does not know (after the claim had
+    /// its chance to arrive).
+    UnknownClaim,
+    #[serde(other)]
+    Other,
+}
+
+impl NotAcceptedReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotAcceptedReason::UnknownManufacturer => "unknown_manufacturer",
+            NotAcceptedReason::NoAgreement => "no_agreement",
+            NotAcceptedReason::UnknownClaim => "unknown_claim",
+            NotAcceptedReason::Other => "other",
+        }
+    }
+}
+
+/// `manufacturer.claim.not_accepted.v1`: the answer to a retailer's message about a claim that
+/// the manufacturer cannot apply for a business reason — a claim for a manufacturer it does not
+/// know or without an agreement (the claim is not recorded), evidence or a dispute for a claim
+/// it does not know. The retailer puts the claim back into its own hands. `answers` is the type
+/// of the message answered, `answered_message_id` its id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimNotAcceptedV1 {
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
+    pub reason: NotAcceptedReason,
+    pub detail: String,
+    pub answers: String,
+    pub answered_message_id: uuid::Uuid,
+    pub not_accepted_at: DateTime<Utc>,
+}
+
+impl Event for ClaimNotAcceptedV1 {
+    const TYPE: &'static str = "manufacturer.claim.not_accepted.v1";
+    const PRODUCER: Service = Service::Manufacturer;
+    fn subject(&self) -> String {
+        self.claim_id.to_string()
+    }
+}

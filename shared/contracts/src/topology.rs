@@ -50,7 +50,7 @@ use crate::logistics::{
 };
 use crate::manufacturer::{
     AgreementPublishedV1, ClaimDecidedV1, ClaimInformationRequestedV1, ClaimInspectedV1,
-    CreditNoteIssuedV1, ReturnRequestedV1, ReturnWithdrawnV1,
+    ClaimNotAcceptedV1, CreditNoteIssuedV1, ReturnRequestedV1, ReturnWithdrawnV1,
 };
 use crate::retailer::{
     ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1, ClaimSubmittedV1,
@@ -111,6 +111,7 @@ pub const RETAILER_CASE_EVENTS: QueueSpec = QueueSpec {
         (Service::Logistics, JobCancelRefusedV1::TYPE),
         (Service::Manufacturer, ReturnWithdrawnV1::TYPE),
         (Service::Manufacturer, ClaimInformationRequestedV1::TYPE),
+        (Service::Manufacturer, ClaimNotAcceptedV1::TYPE),
     ],
 };
 

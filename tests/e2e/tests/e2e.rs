@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use common::{
-    DEADLINE, Svc, System, assert_counts, assert_messages, count, counts_by, entry, event_kinds,
-    expect, inbox_counts, outbox_counts, strings, timeline_kinds,
+    DEADLINE, Svc, System, assert_counts, assert_messages, consumed, count, counts_by, entry,
+    event_kinds, expect, inbox_counts, outbox_counts, strings, timeline_kinds,
 };
 use kummerer_contracts::topology::{LOGISTICS_SWAPS, MANUFACTURER_CLAIMS, Service};
 use kummerer_testkit::eventually;
@@ -30,26 +30,6 @@ async fn all_sent(system: &System, svc: Svc) {
         (count(&db, "SELECT count(*) FROM outbox WHERE sent_at IS NULL").await == 0).then_some(())
     })
     .await;
-}
-
-/// The counter `kummerer_messages_consumed_total` of one outcome, from a service's /metrics.
-async fn consumed(system: &System, svc: Svc, outcome: &str) -> u64 {
-    let text = system
-        .client
-        .get(system.url(svc, "/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|l| {
-            l.starts_with("kummerer_messages_consumed_total{")
-                && l.contains(&format!("outcome=\"{outcome}\""))
-        })
-        .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
-        .sum::<f64>() as u64
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,9 @@
 //! `manufacturer.claims`: a retailer's recourse claim arrives, is recorded once, and is judged
 //! in the same transaction against the version of the agreement in force on its swap date. What
 //! the rules accept is announced at once (`manufacturer.claim.decided.v1`, through the outbox);
-//! the rest waits for the manufacturer. The queue also carries what happens to a claim later,
+//! the rest waits for the manufacturer. A claim for a manufacturer this service does not know,
+//! or without an agreement in force on its swap date, is not recorded but answered
+//! (`manufacturer.claim.not_accepted.v1`, [`super::not_accepted`]). The queue also carries what happens to a claim later,
 //! each type handled in its own module: evidence ([`super::evidence`]), disputes
 //! ([`super::disputes`]) and returned units arriving at a depot ([`super::returns`]). Any other
 //! type is dead-lettered.
@@ -9,32 +11,38 @@
 use chrono::TimeDelta;
 use kummerer_contracts::{
     ClaimDecidedV1, ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1,
-    ClaimOutcome, ClaimSubmittedV1, DecidedBy, Envelope, Event, ReturnArrivedV1,
+    ClaimOutcome, ClaimSubmittedV1, DecidedBy, Envelope, Event, NotAcceptedReason, ReturnArrivedV1,
 };
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
 
+use super::not_accepted::{Answering, Named, answer};
 use crate::db::{agreement_version, claim, claim_event, manufacturer, serial};
-use crate::domain::adjudication::hold_for_evidence;
+use crate::domain::adjudication::{hold_for_evidence, missing_evidence};
 use crate::domain::claim::rule_decider;
 use crate::domain::flags::{ClaimFlag, above_cap, flags, hold_flagged};
 use crate::domain::{Adjudication, ClaimFacts, ClaimStatus, adjudicate};
 
 /// The handler of the `MANUFACTURER_CLAIMS` queue.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct ClaimsHandler;
+pub struct ClaimsHandler {
+    /// The attempt (`Incoming::attempt`) after which a failed message is dead-lettered: the
+    /// number of retry tiers. Evidence still waiting for its claim then is answered instead.
+    pub last_attempt: u32,
+}
 
 impl Handler for ClaimsHandler {
     async fn handle(&self, txn: &DatabaseTransaction, msg: &Incoming) -> Result<(), HandleError> {
         match msg.envelope.ty.as_str() {
             ClaimSubmittedV1::TYPE => {
                 let env = msg.decode::<ClaimSubmittedV1>()?;
-                claim_submitted(txn, &env).await
+                claim_submitted(txn, &env, msg.envelope.ty.as_str()).await
             }
             ClaimEvidenceAddedV1::TYPE => {
                 let env = msg.decode::<ClaimEvidenceAddedV1>()?;
-                super::evidence::evidence_added(txn, &env).await
+                let last_chance = msg.attempt >= self.last_attempt;
+                super::evidence::evidence_added(txn, &env, last_chance).await
             }
             ClaimDisputedV1::TYPE => {
                 let env = msg.decode::<ClaimDisputedV1>()?;
@@ -60,14 +68,25 @@ impl Handler for ClaimsHandler {
 async fn claim_submitted(
     txn: &DatabaseTransaction,
     env: &Envelope<ClaimSubmittedV1>,
+    ty: &str,
 ) -> Result<(), HandleError> {
     let event = &env.data;
     let claim_id = event.claim_id;
+    let answering = Answering { ty, id: env.id };
+    let named = Named {
+        claim_id,
+        swap_id: event.swap_id,
+        case_id: event.case_id,
+        retailer_id: event.retailer_id,
+        manufacturer_id: event.manufacturer_id,
+    };
     if !manufacturer::exists(txn, event.manufacturer_id.as_uuid()).await? {
-        return Err(HandleError::Permanent(format!(
-            "claim {claim_id}: unknown manufacturer {}",
-            event.manufacturer_id
-        )));
+        let detail = format!(
+            "the manufacturer does not know this product: no manufacturer {} ({}, {})",
+            event.manufacturer_id, event.product.sku, event.product.name
+        );
+        let reason = NotAcceptedReason::UnknownManufacturer;
+        return answer(txn, answering, named, reason, detail, crate::db::now()).await;
     }
     // Claims on one serial arrive one after another, so that the duplicate check sees them all.
     serial::lock(txn, event.manufacturer_id.as_uuid(), &event.serial).await?;
@@ -83,6 +102,16 @@ async fn claim_submitted(
         event.swapped_at,
     )
     .await?;
+    let Some(version) = version else {
+        let detail = format!(
+            "no agreement between this retailer and the manufacturer was in force on the swap \
+             date {}",
+            event.swapped_at.date_naive()
+        );
+        let reason = NotAcceptedReason::NoAgreement;
+        return answer(txn, answering, named, reason, detail, crate::db::now()).await;
+    };
+    let version = Some(version);
     let terms = version.as_ref().map(|v| v.domain_terms()).transpose()?;
     let facts = ClaimFacts {
         price_paid: event.price_paid.clone(),
@@ -110,7 +139,7 @@ async fn claim_submitted(
     // Nothing is known of the claim's evidence yet: all the agreement requires is missing.
     let missing = terms
         .as_ref()
-        .map(|t| t.evidence_required.clone())
+        .map(|t| missing_evidence(&t.evidence_required, &[]))
         .unwrap_or_default();
     let verdict = hold_for_evidence(
         hold_flagged(adjudicate(&facts, terms.as_ref()), &raised),

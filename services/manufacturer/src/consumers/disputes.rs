@@ -5,16 +5,18 @@
 //! A dispute of a claim that is not rejected, or a second dispute, changes nothing: it is
 //! recorded in the claim's history (`ignored`) and acknowledged, neither retried nor
 //! dead-lettered, since no delivery could ever apply it and the retailer's own case already
-//! knows the claim's state. A dispute of an unknown claim is dead-lettered: the retailer can
-//! only dispute a rejection it was told of, so the claim cannot arrive later.
+//! knows the claim's state. A dispute of an unknown claim is answered
+//! `manufacturer.claim.not_accepted.v1` (`unknown_claim`): the retailer can only dispute a
+//! rejection it was told of, so the claim cannot arrive later.
 
 use chrono::TimeDelta;
-use kummerer_contracts::{ClaimDisputedV1, Envelope};
+use kummerer_contracts::{ClaimDisputedV1, Envelope, Event, NotAcceptedReason};
 use kummerer_messaging::HandleError;
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
 
 use super::evidence::{known_claim, note_evidence};
+use super::not_accepted::{Answering, Named, answer};
 use crate::db::{agreement_version, claim, claim_event, claim_evidence};
 use crate::domain::ClaimStatus;
 use crate::domain::evidence::check_photo;
@@ -24,6 +26,23 @@ pub async fn claim_disputed(
     env: &Envelope<ClaimDisputedV1>,
 ) -> Result<(), HandleError> {
     let d = &env.data;
+    if claim::lock_any(txn, d.claim_id.as_uuid()).await?.is_none() {
+        let named = Named {
+            claim_id: d.claim_id,
+            swap_id: d.swap_id,
+            case_id: d.case_id,
+            retailer_id: d.retailer_id,
+            manufacturer_id: d.manufacturer_id,
+        };
+        let answering = Answering {
+            ty: ClaimDisputedV1::TYPE,
+            id: env.id,
+        };
+        let detail = "the manufacturer does not know this claim; the dispute was not taken up";
+        let reason = NotAcceptedReason::UnknownClaim;
+        let now = crate::db::now();
+        return answer(txn, answering, named, reason, detail.to_owned(), now).await;
+    }
     let mut c = known_claim(
         txn,
         d.claim_id.as_uuid(),

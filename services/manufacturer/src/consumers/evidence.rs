@@ -3,18 +3,24 @@
 //! digest. A serial that is not the claim's flags the claim (`serial_mismatch`). A claim the
 //! rules held because required evidence was missing is judged again once it is all there.
 //!
-//! Evidence for a claim not known yet is retried (`Transient`): it may overtake its claim. A
-//! photo that does not match its digest, size or type can never be stored (`Permanent`).
+//! Evidence for a claim not known yet is retried (`Transient`): it may overtake its claim. At
+//! the last retry tier (the claim had its chance to arrive) it is answered
+//! `manufacturer.claim.not_accepted.v1` (`unknown_claim`), as is evidence naming a manufacturer
+//! this service does not know (`unknown_manufacturer`). A photo that does not match its digest,
+//! size or type can never be stored (`Permanent`).
 
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
 use kummerer_contracts::claims::ClaimEvidence;
-use kummerer_contracts::{ClaimEvidenceAddedV1, ClaimOutcome, DecidedBy, Envelope};
+use kummerer_contracts::{
+    ClaimEvidenceAddedV1, ClaimOutcome, DecidedBy, Envelope, Event, NotAcceptedReason,
+};
 use kummerer_messaging::HandleError;
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::not_accepted::{Answering, Named, answer};
 use crate::db::{agreement_version, claim, claim_event, claim_evidence, manufacturer};
 use crate::domain::adjudication::{hold_for_evidence, missing_evidence};
 use crate::domain::claim::rule_decider;
@@ -26,14 +32,37 @@ use crate::domain::{Adjudication, ClaimFacts, ClaimStatus, PendingReason, Terms,
 pub async fn evidence_added(
     txn: &DatabaseTransaction,
     env: &Envelope<ClaimEvidenceAddedV1>,
+    last_chance: bool,
 ) -> Result<(), HandleError> {
     let e = &env.data;
     let Some(c) = claim::lock_any(txn, e.claim_id.as_uuid()).await? else {
+        let answering = Answering {
+            ty: ClaimEvidenceAddedV1::TYPE,
+            id: env.id,
+        };
+        let named = Named {
+            claim_id: e.claim_id,
+            swap_id: e.swap_id,
+            case_id: e.case_id,
+            retailer_id: e.retailer_id,
+            manufacturer_id: e.manufacturer_id,
+        };
+        let now = crate::db::now();
         if !manufacturer::exists(txn, e.manufacturer_id.as_uuid()).await? {
-            return Err(HandleError::Permanent(format!(
-                "evidence for claim {}: unknown manufacturer {}",
-                e.claim_id, e.manufacturer_id
-            )));
+            let detail = format!(
+                "the manufacturer does not know this product: no manufacturer {}",
+                e.manufacturer_id
+            );
+            let reason = NotAcceptedReason::UnknownManufacturer;
+            return answer(txn, answering, named, reason, detail, now).await;
+        }
+        if last_chance {
+            let detail = format!(
+                "the manufacturer does not know this claim; the {} evidence was not stored",
+                e.evidence.kind.as_str()
+            );
+            let reason = NotAcceptedReason::UnknownClaim;
+            return answer(txn, answering, named, reason, detail, now).await;
         }
         // The evidence may have overtaken its claim: try again later.
         return Err(HandleError::Transient(anyhow!(

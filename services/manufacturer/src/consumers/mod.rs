@@ -4,5 +4,6 @@
 pub mod claims;
 pub mod disputes;
 pub mod evidence;
+pub mod not_accepted;
 pub mod returns;
 pub mod withdrawals;

@@ -90,6 +90,10 @@ pub fn missing_evidence(required: &[EvidenceKind], present: &[EvidenceKind]) -> 
     required
         .iter()
         .copied()
+        // A version stored before the agreement API refused it may require what the system never
+        // sends (a statement): waiting for it would hold the claim for good, so it is not waited
+        // for (the agreement's view reports it).
+        .filter(|k| k.is_produced())
         .filter(|k| !present.contains(k))
         .collect()
 }

@@ -8,9 +8,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use kummerer_contracts::AgreementPublishedV1;
 use kummerer_contracts::agreement::UnitDisposition;
 use kummerer_contracts::ids::ManufacturerId;
+use kummerer_contracts::{AgreementPublishedV1, EvidenceKind};
 use kummerer_service::Problem;
 use sea_orm::{
     AccessMode, DatabaseConnection, DatabaseTransaction, IsolationLevel, TransactionTrait,
@@ -124,7 +124,10 @@ impl TermsBody {
                 .map_err(|_| Invalid::new("valid_from", "must be an RFC 3339 time")),
         };
         match (parsed, valid_from) {
-            (Ok((_, terms)), Ok(valid_from)) => Ok((terms, valid_from)),
+            (Ok((_, terms)), Ok(valid_from)) => {
+                refuse_unproducible(&terms.evidence_required)?;
+                Ok((terms, valid_from))
+            }
             (parsed, valid_from) => {
                 let mut errors = parsed.err().unwrap_or_default();
                 errors.extend(valid_from.err());
@@ -132,6 +135,32 @@ impl TermsBody {
             }
         }
     }
+}
+
+/// An agreement may require only the evidence the system produces for every claim
+/// ([`EvidenceKind::PRODUCED`]); anything else would hold its claims for good: 422
+/// `evidence_not_producible`.
+fn refuse_unproducible(required: &[EvidenceKind]) -> Result<(), Problem> {
+    let impossible: Vec<&str> = required
+        .iter()
+        .filter(|k| !k.is_produced())
+        .map(|k| k.as_str())
+        .collect();
+    if impossible.is_empty() {
+        return Ok(());
+    }
+    let produced: Vec<&str> = EvidenceKind::PRODUCED.iter().map(|k| k.as_str()).collect();
+    Err(Problem::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "evidence_not_producible",
+        "Evidence the system cannot produce",
+        Some(format!(
+            "evidence_required lists {}, which no claim ever brings; an agreement may require \
+             only {}",
+            impossible.join(", "),
+            produced.join(", ")
+        )),
+    ))
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]

@@ -147,3 +147,42 @@ async fn an_agreement_may_reject_by_default() {
     wait_sent(&svc, event.claim_id.as_uuid()).await;
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agreement_cannot_require_evidence_the_system_never_produces() {
+    let svc = start().await;
+    let mid = create_manufacturer(&svc, "Waschwerk AG").await;
+    let path = format!("/api/manufacturers/{mid}/agreements");
+    let before = table_counts(&svc.db).await;
+    let mut body = agreement_body(Uuid::now_v7());
+    body["evidence_required"] = json!(["collected_serial", "statement"]);
+    let refused = post(&svc, &path, &body).await;
+    assert_problem(&refused, 422, "a statement required");
+    assert_eq!(refused.body["code"], "evidence_not_producible");
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("statement")),
+        "{}",
+        refused.body
+    );
+    assert_eq!(table_counts(&svc.db).await, before);
+
+    // What the system produces may be required, each kind of it; so may a new version.
+    body["evidence_required"] = json!([
+        "collected_serial",
+        "collected_photo",
+        "delivered_photo",
+        "receipt"
+    ]);
+    let made = post(&svc, &path, &body).await;
+    assert_eq!(made.status, 201, "{}", made.body);
+    let id = made.body["id"].as_str().unwrap();
+    let mut next = body.clone();
+    next.as_object_mut().unwrap().remove("retailer_id");
+    next["evidence_required"] = json!(["statement"]);
+    let refused = post(&svc, &format!("{path}/{id}/versions"), &next).await;
+    assert_problem(&refused, 422, "a statement required by a new version");
+    assert_eq!(refused.body["code"], "evidence_not_producible");
+    svc.stop().await;
+}

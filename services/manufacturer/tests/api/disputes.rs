@@ -160,7 +160,7 @@ async fn a_disputed_claim_left_undecided_gets_the_default_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn messages_that_can_never_apply_are_dead_lettered() {
+async fn messages_that_can_never_apply_are_dead_lettered_or_answered() {
     let svc = start().await;
     let mid = create_manufacturer(&svc, "Waschwerk AG").await;
     let retailer = Uuid::now_v7();
@@ -171,30 +171,46 @@ async fn messages_that_can_never_apply_are_dead_lettered() {
     let before = table_counts(&svc.db).await;
     let unknown = claim(mid, retailer, 60);
 
-    // A dispute or an arrival for a claim never filed: the retailer and logistics only speak of
-    // claims this service told them about.
-    publish_event(&svc.names, disputed(&unknown, "Why?", vec![])).await;
+    // An arrival for a claim never filed: logistics only speaks of claims this service told
+    // the retailer about. Evidence naming another retailer than the claim's: malformed.
     publish_event(
         &svc.names,
         arrived(&unknown, Uuid::now_v7(), &unknown.serial),
     )
     .await;
-    // Evidence for a manufacturer this service does not know.
-    let stranger = claim(Uuid::now_v7(), retailer, 3);
     let e = evidence(
         kummerer_contracts::agreement::EvidenceKind::Receipt,
         None,
         None,
     );
-    publish_event(&svc.names, evidence_added(&stranger, e.clone())).await;
-    // Evidence naming another retailer than the claim's.
-    let mut wrong = evidence_added(&known, e);
+    let mut wrong = evidence_added(&known, e.clone());
     wrong.retailer_id = Uuid::now_v7().into();
     publish_event(&svc.names, wrong).await;
-    eventually("four messages dead-lettered", DEADLINE, || async {
-        (svc.broker.depth(&dlq).await == 4).then_some(())
+    // Business rejects, answered to the retailer instead (`not_accepted`): a dispute of a claim
+    // never filed, evidence for a manufacturer this service does not know.
+    publish_event(&svc.names, disputed(&unknown, "Why?", vec![])).await;
+    let stranger = claim(Uuid::now_v7(), retailer, 3);
+    publish_event(&svc.names, evidence_added(&stranger, e)).await;
+    eventually("two messages dead-lettered", DEADLINE, || async {
+        (svc.broker.depth(&dlq).await == 2).then_some(())
     })
     .await;
+    let answered = "SELECT count(*) FROM outbox \
+                    WHERE routing_key = 'manufacturer.claim.not_accepted.v1' \
+                    AND payload->'data'->>'reason' = $1";
+    for reason in ["unknown_claim", "unknown_manufacturer"] {
+        eventually(&format!("answered {reason}"), DEADLINE, || async {
+            (count(&svc.db, answered, vec![reason.into()]).await == 1).then_some(())
+        })
+        .await;
+    }
+    // Nothing else changed: no claim, event or evidence; two answers and their inbox rows.
+    let mut before = before;
+    for (table, n) in &mut before {
+        if *table == "outbox" || *table == "inbox" {
+            *n += 2;
+        }
+    }
     assert_eq!(table_counts(&svc.db).await, before);
     svc.stop().await;
 }

@@ -251,3 +251,28 @@ async fn evidence_that_overtakes_its_claim_is_retried_until_the_claim_arrives() 
     assert_eq!(svc.broker.depth(&dlq).await, 0);
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evidence_whose_claim_never_arrives_is_answered_after_the_last_retry() {
+    let (svc, mid, retailer) = requiring(json!(["collected_serial"])).await;
+    let event = claim(mid, retailer, 3);
+    let serial = evidence(EvidenceKind::CollectedSerial, Some(&event.serial), None);
+    publish_event(&svc.names, evidence_added(&event, serial)).await;
+    // Retried through every tier (the claim may still come), then answered `unknown_claim`
+    // to the retailer rather than dead-lettered.
+    let answered = "SELECT count(*) FROM outbox \
+                    WHERE routing_key = 'manufacturer.claim.not_accepted.v1' \
+                    AND payload->'data'->>'reason' = 'unknown_claim' \
+                    AND payload->'data'->>'answers' = 'retailer.claim.evidence_added.v1'";
+    eventually("the evidence answered", DEADLINE, || async {
+        (count(&svc.db, answered, vec![]).await == 1).then_some(())
+    })
+    .await;
+    let dlq = svc.names.dead_letter_queue(&MANUFACTURER_CLAIMS);
+    assert_eq!(svc.broker.depth(&dlq).await, 0);
+    assert_eq!(
+        count(&svc.db, "SELECT count(*) FROM claim_evidence", vec![]).await,
+        0
+    );
+    svc.stop().await;
+}

@@ -369,6 +369,7 @@ async fn failures_are_retried_with_backoff_and_a_410_disables_the_endpoint() {
     let settings = Settings::local();
     let mid = create_manufacturer(&svc, "Waschwerk AG").await;
     let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
     let endpoint = add_endpoint(&svc, mid, &rx.url("/flaky"), &["claim.created"]).await;
     let id = endpoint["id"].as_str().unwrap();
     let secret = endpoint["secret"].as_str().unwrap();
@@ -511,7 +512,9 @@ async fn an_endpoint_failing_again_and_again_is_disabled() {
     let endpoint = add_endpoint(&svc, mid, &rx.url("/down"), &["claim.created"]).await;
     let id = endpoint["id"].as_str().unwrap();
     rx.script("/down", &[500; 10]);
-    arrive(&svc, mid, &[claim(mid, Uuid::now_v7(), 60)]).await;
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
+    arrive(&svc, mid, &[claim(mid, retailer, 60)]).await;
     rx.wait_for("/down", 1).await;
     eventually("first attempt recorded", DEADLINE, || async {
         (attempts(&svc.db, id).await.len() == 1).then_some(())
@@ -551,7 +554,9 @@ async fn an_endpoint_failing_again_and_again_is_disabled() {
     )
     .await;
     let id = endpoint["id"].as_str().unwrap();
-    arrive(&svc, mid, &[claim(mid, Uuid::now_v7(), 60)]).await;
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, mid, retailer).await;
+    arrive(&svc, mid, &[claim(mid, retailer, 60)]).await;
     eventually("attempt on a closed port", DEADLINE, || async {
         let a = attempts(&svc.db, id).await;
         a.first().cloned()
@@ -692,7 +697,9 @@ async fn endpoints_are_checked_listed_deleted_and_walled_off() {
     .await;
     assert_problem(&x, 404, "deliveries of an unknown endpoint");
     // A deleted endpoint gets nothing.
-    arrive(&svc, a, &[claim(a, Uuid::now_v7(), 60)]).await;
+    let retailer = Uuid::now_v7();
+    create_agreement(&svc, a, retailer).await;
+    arrive(&svc, a, &[claim(a, retailer, 60)]).await;
     assert_eq!(
         count(&svc.db, "SELECT count(*) FROM webhook_deliveries", vec![]).await,
         0

@@ -15,6 +15,7 @@ mod m20261123_000006_settlement;
 mod m20261123_000007_cases_by_unit;
 mod m20261123_000008_timeline_dedup;
 mod m20261202_000001_integration_keys;
+mod m20261203_000020_claim_not_accepted;
 mod m20261203_000030_information_requests;
 mod m20261203_000040_swap_cancel;
 mod m20261203_000060_replacement_units;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_cases_by_unit::Migration),
             Box::new(m20261123_000008_timeline_dedup::Migration),
             Box::new(m20261202_000001_integration_keys::Migration),
+            Box::new(m20261203_000020_claim_not_accepted::Migration),
             Box::new(m20261203_000030_information_requests::Migration),
             Box::new(m20261203_000040_swap_cancel::Migration),
             Box::new(m20261203_000060_replacement_units::Migration),

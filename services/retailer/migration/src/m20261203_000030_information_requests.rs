@@ -23,13 +23,13 @@ impl MigrationTrait for Migration {
 ALTER TABLE claims DROP CONSTRAINT claims_status_check;
 ALTER TABLE claims ADD CONSTRAINT claims_status_check
     CHECK (status IN ('submitted', 'accepted', 'partly_accepted', 'rejected', 'disputed',
-                      'information_requested'));
+                      'not_accepted', 'information_requested'));
 -- Asked of a submitted claim (undecided) or of a disputed one (which keeps its rejection).
 ALTER TABLE claims DROP CONSTRAINT claims_decided;
 ALTER TABLE claims ADD CONSTRAINT claims_decided CHECK (
     status = 'information_requested'
-    OR ((status = 'submitted') = (decided_at IS NULL)
-        AND (status = 'submitted') = (decided_amount IS NULL)));
+    OR ((status IN ('submitted', 'not_accepted')) = (decided_at IS NULL)
+        AND (status IN ('submitted', 'not_accepted')) = (decided_amount IS NULL)));
 
 CREATE TABLE claim_information_requests (
     id              uuid PRIMARY KEY,
@@ -62,11 +62,12 @@ CREATE INDEX claim_information_of_claim
 DROP TABLE claim_information_requests;
 ALTER TABLE claims DROP CONSTRAINT claims_decided;
 ALTER TABLE claims ADD CONSTRAINT claims_decided CHECK (
-    (status = 'submitted') = (decided_at IS NULL)
-    AND (status = 'submitted') = (decided_amount IS NULL));
+    (status IN ('submitted', 'not_accepted')) = (decided_at IS NULL)
+    AND (status IN ('submitted', 'not_accepted')) = (decided_amount IS NULL));
 ALTER TABLE claims DROP CONSTRAINT claims_status_check;
 ALTER TABLE claims ADD CONSTRAINT claims_status_check
-    CHECK (status IN ('submitted', 'accepted', 'partly_accepted', 'rejected', 'disputed'));
+    CHECK (status IN ('submitted', 'accepted', 'partly_accepted', 'rejected', 'disputed',
+                      'not_accepted'));
 "#,
             )
             .await?;

@@ -196,6 +196,9 @@ pub async fn approve_in<C: ConnectionTrait>(
         reason_code: None,
         submitted_at: now,
         decided_at: None,
+        not_accepted_reason: None,
+        not_accepted_detail: None,
+        submissions: 1,
     };
     if !db::insert_claim(txn, claim.clone()).await? {
         return Err(ApproveError::Db(DbErr::Custom(format!(

@@ -25,6 +25,8 @@
 //!   (`case_events/cancel.rs`).
 //! - `manufacturer.claim.information_requested.v1` → `information_requested` (question, answer
 //!   deadline), claim `information_requested` (see `information`).
+//! - `manufacturer.claim.not_accepted.v1` → `claim_not_accepted`, a claim waiting for its
+//!   decision `not_accepted` (back with the retailer; see `not_accepted.rs`).
 //!
 //! The swap or claim is looked up by its id *and* the event's retailer id; one that does not
 //! exist (or belongs to another retailer, or to another case than the event says) can never be
@@ -34,6 +36,7 @@
 //! [`crate::domain::status_follows`]).
 
 use chrono::{DateTime, Utc};
+use kummerer_contracts::ClaimNotAcceptedV1;
 use kummerer_contracts::{
     CaseId, ClaimDecidedV1, ClaimEvidence, ClaimId, ClaimInspectedV1, EvidenceKind, JobCompletedV1,
     JobDeliveredV1, JobFailedV1, JobId, JobOnTheWayV1, JobScheduledV1, RetailerId, ReturnArrivedV1,
@@ -46,6 +49,7 @@ mod cancel;
 mod claims;
 mod replacement;
 mod information;
+mod not_accepted;
 
 use crate::db::{self, Entry, swaps};
 use crate::domain::{SwapStatus, TimelineEntry, evidence_id, status_follows};
@@ -68,6 +72,7 @@ pub enum CaseEvent {
     CancelRefused(kummerer_contracts::JobCancelRefusedV1),
     ReturnWithdrawn(kummerer_contracts::ReturnWithdrawnV1),
     InformationRequested(kummerer_contracts::ClaimInformationRequestedV1),
+    ClaimNotAccepted(ClaimNotAcceptedV1),
 }
 
 /// Why an event cannot be applied. Every variant but `Db` is a fact that will never fit, however
@@ -195,6 +200,9 @@ pub async fn apply(
         CaseEvent::CancelRefused(ev) => cancel::cancel_refused(txn, message_id, ev).await,
         CaseEvent::InformationRequested(ev) => {
             information::information_requested(txn, message_id, ev).await
+        }
+        CaseEvent::ClaimNotAccepted(ev) => {
+            not_accepted::claim_not_accepted(txn, message_id, ev).await
         }
     }
 }

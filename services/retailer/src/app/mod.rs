@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod refusals;
 pub mod request_deadlines;
 pub mod requests;
+pub mod resubmit;
 pub mod staff;
 pub mod status_link;
 pub mod stock;

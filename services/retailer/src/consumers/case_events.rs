@@ -7,6 +7,7 @@
 //! a swap or claim this retailer does not have) is dead-lettered at once; the database failing
 //! is retried.
 
+use kummerer_contracts::ClaimNotAcceptedV1;
 use kummerer_contracts::{
     ClaimDecidedV1, ClaimInspectedV1, Event, JobCancelRefusedV1, JobCancelledV1, JobCompletedV1,
     JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1, ReturnRequestedV1,
@@ -59,6 +60,7 @@ fn decode(msg: &Incoming) -> Result<CaseEvent, HandleError> {
         kummerer_contracts::ClaimInformationRequestedV1::TYPE => {
             CaseEvent::InformationRequested(msg.decode()?.data)
         }
+        ClaimNotAcceptedV1::TYPE => CaseEvent::ClaimNotAccepted(msg.decode()?.data),
         other => return Err(HandleError::Permanent(format!("unexpected type {other}"))),
     })
 }

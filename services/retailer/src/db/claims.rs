@@ -18,6 +18,13 @@ pub struct Model {
     pub reason_code: Option<String>,
     pub submitted_at: DateTimeUtc,
     pub decided_at: Option<DateTimeUtc>,
+    /// Why the manufacturer did not accept the claim (`unknown_manufacturer`, `no_agreement`,
+    /// `unknown_claim`) while its status is `not_accepted`.
+    pub not_accepted_reason: Option<String>,
+    /// The manufacturer's words with it.
+    pub not_accepted_detail: Option<String>,
+    /// How often the claim was submitted (1, then one more per resubmission).
+    pub submissions: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -94,4 +101,63 @@ pub struct ClaimDecision<'a> {
     pub amount: rust_decimal::Decimal,
     pub reason_code: Option<&'a str>,
     pub decided_at: DateTime<Utc>,
+}
+
+/// The manufacturer did not accept the claim: `not_accepted`, with the reason and its words.
+pub async fn claim_not_accepted<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    reason: &str,
+    detail: &str,
+) -> Result<(), DbErr> {
+    claims::Entity::update_many()
+        .col_expr(
+            claims::Column::Status,
+            Expr::value(crate::domain::ClaimStatus::NotAccepted),
+        )
+        .col_expr(
+            claims::Column::NotAcceptedReason,
+            Expr::value(Some(reason.to_owned())),
+        )
+        .col_expr(
+            claims::Column::NotAcceptedDetail,
+            Expr::value(Some(detail.to_owned())),
+        )
+        .filter(claims::Column::Id.eq(id))
+        .filter(claims::Column::RetailerId.eq(retailer_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The claim goes to the manufacturer again (`submitted`, one submission more), for the
+/// manufacturer `manufacturer_id` (the product's, maybe corrected).
+pub async fn claim_resubmitted<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    manufacturer_id: Uuid,
+    submissions: i32,
+) -> Result<(), DbErr> {
+    claims::Entity::update_many()
+        .col_expr(
+            claims::Column::Status,
+            Expr::value(crate::domain::ClaimStatus::Submitted),
+        )
+        .col_expr(
+            claims::Column::NotAcceptedReason,
+            Expr::value(None::<String>),
+        )
+        .col_expr(
+            claims::Column::NotAcceptedDetail,
+            Expr::value(None::<String>),
+        )
+        .col_expr(claims::Column::ManufacturerId, Expr::value(manufacturer_id))
+        .col_expr(claims::Column::Submissions, Expr::value(submissions))
+        .filter(claims::Column::Id.eq(id))
+        .filter(claims::Column::RetailerId.eq(retailer_id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

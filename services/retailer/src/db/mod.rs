@@ -54,7 +54,10 @@ pub fn money(amount: Decimal, currency: &str) -> Result<kummerer_contracts::Mone
 }
 
 pub use cases::{find_case, insert_case, lock_case, set_case_status};
-pub use claims::{ClaimDecision, claim_of_swap, decide_claim, insert_claim, lock_claim};
+pub use claims::{
+    ClaimDecision, claim_not_accepted, claim_of_swap, claim_resubmitted, decide_claim,
+    insert_claim, lock_claim,
+};
 pub use products::{
     insert_product, list_products, product, product_by_sku, product_of, products_by_ids,
 };

@@ -101,3 +101,22 @@ pub async fn list_products<C: ConnectionTrait>(
         .all(db)
         .await
 }
+
+/// Corrects the product's manufacturer.
+pub async fn set_product_manufacturer<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    manufacturer_id: Uuid,
+) -> Result<(), DbErr> {
+    products::Entity::update_many()
+        .col_expr(
+            products::Column::ManufacturerId,
+            sea_orm::sea_query::Expr::value(manufacturer_id),
+        )
+        .filter(products::Column::Id.eq(id))
+        .filter(products::Column::RetailerId.eq(retailer_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}

@@ -14,6 +14,8 @@
 //!   `claim_decided`, and again from `claim_disputed` to the new decision) and while a unit it
 //!   asked back is pending (from `return_requested` through `return_arrived` to
 //!   `claim_inspected`), even when it already decided;
+//! - `claim_not_accepted` hands a claim waiting for its decision back to the retailer (to correct
+//!   and resubmit it), and `claim_resubmitted` gives it to the manufacturer again;
 //! - a refused case, and a settled one (visit done, claim decided, no return pending), waits for
 //!   nobody.
 //!
@@ -131,17 +133,26 @@ struct Claim {
     filed: bool,
     decided: bool,
     unit: Return,
-    /// Since when the manufacturer holds it without a break.
+    /// The manufacturer did not accept it: the retailer holds it until it resubmits.
+    not_accepted: bool,
+    /// Since when its holder holds it without a break.
     held_since: Option<DateTime<Utc>>,
     /// Sent back to the retailer with a question, since then (until answered or decided).
     asked: Option<DateTime<Utc>>,
 }
 
 impl Claim {
-    fn held(&self) -> bool {
-        self.asked.is_none()
-            && self.filed
-            && (!self.decided || matches!(self.unit, Return::Requested | Return::Arrived))
+    /// Who holds the claim now.
+    fn holder(&self) -> Option<Party> {
+        if !self.filed {
+            None
+        } else if self.not_accepted {
+            Some(Party::Retailer)
+        } else if !self.decided || matches!(self.unit, Return::Requested | Return::Arrived) {
+            Some(Party::Manufacturer)
+        } else {
+            None
+        }
     }
 }
 
@@ -158,6 +169,7 @@ struct State {
 impl State {
     fn apply(&mut self, fact: &Fact) {
         let at = fact.at;
+        let claim_holder = self.claim.holder();
         match fact.kind {
             TimelineKind::SwapApproved => {
                 if matches!(self.delivery, Delivery::Undecided(_)) {
@@ -216,13 +228,20 @@ impl State {
                 }
             }
             TimelineKind::InformationProvided => self.claim.asked = None,
+            TimelineKind::ClaimNotAccepted => {
+                if self.claim.filed && !self.claim.decided {
+                    self.claim.not_accepted = true;
+                }
+            }
+            TimelineKind::ClaimResubmitted => self.claim.not_accepted = false,
         }
         if self.delivered && self.collected {
             self.delivery = Delivery::Done;
         }
-        if !self.claim.held() {
+        let now_holder = self.claim.holder();
+        if now_holder.is_none() {
             self.claim.held_since = None;
-        } else if self.claim.held_since.is_none() {
+        } else if self.claim.held_since.is_none() || now_holder != claim_holder {
             self.claim.held_since = Some(at);
         }
     }
@@ -248,8 +267,9 @@ impl State {
             Some(since) => Some((Party::Retailer, Holds::Claim, since)),
             None => self
                 .claim
-                .held_since
-                .map(|since| (Party::Manufacturer, what, since)),
+                .holder()
+                .zip(self.claim.held_since)
+                .map(|(party, since)| (party, what, since)),
         };
         let mut holders: Vec<Holding> = [delivery, claim]
             .into_iter()
@@ -277,6 +297,7 @@ pub fn ball(opened_at: DateTime<Utc>, facts: &[Fact]) -> Ball {
             filed: false,
             decided: false,
             unit: Return::NotRequested,
+            not_accepted: false,
             held_since: None,
             asked: None,
         },
@@ -492,6 +513,27 @@ mod tests {
         facts.push(fact(TimelineKind::ClaimDecided, 12));
         let b = ball(at(0), &facts);
         assert_eq!((b.party, b.since, b.handovers), (None, at(12), 2));
+    }
+
+    #[test]
+    fn a_claim_not_accepted_is_the_retailers_until_it_is_resubmitted() {
+        let mut facts = approved(5).to_vec();
+        facts.push(fact(TimelineKind::DeliveredAndCollected, 6));
+        facts.push(fact(TimelineKind::ClaimNotAccepted, 7));
+        let b = ball(at(0), &facts);
+        assert_eq!(parties(&b), [("retailer", "claim")]);
+        assert_eq!(b.since, at(7));
+        let handovers = b.handovers;
+        facts.push(fact(TimelineKind::ClaimResubmitted, 9));
+        let b = ball(at(0), &facts);
+        assert_eq!(parties(&b), [("manufacturer", "claim")]);
+        assert_eq!(b.since, at(9));
+        assert_eq!(b.handovers, handovers + 1);
+        facts.push(fact(TimelineKind::ClaimDecided, 12));
+        assert_eq!(ball(at(0), &facts).party, None);
+        // An answer about a decided claim's evidence hands nothing back.
+        facts.push(fact(TimelineKind::ClaimNotAccepted, 13));
+        assert_eq!(ball(at(0), &facts).party, None);
     }
 
     #[test]

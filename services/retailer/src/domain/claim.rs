@@ -32,6 +32,10 @@ pub enum ClaimStatus {
     Disputed,
     /// The manufacturer sent the claim back with a question: the retailer answers.
     InformationRequested,
+    /// The manufacturer could not take the claim (it does not know the manufacturer, no
+    /// agreement was in force, it does not know the claim): back with the retailer, who
+    /// corrects and resubmits it.
+    NotAccepted,
 }
 
 /// Why a claim cannot be disputed.
@@ -59,13 +63,14 @@ impl ClaimStatus {
         sea_orm::ActiveEnum::to_value(&self)
     }
 
-    pub const ALL: [ClaimStatus; 6] = [
+    pub const ALL: [ClaimStatus; 7] = [
         ClaimStatus::Submitted,
         ClaimStatus::Accepted,
         ClaimStatus::PartlyAccepted,
         ClaimStatus::Rejected,
         ClaimStatus::Disputed,
         ClaimStatus::InformationRequested,
+        ClaimStatus::NotAccepted,
     ];
 
     /// A stored (or submitted) value; `None` for one this version does not know.

@@ -17,7 +17,7 @@ use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use api::{
     admin_auth, authority, cancel, cases, disputes, entitlement, information, key_auth, keys,
-    ledger, products, retailers, sales, staff,
+    ledger, products, resubmit, retailers, sales, staff,
 };
 use pages::status;
 
@@ -115,6 +115,13 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         Method::POST,
         "/{rid}/claims/{claim_id}/information",
         information::create,
+    );
+    let scope = keyed(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/claims/{claim_id}/resubmit",
+        resubmit::create,
     );
     let scope = keyed(scope, &d, Method::GET, "/{rid}/ledger", ledger::get);
     cfg.service(scope);

@@ -177,6 +177,18 @@ pub struct ClaimView {
     /// When the retailer disputed a rejection (a claim is disputed once); absent if never.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub disputed_at: Option<DateTime<Utc>>,
+    /// While the manufacturer did not accept the claim: why, in words too; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_accepted: Option<NotAcceptedView>,
+    /// How often the claim was submitted (more than 1 after resubmissions).
+    pub submissions: i32,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NotAcceptedView {
+    pub reason: String,
+    pub reason_text: String,
+    pub detail: Option<String>,
 }
 
 impl ClaimView {
@@ -194,6 +206,17 @@ impl ClaimView {
             submitted_at: c.submitted_at,
             decided_at: c.decided_at,
             disputed_at: None,
+            not_accepted: c
+                .not_accepted_reason
+                .as_deref()
+                .map(|reason| NotAcceptedView {
+                    reason: reason.to_owned(),
+                    reason_text: crate::domain::not_accepted::stored_reason_in_words(Some(reason))
+                        .unwrap_or_default()
+                        .to_owned(),
+                    detail: c.not_accepted_detail.clone(),
+                }),
+            submissions: c.submissions,
         })
     }
 }

@@ -745,3 +745,23 @@ pub async fn assert_messages(
     assert_eq!(inbox_counts(db).await, expect(applied), "{service}: inbox");
     assert_eq!(outbox_counts(db).await, expect(sent), "{service}: outbox");
 }
+
+/// The counter `kummerer_messages_consumed_total` of one outcome, from a service's /metrics.
+pub async fn consumed(system: &System, svc: Svc, outcome: &str) -> u64 {
+    let text = system
+        .client
+        .get(system.url(svc, "/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| {
+            l.starts_with("kummerer_messages_consumed_total{")
+                && l.contains(&format!("outcome=\"{outcome}\""))
+        })
+        .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
+        .sum::<f64>() as u64
+}

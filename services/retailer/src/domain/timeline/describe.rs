@@ -345,6 +345,25 @@ pub fn describe(entry: &TimelineEntry) -> Described {
                 text(answered_by).map(|s| format!("by {s}")),
             ]),
         ),
+        TimelineEntry::ClaimNotAccepted { reason, detail, .. } => (
+            "Claim not accepted by the manufacturer",
+            sentence(vec![
+                Some(crate::domain::not_accepted::reason_in_words(*reason).to_owned()),
+                text(detail).map(|d| format!("“{d}”")),
+                Some("correct it and resubmit the claim, or write it off".to_owned()),
+            ]),
+        ),
+        TimelineEntry::ClaimResubmitted {
+            resubmitted_by,
+            submission,
+            ..
+        } => (
+            "Claim resubmitted to the manufacturer",
+            sentence(vec![
+                Some(format!("submission {submission}")),
+                text(resubmitted_by).map(|s| format!("by {s}")),
+            ]),
+        ),
     };
     Described {
         what: what.to_owned(),

@@ -9,7 +9,8 @@ pub use describe::{Described, describe, describe_stored, window_text};
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{
     ClaimId, ClaimOutcome, CreditNoteId, DecidedBy, Depot, DepotId, FailureReason, FreightPayer,
-    InspectionResult, JobId, ManufacturerId, Money, ShipmentId, SwapId, TimeWindow, VisitBegun,
+    InspectionResult, JobId, ManufacturerId, Money, NotAcceptedReason, ShipmentId, SwapId,
+    TimeWindow, VisitBegun,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -195,6 +196,22 @@ pub enum TimelineEntry {
         answer: String,
         answered_by: String,
     },
+    /// The manufacturer could not take a message about the claim (the claim itself, its
+    /// evidence or its dispute): the claim is back with the retailer.
+    ClaimNotAccepted {
+        claim_id: ClaimId,
+        reason: NotAcceptedReason,
+        detail: String,
+        /// The type of the retailer's message answered.
+        answers: String,
+    },
+    /// The retailer submitted the claim again after a correction (the `submission`-th time).
+    ClaimResubmitted {
+        claim_id: ClaimId,
+        manufacturer_id: ManufacturerId,
+        resubmitted_by: String,
+        submission: u32,
+    },
 }
 
 /// The kind of a timeline entry alone, as stored in `timeline.kind` (what the ball and the
@@ -224,6 +241,8 @@ pub enum TimelineKind {
     ReturnWithdrawn,
     InformationRequested,
     InformationProvided,
+    ClaimNotAccepted,
+    ClaimResubmitted,
 }
 
 impl TimelineKind {
@@ -292,6 +311,8 @@ impl TimelineEntry {
             TimelineEntry::ReturnWithdrawn { .. } => TimelineKind::ReturnWithdrawn,
             TimelineEntry::InformationRequested { .. } => TimelineKind::InformationRequested,
             TimelineEntry::InformationProvided { .. } => TimelineKind::InformationProvided,
+            TimelineEntry::ClaimNotAccepted { .. } => TimelineKind::ClaimNotAccepted,
+            TimelineEntry::ClaimResubmitted { .. } => TimelineKind::ClaimResubmitted,
         }
     }
 
@@ -303,7 +324,8 @@ impl TimelineEntry {
             | TimelineEntry::CaseRefused { .. }
             | TimelineEntry::ClaimDisputed { .. }
             | TimelineEntry::SwapCancelRequested { .. }
-            | TimelineEntry::InformationProvided { .. } => Source::Retailer,
+            | TimelineEntry::InformationProvided { .. }
+            | TimelineEntry::ClaimResubmitted { .. } => Source::Retailer,
             TimelineEntry::JobScheduled { .. }
             | TimelineEntry::OnTheWay { .. }
             | TimelineEntry::Delivered { .. }
@@ -319,7 +341,8 @@ impl TimelineEntry {
             | TimelineEntry::ClaimInspected { .. }
             | TimelineEntry::Credited { .. }
             | TimelineEntry::ReturnWithdrawn { .. }
-            | TimelineEntry::InformationRequested { .. } => Source::Manufacturer,
+            | TimelineEntry::InformationRequested { .. }
+            | TimelineEntry::ClaimNotAccepted { .. } => Source::Manufacturer,
         }
     }
 

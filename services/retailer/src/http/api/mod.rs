@@ -12,6 +12,7 @@ pub mod key_auth;
 pub mod keys;
 pub mod ledger;
 pub mod products;
+pub mod resubmit;
 pub mod retailers;
 pub mod sales;
 pub mod staff;
