@@ -61,7 +61,9 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         ledger,
         sales,
         desk,
+        ball,
     } = settings;
+    domain::ball::install_policy(ball);
     let operator = actix_web::web::Data::new(kummerer_web::operator::OperatorToken(
         ctx.config.operator_token.clone(),
     ));
@@ -79,6 +81,7 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
                 ctx.db.clone(),
                 ctx.cancel.clone(),
             )),
+            Box::pin(app::ball::run(ctx.db.clone(), ctx.cancel.clone())),
         ],
     }
 }

@@ -14,6 +14,7 @@ mod m20261123_000006_settlement;
 mod m20261123_000007_cases_by_unit;
 mod m20261123_000008_timeline_dedup;
 mod m20261202_000001_integration_keys;
+mod m20261203_000050_case_holdings;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_cases_by_unit::Migration),
             Box::new(m20261123_000008_timeline_dedup::Migration),
             Box::new(m20261202_000001_integration_keys::Migration),
+            Box::new(m20261203_000050_case_holdings::Migration),
         ]
     }
 }

@@ -156,6 +156,20 @@ pub enum TimelineEntry {
         number: String,
         amount: Money,
     },
+    /// The manufacturer recorded the claim (or took it up again after a dispute or the unit's
+    /// arrival) and decides by `decision_due_at` at the latest.
+    ClaimAcknowledged {
+        claim_id: ClaimId,
+        decision_due_at: DateTime<Utc>,
+    },
+    /// The retailer held the ball past its due time: escalated to the store's managers (once
+    /// per holding; its dedup key is [`TimelineEntry::escalation_key`]).
+    Escalated {
+        /// What the retailer held: `decision`, `delivery`, `claim` or `information`.
+        holds: String,
+        since: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+    },
 }
 
 /// The kind of a timeline entry alone, as stored in `timeline.kind` (what the ball and the
@@ -179,6 +193,8 @@ pub enum TimelineKind {
     ClaimInspected,
     ClaimDisputed,
     Credited,
+    ClaimAcknowledged,
+    Escalated,
 }
 
 impl TimelineKind {
@@ -241,6 +257,8 @@ impl TimelineEntry {
             TimelineEntry::ClaimInspected { .. } => TimelineKind::ClaimInspected,
             TimelineEntry::ClaimDisputed { .. } => TimelineKind::ClaimDisputed,
             TimelineEntry::Credited { .. } => TimelineKind::Credited,
+            TimelineEntry::ClaimAcknowledged { .. } => TimelineKind::ClaimAcknowledged,
+            TimelineEntry::Escalated { .. } => TimelineKind::Escalated,
         }
     }
 
@@ -263,7 +281,19 @@ impl TimelineEntry {
             | TimelineEntry::ReturnRequested { .. }
             | TimelineEntry::ClaimInspected { .. }
             | TimelineEntry::Credited { .. } => Source::Manufacturer,
+            TimelineEntry::ClaimAcknowledged { .. } => Source::Manufacturer,
+            TimelineEntry::Escalated { .. } => Source::Retailer,
         }
+    }
+
+    /// The dedup key of the escalation of the retailer's holding of `holds` since `since`: one
+    /// per holding, however often the sweep sees it overdue.
+    pub fn escalation_key(holds: &str, since: DateTime<Utc>) -> String {
+        format!(
+            "{}:{holds}:{}",
+            TimelineKind::Escalated.as_string(),
+            since.timestamp_micros()
+        )
     }
 
     /// The dedup key of the serial-mismatch flag of the visit `job_id`: one per visit, whether
