@@ -49,7 +49,8 @@ use crate::logistics::{
     UnitCollectedV1,
 };
 use crate::manufacturer::{
-    AgreementPublishedV1, ClaimDecidedV1, ClaimInspectedV1, CreditNoteIssuedV1, ReturnRequestedV1,
+    AgreementPublishedV1, ClaimAcknowledgedV1, ClaimDecidedV1, ClaimInspectedV1,
+    CreditNoteIssuedV1, ReturnRequestedV1,
 };
 use crate::retailer::{ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimSubmittedV1, SwapApprovedV1};
 
@@ -94,6 +95,7 @@ pub const RETAILER_CASE_EVENTS: QueueSpec = QueueSpec {
         (Service::Manufacturer, ClaimDecidedV1::TYPE),
         (Service::Manufacturer, ReturnRequestedV1::TYPE),
         (Service::Manufacturer, ClaimInspectedV1::TYPE),
+        (Service::Manufacturer, ClaimAcknowledgedV1::TYPE),
     ],
 };
 

@@ -8,8 +8,9 @@
 //! is retried.
 
 use kummerer_contracts::{
-    ClaimDecidedV1, ClaimInspectedV1, Event, JobCompletedV1, JobDeliveredV1, JobFailedV1,
-    JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1, ReturnRequestedV1, UnitCollectedV1,
+    ClaimAcknowledgedV1, ClaimDecidedV1, ClaimInspectedV1, Event, JobCompletedV1, JobDeliveredV1,
+    JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1, ReturnRequestedV1,
+    UnitCollectedV1,
 };
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
@@ -50,6 +51,7 @@ fn decode(msg: &Incoming) -> Result<CaseEvent, HandleError> {
         ReturnRequestedV1::TYPE => CaseEvent::ReturnRequested(msg.decode()?.data),
         ReturnArrivedV1::TYPE => CaseEvent::ReturnArrived(msg.decode()?.data),
         ClaimInspectedV1::TYPE => CaseEvent::ClaimInspected(msg.decode()?.data),
+        ClaimAcknowledgedV1::TYPE => CaseEvent::ClaimAcknowledged(msg.decode()?.data),
         other => return Err(HandleError::Permanent(format!("unexpected type {other}"))),
     })
 }
