@@ -293,6 +293,11 @@ enum Unit {
     Done,
 }
 
+/// What a thread waits for: who, what, and a deadline the facts set.
+type Wait = (Party, Holds, Option<DateTime<Utc>>);
+/// Who holds a thread, what, since when, and a deadline the facts set.
+type Held = (Party, Holds, DateTime<Utc>, Option<DateTime<Utc>>);
+
 #[derive(Debug, Clone, Copy)]
 struct State {
     delivery: Delivery,
@@ -420,7 +425,7 @@ impl State {
     }
 
     /// What each thread waits for now: (party, holds, a deadline the facts set).
-    fn waits(&self) -> [Option<(Party, Holds, Option<DateTime<Utc>>)>; 2] {
+    fn waits(&self) -> [Option<Wait>; 2] {
         if self.closed {
             return [None, None];
         }
@@ -499,10 +504,8 @@ pub fn claim_ball(submitted_at: DateTime<Utc>, facts: &[Dated], policy: &Policy)
 fn fold(mut state: State, start: DateTime<Utc>, facts: &[Dated], policy: &Policy) -> Ball {
     // Per thread: who holds it, what, since when (the start of an unbroken hold by that party,
     // whatever it holds), and the deadline the facts set.
-    let mut held: [Option<(Party, Holds, DateTime<Utc>, Option<DateTime<Utc>>)>; 2] = [None, None];
-    let take = |held: &mut [Option<(Party, Holds, DateTime<Utc>, Option<DateTime<Utc>>)>; 2],
-                state: &State,
-                at: DateTime<Utc>| {
+    let mut held: [Option<Held>; 2] = [None, None];
+    let take = |held: &mut [Option<Held>; 2], state: &State, at: DateTime<Utc>| {
         for (slot, wait) in held.iter_mut().zip(state.waits()) {
             *slot = match (wait, *slot) {
                 (None, _) => None,

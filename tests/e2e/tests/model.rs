@@ -6,6 +6,8 @@
 //! claim has exactly one holder per thing it waits on, with a due time; every terminal state is
 //! reached once. No service runs: this is fast (a few seconds).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chrono::{DateTime, Duration, Utc};
 use kummerer_ball::{Ball, Dated, Fact, Party, Policy, Thread, ball};
 use kummerer_contracts::ClaimOutcome;
