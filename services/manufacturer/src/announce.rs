@@ -2,7 +2,7 @@
 //! transaction.
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{ClaimDecidedV1, DecidedBy};
+use kummerer_contracts::{ClaimAcknowledgedV1, ClaimDecidedV1, DecidedBy};
 use sea_orm::{ConnectionTrait, DbErr};
 
 use crate::db::claim;
@@ -56,6 +56,35 @@ pub async fn return_withdrawn<C: ConnectionTrait>(
             serial: c.serial.clone(),
             reason: reason.as_str().to_owned(),
             withdrawn_at: now,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `manufacturer.claim.acknowledged.v1` for claim `c` when it waits for a decision with a
+/// deadline (recorded, disputed, or its unit arrived): the retailer learns when it is decided at
+/// the latest. Nothing for a claim without a deadline or decided already.
+pub async fn acknowledged<C: ConnectionTrait>(
+    txn: &C,
+    c: &claim::Model,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let decidable = crate::domain::claim::ClaimStatus::parse(&c.status)
+        .is_some_and(crate::domain::claim::ClaimStatus::is_decidable);
+    let Some(decision_due_at) = c.deadline_at.filter(|_| decidable) else {
+        return Ok(());
+    };
+    kummerer_messaging::enqueue(
+        txn,
+        ClaimAcknowledgedV1 {
+            claim_id: c.id.into(),
+            swap_id: c.swap_id.into(),
+            case_id: c.case_id.into(),
+            retailer_id: c.retailer_id.into(),
+            manufacturer_id: c.manufacturer_id.into(),
+            decision_due_at,
+            acknowledged_at: at,
         },
     )
     .await?;

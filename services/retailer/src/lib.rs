@@ -62,7 +62,9 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         sales,
         desk,
         requests,
+        ball,
     } = settings;
+    domain::ball::install_policy(ball);
     let operator = actix_web::web::Data::new(kummerer_web::operator::OperatorToken(
         ctx.config.operator_token.clone(),
     ));
@@ -85,6 +87,7 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
                 ctx.db.clone(),
                 ctx.cancel.clone(),
             )),
+            Box::pin(app::ball::run(ctx.db.clone(), ctx.cancel.clone())),
         ],
     }
 }

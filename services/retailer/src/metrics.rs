@@ -1,7 +1,7 @@
 //! The retailer's own series (the shared ones are in `kummerer_service::metrics`), named
 //! `kummerer_retailer_…`, each described by [`describe`] when the service is built.
 
-use metrics::describe_counter;
+use metrics::{describe_counter, describe_gauge};
 
 pub const SESSIONS_PURGED: &str = "kummerer_retailer_desk_sessions_purged_total";
 pub const EVIDENCE_FORWARDED: &str = "kummerer_retailer_evidence_forwarded_total";
@@ -9,6 +9,8 @@ pub const AGREEMENT_VERSIONS_STORED: &str = "kummerer_retailer_agreement_version
 pub const CREDIT_NOTES_STORED: &str = "kummerer_retailer_credit_notes_stored_total";
 pub const REQUESTS_ESCALATED: &str = "kummerer_retailer_approval_requests_escalated_total";
 pub const REQUESTS_EXPIRED: &str = "kummerer_retailer_approval_requests_expired_total";
+pub const OVERDUE_CASES: &str = "kummerer_retailer_overdue_cases";
+pub const ESCALATIONS: &str = "kummerer_retailer_escalations_total";
 
 /// Gives the retailer's series their HELP text.
 pub fn describe() {
@@ -35,6 +37,14 @@ pub fn describe() {
     describe_counter!(
         REQUESTS_EXPIRED,
         "Approval requests no manager decided before they expired (the case is open again)."
+    );
+    describe_gauge!(
+        OVERDUE_CASES,
+        "Open cases on which the retailer holds the ball past its due time (all retailers)."
+    );
+    describe_counter!(
+        ESCALATIONS,
+        "Overdue holdings of the retailer escalated to the store's managers (once each)."
     );
 }
 

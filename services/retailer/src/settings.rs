@@ -168,6 +168,36 @@ pub struct Settings {
     pub desk: crate::http::pages::DeskConfig,
     /// How long an approval request waits for a manager.
     pub requests: RequestsConfig,
+    /// How long the retailer may hold the ball (see [`ball_policy_from_env`]).
+    pub ball: kummerer_ball::Policy,
+}
+
+/// The ball policy: `KUMMERER_BALL_DECIDE_CASE_HOURS` (decide an open case) and
+/// `KUMMERER_BALL_NEW_VISIT_HOURS` (agree a new visit after a failed one), whole hours ≥ 1;
+/// unset → 24 each. A bad value is an error naming the variable.
+pub fn ball_policy_from_env() -> anyhow::Result<kummerer_ball::Policy> {
+    let hours = |name: &str, default: chrono::Duration| -> anyhow::Result<chrono::Duration> {
+        match std::env::var(name) {
+            Err(_) => Ok(default),
+            Ok(raw) => {
+                let h: i64 = raw
+                    .trim()
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("{name}={raw:?} is not a whole number: {e}"))?;
+                anyhow::ensure!(
+                    (1..=24 * 365).contains(&h),
+                    "{name}={raw:?} must be from 1 to 8760 hours"
+                );
+                Ok(chrono::Duration::hours(h))
+            }
+        }
+    };
+    let d = kummerer_ball::Policy::default();
+    Ok(kummerer_ball::Policy {
+        decide_case: hours("KUMMERER_BALL_DECIDE_CASE_HOURS", d.decide_case)?,
+        agree_new_visit: hours("KUMMERER_BALL_NEW_VISIT_HOURS", d.agree_new_visit)?,
+        ..d
+    })
 }
 
 impl Settings {
@@ -177,6 +207,7 @@ impl Settings {
             sales: SalesConfig::from_env()?,
             desk: crate::http::pages::DeskConfig::from_env(),
             requests: RequestsConfig::from_env()?,
+            ball: ball_policy_from_env()?,
         })
     }
 }

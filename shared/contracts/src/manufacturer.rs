@@ -337,3 +337,25 @@ impl Event for ClaimNotAcceptedV1 {
         self.claim_id.to_string()
     }
 }
+/// `manufacturer.claim.acknowledged.v1`: the manufacturer recorded the claim and decides it by
+/// `decision_due_at` at the latest (the agreement's default outcome applies then). Sent again
+/// with the new deadline when a dispute or a returned unit's arrival opens the decision again.
+/// Only for a claim left to decide with a deadline (one accepted by rule is decided at once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimAcknowledgedV1 {
+    pub claim_id: ClaimId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub manufacturer_id: ManufacturerId,
+    pub decision_due_at: DateTime<Utc>,
+    pub acknowledged_at: DateTime<Utc>,
+}
+
+impl Event for ClaimAcknowledgedV1 {
+    const TYPE: &'static str = "manufacturer.claim.acknowledged.v1";
+    const PRODUCER: Service = Service::Manufacturer;
+    fn subject(&self) -> String {
+        self.claim_id.to_string()
+    }
+}

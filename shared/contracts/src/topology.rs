@@ -49,8 +49,8 @@ use crate::logistics::{
     JobScheduledV1, ReturnArrivedV1, UnitCollectedV1,
 };
 use crate::manufacturer::{
-    AgreementPublishedV1, ClaimDecidedV1, ClaimInformationRequestedV1, ClaimInspectedV1,
-    ClaimNotAcceptedV1, CreditNoteIssuedV1, ReturnRequestedV1, ReturnWithdrawnV1,
+    AgreementPublishedV1, ClaimAcknowledgedV1, ClaimDecidedV1, ClaimInformationRequestedV1,
+    ClaimInspectedV1, ClaimNotAcceptedV1, CreditNoteIssuedV1, ReturnRequestedV1, ReturnWithdrawnV1,
 };
 use crate::retailer::{
     ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1, ClaimSubmittedV1,
@@ -112,6 +112,7 @@ pub const RETAILER_CASE_EVENTS: QueueSpec = QueueSpec {
         (Service::Manufacturer, ReturnWithdrawnV1::TYPE),
         (Service::Manufacturer, ClaimInformationRequestedV1::TYPE),
         (Service::Manufacturer, ClaimNotAcceptedV1::TYPE),
+        (Service::Manufacturer, ClaimAcknowledgedV1::TYPE),
     ],
 };
 

@@ -513,7 +513,14 @@ async fn a_returned_unit_is_inspected_decided_and_credited_across_all_three_serv
     let retailer = system.db(Svc::Retailer).await;
     assert_eq!(
         counts_by(&retailer, "SELECT kind, count(*) FROM timeline GROUP BY 1").await,
-        expect(&AFTER_SWAP.map(|k| (k, 1)))
+        // The decision deadline, when the claim was recorded and when the unit arrived.
+        expect(
+            &[
+                AFTER_SWAP.map(|k| (k, 1)).as_slice(),
+                &[("claim_acknowledged", 2)]
+            ]
+            .concat()
+        )
     );
     assert_messages(
         &retailer,
@@ -530,6 +537,7 @@ async fn a_returned_unit_is_inspected_decided_and_credited_across_all_three_serv
             ("manufacturer.claim.inspected.v1", 1),
             ("manufacturer.claim.decided.v1", 1),
             ("manufacturer.credit_note.issued.v1", 1),
+            ("manufacturer.claim.acknowledged.v1", 2),
         ],
         &[
             ("retailer.swap.approved.v1", 1),
@@ -577,6 +585,7 @@ async fn a_returned_unit_is_inspected_decided_and_credited_across_all_three_serv
             ("manufacturer.claim.inspected.v1", 1),
             ("manufacturer.claim.decided.v1", 1),
             ("manufacturer.credit_note.issued.v1", 1),
+            ("manufacturer.claim.acknowledged.v1", 2),
         ],
     )
     .await;
@@ -701,6 +710,7 @@ async fn assert_accepted_after_its_evidence(
             ("collected", 1),
             ("delivered_and_collected", 1),
             ("claim_decided", 1),
+            ("claim_acknowledged", 1),
         ])
     );
     assert_messages(
@@ -713,6 +723,7 @@ async fn assert_accepted_after_its_evidence(
             ("logistics.job.collected.v1", 1),
             ("logistics.job.completed.v1", 1),
             ("manufacturer.claim.decided.v1", 1),
+            ("manufacturer.claim.acknowledged.v1", 1),
         ],
         &[
             ("retailer.swap.approved.v1", 1),
@@ -732,6 +743,7 @@ async fn assert_accepted_after_its_evidence(
         &[
             ("manufacturer.agreement.published.v1", 1),
             ("manufacturer.claim.decided.v1", 1),
+            ("manufacturer.claim.acknowledged.v1", 1),
         ],
     )
     .await;
@@ -926,7 +938,10 @@ async fn the_counter_shows_what_the_manufacturer_then_decides_under_each_agreeme
         &manufacturer,
         "manufacturer",
         &[("retailer.claim.submitted.v1", 1)],
-        &[("manufacturer.agreement.published.v1", 2)],
+        &[
+            ("manufacturer.agreement.published.v1", 2),
+            ("manufacturer.claim.acknowledged.v1", 1),
+        ],
     )
     .await;
     assert_counts(
@@ -956,9 +971,37 @@ async fn a_rejected_claim_disputed_at_the_retailer_is_decided_again_by_the_manuf
         "/api/manufacturers/{}/claims/{claim_id}/decision",
         seed.manufacturer_id
     );
-    system
+    let pending = system
         .claim_when(&seed, claim_id, "pending", |c| c["status"] == "pending")
         .await;
+    // The manufacturer's claim says it holds the ball, due at its decision deadline; the
+    // retailer's case shows the same deadline (manufacturer.claim.acknowledged.v1), beside the
+    // crew holding the delivery.
+    let deadline = pending["deadline_at"].clone();
+    assert!(deadline.is_string(), "{pending}");
+    assert_eq!(pending["ball"]["party"], "manufacturer", "{pending}");
+    assert_eq!(pending["ball"]["holds"], "claim", "{pending}");
+    assert_eq!(pending["ball"]["due_at"], deadline, "{pending}");
+    let path = format!("/api/retailers/{}/cases/{case_id}", seed.retailer_id);
+    let manufacturer_holding = |case: &Value| {
+        case["ball"]["holders"]
+            .as_array()
+            .and_then(|hs| hs.iter().find(|h| h["party"] == "manufacturer").cloned())
+    };
+    let same_time = |a: &Value, b: &Value| {
+        let t = |v: &Value| serde_json::from_value::<chrono::DateTime<Utc>>(v.clone()).ok();
+        t(a).is_some() && t(a) == t(b)
+    };
+    eventually(
+        "the retailer to learn the decision deadline",
+        DEADLINE,
+        || async {
+            let case = system.get(Svc::Retailer, &path).await;
+            let h = manufacturer_holding(&case)?;
+            same_time(&h["due_at"], &deadline).then_some(())
+        },
+    )
+    .await;
     let rejected = system
         .post_as(
             Svc::Manufacturer,
@@ -968,12 +1011,15 @@ async fn a_rejected_claim_disputed_at_the_retailer_is_decided_again_by_the_manuf
         )
         .await;
     assert_eq!(rejected["status"], "rejected", "{rejected}");
-    let path = format!("/api/retailers/{}/cases/{case_id}", seed.retailer_id);
-    eventually("the retailer to see the rejection", DEADLINE, || async {
+    assert!(rejected["ball"].is_null(), "{rejected}");
+    let case = eventually("the retailer to see the rejection", DEADLINE, || async {
         let case = system.get(Svc::Retailer, &path).await;
-        (case["claim"]["status"] == "rejected").then_some(())
+        (case["claim"]["status"] == "rejected").then_some(case)
     })
     .await;
+    // Decided: the manufacturer holds nothing; only the crew (the visit) does.
+    assert!(manufacturer_holding(&case).is_none(), "{case}");
+    assert_eq!(case["ball"]["party"], "crew", "{case}");
 
     // The retailer disputes it once, with a note that reaches the claim as evidence.
     let disputed = system
@@ -991,6 +1037,23 @@ async fn a_rejected_claim_disputed_at_the_retailer_is_decided_again_by_the_manuf
     let c = system
         .claim_when(&seed, claim_id, "disputed", |c| c["status"] == "disputed")
         .await;
+    // The dispute hands the claim back to the manufacturer with a new deadline, which the
+    // retailer learns too; the ball changed hands once more.
+    assert_eq!(c["ball"]["party"], "manufacturer", "{c}");
+    assert_eq!(c["ball"]["due_at"], c["deadline_at"], "{c}");
+    let new_deadline = c["deadline_at"].clone();
+    assert_ne!(new_deadline, deadline);
+    let case = eventually(
+        "the retailer to learn the new deadline",
+        DEADLINE,
+        || async {
+            let case = system.get(Svc::Retailer, &path).await;
+            let h = manufacturer_holding(&case)?;
+            same_time(&h["due_at"], &new_deadline).then_some(case)
+        },
+    )
+    .await;
+    assert_eq!(case["ball"]["handovers"], 2, "{case}");
     let evidence = c["evidence"].as_array().unwrap();
     assert_eq!(evidence.len(), 1, "{c}");
     assert_eq!(evidence[0]["kind"], "statement");
@@ -1054,6 +1117,7 @@ async fn a_rejected_claim_disputed_at_the_retailer_is_decided_again_by_the_manuf
             ("job_scheduled", 1),
             ("claim_decided", 2),
             ("claim_disputed", 1),
+            ("claim_acknowledged", 2),
         ])
     );
     assert_messages(
@@ -1063,6 +1127,7 @@ async fn a_rejected_claim_disputed_at_the_retailer_is_decided_again_by_the_manuf
             ("manufacturer.agreement.published.v1", 1),
             ("logistics.job.scheduled.v1", 1),
             ("manufacturer.claim.decided.v1", 2),
+            ("manufacturer.claim.acknowledged.v1", 2),
         ],
         &[
             ("retailer.swap.approved.v1", 1),
@@ -1095,6 +1160,7 @@ async fn a_rejected_claim_disputed_at_the_retailer_is_decided_again_by_the_manuf
         &[
             ("manufacturer.agreement.published.v1", 1),
             ("manufacturer.claim.decided.v1", 2),
+            ("manufacturer.claim.acknowledged.v1", 2),
         ],
     )
     .await;

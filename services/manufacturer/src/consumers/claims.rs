@@ -212,6 +212,7 @@ async fn claim_submitted(
             row.suggested_amount = suggested_amount.as_ref().map(|m| m.amount);
         }
     }
+    let recorded = row.clone();
     if !claim::insert_new(txn, row).await? {
         // Not the id (checked above, and this transaction holds no lock on it): another claim
         // for the same swap, or the same claim committed by a concurrent consumer.
@@ -286,6 +287,8 @@ async fn claim_submitted(
             tracing::info!(claim.id = %claim_id, reason = reason.as_str(), "claim left pending");
         }
     }
+    // The retailer learns the decision deadline (nothing for a claim accepted by rule).
+    crate::announce::acknowledged(txn, &recorded, received_at).await?;
     crate::webhooks::claim_created(txn, claim_id.as_uuid()).await?;
     // `must_return`: the unit is asked back at once, whatever the decision.
     if let Some(c) = claim::lock_any(txn, claim_id.as_uuid()).await? {

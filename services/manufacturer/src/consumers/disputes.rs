@@ -120,6 +120,7 @@ pub async fn claim_disputed(
         }),
     )
     .await?;
+    crate::announce::acknowledged(txn, &c, now).await?;
     crate::webhooks::claim_updated(txn, c.id, "disputed").await?;
     metrics::counter!(crate::metrics::DISPUTES).increment(1);
     tracing::info!(claim.id = %c.id, "claim disputed");

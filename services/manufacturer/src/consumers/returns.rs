@@ -69,6 +69,7 @@ pub async fn return_arrived(
     details["deadline_at"] = json!(c.deadline_at);
     details["serial_mismatch"] = json!(mismatch);
     claim_event::append(txn, c.id, claim_event::UNIT_ARRIVED, now, details).await?;
+    crate::announce::acknowledged(txn, &c, now).await?;
     crate::webhooks::claim_updated(txn, c.id, "unit_arrived").await?;
     metrics::counter!(crate::metrics::RETURNS_ARRIVED).increment(1);
     tracing::info!(claim.id = %c.id, "returned unit arrived");

@@ -4,6 +4,7 @@
 pub mod adjudication;
 pub mod agreement;
 pub mod analytics;
+pub mod ball;
 pub mod claim;
 pub mod credit_note;
 pub mod deadline;

@@ -239,6 +239,9 @@ pub struct ClaimView {
     pub inspection: Option<InspectionView>,
     /// The retailer's dispute of a rejection, once disputed.
     pub dispute: Option<DisputeView>,
+    /// Who holds the ball on the claim now and by when they are due (the shared ball rule);
+    /// `null` when it waits for nobody.
+    pub ball: Option<ClaimBallView>,
     /// The claim's history, oldest first (only on the single-claim answers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<ClaimEventView>>,
@@ -246,6 +249,22 @@ pub struct ClaimView {
     /// answers); a photo is at `…/claims/{id}/evidence/{evidence_id}/photo`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Vec<EvidenceView>>,
+}
+
+/// Who holds the ball on a claim: one party, what it holds, since when, due when.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClaimBallView {
+    /// `manufacturer` or `retailer`.
+    pub party: String,
+    /// `claim` (to decide, or to correct), `return` (the unit asked back and its inspection)
+    /// or `information` (a question to answer).
+    pub holds: String,
+    pub since: DateTime<Utc>,
+    /// The deadline that runs: the decision deadline, `return_by`, or a default.
+    pub due_at: DateTime<Utc>,
+    pub overdue: bool,
+    /// How often the claim changed hands.
+    pub handovers: u32,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -350,7 +369,9 @@ impl ClaimView {
             disputed_by: c.disputed_by.clone(),
             disputed_at,
         });
+        let ball = claim_ball(&c);
         Self {
+            ball,
             id: c.id,
             manufacturer_id: c.manufacturer_id,
             retailer_id: c.retailer_id,
@@ -389,6 +410,31 @@ impl ClaimView {
             evidence: evidence.map(|es| es.into_iter().map(EvidenceView::from).collect()),
         }
     }
+}
+
+/// Who holds the ball on the claim, by the shared rule over the claim's recorded facts.
+fn claim_ball(c: &claim::Model) -> Option<ClaimBallView> {
+    let status = crate::domain::claim::ClaimStatus::parse(&c.status)?;
+    let ball = crate::domain::ball::ball_of(&crate::domain::ball::ClaimFacts {
+        status,
+        received_at: c.received_at,
+        deadline_at: c.deadline_at,
+        decided_at: c.decided_at,
+        return_requested_at: c.return_requested_at,
+        return_by: c.return_by,
+        arrived_at: c.arrived_at,
+        inspected_at: c.inspected_at,
+        disputed_at: c.disputed_at,
+    });
+    let now = Utc::now();
+    ball.first().map(|h| ClaimBallView {
+        party: h.party.as_str().to_owned(),
+        holds: h.holds.as_str().to_owned(),
+        since: h.since,
+        due_at: h.due_at,
+        overdue: h.overdue(now),
+        handovers: ball.handovers,
+    })
 }
 
 /// The strings of a JSON array column (`flags`, `evidence_required`).

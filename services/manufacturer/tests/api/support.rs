@@ -257,7 +257,7 @@ pub(crate) async fn wait_sent(svc: &TestService, claim_id: Uuid) {
             let n = count(
                 &svc.db,
                 "SELECT count(*) FROM outbox WHERE payload->'data'->>'claim_id' = $1 \
-             AND sent_at IS NOT NULL",
+             AND routing_key = 'manufacturer.claim.decided.v1' AND sent_at IS NOT NULL",
                 vec![claim_id.to_string().into()],
             )
             .await;

@@ -18,6 +18,7 @@ mod m20261202_000001_integration_keys;
 mod m20261203_000020_claim_not_accepted;
 mod m20261203_000030_information_requests;
 mod m20261203_000040_swap_cancel;
+mod m20261203_000050_case_holdings;
 mod m20261203_000060_replacement_units;
 mod m20261203_000061_request_deadlines;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000020_claim_not_accepted::Migration),
             Box::new(m20261203_000030_information_requests::Migration),
             Box::new(m20261203_000040_swap_cancel::Migration),
+            Box::new(m20261203_000050_case_holdings::Migration),
             Box::new(m20261203_000060_replacement_units::Migration),
             Box::new(m20261203_000061_request_deadlines::Migration),
         ]

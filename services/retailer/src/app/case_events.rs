@@ -38,9 +38,9 @@
 use chrono::{DateTime, Utc};
 use kummerer_contracts::ClaimNotAcceptedV1;
 use kummerer_contracts::{
-    CaseId, ClaimDecidedV1, ClaimEvidence, ClaimId, ClaimInspectedV1, EvidenceKind, JobCompletedV1,
-    JobDeliveredV1, JobFailedV1, JobId, JobOnTheWayV1, JobScheduledV1, RetailerId, ReturnArrivedV1,
-    ReturnRequestedV1, SwapId, UnitCollectedV1,
+    CaseId, ClaimAcknowledgedV1, ClaimDecidedV1, ClaimEvidence, ClaimId, ClaimInspectedV1,
+    EvidenceKind, JobCompletedV1, JobDeliveredV1, JobFailedV1, JobId, JobOnTheWayV1,
+    JobScheduledV1, RetailerId, ReturnArrivedV1, ReturnRequestedV1, SwapId, UnitCollectedV1,
 };
 use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
@@ -73,6 +73,8 @@ pub enum CaseEvent {
     ReturnWithdrawn(kummerer_contracts::ReturnWithdrawnV1),
     InformationRequested(kummerer_contracts::ClaimInformationRequestedV1),
     ClaimNotAccepted(ClaimNotAcceptedV1),
+    /// The manufacturer's decision deadline (`manufacturer.claim.acknowledged.v1`).
+    ClaimAcknowledged(ClaimAcknowledgedV1),
 }
 
 /// Why an event cannot be applied. Every variant but `Db` is a fact that will never fit, however
@@ -203,6 +205,19 @@ pub async fn apply(
         }
         CaseEvent::ClaimNotAccepted(ev) => {
             not_accepted::claim_not_accepted(txn, message_id, ev).await
+        }
+        CaseEvent::ClaimAcknowledged(ev) => {
+            let entry = TimelineEntry::ClaimAcknowledged {
+                claim_id: ev.claim_id,
+                decision_due_at: ev.decision_due_at,
+            };
+            let ids = ClaimIds::of(
+                ev.retailer_id.as_uuid(),
+                ev.claim_id.as_uuid(),
+                ev.swap_id.as_uuid(),
+                ev.case_id.as_uuid(),
+            );
+            claim_entry(txn, message_id, ids, entry, ev.acknowledged_at).await
         }
     }
 }

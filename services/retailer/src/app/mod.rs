@@ -10,6 +10,7 @@
 
 pub mod actor;
 pub mod approve;
+pub mod ball;
 pub mod cancel;
 pub mod case_events;
 pub mod cases;

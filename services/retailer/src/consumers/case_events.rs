@@ -9,8 +9,9 @@
 
 use kummerer_contracts::ClaimNotAcceptedV1;
 use kummerer_contracts::{
-    ClaimDecidedV1, ClaimInspectedV1, Event, JobCancelRefusedV1, JobCancelledV1, JobCompletedV1,
-    JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1, ReturnRequestedV1,
+    ClaimAcknowledgedV1, ClaimDecidedV1, ClaimInspectedV1, Event, JobCancelRefusedV1, JobCancelledV1,
+    JobCompletedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1,
+    ReturnRequestedV1,
     UnitCollectedV1,
 };
 use kummerer_messaging::{HandleError, Handler, Incoming};
@@ -61,6 +62,7 @@ fn decode(msg: &Incoming) -> Result<CaseEvent, HandleError> {
             CaseEvent::InformationRequested(msg.decode()?.data)
         }
         ClaimNotAcceptedV1::TYPE => CaseEvent::ClaimNotAccepted(msg.decode()?.data),
+        ClaimAcknowledgedV1::TYPE => CaseEvent::ClaimAcknowledged(msg.decode()?.data),
         other => return Err(HandleError::Permanent(format!("unexpected type {other}"))),
     })
 }

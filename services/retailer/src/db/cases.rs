@@ -63,9 +63,15 @@ use super::{cases, insert_new};
 use crate::domain::CaseStatus;
 
 /// `false` when the sale already has a case in progress.
+/// Inserts the case (and who holds its ball: the retailer, to decide); `false` when it collides.
 pub async fn insert_case<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<bool, DbErr> {
+    let (retailer_id, id) = (case.retailer_id, case.id);
     let row: cases::ActiveModel = case.into();
-    insert_new(db, row.reset_all()).await
+    let inserted = insert_new(db, row.reset_all()).await?;
+    if inserted {
+        super::ball::refresh(db, retailer_id, id).await?;
+    }
+    Ok(inserted)
 }
 
 pub async fn find_case<C: ConnectionTrait>(

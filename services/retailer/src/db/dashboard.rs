@@ -56,33 +56,35 @@ pub struct BallCount {
     pub cases: i64,
     /// `None` when the party holds nothing.
     pub oldest: Option<DateTime<Utc>>,
+    /// Cases whose holding by this party is past its due time.
+    pub overdue: i64,
+    /// Of those, escalated to the store's managers.
+    pub escalated: i64,
+    /// How often the ball changed hands on these cases, all together.
+    pub handovers: i64,
 }
 
-/// Open cases by who holds the ball: the retailer (an open case to decide, or a failed visit to
-/// agree again), the crew (a swap not delivered yet), the manufacturer (a claim not decided, or
-/// disputed and waiting for the new decision). A case waiting on the crew and the manufacturer
-/// at once counts for both. Swaps and claims exist only on approved cases (a refused case has
-/// neither), so they are counted without looking at the case: one aggregate per party, no sort.
+/// Open cases by who holds the ball, as the one ball rule stored it (`case_holdings`, see
+/// [`super::ball`]): per party the cases, the oldest holding, the overdue ones at `now` and the
+/// handovers. A case waiting on two parties at once (the crew and the manufacturer) counts for
+/// both, once per party.
 pub async fn ball_counts<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
+    now: DateTime<Utc>,
 ) -> Result<Vec<BallCount>, DbErr> {
     BallCount::find_by_statement(Statement::from_sql_and_values(
         DbBackend::Postgres,
-        "SELECT 'retailer' AS party, count(*) AS cases, min(since) AS oldest FROM ( \
-           SELECT opened_at AS since FROM cases WHERE retailer_id = $1 AND status = 'open' \
-           UNION ALL \
-           SELECT status_changed_at FROM swaps \
-           WHERE retailer_id = $1 AND status = 'failed_attempt' \
-         ) r \
-         UNION ALL \
-         SELECT 'crew', count(*), min(CASE WHEN status = 'approved' THEN approved_at \
-                                          ELSE status_changed_at END) \
-         FROM swaps WHERE retailer_id = $1 AND status NOT IN ('delivered', 'failed_attempt') \
-         UNION ALL \
-         SELECT 'manufacturer', count(*), min(submitted_at) FROM claims \
-         WHERE retailer_id = $1 AND status IN ('submitted', 'disputed')",
-        [retailer_id.into()],
+        "SELECT h.party, count(*) AS cases, min(h.since) AS oldest, \
+           count(*) FILTER (WHERE h.due_at < $2) AS overdue, \
+           count(*) FILTER (WHERE h.escalated) AS escalated, \
+           coalesce(sum(c.handovers), 0)::int8 AS handovers \
+         FROM (SELECT case_id, party, min(since) AS since, min(due_at) AS due_at, \
+                 bool_or(escalated_at IS NOT NULL) AS escalated \
+               FROM case_holdings WHERE retailer_id = $1 GROUP BY case_id, party) h \
+         JOIN cases c ON c.id = h.case_id \
+         GROUP BY h.party",
+        [retailer_id.into(), now.into()],
     ))
     .all(db)
     .await

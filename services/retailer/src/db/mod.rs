@@ -6,6 +6,7 @@
 //! tenant as well).
 
 pub mod authority;
+pub mod ball;
 pub mod cancel;
 pub mod cases;
 pub mod claims;

@@ -62,8 +62,10 @@ impl Model {
 }
 
 /// Appends an entry; `false` when an entry from the same message, or with the same dedup key
-/// on the case, is already there.
+/// on the case, is already there. A new entry also stores who holds the ball now
+/// ([`super::ball::refresh`]), in the same transaction.
 pub async fn insert_timeline<C: ConnectionTrait>(db: &C, entry: Entry) -> Result<bool, DbErr> {
+    let (case_id, retailer_id) = (entry.case_id, entry.retailer_id);
     let (kind, details) = entry.entry.to_stored();
     let row: timeline::ActiveModel = timeline::Model {
         id: Uuid::now_v7(),
@@ -78,7 +80,11 @@ pub async fn insert_timeline<C: ConnectionTrait>(db: &C, entry: Entry) -> Result
         dedup_key: entry.dedup_key,
     }
     .into();
-    insert_new(db, row.reset_all()).await
+    let inserted = insert_new(db, row.reset_all()).await?;
+    if inserted {
+        super::ball::refresh(db, retailer_id, case_id).await?;
+    }
+    Ok(inserted)
 }
 
 /// A case's timeline in the order things happened.

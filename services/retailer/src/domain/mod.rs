@@ -21,7 +21,7 @@ pub mod timeline;
 
 pub use agreement::{Warranty, recovery_text, warranty};
 pub use authority::Limit;
-pub use ball::{Ball, Fact, Holding, Party, ball};
+pub use ball::{Ball, Fact, Holding, Party, ball_of};
 pub use case::{ApprovalRefused, CaseStatus, DefectCategory};
 pub use claim::{ClaimStatus, DisputeRefused, decision_applies, evidence_id};
 pub use customer_status::Step;

@@ -11,7 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::{self, cases, claims, products, retailers, sales, swaps, timeline};
-use crate::domain::{Ball, Fact, Holding, ball};
+use crate::domain::{Ball, Holding};
 
 /// Money as stored (amount + `char(3)` currency); a bad stored currency is a broken invariant.
 pub use crate::db::money;
@@ -260,10 +260,14 @@ pub struct CaseView {
 pub struct HolderView {
     /// `retailer`, `crew` or `manufacturer`.
     pub party: &'static str,
-    /// `decision`, `delivery`, `claim` or `return`.
+    /// `decision`, `delivery`, `claim`, `return` or `information`.
     pub holds: &'static str,
     pub since: DateTime<Utc>,
     pub held_for_seconds: i64,
+    /// The deadline that runs on it: the visit window's end, the manufacturer's decision
+    /// deadline, `return_by`, the information deadline, or the retailer's policy.
+    pub due_at: DateTime<Utc>,
+    pub overdue: bool,
 }
 
 /// Who holds the ball: the party waited on longest (`null` when the case waits for nobody),
@@ -273,6 +277,8 @@ pub struct HolderView {
 pub struct BallView {
     pub party: Option<&'static str>,
     pub since: DateTime<Utc>,
+    /// The earliest deadline running (`null` when nobody holds the ball).
+    pub due_at: Option<DateTime<Utc>>,
     pub held_for_seconds: Option<i64>,
     pub handovers: u32,
     pub holders: Vec<HolderView>,
@@ -285,10 +291,13 @@ impl BallView {
             holds: h.holds.as_str(),
             since: h.since,
             held_for_seconds: now.signed_duration_since(h.since).num_seconds().max(0),
+            due_at: h.due_at,
+            overdue: h.overdue(now),
         };
         Self {
-            party: ball.party.map(|p| p.as_str()),
+            party: ball.party().map(|p| p.as_str()),
             since: ball.since,
+            due_at: ball.due_at(),
             held_for_seconds: ball.held_for_seconds(now),
             handovers: ball.handovers,
             holders: ball.holders.iter().map(holder).collect(),
@@ -307,17 +316,10 @@ pub struct CaseParts {
 
 impl From<CaseParts> for CaseView {
     fn from(p: CaseParts) -> Self {
-        let facts: Vec<Fact> = p
-            .timeline
-            .iter()
-            .filter_map(|t| {
-                Some(Fact {
-                    kind: t.known_kind()?,
-                    at: t.occurred_at,
-                })
-            })
-            .collect();
-        let ball = BallView::new(&ball(p.case.opened_at, &facts), Utc::now());
+        let ball = BallView::new(
+            &db::ball::ball_of_timeline(p.case.opened_at, &p.timeline),
+            Utc::now(),
+        );
         Self {
             ball,
             id: p.case.id,

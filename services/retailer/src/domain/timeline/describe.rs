@@ -364,6 +364,28 @@ pub fn describe(entry: &TimelineEntry) -> Described {
                 text(resubmitted_by).map(|s| format!("by {s}")),
             ]),
         ),
+        TimelineEntry::ClaimAcknowledged {
+            decision_due_at, ..
+        } => (
+            "Claim recorded by the manufacturer",
+            sentence(vec![Some(format!(
+                "decision due by {}",
+                time(*decision_due_at)
+            ))]),
+        ),
+        TimelineEntry::Escalated {
+            holds,
+            since,
+            due_at,
+        } => (
+            "Escalated to the store's managers",
+            sentence(vec![Some(format!(
+                "the {} waits on the store since {}, was due by {}",
+                words(holds),
+                time(*since),
+                time(*due_at)
+            ))]),
+        ),
     };
     Described {
         what: what.to_owned(),

@@ -212,6 +212,20 @@ pub enum TimelineEntry {
         resubmitted_by: String,
         submission: u32,
     },
+    /// The manufacturer recorded the claim (or took it up again after a dispute or the unit's
+    /// arrival) and decides by `decision_due_at` at the latest.
+    ClaimAcknowledged {
+        claim_id: ClaimId,
+        decision_due_at: DateTime<Utc>,
+    },
+    /// The retailer held the ball past its due time: escalated to the store's managers (once
+    /// per holding; its dedup key is [`TimelineEntry::escalation_key`]).
+    Escalated {
+        /// What the retailer held: `decision`, `delivery`, `claim` or `information`.
+        holds: String,
+        since: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+    },
 }
 
 /// The kind of a timeline entry alone, as stored in `timeline.kind` (what the ball and the
@@ -243,6 +257,8 @@ pub enum TimelineKind {
     InformationProvided,
     ClaimNotAccepted,
     ClaimResubmitted,
+    ClaimAcknowledged,
+    Escalated,
 }
 
 impl TimelineKind {
@@ -313,6 +329,8 @@ impl TimelineEntry {
             TimelineEntry::InformationProvided { .. } => TimelineKind::InformationProvided,
             TimelineEntry::ClaimNotAccepted { .. } => TimelineKind::ClaimNotAccepted,
             TimelineEntry::ClaimResubmitted { .. } => TimelineKind::ClaimResubmitted,
+            TimelineEntry::ClaimAcknowledged { .. } => TimelineKind::ClaimAcknowledged,
+            TimelineEntry::Escalated { .. } => TimelineKind::Escalated,
         }
     }
 
@@ -343,7 +361,19 @@ impl TimelineEntry {
             | TimelineEntry::ReturnWithdrawn { .. }
             | TimelineEntry::InformationRequested { .. }
             | TimelineEntry::ClaimNotAccepted { .. } => Source::Manufacturer,
+            TimelineEntry::ClaimAcknowledged { .. } => Source::Manufacturer,
+            TimelineEntry::Escalated { .. } => Source::Retailer,
         }
+    }
+
+    /// The dedup key of the escalation of the retailer's holding of `holds` since `since`: one
+    /// per holding, however often the sweep sees it overdue.
+    pub fn escalation_key(holds: &str, since: DateTime<Utc>) -> String {
+        format!(
+            "{}:{holds}:{}",
+            TimelineKind::Escalated.as_string(),
+            since.timestamp_micros()
+        )
     }
 
     /// The dedup key of the serial-mismatch flag of the visit `job_id`: one per visit, whether

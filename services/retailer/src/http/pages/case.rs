@@ -18,7 +18,7 @@ use crate::http::pages::auth::SignedIn;
 use crate::http::pages::refusals::{RefuseForm, reason_options};
 use crate::http::pages::{DATETIME_LOCAL, Errors, Me, not_found, render, when};
 use crate::http::view::case_view;
-use crate::http::view::{BallView, CaseView, money};
+use crate::http::view::{BallView, CaseView, HolderView, money};
 
 use crate::http::pages::sale::CategoryOption;
 
@@ -124,6 +124,31 @@ pub struct BallBox {
     /// The others holding something at the same time, in words.
     pub also: Vec<String>,
     pub handovers: u32,
+    /// Every deadline that runs, one per holding, earliest first.
+    pub deadlines: Vec<DeadlineRow>,
+}
+
+/// One running deadline, in words.
+#[derive(Debug, Clone)]
+pub struct DeadlineRow {
+    /// `retailer:decision`, `manufacturer:claim`, … (for tests and styling).
+    pub key: String,
+    pub what: &'static str,
+    pub due: String,
+    pub overdue: bool,
+}
+
+fn deadline_text(party: &str, holds: &str) -> &'static str {
+    match (party, holds) {
+        ("retailer", "decision") => "Your store decides the case",
+        ("retailer", "delivery") => "Your store agrees a new visit",
+        ("retailer", "information") => "Your store answers the manufacturer's question",
+        ("retailer", _) => "Your store corrects and resubmits the claim",
+        ("crew", _) => "The visit (end of the window)",
+        ("manufacturer", "return") => "The unit is back at the depot and inspected",
+        ("manufacturer", _) => "The manufacturer decides the claim",
+        _ => "Due",
+    }
 }
 
 /// `"3 d 4 h"`, `"2 h 5 min"`, `"12 min"`, `"under a minute"`.
@@ -150,6 +175,12 @@ fn holding_text(party: &str, holds: &str) -> String {
         ("crew", _) => "The crew — delivering the replacement, collecting the unit".to_owned(),
         ("manufacturer", "return") => {
             "The manufacturer — the unit it asked back, and its inspection".to_owned()
+        }
+        ("retailer", "information") => {
+            "Your store — to answer the manufacturer's question".to_owned()
+        }
+        ("retailer", "claim") => {
+            "Your store — the manufacturer did not take the claim: correct it".to_owned()
         }
         ("manufacturer", _) => "The manufacturer — deciding the claim".to_owned(),
         (party, holds) => format!("{party} — {holds}"),
@@ -179,6 +210,18 @@ fn ball_box(ball: &BallView) -> BallBox {
             })
             .collect(),
         handovers: ball.handovers,
+        deadlines: {
+            let mut rows: Vec<&HolderView> = ball.holders.iter().collect();
+            rows.sort_by_key(|h| h.due_at);
+            rows.into_iter()
+                .map(|h| DeadlineRow {
+                    key: format!("{}:{}", h.party, h.holds),
+                    what: deadline_text(h.party, h.holds),
+                    due: when(h.due_at),
+                    overdue: h.overdue,
+                })
+                .collect()
+        },
     }
 }
 

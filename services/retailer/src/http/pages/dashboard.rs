@@ -37,6 +37,9 @@ pub struct BallRow {
     pub label: &'static str,
     pub cases: i64,
     pub oldest: String,
+    pub overdue: i64,
+    pub escalated: i64,
+    pub handovers: i64,
 }
 
 pub struct ReasonRow {
@@ -87,7 +90,7 @@ pub async fn page(
         )
         .await?;
     let times = dashboard::time_to_swap(&txn, retailer_id, from, now).await?;
-    let ball = dashboard::ball_counts(&txn, retailer_id).await?;
+    let ball = dashboard::ball_counts(&txn, retailer_id, now).await?;
     let counts = refusals::per_reason(&txn, retailer_id, from, now).await?;
     let overdue = crate::db::request_deadlines::escalated(&txn, retailer_id).await?;
     txn.commit().await?;
@@ -121,10 +124,13 @@ pub async fn page(
         ball: [
             (
                 "retailer",
-                "Your stores (to decide, or a visit to agree again)",
+                "Your stores (to decide, a visit to agree again, a manufacturer's question)",
             ),
             ("crew", "The crews (delivering and collecting)"),
-            ("manufacturer", "The manufacturers (deciding claims)"),
+            (
+                "manufacturer",
+                "The manufacturers (deciding claims, awaiting returned units)",
+            ),
         ]
         .into_iter()
         .map(|(party, label)| {
@@ -134,6 +140,9 @@ pub async fn page(
                 label,
                 cases: row.map_or(0, |b| b.cases),
                 oldest: row.and_then(|b| b.oldest).map(when).unwrap_or_default(),
+                overdue: row.map_or(0, |b| b.overdue),
+                escalated: row.map_or(0, |b| b.escalated),
+                handovers: row.map_or(0, |b| b.handovers),
             }
         })
         .collect(),

@@ -1,5 +1,9 @@
-//! The case page shows who holds the ball.
+//! The case page shows who holds the ball and every deadline that runs; the ball is stored with
+//! the case for the dashboard; an overdue holding of the store is escalated once.
 
+use sea_orm::TransactionTrait;
+
+use super::setup::*;
 use super::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -76,5 +80,239 @@ async fn the_case_page_shows_who_holds_the_ball() {
     assert!(case["ball"]["party"].is_null(), "{case}");
     assert!(case["ball"]["held_for_seconds"].is_null(), "{case}");
     assert_eq!(case["ball"]["handovers"], 0);
+    svc.stop().await;
+}
+
+/// The stored holdings of a case: `party:holds` per thread, in thread order.
+async fn holdings(svc: &TestService, case_id: Uuid) -> String {
+    one_string(
+        &svc.db,
+        "SELECT coalesce(string_agg(party || ':' || holds, ',' ORDER BY thread), '') \
+         FROM case_holdings WHERE case_id = $1",
+        vec![case_id.into()],
+    )
+    .await
+}
+
+async fn handovers(svc: &TestService, case_id: Uuid) -> String {
+    one_string(
+        &svc.db,
+        "SELECT handovers::text FROM cases WHERE id = $1",
+        vec![case_id.into()],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ball_is_stored_with_the_case_and_the_dashboard_counts_it() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let clerk = session_as(&svc, &desk.email).await;
+    let case_id: Uuid = open_desk_case(&svc, &clerk.client, &clerk.csrf, desk.sale_id)
+        .await
+        .strip_prefix("/desk/cases/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Opened: the store decides, within a day (the default policy).
+    assert_eq!(holdings(&svc, case_id).await, "retailer:decision");
+    let (_, case) = get_json(
+        &svc,
+        &format!("/api/retailers/{}/cases/{case_id}", desk.retailer_id),
+    )
+    .await;
+    let opened = time_of(&case["opened_at"]);
+    assert_eq!(time_of(&case["ball"]["due_at"]), opened + Span::hours(24));
+    assert_eq!(case["ball"]["holders"][0]["overdue"], false, "{case}");
+
+    // Approved: the crew holds the delivery (due at the window's end), the manufacturer the
+    // claim; one handover.
+    let window = window_body("clerk");
+    let approved = created(
+        &svc,
+        &format!("/api/retailers/{}/cases/{case_id}/swap", desk.retailer_id),
+        window.clone(),
+    )
+    .await;
+    let swap_id: Uuid = approved["swap_id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        holdings(&svc, case_id).await,
+        "manufacturer:claim,crew:delivery"
+    );
+    assert_eq!(handovers(&svc, case_id).await, "1");
+    let (_, case) = get_json(
+        &svc,
+        &format!("/api/retailers/{}/cases/{case_id}", desk.retailer_id),
+    )
+    .await;
+    assert_eq!(case["ball"]["holders"][0]["party"], "crew", "{case}");
+    assert_eq!(
+        time_of(&case["ball"]["holders"][0]["due_at"]),
+        time_of(&window["window_end"])
+    );
+
+    // A failed visit: back with the store (a new visit to agree), a second handover.
+    publish_event(
+        &svc.names,
+        JobFailedV1 {
+            job_id: Uuid::now_v7().into(),
+            swap_id: swap_id.into(),
+            case_id: case_id.into(),
+            retailer_id: desk.retailer_id.into(),
+            reason: FailureReason::Refused,
+            note: None,
+            attempt: 1,
+            failed_at: Utc::now(),
+        },
+    )
+    .await;
+    wait_kind(&svc, case_id, "delivery_failed", 1).await;
+    assert_eq!(
+        holdings(&svc, case_id).await,
+        "manufacturer:claim,retailer:delivery"
+    );
+    assert_eq!(handovers(&svc, case_id).await, "2");
+
+    // A second case, still open and made overdue.
+    let sale2 = another_sale(&svc, desk.retailer_id, "R-2", "SN-2").await;
+    let case2: Uuid = open_desk_case(&svc, &clerk.client, &clerk.csrf, sale2)
+        .await
+        .strip_prefix("/desk/cases/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE case_holdings SET due_at = now() - interval '1 hour' WHERE case_id = $1",
+            [case2.into()],
+        ))
+        .await
+        .unwrap();
+
+    let manager = session_of(&svc, desk.retailer_id, "anna@maier.example", "manager").await;
+    let (status, html) = manager.get(&svc, "/desk/dashboard").await;
+    assert_eq!(status, 200);
+    for (party, cases, overdue, handed) in [
+        ("retailer", 2, 1, 2),
+        ("crew", 0, 0, 0),
+        ("manufacturer", 1, 0, 2),
+    ] {
+        for cell in [
+            format!(r#"data-party="{party}">{cases}<"#),
+            format!(r#"data-overdue="{party}">{overdue}<"#),
+            format!(r#"data-handovers="{party}">{handed}<"#),
+        ] {
+            assert!(html.contains(&cell), "{cell}: {html}");
+        }
+    }
+
+    // Cases stored before the ball was are computed by the backfill, with the same rule.
+    svc.db
+        .execute_unprepared(
+            "DELETE FROM case_holdings; UPDATE cases SET handovers = 0, ball_at = NULL",
+        )
+        .await
+        .unwrap();
+    let txn = svc.db.begin().await.unwrap();
+    assert_eq!(retailer::db::ball::backfill(&txn, 100).await.unwrap(), 2);
+    assert_eq!(retailer::db::ball::backfill(&txn, 100).await.unwrap(), 0);
+    txn.commit().await.unwrap();
+    assert_eq!(
+        holdings(&svc, case_id).await,
+        "manufacturer:claim,retailer:delivery"
+    );
+    assert_eq!(handovers(&svc, case_id).await, "2");
+    assert_eq!(holdings(&svc, case2).await, "retailer:decision");
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overdue_case_of_the_store_is_escalated_to_the_managers_once() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let client = browser();
+    let csrf = signed_in(&svc, &client, &desk.email).await;
+    let case_path = open_desk_case(&svc, &client, &csrf, desk.sale_id).await;
+    let case_id: Uuid = case_path
+        .strip_prefix("/desk/cases/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, html) = page(&svc, &client, &case_path).await;
+    assert!(
+        html.contains(r#"<tr data-deadline="retailer:decision"><td>Your store decides the case"#),
+        "{html}"
+    );
+
+    // Before the due time: nothing happens.
+    let now = Utc::now();
+    assert_eq!(
+        retailer::app::ball::escalate_overdue(&svc.db, now + Span::hours(23))
+            .await
+            .unwrap(),
+        0
+    );
+    // Past it: escalated once, however often the sweep runs.
+    let later = now + Span::hours(25);
+    assert_eq!(
+        retailer::app::ball::escalate_overdue(&svc.db, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        retailer::app::ball::escalate_overdue(&svc.db, later + Span::hours(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(timeline_count(&svc.db, case_id, "escalated").await, 1);
+    // Still the store's to decide, since it was opened; once really past its due time (the
+    // case opened 25 hours ago), the deadline is marked overdue.
+    assert_eq!(holdings(&svc, case_id).await, "retailer:decision");
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE cases SET opened_at = now() - interval '25 hours' WHERE id = $1",
+            [case_id.into()],
+        ))
+        .await
+        .unwrap();
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE case_holdings SET due_at = now() - interval '1 hour' WHERE case_id = $1",
+            [case_id.into()],
+        ))
+        .await
+        .unwrap();
+    let manager = session_of(&svc, desk.retailer_id, "anna@maier.example", "manager").await;
+    let (_, html) = manager.get(&svc, "/desk/dashboard").await;
+    assert!(html.contains(r#"data-escalated="retailer">1<"#), "{html}");
+    let (_, html) = page(&svc, &client, &case_path).await;
+    assert!(html.contains(r#"data-kind="escalated""#), "{html}");
+    assert!(
+        html.contains(r#"<tr data-deadline="retailer:decision" class="overdue">"#),
+        "{html}"
+    );
+
+    // Decided: the store no longer holds it; nothing more to escalate.
+    created(
+        &svc,
+        &format!("/api/retailers/{}/cases/{case_id}/swap", desk.retailer_id),
+        window_body("clerk"),
+    )
+    .await;
+    assert_eq!(
+        holdings(&svc, case_id).await,
+        "manufacturer:claim,crew:delivery"
+    );
+    assert_eq!(
+        retailer::app::ball::escalate_overdue(&svc.db, later + Span::hours(2))
+            .await
+            .unwrap(),
+        0
+    );
     svc.stop().await;
 }

@@ -1,0 +1,210 @@
+//! Who holds the ball, stored: `case_holdings` (one row per thread a case waits on) and
+//! `cases.handovers`, rewritten by [`refresh`] — the one ball rule over the case's timeline — in
+//! the transaction of every timeline entry and of the case's opening. The dashboard and the
+//! sweep of overdue holdings read these rows with plain indexed SQL.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement};
+use uuid::Uuid;
+
+use crate::db::timeline::{self, timeline_of};
+use crate::domain::ball::{Ball, Party, ball_of};
+use crate::domain::{Holding, TimelineEntry};
+
+/// Who holds the ball on a case opened at `opened_at`, from its stored timeline (entries this
+/// version does not read move nobody).
+pub fn ball_of_timeline(opened_at: DateTime<Utc>, rows: &[timeline::Model]) -> Ball {
+    let entries: Vec<(TimelineEntry, DateTime<Utc>)> = rows
+        .iter()
+        .filter_map(|t| Some((t.entry().ok()?, t.occurred_at)))
+        .collect();
+    ball_of(opened_at, entries.iter().map(|(e, at)| (e, *at)))
+}
+
+fn stmt(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Opened {
+    opened_at: DateTime<Utc>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Stored {
+    thread: String,
+    party: String,
+    holds: String,
+    since: DateTime<Utc>,
+    escalated_at: Option<DateTime<Utc>>,
+}
+
+fn thread_name(h: &Holding) -> &'static str {
+    match h.holds.thread() {
+        kummerer_ball::Thread::Delivery => "delivery",
+        kummerer_ball::Thread::Claim => "claim",
+    }
+}
+
+/// Computes the case's ball from its timeline and stores it; `None` when the retailer has no
+/// such case. Locks the case row first, so two writers on one case store in turn, each seeing
+/// the other's entries.
+pub async fn refresh<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    case_id: Uuid,
+) -> Result<Option<Ball>, DbErr> {
+    let Some(case) = Opened::find_by_statement(stmt(
+        "SELECT opened_at FROM cases WHERE id = $1 AND retailer_id = $2 FOR NO KEY UPDATE",
+        vec![case_id.into(), retailer_id.into()],
+    ))
+    .one(db)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let rows = timeline_of(db, retailer_id, case_id).await?;
+    let ball = ball_of_timeline(case.opened_at, &rows);
+    let before = Stored::find_by_statement(stmt(
+        "SELECT thread, party, holds, since, escalated_at FROM case_holdings WHERE case_id = $1",
+        vec![case_id.into()],
+    ))
+    .all(db)
+    .await?;
+    db.execute_raw(stmt(
+        "DELETE FROM case_holdings WHERE case_id = $1",
+        vec![case_id.into()],
+    ))
+    .await?;
+    for h in &ball.holders {
+        let thread = thread_name(h);
+        // An escalation stays with the holding it was for.
+        let escalated_at = before
+            .iter()
+            .find(|s| {
+                s.thread == thread
+                    && s.party == h.party.as_str()
+                    && s.holds == h.holds.as_str()
+                    && s.since == h.since
+            })
+            .and_then(|s| s.escalated_at);
+        db.execute_raw(stmt(
+            "INSERT INTO case_holdings \
+               (case_id, thread, retailer_id, party, holds, since, due_at, escalated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            vec![
+                case_id.into(),
+                thread.into(),
+                retailer_id.into(),
+                h.party.as_str().into(),
+                h.holds.as_str().into(),
+                h.since.into(),
+                h.due_at.into(),
+                escalated_at.into(),
+            ],
+        ))
+        .await?;
+    }
+    db.execute_raw(stmt(
+        "UPDATE cases SET handovers = $2, ball_at = now() WHERE id = $1",
+        vec![case_id.into(), i64::from(ball.handovers).into()],
+    ))
+    .await?;
+    Ok(Some(ball))
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CaseRef {
+    id: Uuid,
+    retailer_id: Uuid,
+}
+
+/// Computes the ball of up to `limit` cases not computed yet (those from before the ball was
+/// stored); returns how many it did. Run at start until it returns 0.
+pub async fn backfill<C: ConnectionTrait>(db: &C, limit: u64) -> Result<usize, DbErr> {
+    let cases = CaseRef::find_by_statement(stmt(
+        "SELECT id, retailer_id FROM cases WHERE ball_at IS NULL \
+         ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+        vec![(limit as i64).into()],
+    ))
+    .all(db)
+    .await?;
+    for c in &cases {
+        refresh(db, c.retailer_id, c.id).await?;
+    }
+    Ok(cases.len())
+}
+
+/// A holding of the retailer past its due time, not escalated yet.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Overdue {
+    pub case_id: Uuid,
+    pub retailer_id: Uuid,
+    pub thread: String,
+    pub holds: String,
+    pub since: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+}
+
+/// Up to `limit` overdue holdings of the retailer at `now`, their cases locked (`FOR NO KEY
+/// UPDATE … SKIP LOCKED`, the lock every ball writer takes first: replicas side by side escalate
+/// each once, and a writer busy with the case is skipped this round).
+pub async fn claim_overdue<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> Result<Vec<Overdue>, DbErr> {
+    Overdue::find_by_statement(stmt(
+        "SELECT h.case_id, h.retailer_id, h.thread, h.holds, h.since, h.due_at \
+         FROM case_holdings h JOIN cases c ON c.id = h.case_id \
+         WHERE h.party = $1 AND h.escalated_at IS NULL AND h.due_at < $2 \
+         ORDER BY h.due_at LIMIT $3 FOR NO KEY UPDATE OF c SKIP LOCKED",
+        vec![
+            Party::Retailer.as_str().into(),
+            now.into(),
+            (limit as i64).into(),
+        ],
+    ))
+    .all(db)
+    .await
+}
+
+/// Marks the holding escalated (it stays so until the ball moves on); `false` when it is no
+/// longer that holding, or was escalated meanwhile.
+pub async fn mark_escalated<C: ConnectionTrait>(
+    db: &C,
+    o: &Overdue,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let done = db
+        .execute_raw(stmt(
+            "UPDATE case_holdings SET escalated_at = $3 \
+             WHERE case_id = $1 AND thread = $2 AND party = $4 AND holds = $5 AND since = $6 \
+               AND escalated_at IS NULL",
+            vec![
+                o.case_id.into(),
+                o.thread.clone().into(),
+                now.into(),
+                Party::Retailer.as_str().into(),
+                o.holds.clone().into(),
+                o.since.into(),
+            ],
+        ))
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many holdings of the retailer are overdue at `now`, over all retailers (the metric).
+pub async fn count_overdue<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<i64, DbErr> {
+    #[derive(FromQueryResult)]
+    struct N {
+        n: i64,
+    }
+    let n = N::find_by_statement(stmt(
+        "SELECT count(DISTINCT case_id) AS n FROM case_holdings WHERE party = $1 AND due_at < $2",
+        vec![Party::Retailer.as_str().into(), now.into()],
+    ))
+    .one(db)
+    .await?;
+    Ok(n.map_or(0, |n| n.n))
+}
