@@ -5,6 +5,12 @@
 //! but is never credited; one already credited keeps its note and is recorded `credited`: the
 //! amount is owed back (the credit is not reversed automatically, the ledgers show it).
 //!
+//! A unit asked back and not arrived yet (the claim `return_requested`, or asked back while a
+//! decision stands: `must_return`, a return after acceptance) is not wanted any more: the
+//! return is withdrawn (`manufacturer.claim.return_withdrawn.v1`, reason `claim_withdrawn`), so
+//! logistics drops the return item of the cancelled job and nothing waits for a unit that no
+//! crew will collect.
+//!
 //! A withdrawal that overtakes its claim (both travel on this queue) is retried.
 
 use kummerer_contracts::{ClaimWithdrawnV1, Envelope};
@@ -48,10 +54,21 @@ pub async fn claim_withdrawn(
         ClaimStatus::ReturnRequested,
         ClaimStatus::UnitArrived,
         ClaimStatus::Disputed,
+        ClaimStatus::InformationRequested,
     ]
     .iter()
     .any(|s| c.status == s.as_str());
     let status = c.status.clone();
+    let unit_awaited = c.return_requested_at.is_some() && c.arrived_at.is_none();
+    if unit_awaited {
+        crate::announce::return_withdrawn(
+            txn,
+            &c,
+            crate::domain::returns::WithdrawReason::ClaimWithdrawn,
+            w.withdrawn_at,
+        )
+        .await?;
+    }
     if open && c.deadline_at.is_some() {
         let mut c = c;
         c.deadline_at = None;

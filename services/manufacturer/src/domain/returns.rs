@@ -19,6 +19,8 @@ pub enum WithdrawReason {
     Decided,
     /// The unit was not at the depot by `return_by`: the agreement's default outcome applied.
     ReturnByPassed,
+    /// The retailer withdrew the claim (its swap was cancelled): no unit is collected.
+    ClaimWithdrawn,
 }
 
 impl WithdrawReason {
@@ -26,6 +28,7 @@ impl WithdrawReason {
         match self {
             WithdrawReason::Decided => "decided",
             WithdrawReason::ReturnByPassed => "return_by_passed",
+            WithdrawReason::ClaimWithdrawn => "claim_withdrawn",
         }
     }
 }

@@ -254,6 +254,7 @@ pub fn describe(entry: &TimelineEntry) -> Described {
             match reason.as_str() {
                 "return_by_passed" => "the unit was not at the depot in time".to_owned(),
                 "decided" => "the claim was decided without it".to_owned(),
+                "claim_withdrawn" => "the claim was withdrawn (the swap was cancelled)".to_owned(),
                 other => words(other),
             },
         ),
