@@ -46,22 +46,6 @@ async fn pending_claim(system: &System, seed: &common::Seed, n: usize) -> Claim 
     }
 }
 
-async fn depot(system: &System, seed: &common::Seed) -> String {
-    let mid = seed.manufacturer_id;
-    let depot = system
-        .post_as(
-            Svc::Manufacturer,
-            &format!("/api/manufacturers/{mid}/depots"),
-            json!({"name": "Retourenlager Hamburg",
-                   "address": {"name": "Waschwerk Retouren", "phone": "+49 40 1234",
-                               "street": "Hafenstr. 1", "postcode": "20457", "city": "Hamburg",
-                               "country": "DE"}}),
-            Some(&seed.manufacturer_key),
-        )
-        .await;
-    depot["id"].as_str().unwrap().to_owned()
-}
-
 /// The manufacturer's decision `body` on the claim.
 async fn decide(system: &System, seed: &common::Seed, claim_id: Uuid, body: Value) -> Value {
     system
@@ -180,7 +164,7 @@ async fn a_return_is_taken_from_the_pool_leaves_with_what_is_collected_and_is_wi
     let withdrawn = pending_claim(&system, &seed, 4).await;
 
     // The manufacturer wants all four units back.
-    let depot_id = depot(&system, &seed).await;
+    let depot_id = system.depot(&seed).await;
     let return_by = Utc::now() + chrono::Duration::days(10);
     for c in [&pooled, &collected, &waiting, &withdrawn] {
         ask_back(&system, &seed, c.claim_id, &depot_id, return_by).await;
@@ -389,7 +373,7 @@ async fn a_unit_not_at_the_depot_by_return_by_gets_the_default_outcome_and_its_r
     let logistics = system.db(Svc::Logistics).await;
     let carrier = system.carrier("Kurier Nord", "10").await;
     let claim = pending_claim(&system, &seed, 1).await;
-    let depot_id = depot(&system, &seed).await;
+    let depot_id = system.depot(&seed).await;
     // The unit is due at the depot in a few seconds; the crew never collects it.
     let return_by = Utc::now() + chrono::Duration::seconds(8);
     ask_back(&system, &seed, claim.claim_id, &depot_id, return_by).await;

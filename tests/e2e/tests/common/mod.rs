@@ -448,6 +448,23 @@ impl System {
         agreements["items"][0]["id"].as_str().unwrap().to_owned()
     }
 
+    /// A depot of the seed's manufacturer (Hamburg), where units asked back go; its id.
+    pub async fn depot(&self, seed: &Seed) -> String {
+        let mid = seed.manufacturer_id;
+        let depot = self
+            .post_as(
+                Svc::Manufacturer,
+                &format!("/api/manufacturers/{mid}/depots"),
+                json!({"name": "Retourenlager Hamburg",
+                       "address": {"name": "Waschwerk Retouren", "phone": "+49 40 1234",
+                                   "street": "Hafenstr. 1", "postcode": "20457",
+                                   "city": "Hamburg", "country": "DE"}}),
+                Some(&seed.manufacturer_key),
+            )
+            .await;
+        depot["id"].as_str().unwrap().to_owned()
+    }
+
     /// A sale three days ago and a case for it; returns the case id and the serial.
     pub async fn open_case(&self, seed: &Seed, n: usize) -> (Uuid, String) {
         self.open_case_sold(seed, n, 3).await
