@@ -155,7 +155,8 @@ pub async fn arrived<C: ConnectionTrait>(
         && c.arrived_at.is_none()
         && c.claim_status()
             .is_ok_and(|s| s != ClaimStatus::ReturnRequested);
-    if !waiting {
+    // A return a decision withdrew is not waited for: a unit that arrives anyway is `ignored`.
+    if !waiting || claim_event::return_withdrawn(txn, c.id).await? {
         return Ok(false);
     }
     let mismatch = !r.serial.trim().eq_ignore_ascii_case(c.serial.trim());

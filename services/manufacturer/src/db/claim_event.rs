@@ -66,3 +66,18 @@ pub async fn of_claim<C: ConnectionTrait>(db: &C, claim_id: Uuid) -> Result<Vec<
         .all(db)
         .await
 }
+
+/// Whether a decision withdrew the claim's return (its `decided` event says
+/// `return_withdrawn`): a unit that then arrives anyway (it already travelled) is not the
+/// return the claim waits for.
+pub async fn return_withdrawn<C: ConnectionTrait>(db: &C, claim_id: Uuid) -> Result<bool, DbErr> {
+    let n = Entity::find()
+        .filter(Column::ClaimId.eq(claim_id))
+        .filter(Column::Kind.eq(DECIDED))
+        .filter(sea_orm::sea_query::Expr::cust(
+            "jsonb_exists(details, 'return_withdrawn')",
+        ))
+        .count(db)
+        .await?;
+    Ok(n > 0)
+}

@@ -69,7 +69,7 @@ async fn staff_answer_the_manufacturers_question_at_the_desk_once() {
     let (_, case) = get_json(&svc, &path(&format!("/cases/{case_id}"))).await;
     assert_eq!(case["claim"]["status"], "information_requested", "{case}");
     assert!(
-        holders(&case["ball"]).contains(&("retailer".to_owned(), "claim".to_owned())),
+        holders(&case["ball"]).contains(&("retailer".to_owned(), "information".to_owned())),
         "{case}"
     );
 
