@@ -375,6 +375,7 @@ mod approval_in_browser;
 mod ball;
 mod browser;
 mod browser_decisions;
+mod cancel;
 mod cookie_check;
 mod dashboard;
 mod duplicates;

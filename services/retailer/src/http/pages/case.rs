@@ -15,6 +15,7 @@ use crate::domain::{CaseStatus, Limit};
 use crate::http::pages::PathId;
 use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
+use crate::http::pages::cancel::{CancelBox, cancel_box};
 use crate::http::pages::refusals::{RefuseForm, reason_options};
 use crate::http::pages::{DATETIME_LOCAL, Errors, Me, not_found, render, when};
 use crate::http::view::case_view;
@@ -110,6 +111,8 @@ pub struct CasePage {
     pub has_status_link: bool,
     /// The link just created: shown this once.
     pub new_status_link: Option<String>,
+    /// Cancelling the swap: a manager's form, the request waiting, the outcome.
+    pub cancel: CancelBox,
 }
 
 /// Who holds the ball, as the case page says it.
@@ -323,6 +326,21 @@ pub(crate) async fn case_page(
     } else {
         None
     };
+    let timeline: Vec<TimelineRow> = view
+        .timeline
+        .iter()
+        .map(|t| {
+            let said = crate::domain::describe_stored(&t.kind, &t.details);
+            TimelineRow {
+                kind: t.kind.clone(),
+                what: said.what,
+                at: when(t.occurred_at),
+                source: t.source.clone(),
+                details: said.details,
+            }
+        })
+        .collect();
+    let cancel = cancel_box(db, me, view.id, &timeline).await?;
     Ok(CasePage {
         open_request,
         stock_kept,
@@ -335,20 +353,8 @@ pub(crate) async fn case_page(
             .as_ref()
             .map(|s| format!("{} – {}", when(s.window.start), when(s.window.end)))
             .unwrap_or_default(),
-        timeline: view
-            .timeline
-            .iter()
-            .map(|t| {
-                let said = crate::domain::describe_stored(&t.kind, &t.details);
-                TimelineRow {
-                    kind: t.kind.clone(),
-                    what: said.what,
-                    at: when(t.occurred_at),
-                    source: t.source.clone(),
-                    details: said.details,
-                }
-            })
-            .collect(),
+        timeline,
+        cancel,
         ball: ball_box(&view.ball),
         case: view,
         can_approve,

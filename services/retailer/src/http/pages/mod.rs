@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod approve;
 pub mod auth;
+pub mod cancel;
 pub mod case;
 pub mod dashboard;
 pub mod disputes;
@@ -61,6 +62,13 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
             "/cases/{id}/swap",
             Access::SignedIn,
             approve::approve_swap,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/cases/{id}/swap/cancel",
+            Access::SignedIn,
+            cancel::cancel_swap,
         )
         .door(
             &d,
