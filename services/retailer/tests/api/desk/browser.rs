@@ -227,14 +227,26 @@ async fn a_clerk_asks_and_the_admin_approves_from_the_open_desk_in_a_real_browse
         .await,
         format!("{}/{admin}", desk.email)
     );
+    // The two imported sales, and the delivered replacement as the customer's unit on the
+    // first receipt.
     assert_eq!(
         count(
             &svc.db,
-            "SELECT 1 FROM sales WHERE receipt_no LIKE 'POS-%'",
+            "SELECT 1 FROM sales WHERE receipt_no LIKE 'POS-%' AND replaces_case_id IS NULL",
             vec![]
         )
         .await,
         2
+    );
+    assert_eq!(
+        count(
+            &svc.db,
+            "SELECT 1 FROM sales WHERE receipt_no = 'POS-77' AND serial = 'SN-NEW-77' \
+             AND replaces_case_id IS NOT NULL",
+            vec![]
+        )
+        .await,
+        1
     );
     svc.stop().await;
 }
