@@ -47,9 +47,9 @@ use uuid::Uuid;
 
 mod cancel;
 mod claims;
-mod replacement;
 mod information;
 mod not_accepted;
+mod replacement;
 
 use crate::db::{self, Entry, swaps};
 use crate::domain::{SwapStatus, TimelineEntry, evidence_id, status_follows};

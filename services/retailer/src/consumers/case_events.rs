@@ -9,10 +9,9 @@
 
 use kummerer_contracts::ClaimNotAcceptedV1;
 use kummerer_contracts::{
-    ClaimAcknowledgedV1, ClaimDecidedV1, ClaimInspectedV1, Event, JobCancelRefusedV1, JobCancelledV1,
-    JobCompletedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1,
-    ReturnRequestedV1,
-    UnitCollectedV1,
+    ClaimAcknowledgedV1, ClaimDecidedV1, ClaimInspectedV1, Event, JobCancelRefusedV1,
+    JobCancelledV1, JobCompletedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1,
+    ReturnArrivedV1, ReturnRequestedV1, UnitCollectedV1,
 };
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;

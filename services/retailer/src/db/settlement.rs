@@ -307,3 +307,25 @@ pub async fn find_claim<C: ConnectionTrait>(
         .one(db)
         .await
 }
+
+/// The manufacturers the retailer knows from the agreements it received (any version), by
+/// name, for the desk's choice of a product's manufacturer.
+pub async fn agreement_manufacturers<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+) -> Result<Vec<(Uuid, String)>, DbErr> {
+    db.query_all_raw(stmt(
+        "SELECT DISTINCT ON (manufacturer_id) manufacturer_id, manufacturer_name FROM agreements \
+         WHERE retailer_id = $1 ORDER BY manufacturer_id, valid_from DESC, version DESC",
+        vec![retailer_id.into()],
+    ))
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("", "manufacturer_id")?,
+            r.try_get("", "manufacturer_name")?,
+        ))
+    })
+    .collect()
+}

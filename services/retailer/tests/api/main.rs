@@ -16,6 +16,7 @@ mod keys;
 mod ledger;
 mod openapi;
 mod prices;
+mod resubmit_desk;
 mod settlement;
 mod swaps;
 mod tenancy;

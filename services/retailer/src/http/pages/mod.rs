@@ -17,6 +17,7 @@ pub mod information;
 pub mod ledger;
 pub mod refusals;
 pub mod requests;
+pub mod resubmit;
 pub mod roles;
 pub mod sale;
 pub mod status;
@@ -110,6 +111,20 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
             "/claims/{id}/information",
             Access::SignedIn,
             information::submit,
+        )
+        .door(
+            &d,
+            Method::GET,
+            "/claims/{id}/resubmit",
+            Access::SignedIn,
+            resubmit::page,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/claims/{id}/resubmit",
+            Access::SignedIn,
+            resubmit::submit,
         )
         .door(
             &d,
