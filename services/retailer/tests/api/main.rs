@@ -14,6 +14,7 @@ mod doors;
 mod information;
 mod keys;
 mod ledger;
+mod ledger_deadlines;
 mod openapi;
 mod prices;
 mod resubmit_desk;

@@ -44,6 +44,8 @@ pub struct LedgerLine {
     pub age: String,
     pub decided: String,
     pub credit_notes: String,
+    /// The running deadlines, as shown: (what and when, overdue).
+    pub deadlines: Vec<(String, bool)>,
 }
 
 pub struct Filter {
@@ -135,6 +137,11 @@ pub async fn page(
                     age: i.age_days.map(|d| format!("{d} d")).unwrap_or_default(),
                     decided: i.decided_at.map(when).unwrap_or_default(),
                     credit_notes: i.credit_notes.join(", "),
+                    deadlines: i
+                        .deadlines
+                        .iter()
+                        .map(|d| (format!("{} by {}", d.kind, when(d.due_at)), d.overdue))
+                        .collect(),
                 })
                 .collect();
         }
