@@ -50,7 +50,7 @@ fn item(row: LedgerRow, tolerance: Decimal, now: DateTime<Utc>) -> LedgerItem {
         row.status.as_str(),
         "accepted" | "partly_accepted" | "rejected"
     );
-    let m = match_claim(
+    let mut m = match_claim(
         &ClaimFacts {
             decided,
             decided_amount: row.decided_amount,
@@ -61,6 +61,11 @@ fn item(row: LedgerRow, tolerance: Decimal, now: DateTime<Utc>) -> LedgerItem {
         tolerance,
         now,
     );
+    // Written off at the store's cost: nothing outstanding (unless something was credited).
+    if row.status == ClaimStatus::WrittenOff.as_string() && m.credited.is_zero() {
+        m.status = LedgerStatus::WrittenOff;
+        m.age_days = None;
+    }
     let deadlines = match ClaimStatus::parse(&row.status) {
         Some(s) if m.status == LedgerStatus::Open => running(s, row.deadlines, now),
         _ => Vec::new(),

@@ -95,6 +95,7 @@ pub async fn page(
             LedgerStatus::Credited => "credited",
             LedgerStatus::Difference => "differences",
             LedgerStatus::NothingDue => "nothing due",
+            LedgerStatus::WrittenOff => "written off",
         },
         current: current == Some(s.as_str()),
     }));

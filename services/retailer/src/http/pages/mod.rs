@@ -128,6 +128,13 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
         )
         .door(
             &d,
+            Method::POST,
+            "/claims/{id}/write-off",
+            Access::SignedIn,
+            resubmit::write_off,
+        )
+        .door(
+            &d,
             Method::GET,
             "/ledger",
             Access::SignedIn,

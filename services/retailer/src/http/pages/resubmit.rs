@@ -14,12 +14,14 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::app::resubmit::{Resubmission, ResubmitError, resubmit};
+use crate::app::write_off::WriteOffError;
 use crate::db;
 use crate::domain::ClaimStatus;
 use crate::domain::not_accepted::stored_reason_in_words;
 use crate::http::pages::PathId;
+use crate::http::pages::auth::CsrfForm;
 use crate::http::pages::auth::{Signed, SignedIn};
-use crate::http::pages::roles::Posted;
+use crate::http::pages::roles::{Managers, Posted, is_manager};
 use crate::http::pages::{Errors, Me, not_found, render_status, see_other};
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -48,6 +50,8 @@ pub struct ResubmitPage {
     pub reason: String,
     pub detail: String,
     pub can_resubmit: bool,
+    /// Whether the write-off button is shown (a manager, a claim not accepted).
+    pub can_write_off: bool,
     pub manufacturers: Vec<ManufacturerOption>,
     pub form: ResubmitForm,
     pub errors: Errors,
@@ -97,6 +101,7 @@ async fn resubmit_page(
             .to_owned(),
         detail: claim.not_accepted_detail.unwrap_or_default(),
         can_resubmit: claim.status == ClaimStatus::NotAccepted,
+        can_write_off: claim.status == ClaimStatus::NotAccepted && is_manager(&me.staff),
         manufacturers,
         form,
         errors,
@@ -171,6 +176,33 @@ pub async fn submit(
     };
     match resubmit_page(db.get_ref(), &me, id, form, errors).await? {
         Some(page) => render_status(status, &page),
+        None => not_found(),
+    }
+}
+
+/// `POST /desk/claims/{id}/write-off` `{csrf}` (managers) → 303 to the case; a claim that is
+/// not `not_accepted` → the page again with the message, nothing changed.
+pub async fn write_off(
+    db: web::Data<DatabaseConnection>,
+    PathId(path): PathId<ClaimId>,
+    Posted { me, .. }: Posted<CsrfForm, Managers>,
+) -> Result<HttpResponse, Problem> {
+    let Some(id) = path.map(Uuid::from) else {
+        return not_found();
+    };
+    let (rid, cid) = (RetailerId(me.staff.retailer_id), ClaimId(id));
+    let errors =
+        match crate::app::write_off::write_off(db.get_ref(), rid, cid, &me.staff.email, Utc::now())
+            .await
+        {
+            Ok(case_id) => return Ok(see_other(&format!("/desk/cases/{case_id}"))),
+            Err(WriteOffError::NotFound) => return not_found(),
+            Err(WriteOffError::Db(e)) => return Err(e.into()),
+            Err(e @ WriteOffError::Refused(_)) => Errors::general(e.to_string()),
+        };
+    let form = ResubmitForm::default();
+    match resubmit_page(db.get_ref(), &me, id, form, errors).await? {
+        Some(page) => render_status(StatusCode::CONFLICT, &page),
         None => not_found(),
     }
 }
