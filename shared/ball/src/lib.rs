@@ -176,6 +176,9 @@ pub enum Fact {
     },
     /// A note that moves nobody (money, flags, an escalation).
     Note,
+    /// The retailer wrote off a claim the manufacturer did not accept (at the store's cost):
+    /// nobody holds the claim any more.
+    ClaimWrittenOff,
 }
 
 /// A fact and when it happened.
@@ -418,6 +421,11 @@ impl State {
                 }
             }
             F::CancelRequested | F::CancelRefused | F::Note => {}
+            F::ClaimWrittenOff => {
+                if self.claim == Claim::NotAccepted {
+                    self.claim = Claim::Decided;
+                }
+            }
         }
         if self.delivered && self.collected && self.delivery != Delivery::Undecided {
             self.delivery = Delivery::Done;

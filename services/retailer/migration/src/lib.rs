@@ -21,6 +21,7 @@ mod m20261203_000040_swap_cancel;
 mod m20261203_000050_case_holdings;
 mod m20261203_000060_replacement_units;
 mod m20261203_000061_request_deadlines;
+mod m20261203_000090_claim_written_off;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000050_case_holdings::Migration),
             Box::new(m20261203_000060_replacement_units::Migration),
             Box::new(m20261203_000061_request_deadlines::Migration),
+            Box::new(m20261203_000090_claim_written_off::Migration),
         ]
     }
 }

@@ -9,8 +9,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::settlement::{self, LedgerRow};
+use crate::domain::ClaimStatus;
 use crate::domain::LIST_LIMIT;
 use crate::domain::ledger::{ClaimFacts, LedgerStatus, match_claim};
+use crate::domain::ledger_deadlines::{Deadline, running};
 
 /// Most claims one ledger answer holds.
 pub const LEDGER_LIMIT: usize = 1000;
@@ -38,6 +40,9 @@ pub struct LedgerItem {
     pub submitted_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
     pub credit_notes: Vec<String>,
+    /// An open item's running deadlines, soonest first (see
+    /// [`crate::domain::ledger_deadlines`]); empty for the others.
+    pub deadlines: Vec<Deadline>,
 }
 
 fn item(row: LedgerRow, tolerance: Decimal, now: DateTime<Utc>) -> LedgerItem {
@@ -45,7 +50,7 @@ fn item(row: LedgerRow, tolerance: Decimal, now: DateTime<Utc>) -> LedgerItem {
         row.status.as_str(),
         "accepted" | "partly_accepted" | "rejected"
     );
-    let m = match_claim(
+    let mut m = match_claim(
         &ClaimFacts {
             decided,
             decided_amount: row.decided_amount,
@@ -56,6 +61,15 @@ fn item(row: LedgerRow, tolerance: Decimal, now: DateTime<Utc>) -> LedgerItem {
         tolerance,
         now,
     );
+    // Written off at the store's cost: nothing outstanding (unless something was credited).
+    if row.status == ClaimStatus::WrittenOff.as_string() && m.credited.is_zero() {
+        m.status = LedgerStatus::WrittenOff;
+        m.age_days = None;
+    }
+    let deadlines = match ClaimStatus::parse(&row.status) {
+        Some(s) if m.status == LedgerStatus::Open => running(s, row.deadlines, now),
+        _ => Vec::new(),
+    };
     LedgerItem {
         claim_id: row.claim_id,
         swap_id: row.swap_id,
@@ -72,6 +86,7 @@ fn item(row: LedgerRow, tolerance: Decimal, now: DateTime<Utc>) -> LedgerItem {
         submitted_at: row.submitted_at,
         decided_at: row.decided_at,
         credit_notes: row.credit_notes,
+        deadlines,
     }
 }
 

@@ -28,3 +28,4 @@ pub mod resubmit;
 pub mod staff;
 pub mod status_link;
 pub mod stock;
+pub mod write_off;

@@ -131,6 +131,31 @@ pub async fn claim_not_accepted<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The claim is written off at the store's cost: `written_off`, decided now for nothing (so
+/// the manufacturer owes nothing and the ledger counts it as written off).
+pub async fn claim_written_off<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    claims::Entity::update_many()
+        .col_expr(
+            claims::Column::Status,
+            Expr::value(crate::domain::ClaimStatus::WrittenOff),
+        )
+        .col_expr(claims::Column::DecidedAt, Expr::value(Some(at)))
+        .col_expr(
+            claims::Column::DecidedAmount,
+            Expr::value(Some(rust_decimal::Decimal::ZERO)),
+        )
+        .filter(claims::Column::Id.eq(id))
+        .filter(claims::Column::RetailerId.eq(retailer_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// The claim goes to the manufacturer again (`submitted`, one submission more), for the
 /// manufacturer `manufacturer_id` (the product's, maybe corrected).
 pub async fn claim_resubmitted<C: ConnectionTrait>(

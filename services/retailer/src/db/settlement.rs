@@ -230,6 +230,8 @@ pub struct LedgerRow {
     pub credited: Option<Decimal>,
     pub credit_notes: Vec<String>,
     pub last_credited_at: Option<DateTime<Utc>>,
+    /// The deadlines the case's timeline knows (see [`crate::domain::ledger_deadlines`]).
+    pub deadlines: crate::domain::ledger_deadlines::KnownDeadlines,
 }
 
 fn ledger_row(r: &QueryResult) -> Result<LedgerRow, DbErr> {
@@ -250,6 +252,11 @@ fn ledger_row(r: &QueryResult) -> Result<LedgerRow, DbErr> {
             .try_get::<Option<Vec<String>>>("", "credit_notes")?
             .unwrap_or_default(),
         last_credited_at: r.try_get("", "last_credited_at")?,
+        deadlines: crate::domain::ledger_deadlines::KnownDeadlines {
+            decision_due_at: r.try_get("", "decision_due_at")?,
+            answer_by: r.try_get("", "answer_by")?,
+            return_by: r.try_get("", "return_by")?,
+        },
     })
 }
 
@@ -269,7 +276,23 @@ pub async fn ledger<C: ConnectionTrait>(
     db.query_all_raw(stmt(
         "SELECT c.id, c.swap_id, c.case_id, c.manufacturer_id, c.status, c.currency, \
          c.amount_claimed, c.decided_amount, c.submitted_at, c.decided_at, \
-         cr.credited, cr.credit_notes, cr.last_credited_at \
+         cr.credited, cr.credit_notes, cr.last_credited_at, \
+         (SELECT (t.details->>'decision_due_at')::timestamptz FROM timeline t \
+           WHERE t.retailer_id = c.retailer_id AND t.case_id = c.case_id \
+             AND t.kind = 'claim_acknowledged' \
+           ORDER BY t.occurred_at DESC LIMIT 1) AS decision_due_at, \
+         (SELECT (t.details->>'answer_by')::timestamptz FROM timeline t \
+           WHERE t.retailer_id = c.retailer_id AND t.case_id = c.case_id \
+             AND t.kind = 'information_requested' \
+           ORDER BY t.occurred_at DESC LIMIT 1) AS answer_by, \
+         (SELECT (t.details->>'return_by')::timestamptz FROM timeline t \
+           WHERE t.retailer_id = c.retailer_id AND t.case_id = c.case_id \
+             AND t.kind = 'return_requested' \
+             AND NOT EXISTS (SELECT 1 FROM timeline e \
+                 WHERE e.retailer_id = t.retailer_id AND e.case_id = t.case_id \
+                   AND e.kind IN ('return_arrived', 'return_withdrawn') \
+                   AND e.occurred_at >= t.occurred_at) \
+           ORDER BY t.occurred_at DESC LIMIT 1) AS return_by \
          FROM claims c LEFT JOIN LATERAL ( \
              SELECT sum(l.amount) AS credited, \
                     array_agg(DISTINCT n.number ORDER BY n.number) AS credit_notes, \
@@ -306,4 +329,26 @@ pub async fn find_claim<C: ConnectionTrait>(
         .filter(claims::Column::RetailerId.eq(retailer_id))
         .one(db)
         .await
+}
+
+/// The manufacturers the retailer knows from the agreements it received (any version), by
+/// name, for the desk's choice of a product's manufacturer.
+pub async fn agreement_manufacturers<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+) -> Result<Vec<(Uuid, String)>, DbErr> {
+    db.query_all_raw(stmt(
+        "SELECT DISTINCT ON (manufacturer_id) manufacturer_id, manufacturer_name FROM agreements \
+         WHERE retailer_id = $1 ORDER BY manufacturer_id, valid_from DESC, version DESC",
+        vec![retailer_id.into()],
+    ))
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("", "manufacturer_id")?,
+            r.try_get("", "manufacturer_name")?,
+        ))
+    })
+    .collect()
 }

@@ -76,6 +76,7 @@ pub fn fact_of(entry: &TimelineEntry) -> Fact {
         },
         E::ClaimNotAccepted { .. } => Fact::ClaimNotAccepted,
         E::ClaimResubmitted { .. } => Fact::ClaimResubmitted,
+        E::ClaimWrittenOff { .. } => Fact::ClaimWrittenOff,
     }
 }
 

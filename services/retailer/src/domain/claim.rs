@@ -36,6 +36,8 @@ pub enum ClaimStatus {
     /// agreement was in force, it does not know the claim): back with the retailer, who
     /// corrects and resubmits it.
     NotAccepted,
+    /// A claim the manufacturer did not accept, written off at the store's cost: final.
+    WrittenOff,
 }
 
 /// Why a claim cannot be disputed.
@@ -63,7 +65,7 @@ impl ClaimStatus {
         sea_orm::ActiveEnum::to_value(&self)
     }
 
-    pub const ALL: [ClaimStatus; 7] = [
+    pub const ALL: [ClaimStatus; 8] = [
         ClaimStatus::Submitted,
         ClaimStatus::Accepted,
         ClaimStatus::PartlyAccepted,
@@ -71,6 +73,7 @@ impl ClaimStatus {
         ClaimStatus::Disputed,
         ClaimStatus::InformationRequested,
         ClaimStatus::NotAccepted,
+        ClaimStatus::WrittenOff,
     ];
 
     /// A stored (or submitted) value; `None` for one this version does not know.

@@ -20,14 +20,17 @@ pub enum LedgerStatus {
     Credited,
     Difference,
     NothingDue,
+    /// Not accepted by the manufacturer and written off at the store's cost.
+    WrittenOff,
 }
 
 impl LedgerStatus {
-    pub const ALL: [LedgerStatus; 4] = [
+    pub const ALL: [LedgerStatus; 5] = [
         LedgerStatus::Open,
         LedgerStatus::Credited,
         LedgerStatus::Difference,
         LedgerStatus::NothingDue,
+        LedgerStatus::WrittenOff,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +39,7 @@ impl LedgerStatus {
             LedgerStatus::Credited => "credited",
             LedgerStatus::Difference => "difference",
             LedgerStatus::NothingDue => "nothing_due",
+            LedgerStatus::WrittenOff => "written_off",
         }
     }
 

@@ -11,6 +11,7 @@ pub mod claim;
 pub mod csv;
 pub mod customer_status;
 pub mod ledger;
+pub mod ledger_deadlines;
 pub mod not_accepted;
 pub mod refusal;
 pub mod request;

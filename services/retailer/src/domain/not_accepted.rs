@@ -53,6 +53,21 @@ pub fn resubmit(status: ClaimStatus) -> Result<ClaimStatus, ResubmitRefused> {
     }
 }
 
+/// Why a claim cannot be written off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum WriteOffRefused {
+    #[error("only a claim the manufacturer did not accept can be written off")]
+    NotNotAccepted,
+}
+
+/// The status a claim in `status` takes when the store writes it off (final).
+pub fn write_off(status: ClaimStatus) -> Result<ClaimStatus, WriteOffRefused> {
+    match status {
+        ClaimStatus::NotAccepted => Ok(ClaimStatus::WrittenOff),
+        _ => Err(WriteOffRefused::NotNotAccepted),
+    }
+}
+
 /// Whether a `not_accepted` answer moves a claim in `status` to `not_accepted`: a claim waiting
 /// for the manufacturer's first decision does; a decided or disputed claim keeps its status
 /// (the answer still lands on the timeline).
@@ -63,6 +78,18 @@ pub fn answer_applies(status: ClaimStatus) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_claim_not_accepted_is_written_off() {
+        for s in ClaimStatus::ALL {
+            let expected = if s == ClaimStatus::NotAccepted {
+                Ok(ClaimStatus::WrittenOff)
+            } else {
+                Err(WriteOffRefused::NotNotAccepted)
+            };
+            assert_eq!(write_off(s), expected);
+        }
+    }
 
     #[test]
     fn only_a_claim_not_accepted_is_resubmitted() {

@@ -13,7 +13,11 @@ fn eur_money(amount: &str) -> Money {
 }
 
 /// One more sold unit of the shop with its case and approved swap: `(case, swap, claim)`.
-async fn another_swap(svc: &TestService, shop: &Shop, serial: &str) -> (Uuid, Uuid, Uuid) {
+pub(crate) async fn another_swap(
+    svc: &TestService,
+    shop: &Shop,
+    serial: &str,
+) -> (Uuid, Uuid, Uuid) {
     created(
         svc,
         &shop.path("/sales"),
@@ -37,7 +41,7 @@ async fn another_swap(svc: &TestService, shop: &Shop, serial: &str) -> (Uuid, Uu
     (case_id, id("swap_id"), id("claim_id"))
 }
 
-fn decision(
+pub(crate) fn decision(
     shop: &Shop,
     (case_id, swap_id, claim_id): (Uuid, Uuid, Uuid),
     outcome: ClaimOutcome,

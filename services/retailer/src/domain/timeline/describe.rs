@@ -387,6 +387,10 @@ pub fn describe(entry: &TimelineEntry) -> Described {
                 time(*due_at)
             ))]),
         ),
+        TimelineEntry::ClaimWrittenOff { written_off_by, .. } => (
+            "Claim written off at the store's cost",
+            sentence(vec![text(written_off_by).map(|s| format!("by {s}"))]),
+        ),
     };
     Described {
         what: what.to_owned(),

@@ -226,6 +226,11 @@ pub enum TimelineEntry {
         since: DateTime<Utc>,
         due_at: DateTime<Utc>,
     },
+    /// The retailer wrote off a claim the manufacturer did not accept: the store bears the cost.
+    ClaimWrittenOff {
+        claim_id: ClaimId,
+        written_off_by: String,
+    },
 }
 
 /// The kind of a timeline entry alone, as stored in `timeline.kind` (what the ball and the
@@ -259,6 +264,7 @@ pub enum TimelineKind {
     ClaimResubmitted,
     ClaimAcknowledged,
     Escalated,
+    ClaimWrittenOff,
 }
 
 impl TimelineKind {
@@ -331,6 +337,7 @@ impl TimelineEntry {
             TimelineEntry::ClaimResubmitted { .. } => TimelineKind::ClaimResubmitted,
             TimelineEntry::ClaimAcknowledged { .. } => TimelineKind::ClaimAcknowledged,
             TimelineEntry::Escalated { .. } => TimelineKind::Escalated,
+            TimelineEntry::ClaimWrittenOff { .. } => TimelineKind::ClaimWrittenOff,
         }
     }
 
@@ -363,6 +370,7 @@ impl TimelineEntry {
             | TimelineEntry::ClaimNotAccepted { .. } => Source::Manufacturer,
             TimelineEntry::ClaimAcknowledged { .. } => Source::Manufacturer,
             TimelineEntry::Escalated { .. } => Source::Retailer,
+            TimelineEntry::ClaimWrittenOff { .. } => Source::Retailer,
         }
     }
 

@@ -44,6 +44,8 @@ pub struct LedgerLine {
     pub age: String,
     pub decided: String,
     pub credit_notes: String,
+    /// The running deadlines, as shown: (what and when, overdue).
+    pub deadlines: Vec<(String, bool)>,
 }
 
 pub struct Filter {
@@ -93,6 +95,7 @@ pub async fn page(
             LedgerStatus::Credited => "credited",
             LedgerStatus::Difference => "differences",
             LedgerStatus::NothingDue => "nothing due",
+            LedgerStatus::WrittenOff => "written off",
         },
         current: current == Some(s.as_str()),
     }));
@@ -135,6 +138,11 @@ pub async fn page(
                     age: i.age_days.map(|d| format!("{d} d")).unwrap_or_default(),
                     decided: i.decided_at.map(when).unwrap_or_default(),
                     credit_notes: i.credit_notes.join(", "),
+                    deadlines: i
+                        .deadlines
+                        .iter()
+                        .map(|d| (format!("{} by {}", d.kind, when(d.due_at)), d.overdue))
+                        .collect(),
                 })
                 .collect();
         }

@@ -18,6 +18,7 @@ pub mod information;
 pub mod ledger;
 pub mod refusals;
 pub mod requests;
+pub mod resubmit;
 pub mod roles;
 pub mod sale;
 pub mod status;
@@ -118,6 +119,27 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
             "/claims/{id}/information",
             Access::SignedIn,
             information::submit,
+        )
+        .door(
+            &d,
+            Method::GET,
+            "/claims/{id}/resubmit",
+            Access::SignedIn,
+            resubmit::page,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/claims/{id}/resubmit",
+            Access::SignedIn,
+            resubmit::submit,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/claims/{id}/write-off",
+            Access::SignedIn,
+            resubmit::write_off,
         )
         .door(
             &d,
