@@ -62,11 +62,13 @@ pub async fn on_the_way<C: ConnectionTrait>(
     Ok(())
 }
 
-/// `logistics.job.delivered.v1`: the replacement of `job` (as it is now) was handed over.
+/// `logistics.job.delivered.v1`: the replacement of `job` (as it is now) was handed over, with
+/// the photo (if any) as evidence.
 pub async fn delivered<C: ConnectionTrait>(
     txn: &C,
     job: &jobs::Model,
     photo_taken: bool,
+    photo: Option<Photo>,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     enqueue(
@@ -78,8 +80,9 @@ pub async fn delivered<C: ConnectionTrait>(
             retailer_id: job.retailer_id.into(),
             delivered_serial: job.delivered_serial.clone().unwrap_or_default(),
             recipient_name: job.recipient_name.clone().unwrap_or_default(),
-            photo_taken,
+            photo_taken: photo_taken || photo.is_some(),
             delivered_at: at,
+            photo,
         },
     )
     .await?;

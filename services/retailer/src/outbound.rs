@@ -10,7 +10,7 @@ use kummerer_contracts::{
 use kummerer_messaging::enqueue;
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::db::{cases, claims, products, sales, stock, swaps};
+use crate::db::{cases, claims, products, sales, settlement, stock, swaps};
 use crate::domain::evidence_id;
 
 /// How an event names a product of the catalogue.
@@ -106,9 +106,21 @@ pub struct ClaimFacts<'a> {
 }
 
 /// `retailer.claim.submitted.v1`: the claim filed with a swap, or submitted again after the
-/// manufacturer did not accept it (the same claim id, the product as it is now).
+/// manufacturer did not accept it (the same claim id, the product as it is now); followed by
+/// the sale's receipt as evidence ([`receipt`]) when the agreement in force at the swap requires
+/// one.
 pub async fn claim_submitted<C: ConnectionTrait>(txn: &C, f: ClaimFacts<'_>) -> Result<(), DbErr> {
     let (swap, claim, case, sale, product) = (f.swap, f.claim, f.case, f.sale, f.product);
+    let receipt = receipt(claim, sale, &f.price_paid);
+    let agreement = settlement::agreement_in_force(
+        txn,
+        swap.retailer_id,
+        claim.manufacturer_id,
+        swap.approved_at,
+    )
+    .await?;
+    let wants_receipt =
+        agreement.is_some_and(|a| a.terms.evidence_required.contains(&EvidenceKind::Receipt));
     enqueue(
         txn,
         ClaimSubmittedV1 {
@@ -128,7 +140,30 @@ pub async fn claim_submitted<C: ConnectionTrait>(txn: &C, f: ClaimFacts<'_>) -> 
         },
     )
     .await?;
-    Ok(())
+    if !wants_receipt {
+        return Ok(());
+    }
+    evidence_added(txn, swap, claim, vec![receipt]).await
+}
+
+/// The sale's receipt as `receipt` evidence of `claim`: receipt number, sale date, price paid
+/// and the unit's serial. Its id is derived from the claim's, so the receipt forwarded again
+/// (a redelivery, a resubmission) is stored once.
+pub fn receipt(claim: &claims::Model, sale: &sales::Model, price_paid: &Money) -> ClaimEvidence {
+    ClaimEvidence {
+        evidence_id: evidence_id(claim.id, EvidenceKind::Receipt),
+        kind: EvidenceKind::Receipt,
+        serial: Some(sale.serial.clone()),
+        serial_matches: None,
+        note: Some(format!(
+            "receipt {}, sold {}, paid {}",
+            sale.receipt_no,
+            sale.sold_at.format("%Y-%m-%d"),
+            price_paid
+        )),
+        photo: None,
+        observed_at: sale.sold_at,
+    }
 }
 
 /// `retailer.claim.disputed.v1`: the statement, and the note (if any) as evidence.

@@ -67,6 +67,11 @@ pub struct JobDeliveredV1 {
     #[serde(default)]
     pub photo_taken: bool,
     pub delivered_at: DateTime<Utc>,
+    /// The photo of the handed-over replacement, when the crew took one: evidence for the
+    /// manufacturer's claim (`delivered_photo`), forwarded by the retailer's case. Absent in
+    /// messages from before it was carried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub photo: Option<Photo>,
 }
 
 impl Event for JobDeliveredV1 {

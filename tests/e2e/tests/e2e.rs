@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::Utc;
 use common::{
     DEADLINE, Svc, System, assert_counts, assert_messages, consumed, count, counts_by, entry,
-    event_kinds, expect, inbox_counts, outbox_counts, strings, timeline_kinds,
+    event_kinds, expect, inbox_counts, outbox_counts, republish_outbox, strings, timeline_kinds,
 };
 use kummerer_contracts::topology::{LOGISTICS_SWAPS, MANUFACTURER_CLAIMS, Service};
 use kummerer_testkit::eventually;
@@ -1340,19 +1340,6 @@ async fn a_message_delivered_twice_has_one_effect() {
     );
     assert_eq!(count(&retailer, "SELECT count(*) FROM timeline").await, 4);
     system.stop().await;
-}
-
-/// Publishes every row of a service's outbox again, as the broker would redeliver it (same
-/// message ids); returns how many.
-async fn republish_outbox(system: &System, svc: Svc, producer: Service) -> usize {
-    let db = system.db(svc).await;
-    let order = "ORDER BY created_at, id";
-    let keys = strings(&db, &format!("SELECT routing_key FROM outbox {order}")).await;
-    let payloads = strings(&db, &format!("SELECT payload::text FROM outbox {order}")).await;
-    for (key, payload) in keys.iter().zip(&payloads) {
-        publish_raw(&system.names, producer, key, payload.as_bytes()).await;
-    }
-    keys.len()
 }
 
 /// Row counts of the tables a message could change, per service.

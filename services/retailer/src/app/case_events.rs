@@ -4,7 +4,9 @@
 //! - `logistics.job.scheduled.v1` → `job_scheduled`, swap `scheduled`;
 //! - `logistics.job.on_the_way.v1` → `on_the_way`, swap `on_the_way` (the customer's status
 //!   page shows it);
-//! - `logistics.job.delivered.v1` → `delivered`, swap and case `delivered`;
+//! - `logistics.job.delivered.v1` → `delivered`, swap and case `delivered`; the crew's photo of
+//!   the replacement (if carried) goes on to the claim as `delivered_photo` evidence, its id
+//!   derived from the message id;
 //! - `logistics.job.collected.v1` → `collected` (and `collected_serial_mismatch`), and in the
 //!   same transaction the evidence goes on to the manufacturer: an outbox
 //!   `retailer.claim.evidence_added.v1` for the case's claim with the collected serial (whether
@@ -477,7 +479,38 @@ async fn job_delivered(
     }
     let sale_id = mark_delivered(txn, &swap, at).await?;
     replacement::record_replacement(txn, &swap, sale_id, &ev.delivered_serial, at).await?;
+    if let Some(photo) = &ev.photo {
+        forward_delivered_photo(txn, message_id, &swap, ev, photo).await?;
+    }
     tracing::info!(case.id = %swap.case_id, swap.id = %swap.id, "replacement delivered");
+    Ok(())
+}
+
+/// The crew's photo of the handed-over replacement, forwarded to the swap's claim as
+/// `delivered_photo` evidence (its id derived from the message id: forwarded once).
+async fn forward_delivered_photo(
+    txn: &DatabaseTransaction,
+    message_id: Uuid,
+    swap: &swaps::Model,
+    ev: &JobDeliveredV1,
+    photo: &kummerer_contracts::Photo,
+) -> Result<(), CaseEventError> {
+    let claim = db::claim_of_swap(txn, swap.retailer_id, swap.id)
+        .await?
+        .ok_or(CaseEventError::SwapWithoutClaim(SwapId(swap.id)))?;
+    let evidence = ClaimEvidence {
+        evidence_id: evidence_id(message_id, EvidenceKind::DeliveredPhoto),
+        kind: EvidenceKind::DeliveredPhoto,
+        // The replacement's serial is not the claim's unit: it goes in the note, not as a
+        // serial the manufacturer would compare (and flag).
+        serial: None,
+        serial_matches: None,
+        note: Some(format!("replacement {} delivered", ev.delivered_serial)),
+        photo: Some(photo.clone()),
+        observed_at: ev.delivered_at,
+    };
+    crate::outbound::evidence_added(txn, swap, &claim, vec![evidence]).await?;
+    metrics::counter!(crate::metrics::EVIDENCE_FORWARDED).increment(1);
     Ok(())
 }
 

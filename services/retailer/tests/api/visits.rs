@@ -42,6 +42,7 @@ fn delivered(ids: &Ids, at: DateTime<Utc>) -> JobDeliveredV1 {
         recipient_name: "Erika Mustermann".into(),
         photo_taken: false,
         delivered_at: at,
+        photo: None,
     }
 }
 

@@ -782,3 +782,21 @@ pub async fn consumed(system: &System, svc: Svc, outcome: &str) -> u64 {
         .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
         .sum::<f64>() as u64
 }
+
+/// Publishes every row of a service's outbox again, as the broker would redeliver it (same
+/// message ids); returns how many.
+pub async fn republish_outbox(
+    system: &System,
+    svc: Svc,
+    producer: kummerer_contracts::topology::Service,
+) -> usize {
+    let db = system.db(svc).await;
+    let order = "ORDER BY created_at, id";
+    let keys = strings(&db, &format!("SELECT routing_key FROM outbox {order}")).await;
+    let payloads = strings(&db, &format!("SELECT payload::text FROM outbox {order}")).await;
+    for (key, payload) in keys.iter().zip(&payloads) {
+        kummerer_testkit::service::publish_raw(&system.names, producer, key, payload.as_bytes())
+            .await;
+    }
+    keys.len()
+}

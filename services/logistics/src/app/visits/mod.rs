@@ -263,8 +263,8 @@ pub async fn on_the_way(
 }
 
 /// Records *delivered* on job `id` under its row lock, with the rows of `photos` (already in the
-/// store) and `JobDeliveredV1` in the outbox; completes the job when the collection is recorded
-/// too. When nothing is recorded (`recorded: false`) or on an error, the caller removes the
+/// store) and `JobDeliveredV1` (carrying `evidence`) in the outbox; completes the job when the
+/// collection is recorded too. When nothing is recorded (`recorded: false`) or on an error, the caller removes the
 /// photos' bytes again.
 pub async fn delivered(
     db: &DatabaseConnection,
@@ -273,6 +273,7 @@ pub async fn delivered(
     delivery: Delivery,
     photos: &[StoredPhoto],
     photo_taken: bool,
+    evidence: Option<Photo>,
 ) -> Result<StepDone, StepError> {
     let (txn, job, completes) = match begin_step(db, id, crew, Step::Delivered).await? {
         Begun::Record {
@@ -303,7 +304,7 @@ pub async fn delivered(
     for photo in photos {
         job_photos::insert(&txn, id.0, photo, now).await?;
     }
-    outbound::delivered(&txn, &job, photo_taken || !photos.is_empty(), now).await?;
+    outbound::delivered(&txn, &job, photo_taken || !photos.is_empty(), evidence, now).await?;
     if completes {
         complete_job(&txn, &job, now).await?;
     }
@@ -369,8 +370,16 @@ pub async fn collected(
     finish_step(txn, job, Step::Collected, completes).await
 }
 
+/// The photos of a visit that travel as evidence: of the delivered replacement and of the
+/// collected unit.
+#[derive(Debug, Default)]
+pub struct StepEvidence {
+    pub delivered: Option<Photo>,
+    pub collected: Option<Photo>,
+}
+
 /// Records a completed visit on job `id` in one transaction (the job locked, its history, the
-/// `JobDeliveredV1`, `UnitCollectedV1` (with `evidence`) and `JobCompletedV1` in the outbox, the
+/// `JobDeliveredV1` and `UnitCollectedV1` (with their `evidence`) and `JobCompletedV1` in the outbox, the
 /// rows of `photos` already in the photo store, the job's return items put in a shipment). With
 /// `crew` set, a job on another crew is unknown. On an error the caller removes the photos'
 /// bytes again.
@@ -380,7 +389,7 @@ pub async fn complete(
     crew: Option<CrewId>,
     completion: Completion,
     photos: &[StoredPhoto],
-    evidence: Option<Photo>,
+    evidence: StepEvidence,
 ) -> Result<Outcome, StepError> {
     let txn = db.begin().await?;
     let job = lock_for(&txn, id, crew).await?;
@@ -401,8 +410,8 @@ pub async fn complete(
         job_photos::insert(&txn, id.0, photo, now).await?;
     }
     let delivered_photo = photos.iter().any(|p| p.kind == PhotoKind::Delivered);
-    outbound::delivered(&txn, &job, delivered_photo, now).await?;
-    outbound::collected(&txn, &job, evidence, now).await?;
+    outbound::delivered(&txn, &job, delivered_photo, evidence.delivered, now).await?;
+    outbound::collected(&txn, &job, evidence.collected, now).await?;
     complete_job(&txn, &job, now).await?;
     db::returns::place_items_of_job(&txn, &job, now).await?;
     let events = db::job_events::of_job(&txn, id.0).await?;

@@ -129,10 +129,12 @@ pub struct DeliveredBody {
 }
 
 /// `POST /api/jobs/{id}/delivered {delivered_serial, recipient_name, photo_id?}`: the
-/// replacement was handed over (`JobDeliveredV1`). A second call records nothing and says so.
+/// replacement was handed over (`JobDeliveredV1`, with the photo as evidence). A second call
+/// records nothing and says so.
 pub async fn delivered(
     caller: Caller,
     db: web::Data<DatabaseConnection>,
+    store: web::Data<dyn PhotoStore>,
     path: web::Path<JobId>,
     body: web::Json<DeliveredBody>,
 ) -> Result<HttpResponse, Problem> {
@@ -142,7 +144,11 @@ pub async fn delivered(
     let delivery = visits::delivery(&body.delivered_serial, &body.recipient_name)?;
     let photo =
         app::photos::uploaded_for_step(db, id, body.photo_id, PhotoKind::Delivered).await??;
-    let done = visits::delivered(db, id, crew, delivery, &[], photo.is_some()).await?;
+    let evidence = match photo {
+        None => None,
+        Some(photo) => Some(app::photos::evidence_of(store.get_ref(), &photo).await?),
+    };
+    let done = visits::delivered(db, id, crew, delivery, &[], false, evidence).await?;
     Ok(step_answer(Step::Delivered, done))
 }
 
@@ -205,7 +211,8 @@ pub async fn complete(
     )?;
     let id = path.into_inner();
     let crew = crew_of(db.get_ref(), caller, id).await?;
-    let (job, events) = visits::complete(db.get_ref(), id, crew, completion, &[], None).await?;
+    let (job, events) =
+        visits::complete(db.get_ref(), id, crew, completion, &[], Default::default()).await?;
     Ok(HttpResponse::Ok().json(JobView::new(job, Some(events))))
 }
 

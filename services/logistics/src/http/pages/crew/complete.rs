@@ -76,13 +76,13 @@ async fn complete_visit(
             return visit_again(db, &signed, id, "complete", form, Refusal::invalid(e)).await;
         }
     };
-    let (stored, collected) =
+    let (stored, evidence) =
         match store_inputs(db, store, &signed, id, "complete", &form, photos).await? {
             Ok(stored) => stored,
             Err(page) => return Ok(page),
         };
     let crew = Some(CrewId(signed.member.crew_id));
-    let outcome = visits::complete(db, id, crew, completion, &stored, collected).await;
+    let outcome = visits::complete(db, id, crew, completion, &stored, evidence).await;
     if outcome.is_err() {
         app::photos::discard(store, &stored).await;
     }

@@ -11,6 +11,7 @@ use super::auth::Signed;
 use super::visit::{Refusal, VisitForm, visit_again};
 use super::{Errors, form_data, message_page};
 use crate::app;
+use crate::app::visits::StepEvidence;
 use crate::domain::photo::{MAX_PHOTO_BYTES, PhotoError, PhotoKind, check_photo, evidence};
 use crate::photos::{PhotoStore, StoredPhoto};
 
@@ -102,8 +103,8 @@ pub async fn read_multipart(
 }
 
 /// The chosen photos checked (each refused one a field error on the form `which`) and put in
-/// the store; with the collected unit's photo as evidence for the message. Nothing stays in the
-/// store on an error.
+/// the store; with the delivered replacement's and the collected unit's photos as evidence for
+/// the messages. Nothing stays in the store on an error.
 pub async fn store_inputs(
     db: &DatabaseConnection,
     store: &dyn PhotoStore,
@@ -112,7 +113,7 @@ pub async fn store_inputs(
     which: &'static str,
     form: &VisitForm,
     photos: Vec<PhotoInput>,
-) -> Result<Result<(Vec<StoredPhoto>, Option<kummerer_contracts::Photo>), HttpResponse>, Problem> {
+) -> Result<Result<(Vec<StoredPhoto>, StepEvidence), HttpResponse>, Problem> {
     let mut checked = Vec::new();
     for photo in photos {
         match check_photo(&photo.declared, &photo.bytes) {
@@ -135,11 +136,13 @@ pub async fn store_inputs(
         }
     }
     let mut stored = Vec::new();
-    let mut collected = None;
+    let mut evidences = StepEvidence::default();
     for (kind, image, bytes) in checked {
-        if kind == PhotoKind::Collected {
-            collected = Some(evidence(image, &bytes));
-        }
+        let slot = match kind {
+            PhotoKind::Delivered => &mut evidences.delivered,
+            PhotoKind::Collected => &mut evidences.collected,
+        };
+        *slot = Some(evidence(image, &bytes));
         match app::photos::put(store, kind, image, bytes).await {
             Ok(photo) => stored.push(photo),
             Err(e) => {
@@ -148,5 +151,5 @@ pub async fn store_inputs(
             }
         }
     }
-    Ok(Ok((stored, collected)))
+    Ok(Ok((stored, evidences)))
 }

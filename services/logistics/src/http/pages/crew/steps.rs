@@ -275,8 +275,12 @@ async fn step_visit(
         };
     let crew = Some(CrewId(signed.member.crew_id));
     let outcome = match report {
-        Report::Delivered(d) => visits::delivered(db, id, crew, d, &stored, false).await,
-        Report::Collected(c) => visits::collected(db, id, crew, c, &stored, evidence).await,
+        Report::Delivered(d) => {
+            visits::delivered(db, id, crew, d, &stored, false, evidence.delivered).await
+        }
+        Report::Collected(c) => {
+            visits::collected(db, id, crew, c, &stored, evidence.collected).await
+        }
     };
     if !outcome.as_ref().is_ok_and(|d| d.recorded) {
         app::photos::discard(store, &stored).await;
