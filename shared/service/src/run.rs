@@ -200,21 +200,10 @@ pub async fn serve<M: MigratorTrait>(
     };
     let parts = build(&ctx);
 
-    let mut background = Vec::new();
-    let relay = Relay::new(
-        db.clone(),
-        broker,
-        RelayConfig::default(),
-        broker_status.clone(),
-    );
-    background.push(tokio::spawn(relay.run(cancel.clone())));
-    for worker in parts.workers {
-        background.push(tokio::spawn(worker));
-    }
-
+    // Listen first: a port already taken ends the start here, before any background work runs.
     let routes = parts.routes;
     let db_data = web::Data::new(db.clone());
-    let status_data = web::Data::new(broker_status);
+    let status_data = web::Data::new(broker_status.clone());
     let server = HttpServer::new(move || {
         let routes = routes.clone();
         App::new()
@@ -232,6 +221,18 @@ pub async fn serve<M: MigratorTrait>(
     .bind(config.bind)
     .map_err(|e| anyhow::anyhow!("cannot listen on {} (KUMMERER_BIND): {e}", config.bind))?
     .run();
+    let mut background = Vec::new();
+    let relay = Relay::new(
+        db.clone(),
+        broker,
+        RelayConfig::default(),
+        broker_status.clone(),
+    );
+    background.push(tokio::spawn(relay.run(cancel.clone())));
+    for worker in parts.workers {
+        background.push(tokio::spawn(worker));
+    }
+
     let handle = server.handle();
     let server = tokio::spawn(server);
     tracing::info!(service = %config.service, address = %config.bind, "listening");

@@ -311,13 +311,47 @@ pub async fn close_broker(conn: lapin::Connection, channel: Option<lapin::Channe
 }
 
 /// A TCP port that was free a moment ago.
+///
+/// A port asked of the kernel (`bind` to port 0) is free only until it is dropped: another test
+/// process asking at the same time may get the same one, and the kernel also hands ports of its
+/// ephemeral range to outgoing connections. Either way a service then either cannot listen or,
+/// worse, the test talks to another test's service. So the port is taken below the ephemeral
+/// range ([`PORTS`]) and reserved for the whole test process with a lock file
+/// (`$TMPDIR/kummerer-test-ports/<port>.lock`, `flock`): every test process on this machine
+/// skips a port another one holds, and the lock goes with the process, however it ends.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::Mutex;
+    static HELD: Mutex<Vec<std::fs::File>> = Mutex::new(Vec::new());
+    let dir = std::env::temp_dir().join("kummerer-test-ports");
+    std::fs::create_dir_all(&dir).unwrap();
+    let span = u32::from(PORTS.end - PORTS.start);
+    for _ in 0..1000 {
+        let random = u32::from_le_bytes(uuid::Uuid::new_v4().as_bytes()[..4].try_into().unwrap());
+        let port = PORTS.start + u16::try_from(random % span).unwrap();
+        let Ok(file) = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(format!("{port}.lock")))
+        else {
+            continue;
+        };
+        if file.try_lock().is_err() {
+            continue;
+        }
+        // Held by nobody else in the tests; is anything else on the machine listening there?
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            continue;
+        }
+        HELD.lock().unwrap_or_else(|e| e.into_inner()).push(file);
+        return port;
+    }
+    panic!("no free port in {PORTS:?} after 1000 tries");
 }
+
+/// Where [`free_port`] takes ports from: below Linux's ephemeral range (32768–60999 by default),
+/// so no outgoing connection holds one, and clear of the well-known ports under 20000.
+pub const PORTS: std::ops::Range<u16> = 20_000..32_000;
 
 /// Waits until `GET url` answers 200.
 pub async fn wait_ready(client: &reqwest::Client, url: &str, deadline: Duration) {
