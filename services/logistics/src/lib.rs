@@ -48,6 +48,7 @@ fn settings_or_exit(config: &kummerer_service::config::Config) -> Settings {
 /// [`build`] with given settings.
 pub fn build_with_settings(ctx: &Context, settings: Settings) -> Parts {
     settings.warn_about();
+    app::overdue::install_thresholds(settings.overdue);
     let photos: Arc<dyn PhotoStore> = match DiskPhotoStore::open(&settings.photo_dir) {
         Ok(store) => {
             tracing::info!(photos.dir = %store.dir().display(), "photo store on disk");

@@ -8,16 +8,24 @@
 //! | `KUMMERER_PHOTO_DIR` | where the photos' bytes are kept (default `./data/photos`, created at start) |
 //! | `KUMMERER_INSECURE_COOKIES` | `1`: the pages' session cookies are not `Secure` (plain HTTP under another host name); `0` or unset: they are |
 //! | `KUMMERER_OVERDUE_SWEEP_SECONDS` | how often overdue jobs are looked for and escalated (default 30; `0`: never, e.g. in a test that counts a job's history) |
+//! | `KUMMERER_JOB_UNASSIGNED_LEAD_SECONDS` | how long before its window a job not on a crew is overdue (default 86400 = 24 h; 0 to 2592000) |
+//! | `KUMMERER_JOB_RESCHEDULE_WITHIN_SECONDS` | how long a failed visit may wait for a new date before it is overdue (default 172800 = 48 h; 1 to 2592000) |
 
 use std::path::PathBuf;
 
 use kummerer_service::config::Config;
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::domain::overdue::Thresholds;
 use crate::photos::{DEFAULT_PHOTO_DIR, PHOTO_DIR_VAR};
 
 pub const INSECURE_COOKIES_VAR: &str = "KUMMERER_INSECURE_COOKIES";
 pub const OVERDUE_SWEEP_VAR: &str = "KUMMERER_OVERDUE_SWEEP_SECONDS";
+pub const UNASSIGNED_LEAD_VAR: &str = "KUMMERER_JOB_UNASSIGNED_LEAD_SECONDS";
+pub const RESCHEDULE_WITHIN_VAR: &str = "KUMMERER_JOB_RESCHEDULE_WITHIN_SECONDS";
+
+/// The longest a job's threshold may be: 30 days.
+const THRESHOLD_MAX_SECONDS: u64 = 30 * 86_400;
 
 /// Shortest operator token that does not draw a warning at start.
 const OPERATOR_TOKEN_ADVISED: usize = 32;
@@ -33,6 +41,8 @@ pub struct Settings {
     pub insecure_cookies: bool,
     /// How often the overdue jobs' sweep runs; `None`: never.
     pub overdue_sweep: Option<std::time::Duration>,
+    /// How long a job may wait before it is overdue.
+    pub overdue: Thresholds,
 }
 
 /// A variable whose value cannot be used.
@@ -82,11 +92,17 @@ impl Settings {
                 }
             },
         };
+        let d = Thresholds::DEFAULT;
+        let overdue = Thresholds {
+            unassigned_lead: seconds(&lookup, UNASSIGNED_LEAD_VAR, 0, d.unassigned_lead)?,
+            reschedule_within: seconds(&lookup, RESCHEDULE_WITHIN_VAR, 1, d.reschedule_within)?,
+        };
         Ok(Settings {
             operator_token: config.operator_token.clone(),
             photo_dir,
             insecure_cookies,
             overdue_sweep,
+            overdue,
         })
     }
 
@@ -107,6 +123,30 @@ impl Settings {
             tracing::warn!("KUMMERER_INSECURE_COOKIES=1: the session cookies are not Secure");
         }
     }
+}
+
+/// `var` in whole seconds from `min` to 30 days; unset or empty: `default`.
+fn seconds(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    min: u64,
+    default: chrono::Duration,
+) -> Result<chrono::Duration, SettingsError> {
+    let Some(raw) = lookup(var).filter(|v| !v.trim().is_empty()) else {
+        return Ok(default);
+    };
+    raw.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (min..=THRESHOLD_MAX_SECONDS).contains(n))
+        .and_then(|n| i64::try_from(n).ok())
+        .map(chrono::Duration::seconds)
+        .ok_or_else(|| SettingsError {
+            var,
+            reason: format!(
+                "expected whole seconds from {min} to {THRESHOLD_MAX_SECONDS}, not {raw:?}"
+            ),
+        })
 }
 
 #[cfg(test)]
@@ -135,6 +175,24 @@ mod tests {
         assert!(s.operator_token.is_none());
         assert_eq!(s.photo_dir, PathBuf::from(DEFAULT_PHOTO_DIR));
         assert!(!s.insecure_cookies);
+        assert_eq!(s.overdue, Thresholds::DEFAULT);
+    }
+
+    #[test]
+    fn the_overdue_thresholds_are_seconds_and_a_bad_one_names_its_variable() {
+        let s = settings(&[(UNASSIGNED_LEAD_VAR, "0"), (RESCHEDULE_WITHIN_VAR, " 3 ")]).unwrap();
+        assert_eq!(s.overdue.unassigned_lead, chrono::Duration::zero());
+        assert_eq!(s.overdue.reschedule_within, chrono::Duration::seconds(3));
+        for (var, bad) in [
+            (UNASSIGNED_LEAD_VAR, "-1"),
+            (UNASSIGNED_LEAD_VAR, "2592001"),
+            (RESCHEDULE_WITHIN_VAR, "0"),
+            (RESCHEDULE_WITHIN_VAR, "2 days"),
+        ] {
+            let e = settings(&[(var, bad)]).unwrap_err();
+            assert_eq!(e.var, var);
+            assert!(e.to_string().contains(var), "{e}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! | `KUMMERER_WEBHOOK_ALLOW_HOSTS` | receivers beyond public addresses a webhook may reach (CIDRs, addresses, `host:port`; for tests and development) | none |
 //! | `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` (or lower-case) | the proxy webhooks go through (an HTTP `CONNECT` tunnel), and the hosts that go direct | none |
 //! | `KUMMERER_WEBHOOK_TIMEOUT_MS` | timeout of one webhook request, 100–120000 ms | 10000 |
+//! | `KUMMERER_MUST_RETURN_WITHIN_S` | seconds a unit asked back by an agreement's `must_return` has to reach the depot (its `return_by`, from the claim's arrival), 1 s – 365 days | 2592000 (30 days) |
 
 use std::ops::RangeInclusive;
 use std::sync::OnceLock;
@@ -22,6 +23,10 @@ use crate::webhooks::{delivery, egress};
 
 pub const WEBHOOK_DISABLE_AFTER_VAR: &str = "KUMMERER_WEBHOOK_DISABLE_AFTER_S";
 pub const WEBHOOK_TIMEOUT_VAR: &str = "KUMMERER_WEBHOOK_TIMEOUT_MS";
+pub const MUST_RETURN_WITHIN_VAR: &str = "KUMMERER_MUST_RETURN_WITHIN_S";
+
+/// How long a `must_return` unit has to reach the depot, by default: 30 days.
+pub const DEFAULT_MUST_RETURN_WITHIN: chrono::TimeDelta = chrono::TimeDelta::days(30);
 
 /// What the manufacturer is tuned and secured by.
 #[derive(Debug, Clone)]
@@ -30,11 +35,23 @@ pub struct Settings {
     pub operator_token: Option<SecretString>,
     /// The webhook delivery worker's tuning.
     pub webhooks: delivery::Settings,
+    /// How long a unit asked back by the agreement (`must_return`) has to reach the depot.
+    pub must_return_within: chrono::TimeDelta,
 }
 
 /// The service's own variables as `main` read them (unset in tests, which start the service
 /// in-process and take the defaults).
 static FROM_ENV: OnceLock<delivery::Settings> = OnceLock::new();
+static MUST_RETURN_WITHIN: OnceLock<chrono::TimeDelta> = OnceLock::new();
+
+/// How long a `must_return` unit has to reach the depot: `KUMMERER_MUST_RETURN_WITHIN_S` as
+/// `main` read it, else [`DEFAULT_MUST_RETURN_WITHIN`].
+pub fn must_return_within() -> chrono::TimeDelta {
+    MUST_RETURN_WITHIN
+        .get()
+        .copied()
+        .unwrap_or(DEFAULT_MUST_RETURN_WITHIN)
+}
 
 impl Settings {
     /// Reads the service's own variables through `lookup` (the environment, or a map in tests);
@@ -45,14 +62,18 @@ impl Settings {
     ) -> Result<Self, ConfigError> {
         Ok(Self {
             operator_token: operator_token(config),
-            webhooks: webhook_settings(lookup)?,
+            webhooks: webhook_settings(&lookup)?,
+            must_return_within: must_return_setting(&lookup)?,
         })
     }
 
     /// Reads and checks the process environment once; `main` calls it before the start.
     pub fn load_env() -> Result<(), ConfigError> {
-        let webhooks = webhook_settings(|k| std::env::var(k).ok())?;
+        let lookup = |k: &'static str| std::env::var(k).ok();
+        let webhooks = webhook_settings(&lookup)?;
+        let must_return = must_return_setting(&lookup)?;
         let _ = FROM_ENV.set(webhooks);
+        let _ = MUST_RETURN_WITHIN.set(must_return);
         Ok(())
     }
 
@@ -62,6 +83,7 @@ impl Settings {
         Self {
             operator_token: operator_token(config),
             webhooks: FROM_ENV.get().cloned().unwrap_or_default(),
+            must_return_within: must_return_within(),
         }
     }
 }
@@ -103,21 +125,30 @@ fn number(
 /// The webhook worker's defaults, changed by `KUMMERER_WEBHOOK_DISABLE_AFTER_S` (60 s – 30
 /// days), `KUMMERER_WEBHOOK_TIMEOUT_MS` (100–120000) and `KUMMERER_WEBHOOK_ALLOW_HOSTS`.
 fn webhook_settings(
-    lookup: impl Fn(&'static str) -> Option<String>,
+    lookup: &impl Fn(&'static str) -> Option<String>,
 ) -> Result<delivery::Settings, ConfigError> {
     let mut s = delivery::Settings::default();
-    if let Some(secs) = number(&lookup, WEBHOOK_DISABLE_AFTER_VAR, 60..=30 * 24 * 3600)? {
+    if let Some(secs) = number(lookup, WEBHOOK_DISABLE_AFTER_VAR, 60..=30 * 24 * 3600)? {
         s.disable_after = Duration::from_secs(secs);
     }
-    if let Some(ms) = number(&lookup, WEBHOOK_TIMEOUT_VAR, 100..=120_000)? {
+    if let Some(ms) = number(lookup, WEBHOOK_TIMEOUT_VAR, 100..=120_000)? {
         s.timeout = Duration::from_millis(ms);
     }
     if let Some(list) = lookup(egress::ALLOW_HOSTS_VAR) {
         s.egress = egress::Policy::parse(&list)
             .map_err(|e| invalid(egress::ALLOW_HOSTS_VAR, &list, e.to_string()))?;
     }
-    s.proxy = delivery::Proxy::from_lookup(&lookup);
+    s.proxy = delivery::Proxy::from_lookup(lookup);
     Ok(s)
+}
+
+/// `KUMMERER_MUST_RETURN_WITHIN_S` (1 s – 365 days), else [`DEFAULT_MUST_RETURN_WITHIN`].
+fn must_return_setting(
+    lookup: &impl Fn(&'static str) -> Option<String>,
+) -> Result<chrono::TimeDelta, ConfigError> {
+    Ok(number(lookup, MUST_RETURN_WITHIN_VAR, 1..=365 * 24 * 3600)?
+        .and_then(|secs| i64::try_from(secs).ok())
+        .map_or(DEFAULT_MUST_RETURN_WITHIN, chrono::TimeDelta::seconds))
 }
 
 #[cfg(test)]
@@ -142,14 +173,17 @@ mod tests {
         let s = with(&[]).unwrap();
         assert_eq!(s.webhooks, delivery::Settings::default());
         assert!(s.operator_token.is_none());
+        assert_eq!(s.must_return_within, chrono::TimeDelta::days(30));
         let s = with(&[
             (WEBHOOK_DISABLE_AFTER_VAR, "3600"),
             (WEBHOOK_TIMEOUT_VAR, "2500"),
+            (MUST_RETURN_WITHIN_VAR, "86400"),
             ("KUMMERER_OPERATOR_TOKEN", "s3cret-token"),
         ])
         .unwrap();
         assert_eq!(s.webhooks.disable_after, Duration::from_secs(3600));
         assert_eq!(s.webhooks.timeout, Duration::from_millis(2500));
+        assert_eq!(s.must_return_within, chrono::TimeDelta::days(1));
         let token = s.operator_token.as_ref().unwrap();
         assert_eq!(token.expose_secret(), "s3cret-token");
         assert!(!format!("{s:?}").contains("s3cret"), "{s:?}");
@@ -186,6 +220,9 @@ mod tests {
             (WEBHOOK_DISABLE_AFTER_VAR, "59"),
             (egress::ALLOW_HOSTS_VAR, "not a host"),
             (WEBHOOK_TIMEOUT_VAR, "5"),
+            (MUST_RETURN_WITHIN_VAR, "0"),
+            (MUST_RETURN_WITHIN_VAR, "31536001"),
+            (MUST_RETURN_WITHIN_VAR, "30d"),
         ] {
             let e = with(&[(var, bad)]).unwrap_err();
             assert_eq!(e.var, var);

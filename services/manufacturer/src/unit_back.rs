@@ -7,7 +7,7 @@
 //! travels and is inspected as any other. Its arrival is recorded on the claim (`arrived_at`)
 //! without moving its status.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use kummerer_contracts::agreement::UnitDisposition;
 use kummerer_contracts::claims::FreightPayer;
 use kummerer_contracts::ids::ManufacturerId;
@@ -18,9 +18,6 @@ use serde_json::json;
 use crate::db::{claim, claim_event, depot};
 use crate::domain::ClaimStatus;
 use crate::domain::flags::ClaimFlag;
-
-/// Days a `must_return` unit has to reach the depot, counted from the claim's arrival.
-pub const MUST_RETURN_DAYS: i64 = 30;
 
 /// Why the unit is asked back while the decision stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +109,8 @@ pub async fn ask_back<C: ConnectionTrait>(
 }
 
 /// A claim that just arrived under an agreement saying `must_return`: its unit is asked back
-/// to the manufacturer's default depot within [`MUST_RETURN_DAYS`], freight paid by the
+/// to the manufacturer's default depot within `KUMMERER_MUST_RETURN_WITHIN_S`
+/// ([`crate::settings::must_return_within`], 30 days by default), freight paid by the
 /// manufacturer. Without a depot (an agreement cannot say `must_return` then, and depots are
 /// never deleted) nothing is asked and the claim keeps its own deadline.
 pub async fn on_arrival<C: ConnectionTrait>(
@@ -128,7 +126,7 @@ pub async fn on_arrival<C: ConnectionTrait>(
         tracing::warn!(claim.id = %c.id, "must_return without a depot: unit not asked back");
         return Ok(c);
     };
-    let return_by = now + TimeDelta::days(MUST_RETURN_DAYS);
+    let return_by = now + crate::settings::must_return_within();
     ask_back(
         txn,
         c,

@@ -85,6 +85,7 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
             )),
             Box::pin(app::request_deadlines::worker(
                 ctx.db.clone(),
+                requests.sweep_every,
                 ctx.cancel.clone(),
             )),
             Box::pin(app::ball::run(ctx.db.clone(), ctx.cancel.clone())),

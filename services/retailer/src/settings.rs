@@ -81,11 +81,12 @@ impl Default for SalesConfig {
 
 /// How long a clerk's approval request waits for a manager: past `escalate_after` it is
 /// escalated to every manager and admin, past `expire_after` it expires and the case is open
-/// again for a decision.
+/// again for a decision; the sweep looks every `sweep_every`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequestsConfig {
     pub escalate_after: chrono::Duration,
     pub expire_after: chrono::Duration,
+    pub sweep_every: std::time::Duration,
 }
 
 impl RequestsConfig {
@@ -93,30 +94,36 @@ impl RequestsConfig {
     pub const DEFAULT_EXPIRE_MINUTES: i64 = 8 * 60;
 
     /// `KUMMERER_REQUEST_ESCALATE_MINUTES` (unset → 30) and `KUMMERER_REQUEST_EXPIRE_MINUTES`
-    /// (unset → 480), whole minutes above 0, the expiry not before the escalation. A bad value is
-    /// an error naming the variable: the service does not start.
+    /// (unset → 480), minutes from 1 second (`0.0167`; a decimal, so a test can shorten them) to
+    /// 43200, the expiry not before the escalation; `KUMMERER_REQUEST_SWEEP_SECONDS` (unset → 15,
+    /// 1 to 3600) how often the sweep looks. A bad value is an error naming the variable: the
+    /// service does not start.
     pub fn from_env() -> anyhow::Result<RequestsConfig> {
         let var = |name| std::env::var(name).ok();
-        RequestsConfig::parse(
+        let mut c = RequestsConfig::parse(
             var("KUMMERER_REQUEST_ESCALATE_MINUTES").as_deref(),
             var("KUMMERER_REQUEST_EXPIRE_MINUTES").as_deref(),
-        )
+        )?;
+        c.sweep_every = sweep_seconds(var("KUMMERER_REQUEST_SWEEP_SECONDS").as_deref())?;
+        Ok(c)
     }
 
     fn parse(escalate: Option<&str>, expire: Option<&str>) -> anyhow::Result<RequestsConfig> {
+        /// The value in whole milliseconds (a decimal number of minutes).
         fn minutes(name: &str, raw: Option<&str>, default: i64) -> anyhow::Result<i64> {
             let Some(raw) = raw else {
-                return Ok(default);
+                return Ok(default * 60_000);
             };
-            let n: i64 = raw
+            let n: Decimal = raw
                 .trim()
                 .parse()
-                .map_err(|e| anyhow::anyhow!("{name}={raw:?} is not a whole number: {e}"))?;
+                .map_err(|e| anyhow::anyhow!("{name}={raw:?} is not a number of minutes: {e}"))?;
+            let ms = (n * Decimal::from(60_000)).round();
             anyhow::ensure!(
-                (1..=60 * 24 * 30).contains(&n),
-                "{name}={raw:?} must be from 1 to 43200 minutes"
+                ms >= Decimal::from(1_000) && n <= Decimal::from(60 * 24 * 30),
+                "{name}={raw:?} must be from 1 second (0.0167) to 43200 minutes"
             );
-            Ok(n)
+            Ok(i64::try_from(ms)?)
         }
         let escalate = minutes(
             "KUMMERER_REQUEST_ESCALATE_MINUTES",
@@ -126,16 +133,26 @@ impl RequestsConfig {
         let expire = minutes(
             "KUMMERER_REQUEST_EXPIRE_MINUTES",
             expire,
-            Self::DEFAULT_EXPIRE_MINUTES.max(escalate),
-        )?;
+            Self::DEFAULT_EXPIRE_MINUTES,
+        )
+        .map(|ms| {
+            if expire.is_none() {
+                ms.max(escalate)
+            } else {
+                ms
+            }
+        })?;
         anyhow::ensure!(
             expire >= escalate,
-            "KUMMERER_REQUEST_EXPIRE_MINUTES={expire} must not be below \
-             KUMMERER_REQUEST_ESCALATE_MINUTES={escalate}"
+            "KUMMERER_REQUEST_EXPIRE_MINUTES={} must not be below \
+             KUMMERER_REQUEST_ESCALATE_MINUTES={}",
+            Decimal::new(expire, 0) / Decimal::from(60_000),
+            Decimal::new(escalate, 0) / Decimal::from(60_000)
         );
         Ok(RequestsConfig {
-            escalate_after: chrono::Duration::minutes(escalate),
-            expire_after: chrono::Duration::minutes(expire),
+            escalate_after: chrono::Duration::milliseconds(escalate),
+            expire_after: chrono::Duration::milliseconds(expire),
+            sweep_every: crate::app::request_deadlines::INTERVAL,
         })
     }
 
@@ -148,11 +165,27 @@ impl RequestsConfig {
     }
 }
 
+/// `KUMMERER_REQUEST_SWEEP_SECONDS`: whole seconds from 1 to 3600; unset → the default.
+fn sweep_seconds(raw: Option<&str>) -> anyhow::Result<std::time::Duration> {
+    let Some(raw) = raw else {
+        return Ok(crate::app::request_deadlines::INTERVAL);
+    };
+    let n: u64 = raw.trim().parse().map_err(|e| {
+        anyhow::anyhow!("KUMMERER_REQUEST_SWEEP_SECONDS={raw:?} is not a whole number: {e}")
+    })?;
+    anyhow::ensure!(
+        (1..=3600).contains(&n),
+        "KUMMERER_REQUEST_SWEEP_SECONDS={raw:?} must be from 1 to 3600 seconds"
+    );
+    Ok(std::time::Duration::from_secs(n))
+}
+
 impl Default for RequestsConfig {
     fn default() -> Self {
         RequestsConfig {
             escalate_after: chrono::Duration::minutes(Self::DEFAULT_ESCALATE_MINUTES),
             expire_after: chrono::Duration::minutes(Self::DEFAULT_EXPIRE_MINUTES),
+            sweep_every: crate::app::request_deadlines::INTERVAL,
         }
     }
 }
@@ -241,14 +274,28 @@ mod tests {
         // A long escalation without an expiry moves the default expiry along.
         let c = RequestsConfig::parse(Some("600"), None).unwrap();
         assert_eq!(c.expire_after, chrono::Duration::minutes(600));
+        // Decimal minutes, down to a second: a test shortens them.
+        let c = RequestsConfig::parse(Some("0.05"), Some("0.1")).unwrap();
+        assert_eq!(c.escalate_after, chrono::Duration::seconds(3));
+        assert_eq!(c.expire_after, chrono::Duration::seconds(6));
         for (esc, exp) in [
             (Some("0"), None),
+            (Some("0.01"), None),
             (Some("x"), None),
+            (Some("43201"), None),
             (None, Some("10")),
             (Some("60"), Some("30")),
         ] {
             let e = RequestsConfig::parse(esc, exp).unwrap_err().to_string();
             assert!(e.contains("KUMMERER_REQUEST_"), "{e}");
+        }
+        assert_eq!(
+            sweep_seconds(Some(" 2 ")).unwrap(),
+            std::time::Duration::from_secs(2)
+        );
+        for bad in ["0", "3601", "x"] {
+            let e = sweep_seconds(Some(bad)).unwrap_err().to_string();
+            assert!(e.contains("KUMMERER_REQUEST_SWEEP_SECONDS"), "{e}");
         }
     }
 }

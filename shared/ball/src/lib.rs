@@ -8,7 +8,8 @@
 //! - **the delivery**: an open case waits for the retailer's decision (since it was opened);
 //!   the approval gives the delivery to the crew (due at the end of the visit window); a failed
 //!   visit hands it back to the retailer (to agree on a new visit), and a new schedule, the crew
-//!   setting off or a corrected window gives it to the crew again; it ends when delivered and
+//!   setting off, a step of the visit recorded (delivered or collected: the crew took it up
+//!   again) or a corrected window gives it to the crew again; it ends when delivered and
 //!   collected (one fact, or both halves), refused, or cancelled;
 //! - **the claim**: filed with the approval, the manufacturer holds it until it decides (due at
 //!   the decision deadline it acknowledged, or after a policy's duration); an information
@@ -351,8 +352,18 @@ impl State {
                     self.delivery = Delivery::BackWithRetailer;
                 }
             }
-            F::Delivered => self.delivered = true,
-            F::Collected => self.collected = true,
+            F::Delivered | F::Collected => {
+                if *fact == F::Delivered {
+                    self.delivered = true;
+                } else {
+                    self.collected = true;
+                }
+                // A crew recording a step after a failed visit took the visit up again (logistics
+                // schedules the job again): the crew holds it, not the retailer.
+                if self.delivery == Delivery::BackWithRetailer {
+                    self.delivery = Delivery::WithCrew { visit_by: None };
+                }
+            }
             F::DeliveredAndCollected => {
                 if self.delivery != Delivery::Undecided {
                     self.delivery = Delivery::Done;

@@ -126,6 +126,28 @@ fn a_failed_visit_hands_the_delivery_back_and_the_longest_wait_is_shown() {
 }
 
 #[test]
+fn a_step_recorded_after_a_failed_visit_gives_the_delivery_back_to_the_crew() {
+    // Found by the model test: logistics schedules the job again when the crew records a step
+    // after a failed attempt, so the crew holds it, not the retailer.
+    let mut facts = approved(5).to_vec();
+    facts.extend([
+        fact(Fact::ClaimDecided, 6),
+        fact(SCHEDULED, 6),
+        fact(Fact::DeliveryFailed, 9),
+    ]);
+    assert_eq!(run(&facts).party(), Some(Party::Retailer));
+    facts.push(fact(Fact::Delivered, 12));
+    let b = run(&facts);
+    assert_eq!(parties(&b), [("crew", "delivery")]);
+    assert_eq!(
+        (b.since, b.holders[0].due_at),
+        (at(12), at(12) + Duration::days(7))
+    );
+    facts.push(fact(Fact::Collected, 13));
+    assert_eq!(run(&facts).party(), None);
+}
+
+#[test]
 fn the_visit_ends_once_delivered_and_collected_are_both_reported() {
     let mut facts = approved(5).to_vec();
     facts.extend([

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use common::{OPERATOR_TOKEN, Svc, System};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::header::COOKIE;
 
 const PASSWORD: &str = "demo-password-e2e";
 
@@ -44,33 +44,9 @@ async fn run_seed(sys: &System, state: &std::path::Path) -> String {
     stdout
 }
 
-/// Signs in on a page (`/desk`, `/crew`, `/dispatch`) as a browser would and returns the session
-/// cookie (`name=value`); the sign-in must answer 303 to the page.
+/// Signs in with the seed's password (see [`common::sign_in`]).
 async fn sign_in(client: &reqwest::Client, base: &str, root: &str, email: &str) -> String {
-    let res = client
-        .post(format!("{base}{root}/sign-in"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(ORIGIN, base)
-        .body(format!(
-            "email={}&password={PASSWORD}",
-            email.replace('@', "%40")
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.status(),
-        StatusCode::SEE_OTHER,
-        "{email} signs in on {root}"
-    );
-    assert_eq!(res.headers()[LOCATION], root);
-    res.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-        .find(|c| !c.contains("_probe=") && !c.ends_with('='))
-        .unwrap_or_else(|| panic!("no session cookie for {email}"))
+    common::sign_in(client, base, root, email, PASSWORD).await
 }
 
 async fn page(client: &reqwest::Client, url: &str, cookie: &str) -> String {

@@ -9,7 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{DateTime, Duration, Utc};
-use kummerer_ball::{Ball, Dated, Fact, Party, Policy, Thread, ball};
+use kummerer_ball::{Ball, Dated, Fact, Holds, Party, Policy, Thread, ball};
 use kummerer_contracts::ClaimOutcome;
 use manufacturer::domain::claim::ClaimStatus as MClaim;
 use proptest::prelude::*;
@@ -282,6 +282,13 @@ fn ball_of(facts: &[Dated]) -> Ball {
 
 /// Each thread has at most one holder, and each holding a due time after it began.
 fn well_formed(b: &Ball) -> Result<(), TestCaseError> {
+    well_formed_late(b, false)
+}
+
+/// [`well_formed`]; with `late_crews`, a crew's delivery may begin overdue: a crew that takes a
+/// visit up after its window ended (late) holds it due at that window's end, as logistics says
+/// (`window_passed`).
+fn well_formed_late(b: &Ball, late_crews: bool) -> Result<(), TestCaseError> {
     for thread in [Thread::Delivery, Thread::Claim] {
         let n = b
             .holders
@@ -291,7 +298,8 @@ fn well_formed(b: &Ball) -> Result<(), TestCaseError> {
         prop_assert!(n <= 1, "{thread:?} held {n} times: {b:?}");
     }
     for h in &b.holders {
-        prop_assert!(h.due_at > h.since, "due before it began: {h:?}");
+        let late = late_crews && h.party == Party::Crew && h.holds == Holds::Delivery;
+        prop_assert!(late || h.due_at > h.since, "due before it began: {h:?}");
     }
     Ok(())
 }
@@ -394,5 +402,520 @@ proptest! {
         well_formed(&b)?;
         prop_assert_eq!(b.holders, in_order.holders);
         prop_assert_eq!(b.handovers, in_order.handovers);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logistics: the job and the return item, driven through logistics' own pure rules
+// (`domain::job`, `domain::returns`, `domain::overdue`) beside the shared ball rule.
+// ---------------------------------------------------------------------------------------------
+
+use kummerer_contracts::FailureReason;
+use logistics::domain::job::Amend;
+use logistics::domain::overdue::{Holder, JobFacts, Thresholds, waiting};
+use logistics::domain::returns::{
+    ItemState, ShipmentStatus, Unit as ShippedUnit, Withdrawal, check_arrival, check_dispatch,
+    withdraw,
+};
+use logistics::domain::{
+    AfterFailure, Completion, FailedAttempt, JobStatus, Progress, Step, StepOutcome,
+};
+
+/// Short thresholds (the settings a test would choose), so the model's minutes cross them.
+const LIMITS: Thresholds = Thresholds {
+    unassigned_lead: Duration::minutes(120),
+    reschedule_within: Duration::minutes(240),
+};
+const WINDOW: i64 = 240;
+const RETURN_WITHIN: i64 = 900;
+
+/// The job of the swap, as logistics stores it.
+#[derive(Debug, Clone, Copy)]
+struct Job {
+    progress: Progress,
+    attempts: u32,
+    on_a_crew: bool,
+    /// Minutes since the model's start.
+    window_start: i64,
+    changed_at: i64,
+}
+
+impl Job {
+    fn facts(&self) -> JobFacts {
+        JobFacts {
+            status: self.progress.status,
+            on_a_crew: self.on_a_crew,
+            window_start: at(self.window_start),
+            window_end: at(self.window_start + WINDOW),
+            changed_at: at(self.changed_at),
+            covered: true,
+        }
+    }
+
+    fn visit_by(&self) -> Option<DateTime<Utc>> {
+        Some(at(self.window_start + WINDOW))
+    }
+
+    fn terminal(&self) -> bool {
+        matches!(
+            self.progress.status,
+            JobStatus::Completed | JobStatus::Cancelled
+        )
+    }
+}
+
+/// The unit asked back, as logistics stores it.
+#[derive(Debug, Clone, Copy)]
+struct Item {
+    withdrawn: bool,
+    /// Its shipment's status; `None`: in the pool (the job had no carrier).
+    shipment: Option<ShipmentStatus>,
+    return_by: i64,
+}
+
+/// What can happen to the job and its return; `Redelivered` applies the last message again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Assign,
+    Step(Step),
+    CompleteAtOnce,
+    Fail(FailureReason, bool),
+    Reschedule,
+    Cancel,
+    Decide,
+    AskBack,
+    TakeFromPool,
+    Dispatch(bool),
+    Arrive,
+    Withdraw,
+    ReturnByPasses,
+    Inspect,
+}
+
+#[derive(Debug, Clone)]
+struct Yard {
+    job: Job,
+    item: Option<Item>,
+    decided: bool,
+    inspected: bool,
+    /// The manufacturer no longer waits for the unit (withdrawn, or the claim cancelled): an
+    /// item whose shipment left still arrives, but the case waits for it no more.
+    called_off: bool,
+    now: i64,
+    facts: Vec<Dated>,
+    /// How often the job and the item reached a terminal state.
+    job_ended: u32,
+    item_ended: u32,
+}
+
+impl Yard {
+    fn new() -> Yard {
+        let job = Job {
+            progress: Progress {
+                status: JobStatus::Scheduled,
+                on_the_way: false,
+                delivered: false,
+                collected: false,
+            },
+            attempts: 0,
+            on_a_crew: false,
+            window_start: 1440,
+            changed_at: 0,
+        };
+        let mut y = Yard {
+            job,
+            item: None,
+            decided: false,
+            inspected: false,
+            called_off: false,
+            now: 0,
+            facts: Vec::new(),
+            job_ended: 0,
+            item_ended: 0,
+        };
+        y.fact(Fact::SwapApproved {
+            visit_by: job.visit_by(),
+        });
+        y.fact(Fact::ClaimSubmitted);
+        y.fact(Fact::JobScheduled {
+            visit_by: job.visit_by(),
+        });
+        y
+    }
+
+    fn fact(&mut self, fact: Fact) {
+        self.facts.push(Dated {
+            fact,
+            at: at(self.now),
+        });
+    }
+
+    fn item_state(&self) -> Option<ItemState> {
+        self.item
+            .map(|i| ItemState::of(i.withdrawn, i.shipment, self.job.progress.collected))
+    }
+
+    /// The operations that make sense now (the others are tried as redeliveries).
+    fn enabled(&self) -> Vec<Op> {
+        let mut ops = Vec::new();
+        let open = !self.job.terminal();
+        if open {
+            if !self.job.on_a_crew {
+                ops.push(Op::Assign);
+            }
+            ops.extend([
+                Op::Step(Step::OnTheWay),
+                Op::Step(Step::Delivered),
+                Op::Step(Step::Collected),
+                Op::CompleteAtOnce,
+                Op::Cancel,
+            ]);
+            for reason in [FailureReason::NotHome, FailureReason::Refused] {
+                ops.extend([Op::Fail(reason, true), Op::Fail(reason, false)]);
+            }
+            if self.job.progress.status == JobStatus::Failed {
+                ops.push(Op::Reschedule);
+            }
+        }
+        let cancelled = self.job.progress.status == JobStatus::Cancelled;
+        if !self.decided && !cancelled {
+            ops.push(Op::Decide);
+        }
+        if self.item.is_none() && !cancelled {
+            ops.push(Op::AskBack);
+        }
+        if let Some(state) = self.item_state() {
+            match state {
+                ItemState::AwaitingCarrier => ops.push(Op::TakeFromPool),
+                ItemState::AwaitingCollection | ItemState::Ready => {
+                    ops.extend([Op::Dispatch(true), Op::Dispatch(false)])
+                }
+                ItemState::Travelling => ops.push(Op::Arrive),
+                ItemState::Arrived if !self.inspected => ops.push(Op::Inspect),
+                ItemState::Arrived | ItemState::Withdrawn => {}
+            }
+            if state != ItemState::Withdrawn && state != ItemState::Arrived {
+                ops.push(Op::Withdraw);
+                if self.now >= self.item.map_or(i64::MAX, |i| i.return_by) {
+                    ops.push(Op::ReturnByPasses);
+                }
+            }
+        }
+        ops
+    }
+
+    /// Applies `op` through logistics' rules; a refused one changes nothing.
+    fn apply(&mut self, op: Op) {
+        let job = self.job;
+        let p = job.progress;
+        match op {
+            Op::Assign => {
+                if !job.terminal() {
+                    self.job.on_a_crew = true;
+                }
+            }
+            Op::Step(step) => {
+                if let Ok(StepOutcome::Recorded { completes }) = p.record(step) {
+                    let j = &mut self.job;
+                    match step {
+                        Step::OnTheWay => j.progress.on_the_way = true,
+                        Step::Delivered => j.progress.delivered = true,
+                        Step::Collected => j.progress.collected = true,
+                    }
+                    j.progress.status = if completes {
+                        JobStatus::Completed
+                    } else {
+                        JobStatus::Scheduled
+                    };
+                    j.changed_at = self.now;
+                    let fact = match step {
+                        Step::OnTheWay => Fact::OnTheWay {
+                            visit_by: j.visit_by(),
+                        },
+                        Step::Delivered => Fact::Delivered,
+                        Step::Collected => Fact::Collected,
+                    };
+                    self.fact(fact);
+                }
+            }
+            Op::CompleteAtOnce => {
+                let c = Completion {
+                    delivered_serial: "NEW-1".into(),
+                    collected_serial: "OLD-1".into(),
+                    recipient_name: "Erika".into(),
+                };
+                if c.apply(p, "OLD-1").is_ok() {
+                    let j = &mut self.job;
+                    j.progress.delivered = true;
+                    j.progress.collected = true;
+                    j.progress.status = JobStatus::Completed;
+                    j.changed_at = self.now;
+                    self.fact(Fact::DeliveredAndCollected);
+                }
+            }
+            Op::Fail(reason, crew_has_room) => {
+                let attempt = FailedAttempt { reason, note: None };
+                if let Ok(n) = attempt.apply(p.status, job.attempts) {
+                    let j = &mut self.job;
+                    j.attempts = n;
+                    j.progress.status = JobStatus::Failed;
+                    j.progress.on_the_way = false;
+                    j.changed_at = self.now;
+                    self.fact(Fact::DeliveryFailed);
+                    if attempt.after() == AfterFailure::Revisit && crew_has_room {
+                        self.reschedule();
+                    }
+                }
+            }
+            Op::Reschedule => {
+                if p.status == JobStatus::Failed {
+                    self.reschedule();
+                }
+            }
+            Op::Cancel => {
+                self.fact(Fact::CancelRequested);
+                match p.amend(true) {
+                    Ok(Amend::Apply) => {
+                        self.job.progress.status = JobStatus::Cancelled;
+                        self.job.changed_at = self.now;
+                        self.fact(Fact::Cancelled);
+                        // The claim is withdrawn with the swap, and with it a unit asked back.
+                        if let Some(state) = self.item_state() {
+                            let w = withdraw(state);
+                            assert_ne!(
+                                w,
+                                Withdrawal::Refused,
+                                "a cancelled visit's unit is travelling"
+                            );
+                            self.withdraw_item(w);
+                        }
+                    }
+                    Ok(Amend::AlreadyCancelled) => self.fact(Fact::Cancelled),
+                    Err(_) => self.fact(Fact::CancelRefused),
+                }
+            }
+            Op::Decide => {
+                if !self.decided {
+                    self.decided = true;
+                    self.fact(Fact::ClaimDecided);
+                }
+            }
+            Op::AskBack => {
+                if self.item.is_none() {
+                    // A job without a carrier puts the unit into the pool of the carriers
+                    // granted its postcode; else into its carrier's open shipment.
+                    self.item = Some(Item {
+                        withdrawn: false,
+                        shipment: job.on_a_crew.then_some(ShipmentStatus::Open),
+                        return_by: self.now + RETURN_WITHIN,
+                    });
+                    self.fact(Fact::ReturnRequested {
+                        return_by: Some(at(self.now + RETURN_WITHIN)),
+                    });
+                }
+            }
+            Op::TakeFromPool => {
+                if let Some(i) = self.item.as_mut()
+                    && i.shipment.is_none()
+                    && !i.withdrawn
+                {
+                    i.shipment = Some(ShipmentStatus::Open);
+                }
+            }
+            Op::Dispatch(with_another) => {
+                let Some(item) = self.item else { return };
+                let Some(status) = item.shipment else { return };
+                let mut units = Vec::new();
+                if !item.withdrawn {
+                    units.push(ShippedUnit {
+                        serial: "OLD-1".into(),
+                        collected: p.collected,
+                    });
+                }
+                if with_another {
+                    units.push(ShippedUnit {
+                        serial: "OTHER".into(),
+                        collected: true,
+                    });
+                }
+                if let Ok(behind) = check_dispatch(status, &units) {
+                    // Ours left unless it stayed behind (it moves to the next open shipment).
+                    if !item.withdrawn && !behind.contains(&0) {
+                        self.item = Some(Item {
+                            shipment: Some(ShipmentStatus::Dispatched),
+                            ..item
+                        });
+                    }
+                }
+            }
+            Op::Arrive => {
+                if let Some(i) = self.item.as_mut()
+                    && let Some(s) = i.shipment
+                    && check_arrival(s).is_ok()
+                {
+                    i.shipment = Some(ShipmentStatus::Arrived);
+                    if !i.withdrawn {
+                        self.fact(Fact::ReturnArrived { inspect_by: None });
+                    }
+                }
+            }
+            Op::Withdraw => {
+                if let Some(state) = self.item_state() {
+                    self.fact(Fact::ReturnWithdrawn);
+                    self.withdraw_item(withdraw(state));
+                }
+            }
+            Op::ReturnByPasses => {
+                // The manufacturer applies the agreement's default and withdraws the return.
+                if let Some(state) = self.item_state()
+                    && !matches!(state, ItemState::Arrived | ItemState::Withdrawn)
+                {
+                    if !self.decided {
+                        self.decided = true;
+                        self.fact(Fact::ClaimDecided);
+                    }
+                    self.fact(Fact::ReturnWithdrawn);
+                    self.withdraw_item(withdraw(state));
+                }
+            }
+            Op::Inspect => {
+                if self.item_state() == Some(ItemState::Arrived) && !self.inspected {
+                    self.inspected = true;
+                    self.fact(Fact::ReturnInspected);
+                }
+            }
+        }
+    }
+
+    fn reschedule(&mut self) {
+        let j = &mut self.job;
+        j.progress.status = JobStatus::Scheduled;
+        j.window_start = self.now + 1440;
+        j.changed_at = self.now;
+        let visit_by = j.visit_by();
+        self.fact(Fact::JobScheduled { visit_by });
+    }
+
+    fn withdraw_item(&mut self, w: Withdrawal) {
+        self.called_off = true;
+        if w == Withdrawal::Remove
+            && let Some(i) = self.item.as_mut()
+        {
+            i.withdrawn = true;
+        }
+    }
+
+    /// After a step: the job and the item each have one holder and a due time while open, and
+    /// none once ended; the ball agrees on who holds the delivery and the return.
+    fn check(&self) -> Result<(), TestCaseError> {
+        let now = at(self.now);
+        let b = ball_of(&self.facts);
+        well_formed_late(&b, true)?;
+        let w = waiting(self.job.facts(), now, &LIMITS);
+        prop_assert_eq!(w.is_some(), !self.job.terminal(), "job {:?}", self.job);
+        if let Some(w) = w {
+            // The due time means it: overdue exactly once it passed.
+            prop_assert_eq!(w.overdue.is_some(), now >= w.due_at, "{:?}", w);
+            let party = match w.holder {
+                Holder::Retailer => Party::Retailer,
+                Holder::Crew | Holder::Dispatcher | Holder::Operator => Party::Crew,
+            };
+            prop_assert_eq!(
+                b.of(Thread::Delivery).map(|h| h.party),
+                Some(party),
+                "delivery: {:?} {:?} {:?}",
+                self.job,
+                w,
+                b
+            );
+        } else {
+            prop_assert_eq!(b.of(Thread::Delivery), None, "delivery ended: {:?}", b);
+        }
+        let claim = b.of(Thread::Claim);
+        match (self.item, self.item_state()) {
+            (Some(i), Some(state)) => {
+                let iw = state.waiting(at(i.return_by), now);
+                let open = !matches!(state, ItemState::Arrived | ItemState::Withdrawn);
+                prop_assert_eq!(iw.is_some(), open, "item {:?}", i);
+                if let Some(iw) = iw {
+                    prop_assert_eq!(iw.due_at, at(i.return_by));
+                    prop_assert_eq!(iw.overdue, now >= iw.due_at);
+                    // The manufacturer waits for it: it holds the claim's thread.
+                    prop_assert!(
+                        self.called_off || claim.is_some_and(|h| h.party == Party::Manufacturer),
+                        "return: {:?} {:?}",
+                        i,
+                        b
+                    );
+                }
+                if state == ItemState::Arrived && !self.inspected && !self.called_off {
+                    prop_assert!(claim.is_some(), "inspection: {:?}", b);
+                }
+            }
+            _ => {
+                let pending = !self.decided && self.job.progress.status != JobStatus::Cancelled;
+                prop_assert_eq!(claim.is_some(), pending, "claim: {:?}", b);
+            }
+        }
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Logistics' job (scheduled, on a crew, on the way, delivered, collected, completed, failed
+    /// and revisited or waiting, rescheduled, cancelled) and its return item (asked back into a
+    /// shipment or the pool, taken, dispatched with or without it, arrived, withdrawn, overdue),
+    /// with redeliveries (the same message applied again must change nothing) and cancellations
+    /// racing the crew's steps: after every step each open job and item has one holder and a due
+    /// time, the ball agrees, and each reaches its end once.
+    #[test]
+    fn every_open_job_and_return_has_one_holder_and_a_due_time(
+        steps in proptest::collection::vec((any::<usize>(), 0i64..400, any::<bool>()), 1..60)
+    ) {
+        let mut y = Yard::new();
+        y.check()?;
+        for (choice, later, again) in steps {
+            y.now += 1 + later;
+            let ops = y.enabled();
+            if ops.is_empty() {
+                break;
+            }
+            let op = ops[choice % ops.len()];
+            let (job_was, item_was) = (y.job.terminal(), y.item_state());
+            y.apply(op);
+            let redeliverable = !matches!(op, Op::Fail(..) | Op::Reschedule);
+            if again && redeliverable {
+                // The same message (or a double tap) once more: nothing changes.
+                let before = (y.job.progress, y.job.attempts, y.item_state(), y.decided);
+                let ball_before = ball_of(&y.facts);
+                y.apply(op);
+                prop_assert_eq!(
+                    (y.job.progress, y.job.attempts, y.item_state(), y.decided),
+                    before,
+                    "{:?} applied twice", op
+                );
+                let ball_after = ball_of(&y.facts);
+                prop_assert_eq!(ball_after.holders, ball_before.holders, "{:?} twice", op);
+            }
+            if !job_was && y.job.terminal() {
+                y.job_ended += 1;
+            }
+            prop_assert!(!job_was || y.job.terminal(), "the job left its end: {:?}", y.job);
+            let ended = |s: Option<ItemState>| {
+                matches!(s, Some(ItemState::Arrived | ItemState::Withdrawn))
+            };
+            if !ended(item_was) && ended(y.item_state()) {
+                y.item_ended += 1;
+            }
+            prop_assert!(
+                !ended(item_was) || ended(y.item_state()),
+                "the item left its end: {:?}", y.item
+            );
+            y.check()?;
+        }
+        prop_assert!(y.job_ended <= 1, "the job ended {} times", y.job_ended);
+        prop_assert!(y.item_ended <= 1, "the item ended {} times", y.item_ended);
     }
 }

@@ -9,7 +9,14 @@
 //!
 //! Rows are claimed with `FOR UPDATE SKIP LOCKED`, so replicas side by side escalate each once;
 //! `now` is a parameter, so tests move time instead of sleeping.
+//!
+//! How long a job may wait ([`Thresholds`]) is a setting read once at start
+//! ([`crate::settings::Settings::overdue`]) and installed for the process with
+//! [`install_thresholds`]: the sweep, the board, the metric and every job view use the same
+//! [`thresholds`] (the defaults until a start installed others, as in tests that start the
+//! service in-process).
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -18,7 +25,23 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::db::{self, job_events, overdue as due};
-use crate::domain::overdue::{Holder, JobFacts, Waiting, waiting};
+use crate::domain::overdue::{Holder, JobFacts, Thresholds, Waiting, waiting};
+
+/// The thresholds the start installed.
+static THRESHOLDS: OnceLock<Thresholds> = OnceLock::new();
+
+/// Installs the process's thresholds (from the settings, at start); a second call changes
+/// nothing (one process, one set).
+pub fn install_thresholds(limits: Thresholds) {
+    if THRESHOLDS.set(limits).is_err() && THRESHOLDS.get() != Some(&limits) {
+        tracing::warn!("overdue thresholds were installed before: the first ones stay");
+    }
+}
+
+/// The process's thresholds: those installed at start, else the defaults.
+pub fn thresholds() -> Thresholds {
+    THRESHOLDS.get().copied().unwrap_or_default()
+}
 
 /// How often the worker looks for overdue jobs (`KUMMERER_OVERDUE_SWEEP_SECONDS`).
 pub const INTERVAL: Duration = Duration::from_secs(30);
@@ -32,6 +55,7 @@ pub fn waiting_of(job: &db::jobs::Model, now: DateTime<Utc>) -> Option<Waiting> 
     waiting(
         facts(job, job.escalated_to.as_deref() != Some("operator")),
         now,
+        &thresholds(),
     )
 }
 
@@ -49,8 +73,9 @@ fn facts(job: &db::jobs::Model, covered: bool) -> JobFacts {
 /// Escalates every wait overdue at `now` not escalated yet (at most a batch); returns how many.
 pub async fn fire(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, DbErr> {
     let now = now.trunc_subsecs(6);
+    let limits = thresholds();
     let txn = db.begin().await?;
-    let jobs = due::claim_overdue(&txn, now).await?;
+    let jobs = due::claim_overdue(&txn, now, &limits).await?;
     let mut escalated = 0;
     for job in jobs {
         let covered = job.crew_id.is_some() || due::covered(&txn, job.id).await?;
@@ -58,7 +83,7 @@ pub async fn fire(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, 
             holder,
             due_at,
             overdue: Some(kind),
-        }) = waiting(facts(&job, covered), now)
+        }) = waiting(facts(&job, covered), now, &limits)
         else {
             continue;
         };
@@ -84,7 +109,7 @@ pub async fn fire(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<usize, 
             escalated_to = to, "job overdue: escalated");
         escalated += 1;
     }
-    let overdue = due::count(&txn, now).await?;
+    let overdue = due::count(&txn, now, &limits).await?;
     txn.commit().await?;
     crate::metrics::jobs_overdue(overdue);
     Ok(escalated)

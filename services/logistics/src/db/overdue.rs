@@ -8,20 +8,21 @@ use uuid::Uuid;
 
 use crate::db::dispatch::POSTCODE_KEY_SQL;
 use crate::db::{carrier_regions, jobs};
-use crate::domain::overdue::{RESCHEDULE_WITHIN, UNASSIGNED_LEAD};
+use crate::domain::overdue::Thresholds;
 
 /// Most jobs one sweep handles.
 pub const BATCH: u64 = 100;
 
-/// SQL: the job is overdue at `$1` (the same rule as [`crate::domain::overdue::waiting`]).
-fn overdue_sql() -> String {
+/// SQL: the job is overdue at `$1` under `limits` (the same rule as
+/// [`crate::domain::overdue::waiting`]).
+fn overdue_sql(limits: &Thresholds) -> String {
     format!(
         "((jobs.status = 'scheduled' AND jobs.window_end <= $1) \
           OR (jobs.status = 'scheduled' AND jobs.crew_id IS NULL \
               AND jobs.window_start - interval '{lead} seconds' <= $1) \
           OR (jobs.status = 'failed' AND jobs.updated_at + interval '{within} seconds' <= $1))",
-        lead = UNASSIGNED_LEAD.num_seconds(),
-        within = RESCHEDULE_WITHIN.num_seconds(),
+        lead = limits.unassigned_lead.num_seconds(),
+        within = limits.reschedule_within.num_seconds(),
     )
 }
 
@@ -34,13 +35,14 @@ fn stmt(sql: &str, values: Vec<Value>) -> Statement {
 pub async fn claim_overdue<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
+    limits: &Thresholds,
 ) -> Result<Vec<jobs::Model>, DbErr> {
     jobs::Entity::find()
         .from_raw_sql(stmt(
             &format!(
                 "SELECT jobs.* FROM jobs WHERE {} ORDER BY jobs.window_start, jobs.id \
                  LIMIT {BATCH} FOR UPDATE SKIP LOCKED",
-                overdue_sql()
+                overdue_sql(limits)
             ),
             vec![now.into()],
         ))
@@ -83,10 +85,17 @@ pub async fn mark_escalated<C: ConnectionTrait>(
 }
 
 /// How many jobs are overdue at `now` (the metric `kummerer_logistics_jobs_overdue`).
-pub async fn count<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<i64, DbErr> {
+pub async fn count<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    limits: &Thresholds,
+) -> Result<i64, DbErr> {
     let row = db
         .query_one_raw(stmt(
-            &format!("SELECT count(*) AS n FROM jobs WHERE {}", overdue_sql()),
+            &format!(
+                "SELECT count(*) AS n FROM jobs WHERE {}",
+                overdue_sql(limits)
+            ),
             vec![now.into()],
         ))
         .await?;
@@ -102,13 +111,14 @@ pub async fn of_carrier<C: ConnectionTrait>(
     db: &C,
     carrier_id: Uuid,
     now: DateTime<Utc>,
+    limits: &Thresholds,
 ) -> Result<Vec<jobs::Model>, DbErr> {
     jobs::Entity::find()
         .from_raw_sql(stmt(
             &format!(
                 "SELECT jobs.* FROM jobs WHERE {} AND (jobs.carrier_id = $2 \
                  OR (jobs.crew_id IS NULL AND {})) ORDER BY jobs.window_start, jobs.id LIMIT {BATCH}",
-                overdue_sql(),
+                overdue_sql(limits),
                 carrier_regions::granted_sql("$2", POSTCODE_KEY_SQL)
             ),
             vec![now.into(), carrier_id.into()],

@@ -2,23 +2,47 @@
 //!
 //! | the job | holder | due |
 //! |---|---|---|
-//! | scheduled, on no crew | the dispatchers of the carriers granted its postcode (the operator where none is) | [`UNASSIGNED_LEAD`] before its window starts |
+//! | scheduled, on no crew | the dispatchers of the carriers granted its postcode (the operator where none is) | [`Thresholds::unassigned_lead`] before its window starts |
 //! | scheduled on a crew | the crew | the end of its window |
 //! | its window passed without a completed visit | the dispatcher (the operator when unassigned and no carrier covers it) | the end of the window: overdue |
-//! | failed, waiting for a new date | the retailer (it agrees the new date with the customer) | [`RESCHEDULE_WITHIN`] after the attempt |
+//! | failed, waiting for a new date | the retailer (it agrees the new date with the customer) | [`Thresholds::reschedule_within`] after the attempt |
 //! | completed | nobody | — |
 //!
 //! Past its due time a job is overdue; the sweep ([`crate::app::overdue`]) escalates each kind of
-//! overdue once.
+//! overdue once. The two durations are settings ([`crate::settings`]:
+//! `KUMMERER_JOB_UNASSIGNED_LEAD_SECONDS`, `KUMMERER_JOB_RESCHEDULE_WITHIN_SECONDS`), by default
+//! [`DEFAULT_UNASSIGNED_LEAD`] and [`DEFAULT_RESCHEDULE_WITHIN`].
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::JobStatus;
 
-/// How long before its window an unassigned job is due to be on a crew.
-pub const UNASSIGNED_LEAD: Duration = Duration::hours(24);
-/// How long a failed attempt may wait for a new date before logistics flags it.
-pub const RESCHEDULE_WITHIN: Duration = Duration::hours(48);
+/// How long before its window an unassigned job is due to be on a crew, by default.
+pub const DEFAULT_UNASSIGNED_LEAD: Duration = Duration::hours(24);
+/// How long a failed attempt may wait for a new date before logistics flags it, by default.
+pub const DEFAULT_RESCHEDULE_WITHIN: Duration = Duration::hours(48);
+
+/// How long a job may wait where no window says it: the service's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// How long before its window an unassigned job is due to be on a crew (0: at its start).
+    pub unassigned_lead: Duration,
+    /// How long a failed attempt may wait for a new date before logistics flags it.
+    pub reschedule_within: Duration,
+}
+
+impl Thresholds {
+    pub const DEFAULT: Thresholds = Thresholds {
+        unassigned_lead: DEFAULT_UNASSIGNED_LEAD,
+        reschedule_within: DEFAULT_RESCHEDULE_WITHIN,
+    };
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds::DEFAULT
+    }
+}
 
 /// Who must act next on a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,11 +70,11 @@ impl Holder {
 /// Which wait ran out (each is escalated once).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverdueKind {
-    /// Not on a crew by [`UNASSIGNED_LEAD`] before its window.
+    /// Not on a crew by [`Thresholds::unassigned_lead`] before its window.
     Unassigned,
     /// The window passed without a completed visit.
     WindowPassed,
-    /// A failed attempt nobody rescheduled within [`RESCHEDULE_WITHIN`].
+    /// A failed attempt nobody rescheduled within [`Thresholds::reschedule_within`].
     NotRescheduled,
 }
 
@@ -86,8 +110,9 @@ pub struct Waiting {
     pub overdue: Option<OverdueKind>,
 }
 
-/// The job's wait at `now`; `None` when it waits for nobody (completed or cancelled).
-pub fn waiting(job: JobFacts, now: DateTime<Utc>) -> Option<Waiting> {
+/// The job's wait at `now` under `limits`; `None` when it waits for nobody (completed or
+/// cancelled).
+pub fn waiting(job: JobFacts, now: DateTime<Utc>, limits: &Thresholds) -> Option<Waiting> {
     let dispatch = if job.covered {
         Holder::Dispatcher
     } else {
@@ -96,7 +121,7 @@ pub fn waiting(job: JobFacts, now: DateTime<Utc>) -> Option<Waiting> {
     let w = match job.status {
         JobStatus::Completed | JobStatus::Cancelled => return None,
         JobStatus::Failed => {
-            let due_at = job.changed_at + RESCHEDULE_WITHIN;
+            let due_at = job.changed_at + limits.reschedule_within;
             Waiting {
                 holder: Holder::Retailer,
                 due_at,
@@ -118,7 +143,7 @@ pub fn waiting(job: JobFacts, now: DateTime<Utc>) -> Option<Waiting> {
             overdue: None,
         },
         JobStatus::Scheduled => {
-            let due_at = job.window_start - UNASSIGNED_LEAD;
+            let due_at = job.window_start - limits.unassigned_lead;
             Waiting {
                 holder: dispatch,
                 due_at,
@@ -132,6 +157,8 @@ pub fn waiting(job: JobFacts, now: DateTime<Utc>) -> Option<Waiting> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const D: Thresholds = Thresholds::DEFAULT;
 
     fn job(status: JobStatus, on_a_crew: bool, covered: bool) -> JobFacts {
         let start = DateTime::parse_from_rfc3339("2026-12-10T08:00:00Z")
@@ -150,18 +177,18 @@ mod tests {
     #[test]
     fn an_unassigned_job_is_due_a_day_before_its_window_with_the_dispatchers_or_the_operator() {
         let j = job(JobStatus::Scheduled, false, true);
-        let due = j.window_start - UNASSIGNED_LEAD;
-        let w = waiting(j, due - Duration::seconds(1)).unwrap();
+        let due = j.window_start - DEFAULT_UNASSIGNED_LEAD;
+        let w = waiting(j, due - Duration::seconds(1), &D).unwrap();
         assert_eq!(
             (w.holder, w.due_at, w.overdue),
             (Holder::Dispatcher, due, None)
         );
-        let w = waiting(j, due).unwrap();
+        let w = waiting(j, due, &D).unwrap();
         assert_eq!(w.overdue, Some(OverdueKind::Unassigned));
         let nobody = job(JobStatus::Scheduled, false, false);
-        assert_eq!(waiting(nobody, due).unwrap().holder, Holder::Operator);
+        assert_eq!(waiting(nobody, due, &D).unwrap().holder, Holder::Operator);
         // Its window passed: overdue of another kind.
-        let w = waiting(nobody, nobody.window_end).unwrap();
+        let w = waiting(nobody, nobody.window_end, &D).unwrap();
         assert_eq!(
             (w.holder, w.overdue),
             (Holder::Operator, Some(OverdueKind::WindowPassed))
@@ -171,12 +198,12 @@ mod tests {
     #[test]
     fn an_assigned_job_is_the_crews_until_its_window_ends_then_the_dispatchers() {
         let j = job(JobStatus::Scheduled, true, true);
-        let w = waiting(j, j.window_start).unwrap();
+        let w = waiting(j, j.window_start, &D).unwrap();
         assert_eq!(
             (w.holder, w.due_at, w.overdue),
             (Holder::Crew, j.window_end, None)
         );
-        let w = waiting(j, j.window_end).unwrap();
+        let w = waiting(j, j.window_end, &D).unwrap();
         assert_eq!(
             (w.holder, w.overdue),
             (Holder::Dispatcher, Some(OverdueKind::WindowPassed))
@@ -186,16 +213,19 @@ mod tests {
     #[test]
     fn a_failed_attempt_is_the_retailers_and_flagged_when_nobody_rescheduled_it() {
         let j = job(JobStatus::Failed, true, true);
-        let due = j.changed_at + RESCHEDULE_WITHIN;
-        let w = waiting(j, due - Duration::seconds(1)).unwrap();
+        let due = j.changed_at + DEFAULT_RESCHEDULE_WITHIN;
+        let w = waiting(j, due - Duration::seconds(1), &D).unwrap();
         assert_eq!(
             (w.holder, w.due_at, w.overdue),
             (Holder::Retailer, due, None)
         );
         assert_eq!(
-            waiting(j, due).unwrap().overdue,
+            waiting(j, due, &D).unwrap().overdue,
             Some(OverdueKind::NotRescheduled)
         );
-        assert_eq!(waiting(job(JobStatus::Completed, true, true), due), None);
+        assert_eq!(
+            waiting(job(JobStatus::Completed, true, true), due, &D),
+            None
+        );
     }
 }

@@ -118,6 +118,41 @@ impl ItemState {
     }
 }
 
+/// Who must act next on an open return item, due by its `return_by` (nothing in logistics moves
+/// it otherwise; the manufacturer applies the agreement's default when it passes and withdraws
+/// the item).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemWait {
+    pub holder: crate::domain::overdue::Holder,
+    pub due_at: chrono::DateTime<chrono::Utc>,
+    /// `return_by` passed with the unit not at the depot.
+    pub overdue: bool,
+}
+
+impl ItemState {
+    /// The item's wait at `now`; `None` once it arrived or was withdrawn. In the pool, the
+    /// dispatchers of the carriers granted the job's postcode take it; at the customer's, the
+    /// crew collects it; collected, the carrier's dispatcher sends it; on the road, the crew
+    /// brings it to the depot.
+    pub fn waiting(
+        self,
+        return_by: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<ItemWait> {
+        use crate::domain::overdue::Holder;
+        let holder = match self {
+            ItemState::Arrived | ItemState::Withdrawn => return None,
+            ItemState::AwaitingCarrier | ItemState::Ready => Holder::Dispatcher,
+            ItemState::AwaitingCollection | ItemState::Travelling => Holder::Crew,
+        };
+        Some(ItemWait {
+            holder,
+            due_at: return_by,
+            overdue: return_by <= now,
+        })
+    }
+}
+
 /// What a withdrawal does to an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Withdrawal {
@@ -249,6 +284,25 @@ mod tests {
             assert_eq!(got, state, "{withdrawn} {shipment:?} {collected}");
             assert_eq!(withdraw(got), withdrawal, "{state:?}");
         }
+    }
+
+    #[test]
+    fn an_open_item_is_held_until_return_by_and_overdue_after() {
+        use crate::domain::overdue::Holder;
+        let by = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::days(20_000);
+        let before = by - chrono::Duration::seconds(1);
+        for (state, holder) in [
+            (ItemState::AwaitingCarrier, Holder::Dispatcher),
+            (ItemState::AwaitingCollection, Holder::Crew),
+            (ItemState::Ready, Holder::Dispatcher),
+            (ItemState::Travelling, Holder::Crew),
+        ] {
+            let w = state.waiting(by, before).unwrap();
+            assert_eq!((w.holder, w.due_at, w.overdue), (holder, by, false));
+            assert!(state.waiting(by, by).unwrap().overdue);
+        }
+        assert_eq!(ItemState::Arrived.waiting(by, by), None);
+        assert_eq!(ItemState::Withdrawn.waiting(by, before), None);
     }
 
     #[test]

@@ -357,10 +357,11 @@ impl ReturnItemView {
             shipment,
             row.collected_at.is_some(),
         );
-        let done = matches!(state, ItemState::Arrived | ItemState::Withdrawn);
         ReturnItemView {
             state: state.as_str(),
-            overdue: !done && i.return_by <= Utc::now(),
+            overdue: state
+                .waiting(i.return_by, Utc::now())
+                .is_some_and(|w| w.overdue),
             withdrawal_refused_at: i.withdrawal_refused_at,
             id: i.id,
             claim_id: i.claim_id,

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::db::request_deadlines as due;
 
-/// How often the worker looks for due requests.
+/// How often the worker looks for due requests, by default (`KUMMERER_REQUEST_SWEEP_SECONDS`).
 pub const INTERVAL: Duration = Duration::from_secs(15);
 
 /// What one sweep did.
@@ -49,9 +49,9 @@ pub async fn fire(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Fired, 
     })
 }
 
-/// The background worker: a sweep every [`INTERVAL`] (at once again after a full batch) until
-/// `cancel` fires.
-pub async fn worker(db: DatabaseConnection, cancel: CancellationToken) {
+/// The background worker: a sweep every `every` (by default [`INTERVAL`]; at once again after a
+/// full batch) until `cancel` fires.
+pub async fn worker(db: DatabaseConnection, every: Duration, cancel: CancellationToken) {
     loop {
         let full = match fire(&db, Utc::now()).await {
             Ok(f) => f.escalated.max(f.expired) as u64 >= due::BATCH,
@@ -65,7 +65,7 @@ pub async fn worker(db: DatabaseConnection, cancel: CancellationToken) {
         }
         tokio::select! {
             () = cancel.cancelled() => return,
-            () = tokio::time::sleep(INTERVAL) => {}
+            () = tokio::time::sleep(every) => {}
         }
     }
 }

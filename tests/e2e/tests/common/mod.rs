@@ -373,6 +373,12 @@ impl System {
     /// [`System::seed`] with the agreement's fields replaced by `changes` (e.g.
     /// `evidence_required`).
     pub async fn seed_with(&self, changes: Value) -> Seed {
+        self.seed_with_limit(changes, "1000000.00").await
+    }
+
+    /// [`System::seed_with`], the retailer's integration key approving swaps up to `limit` EUR
+    /// (above it a swap waits for a manager).
+    pub async fn seed_with_limit(&self, changes: Value, limit: &str) -> Seed {
         let m = self
             .post_as(
                 Svc::Manufacturer,
@@ -388,7 +394,7 @@ impl System {
                 Svc::Retailer,
                 "/api/retailers",
                 json!({"name": "Elektro Maier", "first_key": {
-                    "name": "e2e", "approval_limit": {"amount": "1000000.00", "currency": "EUR"}}}),
+                    "name": "e2e", "approval_limit": {"amount": limit, "currency": "EUR"}}}),
             )
             .await;
         let retailer_id: Uuid = serde_json::from_value(r["id"].clone()).unwrap();
@@ -763,9 +769,9 @@ pub async fn assert_messages(
     assert_eq!(outbox_counts(db).await, expect(sent), "{service}: outbox");
 }
 
-/// The counter `kummerer_messages_consumed_total` of one outcome, from a service's /metrics.
-pub async fn consumed(system: &System, svc: Svc, outcome: &str) -> u64 {
-    let text = system
+/// A service's /metrics page (Prometheus text).
+pub async fn metrics_text(system: &System, svc: Svc) -> String {
+    system
         .client
         .get(system.url(svc, "/metrics"))
         .send()
@@ -773,7 +779,50 @@ pub async fn consumed(system: &System, svc: Svc, outcome: &str) -> u64 {
         .unwrap()
         .text()
         .await
+        .unwrap()
+}
+
+/// Signs in on a page (`/desk`, `/crew`, `/dispatch`) as a browser would and returns the session
+/// cookie (`name=value`); the sign-in must answer 303 to the page. `client` must not follow
+/// redirects.
+pub async fn sign_in(
+    client: &reqwest::Client,
+    base: &str,
+    root: &str,
+    email: &str,
+    password: &str,
+) -> String {
+    use reqwest::StatusCode;
+    use reqwest::header::{CONTENT_TYPE, LOCATION, ORIGIN, SET_COOKIE};
+    let res = client
+        .post(format!("{base}{root}/sign-in"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(ORIGIN, base)
+        .body(format!(
+            "email={}&password={password}",
+            email.replace('@', "%40")
+        ))
+        .send()
+        .await
         .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::SEE_OTHER,
+        "{email} signs in on {root}"
+    );
+    assert_eq!(res.headers()[LOCATION], root);
+    res.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+        .find(|c| !c.contains("_probe=") && !c.ends_with('='))
+        .unwrap_or_else(|| panic!("no session cookie for {email}"))
+}
+
+/// The counter `kummerer_messages_consumed_total` of one outcome, from a service's /metrics.
+pub async fn consumed(system: &System, svc: Svc, outcome: &str) -> u64 {
+    let text = metrics_text(system, svc).await;
     text.lines()
         .filter(|l| {
             l.starts_with("kummerer_messages_consumed_total{")

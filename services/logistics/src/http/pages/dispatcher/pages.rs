@@ -124,11 +124,16 @@ pub async fn board(
         Err(DispatchError::Db(e)) => return Err(e.into()),
         Err(e) => return Err(Problem::internal(e)),
     };
-    let overdue = crate::db::overdue::of_carrier(db.get_ref(), s.account.carrier_id, Utc::now())
-        .await?
-        .into_iter()
-        .map(|j| row(&JobView::new(j, None)))
-        .collect();
+    let overdue = crate::db::overdue::of_carrier(
+        db.get_ref(),
+        s.account.carrier_id,
+        Utc::now(),
+        &crate::app::overdue::thresholds(),
+    )
+    .await?
+    .into_iter()
+    .map(|j| row(&JobView::new(j, None)))
+    .collect();
     let around = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     render(&Board {
         overdue,
