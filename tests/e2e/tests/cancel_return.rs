@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{DEADLINE, Seed, Svc, System, consumed, count, entry, retailer_key, strings};
+use common::{DEADLINE, Svc, System, consumed, count, entry, retailer_key, strings};
 use kummerer_contracts::topology::Service;
 use kummerer_testkit::eventually;
 use kummerer_testkit::service::publish_raw;
@@ -17,32 +17,12 @@ use uuid::Uuid;
 
 const WITHDRAWN: &str = "manufacturer.claim.return_withdrawn.v1";
 
-/// A depot of the seed's manufacturer, then an agreement version saying `must_return`.
-async fn must_return(system: &System, seed: &Seed) {
-    let mid = seed.manufacturer_id;
-    let key = Some(seed.manufacturer_key.as_str());
-    system.depot(seed).await;
-    let agreement = system.agreement_id(seed).await;
-    let version = system
-        .post_as(
-            Svc::Manufacturer,
-            &format!("/api/manufacturers/{mid}/agreements/{agreement}/versions"),
-            json!({"currency": "EUR", "coverage_months": 24, "doa_days": 14,
-                   "reimbursement_percent": "80",
-                   "handling_fee": {"amount": "25.00", "currency": "EUR"},
-                   "decision_deadline_days": 14, "unit_disposition": "must_return"}),
-            key,
-        )
-        .await;
-    assert_eq!(version["unit_disposition"], "must_return", "{version}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancelled_swap_whose_unit_was_asked_back_withdraws_the_return_in_every_service() {
     let system = System::start().await;
     let seed = system.seed().await;
     let carrier = system.carrier("Kurier Nord", "10").await;
-    must_return(&system, &seed).await;
+    system.must_return(&seed).await;
     let retailer = system.db(Svc::Retailer).await;
     let manufacturer = system.db(Svc::Manufacturer).await;
     let logistics = system.db(Svc::Logistics).await;

@@ -1,7 +1,8 @@
 //! Nobody waits forever, across the three real processes: a job nobody moves becomes overdue
 //! (logistics' sweep escalates it once, the dispatcher's board lists it at the top, the gauge
 //! `kummerer_logistics_jobs_overdue` counts it), and an approval request nobody answers is
-//! escalated and then expires, the case open again for a decision. The durations are the
+//! escalated and then expires, the case open again for a decision; a unit an agreement asks back
+//! is due by the manufacturer's setting and overdue past it. The durations are the
 //! services' settings, shortened to seconds here; the tests wait on conditions with deadlines.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -294,6 +295,91 @@ async fn an_approval_request_nobody_answers_is_escalated_then_expires_and_the_ca
         &[("SELECT count(*) FROM jobs", 0)],
     )
     .await;
+    system.assert_no_dead_letters().await;
+    system.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_unit_the_agreement_asks_back_is_due_by_the_setting_and_overdue_once_it_passed() {
+    // `must_return` asks for the unit within 4 s of the claim's arrival (30 days by default).
+    let system = System::start_with(Backends {
+        env: env(&[("KUMMERER_MUST_RETURN_WITHIN_S", "4")]),
+        ..Backends::default()
+    })
+    .await;
+    let seed = system.seed().await;
+    let carrier = system.carrier("Kurier Nord", "10").await;
+    system.must_return(&seed).await;
+
+    // A dead-on-arrival swap: accepted by rule, its unit asked back as the claim arrives.
+    let swap = system.swap(&seed, 1).await;
+    let claim = system
+        .claim_when(&seed, swap.claim_id, "asked back", |c| {
+            c["return_request"].is_object()
+        })
+        .await;
+    assert_eq!(claim["status"], "accepted", "{claim}");
+    let received: DateTime<Utc> = serde_json::from_value(claim["received_at"].clone()).unwrap();
+    let return_by: DateTime<Utc> =
+        serde_json::from_value(claim["return_request"]["return_by"].clone()).unwrap();
+    assert_eq!((return_by - received).num_seconds(), 4, "{claim}");
+
+    // Past it, the unit not at the depot: overdue for the manufacturer and on the carrier's list.
+    system
+        .claim_when(&seed, swap.claim_id, "overdue for its unit", |c| {
+            c["ball"]["holds"] == "return" && c["ball"]["overdue"] == true
+        })
+        .await;
+    let path = format!("/api/carriers/{}/return-shipments?status=open", carrier.id);
+    let item = eventually("the item overdue at the carrier", DEADLINE, || async {
+        let list = system
+            .get_as(Svc::Logistics, &path, Some(&carrier.token))
+            .await;
+        let items = list["items"].as_array()?.first()?["items"]
+            .as_array()?
+            .clone();
+        let item = items.first()?.clone();
+        (item["overdue"] == true).then_some(item)
+    })
+    .await;
+    assert_eq!(item["state"], "awaiting_collection", "{item}");
+    let at_carrier: DateTime<Utc> = serde_json::from_value(item["return_by"].clone()).unwrap();
+    assert_eq!(at_carrier, return_by, "{item}");
+
+    // Every database holds the same `return_by`; the retailer's case shows it.
+    let claim_id = swap.claim_id;
+    let by = return_by.to_rfc3339();
+    assert_counts(
+        &system.db(Svc::Manufacturer).await,
+        "manufacturer",
+        &[(
+            &format!(
+                "SELECT count(*) FROM claims WHERE id = '{claim_id}' AND status = 'accepted' \
+                 AND return_by = '{by}'"
+            ),
+            1,
+        )],
+    )
+    .await;
+    assert_counts(
+        &system.db(Svc::Logistics).await,
+        "logistics",
+        &[(
+            &format!(
+                "SELECT count(*) FROM return_items WHERE claim_id = '{claim_id}' \
+                 AND return_by = '{by}' AND withdrawn_at IS NULL"
+            ),
+            1,
+        )],
+    )
+    .await;
+    let case = system
+        .wait_timeline(&seed, swap.case_id, &["return_requested"])
+        .await;
+    let said: DateTime<Utc> =
+        serde_json::from_value(entry(&case, "return_requested")["details"]["return_by"].clone())
+            .unwrap();
+    assert_eq!(said, return_by, "{case}");
     system.assert_no_dead_letters().await;
     system.stop().await;
 }

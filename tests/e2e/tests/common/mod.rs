@@ -471,6 +471,26 @@ impl System {
         depot["id"].as_str().unwrap().to_owned()
     }
 
+    /// A depot of the seed's manufacturer, then an agreement version saying `must_return`.
+    pub async fn must_return(&self, seed: &Seed) {
+        let mid = seed.manufacturer_id;
+        let key = Some(seed.manufacturer_key.as_str());
+        self.depot(seed).await;
+        let agreement = self.agreement_id(seed).await;
+        let version = self
+            .post_as(
+                Svc::Manufacturer,
+                &format!("/api/manufacturers/{mid}/agreements/{agreement}/versions"),
+                json!({"currency": "EUR", "coverage_months": 24, "doa_days": 14,
+                       "reimbursement_percent": "80",
+                       "handling_fee": {"amount": "25.00", "currency": "EUR"},
+                       "decision_deadline_days": 14, "unit_disposition": "must_return"}),
+                key,
+            )
+            .await;
+        assert_eq!(version["unit_disposition"], "must_return", "{version}");
+    }
+
     /// A sale three days ago and a case for it; returns the case id and the serial.
     pub async fn open_case(&self, seed: &Seed, n: usize) -> (Uuid, String) {
         self.open_case_sold(seed, n, 3).await
