@@ -1,6 +1,7 @@
-//! Nobody waits forever, across the three real processes: a job nobody moves becomes overdue
-//! (logistics' sweep escalates it once, the dispatcher's board lists it at the top, the gauge
-//! `kummerer_logistics_jobs_overdue` counts it), and an approval request nobody answers is
+//! Nobody waits forever, across the three real processes: jobs nobody moves become overdue —
+//! one no carrier takes, one whose failed visit nobody reschedules — (logistics' sweep
+//! escalates each once, the dispatcher's board lists them at the top, the gauge
+//! `kummerer_logistics_jobs_overdue` counts them), and an approval request nobody answers is
 //! escalated and then expires, the case open again for a decision; a unit an agreement asks back
 //! is due by the manufacturer's setting and overdue past it. The durations are the
 //! services' settings, shortened to seconds here; the tests wait on conditions with deadlines.
@@ -53,22 +54,48 @@ async fn dispatcher(system: &System, carrier: &Carrier) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_visit_nobody_reschedules_becomes_overdue_on_the_board_and_the_metric() {
-    // A failed visit may wait 3 s for a new date (48 h by default); the sweep looks every second.
+async fn jobs_nobody_moves_become_overdue_on_the_board_and_the_metric() {
+    // A job on no crew is overdue 48 h before its window (24 h by default), so at once for a
+    // visit tomorrow; a failed visit may wait 3 s for a new date (48 h by default); the sweep
+    // looks every second.
     let system = System::start_with(Backends {
         env: env(&[
             ("KUMMERER_OVERDUE_SWEEP_SECONDS", "1"),
+            ("KUMMERER_JOB_UNASSIGNED_LEAD_SECONDS", "172800"),
             ("KUMMERER_JOB_RESCHEDULE_WITHIN_SECONDS", "3"),
-            // Not on a crew: due when its window starts (24 h before it by default).
-            ("KUMMERER_JOB_UNASSIGNED_LEAD_SECONDS", "0"),
         ]),
         ..Backends::default()
     })
     .await;
     let seed = system.seed().await;
-    let carrier = system.carrier("Kurier Spree", "10").await;
-    let swap = system.swap(&seed, 1).await;
     let logistics = system.db(Svc::Logistics).await;
+    let jobs_where = |cond: &str| format!("SELECT count(*) FROM jobs WHERE {cond}");
+
+    // 1. No carrier covers the customer's postcode: nobody takes the job; it is overdue at once
+    // and escalated to the operator (who must grant the region).
+    let first = system.swap(&seed, 1).await;
+    let unassigned = jobs_where(&format!(
+        "swap_id = '{}' AND crew_id IS NULL AND status = 'scheduled' \
+         AND escalated_for = 'unassigned' AND escalated_to = 'operator'",
+        first.swap_id
+    ));
+    eventually(
+        "the unassigned job escalated to the operator",
+        DEADLINE,
+        || async { (count(&logistics, &unassigned).await == 1).then_some(()) },
+    )
+    .await;
+    let first_job = system.job_of(&seed, first.swap_id).await;
+    assert_eq!(
+        (&first_job["holder"], &first_job["overdue"]),
+        (&json!("operator"), &json!("unassigned")),
+        "{first_job}"
+    );
+    let first_id = first_job["id"].as_str().unwrap().to_owned();
+
+    // 2. A carrier is granted the region: the next job goes to its crew, the crew holds it.
+    let carrier = system.carrier("Kurier Spree", "10").await;
+    let swap = system.swap(&seed, 2).await;
     let job_path = eventually("the job on the carrier's crew", DEADLINE, || async {
         let (status, jobs) = system
             .fetch(
@@ -77,14 +104,16 @@ async fn a_failed_visit_nobody_reschedules_becomes_overdue_on_the_board_and_the_
                 None,
             )
             .await;
-        let job = jobs["items"].as_array()?.first()?.clone();
+        let job = jobs["items"]
+            .as_array()?
+            .iter()
+            .find(|j| j["swap_id"] == swap.swap_id.to_string())?
+            .clone();
         (status.is_success() && job["crew_id"] == carrier.crew_id.to_string())
             .then(|| format!("/api/jobs/{}", job["id"].as_str().unwrap_or_default()))
     })
     .await;
     let job_id: Uuid = job_path.rsplit('/').next().unwrap().parse().unwrap();
-    // On the crew, its window tomorrow: the crew holds it, nothing overdue (the unassigned lead
-    // of 0 s would make it due only when its window starts anyway).
     let job = system.get(Svc::Logistics, &job_path).await;
     assert_eq!(
         (&job["holder"], &job["overdue"]),
@@ -131,12 +160,13 @@ async fn a_failed_visit_nobody_reschedules_becomes_overdue_on_the_board_and_the_
         (&json!("retailer"), &json!("not_rescheduled")),
         "{job}"
     );
-    // The metric counts it (the sweep sets the gauge each round).
-    eventually("the overdue gauge at 1", DEADLINE, || async {
-        (jobs_overdue(&system).await == Some(1.0)).then_some(())
+    // The metric counts both (the sweep sets the gauge each round).
+    eventually("the overdue gauge at 2", DEADLINE, || async {
+        (jobs_overdue(&system).await == Some(2.0)).then_some(())
     })
     .await;
-    // The dispatcher's board shows it at the top, marked overdue.
+    // The dispatcher's board shows both at the top, marked overdue: the failed one on its crew,
+    // the unassigned one now in its granted region.
     let cookie = dispatcher(&system, &carrier).await;
     let res = system
         .client
@@ -153,7 +183,9 @@ async fn a_failed_visit_nobody_reschedules_becomes_overdue_on_the_board_and_the_
         .unwrap_or_else(|| panic!("no overdue section: {board}"));
     assert!(
         section.contains(&format!("id=\"job-{job_id}\""))
-            && section.contains("data-overdue=\"not_rescheduled\""),
+            && section.contains("data-overdue=\"not_rescheduled\"")
+            && section.contains(&format!("id=\"job-{first_id}\""))
+            && section.contains("data-overdue=\"unassigned\""),
         "{board}"
     );
 
@@ -163,13 +195,29 @@ async fn a_failed_visit_nobody_reschedules_becomes_overdue_on_the_board_and_the_
     assert_counts(
         &logistics,
         "logistics",
-        &[(
-            &format!(
-                "SELECT count(*) FROM job_events WHERE job_id = '{job_id}' AND kind = 'escalated' \
-                 AND details->>'overdue' = 'not_rescheduled' AND details->>'holder' = 'retailer'"
+        &[
+            (
+                &format!(
+                    "SELECT count(*) FROM job_events WHERE job_id = '{job_id}' \
+                     AND kind = 'escalated' AND details->>'overdue' = 'not_rescheduled' \
+                     AND details->>'holder' = 'retailer'"
+                ),
+                1,
             ),
-            1,
-        )],
+            (
+                &format!(
+                    "SELECT count(*) FROM job_events WHERE job_id = '{first_id}' \
+                     AND kind = 'escalated' AND details->>'overdue' = 'unassigned' \
+                     AND details->>'holder' = 'operator'"
+                ),
+                1,
+            ),
+            (
+                "SELECT count(*) FROM job_events WHERE kind = 'escalated'",
+                2,
+            ),
+            (&unassigned, 1),
+        ],
     )
     .await;
     let retailer = system.db(Svc::Retailer).await;
