@@ -435,6 +435,8 @@ struct Job {
     progress: Progress,
     attempts: u32,
     on_a_crew: bool,
+    /// Some carrier is granted the job's postcode (else the operator holds an unassigned job).
+    covered: bool,
     /// Minutes since the model's start.
     window_start: i64,
     changed_at: i64,
@@ -448,7 +450,7 @@ impl Job {
             window_start: at(self.window_start),
             window_end: at(self.window_start + WINDOW),
             changed_at: at(self.changed_at),
-            covered: true,
+            covered: self.covered,
         }
     }
 
@@ -476,6 +478,7 @@ struct Item {
 /// What can happen to the job and its return; `Redelivered` applies the last message again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Op {
+    GrantRegion,
     Assign,
     Step(Step),
     CompleteAtOnce,
@@ -519,6 +522,7 @@ impl Yard {
             },
             attempts: 0,
             on_a_crew: false,
+            covered: false,
             window_start: 1440,
             changed_at: 0,
         };
@@ -560,7 +564,10 @@ impl Yard {
         let mut ops = Vec::new();
         let open = !self.job.terminal();
         if open {
-            if !self.job.on_a_crew {
+            if !self.job.covered {
+                ops.push(Op::GrantRegion);
+            }
+            if !self.job.on_a_crew && self.job.covered {
                 ops.push(Op::Assign);
             }
             ops.extend([
@@ -586,7 +593,8 @@ impl Yard {
         }
         if let Some(state) = self.item_state() {
             match state {
-                ItemState::AwaitingCarrier => ops.push(Op::TakeFromPool),
+                ItemState::AwaitingCarrier if self.job.covered => ops.push(Op::TakeFromPool),
+                ItemState::AwaitingCarrier => {}
                 ItemState::AwaitingCollection | ItemState::Ready => {
                     ops.extend([Op::Dispatch(true), Op::Dispatch(false)])
                 }
@@ -609,6 +617,7 @@ impl Yard {
         let job = self.job;
         let p = job.progress;
         match op {
+            Op::GrantRegion => self.job.covered = true,
             Op::Assign => {
                 if !job.terminal() {
                     self.job.on_a_crew = true;
@@ -864,8 +873,9 @@ impl Yard {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
-    /// Logistics' job (scheduled, on a crew, on the way, delivered, collected, completed, failed
-    /// and revisited or waiting, rescheduled, cancelled) and its return item (asked back into a
+    /// Logistics' job (scheduled on no crew — with no carrier granted its postcode, or one — on a
+    /// crew, on the way, delivered, collected, completed, failed and revisited or waiting,
+    /// rescheduled, cancelled) and its return item (asked back into a
     /// shipment or the pool, taken, dispatched with or without it, arrived, withdrawn, overdue),
     /// with redeliveries (the same message applied again must change nothing) and cancellations
     /// racing the crew's steps: after every step each open job and item has one holder and a due
