@@ -379,6 +379,7 @@ mod cancel;
 mod cookie_check;
 mod dashboard;
 mod duplicates;
+mod first_day;
 mod forms;
 mod import;
 mod limits;
