@@ -387,6 +387,7 @@ mod refusals;
 mod request_deadlines;
 mod requests;
 mod search;
+mod search_browser;
 mod setup;
 mod sign_in;
 mod status_link;

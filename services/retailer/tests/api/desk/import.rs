@@ -7,7 +7,7 @@ use super::setup::*;
 use super::*;
 
 /// `text` in Windows-1252, as Excel saves "CSV (Trennzeichen-getrennt)" in Germany.
-fn windows_1252(text: &str) -> Vec<u8> {
+pub(super) fn windows_1252(text: &str) -> Vec<u8> {
     text.chars()
         .map(|c| match c {
             '€' => 0x80,
@@ -17,9 +17,9 @@ fn windows_1252(text: &str) -> Vec<u8> {
         .collect()
 }
 
-const GERMAN_HEADER: &str = "Bonnummer;Artikelnummer;Seriennummer;Preis;Währung;Verkaufsdatum;Kunde;Telefon;Straße;PLZ;Ort;Land";
+pub(super) const GERMAN_HEADER: &str = "Bonnummer;Artikelnummer;Seriennummer;Preis;Währung;Verkaufsdatum;Kunde;Telefon;Straße;PLZ;Ort;Land";
 
-fn german_day(days_ago: i64) -> String {
+pub(super) fn german_day(days_ago: i64) -> String {
     (Utc::now() - Span::days(days_ago))
         .format("%d.%m.%Y")
         .to_string()
