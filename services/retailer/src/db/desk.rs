@@ -200,7 +200,8 @@ pub async fn retailer_country<C: ConnectionTrait>(
 /// Fewest digits of a search term read as (the start of) a phone number.
 const PHONE_DIGITS_MIN: usize = 4;
 
-/// A retailer's sales matching the desk's one search box, latest sale first, at most `limit`:
+/// A retailer's sales matching the desk's one search box, at most `limit`, the whole serial or
+/// receipt typed first, then the latest sale first:
 /// the receipt number in any case; the serial in any case, whole or in part; the start of any
 /// word of the customer's name, in any case ("Mustermann" finds "Erika Mustermann"); the start
 /// of the customer's phone number in any national or international format (both sides in
@@ -234,7 +235,8 @@ pub async fn search_sales<C: ConnectionTrait>(
         r"SELECT * FROM sales
         WHERE retailer_id = $1
           AND (lower(receipt_no) = lower($2) OR serial ILIKE $3 OR customer_name ~* $4 {phone})
-        ORDER BY sold_at DESC, id DESC
+        ORDER BY (lower(serial) = lower($2) OR lower(receipt_no) = lower($2)) DESC,
+                 sold_at DESC, id DESC
         LIMIT $5"
     );
     sales::Entity::find()
