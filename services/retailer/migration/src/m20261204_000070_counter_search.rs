@@ -4,7 +4,9 @@
 //!
 //! - `pg_trgm` GIN indexes on `serial` and `customer_name` (partial, case-insensitive serials;
 //!   the start of any word of a name);
-//! - a btree on `(retailer_id, lower(receipt_no))`;
+//! - btrees on `(retailer_id, lower(receipt_no))` and `(retailer_id, lower(serial))` (a whole
+//!   receipt number or serial, in any case), and on `(retailer_id, sold_at DESC, id DESC)` (a
+//!   term matching thousands of sales: the latest 50 in index order);
 //! - the customer's phone normalised to E.164 (`customer_phone_e164`, written by the service on
 //!   every insert, backfilled here) with a btree on `(retailer_id, customer_phone_e164)` in the
 //!   "C" collation, so that a prefix is a range scan;
@@ -86,6 +88,8 @@ ALTER TABLE sales ADD COLUMN customer_phone_e164 text COLLATE "C" NOT NULL DEFAU
         db.execute_unprepared(
             r#"
 CREATE INDEX sales_receipt_ci ON sales (retailer_id, lower(receipt_no));
+CREATE INDEX sales_serial_ci ON sales (retailer_id, lower(serial));
+CREATE INDEX sales_latest ON sales (retailer_id, sold_at DESC, id DESC);
 CREATE INDEX sales_serial_trgm ON sales USING gin (serial gin_trgm_ops);
 CREATE INDEX sales_name_trgm ON sales USING gin (customer_name gin_trgm_ops);
 CREATE INDEX sales_phone_e164 ON sales (retailer_id, customer_phone_e164);
@@ -104,6 +108,8 @@ DROP INDEX sales_phone_e164;
 DROP INDEX sales_name_trgm;
 DROP INDEX sales_serial_trgm;
 DROP INDEX sales_receipt_ci;
+DROP INDEX sales_serial_ci;
+DROP INDEX sales_latest;
 ALTER TABLE sales DROP COLUMN customer_phone_e164;
 ALTER TABLE retailers DROP COLUMN country;
 "#,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Statement,
+    Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -200,53 +200,80 @@ pub async fn retailer_country<C: ConnectionTrait>(
 /// Fewest digits of a search term read as (the start of) a phone number.
 const PHONE_DIGITS_MIN: usize = 4;
 
-/// A retailer's sales matching the desk's one search box, at most `limit`, the whole serial or
-/// receipt typed first, then the latest sale first:
-/// the receipt number in any case; the serial in any case, whole or in part; the start of any
-/// word of the customer's name, in any case ("Mustermann" finds "Erika Mustermann"); the start
-/// of the customer's phone number in any national or international format (both sides in
-/// E.164, a number without country code read in the retailer's country). Only the retailer's
-/// own sales. Every branch has its index (`m20261204_000070_counter_search`).
-pub async fn search_sales<C: ConnectionTrait>(
+/// A retailer's sales matching the desk's one search box, at most `limit`. A whole receipt
+/// number or serial typed (in any case) finds exactly those sales. Otherwise, latest sale
+/// first: part of a serial, in any case; the start of any word of the customer's name, in any
+/// case ("Mustermann" finds "Erika Mustermann"; only for a term without digits); the start of
+/// the customer's phone number in any national or international format (both sides in E.164, a
+/// number without country code read in the retailer's country). Only the retailer's own sales.
+/// Every branch has its index (`m20261204_000070_counter_search`).
+pub async fn search_sales<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     retailer_id: Uuid,
     q: &str,
     limit: u64,
 ) -> Result<Vec<sales::Model>, DbErr> {
+    let exact = sales::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            r"SELECT * FROM sales
+            WHERE retailer_id = $1 AND (lower(receipt_no) = lower($2) OR lower(serial) = lower($2))
+            ORDER BY sold_at DESC, id DESC
+            LIMIT $3",
+            [retailer_id.into(), q.into(), (limit as i64).into()],
+        ))
+        .all(db)
+        .await?;
+    if !exact.is_empty() {
+        return Ok(exact);
+    }
     let country = retailer_country(db, retailer_id).await?;
-    let serial = format!("%{}%", like_literal(q));
-    let mut values: Vec<sea_orm::Value> = vec![
-        retailer_id.into(),
-        q.into(),
-        serial.into(),
-        word_start(q).into(),
-        (limit as i64).into(),
-    ];
-    let phone = match phone::e164_prefix(q, &country, PHONE_DIGITS_MIN) {
-        Some(prefix) => {
-            // E.164 is `+` and digits: `:` sorts right after `9` ("C" collation).
-            values.push(format!("{prefix}:").into());
-            values.insert(5, prefix.into());
-            "OR (customer_phone_e164 >= $6 AND customer_phone_e164 < $7)"
-        }
-        None => "",
-    };
+    let mut values: Vec<sea_orm::Value> = vec![retailer_id.into(), (limit as i64).into()];
+    let mut branches = Vec::new();
+    // Part of a serial (serials have no spaces: "Erika Mustermann" or "030 555" are no serial).
+    if !q.contains(char::is_whitespace) {
+        values.push(format!("%{}%", like_literal(q)).into());
+        branches.push(format!("serial ILIKE ${}", values.len()));
+    }
+    if !q.chars().any(|c| c.is_ascii_digit()) {
+        values.push(word_start(q).into());
+        branches.push(format!("customer_name ~* ${}", values.len()));
+    }
+    if let Some(prefix) = phone::e164_prefix(q, &country, PHONE_DIGITS_MIN) {
+        // E.164 is `+` and digits: `:` sorts right after `9` ("C" collation).
+        values.push(format!("{prefix}:").into());
+        values.push(prefix.into());
+        let (hi, lo) = (values.len() - 1, values.len());
+        branches.push(format!(
+            "(customer_phone_e164 >= ${lo} AND customer_phone_e164 < ${hi})"
+        ));
+    }
+    if branches.is_empty() {
+        // Digits and spaces, not a phone number: nothing can match.
+        return Ok(Vec::new());
+    }
     let sql = format!(
         r"SELECT * FROM sales
-        WHERE retailer_id = $1
-          AND (lower(receipt_no) = lower($2) OR serial ILIKE $3 OR customer_name ~* $4 {phone})
-        ORDER BY (lower(serial) = lower($2) OR lower(receipt_no) = lower($2)) DESC,
-                 sold_at DESC, id DESC
-        LIMIT $5"
+        WHERE retailer_id = $1 AND ({})
+        ORDER BY sold_at DESC, id DESC
+        LIMIT $2",
+        branches.join(" OR ")
     );
-    sales::Entity::find()
+    // Planned for these values every time: a generic plan (the prepared statement's, after a
+    // few executions) cannot tell a rare term from a common one and walks the whole retailer.
+    let txn = db.begin().await?;
+    ConnectionTrait::execute_unprepared(&txn, "SET LOCAL plan_cache_mode = force_custom_plan")
+        .await?;
+    let found = sales::Entity::find()
         .from_raw_sql(Statement::from_sql_and_values(
             DbBackend::Postgres,
             sql,
             values,
         ))
-        .all(db)
-        .await
+        .all(&txn)
+        .await?;
+    sea_orm::TransactionSession::commit(txn).await?;
+    Ok(found)
 }
 
 pub async fn find_sale<C: ConnectionTrait>(

@@ -32,6 +32,14 @@ async fn the_counter_search_finds_what_the_clerk_types_and_only_the_retailers_ow
         ("Hans-Peter von Müller", "030 5550106"),
     )
     .await;
+    // A: a serial that starts like the first one.
+    let a3 = sold(
+        &svc,
+        a.retailer_id,
+        ("R-3", "SN-AB-47110"),
+        ("Otto Normal", "+49 40 1111111"),
+    )
+    .await;
     // B, another retailer: the same customer, phone and receipt number.
     let b = desk_shop(&svc, "Technik Huber", "SN-B-1", "Erika Mustermann").await;
     let b2 = sold(
@@ -50,7 +58,7 @@ async fn the_counter_search_finds_what_the_clerk_types_and_only_the_retailers_ow
             vec![]
         )
         .await,
-        "+49301234567 +49305550106"
+        "+49301234567 +49305550106 +49401111111"
     );
 
     let cases: [(&str, &[Uuid]); 20] = [
@@ -62,22 +70,22 @@ async fn the_counter_search_finds_what_the_clerk_types_and_only_the_retailers_ow
         ("müller", &[a2]),            // lower case umlaut
         ("von", &[a2]),               // any word
         ("ller", &[]),                // not the start of a word
-        ("sn-ab-4711", &[a1]),        // serial in lower case
-        ("4711", &[a1]),              // part of a serial
-        ("AB12CD", &[a2]),            // start of a serial, other case
-        ("cd-998", &[a2]),            // middle of a serial
-        ("030 5550106", &[a2]),       // national, stored national
-        ("+49 30 5550106", &[a2]),    // international, stored national
-        ("0049 30 555 0106", &[a2]),  // international with 00
-        ("030 1234567", &[a1]),       // national, stored international
+        ("sn-ab-4711", &[a1]), // a whole serial: that unit only        // serial in lower case
+        ("4711", &[a1, a3]),   // part of a serial
+        ("AB12CD", &[a2]),     // start of a serial, other case
+        ("cd-998", &[a2]),     // middle of a serial
+        ("030 5550106", &[a2]), // national, stored national
+        ("+49 30 5550106", &[a2]), // international, stored national
+        ("0049 30 555 0106", &[a2]), // international with 00
+        ("030 1234567", &[a1]), // national, stored international
         ("+49 (30) 123-4567", &[a1]), // international, punctuated
-        ("030 555", &[a2]),           // the start of a number
-        ("rx-2026-77", &[a2]),        // receipt in lower case
-        ("r-1", &[a1]),               // receipt in lower case
+        ("030 555", &[a2]),    // the start of a number
+        ("rx-2026-77", &[a2]), // receipt in lower case
+        ("r-1", &[a1]),        // receipt in lower case
     ];
     let clerk = browser();
     signed_in(&svc, &clerk, &a.email).await;
-    let all = [a1, a2, b.sale_id, b2];
+    let all = [a1, a2, a3, b.sale_id, b2];
     for (q, expected) in cases {
         let (status, html) = page(&svc, &clerk, &format!("/desk?q={}", urlencode(q))).await;
         assert_eq!(status, 200, "{q}");
