@@ -251,37 +251,48 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     println!("the first name {first_name:?} matches {matches} sales of the retailer");
 
-    // The desk's counter search (`retailer::db::desk::search_sales`), for the plans.
+    // The desk's counter search (`retailer::db::desk::search_sales`), for the plans: a whole
+    // receipt number or serial (the first query), else the branches that apply to the term.
     let search = |name: &str, q: &str| {
-        let word: String = q
-            .chars()
-            .flat_map(|c| {
-                (!c.is_alphanumeric())
-                    .then_some('\\')
-                    .into_iter()
-                    .chain([c])
-            })
-            .collect();
-        let phone = retailer::domain::phone::e164_prefix(q, "DE", 4).map_or(String::new(), |p| {
-            format!(
-                "OR (customer_phone_e164 >= {} AND customer_phone_e164 < {})",
+        let exact = format!(
+            "SELECT * FROM sales WHERE retailer_id = '{retailer}' \
+             AND (lower(receipt_no) = lower({q}) OR lower(serial) = lower({q})) \
+             ORDER BY sold_at DESC, id DESC LIMIT 50",
+            q = lit(q)
+        );
+        let whole = q.eq_ignore_ascii_case(&receipt) || q.eq_ignore_ascii_case(&serial);
+        let mut branches = Vec::new();
+        if !q.contains(char::is_whitespace) {
+            branches.push(format!("serial ILIKE {}", lit(&format!("%{q}%"))));
+        }
+        if !q.chars().any(|c| c.is_ascii_digit()) {
+            let word: String = q
+                .chars()
+                .flat_map(|c| {
+                    (!c.is_alphanumeric())
+                        .then_some('\\')
+                        .into_iter()
+                        .chain([c])
+                })
+                .collect();
+            branches.push(format!("customer_name ~* {}", lit(&format!("\\m{word}"))));
+        }
+        if let Some(p) = retailer::domain::phone::e164_prefix(q, "DE", 4) {
+            branches.push(format!(
+                "(customer_phone_e164 >= {} AND customer_phone_e164 < {})",
                 lit(&p),
                 lit(&format!("{p}:"))
-            )
-        });
+            ));
+        }
+        let broad = format!(
+            "SELECT * FROM sales WHERE retailer_id = '{retailer}' AND ({}) \
+             ORDER BY sold_at DESC, id DESC LIMIT 50",
+            branches.join(" OR ")
+        );
         Probe {
             name: name.to_owned(),
             path: format!("/desk?q={}", encode(q)),
-            sql: format!(
-                "SELECT * FROM sales WHERE retailer_id = '{retailer}' \
-                 AND (lower(receipt_no) = lower({q}) OR serial ILIKE {part} \
-                 OR customer_name ~* {word} {phone}) \
-                 ORDER BY (lower(serial) = lower({q}) OR lower(receipt_no) = lower({q})) DESC, \
-                 sold_at DESC, id DESC LIMIT 50",
-                q = lit(q),
-                part = lit(&format!("%{q}%")),
-                word = lit(&format!("\\m{word}")),
-            ),
+            sql: if whole { exact } else { broad },
         }
     };
     let surname = full_name.split(' ').nth(1).unwrap_or("Müller").to_owned();
