@@ -200,9 +200,9 @@ for loc in "Lager Mitte" "Lager Neukölln"; do
 done
 desk_form /admin/staff email="$MANAGER" name="Murat Yilmaz" role=manager password="$PASSWORD" \
   store_id="$store_mitte"
+# The first clerk comes with the clerks' authority limit (the form asks for it).
 desk_form /admin/staff email="$CLERK" name="Clara Becker" role=clerk password="$PASSWORD" \
-  store_id="$store_neukoelln"
-desk_form /admin/limits/clerk amount=600.00 currency=EUR
+  store_id="$store_neukoelln" clerk_limit=600.00 clerk_limit_currency=EUR
 desk_form /admin/limits/manager amount=2500.00 currency=EUR
 
 say "carrier Spree Logistik (operator): region Berlin 1x, two crews, a dispatcher"

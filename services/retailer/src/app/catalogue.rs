@@ -6,7 +6,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
 use crate::db::{self, products, retailers, sales};
-use crate::domain::{PriceError, check_price_paid};
+use crate::domain::{PriceError, check_price_paid, phone};
 use crate::settings::SalesConfig;
 
 /// Creates a retailer.
@@ -121,6 +121,7 @@ pub async fn record_sale(
         currency: new.price_paid.currency.to_string(),
         sold_at: new.sold_at,
         customer_name: customer.name,
+        customer_phone_e164: phone::e164(&customer.phone, &customer.country).unwrap_or_default(),
         customer_phone: customer.phone,
         street: customer.street,
         postcode: customer.postcode,

@@ -14,14 +14,19 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::db::imports;
-use crate::domain::{ImportStatus, check_price_paid};
+use crate::domain::{ImportStatus, check_price_paid, phone};
 use crate::settings::SalesConfig;
 
-/// An error on a line of the file (`field` `file` or `row` for the whole file or line).
-#[derive(Debug, Clone)]
+/// An error on a line of the file (`field` `file` or `row` for the whole file or line): the
+/// column, the value found there (as typed; empty when it is about a missing value), and what
+/// was expected.
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct RowError {
     pub line: usize,
+    #[serde(rename = "column")]
     pub field: String,
+    pub value: String,
+    #[serde(rename = "expected")]
     pub message: String,
 }
 
@@ -29,7 +34,15 @@ pub fn row_error(line: usize, field: &str, message: impl Into<String>) -> RowErr
     RowError {
         line,
         field: field.to_owned(),
+        value: String::new(),
         message: message.into(),
+    }
+}
+
+impl RowError {
+    fn with_value(mut self, value: impl Into<String>) -> RowError {
+        self.value = value.into();
+        self
     }
 }
 
@@ -47,6 +60,8 @@ pub struct CsvRow {
 #[derive(Debug, Clone)]
 pub struct RowValues {
     pub price: Money,
+    /// The price as the file has it (`1.299,00`), for an error about it.
+    pub price_typed: String,
     pub sold_at: DateTime<Utc>,
     pub customer: Address,
 }
@@ -89,13 +104,13 @@ async fn check<C: ConnectionTrait>(
         let mut found = Vec::new();
         let product = products.get(&r.sku).map(|(id, _)| *id);
         match (products.get(&r.sku), &r.values) {
-            (None, _) if !r.sku.is_empty() => {
-                found.push(row_error(line, "sku", "no product with this SKU"))
-            }
+            (None, _) if !r.sku.is_empty() => found
+                .push(row_error(line, "sku", "the SKU of one of your products").with_value(&r.sku)),
             (Some((_, list)), Ok(values)) => {
                 if let Err(e) = check_price_paid(&values.price, list, sales.price_tolerance_percent)
                 {
-                    found.push(row_error(line, "price_paid", e.to_string()));
+                    let typed = &values.price_typed;
+                    found.push(row_error(line, "price_paid", e.to_string()).with_value(typed));
                 }
             }
             _ => {}
@@ -107,10 +122,10 @@ async fn check<C: ConnectionTrait>(
                     "receipt {} with serial {} is already imported",
                     r.receipt_no, r.serial
                 );
-                found.push(row_error(line, "receipt_no", message));
+                found.push(row_error(line, "receipt_no", message).with_value(&r.receipt_no));
             } else if let Some(first) = seen.get(&key) {
                 let message = format!("the same receipt and serial as line {first}");
-                found.push(row_error(line, "receipt_no", message));
+                found.push(row_error(line, "receipt_no", message).with_value(&r.receipt_no));
             } else {
                 seen.insert(key, line);
             }
@@ -152,6 +167,7 @@ async fn insert<C: ConnectionTrait>(
                 "serial": r.serial, "price_paid": v.price.amount,
                 "currency": v.price.currency.to_string(), "sold_at": v.sold_at,
                 "customer_name": c.name, "customer_phone": c.phone, "street": c.street,
+                "customer_phone_e164": phone::e164(&c.phone, &c.country).unwrap_or_default(),
                 "postcode": c.postcode, "city": c.city, "country": c.country,
             })
         })

@@ -14,15 +14,7 @@ pub async fn limit_of<C: ConnectionTrait>(
     retailer_id: Uuid,
     role: Role,
 ) -> Result<Limit, DbErr> {
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "SELECT amount, currency::text AS currency FROM authority_limits \
-             WHERE retailer_id = $1 AND role = $2",
-            [retailer_id.into(), role.as_string().into()],
-        ))
-        .await?;
-    match row {
+    match set_row(db, retailer_id, role).await? {
         None => Ok(Limit::default_for(role)),
         Some(row) => {
             let amount: Decimal = row.try_get("", "amount")?;
@@ -30,6 +22,21 @@ pub async fn limit_of<C: ConnectionTrait>(
             Ok(Limit::UpTo(money(amount, &currency)?))
         }
     }
+}
+
+/// The role's limit as the retailer set it, if it did.
+async fn set_row<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    role: Role,
+) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+    db.query_one_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT amount, currency::text AS currency FROM authority_limits \
+         WHERE retailer_id = $1 AND role = $2",
+        [retailer_id.into(), role.as_string().into()],
+    ))
+    .await
 }
 
 /// Sets (or replaces) the role's limit at this retailer.
@@ -54,4 +61,13 @@ pub async fn set_limit<C: ConnectionTrait>(
     ))
     .await?;
     Ok(())
+}
+
+/// Whether the retailer has set the role's limit (rather than living with its default).
+pub async fn is_set<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    role: Role,
+) -> Result<bool, DbErr> {
+    Ok(set_row(db, retailer_id, role).await?.is_some())
 }

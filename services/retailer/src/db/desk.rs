@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    Statement,
+    Statement, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::{cases, insert_new, sales, sessions, staff};
+use crate::domain::phone;
 
 /// `false` when the e-mail is taken.
 pub async fn insert_staff<C: ConnectionTrait>(db: &C, row: staff::Model) -> Result<bool, DbErr> {
@@ -165,47 +166,114 @@ fn like_literal(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// A retailer's sales matching the desk's one search box: the receipt number or serial exactly,
-/// the start of the customer's name (any case), or the start of the phone number's digits
-/// (at least 4). Latest sale first, at most `limit`.
-pub async fn search_sales<C: ConnectionTrait>(
+/// `q` as a PostgreSQL regular expression matching it literally at the start of a word.
+fn word_start(q: &str) -> String {
+    let mut re = String::from("\\m");
+    for c in q.chars() {
+        if !c.is_alphanumeric() {
+            re.push('\\');
+        }
+        re.push(c);
+    }
+    re
+}
+
+/// The country a retailer's staff type phone numbers in (the region of a number typed without
+/// its country code).
+pub async fn retailer_country<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+) -> Result<String, DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT country FROM retailers WHERE id = $1",
+            [retailer_id.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get("", "country")?,
+        None => "DE".to_owned(),
+    })
+}
+
+/// Fewest digits of a search term read as (the start of) a phone number.
+const PHONE_DIGITS_MIN: usize = 4;
+
+/// A retailer's sales matching the desk's one search box, at most `limit`. A whole receipt
+/// number or serial typed (in any case) finds exactly those sales. Otherwise, latest sale
+/// first: part of a serial, in any case; the start of any word of the customer's name, in any
+/// case ("Mustermann" finds "Erika Mustermann"; only for a term without digits); the start of
+/// the customer's phone number in any national or international format (both sides in E.164, a
+/// number without country code read in the retailer's country). Only the retailer's own sales.
+/// Every branch has its index (`m20261204_000070_counter_search`).
+pub async fn search_sales<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     retailer_id: Uuid,
     q: &str,
     limit: u64,
 ) -> Result<Vec<sales::Model>, DbErr> {
-    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-    let phone_like = q
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-/()".contains(c));
-    let phone = if phone_like && digits.len() >= 4 {
-        format!("{digits}%")
-    } else {
-        // Digits only: matches no phone.
-        "x".to_owned()
-    };
-    let name = format!("{}%", like_literal(&q.to_lowercase()));
-    let sql = r"SELECT * FROM sales
-        WHERE retailer_id = $1
-          AND (receipt_no = $2 OR serial = $2
-               OR lower(customer_name) LIKE $3
-               OR regexp_replace(customer_phone, '[^0-9]', '', 'g') LIKE $4)
+    let exact = sales::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            r"SELECT * FROM sales
+            WHERE retailer_id = $1 AND (lower(receipt_no) = lower($2) OR lower(serial) = lower($2))
+            ORDER BY sold_at DESC, id DESC
+            LIMIT $3",
+            [retailer_id.into(), q.into(), (limit as i64).into()],
+        ))
+        .all(db)
+        .await?;
+    if !exact.is_empty() {
+        return Ok(exact);
+    }
+    let country = retailer_country(db, retailer_id).await?;
+    let mut values: Vec<sea_orm::Value> = vec![retailer_id.into(), (limit as i64).into()];
+    let mut branches = Vec::new();
+    // Part of a serial (serials have no spaces: "Erika Mustermann" or "030 555" are no serial).
+    if !q.contains(char::is_whitespace) {
+        values.push(format!("%{}%", like_literal(q)).into());
+        branches.push(format!("serial ILIKE ${}", values.len()));
+    }
+    if !q.chars().any(|c| c.is_ascii_digit()) {
+        values.push(word_start(q).into());
+        branches.push(format!("customer_name ~* ${}", values.len()));
+    }
+    if let Some(prefix) = phone::e164_prefix(q, &country, PHONE_DIGITS_MIN) {
+        // E.164 is `+` and digits: `:` sorts right after `9` ("C" collation).
+        values.push(format!("{prefix}:").into());
+        values.push(prefix.into());
+        let (hi, lo) = (values.len() - 1, values.len());
+        branches.push(format!(
+            "(customer_phone_e164 >= ${lo} AND customer_phone_e164 < ${hi})"
+        ));
+    }
+    if branches.is_empty() {
+        // Digits and spaces, not a phone number: nothing can match.
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        r"SELECT * FROM sales
+        WHERE retailer_id = $1 AND ({})
         ORDER BY sold_at DESC, id DESC
-        LIMIT $5";
-    sales::Entity::find()
+        LIMIT $2",
+        branches.join(" OR ")
+    );
+    // Planned for these values every time: a generic plan (the prepared statement's, after a
+    // few executions) cannot tell a rare term from a common one and walks the whole retailer.
+    let txn = db.begin().await?;
+    ConnectionTrait::execute_unprepared(&txn, "SET LOCAL plan_cache_mode = force_custom_plan")
+        .await?;
+    let found = sales::Entity::find()
         .from_raw_sql(Statement::from_sql_and_values(
             DbBackend::Postgres,
             sql,
-            [
-                retailer_id.into(),
-                q.into(),
-                name.into(),
-                phone.into(),
-                (limit as i64).into(),
-            ],
+            values,
         ))
-        .all(db)
-        .await
+        .all(&txn)
+        .await?;
+    sea_orm::TransactionSession::commit(txn).await?;
+    Ok(found)
 }
 
 pub async fn find_sale<C: ConnectionTrait>(

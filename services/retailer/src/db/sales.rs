@@ -16,6 +16,8 @@ pub struct Model {
     pub sold_at: DateTimeUtc,
     pub customer_name: String,
     pub customer_phone: String,
+    /// `customer_phone` in E.164 (`''` when it is not a phone number): what the search matches.
+    pub customer_phone_e164: String,
     pub street: String,
     pub postcode: String,
     pub city: String,

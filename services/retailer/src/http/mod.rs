@@ -5,6 +5,7 @@
 //! retailer's ids answer 404, as unknown ones do.
 
 pub mod api;
+pub mod import_file;
 pub mod input;
 pub mod openapi;
 pub mod pages;
@@ -16,8 +17,8 @@ use actix_web::{FromRequest, Handler, Responder, Scope, guard, web};
 use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use api::{
-    admin_auth, authority, cancel, cases, disputes, entitlement, information, key_auth, keys,
-    ledger, products, resubmit, retailers, sales, staff,
+    admin_auth, authority, cancel, cases, disputes, entitlement, imports, information, key_auth,
+    keys, ledger, products, resubmit, retailers, sales, staff,
 };
 use pages::status;
 
@@ -79,6 +80,20 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
     let scope = keyed(scope, &d, Method::GET, "/{rid}/products", products::list);
     let scope = keyed(scope, &d, Method::POST, "/{rid}/sales", sales::create);
     let scope = keyed(scope, &d, Method::GET, "/{rid}/sales", sales::search);
+    // The POS file as the body: larger than the default payload limit.
+    let import_path = "/{rid}/sales/imports";
+    let scope = scope.service(
+        d.resource_door(
+            web::resource(import_path)
+                .guard(guard::Method(Method::POST))
+                .app_data(web::PayloadConfig::new(import_file::MAX_BYTES + 64 * 1024))
+                .wrap(from_fn(admin_auth::require)),
+            import_path,
+            Method::POST,
+            Access::TenantAdmin,
+            imports::upload,
+        ),
+    );
     let scope = keyed(
         scope,
         &d,

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::CaseEventError;
 use crate::db::{self, sales, swaps};
+use crate::domain::phone;
 
 /// Records `serial`, delivered at `at` for `swap` (whose case is on the sale `sale_id`), as the
 /// customer's unit; nothing when the case already has its replacement or the crew reported no
@@ -39,6 +40,7 @@ pub(super) async fn record_replacement(
         sold_at: at,
         customer_name: swap.address_name.clone(),
         customer_phone: swap.address_phone.clone(),
+        customer_phone_e164: phone::e164(&swap.address_phone, &swap.country).unwrap_or_default(),
         street: swap.street.clone(),
         postcode: swap.postcode.clone(),
         city: swap.city.clone(),

@@ -12,9 +12,9 @@ use uuid::Uuid;
 
 use crate::app::actor;
 use crate::app::catalogue::{self, SaleError, record_sale};
-use crate::db;
 use crate::db::integration_keys::Made;
-use crate::domain::{CODE_MAX, PriceError, check_sold_at};
+use crate::db::{self, desk};
+use crate::domain::{CODE_MAX, LIST_LIMIT, PriceError, check_sold_at};
 use crate::http::api::key_auth::ApiKey;
 use crate::http::api::retailers::existing;
 use crate::http::input::{AddressBody, invalid};
@@ -71,10 +71,13 @@ pub async fn create(
 pub struct SalesQuery {
     pub serial: Option<String>,
     pub receipt_no: Option<String>,
+    /// The counter search: what the desk's search box finds (see [`desk::search_sales`]).
+    pub q: Option<String>,
 }
 
-/// `GET /api/retailers/{rid}/sales?serial=…&receipt_no=…` (at least one) → `{items}`, latest
-/// sale first.
+/// `GET /api/retailers/{rid}/sales?serial=…&receipt_no=…` (exact; at least one) or `?q=…` (the
+/// counter search, alone: a receipt or serial in any case, part of a serial, any word of the
+/// customer's name, a phone number in any format) → `{items}`, latest sale first.
 pub async fn search(
     db: web::Data<DatabaseConnection>,
     path: web::Path<Uuid>,
@@ -89,17 +92,39 @@ pub async fn search(
     };
     let serial = given(&query.serial);
     let receipt_no = given(&query.receipt_no);
-    if serial.is_none() && receipt_no.is_none() {
-        return Err(invalid("serial", "give serial or receipt_no (or both)"));
-    }
-    existing(db.get_ref(), retailer_id).await?;
-    let found = db::find_sales(
-        db.get_ref(),
-        retailer_id,
-        serial.as_deref(),
-        receipt_no.as_deref(),
-    )
-    .await?;
+    let q = given(&query.q);
+    let found = match (q, serial.is_some() || receipt_no.is_some()) {
+        (Some(_), true) => {
+            return Err(invalid("q", "give q alone, or serial and/or receipt_no"));
+        }
+        (Some(q), false) => {
+            let chars = q.chars().count();
+            if !(2..=CODE_MAX).contains(&chars) {
+                return Err(invalid(
+                    "q",
+                    format!("search for 2 to {CODE_MAX} characters"),
+                ));
+            }
+            existing(db.get_ref(), retailer_id).await?;
+            desk::search_sales(db.get_ref(), retailer_id, &q, LIST_LIMIT).await?
+        }
+        (None, false) => {
+            return Err(invalid(
+                "serial",
+                "give serial or receipt_no (or both), or q",
+            ));
+        }
+        (None, true) => {
+            existing(db.get_ref(), retailer_id).await?;
+            db::find_sales(
+                db.get_ref(),
+                retailer_id,
+                serial.as_deref(),
+                receipt_no.as_deref(),
+            )
+            .await?
+        }
+    };
     let product_ids = found.iter().map(|s| s.product_id).collect();
     let products = db::products_by_ids(db.get_ref(), retailer_id, product_ids).await?;
     let items = SaleView::many(found, products)?;

@@ -71,6 +71,10 @@ async fn store_choice(
     })
 }
 
+/// The clerks' authority limit the admin page suggests with the first clerk (the value of a
+/// typical replacement at the counter), in the limit's own currency field (EUR suggested).
+pub(crate) const SUGGESTED_CLERK_LIMIT: &str = "300.00";
+
 // --- the page -----------------------------------------------------------------------------------
 
 pub struct StaffRow {
@@ -130,6 +134,9 @@ pub struct AdminPage {
     pub typed: Typed,
     pub staff: Vec<StaffRow>,
     pub limits: Vec<LimitRow>,
+    /// The clerks' limit is not set yet: the new-staff form asks for it (for a clerk).
+    pub clerk_limit_unset: bool,
+    pub suggested_limit: &'static str,
     pub stores: Vec<stock::Store>,
     pub locations: Vec<LocationRow>,
     pub levels: Vec<stock::Level>,
@@ -214,6 +221,8 @@ async fn admin_view(
         typed: Typed::default(),
         staff: staff_rows,
         limits,
+        clerk_limit_unset: !db::authority::is_set(db, retailer_id, Role::Clerk).await?,
+        suggested_limit: SUGGESTED_CLERK_LIMIT,
         stores,
         locations,
         levels: stock::levels(db, retailer_id).await?,

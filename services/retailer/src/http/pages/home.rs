@@ -47,8 +47,9 @@ pub struct Home {
     pub approvals: Option<Vec<super::requests::RequestRow>>,
 }
 
-/// `GET /desk?q=…`: one search box for a receipt number, a serial number, or the start of the
-/// customer's name or phone number.
+/// `GET /desk?q=…`: one search box for a receipt number, a serial (or part of it), any word of
+/// the customer's name, or the customer's phone number in any format (see
+/// [`desk::search_sales`]).
 pub async fn home(
     SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,

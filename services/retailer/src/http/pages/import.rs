@@ -1,6 +1,6 @@
 //! The POS sales import (admins): a CSV file is uploaded and every row is checked. A file
 //! without errors is imported whole, in one transaction. A file with errors imports NOTHING: the
-//! page lists every error (line, field, message) and offers to import only the valid rows, which
+//! page lists every error (line, column, the value found, what was expected) and offers to import only the valid rows, which
 //! the admin must choose explicitly (the page then says how many rows were skipped). A receipt
 //! line already imported (same receipt number and serial) is a duplicate error, never a second
 //! sale. The file is kept (`sales_imports`) so the second step imports exactly what was checked.
@@ -10,163 +10,19 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use kummerer_service::{FieldErrors, Problem};
+use chrono::Utc;
+use kummerer_service::Problem;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::app::import::{
-    self as app, CsvRow, ImportError, RowError, RowValues, Upload, UploadError, row_error,
-};
-use crate::domain::csv::{self, Record};
-use crate::domain::{CODE_MAX, check_sold_at};
-use crate::http::input::AddressBody;
+use crate::app::import::{self as app, ImportError, RowError, Upload, UploadError};
+pub use crate::http::import_file::MAX_BYTES;
+use crate::http::import_file::{self as file, expected_columns, parse_file};
 use crate::http::pages::PathId;
-use crate::http::pages::admin::parse_money;
 use crate::http::pages::auth::{CsrfForm, Signed, guard_post};
 use crate::http::pages::roles::{Admins, Posted, SignedAdmin, admins_only, is_admin};
 use crate::http::pages::{Me, not_found, render_status};
 use crate::settings::SalesConfig;
-
-/// The columns of the file, in this order, named in its first line.
-pub const COLUMNS: [&str; 12] = [
-    "receipt_no",
-    "sku",
-    "serial",
-    "price_paid",
-    "currency",
-    "sold_at",
-    "customer_name",
-    "customer_phone",
-    "street",
-    "postcode",
-    "city",
-    "country",
-];
-/// Most rows in one file.
-pub const MAX_ROWS: usize = 10_000;
-/// Largest file.
-pub const MAX_BYTES: usize = 5 * 1024 * 1024;
-
-/// `2026-11-20T10:15:00Z` (RFC 3339), `2026-11-20 10:15` or `2026-11-20` (UTC).
-fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
-    DateTime::parse_from_rfc3339(raw)
-        .map(|t| t.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M")
-                .ok()
-                .map(|t| t.and_utc())
-        })
-        .or_else(|| {
-            NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc())
-        })
-}
-
-/// The file's lines parsed (the checks against the database are [`app::import`]'s). `Err` is a
-/// problem with the file itself (not CSV, wrong columns, too many rows).
-fn parse_file(text: &str, now: DateTime<Utc>) -> Result<Vec<CsvRow>, RowError> {
-    let records = csv::parse(text).map_err(|e| row_error(e.line, "file", e.message))?;
-    let Some((header, rows)) = records.split_first() else {
-        return Err(row_error(1, "file", "the file is empty"));
-    };
-    let names: Vec<String> = header.fields.iter().map(|f| f.trim().to_owned()).collect();
-    if names != COLUMNS {
-        return Err(row_error(
-            header.line,
-            "file",
-            format!("the first line must name the columns {}", COLUMNS.join(",")),
-        ));
-    }
-    if rows.is_empty() {
-        return Err(row_error(2, "file", "the file has no sales"));
-    }
-    if rows.len() > MAX_ROWS {
-        return Err(row_error(
-            rows.get(MAX_ROWS).map_or(0, |r| r.line),
-            "file",
-            format!("at most {MAX_ROWS} sales per file: split it"),
-        ));
-    }
-    Ok(rows.iter().map(|r| parse_row(r, now)).collect())
-}
-
-/// One line: its keys as typed, and its values or what is wrong with them.
-fn parse_row(r: &Record, now: DateTime<Utc>) -> CsvRow {
-    let line = r.line;
-    if r.fields.len() != COLUMNS.len() {
-        let column = |i: usize| r.fields.get(i).map(|f| f.trim().to_owned());
-        return CsvRow {
-            line,
-            receipt_no: String::new(),
-            sku: column(1).unwrap_or_default(),
-            serial: String::new(),
-            values: Err(vec![row_error(
-                line,
-                "row",
-                format!("has {} fields, not {}", r.fields.len(), COLUMNS.len()),
-            )]),
-        };
-    }
-    let f = |i: usize| r.fields[i].as_str();
-    let mut v = FieldErrors::new();
-    let receipt_no = v.text("receipt_no", f(0), CODE_MAX);
-    let sku = v.text("sku", f(1), CODE_MAX);
-    let serial = v.text("serial", f(2), CODE_MAX);
-    let price = parse_money(&mut v, "price_paid", f(3), f(4)).ok();
-    let sold_at = parse_time(f(5));
-    match sold_at {
-        None => v.add(
-            "sold_at",
-            "enter a date like 2026-11-20 or 2026-11-20T10:15:00Z",
-        ),
-        Some(t) => {
-            if let Err(e) = check_sold_at(t, now) {
-                v.add("sold_at", e.to_string());
-            }
-        }
-    }
-    let customer = AddressBody {
-        name: f(6).to_owned(),
-        phone: f(7).to_owned(),
-        street: f(8).to_owned(),
-        postcode: f(9).to_owned(),
-        city: f(10).to_owned(),
-        country: f(11).to_owned(),
-    }
-    .parse("customer", &mut v);
-    let values = match (v.finish(), price, sold_at) {
-        (Ok(()), Some(price), Some(sold_at)) => Ok(RowValues {
-            price,
-            sold_at,
-            customer,
-        }),
-        // Both missing values were reported as field errors; this arm names them anyway.
-        (Ok(()), None, _) => Err(vec![row_error(line, "price_paid", "enter the price")]),
-        (Ok(()), _, None) => Err(vec![row_error(line, "sold_at", "enter the date of sale")]),
-        (Err(p), _, _) => Err(p
-            .errors
-            .into_iter()
-            .map(|e| {
-                let field = e.field.replace("customer.name", "customer_name");
-                let field = field.replace("customer.phone", "customer_phone");
-                let field = field.strip_prefix("customer.").unwrap_or(&field).to_owned();
-                row_error(line, &field, e.message)
-            })
-            .collect()),
-    };
-    CsvRow {
-        line,
-        receipt_no,
-        sku,
-        serial,
-        values,
-    }
-}
 
 // --- the page -----------------------------------------------------------------------------------
 
@@ -175,6 +31,8 @@ fn parse_row(r: &Record, now: DateTime<Utc>) -> CsvRow {
 pub struct ImportPage {
     pub me: Me,
     pub columns: String,
+    /// How the file was read (encoding, delimiter), once uploaded.
+    pub encoding: Option<String>,
     pub file_name: String,
     /// A problem with the file as a whole.
     pub file_error: Option<String>,
@@ -191,7 +49,8 @@ pub struct ImportPage {
 fn empty_page(me: &Signed) -> ImportPage {
     ImportPage {
         me: Me::from(me),
-        columns: COLUMNS.join(","),
+        columns: expected_columns(),
+        encoding: None,
         file_name: String::new(),
         file_error: None,
         errors: Vec::new(),
@@ -201,6 +60,19 @@ fn empty_page(me: &Signed) -> ImportPage {
         skipped: 0,
         import_id: None,
     }
+}
+
+/// A problem with the file as a whole, with what was found.
+fn file_error(e: &RowError) -> String {
+    let found = if e.value.is_empty() {
+        String::new()
+    } else {
+        format!(" (found: {})", e.value)
+    };
+    format!(
+        "Line {}: {}{found}. Nothing was imported.",
+        e.line, e.message
+    )
 }
 
 /// `GET /desk/admin/import`.
@@ -280,9 +152,15 @@ pub async fn upload(
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     page.file_name = file_name.clone();
-    let Ok(text) = String::from_utf8(content.clone()) else {
-        page.file_error = Some("The file is not UTF-8 text: export it as CSV (UTF-8).".to_owned());
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    let text = match file::decode(content) {
+        Ok((text, encoding)) => {
+            page.encoding = Some(file::read_as(&text, encoding));
+            text
+        }
+        Err(e) => {
+            page.file_error = Some(format!("{}. Nothing was imported.", e.message));
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        }
     };
     let upload = Upload {
         retailer_id,
@@ -294,10 +172,7 @@ pub async fn upload(
     let done = match app::upload(db, parse_file, upload, Utc::now()).await {
         Ok(done) => done,
         Err(UploadError::File(e)) => {
-            page.file_error = Some(format!(
-                "Line {}: {}. Nothing was imported.",
-                e.line, e.message
-            ));
+            page.file_error = Some(file_error(&e));
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
         Err(UploadError::Collided) => {
@@ -352,7 +227,7 @@ pub async fn import_valid(
             return render_status(StatusCode::CONFLICT, &page);
         }
         Err(ImportError::File(e)) => {
-            page.file_error = Some(format!("Line {}: {}", e.line, e.message));
+            page.file_error = Some(file_error(&e));
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
         Err(ImportError::NothingImportable(errors)) => {

@@ -296,13 +296,26 @@ async fn upload(
     file_name: &str,
     content: &str,
 ) -> (u16, String) {
+    upload_bytes(svc, admin, file_name, content.as_bytes()).await
+}
+
+/// [`upload`] of a file's bytes as they are (any encoding).
+pub(super) async fn upload_bytes(
+    svc: &TestService,
+    admin: &Session,
+    file_name: &str,
+    content: &[u8],
+) -> (u16, String) {
     let boundary = "----kummerer-test-7MA4YWxkTrZu0gW";
-    let body = format!(
+    let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n\
          --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
-         Content-Type: text/csv\r\n\r\n{content}\r\n--{boundary}--\r\n",
+         Content-Type: text/csv\r\n\r\n",
         admin.csrf
-    );
+    )
+    .into_bytes();
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let res = admin
         .client
         .post(svc.url("/desk/admin/import"))
@@ -359,19 +372,33 @@ async fn a_sales_file_with_errors_imports_nothing_unless_the_admin_chooses_its_v
     let (status, html) = upload(&svc, &admin, "pos-november.csv", &file).await;
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("nothing was imported"), "{html}");
-    for (line_no, field, message) in [
-        (4, "sku", "no product with this SKU"),
-        (5, "sold_at", "enter a date"),
+    // Each error with the value found (the row, the column, the value, what was expected).
+    for (line_no, field, value, message) in [
+        (4, "sku", "XX-999", "the SKU of one of your products"),
+        (5, "sold_at", "yesterday", "a date like 28.11.2026"),
         (
             6,
             "receipt_no",
+            "R-1",
             "receipt R-1 with serial SN-1 is already imported",
         ),
-        (7, "receipt_no", "the same receipt and serial as line 2"),
-        (8, "sold_at", "must not be in the future"),
-        (9, "row", "has 5 fields, not 12"),
+        (
+            7,
+            "receipt_no",
+            "P-1",
+            "the same receipt and serial as line 2",
+        ),
+        (8, "sold_at", "2999-01-01", "must not be in the future"),
+        (
+            9,
+            "row",
+            "P-5 | WM-100 | SN-P6 | 499.00 | EUR",
+            "5 fields, but the columns need at least 12",
+        ),
     ] {
-        let row = format!(r#"<tr><td class="num">{line_no}</td><td>{field}</td><td>{message}"#);
+        let row = format!(
+            r#"<tr><td class="num">{line_no}</td><td>{field}</td><td class="value"><code>{value}</code></td><td>{message}"#
+        );
         assert!(html.contains(&row), "{row}: {html}");
     }
     assert!(html.contains("Import the 3 valid rows"), "{html}");
@@ -487,7 +514,9 @@ async fn a_sales_file_with_a_price_above_the_list_price_imports_nothing() {
         (3, "the price paid 99999.99 EUR is above the product"),
         (4, "the price paid is in CHF, the product"),
     ] {
-        let row = format!(r#"<tr><td class="num">{line_no}</td><td>price_paid</td><td>"#);
+        let row = format!(
+            r#"<tr><td class="num">{line_no}</td><td>price_paid</td><td class="value"><code>"#
+        );
         assert!(html.contains(&row), "{row}: {html}");
         assert!(html.contains(message), "{message}: {html}");
     }

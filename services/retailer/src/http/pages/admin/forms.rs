@@ -23,7 +23,7 @@ use crate::http::pages::roles::Posted;
 use crate::http::pages::{Errors, not_found};
 use kummerer_contracts::{LocationId, ManufacturerId, ProductId, RetailerId, StaffId, StoreId};
 
-use super::{Failure, Form, done, failed, field, parse_money, store_choice};
+use super::{Failure, Form, SUGGESTED_CLERK_LIMIT, done, failed, field, parse_money, store_choice};
 
 // --- staff --------------------------------------------------------------------------------------
 
@@ -49,6 +49,13 @@ pub async fn create_staff(
         }
         let store = store_choice(db, retailer_id, field(&f, "store_id")).await?;
         let store = required(&mut v, "store_id", store.ok(), "no such store");
+        // The first clerk: the admin sets the clerks' limit now (never a silent 0.00).
+        let clerk_limit = match role {
+            Ok(Role::Clerk) if !db::authority::is_set(db, retailer_id, Role::Clerk).await? => {
+                Some(clerk_limit(&mut v, &f))
+            }
+            _ => None,
+        };
         let (email, role, store_id) = (email, role, store)
             .all_parsed(v)
             .map_err(Failure::Fields)?;
@@ -69,10 +76,35 @@ pub async fn create_staff(
         };
         tracing::info!(admin.id = %me.staff.id, staff.id = %member.id, staff.role = member.role.as_string(),
             "staff account created by an admin");
+        if let Some(Ok(limit)) = clerk_limit {
+            db::authority::set_limit(db, retailer_id, Role::Clerk, &limit).await?;
+            tracing::info!(admin.id = %me.staff.id, limit = %limit,
+                "clerks' authority limit set with the first clerk");
+        }
         Ok(())
     }
     .await
     })
+}
+
+/// The clerks' authority limit typed with the first clerk (`clerk_limit`,
+/// `clerk_limit_currency`): required.
+fn clerk_limit(
+    v: &mut FieldErrors,
+    f: &std::collections::HashMap<String, String>,
+) -> Result<kummerer_contracts::Money, crate::http::input::Missing> {
+    let amount = field(f, "clerk_limit");
+    if amount.trim().is_empty() {
+        return Err(crate::http::input::missing(
+            v,
+            "clerk_limit",
+            format!(
+                "the first clerk needs the clerks' authority limit: enter one \
+                 (suggested {SUGGESTED_CLERK_LIMIT})"
+            ),
+        ));
+    }
+    parse_money(v, "clerk_limit", amount, field(f, "clerk_limit_currency"))
 }
 
 /// `POST /desk/admin/staff/{id}` `{role, store_id, action}`: `save` the role and store,
