@@ -2,7 +2,8 @@
 //! `retailer.swap.correction_requested.v1`, the case showing the correction pending until
 //! logistics answers; `logistics.job.corrected.v1` moves the swap's address and window (once),
 //! `logistics.job.correction_refused.v1` lands on the timeline and changes nothing. One pending
-//! correction at a time (409); bad input 422 and another retailer's key 404, nothing changed.
+//! correction at a time (409); bad input 400/422, another retailer's key 404, a visit the crew set
+//! off to (or delivered) 409: nothing changed.
 
 use kummerer_contracts::{
     Address, CorrectionRefusal, JobCorrectedV1, JobCorrectionRefusedV1, JobId, SwapId,
@@ -301,6 +302,91 @@ async fn bad_corrections_and_another_retailers_key_change_nothing() {
     )
     .await;
 
+    // Not JSON, and a time that is none: 400 and 422, as problems.
+    let res = request(&svc, reqwest::Method::POST, &path)
+        .header("content-type", "application/json")
+        .body("{\"reason\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 400, "malformed_json", "not JSON").await;
+    let problem = post_problem(
+        &svc,
+        &path,
+        json!({"reason": "r", "window_start": "tomorrow", "window_end": end}),
+        422,
+        "validation_failed",
+        "a time that is none",
+    )
+    .await;
+    assert_eq!(fields(&problem), ["body"], "{problem}");
+
+    assert_eq!(snapshot(&svc.db).await, before);
+    assert!(corrections(&svc.db).await.is_empty());
+    assert!(outbox(&svc.db, REQUESTED).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_the_crew_set_off_to_or_delivered_is_not_corrected() {
+    let svc = start().await;
+    let shop = shop(&svc, "Elektro Maier", "SN-K4").await;
+    let swap_id = scheduled_swap(&svc, &shop).await;
+    let (start, end) = window_in(3);
+    let body = json!({"reason": "Not home", "window_start": start, "window_end": end,
+                      "delivery_address": new_address()});
+
+    // The crew set off (logistics said so): refused at once, the problem says why.
+    publish_event(
+        &svc.names,
+        kummerer_contracts::JobOnTheWayV1 {
+            job_id: Uuid::now_v7().into(),
+            swap_id: swap_id.into(),
+            case_id: shop.case_id.into(),
+            retailer_id: shop.retailer_id.into(),
+            window: TimeWindow { start, end },
+            eta: None,
+            departed_at: Utc::now(),
+        },
+    )
+    .await;
+    eventually("the swap on the way", DEADLINE, || async {
+        (swap_status(&svc.db, swap_id).await == "on_the_way").then_some(())
+    })
+    .await;
+    let before = snapshot(&svc.db).await;
+    let problem = post_problem(
+        &svc,
+        &correction_path(&shop),
+        body.clone(),
+        409,
+        "crew_on_the_way",
+        "the crew on the way",
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("on the way"),
+        "{problem}"
+    );
+    assert_eq!(snapshot(&svc.db).await, before);
+    // Delivered: nothing left to correct.
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE swaps SET status = 'delivered' WHERE id = $1",
+            vec![swap_id.into()],
+        ))
+        .await
+        .unwrap();
+    let before = snapshot(&svc.db).await;
+    post_problem(
+        &svc,
+        &correction_path(&shop),
+        body,
+        409,
+        "swap_delivered",
+        "a delivered swap",
+    )
+    .await;
     assert_eq!(snapshot(&svc.db).await, before);
     assert!(corrections(&svc.db).await.is_empty());
     assert!(outbox(&svc.db, REQUESTED).await.is_empty());

@@ -224,7 +224,12 @@ async fn correct(
     if let Err(fields) = checked(v) {
         return invalid(fields);
     }
-    let window = if (start, end) == (Some(swap.window_start), Some(swap.window_end)) {
+    // The form shows the window to the minute: left as shown, it is not corrected (the stored
+    // window may carry seconds the form cannot show).
+    let shown = CorrectForm::of(&swap);
+    let window = if (form.window_start.trim(), form.window_end.trim())
+        == (shown.window_start.as_str(), shown.window_end.as_str())
+    {
         (None, None)
     } else {
         (start, end)
