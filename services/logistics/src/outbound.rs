@@ -229,3 +229,58 @@ pub async fn cancel_refused<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// `logistics.job.corrected.v1`: the retailer's correction `correction_id` is applied to `job`
+/// (as it is now: its address and window).
+pub async fn corrected<C: ConnectionTrait>(
+    txn: &C,
+    job: &jobs::Model,
+    correction_id: Uuid,
+    crew_assigned: bool,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::JobCorrectedV1 {
+            job_id: job.id.into(),
+            swap_id: job.swap_id.into(),
+            case_id: job.case_id.into(),
+            retailer_id: job.retailer_id.into(),
+            correction_id,
+            address: jobs::address_of(job),
+            window: TimeWindow {
+                start: job.window_start,
+                end: job.window_end,
+            },
+            crew_assigned,
+            corrected_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `logistics.job.correction_refused.v1`: the correction `req` is not applied (`job_id`: the
+/// swap's job, if logistics has one).
+pub async fn correction_refused<C: ConnectionTrait>(
+    txn: &C,
+    job_id: Option<Uuid>,
+    req: &kummerer_contracts::SwapCorrectionRequestedV1,
+    reason: kummerer_contracts::CorrectionRefusal,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::JobCorrectionRefusedV1 {
+            job_id: job_id.map(Into::into),
+            swap_id: req.swap_id,
+            case_id: req.case_id,
+            retailer_id: req.retailer_id,
+            correction_id: req.correction_id,
+            reason,
+            refused_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -252,6 +252,15 @@ pub async fn swap_cancel_requested<C: ConnectionTrait>(
     Ok(())
 }
 
+/// `retailer.swap.correction_requested.v1`: asks logistics to correct a swap's visit.
+pub async fn swap_correction_requested<C: ConnectionTrait>(
+    txn: &C,
+    event: kummerer_contracts::SwapCorrectionRequestedV1,
+) -> Result<(), DbErr> {
+    enqueue(txn, event).await?;
+    Ok(())
+}
+
 /// `retailer.claim.withdrawn.v1`: the swap behind `claim` was cancelled.
 pub async fn claim_withdrawn<C: ConnectionTrait>(
     txn: &C,

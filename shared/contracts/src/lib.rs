@@ -150,6 +150,43 @@ mod wire {
         );
     }
 
+    /// A correction and both answers: the optional parts may be absent (a window alone, a
+    /// refusal without a job).
+    #[test]
+    fn correction_messages_keep_their_wire_format() {
+        use topology::Service::*;
+        let window = json!({"start": AT, "end": AT});
+        same::<SwapCorrectionRequestedV1>(
+            "retailer.swap.correction_requested.v1",
+            Retailer,
+            json!({"swap_id": ID, "case_id": ID, "retailer_id": ID, "correction_id": ID,
+                   "address": null, "window": window,
+                   "requested_by": {"kind": "staff", "label": "bea"}, "reason": "r",
+                   "requested_at": AT}),
+        );
+        let bare: SwapCorrectionRequestedV1 = serde_json::from_value(
+            json!({"swap_id": ID, "case_id": ID, "retailer_id": ID, "correction_id": ID,
+                   "address": address(), "requested_by": {"kind": "customer", "label": "C"},
+                   "reason": "r", "requested_at": AT}),
+        )
+        .unwrap();
+        assert_eq!(bare.window, None);
+        assert_eq!(bare.requested_by.kind, RequesterKind::Customer);
+        same::<JobCorrectedV1>(
+            "logistics.job.corrected.v1",
+            Logistics,
+            json!({"job_id": ID, "swap_id": ID, "case_id": ID, "retailer_id": ID,
+                   "correction_id": ID, "address": address(), "window": window,
+                   "crew_assigned": true, "corrected_at": AT}),
+        );
+        same::<JobCorrectionRefusedV1>(
+            "logistics.job.correction_refused.v1",
+            Logistics,
+            json!({"job_id": null, "swap_id": ID, "case_id": ID, "retailer_id": ID,
+                   "correction_id": ID, "reason": "unknown_job", "refused_at": AT}),
+        );
+    }
+
     /// The typed ids changed no byte on the wire: one event of each producer, built with typed
     /// ids, serialises to exactly the JSON it had with bare `Uuid` fields (each id its own UUID,
     /// so a swapped pair would show), and that JSON reads back to the same event.

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Event;
-use crate::address::TimeWindow;
+use crate::address::{Address, TimeWindow};
 use crate::retailer::Photo;
 use crate::topology::Service;
 
@@ -270,5 +270,87 @@ impl Event for JobCancelRefusedV1 {
     const PRODUCER: Service = Service::Logistics;
     fn subject(&self) -> String {
         self.job_id.to_string()
+    }
+}
+
+/// `logistics.job.corrected.v1`: the retailer's correction `correction_id` was applied: the job
+/// goes to `address` in `window` now (both as they are after it). `crew_assigned`: the job is on
+/// a crew (its own, or one with room in the new region or day); `false`: it waits for the
+/// dispatcher. (Sent again, unchanged, for the same correction asked again.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobCorrectedV1 {
+    pub job_id: JobId,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub correction_id: uuid::Uuid,
+    pub address: Address,
+    pub window: TimeWindow,
+    pub crew_assigned: bool,
+    pub corrected_at: DateTime<Utc>,
+}
+
+impl Event for JobCorrectedV1 {
+    const TYPE: &'static str = "logistics.job.corrected.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.job_id.to_string()
+    }
+}
+
+/// Why logistics did not apply a correction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrectionRefusal {
+    /// The crew set off to the customer.
+    OnTheWay,
+    /// The replacement was delivered or the unit collected (or the visit is done).
+    Delivered,
+    /// The job was cancelled.
+    Cancelled,
+    /// Logistics has no job for the swap.
+    UnknownJob,
+}
+
+impl CorrectionRefusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CorrectionRefusal::OnTheWay => "on_the_way",
+            CorrectionRefusal::Delivered => "delivered",
+            CorrectionRefusal::Cancelled => "cancelled",
+            CorrectionRefusal::UnknownJob => "unknown_job",
+        }
+    }
+}
+
+impl From<VisitBegun> for CorrectionRefusal {
+    fn from(v: VisitBegun) -> Self {
+        match v {
+            VisitBegun::OnTheWay => CorrectionRefusal::OnTheWay,
+            VisitBegun::StepRecorded | VisitBegun::Completed => CorrectionRefusal::Delivered,
+            VisitBegun::Cancelled => CorrectionRefusal::Cancelled,
+        }
+    }
+}
+
+/// `logistics.job.correction_refused.v1`: the correction `correction_id` was not applied; the
+/// visit stays as it was. `job_id` is absent when logistics has no job for the swap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobCorrectionRefusedV1 {
+    #[serde(default)]
+    pub job_id: Option<JobId>,
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub correction_id: uuid::Uuid,
+    pub reason: CorrectionRefusal,
+    pub refused_at: DateTime<Utc>,
+}
+
+impl Event for JobCorrectionRefusedV1 {
+    const TYPE: &'static str = "logistics.job.correction_refused.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.swap_id.to_string()
     }
 }

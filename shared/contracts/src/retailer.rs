@@ -232,3 +232,50 @@ impl Event for ClaimInformationProvidedV1 {
         self.claim_id.to_string()
     }
 }
+
+/// Who asked for a correction of the visit: the retailer's staff (at the desk or through an
+/// integration key) or the customer (from the status link, issue 13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequesterKind {
+    Staff,
+    Customer,
+}
+
+/// Who asked, as shown: the kind, and the staff member's e-mail, `API key «name»` or the
+/// customer's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestedBy {
+    pub kind: RequesterKind,
+    pub label: String,
+}
+
+/// `retailer.swap.correction_requested.v1`: the delivery address and/or the window of a swap's
+/// visit is to change before the visit (at least one of the two is set). Logistics applies it
+/// while the crew has not set off and nothing is delivered or cancelled (re-routing the job when
+/// the postcode or the day changes) and answers `logistics.job.corrected.v1`, or refuses with
+/// `logistics.job.correction_refused.v1`; both name `correction_id`. The retailer shows the new
+/// address and window only on the answer `corrected`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SwapCorrectionRequestedV1 {
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    /// Names this correction in the answer (idempotent per correction).
+    pub correction_id: Uuid,
+    #[serde(default)]
+    pub address: Option<Address>,
+    #[serde(default)]
+    pub window: Option<TimeWindow>,
+    pub requested_by: RequestedBy,
+    pub reason: String,
+    pub requested_at: DateTime<Utc>,
+}
+
+impl Event for SwapCorrectionRequestedV1 {
+    const TYPE: &'static str = "retailer.swap.correction_requested.v1";
+    const PRODUCER: Service = Service::Retailer;
+    fn subject(&self) -> String {
+        self.swap_id.to_string()
+    }
+}

@@ -45,8 +45,8 @@ pub struct QueueSpec {
 
 use crate::Event;
 use crate::logistics::{
-    JobCancelRefusedV1, JobCancelledV1, JobCompletedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1,
-    JobScheduledV1, ReturnArrivedV1, UnitCollectedV1,
+    JobCancelRefusedV1, JobCancelledV1, JobCompletedV1, JobCorrectedV1, JobCorrectionRefusedV1,
+    JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1, UnitCollectedV1,
 };
 use crate::manufacturer::{
     AgreementPublishedV1, ClaimAcknowledgedV1, ClaimDecidedV1, ClaimInformationRequestedV1,
@@ -54,7 +54,7 @@ use crate::manufacturer::{
 };
 use crate::retailer::{
     ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1, ClaimSubmittedV1,
-    ClaimWithdrawnV1, SwapApprovedV1, SwapCancelRequestedV1,
+    ClaimWithdrawnV1, SwapApprovedV1, SwapCancelRequestedV1, SwapCorrectionRequestedV1,
 };
 
 pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
@@ -62,8 +62,9 @@ pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
     consumer: Service::Logistics,
     bindings: &[
         (Service::Retailer, SwapApprovedV1::TYPE),
-        // A cancellation travels on the swap's own queue, behind its approval.
+        // A cancellation or a correction travels on the swap's own queue, behind its approval.
         (Service::Retailer, SwapCancelRequestedV1::TYPE),
+        (Service::Retailer, SwapCorrectionRequestedV1::TYPE),
     ],
 };
 
@@ -109,6 +110,8 @@ pub const RETAILER_CASE_EVENTS: QueueSpec = QueueSpec {
         (Service::Manufacturer, ClaimInspectedV1::TYPE),
         (Service::Logistics, JobCancelledV1::TYPE),
         (Service::Logistics, JobCancelRefusedV1::TYPE),
+        (Service::Logistics, JobCorrectedV1::TYPE),
+        (Service::Logistics, JobCorrectionRefusedV1::TYPE),
         (Service::Manufacturer, ReturnWithdrawnV1::TYPE),
         (Service::Manufacturer, ClaimInformationRequestedV1::TYPE),
         (Service::Manufacturer, ClaimNotAcceptedV1::TYPE),

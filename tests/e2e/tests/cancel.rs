@@ -10,10 +10,9 @@
 mod common;
 
 use chrono::{Duration as Days, Utc};
-use common::{DEADLINE, Seed, Svc, System, count, entry, retailer_key, strings};
+use common::{DEADLINE, Seed, Svc, System, count, entry, retailer_key, send_again};
 use kummerer_contracts::topology::Service;
 use kummerer_testkit::eventually;
-use kummerer_testkit::service::publish_raw;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -112,24 +111,6 @@ async fn crew_step(system: &System, token: &str, job_id: &str, step: &str) -> (u
         .unwrap();
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
-}
-
-/// Publishes every outbox row of `svc` with routing key `key` again: as it was (the same message
-/// id: a redelivery) and under a new id (the same fact sent again).
-async fn send_again(system: &System, svc: Svc, producer: Service, key: &str) -> usize {
-    let db = system.db(svc).await;
-    let payloads = strings(
-        &db,
-        &format!("SELECT payload::text FROM outbox WHERE routing_key = '{key}' ORDER BY id"),
-    )
-    .await;
-    for payload in &payloads {
-        publish_raw(&system.names, producer, key, payload.as_bytes()).await;
-        let mut again: Value = serde_json::from_str(payload).unwrap();
-        again["id"] = json!(Uuid::now_v7());
-        publish_raw(&system.names, producer, key, again.to_string().as_bytes()).await;
-    }
-    payloads.len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,8 @@
 //! crews and the assignment of jobs to crews, then crew accounts and their sessions, then the
 //! photos of a visit, then the visit in steps and the return shipments, then dispatcher
 //! accounts and the carriers' API tokens, then the postcode regions the operator grants each
-//! carrier, then the withdrawal of return items.
+//! carrier, then the withdrawal of return items, then cancelled jobs, overdue escalations and
+//! corrections of the address or window.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -16,6 +17,7 @@ mod m20261202_000008_carrier_regions;
 mod m20261203_000010_return_withdrawal;
 mod m20261203_000040_job_cancel;
 mod m20261203_000062_job_overdue;
+mod m20261204_000010_job_corrections;
 
 pub struct Migrator;
 
@@ -34,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_return_withdrawal::Migration),
             Box::new(m20261203_000040_job_cancel::Migration),
             Box::new(m20261203_000062_job_overdue::Migration),
+            Box::new(m20261204_000010_job_corrections::Migration),
         ]
     }
 }

@@ -464,21 +464,7 @@ pub async fn move_visit(
     mv: Move<'_>,
 ) -> Result<(), DbErr> {
     let (start, end) = mv.window;
-    let new_date = visit_date(start);
-    let old_date = dispatch::day_of(job);
-    let mut active: jobs::ActiveModel = job.clone().into();
-    active.window_start = Set(start);
-    active.window_end = Set(end);
-    active.visit_date = Set(Some(new_date));
-    if job.status == JobStatus::Failed {
-        active.status = Set(JobStatus::Scheduled);
-    }
-    active.updated_at = Set(mv.at);
-    active.update(txn).await?;
-    dispatch::place(txn, job.id, mv.crew, new_date).await?;
-    if let Some(old) = job.crew_id {
-        dispatch::renumber(txn, old, old_date).await?;
-    }
+    relocate(txn, job, mv.window, mv.crew, mv.at).await?;
     let crew_to = mv.crew.map(|c| c.id);
     db::job_events::insert(
         txn,
@@ -496,4 +482,34 @@ pub async fn move_visit(
     )
     .await?;
     outbound::scheduled(txn, job, TimeWindow { start, end }, mv.at).await
+}
+
+/// Puts the locked `job` (as it was before) into `window` and onto `crew` (or none), without a
+/// history entry or a message: the window and its day, a failed job `scheduled` again, its
+/// place on the new day and the old day renumbered. The caller holds the locks of the job's
+/// current crew and of `crew` (crews before the job). A move ([`move_visit`]) and a correction
+/// asked by the retailer ([`crate::app::correct`]) share it.
+pub async fn relocate(
+    txn: &DatabaseTransaction,
+    job: &jobs::Model,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+    crew: Option<&Crew>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let new_date = visit_date(start);
+    let old_date = dispatch::day_of(job);
+    let mut active: jobs::ActiveModel = job.clone().into();
+    active.window_start = Set(start);
+    active.window_end = Set(end);
+    active.visit_date = Set(Some(new_date));
+    if job.status == JobStatus::Failed {
+        active.status = Set(JobStatus::Scheduled);
+    }
+    active.updated_at = Set(at);
+    active.update(txn).await?;
+    dispatch::place(txn, job.id, crew, new_date).await?;
+    if let Some(old) = job.crew_id {
+        dispatch::renumber(txn, old, old_date).await?;
+    }
+    Ok(())
 }

@@ -9,7 +9,9 @@
 //! counted; with no crew free it stays unassigned for the dispatcher.
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{Event, SwapApprovedV1, SwapCancelRequestedV1, TimeWindow};
+use kummerer_contracts::{
+    Event, SwapApprovedV1, SwapCancelRequestedV1, SwapCorrectionRequestedV1, TimeWindow,
+};
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
@@ -30,6 +32,10 @@ impl Handler for SwapsConsumer {
             SwapCancelRequestedV1::TYPE => {
                 let env = msg.decode::<SwapCancelRequestedV1>()?;
                 cancel_requested(txn, &env.data).await
+            }
+            SwapCorrectionRequestedV1::TYPE => {
+                let env = msg.decode::<SwapCorrectionRequestedV1>()?;
+                correction_requested(txn, &env.data).await
             }
             other => Err(HandleError::Permanent(format!("unexpected type {other}"))),
         }
@@ -118,5 +124,37 @@ pub async fn cancel_requested(
         }
         Err(e @ CancelError::UnknownSwap(_)) => Err(HandleError::Transient(e.into())),
         Err(CancelError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// A correction of the address or window asked by the retailer ([`crate::app::correct`]). A
+/// request that can never apply is dead-lettered; a job that moved meanwhile is retried.
+pub async fn correction_requested(
+    txn: &DatabaseTransaction,
+    req: &SwapCorrectionRequestedV1,
+) -> Result<(), HandleError> {
+    use crate::app::correct::{CorrectError, Corrected, correct};
+    match correct(txn, req).await {
+        Ok(Corrected::Applied {
+            job,
+            crew_assigned,
+            again,
+        }) => {
+            tracing::info!(
+                job.id = %job.id, swap.id = %req.swap_id, correction.id = %req.correction_id,
+                crew_assigned, again, "job corrected"
+            );
+            Ok(())
+        }
+        Ok(Corrected::Refused { job_id, reason }) => {
+            tracing::info!(
+                job.id = ?job_id, swap.id = %req.swap_id, correction.id = %req.correction_id,
+                reason = reason.as_str(), "correction refused"
+            );
+            Ok(())
+        }
+        Err(e @ CorrectError::Invalid { .. }) => Err(HandleError::Permanent(e.to_string())),
+        Err(e @ CorrectError::Moved(_)) => Err(HandleError::Transient(e.into())),
+        Err(CorrectError::Db(e)) => Err(e.into()),
     }
 }

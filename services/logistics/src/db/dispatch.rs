@@ -219,6 +219,25 @@ pub async fn lock_carrier_region_crews<C: ConnectionTrait>(
     .await
 }
 
+/// Locks (in id order) every active crew, of any carrier, whose region covers the postcode
+/// inside its carrier's grant, and the crew `also` (the job's current crew) whatever its region
+/// or state: a correction of the address may take a job from its crew to another region.
+pub async fn lock_region_crews_and<C: ConnectionTrait>(
+    db: &C,
+    postcode_key: &str,
+    also: Option<Uuid>,
+) -> Result<Vec<Crew>, DbErr> {
+    crews_where(
+        db,
+        &format!(
+            "WHERE (active AND {}) OR id = $2 ORDER BY id FOR UPDATE",
+            matches()
+        ),
+        vec![postcode_key.into(), also.into()],
+    )
+    .await
+}
+
 /// Locks the crews (in id order).
 pub async fn lock_crews<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<Crew>, DbErr> {
     crews_where(

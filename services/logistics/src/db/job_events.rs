@@ -35,6 +35,8 @@ pub mod kind {
     pub const COLLECTED: &str = "collected";
     pub const CANCELLED: &str = "cancelled";
     pub const CANCEL_REFUSED: &str = "cancel_refused";
+    pub const CORRECTED: &str = "corrected";
+    pub const CORRECTION_REFUSED: &str = "correction_refused";
 }
 
 /// Appends an entry to a job's history.
@@ -64,5 +66,23 @@ pub async fn of_job<C: ConnectionTrait>(db: &C, job_id: Uuid) -> Result<Vec<Mode
         .order_by_asc(Column::OccurredAt)
         .order_by_asc(Column::Id)
         .all(db)
+        .await
+}
+
+/// The history entry (`corrected` or `correction_refused`) that answered the retailer's
+/// correction `correction_id` of the job, if one did.
+pub async fn of_correction<C: ConnectionTrait>(
+    db: &C,
+    job_id: Uuid,
+    correction_id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::JobId.eq(job_id))
+        .filter(Column::Kind.is_in([kind::CORRECTED, kind::CORRECTION_REFUSED]))
+        .filter(sea_orm::sea_query::Expr::cust_with_values(
+            "details->>'correction_id' = $1",
+            [correction_id.to_string()],
+        ))
+        .one(db)
         .await
 }

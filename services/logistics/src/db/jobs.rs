@@ -183,6 +183,29 @@ pub fn progress_of(job: &Model) -> crate::domain::Progress {
     }
 }
 
+/// The job of a swap (unlocked, a first look).
+pub async fn find_of_swap<C: ConnectionTrait>(
+    db: &C,
+    swap_id: Uuid,
+) -> Result<Option<Model>, DbErr> {
+    Entity::find()
+        .filter(Column::SwapId.eq(swap_id))
+        .one(db)
+        .await
+}
+
+/// Where the job's crew goes, as the contracts say it.
+pub fn address_of(job: &Model) -> kummerer_contracts::Address {
+    kummerer_contracts::Address {
+        name: job.address_name.clone(),
+        phone: job.address_phone.clone(),
+        street: job.address_street.clone(),
+        postcode: job.address_postcode.clone(),
+        city: job.address_city.clone(),
+        country: job.address_country.clone(),
+    }
+}
+
 /// The job of a swap, locked until the caller's transaction ends.
 pub async fn lock_of_swap<C: ConnectionTrait>(
     db: &C,

@@ -293,6 +293,37 @@ pub fn check_swap(swap: &SwapApprovedV1) -> Result<(), InvalidSwap> {
     Ok(())
 }
 
+/// A correction that can never be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidCorrection {
+    #[error("neither the address nor the window is corrected")]
+    Nothing,
+    #[error("the corrected window ends before it starts")]
+    WindowReversed,
+    #[error("the corrected address has no postcode")]
+    NoPostcode,
+}
+
+/// Checks that a correction names something a crew can go by.
+pub fn check_correction(
+    req: &kummerer_contracts::SwapCorrectionRequestedV1,
+) -> Result<(), InvalidCorrection> {
+    if req.address.is_none() && req.window.is_none() {
+        return Err(InvalidCorrection::Nothing);
+    }
+    if let Some(w) = &req.window
+        && w.end <= w.start
+    {
+        return Err(InvalidCorrection::WindowReversed);
+    }
+    if let Some(a) = &req.address
+        && a.postcode.trim().is_empty()
+    {
+        return Err(InvalidCorrection::NoPostcode);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

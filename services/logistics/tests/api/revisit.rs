@@ -30,17 +30,6 @@ fn time(v: &Json) -> chrono::DateTime<Utc> {
     serde_json::from_value(v.clone()).unwrap()
 }
 
-async fn visits_of(svc: &TestService, crew: Uuid, date: chrono::NaiveDate) -> Vec<String> {
-    let (status, body) = get_json(svc, &format!("/api/crews/{crew}/visits?date={date}")).await;
-    assert_eq!(status, 200, "{body}");
-    body["visits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["job_id"].as_str().unwrap().to_owned())
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn not_home_is_revisited_on_the_next_day_with_room_and_a_refusal_waits_for_the_dispatcher() {
     let svc = start().await;

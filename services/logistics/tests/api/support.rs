@@ -284,3 +284,19 @@ pub(crate) fn kinds(job: &Json) -> Vec<String> {
         .map(|e| e["kind"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// The job ids on the crew's list of the day, in order.
+pub(crate) async fn visits_of(
+    svc: &TestService,
+    crew: Uuid,
+    date: chrono::NaiveDate,
+) -> Vec<String> {
+    let (status, body) = get_json(svc, &format!("/api/crews/{crew}/visits?date={date}")).await;
+    assert_eq!(status, 200, "{body}");
+    body["visits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["job_id"].as_str().unwrap().to_owned())
+        .collect()
+}

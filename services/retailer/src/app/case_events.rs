@@ -25,6 +25,8 @@
 //! - `manufacturer.claim.inspected.v1` → `claim_inspected`;
 //! - `logistics.job.cancelled.v1` / `job.cancel_refused.v1` → the cancellation saga's end
 //!   (`case_events/cancel.rs`).
+//! - `logistics.job.corrected.v1` / `job.correction_refused.v1` → the correction saga's end:
+//!   the swap's new address and window, or the refusal on the timeline (`case_events/correct.rs`).
 //! - `manufacturer.claim.information_requested.v1` → `information_requested` (question, answer
 //!   deadline), claim `information_requested` (see `information`).
 //! - `manufacturer.claim.not_accepted.v1` → `claim_not_accepted`, a claim waiting for its
@@ -49,6 +51,7 @@ use uuid::Uuid;
 
 mod cancel;
 mod claims;
+mod correct;
 mod information;
 mod not_accepted;
 mod replacement;
@@ -77,6 +80,8 @@ pub enum CaseEvent {
     ClaimNotAccepted(ClaimNotAcceptedV1),
     /// The manufacturer's decision deadline (`manufacturer.claim.acknowledged.v1`).
     ClaimAcknowledged(ClaimAcknowledgedV1),
+    JobCorrected(kummerer_contracts::JobCorrectedV1),
+    CorrectionRefused(kummerer_contracts::JobCorrectionRefusedV1),
 }
 
 /// Why an event cannot be applied. Every variant but `Db` is a fact that will never fit, however
@@ -202,6 +207,8 @@ pub async fn apply(
         }
         CaseEvent::JobCancelled(ev) => cancel::job_cancelled(txn, message_id, ev).await,
         CaseEvent::CancelRefused(ev) => cancel::cancel_refused(txn, message_id, ev).await,
+        CaseEvent::JobCorrected(ev) => correct::job_corrected(txn, message_id, ev).await,
+        CaseEvent::CorrectionRefused(ev) => correct::correction_refused(txn, message_id, ev).await,
         CaseEvent::InformationRequested(ev) => {
             information::information_requested(txn, message_id, ev).await
         }

@@ -15,6 +15,7 @@ pub mod cancel;
 pub mod case_events;
 pub mod cases;
 pub mod catalogue;
+pub mod correct;
 pub mod disputes;
 pub mod entitlement;
 pub mod import;

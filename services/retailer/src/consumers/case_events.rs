@@ -62,6 +62,10 @@ fn decode(msg: &Incoming) -> Result<CaseEvent, HandleError> {
         }
         ClaimNotAcceptedV1::TYPE => CaseEvent::ClaimNotAccepted(msg.decode()?.data),
         ClaimAcknowledgedV1::TYPE => CaseEvent::ClaimAcknowledged(msg.decode()?.data),
+        kummerer_contracts::JobCorrectedV1::TYPE => CaseEvent::JobCorrected(msg.decode()?.data),
+        kummerer_contracts::JobCorrectionRefusedV1::TYPE => {
+            CaseEvent::CorrectionRefused(msg.decode()?.data)
+        }
         other => return Err(HandleError::Permanent(format!("unexpected type {other}"))),
     })
 }

@@ -10,6 +10,7 @@ pub mod ball;
 pub mod cancel;
 pub mod cases;
 pub mod claims;
+pub mod corrections;
 pub mod dashboard;
 pub mod desk;
 pub mod imports;

@@ -77,6 +77,11 @@ pub fn fact_of(entry: &TimelineEntry) -> Fact {
         E::ClaimNotAccepted { .. } => Fact::ClaimNotAccepted,
         E::ClaimResubmitted { .. } => Fact::ClaimResubmitted,
         E::ClaimWrittenOff { .. } => Fact::ClaimWrittenOff,
+        // Nothing changes hands until logistics answers; a refusal leaves the visit as it was.
+        E::SwapCorrectionRequested { .. } | E::SwapCorrectionRefused { .. } => Fact::Note,
+        E::SwapCorrected { window, .. } => Fact::Corrected {
+            visit_by: Some(window.end),
+        },
     }
 }
 

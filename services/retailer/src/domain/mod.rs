@@ -8,6 +8,7 @@ pub mod ball;
 pub mod cancel;
 pub mod case;
 pub mod claim;
+pub mod correction;
 pub mod csv;
 pub mod customer_status;
 pub mod ledger;

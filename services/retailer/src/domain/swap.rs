@@ -37,6 +37,9 @@ pub enum WindowError {
     StartTooFarInPast,
     #[error("must be at most {WINDOW_HORIZON_DAYS} days ahead")]
     TooFarAhead,
+    /// A corrected window starts in the future ([`crate::domain::correction`]).
+    #[error("must be in the future")]
+    StartNotInFuture,
 }
 
 impl WindowError {
@@ -44,7 +47,7 @@ impl WindowError {
     pub fn field(self) -> &'static str {
         match self {
             WindowError::EndNotAfterStart | WindowError::TooFarAhead => "window_end",
-            WindowError::StartTooFarInPast => "window_start",
+            WindowError::StartTooFarInPast | WindowError::StartNotInFuture => "window_start",
         }
     }
 }

@@ -127,3 +127,52 @@ pub fn checked_dispute(
         by_key: None,
     })
 }
+
+/// A correction of a swap's visit as typed (the JSON body or the desk's form): the new address
+/// and/or window (`window` as typed, both ends or neither) and the reason; every field error at
+/// once.
+pub fn correction_of(
+    address: Option<&AddressBody>,
+    window: (
+        Option<chrono::DateTime<chrono::Utc>>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    ),
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<crate::domain::correction::Correction, Vec<FieldError>> {
+    use crate::domain::correction::{Correction, REASON_MAX, corrected_window};
+    let mut v = FieldErrors::new();
+    let reason = v.text("reason", reason, REASON_MAX);
+    let address = address.map(|a| a.parse("delivery_address", &mut v));
+    let window = match window {
+        (None, None) => Ok(None),
+        (Some(start), Some(end)) => corrected_window(start, end, now)
+            .map(Some)
+            .map_err(|errors| {
+                for e in errors {
+                    v.add(e.field(), e.to_string());
+                }
+            }),
+        (start, _) => {
+            let missing = if start.is_none() {
+                "window_start"
+            } else {
+                "window_end"
+            };
+            v.add(missing, "enter both ends of the window");
+            Err(())
+        }
+    };
+    if address.is_none() && matches!(window, Ok(None)) {
+        v.add(
+            "delivery_address",
+            "correct the address, the window or both",
+        );
+    }
+    checked(v)?;
+    Ok(Correction {
+        address,
+        window: window.unwrap_or_default(),
+        reason,
+    })
+}

@@ -17,8 +17,8 @@ use actix_web::{FromRequest, Handler, Responder, Scope, guard, web};
 use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use api::{
-    admin_auth, authority, cancel, cases, disputes, entitlement, imports, information, key_auth,
-    keys, ledger, products, resubmit, retailers, sales, staff,
+    admin_auth, authority, cancel, cases, correct, disputes, entitlement, imports, information,
+    key_auth, keys, ledger, products, resubmit, retailers, sales, staff,
 };
 use pages::status;
 
@@ -116,6 +116,13 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         Method::POST,
         "/{rid}/cases/{case_id}/swap/cancel",
         cancel::create,
+    );
+    let scope = keyed(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/cases/{case_id}/swap/correction",
+        correct::create,
     );
     let scope = keyed(
         scope,

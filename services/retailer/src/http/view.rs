@@ -137,6 +137,36 @@ pub struct SwapView {
     /// Where the replacement was reserved (`None`: no reservation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stock_location: Option<StockLocationRef>,
+    /// A correction of the address or window waiting for logistics' answer: until it comes,
+    /// `window` and `delivery_address` are the visit as it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correction_pending: Option<PendingCorrection>,
+}
+
+/// A correction waiting for logistics (`swap.correction_pending`).
+#[derive(Debug, Serialize)]
+pub struct PendingCorrection {
+    pub correction_id: Uuid,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_address: Option<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<TimeWindow>,
+    pub reason: String,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+}
+
+impl From<crate::db::corrections::Row> for PendingCorrection {
+    fn from(c: crate::db::corrections::Row) -> Self {
+        Self {
+            correction_id: c.id,
+            delivery_address: c.address,
+            window: c.window,
+            reason: c.reason,
+            requested_by: c.requested_by,
+            requested_at: c.requested_at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -160,6 +190,7 @@ impl SwapView {
             authorized_by: s.authorized_by,
             approved_at: s.approved_at,
             stock_location: None,
+            correction_pending: None,
         }
     }
 }
@@ -375,7 +406,9 @@ async fn case_view_in<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<
                 Some(id) => db::stock::location(db, retailer_id, id).await?,
                 None => None,
             };
+            let pending = db::corrections::pending_of(db, retailer_id, swap.id).await?;
             let mut view = SwapView::new(swap, &replacement);
+            view.correction_pending = pending.map(PendingCorrection::from);
             view.stock_location = location.map(|l| StockLocationRef {
                 id: l.id,
                 name: l.label(),

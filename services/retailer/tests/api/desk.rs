@@ -377,6 +377,7 @@ mod browser;
 mod browser_decisions;
 mod cancel;
 mod cookie_check;
+mod correct;
 mod dashboard;
 mod duplicates;
 mod first_day;

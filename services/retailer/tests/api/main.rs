@@ -8,6 +8,7 @@ mod support;
 
 mod bad_input;
 mod case_events;
+mod corrections;
 mod desk;
 mod disputes;
 mod doors;

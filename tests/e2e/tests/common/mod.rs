@@ -869,3 +869,33 @@ pub async fn republish_outbox(
     }
     keys.len()
 }
+
+/// Publishes every outbox row of `svc` with routing key `key` again: as it was (the same message
+/// id: a redelivery) and under a new id (the same fact sent again).
+pub async fn send_again(
+    system: &System,
+    svc: Svc,
+    producer: kummerer_contracts::topology::Service,
+    key: &str,
+) -> usize {
+    let db = system.db(svc).await;
+    let payloads = strings(
+        &db,
+        &format!("SELECT payload::text FROM outbox WHERE routing_key = '{key}' ORDER BY id"),
+    )
+    .await;
+    for payload in &payloads {
+        kummerer_testkit::service::publish_raw(&system.names, producer, key, payload.as_bytes())
+            .await;
+        let mut again: Value = serde_json::from_str(payload).unwrap();
+        again["id"] = json!(Uuid::now_v7());
+        kummerer_testkit::service::publish_raw(
+            &system.names,
+            producer,
+            key,
+            again.to_string().as_bytes(),
+        )
+        .await;
+    }
+    payloads.len()
+}

@@ -49,6 +49,11 @@ pub fn window_text(start: DateTime<Utc>, end: DateTime<Utc>) -> String {
 }
 
 /// `snake_case` → `snake case`.
+/// An address on one line: street, postcode and city.
+fn address_text(a: &kummerer_contracts::Address) -> String {
+    format!("{}, {} {}", a.street, a.postcode, a.city)
+}
+
 fn words(s: &str) -> String {
     s.replace('_', " ")
 }
@@ -320,6 +325,60 @@ pub fn describe(entry: &TimelineEntry) -> Described {
                     }
                     kummerer_contracts::VisitBegun::Completed => "the visit is done",
                     kummerer_contracts::VisitBegun::Cancelled => "the visit is cancelled",
+                }
+                .to_owned(),
+            )]),
+        ),
+        TimelineEntry::SwapCorrectionRequested {
+            address,
+            window: w,
+            reason,
+            requested_by,
+            ..
+        } => (
+            "Correction of the visit requested",
+            sentence(vec![
+                address.as_ref().map(|a| format!("to {}", address_text(a))),
+                w.as_ref().map(|w| format!("window {}", window(w))),
+                text(reason).map(|s| format!("“{s}”")),
+                text(requested_by).map(|s| format!("by {s}")),
+                Some("waiting for logistics".to_owned()),
+            ]),
+        ),
+        TimelineEntry::SwapCorrected {
+            address,
+            window: w,
+            crew_assigned,
+            ..
+        } => (
+            "Visit corrected",
+            sentence(vec![
+                Some(format!("to {}", address_text(address))),
+                Some(format!("window {}", window(w))),
+                Some(
+                    if *crew_assigned {
+                        "a crew has the visit"
+                    } else {
+                        "the dispatcher assigns a crew"
+                    }
+                    .to_owned(),
+                ),
+            ]),
+        ),
+        TimelineEntry::SwapCorrectionRefused { reason, .. } => (
+            "Correction refused: the visit stays as it was",
+            sentence(vec![Some(
+                match reason {
+                    kummerer_contracts::CorrectionRefusal::OnTheWay => {
+                        "the crew is already on the way"
+                    }
+                    kummerer_contracts::CorrectionRefusal::Delivered => {
+                        "the crew already delivered or collected"
+                    }
+                    kummerer_contracts::CorrectionRefusal::Cancelled => "the visit is cancelled",
+                    kummerer_contracts::CorrectionRefusal::UnknownJob => {
+                        "logistics does not know the visit"
+                    }
                 }
                 .to_owned(),
             )]),

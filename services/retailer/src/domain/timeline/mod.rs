@@ -8,9 +8,9 @@ pub use describe::{Described, describe, describe_stored, window_text};
 
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{
-    ClaimId, ClaimOutcome, CreditNoteId, DecidedBy, Depot, DepotId, FailureReason, FreightPayer,
-    InspectionResult, JobId, ManufacturerId, Money, NotAcceptedReason, ShipmentId, SwapId,
-    TimeWindow, VisitBegun,
+    Address, ClaimId, ClaimOutcome, CorrectionRefusal, CreditNoteId, DecidedBy, Depot, DepotId,
+    FailureReason, FreightPayer, InspectionResult, JobId, ManufacturerId, Money, NotAcceptedReason,
+    ShipmentId, SwapId, TimeWindow, VisitBegun,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -178,6 +178,36 @@ pub enum TimelineEntry {
         job_id: JobId,
         reason: VisitBegun,
     },
+    /// Staff (or the customer) asked to correct the visit's address and/or window; logistics
+    /// answers (`swap_corrected` or `swap_correction_refused`). Nothing changes before.
+    SwapCorrectionRequested {
+        swap_id: SwapId,
+        correction_id: uuid::Uuid,
+        #[serde(default)]
+        address: Option<Address>,
+        #[serde(default)]
+        window: Option<TimeWindow>,
+        reason: String,
+        requested_by: String,
+    },
+    /// Logistics applied the correction: the visit goes to `address` in `window`
+    /// (`crew_assigned`: a crew has it; else the dispatcher places it).
+    SwapCorrected {
+        swap_id: SwapId,
+        job_id: JobId,
+        correction_id: uuid::Uuid,
+        address: Address,
+        window: TimeWindow,
+        crew_assigned: bool,
+    },
+    /// Logistics refused the correction: the visit stays as it was.
+    SwapCorrectionRefused {
+        swap_id: SwapId,
+        #[serde(default)]
+        job_id: Option<JobId>,
+        correction_id: uuid::Uuid,
+        reason: CorrectionRefusal,
+    },
     /// The manufacturer no longer wants the unit back (`decided`: it decided without it;
     /// `return_by_passed`: the unit was not at the depot in time).
     ReturnWithdrawn {
@@ -265,6 +295,9 @@ pub enum TimelineKind {
     ClaimAcknowledged,
     Escalated,
     ClaimWrittenOff,
+    SwapCorrectionRequested,
+    SwapCorrected,
+    SwapCorrectionRefused,
 }
 
 impl TimelineKind {
@@ -338,6 +371,9 @@ impl TimelineEntry {
             TimelineEntry::ClaimAcknowledged { .. } => TimelineKind::ClaimAcknowledged,
             TimelineEntry::Escalated { .. } => TimelineKind::Escalated,
             TimelineEntry::ClaimWrittenOff { .. } => TimelineKind::ClaimWrittenOff,
+            TimelineEntry::SwapCorrectionRequested { .. } => TimelineKind::SwapCorrectionRequested,
+            TimelineEntry::SwapCorrected { .. } => TimelineKind::SwapCorrected,
+            TimelineEntry::SwapCorrectionRefused { .. } => TimelineKind::SwapCorrectionRefused,
         }
     }
 
@@ -371,6 +407,10 @@ impl TimelineEntry {
             TimelineEntry::ClaimAcknowledged { .. } => Source::Manufacturer,
             TimelineEntry::Escalated { .. } => Source::Retailer,
             TimelineEntry::ClaimWrittenOff { .. } => Source::Retailer,
+            TimelineEntry::SwapCorrectionRequested { .. } => Source::Retailer,
+            TimelineEntry::SwapCorrected { .. } | TimelineEntry::SwapCorrectionRefused { .. } => {
+                Source::Logistics
+            }
         }
     }
 

@@ -5,6 +5,7 @@ pub mod admin_auth;
 pub mod authority;
 pub mod cancel;
 pub mod cases;
+pub mod correct;
 pub mod disputes;
 pub mod entitlement;
 pub mod imports;

@@ -22,7 +22,7 @@ use kummerer_service::problem::FieldError;
 
 use crate::http::pages::case::{SwapForm, case_page, my_limit};
 
-fn parse_local(field: &str, raw: &str, v: &mut FieldErrors) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_local(field: &str, raw: &str, v: &mut FieldErrors) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
     let parsed = NaiveDateTime::parse_from_str(raw, DATETIME_LOCAL)
         .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"));

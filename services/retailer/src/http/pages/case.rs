@@ -16,6 +16,7 @@ use crate::http::pages::PathId;
 use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::cancel::{CancelBox, cancel_box};
+use crate::http::pages::correct::{CorrectBox, correct_box};
 use crate::http::pages::refusals::{RefuseForm, reason_options};
 use crate::http::pages::{DATETIME_LOCAL, Errors, Me, not_found, render, when};
 use crate::http::view::case_view;
@@ -113,6 +114,8 @@ pub struct CasePage {
     pub new_status_link: Option<String>,
     /// Cancelling the swap: a manager's form, the request waiting, the outcome.
     pub cancel: CancelBox,
+    /// Correcting the visit's address or window: the form, the correction waiting, the outcome.
+    pub correct: CorrectBox,
 }
 
 /// Who holds the ball, as the case page says it.
@@ -341,6 +344,7 @@ pub(crate) async fn case_page(
         })
         .collect();
     let cancel = cancel_box(db, me, view.id, &timeline).await?;
+    let correct = correct_box(db, me, view.id, &timeline).await?;
     Ok(CasePage {
         open_request,
         stock_kept,
@@ -355,6 +359,7 @@ pub(crate) async fn case_page(
             .unwrap_or_default(),
         timeline,
         cancel,
+        correct,
         ball: ball_box(&view.ball),
         case: view,
         can_approve,

@@ -10,6 +10,7 @@ pub mod approve;
 pub mod auth;
 pub mod cancel;
 pub mod case;
+pub mod correct;
 pub mod dashboard;
 pub mod disputes;
 pub mod home;
@@ -70,6 +71,13 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
             "/cases/{id}/swap/cancel",
             Access::SignedIn,
             cancel::cancel_swap,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/cases/{id}/swap/correction",
+            Access::SignedIn,
+            correct::correct_visit,
         )
         .door(
             &d,
