@@ -13,6 +13,7 @@ pub mod customer_status;
 pub mod ledger;
 pub mod ledger_deadlines;
 pub mod not_accepted;
+pub mod notify;
 pub mod refusal;
 pub mod request;
 pub mod sale;
