@@ -162,10 +162,12 @@ pub struct SmsRequest {
 }
 
 /// A local HTTP SMS gateway: answers `POST` with 202 (or 503 for the first `fail_first`
-/// requests) and records every request.
+/// requests; `usize::MAX`: always) and records every request it accepted, and how many it
+/// refused.
 pub struct SmsGateway {
     pub port: u16,
     received: Arc<Mutex<Vec<SmsRequest>>>,
+    refused: Arc<Mutex<usize>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -177,6 +179,8 @@ impl SmsGateway {
             .expect("sms gateway bind");
         let received = Arc::new(Mutex::new(Vec::new()));
         let seen = received.clone();
+        let refused = Arc::new(Mutex::new(0));
+        let refusals = refused.clone();
         let failures = Arc::new(Mutex::new(fail_first));
         let task = tokio::spawn(async move {
             loop {
@@ -184,6 +188,7 @@ impl SmsGateway {
                     return;
                 };
                 let seen = seen.clone();
+                let refusals = refusals.clone();
                 let failures = failures.clone();
                 tokio::spawn(async move {
                     let Some(req) = read_request(&mut socket).await else {
@@ -196,6 +201,7 @@ impl SmsGateway {
                         fail
                     };
                     let status = if fail {
+                        *refusals.lock().unwrap() += 1;
                         "503 Service Unavailable"
                     } else {
                         seen.lock().unwrap().push(req);
@@ -212,6 +218,7 @@ impl SmsGateway {
         SmsGateway {
             port,
             received,
+            refused,
             task,
         }
     }
@@ -222,6 +229,11 @@ impl SmsGateway {
 
     pub fn received(&self) -> Vec<SmsRequest> {
         self.received.lock().unwrap().clone()
+    }
+
+    /// How many requests it answered with 503.
+    pub fn refused(&self) -> usize {
+        *self.refused.lock().unwrap()
     }
 
     pub fn env(&self) -> Vec<(&'static str, String)> {
