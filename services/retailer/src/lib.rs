@@ -24,6 +24,44 @@ pub use settings::Settings;
 pub const SERVICE: Service = Service::Retailer;
 pub const DEFAULT_PORT: u16 = 8081;
 
+/// The status link's settings installed, the channels set up (a channel without settings is
+/// disabled, said here and on the case), and the worker that sends the customer's notifications.
+fn notification_worker(
+    ctx: &Context,
+    notify: settings::NotifySettings,
+) -> impl std::future::Future<Output = ()> + Send + 'static {
+    use app::notify::{HttpSmsGateway, Mailer, Senders, worker};
+    app::notify::install_links(app::notify::LinkConfig {
+        public_base_url: notify
+            .public_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", ctx.config.bind)),
+        valid_after_close: chrono::Duration::days(notify.link_days),
+    });
+    let mut senders = Senders::default();
+    match &notify.smtp {
+        None => tracing::warn!("e-mail to customers disabled: KUMMERER_SMTP_HOST is not set"),
+        Some(smtp) => match Mailer::new(smtp) {
+            Ok(mailer) => senders.mail = Some(mailer),
+            Err(e) => {
+                tracing::error!(error = %e, "e-mail to customers disabled: bad SMTP settings")
+            }
+        },
+    }
+    match &notify.sms_gateway {
+        None => tracing::warn!("SMS to customers disabled: KUMMERER_SMS_GATEWAY_URL is not set"),
+        Some((url, token)) => match HttpSmsGateway::new(url, token.clone()) {
+            Ok(gateway) => senders.sms = Some(std::sync::Arc::new(gateway)),
+            Err(e) => tracing::error!(error = %format!("{e:#}"), "SMS to customers disabled"),
+        },
+    }
+    app::notify::install_channels(senders.mail.is_some(), senders.sms.is_some());
+    let mut config = worker::WorkerConfig::new(senders);
+    config.max_attempts = notify.max_attempts;
+    config.backoff = chrono::Duration::seconds(notify.backoff_s);
+    worker::run(ctx.db.clone(), config, ctx.cancel.clone())
+}
+
 /// Wires the service with the settings from the environment (see [`build_with`]). A bad setting
 /// stops the start: the error names the variable, and the process exits with status 2.
 pub fn build(ctx: &Context) -> Parts {
@@ -63,8 +101,10 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         desk,
         requests,
         ball,
+        notify,
     } = settings;
     domain::ball::install_policy(ball);
+    let notifier = notification_worker(ctx, notify);
     let operator = actix_web::web::Data::new(kummerer_web::operator::OperatorToken(
         ctx.config.operator_token.clone(),
     ));
@@ -89,6 +129,7 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
                 ctx.cancel.clone(),
             )),
             Box::pin(app::ball::run(ctx.db.clone(), ctx.cancel.clone())),
+            Box::pin(notifier),
         ],
     }
 }

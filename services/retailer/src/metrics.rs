@@ -10,10 +10,20 @@ pub const CREDIT_NOTES_STORED: &str = "kummerer_retailer_credit_notes_stored_tot
 pub const REQUESTS_ESCALATED: &str = "kummerer_retailer_approval_requests_escalated_total";
 pub const REQUESTS_EXPIRED: &str = "kummerer_retailer_approval_requests_expired_total";
 pub const OVERDUE_CASES: &str = "kummerer_retailer_overdue_cases";
+pub const NOTIFICATIONS_SENT: &str = "kummerer_retailer_notifications_sent_total";
+pub const NOTIFICATIONS_FAILED: &str = "kummerer_retailer_notifications_failed_total";
 pub const ESCALATIONS: &str = "kummerer_retailer_escalations_total";
 
 /// Gives the retailer's series their HELP text.
 pub fn describe() {
+    describe_counter!(
+        NOTIFICATIONS_SENT,
+        "Notifications to customers sent (e-mail, SMS), by channel."
+    );
+    describe_counter!(
+        NOTIFICATIONS_FAILED,
+        "Notifications to customers given up after the last retry (shown on the case), by channel."
+    );
     describe_counter!(
         SESSIONS_PURGED,
         "Expired desk sessions removed by the sweep."

@@ -203,6 +203,119 @@ pub struct Settings {
     pub requests: RequestsConfig,
     /// How long the retailer may hold the ball (see [`ball_policy_from_env`]).
     pub ball: kummerer_ball::Policy,
+    pub notify: NotifySettings,
+}
+
+/// The customer's notifications and status link.
+#[derive(Debug, Clone)]
+pub struct NotifySettings {
+    /// `KUMMERER_PUBLIC_BASE_URL`: where customers reach the service (the status link); the
+    /// bind address when unset.
+    pub public_base_url: Option<String>,
+    /// `KUMMERER_STATUS_LINK_DAYS` (default 30): how long a status link works after the case
+    /// closes.
+    pub link_days: i64,
+    /// `KUMMERER_SMTP_HOST`, `_PORT` (default 25; 465 for `tls`, 587 for `starttls`), `_TLS`
+    /// (`none`, `starttls`, `tls`; default `starttls`), `_USER`, `_PASSWORD`, `_FROM`.
+    pub smtp: Option<crate::app::notify::SmtpSettings>,
+    /// `KUMMERER_SMS_GATEWAY_URL`, `KUMMERER_SMS_GATEWAY_TOKEN`.
+    pub sms_gateway: Option<(String, Option<secrecy::SecretString>)>,
+    /// `KUMMERER_NOTIFY_MAX_ATTEMPTS` (default 5), `KUMMERER_NOTIFY_BACKOFF_S` (default 30).
+    pub max_attempts: i32,
+    pub backoff_s: i64,
+}
+
+static NOTIFY_GIVEN: std::sync::OnceLock<NotifySettings> = std::sync::OnceLock::new();
+
+impl NotifySettings {
+    /// Gives the process these settings instead of the environment's (a test process that
+    /// starts the service in itself, with its own SMTP server; a second call is ignored).
+    pub fn give(settings: NotifySettings) {
+        let _ = NOTIFY_GIVEN.set(settings);
+    }
+
+    pub fn from_env() -> anyhow::Result<NotifySettings> {
+        if let Some(given) = NOTIFY_GIVEN.get() {
+            return Ok(given.clone());
+        }
+        Self::from_lookup(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    pub fn from_lookup(var: impl Fn(&str) -> Option<String>) -> anyhow::Result<NotifySettings> {
+        use crate::app::notify::{SmtpSettings, TlsMode};
+        let number =
+            |name: &str, default: i64, range: std::ops::RangeInclusive<i64>| match var(name) {
+                None => Ok(default),
+                Some(raw) => raw
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "{name}={raw:?} must be a whole number from {} to {}",
+                            range.start(),
+                            range.end()
+                        )
+                    }),
+            };
+        let public_base_url = match var("KUMMERER_PUBLIC_BASE_URL") {
+            None => None,
+            Some(raw) => {
+                let url = raw.trim().trim_end_matches('/').to_owned();
+                anyhow::ensure!(
+                    url.starts_with("https://") || url.starts_with("http://"),
+                    "KUMMERER_PUBLIC_BASE_URL={raw:?} must be an absolute http(s) URL"
+                );
+                Some(url)
+            }
+        };
+        let smtp = match var("KUMMERER_SMTP_HOST") {
+            None => None,
+            Some(host) => {
+                let tls = match var("KUMMERER_SMTP_TLS") {
+                    None => TlsMode::StartTls,
+                    Some(raw) => TlsMode::parse(&raw).ok_or_else(|| {
+                        anyhow::anyhow!("KUMMERER_SMTP_TLS={raw:?} must be none, starttls or tls")
+                    })?,
+                };
+                let default_port = match tls {
+                    TlsMode::None => 25,
+                    TlsMode::StartTls => 587,
+                    TlsMode::Tls => 465,
+                };
+                let port = number("KUMMERER_SMTP_PORT", default_port, 1..=65535)? as u16;
+                let from_raw = var("KUMMERER_SMTP_FROM").ok_or_else(|| {
+                    anyhow::anyhow!("KUMMERER_SMTP_FROM is needed with KUMMERER_SMTP_HOST")
+                })?;
+                let from = from_raw
+                    .parse()
+                    .map_err(|e| anyhow::anyhow!("KUMMERER_SMTP_FROM={from_raw:?}: {e}"))?;
+                Some(SmtpSettings {
+                    host: host.trim().to_owned(),
+                    port,
+                    tls,
+                    user: var("KUMMERER_SMTP_USER"),
+                    password: var("KUMMERER_SMTP_PASSWORD").map(secrecy::SecretString::from),
+                    from,
+                })
+            }
+        };
+        let sms_gateway = var("KUMMERER_SMS_GATEWAY_URL").map(|url| {
+            (
+                url.trim().to_owned(),
+                var("KUMMERER_SMS_GATEWAY_TOKEN").map(secrecy::SecretString::from),
+            )
+        });
+        Ok(NotifySettings {
+            public_base_url,
+            link_days: number("KUMMERER_STATUS_LINK_DAYS", 30, 1..=3650)?,
+            smtp,
+            sms_gateway,
+            max_attempts: number("KUMMERER_NOTIFY_MAX_ATTEMPTS", 5, 1..=50)? as i32,
+            backoff_s: number("KUMMERER_NOTIFY_BACKOFF_S", 30, 0..=86_400)?,
+        })
+    }
 }
 
 /// The ball policy: `KUMMERER_BALL_DECIDE_CASE_HOURS` (decide an open case) and
@@ -241,6 +354,7 @@ impl Settings {
             desk: crate::http::pages::DeskConfig::from_env(),
             requests: RequestsConfig::from_env()?,
             ball: ball_policy_from_env()?,
+            notify: NotifySettings::from_env()?,
         })
     }
 }

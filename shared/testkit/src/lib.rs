@@ -11,6 +11,7 @@ pub mod browser;
 pub mod forms;
 pub mod http;
 pub mod keys;
+pub mod notify;
 pub mod openapi;
 pub mod process;
 pub mod proxy;

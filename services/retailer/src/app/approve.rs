@@ -36,6 +36,9 @@ pub struct Approval {
     pub limit: Option<Limit>,
     /// The stock location one unit of the replacement is reserved at; `None`: no reservation.
     pub stock_location_id: Option<Uuid>,
+    /// The customer's contact and consent as recorded at the counter; `None`: not asked (any
+    /// contact recorded before stays).
+    pub contact: Option<crate::domain::notify::Contact>,
 }
 
 /// What an approval made.
@@ -233,6 +236,22 @@ pub async fn approve_in<C: ConnectionTrait>(
     };
     db::insert_timeline(txn, entry(submitted)).await?;
     db::set_case_status(txn, rid, cid, next).await?;
+    if let Some(contact) = &approval.contact {
+        let language = match contact.language {
+            Some(language) => language,
+            None => crate::app::notify::place(txn, rid, cid).await?.language,
+        };
+        let by = &approval.approved_by;
+        db::notifications::set_contact(txn, rid, cid, contact, language, by, now).await?;
+    }
+    // The customer hears of it (with the status link) in this transaction.
+    let notice = crate::domain::notify::Notice::SwapApproved {
+        window: TimeWindow {
+            start: window.start,
+            end: window.end,
+        },
+    };
+    crate::app::notify::tell(txn, rid, cid, swap.id, &notice, now).await?;
     outbound::swap_approved(
         txn,
         outbound::SwapFacts {

@@ -57,6 +57,7 @@ mod not_accepted;
 mod replacement;
 
 use crate::db::{self, Entry, swaps};
+use crate::domain::notify::Notice;
 use crate::domain::{SwapStatus, TimelineEntry, evidence_id, status_follows};
 use claims::{ClaimIds, claim_decided, claim_entry};
 
@@ -231,6 +232,20 @@ pub async fn apply(
     }
 }
 
+/// The customer's notifications of `notice` (see [`crate::app::notify`]), keyed by the
+/// message id: a redelivery writes none.
+async fn tell(
+    txn: &DatabaseTransaction,
+    swap: &swaps::Model,
+    message_id: Uuid,
+    notice: Notice,
+) -> Result<(), CaseEventError> {
+    let (rid, cid) = (swap.retailer_id, swap.case_id);
+    // Due now, whatever time the event carries.
+    crate::app::notify::tell(txn, rid, cid, message_id, &notice, Utc::now()).await?;
+    Ok(())
+}
+
 /// The swap an event is about, locked; it must exist for that retailer and that case.
 async fn swap_for(
     txn: &DatabaseTransaction,
@@ -345,6 +360,15 @@ async fn job_scheduled(
         return Ok(());
     }
     move_swap(txn, &swap, SwapStatus::Scheduled, at).await?;
+    tell(
+        txn,
+        &swap,
+        message_id,
+        Notice::VisitScheduled {
+            window: ev.window.clone(),
+        },
+    )
+    .await?;
     tracing::info!(
         case.id = %swap.case_id, swap.id = %swap.id, job.id = %ev.job_id,
         "job scheduled"
@@ -382,6 +406,7 @@ async fn job_completed(
     let sale_id = mark_delivered(txn, &swap, at).await?;
     replacement::record_replacement(txn, &swap, sale_id, &ev.delivered_serial, at).await?;
     tracing::info!(case.id = %swap.case_id, swap.id = %swap.id, "delivered and collected");
+    tell(txn, &swap, message_id, Notice::DeliveredAndCollected).await?;
     Ok(())
 }
 
@@ -408,6 +433,13 @@ async fn job_failed(
         return Ok(());
     }
     move_swap(txn, &swap, SwapStatus::FailedAttempt, at).await?;
+    tell(
+        txn,
+        &swap,
+        message_id,
+        Notice::AttemptFailed { reason: ev.reason },
+    )
+    .await?;
     tracing::info!(
         case.id = %swap.case_id, swap.id = %swap.id, attempt = ev.attempt,
         reason = ev.reason.as_str(), "delivery attempt failed"
@@ -438,6 +470,16 @@ async fn on_the_way(
         return Ok(());
     }
     move_swap(txn, &swap, SwapStatus::OnTheWay, at).await?;
+    tell(
+        txn,
+        &swap,
+        message_id,
+        Notice::OnTheWay {
+            window: ev.window.clone(),
+            eta: ev.eta,
+        },
+    )
+    .await?;
     tracing::info!(case.id = %swap.case_id, swap.id = %swap.id, "crew on the way");
     Ok(())
 }

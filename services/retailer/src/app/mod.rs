@@ -22,6 +22,7 @@ pub mod import;
 pub mod information;
 pub mod keys;
 pub mod ledger;
+pub mod notify;
 pub mod refusals;
 pub mod request_deadlines;
 pub mod requests;

@@ -39,12 +39,20 @@ pub struct CaseStatusFacts {
     pub window: Option<TimeWindow>,
     /// The crew's estimated arrival, once it is on the way and gave one.
     pub eta: Option<DateTime<Utc>>,
+    /// The store the customer deals with, and its phone.
+    pub store: String,
+    pub store_phone: String,
+    pub time_zone: chrono_tz::Tz,
+    /// The case closed longer ago than links live (`KUMMERER_STATUS_LINK_DAYS`): the page says
+    /// so and shows nothing else.
+    pub expired: bool,
 }
 
 /// Where the case with the status link `token_hash` stands; `None` for an unknown link.
 pub async fn status(
     db: &DatabaseConnection,
     token_hash: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<CaseStatusFacts>, DbErr> {
     let Some(case) = db::cases::by_status_token(db, token_hash).await? else {
         return Ok(None);
@@ -55,6 +63,16 @@ pub async fn status(
     let swap = db::swap_of_case(db, retailer_id, case.id).await?;
     let swap_status = swap.as_ref().map(|s| s.status);
     let step = Step::of(case.status, swap_status);
+    let place = crate::app::notify::place(db, retailer_id, case.id).await?;
+    let expired = if matches!(step, Step::Delivered | Step::Refused | Step::Closed) {
+        // Closed since its last fact.
+        let timeline = db::timeline_of(db, retailer_id, case.id).await?;
+        let closed_at = timeline.iter().map(|t| t.occurred_at).max();
+        let valid = crate::app::notify::links().valid_after_close;
+        closed_at.is_some_and(|at| at + valid < now)
+    } else {
+        false
+    };
     let (window, eta) = if matches!(step, Step::DeliveryScheduled | Step::OnTheWay) {
         // The crew's window: from the latest `on_the_way` or `job_scheduled`, else the one
         // approved; the estimate from the latest `on_the_way`.
@@ -83,5 +101,9 @@ pub async fn status(
         step,
         window,
         eta,
+        store: place.store,
+        store_phone: place.phone,
+        time_zone: place.time_zone,
+        expired,
     }))
 }

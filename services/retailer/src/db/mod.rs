@@ -16,6 +16,7 @@ pub mod desk;
 pub mod imports;
 pub mod information;
 pub mod integration_keys;
+pub mod notifications;
 pub mod products;
 pub mod refusals;
 pub mod request_deadlines;

@@ -14,6 +14,7 @@ pub mod customer_status;
 pub mod ledger;
 pub mod ledger_deadlines;
 pub mod not_accepted;
+pub mod notify;
 pub mod phone;
 pub mod refusal;
 pub mod request;

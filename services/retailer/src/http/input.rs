@@ -176,3 +176,93 @@ pub fn correction_of(
         reason,
     })
 }
+
+/// The customer's contact as asked at the counter (the JSON API's `customer_contact`; the
+/// desk's swap form fills one from its fields).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ContactBody {
+    /// `email`, `sms` (both, one, or none: `[]` or `["none"]`).
+    pub channels: Vec<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// The customer agreed to be told by these channels.
+    pub consent: bool,
+    /// `de` or `en`; the store's language when absent.
+    pub language: Option<String>,
+}
+
+impl ContactBody {
+    /// Checks it (fields prefixed with `prefix`): a chosen channel needs its address or number
+    /// (an e-mail address, a phone number made E.164) and the customer's consent.
+    pub fn parse(
+        &self,
+        prefix: &str,
+        v: &mut FieldErrors,
+    ) -> Option<crate::domain::notify::Contact> {
+        use crate::domain::notify::{Contact, Language, parse_email, parse_phone};
+        let field = |name: &str| format!("{prefix}.{name}");
+        let (mut by_email, mut by_sms, mut ok) = (false, false, true);
+        for channel in &self.channels {
+            match channel.trim() {
+                "email" => by_email = true,
+                "sms" => by_sms = true,
+                "none" | "" => {}
+                _ => {
+                    v.add(&field("channels"), "choose e-mail, SMS or none");
+                    ok = false;
+                }
+            }
+        }
+        let mut checked =
+            |name: &str,
+             raw: &Option<String>,
+             wanted: bool,
+             parse: fn(&str) -> Result<String, &'static str>| {
+                match raw.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+                    None if wanted => {
+                        v.add(&field(name), "needed for the channel chosen");
+                        ok = false;
+                        None
+                    }
+                    None => None,
+                    Some(raw) => match parse(raw) {
+                        Ok(value) => Some(value),
+                        Err(message) => {
+                            v.add(&field(name), message);
+                            ok = false;
+                            None
+                        }
+                    },
+                }
+            };
+        let email = checked("email", &self.email, by_email, parse_email);
+        let phone = checked("phone", &self.phone, by_sms, parse_phone);
+        if (by_email || by_sms) && !self.consent {
+            v.add(
+                &field("consent"),
+                "the customer must agree to be told by the channels chosen",
+            );
+            ok = false;
+        }
+        let language = match self.language.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(raw) => {
+                let language = Language::parse(raw);
+                if language.is_none() {
+                    v.add(&field("language"), "choose de or en");
+                    ok = false;
+                }
+                language
+            }
+        };
+        ok.then_some(Contact {
+            email,
+            phone,
+            by_email,
+            by_sms,
+            consent: self.consent,
+            language,
+        })
+    }
+}

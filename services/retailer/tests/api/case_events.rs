@@ -18,7 +18,12 @@ async fn ball_when(
     .await
 }
 
-fn job_failed(shop: &Shop, swap_id: Uuid, attempt: u32, at: DateTime<Utc>) -> JobFailedV1 {
+pub(crate) fn job_failed(
+    shop: &Shop,
+    swap_id: Uuid,
+    attempt: u32,
+    at: DateTime<Utc>,
+) -> JobFailedV1 {
     JobFailedV1 {
         job_id: Uuid::now_v7().into(),
         swap_id: swap_id.into(),

@@ -336,11 +336,13 @@ pub(super) async fn post_case(
 pub(super) fn status_link_of(html: &str) -> String {
     let marker = r#"id="new-status-link" href=""#;
     let start = html.find(marker).expect("a new status link") + marker.len();
+    // An absolute URL: the path from `/status/` on.
+    let start = start + html[start..].find("/status/").expect("a status path");
     html[start..start + "/status/".len() + 64].to_owned()
 }
 
 /// Logistics schedules the crew for the swap, the day after tomorrow 08:00–12:00 UTC; the window
-/// as the customer's status page shows it.
+/// as the customer's status page shows it (the store's local time).
 pub(super) async fn crew_scheduled(
     svc: &TestService,
     retailer_id: Uuid,
@@ -367,7 +369,17 @@ pub(super) async fn crew_scheduled(
         },
     )
     .await;
-    format!("{} 08:00 – 12:00 UTC", start.format("%Y-%m-%d"))
+    // In the store's local time (Europe/Berlin, the default).
+    let (s, e) = (
+        start.with_timezone(&chrono_tz::Europe::Berlin),
+        (start + Span::hours(4)).with_timezone(&chrono_tz::Europe::Berlin),
+    );
+    format!(
+        "{} – {} {}",
+        s.format("%Y-%m-%d %H:%M"),
+        e.format("%H:%M"),
+        s.format("%Z")
+    )
 }
 
 mod admin;

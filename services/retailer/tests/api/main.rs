@@ -16,6 +16,7 @@ mod information;
 mod keys;
 mod ledger;
 mod ledger_deadlines;
+mod notify;
 mod openapi;
 mod prices;
 mod resubmit_desk;

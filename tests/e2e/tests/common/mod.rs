@@ -842,12 +842,16 @@ pub async fn sign_in(
 
 /// The counter `kummerer_messages_consumed_total` of one outcome, from a service's /metrics.
 pub async fn consumed(system: &System, svc: Svc, outcome: &str) -> u64 {
+    let label = format!("outcome=\"{outcome}\"");
+    metric(system, svc, "kummerer_messages_consumed_total", &label).await
+}
+
+/// The sum of a labelled series `name` over its lines carrying `label` (e.g. `channel="sms"`),
+/// from a service's /metrics.
+pub async fn metric(system: &System, svc: Svc, name: &str, label: &str) -> u64 {
     let text = metrics_text(system, svc).await;
     text.lines()
-        .filter(|l| {
-            l.starts_with("kummerer_messages_consumed_total{")
-                && l.contains(&format!("outcome=\"{outcome}\""))
-        })
+        .filter(|l| l.starts_with(&format!("{name}{{")) && l.contains(label))
         .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
         .sum::<f64>() as u64
 }

@@ -161,6 +161,10 @@ pub struct ApproveSwap {
     /// absent: no reservation.
     #[serde(default)]
     pub stock_location_id: Option<Uuid>,
+    /// The customer's channels, address/number, consent and language for notifications;
+    /// absent: none recorded (nothing is sent).
+    #[serde(default)]
+    pub customer_contact: Option<crate::http::input::ContactBody>,
 }
 
 impl ApproveSwap {
@@ -180,6 +184,10 @@ impl ApproveSwap {
             .delivery_address
             .as_ref()
             .map(|a| a.parse("delivery_address", &mut v));
+        let contact = self
+            .customer_contact
+            .as_ref()
+            .and_then(|c| c.parse("customer_contact", &mut v));
         let window = match DeliveryWindow::new(self.window_start, self.window_end, now) {
             Ok(window) => Some(window),
             Err(errors) => {
@@ -202,6 +210,7 @@ impl ApproveSwap {
             authorized_by: None,
             limit: Some(limit),
             stock_location_id: self.stock_location_id,
+            contact,
         })
     }
 }

@@ -71,6 +71,7 @@ impl SwapForm {
             country: self.country.clone(),
         }
         .parse("delivery_address", &mut v);
+        let contact = self.contact().parse("contact", &mut v);
         let window = match (start, end) {
             (Some(start), Some(end)) => match DeliveryWindow::new(start, end, now) {
                 Ok(w) => Some(w),
@@ -99,6 +100,7 @@ impl SwapForm {
             authorized_by: None,
             limit: None,
             stock_location_id,
+            contact,
         })
     }
 }

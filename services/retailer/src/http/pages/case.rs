@@ -62,6 +62,35 @@ pub struct SwapForm {
     pub stock_location_id: String,
     /// `ask`: send the form to the managers' desks instead of approving it here.
     pub action: String,
+    /// The customer's contact for notifications: address, number, the channels ticked
+    /// (`on`), consent (`on`), language (`de`, `en`, or empty: the store's).
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub notify_email: String,
+    pub notify_sms: String,
+    pub consent: String,
+    pub language: String,
+}
+
+impl SwapForm {
+    /// The contact part of the form, as the API's body.
+    pub(crate) fn contact(&self) -> crate::http::input::ContactBody {
+        let on = |s: &str| s == "on" || s == "true";
+        let mut channels = Vec::new();
+        if on(&self.notify_email) {
+            channels.push("email".to_owned());
+        }
+        if on(&self.notify_sms) {
+            channels.push("sms".to_owned());
+        }
+        crate::http::input::ContactBody {
+            channels,
+            email: Some(self.contact_email.clone()),
+            phone: Some(self.contact_phone.clone()),
+            consent: on(&self.consent),
+            language: Some(self.language.clone()),
+        }
+    }
 }
 
 /// A stock location that has the chosen replacement, for the swap form.
@@ -76,9 +105,55 @@ pub(crate) async fn my_limit(db: &DatabaseConnection, me: &Signed) -> Result<Lim
     Ok(db::authority::limit_of(db, me.staff.retailer_id, me.staff.role).await?)
 }
 
+/// A notification to the customer, as the case page lists it.
+pub struct NoticeRow {
+    pub at: String,
+    pub kind: String,
+    pub what: &'static str,
+    pub channel: String,
+    pub channel_label: &'static str,
+    pub recipient: String,
+    pub status: String,
+    pub status_text: String,
+}
+
+fn notice_rows(rows: Vec<db::notifications::Listed>) -> Vec<NoticeRow> {
+    rows.into_iter()
+        .map(|n| NoticeRow {
+            at: when(n.sent_at.unwrap_or(n.created_at)),
+            what: crate::domain::notify::kind_label(&n.kind),
+            channel_label: if n.channel == "sms" { "SMS" } else { "e-mail" },
+            status_text: match n.status.as_str() {
+                "sent" => "sent".to_owned(),
+                "failed" => format!(
+                    "FAILED after {} attempts: {}",
+                    n.attempts,
+                    n.last_error.as_deref().unwrap_or("")
+                ),
+                _ if n.attempts > 0 => format!(
+                    "not sent yet ({} attempts): {}",
+                    n.attempts,
+                    n.last_error.as_deref().unwrap_or("")
+                ),
+                _ => "waiting to be sent".to_owned(),
+            },
+            kind: n.kind,
+            channel: n.channel,
+            recipient: n.recipient,
+            status: n.status,
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "desk/case.html")]
 pub struct CasePage {
+    /// What the customer was told, with failures.
+    pub notifications: Vec<NoticeRow>,
+    /// A channel that is not set up (said on every case).
+    pub channel_warnings: Vec<&'static str>,
+    /// The QR code (SVG) of the status link just created.
+    pub new_status_qr: Option<String>,
     pub me: Me,
     pub case: CaseView,
     pub opened_at: String,
@@ -254,6 +329,7 @@ fn default_swap_form(view: &CaseView, now: DateTime<Utc>) -> SwapForm {
         manager_password: String::new(),
         stock_location_id: String::new(),
         action: String::new(),
+        ..SwapForm::default()
     }
 }
 
@@ -345,7 +421,11 @@ pub(crate) async fn case_page(
         .collect();
     let cancel = cancel_box(db, me, view.id, &timeline).await?;
     let correct = correct_box(db, me, view.id, &timeline).await?;
+    let notifications = notice_rows(db::notifications::of_case(db, retailer_id, view.id).await?);
     Ok(CasePage {
+        notifications,
+        channel_warnings: crate::app::notify::channel_warnings(),
+        new_status_qr: None,
         open_request,
         stock_kept,
         locations,

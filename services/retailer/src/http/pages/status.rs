@@ -32,10 +32,28 @@ pub struct StatusPage {
     pub window: Option<String>,
     /// The crew's estimated arrival, once it is on the way and gave one.
     pub eta: Option<String>,
+    pub store: String,
+    pub store_phone: String,
+    pub expired: bool,
 }
 
-fn window_text(w: &TimeWindow) -> String {
-    crate::domain::window_text(w.start, w.end)
+/// The window in the store's local time.
+fn window_text(w: &TimeWindow, tz: chrono_tz::Tz) -> String {
+    let (s, e) = (w.start.with_timezone(&tz), w.end.with_timezone(&tz));
+    if s.date_naive() == e.date_naive() {
+        format!(
+            "{} – {} {}",
+            s.format("%Y-%m-%d %H:%M"),
+            e.format("%H:%M"),
+            s.format("%Z")
+        )
+    } else {
+        format!(
+            "{} – {}",
+            s.format("%Y-%m-%d %H:%M %Z"),
+            e.format("%Y-%m-%d %H:%M %Z")
+        )
+    }
 }
 
 /// No caching, no referrer (the token is in the URL), not indexed.
@@ -62,6 +80,9 @@ fn unknown() -> Result<HttpResponse, Problem> {
             label: "",
             window: None,
             eta: None,
+            store: String::new(),
+            store_phone: String::new(),
+            expired: false,
         },
     )?))
 }
@@ -76,9 +97,10 @@ pub async fn page(
         return unknown();
     }
     let hash = token_hash(&token.to_ascii_lowercase());
-    let Some(facts) = status_link::status(db.get_ref(), &hash).await? else {
+    let Some(facts) = status_link::status(db.get_ref(), &hash, chrono::Utc::now()).await? else {
         return unknown();
     };
+    let tz = facts.time_zone;
     Ok(private(render_status(
         StatusCode::OK,
         &StatusPage {
@@ -86,10 +108,13 @@ pub async fn page(
             product: facts.product,
             step: facts.step.as_str(),
             label: facts.step.label(),
-            window: facts.window.as_ref().map(window_text),
+            window: facts.window.as_ref().map(|w| window_text(w, tz)),
             eta: facts
                 .eta
-                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+                .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()),
+            store: facts.store,
+            store_phone: facts.store_phone,
+            expired: facts.expired,
         },
     )?))
 }
@@ -117,6 +142,8 @@ pub async fn create_link(
     };
     tracing::info!(staff.id = %me.staff.id, case.id = %id, "customer status link created");
     let mut page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
-    page.new_status_link = Some(format!("/status/{token}"));
+    let url = crate::app::notify::status_url(&token);
+    page.new_status_qr = crate::app::notify::qr_svg(&url);
+    page.new_status_link = Some(url);
     render(&page)
 }
