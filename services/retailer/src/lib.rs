@@ -63,6 +63,7 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         desk,
         requests,
         ball,
+        retention_sweep,
     } = settings;
     domain::ball::install_policy(ball);
     let operator = actix_web::web::Data::new(kummerer_web::operator::OperatorToken(
@@ -88,6 +89,11 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
                 ctx.cancel.clone(),
             )),
             Box::pin(app::ball::run(ctx.db.clone(), ctx.cancel.clone())),
+            Box::pin(app::erasure::worker(
+                ctx.db.clone(),
+                retention_sweep,
+                ctx.cancel.clone(),
+            )),
         ],
     }
 }

@@ -170,6 +170,9 @@ pub struct Settings {
     pub requests: RequestsConfig,
     /// How long the retailer may hold the ball (see [`ball_policy_from_env`]).
     pub ball: kummerer_ball::Policy,
+    /// How often the retention sweep runs (`KUMMERER_RETENTION_SWEEP_SECONDS`, see
+    /// [`crate::app::erasure::sweep_interval_from_env`]); `None`: never.
+    pub retention_sweep: Option<std::time::Duration>,
 }
 
 /// The ball policy: `KUMMERER_BALL_DECIDE_CASE_HOURS` (decide an open case) and
@@ -208,6 +211,7 @@ impl Settings {
             desk: crate::http::pages::DeskConfig::from_env(),
             requests: RequestsConfig::from_env()?,
             ball: ball_policy_from_env()?,
+            retention_sweep: crate::app::erasure::sweep_interval_from_env()?,
         })
     }
 }

@@ -17,6 +17,7 @@ pub mod cases;
 pub mod catalogue;
 pub mod disputes;
 pub mod entitlement;
+pub mod erasure;
 pub mod import;
 pub mod information;
 pub mod keys;

@@ -12,6 +12,7 @@ pub mod cases;
 pub mod claims;
 pub mod dashboard;
 pub mod desk;
+pub mod erasure;
 pub mod imports;
 pub mod information;
 pub mod integration_keys;

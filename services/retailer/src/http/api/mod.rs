@@ -7,6 +7,7 @@ pub mod cancel;
 pub mod cases;
 pub mod disputes;
 pub mod entitlement;
+pub mod erasures;
 pub mod information;
 pub mod key_auth;
 pub mod keys;
