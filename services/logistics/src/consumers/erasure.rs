@@ -16,7 +16,7 @@ use chrono::Utc;
 use kummerer_contracts::{CustomerErasedV1, CustomerErasureRequestedV1, CustomerValues, ERASED};
 use kummerer_messaging::HandleError;
 use kummerer_messaging::personal::{erase_case_outbox, exec, scrub_json_rows, stmt, uuid_array};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use uuid::Uuid;
 
 use crate::photos::PhotoStore;
@@ -58,14 +58,14 @@ pub async fn erasure_requested(
     let mut values = CustomerValues::new();
     let mut job_ids = Vec::with_capacity(jobs.len());
     for j in &jobs {
-        job_ids.push(j.try_get::<Uuid>("", "id").map_err(DbErr::from)?);
+        job_ids.push(j.try_get::<Uuid>("", "id")?);
         for col in [
             "address_name",
             "address_phone",
             "address_street",
             "recipient_name",
         ] {
-            values.add(&j.try_get::<String>("", col).map_err(DbErr::from)?);
+            values.add(&j.try_get::<String>("", col)?);
         }
     }
     let job_arr = uuid_array(&job_ids);
@@ -96,7 +96,7 @@ pub async fn erasure_requested(
         ))
         .await?;
     for p in &deleted_photos {
-        let key: String = p.try_get("", "storage_key").map_err(DbErr::from)?;
+        let key: String = p.try_get("", "storage_key")?;
         photos.delete(&key).await.map_err(|e| {
             HandleError::Transient(anyhow::anyhow!("could not delete photo {key}: {e}"))
         })?;

@@ -89,11 +89,11 @@ pub async fn erase(
             .ok_or(ErasureError::NotFound)?,
     };
     let rows = db::customer_rows(&txn, rid, sale_id).await?;
-    if db::all_erased(&txn, &rows.sale_ids).await? {
-        if let Some(record) = db::record_of_sale(&txn, rid, sale_id).await? {
-            txn.commit().await?;
-            return Ok(Erasure { record, new: false });
-        }
+    if db::all_erased(&txn, &rows.sale_ids).await?
+        && let Some(record) = db::record_of_sale(&txn, rid, sale_id).await?
+    {
+        txn.commit().await?;
+        return Ok(Erasure { record, new: false });
     }
     if let Some(open) = db::first_open_case(&txn, &rows.case_ids).await? {
         return Err(ErasureError::CaseOpen(open));
