@@ -11,6 +11,7 @@ mod case_events;
 mod desk;
 mod disputes;
 mod doors;
+mod erasure;
 mod information;
 mod keys;
 mod ledger;
