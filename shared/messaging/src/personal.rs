@@ -27,6 +27,16 @@ pub async fn exec<C: ConnectionTrait>(db: &C, sql: &str, values: Vec<Value>) -> 
     Ok(db.execute_raw(stmt(sql, values)).await?.rows_affected())
 }
 
+/// The first column of the first row `sql` returns, if any.
+pub async fn first<C, T>(db: &C, sql: &str, values: Vec<Value>) -> Result<Option<T>, DbErr>
+where
+    C: ConnectionTrait,
+    T: sea_orm::TryGetable,
+{
+    let row = db.query_one_raw(stmt(sql, values)).await?;
+    row.map(|r| r.try_get_by_index::<T>(0)).transpose()
+}
+
 /// Rewrites the JSON of the rows `select` returns (columns `id` uuid, `doc` json and optionally
 /// `kind` text) with the customer scrubbed, through `update` (`$1` id, `$2` the new JSON). In a
 /// row whose `kind` is one of `note_kinds`, a `note` is personal too (a crew's note at the

@@ -250,6 +250,26 @@ fn temp_photo_dir() -> PathBuf {
     std::env::temp_dir().join(format!("kummerer-erasure-photos-{}", Uuid::now_v7()))
 }
 
+/// No trace of `customer` in any text, JSON or array column of any table of the three
+/// databases (outboxes included), and no photo file left.
+async fn assert_no_trace(system: &System, photo_dir: &Path, customer: &Customer) {
+    for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
+        let db = system.db(svc).await;
+        let found = traces(&db, &customer.values()).await;
+        assert_eq!(found, Vec::<String>::new(), "{svc:?}");
+    }
+    assert_eq!(photo_files(photo_dir), Vec::<PathBuf>::new());
+}
+
+/// `customer` still in the retailer's sales and logistics' jobs, untouched.
+async fn assert_kept(system: &System, customer: &Customer) {
+    let name = &customer.name;
+    let sales = format!("SELECT count(*) FROM sales WHERE customer_name = '{name}'");
+    assert_eq!(count(&system.db(Svc::Retailer).await, &sales).await, 1);
+    let jobs = format!("SELECT count(*) FROM jobs WHERE address_name = '{name}'");
+    assert_eq!(count(&system.db(Svc::Logistics).await, &jobs).await, 1);
+}
+
 async fn ledger(system: &System, seed: &Seed) -> Value {
     system
         .get(
@@ -403,18 +423,7 @@ async fn an_erasure_request_leaves_no_trace_of_the_customer_in_any_service_and_t
 
     // No trace of the customer in any table of any service (outboxes included), nor any photo
     // file of the visit; the record of it in both services.
-    for (svc, db) in [
-        ("retailer", &retailer),
-        ("manufacturer", &manufacturer),
-        ("logistics", &logistics),
-    ] {
-        assert_eq!(
-            traces(db, &jolanda.values()).await,
-            Vec::<String>::new(),
-            "{svc}"
-        );
-    }
-    assert_eq!(photo_files(&photo_dir), Vec::<PathBuf>::new());
+    assert_no_trace(&system, &photo_dir, &jolanda).await;
     assert_eq!(
         count(
             &logistics,
@@ -427,28 +436,7 @@ async fn an_erasure_request_leaves_no_trace_of_the_customer_in_any_service_and_t
         1
     );
     // The other customer is untouched; the ledger still adds up, amounts unchanged.
-    assert_eq!(
-        count(
-            &retailer,
-            &format!(
-                "SELECT count(*) FROM sales WHERE customer_name = '{}'",
-                other.name
-            )
-        )
-        .await,
-        1
-    );
-    assert_eq!(
-        count(
-            &logistics,
-            &format!(
-                "SELECT count(*) FROM jobs WHERE address_name = '{}'",
-                other.name
-            )
-        )
-        .await,
-        1
-    );
+    assert_kept(&system, &other).await;
     assert_eq!(ledger(&system, &seed).await, ledger_before);
     // The customer's sale and the replacement sale of their case: erased, amounts kept.
     assert_eq!(
@@ -488,7 +476,6 @@ async fn the_retention_sweep_erases_a_customer_once_their_case_is_over() {
     let kept = Customer::new("Karl");
     let (kept_case, _) = full_swap(&system, &seed, &kept).await;
     let retailer = system.db(Svc::Retailer).await;
-    let logistics = system.db(Svc::Logistics).await;
     let (s, r) = as_admin(
         &system,
         &admin,
@@ -525,42 +512,9 @@ async fn the_retention_sweep_erases_a_customer_once_their_case_is_over() {
     )
     .await;
     assert_eq!(case_ids, vec![format!("{{{kept_case}}}")]);
-    let manufacturer = system.db(Svc::Manufacturer).await;
-    for (svc, db) in [
-        ("retailer", &retailer),
-        ("manufacturer", &manufacturer),
-        ("logistics", &logistics),
-    ] {
-        assert_eq!(
-            traces(db, &kept.values()).await,
-            Vec::<String>::new(),
-            "{svc}"
-        );
-    }
-    assert_eq!(photo_files(&photo_dir), Vec::<PathBuf>::new());
-    assert_eq!(
-        count(
-            &retailer,
-            &format!(
-                "SELECT count(*) FROM sales WHERE customer_name = '{}'",
-                waiting.name
-            )
-        )
-        .await,
-        1,
-        "the customer whose visit is ahead keeps their data"
-    );
-    assert_eq!(
-        count(
-            &logistics,
-            &format!(
-                "SELECT count(*) FROM jobs WHERE address_name = '{}'",
-                waiting.name
-            )
-        )
-        .await,
-        1
-    );
+    assert_no_trace(&system, &photo_dir, &kept).await;
+    // The customer whose visit is ahead keeps their data.
+    assert_kept(&system, &waiting).await;
     let (_, list) = as_admin(
         &system,
         &admin,

@@ -36,22 +36,17 @@ CREATE TABLE customer_erasures (
 );
 CREATE INDEX customer_erasures_by_retailer ON customer_erasures (retailer_id, erased_at DESC);
 
-CREATE FUNCTION job_event_of_erased_job() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM jobs WHERE id = NEW.job_id AND erased_at IS NOT NULL) THEN
-        IF NEW.details ? 'recipient_name' THEN
-            NEW.details := jsonb_set(NEW.details, '{recipient_name}', '"[erased]"');
-        END IF;
-        IF jsonb_typeof(NEW.details -> 'note') = 'string' THEN
-            NEW.details := jsonb_set(NEW.details, '{note}', '"[erased]"');
-        END IF;
-    END IF;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER job_event_of_erased_job BEFORE INSERT ON job_events
-    FOR EACH ROW EXECUTE FUNCTION job_event_of_erased_job();
 "#,
             )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(&kummerer_messaging::migration::scrub_under_erased_sql(
+                "job_event_of_erased_job",
+                "job_events",
+                "jobs",
+                "job_id",
+            ))
             .await?;
         Ok(())
     }

@@ -50,22 +50,17 @@ CREATE TABLE customer_erasures (
 );
 CREATE INDEX customer_erasures_by_retailer ON customer_erasures (retailer_id, requested_at DESC);
 
-CREATE FUNCTION timeline_of_erased_case() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM cases WHERE id = NEW.case_id AND erased_at IS NOT NULL) THEN
-        IF NEW.details ? 'recipient_name' THEN
-            NEW.details := jsonb_set(NEW.details, '{recipient_name}', '"[erased]"');
-        END IF;
-        IF jsonb_typeof(NEW.details -> 'note') = 'string' THEN
-            NEW.details := jsonb_set(NEW.details, '{note}', '"[erased]"');
-        END IF;
-    END IF;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER timeline_of_erased_case BEFORE INSERT ON timeline
-    FOR EACH ROW EXECUTE FUNCTION timeline_of_erased_case();
 "#,
             )
+            .await?;
+        manager
+            .get_connection()
+            .execute_unprepared(&kummerer_messaging::migration::scrub_under_erased_sql(
+                "timeline_of_erased_case",
+                "timeline",
+                "cases",
+                "case_id",
+            ))
             .await?;
         Ok(())
     }
