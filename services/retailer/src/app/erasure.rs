@@ -79,25 +79,16 @@ pub async fn erase(
     let now = now.trunc_subsecs(6);
     let rid = retailer_id.as_uuid();
     let txn = db.begin().await?;
-    let sale_id = match target {
-        Target::Sale(id) => db::sale_exists(&txn, rid, id)
-            .await?
-            .then_some(id)
-            .ok_or(ErasureError::NotFound)?,
-        Target::Case(id) => db::sale_of_case(&txn, rid, id.as_uuid())
-            .await?
-            .ok_or(ErasureError::NotFound)?,
+    let rows = match customer(&txn, rid, target).await? {
+        Customer::Erased(record) => {
+            txn.commit().await?;
+            return Ok(Erasure {
+                record: *record,
+                new: false,
+            });
+        }
+        Customer::Erasable { rows, .. } => rows,
     };
-    let rows = db::customer_rows(&txn, rid, sale_id).await?;
-    if db::all_erased(&txn, &rows.sale_ids).await?
-        && let Some(record) = db::record_of_sale(&txn, rid, sale_id).await?
-    {
-        txn.commit().await?;
-        return Ok(Erasure { record, new: false });
-    }
-    if let Some(open) = db::first_open_case(&txn, &rows.case_ids).await? {
-        return Err(ErasureError::CaseOpen(open));
-    }
     let values = db::customer_values(&txn, &rows).await?;
     let erased = db::erase(&txn, rid, &rows, &values, now).await?;
     let record = ErasureRow {
@@ -134,6 +125,84 @@ pub async fn erase(
         "customer's personal data erased; logistics asked to erase its copy"
     );
     Ok(Erasure { record, new: true })
+}
+
+/// The sale `target` names at `retailer_id` (a case: its sale).
+async fn sale_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    rid: Uuid,
+    target: Target,
+) -> Result<Uuid, ErasureError> {
+    let found = match target {
+        Target::Sale(id) => db::sale_exists(db, rid, id).await?.then_some(id),
+        Target::Case(id) => db::sale_of_case(db, rid, id.as_uuid()).await?,
+    };
+    found.ok_or(ErasureError::NotFound)
+}
+
+/// The customer of a target, as [`erase`] finds them.
+enum Customer {
+    /// Erased before: their record.
+    Erased(Box<ErasureRow>),
+    /// No case of theirs going: their rows (`sale_id` the target's sale).
+    Erasable {
+        sale_id: Uuid,
+        rows: db::CustomerRows,
+    },
+}
+
+/// The customer of `target` (their sales locked): erased before, or erasable; `NotFound` for no
+/// such sale or case here, `CaseOpen` while a case of theirs is still going.
+async fn customer<C: sea_orm::ConnectionTrait>(
+    txn: &C,
+    rid: Uuid,
+    target: Target,
+) -> Result<Customer, ErasureError> {
+    let sale_id = sale_of(txn, rid, target).await?;
+    let rows = db::customer_rows(txn, rid, sale_id).await?;
+    if db::all_erased(txn, &rows.sale_ids).await?
+        && let Some(record) = db::record_of_sale(txn, rid, sale_id).await?
+    {
+        return Ok(Customer::Erased(Box::new(record)));
+    }
+    if let Some(open) = db::first_open_case(txn, &rows.case_ids).await? {
+        return Err(ErasureError::CaseOpen(open));
+    }
+    Ok(Customer::Erasable { sale_id, rows })
+}
+
+/// What [`erase`] would do to the customer of `target`, for the desk's confirm step.
+#[derive(Debug, Clone)]
+pub enum Preview {
+    /// Erasable now: the name the sale shows, to check it is the right person, and how many
+    /// sales and cases are theirs.
+    Ready {
+        customer: String,
+        sales: usize,
+        cases: usize,
+    },
+    /// Erased before: the record (ids and counts only).
+    Erased(Box<ErasureRow>),
+}
+
+/// Looks at the customer of `target` without changing anything: the same refusals as [`erase`]
+/// (`NotFound`, `CaseOpen`), else [`Preview`].
+pub async fn preview(
+    db: &DatabaseConnection,
+    retailer_id: RetailerId,
+    target: Target,
+) -> Result<Preview, ErasureError> {
+    let rid = retailer_id.as_uuid();
+    // customer_rows locks the sales; the transaction is rolled back when dropped.
+    let txn = db.begin().await?;
+    Ok(match customer(&txn, rid, target).await? {
+        Customer::Erased(record) => Preview::Erased(record),
+        Customer::Erasable { sale_id, rows } => Preview::Ready {
+            customer: db::customer_name(&txn, sale_id).await?.unwrap_or_default(),
+            sales: rows.sale_ids.len(),
+            cases: rows.case_ids.len(),
+        },
+    })
 }
 
 /// Logistics' `logistics.customer.erased.v1`, on the record; `false` when the record is not

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use kummerer_contracts::{CustomerValues, ERASED};
 pub use kummerer_messaging::personal::uuid_array;
 use kummerer_messaging::personal::{
-    erase_case_outbox, exec, scrub_json_rows, scrub_text_rows, stmt,
+    erase_case_outbox, exec, first, scrub_json_rows, scrub_text_rows, stmt,
 };
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use serde_json::Value as Json;
@@ -24,13 +24,8 @@ pub async fn sale_of_case<C: ConnectionTrait>(
     retailer_id: Uuid,
     case_id: Uuid,
 ) -> Result<Option<Uuid>, DbErr> {
-    let row = db
-        .query_one_raw(stmt(
-            "SELECT sale_id FROM cases WHERE retailer_id = $1 AND id = $2",
-            vec![retailer_id.into(), case_id.into()],
-        ))
-        .await?;
-    row.map(|r| r.try_get("", "sale_id")).transpose()
+    let sql = "SELECT sale_id FROM cases WHERE retailer_id = $1 AND id = $2";
+    first(db, sql, vec![retailer_id.into(), case_id.into()]).await
 }
 
 /// Whether the sale is this retailer's.
@@ -39,13 +34,22 @@ pub async fn sale_exists<C: ConnectionTrait>(
     retailer_id: Uuid,
     sale_id: Uuid,
 ) -> Result<bool, DbErr> {
-    let row = db
-        .query_one_raw(stmt(
-            "SELECT 1 AS one FROM sales WHERE retailer_id = $1 AND id = $2",
-            vec![retailer_id.into(), sale_id.into()],
-        ))
-        .await?;
-    Ok(row.is_some())
+    let sql = "SELECT id FROM sales WHERE retailer_id = $1 AND id = $2";
+    let found: Option<Uuid> = first(db, sql, vec![retailer_id.into(), sale_id.into()]).await?;
+    Ok(found.is_some())
+}
+
+/// The customer's name on the sale (`[erased]` once erased).
+pub async fn customer_name<C: ConnectionTrait>(
+    db: &C,
+    sale_id: Uuid,
+) -> Result<Option<String>, DbErr> {
+    first(
+        db,
+        "SELECT customer_name FROM sales WHERE id = $1",
+        vec![sale_id.into()],
+    )
+    .await
 }
 
 /// One customer's sales, cases and swaps.
@@ -127,29 +131,19 @@ pub async fn first_open_case<C: ConnectionTrait>(
     db: &C,
     case_ids: &[Uuid],
 ) -> Result<Option<Uuid>, DbErr> {
-    let row = db
-        .query_one_raw(stmt(
-            &format!(
-                "SELECT c.id FROM cases c WHERE c.id = ANY($1::text::uuid[]) AND NOT {CASE_OVER} \
-                 ORDER BY c.opened_at LIMIT 1"
-            ),
-            vec![uuid_array(case_ids).into()],
-        ))
-        .await?;
-    row.map(|r| r.try_get("", "id")).transpose()
+    let sql = format!(
+        "SELECT c.id FROM cases c WHERE c.id = ANY($1::text::uuid[]) AND NOT {CASE_OVER} \
+         ORDER BY c.opened_at LIMIT 1"
+    );
+    first(db, &sql, vec![uuid_array(case_ids).into()]).await
 }
 
 /// Whether every one of the sales is erased already.
 pub async fn all_erased<C: ConnectionTrait>(db: &C, sale_ids: &[Uuid]) -> Result<bool, DbErr> {
-    let row = db
-        .query_one_raw(stmt(
-            "SELECT count(*) FILTER (WHERE erased_at IS NULL) AS left FROM sales \
-             WHERE id = ANY($1::text::uuid[])",
-            vec![uuid_array(sale_ids).into()],
-        ))
-        .await?;
-    let left: i64 = row.map(|r| r.try_get("", "left")).transpose()?.unwrap_or(0);
-    Ok(left == 0)
+    let sql = "SELECT count(*) FILTER (WHERE erased_at IS NULL) FROM sales \
+               WHERE id = ANY($1::text::uuid[])";
+    let left: Option<i64> = first(db, sql, vec![uuid_array(sale_ids).into()]).await?;
+    Ok(left.unwrap_or(0) == 0)
 }
 
 /// The customer's values (name, phone, street from the sales and the swaps' addresses), to find
@@ -422,13 +416,8 @@ pub async fn retention_days<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
 ) -> Result<Option<i32>, DbErr> {
-    let row = db
-        .query_one_raw(stmt(
-            "SELECT retention_days FROM retailers WHERE id = $1",
-            vec![retailer_id.into()],
-        ))
-        .await?;
-    row.map(|r| r.try_get("", "retention_days")).transpose()
+    let sql = "SELECT retention_days FROM retailers WHERE id = $1";
+    first(db, sql, vec![retailer_id.into()]).await
 }
 
 /// Sets the retention period; `false` for an unknown retailer.

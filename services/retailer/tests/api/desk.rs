@@ -381,6 +381,7 @@ mod dashboard;
 mod duplicates;
 mod forms;
 mod limits;
+mod personal_data;
 mod refusals;
 mod request_deadlines;
 mod requests;
