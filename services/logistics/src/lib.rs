@@ -83,7 +83,9 @@ pub fn build_with(ctx: &Context, photos: Arc<dyn PhotoStore>, config: http::Http
         ctx.db.clone(),
         ctx.broker.clone(),
         &LOGISTICS_SWAPS,
-        Arc::new(consumers::swaps::SwapsConsumer),
+        Arc::new(consumers::swaps::SwapsConsumer {
+            photos: photos.clone(),
+        }),
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );

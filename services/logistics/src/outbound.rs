@@ -284,3 +284,12 @@ pub async fn correction_refused<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// `logistics.customer.erased.v1`: the answer to a retailer's erasure request.
+pub async fn customer_erased<C: ConnectionTrait>(
+    txn: &C,
+    ev: kummerer_contracts::CustomerErasedV1,
+) -> Result<(), DbErr> {
+    enqueue(txn, ev).await?;
+    Ok(())
+}

@@ -102,6 +102,7 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         requests,
         ball,
         notify,
+        retention_sweep,
     } = settings;
     domain::ball::install_policy(ball);
     let notifier = notification_worker(ctx, notify);
@@ -130,6 +131,11 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
             )),
             Box::pin(app::ball::run(ctx.db.clone(), ctx.cancel.clone())),
             Box::pin(notifier),
+            Box::pin(app::erasure::worker(
+                ctx.db.clone(),
+                retention_sweep,
+                ctx.cancel.clone(),
+            )),
         ],
     }
 }

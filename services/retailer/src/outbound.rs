@@ -307,3 +307,12 @@ pub async fn information_provided<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// `retailer.customer.erasure_requested.v1`: logistics erases its copy of the customer.
+pub async fn customer_erasure_requested<C: ConnectionTrait>(
+    txn: &C,
+    ev: kummerer_contracts::CustomerErasureRequestedV1,
+) -> Result<(), DbErr> {
+    enqueue(txn, ev).await?;
+    Ok(())
+}

@@ -203,6 +203,9 @@ pub struct Settings {
     pub requests: RequestsConfig,
     /// How long the retailer may hold the ball (see [`ball_policy_from_env`]).
     pub ball: kummerer_ball::Policy,
+    /// How often the retention sweep runs (`KUMMERER_RETENTION_SWEEP_SECONDS`, see
+    /// [`crate::app::erasure::sweep_interval_from_env`]); `None`: never.
+    pub retention_sweep: Option<std::time::Duration>,
     pub notify: NotifySettings,
 }
 
@@ -355,6 +358,7 @@ impl Settings {
             requests: RequestsConfig::from_env()?,
             ball: ball_policy_from_env()?,
             notify: NotifySettings::from_env()?,
+            retention_sweep: crate::app::erasure::sweep_interval_from_env()?,
         })
     }
 }

@@ -11,8 +11,9 @@ pub struct TimeWindow {
     pub end: DateTime<Utc>,
 }
 
-/// Where the crew goes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Where the crew goes. Its `Debug` leaves out the person (name, phone, street): see
+/// [`crate::personal`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     pub name: String,
     pub phone: String,
@@ -20,4 +21,17 @@ pub struct Address {
     pub postcode: String,
     pub city: String,
     pub country: String,
+}
+
+impl std::fmt::Debug for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Address")
+            .field("name", &"[personal]")
+            .field("phone", &"[personal]")
+            .field("street", &"[personal]")
+            .field("postcode", &self.postcode)
+            .field("city", &self.city)
+            .field("country", &self.country)
+            .finish()
+    }
 }

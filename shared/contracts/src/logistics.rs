@@ -354,3 +354,27 @@ impl Event for JobCorrectionRefusedV1 {
         self.swap_id.to_string()
     }
 }
+
+/// `logistics.customer.erased.v1`: logistics erased the customer's personal data of the jobs
+/// of a `retailer.customer.erasure_requested.v1` (what it erased, counted; never the values).
+/// Sent once per erasure id; the retailer records it on its erasure record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerErasedV1 {
+    pub erasure_id: uuid::Uuid,
+    pub retailer_id: crate::ids::RetailerId,
+    /// Jobs whose address, phone, recipient and notes were erased.
+    pub jobs: u32,
+    /// Photos deleted (file and row).
+    pub photos: u32,
+    /// Outbox rows of those jobs deleted (sent) or scrubbed (not yet sent).
+    pub outbox_rows: u32,
+    pub erased_at: DateTime<Utc>,
+}
+
+impl Event for CustomerErasedV1 {
+    const TYPE: &'static str = "logistics.customer.erased.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        self.erasure_id.to_string()
+    }
+}

@@ -279,3 +279,45 @@ impl Event for SwapCorrectionRequestedV1 {
         self.swap_id.to_string()
     }
 }
+
+/// Why a customer's personal data are erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErasureReason {
+    /// The customer asked (an admin on the desk, or an integration through the API).
+    Request,
+    /// The retailer's retention period after the case closed has passed (the sweep).
+    Retention,
+}
+
+impl ErasureReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErasureReason::Request => "request",
+            ErasureReason::Retention => "retention",
+        }
+    }
+}
+
+/// `retailer.customer.erasure_requested.v1`: the retailer erased a customer's personal data
+/// (name, phone, street, notes, photos) of these cases and swaps; logistics erases its copy of
+/// the jobs, their history, photos and outbox rows, and answers `logistics.customer.erased.v1`.
+/// Ids only: the message itself carries nothing about the person. Idempotent: the same
+/// `erasure_id` (or another one for the same swaps) erases nothing more.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomerErasureRequestedV1 {
+    pub erasure_id: Uuid,
+    pub retailer_id: RetailerId,
+    pub case_ids: Vec<CaseId>,
+    pub swap_ids: Vec<SwapId>,
+    pub reason: ErasureReason,
+    pub requested_at: DateTime<Utc>,
+}
+
+impl Event for CustomerErasureRequestedV1 {
+    const TYPE: &'static str = "retailer.customer.erasure_requested.v1";
+    const PRODUCER: Service = Service::Retailer;
+    fn subject(&self) -> String {
+        self.erasure_id.to_string()
+    }
+}

@@ -45,8 +45,9 @@ pub struct QueueSpec {
 
 use crate::Event;
 use crate::logistics::{
-    JobCancelRefusedV1, JobCancelledV1, JobCompletedV1, JobCorrectedV1, JobCorrectionRefusedV1,
-    JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1, ReturnArrivedV1, UnitCollectedV1,
+    CustomerErasedV1, JobCancelRefusedV1, JobCancelledV1, JobCompletedV1, JobCorrectedV1,
+    JobCorrectionRefusedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1,
+    ReturnArrivedV1, UnitCollectedV1,
 };
 use crate::manufacturer::{
     AgreementPublishedV1, ClaimAcknowledgedV1, ClaimDecidedV1, ClaimInformationRequestedV1,
@@ -54,7 +55,8 @@ use crate::manufacturer::{
 };
 use crate::retailer::{
     ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1, ClaimSubmittedV1,
-    ClaimWithdrawnV1, SwapApprovedV1, SwapCancelRequestedV1, SwapCorrectionRequestedV1,
+    ClaimWithdrawnV1, CustomerErasureRequestedV1, SwapApprovedV1, SwapCancelRequestedV1,
+    SwapCorrectionRequestedV1,
 };
 
 pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
@@ -65,6 +67,8 @@ pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
         // A cancellation or a correction travels on the swap's own queue, behind its approval.
         (Service::Retailer, SwapCancelRequestedV1::TYPE),
         (Service::Retailer, SwapCorrectionRequestedV1::TYPE),
+        // An erasure travels behind the swap's messages too, so it never overtakes them.
+        (Service::Retailer, CustomerErasureRequestedV1::TYPE),
     ],
 };
 
@@ -116,6 +120,8 @@ pub const RETAILER_CASE_EVENTS: QueueSpec = QueueSpec {
         (Service::Manufacturer, ClaimInformationRequestedV1::TYPE),
         (Service::Manufacturer, ClaimNotAcceptedV1::TYPE),
         (Service::Manufacturer, ClaimAcknowledgedV1::TYPE),
+        // Logistics' answer to an erasure request: recorded on the retailer's erasure record.
+        (Service::Logistics, CustomerErasedV1::TYPE),
     ],
 };
 

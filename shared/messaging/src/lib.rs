@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod migration;
 pub mod names;
 pub mod outbox;
+pub mod personal;
 pub mod topology;
 pub mod trace;
 

@@ -62,3 +62,26 @@ CREATE TABLE inbox (
         Ok(())
     }
 }
+
+/// A trigger that stores a row inserted under an erased parent (a timeline entry of an erased
+/// case, a history entry of an erased job: a late message) without the recipient's name or a
+/// note (issue 18): `BEFORE INSERT ON {table}`, when `{parent}.erased_at` of `NEW.{fk}` is set.
+pub fn scrub_under_erased_sql(name: &str, table: &str, parent: &str, fk: &str) -> String {
+    format!(
+        r#"
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM {parent} WHERE id = NEW.{fk} AND erased_at IS NOT NULL) THEN
+        IF NEW.details ? 'recipient_name' THEN
+            NEW.details := jsonb_set(NEW.details, '{{recipient_name}}', '"[erased]"');
+        END IF;
+        IF jsonb_typeof(NEW.details -> 'note') = 'string' THEN
+            NEW.details := jsonb_set(NEW.details, '{{note}}', '"[erased]"');
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER {name} BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {name}();
+"#
+    )
+}

@@ -20,7 +20,10 @@ use crate::db::{self, dispatch};
 use crate::domain;
 use crate::domain::dispatch::{choose_crew, postcode_key};
 
-pub struct SwapsConsumer;
+pub struct SwapsConsumer {
+    /// Where the photos an erasure removes live.
+    pub photos: std::sync::Arc<dyn crate::photos::PhotoStore>,
+}
 
 impl Handler for SwapsConsumer {
     async fn handle(&self, txn: &DatabaseTransaction, msg: &Incoming) -> Result<(), HandleError> {
@@ -36,6 +39,10 @@ impl Handler for SwapsConsumer {
             SwapCorrectionRequestedV1::TYPE => {
                 let env = msg.decode::<SwapCorrectionRequestedV1>()?;
                 correction_requested(txn, &env.data).await
+            }
+            kummerer_contracts::CustomerErasureRequestedV1::TYPE => {
+                let env = msg.decode::<kummerer_contracts::CustomerErasureRequestedV1>()?;
+                super::erasure::erasure_requested(txn, &env.data, self.photos.as_ref()).await
             }
             other => Err(HandleError::Permanent(format!("unexpected type {other}"))),
         }

@@ -18,6 +18,7 @@ pub mod catalogue;
 pub mod correct;
 pub mod disputes;
 pub mod entitlement;
+pub mod erasure;
 pub mod import;
 pub mod information;
 pub mod keys;

@@ -7,12 +7,12 @@
 //! a swap or claim this retailer does not have) is dead-lettered at once; the database failing
 //! is retried.
 
-use kummerer_contracts::ClaimNotAcceptedV1;
 use kummerer_contracts::{
     ClaimAcknowledgedV1, ClaimDecidedV1, ClaimInspectedV1, Event, JobCancelRefusedV1,
     JobCancelledV1, JobCompletedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1,
     ReturnArrivedV1, ReturnRequestedV1, UnitCollectedV1,
 };
+use kummerer_contracts::{ClaimNotAcceptedV1, CustomerErasedV1};
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
 
@@ -22,6 +22,9 @@ pub struct CaseEventsConsumer;
 
 impl Handler for CaseEventsConsumer {
     async fn handle(&self, txn: &DatabaseTransaction, msg: &Incoming) -> Result<(), HandleError> {
+        if msg.envelope.ty == CustomerErasedV1::TYPE {
+            return customer_erased(txn, msg).await;
+        }
         let event = decode(msg)?;
         case_events::apply(txn, msg.envelope.id, &event)
             .await
@@ -35,6 +38,22 @@ impl Handler for CaseEventsConsumer {
                 | CaseEventError::ClaimOfAnotherSwap { .. }
                 | CaseEventError::OtherCurrency { .. } => HandleError::Permanent(e.to_string()),
             })
+    }
+}
+
+/// Logistics erased its copy of a customer: recorded on the retailer's erasure record. An
+/// erasure this retailer never asked for can never apply.
+async fn customer_erased(txn: &DatabaseTransaction, msg: &Incoming) -> Result<(), HandleError> {
+    let ev = msg.decode::<CustomerErasedV1>()?.data;
+    if crate::app::erasure::logistics_erased(txn, &ev).await? {
+        tracing::info!(erasure.id = %ev.erasure_id, erasure.jobs = ev.jobs,
+            erasure.photos = ev.photos, "logistics erased its copy of the customer");
+        Ok(())
+    } else {
+        Err(HandleError::Permanent(format!(
+            "no erasure {} of retailer {}",
+            ev.erasure_id, ev.retailer_id
+        )))
     }
 }
 

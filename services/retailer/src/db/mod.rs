@@ -13,6 +13,7 @@ pub mod claims;
 pub mod corrections;
 pub mod dashboard;
 pub mod desk;
+pub mod erasure;
 pub mod imports;
 pub mod information;
 pub mod integration_keys;

@@ -17,8 +17,8 @@ use actix_web::{FromRequest, Handler, Responder, Scope, guard, web};
 use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use api::{
-    admin_auth, authority, cancel, cases, correct, disputes, entitlement, imports, information,
-    key_auth, keys, ledger, products, resubmit, retailers, sales, staff,
+    admin_auth, authority, cancel, cases, correct, disputes, entitlement, erasures, imports,
+    information, key_auth, keys, ledger, products, resubmit, retailers, sales, staff,
 };
 use pages::status;
 
@@ -146,6 +146,22 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         resubmit::create,
     );
     let scope = keyed(scope, &d, Method::GET, "/{rid}/ledger", ledger::get);
+    let scope = admin(scope, &d, Method::POST, "/{rid}/erasures", erasures::create);
+    let scope = admin(scope, &d, Method::GET, "/{rid}/erasures", erasures::list);
+    let scope = admin(
+        scope,
+        &d,
+        Method::GET,
+        "/{rid}/retention",
+        erasures::get_retention,
+    );
+    let scope = admin(
+        scope,
+        &d,
+        Method::PUT,
+        "/{rid}/retention",
+        erasures::set_retention,
+    );
     cfg.service(scope);
     pages::routes_with(cfg, desk, doors);
 }

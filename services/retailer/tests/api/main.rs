@@ -12,6 +12,7 @@ mod corrections;
 mod desk;
 mod disputes;
 mod doors;
+mod erasure;
 mod information;
 mod keys;
 mod ledger;

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod correct;
 pub mod disputes;
 pub mod entitlement;
+pub mod erasures;
 pub mod imports;
 pub mod information;
 pub mod key_auth;

@@ -17,6 +17,7 @@ pub mod home;
 pub mod import;
 pub mod information;
 pub mod ledger;
+pub mod personal_data;
 pub mod refusals;
 pub mod requests;
 pub mod resubmit;
@@ -200,6 +201,27 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
             dashboard::page,
         )
         .door(&d, Method::GET, "/admin", Access::SignedIn, admin::page)
+        .door(
+            &d,
+            Method::GET,
+            "/admin/personal-data",
+            Access::SignedIn,
+            personal_data::page,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/personal-data/retention",
+            Access::SignedIn,
+            personal_data::set_retention,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/personal-data/erase",
+            Access::SignedIn,
+            personal_data::erase,
+        )
         .door(
             &d,
             Method::POST,
