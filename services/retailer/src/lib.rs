@@ -88,6 +88,10 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
                 ctx.cancel.clone(),
             )),
             Box::pin(app::ball::run(ctx.db.clone(), ctx.cancel.clone())),
+            Box::pin(app::partners::announce_at_start(
+                ctx.db.clone(),
+                ctx.cancel.clone(),
+            )),
         ],
     }
 }

@@ -21,6 +21,7 @@ pub mod import;
 pub mod information;
 pub mod keys;
 pub mod ledger;
+pub mod partners;
 pub mod refusals;
 pub mod request_deadlines;
 pub mod requests;

@@ -15,6 +15,7 @@ pub mod desk;
 pub mod imports;
 pub mod information;
 pub mod integration_keys;
+pub mod partners;
 pub mod products;
 pub mod refusals;
 pub mod request_deadlines;

@@ -17,7 +17,7 @@ use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use api::{
     admin_auth, authority, cancel, cases, disputes, entitlement, information, key_auth, keys,
-    ledger, products, resubmit, retailers, sales, staff,
+    ledger, partners, products, resubmit, retailers, sales, staff,
 };
 use pages::status;
 
@@ -73,6 +73,22 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         Method::DELETE,
         "/{rid}/keys/{key_id}",
         keys::revoke,
+    );
+    let scope = admin(scope, &d, Method::GET, "/{rid}/partners", partners::list);
+    let scope = admin(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/partners/{mid}/{action}",
+        partners::act,
+    );
+    let scope = admin(scope, &d, Method::GET, "/{rid}/agreements", partners::agreements);
+    let scope = admin(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/agreements/{aid}/versions/{version}/accept",
+        partners::accept_agreement,
     );
     let scope = keyed(scope, &d, Method::GET, "/{rid}", retailers::get);
     let scope = keyed(scope, &d, Method::POST, "/{rid}/products", products::create);
