@@ -7,8 +7,7 @@
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{
     AgreementAcceptedV1, LinkRefused, ManufacturerId, ManufacturerPartnerChangedV1,
-    ManufacturerProfileV1, PartnerAction, PartnerState, RetailerId, RetailerPartnerChangedV1,
-    Side,
+    ManufacturerProfileV1, PartnerAction, PartnerState, RetailerId, RetailerPartnerChangedV1, Side,
 };
 use kummerer_messaging::{HandleError, enqueue};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};

@@ -123,7 +123,10 @@ pub(crate) async fn as_before_partner_links(
     let Ok(mid) = mid.parse::<Uuid>() else { return };
     match answered {
         None => {
-            if let Some(rid) = body["retailer_id"].as_str().and_then(|r| r.parse::<Uuid>().ok()) {
+            if let Some(rid) = body["retailer_id"]
+                .as_str()
+                .and_then(|r| r.parse::<Uuid>().ok())
+            {
                 link_as_before(&svc.db, mid, rid).await;
             }
         }

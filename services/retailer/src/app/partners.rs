@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{
-    AgreementAcceptedV1, LinkRefused, ManufacturerId, ManufacturerPartnerChangedV1,
-    PartnerAction, PartnerState, RetailerId, RetailerPartnerChangedV1, RetailerProfileV1, Side,
+    AgreementAcceptedV1, LinkRefused, ManufacturerId, ManufacturerPartnerChangedV1, PartnerAction,
+    PartnerState, RetailerId, RetailerPartnerChangedV1, RetailerProfileV1, Side,
 };
 use kummerer_messaging::enqueue;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
@@ -187,7 +187,10 @@ pub async fn accept_agreement(
 /// The start's announcement of the retailers from before issue 18 (see
 /// [`announce_unannounced`]), retried every 10 s while the database fails; then it waits for
 /// the shutdown.
-pub async fn announce_at_start(db: DatabaseConnection, cancel: tokio_util::sync::CancellationToken) {
+pub async fn announce_at_start(
+    db: DatabaseConnection,
+    cancel: tokio_util::sync::CancellationToken,
+) {
     loop {
         match announce_unannounced(&db).await {
             Ok(n) => {

@@ -82,7 +82,13 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         "/{rid}/partners/{mid}/{action}",
         partners::act,
     );
-    let scope = admin(scope, &d, Method::GET, "/{rid}/agreements", partners::agreements);
+    let scope = admin(
+        scope,
+        &d,
+        Method::GET,
+        "/{rid}/agreements",
+        partners::agreements,
+    );
     let scope = admin(
         scope,
         &d,

@@ -445,7 +445,10 @@ impl System {
     /// Links the pair in both databases as the partner-links migration links the pairs of a
     /// deployment from before issue 18 (`implied`, no messages).
     pub async fn link_as_before(&self, retailer_id: Uuid, manufacturer_id: Uuid) {
-        for (svc, side) in [(Svc::Retailer, "retailer"), (Svc::Manufacturer, "manufacturer")] {
+        for (svc, side) in [
+            (Svc::Retailer, "retailer"),
+            (Svc::Manufacturer, "manufacturer"),
+        ] {
             self.db(svc)
                 .await
                 .execute_raw(Statement::from_sql_and_values(
@@ -473,11 +476,7 @@ impl System {
                 "UPDATE {table} SET accepted_at = {at}, accepted_by = 'migration' \
                  WHERE accepted_at IS NULL"
             );
-            self.db(svc)
-                .await
-                .execute_unprepared(&sql)
-                .await
-                .unwrap();
+            self.db(svc).await.execute_unprepared(&sql).await.unwrap();
         }
     }
 
