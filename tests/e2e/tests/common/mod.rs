@@ -445,9 +445,15 @@ impl System {
     /// Links the pair in both databases as the partner-links migration links the pairs of a
     /// deployment from before issue 18 (`implied`, no messages).
     pub async fn link_as_before(&self, retailer_id: Uuid, manufacturer_id: Uuid) {
-        for (svc, side) in [
-            (Svc::Retailer, "retailer"),
-            (Svc::Manufacturer, "manufacturer"),
+        // Each side holds links of its own tenants only (a manufacturer unknown to the
+        // manufacturer service has no row there).
+        for (svc, side, own) in [
+            (Svc::Retailer, "retailer", "retailers WHERE id = $1"),
+            (
+                Svc::Manufacturer,
+                "manufacturer",
+                "manufacturers WHERE id = $2",
+            ),
         ] {
             self.db(svc)
                 .await
@@ -455,8 +461,9 @@ impl System {
                     DbBackend::Postgres,
                     &format!(
                         "INSERT INTO partner_links (retailer_id, manufacturer_id, state, \
-                         acted_by_side, acted_by, acted_at, implied) VALUES ($1, $2, 'linked', \
-                         '{side}', 'migration: implied', now(), true) ON CONFLICT DO NOTHING"
+                         acted_by_side, acted_by, acted_at, implied) SELECT $1, $2, 'linked', \
+                         '{side}', 'migration: implied', now(), true \
+                         WHERE EXISTS (SELECT 1 FROM {own}) ON CONFLICT DO NOTHING"
                     ),
                     [retailer_id.into(), manufacturer_id.into()],
                 ))
