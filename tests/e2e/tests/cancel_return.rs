@@ -35,6 +35,7 @@ async fn must_return(system: &System, seed: &Seed) {
         )
         .await;
     assert_eq!(version["unit_disposition"], "must_return", "{version}");
+    system.hold_and_accept(2).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -83,13 +83,19 @@ pub async fn directory<C: ConnectionTrait>(
     rows.iter().map(partner).collect()
 }
 
-/// The linked manufacturers, by name.
+/// The linked manufacturers, by name (a link implied by the migration for a manufacturer whose
+/// profile never arrived is named by its id).
 pub async fn linked<C: ConnectionTrait>(db: &C, retailer_id: Uuid) -> Result<Vec<Partner>, DbErr> {
-    Ok(directory(db, retailer_id)
-        .await?
-        .into_iter()
-        .filter(Partner::is_linked)
-        .collect())
+    let rows = db
+        .query_all_raw(stmt(
+            "SELECT l.manufacturer_id, coalesce(d.name, 'Manufacturer ' || l.manufacturer_id) \
+             AS name, l.state, l.invited_by, l.acted_by, l.acted_at FROM partner_links l \
+             LEFT JOIN partner_directory d ON d.manufacturer_id = l.manufacturer_id \
+             WHERE l.retailer_id = $1 AND l.state = 'linked' ORDER BY 2, 1",
+            vec![retailer_id.into()],
+        ))
+        .await?;
+    rows.iter().map(partner).collect()
 }
 
 /// The link with one manufacturer, locked for the caller's transaction (`None`: no link yet).

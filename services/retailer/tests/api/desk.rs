@@ -381,6 +381,7 @@ mod dashboard;
 mod duplicates;
 mod forms;
 mod limits;
+mod partners;
 mod refusals;
 mod request_deadlines;
 mod requests;

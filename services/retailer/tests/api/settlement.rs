@@ -14,7 +14,7 @@ fn money(amount: &str) -> Money {
     Money::new(amount.parse().unwrap(), Currency::parse("EUR").unwrap()).unwrap()
 }
 
-fn terms(doa_days: u32, percent: u32) -> AgreementTermsV1 {
+pub(super) fn terms(doa_days: u32, percent: u32) -> AgreementTermsV1 {
     AgreementTermsV1 {
         currency: Currency::parse("EUR").unwrap(),
         coverage_months: 24,

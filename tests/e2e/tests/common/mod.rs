@@ -487,6 +487,17 @@ impl System {
         }
     }
 
+    /// Waits until the retailer holds `versions` agreement versions, then counts them accepted
+    /// as [`System::accept_as_before`] does (the tests of other features than issue 18's).
+    pub async fn hold_and_accept(&self, versions: i64) {
+        let retailer = self.db(Svc::Retailer).await;
+        eventually("the retailer to hold the versions", DEADLINE, || async {
+            (count(&retailer, "SELECT count(*) FROM agreements").await == versions).then_some(())
+        })
+        .await;
+        self.accept_as_before().await;
+    }
+
     /// The id of the seed's agreement, as the manufacturer lists it.
     pub async fn agreement_id(&self, seed: &Seed) -> String {
         let agreements = self
