@@ -145,6 +145,22 @@ pub(crate) async fn as_before_partner_links(
     }
 }
 
+/// An agreement as the API shows it, without what the retailer's acceptance changes
+/// (`version_in_force`, each version's `accepted_at`): an answer given before
+/// [`as_before_partner_links`] accepted the version compares with a later read.
+pub(crate) fn without_acceptance(agreement: &Value) -> Value {
+    let mut a = agreement.clone();
+    if let Some(o) = a.as_object_mut() {
+        o.remove("version_in_force");
+    }
+    for v in a["versions"].as_array_mut().into_iter().flatten() {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("accepted_at");
+        }
+    }
+    a
+}
+
 /// The pair linked as the migration links pairs from before issue 18 (no messages).
 pub(crate) async fn link_as_before(db: &DatabaseConnection, mid: Uuid, rid: Uuid) {
     db.execute_raw(Statement::from_sql_and_values(
@@ -352,7 +368,15 @@ pub(crate) fn assert_problem(a: &Answer, status: u16, what: &str) {
     assert!(a.body["code"].is_string(), "{what}: {}", a.body);
 }
 
+/// `POST path` with an `Idempotency-Key`, the pair linked as [`post`] links it.
 pub(crate) async fn post_keyed(svc: &TestService, path: &str, body: &Value, key: &str) -> Answer {
+    as_before_partner_links(svc, path, body, None).await;
+    let a = post_keyed_as_is(svc, path, body, key).await;
+    as_before_partner_links(svc, path, body, Some(a.status)).await;
+    a
+}
+
+async fn post_keyed_as_is(svc: &TestService, path: &str, body: &Value, key: &str) -> Answer {
     answer(
         request(svc, reqwest::Method::POST, path)
             .header("Idempotency-Key", key)
