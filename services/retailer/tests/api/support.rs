@@ -112,6 +112,11 @@ pub(crate) async fn post_json(svc: &TestService, path: &str, body: Json) -> (u16
     (status, body)
 }
 
+/// The outbox without the retailers' profile announcements (`retailer.tenant.profile.v1`,
+/// one per retailer made): what a use case put there.
+pub(crate) const OUTBOX_BUT_PROFILES: &str =
+    "SELECT 1 FROM outbox WHERE routing_key <> 'retailer.tenant.profile.v1'";
+
 /// The pair linked as the partner-links migration links pairs from before issue 18 (an
 /// `implied` link, no messages).
 pub(crate) async fn link_as_before(db: &DatabaseConnection, retailer_id: Uuid, mid: Uuid) {
