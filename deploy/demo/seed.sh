@@ -163,11 +163,38 @@ say "integration key (the admin, HTTP Basic): swaps up to 1000.00 EUR alone"
 rkey="$(call POST "$RETAILER_URL/api/retailers/$rid/keys" "Basic $ADMIN:$PASSWORD" \
   '{"name": "till", "approval_limit": {"amount": "1000.00", "currency": "EUR"}}' | jq -r .secret)"
 
+# partner_state: the link's state as the retailer (R) or the manufacturer (M) holds it.
+partner_state() {
+  if [[ "$1" == R ]]; then
+    call GET "$RETAILER_URL/api/retailers/$rid/partners" "Basic $ADMIN:$PASSWORD" \
+      | jq -r --arg m "$mid" '.items[] | select(.manufacturer_id == $m) | .state'
+  else
+    call GET "$MANUFACTURER_URL/api/manufacturers/$mid/partners" "Bearer $mkey" \
+      | jq -r --arg r "$rid" '.items[] | select(.retailer_id == $r) | .state'
+  fi
+}
+partner_is() { [[ "$(partner_state "$1")" == "$2" ]]; }
+
+say "partners: the admin invites Waschwerk GmbH (found by name), the manufacturer accepts"
+wait_until "Waschwerk GmbH in the retailer's directory" partner_is R none
+call POST "$RETAILER_URL/api/retailers/$rid/partners/$mid/invite" "Basic $ADMIN:$PASSWORD" >/dev/null
+wait_until "the invitation at the manufacturer" partner_is M invited
+call POST "$MANUFACTURER_URL/api/manufacturers/$mid/partners/$rid/accept" "Bearer $mkey" >/dev/null
+wait_until "the link at the retailer" partner_is R linked
+
 say "agreement: 24 months, 14 days DOA, 100 %, 25.00 EUR handling fee"
-call POST "$MANUFACTURER_URL/api/manufacturers/$mid/agreements" "Bearer $mkey" "$(jq -nc \
+aid="$(call POST "$MANUFACTURER_URL/api/manufacturers/$mid/agreements" "Bearer $mkey" "$(jq -nc \
   --arg r "$rid" '{retailer_id: $r, currency: "EUR", coverage_months: 24, doa_days: 14,
   reimbursement_percent: 100, handling_fee: {amount: "25.00", currency: "EUR"},
-  decision_deadline_days: 14}')" >/dev/null
+  decision_deadline_days: 14}')" | jq -r .id)"
+agreement_held() {
+  [[ "$(call GET "$RETAILER_URL/api/retailers/$rid/agreements" "Basic $ADMIN:$PASSWORD" \
+    | jq -r --arg a "$aid" '[.items[] | select(.agreement_id == $a)] | length')" == 1 ]]
+}
+wait_until "the agreement at the retailer" agreement_held
+say "the admin accepts the agreement's version 1 (it takes effect)"
+call POST "$RETAILER_URL/api/retailers/$rid/agreements/$aid/versions/1/accept" \
+  "Basic $ADMIN:$PASSWORD" >/dev/null
 
 say "products"
 for p in "WM-8000|Waschmaschine 8000|499.00" "TR-9000|Wärmepumpentrockner 9000|1299.00"; do

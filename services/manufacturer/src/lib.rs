@@ -21,6 +21,7 @@ pub mod domain;
 pub mod http;
 pub mod information;
 pub mod metrics;
+pub mod partners;
 pub mod settings;
 pub mod unit_back;
 pub mod webhooks;
@@ -73,7 +74,15 @@ pub fn build_with(ctx: &Context, settings: settings::Settings) -> Parts {
             cfg.app_data(egress.clone());
             http::routes(cfg);
         }),
-        workers: vec![Box::pin(claims), Box::pin(deadlines), Box::pin(webhooks)],
+        workers: vec![
+            Box::pin(claims),
+            Box::pin(deadlines),
+            Box::pin(webhooks),
+            Box::pin(partners::announce_at_start(
+                ctx.db.clone(),
+                ctx.cancel.clone(),
+            )),
+        ],
     }
 }
 

@@ -14,11 +14,10 @@
 //! secret (`krt_…`), which is shown this once (see [`crate::db::integration_keys`]).
 
 use anyhow::{Context as _, anyhow, bail};
-use chrono::Utc;
 use sea_orm::{Database, TransactionTrait};
 use uuid::Uuid;
 
-use crate::db::{self, desk, retailers, staff};
+use crate::db::{self, desk, staff};
 use crate::domain::{Role, TEXT_MAX};
 
 /// `create-admin`'s options (the password is not one of them: see the module).
@@ -199,13 +198,9 @@ async fn create_admin(args: CreateAdmin) -> anyhow::Result<(Uuid, Uuid)> {
                 .id
         }
         Err(name) => {
-            let retailer = retailers::Model {
-                id: Uuid::now_v7(),
-                name: name.trim().to_owned(),
-                created_at: Utc::now(),
-            };
-            db::insert_retailer(&txn, retailer.clone()).await?;
-            retailer.id
+            crate::app::catalogue::create_retailer(&txn, name.trim().to_owned())
+                .await?
+                .id
         }
     };
     let member = staff::Model::new_account(

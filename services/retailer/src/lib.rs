@@ -136,6 +136,10 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
                 retention_sweep,
                 ctx.cancel.clone(),
             )),
+            Box::pin(app::partners::announce_at_start(
+                ctx.db.clone(),
+                ctx.cancel.clone(),
+            )),
         ],
     }
 }

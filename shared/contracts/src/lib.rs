@@ -17,6 +17,7 @@ pub mod ids;
 pub mod logistics;
 pub mod manufacturer;
 pub mod money;
+pub mod partners;
 pub mod personal;
 pub mod retailer;
 pub mod topology;
@@ -29,6 +30,7 @@ pub use logistics::*;
 pub use manufacturer::*;
 pub use money::{Currency, Money, MoneyError};
 pub use personal::{CustomerValues, ERASED, Personal, scrub_json};
+pub use partners::*;
 pub use retailer::*;
 
 /// The paths before the contracts were split per producer (`kummerer_contracts::events::Address`,

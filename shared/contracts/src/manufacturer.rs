@@ -296,6 +296,9 @@ pub enum NotAcceptedReason {
     /// Evidence or a dispute for a claim the manufacturer does not know (after the claim had
     /// its chance to arrive).
     UnknownClaim,
+    /// The retailer and the manufacturer are not linked partners (issue 18): a claim filed
+    /// after an unlink, or one that crossed it.
+    NotLinked,
     #[serde(other)]
     Other,
 }
@@ -306,6 +309,7 @@ impl NotAcceptedReason {
             NotAcceptedReason::UnknownManufacturer => "unknown_manufacturer",
             NotAcceptedReason::NoAgreement => "no_agreement",
             NotAcceptedReason::UnknownClaim => "unknown_claim",
+            NotAcceptedReason::NotLinked => "not_linked",
             NotAcceptedReason::Other => "other",
         }
     }

@@ -53,6 +53,10 @@ use crate::manufacturer::{
     AgreementPublishedV1, ClaimAcknowledgedV1, ClaimDecidedV1, ClaimInformationRequestedV1,
     ClaimInspectedV1, ClaimNotAcceptedV1, CreditNoteIssuedV1, ReturnRequestedV1, ReturnWithdrawnV1,
 };
+use crate::partners::{
+    AgreementAcceptedV1, ManufacturerPartnerChangedV1, ManufacturerProfileV1,
+    RetailerPartnerChangedV1, RetailerProfileV1,
+};
 use crate::retailer::{
     ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1, ClaimSubmittedV1,
     ClaimWithdrawnV1, CustomerErasureRequestedV1, SwapApprovedV1, SwapCancelRequestedV1,
@@ -94,6 +98,11 @@ pub const MANUFACTURER_CLAIMS: QueueSpec = QueueSpec {
         (Service::Logistics, ReturnArrivedV1::TYPE),
         (Service::Retailer, ClaimWithdrawnV1::TYPE),
         (Service::Retailer, ClaimInformationProvidedV1::TYPE),
+        // Partner links (issue 18) travel with the claims, so a link arrives before the claims
+        // that follow it and an unlink before the claims refused after it.
+        (Service::Retailer, RetailerProfileV1::TYPE),
+        (Service::Retailer, RetailerPartnerChangedV1::TYPE),
+        (Service::Retailer, AgreementAcceptedV1::TYPE),
     ],
 };
 
@@ -133,6 +142,9 @@ pub const RETAILER_SETTLEMENT: QueueSpec = QueueSpec {
     bindings: &[
         (Service::Manufacturer, AgreementPublishedV1::TYPE),
         (Service::Manufacturer, CreditNoteIssuedV1::TYPE),
+        // Partner links (issue 18): the manufacturer's profile and its side of each link.
+        (Service::Manufacturer, ManufacturerProfileV1::TYPE),
+        (Service::Manufacturer, ManufacturerPartnerChangedV1::TYPE),
     ],
 };
 

@@ -68,6 +68,7 @@ async fn must_return_asks_for_the_unit_at_collection_and_an_accepted_claim_can_b
         .post_as(Svc::Manufacturer, &versions, terms, key)
         .await;
     assert_eq!(v2["version"], 2, "{v2}");
+    system.hold_and_accept(2).await;
 
     // A dead-on-arrival swap: accepted by rule, and its unit asked back at once to the depot.
     let (case_id, serial) = system.open_case(&seed, 1).await;

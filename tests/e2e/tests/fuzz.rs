@@ -264,9 +264,28 @@ async fn the_manufacturer_api_holds_to_its_openapi_document_under_schemathesis()
     let (a, a_key) = manufacturer(&client, &base, "Waschwerk AG").await;
     let (b, b_key) = manufacturer(&client, &base, "Kühlhaus GmbH").await;
     let (r1, r2, r3) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    // The pairs are partners and the versions accepted, as the partner-links migration (issue
+    // 18) has them for a deployment from before.
+    let links = db.connect().await;
+    for (mid, retailer) in [(a, r1), (a, r2), (b, r1)] {
+        links
+            .execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "INSERT INTO partner_links (manufacturer_id, retailer_id, state, acted_by_side, \
+                 acted_by, acted_at, implied) VALUES ($1, $2, 'linked', 'manufacturer', \
+                 'migration', now(), true)",
+                [mid.into(), retailer.into()],
+            ))
+            .await
+            .unwrap();
+    }
     agreement(&client, &base, a, &a_key, r1).await;
     agreement(&client, &base, a, &a_key, r2).await;
     agreement(&client, &base, b, &b_key, r1).await;
+    links
+        .execute_unprepared("UPDATE agreement_versions SET accepted_at = created_at")
+        .await
+        .unwrap();
     // Claims as the retailer sends them: within the DOA window (accepted by rule), within
     // coverage (pending with a suggestion), and from a retailer without an agreement (answered
     // `manufacturer.claim.not_accepted.v1`, not recorded).

@@ -109,10 +109,7 @@ async fn a_refund_cannot_be_bought() {
         )
         .await;
     assert_eq!(version["claim_cap"]["amount"], "400.00", "{version}");
-    eventually("the retailer to hold version 2", DEADLINE, || async {
-        (count(&retailer, "SELECT count(*) FROM agreements").await == 2).then_some(())
-    })
-    .await;
+    system.hold_and_accept(2).await;
     let second = system.swap(&seed, 2).await;
     let c = system
         .claim_when(&seed, second.claim_id, "judged", |c| {

@@ -35,6 +35,11 @@ async fn swap_of_product(
                    "price": {"amount": "499.00", "currency": "EUR"}}),
         )
         .await;
+    // Linked as a deployment from before issue 18 had them (a product implies a link), so the
+    // claim leaves the counter and the manufacturer answers it.
+    system
+        .link_as_before(seed.retailer_id, manufacturer_id)
+        .await;
     let of_product = Seed {
         retailer_id: seed.retailer_id,
         manufacturer_id,
@@ -172,6 +177,13 @@ async fn a_claim_the_manufacturer_cannot_take_comes_back_and_is_resubmitted_afte
             Some(&other_key),
         )
         .await;
+    // The retailer holds it and accepted it (as the migration counts versions from before).
+    let retailer = system.db(Svc::Retailer).await;
+    eventually("the retailer to hold both agreements", DEADLINE, || async {
+        (count(&retailer, "SELECT count(*) FROM agreements").await == 2).then_some(())
+    })
+    .await;
+    system.accept_as_before().await;
     let (status, body) = resubmit(&system, &seed, unagreed.claim_id, json!({})).await;
     assert_eq!(status, 200, "{body}");
 

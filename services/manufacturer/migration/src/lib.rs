@@ -15,6 +15,7 @@ mod m20261202_000010_credit_note_issued_by;
 mod m20261203_000011_return_due_at_return_by;
 mod m20261203_000030_information_requests;
 mod m20261203_000040_claim_withdrawals;
+mod m20261204_000030_partner_links;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_return_due_at_return_by::Migration),
             Box::new(m20261203_000030_information_requests::Migration),
             Box::new(m20261203_000040_claim_withdrawals::Migration),
+            Box::new(m20261204_000030_partner_links::Migration),
         ]
     }
 }

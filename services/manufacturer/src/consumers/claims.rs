@@ -6,7 +6,9 @@
 //! (`manufacturer.claim.not_accepted.v1`, [`super::not_accepted`]). The queue also carries what happens to a claim later,
 //! each type handled in its own module: evidence ([`super::evidence`]), disputes
 //! ([`super::disputes`]) and returned units arriving at a depot ([`super::returns`]). Any other
-//! type is dead-lettered.
+//! type is dead-lettered. Partner links travel here too (issue 18): the retailer's profile,
+//! its link actions and its acceptance of agreement versions ([`crate::partners`]); a claim for
+//! a pair that is not linked is answered `not_linked`.
 
 use chrono::TimeDelta;
 use kummerer_contracts::{
@@ -60,6 +62,21 @@ impl Handler for ClaimsHandler {
                 let env = msg.decode::<ClaimInformationProvidedV1>()?;
                 crate::information::provided(txn, &env).await
             }
+            kummerer_contracts::RetailerProfileV1::TYPE => {
+                let env = msg.decode::<kummerer_contracts::RetailerProfileV1>()?;
+                let p = &env.data;
+                let rid = p.retailer_id.as_uuid();
+                crate::db::partners::remember_retailer(txn, rid, &p.name, p.announced_at).await?;
+                Ok(())
+            }
+            kummerer_contracts::RetailerPartnerChangedV1::TYPE => {
+                let env = msg.decode::<kummerer_contracts::RetailerPartnerChangedV1>()?;
+                crate::partners::retailer_acted(txn, &env.data).await
+            }
+            kummerer_contracts::AgreementAcceptedV1::TYPE => {
+                let env = msg.decode::<kummerer_contracts::AgreementAcceptedV1>()?;
+                crate::partners::version_accepted(txn, &env.data).await
+            }
             other => Err(HandleError::Permanent(format!("unexpected type {other}"))),
         }
     }
@@ -86,6 +103,20 @@ async fn claim_submitted(
             event.manufacturer_id, event.product.sku, event.product.name
         );
         let reason = NotAcceptedReason::UnknownManufacturer;
+        return answer(txn, answering, named, reason, detail, crate::db::now()).await;
+    }
+    // Only linked partners exchange claims (issue 18): a claim filed after an unlink (or one
+    // that crossed it) is answered, not recorded. A claim recorded before stays and settles.
+    if !crate::db::partners::linked(
+        txn,
+        event.manufacturer_id.as_uuid(),
+        event.retailer_id.as_uuid(),
+    )
+    .await?
+        && !claim::exists(txn, claim_id.as_uuid()).await?
+    {
+        let detail = "the retailer and the manufacturer are not linked partners".to_owned();
+        let reason = NotAcceptedReason::NotLinked;
         return answer(txn, answering, named, reason, detail, crate::db::now()).await;
     }
     // Claims on one serial arrive one after another, so that the duplicate check sees them all.

@@ -22,6 +22,10 @@ pub struct Model {
     pub valid_from: DateTimeUtc,
     pub terms: Json,
     pub created_at: DateTimeUtc,
+    /// When the retailer accepted the version (issue 18); until then it judges no claim.
+    pub accepted_at: Option<DateTimeUtc>,
+    /// The retailer admin who accepted it.
+    pub accepted_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -66,6 +70,8 @@ pub async fn insert<C: ConnectionTrait>(
         valid_from: Set(valid_from),
         terms: Set(json),
         created_at: Set(created_at),
+        accepted_at: Set(None),
+        accepted_by: Set(None),
     }
     .insert(db)
     .await
@@ -136,8 +142,9 @@ pub async fn judging<C: ConnectionTrait>(
     version.map(|v| v.contract_terms()).transpose()
 }
 
-/// The version of the pair's agreement in force at `at`: the one with the latest `valid_from`
-/// not after `at` (of two valid from the same instant, the higher number).
+/// The version of the pair's agreement in force at `at`: of the versions the retailer accepted
+/// (issue 18), the one with the latest `valid_from` not after `at` (of two valid from the same
+/// instant, the higher number). A version offered but not accepted judges nothing.
 pub async fn in_force<C: ConnectionTrait>(
     db: &C,
     manufacturer_id: Uuid,
@@ -149,7 +156,7 @@ pub async fn in_force<C: ConnectionTrait>(
             DbBackend::Postgres,
             "SELECT v.* FROM agreement_versions v JOIN agreements a ON a.id = v.agreement_id \
              WHERE a.manufacturer_id = $1 AND a.retailer_id = $2 AND v.valid_from <= $3 \
-             ORDER BY v.valid_from DESC, v.version DESC LIMIT 1",
+             AND v.accepted_at IS NOT NULL ORDER BY v.valid_from DESC, v.version DESC LIMIT 1",
             [manufacturer_id.into(), retailer_id.into(), at.into()],
         ))
         .await?;
@@ -173,6 +180,8 @@ mod tests {
                 "evidence_required": [], "reimbursement_percent": "80.00",
                 "decision_deadline_days": 14, "depreciation_percent_per_month": "0"}),
             created_at: Utc::now(),
+            accepted_at: None,
+            accepted_by: None,
         };
         let t = v.domain_terms().unwrap();
         assert_eq!(t.reimbursement_percent.to_string(), "80.00");

@@ -14,6 +14,7 @@ pub mod depot;
 pub mod idempotency;
 pub mod information;
 pub mod manufacturer;
+pub mod partners;
 pub mod serial;
 pub mod webhook;
 pub mod withdrawal;

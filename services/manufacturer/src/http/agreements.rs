@@ -163,6 +163,25 @@ fn refuse_unproducible(required: &[EvidenceKind]) -> Result<(), Problem> {
     ))
 }
 
+/// Only linked partners exchange agreements (issue 18): 409 `retailer_not_linked` otherwise.
+async fn refuse_unlinked(
+    txn: &DatabaseTransaction,
+    manufacturer_id: Uuid,
+    retailer_id: Uuid,
+) -> Result<(), Problem> {
+    if crate::db::partners::linked(txn, manufacturer_id, retailer_id).await? {
+        return Ok(());
+    }
+    Err(Problem::conflict(
+        "retailer_not_linked",
+        format!(
+            "retailer {retailer_id} is not a linked partner of this manufacturer: invite it \
+             (POST /api/manufacturers/{{mid}}/partners/{retailer_id}/invite) or accept its \
+             invitation first"
+        ),
+    ))
+}
+
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct NewAgreement {
     pub retailer_id: Uuid,
@@ -233,7 +252,7 @@ async fn write_version(
     responses(
         (status = 201, description = "Created, with its version 1", body = AgreementView),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "`agreement_exists` (one per retailer: change it with a new version), `request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "`agreement_exists` (one per retailer: change it with a new version), `retailer_not_linked` (only linked partners make agreements), `request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `must_return_without_depot` (`must_return` sends every unit to the manufacturer's first depot: create one first), `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
@@ -254,6 +273,7 @@ pub async fn create(
     if let Some(replay) = idem.begin(&txn).await? {
         return Ok(replay);
     }
+    refuse_unlinked(&txn, mid, retailer_id).await?;
     let Some(created) = agreement::insert(&txn, mid, retailer_id, &terms).await? else {
         return Err(Problem::conflict(
             "agreement_exists",
@@ -284,7 +304,7 @@ pub async fn create(
     responses(
         (status = 201, description = "The agreement with its new version and history", body = AgreementView),
         (status = 400, description = "Malformed JSON or `Idempotency-Key`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
-        (status = 409, description = "`request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
+        (status = 409, description = "`retailer_not_linked` (the partners unlinked), `request_in_progress`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`, `valid_from_before_latest_version`, `must_return_without_depot` (`must_return` sends every unit to the manufacturer's first depot: create one first), `idempotency_key_reused`", body = super::openapi::ProblemDoc, content_type = "application/problem+json"),
     )
 )]
@@ -309,6 +329,7 @@ pub async fn create_version(
     let a = agreement::lock(&txn, mid, id)
         .await?
         .ok_or_else(|| Problem::not_found("agreement"))?;
+    refuse_unlinked(&txn, mid, a.retailer_id).await?;
     let latest = agreement_version::latest(&txn, id).await?;
     check_valid_from(valid_from, latest.as_ref().map(|v| v.valid_from)).map_err(|detail| {
         Problem::new(

@@ -55,6 +55,8 @@ pub async fn create(
     let txn = db.begin().await?;
     let m = manufacturer::create(&txn, &name).await?;
     let key = api_key::create(&txn, m.id, FIRST_KEY_LABEL).await?;
+    // Who is who (issue 18): its public profile goes to the retailers' directories.
+    crate::partners::announce(&txn, m.id, &m.name, m.created_at).await?;
     txn.commit().await?;
     tracing::info!(manufacturer.id = %m.id, api_key.id = %key.key.id, "manufacturer created");
     Ok(HttpResponse::Created().json(CreatedManufacturer {

@@ -18,6 +18,7 @@ mod input;
 mod manufacturers;
 pub mod openapi;
 pub mod operator;
+mod partners;
 mod returns;
 mod serials;
 mod unit_back;
@@ -80,6 +81,14 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, doors: &Doors) {
                 "/agreements/{id}/versions",
                 Tenant,
                 agreements::create_version,
+            )
+            .door(&d, M::GET, "/partners", Tenant, partners::list)
+            .door(
+                &d,
+                M::POST,
+                "/partners/{rid}/{action}",
+                Tenant,
+                partners::act,
             )
             .door(&d, M::POST, "/depots", Tenant, depots::create)
             .door(&d, M::GET, "/depots", Tenant, depots::list)

@@ -13,7 +13,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{
     agreements, analytics, api_keys, claims, credit_notes, depots, evidence, manufacturers,
-    returns, serials, webhook_recovery, webhooks,
+    partners, returns, serials, webhook_recovery, webhooks,
 };
 
 /// Name of the bearer scheme in the document.
@@ -81,6 +81,8 @@ pub struct FieldErrorDoc {
         agreements::list,
         agreements::get,
         agreements::create_version,
+        partners::list,
+        partners::act,
         claims::list,
         claims::get,
         claims::decide,
@@ -106,6 +108,7 @@ pub struct FieldErrorDoc {
         (name = "manufacturers", description = "Manufacturers (created by an operator)"),
         (name = "api-keys", description = "A manufacturer's API keys: rotation and revocation"),
         (name = "agreements", description = "Agreements between the manufacturer and retailers"),
+        (name = "partners", description = "Partner links with retailers: invitation, answer, unlink (only linked partners exchange agreements and claims)"),
         (name = "claims", description = "Warranty claims and the manufacturer's decisions"),
         (name = "returns", description = "Depots, units requested back, and their inspection"),
         (name = "serials", description = "The manufacturer's serial registry"),

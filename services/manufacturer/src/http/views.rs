@@ -82,6 +82,9 @@ pub struct AgreementView {
     pub version: i32,
     /// When the latest version comes (or came) into force.
     pub valid_from: Option<DateTime<Utc>>,
+    /// The version in force now: the latest accepted by the retailer whose `valid_from` has
+    /// come; `null` while none is.
+    pub version_in_force: Option<i32>,
     /// Every version, oldest first (only on the single-agreement answers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub versions: Option<Vec<AgreementVersionView>>,
@@ -103,6 +106,9 @@ pub struct AgreementVersionView {
     #[schema(value_type = Object)]
     pub terms: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// When the retailer accepted this version on its desk; `null`: offered, not accepted yet
+    /// (it judges no claim and has no effect at the retailer).
+    pub accepted_at: Option<DateTime<Utc>>,
 }
 
 impl From<agreement_version::Model> for AgreementVersionView {
@@ -112,6 +118,7 @@ impl From<agreement_version::Model> for AgreementVersionView {
             valid_from: v.valid_from,
             terms: v.terms,
             created_at: v.created_at,
+            accepted_at: v.accepted_at,
         }
     }
 }
@@ -120,6 +127,16 @@ fn percent(p: Decimal) -> String {
     let mut p = p;
     p.rescale(2);
     p.to_string()
+}
+
+/// The version in force at `now`: of the accepted versions valid from `now` or before, the
+/// latest `valid_from` (the higher number on a tie) — the rule of `agreement_version::in_force`.
+fn in_force(versions: &[agreement_version::Model], now: DateTime<Utc>) -> Option<i32> {
+    versions
+        .iter()
+        .filter(|v| v.accepted_at.is_some() && v.valid_from <= now)
+        .max_by_key(|v| (v.valid_from, v.version))
+        .map(|v| v.version)
 }
 
 impl AgreementView {
@@ -162,6 +179,7 @@ impl AgreementView {
             created_at: a.created_at,
             version: latest.map_or(0, |v| v.version),
             valid_from: latest.map(|v| v.valid_from),
+            version_in_force: in_force(&versions, chrono::Utc::now()),
             versions: with_history.then(|| {
                 versions
                     .into_iter()

@@ -103,8 +103,11 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
         c["suggested_amount"],
         json!({"amount": "0.00", "currency": "EUR"})
     );
-    // Without an agreement: not recorded, answered to the retailer (`not_accepted`).
-    let stranger = claim(mid, Uuid::now_v7(), 3);
+    // Without an agreement (a linked partner, though): not recorded, answered to the retailer
+    // (`not_accepted`).
+    let stranger_rid = Uuid::now_v7();
+    link_as_before(&svc.db, mid, stranger_rid).await;
+    let stranger = claim(mid, stranger_rid, 3);
     publish_event(&svc.names, stranger.clone()).await;
     let answered = "SELECT count(*) FROM outbox \
                     WHERE routing_key = 'manufacturer.claim.not_accepted.v1' \

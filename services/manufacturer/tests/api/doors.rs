@@ -14,6 +14,8 @@ struct Tenant {
     key: String,
     /// A second key of the manufacturer: the one `DELETE …/api-keys/{key_id}` revokes.
     spare_key: Uuid,
+    /// The retailer of the agreement (a partner, linked as before issue 18).
+    retailer: Uuid,
     agreement: Uuid,
     claim: Uuid,
     evidence: Uuid,
@@ -80,6 +82,7 @@ async fn tenant(svc: &TestService, name: &str) -> Tenant {
         mid,
         key,
         spare_key: id_of(&spare, "/id"),
+        retailer,
         agreement,
         claim: event.claim_id.as_uuid(),
         evidence: evidence_id,
@@ -99,7 +102,10 @@ fn path_of(door: &Door, t: &Tenant) -> String {
             .map(|i| segments[i])
             .unwrap_or_default();
         let id = match (name, before) {
+            // The link's action: an invitation of a partner changes nothing (409).
+            ("action", _) => return "invite".to_owned(),
             ("mid", _) => t.mid,
+            ("rid", _) => t.retailer,
             ("key_id", _) => t.spare_key,
             ("evidence_id", _) => t.evidence,
             ("id", "agreements") => t.agreement,
@@ -121,7 +127,8 @@ async fn call(svc: &TestService, door: &Door, path: &str, key: Option<&str>) -> 
 /// caller's own key records its use).
 async fn digest(db: &DatabaseConnection, mid: Option<Uuid>) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    for (table, _) in table_counts(db).await {
+    let tables = table_counts(db).await.into_iter().map(|(t, _)| t);
+    for table in tables.chain(["partner_directory", "partner_links"]) {
         let filter = match (table, mid) {
             ("api_keys", Some(mid)) => format!("WHERE t.manufacturer_id = '{mid}'"),
             _ => String::new(),

@@ -20,6 +20,7 @@ mod information;
 mod listing;
 mod openapi;
 mod operator;
+mod partners;
 mod returns;
 mod serials;
 mod tenancy;

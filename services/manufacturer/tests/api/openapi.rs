@@ -83,7 +83,9 @@ async fn the_openapi_document_and_docs_page_are_served_and_every_operation_is_ro
                 .replace("{mid}", &ghost.to_string())
                 .replace("{id}", &Uuid::now_v7().to_string())
                 .replace("{key_id}", &Uuid::now_v7().to_string())
-                .replace("{evidence_id}", &Uuid::now_v7().to_string());
+                .replace("{evidence_id}", &Uuid::now_v7().to_string())
+                .replace("{rid}", &Uuid::now_v7().to_string())
+                .replace("{action}", "invite");
             let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let a = call_as(&svc, &method, &url, &json!({}), None).await;
             let what = format!("{method} {path}");
@@ -99,7 +101,7 @@ async fn the_openapi_document_and_docs_page_are_served_and_every_operation_is_ro
             assert!(op["responses"]["500"].is_object(), "{what}");
         }
     }
-    assert_eq!(operations, 27);
+    assert_eq!(operations, 29);
     svc.stop().await;
 }
 

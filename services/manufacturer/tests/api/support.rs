@@ -82,7 +82,18 @@ pub(crate) async fn answer(res: reqwest::Response) -> Answer {
     }
 }
 
+/// `POST path`. The tests' manufacturers and retailers are partners as a deployment from
+/// before issue 18 had them ([`as_before_partner_links`]); `partners.rs` tests the links
+/// themselves with [`post_as_is`].
 pub(crate) async fn post(svc: &TestService, path: &str, body: &Value) -> Answer {
+    as_before_partner_links(svc, path, body, None).await;
+    let a = post_as_is(svc, path, body).await;
+    as_before_partner_links(svc, path, body, Some(a.status)).await;
+    a
+}
+
+/// `POST path` exactly as given.
+pub(crate) async fn post_as_is(svc: &TestService, path: &str, body: &Value) -> Answer {
     answer(
         request(svc, reqwest::Method::POST, path)
             .json(body)
@@ -91,6 +102,76 @@ pub(crate) async fn post(svc: &TestService, path: &str, body: &Value) -> Answer 
             .unwrap(),
     )
     .await
+}
+
+/// What the partner-links migration does for a deployment from before issue 18: before an
+/// agreement is made, the pair is linked (`implied`); once a version is written, it counts as
+/// accepted by the retailer.
+pub(crate) async fn as_before_partner_links(
+    svc: &TestService,
+    path: &str,
+    body: &Value,
+    answered: Option<u16>,
+) {
+    let Some(rest) = path.strip_prefix("/api/manufacturers/") else {
+        return;
+    };
+    let mut parts = rest.split('/');
+    let (Some(mid), Some("agreements")) = (parts.next(), parts.next()) else {
+        return;
+    };
+    let Ok(mid) = mid.parse::<Uuid>() else { return };
+    match answered {
+        None => {
+            if let Some(rid) = body["retailer_id"]
+                .as_str()
+                .and_then(|r| r.parse::<Uuid>().ok())
+            {
+                link_as_before(&svc.db, mid, rid).await;
+            }
+        }
+        Some(201) => {
+            svc.db
+                .execute_raw(Statement::from_string(
+                    DbBackend::Postgres,
+                    "UPDATE agreement_versions SET accepted_at = created_at, \
+                     accepted_by = 'tests: as before acceptance existed' \
+                     WHERE accepted_at IS NULL",
+                ))
+                .await
+                .unwrap();
+        }
+        Some(_) => {}
+    }
+}
+
+/// An agreement as the API shows it, without what the retailer's acceptance changes
+/// (`version_in_force`, each version's `accepted_at`): an answer given before
+/// [`as_before_partner_links`] accepted the version compares with a later read.
+pub(crate) fn without_acceptance(agreement: &Value) -> Value {
+    let mut a = agreement.clone();
+    if let Some(o) = a.as_object_mut() {
+        o.remove("version_in_force");
+    }
+    for v in a["versions"].as_array_mut().into_iter().flatten() {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("accepted_at");
+        }
+    }
+    a
+}
+
+/// The pair linked as the migration links pairs from before issue 18 (no messages).
+pub(crate) async fn link_as_before(db: &DatabaseConnection, mid: Uuid, rid: Uuid) {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO partner_links (manufacturer_id, retailer_id, state, acted_by_side, \
+         acted_by, acted_at, implied) SELECT id, $2, 'linked', 'manufacturer', 'tests', now(), \
+         true FROM manufacturers WHERE id = $1 ON CONFLICT DO NOTHING",
+        [mid.into(), rid.into()],
+    ))
+    .await
+    .unwrap();
 }
 
 pub(crate) async fn post_raw(
@@ -287,7 +368,15 @@ pub(crate) fn assert_problem(a: &Answer, status: u16, what: &str) {
     assert!(a.body["code"].is_string(), "{what}: {}", a.body);
 }
 
+/// `POST path` with an `Idempotency-Key`, the pair linked as [`post`] links it.
 pub(crate) async fn post_keyed(svc: &TestService, path: &str, body: &Value, key: &str) -> Answer {
+    as_before_partner_links(svc, path, body, None).await;
+    let a = post_keyed_as_is(svc, path, body, key).await;
+    as_before_partner_links(svc, path, body, Some(a.status)).await;
+    a
+}
+
+async fn post_keyed_as_is(svc: &TestService, path: &str, body: &Value, key: &str) -> Answer {
     answer(
         request(svc, reqwest::Method::POST, path)
             .header("Idempotency-Key", key)

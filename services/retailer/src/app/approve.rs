@@ -76,6 +76,13 @@ pub enum ApproveError {
         sku: String,
         location: String,
     },
+    /// The sold product's manufacturer is not a linked partner (issue 18): no claim could be
+    /// filed, so nothing is swapped.
+    #[error(
+        "{manufacturer} is not a linked partner of this retailer: no claim can be filed with it, \
+         so no swap was made. An admin links partners on the desk's Partners page."
+    )]
+    NotLinked { manufacturer: String },
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -118,6 +125,13 @@ pub async fn approve_in<C: ConnectionTrait>(
     let next = case.status.approve_swap().map_err(refused)?;
     let sale = db::sale_of(txn, rid, case.sale_id).await?;
     let product = db::product_of(txn, rid, sale.product_id).await?;
+    // Only linked partners exchange claims: refused at the counter, before any stock moves.
+    if !db::partners::is_linked(txn, rid, product.manufacturer_id).await? {
+        let manufacturer = db::partners::manufacturer_name(txn, product.manufacturer_id)
+            .await?
+            .unwrap_or_else(|| format!("Manufacturer {}", product.manufacturer_id));
+        return Err(ApproveError::NotLinked { manufacturer });
+    }
     let replacement = match &approval.replacement_sku {
         None => product.clone(),
         Some(sku) => db::product_by_sku(txn, rid, sku)

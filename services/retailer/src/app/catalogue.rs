@@ -20,6 +20,8 @@ pub async fn create_retailer<C: sea_orm::ConnectionTrait>(
         created_at: Utc::now(),
     };
     db::insert_retailer(db, retailer.clone()).await?;
+    // Who is who (issue 18): its public profile goes to the manufacturers' directories.
+    crate::app::partners::announce(db, retailer.id, &retailer.name, retailer.created_at).await?;
     tracing::info!(retailer.id = %retailer.id, "retailer created");
     Ok(retailer)
 }

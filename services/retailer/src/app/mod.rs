@@ -24,6 +24,7 @@ pub mod information;
 pub mod keys;
 pub mod ledger;
 pub mod notify;
+pub mod partners;
 pub mod refusals;
 pub mod request_deadlines;
 pub mod requests;

@@ -9,8 +9,16 @@
 //!   retailer, a line for a claim this retailer never filed (claims are filed by this service
 //!   before any message about them can exist), lines in several currencies or a total that is
 //!   not their sum → dead-lettered, nothing stored.
+//! - `manufacturer.tenant.profile.v1` → the manufacturer's name in the directory (the latest
+//!   announcement wins).
+//! - `manufacturer.partner.changed.v1` → the retailer's copy of the link moves by the same rule
+//!   as the manufacturer's (`app::partners::apply_remote`); an action that does not fit the
+//!   state changes nothing. A link for a retailer this service does not know: dead-lettered.
 
-use kummerer_contracts::{AgreementPublishedV1, ClaimId, CreditNoteIssuedV1, Event};
+use kummerer_contracts::{
+    AgreementPublishedV1, ClaimId, CreditNoteIssuedV1, Event, ManufacturerPartnerChangedV1,
+    ManufacturerProfileV1,
+};
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
 use uuid::Uuid;
@@ -30,6 +38,19 @@ impl Handler for SettlementConsumer {
             CreditNoteIssuedV1::TYPE => {
                 let env = msg.decode::<CreditNoteIssuedV1>()?;
                 credit_note_issued(txn, &env.data).await
+            }
+            ManufacturerProfileV1::TYPE => {
+                let env = msg.decode::<ManufacturerProfileV1>()?;
+                let p = &env.data;
+                let mid = p.manufacturer_id.as_uuid();
+                db::partners::upsert_directory(txn, mid, &p.name, p.announced_at).await?;
+                Ok(())
+            }
+            ManufacturerPartnerChangedV1::TYPE => {
+                let env = msg.decode::<ManufacturerPartnerChangedV1>()?;
+                known_retailer(txn, env.data.retailer_id.as_uuid()).await?;
+                crate::app::partners::apply_remote(txn, &env.data).await?;
+                Ok(())
             }
             other => Err(HandleError::Permanent(format!("unexpected type {other}"))),
         }
@@ -54,6 +75,13 @@ async fn agreement_published(
             ev.agreement_id
         )));
     }
+    db::partners::upsert_directory(
+        txn,
+        ev.manufacturer_id.as_uuid(),
+        &ev.manufacturer_name,
+        ev.published_at,
+    )
+    .await?;
     if settlement::insert_agreement(txn, ev).await? {
         metrics::counter!(crate::metrics::AGREEMENT_VERSIONS_STORED).increment(1);
         tracing::info!(

@@ -18,6 +18,7 @@ pub mod imports;
 pub mod information;
 pub mod integration_keys;
 pub mod notifications;
+pub mod partners;
 pub mod products;
 pub mod refusals;
 pub mod request_deadlines;

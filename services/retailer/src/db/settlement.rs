@@ -53,8 +53,9 @@ pub struct AgreementInForce {
     pub terms: AgreementTermsV1,
 }
 
-/// The agreement between the retailer and the manufacturer in force `at`: the version with the
-/// latest `valid_from` not after `at` (the highest version number on a tie).
+/// The agreement between the retailer and the manufacturer in force `at`: of the versions a
+/// retailer admin accepted, the one with the latest `valid_from` not after `at` (the highest
+/// version number on a tie). A version offered but not accepted has no effect.
 pub async fn agreement_in_force<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
@@ -65,7 +66,7 @@ pub async fn agreement_in_force<C: ConnectionTrait>(
         .query_one_raw(stmt(
             "SELECT agreement_id, version, manufacturer_name, valid_from, terms FROM agreements \
              WHERE retailer_id = $1 AND manufacturer_id = $2 AND valid_from <= $3 \
-             ORDER BY valid_from DESC, version DESC LIMIT 1",
+             AND accepted_at IS NOT NULL ORDER BY valid_from DESC, version DESC LIMIT 1",
             vec![retailer_id.into(), manufacturer_id.into(), at.into()],
         ))
         .await?

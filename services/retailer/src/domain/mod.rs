@@ -21,6 +21,7 @@ pub mod request;
 pub mod sale;
 pub mod staff;
 pub mod swap;
+pub mod terms_diff;
 pub mod timeline;
 
 pub use agreement::{Warranty, recovery_text, warranty};

@@ -15,6 +15,7 @@ pub fn reason_in_words(reason: NotAcceptedReason) -> &'static str {
             "no agreement with the manufacturer was in force on the swap date"
         }
         NotAcceptedReason::UnknownClaim => "the manufacturer does not know this claim",
+        NotAcceptedReason::NotLinked => "the manufacturer is not a linked partner of this retailer",
         NotAcceptedReason::Other => "the manufacturer did not accept the claim",
     }
 }

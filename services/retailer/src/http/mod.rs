@@ -18,7 +18,7 @@ use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use api::{
     admin_auth, authority, cancel, cases, correct, disputes, entitlement, erasures, imports,
-    information, key_auth, keys, ledger, products, resubmit, retailers, sales, staff,
+    information, key_auth, keys, ledger, partners, products, resubmit, retailers, sales, staff,
 };
 use pages::status;
 
@@ -74,6 +74,28 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         Method::DELETE,
         "/{rid}/keys/{key_id}",
         keys::revoke,
+    );
+    let scope = admin(scope, &d, Method::GET, "/{rid}/partners", partners::list);
+    let scope = admin(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/partners/{mid}/{action}",
+        partners::act,
+    );
+    let scope = admin(
+        scope,
+        &d,
+        Method::GET,
+        "/{rid}/agreements",
+        partners::agreements,
+    );
+    let scope = admin(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/agreements/{aid}/versions/{version}/accept",
+        partners::accept_agreement,
     );
     let scope = keyed(scope, &d, Method::GET, "/{rid}", retailers::get);
     let scope = keyed(scope, &d, Method::POST, "/{rid}/products", products::create);

@@ -182,7 +182,7 @@ async fn case_events_land_on_the_timeline_in_the_order_they_happened() {
         0
     );
     // Consuming emits nothing.
-    assert_eq!(count(db, "SELECT 1 FROM outbox", vec![]).await, 2);
+    assert_eq!(count(db, OUTBOX_BUT_PROFILES, vec![]).await, 2);
     svc.stop().await;
 }
 

@@ -396,6 +396,7 @@ mod first_day;
 mod forms;
 mod import;
 mod limits;
+mod partners;
 mod personal_data;
 mod refusals;
 mod request_deadlines;

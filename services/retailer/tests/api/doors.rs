@@ -26,6 +26,8 @@ struct Ids {
     staff: Uuid,
     /// A second key of B's (revoked by the walk's DELETE, so B's own key keeps working).
     spare_key: Uuid,
+    /// The manufacturer of B's product (a partner, linked as before issue 18).
+    manufacturer: Uuid,
 }
 
 impl Ids {
@@ -39,6 +41,12 @@ impl Ids {
             "claim_id" => self.claim,
             "key_id" => self.spare_key,
             "role" => return "clerk".to_owned(),
+            // A link's action: inviting a partner changes nothing (409).
+            "action" => return "invite".to_owned(),
+            "version" => return "1".to_owned(),
+            "mid" => self.manufacturer,
+            // An agreement of B's: none was published; any id is as foreign.
+            "aid" => Uuid::now_v7(),
             "token" => return "0".repeat(64),
             "id" if before.ends_with("/sales/") => self.sale,
             "id" if before.ends_with("/cases/") => self.case,
@@ -229,8 +237,17 @@ async fn tenant(svc: &TestService, name: &str, serial: &str) -> (Ids, String) {
     .await
     .parse()
     .unwrap();
+    let manufacturer = one_string(
+        &svc.db,
+        "SELECT manufacturer_id::text FROM products WHERE retailer_id = $1 LIMIT 1",
+        vec![rid.into()],
+    )
+    .await
+    .parse()
+    .unwrap();
     let ids = Ids {
         retailer: rid,
+        manufacturer,
         sale: desk.sale_id,
         case,
         claim,

@@ -102,7 +102,45 @@ pub(crate) async fn post_json(svc: &TestService, path: &str, body: Json) -> (u16
         );
         make_key(svc, id_of(&body), TEST_KEY, Some(limit.unwrap())).await;
     }
+    if status == 201 && path.ends_with("/products") {
+        // The tests' retailers and manufacturers are partners as a deployment from before issue
+        // 18 had them (`partners.rs` tests the links themselves).
+        let rid: Uuid = path.split('/').nth(3).unwrap().parse().unwrap();
+        let mid: Uuid = body["manufacturer_id"].as_str().unwrap().parse().unwrap();
+        link_as_before(&svc.db, rid, mid).await;
+    }
     (status, body)
+}
+
+/// The outbox without the retailers' profile announcements (`retailer.tenant.profile.v1`,
+/// one per retailer made): what a use case put there.
+pub(crate) const OUTBOX_BUT_PROFILES: &str =
+    "SELECT 1 FROM outbox WHERE routing_key <> 'retailer.tenant.profile.v1'";
+
+/// The pair linked as the partner-links migration links pairs from before issue 18 (an
+/// `implied` link, no messages).
+pub(crate) async fn link_as_before(db: &DatabaseConnection, retailer_id: Uuid, mid: Uuid) {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO partner_links (retailer_id, manufacturer_id, state, acted_by_side, \
+         acted_by, acted_at, implied) VALUES ($1, $2, 'linked', 'retailer', 'tests', now(), \
+         true) ON CONFLICT DO NOTHING",
+        [retailer_id.into(), mid.into()],
+    ))
+    .await
+    .unwrap();
+}
+
+/// Every agreement version stored so far counts as accepted, as the partner-links migration
+/// counts the versions from before issue 18.
+pub(crate) async fn accept_as_before(db: &DatabaseConnection) {
+    db.execute_raw(Statement::from_string(
+        DbBackend::Postgres,
+        "UPDATE agreements SET accepted_at = published_at, accepted_by = 'tests' \
+         WHERE accepted_at IS NULL",
+    ))
+    .await
+    .unwrap();
 }
 
 /// POSTs and expects `201`; returns the body.

@@ -404,6 +404,10 @@ impl System {
             .unwrap()
             .get_or_insert_with(Default::default)
             .insert(retailer_id, key);
+        // The seed's pair are partners as a deployment from before issue 18 had them: the
+        // partner-links migration's implied link in both databases (`partners.rs` links through
+        // the real invitation flow).
+        self.link_as_before(retailer_id, manufacturer_id).await;
         let mut agreement = json!({
             "retailer_id": retailer_id, "currency": "EUR", "coverage_months": 24,
             "doa_days": 14, "reimbursement_percent": "80",
@@ -426,6 +430,8 @@ impl System {
             (count(&retailer, "SELECT count(*) FROM agreements").await == 1).then_some(())
         })
         .await;
+        // … and its version counts as accepted, as the migration counts the versions before it.
+        self.accept_as_before().await;
         let sku = "WM-100".to_owned();
         self.post(
             Svc::Retailer,
@@ -440,6 +446,62 @@ impl System {
             manufacturer_key,
             sku,
         }
+    }
+
+    /// Links the pair in both databases as the partner-links migration links the pairs of a
+    /// deployment from before issue 18 (`implied`, no messages).
+    pub async fn link_as_before(&self, retailer_id: Uuid, manufacturer_id: Uuid) {
+        // Each side holds links of its own tenants only (a manufacturer unknown to the
+        // manufacturer service has no row there).
+        for (svc, side, own) in [
+            (Svc::Retailer, "retailer", "retailers WHERE id = $1"),
+            (
+                Svc::Manufacturer,
+                "manufacturer",
+                "manufacturers WHERE id = $2",
+            ),
+        ] {
+            self.db(svc)
+                .await
+                .execute_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    &format!(
+                        "INSERT INTO partner_links (retailer_id, manufacturer_id, state, \
+                         acted_by_side, acted_by, acted_at, implied) SELECT $1, $2, 'linked', \
+                         '{side}', 'migration: implied', now(), true \
+                         WHERE EXISTS (SELECT 1 FROM {own}) ON CONFLICT DO NOTHING"
+                    ),
+                    [retailer_id.into(), manufacturer_id.into()],
+                ))
+                .await
+                .unwrap();
+        }
+    }
+
+    /// Every agreement version held so far counts as accepted in both databases, as the
+    /// partner-links migration counts the versions from before issue 18.
+    pub async fn accept_as_before(&self) {
+        for (svc, table, at) in [
+            (Svc::Retailer, "agreements", "published_at"),
+            (Svc::Manufacturer, "agreement_versions", "created_at"),
+        ] {
+            let sql = format!(
+                "UPDATE {table} SET accepted_at = {at}, accepted_by = 'migration' \
+                 WHERE accepted_at IS NULL"
+            );
+            self.db(svc).await.execute_unprepared(&sql).await.unwrap();
+        }
+    }
+
+    /// Waits until the retailer holds `versions` agreement versions, then counts them accepted
+    /// as [`System::accept_as_before`] does (the tests of other features than issue 18's).
+    pub async fn hold_and_accept(&self, versions: i64) {
+        let retailer = self.db(Svc::Retailer).await;
+        eventually("the retailer to hold the versions", DEADLINE, || async {
+            (count(&retailer, "SELECT count(*) FROM agreements").await == versions).then_some(())
+        })
+        .await;
+        self.accept_as_before().await;
     }
 
     /// The id of the seed's agreement, as the manufacturer lists it.
@@ -489,6 +551,8 @@ impl System {
             )
             .await;
         assert_eq!(version["unit_disposition"], "must_return", "{version}");
+        // The retailer accepts the version it was offered (issue 18), as the seed's was.
+        self.hold_and_accept(2).await;
     }
 
     /// A sale three days ago and a case for it; returns the case id and the serial.
@@ -759,14 +823,27 @@ pub fn expect(rows: &[(&str, i64)]) -> Vec<(String, i64)> {
     v
 }
 
-/// What a service's outbox holds, per routing key.
+/// What a service's outbox holds, per routing key — without the tenants' profile
+/// announcements (`*.tenant.profile.v1`, one per retailer or manufacturer made, issue 18), which
+/// the tests' counts of a swap's messages leave aside.
 pub async fn outbox_counts(db: &DatabaseConnection) -> Vec<(String, i64)> {
-    counts_by(db, "SELECT routing_key, count(*) FROM outbox GROUP BY 1").await
+    counts_by(
+        db,
+        "SELECT routing_key, count(*) FROM outbox \
+         WHERE routing_key NOT LIKE '%.tenant.profile.v1' GROUP BY 1",
+    )
+    .await
 }
 
-/// What a service's inbox holds (the messages it applied), per message type.
+/// What a service's inbox holds (the messages it applied), per message type — without the
+/// profile announcements (see [`outbox_counts`]).
 pub async fn inbox_counts(db: &DatabaseConnection) -> Vec<(String, i64)> {
-    counts_by(db, "SELECT message_type, count(*) FROM inbox GROUP BY 1").await
+    counts_by(
+        db,
+        "SELECT message_type, count(*) FROM inbox \
+         WHERE message_type NOT LIKE '%.tenant.profile.v1' GROUP BY 1",
+    )
+    .await
 }
 
 /// Asserts that each `SELECT count(*) …` of `expected` answers its number in `db` (the database
@@ -856,15 +933,16 @@ pub async fn metric(system: &System, svc: Svc, name: &str, label: &str) -> u64 {
         .sum::<f64>() as u64
 }
 
-/// Publishes every row of a service's outbox again, as the broker would redeliver it (same
-/// message ids); returns how many.
+/// Publishes every row of a service's outbox again (but the profile announcements), as the
+/// broker would redeliver it (same message ids); returns how many.
 pub async fn republish_outbox(
     system: &System,
     svc: Svc,
     producer: kummerer_contracts::topology::Service,
 ) -> usize {
     let db = system.db(svc).await;
-    let order = "ORDER BY created_at, id";
+    // The tenants' profile announcements are left aside, as the counts leave them.
+    let order = "WHERE routing_key NOT LIKE '%.tenant.profile.v1' ORDER BY created_at, id";
     let keys = strings(&db, &format!("SELECT routing_key FROM outbox {order}")).await;
     let payloads = strings(&db, &format!("SELECT payload::text FROM outbox {order}")).await;
     for (key, payload) in keys.iter().zip(&payloads) {

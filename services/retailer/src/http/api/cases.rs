@@ -218,6 +218,10 @@ impl ApproveSwap {
 /// The problem code of a swap above the approver's authority limit.
 pub const NEEDS_MANAGER: &str = "needs_manager";
 
+/// The problem code of a swap whose claim would go to a manufacturer that is not a linked
+/// partner (422, nothing changed).
+pub const NOT_LINKED: &str = "manufacturer_not_linked";
+
 /// The problem code of a replacement the chosen stock location does not have.
 pub const OUT_OF_STOCK: &str = "out_of_stock";
 
@@ -230,6 +234,12 @@ impl From<ApproveError> for Problem {
             ApproveError::UnknownLocation => invalid("stock_location_id", e.to_string()),
             ApproveError::NeedsManager { .. } => Problem::conflict(NEEDS_MANAGER, e.to_string()),
             ApproveError::OutOfStock { .. } => Problem::conflict(OUT_OF_STOCK, e.to_string()),
+            ApproveError::NotLinked { .. } => Problem::new(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                NOT_LINKED,
+                "Manufacturer not a linked partner",
+                Some(e.to_string()),
+            ),
             ApproveError::Db(e) => e.into(),
         }
     }

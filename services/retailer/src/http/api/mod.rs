@@ -14,6 +14,7 @@ pub mod information;
 pub mod key_auth;
 pub mod keys;
 pub mod ledger;
+pub mod partners;
 pub mod products;
 pub mod resubmit;
 pub mod retailers;

@@ -110,6 +110,8 @@ pub struct ProductRow {
     pub name: String,
     pub price: String,
     pub manufacturer_id: Uuid,
+    /// The manufacturer's name from the directory (its id when the directory has none).
+    pub manufacturer: String,
 }
 
 /// What a form on the page was sent with, to show it again with its errors.
@@ -145,6 +147,12 @@ pub struct AdminPage {
     pub keys: Vec<keys::KeyRow>,
     /// A key just made: its name and secret, shown this once.
     pub new_key: Option<keys::Shown>,
+    /// The directory of manufacturers with the links (issue 18).
+    pub partners: Vec<partners::PartnerRow>,
+    /// The linked manufacturers: a product's manufacturer is picked among them, by name.
+    pub linked: Vec<db::partners::Partner>,
+    /// Agreement versions offered, waiting for an admin's acceptance.
+    pub offers: Vec<partners::Offer>,
 }
 
 impl AdminPage {
@@ -201,12 +209,20 @@ async fn admin_view(
             label: l.label(),
         })
         .collect();
+    let directory = db::partners::directory(db, retailer_id).await?;
+    let name_of = |id: Uuid| {
+        directory
+            .iter()
+            .find(|d| d.manufacturer_id == id)
+            .map_or_else(|| id.to_string(), |d| d.name.clone())
+    };
     let products = db::list_products(db, retailer_id)
         .await?
         .into_iter()
         .map(|p| {
             Ok(ProductRow {
                 price: money(p.price, &p.currency)?.to_string(),
+                manufacturer: name_of(p.manufacturer_id),
                 sku: p.sku,
                 name: p.name,
                 manufacturer_id: p.manufacturer_id,
@@ -229,6 +245,9 @@ async fn admin_view(
         products,
         keys: keys::rows(db, retailer_id).await?,
         new_key: None,
+        partners: partners::rows(db, retailer_id).await?,
+        linked: db::partners::linked(db, retailer_id).await?,
+        offers: partners::offers(db, retailer_id).await?,
     })
 }
 
@@ -253,6 +272,8 @@ pub async fn page(
         "stock" => Some("The stock level is saved."),
         "products" => Some("The product is saved."),
         "keys" => Some("The integration key is revoked."),
+        "partners" => Some("The partner link is changed; the manufacturer is told."),
+        "agreements" => Some("The agreement version is accepted: it takes effect from its date."),
         _ => None,
     };
     let page = admin_view(db.get_ref(), &me, saved.map(str::to_owned)).await?;
@@ -344,6 +365,7 @@ macro_rules! admin_form {
 
 mod forms;
 pub mod keys;
+pub mod partners;
 pub use forms::{
     create_location, create_product, create_staff, create_store, set_limit, set_stock, update_staff,
 };

@@ -146,6 +146,7 @@ pub(crate) fn approve_errors(e: &ApproveError) -> Errors {
         ApproveError::NotFound
         | ApproveError::Refused { .. }
         | ApproveError::OutOfStock { .. }
+        | ApproveError::NotLinked { .. }
         | ApproveError::Db(_) => Errors::general(e.to_string()),
     }
 }

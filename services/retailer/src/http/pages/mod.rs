@@ -285,6 +285,20 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
             Access::SignedIn,
             admin::revoke_key,
         )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/partners/{mid}/{action}",
+            Access::SignedIn,
+            admin::partners::act,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/agreements/{aid}/versions/{version}/accept",
+            Access::SignedIn,
+            admin::partners::accept,
+        )
         .service(
             d.resource_door(
                 d.resource_door(

@@ -241,8 +241,29 @@ async fn admin_pages_are_for_admins_and_manage_staff_limits_stores_and_products(
         "{html}"
     );
 
-    // Products.
-    let manufacturer = Uuid::now_v7().to_string();
+    // Products: the manufacturer is one of the linked partners (issue 18); any other is refused.
+    let manufacturer_id = Uuid::now_v7();
+    let stranger = Uuid::now_v7().to_string();
+    let (status, html) = admin
+        .post(
+            &svc,
+            "/desk/admin/products",
+            &[
+                ("sku", "TR-300"),
+                ("name", "Dryer TR 300"),
+                ("manufacturer_id", &stranger),
+                ("price", "449.00"),
+                ("currency", "EUR"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(
+        html.contains("choose one of your linked partners"),
+        "{html}"
+    );
+    link_as_before(&svc.db, desk.retailer_id, manufacturer_id).await;
+    let manufacturer = manufacturer_id.to_string();
     let product = |sku: &'static str, price: &'static str| {
         vec![
             ("sku", sku.to_owned()),

@@ -235,7 +235,7 @@ async fn a_clerk_refuses_a_case_and_the_manager_sees_it_in_the_report_in_a_real_
         "refused:does_not_start,open:leak"
     );
     assert_eq!(count(&svc.db, "SELECT 1 FROM swaps", vec![]).await, 0);
-    assert_eq!(count(&svc.db, "SELECT 1 FROM outbox", vec![]).await, 0);
+    assert_eq!(count(&svc.db, OUTBOX_BUT_PROFILES, vec![]).await, 0);
     svc.stop().await;
 }
 

@@ -140,7 +140,7 @@ async fn a_case_is_refused_with_a_reason_and_a_text_and_reported_to_managers() {
     assert_eq!(refused["details"]["reason_code"], "damage_by_customer");
     assert_eq!(refused["details"]["reason_text"], text);
     assert_eq!(refused["details"]["refused_by"], desk.email);
-    assert_eq!(count(&svc.db, "SELECT 1 FROM outbox", vec![]).await, 0);
+    assert_eq!(count(&svc.db, OUTBOX_BUT_PROFILES, vec![]).await, 0);
     let (_, html) = page(&svc, &client, &case_path).await;
     assert!(
         !html.contains("refuse-form") && !html.contains("swap-form"),

@@ -298,12 +298,15 @@ pub async fn create_product(
         let mut v = FieldErrors::new();
         let sku = v.text("sku", field(&f, "sku"), CODE_MAX);
         let name = v.text("name", field(&f, "name"), TEXT_MAX);
-        let manufacturer_id = Uuid::parse_str(field(&f, "manufacturer_id").trim()).ok();
+        // Picked by name among the linked partners (issue 18): anything else is refused.
+        let chosen = Uuid::parse_str(field(&f, "manufacturer_id").trim()).ok();
+        let linked = db::partners::linked(db, me.staff.retailer_id).await?;
+        let manufacturer_id = chosen.filter(|id| linked.iter().any(|p| p.manufacturer_id == *id));
         let manufacturer_id = required(
             &mut v,
             "manufacturer_id",
             manufacturer_id,
-            "must be the manufacturer's id (a UUID)",
+            "choose one of your linked partners (an admin links them under Partners)",
         );
         let price = parse_money(&mut v, "price", field(&f, "price"), field(&f, "currency"));
         let (manufacturer_id, price) = (manufacturer_id, price)
