@@ -16,6 +16,7 @@ mod m20261202_000008_carrier_regions;
 mod m20261203_000010_return_withdrawal;
 mod m20261203_000040_job_cancel;
 mod m20261203_000062_job_overdue;
+mod m20261204_000040_carrier_contracts;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_return_withdrawal::Migration),
             Box::new(m20261203_000040_job_cancel::Migration),
             Box::new(m20261203_000062_job_overdue::Migration),
+            Box::new(m20261204_000040_carrier_contracts::Migration),
         ]
     }
 }

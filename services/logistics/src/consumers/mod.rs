@@ -1,4 +1,5 @@
 //! One module per consumed queue.
 
+pub mod contracts;
 pub mod returns;
 pub mod swaps;

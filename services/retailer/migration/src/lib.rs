@@ -22,6 +22,7 @@ mod m20261203_000050_case_holdings;
 mod m20261203_000060_replacement_units;
 mod m20261203_000061_request_deadlines;
 mod m20261203_000090_claim_written_off;
+mod m20261204_000040_carrier_contracts;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000060_replacement_units::Migration),
             Box::new(m20261203_000061_request_deadlines::Migration),
             Box::new(m20261203_000090_claim_written_off::Migration),
+            Box::new(m20261204_000040_carrier_contracts::Migration),
         ]
     }
 }

@@ -16,8 +16,8 @@ use actix_web::{FromRequest, Handler, Responder, Scope, guard, web};
 use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use api::{
-    admin_auth, authority, cancel, cases, disputes, entitlement, information, key_auth, keys,
-    ledger, products, resubmit, retailers, sales, staff,
+    admin_auth, authority, cancel, carriers, cases, disputes, entitlement, information, key_auth,
+    keys, ledger, products, resubmit, retailers, sales, staff,
 };
 use pages::status;
 
@@ -124,6 +124,28 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         resubmit::create,
     );
     let scope = keyed(scope, &d, Method::GET, "/{rid}/ledger", ledger::get);
+    let scope = keyed(scope, &d, Method::GET, "/{rid}/carriers", carriers::search);
+    let scope = keyed(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/carrier-contracts",
+        carriers::offer,
+    );
+    let scope = keyed(
+        scope,
+        &d,
+        Method::GET,
+        "/{rid}/carrier-contracts",
+        carriers::list,
+    );
+    let scope = keyed(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/carrier-contracts/{contract_id}/end",
+        carriers::end,
+    );
     cfg.service(scope);
     pages::routes_with(cfg, desk, doors);
 }
