@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod bad_input;
 mod carriers;
+mod contracts;
 mod crew;
 mod crew_day;
 mod dispatch;
