@@ -55,7 +55,10 @@ async fn call(svc: &TestService, path: &str, token: Option<&str>) -> (u16, Json)
         req = req.bearer_auth(t);
     }
     let res = req.send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or(Json::Null))
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Json::Null),
+    )
 }
 
 /// A swap of `retailer` at `postcode`, its job once made (without the support's contracts).
@@ -86,7 +89,10 @@ async fn only_the_carrier_a_retailer_contracted_gets_its_jobs_once_it_consented(
     // No contract yet: the job waits for the operator, and logistics says why.
     let job = job_at(&svc, retailer, "10115", 2).await;
     assert_eq!(job["crew_id"], Json::Null, "{job}");
-    assert!(scheduled_says_no_carrier(&outbox(&svc.db, SCHEDULED).await, &id_of(&job)));
+    assert!(scheduled_says_no_carrier(
+        &outbox(&svc.db, SCHEDULED).await,
+        &id_of(&job)
+    ));
 
     let o = offer(retailer, a, &["10"]);
     let contract = o.contract_id.as_uuid();
@@ -186,7 +192,12 @@ async fn only_the_carrier_a_retailer_contracted_gets_its_jobs_once_it_consented(
     .await;
     let after = job_at(&svc, retailer, "10115", 2).await;
     assert_eq!(after["crew_id"], Json::Null, "{after}");
-    let kept = job_of(&svc, retailer, job["swap_id"].as_str().unwrap().parse().unwrap()).await;
+    let kept = job_of(
+        &svc,
+        retailer,
+        job["swap_id"].as_str().unwrap().parse().unwrap(),
+    )
+    .await;
     assert_eq!(kept["crew_id"], a_crew.to_string());
     svc.stop().await;
 }
@@ -217,7 +228,11 @@ async fn weekdays_and_daily_capacity_bound_the_routing() {
     let second = job_at(&svc, retailer, "10117", 2).await;
     assert_eq!(second["crew_id"], Json::Null, "capacity 1 a day: {second}");
     let other_day = job_at(&svc, retailer, "10117", 3).await;
-    assert_eq!(other_day["crew_id"], Json::Null, "not on that weekday: {other_day}");
+    assert_eq!(
+        other_day["crew_id"],
+        Json::Null,
+        "not on that weekday: {other_day}"
+    );
     let next = job_at(&svc, retailer, "10117", 4).await;
     assert_eq!(next["crew_id"], a_crew.to_string(), "{next}");
     svc.stop().await;
@@ -245,9 +260,18 @@ async fn offers_that_cannot_be_a_contract_are_answered_or_dead_lettered_and_stor
             .find(|r| r["data"]["contract_id"] == id.to_string())
             .map(|r| r["data"]["reason"].clone())
     };
-    assert_eq!(reason(unknown.contract_id.as_uuid()), Some(json!("unknown_carrier")));
-    assert_eq!(reason(outside.contract_id.as_uuid()), Some(json!("outside_regions")));
-    assert_eq!(status_of(&svc, outside.contract_id.as_uuid()).await, "declined");
+    assert_eq!(
+        reason(unknown.contract_id.as_uuid()),
+        Some(json!("unknown_carrier"))
+    );
+    assert_eq!(
+        reason(outside.contract_id.as_uuid()),
+        Some(json!("outside_regions"))
+    );
+    assert_eq!(
+        status_of(&svc, outside.contract_id.as_uuid()).await,
+        "declined"
+    );
 
     // The same offer again (a new message id): one row, no second answer.
     let o = offer(retailer, a, &["10"]);
@@ -270,7 +294,7 @@ async fn offers_that_cannot_be_a_contract_are_answered_or_dead_lettered_and_stor
     assert_eq!(
         count(
             &svc.db,
-            "SELECT count(*) FROM carrier_contracts WHERE id = $1 OR retailer_id = $2",
+            "SELECT 1 FROM carrier_contracts WHERE id = $1 OR retailer_id = $2",
             vec![bad.contract_id.as_uuid().into(), retailer.into()],
         )
         .await,
