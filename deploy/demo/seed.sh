@@ -4,7 +4,8 @@
 #
 #   a retailer (Elektro Kaiser) with two stores, a stock location each with stock, an admin, a
 #   manager and a clerk with authority limits, an integration key; a manufacturer (Waschwerk)
-#   with an agreement and its API key; a carrier (Spree Logistik) with its region, two crews
+#   with an agreement and its API key; a carrier (Spree Logistik) with its region, contracted by
+#   the retailer for it (offer through the retailer's API, accepted with the carrier's token), two crews
 #   with a member each, a dispatcher; sales and cases in every state the system has: open,
 #   waiting for a manager, swap approved with a visit today, crew on the way, delivered with the
 #   claim decided, refused.
@@ -252,6 +253,24 @@ crew_south="$(new_crew "Team Neukölln" 12)"
 new_member "$LOGISTICS_URL/api/carriers/$cid/crews/$crew_north/members" "$CREW_NORTH" "Jonas Wolf"
 new_member "$LOGISTICS_URL/api/carriers/$cid/crews/$crew_south/members" "$CREW_SOUTH" "Leyla Demir"
 new_member "$LOGISTICS_URL/api/carriers/$cid/dispatchers" "$DISPATCHER" "Paula Schmidt"
+
+say "carrier contract: Elektro Kaiser contracts Spree Logistik for 10 and 12; the carrier accepts"
+# The retailer finds the carrier by name in its directory (announced by logistics), offers the
+# contract with its key, the carrier accepts with its token; jobs route only under a contract.
+in_directory() {
+  [[ -n "$(call GET "$RETAILER_URL/api/retailers/$rid/carriers?name=Spree" "Bearer $rkey"     | jq -r --arg c "$cid" '.items[] | select(.carrier_id == $c and (.regions | length) > 0) | .carrier_id')" ]]
+}
+wait_until "Spree Logistik in the retailer's carrier directory" in_directory
+contract="$(call POST "$RETAILER_URL/api/retailers/$rid/carrier-contracts" "Bearer $rkey"   "$(jq -nc --arg c "$cid" '{carrier_id: $c, postcode_prefixes: ["10", "12"]}')" | jq -r .id)"
+offer_arrived() {
+  [[ -n "$(call GET "$LOGISTICS_URL/api/carriers/$cid/contracts" "Bearer $ctoken"     | jq -r --arg k "$contract" '.items[] | select(.id == $k) | .id')" ]]
+}
+wait_until "the contract offer at the carrier" offer_arrived
+call POST "$LOGISTICS_URL/api/carriers/$cid/contracts/$contract/accept" "Bearer $ctoken" '{}' >/dev/null
+contract_active() {
+  [[ "$(call GET "$RETAILER_URL/api/retailers/$rid/carrier-contracts" "Bearer $rkey"     | jq -r --arg k "$contract" '.items[] | select(.id == $k) | .status')" == active ]]
+}
+wait_until "the contract active at the retailer" contract_active
 
 say "sales and cases"
 run="$(date -u +%Y%m%d%H%M%S)"

@@ -14,7 +14,9 @@ pub mod settings;
 
 use std::sync::Arc;
 
-use kummerer_contracts::topology::{LOGISTICS_RETURNS, LOGISTICS_SWAPS, Service};
+use kummerer_contracts::topology::{
+    LOGISTICS_CONTRACTS, LOGISTICS_RETURNS, LOGISTICS_SWAPS, Service,
+};
 use kummerer_messaging::ConsumerConfig;
 use kummerer_service::{Context, Parts};
 use photos::{DiskPhotoStore, PhotoStore};
@@ -97,9 +99,23 @@ pub fn build_with(ctx: &Context, photos: Arc<dyn PhotoStore>, config: http::Http
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
+    let contracts = kummerer_messaging::consumer::run(
+        ctx.db.clone(),
+        ctx.broker.clone(),
+        &LOGISTICS_CONTRACTS,
+        Arc::new(consumers::contracts::ContractsConsumer),
+        ConsumerConfig::default(),
+        ctx.cancel.clone(),
+    );
+    let announce = app::contracts::announce_unannounced(ctx.db.clone());
     Parts {
         routes: Arc::new(move |cfg| http::routes(cfg, config.clone(), photos.clone())),
-        workers: vec![Box::pin(swaps), Box::pin(returns)],
+        workers: vec![
+            Box::pin(swaps),
+            Box::pin(returns),
+            Box::pin(contracts),
+            Box::pin(announce),
+        ],
     }
 }
 

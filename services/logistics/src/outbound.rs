@@ -22,6 +22,17 @@ pub async fn scheduled<C: ConnectionTrait>(
     window: TimeWindow,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    scheduled_routed(txn, job, window, at, false).await
+}
+
+/// [`scheduled`], saying whether no carrier contracted by the job's retailer could take it.
+pub async fn scheduled_routed<C: ConnectionTrait>(
+    txn: &C,
+    job: &jobs::Model,
+    window: TimeWindow,
+    at: DateTime<Utc>,
+    no_contracted_carrier: bool,
+) -> Result<(), DbErr> {
     enqueue(
         txn,
         JobScheduledV1 {
@@ -31,6 +42,7 @@ pub async fn scheduled<C: ConnectionTrait>(
             retailer_id: job.retailer_id.into(),
             window,
             scheduled_at: at,
+            no_contracted_carrier,
         },
     )
     .await?;
@@ -291,5 +303,69 @@ pub async fn customer_erased<C: ConnectionTrait>(
     ev: kummerer_contracts::CustomerErasedV1,
 ) -> Result<(), DbErr> {
     enqueue(txn, ev).await?;
+    Ok(())
+}
+
+/// `logistics.carrier.profile_published.v1`: the carrier's public profile as it is now.
+pub async fn carrier_profile<C: ConnectionTrait>(
+    txn: &C,
+    carrier: &crate::db::carriers::Model,
+    regions: Vec<String>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::CarrierProfilePublishedV1 {
+            carrier_id: carrier.id.into(),
+            name: carrier.name.clone(),
+            regions,
+            published_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `logistics.carrier_contract.accepted.v1`: the carrier consented to `contract`.
+pub async fn contract_accepted<C: ConnectionTrait>(
+    txn: &C,
+    contract: &crate::db::carrier_contracts::Contract,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::CarrierContractAcceptedV1 {
+            contract_id: contract.id.into(),
+            retailer_id: contract.retailer_id.into(),
+            carrier_id: contract.carrier_id.into(),
+            accepted_by: by.to_owned(),
+            accepted_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `logistics.carrier_contract.declined.v1`: the offer will not become a contract (`reason`).
+pub async fn contract_declined<C: ConnectionTrait>(
+    txn: &C,
+    contract: &crate::db::carrier_contracts::NewContract,
+    reason: &str,
+    detail: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::CarrierContractDeclinedV1 {
+            contract_id: contract.id.into(),
+            retailer_id: contract.retailer_id.into(),
+            carrier_id: contract.carrier_id.into(),
+            reason: reason.to_owned(),
+            detail,
+            declined_at: at,
+        },
+    )
+    .await?;
     Ok(())
 }

@@ -14,7 +14,9 @@ pub mod settings;
 
 use std::sync::Arc;
 
-use kummerer_contracts::topology::{RETAILER_CASE_EVENTS, RETAILER_SETTLEMENT, Service};
+use kummerer_contracts::topology::{
+    RETAILER_CARRIERS, RETAILER_CASE_EVENTS, RETAILER_SETTLEMENT, Service,
+};
 use kummerer_messaging::ConsumerConfig;
 use kummerer_service::{Context, Parts};
 
@@ -95,6 +97,14 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
+    let carriers = kummerer_messaging::consumer::run(
+        ctx.db.clone(),
+        ctx.broker.clone(),
+        &RETAILER_CARRIERS,
+        Arc::new(consumers::carriers::CarriersConsumer),
+        ConsumerConfig::default(),
+        ctx.cancel.clone(),
+    );
     let Settings {
         ledger,
         sales,
@@ -120,6 +130,7 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         workers: vec![
             Box::pin(case_events),
             Box::pin(settlement),
+            Box::pin(carriers),
             Box::pin(http::pages::sweep_sessions(
                 ctx.db.clone(),
                 ctx.cancel.clone(),

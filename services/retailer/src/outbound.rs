@@ -316,3 +316,51 @@ pub async fn customer_erasure_requested<C: ConnectionTrait>(
     enqueue(txn, ev).await?;
     Ok(())
 }
+
+/// `retailer.carrier_contract.offered.v1` for the offer just stored.
+pub async fn carrier_contract_offered<C: ConnectionTrait>(
+    txn: &C,
+    c: &crate::db::carrier_contracts::NewContract,
+    retailer_name: &str,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::CarrierContractOfferedV1 {
+            contract_id: c.id.into(),
+            retailer_id: c.retailer_id.into(),
+            retailer_name: retailer_name.to_owned(),
+            carrier_id: c.carrier_id.into(),
+            postcode_prefixes: c.postcode_prefixes.clone(),
+            weekdays: c
+                .weekdays
+                .iter()
+                .filter_map(|d| u8::try_from(*d).ok())
+                .collect(),
+            daily_capacity: c.daily_capacity.and_then(|n| u32::try_from(n).ok()),
+            offered_at: c.offered_at,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// `retailer.carrier_contract.ended.v1`: the retailer ended `c`.
+pub async fn carrier_contract_ended<C: ConnectionTrait>(
+    txn: &C,
+    c: &crate::db::carrier_contracts::Contract,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::CarrierContractEndedV1 {
+            contract_id: c.id.into(),
+            retailer_id: c.retailer_id.into(),
+            carrier_id: c.carrier_id.into(),
+            ended_by: by.to_owned(),
+            ended_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -97,6 +97,8 @@ id_type!(
     DepotId,
     /// A return shipment in logistics.
     ShipmentId,
+    /// A retailer's contract with a carrier (issue 18).
+    CarrierContractId,
 );
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 
 pub mod address;
 pub mod agreement;
+pub mod carriers;
 pub mod envelope;
 pub mod ids;
 pub mod logistics;
@@ -24,6 +25,7 @@ pub mod topology;
 
 pub use address::*;
 pub use agreement::*;
+pub use carriers::*;
 pub use envelope::Envelope;
 pub use ids::*;
 pub use logistics::*;

@@ -22,6 +22,10 @@ pub struct JobScheduledV1 {
     pub retailer_id: RetailerId,
     pub window: TimeWindow,
     pub scheduled_at: DateTime<Utc>,
+    /// No carrier the retailer contracted (for the postcode, on that day, with room) could take
+    /// the new visit: it waits, unassigned, for the operator (issue 18). Absent: false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_contracted_carrier: bool,
 }
 
 impl Event for JobScheduledV1 {

@@ -44,6 +44,10 @@ pub struct QueueSpec {
 }
 
 use crate::Event;
+use crate::carriers::{
+    CarrierContractAcceptedV1, CarrierContractDeclinedV1, CarrierContractEndedV1,
+    CarrierContractOfferedV1, CarrierProfilePublishedV1,
+};
 use crate::logistics::{
     CustomerErasedV1, JobCancelRefusedV1, JobCancelledV1, JobCompletedV1, JobCorrectedV1,
     JobCorrectionRefusedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1,
@@ -148,14 +152,39 @@ pub const RETAILER_SETTLEMENT: QueueSpec = QueueSpec {
     ],
 };
 
+/// A retailer's contract offers and their end, for the carrier's consent (issue 18): offer and
+/// end of one contract travel on one queue, in order.
+pub const LOGISTICS_CONTRACTS: QueueSpec = QueueSpec {
+    name: "logistics.contracts",
+    consumer: Service::Logistics,
+    bindings: &[
+        (Service::Retailer, CarrierContractOfferedV1::TYPE),
+        (Service::Retailer, CarrierContractEndedV1::TYPE),
+    ],
+};
+
+/// The carriers' public profiles (the retailer's carrier directory) and the carriers' answers
+/// to its contract offers.
+pub const RETAILER_CARRIERS: QueueSpec = QueueSpec {
+    name: "retailer.carriers",
+    consumer: Service::Retailer,
+    bindings: &[
+        (Service::Logistics, CarrierProfilePublishedV1::TYPE),
+        (Service::Logistics, CarrierContractAcceptedV1::TYPE),
+        (Service::Logistics, CarrierContractDeclinedV1::TYPE),
+    ],
+};
+
 /// Every queue of the system. Each service declares all of them at start, so that a message
 /// published before its consumer ever ran is still routed (publishes are `mandatory`).
-pub const QUEUES: [QueueSpec; 5] = [
+pub const QUEUES: [QueueSpec; 7] = [
     LOGISTICS_SWAPS,
     LOGISTICS_RETURNS,
     MANUFACTURER_CLAIMS,
     RETAILER_CASE_EVENTS,
     RETAILER_SETTLEMENT,
+    LOGISTICS_CONTRACTS,
+    RETAILER_CARRIERS,
 ];
 
 /// The queues one service consumes.

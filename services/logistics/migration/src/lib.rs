@@ -18,6 +18,7 @@ mod m20261203_000010_return_withdrawal;
 mod m20261203_000040_job_cancel;
 mod m20261203_000062_job_overdue;
 mod m20261204_000010_job_corrections;
+mod m20261204_000040_carrier_contracts;
 mod m20261204_000051_personal_data;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000040_job_cancel::Migration),
             Box::new(m20261203_000062_job_overdue::Migration),
             Box::new(m20261204_000010_job_corrections::Migration),
+            Box::new(m20261204_000040_carrier_contracts::Migration),
             Box::new(m20261204_000051_personal_data::Migration),
         ]
     }

@@ -125,8 +125,10 @@ pub async fn correct(
         || key != postcode_key(&job.address_postcode)
         || visit_date(window.start) != dispatch::day_of(&job);
     let crew_id = if reroute {
-        // The crews whose region covers the new postcode (already locked above).
-        let region = dispatch::lock_region_crews(txn, &key).await?;
+        // The crews whose region covers the new postcode (already locked above), of the
+        // carriers the retailer contracted for it on the new day (issue 18).
+        let day = Some(visit_date(window.start));
+        let region = dispatch::lock_region_crews(txn, &key, job.retailer_id, day).await?;
         let candidates =
             dispatch::candidates(txn, &region, visit_date(window.start), job.id).await?;
         let current = job.crew_id.filter(|id| region.iter().any(|c| c.id == *id));

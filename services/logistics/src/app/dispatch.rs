@@ -89,6 +89,7 @@ pub async fn create_carrier(db: &DatabaseConnection, name: &str) -> Result<NewCa
     let txn = db.begin().await?;
     let carrier = crate::db::carriers::insert(&txn, name, now).await?;
     let (token, secret) = carrier_tokens::create(&txn, carrier.id, "first token", now).await?;
+    super::contracts::announce_profile(&txn, carrier.id).await?;
     txn.commit().await?;
     tracing::info!(carrier.id = %carrier.id, token.id = %token.id, "carrier created");
     Ok(NewCarrier {
@@ -178,6 +179,7 @@ pub async fn grant_regions(
         .ok_or(DispatchError::NotFound("carrier"))?;
     carrier_regions::replace(&txn, carrier_id.0, &prefixes, Utc::now()).await?;
     let granted = carrier_regions::of(&txn, carrier_id.0).await?;
+    super::contracts::announce_profile(&txn, carrier_id.0).await?;
     txn.commit().await?;
     tracing::info!(carrier.id = %carrier_id, regions = ?granted, "carrier's regions granted");
     Ok(granted)
@@ -224,7 +226,8 @@ pub async fn board(
 }
 
 /// Whether the carrier's dispatcher may see and act on the job: it is on one of the carrier's
-/// crews, or on none and in one of the regions granted to the carrier.
+/// crews, or on none and the carrier serves it — granted its postcode by the operator and
+/// contracted by the job's retailer for it on its day (issue 18).
 async fn dispatchable<C: ConnectionTrait>(
     txn: &C,
     carrier_id: CarrierId,
@@ -233,14 +236,20 @@ async fn dispatchable<C: ConnectionTrait>(
     Ok(match job.crew_id {
         Some(_) => job.carrier_id == Some(carrier_id.0),
         None => {
-            dispatch::carrier_covers(txn, carrier_id.0, &postcode_key(&job.address_postcode))
-                .await?
+            dispatch::carrier_serves(
+                txn,
+                carrier_id.0,
+                job.retailer_id,
+                &postcode_key(&job.address_postcode),
+                dispatch::day_of(job),
+            )
+            .await?
         }
     })
 }
 
 /// The job as the carrier's dispatcher may see it (unlocked, a first look); `None` when it is
-/// unknown, on another carrier's crew, or unassigned outside the carrier's granted regions. The
+/// unknown, on another carrier's crew, or unassigned where the carrier does not serve it. The
 /// dispatcher's routes (board, assign, reschedule) and pages check a job here.
 pub async fn visible_job<C: ConnectionTrait>(
     txn: &C,

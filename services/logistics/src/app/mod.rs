@@ -7,6 +7,7 @@
 //! them to problems (`impl From<…> for Problem` in `http::api`), the pages to form errors.
 
 pub mod cancel;
+pub mod contracts;
 pub mod correct;
 pub mod dispatch;
 pub mod members;

@@ -1,5 +1,6 @@
 //! One module per consumed queue.
 
+pub mod contracts;
 pub mod erasure;
 pub mod returns;
 pub mod swaps;

@@ -6,7 +6,9 @@
 //!
 //! In the same transaction the job is assigned to a crew with room that day (see
 //! [`crate::domain::dispatch::choose_crew`]), the candidate crews locked while their day is
-//! counted; with no crew free it stays unassigned for the dispatcher.
+//! counted; only crews of carriers its retailer contracted for the postcode and day are
+//! candidates. With no crew free it stays unassigned for the dispatcher, with no contracted
+//! carrier for the operator (and `job.scheduled` says so to the retailer).
 
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{
@@ -74,32 +76,51 @@ pub async fn swap_approved(
         start: job.window_start,
         end: job.window_end,
     };
-    crate::outbound::scheduled(txn, &job, window, now).await?;
-    match auto_assign(txn, &job, now).await? {
-        Some(crew) => {
+    let assigned = auto_assign(txn, &job, now).await?;
+    let no_contracted_carrier = matches!(assigned, Assigned::NoContractedCarrier);
+    crate::outbound::scheduled_routed(txn, &job, window, now, no_contracted_carrier).await?;
+    match assigned {
+        Assigned::To(crew) => {
             tracing::info!(job.id = %job.id, swap.id = %swap.swap_id, crew.id = %crew.id, "job scheduled and assigned");
         }
-        None => {
-            tracing::info!(job.id = %job.id, swap.id = %swap.swap_id, "job scheduled; no crew has room, left for the dispatcher");
+        Assigned::NoRoom => {
+            tracing::info!(job.id = %job.id, swap.id = %swap.swap_id, "job scheduled; no contracted crew has room, left for the dispatcher");
+        }
+        Assigned::NoContractedCarrier => {
+            tracing::info!(job.id = %job.id, swap.id = %swap.swap_id, "job scheduled; no carrier contracted by its retailer serves it, left for the operator");
         }
     }
     Ok(())
 }
 
-/// Assigns a new job to the best crew with room on its day, if there is one.
+/// Where a new job went.
+enum Assigned {
+    To(dispatch::Crew),
+    /// Contracted carriers' crews cover it, but none has room that day.
+    NoRoom,
+    /// No crew of a carrier the retailer contracted for the postcode (on that day, within the
+    /// contract's capacity): only the operator sees the job.
+    NoContractedCarrier,
+}
+
+/// Assigns a new job to the best crew with room on its day, among the crews of the carriers its
+/// retailer contracted for its postcode and day ([`dispatch::lock_region_crews`]).
 async fn auto_assign(
     txn: &DatabaseTransaction,
     job: &db::jobs::Model,
     now: DateTime<Utc>,
-) -> Result<Option<dispatch::Crew>, HandleError> {
+) -> Result<Assigned, HandleError> {
     let key = postcode_key(&job.address_postcode);
     let date = dispatch::day_of(job);
-    let crews = dispatch::lock_region_crews(txn, &key).await?;
+    let crews = dispatch::lock_region_crews(txn, &key, job.retailer_id, Some(date)).await?;
+    if crews.is_empty() {
+        return Ok(Assigned::NoContractedCarrier);
+    }
     let candidates = dispatch::candidates(txn, &crews, date, job.id).await?;
     let Some(crew) =
         choose_crew(&candidates, &key).and_then(|id| crews.into_iter().find(|c| c.id == id))
     else {
-        return Ok(None);
+        return Ok(Assigned::NoRoom);
     };
     dispatch::place(txn, job.id, Some(&crew), date).await?;
     db::job_events::insert(
@@ -110,7 +131,7 @@ async fn auto_assign(
         json!({ "crew_id": crew.id, "carrier_id": crew.carrier_id, "reason": "auto" }),
     )
     .await?;
-    Ok(Some(crew))
+    Ok(Assigned::To(crew))
 }
 
 /// A cancellation asked by the retailer ([`crate::app::cancel`]). A swap whose job does not

@@ -21,7 +21,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::db::{carrier_regions, jobs};
+use crate::db::{carrier_contracts, carrier_regions, jobs};
 use crate::domain::dispatch::{COUNTED_STATUSES, Candidate, visit_date};
 use crate::domain::{JobStatus, LIST_LIMIT};
 
@@ -153,20 +153,29 @@ pub async fn find_crew_of<C: ConnectionTrait>(
     .next())
 }
 
-/// Whether the operator granted the carrier the postcode (`postcode_key`, already normalised).
-pub async fn carrier_covers<C: ConnectionTrait>(
+/// Whether the carrier may have retailer `retailer_id`'s job at the postcode (`postcode_key`,
+/// already normalised) on `day`: granted the postcode and contracted by the retailer for it
+/// ([`carrier_contracts::serves_sql`]).
+pub async fn carrier_serves<C: ConnectionTrait>(
     db: &C,
     carrier_id: Uuid,
+    retailer_id: Uuid,
     postcode_key: &str,
+    day: NaiveDate,
 ) -> Result<bool, DbErr> {
     let row = db
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
             format!(
                 "SELECT {} AS covers",
-                carrier_regions::granted_sql("$1", "$2")
+                carrier_contracts::serves_sql("$1", "$3", "$2", Some("$4::date"))
             ),
-            [carrier_id.into(), postcode_key.into()],
+            [
+                carrier_id.into(),
+                postcode_key.into(),
+                retailer_id.into(),
+                day.into(),
+            ],
         ))
         .await?;
     match row {
@@ -186,15 +195,31 @@ fn matches() -> String {
 }
 
 /// Locks (in id order) every active crew, of any carrier, whose region covers the postcode
-/// inside its carrier's grant.
+/// inside its carrier's grant, of the carriers retailer `retailer_id` contracted for the
+/// postcode: on `day`'s weekday and with room left in the contract's daily capacity that day
+/// when a day is given (a new job), on any day without. A crew's own prefixes never make a
+/// carrier a candidate (issue 18: the region grab has no effect).
 pub async fn lock_region_crews<C: ConnectionTrait>(
     db: &C,
     postcode_key: &str,
+    retailer_id: Uuid,
+    day: Option<NaiveDate>,
 ) -> Result<Vec<Crew>, DbErr> {
+    let contracted = match day {
+        Some(_) => carrier_contracts::routes_sql("crews.carrier_id", "$2", "$1", "$3::date"),
+        None => carrier_contracts::serves_sql("crews.carrier_id", "$2", "$1", None),
+    };
+    let mut values = vec![postcode_key.into(), retailer_id.into()];
+    if let Some(day) = day {
+        values.push(day.into());
+    }
     crews_where(
         db,
-        &format!("WHERE active AND {} ORDER BY id FOR UPDATE", matches()),
-        vec![postcode_key.into()],
+        &format!(
+            "WHERE active AND {} AND {contracted} ORDER BY id FOR UPDATE",
+            matches()
+        ),
+        values,
     )
     .await
 }
@@ -419,8 +444,8 @@ pub fn assigned_to_carrier(carrier_id: Uuid) -> sea_orm::Condition {
         .add(jobs::Column::CrewId.is_not_null())
 }
 
-/// The day's unassigned jobs in the regions granted to the carrier; at most [`LIST_LIMIT`], by
-/// window.
+/// The day's unassigned jobs the carrier serves (granted the postcode and contracted by the
+/// job's retailer for it, [`carrier_contracts::serves_sql`]); at most [`LIST_LIMIT`], by window.
 pub async fn unassigned_for_carrier<C: ConnectionTrait>(
     db: &C,
     carrier_id: Uuid,
@@ -432,7 +457,12 @@ pub async fn unassigned_for_carrier<C: ConnectionTrait>(
             format!(
                 "SELECT jobs.* FROM jobs WHERE jobs.visit_date = $2 AND jobs.crew_id IS NULL \
                  AND jobs.status <> 'cancelled' AND {} ORDER BY jobs.window_start, jobs.id LIMIT {LIST_LIMIT}",
-                carrier_regions::granted_sql("$1", POSTCODE_KEY_SQL)
+                carrier_contracts::serves_sql(
+                    "$1",
+                    "jobs.retailer_id",
+                    POSTCODE_KEY_SQL,
+                    Some("jobs.visit_date")
+                )
             ),
             [carrier_id.into(), date.into()],
         ))

@@ -1,5 +1,6 @@
 //! The logistics database: one module per table, holding its entity and its queries.
 
+pub mod carrier_contracts;
 pub mod carrier_regions;
 pub mod carrier_tokens;
 pub mod carriers;

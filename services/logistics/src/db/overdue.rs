@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Statement, Value};
 use uuid::Uuid;
 
 use crate::db::dispatch::POSTCODE_KEY_SQL;
-use crate::db::{carrier_regions, jobs};
+use crate::db::jobs;
 use crate::domain::overdue::Thresholds;
 
 /// Most jobs one sweep handles.
@@ -50,14 +50,20 @@ pub async fn claim_overdue<C: ConnectionTrait>(
         .await
 }
 
-/// Whether some carrier is granted the job's postcode.
+/// Whether some carrier serves the job (granted its postcode and contracted by its retailer for
+/// it on its day); else its wait is the operator's.
 pub async fn covered<C: ConnectionTrait>(db: &C, job_id: Uuid) -> Result<bool, DbErr> {
     let row = db
         .query_one_raw(stmt(
             &format!(
-                "SELECT EXISTS (SELECT 1 FROM carrier_regions g \
-                 WHERE starts_with({POSTCODE_KEY_SQL}, g.postcode_prefix)) AS covered \
-                 FROM jobs WHERE jobs.id = $1"
+                "SELECT EXISTS (SELECT 1 FROM carriers s WHERE {}) AS covered \
+                 FROM jobs WHERE jobs.id = $1",
+                crate::db::carrier_contracts::serves_sql(
+                    "s.id",
+                    "jobs.retailer_id",
+                    POSTCODE_KEY_SQL,
+                    Some("jobs.visit_date")
+                )
             ),
             vec![job_id.into()],
         ))
@@ -105,7 +111,7 @@ pub async fn count<C: ConnectionTrait>(
     }
 }
 
-/// The carrier's overdue jobs at `now` (on its crews, or unassigned in its granted regions), of
+/// The carrier's overdue jobs at `now` (on its crews, or unassigned where it serves the job's retailer: granted and contracted), of
 /// any day, the longest overdue first.
 pub async fn of_carrier<C: ConnectionTrait>(
     db: &C,
@@ -119,7 +125,12 @@ pub async fn of_carrier<C: ConnectionTrait>(
                 "SELECT jobs.* FROM jobs WHERE {} AND (jobs.carrier_id = $2 \
                  OR (jobs.crew_id IS NULL AND {})) ORDER BY jobs.window_start, jobs.id LIMIT {BATCH}",
                 overdue_sql(limits),
-                carrier_regions::granted_sql("$2", POSTCODE_KEY_SQL)
+                crate::db::carrier_contracts::serves_sql(
+                    "$2",
+                    "jobs.retailer_id",
+                    POSTCODE_KEY_SQL,
+                    Some("jobs.visit_date")
+                )
             ),
             vec![now.into(), carrier_id.into()],
         ))

@@ -7,7 +7,7 @@ pub mod openapi;
 pub mod pages;
 pub mod view;
 
-use api::{dispatch, jobs, members, photos, returns, tokens};
+use api::{contracts, dispatch, jobs, members, photos, returns, tokens};
 use pages::{crew, dispatcher};
 
 use std::sync::Arc;
@@ -136,6 +136,21 @@ pub fn routes_with(
             .door(&d, delete, "/tokens/{token_id}", tenant, tokens::revoke)
             .door(&d, put, "/regions", operator, dispatch::grant_regions)
             .door(&d, get.clone(), "/regions", tenant, dispatch::regions)
+            .door(&d, get.clone(), "/contracts", tenant, contracts::list)
+            .door(
+                &d,
+                post.clone(),
+                "/contracts/{contract_id}/accept",
+                tenant,
+                contracts::accept,
+            )
+            .door(
+                &d,
+                post.clone(),
+                "/contracts/{contract_id}/decline",
+                tenant,
+                contracts::decline,
+            )
             .door(
                 &d,
                 post.clone(),

@@ -325,6 +325,7 @@ async fn concurrent_assignments_cannot_overfill_a_crew() {
     let carrier = new_carrier(&svc, "A").await;
     let crew = new_crew(&svc, carrier, "Solo", &["10"], 1).await;
     let retailer = Uuid::now_v7();
+    contract_granted(&svc.db, retailer).await;
     let d = day(3);
 
     // Deterministic interleaving: the first assignment holds the crew's lock; the second waits

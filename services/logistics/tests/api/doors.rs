@@ -1,8 +1,10 @@
 //! The route walk: every door of `logistics::http::doors()` (the table recorded where the routes
 //! are registered, not a hand-kept list) is called without a credential, with carrier A's
-//! credential and carrier B's ids, and with B's own credential. Only the open doors answer
-//! without a credential, A never sees or changes a row of B, and B's credential opens B's doors
-//! (so the walk could fail). A route added later without a credential fails this test.
+//! credential and carrier B's ids, with A's own carrier id and ids A saw (B's, and a job in a
+//! region A was granted and declared but no retailer contracted it for), and with B's own
+//! credential. Only the open doors answer without a credential, A never sees or changes a row
+//! of B, an id A saw answers as one that exists nowhere, and B's credential opens B's doors (so
+//! the walk could fail). A route added later without a credential fails this test.
 
 use actix_web::http::Method;
 use kummerer_contracts::{Depot, FreightPayer, ReturnRequestedV1};
@@ -15,6 +17,7 @@ const PASSWORD: &str = "correct horse battery";
 
 /// A carrier with real data: its token, a second token (to be revoked), a crew with a member, a
 /// dispatcher, a job on the crew with a photo, and a return shipment.
+#[derive(Clone)]
 struct Tenant {
     carrier: Uuid,
     token: String,
@@ -23,6 +26,8 @@ struct Tenant {
     job: String,
     photo: Uuid,
     shipment: Option<Uuid>,
+    /// The contract with the job's retailer (the tests' set-up, see `contract_granted`).
+    contract: Uuid,
     crew_email: String,
     dispatcher_email: String,
 }
@@ -76,6 +81,18 @@ async fn tenant(svc: &TestService, name: &str, prefix: &str, postcode: &str) -> 
     assert_eq!(res.status().as_u16(), 201);
     let photo: Json = res.json().await.unwrap();
     publish_event(&svc.names, return_request(&event)).await;
+    let contract: Uuid = svc
+        .db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id FROM carrier_contracts WHERE carrier_id = $1 AND retailer_id = $2",
+            [carrier.into(), event.retailer_id.as_uuid().into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "id")
+        .unwrap();
     Tenant {
         carrier,
         token,
@@ -84,6 +101,7 @@ async fn tenant(svc: &TestService, name: &str, prefix: &str, postcode: &str) -> 
         job,
         photo: photo["id"].as_str().unwrap().parse().unwrap(),
         shipment: None,
+        contract,
         crew_email,
         dispatcher_email,
     }
@@ -134,6 +152,7 @@ fn value(door: &Door, name: &str, t: &Tenant) -> String {
         "id" if door.path.contains("/returns/{id}") => t.job.clone(),
         "id" => t.job.clone(),
         "token_id" => t.spare_token.to_string(),
+        "contract_id" => t.contract.to_string(),
         "photo_id" => t.photo.to_string(),
         "sid" => t.shipment.expect("a shipment").to_string(),
         // No item in any pool: the take answers 404 to anyone.
@@ -274,6 +293,16 @@ async fn every_door_wants_its_credential_and_no_carrier_reaches_anothers_rows() 
     let a_dispatcher = signed("/dispatch/sign-in", "/dispatch", a.dispatcher_email.clone()).await;
     let b_crew = signed("/crew/sign-in", "/crew", b.crew_email.clone()).await;
     let b_dispatcher = signed("/dispatch/sign-in", "/dispatch", b.dispatcher_email.clone()).await;
+    // The region grab (issue 18): the operator grants A B's region as well and an A crew
+    // declares it; there a job of a retailer that contracted nobody (C) waits unassigned.
+    // Neither the grant nor the declaration gives A what no contract grants it.
+    let a_grab = new_crew(&svc, a.carrier, "A grab", &["20"], 5).await;
+    let mut c_swap = swap_on(Uuid::now_v7(), "C", "20095", at(day(2), 10));
+    c_swap.delivery_address.name = "Kunde C".to_owned();
+    publish_event(&svc.names, c_swap.clone()).await;
+    let c_job = job_of(&svc, c_swap.retailer_id.as_uuid(), c_swap.swap_id.as_uuid()).await;
+    assert_eq!(c_job["crew_id"], Json::Null, "nobody contracted: {c_job}");
+    let c_job = id_of(&c_job);
     // Everything is in place (the relay has sent what the set-up produced).
     eventually("the outbox sent", DEADLINE, || async {
         (count(
@@ -287,7 +316,13 @@ async fn every_door_wants_its_credential_and_no_carrier_reaches_anothers_rows() 
     })
     .await;
     let before = checksum(&svc.db).await;
-    let b_secrets = [b.job.clone(), b.crew.to_string(), "Kunde B".to_owned()];
+    let b_secrets = [
+        b.job.clone(),
+        b.crew.to_string(),
+        "Kunde B".to_owned(),
+        c_job.clone(),
+        "Kunde C".to_owned(),
+    ];
 
     // 1. No credential: only the open doors answer.
     for door in &table {
@@ -343,6 +378,89 @@ async fn every_door_wants_its_credential_and_no_carrier_reaches_anothers_rows() 
             }
         }
     }
+    assert_eq!(checksum(&svc.db).await, before, "a row changed");
+
+    // 2b. A's own doors with ids A saw (B's, and C's job in A's grant and its crew's declared
+    // region): answered exactly as for ids that exist nowhere, and nothing of B or C shows.
+    let mut unknown = b.clone();
+    unknown.carrier = a.carrier;
+    unknown.spare_token = Uuid::now_v7();
+    unknown.crew = Uuid::now_v7();
+    unknown.job = Uuid::now_v7().to_string();
+    unknown.photo = Uuid::now_v7();
+    unknown.shipment = Some(Uuid::now_v7());
+    unknown.contract = Uuid::now_v7();
+    let mut seen_b = b.clone();
+    seen_b.carrier = a.carrier;
+    let mut seen_c = seen_b.clone();
+    seen_c.job = c_job.clone();
+    for door in table.iter().filter(|d| {
+        !d.access.is_open()
+            && d.access != Access::Operator
+            && d.params().iter().any(|p| *p != "cid")
+    }) {
+        let page = door.path.starts_with("/crew") || door.path.starts_with("/dispatch");
+        let who = if page { a_pages } else { As::Bearer(&a.token) };
+        let path = door.fill(|n| value(door, n, &unknown));
+        let (nowhere, _) = call(&svc, door, &path, &who).await;
+        assert!(
+            (400..500).contains(&nowhere),
+            "{} {path} as A: {nowhere}",
+            door.method
+        );
+        for seen in [&seen_b, &seen_c] {
+            let path = door.fill(|n| value(door, n, seen));
+            let (status, answer) = call(&svc, door, &path, &who).await;
+            let what = format!("{} {path} as A", door.method);
+            assert_eq!(status, nowhere, "{what}: {answer}");
+            for secret in &b_secrets {
+                assert!(!answer.contains(secret.as_str()), "{what} shows {secret}");
+            }
+        }
+    }
+    // A's day (board, page, job list, return pool) shows neither B's job nor C's; A cannot take
+    // C's job onto the crew that declared its region.
+    let d = day(2);
+    for path in [
+        format!("/api/carriers/{}/dispatch?date={d}", a.carrier),
+        format!("/api/carriers/{}/return-pool", a.carrier),
+        "/api/jobs".to_owned(),
+    ] {
+        let res = browser()
+            .get(svc.url(&path))
+            .bearer_auth(&a.token)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert_eq!(status, 200, "{path}: {body}");
+        for secret in &b_secrets {
+            assert!(!body.contains(secret.as_str()), "{path} shows {secret}");
+        }
+    }
+    let res = a_dispatcher
+        .0
+        .get(svc.url(&format!("/dispatch?date={d}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let html = res.text().await.unwrap();
+    for secret in &b_secrets {
+        assert!(
+            !html.contains(secret.as_str()),
+            "A's dispatch page shows {secret}"
+        );
+    }
+    let res = browser()
+        .post(svc.url(&format!("/api/carriers/{}/jobs/{c_job}/assign", a.carrier)))
+        .bearer_auth(&a.token)
+        .json(&json!({"crew_id": a_grab, "reason": "grab"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404, "A takes C's job");
     assert_eq!(checksum(&svc.db).await, before, "a row changed");
 
     // 3. B's credential with B's ids: the credential works (never 401, never the sign-in).

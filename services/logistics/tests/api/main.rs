@@ -7,6 +7,7 @@ mod support;
 mod auth;
 mod bad_input;
 mod carriers;
+mod contracts;
 mod correct;
 mod crew;
 mod crew_day;

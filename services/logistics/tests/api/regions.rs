@@ -267,7 +267,9 @@ async fn jobs_are_routed_and_shown_only_inside_the_grant() {
     assert_eq!(status, 404);
     assert_eq!(board(&svc.db).await.2, before.2, "no history written");
 
-    // Granted 20 now, B's dispatcher sees the job there and may take it onto its crew.
+    // Granted 20 now (and contracted for it by the retailer, issue 18), B's dispatcher sees the
+    // job there and may take it onto its crew.
+    contract_granted(&svc.db, retailer).await;
     assert_eq!(
         unassigned(&board_of(b, b_token.clone()).await),
         std::slice::from_ref(&nowhere)

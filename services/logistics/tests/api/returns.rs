@@ -358,6 +358,7 @@ async fn a_return_for_a_swap_not_yet_known_waits_for_its_job_and_other_types_are
     let a = new_carrier(&svc, "A").await;
     new_crew(&svc, a, "Van", &["10"], 5).await;
     let s = swap_on(Uuid::now_v7(), "SN-LATE", "10115", at(day(0), 9));
+    contract_granted(&svc.db, s.retailer_id.as_uuid()).await;
     // The request overtakes its swap: retried until the job exists.
     publish_event(&svc.names, request(&s, Uuid::now_v7(), &depot("Depot"))).await;
     publish_event(&svc.names, s.clone()).await;

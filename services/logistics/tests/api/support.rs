@@ -214,8 +214,35 @@ pub(crate) async fn new_crew(
     body["id"].as_str().unwrap().parse().unwrap()
 }
 
-/// Publishes the swap and waits for its job.
+/// Set-up for the tests of other features (issue 18): the retailer holds an active contract
+/// with every carrier for the regions the operator granted it so far, so routing and visibility
+/// work as they did by grant alone. Written straight into the table (replacing this helper's
+/// earlier rows of the retailer); the contract's own flow over the broker is tested in
+/// `contracts.rs`.
+pub(crate) async fn contract_granted(db: &DatabaseConnection, retailer: Uuid) {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "DELETE FROM carrier_contracts WHERE retailer_id = $1 AND retailer_name = 'test support'",
+        [retailer.into()],
+    ))
+    .await
+    .unwrap();
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO carrier_contracts (id, retailer_id, retailer_name, carrier_id, \
+         postcode_prefixes, status, offered_at, answered_at, updated_at) \
+         SELECT gen_random_uuid(), $1, 'test support', carrier_id, array_agg(postcode_prefix), \
+         'active', now(), now(), now() FROM carrier_regions GROUP BY carrier_id",
+        [retailer.into()],
+    ))
+    .await
+    .unwrap();
+}
+
+/// Publishes the swap (its retailer contracting every carrier for its granted regions first,
+/// see [`contract_granted`]) and waits for its job.
 pub(crate) async fn job_for(svc: &TestService, event: &SwapApprovedV1) -> Json {
+    contract_granted(&svc.db, event.retailer_id.as_uuid()).await;
     publish_event(&svc.names, event.clone()).await;
     job_of(svc, event.retailer_id.as_uuid(), event.swap_id.as_uuid()).await
 }

@@ -24,6 +24,7 @@ mod m20261203_000061_request_deadlines;
 mod m20261203_000090_claim_written_off;
 mod m20261204_000010_swap_corrections;
 mod m20261204_000030_partner_links;
+mod m20261204_000040_carrier_contracts;
 mod m20261204_000050_personal_data;
 mod m20261204_000060_notifications;
 mod m20261204_000070_counter_search;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000090_claim_written_off::Migration),
             Box::new(m20261204_000010_swap_corrections::Migration),
             Box::new(m20261204_000030_partner_links::Migration),
+            Box::new(m20261204_000040_carrier_contracts::Migration),
             Box::new(m20261204_000050_personal_data::Migration),
             Box::new(m20261204_000060_notifications::Migration),
             Box::new(m20261204_000070_counter_search::Migration),

@@ -354,6 +354,7 @@ async fn job_scheduled(
     let entry = TimelineEntry::JobScheduled {
         job_id: ev.job_id,
         window: ev.window.clone(),
+        no_contracted_carrier: ev.no_contracted_carrier,
     };
     let at = ev.scheduled_at;
     if !case_entry(txn, &swap, Some(message_id), entry, at, None).await? {

@@ -12,6 +12,7 @@ pub mod actor;
 pub mod approve;
 pub mod ball;
 pub mod cancel;
+pub mod carriers;
 pub mod case_events;
 pub mod cases;
 pub mod catalogue;

@@ -8,6 +8,7 @@
 pub mod authority;
 pub mod ball;
 pub mod cancel;
+pub mod carrier_contracts;
 pub mod cases;
 pub mod claims;
 pub mod corrections;

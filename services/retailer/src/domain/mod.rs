@@ -6,6 +6,7 @@ pub mod agreement;
 pub mod authority;
 pub mod ball;
 pub mod cancel;
+pub mod carrier_contract;
 pub mod case;
 pub mod claim;
 pub mod correction;

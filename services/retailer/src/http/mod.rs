@@ -17,8 +17,9 @@ use actix_web::{FromRequest, Handler, Responder, Scope, guard, web};
 use kummerer_web::doors::{Access, Door, Doors, DoorsExt};
 
 use api::{
-    admin_auth, authority, cancel, cases, correct, disputes, entitlement, erasures, imports,
-    information, key_auth, keys, ledger, partners, products, resubmit, retailers, sales, staff,
+    admin_auth, authority, cancel, carriers, cases, correct, disputes, entitlement, erasures,
+    imports, information, key_auth, keys, ledger, partners, products, resubmit, retailers, sales,
+    staff,
 };
 use pages::status;
 
@@ -183,6 +184,28 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         Method::PUT,
         "/{rid}/retention",
         erasures::set_retention,
+    );
+    let scope = keyed(scope, &d, Method::GET, "/{rid}/carriers", carriers::search);
+    let scope = keyed(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/carrier-contracts",
+        carriers::offer,
+    );
+    let scope = keyed(
+        scope,
+        &d,
+        Method::GET,
+        "/{rid}/carrier-contracts",
+        carriers::list,
+    );
+    let scope = keyed(
+        scope,
+        &d,
+        Method::POST,
+        "/{rid}/carrier-contracts/{contract_id}/end",
+        carriers::end,
     );
     cfg.service(scope);
     pages::routes_with(cfg, desk, doors);

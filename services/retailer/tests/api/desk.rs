@@ -366,6 +366,7 @@ pub(super) async fn crew_scheduled(
                 end: start + Span::hours(4),
             },
             scheduled_at: Utc::now(),
+            no_contracted_carrier: false,
         },
     )
     .await;

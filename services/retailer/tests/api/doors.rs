@@ -28,6 +28,8 @@ struct Ids {
     spare_key: Uuid,
     /// The manufacturer of B's product (a partner, linked as before issue 18).
     manufacturer: Uuid,
+    /// A carrier contract B offered.
+    contract: Uuid,
 }
 
 impl Ids {
@@ -40,6 +42,7 @@ impl Ids {
             "case_id" => self.case,
             "claim_id" => self.claim,
             "key_id" => self.spare_key,
+            "contract_id" => self.contract,
             "role" => return "clerk".to_owned(),
             // A link's action: inviting a partner changes nothing (409).
             "action" => return "invite".to_owned(),
@@ -245,6 +248,37 @@ async fn tenant(svc: &TestService, name: &str, serial: &str) -> (Ids, String) {
     .await
     .parse()
     .unwrap();
+    // A carrier in the directory (as logistics announces it) and a contract offered to it.
+    let carrier = Uuid::now_v7();
+    publish_event(
+        &svc.names,
+        kummerer_contracts::CarrierProfilePublishedV1 {
+            carrier_id: carrier.into(),
+            name: format!("Kurier {name}"),
+            regions: vec!["10".into()],
+            published_at: Utc::now(),
+        },
+    )
+    .await;
+    eventually("the carrier in the directory", DEADLINE, || async {
+        (count(
+            &svc.db,
+            "SELECT 1 FROM carrier_directory WHERE carrier_id = $1",
+            vec![carrier.into()],
+        )
+        .await
+            == 1)
+            .then_some(())
+    })
+    .await;
+    let contract = id_of(
+        &created(
+            svc,
+            &path("/carrier-contracts"),
+            json!({"carrier_id": carrier, "postcode_prefixes": ["10"]}),
+        )
+        .await,
+    );
     let ids = Ids {
         retailer: rid,
         manufacturer,
@@ -254,6 +288,7 @@ async fn tenant(svc: &TestService, name: &str, serial: &str) -> (Ids, String) {
         request,
         staff,
         spare_key,
+        contract,
     };
     (ids, key)
 }

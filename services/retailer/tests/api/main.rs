@@ -7,6 +7,7 @@
 mod support;
 
 mod bad_input;
+mod carriers;
 mod case_events;
 mod corrections;
 mod desk;

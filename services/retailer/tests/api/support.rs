@@ -409,6 +409,7 @@ pub(crate) fn job_scheduled(shop: &Shop, swap_id: Uuid, at: DateTime<Utc>) -> Jo
             end: at + Span::days(1) + Span::hours(4),
         },
         scheduled_at: at,
+        no_contracted_carrier: false,
     }
 }
 

@@ -39,7 +39,25 @@ pub struct System {
     pub amqp_proxy: TcpProxy,
     pub pg_proxy: TcpProxy,
     pub client: reqwest::Client,
+    /// The retailers and the contracted carriers made so far: [`System::seed_with`] contracts
+    /// every carrier made before it, [`System::carrier`] contracts every retailer made before.
+    pub parties: std::sync::Mutex<Parties>,
 }
+
+/// See [`System::parties`].
+#[derive(Debug, Default, Clone)]
+pub struct Parties {
+    pub retailers: Vec<Uuid>,
+    /// (carrier id, its token, its region)
+    pub carriers: Vec<(Uuid, String, String)>,
+}
+
+/// The message types of the carrier-contract exchange (issue 18). [`outbox_counts`] and
+/// [`inbox_counts`] leave them out: the tests that count a swap's messages count those; the
+/// contracts made by the seed are counted in `contracts.rs`.
+pub const CONTRACT_MESSAGES: &str = "'logistics.carrier.profile_published.v1', \
+     'retailer.carrier_contract.offered.v1', 'logistics.carrier_contract.accepted.v1', \
+     'logistics.carrier_contract.declined.v1', 'retailer.carrier_contract.ended.v1'";
 
 /// The integration keys of the retailers the tests made (`krt_…`, the retailer's API wants one).
 static RETAILER_KEYS: std::sync::Mutex<Option<std::collections::HashMap<Uuid, String>>> =
@@ -192,6 +210,7 @@ impl System {
             amqp_proxy,
             pg_proxy,
             client,
+            parties: std::sync::Mutex::new(Parties::default()),
         }
     }
 
@@ -408,6 +427,15 @@ impl System {
         // partner-links migration's implied link in both databases (`partners.rs` links through
         // the real invitation flow).
         self.link_as_before(retailer_id, manufacturer_id).await;
+        let carriers = {
+            let mut parties = self.parties.lock().unwrap();
+            parties.retailers.push(retailer_id);
+            parties.carriers.clone()
+        };
+        for (carrier_id, token, prefix) in carriers {
+            self.contract(retailer_id, carrier_id, &token, &[&prefix])
+                .await;
+        }
         let mut agreement = json!({
             "retailer_id": retailer_id, "currency": "EUR", "coverage_months": 24,
             "doa_days": 14, "reimbursement_percent": "80",
@@ -660,8 +688,113 @@ impl System {
 
     /// A carrier made with the operator's token and granted the region `prefix` by the
     /// operator, and one crew of it (made with the carrier's own token) covering the postcodes
-    /// starting with `prefix`: new jobs there are assigned to it.
+    /// starting with `prefix`, contracted for `prefix` by every retailer the test made (before
+    /// or after): new jobs of theirs there are assigned to it.
     pub async fn carrier(&self, name: &str, prefix: &str) -> Carrier {
+        let carrier = self.uncontracted_carrier(name, prefix).await;
+        let retailers = {
+            let mut parties = self.parties.lock().unwrap();
+            parties
+                .carriers
+                .push((carrier.id, carrier.token.clone(), prefix.to_owned()));
+            parties.retailers.clone()
+        };
+        for retailer_id in retailers {
+            self.contract(retailer_id, carrier.id, &carrier.token, &[prefix])
+                .await;
+        }
+        carrier
+    }
+
+    /// Retailer `retailer_id` contracts the carrier for `prefixes` through its API (the
+    /// carrier found in the directory first), the carrier accepts with its token, and the
+    /// retailer holds the contract `active`; its id.
+    pub async fn contract(
+        &self,
+        retailer_id: Uuid,
+        carrier_id: Uuid,
+        carrier_token: &str,
+        prefixes: &[&str],
+    ) -> Uuid {
+        self.contract_with(
+            retailer_id,
+            carrier_id,
+            carrier_token,
+            json!({ "postcode_prefixes": prefixes }),
+        )
+        .await
+    }
+
+    /// [`System::contract`] with the offer's terms (`postcode_prefixes`, `weekdays`,
+    /// `daily_capacity`).
+    pub async fn contract_with(
+        &self,
+        retailer_id: Uuid,
+        carrier_id: Uuid,
+        carrier_token: &str,
+        terms: Value,
+    ) -> Uuid {
+        let directory = format!("/api/retailers/{retailer_id}/carriers?name=");
+        eventually(
+            "the carrier in the retailer's directory",
+            DEADLINE,
+            || async {
+                let list = self.get(Svc::Retailer, &directory).await;
+                list["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c["carrier_id"] == json!(carrier_id) && c["regions"] != json!([]))
+                    .then_some(())
+            },
+        )
+        .await;
+        let mut body = terms;
+        body["carrier_id"] = json!(carrier_id);
+        let offer = self
+            .post(
+                Svc::Retailer,
+                &format!("/api/retailers/{retailer_id}/carrier-contracts"),
+                body,
+            )
+            .await;
+        let contract_id: Uuid = serde_json::from_value(offer["id"].clone()).unwrap();
+        let offers = format!("/api/carriers/{carrier_id}/contracts");
+        eventually("the offer at the carrier", DEADLINE, || async {
+            let list = self
+                .get_as(Svc::Logistics, &offers, Some(carrier_token))
+                .await;
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == json!(contract_id))
+                .then_some(())
+        })
+        .await;
+        self.post_as(
+            Svc::Logistics,
+            &format!("/api/carriers/{carrier_id}/contracts/{contract_id}/accept"),
+            json!({}),
+            Some(carrier_token),
+        )
+        .await;
+        let contracts = format!("/api/retailers/{retailer_id}/carrier-contracts");
+        eventually("the contract active at the retailer", DEADLINE, || async {
+            let list = self.get(Svc::Retailer, &contracts).await;
+            list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == json!(contract_id) && c["status"] == "active")
+                .then_some(())
+        })
+        .await;
+        contract_id
+    }
+
+    /// [`System::carrier`] without any contract: no retailer's job goes to it.
+    pub async fn uncontracted_carrier(&self, name: &str, prefix: &str) -> Carrier {
         let c = self
             .post(Svc::Logistics, "/api/carriers", json!({ "name": name }))
             .await;
@@ -829,8 +962,11 @@ pub fn expect(rows: &[(&str, i64)]) -> Vec<(String, i64)> {
 pub async fn outbox_counts(db: &DatabaseConnection) -> Vec<(String, i64)> {
     counts_by(
         db,
-        "SELECT routing_key, count(*) FROM outbox \
-         WHERE routing_key NOT LIKE '%.tenant.profile.v1' GROUP BY 1",
+        &format!(
+            "SELECT routing_key, count(*) FROM outbox \
+             WHERE routing_key NOT LIKE '%.tenant.profile.v1' \
+             AND routing_key NOT IN ({CONTRACT_MESSAGES}) GROUP BY 1"
+        ),
     )
     .await
 }
@@ -840,8 +976,11 @@ pub async fn outbox_counts(db: &DatabaseConnection) -> Vec<(String, i64)> {
 pub async fn inbox_counts(db: &DatabaseConnection) -> Vec<(String, i64)> {
     counts_by(
         db,
-        "SELECT message_type, count(*) FROM inbox \
-         WHERE message_type NOT LIKE '%.tenant.profile.v1' GROUP BY 1",
+        &format!(
+            "SELECT message_type, count(*) FROM inbox \
+             WHERE message_type NOT LIKE '%.tenant.profile.v1' \
+             AND message_type NOT IN ({CONTRACT_MESSAGES}) GROUP BY 1"
+        ),
     )
     .await
 }

@@ -43,7 +43,7 @@ pub async fn fail(
                 Some(carrier) => {
                     dispatch::lock_carrier_region_crews(&txn, carrier, &key, seen.crew_id).await?
                 }
-                None => dispatch::lock_region_crews(&txn, &key).await?,
+                None => dispatch::lock_region_crews(&txn, &key, seen.retailer_id, None).await?,
             };
             (Some(seen), crews)
         } else {

@@ -235,13 +235,19 @@ pub async fn set_withdrawal_refused<C: ConnectionTrait>(
 }
 
 /// SQL: the pool — items in no shipment, not withdrawn, whose job has no carrier and was
-/// completed (the unit is collected), in a region granted to the carrier `$1`.
+/// completed (the unit is collected), where the carrier `$1` serves the job's retailer (granted
+/// and contracted).
 fn pool_sql(extra: &str) -> String {
     format!(
         "SELECT i.* FROM return_items i JOIN jobs ON jobs.id = i.job_id \
          WHERE i.shipment_id IS NULL AND i.withdrawn_at IS NULL AND jobs.carrier_id IS NULL \
          AND jobs.collected_at IS NOT NULL AND {} {extra}",
-        crate::db::carrier_regions::granted_sql("$1", crate::db::dispatch::POSTCODE_KEY_SQL)
+        crate::db::carrier_contracts::serves_sql(
+            "$1",
+            "jobs.retailer_id",
+            crate::db::dispatch::POSTCODE_KEY_SQL,
+            None
+        )
     )
 }
 

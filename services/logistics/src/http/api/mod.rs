@@ -2,6 +2,7 @@
 //! error to a [`Problem`] (the `impl From<…> for Problem` below: the codes are the API's
 //! contract and must not change).
 
+pub mod contracts;
 pub mod dispatch;
 pub mod jobs;
 pub mod members;

@@ -110,6 +110,22 @@ pub fn describe(entry: &TimelineEntry) -> Described {
             "Claim filed with the manufacturer",
             sentence(vec![Some(format!("{amount_claimed} claimed"))]),
         ),
+        TimelineEntry::JobScheduled {
+            window: w,
+            no_contracted_carrier: true,
+            ..
+        } => (
+            "Visit waiting: no contracted carrier",
+            sentence(vec![
+                Some(format!("the visit is planned {}", window(w))),
+                Some(
+                    "but no carrier you contracted delivers to this postcode on that day (or \
+                     its daily capacity is used up), so no crew has it yet; the operator will \
+                     assign it — contract a carrier for this region under carrier contracts"
+                        .to_owned(),
+                ),
+            ]),
+        ),
         TimelineEntry::JobScheduled { window: w, .. } => (
             "Visit scheduled",
             sentence(vec![Some(format!("the crew comes {}", window(w)))]),

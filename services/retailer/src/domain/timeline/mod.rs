@@ -62,6 +62,10 @@ pub enum TimelineEntry {
     JobScheduled {
         job_id: JobId,
         window: TimeWindow,
+        /// No carrier this retailer contracted serves the address that day (issue 18): the
+        /// visit waits for the operator. Absent in older rows: false.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        no_contracted_carrier: bool,
     },
     /// The crew set off to the customer.
     OnTheWay {
@@ -210,10 +214,7 @@ pub enum TimelineEntry {
     },
     /// The manufacturer no longer wants the unit back (`decided`: it decided without it;
     /// `return_by_passed`: the unit was not at the depot in time).
-    ReturnWithdrawn {
-        claim_id: ClaimId,
-        reason: String,
-    },
+    ReturnWithdrawn { claim_id: ClaimId, reason: String },
     /// The manufacturer sent the claim back with a question, to be answered by `answer_by`.
     InformationRequested {
         claim_id: ClaimId,

@@ -4,6 +4,7 @@
 pub mod admin_auth;
 pub mod authority;
 pub mod cancel;
+pub mod carriers;
 pub mod cases;
 pub mod correct;
 pub mod disputes;

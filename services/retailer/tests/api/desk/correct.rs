@@ -106,6 +106,7 @@ async fn scheduled(svc: &TestService, retailer_id: Uuid, case_id: Uuid, swap_id:
                 end: start + Span::hours(4),
             },
             scheduled_at: Utc::now(),
+            no_contracted_carrier: false,
         },
     )
     .await;
