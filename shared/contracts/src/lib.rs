@@ -31,8 +31,8 @@ pub use ids::*;
 pub use logistics::*;
 pub use manufacturer::*;
 pub use money::{Currency, Money, MoneyError};
-pub use personal::{CustomerValues, ERASED, Personal, scrub_json};
 pub use partners::*;
+pub use personal::{CustomerValues, ERASED, Personal, scrub_json};
 pub use retailer::*;
 
 /// The paths before the contracts were split per producer (`kummerer_contracts::events::Address`,

@@ -182,6 +182,7 @@ async fn must_return_asks_for_the_unit_at_collection_and_an_accepted_claim_can_b
         )
         .await;
     assert_eq!(v3["unit_disposition"], "on_request", "{v3}");
+    system.hold_and_accept(3).await;
     let other = &seed;
     let other_key = key;
     let other_depot = depot_id.clone();

@@ -255,7 +255,11 @@ fn temp_photo_dir() -> PathBuf {
 async fn assert_no_trace(system: &System, photo_dir: &Path, customer: &Customer) {
     for svc in [Svc::Retailer, Svc::Manufacturer, Svc::Logistics] {
         let db = system.db(svc).await;
-        let found = traces(&db, &customer.values()).await;
+        // The phone as typed and as stored for the counter search (E.164, issue 14).
+        let e164 = customer.phone.replace(' ', "");
+        let mut values = customer.values().to_vec();
+        values.push(&e164);
+        let found = traces(&db, &values).await;
         assert_eq!(found, Vec::<String>::new(), "{svc:?}");
     }
     assert_eq!(photo_files(photo_dir), Vec::<PathBuf>::new());

@@ -204,7 +204,8 @@ pub async fn erase<C: ConnectionTrait>(
         sales: exec(
             db,
             "UPDATE sales SET customer_name = $2, customer_phone = $2, street = $2, \
-             erased_at = $3 WHERE id = ANY($1::text::uuid[]) AND erased_at IS NULL",
+             customer_phone_e164 = '', erased_at = $3 \
+             WHERE id = ANY($1::text::uuid[]) AND erased_at IS NULL",
             vec![sales.clone().into(), ERASED.into(), now.into()],
         )
         .await?,
@@ -275,10 +276,64 @@ pub async fn erase<C: ConnectionTrait>(
         values,
     )
     .await?;
+    erased.free_text += erase_contacts_and_corrections(db, &cases, values).await?;
     let (deleted, scrubbed) = erase_case_outbox(db, &rows.case_ids, values).await?;
     erased.outbox_deleted = deleted;
     erased.outbox_scrubbed = scrubbed;
     Ok(erased)
+}
+
+/// The customer's contact for notifications (issue 13) and what was sent to it, and the
+/// corrections of their visit (issue 11): contact and addresses cleared, a message not yet sent
+/// given up (`failed`, "erased"), texts replaced. The number of rows changed.
+async fn erase_contacts_and_corrections<C: ConnectionTrait>(
+    db: &C,
+    cases: &str,
+    values: &CustomerValues,
+) -> Result<u64, DbErr> {
+    let case_list = || vec![cases.to_owned().into()];
+    let mut changed = exec(
+        db,
+        "UPDATE customer_contacts SET email = NULL, phone = NULL, by_email = false, \
+         by_sms = false WHERE case_id = ANY($1::text::uuid[]) \
+         AND (email IS NOT NULL OR phone IS NOT NULL)",
+        case_list(),
+    )
+    .await?;
+    changed += exec(
+        db,
+        "UPDATE notifications SET recipient = $2, subject = $2, body = $2, html = '', \
+         last_error = CASE WHEN status IN ('pending', 'sending') THEN 'erased' \
+                      ELSE last_error END, \
+         status = CASE WHEN status IN ('pending', 'sending') THEN 'failed' ELSE status END, \
+         leased_until = NULL \
+         WHERE case_id = ANY($1::text::uuid[]) AND recipient <> $2",
+        vec![cases.to_owned().into(), ERASED.into()],
+    )
+    .await?;
+    changed += scrub_json_rows(
+        db,
+        stmt(
+            "SELECT id, address AS doc FROM swap_corrections \
+             WHERE case_id = ANY($1::text::uuid[]) AND address IS NOT NULL",
+            case_list(),
+        ),
+        "UPDATE swap_corrections SET address = $2 WHERE id = $1",
+        values,
+        &[],
+    )
+    .await?;
+    changed += scrub_text_rows(
+        db,
+        stmt(
+            "SELECT id, reason AS doc FROM swap_corrections WHERE case_id = ANY($1::text::uuid[])",
+            case_list(),
+        ),
+        "UPDATE swap_corrections SET reason = $2 WHERE id = $1",
+        values,
+    )
+    .await?;
+    Ok(changed)
 }
 
 /// A stored erasure record.

@@ -38,7 +38,8 @@ async fn erased(db: &DatabaseConnection, shop: &Shop) -> bool {
     let sale = count(
         db,
         "SELECT 1 FROM sales WHERE id = $1 AND customer_name = '[erased]' \
-         AND customer_phone = '[erased]' AND street = '[erased]' AND erased_at IS NOT NULL",
+         AND customer_phone = '[erased]' AND street = '[erased]' AND customer_phone_e164 = '' \
+         AND erased_at IS NOT NULL",
         vec![shop.sale_id.into()],
     )
     .await;
@@ -46,11 +47,33 @@ async fn erased(db: &DatabaseConnection, shop: &Shop) -> bool {
         db,
         "SELECT 1 FROM timeline WHERE case_id = $1 AND (details::text LIKE '%Erika%' \
          OR details::text LIKE '%Nachbar%') \
-         UNION ALL SELECT 1 FROM swaps WHERE case_id = $1 AND address_name <> '[erased]'",
+         UNION ALL SELECT 1 FROM swaps WHERE case_id = $1 AND address_name <> '[erased]' \
+         UNION ALL SELECT 1 FROM customer_contacts WHERE case_id = $1 \
+             AND (email IS NOT NULL OR phone IS NOT NULL) \
+         UNION ALL SELECT 1 FROM notifications WHERE case_id = $1 \
+             AND (recipient <> '[erased]' OR body <> '[erased]' OR status = 'pending')",
         vec![shop.case_id.into()],
     )
     .await;
     sale == 1 && traces == 0
+}
+
+/// The customer's contact (issue 13) and a message to them not yet sent, on the shop's case.
+async fn contact_and_notice(db: &DatabaseConnection, shop: &Shop) {
+    let (rid, case) = (shop.retailer_id, shop.case_id);
+    db.execute_unprepared(&format!(
+        "INSERT INTO customer_contacts (retailer_id, case_id, email, phone, by_email, by_sms, \
+             consent, language, recorded_by, recorded_at) \
+         VALUES ('{rid}', '{case}', 'erika@example.invalid', '+491711234567', true, true, true, \
+             'de', 'test', now()); \
+         INSERT INTO notifications (id, retailer_id, case_id, event_id, channel, kind, \
+             recipient, subject, body, next_attempt_at, created_at) \
+         VALUES (gen_random_uuid(), '{rid}', '{case}', gen_random_uuid(), 'email', 'approved', \
+             'erika@example.invalid', 'Ihr Tausch', 'Hallo Erika', now() + interval '1 day', \
+             now())"
+    ))
+    .await
+    .unwrap();
 }
 
 async fn admin_request(
@@ -95,6 +118,7 @@ async fn the_sweep_erases_exactly_the_customers_whose_retention_ran_out() {
         .unwrap();
     for s in [&a, &b] {
         let (swap_id, _) = approve(&svc, s).await;
+        contact_and_notice(db, s).await;
         visit_done(&svc, s, swap_id, t0).await;
     }
     approve(&svc, &c).await;

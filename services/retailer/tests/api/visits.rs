@@ -351,7 +351,14 @@ async fn the_case_page_says_each_step_in_words_and_the_customer_sees_the_crew_co
     };
     let departed = Utc::now();
     let ev = on_the_way(&ids, departed);
-    let eta = ev.eta.unwrap().format("%Y-%m-%d %H:%M UTC").to_string();
+    // In the store's time zone (Europe/Berlin unless set otherwise, issue 13).
+    let eta_utc = ev.eta.unwrap().format("%Y-%m-%d %H:%M UTC").to_string();
+    let eta = ev
+        .eta
+        .unwrap()
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string();
     publish_event(&svc.names, ev).await;
     wait_kind(&svc, case_id, "on_the_way", 1).await;
 
@@ -365,7 +372,13 @@ async fn the_case_page_says_each_step_in_words_and_the_customer_sees_the_crew_co
     );
     let window = window_at(departed);
     assert!(
-        html.contains(&window.start.format("%Y-%m-%d %H:%M").to_string()),
+        html.contains(
+            &window
+                .start
+                .with_timezone(&chrono_tz::Europe::Berlin)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        ),
         "{html}"
     );
     for secret in ["Erika", "499", "SN-1", "clerk", "Hauptstraße"] {
@@ -384,7 +397,7 @@ async fn the_case_page_says_each_step_in_words_and_the_customer_sees_the_crew_co
         r#"data-kind="swap_approved">Swap approved</td>"#,
         r#"data-kind="claim_submitted">Claim filed with the manufacturer</td>"#,
         r#"data-kind="on_the_way">Crew on the way</td>"#,
-        &format!("Expected at {eta}"),
+        &format!("Expected at {eta_utc}"),
         r#"data-kind="collected">Defective unit collected</td>"#,
         "Serial SN-ELSE, NOT the serial the case names, with a photo, forwarded to the \
          manufacturer as evidence.",
