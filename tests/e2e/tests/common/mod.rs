@@ -493,7 +493,7 @@ impl System {
                 .await
                 .execute_raw(Statement::from_sql_and_values(
                     DbBackend::Postgres,
-                    &format!(
+                    format!(
                         "INSERT INTO partner_links (retailer_id, manufacturer_id, state, \
                          acted_by_side, acted_by, acted_at, implied) SELECT $1, $2, 'linked', \
                          '{side}', 'migration: implied', now(), true \
