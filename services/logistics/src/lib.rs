@@ -107,7 +107,7 @@ pub fn build_with(ctx: &Context, photos: Arc<dyn PhotoStore>, config: http::Http
         ConsumerConfig::default(),
         ctx.cancel.clone(),
     );
-    let announce = app::contracts::announce_unannounced(ctx.db.clone());
+    let announce = app::contracts::announce_unannounced(ctx.db.clone(), ctx.cancel.clone());
     Parts {
         routes: Arc::new(move |cfg| http::routes(cfg, config.clone(), photos.clone())),
         workers: vec![

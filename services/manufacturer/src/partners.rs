@@ -9,7 +9,8 @@ use kummerer_contracts::{
     AgreementAcceptedV1, LinkRefused, ManufacturerId, ManufacturerPartnerChangedV1,
     ManufacturerProfileV1, PartnerAction, PartnerState, RetailerId, RetailerPartnerChangedV1, Side,
 };
-use kummerer_messaging::{HandleError, enqueue};
+use kummerer_messaging::{HandleError, enqueue, profiles};
+use kummerer_service::once_at_start;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -133,12 +134,12 @@ pub async fn announce<C: ConnectionTrait>(
         },
     )
     .await?;
-    partners::announced(txn, manufacturer_id, now).await
+    profiles::mark_announced(txn, "manufacturers", manufacturer_id, now).await
 }
 
 async fn announce_unannounced(db: &DatabaseConnection) -> Result<usize, DbErr> {
     let txn = db.begin().await?;
-    let todo = partners::unannounced(&txn).await?;
+    let todo = profiles::unannounced(&txn, "manufacturers").await?;
     let now = crate::db::now();
     for (id, name) in &todo {
         announce(&txn, *id, name, now).await?;
@@ -150,20 +151,8 @@ async fn announce_unannounced(db: &DatabaseConnection) -> Result<usize, DbErr> {
 /// At start: announces the manufacturers from before issue 18 (retried every 10 s while the
 /// database fails), then waits for the shutdown.
 pub async fn announce_at_start(db: DatabaseConnection, cancel: CancellationToken) {
-    loop {
-        match announce_unannounced(&db).await {
-            Ok(n) => {
-                if n > 0 {
-                    tracing::info!(manufacturers = n, "manufacturer profiles announced");
-                }
-                break;
-            }
-            Err(e) => tracing::warn!(error = %e, "announcing profiles failed; retrying"),
-        }
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            () = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}
-        }
-    }
-    cancel.cancelled().await;
+    once_at_start("manufacturer profiles announced", cancel, || {
+        announce_unannounced(&db)
+    })
+    .await;
 }

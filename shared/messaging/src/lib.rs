@@ -20,6 +20,7 @@ pub mod migration;
 pub mod names;
 pub mod outbox;
 pub mod personal;
+pub mod profiles;
 pub mod topology;
 pub mod trace;
 

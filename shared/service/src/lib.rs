@@ -13,4 +13,4 @@ pub mod telemetry;
 
 pub use config::{Config, ConfigError};
 pub use problem::{FieldErrors, Problem};
-pub use run::{Context, Parts, main, run};
+pub use run::{Context, Parts, main, once_at_start, run};

@@ -262,3 +262,33 @@ pub async fn serve<M: MigratorTrait>(
     tracing::info!("stopped");
     Ok(())
 }
+
+/// A start-up job as a worker (e.g. announcing the tenants made before their announcement
+/// existed): runs `job` until it succeeds — again every 10 s while it fails, so a database
+/// that is down at start only delays it — logs how many it handled under `what`, then waits
+/// for the shutdown like every other worker.
+pub async fn once_at_start<F, Fut>(what: &'static str, cancel: CancellationToken, mut job: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<usize, sea_orm::DbErr>>,
+{
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            done = job() => match done {
+                Ok(n) => {
+                    if n > 0 {
+                        tracing::info!(count = n, "{what}");
+                    }
+                    break;
+                }
+                Err(e) => tracing::warn!(error = %e, "{what}: failed, retrying in 10 s"),
+            },
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}
+        }
+    }
+    cancel.cancelled().await;
+}

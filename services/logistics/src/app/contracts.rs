@@ -16,6 +16,7 @@ use chrono::Utc;
 use kummerer_contracts::ids::{CarrierContractId, CarrierId};
 use kummerer_contracts::{CarrierContractEndedV1, CarrierContractOfferedV1};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr, TransactionTrait};
+use tokio_util::sync::CancellationToken;
 
 use crate::db::carrier_contracts::{self, Contract, NewContract, status};
 use crate::db::{carrier_regions, carriers};
@@ -218,22 +219,17 @@ pub async fn announce_profile(
 }
 
 /// At start: announces every carrier whose profile was never announced (made before carrier
-/// contracts existed), so the retailers' directories know them. Logged, never fatal.
-pub async fn announce_unannounced(db: DatabaseConnection) {
-    let run = async {
+/// contracts existed), so the retailers' directories know them (retried while it fails; see
+/// [`kummerer_service::once_at_start`]).
+pub async fn announce_unannounced(db: DatabaseConnection, cancel: CancellationToken) {
+    kummerer_service::once_at_start("carrier profiles announced", cancel, || async {
         let txn = db.begin().await?;
         let ids = carrier_contracts::unannounced_carriers(&txn).await?;
         for id in &ids {
             announce_profile(&txn, *id).await?;
         }
         txn.commit().await?;
-        Ok::<usize, DbErr>(ids.len())
-    };
-    match run.await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(carriers = n, "carrier profiles announced"),
-        Err(e) => {
-            tracing::warn!(error = %e, "announcing carrier profiles failed; next start tries again")
-        }
-    }
+        Ok(ids.len())
+    })
+    .await;
 }

@@ -154,33 +154,6 @@ pub async fn store<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The manufacturers not announced yet, locked (another replica skips them).
-pub async fn unannounced<C: ConnectionTrait>(db: &C) -> Result<Vec<(Uuid, String)>, DbErr> {
-    let rows = db
-        .query_all_raw(sql(
-            "SELECT id, name FROM manufacturers WHERE profile_announced_at IS NULL \
-             FOR UPDATE SKIP LOCKED",
-            vec![],
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "name")?)))
-        .collect()
-}
-
-pub async fn announced<C: ConnectionTrait>(
-    db: &C,
-    manufacturer_id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    db.execute_raw(sql(
-        "UPDATE manufacturers SET profile_announced_at = $2 WHERE id = $1",
-        vec![manufacturer_id.into(), at.into()],
-    ))
-    .await?;
-    Ok(())
-}
-
 /// Records the retailer's acceptance of a version of one of the manufacturer's agreements with
 /// it; `false` when there is no such version (or it was accepted before: the first stands).
 pub async fn version_accepted<C: ConnectionTrait>(

@@ -10,7 +10,8 @@ use kummerer_contracts::{
     AgreementAcceptedV1, LinkRefused, ManufacturerId, ManufacturerPartnerChangedV1, PartnerAction,
     PartnerState, RetailerId, RetailerPartnerChangedV1, RetailerProfileV1, Side,
 };
-use kummerer_messaging::enqueue;
+use kummerer_messaging::{enqueue, profiles};
+use kummerer_service::once_at_start;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use uuid::Uuid;
 
@@ -116,13 +117,13 @@ pub async fn announce<C: ConnectionTrait>(
         },
     )
     .await?;
-    partners::mark_announced(txn, retailer_id, now).await
+    profiles::mark_announced(txn, "retailers", retailer_id, now).await
 }
 
 /// Announces every retailer not announced yet (those from before issue 18); run at start.
 pub async fn announce_unannounced(db: &DatabaseConnection) -> Result<usize, DbErr> {
     let txn = db.begin().await?;
-    let todo = partners::unannounced_retailers(&txn).await?;
+    let todo = profiles::unannounced(&txn, "retailers").await?;
     let now = Utc::now();
     for (id, name) in &todo {
         announce(&txn, *id, name, now).await?;
@@ -191,20 +192,8 @@ pub async fn announce_at_start(
     db: DatabaseConnection,
     cancel: tokio_util::sync::CancellationToken,
 ) {
-    loop {
-        match announce_unannounced(&db).await {
-            Ok(n) => {
-                if n > 0 {
-                    tracing::info!(retailers = n, "retailer profiles announced");
-                }
-                break;
-            }
-            Err(e) => tracing::warn!(error = %e, "announcing retailer profiles failed; retrying"),
-        }
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            () = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}
-        }
-    }
-    cancel.cancelled().await;
+    once_at_start("retailer profiles announced", cancel, || {
+        announce_unannounced(&db)
+    })
+    .await;
 }

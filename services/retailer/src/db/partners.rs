@@ -177,36 +177,6 @@ pub async fn manufacturer_name<C: ConnectionTrait>(
     row.map(|r| r.try_get("", "name")).transpose()
 }
 
-/// The retailers whose profile was never announced, locked (skipping those another replica
-/// announces right now).
-pub async fn unannounced_retailers<C: ConnectionTrait>(
-    db: &C,
-) -> Result<Vec<(Uuid, String)>, DbErr> {
-    let rows = db
-        .query_all_raw(stmt(
-            "SELECT id, name FROM retailers WHERE profile_announced_at IS NULL \
-             FOR UPDATE SKIP LOCKED",
-            vec![],
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "name")?)))
-        .collect()
-}
-
-pub async fn mark_announced<C: ConnectionTrait>(
-    db: &C,
-    retailer_id: Uuid,
-    at: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    db.execute_raw(stmt(
-        "UPDATE retailers SET profile_announced_at = $2 WHERE id = $1",
-        vec![retailer_id.into(), at.into()],
-    ))
-    .await?;
-    Ok(())
-}
-
 // --- agreement acceptance -------------------------------------------------------------------
 
 /// A version of an agreement as the retailer holds it, with its acceptance.

@@ -1,0 +1,39 @@
+//! A tenant's public profile (`*.tenant.profile.v1`, issue 18) is announced once, in the
+//! transaction that makes the tenant; those made before are announced at start. `table` is the
+//! caller's tenant table (`retailers`, `manufacturers`) with `id`, `name` and
+//! `profile_announced_at`.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+use uuid::Uuid;
+
+use crate::personal::{exec, stmt};
+
+/// The tenants of `table` never announced, locked (another replica announcing right now skips
+/// them): id and name.
+pub async fn unannounced<C: ConnectionTrait>(
+    db: &C,
+    table: &'static str,
+) -> Result<Vec<(Uuid, String)>, DbErr> {
+    let sql = format!(
+        "SELECT id, name FROM {table} WHERE profile_announced_at IS NULL \
+         ORDER BY id FOR UPDATE SKIP LOCKED"
+    );
+    db.query_all_raw(stmt(&sql, vec![]))
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "name")?)))
+        .collect()
+}
+
+/// Records that the profile of tenant `id` of `table` went into the outbox at `at`.
+pub async fn mark_announced<C: ConnectionTrait>(
+    db: &C,
+    table: &'static str,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let sql = format!("UPDATE {table} SET profile_announced_at = $2 WHERE id = $1");
+    exec(db, &sql, vec![id.into(), at.into()]).await?;
+    Ok(())
+}
