@@ -107,6 +107,50 @@ pub trait Accounts: 'static {
 
     /// 403: the form did not come from the open page (CSRF token or origin).
     fn forbidden() -> Result<HttpResponse, Problem>;
+
+    /// The sign-in form for the request's reader, with why it is shown again: a page that
+    /// words it in the reader's language overrides this; by default the English
+    /// [`SignInNote::english`] through [`Accounts::sign_in_form`].
+    fn sign_in_form_for(
+        req: &HttpRequest,
+        email: &str,
+        note: Option<SignInNote>,
+    ) -> Result<HttpResponse, Problem> {
+        let _ = req;
+        Self::sign_in_form(email, note.map(|n| n.english(&Self::SITE)))
+    }
+
+    /// The 403 page for the request's reader; by default [`Accounts::forbidden`].
+    fn forbidden_for(req: &HttpRequest) -> Result<HttpResponse, Problem> {
+        let _ = req;
+        Self::forbidden()
+    }
+}
+
+/// Why the sign-in form is shown again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInNote {
+    /// The password was right but the browser did not keep the session cookie: the English
+    /// explanation of [`crate::cookie_check::message`] (which names the host and port).
+    CookieNotKept(String),
+    /// The e-mail is no e-mail address.
+    NoEmail,
+    /// [`wrong_message`]: unknown e-mail, wrong password or locked account alike.
+    Wrong,
+    /// [`THROTTLED_MESSAGE`].
+    Throttled,
+}
+
+impl SignInNote {
+    /// The note in English.
+    pub fn english(self, site: &Site) -> String {
+        match self {
+            SignInNote::CookieNotKept(text) => text,
+            SignInNote::NoEmail => "Enter the e-mail address of your account.".to_owned(),
+            SignInNote::Wrong => wrong_message(site),
+            SignInNote::Throttled => THROTTLED_MESSAGE.to_owned(),
+        }
+    }
 }
 
 /// How the pages run.
@@ -176,7 +220,7 @@ pub async fn guard_post<A: Accounts>(
     if !same_origin(req) || !same(&me.csrf, csrf) {
         let id = A::credentials(&me.account).id;
         tracing::warn!(page = A::SITE.name, account.id = %id, "form rejected: CSRF token or origin");
-        return Ok(Err(A::forbidden()?));
+        return Ok(Err(A::forbidden_for(req)?));
     }
     Ok(Ok(me))
 }
@@ -209,14 +253,14 @@ pub async fn sign_in_page<A: Accounts>(
     // A session cookie that came back but names no live session (signed out elsewhere, the
     // account deactivated) is not the browser's doing: the plain form.
     if !crate::cookie_check::came_back(&req, &A::SITE) || req.cookie(A::SITE.cookie).is_some() {
-        return A::sign_in_form("", None);
+        return A::sign_in_form_for(&req, "", None);
     }
     let message = crate::cookie_check::message(&req, &config);
     tracing::warn!(
         page = A::SITE.name,
         "session cookie not kept by the browser after a sign-in"
     );
-    let mut res = A::sign_in_form("", Some(message))?;
+    let mut res = A::sign_in_form_for(&req, "", Some(SignInNote::CookieNotKept(message)))?;
     res.add_cookie(&crate::cookie_check::cleared(&A::SITE))
         .map_err(Problem::internal)?;
     Ok(res)
@@ -345,7 +389,7 @@ pub async fn sign_in<A: Accounts>(
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, Problem> {
     if !same_origin(&req) {
-        return A::forbidden();
+        return A::forbidden_for(&req);
     }
     let SignInForm { email, password } = form.into_inner();
     let shown = parse_email(&email).unwrap_or_else(|| email.clone());
@@ -353,7 +397,7 @@ pub async fn sign_in<A: Accounts>(
     let throttle = &crate::throttle::SIGN_INS;
     if let Some(until) = throttle.blocked_until(A::SITE.name, address, Utc::now()) {
         tracing::warn!(page = A::SITE.name, client.address = %address, "sign-in throttled");
-        let mut res = A::sign_in_form(&shown, Some(THROTTLED_MESSAGE.to_owned()))?;
+        let mut res = A::sign_in_form_for(&req, &shown, Some(SignInNote::Throttled))?;
         *res.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
         let wait = (until - Utc::now()).num_seconds().max(1);
         res.headers_mut().insert(
@@ -366,12 +410,11 @@ pub async fn sign_in<A: Accounts>(
     {
         Check::Right(account, txn) => (account, txn),
         Check::Refused(Refusal::NoEmail) => {
-            let message = "Enter the e-mail address of your account.".to_owned();
-            return A::sign_in_form(&shown, Some(message));
+            return A::sign_in_form_for(&req, &shown, Some(SignInNote::NoEmail));
         }
         Check::Refused(Refusal::Wrong | Refusal::NowLocked | Refusal::Locked(_)) => {
             throttle.failed(A::SITE.name, address, Utc::now());
-            return A::sign_in_form(&shown, Some(wrong_message(&A::SITE)));
+            return A::sign_in_form_for(&req, &shown, Some(SignInNote::Wrong));
         }
     };
     let now = Utc::now();

@@ -3,7 +3,7 @@
 //! photos of a visit, then the visit in steps and the return shipments, then dispatcher
 //! accounts and the carriers' API tokens, then the postcode regions the operator grants each
 //! carrier, then the withdrawal of return items, then cancelled jobs, overdue escalations and
-//! corrections of the address or window.
+//! corrections of the address or window, then the pages' languages and time zones.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -20,6 +20,7 @@ mod m20261203_000062_job_overdue;
 mod m20261204_000010_job_corrections;
 mod m20261204_000040_carrier_contracts;
 mod m20261204_000051_personal_data;
+mod m20261205_000200_page_language_time_zone;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_job_corrections::Migration),
             Box::new(m20261204_000040_carrier_contracts::Migration),
             Box::new(m20261204_000051_personal_data::Migration),
+            Box::new(m20261205_000200_page_language_time_zone::Migration),
         ]
     }
 }

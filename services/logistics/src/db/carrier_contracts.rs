@@ -278,3 +278,35 @@ pub async fn mark_announced<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// The names of `retailer_ids` as their latest contract with `carrier_id` gives them.
+pub async fn retailer_names<C: ConnectionTrait>(
+    db: &C,
+    carrier_id: Uuid,
+    retailer_ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    if retailer_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let list = retailer_ids
+        .iter()
+        .map(Uuid::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    db.query_all_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT DISTINCT ON (retailer_id) retailer_id, retailer_name FROM carrier_contracts \
+         WHERE carrier_id = $1 AND retailer_id = ANY(string_to_array($2, ',')::uuid[]) \
+         ORDER BY retailer_id, updated_at DESC",
+        [carrier_id.into(), list.into()],
+    ))
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("", "retailer_id")?,
+            r.try_get("", "retailer_name")?,
+        ))
+    })
+    .collect()
+}

@@ -13,4 +13,5 @@ pub mod job_events;
 pub mod job_photos;
 pub mod jobs;
 pub mod overdue;
+pub mod page_prefs;
 pub mod returns;

@@ -11,12 +11,14 @@ use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use kummerer_service::Problem;
-use kummerer_web::signin::{self, Accounts, Credentials, NewSession, Site};
+use kummerer_web::i18n::{LANG_COOKIE, Lang, Tr};
+use kummerer_web::signin::{self, Accounts, Credentials, NewSession, SignInNote, Site};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::{SignIn, message_page, render, see_other};
 use crate::db::{crew_members, crew_sessions};
+use crate::http::pages::i18n;
 
 pub use kummerer_web::signin::CsrfForm;
 
@@ -98,13 +100,94 @@ impl Accounts for CrewAccounts {
 
     fn sign_in_form(email: &str, message: Option<String>) -> Result<HttpResponse, Problem> {
         render(&SignIn {
+            tr: Tr::new(&i18n::CATALOG, Lang::default(), i18n::DEFAULT_TZ),
             email: email.to_owned(),
             message,
         })
     }
 
+    fn sign_in_form_for(
+        req: &HttpRequest,
+        email: &str,
+        note: Option<SignInNote>,
+    ) -> Result<HttpResponse, Problem> {
+        sign_in_page(req, email, note, "crew")
+    }
+
     fn forbidden() -> Result<HttpResponse, Problem> {
-        forbidden()
+        forbidden(&Tr::new(&i18n::CATALOG, Lang::default(), i18n::DEFAULT_TZ))
+    }
+
+    fn forbidden_for(req: &HttpRequest) -> Result<HttpResponse, Problem> {
+        forbidden(&i18n::anonymous(req))
+    }
+}
+
+/// The language a sign-in page link chose (`?lang=de`), kept in the language cookie.
+pub fn chosen_lang(req: &HttpRequest) -> Option<Lang> {
+    web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.get("lang").and_then(|l| Lang::parse(l)))
+}
+
+/// The language cookie for a reader's choice (a year, the whole site).
+pub fn lang_cookie(lang: Lang) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(LANG_COOKIE, lang.as_str())
+        .path("/")
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::days(365))
+        .finish()
+}
+
+/// The sign-in page (crew or dispatcher) in the reader's language: a `?lang=` link's choice
+/// (then kept in the cookie), else the cookie or the browser's; the note in those words.
+pub fn sign_in_page(
+    req: &HttpRequest,
+    email: &str,
+    note: Option<SignInNote>,
+    site: &'static str,
+) -> Result<HttpResponse, Problem> {
+    let chosen = chosen_lang(req);
+    let mut tr = i18n::anonymous(req);
+    if let Some(lang) = chosen {
+        tr.lang = lang;
+    }
+    let message = note.map(|n| sign_in_note(&tr, n, site));
+    let mut res = if site == "crew" {
+        render(&SignIn {
+            tr,
+            email: email.to_owned(),
+            message,
+        })?
+    } else {
+        render(&crate::http::pages::dispatcher::SignIn {
+            tr,
+            email: email.to_owned(),
+            message,
+        })?
+    };
+    if let Some(lang) = chosen {
+        res.add_cookie(&lang_cookie(lang))
+            .map_err(Problem::internal)?;
+    }
+    Ok(res)
+}
+
+/// Why the sign-in form is shown again, in the reader's words.
+fn sign_in_note(tr: &Tr, note: SignInNote, site: &str) -> String {
+    match note {
+        // The browser's cookie trouble names hosts and settings: kept as written.
+        SignInNote::CookieNotKept(text) => text,
+        SignInNote::NoEmail => tr.t("sign-in-no-email"),
+        SignInNote::Wrong if site == "crew" => {
+            tr.ta("crew-sign-in-wrong", "minutes", kummerer_web::LOCK_MINUTES)
+        }
+        SignInNote::Wrong => tr.ta(
+            "dispatch-sign-in-wrong",
+            "minutes",
+            kummerer_web::LOCK_MINUTES,
+        ),
+        SignInNote::Throttled => tr.t("sign-in-throttled"),
     }
 }
 
@@ -114,15 +197,22 @@ pub struct Signed {
     pub session_id: String,
     pub csrf: String,
     pub member: crew_members::Model,
+    /// The member's language and time zone.
+    pub tr: Tr,
 }
 
-impl From<signin::Signed<crew_members::Model>> for Signed {
-    fn from(s: signin::Signed<crew_members::Model>) -> Self {
-        Signed {
+impl Signed {
+    async fn of(
+        req: &HttpRequest,
+        db: &DatabaseConnection,
+        s: signin::Signed<crew_members::Model>,
+    ) -> Result<Signed, DbErr> {
+        Ok(Signed {
+            tr: i18n::of_crew_member(req, db, s.account.id).await?,
             session_id: s.session_id,
             csrf: s.csrf,
             member: s.account,
-        }
+        })
     }
 }
 
@@ -131,9 +221,10 @@ pub async fn signed_in(
     req: &HttpRequest,
     db: &DatabaseConnection,
 ) -> Result<Option<Signed>, DbErr> {
-    Ok(signin::signed_in::<CrewAccounts>(req, db)
-        .await?
-        .map(Signed::from))
+    match signin::signed_in::<CrewAccounts>(req, db).await? {
+        Some(s) => Ok(Some(Signed::of(req, db, s).await?)),
+        None => Ok(None),
+    }
 }
 
 /// The signed-in crew member, as an extractor (zero2prod's `reject_anonymous_users`): without a
@@ -171,16 +262,17 @@ pub async fn guard_post(
     db: &DatabaseConnection,
     csrf: &str,
 ) -> Result<Result<Signed, HttpResponse>, Problem> {
-    Ok(signin::guard_post::<CrewAccounts>(req, db, csrf)
-        .await?
-        .map(Signed::from))
+    match signin::guard_post::<CrewAccounts>(req, db, csrf).await? {
+        Ok(s) => Ok(Ok(Signed::of(req, db, s).await?)),
+        Err(res) => Ok(Err(res)),
+    }
 }
 
-pub fn forbidden() -> Result<HttpResponse, Problem> {
+pub fn forbidden(tr: &Tr) -> Result<HttpResponse, Problem> {
     message_page(
+        tr,
         StatusCode::FORBIDDEN,
-        "Form expired",
-        "This form was not sent from your open crew page (or your session changed). Go back, \
-         reload the page and send it again.",
+        &tr.t("form-expired"),
+        &tr.t("form-expired-text"),
     )
 }

@@ -63,7 +63,7 @@ async fn complete_visit(
         Err(res) => return Ok(res),
     };
     let Some(job) = job_of_crew(db, &signed, path).await? else {
-        return not_found();
+        return not_found(&signed.tr);
     };
     let id = JobId(job.id);
     let completion = match visits::completion(
@@ -73,7 +73,15 @@ async fn complete_visit(
     ) {
         Ok(completion) => completion,
         Err(e) => {
-            return visit_again(db, &signed, id, "complete", form, Refusal::invalid(e)).await;
+            return visit_again(
+                db,
+                &signed,
+                id,
+                "complete",
+                form,
+                Refusal::invalid(&signed.tr, e),
+            )
+            .await;
         }
     };
     let (stored, evidence) =
@@ -89,7 +97,7 @@ async fn complete_visit(
     match outcome {
         Ok(_) => Ok(see_other(&format!("/crew/visits/{id}?saved=delivered"))),
         Err(e) => {
-            let refusal = Refusal::of_step(e)?;
+            let refusal = Refusal::of_step(&signed.tr, e)?;
             visit_again(db, &signed, id, "complete", form, refusal).await
         }
     }

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod complete;
 pub mod form_data;
+pub mod language;
 pub mod multipart;
 pub mod photo;
 pub mod rows;
@@ -21,11 +22,13 @@ use askama::Template;
 use kummerer_contracts::ids::JobId;
 use kummerer_service::Problem;
 use kummerer_web::doors::{Access, Doors, DoorsExt};
+use kummerer_web::i18n::Tr;
 
 /// How the crew's page runs (`Secure` on the session cookie).
 pub type CrewConfig = kummerer_web::signin::PageConfig;
 
 const CSS: &str = include_str!("../../../../static/crew.css");
+const JS: &str = include_str!("../../../../static/crew.js");
 
 pub fn routes(cfg: &mut web::ServiceConfig, config: CrewConfig, doors: &Doors) {
     let d = doors.under("/crew");
@@ -38,6 +41,8 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: CrewConfig, doors: &Doors) {
             .app_data(web::FormConfig::default().limit(16 * 1024))
             .door(&d, get.clone(), "", signed, today::today)
             .door(&d, get.clone(), "/crew.css", Access::Open, css)
+            .door(&d, get.clone(), "/crew.js", Access::Open, js)
+            .door(&d, post.clone(), "/language", signed, language::switch)
             .door(&d, get.clone(), "/visits/{id}", signed, visit::visit)
             .route(
                 "/visits/{id}/complete",
@@ -113,23 +118,40 @@ async fn css() -> HttpResponse {
     kummerer_web::stylesheet(CSS)
 }
 
+/// The visit page's small script (barcode scanning where the browser can): a static file, so
+/// the strict CSP needs no inline script.
+async fn js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(JS)
+}
+
 pub use kummerer_web::{render, render_status, see_other};
 
-pub fn message_page(status: StatusCode, title: &str, text: &str) -> Result<HttpResponse, Problem> {
+/// A page with a title and a text (both already in the reader's language).
+pub fn message_page(
+    tr: &Tr,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+) -> Result<HttpResponse, Problem> {
     render_status(
         status,
         &Message {
+            tr: *tr,
             title: title.to_owned(),
             text: text.to_owned(),
         },
     )
 }
 
-pub fn not_found() -> Result<HttpResponse, Problem> {
+pub fn not_found(tr: &Tr) -> Result<HttpResponse, Problem> {
     message_page(
+        tr,
         StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no such visit for your crew.",
+        &tr.t("not-found"),
+        &tr.t("crew-not-found-text"),
     )
 }
 
@@ -141,6 +163,7 @@ pub use super::Errors;
 #[derive(Template)]
 #[template(path = "crew/sign_in.html")]
 pub struct SignIn {
+    pub tr: Tr,
     pub email: String,
     pub message: Option<String>,
 }
@@ -148,6 +171,7 @@ pub struct SignIn {
 #[derive(Template)]
 #[template(path = "crew/message.html")]
 pub struct Message {
+    pub tr: Tr,
     pub title: String,
     pub text: String,
 }

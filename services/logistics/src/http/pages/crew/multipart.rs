@@ -46,11 +46,15 @@ pub async fn read_multipart(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
+    // Read before the session is checked: the browser's language (the cookie follows the
+    // member's choice).
+    let tr = crate::http::pages::i18n::anonymous(req);
     let unreadable = || {
         message_page(
+            &tr,
             StatusCode::BAD_REQUEST,
-            "Form not readable",
-            "The form could not be read. Go back, reload the page and send it again.",
+            &tr.t("crew-form-unreadable"),
+            &tr.t("crew-form-unreadable-text"),
         )
     };
     let Ok(boundary) = form_data::boundary(content_type) else {
@@ -60,10 +64,10 @@ pub async fn read_multipart(
         Ok(Ok(body)) => body,
         Err(_limit) => {
             return message_page(
+                &tr,
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "Photo too large",
-                "A photo may be at most 5 MiB. Go back and choose a smaller photo (or take it at \
-                 a lower resolution); nothing was saved.",
+                &tr.t("crew-photo-too-large"),
+                &tr.t("crew-photo-too-large-text"),
             )
             .map(Err);
         }
@@ -125,10 +129,9 @@ pub async fn store_inputs(
                     | PhotoError::DeclaredTypeNotAccepted
                     | PhotoError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 };
-                let errors = Errors::of_fields([(
-                    photo.field.to_owned(),
-                    format!("{e}: choose a JPEG, PNG or WebP photo of at most 5 MiB"),
-                )]);
+                let key = format!("invalid-{}", photo.field.replace('_', "-"));
+                let errors =
+                    Errors::of_fields(&signed.tr, [(photo.field.to_owned(), signed.tr.t(&key))]);
                 let refusal = Refusal::form(status, errors);
                 let page = visit_again(db, signed, job_id, which, form.clone(), refusal).await?;
                 return Ok(Err(page));

@@ -22,13 +22,13 @@ pub async fn photo(
     let db = db.get_ref();
     let (_, photo_id) = path.into_inner();
     let Some(job) = job_of_crew(db, &signed, visit).await? else {
-        return not_found();
+        return not_found(&signed.tr);
     };
     let Ok(photo_id) = photo_id.parse::<Uuid>() else {
-        return not_found();
+        return not_found(&signed.tr);
     };
     let Some(photo) = job_photos::find(db, job.id, photo_id).await? else {
-        return not_found();
+        return not_found(&signed.tr);
     };
     crate::http::view::photo_response(store.get_ref(), &photo).await
 }

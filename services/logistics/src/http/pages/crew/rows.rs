@@ -2,14 +2,15 @@
 //! a photo link.
 
 use chrono::Utc;
+use kummerer_contracts::FailureReason;
 use kummerer_service::Problem;
+use kummerer_web::i18n::Tr;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::auth::Signed;
 use crate::db::{dispatch, job_photos, jobs};
 use crate::domain::JobStatus;
-use crate::domain::photo::PhotoKind;
 use crate::http::view::{ShipmentView, pickup_of};
 
 /// Who is signed in, for the page header and the sign-out form.
@@ -40,13 +41,28 @@ pub async fn crew_active(db: &DatabaseConnection, s: &Signed) -> Result<bool, Pr
         .is_some_and(|c| c.active))
 }
 
+/// The names of the retailers of `jobs` (from the carrier's contracts with them), for the
+/// pickup place of a job without a stock location.
+pub async fn retailer_names(
+    db: &DatabaseConnection,
+    s: &Signed,
+    jobs: &[jobs::Model],
+) -> Result<std::collections::HashMap<Uuid, String>, Problem> {
+    let ids: Vec<Uuid> = jobs
+        .iter()
+        .filter(|j| j.replacement_from.is_none())
+        .map(|j| j.retailer_id)
+        .collect();
+    Ok(crate::db::carrier_contracts::retailer_names(db, s.member.carrier_id, &ids).await?)
+}
+
 /// A visit as the page shows it.
 #[derive(Debug, Clone)]
 pub struct VisitRow {
     pub id: Uuid,
     pub position: String,
     pub status: String,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub open: bool,
     pub window: String,
     pub name: String,
@@ -65,82 +81,80 @@ pub struct VisitRow {
     pub recipient_name: String,
     /// `Some(false)`: the collected serial is not the case's — flagged.
     pub serial_matches: Option<bool>,
-    /// Set off on this attempt: when, and the estimate (`HH:MM UTC`; empty when none).
+    /// `serial to name`, once delivered.
+    pub delivered_to: String,
+    /// Set off on this attempt: when, and the estimate (`HH:MM` local; empty when none).
     pub on_the_way: bool,
     pub on_the_way_at: String,
     pub eta: String,
     pub delivered: bool,
     pub collected: bool,
-    /// Where to pick the replacement up (name, street, place); empty when not given.
+    /// Where to pick the replacement up: the stock location (name, street, place), else the
+    /// retailer's store, else to ask the dispatcher — always something to show.
     pub pickup: String,
 }
 
-fn status_label(j: &jobs::Model) -> &'static str {
+fn status_label(j: &jobs::Model, tr: &Tr) -> String {
     match j.status {
-        JobStatus::Completed => "completed",
-        JobStatus::Failed => "failed attempt",
-        JobStatus::Cancelled => "cancelled by the retailer",
         JobStatus::Scheduled => match (j.delivered_at, j.collected_at) {
-            (Some(_), None) => "delivered · to collect",
-            (None, Some(_)) => "collected · to deliver",
-            _ if j.on_the_way_at.is_some() => "on the way",
-            _ => "to do",
+            (Some(_), None) => tr.t("crew-state-delivered-to-collect"),
+            (None, Some(_)) => tr.t("crew-state-collected-to-deliver"),
+            _ if j.on_the_way_at.is_some() => tr.t("crew-state-on-the-way"),
+            _ => tr.code("job-status", &j.status.as_string()),
         },
+        _ => tr.code("job-status", &j.status.as_string()),
     }
 }
 
-fn hh_mm(t: Option<chrono::DateTime<Utc>>) -> String {
-    t.map(|t| format!("{} UTC", t.format("%H:%M")))
-        .unwrap_or_default()
+fn hh_mm(t: Option<chrono::DateTime<Utc>>, tr: &Tr) -> String {
+    t.map(|t| tr.time(t)).unwrap_or_default()
 }
 
-fn reason_label(reason: &str) -> &'static str {
-    REASONS
-        .iter()
-        .find(|(value, _)| *value == reason)
-        .map(|(_, label)| *label)
-        .unwrap_or("")
-}
-
-/// The failure reasons of the form: value, label.
-pub const REASONS: [(&str, &str); 4] = [
-    ("not_home", "Not home"),
-    ("wrong_address", "Wrong address"),
-    ("refused", "Refused"),
-    ("unit_not_ready", "Unit not ready"),
+/// The failure reasons of the form, in order.
+pub const REASONS: [FailureReason; 4] = [
+    FailureReason::NotHome,
+    FailureReason::WrongAddress,
+    FailureReason::Refused,
+    FailureReason::UnitNotReady,
 ];
 
-impl From<jobs::Model> for VisitRow {
-    fn from(j: jobs::Model) -> Self {
+impl VisitRow {
+    /// The visit in the reader's words and time zone; `retailer` names the retailer's store
+    /// when the job has no stock location to pick the replacement up at.
+    pub fn new(j: jobs::Model, tr: &Tr, retailer: Option<&str>) -> VisitRow {
         let tel = j
             .address_phone
             .chars()
             .filter(|c| c.is_ascii_digit() || *c == '+')
             .collect();
-        let pickup = pickup_of(&j)
-            .map(|p| {
-                format!(
-                    "{}, {}, {} {}",
-                    p.name, p.address.street, p.address.postcode, p.address.city
-                )
-            })
-            .unwrap_or_default();
+        let pickup = match (pickup_of(&j), retailer) {
+            (Some(p), _) => format!(
+                "{}, {}, {} {}",
+                p.name, p.address.street, p.address.postcode, p.address.city
+            ),
+            (None, Some(store)) => tr.ta("crew-pickup-store", "store", store),
+            (None, None) => tr.t("crew-pickup-unknown"),
+        };
+        let delivered_to = match (&j.delivered_serial, &j.recipient_name) {
+            (Some(serial), Some(name)) => tr.targs(
+                "crew-delivered-to",
+                &[("serial", serial as &dyn std::fmt::Display), ("name", name)],
+            ),
+            _ => String::new(),
+        };
         VisitRow {
             id: j.id,
             position: j.position.map(|p| p.to_string()).unwrap_or_default(),
-            status_label: status_label(&j),
+            status_label: status_label(&j, tr),
+            delivered_to,
             on_the_way: j.on_the_way_at.is_some(),
-            on_the_way_at: hh_mm(j.on_the_way_at),
-            eta: hh_mm(j.eta),
+            on_the_way_at: hh_mm(j.on_the_way_at, tr),
+            eta: hh_mm(j.eta, tr),
             delivered: j.delivered_at.is_some(),
             collected: j.collected_at.is_some(),
             pickup,
             open: !matches!(j.status, JobStatus::Completed | JobStatus::Cancelled),
-            window: format!(
-                "{}–{} UTC",
-                j.window_start.format("%H:%M"),
-                j.window_end.format("%H:%M")
-            ),
+            window: tr.window(j.window_start, j.window_end),
             status: j.status.as_string(),
             name: j.address_name,
             street: j.address_street,
@@ -157,9 +171,8 @@ impl From<jobs::Model> for VisitRow {
             attempts: j.attempts,
             failure_reason: j
                 .failure_reason
-                .map(|r| reason_label(r.as_str()))
-                .unwrap_or_default()
-                .to_owned(),
+                .map(|r| tr.code("failure-reason", r.as_str()))
+                .unwrap_or_default(),
             delivered_serial: j.delivered_serial.unwrap_or_default(),
             collected_serial: j.collected_serial.unwrap_or_default(),
             recipient_name: j.recipient_name.unwrap_or_default(),
@@ -213,17 +226,50 @@ impl From<ShipmentView> for TripRow {
 #[derive(Debug, Clone)]
 pub struct PhotoRow {
     pub url: String,
-    pub label: &'static str,
+    pub label: String,
 }
 
-impl From<job_photos::Model> for PhotoRow {
-    fn from(p: job_photos::Model) -> Self {
+impl PhotoRow {
+    pub fn new(p: job_photos::Model, tr: &Tr) -> PhotoRow {
         PhotoRow {
             url: format!("/crew/visits/{}/photos/{}", p.job_id, p.id),
-            label: match p.kind {
-                PhotoKind::Delivered => "Delivered",
-                PhotoKind::Collected => "Collected unit",
-            },
+            label: tr.code("photo-kind", &p.kind.as_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::photo::PhotoKind;
+    use crate::http::pages::i18n::CATALOG;
+    use kummerer_web::i18n::Lang;
+    use sea_orm::Iterable;
+
+    /// Every code the crew's page shows has a text in both languages.
+    #[test]
+    fn every_code_has_a_text_in_both_languages() {
+        let mut keys = Vec::new();
+        for s in JobStatus::iter() {
+            keys.push(format!("job-status-{}", s.as_string().replace('_', "-")));
+        }
+        for r in REASONS {
+            keys.push(format!("failure-reason-{}", r.as_str().replace('_', "-")));
+        }
+        for k in PhotoKind::iter() {
+            keys.push(format!("photo-kind-{}", k.as_string().replace('_', "-")));
+        }
+        for s in [
+            crate::domain::Step::OnTheWay,
+            crate::domain::Step::Delivered,
+            crate::domain::Step::Collected,
+        ] {
+            keys.push(format!("step-{}", s.as_str().replace('_', "-")));
+        }
+        for lang in Lang::ALL {
+            for k in &keys {
+                assert!(CATALOG.has(lang, k), "{k} has no {lang} text");
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
 use kummerer_contracts::ids::{CrewId, JobId};
 use kummerer_service::Problem;
+use kummerer_web::i18n::Tr;
 use sea_orm::DatabaseConnection;
 
 use super::auth::{Signed, guard_post};
@@ -32,19 +33,39 @@ pub async fn fail(
         Err(res) => return Ok(res),
     };
     let Some(job) = job_of_crew(db, &signed, path).await? else {
-        return not_found();
+        return not_found(&signed.tr);
     };
     let id = JobId(job.id);
     let crew = CrewId(signed.member.crew_id);
     let attempt = match visits::failed_attempt(&form.reason, Some(&form.note)) {
         Ok(attempt) => attempt,
-        Err(e) => return visit_again(db, &signed, id, "fail", form, Refusal::invalid(e)).await,
+        Err(e) => {
+            return visit_again(
+                db,
+                &signed,
+                id,
+                "fail",
+                form,
+                Refusal::invalid(&signed.tr, e),
+            )
+            .await;
+        }
     };
     match visits::fail(db, id, Some(crew), attempt).await {
         // Rescheduled onto another crew: the visit is no longer this crew's to show.
         Ok((job, _)) if job.crew_id != Some(crew.0) => Ok(see_other("/crew?saved=revisit-moved")),
         Ok(_) => Ok(see_other(&format!("/crew/visits/{id}?saved=failed"))),
-        Err(e) => visit_again(db, &signed, id, "fail", form, Refusal::of_step(e)?).await,
+        Err(e) => {
+            visit_again(
+                db,
+                &signed,
+                id,
+                "fail",
+                form,
+                Refusal::of_step(&signed.tr, e)?,
+            )
+            .await
+        }
     }
 }
 
@@ -62,14 +83,14 @@ pub async fn on_the_way(
         Err(res) => return Ok(res),
     };
     let Some(job) = job_of_crew(db, &signed, path).await? else {
-        return not_found();
+        return not_found(&signed.tr);
     };
     let id = JobId(job.id);
     let now = Utc::now();
     let eta = match form.eta_minutes.trim() {
         "" => Ok(None),
         m => match m.parse::<i64>() {
-            Ok(m) if ETAS.iter().any(|(v, _)| *v == form.eta_minutes.trim()) => {
+            Ok(m) if ETAS.contains(&form.eta_minutes.trim()) => {
                 Ok(Some(now + Duration::minutes(m)))
             }
             _ => Err(Invalid::field("eta_minutes", "choose one of the estimates")),
@@ -78,7 +99,15 @@ pub async fn on_the_way(
     let eta = match eta.and_then(|eta| visits::check_eta(eta, now).map(|()| eta)) {
         Ok(eta) => eta,
         Err(e) => {
-            return visit_again(db, &signed, id, "on_the_way", form, Refusal::invalid(e)).await;
+            return visit_again(
+                db,
+                &signed,
+                id,
+                "on_the_way",
+                form,
+                Refusal::invalid(&signed.tr, e),
+            )
+            .await;
         }
     };
     let crew = Some(CrewId(signed.member.crew_id));
@@ -105,7 +134,17 @@ async fn step_answered(
             "/crew/visits/{id}?again={}",
             step_param(step)
         ))),
-        Err(e) => visit_again(db, signed, id, step.as_str(), form, Refusal::of_step(e)?).await,
+        Err(e) => {
+            visit_again(
+                db,
+                signed,
+                id,
+                step.as_str(),
+                form,
+                Refusal::of_step(&signed.tr, e)?,
+            )
+            .await
+        }
     }
 }
 
@@ -221,19 +260,24 @@ enum Report {
 /// The form of `step` checked; a collected serial that is not the case's comes back with the
 /// question (a checkbox to confirm it, then it is recorded and flagged) before anything is
 /// stored.
-fn report_of(step: PhotoStep, form: &VisitForm, job: &jobs::Model) -> Result<Report, Refusal> {
+fn report_of(
+    tr: &Tr,
+    step: PhotoStep,
+    form: &VisitForm,
+    job: &jobs::Model,
+) -> Result<Report, Refusal> {
     match step {
         PhotoStep::Delivered => visits::delivery(&form.delivered_serial, &form.recipient_name)
             .map(Report::Delivered)
-            .map_err(Refusal::invalid),
+            .map_err(|e| Refusal::invalid(tr, e)),
         PhotoStep::Collected => {
             let collection =
                 visits::collection(&form.collected_serial, form.confirm_mismatch == "yes")
-                    .map_err(Refusal::invalid)?;
+                    .map_err(|e| Refusal::invalid(tr, e))?;
             if let Err(e) = collection.check(&job.collect_serial)
                 && job.collected_at.is_none()
             {
-                return Err(Refusal::mismatch(&e));
+                return Err(Refusal::mismatch(tr, &e));
             }
             Ok(Report::Collected(collection))
         }
@@ -256,11 +300,11 @@ async fn step_visit(
         Err(res) => return Ok(res),
     };
     let Some(job) = job_of_crew(db, &signed, path).await? else {
-        return not_found();
+        return not_found(&signed.tr);
     };
     let id = JobId(job.id);
     let which = step.step().as_str();
-    let report = match report_of(step, &form, &job) {
+    let report = match report_of(&signed.tr, step, &form, &job) {
         Ok(report) => report,
         Err(refusal) => return visit_again(db, &signed, id, which, form, refusal).await,
     };

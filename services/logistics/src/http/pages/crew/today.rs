@@ -5,11 +5,12 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{Duration, NaiveDate, Utc};
 use kummerer_service::Problem;
+use kummerer_web::i18n::{Lang, Tr};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
 use super::auth::CrewMember;
-use super::rows::{Me, TripRow, VisitRow, crew_active, me_of};
+use super::rows::{Me, TripRow, VisitRow, crew_active, me_of, retailer_names};
 use super::{message_page, render};
 use crate::db::dispatch;
 use crate::http::view::with_items;
@@ -17,13 +18,21 @@ use crate::http::view::with_items;
 #[derive(Template)]
 #[template(path = "crew/today.html")]
 pub struct Today {
+    pub tr: Tr,
+    pub langs: [Lang; 2],
     pub me: Me,
     /// `Today`, `Tomorrow`, or the weekday.
     pub heading: String,
+    pub is_today: bool,
     pub date: NaiveDate,
+    /// The day in the reader's words.
+    pub date_text: String,
     /// The day before (not before today) and after, for the links.
     pub prev: Option<NaiveDate>,
     pub next: NaiveDate,
+    /// The two in words.
+    pub prev_text: String,
+    pub next_text: String,
     pub notice: Option<String>,
     pub visits: Vec<VisitRow>,
     pub trips: Vec<TripRow>,
@@ -42,11 +51,11 @@ pub struct DayQuery {
 }
 
 /// The heading of a day's list seen on `today`.
-fn day_heading(date: NaiveDate, today: NaiveDate) -> String {
+fn day_heading(tr: &Tr, date: NaiveDate, today: NaiveDate) -> String {
     match (date - today).num_days() {
-        0 => "Today".to_owned(),
-        1 => "Tomorrow".to_owned(),
-        _ => date.format("%A").to_string(),
+        0 => tr.t("crew-today"),
+        1 => tr.t("crew-tomorrow"),
+        _ => tr.weekday(date),
     }
 }
 
@@ -58,18 +67,19 @@ pub async fn today(
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
-    let today = Utc::now().date_naive();
+    let tr = signed.tr;
+    // Today is the crew's local day.
+    let today = Utc::now().with_timezone(&tr.tz).date_naive();
     let date = match query.date.trim() {
         "" => today,
         raw => match NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
             Ok(d) if d >= today && d <= today + Duration::days(DAYS_AHEAD) => d,
             _ => {
                 return message_page(
+                    &tr,
                     StatusCode::BAD_REQUEST,
-                    "No such day",
-                    &format!(
-                        "Choose a day from today to {DAYS_AHEAD} days ahead, written YYYY-MM-DD."
-                    ),
+                    &tr.t("crew-no-such-day"),
+                    &tr.ta("crew-no-such-day-text", "days", DAYS_AHEAD),
                 );
             }
         },
@@ -81,7 +91,14 @@ pub async fn today(
     } else {
         Vec::new()
     };
-    let visits = visits.into_iter().map(VisitRow::from).collect();
+    let retailers = retailer_names(db, &signed, &visits).await?;
+    let visits = visits
+        .into_iter()
+        .map(|j| {
+            let retailer = retailers.get(&j.retailer_id).map(String::as_str);
+            VisitRow::new(j, &tr, retailer)
+        })
+        .collect();
     let trips = if active {
         crate::db::returns::crew_trips(db, signed.member.crew_id, date).await?
     } else {
@@ -92,15 +109,21 @@ pub async fn today(
         .into_iter()
         .map(TripRow::from)
         .collect();
-    let notice = (query.saved == "revisit-moved").then(|| {
-        "Saved: failed attempt. The visit is rescheduled onto another crew with room.".to_owned()
-    });
+    let prev = date.pred_opt().filter(|d| *d >= today);
+    let next = date.succ_opt().unwrap_or(date);
+    let notice = (query.saved == "revisit-moved").then(|| tr.t("crew-revisit-moved"));
     render(&Today {
+        tr,
+        langs: Lang::ALL,
         me: me_of(db, &signed).await?,
-        heading: day_heading(date, today),
+        heading: day_heading(&tr, date, today),
+        is_today: date == today,
         date,
-        prev: date.pred_opt().filter(|d| *d >= today),
-        next: date.succ_opt().unwrap_or(date),
+        date_text: tr.naive_date(date),
+        prev,
+        next,
+        prev_text: prev.map(|d| tr.naive_date(d)).unwrap_or_default(),
+        next_text: tr.naive_date(next),
         notice,
         visits,
         trips,

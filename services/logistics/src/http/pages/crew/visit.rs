@@ -5,13 +5,14 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use kummerer_contracts::ids::JobId;
 use kummerer_service::Problem;
+use kummerer_web::i18n::{Lang, Tr};
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
 use super::auth::{CrewMember, Signed};
-use super::rows::{Me, PhotoRow, REASONS, VisitRow, me_of};
+use super::rows::{Me, PhotoRow, REASONS, VisitRow, me_of, retailer_names};
 use super::{Errors, VisitPath, not_found, render, render_status};
-use crate::app::visits::{Step, StepError, mismatch_advice, step_message};
+use crate::app::visits::{Step, StepError};
 use crate::db::{self, job_photos, jobs};
 use crate::domain::{JobStatus, TransitionError, UnconfirmedMismatch};
 
@@ -34,6 +35,8 @@ pub struct VisitForm {
 #[derive(Template)]
 #[template(path = "crew/visit.html")]
 pub struct Visit {
+    pub tr: Tr,
+    pub langs: [Lang; 2],
     pub me: Me,
     pub visit: VisitRow,
     pub notice: Option<String>,
@@ -42,49 +45,129 @@ pub struct Visit {
     pub errors_of: &'static str,
     /// The collected serial differs and the crew may confirm it (the checkbox shows).
     pub ask_mismatch: bool,
-    pub etas: Vec<(&'static str, &'static str)>,
+    pub etas: Vec<(&'static str, String)>,
     pub errors: Errors,
     pub form: VisitForm,
-    pub reasons: Vec<(&'static str, &'static str, bool)>,
+    pub reasons: Vec<(&'static str, String, bool)>,
     pub photos: Vec<PhotoRow>,
+    /// The step whose form shows (`on_the_way`, `delivered`, `collected`); empty when none is
+    /// left (a completed or cancelled visit).
+    pub current: &'static str,
+    /// The id of its card (`on-the-way`, `delivered`, `collected`).
+    pub current_id: &'static str,
+    /// "Step 2 of 3".
+    pub step_of: String,
+    /// Each step's class on the progress bar: `done`, `current` or empty.
+    pub progress: Vec<&'static str>,
+    /// The flag on a collected serial that is not the case's, in words.
+    pub serial_flag: String,
 }
 
+/// The steps of a visit, in order.
+const STEPS: [Step; 3] = [Step::OnTheWay, Step::Delivered, Step::Collected];
+
 impl Visit {
-    fn new(me: Me, job: jobs::Model) -> Visit {
+    fn new(me: Me, job: jobs::Model, tr: Tr, retailer: Option<&str>) -> Visit {
+        let visit = VisitRow::new(job, &tr, retailer);
+        let done = |step: Step| match step {
+            // Setting off is behind the crew once either unit has changed hands.
+            Step::OnTheWay => visit.on_the_way || visit.delivered || visit.collected,
+            Step::Delivered => visit.delivered,
+            Step::Collected => visit.collected,
+        };
+        let current = STEPS
+            .iter()
+            .copied()
+            .find(|s| !done(*s))
+            .filter(|_| visit.open);
+        let step_n = current
+            .and_then(|c| STEPS.iter().position(|s| *s == c))
+            .map(|i| i + 1)
+            .unwrap_or(STEPS.len());
+        let progress = STEPS
+            .iter()
+            .map(|s| {
+                if Some(*s) == current {
+                    "current"
+                } else if done(*s) {
+                    "done"
+                } else {
+                    ""
+                }
+            })
+            .collect();
+        let serial_flag = tr.targs(
+            "crew-serial-flag",
+            &[
+                (
+                    "collected",
+                    &visit.collected_serial as &dyn std::fmt::Display,
+                ),
+                ("expected", &visit.collect_serial),
+            ],
+        );
         Visit {
+            langs: Lang::ALL,
             me,
-            visit: VisitRow::from(job),
+            visit,
             notice: None,
             errors_of: "",
             ask_mismatch: false,
-            etas: ETAS.to_vec(),
+            etas: etas(&tr),
             errors: Errors::default(),
             form: VisitForm::default(),
             reasons: Vec::new(),
             photos: Vec::new(),
+            current: current.map(Step::as_str).unwrap_or(""),
+            current_id: current.map(card_id).unwrap_or(""),
+            step_of: tr.targs(
+                "crew-step-of",
+                &[
+                    ("n", &step_n as &dyn std::fmt::Display),
+                    ("total", &STEPS.len()),
+                ],
+            ),
+            progress,
+            serial_flag,
+            tr,
         }
         .with_reasons()
     }
 
     fn with_reasons(mut self) -> Visit {
+        let tr = self.tr;
         self.reasons = REASONS
             .iter()
-            .map(|(v, l)| (*v, *l, self.form.reason == *v))
+            .map(|r| {
+                (
+                    r.as_str(),
+                    tr.code("failure-reason", r.as_str()),
+                    self.form.reason == r.as_str(),
+                )
+            })
             .collect();
         self
     }
 }
 
-/// The choices of the *on the way* estimate: minutes, label.
-pub const ETAS: [(&str, &str); 7] = [
-    ("", "No estimate"),
-    ("15", "about 15 minutes"),
-    ("30", "about 30 minutes"),
-    ("45", "about 45 minutes"),
-    ("60", "about 1 hour"),
-    ("90", "about 1½ hours"),
-    ("120", "about 2 hours"),
-];
+/// The choices of the *on the way* estimate, in minutes (empty: no estimate).
+pub const ETAS: [&str; 7] = ["", "15", "30", "45", "60", "90", "120"];
+
+/// The estimates with their labels.
+fn etas(tr: &Tr) -> Vec<(&'static str, String)> {
+    ETAS.iter()
+        .map(|m| {
+            let label = match *m {
+                "" => tr.t("crew-eta-none"),
+                "60" => tr.t("crew-eta-hour"),
+                "90" => tr.t("crew-eta-hour-half"),
+                "120" => tr.ta("crew-eta-hours", "hours", 2),
+                m => tr.ta("crew-eta-minutes", "minutes", m),
+            };
+            (*m, label)
+        })
+        .collect()
+}
 
 /// The job if it is on the member's crew.
 pub async fn job_of_crew(
@@ -121,6 +204,15 @@ fn step_of(s: &str) -> Option<Step> {
     }
 }
 
+/// The id of a step's card on the page.
+fn card_id(step: Step) -> &'static str {
+    match step {
+        Step::OnTheWay => "on-the-way",
+        Step::Delivered => "delivered",
+        Step::Collected => "collected",
+    }
+}
+
 pub fn step_param(step: Step) -> &'static str {
     match step {
         Step::OnTheWay => "on-the-way",
@@ -130,29 +222,60 @@ pub fn step_param(step: Step) -> &'static str {
 }
 
 /// The confirmation after a redirect (what was saved, or that nothing changed).
-fn notice(query: &VisitQuery, job: &jobs::Model) -> Option<String> {
+fn notice(tr: &Tr, query: &VisitQuery, job: &jobs::Model) -> Option<String> {
     if let Some(step) = step_of(&query.again) {
-        return Some(step_message(step, false, job));
+        return Some(step_notice(tr, step, false, job));
     }
     match query.saved.as_str() {
-        "delivered" => Some("Saved: delivered and collected.".to_owned()),
-        "failed" => Some(failure_notice(job)),
-        other => step_of(other).map(|step| step_message(step, true, job)),
+        "delivered" => Some(tr.t("crew-saved-both")),
+        "failed" => Some(failure_notice(tr, job)),
+        other => step_of(other).map(|step| step_notice(tr, step, true, job)),
     }
 }
 
-/// What a failed attempt led to: a revisit (the job is scheduled again, on its new day) or the
-/// dispatcher's turn.
-fn failure_notice(job: &jobs::Model) -> String {
+/// What recording `step` did to `job` (as it is now), in the reader's words (the page's
+/// counterpart of [`crate::app::visits::step_message`]).
+pub fn step_notice(tr: &Tr, step: Step, recorded: bool, job: &jobs::Model) -> String {
+    let again = |plain: &str, with_time: &str, at: Option<chrono::DateTime<chrono::Utc>>| match at {
+        Some(at) => tr.ta(with_time, "at", tr.time(at)),
+        None => tr.t(plain),
+    };
+    let completed = job.status == JobStatus::Completed;
+    match (step, recorded) {
+        (Step::OnTheWay, true) => tr.t("crew-saved-on-the-way"),
+        (Step::OnTheWay, false) => again(
+            "crew-again-on-the-way",
+            "crew-again-on-the-way-at",
+            job.on_the_way_at,
+        ),
+        (Step::Delivered, false) => again(
+            "crew-again-delivered",
+            "crew-again-delivered-at",
+            job.delivered_at,
+        ),
+        (Step::Collected, false) => again(
+            "crew-again-collected",
+            "crew-again-collected-at",
+            job.collected_at,
+        ),
+        (Step::Delivered, true) if completed => tr.t("crew-saved-delivered-done"),
+        (Step::Collected, true) if completed => tr.t("crew-saved-collected-done"),
+        (Step::Delivered, true) => tr.t("crew-saved-delivered"),
+        (Step::Collected, true) => tr.t("crew-saved-collected"),
+    }
+}
+
+/// What a failed attempt led to: a revisit (the job is scheduled again, on its new day, in
+/// local time) or the dispatcher's turn.
+fn failure_notice(tr: &Tr, job: &jobs::Model) -> String {
     if job.status == JobStatus::Scheduled {
-        format!(
-            "Saved: failed attempt. The visit is rescheduled to {}, {}–{} UTC.",
-            job.window_start.format("%A %Y-%m-%d"),
-            job.window_start.format("%H:%M"),
-            job.window_end.format("%H:%M"),
+        tr.ta(
+            "crew-saved-failed-revisit",
+            "window",
+            tr.window(job.window_start, job.window_end),
         )
     } else {
-        "Saved: failed attempt. The dispatcher will reschedule.".to_owned()
+        tr.t("crew-saved-failed-dispatcher")
     }
 }
 
@@ -164,15 +287,45 @@ pub async fn visit(
     query: web::Query<VisitQuery>,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
+    let tr = signed.tr;
     let Some(job) = job_of_crew(db, &signed, path).await? else {
-        return not_found();
+        return not_found(&tr);
     };
     let photos = job_photos::of_job(db, job.id).await?;
     let job_again = job.clone();
-    let mut page = Visit::new(me_of(db, &signed).await?, job);
-    page.photos = photos.into_iter().map(PhotoRow::from).collect();
-    page.notice = notice(&query, &job_again);
-    render(&page)
+    let page = visit_page(db, &signed, job).await?;
+    let mut page = page;
+    page.photos = photos.into_iter().map(|p| PhotoRow::new(p, &tr)).collect();
+    page.notice = notice(&tr, &query, &job_again);
+    with_script(render(&page)?)
+}
+
+/// The visit page of `job` for the signed-in member.
+async fn visit_page(
+    db: &DatabaseConnection,
+    signed: &Signed,
+    job: jobs::Model,
+) -> Result<Visit, Problem> {
+    let retailers = retailer_names(db, signed, std::slice::from_ref(&job)).await?;
+    let retailer = retailers.get(&job.retailer_id).map(String::as_str);
+    Ok(Visit::new(
+        me_of(db, signed).await?,
+        job.clone(),
+        signed.tr,
+        retailer,
+    ))
+}
+
+/// The visit page's CSP: the strict one, plus our own script (barcode scanning).
+pub const VISIT_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+    script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+fn with_script(mut res: HttpResponse) -> Result<HttpResponse, Problem> {
+    res.headers_mut().insert(
+        actix_web::http::header::CONTENT_SECURITY_POLICY,
+        actix_web::http::header::HeaderValue::from_static(VISIT_CSP),
+    );
+    Ok(res)
 }
 
 /// Why a form of the visit page was refused, as the page shows it.
@@ -202,19 +355,22 @@ impl Refusal {
     }
 
     /// Input that did not pass the checks (422).
-    pub fn invalid(e: crate::app::Invalid) -> Refusal {
-        Refusal::form(StatusCode::UNPROCESSABLE_ENTITY, Errors::of_invalid(e))
+    pub fn invalid(tr: &Tr, e: crate::app::Invalid) -> Refusal {
+        Refusal::form(StatusCode::UNPROCESSABLE_ENTITY, Errors::of_invalid(tr, e))
     }
 
     /// A collected serial that is not the case's, not confirmed: the question, with the box
     /// to confirm it (422).
-    pub fn mismatch(m: &UnconfirmedMismatch) -> Refusal {
-        let mut errors = Errors::of_fields([("collected_serial".to_owned(), mismatch_advice(m))]);
-        errors.general = Some(
-            "The serial you entered is not the one the case names. Check the unit again; if it \
-             really is this serial, tick the box to record it (it will be flagged)."
-                .to_owned(),
+    pub fn mismatch(tr: &Tr, m: &UnconfirmedMismatch) -> Refusal {
+        let advice = tr.targs(
+            "crew-mismatch-field",
+            &[
+                ("collected", &m.collected as &dyn std::fmt::Display),
+                ("expected", &m.expected),
+            ],
         );
+        let mut errors = Errors::of_fields(tr, [("collected_serial".to_owned(), advice)]);
+        errors.general = Some(tr.t("crew-mismatch"));
         Refusal::Form {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             errors,
@@ -224,7 +380,8 @@ impl Refusal {
 
     /// What the page shows for a step, completion or failed attempt that was not recorded; a
     /// failure of ours is an error (`Err`), not a form error.
-    pub fn of_step(e: StepError) -> Result<Refusal, Problem> {
+    pub fn of_step(tr: &Tr, e: StepError) -> Result<Refusal, Problem> {
+        let conflict = |key: &str| Refusal::form(StatusCode::CONFLICT, Errors::general(tr.t(key)));
         Ok(match e {
             StepError::NotFound => Refusal::NotFound,
             StepError::Refused {
@@ -232,16 +389,18 @@ impl Refusal {
                 ..
             } => Refusal::AlreadyCompleted,
             StepError::Refused {
-                reason: TransitionError::PartlyRecorded | TransitionError::Cancelled,
+                reason: TransitionError::PartlyRecorded,
                 ..
-            }
-            | StepError::Busy(_) => {
-                Refusal::form(StatusCode::CONFLICT, Errors::general(e.to_string()))
-            }
-            StepError::SerialMismatch(m) => Refusal::mismatch(&m),
+            } => conflict("crew-refused-partly"),
+            StepError::Refused {
+                reason: TransitionError::Cancelled,
+                ..
+            } => conflict("crew-refused-cancelled"),
+            StepError::Busy(_) => conflict("crew-refused-busy"),
+            StepError::SerialMismatch(m) => Refusal::mismatch(tr, &m),
             StepError::Db(e) if crate::app::unstorable(&e) => Refusal::form(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Errors::general("text must not contain NUL characters"),
+                Errors::general(tr.t("text-nul")),
             ),
             StepError::Db(e) => return Err(e.into()),
         })
@@ -257,16 +416,17 @@ pub async fn visit_again(
     form: VisitForm,
     refusal: Refusal,
 ) -> Result<HttpResponse, Problem> {
+    let tr = signed.tr;
     let Some(job) = job_of_crew(db, signed, super::super::PathId(Some(id))).await? else {
-        return not_found();
+        return not_found(&tr);
     };
-    let mut page = Visit::new(me_of(db, signed).await?, job);
+    let mut page = visit_page(db, signed, job).await?;
     page.form = form;
     page = page.with_reasons();
     let status = match refusal {
-        Refusal::NotFound => return not_found(),
+        Refusal::NotFound => return not_found(&tr),
         Refusal::AlreadyCompleted => {
-            page.notice = Some("This visit is already completed: nothing was changed.".to_owned());
+            page.notice = Some(tr.t("crew-already-completed"));
             StatusCode::CONFLICT
         }
         Refusal::Form {
@@ -280,5 +440,5 @@ pub async fn visit_again(
             status
         }
     };
-    render_status(status, &page)
+    with_script(render_status(status, &page)?)
 }

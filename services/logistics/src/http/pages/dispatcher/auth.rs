@@ -2,16 +2,18 @@
 //! `dispatcher_sessions`. The session cookie is `kummerer_dispatch_session` (`HttpOnly`,
 //! `SameSite=Strict`, `Secure`, `Path=/dispatch`, 10 h).
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kummerer_service::Problem;
-use kummerer_web::signin::{Accounts, Credentials, NewSession, Site};
+use kummerer_web::i18n::{Lang, Tr};
+use kummerer_web::signin::{Accounts, Credentials, NewSession, SignInNote, Site};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::{SignIn, message_page};
 use crate::db::{dispatcher_sessions, dispatchers};
+use crate::http::pages::i18n;
 
 pub const COOKIE: &str = "kummerer_dispatch_session";
 /// How long a dispatcher's session lasts (a working day at the desk).
@@ -90,17 +92,35 @@ impl Accounts for DispatcherAccounts {
 
     fn sign_in_form(email: &str, message: Option<String>) -> Result<HttpResponse, Problem> {
         super::render(&SignIn {
+            tr: Tr::new(&i18n::CATALOG, Lang::default(), i18n::DEFAULT_TZ),
             email: email.to_owned(),
             message,
         })
     }
 
-    fn forbidden() -> Result<HttpResponse, Problem> {
-        message_page(
-            StatusCode::FORBIDDEN,
-            "Form expired",
-            "This form was not sent from your open dispatch page (or your session changed). Go \
-             back, reload the page and send it again.",
-        )
+    fn sign_in_form_for(
+        req: &HttpRequest,
+        email: &str,
+        note: Option<SignInNote>,
+    ) -> Result<HttpResponse, Problem> {
+        crate::http::pages::crew::auth::sign_in_page(req, email, note, "dispatch")
     }
+
+    fn forbidden() -> Result<HttpResponse, Problem> {
+        forbidden(&Tr::new(&i18n::CATALOG, Lang::default(), i18n::DEFAULT_TZ))
+    }
+
+    fn forbidden_for(req: &HttpRequest) -> Result<HttpResponse, Problem> {
+        forbidden(&i18n::anonymous(req))
+    }
+}
+
+/// 403: the form did not come from the open dispatch page.
+pub fn forbidden(tr: &Tr) -> Result<HttpResponse, Problem> {
+    message_page(
+        tr,
+        StatusCode::FORBIDDEN,
+        &tr.t("form-expired"),
+        &tr.t("form-expired-text"),
+    )
 }

@@ -18,6 +18,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use kummerer_service::Problem;
 use kummerer_web::doors::{Access, Doors, DoorsExt};
+use kummerer_web::i18n::{Lang, Tr};
 use kummerer_web::signin::PageConfig;
 use uuid::Uuid;
 
@@ -40,6 +41,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, config: PageConfig, doors: &Doors) {
         .app_data(web::FormConfig::default().limit(16 * 1024))
         .door(&d, get.clone(), "", signed, pages::board)
         .door(&d, get.clone(), "/dispatch.css", Access::Open, css)
+        .door(&d, post.clone(), "/language", signed, pages::language)
         .door(&d, get.clone(), "/crews/{id}", signed, pages::crew)
         .door(&d, get, "/jobs/{id}", signed, pages::job)
         .door(&d, post.clone(), "/jobs/{id}/assign", signed, pages::assign)
@@ -59,22 +61,26 @@ async fn css() -> HttpResponse {
     kummerer_web::stylesheet(CSS)
 }
 
-pub fn message_page(status: StatusCode, title: &str, text: &str) -> Result<HttpResponse, Problem> {
+/// A page with a title and a text (both already in the reader's language).
+pub fn message_page(
+    tr: &Tr,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+) -> Result<HttpResponse, Problem> {
     render_status(
         status,
         &Message {
+            tr: *tr,
             title: title.to_owned(),
             text: text.to_owned(),
         },
     )
 }
 
-pub fn not_found(what: &str) -> Result<HttpResponse, Problem> {
-    message_page(
-        StatusCode::NOT_FOUND,
-        "Not found",
-        &format!("There is no such {what} at your carrier."),
-    )
+/// The 404 page; `text` is the key of what is not found (`dispatch-not-found-job`, …).
+pub fn not_found(tr: &Tr, text: &str) -> Result<HttpResponse, Problem> {
+    message_page(tr, StatusCode::NOT_FOUND, &tr.t("not-found"), &tr.t(text))
 }
 
 // --- templates ----------------------------------------------------------------------------------
@@ -85,6 +91,10 @@ pub struct Me {
     pub name: String,
     pub carrier: String,
     pub csrf: String,
+    /// The dispatcher's language and time zone.
+    pub tr: Tr,
+    /// The languages of the switch.
+    pub langs: [Lang; 2],
 }
 
 /// A job in a table of the board or of a crew's day.
@@ -97,6 +107,7 @@ pub struct JobRow {
     pub place: String,
     pub deliver: String,
     pub status: String,
+    pub status_label: String,
     /// Who must act next and by when (`holder · due`), empty once completed.
     pub due: String,
     /// The wait that ran out, if one did (`window_passed`, …).
@@ -108,7 +119,8 @@ pub struct JobRow {
 pub struct CrewBlock {
     pub id: Uuid,
     pub name: String,
-    pub capacity: i32,
+    /// `3 / 5 visits`.
+    pub load: String,
     pub active: bool,
     pub jobs: Vec<JobRow>,
 }
@@ -116,10 +128,14 @@ pub struct CrewBlock {
 #[derive(Template)]
 #[template(path = "dispatch/board.html")]
 pub struct Board {
+    pub tr: Tr,
     pub me: Me,
     pub date: String,
+    pub date_text: String,
     pub prev: String,
+    pub prev_text: String,
     pub next: String,
+    pub next_text: String,
     pub crews: Vec<CrewBlock>,
     pub unassigned: Vec<JobRow>,
     /// Every overdue job of the carrier, of any day, at the top of the board.
@@ -129,11 +145,13 @@ pub struct Board {
 #[derive(Template)]
 #[template(path = "dispatch/crew.html")]
 pub struct CrewDay {
+    pub tr: Tr,
     pub me: Me,
     pub date: String,
+    pub date_text: String,
     pub name: String,
-    pub capacity: i32,
-    pub regions: String,
+    /// `3 / 5 visits · regions 10, 12`.
+    pub hint: String,
     pub active: bool,
     pub jobs: Vec<JobRow>,
 }
@@ -146,9 +164,12 @@ pub struct JobDetail {
     pub status: String,
     pub attempts: i32,
     pub completed: bool,
+    /// The visit day (`YYYY-MM-DD`, as the board's links name it) and in words.
     pub date: String,
+    pub date_text: String,
+    /// The window's local day and times for the reschedule form (`YYYY-MM-DD`, `HH:MM`).
+    pub local_date: String,
     pub window: String,
-    /// The window's times for the reschedule form (`HH:MM`, UTC).
     pub start: String,
     pub end: String,
     pub position: Option<i32>,
@@ -178,6 +199,7 @@ pub struct HistoryRow {
 #[derive(Template)]
 #[template(path = "dispatch/job.html")]
 pub struct JobPage {
+    pub tr: Tr,
     pub me: Me,
     pub job: JobDetail,
     pub crew_name: String,
@@ -190,6 +212,7 @@ pub struct JobPage {
 #[derive(Template)]
 #[template(path = "dispatch/sign_in.html")]
 pub struct SignIn {
+    pub tr: Tr,
     pub email: String,
     pub message: Option<String>,
 }
@@ -197,6 +220,7 @@ pub struct SignIn {
 #[derive(Template)]
 #[template(path = "dispatch/message.html")]
 pub struct Message {
+    pub tr: Tr,
     pub title: String,
     pub text: String,
 }

@@ -11,6 +11,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use kummerer_contracts::ids::{CarrierId, CrewId, JobId};
 use kummerer_service::Problem;
+use kummerer_web::i18n::{Lang, Tr};
 use kummerer_web::see_other;
 use kummerer_web::signin::{self, Signed};
 use sea_orm::DatabaseConnection;
@@ -26,11 +27,12 @@ use crate::app::Invalid;
 use crate::app::dispatch::{self as app, DispatchError};
 use crate::db::{self, dispatch, dispatchers};
 use crate::domain::JobStatus;
+use crate::http::pages::i18n;
 use crate::http::view::{DispatchDay, JobView};
 
 type Dispatcher = Signed<dispatchers::Model>;
 
-async fn me_of(db: &DatabaseConnection, s: &Dispatcher) -> Result<Me, Problem> {
+async fn me_of(req: &HttpRequest, db: &DatabaseConnection, s: &Dispatcher) -> Result<Me, Problem> {
     let carrier = crate::db::carriers::find(db, s.account.carrier_id)
         .await?
         .map(|c| c.name)
@@ -39,7 +41,18 @@ async fn me_of(db: &DatabaseConnection, s: &Dispatcher) -> Result<Me, Problem> {
         name: s.account.name.clone(),
         carrier,
         csrf: s.csrf.clone(),
+        tr: tr_of(req, db, s).await?,
+        langs: Lang::ALL,
     })
+}
+
+/// The dispatcher's language and time zone.
+pub async fn tr_of(
+    req: &HttpRequest,
+    db: &DatabaseConnection,
+    s: &Dispatcher,
+) -> Result<Tr, Problem> {
+    Ok(i18n::of_dispatcher(req, db, s.account.id).await?)
 }
 
 /// The signed-in dispatcher with the page header, as an extractor: without a live session the
@@ -66,7 +79,7 @@ impl FromRequest for SignedDispatcher {
                 )
                 .into());
             };
-            let me = me_of(db.get_ref(), &s).await?;
+            let me = me_of(&req, db.get_ref(), &s).await?;
             Ok(SignedDispatcher(s, me))
         })
     }
@@ -76,25 +89,29 @@ fn carrier_of(s: &Dispatcher) -> CarrierId {
     CarrierId(s.account.carrier_id)
 }
 
-fn row(j: &JobView) -> JobRow {
+fn row(j: &JobView, tr: &Tr) -> JobRow {
     JobRow {
         id: j.id,
         position: j.position.map(|p| p.to_string()).unwrap_or_default(),
-        window: window_text(j.window.start, j.window.end),
+        window: window_text(tr, j.window.start, j.window.end),
         customer: j.address.name.clone(),
         place: format!("{} {}", j.address.postcode, j.address.city),
         deliver: j.deliver_name.clone(),
         status: j.status.clone(),
+        status_label: tr.code("job-status", &j.status),
         due: match (&j.holder, j.due_at) {
-            (Some(holder), Some(at)) => format!("{holder} · {}", at.format("%Y-%m-%d %H:%M")),
+            (Some(holder), Some(at)) => {
+                format!("{} · {}", tr.code("holder", holder), tr.datetime(at))
+            }
             _ => String::new(),
         },
         overdue: j.overdue.clone(),
     }
 }
 
-fn window_text(start: DateTime<Utc>, end: DateTime<Utc>) -> String {
-    format!("{}–{}", start.format("%H:%M"), end.format("%H:%M"))
+/// A window's times in the reader's zone (the day is the table's).
+fn window_text(tr: &Tr, start: DateTime<Utc>, end: DateTime<Utc>) -> String {
+    format!("{}–{}", tr.time(start), tr.time(end))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,9 +121,11 @@ pub struct DayQuery {
     pub done: String,
 }
 
-/// The day of `?date=YYYY-MM-DD`; today (UTC) when there is none or it is no date.
-fn day_of(q: &DayQuery) -> NaiveDate {
-    NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d").unwrap_or_else(|_| Utc::now().date_naive())
+/// The day of `?date=YYYY-MM-DD`; today (the dispatcher's local day) when there is none or it
+/// is no date.
+fn day_of(q: &DayQuery, tr: &Tr) -> NaiveDate {
+    NaiveDate::parse_from_str(q.date.trim(), "%Y-%m-%d")
+        .unwrap_or_else(|_| Utc::now().with_timezone(&tr.tz).date_naive())
 }
 
 /// `GET /dispatch?date=YYYY-MM-DD`: every crew of the carrier with its jobs of the day in order,
@@ -116,10 +135,11 @@ pub async fn board(
     db: web::Data<DatabaseConnection>,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, Problem> {
-    let date = day_of(&query);
+    let tr = me.tr;
+    let date = day_of(&query, &tr);
     let day = match app::board(db.get_ref(), carrier_of(&s), date).await {
         Ok(board) => DispatchDay::from(board),
-        Err(DispatchError::NotFound(what)) => return not_found(what),
+        Err(DispatchError::NotFound(_)) => return not_found(&tr, "dispatch-not-found-crew"),
         // The database away: 503 with Retry-After (a page saying so), not a 500.
         Err(DispatchError::Db(e)) => return Err(e.into()),
         Err(e) => return Err(Problem::internal(e)),
@@ -132,27 +152,42 @@ pub async fn board(
     )
     .await?
     .into_iter()
-    .map(|j| row(&JobView::new(j, None)))
+    .map(|j| row(&JobView::new(j, None), &tr))
     .collect();
     let around = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    let around_text = |d: Option<NaiveDate>| d.map(|d| tr.naive_date(d)).unwrap_or_default();
+    let (prev, next) = (
+        date.checked_sub_days(Days::new(1)),
+        date.checked_add_days(Days::new(1)),
+    );
     render(&Board {
+        tr,
         overdue,
         me,
         date: date.to_string(),
-        prev: around(date.checked_sub_days(Days::new(1))),
-        next: around(date.checked_add_days(Days::new(1))),
+        date_text: tr.naive_date(date),
+        prev: around(prev),
+        prev_text: around_text(prev),
+        next: around(next),
+        next_text: around_text(next),
         crews: day
             .crews
             .iter()
             .map(|c| CrewBlock {
                 id: c.crew.id,
                 name: c.crew.name.clone(),
-                capacity: c.crew.visits_per_day,
+                load: tr.targs(
+                    "dispatch-visits-load",
+                    &[
+                        ("count", &c.jobs.len() as &dyn std::fmt::Display),
+                        ("capacity", &c.crew.visits_per_day),
+                    ],
+                ),
                 active: c.crew.active,
-                jobs: c.jobs.iter().map(row).collect(),
+                jobs: c.jobs.iter().map(|j| row(j, &tr)).collect(),
             })
             .collect(),
-        unassigned: day.unassigned.iter().map(row).collect(),
+        unassigned: day.unassigned.iter().map(|j| row(j, &tr)).collect(),
     })
 }
 
@@ -163,24 +198,34 @@ pub async fn crew(
     path: PathId<CrewId>,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, Problem> {
+    let tr = me.tr;
     let PathId(Some(id)) = path else {
-        return not_found("crew");
+        return not_found(&tr, "dispatch-not-found-crew");
     };
     let Some(crew) = dispatch::find_crew_of(db.get_ref(), s.account.carrier_id, id.0).await? else {
-        return not_found("crew");
+        return not_found(&tr, "dispatch-not-found-crew");
     };
-    let date = day_of(&query);
-    let jobs = dispatch::crew_day(db.get_ref(), id.0, date)
+    let date = day_of(&query, &tr);
+    let jobs: Vec<JobRow> = dispatch::crew_day(db.get_ref(), id.0, date)
         .await?
         .into_iter()
-        .map(|j| row(&JobView::new(j, None)))
+        .map(|j| row(&JobView::new(j, None), &tr))
         .collect();
+    let regions = crew.home_postcode_prefixes.join(", ");
     render(&CrewDay {
+        tr,
         me,
         date: date.to_string(),
+        date_text: tr.naive_date(date),
         name: crew.name,
-        capacity: crew.visits_per_day,
-        regions: crew.home_postcode_prefixes.join(", "),
+        hint: tr.targs(
+            "dispatch-crew-hint",
+            &[
+                ("count", &jobs.len() as &dyn std::fmt::Display),
+                ("capacity", &crew.visits_per_day),
+                ("regions", &regions),
+            ],
+        ),
         active: crew.active,
         jobs,
     })
@@ -196,16 +241,17 @@ async fn job_page(
     notice: Option<String>,
     errors: Errors,
 ) -> Result<HttpResponse, Problem> {
+    let tr = me.tr;
     let carrier_id = s.account.carrier_id;
     let Some(job) = app::visible_job(db, carrier_of(s), id).await? else {
-        return not_found("job");
+        return not_found(&tr, "dispatch-not-found-job");
     };
     let crews = dispatch::crews_of(db, carrier_id).await?;
     let crew_name = crews
         .iter()
         .find(|c| Some(c.id) == job.crew_id)
         .map(|c| c.name.clone())
-        .unwrap_or_else(|| "unassigned".to_owned());
+        .unwrap_or_else(|| tr.t("dispatch-unassigned-crew"));
     let options: Vec<CrewOption> = crews
         .iter()
         .filter(|c| c.active && Some(c.id) != job.crew_id)
@@ -220,7 +266,7 @@ async fn job_page(
         .await?
         .into_iter()
         .map(|e| HistoryRow {
-            at: e.occurred_at.format("%Y-%m-%d %H:%M").to_string(),
+            at: tr.datetime(e.occurred_at),
             reason: e.details["reason"].as_str().unwrap_or_default().to_owned(),
             kind: e.kind,
         })
@@ -233,19 +279,32 @@ async fn job_page(
         attempts: job.attempts,
         completed,
         date: dispatch::day_of(&job).to_string(),
-        window: window_text(job.window_start, job.window_end),
-        start: job.window_start.format("%H:%M").to_string(),
-        end: job.window_end.format("%H:%M").to_string(),
+        date_text: tr.naive_date(dispatch::day_of(&job)),
+        local_date: job
+            .window_start
+            .with_timezone(&tr.tz)
+            .date_naive()
+            .to_string(),
+        window: tr.window(job.window_start, job.window_end),
+        start: tr.time(job.window_start),
+        end: tr.time(job.window_end),
         position: job.position,
         street: job.address_street,
         place: format!("{} {}", job.address_postcode, job.address_city),
         phone: job.address_phone,
         deliver: format!("{} ({})", job.deliver_name, job.deliver_sku),
-        collect: format!("{}, serial {}", job.collect_sku, job.collect_serial),
+        collect: tr.targs(
+            "dispatch-collect-serial",
+            &[
+                ("sku", &job.collect_sku as &dyn std::fmt::Display),
+                ("serial", &job.collect_serial),
+            ],
+        ),
     };
     render_status(
         status,
         &JobPage {
+            tr,
             me,
             job: detail,
             crew_name,
@@ -264,12 +323,13 @@ pub async fn job(
     path: PathId<JobId>,
     query: web::Query<DayQuery>,
 ) -> Result<HttpResponse, Problem> {
+    let tr = me.tr;
     let PathId(Some(id)) = path else {
-        return not_found("job");
+        return not_found(&tr, "dispatch-not-found-job");
     };
     let notice = match query.done.as_str() {
-        "reassigned" => Some("Reassigned.".to_owned()),
-        "rescheduled" => Some("Rescheduled: the retailer learns the new window.".to_owned()),
+        "reassigned" => Some(tr.t("dispatch-reassigned")),
+        "rescheduled" => Some(tr.t("dispatch-rescheduled")),
         _ => None,
     };
     job_page(
@@ -287,31 +347,54 @@ pub async fn job(
 /// What a refused action shows: the 404 page, or the job's page with the form's errors (a
 /// failure of ours stays an error).
 async fn refused(
+    req: &HttpRequest,
     db: &DatabaseConnection,
     s: &Dispatcher,
     id: JobId,
     e: DispatchError,
 ) -> Result<HttpResponse, Problem> {
+    let me = me_of(req, db, s).await?;
+    let tr = me.tr;
+    let general = |key: &str| Errors::general(tr.t(key));
     let (status, errors) = match e {
-        DispatchError::NotFound(_) => return not_found("job or crew"),
-        DispatchError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, Errors::of_invalid(i)),
-        DispatchError::OutsideRegions(_) => (
+        DispatchError::NotFound(_) => return not_found(&tr, "dispatch-not-found-job"),
+        DispatchError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, Errors::of_invalid(&tr, i)),
+        DispatchError::OutsideRegions(prefixes) => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            Errors::general(e.to_string()),
+            Errors::general(tr.ta("dispatch-refused-outside", "prefixes", prefixes.join(", "))),
         ),
-        DispatchError::AlreadyCompleted(_)
-        | DispatchError::CrewInactive(_)
-        | DispatchError::CrewFull { .. }
-        | DispatchError::CrewNameTaken(_)
-        | DispatchError::Busy(_)
-        | DispatchError::Cancelled(_) => (StatusCode::CONFLICT, Errors::general(e.to_string())),
-        DispatchError::Db(e) if crate::app::unstorable(&e) => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Errors::general("text must not contain NUL characters"),
+        DispatchError::AlreadyCompleted(_) => {
+            (StatusCode::CONFLICT, general("dispatch-refused-completed"))
+        }
+        DispatchError::CrewInactive(_) => {
+            (StatusCode::CONFLICT, general("dispatch-refused-inactive"))
+        }
+        DispatchError::CrewFull {
+            visits_per_day,
+            date,
+            ..
+        } => (
+            StatusCode::CONFLICT,
+            Errors::general(tr.targs(
+                "dispatch-refused-full",
+                &[
+                    ("count", &visits_per_day as &dyn std::fmt::Display),
+                    ("date", &tr.naive_date(date)),
+                ],
+            )),
         ),
+        DispatchError::CrewNameTaken(_) => {
+            (StatusCode::CONFLICT, general("dispatch-refused-name-taken"))
+        }
+        DispatchError::Busy(_) => (StatusCode::CONFLICT, general("dispatch-refused-busy")),
+        DispatchError::Cancelled(_) => {
+            (StatusCode::CONFLICT, general("dispatch-refused-cancelled"))
+        }
+        DispatchError::Db(e) if crate::app::unstorable(&e) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, general("text-nul"))
+        }
         DispatchError::Db(e) => return Err(e.into()),
     };
-    let me = me_of(db, s).await?;
     job_page(db, s, me, id, status, None, errors).await
 }
 
@@ -329,7 +412,10 @@ async fn guarded(
     };
     match path {
         PathId(Some(id)) => Ok(Ok((s, id))),
-        PathId(None) => Ok(Err(not_found("job")?)),
+        PathId(None) => {
+            let tr = tr_of(req, db, &s).await?;
+            Ok(Err(not_found(&tr, "dispatch-not-found-job")?))
+        }
     }
 }
 
@@ -355,7 +441,7 @@ pub async fn assign(
     };
     let Ok(crew_id) = form.crew_id.trim().parse::<CrewId>() else {
         let e = Invalid::field("crew_id", "choose a crew");
-        return refused(db, &s, id, e.into()).await;
+        return refused(&req, db, &s, id, e.into()).await;
     };
     match app::reassign(db, carrier_of(&s), id, crew_id, &form.reason).await {
         Ok(_) => {
@@ -363,7 +449,7 @@ pub async fn assign(
                 "job reassigned at the dispatcher's page");
             Ok(see_other(&format!("/dispatch/jobs/{id}?done=reassigned")))
         }
-        Err(e) => refused(db, &s, id, e).await,
+        Err(e) => refused(&req, db, &s, id, e).await,
     }
 }
 
@@ -378,31 +464,33 @@ pub struct RescheduleForm {
 }
 
 impl RescheduleForm {
-    /// The window the form names (UTC), or the fields that are no date or time.
-    fn window(&self) -> Result<(DateTime<Utc>, DateTime<Utc>), Invalid> {
+    /// The window the form names, typed in the dispatcher's local time, as UTC; or the fields
+    /// that are no date or time (or a time the clocks skip that day).
+    fn window(&self, tr: &Tr) -> Result<(DateTime<Utc>, DateTime<Utc>), Invalid> {
         let mut errors = Vec::new();
         let date = NaiveDate::parse_from_str(self.date.trim(), "%Y-%m-%d").ok();
         if date.is_none() {
-            errors.push(("date", "enter a day"));
+            errors.push(("date", tr.t("invalid-date")));
         }
-        let time = |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M").ok();
-        let (start, end) = (time(&self.start), time(&self.end));
+        let at = |time: &str| {
+            NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
+            tr.parse_local(self.date.trim(), time)
+        };
+        let (start, end) = (at(&self.start), at(&self.end));
         if start.is_none() {
-            errors.push(("window_start", "enter a time (HH:MM)"));
+            errors.push(("window_start", tr.t("invalid-window-start")));
         }
         if end.is_none() {
-            errors.push(("window_end", "enter a time (HH:MM)"));
+            errors.push(("window_end", tr.t("invalid-window-end")));
         }
         match (date, start, end) {
-            (Some(d), Some(s), Some(e)) if errors.is_empty() => {
-                Ok((d.and_time(s).and_utc(), d.and_time(e).and_utc()))
-            }
+            (Some(_), Some(s), Some(e)) if errors.is_empty() => Ok((s, e)),
             _ => Err(Invalid(
                 errors
                     .into_iter()
                     .map(|(field, message)| kummerer_service::problem::FieldError {
                         field: field.into(),
-                        message: message.into(),
+                        message,
                     })
                     .collect(),
             )),
@@ -422,9 +510,10 @@ pub async fn reschedule(
         Ok(guarded) => guarded,
         Err(res) => return Ok(res),
     };
-    let window = match form.window() {
+    let tr = tr_of(&req, db, &s).await?;
+    let window = match form.window(&tr) {
         Ok(window) => window,
-        Err(e) => return refused(db, &s, id, e.into()).await,
+        Err(e) => return refused(&req, db, &s, id, e.into()).await,
     };
     match app::reschedule(db, carrier_of(&s), id, window, &form.reason).await {
         Ok(_) => {
@@ -432,6 +521,36 @@ pub async fn reschedule(
                 "job rescheduled at the dispatcher's page");
             Ok(see_other(&format!("/dispatch/jobs/{id}?done=rescheduled")))
         }
-        Err(e) => refused(db, &s, id, e).await,
+        Err(e) => refused(&req, db, &s, id, e).await,
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LanguageForm {
+    pub csrf: String,
+    pub lang: String,
+}
+
+/// `POST /dispatch/language {csrf, lang}`: the dispatcher's own language, stored with the
+/// account (and kept in the language cookie); back to the page (303).
+pub async fn language(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    form: web::Form<LanguageForm>,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    let s = match signin::guard_post::<DispatcherAccounts>(&req, db, &form.csrf).await? {
+        Ok(s) => s,
+        Err(res) => return Ok(res),
+    };
+    let back = crate::http::pages::crew::language::back_to(&req, "/dispatch");
+    let Some(lang) = Lang::parse(&form.lang) else {
+        return Ok(see_other(&back));
+    };
+    crate::db::page_prefs::set_dispatcher_lang(db, s.account.id, lang.as_str()).await?;
+    let mut res = see_other(&back);
+    res.add_cookie(&crate::http::pages::crew::auth::lang_cookie(lang))
+        .map_err(Problem::internal)?;
+    Ok(res)
 }

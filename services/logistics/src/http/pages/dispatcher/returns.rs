@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use kummerer_contracts::ids::CarrierId;
 use kummerer_service::Problem;
+use kummerer_web::i18n::Tr;
 use kummerer_web::see_other;
 use kummerer_web::signin;
 use sea_orm::DatabaseConnection;
@@ -34,13 +35,13 @@ pub struct ItemLine {
 }
 
 impl ItemLine {
-    fn new(i: &ReturnItemView, depot: &str) -> Self {
+    fn new(i: &ReturnItemView, depot: &str, tr: &Tr) -> Self {
         ItemLine {
             id: i.id,
             serial: i.serial.clone(),
             product: i.product_name.clone(),
             depot: depot.to_owned(),
-            return_by: i.return_by.format("%Y-%m-%d %H:%M").to_string(),
+            return_by: tr.datetime(i.return_by),
             overdue: i.overdue,
             state: i.state,
             refused: i.withdrawal_refused_at.is_some(),
@@ -52,28 +53,27 @@ pub struct ShipmentBlock {
     pub id: Uuid,
     pub depot: String,
     pub status: String,
-    pub note: String,
+    /// The key of the note on what the shipment waits for.
+    pub note: &'static str,
     pub items: Vec<ItemLine>,
 }
 
-impl From<ShipmentView> for ShipmentBlock {
-    fn from(s: ShipmentView) -> Self {
+impl ShipmentBlock {
+    fn new(s: ShipmentView, tr: &Tr) -> Self {
         let note = match s.status.as_str() {
-            "open" if s.items.iter().any(|i| i.collected) => {
-                "Can leave now with the collected units; the others follow in the next shipment."
-            }
-            "open" => "Leaves once a unit is collected.",
-            "dispatched" => "On its way to the depot.",
-            _ => "Signed for at the depot.",
+            "open" if s.items.iter().any(|i| i.collected) => "dispatch-shipment-open-ready",
+            "open" => "dispatch-shipment-open",
+            "dispatched" => "dispatch-shipment-dispatched",
+            _ => "dispatch-shipment-arrived",
         };
         ShipmentBlock {
             id: s.id,
             status: s.status.clone(),
-            note: note.to_owned(),
+            note,
             items: s
                 .items
                 .iter()
-                .map(|i| ItemLine::new(i, &s.depot.name))
+                .map(|i| ItemLine::new(i, &s.depot.name, tr))
                 .collect(),
             depot: s.depot.name,
         }
@@ -83,6 +83,7 @@ impl From<ShipmentView> for ShipmentBlock {
 #[derive(Template)]
 #[template(path = "dispatch/returns.html")]
 pub struct ReturnsPage {
+    pub tr: Tr,
     pub me: Me,
     pub notice: String,
     pub pool: Vec<ItemLine>,
@@ -102,27 +103,29 @@ pub async fn page(
     query: web::Query<ReturnsQuery>,
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
+    let tr = me.tr;
     let carrier = s.account.carrier_id;
     let pool = returns::pool_of_carrier(db, carrier)
         .await?
         .into_iter()
         .map(|r| {
             let depot = r.item.depot_name.clone();
-            ItemLine::new(&ReturnItemView::new(r, None), &depot)
+            ItemLine::new(&ReturnItemView::new(r, None), &depot, &tr)
         })
         .collect();
     let list = returns::shipments_of_carrier(db, carrier, None).await?;
     let shipments = with_items(db, list)
         .await?
         .into_iter()
-        .map(ShipmentBlock::from)
+        .map(|s| ShipmentBlock::new(s, &tr))
         .collect();
     let notice = if query.taken.is_empty() {
         String::new()
     } else {
-        "Taken: the unit joined your open shipment to its depot.".to_owned()
+        tr.t("dispatch-taken")
     };
     render(&ReturnsPage {
+        tr,
         me,
         notice,
         pool,
@@ -148,15 +151,16 @@ pub async fn take(
         Ok(s) => s,
         Err(res) => return Ok(res),
     };
+    let tr = super::pages::tr_of(&req, db, &s).await?;
     let Ok(id) = path.into_inner().parse::<Uuid>() else {
-        return not_found("return item");
+        return not_found(&tr, "dispatch-not-found-item");
     };
     match take_item(db, CarrierId(s.account.carrier_id), id).await {
         Ok(_) => {
             tracing::info!(dispatcher.id = %s.account.id, item.id = %id, "return item taken from the pool");
             Ok(see_other("/dispatch/returns?taken=1"))
         }
-        Err(TakeError::NotFound) => not_found("return item in your pool"),
+        Err(TakeError::NotFound) => not_found(&tr, "dispatch-not-found-item"),
         Err(TakeError::Db(e)) => Err(e.into()),
     }
 }
