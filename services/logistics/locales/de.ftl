@@ -261,3 +261,14 @@ sign-in-no-email = Gib die E-Mail-Adresse deines Kontos ein.
 sign-in-throttled = Zu viele fehlgeschlagene Anmeldungen aus deinem Netz. Warte ein paar Minuten und versuch es dann noch einmal.
 crew-sign-in-wrong = E-Mail oder Passwort ist falsch. Nach mehreren Fehlversuchen pausiert die Anmeldung eine Weile: Wenn du dir beim Passwort sicher bist, versuch es in { $minutes } Minuten noch einmal oder ruf deine Disposition an.
 dispatch-sign-in-wrong = E-Mail oder Passwort ist falsch. Nach mehreren Fehlversuchen pausiert die Anmeldung eine Weile: Wenn du dir beim Passwort sicher bist, versuch es in { $minutes } Minuten noch einmal oder frag die Verwaltung deines Spediteurs.
+
+## Fotofehler (jeweils mit dem, was zu tun ist)
+photo-error-empty = Das Foto ist leer
+photo-error-too-large = Das Foto ist größer als 5 MiB
+photo-error-declared-type = Der angegebene Typ ist nicht image/jpeg, image/png oder image/webp
+photo-error-not-an-image = Die Datei ist kein JPEG-, PNG- oder WebP-Bild
+photo-error-what-to-do = { $reason }: Wähle ein JPEG-, PNG- oder WebP-Foto mit höchstens 5 MiB.
+crew-both-at-once = Geliefert und abgeholt auf einmal
+crew-replacement-serial-delivered = Seriennummer des Ersatzgeräts (geliefert)
+crew-defective-serial-collected = Seriennummer des defekten Geräts (abgeholt)
+crew-delivered-and-collected = Geliefert und abgeholt

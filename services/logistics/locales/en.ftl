@@ -260,3 +260,14 @@ sign-in-no-email = Enter the e-mail address of your account.
 sign-in-throttled = Too many failed sign-ins from your network. Wait a few minutes, then try again.
 crew-sign-in-wrong = The e-mail or the password is wrong. After repeated failures, sign-in pauses for a while: if you are sure of your password, try again in { $minutes } minutes, or call your dispatcher.
 dispatch-sign-in-wrong = The e-mail or the password is wrong. After repeated failures, sign-in pauses for a while: if you are sure of your password, try again in { $minutes } minutes, or ask your carrier's administrator.
+
+## Photo errors (each followed by what to do)
+photo-error-empty = The photo is empty
+photo-error-too-large = The photo is larger than 5 MiB
+photo-error-declared-type = The declared type is not image/jpeg, image/png or image/webp
+photo-error-not-an-image = The file is not a JPEG, PNG or WebP image
+photo-error-what-to-do = { $reason }: choose a JPEG, PNG or WebP photo of at most 5 MiB.
+crew-both-at-once = Delivered and collected at once
+crew-replacement-serial-delivered = Replacement serial (delivered)
+crew-defective-serial-collected = Defective serial (collected)
+crew-delivered-and-collected = Delivered and collected

@@ -17,6 +17,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{Fields, Invalid};
+use crate::db::page_prefs;
 use crate::db::{self, carrier_regions, carrier_tokens, carriers, dispatch, jobs};
 use crate::domain::JobStatus;
 use crate::domain::dispatch::{
@@ -157,32 +158,68 @@ pub async fn create_crew(
 pub async fn regions(
     db: &DatabaseConnection,
     carrier_id: CarrierId,
-) -> Result<Vec<String>, DispatchError> {
+) -> Result<(Vec<String>, String), DispatchError> {
     crate::db::carriers::find(db, carrier_id.0)
         .await?
         .ok_or(DispatchError::NotFound("carrier"))?;
-    Ok(carrier_regions::of(db, carrier_id.0).await?)
+    Ok((
+        carrier_regions::of(db, carrier_id.0).await?,
+        time_zone_of(db, carrier_id.0).await?,
+    ))
+}
+
+/// The time zone the carrier's regions are in (the carrier's own without regions).
+async fn time_zone_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    carrier_id: uuid::Uuid,
+) -> Result<String, DbErr> {
+    Ok(match page_prefs::region_time_zone(db, carrier_id).await? {
+        Some(tz) => tz,
+        None => page_prefs::carrier_time_zone(db, carrier_id).await?,
+    })
 }
 
 /// The operator grants the carrier exactly `raw` as its regions (an empty list takes them all
-/// away); answers the grant as stored. Crews keep their prefixes, but a prefix outside the new
-/// grant no longer routes jobs to them, and the region's unassigned jobs no longer show.
+/// away), and sets their time zone (the pages' local time) when `time_zone` names one; answers
+/// the grant as stored with its time zone. Crews keep their prefixes, but a prefix outside the
+/// new grant no longer routes jobs to them, and the region's unassigned jobs no longer show.
 pub async fn grant_regions(
     db: &DatabaseConnection,
     carrier_id: CarrierId,
     raw: &[String],
-) -> Result<Vec<String>, DispatchError> {
+    time_zone: Option<&str>,
+) -> Result<(Vec<String>, String), DispatchError> {
     let prefixes = parse_regions(raw).map_err(|e| Invalid::field("postcode_prefixes", e))?;
+    let time_zone = match time_zone {
+        None => None,
+        Some(raw) => Some(
+            kummerer_web::i18n::parse_tz(raw)
+                .ok_or_else(|| {
+                    Invalid::field(
+                        "time_zone",
+                        "must be an IANA time zone name such as Europe/Berlin",
+                    )
+                })?
+                .name()
+                .to_owned(),
+        ),
+    };
     let txn = db.begin().await?;
     crate::db::carriers::lock(&txn, carrier_id.0)
         .await?
         .ok_or(DispatchError::NotFound("carrier"))?;
     carrier_regions::replace(&txn, carrier_id.0, &prefixes, Utc::now()).await?;
+    if let Some(tz) = &time_zone {
+        page_prefs::set_region_time_zone(&txn, carrier_id.0, tz).await?;
+        page_prefs::set_carrier_time_zone(&txn, carrier_id.0, tz).await?;
+    }
     let granted = carrier_regions::of(&txn, carrier_id.0).await?;
+    let tz = time_zone_of(&txn, carrier_id.0).await?;
     super::contracts::announce_profile(&txn, carrier_id.0).await?;
     txn.commit().await?;
-    tracing::info!(carrier.id = %carrier_id, regions = ?granted, "carrier's regions granted");
-    Ok(granted)
+    tracing::info!(carrier.id = %carrier_id, regions = ?granted, time_zone = %tz,
+        "carrier's regions granted");
+    Ok((granted, tz))
 }
 
 /// The carrier's day: its crews with their jobs in order, and the unassigned jobs in the

@@ -125,3 +125,35 @@ pub async fn region_time_zone<C: ConnectionTrait>(
     .map(|r| r.try_get::<String>("", "time_zone"))
     .transpose()
 }
+
+/// The carrier's own time zone.
+pub async fn carrier_time_zone<C: ConnectionTrait>(
+    db: &C,
+    carrier_id: Uuid,
+) -> Result<String, DbErr> {
+    Ok(db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT time_zone FROM carriers WHERE id = $1",
+            [carrier_id.into()],
+        ))
+        .await?
+        .map(|r| r.try_get::<String>("", "time_zone"))
+        .transpose()?
+        .unwrap_or_else(|| "Europe/Berlin".to_owned()))
+}
+
+/// Sets the carrier's own time zone.
+pub async fn set_carrier_time_zone<C: ConnectionTrait>(
+    db: &C,
+    carrier_id: Uuid,
+    time_zone: &str,
+) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE carriers SET time_zone = $2 WHERE id = $1",
+        [carrier_id.into(), time_zone.into()],
+    ))
+    .await?;
+    Ok(())
+}

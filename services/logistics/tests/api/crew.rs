@@ -6,10 +6,9 @@ mod phone;
 mod photo_steps;
 mod wall;
 
+pub(crate) use crate::support::browser;
 pub use kummerer_testkit::browser::{CHROMEDRIVER, TempDir};
-pub use kummerer_testkit::forms::{
-    answer, browser, csrf_of, page, post_form, sign_in_at, signed_in_at,
-};
+pub use kummerer_testkit::forms::{answer, csrf_of, page, post_form, sign_in_at, signed_in_at};
 
 use crate::support::*;
 pub(crate) use photo_steps::post_multipart;

@@ -441,7 +441,7 @@ async fn the_dispatcher_reassigns_and_reschedules_on_the_page_with_a_reason() {
     )
     .await;
     assert_eq!(status, 422, "{html}");
-    assert!(html.contains("enter a time"), "{html}");
+    assert!(html.contains("Enter a time"), "{html}");
     assert_eq!(board(&svc.db).await, before);
     let scheduled_before = outbox(&svc.db, SCHEDULED).await.len();
     let (status, location) = post_form(
@@ -468,7 +468,8 @@ async fn the_dispatcher_reassigns_and_reschedules_on_the_page_with_a_reason() {
     assert_eq!(job["visit_date"], new_day);
     let start: chrono::DateTime<Utc> =
         serde_json::from_value(job["window"]["start"].clone()).unwrap();
-    assert_eq!(start, at(day(5), 13));
+    // Typed in the dispatcher's local time (the region's, Europe/Berlin).
+    assert_eq!(Some(start), en().parse_local(&new_day, "13:00"));
     assert_eq!(
         job["events"].as_array().unwrap().last().unwrap()["details"]["reason"],
         "Customer asked"

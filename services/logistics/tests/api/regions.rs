@@ -3,7 +3,7 @@
 //! reaches only the jobs on its crews, the unassigned jobs of a region show only to the
 //! dispatchers of the carriers granted it, and an inactive crew sees nothing and cannot act.
 
-use kummerer_testkit::forms::{browser, page, post_form, signed_in_at};
+use kummerer_testkit::forms::{page, post_form, signed_in_at};
 
 use crate::support::*;
 

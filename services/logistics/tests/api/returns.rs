@@ -250,7 +250,7 @@ async fn returned_units_are_batched_dispatched_when_collected_and_arrive_at_the_
     signed_in(&svc, &client, "van@example.com").await;
     let (_, html) = page(&svc, &client, "/crew").await;
     for text in [
-        "to the manufacturer's depot",
+        "Return trips",
         "Depot Nord",
         "Werkstraße 9",
         "SN-R1 (",

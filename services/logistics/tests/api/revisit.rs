@@ -173,8 +173,8 @@ async fn on_the_crew_page_not_home_moves_the_visit_to_tomorrows_list_and_refused
     let (_, html) = page(&svc, &client, &location).await;
     assert!(
         html.contains(&format!(
-            "The visit is rescheduled to {}, 10:00–12:00 UTC.",
-            tomorrow.format("%A %Y-%m-%d")
+            "The visit is rescheduled to {}.",
+            en().window(at(tomorrow, 10), at(tomorrow, 12))
         )),
         "{html}"
     );

@@ -501,7 +501,7 @@ async fn the_crew_page_records_each_step_once_and_only_on_the_crews_own_visits()
     )
     .await;
     assert_eq!(status, 422, "{html}");
-    assert!(html.contains("choose one of the estimates"), "{html}");
+    assert!(html.contains("Choose one of the estimates."), "{html}");
     let (status, html) = post_form(
         &svc,
         &client,

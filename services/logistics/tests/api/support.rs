@@ -327,3 +327,34 @@ pub(crate) async fn visits_of(
         .map(|v| v["job_id"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// A browser-like client (keeps cookies, does not follow redirects) that reads the pages in
+/// English: the tests that check English texts use it; [`browser_in`] for another language.
+pub(crate) fn browser() -> reqwest::Client {
+    browser_in("en")
+}
+
+/// A browser-like client whose `Accept-Language` is `lang`.
+pub(crate) fn browser_in(lang: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_LANGUAGE,
+        reqwest::header::HeaderValue::from_str(lang).unwrap(),
+    );
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// The pages' words, dates and times as an English reader sees them in the default region's
+/// time zone (Europe/Berlin).
+pub(crate) fn en() -> kummerer_web::i18n::Tr {
+    kummerer_web::i18n::Tr::new(
+        &logistics::http::pages::i18n::CATALOG,
+        kummerer_web::i18n::Lang::En,
+        chrono_tz::Europe::Berlin,
+    )
+}

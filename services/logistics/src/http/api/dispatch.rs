@@ -48,6 +48,10 @@ pub async fn create_carrier(
 #[derive(Debug, Deserialize)]
 pub struct RegionsBody {
     pub postcode_prefixes: Vec<String>,
+    /// The regions' time zone (IANA, e.g. `Europe/Berlin`): the crew's and dispatcher's pages
+    /// show and take times in it. Absent: unchanged.
+    #[serde(default)]
+    pub time_zone: Option<String>,
 }
 
 /// The postcode regions granted to a carrier.
@@ -57,6 +61,8 @@ pub struct Regions {
     /// Upper-case prefixes in order; a postcode is in a region when it starts with one
     /// (whitespace removed, letters upper-cased).
     pub postcode_prefixes: Vec<String>,
+    /// The regions' time zone (IANA): the crew's and dispatcher's pages are in its local time.
+    pub time_zone: String,
 }
 
 /// `GET /api/carriers/{cid}/regions` (the operator, or the carrier itself) → the regions the
@@ -66,14 +72,15 @@ pub async fn regions(
     path: web::Path<CarrierId>,
 ) -> Result<HttpResponse, Problem> {
     let carrier_id = path.into_inner();
-    let postcode_prefixes = app::regions(db.get_ref(), carrier_id).await?;
+    let (postcode_prefixes, time_zone) = app::regions(db.get_ref(), carrier_id).await?;
     Ok(HttpResponse::Ok().json(Regions {
         carrier_id,
         postcode_prefixes,
+        time_zone,
     }))
 }
 
-/// `PUT /api/carriers/{cid}/regions {postcode_prefixes}` (the operator only) → 200 with the
+/// `PUT /api/carriers/{cid}/regions {postcode_prefixes, time_zone?}` (the operator only) → 200 with the
 /// grant as stored: it replaces the carrier's regions (`[]` takes them all away). 422 for a bad
 /// prefix, 404 for an unknown carrier, 401 for a carrier's token.
 pub async fn grant_regions(
@@ -83,11 +90,17 @@ pub async fn grant_regions(
     body: web::Json<RegionsBody>,
 ) -> Result<HttpResponse, Problem> {
     let carrier_id = path.into_inner();
-    let postcode_prefixes =
-        app::grant_regions(db.get_ref(), carrier_id, &body.postcode_prefixes).await?;
+    let (postcode_prefixes, time_zone) = app::grant_regions(
+        db.get_ref(),
+        carrier_id,
+        &body.postcode_prefixes,
+        body.time_zone.as_deref(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(Regions {
         carrier_id,
         postcode_prefixes,
+        time_zone,
     }))
 }
 

@@ -239,13 +239,16 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
     assert_eq!(
         failed,
         format!(
-            "Saved: failed attempt. The visit is rescheduled to {}, 14:00–16:00 UTC.",
-            tomorrow.format("%A %Y-%m-%d")
+            "Saved: failed attempt. The visit is rescheduled to {}.",
+            en().window(at(tomorrow, 14), at(tomorrow, 16))
         )
     );
     assert_eq!(failed_status, "to do");
     assert_eq!(today_left, 1, "only the completed visit stays today");
-    assert_eq!(tomorrow_heading, format!("Tomorrow, {tomorrow}"));
+    assert_eq!(
+        tomorrow_heading,
+        format!("Tomorrow, {}", en().naive_date(tomorrow))
+    );
     assert_eq!(tomorrow_links, json!([format!("/crew/visits/{second}")]));
     for png in [&list_png, &on_the_way_png, &done_png] {
         assert!(png.starts_with(b"\x89PNG"));

@@ -18,11 +18,13 @@ async fn the_crew_page_shows_only_the_crews_visits_and_records_each_once() {
         html.find(&format!("/crew/visits/{second}")).unwrap(),
     );
     assert!(p1 < p2, "in order of the day");
+    let d = crate::support::day(0);
+    let window = en().window(at(d, 9), at(d, 11));
     for text in [
         "href=\"tel:+49301234567\"",
         "Hauptstraße 1",
         "10115 Berlin",
-        "09:00–11:00 UTC",
+        window.as_str(),
         "Waschmaschine 8 kg (2026) (WM-8-NEW)",
         "SN-1",
         "to do",
@@ -218,8 +220,8 @@ async fn the_crew_page_shows_only_the_crews_visits_and_records_each_once() {
     )
     .await;
     let notice = format!(
-        "Saved: failed attempt. The visit is rescheduled to {}, 14:00–16:00 UTC.",
-        tomorrow.format("%A %Y-%m-%d")
+        "Saved: failed attempt. The visit is rescheduled to {}.",
+        en().window(at(tomorrow, 14), at(tomorrow, 16))
     );
     assert!(html.contains(&notice), "{html}");
     // Today's list keeps the completed visit; the revisit is on tomorrow's list.
@@ -232,9 +234,15 @@ async fn the_crew_page_shows_only_the_crews_visits_and_records_each_once() {
     );
     let (status, html) = page(&svc, &client, &format!("/crew?date={tomorrow}")).await;
     assert_eq!(status, 200);
-    assert!(html.contains(&format!("Tomorrow, {tomorrow}")), "{html}");
+    assert!(
+        html.contains(&format!("Tomorrow, {}", en().naive_date(tomorrow))),
+        "{html}"
+    );
     assert!(html.contains(&format!("/crew/visits/{second}")), "{html}");
-    assert!(html.contains("14:00–16:00 UTC"), "{html}");
+    assert!(
+        html.contains(&en().window(at(tomorrow, 14), at(tomorrow, 16))),
+        "{html}"
+    );
     let too_far = (Utc::now() + Span::days(61)).date_naive().to_string();
     for bad in ["yesterday", "2020-01-01", &too_far] {
         let (status, html) = page(&svc, &client, &format!("/crew?date={bad}")).await;

@@ -129,9 +129,15 @@ pub async fn store_inputs(
                     | PhotoError::DeclaredTypeNotAccepted
                     | PhotoError::NotAnImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 };
-                let key = format!("invalid-{}", photo.field.replace('_', "-"));
-                let errors =
-                    Errors::of_fields(&signed.tr, [(photo.field.to_owned(), signed.tr.t(&key))]);
+                let tr = &signed.tr;
+                let reason = match e {
+                    PhotoError::Empty => tr.t("photo-error-empty"),
+                    PhotoError::TooLarge => tr.t("photo-error-too-large"),
+                    PhotoError::DeclaredTypeNotAccepted => tr.t("photo-error-declared-type"),
+                    PhotoError::NotAnImage => tr.t("photo-error-not-an-image"),
+                };
+                let message = tr.ta("photo-error-what-to-do", "reason", reason);
+                let errors = Errors::of_fields(tr, [(photo.field.to_owned(), message)]);
                 let refusal = Refusal::form(status, errors);
                 let page = visit_again(db, signed, job_id, which, form.clone(), refusal).await?;
                 return Ok(Err(page));

@@ -69,33 +69,6 @@ const STEPS: [Step; 3] = [Step::OnTheWay, Step::Delivered, Step::Collected];
 impl Visit {
     fn new(me: Me, job: jobs::Model, tr: Tr, retailer: Option<&str>) -> Visit {
         let visit = VisitRow::new(job, &tr, retailer);
-        let done = |step: Step| match step {
-            // Setting off is behind the crew once either unit has changed hands.
-            Step::OnTheWay => visit.on_the_way || visit.delivered || visit.collected,
-            Step::Delivered => visit.delivered,
-            Step::Collected => visit.collected,
-        };
-        let current = STEPS
-            .iter()
-            .copied()
-            .find(|s| !done(*s))
-            .filter(|_| visit.open);
-        let step_n = current
-            .and_then(|c| STEPS.iter().position(|s| *s == c))
-            .map(|i| i + 1)
-            .unwrap_or(STEPS.len());
-        let progress = STEPS
-            .iter()
-            .map(|s| {
-                if Some(*s) == current {
-                    "current"
-                } else if done(*s) {
-                    "done"
-                } else {
-                    ""
-                }
-            })
-            .collect();
         let serial_flag = tr.targs(
             "crew-serial-flag",
             &[
@@ -118,20 +91,57 @@ impl Visit {
             form: VisitForm::default(),
             reasons: Vec::new(),
             photos: Vec::new(),
-            current: current.map(Step::as_str).unwrap_or(""),
-            current_id: current.map(card_id).unwrap_or(""),
-            step_of: tr.targs(
-                "crew-step-of",
-                &[
-                    ("n", &step_n as &dyn std::fmt::Display),
-                    ("total", &STEPS.len()),
-                ],
-            ),
-            progress,
+            current: "",
+            current_id: "",
+            step_of: String::new(),
+            progress: Vec::new(),
             serial_flag,
             tr,
         }
+        .at_step(None)
         .with_reasons()
+    }
+
+    /// The step whose form shows: the first not done, or `shown` (the form just refused, to
+    /// show it again with its errors) while it is not done.
+    fn at_step(mut self, shown: Option<Step>) -> Visit {
+        let v = &self.visit;
+        let done = |step: Step| match step {
+            // Setting off is behind the crew once either unit has changed hands.
+            Step::OnTheWay => v.on_the_way || v.delivered || v.collected,
+            Step::Delivered => v.delivered,
+            Step::Collected => v.collected,
+        };
+        let current = shown
+            .filter(|s| !done(*s))
+            .or_else(|| STEPS.iter().copied().find(|s| !done(*s)))
+            .filter(|_| v.open);
+        let step_n = current
+            .and_then(|c| STEPS.iter().position(|s| *s == c))
+            .map(|i| i + 1)
+            .unwrap_or(STEPS.len());
+        self.progress = STEPS
+            .iter()
+            .map(|s| {
+                if Some(*s) == current {
+                    "current"
+                } else if done(*s) {
+                    "done"
+                } else {
+                    ""
+                }
+            })
+            .collect();
+        self.current = current.map(Step::as_str).unwrap_or("");
+        self.current_id = current.map(card_id).unwrap_or("");
+        self.step_of = self.tr.targs(
+            "crew-step-of",
+            &[
+                ("n", &step_n as &dyn std::fmt::Display),
+                ("total", &STEPS.len()),
+            ],
+        );
+        self
     }
 
     fn with_reasons(mut self) -> Visit {
@@ -437,6 +447,8 @@ pub async fn visit_again(
             page.errors_of = which;
             page.errors = errors;
             page.ask_mismatch = ask_mismatch;
+            let shown = STEPS.iter().copied().find(|s| s.as_str() == which);
+            page = page.at_step(shown);
             status
         }
     };
