@@ -2,6 +2,7 @@
 //! the forms (same code as the JSON API), the double tap on *delivered*, and one run through the
 //! page in a real headless Chromium at a phone viewport.
 
+mod local;
 mod phone;
 mod photo_steps;
 mod wall;
