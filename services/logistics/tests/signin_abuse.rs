@@ -50,6 +50,8 @@ async fn sign_in(svc: &TestService, email: &str, password: &str) -> (u16, Option
     let res = client
         .post(svc.url("/dispatch/sign-in"))
         .form(&[("email", email), ("password", password)])
+        // The English page (the notes are worded in the browser's language).
+        .header("accept-language", "en")
         .send()
         .await
         .unwrap();

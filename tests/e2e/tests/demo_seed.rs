@@ -123,7 +123,11 @@ async fn the_demo_seed_prints_accounts_that_sign_in_and_pages_that_show_its_case
     ] {
         let cookie = sign_in(&client, &logistics, "/crew", email).await;
         let html = page(&client, &format!("{logistics}/crew"), &cookie).await;
-        assert!(html.contains("Today"), "{email}'s page is today's");
+        // In the crew's language (German unless the browser or the member says otherwise).
+        assert!(
+            html.contains("Today") || html.contains("Heute"),
+            "{email}'s page is today's"
+        );
         assert!(html.contains(customer), "{email}'s page shows {customer}");
     }
 

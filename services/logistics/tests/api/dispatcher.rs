@@ -487,7 +487,14 @@ pub async fn chromium(
 ) -> (fantoccini::Client, tokio::process::Child, TempDir) {
     let profile = TempDir::new("chromium");
     let driver = kummerer_testkit::browser::chromedriver().await;
-    let c = driver.session(&profile.0, (width, height), json!({})).await;
+    // The English pages (the dispatcher chose no language).
+    let c = driver
+        .session(
+            &profile.0,
+            (width, height),
+            json!({ "prefs": { "intl.accept_languages": "en-GB,en" } }),
+        )
+        .await;
     (c, driver.child, profile)
 }
 

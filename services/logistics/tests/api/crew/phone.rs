@@ -29,6 +29,8 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
                     "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 2.0,
                                        "mobile": true, "touch": true }
                 },
+                // The English pages (the crew member chose no language).
+                "prefs": { "intl.accept_languages": "en-GB,en" },
             }),
         )
         .await;
@@ -148,6 +150,12 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
         let done_png = c.screenshot().await?;
         // The other visit: nobody home.
         c.goto(&svc.url(&format!("/crew/visits/{second}"))).await?;
+        // The failed attempt is the secondary action, folded away under the current step.
+        c.wait()
+            .for_element(Locator::Css("#failed summary"))
+            .await?
+            .click()
+            .await?;
         c.wait()
             .for_element(Locator::Css("#fail-form select[name=reason]"))
             .await?
