@@ -199,8 +199,31 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
                 vec![],
             )
             .await?;
+        // The language switch in the header: German, stored with the account, in local time.
+        c.goto(&svc.url(&format!("/crew/visits/{second}"))).await?;
+        c.wait()
+            .for_element(Locator::Css("#language select[name=lang]"))
+            .await?
+            .select_by_value("de")
+            .await?;
+        c.find(Locator::Css("#language button"))
+            .await?
+            .click()
+            .await?;
+        let german = c
+            .wait()
+            .for_element(Locator::XPath(
+                "//p[@id='step-of' and contains(., 'Schritt')]",
+            ))
+            .await?
+            .text()
+            .await?;
+        let lang = c
+            .execute("return document.documentElement.lang", vec![])
+            .await?;
+        let german_png = c.screenshot().await?;
         Ok::<_, fantoccini::error::CmdError>((
-            (width, overflow, visits, list_png),
+            (width, overflow, visits, list_png, german, lang, german_png),
             (on_the_way, on_the_way_status, on_the_way_png, delivered),
             (collected, status, loaded, done_overflow, done_png),
             (
@@ -217,12 +240,18 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
     let _ = c.close().await;
     let _ = driver.child.kill().await;
     let (
-        (width, overflow, visits, list_png),
+        (width, overflow, visits, list_png, german, lang, german_png),
         (on_the_way, on_the_way_status, on_the_way_png, delivered),
         (collected, status, loaded, done_overflow, done_png),
         (failed, failed_status, today_left, tomorrow_heading, tomorrow_links),
     ) = outcome.unwrap_or_else(|e| panic!("browser run failed: {e}\n{source}"));
     assert_eq!(width.as_u64(), Some(390), "a phone viewport");
+    assert_eq!(
+        german, "Schritt 1 von 3",
+        "the revisit's first step, in German"
+    );
+    assert_eq!(lang.as_str(), Some("de"));
+    assert!(german_png.starts_with(b"\x89PNG"));
     for overflow in [overflow, done_overflow] {
         assert_eq!(
             overflow.as_bool(),
@@ -266,6 +295,7 @@ async fn a_crew_makes_a_visit_in_steps_and_records_a_failed_attempt_on_a_phone_i
         std::fs::write(Path::new(&dir).join("crew-visits.png"), &list_png).unwrap();
         std::fs::write(Path::new(&dir).join("crew-on-the-way.png"), &on_the_way_png).unwrap();
         std::fs::write(Path::new(&dir).join("crew-visit-done.png"), &done_png).unwrap();
+        std::fs::write(Path::new(&dir).join("crew-visit-de.png"), &german_png).unwrap();
     }
     // What the browser did is in the database and the outbox: each step once, the photo as
     // evidence on the collection, the visit completed, the other visit failed.
