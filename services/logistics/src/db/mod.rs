@@ -14,3 +14,4 @@ pub mod job_photos;
 pub mod jobs;
 pub mod overdue;
 pub mod returns;
+pub mod slots;
