@@ -38,13 +38,7 @@ pub fn visit_date(window_start: DateTime<Utc>) -> NaiveDate {
 }
 
 /// A postcode as it is matched against prefixes: without whitespace, letters upper-cased.
-pub fn postcode_key(postcode: &str) -> String {
-    postcode
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
-}
+pub use kummerer_contracts::postcode_key;
 
 /// The home postcode prefixes of a crew, normalised (upper-cased, duplicates dropped, in the
 /// given order); or what is wrong with them.

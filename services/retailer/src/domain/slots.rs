@@ -36,13 +36,7 @@ pub struct Offer {
 }
 
 /// A postcode as prefixes are matched against it (as logistics does): no whitespace, upper case.
-pub fn postcode_key(postcode: &str) -> String {
-    postcode
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
-}
+pub use kummerer_contracts::postcode_key;
 
 fn covers(prefixes: &[String], key: &str) -> bool {
     prefixes.iter().any(|p| key.starts_with(p.as_str()))
