@@ -64,6 +64,15 @@ pub fn build_with_settings(ctx: &Context, settings: Settings) -> Parts {
         }
     };
     let mut parts = build_with(ctx, photos, http::HttpConfig::from_settings(&settings));
+    if let Some(slots) = settings.slots.clone() {
+        let every = slots.every;
+        app::slots::install(slots);
+        parts.workers.push(Box::pin(app::slots::worker(
+            ctx.db.clone(),
+            every,
+            ctx.cancel.clone(),
+        )));
+    }
     if let Some(every) = settings.overdue_sweep {
         let sweep = app::overdue::worker(ctx.db.clone(), every, ctx.cancel.clone());
         parts.workers.push(Box::pin(sweep));

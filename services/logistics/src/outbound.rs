@@ -369,3 +369,27 @@ pub async fn contract_declined<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// `logistics.slots.announced.v1`: the room of `carrier_id`'s crews on `date`, announcement
+/// `sequence`.
+pub async fn slots_announced<C: ConnectionTrait>(
+    txn: &C,
+    carrier_id: Uuid,
+    date: chrono::NaiveDate,
+    sequence: i64,
+    crews: Vec<kummerer_contracts::CrewSlots>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    enqueue(
+        txn,
+        kummerer_contracts::SlotsAnnouncedV1 {
+            carrier_id: carrier_id.into(),
+            date,
+            sequence,
+            crews,
+            announced_at: at,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -10,6 +10,10 @@
 //! | `KUMMERER_OVERDUE_SWEEP_SECONDS` | how often overdue jobs are looked for and escalated (default 30; `0`: never, e.g. in a test that counts a job's history) |
 //! | `KUMMERER_JOB_UNASSIGNED_LEAD_SECONDS` | how long before its window a job not on a crew is overdue (default 86400 = 24 h; 0 to 2592000) |
 //! | `KUMMERER_JOB_RESCHEDULE_WITHIN_SECONDS` | how long a failed visit may wait for a new date before it is overdue (default 172800 = 48 h; 1 to 2592000) |
+//! | `KUMMERER_SLOT_WINDOWS` | the delivery windows of a day, local times (default `08:00-12:00,12:00-16:00,16:00-20:00`) |
+//! | `KUMMERER_SLOT_TIME_ZONE` | the time zone of those windows (default `Europe/Berlin`) |
+//! | `KUMMERER_SLOT_HORIZON_DAYS` | how many days after today the windows with room are announced (default 14; 0 to 60) |
+//! | `KUMMERER_SLOT_ANNOUNCE_SECONDS` | how often every carrier's horizon is compared with what was announced (default 5; `0`: no announcements at all) |
 
 use std::path::PathBuf;
 
@@ -23,6 +27,10 @@ pub const INSECURE_COOKIES_VAR: &str = "KUMMERER_INSECURE_COOKIES";
 pub const OVERDUE_SWEEP_VAR: &str = "KUMMERER_OVERDUE_SWEEP_SECONDS";
 pub const UNASSIGNED_LEAD_VAR: &str = "KUMMERER_JOB_UNASSIGNED_LEAD_SECONDS";
 pub const RESCHEDULE_WITHIN_VAR: &str = "KUMMERER_JOB_RESCHEDULE_WITHIN_SECONDS";
+pub const SLOT_WINDOWS_VAR: &str = "KUMMERER_SLOT_WINDOWS";
+pub const SLOT_TIME_ZONE_VAR: &str = "KUMMERER_SLOT_TIME_ZONE";
+pub const SLOT_HORIZON_VAR: &str = "KUMMERER_SLOT_HORIZON_DAYS";
+pub const SLOT_ANNOUNCE_VAR: &str = "KUMMERER_SLOT_ANNOUNCE_SECONDS";
 
 /// The longest a job's threshold may be: 30 days.
 const THRESHOLD_MAX_SECONDS: u64 = 30 * 86_400;
@@ -43,6 +51,8 @@ pub struct Settings {
     pub overdue_sweep: Option<std::time::Duration>,
     /// How long a job may wait before it is overdue.
     pub overdue: Thresholds,
+    /// The delivery windows announced with their room; `None`: no announcements.
+    pub slots: Option<crate::app::slots::SlotConfig>,
 }
 
 /// A variable whose value cannot be used.
@@ -97,12 +107,14 @@ impl Settings {
             unassigned_lead: seconds(&lookup, UNASSIGNED_LEAD_VAR, 0, d.unassigned_lead)?,
             reschedule_within: seconds(&lookup, RESCHEDULE_WITHIN_VAR, 1, d.reschedule_within)?,
         };
+        let slots = slot_config(&lookup)?;
         Ok(Settings {
             operator_token: config.operator_token.clone(),
             photo_dir,
             insecure_cookies,
             overdue_sweep,
             overdue,
+            slots,
         })
     }
 
@@ -126,6 +138,49 @@ impl Settings {
 }
 
 /// `var` in whole seconds from `min` to 30 days; unset or empty: `default`.
+/// The `KUMMERER_SLOT_*` settings; `None` when the announcements are off.
+fn slot_config(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<crate::app::slots::SlotConfig>, SettingsError> {
+    use crate::app::slots::{HORIZON_DAYS, INTERVAL, SlotConfig};
+    use crate::domain::slots::SlotGrid;
+    let set = |var: &str| lookup(var).filter(|v| !v.trim().is_empty());
+    let whole = |var: &'static str, max: u64, default: u64| match set(var) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or_else(|| SettingsError {
+                var,
+                reason: format!("expected a whole number from 0 to {max}, not {raw:?}"),
+            }),
+    };
+    let every = whole(SLOT_ANNOUNCE_VAR, 86_400, INTERVAL.as_secs())?;
+    let horizon = whole(SLOT_HORIZON_VAR, 60, HORIZON_DAYS.unsigned_abs())?;
+    let default = SlotGrid::default();
+    let grid = match (set(SLOT_WINDOWS_VAR), set(SLOT_TIME_ZONE_VAR)) {
+        (None, None) => default,
+        (windows, zone) => {
+            let windows = windows.unwrap_or_else(|| "08:00-12:00,12:00-16:00,16:00-20:00".into());
+            let zone = zone.unwrap_or_else(|| default.time_zone.name().to_owned());
+            SlotGrid::parse(&windows, &zone).map_err(|reason| SettingsError {
+                var: SLOT_WINDOWS_VAR,
+                reason,
+            })?
+        }
+    };
+    if every == 0 {
+        return Ok(None);
+    }
+    Ok(Some(SlotConfig {
+        grid,
+        horizon_days: i64::try_from(horizon).unwrap_or(HORIZON_DAYS),
+        every: std::time::Duration::from_secs(every),
+    }))
+}
+
 fn seconds(
     lookup: &impl Fn(&str) -> Option<String>,
     var: &'static str,

@@ -78,6 +78,7 @@ pub async fn swap_approved<C: ConnectionTrait>(txn: &C, f: SwapFacts<'_>) -> Res
             approved_by: swap.approved_by.clone(),
             approved_at: swap.approved_at,
             replacement_from: pickup.map(stock::Location::pickup),
+            overbooked: swap.overbooked_by.is_some(),
         },
     )
     .await?;

@@ -35,3 +35,13 @@ impl std::fmt::Debug for Address {
             .finish()
     }
 }
+
+/// A postcode as carriers' and contracts' postcode prefixes are matched against it: without
+/// whitespace, letters upper-cased. Logistics and the retailer match the same way.
+pub fn postcode_key(postcode: &str) -> String {
+    postcode
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}

@@ -4,7 +4,10 @@
 //! once both the delivery and the collection are done; `logistics.job.failed.v1` reports a
 //! failed attempt.)
 
-use crate::ids::{CaseId, ClaimId, DepotId, JobId, ManufacturerId, RetailerId, ShipmentId, SwapId};
+use crate::ids::{
+    CarrierId, CaseId, ClaimId, CrewId, DepotId, JobId, ManufacturerId, RetailerId, ShipmentId,
+    SwapId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -380,5 +383,45 @@ impl Event for CustomerErasedV1 {
     const PRODUCER: Service = Service::Logistics;
     fn subject(&self) -> String {
         self.erasure_id.to_string()
+    }
+}
+
+/// `logistics.slots.announced.v1`: event-carried state — the room a carrier's crews still have
+/// in each delivery window of one day, as it is now. Published (through the outbox) whenever it
+/// changed: a job placed, moved or cancelled, a crew changed, the day entering the horizon.
+/// `sequence` grows with every announcement of the same `(carrier_id, date)`: a receiver keeps
+/// the state with the highest one, whatever order they arrive in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotsAnnouncedV1 {
+    pub carrier_id: CarrierId,
+    /// The day (the UTC date of the windows' start, as logistics counts a crew's day).
+    pub date: chrono::NaiveDate,
+    pub sequence: i64,
+    /// Each active crew with the postcode prefixes it covers (already limited to the carrier's
+    /// granted regions) and its room per window. A crew absent: no room that day.
+    pub crews: Vec<CrewSlots>,
+    pub announced_at: DateTime<Utc>,
+}
+
+/// One crew's room on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CrewSlots {
+    pub crew_id: CrewId,
+    pub postcode_prefixes: Vec<String>,
+    pub windows: Vec<SlotRoom>,
+}
+
+/// A delivery window and how many more visits fit in it (0: full).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlotRoom {
+    pub window: TimeWindow,
+    pub free: u32,
+}
+
+impl Event for SlotsAnnouncedV1 {
+    const TYPE: &'static str = "logistics.slots.announced.v1";
+    const PRODUCER: Service = Service::Logistics;
+    fn subject(&self) -> String {
+        format!("{}/{}", self.carrier_id, self.date)
     }
 }

@@ -40,6 +40,10 @@ pub struct SwapApprovedV1 {
     /// the retailer keeps stock in Kümmerer.
     #[serde(default)]
     pub replacement_from: Option<StockPickup>,
+    /// A manager booked the window although no crew had room left in it (issue 13): logistics
+    /// assigns the visit to a crew anyway. Absent: false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overbooked: bool,
 }
 
 impl Event for SwapApprovedV1 {

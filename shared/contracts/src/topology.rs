@@ -51,7 +51,7 @@ use crate::carriers::{
 use crate::logistics::{
     CustomerErasedV1, JobCancelRefusedV1, JobCancelledV1, JobCompletedV1, JobCorrectedV1,
     JobCorrectionRefusedV1, JobDeliveredV1, JobFailedV1, JobOnTheWayV1, JobScheduledV1,
-    ReturnArrivedV1, UnitCollectedV1,
+    ReturnArrivedV1, SlotsAnnouncedV1, UnitCollectedV1,
 };
 use crate::manufacturer::{
     AgreementPublishedV1, ClaimAcknowledgedV1, ClaimDecidedV1, ClaimInformationRequestedV1,
@@ -172,6 +172,9 @@ pub const RETAILER_CARRIERS: QueueSpec = QueueSpec {
         (Service::Logistics, CarrierProfilePublishedV1::TYPE),
         (Service::Logistics, CarrierContractAcceptedV1::TYPE),
         (Service::Logistics, CarrierContractDeclinedV1::TYPE),
+        // The room the carriers' crews have per window and day (issue 13): the swap form
+        // offers only windows with room.
+        (Service::Logistics, SlotsAnnouncedV1::TYPE),
     ],
 };
 

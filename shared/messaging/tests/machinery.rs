@@ -187,6 +187,7 @@ fn swap(subject_tag: &str) -> SwapApprovedV1 {
         approved_by: "t".into(),
         approved_at: Utc::now(),
         replacement_from: None,
+        overbooked: false,
     }
 }
 

@@ -20,6 +20,7 @@ mod m20261203_000062_job_overdue;
 mod m20261204_000010_job_corrections;
 mod m20261204_000040_carrier_contracts;
 mod m20261204_000051_personal_data;
+mod m20261205_000100_slot_announcements;
 mod m20261205_000200_page_language_time_zone;
 
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_job_corrections::Migration),
             Box::new(m20261204_000040_carrier_contracts::Migration),
             Box::new(m20261204_000051_personal_data::Migration),
+            Box::new(m20261205_000100_slot_announcements::Migration),
             Box::new(m20261205_000200_page_language_time_zone::Migration),
         ]
     }

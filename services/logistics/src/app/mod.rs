@@ -14,6 +14,7 @@ pub mod members;
 pub mod overdue;
 pub mod photos;
 pub mod returns;
+pub mod slots;
 pub mod visits;
 
 use kummerer_service::FieldErrors;

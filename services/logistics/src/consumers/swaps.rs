@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::db::{self, dispatch};
 use crate::domain;
-use crate::domain::dispatch::{choose_crew, postcode_key};
+use crate::domain::dispatch::{choose_crew, choose_crew_overbooked, postcode_key};
 
 pub struct SwapsConsumer {
     /// Where the photos an erasure removes live.
@@ -76,7 +76,11 @@ pub async fn swap_approved(
         start: job.window_start,
         end: job.window_end,
     };
-    let assigned = auto_assign(txn, &job, now).await?;
+    let assigned = auto_assign(txn, &job, swap.overbooked, now).await?;
+    if let Assigned::To(crew) = &assigned {
+        // The counter sees the window fill at once (the horizon's sweep catches the rest).
+        crate::app::slots::announce(txn, crew.carrier_id, dispatch::day_of(&job), now).await?;
+    }
     let no_contracted_carrier = matches!(assigned, Assigned::NoContractedCarrier);
     crate::outbound::scheduled_routed(txn, &job, window, now, no_contracted_carrier).await?;
     match assigned {
@@ -103,11 +107,14 @@ enum Assigned {
     NoContractedCarrier,
 }
 
-/// Assigns a new job to the best crew with room on its day, among the crews of the carriers its
-/// retailer contracted for its postcode and day ([`dispatch::lock_region_crews`]).
+/// Assigns a new job to the best crew with room on its day and in its delivery window (when
+/// the slot announcements are on, [`crate::domain::slots`]), among the crews of the carriers
+/// its retailer contracted for its postcode and day ([`dispatch::lock_region_crews`]). A job a
+/// manager `overbooked` goes to the best covering crew even when none has room.
 async fn auto_assign(
     txn: &DatabaseTransaction,
     job: &db::jobs::Model,
+    overbooked: bool,
     now: DateTime<Utc>,
 ) -> Result<Assigned, HandleError> {
     let key = postcode_key(&job.address_postcode);
@@ -116,10 +123,26 @@ async fn auto_assign(
     if crews.is_empty() {
         return Ok(Assigned::NoContractedCarrier);
     }
-    let candidates = dispatch::candidates(txn, &crews, date, job.id).await?;
-    let Some(crew) =
-        choose_crew(&candidates, &key).and_then(|id| crews.into_iter().find(|c| c.id == id))
-    else {
+    let mut candidates = dispatch::candidates(txn, &crews, date, job.id).await?;
+    if let Some(slots) = crate::app::slots::config() {
+        let windows = slots.grid.windows_on(date);
+        let ids: Vec<_> = crews.iter().map(|c| c.id).collect();
+        let mut starts = db::slots::visit_starts(txn, &ids, date).await?;
+        for (c, crew) in candidates.iter_mut().zip(&crews) {
+            let day = crate::domain::slots::CrewDay {
+                active: crew.active,
+                visits_per_day: crew.visits_per_day,
+                visit_starts: starts.remove(&crew.id).unwrap_or_default(),
+            };
+            c.window_full = !crate::domain::slots::has_room_at(&windows, &day, job.window_start);
+        }
+    }
+    let chosen = choose_crew(&candidates, &key).or_else(|| {
+        overbooked
+            .then(|| choose_crew_overbooked(&candidates, &key))
+            .flatten()
+    });
+    let Some(crew) = chosen.and_then(|id| crews.into_iter().find(|c| c.id == id)) else {
         return Ok(Assigned::NoRoom);
     };
     dispatch::place(txn, job.id, Some(&crew), date).await?;
@@ -128,7 +151,8 @@ async fn auto_assign(
         job.id,
         db::job_events::kind::ASSIGNED,
         now,
-        json!({ "crew_id": crew.id, "carrier_id": crew.carrier_id, "reason": "auto" }),
+        json!({ "crew_id": crew.id, "carrier_id": crew.carrier_id,
+                "reason": if overbooked { "overbooked" } else { "auto" } }),
     )
     .await?;
     Ok(Assigned::To(crew))

@@ -347,6 +347,7 @@ pub async fn candidates_on_days<C: ConnectionTrait>(
                     prefixes: c.home_postcode_prefixes.clone(),
                     visits_per_day: c.visits_per_day,
                     visits_that_day: counts.get(&(c.id, *date)).copied().unwrap_or(0),
+                    window_full: false,
                 })
                 .collect()
         })

@@ -15,3 +15,4 @@ pub mod jobs;
 pub mod overdue;
 pub mod page_prefs;
 pub mod returns;
+pub mod slots;

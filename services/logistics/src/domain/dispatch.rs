@@ -38,13 +38,7 @@ pub fn visit_date(window_start: DateTime<Utc>) -> NaiveDate {
 }
 
 /// A postcode as it is matched against prefixes: without whitespace, letters upper-cased.
-pub fn postcode_key(postcode: &str) -> String {
-    postcode
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
-}
+pub use kummerer_contracts::postcode_key;
 
 /// The home postcode prefixes of a crew, normalised (upper-cased, duplicates dropped, in the
 /// given order); or what is wrong with them.
@@ -110,12 +104,30 @@ pub struct Candidate {
     pub visits_per_day: i32,
     /// Visits the crew has that day, not counting the one being placed.
     pub visits_that_day: i64,
+    /// The delivery window of the visit is full on this crew ([`crate::domain::slots`]),
+    /// though its day may not be.
+    pub window_full: bool,
 }
 
 impl Candidate {
     pub fn has_room(&self) -> bool {
-        self.active && self.visits_that_day < i64::from(self.visits_per_day)
+        self.active && !self.window_full && self.visits_that_day < i64::from(self.visits_per_day)
     }
+}
+
+/// The crew for a visit a manager booked although no crew had room (overbooked): like
+/// [`choose_crew`] among the active crews covering the postcode, room or not.
+pub fn choose_crew_overbooked(candidates: &[Candidate], postcode_key: &str) -> Option<Uuid> {
+    let open: Vec<Candidate> = candidates
+        .iter()
+        .filter(|c| c.active)
+        .map(|c| Candidate {
+            window_full: false,
+            visits_per_day: i32::MAX,
+            ..c.clone()
+        })
+        .collect();
+    choose_crew(&open, postcode_key)
 }
 
 /// The crew for a visit at `postcode_key`: among the active candidates with room whose region
@@ -232,7 +244,35 @@ mod tests {
             prefixes: prefixes.iter().map(|p| (*p).to_owned()).collect(),
             visits_per_day: per_day,
             visits_that_day: that_day,
+            window_full: false,
         }
+    }
+
+    #[test]
+    fn a_full_window_passes_the_crew_over_unless_overbooked() {
+        let mut full = crew(1, &["10"], 6, 0);
+        full.window_full = true;
+        let other = crew(2, &["1"], 6, 3);
+        assert_eq!(
+            choose_crew(&[full.clone(), other.clone()], "10115"),
+            Some(id(2))
+        );
+        assert_eq!(choose_crew(&[full.clone()], "10115"), None);
+        // Overbooked: the best covering crew anyway, even with its day full; never an
+        // inactive one or one that does not cover the postcode.
+        let mut day_full = crew(3, &["10"], 2, 2);
+        day_full.window_full = true;
+        assert_eq!(
+            choose_crew_overbooked(&[full.clone(), day_full], "10115"),
+            Some(id(1))
+        );
+        let mut off = crew(4, &["10"], 6, 0);
+        off.active = false;
+        assert_eq!(choose_crew_overbooked(&[off], "10115"), None);
+        assert_eq!(
+            choose_crew_overbooked(&[crew(5, &["20"], 6, 0)], "10115"),
+            None
+        );
     }
 
     #[test]

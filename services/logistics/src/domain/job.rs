@@ -621,6 +621,7 @@ mod tests {
             approved_by: "clerk".into(),
             approved_at: start,
             replacement_from: None,
+            overbooked: false,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod overdue;
 pub mod photo;
 
 pub mod returns;
+pub mod slots;
 
 pub use job::{
     AfterFailure, Collection, Completion, Delivery, FailedAttempt, InvalidSwap, JobStatus,

@@ -23,6 +23,7 @@ mod regions;
 mod return_pool;
 mod returns;
 mod revisit;
+mod slots;
 mod steps;
 mod tenancy;
 mod visits;

@@ -88,6 +88,7 @@ pub(crate) fn swap(retailer_id: Uuid, defective_serial: &str) -> SwapApprovedV1 
         approved_by: "clerk@example".into(),
         approved_at: Utc::now(),
         replacement_from: None,
+        overbooked: false,
     }
 }
 

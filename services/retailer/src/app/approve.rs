@@ -39,6 +39,9 @@ pub struct Approval {
     /// The customer's contact and consent as recorded at the counter; `None`: not asked (any
     /// contact recorded before stays).
     pub contact: Option<crate::domain::notify::Contact>,
+    /// A manager (by e-mail) books the window even when no crew has room left in it (issue
+    /// 13); `None`: a window the carriers announced full is refused ([`ApproveError::WindowFull`]).
+    pub overbook_by: Option<String>,
 }
 
 /// What an approval made.
@@ -83,6 +86,13 @@ pub enum ApproveError {
          so no swap was made. An admin links partners on the desk's Partners page."
     )]
     NotLinked { manufacturer: String },
+    /// The carriers announced the window's day for the delivery postcode, and no crew has room
+    /// left in it (issue 13): another window, or a manager overbooks.
+    #[error(
+        "no crew has room left in this delivery window: choose another window with room, or a \
+         manager overbooks it"
+    )]
+    WindowFull,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -172,6 +182,16 @@ pub async fn approve_in<C: ConnectionTrait>(
         .unwrap_or_else(|| customer_of(&sale));
     let price_paid = db::money(sale.price_paid, &sale.currency)?;
     let window = approval.window;
+    // Room in the window, as the carriers announced it (issue 13).
+    let room =
+        crate::app::slots::room_for(txn, rid, &address.postcode, window.start, window.end).await?;
+    let overbooked_by = match room {
+        crate::domain::slots::Room::Free | crate::domain::slots::Room::Unknown => None,
+        crate::domain::slots::Room::Full => match &approval.overbook_by {
+            Some(manager) => Some(manager.clone()),
+            None => return Err(ApproveError::WindowFull),
+        },
+    };
 
     let swap = swaps::Model {
         id: Uuid::now_v7(),
@@ -192,6 +212,7 @@ pub async fn approve_in<C: ConnectionTrait>(
         status: SwapStatus::Approved,
         status_changed_at: now,
         stock_location_id: pickup.as_ref().map(|l| l.id),
+        overbooked_by: overbooked_by.clone(),
     };
     if !db::insert_swap(txn, swap.clone()).await? {
         // The lock makes this unreachable; the unique key is the second line of defence.
@@ -241,6 +262,7 @@ pub async fn approve_in<C: ConnectionTrait>(
         approved_by: approval.approved_by.clone(),
         authorized_by: approval.authorized_by.clone(),
         stock_location: pickup.as_ref().map(|location| location.name.clone()),
+        overbooked_by: overbooked_by.clone(),
     };
     db::insert_timeline(txn, entry(approved)).await?;
     let submitted = TimelineEntry::ClaimSubmitted {

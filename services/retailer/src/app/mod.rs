@@ -30,6 +30,7 @@ pub mod refusals;
 pub mod request_deadlines;
 pub mod requests;
 pub mod resubmit;
+pub mod slots;
 pub mod staff;
 pub mod status_link;
 pub mod stock;

@@ -1,11 +1,14 @@
 //! Refusing a case at the desk: a reason code and a text, always; the case is closed as
-//! `refused` with a `case_refused` timeline entry. Nothing is sent to the other services.
+//! `refused` with a `case_refused` timeline entry, and the customer told (in the same
+//! transaction, once per channel: the refusal itself is the event). Nothing is sent to the
+//! other services.
 
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{CaseId, RetailerId, StaffId};
 use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 
 use crate::db::{self, Entry, refusals};
+use crate::domain::notify::Notice;
 use crate::domain::{ApprovalRefused, RefusalReason, TimelineEntry};
 
 /// A checked refusal.
@@ -16,6 +19,9 @@ pub struct Refusal {
     pub refused_by: StaffId,
     /// For the timeline: who refused, by e-mail.
     pub refused_by_email: String,
+    /// The customer's contact and consent as recorded at the counter; `None`: not asked (any
+    /// contact recorded before stays).
+    pub contact: Option<crate::domain::notify::Contact>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +66,21 @@ pub async fn refuse(
         return Err(RefuseError::AlreadyRefused);
     }
     db::set_case_status(&txn, rid, cid, next).await?;
+    if let Some(contact) = &r.contact {
+        let language = match contact.language {
+            Some(language) => language,
+            None => crate::app::notify::place(&txn, rid, cid).await?.language,
+        };
+        let by = &r.refused_by_email;
+        db::notifications::set_contact(&txn, rid, cid, contact, language, by, now).await?;
+    }
+    // The refusal is recorded once per case (`AlreadyRefused` above), so a fresh id is the
+    // event's: the notification rows are keyed by (event, channel).
+    let notice = Notice::Refused {
+        reason: r.reason,
+        text: r.text.clone(),
+    };
+    crate::app::notify::tell(&txn, rid, cid, uuid::Uuid::now_v7(), &notice, now).await?;
     db::insert_timeline(
         &txn,
         Entry {

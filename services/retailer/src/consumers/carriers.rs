@@ -1,9 +1,12 @@
 //! `retailer.carriers`: the carriers' public profiles (the carrier directory) and the carriers'
 //! answers to the retailer's contract offers (issue 18), applied by [`crate::app::carriers`].
-//! An answer about a contract this service never offered is dead-lettered.
+//! An answer about a contract this service never offered is dead-lettered. The room the
+//! carriers' crews have per delivery window and day (issue 13) is kept by
+//! [`crate::app::slots`], the newest per carrier and day by sequence.
 
 use kummerer_contracts::{
     CarrierContractAcceptedV1, CarrierContractDeclinedV1, CarrierProfilePublishedV1, Event,
+    SlotsAnnouncedV1,
 };
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
@@ -18,6 +21,10 @@ impl Handler for CarriersConsumer {
             CarrierProfilePublishedV1::TYPE => {
                 let env = msg.decode::<CarrierProfilePublishedV1>()?;
                 return Ok(carriers::profile_published(txn, &env.data).await?);
+            }
+            SlotsAnnouncedV1::TYPE => {
+                let env = msg.decode::<SlotsAnnouncedV1>()?;
+                return Ok(crate::app::slots::slots_announced(txn, &env.data).await?);
             }
             CarrierContractAcceptedV1::TYPE => {
                 let env = msg.decode::<CarrierContractAcceptedV1>()?;

@@ -28,6 +28,7 @@ pub mod retailers;
 pub mod sales;
 pub mod sessions;
 pub mod settlement;
+pub mod slots;
 pub mod staff;
 pub mod stock;
 pub mod swaps;

@@ -26,6 +26,8 @@ pub struct Model {
     pub status_changed_at: DateTimeUtc,
     /// Where the replacement was reserved (`None`: no reservation).
     pub stock_location_id: Option<Uuid>,
+    /// The manager who booked the window although no crew had room left in it (issue 13).
+    pub overbooked_by: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

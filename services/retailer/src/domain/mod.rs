@@ -20,6 +20,7 @@ pub mod phone;
 pub mod refusal;
 pub mod request;
 pub mod sale;
+pub mod slots;
 pub mod staff;
 pub mod swap;
 pub mod terms_diff;

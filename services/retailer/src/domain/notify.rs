@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use kummerer_contracts::{FailureReason, TimeWindow};
 
+use super::refusal::RefusalReason;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Language {
     #[default]
@@ -160,9 +162,11 @@ pub enum Notice {
     AttemptFailed {
         reason: FailureReason,
     },
-    /// The case was refused at the counter: the reason in plain words.
+    /// The case was refused at the counter: the reason in plain words, and the store's
+    /// explanation.
     Refused {
-        reason: String,
+        reason: RefusalReason,
+        text: String,
     },
 }
 
@@ -235,6 +239,34 @@ pub fn local_window(w: &TimeWindow, place: &Place, lang: Language) -> String {
             local(w.start, place, lang),
             local(w.end, place, lang)
         ),
+    }
+}
+
+/// A refusal reason in plain words, for the customer.
+fn refusal_words(reason: RefusalReason, lang: Language) -> &'static str {
+    match (reason, lang) {
+        (RefusalReason::OutsideWarranty, Language::De) => {
+            "die Garantie für das Gerät ist abgelaufen."
+        }
+        (RefusalReason::OutsideWarranty, Language::En) => {
+            "the appliance is no longer under warranty."
+        }
+        (RefusalReason::DamageByCustomer, Language::De) => {
+            "der Schaden ist nicht durch einen Mangel des Geräts entstanden."
+        }
+        (RefusalReason::DamageByCustomer, Language::En) => {
+            "the damage was not caused by a fault of the appliance."
+        }
+        (RefusalReason::NoDefectFound, Language::De) => {
+            "wir konnten keinen Mangel am Gerät feststellen."
+        }
+        (RefusalReason::NoDefectFound, Language::En) => {
+            "we could not find a fault in the appliance."
+        }
+        (RefusalReason::NotSoldHere, Language::De) => "das Gerät wurde nicht bei uns gekauft.",
+        (RefusalReason::NotSoldHere, Language::En) => "the appliance was not bought from us.",
+        (RefusalReason::Other, Language::De) => "aus dem unten genannten Grund.",
+        (RefusalReason::Other, Language::En) => "for the reason below.",
     }
 }
 
@@ -347,18 +379,31 @@ fn words(notice: &Notice, place: &Place, lang: Language) -> (String, Vec<String>
                 .to_owned(),
             ],
         ),
-        Notice::Refused { reason } => (
+        Notice::Refused { reason, text } => (
             if de {
                 "Ihr Austausch ist abgelehnt"
             } else {
                 "Your swap was declined"
             }
             .to_owned(),
-            vec![if de {
-                format!("Der Austausch ist leider nicht möglich: {reason}")
-            } else {
-                format!("Unfortunately the swap is not possible: {reason}")
-            }],
+            vec![
+                if de {
+                    format!(
+                        "Der Austausch ist leider nicht möglich: {}",
+                        refusal_words(*reason, lang)
+                    )
+                } else {
+                    format!(
+                        "Unfortunately the swap is not possible: {}",
+                        refusal_words(*reason, lang)
+                    )
+                },
+                if de {
+                    format!("Begründung des Geschäfts: {text}")
+                } else {
+                    format!("The store's explanation: {text}")
+                },
+            ],
         ),
     }
 }
@@ -486,6 +531,26 @@ mod tests {
         let de = render(&failed, &place(), Language::De, None);
         assert!(de.text.contains("nicht angetroffen"));
         assert!(!de.text.contains("not_home"));
+        let refused = Notice::Refused {
+            reason: RefusalReason::OutsideWarranty,
+            text: "Gekauft 2019".into(),
+        };
+        let de = render(&refused, &place(), Language::De, None);
+        assert!(de.text.contains("Garantie"), "{}", de.text);
+        assert!(de.text.contains("Gekauft 2019"), "{}", de.text);
+        assert!(!de.text.contains("outside_warranty"), "{}", de.text);
+        for reason in RefusalReason::ALL {
+            let en = render(
+                &Notice::Refused {
+                    reason,
+                    text: "x".into(),
+                },
+                &place(),
+                Language::En,
+                None,
+            );
+            assert!(en.text.contains("not possible"), "{}", en.text);
+        }
     }
 
     #[test]

@@ -192,7 +192,37 @@ pub struct ContactBody {
     pub language: Option<String>,
 }
 
+/// A page form's contact fields: address, number, the channels ticked (`on`), consent (`on`),
+/// language (`de`, `en`, or empty: the store's).
+pub(crate) struct ContactFields<'a> {
+    pub email: &'a str,
+    pub phone: &'a str,
+    pub notify_email: &'a str,
+    pub notify_sms: &'a str,
+    pub consent: &'a str,
+    pub language: &'a str,
+}
+
 impl ContactBody {
+    /// The contact fields of a page form, as the API's body.
+    pub(crate) fn of_form(f: ContactFields<'_>) -> ContactBody {
+        let on = |s: &str| s == "on" || s == "true";
+        let mut channels = Vec::new();
+        if on(f.notify_email) {
+            channels.push("email".to_owned());
+        }
+        if on(f.notify_sms) {
+            channels.push("sms".to_owned());
+        }
+        ContactBody {
+            channels,
+            email: Some(f.email.to_owned()),
+            phone: Some(f.phone.to_owned()),
+            consent: on(f.consent),
+            language: Some(f.language.to_owned()),
+        }
+    }
+
     /// Checks it (fields prefixed with `prefix`): a chosen channel needs its address or number
     /// (an e-mail address, a phone number made E.164) and the customer's consent.
     pub fn parse(

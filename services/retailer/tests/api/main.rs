@@ -23,6 +23,7 @@ mod openapi;
 mod prices;
 mod resubmit_desk;
 mod settlement;
+mod slots;
 mod swaps;
 mod tenancy;
 mod visits;

@@ -469,3 +469,110 @@ async fn the_status_link_expires_a_set_time_after_the_case_closes() {
     assert!(!html.contains("Washing machine"), "{html}");
     svc.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_is_told_once_per_channel_and_a_new_link_replaces_the_one_sent() {
+    let smtp = SmtpServer::start().await;
+    let sms = SmsGateway::start(0).await;
+    let svc = start_telling(Some(&smtp), Some(&sms), &[]).await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let client = browser();
+    let csrf = signed_in(&svc, &client, &desk.email).await;
+    let case_path = open_desk_case(&svc, &client, &csrf, desk.sale_id).await;
+    let refuse_path = format!("{case_path}/refuse");
+    let refuse = |contact: &'static [(&'static str, &'static str)]| {
+        let mut fields = vec![
+            ("csrf", csrf.as_str()),
+            ("reason_code", "outside_warranty"),
+            ("reason_text", "Gekauft im März 2019"),
+        ];
+        fields.extend_from_slice(contact);
+        let (svc, client, path) = (&svc, &client, refuse_path.clone());
+        async move { post_form(svc, client, &path, &fields).await }
+    };
+
+    // A bad contact: the case page with the field's error, nothing refused, nothing written.
+    let (status, html) = refuse(&[
+        ("notify_email", "on"),
+        ("contact_email", "erika(at)example"),
+        ("consent", "on"),
+    ])
+    .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("field-error"), "{html}");
+    assert_eq!(rows(&svc, "SELECT 1 FROM refusals", vec![]).await, 0);
+    assert_eq!(rows(&svc, "SELECT 1 FROM notifications", vec![]).await, 0);
+
+    let (status, _) = refuse(&[
+        ("notify_email", "on"),
+        ("contact_email", "erika@example.de"),
+        ("notify_sms", "on"),
+        ("contact_phone", "0151 23456789"),
+        ("consent", "on"),
+        ("language", "de"),
+    ])
+    .await;
+    assert_eq!(status, 303);
+    // Written with the refusal, one per channel; a second refusal is refused and adds none.
+    assert_eq!(
+        rows(
+            &svc,
+            "SELECT 1 FROM notifications WHERE kind = 'refused'",
+            vec![]
+        )
+        .await,
+        2
+    );
+    let (status, _) = refuse(&[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(rows(&svc, "SELECT 1 FROM notifications", vec![]).await, 2);
+    let mails = eventually("the refusal's e-mail and SMS", DEADLINE, || async {
+        let m = smtp.messages();
+        (m.len() == 1 && sms.received().len() == 1).then_some(m)
+    })
+    .await;
+    let text = mails[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Garantie"),
+        "the reason in plain German: {text}"
+    );
+    assert!(text.contains("Gekauft im März 2019"), "{text}");
+    assert!(!text.contains("outside_warranty"), "{text}");
+    let sent = sms.received()[0].body["text"].as_str().unwrap().to_owned();
+    assert!(sent.contains("Garantie"), "{sent}");
+
+    // The first notification handed over the status link: it works ...
+    let sent_link = link_in(text);
+    let res = reqwest::get(&sent_link).await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    // ... until the counter makes a new one: one live link per case.
+    let (status, html) = post_form(
+        &svc,
+        &client,
+        &format!("{case_path}/status-link"),
+        &[("csrf", csrf.as_str())],
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    let new_link = svc.url(&crate::desk::status_link_of(&html));
+    assert_eq!(
+        reqwest::get(&sent_link).await.unwrap().status().as_u16(),
+        404
+    );
+    assert_eq!(
+        reqwest::get(&new_link).await.unwrap().status().as_u16(),
+        200
+    );
+    assert_eq!(
+        rows(
+            &svc,
+            "SELECT 1 FROM cases WHERE status_token_hash IS NOT NULL",
+            vec![]
+        )
+        .await,
+        1
+    );
+    // Nothing more was sent.
+    assert_eq!(smtp.messages().len(), 1);
+    svc.stop().await;
+}

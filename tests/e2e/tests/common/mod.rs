@@ -174,6 +174,9 @@ impl System {
                 ("KUMMERER_SHUTDOWN_TIMEOUT_S".to_owned(), "10".to_owned()),
                 // The tests count a job's history: no escalation of a job left unassigned.
                 ("KUMMERER_OVERDUE_SWEEP_SECONDS".to_owned(), "0".to_owned()),
+                // The tests count logistics' messages: no delivery-window announcements unless
+                // a test asks for them (issue 13; its `env` comes after and wins).
+                ("KUMMERER_SLOT_ANNOUNCE_SECONDS".to_owned(), "0".to_owned()),
                 (
                     "KUMMERER_OPERATOR_TOKEN".to_owned(),
                     OPERATOR_TOKEN.to_owned(),

@@ -97,6 +97,7 @@ pub fn describe(entry: &TimelineEntry) -> Described {
             approved_by,
             authorized_by,
             stock_location: _,
+            overbooked_by,
         } => (
             "Swap approved",
             sentence(vec![
@@ -104,6 +105,8 @@ pub fn describe(entry: &TimelineEntry) -> Described {
                 Some(format!("delivery {}", window(w))),
                 text(approved_by).map(|s| format!("approved by {s}")),
                 opt_text(authorized_by).map(|s| format!("authorized by manager {s}")),
+                opt_text(overbooked_by)
+                    .map(|s| format!("window overbooked (no crew had room) by manager {s}")),
             ]),
         ),
         TimelineEntry::ClaimSubmitted { amount_claimed, .. } => (

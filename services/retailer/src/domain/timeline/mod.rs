@@ -52,6 +52,9 @@ pub enum TimelineEntry {
         /// The stock location the replacement was reserved at.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         stock_location: Option<String>,
+        /// The manager who booked the window although no crew had room left in it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        overbooked_by: Option<String>,
     },
     /// The claim filed with the swap.
     ClaimSubmitted {
@@ -460,6 +463,7 @@ mod tests {
             approved_by: "clerk@x.de".into(),
             authorized_by: None,
             stock_location: Some("Lager".into()),
+            overbooked_by: None,
         };
         let (kind, details) = entry.to_stored();
         assert_eq!(kind, TimelineKind::SwapApproved);

@@ -211,6 +211,8 @@ impl ApproveSwap {
             limit: Some(limit),
             stock_location_id: self.stock_location_id,
             contact,
+            // An integration key is no manager: it never overbooks.
+            overbook_by: None,
         })
     }
 }
@@ -225,6 +227,10 @@ pub const NOT_LINKED: &str = "manufacturer_not_linked";
 /// The problem code of a replacement the chosen stock location does not have.
 pub const OUT_OF_STOCK: &str = "out_of_stock";
 
+/// The problem code of a delivery window in which no crew has room left, as the carriers
+/// announced it (409, nothing changed; issue 13). Only a manager overbooks, on the desk.
+pub const WINDOW_FULL: &str = "window_full";
+
 impl From<ApproveError> for Problem {
     fn from(e: ApproveError) -> Self {
         match e {
@@ -234,6 +240,7 @@ impl From<ApproveError> for Problem {
             ApproveError::UnknownLocation => invalid("stock_location_id", e.to_string()),
             ApproveError::NeedsManager { .. } => Problem::conflict(NEEDS_MANAGER, e.to_string()),
             ApproveError::OutOfStock { .. } => Problem::conflict(OUT_OF_STOCK, e.to_string()),
+            ApproveError::WindowFull => Problem::conflict(WINDOW_FULL, e.to_string()),
             ApproveError::NotLinked { .. } => Problem::new(
                 actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
                 NOT_LINKED,

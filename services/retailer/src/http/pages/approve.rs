@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::app::approve::{Approval, ApproveError, SwapApproved, approve};
 use crate::app::requests::AskError;
 use crate::db::{self};
-use crate::domain::{CODE_MAX, DeliveryWindow};
+use crate::domain::{CODE_MAX, DeliveryWindow, Role};
 use crate::http::input::{AddressBody, checked};
 use crate::http::pages::PathId;
 use crate::http::pages::auth::{Signed, authorize_manager};
@@ -60,8 +60,22 @@ impl SwapForm {
                 id
             }
         };
-        let start = parse_local("window_start", &self.window_start, &mut v);
-        let end = parse_local("window_end", &self.window_end, &mut v);
+        let (start, end) = match self.slot.trim() {
+            "" => (
+                parse_local("window_start", &self.window_start, &mut v),
+                parse_local("window_end", &self.window_end, &mut v),
+            ),
+            slot => {
+                let parsed = slot.split_once('|').and_then(|(s, e)| {
+                    let at = |t: &str| DateTime::parse_from_rfc3339(t).ok().map(|t| t.to_utc());
+                    Some((at(s)?, at(e)?))
+                });
+                if parsed.is_none() {
+                    v.add("slot", "choose one of the windows offered");
+                }
+                parsed.unzip()
+            }
+        };
         let address = AddressBody {
             name: self.name.clone(),
             phone: self.phone.clone(),
@@ -101,6 +115,7 @@ impl SwapForm {
             limit: None,
             stock_location_id,
             contact,
+            overbook_by: None,
         })
     }
 }
@@ -148,6 +163,7 @@ pub(crate) fn approve_errors(e: &ApproveError) -> Errors {
         | ApproveError::OutOfStock { .. }
         | ApproveError::NotLinked { .. }
         | ApproveError::Db(_) => Errors::general(e.to_string()),
+        ApproveError::WindowFull => Errors::field("slot", e.to_string()),
     }
 }
 
@@ -250,6 +266,19 @@ async fn approve_at_desk(
         let role = manager.role;
         approval.limit = Some(db::authority::limit_of(db, me.staff.retailer_id, role).await?);
         approval.authorized_by = Some(manager.email);
+    }
+    if form.overbook == "on" {
+        // Only a manager overbooks: the signed-in one, or the one who signed on this screen.
+        approval.overbook_by = if matches!(me.staff.role, Role::Manager | Role::Admin) {
+            Some(me.staff.email.clone())
+        } else {
+            approval.authorized_by.clone()
+        };
+        if approval.overbook_by.is_none() {
+            return Ok(Err(Rejected::Manager(
+                "only a manager overbooks a window: a manager signs here".to_owned(),
+            )));
+        }
     }
     let (rid, cid) = (RetailerId(me.staff.retailer_id), CaseId(case_id));
     Ok(approve(db, rid, cid, approval, now)

@@ -47,6 +47,11 @@ pub struct TimelineRow {
 pub struct SwapForm {
     pub csrf: String,
     pub replacement_sku: String,
+    /// A delivery window with room, as offered (`start|end`, RFC 3339); empty: the window typed
+    /// below (`window_start`, `window_end`, UTC).
+    pub slot: String,
+    /// `on`: a manager books the window even when no crew has room left in it.
+    pub overbook: String,
     pub window_start: String,
     pub window_end: String,
     pub name: String,
@@ -75,21 +80,14 @@ pub struct SwapForm {
 impl SwapForm {
     /// The contact part of the form, as the API's body.
     pub(crate) fn contact(&self) -> crate::http::input::ContactBody {
-        let on = |s: &str| s == "on" || s == "true";
-        let mut channels = Vec::new();
-        if on(&self.notify_email) {
-            channels.push("email".to_owned());
-        }
-        if on(&self.notify_sms) {
-            channels.push("sms".to_owned());
-        }
-        crate::http::input::ContactBody {
-            channels,
-            email: Some(self.contact_email.clone()),
-            phone: Some(self.contact_phone.clone()),
-            consent: on(&self.consent),
-            language: Some(self.language.clone()),
-        }
+        crate::http::input::ContactBody::of_form(crate::http::input::ContactFields {
+            email: &self.contact_email,
+            phone: &self.contact_phone,
+            notify_email: &self.notify_email,
+            notify_sms: &self.notify_sms,
+            consent: &self.consent,
+            language: &self.language,
+        })
     }
 }
 
@@ -191,6 +189,58 @@ pub struct CasePage {
     pub cancel: CancelBox,
     /// Correcting the visit's address or window: the form, the correction waiting, the outcome.
     pub correct: CorrectBox,
+    /// The delivery windows with room the carriers announced for the form's postcode, in the
+    /// store's local time (issue 13); empty: none announced (any window may be typed).
+    pub slots: Vec<SlotOption>,
+    /// The store's time zone, as the slot labels are shown in.
+    pub slot_zone: String,
+}
+
+/// A delivery window with room, for the swap form.
+pub struct SlotOption {
+    /// `start|end` (RFC 3339).
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The windows with room for `postcode` as the swap form offers them, in `tz`.
+pub(crate) async fn slot_options(
+    db: &DatabaseConnection,
+    retailer_id: Uuid,
+    postcode: &str,
+    tz: chrono_tz::Tz,
+    selected: &str,
+) -> Result<Vec<SlotOption>, sea_orm::DbErr> {
+    Ok(
+        crate::app::slots::offers_for(db, retailer_id, postcode, Utc::now())
+            .await?
+            .into_iter()
+            .filter(|o| o.free > 0)
+            .map(|o| {
+                let (start, end) = (
+                    o.window.start.with_timezone(&tz),
+                    o.window.end.with_timezone(&tz),
+                );
+                let value = format!(
+                    "{}|{}",
+                    o.window.start.to_rfc3339(),
+                    o.window.end.to_rfc3339()
+                );
+                SlotOption {
+                    selected: value == selected,
+                    label: format!(
+                        "{} {}–{} (room for {})",
+                        start.format("%a %d %b %Y,"),
+                        start.format("%H:%M"),
+                        end.format("%H:%M"),
+                        o.free
+                    ),
+                    value,
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Who holds the ball, as the case page says it.
@@ -325,6 +375,8 @@ fn default_swap_form(view: &CaseView, now: DateTime<Utc>) -> SwapForm {
         postcode: c.postcode.clone(),
         city: c.city.clone(),
         country: c.country.clone(),
+        slot: String::new(),
+        overbook: String::new(),
         manager_email: String::new(),
         manager_password: String::new(),
         stock_location_id: String::new(),
@@ -422,7 +474,17 @@ pub(crate) async fn case_page(
     let cancel = cancel_box(db, me, view.id, &timeline).await?;
     let correct = correct_box(db, me, view.id, &timeline).await?;
     let notifications = notice_rows(db::notifications::of_case(db, retailer_id, view.id).await?);
+    let tz = crate::app::notify::place(db, retailer_id, view.id)
+        .await?
+        .time_zone;
+    let slots = if can_approve {
+        slot_options(db, retailer_id, &form.postcode, tz, &form.slot).await?
+    } else {
+        Vec::new()
+    };
     Ok(CasePage {
+        slots,
+        slot_zone: tz.name().to_owned(),
         notifications,
         channel_warnings: crate::app::notify::channel_warnings(),
         new_status_qr: None,

@@ -28,6 +28,34 @@ pub struct RefuseForm {
     pub csrf: String,
     pub reason_code: String,
     pub reason_text: String,
+    /// The customer's contact, to tell them (as on the swap form): address, number, the
+    /// channels ticked (`on`), consent (`on`), language (`de`, `en`, or empty: the store's).
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub notify_email: String,
+    pub notify_sms: String,
+    pub consent: String,
+    pub language: String,
+}
+
+impl RefuseForm {
+    /// The contact part of the form, as the API's body; `None` when nothing was entered
+    /// (any contact recorded before stays).
+    fn contact(&self) -> Option<crate::http::input::ContactBody> {
+        let body = crate::http::input::ContactBody::of_form(crate::http::input::ContactFields {
+            email: &self.contact_email,
+            phone: &self.contact_phone,
+            notify_email: &self.notify_email,
+            notify_sms: &self.notify_sms,
+            consent: &self.consent,
+            language: &self.language,
+        });
+        let blank = body.channels.is_empty()
+            && self.contact_email.trim().is_empty()
+            && self.contact_phone.trim().is_empty()
+            && !body.consent;
+        (!blank).then_some(body)
+    }
 }
 
 pub fn reason_options(selected: &str) -> Vec<CategoryOption> {
@@ -42,8 +70,8 @@ pub fn reason_options(selected: &str) -> Vec<CategoryOption> {
 }
 
 /// `POST /desk/cases/{id}/refuse` `{csrf, reason_code, reason_text}` → 303 to the case, now
-/// `refused` (closed), with a `case_refused` timeline entry (who, why). Nothing is sent to the
-/// other services. Bad fields, or a case no longer open → the case page with the errors,
+/// `refused` (closed), with a `case_refused` timeline entry (who, why), and the customer told
+/// (with the optional contact fields of the swap form). Nothing is sent to the other services. Bad fields, or a case no longer open → the case page with the errors,
 /// nothing saved.
 pub async fn refuse_form(
     db: web::Data<DatabaseConnection>,
@@ -66,6 +94,7 @@ pub async fn refuse_form(
         v.add("reason_code", "choose the reason for the refusal");
     }
     let text = v.text("reason_text", &form.reason_text, REFUSAL_TEXT_MAX);
+    let contact = form.contact().and_then(|c| c.parse("contact", &mut v));
     let errors = match (checked(v), reason) {
         (Err(fields), _) => Errors::fields(fields),
         (Ok(()), None) => Errors::field("reason_code", "choose the reason for the refusal"),
@@ -75,6 +104,7 @@ pub async fn refuse_form(
                 text,
                 refused_by: StaffId(me.staff.id),
                 refused_by_email: me.staff.email.clone(),
+                contact,
             };
             let (rid, cid) = (RetailerId(retailer_id), CaseId(id));
             match refuse(db.get_ref(), rid, cid, refusal, Utc::now()).await {
