@@ -107,6 +107,21 @@ pub trait Accounts: 'static {
 
     /// 403: the form did not come from the open page (CSRF token or origin).
     fn forbidden() -> Result<HttpResponse, Problem>;
+
+    /// [`Accounts::sign_in_form`] for the request `req` (a site whose pages speak the reader's
+    /// language reads it from the request here).
+    fn sign_in_form_for(
+        _req: &HttpRequest,
+        email: &str,
+        message: Option<String>,
+    ) -> Result<HttpResponse, Problem> {
+        Self::sign_in_form(email, message)
+    }
+
+    /// [`Accounts::forbidden`] for the request `req`.
+    fn forbidden_for(_req: &HttpRequest) -> Result<HttpResponse, Problem> {
+        Self::forbidden()
+    }
 }
 
 /// How the pages run.
@@ -176,7 +191,7 @@ pub async fn guard_post<A: Accounts>(
     if !same_origin(req) || !same(&me.csrf, csrf) {
         let id = A::credentials(&me.account).id;
         tracing::warn!(page = A::SITE.name, account.id = %id, "form rejected: CSRF token or origin");
-        return Ok(Err(A::forbidden()?));
+        return Ok(Err(A::forbidden_for(req)?));
     }
     Ok(Ok(me))
 }
@@ -209,14 +224,14 @@ pub async fn sign_in_page<A: Accounts>(
     // A session cookie that came back but names no live session (signed out elsewhere, the
     // account deactivated) is not the browser's doing: the plain form.
     if !crate::cookie_check::came_back(&req, &A::SITE) || req.cookie(A::SITE.cookie).is_some() {
-        return A::sign_in_form("", None);
+        return A::sign_in_form_for(&req, "", None);
     }
     let message = crate::cookie_check::message(&req, &config);
     tracing::warn!(
         page = A::SITE.name,
         "session cookie not kept by the browser after a sign-in"
     );
-    let mut res = A::sign_in_form("", Some(message))?;
+    let mut res = A::sign_in_form_for(&req, "", Some(message))?;
     res.add_cookie(&crate::cookie_check::cleared(&A::SITE))
         .map_err(Problem::internal)?;
     Ok(res)
@@ -345,7 +360,7 @@ pub async fn sign_in<A: Accounts>(
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, Problem> {
     if !same_origin(&req) {
-        return A::forbidden();
+        return A::forbidden_for(&req);
     }
     let SignInForm { email, password } = form.into_inner();
     let shown = parse_email(&email).unwrap_or_else(|| email.clone());
@@ -353,7 +368,7 @@ pub async fn sign_in<A: Accounts>(
     let throttle = &crate::throttle::SIGN_INS;
     if let Some(until) = throttle.blocked_until(A::SITE.name, address, Utc::now()) {
         tracing::warn!(page = A::SITE.name, client.address = %address, "sign-in throttled");
-        let mut res = A::sign_in_form(&shown, Some(THROTTLED_MESSAGE.to_owned()))?;
+        let mut res = A::sign_in_form_for(&req, &shown, Some(THROTTLED_MESSAGE.to_owned()))?;
         *res.status_mut() = actix_web::http::StatusCode::TOO_MANY_REQUESTS;
         let wait = (until - Utc::now()).num_seconds().max(1);
         res.headers_mut().insert(
@@ -367,11 +382,11 @@ pub async fn sign_in<A: Accounts>(
         Check::Right(account, txn) => (account, txn),
         Check::Refused(Refusal::NoEmail) => {
             let message = "Enter the e-mail address of your account.".to_owned();
-            return A::sign_in_form(&shown, Some(message));
+            return A::sign_in_form_for(&req, &shown, Some(message));
         }
         Check::Refused(Refusal::Wrong | Refusal::NowLocked | Refusal::Locked(_)) => {
             throttle.failed(A::SITE.name, address, Utc::now());
-            return A::sign_in_form(&shown, Some(wrong_message(&A::SITE)));
+            return A::sign_in_form_for(&req, &shown, Some(wrong_message(&A::SITE)));
         }
     };
     let now = Utc::now();

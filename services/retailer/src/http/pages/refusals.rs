@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
+use kummerer_web::i18n::Tr;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
@@ -30,12 +31,12 @@ pub struct RefuseForm {
     pub reason_text: String,
 }
 
-pub fn reason_options(selected: &str) -> Vec<CategoryOption> {
+pub fn reason_options(tr: &Tr, selected: &str) -> Vec<CategoryOption> {
     RefusalReason::ALL
         .into_iter()
         .map(|r| CategoryOption {
             value: r.as_string(),
-            label: r.label().to_owned(),
+            label: tr.code("refusal", &r.as_string()),
             selected: r.as_string() == selected,
         })
         .collect()
@@ -51,14 +52,14 @@ pub async fn refuse_form(
     Posted { me, form, .. }: Posted<RefuseForm>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     if db::find_case(db.get_ref(), retailer_id, id)
         .await?
         .is_none()
     {
-        return not_found();
+        return not_found(&me.tr);
     }
     let mut v = FieldErrors::new();
     let reason = RefusalReason::parse(form.reason_code.trim());
@@ -83,7 +84,7 @@ pub async fn refuse_form(
                         reason = %form.reason_code, "case refused at the desk");
                     return Ok(see_other(&format!("/desk/cases/{id}")));
                 }
-                Err(RefuseError::NotFound) => return not_found(),
+                Err(RefuseError::NotFound) => return not_found(&me.tr),
                 Err(RefuseError::Db(e)) => return Err(e.into()),
                 Err(e @ (RefuseError::Refused(_) | RefuseError::AlreadyRefused)) => {
                     Errors::general(e.to_string())
@@ -92,10 +93,10 @@ pub async fn refuse_form(
         }
     };
     let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let mut page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
-    page.reasons = reason_options(&form.reason_code);
+    page.reasons = reason_options(&me.tr, &form.reason_code);
     page.refuse_errors = errors;
     page.refusal = form;
     render(&page)
@@ -129,6 +130,7 @@ pub struct PersonCount {
 #[template(path = "desk/refusals.html")]
 pub struct RefusalReport {
     pub me: Me,
+    pub tr: Tr,
     pub from: String,
     pub to: String,
     pub message: Option<String>,
@@ -186,9 +188,10 @@ pub async fn report(
 ) -> Result<HttpResponse, Problem> {
     if !matches!(me.staff.role, Role::Manager | Role::Admin) {
         return message_page(
+            &me.tr,
             StatusCode::FORBIDDEN,
-            "Managers only",
-            "The refusal report is for managers and admins.",
+            &me.tr.t("managers-only"),
+            &me.tr.t("refusals-managers-only"),
         );
     }
     let today = Utc::now().date_naive();
@@ -196,6 +199,7 @@ pub async fn report(
     let to = parse_day(&query.to, today);
     let mut page = RefusalReport {
         me: Me::from(&me),
+        tr: me.tr,
         from: from
             .map(|d| d.to_string())
             .unwrap_or_else(|| query.from.clone()),
