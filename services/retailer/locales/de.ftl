@@ -412,3 +412,59 @@ admin-locale-hint = Die Einstellungen des Händlers gelten für Mitarbeiter ohne
 admin-locale-saved = Sprache und Zeitzone sind gespeichert.
 admin-locale-bad-language = Bitte Deutsch oder Englisch wählen
 admin-locale-bad-zone = „{ $zone }“ ist keine Zeitzone (ein IANA-Name wie Europe/Berlin)
+
+## Übersicht und Erstattungen
+dash-last = Letzte
+dash-days = Tage
+dash-show = Anzeigen
+dash-as-of = Stand { $when }; alle Zahlen aus einem Abzug der Datenbank.
+dash-overdue-requests = Überfällige Tauschanfragen
+dash-overdue-hint = Ein Mitarbeiter wartet länger als vorgesehen auf eine Filialleitung. Bitte entscheiden, sonst verfallen die Anfragen und der Fall ist wieder offen.
+dash-asked = angefragt { $when }
+dash-due-expires = fällig { $due }, verfällt { $expires }
+dash-time-to-swap = Dauer bis zum Tausch
+dash-time-to-swap-hint = Vom angelegten Fall bis zum gelieferten Ersatzgerät, für Lieferungen im Zeitraum, je Filiale, in der der Fall angelegt wurde.
+dash-no-swaps = In diesem Zeitraum wurde kein Ersatzgerät geliefert.
+dash-store = Filiale
+dash-swaps-delivered = Gelieferte Tausche
+dash-median = Median
+dash-p90 = 90. Perzentil
+dash-ball = Offene Fälle — wer ist am Zug
+dash-ball-hint = Ein Fall, der gleichzeitig auf das Team und den Hersteller wartet, zählt für beide. Überfällig: später, als der Beteiligte handeln sollte; überfällige Fälle Ihrer Filialen werden an die Filialleitungen eskaliert.
+dash-who = Wer
+dash-open-cases = Offene Fälle
+dash-waiting-since = Wartet seit (ältester)
+dash-overdue = Überfällig
+dash-escalated = Eskaliert
+dash-handovers = Übergaben
+dash-refusals = { $count ->
+    [one] Ablehnungen nach Grund · eine im Zeitraum
+   *[other] Ablehnungen nach Grund · { $count } im Zeitraum
+}
+dash-refusals-per-person = Ablehnungen je Person
+ledger-title = Erstattungen
+ledger-hint = Die Forderung jedes Tauschs gegenüber Entscheidung und Gutschriften des Herstellers. Differenzen über { $tolerance } (in der Währung der Forderung) sind markiert.
+ledger-empty = Hier ist nichts.
+ledger-column = Stand
+ledger-expected = Erwartet
+ledger-credited = Gutgeschrieben
+ledger-difference = Differenz
+ledger-open-for = Offen seit
+ledger-decided = Entschieden
+ledger-credit-notes = Gutschriften
+ledger-deadlines = Fristen
+ledger-case-link = Fall
+
+## Der Ablehnungsbericht
+refusals-to-included = Bis (einschließlich)
+refusals-per-reason = Nach Grund
+refusals-in-all = insgesamt
+refusals-per-store = Nach Filiale
+refusals-per-store-hint = Die Filiale, in der der Fall angelegt wurde („Keine Filiale“: Fälle über die API oder von Mitarbeitern ohne Filiale).
+refusals-no-store = Keine Filiale
+refusals-no-store-refused = Keine Filiale hat in diesem Zeitraum einen Fall abgelehnt.
+refusals-per-person = Nach Person
+refusals-nobody = Niemand hat in diesem Zeitraum einen Fall abgelehnt.
+refusals-person = Person
+refusals-backwards = Der Zeitraum darf nicht vor seinem Beginn enden.
+refusals-malformed = Bitte die Tage als JJJJ-MM-TT eingeben.

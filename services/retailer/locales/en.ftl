@@ -412,3 +412,59 @@ admin-locale-hint = The retailer's settings apply to staff without a store; each
 admin-locale-saved = The language and time zone are saved.
 admin-locale-bad-language = choose German or English
 admin-locale-bad-zone = “{ $zone }” is no time zone (an IANA name such as Europe/Berlin)
+
+## Dashboard and ledger
+dash-last = Last
+dash-days = days
+dash-show = Show
+dash-as-of = As of { $when }; every figure from one snapshot of the database.
+dash-overdue-requests = Overdue swap requests
+dash-overdue-hint = A clerk has waited past the due time for a manager. Decide them, or they expire and the case is open again.
+dash-asked = asked { $when }
+dash-due-expires = due { $due }, expires { $expires }
+dash-time-to-swap = Time to swap
+dash-time-to-swap-hint = From the case opened to the replacement delivered, for deliveries in the period, per store where the case was opened.
+dash-no-swaps = No replacement delivered in this period.
+dash-store = Store
+dash-swaps-delivered = Swaps delivered
+dash-median = Median
+dash-p90 = 90th percentile
+dash-ball = Open cases — who holds the ball
+dash-ball-hint = A case waiting on the crew and the manufacturer at once counts for both. Overdue: past the time the holder is due to act; your stores' overdue cases are escalated to the managers.
+dash-who = Who
+dash-open-cases = Open cases
+dash-waiting-since = Waiting since (oldest)
+dash-overdue = Overdue
+dash-escalated = Escalated
+dash-handovers = Handovers
+dash-refusals = { $count ->
+    [one] Refusals by reason · one in the period
+   *[other] Refusals by reason · { $count } in the period
+}
+dash-refusals-per-person = Refusals per person
+ledger-title = Recovery ledger
+ledger-hint = Every swap's claim against the manufacturer's decision and credit notes. Differences above { $tolerance } (in the claim's currency) are flagged.
+ledger-empty = Nothing here.
+ledger-column = Ledger
+ledger-expected = Expected
+ledger-credited = Credited
+ledger-difference = Difference
+ledger-open-for = Open for
+ledger-decided = Decided
+ledger-credit-notes = Credit notes
+ledger-deadlines = Deadlines
+ledger-case-link = case
+
+## The refusal report
+refusals-to-included = To (included)
+refusals-per-reason = Per reason
+refusals-in-all = in all
+refusals-per-store = Per store
+refusals-per-store-hint = The store where the case was opened (“No store”: cases opened through the API, or by staff without a store).
+refusals-no-store = No store
+refusals-no-store-refused = No store refused a case in this period.
+refusals-per-person = Per person
+refusals-nobody = Nobody refused a case in this period.
+refusals-person = Person
+refusals-backwards = The period must not end before it starts.
+refusals-malformed = Enter the days as YYYY-MM-DD.

@@ -129,7 +129,7 @@ pub async fn page(
                 .map(|i| LedgerLine {
                     case_id: i.case_id,
                     status: i.status,
-                    claim_status: i.claim_status.replace('_', " "),
+                    claim_status: i.claim_status,
                     expected: amount(i.expected, &i.currency),
                     credited: amount(Some(i.credited), &i.currency),
                     difference: i
@@ -148,7 +148,7 @@ pub async fn page(
                                 me.tr.ta2(
                                     "ledger-due-by",
                                     "what",
-                                    me.tr.code("ledger-deadline", &d.kind),
+                                    me.tr.code("ledger-deadline", d.kind),
                                     "when",
                                     me.tr.datetime(d.due_at),
                                 ),

@@ -61,6 +61,9 @@ pub fn of_staff(row: &LocaleRow, req: &HttpRequest) -> Tr {
     tr(lang, tz)
 }
 
+/// A window's start and end in UTC.
+pub type Window = (DateTime<Utc>, DateTime<Utc>);
+
 /// A delivery window typed in the reader's local time (two `datetime-local` values) as UTC:
 /// `Err((field, message key))` when a value is no moment or does not exist locally (the hour
 /// skipped when clocks go forward). Shared by every form that takes a window.
@@ -68,7 +71,7 @@ pub fn local_window(
     tr: &Tr,
     start: &str,
     end: &str,
-) -> Result<(DateTime<Utc>, DateTime<Utc>), (&'static str, &'static str)> {
+) -> Result<Window, (&'static str, &'static str)> {
     let start = local_moment(tr, start).map_err(|k| ("window_start", k))?;
     let end = local_moment(tr, end).map_err(|k| ("window_end", k))?;
     Ok((start, end))

@@ -116,7 +116,7 @@ pub struct Period {
 
 pub struct ReasonCount {
     pub code: String,
-    pub label: &'static str,
+    pub label: String,
     pub count: i64,
 }
 
@@ -164,7 +164,7 @@ enum SpanError {
     Backwards,
 }
 
-fn span(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Span, SpanError> {
+fn span(tr: &Tr, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Span, SpanError> {
     let (Some(from), Some(to)) = (from, to) else {
         return Err(SpanError::Malformed);
     };
@@ -172,9 +172,14 @@ fn span(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Span, SpanErro
         return Err(SpanError::Backwards);
     }
     let after = to.succ_opt().ok_or(SpanError::Malformed)?;
+    // Whole days in the reader's time zone.
+    let midnight = |d: NaiveDate| {
+        let t = d.and_time(NaiveTime::MIN);
+        tr.from_local(t).unwrap_or_else(|| t.and_utc())
+    };
     Ok(Span {
-        start: from.and_time(NaiveTime::MIN).and_utc(),
-        end: after.and_time(NaiveTime::MIN).and_utc(),
+        start: midnight(from),
+        end: midnight(after),
     })
 }
 
@@ -194,7 +199,7 @@ pub async fn report(
             &me.tr.t("refusals-managers-only"),
         );
     }
-    let today = Utc::now().date_naive();
+    let today = Utc::now().with_timezone(&me.tr.tz).date_naive();
     let from = parse_day(&query.from, today - Duration::days(DEFAULT_DAYS - 1));
     let to = parse_day(&query.to, today);
     let mut page = RefusalReport {
@@ -212,7 +217,7 @@ pub async fn report(
         per_person: Vec::new(),
         per_store: Vec::new(),
     };
-    match span(from, to) {
+    match span(&me.tr, from, to) {
         Ok(Span { start, end }) => {
             let retailer_id = me.staff.retailer_id;
             let counts = refusals::per_reason(db.get_ref(), retailer_id, start, end).await?;
@@ -220,7 +225,7 @@ pub async fn report(
                 .into_iter()
                 .map(|r| ReasonCount {
                     code: r.as_string(),
-                    label: r.label(),
+                    label: me.tr.code("refusal", &r.as_string()),
                     count: counts
                         .iter()
                         .find(|(code, _)| *code == r.as_string())
@@ -236,14 +241,14 @@ pub async fn report(
             page.per_store = refusals::per_store(db.get_ref(), retailer_id, start, end)
                 .await?
                 .into_iter()
-                .map(|(store, n)| (store.unwrap_or_else(|| "No store".to_owned()), n))
+                .map(|(store, n)| (store.unwrap_or_else(|| me.tr.t("refusals-no-store")), n))
                 .collect();
         }
         Err(SpanError::Backwards) => {
-            page.message = Some("The period must not end before it starts.".to_owned());
+            page.message = Some(me.tr.t("refusals-backwards"));
         }
         Err(SpanError::Malformed) => {
-            page.message = Some("Enter the days as YYYY-MM-DD.".to_owned());
+            page.message = Some(me.tr.t("refusals-malformed"));
         }
     }
     render(&page)
