@@ -337,7 +337,7 @@ refusal-no-defect-found = Kein Defekt festgestellt
 refusal-not-sold-here = Nicht hier gekauft
 refusal-other = Sonstiges
 ledger-deadline-decision = Entscheidung
-ledger-deadline-information = Antwort
+ledger-deadline-information = Rückfrage
 ledger-deadline-return = Rücksendung
 party-retailer = Ihre Filiale
 party-crew = Das Team
@@ -437,10 +437,7 @@ dash-waiting-since = Wartet seit (ältester)
 dash-overdue = Überfällig
 dash-escalated = Eskaliert
 dash-handovers = Übergaben
-dash-refusals = { $count ->
-    [one] Ablehnungen nach Grund · eine im Zeitraum
-   *[other] Ablehnungen nach Grund · { $count } im Zeitraum
-}
+dash-refusals = Ablehnungen nach Grund · { $count } im Zeitraum
 dash-refusals-per-person = Ablehnungen je Person
 ledger-title = Erstattungen
 ledger-hint = Die Forderung jedes Tauschs gegenüber Entscheidung und Gutschriften des Herstellers. Differenzen über { $tolerance } (in der Währung der Forderung) sind markiert.

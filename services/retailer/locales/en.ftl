@@ -337,7 +337,7 @@ refusal-no-defect-found = No defect found
 refusal-not-sold-here = Not sold here
 refusal-other = Other
 ledger-deadline-decision = decision
-ledger-deadline-information = answer
+ledger-deadline-information = information
 ledger-deadline-return = return
 party-retailer = Your store
 party-crew = The crew
@@ -437,10 +437,7 @@ dash-waiting-since = Waiting since (oldest)
 dash-overdue = Overdue
 dash-escalated = Escalated
 dash-handovers = Handovers
-dash-refusals = { $count ->
-    [one] Refusals by reason · one in the period
-   *[other] Refusals by reason · { $count } in the period
-}
+dash-refusals = Refusals by reason · { $count } in the period
 dash-refusals-per-person = Refusals per person
 ledger-title = Recovery ledger
 ledger-hint = Every swap's claim against the manufacturer's decision and credit notes. Differences above { $tolerance } (in the claim's currency) are flagged.

@@ -99,7 +99,7 @@ pub async fn page(
             product: facts.product,
             step: facts.step.as_str(),
             window: facts.window.as_ref().map(|w| tr.window(w.start, w.end)),
-            eta: facts.eta.map(|t| tr.time(t)),
+            eta: facts.eta.map(|t| tr.datetime(t)),
             store: facts.store,
             store_phone: facts.store_phone,
             expired: facts.expired,
