@@ -203,3 +203,51 @@ async fn the_sign_in_page_follows_the_browser_and_its_switch() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn admins_set_the_retailers_and_each_stores_language_and_time_zone() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Locale Admin", "SN-LOC-4", "Erika Mustermann").await;
+    let admin = session_of(&svc, desk.retailer_id, "admin@locale4.example", "admin").await;
+    let store = add_store(&svc, &admin, "Filiale Wien").await;
+    let path = format!("/desk/admin/stores/{store}/locale");
+    // Not a time zone: refused, nothing changed.
+    let (status, html) = admin
+        .post(
+            &svc,
+            &path,
+            &[("language", "en"), ("time_zone", "Mars/Olympus")],
+        )
+        .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("is no time zone"), "{html}");
+    let row = |sql: &'static str| one_string(&svc.db, sql, vec![]);
+    assert_eq!(
+        row("SELECT language || ' ' || time_zone FROM stores").await,
+        "de Europe/Berlin"
+    );
+    let (status, _) = admin
+        .post(
+            &svc,
+            &path,
+            &[("language", "en"), ("time_zone", "Europe/Vienna")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        row("SELECT language || ' ' || time_zone FROM stores").await,
+        "en Europe/Vienna"
+    );
+    let (status, _) = admin
+        .post(
+            &svc,
+            "/desk/admin/locale",
+            &[("language", "de"), ("time_zone", "Europe/Zurich")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        row("SELECT default_language || ' ' || time_zone FROM retailers").await,
+        "de Europe/Zurich"
+    );
+}

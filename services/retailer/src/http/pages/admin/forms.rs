@@ -390,7 +390,11 @@ pub async fn set_store_locale(
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
     admin_form!(db, form, "locale", |me, f| async {
-        let store = store.ok_or(Failure::NotFound)?;
+        let stores = locale::of_stores(db, me.staff.retailer_id).await?;
+        // Another retailer's store is as unknown as none, before anything typed is looked at.
+        let store = store
+            .filter(|id| stores.iter().any(|s| s.id == *id))
+            .ok_or(Failure::NotFound)?;
         let mut v = FieldErrors::new();
         let language = language_of(&mut v, &me.tr, field(&f, "language"), false);
         let zone = time_zone_of(&mut v, &me.tr, field(&f, "time_zone"));
