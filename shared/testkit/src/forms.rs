@@ -6,11 +6,22 @@ use reqwest::redirect::Policy;
 
 use crate::service::TestService;
 
-/// A browser-like client: keeps cookies, does not follow redirects (the tests look at them).
+/// A browser-like client: keeps cookies, does not follow redirects (the tests look at them),
+/// and asks for English pages (`Accept-Language: en`; the tests read English texts).
 pub fn browser() -> reqwest::Client {
+    browser_in("en")
+}
+
+/// [`browser`] asking for pages in `lang` (`Accept-Language`).
+pub fn browser_in(lang: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(v) = reqwest::header::HeaderValue::from_str(lang) {
+        headers.insert(reqwest::header::ACCEPT_LANGUAGE, v);
+    }
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
+        .default_headers(headers)
         .build()
         .unwrap()
 }

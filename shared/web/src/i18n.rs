@@ -262,10 +262,11 @@ pub fn keys_in_templates(dir: &Path) -> std::io::Result<BTreeSet<String>> {
     Ok(out)
 }
 
-/// The literal keys of `t("…")`, `ta("…"`, `tn("…"` calls in `text` (templates or Rust).
+/// The literal keys of `t("…")`, `ta("…"`, `ta2("…"`, `targs("…"`, `tn("…"` calls in `text`
+/// (templates or Rust).
 pub fn keys_in_text(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for call in [".t(\"", ".ta(\"", ".tn(\""] {
+    for call in [".t(\"", ".ta(\"", ".ta2(\"", ".targs(\"", ".tn(\""] {
         let mut rest = text;
         while let Some(at) = rest.find(call) {
             rest = &rest[at + call.len()..];
@@ -337,6 +338,19 @@ impl Tr {
         let mut args = FluentArgs::new();
         args.set(name.to_owned(), FluentValue::from(value.to_string()));
         self.catalog.text(self.lang, key, Some(&args))
+    }
+
+    /// The text `key` with two text arguments (for templates, where a slice of pairs is
+    /// awkward).
+    pub fn ta2(
+        &self,
+        key: &str,
+        name1: &str,
+        value1: impl Display,
+        name2: &str,
+        value2: impl Display,
+    ) -> String {
+        self.targs(key, &[(name1, &value1), (name2, &value2)])
     }
 
     /// The text `key` with arguments (text values).

@@ -29,6 +29,7 @@ mod m20261204_000050_personal_data;
 mod m20261204_000060_notifications;
 mod m20261204_000070_counter_search;
 mod m20261205_000100_delivery_slots;
+mod m20261205_000180_desk_locale;
 
 pub struct Migrator;
 
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000060_notifications::Migration),
             Box::new(m20261204_000070_counter_search::Migration),
             Box::new(m20261205_000100_delivery_slots::Migration),
+            Box::new(m20261205_000180_desk_locale::Migration),
         ]
     }
 }

@@ -43,6 +43,8 @@ pub struct CaseStatusFacts {
     pub store: String,
     pub store_phone: String,
     pub time_zone: chrono_tz::Tz,
+    /// The customer's language on the case (else the store's).
+    pub language: crate::domain::notify::Language,
     /// The case closed longer ago than links live (`KUMMERER_STATUS_LINK_DAYS`): the page says
     /// so and shows nothing else.
     pub expired: bool,
@@ -64,6 +66,10 @@ pub async fn status(
     let swap_status = swap.as_ref().map(|s| s.status);
     let step = Step::of(case.status, swap_status);
     let place = crate::app::notify::place(db, retailer_id, case.id).await?;
+    let language = db::notifications::contact_of(db, retailer_id, case.id)
+        .await?
+        .and_then(|c| c.language)
+        .unwrap_or(place.language);
     let expired = if matches!(step, Step::Delivered | Step::Refused | Step::Closed) {
         // Closed since its last fact.
         let timeline = db::timeline_of(db, retailer_id, case.id).await?;
@@ -104,6 +110,7 @@ pub async fn status(
         store: place.store,
         store_phone: place.phone,
         time_zone: place.time_zone,
+        language,
         expired,
     }))
 }

@@ -18,6 +18,7 @@ pub mod erasure;
 pub mod imports;
 pub mod information;
 pub mod integration_keys;
+pub mod locale;
 pub mod notifications;
 pub mod partners;
 pub mod products;

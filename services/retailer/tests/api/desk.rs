@@ -139,9 +139,23 @@ pub(super) async fn sign_in(
     sign_in_at(svc, client, "/desk/sign-in", email, password).await
 }
 
-/// Signs in as `email` and returns the session's CSRF token (from the desk page).
+/// Signs in as `email` and returns the session's CSRF token (from the desk page). The staff
+/// member reads the desk in English (their own choice, stored): the tests read English texts;
+/// the German desk has its own tests ([`mod@locale`]).
 pub(super) async fn signed_in(svc: &TestService, client: &reqwest::Client, email: &str) -> String {
+    prefers_english(&svc.db, email).await;
     signed_in_at(svc, client, "/desk/sign-in", "/desk", email, PASSWORD).await
+}
+
+/// The staff member `email` chose English for the desk.
+pub(crate) async fn prefers_english(db: &DatabaseConnection, email: &str) {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE staff SET language = 'en' WHERE email = $1",
+        [email.into()],
+    ))
+    .await
+    .unwrap();
 }
 
 pub(crate) const DESK_TABLES: [&str; 4] = ["staff", "sessions", "authority_limits", "refusals"];
@@ -194,6 +208,7 @@ pub(crate) async fn sign_in_in_browser(
     svc: &TestService,
     email: &str,
 ) -> Result<(), fantoccini::error::CmdError> {
+    prefers_english(&svc.db, email).await;
     b.goto(&svc.url("/desk")).await?;
     submit_sign_in(b, email).await?;
     b.wait().for_element(Locator::Css("input[name=q]")).await?;
@@ -370,17 +385,9 @@ pub(super) async fn crew_scheduled(
         },
     )
     .await;
-    // In the store's local time (Europe/Berlin, the default).
-    let (s, e) = (
-        start.with_timezone(&chrono_tz::Europe::Berlin),
-        (start + Span::hours(4)).with_timezone(&chrono_tz::Europe::Berlin),
-    );
-    format!(
-        "{} – {} {}",
-        s.format("%Y-%m-%d %H:%M"),
-        e.format("%H:%M"),
-        s.format("%Z")
-    )
+    // In the store's local time (Europe/Berlin, the default) and language (German).
+    retailer::http::pages::locale::tr(kummerer_web::i18n::Lang::De, chrono_tz::Europe::Berlin)
+        .window(start, start + Span::hours(4))
 }
 
 mod admin;
@@ -397,6 +404,7 @@ mod first_day;
 mod forms;
 mod import;
 mod limits;
+mod locale;
 mod partners;
 mod personal_data;
 mod refusals;

@@ -57,6 +57,8 @@ impl Ids {
             "id" if before.ends_with("/requests/") => self.request,
             "id" if before.ends_with("/admin/staff/") => self.staff,
             "id" if before.ends_with("/admin/keys/") => self.spare_key,
+            // A store's language and time zone: any id is as foreign as B's stores.
+            "id" if before.ends_with("/admin/stores/") => Uuid::now_v7(),
             // An import of B's: none exists; any id is as foreign.
             "id" if before.ends_with("/admin/import/") => Uuid::now_v7(),
             other => panic!("the walk has no value for {{{other}}} in {path}: add one"),

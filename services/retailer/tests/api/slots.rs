@@ -198,7 +198,7 @@ async fn the_desk_offers_windows_with_room_in_local_time_and_a_manager_overbooks
     assert!(html.contains("no crew has room left"), "{html}");
     let (status, html) = post(form(&full, "on", &csrf), client.clone()).await;
     assert_eq!(status, 200, "{html}");
-    assert!(html.contains("only a manager overbooks"), "{html}");
+    assert!(html.contains("Only a manager overbooks"), "{html}");
     assert_eq!(count(&svc.db, "SELECT 1 FROM swaps", vec![]).await, 0);
 
     // The manager overbooks: recorded on the swap, the timeline and the event.

@@ -353,12 +353,10 @@ async fn the_case_page_says_each_step_in_words_and_the_customer_sees_the_crew_co
     let ev = on_the_way(&ids, departed);
     // In the store's time zone (Europe/Berlin unless set otherwise, issue 13).
     let eta_utc = ev.eta.unwrap().format("%Y-%m-%d %H:%M UTC").to_string();
-    let eta = ev
-        .eta
-        .unwrap()
-        .with_timezone(&chrono_tz::Europe::Berlin)
-        .format("%Y-%m-%d %H:%M %Z")
-        .to_string();
+    // The customer's page: German (the store's language) and Berlin time.
+    let german =
+        retailer::http::pages::locale::tr(kummerer_web::i18n::Lang::De, chrono_tz::Europe::Berlin);
+    let eta = german.datetime(ev.eta.unwrap());
     publish_event(&svc.names, ev).await;
     wait_kind(&svc, case_id, "on_the_way", 1).await;
 
@@ -372,13 +370,7 @@ async fn the_case_page_says_each_step_in_words_and_the_customer_sees_the_crew_co
     );
     let window = window_at(departed);
     assert!(
-        html.contains(
-            &window
-                .start
-                .with_timezone(&chrono_tz::Europe::Berlin)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        ),
+        html.contains(&german.window(window.start, window.end)),
         "{html}"
     );
     for secret in ["Erika", "499", "SN-1", "clerk", "Hauptstraße"] {

@@ -5,6 +5,7 @@
 //!
 //! Every form checks every field and explains; nothing is saved on an error.
 
+use kummerer_web::i18n::Tr;
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -128,6 +129,7 @@ impl Typed {
 #[template(path = "desk/admin.html")]
 pub struct AdminPage {
     pub me: Me,
+    pub tr: Tr,
     /// What was just saved.
     pub saved: Option<String>,
     /// The form that failed (`staff`, `limits`, `stores`, `locations`, `stock`, `products`).
@@ -153,6 +155,18 @@ pub struct AdminPage {
     pub linked: Vec<db::partners::Partner>,
     /// Agreement versions offered, waiting for an admin's acceptance.
     pub offers: Vec<partners::Offer>,
+    /// The retailer's default language (empty: the reader's browser) and time zone.
+    pub locale: db::locale::RetailerLocale,
+    /// Each store's language and time zone.
+    pub store_locales: Vec<StoreLocaleRow>,
+}
+
+/// A store's language and time zone, for the admin page.
+pub struct StoreLocaleRow {
+    pub id: Uuid,
+    pub name: String,
+    pub language: String,
+    pub time_zone: String,
 }
 
 impl AdminPage {
@@ -172,6 +186,19 @@ async fn admin_view(
 ) -> Result<AdminPage, Problem> {
     let retailer_id = me.staff.retailer_id;
     let stores = stock::stores(db, retailer_id).await?;
+    let locales = db::locale::of_stores(db, retailer_id).await?;
+    let store_locales = stores
+        .iter()
+        .map(|s| {
+            let l = locales.iter().find(|l| l.id == s.id);
+            StoreLocaleRow {
+                id: s.id,
+                name: s.name.clone(),
+                language: l.map(|l| l.language.clone()).unwrap_or_default(),
+                time_zone: l.map(|l| l.time_zone.clone()).unwrap_or_default(),
+            }
+        })
+        .collect();
     let store_name = |id: Option<Uuid>| {
         id.and_then(|id| stores.iter().find(|s| s.id == id))
             .map(|s| s.name.clone())
@@ -231,6 +258,7 @@ async fn admin_view(
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
     Ok(AdminPage {
         me: Me::from(me),
+        tr: me.tr,
         saved,
         failed: String::new(),
         errors: Errors::default(),
@@ -243,11 +271,13 @@ async fn admin_view(
         locations,
         levels: stock::levels(db, retailer_id).await?,
         products,
-        keys: keys::rows(db, retailer_id).await?,
+        keys: keys::rows(db, &me.tr, retailer_id).await?,
         new_key: None,
-        partners: partners::rows(db, retailer_id).await?,
+        partners: partners::rows(db, &me.tr, retailer_id).await?,
         linked: db::partners::linked(db, retailer_id).await?,
-        offers: partners::offers(db, retailer_id).await?,
+        offers: partners::offers(db, &me.tr, retailer_id).await?,
+        locale: db::locale::of_retailer(db, retailer_id).await?,
+        store_locales,
     })
 }
 
@@ -276,7 +306,11 @@ pub async fn page(
         "agreements" => Some("The agreement version is accepted: it takes effect from its date."),
         _ => None,
     };
-    let page = admin_view(db.get_ref(), &me, saved.map(str::to_owned)).await?;
+    let saved = match query.saved.as_str() {
+        "locale" => Some(me.tr.t("admin-locale-saved")),
+        _ => saved.map(str::to_owned),
+    };
+    let page = admin_view(db.get_ref(), &me, saved).await?;
     render_status(StatusCode::OK, &page)
 }
 
@@ -351,9 +385,9 @@ macro_rules! admin_form {
         let result: Result<(), Failure> = $work;
         let errors = match result {
             Ok(()) => return Ok(done($name)),
-            Err(Failure::NotFound) => return not_found(),
+            Err(Failure::NotFound) => return not_found(&$me.tr),
             Err(Failure::Internal(p)) => return Err(p),
-            Err(Failure::Fields(fields)) => Errors::fields(fields),
+            Err(Failure::Fields(fields)) => Errors::fields(fields).in_lang(&$me.tr),
             Err(Failure::Refused(message)) => Errors::general(message),
         };
         let mut typed = $f.clone();
@@ -369,4 +403,5 @@ pub mod partners;
 pub use forms::{
     create_location, create_product, create_staff, create_store, set_limit, set_stock, update_staff,
 };
+pub use forms::{set_locale, set_store_locale};
 pub use keys::{create_key, revoke_key};

@@ -2,36 +2,60 @@
 //! [`Approval`], the use case called, its error variants shown on the form.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
+use kummerer_web::i18n::Tr;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::app::approve::{Approval, ApproveError, SwapApproved, approve};
 use crate::app::requests::AskError;
 use crate::db::{self};
-use crate::domain::{CODE_MAX, DeliveryWindow, Role};
+use crate::domain::{CODE_MAX, DeliveryWindow, Role, WindowError};
 use crate::http::input::{AddressBody, checked};
 use crate::http::pages::PathId;
 use crate::http::pages::auth::{Signed, authorize_manager};
+use crate::http::pages::locale::local_moment;
 use crate::http::pages::requests;
 use crate::http::pages::roles::Posted;
-use crate::http::pages::{DATETIME_LOCAL, Errors, not_found, render, see_other};
+use crate::http::pages::{Errors, not_found, render, see_other};
 use kummerer_contracts::{CaseId, RetailerId};
 use kummerer_service::problem::FieldError;
 
 use crate::http::pages::case::{SwapForm, case_page, my_limit};
 
-pub(crate) fn parse_local(field: &str, raw: &str, v: &mut FieldErrors) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
-    let parsed = NaiveDateTime::parse_from_str(raw, DATETIME_LOCAL)
-        .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"));
-    match parsed {
-        Ok(t) => Some(t.and_utc()),
-        Err(_) => {
-            v.add(field, "enter a date and time (UTC)");
+/// A `datetime-local` field typed in the reader's local time, as UTC; a field error (in the
+/// reader's language) when it is no moment or does not exist locally (clocks going forward).
+pub(crate) fn parse_local(
+    tr: &Tr,
+    field: &str,
+    raw: &str,
+    v: &mut FieldErrors,
+) -> Option<DateTime<Utc>> {
+    match local_moment(tr, raw) {
+        Ok(t) => Some(t),
+        Err(key) => {
+            v.add(field, tr.ta(key, "zone", tr.tz_name()));
             None
         }
+    }
+}
+
+/// A delivery window's error in the reader's language.
+pub(crate) fn window_error_text(tr: &Tr, e: &WindowError) -> String {
+    match e {
+        WindowError::EndNotAfterStart => tr.t("window-end-not-after-start"),
+        WindowError::StartTooFarInPast => tr.tn(
+            "window-start-too-far-in-past",
+            "days",
+            crate::domain::swap::WINDOW_PAST_TOLERANCE_DAYS,
+        ),
+        WindowError::TooFarAhead => tr.tn(
+            "window-too-far-ahead",
+            "days",
+            crate::domain::swap::WINDOW_HORIZON_DAYS,
+        ),
+        WindowError::StartNotInFuture => tr.t("window-start-not-in-future"),
     }
 }
 
@@ -39,6 +63,7 @@ impl SwapForm {
     /// The approval this form asks for, by `approved_by`; every field error at once.
     pub(crate) fn parse(
         &self,
+        tr: &Tr,
         approved_by: &str,
         now: DateTime<Utc>,
     ) -> Result<Approval, Vec<FieldError>> {
@@ -47,7 +72,7 @@ impl SwapForm {
         if sku.chars().count() > CODE_MAX {
             v.add(
                 "replacement_sku",
-                format!("must be at most {CODE_MAX} characters"),
+                tr.tn("form-at-most-characters", "max", CODE_MAX),
             );
         }
         let stock_location_id = match self.stock_location_id.trim() {
@@ -55,15 +80,20 @@ impl SwapForm {
             raw => {
                 let id = Uuid::parse_str(raw).ok();
                 if id.is_none() {
-                    v.add("stock_location_id", "no such stock location");
+                    v.add("stock_location_id", tr.t("swap-no-such-location"));
                 }
                 id
             }
         };
+        // A form stored for a manager keeps the asking clerk's time zone.
+        let tr = &match crate::http::pages::locale::stored_tz(&self.time_zone) {
+            Some(tz) => crate::http::pages::locale::tr(tr.lang, tz),
+            None => *tr,
+        };
         let (start, end) = match self.slot.trim() {
             "" => (
-                parse_local("window_start", &self.window_start, &mut v),
-                parse_local("window_end", &self.window_end, &mut v),
+                parse_local(tr, "window_start", &self.window_start, &mut v),
+                parse_local(tr, "window_end", &self.window_end, &mut v),
             ),
             slot => {
                 let parsed = slot.split_once('|').and_then(|(s, e)| {
@@ -71,7 +101,7 @@ impl SwapForm {
                     Some((at(s)?, at(e)?))
                 });
                 if parsed.is_none() {
-                    v.add("slot", "choose one of the windows offered");
+                    v.add("slot", tr.t("slot-choose-offered"));
                 }
                 parsed.unzip()
             }
@@ -91,7 +121,7 @@ impl SwapForm {
                 Ok(w) => Some(w),
                 Err(errors) => {
                     for e in errors {
-                        v.add(e.field(), e.to_string());
+                        v.add(e.field(), window_error_text(tr, &e));
                     }
                     None
                 }
@@ -102,7 +132,7 @@ impl SwapForm {
         let Some(window) = window else {
             return Err(vec![FieldError {
                 field: "window_start".to_owned(),
-                message: "enter a date and time (UTC)".to_owned(),
+                message: tr.t("form-moment-invalid"),
             }]);
         };
         Ok(Approval {
@@ -133,9 +163,9 @@ pub(crate) enum Rejected {
 impl Rejected {
     /// The form's errors, by variant; `needs_manager` when the form should show the manager's
     /// part (above the limit, or the manager's sign-in failed).
-    fn errors(self) -> Errors {
+    fn errors(self, tr: &Tr) -> Errors {
         match self {
-            Rejected::Fields(fields) => Errors::fields(fields),
+            Rejected::Fields(fields) => Errors::fields(fields).in_lang(tr),
             Rejected::Manager(message) => Errors {
                 needs_manager: true,
                 ..Errors::field("manager_password", message)
@@ -177,14 +207,14 @@ pub async fn approve_swap(
     Posted { me, mut form, .. }: Posted<SwapForm>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     if db::find_case(db.get_ref(), retailer_id, id)
         .await?
         .is_none()
     {
-        return not_found();
+        return not_found(&me.tr);
     }
     let now = Utc::now();
     let rejected = if form.action == "ask" {
@@ -192,7 +222,7 @@ pub async fn approve_swap(
         let due = requests_config.due(now);
         match requests::ask(db.get_ref(), &me, id, &form, now, due).await? {
             Ok(request_id) => return Ok(see_other(&format!("/desk/requests/{request_id}"))),
-            Err(Rejected::Ask(AskError::CaseNotFound)) => return not_found(),
+            Err(Rejected::Ask(AskError::CaseNotFound)) => return not_found(&me.tr),
             Err(Rejected::Ask(AskError::Db(e))) => return Err(e.into()),
             Err(rejected) => rejected,
         }
@@ -203,16 +233,16 @@ pub async fn approve_swap(
                     "swap approved at the desk");
                 return Ok(see_other(&format!("/desk/cases/{id}")));
             }
-            Err(Rejected::Approve(ApproveError::NotFound)) => return not_found(),
+            Err(Rejected::Approve(ApproveError::NotFound)) => return not_found(&me.tr),
             Err(Rejected::Approve(ApproveError::Db(e))) => return Err(e.into()),
             Err(rejected) => rejected,
         }
     };
     // Reload: a concurrent approval may have moved the case on meanwhile.
     let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
-    let page = case_page(db.get_ref(), &me, case, Some(form), rejected.errors()).await?;
+    let page = case_page(db.get_ref(), &me, case, Some(form), rejected.errors(&me.tr)).await?;
     render(&page)
 }
 
@@ -220,21 +250,20 @@ pub async fn approve_swap(
 /// location chosen where the retailer keeps stock in Kümmerer.
 pub(crate) async fn checked_form(
     db: &DatabaseConnection,
+    tr: &Tr,
     retailer_id: Uuid,
     form: &SwapForm,
     approved_by: &str,
     now: DateTime<Utc>,
 ) -> Result<Result<Approval, Vec<FieldError>>, sea_orm::DbErr> {
-    let approval = match form.parse(approved_by, now) {
+    let approval = match form.parse(tr, approved_by, now) {
         Ok(approval) => approval,
         Err(fields) => return Ok(Err(fields)),
     };
     if approval.stock_location_id.is_none() && db::stock::has_locations(db, retailer_id).await? {
         return Ok(Err(vec![FieldError {
             field: "stock_location_id".to_owned(),
-            message: "choose the stock location the replacement comes from (only those that \
-                      have it are listed; none listed: it is out of stock everywhere)"
-                .to_owned(),
+            message: tr.t("swap-choose-location"),
         }]));
     }
     Ok(Ok(approval))
@@ -253,7 +282,7 @@ async fn approve_at_desk(
 ) -> Result<Result<SwapApproved, Rejected>, Problem> {
     let password = std::mem::take(&mut form.manager_password);
     let mut approval =
-        match checked_form(db, me.staff.retailer_id, form, &me.staff.email, now).await? {
+        match checked_form(db, &me.tr, me.staff.retailer_id, form, &me.staff.email, now).await? {
             Ok(approval) => approval,
             Err(fields) => return Ok(Err(Rejected::Fields(fields))),
         };
@@ -276,7 +305,7 @@ async fn approve_at_desk(
         };
         if approval.overbook_by.is_none() {
             return Ok(Err(Rejected::Manager(
-                "only a manager overbooks a window: a manager signs here".to_owned(),
+                me.tr.t("slot-overbook-needs-manager"),
             )));
         }
     }

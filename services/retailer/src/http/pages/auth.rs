@@ -11,7 +11,8 @@
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use kummerer_service::Problem;
-use kummerer_web::signin::{self, Accounts, Credentials, NewSession, Site, until_text};
+use kummerer_web::i18n::Tr;
+use kummerer_web::signin::{self, Accounts, Credentials, NewSession, SignInNote, Site};
 use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
@@ -92,32 +93,75 @@ impl Accounts for StaffAccounts {
 
     fn sign_in_form(email: &str, message: Option<String>) -> Result<HttpResponse, Problem> {
         render(&SignIn {
+            tr: super::locale::tr(Default::default(), super::locale::DEFAULT_TZ),
+            email: email.to_owned(),
+            message,
+        })
+    }
+
+    fn sign_in_form_for(
+        req: &HttpRequest,
+        email: &str,
+        note: Option<SignInNote>,
+    ) -> Result<HttpResponse, Problem> {
+        let tr = super::locale::of_request(req);
+        let message = note.map(|n| sign_in_note(&tr, n));
+        render(&SignIn {
+            tr,
             email: email.to_owned(),
             message,
         })
     }
 
     fn forbidden() -> Result<HttpResponse, Problem> {
-        forbidden()
+        forbidden_in(&super::locale::tr(
+            Default::default(),
+            super::locale::DEFAULT_TZ,
+        ))
+    }
+
+    fn forbidden_for(req: &HttpRequest) -> Result<HttpResponse, Problem> {
+        forbidden_in(&super::locale::of_request(req))
     }
 }
 
-/// A signed-in staff member.
+/// Why the sign-in form is shown again, in the reader's words.
+fn sign_in_note(tr: &Tr, note: SignInNote) -> String {
+    match note {
+        // The browser's cookie trouble names hosts and settings: kept as written.
+        SignInNote::CookieNotKept(text) => text,
+        SignInNote::NoEmail => tr.t("sign-in-no-email"),
+        SignInNote::Wrong => tr.ta("sign-in-wrong", "minutes", kummerer_web::LOCK_MINUTES),
+        SignInNote::Throttled => tr.t("sign-in-throttled"),
+    }
+}
+
+/// A signed-in staff member, with the language and time zone the desk shows them.
 #[derive(Debug, Clone)]
 pub struct Signed {
     pub session_id: String,
     pub csrf: String,
     pub staff: staff::Model,
+    pub tr: Tr,
+    /// The staff member's own language choice (`de`, `en`), empty when they follow the store's.
+    pub own_language: String,
 }
 
-impl From<signin::Signed<staff::Model>> for Signed {
-    fn from(s: signin::Signed<staff::Model>) -> Self {
-        Signed {
-            session_id: s.session_id,
-            csrf: s.csrf,
-            staff: s.account,
-        }
-    }
+/// The shared flow's signed-in account with its language and time zone
+/// ([`super::locale::of_staff`]).
+async fn with_locale(
+    req: &HttpRequest,
+    db: &DatabaseConnection,
+    s: signin::Signed<staff::Model>,
+) -> Result<Signed, DbErr> {
+    let row = crate::db::locale::of_staff(db, s.account.retailer_id, s.account.id).await?;
+    Ok(Signed {
+        session_id: s.session_id,
+        csrf: s.csrf,
+        tr: super::locale::of_staff(&row, req),
+        own_language: row.staff_language.unwrap_or_default(),
+        staff: s.account,
+    })
 }
 
 /// The staff member whose live session the request's cookie names.
@@ -125,17 +169,19 @@ pub async fn signed_in(
     req: &HttpRequest,
     db: &DatabaseConnection,
 ) -> Result<Option<Signed>, DbErr> {
-    Ok(signin::signed_in::<StaffAccounts>(req, db)
-        .await?
-        .map(Signed::from))
+    match signin::signed_in::<StaffAccounts>(req, db).await? {
+        Some(s) => Ok(Some(with_locale(req, db, s).await?)),
+        None => Ok(None),
+    }
 }
 
-pub fn forbidden() -> Result<HttpResponse, Problem> {
+/// 403: the form did not come from the open page, in the reader's language.
+pub fn forbidden_in(tr: &Tr) -> Result<HttpResponse, Problem> {
     message_page(
+        tr,
         actix_web::http::StatusCode::FORBIDDEN,
-        "Form expired",
-        "This form was not sent from your open desk page (or your session changed). Go back, \
-         reload the page and send it again.",
+        &tr.t("forbidden-title"),
+        &tr.t("forbidden-text"),
     )
 }
 
@@ -146,9 +192,10 @@ pub async fn guard_post(
     db: &DatabaseConnection,
     csrf: &str,
 ) -> Result<Result<Signed, HttpResponse>, Problem> {
-    Ok(signin::guard_post::<StaffAccounts>(req, db, csrf)
-        .await?
-        .map(Signed::from))
+    match signin::guard_post::<StaffAccounts>(req, db, csrf).await? {
+        Ok(s) => Ok(Ok(with_locale(req, db, s).await?)),
+        Err(res) => Ok(Err(res)),
+    }
 }
 
 /// The active manager or admin of `retailer_id` with this e-mail and password, checked
@@ -243,24 +290,21 @@ pub async fn authorize_manager(
     let now = Utc::now();
     if let Some(until) = manager_blocked_until(&clerk.session_id, now) {
         tracing::warn!(staff.id = %clerk.staff.id, "manager signature throttled");
-        return Ok(Err(format!(
-            "Too many wrong manager entries on this screen: try again after {} UTC.",
-            until_text(until)
+        return Ok(Err(clerk.tr.ta(
+            "manager-throttled",
+            "when",
+            clerk.tr.time(until),
         )));
     }
     if kummerer_web::parse_email(email).is_none() {
-        return Ok(Err("Enter the manager's e-mail and password.".to_owned()));
+        return Ok(Err(clerk.tr.t("manager-missing")));
     }
     match check_manager(db, clerk.staff.retailer_id, email, password).await? {
         Some(manager) => Ok(Ok(manager)),
         None => {
             manager_failed(&clerk.session_id, now);
             tracing::info!(staff.id = %clerk.staff.id, "manager signature refused");
-            Ok(Err(
-                "The manager's e-mail or password is wrong (only a manager or admin of this \
-                 store can authorize)."
-                    .to_owned(),
-            ))
+            Ok(Err(clerk.tr.t("manager-wrong")))
         }
     }
 }

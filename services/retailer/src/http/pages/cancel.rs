@@ -103,7 +103,7 @@ pub async fn cancel_swap(
     Posted { me, form, .. }: Posted<CancelForm, Managers>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     let actor = Actor::Staff {
@@ -118,23 +118,26 @@ pub async fn cancel_swap(
                 "cancellation of the swap requested at the desk");
                 return Ok(see_other(&format!("/desk/cases/{id}")));
             }
-            Err(CancelError::NotFound) => return not_found(),
+            Err(CancelError::NotFound) => return not_found(&me.tr),
             Err(CancelError::Db(e)) => return Err(e.into()),
             Err(CancelError::Reason(message)) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                Errors::field("reason", format!("The reason {message}.")),
+                Errors::field(
+                    "reason",
+                    me.tr.ta("cancel-reason-invalid", "problem", message),
+                ),
             ),
             Err(CancelError::NoSwap) => (
                 StatusCode::CONFLICT,
-                Errors::general("This case has no swap to cancel."),
+                Errors::general(me.tr.t("cancel-no-swap")),
             ),
             Err(CancelError::Refused { reason, .. }) => (
                 StatusCode::CONFLICT,
-                Errors::general(format!("Not cancelled: {reason}.")),
+                Errors::general(me.tr.ta("cancel-refused", "reason", reason)),
             ),
         };
     let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let mut page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
     page.cancel.errors = match (page.cancel.can_cancel, errors.general.is_some()) {

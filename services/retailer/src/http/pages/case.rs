@@ -3,9 +3,10 @@
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono::{DateTime, Duration, Utc};
 use kummerer_contracts::CaseId;
 use kummerer_service::Problem;
+use kummerer_web::i18n::Tr;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -18,7 +19,7 @@ use crate::http::pages::auth::SignedIn;
 use crate::http::pages::cancel::{CancelBox, cancel_box};
 use crate::http::pages::correct::{CorrectBox, correct_box};
 use crate::http::pages::refusals::{RefuseForm, reason_options};
-use crate::http::pages::{DATETIME_LOCAL, Errors, Me, not_found, render, when};
+use crate::http::pages::{Errors, Me, limit_text, money_text, not_found, render};
 use crate::http::view::case_view;
 use crate::http::view::{BallView, CaseView, HolderView, money};
 
@@ -75,6 +76,9 @@ pub struct SwapForm {
     pub notify_sms: String,
     pub consent: String,
     pub language: String,
+    /// The time zone the window was typed in, kept when the form is stored for a manager
+    /// (empty: the reader's own).
+    pub time_zone: String,
 }
 
 impl SwapForm {
@@ -107,33 +111,35 @@ pub(crate) async fn my_limit(db: &DatabaseConnection, me: &Signed) -> Result<Lim
 pub struct NoticeRow {
     pub at: String,
     pub kind: String,
-    pub what: &'static str,
+    pub what: String,
     pub channel: String,
-    pub channel_label: &'static str,
+    pub channel_label: String,
     pub recipient: String,
     pub status: String,
     pub status_text: String,
 }
 
-fn notice_rows(rows: Vec<db::notifications::Listed>) -> Vec<NoticeRow> {
+fn notice_rows(tr: &Tr, rows: Vec<db::notifications::Listed>) -> Vec<NoticeRow> {
     rows.into_iter()
         .map(|n| NoticeRow {
-            at: when(n.sent_at.unwrap_or(n.created_at)),
-            what: crate::domain::notify::kind_label(&n.kind),
-            channel_label: if n.channel == "sms" { "SMS" } else { "e-mail" },
-            status_text: match n.status.as_str() {
-                "sent" => "sent".to_owned(),
-                "failed" => format!(
-                    "FAILED after {} attempts: {}",
-                    n.attempts,
-                    n.last_error.as_deref().unwrap_or("")
-                ),
-                _ if n.attempts > 0 => format!(
-                    "not sent yet ({} attempts): {}",
-                    n.attempts,
-                    n.last_error.as_deref().unwrap_or("")
-                ),
-                _ => "waiting to be sent".to_owned(),
+            at: tr.datetime(n.sent_at.unwrap_or(n.created_at)),
+            what: tr.code("notice", &n.kind),
+            channel_label: tr.code("channel", &n.channel),
+            status_text: {
+                let error = n.last_error.as_deref().unwrap_or("");
+                let attempts: &dyn std::fmt::Display = &n.attempts;
+                match n.status.as_str() {
+                    "sent" => tr.t("notice-sent"),
+                    "failed" => tr.targs(
+                        "notice-failed",
+                        &[("attempts", attempts), ("error", &error)],
+                    ),
+                    _ if n.attempts > 0 => tr.targs(
+                        "notice-retrying",
+                        &[("attempts", attempts), ("error", &error)],
+                    ),
+                    _ => tr.t("notice-waiting"),
+                }
             },
             kind: n.kind,
             channel: n.channel,
@@ -153,9 +159,13 @@ pub struct CasePage {
     /// The QR code (SVG) of the status link just created.
     pub new_status_qr: Option<String>,
     pub me: Me,
+    pub tr: Tr,
     pub case: CaseView,
     pub opened_at: String,
     pub sold_at: String,
+    /// The price paid and the amount claimed, in the reader's locale.
+    pub paid: String,
+    pub claimed: String,
     pub swap_window: String,
     pub timeline: Vec<TimelineRow>,
     /// Who holds the ball, shown above the timeline.
@@ -209,7 +219,7 @@ pub(crate) async fn slot_options(
     db: &DatabaseConnection,
     retailer_id: Uuid,
     postcode: &str,
-    tz: chrono_tz::Tz,
+    tr: &Tr,
     selected: &str,
 ) -> Result<Vec<SlotOption>, sea_orm::DbErr> {
     Ok(
@@ -218,10 +228,6 @@ pub(crate) async fn slot_options(
             .into_iter()
             .filter(|o| o.free > 0)
             .map(|o| {
-                let (start, end) = (
-                    o.window.start.with_timezone(&tz),
-                    o.window.end.with_timezone(&tz),
-                );
                 let value = format!(
                     "{}|{}",
                     o.window.start.to_rfc3339(),
@@ -230,11 +236,9 @@ pub(crate) async fn slot_options(
                 SlotOption {
                     selected: value == selected,
                     label: format!(
-                        "{} {}–{} (room for {})",
-                        start.format("%a %d %b %Y,"),
-                        start.format("%H:%M"),
-                        end.format("%H:%M"),
-                        o.free
+                        "{} ({})",
+                        tr.window(o.window.start, o.window.end),
+                        tr.tn("slot-room", "free", o.free)
                     ),
                     value,
                 }
@@ -264,80 +268,77 @@ pub struct BallBox {
 pub struct DeadlineRow {
     /// `retailer:decision`, `manufacturer:claim`, … (for tests and styling).
     pub key: String,
-    pub what: &'static str,
+    pub what: String,
     pub due: String,
     pub overdue: bool,
 }
 
-fn deadline_text(party: &str, holds: &str) -> &'static str {
+/// A running deadline in words: the text `deadline-<party>-<holds>`.
+fn deadline_text(tr: &Tr, party: &str, holds: &str) -> String {
+    let key = format!("deadline-{party}-{holds}");
     match (party, holds) {
-        ("retailer", "decision") => "Your store decides the case",
-        ("retailer", "delivery") => "Your store agrees a new visit",
-        ("retailer", "information") => "Your store answers the manufacturer's question",
-        ("retailer", _) => "Your store corrects and resubmits the claim",
-        ("crew", _) => "The visit (end of the window)",
-        ("manufacturer", "return") => "The unit is back at the depot and inspected",
-        ("manufacturer", _) => "The manufacturer decides the claim",
-        _ => "Due",
+        ("retailer", "decision" | "delivery" | "information" | "claim")
+        | ("crew", "visit")
+        | ("manufacturer", "return" | "claim") => tr.t(&key),
+        ("retailer", _) => tr.t("deadline-retailer-claim"),
+        ("crew", _) => tr.t("deadline-crew-visit"),
+        ("manufacturer", _) => tr.t("deadline-manufacturer-claim"),
+        _ => tr.t("deadline-due"),
     }
 }
 
-/// `"3 d 4 h"`, `"2 h 5 min"`, `"12 min"`, `"under a minute"`.
-pub(crate) fn duration_text(seconds: i64) -> String {
+/// `"3 T. 4 Std."` / `"3 d 4 h"`, `"2 h 5 min"`, `"12 min"`, `"under a minute"`.
+pub(crate) fn duration_text(tr: &Tr, seconds: i64) -> String {
     let minutes = seconds / 60;
     let (d, h, m) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    let (dd, hh, mm): (
+        &dyn std::fmt::Display,
+        &dyn std::fmt::Display,
+        &dyn std::fmt::Display,
+    ) = (&d, &h, &m);
     if d > 0 {
-        format!("{d} d {h} h")
+        tr.targs("duration-days", &[("d", dd), ("h", hh)])
     } else if h > 0 {
-        format!("{h} h {m} min")
+        tr.targs("duration-hours", &[("h", hh), ("m", mm)])
     } else if m > 0 {
-        format!("{m} min")
+        tr.ta("duration-minutes", "m", m)
     } else {
-        "under a minute".to_owned()
+        tr.t("duration-under-a-minute")
     }
 }
 
-fn holding_text(party: &str, holds: &str) -> String {
+/// Who holds the ball and what for, in words: the text `hold-<party>-<holds>`.
+fn holding_text(tr: &Tr, party: &str, holds: &str) -> String {
     match (party, holds) {
-        ("retailer", "decision") => "Your store — to decide: swap or refuse".to_owned(),
-        ("retailer", "delivery") => {
-            "Your store — a visit failed: agree a new one with the customer".to_owned()
-        }
-        ("crew", _) => "The crew — delivering the replacement, collecting the unit".to_owned(),
-        ("manufacturer", "return") => {
-            "The manufacturer — the unit it asked back, and its inspection".to_owned()
-        }
-        ("retailer", "information") => {
-            "Your store — to answer the manufacturer's question".to_owned()
-        }
-        ("retailer", "claim") => {
-            "Your store — the manufacturer did not take the claim: correct it".to_owned()
-        }
-        ("manufacturer", _) => "The manufacturer — deciding the claim".to_owned(),
-        (party, holds) => format!("{party} — {holds}"),
+        ("retailer", "decision" | "delivery" | "information" | "claim")
+        | ("manufacturer", "return") => tr.t(&format!("hold-{party}-{holds}")),
+        ("crew", _) => tr.t("hold-crew"),
+        ("manufacturer", _) => tr.t("hold-manufacturer-claim"),
+        (party, holds) => format!("{} — {}", tr.code("party", party), holds.replace('_', " ")),
     }
 }
 
-fn ball_box(ball: &BallView) -> BallBox {
+fn ball_box(tr: &Tr, ball: &BallView) -> BallBox {
     let first = ball.holders.first();
     BallBox {
         party: ball.party.unwrap_or("nobody"),
         text: first.map_or_else(
-            || "Nobody — the case waits for no one".to_owned(),
-            |h| holding_text(h.party, h.holds),
+            || tr.t("hold-nobody"),
+            |h| holding_text(tr, h.party, h.holds),
         ),
-        held_for: ball.held_for_seconds.map(duration_text).unwrap_or_default(),
-        since: when(ball.since),
+        held_for: ball
+            .held_for_seconds
+            .map(|s| duration_text(tr, s))
+            .unwrap_or_default(),
+        since: tr.datetime(ball.since),
         also: ball
             .holders
             .iter()
             .skip(1)
             .map(|h| {
-                format!(
-                    "{}, for {}",
-                    holding_text(h.party, h.holds),
-                    duration_text(h.held_for_seconds)
-                )
+                let what = holding_text(tr, h.party, h.holds);
+                let long = duration_text(tr, h.held_for_seconds);
+                tr.targs("ball-also-for", &[("what", &what), ("duration", &long)])
             })
             .collect(),
         handovers: ball.handovers,
@@ -347,8 +348,8 @@ fn ball_box(ball: &BallView) -> BallBox {
             rows.into_iter()
                 .map(|h| DeadlineRow {
                     key: format!("{}:{}", h.party, h.holds),
-                    what: deadline_text(h.party, h.holds),
-                    due: when(h.due_at),
+                    what: deadline_text(tr, h.party, h.holds),
+                    due: tr.datetime(h.due_at),
                     overdue: h.overdue,
                 })
                 .collect()
@@ -356,19 +357,22 @@ fn ball_box(ball: &BallView) -> BallBox {
     }
 }
 
-fn default_swap_form(view: &CaseView, now: DateTime<Utc>) -> SwapForm {
-    let start = (now + Duration::days(1))
-        .with_hour(8)
-        .and_then(|t| t.with_minute(0))
-        .unwrap_or(now);
+/// The swap form's first values: tomorrow 09:00–13:00 in the reader's local time.
+fn default_swap_form(tr: &Tr, view: &CaseView, now: DateTime<Utc>) -> SwapForm {
+    let tomorrow = now.with_timezone(&tr.tz).date_naive() + Duration::days(1);
+    let at = |hour| {
+        tomorrow
+            .and_hms_opt(hour, 0, 0)
+            .and_then(|t| tr.from_local(t))
+            .map(|t| tr.datetime_local_value(t))
+            .unwrap_or_default()
+    };
     let c = &view.sale.customer;
     SwapForm {
         csrf: String::new(),
         replacement_sku: view.sale.product.sku.clone(),
-        window_start: start.format(DATETIME_LOCAL).to_string(),
-        window_end: (start + Duration::hours(4))
-            .format(DATETIME_LOCAL)
-            .to_string(),
+        window_start: at(9),
+        window_end: at(13),
         name: c.name.clone(),
         phone: c.phone.clone(),
         street: c.street.clone(),
@@ -398,7 +402,9 @@ pub(crate) async fn case_page(
     let view = case_view(db, case).await?;
     let limit = my_limit(db, me).await?;
     let needs_manager = errors.needs_manager;
-    let form = form.unwrap_or_else(|| default_swap_form(&view, Utc::now()));
+    let tr = &me.tr;
+    let errors = errors.in_lang(tr);
+    let form = form.unwrap_or_else(|| default_swap_form(tr, &view, Utc::now()));
     let products = if can_approve {
         let paid = &view.sale.price_paid;
         db::list_products(db, retailer_id)
@@ -409,18 +415,23 @@ pub(crate) async fn case_page(
                 let difference = if price.currency == paid.currency {
                     let d = price.amount - paid.amount;
                     let sign = if d.is_sign_negative() { "" } else { "+" };
-                    format!("{sign}{} {} vs. price paid", d.round_dp(2), price.currency)
+                    let d = tr.money(d, price.currency.as_str());
+                    tr.ta("swap-difference", "difference", format!("{sign}{d}"))
                 } else {
-                    "other currency".to_owned()
+                    tr.t("swap-other-currency")
                 };
                 let manager = if limit.allows(&price) {
-                    ""
+                    String::new()
                 } else {
-                    " · needs a manager"
+                    format!(" · {}", tr.t("swap-option-needs-manager"))
                 };
+                let price_text = money_text(tr, &price);
                 Ok(ProductOption {
                     selected: p.sku == form.replacement_sku,
-                    label: format!("{} ({}) — {price}, {difference}{manager}", p.name, p.sku),
+                    label: format!(
+                        "{} ({}) — {price_text}, {difference}{manager}",
+                        p.name, p.sku
+                    ),
                     sku: p.sku,
                 })
             })
@@ -442,7 +453,7 @@ pub(crate) async fn case_page(
                 .into_iter()
                 .map(|s| LocationOption {
                     selected: s.location_id.to_string() == form.stock_location_id,
-                    label: s.label(),
+                    label: crate::http::pages::stock_label(tr, &s),
                     id: s.location_id,
                 })
                 .collect(),
@@ -464,8 +475,14 @@ pub(crate) async fn case_page(
             let said = crate::domain::describe_stored(&t.kind, &t.details);
             TimelineRow {
                 kind: t.kind.clone(),
-                what: said.what,
-                at: when(t.occurred_at),
+                // English keeps the description's finer words ("Claim rejected"); German
+                // says the kind from the catalog.
+                what: if tr.lang == kummerer_web::i18n::Lang::En {
+                    said.what
+                } else {
+                    tr.code("timeline", &t.kind)
+                },
+                at: tr.datetime(t.occurred_at),
                 source: t.source.clone(),
                 details: said.details,
             }
@@ -473,12 +490,16 @@ pub(crate) async fn case_page(
         .collect();
     let cancel = cancel_box(db, me, view.id, &timeline).await?;
     let correct = correct_box(db, me, view.id, &timeline).await?;
-    let notifications = notice_rows(db::notifications::of_case(db, retailer_id, view.id).await?);
+    let notifications = notice_rows(
+        tr,
+        db::notifications::of_case(db, retailer_id, view.id).await?,
+    );
     let tz = crate::app::notify::place(db, retailer_id, view.id)
         .await?
         .time_zone;
     let slots = if can_approve {
-        slot_options(db, retailer_id, &form.postcode, tz, &form.slot).await?
+        let slot_tr = crate::http::pages::locale::tr(tr.lang, tz);
+        slot_options(db, retailer_id, &form.postcode, &slot_tr, &form.slot).await?
     } else {
         Vec::new()
     };
@@ -492,29 +513,36 @@ pub(crate) async fn case_page(
         stock_kept,
         locations,
         me: Me::from(me),
-        opened_at: when(view.opened_at),
-        sold_at: when(view.sale.sold_at),
+        tr: me.tr,
+        opened_at: tr.datetime(view.opened_at),
+        sold_at: tr.datetime(view.sale.sold_at),
+        paid: money_text(tr, &view.sale.price_paid),
+        claimed: view
+            .claim
+            .as_ref()
+            .map(|c| money_text(tr, &c.amount_claimed))
+            .unwrap_or_default(),
         swap_window: view
             .swap
             .as_ref()
-            .map(|s| format!("{} – {}", when(s.window.start), when(s.window.end)))
+            .map(|s| tr.window(s.window.start, s.window.end))
             .unwrap_or_default(),
         timeline,
         cancel,
         correct,
-        ball: ball_box(&view.ball),
+        ball: ball_box(tr, &view.ball),
         case: view,
         can_approve,
         products,
         form,
         errors,
         refusal: RefuseForm::default(),
-        reasons: reason_options(""),
+        reasons: reason_options(tr, ""),
         refuse_errors: Errors::default(),
         has_status_link,
         new_status_link: None,
         show_manager: limit != Limit::Unlimited,
-        limit: limit.describe(),
+        limit: limit_text(tr, &limit),
         needs_manager,
     })
 }
@@ -526,10 +554,10 @@ pub async fn case(
     PathId(path): PathId<CaseId>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let Some(case) = db::find_case(db.get_ref(), me.staff.retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
     render(&page)
@@ -541,10 +569,23 @@ mod tests {
 
     #[test]
     fn durations_read_plainly() {
-        assert_eq!(duration_text(0), "under a minute");
-        assert_eq!(duration_text(59), "under a minute");
-        assert_eq!(duration_text(12 * 60 + 5), "12 min");
-        assert_eq!(duration_text(2 * 3600 + 5 * 60), "2 h 5 min");
-        assert_eq!(duration_text(3 * 86_400 + 4 * 3600 + 59), "3 d 4 h");
+        let en = crate::http::pages::locale::tr(
+            kummerer_web::i18n::Lang::En,
+            crate::http::pages::locale::DEFAULT_TZ,
+        );
+        let de = crate::http::pages::locale::tr(
+            kummerer_web::i18n::Lang::De,
+            crate::http::pages::locale::DEFAULT_TZ,
+        );
+        assert_eq!(duration_text(&en, 0), "under a minute");
+        assert_eq!(duration_text(&en, 59), "under a minute");
+        assert_eq!(duration_text(&en, 12 * 60 + 5), "12 min");
+        assert_eq!(duration_text(&en, 2 * 3600 + 5 * 60), "2 h 5 min");
+        assert_eq!(duration_text(&en, 3 * 86_400 + 4 * 3600 + 59), "3 d 4 h");
+        assert_eq!(duration_text(&de, 59), "unter einer Minute");
+        assert_eq!(
+            duration_text(&de, 3 * 86_400 + 4 * 3600 + 59),
+            "3 T. 4 Std."
+        );
     }
 }

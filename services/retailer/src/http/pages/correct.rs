@@ -19,15 +19,15 @@ use crate::app::correct::{CorrectError, request_correction};
 use crate::db::{self, cancel, corrections, swaps};
 use crate::domain::TimelineKind;
 use crate::domain::correction::may_request_correction;
-use crate::domain::timeline::window_text;
 use crate::http::input::{AddressBody, checked, correction_of};
 use crate::http::pages::PathId;
 use crate::http::pages::approve::parse_local;
 use crate::http::pages::auth::Signed;
 use crate::http::pages::case::{TimelineRow, case_page};
 use crate::http::pages::roles::{Posted, Staff, WithCsrf};
-use crate::http::pages::{DATETIME_LOCAL, Errors, not_found, render_status, see_other};
+use crate::http::pages::{Errors, not_found, render_status, see_other};
 use crate::http::view::address_of;
+use kummerer_web::i18n::Tr;
 
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 #[serde(default)]
@@ -52,7 +52,7 @@ impl WithCsrf for CorrectForm {
 
 impl CorrectForm {
     /// The form as the visit is now (what the desk changes from).
-    fn of(swap: &swaps::Model) -> CorrectForm {
+    fn of(tr: &Tr, swap: &swaps::Model) -> CorrectForm {
         CorrectForm {
             name: swap.address_name.clone(),
             phone: swap.address_phone.clone(),
@@ -60,8 +60,8 @@ impl CorrectForm {
             postcode: swap.postcode.clone(),
             city: swap.city.clone(),
             country: swap.country.clone(),
-            window_start: swap.window_start.format(DATETIME_LOCAL).to_string(),
-            window_end: swap.window_end.format(DATETIME_LOCAL).to_string(),
+            window_start: tr.datetime_local_value(swap.window_start),
+            window_end: tr.datetime_local_value(swap.window_end),
             ..CorrectForm::default()
         }
     }
@@ -120,6 +120,7 @@ pub(crate) async fn correct_box(
     timeline: &[TimelineRow],
 ) -> Result<CorrectBox, Problem> {
     let rid = me.staff.retailer_id;
+    let tr = &me.tr;
     let Some(swap) = db::swap_of_case(db, rid, case_id).await? else {
         return Ok(CorrectBox::default());
     };
@@ -139,10 +140,11 @@ pub(crate) async fn correct_box(
     let pending = pending.map(|c| {
         let mut asks = Vec::new();
         if let Some(a) = &c.address {
-            asks.push(format!("to {}, {} {}", a.street, a.postcode, a.city));
+            let to = format!("{}, {} {}", a.street, a.postcode, a.city);
+            asks.push(tr.ta("correct-asks-address", "address", to));
         }
         if let Some(w) = &c.window {
-            asks.push(format!("window {}", window_text(w.start, w.end)));
+            asks.push(tr.ta("correct-asks-window", "window", tr.window(w.start, w.end)));
         }
         asks.join(", ")
     });
@@ -150,7 +152,7 @@ pub(crate) async fn correct_box(
         can_correct,
         outcome: if pending.is_some() { None } else { outcome },
         pending,
-        form: CorrectForm::of(&swap),
+        form: CorrectForm::of(tr, &swap),
         errors: Errors::default(),
     })
 }
@@ -164,7 +166,7 @@ pub async fn correct_visit(
     Posted { me, form, .. }: Posted<CorrectForm, Staff>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     let (status, errors) = match correct(db.get_ref(), &me, id, &form).await? {
@@ -174,10 +176,10 @@ pub async fn correct_visit(
             return Ok(see_other(&format!("/desk/cases/{id}")));
         }
         Err(Some(refused)) => refused,
-        Err(None) => return not_found(),
+        Err(None) => return not_found(&me.tr),
     };
     let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let mut page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
     page.correct.errors = match (page.correct.can_correct, errors.general.is_some()) {
@@ -205,28 +207,29 @@ async fn correct(
     form: &CorrectForm,
 ) -> Result<Result<(), Option<(StatusCode, Errors)>>, Problem> {
     let retailer_id = me.staff.retailer_id;
+    let tr = &me.tr;
     let Some(swap) = db::swap_of_case(db, retailer_id, case_id).await? else {
         return Ok(Err(Some((
             StatusCode::CONFLICT,
-            Errors::general("This case has no swap to correct."),
+            Errors::general(tr.t("correct-no-swap")),
         ))));
     };
     let now = Utc::now();
     let invalid = |fields| {
         Ok(Err(Some((
             StatusCode::UNPROCESSABLE_ENTITY,
-            Errors::fields(fields),
+            Errors::fields(fields).in_lang(tr),
         ))))
     };
     let mut v = FieldErrors::new();
-    let start = parse_local("window_start", &form.window_start, &mut v);
-    let end = parse_local("window_end", &form.window_end, &mut v);
+    let start = parse_local(tr, "window_start", &form.window_start, &mut v);
+    let end = parse_local(tr, "window_end", &form.window_end, &mut v);
     if let Err(fields) = checked(v) {
         return invalid(fields);
     }
     // The form shows the window to the minute: left as shown, it is not corrected (the stored
     // window may carry seconds the form cannot show).
-    let shown = CorrectForm::of(&swap);
+    let shown = CorrectForm::of(tr, &swap);
     let window = if (form.window_start.trim(), form.window_end.trim())
         == (shown.window_start.as_str(), shown.window_end.as_str())
     {
@@ -252,11 +255,11 @@ async fn correct(
             Err(CorrectError::Db(e)) => return Err(e.into()),
             Err(CorrectError::NoSwap) => Err(Some((
                 StatusCode::CONFLICT,
-                Errors::general("This case has no swap to correct."),
+                Errors::general(tr.t("correct-no-swap")),
             ))),
             Err(CorrectError::Refused { reason, .. }) => Err(Some((
                 StatusCode::CONFLICT,
-                Errors::general(format!("Not corrected: {reason}.")),
+                Errors::general(tr.ta("correct-refused", "reason", reason)),
             ))),
         },
     )

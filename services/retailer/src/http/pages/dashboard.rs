@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{Duration, Utc};
 use kummerer_service::Problem;
+use kummerer_web::i18n::Tr;
 use sea_orm::{AccessMode, DatabaseConnection, IsolationLevel, TransactionTrait};
 use serde::Deserialize;
 
@@ -12,7 +13,6 @@ use crate::db::{dashboard, refusals};
 use crate::domain::RefusalReason;
 use crate::http::pages::case::duration_text;
 use crate::http::pages::roles::SignedManager;
-use crate::http::pages::when;
 use crate::http::pages::{Me, render};
 
 /// Days the dashboard covers when none are asked for; most it covers.
@@ -54,6 +54,7 @@ pub struct ReasonRow {
 #[template(path = "desk/dashboard.html")]
 pub struct DashboardPage {
     pub me: Me,
+    pub tr: Tr,
     pub days: i64,
     pub stores: Vec<StoreRow>,
     pub ball: Vec<BallRow>,
@@ -99,16 +100,17 @@ pub async fn page(
         .map(|r| OverdueRequestRow {
             id: r.id,
             requester: r.requester_name,
-            asked_at: when(r.created_at),
-            due_at: when(r.due_at),
-            expires_at: when(r.expires_at),
+            asked_at: me.tr.datetime(r.created_at),
+            due_at: me.tr.datetime(r.due_at),
+            expires_at: me.tr.datetime(r.expires_at),
         })
         .collect();
-    let secs = |s: f64| duration_text(s.round() as i64);
+    let secs = |s: f64| duration_text(&me.tr, s.round() as i64);
     let refusals_total: i64 = counts.iter().map(|(_, n)| n).sum();
     let page = DashboardPage {
         overdue_requests,
         me: Me::from(&me),
+        tr: me.tr,
         days,
         stores: times
             .into_iter()
@@ -139,7 +141,10 @@ pub async fn page(
                 party,
                 label,
                 cases: row.map_or(0, |b| b.cases),
-                oldest: row.and_then(|b| b.oldest).map(when).unwrap_or_default(),
+                oldest: row
+                    .and_then(|b| b.oldest)
+                    .map(|t| me.tr.datetime(t))
+                    .unwrap_or_default(),
                 overdue: row.map_or(0, |b| b.overdue),
                 escalated: row.map_or(0, |b| b.escalated),
                 handovers: row.map_or(0, |b| b.handovers),
@@ -166,7 +171,7 @@ pub async fn page(
             })
             .collect(),
         refusals: refusals_total,
-        as_of: when(now),
+        as_of: me.tr.datetime(now),
     };
     render(&page)
 }

@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use kummerer_service::Problem;
+use kummerer_web::i18n::Tr;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -29,12 +30,13 @@ pub struct DisputeForm {
     pub note: String,
 }
 
-const DISPUTERS: &str = "A rejected claim is disputed by a manager or an admin.";
+const DISPUTERS: &str = "dispute-managers-only";
 
 #[derive(Template)]
 #[template(path = "desk/dispute.html")]
 pub struct DisputePage {
     pub me: Me,
+    pub tr: Tr,
     pub claim_id: Uuid,
     pub case_id: Uuid,
     pub status: String,
@@ -46,8 +48,13 @@ pub struct DisputePage {
 }
 
 /// The 403 page for a clerk on a managers' page, saying `why`.
-pub(crate) fn managers_only(why: &str) -> Result<HttpResponse, Problem> {
-    message_page(StatusCode::FORBIDDEN, "Managers only", why)
+pub(crate) fn managers_only(tr: &Tr, why: &str) -> Result<HttpResponse, Problem> {
+    message_page(
+        tr,
+        StatusCode::FORBIDDEN,
+        &tr.t("managers-only"),
+        &tr.t(why),
+    )
 }
 
 /// Whether the signed-in person is a manager or an admin.
@@ -70,6 +77,7 @@ async fn dispute_page(
     let disputed = db::settlement::was_disputed(db, retailer_id, claim_id).await?;
     Ok(Some(DisputePage {
         me: Me::from(me),
+        tr: me.tr,
         claim_id,
         case_id: claim.case_id,
         can_dispute: claim.status == ClaimStatus::Rejected && !disputed,
@@ -87,7 +95,7 @@ pub async fn page(
     PathId(path): PathId<ClaimId>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let page = dispute_page(
         db.get_ref(),
@@ -98,8 +106,8 @@ pub async fn page(
     )
     .await?;
     match page {
-        None => not_found(),
-        Some(_) if !is_manager(&me) => managers_only(DISPUTERS),
+        None => not_found(&me.tr),
+        Some(_) if !is_manager(&me) => managers_only(&me.tr, DISPUTERS),
         Some(page) => render_status(StatusCode::OK, &page),
     }
 }
@@ -112,17 +120,17 @@ pub async fn submit(
     Posted { me, form, .. }: Posted<DisputeForm>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     if db::settlement::find_claim(db.get_ref(), retailer_id, id)
         .await?
         .is_none()
     {
-        return not_found();
+        return not_found(&me.tr);
     }
     if !is_manager(&me) {
-        return managers_only(DISPUTERS);
+        return managers_only(&me.tr, DISPUTERS);
     }
     let checked = checked_dispute(&form.statement, Some(&form.note), &me.staff.email);
     let (status, errors) = match checked {
@@ -131,7 +139,7 @@ pub async fn submit(
             let (rid, cid) = (RetailerId(retailer_id), ClaimId(id));
             match dispute(db.get_ref(), rid, cid, d, Utc::now()).await {
                 Ok(done) => return Ok(see_other(&format!("/desk/cases/{}", done.case_id))),
-                Err(DisputeError::NotFound) => return not_found(),
+                Err(DisputeError::NotFound) => return not_found(&me.tr),
                 Err(DisputeError::Db(e)) => return Err(e.into()),
                 Err(e @ DisputeError::Refused { .. }) => {
                     (StatusCode::CONFLICT, Errors::general(e.to_string()))
@@ -141,6 +149,6 @@ pub async fn submit(
     };
     match dispute_page(db.get_ref(), &me, id, form, errors).await? {
         Some(page) => render_status(status, &page),
-        None => not_found(),
+        None => not_found(&me.tr),
     }
 }

@@ -1,6 +1,7 @@
 //! The desk's home: one search box for a receipt, a serial, or a customer; the managers'
 //! list of approval requests.
 
+use kummerer_web::i18n::Tr;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
@@ -14,7 +15,7 @@ use crate::db::{self, desk, products};
 use crate::domain::CODE_MAX;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::requests;
-use crate::http::pages::{Me, RESULTS_MAX, day, render};
+use crate::http::pages::{Me, RESULTS_MAX, render};
 use crate::http::view::money;
 
 // --- search -------------------------------------------------------------------------------------
@@ -39,6 +40,7 @@ pub struct SaleRow {
 #[template(path = "desk/home.html")]
 pub struct Home {
     pub me: Me,
+    pub tr: Tr,
     pub q: String,
     pub searched: bool,
     pub message: Option<String>,
@@ -59,6 +61,7 @@ pub async fn home(
     let q = query.q.trim().to_owned();
     let mut page = Home {
         me: Me::from(&me),
+        tr: me.tr,
         q: q.clone(),
         searched: !q.is_empty(),
         message: None,
@@ -66,9 +69,9 @@ pub async fn home(
         approvals: requests::open_rows(db.get_ref(), &me).await?,
     };
     if q.chars().count() > CODE_MAX {
-        page.message = Some(format!("Search for at most {CODE_MAX} characters."));
+        page.message = Some(me.tr.tn("home-search-too-long", "max", CODE_MAX));
     } else if q.chars().count() == 1 {
-        page.message = Some("Type at least two characters.".to_owned());
+        page.message = Some(me.tr.t("home-search-too-short"));
     } else if !q.is_empty() {
         let found = desk::search_sales(db.get_ref(), retailer_id, &q, RESULTS_MAX).await?;
         let ids = found.iter().map(|s| s.product_id).collect();
@@ -84,8 +87,10 @@ pub async fn home(
                     .get(&s.product_id)
                     .map(|p| format!("{} ({})", p.name, p.sku))
                     .unwrap_or_default(),
-                price_paid: money(s.price_paid, &s.currency)?.to_string(),
-                sold_on: day(s.sold_at),
+                price_paid: me
+                    .tr
+                    .money(money(s.price_paid, &s.currency)?.amount, &s.currency),
+                sold_on: me.tr.date(s.sold_at),
                 id: s.id,
                 receipt_no: s.receipt_no,
                 serial: s.serial,

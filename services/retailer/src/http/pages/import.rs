@@ -5,6 +5,7 @@
 //! line already imported (same receipt number and serial) is a duplicate error, never a second
 //! sale. The file is kept (`sales_imports`) so the second step imports exactly what was checked.
 
+use kummerer_web::i18n::Tr;
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
@@ -30,6 +31,7 @@ use crate::settings::SalesConfig;
 #[template(path = "desk/import.html")]
 pub struct ImportPage {
     pub me: Me,
+    pub tr: Tr,
     pub columns: String,
     /// How the file was read (encoding, delimiter), once uploaded.
     pub encoding: Option<String>,
@@ -49,6 +51,7 @@ pub struct ImportPage {
 fn empty_page(me: &Signed) -> ImportPage {
     ImportPage {
         me: Me::from(me),
+        tr: me.tr,
         columns: expected_columns(),
         encoding: None,
         file_name: String::new(),
@@ -142,7 +145,7 @@ pub async fn upload(
         .unwrap_or_default();
     let me = match guard_post(&req, db, &csrf).await? {
         Ok(me) if is_admin(&me.staff) => me,
-        Ok(_) => return admins_only(),
+        Ok(me) => return admins_only(&me.tr),
         Err(res) => return Ok(res),
     };
     let retailer_id = me.staff.retailer_id;
@@ -211,7 +214,7 @@ pub async fn import_valid(
 ) -> Result<HttpResponse, Problem> {
     let db = db.get_ref();
     let Some(id) = path else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     let (file_name, done) =
@@ -220,7 +223,7 @@ pub async fn import_valid(
     page.file_name = file_name.unwrap_or_default();
     let done = match done {
         Ok(done) => done,
-        Err(ImportError::NotFound) => return not_found(),
+        Err(ImportError::NotFound) => return not_found(&me.tr),
         Err(ImportError::AlreadyImported) => {
             page.file_error =
                 Some("This file is imported already; nothing more was imported.".into());

@@ -8,6 +8,7 @@ use askama::Template;
 use chrono::Utc;
 use kummerer_contracts::{ClaimId, RetailerId};
 use kummerer_service::Problem;
+use kummerer_web::i18n::Tr;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -31,6 +32,7 @@ pub struct AnswerForm {
 #[template(path = "desk/information.html")]
 pub struct InformationPage {
     pub me: Me,
+    pub tr: Tr,
     pub claim_id: Uuid,
     pub case_id: Uuid,
     pub status: String,
@@ -61,6 +63,7 @@ async fn information_page(
         && q.as_ref().is_some_and(|q| q.answered_at.is_none());
     Ok(Some(InformationPage {
         me: Me::from(me),
+        tr: me.tr,
         claim_id,
         case_id: claim.case_id,
         status: claim.status.as_string(),
@@ -83,7 +86,7 @@ pub async fn page(
     PathId(path): PathId<ClaimId>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     match information_page(
         db.get_ref(),
@@ -94,7 +97,7 @@ pub async fn page(
     )
     .await?
     {
-        None => not_found(),
+        None => not_found(&me.tr),
         Some(page) => render_status(StatusCode::OK, &page),
     }
 }
@@ -107,7 +110,7 @@ pub async fn submit(
     Posted { me, form, .. }: Posted<AnswerForm>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     let (status, errors) = match checked_answer(&form.answer, &me.staff.email) {
@@ -116,7 +119,7 @@ pub async fn submit(
             let (rid, cid) = (RetailerId(retailer_id), ClaimId(id));
             match answer(db.get_ref(), rid, cid, a, Utc::now()).await {
                 Ok(done) => return Ok(see_other(&format!("/desk/cases/{}", done.case_id))),
-                Err(AnswerError::NotFound) => return not_found(),
+                Err(AnswerError::NotFound) => return not_found(&me.tr),
                 Err(AnswerError::Db(e)) => return Err(e.into()),
                 Err(e @ AnswerError::NotAsked { .. }) => {
                     (StatusCode::CONFLICT, Errors::general(e.to_string()))
@@ -126,7 +129,7 @@ pub async fn submit(
     };
     match information_page(db.get_ref(), &me, id, form, errors).await? {
         Some(page) => render_status(status, &page),
-        None => not_found(),
+        None => not_found(&me.tr),
     }
 }
 

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use kummerer_contracts::RetailerId;
 use kummerer_service::Problem;
+use kummerer_web::i18n::Tr;
 use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
@@ -14,7 +15,6 @@ use crate::app::ledger::{LEDGER_LIMIT, items};
 use crate::domain::ledger::LedgerStatus;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::disputes::{is_manager, managers_only};
-use crate::http::pages::when;
 use crate::http::pages::{Me, render};
 use crate::settings::LedgerConfig;
 
@@ -58,6 +58,7 @@ pub struct Filter {
 #[template(path = "desk/ledger.html")]
 pub struct LedgerPage {
     pub me: Me,
+    pub tr: Tr,
     pub filters: Vec<Filter>,
     pub message: Option<String>,
     /// More matched than shown.
@@ -79,7 +80,7 @@ pub async fn page(
     query: web::Query<LedgerQuery>,
 ) -> Result<HttpResponse, Problem> {
     if !is_manager(&me) {
-        return managers_only("The recovery ledger is for managers and admins.");
+        return managers_only(&me.tr, "ledger-managers-only");
     }
     let status = parse_status(&query.status);
     let current = status.ok().flatten().map(LedgerStatus::as_str);
@@ -101,6 +102,7 @@ pub async fn page(
     }));
     let mut page = LedgerPage {
         me: Me::from(&me),
+        tr: me.tr,
         filters,
         message: None,
         truncated: None,
@@ -127,7 +129,7 @@ pub async fn page(
                 .map(|i| LedgerLine {
                     case_id: i.case_id,
                     status: i.status,
-                    claim_status: i.claim_status.replace('_', " "),
+                    claim_status: i.claim_status,
                     expected: amount(i.expected, &i.currency),
                     credited: amount(Some(i.credited), &i.currency),
                     difference: i
@@ -136,12 +138,23 @@ pub async fn page(
                         .map(|d| format!("{:+} {}", d.round_dp(2), i.currency))
                         .unwrap_or_default(),
                     age: i.age_days.map(|d| format!("{d} d")).unwrap_or_default(),
-                    decided: i.decided_at.map(when).unwrap_or_default(),
+                    decided: i.decided_at.map(|t| me.tr.datetime(t)).unwrap_or_default(),
                     credit_notes: i.credit_notes.join(", "),
                     deadlines: i
                         .deadlines
                         .iter()
-                        .map(|d| (format!("{} by {}", d.kind, when(d.due_at)), d.overdue))
+                        .map(|d| {
+                            (
+                                me.tr.ta2(
+                                    "ledger-due-by",
+                                    "what",
+                                    me.tr.code("ledger-deadline", d.kind),
+                                    "when",
+                                    me.tr.datetime(d.due_at),
+                                ),
+                                d.overdue,
+                            )
+                        })
                         .collect(),
                 })
                 .collect();

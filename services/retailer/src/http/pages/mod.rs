@@ -17,6 +17,7 @@ pub mod home;
 pub mod import;
 pub mod information;
 pub mod ledger;
+pub mod locale;
 pub mod personal_data;
 pub mod refusals;
 pub mod requests;
@@ -32,6 +33,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use kummerer_service::Problem;
 use kummerer_web::doors::{Access, Doors, DoorsExt};
+use kummerer_web::i18n::Tr;
 
 /// How the desk runs (`Secure` on the session cookie, see [`auth`]).
 pub type DeskConfig = kummerer_web::signin::PageConfig;
@@ -50,6 +52,14 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
     let scope = kummerer_web::signin::routes::<auth::StaffAccounts>(scope, config, &d)
         .door(&d, Method::GET, "", Access::SignedIn, home::home)
         .door(&d, Method::GET, "/desk.css", Access::Open, css)
+        .door(&d, Method::GET, "/language", Access::Open, locale::choose)
+        .door(
+            &d,
+            Method::POST,
+            "/me/language",
+            Access::SignedIn,
+            locale::set_mine,
+        )
         .door(&d, Method::GET, "/sales/{id}", Access::SignedIn, sale::sale)
         .door(
             &d,
@@ -260,6 +270,20 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
         .door(
             &d,
             Method::POST,
+            "/admin/locale",
+            Access::SignedIn,
+            admin::set_locale,
+        )
+        .door(
+            &d,
+            Method::POST,
+            "/admin/stores/{id}/locale",
+            Access::SignedIn,
+            admin::set_store_locale,
+        )
+        .door(
+            &d,
+            Method::POST,
             "/admin/stock",
             Access::SignedIn,
             admin::set_stock,
@@ -378,7 +402,6 @@ pub use kummerer_web::{render, render_status, see_other};
 
 // --- what every page shares ---------------------------------------------------------------------
 
-use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -388,14 +411,36 @@ use crate::http::pages::auth::{Signed, signed_in};
 
 /// Most search results shown.
 pub(crate) const RESULTS_MAX: u64 = 50;
-pub(crate) const DATETIME_LOCAL: &str = "%Y-%m-%dT%H:%M";
 
-pub(crate) fn when(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+/// An amount in the reader's locale.
+pub(crate) fn money_text(tr: &Tr, m: &kummerer_contracts::Money) -> String {
+    tr.money(m.amount, m.currency.as_str())
 }
 
-pub(crate) fn day(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d").to_string()
+/// An authority limit in words and the reader's locale.
+pub(crate) fn limit_text(tr: &Tr, limit: &crate::domain::Limit) -> String {
+    match limit {
+        crate::domain::Limit::Unlimited => tr.t("limit-unlimited"),
+        crate::domain::Limit::UpTo(max) => money_text(tr, max),
+        crate::domain::Limit::Nothing => tr.t("limit-nothing"),
+    }
+}
+
+/// A stock location with the chosen replacement, for the swap form: "Lager (Mitte) — 3 vorrätig".
+pub(crate) fn stock_label(tr: &Tr, s: &crate::db::stock::InStock) -> String {
+    let place = location_label(tr, &s.location, s.store_name.as_deref());
+    tr.targs(
+        "stock-in-stock",
+        &[("place", &place), ("count", &s.quantity)],
+    )
+}
+
+/// A stock location: "Filiale Mitte (Mitte)", or "Zentrallager (Zentrallager)" without a store.
+pub(crate) fn location_label(tr: &Tr, name: &str, store: Option<&str>) -> String {
+    match store {
+        Some(store) => format!("{name} ({store})"),
+        None => format!("{name} ({})", tr.t("stock-central-warehouse")),
+    }
 }
 
 /// A path id; anything that is not a UUID is as unknown as an unknown one.
@@ -429,21 +474,38 @@ pub(crate) async fn me_or_sign_in(
         .ok_or_else(|| see_other("/desk/sign-in")))
 }
 
-pub fn message_page(status: StatusCode, title: &str, text: &str) -> Result<HttpResponse, Problem> {
+pub fn message_page(
+    tr: &Tr,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+) -> Result<HttpResponse, Problem> {
     render_status(
         status,
         &Message {
+            tr: *tr,
             title: title.to_owned(),
             text: text.to_owned(),
         },
     )
 }
 
-pub fn not_found() -> Result<HttpResponse, Problem> {
-    message_page(
+/// A message page of two catalog texts.
+pub fn message_keys(
+    tr: &Tr,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+) -> Result<HttpResponse, Problem> {
+    message_page(tr, status, &tr.t(title), &tr.t(text))
+}
+
+pub fn not_found(tr: &Tr) -> Result<HttpResponse, Problem> {
+    message_keys(
+        tr,
         StatusCode::NOT_FOUND,
-        "Not found",
-        "There is no such sale or case at your store.",
+        "not-found-title",
+        "not-found-text",
     )
 }
 
@@ -456,6 +518,8 @@ pub struct Me {
     pub email: String,
     pub role: String,
     pub csrf: String,
+    /// The staff member's own language choice, empty when they follow the store's.
+    pub language: String,
 }
 
 impl From<&auth::Signed> for Me {
@@ -465,9 +529,14 @@ impl From<&auth::Signed> for Me {
             email: s.staff.email.clone(),
             role: s.staff.role.as_string(),
             csrf: s.csrf.clone(),
+            language: s.own_language.clone(),
         }
     }
 }
+
+/// The general error of a form with marked fields, turned into the reader's language by
+/// [`Errors::in_lang`].
+const FIX_FIELDS: &str = "Please correct the marked fields.";
 
 /// A form's errors: by field, and one for the whole form.
 #[derive(Debug, Default, Clone)]
@@ -484,7 +553,7 @@ impl Errors {
         let fields: HashMap<String, String> =
             errors.into_iter().map(|e| (e.field, e.message)).collect();
         Errors {
-            general: Some("Please correct the marked fields.".to_owned()),
+            general: Some(FIX_FIELDS.to_owned()),
             fields,
             needs_manager: false,
         }
@@ -507,6 +576,14 @@ impl Errors {
         }
     }
 
+    /// The general message of marked fields in the reader's language.
+    pub fn in_lang(mut self, tr: &Tr) -> Errors {
+        if self.general.as_deref() == Some(FIX_FIELDS) {
+            self.general = Some(tr.t("form-fix-fields"));
+        }
+        self
+    }
+
     /// The message about `field`, or an empty string.
     pub fn of(&self, field: &str) -> &str {
         self.fields.get(field).map(String::as_str).unwrap_or("")
@@ -516,6 +593,7 @@ impl Errors {
 #[derive(Template)]
 #[template(path = "desk/sign_in.html")]
 pub struct SignIn {
+    pub tr: Tr,
     pub email: String,
     pub message: Option<String>,
 }
@@ -523,6 +601,7 @@ pub struct SignIn {
 #[derive(Template)]
 #[template(path = "desk/message.html")]
 pub struct Message {
+    pub tr: Tr,
     pub title: String,
     pub text: String,
 }

@@ -6,6 +6,7 @@
 //! API ([`crate::app::erasure`]). A refusal (a case still going, an unknown id or another
 //! retailer's, a bad number) comes back as the form's message; nothing changes then.
 
+use kummerer_web::i18n::Tr;
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
@@ -23,7 +24,7 @@ use crate::app::erasure::{
 };
 use crate::http::pages::auth::Signed;
 use crate::http::pages::roles::{Managers, Posted, SignedManager};
-use crate::http::pages::{Me, path_id, render_status, see_other, when};
+use crate::http::pages::{Me, path_id, render_status, see_other};
 
 const PAGE: &str = "/desk/admin/personal-data";
 
@@ -43,6 +44,7 @@ pub struct RecordRow {
 #[template(path = "desk/personal_data.html")]
 pub struct PersonalDataPage {
     pub me: Me,
+    pub tr: Tr,
     pub retention_days: i32,
     pub max_days: i32,
     pub saved: Option<String>,
@@ -81,7 +83,7 @@ async fn view(
         .into_iter()
         .map(|r| RecordRow {
             id: r.id.to_string(),
-            when: when(r.requested_at),
+            when: me.tr.datetime(r.requested_at),
             reason: r.reason,
             by: r.requested_by,
             cases: r.case_ids.len(),
@@ -100,7 +102,7 @@ async fn view(
             logistics: match r.logistics_erased_at {
                 Some(at) => format!(
                     "{} — jobs {}, photos {}",
-                    when(at),
+                    me.tr.datetime(at),
                     r.logistics_jobs.unwrap_or(0),
                     r.logistics_photos.unwrap_or(0)
                 ),
@@ -110,6 +112,7 @@ async fn view(
         .collect();
     Ok(PersonalDataPage {
         me: Me::from(me),
+        tr: me.tr,
         retention_days,
         max_days: MAX_RETENTION_DAYS,
         saved,
@@ -238,7 +241,7 @@ pub async fn erase(
             Preview::Erased(record) => {
                 page.saved = Some(format!(
                     "This customer's personal data were erased on {}.",
-                    when(record.requested_at)
+                    me.tr.datetime(record.requested_at)
                 ));
             }
         }

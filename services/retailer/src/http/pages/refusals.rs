@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use kummerer_service::{FieldErrors, Problem};
+use kummerer_web::i18n::Tr;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 
@@ -58,12 +59,12 @@ impl RefuseForm {
     }
 }
 
-pub fn reason_options(selected: &str) -> Vec<CategoryOption> {
+pub fn reason_options(tr: &Tr, selected: &str) -> Vec<CategoryOption> {
     RefusalReason::ALL
         .into_iter()
         .map(|r| CategoryOption {
             value: r.as_string(),
-            label: r.label().to_owned(),
+            label: tr.code("refusal", &r.as_string()),
             selected: r.as_string() == selected,
         })
         .collect()
@@ -79,14 +80,14 @@ pub async fn refuse_form(
     Posted { me, form, .. }: Posted<RefuseForm>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     if db::find_case(db.get_ref(), retailer_id, id)
         .await?
         .is_none()
     {
-        return not_found();
+        return not_found(&me.tr);
     }
     let mut v = FieldErrors::new();
     let reason = RefusalReason::parse(form.reason_code.trim());
@@ -113,7 +114,7 @@ pub async fn refuse_form(
                         reason = %form.reason_code, "case refused at the desk");
                     return Ok(see_other(&format!("/desk/cases/{id}")));
                 }
-                Err(RefuseError::NotFound) => return not_found(),
+                Err(RefuseError::NotFound) => return not_found(&me.tr),
                 Err(RefuseError::Db(e)) => return Err(e.into()),
                 Err(e @ (RefuseError::Refused(_) | RefuseError::AlreadyRefused)) => {
                     Errors::general(e.to_string())
@@ -122,10 +123,10 @@ pub async fn refuse_form(
         }
     };
     let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let mut page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;
-    page.reasons = reason_options(&form.reason_code);
+    page.reasons = reason_options(&me.tr, &form.reason_code);
     page.refuse_errors = errors;
     page.refusal = form;
     render(&page)
@@ -145,7 +146,7 @@ pub struct Period {
 
 pub struct ReasonCount {
     pub code: String,
-    pub label: &'static str,
+    pub label: String,
     pub count: i64,
 }
 
@@ -159,6 +160,7 @@ pub struct PersonCount {
 #[template(path = "desk/refusals.html")]
 pub struct RefusalReport {
     pub me: Me,
+    pub tr: Tr,
     pub from: String,
     pub to: String,
     pub message: Option<String>,
@@ -192,7 +194,7 @@ enum SpanError {
     Backwards,
 }
 
-fn span(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Span, SpanError> {
+fn span(tr: &Tr, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Span, SpanError> {
     let (Some(from), Some(to)) = (from, to) else {
         return Err(SpanError::Malformed);
     };
@@ -200,9 +202,14 @@ fn span(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Span, SpanErro
         return Err(SpanError::Backwards);
     }
     let after = to.succ_opt().ok_or(SpanError::Malformed)?;
+    // Whole days in the reader's time zone.
+    let midnight = |d: NaiveDate| {
+        let t = d.and_time(NaiveTime::MIN);
+        tr.from_local(t).unwrap_or_else(|| t.and_utc())
+    };
     Ok(Span {
-        start: from.and_time(NaiveTime::MIN).and_utc(),
-        end: after.and_time(NaiveTime::MIN).and_utc(),
+        start: midnight(from),
+        end: midnight(after),
     })
 }
 
@@ -216,16 +223,18 @@ pub async fn report(
 ) -> Result<HttpResponse, Problem> {
     if !matches!(me.staff.role, Role::Manager | Role::Admin) {
         return message_page(
+            &me.tr,
             StatusCode::FORBIDDEN,
-            "Managers only",
-            "The refusal report is for managers and admins.",
+            &me.tr.t("managers-only"),
+            &me.tr.t("refusals-managers-only"),
         );
     }
-    let today = Utc::now().date_naive();
+    let today = Utc::now().with_timezone(&me.tr.tz).date_naive();
     let from = parse_day(&query.from, today - Duration::days(DEFAULT_DAYS - 1));
     let to = parse_day(&query.to, today);
     let mut page = RefusalReport {
         me: Me::from(&me),
+        tr: me.tr,
         from: from
             .map(|d| d.to_string())
             .unwrap_or_else(|| query.from.clone()),
@@ -238,7 +247,7 @@ pub async fn report(
         per_person: Vec::new(),
         per_store: Vec::new(),
     };
-    match span(from, to) {
+    match span(&me.tr, from, to) {
         Ok(Span { start, end }) => {
             let retailer_id = me.staff.retailer_id;
             let counts = refusals::per_reason(db.get_ref(), retailer_id, start, end).await?;
@@ -246,7 +255,7 @@ pub async fn report(
                 .into_iter()
                 .map(|r| ReasonCount {
                     code: r.as_string(),
-                    label: r.label(),
+                    label: me.tr.code("refusal", &r.as_string()),
                     count: counts
                         .iter()
                         .find(|(code, _)| *code == r.as_string())
@@ -262,14 +271,14 @@ pub async fn report(
             page.per_store = refusals::per_store(db.get_ref(), retailer_id, start, end)
                 .await?
                 .into_iter()
-                .map(|(store, n)| (store.unwrap_or_else(|| "No store".to_owned()), n))
+                .map(|(store, n)| (store.unwrap_or_else(|| me.tr.t("refusals-no-store")), n))
                 .collect();
         }
         Err(SpanError::Backwards) => {
-            page.message = Some("The period must not end before it starts.".to_owned());
+            page.message = Some(me.tr.t("refusals-backwards"));
         }
         Err(SpanError::Malformed) => {
-            page.message = Some("Enter the days as YYYY-MM-DD.".to_owned());
+            page.message = Some(me.tr.t("refusals-malformed"));
         }
     }
     render(&page)

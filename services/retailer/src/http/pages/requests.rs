@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use kummerer_contracts::{CaseId, RetailerId, StaffId};
 use kummerer_service::problem::FieldError;
 use kummerer_service::{FieldErrors, Problem};
+use kummerer_web::i18n::Tr;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -27,7 +28,6 @@ use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::case::SwapForm;
 use crate::http::pages::roles::{Managers, Posted, SignedManager, is_manager};
-use crate::http::pages::when;
 use crate::http::pages::{Me, not_found, render, see_other};
 
 /// The problem code of a case that already has a request waiting.
@@ -44,7 +44,7 @@ pub(crate) async fn ask(
     due: requests::Due,
 ) -> Result<Result<Uuid, Rejected>, Problem> {
     let retailer_id = me.staff.retailer_id;
-    if let Err(fields) = checked_form(db, retailer_id, form, &me.staff.email, now).await? {
+    if let Err(fields) = checked_form(db, &me.tr, retailer_id, form, &me.staff.email, now).await? {
         return Ok(Err(Rejected::Fields(fields)));
     }
     let mut stored = form.clone();
@@ -52,6 +52,7 @@ pub(crate) async fn ask(
     stored.manager_email.clear();
     stored.manager_password.clear();
     stored.action.clear();
+    stored.time_zone = me.tr.tz.name().to_owned();
     let stored = serde_json::to_value(&stored).map_err(Problem::internal)?;
     let asked = app::ask(
         db,
@@ -74,7 +75,7 @@ pub struct RequestRow {
     pub asked_at: String,
 }
 
-fn rows(open: Vec<requests::Request>) -> Vec<RequestRow> {
+fn rows(tr: &Tr, open: Vec<requests::Request>) -> Vec<RequestRow> {
     open.into_iter()
         .map(|r| RequestRow {
             id: r.id,
@@ -83,7 +84,7 @@ fn rows(open: Vec<requests::Request>) -> Vec<RequestRow> {
                 .as_str()
                 .unwrap_or_default()
                 .to_owned(),
-            asked_at: when(r.created_at),
+            asked_at: tr.datetime(r.created_at),
         })
         .collect()
 }
@@ -96,12 +97,16 @@ pub async fn open_rows(
     if !is_manager(&me.staff) {
         return Ok(None);
     }
-    Ok(Some(rows(requests::open(db, me.staff.retailer_id).await?)))
+    Ok(Some(rows(
+        &me.tr,
+        requests::open(db, me.staff.retailer_id).await?,
+    )))
 }
 
 #[derive(Template)]
 #[template(path = "desk/approvals_list.html")]
 pub struct ApprovalsFragment {
+    pub tr: Tr,
     pub approvals: Vec<RequestRow>,
 }
 
@@ -111,14 +116,21 @@ pub async fn open_fragment(
     SignedManager(me): SignedManager,
     db: web::Data<DatabaseConnection>,
 ) -> Result<HttpResponse, Problem> {
-    let approvals = rows(requests::open(db.get_ref(), me.staff.retailer_id).await?);
-    render(&ApprovalsFragment { approvals })
+    let approvals = rows(
+        &me.tr,
+        requests::open(db.get_ref(), me.staff.retailer_id).await?,
+    );
+    render(&ApprovalsFragment {
+        tr: me.tr,
+        approvals,
+    })
 }
 
 #[derive(Template)]
 #[template(path = "desk/approvals.html")]
 pub struct ApprovalsPage {
     pub me: Me,
+    pub tr: Tr,
     pub approvals: Vec<RequestRow>,
 }
 
@@ -127,9 +139,13 @@ pub async fn list(
     SignedManager(me): SignedManager,
     db: web::Data<DatabaseConnection>,
 ) -> Result<HttpResponse, Problem> {
-    let approvals = rows(requests::open(db.get_ref(), me.staff.retailer_id).await?);
+    let approvals = rows(
+        &me.tr,
+        requests::open(db.get_ref(), me.staff.retailer_id).await?,
+    );
     render(&ApprovalsPage {
         me: Me::from(&me),
+        tr: me.tr,
         approvals,
     })
 }
@@ -140,6 +156,7 @@ pub async fn list(
 #[template(path = "desk/request.html")]
 pub struct RequestPage {
     pub me: Me,
+    pub tr: Tr,
     pub id: Uuid,
     pub case_id: Uuid,
     pub status: String,
@@ -174,6 +191,7 @@ async fn request_page(
     reason: String,
 ) -> Result<RequestPage, Problem> {
     let retailer_id = me.staff.retailer_id;
+    let tr = &me.tr;
     let form: SwapForm = serde_json::from_value(r.form.clone()).unwrap_or_default();
     let case = db::find_case(db, retailer_id, r.case_id)
         .await?
@@ -186,53 +204,54 @@ async fn request_page(
             "{} ({}) — {}",
             p.name,
             p.sku,
-            crate::http::view::money(p.price, &p.currency)?
+            tr.money(p.price, &p.currency)
         ),
-        None => format!("{} (no longer in the catalogue)", form.replacement_sku),
+        None => tr.ta("request-not-in-catalogue", "sku", &form.replacement_sku),
     };
     let pickup = match Uuid::parse_str(form.stock_location_id.trim()).ok() {
         Some(id) => db::stock::location(db, retailer_id, id)
             .await?
-            .map(|l| l.label())
+            .map(|l| crate::http::pages::location_label(tr, &l.name, l.store_name.as_deref()))
             .unwrap_or_default(),
         None => String::new(),
     };
     Ok(RequestPage {
         me: Me::from(me),
+        tr: me.tr,
         id: r.id,
         case_id: r.case_id,
         can_decide: r.status == RequestStatus::Open && is_manager(&me.staff),
         status: r.status.as_string(),
         requester: format!("{} ({})", r.requester_name, r.requester_email),
-        asked_at: when(r.created_at),
+        asked_at: tr.datetime(r.created_at),
         unit: format!(
-            "{} ({}), serial {}, paid {}",
+            "{} ({}), {}, {}",
             product.name,
             product.sku,
-            sale.serial,
-            crate::http::view::money(sale.price_paid, &sale.currency)?
+            tr.ta("case-serial", "serial", &sale.serial),
+            tr.ta(
+                "case-paid",
+                "amount",
+                tr.money(sale.price_paid, &sale.currency)
+            )
         ),
         defect: format!(
             "{}: {}",
-            case.defect_category.as_string(),
+            tr.code("defect", &case.defect_category.as_string()),
             case.defect_description
         ),
         replacement,
         pickup,
-        window: format!(
-            "{} – {} (UTC)",
-            form.window_start.replace('T', " "),
-            form.window_end.replace('T', " ")
-        ),
+        window: stored_window(tr, &form),
         deliver_to: format!(
             "{}, {}, {}, {} {} {}",
             form.name, form.phone, form.street, form.postcode, form.city, form.country
         ),
         decided_by: r.decided_by_email.unwrap_or_default(),
-        decided_at: r.decided_at.map(when).unwrap_or_default(),
+        decided_at: r.decided_at.map(|t| tr.datetime(t)).unwrap_or_default(),
         decline_reason: r.decline_reason.unwrap_or_default(),
-        due_at: when(r.due_at),
-        expires_at: when(r.expires_at),
+        due_at: tr.datetime(r.due_at),
+        expires_at: tr.datetime(r.expires_at),
         escalated: r.escalated_at.is_some(),
         error,
         reason,
@@ -247,10 +266,10 @@ pub async fn show(
     PathId(path): PathId<Uuid>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let Some(r) = requests::find(db.get_ref(), me.staff.retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let page = request_page(db.get_ref(), &me, r, None, String::new()).await?;
     render(&page)
@@ -272,13 +291,13 @@ pub async fn approve(
     Posted { me, form: _, .. }: Posted<DecideForm, Managers>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     let db = db.get_ref();
     let now = Utc::now();
     let Some(r) = requests::find(db, retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     if r.status != RequestStatus::Open {
         let page = request_page(db, &me, r, None, String::new()).await?;
@@ -287,26 +306,27 @@ pub async fn approve(
     // The stored form never changes after it was asked: parse it before deciding.
     let stored: SwapForm = serde_json::from_value(r.form.clone()).map_err(Problem::internal)?;
     let rid = RetailerId(retailer_id);
-    let failed = match checked_form(db, retailer_id, &stored, &r.requester_email, now).await? {
-        Err(fields) => {
-            app::withdraw_if_moot(db, rid, id, now).await?;
-            Failure::Fields(fields)
-        }
-        Ok(mut approval) => {
-            let role = me.staff.role;
-            approval.limit = Some(db::authority::limit_of(db, retailer_id, role).await?);
-            approval.authorized_by = Some(me.staff.email.clone());
-            match app::approve(db, rid, id, StaffId(me.staff.id), approval, now).await {
-                Ok(_) => return Ok(see_other(&format!("/desk/requests/{id}"))),
-                Err(DecideError::NotFound) => return not_found(),
-                Err(DecideError::AlreadyDecided) => Failure::Decided,
-                Err(DecideError::Approve(e)) => Failure::Approve(e),
-                Err(DecideError::Db(e)) => return Err(e.into()),
+    let failed =
+        match checked_form(db, &me.tr, retailer_id, &stored, &r.requester_email, now).await? {
+            Err(fields) => {
+                app::withdraw_if_moot(db, rid, id, now).await?;
+                Failure::Fields(fields)
             }
-        }
-    };
+            Ok(mut approval) => {
+                let role = me.staff.role;
+                approval.limit = Some(db::authority::limit_of(db, retailer_id, role).await?);
+                approval.authorized_by = Some(me.staff.email.clone());
+                match app::approve(db, rid, id, StaffId(me.staff.id), approval, now).await {
+                    Ok(_) => return Ok(see_other(&format!("/desk/requests/{id}"))),
+                    Err(DecideError::NotFound) => return not_found(&me.tr),
+                    Err(DecideError::AlreadyDecided) => Failure::Decided,
+                    Err(DecideError::Approve(e)) => Failure::Approve(e),
+                    Err(DecideError::Db(e)) => return Err(e.into()),
+                }
+            }
+        };
     let Some(r) = requests::find(db, retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let message = match failed {
         Failure::Decided => {
@@ -319,7 +339,7 @@ pub async fn approve(
                 .map(|e| format!("{}: {}", e.field, e.message))
                 .collect::<Vec<_>>()
                 .join("; ");
-            fix_the_form(&detail, detail.clone())
+            fix_the_form(&me.tr, &detail)
         }
         Failure::Approve(
             e @ (ApproveError::UnknownReplacement | ApproveError::UnknownLocation),
@@ -329,7 +349,7 @@ pub async fn approve(
                 _ => "stock_location_id",
             };
             let detail = format!("{field}: {e}");
-            fix_the_form(&detail, detail.clone())
+            fix_the_form(&me.tr, &detail)
         }
         Failure::Approve(e) => e.to_string(),
     };
@@ -345,8 +365,23 @@ enum Failure {
 }
 
 /// The message for a stored form that does not work any more (the fields named in `detail`).
-fn fix_the_form(message: &str, detail: String) -> String {
-    format!("{message} ({detail}). Decline it with the reason, so the clerk can fix the form.")
+fn fix_the_form(tr: &Tr, detail: &str) -> String {
+    tr.ta("request-fix-the-form", "detail", detail)
+}
+
+/// The stored form's window in the reader's local time (typed in the asking clerk's zone).
+fn stored_window(tr: &Tr, form: &SwapForm) -> String {
+    let typed_in = match crate::http::pages::locale::stored_tz(&form.time_zone) {
+        Some(tz) => crate::http::pages::locale::tr(tr.lang, tz),
+        None => *tr,
+    };
+    match (
+        typed_in.parse_datetime_local(&form.window_start),
+        typed_in.parse_datetime_local(&form.window_end),
+    ) {
+        (Some(start), Some(end)) => tr.window(start, end),
+        _ => format!("{} – {}", form.window_start, form.window_end),
+    }
 }
 
 /// `POST /desk/requests/{id}/decline` `{csrf, reason}` (managers and admins): the request is
@@ -357,12 +392,12 @@ pub async fn decline(
     Posted { me, form, .. }: Posted<DecideForm, Managers>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     let db = db.get_ref();
     let Some(r) = requests::find(db, retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let mut v = FieldErrors::new();
     let reason = v.text("reason", &form.reason, REFUSAL_TEXT_MAX);
@@ -371,7 +406,7 @@ pub async fn decline(
             db,
             &me,
             r,
-            Some("Say why (the clerk reads it).".to_owned()),
+            Some(me.tr.t("request-say-why")),
             form.reason.clone(),
         )
         .await?;

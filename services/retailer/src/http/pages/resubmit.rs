@@ -10,6 +10,7 @@ use askama::Template;
 use chrono::Utc;
 use kummerer_contracts::{ClaimId, ManufacturerId, RetailerId};
 use kummerer_service::Problem;
+use kummerer_web::i18n::Tr;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -44,6 +45,7 @@ pub struct ManufacturerOption {
 #[template(path = "desk/resubmit.html")]
 pub struct ResubmitPage {
     pub me: Me,
+    pub tr: Tr,
     pub claim_id: Uuid,
     pub case_id: Uuid,
     pub status: String,
@@ -93,6 +95,7 @@ async fn resubmit_page(
         .collect();
     Ok(Some(ResubmitPage {
         me: Me::from(me),
+        tr: me.tr,
         claim_id,
         case_id: claim.case_id,
         status: claim.status.as_string(),
@@ -115,7 +118,7 @@ pub async fn page(
     PathId(path): PathId<ClaimId>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let page = resubmit_page(
         db.get_ref(),
@@ -126,7 +129,7 @@ pub async fn page(
     )
     .await?;
     match page {
-        None => not_found(),
+        None => not_found(&me.tr),
         Some(page) => render_status(StatusCode::OK, &page),
     }
 }
@@ -153,7 +156,7 @@ pub async fn submit(
     Posted { me, form, .. }: Posted<ResubmitForm>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     let (status, errors) = match chosen_manufacturer(&form) {
@@ -166,7 +169,7 @@ pub async fn submit(
             let (rid, cid) = (RetailerId(retailer_id), ClaimId(id));
             match resubmit(db.get_ref(), rid, cid, r, Utc::now()).await {
                 Ok(done) => return Ok(see_other(&format!("/desk/cases/{}", done.case_id))),
-                Err(ResubmitError::NotFound) => return not_found(),
+                Err(ResubmitError::NotFound) => return not_found(&me.tr),
                 Err(ResubmitError::Db(e)) => return Err(e.into()),
                 Err(e @ ResubmitError::Refused { .. }) => {
                     (StatusCode::CONFLICT, Errors::general(e.to_string()))
@@ -176,7 +179,7 @@ pub async fn submit(
     };
     match resubmit_page(db.get_ref(), &me, id, form, errors).await? {
         Some(page) => render_status(status, &page),
-        None => not_found(),
+        None => not_found(&me.tr),
     }
 }
 
@@ -188,7 +191,7 @@ pub async fn write_off(
     Posted { me, .. }: Posted<CsrfForm, Managers>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let (rid, cid) = (RetailerId(me.staff.retailer_id), ClaimId(id));
     let errors =
@@ -196,14 +199,14 @@ pub async fn write_off(
             .await
         {
             Ok(case_id) => return Ok(see_other(&format!("/desk/cases/{case_id}"))),
-            Err(WriteOffError::NotFound) => return not_found(),
+            Err(WriteOffError::NotFound) => return not_found(&me.tr),
             Err(WriteOffError::Db(e)) => return Err(e.into()),
             Err(e @ WriteOffError::Refused(_)) => Errors::general(e.to_string()),
         };
     let form = ResubmitForm::default();
     match resubmit_page(db.get_ref(), &me, id, form, errors).await? {
         Some(page) => render_status(StatusCode::CONFLICT, &page),
-        None => not_found(),
+        None => not_found(&me.tr),
     }
 }
 

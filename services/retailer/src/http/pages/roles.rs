@@ -19,7 +19,7 @@ use crate::db::staff;
 use crate::domain::Role;
 use crate::http::pages::auth::{Signed, guard_post};
 use crate::http::pages::me_or_sign_in;
-use crate::http::pages::message_page;
+use kummerer_web::i18n::Tr;
 
 pub fn is_manager(member: &staff::Model) -> bool {
     matches!(member.role, Role::Manager | Role::Admin)
@@ -29,20 +29,17 @@ pub fn is_admin(member: &staff::Model) -> bool {
     member.role == Role::Admin
 }
 
-pub fn managers_only() -> Result<HttpResponse, Problem> {
-    message_page(
+pub fn managers_only(tr: &Tr) -> Result<HttpResponse, Problem> {
+    super::message_keys(
+        tr,
         StatusCode::FORBIDDEN,
-        "Managers only",
-        "This page is for the store's managers and admins.",
+        "managers-only",
+        "managers-only-text",
     )
 }
 
-pub fn admins_only() -> Result<HttpResponse, Problem> {
-    message_page(
-        StatusCode::FORBIDDEN,
-        "Admins only",
-        "This page is for the retailer's admins.",
-    )
+pub fn admins_only(tr: &Tr) -> Result<HttpResponse, Problem> {
+    super::message_keys(tr, StatusCode::FORBIDDEN, "admins-only", "admins-only-text")
 }
 
 /// Who may pass a desk door, checked after the session: any signed-in staff member, managers
@@ -50,7 +47,7 @@ pub fn admins_only() -> Result<HttpResponse, Problem> {
 pub trait Gate: 'static {
     fn admits(member: &staff::Model) -> bool;
     /// The page for a signed-in person the door does not admit.
-    fn refused() -> Result<HttpResponse, Problem>;
+    fn refused(tr: &Tr) -> Result<HttpResponse, Problem>;
 }
 
 /// Any signed-in staff member.
@@ -64,8 +61,8 @@ impl Gate for Staff {
     fn admits(_: &staff::Model) -> bool {
         true
     }
-    fn refused() -> Result<HttpResponse, Problem> {
-        managers_only()
+    fn refused(tr: &Tr) -> Result<HttpResponse, Problem> {
+        managers_only(tr)
     }
 }
 
@@ -73,8 +70,8 @@ impl Gate for Managers {
     fn admits(member: &staff::Model) -> bool {
         is_manager(member)
     }
-    fn refused() -> Result<HttpResponse, Problem> {
-        managers_only()
+    fn refused(tr: &Tr) -> Result<HttpResponse, Problem> {
+        managers_only(tr)
     }
 }
 
@@ -82,8 +79,8 @@ impl Gate for Admins {
     fn admits(member: &staff::Model) -> bool {
         is_admin(member)
     }
-    fn refused() -> Result<HttpResponse, Problem> {
-        admins_only()
+    fn refused(tr: &Tr) -> Result<HttpResponse, Problem> {
+        admins_only(tr)
     }
 }
 
@@ -105,7 +102,7 @@ async fn signed_as<G: Gate>(req: &HttpRequest) -> Result<Signed, actix_web::Erro
     let db = database(req)?;
     match me_or_sign_in(req, db.get_ref()).await? {
         Ok(me) if G::admits(&me.staff) => Ok(me),
-        Ok(_) => Err(answered(G::refused()?)),
+        Ok(me) => Err(answered(G::refused(&me.tr)?)),
         Err(res) => Err(answered(res)),
     }
 }
@@ -197,7 +194,7 @@ where
                     form,
                     gate: PhantomData,
                 }),
-                Ok(_) => Err(answered(G::refused()?)),
+                Ok(me) => Err(answered(G::refused(&me.tr)?)),
                 Err(res) => Err(answered(res)),
             }
         })

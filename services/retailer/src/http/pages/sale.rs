@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use kummerer_service::{FieldErrors, Problem};
+use kummerer_web::i18n::Tr;
 use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -16,7 +17,7 @@ use crate::http::pages::PathId;
 use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::roles::Posted;
-use crate::http::pages::{Errors, Me, day, not_found, render, see_other, when};
+use crate::http::pages::{Errors, Me, not_found, render, see_other};
 use crate::http::view::money;
 use kummerer_contracts::{SaleId, StoreId};
 
@@ -28,12 +29,12 @@ pub struct CategoryOption {
     pub selected: bool,
 }
 
-fn category_options(selected: &str) -> Vec<CategoryOption> {
+fn category_options(tr: &Tr, selected: &str) -> Vec<CategoryOption> {
     DefectCategory::ALL
         .into_iter()
         .map(|c| CategoryOption {
             value: c.as_string(),
-            label: c.as_string().replace('_', " "),
+            label: tr.code("defect", &c.as_string()),
             selected: c.as_string() == selected,
         })
         .collect()
@@ -43,6 +44,7 @@ fn category_options(selected: &str) -> Vec<CategoryOption> {
 #[template(path = "desk/sale.html")]
 pub struct SalePage {
     pub me: Me,
+    pub tr: Tr,
     pub sale_id: Uuid,
     pub receipt_no: String,
     pub serial: String,
@@ -56,6 +58,8 @@ pub struct SalePage {
     pub guarantee_ends: String,
     pub guarantee_days_left: i64,
     pub under_guarantee: bool,
+    /// "12 days left (until …)" / "ended on …", in words.
+    pub guarantee_text: String,
     /// The manufacturer's warranty by the agreement in force today; `None`: no agreement.
     pub warranty: Option<WarrantyBox>,
     /// The case in progress on this unit: `(id, status)`.
@@ -87,24 +91,26 @@ pub struct WarrantyBox {
     pub recovery: String,
 }
 
-fn warranty_box(w: &crate::app::entitlement::WarrantyView) -> WarrantyBox {
+fn warranty_box(tr: &Tr, w: &crate::app::entitlement::WarrantyView) -> WarrantyBox {
     WarrantyBox {
-        agreement: format!(
-            "{}, agreement version {} (in force since {})",
-            w.manufacturer_name,
-            w.version,
-            day(w.valid_from)
+        agreement: tr.targs(
+            "sale-agreement",
+            &[
+                ("manufacturer", &w.manufacturer_name),
+                ("version", &w.version),
+                ("since", &tr.date(w.valid_from)),
+            ],
         ),
         coverage: match (w.coverage_ends, w.under_coverage) {
-            (None, _) => "covered, without an end".to_owned(),
-            (Some(end), true) => format!("covered until {}", day(end)),
-            (Some(end), false) => format!("ended on {}", day(end)),
+            (None, _) => tr.t("sale-covered-no-end"),
+            (Some(end), true) => tr.ta("sale-covered-until", "day", tr.date(end)),
+            (Some(end), false) => tr.ta("sale-ended-on", "day", tr.date(end)),
         },
         under_coverage: w.under_coverage,
         doa: if w.within_doa {
-            format!("dead on arrival until {}: full refund", when(w.doa_ends))
+            tr.ta("sale-doa-until", "when", tr.datetime(w.doa_ends))
         } else {
-            format!("ended on {}", when(w.doa_ends))
+            tr.ta("sale-ended-on", "day", tr.datetime(w.doa_ends))
         },
         within_doa: w.within_doa,
         recovery: crate::domain::recovery_text(&w.recovery_today),
@@ -119,6 +125,8 @@ async fn sale_page(
     errors: Errors,
 ) -> Result<SalePage, Problem> {
     let retailer_id = me.staff.retailer_id;
+    let tr = &me.tr;
+    let errors = errors.in_lang(tr);
     let now = Utc::now();
     let product = db::product_of(db, retailer_id, sale.product_id).await?;
     let entitlement = Entitlement::at(sale.sold_at, now);
@@ -126,7 +134,7 @@ async fn sale_page(
         .await?
         .manufacturer_warranty
         .as_ref()
-        .map(warranty_box);
+        .map(|w| warranty_box(tr, w));
     let active_case = desk::active_case_of_sale(db, retailer_id, sale.id)
         .await?
         .map(|c| (c.id, c.status.as_string()));
@@ -135,30 +143,45 @@ async fn sale_page(
         .into_iter()
         .map(|c| EarlierCaseRow {
             id: c.id,
-            opened: when(c.opened_at),
+            opened: tr.datetime(c.opened_at),
             status: c.status.as_string(),
         })
         .collect();
     Ok(SalePage {
         me: Me::from(me),
+        tr: me.tr,
         sale_id: sale.id,
-        price_paid: money(sale.price_paid, &sale.currency)?.to_string(),
+        price_paid: tr.money(
+            money(sale.price_paid, &sale.currency)?.amount,
+            &sale.currency,
+        ),
         product: format!("{} ({})", product.name, product.sku),
-        sold_at: when(sale.sold_at),
+        sold_at: tr.datetime(sale.sold_at),
         replaces_case_id: sale.replaces_case_id,
         customer: format!(
             "{}, {}, {} {} {}",
             sale.customer_name, sale.customer_phone, sale.postcode, sale.city, sale.country
         ),
         days_since_sale: entitlement.days_since_sale,
-        guarantee_ends: day(entitlement.guarantee_ends),
+        guarantee_ends: tr.date(entitlement.guarantee_ends),
         guarantee_days_left: entitlement.guarantee_days_left,
         under_guarantee: entitlement.under_guarantee(now),
+        guarantee_text: if entitlement.under_guarantee(now) {
+            tr.targs(
+                "sale-guarantee-left",
+                &[
+                    ("days", &entitlement.guarantee_days_left),
+                    ("day", &tr.date(entitlement.guarantee_ends)),
+                ],
+            )
+        } else {
+            tr.ta("sale-ended-on", "day", tr.date(entitlement.guarantee_ends))
+        },
         warranty,
         active_case,
         earlier_cases,
         confirm_duplicate: form.confirmed(),
-        categories: category_options(&form.defect_category),
+        categories: category_options(tr, &form.defect_category),
         description: form.defect_description.clone(),
         errors,
         receipt_no: sale.receipt_no,
@@ -174,10 +197,10 @@ pub async fn sale(
     PathId(path): PathId<SaleId>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let Some(sale) = desk::find_sale(db.get_ref(), me.staff.retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let page = sale_page(
         db.get_ref(),
@@ -215,15 +238,15 @@ pub async fn open_case(
     Posted { me, form, .. }: Posted<CaseForm>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let Some(sale) = desk::find_sale(db.get_ref(), me.staff.retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let mut v = FieldErrors::new();
     let category = DefectCategory::parse(form.defect_category.trim());
     if category.is_none() {
-        v.add("defect_category", "choose what is wrong with the unit");
+        v.add("defect_category", me.tr.t("case-choose-category"));
     }
     let description = v.text(
         "defect_description",
@@ -235,10 +258,7 @@ pub async fn open_case(
             .await?
             .is_empty()
     {
-        v.add(
-            "confirm_duplicate",
-            "this unit had a case before: look at it, and tick the box if this is a new complaint",
-        );
+        v.add("confirm_duplicate", me.tr.t("case-confirm-duplicate"));
     }
     let category = match (checked(v), category) {
         (Ok(()), Some(category)) => category,
@@ -247,7 +267,7 @@ pub async fn open_case(
             return render(&page);
         }
         (Ok(()), None) => {
-            let errors = Errors::field("defect_category", "choose what is wrong with the unit");
+            let errors = Errors::field("defect_category", me.tr.t("case-choose-category"));
             let page = sale_page(db.get_ref(), &me, sale, &form, errors).await?;
             return render(&page);
         }

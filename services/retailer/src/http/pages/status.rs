@@ -5,10 +5,11 @@
 //! (`POST /desk/cases/{id}/status-link`); it is shown once, and a new one replaces the old.
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use kummerer_contracts::{CaseId, RetailerId, TimeWindow};
+use kummerer_contracts::{CaseId, RetailerId};
 use kummerer_service::Problem;
+use kummerer_web::i18n::{LANG_COOKIE, Lang, Tr};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -25,35 +26,16 @@ use crate::http::pages::{Errors, not_found, render, render_status};
 #[derive(Template)]
 #[template(path = "status.html")]
 pub struct StatusPage {
+    pub tr: Tr,
     pub found: bool,
     pub product: String,
     pub step: &'static str,
-    pub label: &'static str,
     pub window: Option<String>,
     /// The crew's estimated arrival, once it is on the way and gave one.
     pub eta: Option<String>,
     pub store: String,
     pub store_phone: String,
     pub expired: bool,
-}
-
-/// The window in the store's local time.
-fn window_text(w: &TimeWindow, tz: chrono_tz::Tz) -> String {
-    let (s, e) = (w.start.with_timezone(&tz), w.end.with_timezone(&tz));
-    if s.date_naive() == e.date_naive() {
-        format!(
-            "{} – {} {}",
-            s.format("%Y-%m-%d %H:%M"),
-            e.format("%H:%M"),
-            s.format("%Z")
-        )
-    } else {
-        format!(
-            "{} – {}",
-            s.format("%Y-%m-%d %H:%M %Z"),
-            e.format("%Y-%m-%d %H:%M %Z")
-        )
-    }
 }
 
 /// No caching, no referrer (the token is in the URL), not indexed.
@@ -70,14 +52,14 @@ fn private(mut res: HttpResponse) -> HttpResponse {
     res
 }
 
-fn unknown() -> Result<HttpResponse, Problem> {
+fn unknown(req: &HttpRequest) -> Result<HttpResponse, Problem> {
     Ok(private(render_status(
         StatusCode::NOT_FOUND,
         &StatusPage {
+            tr: super::locale::of_request(req),
             found: false,
             product: String::new(),
             step: "",
-            label: "",
             window: None,
             eta: None,
             store: String::new(),
@@ -89,34 +71,51 @@ fn unknown() -> Result<HttpResponse, Problem> {
 
 /// `GET /status/{token}` → 200 with the step; an unknown or malformed token → the 404 page.
 pub async fn page(
+    req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     path: web::Path<String>,
+    query: web::Query<super::locale::LangQuery>,
 ) -> Result<HttpResponse, Problem> {
     let token = path.into_inner();
     if !looks_like_token(&token) {
-        return unknown();
+        return unknown(&req);
     }
     let hash = token_hash(&token.to_ascii_lowercase());
     let Some(facts) = status_link::status(db.get_ref(), &hash, chrono::Utc::now()).await? else {
-        return unknown();
+        return unknown(&req);
     };
-    let tz = facts.time_zone;
-    Ok(private(render_status(
+    // The customer's choice on this page (kept in the cookie), else their language on the case.
+    let chosen = Lang::parse(&query.lang);
+    let lang = chosen
+        .or_else(|| req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())))
+        .or_else(|| Lang::parse(facts.language.as_str()))
+        .unwrap_or_default();
+    let tr = super::locale::tr(lang, facts.time_zone);
+    let mut res = private(render_status(
         StatusCode::OK,
         &StatusPage {
+            tr,
             found: true,
             product: facts.product,
             step: facts.step.as_str(),
-            label: facts.step.label(),
-            window: facts.window.as_ref().map(|w| window_text(w, tz)),
-            eta: facts
-                .eta
-                .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()),
+            window: facts.window.as_ref().map(|w| tr.window(w.start, w.end)),
+            eta: facts.eta.map(|t| tr.datetime(t)),
             store: facts.store,
             store_phone: facts.store_phone,
             expired: facts.expired,
         },
-    )?))
+    )?);
+    if let Some(lang) = chosen {
+        let cookie = actix_web::cookie::Cookie::build(LANG_COOKIE, lang.as_str())
+            .path("/status")
+            .same_site(actix_web::cookie::SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        if let Ok(v) = header::HeaderValue::from_str(&cookie.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
 }
 
 /// `POST /desk/cases/{id}/status-link` `{csrf}` → the case page with the new link, shown this
@@ -127,18 +126,18 @@ pub async fn create_link(
     Posted { me, form: _, .. }: Posted<CsrfForm>,
 ) -> Result<HttpResponse, Problem> {
     let Some(id) = path.map(Uuid::from) else {
-        return not_found();
+        return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
     let token = random_token().map_err(web_error)?;
     let (rid, cid) = (RetailerId(retailer_id), CaseId(id));
     match status_link::create(db.get_ref(), rid, cid, token_hash(&token)).await {
         Ok(()) => {}
-        Err(StatusLinkError::NotFound) => return not_found(),
+        Err(StatusLinkError::NotFound) => return not_found(&me.tr),
         Err(StatusLinkError::Db(e)) => return Err(e.into()),
     }
     let Some(case) = db::find_case(db.get_ref(), retailer_id, id).await? else {
-        return not_found();
+        return not_found(&me.tr);
     };
     tracing::info!(staff.id = %me.staff.id, case.id = %id, "customer status link created");
     let mut page = case_page(db.get_ref(), &me, case, None, Errors::default()).await?;

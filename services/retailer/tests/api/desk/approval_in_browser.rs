@@ -71,7 +71,7 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
             ))
             .await?;
         let status = c.find(Locator::Id("case-status")).await?.text().await?;
-        assert_eq!(status, "swap_approved");
+        assert_eq!(status, "swap approved");
         let png = c.screenshot().await?;
 
         // Above the limit: the same form asks for a manager, who signs on this screen.
@@ -115,7 +115,7 @@ async fn a_clerk_approves_a_swap_in_a_real_browser() {
             ))
             .await?;
         let status = c.find(Locator::Id("case-status")).await?.text().await?;
-        assert_eq!(status, "swap_approved");
+        assert_eq!(status, "swap approved");
         Ok::<_, fantoccini::error::CmdError>((
             c.current_url().await?,
             png,

@@ -209,7 +209,7 @@ async fn a_clerk_corrects_the_address_at_the_desk_and_the_page_shows_what_logist
         (
             vec![("window_start", "tomorrow")],
             422,
-            "enter a date and time (UTC)",
+            "enter a date and time (Europe/Berlin)",
         ),
     ] {
         let (got, html) = post(&svc, &client, &correct_path, &with(&form, &changes)).await;

@@ -92,7 +92,7 @@ async fn the_first_clerk_is_created_with_the_clerks_limit_and_the_clerk_sees_it(
         .nth(1)
         .unwrap_or_else(|| panic!("no limit on the swap form: {html}"));
     assert!(
-        my_limit.contains("<strong>450.00 EUR</strong>")
+        my_limit.contains("Your authority limit: €450.00.")
             && my_limit.contains("above your limit: a manager will be asked"),
         "{html}"
     );

@@ -40,7 +40,7 @@ async fn desk_forms_check_csrf_explain_errors_and_approve_once() {
     assert_eq!(status, 200);
     for fact in [
         "Washing machine WM 100",
-        "499.00 EUR",
+        "€499.00",
         "id=\"days-since-sale\">3<",
         "days left",
     ] {
@@ -120,8 +120,8 @@ async fn desk_forms_check_csrf_explain_errors_and_approve_once() {
     for shown in [
         "swap-form",
         r#"<option value="WM-100" selected>"#,
-        "+50.00 EUR vs. price paid",
-        "+100.00 EUR vs. price paid",
+        "+€50.00 vs. price paid",
+        "+€100.00 vs. price paid",
         r#"name="street" value="Hauptstraße 1""#,
     ] {
         assert!(html.contains(shown), "{shown}: {html}");
@@ -169,11 +169,11 @@ async fn desk_forms_check_csrf_explain_errors_and_approve_once() {
     for (changes, message) in [
         (
             vec![("window_end", start.as_str())],
-            "must be after window_start",
+            "must be after the start",
         ),
         (
             vec![("window_start", "tomorrow")],
-            "enter a date and time (UTC)",
+            "enter a date and time (Europe/Berlin)",
         ),
         (
             vec![("country", "Germany")],

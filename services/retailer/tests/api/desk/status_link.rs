@@ -103,7 +103,10 @@ async fn the_customer_status_link_shows_the_step_and_window_and_nothing_else() {
     ] {
         let (status, html) = status_page(bad.clone()).await;
         assert_eq!(status, 404, "{bad}");
-        assert!(html.contains("There is no swap under this link"), "{html}");
+        assert!(
+            html.contains("Unter diesem Link gibt es keinen Tausch"),
+            "{html}"
+        );
     }
     let (status, html) = status_page(link.clone()).await;
     assert_eq!(status, 200, "{html}");

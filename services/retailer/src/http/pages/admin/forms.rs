@@ -12,7 +12,7 @@ use crate::app::staff::{
     self as staff_app, AccountError, Change, ChangeError, NewAccount, create_account,
 };
 use crate::app::stock::{self as stock_app, StockError};
-use crate::db::{self, stock};
+use crate::db::{self, locale, stock};
 use crate::domain::{CODE_MAX, Role, TEXT_MAX};
 use crate::http::input::AddressBody;
 use crate::http::input::{AllParsed, checked, required};
@@ -22,6 +22,7 @@ use crate::http::pages::path_id;
 use crate::http::pages::roles::Posted;
 use crate::http::pages::{Errors, not_found};
 use kummerer_contracts::{LocationId, ManufacturerId, ProductId, RetailerId, StaffId, StoreId};
+use kummerer_web::i18n::{Lang, Tr, parse_tz};
 
 use super::{Failure, Form, SUGGESTED_CLERK_LIMIT, done, failed, field, parse_money, store_choice};
 
@@ -326,6 +327,81 @@ pub async fn create_product(
                 )));
             }
             Err(ProductError::Db(e)) => return Err(e.into()),
+        }
+        Ok(())
+    }
+    .await)
+}
+
+// --- language and time zone ---------------------------------------------------------------------
+
+/// A language setting: `de`, `en`, or (where `empty_ok`) empty for "not set".
+fn language_of(v: &mut FieldErrors, tr: &Tr, raw: &str, empty_ok: bool) -> Option<String> {
+    match raw.trim() {
+        "" if empty_ok => None,
+        raw => match Lang::parse(raw) {
+            Some(l) => Some(l.as_str().to_owned()),
+            None => {
+                v.add("language", tr.t("admin-locale-bad-language"));
+                None
+            }
+        },
+    }
+}
+
+/// A time zone setting: an IANA name (`Europe/Berlin`).
+fn time_zone_of(v: &mut FieldErrors, tr: &Tr, raw: &str) -> String {
+    match parse_tz(raw) {
+        Some(tz) => tz.name().to_owned(),
+        None => {
+            v.add(
+                "time_zone",
+                tr.ta("admin-locale-bad-zone", "zone", raw.trim()),
+            );
+            String::new()
+        }
+    }
+}
+
+/// `POST /desk/admin/locale` `{language ("" = the reader's browser), time_zone}`: the
+/// retailer's default language and its time zone (for staff without a store).
+pub async fn set_locale(
+    db: web::Data<DatabaseConnection>,
+    form: Form,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    admin_form!(db, form, "locale", |me, f| async {
+        let mut v = FieldErrors::new();
+        let language = language_of(&mut v, &me.tr, field(&f, "language"), true);
+        let zone = time_zone_of(&mut v, &me.tr, field(&f, "time_zone"));
+        checked(v).map_err(Failure::Fields)?;
+        locale::set_retailer(db, me.staff.retailer_id, language.as_deref(), &zone).await?;
+        Ok(())
+    }
+    .await)
+}
+
+/// `POST /desk/admin/stores/{id}/locale` `{language, time_zone}`: a store's language and time
+/// zone (its staff's desk, its customers' messages and status page).
+pub async fn set_store_locale(
+    db: web::Data<DatabaseConnection>,
+    PathId(store): PathId<Uuid>,
+    form: Form,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    admin_form!(db, form, "locale", |me, f| async {
+        let stores = locale::of_stores(db, me.staff.retailer_id).await?;
+        // Another retailer's store is as unknown as none, before anything typed is looked at.
+        let store = store
+            .filter(|id| stores.iter().any(|s| s.id == *id))
+            .ok_or(Failure::NotFound)?;
+        let mut v = FieldErrors::new();
+        let language = language_of(&mut v, &me.tr, field(&f, "language"), false);
+        let zone = time_zone_of(&mut v, &me.tr, field(&f, "time_zone"));
+        checked(v).map_err(Failure::Fields)?;
+        let language = language.unwrap_or_else(|| "de".to_owned());
+        if !locale::set_store(db, me.staff.retailer_id, store, &language, &zone).await? {
+            return Err(Failure::NotFound);
         }
         Ok(())
     }

@@ -5,13 +5,14 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use kummerer_contracts::RetailerId;
 use kummerer_service::{FieldErrors, Problem};
+use kummerer_web::i18n::Tr;
 use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
 use crate::app::keys::{self as keys_app, KeyError, NAME_MAX};
 use crate::http::input::checked;
 use crate::http::pages::roles::Posted;
-use crate::http::pages::{Errors, not_found, path_id, render_status, when};
+use crate::http::pages::{Errors, not_found, path_id, render_status};
 
 use super::{Failure, Form, admin_view, done, failed, field, parse_money};
 
@@ -34,23 +35,27 @@ pub struct Shown {
 }
 
 /// The retailer's keys for the page.
-pub(super) async fn rows(db: &DatabaseConnection, retailer_id: Uuid) -> Result<Vec<KeyRow>, DbErr> {
+pub(super) async fn rows(
+    db: &DatabaseConnection,
+    tr: &Tr,
+    retailer_id: Uuid,
+) -> Result<Vec<KeyRow>, DbErr> {
     Ok(keys_app::list(db, RetailerId(retailer_id))
         .await?
         .into_iter()
         .map(|k| KeyRow {
             id: k.id,
             limit: k.approval_limit.map_or_else(
-                || "none: every swap to a manager".to_owned(),
-                |m| m.to_string(),
+                || tr.t("keys-no-limit"),
+                |m| tr.money(m.amount, m.currency.as_str()),
             ),
-            created_at: when(k.created_at),
+            created_at: tr.datetime(k.created_at),
             last_used_at: k
                 .last_used_at
-                .map(when)
-                .unwrap_or_else(|| "never".to_owned()),
+                .map(|t| tr.datetime(t))
+                .unwrap_or_else(|| tr.t("keys-never")),
             revoked: k.revoked_at.is_some(),
-            revoked_at: k.revoked_at.map(when).unwrap_or_default(),
+            revoked_at: k.revoked_at.map(|t| tr.datetime(t)).unwrap_or_default(),
             name: k.name,
             prefix: k.prefix,
         })

@@ -5,9 +5,10 @@
 //! ([`crate::app::partners`]); the signed-in admin is the actor.
 
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use kummerer_contracts::{PartnerAction, RetailerId};
 use kummerer_service::Problem;
+use kummerer_web::i18n::Tr;
 use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
@@ -15,7 +16,7 @@ use crate::app::partners::{self as partners_app, AcceptError, PartnerError};
 use crate::db::partners::{self, Partner};
 use crate::domain::terms_diff::{TermChange, changes};
 use crate::http::api::partners::parse_action;
-use crate::http::pages::{path_id, when};
+use crate::http::pages::path_id;
 
 use super::{Failure, Form, done, failed};
 use crate::http::pages::roles::Posted;
@@ -55,7 +56,7 @@ pub struct PartnerRow {
 }
 
 impl PartnerRow {
-    fn of(p: Partner) -> Self {
+    fn of(tr: &Tr, p: Partner) -> Self {
         let mine = p.invited_by.as_deref() == Some("retailer");
         let (state, actions): (&str, Vec<&'static str>) = match p.state.as_str() {
             "linked" => ("linked", vec!["unlink"]),
@@ -70,7 +71,7 @@ impl PartnerRow {
             state: state.to_owned(),
             actions: actions.into_iter().map(action).collect(),
             last: match (&p.acted_by, p.acted_at) {
-                (Some(by), Some(at)) => format!("{by}, {}", when(at)),
+                (Some(by), Some(at)) => format!("{by}, {}", tr.datetime(at)),
                 _ => String::new(),
             },
             name: p.name,
@@ -90,16 +91,24 @@ pub struct Offer {
 }
 
 /// The directory for the page.
-pub(super) async fn rows(db: &DatabaseConnection, rid: Uuid) -> Result<Vec<PartnerRow>, DbErr> {
+pub(super) async fn rows(
+    db: &DatabaseConnection,
+    tr: &Tr,
+    rid: Uuid,
+) -> Result<Vec<PartnerRow>, DbErr> {
     Ok(partners::directory(db, rid)
         .await?
         .into_iter()
-        .map(PartnerRow::of)
+        .map(|p| PartnerRow::of(tr, p))
         .collect())
 }
 
 /// The versions waiting for an admin's acceptance, each against the accepted one before it.
-pub(super) async fn offers(db: &DatabaseConnection, rid: Uuid) -> Result<Vec<Offer>, DbErr> {
+pub(super) async fn offers(
+    db: &DatabaseConnection,
+    tr: &Tr,
+    rid: Uuid,
+) -> Result<Vec<Offer>, DbErr> {
     let mut out = Vec::new();
     for v in partners::versions(db, rid).await? {
         if v.accepted_at.is_some() {
@@ -112,14 +121,10 @@ pub(super) async fn offers(db: &DatabaseConnection, rid: Uuid) -> Result<Vec<Off
             agreement_id: v.agreement_id,
             version: v.version,
             manufacturer: v.manufacturer_name,
-            valid_from: when_day(v.valid_from),
+            valid_from: tr.date(v.valid_from),
         });
     }
     Ok(out)
-}
-
-fn when_day(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d").to_string()
 }
 
 /// `POST /desk/admin/partners/{mid}/{action}` (`invite`, `accept`, `decline`, `unlink`).
