@@ -94,7 +94,7 @@ approvals-none = Kein Tausch wartet auf eine Filialleitung.
 approvals-decide = Ansehen und entscheiden
 approvals-refresh-hint = Die Liste aktualisiert sich selbst; ohne Skript
 approvals-own-page = auf eigener Seite öffnen.
-approvals-reload-hint = Diese Seite lädt sich alle 3 Sekunden neu.
+approvals-reload-hint = Die Liste aktualisiert sich selbst.
 
 ## Ein Verkauf
 sale-title = Verkauf { $receipt }
@@ -481,3 +481,8 @@ slot-room = { $free ->
 slot-choose-offered = Wählen Sie eines der angebotenen Fenster.
 refuse-tell-customer = Kundin oder Kunden benachrichtigen (nur mit Einwilligung)
 slot-overbook-needs-manager = Nur eine Führungskraft darf überbuchen: Eine Führungskraft meldet sich hier an.
+aria-currency = Währung
+aria-store-name = Name der Filiale
+aria-stock-location = Lagerort
+aria-product = Produkt
+aria-quantity = Menge

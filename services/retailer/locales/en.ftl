@@ -94,7 +94,7 @@ approvals-none = No swap waits for a manager.
 approvals-decide = Look and decide
 approvals-refresh-hint = The list refreshes itself; without script,
 approvals-own-page = open it on its own page.
-approvals-reload-hint = This page reloads itself every 3 seconds.
+approvals-reload-hint = The list updates itself.
 
 ## A sale
 sale-title = Sale { $receipt }
@@ -481,3 +481,8 @@ slot-room = { $free ->
 slot-choose-offered = Choose one of the windows offered.
 refuse-tell-customer = Tell the customer (only with their consent)
 slot-overbook-needs-manager = Only a manager overbooks a window: a manager signs here.
+aria-currency = Currency
+aria-store-name = Store name
+aria-stock-location = Stock location
+aria-product = Product
+aria-quantity = Quantity

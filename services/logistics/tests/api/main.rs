@@ -14,6 +14,7 @@ mod crew_day;
 mod dispatch;
 mod dispatcher;
 mod doors;
+mod every_page;
 mod jobs;
 mod migration;
 mod openapi;

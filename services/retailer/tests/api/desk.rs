@@ -400,6 +400,7 @@ mod cookie_check;
 mod correct;
 mod dashboard;
 mod duplicates;
+mod every_page;
 mod first_day;
 mod forms;
 mod import;
