@@ -86,6 +86,7 @@ mod tests {
             evidence_required: vec![],
             claim_cap: None,
             price_list: vec![],
+            swap_rules: vec![],
         }
     }
 

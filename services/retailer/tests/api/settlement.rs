@@ -28,6 +28,7 @@ pub(super) fn terms(doa_days: u32, percent: u32) -> AgreementTermsV1 {
         evidence_required: vec![],
         claim_cap: None,
         price_list: vec![],
+        swap_rules: vec![],
     }
 }
 
