@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 pub mod apidocs;
 pub mod cookie_check;
 pub mod doors;
+pub mod i18n;
 pub mod operator;
 pub mod signin;
 pub mod throttle;
