@@ -287,6 +287,28 @@ impl AskWhy {
 }
 
 impl SwapRuleV1 {
+    /// A rule covering `percent` % of the price paid from `from_month` until `until_month`,
+    /// same model only, no fees, caps or evidence: the start of a rule built field by field.
+    pub fn covering(code: &str, from_month: u32, until_month: u32, percent: Decimal) -> Self {
+        SwapRuleV1 {
+            code: code.to_owned(),
+            from_month,
+            until_month,
+            within_days: None,
+            defect_categories: vec![],
+            reject_reason: None,
+            max_price: None,
+            replacement: ReplacementRule::SameModel,
+            upgrade_difference_paid_by: DifferencePayer::Retailer,
+            evidence_required: vec![],
+            unit_price: UnitPriceBasis::PricePaid,
+            percent,
+            depreciation_percent_per_month: Decimal::ZERO,
+            fees: RuleFees::default(),
+            cap: None,
+        }
+    }
+
     /// Whether the rule's age window and categories fit the swap.
     pub fn fits(&self, months: u32, days: i64, defect_category: &str) -> bool {
         months >= self.from_month
@@ -429,23 +451,7 @@ mod tests {
     }
 
     fn rule(code: &str, from: u32, until: u32, percent: u32) -> SwapRuleV1 {
-        SwapRuleV1 {
-            code: code.into(),
-            from_month: from,
-            until_month: until,
-            within_days: None,
-            defect_categories: vec![],
-            reject_reason: None,
-            max_price: None,
-            replacement: ReplacementRule::SameModel,
-            upgrade_difference_paid_by: DifferencePayer::Retailer,
-            evidence_required: vec![],
-            unit_price: UnitPriceBasis::PricePaid,
-            percent: Decimal::from(percent),
-            depreciation_percent_per_month: Decimal::ZERO,
-            fees: RuleFees::default(),
-            cap: None,
-        }
+        SwapRuleV1::covering(code, from, until, Decimal::from(percent))
     }
 
     /// DOA 14 days at 100 % + 15 fee; first year 100 % + 15; second year 80 % less 2 points a

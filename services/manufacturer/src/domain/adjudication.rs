@@ -453,23 +453,7 @@ pub(crate) mod tests {
     /// second year 50 % capped at 300, water damage excluded.
     fn ruled() -> Terms {
         use kummerer_contracts::{RuleFees, SwapRuleV1};
-        let base = SwapRuleV1 {
-            code: String::new(),
-            from_month: 0,
-            until_month: 12,
-            within_days: None,
-            defect_categories: vec![],
-            reject_reason: None,
-            max_price: None,
-            replacement: Default::default(),
-            upgrade_difference_paid_by: Default::default(),
-            evidence_required: vec![],
-            unit_price: Default::default(),
-            percent: Decimal::from(100),
-            depreciation_percent_per_month: Decimal::ZERO,
-            fees: RuleFees::default(),
-            cap: None,
-        };
+        let base = SwapRuleV1::covering("", 0, 12, Decimal::from(100));
         let mut t = terms();
         t.swap_rules = vec![
             SwapRuleV1 {
