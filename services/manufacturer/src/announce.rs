@@ -29,10 +29,28 @@ pub async fn decided<C: ConnectionTrait>(
             reason_code: decision.reason_code.clone(),
             decided_by,
             decided_at,
+            agreement_version: c.agreement_version.and_then(|v| u32::try_from(v).ok()),
+            cost_lines: lines_of(c, &decision.amount),
         },
     )
     .await?;
     Ok(())
+}
+
+/// The claim's stored cost lines where they add up to `amount` (a decision by the rule that
+/// gave them); none where a person decided another amount.
+fn lines_of(
+    c: &claim::Model,
+    amount: &kummerer_contracts::Money,
+) -> Vec<kummerer_contracts::CostLine> {
+    let lines: Vec<kummerer_contracts::CostLine> =
+        serde_json::from_value(c.cost_lines.clone()).unwrap_or_default();
+    let sum: rust_decimal::Decimal = lines.iter().map(|l| l.amount.amount).sum();
+    if lines.iter().all(|l| l.amount.currency == amount.currency) && sum == amount.amount {
+        lines
+    } else {
+        Vec::new()
+    }
 }
 
 /// The return of claim `c` (decided meanwhile) is withdrawn for `reason`:

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Currency, Money};
+use crate::swap_rules::{SwapFacts, SwapRuleV1, SwapVerdict, judge_swap};
 
 /// Its former path (`kummerer_contracts::agreement::AgreementPublishedV1`), kept.
 pub use crate::manufacturer::AgreementPublishedV1;
@@ -121,6 +122,11 @@ pub struct AgreementTermsV1 {
     /// product, it wins over the list price the retailer's claim carries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub price_list: Vec<ListPrice>,
+    /// What the retailer may swap on the manufacturer's account without asking, tried in
+    /// order ([`crate::swap_rules`]); absent in versions from before swap rules (then the
+    /// single rule of [`AgreementTermsV1::recovery`] applies).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub swap_rules: Vec<SwapRuleV1>,
 }
 
 /// One line of an agreement's price list: the manufacturer's list price of a SKU.
@@ -188,6 +194,43 @@ impl AgreementTermsV1 {
         sold_at.checked_add_months(Months::new(self.coverage_months))
     }
 
+    /// The swap rules' verdict on `swap`. A version without swap rules answers by
+    /// [`AgreementTermsV1::recovery`]: DOA covered by rule `doa_full_refund` (the price paid
+    /// and the handling fee), within coverage open, past it excluded (`outside_coverage`).
+    pub fn swap_verdict(&self, swap: &SwapFacts<'_>) -> SwapVerdict {
+        if swap.price_paid.currency != self.currency {
+            return SwapVerdict::CurrencyMismatch;
+        }
+        if !self.swap_rules.is_empty() {
+            return judge_swap(&self.swap_rules, swap, self.coverage_ends(swap.sold_at));
+        }
+        match self.recovery(swap.price_paid, swap.sold_at, swap.swapped_at) {
+            Recovery::Doa { amount } => SwapVerdict::Covered {
+                rule: crate::swap_rules::DOA_FULL_REFUND.to_owned(),
+                percent: Decimal::ONE_HUNDRED,
+                lines: vec![
+                    crate::swap_rules::CostLine {
+                        kind: crate::swap_rules::CostLineKind::Unit,
+                        amount: swap.price_paid.clone(),
+                    },
+                    crate::swap_rules::CostLine {
+                        kind: crate::swap_rules::CostLineKind::HandlingFee,
+                        amount: self.handling_fee.clone(),
+                    },
+                ],
+                total: amount,
+                evidence_required: self.evidence_required.clone(),
+            },
+            Recovery::Covered { .. } => SwapVerdict::Open,
+            Recovery::OutsideCoverage => SwapVerdict::Excluded {
+                rule: crate::swap_rules::OUTSIDE_COVERAGE.to_owned(),
+                reason_code: crate::swap_rules::OUTSIDE_COVERAGE.to_owned(),
+            },
+            Recovery::CurrencyMismatch => SwapVerdict::CurrencyMismatch,
+            Recovery::SwappedBeforeSale => SwapVerdict::SwappedBeforeSale,
+        }
+    }
+
     /// The reimbursement rule: within `doa_days` whole days of the sale the price paid plus the
     /// fee; within `coverage_months` calendar months the price times
     /// `max(0, reimbursement_percent − depreciation × whole months)` / 100, rounded half-even
@@ -227,7 +270,7 @@ impl AgreementTermsV1 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
     use std::str::FromStr;
@@ -240,7 +283,7 @@ mod tests {
         .unwrap()
     }
 
-    fn terms() -> AgreementTermsV1 {
+    pub(crate) fn terms() -> AgreementTermsV1 {
         AgreementTermsV1 {
             currency: Currency::parse("EUR").unwrap(),
             coverage_months: 24,
@@ -254,6 +297,7 @@ mod tests {
             evidence_required: vec![],
             claim_cap: None,
             price_list: vec![],
+            swap_rules: vec![],
         }
     }
 

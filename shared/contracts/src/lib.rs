@@ -21,6 +21,7 @@ pub mod money;
 pub mod partners;
 pub mod personal;
 pub mod retailer;
+pub mod swap_rules;
 pub mod topology;
 
 pub use address::*;
@@ -34,6 +35,10 @@ pub use money::{Currency, Money, MoneyError};
 pub use partners::*;
 pub use personal::{CustomerValues, ERASED, Personal, scrub_json};
 pub use retailer::*;
+pub use swap_rules::{
+    CostLine, CostLineKind, DifferencePayer, ReplacementRule, RuleFees, SwapFacts, SwapRuleV1,
+    SwapVerdict, UnitPriceBasis,
+};
 
 /// The paths before the contracts were split per producer (`kummerer_contracts::events::Address`,
 /// `claims::ClaimEvidence`, `visits::JobDeliveredV1`): the same types, kept so that no caller

@@ -80,6 +80,13 @@ pub struct ClaimDecidedV1 {
     pub reason_code: Option<String>,
     pub decided_by: DecidedBy,
     pub decided_at: DateTime<Utc>,
+    /// The agreement version that judged the claim (absent in older messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement_version: Option<u32>,
+    /// What the amount is made of, line by line, net of VAT, where a swap rule gave lines
+    /// (absent: one undivided amount).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cost_lines: Vec<crate::swap_rules::CostLine>,
 }
 
 impl Event for ClaimDecidedV1 {

@@ -16,6 +16,7 @@ mod m20261203_000011_return_due_at_return_by;
 mod m20261203_000030_information_requests;
 mod m20261203_000040_claim_withdrawals;
 mod m20261204_000030_partner_links;
+mod m20261205_000120_swap_rules;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000030_information_requests::Migration),
             Box::new(m20261203_000040_claim_withdrawals::Migration),
             Box::new(m20261204_000030_partner_links::Migration),
+            Box::new(m20261205_000120_swap_rules::Migration),
         ]
     }
 }

@@ -12,8 +12,8 @@
 
 use chrono::TimeDelta;
 use kummerer_contracts::{
-    ClaimDecidedV1, ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1,
-    ClaimOutcome, ClaimSubmittedV1, DecidedBy, Envelope, Event, NotAcceptedReason, ReturnArrivedV1,
+    ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1, ClaimOutcome,
+    ClaimSubmittedV1, DecidedBy, Envelope, Event, NotAcceptedReason, ReturnArrivedV1,
 };
 use kummerer_messaging::{HandleError, Handler, Incoming};
 use sea_orm::DatabaseTransaction;
@@ -21,10 +21,10 @@ use serde_json::json;
 
 use super::not_accepted::{Answering, Named, answer};
 use crate::db::{agreement_version, claim, claim_event, manufacturer, serial};
-use crate::domain::adjudication::{hold_for_evidence, missing_evidence};
+use crate::domain::adjudication::{hold_for_evidence, missing_evidence, required_evidence};
 use crate::domain::claim::rule_decider;
 use crate::domain::flags::{ClaimFlag, above_cap, flags, hold_flagged};
-use crate::domain::{Adjudication, ClaimFacts, ClaimStatus, adjudicate};
+use crate::domain::{Adjudication, ClaimFacts, ClaimStatus, Decision, PendingReason, adjudicate};
 
 /// The handler of the `MANUFACTURER_CLAIMS` queue.
 #[derive(Debug, Default, Clone, Copy)]
@@ -148,6 +148,11 @@ async fn claim_submitted(
         price_paid: event.price_paid.clone(),
         sold_at: event.sold_at,
         swapped_at: event.swapped_at,
+        defect_category: event.defect_category.clone(),
+        list_price: terms
+            .as_ref()
+            .and_then(|t| t.list_price(&event.product.sku).cloned())
+            .or_else(|| event.list_price.clone()),
     };
     let mut raised = flags(
         serial::facts(
@@ -167,15 +172,22 @@ async fn claim_submitted(
     ) {
         raised.push(ClaimFlag::AmountAboveCap);
     }
-    // Nothing is known of the claim's evidence yet: all the agreement requires is missing.
-    let missing = terms
-        .as_ref()
-        .map(|t| missing_evidence(&t.evidence_required, &[]))
-        .unwrap_or_default();
-    let verdict = hold_for_evidence(
-        hold_flagged(adjudicate(&facts, terms.as_ref()), &raised),
-        &missing,
-    );
+    let verdict = adjudicate(&facts, terms.as_ref());
+    if matches!(
+        verdict,
+        Adjudication::Pending {
+            reason: PendingReason::Flagged,
+            ..
+        }
+    ) && !raised.contains(&ClaimFlag::AmountAboveCap)
+    {
+        // Above a swap rule's cap or maximum price.
+        raised.push(ClaimFlag::AmountAboveCap);
+    }
+    // Nothing is known of the claim's evidence yet: all the agreement and the rule require is
+    // missing.
+    let missing = missing_evidence(&required_evidence(terms.as_ref(), &verdict), &[]);
+    let verdict = hold_for_evidence(hold_flagged(verdict, &raised), &missing);
     let flag_codes: Vec<&str> = raised.iter().map(|f| f.as_str()).collect();
     let received_at = crate::db::now();
     let currency = event.price_paid.currency.clone();
@@ -226,12 +238,21 @@ async fn claim_submitted(
         disputed_at: None,
         list_price: event.list_price.as_ref().map(|m| m.amount),
         list_price_currency: event.list_price.as_ref().map(|m| m.currency.to_string()),
+        cost_lines: json!(verdict.lines()),
     };
     match &verdict {
-        Adjudication::Accept { amount, rule } => {
+        Adjudication::Accept { amount, rule, .. } => {
             row.status = ClaimStatus::Accepted.as_str().to_owned();
             row.suggested_amount = Some(amount.amount);
             row.decided_amount = Some(amount.amount);
+            row.decided_by = Some(rule_decider(rule));
+            row.decided_at = Some(received_at);
+        }
+        Adjudication::Reject { rule, reason_code } => {
+            row.status = ClaimStatus::Rejected.as_str().to_owned();
+            row.suggested_amount = Some(rust_decimal::Decimal::new(0, 2));
+            row.decided_amount = Some(rust_decimal::Decimal::new(0, 2));
+            row.reason_code = Some(reason_code.clone());
             row.decided_by = Some(rule_decider(rule));
             row.decided_at = Some(received_at);
         }
@@ -273,36 +294,47 @@ async fn claim_submitted(
         }),
     )
     .await?;
+    let agreement_version = version.as_ref().map(|v| v.number());
+    // A decision by rule: its history entry, then the message (rule, version and cost lines).
+    let by_rule = match &verdict {
+        Adjudication::Accept {
+            amount,
+            rule,
+            lines,
+            ..
+        } => Some((
+            claim_event::AUTO_ACCEPTED,
+            json!({ "rule": rule, "amount": amount, "lines": lines,
+                    "agreement_version": agreement_version }),
+            Decision {
+                outcome: ClaimOutcome::Accepted,
+                amount: amount.clone(),
+                reason_code: None,
+            },
+            rule,
+        )),
+        Adjudication::Reject { rule, reason_code } => Some((
+            claim_event::AUTO_REJECTED,
+            json!({ "rule": rule, "reason_code": reason_code,
+                    "agreement_version": agreement_version }),
+            Decision {
+                outcome: ClaimOutcome::Rejected,
+                amount: kummerer_contracts::Money::zero(currency.clone()),
+                reason_code: Some(reason_code.clone()),
+            },
+            rule,
+        )),
+        Adjudication::Pending { .. } => None,
+    };
+    if let Some((kind, details, decision, rule)) = by_rule {
+        claim_event::append(txn, claim_id.as_uuid(), kind, received_at, details).await?;
+        let decided_by = DecidedBy::Rule { rule: rule.clone() };
+        crate::announce::decided(txn, &recorded, &decision, decided_by, received_at).await?;
+        tracing::info!(claim.id = %claim_id, rule = %rule, outcome = decision.outcome.as_str(),
+            "claim decided by rule");
+    }
     match verdict {
-        Adjudication::Accept { amount, rule } => {
-            claim_event::append(
-                txn,
-                claim_id.as_uuid(),
-                claim_event::AUTO_ACCEPTED,
-                received_at,
-                json!({ "rule": rule, "amount": amount }),
-            )
-            .await?;
-            kummerer_messaging::enqueue(
-                txn,
-                ClaimDecidedV1 {
-                    claim_id,
-                    swap_id: event.swap_id,
-                    case_id: event.case_id,
-                    retailer_id: event.retailer_id,
-                    manufacturer_id: event.manufacturer_id,
-                    outcome: ClaimOutcome::Accepted,
-                    amount,
-                    reason_code: None,
-                    decided_by: DecidedBy::Rule {
-                        rule: rule.to_owned(),
-                    },
-                    decided_at: received_at,
-                },
-            )
-            .await?;
-            tracing::info!(claim.id = %claim_id, rule, "claim accepted by rule");
-        }
+        Adjudication::Accept { .. } | Adjudication::Reject { .. } => {}
         Adjudication::Pending {
             reason,
             suggested_amount,

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::not_accepted::{Answering, Named, answer};
 use crate::db::{agreement_version, claim, claim_event, claim_evidence, manufacturer};
-use crate::domain::adjudication::{hold_for_evidence, missing_evidence};
+use crate::domain::adjudication::{hold_for_evidence, missing_evidence, required_evidence};
 use crate::domain::claim::rule_decider;
 use crate::domain::decision::Decision;
 use crate::domain::evidence::{check_photo, serial_mismatch};
@@ -207,32 +207,44 @@ pub async fn readjudicate(
     let terms = agreement_version::judging(txn, &c)
         .await?
         .map(Terms::from_contract);
+    let list_price = match (&c.list_price, &c.list_price_currency) {
+        (Some(a), Some(cur)) => crate::domain::money::money_of(*a, cur),
+        _ => None,
+    };
     let facts = ClaimFacts {
         price_paid: c.price_paid_money()?,
         sold_at: c.sold_at,
         swapped_at: c.swapped_at,
+        defect_category: c.defect_category.clone(),
+        list_price: terms
+            .as_ref()
+            .and_then(|t| t.list_price(&c.product_sku).cloned())
+            .or(list_price),
     };
     let flags: Vec<ClaimFlag> = flag_codes(&c)
         .iter()
         .filter_map(|f| ClaimFlag::parse(f))
         .collect();
     let present = claim_evidence::kinds(txn, id).await?;
-    let missing = terms
-        .as_ref()
-        .map(|t| missing_evidence(&t.evidence_required, &present))
-        .unwrap_or_default();
-    let verdict = hold_for_evidence(
-        hold_flagged(adjudicate(&facts, terms.as_ref()), &flags),
-        &missing,
-    );
+    let verdict = adjudicate(&facts, terms.as_ref());
+    let missing = missing_evidence(&required_evidence(terms.as_ref(), &verdict), &present);
+    let verdict = hold_for_evidence(hold_flagged(verdict, &flags), &missing);
     match verdict {
-        Adjudication::Accept { amount, rule } => {
+        // Judged on arrival: a rejection by rule was decided then, not now.
+        Adjudication::Reject { .. } => Ok(c),
+        Adjudication::Accept {
+            amount,
+            rule,
+            lines,
+            ..
+        } => {
             let decision = Decision {
                 outcome: ClaimOutcome::Accepted,
                 amount: amount.clone(),
                 reason_code: None,
             };
             c.suggested_amount = Some(amount.amount);
+            c.cost_lines = json!(lines);
             let c = claim::save(txn, c).await?;
             let c = claim::record_decision(
                 txn,
@@ -240,7 +252,7 @@ pub async fn readjudicate(
                 ClaimStatus::Accepted,
                 amount.amount,
                 None,
-                &rule_decider(rule),
+                &rule_decider(&rule),
                 now,
             )
             .await?;
@@ -249,21 +261,19 @@ pub async fn readjudicate(
                 id,
                 claim_event::AUTO_ACCEPTED,
                 now,
-                json!({ "rule": rule, "amount": amount, "message_id": message_id,
-                        "after": "evidence" }),
+                json!({ "rule": rule, "amount": amount, "lines": lines,
+                        "message_id": message_id, "after": "evidence" }),
             )
             .await?;
             crate::announce::decided(
                 txn,
                 &c,
                 &decision,
-                DecidedBy::Rule {
-                    rule: rule.to_owned(),
-                },
+                DecidedBy::Rule { rule: rule.clone() },
                 now,
             )
             .await?;
-            tracing::info!(claim.id = %id, rule, "claim accepted by rule once its evidence arrived");
+            tracing::info!(claim.id = %id, rule = %rule, "claim accepted by rule once its evidence arrived");
             Ok(c)
         }
         Adjudication::Pending {

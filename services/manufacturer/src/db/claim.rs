@@ -59,6 +59,9 @@ pub struct Model {
     /// The list price the retailer's claim carried (`None` for older claims).
     pub list_price: Option<Decimal>,
     pub list_price_currency: Option<String>,
+    /// The cost lines of the rule that accepted the claim (`[CostLine]`, net of VAT); empty
+    /// where no rule gave lines.
+    pub cost_lines: Json,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,8 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, QueryOrder};
 
 pub const RECEIVED: &str = "received";
 pub const AUTO_ACCEPTED: &str = "auto_accepted";
+/// Rejected by a rule of the agreement (an excluding swap rule, or past the coverage).
+pub const AUTO_REJECTED: &str = "auto_rejected";
 pub const LEFT_PENDING: &str = "left_pending";
 pub const DECIDED: &str = "decided";
 pub const EVIDENCE_ADDED: &str = "evidence_added";

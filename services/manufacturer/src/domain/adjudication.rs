@@ -1,23 +1,30 @@
 //! Auto-adjudication: what the agreement decides about a claim the moment it arrives.
 //!
-//! The amounts come from the rule retailer and manufacturer share,
-//! [`AgreementTermsV1::recovery`](kummerer_contracts::agreement::AgreementTermsV1::recovery),
-//! applied to the version of the agreement in force on the swap date. Without an agreement, or
-//! with a price in another currency, or with a swap dated before the sale, the claim waits for
-//! the manufacturer. A swap within the DOA window is accepted at once for the price paid plus
-//! the handling fee (rule `doa_full_refund`). Within the coverage it waits with a suggested
-//! amount (the agreed percentage after depreciation, rounded to cents, plus the fee); past the
-//! coverage it waits with a suggested amount of zero.
+//! A version with swap rules decides by them
+//! ([`AgreementTermsV1::swap_verdict`](kummerer_contracts::agreement::AgreementTermsV1::swap_verdict),
+//! the function the retailer's desk shows before the swap): a claim under a covering rule is
+//! accepted by that rule with its cost lines; under an excluding rule, or past the coverage, it
+//! is rejected by rule with the reason (still disputable); above a rule's cap or maximum price
+//! it waits for a person (`flagged`, `amount_above_cap`); where no rule fits it waits
+//! (`no_rule`). A version without swap rules keeps the older single rule
+//! ([`AgreementTermsV1::recovery`](kummerer_contracts::agreement::AgreementTermsV1::recovery)):
+//! within the DOA window accepted in full (`doa_full_refund`), within the coverage waiting with
+//! the agreed share as the suggestion, past the coverage rejected by rule (`outside_coverage`).
+//! Without an agreement, with a price in another currency, or with a swap dated before the
+//! sale, the claim waits for the manufacturer.
 
 use chrono::{DateTime, Months, Utc};
-use kummerer_contracts::Money;
 use kummerer_contracts::agreement::{EvidenceKind, Recovery};
+use kummerer_contracts::swap_rules::AskWhy;
+use kummerer_contracts::{CostLine, CostLineKind, Money, SwapFacts, SwapVerdict};
 
 use super::agreement::Terms;
 use super::claim::PendingReason;
 
 /// The rule that accepts a dead-on-arrival unit in full.
-pub const DOA_FULL_REFUND: &str = "doa_full_refund";
+pub const DOA_FULL_REFUND: &str = kummerer_contracts::swap_rules::DOA_FULL_REFUND;
+/// The rule that rejects a claim past the agreement's coverage.
+pub const OUTSIDE_COVERAGE: &str = kummerer_contracts::swap_rules::OUTSIDE_COVERAGE;
 
 /// What the rules need to know about a claim.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +32,9 @@ pub struct ClaimFacts {
     pub price_paid: Money,
     pub sold_at: DateTime<Utc>,
     pub swapped_at: DateTime<Utc>,
+    pub defect_category: String,
+    /// The product's list price: the manufacturer's price list, else the retailer's claim.
+    pub list_price: Option<Money>,
 }
 
 impl ClaimFacts {
@@ -41,18 +51,47 @@ impl ClaimFacts {
             None => true,
         }
     }
+
+    fn swap(&self) -> SwapFacts<'_> {
+        SwapFacts {
+            price_paid: &self.price_paid,
+            list_price: self.list_price.as_ref(),
+            sold_at: self.sold_at,
+            swapped_at: self.swapped_at,
+            defect_category: &self.defect_category,
+            upgrade_price: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Adjudication {
-    /// Decided by `rule`: credit `amount`.
-    Accept { amount: Money, rule: &'static str },
+    /// Decided by `rule`: credit `amount`, made of `lines`; `evidence` is what the rule needs
+    /// before it may accept.
+    Accept {
+        amount: Money,
+        rule: String,
+        lines: Vec<CostLine>,
+        evidence: Vec<EvidenceKind>,
+    },
+    /// Rejected by `rule` with `reason_code`; the retailer may dispute it.
+    Reject { rule: String, reason_code: String },
     /// Left for the manufacturer; `suggested_amount` is what the agreement would pay, where it
     /// says anything about this claim.
     Pending {
         reason: PendingReason,
         suggested_amount: Option<Money>,
     },
+}
+
+impl Adjudication {
+    /// The cost lines of an acceptance by rule (empty otherwise).
+    pub fn lines(&self) -> &[CostLine] {
+        match self {
+            Adjudication::Accept { lines, .. } => lines,
+            _ => &[],
+        }
+    }
 }
 
 fn pending(reason: PendingReason, suggested_amount: Option<Money>) -> Adjudication {
@@ -67,22 +106,75 @@ pub fn adjudicate(claim: &ClaimFacts, agreement: Option<&Terms>) -> Adjudication
     let Some(terms) = agreement else {
         return pending(PendingReason::NoAgreement, None);
     };
-    match terms
-        .to_contract()
-        .recovery(&claim.price_paid, claim.sold_at, claim.swapped_at)
-    {
+    let contract = terms.to_contract();
+    if !terms.swap_rules.is_empty() {
+        return match contract.swap_verdict(&claim.swap()) {
+            SwapVerdict::Covered {
+                rule,
+                lines,
+                total,
+                evidence_required,
+                ..
+            } => Adjudication::Accept {
+                amount: total,
+                rule,
+                lines,
+                evidence: evidence_required,
+            },
+            SwapVerdict::Excluded { rule, reason_code } => {
+                Adjudication::Reject { rule, reason_code }
+            }
+            SwapVerdict::Ask {
+                why: AskWhy::AboveCap | AskWhy::AboveMaxPrice,
+                suggested,
+                ..
+            } => pending(PendingReason::Flagged, suggested),
+            SwapVerdict::Ask { suggested, .. } => pending(PendingReason::NoRule, suggested),
+            SwapVerdict::Open => pending(PendingReason::NoRule, None),
+            SwapVerdict::CurrencyMismatch => pending(PendingReason::CurrencyMismatch, None),
+            SwapVerdict::SwappedBeforeSale => pending(PendingReason::SwappedBeforeSale, None),
+        };
+    }
+    match contract.recovery(&claim.price_paid, claim.sold_at, claim.swapped_at) {
         Recovery::Doa { amount } => Adjudication::Accept {
+            lines: vec![
+                CostLine {
+                    kind: CostLineKind::Unit,
+                    amount: claim.price_paid.clone(),
+                },
+                CostLine {
+                    kind: CostLineKind::HandlingFee,
+                    amount: terms.handling_fee.clone(),
+                },
+            ],
             amount,
-            rule: DOA_FULL_REFUND,
+            rule: DOA_FULL_REFUND.to_owned(),
+            evidence: Vec::new(),
         },
         Recovery::Covered { amount, .. } => pending(PendingReason::OutsideDoa, Some(amount)),
-        Recovery::OutsideCoverage => pending(
-            PendingReason::OutsideCoverage,
-            Some(Money::zero(terms.currency.clone())),
-        ),
+        Recovery::OutsideCoverage => Adjudication::Reject {
+            rule: OUTSIDE_COVERAGE.to_owned(),
+            reason_code: OUTSIDE_COVERAGE.to_owned(),
+        },
         Recovery::CurrencyMismatch => pending(PendingReason::CurrencyMismatch, None),
         Recovery::SwappedBeforeSale => pending(PendingReason::SwappedBeforeSale, None),
     }
+}
+
+/// What must be present before `verdict` may accept: the agreement's evidence and the
+/// accepting rule's, each kind once.
+pub fn required_evidence(terms: Option<&Terms>, verdict: &Adjudication) -> Vec<EvidenceKind> {
+    let mut out: Vec<EvidenceKind> = terms
+        .map(|t| t.evidence_required.clone())
+        .unwrap_or_default();
+    if let Adjudication::Accept { evidence, .. } = verdict {
+        for k in evidence {
+            if !out.contains(k) {
+                out.push(*k);
+            }
+        }
+    }
+    out
 }
 
 /// The evidence `required` that is not among `present`, in the order required.
@@ -146,6 +238,7 @@ pub(crate) mod tests {
             evidence_required: vec![],
             claim_cap: None,
             price_list: vec![],
+            swap_rules: vec![],
         }
     }
 
@@ -158,6 +251,8 @@ pub(crate) mod tests {
             price_paid: eur("499.00"),
             sold_at,
             swapped_at,
+            defect_category: "no_power".into(),
+            list_price: None,
         }
     }
 
@@ -168,7 +263,18 @@ pub(crate) mod tests {
             adjudicate(&c, Some(&terms())),
             Adjudication::Accept {
                 amount: eur("524.00"),
-                rule: DOA_FULL_REFUND
+                rule: DOA_FULL_REFUND.into(),
+                lines: vec![
+                    CostLine {
+                        kind: CostLineKind::Unit,
+                        amount: eur("499.00")
+                    },
+                    CostLine {
+                        kind: CostLineKind::HandlingFee,
+                        amount: eur("25")
+                    },
+                ],
+                evidence: vec![],
             }
         );
     }
@@ -257,9 +363,9 @@ pub(crate) mod tests {
         let past = claim(sold, at(2026, 1, 31, 13));
         assert_eq!(
             adjudicate(&past, Some(&terms())),
-            Adjudication::Pending {
-                reason: PendingReason::OutsideCoverage,
-                suggested_amount: Some(eur("0")),
+            Adjudication::Reject {
+                rule: OUTSIDE_COVERAGE.into(),
+                reason_code: OUTSIDE_COVERAGE.into(),
             }
         );
         // A month end that does not exist clamps: 31 Jan + 1 month = 29 Feb 2024.
@@ -341,5 +447,87 @@ pub(crate) mod tests {
                 suggested_amount: None,
             }
         );
+    }
+
+    /// Terms with swap rules: first year 100 % + 15 fee with a collected serial required,
+    /// second year 50 % capped at 300, water damage excluded.
+    fn ruled() -> Terms {
+        use kummerer_contracts::{RuleFees, SwapRuleV1};
+        let base = SwapRuleV1::covering("", 0, 12, Decimal::from(100));
+        let mut t = terms();
+        t.swap_rules = vec![
+            SwapRuleV1 {
+                code: "water".into(),
+                until_month: 120,
+                defect_categories: vec!["water_damage".into()],
+                reject_reason: Some("water_damage".into()),
+                ..base.clone()
+            },
+            SwapRuleV1 {
+                code: "year_1".into(),
+                evidence_required: vec![EvidenceKind::CollectedSerial],
+                fees: RuleFees {
+                    handling_fee: Some(eur("15")),
+                    ..Default::default()
+                },
+                ..base.clone()
+            },
+            SwapRuleV1 {
+                code: "year_2".into(),
+                from_month: 12,
+                until_month: 18,
+                percent: Decimal::from(50),
+                cap: Some(eur("200")),
+                ..base
+            },
+        ];
+        t
+    }
+
+    #[test]
+    fn swap_rules_accept_reject_flag_or_leave_open() {
+        let sold = at(2026, 1, 1, 10);
+        let mut c = claim(sold, at(2026, 5, 1, 10));
+        let v = adjudicate(&c, Some(&ruled()));
+        assert!(
+            matches!(&v, Adjudication::Accept { amount, rule, lines, .. }
+            if *amount == eur("514.00") && rule == "year_1" && lines.len() == 2)
+        );
+        // The rule's evidence is required on top of the agreement's.
+        assert_eq!(
+            required_evidence(Some(&ruled()), &v),
+            [EvidenceKind::CollectedSerial]
+        );
+        c.defect_category = "water_damage".into();
+        assert_eq!(
+            adjudicate(&c, Some(&ruled())),
+            Adjudication::Reject {
+                rule: "water".into(),
+                reason_code: "water_damage".into()
+            }
+        );
+        // 50 % of 499 = 249.50 is above the cap of 200: a person decides.
+        let c = claim(sold, at(2027, 2, 1, 10));
+        assert_eq!(
+            adjudicate(&c, Some(&ruled())),
+            Adjudication::Pending {
+                reason: PendingReason::Flagged,
+                suggested_amount: Some(eur("249.50")),
+            }
+        );
+        // 18 to 24 months: no rule, the coverage still runs.
+        let c = claim(sold, at(2027, 8, 1, 10));
+        assert_eq!(
+            adjudicate(&c, Some(&ruled())),
+            Adjudication::Pending {
+                reason: PendingReason::NoRule,
+                suggested_amount: None,
+            }
+        );
+        let c = claim(sold, at(2028, 1, 2, 10));
+        assert!(matches!(
+            adjudicate(&c, Some(&ruled())),
+            Adjudication::Reject { .. }
+        ));
     }
 }

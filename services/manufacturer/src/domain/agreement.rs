@@ -8,8 +8,11 @@ use kummerer_contracts::{Currency, Money};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use kummerer_contracts::SwapRuleV1;
+
 use super::deadline::DefaultOutcome;
 use super::input::{Invalid, parse_decimal, parse_money};
+use super::swap_rules::{SwapRuleInput, parse_rules};
 
 pub const COVERAGE_MONTHS: (i64, i64) = (1, 120);
 pub const DOA_DAYS: (i64, i64) = (0, 365);
@@ -46,6 +49,8 @@ pub struct Terms {
     pub claim_cap: Option<Money>,
     /// The manufacturer's list prices by SKU (unique SKUs), in `currency`.
     pub price_list: Vec<ListPrice>,
+    /// What the retailer may swap on the manufacturer's account without asking, in order.
+    pub swap_rules: Vec<SwapRuleV1>,
 }
 
 impl Terms {
@@ -75,6 +80,7 @@ impl Terms {
             evidence_required: self.evidence_required.clone(),
             claim_cap: self.claim_cap.clone(),
             price_list: self.price_list.clone(),
+            swap_rules: self.swap_rules.clone(),
         }
     }
 
@@ -96,6 +102,7 @@ impl Terms {
             evidence_required: t.evidence_required,
             claim_cap: t.claim_cap,
             price_list: t.price_list,
+            swap_rules: t.swap_rules,
         }
     }
 }
@@ -159,6 +166,8 @@ pub struct AgreementInput {
     pub claim_cap: Option<(String, String)>,
     /// The price list as written; `None` means none.
     pub price_list: Option<Vec<ListPriceInput>>,
+    /// The swap rules as written; `None` means none (the single DOA rule applies).
+    pub swap_rules: Option<Vec<SwapRuleInput>>,
 }
 
 /// One line of a price list as a client sends it.
@@ -347,6 +356,11 @@ impl AgreementInput {
             self.price_list.as_deref().unwrap_or_default(),
             currency.as_ref(),
         );
+        let swap_rules = parse_rules(
+            &mut errors,
+            self.swap_rules.as_deref().unwrap_or_default(),
+            currency.as_ref(),
+        );
         match (currency, reimbursement_percent, handling_fee) {
             (Some(currency), Some(reimbursement_percent), Some(handling_fee))
                 if errors.is_empty() =>
@@ -366,6 +380,7 @@ impl AgreementInput {
                         evidence_required,
                         claim_cap,
                         price_list,
+                        swap_rules,
                     },
                 ))
             }
@@ -403,6 +418,7 @@ mod tests {
             evidence_required: None,
             claim_cap: None,
             price_list: None,
+            swap_rules: None,
         }
     }
 

@@ -81,6 +81,8 @@ pub enum PendingReason {
     Flagged,
     /// The rules would have accepted it, but evidence the agreement requires is missing.
     EvidenceMissing,
+    /// The version has swap rules, and none fits the claim: a person decides.
+    NoRule,
 }
 
 impl PendingReason {
@@ -93,6 +95,7 @@ impl PendingReason {
             PendingReason::OutsideCoverage => "outside_coverage",
             PendingReason::Flagged => "flagged",
             PendingReason::EvidenceMissing => "evidence_missing",
+            PendingReason::NoRule => "no_rule",
         }
     }
 }

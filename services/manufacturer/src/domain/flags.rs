@@ -88,6 +88,19 @@ pub fn above_cap(
     let Some(terms) = terms else {
         return false;
     };
+    if !terms.swap_rules.is_empty() {
+        // The rule's own `cap` and `max_price` are checked by the rule; the version's cap
+        // still bounds what any rule accepts.
+        return match (
+            super::adjudication::adjudicate(claim, Some(terms)),
+            &terms.claim_cap,
+        ) {
+            (Adjudication::Accept { amount, .. }, Some(cap)) => {
+                cap.currency != amount.currency || amount.amount > cap.amount
+            }
+            _ => false,
+        };
+    }
     let rule = terms.to_contract();
     let recovery = |price: &Money| {
         rule.recovery(price, claim.sold_at, claim.swapped_at)
@@ -128,7 +141,9 @@ mod tests {
     fn accept() -> Adjudication {
         Adjudication::Accept {
             amount: Money::new(Decimal::from(524), Currency::parse("EUR").unwrap()).unwrap(),
-            rule: "doa_full_refund",
+            rule: "doa_full_refund".into(),
+            lines: vec![],
+            evidence: vec![],
         }
     }
 
@@ -168,6 +183,8 @@ mod tests {
             price_paid: eur(price_paid),
             sold_at,
             swapped_at: sold_at + chrono::TimeDelta::days(days),
+            defect_category: "no_power".into(),
+            list_price: None,
         }
     }
 

@@ -16,6 +16,7 @@ pub mod input;
 pub mod listing;
 pub mod money;
 pub mod returns;
+pub mod swap_rules;
 pub mod webhook;
 
 pub use adjudication::{Adjudication, ClaimFacts, adjudicate};

@@ -25,6 +25,7 @@ use super::invalid;
 use super::views::{AgreementView, Items};
 use crate::db::{agreement, agreement_version, manufacturer};
 use crate::domain::agreement::{ListPriceInput, check_valid_from};
+use crate::domain::swap_rules::SwapRuleInput;
 use crate::domain::{AgreementInput, Invalid, Terms};
 
 /// The terms of an agreement version, as a client sends them.
@@ -60,6 +61,11 @@ pub struct TermsBody {
     /// retailer's claim carries.
     #[serde(default)]
     pub price_list: Option<Vec<ListPriceBody>>,
+    /// What the retailer may swap on the manufacturer's account without asking, tried in order
+    /// (default none: only the DOA window is accepted by rule). Each field error is named
+    /// `swap_rules[i].<field>`.
+    #[serde(default)]
+    pub swap_rules: Option<Vec<SwapRuleBody>>,
     /// When the version comes into force, RFC 3339 (default: now). A later version must not
     /// start before the latest one.
     #[serde(default)]
@@ -72,6 +78,94 @@ pub struct ListPriceBody {
     #[schema(example = "WM-100")]
     pub sku: String,
     pub price: MoneyInput,
+}
+
+/// One swap rule. A swap whose whole months since the sale are in `[from_month, until_month)`
+/// (and, with `within_days`, at most that many whole days) and whose defect category is listed
+/// (or none is) falls under the first such rule: it is covered (`percent` of the unit price
+/// after depreciation, plus the fees, up to `cap`), or excluded with `reject_reason`.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct SwapRuleBody {
+    /// Named in every decision the rule makes: 1 to 40 of `a-z`, `0-9`, `_`; unique.
+    #[schema(example = "warranty_year_1")]
+    pub code: String,
+    /// Whole months since the sale from which the rule applies (default 0).
+    #[serde(default)]
+    pub from_month: Option<i64>,
+    /// Whole months since the sale before which the rule applies (up to 120).
+    pub until_month: i64,
+    /// At most this many whole days since the sale (a dead-on-arrival rule), 0 to 365.
+    #[serde(default)]
+    pub within_days: Option<i64>,
+    /// Defect categories the rule applies to (default: all).
+    #[serde(default)]
+    pub defect_categories: Option<Vec<String>>,
+    /// Set: swaps under the rule are at the store's own cost, and claims are rejected by rule
+    /// with this reason code (still disputable).
+    #[serde(default)]
+    pub reject_reason: Option<String>,
+    /// The dearest unit (price paid) the desk may swap under the rule without asking.
+    #[serde(default)]
+    pub max_price: Option<MoneyInput>,
+    /// `same_model` (default) or `upgrade_allowed`.
+    #[serde(default)]
+    pub replacement: Option<String>,
+    /// Who pays an upgrade's difference: `retailer` (default) or `manufacturer`.
+    #[serde(default)]
+    pub upgrade_difference_paid_by: Option<String>,
+    /// Evidence a claim needs before the rule accepts it.
+    #[serde(default)]
+    pub evidence_required: Option<Vec<String>>,
+    /// `price_paid` (default) or `list_price`.
+    #[serde(default)]
+    pub unit_price: Option<String>,
+    /// Share of the unit price reimbursed, 0 to 100 (required unless `reject_reason`).
+    #[serde(default)]
+    pub percent: Option<DecimalInput>,
+    /// Percentage points off `percent` per whole month since the sale (default 0).
+    #[serde(default)]
+    pub depreciation_percent_per_month: Option<DecimalInput>,
+    #[serde(default)]
+    pub handling_fee: Option<MoneyInput>,
+    #[serde(default)]
+    pub freight: Option<MoneyInput>,
+    #[serde(default)]
+    pub haul_away: Option<MoneyInput>,
+    #[serde(default)]
+    pub labour: Option<MoneyInput>,
+    /// The most the rule accepts for one claim, all lines together (above zero, at least the
+    /// fees); above it a claim waits for a person, flagged `amount_above_cap`.
+    #[serde(default)]
+    pub cap: Option<MoneyInput>,
+}
+
+impl SwapRuleBody {
+    fn input(&self) -> SwapRuleInput {
+        let money = |m: &Option<MoneyInput>| m.as_ref().map(MoneyInput::parts);
+        SwapRuleInput {
+            code: self.code.clone(),
+            from_month: self.from_month,
+            until_month: self.until_month,
+            within_days: self.within_days,
+            defect_categories: self.defect_categories.clone().unwrap_or_default(),
+            reject_reason: self.reject_reason.clone(),
+            max_price: money(&self.max_price),
+            replacement: self.replacement.clone(),
+            upgrade_difference_paid_by: self.upgrade_difference_paid_by.clone(),
+            evidence_required: self.evidence_required.clone().unwrap_or_default(),
+            unit_price: self.unit_price.clone(),
+            percent: self.percent.as_ref().map(DecimalInput::text),
+            depreciation_percent_per_month: self
+                .depreciation_percent_per_month
+                .as_ref()
+                .map(DecimalInput::text),
+            handling_fee: money(&self.handling_fee),
+            freight: money(&self.freight),
+            haul_away: money(&self.haul_away),
+            labour: money(&self.labour),
+            cap: money(&self.cap),
+        }
+    }
 }
 
 impl TermsBody {
@@ -107,6 +201,10 @@ impl TermsBody {
                     })
                     .collect()
             }),
+            swap_rules: self
+                .swap_rules
+                .as_ref()
+                .map(|rules| rules.iter().map(SwapRuleBody::input).collect()),
         }
     }
 

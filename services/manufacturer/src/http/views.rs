@@ -77,6 +77,9 @@ pub struct AgreementView {
     pub claim_cap: Option<MoneyView>,
     /// The latest version's price list (SKU → list price).
     pub price_list: Vec<ListPriceView>,
+    /// The latest version's swap rules, in order, as sent (`SwapRuleBody`, defaults filled in).
+    #[schema(value_type = Vec<Object>)]
+    pub swap_rules: Vec<serde_json::Value>,
     pub created_at: DateTime<Utc>,
     /// The latest version's number (the terms above are its terms).
     pub version: i32,
@@ -150,6 +153,15 @@ impl AgreementView {
         let terms = latest.and_then(|v| {
             serde_json::from_value::<kummerer_contracts::AgreementTermsV1>(v.terms.clone()).ok()
         });
+        let swap_rules = terms
+            .as_ref()
+            .map(|t| {
+                t.swap_rules
+                    .iter()
+                    .filter_map(|r| serde_json::to_value(r).ok())
+                    .collect()
+            })
+            .unwrap_or_default();
         let (claim_cap, price_list) = terms
             .map(|t| {
                 let lines = t.price_list.into_iter().map(|l| ListPriceView {
@@ -176,6 +188,7 @@ impl AgreementView {
             evidence_required: string_list(&a.evidence_required),
             claim_cap,
             price_list,
+            swap_rules,
             created_at: a.created_at,
             version: latest.map_or(0, |v| v.version),
             valid_from: latest.map(|v| v.valid_from),
@@ -236,7 +249,8 @@ pub struct ClaimView {
     /// question: `deadline_at` is then the answer's deadline).
     pub status: String,
     /// `no_agreement`, `currency_mismatch`, `swapped_before_sale`, `outside_doa`,
-    /// `outside_coverage`, `flagged` or `evidence_missing`.
+    /// `outside_coverage` (older claims), `flagged`, `evidence_missing` or `no_rule` (the
+    /// version's swap rules leave the claim open).
     pub pending_reason: Option<String>,
     pub agreement_id: Option<Uuid>,
     /// The version of the agreement (in force on the swap date) that judged the claim.
@@ -251,6 +265,10 @@ pub struct ClaimView {
     /// Duplicate, fraud and amount flags (`duplicate_serial`, `unknown_serial`,
     /// `serial_mismatch`, `amount_above_cap`); empty when none.
     pub flags: Vec<String>,
+    /// What the amount accepted by a swap rule is made of, net of VAT: `unit`,
+    /// `upgrade_difference`, `freight`, `haul_away`, `labour`, `handling_fee`; empty where no
+    /// rule gave lines (a person's decision, a claim still open).
+    pub cost_lines: Vec<CostLineView>,
     /// The unit requested back, once it was.
     pub return_request: Option<ReturnView>,
     /// The returned unit's inspection, once done.
@@ -267,6 +285,14 @@ pub struct ClaimView {
     /// answers); a photo is at `…/claims/{id}/evidence/{evidence_id}/photo`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Vec<EvidenceView>>,
+}
+
+/// One cost line of a claim.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CostLineView {
+    #[schema(example = "unit")]
+    pub kind: String,
+    pub amount: MoneyView,
 }
 
 /// Who holds the ball on a claim: one party, what it holds, since when, due when.
@@ -421,6 +447,16 @@ impl ClaimView {
             deadline_at: c.deadline_at,
             decided_at: c.decided_at,
             flags: string_list(&c.flags),
+            cost_lines: serde_json::from_value::<Vec<kummerer_contracts::CostLine>>(
+                c.cost_lines.clone(),
+            )
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| CostLineView {
+                kind: l.kind.as_str().to_owned(),
+                amount: money(l.amount.amount, l.amount.currency.as_str()),
+            })
+            .collect(),
             return_request,
             inspection,
             dispute,

@@ -94,15 +94,19 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
         assert_eq!(deadline - received, TimeDelta::days(14));
         claims.push(event);
     }
-    // Outside coverage: nothing suggested. Without an agreement: flagged, no suggestion.
+    // Outside coverage: rejected by rule with its reason, naming the agreement version.
     let old = claim(mid, retailer, 3 * 365);
     publish_event(&svc.names, old.clone()).await;
     let c = wait_claim(&svc, mid, old.claim_id.as_uuid()).await;
-    assert_eq!(c["pending_reason"], "outside_coverage");
+    assert_eq!(c["status"], "rejected");
+    assert_eq!(c["reason_code"], "outside_coverage");
+    assert_eq!(c["decided_by"], "rule:outside_coverage");
+    assert_eq!(c["agreement_version"], 1);
     assert_eq!(
-        c["suggested_amount"],
+        c["decided_amount"],
         json!({"amount": "0.00", "currency": "EUR"})
     );
+    assert_eq!(event_kinds(&c), ["received", "auto_rejected"]);
     // Without an agreement (a linked partner, though): not recorded, answered to the retailer
     // (`not_accepted`).
     let stranger_rid = Uuid::now_v7();
@@ -123,7 +127,8 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
     let recorded = "SELECT count(*) FROM claims WHERE id = $1";
     let stranger_id = stranger.claim_id.as_uuid();
     assert_eq!(count(&svc.db, recorded, vec![stranger_id.into()]).await, 0);
-    assert_eq!(count(&svc.db, DECIDED_IN_OUTBOX, vec![]).await, 0);
+    // Only the rejection by rule was announced.
+    assert_eq!(count(&svc.db, DECIDED_IN_OUTBOX, vec![]).await, 1);
 
     // The pending list, newest first.
     let list = get(
@@ -138,11 +143,7 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    let mut expected: Vec<String> = claims
-        .iter()
-        .chain([&old])
-        .map(|c| c.claim_id.to_string())
-        .collect();
+    let mut expected: Vec<String> = claims.iter().map(|c| c.claim_id.to_string()).collect();
     expected.reverse();
     assert_eq!(ids, expected);
     assert!(list.body["items"][0].get("events").is_none());
@@ -229,12 +230,12 @@ async fn claims_the_rules_leave_pending_are_decided_through_the_api() {
     assert_eq!(again.body["code"], "claim_already_decided");
     assert_eq!(table_counts(&svc.db).await, before);
 
-    // Lists by status.
+    // Lists by status (the claim past coverage was rejected by rule).
     for (status, n) in [
-        ("pending", 1),
+        ("pending", 0),
         ("accepted", 1),
         ("partly_accepted", 1),
-        ("rejected", 1),
+        ("rejected", 2),
     ] {
         let l = get(
             &svc,

@@ -10,8 +10,8 @@ async fn a_claim_past_its_deadline_is_deemed_accepted_once() {
     let agreement = create_agreement(&svc, mid, retailer).await;
     assert_eq!(agreement["default_outcome"], "accept");
 
-    // Five pending claims within coverage, one past coverage, one decided by the manufacturer,
-    // one accepted by rule. (A claim without an agreement is not recorded but answered to the
+    // Five pending claims within coverage, one past coverage (rejected by rule on arrival), one
+    // decided by the manufacturer, one accepted by rule. (A claim without an agreement is not recorded but answered to the
     // retailer: see `claims.rs`.)
     let pending: Vec<ClaimSubmittedV1> = (0..5).map(|_| claim(mid, retailer, 60)).collect();
     let old = claim(mid, retailer, 3 * 365);
@@ -57,7 +57,7 @@ async fn a_claim_past_its_deadline_is_deemed_accepted_once() {
         let y = tokio::spawn(async move { fire_deadlines(&b, later).await });
         (x.await.unwrap().unwrap(), y.await.unwrap().unwrap())
     };
-    assert_eq!(x + y, 6, "{x} + {y}");
+    assert_eq!(x + y, 5, "{x} + {y}");
     for event in &pending {
         let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
         assert_eq!(c["status"], "accepted");
@@ -86,13 +86,11 @@ async fn a_claim_past_its_deadline_is_deemed_accepted_once() {
         );
         assert_eq!(data["reason_code"], Value::Null);
     }
-    // Past coverage the suggestion is zero: deemed accepted for price plus fee.
+    // Past coverage: rejected by rule when it arrived, never deemed accepted.
     let c = claim_of(&svc, mid, old.claim_id.as_uuid()).await;
-    assert_eq!(c["status"], "accepted");
-    assert_eq!(
-        c["decided_amount"],
-        json!({"amount": "524.00", "currency": "EUR"})
-    );
+    assert_eq!(c["status"], "rejected");
+    assert_eq!(c["decided_by"], "rule:outside_coverage");
+    assert_eq!(event_kinds(&c), ["received", "auto_rejected"]);
 
     // The decided claims are untouched: still one decision each.
     let c = claim_of(&svc, mid, decided.claim_id.as_uuid()).await;

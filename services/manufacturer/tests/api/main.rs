@@ -23,6 +23,7 @@ mod operator;
 mod partners;
 mod returns;
 mod serials;
+mod swap_rules;
 mod tenancy;
 mod versions;
 mod webhooks;

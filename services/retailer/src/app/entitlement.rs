@@ -2,14 +2,16 @@
 //! the manufacturer's warranty from the agreement in force today (coverage end, DOA window) with
 //! the recovery a swap today can expect — the same numbers for the JSON API and the desk.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Europe::Berlin;
 use kummerer_contracts::Recovery;
 use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::{self, products, sales, settlement};
-use crate::domain::{Entitlement, warranty};
+use crate::domain::legal_clocks::{Jurisdiction, consumer_clocks};
+use crate::domain::{Counter, Entitlement, counter, warranty};
 
 /// The manufacturer's warranty by the agreement version in force.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +30,10 @@ pub struct WarrantyView {
     /// What a swap today recovers from the manufacturer, by the shared rule
     /// (`{"kind": "doa"|"covered"|"outside_coverage"|…, "amount"?, "percent"?}`).
     pub recovery_today: Recovery,
+    /// Whose account a swap today is on by the version's swap rules (defect not yet known):
+    /// `{"kind": "manufacturer", "version", "rule", "percent", "extras", "total", "lines"}`,
+    /// `{"kind": "store", "version", "rule", "reason"}` or `{"kind": "ask", "version", "why"}`.
+    pub counter_today: Counter,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -36,6 +42,11 @@ pub struct EntitlementView {
     pub legal_guarantee_ends: DateTime<Utc>,
     pub legal_guarantee_days_left: i64,
     pub under_legal_guarantee: bool,
+    /// The last local day (the store's time zone, Europe/Berlin by default) on which a defect
+    /// is presumed to have existed at delivery (BGB § 477: one year), and whether it is still
+    /// so today. The sale is taken as the delivery to the customer.
+    pub burden_reversal_ends_on: NaiveDate,
+    pub burden_of_proof_on_seller: bool,
     /// `null` when no agreement with the product's manufacturer is in force.
     pub manufacturer_warranty: Option<WarrantyView>,
 }
@@ -49,11 +60,22 @@ pub async fn entitlement_of<C: ConnectionTrait>(
 ) -> Result<EntitlementView, DbErr> {
     let legal = Entitlement::at(sale.sold_at, now);
     let price_paid = db::money(sale.price_paid, &sale.currency)?;
+    let list_price = db::money(product.price, &product.currency).ok();
+    let clocks = consumer_clocks(Jurisdiction::De.rules(), sale.sold_at, Berlin, now);
     let manufacturer_warranty =
         settlement::agreement_in_force(db, sale.retailer_id, product.manufacturer_id, now)
             .await?
             .map(|a| {
                 let w = warranty(&a.terms, &price_paid, sale.sold_at, now);
+                let counter_today = counter(
+                    Some((a.version, &a.terms)),
+                    &price_paid,
+                    list_price.as_ref(),
+                    sale.sold_at,
+                    now,
+                    "",
+                    None,
+                );
                 WarrantyView {
                     agreement_id: a.agreement_id,
                     version: a.version,
@@ -65,6 +87,7 @@ pub async fn entitlement_of<C: ConnectionTrait>(
                     doa_ends: w.doa_ends,
                     within_doa: w.within_doa,
                     recovery_today: w.recovery,
+                    counter_today,
                 }
             });
     Ok(EntitlementView {
@@ -72,6 +95,8 @@ pub async fn entitlement_of<C: ConnectionTrait>(
         legal_guarantee_ends: legal.guarantee_ends,
         legal_guarantee_days_left: legal.guarantee_days_left,
         under_legal_guarantee: legal.under_guarantee(now),
+        burden_reversal_ends_on: clocks.burden_reversal_ends_on,
+        burden_of_proof_on_seller: clocks.burden_on_seller,
         manufacturer_warranty,
     })
 }

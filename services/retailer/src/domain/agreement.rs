@@ -3,7 +3,11 @@
 //! both sides share ([`AgreementTermsV1::recovery`]).
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{AgreementTermsV1, Money, Recovery};
+use kummerer_contracts::{
+    AgreementTermsV1, CostLine, CostLineKind, Money, Recovery, SwapFacts, SwapVerdict,
+};
+use rust_decimal::Decimal;
+use serde::Serialize;
 
 /// The manufacturer's side of a unit's entitlement at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +58,106 @@ pub fn recovery_text(recovery: &Recovery) -> String {
     }
 }
 
+/// Whose account a swap today is on, by the accepted agreement version's swap rules: what the
+/// sale and case pages say before the clerk decides, and what the swap records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Counter {
+    /// On the manufacturer's account under `rule` of version `version`: `percent` % of the unit
+    /// plus `extras` (fees, an upgrade's difference), `total` in all.
+    Manufacturer {
+        version: i32,
+        rule: String,
+        percent: Decimal,
+        extras: Money,
+        total: Money,
+        lines: Vec<CostLine>,
+    },
+    /// At the store's own cost: `reason` (`outside_coverage` or an excluding rule's reason).
+    Store {
+        version: i32,
+        rule: String,
+        reason: String,
+    },
+    /// The manufacturer must agree first (`above_max_price`, `above_cap`,
+    /// `upgrade_not_allowed`, `no_rule`, `currency_mismatch`, `swapped_before_sale`).
+    Ask { version: i32, why: String },
+    /// No agreement with the product's manufacturer is in force.
+    NoAgreement,
+}
+
+impl Counter {
+    /// `manufacturer`, `store`, `ask` or `no_agreement`: what the swap records.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Counter::Manufacturer { .. } => "manufacturer",
+            Counter::Store { .. } => "store",
+            Counter::Ask { .. } => "ask",
+            Counter::NoAgreement => "no_agreement",
+        }
+    }
+}
+
+/// The counter's answer for a unit sold at `sold_at` for `price_paid` (list price
+/// `list_price`), with a defect of `defect_category` ("" when not yet known), swapped at `now`
+/// under version `version` with `terms` (`None`: no agreement in force).
+pub fn counter(
+    agreement: Option<(i32, &AgreementTermsV1)>,
+    price_paid: &Money,
+    list_price: Option<&Money>,
+    sold_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    defect_category: &str,
+    upgrade_price: Option<&Money>,
+) -> Counter {
+    let Some((version, terms)) = agreement else {
+        return Counter::NoAgreement;
+    };
+    let facts = SwapFacts {
+        price_paid,
+        list_price,
+        sold_at,
+        swapped_at: now,
+        defect_category,
+        upgrade_price,
+    };
+    let ask = |why: &str| Counter::Ask {
+        version,
+        why: why.to_owned(),
+    };
+    match terms.swap_verdict(&facts) {
+        SwapVerdict::Covered {
+            rule,
+            percent,
+            lines,
+            total,
+            ..
+        } => {
+            let mut extras = Money::zero(total.currency.clone());
+            for l in lines.iter().filter(|l| l.kind != CostLineKind::Unit) {
+                extras = extras.checked_add(&l.amount).unwrap_or(extras);
+            }
+            Counter::Manufacturer {
+                version,
+                rule,
+                percent,
+                extras,
+                total,
+                lines,
+            }
+        }
+        SwapVerdict::Excluded { rule, reason_code } => Counter::Store {
+            version,
+            rule,
+            reason: reason_code,
+        },
+        SwapVerdict::Ask { why, .. } => ask(why.as_str()),
+        SwapVerdict::Open => ask("no_rule"),
+        SwapVerdict::CurrencyMismatch => ask("currency_mismatch"),
+        SwapVerdict::SwappedBeforeSale => ask("swapped_before_sale"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
@@ -86,6 +190,7 @@ mod tests {
             evidence_required: vec![],
             claim_cap: None,
             price_list: vec![],
+            swap_rules: vec![],
         }
     }
 
@@ -112,5 +217,69 @@ mod tests {
         assert!(!w.under_coverage);
         assert_eq!(w.recovery, Recovery::OutsideCoverage);
         assert!(recovery_text(&w.recovery).starts_with("nothing"));
+    }
+
+    #[test]
+    fn the_counter_says_whose_account_a_swap_is_on() {
+        use kummerer_contracts::{RuleFees, SwapRuleV1};
+        let sold = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        let rule = SwapRuleV1 {
+            max_price: Some(eur("1000")),
+            fees: RuleFees {
+                handling_fee: Some(eur("15")),
+                ..Default::default()
+            },
+            ..SwapRuleV1::covering("year_1", 0, 12, Decimal::from(100))
+        };
+        let mut t = terms();
+        t.swap_rules = vec![rule];
+        let price = eur("499.00");
+        let at = |days| sold + Duration::days(days);
+        let c = counter(Some((3, &t)), &price, None, sold, at(100), "", None);
+        let Counter::Manufacturer {
+            version,
+            rule,
+            percent,
+            extras,
+            total,
+            ..
+        } = &c
+        else {
+            panic!("{c:?}")
+        };
+        assert_eq!((*version, rule.as_str()), (3, "year_1"));
+        assert_eq!(percent.normalize().to_string(), "100");
+        assert_eq!((extras, total), (&eur("15"), &eur("514")));
+        assert_eq!(c.as_str(), "manufacturer");
+        // Between the rule's year and the coverage's end: the manufacturer must agree.
+        let c = counter(Some((3, &t)), &price, None, sold, at(500), "", None);
+        assert_eq!(
+            c,
+            Counter::Ask {
+                version: 3,
+                why: "no_rule".into()
+            }
+        );
+        // Past the coverage: the store's own cost.
+        let c = counter(Some((3, &t)), &price, None, sold, at(800), "", None);
+        assert_eq!(
+            c,
+            Counter::Store {
+                version: 3,
+                rule: "outside_coverage".into(),
+                reason: "outside_coverage".into()
+            }
+        );
+        let dear = eur("1200");
+        let c = counter(Some((3, &t)), &dear, None, sold, at(100), "", None);
+        assert_eq!(
+            c,
+            Counter::Ask {
+                version: 3,
+                why: "above_max_price".into()
+            }
+        );
+        let c = counter(None, &price, None, sold, at(100), "", None);
+        assert_eq!(c.as_str(), "no_agreement");
     }
 }

@@ -14,6 +14,7 @@ pub mod csv;
 pub mod customer_status;
 pub mod ledger;
 pub mod ledger_deadlines;
+pub mod legal_clocks;
 pub mod not_accepted;
 pub mod notify;
 pub mod phone;
@@ -26,7 +27,7 @@ pub mod swap;
 pub mod terms_diff;
 pub mod timeline;
 
-pub use agreement::{Warranty, recovery_text, warranty};
+pub use agreement::{Counter, Warranty, counter, recovery_text, warranty};
 pub use authority::Limit;
 pub use ball::{Ball, Fact, Holding, Party, ball_of};
 pub use case::{ApprovalRefused, CaseStatus, DefectCategory};

@@ -59,6 +59,8 @@ pub(crate) fn decision(
         reason_code: None,
         decided_by: DecidedBy::Manufacturer,
         decided_at: at,
+        agreement_version: None,
+        cost_lines: vec![],
     }
 }
 

@@ -28,6 +28,7 @@ pub(super) fn terms(doa_days: u32, percent: u32) -> AgreementTermsV1 {
         evidence_required: vec![],
         claim_cap: None,
         price_list: vec![],
+        swap_rules: vec![],
     }
 }
 
@@ -164,6 +165,11 @@ async fn agreements_are_kept_per_version_and_the_sale_shows_the_one_in_force() {
     assert_eq!(w["recovery_today"]["kind"], "covered");
     // 70 % of 499.00 = 349.30, plus the 25.00 fee.
     assert_eq!(w["recovery_today"]["amount"], eur("374.30"), "{w}");
+    // A version without swap rules: past DOA the manufacturer must agree (no rule).
+    assert_eq!(w["counter_today"]["kind"], "ask", "{w}");
+    assert_eq!(w["counter_today"]["version"], 2);
+    assert_eq!(w["counter_today"]["why"], "no_rule");
+    assert_eq!(sale["entitlement"]["burden_of_proof_on_seller"], true);
     let (_, html) = page(&svc, &client, &page_path).await;
     assert!(html.contains("Waschwerk AG, agreement version 2"), "{html}");
     assert!(

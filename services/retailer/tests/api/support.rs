@@ -430,6 +430,8 @@ pub(crate) fn claim_decided(
         reason_code: Some("wear_and_tear".into()),
         decided_by: DecidedBy::Manufacturer,
         decided_at: at,
+        agreement_version: None,
+        cost_lines: vec![],
     }
 }
 
