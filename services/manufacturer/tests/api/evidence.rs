@@ -221,7 +221,7 @@ async fn a_serial_that_does_not_match_flags_the_claim_and_a_bad_photo_is_dead_le
             .unwrap(),
         0
     );
-    assert_eq!(svc.broker.depth(&dlq).await, 1);
+    assert_eq!(svc.broker.depth(&dlq).await, 3);
     svc.stop().await;
 }
 
