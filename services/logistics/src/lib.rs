@@ -19,7 +19,7 @@ use kummerer_contracts::topology::{
 };
 use kummerer_messaging::ConsumerConfig;
 use kummerer_service::{Context, Parts};
-use photos::{DiskPhotoStore, PhotoStore};
+use photos::{BlobPhotoStore, PhotoStore};
 use settings::Settings;
 
 pub use logistics_migration::Migrator;
@@ -29,7 +29,8 @@ pub const DEFAULT_PORT: u16 = 8083;
 
 /// Wires the service: the job API, the crew's page, the consumers of approved swaps and of
 /// return requests, with its [`Settings`] from the environment (a bad value stops the start,
-/// naming the variable) and the photos on disk in `$KUMMERER_PHOTO_DIR` (created at start).
+/// naming the variable) and the photos in the shared blob store (`KUMMERER_BLOB_DIR` or
+/// `KUMMERER_BLOB_S3_*`, opened at start: a store that cannot be opened stops the start).
 pub fn build(ctx: &Context) -> Parts {
     build_with_settings(ctx, settings_or_exit(&ctx.config))
 }
@@ -51,18 +52,18 @@ fn settings_or_exit(config: &kummerer_service::config::Config) -> Settings {
 pub fn build_with_settings(ctx: &Context, settings: Settings) -> Parts {
     settings.warn_about();
     app::overdue::install_thresholds(settings.overdue);
-    let photos: Arc<dyn PhotoStore> = match DiskPhotoStore::open(&settings.photo_dir) {
-        Ok(store) => {
-            tracing::info!(photos.dir = %store.dir().display(), "photo store on disk");
-            Arc::new(store)
-        }
-        Err(e) => {
-            // Not fatal: the store creates the directory again on the first upload, and the
-            // error shows there if it persists.
-            tracing::error!(error = %e, photos.dir = %settings.photo_dir.display(), "could not create the photo directory");
-            Arc::new(DiskPhotoStore::unchecked(settings.photo_dir.clone()))
-        }
-    };
+    let photos: Arc<dyn PhotoStore> =
+        match kummerer_blobs::BlobStore::open(&settings.blobs, SERVICE) {
+            Ok(store) => {
+                tracing::info!(blobs.place = %store.place(), "photos in the blob store");
+                Arc::new(BlobPhotoStore::new(store))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start: the blob store cannot be opened");
+                eprintln!("logistics: {e}");
+                std::process::exit(2);
+            }
+        };
     let mut parts = build_with(ctx, photos, http::HttpConfig::from_settings(&settings));
     if let Some(slots) = settings.slots.clone() {
         let every = slots.every;

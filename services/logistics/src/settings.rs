@@ -5,7 +5,8 @@
 //! | variable | meaning |
 //! |---|---|
 //! | `KUMMERER_OPERATOR_TOKEN` | the operator's bearer token (creating carriers and their tokens), read by the shared [`Config`]; unset or empty: those routes answer 503 |
-//! | `KUMMERER_PHOTO_DIR` | where the photos' bytes are kept (default `./data/photos`, created at start) |
+//! | `KUMMERER_BLOB_DIR`, `KUMMERER_BLOB_S3_*` | the blob store the photos go to (`kummerer_blobs::Settings`: a local directory, default `./data/blobs`, or an S3-compatible bucket); opened at start |
+//! | `KUMMERER_PHOTO_DIR` | former photo directory: the blob directory when no `KUMMERER_BLOB_*` is set (its photos stay readable) |
 //! | `KUMMERER_INSECURE_COOKIES` | `1`: the pages' session cookies are not `Secure` (plain HTTP under another host name); `0` or unset: they are |
 //! | `KUMMERER_OVERDUE_SWEEP_SECONDS` | how often overdue jobs are looked for and escalated (default 30; `0`: never, e.g. in a test that counts a job's history) |
 //! | `KUMMERER_JOB_UNASSIGNED_LEAD_SECONDS` | how long before its window a job not on a crew is overdue (default 86400 = 24 h; 0 to 2592000) |
@@ -15,13 +16,11 @@
 //! | `KUMMERER_SLOT_HORIZON_DAYS` | how many days after today the windows with room are announced (default 14; 0 to 60) |
 //! | `KUMMERER_SLOT_ANNOUNCE_SECONDS` | how often every carrier's horizon is compared with what was announced (default 5; `0`: no announcements at all) |
 
-use std::path::PathBuf;
-
 use kummerer_service::config::Config;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::domain::overdue::Thresholds;
-use crate::photos::{DEFAULT_PHOTO_DIR, PHOTO_DIR_VAR};
+use crate::photos::PHOTO_DIR_VAR;
 
 pub const INSECURE_COOKIES_VAR: &str = "KUMMERER_INSECURE_COOKIES";
 pub const OVERDUE_SWEEP_VAR: &str = "KUMMERER_OVERDUE_SWEEP_SECONDS";
@@ -43,8 +42,10 @@ const OPERATOR_TOKEN_ADVISED: usize = 32;
 pub struct Settings {
     /// The operator's token; `None` closes the operator's routes (503).
     pub operator_token: Option<SecretString>,
-    /// Where the photos' bytes are kept.
-    pub photo_dir: PathBuf,
+    /// Where the photos' bytes are kept: the blob store the services share.
+    pub blobs: kummerer_blobs::Settings,
+    /// `KUMMERER_PHOTO_DIR` was used for the blob directory (warned about at start).
+    pub legacy_photo_dir: bool,
     /// The pages' session cookies without `Secure`.
     pub insecure_cookies: bool,
     /// How often the overdue jobs' sweep runs; `None`: never.
@@ -75,10 +76,21 @@ impl Settings {
         config: &Config,
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings, SettingsError> {
-        let photo_dir = lookup(PHOTO_DIR_VAR)
-            .filter(|d| !d.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_PHOTO_DIR.to_owned())
-            .into();
+        let set = |var: &str| lookup(var).is_some_and(|v| !v.trim().is_empty());
+        let legacy_photo_dir = set(PHOTO_DIR_VAR)
+            && !set(kummerer_blobs::BLOB_DIR_VAR)
+            && !set(kummerer_blobs::S3_BUCKET_VAR);
+        let blobs = kummerer_blobs::Settings::from_lookup(|var| {
+            if legacy_photo_dir && var == kummerer_blobs::BLOB_DIR_VAR {
+                lookup(PHOTO_DIR_VAR)
+            } else {
+                lookup(var)
+            }
+        })
+        .map_err(|e| SettingsError {
+            var: e.var,
+            reason: e.reason,
+        })?;
         let insecure_cookies = match lookup(INSECURE_COOKIES_VAR).as_deref().map(str::trim) {
             None | Some("" | "0") => false,
             Some("1") => true,
@@ -110,7 +122,8 @@ impl Settings {
         let slots = slot_config(&lookup)?;
         Ok(Settings {
             operator_token: config.operator_token.clone(),
-            photo_dir,
+            blobs,
+            legacy_photo_dir,
             insecure_cookies,
             overdue_sweep,
             overdue,
@@ -130,6 +143,11 @@ impl Settings {
                 )
             }
             Some(_) => {}
+        }
+        if self.legacy_photo_dir {
+            tracing::warn!(
+                "KUMMERER_PHOTO_DIR is used as the blob directory: rename it KUMMERER_BLOB_DIR"
+            );
         }
         if self.insecure_cookies {
             tracing::warn!("KUMMERER_INSECURE_COOKIES=1: the session cookies are not Secure");
@@ -228,7 +246,12 @@ mod tests {
     fn defaults_when_nothing_is_set() {
         let s = settings(&[]).unwrap();
         assert!(s.operator_token.is_none());
-        assert_eq!(s.photo_dir, PathBuf::from(DEFAULT_PHOTO_DIR));
+        assert!(matches!(
+            &s.blobs,
+            kummerer_blobs::Settings::Local { dir }
+                if dir == std::path::Path::new(kummerer_blobs::DEFAULT_BLOB_DIR)
+        ));
+        assert!(!s.legacy_photo_dir);
         assert!(!s.insecure_cookies);
         assert_eq!(s.overdue, Thresholds::DEFAULT);
     }
@@ -248,6 +271,28 @@ mod tests {
             assert_eq!(e.var, var);
             assert!(e.to_string().contains(var), "{e}");
         }
+    }
+
+    #[test]
+    fn the_former_photo_directory_is_the_blob_directory_unless_a_blob_store_is_set() {
+        let s = settings(&[(PHOTO_DIR_VAR, "/srv/photos")]).unwrap();
+        assert!(s.legacy_photo_dir);
+        assert!(matches!(
+            &s.blobs,
+            kummerer_blobs::Settings::Local { dir } if dir == std::path::Path::new("/srv/photos")
+        ));
+        let s = settings(&[
+            (PHOTO_DIR_VAR, "/srv/photos"),
+            ("KUMMERER_BLOB_DIR", "/srv/b"),
+        ])
+        .unwrap();
+        assert!(!s.legacy_photo_dir);
+        assert!(matches!(
+            &s.blobs,
+            kummerer_blobs::Settings::Local { dir } if dir == std::path::Path::new("/srv/b")
+        ));
+        let e = settings(&[("KUMMERER_BLOB_S3_BUCKET", "kummerer")]).unwrap_err();
+        assert_eq!(e.var, "KUMMERER_BLOB_S3_ACCESS_KEY_ID");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use kummerer_service::{Context, Parts};
 use kummerer_testkit::service::TestService;
 use kummerer_web::throttle::ADDRESS_MAX_FAILURES;
-use logistics::photos::DiskPhotoStore;
+use logistics::photos::BlobPhotoStore;
 use logistics::{Migrator, SERVICE};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -19,7 +19,7 @@ const PASSWORD: &str = "correct horse battery staple";
 
 fn build(ctx: &Context) -> Parts {
     let dir = std::env::temp_dir().join("kummerer-photos-unused");
-    let store = Arc::new(DiskPhotoStore::open(dir).unwrap());
+    let store = Arc::new(BlobPhotoStore::local(dir).unwrap());
     logistics::build_with(
         ctx,
         store,

@@ -50,11 +50,23 @@ pub fn build_local(ctx: &Context) -> Parts {
 /// [`build`] with the settings given (a test passes `webhooks::delivery::Settings::local()` to
 /// let its receivers on 127.0.0.1 in).
 pub fn build_with(ctx: &Context, settings: settings::Settings) -> Parts {
+    let blobs = match kummerer_blobs::BlobStore::open(&settings.blobs, SERVICE) {
+        Ok(blobs) => {
+            tracing::info!(blobs.place = %blobs.place(), "evidence photos from the blob store");
+            blobs
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start: the blob store cannot be opened");
+            eprintln!("manufacturer: {e}");
+            std::process::exit(2);
+        }
+    };
     let claims = kummerer_messaging::consumer::run(
         ctx.db.clone(),
         ctx.broker.clone(),
         &MANUFACTURER_CLAIMS,
         Arc::new(consumers::claims::ClaimsHandler {
+            blobs,
             // Evidence for a claim not known yet is retried; at the last tier it is answered.
             last_attempt: u32::try_from(ctx.broker.retry_delays.len()).unwrap_or(u32::MAX),
         }),

@@ -10,6 +10,7 @@
 //! | `KUMMERER_WEBHOOK_ALLOW_HOSTS` | receivers beyond public addresses a webhook may reach (CIDRs, addresses, `host:port`; for tests and development) | none |
 //! | `HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY` (or lower-case) | the proxy webhooks go through (an HTTP `CONNECT` tunnel), and the hosts that go direct | none |
 //! | `KUMMERER_WEBHOOK_TIMEOUT_MS` | timeout of one webhook request, 100–120000 ms | 10000 |
+//! | `KUMMERER_BLOB_DIR`, `KUMMERER_BLOB_S3_*` | the blob store the services share, where the evidence's photos are fetched from by key (`kummerer_blobs::Settings`: a local directory or an S3-compatible bucket); opened at start | `./data/blobs` |
 //! | `KUMMERER_MUST_RETURN_WITHIN_S` | seconds a unit asked back by an agreement's `must_return` has to reach the depot (its `return_by`, from the claim's arrival), 1 s – 365 days | 2592000 (30 days) |
 
 use std::ops::RangeInclusive;
@@ -37,12 +38,15 @@ pub struct Settings {
     pub webhooks: delivery::Settings,
     /// How long a unit asked back by the agreement (`must_return`) has to reach the depot.
     pub must_return_within: chrono::TimeDelta,
+    /// Where the evidence's photos are fetched from (claim-check).
+    pub blobs: kummerer_blobs::Settings,
 }
 
 /// The service's own variables as `main` read them (unset in tests, which start the service
 /// in-process and take the defaults).
 static FROM_ENV: OnceLock<delivery::Settings> = OnceLock::new();
 static MUST_RETURN_WITHIN: OnceLock<chrono::TimeDelta> = OnceLock::new();
+static BLOBS: OnceLock<kummerer_blobs::Settings> = OnceLock::new();
 
 /// How long a `must_return` unit has to reach the depot: `KUMMERER_MUST_RETURN_WITHIN_S` as
 /// `main` read it, else [`DEFAULT_MUST_RETURN_WITHIN`].
@@ -64,6 +68,7 @@ impl Settings {
             operator_token: operator_token(config),
             webhooks: webhook_settings(&lookup)?,
             must_return_within: must_return_setting(&lookup)?,
+            blobs: blob_settings(&lookup)?,
         })
     }
 
@@ -72,8 +77,10 @@ impl Settings {
         let lookup = |k: &'static str| std::env::var(k).ok();
         let webhooks = webhook_settings(&lookup)?;
         let must_return = must_return_setting(&lookup)?;
+        let blobs = blob_settings(&lookup)?;
         let _ = FROM_ENV.set(webhooks);
         let _ = MUST_RETURN_WITHIN.set(must_return);
+        let _ = BLOBS.set(blobs);
         Ok(())
     }
 
@@ -84,8 +91,26 @@ impl Settings {
             operator_token: operator_token(config),
             webhooks: FROM_ENV.get().cloned().unwrap_or_default(),
             must_return_within: must_return_within(),
+            blobs: BLOBS
+                .get()
+                .cloned()
+                .unwrap_or_else(|| kummerer_blobs::Settings::Local {
+                    dir: kummerer_blobs::DEFAULT_BLOB_DIR.into(),
+                }),
         }
     }
+}
+
+/// The blob store's variables (`KUMMERER_BLOB_DIR`, `KUMMERER_BLOB_S3_*`).
+fn blob_settings(
+    lookup: &impl Fn(&'static str) -> Option<String>,
+) -> Result<kummerer_blobs::Settings, ConfigError> {
+    kummerer_blobs::Settings::from_lookup(lookup).map_err(|e| ConfigError {
+        var: e.var,
+        // The value is not repeated: it may be the secret key.
+        value: String::new(),
+        reason: e.reason,
+    })
 }
 
 fn operator_token(config: &Config) -> Option<SecretString> {
@@ -174,6 +199,9 @@ mod tests {
         assert_eq!(s.webhooks, delivery::Settings::default());
         assert!(s.operator_token.is_none());
         assert_eq!(s.must_return_within, chrono::TimeDelta::days(30));
+        assert!(matches!(s.blobs, kummerer_blobs::Settings::Local { .. }));
+        let e = with(&[("KUMMERER_BLOB_S3_BUCKET", "evidence")]).unwrap_err();
+        assert_eq!(e.var, "KUMMERER_BLOB_S3_ACCESS_KEY_ID");
         let s = with(&[
             (WEBHOOK_DISABLE_AFTER_VAR, "3600"),
             (WEBHOOK_TIMEOUT_VAR, "2500"),

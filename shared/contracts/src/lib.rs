@@ -12,6 +12,7 @@
 
 pub mod address;
 pub mod agreement;
+pub mod blob;
 pub mod carriers;
 pub mod envelope;
 pub mod ids;
@@ -26,6 +27,7 @@ pub mod topology;
 
 pub use address::*;
 pub use agreement::*;
+pub use blob::{BlobKey, BlobKeyError};
 pub use carriers::*;
 pub use envelope::Envelope;
 pub use ids::*;
@@ -57,7 +59,9 @@ pub mod claims {
         ClaimInspectedV1, CreditLine, CreditNoteIssuedV1, Depot, FreightPayer, InspectionResult,
         Period, ReturnRequestedV1,
     };
-    pub use crate::retailer::{ClaimDisputedV1, ClaimEvidence, ClaimEvidenceAddedV1, Photo};
+    pub use crate::retailer::{
+        ClaimDisputedV1, ClaimEvidence, ClaimEvidenceAddedV1, Photo, PhotoBytes,
+    };
 }
 
 /// See [`events`]: the former `visits` module's types.

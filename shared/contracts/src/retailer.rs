@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::Event;
 use crate::address::{Address, TimeWindow};
 use crate::agreement::EvidenceKind;
+use crate::blob::BlobKey;
 use crate::money::Money;
 use crate::topology::Service;
 
@@ -92,16 +93,64 @@ impl Event for ClaimSubmittedV1 {
     }
 }
 
-/// A photo carried inside a message (services share no storage). At most 5 MiB before encoding;
-/// `sha256` (lower-case hex) is of the decoded bytes, so a receiver can check what it got.
+/// A photo in a message: by claim-check, its bytes stored once in the blob store the services
+/// share and `key` naming them ([`crate::blob`]), or — in messages from before the claim-check —
+/// the bytes inline in `data_base64`. Exactly one of the two is set. At most 5 MiB; `sha256`
+/// (lower-case hex) and `size_bytes` are of the bytes, so a receiver checks what it fetched or
+/// decoded.
+///
+/// Versioning: `key` is a new optional field and `data_base64` became optional (no `…V2`
+/// types): messages already in flight (inline bytes) still parse, and a consumer that predates
+/// the claim-check cannot parse a message without `data_base64`, so it dead-letters it (to be
+/// moved back once it is upgraded) instead of silently taking evidence without its photo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Photo {
     /// `image/jpeg`, `image/png` or `image/webp`.
     pub content_type: String,
     pub sha256: String,
     pub size_bytes: u64,
-    /// The bytes, standard base64 with padding.
-    pub data_base64: String,
+    /// The bytes in the blob store (a shape-checked key: parsing refuses any other string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<BlobKey>,
+    /// The bytes, standard base64 with padding (messages from before the claim-check only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_base64: Option<String>,
+}
+
+/// Where a [`Photo`]'s bytes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhotoBytes<'a> {
+    /// In the blob store under this key.
+    Stored(&'a BlobKey),
+    /// Inline, standard base64.
+    Inline(&'a str),
+}
+
+impl Photo {
+    /// A photo by claim-check: its bytes are in the blob store under `key`.
+    pub fn stored(content_type: &str, sha256: &str, size_bytes: u64, key: BlobKey) -> Photo {
+        Photo {
+            content_type: content_type.to_owned(),
+            sha256: sha256.to_owned(),
+            size_bytes,
+            key: Some(key),
+            data_base64: None,
+        }
+    }
+
+    /// Where the bytes are; an error when the message names both places or neither, or a key
+    /// made for other content than `sha256` says.
+    pub fn bytes(&self) -> Result<PhotoBytes<'_>, &'static str> {
+        match (&self.key, &self.data_base64) {
+            (Some(key), None) if key.sha256().eq_ignore_ascii_case(&self.sha256) => {
+                Ok(PhotoBytes::Stored(key))
+            }
+            (Some(_), None) => Err("the photo's key was made for other content than its sha256"),
+            (None, Some(data)) => Ok(PhotoBytes::Inline(data)),
+            (Some(_), Some(_)) => Err("the photo has both a key and inline bytes"),
+            (None, None) => Err("the photo has neither a key nor inline bytes"),
+        }
+    }
 }
 
 /// One piece of evidence on a claim.

@@ -222,8 +222,9 @@ async fn traces(db: &DatabaseConnection, values: &[&str]) -> Vec<String> {
     hits
 }
 
+/// The photos logistics keeps in the blob store: the files under its `logistics/` prefix.
 fn photo_files(dir: &Path) -> Vec<PathBuf> {
-    match std::fs::read_dir(dir) {
+    match std::fs::read_dir(dir.join("logistics")) {
         Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
         Err(_) => Vec::new(),
     }
@@ -233,7 +234,7 @@ async fn start(photo_dir: &Path, sweep_seconds: &str) -> System {
     System::start_with(Backends {
         env: vec![
             (
-                "KUMMERER_PHOTO_DIR".to_owned(),
+                "KUMMERER_BLOB_DIR".to_owned(),
                 photo_dir.display().to_string(),
             ),
             (

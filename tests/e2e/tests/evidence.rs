@@ -114,6 +114,17 @@ async fn the_receipt_and_the_delivery_photo_reach_the_claim_once_and_it_is_accep
     let forwarded =
         "SELECT count(*) FROM outbox WHERE routing_key = 'retailer.claim.evidence_added.v1'";
     assert_eq!(count(&retailer, forwarded).await, 3);
+    // The photo went by claim-check: no outbox row carries its bytes, every row is small.
+    let logistics = system.db(Svc::Logistics).await;
+    for db in [&logistics, &retailer] {
+        let inline = "SELECT count(*) FROM outbox WHERE payload::text LIKE '%data_base64%'";
+        assert_eq!(count(db, inline).await, 0);
+        let large = "SELECT count(*) FROM outbox WHERE octet_length(payload::text) >= 65536";
+        assert_eq!(count(db, large).await, 0);
+    }
+    let keyed =
+        "SELECT count(*) FROM outbox WHERE payload::text ~ 'logistics/[0-9a-f]{64}-[0-9a-f]{32}'";
+    assert_eq!(count(&retailer, keyed).await, 1);
 
     // Every message of the flow delivered twice: nothing stored or forwarded again.
     let again = republish_outbox(&system, Svc::Logistics, Service::Logistics).await

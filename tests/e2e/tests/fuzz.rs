@@ -689,7 +689,7 @@ async fn the_logistics_api_answers_no_5xx_under_schemathesis() {
     let f = start_fuzzed(
         "logistics",
         env!("CARGO_BIN_EXE_e2e-logistics"),
-        &[("KUMMERER_PHOTO_DIR", photos.display().to_string())],
+        &[("KUMMERER_BLOB_DIR", photos.display().to_string())],
     )
     .await;
     let post = |path: &str, token: &str, body: Value| {

@@ -3,8 +3,8 @@
 //! The crew's steps record their photos' rows in their own transaction ([`super::visits`]).
 
 use chrono::Utc;
-use kummerer_contracts::Photo;
 use kummerer_contracts::ids::JobId;
+use kummerer_contracts::{BlobKey, Photo};
 use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
@@ -51,7 +51,7 @@ pub async fn put(
 /// Removes stored bytes whose rows were not written (the request failed after the put).
 pub async fn discard(store: &dyn PhotoStore, photos: &[StoredPhoto]) {
     for photo in photos {
-        if let Err(e) = store.delete(&photo.key).await {
+        if let Err(e) = store.delete(photo.key.as_str()).await {
             tracing::error!(error = %e, "could not remove an unrecorded photo");
         }
     }
@@ -95,15 +95,37 @@ pub async fn bytes_of(
         ))
 }
 
-/// A recorded photo's bytes as evidence for a message.
+/// A recorded photo as evidence for a message, by claim-check: its key, size and digest (the
+/// bytes stay in the blob store). A photo recorded before the blob store (a former file name)
+/// is put into the store under a key, and its row moved there.
 pub async fn evidence_of(
+    db: &DatabaseConnection,
     store: &dyn PhotoStore,
     photo: &job_photos::Model,
 ) -> Result<Photo, PhotoError> {
-    let bytes = bytes_of(store, photo).await?;
     let image = ImageType::from_content_type(&photo.content_type)
         .ok_or(PhotoError::Broken(photo.id, "has no image type"))?;
-    Ok(evidence(image, &bytes))
+    let size = u64::try_from(photo.size_bytes)
+        .map_err(|_| PhotoError::Broken(photo.id, "has a negative size"))?;
+    let key = match BlobKey::parse(&photo.storage_key) {
+        Ok(key) => key,
+        Err(_) => {
+            let bytes = bytes_of(store, photo).await?;
+            let key = store.put(bytes, image.content_type()).await?;
+            job_photos::set_key(db, photo.id, key.as_str()).await?;
+            if let Err(e) = store.delete(&photo.storage_key).await {
+                tracing::warn!(error = %e, photo.id = %photo.id, "could not remove a former photo file");
+            }
+            key
+        }
+    };
+    Ok(evidence(image, size, key))
+}
+
+/// A photo just put in the store as evidence for a message.
+pub fn evidence_of_stored(photo: &StoredPhoto) -> Photo {
+    let size = u64::try_from(photo.size_bytes).unwrap_or_default();
+    evidence(photo.image, size, photo.key.clone())
 }
 
 /// A photo uploaded before for a step: it must be the job's and of the step's kind.

@@ -1,4 +1,4 @@
-//! `job_photos`: which photo (by its key in the photo store) belongs to which job.
+//! `job_photos`: which photo (by its key in the blob store) belongs to which job.
 
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
@@ -60,11 +60,21 @@ pub async fn insert<C: ConnectionTrait>(
         kind: Set(photo.kind),
         content_type: Set(photo.image.content_type().to_owned()),
         size_bytes: Set(photo.size_bytes),
-        storage_key: Set(photo.key.clone()),
+        storage_key: Set(photo.key.as_str().to_owned()),
         created_at: Set(now),
     }
     .insert(db)
     .await?;
     tracing::info!(job.id = %job_id, photo.id = %photo.id, photo.kind = %photo.kind.as_string(), photo.size = photo.size_bytes, "photo stored");
     Ok(photo)
+}
+
+/// Moves photo `id` to `key` (a photo from before the blob store, put into it under a key).
+pub async fn set_key<C: ConnectionTrait>(db: &C, id: Uuid, key: &str) -> Result<(), DbErr> {
+    Entity::update_many()
+        .col_expr(Column::StorageKey, Expr::value(key))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -1,6 +1,8 @@
 //! The rules of a visit's photo: what it shows, how large it may be, and which bytes count as an
 //! image (by their magic numbers, whatever the client declared).
 
+use kummerer_contracts::BlobKey;
+
 /// Largest photo accepted: 5 MiB.
 pub const MAX_PHOTO_BYTES: usize = 5 * 1024 * 1024;
 
@@ -94,19 +96,12 @@ pub fn check_photo(declared: &str, bytes: &[u8]) -> Result<ImageType, PhotoError
     ImageType::sniff(bytes).ok_or(PhotoError::NotAnImage)
 }
 
-/// A checked photo as evidence inside a message (`kummerer_contracts::Photo`): its type, the
-/// SHA-256 of the bytes (lower-case hex), the size and the bytes in standard base64.
-pub fn evidence(image: ImageType, bytes: &[u8]) -> kummerer_contracts::Photo {
-    use base64::Engine as _;
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(bytes);
-    let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
-    kummerer_contracts::Photo {
-        content_type: image.content_type().to_owned(),
-        sha256,
-        size_bytes: bytes.len() as u64,
-        data_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
-    }
+/// A checked photo stored in the blob store, as evidence inside a message
+/// (`kummerer_contracts::Photo`, by claim-check): its type, size, and the key, which names the
+/// SHA-256 of the bytes it was made for.
+pub fn evidence(image: ImageType, size_bytes: u64, key: BlobKey) -> kummerer_contracts::Photo {
+    let sha256 = key.sha256().to_owned();
+    kummerer_contracts::Photo::stored(image.content_type(), &sha256, size_bytes, key)
 }
 
 #[cfg(test)]
@@ -114,15 +109,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn evidence_carries_the_bytes_with_their_digest() {
-        let e = evidence(ImageType::Png, b"abc");
+    fn evidence_carries_the_key_with_its_digest_and_no_bytes() {
+        let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        let key = BlobKey::new(kummerer_contracts::topology::Service::Logistics, sha).unwrap();
+        let e = evidence(ImageType::Png, 3, key.clone());
         assert_eq!(e.content_type, "image/png");
-        assert_eq!(
-            e.sha256,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(e.sha256, sha);
         assert_eq!(e.size_bytes, 3);
-        assert_eq!(e.data_base64, "YWJj");
+        assert_eq!(e.key, Some(key));
+        assert_eq!(e.data_base64, None);
+        assert!(e.bytes().is_ok());
     }
 
     const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";

@@ -500,7 +500,7 @@ async fn tokens_are_shown_once_listed_without_secrets_and_revoked_at_once() {
 
 fn build_without_operator(ctx: &kummerer_service::Context) -> kummerer_service::Parts {
     let dir = std::env::temp_dir().join("kummerer-photos-unused");
-    let store = std::sync::Arc::new(logistics::photos::DiskPhotoStore::open(dir).unwrap());
+    let store = std::sync::Arc::new(logistics::photos::BlobPhotoStore::local(dir).unwrap());
     logistics::build_with(ctx, store, logistics::http::HttpConfig::with_operator(None))
 }
 

@@ -1,4 +1,4 @@
-//! Photos of a visit through the JSON API: stored on disk in a directory of the test's own, the
+//! Photos of a visit through the JSON API: stored in a blob directory of the test's own, the
 //! type known by the bytes (not the declared type), at most 5 MiB, and nothing stored on any
 //! refusal (no file, no row).
 
@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use kummerer_service::{Context, Parts};
-use logistics::photos::DiskPhotoStore;
+use logistics::photos::BlobPhotoStore;
 
 use crate::support::*;
 
@@ -29,16 +29,21 @@ fn photo_dir(prefix: &str) -> PathBuf {
     std::env::temp_dir().join(format!("kummerer-photos-{prefix}"))
 }
 
+/// The blob directory of the tests that do not look at their photos' files.
+pub fn unused_dir() -> PathBuf {
+    std::env::temp_dir().join("kummerer-photos-unused")
+}
+
 /// The build of the tests that store no photos: one shared temporary directory (never the
-/// repository's `./data/photos`).
+/// repository's `./data/blobs`).
 pub fn build_for_tests(ctx: &Context) -> Parts {
-    let dir = std::env::temp_dir().join("kummerer-photos-unused");
-    let store = Arc::new(DiskPhotoStore::open(dir).unwrap());
+    let dir = unused_dir();
+    let store = Arc::new(BlobPhotoStore::local(dir).unwrap());
     logistics::build_with(ctx, store, http_config())
 }
 
 fn build_with_temp_photos(ctx: &Context) -> Parts {
-    let store = DiskPhotoStore::open(photo_dir(&ctx.config.broker_prefix)).unwrap();
+    let store = BlobPhotoStore::local(photo_dir(&ctx.config.broker_prefix)).unwrap();
     logistics::build_with(ctx, Arc::new(store), http_config())
 }
 
@@ -53,8 +58,14 @@ pub async fn start_with_photos() -> (TestService, PhotoDir) {
 pub struct PhotoDir(pub PathBuf);
 
 impl PhotoDir {
+    /// The photos stored: the files under the store's `logistics/` prefix.
     pub fn files(&self) -> usize {
-        std::fs::read_dir(&self.0).unwrap().count()
+        std::fs::read_dir(self.0.join("logistics")).map_or(0, |d| d.count())
+    }
+
+    /// The bytes stored under blob key `key`.
+    pub fn read(&self, key: &str) -> Vec<u8> {
+        std::fs::read(self.0.join(key)).unwrap()
     }
 }
 
@@ -295,5 +306,49 @@ async fn refused_photos_store_nothing_and_another_jobs_photo_is_not_found() {
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
+    svc.stop().await;
+}
+
+/// Claim-check: a photo of nearly 5 MiB travels as its key, size and digest, so the outbox row
+/// of `logistics.job.delivered.v1` stays under 64 KiB; the key names the bytes in the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_photo_travels_by_key_and_its_outbox_row_stays_under_64_kib() {
+    let (svc, dir) = start_with_photos().await;
+    let job = new_job(&svc, "SN-OLD-1").await;
+    let mut large = PNG.to_vec();
+    large.resize(5 * 1024 * 1024 - 7, 0x5a);
+    let res = upload(&svc, &job, "delivered", "image/png", large.clone()).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let photo: Json = res.json().await.unwrap();
+    let (status, body) = post_json(
+        &svc,
+        &format!("/api/jobs/{job}/delivered"),
+        json!({"delivered_serial": "SN-NEW-1", "recipient_name": "Erika",
+               "photo_id": photo["id"]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let row = svc
+        .db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT octet_length(payload::text) AS size, payload::text AS payload FROM outbox \
+             WHERE routing_key = $1",
+            ["logistics.job.delivered.v1".into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let size: i32 = row.try_get("", "size").unwrap();
+    assert!(size < 64 * 1024, "outbox row of {size} bytes");
+    let payload: Json =
+        serde_json::from_str(&row.try_get::<String>("", "payload").unwrap()).unwrap();
+    let evidence = &payload["data"]["photo"];
+    assert!(evidence.get("data_base64").is_none(), "{evidence}");
+    assert_eq!(evidence["size_bytes"], large.len());
+    let key = kummerer_contracts::BlobKey::parse(evidence["key"].as_str().unwrap()).unwrap();
+    assert_eq!(evidence["sha256"], key.sha256());
+    assert_eq!(kummerer_blobs::sha256_hex(&large), key.sha256());
+    assert_eq!(dir.read(key.as_str()), large);
     svc.stop().await;
 }

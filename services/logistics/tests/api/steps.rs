@@ -3,7 +3,6 @@
 //! are recorded; the one-step completion still works and announces all three; a serial that is
 //! not the case's is refused until confirmed, then flagged; the photo travels as evidence.
 
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::support::*;
@@ -164,9 +163,12 @@ async fn a_visit_in_steps_records_each_once_and_completes_when_delivered_and_col
     let evidence = &collected["photo"];
     assert_eq!(evidence["content_type"], "image/png");
     assert_eq!(evidence["size_bytes"], photos::PNG.len());
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(evidence["data_base64"].as_str().unwrap())
-        .unwrap();
+    // By claim-check: the key of the bytes in the blob store, never the bytes themselves.
+    assert!(evidence.get("data_base64").is_none(), "{evidence}");
+    let key = evidence["key"].as_str().unwrap();
+    assert!(kummerer_contracts::BlobKey::parse(key).is_ok(), "{key}");
+    assert!(key.starts_with("logistics/"), "{key}");
+    let bytes = std::fs::read(photos::unused_dir().join(key)).unwrap();
     assert_eq!(bytes, photos::PNG);
     let digest: String = Sha256::digest(&bytes)
         .iter()

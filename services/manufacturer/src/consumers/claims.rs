@@ -27,8 +27,10 @@ use crate::domain::flags::{ClaimFlag, above_cap, flags, hold_flagged};
 use crate::domain::{Adjudication, ClaimFacts, ClaimStatus, Decision, PendingReason, adjudicate};
 
 /// The handler of the `MANUFACTURER_CLAIMS` queue.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ClaimsHandler {
+    /// The shared blob store the evidence's photos are fetched from (claim-check).
+    pub blobs: kummerer_blobs::BlobStore,
     /// The attempt (`Incoming::attempt`) after which a failed message is dead-lettered: the
     /// number of retry tiers. Evidence still waiting for its claim then is answered instead.
     pub last_attempt: u32,
@@ -44,11 +46,11 @@ impl Handler for ClaimsHandler {
             ClaimEvidenceAddedV1::TYPE => {
                 let env = msg.decode::<ClaimEvidenceAddedV1>()?;
                 let last_chance = msg.attempt >= self.last_attempt;
-                super::evidence::evidence_added(txn, &env, last_chance).await
+                super::evidence::evidence_added(txn, &self.blobs, &env, last_chance).await
             }
             ClaimDisputedV1::TYPE => {
                 let env = msg.decode::<ClaimDisputedV1>()?;
-                super::disputes::claim_disputed(txn, &env).await
+                super::disputes::claim_disputed(txn, &self.blobs, &env).await
             }
             ReturnArrivedV1::TYPE => {
                 let env = msg.decode::<ReturnArrivedV1>()?;

@@ -7,22 +7,24 @@
 //! dead-lettered, since no delivery could ever apply it and the retailer's own case already
 //! knows the claim's state. A dispute of an unknown claim is answered
 //! `manufacturer.claim.not_accepted.v1` (`unknown_claim`): the retailer can only dispute a
-//! rejection it was told of, so the claim cannot arrive later.
+//! rejection it was told of, so the claim cannot arrive later. The evidence's photos are
+//! fetched and checked as evidence's are ([`super::evidence::checked_photo`]).
 
 use chrono::TimeDelta;
+use kummerer_blobs::BlobStore;
 use kummerer_contracts::{ClaimDisputedV1, Envelope, Event, NotAcceptedReason};
 use kummerer_messaging::HandleError;
 use sea_orm::DatabaseTransaction;
 use serde_json::json;
 
-use super::evidence::{known_claim, note_evidence};
+use super::evidence::{checked_photo, known_claim, note_evidence};
 use super::not_accepted::{Answering, Named, answer};
 use crate::db::{agreement_version, claim, claim_event, claim_evidence};
 use crate::domain::ClaimStatus;
-use crate::domain::evidence::check_photo;
 
 pub async fn claim_disputed(
     txn: &DatabaseTransaction,
+    blobs: &BlobStore,
     env: &Envelope<ClaimDisputedV1>,
 ) -> Result<(), HandleError> {
     let d = &env.data;
@@ -81,16 +83,13 @@ pub async fn claim_disputed(
         return Ok(());
     }
     // Nothing is stored unless every photo is good.
+    let mut photos = Vec::with_capacity(d.evidence.len());
     for e in &d.evidence {
-        if let Some(p) = &e.photo {
-            check_photo(p).map_err(|why| {
-                HandleError::Permanent(format!("dispute of claim {}: {why}", c.id))
-            })?;
-        }
+        photos.push(checked_photo(blobs, e, c.id).await?);
     }
     let mut added = Vec::new();
-    for e in &d.evidence {
-        if note_evidence(txn, &mut c, e, claim_evidence::FROM_DISPUTE, now).await? {
+    for (e, photo) in d.evidence.iter().zip(photos) {
+        if note_evidence(txn, &mut c, e, photo, claim_evidence::FROM_DISPUTE, now).await? {
             added.push(e.evidence_id);
         }
     }

@@ -6,11 +6,17 @@
 //! Evidence for a claim not known yet is retried (`Transient`): it may overtake its claim. At
 //! the last retry tier (the claim had its chance to arrive) it is answered
 //! `manufacturer.claim.not_accepted.v1` (`unknown_claim`), as is evidence naming a manufacturer
-//! this service does not know (`unknown_manufacturer`). A photo that does not match its digest,
-//! size or type can never be stored (`Permanent`).
+//! this service does not know (`unknown_manufacturer`). A photo whose type, size or place is
+//! wrong, or whose inline bytes do not match its digest, can never be stored (`Permanent`). A
+//! photo by claim-check is fetched from the shared blob store by its key and checked against
+//! the message's size and SHA-256; a missing or different blob is retried (`Transient`: it may
+//! still be on its way, or the store unreachable) and dead-lettered after the last retry, its
+//! reason saying which — never stored unchecked.
 
 use anyhow::anyhow;
 use chrono::{DateTime, Utc};
+use kummerer_blobs::BlobStore;
+use kummerer_contracts::PhotoBytes;
 use kummerer_contracts::claims::ClaimEvidence;
 use kummerer_contracts::{
     ClaimEvidenceAddedV1, ClaimOutcome, DecidedBy, Envelope, Event, NotAcceptedReason,
@@ -25,12 +31,15 @@ use crate::db::{agreement_version, claim, claim_event, claim_evidence, manufactu
 use crate::domain::adjudication::{hold_for_evidence, missing_evidence, required_evidence};
 use crate::domain::claim::rule_decider;
 use crate::domain::decision::Decision;
-use crate::domain::evidence::{check_photo, serial_mismatch};
+use crate::domain::evidence::{
+    CheckedPhoto, PHOTO_LIMIT, check_bytes, check_declared, check_inline, serial_mismatch,
+};
 use crate::domain::flags::{ClaimFlag, hold_flagged};
 use crate::domain::{Adjudication, ClaimFacts, ClaimStatus, PendingReason, Terms, adjudicate};
 
 pub async fn evidence_added(
     txn: &DatabaseTransaction,
+    blobs: &BlobStore,
     env: &Envelope<ClaimEvidenceAddedV1>,
     last_chance: bool,
 ) -> Result<(), HandleError> {
@@ -74,7 +83,9 @@ pub async fn evidence_added(
     same_parties(&c, e.manufacturer_id.as_uuid(), e.retailer_id.as_uuid())?;
     let now = crate::db::now();
     let mut c = c;
-    if !note_evidence(txn, &mut c, &e.evidence, claim_evidence::FROM_EVIDENCE, now).await? {
+    let photo = checked_photo(blobs, &e.evidence, c.id).await?;
+    let source = claim_evidence::FROM_EVIDENCE;
+    if !note_evidence(txn, &mut c, &e.evidence, photo, source, now).await? {
         tracing::info!(claim.id = %c.id, evidence.id = %e.evidence.evidence_id, "evidence already stored");
         return Ok(());
     }
@@ -145,27 +156,50 @@ fn flag_codes(c: &claim::Model) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Stores one piece of evidence of the locked claim `c` and writes its history entry; a serial
-/// that is not the claim's raises `serial_mismatch` on `c` (the caller saves it). `false` when
-/// the evidence was stored before.
+/// The photo of evidence `e` on claim `claim_id`, its bytes fetched (claim-check) or decoded
+/// (inline) and checked; `None` without a photo.
+pub async fn checked_photo(
+    blobs: &BlobStore,
+    e: &ClaimEvidence,
+    claim_id: Uuid,
+) -> Result<Option<CheckedPhoto>, HandleError> {
+    let Some(photo) = &e.photo else {
+        return Ok(None);
+    };
+    let permanent = |why: String| {
+        HandleError::Permanent(format!(
+            "evidence {} of claim {claim_id}: {why}",
+            e.evidence_id
+        ))
+    };
+    match check_declared(photo).map_err(permanent)? {
+        PhotoBytes::Inline(_) => check_inline(photo).map(Some).map_err(permanent),
+        PhotoBytes::Stored(key) => {
+            let bytes = blobs
+                .fetch_verified(key, photo.size_bytes, &photo.sha256, PHOTO_LIMIT)
+                .await
+                .map_err(|why| {
+                    HandleError::Transient(anyhow!(
+                        "evidence {} of claim {claim_id}: {why}",
+                        e.evidence_id
+                    ))
+                })?;
+            check_bytes(photo, bytes).map(Some).map_err(permanent)
+        }
+    }
+}
+
+/// Stores one piece of evidence of the locked claim `c` with its checked `photo`
+/// ([`checked_photo`]) and writes its history entry; a serial that is not the claim's raises
+/// `serial_mismatch` on `c` (the caller saves it). `false` when the evidence was stored before.
 pub async fn note_evidence(
     txn: &DatabaseTransaction,
     c: &mut claim::Model,
     e: &ClaimEvidence,
+    photo: Option<CheckedPhoto>,
     source: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, HandleError> {
-    let photo = e
-        .photo
-        .as_ref()
-        .map(check_photo)
-        .transpose()
-        .map_err(|why| {
-            HandleError::Permanent(format!(
-                "evidence {} of claim {}: {why}",
-                e.evidence_id, c.id
-            ))
-        })?;
     let size = photo.as_ref().map(|p| p.bytes.len());
     if !claim_evidence::insert(txn, c.id, e, photo, source, now).await? {
         return Ok(false);

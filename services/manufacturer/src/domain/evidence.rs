@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use kummerer_contracts::claims::{ClaimEvidence, Photo};
+use kummerer_contracts::claims::{ClaimEvidence, Photo, PhotoBytes};
 use sha2::{Digest, Sha256};
 
 /// Most bytes a photo may have (the contract's limit, before encoding).
@@ -20,9 +20,11 @@ pub struct CheckedPhoto {
     pub bytes: Vec<u8>,
 }
 
-/// Decodes and checks `photo`; the error says what is wrong (the message is then unusable:
-/// sending it again cannot make it right).
-pub fn check_photo(photo: &Photo) -> Result<CheckedPhoto, String> {
+/// What a photo must be before its bytes are looked at: an allowed type, within the limit, and
+/// its bytes in exactly one place (the blob store, by a key made for its digest, or inline);
+/// the error says what is wrong (the message is then unusable: sending it again cannot make it
+/// right).
+pub fn check_declared(photo: &Photo) -> Result<PhotoBytes<'_>, String> {
     if !PHOTO_TYPES.contains(&photo.content_type.as_str()) {
         return Err(format!(
             "photo content type {:?} is not allowed",
@@ -35,9 +37,11 @@ pub fn check_photo(photo: &Photo) -> Result<CheckedPhoto, String> {
             photo.size_bytes
         ));
     }
-    let bytes = STANDARD
-        .decode(photo.data_base64.as_bytes())
-        .map_err(|e| format!("photo is not base64: {e}"))?;
+    photo.bytes().map_err(str::to_owned)
+}
+
+/// `bytes` as the photo's, checked against its declared size and digest.
+pub fn check_bytes(photo: &Photo, bytes: Vec<u8>) -> Result<CheckedPhoto, String> {
     if bytes.len() as u64 != photo.size_bytes {
         return Err(format!(
             "photo has {} bytes, its size_bytes says {}",
@@ -57,6 +61,18 @@ pub fn check_photo(photo: &Photo) -> Result<CheckedPhoto, String> {
         sha256: digest,
         bytes,
     })
+}
+
+/// Decodes and checks a photo whose bytes are inline (messages from before the claim-check);
+/// the error says what is wrong.
+pub fn check_inline(photo: &Photo) -> Result<CheckedPhoto, String> {
+    let PhotoBytes::Inline(data) = check_declared(photo)? else {
+        return Err("the photo's bytes are not inline".to_owned());
+    };
+    let bytes = STANDARD
+        .decode(data.as_bytes())
+        .map_err(|e| format!("photo is not base64: {e}"))?;
+    check_bytes(photo, bytes)
 }
 
 /// Lower-case hex sha256 of `bytes`.
@@ -92,13 +108,14 @@ mod tests {
             content_type: "image/png".into(),
             sha256: sha256_hex(bytes),
             size_bytes: bytes.len() as u64,
-            data_base64: STANDARD.encode(bytes),
+            key: None,
+            data_base64: Some(STANDARD.encode(bytes)),
         }
     }
 
     #[test]
     fn a_good_photo_is_decoded() {
-        let p = check_photo(&photo(b"\x89PNG....")).unwrap();
+        let p = check_inline(&photo(b"\x89PNG....")).unwrap();
         assert_eq!(p.bytes, b"\x89PNG....");
         assert_eq!(p.content_type, "image/png");
     }
@@ -107,16 +124,46 @@ mod tests {
     fn a_bad_photo_says_why() {
         let mut p = photo(b"abc");
         p.sha256 = sha256_hex(b"abd");
-        assert!(check_photo(&p).unwrap_err().contains("sha256"));
+        assert!(check_inline(&p).unwrap_err().contains("sha256"));
         let mut p = photo(b"abc");
-        p.data_base64 = "!!!".into();
-        assert!(check_photo(&p).unwrap_err().contains("base64"));
+        p.data_base64 = Some("!!!".into());
+        assert!(check_inline(&p).unwrap_err().contains("base64"));
         let mut p = photo(b"abc");
         p.size_bytes = 4;
-        assert!(check_photo(&p).is_err());
+        assert!(check_inline(&p).is_err());
         let mut p = photo(b"abc");
         p.content_type = "text/html".into();
-        assert!(check_photo(&p).is_err());
+        assert!(check_inline(&p).is_err());
+    }
+
+    #[test]
+    fn a_stored_photo_names_one_place_and_a_key_made_for_its_digest() {
+        use kummerer_contracts::BlobKey;
+        use kummerer_contracts::topology::Service;
+        let sha = sha256_hex(b"abc");
+        let key = BlobKey::new(Service::Logistics, &sha).unwrap();
+        let stored = Photo::stored("image/png", &sha, 3, key.clone());
+        assert_eq!(check_declared(&stored), Ok(PhotoBytes::Stored(&key)));
+        assert!(check_bytes(&stored, b"abc".to_vec()).is_ok());
+        assert!(
+            check_bytes(&stored, b"abd".to_vec())
+                .unwrap_err()
+                .contains("sha256")
+        );
+        let mut both = stored.clone();
+        both.data_base64 = Some(STANDARD.encode(b"abc"));
+        assert!(check_declared(&both).unwrap_err().contains("both"));
+        let mut neither = stored.clone();
+        neither.key = None;
+        assert!(check_declared(&neither).unwrap_err().contains("neither"));
+        let other = BlobKey::new(Service::Logistics, &sha256_hex(b"xyz")).unwrap();
+        let mut swapped = stored;
+        swapped.key = Some(other);
+        assert!(
+            check_declared(&swapped)
+                .unwrap_err()
+                .contains("other content")
+        );
     }
 
     #[test]

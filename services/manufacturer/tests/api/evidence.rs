@@ -3,6 +3,8 @@
 
 use super::flow::*;
 use crate::support::*;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use kummerer_contracts::agreement::EvidenceKind;
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n fake image bytes for the test";
@@ -109,10 +111,7 @@ async fn required_evidence_holds_a_doa_claim_until_it_arrives() {
     assert_eq!(ev[1]["photo"]["content_type"], "image/png");
     assert_eq!(ev[1]["photo"]["size_bytes"], PNG.len());
     assert_eq!(ev[1]["photo"]["sha256"], photo_of(PNG, "image/png").sha256);
-    assert!(
-        !c.to_string()
-            .contains(&photo_of(PNG, "image/png").data_base64)
-    );
+    assert!(!c.to_string().contains(&STANDARD.encode(PNG)));
 
     // The photo itself, with its content type.
     let photo_path = format!(
@@ -161,13 +160,34 @@ async fn a_serial_that_does_not_match_flags_the_claim_and_a_bad_photo_is_dead_le
     let event = claim(mid, retailer, 3);
     arrive(&svc, mid, std::slice::from_ref(&event)).await;
 
-    // A photo whose bytes are not what its digest says: dead-lettered, nothing stored.
+    // A photo whose digest is not the one its key was made for: dead-lettered, nothing stored.
     let mut photo = photo_of(PNG, "image/png");
     photo.sha256 = photo_of(b"other bytes", "image/png").sha256;
     let bad = evidence(EvidenceKind::CollectedPhoto, None, Some(photo));
     publish_event(&svc.names, evidence_added(&event, bad)).await;
     eventually("bad photo dead-lettered", DEADLINE, || async {
         (svc.broker.depth(&dlq).await == 1).then_some(())
+    })
+    .await;
+    // A photo whose blob was changed after it was stored (same size, other bytes): fetched,
+    // refused, retried, then dead-lettered; never stored.
+    let photo = photo_of(PNG, "image/png");
+    let mut tampered = PNG.to_vec();
+    tampered[12] ^= 0xff;
+    std::fs::write(blob_file(&photo), &tampered).unwrap();
+    let bad = evidence(EvidenceKind::CollectedPhoto, None, Some(photo));
+    publish_event(&svc.names, evidence_added(&event, bad)).await;
+    eventually("tampered photo dead-lettered", DEADLINE, || async {
+        (svc.broker.depth(&dlq).await == 2).then_some(())
+    })
+    .await;
+    // A photo whose blob is not in the store: the same.
+    let photo = photo_of(PNG, "image/png");
+    std::fs::remove_file(blob_file(&photo)).unwrap();
+    let bad = evidence(EvidenceKind::CollectedPhoto, None, Some(photo));
+    publish_event(&svc.names, evidence_added(&event, bad)).await;
+    eventually("missing photo dead-lettered", DEADLINE, || async {
+        (svc.broker.depth(&dlq).await == 3).then_some(())
     })
     .await;
     assert_eq!(
@@ -201,7 +221,7 @@ async fn a_serial_that_does_not_match_flags_the_claim_and_a_bad_photo_is_dead_le
             .unwrap(),
         0
     );
-    assert_eq!(svc.broker.depth(&dlq).await, 1);
+    assert_eq!(svc.broker.depth(&dlq).await, 3);
     svc.stop().await;
 }
 
@@ -274,5 +294,40 @@ async fn evidence_whose_claim_never_arrives_is_answered_after_the_last_retry() {
         count(&svc.db, "SELECT count(*) FROM claim_evidence", vec![]).await,
         0
     );
+    svc.stop().await;
+}
+
+/// Messages from before the claim-check carry the photo inline: still taken and served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_inline_from_before_the_claim_check_is_still_taken() {
+    let (svc, mid, retailer) = requiring(json!(["collected_photo"])).await;
+    let event = claim(mid, retailer, 3);
+    arrive(&svc, mid, std::slice::from_ref(&event)).await;
+    let photo = evidence(
+        EvidenceKind::CollectedPhoto,
+        None,
+        Some(inline_photo_of(PNG, "image/png")),
+    );
+    publish_event(&svc.names, evidence_added(&event, photo.clone())).await;
+    eventually(
+        "claim accepted after its inline photo",
+        DEADLINE,
+        || async {
+            let c = claim_of(&svc, mid, event.claim_id.as_uuid()).await;
+            (c["status"] == "accepted").then_some(c)
+        },
+    )
+    .await;
+    let photo_path = format!(
+        "{}/evidence/{}/photo",
+        claim_path(mid, event.claim_id.as_uuid()),
+        photo.evidence_id
+    );
+    let res = request(&svc, reqwest::Method::GET, &photo_path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().as_ref(), PNG);
     svc.stop().await;
 }

@@ -6,7 +6,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use kummerer_contracts::agreement::EvidenceKind;
 use kummerer_contracts::claims::{ClaimEvidence, Photo};
-use kummerer_contracts::{ClaimDisputedV1, ClaimEvidenceAddedV1, ReturnArrivedV1};
+use kummerer_contracts::topology::Service;
+use kummerer_contracts::{BlobKey, ClaimDisputedV1, ClaimEvidenceAddedV1, ReturnArrivedV1};
 use sha2::{Digest, Sha256};
 
 /// The payloads (`data`) of the outbox rows with `routing_key` whose `data.<field>` is `id`,
@@ -57,17 +58,38 @@ pub async fn wait_events(svc: &TestService, mid: Uuid, claim_id: Uuid, n: usize)
     .await
 }
 
+/// A photo by claim-check: its bytes put in the shared blob directory under a new key of
+/// logistics (as the crew's upload does), the message carrying the key, size and digest.
 pub fn photo_of(bytes: &[u8], content_type: &str) -> Photo {
-    let digest: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = sha256_hex(bytes);
+    let key = BlobKey::new(Service::Logistics, &digest).unwrap();
+    let path = blob_dir().join(key.as_str());
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    Photo::stored(content_type, &digest, bytes.len() as u64, key)
+}
+
+/// A photo inline, as messages from before the claim-check carry it.
+pub fn inline_photo_of(bytes: &[u8], content_type: &str) -> Photo {
     Photo {
         content_type: content_type.into(),
-        sha256: digest,
+        sha256: sha256_hex(bytes),
         size_bytes: bytes.len() as u64,
-        data_base64: STANDARD.encode(bytes),
+        key: None,
+        data_base64: Some(STANDARD.encode(bytes)),
     }
+}
+
+/// The file in the blob directory a stored photo names.
+pub fn blob_file(photo: &Photo) -> std::path::PathBuf {
+    blob_dir().join(photo.key.as_ref().unwrap().as_str())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn evidence(kind: EvidenceKind, serial: Option<&str>, photo: Option<Photo>) -> ClaimEvidence {

@@ -50,7 +50,21 @@ pub(crate) fn request_as(
 }
 
 pub(crate) async fn start() -> TestService {
-    TestService::start::<Migrator>(SERVICE, manufacturer::build_local).await
+    TestService::start::<Migrator>(SERVICE, build_for_tests).await
+}
+
+/// The blob directory the tests' evidence photos are put in (as logistics would) and the
+/// service fetches them from (keys are random: the tests share it).
+pub(crate) fn blob_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join("kummerer-manufacturer-test-blobs")
+}
+
+/// [`manufacturer::build_local`] with the blobs in [`blob_dir`].
+fn build_for_tests(ctx: &kummerer_service::Context) -> kummerer_service::Parts {
+    let mut settings = manufacturer::settings::Settings::of(&ctx.config);
+    settings.webhooks = manufacturer::webhooks::delivery::Settings::local();
+    settings.blobs = kummerer_blobs::Settings::Local { dir: blob_dir() };
+    manufacturer::build_with(ctx, settings)
 }
 
 pub(crate) struct Answer {

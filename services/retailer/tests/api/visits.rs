@@ -55,14 +55,18 @@ fn collected(ids: &Ids, serial: &str, expected: &str, at: DateTime<Utc>) -> Unit
         collected_serial: serial.into(),
         expected_serial: expected.into(),
         serial_matches: serial == expected,
-        photo: Some(Photo {
-            content_type: "image/png".into(),
-            sha256: "ab".repeat(32),
-            size_bytes: 4,
-            data_base64: "AAECAw==".into(),
-        }),
+        photo: Some(Photo::stored("image/png", &"ab".repeat(32), 4, photo_key())),
         collected_at: at,
     }
+}
+
+/// The blob key of the crew's photo in the events (its digest `ab…ab`).
+fn photo_key() -> kummerer_contracts::BlobKey {
+    kummerer_contracts::BlobKey::parse(&format!(
+        "logistics/{}-0123456789abcdef0123456789abcdef",
+        "ab".repeat(32)
+    ))
+    .unwrap()
 }
 
 /// The ids the events about one swap carry.
@@ -206,7 +210,10 @@ async fn the_visit_and_the_return_land_on_the_timeline_and_the_evidence_goes_on_
     assert!(serial["evidence"]["photo"].is_null());
     let photo = &forwarded[1]["data"]["evidence"];
     assert_eq!(photo["kind"], "collected_photo");
-    assert_eq!(photo["photo"]["data_base64"], "AAECAw==");
+    // Forwarded by claim-check: the key, never the bytes.
+    assert_eq!(photo["photo"]["key"], photo_key().as_str());
+    assert_eq!(photo["photo"]["sha256"], "ab".repeat(32));
+    assert!(photo["photo"].get("data_base64").is_none(), "{photo}");
     assert_ne!(photo["evidence_id"], serial["evidence"]["evidence_id"]);
     // The visit is done: only the manufacturer holds the claim.
     let (_, case) = get_json(&svc, &shop.case_path()).await;

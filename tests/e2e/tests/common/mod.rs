@@ -39,6 +39,9 @@ pub struct System {
     pub amqp_proxy: TcpProxy,
     pub pg_proxy: TcpProxy,
     pub client: reqwest::Client,
+    /// The blob store the three services share (`KUMMERER_BLOB_DIR`, removed when the system
+    /// is dropped): the crew's photos go there, the manufacturer fetches them by key.
+    pub blob_dir: std::path::PathBuf,
     /// The retailers and the contracted carriers made so far: [`System::seed_with`] contracts
     /// every carrier made before it, [`System::carrier`] contracts every retailer made before.
     pub parties: std::sync::Mutex<Parties>,
@@ -107,6 +110,7 @@ impl Drop for System {
     /// A test that panicked never reached `stop`: kill its processes and remove its queues and
     /// databases anyway.
     fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.blob_dir);
         if self.dbs.is_empty() {
             return;
         }
@@ -144,6 +148,7 @@ impl System {
         let amqp_url = backends
             .amqp_url
             .unwrap_or_else(|| format!("amqp://guest:guest@127.0.0.1:{}/%2f", amqp_proxy.port));
+        let blob_dir = std::env::temp_dir().join(format!("kummerer-e2e-blobs-{}", broker.prefix));
         let mut own_dbs = backends.databases.into_iter();
         let mut dbs = Vec::new();
         let mut procs = Vec::new();
@@ -170,6 +175,10 @@ impl System {
                 ("DATABASE_URL".to_owned(), url),
                 ("AMQP_URL".to_owned(), amqp_url.clone()),
                 ("KUMMERER_BROKER_PREFIX".to_owned(), broker.prefix.clone()),
+                (
+                    "KUMMERER_BLOB_DIR".to_owned(),
+                    blob_dir.display().to_string(),
+                ),
                 ("KUMMERER_RETRY_DELAYS_MS".to_owned(), "200,400".to_owned()),
                 ("KUMMERER_SHUTDOWN_TIMEOUT_S".to_owned(), "10".to_owned()),
                 // The tests count a job's history: no escalation of a job left unassigned.
@@ -213,6 +222,7 @@ impl System {
             amqp_proxy,
             pg_proxy,
             client,
+            blob_dir,
             parties: std::sync::Mutex::new(Parties::default()),
         }
     }

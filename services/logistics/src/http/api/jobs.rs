@@ -146,7 +146,7 @@ pub async fn delivered(
         app::photos::uploaded_for_step(db, id, body.photo_id, PhotoKind::Delivered).await??;
     let evidence = match photo {
         None => None,
-        Some(photo) => Some(app::photos::evidence_of(store.get_ref(), &photo).await?),
+        Some(photo) => Some(app::photos::evidence_of(db, store.get_ref(), &photo).await?),
     };
     let done = visits::delivered(db, id, crew, delivery, &[], false, evidence).await?;
     Ok(step_answer(Step::Delivered, done))
@@ -184,7 +184,7 @@ pub async fn collected(
         app::photos::uploaded_for_step(db, id, body.photo_id, PhotoKind::Collected).await??;
     let evidence = match photo {
         None => None,
-        Some(photo) => Some(app::photos::evidence_of(store.get_ref(), &photo).await?),
+        Some(photo) => Some(app::photos::evidence_of(db, store.get_ref(), &photo).await?),
     };
     let done = visits::collected(db, id, crew, collection, &[], evidence).await?;
     Ok(step_answer(Step::Collected, done))

@@ -12,7 +12,7 @@ use super::visit::{Refusal, VisitForm, visit_again};
 use super::{Errors, form_data, message_page};
 use crate::app;
 use crate::app::visits::StepEvidence;
-use crate::domain::photo::{MAX_PHOTO_BYTES, PhotoError, PhotoKind, check_photo, evidence};
+use crate::domain::photo::{MAX_PHOTO_BYTES, PhotoError, PhotoKind, check_photo};
 use crate::photos::{PhotoStore, StoredPhoto};
 
 /// A photo chosen on the *delivered and collected* form.
@@ -151,9 +151,11 @@ pub async fn store_inputs(
             PhotoKind::Delivered => &mut evidences.delivered,
             PhotoKind::Collected => &mut evidences.collected,
         };
-        *slot = Some(evidence(image, &bytes));
         match app::photos::put(store, kind, image, bytes).await {
-            Ok(photo) => stored.push(photo),
+            Ok(photo) => {
+                *slot = Some(app::photos::evidence_of_stored(&photo));
+                stored.push(photo);
+            }
             Err(e) => {
                 app::photos::discard(store, &stored).await;
                 return Err(e.into());
