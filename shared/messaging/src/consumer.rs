@@ -1,8 +1,9 @@
 //! The idempotent consumer.
 //!
 //! Deliveries are taken in batches (what the prefetch already holds, up to `batch_max`) and
-//! applied in one database transaction: the inbox row `(consumer, message id)` and the
-//! handler's writes commit together, and a duplicate id is acked with no effect. If a handler
+//! applied in one database transaction: the inbox rows `(consumer, message id)` of the whole
+//! batch (one multi-row insert) and the handlers' writes commit together, and a duplicate id is
+//! acked with no effect. If a handler
 //! fails, the batch is applied again with a savepoint per message, so a failing message rolls
 //! back only its own savepoint. Acks go out only
 //! after the commit. A message that fails transiently is re-published to the queue's retry tier
@@ -11,6 +12,7 @@
 //! consumer never stops because of one message. If the database is away, the batch waits and is
 //! tried again, unacked.
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -31,6 +33,7 @@ use sea_orm::{
 };
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
+use uuid::Uuid;
 
 use crate::broker::{Backoff, BrokerConfig};
 pub use crate::db_errors::{database_unavailable, unstorable_text};
@@ -379,12 +382,65 @@ impl<H: Handler> Session<'_, H> {
     async fn apply(&self, batch: &[Delivery]) -> Result<Vec<Outcome>, DbErr> {
         let parsed: Vec<Result<(Incoming, Option<String>), String>> =
             batch.iter().map(parse).collect();
-        if batch.len() > 1
-            && let Some(applied) = self.apply_pass(&parsed, false).await?
-        {
+        // A batch of one too: without a savepoint it is two round trips shorter (and its outcome
+        // is final: it is not applied again).
+        if let Some(applied) = self.apply_pass(&parsed, false).await? {
             return Ok(applied);
         }
         Ok(self.apply_pass(&parsed, true).await?.unwrap_or_default())
+    }
+
+    /// The receive span of a message, a child of the trace its `traceparent` names.
+    fn span(&self, msg: &Incoming, traceparent: Option<&str>) -> tracing::Span {
+        let span = tracing::info_span!(
+            "message receive",
+            otel.name = format!("{} receive", msg.envelope.ty),
+            otel.kind = "consumer",
+            messaging.system = "rabbitmq",
+            messaging.operation.type = "process",
+            messaging.destination.name = self.spec.name,
+            messaging.message.id = %msg.envelope.id,
+            messaging.rabbitmq.destination.routing_key = %msg.routing_key,
+        );
+        crate::trace::set_remote_parent(&span, traceparent);
+        span
+    }
+
+    /// The inbox rows of every readable message of the batch in one statement; returns the ids
+    /// that went in (the others were applied before: duplicates). A message delivered twice
+    /// within the batch goes in once.
+    async fn record_all(
+        &self,
+        txn: &DatabaseTransaction,
+        messages: &[(&Incoming, &tracing::Span)],
+    ) -> Result<HashSet<Uuid>, DbErr> {
+        if messages.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let mut values = Vec::with_capacity(messages.len() * 4);
+        let mut rows = Vec::with_capacity(messages.len());
+        for (i, (msg, span)) in messages.iter().enumerate() {
+            let k = i * 4;
+            rows.push(format!("(${}, ${}, ${}, ${})", k + 1, k + 2, k + 3, k + 4));
+            values.push(self.spec.name.into());
+            values.push(msg.envelope.id.into());
+            values.push(msg.envelope.ty.clone().into());
+            values.push(span.in_scope(crate::trace::current_trace_id).into());
+        }
+        let sql = format!(
+            "INSERT INTO inbox (consumer, message_id, message_type, trace_id) VALUES {} \
+             ON CONFLICT DO NOTHING RETURNING message_id",
+            rows.join(", ")
+        );
+        txn.query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
+        ))
+        .await?
+        .iter()
+        .map(|r| r.try_get_by_index::<Uuid>(0))
+        .collect()
     }
 
     /// `Ok(None)`: without savepoints a handler failed; the transaction was rolled back.
@@ -394,65 +450,97 @@ impl<H: Handler> Session<'_, H> {
         savepoints: bool,
     ) -> Result<Option<Vec<Outcome>>, DbErr> {
         let txn = self.db.begin().await?;
+        let spans: Vec<Option<tracing::Span>> = parsed
+            .iter()
+            .map(|item| {
+                item.as_ref()
+                    .ok()
+                    .map(|(msg, traceparent)| self.span(msg, traceparent.as_deref()))
+            })
+            .collect();
+        // Without savepoints every inbox row goes in with one statement, before the handlers;
+        // with them, each message's row is in its own savepoint (`apply_one`).
+        let mut fresh = if savepoints {
+            None
+        } else {
+            let readable: Vec<(&Incoming, &tracing::Span)> = parsed
+                .iter()
+                .zip(&spans)
+                .filter_map(|(item, span)| Some((&item.as_ref().ok()?.0, span.as_ref()?)))
+                .collect();
+            Some(self.record_all(&txn, &readable).await?)
+        };
         let mut outcomes = Vec::with_capacity(parsed.len());
         let mut observed = Vec::with_capacity(parsed.len());
-        for item in parsed {
-            let (msg, traceparent) = match item {
-                Ok(ok) => ok,
-                Err(reason) => {
+        for (item, span) in parsed.iter().zip(spans) {
+            let (msg, span) = match (item, span) {
+                (Ok((msg, _)), Some(span)) => (msg, span),
+                (Err(reason), _) => {
                     observed.push(("unknown".to_owned(), "dead", None));
                     outcomes.push(Outcome::Dead(reason.clone()));
                     continue;
                 }
+                (Ok((msg, traceparent)), None) => (msg, self.span(msg, traceparent.as_deref())),
             };
-            let span = tracing::info_span!(
-                "message receive",
-                otel.name = format!("{} receive", msg.envelope.ty),
-                otel.kind = "consumer",
-                messaging.system = "rabbitmq",
-                messaging.operation.type = "process",
-                messaging.destination.name = self.spec.name,
-                messaging.message.id = %msg.envelope.id,
-                messaging.rabbitmq.destination.routing_key = %msg.routing_key,
-            );
-            crate::trace::set_remote_parent(&span, traceparent.as_deref());
             let started = Instant::now();
-            let outcome = if savepoints {
-                let savepoint = txn.begin().await?;
-                let outcome = self.apply_one(&savepoint, msg).instrument(span).await?;
-                match outcome {
-                    Outcome::Ack { duplicate: false } => savepoint.commit().await?,
-                    _ => savepoint.rollback().await?,
+            let outcome = match &mut fresh {
+                None => {
+                    let savepoint = txn.begin().await?;
+                    let outcome = self.apply_one(&savepoint, msg).instrument(span).await?;
+                    match outcome {
+                        Outcome::Ack { duplicate: false } => savepoint.commit().await?,
+                        _ => savepoint.rollback().await?,
+                    }
+                    outcome
                 }
-                outcome
-            } else {
-                let outcome = self.apply_one(&txn, msg).instrument(span).await?;
-                if !matches!(outcome, Outcome::Ack { .. }) {
-                    txn.rollback().await?;
-                    return Ok(None);
+                Some(fresh) => {
+                    let outcome = if fresh.remove(&msg.envelope.id) {
+                        self.handle(&txn, msg).instrument(span).await
+                    } else {
+                        tracing::debug!(message.id = %msg.envelope.id, "duplicate delivery; already applied");
+                        Outcome::Ack { duplicate: true }
+                    };
+                    if !matches!(outcome, Outcome::Ack { .. }) {
+                        txn.rollback().await?;
+                        if parsed.len() > 1 {
+                            return Ok(None);
+                        }
+                        // A batch of one: its outcome is the answer (nothing of it committed),
+                        // the handler is not run again in a savepoint.
+                        self.observe(vec![(msg.envelope.ty.clone(), &outcome, started.elapsed())]);
+                        return Ok(Some(vec![outcome]));
+                    }
+                    outcome
                 }
-                outcome
             };
-            let label = match &outcome {
-                Outcome::Ack { duplicate: false } => "ack",
-                Outcome::Ack { duplicate: true } => "duplicate",
-                Outcome::Retry(_) => "retry",
-                Outcome::Dead(_) => "dead",
-            };
-            observed.push((msg.envelope.ty.clone(), label, Some(started.elapsed())));
+            observed.push((
+                msg.envelope.ty.clone(),
+                label_of(&outcome),
+                Some(started.elapsed()),
+            ));
             outcomes.push(outcome);
         }
         txn.commit().await?;
         // Counted once, for the pass that committed.
         for (ty, label, took) in observed {
-            if let Some(took) = took {
-                metrics::histogram!(m::HANDLER_DURATION, "queue" => self.spec.name, "type" => ty.clone())
-                    .record(took.as_secs_f64());
-            }
-            metrics::counter!(m::MESSAGES_CONSUMED, "queue" => self.spec.name, "type" => ty, "outcome" => label)
-                .increment(1);
+            self.count(ty, label, took);
         }
         Ok(Some(outcomes))
+    }
+
+    fn observe(&self, done: Vec<(String, &Outcome, std::time::Duration)>) {
+        for (ty, outcome, took) in done {
+            self.count(ty, label_of(outcome), Some(took));
+        }
+    }
+
+    fn count(&self, ty: String, label: &'static str, took: Option<std::time::Duration>) {
+        if let Some(took) = took {
+            metrics::histogram!(m::HANDLER_DURATION, "queue" => self.spec.name, "type" => ty.clone())
+                .record(took.as_secs_f64());
+        }
+        metrics::counter!(m::MESSAGES_CONSUMED, "queue" => self.spec.name, "type" => ty, "outcome" => label)
+            .increment(1);
     }
 
     /// The inbox row, then the handler, in `txn` (the batch's transaction or a savepoint of it).
@@ -476,14 +564,29 @@ impl<H: Handler> Session<'_, H> {
             tracing::debug!(message.id = %msg.envelope.id, "duplicate delivery; already applied");
             return Ok(Outcome::Ack { duplicate: true });
         }
+        Ok(self.handle(txn, msg).await)
+    }
+
+    /// The handler in `txn`, its result as an outcome.
+    async fn handle(&self, txn: &DatabaseTransaction, msg: &Incoming) -> Outcome {
         match self.handler.handle(txn, msg).await {
-            Ok(()) => Ok(Outcome::Ack { duplicate: false }),
-            Err(HandleError::Permanent(reason)) => Ok(Outcome::Dead(reason)),
+            Ok(()) => Outcome::Ack { duplicate: false },
+            Err(HandleError::Permanent(reason)) => Outcome::Dead(reason),
             Err(HandleError::Transient(error)) => {
                 tracing::warn!(error = %format!("{error:#}"), message.id = %msg.envelope.id, "handler failed; will retry");
-                Ok(Outcome::Retry(format!("{error:#}")))
+                Outcome::Retry(format!("{error:#}"))
             }
         }
+    }
+}
+
+/// The outcome as the `outcome` label of the consumed-messages counter.
+fn label_of(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Ack { duplicate: false } => "ack",
+        Outcome::Ack { duplicate: true } => "duplicate",
+        Outcome::Retry(_) => "retry",
+        Outcome::Dead(_) => "dead",
     }
 }
 

@@ -37,3 +37,30 @@ pub async fn mark_announced<C: ConnectionTrait>(
     exec(db, &sql, vec![id.into(), at.into()]).await?;
     Ok(())
 }
+
+/// Links a retailer and a manufacturer in the caller's `partner_links` as the partner-links
+/// migration links the pairs of a deployment from before issue 18 (`implied`, no messages) —
+/// for seeding tests and the benchmark, which measure other things than the invitation flow.
+/// `side` is the caller's service (`retailer` or `manufacturer`; logistics holds no links); a
+/// pair whose tenant of that side the database does not hold is left alone.
+pub async fn link_as_before<C: ConnectionTrait>(
+    db: &C,
+    side: kummerer_contracts::topology::Service,
+    retailer_id: Uuid,
+    manufacturer_id: Uuid,
+) -> Result<(), DbErr> {
+    use kummerer_contracts::topology::Service;
+    let own = match side {
+        Service::Retailer => "retailers WHERE id = $1",
+        Service::Manufacturer => "manufacturers WHERE id = $2",
+        Service::Logistics => return Ok(()),
+    };
+    let sql = format!(
+        "INSERT INTO partner_links (retailer_id, manufacturer_id, state, acted_by_side, acted_by, \
+         acted_at, implied) SELECT $1, $2, 'linked', '{}', 'migration: implied', now(), true \
+         WHERE EXISTS (SELECT 1 FROM {own}) ON CONFLICT DO NOTHING",
+        side.name()
+    );
+    exec(db, &sql, vec![retailer_id.into(), manufacturer_id.into()]).await?;
+    Ok(())
+}

@@ -42,6 +42,12 @@ pub struct Args {
     pub explain: bool,
 }
 
+/// `--tiny`: the scale of the smoke run (`tests/smoke.rs`, run by CI) — enough rows that every
+/// probe finds something, few enough that seeding takes a second.
+pub const TINY_SCALE: f64 = 0.002;
+/// `--tiny`: timed requests per probe in the smoke run.
+pub const TINY_REQUESTS: usize = 5;
+
 impl Args {
     pub fn parse(usage: &str) -> anyhow::Result<Args> {
         let mut a = Args {
@@ -54,7 +60,8 @@ impl Args {
         };
         let usage = format!(
             "{usage}\noptions: [--requests N (per probe, default 300)] [--scale F (of the data, \
-             default 1)] [--pg postgres://… (server)] [--amqp URL] [--keep] [--explain]"
+             default 1)] [--tiny (smoke run: scale {TINY_SCALE}, {TINY_REQUESTS} requests)] \
+             [--pg postgres://… (server)] [--amqp URL] [--keep] [--explain]"
         );
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
@@ -65,6 +72,10 @@ impl Args {
                 }
                 "--keep" => a.keep = true,
                 "--explain" => a.explain = true,
+                "--tiny" => {
+                    a.scale = TINY_SCALE;
+                    a.requests = TINY_REQUESTS;
+                }
                 _ => {
                     let value = it
                         .next()
@@ -282,6 +293,11 @@ pub struct Running {
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
+/// A broker prefix of its own for a benchmark run (`bench<8 hex>`).
+pub fn broker_prefix() -> String {
+    format!("bench{}", &Uuid::new_v4().simple().to_string()[..8])
+}
+
 /// Starts `service` on `db` (its migrations are already applied) with a broker prefix of its own
 /// and waits until `/ready` answers 200.
 pub async fn serve<M: MigratorTrait + 'static>(
@@ -290,14 +306,29 @@ pub async fn serve<M: MigratorTrait + 'static>(
     build: fn(&Context) -> Parts,
     db: &BenchDb,
 ) -> anyhow::Result<Running> {
+    serve_on::<M>(&args.amqp, &broker_prefix(), &[], service, build, &db.url).await
+}
+
+/// Starts `service` in this process on the database at `database_url` with the broker prefix
+/// `prefix` (services that should talk to each other share one) and the further service
+/// variables `env`, and waits until `/ready` answers 200.
+pub async fn serve_on<M: MigratorTrait + 'static>(
+    amqp: &str,
+    prefix: &str,
+    env: &[(&'static str, String)],
+    service: Service,
+    build: fn(&Context) -> Parts,
+    database_url: &str,
+) -> anyhow::Result<Running> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let prefix = format!("bench{}", &Uuid::new_v4().simple().to_string()[..8]);
-    let env: HashMap<&str, String> = HashMap::from([
+    let prefix = prefix.to_owned();
+    let mut env: HashMap<&str, String> = env.iter().cloned().collect();
+    env.extend([
         ("KUMMERER_BIND", format!("127.0.0.1:{port}")),
-        ("DATABASE_URL", db.url.clone()),
-        ("AMQP_URL", args.amqp.clone()),
+        ("DATABASE_URL", database_url.to_owned()),
+        ("AMQP_URL", amqp.to_owned()),
         ("KUMMERER_BROKER_PREFIX", prefix.clone()),
         ("KUMMERER_SHUTDOWN_TIMEOUT_S", "5".to_owned()),
     ]);
@@ -327,7 +358,7 @@ pub async fn serve<M: MigratorTrait + 'static>(
     Ok(Running {
         base_url,
         prefix,
-        amqp: args.amqp.clone(),
+        amqp: amqp.to_owned(),
         cancel,
         task,
     })
@@ -336,6 +367,15 @@ pub async fn serve<M: MigratorTrait + 'static>(
 impl Running {
     /// Stops the service and deletes the queues and exchanges it declared.
     pub async fn stop(self) -> anyhow::Result<()> {
+        let prefix = self.prefix.clone();
+        let amqp = self.amqp.clone();
+        self.stop_keeping_topology().await;
+        delete_topology(&amqp, &prefix).await
+    }
+
+    /// Stops the service; its queues and exchanges stay (another service of the run may still
+    /// use them: see [`delete_topology`]).
+    pub async fn stop_keeping_topology(self) {
         self.cancel.cancel();
         match tokio::time::timeout(Duration::from_secs(15), self.task).await {
             Ok(Ok(Ok(()))) => {}
@@ -343,11 +383,11 @@ impl Running {
             Ok(Err(e)) => eprintln!("service task failed: {e}"),
             Err(_) => eprintln!("service did not stop within 15 s"),
         }
-        delete_topology(&self.amqp, &self.prefix).await
     }
 }
 
-async fn delete_topology(amqp: &str, prefix: &str) -> anyhow::Result<()> {
+/// Deletes the queues and exchanges of the broker prefix `prefix`.
+pub async fn delete_topology(amqp: &str, prefix: &str) -> anyhow::Result<()> {
     use kummerer_contracts::topology::QUEUES;
     let names = kummerer_messaging::Names::new(prefix.to_owned());
     let conn = lapin::Connection::connect(amqp, lapin::ConnectionProperties::default()).await?;

@@ -1,12 +1,16 @@
 //! Kümmerer benchmark: drives N swaps through the running system at a chosen concurrency and
-//! prints throughput and latencies, each service's peak RSS, and — in the same run — the raw
-//! stack on its own (one PostgreSQL transaction with a row and an outbox row, a confirmed
-//! publish, a consumer transaction with an inbox row and a row, the ack), so the cost of our
-//! machinery is visible.
+//! prints throughput and latencies, the message hops per second through the whole flow (the
+//! inbox rows written by every consumer while the run lasted), each service's peak RSS; then
+//! open-loop runs at the rates of `--rates`; and — in the same run — the naive hop on the raw
+//! stack (8 producers, each per message: a PostgreSQL transaction with a row and an outbox row,
+//! a publish to a quorum queue, await its confirm; 8 consumers with prefetch 16, each: a
+//! transaction with an inbox row and a row, then the ack) and the ratio of the flow's hops to it.
 //!
 //! ```text
 //! PROFILE=release deploy/native/up.sh
-//! cargo run --release -p bench -- --swaps 2000 --concurrency 32
+//! cargo run --release -p bench -- --swaps 2000 --concurrency 32 --rates 100,200,400
+//! cargo run --release -p bench -- --in-process --swaps 2000   # the three services in this process
+//! cargo run -p bench -- --tiny                                  # the smoke run CI does
 //! ```
 #![allow(clippy::expect_used)]
 
@@ -45,12 +49,37 @@ struct Args {
     /// Open loop: start this many approvals per second (at most `concurrency` in flight);
     /// latencies count from the planned start, so a stall is not hidden. None: closed loop.
     rate: Option<f64>,
+    /// Open-loop runs after the first run, one per rate, each `open_seconds` long with at most
+    /// `open_in_flight` approvals in flight.
+    rates: Vec<f64>,
+    open_seconds: f64,
+    open_in_flight: usize,
+    /// Start the three services in this process, each on a fresh database of its own, with one
+    /// broker prefix (all removed afterwards), instead of using the running system.
+    in_process: bool,
 }
+
+/// `--tiny`: the smoke run (`tests/smoke.rs`, run by CI): the three services in-process, a few
+/// swaps closed loop, one short open-loop run, a few hundred naive hops.
+fn tiny(a: &mut Args) {
+    a.swaps = 20;
+    a.concurrency = 4;
+    a.raw_messages = 200;
+    a.rates = vec![50.0];
+    a.open_seconds = 0.4;
+    a.open_in_flight = 8;
+    a.in_process = true;
+}
+
+/// The naive hop's consumers' prefetch (as issue 15 describes it).
+const NAIVE_PREFETCH: u16 = 16;
 
 const USAGE: &str = "usage: bench [--swaps N] [--concurrency C] [--retailer URL] [--manufacturer URL] \
 [--operator-token TOKEN (default $KUMMERER_OPERATOR_TOKEN or dev-operator-token)] \
 [--logistics URL] [--pg postgres://…/ (server, databases kummerer_<service>)] [--amqp URL] \
-[--raw-messages N] [--raw-workers N] [--skip-raw] [--rate SWAPS_PER_S (open loop)]";
+[--raw-messages N] [--raw-workers N] [--skip-raw] [--rate SWAPS_PER_S (open loop)] \
+[--rates R1,R2,… (open-loop runs after the first, default none)] [--open-seconds S (each, default 10)] \
+[--open-in-flight N (default 64)] [--in-process] [--tiny (smoke run, implies --in-process)]";
 
 fn parse_args() -> anyhow::Result<Args> {
     let mut a = Args {
@@ -67,11 +96,23 @@ fn parse_args() -> anyhow::Result<Args> {
         raw_workers: 8,
         skip_raw: false,
         rate: None,
+        rates: Vec::new(),
+        open_seconds: 10.0,
+        open_in_flight: 64,
+        in_process: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         if flag == "--skip-raw" {
             a.skip_raw = true;
+            continue;
+        }
+        if flag == "--in-process" {
+            a.in_process = true;
+            continue;
+        }
+        if flag == "--tiny" {
+            tiny(&mut a);
             continue;
         }
         if flag == "-h" || flag == "--help" {
@@ -96,15 +137,15 @@ fn parse_args() -> anyhow::Result<Args> {
             "--amqp" => a.amqp = value,
             "--raw-messages" => a.raw_messages = num(&value)?,
             "--raw-workers" => a.raw_workers = num(&value)?.max(1),
-            "--rate" => {
-                let r: f64 = value
-                    .parse()
-                    .map_err(|_| anyhow!("--rate takes swaps per second, got {value:?}"))?;
-                if r.is_nan() || r <= 0.0 {
-                    bail!("--rate must be positive");
-                }
-                a.rate = Some(r);
+            "--rate" => a.rate = Some(positive(&flag, &value)?),
+            "--rates" => {
+                a.rates = value
+                    .split(',')
+                    .map(|r| positive(&flag, r.trim()))
+                    .collect::<anyhow::Result<_>>()?;
             }
+            "--open-seconds" => a.open_seconds = positive(&flag, &value)?,
+            "--open-in-flight" => a.open_in_flight = num(&value)?.max(1),
             other => bail!("unknown flag {other}\n{USAGE}"),
         }
     }
@@ -112,6 +153,13 @@ fn parse_args() -> anyhow::Result<Args> {
         bail!("--swaps must be at least 1");
     }
     Ok(a)
+}
+
+fn positive(flag: &str, v: &str) -> anyhow::Result<f64> {
+    match v.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => bail!("{flag} takes a positive number, got {v:?}"),
+    }
 }
 
 fn hist() -> Histogram<u64> {
@@ -253,32 +301,252 @@ async fn timestamps(
     Ok(out)
 }
 
-async fn system_run(a: &Args) -> anyhow::Result<f64> {
+/// The system under load: the three services' URLs and databases; with `--in-process`, the
+/// services running in this process.
+struct System {
+    retailer: String,
+    manufacturer: String,
+    logistics: String,
+    operator_token: String,
+    retailer_db: DatabaseConnection,
+    manufacturer_db: DatabaseConnection,
+    logistics_db: DatabaseConnection,
+    in_process: Option<InProcess>,
+}
+
+struct InProcess {
+    prefix: String,
+    amqp: String,
+    running: Vec<bench::Running>,
+    dbs: Vec<bench::BenchDb>,
+}
+
+impl System {
+    /// The running system (`deploy/native/up.sh`): its URLs and its databases
+    /// `kummerer_<service>` on `--pg`.
+    async fn running(a: &Args) -> anyhow::Result<System> {
+        let db = |name: &'static str| {
+            let url = format!("{}/kummerer_{name}", a.pg);
+            async move {
+                Database::connect(url)
+                    .await
+                    .with_context(|| format!("the {name} database"))
+            }
+        };
+        Ok(System {
+            retailer: a.retailer.clone(),
+            manufacturer: a.manufacturer.clone(),
+            logistics: a.logistics.clone(),
+            operator_token: a.operator_token.clone(),
+            retailer_db: db("retailer").await?,
+            manufacturer_db: db("manufacturer").await?,
+            logistics_db: db("logistics").await?,
+            in_process: None,
+        })
+    }
+
+    /// The three services started in this process, each on a fresh database of its own, sharing
+    /// one broker prefix of their own.
+    async fn in_process(a: &Args) -> anyhow::Result<System> {
+        let lib_args = bench::Args {
+            pg: a.pg.clone(),
+            amqp: a.amqp.clone(),
+            requests: 0,
+            scale: 1.0,
+            keep: false,
+            explain: false,
+        };
+        let prefix = bench::broker_prefix();
+        let operator_token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+        let env = [("KUMMERER_OPERATOR_TOKEN", operator_token.clone())];
+        let r_db = bench::BenchDb::create::<retailer::Migrator>(&lib_args, "flow_r").await?;
+        let m_db = bench::BenchDb::create::<manufacturer::Migrator>(&lib_args, "flow_m").await?;
+        let l_db = bench::BenchDb::create::<logistics::Migrator>(&lib_args, "flow_l").await?;
+        let mut running = Vec::new();
+        running.push(
+            bench::serve_on::<retailer::Migrator>(
+                &a.amqp,
+                &prefix,
+                &env,
+                retailer::SERVICE,
+                retailer::build,
+                &r_db.url,
+            )
+            .await?,
+        );
+        running.push(
+            bench::serve_on::<manufacturer::Migrator>(
+                &a.amqp,
+                &prefix,
+                &env,
+                manufacturer::SERVICE,
+                manufacturer::build,
+                &m_db.url,
+            )
+            .await?,
+        );
+        running.push(
+            bench::serve_on::<logistics::Migrator>(
+                &a.amqp,
+                &prefix,
+                &env,
+                logistics::SERVICE,
+                logistics::build,
+                &l_db.url,
+            )
+            .await?,
+        );
+        Ok(System {
+            retailer: running[0].base_url.clone(),
+            manufacturer: running[1].base_url.clone(),
+            logistics: running[2].base_url.clone(),
+            operator_token,
+            retailer_db: r_db.conn.clone(),
+            manufacturer_db: m_db.conn.clone(),
+            logistics_db: l_db.conn.clone(),
+            in_process: Some(InProcess {
+                prefix,
+                amqp: a.amqp.clone(),
+                running,
+                dbs: vec![r_db, m_db, l_db],
+            }),
+        })
+    }
+
+    /// Stops the services started in this process and removes their databases and queues.
+    async fn finish(self) -> anyhow::Result<()> {
+        let Some(p) = self.in_process else {
+            return Ok(());
+        };
+        for r in p.running {
+            r.stop_keeping_topology().await;
+        }
+        bench::delete_topology(&p.amqp, &p.prefix).await?;
+        for db in p.dbs {
+            db.finish(false).await?;
+        }
+        Ok(())
+    }
+
+    /// Links the pair in both databases as the partner-links migration links the pairs of a
+    /// deployment from before issue 18 (`implied`): the bench measures swaps, not the
+    /// invitation flow (which wants a retailer admin signed in).
+    async fn link_as_before(&self, retailer_id: Uuid, manufacturer_id: Uuid) -> anyhow::Result<()> {
+        use kummerer_contracts::topology::Service;
+        for (db, side) in [
+            (&self.retailer_db, Service::Retailer),
+            (&self.manufacturer_db, Service::Manufacturer),
+        ] {
+            kummerer_messaging::profiles::link_as_before(db, side, retailer_id, manufacturer_id)
+                .await
+                .context("linking the bench's retailer and manufacturer")?;
+        }
+        Ok(())
+    }
+
+    /// Waits until the retailer holds the agreement just made, then counts its version accepted
+    /// in both databases, as the partner-links migration counts the versions from before.
+    async fn accept_as_before(&self, retailer_id: Uuid) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let held = self
+                .retailer_db
+                .query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT count(*) FROM agreements WHERE retailer_id = $1",
+                    [retailer_id.into()],
+                ))
+                .await?
+                .ok_or_else(|| anyhow!("no count"))?
+                .try_get_by_index::<i64>(0)?;
+            if held > 0 {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("the retailer did not receive the agreement within 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        for (db, table, at) in [
+            (&self.retailer_db, "agreements", "published_at"),
+            (&self.manufacturer_db, "agreement_versions", "created_at"),
+        ] {
+            db.execute_unprepared(&format!(
+                "UPDATE {table} SET accepted_at = {at}, accepted_by = 'migration' \
+                 WHERE accepted_at IS NULL"
+            ))
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The database's clock.
+    async fn now(&self) -> anyhow::Result<DateTime<Utc>> {
+        self.retailer_db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT now()".to_owned(),
+            ))
+            .await?
+            .ok_or_else(|| anyhow!("no now()"))?
+            .try_get_by_index::<DateTime<Utc>>(0)
+            .map_err(Into::into)
+    }
+
+    /// Messages every consumer of the three services applied (inbox rows) between `from` and
+    /// `to`: the message hops of that time.
+    async fn hops_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> anyhow::Result<u64> {
+        let mut n = 0;
+        for db in [&self.retailer_db, &self.manufacturer_db, &self.logistics_db] {
+            let row = db
+                .query_one_raw(Statement::from_sql_and_values(
+                    DbBackend::Postgres,
+                    "SELECT count(*) FROM inbox WHERE received_at >= $1 AND received_at <= $2",
+                    [from.into(), to.into()],
+                ))
+                .await?
+                .ok_or_else(|| anyhow!("no count"))?;
+            n += row.try_get_by_index::<i64>(0)?.max(0) as u64;
+        }
+        Ok(n)
+    }
+}
+
+/// One run's throughput.
+struct Flow {
+    swaps_per_s: f64,
+    hops_per_s: f64,
+}
+
+/// One run: `swaps` approvals, closed loop at `concurrency` or open loop at `rate` (at most
+/// `concurrency` in flight), until every claim decision is back at the retailer.
+async fn system_run(
+    sys: &System,
+    swaps: usize,
+    concurrency: usize,
+    rate: Option<f64>,
+) -> anyhow::Result<Flow> {
     let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(a.concurrency)
+        .pool_max_idle_per_host(concurrency)
         .build()?;
-    for base in [&a.retailer, &a.manufacturer, &a.logistics] {
+    for base in [&sys.retailer, &sys.manufacturer, &sys.logistics] {
         let ready = client.get(format!("{base}/ready")).send().await;
         if !ready.map(|r| r.status().is_success()).unwrap_or(false) {
             bail!("{base}/ready does not answer 200: start the system first (deploy/native/up.sh)");
         }
     }
-    let retailer_db = Database::connect(format!("{}/kummerer_retailer", a.pg))
-        .await
-        .context("retailer database")?;
-    let logistics_db = Database::connect(format!("{}/kummerer_logistics", a.pg))
-        .await
-        .context("logistics database")?;
+    let retailer_db = &sys.retailer_db;
+    let logistics_db = &sys.logistics_db;
 
     println!(
         "setup: a manufacturer, a retailer, their agreement, a product, {} sales and cases",
-        a.swaps
+        swaps
     );
     let m = post_as(
         &client,
-        &format!("{}/api/manufacturers", a.manufacturer),
+        &format!("{}/api/manufacturers", sys.manufacturer),
         json!({"name": "Bench Werke"}),
-        Some(&a.operator_token),
+        Some(&sys.operator_token),
     )
     .await?;
     let mid = id(&m)?;
@@ -290,10 +558,10 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
     // bench swap alone: the run measures approvals, not managers).
     let r = post_as(
         &client,
-        &format!("{}/api/retailers", a.retailer),
+        &format!("{}/api/retailers", sys.retailer),
         json!({"name": "Bench Markt", "first_key": {"name": "bench",
                "approval_limit": {"amount": "1000000.00", "currency": "EUR"}}}),
-        Some(&a.operator_token),
+        Some(&sys.operator_token),
     )
     .await?;
     let rid = id(&r)?;
@@ -301,27 +569,29 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
         .as_str()
         .ok_or_else(|| anyhow!("no first_key in {r}"))?
         .to_owned();
+    sys.link_as_before(rid, mid).await?;
     post_as(
         &client,
-        &format!("{}/api/manufacturers/{mid}/agreements", a.manufacturer),
+        &format!("{}/api/manufacturers/{mid}/agreements", sys.manufacturer),
         json!({"retailer_id": rid, "currency": "EUR", "coverage_months": 24, "doa_days": 14,
                "reimbursement_percent": "80", "handling_fee": {"amount": "25.00", "currency": "EUR"},
                "decision_deadline_days": 14}),
         Some(&manufacturer_key),
     )
     .await?;
+    sys.accept_as_before(rid).await?;
     post_as(
         &client,
-        &format!("{}/api/retailers/{rid}/products", a.retailer),
+        &format!("{}/api/retailers/{rid}/products", sys.retailer),
         json!({"sku": "B-1", "name": "Bench washer", "manufacturer_id": mid, "price": {"amount": "499.00", "currency": "EUR"}}),
         Some(&retailer_key),
     )
     .await?;
     let run = Uuid::now_v7().simple().to_string();
     let sold_at = (Utc::now() - chrono::Duration::days(3)).to_rfc3339();
-    let cases = for_each(a.swaps, a.concurrency, Progress::new("cases", a.swaps), |i| {
+    let cases = for_each(swaps, concurrency, Progress::new("cases", swaps), |i| {
         let (client, base, run, sold_at, key) =
-            (&client, &a.retailer, &run, &sold_at, &retailer_key);
+            (&client, &sys.retailer, &run, &sold_at, &retailer_key);
         async move {
             let serial = format!("B-{run}-{i}");
             post_as(
@@ -345,56 +615,50 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
     })
     .await?;
 
-    match a.rate {
+    match rate {
         Some(r) => println!(
             "run: {} swap approvals, open loop at {r}/s, at most {} in flight",
-            a.swaps, a.concurrency
+            swaps, concurrency
         ),
         None => println!(
             "run: {} swap approvals, closed loop at concurrency {}",
-            a.swaps, a.concurrency
+            swaps, concurrency
         ),
     }
     let window_start = (Utc::now() + chrono::Duration::days(1)).to_rfc3339();
     let window_end =
         (Utc::now() + chrono::Duration::days(1) + chrono::Duration::hours(4)).to_rfc3339();
+    let db_started = sys.now().await?;
     let started = Instant::now();
-    let latencies = for_each(
-        a.swaps,
-        a.concurrency,
-        Progress::new("approved", a.swaps),
-        |i| {
-            let (client, base, cases, ws, we, key) = (
-                &client,
-                &a.retailer,
-                &cases,
-                &window_start,
-                &window_end,
-                &retailer_key,
-            );
-            let planned = a
-                .rate
-                .map(|r| started + Duration::from_secs_f64(i as f64 / r));
-            async move {
-                if let Some(at) = planned {
-                    tokio::time::sleep_until(at.into()).await;
-                }
-                let t = planned.unwrap_or_else(Instant::now);
-                let body = post_as(
-                    client,
-                    &format!("{base}/api/retailers/{rid}/cases/{}/swap", cases[i]),
-                    json!({"window_start": ws, "window_end": we}),
-                    Some(key),
-                )
-                .await?;
-                let swap_id: Uuid = body["swap_id"]
-                    .as_str()
-                    .and_then(|s| s.parse().ok())
-                    .ok_or_else(|| anyhow!("no swap_id"))?;
-                Ok((swap_id, t.elapsed()))
+    let latencies = for_each(swaps, concurrency, Progress::new("approved", swaps), |i| {
+        let (client, base, cases, ws, we, key) = (
+            &client,
+            &sys.retailer,
+            &cases,
+            &window_start,
+            &window_end,
+            &retailer_key,
+        );
+        let planned = rate.map(|r| started + Duration::from_secs_f64(i as f64 / r));
+        async move {
+            if let Some(at) = planned {
+                tokio::time::sleep_until(at.into()).await;
             }
-        },
-    )
+            let t = planned.unwrap_or_else(Instant::now);
+            let body = post_as(
+                client,
+                &format!("{base}/api/retailers/{rid}/cases/{}/swap", cases[i]),
+                json!({"window_start": ws, "window_end": we}),
+                Some(key),
+            )
+            .await?;
+            let swap_id: Uuid = body["swap_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| anyhow!("no swap_id"))?;
+            Ok((swap_id, t.elapsed()))
+        }
+    })
     .await?;
     let approvals_done = started.elapsed();
 
@@ -404,7 +668,7 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
     let decided_sql = format!(
         "SELECT count(*) FROM claims WHERE swap_id IN ({in_run}) AND status <> 'submitted'"
     );
-    let progress = Progress::new("decisions back at the retailer", a.swaps);
+    let progress = Progress::new("decisions back at the retailer", swaps);
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         let row = retailer_db
@@ -416,32 +680,34 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
             .ok_or_else(|| anyhow!("no count"))?;
         let n = row.try_get_by_index::<i64>(0)? as usize;
         progress.done.store(n, Ordering::Relaxed);
-        if n >= a.swaps {
+        if n >= swaps {
             break;
         }
         if Instant::now() > deadline {
             bail!(
                 "only {n} of {} claim decisions reached the retailer within 5 minutes",
-                a.swaps
+                swaps
             );
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let flow_done = started.elapsed();
+    let db_done = sys.now().await?;
     tokio::time::sleep(Duration::from_millis(1100)).await; // let the progress line finish
+    let hops = sys.hops_between(db_started, db_done).await?;
 
     let approved_at = timestamps(
-        &retailer_db,
+        retailer_db,
         &format!("SELECT id, approved_at FROM swaps WHERE id IN ({in_run})"),
     )
     .await?;
     let job_at = timestamps(
-        &logistics_db,
+        logistics_db,
         &format!("SELECT swap_id, created_at FROM jobs WHERE swap_id IN ({in_run})"),
     )
     .await?;
     let decision_seen = timestamps(
-        &retailer_db,
+        retailer_db,
         &format!(
             "SELECT s.id, i.received_at FROM swaps s JOIN claims c ON c.swap_id = s.id \
              JOIN timeline t ON t.case_id = s.case_id AND t.kind = 'claim_decided' \
@@ -464,55 +730,68 @@ async fn system_run(a: &Args) -> anyhow::Result<f64> {
             to_decision.record((*d - *at).num_microseconds().unwrap_or(0).max(1) as u64)?;
         }
     }
-    let swaps_per_s = a.swaps as f64 / flow_done.as_secs_f64();
-    println!(
-        "\n== the system: {} swaps, {} concurrent clients ==",
-        a.swaps, a.concurrency
-    );
+    let swaps_per_s = swaps as f64 / flow_done.as_secs_f64();
+    let hops_per_s = hops as f64 / flow_done.as_secs_f64();
+    match rate {
+        Some(r) => println!(
+            "\n== the system: {swaps} swaps, open loop at {r}/s, at most {concurrency} in flight =="
+        ),
+        None => println!("\n== the system: {swaps} swaps, {concurrency} concurrent clients =="),
+    }
     println!(
         "  approvals/s {:>10.1}   swaps/s through the whole flow {:>8.1}   ({:.2} s to the last decision)",
-        a.swaps as f64 / approvals_done.as_secs_f64(),
+        swaps as f64 / approvals_done.as_secs_f64(),
         swaps_per_s,
         flow_done.as_secs_f64()
+    );
+    println!(
+        "  message hops/s {hops_per_s:>7.1}   ({hops} messages applied by the consumers until the last decision, {:.2} per swap)",
+        hops as f64 / swaps as f64
     );
     summary("approval request (HTTP round trip)", &approval);
     summary("approval → job stored by logistics", &to_job);
     summary("approval → claim decision at the retailer", &to_decision);
+    if sys.in_process.is_some() {
+        match peak_rss(&client, &sys.retailer).await {
+            Some(mb) => println!(
+                "  peak RSS (bench process: all three services and the load) {mb:>8.1} MiB"
+            ),
+            None => println!("  peak RSS n/a"),
+        }
+        return Ok(Flow {
+            swaps_per_s,
+            hops_per_s,
+        });
+    }
     for (name, base) in [
-        ("retailer", &a.retailer),
-        ("manufacturer", &a.manufacturer),
-        ("logistics", &a.logistics),
+        ("retailer", &sys.retailer),
+        ("manufacturer", &sys.manufacturer),
+        ("logistics", &sys.logistics),
     ] {
         match peak_rss(&client, base).await {
             Some(mb) => println!("  peak RSS {name:<13} {mb:>8.1} MiB"),
             None => println!("  peak RSS {name:<13}      n/a"),
         }
     }
-    Ok(swaps_per_s)
+    Ok(Flow {
+        swaps_per_s,
+        hops_per_s,
+    })
 }
 
-/// The raw stack: producers (tx: row + outbox row; confirmed publish) and consumers (tx: inbox
-/// row + row; ack), no framework of ours. Returns hops per second.
+/// The naive hop on the raw stack, no framework of ours, one message at a time: producers (per
+/// message a transaction with a row and an outbox row, a publish to a quorum queue, await its
+/// confirm) and consumers (prefetch 16; per message a transaction with an inbox row and a row,
+/// then the ack). On a database of its own, dropped afterwards. Returns hops per second.
 async fn raw_run(a: &Args) -> anyhow::Result<f64> {
     let admin = Database::connect(format!("{}/postgres", a.pg)).await?;
-    let dbname = "kummerer_bench_raw";
-    let exists = admin
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            format!("SELECT 1 FROM pg_database WHERE datname = '{dbname}'"),
-        ))
-        .await?
-        .is_some();
-    if !exists {
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {dbname}"))
-            .await?;
-    }
-    let _ = admin.close().await;
+    let dbname = format!("bench_naive_{}", &Uuid::new_v4().simple().to_string()[..8]);
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {dbname}"))
+        .await?;
     let db = Database::connect(format!("{}/{dbname}", a.pg)).await?;
     db.execute_unprepared(
-        "DROP TABLE IF EXISTS raw_row, raw_outbox, raw_inbox; \
-         CREATE TABLE raw_row (id uuid PRIMARY KEY, side text NOT NULL, at timestamptz NOT NULL DEFAULT now()); \
+        "CREATE TABLE raw_row (id uuid PRIMARY KEY, side text NOT NULL, at timestamptz NOT NULL DEFAULT now()); \
          CREATE TABLE raw_outbox (id uuid PRIMARY KEY, payload jsonb NOT NULL, sent_at timestamptz); \
          CREATE TABLE raw_inbox (message_id uuid PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());",
     )
@@ -538,15 +817,18 @@ async fn raw_run(a: &Args) -> anyhow::Result<f64> {
 
     let n = a.raw_messages;
     let workers = a.raw_workers;
-    println!("\nraw stack: {n} hops, {workers} producers / {workers} consumers");
-    let progress = Progress::new("raw hops", n);
+    println!(
+        "\nnaive hop: {n} hops, {workers} producers / {workers} consumers (prefetch {NAIVE_PREFETCH})"
+    );
+    let progress = Progress::new("naive hops", n);
     let hops = Arc::new(tokio::sync::Mutex::new(hist()));
     let received = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut consumers = Vec::new();
     for _ in 0..workers {
         let ch = conn.create_channel().await?;
-        ch.basic_qos(64, BasicQosOptions::default()).await?;
+        ch.basic_qos(NAIVE_PREFETCH, BasicQosOptions::default())
+            .await?;
         let mut consumer = ch
             .basic_consume(
                 queue.as_str().into(),
@@ -627,12 +909,6 @@ async fn raw_run(a: &Args) -> anyhow::Result<f64> {
                 )
                 .await?
                 .await?;
-                db.execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    "UPDATE raw_outbox SET sent_at = now() WHERE id = $1",
-                    [mid.into()],
-                ))
-                .await?;
             }
             Ok::<_, anyhow::Error>(())
         }));
@@ -646,7 +922,7 @@ async fn raw_run(a: &Args) -> anyhow::Result<f64> {
     let elapsed = started.elapsed();
     tokio::time::sleep(Duration::from_millis(1100)).await;
     let rate = n as f64 / elapsed.as_secs_f64();
-    println!("\n== the raw stack ==");
+    println!("\n== the naive hop ==");
     println!("  hops/s {rate:>10.1}   ({:.2} s)", elapsed.as_secs_f64());
     summary(
         "one hop: tx → confirmed publish → tx → ack",
@@ -656,8 +932,11 @@ async fn raw_run(a: &Args) -> anyhow::Result<f64> {
         .queue_delete(queue.as_str().into(), QueueDeleteOptions::default())
         .await?;
     let _ = conn.close(200, "done".into()).await;
-    db.execute_unprepared("DROP TABLE IF EXISTS raw_row, raw_outbox, raw_inbox")
+    let _ = db.close().await;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
         .await?;
+    let _ = admin.close().await;
     Ok(rate)
 }
 
@@ -680,17 +959,42 @@ async fn main() -> anyhow::Result<()> {
             .map(|kb| format!("{:.1} GiB RAM", kb / 1024.0 / 1024.0))
             .unwrap_or_default()
     );
-    let swaps_per_s = system_run(&args).await?;
+    println!("load average (1, 5, 15 min): {}", load_average());
+    let sys = if args.in_process {
+        System::in_process(&args).await?
+    } else {
+        System::running(&args).await?
+    };
+    let result = runs(&args, &sys).await;
+    sys.finish().await?;
+    result
+}
+
+/// The first run (closed loop, or open loop with `--rate`), the open-loop runs of `--rates`, the
+/// naive hop and the ratio.
+async fn runs(args: &Args, sys: &System) -> anyhow::Result<()> {
+    let first = system_run(sys, args.swaps, args.concurrency, args.rate).await?;
+    for &rate in &args.rates {
+        let swaps = ((rate * args.open_seconds).round() as usize).max(1);
+        system_run(sys, swaps, args.open_in_flight, Some(rate)).await?;
+    }
     if !args.skip_raw {
-        let raw = raw_run(&args).await?;
-        // A swap is 4 hops through the broker (swap approved, claim submitted, job scheduled,
-        // claim decided), each an outbox row, a confirmed publish and an inbox transaction.
-        println!("\n== ratio ==");
+        let naive = raw_run(args).await?;
+        println!("\n== ratio (first run) ==");
         println!(
-            "  swaps/s ÷ raw hops/s = {:.2}   (message hops/s through our machinery ÷ raw = {:.2})",
-            swaps_per_s / raw,
-            swaps_per_s * 4.0 / raw
+            "  message hops/s through the flow ÷ naive hops/s = {:.2}   ({:.1} ÷ {naive:.1}; swaps/s ÷ naive hops/s = {:.2})",
+            first.hops_per_s / naive,
+            first.hops_per_s,
+            first.swaps_per_s / naive
         );
     }
+    println!("\nload average after the runs: {}", load_average());
     Ok(())
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "n/a".to_owned())
 }

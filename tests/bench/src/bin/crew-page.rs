@@ -24,8 +24,10 @@ const VISITS_PER_DAY: u64 = 10;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse("usage: crew-page")?;
-    let jobs = args.scaled(JOBS);
     let crews = CARRIERS * CREWS_PER_CARRIER;
+    // At least five days, so the smallest run (`--tiny`) still seeds past days (completed and
+    // failed jobs, which the check constraints are strictest about), today and days ahead.
+    let jobs = args.scaled(JOBS).max(crews * VISITS_PER_DAY * 5);
     let days = jobs.div_ceil(crews * VISITS_PER_DAY);
     // Today is four fifths into the days (day 200 of 250).
     let past_days = days * 4 / 5;

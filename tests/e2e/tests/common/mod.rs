@@ -494,28 +494,24 @@ impl System {
     pub async fn link_as_before(&self, retailer_id: Uuid, manufacturer_id: Uuid) {
         // Each side holds links of its own tenants only (a manufacturer unknown to the
         // manufacturer service has no row there).
-        for (svc, side, own) in [
-            (Svc::Retailer, "retailer", "retailers WHERE id = $1"),
+        for (svc, side) in [
+            (
+                Svc::Retailer,
+                kummerer_contracts::topology::Service::Retailer,
+            ),
             (
                 Svc::Manufacturer,
-                "manufacturer",
-                "manufacturers WHERE id = $2",
+                kummerer_contracts::topology::Service::Manufacturer,
             ),
         ] {
-            self.db(svc)
-                .await
-                .execute_raw(Statement::from_sql_and_values(
-                    DbBackend::Postgres,
-                    format!(
-                        "INSERT INTO partner_links (retailer_id, manufacturer_id, state, \
-                         acted_by_side, acted_by, acted_at, implied) SELECT $1, $2, 'linked', \
-                         '{side}', 'migration: implied', now(), true \
-                         WHERE EXISTS (SELECT 1 FROM {own}) ON CONFLICT DO NOTHING"
-                    ),
-                    [retailer_id.into(), manufacturer_id.into()],
-                ))
-                .await
-                .unwrap();
+            kummerer_messaging::profiles::link_as_before(
+                &self.db(svc).await,
+                side,
+                retailer_id,
+                manufacturer_id,
+            )
+            .await
+            .unwrap();
         }
     }
 
