@@ -30,6 +30,7 @@ mod m20261204_000060_notifications;
 mod m20261204_000070_counter_search;
 mod m20261205_000100_delivery_slots;
 mod m20261205_000180_desk_locale;
+mod m20261206_000120_counter_and_clocks;
 
 pub struct Migrator;
 
@@ -61,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000070_counter_search::Migration),
             Box::new(m20261205_000100_delivery_slots::Migration),
             Box::new(m20261205_000180_desk_locale::Migration),
+            Box::new(m20261206_000120_counter_and_clocks::Migration),
         ]
     }
 }

@@ -193,6 +193,19 @@ pub async fn approve_in<C: ConnectionTrait>(
         },
     };
 
+    // Whose account the swap is on, by the agreement in force now: recorded on the swap.
+    let replaced = (replacement.id != product.id).then_some(&replacement);
+    let (counter, _) = crate::app::entitlement::counter_for(
+        txn,
+        &sale,
+        &product,
+        &case.defect_category.as_string(),
+        replaced,
+        now,
+    )
+    .await?;
+    let counter_json = serde_json::to_value(&counter)
+        .map_err(|e| DbErr::Custom(format!("the counter's answer does not serialise: {e}")))?;
     let swap = swaps::Model {
         id: Uuid::now_v7(),
         case_id: cid,
@@ -213,6 +226,10 @@ pub async fn approve_in<C: ConnectionTrait>(
         status_changed_at: now,
         stock_location_id: pickup.as_ref().map(|l| l.id),
         overbooked_by: overbooked_by.clone(),
+        counter_kind: Some(counter.as_str().to_owned()),
+        counter_version: counter.version(),
+        counter_rule: counter.rule().map(str::to_owned),
+        counter: Some(counter_json),
     };
     if !db::insert_swap(txn, swap.clone()).await? {
         // The lock makes this unreachable; the unique key is the second line of defence.

@@ -100,3 +100,42 @@ pub async fn entitlement_of<C: ConnectionTrait>(
         manufacturer_warranty,
     })
 }
+
+/// The counter's answer for a swap of `sale` (of `product`) at `now` with a defect of
+/// `defect_category` ("" while not known), to `replacement` (`None`: the same model), by the
+/// agreement version in force with the product's manufacturer; with the manufacturer's name
+/// (for "No agreement with …"). The sale and case pages show it before the clerk decides; the
+/// approval records it on the swap, in its own transaction.
+pub async fn counter_for<C: ConnectionTrait>(
+    db: &C,
+    sale: &sales::Model,
+    product: &products::Model,
+    defect_category: &str,
+    replacement: Option<&products::Model>,
+    now: DateTime<Utc>,
+) -> Result<(Counter, String), DbErr> {
+    let price_paid = db::money(sale.price_paid, &sale.currency)?;
+    let list_price = db::money(product.price, &product.currency).ok();
+    let upgrade_price = replacement
+        .filter(|r| r.id != product.id)
+        .map(|r| db::money(r.price, &r.currency))
+        .transpose()?;
+    let agreement =
+        settlement::agreement_in_force(db, sale.retailer_id, product.manufacturer_id, now).await?;
+    let name = match &agreement {
+        Some(a) => a.manufacturer_name.clone(),
+        None => db::partners::manufacturer_name(db, product.manufacturer_id)
+            .await?
+            .unwrap_or_default(),
+    };
+    let answer = counter(
+        agreement.as_ref().map(|a| (a.version, &a.terms)),
+        &price_paid,
+        list_price.as_ref(),
+        sale.sold_at,
+        now,
+        defect_category,
+        upgrade_price.as_ref(),
+    );
+    Ok((answer, name))
+}

@@ -40,3 +40,28 @@ pub async fn find_retailer<C: ConnectionTrait>(
 ) -> Result<Option<retailers::Model>, DbErr> {
     retailers::Entity::find_by_id(id).one(db).await
 }
+
+/// The law the retailer's clocks follow (`retailers.jurisdiction`, `DE` by default); a value this
+/// version does not know is read as the default, with a warning.
+pub async fn jurisdiction<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+) -> Result<crate::domain::legal_clocks::Jurisdiction, DbErr> {
+    use crate::domain::legal_clocks::Jurisdiction;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "SELECT jurisdiction FROM retailers WHERE id = $1",
+            vec![retailer_id.into()],
+        ))
+        .await?;
+    let raw: Option<String> = row.map(|r| r.try_get("", "jurisdiction")).transpose()?;
+    Ok(match raw.as_deref().map(Jurisdiction::parse) {
+        Some(Some(j)) => j,
+        Some(None) => {
+            tracing::warn!(retailer.id = %retailer_id, jurisdiction = ?raw, "unknown jurisdiction, using DE");
+            Jurisdiction::default()
+        }
+        None => Jurisdiction::default(),
+    })
+}

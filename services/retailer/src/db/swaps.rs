@@ -28,6 +28,13 @@ pub struct Model {
     pub stock_location_id: Option<Uuid>,
     /// The manager who booked the window although no crew had room left in it (issue 13).
     pub overbooked_by: Option<String>,
+    /// The counter's answer at approval (issue 12): `manufacturer`, `store`, `ask` or
+    /// `no_agreement`, the agreement version and rule it was answered by, and the whole answer
+    /// (`domain::Counter` as JSON). `None` on swaps approved before it was recorded.
+    pub counter_kind: Option<String>,
+    pub counter_version: Option<i32>,
+    pub counter_rule: Option<String>,
+    pub counter: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -7,7 +7,7 @@ use kummerer_contracts::{
     AgreementTermsV1, CostLine, CostLineKind, Money, Recovery, SwapFacts, SwapVerdict,
 };
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The manufacturer's side of a unit's entitlement at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +60,7 @@ pub fn recovery_text(recovery: &Recovery) -> String {
 
 /// Whose account a swap today is on, by the accepted agreement version's swap rules: what the
 /// sale and case pages say before the clerk decides, and what the swap records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Counter {
     /// On the manufacturer's account under `rule` of version `version`: `percent` % of the unit
@@ -94,6 +94,24 @@ impl Counter {
             Counter::Store { .. } => "store",
             Counter::Ask { .. } => "ask",
             Counter::NoAgreement => "no_agreement",
+        }
+    }
+
+    /// The agreement version it was answered by (`None`: no agreement).
+    pub fn version(&self) -> Option<i32> {
+        match self {
+            Counter::Manufacturer { version, .. }
+            | Counter::Store { version, .. }
+            | Counter::Ask { version, .. } => Some(*version),
+            Counter::NoAgreement => None,
+        }
+    }
+
+    /// The swap rule that answered (`None`: asked, or no agreement).
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            Counter::Manufacturer { rule, .. } | Counter::Store { rule, .. } => Some(rule),
+            Counter::Ask { .. } | Counter::NoAgreement => None,
         }
     }
 }

@@ -141,6 +141,11 @@ pub struct SwapView {
     /// `window` and `delivery_address` are the visit as it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub correction_pending: Option<PendingCorrection>,
+    /// The counter's answer recorded at approval (issue 12): whose account the swap is on —
+    /// `{"kind": "manufacturer", "version", "rule", "percent", "extras", "total", "lines"}`,
+    /// `{"kind": "store", "version", "rule", "reason"}`, `{"kind": "ask", "version", "why"}` or
+    /// `{"kind": "no_agreement"}`; `null` for a swap approved before swaps recorded it.
+    pub counter: Option<crate::domain::Counter>,
 }
 
 /// A correction waiting for logistics (`swap.correction_pending`).
@@ -191,6 +196,13 @@ impl SwapView {
             approved_at: s.approved_at,
             stock_location: None,
             correction_pending: None,
+            counter: s.counter.and_then(|json| {
+                serde_json::from_value(json)
+                    .inspect_err(|e| {
+                        tracing::warn!(swap.id = %s.id, error = %e, "the recorded counter does not read");
+                    })
+                    .ok()
+            }),
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::http::pages::auth::Signed;
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::cancel::{CancelBox, cancel_box};
 use crate::http::pages::correct::{CorrectBox, correct_box};
+use crate::http::pages::counter::{CounterBox, LawBox, counter_box, law_box};
 use crate::http::pages::refusals::{RefuseForm, reason_options};
 use crate::http::pages::{Errors, Me, limit_text, money_text, not_found, render};
 use crate::http::view::case_view;
@@ -204,6 +205,14 @@ pub struct CasePage {
     pub slots: Vec<SlotOption>,
     /// The store's time zone, as the slot labels are shown in.
     pub slot_zone: String,
+    /// Whose account the swap is on (issue 12): before the clerk decides, the counter's answer
+    /// today for the case's defect (and the form's replacement); once approved, the answer the
+    /// swap recorded (`None`: a swap approved before swaps recorded it).
+    pub counter: Option<CounterBox>,
+    /// The counter's answer is the one recorded on the swap.
+    pub counter_recorded: bool,
+    /// The consumer's legal guarantee and the burden of proof, on the reader's local days.
+    pub law: LawBox,
 }
 
 /// A delivery window with room, for the swap form.
@@ -503,7 +512,37 @@ pub(crate) async fn case_page(
     } else {
         Vec::new()
     };
+    let now = Utc::now();
+    let sale = db::sale_of(db, retailer_id, view.sale.id).await?;
+    let product = db::product_of(db, retailer_id, sale.product_id).await?;
+    let replacement = match form.replacement_sku.trim() {
+        "" => None,
+        sku => db::product_by_sku(db, retailer_id, sku).await?,
+    };
+    let (answer, manufacturer) = crate::app::entitlement::counter_for(
+        db,
+        &sale,
+        &product,
+        &view.defect_category,
+        replacement.as_ref(),
+        now,
+    )
+    .await?;
+    let (counter, counter_recorded) = match &view.swap {
+        None => (Some(counter_box(tr, &answer, &manufacturer)), false),
+        Some(swap) => (
+            swap.counter
+                .as_ref()
+                .map(|c| counter_box(tr, c, &manufacturer)),
+            true,
+        ),
+    };
+    let jurisdiction = db::retailers::jurisdiction(db, retailer_id).await?;
+    let law = law_box(tr, jurisdiction, sale.sold_at, now);
     Ok(CasePage {
+        counter,
+        counter_recorded,
+        law,
         slots,
         slot_zone: tz.name().to_owned(),
         notifications,

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cancel;
 pub mod case;
 pub mod correct;
+pub mod counter;
 pub mod dashboard;
 pub mod disputes;
 pub mod home;

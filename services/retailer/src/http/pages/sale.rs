@@ -15,6 +15,7 @@ use crate::domain::{DESCRIPTION_MAX, DefectCategory, Entitlement};
 use crate::http::input::checked;
 use crate::http::pages::PathId;
 use crate::http::pages::auth::Signed;
+use crate::http::pages::counter::{CounterBox, LawBox, counter_box, law_box};
 use crate::http::pages::auth::SignedIn;
 use crate::http::pages::roles::Posted;
 use crate::http::pages::{Errors, Me, not_found, render, see_other};
@@ -62,6 +63,10 @@ pub struct SalePage {
     pub guarantee_text: String,
     /// The manufacturer's warranty by the agreement in force today; `None`: no agreement.
     pub warranty: Option<WarrantyBox>,
+    /// Whose account a swap today is on (issue 12), before the defect is known.
+    pub counter: CounterBox,
+    /// The consumer's legal guarantee and the burden of proof, on the reader's local days.
+    pub law: LawBox,
     /// The case in progress on this unit: `(id, status)`.
     pub active_case: Option<(Uuid, String)>,
     /// The unit's earlier cases (closed or refused), newest first: a second case asks for a tick.
@@ -135,6 +140,11 @@ async fn sale_page(
         .manufacturer_warranty
         .as_ref()
         .map(|w| warranty_box(tr, w));
+    let (answer, manufacturer) =
+        crate::app::entitlement::counter_for(db, &sale, &product, "", None, now).await?;
+    let counter = counter_box(tr, &answer, &manufacturer);
+    let jurisdiction = db::retailers::jurisdiction(db, retailer_id).await?;
+    let law = law_box(tr, jurisdiction, sale.sold_at, now);
     let active_case = desk::active_case_of_sale(db, retailer_id, sale.id)
         .await?
         .map(|c| (c.id, c.status.as_string()));
@@ -178,6 +188,8 @@ async fn sale_page(
             tr.ta("sale-ended-on", "day", tr.date(entitlement.guarantee_ends))
         },
         warranty,
+        counter,
+        law,
         active_case,
         earlier_cases,
         confirm_duplicate: form.confirmed(),
