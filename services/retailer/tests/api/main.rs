@@ -10,6 +10,7 @@ mod bad_input;
 mod carriers;
 mod case_events;
 mod corrections;
+mod counter;
 mod desk;
 mod disputes;
 mod doors;
