@@ -9,20 +9,52 @@ use rust_decimal::Decimal;
 
 use crate::domain::ledger::DEFAULT_TOLERANCE;
 
-/// The ledger's tolerance for differences.
+/// The ledger's tolerance for differences, the recourse warning and the DATEV accounts.
 #[derive(Debug, Clone, Copy)]
 pub struct LedgerConfig {
     pub tolerance: Decimal,
+    /// `KUMMERER_RECOURSE_WARN_DAYS` (default 30): the ledger and the dashboard warn of a claim
+    /// whose recourse deadline is this many days away or nearer.
+    pub recourse_warn_days: i64,
+    /// The accounts of the DATEV booking export (`/desk/ledger/datev.csv`).
+    pub datev: DatevAccounts,
+}
+
+/// The accounts the DATEV-style export books on. The defaults follow SKR03 and are only a
+/// start: the retailer's accountant sets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatevAccounts {
+    /// `KUMMERER_DATEV_RECEIVABLE_ACCOUNT` (default 1400, SKR03 "Forderungen aus Lieferungen
+    /// und Leistungen"): the claim against the manufacturer.
+    pub receivable: u32,
+    /// `KUMMERER_DATEV_RECOVERY_ACCOUNT` (default 2742, SKR03 "Versicherungsentschädigungen und
+    /// Schadenersatzleistungen"): the recovery the decided claim books against.
+    pub recovery: u32,
+    /// `KUMMERER_DATEV_CLEARING_ACCOUNT` (default 1360, SKR03 "Geldtransit"): where a credit
+    /// note's amount is booked when it settles the claim.
+    pub clearing: u32,
+}
+
+impl Default for DatevAccounts {
+    fn default() -> Self {
+        DatevAccounts {
+            receivable: 1400,
+            recovery: 2742,
+            clearing: 1360,
+        }
+    }
 }
 
 impl LedgerConfig {
-    /// `KUMMERER_LEDGER_TOLERANCE` (a non-negative decimal); unset → 0.01. A bad value is an
-    /// error naming the variable: the service does not start.
+    /// The recourse warning when `KUMMERER_RECOURSE_WARN_DAYS` is unset.
+    pub const DEFAULT_RECOURSE_WARN_DAYS: i64 = 30;
+
+    /// `KUMMERER_LEDGER_TOLERANCE` (a non-negative decimal); unset → 0.01;
+    /// `KUMMERER_RECOURSE_WARN_DAYS` (0–3650, default 30); the `KUMMERER_DATEV_*_ACCOUNT`s
+    /// (1–999999999). A bad value is an error naming the variable: the service does not start.
     pub fn from_env() -> anyhow::Result<LedgerConfig> {
-        match std::env::var("KUMMERER_LEDGER_TOLERANCE") {
-            Err(_) => Ok(LedgerConfig {
-                tolerance: DEFAULT_TOLERANCE,
-            }),
+        let tolerance = match std::env::var("KUMMERER_LEDGER_TOLERANCE") {
+            Err(_) => DEFAULT_TOLERANCE,
             Ok(raw) => {
                 let tolerance: Decimal = raw.trim().parse().map_err(|e| {
                     anyhow::anyhow!("KUMMERER_LEDGER_TOLERANCE={raw:?} is not a decimal: {e}")
@@ -31,9 +63,32 @@ impl LedgerConfig {
                     !tolerance.is_sign_negative(),
                     "KUMMERER_LEDGER_TOLERANCE={raw:?} must not be negative"
                 );
-                Ok(LedgerConfig { tolerance })
+                tolerance
             }
-        }
+        };
+        let number = |name: &str, default: u32, max: u32| -> anyhow::Result<u32> {
+            match std::env::var(name) {
+                Err(_) => Ok(default),
+                Ok(raw) => match raw.trim().parse::<u32>() {
+                    Ok(n) if (1..=max).contains(&n) || (max == 3650 && n == 0) => Ok(n),
+                    _ => anyhow::bail!("{name}={raw:?} must be a whole number from 1 to {max}"),
+                },
+            }
+        };
+        let d = DatevAccounts::default();
+        Ok(LedgerConfig {
+            tolerance,
+            recourse_warn_days: i64::from(number(
+                "KUMMERER_RECOURSE_WARN_DAYS",
+                30,
+                3650,
+            )?),
+            datev: DatevAccounts {
+                receivable: number("KUMMERER_DATEV_RECEIVABLE_ACCOUNT", d.receivable, 999_999_999)?,
+                recovery: number("KUMMERER_DATEV_RECOVERY_ACCOUNT", d.recovery, 999_999_999)?,
+                clearing: number("KUMMERER_DATEV_CLEARING_ACCOUNT", d.clearing, 999_999_999)?,
+            },
+        })
     }
 }
 

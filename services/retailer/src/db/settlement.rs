@@ -233,6 +233,15 @@ pub struct LedgerRow {
     pub last_credited_at: Option<DateTime<Utc>>,
     /// The deadlines the case's timeline knows (see [`crate::domain::ledger_deadlines`]).
     pub deadlines: crate::domain::ledger_deadlines::KnownDeadlines,
+    /// What the accountant needs on each row (issue 12): the sold unit, its manufacturer (its
+    /// name from the partner directory, where announced), the sale and the first delivery of the
+    /// replacement (the customer satisfied).
+    pub product_name: String,
+    pub product_sku: String,
+    pub serial: String,
+    pub manufacturer_name: Option<String>,
+    pub sold_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 fn ledger_row(r: &QueryResult) -> Result<LedgerRow, DbErr> {
@@ -258,6 +267,12 @@ fn ledger_row(r: &QueryResult) -> Result<LedgerRow, DbErr> {
             answer_by: r.try_get("", "answer_by")?,
             return_by: r.try_get("", "return_by")?,
         },
+        product_name: r.try_get("", "product_name")?,
+        product_sku: r.try_get("", "product_sku")?,
+        serial: r.try_get("", "serial")?,
+        manufacturer_name: r.try_get("", "manufacturer_name")?,
+        sold_at: r.try_get("", "sold_at")?,
+        delivered_at: r.try_get("", "delivered_at")?,
     })
 }
 
@@ -293,8 +308,18 @@ pub async fn ledger<C: ConnectionTrait>(
                  WHERE e.retailer_id = t.retailer_id AND e.case_id = t.case_id \
                    AND e.kind IN ('return_arrived', 'return_withdrawn') \
                    AND e.occurred_at >= t.occurred_at) \
-           ORDER BY t.occurred_at DESC LIMIT 1) AS return_by \
-         FROM claims c LEFT JOIN LATERAL ( \
+           ORDER BY t.occurred_at DESC LIMIT 1) AS return_by, \
+         p.name AS product_name, p.sku AS product_sku, s.serial, s.sold_at, \
+         (SELECT d.name FROM partner_directory d WHERE d.manufacturer_id = c.manufacturer_id) \
+           AS manufacturer_name, \
+         (SELECT min(t.occurred_at) FROM timeline t \
+           WHERE t.retailer_id = c.retailer_id AND t.case_id = c.case_id \
+             AND t.kind = 'delivered') AS delivered_at \
+         FROM claims c \
+         JOIN cases k ON k.id = c.case_id AND k.retailer_id = c.retailer_id \
+         JOIN sales s ON s.id = k.sale_id AND s.retailer_id = c.retailer_id \
+         JOIN products p ON p.id = s.product_id AND p.retailer_id = c.retailer_id \
+         LEFT JOIN LATERAL ( \
              SELECT sum(l.amount) AS credited, \
                     array_agg(DISTINCT n.number ORDER BY n.number) AS credit_notes, \
                     max(n.issued_at) AS last_credited_at \

@@ -170,3 +170,53 @@ mod tests {
         }
     }
 }
+
+/// The ageing buckets of outstanding money, in days since the decision (or since the claim was
+/// filed while undecided): 0–30, 31–60, 61–90, over 90.
+pub const AGE_BUCKETS: [&str; 4] = ["0-30", "31-60", "61-90", "over-90"];
+
+/// The index into [`AGE_BUCKETS`] of an item `days` old.
+pub fn age_bucket(days: i64) -> usize {
+    match days {
+        ..=30 => 0,
+        31..=60 => 1,
+        61..=90 => 2,
+        _ => 3,
+    }
+}
+
+/// What an item still expects in all (issue 12): nothing for `nothing_due` and `written_off`;
+/// otherwise the decided amount, or the amount claimed while undecided. Outstanding is this
+/// minus what was credited (negative when more was credited).
+pub fn expected_in_all(status: LedgerStatus, expected: Option<Decimal>, claimed: Decimal) -> Decimal {
+    match status {
+        LedgerStatus::NothingDue | LedgerStatus::WrittenOff => Decimal::ZERO,
+        _ => expected.unwrap_or(claimed),
+    }
+}
+
+#[cfg(test)]
+mod bucket_tests {
+    use super::*;
+
+    #[test]
+    fn ageing_buckets_at_their_boundary_days() {
+        for (days, bucket) in [(0, 0), (30, 0), (31, 1), (60, 1), (61, 2), (90, 2), (91, 3)] {
+            assert_eq!(age_bucket(days), bucket, "{days}");
+        }
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(expected_in_all(LedgerStatus::Open, None, d("499")), d("499"));
+        assert_eq!(
+            expected_in_all(LedgerStatus::Open, Some(d("300")), d("499")),
+            d("300")
+        );
+        assert_eq!(
+            expected_in_all(LedgerStatus::NothingDue, Some(d("0")), d("499")),
+            Decimal::ZERO
+        );
+        assert_eq!(
+            expected_in_all(LedgerStatus::WrittenOff, None, d("499")),
+            Decimal::ZERO
+        );
+    }
+}

@@ -36,6 +36,9 @@ pub(crate) fn parse_status(raw: &str) -> Result<Option<LedgerStatus>, ()> {
 pub struct LedgerView {
     pub tolerance: Decimal,
     pub items: Vec<LedgerItem>,
+    /// Per manufacturer and currency: expected, credited, outstanding, ageing, recourse
+    /// warnings — over the items of this answer.
+    pub totals: Vec<crate::app::ledger::LedgerTotal>,
     /// More claims matched than the answer holds (the oldest are shown).
     pub truncated: bool,
 }
@@ -59,10 +62,11 @@ pub async fn get(
         db.get_ref(),
         RetailerId(retailer_id),
         status,
-        config.tolerance,
+        config.get_ref(),
     )
     .await?;
     Ok(HttpResponse::Ok().json(LedgerView {
+        totals: crate::app::ledger::totals(&items, chrono::Utc::now()),
         tolerance: config.tolerance,
         items,
         truncated,

@@ -63,6 +63,19 @@ pub struct DashboardPage {
     pub as_of: String,
     /// Approval requests past their due time, escalated to every manager and admin.
     pub overdue_requests: Vec<OverdueRequestRow>,
+    /// Claims with money outstanding whose recourse deadline nears or passed (issue 12).
+    pub recourse: Vec<RecourseRow>,
+    pub recourse_warn_days: i64,
+}
+
+/// A claim whose recourse deadline nears or passed, as the dashboard lists it.
+pub struct RecourseRow {
+    pub case_id: uuid::Uuid,
+    /// `nearing` or `passed`.
+    pub state: &'static str,
+    pub unit: String,
+    pub manufacturer: String,
+    pub until: String,
 }
 
 /// An escalated approval request, as the dashboard lists it.
@@ -78,6 +91,7 @@ pub struct OverdueRequestRow {
 pub async fn page(
     SignedManager(me): SignedManager,
     db: web::Data<DatabaseConnection>,
+    config: web::Data<crate::settings::LedgerConfig>,
     query: web::Query<Days>,
 ) -> Result<HttpResponse, Problem> {
     let days = query.days.unwrap_or(DEFAULT_DAYS).clamp(1, MAX_DAYS);
@@ -105,9 +119,34 @@ pub async fn page(
             expires_at: me.tr.datetime(r.expires_at),
         })
         .collect();
+    // The recourse clocks run over the ledger (its own read, after the snapshot above).
+    let (ledger, _) = crate::app::ledger::items(
+        db.get_ref(),
+        kummerer_contracts::RetailerId(retailer_id),
+        None,
+        config.get_ref(),
+    )
+    .await?;
+    let mut recourse: Vec<_> = ledger
+        .into_iter()
+        .filter(|i| matches!(i.recourse, Some("nearing" | "passed")))
+        .collect();
+    recourse.sort_by_key(|i| i.recourse_ends_on);
+    let recourse = recourse
+        .into_iter()
+        .map(|i| RecourseRow {
+            case_id: i.case_id,
+            state: i.recourse.unwrap_or_default(),
+            unit: format!("{} ({}), {}", i.product_name, i.product_sku, i.serial),
+            manufacturer: i.manufacturer_name.unwrap_or_default(),
+            until: me.tr.naive_date(i.recourse_ends_on),
+        })
+        .collect();
     let secs = |s: f64| duration_text(&me.tr, s.round() as i64);
     let refusals_total: i64 = counts.iter().map(|(_, n)| n).sum();
     let page = DashboardPage {
+        recourse,
+        recourse_warn_days: config.recourse_warn_days,
         overdue_requests,
         me: Me::from(&me),
         tr: me.tr,

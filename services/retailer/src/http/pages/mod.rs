@@ -168,6 +168,20 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
             Access::SignedIn,
             crate::http::pages::ledger::page,
         )
+        .door(
+            &d,
+            Method::GET,
+            "/ledger.csv",
+            Access::SignedIn,
+            crate::http::pages::ledger::csv,
+        )
+        .door(
+            &d,
+            Method::GET,
+            "/ledger/datev.csv",
+            Access::SignedIn,
+            crate::http::pages::ledger::datev,
+        )
         .door(&d, Method::GET, "/desk.js", Access::Open, script)
         .door(
             &d,
