@@ -78,13 +78,13 @@ impl LedgerConfig {
         let d = DatevAccounts::default();
         Ok(LedgerConfig {
             tolerance,
-            recourse_warn_days: i64::from(number(
-                "KUMMERER_RECOURSE_WARN_DAYS",
-                30,
-                3650,
-            )?),
+            recourse_warn_days: i64::from(number("KUMMERER_RECOURSE_WARN_DAYS", 30, 3650)?),
             datev: DatevAccounts {
-                receivable: number("KUMMERER_DATEV_RECEIVABLE_ACCOUNT", d.receivable, 999_999_999)?,
+                receivable: number(
+                    "KUMMERER_DATEV_RECEIVABLE_ACCOUNT",
+                    d.receivable,
+                    999_999_999,
+                )?,
                 recovery: number("KUMMERER_DATEV_RECOVERY_ACCOUNT", d.recovery, 999_999_999)?,
                 clearing: number("KUMMERER_DATEV_CLEARING_ACCOUNT", d.clearing, 999_999_999)?,
             },

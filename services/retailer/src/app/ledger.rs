@@ -14,12 +14,10 @@ use uuid::Uuid;
 use crate::db::settlement::{self, LedgerRow};
 use crate::domain::ClaimStatus;
 use crate::domain::LIST_LIMIT;
-use crate::domain::ledger::{
-    ClaimFacts, LedgerStatus, age_bucket, expected_in_all, match_claim,
-};
+use crate::domain::ledger::{ClaimFacts, LedgerStatus, age_bucket, expected_in_all, match_claim};
+use crate::domain::ledger_deadlines::{Deadline, running};
 use crate::domain::legal_clocks::{Jurisdiction, local_day, recourse_clock, recourse_deadline};
 use crate::settings::LedgerConfig;
-use crate::domain::ledger_deadlines::{Deadline, running};
 
 /// Most claims one ledger answer holds.
 pub const LEDGER_LIMIT: usize = 1000;
@@ -140,7 +138,11 @@ fn item(row: LedgerRow, tolerance: Decimal, clocks: &Clocks, now: DateTime<Utc>)
         row.delivered_at,
         clocks.tz,
     );
-    let clock = recourse_clock(recourse_ends_on, local_day(now, clocks.tz), clocks.warn_days);
+    let clock = recourse_clock(
+        recourse_ends_on,
+        local_day(now, clocks.tz),
+        clocks.warn_days,
+    );
     let recourse_days_left = (recourse_ends_on - local_day(now, clocks.tz)).num_days();
     LedgerItem {
         product_name: row.product_name,

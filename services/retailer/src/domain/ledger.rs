@@ -188,7 +188,11 @@ pub fn age_bucket(days: i64) -> usize {
 /// What an item still expects in all (issue 12): nothing for `nothing_due` and `written_off`;
 /// otherwise the decided amount, or the amount claimed while undecided. Outstanding is this
 /// minus what was credited (negative when more was credited).
-pub fn expected_in_all(status: LedgerStatus, expected: Option<Decimal>, claimed: Decimal) -> Decimal {
+pub fn expected_in_all(
+    status: LedgerStatus,
+    expected: Option<Decimal>,
+    claimed: Decimal,
+) -> Decimal {
     match status {
         LedgerStatus::NothingDue | LedgerStatus::WrittenOff => Decimal::ZERO,
         _ => expected.unwrap_or(claimed),
@@ -205,7 +209,10 @@ mod bucket_tests {
             assert_eq!(age_bucket(days), bucket, "{days}");
         }
         let d = |s: &str| s.parse::<Decimal>().unwrap();
-        assert_eq!(expected_in_all(LedgerStatus::Open, None, d("499")), d("499"));
+        assert_eq!(
+            expected_in_all(LedgerStatus::Open, None, d("499")),
+            d("499")
+        );
         assert_eq!(
             expected_in_all(LedgerStatus::Open, Some(d("300")), d("499")),
             d("300")

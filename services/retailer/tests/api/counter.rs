@@ -66,7 +66,10 @@ async fn the_counter_says_whose_account_and_the_swap_records_it() {
     let case_page = format!("/desk/cases/{}", shop.case_id);
     let (_, html) = page(&svc, &client, &case_page).await;
     assert!(html.contains(r#"data-kind="manufacturer""#), "{html}");
-    assert!(html.contains(r#"id="legal-guarantee" class="ok">until"#), "{html}");
+    assert!(
+        html.contains(r#"id="legal-guarantee" class="ok">until"#),
+        "{html}"
+    );
     assert!(!html.contains("counter-recorded-note"), "{html}");
 
     // Approved through the JSON API: the swap records the answer of that moment.
@@ -109,7 +112,11 @@ async fn the_counter_says_whose_account_and_the_swap_records_it() {
     )
     .await;
     let (_, case) = get_json(&svc, &other.path(&format!("/cases/{}", other.case_id))).await;
-    assert_eq!(case["swap"]["counter"], json!({"kind": "no_agreement"}), "{case}");
+    assert_eq!(
+        case["swap"]["counter"],
+        json!({"kind": "no_agreement"}),
+        "{case}"
+    );
     bootstrap_admin(&svc, other.retailer_id).await;
     let their_clerk = "clerk@huber.example";
     add_staff(&svc, other.retailer_id, their_clerk, "clerk").await;

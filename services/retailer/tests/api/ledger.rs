@@ -300,7 +300,7 @@ async fn the_ledger_matches_each_swap_to_its_decision_and_credit() {
         );
     }
     assert!(!html.contains(&other.case_id.to_string()), "{html}");
-    assert!(html.contains("-99.20 EUR"), "{html}");
+    assert!(html.contains("−€99.20"), "{html}");
     let (_, html) = page(&svc, &client, "/desk/ledger?status=difference").await;
     assert!(html.contains(&format!(r#"data-case="{}""#, b.0)), "{html}");
     assert!(!html.contains(&format!(r#"data-case="{}""#, a.0)), "{html}");
@@ -315,5 +315,285 @@ async fn the_ledger_matches_each_swap_to_its_decision_and_credit() {
         "{html}"
     );
     assert!(!html.contains(&shop.case_id.to_string()), "{html}");
+    svc.stop().await;
+}
+
+/// `(manufacturer id, currency) → (expected, credited, outstanding)` as the page's totals say.
+fn page_totals(html: &str) -> std::collections::BTreeMap<(String, String), [Decimal; 3]> {
+    let mut out = std::collections::BTreeMap::new();
+    for row in html.split(r#"<tr class="total" "#).skip(1) {
+        let attr = |name: &str| {
+            let start = row.find(&format!(r#"{name}=""#)).unwrap() + name.len() + 2;
+            row[start..start + row[start..].find('"').unwrap()].to_owned()
+        };
+        let amount = |class: &str| -> Decimal {
+            let pattern = format!(r#"class="n {class}" data-amount=""#);
+            let at = row.find(&pattern).unwrap();
+            let rest = &row[at + pattern.len()..];
+            rest[..rest.find('"').unwrap()].parse().unwrap()
+        };
+        out.insert(
+            (attr("data-manufacturer"), attr("data-currency")),
+            [
+                amount("expected"),
+                amount("credited"),
+                amount("outstanding"),
+            ],
+        );
+    }
+    out
+}
+
+/// The sums of a ledger CSV's rows per (manufacturer name, currency), with the decimal `comma`.
+fn csv_sums(
+    body: &[u8],
+    delimiter: u8,
+    comma: bool,
+) -> (
+    Vec<String>,
+    std::collections::BTreeMap<(String, String), [Decimal; 3]>,
+) {
+    assert!(body.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with a BOM");
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(&body[3..]);
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    let mut sums = std::collections::BTreeMap::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let n = |i: usize| -> Decimal {
+            let raw = rec[i].to_owned();
+            let raw = if comma {
+                assert!(!raw.contains('.'), "a decimal comma: {raw}");
+                raw.replace(',', ".")
+            } else {
+                raw
+            };
+            raw.parse().unwrap()
+        };
+        let e: &mut [Decimal; 3] = sums
+            .entry((rec[2].to_owned(), rec[12].to_owned()))
+            .or_insert([Decimal::ZERO; 3]);
+        e[0] += n(14);
+        e[1] += n(15);
+        e[2] += n(16);
+    }
+    (header, sums)
+}
+
+/// `sold` as noon in Berlin on the local day `days` after today, two years back: its recourse
+/// deadline (no replacement delivered) is `days` from today.
+fn sold_for_recourse_in(days: i64) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    let berlin = chrono_tz::Europe::Berlin;
+    let today = Utc::now().with_timezone(&berlin).date_naive();
+    let day = (today + Span::days(days))
+        .checked_sub_months(chrono::Months::new(24))
+        .unwrap();
+    berlin
+        .from_local_datetime(&day.and_hms_opt(12, 0, 0).unwrap())
+        .single()
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ledger_warns_of_recourse_and_exports_what_the_page_totals() {
+    let svc = start().await;
+    let shop = shop(&svc, "Elektro Maier", "SN-1").await;
+    let (swap_a, claim_a) = approve(&svc, &shop).await;
+    let a = (shop.case_id, swap_a, claim_a);
+    let b = another_swap(&svc, &shop, "SN-2").await;
+    let c = another_swap(&svc, &shop, "SN-3").await;
+    let d = another_swap(&svc, &shop, "SN-4").await;
+    let e = another_swap(&svc, &shop, "SN-5").await;
+    let other = self::shop(&svc, "Elektro Huber", "SN-9").await;
+    approve(&svc, &other).await;
+    let db = &svc.db;
+    // The recourse deadlines at their boundary days: 30 days left warns (nearing), 31 does not,
+    // yesterday passed; e is rejected (nothing outstanding: no warning, though it passed too).
+    for (serial, days) in [("SN-2", 30), ("SN-3", 31), ("SN-4", -1), ("SN-5", -1)] {
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE sales SET sold_at = $1 WHERE retailer_id = $2 AND serial = $3",
+            [
+                sold_for_recourse_in(days).into(),
+                shop.retailer_id.into(),
+                serial.into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    }
+    // a accepted 524.00 and credited 500.00 on one note; e rejected.
+    let now = Utc::now();
+    for ev in [
+        decision(&shop, a, ClaimOutcome::Accepted, "524.00", now),
+        decision(&shop, e, ClaimOutcome::Rejected, "0", now),
+    ] {
+        publish_event(&svc.names, ev).await;
+    }
+    eventually("two decisions", DEADLINE, || async {
+        (count(
+            db,
+            "SELECT 1 FROM claims WHERE decided_at IS NOT NULL",
+            vec![],
+        )
+        .await
+            == 2)
+            .then_some(())
+    })
+    .await;
+    publish_event(
+        &svc.names,
+        note(&shop, "CN-2026/007", vec![line(a, "500.00")], "500.00"),
+    )
+    .await;
+    eventually("the credit stored", DEADLINE, || async {
+        (count(db, "SELECT 1 FROM credit_lines", vec![]).await == 1).then_some(())
+    })
+    .await;
+
+    // The JSON API: each item names its unit and recourse; totals per manufacturer.
+    let (status, ledger) = get_json(&svc, &shop.path("/ledger")).await;
+    assert_eq!(status, 200, "{ledger}");
+    let items = by_claim(&ledger);
+    let it = |id: (Uuid, Uuid, Uuid)| items[&id.2.to_string()].clone();
+    assert_eq!(it(a)["serial"], "SN-1");
+    assert_eq!(it(a)["product_sku"], "WM-100");
+    assert_eq!(it(a)["outstanding"], "24.00");
+    assert_eq!(it(b)["recourse"], "nearing", "{ledger}");
+    assert_eq!(it(b)["recourse_days_left"], 30);
+    assert_eq!(it(c)["recourse"], "running", "{ledger}");
+    assert_eq!(it(c)["recourse_days_left"], 31);
+    assert!(it(e)["recourse"].is_null(), "{ledger}");
+    assert_eq!(it(d)["recourse"], "passed");
+    assert_eq!(it(d)["recourse_days_left"], -1);
+    let totals = ledger["totals"].as_array().unwrap();
+    assert_eq!(totals.len(), 1, "{ledger}");
+    // Expected: a 524.00, b, c and d 499.00 each while undecided, e nothing.
+    assert_eq!(totals[0]["expected"], "2021.00");
+    assert_eq!(totals[0]["credited"], "500.00");
+    assert_eq!(totals[0]["outstanding"], "1521.00");
+    assert_eq!(totals[0]["recourse_nearing"], 1);
+    assert_eq!(totals[0]["recourse_passed"], 1);
+    assert_eq!(totals[0]["ageing"][0], "1521.00");
+
+    // The pages: managers only.
+    bootstrap_admin(&svc, shop.retailer_id).await;
+    let clerk = "clerk@maier.example";
+    add_staff(&svc, shop.retailer_id, clerk, "clerk").await;
+    let manager = "manager@maier.example";
+    add_staff(&svc, shop.retailer_id, manager, "manager").await;
+    let client = browser();
+    signed_in(&svc, &client, clerk).await;
+    for path in ["/desk/ledger.csv", "/desk/ledger/datev.csv"] {
+        let (status, html) = page(&svc, &client, path).await;
+        assert_eq!(status, 403, "{path}");
+        assert!(html.contains("for managers and admins"), "{html}");
+    }
+    let client = browser();
+    signed_in(&svc, &client, manager).await;
+    let (status, html) = page(&svc, &client, "/desk/ledger").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(
+        html.contains(&format!(r#"data-case="{}" data-recourse="nearing""#, b.0)),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"data-case="{}" data-recourse="running""#, c.0)),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"data-case="{}" data-recourse="""#, e.0)),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(r#"data-case="{}" data-recourse="passed""#, d.0)),
+        "{html}"
+    );
+    assert!(html.contains("Washing machine WM 100 (WM-100)"), "{html}");
+    assert!(!html.contains("SN-9"), "another retailer's unit: {html}");
+    let on_page = page_totals(&html);
+    assert_eq!(on_page.len(), 1, "{html}");
+    let key = (shop.manufacturer_id.to_string(), "EUR".to_owned());
+    assert_eq!(
+        on_page[&key],
+        [
+            "2021.00".parse().unwrap(),
+            "500.00".parse().unwrap(),
+            "1521.00".parse().unwrap()
+        ]
+    );
+    let (_, dash) = page(&svc, &client, "/desk/dashboard").await;
+    assert!(
+        dash.contains(&format!(r#"class="recourse-nearing" data-case="{}""#, b.0)),
+        "{dash}"
+    );
+    assert!(
+        dash.contains(&format!(r#"class="recourse-passed" data-case="{}""#, d.0)),
+        "{dash}"
+    );
+
+    // The CSV in English: `,` and a decimal point; its rows add up to the page's totals.
+    let res = client
+        .get(svc.url("/desk/ledger.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let body = res.bytes().await.unwrap();
+    let (header, sums) = csv_sums(&body, b',', false);
+    assert_eq!(header[14], "Expected");
+    assert_eq!(sums.len(), 1, "{sums:?}");
+    assert_eq!(sums.values().next().unwrap(), &on_page[&key]);
+    // In German: `;` and a decimal comma, the same sums.
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "UPDATE staff SET language = 'de' WHERE email = $1",
+        [manager.into()],
+    ))
+    .await
+    .unwrap();
+    let res = client
+        .get(svc.url("/desk/ledger.csv"))
+        .send()
+        .await
+        .unwrap();
+    let body = res.bytes().await.unwrap();
+    let (header, de_sums) = csv_sums(&body, b';', true);
+    assert_eq!(header[14], "Erwartet");
+    assert_eq!(de_sums.values().next().unwrap(), &on_page[&key]);
+    // The DATEV bookings: a's receivable (debit) and its credit (credit).
+    let res = client
+        .get(svc.url("/desk/ledger/datev.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.bytes().await.unwrap();
+    let text = String::from_utf8(body[3..].to_vec()).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(
+        rows[0].starts_with("Umsatz (ohne Soll/Haben-Kz);Soll/Haben-Kennzeichen"),
+        "{text}"
+    );
+    assert_eq!(rows.len(), 3, "{text}");
+    let ddmm = now
+        .with_timezone(&chrono_tz::Europe::Berlin)
+        .format("%d%m")
+        .to_string();
+    assert!(
+        rows[1].starts_with(&format!("524,00;S;EUR;1400;2742;{ddmm};")),
+        "{text}"
+    );
+    assert!(rows[2].starts_with("500,00;H;EUR;1400;1360;"), "{text}");
+    assert!(rows[2].contains(";CN-2026/007;Gutschrift "), "{text}");
     svc.stop().await;
 }

@@ -138,7 +138,11 @@ pub fn law_box(
                 c.guarantee_days_left,
             )
         } else {
-            tr.ta("counter-guarantee-ended", "day", tr.naive_date(c.guarantee_ends_on))
+            tr.ta(
+                "counter-guarantee-ended",
+                "day",
+                tr.naive_date(c.guarantee_ends_on),
+            )
         },
         under_guarantee: c.under_guarantee,
         burden: if c.burden_on_seller {

@@ -340,17 +340,34 @@ pub fn ledger_csv(tr: &Tr, items: &[LedgerItem]) -> Result<Vec<u8>, Problem> {
     let lang = tr.lang;
     let mut w = writer(if lang == Lang::De { b';' } else { b',' });
     let header = [
-        "case", "claim", "manufacturer", "product", "sku", "serial", "sold", "delivered",
-        "submitted", "decided", "claim-status", "status", "currency", "claimed", "expected",
-        "credited", "outstanding", "age", "recourse-ends", "recourse", "credit-notes",
+        "case",
+        "claim",
+        "manufacturer",
+        "product",
+        "sku",
+        "serial",
+        "sold",
+        "delivered",
+        "submitted",
+        "decided",
+        "claim-status",
+        "status",
+        "currency",
+        "claimed",
+        "expected",
+        "credited",
+        "outstanding",
+        "age",
+        "recourse-ends",
+        "recourse",
+        "credit-notes",
     ];
     let bad = |e: csv::Error| Problem::internal(format!("the CSV could not be written: {e}"));
     w.write_record(header.iter().map(|h| tr.t(&format!("ledger-csv-{h}"))))
         .map_err(bad)?;
     for i in items {
-        let opt_day = |at: Option<DateTime<Utc>>| {
-            at.map(|t| day(lang, local_day(tr, t))).unwrap_or_default()
-        };
+        let opt_day =
+            |at: Option<DateTime<Utc>>| at.map(|t| day(lang, local_day(tr, t))).unwrap_or_default();
         w.write_record([
             i.case_id.to_string(),
             i.claim_id.to_string(),
@@ -399,7 +416,11 @@ fn belegfeld(s: &str) -> String {
 /// (debit `receivable`, credit `recovery`, dated on the decision); for every credited amount,
 /// its settlement (credit `receivable`, debit `clearing`, dated on the latest credit note).
 /// German conventions whatever the reader's language: `;`, decimal comma, `DDMM` dates.
-pub fn datev_csv(tr: &Tr, items: &[LedgerItem], accounts: DatevAccounts) -> Result<Vec<u8>, Problem> {
+pub fn datev_csv(
+    tr: &Tr,
+    items: &[LedgerItem],
+    accounts: DatevAccounts,
+) -> Result<Vec<u8>, Problem> {
     let mut w = writer(b';');
     let bad = |e: csv::Error| Problem::internal(format!("the CSV could not be written: {e}"));
     w.write_record([
