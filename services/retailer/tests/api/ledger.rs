@@ -318,8 +318,11 @@ async fn the_ledger_matches_each_swap_to_its_decision_and_credit() {
     svc.stop().await;
 }
 
-/// `(manufacturer id, currency) → (expected, credited, outstanding)` as the page's totals say.
-fn page_totals(html: &str) -> std::collections::BTreeMap<(String, String), [Decimal; 3]> {
+/// `(manufacturer, currency) → [expected, credited, outstanding]`.
+type Sums = std::collections::BTreeMap<(String, String), [Decimal; 3]>;
+
+/// The page's totals by (manufacturer id, currency).
+fn page_totals(html: &str) -> Sums {
     let mut out = std::collections::BTreeMap::new();
     for row in html.split(r#"<tr class="total" "#).skip(1) {
         let attr = |name: &str| {
@@ -345,14 +348,7 @@ fn page_totals(html: &str) -> std::collections::BTreeMap<(String, String), [Deci
 }
 
 /// The sums of a ledger CSV's rows per (manufacturer name, currency), with the decimal `comma`.
-fn csv_sums(
-    body: &[u8],
-    delimiter: u8,
-    comma: bool,
-) -> (
-    Vec<String>,
-    std::collections::BTreeMap<(String, String), [Decimal; 3]>,
-) {
+fn csv_sums(body: &[u8], delimiter: u8, comma: bool) -> (Vec<String>, Sums) {
     assert!(body.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with a BOM");
     let mut r = csv::ReaderBuilder::new()
         .delimiter(delimiter)
