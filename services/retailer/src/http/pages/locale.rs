@@ -247,7 +247,32 @@ mod tests {
         codes.extend(
             <TimelineKind as sea_orm::Iterable>::iter().map(|k| ("timeline", k.as_string())),
         );
+        // Issue 12: the counter's answer, its cost lines, the ledger's filters and recourse.
+        codes.extend(
+            kummerer_contracts::CostLineKind::ALL.map(|k| ("cost-line", k.as_str().to_owned())),
+        );
+        codes.extend(LedgerStatus::ALL.map(|c| ("ledger-filter", c.as_str().to_owned())));
+        codes.extend(
+            [
+                kummerer_contracts::swap_rules::AskWhy::AboveMaxPrice,
+                kummerer_contracts::swap_rules::AskWhy::AboveCap,
+                kummerer_contracts::swap_rules::AskWhy::UpgradeNotAllowed,
+            ]
+            .map(|w| ("counter-why", w.as_str().to_owned())),
+        );
+        codes.push((
+            "counter-reason",
+            kummerer_contracts::swap_rules::OUTSIDE_COVERAGE.to_owned(),
+        ));
         for (prefix, values) in [
+            (
+                "counter-why",
+                &["no_rule", "currency_mismatch", "swapped_before_sale"][..],
+            ),
+            (
+                "ledger-recourse-state",
+                &["running", "nearing", "passed"][..],
+            ),
             ("party", &["retailer", "crew", "manufacturer", "nobody"][..]),
             ("channel", &["email", "sms"][..]),
             (
