@@ -72,6 +72,29 @@ async fn the_counter_says_whose_account_and_the_swap_records_it() {
     );
     assert!(!html.contains("counter-recorded-note"), "{html}");
 
+    // In German (Sie-form), with German money.
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE staff SET language = 'de' WHERE email = $1",
+            [clerk.into()],
+        ))
+        .await
+        .unwrap();
+    let (_, html) = page(&svc, &client, &case_page).await;
+    assert!(
+        html.contains(
+            "Auf Kosten des Herstellers nach Vereinbarung v3: 100 % + 15,00 € Gebühren \
+             (insgesamt 514,00 €)"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("Bearbeitungsgebühr: 15,00 €"), "{html}");
+    assert!(
+        html.contains(r#"id="burden-of-proof" class="ok">beim Markt bis"#),
+        "{html}"
+    );
+
     // Approved through the JSON API: the swap records the answer of that moment.
     created(
         &svc,

@@ -403,6 +403,7 @@ async fn the_ledger_warns_of_recourse_and_exports_what_the_page_totals() {
     let c = another_swap(&svc, &shop, "SN-3").await;
     let d = another_swap(&svc, &shop, "SN-4").await;
     let e = another_swap(&svc, &shop, "SN-5").await;
+    let f = another_swap(&svc, &shop, "SN-6").await;
     let other = self::shop(&svc, "Elektro Huber", "SN-9").await;
     approve(&svc, &other).await;
     let db = &svc.db;
@@ -417,6 +418,41 @@ async fn the_ledger_warns_of_recourse_and_exports_what_the_page_totals() {
                 shop.retailer_id.into(),
                 serial.into(),
             ],
+        ))
+        .await
+        .unwrap();
+    }
+    // f: the two years ended 40 days ago, but its replacement was delivered so late that the
+    // two months after it run 31 more days (BGB § 445b(2)).
+    let berlin = chrono_tz::Europe::Berlin;
+    let last_day = Utc::now().with_timezone(&berlin).date_naive() + Span::days(31);
+    let delivered = {
+        use chrono::TimeZone;
+        let day = last_day.checked_sub_months(chrono::Months::new(2)).unwrap();
+        berlin
+            .from_local_datetime(&day.and_hms_opt(18, 0, 0).unwrap())
+            .single()
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    for sql in [
+        "UPDATE sales SET sold_at = $1 WHERE retailer_id = $2 AND serial = 'SN-6'",
+        "INSERT INTO timeline (id, case_id, retailer_id, kind, occurred_at, source) \
+         VALUES (gen_random_uuid(), $3, $2, 'delivered', $4, 'logistics')",
+    ] {
+        let mut values: Vec<Value> = vec![
+            sold_for_recourse_in(-40).into(),
+            shop.retailer_id.into(),
+            f.0.into(),
+            delivered.into(),
+        ];
+        if sql.starts_with("UPDATE") {
+            values.truncate(2);
+        }
+        db.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            sql,
+            values,
         ))
         .await
         .unwrap();
@@ -463,17 +499,20 @@ async fn the_ledger_warns_of_recourse_and_exports_what_the_page_totals() {
     assert_eq!(it(c)["recourse"], "running", "{ledger}");
     assert_eq!(it(c)["recourse_days_left"], 31);
     assert!(it(e)["recourse"].is_null(), "{ledger}");
+    assert_eq!(it(f)["recourse"], "running", "{ledger}");
+    assert_eq!(it(f)["recourse_days_left"], 31);
+    assert_eq!(it(f)["recourse_ends_on"], last_day.to_string());
     assert_eq!(it(d)["recourse"], "passed");
     assert_eq!(it(d)["recourse_days_left"], -1);
     let totals = ledger["totals"].as_array().unwrap();
     assert_eq!(totals.len(), 1, "{ledger}");
-    // Expected: a 524.00, b, c and d 499.00 each while undecided, e nothing.
-    assert_eq!(totals[0]["expected"], "2021.00");
+    // Expected: a 524.00, b, c, d and f 499.00 each while undecided, e nothing.
+    assert_eq!(totals[0]["expected"], "2520.00");
     assert_eq!(totals[0]["credited"], "500.00");
-    assert_eq!(totals[0]["outstanding"], "1521.00");
+    assert_eq!(totals[0]["outstanding"], "2020.00");
     assert_eq!(totals[0]["recourse_nearing"], 1);
     assert_eq!(totals[0]["recourse_passed"], 1);
-    assert_eq!(totals[0]["ageing"][0], "1521.00");
+    assert_eq!(totals[0]["ageing"][0], "2020.00");
 
     // The pages: managers only.
     bootstrap_admin(&svc, shop.retailer_id).await;
@@ -516,9 +555,9 @@ async fn the_ledger_warns_of_recourse_and_exports_what_the_page_totals() {
     assert_eq!(
         on_page[&key],
         [
-            "2021.00".parse().unwrap(),
+            "2520.00".parse().unwrap(),
             "500.00".parse().unwrap(),
-            "1521.00".parse().unwrap()
+            "2020.00".parse().unwrap()
         ]
     );
     let (_, dash) = page(&svc, &client, "/desk/dashboard").await;
