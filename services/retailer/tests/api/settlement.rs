@@ -173,7 +173,7 @@ async fn agreements_are_kept_per_version_and_the_sale_shows_the_one_in_force() {
     let (_, html) = page(&svc, &client, &page_path).await;
     assert!(html.contains("Waschwerk AG, agreement version 2"), "{html}");
     assert!(
-        html.contains("374.30 EUR — 70% of the price paid plus the handling fee"),
+        html.contains("€374.30 — 70 % of the price paid plus the handling fee"),
         "{html}"
     );
     assert!(html.contains(r#"id="doa" class="warn">ended on"#), "{html}");

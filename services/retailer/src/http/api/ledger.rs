@@ -54,7 +54,7 @@ pub async fn get(
     let status = parse_status(&query.status).map_err(|()| {
         invalid(
             "status",
-            "must be one of open, credited, difference, nothing_due",
+            "must be one of open, credited, difference, nothing_due, written_off",
         )
     })?;
     existing(db.get_ref(), retailer_id).await?;

@@ -161,3 +161,21 @@ pub fn law_box(
         burden_on_seller: c.burden_on_seller,
     }
 }
+
+/// What a swap today recovers (the shared rule's [`kummerer_contracts::Recovery`]) in words.
+pub fn recovery_words(tr: &Tr, r: &kummerer_contracts::Recovery) -> String {
+    use kummerer_contracts::Recovery;
+    match r {
+        Recovery::Doa { amount } => tr.ta("recovery-doa", "amount", money(tr, amount)),
+        Recovery::Covered { amount, percent: p } => tr.ta2(
+            "recovery-covered",
+            "amount",
+            money(tr, amount),
+            "percent",
+            percent(tr, *p),
+        ),
+        Recovery::OutsideCoverage => tr.t("recovery-outside-coverage"),
+        Recovery::CurrencyMismatch => tr.t("recovery-currency-mismatch"),
+        Recovery::SwappedBeforeSale => tr.t("recovery-swapped-before-sale"),
+    }
+}

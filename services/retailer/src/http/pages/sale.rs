@@ -118,7 +118,7 @@ fn warranty_box(tr: &Tr, w: &crate::app::entitlement::WarrantyView) -> WarrantyB
             tr.ta("sale-ended-on", "day", tr.datetime(w.doa_ends))
         },
         within_doa: w.within_doa,
-        recovery: crate::domain::recovery_text(&w.recovery_today),
+        recovery: crate::http::pages::counter::recovery_words(tr, &w.recovery_today),
     }
 }
 
