@@ -409,7 +409,6 @@ admin-locale-zone = Zeitzone
 admin-locale-browser = wie der Browser
 admin-locale-save = Speichern
 admin-locale-hint = Die Einstellungen des Händlers gelten für Mitarbeiter ohne Filiale; jede Filiale hat ihre eigenen. Jeder Mitarbeiter kann oben im Menü seine eigene Sprache wählen.
-admin-locale-saved = Sprache und Zeitzone sind gespeichert.
 admin-locale-bad-language = Bitte Deutsch oder Englisch wählen
 admin-locale-bad-zone = „{ $zone }“ ist keine Zeitzone (ein IANA-Name wie Europe/Berlin)
 
@@ -486,3 +485,353 @@ aria-store-name = Name der Filiale
 aria-stock-location = Lagerort
 aria-product = Produkt
 aria-quantity = Menge
+
+## Gemeinsame Wörter (Issue 14)
+save = Speichern
+back-to-case = zurück zum Fall
+claim-word = Erstattungsanspruch
+
+## Verwaltung (Issue 14)
+admin-staff = Mitarbeitende
+admin-limits = Freigabegrenzen
+admin-stores = Filialen
+admin-locations = Lagerorte
+admin-stock = Bestände
+admin-products = Produkte
+admin-import-link = Verkäufe importieren (CSV)
+admin-staff-heading = Mitarbeitende und Rollen
+admin-person = Person
+admin-role-and-store = Rolle und Filiale
+admin-disabled = gesperrt
+admin-you = Sie
+admin-no-store = — keine Filiale —
+admin-enable = Entsperren
+admin-disable = Sperren
+admin-new-staff = Neue Mitarbeiterin, neuer Mitarbeiter
+admin-role = Rolle
+admin-store = Filiale
+admin-initial-password = Erstes Passwort (mindestens 12 Zeichen)
+admin-first-clerk-legend = Freigabegrenze des Verkaufspersonals (mit dem ersten Verkaufskonto abgefragt)
+admin-first-clerk-hint = Der Wert eines Tauschs, den Verkaufspersonal allein freigeben darf; darüber wird eine Filialleitung gefragt. Ohne Grenze könnte das Verkaufspersonal nichts allein freigeben. Für Verkaufspersonal erforderlich; später unter Freigabegrenzen änderbar.
+admin-limit = Grenze
+admin-create-account = Konto anlegen
+admin-limits-hint = Der Wert eines Tauschs (der Preis des Ersatzgeräts), den eine Person dieser Rolle allein freigeben darf; darüber gibt eine Filialleitung frei. Nicht festgelegt: Verkauf 0,00, Filialleitung und Administration unbegrenzt.
+admin-limit-now = Aktuelle Grenze
+admin-set-to = Neu festlegen
+admin-set = Festlegen
+admin-no-stores = Noch keine Filialen.
+admin-add-store = Filiale anlegen
+admin-no-locations = Noch keine Lagerorte: Ein Tausch reserviert keinen Bestand.
+admin-location = Lagerort
+admin-address = Anschrift
+admin-belongs-to = Gehört zu
+admin-central-warehouse = — Zentrallager —
+admin-add-location = Lagerort anlegen
+admin-no-stock = Noch kein Bestand gezählt.
+admin-set-level = Bestand festlegen
+admin-sku = Artikelnummer
+admin-price = Preis
+admin-no-linked-partner = Noch kein verbundener Partner: Laden Sie einen unter Partner ein
+admin-add-product = Produkt anlegen
+admin-saved-staff = Das Mitarbeiterkonto ist gespeichert.
+admin-saved-limits = Die Freigabegrenze ist gespeichert.
+admin-saved-stores = Die Filiale ist gespeichert.
+admin-saved-locations = Der Lagerort ist gespeichert.
+admin-saved-stock = Der Bestand ist gespeichert.
+admin-saved-products = Das Produkt ist gespeichert.
+admin-saved-keys = Der Integrationsschlüssel ist widerrufen.
+admin-saved-partners = Die Partnerverbindung ist geändert; der Hersteller wird benachrichtigt.
+admin-saved-agreements = Die Vereinbarungsversion ist angenommen: Sie gilt ab ihrem Datum.
+admin-saved-locale = Sprache und Zeitzone sind gespeichert.
+admin-field-name = Name
+admin-field-email = E-Mail
+admin-field-role = Rolle
+admin-field-password = Passwort
+admin-field-store-id = Filiale
+admin-field-clerk-limit = Grenze des Verkaufspersonals
+admin-field-clerk-limit-currency = Währung der Grenze
+admin-field-amount = Betrag
+admin-field-amount-currency = Währung
+admin-field-price = Preis
+admin-field-price-currency = Währung
+admin-field-approval-limit = Freigabegrenze
+admin-field-approval-limit-currency = Währung
+admin-field-location-id = Lagerort
+admin-field-sku = Artikelnummer
+admin-field-quantity = Menge
+admin-field-manufacturer-id = Hersteller
+admin-field-language = Sprache
+admin-field-time-zone = Zeitzone
+admin-field-address-name = Name
+admin-field-address-phone = Telefon
+admin-field-address-street = Straße
+admin-field-address-postcode = PLZ
+admin-field-address-city = Ort
+admin-field-address-country = Land
+
+## Integrationsschlüssel
+keys-heading = Integrationsschlüssel
+keys-hint = Ihre eigenen Systeme (Kasse, Webshop, ERP) nutzen die JSON-API mit einem Schlüssel: Authorization: Bearer krt_…. Ein Tausch über der Freigabegrenze des Schlüssels wartet in der Freigabeliste auf eine Filialleitung; ein Schlüssel ohne Grenze schickt jeden Tausch dorthin. Im Verlauf steht, was ein Schlüssel getan hat, als „API-Schlüssel «Name»“.
+keys-made = Der Schlüssel «{ $name }» ist erstellt. Kopieren Sie ihn jetzt: Er wird nur dieses eine Mal angezeigt.
+keys-none = Noch keine Integrationsschlüssel.
+keys-key = Schlüssel
+keys-limit = Freigabegrenze
+keys-made-at = Erstellt
+keys-last-used = Zuletzt genutzt
+keys-revoked-at = widerrufen am { $when }
+keys-revoke = Widerrufen
+keys-limit-field = Freigabegrenze (leer: jeder Tausch an eine Filialleitung)
+keys-make = Schlüssel erstellen
+
+## Partner und Vereinbarungen
+partners-heading = Partner
+partners-hint = Nur verbundene Partner tauschen Erstattungsansprüche und Vereinbarungen aus. Laden Sie einen Hersteller über seinen Namen ein; er nimmt über seine API an oder lehnt ab. Eine getrennte Verbindung beendet neue Ansprüche (ein Tausch seiner Produkte wird am Tresen abgelehnt); bereits eingereichte Ansprüche laufen zu Ende.
+partners-none = Es hat sich noch kein Hersteller angemeldet.
+partners-manufacturer = Hersteller
+partners-link = Verbindung
+partners-last-step = Letzter Schritt
+partner-action-invite = Einladen
+partner-action-accept = Einladung annehmen
+partner-action-decline = Ablehnen
+partner-action-unlink = Verbindung trennen
+partner-state-linked = verbunden
+partner-state-invited-by-you = von Ihnen eingeladen, Antwort steht aus
+partner-state-invites-you = lädt Sie ein
+partner-state-declined = abgelehnt
+partner-state-unlinked = getrennt
+partner-state-not-linked = nicht verbunden
+offers-heading = Angebotene Vereinbarungen
+offers-hint = Eine vom Hersteller angebotene Version gilt erst, wenn Sie sie hier annehmen: bis dahin zeigt der Tresen die zuvor angenommene Version und Ansprüche richten sich nach ihr.
+offers-none = Keine Vereinbarungsversion wartet auf Ihre Annahme.
+offers-version = { $manufacturer }: Version { $version }, ab { $from }
+offers-changes-from = Was sich gegenüber Version { $version } ändert:
+offers-first = Die erste Version: ihre Bedingungen.
+offers-no-changes = Keine geänderten Bedingungen.
+offers-term = Bedingung
+offers-before = Bisher
+offers-offered = Angeboten
+offers-accept = Version { $version } annehmen
+term-coverage-months = Garantiedauer (Monate)
+term-doa-days = Ausfall bei Lieferung (Tage)
+term-reimbursement-percent = Erstattung (%)
+term-depreciation-percent-per-month = Wertminderung (% pro Monat)
+term-handling-fee = Bearbeitungspauschale
+term-currency = Währung
+term-unit-disposition = Defektes Gerät
+term-decision-deadline-days = Entscheidungsfrist (Tage)
+term-default-outcome = Ohne Entscheidung bis zur Frist
+term-evidence-required = Verlangte Nachweise
+term-claim-cap = Höchstbetrag je Anspruch
+term-price-list = Preisliste
+term-none = keine
+term-yes = ja
+term-no = nein
+
+## Widerspruch, Rückfrage, erneute Einreichung
+dispute-title = Der Ablehnung widersprechen
+dispute-reason-given = angegebener Grund: { $reason }
+dispute-hint = Einer Ablehnung kann einmal widersprochen werden. Der Hersteller entscheidet dann erneut.
+dispute-statement = Begründung
+dispute-note = Hinweis für den Hersteller (Nachweise, freiwillig)
+dispute-submit = Widersprechen
+dispute-cannot = Diesem Anspruch kann nicht widersprochen werden: nur einem abgelehnten, und nur einmal.
+claim-reason-outside-coverage = außerhalb der Garantie
+claim-reason-no-fault-found = kein Fehler gefunden
+claim-reason-water-damage = Wasserschaden
+claim-reason-customer-damage = Beschädigung durch den Kunden
+claim-reason-deadline-passed = Frist verstrichen
+claim-reason-no-information = keine Auskunft
+information-title = Die Rückfrage des Herstellers
+information-answer-by = Antwort bis
+information-or-rejected = Ohne Antwort bis dahin lehnt der Hersteller den Anspruch ab (Grund: keine Auskunft).
+information-your-answer = Ihre Antwort
+information-send = Antwort senden
+information-answered = Beantwortet: „{ $answer }“
+information-none-waiting = Der Hersteller wartet bei diesem Anspruch auf keine Antwort.
+resubmit-title = Der vom Hersteller nicht angenommene Anspruch
+resubmit-not-accepted = Nicht angenommen: { $reason }.
+resubmit-not-accepted-detail = Nicht angenommen: { $reason } ({ $detail }).
+resubmit-manufacturer = Hersteller des Produkts
+resubmit-current-manufacturer = der derzeitige Hersteller des Produkts
+resubmit-other = Oder ein anderer Hersteller, über seine ID
+resubmit-submit = Anspruch erneut einreichen
+resubmit-write-off-hint = Oder den Anspruch aufgeben: Die Filiale trägt die Kosten, und niemand wartet mehr darauf.
+resubmit-write-off = Auf Kosten der Filiale abschreiben
+resubmit-cannot = Nur ein Anspruch, den der Hersteller nicht angenommen hat, kann erneut eingereicht werden.
+not-accepted-unknown-manufacturer = der Hersteller kennt dieses Produkt nicht
+not-accepted-no-agreement = am Tag des Tauschs galt keine Vereinbarung mit dem Hersteller
+not-accepted-unknown-claim = der Hersteller kennt diesen Anspruch nicht
+not-accepted-not-linked = der Hersteller ist kein verbundener Partner dieses Händlers
+not-accepted-other = der Hersteller hat den Anspruch nicht angenommen
+
+## Personenbezogene Daten
+pd-title = Personenbezogene Daten
+pd-hint = Namen, Telefonnummern und Straßen der Kunden werden aufbewahrt, solange ihr Fall sie braucht. Ist ein Fall vorbei (Besuch erledigt oder geschlossen), werden sie nach der unten stehenden Aufbewahrungsfrist gelöscht — hier und in der Logistik. Beträge, Seriennummern, Produkte, Daten, PLZ und Ort bleiben für die Erstattungsübersicht. Der Hersteller erhält sie nie.
+pd-retention = Aufbewahrung
+pd-retention-days = Tage nach Ende eines Falls
+pd-retention-hint = 0 bis { $max }; 0 löscht, sobald der Fall vorbei ist.
+pd-retention-bad = Bitte eine ganze Zahl von Tagen zwischen 0 und { $max } eingeben
+pd-erase-heading = Kundendaten jetzt löschen
+pd-confirm-erase = Die personenbezogenen Daten löschen von
+pd-confirm-what = { $sales } und { $cases }, hier und in der Logistik?
+pd-sales-count = { $count ->
+    [one] 1 Verkauf
+   *[other] { $count } Verkäufe
+}
+pd-cases-count = { $count ->
+    [one] 1 Fall
+   *[other] { $count } Fälle
+}
+pd-confirm-cannot-undo = Das lässt sich nicht rückgängig machen.
+pd-confirm-yes = Ja, löschen
+pd-cancel = Abbrechen
+pd-reference = ID des Falls oder Verkaufs
+pd-reference-bad = Bitte die ID des Falls oder Verkaufs dieses Kunden eingeben (wie auf seiner Seite angezeigt)
+pd-erase-hint = Alle Verkäufe und Fälle dieses Kunden werden gelöscht, hier und in der Logistik. Läuft ein Fall noch, wird gelöscht, sobald er vorbei ist.
+pd-erase-submit = Personenbezogene Daten des Kunden löschen…
+pd-erasures = Löschungen
+pd-sales = Verkäufe
+pd-cases = Fälle
+pd-erased-here = Hier gelöscht
+pd-logistics = Logistik
+pd-logistics-erased = { $when } — Aufträge { $jobs }, Fotos { $photos }
+pd-logistics-waiting = wartet auf die Logistik
+pd-saved-retention = Die Aufbewahrungsfrist ist gespeichert.
+pd-saved-erased = Die personenbezogenen Daten des Kunden sind hier gelöscht; die Logistik löscht ihre Kopie.
+pd-erased-on = Die personenbezogenen Daten dieses Kunden wurden am { $when } gelöscht.
+pd-not-found = Kein Fall und kein Verkauf dieses Händlers hat diese ID
+pd-case-open = Fall { $case } dieses Kunden läuft noch: Seine personenbezogenen Daten werden gebraucht, bis der Besuch erledigt oder der Fall geschlossen ist; löschen Sie sie danach
+erasure-reason-request = auf Wunsch des Kunden
+erasure-reason-retention = Aufbewahrungsfrist abgelaufen
+erased-sales = Verkäufe
+erased-cases = Fälle
+erased-swaps = Tausche
+erased-timeline = Verlaufseinträge
+erased-approval-requests = Freigabeanfragen
+erased-free-text = Texte
+erased-imports = Importe
+erased-outbox-deleted = Nachrichten gelöscht
+erased-outbox-scrubbed = Nachrichten bereinigt
+
+## Kassenimport
+import-title = Verkäufe importieren
+import-heading = Verkäufe aus der Kasse importieren
+import-intro = Ein CSV-Export der Kasse oder eine Tabelle (UTF-8 oder Windows-1252, wie Excel speichert; getrennt durch Kommas, Semikolons oder Tabulatoren: beides wird erkannt), deren erste Zeile die Spalten benennt, in beliebiger Reihenfolge:
+import-hint = Deutsche Spaltennamen gehen auch (Bonnummer, Artikelnummer, Seriennummer, Preis, Währung, Datum, Kunde, Telefon, Straße, PLZ, Ort, Land); andere Spalten werden ignoriert. Preise wie 499,00, 1.299,00 oder 549.00 mit ISO-Währung (EUR; ohne Währungsspalte ist ein Preis mit € in EUR); Daten wie 28.11.2026, 28.11.2026 10:15, 2026-11-20 oder RFC 3339 (UTC); das Land als Zwei-Buchstaben-Code oder mit Namen. Jede Zeile wird zuerst geprüft: Eine Datei mit einem Fehler importiert nichts, es sei denn, Sie importieren danach ausdrücklich nur die gültigen Zeilen. Eine bereits importierte Belegzeile (Bonnummer und Seriennummer) ist ein Duplikat, nie ein zweiter Verkauf.
+import-file = CSV-Datei
+import-submit = Prüfen und importieren
+import-read-as = Gelesen als { $encoding }, getrennt durch { $delimiter }.
+import-delimiter-commas = Kommas
+import-delimiter-semicolons = Semikolons
+import-delimiter-tabs = Tabulatoren
+import-imported = { $count ->
+    [one] Verkauf importiert
+   *[other] Verkäufe importiert
+}
+import-from-file = aus { $file }
+import-skipped = { $count ->
+    [one] Zeile wurde übersprungen (unten aufgeführt).
+   *[other] Zeilen wurden übersprungen (unten aufgeführt).
+}
+import-errors = { $count ->
+    [one] 1 Fehler
+   *[other] { $count } Fehler
+}
+import-in-rows = { $count ->
+    [one] in 1 Zeile
+   *[other] in { $count } Zeilen
+}
+import-nothing-imported = es wurde nichts importiert
+import-line = Zeile
+import-column = Spalte
+import-value-found = Gefundener Wert
+import-expected = Erwartet
+import-empty = (leer)
+import-valid-only = Oder nur die { $valid } gültigen Zeilen importieren und die { $invalid } fehlerhaften überspringen:
+import-valid-submit = Die { $valid } gültigen Zeilen importieren
+import-file-error = Zeile { $line }: { $message }. Es wurde nichts importiert.
+import-file-error-found = Zeile { $line }: { $message } (gefunden: { $found }). Es wurde nichts importiert.
+import-choose-file = Bitte wählen Sie die CSV-Datei für den Import.
+import-not-read = { $message }. Es wurde nichts importiert.
+import-collided = Einige dieser Verkäufe wurden inzwischen importiert: Bitte laden Sie die Datei erneut hoch.
+import-already = Diese Datei ist bereits importiert; es wurde nichts weiter importiert.
+import-nothing-importable = Aus dieser Datei lässt sich jetzt keine Zeile importieren.
+
+## Meldungen der gemeinsamen Prüfungen (die JSON-API sagt sie auf Englisch)
+form-not-empty = darf nicht leer sein
+form-no-control-characters = darf keine Steuerzeichen enthalten
+form-at-least-characters = mindestens { $min } Zeichen
+form-email = muss eine E-Mail-Adresse sein
+form-choose-role = bitte Verkauf, Filialleitung oder Administration wählen
+form-no-such-store = diese Filiale gibt es nicht
+form-amount = bitte einen Betrag wie 549,00 eingeben
+form-currency = muss ein ISO-4217-Code wie EUR sein
+form-country = muss ein zweistelliger Ländercode nach ISO 3166 sein (z. B. DE)
+form-choose-location = bitte einen Lagerort wählen
+form-no-such-sku = kein Produkt mit dieser Artikelnummer
+form-whole-number = muss eine ganze Zahl ab 0 sein
+form-choose-partner = bitte einen Ihrer verbundenen Partner wählen (eine Administration verbindet sie unter Partner)
+form-needed-for-channel = für den gewählten Weg erforderlich
+form-consent = der Kunde muss der Benachrichtigung über die gewählten Wege zustimmen
+form-choose-language = bitte Deutsch oder Englisch wählen
+form-choose-channel = bitte E-Mail, SMS oder keinen Weg wählen
+form-enter-email = bitte die E-Mail-Adresse des Kunden eingeben
+form-email-at = eine E-Mail-Adresse enthält ein @
+form-email-domain = der Teil nach dem @ ist keine Domain
+form-enter-phone = bitte die Telefonnummer des Kunden eingeben
+form-phone = das ist keine gültige Telefonnummer
+form-window-both-ends = bitte Beginn und Ende des Zeitfensters eingeben
+form-amount-negative = der Betrag darf nicht negativ sein
+form-amount-decimals = der Betrag hat mehr als zwei Nachkommastellen
+form-first-clerk-limit = das erste Verkaufskonto braucht die Freigabegrenze des Verkaufspersonals: bitte eine eingeben (Vorschlag { $limit })
+
+## Ablehnungen der Anwendungsfälle, wie die Seiten sie sagen
+err-server = Bei uns ist etwas schiefgegangen; es wurde nichts gespeichert. Bitte versuchen Sie es noch einmal.
+err-case-not-found = Diesen Fall gibt es nicht.
+err-claim-not-found = Diesen Erstattungsanspruch gibt es nicht.
+err-swap-already-approved = für diesen Fall ist bereits ein Tausch freigegeben
+err-case-closed = der Fall ist geschlossen
+err-cannot-swap = Dieser Fall kann nicht getauscht werden: { $reason }.
+err-cannot-refuse = Dieser Fall kann nicht abgelehnt werden: { $reason }
+err-already-refused = Dieser Fall ist bereits abgelehnt.
+err-already-asked = Zu diesem Fall wurde bereits eine Filialleitung gefragt: siehe die offene Freigabeliste.
+err-needs-manager = Dieser Tausch hat einen Wert von { $value } und liegt über Ihrer Freigabegrenze: Er braucht eine Filialleitung.
+err-out-of-stock = { $product } ({ $sku }) ist in { $location } nicht vorrätig: Es wurde nichts gespeichert.
+err-not-linked = { $manufacturer } ist kein verbundener Partner dieses Händlers: Bei ihm kann kein Anspruch eingereicht werden, daher wurde nicht getauscht. Eine Administration verbindet Partner auf der Seite Partner.
+err-window-full = In diesem Lieferfenster hat keine Tour mehr Platz: Bitte wählen Sie ein anderes Fenster mit Platz, oder eine Filialleitung überbucht es
+err-no-sale = Zu diesem Gerät gibt es keinen Verkauf.
+err-case-exists = Zum Verkauf von { $serial } läuft bereits ein Fall.
+err-claim-not-rejected = Nur einem abgelehnten Anspruch kann widersprochen werden.
+err-claim-already-disputed = Diesem Anspruch wurde bereits widersprochen; ein Widerspruch ist nur einmal möglich.
+err-no-question = Dieser Anspruch ist { $status }: Der Hersteller hat keine offene Rückfrage gestellt.
+err-write-off-refused = Nur ein Anspruch, den der Hersteller nicht angenommen hat, kann abgeschrieben werden.
+err-unknown-manufacturer = Diesen Hersteller gibt es nicht.
+err-link-already-linked = Sie sind bereits Partner
+err-link-already-invited = die Einladung ist bereits offen
+err-link-no-invitation = es liegt keine Einladung des Partners vor, die Sie beantworten könnten
+err-link-not-linked = Sie sind keine Partner
+err-version-not-found = Diese Vereinbarungsversion gibt es nicht.
+err-version-already-accepted = diese Version ist bereits angenommen
+err-version-not-linked = der Hersteller ist kein verbundener Partner
+err-store-exists = Es gibt bereits eine Filiale namens { $name }.
+err-location-exists = Es gibt bereits einen Lagerort namens { $name }.
+err-account-exists = { $email } hat bereits ein Konto.
+err-own-account = Ihr eigenes Konto können Sie weder ändern noch sperren: Bitte wenden Sie sich an eine andere Administration.
+err-product-exists = Ein Produkt mit der Artikelnummer { $sku } gibt es bereits.
+resubmit-pick-manufacturer = Bitte wählen Sie einen Hersteller oder geben Sie seine ID (eine UUID) ein.
+swap-field-replacement-sku = Ersatzgerät
+swap-field-stock-location-id = Abholen bei
+swap-field-slot = Zeitfenster
+swap-field-window-start = Von
+swap-field-window-end = Bis
+swap-field-delivery-address-name = Name
+swap-field-delivery-address-phone = Telefon
+swap-field-delivery-address-street = Straße
+swap-field-delivery-address-postcode = PLZ
+swap-field-delivery-address-city = Ort
+swap-field-delivery-address-country = Land
+swap-field-contact-email = E-Mail
+swap-field-contact-phone = Mobilnummer
+swap-field-contact-consent = Einwilligung
+swap-field-contact-language = Sprache
+swap-field-contact-channels = Benachrichtigungswege

@@ -409,7 +409,6 @@ admin-locale-zone = Time zone
 admin-locale-browser = as the reader's browser
 admin-locale-save = Save
 admin-locale-hint = The retailer's settings apply to staff without a store; each store has its own. A staff member may choose their own language in the menu at the top.
-admin-locale-saved = The language and time zone are saved.
 admin-locale-bad-language = choose German or English
 admin-locale-bad-zone = “{ $zone }” is no time zone (an IANA name such as Europe/Berlin)
 
@@ -486,3 +485,353 @@ aria-store-name = Store name
 aria-stock-location = Stock location
 aria-product = Product
 aria-quantity = Quantity
+
+## Shared words (issue 14)
+save = Save
+back-to-case = back to the case
+claim-word = Claim
+
+## Admin (issue 14)
+admin-staff = Staff
+admin-limits = Authority limits
+admin-stores = Stores
+admin-locations = Stock locations
+admin-stock = Stock levels
+admin-products = Products
+admin-import-link = Import sales (CSV)
+admin-staff-heading = Staff and roles
+admin-person = Person
+admin-role-and-store = Role and store
+admin-disabled = disabled
+admin-you = you
+admin-no-store = — no store —
+admin-enable = Enable
+admin-disable = Disable
+admin-new-staff = New staff member
+admin-role = Role
+admin-store = Store
+admin-initial-password = Initial password (12 characters or more)
+admin-first-clerk-legend = Clerks' authority limit (asked with the first clerk)
+admin-first-clerk-hint = The value of a swap a clerk may approve alone; above it a manager is asked. Not set, a clerk could approve nothing alone. Required for a clerk; change it later under Authority limits.
+admin-limit = Limit
+admin-create-account = Create account
+admin-limits-hint = The value of a swap (the replacement's price) a person of the role may approve alone; above it a manager approves. Not set: clerk 0.00, manager and admin unlimited.
+admin-limit-now = Limit now
+admin-set-to = Set to
+admin-set = Set
+admin-no-stores = No stores yet.
+admin-add-store = Add store
+admin-no-locations = No stock locations yet: swaps reserve no stock.
+admin-location = Location
+admin-address = Address
+admin-belongs-to = Belongs to
+admin-central-warehouse = — central warehouse —
+admin-add-location = Add stock location
+admin-no-stock = No stock counted yet.
+admin-set-level = Set level
+admin-sku = SKU
+admin-price = Price
+admin-no-linked-partner = No linked partner yet: invite one under Partners
+admin-add-product = Add product
+admin-saved-staff = The staff member is saved.
+admin-saved-limits = The authority limit is saved.
+admin-saved-stores = The store is saved.
+admin-saved-locations = The stock location is saved.
+admin-saved-stock = The stock level is saved.
+admin-saved-products = The product is saved.
+admin-saved-keys = The integration key is revoked.
+admin-saved-partners = The partner link is changed; the manufacturer is told.
+admin-saved-agreements = The agreement version is accepted: it takes effect from its date.
+admin-saved-locale = The language and time zone are saved.
+admin-field-name = Name
+admin-field-email = E-mail
+admin-field-role = Role
+admin-field-password = Password
+admin-field-store-id = Store
+admin-field-clerk-limit = Clerks' limit
+admin-field-clerk-limit-currency = Currency of the clerks' limit
+admin-field-amount = Amount
+admin-field-amount-currency = Currency
+admin-field-price = Price
+admin-field-price-currency = Currency
+admin-field-approval-limit = Approval limit
+admin-field-approval-limit-currency = Currency
+admin-field-location-id = Stock location
+admin-field-sku = SKU
+admin-field-quantity = Quantity
+admin-field-manufacturer-id = Manufacturer
+admin-field-language = Language
+admin-field-time-zone = Time zone
+admin-field-address-name = Name
+admin-field-address-phone = Phone
+admin-field-address-street = Street
+admin-field-address-postcode = Postcode
+admin-field-address-city = City
+admin-field-address-country = Country
+
+## Integration keys
+keys-heading = Integration keys
+keys-hint = Your own systems (POS, web shop, ERP) use the JSON API with a key: Authorization: Bearer krt_…. A swap worth more than the key's approval limit waits for a manager on the desk's requests list; a key without a limit sends every swap there. The timeline shows what a key did as "API key «name»".
+keys-made = The key «{ $name }» is made. Copy it now: it is shown only this once.
+keys-none = No integration keys yet.
+keys-key = Key
+keys-limit = Approval limit
+keys-made-at = Made
+keys-last-used = Last used
+keys-revoked-at = revoked { $when }
+keys-revoke = Revoke
+keys-limit-field = Approval limit (empty: every swap to a manager)
+keys-make = Make key
+
+## Partners and agreements
+partners-heading = Partners
+partners-hint = Only linked partners exchange claims and agreements. Invite a manufacturer by name; it accepts or declines over its API. Unlinking stops new claims (swaps of its products are refused at the counter); claims filed before go on to their end.
+partners-none = No manufacturer has announced itself yet.
+partners-manufacturer = Manufacturer
+partners-link = Link
+partners-last-step = Last step
+partner-action-invite = Invite
+partner-action-accept = Accept the invitation
+partner-action-decline = Decline
+partner-action-unlink = Unlink
+partner-state-linked = linked
+partner-state-invited-by-you = invited by you, waiting for the answer
+partner-state-invites-you = invites you
+partner-state-declined = declined
+partner-state-unlinked = unlinked
+partner-state-not-linked = not linked
+offers-heading = Agreements offered
+offers-hint = A version a manufacturer offers takes effect only once you accept it here: until then the counter shows and claims use the version accepted before.
+offers-none = No agreement version waits for your acceptance.
+offers-version = { $manufacturer }: version { $version }, from { $from }
+offers-changes-from = What changes from version { $version }:
+offers-first = The first version: its terms.
+offers-no-changes = No term changes.
+offers-term = Term
+offers-before = Before
+offers-offered = Offered
+offers-accept = Accept version { $version }
+term-coverage-months = Coverage (months)
+term-doa-days = Dead on arrival (days)
+term-reimbursement-percent = Reimbursement (%)
+term-depreciation-percent-per-month = Depreciation (% per month)
+term-handling-fee = Handling fee
+term-currency = Currency
+term-unit-disposition = Defective unit
+term-decision-deadline-days = Decision deadline (days)
+term-default-outcome = Undecided by the deadline
+term-evidence-required = Evidence required
+term-claim-cap = Cap per claim
+term-price-list = Price list
+term-none = none
+term-yes = yes
+term-no = no
+
+## Dispute, question, resubmission
+dispute-title = Dispute the rejection
+dispute-reason-given = reason given: { $reason }
+dispute-hint = A rejection is disputed once. The manufacturer decides the claim again.
+dispute-statement = Statement
+dispute-note = Note for the manufacturer (optional evidence)
+dispute-submit = Dispute
+dispute-cannot = This claim cannot be disputed: only a rejected claim, and only once.
+claim-reason-outside-coverage = outside the coverage
+claim-reason-no-fault-found = no fault found
+claim-reason-water-damage = water damage
+claim-reason-customer-damage = damage by the customer
+claim-reason-deadline-passed = deadline passed
+claim-reason-no-information = no information
+information-title = The manufacturer's question
+information-answer-by = Answer by
+information-or-rejected = Without an answer by then the manufacturer rejects the claim (reason: no information).
+information-your-answer = Your answer
+information-send = Send the answer
+information-answered = Answered: “{ $answer }”
+information-none-waiting = The manufacturer waits for no answer on this claim.
+resubmit-title = The claim the manufacturer did not accept
+resubmit-not-accepted = Not accepted: { $reason }.
+resubmit-not-accepted-detail = Not accepted: { $reason } ({ $detail }).
+resubmit-manufacturer = The product's manufacturer
+resubmit-current-manufacturer = the product's manufacturer now
+resubmit-other = Or another manufacturer, by id
+resubmit-submit = Resubmit the claim
+resubmit-write-off-hint = Or give up the claim: the store bears the cost, and nobody waits on it any more.
+resubmit-write-off = Write off at the store's cost
+resubmit-cannot = Only a claim the manufacturer did not accept can be resubmitted.
+not-accepted-unknown-manufacturer = the manufacturer does not know this product
+not-accepted-no-agreement = no agreement with the manufacturer was in force on the swap date
+not-accepted-unknown-claim = the manufacturer does not know this claim
+not-accepted-not-linked = the manufacturer is not a linked partner of this retailer
+not-accepted-other = the manufacturer did not accept the claim
+
+## Personal data
+pd-title = Personal data
+pd-hint = Customers' names, phones and streets are kept while their case needs them. Once a case is over (its visit done, or closed), they are erased after the retention period below — here and at logistics. Amounts, serials, products, dates, postcode and city stay for the ledger. The manufacturer never receives them.
+pd-retention = Retention
+pd-retention-days = Days after a case is over
+pd-retention-hint = 0 to { $max }; 0 erases as soon as the case is over.
+pd-retention-bad = enter a whole number of days from 0 to { $max }
+pd-erase-heading = Erase a customer now
+pd-confirm-erase = Erase the personal data of
+pd-confirm-what = { $sales } and { $cases }, here and at logistics?
+pd-sales-count = { $count ->
+    [one] 1 sale
+   *[other] { $count } sales
+}
+pd-cases-count = { $count ->
+    [one] 1 case
+   *[other] { $count } cases
+}
+pd-confirm-cannot-undo = This cannot be undone.
+pd-confirm-yes = Yes, erase them
+pd-cancel = Cancel
+pd-reference = Case or sale id
+pd-reference-bad = enter the id of the customer's case or sale (as its page shows it)
+pd-erase-hint = Every sale and case of this customer is erased, here and at logistics. A customer whose case is still going is erased once it is over.
+pd-erase-submit = Erase the customer's personal data…
+pd-erasures = Erasures
+pd-sales = Sales
+pd-cases = Cases
+pd-erased-here = Erased here
+pd-logistics = Logistics
+pd-logistics-erased = { $when } — jobs { $jobs }, photos { $photos }
+pd-logistics-waiting = waiting for logistics
+pd-saved-retention = The retention period is saved.
+pd-saved-erased = The customer's personal data are erased here; logistics erases its copy.
+pd-erased-on = This customer's personal data were erased on { $when }.
+pd-not-found = no case or sale of this retailer has this id
+pd-case-open = case { $case } of this customer is still open: its personal data are needed until its visit is done or it is closed; erase them then
+erasure-reason-request = the customer asked
+erasure-reason-retention = retention period over
+erased-sales = sales
+erased-cases = cases
+erased-swaps = swaps
+erased-timeline = timeline entries
+erased-approval-requests = approval requests
+erased-free-text = texts
+erased-imports = imports
+erased-outbox-deleted = messages deleted
+erased-outbox-scrubbed = messages scrubbed
+
+## The POS import
+import-title = Import sales
+import-heading = Import sales from the POS
+import-intro = A CSV export of the POS or a spreadsheet (UTF-8 or Windows-1252 as Excel saves it; separated by commas, semicolons or tabs: both are detected) whose first line names the columns, in any order:
+import-hint = German column names do too (Bonnummer, Artikelnummer, Seriennummer, Preis, Währung, Datum, Kunde, Telefon, Straße, PLZ, Ort, Land); other columns are ignored. Prices like 499,00, 1.299,00 or 549.00 with an ISO currency (EUR; without a currency column, a price written with € is EUR); dates like 28.11.2026, 28.11.2026 10:15, 2026-11-20 or RFC 3339 (UTC); the country as a two-letter code or its name. Every row is checked first: a file with any error imports nothing, unless you then choose to import only its valid rows. A receipt line (receipt number and serial) already imported is a duplicate, never a second sale.
+import-file = CSV file
+import-submit = Check and import
+import-read-as = Read as { $encoding }, separated by { $delimiter }.
+import-delimiter-commas = commas
+import-delimiter-semicolons = semicolons
+import-delimiter-tabs = tabs
+import-imported = { $count ->
+    [one] sale imported
+   *[other] sales imported
+}
+import-from-file = from { $file }
+import-skipped = { $count ->
+    [one] row was skipped (listed below).
+   *[other] rows were skipped (listed below).
+}
+import-errors = { $count ->
+    [one] 1 error
+   *[other] { $count } errors
+}
+import-in-rows = { $count ->
+    [one] in 1 row
+   *[other] in { $count } rows
+}
+import-nothing-imported = nothing was imported
+import-line = Line
+import-column = Column
+import-value-found = Value found
+import-expected = Expected
+import-empty = (empty)
+import-valid-only = Or import only the { $valid } valid rows and skip the { $invalid } rows with errors:
+import-valid-submit = Import the { $valid } valid rows
+import-file-error = Line { $line }: { $message }. Nothing was imported.
+import-file-error-found = Line { $line }: { $message } (found: { $found }). Nothing was imported.
+import-choose-file = Choose the CSV file to import.
+import-not-read = { $message }. Nothing was imported.
+import-collided = Some of these sales were imported meanwhile: upload the file again.
+import-already = This file is imported already; nothing more was imported.
+import-nothing-importable = No row of this file can be imported now.
+
+## The shared checks' messages (the JSON API says them in English)
+form-not-empty = must not be empty
+form-no-control-characters = must not contain control characters
+form-at-least-characters = must be at least { $min } characters
+form-email = must be an e-mail address
+form-choose-role = choose clerk, manager or admin
+form-no-such-store = no such store
+form-amount = enter an amount like 549.00
+form-currency = must be an ISO 4217 code like EUR
+form-country = must be a two-letter ISO 3166 country code
+form-choose-location = choose a stock location
+form-no-such-sku = no product with this SKU
+form-whole-number = must be a whole number, 0 or more
+form-choose-partner = choose one of your linked partners (an admin links them under Partners)
+form-needed-for-channel = needed for the channel chosen
+form-consent = the customer must agree to be told by the channels chosen
+form-choose-language = choose German or English
+form-choose-channel = choose e-mail, SMS or none
+form-enter-email = enter the customer's e-mail address
+form-email-at = an e-mail address has an @
+form-email-domain = the part after the @ is not a domain
+form-enter-phone = enter the customer's phone number
+form-phone = this is not a valid phone number
+form-window-both-ends = enter both ends of the window
+form-amount-negative = the amount must not be negative
+form-amount-decimals = the amount has more than 2 decimal places
+form-first-clerk-limit = the first clerk needs the clerks' authority limit: enter one (suggested { $limit })
+
+## Refusals of the use cases, as the pages say them
+err-server = Something went wrong on our side; nothing was saved. Please try again.
+err-case-not-found = There is no such case.
+err-claim-not-found = There is no such claim.
+err-swap-already-approved = a swap is already approved for this case
+err-case-closed = the case is closed
+err-cannot-swap = This case cannot be swapped: { $reason }.
+err-cannot-refuse = this case cannot be refused: { $reason }
+err-already-refused = This case is already refused.
+err-already-asked = A manager has already been asked about this case: see the open desk list.
+err-needs-manager = This swap is worth { $value }, above your authority limit: it needs a manager.
+err-out-of-stock = { $product } ({ $sku }) is not in stock at { $location }: nothing was saved.
+err-not-linked = { $manufacturer } is not a linked partner of this retailer: no claim can be filed with it, so no swap was made. An admin links partners on the desk's Partners page.
+err-window-full = no crew has room left in this delivery window: choose another window with room, or a manager overbooks it
+err-no-sale = There is no sale of this unit.
+err-case-exists = The sale of { $serial } already has a case in progress.
+err-claim-not-rejected = Only a rejected claim can be disputed.
+err-claim-already-disputed = This claim was disputed already; a claim is disputed once.
+err-no-question = This claim is { $status }: the manufacturer asked no question waiting for an answer.
+err-write-off-refused = Only a claim the manufacturer did not accept can be written off.
+err-unknown-manufacturer = There is no such manufacturer.
+err-link-already-linked = you are already partners
+err-link-already-invited = the invitation is already open
+err-link-no-invitation = there is no invitation from the partner to answer
+err-link-not-linked = you are not partners
+err-version-not-found = There is no such agreement version.
+err-version-already-accepted = this version is already accepted
+err-version-not-linked = the manufacturer is not a linked partner
+err-store-exists = There is already a store called { $name }.
+err-location-exists = There is already a stock location called { $name }.
+err-account-exists = { $email } already has an account.
+err-own-account = You cannot change or disable your own account: ask another admin.
+err-product-exists = A product with SKU { $sku } already exists.
+resubmit-pick-manufacturer = Pick a manufacturer or enter its id (a UUID).
+swap-field-replacement-sku = Replacement
+swap-field-stock-location-id = Pick up from
+swap-field-slot = Window
+swap-field-window-start = From
+swap-field-window-end = To
+swap-field-delivery-address-name = Name
+swap-field-delivery-address-phone = Phone
+swap-field-delivery-address-street = Street
+swap-field-delivery-address-postcode = Postcode
+swap-field-delivery-address-city = City
+swap-field-delivery-address-country = Country
+swap-field-contact-email = E-mail
+swap-field-contact-phone = Mobile number
+swap-field-contact-consent = Consent
+swap-field-contact-language = Language
+swap-field-contact-channels = Channels

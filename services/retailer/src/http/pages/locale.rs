@@ -248,6 +248,62 @@ mod tests {
             <TimelineKind as sea_orm::Iterable>::iter().map(|k| ("timeline", k.as_string())),
         );
         for (prefix, values) in [
+            (
+                "partner-state",
+                &[
+                    "linked",
+                    "invited_by_you",
+                    "invites_you",
+                    "declined",
+                    "unlinked",
+                    "not_linked",
+                ][..],
+            ),
+            (
+                "partner-action",
+                &["invite", "accept", "decline", "unlink"][..],
+            ),
+            (
+                "admin-saved",
+                &[
+                    "staff",
+                    "limits",
+                    "stores",
+                    "locations",
+                    "stock",
+                    "products",
+                    "keys",
+                    "partners",
+                    "agreements",
+                    "locale",
+                ][..],
+            ),
+            (
+                "not-accepted",
+                &[
+                    "unknown_manufacturer",
+                    "no_agreement",
+                    "unknown_claim",
+                    "not_linked",
+                    "other",
+                ][..],
+            ),
+            ("erasure-reason", &["request", "retention"][..]),
+            ("import-delimiter", &["commas", "semicolons", "tabs"][..]),
+            (
+                "erased",
+                &[
+                    "sales",
+                    "cases",
+                    "swaps",
+                    "timeline",
+                    "approval_requests",
+                    "free_text",
+                    "imports",
+                    "outbox_deleted",
+                    "outbox_scrubbed",
+                ][..],
+            ),
             ("party", &["retailer", "crew", "manufacturer", "nobody"][..]),
             ("channel", &["email", "sms"][..]),
             (
@@ -268,6 +324,11 @@ mod tests {
         ] {
             codes.extend(values.iter().map(|v| (prefix, (*v).to_owned())));
         }
+        codes.extend(
+            crate::domain::terms_diff::changes(None, &serde_json::json!({}))
+                .into_iter()
+                .map(|c| ("term", c.key.to_owned())),
+        );
         let mut missing = Vec::new();
         for (prefix, code) in &codes {
             let key = format!("{prefix}-{}", code.replace('_', "-"));

@@ -336,7 +336,10 @@ pub async fn approve(
         Failure::Fields(fields) => {
             let detail = fields
                 .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
+                .map(|e| {
+                    let field = me.tr.code("swap-field", &e.field.replace('.', "-"));
+                    format!("{field}: {}", crate::http::pages::form_text(&me.tr, &e.message))
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
             fix_the_form(&me.tr, &detail)
@@ -345,13 +348,17 @@ pub async fn approve(
             e @ (ApproveError::UnknownReplacement | ApproveError::UnknownLocation),
         ) => {
             let field = match e {
-                ApproveError::UnknownReplacement => "replacement_sku",
-                _ => "stock_location_id",
+                ApproveError::UnknownReplacement => "replacement-sku",
+                _ => "stock-location-id",
             };
-            let detail = format!("{field}: {e}");
+            let detail = format!(
+                "{}: {}",
+                me.tr.code("swap-field", field),
+                crate::http::pages::errors::approve(&me.tr, &e)
+            );
             fix_the_form(&me.tr, &detail)
         }
-        Failure::Approve(e) => e.to_string(),
+        Failure::Approve(e) => crate::http::pages::errors::approve(&me.tr, &e),
     };
     let page = request_page(db, &me, r, Some(message), String::new()).await?;
     crate::http::pages::render_status(StatusCode::CONFLICT, &page)
