@@ -197,7 +197,11 @@ mod tests {
             refuse(&en, &closed),
             "this case cannot be refused: the case is closed"
         );
-        assert!(refuse(&de, &closed).contains("abgelehnt"), "{}", refuse(&de, &closed));
+        assert!(
+            refuse(&de, &closed).contains("abgelehnt"),
+            "{}",
+            refuse(&de, &closed)
+        );
         assert_ne!(
             dispute(&de, DisputeRefused::AlreadyDisputed),
             DisputeRefused::AlreadyDisputed.to_string()

@@ -69,7 +69,10 @@ fn empty_page(me: &Signed) -> ImportPage {
 fn file_error(tr: &Tr, e: &RowError) -> String {
     let line: &dyn std::fmt::Display = &e.line;
     if e.value.is_empty() {
-        tr.targs("import-file-error", &[("line", line), ("message", &e.message)])
+        tr.targs(
+            "import-file-error",
+            &[("line", line), ("message", &e.message)],
+        )
     } else {
         tr.targs(
             "import-file-error-found",
@@ -159,13 +162,11 @@ pub async fn upload(
         Ok((text, encoding)) => {
             let (label, delimiter) = file::read_as_parts(&text, encoding);
             let delimiter = me.tr.code("import-delimiter", delimiter);
-            page.encoding = Some(me.tr.ta2(
-                "import-read-as",
-                "encoding",
-                label,
-                "delimiter",
-                delimiter,
-            ));
+            page.encoding =
+                Some(
+                    me.tr
+                        .ta2("import-read-as", "encoding", label, "delimiter", delimiter),
+                );
             text
         }
         Err(e) => {

@@ -600,7 +600,10 @@ impl Errors {
 /// problem details: each one's catalog key, with its number argument if it has one.
 const FORM_TEXTS: &[(&str, &str)] = &[
     ("must not be empty", "form-not-empty"),
-    ("must not contain control characters", "form-no-control-characters"),
+    (
+        "must not contain control characters",
+        "form-no-control-characters",
+    ),
     ("must be an e-mail address", "form-email"),
     ("choose clerk, manager or admin", "form-choose-role"),
     ("no such store", "form-no-such-store"),
@@ -629,7 +632,10 @@ const FORM_TEXTS: &[(&str, &str)] = &[
     ("this is not a valid phone number", "form-phone"),
     ("enter both ends of the window", "form-window-both-ends"),
     ("amount must not be negative", "form-amount-negative"),
-    ("amount has more than 2 decimal places", "form-amount-decimals"),
+    (
+        "amount has more than 2 decimal places",
+        "form-amount-decimals",
+    ),
 ];
 
 /// A field's message of the shared checks (see [`FORM_TEXTS`]; also "must be at most N

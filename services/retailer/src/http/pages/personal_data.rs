@@ -249,10 +249,11 @@ pub async fn erase(
                 });
             }
             Preview::Erased(record) => {
-                page.saved = Some(
-                    me.tr
-                        .ta("pd-erased-on", "when", me.tr.datetime(record.requested_at)),
-                );
+                page.saved = Some(me.tr.ta(
+                    "pd-erased-on",
+                    "when",
+                    me.tr.datetime(record.requested_at),
+                ));
             }
         }
         return render_status(StatusCode::OK, &page);
@@ -274,10 +275,9 @@ async fn refused(
 ) -> Result<HttpResponse, Problem> {
     let (status, message) = match e {
         ErasureError::NotFound => (StatusCode::NOT_FOUND, me.tr.t("pd-not-found")),
-        ErasureError::CaseOpen(case) => (
-            StatusCode::CONFLICT,
-            me.tr.ta("pd-case-open", "case", case),
-        ),
+        ErasureError::CaseOpen(case) => {
+            (StatusCode::CONFLICT, me.tr.ta("pd-case-open", "case", case))
+        }
         ErasureError::Db(e) => return Err(e.into()),
     };
     failed(db, me, status, "erase", message, raw).await

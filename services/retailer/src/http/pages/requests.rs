@@ -338,7 +338,10 @@ pub async fn approve(
                 .iter()
                 .map(|e| {
                     let field = me.tr.code("swap-field", &e.field.replace('.', "-"));
-                    format!("{field}: {}", crate::http::pages::form_text(&me.tr, &e.message))
+                    format!(
+                        "{field}: {}",
+                        crate::http::pages::form_text(&me.tr, &e.message)
+                    )
                 })
                 .collect::<Vec<_>>()
                 .join("; ");

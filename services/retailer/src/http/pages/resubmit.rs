@@ -78,7 +78,10 @@ async fn resubmit_page(
     if !known.iter().any(|(id, _)| *id == claim.manufacturer_id) {
         known.insert(
             0,
-            (claim.manufacturer_id, me.tr.t("resubmit-current-manufacturer")),
+            (
+                claim.manufacturer_id,
+                me.tr.t("resubmit-current-manufacturer"),
+            ),
         );
     }
     let manufacturers = known

@@ -194,7 +194,9 @@ pub async fn create_store(
             Ok(_) => {}
             Err(StockError::Db(e)) => return Err(e.into()),
             Err(e) => {
-                return Err(Failure::Refused(crate::http::pages::errors::stock(&me.tr, &e)));
+                return Err(Failure::Refused(crate::http::pages::errors::stock(
+                    &me.tr, &e,
+                )));
             }
         }
         Ok(())
@@ -237,7 +239,9 @@ pub async fn create_location(
             Ok(_) => {}
             Err(StockError::Db(e)) => return Err(e.into()),
             Err(e) => {
-                return Err(Failure::Refused(crate::http::pages::errors::stock(&me.tr, &e)));
+                return Err(Failure::Refused(crate::http::pages::errors::stock(
+                    &me.tr, &e,
+                )));
             }
         }
         Ok(())
