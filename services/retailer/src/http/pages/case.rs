@@ -35,7 +35,7 @@ pub struct ProductOption {
 
 pub struct TimelineRow {
     pub kind: String,
-    /// What happened, in words (see [`crate::domain::describe`]).
+    /// What happened, in words (see [`crate::http::pages::timeline::describe`]).
     pub what: String,
     pub at: String,
     pub source: String,
@@ -472,16 +472,10 @@ pub(crate) async fn case_page(
         .timeline
         .iter()
         .map(|t| {
-            let said = crate::domain::describe_stored(&t.kind, &t.details);
+            let said = crate::http::pages::timeline::describe_stored(tr, &t.kind, &t.details);
             TimelineRow {
                 kind: t.kind.clone(),
-                // English keeps the description's finer words ("Claim rejected"); German
-                // says the kind from the catalog.
-                what: if tr.lang == kummerer_web::i18n::Lang::En {
-                    said.what
-                } else {
-                    tr.code("timeline", &t.kind)
-                },
+                what: said.what,
                 at: tr.datetime(t.occurred_at),
                 source: t.source.clone(),
                 details: said.details,

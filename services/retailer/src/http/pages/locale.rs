@@ -289,6 +289,28 @@ mod tests {
                 ][..],
             ),
             ("erasure-reason", &["request", "retention"][..]),
+            (
+                "failure",
+                &["not_home", "wrong_address", "refused", "unit_not_ready"][..],
+            ),
+            (
+                "inspection",
+                &[
+                    "defect_confirmed",
+                    "no_fault_found",
+                    "customer_damage",
+                    "not_the_claimed_unit",
+                ][..],
+            ),
+            ("tl-freight", &["manufacturer", "retailer"][..]),
+            (
+                "tl-withdrawn",
+                &["return_by_passed", "decided", "claim_withdrawn"][..],
+            ),
+            (
+                "tl-holds",
+                &["decision", "delivery", "information", "claim"][..],
+            ),
             ("import-delimiter", &["commas", "semicolons", "tabs"][..]),
             (
                 "erased",

@@ -26,6 +26,7 @@ pub mod resubmit;
 pub mod roles;
 pub mod sale;
 pub mod status;
+pub mod timeline;
 
 use std::collections::HashMap;
 
