@@ -266,7 +266,8 @@ duration-under-a-minute = unter einer Minute
 
 ## Die Anfrage an eine Filialleitung
 request-title = Tauschanfrage
-request-waiting = Wartet auf eine Filialleitung… Diese Seite lädt sich alle 2 Sekunden neu.
+request-waiting = Warten auf eine Filialleitung … Die Antwort erscheint hier von selbst.
+request-check-again = Jetzt nachsehen
 request-approved = Freigegeben von { $by } am { $when }.
 request-open-case = Fall öffnen
 request-declined = Abgelehnt von { $by } am { $when }

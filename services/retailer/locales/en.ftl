@@ -266,7 +266,8 @@ duration-under-a-minute = under a minute
 
 ## A manager's request
 request-title = Swap request
-request-waiting = Waiting for a manager… This page reloads itself every 2 seconds.
+request-waiting = Waiting for a manager… The answer appears here by itself.
+request-check-again = Check now
 request-approved = Approved by { $by } at { $when }.
 request-open-case = Open the case
 request-declined = Declined by { $by } at { $when }
