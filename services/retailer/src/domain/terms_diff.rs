@@ -64,7 +64,7 @@ pub fn changes(before: Option<&Value>, after: &Value) -> Vec<TermChange> {
             let new = in_words(after.get(key));
             let old = before.map(|b| in_words(b.get(key)));
             (old.as_deref() != Some(new.as_str())).then(|| TermChange {
-                key: *key,
+                key,
                 term: (*name).to_owned(),
                 before: old,
                 after: new,
