@@ -940,3 +940,5 @@ inspection-defect-confirmed = Defekt bestätigt
 inspection-no-fault-found = kein Fehler gefunden
 inspection-customer-damage = Beschädigung durch den Kunden
 inspection-not-the-claimed-unit = nicht das beanspruchte Gerät
+channel-off-email = E-Mails an Kunden sind nicht eingerichtet (KUMMERER_SMTP_HOST): E-Mails schlagen fehl.
+channel-off-sms = SMS an Kunden sind nicht eingerichtet (KUMMERER_SMS_GATEWAY_URL): SMS schlagen fehl.

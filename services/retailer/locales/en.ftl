@@ -940,3 +940,5 @@ inspection-defect-confirmed = defect confirmed
 inspection-no-fault-found = no fault found
 inspection-customer-damage = damage by the customer
 inspection-not-the-claimed-unit = not the claimed unit
+channel-off-email = E-mail to customers is not set up (KUMMERER_SMTP_HOST): e-mails fail.
+channel-off-sms = SMS to customers is not set up (KUMMERER_SMS_GATEWAY_URL): SMS fail.

@@ -155,7 +155,7 @@ pub struct CasePage {
     /// What the customer was told, with failures.
     pub notifications: Vec<NoticeRow>,
     /// A channel that is not set up (said on every case).
-    pub channel_warnings: Vec<&'static str>,
+    pub channel_warnings: Vec<String>,
     /// The QR code (SVG) of the status link just created.
     pub new_status_qr: Option<String>,
     pub me: Me,
@@ -501,7 +501,10 @@ pub(crate) async fn case_page(
         slots,
         slot_zone: tz.name().to_owned(),
         notifications,
-        channel_warnings: crate::app::notify::channel_warnings(),
+        channel_warnings: crate::app::notify::channel_warnings()
+            .into_iter()
+            .map(|channel| tr.code("channel-off", channel))
+            .collect(),
         new_status_qr: None,
         open_request,
         stock_kept,

@@ -289,6 +289,7 @@ mod tests {
                 ][..],
             ),
             ("erasure-reason", &["request", "retention"][..]),
+            ("channel-off", &["email", "sms"][..]),
             (
                 "failure",
                 &["not_home", "wrong_address", "refused", "unit_not_ready"][..],
