@@ -56,15 +56,15 @@ pub fn install_channels(email: bool, sms: bool) {
     let _ = CHANNELS.set((email, sms));
 }
 
-/// What the staff are told about channels that are not set up.
+/// The channels that are not set up (`email`, `sms`): the case page warns of each.
 pub fn channel_warnings() -> Vec<&'static str> {
     let (email, sms) = CHANNELS.get().copied().unwrap_or((false, false));
     let mut out = Vec::new();
     if !email {
-        out.push("E-mail to customers is not set up (KUMMERER_SMTP_HOST): e-mails fail.");
+        out.push("email");
     }
     if !sms {
-        out.push("SMS to customers is not set up (KUMMERER_SMS_GATEWAY_URL): SMS fail.");
+        out.push("sms");
     }
     out
 }

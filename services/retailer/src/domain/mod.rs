@@ -40,9 +40,7 @@ pub use sale::{
 };
 pub use staff::Role;
 pub use swap::{DeliveryWindow, SwapStatus, WindowError, status_follows};
-pub use timeline::{
-    Described, Source, TimelineEntry, TimelineKind, describe, describe_stored, window_text,
-};
+pub use timeline::{Source, TimelineEntry, TimelineKind};
 
 /// Longest SKU, receipt number or serial number.
 pub const CODE_MAX: usize = 100;

@@ -7,7 +7,9 @@ use serde_json::Value;
 /// One term that differs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TermChange {
-    /// The term as the desk names it.
+    /// The term's key in the terms (`doa_days`).
+    pub key: &'static str,
+    /// The term as the desk names it (English; the page says it from the catalog).
     pub term: String,
     /// `None`: there was no version before.
     pub before: Option<String>,
@@ -62,6 +64,7 @@ pub fn changes(before: Option<&Value>, after: &Value) -> Vec<TermChange> {
             let new = in_words(after.get(key));
             let old = before.map(|b| in_words(b.get(key)));
             (old.as_deref() != Some(new.as_str())).then(|| TermChange {
+                key,
                 term: (*name).to_owned(),
                 before: old,
                 after: new,

@@ -118,12 +118,19 @@ pub fn decode(bytes: &[u8]) -> Result<(String, Encoding), RowError> {
 
 /// How the file was read, for the page: "Windows-1252, separated by ;".
 pub fn read_as(text: &str, encoding: Encoding) -> String {
+    let (label, delimiter) = read_as_parts(text, encoding);
+    format!("{label}, separated by {delimiter}")
+}
+
+/// How the file was read: the encoding's name and the delimiter (`commas`, `semicolons`,
+/// `tabs`), for a page to say in its reader's words.
+pub fn read_as_parts(text: &str, encoding: Encoding) -> (&'static str, &'static str) {
     let delimiter = match csv::delimiter(text) {
         b';' => "semicolons",
         b'\t' => "tabs",
         _ => "commas",
     };
-    format!("{}, separated by {delimiter}", encoding.label())
+    (encoding.label(), delimiter)
 }
 
 /// Where each canonical column is in the file's lines.

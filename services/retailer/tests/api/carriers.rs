@@ -278,21 +278,31 @@ fn a_visit_without_a_contracted_carrier_is_said_in_plain_words() {
         start: Utc::now(),
         end: Utc::now() + Span::hours(2),
     };
-    let waiting = retailer::domain::timeline::describe(&TimelineEntry::JobScheduled {
-        job_id: Uuid::now_v7().into(),
-        window: window.clone(),
-        no_contracted_carrier: true,
-    });
+    let en = retailer::http::pages::locale::tr(
+        kummerer_web::i18n::Lang::En,
+        retailer::http::pages::locale::DEFAULT_TZ,
+    );
+    let waiting = retailer::http::pages::timeline::describe(
+        &en,
+        &TimelineEntry::JobScheduled {
+            job_id: Uuid::now_v7().into(),
+            window: window.clone(),
+            no_contracted_carrier: true,
+        },
+    );
     assert_eq!(waiting.what, "Visit waiting: no contracted carrier");
     assert!(
         waiting.details.contains("no carrier you contracted"),
         "{}",
         waiting.details
     );
-    let routed = retailer::domain::timeline::describe(&TimelineEntry::JobScheduled {
-        job_id: Uuid::now_v7().into(),
-        window,
-        no_contracted_carrier: false,
-    });
+    let routed = retailer::http::pages::timeline::describe(
+        &en,
+        &TimelineEntry::JobScheduled {
+            job_id: Uuid::now_v7().into(),
+            window,
+            no_contracted_carrier: false,
+        },
+    );
     assert_eq!(routed.what, "Visit scheduled");
 }

@@ -359,7 +359,10 @@ async fn the_case_page_says_each_step_in_words_and_the_customer_sees_the_crew_co
     let departed = Utc::now();
     let ev = on_the_way(&ids, departed);
     // In the store's time zone (Europe/Berlin unless set otherwise, issue 13).
-    let eta_utc = ev.eta.unwrap().format("%Y-%m-%d %H:%M UTC").to_string();
+    // The desk reads English here, in the store's time (Berlin).
+    let english =
+        retailer::http::pages::locale::tr(kummerer_web::i18n::Lang::En, chrono_tz::Europe::Berlin);
+    let eta_desk = english.datetime(ev.eta.unwrap());
     // The customer's page: German (the store's language) and Berlin time.
     let german =
         retailer::http::pages::locale::tr(kummerer_web::i18n::Lang::De, chrono_tz::Europe::Berlin);
@@ -396,13 +399,13 @@ async fn the_case_page_says_each_step_in_words_and_the_customer_sees_the_crew_co
         r#"data-kind="swap_approved">Swap approved</td>"#,
         r#"data-kind="claim_submitted">Claim filed with the manufacturer</td>"#,
         r#"data-kind="on_the_way">Crew on the way</td>"#,
-        &format!("Expected at {eta_utc}"),
+        &format!("Expected at {eta_desk}"),
         r#"data-kind="collected">Defective unit collected</td>"#,
         "Serial SN-ELSE, NOT the serial the case names, with a photo, forwarded to the \
          manufacturer as evidence.",
         r#"data-kind="collected_serial_mismatch">Collected serial does not match</td>"#,
         "The crew collected SN-ELSE, the case names SN-1.",
-        "499.00 EUR claimed.",
+        "€499.00 claimed.",
     ] {
         assert!(html.contains(words), "{words} missing: {html}");
     }

@@ -1,10 +1,6 @@
 //! The case timeline: what happened to a case, from whichever service, ordered by when it
-//! happened (not when the message about it arrived) — and how the desk says each entry in plain
-//! words ([`describe`], in `describe.rs`).
-
-mod describe;
-
-pub use describe::{Described, describe, describe_stored, window_text};
+//! happened (not when the message about it arrived). How the desk says each entry in the
+//! reader's words and time is the page's business (`http::pages::timeline`).
 
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{

@@ -222,9 +222,10 @@ async fn admin_view(
     for role in Role::ALL {
         limits.push(LimitRow {
             role: role.as_string(),
-            current: db::authority::limit_of(db, retailer_id, role)
-                .await?
-                .describe(),
+            current: crate::http::pages::limit_text(
+                &me.tr,
+                &db::authority::limit_of(db, retailer_id, role).await?,
+            ),
         });
     }
     let locations = stock::locations(db, retailer_id)
@@ -248,7 +249,7 @@ async fn admin_view(
         .into_iter()
         .map(|p| {
             Ok(ProductRow {
-                price: money(p.price, &p.currency)?.to_string(),
+                price: crate::http::pages::money_text(&me.tr, &money(p.price, &p.currency)?),
                 manufacturer: name_of(p.manufacturer_id),
                 sku: p.sku,
                 name: p.name,
@@ -294,21 +295,9 @@ pub async fn page(
     query: web::Query<Saved>,
 ) -> Result<HttpResponse, Problem> {
     let saved = match query.saved.as_str() {
-        "" => None,
-        "staff" => Some("The staff member is saved."),
-        "limits" => Some("The authority limit is saved."),
-        "stores" => Some("The store is saved."),
-        "locations" => Some("The stock location is saved."),
-        "stock" => Some("The stock level is saved."),
-        "products" => Some("The product is saved."),
-        "keys" => Some("The integration key is revoked."),
-        "partners" => Some("The partner link is changed; the manufacturer is told."),
-        "agreements" => Some("The agreement version is accepted: it takes effect from its date."),
+        form @ ("staff" | "limits" | "stores" | "locations" | "stock" | "products" | "keys"
+        | "partners" | "agreements" | "locale") => Some(me.tr.code("admin-saved", form)),
         _ => None,
-    };
-    let saved = match query.saved.as_str() {
-        "locale" => Some(me.tr.t("admin-locale-saved")),
-        _ => saved.map(str::to_owned),
     };
     let page = admin_view(db.get_ref(), &me, saved).await?;
     render_status(StatusCode::OK, &page)
@@ -332,7 +321,7 @@ async fn failed(
             .errors
             .fields
             .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
+            .map(|(k, v)| format!("{}: {v}", me.tr.code("admin-field", &k.replace('.', "-"))))
             .collect();
         page.errors.general = Some(format!("{general} {}", details.join("; ")));
     }

@@ -170,30 +170,31 @@ impl Rejected {
                 needs_manager: true,
                 ..Errors::field("manager_password", message)
             },
-            Rejected::Approve(e) => approve_errors(&e),
+            Rejected::Approve(e) => approve_errors(tr, &e),
             Rejected::Ask(e) => Errors {
                 needs_manager: true,
-                ..Errors::general(e.to_string())
+                ..Errors::general(super::errors::ask(tr, &e))
             },
         }
     }
 }
 
 /// An approval's error on the swap form.
-pub(crate) fn approve_errors(e: &ApproveError) -> Errors {
+pub(crate) fn approve_errors(tr: &Tr, e: &ApproveError) -> Errors {
+    let text = super::errors::approve(tr, e);
     match e {
-        ApproveError::UnknownReplacement => Errors::field("replacement_sku", e.to_string()),
-        ApproveError::UnknownLocation => Errors::field("stock_location_id", e.to_string()),
+        ApproveError::UnknownReplacement => Errors::field("replacement_sku", text),
+        ApproveError::UnknownLocation => Errors::field("stock_location_id", text),
         ApproveError::NeedsManager { .. } => Errors {
             needs_manager: true,
-            ..Errors::general(e.to_string())
+            ..Errors::general(text)
         },
         ApproveError::NotFound
         | ApproveError::Refused { .. }
         | ApproveError::OutOfStock { .. }
         | ApproveError::NotLinked { .. }
-        | ApproveError::Db(_) => Errors::general(e.to_string()),
-        ApproveError::WindowFull => Errors::field("slot", e.to_string()),
+        | ApproveError::Db(_) => Errors::general(text),
+        ApproveError::WindowFull => Errors::field("slot", text),
     }
 }
 

@@ -36,7 +36,7 @@ pub struct ProductOption {
 
 pub struct TimelineRow {
     pub kind: String,
-    /// What happened, in words (see [`crate::domain::describe`]).
+    /// What happened, in words (see [`crate::http::pages::timeline::describe`]).
     pub what: String,
     pub at: String,
     pub source: String,
@@ -156,7 +156,7 @@ pub struct CasePage {
     /// What the customer was told, with failures.
     pub notifications: Vec<NoticeRow>,
     /// A channel that is not set up (said on every case).
-    pub channel_warnings: Vec<&'static str>,
+    pub channel_warnings: Vec<String>,
     /// The QR code (SVG) of the status link just created.
     pub new_status_qr: Option<String>,
     pub me: Me,
@@ -481,16 +481,10 @@ pub(crate) async fn case_page(
         .timeline
         .iter()
         .map(|t| {
-            let said = crate::domain::describe_stored(&t.kind, &t.details);
+            let said = crate::http::pages::timeline::describe_stored(tr, &t.kind, &t.details);
             TimelineRow {
                 kind: t.kind.clone(),
-                // English keeps the description's finer words ("Claim rejected"); German
-                // says the kind from the catalog.
-                what: if tr.lang == kummerer_web::i18n::Lang::En {
-                    said.what
-                } else {
-                    tr.code("timeline", &t.kind)
-                },
+                what: said.what,
                 at: tr.datetime(t.occurred_at),
                 source: t.source.clone(),
                 details: said.details,
@@ -546,7 +540,10 @@ pub(crate) async fn case_page(
         slots,
         slot_zone: tz.name().to_owned(),
         notifications,
-        channel_warnings: crate::app::notify::channel_warnings(),
+        channel_warnings: crate::app::notify::channel_warnings()
+            .into_iter()
+            .map(|channel| tr.code("channel-off", channel))
+            .collect(),
         new_status_qr: None,
         open_request,
         stock_kept,

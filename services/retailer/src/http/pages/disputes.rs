@@ -134,16 +134,20 @@ pub async fn submit(
     }
     let checked = checked_dispute(&form.statement, Some(&form.note), &me.staff.email);
     let (status, errors) = match checked {
-        Err(fields) => (StatusCode::UNPROCESSABLE_ENTITY, Errors::fields(fields)),
+        Err(fields) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Errors::fields(fields).in_lang(&me.tr),
+        ),
         Ok(d) => {
             let (rid, cid) = (RetailerId(retailer_id), ClaimId(id));
             match dispute(db.get_ref(), rid, cid, d, Utc::now()).await {
                 Ok(done) => return Ok(see_other(&format!("/desk/cases/{}", done.case_id))),
                 Err(DisputeError::NotFound) => return not_found(&me.tr),
                 Err(DisputeError::Db(e)) => return Err(e.into()),
-                Err(e @ DisputeError::Refused { .. }) => {
-                    (StatusCode::CONFLICT, Errors::general(e.to_string()))
-                }
+                Err(DisputeError::Refused { reason, .. }) => (
+                    StatusCode::CONFLICT,
+                    Errors::general(super::errors::dispute(&me.tr, reason)),
+                ),
             }
         }
     };

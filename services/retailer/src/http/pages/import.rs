@@ -66,16 +66,19 @@ fn empty_page(me: &Signed) -> ImportPage {
 }
 
 /// A problem with the file as a whole, with what was found.
-fn file_error(e: &RowError) -> String {
-    let found = if e.value.is_empty() {
-        String::new()
+fn file_error(tr: &Tr, e: &RowError) -> String {
+    let line: &dyn std::fmt::Display = &e.line;
+    if e.value.is_empty() {
+        tr.targs(
+            "import-file-error",
+            &[("line", line), ("message", &e.message)],
+        )
     } else {
-        format!(" (found: {})", e.value)
-    };
-    format!(
-        "Line {}: {}{found}. Nothing was imported.",
-        e.line, e.message
-    )
+        tr.targs(
+            "import-file-error-found",
+            &[("line", line), ("message", &e.message), ("found", &e.value)],
+        )
+    }
 }
 
 /// `GET /desk/admin/import`.
@@ -151,17 +154,23 @@ pub async fn upload(
     let retailer_id = me.staff.retailer_id;
     let mut page = empty_page(&me);
     let Some((file_name, content)) = parts.get("file") else {
-        page.file_error = Some("Choose the CSV file to import.".to_owned());
+        page.file_error = Some(me.tr.t("import-choose-file"));
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     page.file_name = file_name.clone();
     let text = match file::decode(content) {
         Ok((text, encoding)) => {
-            page.encoding = Some(file::read_as(&text, encoding));
+            let (label, delimiter) = file::read_as_parts(&text, encoding);
+            let delimiter = me.tr.code("import-delimiter", delimiter);
+            page.encoding =
+                Some(
+                    me.tr
+                        .ta2("import-read-as", "encoding", label, "delimiter", delimiter),
+                );
             text
         }
         Err(e) => {
-            page.file_error = Some(format!("{}. Nothing was imported.", e.message));
+            page.file_error = Some(me.tr.ta("import-not-read", "message", &e.message));
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
@@ -175,13 +184,11 @@ pub async fn upload(
     let done = match app::upload(db, parse_file, upload, Utc::now()).await {
         Ok(done) => done,
         Err(UploadError::File(e)) => {
-            page.file_error = Some(file_error(&e));
+            page.file_error = Some(file_error(&me.tr, &e));
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
         Err(UploadError::Collided) => {
-            page.file_error = Some(
-                "Some of these sales were imported meanwhile: upload the file again.".to_owned(),
-            );
+            page.file_error = Some(me.tr.t("import-collided"));
             return render_status(StatusCode::CONFLICT, &page);
         }
         Err(UploadError::Db(e)) => return Err(e.into()),
@@ -225,16 +232,15 @@ pub async fn import_valid(
         Ok(done) => done,
         Err(ImportError::NotFound) => return not_found(&me.tr),
         Err(ImportError::AlreadyImported) => {
-            page.file_error =
-                Some("This file is imported already; nothing more was imported.".into());
+            page.file_error = Some(me.tr.t("import-already"));
             return render_status(StatusCode::CONFLICT, &page);
         }
         Err(ImportError::File(e)) => {
-            page.file_error = Some(file_error(&e));
+            page.file_error = Some(file_error(&me.tr, &e));
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
         Err(ImportError::NothingImportable(errors)) => {
-            page.file_error = Some("No row of this file can be imported now.".into());
+            page.file_error = Some(me.tr.t("import-nothing-importable"));
             page.errors = errors;
             return render_status(StatusCode::CONFLICT, &page);
         }

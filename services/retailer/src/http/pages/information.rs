@@ -70,7 +70,7 @@ async fn information_page(
         question: q.as_ref().map(|q| q.question.clone()).unwrap_or_default(),
         answer_by: q
             .as_ref()
-            .map(|q| q.answer_by.format("%Y-%m-%d %H:%M UTC").to_string())
+            .map(|q| me.tr.datetime(q.answer_by))
             .unwrap_or_default(),
         answer: q.and_then(|q| q.answer).unwrap_or_default(),
         can_answer,
@@ -114,16 +114,20 @@ pub async fn submit(
     };
     let retailer_id = me.staff.retailer_id;
     let (status, errors) = match checked_answer(&form.answer, &me.staff.email) {
-        Err(fields) => (StatusCode::UNPROCESSABLE_ENTITY, Errors::fields(fields)),
+        Err(fields) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Errors::fields(fields).in_lang(&me.tr),
+        ),
         Ok(a) => {
             let (rid, cid) = (RetailerId(retailer_id), ClaimId(id));
             match answer(db.get_ref(), rid, cid, a, Utc::now()).await {
                 Ok(done) => return Ok(see_other(&format!("/desk/cases/{}", done.case_id))),
                 Err(AnswerError::NotFound) => return not_found(&me.tr),
                 Err(AnswerError::Db(e)) => return Err(e.into()),
-                Err(e @ AnswerError::NotAsked { .. }) => {
-                    (StatusCode::CONFLICT, Errors::general(e.to_string()))
-                }
+                Err(e @ AnswerError::NotAsked { .. }) => (
+                    StatusCode::CONFLICT,
+                    Errors::general(super::errors::answer(&me.tr, &e)),
+                ),
             }
         }
     };

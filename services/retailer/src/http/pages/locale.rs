@@ -273,6 +273,85 @@ mod tests {
                 "ledger-recourse-state",
                 &["running", "nearing", "passed"][..],
             ),
+            (
+                "partner-state",
+                &[
+                    "linked",
+                    "invited_by_you",
+                    "invites_you",
+                    "declined",
+                    "unlinked",
+                    "not_linked",
+                ][..],
+            ),
+            (
+                "partner-action",
+                &["invite", "accept", "decline", "unlink"][..],
+            ),
+            (
+                "admin-saved",
+                &[
+                    "staff",
+                    "limits",
+                    "stores",
+                    "locations",
+                    "stock",
+                    "products",
+                    "keys",
+                    "partners",
+                    "agreements",
+                    "locale",
+                ][..],
+            ),
+            (
+                "not-accepted",
+                &[
+                    "unknown_manufacturer",
+                    "no_agreement",
+                    "unknown_claim",
+                    "not_linked",
+                    "other",
+                ][..],
+            ),
+            ("erasure-reason", &["request", "retention"][..]),
+            ("channel-off", &["email", "sms"][..]),
+            (
+                "failure",
+                &["not_home", "wrong_address", "refused", "unit_not_ready"][..],
+            ),
+            (
+                "inspection",
+                &[
+                    "defect_confirmed",
+                    "no_fault_found",
+                    "customer_damage",
+                    "not_the_claimed_unit",
+                ][..],
+            ),
+            ("tl-freight", &["manufacturer", "retailer"][..]),
+            (
+                "tl-withdrawn",
+                &["return_by_passed", "decided", "claim_withdrawn"][..],
+            ),
+            (
+                "tl-holds",
+                &["decision", "delivery", "information", "claim"][..],
+            ),
+            ("import-delimiter", &["commas", "semicolons", "tabs"][..]),
+            (
+                "erased",
+                &[
+                    "sales",
+                    "cases",
+                    "swaps",
+                    "timeline",
+                    "approval_requests",
+                    "free_text",
+                    "imports",
+                    "outbox_deleted",
+                    "outbox_scrubbed",
+                ][..],
+            ),
             ("party", &["retailer", "crew", "manufacturer", "nobody"][..]),
             ("channel", &["email", "sms"][..]),
             (
@@ -293,6 +372,11 @@ mod tests {
         ] {
             codes.extend(values.iter().map(|v| (prefix, (*v).to_owned())));
         }
+        codes.extend(
+            crate::domain::terms_diff::changes(None, &serde_json::json!({}))
+                .into_iter()
+                .map(|c| ("term", c.key.to_owned())),
+        );
         let mut missing = Vec::new();
         for (prefix, code) in &codes {
             let key = format!("{prefix}-{}", code.replace('_', "-"));

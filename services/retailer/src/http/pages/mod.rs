@@ -14,6 +14,7 @@ pub mod correct;
 pub mod counter;
 pub mod dashboard;
 pub mod disputes;
+pub mod errors;
 pub mod home;
 pub mod import;
 pub mod information;
@@ -26,6 +27,7 @@ pub mod resubmit;
 pub mod roles;
 pub mod sale;
 pub mod status;
+pub mod timeline;
 
 use std::collections::HashMap;
 
@@ -591,10 +593,14 @@ impl Errors {
         }
     }
 
-    /// The general message of marked fields in the reader's language.
+    /// The errors in the reader's language: the general message of marked fields, and each
+    /// field's message of the shared checks ([`form_text`]).
     pub fn in_lang(mut self, tr: &Tr) -> Errors {
         if self.general.as_deref() == Some(FIX_FIELDS) {
             self.general = Some(tr.t("form-fix-fields"));
+        }
+        for message in self.fields.values_mut() {
+            *message = form_text(tr, message);
         }
         self
     }
@@ -603,6 +609,81 @@ impl Errors {
     pub fn of(&self, field: &str) -> &str {
         self.fields.get(field).map(String::as_str).unwrap_or("")
     }
+}
+
+/// The texts of the checks the pages share with the JSON API (`FieldErrors::text`, the
+/// address, contact, money and password checks), which say them in English for the API's
+/// problem details: each one's catalog key, with its number argument if it has one.
+const FORM_TEXTS: &[(&str, &str)] = &[
+    ("must not be empty", "form-not-empty"),
+    (
+        "must not contain control characters",
+        "form-no-control-characters",
+    ),
+    ("must be an e-mail address", "form-email"),
+    ("choose clerk, manager or admin", "form-choose-role"),
+    ("no such store", "form-no-such-store"),
+    ("enter an amount like 549.00", "form-amount"),
+    ("must be an ISO 4217 code like EUR", "form-currency"),
+    ("must be a two-letter ISO 3166 country code", "form-country"),
+    ("choose a stock location", "form-choose-location"),
+    ("no product with this SKU", "form-no-such-sku"),
+    ("must be a whole number, 0 or more", "form-whole-number"),
+    (
+        "choose one of your linked partners (an admin links them under Partners)",
+        "form-choose-partner",
+    ),
+    ("needed for the channel chosen", "form-needed-for-channel"),
+    (
+        "the customer must agree to be told by the channels chosen",
+        "form-consent",
+    ),
+    ("choose de or en", "form-choose-language"),
+    ("choose e-mail, SMS or none", "form-choose-channel"),
+    ("enter the customer's e-mail address", "form-enter-email"),
+    ("an e-mail address has an @", "form-email-at"),
+    ("this is not an e-mail address", "form-email"),
+    ("the part after the @ is not a domain", "form-email-domain"),
+    ("enter the customer's phone number", "form-enter-phone"),
+    ("this is not a valid phone number", "form-phone"),
+    ("enter both ends of the window", "form-window-both-ends"),
+    ("amount must not be negative", "form-amount-negative"),
+    (
+        "amount has more than 2 decimal places",
+        "form-amount-decimals",
+    ),
+];
+
+/// A field's message of the shared checks (see [`FORM_TEXTS`]; also "must be at most N
+/// characters", "must be at least N characters" and the first clerk's limit) in the reader's
+/// language; a message the pages wrote themselves (already from the catalog) as it is.
+pub(crate) fn form_text(tr: &Tr, message: &str) -> String {
+    if let Some((_, key)) = FORM_TEXTS.iter().find(|(text, _)| *text == message) {
+        return tr.t(key);
+    }
+    let number = |prefix: &str, suffix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .and_then(|n| n.parse::<u64>().ok())
+    };
+    if let Some(max) = number("must be at most ", " characters") {
+        return tr.tn("form-at-most-characters", "max", max);
+    }
+    if let Some(min) = number("must be at least ", " characters") {
+        return tr.tn("form-at-least-characters", "min", min);
+    }
+    if message.starts_with("the first clerk needs the clerks' authority limit") {
+        return tr.ta(
+            "form-first-clerk-limit",
+            "limit",
+            admin::SUGGESTED_CLERK_LIMIT,
+        );
+    }
+    if message.contains("ISO 4217") {
+        return tr.t("form-currency");
+    }
+    message.to_owned()
 }
 
 #[derive(Template)]

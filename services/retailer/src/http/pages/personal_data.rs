@@ -32,6 +32,8 @@ const PAGE: &str = "/desk/admin/personal-data";
 pub struct RecordRow {
     pub id: String,
     pub when: String,
+    /// `request` or `retention`, and in words.
+    pub reason_code: String,
     pub reason: String,
     pub by: String,
     pub cases: usize,
@@ -61,8 +63,8 @@ pub struct PersonalDataPage {
 pub struct Confirm {
     pub reference: String,
     pub customer: String,
-    pub sales: usize,
-    pub cases: usize,
+    /// "1 sale and 2 cases, here and at logistics?", in the reader's words.
+    pub what: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -77,14 +79,16 @@ async fn view(
     saved: Option<String>,
 ) -> Result<PersonalDataPage, Problem> {
     let rid = RetailerId(me.staff.retailer_id);
+    let tr = &me.tr;
     let retention_days = erasure::retention(db, rid).await.map_err(Problem::from)?;
     let records = erasure::records(db, rid)
         .await?
         .into_iter()
         .map(|r| RecordRow {
             id: r.id.to_string(),
-            when: me.tr.datetime(r.requested_at),
-            reason: r.reason,
+            when: tr.datetime(r.requested_at),
+            reason: tr.code("erasure-reason", &r.reason),
+            reason_code: r.reason,
             by: r.requested_by,
             cases: r.case_ids.len(),
             sales: r.sale_ids.len(),
@@ -94,19 +98,21 @@ async fn view(
                 .map(|m| {
                     m.iter()
                         .filter(|(_, n)| n.as_u64().unwrap_or(0) > 0)
-                        .map(|(k, n)| format!("{k} {n}"))
+                        .map(|(k, n)| format!("{} {n}", tr.code("erased", k)))
                         .collect::<Vec<_>>()
                         .join(", ")
                 })
                 .unwrap_or_default(),
             logistics: match r.logistics_erased_at {
-                Some(at) => format!(
-                    "{} — jobs {}, photos {}",
-                    me.tr.datetime(at),
-                    r.logistics_jobs.unwrap_or(0),
-                    r.logistics_photos.unwrap_or(0)
+                Some(at) => tr.targs(
+                    "pd-logistics-erased",
+                    &[
+                        ("when", &tr.datetime(at)),
+                        ("jobs", &r.logistics_jobs.unwrap_or(0)),
+                        ("photos", &r.logistics_photos.unwrap_or(0)),
+                    ],
                 ),
-                None => "waiting for logistics".to_owned(),
+                None => tr.t("pd-logistics-waiting"),
             },
         })
         .collect();
@@ -130,17 +136,15 @@ pub async fn page(
     db: web::Data<DatabaseConnection>,
     query: web::Query<Saved>,
 ) -> Result<HttpResponse, Problem> {
-    let page = view(db.get_ref(), &me, saved_message(&query.saved)).await?;
+    let page = view(db.get_ref(), &me, saved_message(&me.tr, &query.saved)).await?;
     render_status(StatusCode::OK, &page)
 }
 
 /// What the page says after a form was saved (`?saved=…`).
-fn saved_message(saved: &str) -> Option<String> {
+fn saved_message(tr: &Tr, saved: &str) -> Option<String> {
     match saved {
-        "retention" => Some("The retention period is saved.".to_owned()),
-        "erased" => Some(
-            "The customer's personal data are erased here; logistics erases its copy.".to_owned(),
-        ),
+        "retention" => Some(tr.t("pd-saved-retention")),
+        "erased" => Some(tr.t("pd-saved-erased")),
         _ => None,
     }
 }
@@ -174,14 +178,14 @@ pub async fn set_retention(
     let db = db.get_ref();
     let raw = field(&form, "days");
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
+    let out_of_bounds = || me.tr.ta("pd-retention-bad", "max", MAX_RETENTION_DAYS);
     let Ok(days) = raw.parse::<i64>() else {
-        let e = format!("enter a whole number of days from 0 to {MAX_RETENTION_DAYS}");
-        return failed(db, &me, unprocessable, "retention", e, raw).await;
+        return failed(db, &me, unprocessable, "retention", out_of_bounds(), raw).await;
     };
     match erasure::set_retention(db, RetailerId(me.staff.retailer_id), days).await {
         Ok(_) => Ok(see_other(&format!("{PAGE}?saved=retention"))),
-        Err(e @ RetentionError::OutOfBounds) => {
-            failed(db, &me, unprocessable, "retention", e.to_string(), raw).await
+        Err(RetentionError::OutOfBounds) => {
+            failed(db, &me, unprocessable, "retention", out_of_bounds(), raw).await
         }
         Err(e) => Err(e.into()),
     }
@@ -215,7 +219,7 @@ pub async fn erase(
     let db = db.get_ref();
     let raw = field(&form, "reference");
     let Some(id) = path_id(raw) else {
-        let e = "enter the id of the customer's case or sale (as its page shows it)".to_owned();
+        let e = me.tr.t("pd-reference-bad");
         return failed(db, &me, StatusCode::UNPROCESSABLE_ENTITY, "erase", e, raw).await;
     };
     let rid = RetailerId(me.staff.retailer_id);
@@ -231,17 +235,24 @@ pub async fn erase(
                 sales,
                 cases,
             } => {
+                let tr = &me.tr;
                 page.confirm = Some(Confirm {
                     reference: id.to_string(),
                     customer,
-                    sales,
-                    cases,
+                    what: tr.ta2(
+                        "pd-confirm-what",
+                        "sales",
+                        tr.tn("pd-sales-count", "count", sales),
+                        "cases",
+                        tr.tn("pd-cases-count", "count", cases),
+                    ),
                 });
             }
             Preview::Erased(record) => {
-                page.saved = Some(format!(
-                    "This customer's personal data were erased on {}.",
-                    me.tr.datetime(record.requested_at)
+                page.saved = Some(me.tr.ta(
+                    "pd-erased-on",
+                    "when",
+                    me.tr.datetime(record.requested_at),
                 ));
             }
         }
@@ -263,11 +274,10 @@ async fn refused(
     raw: &str,
 ) -> Result<HttpResponse, Problem> {
     let (status, message) = match e {
-        ErasureError::NotFound => (
-            StatusCode::NOT_FOUND,
-            "no case or sale of this retailer has this id".to_owned(),
-        ),
-        e @ ErasureError::CaseOpen(_) => (StatusCode::CONFLICT, e.to_string()),
+        ErasureError::NotFound => (StatusCode::NOT_FOUND, me.tr.t("pd-not-found")),
+        ErasureError::CaseOpen(case) => {
+            (StatusCode::CONFLICT, me.tr.ta("pd-case-open", "case", case))
+        }
         ErasureError::Db(e) => return Err(e.into()),
     };
     failed(db, me, status, "erase", message, raw).await

@@ -97,7 +97,7 @@ pub async fn refuse_form(
     let text = v.text("reason_text", &form.reason_text, REFUSAL_TEXT_MAX);
     let contact = form.contact().and_then(|c| c.parse("contact", &mut v));
     let errors = match (checked(v), reason) {
-        (Err(fields), _) => Errors::fields(fields),
+        (Err(fields), _) => Errors::fields(fields).in_lang(&me.tr),
         (Ok(()), None) => Errors::field("reason_code", "choose the reason for the refusal"),
         (Ok(()), Some(reason)) => {
             let refusal = Refusal {
@@ -117,7 +117,7 @@ pub async fn refuse_form(
                 Err(RefuseError::NotFound) => return not_found(&me.tr),
                 Err(RefuseError::Db(e)) => return Err(e.into()),
                 Err(e @ (RefuseError::Refused(_) | RefuseError::AlreadyRefused)) => {
-                    Errors::general(e.to_string())
+                    Errors::general(super::errors::refuse(&me.tr, &e))
                 }
             }
         }

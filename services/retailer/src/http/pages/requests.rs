@@ -258,8 +258,9 @@ async fn request_page(
     })
 }
 
-/// `GET /desk/requests/{id}`: for the clerk, the waiting page (it reloads itself every 2 s
-/// while the request is open); for a manager, the request with Approve and Decline.
+/// `GET /desk/requests/{id}`: for the clerk, the waiting page (while the request is open its
+/// script fetches the page every 2 s and shows the outcome in place; without script a link
+/// reloads it); for a manager, the request with Approve and Decline.
 pub async fn show(
     SignedIn(me): SignedIn,
     db: web::Data<DatabaseConnection>,
@@ -272,7 +273,16 @@ pub async fn show(
         return not_found(&me.tr);
     };
     let page = request_page(db.get_ref(), &me, r, None, String::new()).await?;
-    render(&page)
+    let waiting = page.status == RequestStatus::Open.as_string() && !page.can_decide;
+    let mut res = render(&page)?;
+    if waiting {
+        // The waiting page's script asks for this page again (see `desk.js`).
+        res.headers_mut().insert(
+            actix_web::http::header::CONTENT_SECURITY_POLICY,
+            actix_web::http::header::HeaderValue::from_static(super::SCRIPT_PAGE_CSP),
+        );
+    }
+    Ok(res)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -336,7 +346,13 @@ pub async fn approve(
         Failure::Fields(fields) => {
             let detail = fields
                 .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
+                .map(|e| {
+                    let field = me.tr.code("swap-field", &e.field.replace('.', "-"));
+                    format!(
+                        "{field}: {}",
+                        crate::http::pages::form_text(&me.tr, &e.message)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
             fix_the_form(&me.tr, &detail)
@@ -345,13 +361,17 @@ pub async fn approve(
             e @ (ApproveError::UnknownReplacement | ApproveError::UnknownLocation),
         ) => {
             let field = match e {
-                ApproveError::UnknownReplacement => "replacement_sku",
-                _ => "stock_location_id",
+                ApproveError::UnknownReplacement => "replacement-sku",
+                _ => "stock-location-id",
             };
-            let detail = format!("{field}: {e}");
+            let detail = format!(
+                "{}: {}",
+                me.tr.code("swap-field", field),
+                crate::http::pages::errors::approve(&me.tr, &e)
+            );
             fix_the_form(&me.tr, &detail)
         }
-        Failure::Approve(e) => e.to_string(),
+        Failure::Approve(e) => crate::http::pages::errors::approve(&me.tr, &e),
     };
     let page = request_page(db, &me, r, Some(message), String::new()).await?;
     crate::http::pages::render_status(StatusCode::CONFLICT, &page)

@@ -18,7 +18,6 @@ use crate::app::resubmit::{Resubmission, ResubmitError, resubmit};
 use crate::app::write_off::WriteOffError;
 use crate::db;
 use crate::domain::ClaimStatus;
-use crate::domain::not_accepted::stored_reason_in_words;
 use crate::http::pages::PathId;
 use crate::http::pages::auth::CsrfForm;
 use crate::http::pages::auth::{Signed, SignedIn};
@@ -81,7 +80,7 @@ async fn resubmit_page(
             0,
             (
                 claim.manufacturer_id,
-                "the product's manufacturer now".into(),
+                me.tr.t("resubmit-current-manufacturer"),
             ),
         );
     }
@@ -99,9 +98,11 @@ async fn resubmit_page(
         claim_id,
         case_id: claim.case_id,
         status: claim.status.as_string(),
-        reason: stored_reason_in_words(claim.not_accepted_reason.as_deref())
-            .unwrap_or_default()
-            .to_owned(),
+        reason: claim
+            .not_accepted_reason
+            .as_deref()
+            .map(|r| me.tr.code("not-accepted", r))
+            .unwrap_or_default(),
         detail: claim.not_accepted_detail.unwrap_or_default(),
         can_resubmit: claim.status == ClaimStatus::NotAccepted,
         can_write_off: claim.status == ClaimStatus::NotAccepted && is_manager(&me.staff),
@@ -135,7 +136,7 @@ pub async fn page(
 }
 
 /// The manufacturer the form names: the id typed in, else the one picked.
-fn chosen_manufacturer(form: &ResubmitForm) -> Result<ManufacturerId, Errors> {
+fn chosen_manufacturer(tr: &Tr, form: &ResubmitForm) -> Result<ManufacturerId, Errors> {
     let other = form.other_manufacturer_id.trim();
     let (field, text) = if other.is_empty() {
         ("manufacturer_id", form.manufacturer_id.trim())
@@ -144,7 +145,7 @@ fn chosen_manufacturer(form: &ResubmitForm) -> Result<ManufacturerId, Errors> {
     };
     text.parse::<Uuid>()
         .map(ManufacturerId)
-        .map_err(|_| Errors::field(field, "Pick a manufacturer or enter its id (a UUID)."))
+        .map_err(|_| Errors::field(field, tr.t("resubmit-pick-manufacturer")).in_lang(tr))
 }
 
 /// `POST /desk/claims/{id}/resubmit` `{csrf, manufacturer_id, other_manufacturer_id}` → 303 to
@@ -159,7 +160,7 @@ pub async fn submit(
         return not_found(&me.tr);
     };
     let retailer_id = me.staff.retailer_id;
-    let (status, errors) = match chosen_manufacturer(&form) {
+    let (status, errors) = match chosen_manufacturer(&me.tr, &form) {
         Err(errors) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
         Ok(m) => {
             let r = Resubmission {
@@ -171,9 +172,10 @@ pub async fn submit(
                 Ok(done) => return Ok(see_other(&format!("/desk/cases/{}", done.case_id))),
                 Err(ResubmitError::NotFound) => return not_found(&me.tr),
                 Err(ResubmitError::Db(e)) => return Err(e.into()),
-                Err(e @ ResubmitError::Refused { .. }) => {
-                    (StatusCode::CONFLICT, Errors::general(e.to_string()))
-                }
+                Err(e @ ResubmitError::Refused { .. }) => (
+                    StatusCode::CONFLICT,
+                    Errors::general(super::errors::resubmit(&me.tr, &e)),
+                ),
             }
         }
     };
@@ -201,7 +203,9 @@ pub async fn write_off(
             Ok(case_id) => return Ok(see_other(&format!("/desk/cases/{case_id}"))),
             Err(WriteOffError::NotFound) => return not_found(&me.tr),
             Err(WriteOffError::Db(e)) => return Err(e.into()),
-            Err(e @ WriteOffError::Refused(_)) => Errors::general(e.to_string()),
+            Err(e @ WriteOffError::Refused(_)) => {
+                Errors::general(super::errors::write_off(&me.tr, &e))
+            }
         };
     let form = ResubmitForm::default();
     match resubmit_page(db.get_ref(), &me, id, form, errors).await? {

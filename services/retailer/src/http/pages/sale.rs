@@ -289,7 +289,7 @@ pub async fn open_case(
         Ok(case) => Ok(see_other(&format!("/desk/cases/{}", case.id))),
         Err(OpenCaseError::Db(e)) => Err(e.into()),
         Err(e) => {
-            let errors = Errors::general(e.to_string());
+            let errors = Errors::general(super::errors::open_case(&me.tr, &e));
             let page = sale_page(db.get_ref(), &me, sale, &form, errors).await?;
             render(&page)
         }

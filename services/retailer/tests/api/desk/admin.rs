@@ -237,7 +237,7 @@ async fn admin_pages_are_for_admins_and_manage_staff_limits_stores_and_products(
     assert_eq!(status, 303);
     let (_, html) = admin.get(&svc, "/desk/admin").await;
     assert!(
-        html.contains(r#"<td id="limit-clerk">300.50 EUR</td>"#),
+        html.contains(r#"<td id="limit-clerk">€300.50</td>"#),
         "{html}"
     );
 

@@ -24,6 +24,9 @@ struct Pages {
     signed_in: Vec<(&'static str, String)>,
     swap_case: String,
     status: String,
+    /// The clerk who asked a manager, and the request they wait on (the waiting page).
+    clerk: String,
+    request: String,
 }
 
 /// A swap through the API on a new sale of `serial`: `(case, swap, claim, manufacturer)`.
@@ -184,7 +187,7 @@ async fn pages(svc: &TestService) -> Pages {
             ("information", information),
             ("resubmit", resubmit),
             ("requests", "/desk/requests".to_owned()),
-            ("request", request),
+            ("request", request.clone()),
             ("dashboard", "/desk/dashboard".to_owned()),
             ("refusals", "/desk/reports/refusals".to_owned()),
             ("ledger", "/desk/ledger".to_owned()),
@@ -198,6 +201,8 @@ async fn pages(svc: &TestService) -> Pages {
         ],
         swap_case: case,
         status: status_path,
+        clerk: desk.email.clone(),
+        request,
     }
 }
 
@@ -211,13 +216,52 @@ const SHOWN: [&str; 6] = [
     "status",
 ];
 
-/// Checks the page open in `c` as `name`, with its screenshot if it is one of [`SHOWN`].
+/// Phrases of the English pages that must not be left on a German page (the catalog's English
+/// words for the pages localised last; none of them is in the test's data).
+const ENGLISH: [&str; 24] = [
+    "Please correct",
+    "Sign out",
+    "Integration keys",
+    "Approval limit",
+    "Agreements offered",
+    "Staff and roles",
+    "Authority limits",
+    "Stock locations",
+    "Add product",
+    "Create account",
+    "Dispute the rejection",
+    "back to the case",
+    "The manufacturer's question",
+    "Your answer",
+    "Answer by",
+    "did not accept",
+    "Resubmit the claim",
+    "Write off",
+    "Retention",
+    "Erase a customer",
+    "Import sales",
+    "Check and import",
+    "Waiting for a manager",
+    " UTC",
+];
+
+/// Checks the page open in `c` as `name`, with its screenshot if it is one of [`SHOWN`]; on a
+/// German page, that none of [`ENGLISH`] is left.
 async fn check(
     found: &mut PageChecks,
     c: &fantoccini::Client,
     name: &str,
     (size, lang): (&str, &str),
+    english_left: &mut Vec<String>,
 ) -> Result<(), fantoccini::error::CmdError> {
+    if lang == "de" {
+        let text = c.find(Locator::Css("body")).await?.text().await?;
+        for phrase in ENGLISH {
+            if text.contains(phrase) {
+                english_left.push(format!("{name} ({size}): “{phrase}”"));
+            }
+        }
+    }
     let shot = SHOWN.contains(&name).then(|| {
         if name == "status" {
             format!("status-{size}-{lang}.png")
@@ -238,6 +282,7 @@ async fn visit_all(
     pages: &Pages,
     found: &mut PageChecks,
     at: (&str, &str),
+    left: &mut Vec<String>,
 ) -> Result<(), fantoccini::error::CmdError> {
     c.goto(&svc.url("/desk/sign-in")).await?;
     set_language_cookie(c, at.1).await?;
@@ -245,13 +290,13 @@ async fn visit_all(
     c.wait()
         .for_element(Locator::Css("input[name=email]"))
         .await?;
-    check(found, c, "sign-in", at).await?;
+    check(found, c, "sign-in", at, left).await?;
     submit_sign_in(c, ADMIN).await?;
     c.wait().for_element(Locator::Css("input[name=q]")).await?;
     for (name, path) in &pages.signed_in {
         c.goto(&svc.url(path)).await?;
         c.wait().for_element(Locator::Css("main")).await?;
-        check(found, c, name, at).await?;
+        check(found, c, name, at, left).await?;
     }
     // Above the admin's own limit: the swap form with the manager's box.
     c.goto(&svc.url(&pages.swap_case)).await?;
@@ -264,11 +309,41 @@ async fn visit_all(
         .await?;
     c.find(Locator::Id("approve-swap")).await?.click().await?;
     c.wait().for_element(Locator::Id("needs-manager")).await?;
-    check(found, c, "swap-needs-manager", at).await?;
+    check(found, c, "swap-needs-manager", at, left).await?;
     // The customer's status page (no sign-in needed).
     c.goto(&svc.url(&pages.status)).await?;
     c.wait().for_element(Locator::Css("main")).await?;
-    check(found, c, "status", at).await
+    check(found, c, "status", at, left).await?;
+    // The clerk's page waiting for a manager (it updates itself by script, no meta refresh).
+    c.goto(&svc.url("/desk")).await?;
+    c.wait()
+        .for_element(Locator::Css("form[action='/desk/sign-out'] button"))
+        .await?
+        .click()
+        .await?;
+    c.wait()
+        .for_element(Locator::Css("input[name=email]"))
+        .await?;
+    set_language_cookie(c, at.1).await?;
+    c.refresh().await?;
+    submit_sign_in(c, &pages.clerk).await?;
+    // The clerk reads the desk in the run's language (their own choice, in the header menu).
+    c.wait()
+        .for_element(Locator::Css(&format!(
+            "#my-language option[value={}]",
+            at.1
+        )))
+        .await?
+        .click()
+        .await?;
+    c.find(Locator::Css("#my-language button"))
+        .await?
+        .click()
+        .await?;
+    c.wait().for_element(Locator::Css("input[name=q]")).await?;
+    c.goto(&svc.url(&pages.request)).await?;
+    c.wait().for_element(Locator::Id("waiting")).await?;
+    check(found, c, "request-waiting", at, left).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -277,11 +352,13 @@ async fn every_desk_page_passes_axe_and_fits_a_phone_in_both_languages_in_a_real
     let pages = pages(&svc).await;
     let mut driver = chromedriver().await;
     let mut found = PageChecks::default();
+    let mut english_left = Vec::new();
     for lang in ["en", "de"] {
         for (size, viewport) in [("desktop", DESKTOP), ("phone", PHONE)] {
             let profile = TempDir::new("a11y");
             let c = session_for(&driver.driver, &profile.0, viewport, lang).await;
-            let outcome = visit_all(&c, &svc, &pages, &mut found, (size, lang)).await;
+            let at = (size, lang);
+            let outcome = visit_all(&c, &svc, &pages, &mut found, at, &mut english_left).await;
             let source = c.source().await.unwrap_or_default();
             let url = c.current_url().await.map(|u| u.to_string());
             let _ = c.close().await;
@@ -293,5 +370,9 @@ async fn every_desk_page_passes_axe_and_fits_a_phone_in_both_languages_in_a_real
     }
     let _ = driver.driver.child.kill().await;
     svc.stop().await;
+    assert!(
+        english_left.is_empty(),
+        "English left on German pages: {english_left:#?}"
+    );
     found.finish();
 }

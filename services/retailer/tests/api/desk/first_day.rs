@@ -80,7 +80,7 @@ async fn the_first_clerk_is_created_with_the_clerks_limit_and_the_clerk_sees_it(
     assert_eq!(clerk_limit().await, "450.00 EUR");
     let (_, html) = admin.get(&svc, "/desk/admin").await;
     assert!(!html.contains("first-clerk-limit"), "asked once: {html}");
-    assert!(html.contains(r#"id="limit-clerk">450.00 EUR<"#), "{html}");
+    assert!(html.contains(r#"id="limit-clerk">€450.00<"#), "{html}");
 
     // The clerk sees the limit on the swap form, before pressing Approve.
     let carl = session_as(&svc, "carl@maier.example").await;

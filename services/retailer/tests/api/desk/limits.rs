@@ -192,7 +192,7 @@ async fn a_swap_above_the_clerks_limit_needs_a_manager_on_the_same_screen() {
     assert_eq!(status, 200);
     assert!(html.contains("This swap needs a manager"), "{html}");
     assert!(
-        html.contains("599.00 EUR, above your authority limit"),
+        html.contains("€599.00, above your authority limit"),
         "{html}"
     );
     assert!(

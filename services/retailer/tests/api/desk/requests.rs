@@ -64,11 +64,27 @@ async fn a_clerk_asks_and_a_manager_approves_from_their_own_desk_once() {
     assert_eq!(status, 303, "{location}");
     let request = request_of(&location);
     let request_path = format!("/desk/requests/{request}");
-    // The clerk waits on a page that reloads itself.
-    let (status, html) = clerk.get(&svc, &request_path).await;
-    assert_eq!(status, 200);
+    // The clerk waits on a page that updates itself in place (a script, allowed by the page's
+    // policy; no <meta refresh>), with a plain link to check without script.
+    let res = clerk
+        .client
+        .get(svc.url(&request_path))
+        .send()
+        .await
+        .unwrap();
+    let csp = res
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let html = res.text().await.unwrap();
     assert!(
-        html.contains(r#"<meta http-equiv="refresh" content="2">"#),
+        html.contains(r#"<script src="/desk/desk.js" defer></script>"#)
+            && html.contains(&format!(r#"data-poll="{request_path}""#))
+            && html.contains(r#"id="check-again""#)
+            && !html.contains("http-equiv"),
         "{html}"
     );
     assert!(html.contains("Waiting for a manager"), "{html}");

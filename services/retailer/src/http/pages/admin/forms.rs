@@ -71,7 +71,7 @@ pub async fn create_staff(
         let member = match create_account(db, RetailerId(retailer_id), new).await {
             Ok(member) => member,
             Err(AccountError::Exists(email)) => {
-                return Err(Failure::Refused(format!("{email} already has an account")));
+                return Err(Failure::Refused(me.tr.ta("err-account-exists", "email", email)));
             }
             Err(AccountError::Db(e)) => return Err(e.into()),
         };
@@ -126,7 +126,7 @@ pub async fn update_staff(
         };
         let refused = |e: ChangeError| match e {
             ChangeError::NotFound => Failure::NotFound,
-            ChangeError::OwnAccount => Failure::Refused(e.to_string()),
+            ChangeError::OwnAccount => Failure::Refused(me.tr.t("err-own-account")),
             ChangeError::Db(e) => e.into(),
         };
         staff_app::changeable(db, rid, admin, member)
@@ -193,7 +193,11 @@ pub async fn create_store(
         match stock_app::create_store(db, RetailerId(me.staff.retailer_id), name).await {
             Ok(_) => {}
             Err(StockError::Db(e)) => return Err(e.into()),
-            Err(e) => return Err(Failure::Refused(e.to_string())),
+            Err(e) => {
+                return Err(Failure::Refused(crate::http::pages::errors::stock(
+                    &me.tr, &e,
+                )));
+            }
         }
         Ok(())
     }
@@ -234,7 +238,11 @@ pub async fn create_location(
         match stock_app::create_location(db, RetailerId(retailer_id), new).await {
             Ok(_) => {}
             Err(StockError::Db(e)) => return Err(e.into()),
-            Err(e) => return Err(Failure::Refused(e.to_string())),
+            Err(e) => {
+                return Err(Failure::Refused(crate::http::pages::errors::stock(
+                    &me.tr, &e,
+                )));
+            }
         }
         Ok(())
     }
@@ -322,9 +330,7 @@ pub async fn create_product(
         match catalogue::create_product(db, RetailerId(me.staff.retailer_id), new).await {
             Ok(_) => {}
             Err(ProductError::Exists(sku)) => {
-                return Err(Failure::Refused(format!(
-                    "a product with SKU {sku} already exists"
-                )));
+                return Err(Failure::Refused(me.tr.ta("err-product-exists", "sku", sku)));
             }
             Err(ProductError::Db(e)) => return Err(e.into()),
         }

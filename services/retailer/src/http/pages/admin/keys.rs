@@ -78,7 +78,8 @@ pub async fn create_key(
     if let Err(fields) = checked(v) {
         let mut typed = f.clone();
         typed.remove("csrf");
-        return failed(db, &me, "keys", Errors::fields(fields), typed).await;
+        let errors = Errors::fields(fields).in_lang(&me.tr);
+        return failed(db, &me, "keys", errors, typed).await;
     }
     let rid = RetailerId(me.staff.retailer_id);
     let made = keys_app::create(db, rid, &name, limit.as_ref())

@@ -26,20 +26,15 @@ use crate::http::pages::{Errors, not_found};
 /// words.
 pub struct Action {
     pub action: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub secondary: bool,
 }
 
-fn action(action: &'static str) -> Action {
-    let (label, secondary) = match action {
-        "invite" => ("Invite", false),
-        "accept" => ("Accept the invitation", false),
-        "decline" => ("Decline", true),
-        _ => ("Unlink", true),
-    };
+fn action(tr: &Tr, action: &'static str) -> Action {
+    let secondary = matches!(action, "decline" | "unlink");
     Action {
         action,
-        label,
+        label: tr.code("partner-action", action),
         secondary,
     }
 }
@@ -48,7 +43,10 @@ fn action(action: &'static str) -> Action {
 pub struct PartnerRow {
     pub id: Uuid,
     pub name: String,
-    /// In words: `not linked`, `invited by you`, `invites you`, `linked`, …
+    /// The state's code: `linked`, `invited_by_you`, `invites_you`, `declined`, `unlinked`,
+    /// `not_linked`.
+    pub code: &'static str,
+    /// In words: "not linked", "invited by you", "invites you", "linked", …
     pub state: String,
     /// The actions that fit the state.
     pub actions: Vec<Action>,
@@ -58,18 +56,19 @@ pub struct PartnerRow {
 impl PartnerRow {
     fn of(tr: &Tr, p: Partner) -> Self {
         let mine = p.invited_by.as_deref() == Some("retailer");
-        let (state, actions): (&str, Vec<&'static str>) = match p.state.as_str() {
+        let (code, actions): (&'static str, Vec<&'static str>) = match p.state.as_str() {
             "linked" => ("linked", vec!["unlink"]),
-            "invited" if mine => ("invited by you, waiting for the answer", vec!["unlink"]),
-            "invited" => ("invites you", vec!["accept", "decline"]),
+            "invited" if mine => ("invited_by_you", vec!["unlink"]),
+            "invited" => ("invites_you", vec!["accept", "decline"]),
             "declined" => ("declined", vec!["invite"]),
             "unlinked" => ("unlinked", vec!["invite"]),
-            _ => ("not linked", vec!["invite"]),
+            _ => ("not_linked", vec!["invite"]),
         };
         PartnerRow {
             id: p.manufacturer_id,
-            state: state.to_owned(),
-            actions: actions.into_iter().map(action).collect(),
+            code,
+            state: tr.code("partner-state", code),
+            actions: actions.into_iter().map(|a| action(tr, a)).collect(),
             last: match (&p.acted_by, p.acted_at) {
                 (Some(by), Some(at)) => format!("{by}, {}", tr.datetime(at)),
                 _ => String::new(),
@@ -81,6 +80,8 @@ impl PartnerRow {
 
 /// A version offered and not accepted yet, with what it changes.
 pub struct Offer {
+    /// "Hersteller: version 2, from …", in the reader's words.
+    pub heading: String,
     pub agreement_id: Uuid,
     pub version: i32,
     pub manufacturer: String,
@@ -115,13 +116,25 @@ pub(super) async fn offers(
             continue;
         }
         let before = partners::accepted_before(db, rid, v.agreement_id, v.version).await?;
+        let valid_from = tr.date(v.valid_from);
         out.push(Offer {
-            changes: changes(before.as_ref().map(|b| &b.terms), &v.terms),
+            heading: tr.targs(
+                "offers-version",
+                &[
+                    ("manufacturer", &v.manufacturer_name),
+                    ("version", &v.version),
+                    ("from", &valid_from),
+                ],
+            ),
+            changes: changes(before.as_ref().map(|b| &b.terms), &v.terms)
+                .into_iter()
+                .map(|c| term_in_words(tr, c))
+                .collect(),
             before: before.map(|b| b.version),
             agreement_id: v.agreement_id,
             version: v.version,
             manufacturer: v.manufacturer_name,
-            valid_from: tr.date(v.valid_from),
+            valid_from,
         });
     }
     Ok(out)
@@ -143,7 +156,9 @@ pub async fn act(
         match partners_app::act(db, rid, mid.into(), action, &me.staff.email, now).await {
             Ok(_) => Ok(()),
             Err(PartnerError::UnknownManufacturer) => Err(Failure::NotFound),
-            Err(e @ PartnerError::Refused(_)) => Err(Failure::Refused(capitalized(&e))),
+            Err(e @ PartnerError::Refused(_)) => Err(Failure::Refused(capitalized(
+                &crate::http::pages::errors::partner(&me.tr, &e),
+            ))),
             Err(PartnerError::Db(e)) => Err(e.into()),
         }
     }
@@ -166,13 +181,30 @@ pub async fn accept(
         match partners_app::accept_agreement(db, rid, (aid, version), who, now).await {
             Ok(()) => Ok(()),
             Err(AcceptError::NotFound) => Err(Failure::NotFound),
-            Err(e @ (AcceptError::AlreadyAccepted | AcceptError::NotLinked)) => {
-                Err(Failure::Refused(capitalized(&e)))
-            }
+            Err(e @ (AcceptError::AlreadyAccepted | AcceptError::NotLinked)) => Err(
+                Failure::Refused(capitalized(&crate::http::pages::errors::accept(&me.tr, &e))),
+            ),
             Err(AcceptError::Db(e)) => Err(e.into()),
         }
     }
     .await)
+}
+
+/// A changed term in the reader's words: its name from the catalog (`term-<key>`), "none",
+/// "yes" and "no" too; amounts and codes as the terms hold them.
+fn term_in_words(tr: &Tr, c: TermChange) -> TermChange {
+    let value = |v: String| match v.as_str() {
+        "none" => tr.t("term-none"),
+        "true" => tr.t("term-yes"),
+        "false" => tr.t("term-no"),
+        _ => v,
+    };
+    TermChange {
+        term: tr.code("term", c.key),
+        before: c.before.map(value),
+        after: value(c.after),
+        key: c.key,
+    }
 }
 
 fn capitalized(e: &dyn std::fmt::Display) -> String {
