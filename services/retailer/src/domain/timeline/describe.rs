@@ -398,9 +398,26 @@ pub fn describe(entry: &TimelineEntry) -> Described {
                     kummerer_contracts::CorrectionRefusal::UnknownJob => {
                         "logistics does not know the visit"
                     }
+                    kummerer_contracts::CorrectionRefusal::WindowFull => {
+                        "the window was just taken"
+                    }
                 }
                 .to_owned(),
             )]),
+        ),
+        TimelineEntry::CustomerConfirmed { window: w, .. } => (
+            "Customer confirmed the window",
+            sentence(vec![Some(format!("window {}", window(w)))]),
+        ),
+        TimelineEntry::CustomerNotHome {
+            window: w, note, ..
+        } => (
+            "Customer won't be home in the window",
+            sentence(vec![
+                Some(format!("window {}", window(w))),
+                opt_text(note).map(|n| format!("“{n}”")),
+                Some("a new window is to be agreed".to_owned()),
+            ]),
         ),
         TimelineEntry::InformationRequested {
             question,
