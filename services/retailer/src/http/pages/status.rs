@@ -82,12 +82,14 @@ impl StatusPage {
     }
 }
 
-/// No caching, no referrer (the token is in the URL), not indexed.
+/// No caching, no referrer to other sites (the token is in the URL), not indexed. `same-origin`
+/// rather than `no-referrer`: under `no-referrer` a browser sends `Origin: null` with the page's
+/// own form posts, which the same-origin check must refuse.
 fn private(mut res: HttpResponse) -> HttpResponse {
     let h = res.headers_mut();
     h.insert(
         header::REFERRER_POLICY,
-        header::HeaderValue::from_static("no-referrer"),
+        header::HeaderValue::from_static("same-origin"),
     );
     h.insert(
         header::HeaderName::from_static("x-robots-tag"),
