@@ -10,7 +10,7 @@ mod common;
 use chrono::{DateTime, Duration as Days, Utc};
 use common::{Backends, DEADLINE, Svc, System, count, retailer_key, strings};
 use fantoccini::Locator;
-use kummerer_testkit::browser::{PHONE, TempDir, chromedriver, session_for};
+use kummerer_testkit::browser::{PHONE, TempDir, chromedriver, page_problems, session_for};
 use kummerer_testkit::eventually;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -140,6 +140,9 @@ async fn the_customer_moves_the_visit_on_the_status_link_and_the_crew_sees_the_n
         assert!(window_text.contains("08:00"), "{window_text}");
         let page = c.source().await?;
         assert!(page.contains("Passt Ihnen dieses Zeitfenster?"), "{page}");
+        // The forms pass axe-core (serious, critical) and fit the phone.
+        let problems = page_problems(&c, "status page with its forms (phone, de)").await?;
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
         c.find(Locator::Css(&format!("#move-form input[value='{value}']")))
             .await?
             .click()
