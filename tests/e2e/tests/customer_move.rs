@@ -1,4 +1,5 @@
-//! End-to-end, in a real headless Chromium (issue 13): the customer opens the status link, sees
+//! End-to-end, in a real headless Chromium (issue 13): the customer opens the status link from
+//! the e-mail (its screenshot: `email-swap-approved-de.png`), sees
 //! the visit in German and local time, moves it to another window with room; the retailer asks
 //! logistics (a correction by the customer), logistics finds room and moves the job on its
 //! crew, the status page says the new window, and the crew's visit page shows it. Asserted in
@@ -91,7 +92,11 @@ async fn the_customer_moves_the_visit_on_the_status_link_and_the_crew_sees_the_n
         .client
         .post(system.url(Svc::Retailer, &path))
         .bearer_auth(retailer_key(seed.retailer_id).unwrap())
-        .json(&json!({"window_start": w0.0.to_rfc3339(), "window_end": w0.1.to_rfc3339()}))
+        .json(&json!({
+            "window_start": w0.0.to_rfc3339(), "window_end": w0.1.to_rfc3339(),
+            "customer_contact": {"channels": ["email"], "email": "erika@example.com",
+                                 "consent": true, "language": "de"},
+        }))
         .send()
         .await
         .unwrap();
@@ -110,18 +115,14 @@ async fn the_customer_moves_the_visit_on_the_status_link_and_the_crew_sees_the_n
     let job = system.job_of(&seed, swap_id).await;
     assert_eq!(job["crew_id"], carrier.crew_id.to_string(), "{job}");
     let job_id = job["id"].as_str().unwrap().to_owned();
-    // The customer's link (only its hash is stored).
-    let token = "5eed".repeat(16);
-    count(
+    // The customer opens the link from the e-mail that told them of the swap.
+    let mail = strings(
         &retailer,
-        &format!(
-            "WITH u AS (UPDATE cases SET status_token_hash = \
-             encode(sha256(convert_to('{token}', 'UTF8')), 'hex') WHERE id = '{case_id}' \
-             RETURNING 1) SELECT count(*) FROM u"
-        ),
+        "SELECT body FROM notifications WHERE kind = 'swap_approved'",
     )
     .await;
-
+    let at = mail[0].find("/status/").expect("the link in the e-mail") + "/status/".len();
+    let token = mail[0][at..at + 64].to_owned();
     let profile = TempDir::new("customer-move");
     let driver = chromedriver().await;
     let c = session_for(&driver, &profile.0, PHONE, "de").await;
@@ -189,6 +190,19 @@ async fn the_customer_moves_the_visit_on_the_status_link_and_the_crew_sees_the_n
             crew_window.contains("12:00") && crew_window.contains("16:00"),
             "{crew_window}"
         );
+
+        // The e-mail that handed the link over, as the customer's mail program shows it.
+        let html = strings(
+            &retailer,
+            "SELECT html FROM notifications WHERE kind = 'swap_approved'",
+        )
+        .await;
+        use base64::Engine as _;
+        let data = base64::engine::general_purpose::STANDARD.encode(&html[0]);
+        c.goto(&format!("data:text/html;charset=utf-8;base64,{data}"))
+            .await?;
+        let png = c.screenshot().await?;
+        std::fs::write(shots.join("email-swap-approved-de.png"), png).unwrap();
         Ok::<_, fantoccini::error::CmdError>(())
     };
     let outcome = run.await;
@@ -240,6 +254,14 @@ async fn the_customer_moves_the_visit_on_the_status_link_and_the_crew_sees_the_n
         .await,
         1
     );
+    // The customer is told the moved visit: the first schedule, then the new window.
+    let told = strings(
+        &retailer,
+        "SELECT body FROM notifications WHERE kind = 'visit_scheduled' ORDER BY created_at",
+    )
+    .await;
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told[1].contains("12:00"), "{}", told[1]);
     system.assert_no_dead_letters().await;
     system.stop().await;
 }
