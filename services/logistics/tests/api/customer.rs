@@ -2,7 +2,8 @@
 //! (`retailer.swap.correction_requested.v1`, `requested_by.kind = customer`) is applied only
 //! into a window that still has room, else refused `window_full` and nothing changes; the
 //! customer's answer (`retailer.swap.customer_answered.v1`) marks the job once — "won't be
-//! home" frees the visit's room (a new job takes it) — however often it comes.
+//! home" frees the visit's room (a new job takes it), and the crew's visit page and the
+//! dispatcher's board show it with the note — however often it comes.
 
 use std::time::Duration as StdDuration;
 
@@ -196,6 +197,23 @@ async fn the_customers_answer_marks_the_job_once_and_not_home_frees_its_room() {
     // The visit stays on its crew (the crew and the dispatcher see it) …
     let (_, now) = get_json(&svc, &format!("/api/jobs/{}", id_of(&b))).await;
     assert_eq!(now["crew_id"], crew.to_string());
+    // The crew's visit page and the dispatcher's board say so, with the note.
+    crate::crew::new_member(&svc, carrier, crew, "kai@example.com").await;
+    let crew_client = browser();
+    crate::crew::signed_in(&svc, &crew_client, "kai@example.com").await;
+    let (status, html) =
+        kummerer_testkit::forms::page(&svc, &crew_client, &format!("/crew/visits/{}", id_of(&b)))
+            .await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains(r#"id="customer-answer""#), "{html}");
+    assert!(html.contains("Bin verreist bis Freitag"), "{html}");
+    crate::dispatcher::new_dispatcher(&svc, carrier, "dana@example.com").await;
+    let dispatcher = browser();
+    crate::dispatcher::signed_in(&svc, &dispatcher, "dana@example.com").await;
+    let (status, html) =
+        kummerer_testkit::forms::page(&svc, &dispatcher, &format!("/dispatch?date={d}")).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Bin verreist bis Freitag"), "{html}");
     // … but a new afternoon visit takes its room.
     let another = job_for(&svc, &swap_on(retailer, "C", "10115", at(d, 14))).await;
     assert_eq!(another["crew_id"], crew.to_string(), "{another}");
