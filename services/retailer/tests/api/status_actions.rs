@@ -2,7 +2,7 @@
 //! (a correction asked by the customer, `retailer.swap.correction_requested.v1`), sees
 //! logistics' answer (the new window, or "just taken"), confirms the window and says they won't
 //! be home (`retailer.swap.customer_answered.v1`); a full window is refused with a readable
-//! message, a form sent twice is applied once, an unknown link is the 404 page.
+//! message, a form sent twice is applied once, an unknown or expired link is the 404 page.
 
 use kummerer_contracts::{
     CorrectionRefusal, CrewSlots, JobCorrectedV1, JobCorrectionRefusedV1, SlotRoom,
@@ -344,6 +344,25 @@ async fn the_customer_moves_confirms_and_says_not_home_on_the_status_link_each_o
         .await
         .unwrap();
     assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(outbox_of(&svc.db, ANSWERED).await.len(), 2);
+
+    // An expired link (the case closed long ago): the 404 page, nothing recorded.
+    for sql in [
+        "UPDATE cases SET status = 'delivered'",
+        "UPDATE timeline SET occurred_at = now() - interval '400 days'",
+    ] {
+        svc.db
+            .execute_raw(Statement::from_string(DbBackend::Postgres, sql))
+            .await
+            .unwrap();
+    }
+    let (status, _, html) = post(
+        &svc,
+        &format!("{page_path}/confirm"),
+        &[("answer_id", &Uuid::new_v4().to_string())],
+    )
+    .await;
+    assert_eq!(status, 404, "{html}");
     assert_eq!(outbox_of(&svc.db, ANSWERED).await.len(), 2);
     svc.stop().await;
 }
