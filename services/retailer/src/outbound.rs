@@ -262,6 +262,16 @@ pub async fn swap_correction_requested<C: ConnectionTrait>(
     Ok(())
 }
 
+/// `retailer.swap.customer_answered.v1`: the customer confirmed the visit's window or said they
+/// won't be home (the status page, issue 13).
+pub async fn swap_customer_answered<C: ConnectionTrait>(
+    txn: &C,
+    event: kummerer_contracts::SwapCustomerAnsweredV1,
+) -> Result<(), DbErr> {
+    enqueue(txn, event).await?;
+    Ok(())
+}
+
 /// `retailer.claim.withdrawn.v1`: the swap behind `claim` was cancelled.
 pub async fn claim_withdrawn<C: ConnectionTrait>(
     txn: &C,

@@ -317,6 +317,10 @@ pub enum CorrectionRefusal {
     Cancelled,
     /// Logistics has no job for the swap.
     UnknownJob,
+    /// The customer's new window has no room any more (taken meanwhile): only a correction the
+    /// customer asked for is refused so (staff corrections go to the dispatcher instead), so a
+    /// retailer that never sends one never receives this value.
+    WindowFull,
 }
 
 impl CorrectionRefusal {
@@ -326,6 +330,7 @@ impl CorrectionRefusal {
             CorrectionRefusal::Delivered => "delivered",
             CorrectionRefusal::Cancelled => "cancelled",
             CorrectionRefusal::UnknownJob => "unknown_job",
+            CorrectionRefusal::WindowFull => "window_full",
         }
     }
 }

@@ -333,6 +333,54 @@ impl Event for SwapCorrectionRequestedV1 {
     }
 }
 
+/// What the customer said about the visit on the status page (issue 13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomerAnswer {
+    /// "I'll be home in this window."
+    Confirmed,
+    /// "I won't be home in this window" (perhaps with a note): the visit is off that window;
+    /// a new date follows (the customer picks one, or the store arranges it).
+    NotHome,
+}
+
+impl CustomerAnswer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CustomerAnswer::Confirmed => "confirmed",
+            CustomerAnswer::NotHome => "not_home",
+        }
+    }
+}
+
+/// `retailer.swap.customer_answered.v1`: the customer confirmed the visit's `window` or said
+/// they won't be home then (`note`: what they added, if anything). Logistics marks the job so
+/// the crew and the dispatcher see it; `not_home` takes the visit off its crew (its room is
+/// free again, announced with the slots) until a new window is agreed. `answer_id` is unique
+/// per answer (a double submit is one answer). Nothing is answered back: a visit whose crew
+/// already set off keeps going, and the history says the answer came late.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SwapCustomerAnsweredV1 {
+    pub swap_id: SwapId,
+    pub case_id: CaseId,
+    pub retailer_id: RetailerId,
+    pub answer_id: Uuid,
+    pub answer: CustomerAnswer,
+    /// The window the customer answered about.
+    pub window: TimeWindow,
+    #[serde(default)]
+    pub note: Option<String>,
+    pub answered_at: DateTime<Utc>,
+}
+
+impl Event for SwapCustomerAnsweredV1 {
+    const TYPE: &'static str = "retailer.swap.customer_answered.v1";
+    const PRODUCER: Service = Service::Retailer;
+    fn subject(&self) -> String {
+        self.swap_id.to_string()
+    }
+}
+
 /// Why a customer's personal data are erased.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -64,7 +64,7 @@ use crate::partners::{
 use crate::retailer::{
     ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1, ClaimSubmittedV1,
     ClaimWithdrawnV1, CustomerErasureRequestedV1, SwapApprovedV1, SwapCancelRequestedV1,
-    SwapCorrectionRequestedV1,
+    SwapCorrectionRequestedV1, SwapCustomerAnsweredV1,
 };
 
 pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
@@ -75,6 +75,8 @@ pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
         // A cancellation or a correction travels on the swap's own queue, behind its approval.
         (Service::Retailer, SwapCancelRequestedV1::TYPE),
         (Service::Retailer, SwapCorrectionRequestedV1::TYPE),
+        // The customer's answer on the status page (issue 13), behind the swap's approval.
+        (Service::Retailer, SwapCustomerAnsweredV1::TYPE),
         // An erasure travels behind the swap's messages too, so it never overtakes them.
         (Service::Retailer, CustomerErasureRequestedV1::TYPE),
     ],

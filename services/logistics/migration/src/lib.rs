@@ -22,6 +22,7 @@ mod m20261204_000040_carrier_contracts;
 mod m20261204_000051_personal_data;
 mod m20261205_000100_slot_announcements;
 mod m20261205_000200_page_language_time_zone;
+mod m20261206_000300_customer_answers;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000051_personal_data::Migration),
             Box::new(m20261205_000100_slot_announcements::Migration),
             Box::new(m20261205_000200_page_language_time_zone::Migration),
+            Box::new(m20261206_000300_customer_answers::Migration),
         ]
     }
 }

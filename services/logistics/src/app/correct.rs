@@ -12,11 +12,18 @@
 //! covers the new postcode and has room on the new day, else goes to the best crew with room, else
 //! waits unassigned for the dispatcher ([`crate::app::dispatch::relocate`]).
 //!
+//! A correction the **customer** asked for on the status page (`requested_by.kind = customer`,
+//! a new window picked among those announced with room) must still find room: the crews are
+//! counted with their delivery windows ([`crate::domain::slots`], the job itself left out),
+//! and with no crew having room in the window the request is refused `window_full` — the
+//! window was just taken — and nothing changes. The visit's room moves at once
+//! (`logistics.slots.announced.v1` for the day left and the day taken).
+//!
 //! Idempotent: a redelivered request is dropped by the inbox; the same correction sent again
 //! under a new message id finds its history entry and is answered again, changing nothing.
 
 use chrono::{DateTime, Utc};
-use kummerer_contracts::{CorrectionRefusal, SwapCorrectionRequestedV1, TimeWindow};
+use kummerer_contracts::{CorrectionRefusal, RequesterKind, SwapCorrectionRequestedV1, TimeWindow};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseTransaction, DbErr};
 use serde_json::json;
 use uuid::Uuid;
@@ -97,42 +104,36 @@ pub async fn correct(
             Amend::AlreadyCancelled => Err(kummerer_contracts::VisitBegun::Cancelled),
         })
     {
-        let reason = CorrectionRefusal::from(begun);
-        job_events::insert(
-            txn,
-            job.id,
-            job_events::kind::CORRECTION_REFUSED,
-            now,
-            json!({
-                "correction_id": req.correction_id,
-                "reason": reason.as_str(),
-                "requested_by": req.requested_by,
-            }),
-        )
-        .await?;
-        outbound::correction_refused(txn, Some(job.id), req, reason, now).await?;
-        return Ok(Corrected::Refused {
-            job_id: Some(job.id),
-            reason,
-        });
+        return refuse(txn, &job, req, CorrectionRefusal::from(begun), now).await;
     }
 
     let window = req.window.clone().unwrap_or(TimeWindow {
         start: job.window_start,
         end: job.window_end,
     });
-    let reroute = job.crew_id.is_none()
+    // The customer picks a window on the status page among those announced with room: it must
+    // still have room now, in a crew's window, or the request is refused (`window_full`) and
+    // nothing changes. Staff corrections keep their rule: no room goes to the dispatcher.
+    let by_customer = req.requested_by.kind == RequesterKind::Customer && req.window.is_some();
+    let reroute = by_customer
+        || job.crew_id.is_none()
         || key != postcode_key(&job.address_postcode)
         || visit_date(window.start) != dispatch::day_of(&job);
     let crew_id = if reroute {
         // The crews whose region covers the new postcode (already locked above), of the
         // carriers the retailer contracted for it on the new day (issue 18).
-        let day = Some(visit_date(window.start));
-        let region = dispatch::lock_region_crews(txn, &key, job.retailer_id, day).await?;
-        let candidates =
-            dispatch::candidates(txn, &region, visit_date(window.start), job.id).await?;
+        let date = visit_date(window.start);
+        let region = dispatch::lock_region_crews(txn, &key, job.retailer_id, Some(date)).await?;
+        let mut candidates = dispatch::candidates(txn, &region, date, job.id).await?;
+        if by_customer {
+            mark_full_windows(txn, &region, &mut candidates, date, job.id, window.start).await?;
+        }
         let current = job.crew_id.filter(|id| region.iter().any(|c| c.id == *id));
-        keep_or_choose_crew(&candidates, &key, current)
+        let chosen = keep_or_choose_crew(&candidates, &key, current);
+        if chosen.is_none() && by_customer {
+            return refuse(txn, &job, req, CorrectionRefusal::WindowFull, now).await;
+        }
+        chosen
     } else {
         job.crew_id
     };
@@ -147,6 +148,8 @@ pub async fn correct(
     active.updated_at = Set(now);
     active.update(txn).await?;
     relocate(txn, &job, (window.start, window.end), crew, now).await?;
+    // The customer's answer was about the old window.
+    db::customer_answers::clear(txn, job.id).await?;
     job_events::insert(
         txn,
         job.id,
@@ -166,16 +169,80 @@ pub async fn correct(
         }),
     )
     .await?;
+    let before = job.clone();
     let job = db::jobs::find(txn, job.id)
         .await?
         .ok_or(CorrectError::Moved(job.id))?;
     let crew_assigned = job.crew_id.is_some();
     outbound::corrected(txn, &job, req.correction_id, crew_assigned, now).await?;
+    // The counter sees the room move at once (the horizon's sweep catches the rest).
+    for (carrier, day) in [
+        (before.carrier_id, dispatch::day_of(&before)),
+        (job.carrier_id, dispatch::day_of(&job)),
+    ] {
+        if let Some(carrier) = carrier {
+            crate::app::slots::announce(txn, carrier, day, now).await?;
+        }
+    }
     Ok(Corrected::Applied {
         job: Box::new(job),
         crew_assigned,
         again: false,
     })
+}
+
+/// Refuses the correction: the history says why, the retailer is answered; nothing else changes.
+async fn refuse(
+    txn: &DatabaseTransaction,
+    job: &jobs::Model,
+    req: &SwapCorrectionRequestedV1,
+    reason: CorrectionRefusal,
+    now: DateTime<Utc>,
+) -> Result<Corrected, CorrectError> {
+    job_events::insert(
+        txn,
+        job.id,
+        job_events::kind::CORRECTION_REFUSED,
+        now,
+        json!({
+            "correction_id": req.correction_id,
+            "reason": reason.as_str(),
+            "requested_by": req.requested_by,
+        }),
+    )
+    .await?;
+    outbound::correction_refused(txn, Some(job.id), req, reason, now).await?;
+    Ok(Corrected::Refused {
+        job_id: Some(job.id),
+        reason,
+    })
+}
+
+/// Marks the candidates whose delivery window at `start` is full (when the slot announcements
+/// are on, [`crate::domain::slots`]), not counting the job that moves.
+async fn mark_full_windows(
+    txn: &DatabaseTransaction,
+    crews: &[dispatch::Crew],
+    candidates: &mut [crate::domain::dispatch::Candidate],
+    date: chrono::NaiveDate,
+    job_id: Uuid,
+    start: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let Some(slots) = crate::app::slots::config() else {
+        return Ok(());
+    };
+    let windows = slots.grid.windows_on(date);
+    let ids: Vec<_> = crews.iter().map(|c| c.id).collect();
+    let mut starts = db::slots::visit_starts_except(txn, &ids, date, Some(job_id)).await?;
+    for (c, crew) in candidates.iter_mut().zip(crews) {
+        let day = crate::domain::slots::CrewDay {
+            active: crew.active,
+            visits_per_day: crew.visits_per_day,
+            visit_starts: starts.remove(&crew.id).unwrap_or_default(),
+        };
+        c.window_full = !crate::domain::slots::has_room_at(&windows, &day, start);
+    }
+    Ok(())
 }
 
 /// The same correction asked again: the answer it had, sent again (the job as it is now).

@@ -9,6 +9,7 @@
 pub mod cancel;
 pub mod contracts;
 pub mod correct;
+pub mod customer_answer;
 pub mod dispatch;
 pub mod members;
 pub mod overdue;

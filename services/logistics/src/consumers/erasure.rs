@@ -86,7 +86,15 @@ pub async fn erasure_requested(
         ),
         "UPDATE job_events SET details = $2 WHERE id = $1",
         &values,
-        &["failed"],
+        // A crew's note at the door; the customer's own note from the status page.
+        &["failed", "customer_not_home", "customer_answer_late"],
+    )
+    .await?;
+    // The customer's answers from the status page (their note) go with them.
+    exec(
+        txn,
+        "DELETE FROM job_customer_answers WHERE job_id = ANY($1::text::uuid[])",
+        vec![job_arr.clone().into()],
     )
     .await?;
     let deleted_photos = txn

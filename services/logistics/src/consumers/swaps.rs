@@ -42,6 +42,10 @@ impl Handler for SwapsConsumer {
                 let env = msg.decode::<SwapCorrectionRequestedV1>()?;
                 correction_requested(txn, &env.data).await
             }
+            kummerer_contracts::SwapCustomerAnsweredV1::TYPE => {
+                let env = msg.decode::<kummerer_contracts::SwapCustomerAnsweredV1>()?;
+                customer_answered(txn, &env.data).await
+            }
             kummerer_contracts::CustomerErasureRequestedV1::TYPE => {
                 let env = msg.decode::<kummerer_contracts::CustomerErasureRequestedV1>()?;
                 super::erasure::erasure_requested(txn, &env.data, self.photos.as_ref()).await
@@ -208,5 +212,29 @@ pub async fn correction_requested(
         Err(e @ CorrectError::Invalid { .. }) => Err(HandleError::Permanent(e.to_string())),
         Err(e @ CorrectError::Moved(_)) => Err(HandleError::Transient(e.into())),
         Err(CorrectError::Db(e)) => Err(e.into()),
+    }
+}
+
+/// The customer's answer about the visit ([`crate::app::customer_answer`]). A swap whose job
+/// does not exist yet is retried (its approval travels on this queue too); a malformed note is
+/// dead-lettered.
+pub async fn customer_answered(
+    txn: &DatabaseTransaction,
+    req: &kummerer_contracts::SwapCustomerAnsweredV1,
+) -> Result<(), HandleError> {
+    use crate::app::customer_answer::{AnswerError, answered};
+    match answered(txn, req).await {
+        Ok(outcome) => {
+            tracing::info!(
+                swap.id = %req.swap_id, answer.id = %req.answer_id,
+                answer = req.answer.as_str(), ?outcome, "customer's answer applied"
+            );
+            Ok(())
+        }
+        Err(e @ AnswerError::Invalid(_)) => Err(HandleError::Permanent(e.to_string())),
+        Err(e @ (AnswerError::UnknownSwap(_) | AnswerError::Moved)) => {
+            Err(HandleError::Transient(e.into()))
+        }
+        Err(AnswerError::Db(e)) => Err(e.into()),
     }
 }

@@ -313,11 +313,14 @@ pub async fn candidates_on_days<C: ConnectionTrait>(
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT crew_id, visit_date, count(*) AS n FROM jobs \
-             WHERE crew_id = ANY(string_to_array($1, ',')::uuid[]) \
-               AND visit_date = ANY(string_to_array($2, ',')::date[]) \
-               AND status = ANY(string_to_array($3, ',')) AND id <> $4 \
-             GROUP BY crew_id, visit_date",
+            format!(
+                "SELECT crew_id, visit_date, count(*) AS n FROM jobs \
+                 WHERE crew_id = ANY(string_to_array($1, ',')::uuid[]) \
+                   AND visit_date = ANY(string_to_array($2, ',')::date[]) \
+                   AND status = ANY(string_to_array($3, ',')) AND id <> $4 AND {} \
+                 GROUP BY crew_id, visit_date",
+                crate::db::customer_answers::NOT_FREED
+            ),
             [
                 id_list(&ids).into(),
                 days.into(),

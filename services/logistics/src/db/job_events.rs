@@ -37,6 +37,13 @@ pub mod kind {
     pub const CANCEL_REFUSED: &str = "cancel_refused";
     pub const CORRECTED: &str = "corrected";
     pub const CORRECTION_REFUSED: &str = "correction_refused";
+    /// The customer confirmed the window on the status page.
+    pub const CUSTOMER_CONFIRMED: &str = "customer_confirmed";
+    /// The customer said they won't be home in the window (perhaps with a note).
+    pub const CUSTOMER_NOT_HOME: &str = "customer_not_home";
+    /// The customer's answer came after the crew set off, or about a window the visit no
+    /// longer has: kept in the history only.
+    pub const CUSTOMER_ANSWER_LATE: &str = "customer_answer_late";
 }
 
 /// Appends an entry to a job's history.

@@ -6,6 +6,7 @@ pub mod carrier_tokens;
 pub mod carriers;
 pub mod crew_members;
 pub mod crew_sessions;
+pub mod customer_answers;
 pub mod dispatch;
 pub mod dispatcher_sessions;
 pub mod dispatchers;

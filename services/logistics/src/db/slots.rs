@@ -80,11 +80,23 @@ pub async fn carrier_ids<C: ConnectionTrait>(db: &C) -> Result<Vec<Uuid>, DbErr>
     .collect()
 }
 
-/// The window starts of the visits that take a slot of each of `crew_ids` on `date`.
+/// The window starts of the visits that take a slot of each of `crew_ids` on `date` (a visit
+/// the customer won't be home for takes none).
 pub async fn visit_starts<C: ConnectionTrait>(
     db: &C,
     crew_ids: &[Uuid],
     date: NaiveDate,
+) -> Result<HashMap<Uuid, Vec<DateTime<Utc>>>, DbErr> {
+    visit_starts_except(db, crew_ids, date, None).await
+}
+
+/// As [`visit_starts`], leaving out the job `except` (a visit that moves does not take the
+/// room it leaves).
+pub async fn visit_starts_except<C: ConnectionTrait>(
+    db: &C,
+    crew_ids: &[Uuid],
+    date: NaiveDate,
+    except: Option<Uuid>,
 ) -> Result<HashMap<Uuid, Vec<DateTime<Utc>>>, DbErr> {
     let mut out: HashMap<Uuid, Vec<DateTime<Utc>>> = HashMap::new();
     if crew_ids.is_empty() {
@@ -103,10 +115,14 @@ pub async fn visit_starts<C: ConnectionTrait>(
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            "SELECT crew_id, window_start FROM jobs \
-             WHERE crew_id = ANY(string_to_array($1, ',')::uuid[]) AND visit_date = $2 \
-               AND status = ANY(string_to_array($3, ',')) ORDER BY window_start",
-            [ids.into(), date.into(), statuses.into()],
+            format!(
+                "SELECT crew_id, window_start FROM jobs \
+                 WHERE crew_id = ANY(string_to_array($1, ',')::uuid[]) AND visit_date = $2 \
+                   AND status = ANY(string_to_array($3, ',')) \
+                   AND ($4::uuid IS NULL OR id <> $4) AND {} ORDER BY window_start",
+                crate::db::customer_answers::NOT_FREED
+            ),
+            [ids.into(), date.into(), statuses.into(), except.into()],
         ))
         .await?;
     for row in rows {

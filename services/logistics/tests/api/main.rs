@@ -11,6 +11,7 @@ mod contracts;
 mod correct;
 mod crew;
 mod crew_day;
+mod customer;
 mod dispatch;
 mod dispatcher;
 mod doors;

@@ -234,7 +234,7 @@ pub async fn apply(
 
 /// The customer's notifications of `notice` (see [`crate::app::notify`]), keyed by the
 /// message id: a redelivery writes none.
-async fn tell(
+pub(super) async fn tell(
     txn: &DatabaseTransaction,
     swap: &swaps::Model,
     message_id: Uuid,

@@ -80,65 +80,16 @@ pub async fn request_correction(
     may_request_correction(swap.status, cancel_pending, pending).map_err(refused)?;
     let by = actor.label();
     let correction_id = Uuid::now_v7();
-    let window = correction.window.map(|w| TimeWindow {
-        start: w.start,
-        end: w.end,
-    });
-    let recorded = corrections::insert(
+    record(
         &txn,
-        corrections::New {
-            id: correction_id,
-            retailer_id: rid,
-            swap_id: swap.id,
-            case_id: cid,
-            address: correction.address.as_ref(),
-            window: window.as_ref(),
-            reason: &correction.reason,
+        &swap,
+        Recorded {
+            correction_id,
+            correction,
             kind: RequesterKind::Staff,
             by: &by,
             by_key: actor.key_id(),
             at: now,
-        },
-    )
-    .await?;
-    if !recorded {
-        // The swap's lock makes this unreachable; the unique index is the second line.
-        return Err(refused(CorrectionRefused::Pending));
-    }
-    db::insert_timeline(
-        &txn,
-        Entry {
-            case_id: cid,
-            retailer_id: rid,
-            entry: TimelineEntry::SwapCorrectionRequested {
-                swap_id: SwapId(swap.id),
-                correction_id,
-                address: correction.address.clone(),
-                window: window.clone(),
-                reason: correction.reason.clone(),
-                requested_by: by.clone(),
-            },
-            occurred_at: now,
-            message_id: None,
-            dedup_key: None,
-        },
-    )
-    .await?;
-    crate::outbound::swap_correction_requested(
-        &txn,
-        kummerer_contracts::SwapCorrectionRequestedV1 {
-            swap_id: SwapId(swap.id),
-            case_id,
-            retailer_id,
-            correction_id,
-            address: correction.address,
-            window,
-            requested_by: RequestedBy {
-                kind: RequesterKind::Staff,
-                label: by.clone(),
-            },
-            reason: correction.reason,
-            requested_at: now,
         },
     )
     .await?;
@@ -155,4 +106,98 @@ pub async fn request_correction(
         status: "correction_pending",
         requested_at: now,
     })
+}
+
+/// What [`record`] writes.
+pub(crate) struct Recorded<'a> {
+    pub correction_id: Uuid,
+    pub correction: Correction,
+    pub kind: RequesterKind,
+    pub by: &'a str,
+    pub by_key: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
+/// Records the correction `pending` for the locked `swap`, its timeline entry and
+/// `retailer.swap.correction_requested.v1`, in `txn` (the caller checked that it may be asked).
+pub(crate) async fn record(
+    txn: &sea_orm::DatabaseTransaction,
+    swap: &db::swaps::Model,
+    r: Recorded<'_>,
+) -> Result<(), CorrectError> {
+    let (rid, cid) = (swap.retailer_id, swap.case_id);
+    let Recorded {
+        correction_id,
+        correction,
+        kind,
+        by,
+        by_key,
+        at: now,
+    } = r;
+    let window = correction.window.map(|w| TimeWindow {
+        start: w.start,
+        end: w.end,
+    });
+    let recorded = corrections::insert(
+        txn,
+        corrections::New {
+            id: correction_id,
+            retailer_id: rid,
+            swap_id: swap.id,
+            case_id: cid,
+            address: correction.address.as_ref(),
+            window: window.as_ref(),
+            reason: &correction.reason,
+            kind,
+            by,
+            by_key,
+            at: now,
+        },
+    )
+    .await?;
+    if !recorded {
+        // The swap's lock makes this unreachable; the unique index is the second line.
+        return Err(CorrectError::Refused {
+            swap_id: SwapId(swap.id),
+            reason: CorrectionRefused::Pending,
+        });
+    }
+    db::insert_timeline(
+        txn,
+        Entry {
+            case_id: cid,
+            retailer_id: rid,
+            entry: TimelineEntry::SwapCorrectionRequested {
+                swap_id: SwapId(swap.id),
+                correction_id,
+                address: correction.address.clone(),
+                window: window.clone(),
+                reason: correction.reason.clone(),
+                requested_by: by.to_owned(),
+            },
+            occurred_at: now,
+            message_id: None,
+            dedup_key: None,
+        },
+    )
+    .await?;
+    crate::outbound::swap_correction_requested(
+        txn,
+        kummerer_contracts::SwapCorrectionRequestedV1 {
+            swap_id: SwapId(swap.id),
+            case_id: CaseId(cid),
+            retailer_id: RetailerId(rid),
+            correction_id,
+            address: correction.address,
+            window,
+            requested_by: RequestedBy {
+                kind,
+                label: by.to_owned(),
+            },
+            reason: correction.reason,
+            requested_at: now,
+        },
+    )
+    .await?;
+    Ok(())
 }

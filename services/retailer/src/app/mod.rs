@@ -17,6 +17,7 @@ pub mod case_events;
 pub mod cases;
 pub mod catalogue;
 pub mod correct;
+pub mod customer_visit;
 pub mod disputes;
 pub mod entitlement;
 pub mod erasure;

@@ -33,6 +33,11 @@ pub async fn create(
 
 /// What the customer's status page shows: nothing else of the case.
 pub struct CaseStatusFacts {
+    /// Whose case it is (never shown): the page's forms need them.
+    pub retailer_id: uuid::Uuid,
+    pub case_id: uuid::Uuid,
+    /// The delivery postcode of the swap, for the windows on offer (never shown).
+    pub postcode: Option<String>,
     pub product: String,
     pub step: Step,
     /// The crew's window once it has one (else the one approved), while delivery is ahead.
@@ -48,6 +53,24 @@ pub struct CaseStatusFacts {
     /// The case closed longer ago than links live (`KUMMERER_STATUS_LINK_DAYS`): the page says
     /// so and shows nothing else.
     pub expired: bool,
+}
+
+/// The window the crew comes in: the latest the crew's job was scheduled, set off or corrected
+/// to (`timeline`, oldest first), else the one approved.
+pub fn visit_window(timeline: &[db::timeline::Model], swap: &db::swaps::Model) -> TimeWindow {
+    timeline
+        .iter()
+        .rev()
+        .find_map(|t| match t.entry() {
+            Ok(TimelineEntry::JobScheduled { window, .. })
+            | Ok(TimelineEntry::OnTheWay { window, .. })
+            | Ok(TimelineEntry::SwapCorrected { window, .. }) => Some(window),
+            _ => None,
+        })
+        .unwrap_or(TimeWindow {
+            start: swap.window_start,
+            end: swap.window_end,
+        })
 }
 
 /// Where the case with the status link `token_hash` stands; `None` for an unknown link.
@@ -86,6 +109,7 @@ pub async fn status(
         let latest = timeline.iter().rev().find_map(|t| match t.entry() {
             Ok(TimelineEntry::JobScheduled { window, .. }) => Some((window, None)),
             Ok(TimelineEntry::OnTheWay { window, eta, .. }) => Some((window, eta)),
+            Ok(TimelineEntry::SwapCorrected { window, .. }) => Some((window, None)),
             _ => None,
         });
         let eta = latest
@@ -103,6 +127,9 @@ pub async fn status(
         (None, None)
     };
     Ok(Some(CaseStatusFacts {
+        retailer_id,
+        case_id: case.id,
+        postcode: swap.as_ref().map(|s| s.postcode.clone()),
         product: product.name,
         step,
         window,

@@ -69,6 +69,61 @@ pub async fn pending_of<C: ConnectionTrait>(
     .transpose()
 }
 
+/// The swap's latest correction the customer asked for (on the status page), if any.
+pub async fn latest_by_customer<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    swap_id: Uuid,
+) -> Result<Option<Row>, DbErr> {
+    db.query_one_raw(stmt(
+        &format!(
+            "SELECT {COLUMNS} FROM swap_corrections \
+             WHERE retailer_id = $1 AND swap_id = $2 AND requested_kind = 'customer' \
+             ORDER BY requested_at DESC, id DESC LIMIT 1"
+        ),
+        vec![retailer_id.into(), swap_id.into()],
+    ))
+    .await?
+    .as_ref()
+    .map(row_of)
+    .transpose()
+}
+
+/// Whether the correction `id` exists (a form sent twice names the same one).
+pub async fn exists<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(db
+        .query_one_raw(stmt(
+            "SELECT 1 AS one FROM swap_corrections WHERE retailer_id = $1 AND id = $2",
+            vec![retailer_id.into(), id.into()],
+        ))
+        .await?
+        .is_some())
+}
+
+/// How many corrections the customer asked for on the case's swaps since `since`.
+pub async fn customer_requests_since<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    case_id: Uuid,
+    since: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let row = db
+        .query_one_raw(stmt(
+            "SELECT count(*) AS n FROM swap_corrections WHERE retailer_id = $1 AND case_id = $2 \
+             AND requested_kind = 'customer' AND requested_at >= $3",
+            vec![retailer_id.into(), case_id.into(), since.into()],
+        ))
+        .await?;
+    match row {
+        Some(r) => r.try_get("", "n"),
+        None => Ok(0),
+    }
+}
+
 /// A new correction, pending.
 pub struct New<'a> {
     pub id: Uuid,

@@ -233,7 +233,8 @@ pub async fn erase<C: ConnectionTrait>(
         ),
         "UPDATE timeline SET details = $2 WHERE id = $1",
         values,
-        &["delivery_failed"],
+        // A crew's note at the door; the customer's own note from the status page.
+        &["delivery_failed", "customer_not_home"],
     )
     .await?;
     erased.approval_requests = scrub_json_rows(

@@ -79,6 +79,9 @@ pub fn fact_of(entry: &TimelineEntry) -> Fact {
         E::ClaimWrittenOff { .. } => Fact::ClaimWrittenOff,
         // Nothing changes hands until logistics answers; a refusal leaves the visit as it was.
         E::SwapCorrectionRequested { .. } | E::SwapCorrectionRefused { .. } => Fact::Note,
+        // The customer's answer: the crew's visit stands (confirmed), or the visit waits for a
+        // new window the customer picks or the store agrees (logistics keeps the job meanwhile).
+        E::CustomerConfirmed { .. } | E::CustomerNotHome { .. } => Fact::Note,
         E::SwapCorrected { window, .. } => Fact::Corrected {
             visit_by: Some(window.end),
         },

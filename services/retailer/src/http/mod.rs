@@ -41,6 +41,31 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         Access::Open,
         status::page,
     );
+    // The customer's answers on the status page: the link's token is the credential.
+    kummerer_web::doors::door(
+        cfg,
+        doors,
+        Method::POST,
+        "/status/{token}/confirm",
+        Access::Open,
+        status::confirm,
+    );
+    kummerer_web::doors::door(
+        cfg,
+        doors,
+        Method::POST,
+        "/status/{token}/not-home",
+        Access::Open,
+        status::not_home,
+    );
+    kummerer_web::doors::door(
+        cfg,
+        doors,
+        Method::POST,
+        "/status/{token}/move",
+        Access::Open,
+        status::move_visit,
+    );
     kummerer_web::doors::door(
         cfg,
         doors,

@@ -25,6 +25,7 @@ mod prices;
 mod resubmit_desk;
 mod settlement;
 mod slots;
+mod status_actions;
 mod swaps;
 mod tenancy;
 mod visits;

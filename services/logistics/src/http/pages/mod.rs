@@ -124,6 +124,9 @@ mod tests {
             kind::CANCEL_REFUSED,
             kind::CORRECTED,
             kind::CORRECTION_REFUSED,
+            kind::CUSTOMER_CONFIRMED,
+            kind::CUSTOMER_NOT_HOME,
+            kind::CUSTOMER_ANSWER_LATE,
             crate::app::overdue::ESCALATED,
         ] {
             codes.push(("event", k.to_owned()));

@@ -7,6 +7,9 @@
 //! - `logistics.job.correction_refused.v1` → the correction `refused` (with the reason) and one
 //!   `swap_correction_refused` entry: the visit stays as it was.
 //!
+//! A correction that moved the window tells the customer the new one (`visit_scheduled`, in the
+//! same transaction), whoever asked for it.
+//!
 //! Each happens once however often the answer comes: only a `pending` correction is answered,
 //! and the entry carries a dedup key per correction.
 
@@ -47,6 +50,13 @@ pub(super) async fn job_corrected(
     };
     let dedup = key(TimelineKind::SwapCorrected, ev.correction_id);
     case_entry(txn, &swap, Some(message_id), entry, at, dedup).await?;
+    if (swap.window_start, swap.window_end) != (ev.window.start, ev.window.end) {
+        // The visit moved: the customer is told the new window (once: the message id).
+        let notice = crate::domain::notify::Notice::VisitScheduled {
+            window: ev.window.clone(),
+        };
+        super::tell(txn, &swap, message_id, notice).await?;
+    }
     tracing::info!(
         case.id = %swap.case_id, swap.id = %swap.id, correction.id = %ev.correction_id,
         crew_assigned = ev.crew_assigned, "visit corrected"

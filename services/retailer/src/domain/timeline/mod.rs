@@ -261,6 +261,21 @@ pub enum TimelineEntry {
         claim_id: ClaimId,
         written_off_by: String,
     },
+    /// The customer confirmed the visit's window on the status page (issue 13).
+    CustomerConfirmed {
+        swap_id: SwapId,
+        answer_id: uuid::Uuid,
+        window: TimeWindow,
+    },
+    /// The customer said on the status page they won't be home in the window (perhaps with a
+    /// note): logistics takes the visit's room back; a new window is to be agreed.
+    CustomerNotHome {
+        swap_id: SwapId,
+        answer_id: uuid::Uuid,
+        window: TimeWindow,
+        #[serde(default)]
+        note: Option<String>,
+    },
 }
 
 /// The kind of a timeline entry alone, as stored in `timeline.kind` (what the ball and the
@@ -298,6 +313,8 @@ pub enum TimelineKind {
     SwapCorrectionRequested,
     SwapCorrected,
     SwapCorrectionRefused,
+    CustomerConfirmed,
+    CustomerNotHome,
 }
 
 impl TimelineKind {
@@ -374,6 +391,8 @@ impl TimelineEntry {
             TimelineEntry::SwapCorrectionRequested { .. } => TimelineKind::SwapCorrectionRequested,
             TimelineEntry::SwapCorrected { .. } => TimelineKind::SwapCorrected,
             TimelineEntry::SwapCorrectionRefused { .. } => TimelineKind::SwapCorrectionRefused,
+            TimelineEntry::CustomerConfirmed { .. } => TimelineKind::CustomerConfirmed,
+            TimelineEntry::CustomerNotHome { .. } => TimelineKind::CustomerNotHome,
         }
     }
 
@@ -408,6 +427,9 @@ impl TimelineEntry {
             TimelineEntry::Escalated { .. } => Source::Retailer,
             TimelineEntry::ClaimWrittenOff { .. } => Source::Retailer,
             TimelineEntry::SwapCorrectionRequested { .. } => Source::Retailer,
+            TimelineEntry::CustomerConfirmed { .. } | TimelineEntry::CustomerNotHome { .. } => {
+                Source::Retailer
+            }
             TimelineEntry::SwapCorrected { .. } | TimelineEntry::SwapCorrectionRefused { .. } => {
                 Source::Logistics
             }

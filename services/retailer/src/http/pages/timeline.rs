@@ -372,7 +372,22 @@ pub fn describe(tr: &Tr, entry: &TimelineEntry) -> Described {
                 CorrectionRefusal::Delivered => "tl-begun-step-recorded",
                 CorrectionRefusal::Cancelled => "tl-begun-cancelled",
                 CorrectionRefusal::UnknownJob => "tl-unknown-job",
+                CorrectionRefusal::WindowFull => "tl-window-full",
             }))]),
+        ),
+        TimelineEntry::CustomerConfirmed { window: w, .. } => (
+            "tl-customer-confirmed",
+            sentence(vec![Some(s.a("tl-window", "window", s.window(w)))]),
+        ),
+        TimelineEntry::CustomerNotHome {
+            window: w, note, ..
+        } => (
+            "tl-customer-not-home",
+            sentence(vec![
+                Some(s.a("tl-window", "window", s.window(w))),
+                opt_text(note).map(|n| s.quoted(n)),
+                Some(s.t("tl-new-window-to-agree")),
+            ]),
         ),
         TimelineEntry::InformationRequested {
             question,

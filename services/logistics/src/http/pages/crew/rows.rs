@@ -92,6 +92,10 @@ pub struct VisitRow {
     /// Where to pick the replacement up: the stock location (name, street, place), else the
     /// retailer's store, else to ask the dispatcher — always something to show.
     pub pickup: String,
+    /// The customer's answer from the status page, in words (empty: none); `customer_not_home`:
+    /// they said they won't be home in this window.
+    pub customer_answer: String,
+    pub customer_not_home: bool,
 }
 
 fn status_label(j: &jobs::Model, tr: &Tr) -> String {
@@ -177,7 +181,31 @@ impl VisitRow {
             collected_serial: j.collected_serial.unwrap_or_default(),
             recipient_name: j.recipient_name.unwrap_or_default(),
             serial_matches: j.collected_serial_matches,
+            customer_answer: String::new(),
+            customer_not_home: false,
         }
+    }
+
+    /// The customer's answer about this visit (`crate::db::customer_answers`), in words.
+    pub fn with_answer(mut self, a: Option<&crate::db::customer_answers::Answer>, tr: &Tr) -> Self {
+        if let Some(a) = a {
+            self.customer_not_home = a.not_home();
+            self.customer_answer = answer_words(a, tr);
+        }
+        self
+    }
+}
+
+/// The customer's answer in the reader's words: "Customer confirmed the window (12:03)" or
+/// "Customer won't be home: «note»".
+pub fn answer_words(a: &crate::db::customer_answers::Answer, tr: &Tr) -> String {
+    if a.not_home() {
+        match a.note.as_deref().filter(|n| !n.trim().is_empty()) {
+            Some(note) => tr.ta("customer-not-home-note", "note", note),
+            None => tr.t("customer-not-home"),
+        }
+    } else {
+        tr.ta("customer-confirmed", "at", tr.datetime(a.answered_at))
     }
 }
 

@@ -92,11 +92,14 @@ pub async fn today(
         Vec::new()
     };
     let retailers = retailer_names(db, &signed, &visits).await?;
+    let ids: Vec<_> = visits.iter().map(|j| j.id).collect();
+    let answers = crate::db::customer_answers::of_jobs(db, &ids).await?;
     let visits = visits
         .into_iter()
         .map(|j| {
             let retailer = retailers.get(&j.retailer_id).map(String::as_str);
-            VisitRow::new(j, &tr, retailer)
+            let answer = answers.get(&j.id);
+            VisitRow::new(j, &tr, retailer).with_answer(answer, &tr)
         })
         .collect();
     let trips = if active {

@@ -318,12 +318,10 @@ async fn visit_page(
 ) -> Result<Visit, Problem> {
     let retailers = retailer_names(db, signed, std::slice::from_ref(&job)).await?;
     let retailer = retailers.get(&job.retailer_id).map(String::as_str);
-    Ok(Visit::new(
-        me_of(db, signed).await?,
-        job.clone(),
-        signed.tr,
-        retailer,
-    ))
+    let answer = db::customer_answers::of_job(db, job.id).await?;
+    let mut page = Visit::new(me_of(db, signed).await?, job.clone(), signed.tr, retailer);
+    page.visit = page.visit.with_answer(answer.as_ref(), &signed.tr);
+    Ok(page)
 }
 
 /// The visit page's CSP: the strict one, plus our own script (barcode scanning).

@@ -112,6 +112,9 @@ pub struct JobRow {
     pub due: String,
     /// The wait that ran out, if one did (`window_passed`, …).
     pub overdue: Option<String>,
+    /// The customer's answer from the status page, in words (empty: none).
+    pub answer: String,
+    pub not_home: bool,
 }
 
 /// A crew on the board.

@@ -89,8 +89,16 @@ fn carrier_of(s: &Dispatcher) -> CarrierId {
     CarrierId(s.account.carrier_id)
 }
 
-fn row(j: &JobView, tr: &Tr) -> JobRow {
+/// The customers' answers about these jobs (`crate::db::customer_answers`).
+type Answers = std::collections::HashMap<uuid::Uuid, crate::db::customer_answers::Answer>;
+
+fn row(j: &JobView, tr: &Tr, answers: &Answers) -> JobRow {
+    let answer = answers.get(&j.id);
     JobRow {
+        answer: answer
+            .map(|a| crate::http::pages::crew::rows::answer_words(a, tr))
+            .unwrap_or_default(),
+        not_home: answer.is_some_and(|a| a.not_home()),
         id: j.id,
         position: j.position.map(|p| p.to_string()).unwrap_or_default(),
         window: window_text(tr, j.window.start, j.window.end),
@@ -144,16 +152,24 @@ pub async fn board(
         Err(DispatchError::Db(e)) => return Err(e.into()),
         Err(e) => return Err(Problem::internal(e)),
     };
-    let overdue = crate::db::overdue::of_carrier(
+    let overdue_jobs = crate::db::overdue::of_carrier(
         db.get_ref(),
         s.account.carrier_id,
         Utc::now(),
         &crate::app::overdue::thresholds(),
     )
-    .await?
-    .into_iter()
-    .map(|j| row(&JobView::new(j, None), &tr))
-    .collect();
+    .await?;
+    let ids: Vec<uuid::Uuid> = overdue_jobs
+        .iter()
+        .map(|j| j.id)
+        .chain(day.crews.iter().flat_map(|c| c.jobs.iter().map(|j| j.id)))
+        .chain(day.unassigned.iter().map(|j| j.id))
+        .collect();
+    let answers = crate::db::customer_answers::of_jobs(db.get_ref(), &ids).await?;
+    let overdue = overdue_jobs
+        .into_iter()
+        .map(|j| row(&JobView::new(j, None), &tr, &answers))
+        .collect();
     let around = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
     let around_text = |d: Option<NaiveDate>| d.map(|d| tr.naive_date(d)).unwrap_or_default();
     let (prev, next) = (
@@ -184,10 +200,14 @@ pub async fn board(
                     ],
                 ),
                 active: c.crew.active,
-                jobs: c.jobs.iter().map(|j| row(j, &tr)).collect(),
+                jobs: c.jobs.iter().map(|j| row(j, &tr, &answers)).collect(),
             })
             .collect(),
-        unassigned: day.unassigned.iter().map(|j| row(j, &tr)).collect(),
+        unassigned: day
+            .unassigned
+            .iter()
+            .map(|j| row(j, &tr, &answers))
+            .collect(),
     })
 }
 
@@ -206,10 +226,12 @@ pub async fn crew(
         return not_found(&tr, "dispatch-not-found-crew");
     };
     let date = day_of(&query, &tr);
-    let jobs: Vec<JobRow> = dispatch::crew_day(db.get_ref(), id.0, date)
-        .await?
+    let day_jobs = dispatch::crew_day(db.get_ref(), id.0, date).await?;
+    let ids: Vec<uuid::Uuid> = day_jobs.iter().map(|j| j.id).collect();
+    let answers = crate::db::customer_answers::of_jobs(db.get_ref(), &ids).await?;
+    let jobs: Vec<JobRow> = day_jobs
         .into_iter()
-        .map(|j| row(&JobView::new(j, None), &tr))
+        .map(|j| row(&JobView::new(j, None), &tr, &answers))
         .collect();
     let regions = crew.home_postcode_prefixes.join(", ");
     render(&CrewDay {
