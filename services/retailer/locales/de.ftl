@@ -1071,3 +1071,23 @@ inspection-customer-damage = Beschädigung durch den Kunden
 inspection-not-the-claimed-unit = nicht das beanspruchte Gerät
 channel-off-email = E-Mails an Kunden sind nicht eingerichtet (KUMMERER_SMTP_HOST): E-Mails schlagen fehl.
 channel-off-sms = SMS an Kunden sind nicht eingerichtet (KUMMERER_SMS_GATEWAY_URL): SMS schlagen fehl.
+
+# Die Prüfungen des Imports in den Worten des Lesers (http/pages/import.rs, import_text)
+import-msg-not-text = dies ist keine Textdatei (CSV)
+import-msg-empty = die Datei ist leer
+import-msg-no-sales = die Datei enthält keine Verkäufe
+import-msg-unclosed-quote = ein Anführungszeichen wird nie geschlossen
+import-msg-enter-price = den Preis
+import-msg-enter-date = das Datum
+import-msg-amount = einen Betrag wie 499,00 oder 1.299,00 (oder 499.00)
+import-msg-date = ein Datum wie 28.11.2026 oder 2026-11-28 (mit Uhrzeit: 28.11.2026 10:15)
+import-msg-future = darf nicht in der Zukunft liegen
+import-msg-sku = die Artikelnummer eines Ihrer Produkte
+import-msg-two-columns = zwei Spalten sind { $column }: behalten Sie eine
+import-msg-columns = die erste Zeile muss die Spalten { $columns } nennen (es fehlen: { $missing })
+import-msg-too-many = höchstens { $max } Verkäufe je Datei: teilen Sie die Datei auf
+import-msg-fields = mindestens { $need } Felder (gefunden: { $found })
+import-msg-already = Bon { $receipt } mit Seriennummer { $serial } ist bereits importiert
+import-msg-same-as = derselbe Bon und dieselbe Seriennummer wie in Zeile { $line }
+import-msg-above-list = der gezahlte Preis { $paid } liegt über dem Listenpreis { $list } (Toleranz { $tolerance } %, also höchstens { $ceiling })
+import-msg-other-currency = der Preis ist in { $paid } bezahlt, der Listenpreis in { $list }

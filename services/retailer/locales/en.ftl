@@ -1071,3 +1071,23 @@ inspection-customer-damage = damage by the customer
 inspection-not-the-claimed-unit = not the claimed unit
 channel-off-email = E-mail to customers is not set up (KUMMERER_SMTP_HOST): e-mails fail.
 channel-off-sms = SMS to customers is not set up (KUMMERER_SMS_GATEWAY_URL): SMS fail.
+
+# The import's checks, in the reader's words (http/pages/import.rs, import_text)
+import-msg-not-text = this is not a text (CSV) file
+import-msg-empty = the file is empty
+import-msg-no-sales = the file has no sales
+import-msg-unclosed-quote = a quoted field is never closed
+import-msg-enter-price = enter the price
+import-msg-enter-date = enter the date
+import-msg-amount = an amount like 499,00 or 1.299,00 (or 499.00)
+import-msg-date = a date like 28.11.2026 or 2026-11-28 (with a time: 28.11.2026 10:15)
+import-msg-future = must not be in the future
+import-msg-sku = the SKU of one of your products
+import-msg-two-columns = two columns are { $column }: keep one
+import-msg-columns = the first line must name the columns { $columns } (missing: { $missing })
+import-msg-too-many = at most { $max } sales per file: split it
+import-msg-fields = { $found } fields, but the columns need at least { $need }
+import-msg-already = receipt { $receipt } with serial { $serial } is already imported
+import-msg-same-as = the same receipt and serial as line { $line }
+import-msg-above-list = the price paid { $paid } is above the product's list price { $list } (tolerance { $tolerance } %, so at most { $ceiling })
+import-msg-other-currency = the price paid is in { $paid }, the product's list price in { $list }

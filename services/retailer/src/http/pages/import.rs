@@ -22,7 +22,7 @@ use crate::http::import_file::{self as file, expected_columns, parse_file};
 use crate::http::pages::PathId;
 use crate::http::pages::auth::{CsrfForm, Signed, guard_post};
 use crate::http::pages::roles::{Admins, Posted, SignedAdmin, admins_only, is_admin};
-use crate::http::pages::{Me, not_found, render_status};
+use crate::http::pages::{Me, form_text, not_found, render_status};
 use crate::settings::SalesConfig;
 
 // --- the page -----------------------------------------------------------------------------------
@@ -68,17 +68,112 @@ fn empty_page(me: &Signed) -> ImportPage {
 /// A problem with the file as a whole, with what was found.
 fn file_error(tr: &Tr, e: &RowError) -> String {
     let line: &dyn std::fmt::Display = &e.line;
+    let message = import_text(tr, &e.message);
     if e.value.is_empty() {
         tr.targs(
             "import-file-error",
-            &[("line", line), ("message", &e.message)],
+            &[("line", line), ("message", &message)],
         )
     } else {
         tr.targs(
             "import-file-error-found",
-            &[("line", line), ("message", &e.message), ("found", &e.value)],
+            &[("line", line), ("message", &message), ("found", &e.value)],
         )
     }
+}
+
+/// The rows' errors with what each expected in the reader's language (the JSON API keeps the
+/// English texts of its problem details).
+fn in_lang(tr: &Tr, errors: Vec<RowError>) -> Vec<RowError> {
+    errors
+        .into_iter()
+        .map(|mut e| {
+            e.message = import_text(tr, &e.message);
+            e
+        })
+        .collect()
+}
+
+/// What the import's checks (`http::import_file`, `app::import`, the sale's rules) wrote in
+/// English, in the reader's language: each text's catalog key, with the values it names; the
+/// shared checks of the customer's fields through [`form_text`]; anything else (the CSV
+/// reader's own message) as it is.
+fn import_text(tr: &Tr, message: &str) -> String {
+    const EXACT: &[(&str, &str)] = &[
+        ("this is not a text (CSV) file", "import-msg-not-text"),
+        ("the file is empty", "import-msg-empty"),
+        ("the file has no sales", "import-msg-no-sales"),
+        (
+            "a quoted field is never closed",
+            "import-msg-unclosed-quote",
+        ),
+        ("enter the price", "import-msg-enter-price"),
+        ("enter the date", "import-msg-enter-date"),
+        (
+            "an amount like 499,00 or 1.299,00 (or 499.00)",
+            "import-msg-amount",
+        ),
+        (
+            "a date like 28.11.2026 or 2026-11-28 (with a time: 28.11.2026 10:15)",
+            "import-msg-date",
+        ),
+        ("must not be in the future", "import-msg-future"),
+        ("the SKU of one of your products", "import-msg-sku"),
+    ];
+    if let Some((_, key)) = EXACT.iter().find(|(text, _)| *text == message) {
+        return tr.t(key);
+    }
+    let between = |prefix: &str, suffix: &str| {
+        message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+    };
+    if let Some(column) = between("two columns are ", ": keep one") {
+        return tr.ta("import-msg-two-columns", "column", column);
+    }
+    if let Some((columns, missing)) = between("the first line must name the columns ", ")")
+        .and_then(|r| r.split_once(" (missing: "))
+    {
+        return tr.ta2("import-msg-columns", "columns", columns, "missing", missing);
+    }
+    if let Some(max) = between("at most ", " sales per file: split it") {
+        return tr.ta("import-msg-too-many", "max", max);
+    }
+    if let Some((found, need)) = message.split_once(" fields, but the columns need at least ") {
+        return tr.ta2("import-msg-fields", "found", found, "need", need);
+    }
+    if let Some((receipt, serial)) =
+        between("receipt ", " is already imported").and_then(|r| r.split_once(" with serial "))
+    {
+        return tr.ta2("import-msg-already", "receipt", receipt, "serial", serial);
+    }
+    if let Some(line) = message.strip_prefix("the same receipt and serial as line ") {
+        return tr.ta("import-msg-same-as", "line", line);
+    }
+    if let Some((paid, rest)) = message
+        .strip_prefix("the price paid ")
+        .and_then(|r| r.split_once(" is above the product's list price "))
+        && let Some((list, rest)) = rest.split_once(" (tolerance ")
+        && let Some((tolerance, ceiling)) = rest
+            .strip_suffix(')')
+            .and_then(|r| r.split_once(" %, so at most "))
+    {
+        return tr.targs(
+            "import-msg-above-list",
+            &[
+                ("paid", &paid),
+                ("list", &list),
+                ("tolerance", &tolerance),
+                ("ceiling", &ceiling),
+            ],
+        );
+    }
+    if let Some((paid, list)) = between("the price paid is in ", "")
+        .and_then(|r| r.split_once(", the product's list price in "))
+    {
+        return tr.ta2("import-msg-other-currency", "paid", paid, "list", list);
+    }
+    form_text(tr, message)
 }
 
 /// `GET /desk/admin/import`.
@@ -204,7 +299,7 @@ pub async fn upload(
     }
     tracing::info!(admin.id = %me.staff.id, import.id = %import_id, errors = done.errors.len(),
         "sales file with errors: nothing imported");
-    page.errors = done.errors;
+    page.errors = in_lang(&me.tr, done.errors);
     page.import_id = (done.valid > 0).then_some(import_id);
     render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
@@ -241,7 +336,7 @@ pub async fn import_valid(
         }
         Err(ImportError::NothingImportable(errors)) => {
             page.file_error = Some(me.tr.t("import-nothing-importable"));
-            page.errors = errors;
+            page.errors = in_lang(&me.tr, errors);
             return render_status(StatusCode::CONFLICT, &page);
         }
     };
@@ -251,6 +346,6 @@ pub async fn import_valid(
     page.valid = done.imported;
     page.imported = Some(done.imported);
     page.skipped = done.skipped;
-    page.errors = done.errors;
+    page.errors = in_lang(&me.tr, done.errors);
     render_status(StatusCode::OK, &page)
 }

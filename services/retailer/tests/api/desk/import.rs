@@ -167,6 +167,36 @@ async fn every_import_error_shows_its_row_column_value_and_what_was_expected() {
     }
     assert_eq!(desk_snapshot(&svc.db).await, before);
 
+    // In German, each error's expectation in German too (never the API's English).
+    let (status, _) = admin
+        .post(&svc, "/desk/me/language", &[("language", "de")])
+        .await;
+    assert_eq!(status, 303);
+    let (status, html) = upload_bytes(&svc, &admin, "kasse.csv", &file).await;
+    assert_eq!(status, 422, "{html}");
+    for german in [
+        "einen Betrag wie 499,00",
+        "ein Datum wie 28.11.2026",
+        "die Artikelnummer eines Ihrer Produkte",
+        "liegt über dem Listenpreis",
+        "Ländercode",
+    ] {
+        assert!(html.contains(german), "{german}: {html}");
+    }
+    for english in [
+        "an amount like",
+        "a date like",
+        "the SKU of",
+        "above the product",
+    ] {
+        assert!(!html.contains(english), "{english}: {html}");
+    }
+    let (status, _) = admin
+        .post(&svc, "/desk/me/language", &[("language", "en")])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(desk_snapshot(&svc.db).await, before);
+
     // Over the API: the same errors in the problem, nothing imported.
     let sales_before = count(&svc.db, "SELECT 1 FROM sales", vec![]).await;
     let (status, content_type, problem) = api_import(&svc, desk.retailer_id, file.clone()).await;
