@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{CaseId, RetailerId, TimeWindow};
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 
 use crate::db;
 use crate::domain::{Step, TimelineEntry};
@@ -74,8 +74,8 @@ pub fn visit_window(timeline: &[db::timeline::Model], swap: &db::swaps::Model) -
 }
 
 /// Where the case with the status link `token_hash` stands; `None` for an unknown link.
-pub async fn status(
-    db: &DatabaseConnection,
+pub async fn status<C: ConnectionTrait>(
+    db: &C,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<CaseStatusFacts>, DbErr> {

@@ -15,7 +15,9 @@ use chrono::{DateTime, Utc};
 use kummerer_contracts::{CaseId, RetailerId, TimeWindow};
 use kummerer_service::Problem;
 use kummerer_web::i18n::{LANG_COOKIE, Lang, Tr};
-use sea_orm::DatabaseConnection;
+use sea_orm::{
+    AccessMode, DatabaseConnection, DatabaseTransaction, IsolationLevel, TransactionTrait,
+};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -136,6 +138,33 @@ async fn status_page(
 ) -> Result<Option<StatusPage>, Problem> {
     let hash = token_hash(&token.to_ascii_lowercase());
     let now = Utc::now();
+    // One snapshot for the whole page: a consumer commits logistics' answer (the correction
+    // applied, its timeline entry) together, so the window shown, what is said about it and
+    // the windows offered must never come from both sides of that commit.
+    let snapshot = db
+        .begin_with_config(
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+        .await
+        .map_err(Problem::from)?;
+    let page = status_page_in(req, &snapshot, hash, now, chosen, error, note, token).await;
+    snapshot.commit().await.map_err(Problem::from)?;
+    page
+}
+
+/// [`status_page`] read in `db`, one snapshot.
+#[allow(clippy::too_many_arguments)]
+async fn status_page_in(
+    req: &HttpRequest,
+    db: &DatabaseTransaction,
+    hash: String,
+    now: DateTime<Utc>,
+    chosen: Option<Lang>,
+    error: Option<String>,
+    note: String,
+    token: &str,
+) -> Result<Option<StatusPage>, Problem> {
     let Some(facts) = status_link::status(db, &hash, now).await? else {
         return Ok(None);
     };
