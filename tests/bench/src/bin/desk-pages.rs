@@ -266,16 +266,25 @@ async fn main() -> anyhow::Result<()> {
             branches.push(format!("serial ILIKE {}", lit(&format!("%{q}%"))));
         }
         if !q.chars().any(|c| c.is_ascii_digit()) {
-            let word: String = q
-                .chars()
-                .flat_map(|c| {
-                    (!c.is_alphanumeric())
-                        .then_some('\\')
-                        .into_iter()
-                        .chain([c])
-                })
-                .collect();
-            branches.push(format!("customer_name ~* {}", lit(&format!("\\m{word}"))));
+            let word_start = |q: &str| -> String {
+                let word: String = q
+                    .chars()
+                    .flat_map(|c| {
+                        (!c.is_alphanumeric())
+                            .then_some('\\')
+                            .into_iter()
+                            .chain([c])
+                    })
+                    .collect();
+                format!("customer_name ~* {}", lit(&format!("\\m{word}")))
+            };
+            // As `search_sales`: a whole name also each of its words at a word start.
+            let mut name = vec![word_start(q)];
+            let words: Vec<&str> = q.split_whitespace().collect();
+            if words.len() > 1 {
+                name.extend(words.into_iter().map(word_start));
+            }
+            branches.push(format!("({})", name.join(" AND ")));
         }
         if let Some(p) = retailer::domain::phone::e164_prefix(q, "DE", 4) {
             branches.push(format!(
