@@ -71,13 +71,13 @@ pub async fn set_crew_member_lang<C: ConnectionTrait>(
     member_id: Uuid,
     lang: &str,
 ) -> Result<(), DbErr> {
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
+    set(
+        db,
         "UPDATE crew_members SET lang = $2 WHERE id = $1",
-        [member_id.into(), lang.into()],
-    ))
-    .await?;
-    Ok(())
+        member_id,
+        lang,
+    )
+    .await
 }
 
 /// Stores a dispatcher's language (`de`/`en`).
@@ -86,13 +86,13 @@ pub async fn set_dispatcher_lang<C: ConnectionTrait>(
     dispatcher_id: Uuid,
     lang: &str,
 ) -> Result<(), DbErr> {
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
+    set(
+        db,
         "UPDATE dispatchers SET lang = $2 WHERE id = $1",
-        [dispatcher_id.into(), lang.into()],
-    ))
-    .await?;
-    Ok(())
+        dispatcher_id,
+        lang,
+    )
+    .await
 }
 
 /// Sets the time zone of all the carrier's regions (where the operator grants them).
@@ -101,13 +101,13 @@ pub async fn set_region_time_zone<C: ConnectionTrait>(
     carrier_id: Uuid,
     time_zone: &str,
 ) -> Result<(), DbErr> {
-    db.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
+    set(
+        db,
         "UPDATE carrier_regions SET time_zone = $2 WHERE carrier_id = $1",
-        [carrier_id.into(), time_zone.into()],
-    ))
-    .await?;
-    Ok(())
+        carrier_id,
+        time_zone,
+    )
+    .await
 }
 
 /// The time zone of the carrier's regions (the most common one; `None` without regions).
@@ -153,6 +153,17 @@ pub async fn set_carrier_time_zone<C: ConnectionTrait>(
         DbBackend::Postgres,
         "UPDATE carriers SET time_zone = $2 WHERE id = $1",
         [carrier_id.into(), time_zone.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Runs `sql`, one of the setters' single-row updates, with `$1` = `id` and `$2` = `value`.
+async fn set<C: ConnectionTrait>(db: &C, sql: &str, id: Uuid, value: &str) -> Result<(), DbErr> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        sql,
+        [id.into(), value.into()],
     ))
     .await?;
     Ok(())
