@@ -387,6 +387,15 @@ pub use crate::app::approve::SwapApproved;
 /// Read in one REPEATABLE READ snapshot: a consumer commits the claim's decision and its
 /// timeline entry together, so the view must never show one without the other.
 pub async fn case_view(db: &DatabaseConnection, case: cases::Model) -> Result<CaseView, DbErr> {
+    Ok(case_view_with_sale(db, case).await?.0)
+}
+
+/// [`case_view`], with the sale and its product as stored (the case page reads the counter's
+/// answer from them without reading them again).
+pub async fn case_view_with_sale(
+    db: &DatabaseConnection,
+    case: cases::Model,
+) -> Result<(CaseView, sales::Model, products::Model), DbErr> {
     let txn = db
         .begin_with_config(
             Some(IsolationLevel::RepeatableRead),
@@ -401,7 +410,10 @@ pub async fn case_view(db: &DatabaseConnection, case: cases::Model) -> Result<Ca
     Ok(view)
 }
 
-async fn case_view_in<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<CaseView, DbErr> {
+async fn case_view_in<C: ConnectionTrait>(
+    db: &C,
+    case: cases::Model,
+) -> Result<(CaseView, sales::Model, products::Model), DbErr> {
     let retailer_id = case.retailer_id;
     let sale = db::sale_of(db, retailer_id, case.sale_id).await?;
     let product = db::product_of(db, retailer_id, sale.product_id).await?;
@@ -433,11 +445,12 @@ async fn case_view_in<C: ConnectionTrait>(db: &C, case: cases::Model) -> Result<
         }
     };
     let timeline = db::timeline_of(db, retailer_id, case.id).await?;
-    Ok(CaseView::from(CaseParts {
+    let view = CaseView::from(CaseParts {
         case,
-        sale: SaleView::new(sale, &product)?,
+        sale: SaleView::new(sale.clone(), &product)?,
         swap,
         claim,
         timeline,
-    }))
+    });
+    Ok((view, sale, product))
 }

@@ -21,7 +21,7 @@ use crate::http::pages::correct::{CorrectBox, correct_box};
 use crate::http::pages::counter::{CounterBox, LawBox, counter_box, law_box};
 use crate::http::pages::refusals::{RefuseForm, reason_options};
 use crate::http::pages::{Errors, Me, limit_text, money_text, not_found, render};
-use crate::http::view::case_view;
+use crate::http::view::case_view_with_sale;
 use crate::http::view::{BallView, CaseView, HolderView, money};
 
 use crate::http::pages::sale::CategoryOption;
@@ -406,77 +406,89 @@ pub(crate) async fn case_page(
     errors: Errors,
 ) -> Result<CasePage, Problem> {
     let retailer_id = me.staff.retailer_id;
+    let case_id = case.id;
     let can_approve = case.status == CaseStatus::Open;
     let has_status_link = case.status_token_hash.is_some();
-    let view = case_view(db, case).await?;
-    let limit = my_limit(db, me).await?;
     let needs_manager = errors.needs_manager;
     let tr = &me.tr;
+    // The page reads on several pooled connections at once: first the case (one snapshot)
+    // beside what needs only its id, then what needs the case or the form. The swap form's
+    // parts (products, stock, slots, a request waiting) only while the case is open.
+    // The replacement the form names; none typed: the sold model (the counter's answer is then
+    // the same-model one, and the stock is the sold model's).
+    let typed_sku = form
+        .as_ref()
+        .map(|f| f.replacement_sku.trim().to_owned())
+        .filter(|sku| !sku.is_empty());
+    let (
+        (view, sale, product),
+        limit,
+        notices,
+        place,
+        jurisdiction,
+        open_request,
+        catalogue,
+        stock_kept,
+        replacement,
+    ) = tokio::try_join!(
+        async { Ok::<_, Problem>(case_view_with_sale(db, case).await?) },
+        my_limit(db, me),
+        async { Ok(db::notifications::of_case(db, retailer_id, case_id).await?) },
+        async { Ok(crate::app::notify::place(db, retailer_id, case_id).await?) },
+        async { Ok(db::retailers::jurisdiction(db, retailer_id).await?) },
+        async {
+            Ok(match can_approve {
+                true => db::requests::open_of_case(db, retailer_id, case_id)
+                    .await?
+                    .map(|r| r.id),
+                false => None,
+            })
+        },
+        async {
+            Ok(match can_approve {
+                true => db::list_products(db, retailer_id).await?,
+                false => Vec::new(),
+            })
+        },
+        async { Ok(can_approve && db::stock::has_locations(db, retailer_id).await?) },
+        async {
+            Ok(match &typed_sku {
+                Some(sku) => db::product_by_sku(db, retailer_id, sku).await?,
+                None => None,
+            })
+        },
+    )?;
     let errors = errors.in_lang(tr);
     let form = form.unwrap_or_else(|| default_swap_form(tr, &view, Utc::now()));
-    let products = if can_approve {
-        let paid = &view.sale.price_paid;
-        db::list_products(db, retailer_id)
-            .await?
-            .into_iter()
-            .map(|p| {
-                let price = money(p.price, &p.currency)?;
-                let difference = if price.currency == paid.currency {
-                    let d = price.amount - paid.amount;
-                    let sign = if d.is_sign_negative() { "" } else { "+" };
-                    let d = tr.money(d, price.currency.as_str());
-                    tr.ta("swap-difference", "difference", format!("{sign}{d}"))
-                } else {
-                    tr.t("swap-other-currency")
-                };
-                let manager = if limit.allows(&price) {
-                    String::new()
-                } else {
-                    format!(" · {}", tr.t("swap-option-needs-manager"))
-                };
-                let price_text = money_text(tr, &price);
-                Ok(ProductOption {
-                    selected: p.sku == form.replacement_sku,
-                    label: format!(
-                        "{} ({}) — {price_text}, {difference}{manager}",
-                        p.name, p.sku
-                    ),
-                    sku: p.sku,
-                })
+    let products = catalogue
+        .into_iter()
+        .map(|p| {
+            let paid = &view.sale.price_paid;
+            let price = money(p.price, &p.currency)?;
+            let difference = if price.currency == paid.currency {
+                let d = price.amount - paid.amount;
+                let sign = if d.is_sign_negative() { "" } else { "+" };
+                let d = tr.money(d, price.currency.as_str());
+                tr.ta("swap-difference", "difference", format!("{sign}{d}"))
+            } else {
+                tr.t("swap-other-currency")
+            };
+            let manager = if limit.allows(&price) {
+                String::new()
+            } else {
+                format!(" · {}", tr.t("swap-option-needs-manager"))
+            };
+            let price_text = money_text(tr, &price);
+            Ok(ProductOption {
+                selected: p.sku == form.replacement_sku,
+                label: format!(
+                    "{} ({}) — {price_text}, {difference}{manager}",
+                    p.name, p.sku
+                ),
+                sku: p.sku,
             })
-            .collect::<Result<Vec<_>, sea_orm::DbErr>>()?
-    } else {
-        Vec::new()
-    };
-    let stock_kept = can_approve && db::stock::has_locations(db, retailer_id).await?;
-    let locations = if stock_kept {
-        let sku = if form.replacement_sku.trim().is_empty() {
-            view.sale.product.sku.as_str()
-        } else {
-            form.replacement_sku.trim()
-        };
-        match db::product_by_sku(db, retailer_id, sku).await? {
-            None => Vec::new(),
-            Some(p) => db::stock::in_stock(db, retailer_id, p.id)
-                .await?
-                .into_iter()
-                .map(|s| LocationOption {
-                    selected: s.location_id.to_string() == form.stock_location_id,
-                    label: crate::http::pages::stock_label(tr, &s),
-                    id: s.location_id,
-                })
-                .collect(),
-        }
-    } else {
-        Vec::new()
-    };
-    let open_request = if can_approve {
-        db::requests::open_of_case(db, retailer_id, view.id)
-            .await?
-            .map(|r| r.id)
-    } else {
-        None
-    };
+        })
+        .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
     let timeline: Vec<TimelineRow> = view
         .timeline
         .iter()
@@ -491,37 +503,54 @@ pub(crate) async fn case_page(
             }
         })
         .collect();
-    let cancel = cancel_box(db, me, view.id, &timeline).await?;
-    let correct = correct_box(db, me, view.id, &timeline).await?;
-    let notifications = notice_rows(
-        tr,
-        db::notifications::of_case(db, retailer_id, view.id).await?,
-    );
-    let tz = crate::app::notify::place(db, retailer_id, view.id)
-        .await?
-        .time_zone;
-    let slots = if can_approve {
-        let slot_tr = crate::http::pages::locale::tr(tr.lang, tz);
-        slot_options(db, retailer_id, &form.postcode, &slot_tr, &form.slot).await?
-    } else {
-        Vec::new()
-    };
+    let notifications = notice_rows(tr, notices);
+    let tz = place.time_zone;
     let now = Utc::now();
-    let sale = db::sale_of(db, retailer_id, view.sale.id).await?;
-    let product = db::product_of(db, retailer_id, sale.product_id).await?;
-    let replacement = match form.replacement_sku.trim() {
-        "" => None,
-        sku => db::product_by_sku(db, retailer_id, sku).await?,
+    let stock_of = match &typed_sku {
+        Some(_) => replacement.as_ref(),
+        None => Some(&product),
     };
-    let (answer, manufacturer) = crate::app::entitlement::counter_for(
-        db,
-        &sale,
-        &product,
-        &view.defect_category,
-        replacement.as_ref(),
-        now,
-    )
-    .await?;
+    let (cancel, correct, slots, locations, (answer, manufacturer)) = tokio::try_join!(
+        cancel_box(db, me, view.id, &timeline),
+        correct_box(db, me, view.id, &timeline),
+        async {
+            Ok::<_, Problem>(match can_approve {
+                true => {
+                    let slot_tr = crate::http::pages::locale::tr(tr.lang, tz);
+                    slot_options(db, retailer_id, &form.postcode, &slot_tr, &form.slot).await?
+                }
+                false => Vec::new(),
+            })
+        },
+        // Where the replacement is in stock (where the retailer keeps stock in Kümmerer).
+        async {
+            Ok(match stock_of {
+                Some(p) if stock_kept => db::stock::in_stock(db, retailer_id, p.id)
+                    .await?
+                    .into_iter()
+                    .map(|s| LocationOption {
+                        selected: s.location_id.to_string() == form.stock_location_id,
+                        label: crate::http::pages::stock_label(tr, &s),
+                        id: s.location_id,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            })
+        },
+        // Whose account a swap would be on (once swapped, the page shows the answer the swap
+        // recorded, with the manufacturer's name as the agreement in force gives it).
+        async {
+            Ok(crate::app::entitlement::counter_for(
+                db,
+                &sale,
+                &product,
+                &view.defect_category,
+                replacement.as_ref(),
+                now,
+            )
+            .await?)
+        },
+    )?;
     let (counter, counter_recorded) = match &view.swap {
         None => (Some(counter_box(tr, &answer, &manufacturer)), false),
         Some(swap) => (
@@ -531,7 +560,6 @@ pub(crate) async fn case_page(
             true,
         ),
     };
-    let jurisdiction = db::retailers::jurisdiction(db, retailer_id).await?;
     let law = law_box(tr, jurisdiction, sale.sold_at, now);
     Ok(CasePage {
         counter,

@@ -133,23 +133,27 @@ async fn sale_page(
     let tr = &me.tr;
     let errors = errors.in_lang(tr);
     let now = Utc::now();
-    let product = db::product_of(db, retailer_id, sale.product_id).await?;
+    // Read side by side on pooled connections: what needs only the sale, then what needs its
+    // product too.
+    let (product, jurisdiction, active_case, earlier) = tokio::try_join!(
+        db::product_of(db, retailer_id, sale.product_id),
+        db::retailers::jurisdiction(db, retailer_id),
+        desk::active_case_of_sale(db, retailer_id, sale.id),
+        desk::cases_of_unit(db, retailer_id, &sale.serial, EARLIER_CASES_MAX),
+    )?;
+    let (entitled, (answer, manufacturer)) = tokio::try_join!(
+        crate::app::entitlement::entitlement_of(db, &sale, &product, now),
+        crate::app::entitlement::counter_for(db, &sale, &product, "", None, now),
+    )?;
     let entitlement = Entitlement::at(sale.sold_at, now);
-    let warranty = crate::app::entitlement::entitlement_of(db, &sale, &product, now)
-        .await?
+    let warranty = entitled
         .manufacturer_warranty
         .as_ref()
         .map(|w| warranty_box(tr, w));
-    let (answer, manufacturer) =
-        crate::app::entitlement::counter_for(db, &sale, &product, "", None, now).await?;
     let counter = counter_box(tr, &answer, &manufacturer);
-    let jurisdiction = db::retailers::jurisdiction(db, retailer_id).await?;
     let law = law_box(tr, jurisdiction, sale.sold_at, now);
-    let active_case = desk::active_case_of_sale(db, retailer_id, sale.id)
-        .await?
-        .map(|c| (c.id, c.status.as_string()));
-    let earlier_cases = desk::cases_of_unit(db, retailer_id, &sale.serial, EARLIER_CASES_MAX)
-        .await?
+    let active_case = active_case.map(|c| (c.id, c.status.as_string()));
+    let earlier_cases = earlier
         .into_iter()
         .map(|c| EarlierCaseRow {
             id: c.id,
