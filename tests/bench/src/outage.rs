@@ -11,7 +11,7 @@
 //!    collected unit (`POST /api/jobs/{id}/photos`, then `delivered` / `collected` with the
 //!    photo's id, as the e2e tests do): a backlog of photo messages forms (the photos travel by
 //!    claim-check; the manufacturer fetches and checks each one when the evidence arrives).
-//! 3. `start_app`; the drain: every outbox empty, every swap decided at the retailer and its job
+//! 3. `start_app`; from the moment its AMQP port accepts again ("back"), the drain: every outbox empty, every swap decided at the retailer and its job
 //!    at logistics, every photo stored as evidence by the manufacturer, every queue empty.
 //!    Messages/s = inbox rows written by all consumers since the broker was back ÷ the time from
 //!    then to the last of them (both by the database's clock).
@@ -171,14 +171,18 @@ async fn outage(a: &Args, sys: &System, node: &Arc<RabbitNode>) -> anyhow::Resul
     tokio::time::sleep(outage.saturating_sub(load_took)).await;
     let backlog = sys.outbox_waiting().await?;
     let start = node.clone();
-    tokio::task::spawn_blocking(move || {
+    let starting = tokio::task::spawn_blocking(move || {
         start.ctl(&["start_app"]);
         start.await_startup();
-    })
-    .await?;
+    });
+    // Back when its AMQP port accepts again: the services reconnect from that moment, before
+    // `rabbitmqctl` returns.
+    accepting(node.port).await?;
     let away = down.elapsed();
     let back = sys.now().await?;
-    let drain = drain(sys, node, back, visits + swaps, 2 * visits).await?;
+    let drain = drain(sys, node, back, visits + swaps, 2 * visits).await;
+    starting.await?;
+    let drain = drain?;
     let applied = sys.applied_since(back).await?;
     let peak = peak.stop();
 
@@ -233,6 +237,23 @@ async fn outage(a: &Args, sys: &System, node: &Arc<RabbitNode>) -> anyhow::Resul
             before.map_or_else(|| "n/a".to_owned(), |b| format!("{b:.1} MiB"))
         ),
         None => println!("  peak RSS over the outage and the drain: n/a (no /proc/self/status)"),
+    }
+    Ok(())
+}
+
+/// Waits (up to two minutes) until the broker's AMQP port on 127.0.0.1 accepts a connection.
+async fn accepting(port: u16) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        if Instant::now() > deadline {
+            bail!(
+                "the broker's port {port} does not accept connections two minutes after its start"
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
     Ok(())
 }
