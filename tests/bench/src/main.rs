@@ -13,14 +13,18 @@
 //! (default 200, 2–5 MiB each) with its visits; then the broker started and the drain measured:
 //! the backlog (outbox rows waiting), messages/s applied by the consumers until every outbox and
 //! queue is empty and every swap's flow complete, the time to drain, and the peak RSS over the
-//! outage and the drain (one process: one figure, an upper bound of each service's), each beside
-//! issue 15's goal. `--outage-seconds 0` leaves it out; without `--in-process` it is skipped.
+//! outage and the drain (in-process: one figure, an upper bound of each service's; with
+//! `--outage-bins DIR` the services run as processes from DIR's binaries, one figure each), each
+//! beside issue 15's goal. `--outage-seconds 0` leaves it out; without `--in-process` or
+//! `--outage-bins` it is skipped.
 //!
 //! ```text
 //! PROFILE=release deploy/native/up.sh
 //! cargo run --release -p bench -- --swaps 2000 --concurrency 32 --rates 100,200,400
 //! cargo run --release -p bench -- --in-process --swaps 2000   # the three services in this process, then the outage run
 //! cargo run --release -p bench -- --in-process --swaps 2000 --outage-seconds 60 --outage-rate 100 --outage-photos 200
+//! cargo build --release -p retailer -p manufacturer -p logistics
+//! cargo run --release -p bench -- --in-process --outage-bins target/release   # the outage run's services as processes: RSS per service
 //! cargo run -p bench -- --tiny                                  # the smoke run CI does (a 3 s outage, 4 small photos)
 //! ```
 #![allow(clippy::expect_used)]
@@ -80,6 +84,10 @@ struct Args {
     outage_photos: usize,
     /// Each photo's size lies between these (bytes).
     photo_bytes: (usize, usize),
+    /// The outage run's services as processes of their own, from the `retailer`, `manufacturer`
+    /// and `logistics` binaries in this directory (each one's peak RSS measured apart); else
+    /// in this process.
+    outage_bins: Option<std::path::PathBuf>,
 }
 
 /// `--tiny`: the smoke run (`tests/smoke.rs`, run by CI): the three services in-process, a few
@@ -108,9 +116,11 @@ const USAGE: &str = "usage: bench [--swaps N] [--concurrency C] [--retailer URL]
 [--raw-messages N] [--raw-workers N] [--skip-raw] [--rate SWAPS_PER_S (open loop)] \
 [--rates R1,R2,… (open-loop runs after the first, default none)] [--open-seconds S (each, default 10)] \
 [--open-in-flight N (default 64)] [--in-process] [--tiny (smoke run, implies --in-process)] \
-[--outage-seconds S (broker-outage run, --in-process only; default 60, 0: none)] \
+[--outage-seconds S (broker-outage run, with --in-process or --outage-bins; default 60, 0: none)] \
 [--outage-rate SWAPS_PER_S (approvals during the outage, default 100)] \
-[--outage-photos N (crew photos of 2–5 MiB during the outage, default 200)]";
+[--outage-photos N (crew photos of 2–5 MiB during the outage, default 200)] \
+[--outage-bins DIR (the outage run's services as processes: DIR/retailer, DIR/manufacturer, DIR/logistics; \
+peak RSS per service; also without --in-process)]";
 
 fn parse_args() -> anyhow::Result<Args> {
     let mut a = Args {
@@ -135,6 +145,7 @@ fn parse_args() -> anyhow::Result<Args> {
         outage_rate: 100.0,
         outage_photos: 200,
         photo_bytes: (2 * 1024 * 1024, 5 * 1024 * 1024),
+        outage_bins: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -191,6 +202,7 @@ fn parse_args() -> anyhow::Result<Args> {
             }
             "--outage-rate" => a.outage_rate = positive(&flag, &value)?,
             "--outage-photos" => a.outage_photos = num(&value)?,
+            "--outage-bins" => a.outage_bins = Some(value.into()),
             other => bail!("unknown flag {other}\n{USAGE}"),
         }
     }
@@ -375,16 +387,41 @@ struct System {
     in_process: Option<InProcess>,
 }
 
+/// Fresh databases for the three services (retailer, manufacturer, logistics), migrated.
+async fn fresh_databases(a: &Args) -> anyhow::Result<[bench::BenchDb; 3]> {
+    let lib_args = bench::Args {
+        pg: a.pg.clone(),
+        amqp: a.amqp.clone(),
+        requests: 0,
+        scale: 1.0,
+        keep: false,
+        explain: false,
+    };
+    Ok([
+        bench::BenchDb::create::<retailer::Migrator>(&lib_args, "flow_r").await?,
+        bench::BenchDb::create::<manufacturer::Migrator>(&lib_args, "flow_m").await?,
+        bench::BenchDb::create::<logistics::Migrator>(&lib_args, "flow_l").await?,
+    ])
+}
+
+/// A fresh operator token for the services the bench starts.
+fn operator_token() -> String {
+    format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+}
+
 /// How each service is wired (retailer, manufacturer, logistics): its `build`, or a variant.
 type Builds = [fn(&Context) -> Parts; 3];
 
 /// The services' own wiring.
 const BUILDS: Builds = [retailer::build, manufacturer::build, logistics::build];
 
+/// The services the bench started (in this process, or as processes of their own: the outage
+/// run's `--outage-bins`), their broker prefix and databases.
 struct InProcess {
     prefix: String,
     amqp: String,
     running: Vec<bench::Running>,
+    processes: Vec<kummerer_testkit::process::ServiceProcess>,
     dbs: Vec<bench::BenchDb>,
 }
 
@@ -417,20 +454,10 @@ impl System {
     /// (retailer, manufacturer, logistics).
     async fn in_process(a: &Args, amqp: &str, builds: Builds) -> anyhow::Result<System> {
         let [retailer_build, manufacturer_build, logistics_build] = builds;
-        let lib_args = bench::Args {
-            pg: a.pg.clone(),
-            amqp: amqp.to_owned(),
-            requests: 0,
-            scale: 1.0,
-            keep: false,
-            explain: false,
-        };
         let prefix = bench::broker_prefix();
-        let operator_token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+        let operator_token = operator_token();
         let env = [("KUMMERER_OPERATOR_TOKEN", operator_token.clone())];
-        let r_db = bench::BenchDb::create::<retailer::Migrator>(&lib_args, "flow_r").await?;
-        let m_db = bench::BenchDb::create::<manufacturer::Migrator>(&lib_args, "flow_m").await?;
-        let l_db = bench::BenchDb::create::<logistics::Migrator>(&lib_args, "flow_l").await?;
+        let [r_db, m_db, l_db] = fresh_databases(a).await?;
         let mut running = Vec::new();
         running.push(
             bench::serve_on::<retailer::Migrator>(
@@ -465,21 +492,35 @@ impl System {
             )
             .await?,
         );
-        Ok(System {
-            retailer: running[0].base_url.clone(),
-            manufacturer: running[1].base_url.clone(),
-            logistics: running[2].base_url.clone(),
+        let urls = running.iter().map(|r| r.base_url.clone()).collect();
+        Ok(System::started(
+            urls,
             operator_token,
-            retailer_db: r_db.conn.clone(),
-            manufacturer_db: m_db.conn.clone(),
-            logistics_db: l_db.conn.clone(),
-            in_process: Some(InProcess {
+            InProcess {
                 prefix,
                 amqp: amqp.to_owned(),
                 running,
+                processes: Vec::new(),
                 dbs: vec![r_db, m_db, l_db],
-            }),
-        })
+            },
+        ))
+    }
+
+    /// The system the bench started: the services' URLs (retailer, manufacturer, logistics)
+    /// and what it holds.
+    fn started(urls: Vec<String>, operator_token: String, started: InProcess) -> System {
+        let url = |i: usize| urls.get(i).cloned().unwrap_or_default();
+        let db = |i: usize| started.dbs[i].conn.clone();
+        System {
+            retailer: url(0),
+            manufacturer: url(1),
+            logistics: url(2),
+            operator_token,
+            retailer_db: db(0),
+            manufacturer_db: db(1),
+            logistics_db: db(2),
+            in_process: Some(started),
+        }
     }
 
     /// Stops the services started in this process and removes their databases and queues.
@@ -489,6 +530,9 @@ impl System {
         };
         for r in p.running {
             r.stop_keeping_topology().await;
+        }
+        for mut process in p.processes {
+            process.terminate().await;
         }
         bench::delete_topology(&p.amqp, &p.prefix).await?;
         for db in p.dbs {
@@ -1102,12 +1146,13 @@ async fn main() -> anyhow::Result<()> {
     sys.finish().await?;
     result?;
     if args.outage_seconds > 0.0 {
-        if args.in_process {
+        if args.in_process || args.outage_bins.is_some() {
             outage::run(&args).await?;
         } else {
             println!(
-                "\nbroker-outage run: skipped — it needs --in-process (the bench stops a RabbitMQ \
-                 node of its own, never the machine's broker the running system uses)"
+                "\nbroker-outage run: skipped — it needs --in-process or --outage-bins (the bench \
+                 stops a RabbitMQ node of its own, never the machine's broker the running system \
+                 uses)"
             );
         }
     }

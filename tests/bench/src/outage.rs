@@ -1,6 +1,7 @@
-//! The broker-outage run (issue 15): the three services in this process on a RabbitMQ node of
-//! the bench's own (`kummerer_testkit::rabbit`, as the fault tests use; the machine's broker is
-//! never stopped), fresh databases and a blob directory of their own.
+//! The broker-outage run (issue 15): the three services — in this process, or with
+//! `--outage-bins DIR` as processes of their own from DIR's binaries — on a RabbitMQ node of the
+//! bench's own (`kummerer_testkit::rabbit`, as the fault tests use; the machine's broker is never
+//! stopped), fresh databases and a blob directory of their own.
 //!
 //! 1. Before the outage: a manufacturer, a retailer, their agreement, a product; swaps whose
 //!    jobs reach logistics (their visits are recorded during the outage); the cases to approve
@@ -16,10 +17,10 @@
 //!    Messages/s = inbox rows written by all consumers since the broker was back ÷ the time from
 //!    then to the last of them (both by the database's clock).
 //!
-//! Peak RSS: the services share this process, so one figure is measured — the process's peak
-//! (`VmHWM`, reset through `/proc/self/clear_refs` just before the outage) over the outage and
-//! the drain, which includes the load generator and the photo it is uploading. Each service's
-//! own peak is at most that.
+//! Peak RSS over the outage and the drain: each process's `VmHWM`, reset through its
+//! `/proc/<pid>/clear_refs` just before the outage. In this process the services share one
+//! figure, which includes the load generator and the photo it is uploading (each service's own
+//! peak is at most that); with `--outage-bins`, one figure per service.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,6 +30,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, anyhow, bail};
 use chrono::{DateTime, Utc};
 use kummerer_service::run::{Context, Parts};
+use kummerer_service::telemetry::memory_bytes_of;
+use kummerer_testkit::process::ServiceProcess;
 use kummerer_testkit::rabbit::{self, RabbitNode};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::json;
@@ -80,7 +83,11 @@ fn logistics_build(ctx: &Context) -> Parts {
 pub(crate) async fn run(a: &Args) -> anyhow::Result<()> {
     println!(
         "\nbroker-outage run: a RabbitMQ node of the bench's own (the machine's broker is never \
-         stopped), the three services in this process on fresh databases"
+         stopped), the three services {} on fresh databases",
+        match &a.outage_bins {
+            Some(bins) => format!("as processes of their own ({})", bins.display()),
+            None => "in this process".to_owned(),
+        }
     );
     // Blocks this worker while the node boots (nothing else runs yet).
     let node = Arc::new(RabbitNode::start().await);
@@ -89,13 +96,19 @@ pub(crate) async fn run(a: &Args) -> anyhow::Result<()> {
     BLOB_DIR
         .set(dir.clone())
         .map_err(|_| anyhow!("the outage run's blob directory was already chosen"))?;
-    let result = match System::in_process(
-        a,
-        &node.amqp_url(),
-        [retailer::build, manufacturer_build, logistics_build],
-    )
-    .await
-    {
+    let amqp = node.amqp_url();
+    let sys = match &a.outage_bins {
+        Some(bins) => System::processes(a, &amqp, bins, &dir).await,
+        None => {
+            System::in_process(
+                a,
+                &amqp,
+                [retailer::build, manufacturer_build, logistics_build],
+            )
+            .await
+        }
+    };
+    let result = match sys {
         Ok(sys) => {
             let started = Instant::now();
             let result = outage(a, &sys, &node).await;
@@ -138,7 +151,7 @@ async fn outage(a: &Args, sys: &System, node: &Arc<RabbitNode>) -> anyhow::Resul
     })
     .await?;
 
-    let peak = Memory::watch();
+    let peak = Memory::watch(sys.memory_places());
     let stop = node.clone();
     tokio::task::spawn_blocking(move || stop.ctl(&["stop_app"])).await?;
     let down = Instant::now();
@@ -227,16 +240,12 @@ async fn outage(a: &Args, sys: &System, node: &Arc<RabbitNode>) -> anyhow::Resul
         drain.outboxes_empty.as_secs_f64(),
         drain.done.as_secs_f64()
     );
-    match peak {
-        Some((peak, before)) => println!(
-            "  peak RSS over the outage and the drain (this process: all three services, the \
-             load and the photo being uploaded; each service's own is at most this) {peak:>8.1} \
-             MiB   goal ≤ {RSS_GOAL_MIB:.0} MiB per service: {}   (RSS just before the outage: \
-             {})",
+    for (what, peak, before) in peak {
+        println!(
+            "  peak RSS over the outage and the drain, {what} {peak:>8.1} MiB   goal ≤ \
+             {RSS_GOAL_MIB:.0} MiB per service: {}   (RSS just before the outage: {before:.1} MiB)",
             met(peak <= RSS_GOAL_MIB),
-            before.map_or_else(|| "n/a".to_owned(), |b| format!("{b:.1} MiB"))
-        ),
-        None => println!("  peak RSS over the outage and the drain: n/a (no /proc/self/status)"),
+        );
     }
     Ok(())
 }
@@ -472,6 +481,94 @@ struct Applied {
 }
 
 impl System {
+    /// The three services as processes of their own (`<bins>/retailer`, `…/manufacturer`,
+    /// `…/logistics`) on fresh databases, the broker at `amqp` and the blob directory `blobs`.
+    async fn processes(
+        a: &Args,
+        amqp: &str,
+        bins: &std::path::Path,
+        blobs: &std::path::Path,
+    ) -> anyhow::Result<System> {
+        let names = ["retailer", "manufacturer", "logistics"];
+        for name in names {
+            if !bins.join(name).is_file() {
+                bail!(
+                    "--outage-bins: no {} (build them first: cargo build --release -p retailer \
+                     -p manufacturer -p logistics)",
+                    bins.join(name).display()
+                );
+            }
+        }
+        let dbs = crate::fresh_databases(a).await?;
+        let prefix = bench::broker_prefix();
+        let operator_token = crate::operator_token();
+        let mut processes = Vec::new();
+        for (name, db) in names.into_iter().zip(&dbs) {
+            let env = std::collections::HashMap::from([
+                ("DATABASE_URL".to_owned(), db.url.clone()),
+                ("AMQP_URL".to_owned(), amqp.to_owned()),
+                ("KUMMERER_BROKER_PREFIX".to_owned(), prefix.clone()),
+                ("KUMMERER_BLOB_DIR".to_owned(), blobs.display().to_string()),
+                ("KUMMERER_OPERATOR_TOKEN".to_owned(), operator_token.clone()),
+                ("KUMMERER_SHUTDOWN_TIMEOUT_S".to_owned(), "5".to_owned()),
+                ("RUST_LOG".to_owned(), "warn".to_owned()),
+            ]);
+            let mut process =
+                ServiceProcess::new(name, bins.join(name), env, kummerer_testkit::free_port());
+            process.start();
+            processes.push(process);
+        }
+        let client = reqwest::Client::new();
+        for p in &processes {
+            kummerer_testkit::wait_ready(
+                &client,
+                &format!("{}/ready", p.base_url()),
+                Duration::from_secs(60),
+            )
+            .await;
+            eprintln!(
+                "{} serving on {} (broker prefix {prefix})",
+                p.name,
+                p.base_url()
+            );
+        }
+        let urls = processes.iter().map(ServiceProcess::base_url).collect();
+        Ok(System::started(
+            urls,
+            operator_token,
+            crate::InProcess {
+                prefix,
+                amqp: amqp.to_owned(),
+                running: Vec::new(),
+                processes,
+                dbs: dbs.into(),
+            },
+        ))
+    }
+
+    /// Where the services' memory is read: each process of its own, else this process.
+    fn memory_places(&self) -> Vec<(String, PathBuf)> {
+        match &self.in_process {
+            Some(started) if !started.processes.is_empty() => started
+                .processes
+                .iter()
+                .filter_map(|p| {
+                    let pid = p.pid()?;
+                    Some((
+                        format!("{:<13}", p.name),
+                        PathBuf::from(format!("/proc/{pid}")),
+                    ))
+                })
+                .collect(),
+            _ => vec![(
+                "this process (all three services, the load and the photo being uploaded; \
+                 each service's own is at most this)"
+                    .to_owned(),
+                PathBuf::from("/proc/self"),
+            )],
+        }
+    }
+
     /// Outbox rows not yet published: retailer, manufacturer, logistics.
     async fn outbox_waiting(&self) -> anyhow::Result<[i64; 3]> {
         let sql = "SELECT count(*) FROM outbox WHERE sent_at IS NULL";
@@ -519,55 +616,102 @@ async fn applied_in(
     ))
 }
 
-/// This process's peak resident memory from now on: `VmHWM` reset through
-/// `/proc/self/clear_refs` (Linux), and `VmRSS` sampled every 50 ms besides, in case the reset
-/// is refused.
+/// Peak resident memory from now on, of each place watched (a process's `/proc/<pid>`):
+/// `VmHWM` reset through its `clear_refs` (Linux), and `VmRSS` sampled every 50 ms besides, in
+/// case the reset is refused.
 struct Memory {
-    /// `VmRSS` when the watch began (MiB): what the process held before (the earlier runs'
-    /// services left memory the allocator keeps).
-    before: Option<f64>,
-    reset: bool,
-    sampled: Arc<AtomicU64>,
+    places: Vec<Place>,
     task: tokio::task::JoinHandle<()>,
 }
 
+/// One process watched.
+struct Place {
+    /// What the process holds, as printed.
+    what: String,
+    dir: PathBuf,
+    /// `VmRSS` when the watch began (MiB).
+    before: f64,
+    reset: bool,
+    sampled: Arc<AtomicU64>,
+}
+
 impl Memory {
-    fn watch() -> Memory {
-        let before = kummerer_service::telemetry::memory_bytes().map(|(rss, _)| mib(rss));
-        let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
-        let sampled = Arc::new(AtomicU64::new(0));
-        let max = sampled.clone();
+    /// Watches each `(what, /proc/<pid>)`; a place without a readable status is left out.
+    fn watch(places: Vec<(String, PathBuf)>) -> Memory {
+        let places: Vec<Place> = places
+            .into_iter()
+            .filter_map(|(what, dir)| {
+                let (rss, _) = memory_bytes_of(&dir)?;
+                let reset = std::fs::write(dir.join("clear_refs"), "5").is_ok();
+                Some(Place {
+                    what,
+                    dir,
+                    before: mib(rss),
+                    reset,
+                    sampled: Arc::new(AtomicU64::new(rss)),
+                })
+            })
+            .collect();
+        let watched: Vec<(PathBuf, Arc<AtomicU64>)> = places
+            .iter()
+            .map(|p| (p.dir.clone(), p.sampled.clone()))
+            .collect();
         let task = tokio::spawn(async move {
             loop {
-                if let Some((rss, _)) = kummerer_service::telemetry::memory_bytes() {
-                    max.fetch_max(rss, Ordering::Relaxed);
+                for (dir, max) in &watched {
+                    if let Some((rss, _)) = memory_bytes_of(dir) {
+                        max.fetch_max(rss, Ordering::Relaxed);
+                    }
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         });
-        Memory {
-            before,
-            reset,
-            sampled,
-            task,
-        }
+        Memory { places, task }
     }
 
-    /// The peak in MiB (`VmHWM` if it was reset, else the highest sample), and the RSS when
-    /// the watch began.
-    fn stop(self) -> Option<(f64, Option<f64>)> {
+    /// Per place: what it is, the peak in MiB (`VmHWM` if it was reset, else the highest
+    /// sample), and the RSS when the watch began.
+    fn stop(self) -> Vec<(String, f64, f64)> {
         self.task.abort();
-        let sampled = self.sampled.load(Ordering::Relaxed);
-        let (_, hwm) = kummerer_service::telemetry::memory_bytes()?;
-        let peak = if self.reset {
-            hwm.max(sampled)
-        } else {
-            sampled
-        };
-        Some((mib(peak), self.before))
+        self.places
+            .into_iter()
+            .map(|p| {
+                let sampled = p.sampled.load(Ordering::Relaxed);
+                let peak = match memory_bytes_of(&p.dir) {
+                    Some((_, hwm)) if p.reset => hwm.max(sampled),
+                    _ => sampled,
+                };
+                (p.what, mib(peak), p.before)
+            })
+            .collect()
     }
 }
 
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / 1024.0 / 1024.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::photo;
+
+    #[test]
+    fn photos_are_pngs_of_a_size_in_the_range() {
+        for (n, range) in [
+            (0, (64, 128)),
+            (1, (64, 128)),
+            (7, (64, 128)),
+            (3, (1000, 1000)),
+            (199, (2 * 1024 * 1024, 5 * 1024 * 1024)),
+        ] {
+            let p = photo(n, range);
+            assert!(
+                (range.0..=range.1).contains(&p.len()),
+                "photo {n}: {} bytes, not in {range:?}",
+                p.len()
+            );
+            assert!(p.starts_with(b"\x89PNG\r\n\x1a\n"), "photo {n} is no PNG");
+        }
+        assert_ne!(photo(1, (64, 128)), photo(2, (64, 128)), "photos differ");
+    }
 }
