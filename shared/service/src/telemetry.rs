@@ -99,7 +99,13 @@ pub fn prometheus() -> &'static PrometheusHandle {
 
 /// Resident and peak resident memory of this process, from `/proc/self/status`.
 pub fn memory_bytes() -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    memory_bytes_of(std::path::Path::new("/proc/self"))
+}
+
+/// Resident and peak resident memory (`VmRSS`, `VmHWM`) of the process whose `/proc/<pid>` is
+/// `dir`, from its `status`.
+pub fn memory_bytes_of(dir: &std::path::Path) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(dir.join("status")).ok()?;
     let field = |name: &str| {
         status
             .lines()

@@ -15,6 +15,7 @@ pub mod notify;
 pub mod openapi;
 pub mod process;
 pub mod proxy;
+pub mod rabbit;
 pub mod service;
 pub mod sql;
 

@@ -6,13 +6,30 @@
 //! a publish to a quorum queue, await its confirm; 8 consumers with prefetch 16, each: a
 //! transaction with an inbox row and a row, then the ack) and the ratio of the flow's hops to it.
 //!
+//! With `--in-process`, last the **broker-outage run** (`outage.rs`): the three services again,
+//! on fresh databases and a RabbitMQ node of the bench's own (the machine's broker is never
+//! stopped); the broker stopped for `--outage-seconds` (default 60) while the counter approves
+//! swaps at `--outage-rate` (default 100/s) and the crew uploads `--outage-photos` photos
+//! (default 200, 2–5 MiB each) with its visits; then the broker started and the drain measured:
+//! the backlog (outbox rows waiting), messages/s applied by the consumers until every outbox and
+//! queue is empty and every swap's flow complete, the time to drain, and the peak RSS over the
+//! outage and the drain (in-process: one figure, an upper bound of each service's; with
+//! `--outage-bins DIR` the services run as processes from DIR's binaries, one figure each), each
+//! beside issue 15's goal. `--outage-seconds 0` leaves it out; without `--in-process` or
+//! `--outage-bins` it is skipped.
+//!
 //! ```text
 //! PROFILE=release deploy/native/up.sh
 //! cargo run --release -p bench -- --swaps 2000 --concurrency 32 --rates 100,200,400
-//! cargo run --release -p bench -- --in-process --swaps 2000   # the three services in this process
-//! cargo run -p bench -- --tiny                                  # the smoke run CI does
+//! cargo run --release -p bench -- --in-process --swaps 2000   # the three services in this process, then the outage run
+//! cargo run --release -p bench -- --in-process --swaps 2000 --outage-seconds 60 --outage-rate 100 --outage-photos 200
+//! cargo build --release -p retailer -p manufacturer -p logistics
+//! cargo run --release -p bench -- --in-process --outage-bins target/release   # the outage run's services as processes: RSS per service
+//! cargo run -p bench -- --tiny                                  # the smoke run CI does (a 3 s outage, 4 small photos)
 //! ```
 #![allow(clippy::expect_used)]
+
+mod outage;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +40,7 @@ use anyhow::{Context as _, anyhow, bail};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use hdrhistogram::Histogram;
+use kummerer_service::run::{Context, Parts};
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
     ConfirmSelectOptions, QueueDeclareOptions, QueueDeleteOptions,
@@ -57,10 +75,24 @@ struct Args {
     /// Start the three services in this process, each on a fresh database of its own, with one
     /// broker prefix (all removed afterwards), instead of using the running system.
     in_process: bool,
+    /// The broker-outage run (`--in-process` only): the broker away this long under load, then
+    /// the drain measured. 0: no outage run.
+    outage_seconds: f64,
+    /// Swap approvals per second at the counter while the broker is away.
+    outage_rate: f64,
+    /// Photos the crew uploads while the broker is away (two per visit: delivered, collected).
+    outage_photos: usize,
+    /// Each photo's size lies between these (bytes).
+    photo_bytes: (usize, usize),
+    /// The outage run's services as processes of their own, from the `retailer`, `manufacturer`
+    /// and `logistics` binaries in this directory (each one's peak RSS measured apart); else
+    /// in this process.
+    outage_bins: Option<std::path::PathBuf>,
 }
 
 /// `--tiny`: the smoke run (`tests/smoke.rs`, run by CI): the three services in-process, a few
-/// swaps closed loop, one short open-loop run, a few hundred naive hops.
+/// swaps closed loop, one short open-loop run, a few hundred naive hops, a 3 s broker outage with
+/// 30 approvals and 4 small photos.
 fn tiny(a: &mut Args) {
     a.swaps = 20;
     a.concurrency = 4;
@@ -69,6 +101,10 @@ fn tiny(a: &mut Args) {
     a.open_seconds = 0.4;
     a.open_in_flight = 8;
     a.in_process = true;
+    a.outage_seconds = 3.0;
+    a.outage_rate = 10.0;
+    a.outage_photos = 4;
+    a.photo_bytes = (64 * 1024, 128 * 1024);
 }
 
 /// The naive hop's consumers' prefetch (as issue 15 describes it).
@@ -79,7 +115,12 @@ const USAGE: &str = "usage: bench [--swaps N] [--concurrency C] [--retailer URL]
 [--logistics URL] [--pg postgres://…/ (server, databases kummerer_<service>)] [--amqp URL] \
 [--raw-messages N] [--raw-workers N] [--skip-raw] [--rate SWAPS_PER_S (open loop)] \
 [--rates R1,R2,… (open-loop runs after the first, default none)] [--open-seconds S (each, default 10)] \
-[--open-in-flight N (default 64)] [--in-process] [--tiny (smoke run, implies --in-process)]";
+[--open-in-flight N (default 64)] [--in-process] [--tiny (smoke run, implies --in-process)] \
+[--outage-seconds S (broker-outage run, with --in-process or --outage-bins; default 60, 0: none)] \
+[--outage-rate SWAPS_PER_S (approvals during the outage, default 100)] \
+[--outage-photos N (crew photos of 2–5 MiB during the outage, default 200)] \
+[--outage-bins DIR (the outage run's services as processes: DIR/retailer, DIR/manufacturer, DIR/logistics; \
+peak RSS per service; also without --in-process)]";
 
 fn parse_args() -> anyhow::Result<Args> {
     let mut a = Args {
@@ -100,6 +141,11 @@ fn parse_args() -> anyhow::Result<Args> {
         open_seconds: 10.0,
         open_in_flight: 64,
         in_process: false,
+        outage_seconds: 60.0,
+        outage_rate: 100.0,
+        outage_photos: 200,
+        photo_bytes: (2 * 1024 * 1024, 5 * 1024 * 1024),
+        outage_bins: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -146,6 +192,17 @@ fn parse_args() -> anyhow::Result<Args> {
             }
             "--open-seconds" => a.open_seconds = positive(&flag, &value)?,
             "--open-in-flight" => a.open_in_flight = num(&value)?.max(1),
+            "--outage-seconds" => {
+                a.outage_seconds = match value.parse::<f64>() {
+                    Ok(s) if s.is_finite() && s >= 0.0 => s,
+                    _ => {
+                        bail!("{flag} takes a number of seconds (0: no outage run), got {value:?}")
+                    }
+                }
+            }
+            "--outage-rate" => a.outage_rate = positive(&flag, &value)?,
+            "--outage-photos" => a.outage_photos = num(&value)?,
+            "--outage-bins" => a.outage_bins = Some(value.into()),
             other => bail!("unknown flag {other}\n{USAGE}"),
         }
     }
@@ -225,6 +282,12 @@ async fn post_as(
     if let Some(key) = key {
         req = req.bearer_auth(key);
     }
+    answer(req, url).await
+}
+
+/// Sends `req` (a POST to `url`); its JSON answer, or an error with the status and body unless
+/// it succeeded.
+async fn answer(req: reqwest::RequestBuilder, url: &str) -> anyhow::Result<Value> {
     let res = req.send().await.with_context(|| format!("POST {url}"))?;
     let status = res.status();
     let body: Value = res.json().await.unwrap_or(Value::Null);
@@ -234,6 +297,15 @@ async fn post_as(
     Ok(body)
 }
 
+/// The number a `SELECT count(*) …` answers.
+async fn count(db: &DatabaseConnection, sql: &str) -> anyhow::Result<i64> {
+    db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+        .await?
+        .ok_or_else(|| anyhow!("no count: {sql}"))?
+        .try_get_by_index::<i64>(0)
+        .map_err(|e| anyhow!("{sql}: {e}"))
+}
+
 fn id(v: &Value) -> anyhow::Result<Uuid> {
     v["id"]
         .as_str()
@@ -241,7 +313,7 @@ fn id(v: &Value) -> anyhow::Result<Uuid> {
         .ok_or_else(|| anyhow!("no id in {v}"))
 }
 
-/// Runs `f(i)` for i in 0..n with `concurrency` in flight.
+/// Runs `f(i)` for i in 0..n with `concurrency` in flight; the results in the order of `i`.
 async fn for_each<F, Fut, T>(
     n: usize,
     concurrency: usize,
@@ -252,20 +324,21 @@ where
     F: Fn(usize) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<T>>,
 {
-    let results: Vec<anyhow::Result<T>> = futures_util::stream::iter(0..n)
+    let mut results: Vec<(usize, anyhow::Result<T>)> = futures_util::stream::iter(0..n)
         .map(|i| {
             let p = progress.clone();
             let fut = f(i);
             async move {
                 let r = fut.await;
                 p.tick();
-                r
+                (i, r)
             }
         })
         .buffer_unordered(concurrency)
         .collect()
         .await;
-    results.into_iter().collect()
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 async fn peak_rss(client: &reqwest::Client, base: &str) -> Option<f64> {
@@ -314,10 +387,41 @@ struct System {
     in_process: Option<InProcess>,
 }
 
+/// Fresh databases for the three services (retailer, manufacturer, logistics), migrated.
+async fn fresh_databases(a: &Args) -> anyhow::Result<[bench::BenchDb; 3]> {
+    let lib_args = bench::Args {
+        pg: a.pg.clone(),
+        amqp: a.amqp.clone(),
+        requests: 0,
+        scale: 1.0,
+        keep: false,
+        explain: false,
+    };
+    Ok([
+        bench::BenchDb::create::<retailer::Migrator>(&lib_args, "flow_r").await?,
+        bench::BenchDb::create::<manufacturer::Migrator>(&lib_args, "flow_m").await?,
+        bench::BenchDb::create::<logistics::Migrator>(&lib_args, "flow_l").await?,
+    ])
+}
+
+/// A fresh operator token for the services the bench starts.
+fn operator_token() -> String {
+    format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+}
+
+/// How each service is wired (retailer, manufacturer, logistics): its `build`, or a variant.
+type Builds = [fn(&Context) -> Parts; 3];
+
+/// The services' own wiring.
+const BUILDS: Builds = [retailer::build, manufacturer::build, logistics::build];
+
+/// The services the bench started (in this process, or as processes of their own: the outage
+/// run's `--outage-bins`), their broker prefix and databases.
 struct InProcess {
     prefix: String,
     amqp: String,
     running: Vec<bench::Running>,
+    processes: Vec<kummerer_testkit::process::ServiceProcess>,
     dbs: Vec<bench::BenchDb>,
 }
 
@@ -346,71 +450,77 @@ impl System {
     }
 
     /// The three services started in this process, each on a fresh database of its own, sharing
-    /// one broker prefix of their own.
-    async fn in_process(a: &Args) -> anyhow::Result<System> {
-        let lib_args = bench::Args {
-            pg: a.pg.clone(),
-            amqp: a.amqp.clone(),
-            requests: 0,
-            scale: 1.0,
-            keep: false,
-            explain: false,
-        };
+    /// one broker prefix of their own on the broker at `amqp`; each wired by its `build`
+    /// (retailer, manufacturer, logistics).
+    async fn in_process(a: &Args, amqp: &str, builds: Builds) -> anyhow::Result<System> {
+        let [retailer_build, manufacturer_build, logistics_build] = builds;
         let prefix = bench::broker_prefix();
-        let operator_token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+        let operator_token = operator_token();
         let env = [("KUMMERER_OPERATOR_TOKEN", operator_token.clone())];
-        let r_db = bench::BenchDb::create::<retailer::Migrator>(&lib_args, "flow_r").await?;
-        let m_db = bench::BenchDb::create::<manufacturer::Migrator>(&lib_args, "flow_m").await?;
-        let l_db = bench::BenchDb::create::<logistics::Migrator>(&lib_args, "flow_l").await?;
+        let [r_db, m_db, l_db] = fresh_databases(a).await?;
         let mut running = Vec::new();
         running.push(
             bench::serve_on::<retailer::Migrator>(
-                &a.amqp,
+                amqp,
                 &prefix,
                 &env,
                 retailer::SERVICE,
-                retailer::build,
+                retailer_build,
                 &r_db.url,
             )
             .await?,
         );
         running.push(
             bench::serve_on::<manufacturer::Migrator>(
-                &a.amqp,
+                amqp,
                 &prefix,
                 &env,
                 manufacturer::SERVICE,
-                manufacturer::build,
+                manufacturer_build,
                 &m_db.url,
             )
             .await?,
         );
         running.push(
             bench::serve_on::<logistics::Migrator>(
-                &a.amqp,
+                amqp,
                 &prefix,
                 &env,
                 logistics::SERVICE,
-                logistics::build,
+                logistics_build,
                 &l_db.url,
             )
             .await?,
         );
-        Ok(System {
-            retailer: running[0].base_url.clone(),
-            manufacturer: running[1].base_url.clone(),
-            logistics: running[2].base_url.clone(),
+        let urls = running.iter().map(|r| r.base_url.clone()).collect();
+        Ok(System::started(
+            urls,
             operator_token,
-            retailer_db: r_db.conn.clone(),
-            manufacturer_db: m_db.conn.clone(),
-            logistics_db: l_db.conn.clone(),
-            in_process: Some(InProcess {
+            InProcess {
                 prefix,
-                amqp: a.amqp.clone(),
+                amqp: amqp.to_owned(),
                 running,
+                processes: Vec::new(),
                 dbs: vec![r_db, m_db, l_db],
-            }),
-        })
+            },
+        ))
+    }
+
+    /// The system the bench started: the services' URLs (retailer, manufacturer, logistics)
+    /// and what it holds.
+    fn started(urls: Vec<String>, operator_token: String, started: InProcess) -> System {
+        let url = |i: usize| urls.get(i).cloned().unwrap_or_default();
+        let db = |i: usize| started.dbs[i].conn.clone();
+        System {
+            retailer: url(0),
+            manufacturer: url(1),
+            logistics: url(2),
+            operator_token,
+            retailer_db: db(0),
+            manufacturer_db: db(1),
+            logistics_db: db(2),
+            in_process: Some(started),
+        }
     }
 
     /// Stops the services started in this process and removes their databases and queues.
@@ -420,6 +530,9 @@ impl System {
         };
         for r in p.running {
             r.stop_keeping_topology().await;
+        }
+        for mut process in p.processes {
+            process.terminate().await;
         }
         bench::delete_topology(&p.amqp, &p.prefix).await?;
         for db in p.dbs {
@@ -480,6 +593,19 @@ impl System {
         Ok(())
     }
 
+    /// Fails unless every service's `/ready` answers 200.
+    async fn check_ready(&self, client: &reqwest::Client) -> anyhow::Result<()> {
+        for base in [&self.retailer, &self.manufacturer, &self.logistics] {
+            let ready = client.get(format!("{base}/ready")).send().await;
+            if !ready.map(|r| r.status().is_success()).unwrap_or(false) {
+                bail!(
+                    "{base}/ready does not answer 200: start the system first (deploy/native/up.sh)"
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// The database's clock.
     async fn now(&self) -> anyhow::Result<DateTime<Utc>> {
         self.retailer_db
@@ -518,6 +644,169 @@ struct Flow {
     hops_per_s: f64,
 }
 
+/// The tenants of a run, made over the APIs: a manufacturer, a retailer with its first
+/// integration key (approving up to any bench swap alone: the runs measure approvals, not
+/// managers), their accepted agreement, and a product.
+struct Party {
+    rid: Uuid,
+    retailer_key: String,
+    /// Tells this party's receipts and serials apart from other runs'.
+    run: String,
+    /// Cases made so far (numbers the next ones' receipts and serials).
+    made: AtomicUsize,
+    /// The swaps' visit window: tomorrow, four hours.
+    window: (String, String),
+}
+
+/// A case ready for a swap: its id and the serial of the defective unit sold.
+struct Case {
+    id: Uuid,
+    serial: String,
+}
+
+impl Party {
+    async fn setup(sys: &System, client: &reqwest::Client) -> anyhow::Result<Party> {
+        let m = post_as(
+            client,
+            &format!("{}/api/manufacturers", sys.manufacturer),
+            json!({"name": "Bench Werke"}),
+            Some(&sys.operator_token),
+        )
+        .await?;
+        let mid = id(&m)?;
+        let manufacturer_key = m["api_key"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no api_key in {m}"))?
+            .to_owned();
+        let r = post_as(
+            client,
+            &format!("{}/api/retailers", sys.retailer),
+            json!({"name": "Bench Markt", "first_key": {"name": "bench",
+                   "approval_limit": {"amount": "1000000.00", "currency": "EUR"}}}),
+            Some(&sys.operator_token),
+        )
+        .await?;
+        let rid = id(&r)?;
+        let retailer_key = r["first_key"]["secret"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no first_key in {r}"))?
+            .to_owned();
+        sys.link_as_before(rid, mid).await?;
+        post_as(
+            client,
+            &format!("{}/api/manufacturers/{mid}/agreements", sys.manufacturer),
+            json!({"retailer_id": rid, "currency": "EUR", "coverage_months": 24, "doa_days": 14,
+                   "reimbursement_percent": "80", "handling_fee": {"amount": "25.00", "currency": "EUR"},
+                   "decision_deadline_days": 14}),
+            Some(&manufacturer_key),
+        )
+        .await?;
+        sys.accept_as_before(rid).await?;
+        post_as(
+            client,
+            &format!("{}/api/retailers/{rid}/products", sys.retailer),
+            json!({"sku": "B-1", "name": "Bench washer", "manufacturer_id": mid, "price": {"amount": "499.00", "currency": "EUR"}}),
+            Some(&retailer_key),
+        )
+        .await?;
+        let tomorrow = Utc::now() + chrono::Duration::days(1);
+        Ok(Party {
+            rid,
+            retailer_key,
+            run: Uuid::now_v7().simple().to_string(),
+            made: AtomicUsize::new(0),
+            window: (
+                tomorrow.to_rfc3339(),
+                (tomorrow + chrono::Duration::hours(4)).to_rfc3339(),
+            ),
+        })
+    }
+
+    /// `n` sales, three days old, and a case on each; `concurrency` in flight.
+    async fn cases(
+        &self,
+        sys: &System,
+        client: &reqwest::Client,
+        n: usize,
+        concurrency: usize,
+    ) -> anyhow::Result<Vec<Case>> {
+        let sold_at = (Utc::now() - chrono::Duration::days(3)).to_rfc3339();
+        let first = self.made.fetch_add(n, Ordering::Relaxed);
+        for_each(n, concurrency, Progress::new("cases", n), |i| {
+            let (base, rid, run, key, sold_at) =
+                (&sys.retailer, self.rid, &self.run, &self.retailer_key, &sold_at);
+            let i = first + i;
+            async move {
+                let serial = format!("B-{run}-{i}");
+                post_as(
+                    client,
+                    &format!("{base}/api/retailers/{rid}/sales"),
+                    json!({"receipt_no": format!("R-{run}-{i}"), "sku": "B-1", "serial": serial,
+                           "price_paid": {"amount": "499.00", "currency": "EUR"}, "sold_at": sold_at,
+                           "customer": {"name": "Kundin", "phone": "+49 1", "street": "Weg 1", "postcode": "10115", "city": "Berlin", "country": "DE"}}),
+                    Some(key),
+                )
+                .await?;
+                let case = post_as(
+                    client,
+                    &format!("{base}/api/retailers/{rid}/cases"),
+                    json!({"serial": serial, "defect_category": "does_not_start", "defect_description": "bench"}),
+                    Some(key),
+                )
+                .await?;
+                Ok(Case {
+                    id: id(&case)?,
+                    serial,
+                })
+            }
+        })
+        .await
+    }
+
+    /// Approves a swap on every case: closed loop at `concurrency`, or open loop at `rate` (at
+    /// most `concurrency` in flight; each latency counts from the planned start, so a stall is
+    /// not hidden). Returns each swap's id and its approval's latency.
+    async fn approve_all(
+        &self,
+        sys: &System,
+        client: &reqwest::Client,
+        cases: &[Case],
+        concurrency: usize,
+        rate: Option<f64>,
+    ) -> anyhow::Result<Vec<(Uuid, Duration)>> {
+        let started = Instant::now();
+        for_each(
+            cases.len(),
+            concurrency,
+            Progress::new("approved", cases.len()),
+            |i| {
+                let (base, rid, key, (ws, we)) =
+                    (&sys.retailer, self.rid, &self.retailer_key, &self.window);
+                let planned = rate.map(|r| started + Duration::from_secs_f64(i as f64 / r));
+                async move {
+                    if let Some(at) = planned {
+                        tokio::time::sleep_until(at.into()).await;
+                    }
+                    let t = planned.unwrap_or_else(Instant::now);
+                    let body = post_as(
+                        client,
+                        &format!("{base}/api/retailers/{rid}/cases/{}/swap", cases[i].id),
+                        json!({"window_start": ws, "window_end": we}),
+                        Some(key),
+                    )
+                    .await?;
+                    let swap_id: Uuid = body["swap_id"]
+                        .as_str()
+                        .and_then(|s| s.parse().ok())
+                        .ok_or_else(|| anyhow!("no swap_id"))?;
+                    Ok((swap_id, t.elapsed()))
+                }
+            },
+        )
+        .await
+    }
+}
+
 /// One run: `swaps` approvals, closed loop at `concurrency` or open loop at `rate` (at most
 /// `concurrency` in flight), until every claim decision is back at the retailer.
 async fn system_run(
@@ -529,12 +818,7 @@ async fn system_run(
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(concurrency)
         .build()?;
-    for base in [&sys.retailer, &sys.manufacturer, &sys.logistics] {
-        let ready = client.get(format!("{base}/ready")).send().await;
-        if !ready.map(|r| r.status().is_success()).unwrap_or(false) {
-            bail!("{base}/ready does not answer 200: start the system first (deploy/native/up.sh)");
-        }
-    }
+    sys.check_ready(&client).await?;
     let retailer_db = &sys.retailer_db;
     let logistics_db = &sys.logistics_db;
 
@@ -542,78 +826,8 @@ async fn system_run(
         "setup: a manufacturer, a retailer, their agreement, a product, {} sales and cases",
         swaps
     );
-    let m = post_as(
-        &client,
-        &format!("{}/api/manufacturers", sys.manufacturer),
-        json!({"name": "Bench Werke"}),
-        Some(&sys.operator_token),
-    )
-    .await?;
-    let mid = id(&m)?;
-    let manufacturer_key = m["api_key"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no api_key in {m}"))?
-        .to_owned();
-    // The operator makes the retailer with its first integration key (approving up to any
-    // bench swap alone: the run measures approvals, not managers).
-    let r = post_as(
-        &client,
-        &format!("{}/api/retailers", sys.retailer),
-        json!({"name": "Bench Markt", "first_key": {"name": "bench",
-               "approval_limit": {"amount": "1000000.00", "currency": "EUR"}}}),
-        Some(&sys.operator_token),
-    )
-    .await?;
-    let rid = id(&r)?;
-    let retailer_key = r["first_key"]["secret"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no first_key in {r}"))?
-        .to_owned();
-    sys.link_as_before(rid, mid).await?;
-    post_as(
-        &client,
-        &format!("{}/api/manufacturers/{mid}/agreements", sys.manufacturer),
-        json!({"retailer_id": rid, "currency": "EUR", "coverage_months": 24, "doa_days": 14,
-               "reimbursement_percent": "80", "handling_fee": {"amount": "25.00", "currency": "EUR"},
-               "decision_deadline_days": 14}),
-        Some(&manufacturer_key),
-    )
-    .await?;
-    sys.accept_as_before(rid).await?;
-    post_as(
-        &client,
-        &format!("{}/api/retailers/{rid}/products", sys.retailer),
-        json!({"sku": "B-1", "name": "Bench washer", "manufacturer_id": mid, "price": {"amount": "499.00", "currency": "EUR"}}),
-        Some(&retailer_key),
-    )
-    .await?;
-    let run = Uuid::now_v7().simple().to_string();
-    let sold_at = (Utc::now() - chrono::Duration::days(3)).to_rfc3339();
-    let cases = for_each(swaps, concurrency, Progress::new("cases", swaps), |i| {
-        let (client, base, run, sold_at, key) =
-            (&client, &sys.retailer, &run, &sold_at, &retailer_key);
-        async move {
-            let serial = format!("B-{run}-{i}");
-            post_as(
-                client,
-                &format!("{base}/api/retailers/{rid}/sales"),
-                json!({"receipt_no": format!("R-{run}-{i}"), "sku": "B-1", "serial": serial,
-                       "price_paid": {"amount": "499.00", "currency": "EUR"}, "sold_at": sold_at,
-                       "customer": {"name": "Kundin", "phone": "+49 1", "street": "Weg 1", "postcode": "10115", "city": "Berlin", "country": "DE"}}),
-                Some(key),
-            )
-            .await?;
-            let case = post_as(
-                client,
-                &format!("{base}/api/retailers/{rid}/cases"),
-                json!({"serial": serial, "defect_category": "does_not_start", "defect_description": "bench"}),
-                Some(key),
-            )
-            .await?;
-            id(&case)
-        }
-    })
-    .await?;
+    let party = Party::setup(sys, &client).await?;
+    let cases = party.cases(sys, &client, swaps, concurrency).await?;
 
     match rate {
         Some(r) => println!(
@@ -625,41 +839,11 @@ async fn system_run(
             swaps, concurrency
         ),
     }
-    let window_start = (Utc::now() + chrono::Duration::days(1)).to_rfc3339();
-    let window_end =
-        (Utc::now() + chrono::Duration::days(1) + chrono::Duration::hours(4)).to_rfc3339();
     let db_started = sys.now().await?;
     let started = Instant::now();
-    let latencies = for_each(swaps, concurrency, Progress::new("approved", swaps), |i| {
-        let (client, base, cases, ws, we, key) = (
-            &client,
-            &sys.retailer,
-            &cases,
-            &window_start,
-            &window_end,
-            &retailer_key,
-        );
-        let planned = rate.map(|r| started + Duration::from_secs_f64(i as f64 / r));
-        async move {
-            if let Some(at) = planned {
-                tokio::time::sleep_until(at.into()).await;
-            }
-            let t = planned.unwrap_or_else(Instant::now);
-            let body = post_as(
-                client,
-                &format!("{base}/api/retailers/{rid}/cases/{}/swap", cases[i]),
-                json!({"window_start": ws, "window_end": we}),
-                Some(key),
-            )
-            .await?;
-            let swap_id: Uuid = body["swap_id"]
-                .as_str()
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| anyhow!("no swap_id"))?;
-            Ok((swap_id, t.elapsed()))
-        }
-    })
-    .await?;
+    let latencies = party
+        .approve_all(sys, &client, &cases, concurrency, rate)
+        .await?;
     let approvals_done = started.elapsed();
 
     // Wait until every claim decision is visible at the retailer.
@@ -671,14 +855,7 @@ async fn system_run(
     let progress = Progress::new("decisions back at the retailer", swaps);
     let deadline = Instant::now() + Duration::from_secs(300);
     loop {
-        let row = retailer_db
-            .query_one_raw(Statement::from_string(
-                DbBackend::Postgres,
-                decided_sql.clone(),
-            ))
-            .await?
-            .ok_or_else(|| anyhow!("no count"))?;
-        let n = row.try_get_by_index::<i64>(0)? as usize;
+        let n = count(retailer_db, &decided_sql).await?.max(0) as usize;
         progress.done.store(n, Ordering::Relaxed);
         if n >= swaps {
             break;
@@ -961,13 +1138,26 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("load average (1, 5, 15 min): {}", load_average());
     let sys = if args.in_process {
-        System::in_process(&args).await?
+        System::in_process(&args, &args.amqp, BUILDS).await?
     } else {
         System::running(&args).await?
     };
     let result = runs(&args, &sys).await;
     sys.finish().await?;
-    result
+    result?;
+    if args.outage_seconds > 0.0 {
+        if args.in_process || args.outage_bins.is_some() {
+            outage::run(&args).await?;
+        } else {
+            println!(
+                "\nbroker-outage run: skipped — it needs --in-process or --outage-bins (the bench \
+                 stops a RabbitMQ node of its own, never the machine's broker the running system \
+                 uses)"
+            );
+        }
+    }
+    println!("\nload average at the end: {}", load_average());
+    Ok(())
 }
 
 /// The first run (closed loop, or open loop with `--rate`), the open-loop runs of `--rates`, the

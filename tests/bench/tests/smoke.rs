@@ -1,6 +1,8 @@
 //! No benchmark rots: every bench binary runs here at its tiny size (`--tiny`) against the real
 //! PostgreSQL and RabbitMQ, and must seed, serve and print its figures. The full sizes are for
-//! the README's figures (`cargo run --release -p bench …`), not for CI.
+//! the README's figures (`cargo run --release -p bench …`), not for CI. The flow bench's tiny
+//! run ends with a 3 s broker outage on a RabbitMQ node of its own (`rabbitmq-server` and
+//! `rabbitmqctl` as root, as the fault tests need).
 #![allow(clippy::panic)]
 
 use std::process::Command;
@@ -45,6 +47,10 @@ fn the_flow_bench_runs_at_tiny_size() {
             "open loop at 50/s",
             "== the naive hop ==",
             "message hops/s through the flow ÷ naive hops/s",
+            "== broker outage: away",
+            "backlog when the broker came back: outbox rows waiting",
+            "messages/s   goal ≥ 5000 messages/s",
+            "peak RSS over the outage and the drain",
         ],
     );
 }
