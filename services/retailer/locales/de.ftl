@@ -587,6 +587,7 @@ ledger-delivered-on = Ersatz geliefert am { $day }
 ledger-supplied-on = vom Lieferanten geliefert am { $day }
 ledger-supplied-assumed = Lieferung durch den Lieferanten nicht importiert: Tag des Verkaufs angenommen
 ledger-recourse-assumed = (ab Tag des Verkaufs, angenommen)
+case-recourse-until = gegen den Lieferanten bis { $day }
 ledger-age-days = { $days ->
     [one] 1 Tag
    *[other] { $days } Tage

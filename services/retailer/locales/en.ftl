@@ -587,6 +587,7 @@ ledger-delivered-on = replacement delivered { $day }
 ledger-supplied-on = supplier delivered { $day }
 ledger-supplied-assumed = supplier’s delivery not imported: the sale’s day assumed
 ledger-recourse-assumed = (from the sale’s day, assumed)
+case-recourse-until = against the supplier until { $day }
 ledger-age-days = { $days ->
     [one] 1 day
    *[other] { $days } days

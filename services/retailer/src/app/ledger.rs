@@ -180,6 +180,38 @@ fn item(row: LedgerRow, tolerance: Decimal, clocks: &Clocks, now: DateTime<Utc>)
     }
 }
 
+/// A case's recourse deadline against the supplier, as the ledger computes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseRecourse {
+    /// The last local day.
+    pub ends_on: NaiveDate,
+    /// The supplier's delivery it runs from; `None`: not known, the sale's day assumed.
+    pub supplier_delivered_on: Option<NaiveDate>,
+}
+
+/// The recourse deadline of the claim on `case_id` for the unit `sale` (the case page shows it
+/// beside the claim): by the retailer's jurisdiction, from the supplier's delivery (the sale
+/// where not known) and the replacement's first delivery to the customer.
+pub async fn case_recourse<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    sale: &crate::db::sales::Model,
+    case_id: Uuid,
+) -> Result<CaseRecourse, DbErr> {
+    let rid = sale.retailer_id;
+    let tz = crate::app::catalogue::retailer_tz(db, rid).await?;
+    let jurisdiction = crate::db::retailers::jurisdiction(db, rid).await?;
+    let satisfied = settlement::first_delivered_at(db, rid, case_id).await?;
+    Ok(CaseRecourse {
+        ends_on: recourse_deadline(
+            jurisdiction.rules(),
+            sale.supplier_delivered_at.unwrap_or(sale.sold_at),
+            satisfied,
+            tz,
+        ),
+        supplier_delivered_on: sale.supplier_delivered_at.map(|at| local_day(at, tz)),
+    })
+}
+
 /// The retailer's ledger, filtered by `status` when given: the oldest [`LEDGER_LIMIT`] items,
 /// and whether more matched. The claims are read page by page (the status is the domain's
 /// rule, applied here), so a rare status deep in the ledger is still found. `db` may be a

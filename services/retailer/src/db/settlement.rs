@@ -383,3 +383,23 @@ pub async fn agreement_manufacturers<C: ConnectionTrait>(
     })
     .collect()
 }
+
+/// When the case's replacement was first delivered to the customer (the customer satisfied, for
+/// the recourse clock); `None`: not yet.
+pub async fn first_delivered_at<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    case_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let row = db
+        .query_one_raw(stmt(
+            "SELECT min(occurred_at) AS delivered_at FROM timeline \
+             WHERE retailer_id = $1 AND case_id = $2 AND kind = 'delivered'",
+            vec![retailer_id.into(), case_id.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get("", "delivered_at")?,
+        None => None,
+    })
+}

@@ -136,6 +136,15 @@ async fn the_recourse_clock_runs_from_the_supplier_delivery_where_it_was_given()
         "{html}"
     );
     assert!(html.contains("German law (BGB"), "{html}");
+    // So does the case page, beside the claim.
+    let (_, html) = page(&svc, &client, &format!("/desk/cases/{}", shop.case_id)).await;
+    assert!(
+        html.contains("the sale’s day assumed") && html.contains(r#"id="recourse""#),
+        "{html}"
+    );
+    let (_, html) = page(&svc, &client, &format!("/desk/cases/{}", id_of(&case))).await;
+    assert!(html.contains("supplier delivered "), "{html}");
+    assert!(!html.contains("the sale’s day assumed"), "{html}");
 
     // Austrian law: at most five years from the supplier's delivery (the customer not yet
     // satisfied: no replacement delivered).
