@@ -44,12 +44,15 @@ pub struct Approval {
     pub overbook_by: Option<String>,
 }
 
-/// What an approval made.
-#[derive(Debug, Clone, Copy, Serialize)]
+/// What an approval made, with the counter's answer it recorded on the swap: whose account the
+/// swap is on by the agreement version in force (the `swaps.counter` JSON, see
+/// [`crate::domain::Counter`]).
+#[derive(Debug, Clone, Serialize)]
 pub struct SwapApproved {
     pub swap_id: SwapId,
     pub claim_id: ClaimId,
     pub case_id: CaseId,
+    pub counter: crate::domain::Counter,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -324,5 +327,6 @@ pub async fn approve_in<C: ConnectionTrait>(
         swap_id: SwapId(swap.id),
         claim_id: ClaimId(claim.id),
         case_id,
+        counter,
     })
 }

@@ -1,11 +1,14 @@
 //! The retailer's master data: the retailer itself, its products and the sales it records.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kummerer_contracts::{Address, ManufacturerId, Money, RetailerId};
 use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
 use crate::db::{self, products, retailers, sales};
+use crate::domain::legal_clocks::{
+    SupplierDeliveryError, check_supplier_delivery, start_of_local_day,
+};
 use crate::domain::{PriceError, check_price_paid, phone};
 use crate::settings::SalesConfig;
 
@@ -76,6 +79,9 @@ pub struct NewSale {
     pub price_paid: Money,
     pub sold_at: DateTime<Utc>,
     pub customer: Address,
+    /// The retailer's local day its supplier delivered the unit, where known (the recourse
+    /// deadline against the supplier runs from it).
+    pub supplier_delivered_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +96,9 @@ pub enum SaleError {
     /// currency: nothing is stored.
     #[error(transparent)]
     Price(#[from] PriceError),
+    /// The supplier's delivery is after the sale (in the retailer's local days).
+    #[error(transparent)]
+    SupplierDelivery(#[from] SupplierDeliveryError),
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -112,6 +121,14 @@ pub async fn record_sale(
         .ok_or(SaleError::UnknownSku)?;
     let list_price = db::money(product.price, &product.currency)?;
     check_price_paid(&new.price_paid, &list_price, config.price_tolerance_percent)?;
+    let supplier_delivered_at = match new.supplier_delivered_on {
+        None => None,
+        Some(day) => {
+            let tz = retailer_tz(db, rid).await?;
+            check_supplier_delivery(day, new.sold_at, tz)?;
+            Some(start_of_local_day(day, tz))
+        }
+    };
     let customer = new.customer;
     let sale = sales::Model {
         id: Uuid::now_v7(),
@@ -131,6 +148,7 @@ pub async fn record_sale(
         country: customer.country,
         created_at: now,
         replaces_case_id: None,
+        supplier_delivered_at,
     };
     if !db::insert_sale(db, sale.clone()).await? {
         return Err(SaleError::Exists {
@@ -140,4 +158,16 @@ pub async fn record_sale(
     }
     tracing::info!(retailer.id = %retailer_id, sale.id = %sale.id, "sale recorded");
     Ok((sale, product))
+}
+
+/// The retailer's time zone (its local days: a supplier's delivery typed as a day).
+pub async fn retailer_tz<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+) -> Result<chrono_tz::Tz, DbErr> {
+    Ok(crate::db::locale::of_retailer(db, retailer_id)
+        .await?
+        .time_zone
+        .parse()
+        .unwrap_or(chrono_tz::Europe::Berlin))
 }

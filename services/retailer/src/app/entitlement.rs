@@ -42,9 +42,10 @@ pub struct EntitlementView {
     pub legal_guarantee_ends: DateTime<Utc>,
     pub legal_guarantee_days_left: i64,
     pub under_legal_guarantee: bool,
-    /// The last local day (the store's time zone, Europe/Berlin by default) on which a defect
-    /// is presumed to have existed at delivery (BGB § 477: one year), and whether it is still
-    /// so today. The sale is taken as the delivery to the customer.
+    /// The last local day (the retailer's time zone, Europe/Berlin by default) on which a
+    /// defect is presumed to have existed at delivery (by the retailer's jurisdiction: BGB
+    /// § 477, ABGB § 924: one year), and whether it is still so today. The sale is taken as the
+    /// delivery to the customer.
     pub burden_reversal_ends_on: NaiveDate,
     pub burden_of_proof_on_seller: bool,
     /// `null` when no agreement with the product's manufacturer is in force.
@@ -61,7 +62,14 @@ pub async fn entitlement_of<C: ConnectionTrait>(
     let legal = Entitlement::at(sale.sold_at, now);
     let price_paid = db::money(sale.price_paid, &sale.currency)?;
     let list_price = db::money(product.price, &product.currency).ok();
-    let clocks = consumer_clocks(Jurisdiction::De.rules(), sale.sold_at, Berlin, now);
+    // The retailer's law and local days (issue 12: `DE` or `AT`, set by its admin).
+    let law = db::retailers::law_settings(db, sale.retailer_id).await?;
+    let jurisdiction = law
+        .as_ref()
+        .and_then(|l| Jurisdiction::parse(&l.jurisdiction))
+        .unwrap_or_default();
+    let tz = law.and_then(|l| l.time_zone.parse().ok()).unwrap_or(Berlin);
+    let clocks = consumer_clocks(jurisdiction.rules(), sale.sold_at, tz, now);
     let manufacturer_warranty =
         settlement::agreement_in_force(db, sale.retailer_id, product.manufacturer_id, now)
             .await?

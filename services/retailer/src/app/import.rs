@@ -7,13 +7,15 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use kummerer_contracts::{Address, Money};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::db::imports;
+use crate::domain::legal_clocks::{check_supplier_delivery, start_of_local_day};
 use crate::domain::{ImportStatus, check_price_paid, phone};
 use crate::settings::SalesConfig;
 
@@ -64,6 +66,8 @@ pub struct RowValues {
     pub price_typed: String,
     pub sold_at: DateTime<Utc>,
     pub customer: Address,
+    /// The retailer's local day its supplier delivered the unit (optional column).
+    pub supplier_delivered_on: Option<NaiveDate>,
 }
 
 /// Parses a file's text (at `now`) into its lines; `Err` is a problem with the file itself (not
@@ -78,11 +82,13 @@ struct Row {
     values: RowValues,
 }
 
-/// The rows checked against the database: the valid ones, every error, how many lines.
+/// The rows checked against the database: the valid ones, every error, how many lines, and
+/// the retailer's time zone (its local days: the supplier's delivery).
 struct Checked {
     valid: Vec<Row>,
     errors: Vec<RowError>,
     total: usize,
+    tz: Tz,
 }
 
 async fn check<C: ConnectionTrait>(
@@ -95,6 +101,7 @@ async fn check<C: ConnectionTrait>(
     let receipts: Vec<String> = rows.iter().map(|r| r.receipt_no.clone()).collect();
     let products = imports::products_by_sku(db, retailer_id, skus).await?;
     let known = imports::known_lines(db, retailer_id, receipts).await?;
+    let tz = crate::app::catalogue::retailer_tz(db, retailer_id).await?;
     let total = rows.len();
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     let mut valid = Vec::new();
@@ -114,6 +121,13 @@ async fn check<C: ConnectionTrait>(
                 }
             }
             _ => {}
+        }
+        if let Ok(values) = &r.values
+            && let Some(day) = values.supplier_delivered_on
+            && let Err(e) = check_supplier_delivery(day, values.sold_at, tz)
+        {
+            let field = "supplier_delivered_on";
+            found.push(row_error(line, field, e.to_string()).with_value(day.to_string()));
         }
         let key = (r.receipt_no.clone(), r.serial.clone());
         if !r.receipt_no.is_empty() && !r.serial.is_empty() {
@@ -148,6 +162,7 @@ async fn check<C: ConnectionTrait>(
         valid,
         errors,
         total,
+        tz,
     })
 }
 
@@ -157,6 +172,7 @@ async fn insert<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
     rows: &[Row],
+    tz: Tz,
 ) -> Result<bool, DbErr> {
     let data: Vec<serde_json::Value> = rows
         .iter()
@@ -169,6 +185,8 @@ async fn insert<C: ConnectionTrait>(
                 "customer_name": c.name, "customer_phone": c.phone, "street": c.street,
                 "customer_phone_e164": phone::e164(&c.phone, &c.country).unwrap_or_default(),
                 "postcode": c.postcode, "city": c.city, "country": c.country,
+                "supplier_delivered_at": v.supplier_delivered_on
+                    .map(|day| start_of_local_day(day, tz)),
             })
         })
         .collect();
@@ -236,7 +254,7 @@ pub async fn upload(
     let checked = check(&txn, u.retailer_id, rows, u.sales).await?;
     let import_id = Uuid::now_v7();
     let all_valid = checked.errors.is_empty();
-    if all_valid && !insert(&txn, u.retailer_id, &checked.valid).await? {
+    if all_valid && !insert(&txn, u.retailer_id, &checked.valid, checked.tz).await? {
         txn.rollback().await?;
         return Err(UploadError::Collided);
     }
@@ -307,7 +325,7 @@ pub async fn import_valid(
         }
     };
     let checked = check(&txn, retailer_id, rows, sales).await?;
-    if checked.valid.is_empty() || !insert(&txn, retailer_id, &checked.valid).await? {
+    if checked.valid.is_empty() || !insert(&txn, retailer_id, &checked.valid, checked.tz).await? {
         txn.rollback().await?;
         return Ok((name, Err(ImportError::NothingImportable(checked.errors))));
     }

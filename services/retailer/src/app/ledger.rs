@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use kummerer_contracts::RetailerId;
 use rust_decimal::Decimal;
-use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::DbErr;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -64,10 +64,16 @@ pub struct LedgerItem {
     pub expected_in_all: Decimal,
     /// `expected_in_all − credited`.
     pub outstanding: Decimal,
+    /// The retailer's local day the supplier delivered the unit, as imported with the sale;
+    /// `null`: not known, the sale stands in for it (`supplier_delivery_assumed`).
+    pub supplier_delivered_on: Option<NaiveDate>,
+    /// Whether the recourse clock runs from the sale because the supplier's delivery is not
+    /// known (the true deadline can then be earlier than the one shown).
+    pub supplier_delivery_assumed: bool,
     /// The last local day of the retailer's recourse against the supplier (see
-    /// [`crate::domain::legal_clocks::recourse_deadline`]): two years from the supplier's
-    /// delivery — taken as the sale, the supplier's delivery date is not imported — but not
-    /// before two months after the replacement was delivered.
+    /// [`crate::domain::legal_clocks::recourse_deadline`], by the retailer's jurisdiction), from
+    /// the supplier's delivery (the sale where it is not known) and the replacement's delivery
+    /// to the customer.
     pub recourse_ends_on: NaiveDate,
     /// While money is outstanding: `running`, `nearing` (within the warning period) or
     /// `passed`; `null` once nothing is outstanding.
@@ -92,11 +98,7 @@ impl Clocks {
         config: &LedgerConfig,
     ) -> Result<Clocks, DbErr> {
         let rid = retailer_id.as_uuid();
-        let tz = crate::db::locale::of_retailer(db, rid)
-            .await?
-            .time_zone
-            .parse()
-            .unwrap_or(chrono_tz::Europe::Berlin);
+        let tz = crate::app::catalogue::retailer_tz(db, rid).await?;
         Ok(Clocks {
             jurisdiction: crate::db::retailers::jurisdiction(db, rid).await?,
             tz,
@@ -134,7 +136,7 @@ fn item(row: LedgerRow, tolerance: Decimal, clocks: &Clocks, now: DateTime<Utc>)
     let outstanding = expected_in_all - m.credited;
     let recourse_ends_on = recourse_deadline(
         clocks.jurisdiction.rules(),
-        row.sold_at,
+        row.supplier_delivered_at.unwrap_or(row.sold_at),
         row.delivered_at,
         clocks.tz,
     );
@@ -151,6 +153,8 @@ fn item(row: LedgerRow, tolerance: Decimal, clocks: &Clocks, now: DateTime<Utc>)
         manufacturer_name: row.manufacturer_name,
         sold_at: row.sold_at,
         delivered_at: row.delivered_at,
+        supplier_delivered_on: row.supplier_delivered_at.map(|at| local_day(at, clocks.tz)),
+        supplier_delivery_assumed: row.supplier_delivered_at.is_none(),
         expected_in_all,
         outstanding,
         recourse_ends_on,
@@ -176,11 +180,44 @@ fn item(row: LedgerRow, tolerance: Decimal, clocks: &Clocks, now: DateTime<Utc>)
     }
 }
 
+/// A case's recourse deadline against the supplier, as the ledger computes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaseRecourse {
+    /// The last local day.
+    pub ends_on: NaiveDate,
+    /// The supplier's delivery it runs from; `None`: not known, the sale's day assumed.
+    pub supplier_delivered_on: Option<NaiveDate>,
+}
+
+/// The recourse deadline of the claim on `case_id` for the unit `sale` (the case page shows it
+/// beside the claim): by the retailer's jurisdiction, from the supplier's delivery (the sale
+/// where not known) and the replacement's first delivery to the customer.
+pub async fn case_recourse<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    sale: &crate::db::sales::Model,
+    case_id: Uuid,
+) -> Result<CaseRecourse, DbErr> {
+    let rid = sale.retailer_id;
+    let tz = crate::app::catalogue::retailer_tz(db, rid).await?;
+    let jurisdiction = crate::db::retailers::jurisdiction(db, rid).await?;
+    let satisfied = settlement::first_delivered_at(db, rid, case_id).await?;
+    Ok(CaseRecourse {
+        ends_on: recourse_deadline(
+            jurisdiction.rules(),
+            sale.supplier_delivered_at.unwrap_or(sale.sold_at),
+            satisfied,
+            tz,
+        ),
+        supplier_delivered_on: sale.supplier_delivered_at.map(|at| local_day(at, tz)),
+    })
+}
+
 /// The retailer's ledger, filtered by `status` when given: the oldest [`LEDGER_LIMIT`] items,
 /// and whether more matched. The claims are read page by page (the status is the domain's
-/// rule, applied here), so a rare status deep in the ledger is still found.
-pub async fn items(
-    db: &DatabaseConnection,
+/// rule, applied here), so a rare status deep in the ledger is still found. `db` may be a
+/// transaction: the dashboard reads it inside its one read-only snapshot.
+pub async fn items<C: sea_orm::ConnectionTrait>(
+    db: &C,
     retailer_id: RetailerId,
     status: Option<LedgerStatus>,
     config: &LedgerConfig,

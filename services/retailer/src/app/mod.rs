@@ -24,6 +24,7 @@ pub mod erasure;
 pub mod import;
 pub mod information;
 pub mod keys;
+pub mod law_settings;
 pub mod ledger;
 pub mod notify;
 pub mod partners;

@@ -75,11 +75,12 @@ pub async fn insert_sales<C: ConnectionTrait>(
             DbBackend::Postgres,
             "INSERT INTO sales (id, retailer_id, receipt_no, product_id, serial, price_paid, \
              currency, sold_at, customer_name, customer_phone, street, postcode, city, country, \
-             customer_phone_e164) \
+             customer_phone_e164, supplier_delivered_at) \
              SELECT (r->>'id')::uuid, $1, r->>'receipt_no', (r->>'product_id')::uuid, \
              r->>'serial', (r->>'price_paid')::numeric, r->>'currency', \
              (r->>'sold_at')::timestamptz, r->>'customer_name', r->>'customer_phone', \
-             r->>'street', r->>'postcode', r->>'city', r->>'country', r->>'customer_phone_e164' \
+             r->>'street', r->>'postcode', r->>'city', r->>'country', r->>'customer_phone_e164', \
+             (r->>'supplier_delivered_at')::timestamptz \
              FROM jsonb_array_elements($2::jsonb) AS r ON CONFLICT DO NOTHING",
             [retailer_id.into(), serde_json::Value::Array(rows).into()],
         ))

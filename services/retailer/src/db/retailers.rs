@@ -65,3 +65,53 @@ pub async fn jurisdiction<C: ConnectionTrait>(
         None => Jurisdiction::default(),
     })
 }
+
+/// The retailer's settings that drive its legal clocks and money, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sea_orm::FromQueryResult)]
+pub struct LawRow {
+    pub jurisdiction: String,
+    pub country: String,
+    pub time_zone: String,
+}
+
+/// The retailer's jurisdiction, country and time zone; `None`: no such retailer.
+pub async fn law_settings<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+) -> Result<Option<LawRow>, DbErr> {
+    use sea_orm::FromQueryResult;
+    LawRow::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT jurisdiction, country, time_zone FROM retailers WHERE id = $1",
+        vec![retailer_id.into()],
+    ))
+    .one(db)
+    .await
+}
+
+/// Sets the retailer's jurisdiction, country and time zone, each left as it is where `None`
+/// (checked by the caller); the settings now, or `None` when there is no such retailer.
+pub async fn set_law_settings<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    jurisdiction: Option<&str>,
+    country: Option<&str>,
+    time_zone: Option<&str>,
+) -> Result<Option<LawRow>, DbErr> {
+    use sea_orm::FromQueryResult;
+    let text = |v: Option<&str>| sea_orm::Value::from(v.map(str::to_owned));
+    LawRow::find_by_statement(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "UPDATE retailers SET jurisdiction = COALESCE($2, jurisdiction), \
+             country = COALESCE($3, country), time_zone = COALESCE($4, time_zone) \
+         WHERE id = $1 RETURNING jurisdiction, country, time_zone",
+        vec![
+            retailer_id.into(),
+            text(jurisdiction),
+            text(country),
+            text(time_zone),
+        ],
+    ))
+    .one(db)
+    .await
+}

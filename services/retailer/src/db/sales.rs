@@ -25,6 +25,9 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// A replacement delivered for this case: the unit the customer now has.
     pub replaces_case_id: Option<Uuid>,
+    /// When the supplier delivered the unit to the retailer: the start of the retailer's local
+    /// day given with the sale; `None`: not given (the recourse clock assumes the sale).
+    pub supplier_delivered_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -242,6 +242,9 @@ pub struct LedgerRow {
     pub manufacturer_name: Option<String>,
     pub sold_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
+    /// The supplier's delivery of the unit to the retailer, where the sale was imported with
+    /// it (`sales.supplier_delivered_at`).
+    pub supplier_delivered_at: Option<DateTime<Utc>>,
 }
 
 fn ledger_row(r: &QueryResult) -> Result<LedgerRow, DbErr> {
@@ -273,6 +276,7 @@ fn ledger_row(r: &QueryResult) -> Result<LedgerRow, DbErr> {
         manufacturer_name: r.try_get("", "manufacturer_name")?,
         sold_at: r.try_get("", "sold_at")?,
         delivered_at: r.try_get("", "delivered_at")?,
+        supplier_delivered_at: r.try_get("", "supplier_delivered_at")?,
     })
 }
 
@@ -310,6 +314,7 @@ pub async fn ledger<C: ConnectionTrait>(
                    AND e.occurred_at >= t.occurred_at) \
            ORDER BY t.occurred_at DESC LIMIT 1) AS return_by, \
          p.name AS product_name, p.sku AS product_sku, s.serial, s.sold_at, \
+         s.supplier_delivered_at, \
          (SELECT d.name FROM partner_directory d WHERE d.manufacturer_id = c.manufacturer_id) \
            AS manufacturer_name, \
          (SELECT min(t.occurred_at) FROM timeline t \
@@ -377,4 +382,24 @@ pub async fn agreement_manufacturers<C: ConnectionTrait>(
         ))
     })
     .collect()
+}
+
+/// When the case's replacement was first delivered to the customer (the customer satisfied, for
+/// the recourse clock); `None`: not yet.
+pub async fn first_delivered_at<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    case_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    let row = db
+        .query_one_raw(stmt(
+            "SELECT min(occurred_at) AS delivered_at FROM timeline \
+             WHERE retailer_id = $1 AND case_id = $2 AND kind = 'delivered'",
+            vec![retailer_id.into(), case_id.into()],
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get("", "delivered_at")?,
+        None => None,
+    })
 }

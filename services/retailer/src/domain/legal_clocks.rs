@@ -1,6 +1,6 @@
-//! The law's clocks, per jurisdiction (German/EU law first): the consumer's guarantee and the
-//! reversed burden of proof at the counter, and the retailer's recourse deadline against its
-//! supplier per claim. Pure functions on local calendar days: a period starts the day after the
+//! The law's clocks, per jurisdiction (German law first, Austrian second; both implement
+//! Directive (EU) 2019/771): the consumer's guarantee and the reversed burden of proof at the
+//! counter, and the retailer's recourse deadline against its supplier per claim. Pure functions on local calendar days: a period starts the day after the
 //! event and ends at the end of the day with the same number (BGB §§ 187(1), 188(2)); a month
 //! without that day ends on its last day (§ 188(3): 29 Feb + 1 year = 28 Feb). Days are the
 //! store's local days, so a sale at 23:30 Berlin time on the last day of a month is a sale on
@@ -15,18 +15,25 @@ pub enum Jurisdiction {
     /// Germany: BGB §§ 438, 477, 445b, implementing Directive (EU) 2019/771.
     #[default]
     De,
+    /// Austria: ABGB §§ 933, 924 (as amended by the VGG, 2022), 933b.
+    At,
 }
 
 impl Jurisdiction {
     pub fn as_str(self) -> &'static str {
         match self {
             Jurisdiction::De => "DE",
+            Jurisdiction::At => "AT",
         }
     }
+
+    /// Every jurisdiction, in the order a settings page offers them.
+    pub const ALL: [Jurisdiction; 2] = [Jurisdiction::De, Jurisdiction::At];
 
     pub fn parse(s: &str) -> Option<Self> {
         match s.trim().to_ascii_uppercase().as_str() {
             "DE" => Some(Jurisdiction::De),
+            "AT" => Some(Jurisdiction::At),
             _ => None,
         }
     }
@@ -37,8 +44,18 @@ impl Jurisdiction {
             Jurisdiction::De => LegalRules {
                 guarantee_months: 24,
                 burden_reversal_months: 12,
-                recourse_months: 24,
-                recourse_after_satisfied_months: 2,
+                recourse: Recourse::NotBeforeAfterSatisfied {
+                    months: 24,
+                    after_satisfied_months: 2,
+                },
+            },
+            Jurisdiction::At => LegalRules {
+                guarantee_months: 24,
+                burden_reversal_months: 12,
+                recourse: Recourse::WithinAfterSatisfied {
+                    after_satisfied_months: 2,
+                    at_most_months: 60,
+                },
             },
         }
     }
@@ -47,19 +64,76 @@ impl Jurisdiction {
 /// The periods a jurisdiction sets, in calendar months.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LegalRules {
-    /// The seller's liability to the consumer from delivery (BGB § 438(1) Nr. 3).
+    /// The seller's liability to the consumer from delivery (BGB § 438(1) Nr. 3; ABGB § 933(1):
+    /// a defect that shows within it).
     pub guarantee_months: u32,
-    /// Within it, a defect is presumed to have existed at delivery (BGB § 477).
+    /// Within it, a defect is presumed to have existed at delivery (BGB § 477; ABGB § 924).
     pub burden_reversal_months: u32,
-    /// The retailer's recourse against its supplier from the supplier's delivery (§ 445b(1)).
-    pub recourse_months: u32,
-    /// …but not before this long after the retailer satisfied the consumer (§ 445b(2)).
-    pub recourse_after_satisfied_months: u32,
+    /// How the retailer's recourse against its supplier runs out.
+    pub recourse: Recourse,
+}
+
+/// How the retailer's recourse against its supplier runs out. The two laws shape it
+/// differently: Germany sets a period from the supplier's delivery that is stretched for a late
+/// customer, Austria a short period after the customer was satisfied that is capped by a long
+/// one from the supplier's delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recourse {
+    /// BGB § 445b: `months` from the supplier's delivery (§ 445b(1)), but not before
+    /// `after_satisfied_months` after the retailer satisfied the consumer (§ 445b(2)).
+    NotBeforeAfterSatisfied {
+        months: u32,
+        after_satisfied_months: u32,
+    },
+    /// ABGB § 933b(2): `after_satisfied_months` after the retailer satisfied the consumer, and
+    /// at the latest `at_most_months` after the supplier's own performance (its delivery).
+    /// Before the consumer is satisfied only the outer limit runs.
+    WithinAfterSatisfied {
+        after_satisfied_months: u32,
+        at_most_months: u32,
+    },
 }
 
 /// The store's local day of `at`.
 pub fn local_day(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
     at.with_timezone(&tz).date_naive()
+}
+
+/// The first instant of the store's local `day`, as UTC: how a local date (the supplier's
+/// delivery, typed as a day) is stored. Where a time zone skips midnight (a DST change at
+/// 00:00), the day's first hour that exists.
+pub fn start_of_local_day(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    use chrono::TimeZone;
+    (0..24)
+        .filter_map(|h| day.and_hms_opt(h, 0, 0))
+        .find_map(|t| tz.from_local_datetime(&t).earliest())
+        .map_or_else(
+            || day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc(),
+            |t| t.with_timezone(&Utc),
+        )
+}
+
+/// Why a supplier's delivery date does not do for a sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SupplierDeliveryError {
+    /// The supplier delivered the unit before the store sold it.
+    #[error("the supplier's delivery must be on or before the day of the sale ({sold_on})")]
+    AfterTheSale { sold_on: NaiveDate },
+}
+
+/// The supplier's delivery to the store on `supplied_on` (a local day) for a unit sold at
+/// `sold_at`: not after the sale's local day in `tz`.
+pub fn check_supplier_delivery(
+    supplied_on: NaiveDate,
+    sold_at: DateTime<Utc>,
+    tz: Tz,
+) -> Result<(), SupplierDeliveryError> {
+    let sold_on = local_day(sold_at, tz);
+    if supplied_on > sold_on {
+        Err(SupplierDeliveryError::AfterTheSale { sold_on })
+    } else {
+        Ok(())
+    }
 }
 
 /// The last day of a period of `months` starting with the event on `day`: the day with the
@@ -104,23 +178,38 @@ pub fn consumer_clocks(
     }
 }
 
-/// The last local day on which the retailer's recourse against its supplier can be claimed:
-/// `recourse_months` after the supplier delivered to the retailer, but not before
-/// `recourse_after_satisfied_months` after the retailer satisfied the consumer (the delivery of
-/// the replacement), where it has.
+/// The last local day on which the retailer's recourse against its supplier can be claimed, by
+/// the jurisdiction's [`Recourse`], from the supplier's delivery to the retailer and (where it
+/// happened) the day the retailer satisfied the consumer (the delivery of the replacement).
 pub fn recourse_deadline(
     rules: LegalRules,
     supplier_delivered_at: DateTime<Utc>,
     customer_satisfied_at: Option<DateTime<Utc>>,
     tz: Tz,
 ) -> NaiveDate {
-    let base = period_ends(local_day(supplier_delivered_at, tz), rules.recourse_months);
-    match customer_satisfied_at {
-        Some(at) => base.max(period_ends(
-            local_day(at, tz),
-            rules.recourse_after_satisfied_months,
-        )),
-        None => base,
+    let supplied = local_day(supplier_delivered_at, tz);
+    let satisfied = customer_satisfied_at.map(|at| local_day(at, tz));
+    match rules.recourse {
+        Recourse::NotBeforeAfterSatisfied {
+            months,
+            after_satisfied_months,
+        } => {
+            let base = period_ends(supplied, months);
+            match satisfied {
+                Some(day) => base.max(period_ends(day, after_satisfied_months)),
+                None => base,
+            }
+        }
+        Recourse::WithinAfterSatisfied {
+            after_satisfied_months,
+            at_most_months,
+        } => {
+            let cap = period_ends(supplied, at_most_months);
+            match satisfied {
+                Some(day) => cap.min(period_ends(day, after_satisfied_months)),
+                None => cap,
+            }
+        }
     }
 }
 
@@ -191,16 +280,50 @@ mod tests {
     const DE: LegalRules = LegalRules {
         guarantee_months: 24,
         burden_reversal_months: 12,
-        recourse_months: 24,
-        recourse_after_satisfied_months: 2,
+        recourse: Recourse::NotBeforeAfterSatisfied {
+            months: 24,
+            after_satisfied_months: 2,
+        },
     };
 
+    const AT: LegalRules = LegalRules {
+        guarantee_months: 24,
+        burden_reversal_months: 12,
+        recourse: Recourse::WithinAfterSatisfied {
+            after_satisfied_months: 2,
+            at_most_months: 60,
+        },
+    };
+
+    /// `y-m-d h:min` on Vienna's clock, as UTC.
+    fn vienna(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+        chrono_tz::Europe::Vienna
+            .with_ymd_and_hms(y, m, d, h, min, 0)
+            .single()
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
     #[test]
-    fn the_jurisdiction_setting_parses_and_gives_the_german_periods() {
-        assert_eq!(Jurisdiction::parse(" de "), Some(Jurisdiction::De));
-        assert_eq!(Jurisdiction::parse("FR"), None);
+    fn the_jurisdiction_setting_parses_and_gives_each_laws_periods() {
+        // (typed, parsed)
+        let table = [
+            (" de ", Some(Jurisdiction::De)),
+            ("DE", Some(Jurisdiction::De)),
+            ("at", Some(Jurisdiction::At)),
+            (" AT", Some(Jurisdiction::At)),
+            ("FR", None),
+            ("", None),
+            ("AUT", None),
+        ];
+        for (typed, parsed) in table {
+            assert_eq!(Jurisdiction::parse(typed), parsed, "{typed:?}");
+        }
         assert_eq!(Jurisdiction::default().rules(), DE);
-        assert_eq!(Jurisdiction::De.as_str(), "DE");
+        assert_eq!(Jurisdiction::At.rules(), AT);
+        for j in Jurisdiction::ALL {
+            assert_eq!(Jurisdiction::parse(j.as_str()), Some(j));
+        }
     }
 
     #[test]
@@ -341,5 +464,194 @@ mod tests {
             recourse_clock(last, day(2026, 6, 10), 30),
             RecourseClock::Passed { days_over: 7 }
         );
+    }
+
+    #[test]
+    fn austria_the_guarantee_and_the_presumption_at_their_boundary_days() {
+        // ABGB § 933: two years from delivery; § 924: a defect within one year is presumed to
+        // have existed at delivery. Vienna's local days decide.
+        // (delivered, now, under guarantee, presumption runs, guarantee ends, presumption ends)
+        let table = [
+            (
+                vienna(2026, 3, 10, 15, 0),
+                vienna(2027, 3, 10, 23, 59),
+                true,
+                true,
+                day(2028, 3, 10),
+                day(2027, 3, 10),
+            ),
+            (
+                vienna(2026, 3, 10, 15, 0),
+                vienna(2027, 3, 11, 0, 0),
+                true,
+                false,
+                day(2028, 3, 10),
+                day(2027, 3, 10),
+            ),
+            (
+                vienna(2026, 3, 10, 15, 0),
+                vienna(2028, 3, 11, 0, 0),
+                false,
+                false,
+                day(2028, 3, 10),
+                day(2027, 3, 10),
+            ),
+            // A leap day: the periods end on 28 February.
+            (
+                vienna(2024, 2, 29, 18, 0),
+                vienna(2025, 2, 28, 23, 0),
+                true,
+                true,
+                day(2026, 2, 28),
+                day(2025, 2, 28),
+            ),
+            (
+                vienna(2024, 2, 29, 18, 0),
+                vienna(2026, 3, 1, 0, 0),
+                false,
+                false,
+                day(2026, 2, 28),
+                day(2025, 2, 28),
+            ),
+            // 00:30 on 1 Jan in Vienna is still 31 Dec in UTC: delivered on 1 Jan.
+            (
+                vienna(2025, 1, 1, 0, 30),
+                vienna(2027, 1, 1, 12, 0),
+                true,
+                false,
+                day(2027, 1, 1),
+                day(2026, 1, 1),
+            ),
+        ];
+        for (delivered, now, under, presumed, ends, presumption_ends) in table {
+            let c = consumer_clocks(AT, delivered, chrono_tz::Europe::Vienna, now);
+            assert_eq!(
+                (
+                    c.under_guarantee,
+                    c.burden_on_seller,
+                    c.guarantee_ends_on,
+                    c.burden_reversal_ends_on
+                ),
+                (under, presumed, ends, presumption_ends),
+                "{delivered} at {now}"
+            );
+        }
+    }
+
+    #[test]
+    fn austria_recourse_runs_two_months_after_the_customer_but_at_most_five_years() {
+        use chrono_tz::Europe::Vienna;
+        let supplied = vienna(2024, 6, 3, 9, 0);
+        // (customer satisfied, last day)
+        let table = [
+            // Not yet satisfied: only the five years from the supplier's delivery run.
+            (None, day(2029, 6, 3)),
+            // Satisfied: two months after it.
+            (Some(vienna(2025, 1, 10, 12, 0)), day(2025, 3, 10)),
+            // 31 Dec + 2 months: the end of February (common year, then leap year).
+            (Some(vienna(2026, 12, 31, 23, 30)), day(2027, 2, 28)),
+            (Some(vienna(2027, 12, 31, 23, 30)), day(2028, 2, 29)),
+            // 23:30 Vienna on 30 Jun is still 30 Jun (21:30 UTC): 30 Aug.
+            (Some(vienna(2026, 6, 30, 23, 30)), day(2026, 8, 30)),
+            // 00:30 Vienna on 1 Jul is 30 Jun in UTC: the local day (1 Jul) counts.
+            (Some(vienna(2026, 7, 1, 0, 30)), day(2026, 9, 1)),
+            // Satisfied late: the five years cap the two months.
+            (Some(vienna(2029, 4, 3, 12, 0)), day(2029, 6, 3)),
+            (Some(vienna(2029, 4, 4, 12, 0)), day(2029, 6, 3)),
+            (Some(vienna(2029, 4, 2, 12, 0)), day(2029, 6, 2)),
+        ];
+        for (satisfied, last) in table {
+            assert_eq!(
+                recourse_deadline(AT, supplied, satisfied, Vienna),
+                last,
+                "{satisfied:?}"
+            );
+        }
+        // A leap-day delivery by the supplier: five years later is 28 February.
+        assert_eq!(
+            recourse_deadline(AT, vienna(2024, 2, 29, 10, 0), None, Vienna),
+            day(2029, 2, 28)
+        );
+        // The same facts under German law: later of two years and two months after.
+        assert_eq!(
+            recourse_deadline(DE, supplied, Some(vienna(2025, 1, 10, 12, 0)), Vienna),
+            day(2026, 6, 3)
+        );
+    }
+
+    #[test]
+    fn a_supplier_delivery_day_is_stored_as_the_start_of_the_local_day() {
+        use chrono_tz::America::Santiago;
+        use chrono_tz::Europe::Vienna;
+        // (day, zone, stored as UTC)
+        let table = [
+            // Winter: Berlin and Vienna are UTC+1, so the day starts at 23:00 UTC before.
+            (day(2026, 1, 15), Berlin, "2026-01-14T23:00:00Z"),
+            (day(2026, 7, 15), Vienna, "2026-07-14T22:00:00Z"),
+            // The day of the spring change (02:00 → 03:00) still starts at midnight.
+            (day(2026, 3, 29), Berlin, "2026-03-28T23:00:00Z"),
+            (day(2024, 2, 29), Vienna, "2024-02-28T23:00:00Z"),
+            (day(2026, 1, 15), chrono_tz::UTC, "2026-01-15T00:00:00Z"),
+            // Santiago skips midnight on 6 Sep 2026 (00:00 → 01:00, UTC−4 → UTC−3).
+            (day(2026, 9, 6), Santiago, "2026-09-06T04:00:00Z"),
+        ];
+        for (d, tz, utc) in table {
+            let at = start_of_local_day(d, tz);
+            assert_eq!(
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                utc,
+                "{d} {tz}"
+            );
+            assert_eq!(local_day(at, tz), d, "{d} {tz} round trip");
+        }
+    }
+
+    #[test]
+    fn the_supplier_delivers_on_or_before_the_day_of_the_sale() {
+        // Sold at 00:30 Berlin time on 1 Mar 2026 (23:30 UTC on 28 Feb): the local day counts.
+        let sold = berlin(2026, 3, 1, 0, 30);
+        // (supplier delivered on, fine)
+        let table = [
+            (day(2026, 2, 1), true),
+            (day(2026, 2, 28), true),
+            (day(2026, 3, 1), true),
+            (day(2026, 3, 2), false),
+        ];
+        for (supplied, fine) in table {
+            assert_eq!(
+                check_supplier_delivery(supplied, sold, Berlin).is_ok(),
+                fine,
+                "{supplied}"
+            );
+        }
+        assert_eq!(
+            check_supplier_delivery(day(2026, 3, 1), sold, chrono_tz::UTC),
+            Err(SupplierDeliveryError::AfterTheSale {
+                sold_on: day(2026, 2, 28)
+            })
+        );
+    }
+
+    #[test]
+    fn the_recourse_clock_runs_from_the_supplier_delivery_under_both_laws() {
+        // Delivered by the supplier on 10 Jan 2025 (stored as that local day's start), sold on
+        // 20 Jun 2025, the replacement delivered to the customer on 5 May 2026.
+        let supplied = start_of_local_day(day(2025, 1, 10), Berlin);
+        let sold = berlin(2025, 6, 20, 11, 0);
+        let satisfied = Some(berlin(2026, 5, 5, 14, 0));
+        // (law, from, last day)
+        let table = [
+            (DE, supplied, day(2027, 1, 10)),
+            (DE, sold, day(2027, 6, 20)),
+            (AT, supplied, day(2026, 7, 5)),
+            (AT, sold, day(2026, 7, 5)),
+        ];
+        for (law, from, last) in table {
+            assert_eq!(
+                recourse_deadline(law, from, satisfied, Berlin),
+                last,
+                "{law:?} {from}"
+            );
+        }
     }
 }

@@ -2,8 +2,8 @@
 //! (encoding detected), its delimiter detected ([`crate::domain::csv`]), its columns found by
 //! their names in the first line — ours or a German export's (`Bonnummer`, `Artikelnummer`,
 //! `Seriennummer`, `Preis`, `Währung`, `Datum`, `Kunde`, `Telefon`, `Straße`, `PLZ`, `Ort`,
-//! `Land`), in any order, other columns ignored — and every line parsed, each error with the
-//! value it is about. The checks against the database are [`crate::app::import`]'s.
+//! `Land`; the optional supplier's delivery as `Wareneingang`), in any order, other columns
+//! ignored — and every line parsed, each error with the value it is about. The checks against the database are [`crate::app::import`]'s.
 
 use chrono::{DateTime, Utc};
 use kummerer_contracts::{Currency, Money};
@@ -15,7 +15,7 @@ use crate::domain::{CODE_MAX, check_sold_at};
 use crate::http::input::AddressBody;
 
 /// The columns of the file, named in its first line (in any order).
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 13] = [
     "receipt_no",
     "sku",
     "serial",
@@ -28,9 +28,10 @@ pub const COLUMNS: [&str; 12] = [
     "postcode",
     "city",
     "country",
+    "supplier_delivered_on",
 ];
 /// Other names a column goes by in exports (compared in lower case, letters and digits only).
-const ALIASES: [&[&str]; 12] = [
+const ALIASES: [&[&str]; 13] = [
     &[
         "receipt",
         "bon",
@@ -65,9 +66,21 @@ const ALIASES: [&[&str]; 12] = [
     &["plz", "postleitzahl", "zip", "zipcode"],
     &["ort", "stadt", "wohnort"],
     &["land", "countrycode", "landeskennung"],
+    &[
+        "supplierdelivery",
+        "supplierdeliveredat",
+        "supplierdeliverydate",
+        "wareneingang",
+        "wareneingangsdatum",
+        "eingangsdatum",
+        "lieferantenlieferung",
+    ],
 ];
-/// Columns a file may leave out: the currency (then EUR where the price says `€`).
-const OPTIONAL: [&str; 1] = ["currency"];
+/// Columns a file may leave out: the currency (then EUR where the price says `€`) and the
+/// supplier's delivery to the retailer (then the recourse clock assumes the sale's day).
+const OPTIONAL: [&str; 2] = ["currency", "supplier_delivered_on"];
+/// What a supplier's delivery day must look like.
+pub const DAY_EXPECTED: &str = "a day like 20.11.2026 or 2026-11-20, or empty";
 /// Most rows in one file.
 pub const MAX_ROWS: usize = 10_000;
 /// Largest file.
@@ -268,6 +281,18 @@ fn parse_row(r: &Record, at: &Layout, now: DateTime<Utc>) -> CsvRow {
             }
         }
     }
+    let supplier_delivered_on = match f(12).trim() {
+        "" => None,
+        raw => {
+            let day = ["%Y-%m-%d", "%d.%m.%Y"]
+                .iter()
+                .find_map(|fmt| chrono::NaiveDate::parse_from_str(raw, fmt).ok());
+            if day.is_none() {
+                v.add("supplier_delivered_on", DAY_EXPECTED);
+            }
+            day
+        }
+    };
     let customer = AddressBody {
         name: f(6).to_owned(),
         phone: f(7).to_owned(),
@@ -290,6 +315,7 @@ fn parse_row(r: &Record, at: &Layout, now: DateTime<Utc>) -> CsvRow {
             price_typed: f(3).trim().to_owned(),
             sold_at,
             customer,
+            supplier_delivered_on,
         }),
         // Both missing values were reported as field errors; this arm names them anyway.
         (Ok(()), None, _) => Err(vec![with_value("price_paid", "enter the price".into())]),
@@ -333,6 +359,8 @@ mod tests {
             ("PLZ", "postcode"),
             ("Ort", "city"),
             ("Land", "country"),
+            ("Wareneingang", "supplier_delivered_on"),
+            ("supplier_delivered_on", "supplier_delivered_on"),
             ("receipt_no", "receipt_no"),
             (" Customer Phone ", "customer_phone"),
         ] {

@@ -123,6 +123,20 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, desk: pages::DeskConfig, doors:
         "/{rid}/agreements/{aid}/versions/{version}/accept",
         partners::accept_agreement,
     );
+    let scope = admin(
+        scope,
+        &d,
+        Method::GET,
+        "/{rid}/settings",
+        retailers::get_settings,
+    );
+    let scope = admin(
+        scope,
+        &d,
+        Method::PUT,
+        "/{rid}/settings",
+        retailers::set_settings,
+    );
     let scope = keyed(scope, &d, Method::GET, "/{rid}", retailers::get);
     let scope = keyed(scope, &d, Method::POST, "/{rid}/products", products::create);
     let scope = keyed(scope, &d, Method::GET, "/{rid}/products", products::list);

@@ -86,6 +86,9 @@ pub struct SaleView {
     /// This unit is the replacement delivered for that case.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replaces_case_id: Option<Uuid>,
+    /// When the supplier delivered the unit to the retailer (the start of the retailer's local
+    /// day given with the sale); `null`: not given, the recourse clock assumes the sale.
+    pub supplier_delivered_at: Option<DateTime<Utc>>,
 }
 
 impl SaleView {
@@ -100,6 +103,7 @@ impl SaleView {
             sold_at: s.sold_at,
             created_at: s.created_at,
             replaces_case_id: s.replaces_case_id,
+            supplier_delivered_at: s.supplier_delivered_at,
         })
     }
 

@@ -95,13 +95,17 @@ async fn the_counter_says_whose_account_and_the_swap_records_it() {
         "{html}"
     );
 
-    // Approved through the JSON API: the swap records the answer of that moment.
-    created(
+    // Approved through the JSON API: the swap records the answer of that moment, and the
+    // approval's answer carries it.
+    let approved = created(
         &svc,
         &shop.path(&format!("/cases/{}/swap", shop.case_id)),
         window_body("clerk"),
     )
     .await;
+    assert_eq!(approved["counter"]["kind"], "manufacturer", "{approved}");
+    assert_eq!(approved["counter"]["version"], 3, "{approved}");
+    assert_eq!(approved["counter"]["rule"], "year_1", "{approved}");
     let recorded = one_string(
         &svc.db,
         "SELECT counter_kind || '/' || counter_version || '/' || counter_rule FROM swaps \
@@ -113,6 +117,10 @@ async fn the_counter_says_whose_account_and_the_swap_records_it() {
     let (status, case) = get_json(&svc, &shop.path(&format!("/cases/{}", shop.case_id))).await;
     assert_eq!(status, 200, "{case}");
     let c = &case["swap"]["counter"];
+    assert_eq!(
+        c, &approved["counter"],
+        "the answer given is the one recorded"
+    );
     assert_eq!(c["kind"], "manufacturer", "{case}");
     assert_eq!(c["version"], 3);
     assert_eq!(c["rule"], "year_1");
@@ -127,13 +135,18 @@ async fn the_counter_says_whose_account_and_the_swap_records_it() {
     assert!(html.contains(r#"id="counter-recorded-note""#), "{html}");
     assert!(html.contains(r#"data-kind="manufacturer""#), "{html}");
 
-    // No agreement with the other retailer's manufacturer: recorded as such.
-    created(
+    // No agreement with the other retailer's manufacturer: recorded and answered as such.
+    let approved = created(
         &svc,
         &other.path(&format!("/cases/{}/swap", other.case_id)),
         window_body("clerk"),
     )
     .await;
+    assert_eq!(
+        approved["counter"],
+        json!({"kind": "no_agreement"}),
+        "{approved}"
+    );
     let (_, case) = get_json(&svc, &other.path(&format!("/cases/{}", other.case_id))).await;
     assert_eq!(
         case["swap"]["counter"],

@@ -404,6 +404,7 @@ mod every_page;
 mod first_day;
 mod forms;
 mod import;
+mod law;
 mod limits;
 mod locale;
 mod partners;

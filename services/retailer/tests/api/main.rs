@@ -26,6 +26,7 @@ mod resubmit_desk;
 mod settlement;
 mod slots;
 mod status_actions;
+mod supplier_delivery;
 mod swaps;
 mod tenancy;
 mod visits;

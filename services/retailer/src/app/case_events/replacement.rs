@@ -47,6 +47,8 @@ pub(super) async fn record_replacement(
         country: swap.country.clone(),
         created_at: Utc::now(),
         replaces_case_id: Some(swap.case_id),
+        // From the retailer's stock: when its supplier delivered it is not known.
+        supplier_delivered_at: None,
     };
     let unit_id = unit.id;
     if db::insert_sale(txn, unit).await? {

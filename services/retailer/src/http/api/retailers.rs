@@ -11,6 +11,7 @@ use uuid::Uuid;
 use kummerer_web::operator::Operator;
 
 use crate::app::keys::{self, NAME_MAX};
+use crate::app::law_settings::{self, LawChange};
 use crate::db::{self, retailers};
 use crate::domain::TEXT_MAX;
 use crate::http::api::keys::{CreatedKey, NewKeyBody};
@@ -80,4 +81,49 @@ pub async fn existing(db: &DatabaseConnection, id: Uuid) -> Result<retailers::Mo
     db::find_retailer(db, id)
         .await?
         .ok_or_else(|| Problem::not_found("retailer"))
+}
+
+/// The retailer's settings that drive its legal clocks and money (see
+/// [`crate::app::law_settings`]), as `PUT` takes them: every one given.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LawSettingsBody {
+    pub jurisdiction: String,
+    pub country: String,
+    pub time_zone: String,
+}
+
+/// `GET /api/retailers/{rid}/settings` (an admin) → `{jurisdiction, country, time_zone}`.
+pub async fn get_settings(
+    _admin: crate::http::api::admin_auth::Admin,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, Problem> {
+    let settings = law_settings::of(db.get_ref(), RetailerId(path.into_inner()))
+        .await?
+        .ok_or_else(|| Problem::not_found("retailer"))?;
+    Ok(HttpResponse::Ok().json(settings))
+}
+
+/// `PUT /api/retailers/{rid}/settings` (an admin) `{jurisdiction: "DE"|"AT", country,
+/// time_zone}` → 200 the settings now; 422 naming each field that does not do (nothing set).
+pub async fn set_settings(
+    crate::http::api::admin_auth::Admin(admin): crate::http::api::admin_auth::Admin,
+    db: web::Data<DatabaseConnection>,
+    path: web::Path<Uuid>,
+    body: web::Json<LawSettingsBody>,
+) -> Result<HttpResponse, Problem> {
+    let mut v = FieldErrors::new();
+    let change = LawChange::parse(
+        &mut v,
+        Some(&body.jurisdiction),
+        Some(&body.country),
+        Some(&body.time_zone),
+    );
+    v.finish()?;
+    let rid = RetailerId(path.into_inner());
+    let settings = law_settings::set(db.get_ref(), rid, &change, &admin.email)
+        .await?
+        .ok_or_else(|| Problem::not_found("retailer"))?;
+    Ok(HttpResponse::Ok().json(settings))
 }

@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use kummerer_contracts::Money;
 use kummerer_service::problem::FieldError;
 use kummerer_service::{FieldErrors, Problem};
@@ -30,6 +30,10 @@ pub struct NewSale {
     pub price_paid: Money,
     pub sold_at: DateTime<Utc>,
     pub customer: AddressBody,
+    /// The retailer's local day its supplier delivered the unit (`2026-11-20`), where known:
+    /// the recourse deadline against the supplier runs from it (else from the sale).
+    #[serde(default)]
+    pub supplier_delivered_on: Option<NaiveDate>,
 }
 
 /// `POST /api/retailers/{rid}/sales` → 201; unknown SKU → 422 (`sku`); the same serial on the
@@ -60,6 +64,7 @@ pub async fn create(
         price_paid: body.price_paid.clone(),
         sold_at: body.sold_at,
         customer,
+        supplier_delivered_on: body.supplier_delivered_on,
     };
     let (sale, product) =
         record_sale(db.get_ref(), RetailerId(retailer_id), new, **config, now).await?;
@@ -138,6 +143,7 @@ impl From<SaleError> for Problem {
             SaleError::UnknownSku => invalid("sku", e.to_string()),
             SaleError::Exists { .. } => Problem::conflict("sale_exists", e.to_string()),
             SaleError::Price(e) => price_problem(&e),
+            SaleError::SupplierDelivery(_) => invalid("supplier_delivered_on", e.to_string()),
             SaleError::Db(e) => e.into(),
         }
     }

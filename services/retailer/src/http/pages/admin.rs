@@ -159,6 +159,12 @@ pub struct AdminPage {
     pub locale: db::locale::RetailerLocale,
     /// Each store's language and time zone.
     pub store_locales: Vec<StoreLocaleRow>,
+    /// The settings that drive the legal clocks and money (jurisdiction, country, time zone).
+    pub law: crate::app::law_settings::LawSettings,
+    /// The jurisdictions to choose from: code (`DE`, `AT`) and name.
+    pub jurisdictions: Vec<(&'static str, String)>,
+    /// The law of the retailer's jurisdiction, in words.
+    pub law_text: String,
 }
 
 /// A store's language and time zone, for the admin page.
@@ -257,6 +263,9 @@ async fn admin_view(
             })
         })
         .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+    let law = crate::app::law_settings::of(db, kummerer_contracts::RetailerId(retailer_id))
+        .await?
+        .ok_or_else(|| Problem::not_found("retailer"))?;
     Ok(AdminPage {
         me: Me::from(me),
         tr: me.tr,
@@ -279,6 +288,17 @@ async fn admin_view(
         offers: partners::offers(db, &me.tr, retailer_id).await?,
         locale: db::locale::of_retailer(db, retailer_id).await?,
         store_locales,
+        law_text: me
+            .tr
+            .code("jurisdiction-law", &law.jurisdiction.to_lowercase()),
+        law,
+        jurisdictions: crate::domain::legal_clocks::Jurisdiction::ALL
+            .iter()
+            .map(|j| {
+                let code = j.as_str();
+                (code, me.tr.code("jurisdiction", &code.to_lowercase()))
+            })
+            .collect(),
     })
 }
 
@@ -296,7 +316,7 @@ pub async fn page(
 ) -> Result<HttpResponse, Problem> {
     let saved = match query.saved.as_str() {
         form @ ("staff" | "limits" | "stores" | "locations" | "stock" | "products" | "keys"
-        | "partners" | "agreements" | "locale") => Some(me.tr.code("admin-saved", form)),
+        | "partners" | "agreements" | "locale" | "law") => Some(me.tr.code("admin-saved", form)),
         _ => None,
     };
     let page = admin_view(db.get_ref(), &me, saved).await?;
@@ -392,5 +412,5 @@ pub mod partners;
 pub use forms::{
     create_location, create_product, create_staff, create_store, set_limit, set_stock, update_staff,
 };
-pub use forms::{set_locale, set_store_locale};
+pub use forms::{set_law, set_locale, set_store_locale};
 pub use keys::{create_key, revoke_key};

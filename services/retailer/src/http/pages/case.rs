@@ -213,6 +213,9 @@ pub struct CasePage {
     pub counter_recorded: bool,
     /// The consumer's legal guarantee and the burden of proof, on the reader's local days.
     pub law: LawBox,
+    /// With a claim: its recourse deadline against the supplier in words, saying whether the
+    /// sale's day is assumed for the supplier's delivery.
+    pub recourse: Option<String>,
 }
 
 /// A delivery window with room, for the swap form.
@@ -561,7 +564,23 @@ pub(crate) async fn case_page(
         ),
     };
     let law = law_box(tr, jurisdiction, sale.sold_at, now);
+    // With a claim: its recourse deadline against the supplier, and what it runs from.
+    let recourse = match &view.claim {
+        None => None,
+        Some(_) => {
+            let r = crate::app::ledger::case_recourse(db, &sale, view.id).await?;
+            let until = tr.ta("case-recourse-until", "day", tr.naive_date(r.ends_on));
+            Some(match r.supplier_delivered_on {
+                Some(day) => format!(
+                    "{until} · {}",
+                    tr.ta("ledger-supplied-on", "day", tr.naive_date(day))
+                ),
+                None => format!("{until} · {}", tr.t("ledger-supplied-assumed")),
+            })
+        }
+    };
     Ok(CasePage {
+        recourse,
         counter,
         counter_recorded,
         law,

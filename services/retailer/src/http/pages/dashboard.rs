@@ -108,6 +108,14 @@ pub async fn page(
     let ball = dashboard::ball_counts(&txn, retailer_id, now).await?;
     let counts = refusals::per_reason(&txn, retailer_id, from, now).await?;
     let overdue = crate::db::request_deadlines::escalated(&txn, retailer_id).await?;
+    // The recourse clocks run over the ledger, in the same snapshot.
+    let (ledger, _) = crate::app::ledger::items(
+        &txn,
+        kummerer_contracts::RetailerId(retailer_id),
+        None,
+        config.get_ref(),
+    )
+    .await?;
     txn.commit().await?;
     let overdue_requests = overdue
         .into_iter()
@@ -119,14 +127,6 @@ pub async fn page(
             expires_at: me.tr.datetime(r.expires_at),
         })
         .collect();
-    // The recourse clocks run over the ledger (its own read, after the snapshot above).
-    let (ledger, _) = crate::app::ledger::items(
-        db.get_ref(),
-        kummerer_contracts::RetailerId(retailer_id),
-        None,
-        config.get_ref(),
-    )
-    .await?;
     let mut recourse: Vec<_> = ledger
         .into_iter()
         .filter(|i| matches!(i.recourse, Some("nearing" | "passed")))

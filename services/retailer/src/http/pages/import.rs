@@ -119,6 +119,7 @@ fn import_text(tr: &Tr, message: &str) -> String {
         ),
         ("must not be in the future", "import-msg-future"),
         ("the SKU of one of your products", "import-msg-sku"),
+        (crate::http::import_file::DAY_EXPECTED, "import-msg-day"),
     ];
     if let Some((_, key)) = EXACT.iter().find(|(text, _)| *text == message) {
         return tr.t(key);
@@ -146,6 +147,12 @@ fn import_text(tr: &Tr, message: &str) -> String {
         between("receipt ", " is already imported").and_then(|r| r.split_once(" with serial "))
     {
         return tr.ta2("import-msg-already", "receipt", receipt, "serial", serial);
+    }
+    if let Some(day) = between(
+        "the supplier's delivery must be on or before the day of the sale (",
+        ")",
+    ) {
+        return tr.ta("import-msg-supplier-after-sale", "day", day);
     }
     if let Some(line) = message.strip_prefix("the same receipt and serial as line ") {
         return tr.ta("import-msg-same-as", "line", line);

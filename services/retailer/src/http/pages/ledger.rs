@@ -49,6 +49,10 @@ pub struct LedgerLine {
     pub manufacturer: String,
     pub sold: String,
     pub delivered: String,
+    /// The supplier's delivery in words, or that the sale's day is assumed for it.
+    pub supplied: String,
+    /// Whether the recourse deadline runs from the sale (the supplier's delivery not known).
+    pub recourse_assumed: bool,
     pub expected: String,
     pub credited: String,
     pub difference: String,
@@ -100,6 +104,8 @@ pub struct LedgerPage {
     pub truncated: Option<String>,
     pub tolerance: String,
     pub warn_days: i64,
+    /// The law the recourse deadline follows, in words (the retailer's jurisdiction).
+    pub law: String,
     pub lines: Vec<LedgerLine>,
     pub totals: Vec<TotalLine>,
 }
@@ -131,6 +137,11 @@ fn line(tr: &Tr, i: LedgerItem) -> LedgerLine {
         manufacturer: manufacturer_of(tr, i.manufacturer_name.as_deref()),
         sold: tr.date(i.sold_at),
         delivered: i.delivered_at.map(|t| tr.date(t)).unwrap_or_default(),
+        supplied: match i.supplier_delivered_on {
+            Some(day) => tr.ta("ledger-supplied-on", "day", tr.naive_date(day)),
+            None => tr.t("ledger-supplied-assumed"),
+        },
+        recourse_assumed: i.supplier_delivery_assumed,
         expected: amount(tr, i.expected, &i.currency),
         credited: amount(tr, Some(i.credited), &i.currency),
         difference: i
@@ -235,6 +246,13 @@ pub async fn page(
         truncated: None,
         tolerance: config.tolerance.to_string(),
         warn_days: config.recourse_warn_days,
+        law: tr.code(
+            "jurisdiction-law",
+            &crate::db::retailers::jurisdiction(db.get_ref(), me.staff.retailer_id)
+                .await?
+                .as_str()
+                .to_lowercase(),
+        ),
         lines: Vec::new(),
         totals: Vec::new(),
     };

@@ -294,6 +294,13 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
         .door(
             &d,
             Method::POST,
+            "/admin/law",
+            Access::SignedIn,
+            admin::set_law,
+        )
+        .door(
+            &d,
+            Method::POST,
             "/admin/stores/{id}/locale",
             Access::SignedIn,
             admin::set_store_locale,
@@ -626,6 +633,11 @@ const FORM_TEXTS: &[(&str, &str)] = &[
     ("enter an amount like 549.00", "form-amount"),
     ("must be an ISO 4217 code like EUR", "form-currency"),
     ("must be a two-letter ISO 3166 country code", "form-country"),
+    (
+        crate::app::law_settings::BAD_JURISDICTION,
+        "form-choose-jurisdiction",
+    ),
+    (crate::app::law_settings::BAD_TIME_ZONE, "form-time-zone"),
     ("choose a stock location", "form-choose-location"),
     ("no product with this SKU", "form-no-such-sku"),
     ("must be a whole number, 0 or more", "form-whole-number"),

@@ -413,3 +413,31 @@ pub async fn set_store_locale(
     }
     .await)
 }
+
+// --- law and money ------------------------------------------------------------------------------
+
+/// `POST /desk/admin/law` `{jurisdiction (DE, AT), country}`: the law the retailer's clocks
+/// follow and its country (the time zone is the locale form's). Every field is checked; nothing
+/// is saved on an error.
+pub async fn set_law(
+    db: web::Data<DatabaseConnection>,
+    form: Form,
+) -> Result<HttpResponse, Problem> {
+    let db = db.get_ref();
+    admin_form!(db, form, "law", |me, f| async {
+        let mut v = FieldErrors::new();
+        let change = crate::app::law_settings::LawChange::parse(
+            &mut v,
+            Some(field(&f, "jurisdiction")),
+            Some(field(&f, "country")),
+            None,
+        );
+        checked(v).map_err(Failure::Fields)?;
+        let rid = RetailerId(me.staff.retailer_id);
+        crate::app::law_settings::set(db, rid, &change, &me.staff.email)
+            .await?
+            .ok_or(Failure::NotFound)?;
+        Ok(())
+    }
+    .await)
+}
