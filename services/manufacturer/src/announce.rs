@@ -43,14 +43,11 @@ fn lines_of(
     c: &claim::Model,
     amount: &kummerer_contracts::Money,
 ) -> Vec<kummerer_contracts::CostLine> {
-    let lines: Vec<kummerer_contracts::CostLine> =
-        serde_json::from_value(c.cost_lines.clone()).unwrap_or_default();
-    let sum: rust_decimal::Decimal = lines.iter().map(|l| l.amount.amount).sum();
-    if lines.iter().all(|l| l.amount.currency == amount.currency) && sum == amount.amount {
-        lines
-    } else {
-        Vec::new()
-    }
+    crate::domain::credit_note::lines_adding_up(
+        &c.cost_lines,
+        amount.currency.as_str(),
+        amount.amount,
+    )
 }
 
 /// The return of claim `c` (decided meanwhile) is withdrawn for `reason`:

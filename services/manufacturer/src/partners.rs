@@ -77,7 +77,7 @@ pub async fn retailer_acted<C: ConnectionTrait>(
     if !manufacturer::exists(txn, mid).await? {
         return Err(HandleError::Permanent(format!("no manufacturer {mid}")));
     }
-    partners::remember_retailer(txn, rid, &ev.retailer_name, ev.acted_at).await?;
+    partners::remember_retailer(txn, rid, &ev.retailer_name, None, ev.acted_at).await?;
     let current = partners::lock(txn, mid, rid).await?;
     match current.after(Side::Retailer, ev.action) {
         Ok(next) => {

@@ -1109,3 +1109,25 @@ import-msg-already = Bon { $receipt } mit Seriennummer { $serial } ist bereits i
 import-msg-same-as = derselbe Bon und dieselbe Seriennummer wie in Zeile { $line }
 import-msg-above-list = der gezahlte Preis { $paid } liegt über dem Listenpreis { $list } (Toleranz { $tolerance } %, also höchstens { $ceiling })
 import-msg-other-currency = der Preis ist in { $paid } bezahlt, der Listenpreis in { $list }
+
+# Eine Gutschrift als druckbares Dokument (Issue 12).
+credit-note-title = Gutschrift { $number }
+credit-note-back = Zurück zu den Erstattungen
+credit-note-print-hint = Drucken Sie diese Seite (oder speichern Sie sie als PDF) für die Buchhaltung.
+credit-note-issuer = Aussteller
+credit-note-recipient = Empfänger
+credit-note-number = Nummer
+credit-note-date = Datum
+credit-note-period = Entscheidungen von – bis
+credit-note-case = Fall
+credit-note-net = Netto
+credit-note-vat = USt.
+credit-note-gross = Brutto
+credit-note-total-net = Summe netto
+credit-note-vat-rate = USt. { $rate } %
+credit-note-total-gross = Summe brutto
+credit-note-reverse-charge = Steuerschuldnerschaft des Leistungsempfängers (reverse charge): Die Umsatzsteuer schuldet der Empfänger.
+credit-note-vat-unknown = Ohne Umsatzsteuer ausgewiesen: Der Hersteller kannte Ihr Land bei der Ausstellung nicht. Die Beträge sind netto.
+credit-note-vat-not-stated = Ohne Umsatzsteuer ausgewiesen: Diese Gutschrift stammt aus der Zeit, bevor Gutschriften die Umsatzsteuer auswiesen. Die Beträge sind netto.
+credit-note-vat-country = Umsatzsteuer zum Satz von { $country }, dem Land des Empfängers.
+credit-note-net-hint = Beträge je Reklamation und Kostenposition sind netto; die Umsatzsteuer ist je Reklamation gerundet, die Summen sind die Summen der Reklamationen.

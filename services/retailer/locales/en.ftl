@@ -1109,3 +1109,25 @@ import-msg-already = receipt { $receipt } with serial { $serial } is already imp
 import-msg-same-as = the same receipt and serial as line { $line }
 import-msg-above-list = the price paid { $paid } is above the product's list price { $list } (tolerance { $tolerance } %, so at most { $ceiling })
 import-msg-other-currency = the price paid is in { $paid }, the product's list price in { $list }
+
+# A credit note as a printable document (issue 12).
+credit-note-title = Credit note { $number }
+credit-note-back = Back to the ledger
+credit-note-print-hint = Print this page (or save it as PDF) for the accounts.
+credit-note-issuer = Issued by
+credit-note-recipient = Credited to
+credit-note-number = Number
+credit-note-date = Date
+credit-note-period = Decisions from – to
+credit-note-case = Case
+credit-note-net = Net
+credit-note-vat = VAT
+credit-note-gross = Gross
+credit-note-total-net = Total net
+credit-note-vat-rate = VAT { $rate } %
+credit-note-total-gross = Total gross
+credit-note-reverse-charge = Reverse charge: the recipient owes the VAT (Steuerschuldnerschaft des Leistungsempfängers).
+credit-note-vat-unknown = VAT not stated: the manufacturer did not know your country when it issued this note. The amounts are net.
+credit-note-vat-not-stated = VAT not stated: this note was issued before credit notes stated VAT. The amounts are net.
+credit-note-vat-country = VAT at the rate of { $country }, the recipient's country.
+credit-note-net-hint = Amounts per claim and cost line are net of VAT; VAT is rounded per claim, the totals are the sums of the claims.

@@ -24,6 +24,7 @@ pub mod personal;
 pub mod retailer;
 pub mod swap_rules;
 pub mod topology;
+pub mod vat;
 
 pub use address::*;
 pub use agreement::*;
@@ -41,6 +42,7 @@ pub use swap_rules::{
     CostLine, CostLineKind, DifferencePayer, ReplacementRule, RuleFees, SwapFacts, SwapRuleV1,
     SwapVerdict, UnitPriceBasis,
 };
+pub use vat::{CreditNoteVatV1, VatTreatment};
 
 /// The paths before the contracts were split per producer (`kummerer_contracts::events::Address`,
 /// `claims::ClaimEvidence`, `visits::JobDeliveredV1`): the same types, kept so that no caller
@@ -266,9 +268,12 @@ mod wire {
                     swap_id: SwapId(id(2)),
                     case_id: CaseId(id(3)),
                     amount: money.clone(),
+                    vat: None,
+                    cost_lines: vec![],
                 }],
                 total: money,
                 issued_at: at,
+                vat: None,
             },
             r#"{"credit_note_id":"0197a1c4-0000-7000-8000-000000000008","number":"CN-1","manufacturer_id":"0197a1c4-0000-7000-8000-000000000005","retailer_id":"0197a1c4-0000-7000-8000-000000000004","period":null,"lines":[{"claim_id":"0197a1c4-0000-7000-8000-000000000001","swap_id":"0197a1c4-0000-7000-8000-000000000002","case_id":"0197a1c4-0000-7000-8000-000000000003","amount":{"amount":"49.90","currency":"EUR"}}],"total":{"amount":"49.90","currency":"EUR"},"issued_at":"2026-11-02T10:00:00Z"}"#,
         );

@@ -234,7 +234,15 @@ pub struct CreditLine {
     pub claim_id: ClaimId,
     pub swap_id: SwapId,
     pub case_id: CaseId,
+    /// Net of VAT.
     pub amount: Money,
+    /// The VAT on `amount` (issue 12; rounded half-up per line); absent from notes issued
+    /// before, or when the retailer's country was not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat: Option<Money>,
+    /// What `amount` is made of, where a swap rule gave lines that add up to it (net).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cost_lines: Vec<crate::swap_rules::CostLine>,
 }
 
 /// The period a batched credit note covers (decisions from `from` inclusive to `to` exclusive).
@@ -256,8 +264,13 @@ pub struct CreditNoteIssuedV1 {
     #[serde(default)]
     pub period: Option<Period>,
     pub lines: Vec<CreditLine>,
+    /// Net of VAT: the sum of the lines' amounts.
     pub total: Money,
     pub issued_at: DateTime<Utc>,
+    /// Net, VAT rate, VAT and gross by the retailer's country (issue 12); absent from notes
+    /// issued before. Its VAT is the sum of the lines' `vat`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vat: Option<crate::vat::CreditNoteVatV1>,
 }
 
 impl Event for CreditNoteIssuedV1 {

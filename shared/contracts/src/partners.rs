@@ -191,6 +191,10 @@ pub struct RetailerProfileV1 {
     pub retailer_id: RetailerId,
     pub name: String,
     pub announced_at: DateTime<Utc>,
+    /// Where the retailer is established (ISO 3166-1 alpha-2): the country whose VAT its
+    /// credit notes bear (issue 12). Absent from profiles announced before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
 }
 
 impl Event for RetailerProfileV1 {

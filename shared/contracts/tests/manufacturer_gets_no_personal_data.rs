@@ -118,6 +118,7 @@ fn sample(ty: &str) -> Value {
             let mut v = with_ids(json!({}), &["retailer_id"]);
             v["name"] = json!("Elektro Maier GmbH");
             v["announced_at"] = json!("2026-12-01T10:00:00Z");
+            v["country"] = json!("DE");
             round::<RetailerProfileV1>(v)
         }
         RetailerPartnerChangedV1::TYPE => {

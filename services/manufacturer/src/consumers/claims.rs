@@ -68,7 +68,9 @@ impl Handler for ClaimsHandler {
                 let env = msg.decode::<kummerer_contracts::RetailerProfileV1>()?;
                 let p = &env.data;
                 let rid = p.retailer_id.as_uuid();
-                crate::db::partners::remember_retailer(txn, rid, &p.name, p.announced_at).await?;
+                let country = p.country.as_deref();
+                crate::db::partners::remember_retailer(txn, rid, &p.name, country, p.announced_at)
+                    .await?;
                 Ok(())
             }
             kummerer_contracts::RetailerPartnerChangedV1::TYPE => {

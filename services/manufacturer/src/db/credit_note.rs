@@ -5,7 +5,7 @@ use sea_orm::entity::prelude::*;
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{ConnectionTrait, DbBackend, QueryOrder, QuerySelect, Statement};
 
-use crate::domain::credit_note::Creditable;
+use crate::domain::credit_note::{Creditable, lines_adding_up};
 use crate::domain::listing::Cursor;
 
 /// The claim statuses that may be credited.
@@ -23,7 +23,13 @@ pub mod line {
         pub claim_id: Uuid,
         pub swap_id: Uuid,
         pub case_id: Uuid,
+        /// Net of VAT.
         pub amount: Decimal,
+        /// The VAT on `amount`; `None` before issue 12 or when the retailer's country was not
+        /// known.
+        pub vat: Option<Decimal>,
+        /// `[CostLine]` (net) where the claim's lines add up to `amount`, else `[]`.
+        pub cost_lines: Json,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -47,6 +53,8 @@ pub struct Model {
     pub issued_at: DateTimeUtc,
     /// The API key that issued the note (`None` before this was recorded).
     pub issued_by_key: Option<Uuid>,
+    /// The VAT statement as issued (`CreditNoteVatV1`); `None` for notes issued before.
+    pub vat: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -105,7 +113,8 @@ pub async fn lock_batch<C: ConnectionTrait>(
 ) -> Result<Vec<Creditable>, DbErr> {
     let rows = db
         .query_all_raw(stmt(
-            "SELECT c.id, c.swap_id, c.case_id, c.currency, c.decided_amount FROM claims c \
+            "SELECT c.id, c.swap_id, c.case_id, c.currency, c.decided_amount, c.cost_lines \
+             FROM claims c \
              WHERE c.manufacturer_id = $1 AND c.retailer_id = $2 \
                AND c.status IN ('accepted', 'partly_accepted') \
                AND c.decided_at >= $3 AND c.decided_at < $4 \
@@ -125,24 +134,29 @@ pub async fn lock_batch<C: ConnectionTrait>(
         .map(|row| {
             let claim_id: Uuid = row.try_get("", "id")?;
             let amount: Option<Decimal> = row.try_get("", "decided_amount")?;
+            let amount = amount.ok_or_else(|| {
+                DbErr::Custom(format!("claim {claim_id}: decided without an amount"))
+            })?;
+            let currency: String = row.try_get("", "currency")?;
+            let stored: Json = row.try_get("", "cost_lines")?;
             Ok(Creditable {
                 claim_id,
                 swap_id: row.try_get("", "swap_id")?,
                 case_id: row.try_get("", "case_id")?,
-                currency: row.try_get("", "currency")?,
-                amount: amount.ok_or_else(|| {
-                    DbErr::Custom(format!("claim {claim_id}: decided without an amount"))
-                })?,
+                cost_lines: lines_adding_up(&stored, &currency, amount),
+                currency,
+                amount,
             })
         })
         .collect()
 }
 
-/// Inserts a note and its lines.
+/// Inserts a note and its lines (`vat`: each line's VAT, in the order of `lines`).
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
     note: Model,
     lines: &[Creditable],
+    vat: &[Option<Decimal>],
 ) -> Result<Vec<line::Model>, DbErr> {
     let id = note.id;
     let active: ActiveModel = note.into();
@@ -151,12 +165,15 @@ pub async fn insert<C: ConnectionTrait>(
         .await?;
     let lines: Vec<line::Model> = lines
         .iter()
-        .map(|l| line::Model {
+        .enumerate()
+        .map(|(i, l)| line::Model {
             credit_note_id: id,
             claim_id: l.claim_id,
             swap_id: l.swap_id,
             case_id: l.case_id,
             amount: l.amount,
+            vat: vat.get(i).copied().flatten(),
+            cost_lines: serde_json::json!(l.cost_lines),
         })
         .collect();
     if !lines.is_empty() {
@@ -240,5 +257,6 @@ pub fn new_note(
         period_to: period.map(|p| p.1),
         issued_at,
         issued_by_key: None,
+        vat: None,
     }
 }

@@ -16,17 +16,46 @@ pub async fn remember_retailer<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
     name: &str,
+    country: Option<&str>,
     announced_at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
+    // A country that is no ISO 3166-1 alpha-2 code is not kept: unknown, never a guess.
+    let country = country
+        .map(|c| c.trim().to_ascii_uppercase())
+        .filter(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()));
     db.execute_raw(sql(
-        "INSERT INTO partner_directory AS d (retailer_id, name, announced_at) \
-         VALUES ($1, $2, $3) ON CONFLICT (retailer_id) DO UPDATE SET name = EXCLUDED.name, \
+        "INSERT INTO partner_directory AS d (retailer_id, name, country, announced_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (retailer_id) DO UPDATE SET name = EXCLUDED.name, \
+         country = COALESCE(EXCLUDED.country, d.country), \
          announced_at = EXCLUDED.announced_at, received_at = now() \
          WHERE d.announced_at <= EXCLUDED.announced_at",
-        vec![retailer_id.into(), name.into(), announced_at.into()],
+        vec![
+            retailer_id.into(),
+            name.into(),
+            country.into(),
+            announced_at.into(),
+        ],
     ))
     .await?;
     Ok(())
+}
+
+/// The retailer's country as its profile announced it (`None`: not announced, or a profile
+/// from before countries were announced).
+pub async fn retailer_country<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+) -> Result<Option<String>, DbErr> {
+    let row = db
+        .query_one_raw(sql(
+            "SELECT country FROM partner_directory WHERE retailer_id = $1",
+            vec![retailer_id.into()],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<Option<String>>("", "country"))
+        .transpose()?
+        .flatten())
 }
 
 /// A retailer of the directory (or only of a link, named by id) with the link's state.

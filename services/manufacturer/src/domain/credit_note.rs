@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Utc};
+use kummerer_contracts::CostLine;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -99,6 +100,29 @@ pub struct Creditable {
     pub case_id: Uuid,
     pub currency: String,
     pub amount: Decimal,
+    /// What the amount is made of (net), where the claim's lines add up to it.
+    pub cost_lines: Vec<CostLine>,
+}
+
+/// A claim's stored cost lines (`claims.cost_lines`) where they are all in `currency` and add
+/// up to `amount` (a decision by the rule that gave them); none where a person decided another
+/// amount, or where the stored lines do not read.
+pub fn lines_adding_up(
+    stored: &serde_json::Value,
+    currency: &str,
+    amount: Decimal,
+) -> Vec<CostLine> {
+    let lines: Vec<CostLine> = serde_json::from_value(stored.clone()).unwrap_or_default();
+    let sum: Decimal = lines.iter().map(|l| l.amount.amount).sum();
+    if lines
+        .iter()
+        .all(|l| l.amount.currency.as_str() == currency.trim())
+        && sum == amount
+    {
+        lines
+    } else {
+        Vec::new()
+    }
 }
 
 /// One note to issue: its currency, its lines (by claim id, the order a note shows them in)
@@ -225,6 +249,7 @@ mod tests {
             case_id: Uuid::now_v7(),
             currency: currency.to_owned(),
             amount: amount.parse().unwrap(),
+            cost_lines: vec![],
         }
     }
 
@@ -245,5 +270,29 @@ mod tests {
         assert_eq!(d[1].total, "124.50".parse().unwrap());
         assert_eq!(d[1].lines, vec![claims[2].clone(), claims[0].clone()]);
         assert!(drafts(vec![]).is_empty());
+    }
+
+    #[test]
+    fn cost_lines_are_kept_only_where_they_add_up_to_the_amount() {
+        let stored = serde_json::json!([
+            {"kind": "unit", "amount": {"amount": "499.00", "currency": "EUR"}},
+            {"kind": "handling_fee", "amount": {"amount": "25.00", "currency": "EUR"}},
+        ]);
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        // (stored, currency, amount, lines kept)
+        let cases = [
+            (stored.clone(), "EUR", "524.00", 2),
+            (stored.clone(), "EUR", "150.00", 0),
+            (stored.clone(), "CHF", "524.00", 0),
+            (serde_json::json!([]), "EUR", "0.00", 0),
+            (serde_json::json!({"not": "lines"}), "EUR", "524.00", 0),
+        ];
+        for (stored, currency, amount, kept) in cases {
+            assert_eq!(
+                lines_adding_up(&stored, currency, d(amount)).len(),
+                kept,
+                "{stored} {currency} {amount}"
+            );
+        }
     }
 }

@@ -6,8 +6,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SubsecRound, Utc};
-use kummerer_contracts::{CreditLine, CreditNoteIssuedV1, Period};
+use kummerer_contracts::vat::{self, note_vat};
+use kummerer_contracts::{
+    CreditLine, CreditNoteIssuedV1, CreditNoteVatV1, Currency, Money, Period,
+};
 use kummerer_service::Problem;
+use rust_decimal::Decimal;
 use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,10 +20,10 @@ use uuid::Uuid;
 use super::auth::Manufacturer;
 use super::idempotency::Idempotent;
 use super::invalid;
-use super::views::{MoneyView, money};
+use super::views::{CostLineView, MoneyView, money};
 use crate::db::{claim, credit_note};
 use crate::domain::credit_note::{
-    Creditable, Draft, Scope, ScopeInput, drafts, number, scope, series,
+    Creditable, Draft, Scope, ScopeInput, drafts, lines_adding_up, number, scope, series,
 };
 use crate::domain::listing;
 use crate::domain::money::money_of;
@@ -52,7 +56,54 @@ pub struct CreditLineView {
     pub claim_id: Uuid,
     pub swap_id: Uuid,
     pub case_id: Uuid,
+    /// Net of VAT.
     pub amount: MoneyView,
+    /// The VAT on `amount` (rounded half-up to the currency's minor unit); `null` when the
+    /// note states no VAT (the retailer's country unknown, or a note from before).
+    pub vat: Option<MoneyView>,
+    /// `amount` plus `vat`; `null` with `vat`.
+    pub gross: Option<MoneyView>,
+    /// What `amount` is made of (net), where the rule's lines add up to it; else empty.
+    pub cost_lines: Vec<CostLineView>,
+}
+
+/// Net, VAT and gross of a note by the retailer's country (issue 12).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VatView {
+    /// `standard` (the retailer's country's rate), `reverse_charge` (EU cross-border B2B, 0 %:
+    /// the recipient owes the VAT) or `unknown` (the retailer's country is not known: no VAT
+    /// stated, rather than a guess).
+    #[schema(example = "standard")]
+    pub treatment: String,
+    /// The retailer's country (ISO 3166-1 alpha-2) as its profile announced it.
+    #[schema(example = "DE")]
+    pub retailer_country: Option<String>,
+    /// The manufacturer's country; `null`: not known (taken to be the retailer's).
+    pub manufacturer_country: Option<String>,
+    /// In percent, e.g. `"19"`, `"8.1"`; `"0"` for reverse charge; `null` when unknown.
+    #[schema(example = "19")]
+    pub rate_percent: Option<String>,
+    /// The sum of the lines' amounts (= `total`).
+    pub net: MoneyView,
+    /// The sum of the lines' VAT; `null` when unknown.
+    pub vat: Option<MoneyView>,
+    /// `net` plus `vat`; `null` when unknown.
+    pub gross: Option<MoneyView>,
+}
+
+impl From<CreditNoteVatV1> for VatView {
+    fn from(v: CreditNoteVatV1) -> Self {
+        let view = |m: Money| money(m.amount, m.currency.as_str());
+        VatView {
+            treatment: v.treatment.as_str().to_owned(),
+            retailer_country: v.retailer_country,
+            manufacturer_country: v.manufacturer_country,
+            rate_percent: v.rate_percent.map(|p| p.normalize().to_string()),
+            net: view(v.net),
+            vat: v.vat.map(view),
+            gross: v.gross.map(view),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,6 +127,8 @@ pub struct CreditNoteView {
     /// The API key that issued the note (its id); `null` for notes issued before keys were
     /// recorded.
     pub issued_by_key: Option<Uuid>,
+    /// Net, VAT rate, VAT and gross; `null` for notes issued before VAT was stated.
+    pub vat: Option<VatView>,
     /// In the listing: `null` (fetch the note for its lines).
     pub lines: Option<Vec<CreditLineView>>,
 }
@@ -95,6 +148,11 @@ impl CreditNoteView {
             total: money(n.total, &currency),
             issued_at: n.issued_at,
             issued_by_key: n.issued_by_key,
+            // A stored statement that does not read is left out (`null`), never invented.
+            vat: n
+                .vat
+                .and_then(|v| serde_json::from_value::<CreditNoteVatV1>(v).ok())
+                .map(VatView::from),
             lines: lines.map(|lines| {
                 lines
                     .into_iter()
@@ -103,6 +161,9 @@ impl CreditNoteView {
                         swap_id: l.swap_id,
                         case_id: l.case_id,
                         amount: money(l.amount, &currency),
+                        vat: l.vat.map(|v| money(v, &currency)),
+                        gross: l.vat.map(|v| money(l.amount + v, &currency)),
+                        cost_lines: CostLineView::list(&l.cost_lines),
                     })
                     .collect()
             }),
@@ -224,6 +285,7 @@ pub async fn issue(
                 case_id: c.case_id,
                 currency: c.currency.clone(),
                 amount,
+                cost_lines: lines_adding_up(&c.cost_lines, &c.currency, amount),
             };
             (c.retailer_id, None, vec![line])
         }
@@ -264,13 +326,16 @@ pub async fn issue(
             ),
         ));
     }
+    // The VAT by the retailer's country as its profile said; the manufacturer's country is not
+    // held: taken to be the retailer's (see `kummerer_contracts::vat`).
+    let country = crate::db::partners::retailer_country(&txn, retailer_id).await?;
     let mut notes = Vec::new();
     for draft in drafts(claims) {
         notes.push(
             issue_one(
                 &txn,
                 (mid, me.key_id),
-                retailer_id,
+                (retailer_id, country.as_deref()),
                 period,
                 draft,
                 issued_at,
@@ -306,7 +371,7 @@ fn credited_meanwhile(e: sea_orm::DbErr) -> Problem {
 async fn issue_one(
     txn: &DatabaseTransaction,
     (mid, key_id): (Uuid, Uuid),
-    retailer_id: Uuid,
+    (retailer_id, retailer_country): (Uuid, Option<&str>),
     period: Option<(DateTime<Utc>, DateTime<Utc>)>,
     draft: Draft,
     issued_at: DateTime<Utc>,
@@ -321,14 +386,34 @@ async fn issue_one(
         period,
         issued_at,
     );
+    let bad_money = || Problem::internal(format!("credit note {}: bad amount", note.id));
+    let currency = Currency::parse(draft.currency.trim()).map_err(|_| bad_money())?;
+    let nets = draft
+        .lines
+        .iter()
+        .map(|l| money_of(l.amount, &draft.currency).ok_or_else(bad_money))
+        .collect::<Result<Vec<Money>, Problem>>()?;
+    let manufacturer_country = None;
+    let vat = note_vat(
+        &currency,
+        &nets,
+        vat::treatment(retailer_country, manufacturer_country),
+        retailer_country,
+        manufacturer_country,
+    );
     let note = credit_note::Model {
         issued_by_key: Some(key_id),
+        vat: Some(serde_json::to_value(&vat.statement).map_err(Problem::internal)?),
         ..note
     };
-    let lines = credit_note::insert(txn, note.clone(), &draft.lines)
+    let line_vat: Vec<Option<Decimal>> = vat
+        .line_vat
+        .iter()
+        .map(|v| v.as_ref().map(|m| m.amount))
+        .collect();
+    let lines = credit_note::insert(txn, note.clone(), &draft.lines, &line_vat)
         .await
         .map_err(credited_meanwhile)?;
-    let bad_money = || Problem::internal(format!("credit note {}: bad amount", note.id));
     let event = CreditNoteIssuedV1 {
         credit_note_id: note.id.into(),
         number: note.number.clone(),
@@ -338,17 +423,20 @@ async fn issue_one(
         lines: draft
             .lines
             .iter()
-            .map(|l| {
-                Ok(CreditLine {
-                    claim_id: l.claim_id.into(),
-                    swap_id: l.swap_id.into(),
-                    case_id: l.case_id.into(),
-                    amount: money_of(l.amount, &draft.currency).ok_or_else(bad_money)?,
-                })
+            .zip(nets)
+            .zip(vat.line_vat)
+            .map(|((l, amount), vat)| CreditLine {
+                claim_id: l.claim_id.into(),
+                swap_id: l.swap_id.into(),
+                case_id: l.case_id.into(),
+                amount,
+                vat,
+                cost_lines: l.cost_lines.clone(),
             })
-            .collect::<Result<_, Problem>>()?,
+            .collect(),
         total: money_of(draft.total, &draft.currency).ok_or_else(bad_money)?,
         issued_at,
+        vat: Some(vat.statement),
     };
     kummerer_messaging::enqueue(txn, event).await?;
     let view = CreditNoteView::new(note, Some(lines));

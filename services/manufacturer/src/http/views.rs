@@ -295,6 +295,21 @@ pub struct CostLineView {
     pub amount: MoneyView,
 }
 
+impl CostLineView {
+    /// The stored `[CostLine]` (a claim's, a credit line's) as shown; lines that do not read
+    /// are left out, never invented.
+    pub fn list(stored: &serde_json::Value) -> Vec<CostLineView> {
+        serde_json::from_value::<Vec<kummerer_contracts::CostLine>>(stored.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|l| CostLineView {
+                kind: l.kind.as_str().to_owned(),
+                amount: money(l.amount.amount, l.amount.currency.as_str()),
+            })
+            .collect()
+    }
+}
+
 /// Who holds the ball on a claim: one party, what it holds, since when, due when.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClaimBallView {
@@ -447,16 +462,7 @@ impl ClaimView {
             deadline_at: c.deadline_at,
             decided_at: c.decided_at,
             flags: string_list(&c.flags),
-            cost_lines: serde_json::from_value::<Vec<kummerer_contracts::CostLine>>(
-                c.cost_lines.clone(),
-            )
-            .unwrap_or_default()
-            .into_iter()
-            .map(|l| CostLineView {
-                kind: l.kind.as_str().to_owned(),
-                amount: money(l.amount.amount, l.amount.currency.as_str()),
-            })
-            .collect(),
+            cost_lines: CostLineView::list(&c.cost_lines),
             return_request,
             inspection,
             dispute,

@@ -130,8 +130,17 @@ async fn accepted_amounts_become_credit_notes_once_and_are_announced() {
         first["total"],
         json!({"amount": "524.00", "currency": "EUR"})
     );
+    // The retailer's profile never said its country: the VAT is unknown, not guessed.
+    assert_eq!(first["vat"]["treatment"], "unknown", "{}", a.body);
+    assert!(first["vat"]["vat"].is_null());
+    assert!(first["vat"]["gross"].is_null());
+    assert_eq!(
+        first["vat"]["net"],
+        json!({"amount": "524.00", "currency": "EUR"})
+    );
     let lines = first["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 1);
+    assert!(lines[0]["vat"].is_null());
     assert_eq!(lines[0]["claim_id"], doa.claim_id.to_string());
     assert_eq!(lines[0]["swap_id"], doa.swap_id.to_string());
     assert_eq!(lines[0]["case_id"], doa.case_id.to_string());
@@ -574,5 +583,129 @@ async fn another_manufacturers_key_finds_no_credit_note_and_credits_no_claim_of_
     .await;
     assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
     assert_eq!(table_counts(&svc.db).await, before);
+    svc.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_states_net_vat_and_gross_by_the_retailers_announced_country() {
+    let svc = start().await;
+    let (mid, _, _) = manufacturer_with_key(&svc, "Waschwerk AG").await;
+    let retailer = Uuid::now_v7();
+    // The retailer's profile, with its country, over the broker.
+    publish_event(
+        &svc.names,
+        kummerer_contracts::RetailerProfileV1 {
+            retailer_id: retailer.into(),
+            name: "Elektro Maier".into(),
+            announced_at: Utc::now(),
+            country: Some("de".into()),
+        },
+    )
+    .await;
+    eventually("the retailer's country known", DEADLINE, || async {
+        let n = count(
+            &svc.db,
+            "SELECT count(*) FROM partner_directory WHERE retailer_id = $1 AND country = 'DE'",
+            vec![retailer.into()],
+        )
+        .await;
+        (n == 1).then_some(())
+    })
+    .await;
+    let t0 = Utc::now().trunc_subsecs(6) - TimeDelta::hours(2);
+    let a = decided_claim(&svc.db, mid, retailer, "accepted", "524.00", "EUR", t0).await;
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE claims SET cost_lines = $2 WHERE id = $1",
+            [
+                a.into(),
+                json!([
+                    {"kind": "unit", "amount": {"amount": "499.00", "currency": "EUR"}},
+                    {"kind": "handling_fee", "amount": {"amount": "25.00", "currency": "EUR"}},
+                ])
+                .into(),
+            ],
+        ))
+        .await
+        .unwrap();
+    // 10.50 at 19 % is 1.995: half-up per line, 2.00.
+    let b = decided_claim(
+        &svc.db,
+        mid,
+        retailer,
+        "partly_accepted",
+        "10.50",
+        "EUR",
+        t0,
+    )
+    .await;
+    let issued = post(
+        &svc,
+        &notes_path(mid),
+        &batch(retailer, t0 - TimeDelta::hours(1), t0 + TimeDelta::hours(1)),
+    )
+    .await;
+    assert_eq!(issued.status, 201, "{}", issued.body);
+    let n = &issued.body["credit_notes"][0];
+    let eur_json = |a: &str| json!({"amount": a, "currency": "EUR"});
+    assert_eq!(
+        n["vat"],
+        json!({
+            "treatment": "standard",
+            "retailer_country": "DE",
+            "manufacturer_country": null,
+            "rate_percent": "19",
+            "net": eur_json("534.50"),
+            "vat": eur_json("101.56"),
+            "gross": eur_json("636.06"),
+        }),
+        "{}",
+        issued.body
+    );
+    assert_eq!(n["total"], eur_json("534.50"));
+    // The same on a later read, line by line.
+    let got = get(
+        &svc,
+        &format!("{}/{}", notes_path(mid), n["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert_eq!(got.body["vat"], n["vat"]);
+    let lines: HashMap<String, Value> = got.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["claim_id"].as_str().unwrap().to_owned(), l.clone()))
+        .collect();
+    let (la, lb) = (&lines[&a.to_string()], &lines[&b.to_string()]);
+    assert_eq!(la["vat"], eur_json("99.56"));
+    assert_eq!(la["gross"], eur_json("623.56"));
+    assert_eq!(
+        la["cost_lines"],
+        json!([
+            {"kind": "unit", "amount": eur_json("499.00")},
+            {"kind": "handling_fee", "amount": eur_json("25.00")},
+        ])
+    );
+    assert_eq!(lb["vat"], eur_json("2.00"));
+    assert_eq!(lb["gross"], eur_json("12.50"));
+    assert_eq!(lb["cost_lines"], json!([]));
+    // The message carries the same statement, and it adds up over its lines.
+    let events = issued_events(&svc.db).await;
+    assert_eq!(events.len(), 1);
+    let data: kummerer_contracts::CreditNoteIssuedV1 =
+        serde_json::from_value(events[0]["data"].clone()).unwrap();
+    let vat = data.vat.clone().unwrap();
+    assert_eq!(vat.vat, Some(eur("101.56")));
+    assert_eq!(vat.gross, Some(eur("636.06")));
+    let sent: Vec<_> = data
+        .lines
+        .iter()
+        .map(|l| (&l.amount, l.vat.as_ref()))
+        .collect();
+    assert_eq!(vat.adds_up(&sent), Ok(()));
+    let line_a = data.lines.iter().find(|l| l.claim_id == a.into()).unwrap();
+    assert_eq!(line_a.cost_lines.len(), 2);
     svc.stop().await;
 }

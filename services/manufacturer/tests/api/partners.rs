@@ -94,6 +94,7 @@ async fn retailers_are_linked_by_consent_and_only_accepted_versions_of_linked_pa
             retailer_id: rid.into(),
             name: "Elektro Maier".into(),
             announced_at: Utc::now(),
+            country: None,
         },
     )
     .await;
@@ -225,6 +226,7 @@ async fn announced(svc: &TestService, mid: Uuid, name: &str) -> Uuid {
             retailer_id: rid.into(),
             name: name.into(),
             announced_at: Utc::now(),
+            country: None,
         },
     )
     .await;

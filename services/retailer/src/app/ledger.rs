@@ -45,6 +45,9 @@ pub struct LedgerItem {
     pub submitted_at: DateTime<Utc>,
     pub decided_at: Option<DateTime<Utc>>,
     pub credit_notes: Vec<String>,
+    /// The notes' ids, in the order of `credit_notes` (their documents:
+    /// `/desk/credit-notes/{id}`).
+    pub credit_note_ids: Vec<Uuid>,
     /// When the latest credit note naming it was issued.
     pub last_credited_at: Option<DateTime<Utc>>,
     /// An open item's running deadlines, soonest first (see
@@ -175,6 +178,7 @@ fn item(row: LedgerRow, tolerance: Decimal, clocks: &Clocks, now: DateTime<Utc>)
         submitted_at: row.submitted_at,
         decided_at: row.decided_at,
         credit_notes: row.credit_notes,
+        credit_note_ids: row.credit_note_ids,
         last_credited_at: row.last_credited_at,
         deadlines,
     }

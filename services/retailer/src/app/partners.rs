@@ -101,7 +101,8 @@ pub async fn apply_remote<C: ConnectionTrait>(
     }
 }
 
-/// Announces a retailer's public profile (id and name) in the caller's transaction.
+/// Announces a retailer's public profile (id, name and country: the VAT of its credit notes)
+/// in the caller's transaction.
 pub async fn announce<C: ConnectionTrait>(
     txn: &C,
     retailer_id: Uuid,
@@ -114,6 +115,7 @@ pub async fn announce<C: ConnectionTrait>(
             retailer_id: RetailerId(retailer_id),
             name: name.to_owned(),
             announced_at: now,
+            country: crate::db::retailers::country(txn, retailer_id).await?,
         },
     )
     .await?;

@@ -8,7 +8,9 @@
 //!   note id), and each credited claim gets a `credited` timeline entry. A note for an unknown
 //!   retailer, a line for a claim this retailer never filed (claims are filed by this service
 //!   before any message about them can exist), lines in several currencies or a total that is
-//!   not their sum → dead-lettered, nothing stored.
+//!   not their sum, or a VAT statement that does not add up over the lines (issue 12) →
+//!   dead-lettered, nothing stored. The statement is kept as issued for the printable document
+//!   (`/desk/credit-notes/{id}`).
 //! - `manufacturer.tenant.profile.v1` → the manufacturer's name in the directory (the latest
 //!   announcement wins).
 //! - `manufacturer.partner.changed.v1` → the retailer's copy of the link moves by the same rule
@@ -138,6 +140,21 @@ async fn credit_note_issued(
         return Err(HandleError::Permanent(format!(
             "credit note {}: the total {} is not the sum of the lines {sum}",
             ev.credit_note_id, ev.total
+        )));
+    }
+    if let Some(vat) = &ev.vat {
+        let lines: Vec<_> = ev
+            .lines
+            .iter()
+            .map(|l| (&l.amount, l.vat.as_ref()))
+            .collect();
+        vat.adds_up(&lines).map_err(|why| {
+            HandleError::Permanent(format!("credit note {}: {why}", ev.credit_note_id))
+        })?;
+    } else if ev.lines.iter().any(|l| l.vat.is_some()) {
+        return Err(HandleError::Permanent(format!(
+            "credit note {}: VAT on a line, none on the note",
+            ev.credit_note_id
         )));
     }
     if !settlement::insert_credit_note(txn, ev).await? {

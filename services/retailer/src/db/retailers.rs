@@ -41,6 +41,31 @@ pub async fn find_retailer<C: ConnectionTrait>(
     retailers::Entity::find_by_id(id).one(db).await
 }
 
+/// The text column `column` of the retailer's row (`None`: no such retailer).
+async fn text_of<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    column: &'static str,
+) -> Result<Option<String>, DbErr> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            format!("SELECT {column} FROM retailers WHERE id = $1"),
+            vec![retailer_id.into()],
+        ))
+        .await?;
+    row.map(|r| r.try_get("", column)).transpose()
+}
+
+/// The retailer's country (`retailers.country`, ISO 3166-1 alpha-2); `None` for no such
+/// retailer.
+pub async fn country<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+) -> Result<Option<String>, DbErr> {
+    text_of(db, retailer_id, "country").await
+}
+
 /// The law the retailer's clocks follow (`retailers.jurisdiction`, `DE` by default); a value this
 /// version does not know is read as the default, with a warning.
 pub async fn jurisdiction<C: ConnectionTrait>(
@@ -48,14 +73,7 @@ pub async fn jurisdiction<C: ConnectionTrait>(
     retailer_id: Uuid,
 ) -> Result<crate::domain::legal_clocks::Jurisdiction, DbErr> {
     use crate::domain::legal_clocks::Jurisdiction;
-    let row = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            sea_orm::DbBackend::Postgres,
-            "SELECT jurisdiction FROM retailers WHERE id = $1",
-            vec![retailer_id.into()],
-        ))
-        .await?;
-    let raw: Option<String> = row.map(|r| r.try_get("", "jurisdiction")).transpose()?;
+    let raw = text_of(db, retailer_id, "jurisdiction").await?;
     Ok(match raw.as_deref().map(Jurisdiction::parse) {
         Some(Some(j)) => j,
         Some(None) => {

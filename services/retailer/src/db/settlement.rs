@@ -95,8 +95,8 @@ pub async fn insert_credit_note<C: ConnectionTrait>(
     let done = db
         .execute_raw(stmt(
             "INSERT INTO credit_notes (id, retailer_id, manufacturer_id, number, total, currency, \
-             period_from, period_to, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT DO NOTHING",
+             period_from, period_to, issued_at, vat) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
             vec![
                 n.credit_note_id.into(),
                 n.retailer_id.into(),
@@ -107,6 +107,12 @@ pub async fn insert_credit_note<C: ConnectionTrait>(
                 n.period.as_ref().map(|p| p.from).into(),
                 n.period.as_ref().map(|p| p.to).into(),
                 n.issued_at.into(),
+                n.vat
+                    .as_ref()
+                    .map(serde_json::to_value)
+                    .transpose()
+                    .map_err(|e| DbErr::Custom(e.to_string()))?
+                    .into(),
             ],
         ))
         .await?;
@@ -117,7 +123,7 @@ pub async fn insert_credit_note<C: ConnectionTrait>(
         let line_no = i64::try_from(i + 1).map_err(|e| DbErr::Custom(e.to_string()))?;
         db.execute_raw(stmt(
             "INSERT INTO credit_lines (credit_note_id, line_no, retailer_id, claim_id, amount, \
-             currency) VALUES ($1, $2, $3, $4, $5, $6)",
+             currency, vat, cost_lines) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             vec![
                 n.credit_note_id.into(),
                 line_no.into(),
@@ -125,11 +131,116 @@ pub async fn insert_credit_note<C: ConnectionTrait>(
                 line.claim_id.into(),
                 line.amount.amount.into(),
                 line.amount.currency.to_string().into(),
+                line.vat.as_ref().map(|v| v.amount).into(),
+                serde_json::json!(line.cost_lines).into(),
             ],
         ))
         .await?;
     }
     Ok(true)
+}
+
+/// A credit note as the printable document shows it: issuer, recipient, number, date, the VAT
+/// statement as issued (`None` for notes from before), and its lines.
+#[derive(Debug, Clone)]
+pub struct NoteDocument {
+    pub id: Uuid,
+    pub number: String,
+    pub manufacturer_id: Uuid,
+    /// From the partner directory, where announced.
+    pub manufacturer_name: Option<String>,
+    pub retailer_name: String,
+    pub retailer_country: String,
+    pub currency: String,
+    pub total: Decimal,
+    pub period: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub issued_at: DateTime<Utc>,
+    pub vat: Option<kummerer_contracts::CreditNoteVatV1>,
+    pub lines: Vec<DocumentLine>,
+}
+
+/// One credited claim on the document, with its case, unit and cost lines.
+#[derive(Debug, Clone)]
+pub struct DocumentLine {
+    pub claim_id: Uuid,
+    pub case_id: Uuid,
+    pub product_name: String,
+    pub product_sku: String,
+    pub serial: String,
+    pub amount: Decimal,
+    pub vat: Option<Decimal>,
+    pub cost_lines: Vec<kummerer_contracts::CostLine>,
+}
+
+/// The retailer's credit note `id` as a document; `None` when it is not the retailer's (the
+/// tenant wall: another retailer's note reads as no note).
+pub async fn note_document<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    id: Uuid,
+) -> Result<Option<NoteDocument>, DbErr> {
+    let Some(n) = db
+        .query_one_raw(stmt(
+            "SELECT n.id, n.number, n.manufacturer_id, n.currency, n.total, n.period_from, \
+             n.period_to, n.issued_at, n.vat, r.name AS retailer_name, \
+             r.country AS retailer_country, \
+             (SELECT d.name FROM partner_directory d WHERE d.manufacturer_id = n.manufacturer_id) \
+               AS manufacturer_name \
+             FROM credit_notes n JOIN retailers r ON r.id = n.retailer_id \
+             WHERE n.retailer_id = $1 AND n.id = $2",
+            vec![retailer_id.into(), id.into()],
+        ))
+        .await?
+    else {
+        return Ok(None);
+    };
+    let lines = db
+        .query_all_raw(stmt(
+            "SELECT l.claim_id, c.case_id, p.name AS product_name, p.sku AS product_sku, \
+             s.serial, l.amount, l.vat, l.cost_lines \
+             FROM credit_lines l \
+             JOIN claims c ON c.id = l.claim_id AND c.retailer_id = l.retailer_id \
+             JOIN cases k ON k.id = c.case_id AND k.retailer_id = c.retailer_id \
+             JOIN sales s ON s.id = k.sale_id AND s.retailer_id = c.retailer_id \
+             JOIN products p ON p.id = s.product_id AND p.retailer_id = c.retailer_id \
+             WHERE l.retailer_id = $1 AND l.credit_note_id = $2 ORDER BY l.line_no",
+            vec![retailer_id.into(), id.into()],
+        ))
+        .await?
+        .iter()
+        .map(|r| {
+            let cost_lines: serde_json::Value = r.try_get("", "cost_lines")?;
+            Ok(DocumentLine {
+                claim_id: r.try_get("", "claim_id")?,
+                case_id: r.try_get("", "case_id")?,
+                product_name: r.try_get("", "product_name")?,
+                product_sku: r.try_get("", "product_sku")?,
+                serial: r.try_get("", "serial")?,
+                amount: r.try_get("", "amount")?,
+                vat: r.try_get("", "vat")?,
+                // Lines that do not read are left out, never invented.
+                cost_lines: serde_json::from_value(cost_lines).unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    let currency: String = n.try_get("", "currency")?;
+    let from: Option<DateTime<Utc>> = n.try_get("", "period_from")?;
+    let to: Option<DateTime<Utc>> = n.try_get("", "period_to")?;
+    let vat: Option<serde_json::Value> = n.try_get("", "vat")?;
+    Ok(Some(NoteDocument {
+        id: n.try_get("", "id")?,
+        number: n.try_get("", "number")?,
+        manufacturer_id: n.try_get("", "manufacturer_id")?,
+        manufacturer_name: n.try_get("", "manufacturer_name")?,
+        retailer_name: n.try_get("", "retailer_name")?,
+        retailer_country: n.try_get("", "retailer_country")?,
+        currency: currency.trim().to_owned(),
+        total: n.try_get("", "total")?,
+        period: from.zip(to),
+        issued_at: n.try_get("", "issued_at")?,
+        vat: vat.and_then(|v| serde_json::from_value(v).ok()),
+        lines,
+    }))
 }
 
 // --- disputes -----------------------------------------------------------------------------------
@@ -230,6 +341,8 @@ pub struct LedgerRow {
     /// Sum of the credit lines for the claim; `None` when none.
     pub credited: Option<Decimal>,
     pub credit_notes: Vec<String>,
+    /// The notes' ids, in the order of `credit_notes`.
+    pub credit_note_ids: Vec<Uuid>,
     pub last_credited_at: Option<DateTime<Utc>>,
     /// The deadlines the case's timeline knows (see [`crate::domain::ledger_deadlines`]).
     pub deadlines: crate::domain::ledger_deadlines::KnownDeadlines,
@@ -264,6 +377,13 @@ fn ledger_row(r: &QueryResult) -> Result<LedgerRow, DbErr> {
         credit_notes: r
             .try_get::<Option<Vec<String>>>("", "credit_notes")?
             .unwrap_or_default(),
+        // `number id`, by number: the documents the row links to.
+        credit_note_ids: r
+            .try_get::<Option<Vec<String>>>("", "credit_note_refs")?
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| r.rsplit_once(' ').and_then(|(_, id)| id.parse().ok()))
+            .collect(),
         last_credited_at: r.try_get("", "last_credited_at")?,
         deadlines: crate::domain::ledger_deadlines::KnownDeadlines {
             decision_due_at: r.try_get("", "decision_due_at")?,
@@ -296,7 +416,7 @@ pub async fn ledger<C: ConnectionTrait>(
     db.query_all_raw(stmt(
         "SELECT c.id, c.swap_id, c.case_id, c.manufacturer_id, c.status, c.currency, \
          c.amount_claimed, c.decided_amount, c.submitted_at, c.decided_at, \
-         cr.credited, cr.credit_notes, cr.last_credited_at, \
+         cr.credited, cr.credit_notes, cr.credit_note_refs, cr.last_credited_at, \
          (SELECT (t.details->>'decision_due_at')::timestamptz FROM timeline t \
            WHERE t.retailer_id = c.retailer_id AND t.case_id = c.case_id \
              AND t.kind = 'claim_acknowledged' \
@@ -327,6 +447,7 @@ pub async fn ledger<C: ConnectionTrait>(
          LEFT JOIN LATERAL ( \
              SELECT sum(l.amount) AS credited, \
                     array_agg(DISTINCT n.number ORDER BY n.number) AS credit_notes, \
+                    array_agg(DISTINCT n.number || ' ' || n.id::text) AS credit_note_refs, \
                     max(n.issued_at) AS last_credited_at \
              FROM credit_lines l JOIN credit_notes n ON n.id = l.credit_note_id \
              WHERE l.retailer_id = c.retailer_id AND l.claim_id = c.id \

@@ -8,7 +8,7 @@ use kummerer_contracts::{CreditLine, CreditNoteIssuedV1};
 use super::desk::{add_staff, bootstrap_admin, browser, page, signed_in};
 use crate::support::*;
 
-fn eur_money(amount: &str) -> Money {
+pub(crate) fn eur_money(amount: &str) -> Money {
     Money::new(amount.parse().unwrap(), Currency::parse("EUR").unwrap()).unwrap()
 }
 
@@ -64,16 +64,23 @@ pub(crate) fn decision(
     }
 }
 
-fn line((case_id, swap_id, claim_id): (Uuid, Uuid, Uuid), amount: &str) -> CreditLine {
+pub(crate) fn line((case_id, swap_id, claim_id): (Uuid, Uuid, Uuid), amount: &str) -> CreditLine {
     CreditLine {
         claim_id: claim_id.into(),
         swap_id: swap_id.into(),
         case_id: case_id.into(),
         amount: eur_money(amount),
+        vat: None,
+        cost_lines: vec![],
     }
 }
 
-fn note(shop: &Shop, number: &str, lines: Vec<CreditLine>, total: &str) -> CreditNoteIssuedV1 {
+pub(crate) fn note(
+    shop: &Shop,
+    number: &str,
+    lines: Vec<CreditLine>,
+    total: &str,
+) -> CreditNoteIssuedV1 {
     CreditNoteIssuedV1 {
         credit_note_id: Uuid::now_v7().into(),
         number: number.into(),
@@ -83,7 +90,25 @@ fn note(shop: &Shop, number: &str, lines: Vec<CreditLine>, total: &str) -> Credi
         lines,
         total: eur_money(total),
         issued_at: Utc::now(),
+        vat: None,
     }
+}
+
+/// Publishes the decisions and waits until the service holds `decided` decided claims in all.
+pub(crate) async fn decided(svc: &TestService, events: Vec<ClaimDecidedV1>, decided: i64) {
+    for ev in events {
+        publish_event(&svc.names, ev).await;
+    }
+    eventually("the decisions", DEADLINE, || async {
+        let n = count(
+            &svc.db,
+            "SELECT 1 FROM claims WHERE decided_at IS NOT NULL",
+            vec![],
+        )
+        .await;
+        (n == decided).then_some(())
+    })
+    .await;
 }
 
 /// `{claim_id: item}` of a ledger answer.
@@ -126,7 +151,7 @@ async fn the_ledger_matches_each_swap_to_its_decision_and_credit() {
     let now = Utc::now();
 
     // a accepted 524.00, b partly 399.20, c accepted 100.00 three days ago, e rejected; d waits.
-    for ev in [
+    let events = vec![
         decision(&shop, a, ClaimOutcome::Accepted, "524.00", now),
         decision(&shop, b, ClaimOutcome::PartlyAccepted, "399.20", now),
         decision(
@@ -137,20 +162,8 @@ async fn the_ledger_matches_each_swap_to_its_decision_and_credit() {
             now - Span::days(3),
         ),
         decision(&shop, e, ClaimOutcome::Rejected, "0", now),
-    ] {
-        publish_event(&svc.names, ev).await;
-    }
-    eventually("four decisions", DEADLINE, || async {
-        (count(
-            db,
-            "SELECT 1 FROM claims WHERE decided_at IS NOT NULL",
-            vec![],
-        )
-        .await
-            == 4)
-            .then_some(())
-    })
-    .await;
+    ];
+    decided(&svc, events, 4).await;
 
     // One batched credit note: a within the tolerance (a cent short), b short by 99.20.
     let batch = note(
@@ -459,23 +472,11 @@ async fn the_ledger_warns_of_recourse_and_exports_what_the_page_totals() {
     }
     // a accepted 524.00 and credited 500.00 on one note; e rejected.
     let now = Utc::now();
-    for ev in [
+    let events = vec![
         decision(&shop, a, ClaimOutcome::Accepted, "524.00", now),
         decision(&shop, e, ClaimOutcome::Rejected, "0", now),
-    ] {
-        publish_event(&svc.names, ev).await;
-    }
-    eventually("two decisions", DEADLINE, || async {
-        (count(
-            db,
-            "SELECT 1 FROM claims WHERE decided_at IS NOT NULL",
-            vec![],
-        )
-        .await
-            == 2)
-            .then_some(())
-    })
-    .await;
+    ];
+    decided(&svc, events, 2).await;
     publish_event(
         &svc.names,
         note(&shop, "CN-2026/007", vec![line(a, "500.00")], "500.00"),

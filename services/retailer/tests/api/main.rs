@@ -11,6 +11,7 @@ mod carriers;
 mod case_events;
 mod corrections;
 mod counter;
+mod credit_note_document;
 mod desk;
 mod disputes;
 mod doors;

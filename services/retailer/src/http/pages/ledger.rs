@@ -59,7 +59,8 @@ pub struct LedgerLine {
     pub outstanding: String,
     pub age: String,
     pub decided: String,
-    pub credit_notes: String,
+    /// Each note's number and, where known, its document's id (`/desk/credit-notes/{id}`).
+    pub credit_notes: Vec<(String, Option<Uuid>)>,
     /// The running deadlines, as shown: (what and when, overdue).
     pub deadlines: Vec<(String, bool)>,
     /// The recourse deadline in words, and its state (`running`, `nearing`, `passed`; empty:
@@ -158,7 +159,12 @@ fn line(tr: &Tr, i: LedgerItem) -> LedgerLine {
             .map(|d| tr.tn("ledger-age-days", "days", d))
             .unwrap_or_default(),
         decided: i.decided_at.map(|t| tr.datetime(t)).unwrap_or_default(),
-        credit_notes: i.credit_notes.join(", "),
+        credit_notes: i
+            .credit_notes
+            .iter()
+            .enumerate()
+            .map(|(k, n)| (n.clone(), i.credit_note_ids.get(k).copied()))
+            .collect(),
         deadlines: i
             .deadlines
             .iter()

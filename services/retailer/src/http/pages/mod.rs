@@ -12,6 +12,7 @@ pub mod cancel;
 pub mod case;
 pub mod correct;
 pub mod counter;
+pub mod credit_note;
 pub mod dashboard;
 pub mod disputes;
 pub mod errors;
@@ -183,6 +184,13 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, config: DeskConfig, doors: &Doo
             "/ledger/datev.csv",
             Access::SignedIn,
             crate::http::pages::ledger::datev,
+        )
+        .door(
+            &d,
+            Method::GET,
+            "/credit-notes/{id}",
+            Access::SignedIn,
+            credit_note::document,
         )
         .door(&d, Method::GET, "/desk.js", Access::Open, script)
         .door(

@@ -169,6 +169,51 @@ async fn pages(svc: &TestService) -> Pages {
     .await;
     wait_kind(svc, unaccepted_case, "claim_not_accepted", 1).await;
     let resubmit = format!("/desk/claims/{claim}/resubmit");
+
+    // A credit note with its VAT (the printable document).
+    let (credited_case, swap, claim, mid) = swapped(svc, &desk, "SN-CN").await;
+    let shop = Shop {
+        manufacturer_id: mid,
+        case_id: credited_case,
+        ..shop
+    };
+    let mut accepted = claim_decided(&shop, swap, claim, Utc::now().trunc_subsecs(6));
+    accepted.outcome = ClaimOutcome::Accepted;
+    publish_event(&svc.names, accepted).await;
+    wait_kind(svc, credited_case, "claim_decided", 1).await;
+    let amount = Money::new(Decimal::new(39920, 2), Currency::parse("EUR").unwrap()).unwrap();
+    let vat = kummerer_contracts::vat::note_vat(
+        &amount.currency,
+        std::slice::from_ref(&amount),
+        kummerer_contracts::vat::treatment(Some("DE"), None),
+        Some("DE"),
+        None,
+    );
+    let note_id = Uuid::now_v7();
+    publish_event(
+        &svc.names,
+        kummerer_contracts::CreditNoteIssuedV1 {
+            credit_note_id: note_id.into(),
+            number: "CN-2026-000042".into(),
+            manufacturer_id: mid.into(),
+            retailer_id: rid.into(),
+            period: None,
+            lines: vec![kummerer_contracts::CreditLine {
+                claim_id: claim.into(),
+                swap_id: swap.into(),
+                case_id: credited_case.into(),
+                amount: amount.clone(),
+                vat: vat.line_vat[0].clone(),
+                cost_lines: vec![],
+            }],
+            total: amount,
+            issued_at: Utc::now().trunc_subsecs(6),
+            vat: Some(vat.statement),
+        },
+    )
+    .await;
+    wait_kind(svc, credited_case, "credited", 1).await;
+    let credit_note = format!("/desk/credit-notes/{note_id}");
     // An integration key for the admin page (last: the API calls above use the tests' key).
     make_key(svc, rid, "Kasse 1", None).await;
 
@@ -191,6 +236,7 @@ async fn pages(svc: &TestService) -> Pages {
             ("dashboard", "/desk/dashboard".to_owned()),
             ("refusals", "/desk/reports/refusals".to_owned()),
             ("ledger", "/desk/ledger".to_owned()),
+            ("credit-note", credit_note),
             ("admin", "/desk/admin".to_owned()),
             ("admin-import", "/desk/admin/import".to_owned()),
             (
