@@ -31,6 +31,7 @@ mod m20261204_000070_counter_search;
 mod m20261205_000100_delivery_slots;
 mod m20261205_000180_desk_locale;
 mod m20261206_000120_counter_and_clocks;
+mod m20261207_000300_sales_reports;
 
 pub struct Migrator;
 
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000100_delivery_slots::Migration),
             Box::new(m20261205_000180_desk_locale::Migration),
             Box::new(m20261206_000120_counter_and_clocks::Migration),
+            Box::new(m20261207_000300_sales_reports::Migration),
         ]
     }
 }
