@@ -9,6 +9,7 @@ pub const DISPUTES_IGNORED: &str = "kummerer_manufacturer_disputes_ignored_total
 pub const CLAIM_EVIDENCE: &str = "kummerer_manufacturer_claim_evidence_total";
 pub const CLAIMS_NOT_ACCEPTED: &str = "kummerer_manufacturer_claims_not_accepted_total";
 pub const RETURNS_ARRIVED: &str = "kummerer_manufacturer_returns_arrived_total";
+pub const SALES_REPORTS_IGNORED: &str = "kummerer_manufacturer_sales_reports_ignored_total";
 pub const WEBHOOK_EVENTS_QUEUED: &str = "kummerer_manufacturer_webhook_events_queued_total";
 pub const WEBHOOK_ATTEMPTS: &str = "kummerer_manufacturer_webhook_attempts_total";
 pub const WEBHOOK_ATTEMPT_DURATION: &str = "kummerer_manufacturer_webhook_attempt_duration_seconds";
@@ -33,6 +34,10 @@ pub fn describe() {
         "Messages about a claim answered as not accepted (unknown manufacturer, no agreement, unknown claim), by reason."
     );
     describe_counter!(
+        SALES_REPORTS_IGNORED,
+        "Retailers' sales reports not applied, by reason (not_linked: dropped; not_newer: a late or doubled report)."
+    );
+    describe_counter!(
         RETURNS_ARRIVED,
         "Units requested back that arrived at a depot."
     );
@@ -49,4 +54,9 @@ pub fn describe() {
         Unit::Seconds,
         "Time of one webhook delivery attempt, connect to last byte."
     );
+}
+
+/// Counts a sales report that was not applied (`not_linked`, `not_newer`).
+pub fn sales_report_ignored(reason: &'static str) {
+    metrics::counter!(SALES_REPORTS_IGNORED, "reason" => reason).increment(1);
 }

@@ -113,6 +113,7 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         ball,
         notify,
         retention_sweep,
+        sales_reports,
     } = settings;
     domain::ball::install_policy(ball);
     let notifier = notification_worker(ctx, notify);
@@ -145,6 +146,11 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
             Box::pin(app::erasure::worker(
                 ctx.db.clone(),
                 retention_sweep,
+                ctx.cancel.clone(),
+            )),
+            Box::pin(app::sales_reports::worker(
+                ctx.db.clone(),
+                sales_reports,
                 ctx.cancel.clone(),
             )),
             Box::pin(app::partners::announce_at_start(

@@ -13,6 +13,7 @@ pub const OVERDUE_CASES: &str = "kummerer_retailer_overdue_cases";
 pub const NOTIFICATIONS_SENT: &str = "kummerer_retailer_notifications_sent_total";
 pub const NOTIFICATIONS_FAILED: &str = "kummerer_retailer_notifications_failed_total";
 pub const ESCALATIONS: &str = "kummerer_retailer_escalations_total";
+pub const SALES_REPORTED: &str = "kummerer_retailer_sales_reports_sent_total";
 
 /// Gives the retailer's series their HELP text.
 pub fn describe() {
@@ -56,6 +57,17 @@ pub fn describe() {
         ESCALATIONS,
         "Overdue holdings of the retailer escalated to the store's managers (once each)."
     );
+    describe_counter!(
+        SALES_REPORTED,
+        "Months of units sold reported to a linked manufacturer (sent again when they changed)."
+    );
+}
+
+/// Counts the months one sales report sweep sent.
+pub fn sales_reported(months: usize) {
+    if months > 0 {
+        metrics::counter!(SALES_REPORTED).increment(months as u64);
+    }
 }
 
 /// Counts what one sweep of the approval requests did.

@@ -375,3 +375,34 @@ pub async fn carrier_contract_ended<C: ConnectionTrait>(
     .await?;
     Ok(())
 }
+
+/// `retailer.sales.reported.v1`: the month's full count per product for one linked
+/// manufacturer (see [`crate::app::sales_reports`]).
+pub async fn sales_reported<C: ConnectionTrait>(
+    txn: &C,
+    due: &crate::domain::sales_report::Due,
+    as_of: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let (retailer_id, manufacturer_id, month) = due.key;
+    enqueue(
+        txn,
+        kummerer_contracts::SalesReportedV1 {
+            retailer_id: retailer_id.into(),
+            manufacturer_id: manufacturer_id.into(),
+            month: kummerer_contracts::SalesMonth::of(month),
+            sequence: due.sequence,
+            as_of,
+            by_product: due
+                .products
+                .iter()
+                .map(|(sku, c)| kummerer_contracts::UnitsSold {
+                    sku: sku.clone(),
+                    name: c.name.clone(),
+                    units: c.units,
+                })
+                .collect(),
+        },
+    )
+    .await?;
+    Ok(())
+}

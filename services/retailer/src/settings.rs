@@ -92,6 +92,29 @@ impl LedgerConfig {
     }
 }
 
+/// A sweep's interval from `var`: whole seconds from 1 to 86400; unset → `default_s`; 0 →
+/// never (`None`, e.g. for tests that sweep by hand). A bad value names the variable.
+pub fn interval_from_env(var: &str, default_s: u64) -> anyhow::Result<Option<std::time::Duration>> {
+    parse_interval(var, std::env::var(var).ok().as_deref(), default_s)
+}
+
+/// See [`interval_from_env`].
+pub fn parse_interval(
+    var: &str,
+    raw: Option<&str>,
+    default_s: u64,
+) -> anyhow::Result<Option<std::time::Duration>> {
+    let Some(raw) = raw else {
+        return Ok(Some(std::time::Duration::from_secs(default_s)));
+    };
+    let s: u64 = raw
+        .trim()
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{var}={raw:?} is not a whole number: {e}"))?;
+    anyhow::ensure!(s <= 86_400, "{var}={raw:?} must be from 0 to 86400");
+    Ok((s > 0).then(|| std::time::Duration::from_secs(s)))
+}
+
 /// How far a sale's price paid may lie above the product's list price.
 #[derive(Debug, Clone, Copy)]
 pub struct SalesConfig {
@@ -261,6 +284,10 @@ pub struct Settings {
     /// How often the retention sweep runs (`KUMMERER_RETENTION_SWEEP_SECONDS`, see
     /// [`crate::app::erasure::sweep_interval_from_env`]); `None`: never.
     pub retention_sweep: Option<std::time::Duration>,
+    /// How often the units sold are compared with what was reported to the linked
+    /// manufacturers (`KUMMERER_SALES_REPORT_SECONDS`, default 300; 0: never, see
+    /// [`crate::app::sales_reports`]).
+    pub sales_reports: Option<std::time::Duration>,
     pub notify: NotifySettings,
 }
 
@@ -414,6 +441,10 @@ impl Settings {
             ball: ball_policy_from_env()?,
             notify: NotifySettings::from_env()?,
             retention_sweep: crate::app::erasure::sweep_interval_from_env()?,
+            sales_reports: interval_from_env(
+                crate::app::sales_reports::INTERVAL_VAR,
+                crate::app::sales_reports::DEFAULT_INTERVAL_S,
+            )?,
         })
     }
 }

@@ -22,6 +22,7 @@ pub mod money;
 pub mod partners;
 pub mod personal;
 pub mod retailer;
+pub mod sales;
 pub mod swap_rules;
 pub mod topology;
 pub mod vat;
@@ -38,6 +39,7 @@ pub use money::{Currency, Money, MoneyError};
 pub use partners::*;
 pub use personal::{CustomerValues, ERASED, Personal, scrub_json};
 pub use retailer::*;
+pub use sales::{BadMonth, SalesMonth, SalesReportedV1, UnitsSold};
 pub use swap_rules::{
     CostLine, CostLineKind, DifferencePayer, ReplacementRule, RuleFees, SwapFacts, SwapRuleV1,
     SwapVerdict, UnitPriceBasis,

@@ -66,6 +66,7 @@ use crate::retailer::{
     ClaimWithdrawnV1, CustomerErasureRequestedV1, SwapApprovedV1, SwapCancelRequestedV1,
     SwapCorrectionRequestedV1, SwapCustomerAnsweredV1,
 };
+use crate::sales::SalesReportedV1;
 
 pub const LOGISTICS_SWAPS: QueueSpec = QueueSpec {
     name: "logistics.swaps",
@@ -109,6 +110,8 @@ pub const MANUFACTURER_CLAIMS: QueueSpec = QueueSpec {
         (Service::Retailer, RetailerProfileV1::TYPE),
         (Service::Retailer, RetailerPartnerChangedV1::TYPE),
         (Service::Retailer, AgreementAcceptedV1::TYPE),
+        // Units sold per product and month (issue 12): behind the link that allows them.
+        (Service::Retailer, SalesReportedV1::TYPE),
     ],
 };
 

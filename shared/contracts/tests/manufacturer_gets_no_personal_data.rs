@@ -9,7 +9,7 @@ use kummerer_contracts::topology::{Service, queues_of};
 use kummerer_contracts::{
     AgreementAcceptedV1, ClaimDisputedV1, ClaimEvidenceAddedV1, ClaimInformationProvidedV1,
     ClaimSubmittedV1, ClaimWithdrawnV1, Event, RetailerPartnerChangedV1, RetailerProfileV1,
-    ReturnArrivedV1,
+    ReturnArrivedV1, SalesReportedV1,
 };
 use serde_json::{Value, json};
 
@@ -136,6 +136,14 @@ fn sample(ty: &str) -> Value {
             v["accepted_by"] = json!("admin@store.example");
             v["accepted_at"] = json!("2026-12-01T10:00:00Z");
             round::<AgreementAcceptedV1>(v)
+        }
+        SalesReportedV1::TYPE => {
+            let mut v = with_ids(json!({}), &["retailer_id", "manufacturer_id"]);
+            v["month"] = json!("2026-11");
+            v["sequence"] = json!(1);
+            v["as_of"] = json!("2026-12-01T10:00:00Z");
+            v["by_product"] = json!([{"sku": "WM-100", "name": "WM 100", "units": 12}]);
+            round::<SalesReportedV1>(v)
         }
         other => panic!(
             "the manufacturer consumes {other}: add a complete sample of it here, so it is \

@@ -18,6 +18,7 @@ mod m20261203_000040_claim_withdrawals;
 mod m20261204_000030_partner_links;
 mod m20261205_000120_swap_rules;
 mod m20261207_000210_credit_note_vat;
+mod m20261207_000300_sales_reports;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000030_partner_links::Migration),
             Box::new(m20261205_000120_swap_rules::Migration),
             Box::new(m20261207_000210_credit_note_vat::Migration),
+            Box::new(m20261207_000300_sales_reports::Migration),
         ]
     }
 }

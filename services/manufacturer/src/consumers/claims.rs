@@ -8,7 +8,8 @@
 //! ([`super::disputes`]) and returned units arriving at a depot ([`super::returns`]). Any other
 //! type is dead-lettered. Partner links travel here too (issue 18): the retailer's profile,
 //! its link actions and its acceptance of agreement versions ([`crate::partners`]); a claim for
-//! a pair that is not linked is answered `not_linked`.
+//! a pair that is not linked is answered `not_linked`. A linked retailer's units sold per month
+//! arrive here as well ([`super::sales`], issue 12).
 
 use chrono::TimeDelta;
 use kummerer_contracts::{
@@ -80,6 +81,10 @@ impl Handler for ClaimsHandler {
             kummerer_contracts::AgreementAcceptedV1::TYPE => {
                 let env = msg.decode::<kummerer_contracts::AgreementAcceptedV1>()?;
                 crate::partners::version_accepted(txn, &env.data).await
+            }
+            kummerer_contracts::SalesReportedV1::TYPE => {
+                let env = msg.decode::<kummerer_contracts::SalesReportedV1>()?;
+                super::sales::sales_reported(txn, &env.data).await
             }
             other => Err(HandleError::Permanent(format!("unexpected type {other}"))),
         }

@@ -6,4 +6,5 @@ pub mod disputes;
 pub mod evidence;
 pub mod not_accepted;
 pub mod returns;
+pub mod sales;
 pub mod withdrawals;

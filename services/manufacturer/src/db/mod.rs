@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod information;
 pub mod manufacturer;
 pub mod partners;
+pub mod sales_reports;
 pub mod serial;
 pub mod webhook;
 pub mod withdrawal;

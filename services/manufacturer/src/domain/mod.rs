@@ -10,6 +10,7 @@ pub mod credit_note;
 pub mod deadline;
 pub mod decision;
 pub mod evidence;
+pub mod failure_rates;
 pub mod flags;
 pub mod information;
 pub mod input;

@@ -12,6 +12,7 @@ mod claims;
 mod credit_notes;
 mod depots;
 mod evidence;
+mod failure_rates;
 mod idempotency;
 mod information;
 mod input;
@@ -52,6 +53,7 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, doors: &Doors) {
     use Method as M;
     door(cfg, doors, M::GET, "/openapi.json", Open, openapi::serve);
     door(cfg, doors, M::GET, "/docs", Open, openapi::docs);
+    door(cfg, doors, M::GET, "/analytics", Open, failure_rates::page);
     door(
         cfg,
         doors,
@@ -137,6 +139,13 @@ pub fn routes_with(cfg: &mut web::ServiceConfig, doors: &Doors) {
                 webhook_recovery::replay,
             )
             .door(&d, M::GET, "/analytics", Tenant, analytics::get)
+            .door(
+                &d,
+                M::GET,
+                "/analytics/failure-rates",
+                Tenant,
+                failure_rates::get,
+            )
             .door(&d, M::POST, "/api-keys", Tenant, api_keys::create)
             .door(&d, M::GET, "/api-keys", Tenant, api_keys::list)
             .door(

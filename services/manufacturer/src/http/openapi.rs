@@ -12,8 +12,8 @@ use utoipa::openapi::{ContentBuilder, HeaderBuilder, OpenApi as Document, Ref, R
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{
-    agreements, analytics, api_keys, claims, credit_notes, depots, evidence, manufacturers,
-    partners, returns, serials, webhook_recovery, webhooks,
+    agreements, analytics, api_keys, claims, credit_notes, depots, evidence, failure_rates,
+    manufacturers, partners, returns, serials, webhook_recovery, webhooks,
 };
 
 /// Name of the bearer scheme in the document.
@@ -100,6 +100,7 @@ pub struct FieldErrorDoc {
         webhook_recovery::enable,
         webhook_recovery::replay,
         analytics::get,
+        failure_rates::get,
         serials::upload,
     ),
     components(schemas(ProblemDoc, FieldErrorDoc)),

@@ -14,6 +14,7 @@ mod deadlines;
 mod disputes;
 mod doors;
 mod evidence;
+mod failure_rates;
 mod flow;
 mod idempotency;
 mod information;

@@ -101,7 +101,7 @@ async fn the_openapi_document_and_docs_page_are_served_and_every_operation_is_ro
             assert!(op["responses"]["500"].is_object(), "{what}");
         }
     }
-    assert_eq!(operations, 29);
+    assert_eq!(operations, 30);
     svc.stop().await;
 }
 

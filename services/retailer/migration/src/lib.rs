@@ -33,6 +33,7 @@ mod m20261205_000180_desk_locale;
 mod m20261206_000120_counter_and_clocks;
 mod m20261207_000110_austria_and_supplier_delivery;
 mod m20261207_000210_credit_note_vat;
+mod m20261207_000300_sales_reports;
 
 pub struct Migrator;
 
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000120_counter_and_clocks::Migration),
             Box::new(m20261207_000110_austria_and_supplier_delivery::Migration),
             Box::new(m20261207_000210_credit_note_vat::Migration),
+            Box::new(m20261207_000300_sales_reports::Migration),
         ]
     }
 }

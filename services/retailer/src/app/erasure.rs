@@ -306,25 +306,14 @@ pub async fn sweep(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Swept,
 /// `KUMMERER_RETENTION_SWEEP_SECONDS`: how often the retention sweep runs (whole seconds, 1 to
 /// 86400; unset → 3600; 0 → never, e.g. for tests that sweep by hand).
 pub fn sweep_interval_from_env() -> anyhow::Result<Option<Duration>> {
-    parse_interval(
-        std::env::var("KUMMERER_RETENTION_SWEEP_SECONDS")
-            .ok()
-            .as_deref(),
-    )
+    crate::settings::interval_from_env(RETENTION_SWEEP_VAR, 3600)
 }
 
+const RETENTION_SWEEP_VAR: &str = "KUMMERER_RETENTION_SWEEP_SECONDS";
+
+#[cfg(test)]
 fn parse_interval(raw: Option<&str>) -> anyhow::Result<Option<Duration>> {
-    let Some(raw) = raw else {
-        return Ok(Some(Duration::from_secs(3600)));
-    };
-    let s: u64 = raw.trim().parse().map_err(|e| {
-        anyhow::anyhow!("KUMMERER_RETENTION_SWEEP_SECONDS={raw:?} is not a whole number: {e}")
-    })?;
-    anyhow::ensure!(
-        s <= 86_400,
-        "KUMMERER_RETENTION_SWEEP_SECONDS={raw:?} must be from 0 to 86400"
-    );
-    Ok((s > 0).then(|| Duration::from_secs(s)))
+    crate::settings::parse_interval(RETENTION_SWEEP_VAR, raw, 3600)
 }
 
 /// The retention worker: a sweep every `interval` until `cancel` fires (none when `None`).

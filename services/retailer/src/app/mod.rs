@@ -32,6 +32,7 @@ pub mod refusals;
 pub mod request_deadlines;
 pub mod requests;
 pub mod resubmit;
+pub mod sales_reports;
 pub mod slots;
 pub mod staff;
 pub mod status_link;

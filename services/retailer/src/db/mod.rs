@@ -27,6 +27,7 @@ pub mod request_deadlines;
 pub mod requests;
 pub mod retailers;
 pub mod sales;
+pub mod sales_reports;
 pub mod sessions;
 pub mod settlement;
 pub mod slots;

@@ -21,6 +21,7 @@ pub mod phone;
 pub mod refusal;
 pub mod request;
 pub mod sale;
+pub mod sales_report;
 pub mod slots;
 pub mod staff;
 pub mod swap;

@@ -186,6 +186,9 @@ impl System {
                 // The tests count logistics' messages: no delivery-window announcements unless
                 // a test asks for them (issue 13; its `env` comes after and wins).
                 ("KUMMERER_SLOT_ANNOUNCE_SECONDS".to_owned(), "0".to_owned()),
+                // … nor units-sold reports to the manufacturers (issue 12; `failure_rates.rs`
+                // turns them on).
+                ("KUMMERER_SALES_REPORT_SECONDS".to_owned(), "0".to_owned()),
                 (
                     "KUMMERER_OPERATOR_TOKEN".to_owned(),
                     OPERATOR_TOKEN.to_owned(),
