@@ -341,3 +341,127 @@ async fn the_page_with_charts_is_self_contained_and_speaks_german_and_english() 
     );
     svc.stop().await;
 }
+
+/// The chart page in a real headless Chromium, in German and in English: the manufacturer's id
+/// and key typed, the figures fetched with them and drawn as bars (the rate on each bar), the
+/// table per retailer; another manufacturer's key on the same id is told it does not fit, and
+/// nothing of the first manufacturer's is drawn. axe-core finds nothing serious.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chart_page_draws_the_figures_in_a_real_browser_in_both_languages() {
+    use fantoccini::Locator;
+    let svc = start().await;
+    let (a, a_key, _) = manufacturer_with_key(&svc, "Waschwerk AG").await;
+    let (_, b_key, _) = manufacturer_with_key(&svc, "Kühlhaus GmbH").await;
+    let r1 = Uuid::now_v7();
+    link_as_before(&svc.db, a, r1).await;
+    publish_event(
+        &svc.names,
+        report(a, r1, "2026-10", 1, &[("WM-100", 100), ("DW-200", 50)]),
+    )
+    .await;
+    eventually("the report stored", DEADLINE, || async {
+        (count(&svc.db, "SELECT count(*) FROM sales_reports", vec![]).await == 1).then_some(())
+    })
+    .await;
+    claim_sold(
+        &svc.db,
+        (a, r1),
+        "WM-100",
+        ("2026-10-05", "2026-10-15"),
+        None,
+        false,
+    )
+    .await;
+
+    let profile = kummerer_testkit::browser::TempDir::new("rates");
+    let mut driver = kummerer_testkit::browser::chromedriver().await;
+    let mut checks = kummerer_testkit::browser::PageChecks::default();
+    let mut seen = Vec::new();
+    for (lang, heading, denied) in [
+        (
+            "de",
+            "Ausfallrate nach Verkaufsmonat",
+            "Hersteller-ID und API-Schlüssel passen nicht zusammen.",
+        ),
+        (
+            "en",
+            "Failure rate by month of sale",
+            "The manufacturer id and API key do not fit together.",
+        ),
+    ] {
+        let c = kummerer_testkit::browser::session_for(
+            &driver,
+            &profile.0.join(lang),
+            kummerer_testkit::browser::DESKTOP,
+            lang,
+        )
+        .await;
+        let page = svc.url("/analytics");
+        let ask = |key: String| {
+            let c = c.clone();
+            let mid = a.to_string();
+            let page = page.clone();
+            async move {
+                c.goto(&page).await?;
+                for (id, value) in [("mid", mid.as_str()), ("key", key.as_str())] {
+                    let field = c.find(Locator::Id(id)).await?;
+                    field.clear().await?;
+                    field.send_keys(value).await?;
+                }
+                c.find(Locator::Id("show")).await?.click().await?;
+                Ok::<_, fantoccini::error::CmdError>(())
+            }
+        };
+        let run = async {
+            ask(a_key.clone()).await?;
+            c.wait()
+                .for_element(Locator::Css("#result:not([hidden]) #by-month rect.bar"))
+                .await?;
+            let heading_shown = c.find(Locator::Id("h-month")).await?.text().await?;
+            let mut rates = Vec::new();
+            for bar in c.find_all(Locator::Css("#by-product rect.bar")).await? {
+                rates.push(bar.attr("data-rate").await?.unwrap_or_default());
+            }
+            let retailer = c.find(Locator::Id("by-retailer")).await?.text().await?;
+            checks
+                .check(&c, &format!("/analytics ({lang})"), None)
+                .await?;
+            // Another manufacturer's key on A's id: refused, nothing of A's drawn.
+            ask(b_key.clone()).await?;
+            let error = c.find(Locator::Id("error")).await?;
+            let mut told = String::new();
+            for _ in 0..100 {
+                told = error.text().await?;
+                if !told.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            let hidden = c
+                .execute("return document.getElementById('result').hidden", vec![])
+                .await?;
+            Ok::<_, fantoccini::error::CmdError>((heading_shown, rates, retailer, told, hidden))
+        };
+        let result = run.await;
+        c.close().await.ok();
+        let (heading_shown, mut rates, retailer, told, hidden) = result.unwrap();
+        rates.sort();
+        assert_eq!(heading_shown, heading, "{lang}");
+        assert_eq!(
+            rates,
+            vec!["0.0000", "0.0100"],
+            "{lang}: one bar per product"
+        );
+        assert!(
+            retailer.contains("100") || retailer.contains("150"),
+            "{lang}: {retailer}"
+        );
+        assert_eq!(told, denied, "{lang}");
+        assert_eq!(hidden, json!(true), "{lang}: the figures are hidden");
+        seen.push(lang);
+    }
+    driver.child.kill().await.ok();
+    checks.finish();
+    assert_eq!(seen, ["de", "en"]);
+    svc.stop().await;
+}
