@@ -98,7 +98,7 @@ pub fn build_with(ctx: &Context, photos: Arc<dyn PhotoStore>, config: http::Http
         Arc::new(consumers::swaps::SwapsConsumer {
             photos: photos.clone(),
         }),
-        ConsumerConfig::default(),
+        ConsumerConfig::by_case(),
         ctx.cancel.clone(),
     );
     let returns = kummerer_messaging::consumer::run(

@@ -70,7 +70,7 @@ pub fn build_with(ctx: &Context, settings: settings::Settings) -> Parts {
             // Evidence for a claim not known yet is retried; at the last tier it is answered.
             last_attempt: u32::try_from(ctx.broker.retry_delays.len()).unwrap_or(u32::MAX),
         }),
-        ConsumerConfig::default(),
+        ConsumerConfig::by_case(),
         ctx.cancel.clone(),
     );
     let deadlines = deadlines::worker(ctx.db.clone(), ctx.cancel.clone());

@@ -86,7 +86,7 @@ pub fn build_with(ctx: &Context, settings: Settings) -> Parts {
         ctx.broker.clone(),
         &RETAILER_CASE_EVENTS,
         Arc::new(consumers::case_events::CaseEventsConsumer),
-        ConsumerConfig::default(),
+        ConsumerConfig::by_case(),
         ctx.cancel.clone(),
     );
     let settlement = kummerer_messaging::consumer::run(

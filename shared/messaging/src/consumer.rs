@@ -11,12 +11,23 @@
 //! message that cannot be parsed or applied goes to the dead-letter queue at once. The
 //! consumer never stops because of one message. If the database is away, the batch waits and is
 //! tried again, unacked.
+//!
+//! Lanes ([`ConsumerConfig::lanes`]): one AMQP consumer per queue hands its deliveries to a few
+//! lanes, each applying its batches one after the other in a transaction of its own, so a
+//! backlog drains with the database's round trips overlapped. A message's lane is the hash of
+//! its order key, the case it is about ([`order_key`]): the messages of a case are applied in
+//! the order they arrived, as with one lane. A message about no case is a barrier: it starts
+//! when every lane is idle and nothing starts beside it. With more than one lane each delivery
+//! is acked on its own (a multiple ack could settle another lane's unapplied deliveries). A
+//! deadlock or serialization failure between lanes rolls the losing batch back and applies it
+//! again at once.
 
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use kummerer_contracts::topology::QueueSpec;
 use kummerer_contracts::{Envelope, Event};
@@ -36,7 +47,8 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::broker::{Backoff, BrokerConfig};
-pub use crate::db_errors::{database_unavailable, unstorable_text};
+use crate::db_errors::CONTENDED;
+pub use crate::db_errors::{contention, database_unavailable, unstorable_text};
 use crate::metrics as m;
 use crate::{ATTEMPT_HEADER, ERROR_HEADER, TRACEPARENT_HEADER};
 
@@ -95,6 +107,11 @@ pub trait Handler: Send + Sync + 'static {
 pub struct ConsumerConfig {
     pub prefetch: u16,
     pub batch_max: usize,
+    /// Batches applied side by side, each in a transaction of its own. Messages about the same
+    /// case always go to the same lane, in the order they arrived (see [`order_key`]); a message
+    /// about no case is a barrier: it waits for every earlier message and holds back every later
+    /// one. With one lane the queue is applied strictly in order.
+    pub lanes: usize,
 }
 
 impl Default for ConsumerConfig {
@@ -102,14 +119,40 @@ impl Default for ConsumerConfig {
         Self {
             prefetch: 128,
             batch_max: 64,
+            lanes: 1,
         }
     }
 }
 
+impl ConsumerConfig {
+    /// For a queue whose messages are about cases (claims, swaps, jobs): four lanes, ordered per
+    /// case, so a backlog drains with the database's round trips overlapped.
+    pub fn by_case() -> Self {
+        Self {
+            prefetch: 256,
+            batch_max: 64,
+            lanes: 4,
+        }
+    }
+}
+
+/// The order key of a message: the case it is about (`data.case_id`, which every message about
+/// a claim, a swap or a job carries: the case is the aggregate all three belong to). `None`
+/// (partners, agreements, profiles, sales reports, erasures, unreadable messages) makes it a
+/// barrier between lanes.
+pub fn order_key(data: &serde_json::Value) -> Option<&str> {
+    data.get("case_id")?.as_str()
+}
+
 enum Outcome {
-    Ack { duplicate: bool },
+    Ack {
+        duplicate: bool,
+    },
     Retry(String),
     Dead(String),
+    /// The handler lost a deadlock or a serialization failure to a lane beside it: the whole
+    /// batch is rolled back and applied again (never a retry tier for it).
+    Contended,
 }
 
 /// Consumes `spec`'s queue until `cancel` fires; the batch in flight is finished first.
@@ -227,32 +270,53 @@ impl<H: Handler> Session<'_, H> {
             1.0,
         );
         backoff.reset();
+        let lanes = self.config.lanes.max(1);
+        // With more than one lane a multiple ack could settle another lane's deliveries before
+        // they are applied: each delivery is acked on its own then.
+        let ack_multiple = lanes == 1;
         let work = async {
+            let mut waiting = Lanes::new(lanes);
+            let mut running = FuturesUnordered::new();
+            let mut cancelling = false;
             loop {
-                let first = tokio::select! {
-                    _ = cancel.cancelled() => {
+                for (slot, batch) in waiting.ready(self.config.batch_max) {
+                    let (publisher, queue) = (&publisher, queue.as_str());
+                    running.push(async move {
+                        let done = self
+                            .process(publisher, queue, batch, cancel, ack_multiple)
+                            .await;
+                        (slot, done)
+                    });
+                }
+                if cancelling && running.is_empty() {
+                    // What was taken but not started goes back to the queue with the channel.
+                    return Ok(());
+                }
+                let room = waiting.len() < usize::from(self.config.prefetch.max(1));
+                tokio::select! {
+                    _ = cancel.cancelled(), if !cancelling => {
                         let _ = channel.basic_cancel(tag.as_str().into(), BasicCancelOptions::default()).await;
-                        return Ok(());
+                        cancelling = true;
                     }
-                    next = consumer.next() => next,
-                };
-                let first = match first {
-                    Some(Ok(delivery)) => delivery,
-                    Some(Err(error)) => {
-                        return Err(
-                            anyhow::Error::from(error).context("the consumer stream failed")
-                        );
+                    Some((slot, done)) = running.next(), if !running.is_empty() => {
+                        done?;
+                        waiting.finished(slot);
                     }
-                    None => anyhow::bail!("the broker ended the consumer"),
-                };
-                let mut batch = vec![first];
-                while batch.len() < self.config.batch_max {
-                    match consumer.next().now_or_never() {
-                        Some(Some(Ok(delivery))) => batch.push(delivery),
-                        _ => break,
+                    next = consumer.next(), if !cancelling && room => {
+                        let item = received(next)?;
+                        waiting.push(waiting.slot_of(item.order_key()), item);
+                        // What the prefetch already holds joins it.
+                        while waiting.len() < usize::from(self.config.prefetch.max(1)) {
+                            match consumer.next().now_or_never() {
+                                Some(next) => {
+                                    let item = received(next)?;
+                                    waiting.push(waiting.slot_of(item.order_key()), item);
+                                }
+                                None => break,
+                            }
+                        }
                     }
                 }
-                self.process(&publisher, &queue, batch, cancel).await?;
             }
         };
         let watched = [&channel, &publisher];
@@ -268,8 +332,9 @@ impl<H: Handler> Session<'_, H> {
         &self,
         publisher: &Channel,
         queue: &str,
-        batch: Vec<Delivery>,
+        batch: Vec<Received>,
         cancel: &CancellationToken,
+        ack_multiple: bool,
     ) -> anyhow::Result<()> {
         let _held = GaugeHold::new(
             metrics::gauge!(m::CONSUMER_UNACKED, "queue" => self.spec.name),
@@ -279,6 +344,12 @@ impl<H: Handler> Session<'_, H> {
         let outcomes = loop {
             match self.apply(&batch).await {
                 Ok(outcomes) => break outcomes,
+                Err(error) if contention(&error) => {
+                    tracing::debug!(%error, queue, "batch contended with another lane; applying it again");
+                    metrics::counter!(m::CONSUMER_CONTENDED, "queue" => self.spec.name)
+                        .increment(1);
+                    tokio::task::yield_now().await;
+                }
                 Err(error) => {
                     let delay = backoff.next_delay();
                     tracing::warn!(%error, queue, retry_in_ms = delay.as_millis() as u64, "database unavailable; batch held");
@@ -291,14 +362,24 @@ impl<H: Handler> Session<'_, H> {
             }
         };
         let all_acked = outcomes.iter().all(|o| matches!(o, Outcome::Ack { .. }));
-        if all_acked {
+        if all_acked && ack_multiple {
             if let Some(last) = batch.last() {
-                settled(last.acker.ack(BasicAckOptions { multiple: true })).await?;
+                settled(last.delivery.acker.ack(BasicAckOptions { multiple: true })).await?;
             }
             self.applied_now();
             return Ok(());
         }
-        for (delivery, outcome) in batch.iter().zip(outcomes) {
+        if all_acked {
+            futures_util::future::try_join_all(
+                batch
+                    .iter()
+                    .map(|item| settled(item.delivery.acker.ack(BasicAckOptions::default()))),
+            )
+            .await?;
+            self.applied_now();
+            return Ok(());
+        }
+        for (Received { delivery, .. }, outcome) in batch.iter().zip(outcomes) {
             match outcome {
                 Outcome::Ack { .. } => {
                     settled(delivery.acker.ack(BasicAckOptions::default())).await?;
@@ -336,6 +417,14 @@ impl<H: Handler> Session<'_, H> {
                 Outcome::Dead(reason) => {
                     self.dead_letter(publisher, queue, delivery, &reason)
                         .await?
+                }
+                // `apply` answers a contended batch with an error and applies it again.
+                Outcome::Contended => {
+                    settled(delivery.acker.nack(BasicNackOptions {
+                        multiple: false,
+                        requeue: true,
+                    }))
+                    .await?
                 }
             }
         }
@@ -379,9 +468,8 @@ impl<H: Handler> Session<'_, H> {
     /// applies); if a handler fails, that transaction is rolled back and the batch is applied
     /// again with a savepoint per message, so only the failing message is undone. `Err` only
     /// when the database itself failed (nothing is committed then).
-    async fn apply(&self, batch: &[Delivery]) -> Result<Vec<Outcome>, DbErr> {
-        let parsed: Vec<Result<(Incoming, Option<String>), String>> =
-            batch.iter().map(parse).collect();
+    async fn apply(&self, batch: &[Received]) -> Result<Vec<Outcome>, DbErr> {
+        let parsed: Vec<&Parsed> = batch.iter().map(|item| &item.parsed).collect();
         // A batch of one too: without a savepoint it is two round trips shorter (and its outcome
         // is final: it is not applied again).
         if let Some(applied) = self.apply_pass(&parsed, false).await? {
@@ -446,7 +534,7 @@ impl<H: Handler> Session<'_, H> {
     /// `Ok(None)`: without savepoints a handler failed; the transaction was rolled back.
     async fn apply_pass(
         &self,
-        parsed: &[Result<(Incoming, Option<String>), String>],
+        parsed: &[&Parsed],
         savepoints: bool,
     ) -> Result<Option<Vec<Outcome>>, DbErr> {
         let txn = self.db.begin().await?;
@@ -487,6 +575,11 @@ impl<H: Handler> Session<'_, H> {
                 None => {
                     let savepoint = txn.begin().await?;
                     let outcome = self.apply_one(&savepoint, msg).instrument(span).await?;
+                    if matches!(outcome, Outcome::Contended) {
+                        savepoint.rollback().await?;
+                        txn.rollback().await?;
+                        return Err(DbErr::Custom(CONTENDED.to_owned()));
+                    }
                     match outcome {
                         Outcome::Ack { duplicate: false } => savepoint.commit().await?,
                         _ => savepoint.rollback().await?,
@@ -500,6 +593,10 @@ impl<H: Handler> Session<'_, H> {
                         tracing::debug!(message.id = %msg.envelope.id, "duplicate delivery; already applied");
                         Outcome::Ack { duplicate: true }
                     };
+                    if matches!(outcome, Outcome::Contended) {
+                        txn.rollback().await?;
+                        return Err(DbErr::Custom(CONTENDED.to_owned()));
+                    }
                     if !matches!(outcome, Outcome::Ack { .. }) {
                         txn.rollback().await?;
                         if parsed.len() > 1 {
@@ -572,6 +669,11 @@ impl<H: Handler> Session<'_, H> {
         match self.handler.handle(txn, msg).await {
             Ok(()) => Outcome::Ack { duplicate: false },
             Err(HandleError::Permanent(reason)) => Outcome::Dead(reason),
+            Err(HandleError::Transient(error))
+                if error.downcast_ref::<DbErr>().is_some_and(contention) =>
+            {
+                Outcome::Contended
+            }
             Err(HandleError::Transient(error)) => {
                 tracing::warn!(error = %format!("{error:#}"), message.id = %msg.envelope.id, "handler failed; will retry");
                 Outcome::Retry(format!("{error:#}"))
@@ -587,6 +689,150 @@ fn label_of(outcome: &Outcome) -> &'static str {
         Outcome::Ack { duplicate: true } => "duplicate",
         Outcome::Retry(_) => "retry",
         Outcome::Dead(_) => "dead",
+        Outcome::Contended => "contended",
+    }
+}
+
+/// A delivery's envelope and trace context, or why it cannot be read.
+type Parsed = Result<(Incoming, Option<String>), String>;
+
+/// A delivery, parsed once when it arrives (its order key picks its lane).
+struct Received {
+    delivery: Delivery,
+    parsed: Parsed,
+}
+
+impl Received {
+    fn order_key(&self) -> Option<&str> {
+        order_key(&self.parsed.as_ref().ok()?.0.envelope.data)
+    }
+}
+
+/// The next item of the consumer stream, parsed; `Err` when the stream failed or ended.
+fn received(next: Option<Result<Delivery, lapin::Error>>) -> anyhow::Result<Received> {
+    match next {
+        Some(Ok(delivery)) => {
+            let parsed = parse(&delivery);
+            Ok(Received { delivery, parsed })
+        }
+        Some(Err(error)) => Err(anyhow::Error::from(error).context("the consumer stream failed")),
+        None => anyhow::bail!("the broker ended the consumer"),
+    }
+}
+
+/// Where a batch runs: in a lane, or alone as a barrier (every lane idle).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Lane(usize),
+    Barrier,
+}
+
+/// The deliveries taken from the broker and not yet started, in arrival order, and which lanes
+/// are busy. A lane takes its messages in order, one batch at a time; a barrier runs alone.
+struct Lanes<T> {
+    waiting: std::collections::VecDeque<(Slot, T)>,
+    busy: Vec<bool>,
+    barrier: bool,
+}
+
+/// The slot of a message with order key `key` among `lanes` lanes: a hash of the key, or the
+/// barrier when it names none (with one lane, always that lane).
+fn slot_for(key: Option<&str>, lanes: usize) -> Slot {
+    match key {
+        Some(key) if lanes > 1 => Slot::Lane(lane_of(key, lanes)),
+        None if lanes > 1 => Slot::Barrier,
+        _ => Slot::Lane(0),
+    }
+}
+
+/// The lane (of `lanes`) the messages with order key `key` take.
+pub fn lane_of(key: &str, lanes: usize) -> usize {
+    use std::hash::{Hash, Hasher};
+    // Fixed keys: the same case takes the same lane in every process, every time.
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    (h.finish() % lanes.max(1) as u64) as usize
+}
+
+impl<T> Lanes<T> {
+    fn new(lanes: usize) -> Self {
+        Self {
+            waiting: std::collections::VecDeque::new(),
+            busy: vec![false; lanes.max(1)],
+            barrier: false,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// The slot of a message with order key `key`.
+    fn slot_of(&self, key: Option<&str>) -> Slot {
+        slot_for(key, self.busy.len())
+    }
+
+    fn push(&mut self, slot: Slot, item: T) {
+        self.waiting.push_back((slot, item));
+    }
+    /// The batches that may start now: for each idle lane, its oldest waiting messages (up to
+    /// `batch_max`) that no barrier precedes; or, when every lane is idle and a barrier is first
+    /// in line, the barriers at the front.
+    fn ready(&mut self, batch_max: usize) -> Vec<(Slot, Vec<T>)> {
+        if self.barrier || self.waiting.is_empty() {
+            return Vec::new();
+        }
+        let idle = self.busy.iter().all(|b| !b);
+        let mut take: Vec<Option<Slot>> = vec![None; self.waiting.len()];
+        let mut sizes = vec![0usize; self.busy.len()];
+        let mut barriers = 0usize;
+        for (i, (slot, _)) in self.waiting.iter().enumerate() {
+            match *slot {
+                Slot::Barrier => {
+                    // Only from the front, with every lane idle and nothing taken before it.
+                    if idle && i == barriers && barriers < batch_max {
+                        take[i] = Some(Slot::Barrier);
+                        barriers += 1;
+                        continue;
+                    }
+                    break;
+                }
+                Slot::Lane(_) if barriers > 0 => break,
+                Slot::Lane(lane) => {
+                    if !self.busy[lane] && sizes[lane] < batch_max {
+                        take[i] = Some(Slot::Lane(lane));
+                        sizes[lane] += 1;
+                    }
+                }
+            }
+        }
+        let mut batches: Vec<(Slot, Vec<T>)> = Vec::new();
+        let mut kept = std::collections::VecDeque::with_capacity(self.waiting.len());
+        for ((slot, item), taken) in std::mem::take(&mut self.waiting).into_iter().zip(take) {
+            let Some(taken) = taken else {
+                kept.push_back((slot, item));
+                continue;
+            };
+            match batches.iter_mut().find(|(s, _)| *s == taken) {
+                Some((_, batch)) => batch.push(item),
+                None => batches.push((taken, vec![item])),
+            }
+        }
+        self.waiting = kept;
+        for (slot, _) in &batches {
+            match slot {
+                Slot::Lane(lane) => self.busy[*lane] = true,
+                Slot::Barrier => self.barrier = true,
+            }
+        }
+        batches
+    }
+
+    fn finished(&mut self, slot: Slot) {
+        match slot {
+            Slot::Lane(lane) => self.busy[lane] = false,
+            Slot::Barrier => self.barrier = false,
+        }
     }
 }
 
@@ -661,5 +907,100 @@ pub(crate) async fn republish(
             tracing::warn!(%error, exchange, routing_key, "re-publish failed");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lanes of numbered items: `(key, n)`.
+    fn lanes(n: usize, items: &[(Option<&str>, u32)]) -> Lanes<u32> {
+        let mut l = Lanes::new(n);
+        for (key, item) in items {
+            l.push(l.slot_of(*key), *item);
+        }
+        l
+    }
+
+    fn started(batches: &[(Slot, Vec<u32>)]) -> Vec<u32> {
+        let mut all: Vec<u32> = batches.iter().flat_map(|(_, b)| b.clone()).collect();
+        all.sort_unstable();
+        all
+    }
+
+    #[test]
+    fn one_case_keeps_its_order_in_one_lane_and_waits_for_its_batch() {
+        let mut l = lanes(4, &[(Some("a"), 1), (Some("a"), 2), (Some("a"), 3)]);
+        let batches = l.ready(2);
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].1, vec![1, 2]);
+        // The lane is busy: its third message waits, even though nothing else runs.
+        assert!(l.ready(2).is_empty());
+        l.finished(batches[0].0);
+        let next = l.ready(2);
+        assert_eq!(next, vec![(batches[0].0, vec![3])]);
+    }
+
+    #[test]
+    fn cases_spread_over_lanes_and_run_side_by_side() {
+        let keys: Vec<String> = (0..64).map(|i| format!("case-{i}")).collect();
+        let items: Vec<(Option<&str>, u32)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (Some(k.as_str()), i as u32))
+            .collect();
+        let mut l = lanes(4, &items);
+        let batches = l.ready(64);
+        assert_eq!(batches.len(), 4, "64 cases use every one of 4 lanes");
+        assert_eq!(started(&batches), (0..64).collect::<Vec<_>>());
+        for (slot, batch) in &batches {
+            assert!(matches!(slot, Slot::Lane(_)));
+            assert!(batch.windows(2).all(|w| w[0] < w[1]), "arrival order kept");
+        }
+        assert_eq!(l.len(), 0);
+    }
+
+    #[test]
+    fn a_message_about_no_case_waits_for_every_lane_and_holds_back_later_ones() {
+        let mut l = lanes(
+            4,
+            &[
+                (Some("a"), 1),
+                (Some("b"), 2),
+                (None, 3),
+                (None, 4),
+                (Some("c"), 5),
+            ],
+        );
+        let first = l.ready(64);
+        assert_eq!(started(&first), vec![1, 2]);
+        assert!(l.ready(64).is_empty(), "the barrier waits while lanes run");
+        l.finished(first[0].0);
+        assert!(l.ready(64).is_empty(), "…every lane");
+        for (slot, _) in &first[1..] {
+            l.finished(*slot);
+        }
+        let barrier = l.ready(64);
+        assert_eq!(barrier, vec![(Slot::Barrier, vec![3, 4])]);
+        assert!(l.ready(64).is_empty(), "nothing runs beside a barrier");
+        l.finished(Slot::Barrier);
+        assert_eq!(started(&l.ready(64)), vec![5]);
+    }
+
+    #[test]
+    fn one_lane_is_the_queue_in_order() {
+        let mut l = lanes(1, &[(Some("a"), 1), (None, 2), (Some("b"), 3)]);
+        assert_eq!(l.ready(64), vec![(Slot::Lane(0), vec![1, 2, 3])]);
+    }
+
+    #[test]
+    fn the_order_key_is_the_case() {
+        let data = serde_json::json!({"case_id": "c-1", "claim_id": "x"});
+        assert_eq!(order_key(&data), Some("c-1"));
+        assert_eq!(order_key(&serde_json::json!({"retailer_id": "r"})), None);
+        assert_eq!(slot_for(Some("c-1"), 4), slot_for(Some("c-1"), 4));
+        assert_eq!(slot_for(None, 4), Slot::Barrier);
+        assert_eq!(slot_for(None, 1), Slot::Lane(0));
     }
 }

@@ -7,19 +7,20 @@ use sea_orm::DbErr;
 /// Whether the database refused a text it cannot store (SQLSTATE 22021
 /// `character_not_in_repertoire`, e.g. a NUL character, or 22P05 `untranslatable_character`).
 pub fn unstorable_text(e: &DbErr) -> bool {
+    matches!(sqlstate(e).as_deref(), Some("22021") | Some("22P05"))
+}
+
+/// The SQLSTATE of a statement the database refused (not of a connection failure).
+fn sqlstate(e: &DbErr) -> Option<String> {
     use sea_orm::{RuntimeErr, sqlx};
-    let runtime = match e {
-        DbErr::Query(r) | DbErr::Exec(r) | DbErr::Conn(r) => r,
-        _ => return false,
-    };
-    match runtime {
-        RuntimeErr::SqlxError(err) => match err.as_ref() {
-            sqlx::Error::Database(db) => {
-                matches!(db.code().as_deref(), Some("22021") | Some("22P05"))
-            }
-            _ => false,
+    match e {
+        DbErr::Query(RuntimeErr::SqlxError(err))
+        | DbErr::Exec(RuntimeErr::SqlxError(err))
+        | DbErr::Conn(RuntimeErr::SqlxError(err)) => match err.as_ref() {
+            sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+            _ => None,
         },
-        _ => false,
+        _ => None,
     }
 }
 
@@ -49,5 +50,19 @@ pub fn database_unavailable(e: &DbErr) -> bool {
             _ => false,
         },
         _ => false,
+    }
+}
+
+/// What a handler's contention failure is reported as (the transaction was rolled back; the
+/// batch is applied again at once).
+pub(crate) const CONTENDED: &str = "a deadlock or serialization failure; applied again";
+
+/// Whether two transactions side by side got in each other's way: a deadlock (SQLSTATE 40P01)
+/// or a serialization failure (40001). The loser was rolled back; applying it again at once
+/// succeeds (the winner holds no lock any more, or the lock is simply waited for).
+pub fn contention(e: &DbErr) -> bool {
+    match e {
+        DbErr::Custom(text) => text == CONTENDED,
+        _ => matches!(sqlstate(e).as_deref(), Some("40P01") | Some("40001")),
     }
 }

@@ -18,6 +18,9 @@ pub const CONSUMERS_ACTIVE: &str = "kummerer_consumers_active";
 pub const CONSUMER_UNACKED: &str = "kummerer_consumer_unacked_messages";
 /// Unix time of the last message applied per `queue` (gauge; `time() - x` = seconds since).
 pub const CONSUMER_LAST_APPLIED: &str = "kummerer_consumer_last_applied_timestamp_seconds";
+/// Batches rolled back and applied again because a lane beside them won a deadlock or a
+/// serialization conflict, per `queue` (counter).
+pub const CONSUMER_CONTENDED: &str = "kummerer_consumer_contended_batches_total";
 
 /// Gives the machinery's series their HELP text (and units); call once the recorder is
 /// installed.
@@ -39,6 +42,10 @@ pub fn describe() {
         HANDLER_DURATION,
         Unit::Seconds,
         "Time a consumer took to handle one message, by queue and type."
+    );
+    describe_counter!(
+        CONSUMER_CONTENDED,
+        "Consumer batches rolled back and applied again at once because a lane beside them won a deadlock or serialization conflict, by queue."
     );
     describe_gauge!(
         OUTBOX_BACKLOG,

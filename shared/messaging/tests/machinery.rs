@@ -57,14 +57,19 @@ impl Handler for Scripted {
                 "flaky {failed_so_far}"
             )));
         }
-        txn.execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "INSERT INTO applied (message_id, attempt) VALUES ($1, $2)",
-            [msg.envelope.id.into(), (msg.attempt as i32).into()],
-        ))
-        .await?;
-        Ok(())
+        record_applied(txn, msg).await
     }
+}
+
+/// The message as applied: its id and the attempt it was applied on.
+async fn record_applied(txn: &DatabaseTransaction, msg: &Incoming) -> Result<(), HandleError> {
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO applied (message_id, attempt) VALUES ($1, $2)",
+        [msg.envelope.id.into(), (msg.attempt as i32).into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 struct Rig {
@@ -110,12 +115,16 @@ impl Rig {
     }
 
     fn consume(&mut self, handler: Arc<Scripted>) {
+        self.consume_with(handler, ConsumerConfig::default());
+    }
+
+    fn consume_with<H: Handler>(&mut self, handler: Arc<H>, config: ConsumerConfig) {
         let fut = consumer::run(
             self.db.clone(),
             self.config.clone(),
             &LOGISTICS_SWAPS,
             handler,
-            ConsumerConfig::default(),
+            config,
             self.cancel.clone(),
         );
         self.tasks.push(tokio::spawn(fut));
@@ -394,5 +403,218 @@ async fn a_failing_message_in_a_batch_undoes_only_itself() {
     })
     .await;
     assert_eq!(rig.count("SELECT count(*) FROM inbox").await, 21);
+    rig.stop().await;
+}
+
+/// Records each message with its case, its number within the case (the subject), the
+/// transaction that applied it and when; takes a little time, as a real handler's round trips do.
+struct Ordered;
+
+impl Handler for Ordered {
+    async fn handle(&self, txn: &DatabaseTransaction, msg: &Incoming) -> Result<(), HandleError> {
+        let case = msg.envelope.data.get("case_id").and_then(|c| c.as_str());
+        let seq: i32 = msg
+            .envelope
+            .subject
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(-1);
+        txn.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "INSERT INTO ordered (message_id, case_id, seq, txid, started, at) \
+             SELECT $1, $2, $3, txid_current(), now(), clock_timestamp() FROM pg_sleep(0.002)",
+            [
+                msg.envelope.id.into(),
+                case.map(str::to_owned).into(),
+                seq.into(),
+            ],
+        ))
+        .await?;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lanes_apply_cases_side_by_side_each_in_order_with_barriers_between() {
+    let mut rig = Rig::new().await;
+    rig.db
+        .execute_unprepared(
+            "CREATE TABLE ordered (n bigserial PRIMARY KEY, message_id uuid NOT NULL UNIQUE, \
+             case_id text, seq int NOT NULL, txid bigint NOT NULL, started timestamptz NOT NULL, \
+             at timestamptz NOT NULL)",
+        )
+        .await
+        .unwrap();
+    // 8 cases × 30 messages, interleaved, queued before the consumer starts (a backlog); in the
+    // middle a message about no case (a barrier).
+    let cases: Vec<SwapApprovedV1> = (0..8).map(|_| swap("ok")).collect();
+    let (conn, ch) = rig.broker.channel().await;
+    ch.confirm_select(lapin::options::ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    let exchange = rig.config.names.exchange(Service::Retailer);
+    let mut barrier_id = None;
+    for seq in 0..30 {
+        for case in &cases {
+            let mut e = Envelope::new(case.clone());
+            e.subject = Some(seq.to_string());
+            let mut body = serde_json::to_value(&e).unwrap();
+            if seq == 15 && barrier_id.is_none() {
+                body["data"].as_object_mut().unwrap().remove("case_id");
+                barrier_id = Some(e.id);
+            }
+            let confirm = ch
+                .basic_publish(
+                    exchange.as_str().into(),
+                    <SwapApprovedV1 as kummerer_contracts::Event>::TYPE.into(),
+                    lapin::options::BasicPublishOptions {
+                        mandatory: true,
+                        immediate: false,
+                    },
+                    &serde_json::to_vec(&body).unwrap(),
+                    lapin::BasicProperties::default().with_delivery_mode(2),
+                )
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+            assert!(matches!(confirm, lapin::Confirmation::Ack(None)));
+        }
+    }
+    let _ = conn.close(200, "ok".into()).await;
+    rig.consume_with(
+        Arc::new(Ordered),
+        ConsumerConfig {
+            prefetch: 64,
+            batch_max: 8,
+            lanes: 4,
+        },
+    );
+    eventually("240 messages applied", DEADLINE, || async {
+        (rig.count("SELECT count(*) FROM ordered").await == 240).then_some(())
+    })
+    .await;
+    eventually(
+        "the queue empty: every delivery acked",
+        DEADLINE,
+        || async {
+            let depth = rig
+                .broker
+                .depth(&rig.config.names.queue(&LOGISTICS_SWAPS))
+                .await;
+            (depth == 0).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(rig.count("SELECT count(*) FROM inbox").await, 240);
+    // Each case in the order its messages arrived.
+    assert_eq!(
+        rig.count(
+            "SELECT count(*) FROM (SELECT seq, lag(seq) OVER (PARTITION BY case_id ORDER BY n) \
+             AS before FROM ordered WHERE case_id IS NOT NULL) o WHERE before >= seq"
+        )
+        .await,
+        0,
+        "a case's messages were applied out of their order"
+    );
+    // The barrier after everything that came before it, before everything after it.
+    let barrier = barrier_id.unwrap();
+    let seq_of_barrier = format!("(SELECT n FROM ordered WHERE message_id = '{barrier}')");
+    assert_eq!(
+        rig.count(&format!(
+            "SELECT count(*) FROM ordered WHERE case_id IS NOT NULL AND \
+             ((seq < 15 AND n > {seq_of_barrier}) OR (seq > 15 AND n < {seq_of_barrier}))"
+        ))
+        .await,
+        0,
+        "a message passed the barrier"
+    );
+    // Lanes ran side by side: two transactions overlapped in time (one lane never does).
+    assert!(
+        rig.count(
+            "WITH t AS (SELECT txid, min(started) AS s, max(at) AS e FROM ordered GROUP BY txid) \
+             SELECT count(*) FROM t a JOIN t b ON a.txid < b.txid AND a.s < b.e AND b.s < a.e"
+        )
+        .await
+            > 0,
+        "no two batches overlapped"
+    );
+    rig.stop().await;
+}
+
+/// Takes two row locks in the order its subject names ("12" or "21"), pausing between them, so
+/// two messages side by side deadlock.
+struct Deadlocking;
+
+impl Handler for Deadlocking {
+    async fn handle(&self, txn: &DatabaseTransaction, msg: &Incoming) -> Result<(), HandleError> {
+        let order: Vec<i32> = match msg.envelope.subject.as_deref() {
+            Some("21") => vec![2, 1],
+            _ => vec![1, 2],
+        };
+        for (i, id) in order.into_iter().enumerate() {
+            if i == 1 {
+                txn.execute_unprepared("SELECT pg_sleep(0.3)").await?;
+            }
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT id FROM locks WHERE id = $1 FOR UPDATE",
+                [id.into()],
+            ))
+            .await?;
+        }
+        record_applied(txn, msg).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadlock_between_lanes_is_applied_again_at_once_not_retried_later() {
+    let mut rig = Rig::new().await;
+    rig.db
+        .execute_unprepared(
+            "CREATE TABLE locks (id int PRIMARY KEY); INSERT INTO locks VALUES (1), (2)",
+        )
+        .await
+        .unwrap();
+    // Two cases in different lanes, each alone in its batch.
+    let lanes = 4;
+    let first = swap("ok");
+    let mut second = swap("ok");
+    while consumer::lane_of(&second.case_id.to_string(), lanes)
+        == consumer::lane_of(&first.case_id.to_string(), lanes)
+    {
+        second = swap("ok");
+    }
+    let mut a = Envelope::new(first);
+    a.subject = Some("12".into());
+    let mut b = Envelope::new(second);
+    b.subject = Some("21".into());
+    publish_envelope(&rig.config.names, &a).await;
+    publish_envelope(&rig.config.names, &b).await;
+    rig.consume_with(
+        Arc::new(Deadlocking),
+        ConsumerConfig {
+            prefetch: 16,
+            batch_max: 1,
+            lanes,
+        },
+    );
+    eventually("both applied", DEADLINE, || async {
+        (rig.count("SELECT count(*) FROM applied").await == 2).then_some(())
+    })
+    .await;
+    // The loser of the deadlock was applied again at once, on its first delivery: not sent
+    // through a retry tier (attempt 1), not dead-lettered.
+    assert_eq!(
+        rig.count("SELECT count(*) FROM applied WHERE attempt = 0")
+            .await,
+        2
+    );
+    assert_eq!(
+        rig.broker
+            .depth(&rig.config.names.dead_letter_queue(&LOGISTICS_SWAPS))
+            .await,
+        0
+    );
     rig.stop().await;
 }
