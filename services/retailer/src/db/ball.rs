@@ -28,14 +28,18 @@ fn stmt(sql: &str, values: Vec<sea_orm::Value>) -> Statement {
 #[derive(Debug, FromQueryResult)]
 struct Opened {
     opened_at: DateTime<Utc>,
+    handovers: i32,
+    computed: bool,
 }
 
-#[derive(Debug, FromQueryResult)]
+/// A stored holding, as `case_holdings` has it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, FromQueryResult)]
 struct Stored {
     thread: String,
     party: String,
     holds: String,
     since: DateTime<Utc>,
+    due_at: DateTime<Utc>,
     escalated_at: Option<DateTime<Utc>>,
 }
 
@@ -46,16 +50,48 @@ fn thread_name(h: &Holding) -> &'static str {
     }
 }
 
+/// The holdings of `ball` as rows, an escalation kept with the holding it was for.
+fn holdings_of(ball: &Ball, before: &[Stored]) -> Vec<Stored> {
+    let mut rows: Vec<Stored> = ball
+        .holders
+        .iter()
+        .map(|h| {
+            let thread = thread_name(h);
+            let escalated_at = before
+                .iter()
+                .find(|s| {
+                    s.thread == thread
+                        && s.party == h.party.as_str()
+                        && s.holds == h.holds.as_str()
+                        && s.since == h.since
+                })
+                .and_then(|s| s.escalated_at);
+            Stored {
+                thread: thread.to_owned(),
+                party: h.party.as_str().to_owned(),
+                holds: h.holds.as_str().to_owned(),
+                since: h.since,
+                due_at: h.due_at,
+                escalated_at,
+            }
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
 /// Computes the case's ball from its timeline and stores it; `None` when the retailer has no
 /// such case. Locks the case row first, so two writers on one case store in turn, each seeing
-/// the other's entries.
+/// the other's entries. Writes only what changed: most entries (a job on its way, a claim
+/// acknowledged) move no ball, and an unchanged case row is not rewritten.
 pub async fn refresh<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
     case_id: Uuid,
 ) -> Result<Option<Ball>, DbErr> {
     let Some(case) = Opened::find_by_statement(stmt(
-        "SELECT opened_at FROM cases WHERE id = $1 AND retailer_id = $2 FOR NO KEY UPDATE",
+        "SELECT opened_at, handovers, ball_at IS NOT NULL AS computed FROM cases \
+         WHERE id = $1 AND retailer_id = $2 FOR NO KEY UPDATE",
         vec![case_id.into(), retailer_id.into()],
     ))
     .one(db)
@@ -65,52 +101,77 @@ pub async fn refresh<C: ConnectionTrait>(
     };
     let rows = timeline_of(db, retailer_id, case_id).await?;
     let ball = ball_of_timeline(case.opened_at, &rows);
-    let before = Stored::find_by_statement(stmt(
-        "SELECT thread, party, holds, since, escalated_at FROM case_holdings WHERE case_id = $1",
+    let mut before = Stored::find_by_statement(stmt(
+        "SELECT thread, party, holds, since, due_at, escalated_at FROM case_holdings \
+         WHERE case_id = $1",
         vec![case_id.into()],
     ))
     .all(db)
     .await?;
-    db.execute_raw(stmt(
-        "DELETE FROM case_holdings WHERE case_id = $1",
-        vec![case_id.into()],
-    ))
-    .await?;
-    for h in &ball.holders {
-        let thread = thread_name(h);
-        // An escalation stays with the holding it was for.
-        let escalated_at = before
-            .iter()
-            .find(|s| {
-                s.thread == thread
-                    && s.party == h.party.as_str()
-                    && s.holds == h.holds.as_str()
-                    && s.since == h.since
-            })
-            .and_then(|s| s.escalated_at);
+    before.sort();
+    let after = holdings_of(&ball, &before);
+    if after != before {
         db.execute_raw(stmt(
-            "INSERT INTO case_holdings \
-               (case_id, thread, retailer_id, party, holds, since, due_at, escalated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            vec![
-                case_id.into(),
-                thread.into(),
-                retailer_id.into(),
-                h.party.as_str().into(),
-                h.holds.as_str().into(),
-                h.since.into(),
-                h.due_at.into(),
-                escalated_at.into(),
-            ],
+            "DELETE FROM case_holdings WHERE case_id = $1",
+            vec![case_id.into()],
+        ))
+        .await?;
+        insert_holdings(db, retailer_id, case_id, &after).await?;
+    }
+    let handovers = i32::try_from(ball.handovers).unwrap_or(i32::MAX);
+    if !case.computed || case.handovers != handovers {
+        db.execute_raw(stmt(
+            "UPDATE cases SET handovers = $2, ball_at = now() WHERE id = $1",
+            vec![case_id.into(), handovers.into()],
         ))
         .await?;
     }
+    Ok(Some(ball))
+}
+
+/// The case's holdings, in one statement.
+async fn insert_holdings<C: ConnectionTrait>(
+    db: &C,
+    retailer_id: Uuid,
+    case_id: Uuid,
+    rows: &[Stored],
+) -> Result<(), DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut values: Vec<sea_orm::Value> = vec![case_id.into(), retailer_id.into()];
+    let mut tuples = Vec::with_capacity(rows.len());
+    for r in rows {
+        let k = values.len();
+        tuples.push(format!(
+            "($1, ${}, $2, ${}, ${}, ${}, ${}, ${})",
+            k + 1,
+            k + 2,
+            k + 3,
+            k + 4,
+            k + 5,
+            k + 6
+        ));
+        values.extend([
+            r.thread.clone().into(),
+            r.party.clone().into(),
+            r.holds.clone().into(),
+            r.since.into(),
+            r.due_at.into(),
+            r.escalated_at.into(),
+        ]);
+    }
     db.execute_raw(stmt(
-        "UPDATE cases SET handovers = $2, ball_at = now() WHERE id = $1",
-        vec![case_id.into(), i64::from(ball.handovers).into()],
+        &format!(
+            "INSERT INTO case_holdings \
+               (case_id, thread, retailer_id, party, holds, since, due_at, escalated_at) \
+             VALUES {}",
+            tuples.join(", ")
+        ),
+        values,
     ))
     .await?;
-    Ok(Some(ball))
+    Ok(())
 }
 
 #[derive(Debug, FromQueryResult)]
