@@ -124,15 +124,51 @@ impl Default for ConsumerConfig {
     }
 }
 
+/// Sets the lanes of the busy queues ([`ConsumerConfig::by_case`]), 1–32.
+pub const LANES_ENV: &str = "KUMMERER_CONSUMER_LANES";
+
+/// The lanes of [`ConsumerConfig::by_case`] when [`LANES_ENV`] does not say: one. Lanes overlap
+/// the round trips of several transactions, which pays where the database has cores to spare;
+/// on the 2-core machine of the README's benchmark, PostgreSQL, the broker and the services
+/// already use both cores while a backlog drains, and four lanes drained no faster (518 against
+/// 556 messages/s) while the manufacturer held more photos at once (peak RSS 134–167 against
+/// 94 MiB).
+pub const DEFAULT_LANES: usize = 1;
+
 impl ConsumerConfig {
-    /// For a queue whose messages are about cases (claims, swaps, jobs): four lanes, ordered per
-    /// case, so a backlog drains with the database's round trips overlapped.
+    /// For a queue whose messages are about cases (claims, swaps, jobs): batches of up to 64
+    /// from a prefetch of 256, in lanes ordered per case ([`DEFAULT_LANES`], or
+    /// `KUMMERER_CONSUMER_LANES`).
     pub fn by_case() -> Self {
-        Self {
+        match Self::by_case_with(std::env::var(LANES_ENV).ok().as_deref()) {
+            Ok(config) => config,
+            Err(problem) => {
+                // As every setting: a bad value stops the start, naming the variable.
+                tracing::error!(setting = LANES_ENV, "cannot start: {problem}");
+                eprintln!("{problem}");
+                std::process::exit(2);
+            }
+        }
+    }
+
+    /// [`Self::by_case`] with the lane setting given (`None`: the default); a value that is not
+    /// a lane count from 1 to 32 is refused, naming the variable.
+    pub fn by_case_with(lanes: Option<&str>) -> Result<Self, String> {
+        let lanes = match lanes.map(|l| l.trim().parse::<usize>()) {
+            None => DEFAULT_LANES,
+            Some(Ok(n)) if (1..=32).contains(&n) => n,
+            Some(_) => {
+                return Err(format!(
+                    "{LANES_ENV}={:?}: not a lane count from 1 to 32",
+                    lanes.unwrap_or_default()
+                ));
+            }
+        };
+        Ok(Self {
             prefetch: 256,
             batch_max: 64,
-            lanes: 4,
-        }
+            lanes,
+        })
     }
 }
 
@@ -992,6 +1028,18 @@ mod tests {
     fn one_lane_is_the_queue_in_order() {
         let mut l = lanes(1, &[(Some("a"), 1), (None, 2), (Some("b"), 3)]);
         assert_eq!(l.ready(64), vec![(Slot::Lane(0), vec![1, 2, 3])]);
+    }
+
+    #[test]
+    fn the_lane_setting_is_read_and_a_bad_one_refused() {
+        let lanes = |v| ConsumerConfig::by_case_with(v).map(|c| c.lanes);
+        assert_eq!(lanes(None), Ok(DEFAULT_LANES));
+        assert_eq!(lanes(Some("4")), Ok(4));
+        assert_eq!(lanes(Some(" 8 ")), Ok(8));
+        for bad in ["0", "33", "four", ""] {
+            let problem = lanes(Some(bad)).unwrap_err();
+            assert!(problem.contains(LANES_ENV), "{problem}");
+        }
     }
 
     #[test]

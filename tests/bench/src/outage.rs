@@ -145,6 +145,7 @@ async fn outage(a: &Args, sys: &System, node: &Arc<RabbitNode>) -> anyhow::Resul
         .await?;
     let jobs = jobs_of(sys, &approved).await?;
     let cases = party.cases(sys, &client, swaps, a.concurrency).await?;
+    sys.analyze().await?;
     until("every outbox empty and every decision back", async || {
         Ok(sys.outbox_waiting().await?.iter().all(|n| *n == 0)
             && decided(sys).await? >= visits as i64)
