@@ -315,7 +315,13 @@ impl<H: Handler> Session<'_, H> {
             let mut running = FuturesUnordered::new();
             let mut cancelling = false;
             loop {
-                for (slot, batch) in waiting.ready(self.config.batch_max) {
+                // Once cancelled, only what is in flight is finished.
+                let startable = if cancelling {
+                    Vec::new()
+                } else {
+                    waiting.ready(self.config.batch_max)
+                };
+                for (slot, batch) in startable {
                     let (publisher, queue) = (&publisher, queue.as_str());
                     running.push(async move {
                         let done = self

@@ -618,3 +618,65 @@ async fn a_deadlock_between_lanes_is_applied_again_at_once_not_retried_later() {
     );
     rig.stop().await;
 }
+
+/// Applies a message after a pause, as a slow handler does.
+struct Slow;
+
+impl Handler for Slow {
+    async fn handle(&self, txn: &DatabaseTransaction, msg: &Incoming) -> Result<(), HandleError> {
+        txn.execute_unprepared("SELECT pg_sleep(0.05)").await?;
+        record_applied(txn, msg).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopping_consumer_finishes_its_batch_and_leaves_the_rest_to_the_next() {
+    let rig = Rig::new().await;
+    for _ in 0..40 {
+        publish_envelope(&rig.config.names, &scripted("ok")).await;
+    }
+    let config = ConsumerConfig {
+        prefetch: 64,
+        batch_max: 4,
+        lanes: 1,
+    };
+    let first = CancellationToken::new();
+    let task = tokio::spawn(consumer::run(
+        rig.db.clone(),
+        rig.config.clone(),
+        &LOGISTICS_SWAPS,
+        Arc::new(Slow),
+        config.clone(),
+        first.clone(),
+    ));
+    eventually("the first batch applied", DEADLINE, || async {
+        (rig.count("SELECT count(*) FROM applied").await > 0).then_some(())
+    })
+    .await;
+    first.cancel();
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the consumer stops")
+        .unwrap();
+    // The batch in flight when it was told to stop, and at most the one it had started: not the
+    // forty it had taken from the broker.
+    let applied = rig.count("SELECT count(*) FROM applied").await;
+    assert!(applied <= 8, "{applied} applied after the stop");
+    let second = CancellationToken::new();
+    let task = tokio::spawn(consumer::run(
+        rig.db.clone(),
+        rig.config.clone(),
+        &LOGISTICS_SWAPS,
+        Arc::new(Slow),
+        config,
+        second.clone(),
+    ));
+    eventually("all 40 applied by the next consumer", DEADLINE, || async {
+        (rig.count("SELECT count(*) FROM applied").await == 40).then_some(())
+    })
+    .await;
+    assert_eq!(rig.count("SELECT count(*) FROM inbox").await, 40);
+    second.cancel();
+    task.await.unwrap();
+    rig.stop().await;
+}
