@@ -68,12 +68,17 @@ async fn the_customer_moves_the_visit_on_the_status_link_and_the_crew_sees_the_n
     let logistics = system.db(Svc::Logistics).await;
     let date = (Utc::now() + Days::days(2)).date_naive();
     eventually(
-        "the day's windows kept by the retailer",
+        "the day's windows of the crew kept by the retailer",
         DEADLINE,
         || async {
             let kept = count(
                 &retailer,
-                &format!("SELECT count(*) FROM delivery_slots WHERE date = '{date}'"),
+                // The carrier's day is announced as soon as it exists, before its crew has
+                // its regions: wait for the announcement with the crew's windows in it.
+                &format!(
+                    "SELECT count(*) FROM delivery_slots WHERE date = '{date}' \
+                     AND jsonb_array_length(crews->0->'windows') >= 2"
+                ),
             )
             .await;
             (kept == 1).then_some(())
