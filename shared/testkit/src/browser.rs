@@ -141,6 +141,38 @@ pub async fn set_language_cookie(
     Ok(())
 }
 
+/// Clicks `element` (a form's submit button) and waits until the page the submission leads to
+/// has loaded: the old document gone, the new one complete. Waiting for an element alone can
+/// match the old page while the submission is still on its way (Chromium answers a click
+/// before the navigation it starts is done), and a `goto` right after it then loses to the
+/// submission's redirect.
+pub async fn submit_and_load(
+    c: &fantoccini::Client,
+    element: fantoccini::elements::Element,
+) -> Result<(), fantoccini::error::CmdError> {
+    c.execute("window.__kummererOldPage = true;", vec![])
+        .await?;
+    element.click().await?;
+    let deadline = std::time::Instant::now() + START;
+    loop {
+        let loaded = c
+            .execute(
+                "return window.__kummererOldPage !== true && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            // The old document may be going away while it is asked.
+            .unwrap_or(Value::Bool(false));
+        if loaded == Value::Bool(true) {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            return Err(fantoccini::error::CmdError::WaitTimeout);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// Where the pinned axe-core (`axe.min.js`) is: `$KUMMERER_AXE_JS`, else
 /// `~/.cache/kummerer/axe-core/axe.min.js` (what `bash .ci/run` installs).
 pub fn axe_path() -> PathBuf {

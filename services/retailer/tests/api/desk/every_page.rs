@@ -15,7 +15,9 @@ use kummerer_contracts::{
     ClaimInformationRequestedV1, ClaimNotAcceptedV1, ClaimOutcome, Currency, ManufacturerId, Money,
     NotAcceptedReason,
 };
-use kummerer_testkit::browser::{DESKTOP, PHONE, PageChecks, session_for, set_language_cookie};
+use kummerer_testkit::browser::{
+    DESKTOP, PHONE, PageChecks, session_for, set_language_cookie, submit_and_load,
+};
 
 const ADMIN: &str = "admin@maier.example";
 
@@ -382,10 +384,8 @@ async fn visit_all(
         .await?
         .click()
         .await?;
-    c.find(Locator::Css("#my-language button"))
-        .await?
-        .click()
-        .await?;
+    let save = c.find(Locator::Css("#my-language button")).await?;
+    submit_and_load(c, save).await?;
     c.wait().for_element(Locator::Css("input[name=q]")).await?;
     c.goto(&svc.url(&pages.request)).await?;
     c.wait().for_element(Locator::Id("waiting")).await?;
