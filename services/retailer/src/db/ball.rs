@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement};
 use uuid::Uuid;
 
-use crate::db::timeline::{self, timeline_of};
+use crate::db::timeline;
 use crate::domain::ball::{Ball, Party, ball_of};
 use crate::domain::{Holding, TimelineEntry};
 
@@ -32,8 +32,8 @@ struct Opened {
     computed: bool,
 }
 
-/// A stored holding, as `case_holdings` has it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, FromQueryResult)]
+/// A stored holding, as `case_holdings` has it (read as JSON of the row, see [`read`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
 struct Stored {
     thread: String,
     party: String,
@@ -80,10 +80,55 @@ fn holdings_of(ball: &Ball, before: &[Stored]) -> Vec<Stored> {
     rows
 }
 
+/// What the ball is computed from, read in one statement after the case is locked: the case's
+/// timeline (kind, details and time of each entry, in order) and its stored holdings.
+struct Read {
+    entries: Vec<(TimelineEntry, DateTime<Utc>)>,
+    before: Vec<Stored>,
+}
+
+async fn read<C: ConnectionTrait>(db: &C, retailer_id: Uuid, case_id: Uuid) -> Result<Read, DbErr> {
+    // One row per timeline entry (one with no entry when the timeline is empty), each carrying
+    // the holdings as JSON: a round trip fewer than reading them apart, on every entry.
+    let rows = db
+        .query_all_raw(stmt(
+            "SELECT t.kind, t.details, t.occurred_at, h.holdings \
+             FROM (SELECT COALESCE(jsonb_agg(jsonb_build_object( \
+                     'thread', thread, 'party', party, 'holds', holds, 'since', since, \
+                     'due_at', due_at, 'escalated_at', escalated_at)), '[]'::jsonb) AS holdings \
+                   FROM case_holdings WHERE case_id = $1) h \
+             LEFT JOIN timeline t ON t.case_id = $1 AND t.retailer_id = $2 \
+             ORDER BY t.occurred_at, t.id",
+            vec![case_id.into(), retailer_id.into()],
+        ))
+        .await?;
+    let mut before = Vec::new();
+    let mut entries = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        if i == 0 {
+            let holdings: serde_json::Value = row.try_get("", "holdings")?;
+            before = serde_json::from_value::<Vec<Stored>>(holdings)
+                .map_err(|e| DbErr::Custom(format!("case_holdings of {case_id}: {e}")))?;
+        }
+        let kind: Option<String> = row.try_get("", "kind")?;
+        let Some(kind) = kind else { continue };
+        let details: serde_json::Value = row.try_get("", "details")?;
+        let at: DateTime<Utc> = row.try_get("", "occurred_at")?;
+        // Entries this version does not read move nobody.
+        if let Ok(entry) = TimelineEntry::from_stored(&kind, &details) {
+            entries.push((entry, at));
+        }
+    }
+    before.sort();
+    Ok(Read { entries, before })
+}
+
 /// Computes the case's ball from its timeline and stores it; `None` when the retailer has no
 /// such case. Locks the case row first, so two writers on one case store in turn, each seeing
-/// the other's entries. Writes only what changed: most entries (a job on its way, a claim
-/// acknowledged) move no ball, and an unchanged case row is not rewritten.
+/// the other's entries (the timeline and the holdings are read after the lock, in a statement
+/// of their own, so with a snapshot that has them). Writes only what changed: most entries (a
+/// job on its way, a claim acknowledged) move no ball, and an unchanged case row is not
+/// rewritten.
 pub async fn refresh<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
@@ -99,23 +144,17 @@ pub async fn refresh<C: ConnectionTrait>(
     else {
         return Ok(None);
     };
-    let rows = timeline_of(db, retailer_id, case_id).await?;
-    let ball = ball_of_timeline(case.opened_at, &rows);
-    let mut before = Stored::find_by_statement(stmt(
-        "SELECT thread, party, holds, since, due_at, escalated_at FROM case_holdings \
-         WHERE case_id = $1",
-        vec![case_id.into()],
-    ))
-    .all(db)
-    .await?;
-    before.sort();
+    let Read { entries, before } = read(db, retailer_id, case_id).await?;
+    let ball = ball_of(case.opened_at, entries.iter().map(|(e, at)| (e, *at)));
     let after = holdings_of(&ball, &before);
     if after != before {
-        db.execute_raw(stmt(
-            "DELETE FROM case_holdings WHERE case_id = $1",
-            vec![case_id.into()],
-        ))
-        .await?;
+        if !before.is_empty() {
+            db.execute_raw(stmt(
+                "DELETE FROM case_holdings WHERE case_id = $1",
+                vec![case_id.into()],
+            ))
+            .await?;
+        }
         insert_holdings(db, retailer_id, case_id, &after).await?;
     }
     let handovers = i32::try_from(ball.handovers).unwrap_or(i32::MAX);
