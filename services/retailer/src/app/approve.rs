@@ -9,7 +9,6 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::db::integration_keys::{self, Made};
 use crate::db::{self, Entry, claims, swaps};
 use crate::domain::{
     ApprovalRefused, ClaimStatus, DeliveryWindow, Limit, SwapStatus, TimelineEntry,
@@ -224,6 +223,7 @@ pub async fn approve_in<C: ConnectionTrait>(
         country: address.country.clone(),
         approved_by: approval.approved_by.clone(),
         approved_at: now,
+        approved_by_key: approval.by_key,
         authorized_by: approval.authorized_by.clone(),
         status: SwapStatus::Approved,
         status_changed_at: now,
@@ -237,9 +237,6 @@ pub async fn approve_in<C: ConnectionTrait>(
     if !db::insert_swap(txn, swap.clone()).await? {
         // The lock makes this unreachable; the unique key is the second line of defence.
         return Err(refused(ApprovalRefused::AlreadyApproved));
-    }
-    if let Some(key_id) = approval.by_key {
-        integration_keys::record_maker(txn, Made::Swap, rid, swap.id, key_id).await?;
     }
     let claim = claims::Model {
         id: Uuid::now_v7(),
@@ -284,13 +281,13 @@ pub async fn approve_in<C: ConnectionTrait>(
         stock_location: pickup.as_ref().map(|location| location.name.clone()),
         overbooked_by: overbooked_by.clone(),
     };
-    db::insert_timeline(txn, entry(approved)).await?;
     let submitted = TimelineEntry::ClaimSubmitted {
         claim_id: ClaimId(claim.id),
         manufacturer_id: ManufacturerId(claim.manufacturer_id),
         amount_claimed: price_paid.clone(),
     };
-    db::insert_timeline(txn, entry(submitted)).await?;
+    // Both entries in one statement, and the ball stored once.
+    db::insert_timeline_entries(txn, vec![entry(approved), entry(submitted)]).await?;
     db::set_case_status(txn, rid, cid, next).await?;
     if let Some(contact) = &approval.contact {
         let language = match contact.language {

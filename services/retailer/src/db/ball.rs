@@ -148,14 +148,7 @@ pub async fn refresh<C: ConnectionTrait>(
     let ball = ball_of(case.opened_at, entries.iter().map(|(e, at)| (e, *at)));
     let after = holdings_of(&ball, &before);
     if after != before {
-        if !before.is_empty() {
-            db.execute_raw(stmt(
-                "DELETE FROM case_holdings WHERE case_id = $1",
-                vec![case_id.into()],
-            ))
-            .await?;
-        }
-        insert_holdings(db, retailer_id, case_id, &after).await?;
+        store_holdings(db, retailer_id, case_id, &after).await?;
     }
     let handovers = i32::try_from(ball.handovers).unwrap_or(i32::MAX);
     if !case.computed || case.handovers != handovers {
@@ -168,18 +161,27 @@ pub async fn refresh<C: ConnectionTrait>(
     Ok(Some(ball))
 }
 
-/// The case's holdings, in one statement.
-async fn insert_holdings<C: ConnectionTrait>(
+/// Replaces the case's holdings by `rows`, in one statement: each thread held is written
+/// (inserted, or its row updated in place: the key is the case and the thread), and the rows of
+/// threads no longer held are deleted. The upsert and the delete touch different rows, so they
+/// may run side by side in one statement.
+async fn store_holdings<C: ConnectionTrait>(
     db: &C,
     retailer_id: Uuid,
     case_id: Uuid,
     rows: &[Stored],
 ) -> Result<(), DbErr> {
     if rows.is_empty() {
+        db.execute_raw(stmt(
+            "DELETE FROM case_holdings WHERE case_id = $1",
+            vec![case_id.into()],
+        ))
+        .await?;
         return Ok(());
     }
     let mut values: Vec<sea_orm::Value> = vec![case_id.into(), retailer_id.into()];
     let mut tuples = Vec::with_capacity(rows.len());
+    let mut threads = Vec::with_capacity(rows.len());
     for r in rows {
         let k = values.len();
         tuples.push(format!(
@@ -191,6 +193,7 @@ async fn insert_holdings<C: ConnectionTrait>(
             k + 5,
             k + 6
         ));
+        threads.push(format!("${}", k + 1));
         values.extend([
             r.thread.clone().into(),
             r.party.clone().into(),
@@ -202,10 +205,16 @@ async fn insert_holdings<C: ConnectionTrait>(
     }
     db.execute_raw(stmt(
         &format!(
-            "INSERT INTO case_holdings \
-               (case_id, thread, retailer_id, party, holds, since, due_at, escalated_at) \
-             VALUES {}",
-            tuples.join(", ")
+            "WITH written AS ( \
+               INSERT INTO case_holdings \
+                 (case_id, thread, retailer_id, party, holds, since, due_at, escalated_at) \
+               VALUES {} \
+               ON CONFLICT (case_id, thread) DO UPDATE SET party = EXCLUDED.party, \
+                 holds = EXCLUDED.holds, since = EXCLUDED.since, due_at = EXCLUDED.due_at, \
+                 escalated_at = EXCLUDED.escalated_at) \
+             DELETE FROM case_holdings WHERE case_id = $1 AND thread NOT IN ({})",
+            tuples.join(", "),
+            threads.join(", ")
         ),
         values,
     ))

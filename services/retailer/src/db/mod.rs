@@ -73,4 +73,4 @@ pub use products::{
 pub use retailers::{find_retailer, insert_retailer};
 pub use sales::{find_sales, insert_sale, latest_sale_of_serial, replacement_of_case, sale_of};
 pub use swaps::{insert_swap, lock_swap, set_swap_status, swap_of_case};
-pub use timeline::{Entry, insert_timeline, timeline_of};
+pub use timeline::{Entry, insert_timeline, insert_timeline_entries, timeline_of};

@@ -20,6 +20,9 @@ pub struct Model {
     pub country: String,
     pub approved_by: String,
     pub approved_at: DateTimeUtc,
+    /// The integration key that approved (the JSON API), or that asked for the approval;
+    /// `None` for the desk.
+    pub approved_by_key: Option<Uuid>,
     /// The manager who authorized a swap above the approver's limit.
     pub authorized_by: Option<String>,
     pub status: crate::domain::SwapStatus,

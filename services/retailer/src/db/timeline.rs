@@ -28,6 +28,7 @@ impl ActiveModelBehavior for ActiveModel {}
 // --- queries ---
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
 };
@@ -66,6 +67,44 @@ impl Model {
 /// ([`super::ball::refresh`]), in the same transaction.
 pub async fn insert_timeline<C: ConnectionTrait>(db: &C, entry: Entry) -> Result<bool, DbErr> {
     let (case_id, retailer_id) = (entry.case_id, entry.retailer_id);
+    let inserted = insert_new(db, row_of(entry)).await?;
+    if inserted {
+        super::ball::refresh(db, retailer_id, case_id).await?;
+    }
+    Ok(inserted)
+}
+
+/// Appends several entries of one case in one statement, then stores who holds the ball once
+/// (not once per entry, as [`insert_timeline`] one by one would); returns how many were new (an
+/// entry from the same message, or with the same dedup key on the case, is skipped). Entries of
+/// different cases are a caller's error.
+pub async fn insert_timeline_entries<C: ConnectionTrait>(
+    db: &C,
+    entries: Vec<Entry>,
+) -> Result<u64, DbErr> {
+    let Some((case_id, retailer_id)) = entries.first().map(|e| (e.case_id, e.retailer_id)) else {
+        return Ok(0);
+    };
+    if entries
+        .iter()
+        .any(|e| e.case_id != case_id || e.retailer_id != retailer_id)
+    {
+        return Err(DbErr::Custom(format!(
+            "timeline entries of several cases in one insert (case {case_id} and others)"
+        )));
+    }
+    let inserted = timeline::Entity::insert_many(entries.into_iter().map(row_of))
+        .on_conflict(OnConflict::new().do_nothing().to_owned())
+        .exec_without_returning(db)
+        .await?;
+    if inserted > 0 {
+        super::ball::refresh(db, retailer_id, case_id).await?;
+    }
+    Ok(inserted)
+}
+
+/// The row of a new entry, every column set.
+fn row_of(entry: Entry) -> timeline::ActiveModel {
     let (kind, details) = entry.entry.to_stored();
     let row: timeline::ActiveModel = timeline::Model {
         id: Uuid::now_v7(),
@@ -80,11 +119,7 @@ pub async fn insert_timeline<C: ConnectionTrait>(db: &C, entry: Entry) -> Result
         dedup_key: entry.dedup_key,
     }
     .into();
-    let inserted = insert_new(db, row.reset_all()).await?;
-    if inserted {
-        super::ball::refresh(db, retailer_id, case_id).await?;
-    }
-    Ok(inserted)
+    row.reset_all()
 }
 
 /// A case's timeline in the order things happened.

@@ -184,14 +184,7 @@ async fn a_manager_disputes_a_rejection_at_the_desk() {
         case_id,
     };
     let mut decided = rejected(&shop, swap_id, claim_id, Utc::now());
-    decided.manufacturer_id = one_string(
-        &svc.db,
-        "SELECT manufacturer_id::text FROM claims WHERE id = $1",
-        vec![claim_id.into()],
-    )
-    .await
-    .parse()
-    .unwrap();
+    decided.manufacturer_id = manufacturer_of_claim(&svc.db, claim_id).await.into();
     publish_event(&svc.names, decided).await;
     wait_kind(&svc, case_id, "claim_decided", 1).await;
     let dispute_path = format!("/desk/claims/{claim_id}/dispute");

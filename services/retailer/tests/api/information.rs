@@ -30,14 +30,7 @@ async fn staff_answer_the_manufacturers_question_at_the_desk_once() {
     .await;
     let claim_id: Uuid = swap["claim_id"].as_str().unwrap().parse().unwrap();
     let swap_id: Uuid = swap["swap_id"].as_str().unwrap().parse().unwrap();
-    let manufacturer_id: Uuid = one_string(
-        &svc.db,
-        "SELECT manufacturer_id::text FROM claims WHERE id = $1",
-        vec![claim_id.into()],
-    )
-    .await
-    .parse()
-    .unwrap();
+    let manufacturer_id: Uuid = manufacturer_of_claim(&svc.db, claim_id).await;
     let answer_path = path(&format!("/claims/{claim_id}/information"));
 
     // Nothing asked yet: an answer is refused, nothing saved.

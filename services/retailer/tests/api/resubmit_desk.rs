@@ -31,14 +31,7 @@ async fn staff_correct_the_manufacturer_and_resubmit_at_the_desk() {
     .await;
     let claim_id: Uuid = swap["claim_id"].as_str().unwrap().parse().unwrap();
     let swap_id: Uuid = swap["swap_id"].as_str().unwrap().parse().unwrap();
-    let manufacturer_id: Uuid = one_string(
-        &svc.db,
-        "SELECT manufacturer_id::text FROM claims WHERE id = $1",
-        vec![claim_id.into()],
-    )
-    .await
-    .parse()
-    .unwrap();
+    let manufacturer_id: Uuid = manufacturer_of_claim(&svc.db, claim_id).await;
     let form_path = format!("/desk/claims/{claim_id}/resubmit");
     let clerk = browser();
     let csrf = signed_in(&svc, &clerk, &desk.email).await;
@@ -156,14 +149,7 @@ async fn not_accepted_claim(svc: &TestService, desk: &super::desk::Desk) -> (Uui
     .await;
     let id = |k: &str| swap[k].as_str().unwrap().parse::<Uuid>().unwrap();
     let claim_id = id("claim_id");
-    let manufacturer_id: Uuid = one_string(
-        &svc.db,
-        "SELECT manufacturer_id::text FROM claims WHERE id = $1",
-        vec![claim_id.into()],
-    )
-    .await
-    .parse()
-    .unwrap();
+    let manufacturer_id: Uuid = manufacturer_of_claim(&svc.db, claim_id).await;
     publish_event(
         &svc.names,
         ClaimNotAcceptedV1 {

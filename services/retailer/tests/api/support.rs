@@ -252,6 +252,18 @@ pub(crate) async fn one_string(db: &DatabaseConnection, sql: &str, values: Vec<V
     .unwrap()
 }
 
+/// The manufacturer a claim is filed with, as the retailer stored it.
+pub(crate) async fn manufacturer_of_claim(db: &DatabaseConnection, claim_id: Uuid) -> Uuid {
+    one_string(
+        db,
+        "SELECT manufacturer_id::text FROM claims WHERE id = $1",
+        vec![claim_id.into()],
+    )
+    .await
+    .parse()
+    .unwrap()
+}
+
 pub(crate) const TABLES: [&str; 8] = [
     "retailers",
     "products",

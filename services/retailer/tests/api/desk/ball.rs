@@ -224,95 +224,63 @@ async fn the_ball_is_stored_with_the_case_and_the_dashboard_counts_it() {
     );
     assert_eq!(handovers(&svc, case_id).await, "2");
     assert_eq!(holdings(&svc, case2).await, "retailer:decision");
+
+    // Delivered and collected: the delivery thread is released while the claim's is held on
+    // (one row deleted, the other kept); the claim decided: nobody holds anything.
+    publish_event(
+        &svc.names,
+        kummerer_contracts::JobCompletedV1 {
+            job_id: Uuid::now_v7().into(),
+            swap_id: swap_id.into(),
+            case_id: case_id.into(),
+            retailer_id: desk.retailer_id.into(),
+            delivered_serial: "SN-NEW".into(),
+            collected_serial: "SN-1".into(),
+            collected_serial_matches: true,
+            recipient_name: "Erika Mustermann".into(),
+            completed_at: Utc::now(),
+        },
+    )
+    .await;
+    wait_kind(&svc, case_id, "delivered_and_collected", 1).await;
+    assert_eq!(holdings(&svc, case_id).await, "manufacturer:claim");
+    let claim_id: Uuid = approved["claim_id"].as_str().unwrap().parse().unwrap();
+    let manufacturer_id: Uuid = manufacturer_of_claim(&svc.db, claim_id).await;
+    publish_event(
+        &svc.names,
+        kummerer_contracts::ClaimDecidedV1 {
+            claim_id: claim_id.into(),
+            swap_id: swap_id.into(),
+            case_id: case_id.into(),
+            retailer_id: desk.retailer_id.into(),
+            manufacturer_id: manufacturer_id.into(),
+            outcome: kummerer_contracts::ClaimOutcome::Accepted,
+            amount: approved_amount(&svc, claim_id).await,
+            reason_code: None,
+            decided_by: kummerer_contracts::DecidedBy::Manufacturer,
+            decided_at: Utc::now(),
+            agreement_version: None,
+            cost_lines: vec![],
+        },
+    )
+    .await;
+    wait_kind(&svc, case_id, "claim_decided", 1).await;
+    assert_eq!(holdings(&svc, case_id).await, "");
     svc.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_overdue_case_of_the_store_is_escalated_to_the_managers_once() {
-    let svc = start().await;
-    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
-    let client = browser();
-    let csrf = signed_in(&svc, &client, &desk.email).await;
-    let case_path = open_desk_case(&svc, &client, &csrf, desk.sale_id).await;
-    let case_id: Uuid = case_path
-        .strip_prefix("/desk/cases/")
-        .unwrap()
-        .parse()
-        .unwrap();
-    let (_, html) = page(&svc, &client, &case_path).await;
-    assert!(
-        html.contains(r#"<tr data-deadline="retailer:decision"><td>Your store decides the case"#),
-        "{html}"
-    );
-
-    // Before the due time: nothing happens.
-    let now = Utc::now();
-    assert_eq!(
-        retailer::app::ball::escalate_overdue(&svc.db, now + Span::hours(23))
-            .await
-            .unwrap(),
-        0
-    );
-    // Past it: escalated once, however often the sweep runs.
-    let later = now + Span::hours(25);
-    assert_eq!(
-        retailer::app::ball::escalate_overdue(&svc.db, later)
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        retailer::app::ball::escalate_overdue(&svc.db, later + Span::hours(1))
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(timeline_count(&svc.db, case_id, "escalated").await, 1);
-    // Still the store's to decide, since it was opened; once really past its due time (the
-    // case opened 25 hours ago), the deadline is marked overdue.
-    assert_eq!(holdings(&svc, case_id).await, "retailer:decision");
-    svc.db
-        .execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE cases SET opened_at = now() - interval '25 hours' WHERE id = $1",
-            [case_id.into()],
-        ))
-        .await
-        .unwrap();
-    svc.db
-        .execute_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            "UPDATE case_holdings SET due_at = now() - interval '1 hour' WHERE case_id = $1",
-            [case_id.into()],
-        ))
-        .await
-        .unwrap();
-    let manager = session_of(&svc, desk.retailer_id, "anna@maier.example", "manager").await;
-    let (_, html) = manager.get(&svc, "/desk/dashboard").await;
-    assert!(html.contains(r#"data-escalated="retailer">1<"#), "{html}");
-    let (_, html) = page(&svc, &client, &case_path).await;
-    assert!(html.contains(r#"data-kind="escalated""#), "{html}");
-    assert!(
-        html.contains(r#"<tr data-deadline="retailer:decision" class="overdue">"#),
-        "{html}"
-    );
-
-    // Decided: the store no longer holds it; nothing more to escalate.
-    created(
-        &svc,
-        &format!("/api/retailers/{}/cases/{case_id}/swap", desk.retailer_id),
-        window_body("clerk"),
+/// The amount a claim asks for, as `Money`.
+async fn approved_amount(svc: &TestService, claim_id: Uuid) -> kummerer_contracts::Money {
+    let claimed = one_string(
+        &svc.db,
+        "SELECT amount_claimed::text || ' ' || trim(currency) FROM claims WHERE id = $1",
+        vec![claim_id.into()],
     )
     .await;
-    assert_eq!(
-        holdings(&svc, case_id).await,
-        "manufacturer:claim,crew:delivery"
-    );
-    assert_eq!(
-        retailer::app::ball::escalate_overdue(&svc.db, later + Span::hours(2))
-            .await
-            .unwrap(),
-        0
-    );
-    svc.stop().await;
+    let (amount, currency) = claimed.split_once(' ').unwrap();
+    kummerer_contracts::Money::new(
+        amount.parse().unwrap(),
+        kummerer_contracts::Currency::parse(currency).unwrap(),
+    )
+    .unwrap()
 }

@@ -50,14 +50,7 @@ async fn swapped(svc: &TestService, desk: &Desk, serial: &str) -> (Uuid, Uuid, U
     .await;
     let id = |k: &str| swap[k].as_str().unwrap().parse::<Uuid>().unwrap();
     let claim_id = id("claim_id");
-    let manufacturer_id = one_string(
-        &svc.db,
-        "SELECT manufacturer_id::text FROM claims WHERE id = $1",
-        vec![claim_id.into()],
-    )
-    .await
-    .parse()
-    .unwrap();
+    let manufacturer_id = manufacturer_of_claim(&svc.db, claim_id).await;
     (case_id, id("swap_id"), claim_id, manufacturer_id)
 }
 
