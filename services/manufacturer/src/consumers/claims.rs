@@ -287,11 +287,9 @@ async fn claim_submitted(
     }
 
     let days_since_sale = facts.days_since_sale();
-    claim_event::append(
-        txn,
-        claim_id.as_uuid(),
+    // The claim's history: received, then decided by rule or left pending (one statement).
+    let mut history = vec![(
         claim_event::RECEIVED,
-        received_at,
         json!({
             "message_id": env.id,
             "price_paid": event.price_paid,
@@ -301,8 +299,7 @@ async fn claim_submitted(
             "agreement_version": version.as_ref().map(|v| v.version),
             "flags": flag_codes,
         }),
-    )
-    .await?;
+    )];
     let agreement_version = version.as_ref().map(|v| v.number());
     // A decision by rule: its history entry, then the message (rule, version and cost lines).
     let by_rule = match &verdict {
@@ -335,42 +332,37 @@ async fn claim_submitted(
         )),
         Adjudication::Pending { .. } => None,
     };
-    if let Some((kind, details, decision, rule)) = by_rule {
-        claim_event::append(txn, claim_id.as_uuid(), kind, received_at, details).await?;
+    if let Some((kind, details, _, _)) = &by_rule {
+        history.push((kind, details.clone()));
+    }
+    if let Adjudication::Pending {
+        reason,
+        suggested_amount,
+    } = &verdict
+    {
+        history.push((
+            claim_event::LEFT_PENDING,
+            json!({ "reason": reason.as_str(), "suggested_amount": suggested_amount }),
+        ));
+        tracing::info!(claim.id = %claim_id, reason = reason.as_str(), "claim left pending");
+    }
+    claim_event::append_all(txn, claim_id.as_uuid(), received_at, history).await?;
+    if let Some((_, _, decision, rule)) = by_rule {
         let decided_by = DecidedBy::Rule { rule: rule.clone() };
         crate::announce::decided(txn, &recorded, &decision, decided_by, received_at).await?;
         tracing::info!(claim.id = %claim_id, rule = %rule, outcome = decision.outcome.as_str(),
             "claim decided by rule");
     }
-    match verdict {
-        Adjudication::Accept { .. } | Adjudication::Reject { .. } => {}
-        Adjudication::Pending {
-            reason,
-            suggested_amount,
-        } => {
-            claim_event::append(
-                txn,
-                claim_id.as_uuid(),
-                claim_event::LEFT_PENDING,
-                received_at,
-                json!({ "reason": reason.as_str(), "suggested_amount": suggested_amount }),
-            )
-            .await?;
-            tracing::info!(claim.id = %claim_id, reason = reason.as_str(), "claim left pending");
-        }
-    }
     // The retailer learns the decision deadline (nothing for a claim accepted by rule).
     crate::announce::acknowledged(txn, &recorded, received_at).await?;
-    crate::webhooks::claim_created(txn, claim_id.as_uuid()).await?;
-    // `must_return`: the unit is asked back at once, whatever the decision.
-    if let Some(c) = claim::lock_any(txn, claim_id.as_uuid()).await? {
-        crate::unit_back::on_arrival(
-            txn,
-            c,
-            terms.as_ref().map(|t| t.unit_disposition),
-            received_at,
-        )
-        .await?;
+    crate::webhooks::claim_created(txn, &recorded).await?;
+    // `must_return`: the unit is asked back at once, whatever the decision. The claim is this
+    // transaction's own new row, so nothing else can hold it; read back only when it changes.
+    let disposition = terms.as_ref().map(|t| t.unit_disposition);
+    if disposition == Some(kummerer_contracts::agreement::UnitDisposition::MustReturn)
+        && let Some(c) = claim::lock_any(txn, claim_id.as_uuid()).await?
+    {
+        crate::unit_back::on_arrival(txn, c, disposition, received_at).await?;
     }
     Ok(())
 }

@@ -47,15 +47,25 @@ pub async fn append<C: ConnectionTrait>(
     occurred_at: DateTime<Utc>,
     details: serde_json::Value,
 ) -> Result<(), DbErr> {
-    ActiveModel {
+    append_all(db, claim_id, occurred_at, vec![(kind, details)]).await
+}
+
+/// Appends several entries of one claim, all at `occurred_at` and in the order given, in one
+/// statement.
+pub async fn append_all<C: ConnectionTrait>(
+    db: &C,
+    claim_id: Uuid,
+    occurred_at: DateTime<Utc>,
+    entries: Vec<(&str, serde_json::Value)>,
+) -> Result<(), DbErr> {
+    let rows = entries.into_iter().map(|(kind, details)| ActiveModel {
         id: Set(Uuid::now_v7()),
         claim_id: Set(claim_id),
         kind: Set(kind.to_owned()),
         occurred_at: Set(occurred_at),
         details: Set(details),
-    }
-    .insert(db)
-    .await?;
+    });
+    Entity::insert_many(rows).exec_without_returning(db).await?;
     Ok(())
 }
 

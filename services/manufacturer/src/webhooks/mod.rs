@@ -48,9 +48,15 @@ fn body(event_type: &str, now: DateTime<Utc>, data: Value) -> String {
     .to_string()
 }
 
-/// `claim.created` for the claim just recorded (read back in the caller's transaction).
-pub async fn claim_created<C: ConnectionTrait>(db: &C, claim_id: Uuid) -> Result<(), DbErr> {
-    claim_event(db, claim_id, CLAIM_CREATED, "created").await
+/// `claim.created` for the claim just recorded, as the caller recorded it (not read back).
+pub async fn claim_created<C: ConnectionTrait>(db: &C, c: &claim::Model) -> Result<(), DbErr> {
+    enqueue(
+        db,
+        c.manufacturer_id,
+        CLAIM_CREATED,
+        claim_data(c, "created"),
+    )
+    .await
 }
 
 /// `claim.updated` for a change of the claim (`change`: `decided`, …), with the claim as it
