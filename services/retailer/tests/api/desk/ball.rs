@@ -284,3 +284,93 @@ async fn approved_amount(svc: &TestService, claim_id: Uuid) -> kummerer_contract
     )
     .unwrap()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overdue_case_of_the_store_is_escalated_to_the_managers_once() {
+    let svc = start().await;
+    let desk = desk_shop(&svc, "Elektro Maier", "SN-1", "Erika Mustermann").await;
+    let client = browser();
+    let csrf = signed_in(&svc, &client, &desk.email).await;
+    let case_path = open_desk_case(&svc, &client, &csrf, desk.sale_id).await;
+    let case_id: Uuid = case_path
+        .strip_prefix("/desk/cases/")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, html) = page(&svc, &client, &case_path).await;
+    assert!(
+        html.contains(r#"<tr data-deadline="retailer:decision"><td>Your store decides the case"#),
+        "{html}"
+    );
+
+    // Before the due time: nothing happens.
+    let now = Utc::now();
+    assert_eq!(
+        retailer::app::ball::escalate_overdue(&svc.db, now + Span::hours(23))
+            .await
+            .unwrap(),
+        0
+    );
+    // Past it: escalated once, however often the sweep runs.
+    let later = now + Span::hours(25);
+    assert_eq!(
+        retailer::app::ball::escalate_overdue(&svc.db, later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        retailer::app::ball::escalate_overdue(&svc.db, later + Span::hours(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(timeline_count(&svc.db, case_id, "escalated").await, 1);
+    // Still the store's to decide, since it was opened; once really past its due time (the
+    // case opened 25 hours ago), the deadline is marked overdue.
+    assert_eq!(holdings(&svc, case_id).await, "retailer:decision");
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE cases SET opened_at = now() - interval '25 hours' WHERE id = $1",
+            [case_id.into()],
+        ))
+        .await
+        .unwrap();
+    svc.db
+        .execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "UPDATE case_holdings SET due_at = now() - interval '1 hour' WHERE case_id = $1",
+            [case_id.into()],
+        ))
+        .await
+        .unwrap();
+    let manager = session_of(&svc, desk.retailer_id, "anna@maier.example", "manager").await;
+    let (_, html) = manager.get(&svc, "/desk/dashboard").await;
+    assert!(html.contains(r#"data-escalated="retailer">1<"#), "{html}");
+    let (_, html) = page(&svc, &client, &case_path).await;
+    assert!(html.contains(r#"data-kind="escalated""#), "{html}");
+    assert!(
+        html.contains(r#"<tr data-deadline="retailer:decision" class="overdue">"#),
+        "{html}"
+    );
+
+    // Decided: the store no longer holds it; nothing more to escalate.
+    created(
+        &svc,
+        &format!("/api/retailers/{}/cases/{case_id}/swap", desk.retailer_id),
+        window_body("clerk"),
+    )
+    .await;
+    assert_eq!(
+        holdings(&svc, case_id).await,
+        "manufacturer:claim,crew:delivery"
+    );
+    assert_eq!(
+        retailer::app::ball::escalate_overdue(&svc.db, later + Span::hours(2))
+            .await
+            .unwrap(),
+        0
+    );
+    svc.stop().await;
+}
