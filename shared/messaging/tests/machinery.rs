@@ -680,3 +680,81 @@ async fn a_stopping_consumer_finishes_its_batch_and_leaves_the_rest_to_the_next(
     task.await.unwrap();
     rig.stop().await;
 }
+
+/// A service's connection asks for frames of at most `FRAME_MAX` (lapin holds 32 frames per
+/// direction in memory, so the frame size sets most of an idle service's memory), an operator's
+/// `?frame_max=` in the URL wins, and a message several frames long still arrives whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_ask_for_small_frames_and_a_larger_message_arrives_whole() {
+    use kummerer_messaging::broker::FRAME_MAX;
+    use lapin::options::{
+        BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions,
+    };
+    use lapin::types::FieldTable;
+
+    let broker = TestBroker::new();
+    let config = BrokerConfig::new(
+        kummerer_testkit::AMQP_URL,
+        broker.prefix.clone(),
+        Service::Logistics,
+    );
+    let conn = config.connect("frame test").await.unwrap();
+    assert_eq!(conn.configuration().frame_max(), FRAME_MAX);
+
+    let ch = conn.create_channel().await.unwrap();
+    ch.confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    let queue = format!("{}.frames", broker.prefix);
+    ch.queue_declare(
+        queue.as_str().into(),
+        QueueDeclareOptions {
+            exclusive: true,
+            auto_delete: true,
+            ..QueueDeclareOptions::default()
+        },
+        FieldTable::default(),
+    )
+    .await
+    .unwrap();
+    // Three and a half frames of body.
+    let body: Vec<u8> = (0..(FRAME_MAX as usize * 7 / 2))
+        .map(|i| (i % 251) as u8)
+        .collect();
+    let confirm = ch
+        .basic_publish(
+            "".into(),
+            queue.as_str().into(),
+            BasicPublishOptions::default(),
+            &body,
+            lapin::BasicProperties::default(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(
+        matches!(confirm, lapin::Confirmation::Ack(None)),
+        "{confirm:?}"
+    );
+    let got = eventually("the message back from the queue", DEADLINE, || async {
+        ch.basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .unwrap()
+    })
+    .await;
+    assert!(got.delivery.data == body, "the body came back altered");
+    let _ = conn.close(200, "ok".into()).await;
+
+    let config = BrokerConfig::new(
+        format!("{}?frame_max=65536", kummerer_testkit::AMQP_URL),
+        broker.prefix.clone(),
+        Service::Logistics,
+    );
+    let conn = config
+        .connect("frame test, the operator's size")
+        .await
+        .unwrap();
+    assert_eq!(conn.configuration().frame_max(), 65536);
+    let _ = conn.close(200, "ok".into()).await;
+}
