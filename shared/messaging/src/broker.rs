@@ -65,8 +65,8 @@ impl BrokerConfig {
     }
 
     /// One connection, without lapin's automatic recovery (the caller owns reconnection), with
-    /// heartbeats and frames of at most [`FRAME_MAX`]. `purpose` names it in the broker's management view (`retailer relay`,
-    /// `logistics consumer logistics.swaps`).
+    /// heartbeats and frames of at most [`FRAME_MAX`]. `purpose` names it in the broker's
+    /// management view (`retailer relay`, `logistics consumer logistics.swaps`).
     pub async fn connect(&self, purpose: &str) -> anyhow::Result<Connection> {
         let name = format!(
             "{} {} {}",

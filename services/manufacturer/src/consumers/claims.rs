@@ -332,9 +332,10 @@ async fn claim_submitted(
         )),
         Adjudication::Pending { .. } => None,
     };
-    if let Some((kind, details, _, _)) = &by_rule {
-        history.push((kind, details.clone()));
-    }
+    let by_rule = by_rule.map(|(kind, details, decision, rule)| {
+        history.push((kind, details));
+        (decision, rule)
+    });
     if let Adjudication::Pending {
         reason,
         suggested_amount,
@@ -347,7 +348,7 @@ async fn claim_submitted(
         tracing::info!(claim.id = %claim_id, reason = reason.as_str(), "claim left pending");
     }
     claim_event::append_all(txn, claim_id.as_uuid(), received_at, history).await?;
-    if let Some((_, _, decision, rule)) = by_rule {
+    if let Some((decision, rule)) = by_rule {
         let decided_by = DecidedBy::Rule { rule: rule.clone() };
         crate::announce::decided(txn, &recorded, &decision, decided_by, received_at).await?;
         tracing::info!(claim.id = %claim_id, rule = %rule, outcome = decision.outcome.as_str(),

@@ -9,7 +9,6 @@ use sea_orm::{DatabaseConnection, DbErr, TransactionTrait};
 use uuid::Uuid;
 
 use crate::app::approve::{Approval, ApproveError, SwapApproved, approve_in};
-use crate::db::integration_keys::{self, Made};
 use crate::db::requests::{Due, Requester};
 use crate::db::{self, requests};
 use crate::domain::{ApprovalRefused, RequestStatus};
@@ -109,12 +108,13 @@ pub async fn approve(
     if r.status != RequestStatus::Open {
         return Err(DecideError::AlreadyDecided);
     }
+    // The swap records the integration key that asked for it (written with the swap row).
+    let approval = Approval {
+        by_key: r.requested_by_key.or(approval.by_key),
+        ..approval
+    };
     match approve_in(&txn, retailer_id, CaseId(r.case_id), approval, now).await {
         Ok(done) => {
-            if let Some(key_id) = r.requested_by_key {
-                let swap_id = done.swap_id.as_uuid();
-                integration_keys::record_maker(&txn, Made::Swap, rid, swap_id, key_id).await?;
-            }
             requests::decide(
                 &txn,
                 rid,

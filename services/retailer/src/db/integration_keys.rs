@@ -218,17 +218,17 @@ pub async fn revoke<C: ConnectionTrait>(
     Ok(done.rows_affected() == 1)
 }
 
-/// The tables whose rows record the key that made them, and their column.
+/// The tables whose rows record the key that made them, and their column (a swap's key is
+/// written with the swap row, `swaps.approved_by_key`).
 #[derive(Debug, Clone, Copy)]
 pub enum Made {
     Sale,
     Case,
-    Swap,
     /// A claim's dispute (`id` is the claim's).
     Dispute,
 }
 
-/// Records `key_id` as the maker of the row `id` (a sale, case, swap or dispute of the retailer).
+/// Records `key_id` as the maker of the row `id` (a sale, case or dispute of the retailer).
 pub async fn record_maker<C: ConnectionTrait>(
     db: &C,
     made: Made,
@@ -239,7 +239,6 @@ pub async fn record_maker<C: ConnectionTrait>(
     let sql = match made {
         Made::Sale => "UPDATE sales SET recorded_by_key = $3 WHERE retailer_id = $1 AND id = $2",
         Made::Case => "UPDATE cases SET opened_by_key = $3 WHERE retailer_id = $1 AND id = $2",
-        Made::Swap => "UPDATE swaps SET approved_by_key = $3 WHERE retailer_id = $1 AND id = $2",
         Made::Dispute => {
             "UPDATE claim_disputes SET disputed_by_key = $3 WHERE retailer_id = $1 AND claim_id = $2"
         }

@@ -34,7 +34,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{insert_new, timeline};
+use super::timeline;
 use crate::domain::{TimelineEntry, TimelineKind, timeline::UnreadableEntry};
 
 /// A new timeline entry.
@@ -66,12 +66,7 @@ impl Model {
 /// on the case, is already there. A new entry also stores who holds the ball now
 /// ([`super::ball::refresh`]), in the same transaction.
 pub async fn insert_timeline<C: ConnectionTrait>(db: &C, entry: Entry) -> Result<bool, DbErr> {
-    let (case_id, retailer_id) = (entry.case_id, entry.retailer_id);
-    let inserted = insert_new(db, row_of(entry)).await?;
-    if inserted {
-        super::ball::refresh(db, retailer_id, case_id).await?;
-    }
-    Ok(inserted)
+    Ok(insert_timeline_entries(db, vec![entry]).await? == 1)
 }
 
 /// Appends several entries of one case in one statement, then stores who holds the ball once

@@ -255,7 +255,7 @@ async fn the_ball_is_stored_with_the_case_and_the_dashboard_counts_it() {
             retailer_id: desk.retailer_id.into(),
             manufacturer_id: manufacturer_id.into(),
             outcome: kummerer_contracts::ClaimOutcome::Accepted,
-            amount: approved_amount(&svc, claim_id).await,
+            amount: claimed_amount(&svc, claim_id).await,
             reason_code: None,
             decided_by: kummerer_contracts::DecidedBy::Manufacturer,
             decided_at: Utc::now(),
@@ -270,7 +270,7 @@ async fn the_ball_is_stored_with_the_case_and_the_dashboard_counts_it() {
 }
 
 /// The amount a claim asks for, as `Money`.
-async fn approved_amount(svc: &TestService, claim_id: Uuid) -> kummerer_contracts::Money {
+async fn claimed_amount(svc: &TestService, claim_id: Uuid) -> kummerer_contracts::Money {
     let claimed = one_string(
         &svc.db,
         "SELECT amount_claimed::text || ' ' || trim(currency) FROM claims WHERE id = $1",
